@@ -1,0 +1,39 @@
+"""The error types core raises for expected failures: each names the file and a plain reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EarmarkError(Exception):
+    """Base of every expected failure; ``str(error)`` is one readable line for a person."""
+
+
+class AudioError(EarmarkError):
+    """A file could not be used as audio. ``path`` names it, ``reason`` says why in plain words."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class CheckpointError(EarmarkError):
+    """A model file could not be loaded or saved (not a checkpoint, pickled code, wrong shape...)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class TrainingError(EarmarkError):
+    """Training cannot start or go on (too few labels, one class, no readable clips...)."""
+
+
+class ProjectError(EarmarkError):
+    """The project store cannot be opened or changed (damaged, unwritable...)."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another process holds the project's store for writing longer than we are willing to wait."""
