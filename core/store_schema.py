@@ -1,0 +1,124 @@
+"""Schema of the project store and its migrations, applied in order from version 1 on.
+
+The schema version is ``PRAGMA user_version``: 0 for a new, empty file, then the number of
+migrations applied. Never edit a migration once released; append a new one to ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it COMMITs the open transaction first, which would make a
+    # migration non-atomic. The scripts here hold no ';' except between statements.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    """Version 1: clips, classes, label history and a key/value table."""
+    _run(
+        conn,
+        """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT
+        );
+        CREATE TABLE clips (
+            id             INTEGER PRIMARY KEY,
+            path           TEXT NOT NULL UNIQUE,     -- relative to the folder, posix separators
+            size_bytes     INTEGER NOT NULL,
+            mtime_ns       INTEGER NOT NULL,
+            duration_s     REAL,
+            sample_rate_hz INTEGER,
+            channels       INTEGER,
+            error          TEXT,                     -- NULL when readable, else the reason
+            missing        INTEGER NOT NULL DEFAULT 0,
+            label          TEXT,
+            label_source   TEXT                      -- folder, filename, csv, manual, model
+        );
+        CREATE INDEX clips_label ON clips(label);
+        CREATE INDEX clips_label_source ON clips(label_source);
+        CREATE TABLE classes (
+            name     TEXT PRIMARY KEY,
+            ord      INTEGER NOT NULL,
+            colour   TEXT NOT NULL,
+            shortcut TEXT
+        );
+        CREATE TABLE label_history (
+            id         INTEGER PRIMARY KEY,
+            clip_id    INTEGER NOT NULL,
+            old_label  TEXT,
+            old_source TEXT,
+            new_label  TEXT,
+            new_source TEXT,
+            changed_at REAL NOT NULL,                -- seconds since the epoch
+            action     TEXT NOT NULL                 -- set, restore, import, scan, rename, ...
+        );
+        CREATE INDEX label_history_clip ON label_history(clip_id);
+        """
+    )
+
+
+def _v2_models(conn: sqlite3.Connection) -> None:
+    """Version 2: models trained in the project and their predictions."""
+    _run(
+        conn,
+        """
+        CREATE TABLE models (
+            id            INTEGER PRIMARY KEY,
+            path          TEXT NOT NULL,
+            classes_json  TEXT NOT NULL,
+            settings_json TEXT NOT NULL,
+            metrics_json  TEXT NOT NULL,
+            parent_id     INTEGER REFERENCES models(id),
+            created_at    REAL NOT NULL
+        );
+        CREATE TABLE predictions (
+            model_id           INTEGER NOT NULL REFERENCES models(id),
+            clip_id            INTEGER NOT NULL,
+            label              TEXT NOT NULL,
+            confidence         REAL NOT NULL,
+            probabilities_json TEXT NOT NULL,
+            PRIMARY KEY (model_id, clip_id)
+        );
+        CREATE INDEX predictions_confidence ON predictions(model_id, confidence);
+        """
+    )
+
+
+# Migration i (1-based) takes a store from user_version i-1 to i.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing migrations up to ``target``, each in its own transaction.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Returns the version reached.
+    A store newer than this program raises ``ValueError`` (the caller turns it into a
+    ProjectError naming the file).
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ValueError(f"store schema version {version} is newer than this Earmark "
+                         f"({SCHEMA_VERSION})")
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= target:
+                conn.execute("COMMIT")
+                break
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
+    return version
