@@ -1,0 +1,113 @@
+"""The model registry: networks by name, each built from (n_classes, input shape).
+
+``seed-cnn`` is the seed README's network layer for layer; ``compact`` is the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+
+class SeedCNN(nn.Module):
+    """The seed README's CNN, unchanged but for the last layer, sized to ``n_classes``.
+
+    The first linear layer's input is computed from a dry run on ``input_shape``; at the seed's
+    settings (301 frequency bins x 267 frames) it is exactly 16 * 20 * 18.
+    """
+
+    head_name = "linear_relu_stack.6"
+
+    def __init__(self, n_classes: int, input_shape: tuple[int, int]) -> None:
+        super().__init__()
+        self.conv_layer = nn.Sequential(
+            nn.Conv2d(1, 128, kernel_size=3, stride=1, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(128, 64, kernel_size=3, stride=1, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(64, 32, kernel_size=3, stride=1, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+            nn.BatchNorm2d(32),
+            nn.Conv2d(32, 16, kernel_size=3, stride=1, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+        )
+        self.flatten = nn.Flatten()
+        self.flat_features = _dry_run_size(self.conv_layer, input_shape)
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(self.flat_features, 256),
+            nn.ReLU(),
+            nn.Linear(256, 64),
+            nn.ReLU(),
+            nn.Linear(64, 32),
+            nn.Linear(32, 4),
+            nn.ReLU(),
+            nn.Linear(4, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear_relu_stack(self.flatten(self.conv_layer(x)))
+
+
+def _dry_run_size(layers: nn.Module, input_shape: tuple[int, int]) -> int:
+    with torch.no_grad():
+        return int(layers(torch.zeros(1, 1, *input_shape)).numel())
+
+
+class CompactCNN(nn.Module):
+    """Small CNN for any clip length: conv blocks with BatchNorm, then global average+max pooling.
+
+    Widths stay small because it trains on two CPU cores while the person keeps working; global
+    pooling makes it independent of the number of frames.
+    """
+
+    head_name = "classifier"
+
+    def __init__(self, n_classes: int, input_shape: tuple[int, int] | None = None,
+                 widths: tuple[int, ...] = (24, 48, 96, 128), dropout: float = 0.3) -> None:
+        super().__init__()
+        blocks: list[nn.Module] = []
+        in_channels = 1
+        for i, width in enumerate(widths):
+            blocks += [
+                nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(inplace=True),
+            ]
+            if i < len(widths) - 1:
+                blocks.append(nn.MaxPool2d(2))
+            in_channels = width
+        self.features = nn.Sequential(*blocks)
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(2 * in_channels, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+        return self.classifier(self.dropout(pooled))
+
+
+MODELS: dict[str, Callable[[int, tuple[int, int]], nn.Module]] = {
+    "compact": lambda n_classes, input_shape: CompactCNN(n_classes, input_shape),
+    "seed-cnn": lambda n_classes, input_shape: SeedCNN(n_classes, input_shape),
+}
+DEFAULT_MODEL = "compact"
+
+
+def build_model(name: str, n_classes: int, input_shape: tuple[int, int]) -> nn.Module:
+    """A fresh model by registry name; ``input_shape`` is (n_freqs, n_frames)."""
+    try:
+        factory = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}") from None
+    return factory(n_classes, tuple(input_shape))
+
+
+def head_name(model: nn.Module) -> str:
+    """The state-dict prefix of the model's classification layer (replaced when classes change)."""
+    return model.head_name
