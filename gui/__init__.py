@@ -1,0 +1,1 @@
+"""Earmark desktop GUI: PySide6 panels, views and workers over core."""

@@ -1,0 +1,108 @@
+"""Display spectrograms: samples in, a bounded-size dB image (n_freqs, n_columns) out.
+
+Pure computation (no Qt) so the clip loader can run it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+# About 3000 columns is more than a screen is wide; more only costs time and memory.
+MAX_COLUMNS = 3000
+# Power floor: silence maps to -100 dB instead of -inf.
+POWER_FLOOR = 1e-10
+# Dynamic range shown: quieter than the loudest bin by more than this is drawn as the floor colour.
+DYNAMIC_RANGE_DB = 80.0
+# Frames pooled per torch.stft call for long files, so memory stays bounded (~frames x bins).
+_POOL_BLOCK_FRAMES = 16384
+
+
+@dataclass(frozen=True)
+class SpectrogramImage:
+    """A dB image ready for ``pg.ImageItem(axisOrder="row-major")``.
+
+    ``db`` is float32 ``(n_freqs, n_columns)``, row 0 the lowest frequency; it spans
+    0..``duration_s`` in time and 0..``max_freq_hz`` (Nyquist) in frequency. ``levels`` are
+    finite (low, high) dB values for the colour map.
+    """
+
+    db: np.ndarray
+    duration_s: float
+    max_freq_hz: float
+    levels: tuple[float, float]
+
+
+def fft_size_for(sample_rate_hz: int) -> int:
+    """A power of two near a 25 ms window (256..2048): readable for speech and animal calls."""
+    target = 0.025 * sample_rate_hz
+    return int(min(2048, max(256, 2 ** round(math.log2(max(target, 1.0))))))
+
+
+def db_levels(db: np.ndarray, dynamic_range_db: float = DYNAMIC_RANGE_DB) -> tuple[float, float]:
+    """Colour levels (max - range, max); finite even for an all-silent or empty image."""
+    top = float(np.max(db)) if db.size else 10.0 * math.log10(POWER_FLOOR)
+    if not math.isfinite(top):
+        top = 10.0 * math.log10(POWER_FLOOR)
+    return (top - dynamic_range_db, top)
+
+
+def _power_frames(samples: torch.Tensor, n_fft: int, hop: int,
+                  window: torch.Tensor) -> torch.Tensor:
+    """Power spectrogram (n_freqs, n_frames) of frames starting at 0, hop, 2*hop..."""
+    spec = torch.stft(samples, n_fft, hop, window=window, center=False, return_complex=True)
+    return spec.real.square() + spec.imag.square()
+
+
+def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
+                        max_columns: int = MAX_COLUMNS) -> SpectrogramImage:
+    """Spectrogram of mono ``samples`` with at most ``max_columns`` time columns.
+
+    Short clips get overlapping frames (hop n_fft/4). Long clips are framed back to back
+    (hop n_fft, half the cost of overlapping frames) and each column is the mean power of a run
+    of frames, so no stretch of sound is skipped and the image never grows with the file.
+    torch.stft is used because it measured 4-8x faster than numpy's rfft over strided frames.
+    """
+    sample_rate_hz = int(sample_rate_hz)
+    n_samples = int(len(samples))
+    duration_s = n_samples / sample_rate_hz if sample_rate_hz > 0 else 0.0
+    nyquist_hz = sample_rate_hz / 2.0
+    n_fft = fft_size_for(sample_rate_hz)
+    x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
+    if n_samples < n_fft:
+        x = torch.nn.functional.pad(x, (0, n_fft - n_samples))
+    window = torch.hann_window(n_fft)
+    hop = n_fft // 4
+    n_frames = 1 + (len(x) - n_fft) // hop
+    with torch.no_grad():
+        if n_frames <= max_columns:
+            power = _power_frames(x, n_fft, hop, window)
+        else:
+            hop = n_fft
+            n_frames = 1 + (len(x) - n_fft) // hop
+            per_column = math.ceil(n_frames / max_columns)
+            power = _pooled_power(x, n_fft, hop, window, n_frames, per_column)
+        db = 10.0 * torch.log10(power.clamp_min(POWER_FLOOR))
+    image = db.numpy().astype(np.float32, copy=False)
+    return SpectrogramImage(image, duration_s, nyquist_hz, db_levels(image))
+
+
+def _pooled_power(x: torch.Tensor, n_fft: int, hop: int, window: torch.Tensor,
+                  n_frames: int, per_column: int) -> torch.Tensor:
+    """Mean power over runs of ``per_column`` frames, computed block by block."""
+    columns = []
+    block_frames = max(per_column, (_POOL_BLOCK_FRAMES // per_column) * per_column)
+    for first in range(0, n_frames, block_frames):
+        count = min(block_frames, n_frames - first)
+        start = first * hop
+        stop = start + (count - 1) * hop + n_fft
+        power = _power_frames(x[start:stop], n_fft, hop, window)
+        full = (count // per_column) * per_column
+        if full:
+            columns.append(power[:, :full].reshape(power.shape[0], -1, per_column).mean(dim=2))
+        if full < count:
+            columns.append(power[:, full:].mean(dim=1, keepdim=True))
+    return torch.cat(columns, dim=1)
