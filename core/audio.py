@@ -1,0 +1,428 @@
+"""Audio file I/O: header reads, windowed mono reads, streaming, resampling, envelopes.
+
+Everything here goes through soundfile (libsndfile) and reads only what it is asked for: ``read``
+seeks to the window and reads just its frames, ``read_blocks`` streams a long file piece by piece.
+Every failure caused by the file (missing, a folder, empty, not audio, corrupt, NaN samples...)
+is raised as :class:`core.errors.AudioError` naming the file and a plain reason; a raw soundfile,
+OS or numpy exception never escapes for a bad file. Wrong arguments (a negative duration, say)
+are programming errors and raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import soundfile as sf
+
+from core.errors import AudioError
+
+#: Lower-case file suffixes that libsndfile can read (the GUI and folder scan use this set).
+AUDIO_EXTENSIONS: frozenset[str] = frozenset({
+    ".wav", ".wave", ".bwf", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".mp2", ".mp1",
+    ".aif", ".aiff", ".aifc", ".au", ".snd", ".w64", ".caf", ".rf64", ".sd2", ".paf",
+    ".voc", ".svx", ".iff", ".nist", ".sph", ".ircam", ".sf", ".htk", ".mat", ".pvf",
+    ".xi", ".sds", ".avr", ".wve",
+})
+
+#: Frames read at a time when a window has to be reached by reading and discarding.
+_SKIP_BLOCK_FRAMES = 1 << 16
+#: MP3 decoding right after a seek is wrong for a few frames (the bit reservoir is empty), so
+#: a seek lands this many frames early (eight MPEG frames) and decodes them away.
+_MP3_PREROLL_FRAMES = 8 * 1152
+
+# Plain reasons, shared with the tests and the GUI.
+NOT_FOUND = "file not found"
+IS_FOLDER = "is a folder"
+NOT_A_FILE = "not a regular file"
+EMPTY_FILE = "empty file (0 bytes)"
+UNRECOGNISED = "not an audio file (unrecognised format)"
+CORRUPT = "corrupt or truncated audio data"
+NO_FRAMES = "no audio frames"
+NON_FINITE = "contains non-finite samples (NaN or Inf)"
+PERMISSION = "permission denied"
+
+# libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
+# file holds. Only decimal sizes count: streamed writers put 0 or 0xFFFFFFFF there on purpose.
+_SHORT_CHUNK = re.compile(r"^(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header says about it."""
+
+    path: Path
+    duration_s: float
+    sample_rate_hz: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+
+class AudioBlock(NamedTuple):
+    """One piece of a streamed file: where it starts (seconds in the file) and its mono samples."""
+
+    start_s: float
+    samples: np.ndarray
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _check_path(path: Path) -> None:
+    """Raise AudioError for the failures a stat can tell: missing, folder, empty, not a file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise AudioError(path, NOT_FOUND) from None
+    except PermissionError:
+        raise AudioError(path, PERMISSION) from None
+    except (OSError, ValueError) as exc:
+        # ValueError: embedded NUL in the name; OSError: name too long, I/O error, loop...
+        raise AudioError(path, f"cannot be opened ({_os_reason(exc)})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(path, IS_FOLDER)
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(path, NOT_A_FILE)
+    if st.st_size == 0:
+        raise AudioError(path, EMPTY_FILE)
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
+
+
+def _diagnose_open_failure(path: Path) -> str | None:
+    """After libsndfile refused a file, see whether the OS can say why (permission, vanished)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except FileNotFoundError:
+        return NOT_FOUND
+    except IsADirectoryError:
+        return IS_FOLDER
+    except PermissionError:
+        return PERMISSION
+    except OSError as exc:
+        return f"cannot be read ({_os_reason(exc)})"
+    return None
+
+
+def _reason_from_libsndfile(message: str) -> str:
+    text = message.lower()
+    if "not recognised" in text or "unknown format" in text or "not a regular file" in text:
+        return UNRECOGNISED
+    if any(word in text for word in ("lost sync", "short", "truncat", "malformed", "corrupt",
+                                     "bad", "invalid", "premature", "end of file")):
+        return CORRUPT
+    if "unsupported" in text or "not supported" in text:
+        return f"unsupported audio encoding ({message.strip().rstrip('.')})"
+    if message.strip():
+        return f"corrupt or unreadable audio data ({message.strip().rstrip('.')})"
+    return "corrupt or unreadable audio data"
+
+
+def _to_audio_error(path: Path, exc: BaseException, opening: bool) -> AudioError:
+    """Map a soundfile/OS/numpy exception to an AudioError with a plain reason."""
+    if isinstance(exc, AudioError):
+        return exc
+    if isinstance(exc, FileNotFoundError):
+        return AudioError(path, NOT_FOUND)
+    if isinstance(exc, IsADirectoryError):
+        return AudioError(path, IS_FOLDER)
+    if isinstance(exc, PermissionError):
+        return AudioError(path, PERMISSION)
+    if isinstance(exc, MemoryError):
+        return AudioError(path, "too large to read into memory")
+    if opening:
+        diagnosis = _diagnose_open_failure(path)
+        if diagnosis is not None:
+            return AudioError(path, diagnosis)
+    if isinstance(exc, sf.LibsndfileError):
+        code = exc.code
+        if code == 1:  # SF_ERR_UNRECOGNISED_FORMAT
+            return AudioError(path, UNRECOGNISED)
+        if code == 3:  # SF_ERR_MALFORMED_FILE
+            return AudioError(path, CORRUPT)
+        if code == 4:  # SF_ERR_UNSUPPORTED_ENCODING
+            return AudioError(path, "unsupported audio encoding")
+        return AudioError(path, _reason_from_libsndfile(exc.error_string or ""))
+    if isinstance(exc, OSError):
+        return AudioError(path, f"cannot be read ({_os_reason(exc)})")
+    # RuntimeError / ValueError / TypeError from soundfile's wrapper or libsndfile.
+    return AudioError(path, _reason_from_libsndfile(str(exc)))
+
+
+def _open(path: Path) -> sf.SoundFile:
+    _check_path(path)
+    try:
+        handle = sf.SoundFile(str(path))
+    except Exception as exc:  # noqa: BLE001 - every open failure becomes an AudioError
+        raise _to_audio_error(path, exc, opening=True) from exc
+    try:
+        _check_header(path, handle)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _check_header(path: Path, handle: sf.SoundFile) -> None:
+    if handle.samplerate <= 0 or handle.channels <= 0:
+        raise AudioError(path, CORRUPT)
+    try:
+        log = handle.extra_info
+    except Exception:  # noqa: BLE001 - the log is a nicety, never a reason to fail
+        log = ""
+    for claimed, actual in _SHORT_CHUNK.findall(log):
+        if int(actual) < int(claimed):
+            raise AudioError(path, CORRUPT)
+    if handle.frames <= 0:
+        raise AudioError(path, NO_FRAMES)
+
+
+# --------------------------------------------------------------------------- header
+
+
+def info(path: str | os.PathLike) -> AudioInfo:
+    """Read a file's header only (cheap; no samples are decoded)."""
+    path = Path(path)
+    with _open(path) as handle:
+        try:
+            return AudioInfo(
+                path=path,
+                duration_s=handle.frames / handle.samplerate,
+                sample_rate_hz=int(handle.samplerate),
+                channels=int(handle.channels),
+                frames=int(handle.frames),
+                format=str(handle.format),
+                subtype=str(handle.subtype),
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise _to_audio_error(path, exc, opening=False) from exc
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _frames_window(handle: sf.SoundFile, offset_s: float, duration_s: float | None
+                   ) -> tuple[int, int]:
+    """(start frame, frame count) of the window, clipped to the file."""
+    if offset_s < 0 or not np.isfinite(offset_s):
+        raise ValueError(f"offset_s must be a finite number >= 0, got {offset_s!r}")
+    if duration_s is not None and (duration_s < 0 or not np.isfinite(duration_s)):
+        raise ValueError(f"duration_s must be a finite number >= 0, got {duration_s!r}")
+    rate = handle.samplerate
+    start = min(int(round(offset_s * rate)), handle.frames)
+    available = handle.frames - start
+    count = available if duration_s is None else min(int(round(duration_s * rate)), available)
+    return start, max(0, count)
+
+
+def _mono(block: np.ndarray) -> np.ndarray:
+    if block.ndim == 1:
+        return block.astype(np.float32, copy=False)
+    if block.shape[1] == 1:
+        return np.ascontiguousarray(block[:, 0], dtype=np.float32)
+    return block.mean(axis=1, dtype=np.float32)
+
+
+def _skip_by_reading(path: Path, start: int) -> sf.SoundFile:
+    """Reopen ``path`` and decode-and-discard its first ``start`` frames (when seeking fails)."""
+    handle = _open(path)
+    try:
+        remaining = start
+        while remaining > 0:
+            got = len(handle.read(min(remaining, _SKIP_BLOCK_FRAMES), dtype="float32",
+                                  always_2d=True))
+            if got == 0:
+                break
+            remaining -= got
+    except AudioError:
+        handle.close()
+        raise
+    except Exception as exc:  # noqa: BLE001
+        handle.close()
+        raise _to_audio_error(path, exc, opening=False) from exc
+    return handle
+
+
+def _read_frames(path: Path, handle: sf.SoundFile, count: int) -> np.ndarray:
+    """Read ``count`` frames as mono float32, checking for short reads and NaN/Inf."""
+    try:
+        block = handle.read(count, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _to_audio_error(path, exc, opening=False) from exc
+    # The frame count of an MP3 is an estimate; a short read there is not damage.
+    if len(block) < count and handle.format != "MP3":
+        raise AudioError(path, CORRUPT)
+    samples = _mono(block)
+    if not np.isfinite(samples).all():
+        raise AudioError(path, NON_FINITE)
+    return samples
+
+
+def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int
+                 ) -> tuple[sf.SoundFile, np.ndarray]:
+    """Read frames ``[start, start + count)`` as mono float32; returns the handle to go on with.
+
+    libsndfile's MP3 decoder (1.2.x) emits garbage for a couple of MPEG frames after a seek and
+    at the start of every read call after the first, so an MP3 window is read in ONE call that
+    starts ``_MP3_PREROLL_FRAMES`` early, and the preroll is dropped. Other formats seek and read
+    directly. When a seek is refused or lands elsewhere, the file is reopened and decoded from
+    its start, discarding frames up to ``start``.
+    """
+    preroll = min(start, _MP3_PREROLL_FRAMES) if handle.format == "MP3" else 0
+    target = start - preroll
+    try:
+        if handle.tell() != target or handle.format == "MP3":
+            if not handle.seekable() or handle.seek(target) != target:
+                raise OSError("seek refused")
+    except Exception:  # noqa: BLE001 - fall back to reading from the start
+        handle.close()
+        handle = _skip_by_reading(path, target)
+    samples = _read_frames(path, handle, preroll + count)
+    return handle, samples[preroll:]
+
+
+def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: float = 0.0,
+         duration_s: float | None = None) -> np.ndarray:
+    """Read a window of a file as mono float32 ``(n_samples,)``, the mean of its channels.
+
+    Only the window ``[offset_s, offset_s + duration_s)`` is decoded (the whole rest of the file
+    when ``duration_s`` is None); a window running past the end is cut short and one starting
+    past the end is empty. With ``sample_rate_hz`` the samples are resampled to that rate.
+    """
+    path = Path(path)
+    handle = _open(path)
+    try:
+        start, count = _frames_window(handle, offset_s, duration_s)
+        from_hz = int(handle.samplerate)
+        if count == 0:
+            samples = np.zeros(0, dtype=np.float32)
+        else:
+            handle, samples = _read_window(path, handle, start, count)
+    finally:
+        handle.close()
+    if sample_rate_hz is not None and int(sample_rate_hz) != from_hz:
+        samples = resample(samples, from_hz, int(sample_rate_hz))
+    return samples
+
+
+def read_blocks(path: str | os.PathLike, block_s: float, sample_rate_hz: int | None = None,
+                offset_s: float = 0.0, duration_s: float | None = None) -> Iterator[AudioBlock]:
+    """Stream a file (or the window ``offset_s``/``duration_s`` of it) as consecutive mono blocks.
+
+    Each :class:`AudioBlock` holds ``block_s`` seconds (the last may be shorter) and where it
+    starts in the file, so memory stays bounded for a recording of any length. With
+    ``sample_rate_hz`` each block is resampled on its own. The file stays open while the
+    generator runs; close the generator (or exhaust it) to release it.
+    """
+    if not block_s > 0:
+        raise ValueError(f"block_s must be > 0, got {block_s!r}")
+    path = Path(path)
+    handle = _open(path)
+    try:
+        start, count = _frames_window(handle, offset_s, duration_s)
+        from_hz = int(handle.samplerate)
+        block_frames = max(1, int(round(block_s * from_hz)))
+        position = start
+        end = start + count
+        while position < end:
+            want = min(block_frames, end - position)
+            handle, samples = _read_window(path, handle, position, want)
+            if len(samples) == 0:
+                break
+            if sample_rate_hz is not None and int(sample_rate_hz) != from_hz:
+                samples = resample(samples, from_hz, int(sample_rate_hz))
+            yield AudioBlock(position / from_hz, samples)
+            position += want
+    finally:
+        handle.close()
+
+
+def file_envelope(path: str | os.PathLike, n_bins: int, block_s: float = 30.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`peak_envelope` of a whole file's mono mix, streamed so any length fits in memory."""
+    if n_bins <= 0:
+        raise ValueError(f"n_bins must be > 0, got {n_bins!r}")
+    total = info(path).frames
+    mins = np.full(n_bins, np.inf, dtype=np.float32)
+    maxs = np.full(n_bins, -np.inf, dtype=np.float32)
+    position = 0
+    for block in read_blocks(path, block_s):
+        n = len(block.samples)
+        index = np.minimum((np.arange(position, position + n) * n_bins) // max(total, 1),
+                           n_bins - 1)
+        bins, first = np.unique(index, return_index=True)
+        mins[bins] = np.minimum(mins[bins], np.minimum.reduceat(block.samples, first))
+        maxs[bins] = np.maximum(maxs[bins], np.maximum.reduceat(block.samples, first))
+        position += n
+    empty = ~np.isfinite(mins)
+    mins[empty] = 0.0
+    maxs[empty] = 0.0
+    return mins, maxs
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def fit_length(samples: np.ndarray, n_samples: int) -> np.ndarray:
+    """Trim to ``n_samples`` or pad with zeros at the end (as the seed's 5 s padding does)."""
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be >= 0, got {n_samples!r}")
+    samples = np.asarray(samples, dtype=np.float32)
+    if len(samples) >= n_samples:
+        return samples[:n_samples]
+    out = np.zeros(n_samples, dtype=np.float32)
+    out[: len(samples)] = samples
+    return out
+
+
+def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    """Resample mono float32 samples with torchaudio's band-limited sinc interpolation.
+
+    The result has ``ceil(len(samples) * to_hz / from_hz)`` samples.
+    """
+    if from_hz <= 0 or to_hz <= 0:
+        raise ValueError(f"sample rates must be > 0, got {from_hz!r} -> {to_hz!r}")
+    samples = np.asarray(samples, dtype=np.float32)
+    if int(from_hz) == int(to_hz) or len(samples) == 0:
+        if len(samples) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return samples
+    import torch
+    import torchaudio.functional as taf
+
+    with torch.no_grad():
+        out = taf.resample(torch.from_numpy(np.ascontiguousarray(samples)), int(from_hz),
+                           int(to_hz))
+    return out.numpy().astype(np.float32, copy=False)
+
+
+def peak_envelope(samples: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bin (min, max) of ``samples`` split into ``n_bins`` nearly equal bins, for drawing.
+
+    With fewer samples than bins, each bin holds the sample under it. Empty input gives zeros.
+    """
+    if n_bins <= 0:
+        raise ValueError(f"n_bins must be > 0, got {n_bins!r}")
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    n = len(samples)
+    if n == 0:
+        return np.zeros(n_bins, dtype=np.float32), np.zeros(n_bins, dtype=np.float32)
+    edges = (np.arange(n_bins, dtype=np.int64) * n) // n_bins
+    mins = np.minimum.reduceat(samples, edges).astype(np.float32, copy=False)
+    maxs = np.maximum.reduceat(samples, edges).astype(np.float32, copy=False)
+    return mins, maxs
