@@ -71,7 +71,7 @@ class ClipView(QWidget):
         self.spec_plot.setXLink(self.wave_plot)
 
         self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=True)
-        self.wave_curve.setDownsampling(auto=True, mode="peak")
+        self.wave_curve.setDownsampling(auto=True, method="peak")
         self.wave_curve.setClipToView(True)
         self.wave_plot.addItem(self.wave_curve)
 
