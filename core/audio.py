@@ -360,11 +360,12 @@ def file_envelope(path: str | os.PathLike, n_bins: int, block_s: float = 30.0
     total = info(path).frames
     mins = np.full(n_bins, np.inf, dtype=np.float32)
     maxs = np.full(n_bins, -np.inf, dtype=np.float32)
+    edges = (np.arange(n_bins, dtype=np.int64) * total) // n_bins
     position = 0
     for block in read_blocks(path, block_s):
         n = len(block.samples)
-        index = np.minimum((np.arange(position, position + n) * n_bins) // max(total, 1),
-                           n_bins - 1)
+        # The same bin edges as peak_envelope, so both draw the same picture.
+        index = np.searchsorted(edges, np.arange(position, position + n), side="right") - 1
         bins, first = np.unique(index, return_index=True)
         mins[bins] = np.minimum(mins[bins], np.minimum.reduceat(block.samples, first))
         maxs[bins] = np.maximum(maxs[bins], np.maximum.reduceat(block.samples, first))
