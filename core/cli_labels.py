@@ -112,7 +112,7 @@ def _handle_import(args: argparse.Namespace) -> int:
     for rel in result.unknown_paths:
         print(f"earmark: not in {args.folder}: {rel}", file=sys.stderr)
     print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "
-          f"{len(result.unknown_paths)} unknown paths, {result.blank} empty labels left alone",
+          f"{len(result.unknown_paths)} unknown paths",
           file=sys.stderr)
     return 0
 

@@ -1,14 +1,13 @@
 """Labels in and out of a project: CSV export/import and export into class folders.
 
 CSV format: header ``path,label``; paths relative to the project folder with ``/`` separators;
-an empty label means unlabeled. Export writes UTF-8; import reads UTF-8 (with or without a BOM)
-and falls back to cp1252/latin-1 for files saved by older spreadsheets.
+an empty label means unlabeled. Export writes UTF-8; import reads what
+:func:`core.labels.read_labels_csv` reads (UTF-8 with or without a BOM, UTF-16, latin-1).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 import tempfile
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.errors import ProjectError
 from core.store import Project
 
 HEADER = ("path", "label")
@@ -25,9 +23,8 @@ HEADER = ("path", "label")
 @dataclass(frozen=True)
 class ImportResult:
     updated: int  # clips whose label changed
-    unchanged: int  # rows that named a clip already carrying that label from the CSV
+    unchanged: int  # rows naming a clip that already carries that label (source kept)
     unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
-    blank: int = 0  # rows with an empty label: left as they are, never cleared
 
 
 @dataclass(frozen=True)
@@ -77,75 +74,34 @@ def _write_rows(handle: TextIO, rows: list[tuple[str, str]]) -> None:
 # ------------------------------------------------------------------------ import CSV
 
 
-def read_csv_text(path: str | Path) -> str:
-    """The text of a CSV: UTF-8 (BOM stripped), else cp1252, else latin-1 (never fails)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ProjectError(f"{path}: cannot be read ({error.strerror or error})") from error
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def read_label_rows(path: str | Path) -> list[tuple[str, str]]:
-    """``(path, label)`` rows of a CSV with a ``path,label`` header (column order free, extra
-    columns ignored); without a recognisable header the first two columns are taken."""
-    text = read_csv_text(path)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
-        return []
-    header = [cell.strip().lower() for cell in rows[0]]
-    if "path" in header and "label" in header:
-        ip, il = header.index("path"), header.index("label")
-        body = rows[1:]
-    else:
-        ip, il = 0, 1
-        body = rows
-    out = []
-    for row in body:
-        rel = row[ip].strip() if ip < len(row) else ""
-        label = row[il].strip() if il < len(row) else ""
-        if rel:
-            out.append((rel, label))
-    return out
-
-
 def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     """Set labels from a ``path,label`` CSV in one transaction, with source ``"csv"``.
 
-    Rows naming no clip present in the folder are returned in ``unknown_paths`` (not fatal);
-    rows with an empty label leave the clip as it is. Unknown class names add the class.
+    The CSV is read by :func:`core.labels.read_labels_csv` (header optional; UTF-8 with or
+    without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
+    returned in ``unknown_paths`` (not fatal); rows with an empty label leave the clip as it is.
+    Unknown class names add the class.
     """
-    rows = read_label_rows(csv_path)
+    from core.labels import read_labels_csv
+
+    rows = read_labels_csv(csv_path).items()
     by_path = project.clip_ids_by_path()
     current = {c.id: (c.label, c.label_source) for c in project.clips()}
     plan: dict[int, str] = {}
     unknown: list[str] = []
-    blank = 0
     for rel, label in rows:
         key = project.relpath(rel)
         clip_id = by_path.get(key)
         if clip_id is None:
             unknown.append(rel)
-        elif not label:
-            blank += 1
         else:
             plan[clip_id] = label
-    changes = {i: lab for i, lab in plan.items() if current.get(i) != (lab, "csv")}
+    # A clip that already carries the label keeps it, and its source (folder, manual...).
+    changes = {i: lab for i, lab in plan.items() if current.get(i, (None, None))[0] != lab}
     if changes:
         project.apply_labels(changes, source="csv", action="import")
     return ImportResult(updated=len(changes), unchanged=len(plan) - len(changes),
-                        unknown_paths=unknown, blank=blank)
+                        unknown_paths=unknown)
 
 
 # ------------------------------------------------------------------------ export folders
@@ -225,5 +181,5 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
     os.unlink(source)
 
 
-__all__ = ["export_csv", "import_csv", "export_folders", "read_label_rows", "read_csv_text",
-           "ImportResult", "FolderExportResult", "safe_folder_name", "HEADER"]
+__all__ = ["export_csv", "import_csv", "export_folders", "ImportResult", "FolderExportResult",
+           "safe_folder_name", "HEADER"]

@@ -202,9 +202,11 @@ class Project:
         conn = _connect(store_path, busy_timeout_s)
         project = cls(folder, store_path, conn, note)
         try:
-            with project._write():
-                project._conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('folder', ?)",
-                                      (str(folder),))
+            # Reopening writes nothing, so it succeeds while another program is writing.
+            if project._get_meta("folder") is None:
+                with project._write() as conn:
+                    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('folder', ?)",
+                                 (str(folder),))
         except BaseException:
             conn.close()
             raise
