@@ -1,0 +1,99 @@
+"""Click-to-pixels time of the clip view: show_clip until the plots hold the data and repaint.
+
+Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_clip_view.py [--data DIR] [--runs N]
+Builds a 5 s clip and a 10-minute file by concatenating real recordings into temporary WAVs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import soundfile as sf  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gui.clip_view import ClipView  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd-4speakers"
+
+
+def concatenate(files: list[Path], target_s: float, out: Path) -> Path:
+    """Write ``files`` one after another (repeating the list) until ``target_s`` is reached."""
+    pieces, total, rate = [], 0, None
+    while rate is None or total < target_s * rate:
+        for path in files:
+            samples, file_rate = sf.read(path, dtype="float32")
+            rate = rate or file_rate
+            pieces.append(samples)
+            total += len(samples)
+            if total >= target_s * rate:
+                break
+    sf.write(out, np.concatenate(pieces)[: int(target_s * rate)], rate)
+    return out
+
+
+def time_show(app: QApplication, view: ClipView, path: Path) -> float:
+    """Seconds from show_clip to the new clip painted."""
+    loop = QEventLoop()
+    view.clip_shown.connect(loop.quit)
+    view.message_shown.connect(loop.quit)
+    QTimer.singleShot(30_000, loop.quit)
+    start = time.perf_counter()
+    view.show_clip(path)
+    loop.exec()
+    app.processEvents()
+    view.graphics.viewport().repaint()
+    elapsed = time.perf_counter() - start
+    view.clip_shown.disconnect(loop.quit)
+    view.message_shown.disconnect(loop.quit)
+    if view.data is None or view.data.path != path:
+        raise RuntimeError(f"{path} was not shown")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    files = sorted(args.data.rglob("*.wav"))
+    if not files:
+        sys.exit(f"no WAV files under {args.data}")
+    app = QApplication.instance() or QApplication([])
+    view = ClipView()
+    view.resize(1200, 700)
+    view.show()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cases = {
+            "5 s clip": concatenate(files[:20], 5.0, tmp / "five_s.wav"),
+            "10 min file": concatenate(files, 600.0, tmp / "ten_min.wav"),
+        }
+        # Alternate with a one-file warm-up so every run is a real change of clip.
+        warm = files[0]
+        time_show(app, view, warm)
+        for name, path in cases.items():
+            times = []
+            for _ in range(args.runs):
+                time_show(app, view, warm)
+                times.append(time_show(app, view, path))
+            info = sf.info(path)
+            print(f"{name:12s} ({info.frames / info.samplerate:6.1f} s at {info.samplerate} Hz): "
+                  f"median {statistics.median(times) * 1e3:6.1f} ms, "
+                  f"min {min(times) * 1e3:6.1f} ms, max {max(times) * 1e3:6.1f} ms "
+                  f"over {args.runs} runs; image {view.spec_image.image.shape}")
+    view.shutdown()
+
+
+if __name__ == "__main__":
+    main()
