@@ -23,15 +23,18 @@ _MARKER = ".earmark-demo"
 
 
 def user_data_dir() -> Path:
-    """Per-user data folder: ``$EARMARK_DATA_DIR`` if set, else the platform's usual place."""
+    """Per-user data folder: ``$EARMARK_DATA_DIR`` if set, else the platform's usual place.
+
+    The same base as ``core.store.default_store_dir`` uses for stores of read-only folders.
+    """
     env = os.environ.get("EARMARK_DATA_DIR")
     if env:
         return Path(env).expanduser()
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "Earmark"
+        return base / "earmark"
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Earmark"
+        return Path.home() / "Library" / "Application Support" / "earmark"
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "earmark"
 

@@ -1,0 +1,51 @@
+"""Start-up: the QApplication, its style sheet, and the main window on a folder or the demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from gui import settings as keys
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists), named for QSettings, with Earmark's style."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(keys.ORGANISATION)
+    app.setApplicationName(keys.APPLICATION)
+    app.setApplicationDisplayName("Earmark")
+    app.setStyle("Fusion")  # the same calm look on every platform; the sheet adds the rest
+    sheet = RESOURCES / "earmark.qss"
+    if sheet.is_file():
+        app.setStyleSheet(sheet.read_text(encoding="utf-8"))
+    icon = RESOURCES / "earmark.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def create_window(folder: str | Path | None = None, demo: bool = False,
+                  settings: QSettings | None = None):
+    """Build the main window, opened on ``folder``, the demo project, or the welcome page."""
+    from gui.main_window import MainWindow  # after the QApplication exists
+
+    window = MainWindow(settings=settings)
+    if demo:
+        window.acts.open_demo.trigger()
+    elif folder is not None:
+        window.open_folder(folder)
+    return window
+
+
+def run_gui(folder: str | Path | None = None, demo: bool = False) -> int:
+    """Show Earmark's window (on ``folder`` or the demo project) and run until it closes."""
+    app = make_app()
+    window = create_window(folder, demo)
+    window.show()
+    return app.exec()

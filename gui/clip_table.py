@@ -1,0 +1,349 @@
+"""ClipTableModel: the clip list, a Qt table over core's ClipRecords, with its own sort and filter.
+
+Sorting and filtering build one permutation of record indices in Python lists (no per-row Qt
+callbacks), which keeps 20,000 rows at tens of milliseconds; QSortFilterProxyModel's Python
+``lessThan``/``filterAcceptsRow`` would cost one cross-language call per comparison.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Status")
+NAME, FOLDER, DURATION, LABEL, PREDICTION, CONFIDENCE, STATUS = range(len(COLUMNS))
+CLIP_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+# Quick filters: a class name filters on that label.
+FILTER_ALL = "__all__"
+FILTER_UNLABELED = "__unlabeled__"
+FILTER_UNREADABLE = "__unreadable__"
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_PROBLEM_COLOUR = QColor("#b3261e")
+_MUTED_COLOUR = QColor("#7a7f87")
+_UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
+_ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def status_text(record: Any) -> str:
+    """'OK', 'Missing' or the reason the file cannot be read."""
+    if record.missing:
+        return "Missing (deleted or moved)"
+    if record.error:
+        return record.error
+    return "OK"
+
+
+def _split(path: str) -> tuple[str, str]:
+    p = PurePosixPath(path)
+    parent = str(p.parent)
+    return p.name, "" if parent == "." else parent
+
+
+class ClipTableModel(QAbstractTableModel):
+    """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
+
+    ``set_predictions`` fills the prediction columns; ``set_class_colours`` colours labels.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._records: list[Any] = []
+        self._index_of_id: dict[int, int] = {}  # clip id -> index in _records
+        self._names: list[tuple[str, str]] = []  # (name, folder) per record, split once
+        self._visible: list[int] = []  # row -> index in _records
+        self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
+        self._predictions: dict[int, tuple[str, float]] = {}
+        self._colours: dict[str, QColor] = {}
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._quick_filter = FILTER_ALL
+        self._text_filter = ""
+
+    # ---- Qt model interface -------------------------------------------------------------
+
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in (DURATION, CONFIDENCE):
+                return _RIGHT
+        return None
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._visible):
+            return None
+        i = self._visible[index.row()]
+        record = self._records[i]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(i, record, column)
+        if role == CLIP_ID_ROLE:
+            return record.id
+        if role == SORT_ROLE:
+            return self._sort_key(column)(i)
+        if role == Qt.ItemDataRole.DecorationRole and column == LABEL and record.label:
+            return self._colours.get(record.label, _UNKNOWN_CLASS_COLOUR)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == STATUS and (record.error or record.missing):
+                return QBrush(_PROBLEM_COLOUR)
+            if column in (FOLDER, STATUS, PREDICTION, CONFIDENCE) or (
+                    column == NAME and (record.error or record.missing)):
+                return QBrush(_MUTED_COLOUR)
+        if role == Qt.ItemDataRole.FontRole and column == LABEL and record.label_source == "manual":
+            font = QFont()
+            font.setBold(True)  # a person's decision stands out from imported labels
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (DURATION, CONFIDENCE):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == STATUS:
+                return status_text(record)
+            if column == LABEL and record.label:
+                return f"{record.label} (from {record.label_source or 'unknown'})"
+            if column in (NAME, FOLDER):
+                return record.path
+        return None
+
+    def _display(self, i: int, record: Any, column: int) -> str:
+        if column == NAME:
+            return self._names[i][0]
+        if column == FOLDER:
+            return self._names[i][1]
+        if column == DURATION:
+            return "" if record.duration_s is None else f"{record.duration_s:.2f} s"
+        if column == LABEL:
+            return record.label or ""
+        if column == PREDICTION:
+            prediction = self._predictions.get(record.id)
+            return prediction[0] if prediction else ""
+        if column == CONFIDENCE:
+            prediction = self._predictions.get(record.id)
+            return f"{prediction[1]:.0%}" if prediction else ""
+        if column == STATUS:
+            return status_text(record)
+        return ""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the visible rows by ``column``; -1 restores scan order."""
+        self._sort_column, self._sort_order = column, order
+        self._relayout()
+
+    # ---- our interface ------------------------------------------------------------------
+
+    def record(self, row: int) -> Any:
+        """The ClipRecord shown at ``row``."""
+        return self._records[self._visible[row]]
+
+    def record_by_id(self, clip_id: int) -> Any | None:
+        """The ClipRecord with ``clip_id``, visible or not."""
+        i = self._index_of_id.get(clip_id)
+        return None if i is None else self._records[i]
+
+    def row_of_id(self, clip_id: int) -> int:
+        """The row showing ``clip_id``, or -1 when it is filtered out or unknown."""
+        i = self._index_of_id.get(clip_id)
+        return -1 if i is None else self._row_of_index.get(i, -1)
+
+    def records(self) -> list[Any]:
+        """Every record the model holds, in scan order (filtered-out ones included)."""
+        return list(self._records)
+
+    def set_records(self, records: Iterable[Any]) -> None:
+        """Replace everything (a new folder)."""
+        self.beginResetModel()
+        self._records = list(records)
+        self._index_of_id = {r.id: i for i, r in enumerate(self._records)}
+        self._names = [_split(r.path) for r in self._records]
+        self._predictions = {}
+        self._visible = self._filtered_sorted(range(len(self._records)))
+        self._row_of_index = {i: row for row, i in enumerate(self._visible)}
+        self.endResetModel()
+
+    def upsert_records(self, records: Iterable[Any]) -> None:
+        """Update clips already listed and append new ones (a scan batch)."""
+        changed: list[int] = []
+        new: list[Any] = []
+        for record in records:
+            i = self._index_of_id.get(record.id)
+            if i is None:
+                new.append(record)
+            elif self._records[i] != record:
+                self._records[i] = record
+                self._names[i] = _split(record.path)
+                changed.append(i)
+        self._emit_changed(changed)
+        if not new:
+            return
+        first = len(self._records)
+        for k, record in enumerate(new):
+            self._index_of_id[record.id] = first + k
+        self._records.extend(new)
+        self._names.extend(_split(r.path) for r in new)
+        shown = self._filtered(range(first, len(self._records)))
+        if shown:
+            # Appended at the end, then moved into sorted place: rows appear while a scan runs.
+            start = len(self._visible)
+            self.beginInsertRows(QModelIndex(), start, start + len(shown) - 1)
+            self._visible.extend(shown)
+            self._row_of_index.update((i, start + k) for k, i in enumerate(shown))
+            self.endInsertRows()
+            if self._sort_column >= 0:
+                self._relayout()
+
+    def sync_records(self, records: list[Any]) -> None:
+        """Make the model hold exactly ``records`` (the store's list after a scan)."""
+        ids = {r.id for r in records}
+        if any(r.id not in ids for r in self._records):
+            predictions = self._predictions
+            self.set_records(records)
+            self._predictions = predictions
+        else:
+            self.upsert_records(records)
+
+    def set_labels(self, clip_ids: Iterable[int], label: str | None, source: str | None) -> None:
+        """Show ``label`` (from ``source``) on these clips; the store has already been changed."""
+        self.restore_labels({clip_id: (label, source) for clip_id in clip_ids})
+
+    def restore_labels(self, labels: dict[int, tuple[str | None, str | None]]) -> None:
+        """Show per-clip (label, source) pairs, e.g. the ``previous`` dict from set_labels."""
+        changed = []
+        for clip_id, (label, source) in labels.items():
+            i = self._index_of_id.get(clip_id)
+            if i is not None:
+                self._records[i] = dataclasses.replace(self._records[i], label=label,
+                                                       label_source=source)
+                changed.append(i)
+        self._emit_changed(changed, LABEL, LABEL)
+
+    def set_predictions(self, predictions: dict[int, tuple[str, float]]) -> None:
+        """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them."""
+        self._predictions = dict(predictions)
+        if self._visible:
+            self.dataChanged.emit(self.index(0, PREDICTION),
+                                  self.index(len(self._visible) - 1, CONFIDENCE))
+        if self._sort_column in (PREDICTION, CONFIDENCE):
+            self._relayout()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """Colour of each class name ('#rrggbb'), shown beside labels."""
+        self._colours = {name: QColor(colour) for name, colour in colours.items()}
+        if self._visible:
+            self.dataChanged.emit(self.index(0, LABEL), self.index(len(self._visible) - 1, LABEL))
+
+    def set_filter(self, quick: str | None = None, text: str | None = None) -> None:
+        """Quick filter (FILTER_* or a class name) and/or a text found in name, folder or label."""
+        if quick is not None:
+            self._quick_filter = quick
+        if text is not None:
+            self._text_filter = text.strip().lower()
+        self.beginResetModel()
+        self._visible = self._filtered_sorted(range(len(self._records)))
+        self._row_of_index = {i: row for row, i in enumerate(self._visible)}
+        self.endResetModel()
+
+    def counts(self) -> dict[str, int]:
+        """Totals over every clip: 'clips', 'unlabeled', 'unreadable', 'shown'."""
+        unlabeled = unreadable = 0
+        for r in self._records:
+            if r.missing or r.error:
+                unreadable += 1
+            elif not r.label:
+                unlabeled += 1
+        return {"clips": len(self._records), "unlabeled": unlabeled,
+                "unreadable": unreadable, "shown": len(self._visible)}
+
+    # ---- internals ----------------------------------------------------------------------
+
+    def _emit_changed(self, indices: list[int], first_column: int = 0,
+                      last_column: int = len(COLUMNS) - 1) -> None:
+        rows = [self._row_of_index[i] for i in indices if i in self._row_of_index]
+        if rows:
+            # One signal over the span: views repaint only what is on screen anyway.
+            self.dataChanged.emit(self.index(min(rows), first_column),
+                                  self.index(max(rows), last_column))
+
+    def _predicate(self) -> Callable[[int], bool] | None:
+        quick, text = self._quick_filter, self._text_filter
+        records = self._records
+        checks: list[Callable[[int], bool]] = []
+        if quick == FILTER_UNLABELED:
+            checks.append(lambda i: not records[i].label and not records[i].error
+                          and not records[i].missing)
+        elif quick == FILTER_UNREADABLE:
+            checks.append(lambda i: bool(records[i].error or records[i].missing))
+        elif quick != FILTER_ALL:
+            checks.append(lambda i: records[i].label == quick)
+        if text:
+            checks.append(lambda i: text in records[i].path.lower()
+                          or text in (records[i].label or "").lower())
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return checks[0]
+        return lambda i: all(check(i) for check in checks)
+
+    def _filtered(self, indices: Iterable[int]) -> list[int]:
+        predicate = self._predicate()
+        return list(indices) if predicate is None else [i for i in indices if predicate(i)]
+
+    def _sort_key(self, column: int) -> Callable[[int], Any]:
+        r, names, predictions = self._records, self._names, self._predictions
+        if column == NAME:
+            return lambda i: (names[i][0].lower(), names[i][1].lower())
+        if column == FOLDER:
+            return lambda i: (names[i][1].lower(), names[i][0].lower())
+        if column == DURATION:
+            return lambda i: (r[i].duration_s is None, r[i].duration_s or 0.0)
+        if column == LABEL:
+            return lambda i: (not r[i].label, (r[i].label or "").lower(), names[i][0].lower())
+        if column == PREDICTION:
+            return lambda i: (r[i].id not in predictions,
+                              predictions.get(r[i].id, ("",))[0].lower())
+        if column == CONFIDENCE:
+            return lambda i: (r[i].id not in predictions, predictions.get(r[i].id, ("", 0.0))[1])
+        if column == STATUS:
+            return lambda i: (not (r[i].error or r[i].missing), status_text(r[i]).lower())
+        return lambda i: i
+
+    def _sorted(self, visible: list[int]) -> list[int]:
+        if self._sort_column >= 0:
+            visible.sort(key=self._sort_key(self._sort_column),
+                         reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        else:
+            visible.sort()  # scan order
+        return visible
+
+    def _filtered_sorted(self, indices: Iterable[int]) -> list[int]:
+        return self._sorted(self._filtered(indices))
+
+    def _relayout(self) -> None:
+        """Re-sort the visible rows in place, keeping selections (persistent indexes) valid."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [(self._visible[p.row()], p.column()) for p in persistent]
+        # Sort only: rows hidden by a filter stay until the filter changes (stable while labelling).
+        self._visible = self._sorted(list(self._visible))
+        self._row_of_index = {i: row for row, i in enumerate(self._visible)}
+        self.changePersistentIndexList(
+            persistent, [self.index(self._row_of_index[i], column) for i, column in held])
+        self.layoutChanged.emit()

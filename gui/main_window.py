@@ -1,0 +1,425 @@
+"""MainWindow: composes the clip list, clip view, label bar, menus and undo stack, and wires them.
+
+Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui.commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import EarmarkError
+from core.store import Project
+from gui import settings as keys
+from gui.actions import build_actions
+from gui.clip_list_panel import ClipListPanel
+from gui.clip_table import ClipTableModel
+from gui.clip_view import ClipView
+from gui.commands import SetLabelsCommand
+from gui.label_bar import LabelBar, shortcut_keys
+from gui.playback import PlaybackBar, PlaybackController
+from gui.workers import ScanWorker, start_worker, stop_thread
+
+
+class MessageBanner(QWidget):
+    """A one-line, non-blocking message above the clip view, closed with its × button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("×")
+        close.setObjectName("BannerClose")
+        close.setFlat(True)
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Show ``text``; ``kind`` is 'info', 'warning' or 'error' (styled by the sheet)."""
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+
+class MainWindow(QMainWindow):
+    """Earmark's window. ``open_folder(path)`` opens a project; signals tell tests and tools when
+    a folder is open (``folder_opened``) and its scan is over (``scan_finished``)."""
+
+    folder_opened = Signal(str)
+    scan_finished = Signal()
+
+    def __init__(self, settings: QSettings | None = None, store_dir: str | Path | None = None,
+                 playback: PlaybackController | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else keys.open_settings()
+        self._store_dir = store_dir
+        self.project: Project | None = None
+        self.folder: Path | None = None
+        self._worker: ScanWorker | None = None
+        self._thread = None
+        self._restore_path: str | None = None
+        self._class_names: list[str] = []
+        self._key_to_class: dict[str, str] = {}
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        self.undo_stack = QUndoStack(self)
+        self.model = ClipTableModel(self)
+        self.clip_list = ClipListPanel(self.model)
+        self.banner = MessageBanner()
+        self.clip_view = ClipView()
+        self.playback = playback if playback is not None else PlaybackController(self)
+        self.playback_bar = PlaybackBar(self.playback)
+        self.clip_view.connect_playback(self.playback)
+        self.label_bar = LabelBar()
+        self.welcome = self._build_welcome()
+        self.centre_stack = QStackedWidget()
+        self.centre_stack.addWidget(self.welcome)
+        self.centre_stack.addWidget(self.clip_view)
+        right = QWidget()
+        right.setObjectName("CentrePane")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 4)
+        right_layout.setSpacing(6)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.centre_stack, 1)
+        right_layout.addWidget(self.playback_bar)
+        right_layout.addWidget(self.label_bar)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("MainSplitter")
+        self.splitter.addWidget(self.clip_list)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 760])
+        self.setCentralWidget(self.splitter)
+        self.store_label = QLabel()
+        self.store_label.setObjectName("StoreLabel")
+        self.statusBar().addPermanentWidget(self.store_label)
+
+        self.acts = build_actions(self)
+        self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
+        self.label_bar.label_requested.connect(self.label_selection)
+        self.label_bar.class_added.connect(self._on_label_bar_class_added)
+        QGuiApplication.instance().applicationStateChanged.connect(self._on_app_state_changed)
+        self._update_title()
+        self._update_enabled()
+        self._read_settings()
+
+    # ---- opening folders ----------------------------------------------------------------
+
+    def open_folder(self, folder: str | Path) -> bool:
+        """Open ``folder`` as the project (stopping any scan) and scan it in the background."""
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            self.show_message(f"Folder not found: {path}. It may have been moved, renamed or "
+                              "unplugged.", "error")
+            return False
+        self._stop_scan()
+        try:
+            project = Project.open(path, store_dir=self._store_dir)
+        except EarmarkError as error:
+            self.show_message(f"Could not open {path}: {error}", "error")
+            return False
+        self._close_project()
+        self.project, self.folder = project, project.folder
+        self.undo_stack.clear()
+        self.model.set_records([])
+        self.clip_view.show_clip(None)
+        self.centre_stack.setCurrentWidget(self.clip_view)
+        self.banner.hide()
+        self._refresh_classes()
+        keys.add_recent(self.settings, str(self.folder))
+        self.acts.rebuild_recent()
+        self._restore_path = keys.last_selection(self.settings, str(self.folder))
+        note = project.store_note
+        self.store_label.setText(f"Store: {project.store_path}")
+        self.store_label.setToolTip(note or "")
+        if note:
+            self.show_message(note[0].upper() + note[1:] + ".", "info")
+        self._update_title()
+        self._update_enabled()
+        self._start_scan()
+        self.folder_opened.emit(str(self.folder))
+        return True
+
+    def rescan(self) -> None:
+        """Scan the open folder again (new, changed and vanished files)."""
+        if self.folder is None:
+            return
+        if not self.folder.is_dir():
+            self.show_message(f"The folder {self.folder} is gone (moved, renamed or unplugged). "
+                              "Labels are kept in its store; open it again when it is back.",
+                              "error")
+            return
+        self._stop_scan()
+        self._start_scan()
+
+    def _start_scan(self) -> None:
+        worker = ScanWorker(self.folder, store_dir=self._store_dir)
+        worker.rows_ready.connect(self._on_worker_rows_ready)
+        worker.progress.connect(self.clip_list.set_progress)
+        worker.finished.connect(self._on_worker_finished)
+        worker.failed.connect(self._on_worker_failed)
+        worker.done.connect(self.clip_list.hide_progress)
+        self.clip_list.set_progress(0.0, "Listing files")
+        self.statusBar().showMessage(f"Scanning {self.folder}…")
+        self._worker, self._thread = worker, start_worker(worker)
+
+    def _stop_scan(self) -> None:
+        stop_thread(self._worker, self._thread)
+        self._worker = self._thread = None
+        self.clip_list.hide_progress()
+
+    def is_scanning(self) -> bool:
+        try:
+            return self._thread is not None and self._thread.isRunning()
+        except RuntimeError:
+            return False  # the thread object was deleted after it finished
+
+    def _close_project(self) -> None:
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+
+    def _on_worker_rows_ready(self, records: list) -> None:
+        self.model.upsert_records(records)
+        if any(r.label and r.label not in self._class_names for r in records):
+            self._refresh_classes()
+        if self._restore_path is not None:
+            match = next((r.id for r in records if r.path == self._restore_path), None)
+            if match is not None:
+                self._restore_path = None
+                self.clip_list.select_ids([match], match)
+
+    def _on_worker_finished(self, summary, records: list) -> None:
+        self.model.sync_records(records)
+        self._refresh_classes()
+        if self._restore_path is not None or self.clip_list.current_id() < 0:
+            self._restore_path = None
+            self.clip_list.select_row(0)
+        if summary.total == 0:
+            self.show_message(f"No audio files in {self.folder}. Earmark reads WAV, FLAC, OGG "
+                              "and MP3 files in the folder and its subfolders.", "warning")
+        parts = [f"{summary.total:,} clips"]
+        if summary.added and summary.added != summary.total:
+            parts.append(f"{summary.added:,} new")
+        if summary.unreadable:
+            parts.append(f"{summary.unreadable:,} unreadable")
+        if summary.missing:
+            parts.append(f"{summary.missing:,} missing")
+        self.statusBar().showMessage(
+            f"Scanned {self.folder.name}: {', '.join(parts)} ({summary.elapsed_s:.1f} s)", 8000)
+        for warning in summary.warnings:
+            self.show_message(warning, "warning")
+        self.scan_finished.emit()
+
+    def _on_worker_failed(self, reason: str) -> None:
+        self.show_message(f"Scanning stopped: {reason}", "error")
+        self.scan_finished.emit()
+
+    # ---- classes and labels -------------------------------------------------------------
+
+    def _refresh_classes(self) -> None:
+        classes = self.project.classes() if self.project is not None else []
+        self._class_names = [c.name for c in classes]
+        self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
+        self.model.set_class_colours({c.name: c.colour for c in classes})
+        self.label_bar.set_classes(classes)
+        self.clip_list.set_classes(self._class_names)
+        self.acts.update_label_actions(self._key_to_class)
+
+    def label_selection(self, label: str | None) -> None:
+        """Give the selected clips ``label`` (None clears), undoably, then maybe advance."""
+        ids = self.clip_list.selected_ids()
+        if self.project is None or not ids:
+            self.statusBar().showMessage("Select one or more clips first", 3000)
+            return
+        try:
+            previous = self.project.set_labels(ids, label)
+        except EarmarkError as error:
+            self.show_message(f"Could not label: {error}", "error")
+            return
+        self.undo_stack.push(SetLabelsCommand(self.project, self.model, ids, label, previous,
+                                              on_error=lambda m: self.show_message(m, "error")))
+        if label is not None and label not in self._class_names:
+            self._refresh_classes()  # set_labels added the class
+        if len(ids) == 1 and self.acts.auto_advance.isChecked():
+            self.clip_list.advance()
+
+    def label_by_key(self, key: str) -> None:
+        """The digit shortcuts: label the selection with the class on ``key``."""
+        name = self._key_to_class.get(key)
+        if name is None:
+            self.statusBar().showMessage(f"No class on key {key}; type a name under the clip "
+                                         "view to add one", 3000)
+            return
+        self.label_selection(name)
+
+    def _on_label_bar_class_added(self, name: str) -> None:
+        if self.project is None:
+            return
+        if name not in self._class_names:
+            try:
+                self.project.add_class(name)
+            except EarmarkError as error:
+                self.show_message(str(error), "error")
+                return
+            self._refresh_classes()
+        if self.clip_list.selected_ids():
+            self.label_selection(name)
+
+    def classes_edited(self, labels_changed: bool) -> None:
+        """After the Classes dialog: reload classes, and clips when labels moved with them."""
+        self._refresh_classes()
+        if labels_changed and self.project is not None:
+            # Rename/merge/remove are not on the undo stack: older commands would restore
+            # names that no longer exist.
+            self.undo_stack.clear()
+            self.model.sync_records(self.project.clips(include_missing=True))
+
+    # ---- the clip on show ---------------------------------------------------------------
+
+    def _on_clip_list_current_changed(self, clip_id: int) -> None:
+        record = self.model.record_by_id(clip_id) if clip_id >= 0 else None
+        if record is None or self.project is None:
+            self.clip_view.show_clip(None)
+            return
+        path = self.project.abspath(record)
+        keys.remember_selection(self.settings, str(self.folder), record.path)
+        if not path.exists():
+            self.clip_view.show_clip(None)
+            self.clip_view.show_message(f"{record.path} was deleted or moved.\n"
+                                        "Rescan the folder (F5) to update the list.")
+            self.statusBar().showMessage(f"{record.path} no longer exists", 5000)
+            return
+        self.clip_view.show_clip(path, title=record.path)
+
+    def _on_app_state_changed(self, state: Qt.ApplicationState) -> None:
+        # Coming back to the window is when a vanished folder (unplugged drive) is noticed.
+        if (state == Qt.ApplicationState.ApplicationActive and self.folder is not None
+                and not self.folder.is_dir()):
+            self.show_message(f"The folder {self.folder} is gone (moved, renamed or unplugged). "
+                              "Labels are kept in its store; open it again when it is back.",
+                              "error")
+
+    # ---- messages, title, enabled state -------------------------------------------------
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """A non-blocking banner over the clip view, echoed in the status bar."""
+        self.banner.show_message(text, kind)
+        self.statusBar().showMessage(text.split("\n")[0], 10000)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"Earmark — {self.folder.name}" if self.folder else "Earmark")
+        self.setWindowFilePath(str(self.folder) if self.folder else "")
+
+    def _update_enabled(self) -> None:
+        self.acts.set_project_open(self.project is not None)
+
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("Welcome")
+        title = QLabel("Open a folder of audio clips to start labelling")
+        title.setObjectName("WelcomeTitle")
+        hint = QLabel("Drop a folder here, use File › Open Folder (Ctrl+O), or try the demo: "
+                      "sixty short whistles, knocks and hisses, some of them labelled.")
+        hint.setWordWrap(True)
+        hint.setObjectName("WelcomeHint")
+        open_button = QPushButton("Open Folder…")
+        demo_button = QPushButton("Open Demo Project")
+        open_button.clicked.connect(lambda: self.acts.open_folder.trigger())
+        demo_button.clicked.connect(lambda: self.acts.open_demo.trigger())
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(open_button)
+        buttons.addWidget(demo_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addStretch(2)
+        for label in (title, hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(label)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+        return page
+
+    # ---- drag and drop, settings, closing -----------------------------------------------
+
+    @staticmethod
+    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        for url in event.mimeData().urls() if event.mimeData().hasUrls() else []:
+            if url.isLocalFile():
+                path = Path(url.toLocalFile())
+                return path if path.is_dir() else path.parent
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_folder(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = self._dropped_folder(event)
+        if folder is not None:
+            event.acceptProposedAction()
+            self.open_folder(folder)
+
+    def _read_settings(self) -> None:
+        geometry = keys.read(self.settings, keys.GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        splitter = keys.read(self.settings, keys.MAIN_SPLITTER)
+        if not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        header = keys.read(self.settings, keys.TABLE_HEADER)
+        if not header.isEmpty():
+            self.clip_list.table.horizontalHeader().restoreState(header)
+        self.acts.auto_advance.setChecked(keys.read(self.settings, keys.AUTO_ADVANCE))
+        self.acts.show_features.setChecked(keys.read(self.settings, keys.SHOW_FEATURES))
+
+    def _write_settings(self) -> None:
+        keys.write(self.settings, keys.GEOMETRY, self.saveGeometry())
+        keys.write(self.settings, keys.MAIN_SPLITTER, self.splitter.saveState())
+        keys.write(self.settings, keys.TABLE_HEADER,
+                   self.clip_list.table.horizontalHeader().saveState())
+        keys.write(self.settings, keys.AUTO_ADVANCE, self.acts.auto_advance.isChecked())
+        keys.write(self.settings, keys.SHOW_FEATURES, self.acts.show_features.isChecked())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self._stop_scan()
+        self.playback.stop()
+        self.clip_view.shutdown()
+        self._write_settings()
+        self._close_project()
+        QGuiApplication.instance().applicationStateChanged.disconnect(self._on_app_state_changed)
+        super().closeEvent(event)
+
+    def all_actions(self) -> list[QAction]:
+        """Every action with a shortcut, for the shortcuts dialog."""
+        return self.acts.all()

@@ -1,0 +1,90 @@
+"""Every QSettings key Earmark uses, with its type and default, and typed read/write helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANISATION = "Earmark"
+APPLICATION = "Earmark"
+MAX_RECENT = 10
+# Last selected clip per folder; bounded so the file does not grow without end.
+MAX_REMEMBERED_SELECTIONS = 50
+
+
+@dataclass(frozen=True)
+class Key:
+    """A settings key: its name, its Python type and the value used when it is not stored."""
+
+    name: str
+    type: type
+    default: Any
+
+
+GEOMETRY = Key("window/geometry", QByteArray, QByteArray())
+WINDOW_STATE = Key("window/state", QByteArray, QByteArray())
+MAIN_SPLITTER = Key("window/main_splitter", QByteArray, QByteArray())
+TABLE_HEADER = Key("window/table_header", QByteArray, QByteArray())
+RECENT_FOLDERS = Key("files/recent_folders", list, [])
+LAST_SELECTION = Key("files/last_selection", dict, {})
+AUTO_ADVANCE = Key("labelling/auto_advance", bool, True)
+SHOW_FEATURES = Key("view/show_features", bool, False)
+
+
+def open_settings() -> QSettings:
+    """The user's settings (an ini file in the platform's per-user config folder)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                     ORGANISATION, APPLICATION)
+
+
+def read(settings: QSettings, key: Key) -> Any:
+    """Value of ``key`` converted to its type; the default when absent or unreadable."""
+    value = settings.value(key.name)
+    if value is None:
+        return key.default
+    try:
+        if key.type is bool:
+            # Ini files hand booleans back as the strings "true"/"false".
+            return value if isinstance(value, bool) else str(value).lower() in ("true", "1")
+        if key.type is list:
+            if isinstance(value, str):
+                return [value]  # a one-item list comes back as a bare string
+            return [str(v) for v in value]
+        if key.type is dict:
+            return dict(value) if isinstance(value, dict) else key.default
+        if key.type is QByteArray:
+            return value if isinstance(value, QByteArray) else key.default
+        return key.type(value)
+    except (TypeError, ValueError):
+        return key.default
+
+
+def write(settings: QSettings, key: Key, value: Any) -> None:
+    """Store ``value`` under ``key``."""
+    settings.setValue(key.name, value)
+
+
+def add_recent(settings: QSettings, folder: str) -> list[str]:
+    """Put ``folder`` first in the recent list (no duplicates, at most MAX_RECENT); return it."""
+    recent = [f for f in read(settings, RECENT_FOLDERS) if f != folder]
+    recent.insert(0, folder)
+    del recent[MAX_RECENT:]
+    write(settings, RECENT_FOLDERS, recent)
+    return recent
+
+
+def remember_selection(settings: QSettings, folder: str, clip_path: str) -> None:
+    """Remember the clip (relative path) last selected in ``folder``."""
+    selections = read(settings, LAST_SELECTION)
+    selections.pop(folder, None)
+    selections[folder] = clip_path
+    while len(selections) > MAX_REMEMBERED_SELECTIONS:
+        selections.pop(next(iter(selections)))
+    write(settings, LAST_SELECTION, selections)
+
+
+def last_selection(settings: QSettings, folder: str) -> str | None:
+    """The clip (relative path) last selected in ``folder``, if any."""
+    return read(settings, LAST_SELECTION).get(folder)
