@@ -212,7 +212,7 @@ class ClipView(QWidget):
         self.wave_curve.setData([], [])
         self.spec_image.clear()
         if not Path(path).exists():
-            self.show_message(f"{Path(path).name}: file deleted or moved\n({reason})")
+            self.show_message(f"{Path(path).name}: file deleted or moved")
         else:
             self.show_message(f"{Path(path).name}: unreadable: {reason}")
 

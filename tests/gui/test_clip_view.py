@@ -51,6 +51,14 @@ def test_tone_image_maps_to_duration_and_nyquist(qtbot, view, make_audio):
     assert view.spec_plot.getAxis("bottom").labelText == "Time (s)"
 
 
+def test_loader_keeps_torch_threads_of_the_gui_thread(qtbot, view, make_audio):
+    import torch
+
+    before = torch.get_num_threads()
+    show_and_wait(qtbot, view, make_audio("a.wav"))
+    assert torch.get_num_threads() == before  # only the loader thread runs single-threaded
+
+
 def test_silent_clip_gets_finite_levels(qtbot, view, make_audio):
     path = make_audio("silence.wav", np.zeros(8000, dtype=np.float32), 8000)
     show_and_wait(qtbot, view, path)
