@@ -35,6 +35,7 @@ class ClipView(QWidget):
         self._title = ""
         self._data: ClipData | None = None
         self._show_features = False
+        self._playback = None
         self._loader = ClipLoader(self)
         self._loader.loaded.connect(self._on_loader_loaded)
         self._loader.failed.connect(self._on_loader_failed)
@@ -58,6 +59,9 @@ class ClipView(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         for plot in (self.wave_plot, self.spec_plot):
             plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
+            # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
             for name in ("left", "bottom"):
@@ -172,7 +176,7 @@ class ClipView(QWidget):
             return
         self._show_features = bool(show)
         if self._data is not None and (self._data.features is not None or not show):
-            self._draw(self._data)  # already computed, or simply hidden again
+            self._draw(self._data, reset_view=False)  # already computed, or just hidden again
         elif self._path is not None:
             self._loader.request(self._path, self._show_features)
 
@@ -182,9 +186,16 @@ class ClipView(QWidget):
     def connect_playback(self, controller) -> None:
         """Wire a PlaybackController: clicks seek it, its position moves the playhead,
         and each shown clip is loaded into it."""
+        self._playback = controller
         self.seek_requested.connect(controller.seek)
         controller.position_changed.connect(self.set_playhead)
-        self.clip_shown.connect(controller.load)
+        self.clip_shown.connect(self._on_clip_shown_for_playback)
+
+    @Slot(object)
+    def _on_clip_shown_for_playback(self, path: Path) -> None:
+        # A redraw of the same clip (features toggled) must not stop playback or rewind.
+        if self._playback.path != Path(path):
+            self._playback.load(path)
 
     def shutdown(self) -> None:
         """Stop and join the loader thread; call from the main window's closeEvent."""
@@ -199,8 +210,9 @@ class ClipView(QWidget):
     def _on_loader_loaded(self, data: ClipData) -> None:
         if self._path is None or Path(data.path) != self._path:
             return
+        same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
-        self._draw(data)
+        self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self.graphics)
         self.clip_shown.emit(data.path)
 
@@ -229,10 +241,11 @@ class ClipView(QWidget):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _draw(self, data: ClipData) -> None:
+    def _draw(self, data: ClipData, reset_view: bool = True) -> None:
         duration_s = max(data.duration_s, 1e-3)
         self.wave_curve.setData(data.wave_x_s, data.wave_y)
-        y_extent = max(1.0, data.peak) * 1.05
+        # Scaled to the clip's peak so quiet recordings stay readable; silence shows +-0.01.
+        y_extent = max(data.peak, 0.01) * 1.05
         self.wave_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=-y_extent, yMax=y_extent,
                                  minXRange=min(duration_s, 1e-3))
         self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
@@ -251,6 +264,7 @@ class ClipView(QWidget):
         self.spec_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=0.0, yMax=top,
                                  minXRange=min(duration_s, 1e-3), maxYRange=top)
         self.spec_plot.setYRange(0.0, top, padding=0)
-        self.wave_plot.setXRange(0.0, duration_s, padding=0)
-        self.set_playhead(0.0)
+        if reset_view:
+            self.wave_plot.setXRange(0.0, duration_s, padding=0)
+            self.set_playhead(0.0)
 

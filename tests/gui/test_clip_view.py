@@ -152,6 +152,7 @@ def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
     path = make_audio("a.wav", audio_factory.chirp(300, 3000, 1.0), 16000)
     show_and_wait(qtbot, view, path)
     display_shape = view.spec_image.image.shape
+    view.set_playhead(0.4)
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_show_features(True)
     from core.features import FeatureConfig
@@ -160,6 +161,7 @@ def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
     assert view.spec_plot.getAxis("left").labelText.startswith("Log-mel")
     low, high = view.spec_image.getLevels()
     assert np.isfinite(low) and high > low
+    assert view.playhead_s() == pytest.approx(0.4)  # toggling keeps the playhead
     view.set_show_features(False)  # already computed: redrawn at once
     assert view.spec_image.image.shape == display_shape
 

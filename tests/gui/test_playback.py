@@ -69,4 +69,8 @@ def test_clip_view_wiring_moves_playhead(qtbot, make_audio):
     view.seek_requested.emit(0.75)
     assert controller.position_s == pytest.approx(0.75)
     assert view.playhead_s() == pytest.approx(0.75)
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        view.set_show_features(True)
+    assert view.playhead_s() == pytest.approx(0.75)  # a redraw does not rewind playback
+    assert controller.position_s == pytest.approx(0.75)
     view.shutdown()
