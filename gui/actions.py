@@ -53,8 +53,10 @@ class WindowActions:
         self.undo.setShortcuts(QKeySequence.StandardKey.Undo)
         self.undo.setIcon(icon(SP.SP_ArrowBack))
         self.redo = w.undo_stack.createRedoAction(w, "&Redo")
-        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(
-            QKeySequence.StandardKey.Redo)])
+        redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+        redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+                      if k not in redo_keys]  # Linux's standard Redo already holds Ctrl+Shift+Z
+        self.redo.setShortcuts(redo_keys)
         self.redo.setIcon(icon(SP.SP_ArrowForward))
         self.label_actions: dict[str, QAction] = {}
         for key in "123456789":

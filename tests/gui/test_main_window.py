@@ -1,0 +1,206 @@
+"""MainWindow end to end on real folders: open, scan, label by key, undo, bulk, drop, bad input."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from core.store import Project
+from gui import settings as keys
+from gui.clip_table import FILTER_UNLABELED, LABEL, STATUS
+from tests import audio_factory
+from tests.gui.conftest import open_and_wait
+
+
+def _row_of_path(window, path):
+    model = window.model
+    return next(r for r in range(model.rowCount()) if model.record(r).path == path)
+
+
+def _store_labels(folder):
+    with Project.open(folder) as project:
+        return {c.path: (c.label, c.label_source) for c in project.clips()}
+
+
+def _activate(qtbot, window):
+    # Window shortcuts (the digit keys) only fire in the active window.
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def test_title_starts_with_earmark_and_names_the_folder(qtbot, window, clip_folder):
+    assert window.windowTitle().startswith("Earmark")
+    open_and_wait(qtbot, window, clip_folder)
+    assert window.windowTitle().startswith("Earmark")
+    assert clip_folder.name in window.windowTitle()
+
+
+def test_scan_lists_every_file_and_unreadable_with_reason(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    assert window.model.rowCount() == 3 * 3 + 2 + 1
+    row = _row_of_path(window, "broken.wav")
+    status = window.model.index(row, STATUS).data()
+    assert status and status != "OK"
+    good = window.model.index(_row_of_path(window, "tone/tone_000.wav"), STATUS).data()
+    assert good == "OK"
+    assert window.model.index(_row_of_path(window, "tone/tone_000.wav"), LABEL).data() == "tone"
+    assert "unreadable" in window.clip_list.count_label.text()
+
+
+def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    window.acts.auto_advance.setChecked(False)
+    key_1_class = window.acts.label_actions["1"].text().removeprefix("Label as ")
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    _activate(qtbot, window)
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
+    assert _store_labels(clip_folder)["loose-a.wav"] == (key_1_class, "manual")
+    row = _row_of_path(window, "loose-a.wav")
+    assert window.model.index(row, LABEL).data() == key_1_class
+
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+    assert window.model.index(row, LABEL).data() == ""
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert _store_labels(clip_folder)["loose-a.wav"] == (key_1_class, "manual")
+
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Delete)
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+
+
+def test_bulk_label_and_undo_restores_each_previous_label(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    paths = ["loose-a.wav", "tone/tone_001.wav", "noise/noise_002.wav"]
+    before = _store_labels(clip_folder)
+    ids = [window.model.record(_row_of_path(window, p)).id for p in paths]
+    window.clip_list.select_ids(ids, ids[0])
+    assert sorted(window.clip_list.selected_ids()) == sorted(ids)
+    _activate(qtbot, window)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    key_2_class = window.acts.label_actions["2"].text().removeprefix("Label as ")
+    after = _store_labels(clip_folder)
+    assert all(after[p] == (key_2_class, "manual") for p in paths)
+    assert window.undo_stack.count() == 1, "a bulk change is one undo step"
+
+    window.undo_stack.undo()
+    assert _store_labels(clip_folder) == before
+    assert window.model.index(_row_of_path(window, "tone/tone_001.wav"), LABEL).data() == "tone"
+    window.undo_stack.redo()
+    assert all(_store_labels(clip_folder)[p] == (key_2_class, "manual") for p in paths)
+
+
+def test_auto_advance_moves_to_next_clip_and_is_remembered(qtbot, make_window, clip_folder):
+    window = make_window()
+    open_and_wait(qtbot, window, clip_folder)
+    window.acts.auto_advance.setChecked(True)
+    window.clip_list.select_row(0)
+    window.label_selection("tone")
+    assert window.clip_list.table.currentIndex().row() == 1
+    window.acts.auto_advance.setChecked(False)
+    window.close()
+    again = make_window()
+    assert not again.acts.auto_advance.isChecked()
+    assert keys.read(again.settings, keys.RECENT_FOLDERS)[0] == str(clip_folder.resolve())
+
+
+def test_reopening_restores_the_last_selected_clip(qtbot, make_window, clip_folder):
+    window = make_window()
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(_row_of_path(window, "chirp/chirp_002.wav"))
+    qtbot.waitUntil(lambda: window.clip_list.current_id() >= 0)
+    qtbot.wait(10)  # the current-clip signal is coalesced through a 0 ms timer
+    window.close()
+    again = make_window()
+    open_and_wait(qtbot, again, clip_folder)
+    assert again.model.record(again.clip_list.table.currentIndex().row()).path \
+        == "chirp/chirp_002.wav"
+
+
+def test_typing_a_new_class_adds_it_and_labels_the_selection(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(_row_of_path(window, "loose-b.wav"))
+    qtbot.keyClicks(window.label_bar.new_class_edit, "birdsong")
+    qtbot.keyClick(window.label_bar.new_class_edit, Qt.Key.Key_Return)
+    assert "birdsong" in window.label_bar.buttons()
+    assert _store_labels(clip_folder)["loose-b.wav"] == ("birdsong", "manual")
+
+
+def test_quick_filter_shows_unlabeled_only(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.set_quick_filter(FILTER_UNLABELED)
+    shown = {window.model.record(r).path for r in range(window.model.rowCount())}
+    assert shown == {"loose-a.wav", "loose-b.wav"}
+
+
+def _drop(window, folder):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPointF(QPoint(50, 50)), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    return event
+
+
+def test_dropping_a_folder_opens_it(qtbot, window, clip_folder):
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        event = _drop(window, clip_folder)
+    assert event.isAccepted()
+    assert window.folder == clip_folder.resolve()
+    assert window.model.rowCount() == 12
+
+
+def test_missing_and_empty_folders_get_a_message(qtbot, window, tmp_path):
+    assert not window.open_folder(tmp_path / "nowhere")
+    assert "not found" in window.banner.text()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    open_and_wait(qtbot, window, empty)
+    assert "No audio files" in window.banner.text()
+    assert window.model.rowCount() == 0
+
+
+def test_unwritable_folder_says_where_the_store_is(qtbot, window, tmp_path):
+    folder = tmp_path / "ro"
+    audio_factory.make_class_folder(folder, n_per_class=1)
+    # A file where the store folder would go: the folder cannot hold its store, which is what
+    # a read-only folder means to Earmark, and it works for root too (root ignores chmod).
+    (folder / ".earmark").write_text("in the way")
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        folder.chmod(0o555)
+    try:
+        open_and_wait(qtbot, window, folder)
+        assert "read-only" in window.banner.text()
+        assert str(tmp_path / "user-data") in window.banner.text()
+        assert window.model.rowCount() == 3
+    finally:
+        folder.chmod(0o755)
+
+
+def test_file_deleted_while_listed_gets_a_message(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    (clip_folder / "loose-b.wav").unlink()
+    with qtbot.waitSignal(window.clip_view.message_shown, timeout=5000,
+                          check_params_cb=lambda text: "deleted or moved" in text):
+        window.clip_list.select_row(_row_of_path(window, "loose-b.wav"))
+
+
+def test_opening_another_folder_cancels_the_scan(qtbot, window, clip_folder, tmp_path):
+    big = audio_factory.make_class_folder(tmp_path / "big", n_per_class=60)
+    window.open_folder(big)
+    open_and_wait(qtbot, window, clip_folder)
+    assert window.folder == clip_folder.resolve()
+    assert window.model.rowCount() == 12
+
+
+def test_demo_project_opens_from_help_menu(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.scan_finished, timeout=30_000):
+        window.acts.open_demo.trigger()
+    assert window.folder == (tmp_path / "user-data" / "demo").resolve()
+    counts = window.model.counts()
+    assert counts["clips"] == 60 and counts["unlabeled"] > 0
+    assert set(window.label_bar.buttons()) == {"whistle", "knock", "hiss"}

@@ -1,0 +1,60 @@
+"""Grab docs/screenshot.png: the real window on the demo project with a clip selected.
+
+Run with a display, e.g. ``xvfb-run -a uv run python tools/screenshot.py [OUT.png]``.
+The demo and settings live in a temporary folder, so the user's own are not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["EARMARK_DATA_DIR"] = tmp
+        from PySide6.QtCore import QSettings, QTimer
+
+        from gui.app import create_window, make_app
+
+        app = make_app()
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = create_window(settings=settings)
+        window.resize(1280, 780)
+        window.show()
+        failures: list[str] = []
+
+        def grab() -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(str(out)):
+                failures.append(f"could not save {out}")
+            window.close()
+
+        def select() -> None:
+            model = window.model
+            # An unlabeled clip beside labelled ones shows both looks of the label column.
+            row = next((r for r in range(model.rowCount())
+                        if model.record(r).path == "whistle/whistle_003.wav"), 0)
+            window.clip_view.clip_shown.connect(lambda *_: QTimer.singleShot(400, grab))
+            window.clip_list.select_row(row)
+            window.clip_list.table.setFocus()
+
+        window.scan_finished.connect(lambda: QTimer.singleShot(200, select))
+        QTimer.singleShot(20000, lambda: (failures.append("timed out"), window.close()))
+        window.acts.open_demo.trigger()
+        app.exec()
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    if not failures:
+        print(f"saved {out} ({out.stat().st_size // 1024} KiB)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
