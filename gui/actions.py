@@ -38,9 +38,11 @@ class WindowActions:
         # File
         self.open_folder = self._action("&Open Folder…", self._on_open_folder,
                                         QKeySequence.StandardKey.Open, icon(SP.SP_DirOpenIcon))
+        self.open_folder.setIconText("Open")
         self.recent_menu = QMenu("Open &Recent", w)
         self.rescan = self._action("Re&scan Folder", w.rescan, "F5", icon(SP.SP_BrowserReload),
                                    project=True)
+        self.rescan.setIconText("Rescan")
         self.import_csv = self._action("&Import Labels CSV…", self._on_import_csv, project=True)
         self.export_csv = self._action("&Export Labels CSV…", self._on_export_csv, project=True)
         self.export_folders = self._action("Export into Class &Folders…",
@@ -74,13 +76,14 @@ class WindowActions:
         # View
         self.play_pause = self._action("&Play / Pause", w.playback.toggle, "Space",
                                        icon(SP.SP_MediaPlay))
+        self.play_pause.setIconText("Play")
         self.play_pause.setEnabled(w.playback.available)
         if not w.playback.available:
             self.play_pause.setToolTip(w.playback.unavailable_reason)
         w.playback.state_changed.connect(self._on_playback_state)
-        self.auto_advance = self._action("&Auto-advance After Labelling", None, "Ctrl+Shift+A",
-                                         icon(SP.SP_ArrowDown))
+        self.auto_advance = self._action("&Auto-advance After Labelling", None, "Ctrl+Shift+A")
         self.auto_advance.setCheckable(True)
+        self.auto_advance.setIconText("Auto-advance")
         self.auto_advance.setToolTip("After labelling one clip, move to the next")
         self.show_features = self._action("Show Model &Features", None, "Ctrl+Shift+F")
         self.show_features.setCheckable(True)

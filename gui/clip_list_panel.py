@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from gui.clip_table import (
     CLIP_ID_ROLE,
+    CONFIDENCE,
     DURATION,
     FILTER_ALL,
     FILTER_UNLABELED,
@@ -25,6 +26,7 @@ from gui.clip_table import (
     FOLDER,
     LABEL,
     NAME,
+    PREDICTION,
     STATUS,
     ClipTableModel,
 )
@@ -67,8 +69,8 @@ class ClipListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 70), (LABEL, 100),
-                              (STATUS, 90)):
+        for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
+                              (PREDICTION, 100), (CONFIDENCE, 80), (STATUS, 90)):
             self.table.setColumnWidth(column, width)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -104,6 +106,13 @@ class ClipListPanel(QWidget):
         model.modelReset.connect(self._current_timer.start)
         for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
             signal.connect(self.update_counts)
+        model.predictions_changed.connect(self.show_prediction_columns)
+        self.show_prediction_columns(model.has_predictions())
+
+    def show_prediction_columns(self, show: bool) -> None:
+        """Prediction and confidence columns only take room once a model has predicted."""
+        for column in (PREDICTION, CONFIDENCE):
+            self.table.setColumnHidden(column, not show)
 
     # ---- filters ------------------------------------------------------------------------
 
@@ -168,7 +177,8 @@ class ClipListPanel(QWidget):
         row = self.model.row_of_id(current)
         if row >= 0:
             selection_model.setCurrentIndex(self.model.index(row, 0), flags.NoUpdate)
-            self.table.scrollTo(self.model.index(row, 0))
+            self.table.scrollTo(self.model.index(row, 0),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
         selection_model.select(selection, flags.ClearAndSelect | flags.Rows)
 
     def select_row(self, row: int) -> None:

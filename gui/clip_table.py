@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Status")
@@ -50,8 +50,11 @@ def _split(path: str) -> tuple[str, str, str, str, str]:
 class ClipTableModel(QAbstractTableModel):
     """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
 
-    ``set_predictions`` fills the prediction columns; ``set_class_colours`` colours labels.
+    ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
+    any are shown, so a view can hide empty columns); ``set_class_colours`` colours labels.
     """
+
+    predictions_changed = Signal(bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -169,15 +172,22 @@ class ClipTableModel(QAbstractTableModel):
         return list(self._records)
 
     def set_records(self, records: Iterable[Any]) -> None:
-        """Replace everything (a new folder)."""
+        """Replace everything (a new folder); predictions are cleared."""
+        self._reset(records, keep_predictions=False)
+
+    def _reset(self, records: Iterable[Any], keep_predictions: bool) -> None:
         self.beginResetModel()
         self._records = list(records)
         self._index_of_id = {r.id: i for i, r in enumerate(self._records)}
         self._names = [_split(r.path) for r in self._records]
-        self._predictions = {}
+        had_predictions = bool(self._predictions)
+        if not keep_predictions:
+            self._predictions = {}
         self._visible = self._filtered_sorted(range(len(self._records)))
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
+        if had_predictions and not keep_predictions:
+            self.predictions_changed.emit(False)
 
     def upsert_records(self, records: Iterable[Any]) -> None:
         """Update clips already listed and append new ones (a scan batch)."""
@@ -214,9 +224,7 @@ class ClipTableModel(QAbstractTableModel):
         """Make the model hold exactly ``records`` (the store's list after a scan)."""
         ids = {r.id for r in records}
         if any(r.id not in ids for r in self._records):
-            predictions = self._predictions
-            self.set_records(records)
-            self._predictions = predictions
+            self._reset(records, keep_predictions=True)
         else:
             self.upsert_records(records)
 
@@ -243,6 +251,10 @@ class ClipTableModel(QAbstractTableModel):
                                   self.index(len(self._visible) - 1, CONFIDENCE))
         if self._sort_column in (PREDICTION, CONFIDENCE):
             self._relayout()
+        self.predictions_changed.emit(bool(self._predictions))
+
+    def has_predictions(self) -> bool:
+        return bool(self._predictions)
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Colour of each class name ('#rrggbb'), shown beside labels."""

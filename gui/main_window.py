@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.clip_list)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 760])
+        self.splitter.setSizes([560, 720])
         self.setCentralWidget(self.splitter)
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
@@ -157,8 +157,10 @@ class MainWindow(QMainWindow):
         self.acts.rebuild_recent()
         self._restore_path = keys.last_selection(self.settings, str(self.folder))
         note = project.store_note
-        self.store_label.setText(f"Store: {project.store_path}")
-        self.store_label.setToolTip(note or "")
+        inside = project.store_path.parent.parent == project.folder
+        where = "the folder's .earmark" if inside else str(project.store_path.parent)
+        self.store_label.setText(f"Labels are saved as you go, in {where}")
+        self.store_label.setToolTip(str(project.store_path))
         if note:
             self.show_message(note[0].upper() + note[1:] + ".", "info")
         self._update_title()
@@ -399,6 +401,7 @@ class MainWindow(QMainWindow):
         header = keys.read(self.settings, keys.TABLE_HEADER)
         if not header.isEmpty():
             self.clip_list.table.horizontalHeader().restoreState(header)
+            self.clip_list.show_prediction_columns(self.model.has_predictions())
         self.acts.auto_advance.setChecked(keys.read(self.settings, keys.AUTO_ADVANCE))
         self.acts.show_features.setChecked(keys.read(self.settings, keys.SHOW_FEATURES))
 

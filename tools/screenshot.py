@@ -15,6 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _small_png(image):
+    """The image on a palette of its 256 most used colours: the spectrogram's noise makes a
+    true-colour PNG of the window over 300 KB; nearest-colour mapping keeps the look."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height())
+    colours, counts = np.unique(pixels, return_counts=True)
+    table = [int(c) for c in colours[np.argsort(counts)[::-1][:256]]]
+    return image.convertToFormat(QImage.Format.Format_Indexed8, table)
+
+
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
     with tempfile.TemporaryDirectory() as tmp:
@@ -32,15 +45,15 @@ def main() -> int:
 
         def grab() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out)):
+            if not _small_png(window.grab().toImage()).save(str(out)):
                 failures.append(f"could not save {out}")
             window.close()
 
         def select() -> None:
             model = window.model
-            # An unlabeled clip beside labelled ones shows both looks of the label column.
+            # An unlabeled clip near the top: the list shows unlabeled and labelled rows.
             row = next((r for r in range(model.rowCount())
-                        if model.record(r).path == "whistle/whistle_003.wav"), 0)
+                        if model.record(r).path == "clip-ac.wav"), 0)
             window.clip_view.clip_shown.connect(lambda *_: QTimer.singleShot(400, grab))
             window.clip_list.select_row(row)
             window.clip_list.table.setFocus()
