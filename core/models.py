@@ -69,7 +69,7 @@ class CompactCNN(nn.Module):
     head_name = "classifier"
 
     def __init__(self, n_classes: int, input_shape: tuple[int, int] | None = None,
-                 widths: tuple[int, ...] = (24, 48, 96, 128), dropout: float = 0.3) -> None:
+                 widths: tuple[int, ...] = (16, 32, 64, 128), dropout: float = 0.3) -> None:
         super().__init__()
         blocks: list[nn.Module] = []
         in_channels = 1

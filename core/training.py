@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -204,7 +204,7 @@ def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Check
         state_dict={k: v.contiguous() for k, v in model.state_dict().items()},
         train_config=config.to_dict(), metrics=metrics,
         history=[dataclasses.asdict(h) for h in history],
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
                        best_epoch, time.perf_counter() - started)
@@ -364,10 +364,12 @@ class _Loop:
         # A last batch of one breaks BatchNorm; fold it into the previous one.
         if len(batches) > 1 and len(batches[-1]) == 1:
             batches[-2] = torch.cat([batches[-2], batches.pop()])
-        if self.scheduler is None and self.config.schedule == "onecycle":
+        total_steps = self.config.epochs * len(batches)
+        # OneCycle needs a few steps in each phase; a tiny run keeps the constant rate.
+        if self.scheduler is None and self.config.schedule == "onecycle" and total_steps >= 10:
             self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
                 self.optimizer, max_lr=self.config.learning_rate,
-                total_steps=self.config.epochs * len(batches), pct_start=0.25)
+                total_steps=total_steps, pct_start=0.25)
         total_loss, correct, seen = 0.0, 0, 0
         for b, idx in enumerate(batches, start=1):
             if should_stop():
@@ -382,7 +384,7 @@ class _Loop:
             self.optimizer.step()
             if self.scheduler is not None and self.scheduler.last_epoch + 1 < self.scheduler.total_steps:
                 self.scheduler.step()
-            total_loss += float(loss) * len(idx)
+            total_loss += loss.item() * len(idx)
             correct += int((logits.argmax(1) == y).sum())
             seen += len(idx)
             on_batch(b, len(batches))

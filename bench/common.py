@@ -1,0 +1,34 @@
+"""Shared helpers for the benchmark scripts: where the real data lives, medians, timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FSDD = Path(os.environ.get("EARMARK_FSDD", ROOT.parent / "shared" / "data" / "fsdd-4speakers"))
+
+
+def fsdd_clips(root: Path = FSDD) -> list[tuple[Path, str, str]]:
+    """(path, digit label, speaker) for every FSDD recording; the speaker is in the file name."""
+    if not root.is_dir():
+        raise SystemExit(f"FSDD not found at {root}; set EARMARK_FSDD to its folder")
+    clips = []
+    for path in sorted(root.rglob("*.wav")):
+        clips.append((path, path.parent.name, path.stem.split("_")[1]))
+    return clips
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
