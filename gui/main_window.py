@@ -5,9 +5,11 @@ Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -82,6 +84,12 @@ class MainWindow(QMainWindow):
         self._worker: ScanWorker | None = None
         self._thread = None
         self._restore_path: str | None = None
+        # Scan results wait here and are applied a few per event-loop turn: queued signals are
+        # all delivered in one go, so applying them on arrival could stall the window.
+        self._scan_queue: deque = deque()
+        self._scan_timer = QTimer(self)
+        self._scan_timer.setInterval(0)
+        self._scan_timer.timeout.connect(self._drain_scan_queue)
         self._class_names: list[str] = []
         self._key_to_class: dict[str, str] = {}
         self.setObjectName("MainWindow")
@@ -183,11 +191,11 @@ class MainWindow(QMainWindow):
 
     def _start_scan(self) -> None:
         worker = ScanWorker(self.folder, store_dir=self._store_dir)
+        # Bound methods of this window: queued into the GUI thread.
         worker.rows_ready.connect(self._on_worker_rows_ready)
-        worker.progress.connect(self.clip_list.set_progress)
+        worker.progress.connect(self._on_worker_progress)
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
-        worker.done.connect(self.clip_list.hide_progress)
         self.clip_list.set_progress(0.0, "Listing files")
         self.statusBar().showMessage(f"Scanning {self.folder}…")
         self._worker, self._thread = worker, start_worker(worker)
@@ -195,7 +203,36 @@ class MainWindow(QMainWindow):
     def _stop_scan(self) -> None:
         stop_thread(self._worker, self._thread)
         self._worker = self._thread = None
+        self._scan_queue.clear()
+        self._scan_timer.stop()
         self.clip_list.hide_progress()
+
+    def _queue(self, apply, *args) -> None:
+        # A cancelled worker's last signals may still arrive after another folder opened.
+        if self.sender() is self._worker:
+            self._scan_queue.append((apply, args))
+            self._scan_timer.start()
+
+    def _on_worker_rows_ready(self, records: list) -> None:
+        self._queue(self._apply_rows, records)
+
+    def _on_worker_finished(self, summary, records: list) -> None:
+        self._queue(self._finish_scan, summary, records)
+
+    def _on_worker_failed(self, reason: str) -> None:
+        self._queue(self._fail_scan, reason)
+
+    def _on_worker_progress(self, fraction: float, text: str) -> None:
+        if self.sender() is self._worker:
+            self.clip_list.set_progress(fraction, text)
+
+    def _drain_scan_queue(self) -> None:
+        deadline = time.perf_counter() + 0.03  # leave the rest of each turn to input and paint
+        while self._scan_queue and time.perf_counter() < deadline:
+            apply, args = self._scan_queue.popleft()
+            apply(*args)
+        if not self._scan_queue:
+            self._scan_timer.stop()
 
     def is_scanning(self) -> bool:
         try:
@@ -208,7 +245,7 @@ class MainWindow(QMainWindow):
             self.project.close()
             self.project = None
 
-    def _on_worker_rows_ready(self, records: list) -> None:
+    def _apply_rows(self, records: list) -> None:
         self.model.upsert_records(records)
         if any(r.label and r.label not in self._class_names for r in records):
             self._refresh_classes()
@@ -218,7 +255,8 @@ class MainWindow(QMainWindow):
                 self._restore_path = None
                 self.clip_list.select_ids([match], match)
 
-    def _on_worker_finished(self, summary, records: list) -> None:
+    def _finish_scan(self, summary, records: list) -> None:
+        self.clip_list.hide_progress()
         self.model.sync_records(records)
         self._refresh_classes()
         if self._restore_path is not None or self.clip_list.current_id() < 0:
@@ -240,7 +278,8 @@ class MainWindow(QMainWindow):
             self.show_message(warning, "warning")
         self.scan_finished.emit()
 
-    def _on_worker_failed(self, reason: str) -> None:
+    def _fail_scan(self, reason: str) -> None:
+        self.clip_list.hide_progress()
         self.show_message(f"Scanning stopped: {reason}", "error")
         self.scan_finished.emit()
 

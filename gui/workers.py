@@ -6,6 +6,8 @@ stops cooperatively through a threading.Event, and is joined by ``stop_thread``.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -50,6 +52,7 @@ class ScanWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        _lower_this_threads_priority()
         project = None
         try:
             project = Project.open(self._folder, store_dir=self._store_dir)
@@ -90,13 +93,26 @@ class ScanWorker(QObject):
         self.progress.emit(*self._progress)
 
 
+def _lower_this_threads_priority() -> None:
+    """On Linux, nice the calling thread: on a busy machine the window's thread is scheduled
+    first, and the scan takes the idle time. Elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
+
+
 def start_worker(worker: QObject, parent: QObject | None = None) -> QThread:
-    """Move ``worker`` to a new QThread wired to run it, quit when it is done and free both."""
+    """Move ``worker`` to a new QThread wired to run it and quit when it is done.
+
+    The caller keeps the worker (not deleteLater'd: its queued signals may still be on their way,
+    and ``sender()`` must name it when they arrive); the thread frees itself once finished.
+    """
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.done.connect(thread.quit)
-    worker.done.connect(worker.deleteLater)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
