@@ -1,0 +1,104 @@
+"""Hostile input file by file, through core and the command line: every file is answered with a
+prediction or a reason, odd-but-valid files are classified, training skips and lists the bad ones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import audio
+from core.checkpoint import load_checkpoint
+from core.labels import iter_audio_files
+from tests import audio_factory
+from tests.bad_corpus import BROKEN, CLASSIFIABLE, NOT_LISTED, make_bad_corpus, make_long_flac
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def long_flac(tmp_path_factory):
+    """The 20-minute FLAC, made once per session (about 12 MB, well under a second)."""
+    return make_long_flac(tmp_path_factory.mktemp("long") / "long.flac")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, long_flac):
+    root = tmp_path_factory.mktemp("bad") / "corpus"
+    return root, make_bad_corpus(root, long_flac)
+
+
+def test_core_reads_odd_files_and_refuses_broken_ones_with_a_reason(corpus):
+    root, files = corpus
+    for name in BROKEN:
+        with pytest.raises(audio.AudioError) as caught:
+            audio.read(files[name], 16000, 0.0, 1.0)
+        assert caught.value.path == files[name] and caught.value.reason, name
+    for name in (*CLASSIFIABLE, "long_flac"):
+        samples = audio.read(files[name], 16000, 0.0, 1.0)
+        assert samples.dtype.name == "float32" and len(samples) > 0, name
+    listed = set(iter_audio_files(root))
+    assert not listed & {files[n] for n in NOT_LISTED}
+    assert listed == {files[n] for n in (*BROKEN, *CLASSIFIABLE, "long_flac")}
+
+
+def test_deleted_file_reads_as_not_found(tmp_path):
+    path = audio_factory.write(tmp_path / "gone.wav", audio_factory.tone(440, 0.2))
+    path.unlink()
+    with pytest.raises(audio.AudioError, match="file not found"):
+        audio.read(path)
+
+
+def test_predict_answers_every_file_of_the_corpus(corpus, model_file):
+    root, files = corpus
+    result = run("predict", model_file, root)
+    assert result.returncode == 1, result.stderr  # documented: 1 when some file failed
+    assert "Traceback" not in result.stderr
+    rows = {Path(r["path"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert set(rows) == set(iter_audio_files(root))
+    for name in BROKEN:
+        row = rows[files[name]]
+        assert row["error"] and not row["label"], (name, row)
+    expected_reasons = {"empty": "empty", "text": "not an audio file", "nan": "non-finite",
+                        "inf": "non-finite", "truncated": "truncated"}
+    for name, words in expected_reasons.items():
+        assert words in rows[files[name]]["error"], (name, rows[files[name]]["error"])
+    for name in (*CLASSIFIABLE, "long_flac"):
+        row = rows[files[name]]
+        assert row["label"] and not row["error"] and 0 < float(row["confidence"]) <= 1, (name, row)
+    assert f"{len(BROKEN)} of {len(rows)} files could not be classified" in result.stderr
+
+
+def test_predict_exit_zero_when_every_file_classified(corpus, model_file):
+    _, files = corpus
+    result = run("predict", model_file, *(files[n] for n in CLASSIFIABLE))
+    assert result.returncode == 0, result.stderr
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(CLASSIFIABLE)
+
+
+def test_train_skips_and_lists_unreadable_files(tmp_path):
+    data = audio_factory.make_class_folder(tmp_path / "data", n_per_class=8, kinds=("tone", "noise"))
+    # The corpus as a third class folder: its odd files are trained on, its broken ones skipped.
+    files = make_bad_corpus(data / "odd")
+    out = tmp_path / "m.pt"
+    result = run("train", data, "--epochs", "2", "--clip-seconds", "1", "--out", out, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    skipped = {line.split(": ", 1)[0].removeprefix("skipped "): line.split(": ", 1)[1]
+               for line in result.stderr.splitlines() if line.startswith("skipped ")}
+    assert set(skipped) == {str(files[name]) for name in BROKEN}
+    assert all(reason.strip() for reason in skipped.values())
+    metrics = json.loads(result.stdout)
+    assert metrics["classes"] == ["noise", "odd", "tone"]
+    assert metrics["n_train"] + metrics["n_val"] == 2 * 8 + len(CLASSIFIABLE)
+    assert load_checkpoint(out).classes == ["noise", "odd", "tone"]
