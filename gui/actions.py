@@ -60,6 +60,8 @@ class WindowActions:
                       if k not in redo_keys]  # Linux's standard Redo already holds Ctrl+Shift+Z
         self.redo.setShortcuts(redo_keys)
         self.redo.setIcon(icon(SP.SP_ArrowForward))
+        w.addAction(self.undo)
+        w.addAction(self.redo)
         self.label_actions: dict[str, QAction] = {}
         for key in "123456789":
             self.label_actions[key] = self._action(

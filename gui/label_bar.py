@@ -38,6 +38,7 @@ class LabelBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LabelBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # let the sheet paint it
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(8, 6, 8, 6)
         self._layout.setSpacing(6)

@@ -41,6 +41,7 @@ class MessageBanner(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # let the sheet paint it
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -380,7 +381,11 @@ class MainWindow(QMainWindow):
         self.setWindowFilePath(str(self.folder) if self.folder else "")
 
     def _update_enabled(self) -> None:
-        self.acts.set_project_open(self.project is not None)
+        is_open = self.project is not None
+        self.acts.set_project_open(is_open)
+        # The welcome page shows no player or label buttons: nothing to act on yet.
+        self.label_bar.setVisible(is_open)
+        self.playback_bar.setVisible(is_open)
 
     def _build_welcome(self) -> QWidget:
         page = QWidget()

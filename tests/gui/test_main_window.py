@@ -204,3 +204,55 @@ def test_demo_project_opens_from_help_menu(qtbot, window, tmp_path):
     counts = window.model.counts()
     assert counts["clips"] == 60 and counts["unlabeled"] > 0
     assert set(window.label_bar.buttons()) == {"whistle", "knock", "hiss"}
+
+
+def test_classes_dialog_rename_updates_list_and_clears_undo(qtbot, window, clip_folder,
+                                                             monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from gui.dialogs import ClassesDialog
+
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    window.label_selection("tone")
+    assert window.undo_stack.count() == 1
+    dialog = ClassesDialog(window.project, window)
+    qtbot.addWidget(dialog)
+    dialog.classes_changed.connect(window.classes_edited)
+    dialog.list.setCurrentRow(dialog._names().index("tone"))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("beep", True))
+    dialog._rename()
+    assert "beep" in dialog._names() and "tone" not in dialog._names()
+    assert "beep" in window.label_bar.buttons()
+    assert window.model.index(_row_of_path(window, "tone/tone_000.wav"), LABEL).data() == "beep"
+    assert _store_labels(clip_folder)["loose-a.wav"][0] == "beep"
+    assert window.undo_stack.count() == 0, "older commands would restore a name now gone"
+
+
+def test_shortcuts_dialog_lists_the_digit_keys(qtbot, window, clip_folder):
+    from gui.dialogs import ShortcutsDialog
+
+    open_and_wait(qtbot, window, clip_folder)
+    actions = [a for a in window.all_actions() if a.isVisible()]
+    dialog = ShortcutsDialog(actions, [], window)
+    qtbot.addWidget(dialog)
+    from PySide6.QtWidgets import QTableWidget
+
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Label as chirp"] == "1"
+    assert "Space" in rows["Play / Pause"]
+    assert "Ctrl+Z" in rows["Undo"]
+
+
+def test_recent_folders_and_selection_settings_are_bounded(settings):
+    for i in range(keys.MAX_RECENT + 3):
+        keys.add_recent(settings, f"/data/{i}")
+    keys.add_recent(settings, "/data/5")
+    recent = keys.read(settings, keys.RECENT_FOLDERS)
+    assert recent[0] == "/data/5" and len(recent) == keys.MAX_RECENT
+    assert recent.count("/data/5") == 1
+    keys.remember_selection(settings, "/data/a", "x/clip.wav")
+    settings.sync()
+    assert keys.last_selection(settings, "/data/a") == "x/clip.wav"
+    assert keys.read(settings, keys.AUTO_ADVANCE) is True  # the default when unset
