@@ -11,16 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from core.errors import EarmarkError
 from core.store import Project
@@ -31,41 +22,9 @@ from gui.clip_table import ClipTableModel
 from gui.clip_view import ClipView
 from gui.commands import SetLabelsCommand
 from gui.label_bar import LabelBar, shortcut_keys
+from gui.notices import MessageBanner, WelcomePage
 from gui.playback import PlaybackBar, PlaybackController
 from gui.workers import ScanWorker, start_worker, stop_thread
-
-
-class MessageBanner(QWidget):
-    """A one-line, non-blocking message above the clip view, closed with its × button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Banner")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # let the sheet paint it
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("×")
-        close.setObjectName("BannerClose")
-        close.setFlat(True)
-        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "info") -> None:
-        """Show ``text``; ``kind`` is 'info', 'warning' or 'error' (styled by the sheet)."""
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.label.setText(text)
-        self.show()
-
-    def text(self) -> str:
-        return "" if self.isHidden() else self.label.text()
 
 
 class MainWindow(QMainWindow):
@@ -106,7 +65,9 @@ class MainWindow(QMainWindow):
         self.playback_bar = PlaybackBar(self.playback)
         self.clip_view.connect_playback(self.playback)
         self.label_bar = LabelBar()
-        self.welcome = self._build_welcome()
+        self.welcome = WelcomePage()
+        self.welcome.open_folder_clicked.connect(lambda: self.acts.open_folder.trigger())
+        self.welcome.open_demo_clicked.connect(lambda: self.acts.open_demo.trigger())
         self.centre_stack = QStackedWidget()
         self.centre_stack.addWidget(self.welcome)
         self.centre_stack.addWidget(self.clip_view)
@@ -386,34 +347,6 @@ class MainWindow(QMainWindow):
         # The welcome page shows no player or label buttons: nothing to act on yet.
         self.label_bar.setVisible(is_open)
         self.playback_bar.setVisible(is_open)
-
-    def _build_welcome(self) -> QWidget:
-        page = QWidget()
-        page.setObjectName("Welcome")
-        title = QLabel("Open a folder of audio clips to start labelling")
-        title.setObjectName("WelcomeTitle")
-        hint = QLabel("Drop a folder here, use File › Open Folder (Ctrl+O), or try the demo: "
-                      "sixty short whistles, knocks and hisses, some of them labelled.")
-        hint.setWordWrap(True)
-        hint.setObjectName("WelcomeHint")
-        open_button = QPushButton("Open Folder…")
-        demo_button = QPushButton("Open Demo Project")
-        open_button.clicked.connect(lambda: self.acts.open_folder.trigger())
-        demo_button.clicked.connect(lambda: self.acts.open_demo.trigger())
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(open_button)
-        buttons.addWidget(demo_button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(page)
-        layout.addStretch(2)
-        for label in (title, hint):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            layout.addWidget(label)
-        layout.addSpacing(12)
-        layout.addLayout(buttons)
-        layout.addStretch(3)
-        return page
 
     # ---- drag and drop, settings, closing -----------------------------------------------
 

@@ -1,0 +1,74 @@
+"""Non-modal notices: the message banner over the clip view and the page shown before a folder
+is open. Neither blocks the window, so tests and people can carry on while a message shows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class MessageBanner(QWidget):
+    """A one-line, non-blocking message above the clip view, closed with its × button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # let the sheet paint it
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("×")
+        close.setObjectName("BannerClose")
+        close.setFlat(True)
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Show ``text``; ``kind`` is 'info', 'warning' or 'error' (styled by the sheet)."""
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+
+class WelcomePage(QWidget):
+    """What the centre shows before a folder is open: a line of help and two buttons."""
+
+    open_folder_clicked = Signal()
+    open_demo_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Welcome")
+        title = QLabel("Open a folder of audio clips to start labelling")
+        title.setObjectName("WelcomeTitle")
+        hint = QLabel("Drop a folder here, use File › Open Folder (Ctrl+O), or try the demo: "
+                      "sixty short whistles, knocks and hisses, some of them labelled.")
+        hint.setWordWrap(True)
+        hint.setObjectName("WelcomeHint")
+        open_button = QPushButton("Open Folder…")
+        demo_button = QPushButton("Open Demo Project")
+        open_button.clicked.connect(self.open_folder_clicked)
+        demo_button.clicked.connect(self.open_demo_clicked)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(open_button)
+        buttons.addWidget(demo_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        for label in (title, hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(label)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
