@@ -1,0 +1,86 @@
+"""Inference throughput from files on disk: clips per second for FSDD clips (~0.5 s), 1 s and 5 s
+clips made from FSDD, and windows per second for one 10-minute file. Medians over --runs runs.
+Run with `uv run python bench/bench_inference.py`; the model is trained here on FSDD, briefly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Timer, fsdd_clips, median  # noqa: E402
+from core import audio  # noqa: E402
+from core.inference import Classifier  # noqa: E402
+from core.training import TrainConfig, train  # noqa: E402
+
+RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
+
+
+def make_clips(sources: list[Path], folder: Path, duration_s: float, count: int) -> list[Path]:
+    """``count`` files of ``duration_s``: FSDD recordings concatenated and cut to length."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pool = [audio.read(p) for p in sources[: 4 * count]]
+    n = int(duration_s * RATE_HZ)
+    out, at = [], 0
+    for i in range(count):
+        pieces, have = [], 0
+        while have < n:
+            pieces.append(pool[at % len(pool)])
+            have += len(pieces[-1])
+            at += 1
+        path = folder / f"clip_{i:04d}.wav"
+        sf.write(path, np.concatenate(pieces)[:n], RATE_HZ, subtype="PCM_16")
+        out.append(path)
+    return out
+
+
+def throughput(classifier: Classifier, files: list[Path], runs: int) -> tuple[float, int]:
+    """Median files per second, and the number of windows scored per pass."""
+    times, windows = [], 0
+    for _ in range(runs):
+        with Timer() as t:
+            preds = list(classifier.predict_files(files))
+        times.append(t.seconds)
+        windows = sum(max(1, len(p.window_starts_s)) for p in preds)
+    return len(files) / median(times), windows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--count", type=int, default=300, help="files per clip length")
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    clips = fsdd_clips()
+    with Timer() as t:
+        result = train([(p, lbl) for p, lbl, _ in clips], TrainConfig(epochs=args.epochs,
+                                                                        patience_epochs=None))
+    features = result.checkpoint.feature_config
+    print(f"trained {args.epochs} epochs in {t.seconds:.1f} s; model window "
+          f"{features.clip_seconds:.2f} s at {features.sample_rate_hz} Hz")
+    classifier = Classifier(result.checkpoint)
+    sources = [p for p, _, _ in clips]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        sets = {"FSDD (~0.5 s)": sources[: args.count],
+                "1 s": make_clips(sources, tmp / "1s", 1.0, args.count),
+                "5 s": make_clips(sources, tmp / "5s", 5.0, args.count)}
+        for name, files in sets.items():
+            rate, windows = throughput(classifier, files, args.runs)
+            print(f"{name:>14}: {rate:7.1f} clips/s  ({len(files)} files, {windows} windows, "
+                  f"median of {args.runs})")
+        long_file = make_clips(sources, tmp / "long", 600.0, 1)
+        files_per_s, windows = throughput(classifier, long_file, args.runs)
+        print(f"{'10 min file':>14}: {files_per_s * windows:7.1f} windows/s, "
+              f"{1 / files_per_s:.1f} s for the file ({windows} windows, median of {args.runs})")
+
+
+if __name__ == "__main__":
+    main()
