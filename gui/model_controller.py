@@ -1,0 +1,283 @@
+"""ModelController: the train -> save -> classify-everything loop of one open project, without widgets.
+
+It owns the training and project-classification workers and their threads, takes the label
+snapshot training starts from, saves finished models through core.project_models, and tells
+panels what happened through signals carrying plain values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core import project_models as pm
+from core.checkpoint import load_checkpoint
+from core.errors import EarmarkError
+from core.training import TrainConfig
+from gui.training_worker import ProjectClassifyWorker, TrainingWorker
+from gui.workers import start_worker, stop_thread
+
+
+class ModelController(QObject):
+    """Signals:
+    ``training_started(dict)`` class -> clip count of the snapshot; ``training_progress(object)``
+    TrainProgress; ``training_finished(object)`` TrainResult (also after a cancel);
+    ``training_failed(str)``; ``labels_changed_since(bool)`` whether the labels differ from the
+    snapshot being trained on; ``model_saved(int)``; ``active_model_changed(object)`` the
+    ModelRecord or None; ``predictions_ready(dict)`` {clip_id: (label, confidence)} as they are
+    stored; ``classify_progress(int, int)``; ``classify_finished(int)`` model id;
+    ``message(str, str)`` text and kind for the window's banner.
+    """
+
+    training_started = Signal(object)
+    training_progress = Signal(object)
+    training_finished = Signal(object)
+    training_failed = Signal(str)
+    labels_changed_since = Signal(bool)
+    model_saved = Signal(int)
+    active_model_changed = Signal(object)
+    predictions_ready = Signal(object)
+    classify_progress = Signal(int, int)
+    classify_finished = Signal(int)
+    message = Signal(str, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = None
+        self._store_dir = None
+        self.config_override: TrainConfig | None = None  # the settings dialog's choice
+        self._train_worker: TrainingWorker | None = None
+        self._train_thread = None
+        self._classify_worker: ProjectClassifyWorker | None = None
+        self._classify_thread = None
+        self._snapshot: pm.TrainingSnapshot | None = None
+        self._parent_id: int | None = None
+        self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
+        self._label_check = QTimer(self)
+        self._label_check.setSingleShot(True)
+        self._label_check.setInterval(300)  # one store query after a burst of labelling
+        self._label_check.timeout.connect(self._check_labels)
+
+    # ---- project ------------------------------------------------------------------------
+
+    def set_project(self, project, store_dir: str | Path | None = None) -> None:
+        """A project was opened (or closed: None); stops work on the previous one."""
+        self.shutdown()
+        self.project, self._store_dir = project, store_dir
+        self.stopped_result = None
+        self.active_model_changed.emit(self.active_model())
+
+    def active_model(self):
+        return self.project.active_model() if self.project is not None else None
+
+    def default_config(self) -> TrainConfig:
+        return self.config_override or TrainConfig()
+
+    # ---- training -----------------------------------------------------------------------
+
+    def is_training(self) -> bool:
+        return _running(self._train_thread)
+
+    def is_classifying(self) -> bool:
+        return _running(self._classify_thread)
+
+    def is_busy(self) -> bool:
+        return self.is_training() or self.is_classifying()
+
+    def check_training(self) -> str | None:
+        """Why training cannot start now, or None (checks the labels as they are)."""
+        if self.project is None:
+            return "Open a folder of clips first."
+        if self.is_training():
+            return "A model is already training."
+        unreadable = sum(1 for r in self.project.clips(readable=False) if r.label)
+        return pm.training_problem(pm.training_snapshot(self.project), unreadable)
+
+    def start_training(self, config: TrainConfig | None = None, fine_tune: bool = False) -> bool:
+        """Start training on a snapshot of the labels; False (with a ``message``) if it cannot."""
+        problem = self.check_training()
+        init_from, parent_id = None, None
+        if problem is None and fine_tune:
+            record = self.active_model()
+            if record is None:
+                problem = "There is no model to fine-tune yet: train one first."
+            else:
+                try:
+                    init_from = load_checkpoint(pm.model_checkpoint_path(self.project, record))
+                    parent_id = record.id
+                except EarmarkError as error:
+                    problem = f"Cannot fine-tune the active model: {error}"
+        if problem is not None:
+            self.message.emit(problem, "warning")
+            return False
+        self.stop_classifying()
+        self.stopped_result = None
+        self._snapshot = pm.training_snapshot(self.project)
+        self._parent_id = parent_id
+        worker = TrainingWorker(self._snapshot.pairs, config or self.default_config(), init_from)
+        worker.progress.connect(self._on_train_progress)
+        worker.finished.connect(self._on_train_finished)
+        worker.failed.connect(self._on_train_failed)
+        self._train_worker, self._train_thread = worker, start_worker(worker)
+        self.training_started.emit(self._snapshot.counts)
+        return True
+
+    def cancel_training(self) -> None:
+        """Ask training to stop; ``training_finished`` follows with ``result.stopped``."""
+        if self._train_worker is not None:
+            self._train_worker.cancel()
+
+    def wait_training(self, timeout_ms: int = 10000) -> bool:
+        """Block until the training thread has ended (tests, benchmarks, closing)."""
+        thread = self._train_thread
+        return thread is None or not _running(thread) or thread.wait(timeout_ms)
+
+    def labels_edited(self) -> None:
+        """Labels changed (the window calls this on every edit); checked after a pause."""
+        if self._snapshot is not None and self.project is not None:
+            self._label_check.start()
+
+    def _check_labels(self) -> None:
+        if self._snapshot is not None and self.project is not None:
+            current = pm.training_snapshot(self.project).key()
+            self.labels_changed_since.emit(current != self._snapshot.key())
+
+    def _on_train_progress(self, report) -> None:
+        if self._from(self._train_worker):
+            self.training_progress.emit(report)
+
+    def _on_train_failed(self, reason: str) -> None:
+        if self._from(self._train_worker):
+            self.training_failed.emit(reason)
+            self.message.emit(f"Training could not run: {reason}", "error")
+
+    def _on_train_finished(self, result) -> None:
+        if not self._from(self._train_worker):
+            return
+        if result.skipped:
+            first = result.skipped[0]
+            self.message.emit(f"{len(result.skipped)} clips could not be read and were left out "
+                              f"(first: {Path(first[0]).name}: {first[1]}).", "warning")
+        if result.stopped:
+            self.stopped_result = result if result.checkpoint is not None else None
+            self.training_finished.emit(result)
+            return
+        self.training_finished.emit(result)
+        self._save(result)
+
+    def keep_stopped_model(self) -> int | None:
+        """Save the best model of a cancelled run (see ``stopped_result``)."""
+        result, self.stopped_result = self.stopped_result, None
+        return self._save(result) if result is not None else None
+
+    def discard_stopped_model(self) -> None:
+        self.stopped_result = None
+
+    def _save(self, result) -> int | None:
+        if self.project is None:
+            return None
+        try:
+            model_id = pm.save_trained_model(self.project, result.checkpoint, self._parent_id)
+        except EarmarkError as error:
+            self.message.emit(f"The model could not be saved: {error}", "error")
+            return None
+        self.model_saved.emit(model_id)
+        self._activated(self.project.active_model())
+        return model_id
+
+    # ---- models and predictions ---------------------------------------------------------
+
+    def set_active_model(self, model_id: int) -> None:
+        """Make ``model_id`` the project's active model and classify every clip with it."""
+        if self.project is None:
+            return
+        try:
+            self.project.set_active_model(model_id)
+        except EarmarkError as error:
+            self.message.emit(str(error), "error")
+            return
+        self._activated(self.project.active_model())
+
+    def load_model_file(self, path: str | Path) -> int | None:
+        """Add a model file from elsewhere and make it active; refused with the reason."""
+        if self.project is None:
+            return None
+        try:
+            model_id = pm.import_model_file(self.project, path)
+        except EarmarkError as error:
+            self.message.emit(f"Could not load the model: {error}", "error")
+            return None
+        self._activated(self.project.active_model())
+        return model_id
+
+    def _activated(self, record) -> None:
+        self.active_model_changed.emit(record)
+        if record is not None:
+            stored = pm.stored_predictions(self.project, record.id)
+            if stored:
+                self.predictions_ready.emit(stored)
+            self.classify_project(record)
+
+    def classify_project(self, record=None) -> None:
+        """Classify every clip with ``record`` (default: the active model) in the background."""
+        record = record or self.active_model()
+        if record is None or self.project is None:
+            return
+        self.stop_classifying()
+        worker = ProjectClassifyWorker(self.project.folder, self._store_dir, record.id,
+                                       pm.model_checkpoint_path(self.project, record))
+        worker.predictions_ready.connect(self._on_classify_batch)
+        worker.progress.connect(self._on_classify_progress)
+        worker.finished.connect(self._on_classify_finished)
+        worker.failed.connect(self._on_classify_failed)
+        self._classify_worker, self._classify_thread = worker, start_worker(worker)
+
+    def stop_classifying(self) -> None:
+        stop_thread(self._classify_worker, self._classify_thread)
+        self._classify_worker = self._classify_thread = None
+
+    def _on_classify_batch(self, rows: dict) -> None:
+        if self._from(self._classify_worker):
+            self.predictions_ready.emit(rows)
+
+    def _on_classify_progress(self, done: int, total: int) -> None:
+        if self._from(self._classify_worker):
+            self.classify_progress.emit(done, total)
+
+    def _on_classify_finished(self, _count: int) -> None:
+        if self._from(self._classify_worker):
+            self.classify_finished.emit(self._classify_worker.model_id)
+
+    def _on_classify_failed(self, reason: str) -> None:
+        if self._from(self._classify_worker):
+            self.message.emit(f"Classifying the clips stopped: {reason}", "error")
+
+    def _from(self, worker) -> bool:
+        """Whether the signal being handled comes from ``worker`` (a stopped worker's late
+        signals are ignored)."""
+        return worker is not None and self.sender() is worker
+
+    def confusion(self, record=None) -> pm.ConfusionTable | None:
+        """Current labels against the stored predictions of ``record`` (default: active)."""
+        record = record or self.active_model()
+        if record is None or self.project is None:
+            return None
+        return pm.confusion_table(self.project, record.id, record.classes)
+
+    # ---- closing ------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop both workers and wait for their threads (closing, another project)."""
+        stop_thread(self._train_worker, self._train_thread)
+        self._train_worker = self._train_thread = None
+        self.stop_classifying()
+        self._label_check.stop()
+        self._snapshot = None
+
+
+def _running(thread) -> bool:
+    try:
+        return thread is not None and thread.isRunning()
+    except RuntimeError:
+        return False  # deleted after it finished

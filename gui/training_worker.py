@@ -1,0 +1,203 @@
+"""Workers for the model loop: training, classifying a project's clips, classifying dropped files.
+
+Each is a QObject for ``gui.workers.start_worker``: ``run`` on its own QThread, ``cancel`` from any
+thread, ``done`` last. They emit plain values (core's dataclasses, dicts, lists), never touch
+widgets, and limit progress signals to about ten a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QObject, Signal, Slot
+
+from core.checkpoint import Checkpoint
+from core.errors import EarmarkError
+from core.inference import Classifier
+from core.labels import iter_audio_files
+from core.project_models import classify_project
+from core.store import Project
+from core.training import TrainConfig, TrainProgress, train
+
+EMIT_INTERVAL_S = 0.1
+RESULTS_PER_SIGNAL = 64
+
+
+def worker_threads() -> int:
+    """Intra-op threads for training and inference: every core but one, which stays with the
+    GUI thread (torch's OpenMP setting is per thread, so the GUI thread keeps its own)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class _Throttle:
+    """True at most once per ``interval_s``."""
+
+    def __init__(self, interval_s: float = EMIT_INTERVAL_S) -> None:
+        self.interval_s, self._last = interval_s, 0.0
+
+    def ready(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.interval_s:
+            self._last = now
+            return True
+        return False
+
+
+class TrainingWorker(QObject):
+    """Trains on a snapshot of (path, label) pairs with ``core.training.train``.
+
+    Signals: ``progress(TrainProgress)`` throttled, but every report that carries epoch metrics
+    is sent; ``finished(TrainResult)`` (``result.stopped`` after a cancel); ``failed(str)``.
+    """
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, pairs: list[tuple[Path, str]], config: TrainConfig,
+                 init_from: Checkpoint | None = None) -> None:
+        super().__init__()
+        self._pairs, self._config, self._init_from = list(pairs), config, init_from
+        self._stop = threading.Event()
+        self._throttle = _Throttle()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            config = self._config
+            if not config.num_threads:
+                config = dataclasses.replace(config, num_threads=worker_threads())
+            result = train(self._pairs, config, init_from=self._init_from,
+                           progress=self._on_progress, should_stop=self._stop.is_set)
+            self.finished.emit(result)
+        except (EarmarkError, OSError, ValueError, RuntimeError) as error:
+            self.failed.emit(str(error))
+        finally:
+            self.done.emit()
+
+    def _on_progress(self, report: TrainProgress) -> None:
+        if report.epoch_metrics is not None or self._throttle.ready():
+            self.progress.emit(report)
+
+
+class ProjectClassifyWorker(QObject):
+    """Classifies every readable clip of a project with one model and records the predictions.
+
+    Opens its own Project (SQLite connections belong to one thread). Signals:
+    ``predictions_ready(dict)`` {clip_id: (label, confidence)} as each batch is stored,
+    ``progress(int, int)`` files done and total (throttled), ``finished(int)`` how many were
+    recorded, ``failed(str)``.
+    """
+
+    predictions_ready = Signal(object)
+    progress = Signal(int, int)
+    finished = Signal(int)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, folder: str | Path, store_dir: str | Path | None, model_id: int,
+                 checkpoint: Checkpoint | str | Path, batch_rows: int = 256) -> None:
+        super().__init__()
+        self.model_id = model_id
+        self._folder, self._store_dir = Path(folder), store_dir
+        self._checkpoint, self._batch_rows = checkpoint, batch_rows
+        self._stop = threading.Event()
+        self._throttle = _Throttle()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        project = None
+        try:
+            torch.set_num_threads(worker_threads())
+            classifier = Classifier.from_checkpoint(self._checkpoint)
+            project = Project.open(self._folder, store_dir=self._store_dir)
+            n = classify_project(project, classifier, self.model_id,
+                                 on_batch=self.predictions_ready.emit,
+                                 progress=self._on_progress, should_stop=self._stop.is_set,
+                                 batch_rows=self._batch_rows)
+            self.finished.emit(n)
+        except (EarmarkError, OSError, RuntimeError) as error:
+            if not self._stop.is_set():
+                self.failed.emit(str(error))
+        finally:
+            if project is not None:
+                project.close()
+            self.done.emit()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if done == total or self._throttle.ready():
+            self.progress.emit(done, total)
+
+
+def expand_audio_paths(paths: list[Path]) -> list[Path]:
+    """Files as given (audio or not: a bad one gets its own error), folders as their audio files."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(iter_audio_files(path))
+        else:
+            out.append(path)
+    return out
+
+
+class FileClassifyWorker(QObject):
+    """Classifies dropped files (folders expanded to their audio files) with one checkpoint.
+
+    Signals: ``results_ready(list[Prediction])`` in order, a few at a time;
+    ``progress(int, int)``; ``finished(int)`` files classified; ``failed(str)``.
+    """
+
+    results_ready = Signal(object)
+    progress = Signal(int, int)
+    finished = Signal(int)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, paths: list[str | Path], checkpoint: Checkpoint | str | Path) -> None:
+        super().__init__()
+        self._paths = [Path(p) for p in paths]
+        self._checkpoint = checkpoint
+        self._stop = threading.Event()
+        self._throttle = _Throttle()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        pending: list = []
+        count = 0
+        try:
+            torch.set_num_threads(worker_threads())
+            classifier = Classifier.from_checkpoint(self._checkpoint)
+            files = expand_audio_paths(self._paths)
+            for prediction in classifier.predict_files(files, should_stop=self._stop.is_set):
+                pending.append(prediction)
+                count += 1
+                if len(pending) >= RESULTS_PER_SIGNAL or self._throttle.ready():
+                    self.results_ready.emit(pending)
+                    self.progress.emit(count, len(files))
+                    pending = []
+            if pending:
+                self.results_ready.emit(pending)
+            self.progress.emit(count, len(files))
+            self.finished.emit(count)
+        except (EarmarkError, OSError, RuntimeError) as error:
+            self.failed.emit(str(error))
+        finally:
+            self.done.emit()

@@ -1,0 +1,135 @@
+"""The training loop in the GUI on a tiny generated project: the worker reports progress and
+finishes, the model is recorded and every clip predicted; cancel keeps or discards; too few
+labels are refused with the reason; the confusion matrix filters the clip list."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core.store import Project
+from core.training import TrainConfig
+from gui.model_controller import ModelController
+from gui.train_settings_dialog import TrainSettingsDialog
+from gui.training_panel import TrainingPanel
+from tests import audio_factory
+
+FAST = TrainConfig(epochs=3)
+TRAIN_TIMEOUT_MS = 60_000  # the first run in a process also imports torch's optimiser machinery
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=3, kinds=("tone", "noise"))
+    audio_factory.write(root / "loose.wav", audio_factory.tone(700))
+    project = Project.open(root)
+    project.scan()
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def controller(qtbot, project):
+    controller = ModelController()
+    controller.set_project(project)
+    controller.config_override = FAST
+    yield controller
+    controller.shutdown()
+
+
+def _train(qtbot, controller, **kwargs):
+    progress = []
+    controller.training_progress.connect(progress.append)
+    with qtbot.waitSignal(controller.training_finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        assert controller.start_training(**kwargs)
+    return finished.args[0], progress
+
+
+def test_training_reports_progress_saves_model_and_predicts_every_clip(qtbot, controller,
+                                                                        project):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    controller.training_started.connect(panel.training_started)
+    controller.training_progress.connect(panel.show_progress)
+    controller.training_finished.connect(panel.training_finished)
+    predictions: dict = {}
+    controller.predictions_ready.connect(predictions.update)
+    with qtbot.waitSignal(controller.classify_finished, timeout=TRAIN_TIMEOUT_MS):
+        result, progress = _train(qtbot, controller)
+    assert not result.stopped
+    epochs = [p.epoch_metrics.epoch for p in progress if p.epoch_metrics is not None]
+    assert epochs == [1, 2, 3]  # every epoch's metrics arrive, however throttled
+    assert [m.epoch for m in panel.history] == [1, 2, 3]
+    assert len(panel.train_loss.getData()[0]) == 3
+    record = project.active_model()
+    assert record is not None and set(record.classes) == {"tone", "noise"}
+    assert record.path.endswith(".pt") and "/models/model-" in record.path
+    assert len(predictions) == 7  # every readable clip, the unlabeled one too
+    assert set(predictions) == {c.id for c in project.clips()}
+    assert panel.cancel_button.isEnabled() is False
+
+
+def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, project):
+    noise_ids = [c.id for c in project.clips(label="noise")]
+    project.set_labels(noise_ids[1:], None)
+    messages = []
+    controller.message.connect(lambda text, kind: messages.append(text))
+    assert not controller.start_training()
+    assert "'noise' has 1" in messages[-1]
+    project.set_labels(noise_ids, None)
+    assert not controller.start_training()
+    assert "Only one class" in messages[-1] and "'tone'" in messages[-1]
+    assert not controller.is_training()
+
+
+def test_cancel_stops_within_a_second_and_can_keep_the_best_model(qtbot, controller, project):
+    slow = TrainConfig(epochs=500, patience_epochs=None)
+    epochs = []
+    controller.training_progress.connect(
+        lambda p: p.epoch_metrics is not None and epochs.append(p.epoch))
+    assert controller.start_training(slow)
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    with qtbot.waitSignal(controller.training_finished, timeout=5000) as finished:
+        started = time.perf_counter()
+        controller.cancel_training()
+    qtbot.waitUntil(lambda: not controller.is_training(), timeout=5000)
+    stop_s = time.perf_counter() - started
+    assert stop_s < 2.0  # ~0.1 s here; slack for a busy CI machine
+    result = finished.args[0]
+    assert result.stopped and result.checkpoint is not None
+    assert project.models() == []  # nothing saved until the person says so
+    model_id = controller.keep_stopped_model()
+    assert project.active_model().id == model_id
+    controller.stop_classifying()
+
+
+def test_labels_changed_while_training_are_noticed(qtbot, controller, project):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    controller.labels_changed_since.connect(panel.set_labels_changed)
+    assert controller.start_training(TrainConfig(epochs=500, patience_epochs=None))
+    clip = project.clips(unlabeled=True)[0]
+    project.set_labels([clip.id], "tone")
+    with qtbot.waitSignal(controller.labels_changed_since, timeout=3000) as changed:
+        controller.labels_edited()
+    assert changed.args == [True]
+    assert panel.labels_note.isVisibleTo(panel)
+    with qtbot.waitSignal(controller.training_finished, timeout=TRAIN_TIMEOUT_MS):
+        controller.cancel_training()
+
+
+def test_settings_dialog_defaults_and_seed_recipe(qtbot):
+    dialog = TrainSettingsDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.config() == TrainConfig()
+    dialog.model_box.setCurrentIndex(dialog.model_box.findData("seed-cnn"))
+    assert dialog.config() == TrainConfig.seed_recipe()
+    dialog.epochs.setValue(7)
+    dialog.val_share.setValue(20)
+    dialog.augment.setChecked(False)
+    chosen = dialog.config()
+    assert (chosen.model, chosen.epochs, chosen.val_split, chosen.augment) == \
+        ("seed-cnn", 7, 0.2, False)
+    dialog.clip_seconds.setValue(2.5)
+    assert dialog.config().clip_seconds == 2.5
