@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -101,6 +102,12 @@ class ClipListPanel(QWidget):
         self._text_timer.setInterval(150)  # typing is not re-filtered on every key
         self._text_timer.timeout.connect(self._apply_text_filter)
         self.filter_edit.textChanged.connect(self._text_timer.start)
+        # Enter or Escape in the filter box hands the keys back to the list (Escape clears it),
+        # so labelling by digit keys goes on without reaching for the mouse.
+        self.filter_edit.returnPressed.connect(self._on_filter_return)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_edit)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._on_filter_escape)
         self.quick_filter.currentIndexChanged.connect(self._on_quick_filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_timer.start)
         model.modelReset.connect(self._current_timer.start)
@@ -139,6 +146,21 @@ class ClipListPanel(QWidget):
         index = self.quick_filter.findData(key)
         if index >= 0:
             self.quick_filter.setCurrentIndex(index)
+
+    def _on_filter_return(self) -> None:
+        self._text_timer.stop()
+        self._apply_text_filter()
+        if self.table.currentIndex().isValid() or self.model.rowCount() == 0:
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.select_row(0)
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_filter_escape(self) -> None:
+        self.filter_edit.clear()
+        self._text_timer.stop()
+        self._apply_text_filter()
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _on_quick_filter_changed(self) -> None:
         self._refilter(quick=self.quick_filter.currentData() or FILTER_ALL)

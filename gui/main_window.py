@@ -234,8 +234,10 @@ class MainWindow(QMainWindow):
             parts.append(f"{summary.unreadable:,} unreadable")
         if summary.missing:
             parts.append(f"{summary.missing:,} missing")
-        self.statusBar().showMessage(
-            f"Scanned {self.folder.name}: {', '.join(parts)} ({summary.elapsed_s:.1f} s)", 8000)
+        took = (f"{summary.elapsed_s:.1f} s" if summary.elapsed_s >= 1
+                else f"{summary.elapsed_s * 1000:.0f} ms")
+        self.statusBar().showMessage(f"Scanned {self.folder.name}: {', '.join(parts)} ({took})",
+                                     8000)
         for warning in summary.warnings:
             self.show_message(warning, "warning")
         self.scan_finished.emit()

@@ -256,3 +256,17 @@ def test_recent_folders_and_selection_settings_are_bounded(settings):
     settings.sync()
     assert keys.last_selection(settings, "/data/a") == "x/clip.wav"
     assert keys.read(settings, keys.AUTO_ADVANCE) is True  # the default when unset
+
+
+def test_filter_box_filters_and_hands_keys_back_to_the_list(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    _activate(qtbot, window)
+    window.acts.find.trigger()
+    assert window.clip_list.filter_edit.hasFocus()
+    qtbot.keyClicks(window.clip_list.filter_edit, "chirp_00")
+    qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Return)
+    assert window.model.rowCount() == 3
+    assert window.clip_list.table.hasFocus()
+    window.acts.find.trigger()
+    qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Escape)
+    assert window.model.rowCount() == 12 and window.clip_list.filter_edit.text() == ""
