@@ -67,6 +67,7 @@ class ClipTableModel(QAbstractTableModel):
         self._colours: dict[str, QColor] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._protected: set[int] | None = None  # see protect_local_labels
         self._quick_filter = FILTER_ALL
         self._text_filter = ""
 
@@ -193,11 +194,17 @@ class ClipTableModel(QAbstractTableModel):
         """Update clips already listed and append new ones (a scan batch)."""
         changed: list[int] = []
         new: list[Any] = []
+        protected = self._protected or ()
         for record in records:
             i = self._index_of_id.get(record.id)
             if i is None:
                 new.append(record)
-            elif self._records[i] != record:
+                continue
+            if record.id in protected:
+                old = self._records[i]
+                record = dataclasses.replace(record, label=old.label,
+                                             label_source=old.label_source)
+            if self._records[i] != record:
                 self._records[i] = record
                 self._names[i] = _split(record.path)
                 changed.append(i)
@@ -222,11 +229,24 @@ class ClipTableModel(QAbstractTableModel):
 
     def sync_records(self, records: list[Any]) -> None:
         """Make the model hold exactly ``records`` (the store's list after a scan)."""
+        if self._protected:
+            mine = {i: self.record_by_id(i) for i in self._protected}
+            records = [dataclasses.replace(r, label=mine[r.id].label,
+                                           label_source=mine[r.id].label_source)
+                       if mine.get(r.id) is not None else r for r in records]
         ids = {r.id for r in records}
         if any(r.id not in ids for r in self._records):
             self._reset(records, keep_predictions=True)
         else:
             self.upsert_records(records)
+
+    def protect_local_labels(self, on: bool) -> None:
+        """While on, labels edited here win over those in incoming records.
+
+        A scan's records are read from the store in another thread and may predate a label the
+        person set meanwhile (the store has the new one); the window turns this on for a scan.
+        """
+        self._protected = set() if on else None
 
     def set_labels(self, clip_ids: Iterable[int], label: str | None, source: str | None) -> None:
         """Show ``label`` (from ``source``) on these clips; the store has already been changed."""
@@ -235,6 +255,8 @@ class ClipTableModel(QAbstractTableModel):
     def restore_labels(self, labels: dict[int, tuple[str | None, str | None]]) -> None:
         """Show per-clip (label, source) pairs, e.g. the ``previous`` dict from set_labels."""
         changed = []
+        if self._protected is not None:
+            self._protected.update(labels)
         for clip_id, (label, source) in labels.items():
             i = self._index_of_id.get(clip_id)
             if i is not None:

@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         worker.progress.connect(self._on_worker_progress)
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
+        self.model.protect_local_labels(True)
         self.clip_list.set_progress(0.0, "Listing files")
         self.statusBar().showMessage(f"Scanning {self.folder}…")
         self._worker, self._thread = worker, start_worker(worker)
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self._worker = self._thread = None
         self._scan_queue.clear()
         self._scan_timer.stop()
+        self.model.protect_local_labels(False)
         self.clip_list.hide_progress()
 
     def _queue(self, apply, *args) -> None:
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
     def _finish_scan(self, summary, records: list) -> None:
         self.clip_list.hide_progress()
         self.model.sync_records(records)
+        self.model.protect_local_labels(False)
         self._refresh_classes()
         if self._restore_path is not None or self.clip_list.current_id() < 0:
             self._restore_path = None
@@ -244,6 +247,7 @@ class MainWindow(QMainWindow):
 
     def _fail_scan(self, reason: str) -> None:
         self.clip_list.hide_progress()
+        self.model.protect_local_labels(False)
         self.show_message(f"Scanning stopped: {reason}", "error")
         self.scan_finished.emit()
 

@@ -120,3 +120,18 @@ def test_labels_and_predictions_show(qtbot):
     model.set_predictions({1: ("cat", 0.875)})
     assert model.index(model.row_of_id(1), PREDICTION).data() == "cat"
     assert model.index(model.row_of_id(1), CONFIDENCE).data() == "88%"
+
+
+def test_labels_set_during_a_scan_survive_stale_scan_records():
+    model = ClipTableModel()
+    records = _records(5)
+    model.set_records(records)
+    model.protect_local_labels(True)
+    model.set_labels([1], "bird", "manual")  # meanwhile the worker read the old label
+    model.upsert_records([dataclasses.replace(records[0], size_bytes=7)])
+    assert model.record_by_id(1).label == "bird" and model.record_by_id(1).size_bytes == 7
+    model.sync_records(records[:4])  # a clip gone from the store: the reset path
+    assert model.record_by_id(1).label == "bird"
+    model.protect_local_labels(False)
+    model.upsert_records([records[0]])
+    assert model.record_by_id(1).label == records[0].label
