@@ -41,6 +41,13 @@ class FeatureConfig:
     freq_masks: int = 2
     freq_mask_bins: int = 8
     time_shift_fraction: float = 0.15
+    # Random stretch of the time axis and of the frequency axis (anchored at the lowest band), as a
+    # fraction: the latter imitates another speaker's or animal's size (vocal-tract length).
+    time_stretch: float = 0.0
+    freq_warp: float = 0.0
+    # "clip": standardise each clip as a whole; "band": also remove each band's mean over time,
+    # which cancels the microphone's and the voice's fixed colouring.
+    normalize: str = "clip"
 
     @property
     def n_samples(self) -> int:
@@ -125,6 +132,8 @@ class FeatureExtractor(torch.nn.Module):
         features = self.transform(waveforms.float())
         if self.config.kind == "logmel":
             features = torch.log(features + 1e-6)
+            if self.config.normalize == "band":
+                features = features - features.mean(dim=-1, keepdim=True)
             mean = features.mean(dim=(-2, -1), keepdim=True)
             std = features.std(dim=(-2, -1), keepdim=True)
             features = (features - mean) / (std + 1e-5)
@@ -136,41 +145,61 @@ class FeatureExtractor(torch.nn.Module):
 
 
 def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Generator) -> torch.Tensor:
-    """Random time shift and SpecAugment masks on a batch ``(batch, 1, n_freqs, n_frames)``.
+    """Random time shift and stretch, frequency warp and SpecAugment masks on a batch
+    ``(batch, 1, n_freqs, n_frames)``; each clip is augmented with ``config.augment_probability``.
 
-    Each clip is augmented with ``config.augment_probability``; the input is not modified.
-    Masks fill a standardised log-mel clip with its mean (so it keeps its statistics) and a plain
-    spectrogram with zeros, as torchaudio's TimeMasking does for the seed.
+    Vectorised over the batch (one ``grid_sample`` for the geometry, broadcast masks), so it costs
+    little next to the model. Masks fill a standardised log-mel clip with its mean (0) and a plain
+    spectrogram with zeros, as torchaudio's TimeMasking does for the seed. The input is not modified.
     """
     batch, _, n_freqs, n_frames = features.shape
-    out = features.clone()
     chosen = torch.rand(batch, generator=generator) < config.augment_probability
-    if config.kind == "logmel":
-        fill = out.mean(dim=(1, 2, 3))
-    else:
-        fill = torch.zeros(batch, dtype=out.dtype)
-    max_shift = int(config.time_shift_fraction * n_frames)
-    for i in torch.nonzero(chosen).flatten().tolist():
-        if max_shift > 0:
-            shift = int(torch.randint(-max_shift, max_shift + 1, (1,), generator=generator))
-            if shift:
-                out[i] = torch.roll(out[i], shifts=shift, dims=-1)
-                if shift > 0:
-                    out[i, :, :, :shift] = fill[i]
-                else:
-                    out[i, :, :, shift:] = fill[i]
-        for _ in range(config.time_masks):
-            _mask(out[i], -1, config.time_mask_frames, n_frames, fill[i], generator)
-        for _ in range(config.freq_masks):
-            _mask(out[i], -2, config.freq_mask_bins, n_freqs, fill[i], generator)
-    return out
+    out = _warp(features, config, chosen, generator)
+    if out is features:
+        out = features.clone()
+    fill = out.mean(dim=(1, 2, 3), keepdim=True) if config.kind == "logmel" else 0.0
+    keep = torch.ones(batch, 1, n_freqs, n_frames, dtype=torch.bool)
+    for _ in range(config.time_masks):
+        keep &= ~_band_mask(batch, n_frames, config.time_mask_frames, generator).view(batch, 1, 1, -1)
+    for _ in range(config.freq_masks):
+        keep &= ~_band_mask(batch, n_freqs, config.freq_mask_bins, generator).view(batch, 1, -1, 1)
+    keep |= ~chosen.view(batch, 1, 1, 1)
+    return torch.where(keep, out, fill)
 
 
-def _mask(clip: torch.Tensor, dim: int, max_width: int, size: int, value, generator) -> None:
+def _uniform(batch: int, spread: float, generator: torch.Generator) -> torch.Tensor:
+    return (torch.rand(batch, generator=generator) * 2 - 1) * spread
+
+
+def _warp(features: torch.Tensor, config: FeatureConfig, chosen: torch.Tensor,
+          generator: torch.Generator) -> torch.Tensor:
+    """Time shift/stretch and frequency warp through one affine resampling of the batch."""
+    if not (config.time_shift_fraction or config.time_stretch or config.freq_warp):
+        return features
+    batch = features.shape[0]
+    on = chosen.float()
+    # Grid coordinates run -1..1; x is time, y is frequency (row 0, the lowest band, at y = -1).
+    shift = _uniform(batch, 2 * config.time_shift_fraction, generator) * on
+    stretch = 1 + _uniform(batch, config.time_stretch, generator) * on
+    warp = 1 + _uniform(batch, config.freq_warp, generator) * on
+    n_freqs, n_frames = features.shape[-2:]
+    x = torch.linspace(-1, 1, n_frames).view(1, 1, -1)
+    y = torch.linspace(-1, 1, n_freqs).view(1, -1, 1)
+    # The warp is separable, so the sampling grid is two broadcast lines rather than an affine grid.
+    grid_x = (stretch.view(-1, 1, 1) * x - shift.view(-1, 1, 1)).expand(batch, n_freqs, n_frames)
+    grid_y = (warp.view(-1, 1, 1) * (y + 1) - 1).expand(batch, n_freqs, n_frames)
+    grid = torch.stack([grid_x, grid_y], dim=-1)
+    fill = features.mean() if config.kind == "logmel" else 0.0
+    warped = torch.nn.functional.grid_sample(features - fill, grid, mode="bilinear",
+                                             padding_mode="zeros", align_corners=True)
+    return warped + fill
+
+
+def _band_mask(batch: int, size: int, max_width: int, generator: torch.Generator) -> torch.Tensor:
+    """``(batch, size)`` booleans: one random band of 0..max_width entries per row."""
     if max_width <= 0 or size <= 1:
-        return
-    width = int(torch.randint(0, min(max_width, size - 1) + 1, (1,), generator=generator))
-    if width == 0:
-        return
-    start = int(torch.randint(0, size - width + 1, (1,), generator=generator))
-    clip.narrow(dim, start, width).fill_(value)
+        return torch.zeros(batch, size, dtype=torch.bool)
+    width = torch.randint(0, min(max_width, size - 1) + 1, (batch,), generator=generator)
+    start = (torch.rand(batch, generator=generator) * (size - width + 1)).long()
+    position = torch.arange(size).view(1, -1)
+    return (position >= start.view(-1, 1)) & (position < (start + width).view(-1, 1))

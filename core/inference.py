@@ -95,73 +95,71 @@ class Classifier:
                 progress(done, len(paths))
 
     def _predict(self, paths: list[Path], batch_size: int, should_stop) -> Iterator[Prediction]:
+        """Short files are batched together; a long file is streamed and scored block by block."""
         should_stop = should_stop or (lambda: False)
-        pending: list[tuple[Path, float, list[float], list[np.ndarray]]] = []
-        n_windows = 0
+        pending: list[tuple[Path, float, np.ndarray]] = []
         for path in paths:
             if should_stop():
                 return
             try:
-                duration_s, starts, windows = self._windows(path)
+                info = audio.info(path)
+                if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
+                    # Score what is queued first so results stay in order.
+                    yield from self._score_short(pending, batch_size)
+                    pending = []
+                    yield self._predict_long(path, info.duration_s, batch_size, should_stop)
+                    continue
+                samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
             except EarmarkError as exc:
-                # Score what is queued first so results stay in order.
-                yield from self._score(pending, batch_size)
-                pending, n_windows = [], 0
+                yield from self._score_short(pending, batch_size)
+                pending = []
                 yield Prediction(path, self.classes, error=_reason(exc))
                 continue
-            pending.append((path, duration_s, starts, windows))
-            n_windows += len(windows)
-            if n_windows >= batch_size:
-                yield from self._score(pending, batch_size)
-                pending, n_windows = [], 0
-        yield from self._score(pending, batch_size)
+            pending.append((path, info.duration_s, audio.fit_length(samples, self.features.n_samples)))
+            if len(pending) >= batch_size:
+                yield from self._score_short(pending, batch_size)
+                pending = []
+        yield from self._score_short(pending, batch_size)
 
     def predict_file(self, path: str | Path) -> Prediction:
         return next(self.predict_files([path]))
 
-    def _windows(self, path: Path) -> tuple[float, list[float], list[np.ndarray]]:
-        info = audio.info(path)
-        window_s, rate = self.window_s, self.features.sample_rate_hz
-        n_samples = self.features.n_samples
-        if info.duration_s <= window_s * SINGLE_WINDOW_FACTOR:
-            samples = audio.read(path, rate, 0.0, window_s)
-            return info.duration_s, [0.0], [audio.fit_length(samples, n_samples)]
-        hop_s = window_s * (1 - WINDOW_OVERLAP)
-        count = 1 + math.ceil(max(0.0, info.duration_s - window_s) / hop_s)
-        starts, windows = [], []
-        # Read in blocks of many windows so a long file is never loaded whole.
-        block_windows = 64
-        for first in range(0, count, block_windows):
-            last = min(count, first + block_windows)
-            offset_s = first * hop_s
-            span_s = (last - 1 - first) * hop_s + window_s
-            block = audio.read(path, rate, offset_s, span_s)
-            for w in range(first, last):
-                begin = int(round((w - first) * hop_s * rate))
-                windows.append(audio.fit_length(block[begin:begin + n_samples], n_samples))
-                starts.append(w * hop_s)
-        return info.duration_s, starts, windows
-
-    def _score(self, pending, batch_size: int) -> Iterator[Prediction]:
+    def _score_short(self, pending, batch_size: int) -> Iterator[Prediction]:
         if not pending:
             return
-        stacked = np.stack([w for _, _, _, windows in pending for w in windows])
-        probs = self.probabilities(stacked, batch_size)
-        at = 0
-        for path, duration_s, starts, windows in pending:
-            file_probs = probs[at:at + len(windows)]
-            at += len(windows)
-            mean = file_probs.mean(axis=0)
-            top = int(mean.argmax())
-            long_file = len(windows) > 1
-            yield Prediction(
-                path=path, classes=self.classes, label=self.classes[top],
-                confidence=float(mean[top]), probabilities=tuple(float(p) for p in mean),
-                duration_s=duration_s,
-                window_starts_s=tuple(starts) if long_file else (),
-                window_probabilities=file_probs if long_file else None,
-                peak_time_s=float(starts[int(file_probs[:, top].argmax())]) if long_file else None,
-            )
+        probs = self.probabilities(np.stack([clip for _, _, clip in pending]), batch_size)
+        for (path, duration_s, _), row in zip(pending, probs, strict=True):
+            top = int(row.argmax())
+            yield Prediction(path=path, classes=self.classes, label=self.classes[top],
+                             confidence=float(row[top]), probabilities=tuple(float(p) for p in row),
+                             duration_s=duration_s)
+
+    def _predict_long(self, path: Path, duration_s: float, batch_size: int,
+                      should_stop) -> Prediction:
+        """Overlapping windows, read ``batch_size`` windows at a time: memory stays bounded
+        whatever the file's length. The aggregate is the mean of the windows' probabilities."""
+        window_s, rate, n_samples = self.window_s, self.features.sample_rate_hz, self.features.n_samples
+        hop_s = window_s * (1 - WINDOW_OVERLAP)
+        count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s)
+        parts = []
+        for first in range(0, count, batch_size):
+            if should_stop():
+                return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
+            last = min(count, first + batch_size)
+            block = audio.read(path, rate, first * hop_s, (last - 1 - first) * hop_s + window_s)
+            windows = [audio.fit_length(block[int(round((w - first) * hop_s * rate)):][:n_samples],
+                                        n_samples) for w in range(first, last)]
+            parts.append(self.probabilities(np.stack(windows), batch_size))
+        file_probs = np.concatenate(parts)
+        starts = tuple(w * hop_s for w in range(count))
+        mean = file_probs.mean(axis=0)
+        top = int(mean.argmax())
+        return Prediction(
+            path=path, classes=self.classes, label=self.classes[top], confidence=float(mean[top]),
+            probabilities=tuple(float(p) for p in mean), duration_s=duration_s,
+            window_starts_s=starts, window_probabilities=file_probs,
+            peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
+        )
 
 
 def _fuse_conv_bn(model: torch.nn.Module) -> torch.nn.Module:

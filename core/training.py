@@ -10,6 +10,7 @@ import dataclasses
 import math
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -126,14 +127,14 @@ def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Check
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     pairs = [(Path(p), str(lbl)) for p, lbl in (_pair(c) for c in clips) if lbl]
-    _check_classes(pairs)
+    _check_classes([lbl for _, lbl in pairs])
 
     features, model_name = _resolve_features(pairs, config, init_from)
     waveforms, labels_text, skipped = _decode(pairs, features, config, report_progress, should_stop,
                                               started)
     if should_stop():
         return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started)
-    _check_classes(list(zip(labels_text, labels_text, strict=True)), skipped)
+    _check_classes(labels_text, skipped)
     classes = sorted(set(labels_text))
     targets = torch.tensor([classes.index(lbl) for lbl in labels_text])
 
@@ -216,10 +217,8 @@ def _pair(clip) -> tuple[str | Path, str | None]:
     return clip.path, clip.label
 
 
-def _check_classes(pairs, skipped=()) -> None:
-    counts: dict[str, int] = {}
-    for _, label in pairs:
-        counts[label] = counts.get(label, 0) + 1
+def _check_classes(labels: list[str], skipped=()) -> None:
+    counts = Counter(labels)
     unreadable = f" ({len(skipped)} unreadable clips were skipped)" if skipped else ""
     if len(counts) < 2:
         found = f"only {next(iter(counts))!r}" if counts else "none"
