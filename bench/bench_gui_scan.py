@@ -67,6 +67,22 @@ def measure_open(app, window, folder: Path) -> dict[str, float]:
             "rows": window.model.rowCount()}
 
 
+def measure_idle_gap(app, seconds: float = 2.0) -> float:
+    """Longest gap (ms) of the 10 ms timer with nothing else to do: this machine's noise floor."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    return float(np.diff(ticks).max() * 1000)
+
+
 def measure_selection(app, window, n: int = 20) -> tuple[float, float]:
     """(ms until the selection's slot has run, ms until the clip view shows the clip)."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -122,7 +138,7 @@ def main() -> int:
         print(f"made {args.files:,} WAVs in {time.perf_counter() - started:.1f} s")
         app = make_app([])
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        fresh, reopen, selections, sorts = [], [], [], []
+        fresh, reopen, selections, sorts, idle = [], [], [], [], []
         for _ in range(args.runs):
             shutil.rmtree(folder / ".earmark", ignore_errors=True)
             window = MainWindow(settings=settings,
@@ -130,6 +146,7 @@ def main() -> int:
             window.resize(1280, 800)
             window.show()
             freeze_startup_objects()  # as gui.app.create_window does
+            idle.append(measure_idle_gap(app))
             fresh.append(measure_open(app, window, folder))
             reopen.append(measure_open(app, window, folder))
             selections.append(measure_selection(app, window))
@@ -141,7 +158,9 @@ def main() -> int:
         def median(rows, key):
             return statistics.median(r[key] for r in rows)
 
-        print(f"runs: {args.runs}, medians")
+        print(f"runs: {args.runs}, medians; load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs; idle event-loop longest gap "
+              f"{statistics.median(idle):.1f} ms")
         for title, rows in (("first open (fresh store)", fresh), ("reopen (store filled)", reopen)):
             print(f"{title:26s} first rows {median(rows, 'first_rows_s') * 1000:7.0f} ms   "
                   f"all rows {median(rows, 'scan_s'):6.2f} s   "

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.project, self.folder = project, project.folder
         self.undo_stack.clear()
         self.model.set_records([])
+        self.playback.load(None)
         self.clip_view.show_clip(None)
         self.centre_stack.setCurrentWidget(self.clip_view)
         self.banner.hide()
@@ -321,6 +322,7 @@ class MainWindow(QMainWindow):
         path = self.project.abspath(record)
         keys.remember_selection(self.settings, str(self.folder), record.path)
         if not path.exists():
+            self.playback.load(None)  # Space must not play the clip shown before
             self.clip_view.show_clip(None)
             self.clip_view.show_message(f"{record.path} was deleted or moved.\n"
                                         "Rescan the folder (F5) to update the list.")
