@@ -270,3 +270,20 @@ def test_filter_box_filters_and_hands_keys_back_to_the_list(qtbot, window, clip_
     window.acts.find.trigger()
     qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Escape)
     assert window.model.rowCount() == 12 and window.clip_list.filter_edit.text() == ""
+
+
+def test_rows_arrive_in_batches_while_the_scan_runs(qtbot, window, clip_folder, monkeypatch):
+    import core.store_scan
+    from gui import workers
+
+    monkeypatch.setattr(core.store_scan, "SCAN_BATCH", 4)
+    monkeypatch.setattr(workers, "BATCH_ROWS", 4)
+    monkeypatch.setattr(workers, "EMIT_INTERVAL_S", 0.0)
+    inserts: list[int] = []
+    window.model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
+    progress_seen = []
+    window.clip_list.progress.valueChanged.connect(progress_seen.append)
+    open_and_wait(qtbot, window, clip_folder)
+    assert len(inserts) >= 3 and sum(inserts) == 12 and max(inserts) <= 4
+    assert progress_seen and not window.clip_list.progress.isVisible()
+    qtbot.waitUntil(lambda: not window.is_scanning(), timeout=5000)  # the thread ends too
