@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import store as store_mod
+from core import store_scan
 from core.errors import ProjectBusyError, ProjectError
 from core.store import Project
 from core.store_schema import MIGRATIONS, SCHEMA_VERSION
@@ -171,7 +172,7 @@ def test_rescan_after_add_remove_modify_keeps_labels(folder):
 
 
 def test_scan_batches_progress_and_stop(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_mod, "SCAN_BATCH", 4)
+    monkeypatch.setattr(store_scan, "SCAN_BATCH", 4)
     root = tmp_path / "many"
     for i in range(10):
         short(root / "k" / f"{i:02d}.wav")
@@ -239,14 +240,44 @@ def test_bulk_change_is_atomic(tmp_path):
         project.conn.execute(
             f"CREATE TRIGGER fail_mid BEFORE UPDATE ON clips WHEN NEW.id = {victim} "
             "BEGIN SELECT RAISE(ABORT, 'forced failure'); END")
-        with pytest.raises(sqlite3.DatabaseError, match="forced failure"):
+        with pytest.raises(ProjectError, match="forced failure") as caught:
             project.set_labels(ids, "b")
+        assert str(project.store_path) in str(caught.value)
+        assert "damaged" not in str(caught.value)  # a refused change is not a broken store
+        assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
         project.conn.execute("DROP TRIGGER fail_mid")
         assert {c.label for c in project.clips()} == {"a"}
         assert all(len(project.label_history(i)) == 1 for i in ids)
         assert "b" not in [k.name for k in project.classes()]
         project.set_labels(ids, "b")
         assert {c.label for c in project.clips()} == {"b"}
+
+
+def test_failed_class_merge_is_rolled_back_as_project_error(tmp_path):
+    root = tmp_path / "merge"
+    for name in ("a", "b"):
+        for i in range(3):
+            short(root / name / f"{i}.wav")
+    with Project.open(root) as project:
+        project.scan()
+        project.conn.execute(
+            "CREATE TRIGGER no_delete BEFORE DELETE ON classes "
+            "BEGIN SELECT RAISE(ABORT, 'classes are kept'); END")
+        with pytest.raises(ProjectError, match="classes are kept"):
+            project.merge_classes(["a"], "b")
+        project.conn.execute("DROP TRIGGER no_delete")
+        assert project.label_counts() == {"a": 3, "b": 3}
+        assert [k.name for k in project.classes()] == ["a", "b"]
+
+
+def test_public_names_still_come_from_core_store():
+    from core import store_records
+    for name in ("Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
+                 "PredictionRecord", "ScanSummary", "default_store_dir", "SCHEMA_VERSION",
+                 "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
+                 "DEFAULT_BUSY_TIMEOUT_S"):
+        assert hasattr(store_mod, name), name
+    assert store_mod.ClipRecord is store_records.ClipRecord
 
 
 # ---------------------------------------------------------------- classes
