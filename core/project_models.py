@@ -90,10 +90,10 @@ def models_dir(project) -> Path:
     return Path(project.store_path).parent / MODELS_DIRNAME
 
 
-def new_model_path(project, now: datetime | None = None) -> Path:
-    """``<store dir>/models/model-YYYYmmdd-HHMMSS.pt``, suffixed ``-2``, ``-3``... if taken."""
+def model_file_path(folder: str | Path, now: datetime | None = None) -> Path:
+    """``folder/model-YYYYmmdd-HHMMSS.pt``, suffixed ``-2``, ``-3``... if taken."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    folder = models_dir(project)
+    folder = Path(folder)
     path = folder / f"model-{stamp}.pt"
     n = 2
     while path.exists():
@@ -102,18 +102,37 @@ def new_model_path(project, now: datetime | None = None) -> Path:
     return path
 
 
+def new_model_path(project, now: datetime | None = None) -> Path:
+    """A new model file's path in the project's models folder (see ``model_file_path``)."""
+    return model_file_path(models_dir(project), now)
+
+
+def save_model_file(checkpoint: Checkpoint, folder: str | Path,
+                    now: datetime | None = None) -> Path:
+    """Write ``checkpoint`` as a new model file in ``folder`` (no store access, so a worker
+    thread can do it). Raises CheckpointError."""
+    return save_checkpoint(checkpoint, model_file_path(folder, now))
+
+
+def record_model(project, path: str | Path, checkpoint: Checkpoint, parent_id: int | None = None,
+                 make_active: bool = True) -> int:
+    """Record a saved model file in the project's store (and make it active). Returns its id."""
+    settings = dict(checkpoint.train_config)
+    settings["model_name"] = checkpoint.model_name
+    settings["clip_seconds"] = checkpoint.feature_config.clip_seconds
+    model_id = project.add_model(Path(path), checkpoint.classes, settings, checkpoint.metrics,
+                                 parent_id)
+    if make_active:
+        project.set_active_model(model_id)
+    return model_id
+
+
 def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,
                        make_active: bool = True, now: datetime | None = None) -> int:
     """Save ``checkpoint`` into the project's models folder, record it, and (by default) make it
     the active model. Returns the model id. Raises CheckpointError (disk) or ProjectError."""
-    path = save_checkpoint(checkpoint, new_model_path(project, now))
-    settings = dict(checkpoint.train_config)
-    settings["model_name"] = checkpoint.model_name
-    settings["clip_seconds"] = checkpoint.feature_config.clip_seconds
-    model_id = project.add_model(path, checkpoint.classes, settings, checkpoint.metrics, parent_id)
-    if make_active:
-        project.set_active_model(model_id)
-    return model_id
+    path = save_model_file(checkpoint, models_dir(project), now)
+    return record_model(project, path, checkpoint, parent_id, make_active)
 
 
 def import_model_file(project, path: str | Path, make_active: bool = True) -> int:

@@ -85,18 +85,22 @@ class ModelController(QObject):
     def is_busy(self) -> bool:
         return self.is_training() or self.is_classifying()
 
-    def check_training(self) -> str | None:
+    def check_training(self, snapshot: pm.TrainingSnapshot | None = None) -> str | None:
         """Why training cannot start now, or None (checks the labels as they are)."""
         if self.project is None:
             return "Open a folder of clips first."
         if self.is_training():
             return "A model is already training."
+        snapshot = snapshot or pm.training_snapshot(self.project)
+        if pm.training_problem(snapshot) is None:
+            return None
         unreadable = sum(1 for r in self.project.clips(readable=False) if r.label)
-        return pm.training_problem(pm.training_snapshot(self.project), unreadable)
+        return pm.training_problem(snapshot, unreadable)
 
     def start_training(self, config: TrainConfig | None = None, fine_tune: bool = False) -> bool:
         """Start training on a snapshot of the labels; False (with a ``message``) if it cannot."""
-        problem = self.check_training()
+        snapshot = pm.training_snapshot(self.project) if self.project is not None else None
+        problem = self.check_training(snapshot)
         init_from, parent_id = None, None
         if problem is None and fine_tune:
             record = self.active_model()
@@ -113,9 +117,10 @@ class ModelController(QObject):
             return False
         self.stop_classifying()
         self.stopped_result = None
-        self._snapshot = pm.training_snapshot(self.project)
+        self._snapshot = snapshot
         self._parent_id = parent_id
-        worker = TrainingWorker(self._snapshot.pairs, config or self.default_config(), init_from)
+        worker = TrainingWorker(snapshot.pairs, config or self.default_config(), init_from,
+                                save_to=pm.models_dir(self.project))
         worker.progress.connect(self._on_train_progress)
         worker.finished.connect(self._on_train_finished)
         worker.failed.connect(self._on_train_failed)
@@ -152,7 +157,7 @@ class ModelController(QObject):
             self.training_failed.emit(reason)
             self.message.emit(f"Training could not run: {reason}", "error")
 
-    def _on_train_finished(self, result) -> None:
+    def _on_train_finished(self, result, saved) -> None:
         if not self._from(self._train_worker):
             return
         if result.skipped:
@@ -164,7 +169,10 @@ class ModelController(QObject):
             self.training_finished.emit(result)
             return
         self.training_finished.emit(result)
-        self._save(result)
+        if isinstance(saved, str) or saved is None:
+            self.message.emit(f"The model could not be saved: {saved or 'no file'}", "error")
+            return
+        self._record(result, saved)
 
     def keep_stopped_model(self) -> int | None:
         """Save the best model of a cancelled run (see ``stopped_result``)."""
@@ -178,9 +186,19 @@ class ModelController(QObject):
         if self.project is None:
             return None
         try:
-            model_id = pm.save_trained_model(self.project, result.checkpoint, self._parent_id)
+            path = pm.save_model_file(result.checkpoint, pm.models_dir(self.project))
         except EarmarkError as error:
             self.message.emit(f"The model could not be saved: {error}", "error")
+            return None
+        return self._record(result, path)
+
+    def _record(self, result, path) -> int | None:
+        if self.project is None:
+            return None
+        try:
+            model_id = pm.record_model(self.project, path, result.checkpoint, self._parent_id)
+        except EarmarkError as error:
+            self.message.emit(f"The model could not be recorded: {error}", "error")
             return None
         self.model_saved.emit(model_id)
         self._activated(self.project.active_model())

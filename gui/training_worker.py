@@ -20,7 +20,7 @@ from core.checkpoint import Checkpoint
 from core.errors import EarmarkError
 from core.inference import Classifier
 from core.labels import iter_audio_files
-from core.project_models import classify_project
+from core.project_models import classify_project, save_model_file
 from core.store import Project
 from core.training import TrainConfig, TrainProgress, train
 
@@ -52,18 +52,22 @@ class TrainingWorker(QObject):
     """Trains on a snapshot of (path, label) pairs with ``core.training.train``.
 
     Signals: ``progress(TrainProgress)`` throttled, but every report that carries epoch metrics
-    is sent; ``finished(TrainResult)`` (``result.stopped`` after a cancel); ``failed(str)``.
+    is sent; ``finished(TrainResult, saved)`` (``result.stopped`` after a cancel), where
+    ``saved`` is the model file written into ``save_to`` (a finished run only: writing and
+    fsyncing here keeps that off the GUI thread), a str saying why it could not be saved, or
+    None; ``failed(str)``.
     """
 
     progress = Signal(object)
-    finished = Signal(object)
+    finished = Signal(object, object)
     failed = Signal(str)
     done = Signal()
 
     def __init__(self, pairs: list[tuple[Path, str]], config: TrainConfig,
-                 init_from: Checkpoint | None = None) -> None:
+                 init_from: Checkpoint | None = None, save_to: Path | None = None) -> None:
         super().__init__()
         self._pairs, self._config, self._init_from = list(pairs), config, init_from
+        self._save_to = save_to
         self._stop = threading.Event()
         self._throttle = _Throttle()
 
@@ -81,7 +85,13 @@ class TrainingWorker(QObject):
                 config = dataclasses.replace(config, num_threads=worker_threads())
             result = train(self._pairs, config, init_from=self._init_from,
                            progress=self._on_progress, should_stop=self._stop.is_set)
-            self.finished.emit(result)
+            saved = None
+            if self._save_to is not None and not result.stopped and result.checkpoint is not None:
+                try:
+                    saved = save_model_file(result.checkpoint, self._save_to)
+                except EarmarkError as error:
+                    saved = str(error)
+            self.finished.emit(result, saved)
         except (EarmarkError, OSError, ValueError, RuntimeError) as error:
             self.failed.emit(str(error))
         finally:
