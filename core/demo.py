@@ -6,37 +6,20 @@ that no label rule reads (no ``_<digits>`` suffix): a new user gets labelled and
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from core.paths import user_data_dir
+
 DEMO_CLASSES = ("whistle", "knock", "hiss")
 DEMO_RATE_HZ = 16000
 # Bump when the generated content changes, so an old demo folder is rebuilt.
 DEMO_VERSION = "1"
 _MARKER = ".earmark-demo"
-
-
-def user_data_dir() -> Path:
-    """Per-user data folder: ``$EARMARK_DATA_DIR`` if set, else the platform's usual place.
-
-    The same base as ``core.store.default_store_dir`` uses for stores of read-only folders.
-    """
-    env = os.environ.get("EARMARK_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return base / "earmark"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "earmark"
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "earmark"
 
 
 def default_demo_dir() -> Path:

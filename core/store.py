@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from core.errors import ProjectBusyError, ProjectError
+from core.paths import user_data_dir
 from core.store_classes import ClassesMixin
 from core.store_models import ModelsMixin
 from core.store_records import (
@@ -52,24 +52,11 @@ DEFAULT_BUSY_TIMEOUT_S = 5.0
 
 
 def default_store_dir(folder: str | Path) -> Path:
-    """Where the store of a folder that cannot hold its own lives.
-
-    ``$EARMARK_DATA_DIR/projects/<hash>``, else the per-user data dir:
-    ``$XDG_DATA_HOME/earmark`` (or ``~/.local/share/earmark``) on Linux,
-    ``~/Library/Application Support/earmark`` on macOS, ``%LOCALAPPDATA%\\earmark`` on Windows.
-    ``<hash>`` is derived from the folder's absolute path.
-    """
+    """Where the store of a folder that cannot hold its own lives:
+    ``<user data dir>/projects/<folder name>-<hash of its absolute path>`` (see core.paths)."""
     resolved = str(Path(folder).expanduser().resolve())
     digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    if os.environ.get("EARMARK_DATA_DIR"):
-        base = Path(os.environ["EARMARK_DATA_DIR"])
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "earmark"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support" / "earmark"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "earmark"
-    return base / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
+    return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
 
 
 def _can_hold_store(store_dir: Path) -> bool:
