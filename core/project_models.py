@@ -162,13 +162,17 @@ def classify_project(project, classifier: Classifier, model_id: int,
                      on_batch: Callable[[PredictionRows], None] | None = None,
                      progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None,
-                     batch_rows: int = PREDICTION_BATCH) -> int:
+                     batch_rows: int = PREDICTION_BATCH, only_new: bool = False) -> int:
     """Classify every readable, present clip of ``project`` and record the predictions under
     ``model_id``, ``batch_rows`` per transaction; ``on_batch({clip_id: (label, confidence)})``
-    after each is stored, ``progress(done, total)`` per file. Unreadable files are skipped.
-    Returns how many predictions were recorded (fewer when stopped)."""
+    after each is stored, ``progress(done, total)`` per file. Unreadable files are skipped;
+    ``only_new`` skips clips that already have a prediction of this model. Returns how many
+    predictions were recorded (fewer when stopped)."""
     should_stop = should_stop or (lambda: False)
     records = [r for r in project.clips(readable=True) if not r.error]
+    if only_new:
+        done = project.predictions(model_id)
+        records = [r for r in records if r.id not in done]
     by_path = {project.abspath(r): r.id for r in records}
     rows: list[tuple[int, str, float, tuple[float, ...]]] = []
     written = 0

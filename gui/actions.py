@@ -91,6 +91,22 @@ class WindowActions:
         self.show_features.setCheckable(True)
         self.show_features.toggled.connect(w.clip_view.set_show_features)
 
+        # Model: the dock does the work; these are its entry points.
+        dock = w.model_dock
+        self.train = self._action("&Train", dock.train, "Ctrl+T", icon(SP.SP_MediaSeekForward),
+                                  project=True)
+        self.train.setToolTip("Train a new model on the current labels (Ctrl+T)")
+        self.fine_tune = self._action("&Fine-tune Active Model", dock.fine_tune, project=True)
+        self.train_settings = self._action("Training &Settings…", dock.edit_settings)
+        self.cancel_training = self._action("&Cancel Training", dock.controller.cancel_training)
+        self.accept_prediction = self._action("&Accept Prediction as Label",
+                                              dock.accept_predictions, "Ctrl+Return",
+                                              project=True)
+        self.load_model = self._action("&Load Model File…", dock.models.choose_file, project=True)
+        self.classify_files = self._action("Classify &Files…", self._on_classify_files)
+        self.show_model_dock = dock.toggleViewAction()
+        self.show_model_dock.setText("Show Model &Panel")
+
         # Help
         self.shortcuts = self._action("&Keyboard Shortcuts", self._on_shortcuts,
                                       QKeySequence.StandardKey.HelpContents)
@@ -145,8 +161,14 @@ class WindowActions:
         view.addSeparator()
         view.addAction(self.auto_advance)
         view.addAction(self.show_features)
-        # Filled by the training work: train, predict, models.
-        self.w.model_menu = bar.addMenu("&Model")
+        self.w.model_menu = model = bar.addMenu("&Model")
+        for action in (self.train, self.fine_tune, self.train_settings, self.cancel_training, None,
+                       self.accept_prediction, None, self.classify_files, self.load_model, None,
+                       self.show_model_dock):
+            if action is None:
+                model.addSeparator()
+            else:
+                model.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts)
         help_menu.addAction(self.open_demo)
@@ -159,7 +181,8 @@ class WindowActions:
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.open_folder, self.rescan, None, self.undo, self.redo, None,
-                       self.play_pause, self.auto_advance, None, self.classes):
+                       self.play_pause, self.auto_advance, None, self.classes, None,
+                       self.train):
             if action is None:
                 toolbar.addSeparator()
             else:
@@ -197,6 +220,13 @@ class WindowActions:
         SP = QStyle.StandardPixmap
         pixmap = SP.SP_MediaPause if playing else SP.SP_MediaPlay
         self.play_pause.setIcon(self.w.style().standardIcon(pixmap))
+
+    def _on_classify_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.w, "Classify audio files", str(Path.home()),
+                                                "Audio files (*.wav *.flac *.ogg *.mp3);;"
+                                                "All files (*)")
+        if paths:
+            self.w.model_dock.classify_files(paths)
 
     def _on_open_folder(self) -> None:
         start = str(self.w.folder or Path.home())

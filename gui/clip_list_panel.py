@@ -22,6 +22,10 @@ from gui.clip_table import (
     CONFIDENCE,
     DURATION,
     FILTER_ALL,
+    FILTER_CLIPS,
+    FILTER_DISAGREE,
+    FILTER_LABEL_NEXT,
+    FILTER_LOW_CONFIDENCE,
     FILTER_UNLABELED,
     FILTER_UNREADABLE,
     FOLDER,
@@ -48,6 +52,7 @@ class ClipListPanel(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.quick_filter = QComboBox()
         self.quick_filter.setToolTip("Show only some clips")
+        self._clips_title = ""  # the name of the FILTER_CLIPS entry, when there is one
         self.set_classes([])
         self.table = QTableView()
         self.table.setObjectName("ClipTable")
@@ -125,12 +130,19 @@ class ClipListPanel(QWidget):
 
     def set_classes(self, names: list[str]) -> None:
         """Offer a quick filter per class, keeping the current choice when it still exists."""
+        self._class_names = list(names)
         current = self.quick_filter.currentData() or FILTER_ALL
         self.quick_filter.blockSignals(True)
         self.quick_filter.clear()
         self.quick_filter.addItem("All clips", FILTER_ALL)
         self.quick_filter.addItem("Unlabeled", FILTER_UNLABELED)
         self.quick_filter.addItem("Unreadable", FILTER_UNREADABLE)
+        self.quick_filter.insertSeparator(self.quick_filter.count())
+        self.quick_filter.addItem("Model disagrees with label", FILTER_DISAGREE)
+        self.quick_filter.addItem("Label next (unlabeled, least sure first)", FILTER_LABEL_NEXT)
+        self.quick_filter.addItem("Model unsure (confidence < 60%)", FILTER_LOW_CONFIDENCE)
+        if self._clips_title:
+            self.quick_filter.addItem(self._clips_title, FILTER_CLIPS)
         if names:
             self.quick_filter.insertSeparator(self.quick_filter.count())
         for name in names:
@@ -161,6 +173,19 @@ class ClipListPanel(QWidget):
         self._text_timer.stop()
         self._apply_text_filter()
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_clip_ids(self, clip_ids: list[int], title: str) -> None:
+        """Show only ``clip_ids`` (a confusion-matrix cell), as a quick filter named ``title``."""
+        self._clips_title = f"{title} ({len(clip_ids)})"
+        self.model.set_clip_filter(clip_ids)
+        self.set_classes(self._class_names)
+        index = self.quick_filter.findData(FILTER_CLIPS)
+        if self.quick_filter.currentIndex() == index:
+            self._on_quick_filter_changed()
+        else:
+            self.quick_filter.setCurrentIndex(index)
+        if clip_ids:
+            self.select_ids([clip_ids[0]], clip_ids[0])
 
     def _on_quick_filter_changed(self) -> None:
         self._refilter(quick=self.quick_filter.currentData() or FILTER_ALL)

@@ -23,6 +23,12 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ALL = "__all__"
 FILTER_UNLABELED = "__unlabeled__"
 FILTER_UNREADABLE = "__unreadable__"
+# Filters over the active model's predictions (the review loop).
+FILTER_DISAGREE = "__disagree__"  # labelled, and the model says otherwise
+FILTER_LABEL_NEXT = "__label_next__"  # unlabeled, least confident first: what to label next
+FILTER_LOW_CONFIDENCE = "__low_confidence__"
+FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
+LOW_CONFIDENCE = 0.6
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#b3261e")
@@ -69,6 +75,7 @@ class ClipTableModel(QAbstractTableModel):
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._protected: set[int] | None = None  # see protect_local_labels
         self._quick_filter = FILTER_ALL
+        self._clip_filter: set[int] = set()
         self._text_filter = ""
 
     # ---- Qt model interface -------------------------------------------------------------
@@ -275,6 +282,21 @@ class ClipTableModel(QAbstractTableModel):
             self._relayout()
         self.predictions_changed.emit(bool(self._predictions))
 
+    def update_predictions(self, predictions: dict[int, tuple[str, float]]) -> None:
+        """Add or replace some clips' predictions (a batch as a model classifies the project)."""
+        if not predictions:
+            return
+        self._predictions.update(predictions)
+        self.set_predictions(self._predictions)
+
+    def prediction(self, clip_id: int) -> tuple[str, float] | None:
+        """(label, confidence) the model gave ``clip_id``, or None."""
+        return self._predictions.get(clip_id)
+
+    def set_clip_filter(self, clip_ids: Iterable[int]) -> None:
+        """The clips the FILTER_CLIPS quick filter shows (applied with ``set_filter``)."""
+        self._clip_filter = set(clip_ids)
+
     def has_predictions(self) -> bool:
         return bool(self._predictions)
 
@@ -325,6 +347,8 @@ class ClipTableModel(QAbstractTableModel):
                           and not records[i].missing)
         elif quick == FILTER_UNREADABLE:
             checks.append(lambda i: bool(records[i].error or records[i].missing))
+        elif quick in (FILTER_DISAGREE, FILTER_LABEL_NEXT, FILTER_LOW_CONFIDENCE, FILTER_CLIPS):
+            checks.append(self._prediction_check(quick))
         elif quick != FILTER_ALL:
             checks.append(lambda i: records[i].label == quick)
         if text:
@@ -335,6 +359,18 @@ class ClipTableModel(QAbstractTableModel):
         if len(checks) == 1:
             return checks[0]
         return lambda i: all(check(i) for check in checks)
+
+    def _prediction_check(self, quick: str) -> Callable[[int], bool]:
+        records, predictions = self._records, self._predictions
+        if quick == FILTER_DISAGREE:
+            return lambda i: bool(records[i].label) and records[i].id in predictions and \
+                predictions[records[i].id][0] != records[i].label
+        if quick == FILTER_LABEL_NEXT:
+            return lambda i: not records[i].label and records[i].id in predictions
+        if quick == FILTER_LOW_CONFIDENCE:
+            return lambda i: predictions.get(records[i].id, ("", 1.0))[1] < LOW_CONFIDENCE
+        clip_ids = self._clip_filter
+        return lambda i: records[i].id in clip_ids
 
     def _filtered(self, indices: Iterable[int]) -> list[int]:
         predicate = self._predicate()
@@ -363,6 +399,8 @@ class ClipTableModel(QAbstractTableModel):
         if self._sort_column >= 0:
             visible.sort(key=self._sort_key(self._sort_column),
                          reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        elif self._quick_filter in (FILTER_LABEL_NEXT, FILTER_LOW_CONFIDENCE):
+            visible.sort(key=self._sort_key(CONFIDENCE))  # least confident first
         else:
             visible.sort()  # scan order
         return visible

@@ -55,3 +55,84 @@ class SetLabelsCommand(QUndoCommand):
         self.setObsolete(True)
         if self._on_error:
             self._on_error(f"Could not change labels: {error}")
+
+
+class AcceptPredictionsCommand(QUndoCommand):
+    """Take the model's prediction as the label of several clips (source "model"); undo puts
+    back each clip's previous label. ``changes`` {clip_id: label} is already in the store."""
+
+    def __init__(self, project: Any, model: Any, changes: dict[int, str],
+                 previous: dict[int, tuple[str | None, str | None]],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        n = len(changes)
+        super().__init__(f"Accept prediction for {n} clip{'s' if n != 1 else ''}")
+        self._project, self._model = project, model
+        self._changes, self._previous = dict(changes), previous
+        self._on_error = on_error
+        self._applied = True
+
+    def redo(self) -> None:
+        if self._applied:
+            self._applied = False
+        else:
+            try:
+                self._previous = self._project.apply_labels(self._changes, "model", action="set")
+            except EarmarkError as error:
+                self._fail(error)
+                return
+        self._model.restore_labels({i: (label, "model") for i, label in self._changes.items()})
+
+    def undo(self) -> None:
+        try:
+            self._project.restore_labels(self._previous)
+        except EarmarkError as error:
+            self._fail(error)
+            return
+        self._model.restore_labels(self._previous)
+
+    def _fail(self, error: Exception) -> None:
+        self.setObsolete(True)
+        if self._on_error:
+            self._on_error(f"Could not change labels: {error}")
+
+
+class AddFilesCommand(QUndoCommand):
+    """Outside files copied into the project with the model's labels (already done by
+    ``core.project_models.add_files_to_project``); undo deletes the copies and rescans, redo
+    copies again. ``on_changed()`` runs after either, so the window reloads its list."""
+
+    def __init__(self, project: Any, pairs: list, added: Any, on_changed: Callable[[], None],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        n = len(added.copies)
+        super().__init__(f"Add {n} classified file{'s' if n != 1 else ''} to the project")
+        self._project, self._pairs, self._added = project, list(pairs), added
+        self._on_changed, self._on_error = on_changed, on_error
+        self._applied = True
+
+    def redo(self) -> None:
+        from core.project_models import add_files_to_project
+
+        if self._applied:
+            self._applied = False
+            return
+        try:
+            self._added = add_files_to_project(self._project, self._pairs)
+        except (EarmarkError, OSError) as error:
+            self._fail(error)
+            return
+        self._on_changed()
+
+    def undo(self) -> None:
+        from core.project_models import remove_added_files
+
+        try:
+            remove_added_files(self._project, self._added)
+        except (EarmarkError, OSError) as error:
+            self._fail(error)
+            return
+        self._on_changed()
+
+    def _fail(self, error: Exception) -> None:
+        self.setObsolete(True)
+        if self._on_error:
+            self._on_error(f"Could not change the project's files: {error}")

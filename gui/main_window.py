@@ -11,20 +11,40 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.errors import EarmarkError
 from core.store import Project
 from gui import settings as keys
 from gui.actions import build_actions
+from gui.classify_panel import local_paths
 from gui.clip_list_panel import ClipListPanel
 from gui.clip_table import ClipTableModel
 from gui.clip_view import ClipView
 from gui.commands import SetLabelsCommand
 from gui.label_bar import LabelBar, shortcut_keys
+from gui.model_dock import ModelDock
 from gui.notices import MessageBanner, WelcomePage
 from gui.playback import PlaybackBar, PlaybackController
 from gui.workers import ScanWorker, start_worker, stop_thread
+
+
+def ask_stop_work(parent: QWidget, what: str) -> bool:
+    """Ask whether to stop background work (``what`` is running) and close; tests replace it."""
+    answer = QMessageBox.question(
+        parent, "Stop and close?", f"Right now {what}. Stop it and close Earmark?\n\n"
+        "Labels are saved; a model still training is not.",
+        QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Close
 
 
 class MainWindow(QMainWindow):
@@ -90,6 +110,12 @@ class MainWindow(QMainWindow):
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)
+        self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message,
+                                    self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.model_dock)
+        self.model_dock.records_changed.connect(self._reload_records)
+        # Every label edit, undo and redo passes through the stack: the training panel hears of it.
+        self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)
 
         self.acts = build_actions(self)
         self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
@@ -124,6 +150,7 @@ class MainWindow(QMainWindow):
         self.centre_stack.setCurrentWidget(self.clip_view)
         self.banner.hide()
         self._refresh_classes()
+        self.model_dock.set_project(project, self._store_dir)
         keys.add_recent(self.settings, str(self.folder))
         self.acts.rebuild_recent()
         self._restore_path = keys.last_selection(self.settings, str(self.folder))
@@ -205,7 +232,14 @@ class MainWindow(QMainWindow):
         except RuntimeError:
             return False  # the thread object was deleted after it finished
 
+    def _reload_records(self) -> None:
+        """Clips were added or removed outside a scan (classified files added): reload the list."""
+        if self.project is not None:
+            self.model.sync_records(self.project.clips(include_missing=True))
+            self._refresh_classes()
+
     def _close_project(self) -> None:
+        self.model_dock.set_project(None)
         if self.project is not None:
             self.project.close()
             self.project = None
@@ -244,6 +278,7 @@ class MainWindow(QMainWindow):
                                      8000)
         for warning in summary.warnings:
             self.show_message(warning, "warning")
+        self.model_dock.scan_finished()
         self.scan_finished.emit()
 
     def _fail_scan(self, reason: str) -> None:
@@ -359,20 +394,25 @@ class MainWindow(QMainWindow):
     # ---- drag and drop, settings, closing -----------------------------------------------
 
     @staticmethod
-    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        for url in event.mimeData().urls() if event.mimeData().hasUrls() else []:
-            if url.isLocalFile():
-                path = Path(url.toLocalFile())
-                return path if path.is_dir() else path.parent
-        return None
+    def _split_drop(event: QDragEnterEvent | QDropEvent) -> tuple[Path | None, list[Path]]:
+        """(a folder to open, audio files to classify): dropped files are classified, a dropped
+        folder opens as the project (the Classify tab's drop zone classifies folders)."""
+        paths = local_paths(event.mimeData())
+        files = [p for p in paths if p.is_file()]
+        folders = [p for p in paths if p.is_dir()]
+        return (folders[0] if folders and not files else None), files
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_folder(event) is not None:
+        folder, files = self._split_drop(event)
+        if folder is not None or files:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        folder = self._dropped_folder(event)
-        if folder is not None:
+        folder, files = self._split_drop(event)
+        if files:
+            event.acceptProposedAction()
+            self.model_dock.classify_files(files)
+        elif folder is not None:
             event.acceptProposedAction()
             self.open_folder(folder)
 
@@ -380,6 +420,9 @@ class MainWindow(QMainWindow):
         geometry = keys.read(self.settings, keys.GEOMETRY)
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        state = keys.read(self.settings, keys.WINDOW_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
         splitter = keys.read(self.settings, keys.MAIN_SPLITTER)
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -392,6 +435,7 @@ class MainWindow(QMainWindow):
 
     def _write_settings(self) -> None:
         keys.write(self.settings, keys.GEOMETRY, self.saveGeometry())
+        keys.write(self.settings, keys.WINDOW_STATE, self.saveState())
         keys.write(self.settings, keys.MAIN_SPLITTER, self.splitter.saveState())
         keys.write(self.settings, keys.TABLE_HEADER,
                    self.clip_list.table.horizontalHeader().saveState())
@@ -400,6 +444,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
+        if self.model_dock.is_busy() and not ask_stop_work(self, self.model_dock.busy_text()):
+            event.ignore()
+            return
+        self.model_dock.shutdown()  # workers stopped and joined before the store closes
         self._stop_scan()
         self.playback.stop()
         self.clip_view.shutdown()

@@ -66,7 +66,9 @@ class ModelController(QObject):
         self.shutdown()
         self.project, self._store_dir = project, store_dir
         self.stopped_result = None
-        self.active_model_changed.emit(self.active_model())
+        record = self.active_model()
+        # Stored predictions show at once; the window classifies new clips after its scan.
+        self._activated(record, classify=False)
 
     def active_model(self):
         return self.project.active_model() if self.project is not None else None
@@ -229,22 +231,25 @@ class ModelController(QObject):
         self._activated(self.project.active_model())
         return model_id
 
-    def _activated(self, record) -> None:
+    def _activated(self, record, classify: bool = True) -> None:
         self.active_model_changed.emit(record)
         if record is not None:
             stored = pm.stored_predictions(self.project, record.id)
             if stored:
                 self.predictions_ready.emit(stored)
-            self.classify_project(record)
+            if classify:
+                self.classify_project(record)
 
-    def classify_project(self, record=None) -> None:
-        """Classify every clip with ``record`` (default: the active model) in the background."""
+    def classify_project(self, record=None, only_new: bool = False) -> None:
+        """Classify every clip (``only_new``: those without a prediction yet) with ``record``
+        (default: the active model) in the background."""
         record = record or self.active_model()
         if record is None or self.project is None:
             return
         self.stop_classifying()
         worker = ProjectClassifyWorker(self.project.folder, self._store_dir, record.id,
-                                       pm.model_checkpoint_path(self.project, record))
+                                       pm.model_checkpoint_path(self.project, record),
+                                       only_new=only_new)
         worker.predictions_ready.connect(self._on_classify_batch)
         worker.progress.connect(self._on_classify_progress)
         worker.finished.connect(self._on_classify_finished)

@@ -44,7 +44,7 @@ class ModelsPanel(QWidget):
         self.activate_button = QPushButton("Make Active")
         self.activate_button.clicked.connect(self._on_activate)
         self.load_button = QPushButton("Load Model File…")
-        self.load_button.clicked.connect(self._on_load)
+        self.load_button.clicked.connect(self.choose_file)
         buttons = QHBoxLayout()
         buttons.addWidget(self.activate_button)
         buttons.addStretch(1)
@@ -99,7 +99,8 @@ class ModelsPanel(QWidget):
         if chosen is not None and chosen != self._active_id:
             self.activate_requested.emit(chosen)
 
-    def _on_load(self) -> None:
+    def choose_file(self) -> None:
+        """Ask for a model file and emit ``load_requested`` with it."""
         path, _ = QFileDialog.getOpenFileName(self, "Load an Earmark model", "",
                                               "Earmark models (*.pt);;All files (*)")
         if path:

@@ -118,8 +118,10 @@ class ProjectClassifyWorker(QObject):
     done = Signal()
 
     def __init__(self, folder: str | Path, store_dir: str | Path | None, model_id: int,
-                 checkpoint: Checkpoint | str | Path, batch_rows: int = 256) -> None:
+                 checkpoint: Checkpoint | str | Path, batch_rows: int = 256,
+                 only_new: bool = False) -> None:
         super().__init__()
+        self._only_new = only_new
         self.model_id = model_id
         self._folder, self._store_dir = Path(folder), store_dir
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
@@ -139,7 +141,7 @@ class ProjectClassifyWorker(QObject):
             n = classify_project(project, classifier, self.model_id,
                                  on_batch=self.predictions_ready.emit,
                                  progress=self._on_progress, should_stop=self._stop.is_set,
-                                 batch_rows=self._batch_rows)
+                                 batch_rows=self._batch_rows, only_new=self._only_new)
             self.finished.emit(n)
         except (EarmarkError, OSError, RuntimeError) as error:
             if not self._stop.is_set():
