@@ -109,6 +109,7 @@ class ClassifyPanel(QWidget):
         self._checkpoint: Path | None = None
         self._worker: FileClassifyWorker | None = None
         self._thread = None
+        self._working = False  # results still coming (the thread outlives the last of them)
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
         self.status = QLabel()
@@ -202,6 +203,7 @@ class ClassifyPanel(QWidget):
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
         self._worker, self._thread = worker, start_worker(worker)
+        self._working = True
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
         self._update_buttons()
         return True
@@ -209,6 +211,7 @@ class ClassifyPanel(QWidget):
     def cancel(self) -> None:
         stop_thread(self._worker, self._thread)
         self._worker = self._thread = None
+        self._working = False
         self._update_buttons()
 
     def shutdown(self) -> None:
@@ -258,6 +261,7 @@ class ClassifyPanel(QWidget):
     def _on_worker_finished(self, count: int) -> None:
         if not self._from_worker():
             return
+        self._working = False
         failed = sum(1 for p in self.predictions if not p.ok)
         text = f"Classified {count - failed:,} file(s)"
         if failed:
@@ -269,6 +273,7 @@ class ClassifyPanel(QWidget):
 
     def _on_worker_failed(self, reason: str) -> None:
         if self._from_worker():
+            self._working = False
             self.status.setText(f"Classifying stopped: {reason}")
             self._update_buttons()
 
@@ -296,7 +301,7 @@ class ClassifyPanel(QWidget):
             self.add_requested.emit(pairs)
 
     def _update_buttons(self) -> None:
-        busy = self.is_busy()
+        busy = self._working
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
         self.add_button.setEnabled(not busy and any(p.ok for p in self.selected_predictions()))

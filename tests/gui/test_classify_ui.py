@@ -111,3 +111,68 @@ def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.train_button.click()
     assert not panel.is_busy() and panel.table.rowCount() == 0
+
+
+# ---- in the window ---------------------------------------------------------------------------
+
+
+def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, model_file,
+                                                                 tmp_path, clip_folder):
+    from tests.gui.conftest import SCAN_TIMEOUT_MS
+
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        drop(window, [clip_folder])  # a folder on the window: the project
+    assert window.folder == clip_folder.resolve()
+    window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    files = [audio_factory.write(tmp_path / "outside" / f"o{i}.wav", audio_factory.tone(650))
+             for i in range(2)]
+    panel = window.model_dock.classify
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        event = drop(window, files)  # files anywhere on the window: classified
+    assert event.isAccepted()
+    assert window.folder == clip_folder.resolve()  # still the same project
+    assert window.model_dock.tabs.currentWidget() is panel
+    assert [p.path for p in panel.predictions] == files
+
+
+def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, model_file,
+                                                              tmp_path, clip_folder):
+    from core.store import Project
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    outside = audio_factory.write(tmp_path / "outside" / "tone_000.wav", audio_factory.tone(650))
+    panel = window.model_dock.classify
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        panel.classify([outside])
+    panel.table.selectRow(0)
+    label = panel.predictions[0].label
+    before = window.model.rowCount()
+    panel.add_button.click()
+    copy = clip_folder / label / "tone_000.wav"
+    if label == "tone":
+        copy = clip_folder / "tone" / "tone_000-2.wav"  # the project's own file is kept
+    assert copy.is_file()
+    with Project.open(clip_folder) as check:
+        record = next(c for c in check.clips() if check.abspath(c) == copy)
+        assert (record.label, record.label_source) == (label, "model")
+    assert window.model.rowCount() == before + 1
+    window.undo_stack.undo()
+    assert not copy.exists()
+    with Project.open(clip_folder) as check:
+        assert all(check.abspath(c) != copy for c in check.clips())
+    window.undo_stack.redo()
+    assert copy.is_file()
+
+
+def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    file = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(650))
+    drop(window, [file])
+    assert "No model yet" in window.banner.text()
+    assert window.model_dock.classify.train_button.isVisibleTo(window.model_dock.classify)

@@ -133,3 +133,94 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
         ("seed-cnn", 7, 0.2, False)
     dialog.clip_seconds.setValue(2.5)
     assert dialog.config().clip_seconds == 2.5
+
+
+# ---- in the window ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_folder(tmp_path):
+    root = audio_factory.make_class_folder(tmp_path / "small", n_per_class=3,
+                                           kinds=("tone", "noise"))
+    audio_factory.write(root / "loose.wav", audio_factory.tone(720))
+    return root
+
+
+def _train_in_window(qtbot, window):
+    dock = window.model_dock
+    dock.controller.config_override = FAST
+    with qtbot.waitSignal(dock.controller.classify_finished, timeout=TRAIN_TIMEOUT_MS):
+        window.acts.train.trigger()
+    return dock
+
+
+def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
+        qtbot, window, small_folder):
+    from gui.clip_table import CONFIDENCE, FILTER_CLIPS, PREDICTION
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    dock = _train_in_window(qtbot, window)
+    model = window.model
+    assert not window.clip_list.table.isColumnHidden(PREDICTION)
+    for row in range(model.rowCount()):
+        assert model.index(row, PREDICTION).data() in ("tone", "noise")
+        assert model.index(row, CONFIDENCE).data().endswith("%")
+    table = dock.controller.confusion()
+    assert table.matrix.sum() == 6  # the labelled clips
+    shown = dock.training.confusion.matrix
+    assert (shown == table.matrix).all()
+    true_i, pred_i = next((r, c) for r in range(2) for c in range(2) if table.matrix[r, c])
+    true, predicted = table.classes[true_i], table.classes[pred_i]
+    dock.training.confusion.click_cell(true_i, pred_i)
+    assert window.clip_list.quick_filter.currentData() == FILTER_CLIPS
+    assert model.rowCount() == table.matrix[true_i, pred_i]
+    for row in range(model.rowCount()):
+        record = model.record(row)
+        assert record.label == true and model.prediction(record.id)[0] == predicted
+
+
+def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window, small_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    _train_in_window(qtbot, window)
+    loose = next(r for r in window.model.records() if r.path == "loose.wav")
+    window.clip_list.select_ids([loose.id], loose.id)
+    window.acts.accept_prediction.trigger()
+    predicted = window.model.prediction(loose.id)[0]
+    with Project.open(small_folder) as check:
+        assert (check.clip(loose.id).label, check.clip(loose.id).label_source) == \
+            (predicted, "model")
+    assert window.model.record_by_id(loose.id).label == predicted
+    window.undo_stack.undo()
+    with Project.open(small_folder) as check:
+        assert check.clip(loose.id).label is None
+    assert window.model.record_by_id(loose.id).label is None
+
+
+def test_closing_mid_training_asks_then_stops_and_joins(qtbot, window, small_folder,
+                                                         monkeypatch):
+    import gui.main_window
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    answers = [False, True]
+    asked = []
+    monkeypatch.setattr(gui.main_window, "ask_stop_work",
+                        lambda parent, what: asked.append(what) or answers.pop(0))
+    controller = window.model_dock.controller
+    epochs = []
+    controller.training_progress.connect(
+        lambda p: p.epoch_metrics is not None and epochs.append(p.epoch))
+    controller.config_override = TrainConfig(epochs=500, patience_epochs=None)
+    window.acts.train.trigger()
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    assert not window.close()  # "Cancel": the window stays, training goes on
+    assert window.isVisible() and controller.is_training()
+    assert window.close()
+    assert asked == ["a model is training"] * 2
+    assert not controller.is_training() and not controller.is_classifying()
+    with Project.open(small_folder) as check:
+        assert check.models() == []  # a cancelled run saves nothing by itself
+        assert len(check.clips()) == 7
