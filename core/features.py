@@ -43,8 +43,8 @@ class FeatureConfig:
     time_shift_fraction: float = 0.15
     # Random stretch of the time axis and of the frequency axis (anchored at the lowest band), as a
     # fraction: the latter imitates another speaker's or animal's size (vocal-tract length).
-    time_stretch: float = 0.0
-    freq_warp: float = 0.0
+    time_stretch: float = 0.1
+    freq_warp: float = 0.1
     # "clip": standardise each clip as a whole; "band": also remove each band's mean over time,
     # which cancels the microphone's and the voice's fixed colouring.
     normalize: str = "clip"

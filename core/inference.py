@@ -7,7 +7,9 @@ never costs the rest of the batch.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from core.features import FeatureExtractor
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
+DECODE_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -95,31 +98,54 @@ class Classifier:
                 progress(done, len(paths))
 
     def _predict(self, paths: list[Path], batch_size: int, should_stop) -> Iterator[Prediction]:
-        """Short files are batched together; a long file is streamed and scored block by block."""
+        """Short files are batched together; a long file is streamed and scored block by block.
+
+        Short files are decoded by a small thread pool a couple of batches ahead of the model
+        (soundfile and the resampler release the GIL), with bounded look-ahead so memory stays
+        flat for any number of files.
+        """
         should_stop = should_stop or (lambda: False)
         pending: list[tuple[Path, float, np.ndarray]] = []
-        for path in paths:
-            if should_stop():
-                return
-            try:
-                info = audio.info(path)
-                if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
-                    # Score what is queued first so results stay in order.
+        with ThreadPoolExecutor(DECODE_WORKERS) as pool:
+            ahead: deque = deque()
+            queue = iter(paths)
+            for path in queue:
+                ahead.append((path, pool.submit(self._load_short, path)))
+                if len(ahead) >= 2 * batch_size:
+                    break
+            while ahead:
+                if should_stop():
+                    return
+                path, future = ahead.popleft()
+                following = next(queue, None)
+                if following is not None:
+                    ahead.append((following, pool.submit(self._load_short, following)))
+                try:
+                    duration_s, samples = future.result()
+                    if samples is None:
+                        # Score what is queued first so results stay in order.
+                        yield from self._score_short(pending, batch_size)
+                        pending = []
+                        yield self._predict_long(path, duration_s, batch_size, should_stop)
+                        continue
+                except EarmarkError as exc:
                     yield from self._score_short(pending, batch_size)
                     pending = []
-                    yield self._predict_long(path, info.duration_s, batch_size, should_stop)
+                    yield Prediction(path, self.classes, error=_reason(exc))
                     continue
-                samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
-            except EarmarkError as exc:
-                yield from self._score_short(pending, batch_size)
-                pending = []
-                yield Prediction(path, self.classes, error=_reason(exc))
-                continue
-            pending.append((path, info.duration_s, audio.fit_length(samples, self.features.n_samples)))
-            if len(pending) >= batch_size:
-                yield from self._score_short(pending, batch_size)
-                pending = []
+                pending.append((path, duration_s, samples))
+                if len(pending) >= batch_size:
+                    yield from self._score_short(pending, batch_size)
+                    pending = []
         yield from self._score_short(pending, batch_size)
+
+    def _load_short(self, path: Path) -> tuple[float, np.ndarray | None]:
+        """(duration, fitted samples) of a short file; (duration, None) for a long one."""
+        info = audio.info(path)
+        if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
+            return info.duration_s, None
+        samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
+        return info.duration_s, audio.fit_length(samples, self.features.n_samples)
 
     def predict_file(self, path: str | Path) -> Prediction:
         return next(self.predict_files([path]))

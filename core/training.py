@@ -38,8 +38,9 @@ class TrainConfig:
     # "auto": from the clips' durations (95th percentile, 0.5..10 s); a number: seconds;
     # None: the feature preset's own length.
     clip_seconds: float | str | None = "auto"
-    # Early stopping usually ends the default run well before this.
-    epochs: int = 40
+    # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
+    # speakers); early stopping may end sooner.
+    epochs: int = 30
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-2
