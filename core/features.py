@@ -31,6 +31,9 @@ class FeatureConfig:
     n_fft: int = 512
     # 10 ms hop: speech and most animal sounds change on that scale. None = n_fft // 2.
     hop_length: int | None = 160
+    # Long clips get a longer hop so a clip is at most this many frames: a 5 s clip is seen at
+    # 20 ms, which keeps training time proportional to the sound, not to the padding. None: no cap.
+    max_frames: int | None = 256
     n_mels: int = 64
     f_min_hz: float = 20.0
     f_max_hz: float | None = None
@@ -55,7 +58,10 @@ class FeatureConfig:
 
     @property
     def hop_samples(self) -> int:
-        return self.hop_length if self.hop_length is not None else self.n_fft // 2
+        hop = self.hop_length if self.hop_length is not None else self.n_fft // 2
+        if self.max_frames:
+            hop = max(hop, -(-self.n_samples // (self.max_frames - 1)))
+        return hop
 
     @property
     def n_freqs(self) -> int:
@@ -83,6 +89,7 @@ class FeatureConfig:
 # (about 0.56 s) is ours.
 SEED_FEATURES = FeatureConfig(
     sample_rate_hz=16000, clip_seconds=5.0, kind="spectrogram", n_fft=600, hop_length=None,
+    max_frames=None,
     augment_probability=0.25, time_masks=1, time_mask_frames=30, freq_masks=0, freq_mask_bins=0,
     time_shift_fraction=0.0,
 )
@@ -122,7 +129,7 @@ class FeatureExtractor(torch.nn.Module):
             )
         elif config.kind == "spectrogram":
             self.transform = torchaudio.transforms.Spectrogram(
-                n_fft=config.n_fft, hop_length=config.hop_length,
+                n_fft=config.n_fft, hop_length=config.hop_samples,
             )
         else:
             raise ValueError(f"unknown feature kind {config.kind!r}")
