@@ -76,7 +76,7 @@ class ClipListPanel(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
-                              (PREDICTION, 100), (CONFIDENCE, 80), (STATUS, 90)):
+                              (PREDICTION, 100), (CONFIDENCE, 92), (STATUS, 90)):
             self.table.setColumnWidth(column, width)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)

@@ -120,7 +120,7 @@ class TrainingPanel(QWidget):
         self.per_class.verticalHeader().setVisible(False)
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.per_class.setMaximumHeight(150)
+        self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.cell_clicked)
         self.confusion_caption = QLabel()
@@ -136,7 +136,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(keep_row)
         layout.addWidget(self.curves, 2)
         layout.addWidget(self.summary)
-        layout.addWidget(self.per_class, 1)
+        layout.addWidget(self.per_class)
         layout.addWidget(self.confusion_caption)
         layout.addWidget(self.confusion, 3)
         self.set_training(False)
@@ -259,6 +259,9 @@ class TrainingPanel(QWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.per_class.setItem(row, col, item)
+        rows = min(self.per_class.rowCount(), 6)  # more scroll
+        self.per_class.setMaximumHeight(self.per_class.horizontalHeader().height() + 4
+                                        + rows * self.per_class.verticalHeader().defaultSectionSize())
         matrix = metrics.get("confusion_matrix")
         if matrix and len(matrix) == len(record.classes):
             self.confusion.set_matrix(record.classes, matrix)

@@ -1,6 +1,8 @@
 """Grab docs/screenshot.png: the real window on the demo project with a clip selected.
 
 Run with a display, e.g. ``xvfb-run -a uv run python tools/screenshot.py [OUT.png]``.
+``--trained`` first trains a model on the demo in-process (default settings), waits until every
+clip is classified, and grabs docs/screenshot-trained.png with the results and confusion matrix.
 The demo and settings live in a temporary folder, so the user's own are not touched.
 """
 
@@ -29,7 +31,10 @@ def _small_png(image):
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
+    args = [a for a in sys.argv[1:] if a != "--trained"]
+    trained = "--trained" in sys.argv[1:]
+    default = "screenshot-trained.png" if trained else "screenshot.png"
+    out = Path(args[0]) if args else ROOT / "docs" / default
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EARMARK_DATA_DIR"] = tmp
         from PySide6.QtCore import QSettings, QTimer
@@ -39,7 +44,7 @@ def main() -> int:
         app = make_app()
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = create_window(settings=settings)
-        window.resize(1280, 780)
+        window.resize(1600, 880) if trained else window.resize(1280, 780)
         window.show()
         failures: list[str] = []
 
@@ -58,8 +63,26 @@ def main() -> int:
             window.clip_list.select_row(row)
             window.clip_list.table.setFocus()
 
-        window.scan_finished.connect(lambda: QTimer.singleShot(200, select))
-        QTimer.singleShot(20000, lambda: (failures.append("timed out"), window.close()))
+        def review() -> None:
+            # The review loop: unlabeled clips, least sure first, with the model's guesses.
+            from gui.clip_table import FILTER_LABEL_NEXT
+
+            window.splitter.setSizes([640, 520])
+            window.clip_list.set_quick_filter(FILTER_LABEL_NEXT)
+            window.clip_list.select_row(0)
+            # The first row may already be the clip on show (no new clip_shown): wait instead.
+            QTimer.singleShot(1500, grab)
+            window.clip_list.table.setFocus()
+
+        def train() -> None:
+            dock = window.model_dock
+            dock.controller.classify_finished.connect(lambda *_: QTimer.singleShot(300, review))
+            dock.train()
+
+        after_scan = train if trained else select
+        window.scan_finished.connect(lambda: QTimer.singleShot(200, after_scan))
+        timeout_ms = 300_000 if trained else 20_000
+        QTimer.singleShot(timeout_ms, lambda: (failures.append("timed out"), window.close()))
         window.acts.open_demo.trigger()
         app.exec()
     for failure in failures:
