@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "--model seed-cnn)")
     t.add_argument("--epochs", type=int, default=None)
     t.add_argument("--clip-seconds", default=None, metavar="S|auto",
-                   help="clip length in seconds, or auto (95th percentile of the clip durations)")
+                   help="clip length in seconds, or auto (1.25 x the 99th percentile of the clip durations)")
     t.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
                    help="fine-tune this checkpoint (classes added or removed are mapped by name)")
     t.add_argument("--val-split", type=float, default=None, metavar="F")

@@ -12,8 +12,11 @@ import numpy as np
 import torch
 import torchaudio
 
-# Clip length chosen from the training clips when the config says "auto".
-AUTO_CLIP_PERCENTILE = 95.0
+# Clip length chosen from the training clips when the config says "auto": long enough for nearly
+# every clip, with room for slower or longer instances than those seen (on FSDD, the 95th
+# percentile of three speakers cut 39% of the fourth, slower speaker's digits).
+AUTO_CLIP_PERCENTILE = 99.0
+AUTO_CLIP_MARGIN = 1.25
 AUTO_CLIP_MIN_S = 0.5
 AUTO_CLIP_MAX_S = 10.0
 
@@ -105,11 +108,11 @@ def preset(name: str) -> FeatureConfig:
 
 
 def auto_clip_seconds(durations_s) -> float:
-    """The clip length for "auto": the 95th percentile of the durations, clamped to 0.5..10 s."""
+    """The clip length for "auto": 1.25 x the 99th percentile of the durations, within 0.5..10 s."""
     durations = np.asarray([d for d in durations_s if d and np.isfinite(d)], dtype=np.float64)
     if durations.size == 0:
         return DEFAULT_FEATURES.clip_seconds
-    value = float(np.percentile(durations, AUTO_CLIP_PERCENTILE))
+    value = float(np.percentile(durations, AUTO_CLIP_PERCENTILE)) * AUTO_CLIP_MARGIN
     # Round up to 10 ms so the stored value reads well.
     value = float(np.ceil(value * 100) / 100)
     return float(min(max(value, AUTO_CLIP_MIN_S), AUTO_CLIP_MAX_S))

@@ -35,7 +35,7 @@ class TrainConfig:
 
     model: str = "compact"
     features: str = "default"  # a preset name from core.features.PRESETS
-    # "auto": from the clips' durations (95th percentile, 0.5..10 s); a number: seconds;
+    # "auto": from the clips' durations (1.25 x 99th percentile, 0.5..10 s); a number: seconds;
     # None: the feature preset's own length.
     clip_seconds: float | str | None = "auto"
     # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
