@@ -8,6 +8,7 @@ widgets, and limit progress signals to about ten a second.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import threading
 import time
@@ -23,6 +24,7 @@ from core.labels import iter_audio_files
 from core.project_models import classify_project, save_model_file
 from core.store import Project
 from core.training import TrainConfig, TrainProgress, train
+from gui.workers import lower_this_threads_priority
 
 EMIT_INTERVAL_S = 0.1
 RESULTS_PER_SIGNAL = 64
@@ -32,6 +34,22 @@ def worker_threads() -> int:
     """Intra-op threads for training and inference: every core but one, which stays with the
     GUI thread (torch's OpenMP setting is per thread, so the GUI thread keeps its own)."""
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+_torch_ready = False
+
+
+def _prepare_torch() -> None:
+    """Import what torch's optimisers import lazily (torch._dynamo: tens of thousands of
+    objects) and keep the cyclic GC off them, as the app does for its start-up objects: without
+    this, full collections walking them held the GIL and stalled the window for 250+ ms during
+    the first training. ``gc.freeze`` without a collection is cheap."""
+    global _torch_ready
+    if not _torch_ready:
+        import torch._dynamo  # noqa: F401 - imported for its side effect, see above
+
+        gc.freeze()
+        _torch_ready = True
 
 
 class _Throttle:
@@ -79,10 +97,16 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        # Niced (its decoding threads inherit that): on a busy machine the window comes first.
+        lower_this_threads_priority()
         try:
+            _prepare_torch()
             config = self._config
             if not config.num_threads:
                 config = dataclasses.replace(config, num_threads=worker_threads())
+            # Decoding threads fight the window for the GIL; one per spare core is plenty.
+            config = dataclasses.replace(
+                config, decode_workers=min(config.decode_workers, worker_threads()))
             result = train(self._pairs, config, init_from=self._init_from,
                            progress=self._on_progress, should_stop=self._stop.is_set)
             saved = None
@@ -134,6 +158,7 @@ class ProjectClassifyWorker(QObject):
     @Slot()
     def run(self) -> None:
         project = None
+        lower_this_threads_priority()
         try:
             torch.set_num_threads(worker_threads())
             classifier = Classifier.from_checkpoint(self._checkpoint)
@@ -194,6 +219,7 @@ class FileClassifyWorker(QObject):
     def run(self) -> None:
         pending: list = []
         count = 0
+        lower_this_threads_priority()
         try:
             torch.set_num_threads(worker_threads())
             classifier = Classifier.from_checkpoint(self._checkpoint)

@@ -103,6 +103,9 @@ def _lower_this_threads_priority() -> None:
             pass
 
 
+lower_this_threads_priority = _lower_this_threads_priority  # for the model workers
+
+
 def start_worker(worker: QObject, parent: QObject | None = None) -> QThread:
     """Move ``worker`` to a new QThread wired to run it and quit when it is done.
 
