@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import torchaudio
 
+from core import audio
+
 # Clip length chosen from the training clips when the config says "auto": long enough for nearly
 # every clip, with room for slower or longer instances than those seen (on FSDD, the 95th
 # percentile of three speakers cut 39% of the fourth, slower speaker's digits).
@@ -116,6 +118,19 @@ def auto_clip_seconds(durations_s) -> float:
     # Round up to 10 ms so the stored value reads well.
     value = float(np.ceil(value * 100) / 100)
     return float(min(max(value, AUTO_CLIP_MIN_S), AUTO_CLIP_MAX_S))
+
+
+def prepare_clip(samples: np.ndarray, n_samples: int) -> np.ndarray:
+    """Decoded samples -> exactly ``n_samples`` for the model: DC offset removed, then padded
+    with zeros or trimmed. Training and inference both go through here so they always agree.
+
+    The DC offset matters: some recorders add one, and after zero padding it becomes a click at
+    the end of every clip that the model learns as part of that recorder's sound.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if len(samples):
+        samples = samples - samples.mean(dtype=np.float64).astype(np.float32)
+    return audio.fit_length(samples, n_samples)
 
 
 class FeatureExtractor(torch.nn.Module):

@@ -19,7 +19,7 @@ import torch
 from core import audio
 from core.checkpoint import Checkpoint, load_checkpoint
 from core.errors import AudioError, EarmarkError
-from core.features import FeatureExtractor
+from core.features import FeatureExtractor, prepare_clip
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -145,7 +145,7 @@ class Classifier:
         if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
             return info.duration_s, None
         samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
-        return info.duration_s, audio.fit_length(samples, self.features.n_samples)
+        return info.duration_s, prepare_clip(samples, self.features.n_samples)
 
     def predict_file(self, path: str | Path) -> Prediction:
         return next(self.predict_files([path]))
@@ -173,8 +173,8 @@ class Classifier:
                 return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
             last = min(count, first + batch_size)
             block = audio.read(path, rate, first * hop_s, (last - 1 - first) * hop_s + window_s)
-            windows = [audio.fit_length(block[int(round((w - first) * hop_s * rate)):][:n_samples],
-                                        n_samples) for w in range(first, last)]
+            windows = [prepare_clip(block[int(round((w - first) * hop_s * rate)):][:n_samples],
+                                    n_samples) for w in range(first, last)]
             parts.append(self.probabilities(np.stack(windows), batch_size))
         file_probs = np.concatenate(parts)
         starts = tuple(w * hop_s for w in range(count))

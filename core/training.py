@@ -24,7 +24,14 @@ from torch import nn
 from core import audio
 from core.checkpoint import Checkpoint
 from core.errors import AudioError, TrainingError
-from core.features import FeatureConfig, FeatureExtractor, augment, auto_clip_seconds, preset
+from core.features import (
+    FeatureConfig,
+    FeatureExtractor,
+    augment,
+    auto_clip_seconds,
+    prepare_clip,
+    preset,
+)
 from core.metrics import ClassificationReport, classification_report
 from core.models import build_model
 
@@ -254,7 +261,7 @@ def _decode(pairs, features: FeatureConfig, config: TrainConfig, report_progress
 
     def load(path: Path) -> np.ndarray:
         samples = audio.read(path, features.sample_rate_hz, 0.0, features.clip_seconds)
-        return audio.fit_length(samples, features.n_samples)
+        return prepare_clip(samples, features.n_samples)
 
     waveforms, labels, skipped = [], [], []
     workers = max(1, min(config.decode_workers, os.cpu_count() or 1))

@@ -1,0 +1,73 @@
+"""Feature settings: presets, the frame budget, clip preparation and augmentation geometry."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from core.features import (
+    DEFAULT_FEATURES,
+    SEED_FEATURES,
+    FeatureConfig,
+    FeatureExtractor,
+    augment,
+    prepare_clip,
+    preset,
+)
+
+
+def test_seed_preset_is_the_seeds_spectrogram():
+    assert preset("seed") == SEED_FEATURES
+    assert (SEED_FEATURES.sample_rate_hz, SEED_FEATURES.clip_seconds) == (16000, 5.0)
+    assert SEED_FEATURES.kind == "spectrogram" and SEED_FEATURES.n_fft == 600
+    assert SEED_FEATURES.hop_samples == 300  # torchaudio's default, n_fft // 2
+    assert SEED_FEATURES.augment_probability == 0.25
+    with pytest.raises(ValueError, match="unknown feature preset"):
+        preset("nope")
+
+
+@pytest.mark.parametrize("clip_seconds, frames", [(0.5, 51), (1.0, 101), (2.5, 251), (5.0, 255),
+                                                  (10.0, 255)])
+def test_frame_budget_caps_long_clips(clip_seconds, frames):
+    config = DEFAULT_FEATURES.with_clip_seconds(clip_seconds)
+    assert config.n_frames == frames
+    out = FeatureExtractor(config)(torch.zeros(2, config.n_samples))
+    assert out.shape == (2, 1, 64, frames)
+
+
+def test_logmel_is_standardised_and_finite_for_silence():
+    config = DEFAULT_FEATURES
+    out = FeatureExtractor(config)(torch.zeros(1, config.n_samples))
+    assert torch.isfinite(out).all()
+    noise = torch.randn(1, config.n_samples)
+    out = FeatureExtractor(config)(noise)
+    assert abs(float(out.mean())) < 1e-4 and abs(float(out.std()) - 1) < 1e-3
+
+
+def test_prepare_clip_removes_dc_and_fits_length():
+    samples = np.full(800, 0.2, np.float32) + np.sin(np.arange(800) / 5).astype(np.float32)
+    out = prepare_clip(samples, 1000)
+    assert out.shape == (1000,) and out.dtype == np.float32
+    assert abs(float(out[:800].mean())) < 1e-6
+    assert np.all(out[800:] == 0)
+    assert prepare_clip(samples, 100).shape == (100,)
+    assert prepare_clip(np.zeros(0, np.float32), 10).shape == (10,)
+
+
+def test_augment_without_randomness_is_identity():
+    config = dataclasses.replace(DEFAULT_FEATURES, time_shift_fraction=0.0, time_stretch=0.0,
+                                 freq_warp=0.0, time_masks=0, freq_masks=0)
+    x = torch.randn(3, 1, 64, 40)
+    assert torch.equal(augment(x, config, torch.Generator().manual_seed(0)), x)
+
+
+def test_augment_frequency_warp_moves_energy_but_keeps_lowest_band():
+    config = dataclasses.replace(FeatureConfig(), time_shift_fraction=0.0, time_stretch=0.0,
+                                 freq_warp=0.3, time_masks=0, freq_masks=0)
+    x = torch.zeros(8, 1, 64, 10)
+    x[:, :, 32, :] = 1.0
+    out = augment(x, config, torch.Generator().manual_seed(1))
+    peaks = out[:, 0, :, 0].argmax(dim=1)
+    assert len(set(peaks.tolist())) > 1  # different clips warped differently
+    assert all(20 <= p <= 46 for p in peaks.tolist())
