@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.clip_view import ClipView  # noqa: E402
@@ -42,8 +42,21 @@ def concatenate(files: list[Path], target_s: float, out: Path) -> Path:
     return out
 
 
-def time_show(app: QApplication, view: ClipView, path: Path) -> float:
-    """Seconds from show_clip to the new clip painted."""
+class _PaintCounter(QObject):
+    """Counts paint events on the plots' viewport, so a timing ends at real pixels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def time_show(app: QApplication, view: ClipView, path: Path, painter: _PaintCounter) -> float:
+    """Seconds from show_clip until the new clip has been painted once."""
     loop = QEventLoop()
     view.clip_shown.connect(loop.quit)
     view.message_shown.connect(loop.quit)
@@ -51,9 +64,9 @@ def time_show(app: QApplication, view: ClipView, path: Path) -> float:
     start = time.perf_counter()
     view.show_clip(path)
     loop.exec()
-    app.processEvents()
-    # repaint() paints nothing on the offscreen platform; grab() really renders the scene.
-    view.graphics.grab()
+    painted = painter.count
+    while painter.count == painted:  # the paint the new data scheduled
+        app.processEvents()
     elapsed = time.perf_counter() - start
     view.clip_shown.disconnect(loop.quit)
     view.message_shown.disconnect(loop.quit)
@@ -74,6 +87,8 @@ def main() -> None:
     view = ClipView()
     view.resize(1200, 700)
     view.show()
+    painter = _PaintCounter()
+    view.graphics.viewport().installEventFilter(painter)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cases = {
@@ -82,12 +97,12 @@ def main() -> None:
         }
         # Alternate with a one-file warm-up so every run is a real change of clip.
         warm = files[0]
-        time_show(app, view, warm)
+        time_show(app, view, warm, painter)
         for name, path in cases.items():
             times = []
             for _ in range(args.runs):
-                time_show(app, view, warm)
-                times.append(time_show(app, view, path))
+                time_show(app, view, warm, painter)
+                times.append(time_show(app, view, path, painter))
             info = sf.info(path)
             print(f"{name:12s} ({info.frames / info.samplerate:6.1f} s at {info.samplerate} Hz): "
                   f"median {statistics.median(times) * 1e3:6.1f} ms, "
