@@ -53,6 +53,9 @@ class FeatureConfig:
     # fraction: the latter imitates another speaker's or animal's size (vocal-tract length).
     time_stretch: float = 0.1
     freq_warp: float = 0.1
+    # Random smooth gain curve over frequency (tilt and one bump), in standard deviations of the
+    # standardised log-mel: imitates another microphone's colouring.
+    eq_gain: float = 1.0
     # "clip": standardise each clip as a whole; "band": also remove each band's mean over time,
     # which cancels the microphone's and the voice's fixed colouring.
     normalize: str = "clip"
@@ -189,6 +192,11 @@ def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Gene
     for _ in range(config.freq_masks):
         keep &= ~_band_mask(batch, n_freqs, config.freq_mask_bins, generator).view(batch, 1, -1, 1)
     keep |= ~chosen.view(batch, 1, 1, 1)
+    if config.eq_gain:
+        position = torch.linspace(-1, 1, n_freqs).view(1, -1)
+        tilt = _uniform(batch, config.eq_gain, generator).view(-1, 1) * position
+        bump = _uniform(batch, config.eq_gain, generator).view(-1, 1) * torch.cos(torch.pi * position)
+        out = out + ((tilt + bump) * chosen.view(-1, 1).float()).view(batch, 1, n_freqs, 1)
     return torch.where(keep, out, fill)
 
 
