@@ -57,17 +57,28 @@ def test_prepare_clip_removes_dc_and_fits_length():
 
 def test_augment_without_randomness_is_identity():
     config = dataclasses.replace(DEFAULT_FEATURES, time_shift_fraction=0.0, time_stretch=0.0,
-                                 freq_warp=0.0, time_masks=0, freq_masks=0)
+                                 freq_warp=0.0, eq_gain=0.0, time_masks=0, freq_masks=0)
     x = torch.randn(3, 1, 64, 40)
     assert torch.equal(augment(x, config, torch.Generator().manual_seed(0)), x)
 
 
 def test_augment_frequency_warp_moves_energy_but_keeps_lowest_band():
     config = dataclasses.replace(FeatureConfig(), time_shift_fraction=0.0, time_stretch=0.0,
-                                 freq_warp=0.3, time_masks=0, freq_masks=0)
+                                 freq_warp=0.3, eq_gain=0.0, time_masks=0, freq_masks=0)
     x = torch.zeros(8, 1, 64, 10)
     x[:, :, 32, :] = 1.0
     out = augment(x, config, torch.Generator().manual_seed(1))
     peaks = out[:, 0, :, 0].argmax(dim=1)
     assert len(set(peaks.tolist())) > 1  # different clips warped differently
     assert all(20 <= p <= 46 for p in peaks.tolist())
+
+
+def test_augment_eq_adds_a_smooth_curve_over_frequency():
+    config = dataclasses.replace(DEFAULT_FEATURES, time_shift_fraction=0.0, time_stretch=0.0,
+                                 freq_warp=0.0, eq_gain=1.0, time_masks=0, freq_masks=0)
+    x = torch.zeros(4, 1, 64, 10)
+    out = augment(x, config, torch.Generator().manual_seed(2))
+    curve = out[:, 0, :, :]
+    assert torch.allclose(curve, curve[:, :, :1].expand_as(curve))  # same gain in every frame
+    assert float(curve.abs().max()) <= 2.0 and float(curve.abs().max()) > 0
+    assert float((curve[:, 1:, 0] - curve[:, :-1, 0]).abs().max()) < 0.2  # smooth over frequency
