@@ -192,20 +192,12 @@ def _print_report(report, out) -> None:
         print(f"{name:<{width}}  " + " ".join(f"{v:6d}" for v in row), file=out)
 
 
-def _expand(paths) -> list[Path]:
-    from core.labels import iter_audio_files
-
-    files: list[Path] = []
-    for path in paths:
-        files.extend(iter_audio_files(path) if path.is_dir() else [path])
-    return files
-
-
 def cmd_predict(args) -> int:
     from core.inference import Classifier
+    from core.labels import expand_audio_paths
 
     classifier = Classifier.from_checkpoint(args.model)
-    files = _expand(args.paths)
+    files = expand_audio_paths(args.paths)
     failed = 0
     rows = []
     writer = None

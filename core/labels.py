@@ -7,7 +7,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -90,6 +90,15 @@ def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
 
 
 # --------------------------------------------------------------------------- rules
+
+
+def expand_audio_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given (audio or not: a bad one gets its own error later), folders as the audio
+    files under them (``iter_audio_files``), in order."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out.extend(iter_audio_files(path) if path.is_dir() else [path])
+    return out
 
 
 def label_from_path(root: str | os.PathLike, path: str | os.PathLike) -> tuple[str | None, str]:
