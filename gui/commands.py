@@ -10,7 +10,36 @@ from PySide6.QtGui import QUndoCommand
 from core.errors import EarmarkError
 
 
-class SetLabelsCommand(QUndoCommand):
+class _LabelsCommand(QUndoCommand):
+    """Shared by label edits: the store was changed before the push; undo restores ``previous``
+    (what the store returned); a failed undo or redo marks the command obsolete, because leaving
+    it on the stack would make later undos lie about the store."""
+
+    def __init__(self, text: str, project: Any, model: Any,
+                 previous: dict[int, tuple[str | None, str | None]],
+                 on_error: Callable[[str], None] | None) -> None:
+        super().__init__(text)
+        self._project, self._model = project, model
+        self._previous = previous
+        self._on_error = on_error
+        self._applied = True  # the caller already changed the store
+
+    def undo(self) -> None:
+        try:
+            self._project.restore_labels(self._previous)
+        except EarmarkError as error:
+            self._fail(error)
+            return
+        self._model.restore_labels(self._previous)
+
+    def _fail(self, error: Exception) -> None:
+        self.setObsolete(True)
+        if self._on_error:
+            self._on_error(f"Could not change labels: {error}")
+
+
+
+class SetLabelsCommand(_LabelsCommand):
     """Label (or clear) several clips at once; undo restores each clip's previous label and source.
 
     The store change is made before the command is pushed (so a failure never reaches the stack);
@@ -24,12 +53,8 @@ class SetLabelsCommand(QUndoCommand):
         n = len(clip_ids)
         what = f"{n} clips" if n != 1 else "clip"
         text = f"Label {what} as {label}" if label else f"Clear label of {what}"
-        super().__init__(text)
-        self._project, self._model = project, model
+        super().__init__(text, project, model, previous, on_error)
         self._ids, self._label, self._source = list(clip_ids), label, source
-        self._previous = previous
-        self._on_error = on_error
-        self._applied = True  # the caller already changed the store
 
     def redo(self) -> None:
         if self._applied:
@@ -42,22 +67,8 @@ class SetLabelsCommand(QUndoCommand):
                 return
         self._model.set_labels(self._ids, self._label, self._source if self._label else None)
 
-    def undo(self) -> None:
-        try:
-            self._project.restore_labels(self._previous)
-        except EarmarkError as error:
-            self._fail(error)
-            return
-        self._model.restore_labels(self._previous)
 
-    def _fail(self, error: Exception) -> None:
-        # Leaving the command on the stack would make later undos lie about the store.
-        self.setObsolete(True)
-        if self._on_error:
-            self._on_error(f"Could not change labels: {error}")
-
-
-class AcceptPredictionsCommand(QUndoCommand):
+class AcceptPredictionsCommand(_LabelsCommand):
     """Take the model's prediction as the label of several clips (source "model"); undo puts
     back each clip's previous label. ``changes`` {clip_id: label} is already in the store."""
 
@@ -65,11 +76,9 @@ class AcceptPredictionsCommand(QUndoCommand):
                  previous: dict[int, tuple[str | None, str | None]],
                  on_error: Callable[[str], None] | None = None) -> None:
         n = len(changes)
-        super().__init__(f"Accept prediction for {n} clip{'s' if n != 1 else ''}")
-        self._project, self._model = project, model
-        self._changes, self._previous = dict(changes), previous
-        self._on_error = on_error
-        self._applied = True
+        super().__init__(f"Accept prediction for {n} clip{'s' if n != 1 else ''}", project, model,
+                         previous, on_error)
+        self._changes = dict(changes)
 
     def redo(self) -> None:
         if self._applied:
@@ -81,19 +90,6 @@ class AcceptPredictionsCommand(QUndoCommand):
                 self._fail(error)
                 return
         self._model.restore_labels({i: (label, "model") for i, label in self._changes.items()})
-
-    def undo(self) -> None:
-        try:
-            self._project.restore_labels(self._previous)
-        except EarmarkError as error:
-            self._fail(error)
-            return
-        self._model.restore_labels(self._previous)
-
-    def _fail(self, error: Exception) -> None:
-        self.setObsolete(True)
-        if self._on_error:
-            self._on_error(f"Could not change labels: {error}")
 
 
 class AddFilesCommand(QUndoCommand):
