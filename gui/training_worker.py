@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from core.checkpoint import Checkpoint
 from core.errors import EarmarkError
 from core.inference import Classifier
-from core.labels import iter_audio_files
+from core.labels import expand_audio_paths
 from core.project_models import classify_project, save_model_file
 from core.store import Project
 from core.training import TrainConfig, TrainProgress, train
@@ -179,17 +179,6 @@ class ProjectClassifyWorker(QObject):
     def _on_progress(self, done: int, total: int) -> None:
         if done == total or self._throttle.ready():
             self.progress.emit(done, total)
-
-
-def expand_audio_paths(paths: list[Path]) -> list[Path]:
-    """Files as given (audio or not: a bad one gets its own error), folders as their audio files."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(iter_audio_files(path))
-        else:
-            out.append(path)
-    return out
 
 
 class FileClassifyWorker(QObject):
