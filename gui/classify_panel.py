@@ -110,6 +110,7 @@ class ClassifyPanel(QWidget):
         self._worker: FileClassifyWorker | None = None
         self._thread = None
         self._working = False  # results still coming (the thread outlives the last of them)
+        self._retired: list = []  # see ModelController._retired
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
         self.status = QLabel()
@@ -130,7 +131,7 @@ class ClassifyPanel(QWidget):
         self.table.setItemDelegateForColumn(BARS, ProbabilityBarDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(FILE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((LABEL, 90), (CONFIDENCE, 80), (BARS, 140)):
+        for col, width in ((LABEL, 90), (CONFIDENCE, 92), (BARS, 140)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
@@ -210,6 +211,8 @@ class ClassifyPanel(QWidget):
 
     def cancel(self) -> None:
         stop_thread(self._worker, self._thread)
+        if self._worker is not None:
+            self._retired = [*self._retired[-15:], self._worker]
         self._worker = self._thread = None
         self._working = False
         self._update_buttons()

@@ -54,6 +54,9 @@ class ModelController(QObject):
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
         self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
+        # Replaced workers stay referenced: a freed worker's queued signals may still arrive, and
+        # a new worker at the same address would then pass for their sender.
+        self._retired: list = []
         self._label_check = QTimer(self)
         self._label_check.setSingleShot(True)
         self._label_check.setInterval(300)  # one store query after a burst of labelling
@@ -121,6 +124,7 @@ class ModelController(QObject):
         self.stopped_result = None
         self._snapshot = snapshot
         self._parent_id = parent_id
+        self._retire(self._train_worker)
         worker = TrainingWorker(snapshot.pairs, config or self.default_config(), init_from,
                                 save_to=pm.models_dir(self.project))
         worker.progress.connect(self._on_train_progress)
@@ -258,7 +262,12 @@ class ModelController(QObject):
 
     def stop_classifying(self) -> None:
         stop_thread(self._classify_worker, self._classify_thread)
+        self._retire(self._classify_worker)
         self._classify_worker = self._classify_thread = None
+
+    def _retire(self, worker) -> None:
+        if worker is not None:
+            self._retired = [*self._retired[-15:], worker]
 
     def _on_classify_batch(self, rows: dict) -> None:
         if self._from(self._classify_worker):
@@ -293,6 +302,7 @@ class ModelController(QObject):
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (closing, another project)."""
         stop_thread(self._train_worker, self._train_thread)
+        self._retire(self._train_worker)
         self._train_worker = self._train_thread = None
         self.stop_classifying()
         self._label_check.stop()

@@ -176,3 +176,27 @@ def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
     drop(window, [file])
     assert "No model yet" in window.banner.text()
     assert window.model_dock.classify.train_button.isVisibleTo(window.model_dock.classify)
+
+
+def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
+        qtbot, window, model_file, tmp_path, clip_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    dock = window.model_dock
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_bytes(b"PK\x03\x04 not a model")
+    dock.models.load_requested.emit(str(bogus))
+    assert "Could not load the model" in window.banner.text() and "bogus.pt" in window.banner.text()
+    assert dock.models.model_ids() == []
+    dock.models.load_requested.emit(str(model_file))
+    dock.models.load_requested.emit(str(model_file))
+    first, second = sorted(dock.models.model_ids())
+    assert window.project.active_model().id == second
+    assert dock.classify.has_model()
+    dock.models.select_id(first)
+    with qtbot.waitSignal(dock.controller.classify_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        dock.models.activate_button.click()
+    assert window.project.active_model().id == first
+    assert window.model.has_predictions()
+    assert dock.models.table.item(dock.models.model_ids().index(first), 0).text() == "●"
