@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         self.folder: Path | None = None
         self._worker: ScanWorker | None = None
         self._thread = None
+        # Stopped workers stay referenced: their queued signals may still arrive, and a new worker
+        # at a freed worker's address would pass for their sender.
+        self._retired_workers: list = []
         self._restore_path: str | None = None
         # Scan results wait here and are applied a few per event-loop turn: queued signals are
         # all delivered in one go, so applying them on arrival could stall the window.
@@ -194,6 +197,8 @@ class MainWindow(QMainWindow):
 
     def _stop_scan(self) -> None:
         stop_thread(self._worker, self._thread)
+        if self._worker is not None:
+            self._retired_workers = [*self._retired_workers[-15:], self._worker]
         self._worker = self._thread = None
         self._scan_queue.clear()
         self._scan_timer.stop()
