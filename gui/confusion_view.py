@@ -77,6 +77,7 @@ class ConfusionView(pg.PlotWidget):
         plot.addItem(self.counts)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.setMinimumHeight(160)
+        self.hide()  # until there is a matrix to show
 
     def set_matrix(self, classes, matrix) -> None:
         """Show ``matrix[true, predicted]`` counts over ``classes``; empty classes clear."""
@@ -85,6 +86,7 @@ class ConfusionView(pg.PlotWidget):
                                                                  len(self.classes))
         plot = self.getPlotItem()
         n = len(self.classes)
+        self.setVisible(n > 0)  # no axes of nothing before a model exists
         if n == 0:
             self.image.clear()
             self.counts.set_counts(self.matrix, self.matrix)

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.clip_list)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([560, 720])
+        self.splitter.setSizes([520, 380])
         self.setCentralWidget(self.splitter)
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message,
                                     self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.model_dock)
-        self.resizeDocks([self.model_dock], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
         self.model_dock.records_changed.connect(self._reload_records)
         # Every label edit, undo and redo passes through the stack: the training panel hears of it.
         self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)

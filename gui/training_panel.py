@@ -81,7 +81,7 @@ class TrainingPanel(QWidget):
         keep_row.addWidget(self.keep_button)
         keep_row.addWidget(self.discard_button)
 
-        self.status = QLabel("Label clips of at least two classes, then press Train.")
+        self.status = QLabel("Press Train to train a model on the labelled clips.")
         self.status.setWordWrap(True)
         self.status.setObjectName("TrainingStatus")
         self.labels_note = QLabel()
