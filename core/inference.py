@@ -20,6 +20,7 @@ from core import audio
 from core.checkpoint import Checkpoint, load_checkpoint
 from core.errors import AudioError, EarmarkError
 from core.features import FeatureExtractor, prepare_clip
+from core.runtime import set_thread_count
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -53,7 +54,7 @@ class Classifier:
 
     def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None) -> None:
         if num_threads:
-            torch.set_num_threads(num_threads)
+            set_thread_count(num_threads)
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)
         self.features = checkpoint.feature_config

@@ -34,6 +34,7 @@ from core.features import (
 )
 from core.metrics import ClassificationReport, classification_report
 from core.models import build_model
+from core.runtime import set_thread_count
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Check
     should_stop = should_stop or (lambda: False)
     report_progress = progress or (lambda _p: None)
     if config.num_threads:
-        torch.set_num_threads(config.num_threads)
+        set_thread_count(config.num_threads)
     pairs = [(Path(p), str(lbl)) for p, lbl in (_pair(c) for c in clips) if lbl]
     _check_classes([lbl for _, lbl in pairs])
 

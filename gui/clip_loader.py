@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core import audio
 from core.errors import AudioError
-from gui.spectrogram import MAX_COLUMNS, SpectrogramImage, compute_spectrogram
+from core.runtime import set_thread_count
+from core.spectrogram import MAX_COLUMNS, SpectrogramImage, compute_spectrogram
 
 # Up to this many samples the waveform is drawn sample by sample (pyqtgraph peak-downsamples it
 # to the screen); longer clips are drawn as a min/max envelope of ENVELOPE_BINS bins.
@@ -125,7 +125,7 @@ class ClipLoadWorker(QObject):
         if not self._threads_set:
             # One intra-op thread for this thread only (OpenMP's setting is per thread): on a
             # busy 2-core machine torch's thread pool made a 5 s STFT take ~100 ms instead of ~2.
-            torch.set_num_threads(1)
+            set_thread_count(1)
             self._threads_set = True
         try:
             data = load_clip(path, with_features)

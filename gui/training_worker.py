@@ -8,13 +8,11 @@ widgets, and limit progress signals to about ten a second.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import threading
 import time
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
 from core.checkpoint import Checkpoint
@@ -22,6 +20,7 @@ from core.errors import EarmarkError
 from core.inference import Classifier
 from core.labels import expand_audio_paths
 from core.project_models import classify_project, save_model_file
+from core.runtime import set_thread_count, warm_up_optimisers
 from core.store import Project
 from core.training import TrainConfig, TrainProgress, train
 from gui.workers import lower_this_threads_priority
@@ -34,22 +33,6 @@ def worker_threads() -> int:
     """Intra-op threads for training and inference: every core but one, which stays with the
     GUI thread (torch's OpenMP setting is per thread, so the GUI thread keeps its own)."""
     return max(1, (os.cpu_count() or 2) - 1)
-
-
-_torch_ready = False
-
-
-def _prepare_torch() -> None:
-    """Import what torch's optimisers import lazily (torch._dynamo: tens of thousands of
-    objects) and keep the cyclic GC off them, as the app does for its start-up objects: without
-    this, full collections walking them held the GIL and stalled the window for 250+ ms during
-    the first training. ``gc.freeze`` without a collection is cheap."""
-    global _torch_ready
-    if not _torch_ready:
-        import torch._dynamo  # noqa: F401 - imported for its side effect, see above
-
-        gc.freeze()
-        _torch_ready = True
 
 
 class _Throttle:
@@ -66,7 +49,23 @@ class _Throttle:
         return False
 
 
-class TrainingWorker(QObject):
+class _Worker(QObject):
+    """What every worker here shares: a stop flag set from the GUI thread, checked by core
+    between batches, and a throttle for progress signals."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+        self._throttle = _Throttle()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()
+
+
+class TrainingWorker(_Worker):
     """Trains on a snapshot of (path, label) pairs with ``core.training.train``.
 
     Signals: ``progress(TrainProgress)`` throttled, but every report that carries epoch metrics
@@ -86,21 +85,13 @@ class TrainingWorker(QObject):
         super().__init__()
         self._pairs, self._config, self._init_from = list(pairs), config, init_from
         self._save_to = save_to
-        self._stop = threading.Event()
-        self._throttle = _Throttle()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    def is_cancelled(self) -> bool:
-        return self._stop.is_set()
 
     @Slot()
     def run(self) -> None:
         # Niced (its decoding threads inherit that): on a busy machine the window comes first.
         lower_this_threads_priority()
         try:
-            _prepare_torch()
+            warm_up_optimisers()
             config = self._config
             if not config.num_threads:
                 config = dataclasses.replace(config, num_threads=worker_threads())
@@ -126,7 +117,7 @@ class TrainingWorker(QObject):
             self.progress.emit(report)
 
 
-class ProjectClassifyWorker(QObject):
+class ProjectClassifyWorker(_Worker):
     """Classifies every readable clip of a project with one model and records the predictions.
 
     Opens its own Project (SQLite connections belong to one thread). Signals:
@@ -149,18 +140,13 @@ class ProjectClassifyWorker(QObject):
         self.model_id = model_id
         self._folder, self._store_dir = Path(folder), store_dir
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
-        self._stop = threading.Event()
-        self._throttle = _Throttle()
-
-    def cancel(self) -> None:
-        self._stop.set()
 
     @Slot()
     def run(self) -> None:
         project = None
         lower_this_threads_priority()
         try:
-            torch.set_num_threads(worker_threads())
+            set_thread_count(worker_threads())
             classifier = Classifier.from_checkpoint(self._checkpoint)
             project = Project.open(self._folder, store_dir=self._store_dir)
             n = classify_project(project, classifier, self.model_id,
@@ -181,7 +167,7 @@ class ProjectClassifyWorker(QObject):
             self.progress.emit(done, total)
 
 
-class FileClassifyWorker(QObject):
+class FileClassifyWorker(_Worker):
     """Classifies dropped files (folders expanded to their audio files) with one checkpoint.
 
     Signals: ``results_ready(list[Prediction])`` in order, a few at a time;
@@ -198,11 +184,6 @@ class FileClassifyWorker(QObject):
         super().__init__()
         self._paths = [Path(p) for p in paths]
         self._checkpoint = checkpoint
-        self._stop = threading.Event()
-        self._throttle = _Throttle()
-
-    def cancel(self) -> None:
-        self._stop.set()
 
     @Slot()
     def run(self) -> None:
@@ -210,7 +191,7 @@ class FileClassifyWorker(QObject):
         count = 0
         lower_this_threads_priority()
         try:
-            torch.set_num_threads(worker_threads())
+            set_thread_count(worker_threads())
             classifier = Classifier.from_checkpoint(self._checkpoint)
             files = expand_audio_paths(self._paths)
             for prediction in classifier.predict_files(files, should_stop=self._stop.is_set):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.spectrogram import compute_spectrogram
 from gui.clip_loader import waveform_line
 from gui.clip_view import ClipView
-from gui.spectrogram import compute_spectrogram
 from tests import audio_factory
 
 LOAD_TIMEOUT_MS = 10_000

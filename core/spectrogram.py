@@ -1,6 +1,6 @@
 """Display spectrograms: samples in, a bounded-size dB image (n_freqs, n_columns) out.
 
-Pure computation (no Qt) so the clip loader can run it on a worker thread.
+Pure computation for the GUI's clip view, run on its loader thread.
 """
 
 from __future__ import annotations
