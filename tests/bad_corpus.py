@@ -100,3 +100,24 @@ def _symlink(link: Path, target: Path) -> Path:
     if not link.is_symlink():
         os.symlink(target, link)
     return link
+
+
+class PickledCode:
+    """Pickles to a call of ``open(marker, "w")``: loading it with plain pickle would create
+    ``marker``, which is how tests see that nothing of a refused file ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def write_trapped_checkpoint(checkpoint, path, marker):
+    """A real checkpoint's payload with pickled code in it, as a model file from a stranger."""
+    import torch
+
+    payload = checkpoint.to_payload()
+    payload["metrics"] = PickledCode(marker)
+    torch.save(payload, path)
+    return path

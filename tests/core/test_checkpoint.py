@@ -10,6 +10,7 @@ import torch
 from core.checkpoint import load_checkpoint, save_checkpoint
 from core.errors import CheckpointError
 from core.inference import Classifier
+from tests.bad_corpus import PickledCode, write_trapped_checkpoint
 
 
 def test_round_trip_gives_same_predictions(trained, class_folder, tmp_path):
@@ -24,20 +25,9 @@ def test_round_trip_gives_same_predictions(trained, class_folder, tmp_path):
     np.testing.assert_allclose(a, b, rtol=1e-5)
 
 
-class _Trap:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (str(self.marker), "w"))
-
-
 def test_pickled_code_is_refused_and_not_run(tmp_path, trained):
     marker = tmp_path / "pwned"
-    payload = trained.checkpoint.to_payload()
-    payload["metrics"] = _Trap(marker)
-    path = tmp_path / "evil.pt"
-    torch.save(payload, path)
+    path = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
     with pytest.raises(CheckpointError, match="refused") as info:
         load_checkpoint(path)
     assert info.value.path == path
@@ -47,7 +37,7 @@ def test_pickled_code_is_refused_and_not_run(tmp_path, trained):
 def test_plain_pickle_is_refused(tmp_path):
     path = tmp_path / "evil.pkl"
     marker = tmp_path / "pwned"
-    path.write_bytes(pickle.dumps(_Trap(marker)))
+    path.write_bytes(pickle.dumps(PickledCode(marker)))
     with pytest.raises(CheckpointError):
         load_checkpoint(path)
     assert not marker.exists()

@@ -22,6 +22,7 @@ from core.checkpoint import load_checkpoint, save_checkpoint
 from core.errors import CheckpointError, ProjectError
 from core.store import Project
 from tests import audio_factory
+from tests.bad_corpus import write_trapped_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
@@ -209,20 +210,9 @@ def test_store_made_read_only_while_open(tmp_path):
 # ---------------------------------------------------------------- model files
 
 
-class _Trap:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (str(self.marker), "w"))
-
-
 def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
     marker = tmp_path / "pwned"
-    payload = trained.checkpoint.to_payload()
-    payload["metrics"] = _Trap(marker)
-    evil = tmp_path / "evil.pt"
-    torch.save(payload, evil)
+    evil = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
     wav = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(700, 1.0))
     result = main_py("predict", evil, wav)
     assert result.returncode == 2
