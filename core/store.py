@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,6 +58,15 @@ def default_store_dir(folder: str | Path) -> Path:
     resolved = str(Path(folder).expanduser().resolve())
     digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
+
+
+def _marked_read_only(folder: Path) -> bool:
+    """No write bit for anyone: the folder is meant to stay untouched, even by root, whose writes
+    the probe below would let through (a shared data set mounted read-only by permissions)."""
+    try:
+        return stat.S_IMODE(folder.stat().st_mode) & 0o222 == 0
+    except OSError:
+        return False
 
 
 def _can_hold_store(store_dir: Path) -> bool:
@@ -115,7 +125,8 @@ class Project(ScanMixin, ClassesMixin, ModelsMixin):
             note = f"the project store is kept at {sdir / STORE_FILENAME}"
         else:
             sdir = folder / STORE_DIRNAME
-            if not _can_hold_store(sdir):
+            new_store = not (sdir / STORE_FILENAME).exists()
+            if (new_store and _marked_read_only(folder)) or not _can_hold_store(sdir):
                 sdir = default_store_dir(folder)
                 if not _can_hold_store(sdir):
                     raise ProjectError(
