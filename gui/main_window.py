@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.label_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
+        # Name, duration and label must stay readable when the Model dock opens beside it.
+        self.clip_list.setMinimumWidth(440)
         self.splitter.addWidget(self.clip_list)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
