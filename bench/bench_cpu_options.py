@@ -1,6 +1,6 @@
 """Which CPU options pay off for training here: channels_last memory format and bf16 autocast.
 
-Times one training step (forward, backward, AdamW) of the default compact CNN on FSDD log-mel
+Times one training step (forward, backward, AdamW) of the default CNN on FSDD log-mel
 features, for each combination, and prints medians and ratios measured in the same run.
 Run: `uv run python bench/bench_cpu_options.py`.
 """
@@ -19,13 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import fsdd_clips, median  # noqa: E402
 from core import audio  # noqa: E402
 from core.features import DEFAULT_FEATURES, FeatureExtractor  # noqa: E402
-from core.models import build_model  # noqa: E402
+from core.models import DEFAULT_MODEL, build_model  # noqa: E402
 
 
 def step_times(x, y, channels_last: bool, bf16: bool, steps: int = 15) -> list[float]:
     torch.manual_seed(0)
     features = DEFAULT_FEATURES.with_clip_seconds(0.62)
-    model = build_model("compact", 10, (features.n_freqs, features.n_frames))
+    model = build_model(DEFAULT_MODEL, 10, (features.n_freqs, features.n_frames))
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     x = x.contiguous(memory_format=fmt)

@@ -59,7 +59,7 @@ def main() -> None:
           f"{torch.get_num_threads()} torch threads", flush=True)
 
     if not args.skip_loso:
-        print("Default recipe (compact, log-mel, auto clip length), leave one speaker out:")
+        print("Default recipe (compact-bands, peak-dB log-mel, auto clip length), leave one speaker out:")
         rows = loso(clips, TrainConfig(), speakers[: args.folds])
         print(f"DEFAULT mean held-out accuracy {sum(r['accuracy'] for r in rows) / len(rows):.3f}; "
               f"median train time {median([r['train_s'] for r in rows]):.1f} s "

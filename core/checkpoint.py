@@ -137,18 +137,24 @@ def _from_payload(path: Path, payload) -> Checkpoint:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
+    features = checkpoint.feature_config
+    if not features.sample_rate_hz > 0 or not features.n_samples > 0:
+        raise CheckpointError(path, "its feature settings cannot be used (sample rate "
+                              f"{features.sample_rate_hz!r} Hz, clip length {features.clip_seconds!r} s)")
     try:
         model = checkpoint.build_model()
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, ZeroDivisionError) as exc:
         reason = str(exc).splitlines()[0][:200]
-        raise CheckpointError(path, f"weights do not fit model {checkpoint.model_name!r}: {reason}") from exc
+        raise CheckpointError(
+            path, f"weights do not fit model {checkpoint.model_name!r} with its feature settings: {reason}",
+        ) from exc
     _check_features(path, checkpoint, model)
     return checkpoint
 
 
 def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) -> None:
     """One silent clip through the features and the model, so that feature settings this
-    Earmark cannot compute (an unknown kind, a zero rate, too few mel bands) are refused here
+    Earmark cannot compute (an unknown kind, too few mel bands) are refused here
     with a plain reason instead of failing later in the middle of a prediction."""
     import warnings
 
@@ -156,10 +162,6 @@ def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) 
 
     features = checkpoint.feature_config
     try:
-        if not features.sample_rate_hz > 0:
-            raise ValueError(f"sample rate {features.sample_rate_hz!r} Hz")
-        if not features.n_samples > 0:
-            raise ValueError(f"clip length {features.clip_seconds!r} s")
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns before it fails on degenerate shapes
             model(FeatureExtractor(features)(torch.zeros(1, features.n_samples)))

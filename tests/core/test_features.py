@@ -36,13 +36,41 @@ def test_frame_budget_caps_long_clips(clip_seconds, frames):
     assert out.shape == (2, 1, 64, frames)
 
 
-def test_logmel_is_standardised_and_finite_for_silence():
-    config = DEFAULT_FEATURES
+def test_clip_normalised_logmel_is_standardised_and_finite_for_silence():
+    config = dataclasses.replace(DEFAULT_FEATURES, normalize="clip")
     out = FeatureExtractor(config)(torch.zeros(1, config.n_samples))
     assert torch.isfinite(out).all()
     noise = torch.randn(1, config.n_samples)
     out = FeatureExtractor(config)(noise)
     assert abs(float(out.mean())) < 1e-4 and abs(float(out.std()) - 1) < 1e-3
+
+
+def test_peak_normalised_logmel_ignores_gain_and_floors_silence():
+    config = dataclasses.replace(DEFAULT_FEATURES, normalize="peak", floor_db=80.0)
+    extractor = FeatureExtractor(config)
+    silence = extractor(torch.zeros(1, config.n_samples))
+    assert torch.isfinite(silence).all()
+    # A clip that is half a tone, half digital silence: the silence sits exactly on the floor.
+    t = torch.arange(config.n_samples) / config.sample_rate_hz
+    tone = torch.sin(2 * torch.pi * 440 * t) * (t < config.clip_seconds / 2)
+    loud, quiet = extractor(tone[None]), extractor(0.001 * tone[None])
+    assert torch.allclose(loud, quiet, atol=1e-4)  # 60 dB quieter, same image
+    assert float(loud.max()) == pytest.approx(2.0)  # the loudest cell: 0 dB
+    assert float(loud.min()) == pytest.approx(-2.0)  # -80 dB and below
+    assert float(loud[..., -5:].max()) == pytest.approx(-2.0)
+
+
+def test_augment_random_floor_raises_only_the_quiet_cells():
+    config = dataclasses.replace(DEFAULT_FEATURES, normalize="peak", floor_db=80.0,
+                                 random_floor_db=40.0, time_shift_fraction=0.0, time_stretch=0.0,
+                                 freq_warp=0.0, eq_gain=0.0, time_masks=0, freq_masks=0)
+    ramp = torch.linspace(-2, 2, 64).view(1, 1, 64, 1).expand(16, 1, 64, 10)
+    out = augment(ramp, config, torch.Generator().manual_seed(3))
+    floors = out.amin(dim=(1, 2, 3))
+    assert float(floors.min()) >= -2.0 and float(floors.max()) <= 0.0  # raised by 0..40 dB
+    assert len(set(floors.tolist())) > 8  # each clip its own noise floor
+    above = ramp > floors.view(-1, 1, 1, 1)
+    assert torch.equal(out[above], ramp[above])
 
 
 def test_prepare_clip_removes_dc_and_fits_length():
@@ -57,7 +85,8 @@ def test_prepare_clip_removes_dc_and_fits_length():
 
 def test_augment_without_randomness_is_identity():
     config = dataclasses.replace(DEFAULT_FEATURES, time_shift_fraction=0.0, time_stretch=0.0,
-                                 freq_warp=0.0, eq_gain=0.0, time_masks=0, freq_masks=0)
+                                 freq_warp=0.0, eq_gain=0.0, time_masks=0, freq_masks=0,
+                                 random_floor_db=0.0)
     x = torch.randn(3, 1, 64, 40)
     assert torch.equal(augment(x, config, torch.Generator().manual_seed(0)), x)
 
@@ -75,7 +104,8 @@ def test_augment_frequency_warp_moves_energy_but_keeps_lowest_band():
 
 def test_augment_eq_adds_a_smooth_curve_over_frequency():
     config = dataclasses.replace(DEFAULT_FEATURES, time_shift_fraction=0.0, time_stretch=0.0,
-                                 freq_warp=0.0, eq_gain=1.0, time_masks=0, freq_masks=0)
+                                 freq_warp=0.0, eq_gain=1.0, time_masks=0, freq_masks=0,
+                                 random_floor_db=0.0)
     x = torch.zeros(4, 1, 64, 10)
     out = augment(x, config, torch.Generator().manual_seed(2))
     curve = out[:, 0, :, :]

@@ -1,11 +1,13 @@
-"""Model registry: seed-cnn is the seed's network layer for layer; compact works for any length."""
+"""Model registry: seed-cnn is the seed's network layer for layer; the compact ones work for any
+clip length."""
 
 import pytest
 import torch
 from torch import nn
 
 from core.features import SEED_FEATURES, FeatureExtractor
-from core.models import MODELS, CompactCNN, SeedCNN, build_model
+from core.models import DEFAULT_MODEL, MODELS, CompactCNN, SeedCNN, build_model
+from core.training import TrainConfig
 
 
 def test_seed_cnn_flatten_size_at_seed_settings():
@@ -52,7 +54,23 @@ def test_compact_any_clip_length(frames):
     assert model(torch.zeros(2, 1, 64, frames)).shape == (2, 4)
 
 
+@pytest.mark.parametrize("frames", [20, 101, 517])
+def test_compact_bands_any_clip_length_and_keeps_the_bands(frames):
+    model = build_model("compact-bands", 4, (64, 101)).eval()
+    assert model(torch.zeros(2, 1, 64, frames)).shape == (2, 4)
+    # Pooled over time only: 128 channels x 8 bands, mean and max.
+    assert model.classifier.in_features == 2 * 128 * 8
+    # A sound in another band gives another embedding, wherever it is in time.
+    low, high = torch.zeros(1, 1, 64, frames), torch.zeros(1, 1, 64, frames)
+    start = 24 if frames >= 100 else 4  # clear of the left edge where there is room
+    low[..., 4:8, start:start + 4], high[..., 50:54, start:start + 4] = 2.0, 2.0
+    assert not torch.allclose(model(low), model(high))
+    if frames >= 100:  # the same sound 32 frames later (a multiple of the pooling) scores the same
+        assert torch.allclose(model(low), model(torch.roll(low, 32, dims=-1)), atol=1e-5)
+
+
 def test_registry_names_and_unknown():
-    assert {"seed-cnn", "compact"} <= set(MODELS)
+    assert {"seed-cnn", "compact", "compact-bands"} <= set(MODELS)
+    assert DEFAULT_MODEL == TrainConfig().model == "compact-bands"
     with pytest.raises(ValueError, match="unknown model"):
         build_model("nope", 2, (64, 101))
