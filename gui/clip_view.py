@@ -67,14 +67,20 @@ class ClipView(QWidget):
             for name in ("left", "bottom"):
                 plot.getAxis(name).setTextPen("#333333")
                 plot.getAxis(name).setPen("#888888")
+                # Major and minor ticks only: the third level doubled the axes' share of a redraw.
+                plot.getAxis(name).setStyle(maxTickLevel=1)
         self.wave_plot.setLabel("left", "Amplitude")
-        self.wave_plot.getAxis("bottom").setStyle(showValues=False)
+        # The spectrogram's time axis below serves both plots (x is linked); a second one cost a
+        # redraw of its ticks on every clip.
+        self.wave_plot.hideAxis("bottom")
         self.wave_plot.setMouseEnabled(x=True, y=False)
         self.spec_plot.setLabel("left", "Frequency (Hz)")
         self.spec_plot.setLabel("bottom", "Time (s)")
         self.spec_plot.setXLink(self.wave_plot)
 
-        self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=True)
+        # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
+        # antialiased it was the largest single cost of drawing a clip.
+        self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=False)
         self.wave_curve.setDownsampling(auto=True, method="peak")
         self.wave_curve.setClipToView(True)
         self.wave_plot.addItem(self.wave_curve)
@@ -254,11 +260,13 @@ class ClipView(QWidget):
         if features is not None:
             image, levels = features.values, features.levels
             top = float(image.shape[0])
-            self.spec_plot.setLabel("left", features.label)
+            label = features.label
         else:
             image, levels = data.spectrogram.db, data.spectrogram.levels
             top = data.spectrogram.max_freq_hz
-            self.spec_plot.setLabel("left", "Frequency (Hz)")
+            label = "Frequency (Hz)"
+        if self.spec_plot.getAxis("left").labelText != label:  # a new label re-lays out the plot
+            self.spec_plot.setLabel("left", label)
         self.spec_image.setImage(image, levels=levels, autoLevels=False)
         self.spec_image.setRect(0.0, 0.0, duration_s, top)
         self.spec_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=0.0, yMax=top,
