@@ -276,3 +276,7 @@ class ClipView(QWidget):
             self.wave_plot.setXRange(0.0, duration_s, padding=0)
             self.set_playhead(0.0)
 
+        # Settle the new view ranges now, not inside the paint: the items' geometry changes that
+        # follow a range change would otherwise schedule a second full repaint of both plots.
+        for plot in (self.wave_plot, self.spec_plot):
+            plot.vb.prepareForPaint()
