@@ -126,15 +126,23 @@ def main() -> int:
             progress_signals = []
             controller.training_progress.connect(progress_signals.append)
             controller.config_override = TrainConfig(epochs=args.epochs, patience_epochs=None)
+            classified = []
+
+            def on_classified(model_id, _confusion, seen=classified):
+                seen.append(model_id)
+
+            controller.classify_finished.connect(on_classified)
             gaps.start()
             started = time.perf_counter()
             dock.train()
             wait(lambda: not controller.is_training(), 1800)
             train_s = time.perf_counter() - started
-            wait(lambda: not controller.is_classifying(), 600)
+            wait(lambda c=classified: bool(c), 600)  # the model recorded, then every clip classified
             classify_s = time.perf_counter() - started - train_s
+            wait(lambda: False, 0.5)  # and the window's last updates
             ms = gaps.stop()
             controller.training_progress.disconnect(progress_signals.append)
+            controller.classify_finished.disconnect(on_classified)
             print(f"{run}: trained {args.epochs} epochs in {train_s:.1f} s, then classified "
                   f"{len(dock.predictions)} clips in {classify_s:.1f} s; "
                   f"{len(progress_signals) / train_s:.1f} progress signals/s")

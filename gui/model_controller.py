@@ -26,7 +26,8 @@ class ModelController(QObject):
     ``training_failed(str)``; ``labels_changed_since(bool)`` whether the labels differ from the
     snapshot being trained on; ``model_saved(int)``; ``active_model_changed(object)`` the
     ModelRecord or None; ``predictions_ready(dict)`` {clip_id: (label, confidence)} as they are
-    stored; ``classify_progress(int, int)``; ``classify_finished(int)`` model id;
+    stored; ``classify_progress(int, int)``; ``classify_finished(int, object)`` model id and its
+    ConfusionTable;
     ``message(str, str)`` text and kind for the window's banner.
     """
 
@@ -39,7 +40,7 @@ class ModelController(QObject):
     active_model_changed = Signal(object)
     predictions_ready = Signal(object)
     classify_progress = Signal(int, int)
-    classify_finished = Signal(int)
+    classify_finished = Signal(int, object)
     message = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -53,6 +54,7 @@ class ModelController(QObject):
         self._classify_thread = None
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
+        self._generation = 0  # bumped by shutdown: steps queued by _next_turn then do nothing
         self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
         # Replaced workers stay referenced: a freed worker's queued signals may still arrive, and
         # a new worker at the same address would then pass for their sender.
@@ -178,7 +180,10 @@ class ModelController(QObject):
         if isinstance(saved, str) or saved is None:
             self.message.emit(f"The model could not be saved: {saved or 'no file'}", "error")
             return
-        self._record(result, saved)
+        # The end of a run is several GUI updates in a row (curves, store, model views, a new
+        # classify worker); one per event-loop turn keeps input and painting flowing between
+        # them (all at once held the window for 100-180 ms on FSDD).
+        self._next_turn(lambda: self._record(result, saved))
 
     def keep_stopped_model(self) -> int | None:
         """Save the best model of a cancelled run (see ``stopped_result``)."""
@@ -207,7 +212,9 @@ class ModelController(QObject):
             self.message.emit(f"The model could not be recorded: {error}", "error")
             return None
         self.model_saved.emit(model_id)
-        self._activated(self.project.active_model())
+        record = self.project.active_model()
+        self._activated(record, classify=False)
+        self._next_turn(lambda: self.classify_project(record))
         return model_id
 
     # ---- models and predictions ---------------------------------------------------------
@@ -277,9 +284,9 @@ class ModelController(QObject):
         if self._from(self._classify_worker):
             self.classify_progress.emit(done, total)
 
-    def _on_classify_finished(self, _count: int) -> None:
+    def _on_classify_finished(self, _count: int, confusion) -> None:
         if self._from(self._classify_worker):
-            self.classify_finished.emit(self._classify_worker.model_id)
+            self.classify_finished.emit(self._classify_worker.model_id, confusion)
 
     def _on_classify_failed(self, reason: str) -> None:
         if self._from(self._classify_worker):
@@ -290,17 +297,17 @@ class ModelController(QObject):
         signals are ignored)."""
         return worker is not None and self.sender() is worker
 
-    def confusion(self, record=None) -> pm.ConfusionTable | None:
-        """Current labels against the stored predictions of ``record`` (default: active)."""
-        record = record or self.active_model()
-        if record is None or self.project is None:
-            return None
-        return pm.confusion_table(self.project, record.id, record.classes)
-
     # ---- closing ------------------------------------------------------------------------
+
+    def _next_turn(self, step) -> None:
+        """Run ``step`` on the next event-loop turn, unless shutdown (closing, another project)
+        came first."""
+        generation = self._generation
+        QTimer.singleShot(0, self, lambda: generation == self._generation and step())
 
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (closing, another project)."""
+        self._generation += 1
         stop_thread(self._train_worker, self._train_thread)
         self._retire(self._train_worker)
         self._train_worker = self._train_thread = None

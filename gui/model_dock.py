@@ -151,9 +151,9 @@ class ModelDock(QDockWidget):
         self.predictions.update(rows)
         self.model.set_predictions(self.predictions)
 
-    def _on_classify_finished(self, model_id: int) -> None:
+    def _on_classify_finished(self, model_id: int, confusion) -> None:
         if model_id == self._shown_model_id:
-            self.training.show_confusion(self.controller.confusion())
+            self.training.show_confusion(confusion)
 
     def filter_confusion_cell(self, true_label: str, predicted_label: str) -> None:
         """Show the clips labelled ``true_label`` that the active model calls ``predicted_label``."""

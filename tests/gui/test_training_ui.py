@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from core import project_models as pm
 from core.store import Project
 from core.training import TrainConfig
 from gui.model_controller import ModelController
@@ -166,7 +167,8 @@ def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
     for row in range(model.rowCount()):
         assert model.index(row, PREDICTION).data() in ("tone", "noise")
         assert model.index(row, CONFIDENCE).data().endswith("%")
-    table = dock.controller.confusion()
+    record = dock.controller.active_model()
+    table = pm.confusion_table(window.project, record.id, record.classes)
     assert table.matrix.sum() == 6  # the labelled clips
     shown = dock.training.confusion.matrix
     assert (shown == table.matrix).all()
