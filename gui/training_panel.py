@@ -123,6 +123,11 @@ class TrainingPanel(QWidget):
         self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.cell_clicked)
+        # Its space is kept while hidden: appearing with the first model then repaints the matrix
+        # alone instead of re-laying out and redrawing the whole panel at the end of a run.
+        policy = self.confusion.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.confusion.setSizePolicy(policy)
         self.confusion_caption = QLabel()
         self.confusion_caption.setObjectName("Hint")
         self.confusion_caption.setWordWrap(True)
