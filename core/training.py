@@ -33,7 +33,7 @@ from core.features import (
     preset,
 )
 from core.metrics import ClassificationReport, classification_report
-from core.models import build_model
+from core.models import DEFAULT_MODEL, build_model
 from core.runtime import set_thread_count
 
 
@@ -41,7 +41,7 @@ from core.runtime import set_thread_count
 class TrainConfig:
     """Everything one training run needs besides the clips. The defaults are what one click uses."""
 
-    model: str = "compact-bands"
+    model: str = DEFAULT_MODEL
     features: str = "default"  # a preset name from core.features.PRESETS
     # "auto": from the clips' durations (1.25 x 99th percentile, 0.5..10 s); a number: seconds;
     # None: the feature preset's own length.
