@@ -182,6 +182,7 @@ def main() -> int:
         print(f"classify 100 dropped 5 s files: {drop_s:.2f} s ({ok} classified, "
               f"{sum(len(p.window_starts_s) or 1 for p in panel.predictions)} windows; "
               f"target <= 5 s); GUI timer gaps max {ms.max():.0f} ms")
+        wait(lambda: not dock.is_busy(), 10)  # else closing asks whether to stop the work
         window.close()
     del app
     return 0

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from gui.clip_view import ClipView
 from gui.score_track import CLASS_COLOURS, ScoreTrack
 from gui.training_worker import FileClassifyWorker
-from gui.workers import start_worker, stop_thread
+from gui.workers import is_working, start_worker, stop_thread
 
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -176,10 +176,7 @@ class ClassifyPanel(QWidget):
         return self._checkpoint is not None
 
     def is_busy(self) -> bool:
-        try:
-            return self._thread is not None and self._thread.isRunning()
-        except RuntimeError:
-            return False
+        return is_working(self._worker, self._thread)
 
     def classify(self, paths: list) -> bool:
         """Classify files (folders: their audio files) in the background; False without a model."""

@@ -34,7 +34,7 @@ from gui.label_bar import LabelBar, shortcut_keys
 from gui.model_dock import ModelDock
 from gui.notices import MessageBanner, WelcomePage
 from gui.playback import PlaybackBar, PlaybackController
-from gui.workers import ScanWorker, start_worker, stop_thread
+from gui.workers import ScanWorker, is_working, start_worker, stop_thread
 
 
 def ask_stop_work(parent: QWidget, what: str) -> bool:
@@ -235,10 +235,7 @@ class MainWindow(QMainWindow):
             self._scan_timer.stop()
 
     def is_scanning(self) -> bool:
-        try:
-            return self._thread is not None and self._thread.isRunning()
-        except RuntimeError:
-            return False  # the thread object was deleted after it finished
+        return is_working(self._worker, self._thread)
 
     def _reload_records(self) -> None:
         """Clips were added or removed outside a scan (classified files added): reload the list."""

@@ -10,10 +10,11 @@ import os
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from core.errors import EarmarkError
 from core.store import Project
@@ -114,11 +115,32 @@ def start_worker(worker: QObject, parent: QObject | None = None) -> QThread:
     """
     thread = QThread(parent)
     worker.moveToThread(thread)
+    worker.work_done = False
     thread.started.connect(worker.run)
+    # Marked in the worker's own thread as it says done: its thread takes a moment more to end
+    # (the quit is queued to the window's thread), and work that is over must not count as running.
+    # A weak reference: a lambda holding the worker would keep it alive through its own signal.
+    ref = weakref.ref(worker)
+    worker.done.connect(lambda: _mark_done(ref()), Qt.ConnectionType.DirectConnection)
     worker.done.connect(thread.quit)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
+
+
+def _mark_done(worker: Any) -> None:
+    if worker is not None:
+        worker.work_done = True
+
+
+def is_working(worker: Any, thread: QThread | None) -> bool:
+    """Whether ``worker`` (started by ``start_worker``) still has work to do: its thread runs and
+    it has not said ``done``."""
+    try:
+        return (thread is not None and thread.isRunning()
+                and not getattr(worker, "work_done", False))
+    except RuntimeError:
+        return False  # the thread object was deleted after it finished
 
 
 def stop_thread(worker: Any, thread: QThread | None, timeout_ms: int = 10000) -> None:
