@@ -25,7 +25,7 @@ from core.runtime import set_thread_count
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
-DECODE_WORKERS = 2
+DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,11 @@ class Prediction:
 class Classifier:
     """A loaded model ready to score files; build with ``from_checkpoint``."""
 
-    def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None) -> None:
+    def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None,
+                 decode_workers: int = DECODE_WORKERS) -> None:
         if num_threads:
             set_thread_count(num_threads)
+        self.decode_workers = max(1, decode_workers)
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)
         self.features = checkpoint.feature_config
@@ -64,8 +66,10 @@ class Classifier:
         self.extractor = FeatureExtractor(self.features)
 
     @classmethod
-    def from_checkpoint(cls, source: str | Path | Checkpoint) -> Classifier:
-        return cls(source if isinstance(source, Checkpoint) else load_checkpoint(source))
+    def from_checkpoint(cls, source: str | Path | Checkpoint,
+                        decode_workers: int = DECODE_WORKERS) -> Classifier:
+        checkpoint = source if isinstance(source, Checkpoint) else load_checkpoint(source)
+        return cls(checkpoint, decode_workers=decode_workers)
 
     @property
     def window_s(self) -> float:
@@ -107,7 +111,7 @@ class Classifier:
         """
         should_stop = should_stop or (lambda: False)
         pending: list[tuple[Path, float, np.ndarray]] = []
-        with ThreadPoolExecutor(DECODE_WORKERS) as pool:
+        with ThreadPoolExecutor(self.decode_workers) as pool:
             ahead: deque = deque()
             queue = iter(paths)
             for path in queue:

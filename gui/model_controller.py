@@ -16,7 +16,11 @@ from core.checkpoint import load_checkpoint
 from core.errors import EarmarkError
 from core.training import TrainConfig
 from gui.training_worker import ProjectClassifyWorker, TrainingWorker
-from gui.workers import start_worker, stop_thread
+from gui.workers import is_working, start_worker, stop_thread
+
+# After a run, the project's classification waits this long, so the window paints the new model
+# before the classifier's threads start (see ``_record``).
+CLASSIFY_DELAY_MS = 300
 
 
 class ModelController(QObject):
@@ -54,7 +58,7 @@ class ModelController(QObject):
         self._classify_thread = None
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
-        self._generation = 0  # bumped by shutdown: steps queued by _next_turn then do nothing
+        self._generation = 0  # bumped by shutdown: steps queued by _later then do nothing
         self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
         # Replaced workers stay referenced: a freed worker's queued signals may still arrive, and
         # a new worker at the same address would then pass for their sender.
@@ -84,10 +88,10 @@ class ModelController(QObject):
     # ---- training -----------------------------------------------------------------------
 
     def is_training(self) -> bool:
-        return _running(self._train_thread)
+        return is_working(self._train_worker, self._train_thread)
 
     def is_classifying(self) -> bool:
-        return _running(self._classify_thread)
+        return is_working(self._classify_worker, self._classify_thread)
 
     def is_busy(self) -> bool:
         return self.is_training() or self.is_classifying()
@@ -211,9 +215,9 @@ class ModelController(QObject):
         self.model_saved.emit(model_id)
         record = self.project.active_model()
         self._activated(record, classify=False)
-        # Classifying starts on the next event-loop turn, after the window has shown the new
-        # model: both in one turn held the window for 100-180 ms at the end of a run on FSDD.
-        self._next_turn(lambda: self.classify_project(record))
+        # Classifying starts once the window has painted the new model: its three threads
+        # competing for the GIL with that paint stretched it from ~50 ms to 70-150 ms on FSDD.
+        self._later(CLASSIFY_DELAY_MS, lambda: self.classify_project(record))
         return model_id
 
     # ---- models and predictions ---------------------------------------------------------
@@ -296,11 +300,10 @@ class ModelController(QObject):
         signals are ignored)."""
         return worker is not None and self.sender() is worker
 
-    def _next_turn(self, step) -> None:
-        """Run ``step`` on the next event-loop turn, unless shutdown (closing, another project)
-        came first."""
+    def _later(self, delay_ms: int, step) -> None:
+        """Run ``step`` after ``delay_ms``, unless shutdown (closing, another project) came first."""
         generation = self._generation
-        QTimer.singleShot(0, self, lambda: generation == self._generation and step())
+        QTimer.singleShot(delay_ms, self, lambda: generation == self._generation and step())
 
     # ---- closing ------------------------------------------------------------------------
 

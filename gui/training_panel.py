@@ -103,12 +103,12 @@ class TrainingPanel(QWidget):
             plot.showGrid(y=True, alpha=0.2)
         self.acc_plot.setYRange(0, 1, padding=0.02)
         legend = self.acc_plot.addLegend(offset=(-4, -4))
-        self.train_loss = self.loss_plot.plot(pen=_TRAIN_PEN, symbol="o", symbolSize=4)
-        self.val_loss = self.loss_plot.plot(pen=_VAL_PEN, symbol="o", symbolSize=4)
-        self.train_acc = self.acc_plot.plot(pen=_TRAIN_PEN, symbol="o", symbolSize=4,
-                                            name="training")
-        self.val_acc = self.acc_plot.plot(pen=_VAL_PEN, symbol="o", symbolSize=4,
-                                          name="validation")
+        # Lines without per-epoch symbols: the symbols' scatter items were re-laid out on every
+        # range change, the largest part of the window's repaint at the end of a run.
+        self.train_loss = self.loss_plot.plot(pen=_TRAIN_PEN)
+        self.val_loss = self.loss_plot.plot(pen=_VAL_PEN)
+        self.train_acc = self.acc_plot.plot(pen=_TRAIN_PEN, name="training")
+        self.val_acc = self.acc_plot.plot(pen=_VAL_PEN, name="validation")
         legend.setLabelTextColor("#333333")
 
         self.summary = QLabel()

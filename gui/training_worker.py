@@ -148,7 +148,10 @@ class ProjectClassifyWorker(_Worker):
         lower_this_threads_priority()
         try:
             set_thread_count(worker_threads())
-            classifier = Classifier.from_checkpoint(self._checkpoint)
+            # One reading thread per spare core, as for training: each more fights the window
+            # for the GIL.
+            classifier = Classifier.from_checkpoint(self._checkpoint,
+                                                    decode_workers=worker_threads())
             project = Project.open(self._folder, store_dir=self._store_dir)
             n = classify_project(project, classifier, self.model_id,
                                  on_batch=self.predictions_ready.emit,
@@ -193,7 +196,10 @@ class FileClassifyWorker(_Worker):
         lower_this_threads_priority()
         try:
             set_thread_count(worker_threads())
-            classifier = Classifier.from_checkpoint(self._checkpoint)
+            # One reading thread per spare core, as for training: each more fights the window
+            # for the GIL.
+            classifier = Classifier.from_checkpoint(self._checkpoint,
+                                                    decode_workers=worker_threads())
             files = expand_audio_paths(self._paths)
             for prediction in classifier.predict_files(files, should_stop=self._stop.is_set):
                 pending.append(prediction)

@@ -1,6 +1,7 @@
 """Inference: batches of files, long files in windows, one bad file never costs the batch."""
 
 import numpy as np
+import pytest
 
 from core.inference import Classifier
 from tests import audio_factory
@@ -18,13 +19,15 @@ def test_predicts_each_file_with_probabilities(trained, class_folder):
         assert p.confidence == max(p.probabilities)
 
 
-def test_bad_files_get_errors_and_the_rest_answers(trained, class_folder, tmp_path):
+@pytest.mark.parametrize("decode_workers", [1, 2])  # the GUI's workers read with one thread
+def test_bad_files_get_errors_and_the_rest_answers(trained, class_folder, tmp_path, decode_workers):
     good = sorted(class_folder.rglob("*.wav"))[:3]
     bad = [audio_factory.write_broken(tmp_path / f"{k}.wav", k) for k in ("empty", "text", "truncated")]
     missing = tmp_path / "gone.wav"
     nan = audio_factory.write(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), subtype="FLOAT")
     order = [good[0], bad[0], good[1], missing, bad[1], nan, good[2], bad[2]]
-    preds = list(Classifier(trained.checkpoint).predict_files(order, batch_size=2))
+    classifier = Classifier(trained.checkpoint, decode_workers=decode_workers)
+    preds = list(classifier.predict_files(order, batch_size=2))
     assert [p.path for p in preds] == order
     assert [p.ok for p in preds][:7] == [True, False, True, False, False, False, True]
     assert all(p.error for p in preds if not p.ok)
