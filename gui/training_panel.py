@@ -103,8 +103,8 @@ class TrainingPanel(QWidget):
             plot.showGrid(y=True, alpha=0.2)
         self.acc_plot.setYRange(0, 1, padding=0.02)
         legend = self.acc_plot.addLegend(offset=(-4, -4))
-        # Lines without per-epoch symbols: the symbols' scatter items were re-laid out on every
-        # range change, the largest part of the window's repaint at the end of a run.
+        # Lines without per-epoch symbols: their scatter items are re-laid out on every range
+        # change, which showed up in the samples of the window's stall at the end of a run.
         self.train_loss = self.loss_plot.plot(pen=_TRAIN_PEN)
         self.val_loss = self.loss_plot.plot(pen=_VAL_PEN)
         self.train_acc = self.acc_plot.plot(pen=_TRAIN_PEN, name="training")
