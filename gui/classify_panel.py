@@ -200,7 +200,7 @@ class ClassifyPanel(QWidget):
         worker.progress.connect(self._on_worker_progress)
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
-        self._worker, self._thread = worker, start_worker(worker)
+        self._worker, self._thread = worker, start_worker(worker, self)
         self._working = True
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
         self._update_buttons()

@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         self.model.protect_local_labels(True)
         self.clip_list.set_progress(0.0, "Listing files")
         self.statusBar().showMessage(f"Scanning {self.folder}…")
-        self._worker, self._thread = worker, start_worker(worker)
+        self._worker, self._thread = worker, start_worker(worker, self)
 
     def _stop_scan(self) -> None:
         stop_thread(self._worker, self._thread)

@@ -136,7 +136,7 @@ class ModelController(QObject):
         worker.progress.connect(self._on_train_progress)
         worker.finished.connect(self._on_train_finished)
         worker.failed.connect(self._on_train_failed)
-        self._train_worker, self._train_thread = worker, start_worker(worker)
+        self._train_worker, self._train_thread = worker, start_worker(worker, self)
         self.training_started.emit(self._snapshot.counts)
         return True
 
@@ -268,7 +268,7 @@ class ModelController(QObject):
         worker.progress.connect(self._on_classify_progress)
         worker.finished.connect(self._on_classify_finished)
         worker.failed.connect(self._on_classify_failed)
-        self._classify_worker, self._classify_thread = worker, start_worker(worker)
+        self._classify_worker, self._classify_thread = worker, start_worker(worker, self)
 
     def stop_classifying(self) -> None:
         stop_thread(self._classify_worker, self._classify_thread)

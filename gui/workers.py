@@ -107,13 +107,16 @@ def _lower_this_threads_priority() -> None:
 lower_this_threads_priority = _lower_this_threads_priority  # for the model workers
 
 
-def start_worker(worker: QObject, parent: QObject | None = None) -> QThread:
+def start_worker(worker: QObject, owner: QObject) -> QThread:
     """Move ``worker`` to a new QThread wired to run it and quit when it is done.
 
     The caller keeps the worker (not deleteLater'd: its queued signals may still be on their way,
-    and ``sender()`` must name it when they arrive); the thread frees itself once finished.
+    and ``sender()`` must name it when they arrive). ``owner`` (a QObject of the window's thread)
+    owns the thread, so dropping the caller's reference to a thread that is still ending (its
+    worker said done, see ``is_working``) cannot destroy it while it runs, which aborts the
+    process; the thread frees itself once finished.
     """
-    thread = QThread(parent)
+    thread = QThread(owner)
     worker.moveToThread(thread)
     worker.work_done = False
     thread.started.connect(worker.run)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from gui.workers import is_working, start_worker, stop_thread
 
@@ -33,8 +34,9 @@ class _LingeringWorker(QObject):
 
 
 def test_a_worker_that_said_done_is_not_working_while_its_thread_ends(qtbot):
+    owner = QObject()
     worker = _LingeringWorker()
-    thread = start_worker(worker)
+    thread = start_worker(worker, owner)
     try:
         qtbot.waitUntil(thread.isRunning, timeout=5000)
         assert is_working(worker, thread)
@@ -45,3 +47,20 @@ def test_a_worker_that_said_done_is_not_working_while_its_thread_ends(qtbot):
     finally:
         stop_thread(worker, thread)
     assert not is_working(worker, None)
+
+
+def test_dropping_a_thread_that_is_still_ending_does_not_destroy_it(qtbot):
+    # As the window does when it starts the next run as soon as the last one said done:
+    # without an owner, Qt aborted the process ("QThread: Destroyed while thread is still running").
+    owner = QObject()
+    worker = _LingeringWorker()
+    thread = start_worker(worker, owner)
+    qtbot.waitUntil(thread.isRunning, timeout=5000)
+    worker.go_on.set()
+    assert worker.said_done.wait(5)
+    del thread
+    gc.collect()
+    running = owner.findChildren(QThread)
+    assert running and running[0].isRunning()
+    worker.release.set()
+    qtbot.waitUntil(lambda: not owner.findChildren(QThread), timeout=5000)  # freed once finished
