@@ -58,7 +58,8 @@ class ModelController(QObject):
         self._classify_thread = None
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
-        self._generation = 0  # bumped by shutdown: steps queued by _later then do nothing
+        # Bumped by shutdown and by a new run: steps queued by _later then do nothing.
+        self._generation = 0
         self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
         # Replaced workers stay referenced: a freed worker's queued signals may still arrive, and
         # a new worker at the same address would then pass for their sender.
@@ -127,6 +128,7 @@ class ModelController(QObject):
             self.message.emit(problem, "warning")
             return False
         self.stop_classifying()
+        self._generation += 1  # and drop a start of classifying still waiting (see _record)
         self.stopped_result = None
         self._snapshot = snapshot
         self._parent_id = parent_id
@@ -215,8 +217,8 @@ class ModelController(QObject):
         self.model_saved.emit(model_id)
         record = self.project.active_model()
         self._activated(record, classify=False)
-        # Classifying starts once the window has painted the new model: its three threads
-        # competing for the GIL with that paint stretched it from ~50 ms to 70-150 ms on FSDD.
+        # Classifying starts once the window has painted the new model: the classifier's threads
+        # competing for the GIL with that paint made it the longest stall of a run on FSDD.
         self._later(CLASSIFY_DELAY_MS, lambda: self.classify_project(record))
         return model_id
 

@@ -11,7 +11,7 @@ import pytest
 from core import project_models as pm
 from core.store import Project
 from core.training import TrainConfig
-from gui.model_controller import ModelController
+from gui.model_controller import CLASSIFY_DELAY_MS, ModelController
 from gui.train_settings_dialog import TrainSettingsDialog
 from gui.training_panel import TrainingPanel
 from tests import audio_factory
@@ -69,6 +69,17 @@ def test_training_reports_progress_saves_model_and_predicts_every_clip(qtbot, co
     assert len(predictions) == 7  # every readable clip, the unlabeled one too
     assert set(predictions) == {c.id for c in project.clips()}
     assert panel.cancel_button.isEnabled() is False
+
+
+def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
+    # Classifying the clips starts a moment after a run ends; a run started in that moment
+    # must not get a classification competing with it.
+    _train(qtbot, controller)
+    qtbot.waitUntil(lambda: not controller.is_training(), timeout=5000)
+    assert controller.start_training(TrainConfig(epochs=500, patience_epochs=None))
+    qtbot.wait(CLASSIFY_DELAY_MS + 300)
+    assert controller.is_training() and not controller.is_classifying()
+    controller.cancel_training()
 
 
 def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, project):
