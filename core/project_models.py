@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.features import FeatureConfig
 from core.inference import Classifier
 from core.metrics import confusion_matrix
 
@@ -120,11 +121,24 @@ def record_model(project, path: str | Path, checkpoint: Checkpoint, parent_id: i
     settings = dict(checkpoint.train_config)
     settings["model_name"] = checkpoint.model_name
     settings["clip_seconds"] = checkpoint.feature_config.clip_seconds
+    settings["features"] = checkpoint.feature_config.to_dict()
     model_id = project.add_model(Path(path), checkpoint.classes, settings, checkpoint.metrics,
                                  parent_id)
     if make_active:
         project.set_active_model(model_id)
     return model_id
+
+
+def model_features(record) -> FeatureConfig | None:
+    """The feature settings a recorded model was trained with (what it "sees"), or None for
+    models recorded before they were stored."""
+    data = record.settings.get("features") if record is not None else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return FeatureConfig.from_dict(data)
+    except (TypeError, ValueError):
+        return None
 
 
 def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,

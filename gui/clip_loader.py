@@ -71,11 +71,11 @@ def waveform_line(samples: np.ndarray, sample_rate_hz: int,
     return x, y, True
 
 
-def feature_image(path: Path, max_columns: int = MAX_COLUMNS) -> FeatureImage:
-    """The default log-mel features of the whole file, as the model computes them."""
-    from core.features import FeatureConfig, FeatureExtractor
+def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> FeatureImage:
+    """The features of the whole file as a model with these settings (a FeatureConfig)
+    computes them."""
+    from core.features import FeatureExtractor
 
-    config = FeatureConfig()
     samples = audio.read(path, sample_rate_hz=config.sample_rate_hz)
     if len(samples) < config.n_fft:
         samples = np.pad(samples, (0, config.n_fft - len(samples)))
@@ -89,12 +89,15 @@ def feature_image(path: Path, max_columns: int = MAX_COLUMNS) -> FeatureImage:
     low, high = (float(v) for v in np.percentile(values, [1.0, 99.9]))
     if not high > low:
         low, high = low - 1.0, low + 1.0
+    label = (f"Log-mel band ({config.n_mels})" if config.kind == "logmel"
+             else f"Frequency bin ({config.n_freqs})")
     return FeatureImage(np.ascontiguousarray(values), len(samples) / config.sample_rate_hz,
-                        (low, high), f"Log-mel band ({config.n_mels})")
+                        (low, high), label)
 
 
-def load_clip(path: Path, with_features: bool = False) -> ClipData:
-    """Decode ``path`` and compute what the clip view draws. Raises AudioError."""
+def load_clip(path: Path, features=None) -> ClipData:
+    """Decode ``path`` and compute what the clip view draws, with the model's view of it when
+    ``features`` (a FeatureConfig) is given. Raises AudioError."""
     path = Path(path)
     header = audio.info(path)
     samples = audio.read(path)
@@ -102,9 +105,9 @@ def load_clip(path: Path, with_features: bool = False) -> ClipData:
     wave_x_s, wave_y, is_envelope = waveform_line(samples, sample_rate_hz)
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
     spectrogram = compute_spectrogram(samples, sample_rate_hz)
-    features = feature_image(path) if with_features else None
+    image = feature_image(path, features) if features is not None else None
     return ClipData(path, len(samples) / sample_rate_hz, sample_rate_hz, wave_x_s, wave_y,
-                    is_envelope, peak, spectrogram, features)
+                    is_envelope, peak, spectrogram, image)
 
 
 class ClipLoadWorker(QObject):
@@ -118,8 +121,8 @@ class ClipLoadWorker(QObject):
         self._latest_generation = latest_generation
         self._threads_set = False
 
-    @Slot(int, object, bool)
-    def load(self, generation: int, path: Path, with_features: bool) -> None:
+    @Slot(int, object, object)
+    def load(self, generation: int, path: Path, features) -> None:
         if generation != self._latest_generation():
             return  # a newer request is already queued behind this one
         if not self._threads_set:
@@ -128,7 +131,7 @@ class ClipLoadWorker(QObject):
             set_thread_count(1)
             self._threads_set = True
         try:
-            data = load_clip(path, with_features)
+            data = load_clip(path, features)
         except AudioError as error:
             self.failed.emit(generation, path, error.reason)
             return
@@ -147,7 +150,7 @@ class ClipLoader(QObject):
 
     loaded = Signal(object)
     failed = Signal(object, str)
-    _requested = Signal(int, object, bool)
+    _requested = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -168,12 +171,13 @@ class ClipLoader(QObject):
         with self._lock:
             return self._generation
 
-    def request(self, path: Path, with_features: bool = False) -> int:
-        """Queue a load of ``path``; supersedes every earlier request. Returns its generation."""
+    def request(self, path: Path, features=None) -> int:
+        """Queue a load of ``path`` (with the model's view under ``features``, a FeatureConfig);
+        supersedes every earlier request. Returns its generation."""
         with self._lock:
             self._generation += 1
             generation = self._generation
-        self._requested.emit(generation, Path(path), with_features)
+        self._requested.emit(generation, Path(path), features)
         return generation
 
     def cancel(self) -> None:

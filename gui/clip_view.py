@@ -5,6 +5,7 @@ Decoding and the STFT run on a ClipLoader thread; this widget only draws what it
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -35,6 +36,7 @@ class ClipView(QWidget):
         self._title = ""
         self._data: ClipData | None = None
         self._show_features = False
+        self._feature_config = None  # the active model's FeatureConfig; None: the defaults
         self._playback = None
         self._loader = ClipLoader(self)
         self._loader.loaded.connect(self._on_loader_loaded)
@@ -142,7 +144,7 @@ class ClipView(QWidget):
         self._path = Path(path)
         self._title = title or self._path.name
         self.title_label.setText(self._title)
-        self._loader.request(self._path, self._show_features)
+        self._loader.request(self._path, self._requested_features())
 
     def clear(self) -> None:
         """Show nothing; drops any load in progress."""
@@ -177,14 +179,38 @@ class ClipView(QWidget):
         return float(self.wave_playhead.value())
 
     def set_show_features(self, show: bool) -> None:
-        """Show the model's log-mel features instead of the display spectrogram."""
+        """Show what the model sees (its features) instead of the display spectrogram."""
         if bool(show) == self._show_features:
             return
         self._show_features = bool(show)
         if self._data is not None and (self._data.features is not None or not show):
             self._draw(self._data, reset_view=False)  # already computed, or just hidden again
         elif self._path is not None:
-            self._loader.request(self._path, self._show_features)
+            self._loader.request(self._path, self._requested_features())
+
+    def set_feature_config(self, config) -> None:
+        """The active model's feature settings (a FeatureConfig; None: the defaults), so "what
+        the model sees" is what that model sees."""
+        if config == self._feature_config:
+            return
+        self._feature_config = config
+        if self._data is not None and self._data.features is not None:
+            self._data = dataclasses.replace(self._data, features=None)  # computed with others
+            if self._show_features and self._path is not None:
+                self._loader.request(self._path, self._requested_features())
+
+    def feature_config(self):
+        """The feature settings "what the model sees" uses (None: the defaults)."""
+        return self._feature_config
+
+    def _requested_features(self):
+        if not self._show_features:
+            return None
+        if self._feature_config is None:
+            from core.features import DEFAULT_FEATURES  # torch: imported only when needed
+
+            return DEFAULT_FEATURES
+        return self._feature_config
 
     def show_features(self) -> bool:
         return self._show_features

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.model_dock)
         self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
         self.model_dock.records_changed.connect(self._reload_records)
+        self.model_dock.features_changed.connect(self.clip_view.set_feature_config)
         # Every label edit, undo and redo passes through the stack: the training panel hears of it.
         self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)
 

@@ -21,10 +21,12 @@ class ModelDock(QDockWidget):
     ``model`` is the window's ClipTableModel (predictions are shown there), ``clip_list`` its
     ClipListPanel (confusion cells filter it), ``undo_stack`` takes the commands,
     ``show_message(text, kind)`` the window's banner. Signals: ``records_changed`` after clips
-    were added to or removed from the project (the window reloads its list).
+    were added to or removed from the project (the window reloads its list);
+    ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
     """
 
     records_changed = Signal()
+    features_changed = Signal(object)
 
     def __init__(self, model, clip_list, undo_stack, show_message,
                  parent: QWidget | None = None) -> None:
@@ -146,6 +148,7 @@ class ModelDock(QDockWidget):
             self.predictions = {}
             self.model.set_predictions({})
         self._shown_model_id = record.id if record is not None else None
+        self.features_changed.emit(pm.model_features(record))
 
     def _on_predictions_ready(self, rows: dict) -> None:
         self.predictions.update(rows)

@@ -3,6 +3,7 @@ classifying every clip in batches, confusion cells, importing models and adding 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -80,6 +81,10 @@ def test_save_records_and_activates_without_overwriting(trained, tmp_path):
         assert set(models[first].classes) == {"tone", "chirp", "noise"}
         assert "accuracy" in models[first].metrics
         assert pm.model_checkpoint_path(project, models[first]).parent == tmp_path / "store" / "models"
+        # What the model sees is recorded with it (the clip view draws it); older records: None.
+        assert pm.model_features(models[first]) == result.checkpoint.feature_config
+        older = dataclasses.replace(models[first], settings={"model_name": "compact"})
+        assert pm.model_features(older) is None
 
 
 def test_classify_project_records_in_batches_and_confusion_cells(trained, tmp_path):

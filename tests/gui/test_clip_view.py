@@ -166,6 +166,27 @@ def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
     assert view.spec_image.image.shape == display_shape
 
 
+def test_features_follow_the_active_model(qtbot, view, make_audio):
+    from core.features import SEED_FEATURES, FeatureConfig
+
+    path = make_audio("a.wav", audio_factory.chirp(300, 3000, 1.0), 16000)
+    show_and_wait(qtbot, view, path)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_show_features(True)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_feature_config(FeatureConfig(n_mels=32))
+    assert view.spec_image.image.shape[0] == 32
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_feature_config(SEED_FEATURES)  # a seed-cnn model sees a plain spectrogram
+    assert view.spec_image.image.shape[0] == SEED_FEATURES.n_freqs
+    assert view.spec_plot.getAxis("left").labelText.startswith("Frequency bin")
+    view.set_show_features(False)
+    view.set_feature_config(FeatureConfig(n_mels=40))  # hidden: computed when shown again
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_show_features(True)
+    assert view.spec_image.image.shape[0] == 40
+
+
 def test_long_file_is_decimated(make_audio):
     samples = audio_factory.noise(1200.0, 8000)  # 20 minutes
     image = compute_spectrogram(samples, 8000)

@@ -179,6 +179,8 @@ def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
         assert model.index(row, PREDICTION).data() in ("tone", "noise")
         assert model.index(row, CONFIDENCE).data().endswith("%")
     record = dock.controller.active_model()
+    # "What the model sees" in the clip view is drawn with this model's feature settings.
+    assert window.clip_view.feature_config() == pm.model_features(record) is not None
     table = pm.confusion_table(window.project, record.id, record.classes)
     assert table.matrix.sum() == 6  # the labelled clips
     shown = dock.training.confusion.matrix
