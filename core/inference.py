@@ -20,7 +20,6 @@ from core import audio
 from core.checkpoint import Checkpoint, load_checkpoint
 from core.errors import AudioError, EarmarkError
 from core.features import FeatureExtractor, prepare_clip
-from core.runtime import set_thread_count
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -52,10 +51,7 @@ class Prediction:
 class Classifier:
     """A loaded model ready to score files; build with ``from_checkpoint``."""
 
-    def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None,
-                 decode_workers: int = DECODE_WORKERS) -> None:
-        if num_threads:
-            set_thread_count(num_threads)
+    def __init__(self, checkpoint: Checkpoint, decode_workers: int = DECODE_WORKERS) -> None:
         self.decode_workers = max(1, decode_workers)
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)

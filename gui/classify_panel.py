@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from gui.clip_view import ClipView
 from gui.score_track import CLASS_COLOURS, ScoreTrack
 from gui.training_worker import FileClassifyWorker
-from gui.workers import is_working, start_worker, stop_thread
+from gui.workers import start_worker, stop_thread
 
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -109,7 +109,7 @@ class ClassifyPanel(QWidget):
         self._checkpoint: Path | None = None
         self._worker: FileClassifyWorker | None = None
         self._thread = None
-        self._working = False  # results still coming (the thread outlives the last of them)
+        self._working = False  # until the worker says done (its thread outlives that a moment)
         self._retired: list = []  # see ModelController._retired
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
@@ -176,7 +176,7 @@ class ClassifyPanel(QWidget):
         return self._checkpoint is not None
 
     def is_busy(self) -> bool:
-        return is_working(self._worker, self._thread)
+        return self._working
 
     def classify(self, paths: list) -> bool:
         """Classify files (folders: their audio files) in the background; False without a model."""
@@ -200,6 +200,7 @@ class ClassifyPanel(QWidget):
         worker.progress.connect(self._on_worker_progress)
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
+        worker.done.connect(self._on_worker_done)
         self._worker, self._thread = worker, start_worker(worker, self)
         self._working = True
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
@@ -275,6 +276,12 @@ class ClassifyPanel(QWidget):
         if self._from_worker():
             self._working = False
             self.status.setText(f"Classifying stopped: {reason}")
+            self._update_buttons()
+
+    def _on_worker_done(self) -> None:
+        # After finished or failed, or alone when the worker stopped early or broke.
+        if self._from_worker():
+            self._working = False
             self._update_buttons()
 
     def _from_worker(self) -> bool:

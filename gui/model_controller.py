@@ -16,7 +16,7 @@ from core.checkpoint import load_checkpoint
 from core.errors import EarmarkError
 from core.training import TrainConfig
 from gui.training_worker import ProjectClassifyWorker, TrainingWorker
-from gui.workers import is_working, start_worker, stop_thread
+from gui.workers import is_working, start_worker, stop_thread, thread_running
 
 # After a run, the project's classification waits this long, so the window paints the new model
 # before the classifier's threads start (see ``_record``).
@@ -150,7 +150,7 @@ class ModelController(QObject):
     def wait_training(self, timeout_ms: int = 10000) -> bool:
         """Block until the training thread has ended (tests, benchmarks, closing)."""
         thread = self._train_thread
-        return thread is None or not _running(thread) or thread.wait(timeout_ms)
+        return not thread_running(thread) or thread.wait(timeout_ms)
 
     def labels_edited(self) -> None:
         """Labels changed (the window calls this on every edit); checked after a pause."""
@@ -319,9 +319,3 @@ class ModelController(QObject):
         self._label_check.stop()
         self._snapshot = None
 
-
-def _running(thread) -> bool:
-    try:
-        return thread is not None and thread.isRunning()
-    except RuntimeError:
-        return False  # deleted after it finished

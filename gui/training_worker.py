@@ -35,6 +35,12 @@ def worker_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def _classifier(checkpoint: Checkpoint | str | Path) -> Classifier:
+    """A Classifier for a GUI worker: one file-reading thread per spare core, as for training
+    (each more fights the window for the GIL)."""
+    return Classifier.from_checkpoint(checkpoint, decode_workers=worker_threads())
+
+
 class _Throttle:
     """True at most once per ``interval_s``."""
 
@@ -148,10 +154,7 @@ class ProjectClassifyWorker(_Worker):
         lower_this_threads_priority()
         try:
             set_thread_count(worker_threads())
-            # One reading thread per spare core, as for training: each more fights the window
-            # for the GIL.
-            classifier = Classifier.from_checkpoint(self._checkpoint,
-                                                    decode_workers=worker_threads())
+            classifier = _classifier(self._checkpoint)
             project = Project.open(self._folder, store_dir=self._store_dir)
             n = classify_project(project, classifier, self.model_id,
                                  on_batch=self.predictions_ready.emit,
@@ -196,10 +199,7 @@ class FileClassifyWorker(_Worker):
         lower_this_threads_priority()
         try:
             set_thread_count(worker_threads())
-            # One reading thread per spare core, as for training: each more fights the window
-            # for the GIL.
-            classifier = Classifier.from_checkpoint(self._checkpoint,
-                                                    decode_workers=worker_threads())
+            classifier = _classifier(self._checkpoint)
             files = expand_audio_paths(self._paths)
             for prediction in classifier.predict_files(files, should_stop=self._stop.is_set):
                 pending.append(prediction)

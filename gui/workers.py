@@ -139,11 +139,15 @@ def _mark_done(worker: Any) -> None:
 def is_working(worker: Any, thread: QThread | None) -> bool:
     """Whether ``worker`` (started by ``start_worker``) still has work to do: its thread runs and
     it has not said ``done``."""
+    return thread_running(thread) and not getattr(worker, "work_done", False)
+
+
+def thread_running(thread: QThread | None) -> bool:
+    """Whether ``thread`` still runs (False once Qt has deleted it after it finished)."""
     try:
-        return (thread is not None and thread.isRunning()
-                and not getattr(worker, "work_done", False))
+        return thread is not None and thread.isRunning()
     except RuntimeError:
-        return False  # the thread object was deleted after it finished
+        return False
 
 
 def stop_thread(worker: Any, thread: QThread | None, timeout_ms: int = 10000) -> None:

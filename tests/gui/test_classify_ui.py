@@ -69,6 +69,24 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     assert "could not be read" in panel.status.text()
 
 
+def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_file, tmp_path,
+                                                          monkeypatch):
+    # Neither finished nor failed arrives; its last word, done, must end the busy state
+    # (else Cancel stays up and closing asks to stop work that is not running).
+    def broken(_paths):
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr("gui.training_worker.expand_audio_paths", broken)
+    panel.set_model(model_file)
+    path = audio_factory.write(tmp_path / "t.wav", audio_factory.tone(700))
+    with qtbot.capture_exceptions() as exceptions:
+        assert panel.classify([path])
+        assert panel.is_busy()
+        qtbot.waitUntil(lambda: not panel.is_busy(), timeout=CLASSIFY_TIMEOUT_MS)
+    assert any(isinstance(e[1], ValueError) for e in exceptions)
+    assert not panel.cancel_button.isVisible()
+
+
 def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model_file, tmp_path):
     panel.set_model(model_file)
     rate = audio_factory.DEFAULT_RATE_HZ
