@@ -25,6 +25,11 @@ _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
 _VAL_PEN = pg.mkPen("#d1495b", width=2)
 
 
+def _curve_style(pen) -> dict:
+    """A curve's line, and the dot it shows while it has a single point."""
+    return {"pen": pen, "symbolSize": 6, "symbolPen": pen, "symbolBrush": pen.color()}
+
+
 def format_duration(seconds: float | None) -> str:
     """'1:05' style; '' when unknown."""
     if seconds is None or seconds < 0:
@@ -102,14 +107,20 @@ class TrainingPanel(QWidget):
             plot.setLabel("bottom", "Epoch")
             plot.showGrid(y=True, alpha=0.2)
         self.acc_plot.setYRange(0, 1, padding=0.02)
-        legend = self.acc_plot.addLegend(offset=(-4, -4))
         # Lines without per-epoch symbols: their scatter items are re-laid out on every range
         # change, which showed up in the samples of the window's stall at the end of a run.
-        self.train_loss = self.loss_plot.plot(pen=_TRAIN_PEN)
-        self.val_loss = self.loss_plot.plot(pen=_VAL_PEN)
-        self.train_acc = self.acc_plot.plot(pen=_TRAIN_PEN, name="training")
-        self.val_acc = self.acc_plot.plot(pen=_VAL_PEN, name="validation")
-        legend.setLabelTextColor("#333333")
+        # A lone first epoch still needs a dot to be seen (see _draw_curves).
+        train, val = _curve_style(_TRAIN_PEN), _curve_style(_VAL_PEN)
+        self.train_loss = self.loss_plot.plot(**train)
+        self.val_loss = self.loss_plot.plot(**val)
+        self.train_acc = self.acc_plot.plot(**train)
+        self.val_acc = self.acc_plot.plot(**val)
+        # The key sits under the plots: inside plots this small it covered the curves.
+        self.curves_key = QLabel(
+            f"<span style='color:{_TRAIN_PEN.color().name()}'>━━</span> training&nbsp;&nbsp;&nbsp;"
+            f"<span style='color:{_VAL_PEN.color().name()}'>━━</span> validation")
+        self.curves_key.setObjectName("Hint")
+        self.curves_key.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.summary = QLabel()
         self.summary.setObjectName("ModelSummary")
@@ -140,6 +151,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addLayout(keep_row)
         layout.addWidget(self.curves, 2)
+        layout.addWidget(self.curves_key)
         layout.addWidget(self.summary)
         layout.addWidget(self.per_class)
         layout.addWidget(self.confusion_caption)
@@ -198,6 +210,10 @@ class TrainingPanel(QWidget):
 
     def _draw_curves(self) -> None:
         epochs = [m.epoch for m in self.history]
+        symbol = "o" if len(epochs) == 1 else None
+        for curve in (self.train_loss, self.train_acc, self.val_loss, self.val_acc):
+            if curve.opts["symbol"] != symbol:
+                curve.setSymbol(symbol)
         self.train_loss.setData(epochs, [m.train_loss for m in self.history])
         self.train_acc.setData(epochs, [m.train_accuracy for m in self.history])
         with_val = [m for m in self.history if m.val_loss is not None]

@@ -82,6 +82,22 @@ def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
     controller.cancel_training()
 
 
+def test_curves_show_the_first_epoch_as_a_dot_then_as_lines(qtbot):
+    from core.training import EpochMetrics, TrainProgress
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.training_started({"a": 3, "b": 3})
+    curves = (panel.train_loss, panel.val_loss, panel.train_acc, panel.val_acc)
+    for epoch in (1, 2):
+        metrics = EpochMetrics(epoch, 1.0 / epoch, 0.5, 1.2 / epoch, 0.4, 1.0)
+        panel.show_progress(TrainProgress("training", epoch / 3, f"epoch {epoch}/3", 1.0, None,
+                                          epoch, 3, metrics))
+        # One point has no line to draw: without a dot the first epoch did not show at all.
+        assert all(c.opts["symbol"] == ("o" if epoch == 1 else None) for c in curves)
+        assert all(len(c.getData()[0]) == epoch for c in curves)
+
+
 def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, project):
     noise_ids = [c.id for c in project.clips(label="noise")]
     project.set_labels(noise_ids[1:], None)
