@@ -21,6 +21,13 @@ AUTO_CLIP_PERCENTILE = 99.0
 AUTO_CLIP_MARGIN = 1.25
 AUTO_CLIP_MIN_S = 0.5
 AUTO_CLIP_MAX_S = 10.0
+# Top band edge for "auto": the Nyquist frequency of the recordings' own sample rate, when at least
+# this share of them is sampled that low. An 8 kHz recording has nothing above 4 kHz; resampled to
+# 16 kHz, its top bands hold only the resampler's leakage, a quarter of the mel bands that carry no
+# sound but differ from one recorder to the next (on FSDD, cutting them gained 1-4 points of
+# held-out-speaker accuracy). Never below AUTO_F_MAX_MIN_HZ, so the bands stay wider than an FFT bin.
+AUTO_F_MAX_SHARE = 0.1
+AUTO_F_MAX_MIN_HZ = 4000.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class FeatureConfig:
     max_frames: int | None = 256
     n_mels: int = 64
     f_min_hz: float = 20.0
-    f_max_hz: float | None = None
+    f_max_hz: float | None = None  # None: half the sample rate
     # Augmentation, applied only while training. SpecAugment-style masks plus a random time shift.
     augment_probability: float = 1.0
     time_masks: int = 2
@@ -66,6 +73,9 @@ class FeatureConfig:
     # Training only ("peak"): raise that floor by a random 0..random_floor_db dB per clip, as if it
     # had been recorded with more background noise (a noisier microphone or room).
     random_floor_db: float = 40.0
+    # Prediction ("peak" log-mel only): score each clip in a few views, its noise floor raised and
+    # its frequency or time axis slightly scaled (PREDICTION_VIEWS), and average the probabilities.
+    prediction_views: bool = True
 
     @property
     def n_samples(self) -> int:
@@ -106,7 +116,7 @@ SEED_FEATURES = FeatureConfig(
     sample_rate_hz=16000, clip_seconds=5.0, kind="spectrogram", n_fft=600, hop_length=None,
     max_frames=None,
     augment_probability=0.25, time_masks=1, time_mask_frames=30, freq_masks=0, freq_mask_bins=0,
-    time_shift_fraction=0.0,
+    time_shift_fraction=0.0, prediction_views=False,
 )
 DEFAULT_FEATURES = FeatureConfig()
 PRESETS: dict[str, FeatureConfig] = {"default": DEFAULT_FEATURES, "seed": SEED_FEATURES}
@@ -128,6 +138,18 @@ def auto_clip_seconds(durations_s) -> float:
     # Round up to 10 ms so the stored value reads well.
     value = float(np.ceil(value * 100) / 100)
     return float(min(max(value, AUTO_CLIP_MIN_S), AUTO_CLIP_MAX_S))
+
+
+def auto_f_max_hz(native_rates_hz, sample_rate_hz: int) -> float | None:
+    """The top band edge for "auto": the Nyquist frequency of the lowest native sample rate that
+    AUTO_F_MAX_SHARE of the recordings have, when that is below ``sample_rate_hz``'s; else None."""
+    rates = np.asarray([r for r in native_rates_hz if r and r > 0], dtype=np.float64)
+    if rates.size == 0:
+        return None
+    nyquist = float(np.percentile(rates, 100 * AUTO_F_MAX_SHARE)) / 2
+    if nyquist >= sample_rate_hz / 2:
+        return None
+    return max(nyquist, AUTO_F_MAX_MIN_HZ)
 
 
 def prepare_clip(samples: np.ndarray, n_samples: int) -> np.ndarray:
@@ -219,9 +241,9 @@ def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Gene
         bump = _uniform(batch, config.eq_gain, generator).view(-1, 1) * torch.cos(torch.pi * position)
         out = out + ((tilt + bump) * chosen.view(-1, 1).float()).view(batch, 1, n_freqs, 1)
     fill = _silence(out, config)
-    if config.kind == "logmel" and config.normalize == "peak" and config.random_floor_db:
+    if _is_peak(config) and config.random_floor_db:
         raise_db = torch.rand(batch, generator=generator) * config.random_floor_db * chosen.float()
-        out = torch.maximum(out, (fill + raise_db / _DB_PER_UNIT).view(batch, 1, 1, 1))
+        out = _raise_floor(out, config, raise_db)
     keep = torch.ones(batch, 1, n_freqs, n_frames, dtype=torch.bool)
     for _ in range(config.time_masks):
         keep &= ~_band_mask(batch, n_frames, config.time_mask_frames, generator).view(batch, 1, 1, -1)
@@ -237,16 +259,24 @@ def _uniform(batch: int, spread: float, generator: torch.Generator) -> torch.Ten
 
 def _warp(features: torch.Tensor, config: FeatureConfig, chosen: torch.Tensor,
           generator: torch.Generator) -> torch.Tensor:
-    """Time shift/stretch and frequency warp through one affine resampling of the batch."""
+    """Random time shift/stretch and frequency warp of the chosen clips."""
     if not (config.time_shift_fraction or config.time_stretch or config.freq_warp):
         return features
-    batch = features.shape[0]
     on = chosen.float()
-    # Grid coordinates run -1..1; x is time, y is frequency (row 0, the lowest band, at y = -1).
+    batch = features.shape[0]
     shift = _uniform(batch, 2 * config.time_shift_fraction, generator) * on
     stretch = 1 + _uniform(batch, config.time_stretch, generator) * on
     warp = 1 + _uniform(batch, config.freq_warp, generator) * on
-    n_freqs, n_frames = features.shape[-2:]
+    return _resample(features, config, shift, stretch, warp)
+
+
+def _resample(features: torch.Tensor, config: FeatureConfig, shift: torch.Tensor,
+              stretch: torch.Tensor, warp: torch.Tensor) -> torch.Tensor:
+    """Per clip: time shifted by ``shift`` (in grid units: 2 is the whole clip) and scaled by
+    ``stretch`` about the middle, frequency scaled by ``warp`` about the lowest band; one
+    bilinear resampling of the batch, with silence where the grid leaves the image."""
+    batch, _, n_freqs, n_frames = features.shape
+    # Grid coordinates run -1..1; x is time, y is frequency (row 0, the lowest band, at y = -1).
     x = torch.linspace(-1, 1, n_frames).view(1, 1, -1)
     y = torch.linspace(-1, 1, n_freqs).view(1, -1, 1)
     # The warp is separable, so the sampling grid is two broadcast lines rather than an affine grid.
@@ -257,6 +287,52 @@ def _warp(features: torch.Tensor, config: FeatureConfig, chosen: torch.Tensor,
     warped = torch.nn.functional.grid_sample(features - fill, grid, mode="bilinear",
                                              padding_mode="zeros", align_corners=True)
     return warped + fill
+
+
+def _is_peak(config: FeatureConfig) -> bool:
+    return config.kind == "logmel" and config.normalize == "peak"
+
+
+def _raise_floor(features: torch.Tensor, config: FeatureConfig, raise_db: torch.Tensor) -> torch.Tensor:
+    """"peak" features with each clip's floor raised by ``raise_db`` (one value per clip): cells
+    quieter than that become the new floor, as if recorded with more background noise."""
+    floor = _silence(features, config) + raise_db / _DB_PER_UNIT
+    return torch.maximum(features, floor.view(-1, 1, 1, 1))
+
+
+# The views prediction_views makes, as (noise floor raised by dB, frequency axis scaled by, time
+# axis scaled by): the clip at a middle noise floor, then once each as if by a slightly larger or
+# smaller voice (vocal-tract length) and spoken or called slower or faster, at the clean and the
+# noisy floor in turn. On FSDD's held-out speakers (4 seeds each) averaging these gained 1.6 points
+# over the clip alone (0.881 -> 0.897), as much as 27 views of every combination.
+PREDICTION_VIEWS = ((20.0, 1.0, 1.0), (0.0, 0.93, 1.0), (40.0, 1.07, 1.0), (0.0, 1.0, 0.87),
+                    (40.0, 1.0, 1.15))
+
+
+def prediction_views(features: torch.Tensor, config: FeatureConfig) -> list[torch.Tensor]:
+    """The versions of a batch ``(batch, 1, n_freqs, n_frames)`` that prediction scores and
+    averages: PREDICTION_VIEWS for "peak" log-mel features with ``prediction_views`` on, else
+    just the batch itself."""
+    if not (config.prediction_views and _is_peak(config)):
+        return [features]
+    batch = len(features)
+    views = []
+    for raise_db, warp, stretch in PREDICTION_VIEWS:
+        view = features
+        if (warp, stretch) != (1.0, 1.0):
+            view = _resample(view, config, torch.zeros(batch), torch.full((batch,), stretch),
+                             torch.full((batch,), warp))
+        if raise_db:
+            view = _raise_floor(view, config, torch.full((batch,), raise_db))
+        views.append(view)
+    return views
+
+
+def mean_probabilities(forward, features: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
+    """Class probabilities ``(batch, n_classes)`` of a batch: the softmax of ``forward`` (a model
+    call) averaged over the batch's prediction views."""
+    views = prediction_views(features, config)
+    return sum(torch.softmax(forward(view), dim=1) for view in views) / len(views)
 
 
 def _band_mask(batch: int, size: int, max_width: int, generator: torch.Generator) -> torch.Tensor:

@@ -19,7 +19,7 @@ import torch
 from core import audio
 from core.checkpoint import Checkpoint, load_checkpoint
 from core.errors import AudioError, EarmarkError
-from core.features import FeatureExtractor, prepare_clip
+from core.features import FeatureExtractor, mean_probabilities, prepare_clip
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -76,14 +76,18 @@ class Classifier:
         """``(n, n_samples)`` float32 clips at the model's rate -> ``(n, n_classes)`` probabilities.
 
         The model sees at most ``batch_size`` clips at a time: a 20-minute file is 2,400 windows,
-        and one forward pass over all of them took gigabytes of activations.
+        and one forward pass over all of them took gigabytes of activations. Each clip's
+        probabilities are averaged over its prediction views (see ``features.prediction_views``).
         """
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
         for start in range(0, len(clips), batch_size):
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
-            x = self.extractor(torch.from_numpy(chunk)).contiguous(memory_format=torch.channels_last)
-            out[start:start + len(chunk)] = torch.softmax(self.model(x), dim=1).numpy()
+            x = self.extractor(torch.from_numpy(chunk))
+            out[start:start + len(chunk)] = mean_probabilities(self._forward, x, self.features).numpy()
         return out
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x.contiguous(memory_format=torch.channels_last))
 
     def predict_files(self, paths: Iterable[str | Path], batch_size: int = 64,
                       progress: Callable[[int, int], None] | None = None,

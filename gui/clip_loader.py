@@ -89,8 +89,11 @@ def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> Feature
     low, high = (float(v) for v in np.percentile(values, [1.0, 99.9]))
     if not high > low:
         low, high = low - 1.0, low + 1.0
-    label = (f"Log-mel band ({config.n_mels})" if config.kind == "logmel"
-             else f"Frequency bin ({config.n_freqs})")
+    if config.kind == "logmel":
+        top_hz = config.f_max_hz or config.sample_rate_hz / 2
+        label = f"Log-mel band ({config.n_mels}, to {top_hz / 1000:g} kHz)"
+    else:
+        label = f"Frequency bin ({config.n_freqs})"
     return FeatureImage(np.ascontiguousarray(values), len(samples) / config.sample_rate_hz,
                         (low, high), label)
 

@@ -8,10 +8,13 @@ import torch
 
 from core.features import (
     DEFAULT_FEATURES,
+    PREDICTION_VIEWS,
     SEED_FEATURES,
     FeatureConfig,
     FeatureExtractor,
     augment,
+    mean_probabilities,
+    prediction_views,
     prepare_clip,
     preset,
 )
@@ -112,3 +115,49 @@ def test_augment_eq_adds_a_smooth_curve_over_frequency():
     assert torch.allclose(curve, curve[:, :, :1].expand_as(curve))  # same gain in every frame
     assert float(curve.abs().max()) <= 2.0 and float(curve.abs().max()) > 0
     assert float((curve[:, 1:, 0] - curve[:, :-1, 0]).abs().max()) < 0.2  # smooth over frequency
+
+
+def test_prediction_views_raise_the_floor_and_scale_frequency_or_time_of_peak_features():
+    config = DEFAULT_FEATURES
+    floor = -config.floor_db / 2 / 20.0  # "peak" features: 20 dB per unit
+    x = torch.full((2, 1, 64, 21), floor)
+    x[:, :, 32, :] = 4.0  # a loud band all through the clip
+    x[:, :, :, 4] = 4.0  # and a loud click early in it
+    views = prediction_views(x, config)
+    assert len(views) == len(PREDICTION_VIEWS) > 1
+    for (raise_db, warp, stretch), view in zip(PREDICTION_VIEWS, views, strict=True):
+        assert view.shape == x.shape
+        assert float(view.min()) == pytest.approx(floor + raise_db / 20.0)
+        band = int(view[0, 0, :, 10].argmax())
+        click = int(view[0, 0, 10, :].argmax())
+        assert (band == 32) == (warp == 1.0)  # the band moves only in the frequency-scaled views
+        assert (band < 32) == (warp > 1.0)  # scaling the axis up samples a higher band here
+        assert (click == 4) == (stretch == 1.0)  # the click moves only in the time-scaled views
+        assert (click > 4) == (stretch > 1.0)  # a faster view brings it nearer the middle
+    assert {raise_db for raise_db, _, _ in PREDICTION_VIEWS} >= {0.0, 40.0}
+
+
+def test_prediction_views_are_only_the_clip_itself_when_off_or_not_peak_features():
+    x = torch.randn(2, 1, 64, 10)
+    for config in (SEED_FEATURES, dataclasses.replace(DEFAULT_FEATURES, prediction_views=False),
+                   dataclasses.replace(DEFAULT_FEATURES, normalize="clip")):
+        views = prediction_views(x, config)
+        assert len(views) == 1 and views[0] is x
+
+
+def test_mean_probabilities_average_the_views_and_sum_to_one():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64 * 10, 3))
+    x = torch.randn(4, 1, 64, 10)
+    probs = mean_probabilities(model, x, DEFAULT_FEATURES)
+    assert probs.shape == (4, 3)
+    assert torch.allclose(probs.sum(dim=1), torch.ones(4))
+    each = [torch.softmax(model(v), dim=1) for v in prediction_views(x, DEFAULT_FEATURES)]
+    assert torch.allclose(probs, sum(each) / len(each))
+    assert not torch.allclose(probs, each[0])  # the other views count
+
+
+def test_models_saved_before_prediction_views_get_them():
+    stored = DEFAULT_FEATURES.to_dict()
+    del stored["prediction_views"]
+    assert FeatureConfig.from_dict(stored).prediction_views

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from core.errors import TrainingError
-from core.features import DEFAULT_FEATURES, augment, auto_clip_seconds
+from core.features import DEFAULT_FEATURES, augment, auto_clip_seconds, auto_f_max_hz
 from core.training import TrainConfig, _load_for_fine_tuning, stratified_split, train
 from tests import audio_factory
 
@@ -27,6 +27,12 @@ def test_learns_three_synthetic_classes(trained):
     metrics = result.checkpoint.metrics
     assert set(metrics) >= {"accuracy", "macro_f1", "per_class", "confusion_matrix", "best_epoch"}
     assert np.asarray(metrics["confusion_matrix"]).sum() == result.n_val
+
+
+def test_restores_the_last_epoch_of_best_validation_accuracy(trained):
+    best = max(h.val_accuracy for h in trained.history)
+    assert trained.best_epoch == max(h.epoch for h in trained.history if h.val_accuracy == best)
+    assert trained.checkpoint.metrics["best_epoch"] == trained.best_epoch
 
 
 def test_progress_reports_and_stop_within_one_batch(class_folder):
@@ -112,6 +118,28 @@ def test_auto_clip_length_from_durations(tmp_path):
             audio_factory.write(folder / kind / f"{kind}_{i}.wav", audio_factory.tone(440, 1.5))
     result = train(_clips(folder), TrainConfig(epochs=1))
     assert result.checkpoint.feature_config.clip_seconds == pytest.approx(1.88)
+
+
+def test_auto_band_edge_from_the_recordings_sample_rates(tmp_path):
+    assert auto_f_max_hz([8000] * 10, 16000) == 4000.0
+    assert auto_f_max_hz([44100] * 10, 16000) is None  # nothing missing below 8 kHz
+    assert auto_f_max_hz([16000] * 10, 16000) is None
+    assert auto_f_max_hz([44100] * 95 + [8000] * 5, 16000) is None  # a few narrow-band strays
+    assert auto_f_max_hz([44100] * 70 + [11025] * 30, 16000) == pytest.approx(5512.5)
+    assert auto_f_max_hz([6000] * 10, 16000) == 4000.0  # never narrower than 4 kHz
+    assert auto_f_max_hz([], 16000) is None
+    narrow = audio_factory.make_class_folder(tmp_path / "narrow", n_per_class=4, kinds=("tone", "noise"),
+                                             sample_rate_hz=8000)
+    result = train(_clips(narrow), TrainConfig(epochs=1))
+    assert result.checkpoint.feature_config.f_max_hz == 4000.0
+    fixed = train(_clips(narrow), TrainConfig(epochs=1, f_max_hz=3000))
+    assert fixed.checkpoint.feature_config.f_max_hz == 3000.0
+    seed = train(_clips(narrow), TrainConfig.seed_recipe(epochs=1, clip_seconds=1.0))
+    assert seed.checkpoint.feature_config.f_max_hz is None  # the seed's plain spectrogram
+
+
+def test_full_band_for_recordings_at_the_feature_rate(trained):
+    assert trained.checkpoint.feature_config.f_max_hz is None
 
 
 def test_stratified_split_keeps_every_class():

@@ -174,8 +174,9 @@ def test_features_follow_the_active_model(qtbot, view, make_audio):
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_show_features(True)
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-        view.set_feature_config(FeatureConfig(n_mels=32))
+        view.set_feature_config(FeatureConfig(n_mels=32, f_max_hz=4000.0))
     assert view.spec_image.image.shape[0] == 32
+    assert view.spec_plot.getAxis("left").labelText == "Log-mel band (32, to 4 kHz)"
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_feature_config(SEED_FEATURES)  # a seed-cnn model sees a plain spectrogram
     assert view.spec_image.image.shape[0] == SEED_FEATURES.n_freqs
