@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui.clip_view import ClipView
-from gui.score_track import CLASS_COLOURS, ScoreTrack
+from gui.score_track import ScoreTrack, class_colour
 from gui.training_worker import FileClassifyWorker
 from gui.workers import start_worker, stop_thread
 
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
+CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
 
 
 def local_paths(mime) -> list[Path]:
@@ -41,21 +42,27 @@ def local_paths(mime) -> list[Path]:
 
 
 class ProbabilityBarDelegate(QStyledItemDelegate):
-    """Paints a row's class probabilities as one bar split in class colours, widest first."""
+    """Paints a row's class probabilities as one bar split in the classes' colours."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.colours: dict[str, str] = {}  # the project's class colours
 
     def paint(self, painter: QPainter, option, index) -> None:
         super().paint(painter, option, index)
         probs = index.data(PROBS_ROLE)
         if not probs:
             return
+        names = index.data(CLASSES_ROLE) or ()
         rect = option.rect.adjusted(4, 5, -4, -5)
         painter.save()
         x = float(rect.left())
         for k, p in enumerate(probs):
             width = p * rect.width()
             if width >= 0.5:
-                painter.fillRect(QRect(int(x), rect.top(), max(1, int(round(width))),
-                                       rect.height()), QColor(CLASS_COLOURS[k % len(CLASS_COLOURS)]))
+                name = names[k] if k < len(names) else ""
+                painter.fillRect(QRect(int(x), rect.top(), max(1, int(round(width))), rect.height()),
+                                 QColor(class_colour(name, k, self.colours)))
             x += width
         painter.restore()
 
@@ -128,7 +135,8 @@ class ClassifyPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setItemDelegateForColumn(BARS, ProbabilityBarDelegate(self.table))
+        self.bar_delegate = ProbabilityBarDelegate(self.table)
+        self.table.setItemDelegateForColumn(BARS, self.bar_delegate)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(FILE, QHeaderView.ResizeMode.Stretch)
         for col, width in ((LABEL, 90), (CONFIDENCE, 92), (BARS, 140)):
@@ -159,6 +167,14 @@ class ClassifyPanel(QWidget):
         layout.addWidget(splitter, 1)
         self.set_model(None)
         self._update_buttons()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """Draw the bars and score lines in the project's class colours (class name -> colour)."""
+        self.bar_delegate.colours = dict(colours)
+        self.score_track.colours = dict(colours)
+        self.table.viewport().update()
+        if self.score_track.isVisible():
+            self._on_selection_changed()
 
     # ---- model and work -----------------------------------------------------------------
 
@@ -241,6 +257,7 @@ class ClassifyPanel(QWidget):
             confidence = QTableWidgetItem(f"{prediction.confidence:.0%}")
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
+            bars.setData(CLASSES_ROLE, list(prediction.classes))
             bars.setToolTip("\n".join(f"{c}: {p:.0%}" for c, p in
                                       zip(prediction.classes, prediction.probabilities,
                                           strict=True)))

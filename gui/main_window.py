@@ -299,7 +299,9 @@ class MainWindow(QMainWindow):
         classes = self.project.classes() if self.project is not None else []
         self._class_names = [c.name for c in classes]
         self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
-        self.model.set_class_colours({c.name: c.colour for c in classes})
+        colours = {c.name: c.colour for c in classes if c.colour}
+        self.model.set_class_colours(colours)
+        self.model_dock.classify.set_class_colours(colours)
         self.label_bar.set_classes(classes)
         self.clip_list.set_classes(self._class_names)
         self.acts.update_label_actions(self._key_to_class)

@@ -11,6 +11,12 @@ CLASS_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
             "#000000")
 
 
+def class_colour(name: str, index: int, colours: dict[str, str]) -> str:
+    """The project's colour for class ``name`` (as on its label buttons); a class the project
+    does not have gets the ``index``-th hue of CLASS_COLOURS."""
+    return colours.get(name) or CLASS_COLOURS[index % len(CLASS_COLOURS)]
+
+
 class ScoreTrack(pg.PlotWidget):
     """``show_prediction(prediction)`` draws one line per class; a short file hides the track."""
 
@@ -29,6 +35,7 @@ class ScoreTrack(pg.PlotWidget):
         self.legend = plot.addLegend(offset=(-4, 4), colCount=4)
         self.legend.setLabelTextColor("#333333")
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.colours: dict[str, str] = {}  # the project's class colours (set_class_colours)
         self.setFixedHeight(130)
         self.hide()
 
@@ -49,7 +56,7 @@ class ScoreTrack(pg.PlotWidget):
         hop_s = float(starts[1] - starts[0])
         centres = np.minimum(starts + hop_s, prediction.duration_s)
         for k, name in enumerate(prediction.classes):
-            pen = pg.mkPen(CLASS_COLOURS[k % len(CLASS_COLOURS)], width=2)
+            pen = pg.mkPen(class_colour(name, k, self.colours), width=2)
             self.curves[name] = self.plot(centres, probs[:, k], pen=pen, name=name)
         self.show()
         return True

@@ -10,7 +10,8 @@ from PySide6.QtGui import QDropEvent
 
 from core.checkpoint import save_checkpoint
 from core.training import TrainConfig, train
-from gui.classify_panel import BARS, LABEL, PROBS_ROLE, ClassifyPanel
+from gui.classify_panel import BARS, CLASSES_ROLE, LABEL, PROBS_ROLE, ClassifyPanel
+from gui.score_track import class_colour
 from tests import audio_factory
 
 CLASSIFY_TIMEOUT_MS = 30_000
@@ -101,6 +102,11 @@ def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model
     x, y = panel.score_track.curves["tone"].getData()
     assert len(x) == len(panel.predictions[0].window_starts_s) > 2
     assert x[-1] <= 6.0 and ((0 <= y) & (y <= 1)).all()
+    panel.set_class_colours({"tone": "#123456"})  # the project's colour, as on its label button
+    assert panel.score_track.curves["tone"].opts["pen"].color().name() == "#123456"
+    noise_pen = panel.score_track.curves["noise"].opts["pen"].color().name()
+    assert noise_pen == class_colour("noise", 0, {}).lower()  # not a project class: the palette
+    assert panel.table.item(0, BARS).data(CLASSES_ROLE) == ["noise", "tone"]
     with qtbot.waitSignal(panel.clip_view.clip_shown, timeout=10_000):
         panel.table.selectRow(1)
     assert not panel.score_track.isVisible()

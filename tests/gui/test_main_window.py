@@ -128,6 +128,10 @@ def test_typing_a_new_class_adds_it_and_labels_the_selection(qtbot, window, clip
     qtbot.keyClick(window.label_bar.new_class_edit, Qt.Key.Key_Return)
     assert "birdsong" in window.label_bar.buttons()
     assert _store_labels(clip_folder)["loose-b.wav"] == ("birdsong", "manual")
+    # The classify panel draws a class in the colour of its label button.
+    colour = next(c.colour for c in window.project.classes() if c.name == "birdsong")
+    assert colour and window.model_dock.classify.bar_delegate.colours["birdsong"] == colour
+    assert window.model_dock.classify.score_track.colours["birdsong"] == colour
 
 
 def test_quick_filter_shows_unlabeled_only(qtbot, window, clip_folder):
