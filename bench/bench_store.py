@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from core.project_models import add_files_to_project, remove_added_files  # noqa: E402
 from core.store import Project  # noqa: E402
 
 TARGETS = {"first scan": 10.0, "first rows": 1.0, "reopen + clips()": 1.0,
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.clips} WAVs in {time.perf_counter() - started:.1f} s to {audio}")
         times: dict[str, list[float]] = {k: [] for k in
                                          ("first scan", "first rows", "reopen + clips()",
-                                          "rescan unchanged", "set_labels(1000)",
-                                          "restore_labels(1000)")}
+                                          "rescan unchanged", "add 5 files",
+                                          "set_labels(1000)", "restore_labels(1000)")}
         first_batch_size = 0
         for rep in range(args.repeats):
             store = tmp / f"store{rep}"
@@ -94,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
             rescan = project.scan()
             times["rescan unchanged"].append(time.perf_counter() - t0)
             assert rescan.unchanged == args.clips
+
+            # Five classified files added from the Classify tab (copied in, scanned, labelled),
+            # then taken out again so the next repeat sees the same folder.
+            dropped = sorted(audio.rglob("*.wav"))[:5]
+            t0 = time.perf_counter()
+            added = add_files_to_project(project, [(p, "added") for p in dropped])
+            times["add 5 files"].append(time.perf_counter() - t0)
+            assert len(added.clip_ids) == 5
+            remove_added_files(project, added)
 
             ids = [c.id for c in clips[rep * 7: rep * 7 + 1000]]
             t0 = time.perf_counter()

@@ -301,11 +301,11 @@ class AddedFiles:
 
 def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
                          source: str = "model") -> AddedFiles:
-    """Copy outside files into the project under their labels (``copy_into_project``), scan so
-    the store lists them, and label them with ``source``. Raises OSError or EarmarkError."""
+    """Copy outside files into the project under their labels (``copy_into_project``), scan the
+    copies so the store lists them, and label them with ``source``. Raises OSError or EarmarkError."""
     files = [(Path(f), str(label)) for f, label in files]
     copies = copy_into_project(project, files)
-    project.scan()
+    project.scan(paths=[copy for _, copy in copies])
     ids_by_path = project.clip_ids_by_path()
     labels: dict[int, str] = {}
     for (_, copy), (_, label) in zip(copies, files, strict=True):
@@ -318,11 +318,11 @@ def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
 
 def remove_added_files(project, added: AddedFiles) -> None:
     """Undo ``add_files_to_project``: delete the copies (only those still the same size as
-    their source) and rescan, so the store marks their clips missing."""
+    their source) and scan them again, so the store marks their clips missing."""
     for source, copy in added.copies:
         try:
             if copy.exists() and copy.stat().st_size == Path(source).stat().st_size:
                 copy.unlink()
         except OSError:
             pass  # a copy that cannot be removed stays listed: honest, nothing lost
-    project.scan()
+    project.scan(paths=[copy for _, copy in added.copies])

@@ -171,6 +171,25 @@ def test_rescan_after_add_remove_modify_keeps_labels(folder):
         assert back.id == gone.id and not back.missing and back.label == "cat"
 
 
+def test_scan_of_given_paths_looks_at_only_those(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        new = short(folder / "dog" / "new.wav")
+        other = short(folder / "dog" / "other.wav")
+        (folder / "cat" / "clip0.wav").unlink()
+        summary = project.scan(paths=[new])
+        assert (summary.added, summary.changed, summary.missing, summary.unchanged) == (1, 0, 0, 0)
+        clips = by_path(project)
+        assert clips["dog/new.wav"].label == "dog"
+        assert "dog/other.wav" not in clips and "cat/clip0.wav" in clips  # not looked at
+        new.unlink()
+        summary = project.scan(paths=[new, str(folder / "cat" / "clip0.wav")])
+        assert summary.missing == 2
+        assert {"dog/new.wav", "cat/clip0.wav"}.isdisjoint(by_path(project))
+        assert project.scan().added == 1  # a whole scan finds the file the others skipped
+        assert other.exists() and "dog/other.wav" in by_path(project)
+
+
 def test_scan_batches_progress_and_stop(tmp_path, monkeypatch):
     monkeypatch.setattr(store_scan, "SCAN_BATCH", 4)
     root = tmp_path / "many"
