@@ -50,7 +50,8 @@ class ScanMixin:
             files = list(labels.iter_audio_files(self.folder))
             wanted = None
         else:
-            wanted = {self.relpath(p) for p in paths}
+            # A path outside the folder keeps its absolute form in relpath: not the store's.
+            wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
             files = [self.folder / rel for rel in sorted(wanted) if (self.folder / rel).is_file()]
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}

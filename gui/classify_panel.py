@@ -171,10 +171,8 @@ class ClassifyPanel(QWidget):
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Draw the bars and score lines in the project's class colours (class name -> colour)."""
         self.bar_delegate.colours = dict(colours)
-        self.score_track.colours = dict(colours)
+        self.score_track.set_class_colours(colours)
         self.table.viewport().update()
-        if self.score_track.isVisible():
-            self._on_selection_changed()
 
     # ---- model and work -----------------------------------------------------------------
 

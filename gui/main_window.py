@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
         colours = {c.name: c.colour for c in classes if c.colour}
         self.model.set_class_colours(colours)
-        self.model_dock.classify.set_class_colours(colours)
+        self.model_dock.set_class_colours(colours)
         self.label_bar.set_classes(classes)
         self.clip_list.set_classes(self._class_names)
         self.acts.update_label_actions(self._key_to_class)

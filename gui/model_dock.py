@@ -129,6 +129,10 @@ class ModelDock(QDockWidget):
     def labels_edited(self) -> None:
         self.controller.labels_edited()
 
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """The project's class colours (class name -> colour), for the Classify tab's drawings."""
+        self.classify.set_class_colours(colours)
+
     def classify_files(self, paths: list) -> bool:
         self.tabs.setCurrentWidget(self.classify)
         self.show()

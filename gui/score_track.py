@@ -61,6 +61,12 @@ class ScoreTrack(pg.PlotWidget):
         self.show()
         return True
 
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """Use the project's class colours (class name -> colour), recolouring lines drawn."""
+        self.colours = dict(colours)
+        for k, (name, curve) in enumerate(self.curves.items()):
+            curve.setPen(pg.mkPen(class_colour(name, k, self.colours), width=2))
+
     def clear_track(self) -> None:
         for curve in self.curves.values():
             self.getPlotItem().removeItem(curve)

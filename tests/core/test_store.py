@@ -186,6 +186,8 @@ def test_scan_of_given_paths_looks_at_only_those(folder):
         summary = project.scan(paths=[new, str(folder / "cat" / "clip0.wav")])
         assert summary.missing == 2
         assert {"dog/new.wav", "cat/clip0.wav"}.isdisjoint(by_path(project))
+        outside = short(folder.parent / "elsewhere.wav")
+        assert project.scan(paths=[outside]).added == 0  # not the project's: ignored
         assert project.scan().added == 1  # a whole scan finds the file the others skipped
         assert other.exists() and "dog/other.wav" in by_path(project)
 

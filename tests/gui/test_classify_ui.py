@@ -103,6 +103,7 @@ def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model
     assert len(x) == len(panel.predictions[0].window_starts_s) > 2
     assert x[-1] <= 6.0 and ((0 <= y) & (y <= 1)).all()
     panel.set_class_colours({"tone": "#123456"})  # the project's colour, as on its label button
+    assert panel.score_track.isVisible()  # recoloured in place
     assert panel.score_track.curves["tone"].opts["pen"].color().name() == "#123456"
     noise_pen = panel.score_track.curves["noise"].opts["pen"].color().name()
     assert noise_pen == class_colour("noise", 0, {}).lower()  # not a project class: the palette
