@@ -5,10 +5,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from core.cli import COMMANDS
+    from core.cli.commands import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
-        from core.cli import main as cli_main
+        from core.cli.commands import main as cli_main
 
         return cli_main(argv)
     import argparse

@@ -22,7 +22,7 @@ import soundfile as sf  # noqa: E402
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.clip_view import ClipView  # noqa: E402
+from gui.clips.clip_view import ClipView  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd-4speakers"
 

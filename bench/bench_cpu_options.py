@@ -17,9 +17,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import fsdd_clips, median  # noqa: E402
-from core import audio  # noqa: E402
-from core.features import DEFAULT_FEATURES, FeatureExtractor  # noqa: E402
-from core.models import DEFAULT_MODEL, build_model  # noqa: E402
+from core.audio import reading as audio  # noqa: E402
+from core.ml.features import DEFAULT_FEATURES, FeatureExtractor  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL, build_model  # noqa: E402
 
 
 def step_times(x, y, channels_last: bool, bf16: bool, steps: int = 15) -> list[float]:

@@ -106,7 +106,7 @@ def measure_selection(app, window, n: int = 20) -> tuple[float, float]:
 def measure_sort(window) -> dict[str, float]:
     from PySide6.QtCore import Qt
 
-    from gui.clip_table import DURATION, LABEL, NAME
+    from gui.clips.clip_table import DURATION, LABEL, NAME
 
     out = {}
     for name, column in (("name", NAME), ("duration", DURATION), ("label", LABEL)):
@@ -128,8 +128,8 @@ def main() -> int:
         from PySide6.QtCore import QSettings
 
         from gui.app import freeze_startup_objects, make_app
+        from gui.clips.playback import PlaybackController
         from gui.main_window import MainWindow
-        from gui.playback import PlaybackController
 
         folder = Path(tmp) / "clips"
         folder.mkdir()

@@ -24,11 +24,11 @@ import soundfile as sf  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 
 from bench.common import FSDD  # noqa: E402
-from core.project_models import model_checkpoint_path  # noqa: E402
-from core.training import TrainConfig  # noqa: E402
+from core.ml.training import TrainConfig  # noqa: E402
+from core.workflow import model_checkpoint_path  # noqa: E402
 from gui.app import freeze_startup_objects, make_app  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
-from gui.training_worker import worker_threads  # noqa: E402
+from gui.model.workers import worker_threads  # noqa: E402
 
 
 class TickGaps:

@@ -17,9 +17,9 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Timer, fsdd_clips, median  # noqa: E402
-from core import audio  # noqa: E402
-from core.inference import Classifier  # noqa: E402
-from core.training import TrainConfig, train  # noqa: E402
+from core.audio import reading as audio  # noqa: E402
+from core.ml.inference import Classifier  # noqa: E402
+from core.ml.training import TrainConfig, train  # noqa: E402
 
 RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
 

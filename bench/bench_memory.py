@@ -24,7 +24,7 @@ import torch, numpy, soundfile, PySide6.QtWidgets, pyqtgraph  # what the others 
 
 TRAIN = """
 from bench.common import fsdd_clips
-from core.training import train
+from core.ml.training import train
 clips = [(p, lbl) for p, lbl, _ in fsdd_clips()]
 result = train(clips)
 extra = {"epochs": len(result.history), "clips": result.n_train + result.n_val}
@@ -37,7 +37,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gui.main_window import MainWindow
-from gui.playback import PlaybackController
+from gui.clips.playback import PlaybackController
 settings = QSettings(os.path.join(FOLDER, "..", "settings.ini"), QSettings.Format.IniFormat)
 window = MainWindow(settings=settings, playback=PlaybackController(force_unavailable="bench"))
 window.resize(1100, 700)

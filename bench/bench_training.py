@@ -18,8 +18,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Timer, fsdd_clips, median  # noqa: E402
-from core.inference import Classifier  # noqa: E402
-from core.training import TrainConfig, train  # noqa: E402
+from core.ml.inference import Classifier  # noqa: E402
+from core.ml.training import TrainConfig, train  # noqa: E402
 
 
 def held_out_accuracy(checkpoint, test) -> float:

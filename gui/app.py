@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from gui import settings as keys
+from gui.common import settings as keys
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 

@@ -1,6 +1,6 @@
 """MainWindow: composes the clip list, clip view, label bar, menus and undo stack, and wires them.
 
-Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui.commands.
+Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui.clips.commands.
 """
 
 from __future__ import annotations
@@ -22,19 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import EarmarkError
-from core.store import Project
-from gui import settings as keys
+from core.store.project import Project
 from gui.actions import build_actions
-from gui.classify_panel import local_paths
-from gui.clip_list_panel import ClipListPanel
-from gui.clip_table import ClipTableModel
-from gui.clip_view import ClipView
-from gui.commands import SetLabelsCommand
-from gui.label_bar import LabelBar, shortcut_keys
-from gui.model_dock import ModelDock
-from gui.notices import MessageBanner, WelcomePage
-from gui.playback import PlaybackBar, PlaybackController
-from gui.workers import ScanWorker, is_working, start_worker, stop_thread
+from gui.clips.clip_list_panel import ClipListPanel
+from gui.clips.clip_table import ClipTableModel
+from gui.clips.clip_view import ClipView
+from gui.clips.commands import SetLabelsCommand
+from gui.clips.label_bar import LabelBar, shortcut_keys
+from gui.clips.playback import PlaybackBar, PlaybackController
+from gui.common import settings as keys
+from gui.common.notices import MessageBanner, WelcomePage
+from gui.common.tasks import ScanWorker, is_working, start_worker, stop_thread
+from gui.model.classify_panel import local_paths
+from gui.model.dock import ModelDock
 
 
 def ask_stop_work(parent: QWidget, what: str) -> bool:

@@ -65,7 +65,7 @@ def main() -> int:
 
         def review() -> None:
             # The review loop: unlabeled clips, least sure first, with the model's guesses.
-            from gui.clip_table import FILTER_LABEL_NEXT
+            from gui.clips.clip_table import FILTER_LABEL_NEXT
 
             window.splitter.setSizes([640, 520])
             window.clip_list.set_quick_filter(FILTER_LABEL_NEXT)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.training import TrainConfig, train
+from core.ml.training import TrainConfig, train
 from tests import audio_factory
 
 
@@ -20,6 +20,6 @@ def trained(class_folder):
 
 @pytest.fixture(scope="session")
 def model_file(trained, tmp_path_factory):
-    from core.checkpoint import save_checkpoint
+    from core.ml.checkpoint import save_checkpoint
 
     return save_checkpoint(trained.checkpoint, tmp_path_factory.mktemp("model") / "model.pt")

@@ -6,24 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from core import audio
-from core.checkpoint import load_checkpoint
-from core.labels import iter_audio_files
+from core.audio import reading as audio
+from core.audio.discovery import iter_audio_files
+from core.ml.checkpoint import load_checkpoint
 from tests import audio_factory
 from tests.bad_corpus import BROKEN, CLASSIFIABLE, NOT_LISTED, make_bad_corpus, make_long_flac
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+from tests.processes import run_main
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +53,7 @@ def test_deleted_file_reads_as_not_found(tmp_path):
 
 def test_predict_answers_every_file_of_the_corpus(corpus, model_file):
     root, files = corpus
-    result = run("predict", model_file, root)
+    result = run_main("predict", model_file, root)
     assert result.returncode == 1, result.stderr  # documented: 1 when some file failed
     assert "Traceback" not in result.stderr
     rows = {Path(r["path"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
@@ -81,7 +73,7 @@ def test_predict_answers_every_file_of_the_corpus(corpus, model_file):
 
 def test_predict_exit_zero_when_every_file_classified(corpus, model_file):
     _, files = corpus
-    result = run("predict", model_file, *(files[n] for n in CLASSIFIABLE))
+    result = run_main("predict", model_file, *(files[n] for n in CLASSIFIABLE))
     assert result.returncode == 0, result.stderr
     assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(CLASSIFIABLE)
 
@@ -91,7 +83,7 @@ def test_train_skips_and_lists_unreadable_files(tmp_path):
     # The corpus as a third class folder: its odd files are trained on, its broken ones skipped.
     files = make_bad_corpus(data / "odd")
     out = tmp_path / "m.pt"
-    result = run("train", data, "--epochs", "2", "--clip-seconds", "1", "--out", out, "--json")
+    result = run_main("train", data, "--epochs", "2", "--clip-seconds", "1", "--out", out, "--json")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     skipped = {line.split(": ", 1)[0].removeprefix("skipped "): line.split(": ", 1)[1]

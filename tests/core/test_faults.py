@@ -10,33 +10,21 @@ import os
 import random
 import signal
 import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from core.checkpoint import load_checkpoint, save_checkpoint
 from core.errors import CheckpointError, ProjectError
-from core.store import Project
+from core.ml.checkpoint import load_checkpoint, save_checkpoint
+from core.store.project import Project
 from tests import audio_factory
 from tests.bad_corpus import write_trapped_checkpoint
+from tests.processes import run_main, start_main, start_python
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
-
-def main_py(*args):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
-
-
-def start(script: str, *args) -> subprocess.Popen:
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(script)
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def kill(proc: subprocess.Popen) -> None:
@@ -60,7 +48,7 @@ def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
     with Project.open(root) as project:
         project.scan()
     labeller = """
-        from core.store import Project
+        from core.store.project import Project
         with Project.open(sys.argv[1]) as project:
             ids = [c.id for c in project.clips()]
             print("started", flush=True)
@@ -71,7 +59,7 @@ def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
     """
     rng = random.Random(7)
     for _ in range(3):
-        proc = start(labeller, root)
+        proc = start_python(labeller, root)
         try:
             assert proc.stdout.readline().strip() == "started", proc.stderr.read()
             time.sleep(rng.uniform(0.05, 0.4))
@@ -86,9 +74,7 @@ def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
 
 
 def _training_run(data: Path, out: Path, epochs: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", str(data), "--epochs",
-                             str(epochs), "--clip-seconds", "1", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start_main("train", data, "--epochs", epochs, "--clip-seconds", "1", "--out", out)
 
 
 def test_sigkill_mid_training_keeps_the_previous_model(tmp_path, model_file):
@@ -115,7 +101,7 @@ def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
     out.write_bytes(model_file.read_bytes())
     saver = """
         import torch
-        from core.checkpoint import load_checkpoint, save_checkpoint
+        from core.ml.checkpoint import load_checkpoint, save_checkpoint
         checkpoint = load_checkpoint(sys.argv[1])
         # Heavier weights make each save long enough to be killed inside it.
         checkpoint.metrics["padding"] = torch.zeros(8_000_000)
@@ -125,7 +111,7 @@ def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
     """
     rng = random.Random(3)
     for _ in range(2):
-        proc = start(saver, out)
+        proc = start_python(saver, out)
         try:
             assert proc.stdout.readline().strip() == "started", proc.stderr.read()
             time.sleep(rng.uniform(0.05, 0.5))
@@ -141,7 +127,7 @@ def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
     save_checkpoint(trained.checkpoint, out)
     assert load_checkpoint(out).classes == trained.checkpoint.classes
     wav = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(700, 1.0))
-    result = main_py("predict", out, tmp_path)  # the folder with the stray: only x.wav listed
+    result = run_main("predict", out, tmp_path)  # the folder with the stray: only x.wav listed
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 2 and str(wav) in result.stdout
 
@@ -157,7 +143,7 @@ def test_real_file_size_limit_gives_checkpoint_error_and_keeps_old_model(tmp_pat
     limit_bytes = len(before) // 2
     saver = f"""
         import resource, signal
-        from core.checkpoint import load_checkpoint, save_checkpoint
+        from core.ml.checkpoint import load_checkpoint, save_checkpoint
         from core.errors import CheckpointError
         checkpoint = load_checkpoint(sys.argv[1])
         # Past the limit a write fails with EFBIG, as on a full disk (SIGXFSZ would kill us).
@@ -169,7 +155,7 @@ def test_real_file_size_limit_gives_checkpoint_error_and_keeps_old_model(tmp_pat
             print("refused:", exc)
     """
     assert resource.RLIMIT_FSIZE is not None
-    proc = start(saver, out)
+    proc = start_python(saver, out)
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     assert stdout.startswith("refused:") and str(out) in stdout and "could not save" in stdout
@@ -214,7 +200,7 @@ def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
     marker = tmp_path / "pwned"
     evil = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
     wav = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(700, 1.0))
-    result = main_py("predict", evil, wav)
+    result = run_main("predict", evil, wav)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and str(evil) in result.stderr
     assert "refused" in result.stderr and not result.stdout

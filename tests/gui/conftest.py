@@ -52,8 +52,8 @@ def settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, settings):
     """Build MainWindows (sharing ``settings``), shown, closed (threads joined) after the test."""
+    from gui.clips.playback import PlaybackController
     from gui.main_window import MainWindow
-    from gui.playback import PlaybackController
 
     windows = []
 

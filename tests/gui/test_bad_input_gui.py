@@ -3,7 +3,7 @@ ones with a reason, and every row selectable with a plot or a message in the cli
 
 from __future__ import annotations
 
-from gui.clip_table import STATUS
+from gui.clips.clip_table import STATUS
 from tests.bad_corpus import BROKEN, CLASSIFIABLE, make_bad_corpus
 from tests.gui.conftest import open_and_wait
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from core.store import Project
-from gui import settings as keys
-from gui.clip_table import FILTER_UNLABELED, LABEL, STATUS
+from core.store.project import Project
+from gui.clips.clip_table import FILTER_UNLABELED, LABEL, STATUS
+from gui.common import settings as keys
 from tests import audio_factory
 from tests.gui.conftest import open_and_wait
 
@@ -214,7 +214,7 @@ def test_classes_dialog_rename_updates_list_and_clears_undo(qtbot, window, clip_
                                                              monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from gui.dialogs import ClassesDialog
+    from gui.common.dialogs import ClassesDialog
 
     open_and_wait(qtbot, window, clip_folder)
     window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
@@ -234,7 +234,7 @@ def test_classes_dialog_rename_updates_list_and_clears_undo(qtbot, window, clip_
 
 
 def test_shortcuts_dialog_lists_the_digit_keys(qtbot, window, clip_folder):
-    from gui.dialogs import ShortcutsDialog
+    from gui.common.dialogs import ShortcutsDialog
 
     open_and_wait(qtbot, window, clip_folder)
     actions = [a for a in window.all_actions() if a.isVisible()]
@@ -277,10 +277,10 @@ def test_filter_box_filters_and_hands_keys_back_to_the_list(qtbot, window, clip_
 
 
 def test_rows_arrive_in_batches_while_the_scan_runs(qtbot, window, clip_folder, monkeypatch):
-    import core.store_scan
-    from gui import workers
+    import core.store.scan
+    from gui.common import tasks as workers
 
-    monkeypatch.setattr(core.store_scan, "SCAN_BATCH", 4)
+    monkeypatch.setattr(core.store.scan, "SCAN_BATCH", 4)
     monkeypatch.setattr(workers, "BATCH_ROWS", 4)
     monkeypatch.setattr(workers, "EMIT_INTERVAL_S", 0.0)
     inserts: list[int] = []

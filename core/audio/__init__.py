@@ -1,0 +1,1 @@
+"""Audio files: reading and discovering them, display spectrograms, the demo project."""

@@ -1,0 +1,83 @@
+"""Finding audio files: a folder walked recursively (hidden, non-audio and looping links skipped),
+and dropped paths expanded to the audio files they name."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from core.audio.reading import AUDIO_EXTENSIONS
+
+# --------------------------------------------------------------------------- scanning
+
+
+def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
+    """Yield the audio files under ``root`` recursively, in sorted order.
+
+    Hidden entries (a name starting with '.') are skipped, as are files whose suffix is not in
+    ``AUDIO_EXTENSIONS``, folders named like audio files, dangling links and unreadable folders.
+    Symbolic links to folders are followed once: a folder already visited (same device and
+    inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
+    tens of thousands of files costs one listing, not a stat per file.
+    """
+    root = Path(root)
+    try:
+        st = os.stat(root)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        return
+    visited: set[tuple[int, int]] = {(st.st_dev, st.st_ino)}
+    yield from _walk(root, visited)
+
+
+def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows links; False for dangling links
+        except OSError:
+            continue
+        if is_dir:
+            try:
+                # os.stat, not entry.stat(): on Windows the latter leaves st_ino at 0.
+                st = os.stat(entry.path)
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in visited:
+                continue
+            visited.add(key)
+            yield from _walk(Path(entry.path), visited)
+            continue
+        if os.path.splitext(name)[1].lower() not in AUDIO_EXTENSIONS:
+            continue
+        try:
+            if not entry.is_file():  # dangling link, socket, fifo...
+                continue
+        except OSError:
+            continue
+        yield Path(entry.path)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def expand_audio_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given (audio or not: a bad one gets its own error later), folders as the audio
+    files under them (``iter_audio_files``), in order."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out.extend(iter_audio_files(path) if path.is_dir() else [path])
+    return out
+
+

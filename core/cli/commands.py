@@ -1,0 +1,254 @@
+"""The headless command line: train, predict, evaluate (and `labels`, from core.cli_labels).
+
+Expected failures print one line naming the file and the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+from core.errors import EarmarkError
+from core.ml.networks import DEFAULT_MODEL, MODELS
+
+COMMANDS = ("train", "predict", "evaluate", "labels")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Earmark: label audio clips, train a CNN on them, classify files.\n"
+                    "Without a command, `uv run main.py [FOLDER] [--demo]` opens the app.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a model on a folder of labelled clips")
+    t.add_argument("data", type=Path, metavar="DATA",
+                   help="folder of audio; labels from class subfolders, name prefixes or labels.csv")
+    t.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
+    t.add_argument("--features", default=None,
+                   help="feature preset: default, or seed (the seed's spectrogram; the default for "
+                        "--model seed-cnn)")
+    t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--clip-seconds", default=None, metavar="S|auto",
+                   help="clip length in seconds, or auto (1.25 x the 99th percentile of the clip durations)")
+    t.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
+                   help="fine-tune this checkpoint (classes added or removed are mapped by name)")
+    t.add_argument("--val-split", type=float, default=None, metavar="F")
+    t.add_argument("--seed", type=int, default=None)
+    t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
+    t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    t.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="classify files or folders with a model")
+    p.add_argument("model", type=Path, metavar="MODEL")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(func=cmd_predict)
+
+    e = sub.add_parser("evaluate", help="score a model on a folder of labelled clips")
+    e.add_argument("model", type=Path, metavar="MODEL")
+    e.add_argument("data", type=Path, metavar="DATA")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+
+    from core.cli import labels as cli_labels
+
+    cli_labels.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except EarmarkError as exc:
+        print(f"earmark: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("earmark: interrupted", file=sys.stderr)
+        return 130
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr (a line per update when stderr is not a terminal)."""
+
+    def __init__(self, stream=sys.stderr, min_interval_s: float = 0.2) -> None:
+        self.stream, self.min_interval_s = stream, min_interval_s
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.last_text = ""
+
+    def update(self, fraction: float, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < self.min_interval_s:
+            return
+        self.last = now
+        filled = int(30 * min(max(fraction, 0.0), 1.0))
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:5.1f}% {text}"
+        if self.tty:
+            self.stream.write("\r" + line[:120].ljust(120))
+        elif text != self.last_text:
+            self.stream.write(line + "\n")
+        self.last_text = text
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _labelled_clips(data: Path):
+    from core.store.label_rules import scan_labels
+
+    if not data.is_dir():
+        raise EarmarkError(f"{data}: not a folder")
+    return scan_labels(data)
+
+
+def cmd_train(args) -> int:
+    import dataclasses
+
+    from core.ml.checkpoint import load_checkpoint, save_checkpoint
+    from core.ml.training import TrainConfig, train
+
+    config = TrainConfig.seed_recipe() if args.model == "seed-cnn" else TrainConfig()
+    changes = {"model": args.model}
+    if args.features:
+        changes["features"] = args.features
+    if args.epochs is not None:
+        changes["epochs"] = args.epochs
+    if args.clip_seconds is not None:
+        changes["clip_seconds"] = "auto" if args.clip_seconds == "auto" else _seconds(args.clip_seconds)
+    if args.val_split is not None:
+        changes["val_split"] = args.val_split
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.model == "seed-cnn":
+        # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
+        changes.setdefault("cache_features", True)
+    config = dataclasses.replace(config, **changes)
+    init = load_checkpoint(args.init_from) if args.init_from else None
+    clips = [c for c in _labelled_clips(args.data) if c.label]
+    print(f"Training {config.model} on {len(clips)} labelled clips from {args.data}", file=sys.stderr)
+    bar = _ProgressBar()
+
+    def on_progress(p) -> None:
+        text = p.message
+        if p.epoch_metrics and p.epoch_metrics.val_accuracy is not None:
+            text += f"  val acc {p.epoch_metrics.val_accuracy:.3f}"
+        if p.eta_s is not None:
+            text += f"  {p.eta_s:.0f} s left"
+        bar.update(p.fraction, text, force=p.epoch_metrics is not None)
+
+    try:
+        result = train(clips, config, init_from=init, progress=on_progress)
+    finally:
+        bar.close()
+    save_checkpoint(result.checkpoint, args.out)
+    for path, reason in result.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    metrics = dict(result.checkpoint.metrics, elapsed_s=round(result.elapsed_s, 2),
+                   model_path=str(args.out), skipped=[[str(p), r] for p, r in result.skipped])
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        _print_report(result.report, sys.stdout)
+        print(f"{len(result.history)} epochs (best {result.best_epoch}) in {result.elapsed_s:.1f} s; "
+              f"{result.n_train} training / {result.n_val} validation clips; "
+              f"{len(result.skipped)} skipped. Saved {args.out}")
+    return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise EarmarkError(f"--clip-seconds: {text!r} is neither a number nor 'auto'") from None
+    if not 0.05 <= value <= 60:
+        raise EarmarkError(f"--clip-seconds: {value} s is outside 0.05..60 s")
+    return value
+
+
+def _print_report(report, out) -> None:
+    width = max(len(c) for c in report.classes)
+    print(f"accuracy {report.accuracy:.3f}   macro F1 {report.macro_f1:.3f}", file=out)
+    print(f"{'class':<{width}}  precision  recall  support", file=out)
+    for m in report.per_class:
+        print(f"{m.name:<{width}}  {m.precision:9.3f}  {m.recall:6.3f}  {m.support:7d}", file=out)
+    print("confusion matrix (rows: true, columns: predicted)", file=out)
+    print(" " * (width + 2) + " ".join(f"{c[:6]:>6}" for c in report.classes), file=out)
+    for name, row in zip(report.classes, report.confusion_matrix, strict=True):
+        print(f"{name:<{width}}  " + " ".join(f"{v:6d}" for v in row), file=out)
+
+
+def cmd_predict(args) -> int:
+    from core.audio.discovery import expand_audio_paths
+    from core.ml.inference import Classifier
+
+    classifier = Classifier.from_checkpoint(args.model)
+    files = expand_audio_paths(args.paths)
+    failed = 0
+    rows = []
+    writer = None
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["path", "label", "confidence", *classifier.classes, "error"])
+    for pred in classifier.predict_files(files):
+        failed += not pred.ok
+        if writer:
+            probs = [f"{p:.4f}" for p in pred.probabilities] or [""] * len(classifier.classes)
+            conf = f"{pred.confidence:.4f}" if pred.ok else ""
+            writer.writerow([str(pred.path), pred.label or "", conf, *probs, pred.error or ""])
+        else:
+            rows.append({"path": str(pred.path), "label": pred.label,
+                         "confidence": pred.confidence if pred.ok else None,
+                         "probabilities": dict(zip(classifier.classes, pred.probabilities,
+                                                   strict=False)),
+                         "peak_time_s": pred.peak_time_s, "error": pred.error})
+    if not writer:
+        print(json.dumps(rows, indent=2))
+    if failed:
+        print(f"earmark: {failed} of {len(files)} files could not be classified", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_evaluate(args) -> int:
+    from core.ml.inference import Classifier
+    from core.ml.metrics import classification_report
+
+    classifier = Classifier.from_checkpoint(args.model)
+    clips = [c for c in _labelled_clips(args.data) if c.label]
+    known = [c for c in clips if c.label in classifier.classes]
+    unknown = sorted({c.label for c in clips} - set(classifier.classes))
+    if unknown:
+        print(f"ignoring {len(clips) - len(known)} clips of classes the model does not know: "
+              f"{', '.join(unknown)}", file=sys.stderr)
+    if not known:
+        raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
+                           f"({', '.join(classifier.classes)})")
+    truth, predicted, failed = [], [], []
+    for clip, pred in zip(known, classifier.predict_files([c.path for c in known]), strict=True):
+        if not pred.ok:
+            failed.append((clip.path, pred.error))
+            continue
+        truth.append(classifier.classes.index(clip.label))
+        predicted.append(classifier.classes.index(pred.label))
+    for path, reason in failed:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    report = classification_report(truth, predicted, classifier.classes)
+    if args.json:
+        print(json.dumps(dict(report.to_dict(), n_clips=len(truth), skipped=len(failed)), indent=2))
+    else:
+        _print_report(report, sys.stdout)
+    return 0

@@ -1,0 +1,142 @@
+"""``labels`` commands: export, import and export-folders.
+
+``register(subparsers)`` adds the ``labels`` parser; each command sets ``func`` to a handler
+``handler(args) -> int`` (0 success, 1 done with problems reported, 2 error). Expected failures
+(EarmarkError) print one line ``earmark: error: <message>`` to stderr and return 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable
+
+from core.errors import EarmarkError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``labels`` with its sub-commands to an argparse ``subparsers`` object."""
+    labels = subparsers.add_parser(
+        "labels", help="export or import a project's labels",
+        description="Export or import the labels of a folder of audio.")
+    commands = labels.add_subparsers(dest="labels_command", metavar="COMMAND")
+    commands.required = True
+
+    export = commands.add_parser(
+        "export", help="write path,label CSV (stdout unless --out)",
+        description="Write a path,label CSV of every clip in FOLDER (empty label: unlabeled).")
+    export.add_argument("folder", metavar="FOLDER")
+    export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    _add_project(export)
+    export.set_defaults(func=_handle_export)
+
+    imp = commands.add_parser(
+        "import", help="set labels from a path,label CSV",
+        description="Set labels from a path,label CSV (one transaction, source 'csv'). "
+                    "Paths not in FOLDER are reported and skipped; empty labels change nothing.")
+    imp.add_argument("folder", metavar="FOLDER")
+    imp.add_argument("file", metavar="FILE")
+    _add_project(imp)
+    imp.set_defaults(func=_handle_import)
+
+    folders = commands.add_parser(
+        "export-folders", help="copy or move labelled audio into DEST/<label>/",
+        description="Copy (default) or move each labelled clip into DEST/<label>/. "
+                    "Existing files are never overwritten: they are reported and skipped.")
+    folders.add_argument("folder", metavar="FOLDER")
+    folders.add_argument("dest", metavar="DEST")
+    folders.add_argument("--move", action="store_true", help="move instead of copy")
+    folders.add_argument("--dry-run", action="store_true",
+                         help="list what would happen; touch nothing")
+    _add_project(folders)
+    folders.set_defaults(func=_handle_export_folders)
+    return labels
+
+
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="PATH", default=None,
+                        help="folder holding the project store (default FOLDER/.earmark, or "
+                             "the per-user data folder when FOLDER is read-only)")
+
+
+def _expected_errors(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except EarmarkError as error:
+            print(f"earmark: error: {error}", file=sys.stderr)
+            return 2
+    return wrapper
+
+
+def _open_scanned(args: argparse.Namespace):
+    from core.store.project import Project
+
+    project = Project.open(args.folder, store_dir=args.project)
+    try:
+        if project.store_note:
+            print(f"earmark: {project.store_note}", file=sys.stderr)
+        summary = project.scan()
+        for warning in summary.warnings:
+            print(f"earmark: warning: {warning}", file=sys.stderr)
+    except BaseException:
+        project.close()
+        raise
+    return project
+
+
+@_expected_errors
+def _handle_export(args: argparse.Namespace) -> int:
+    from core.store.label_io import export_csv
+
+    with _open_scanned(args) as project:
+        if args.out:
+            n = export_csv(project, args.out)
+            print(f"earmark: wrote {n} rows to {args.out}", file=sys.stderr)
+        else:
+            export_csv(project, sys.stdout)
+            sys.stdout.flush()
+    return 0
+
+
+@_expected_errors
+def _handle_import(args: argparse.Namespace) -> int:
+    from core.store.label_io import import_csv
+
+    with _open_scanned(args) as project:
+        result = import_csv(project, args.file)
+    for rel in result.unknown_paths:
+        print(f"earmark: not in {args.folder}: {rel}", file=sys.stderr)
+    print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "
+          f"{len(result.unknown_paths)} unknown paths",
+          file=sys.stderr)
+    return 0
+
+
+@_expected_errors
+def _handle_export_folders(args: argparse.Namespace) -> int:
+    from core.store.label_io import export_folders
+
+    with _open_scanned(args) as project:
+        result = export_folders(project, args.dest, move=args.move, dry_run=args.dry_run)
+    verb = "move" if args.move else "copy"
+    for source, target in result.done:
+        if args.dry_run:
+            print(f"would {verb} {source} -> {target}")
+    for source, target in result.skipped_existing:
+        print(f"earmark: skipped {source}: {target} already exists", file=sys.stderr)
+    for source, reason in result.failed:
+        print(f"earmark: could not {verb} {source}: {reason}", file=sys.stderr)
+    done = "would be " + ("moved" if args.move else "copied") if args.dry_run else (
+        "moved" if args.move else "copied")
+    print(f"earmark: {len(result.done)} files {done}, {len(result.skipped_existing)} skipped "
+          f"(already there), {len(result.failed)} failed, {result.unlabeled} unlabeled left out",
+          file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+__all__ = ["register"]

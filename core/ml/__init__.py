@@ -1,0 +1,1 @@
+"""Machine learning: features, networks, checkpoints, training, inference, metrics."""

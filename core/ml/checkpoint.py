@@ -1,0 +1,170 @@
+"""Checkpoints: state_dict plus everything needed to rebuild and trust a model, as plain data.
+
+Saved atomically (temporary file, fsync, rename) and loaded with ``torch.load(weights_only=True)``,
+so a file from a stranger can hold tensors and plain values but never code that runs.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from core.errors import CheckpointError
+from core.ml.features import FeatureConfig
+from core.ml.networks import build_model
+
+FORMAT = "earmark-checkpoint"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    model_name: str
+    classes: list[str]
+    feature_config: FeatureConfig
+    state_dict: dict[str, torch.Tensor]
+    train_config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+    created: str = ""
+
+    def build_model(self) -> torch.nn.Module:
+        """The network with these weights, in eval mode."""
+        shape = (self.feature_config.n_freqs, self.feature_config.n_frames)
+        model = build_model(self.model_name, len(self.classes), shape)
+        model.load_state_dict(self.state_dict)
+        return model.eval()
+
+    def to_payload(self) -> dict:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "model_name": self.model_name,
+            "classes": list(self.classes),
+            "feature_config": self.feature_config.to_dict(),
+            "train_config": self.train_config,
+            "metrics": self.metrics,
+            "history": self.history,
+            "created": self.created,
+            "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
+        }
+
+
+def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
+    """Write ``checkpoint`` to ``path`` so that a crash leaves either the old file or the new one.
+
+    Raises CheckpointError (disk full, read-only folder...) with the previous file intact.
+    """
+    path = Path(path)
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            buffer = io.BytesIO()
+            torch.save(checkpoint.to_payload(), buffer)
+            handle.write(buffer.getbuffer())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        raise CheckpointError(path, f"could not save the model ({exc.strerror or exc})") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Load and validate a checkpoint; anything else raises CheckpointError and runs nothing."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(path, "file not found")
+    if path.is_dir():
+        raise CheckpointError(path, "is a folder, not a model file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            path, "refused: the file holds Python objects or code, not just weights "
+            f"(nothing of it was run): {str(exc).splitlines()[0][:160]}") from exc
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: torch's loaders fail in many ways
+        raise CheckpointError(path, f"not an Earmark model file ({type(exc).__name__})") from exc
+    return _from_payload(path, payload)
+
+
+def _from_payload(path: Path, payload) -> Checkpoint:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(path, "not an Earmark model file (no Earmark header)")
+    version = payload.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(path, f"made by a newer Earmark (format {version}); update Earmark")
+    try:
+        classes = [str(c) for c in payload["classes"]]
+        features = FeatureConfig.from_dict(dict(payload["feature_config"]))
+        state = payload["state_dict"]
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise TypeError("state_dict is not a dict of tensors")
+        checkpoint = Checkpoint(
+            model_name=str(payload["model_name"]), classes=classes, feature_config=features,
+            state_dict=state, train_config=dict(payload.get("train_config") or {}),
+            metrics=dict(payload.get("metrics") or {}),
+            history=list(payload.get("history") or []), created=str(payload.get("created", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
+    features = checkpoint.feature_config
+    if not features.sample_rate_hz > 0 or not features.n_samples > 0:
+        raise CheckpointError(path, "its feature settings cannot be used (sample rate "
+                              f"{features.sample_rate_hz!r} Hz, clip length {features.clip_seconds!r} s)")
+    try:
+        model = checkpoint.build_model()
+    except (ValueError, RuntimeError, ZeroDivisionError) as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise CheckpointError(
+            path, f"weights do not fit model {checkpoint.model_name!r} with its feature settings: {reason}",
+        ) from exc
+    _check_features(path, checkpoint, model)
+    return checkpoint
+
+
+def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) -> None:
+    """One silent clip through the features and the model, so that feature settings this
+    Earmark cannot compute (an unknown kind, too few mel bands) are refused here
+    with a plain reason instead of failing later in the middle of a prediction."""
+    import warnings
+
+    from core.ml.features import FeatureExtractor
+
+    features = checkpoint.feature_config
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns before it fails on degenerate shapes
+            model(FeatureExtractor(features)(torch.zeros(1, features.n_samples)))
+    except (ValueError, RuntimeError, TypeError, ZeroDivisionError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise CheckpointError(path, f"its feature settings cannot be used ({reason})") from exc

@@ -1,0 +1,1 @@
+"""The project store: schema, scan, clip records, classes, model records, label rules and files."""

@@ -1,0 +1,158 @@
+"""The classes of a project: listing, adding, renaming, merging, removing, ordering, colours and keys.
+
+A mixin of :class:`core.store.project.Project`; every change is one of the Project's ``_write`` transactions
+and relabelled clips get a line in their label history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+
+from core.errors import ProjectError
+from core.store.records import PALETTE, ClassInfo, clean_label
+
+
+class ClassesMixin:
+    """Class CRUD for ``Project``. Relies on the Project's ``_read`` and ``_write``."""
+
+    def classes(self) -> list[ClassInfo]:
+        return [ClassInfo(*row) for row in self._read(
+            "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name")]
+
+    def add_class(self, name: str, colour: str | None = None,
+                  shortcut: str | None = None) -> ClassInfo:
+        name = clean_label(name)
+        if name is None:
+            raise ProjectError("a class needs a name")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM classes WHERE name = ?", (name,)).fetchone():
+                raise ProjectError(f"there is already a class named {name!r}")
+            if shortcut is not None:
+                self._check_shortcut(conn, shortcut, name)
+            self._ensure_classes(conn, [name], colour=colour, shortcut=shortcut)
+            row = conn.execute("SELECT name, ord, colour, shortcut FROM classes WHERE name = ?",
+                               (name,)).fetchone()
+        return ClassInfo(*row)
+
+    def _ensure_classes(self, conn: sqlite3.Connection, names: Iterable[str],
+                        colour: str | None = None, shortcut: str | None = None) -> None:
+        existing = conn.execute("SELECT name, colour, shortcut, ord FROM classes").fetchall()
+        have = {r[0] for r in existing}
+        colours = [r[1] for r in existing]
+        shortcuts = {r[2] for r in existing if r[2]}
+        next_ord = max((r[3] for r in existing), default=-1) + 1
+        for name in names:
+            if name in have:
+                continue
+            chosen_colour = colour or next(
+                (c for c in PALETTE if c not in colours), PALETTE[len(colours) % len(PALETTE)])
+            chosen_shortcut = shortcut
+            if chosen_shortcut is None:
+                chosen_shortcut = next(
+                    (str(d) for d in range(1, 10) if str(d) not in shortcuts), None)
+            conn.execute("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
+                         (name, next_ord, chosen_colour, chosen_shortcut))
+            have.add(name)
+            colours.append(chosen_colour)
+            if chosen_shortcut:
+                shortcuts.add(chosen_shortcut)
+            next_ord += 1
+
+    def _require_class(self, conn: sqlite3.Connection, name: str) -> None:
+        if not conn.execute("SELECT 1 FROM classes WHERE name = ?", (name,)).fetchone():
+            raise ProjectError(f"there is no class named {name!r}")
+
+    def _check_shortcut(self, conn: sqlite3.Connection, shortcut: str, owner: str) -> None:
+        row = conn.execute("SELECT name FROM classes WHERE shortcut = ? AND name != ?",
+                           (shortcut, owner)).fetchone()
+        if row:
+            raise ProjectError(f"shortcut {shortcut!r} is already used by class {row[0]!r}")
+
+    def _relabel_all(self, conn: sqlite3.Connection, old_names: list[str], new: str | None,
+                     action: str) -> None:
+        """Move every clip labelled with one of ``old_names`` to ``new``, with history."""
+        now = time.time()
+        marks = ",".join("?" * len(old_names))
+        rows = conn.execute(f"SELECT id, label, label_source FROM clips WHERE label IN ({marks})",
+                            old_names).fetchall()
+        new_rows = [(new, src if new is not None else None, cid) for cid, _, src in rows]
+        conn.executemany("UPDATE clips SET label = ?, label_source = ? WHERE id = ?", new_rows)
+        conn.executemany(
+            "INSERT INTO label_history(clip_id, old_label, old_source, new_label, new_source, "
+            "changed_at, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(cid, lab, src, new, src if new is not None else None, now, action)
+             for cid, lab, src in rows])
+
+    def rename_class(self, old: str, new: str) -> None:
+        """Rename a class; its clips (and predictions naming it) follow, sources kept."""
+        new = clean_label(new)
+        if new is None:
+            raise ProjectError("a class needs a name")
+        if new == old:
+            return
+        with self._write() as conn:
+            self._require_class(conn, old)
+            if conn.execute("SELECT 1 FROM classes WHERE name = ?", (new,)).fetchone():
+                raise ProjectError(f"there is already a class named {new!r}; merge them instead")
+            conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
+            self._relabel_all(conn, [old], new, "rename")
+            conn.execute("UPDATE predictions SET label = ? WHERE label = ?", (new, old))
+
+    def merge_classes(self, sources: Iterable[str], target: str) -> None:
+        """Relabel the clips of every class in ``sources`` as ``target`` (created if needed)."""
+        target = clean_label(target)
+        if target is None:
+            raise ProjectError("a class needs a name")
+        sources = [s for s in dict.fromkeys(sources) if s != target]
+        with self._write() as conn:
+            for name in sources:
+                self._require_class(conn, name)
+            self._ensure_classes(conn, [target])
+            if not sources:
+                return
+            self._relabel_all(conn, sources, target, "merge")
+            marks = ",".join("?" * len(sources))
+            conn.execute(f"UPDATE predictions SET label = ? WHERE label IN ({marks})",
+                         [target, *sources])
+            conn.execute(f"DELETE FROM classes WHERE name IN ({marks})", sources)
+            self._renumber(conn)
+
+    def remove_class(self, name: str) -> None:
+        """Remove a class; its clips become unlabeled (recorded in their history)."""
+        with self._write() as conn:
+            self._require_class(conn, name)
+            self._relabel_all(conn, [name], None, "remove_class")
+            conn.execute("DELETE FROM classes WHERE name = ?", (name,))
+            self._renumber(conn)
+
+    def _renumber(self, conn: sqlite3.Connection) -> None:
+        names = [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY ord, name")]
+        conn.executemany("UPDATE classes SET ord = ? WHERE name = ?",
+                         [(i, n) for i, n in enumerate(names)])
+
+    def reorder_classes(self, names: Iterable[str]) -> None:
+        """Put ``names`` first, in that order; classes not named keep their order after them."""
+        names = list(dict.fromkeys(names))
+        with self._write() as conn:
+            current = [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY ord, name")]
+            unknown = [n for n in names if n not in current]
+            if unknown:
+                raise ProjectError(f"there is no class named {unknown[0]!r}")
+            order = names + [n for n in current if n not in names]
+            conn.executemany("UPDATE classes SET ord = ? WHERE name = ?",
+                             [(i, n) for i, n in enumerate(order)])
+
+    def set_class_colour(self, name: str, colour: str) -> None:
+        with self._write() as conn:
+            self._require_class(conn, name)
+            conn.execute("UPDATE classes SET colour = ? WHERE name = ?", (colour, name))
+
+    def set_class_shortcut(self, name: str, shortcut: str | None) -> None:
+        """Set (or clear with None) a class's key; a key already taken raises ProjectError."""
+        with self._write() as conn:
+            self._require_class(conn, name)
+            if shortcut:
+                self._check_shortcut(conn, shortcut, name)
+            conn.execute("UPDATE classes SET shortcut = ? WHERE name = ?", (shortcut or None, name))

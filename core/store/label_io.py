@@ -1,0 +1,185 @@
+"""Labels in and out of a project: CSV export/import and export into class folders.
+
+CSV format: header ``path,label``; paths relative to the project folder with ``/`` separators;
+an empty label means unlabeled. Export writes UTF-8; import reads what
+:func:`core.store.label_rules.read_labels_csv` reads (UTF-8 with or without a BOM, UTF-16, latin-1).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from core.store.project import Project
+
+HEADER = ("path", "label")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    updated: int  # clips whose label changed
+    unchanged: int  # rows naming a clip that already carries that label (source kept)
+    unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
+
+
+@dataclass(frozen=True)
+class FolderExportResult:
+    done: list[tuple[Path, Path]]  # (source, destination) copied or moved (or planned, dry run)
+    skipped_existing: list[tuple[Path, Path]]  # destination already there: never overwritten
+    unlabeled: int  # clips left out because they have no label
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # (source, reason)
+    dry_run: bool = False
+    moved: bool = False
+
+
+# ------------------------------------------------------------------------ export CSV
+
+
+def export_csv(project: Project, out: str | Path | TextIO, include_missing: bool = False) -> int:
+    """Write ``path,label`` for every clip (sorted by path); returns the number of rows.
+
+    A path is written atomically (temporary file, fsync, rename), so an interrupted export never
+    leaves half a file in place of a good one.
+    """
+    rows = [(c.path, c.label or "") for c in project.clips(include_missing=include_missing)]
+    if not isinstance(out, (str, Path)):
+        _write_rows(out, rows)
+        return len(rows)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            _write_rows(handle, rows)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(rows)
+
+
+def _write_rows(handle: TextIO, rows: list[tuple[str, str]]) -> None:
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+
+
+# ------------------------------------------------------------------------ import CSV
+
+
+def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
+    """Set labels from a ``path,label`` CSV in one transaction, with source ``"csv"``.
+
+    The CSV is read by :func:`core.store.label_rules.read_labels_csv` (header optional; UTF-8 with or
+    without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
+    returned in ``unknown_paths`` (not fatal); rows with an empty label leave the clip as it is.
+    Unknown class names add the class.
+    """
+    from core.store.label_rules import read_labels_csv
+
+    rows = read_labels_csv(csv_path).items()
+    by_path = project.clip_ids_by_path()
+    current = {c.id: (c.label, c.label_source) for c in project.clips()}
+    plan: dict[int, str] = {}
+    unknown: list[str] = []
+    for rel, label in rows:
+        key = project.relpath(rel)
+        clip_id = by_path.get(key)
+        if clip_id is None:
+            unknown.append(rel)
+        else:
+            plan[clip_id] = label
+    # A clip that already carries the label keeps it, and its source (folder, manual...).
+    changes = {i: lab for i, lab in plan.items() if current.get(i, (None, None))[0] != lab}
+    if changes:
+        project.apply_labels(changes, source="csv", action="import")
+    return ImportResult(updated=len(changes), unchanged=len(plan) - len(changes),
+                        unknown_paths=unknown)
+
+
+# ------------------------------------------------------------------------ export folders
+
+
+def safe_folder_name(label: str) -> str:
+    """A class name usable as one folder name on any system."""
+    name = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in label).strip()
+    name = name.rstrip(". ")
+    return name if name and name not in (".", "..") else "_"
+
+
+def export_folders(project: Project, dest: str | Path, move: bool = False,
+                   dry_run: bool = False) -> FolderExportResult:
+    """Copy (or move) each labelled clip to ``dest/<label>/<file name>``.
+
+    Never overwrites: a destination that exists (or that an earlier clip of this export took)
+    is reported in ``skipped_existing`` and left alone. A dry run plans without touching files.
+    The store is not changed; after a move the next scan marks the moved clips missing, labels
+    kept.
+    """
+    dest = Path(dest).expanduser().resolve()
+    done: list[tuple[Path, Path]] = []
+    skipped: list[tuple[Path, Path]] = []
+    failed: list[tuple[Path, str]] = []
+    taken: set[Path] = set()
+    unlabeled = 0
+    for clip in project.clips():
+        if clip.label is None:
+            unlabeled += 1
+            continue
+        source = project.abspath(clip)
+        target = dest / safe_folder_name(clip.label) / source.name
+        if target in taken or target.exists() or target.is_symlink():
+            skipped.append((source, target))
+            continue
+        taken.add(target)
+        if dry_run:
+            done.append((source, target))
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if move:
+                _move_no_overwrite(source, target)
+            else:
+                _copy_no_overwrite(source, target)
+        except FileExistsError:
+            skipped.append((source, target))
+            continue
+        except OSError as error:
+            failed.append((source, error.strerror or str(error)))
+            continue
+        done.append((source, target))
+    return FolderExportResult(done=done, skipped_existing=skipped, unlabeled=unlabeled,
+                              failed=failed, dry_run=dry_run, moved=move)
+
+
+def _copy_no_overwrite(source: Path, target: Path) -> None:
+    # "xb" fails if the target appeared since we looked: never overwrite.
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        try:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        except BaseException:
+            dst.close()
+            target.unlink(missing_ok=True)
+            raise
+    shutil.copystat(source, target)
+
+
+def _move_no_overwrite(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # same file system: atomic, fails if the target exists
+    except FileExistsError:
+        raise
+    except OSError:
+        _copy_no_overwrite(source, target)  # other file system, or no hard links
+    os.unlink(source)
+
+
+__all__ = ["export_csv", "import_csv", "export_folders", "ImportResult", "FolderExportResult",
+           "safe_folder_name", "HEADER"]

@@ -1,0 +1,409 @@
+"""The project store: one folder of audio plus a SQLite database that never loses a label.
+
+A project is a folder of audio (scanned recursively) and its store, by default
+``<folder>/.earmark/project.sqlite``. When the folder cannot be written, or a ``store_dir`` is
+given, the store lives elsewhere (the per-user data dir, see :func:`default_store_dir`) and
+``Project.store_note`` says where. The store never writes, moves or deletes audio.
+
+Durability: the database runs in WAL mode with ``synchronous=FULL``, so every committed
+transaction has been fsynced when the call returns; every label change (one clip or a thousand)
+is exactly one transaction, so a SIGKILL or power cut leaves each label at its old or its new
+value. This module owns opening, transactions, clips and labels; the scan, the classes and the
+models are mixins of ``Project`` in :mod:`core.store.scan`, :mod:`core.store.classes` and
+:mod:`core.store.model_records`; the values it hands out are in :mod:`core.store.records`; schema and
+migrations in :mod:`core.store.schema`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from core.errors import ProjectBusyError, ProjectError
+from core.paths import user_data_dir
+from core.store.classes import ClassesMixin
+from core.store.model_records import ModelsMixin
+from core.store.records import (
+    CHUNK,
+    CLIP_COLUMNS,
+    LABEL_SOURCES,
+    PALETTE,
+    ClassInfo,
+    ClipRecord,
+    LabelChange,
+    ModelRecord,
+    PredictionRecord,
+    ScanSummary,
+    clean_label,
+    clip_from_row,
+)
+from core.store.scan import SCAN_BATCH, ScanMixin
+from core.store.schema import SCHEMA_VERSION, migrate
+
+STORE_DIRNAME = ".earmark"
+STORE_FILENAME = "project.sqlite"
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+
+def default_store_dir(folder: str | Path) -> Path:
+    """Where the store of a folder that cannot hold its own lives:
+    ``<user data dir>/projects/<folder name>-<hash of its absolute path>`` (see core.paths)."""
+    resolved = str(Path(folder).expanduser().resolve())
+    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
+
+
+def _marked_read_only(folder: Path) -> bool:
+    """No write bit for anyone: the folder is meant to stay untouched, even by root, whose writes
+    the probe below would let through (a shared data set mounted read-only by permissions)."""
+    try:
+        return stat.S_IMODE(folder.stat().st_mode) & 0o222 == 0
+    except OSError:
+        return False
+
+
+def _can_hold_store(store_dir: Path) -> bool:
+    """Probe (not guess from permission bits): create the dir and a file in it."""
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
+        with open(probe, "wb") as handle:
+            handle.write(b"ok")
+        probe.unlink()
+        existing = store_dir / STORE_FILENAME
+        return not existing.exists() or os.access(existing, os.W_OK)
+    except OSError:
+        return False
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+class Project(ScanMixin, ClassesMixin, ModelsMixin):
+    """A folder of audio and its store.
+
+    Threading rule: one ``Project`` object per thread. The SQLite connection is opened with
+    ``check_same_thread=True``, so using an object from another thread raises instead of
+    corrupting anything; a GUI scanning in a worker thread opens its own ``Project`` for the same
+    folder there (SQLite WAL lets the readers and the one writer share the file, and writers wait
+    up to ``busy_timeout_s`` for each other, then raise ``ProjectBusyError``).
+
+    Every method that changes something is one transaction, durable when it returns.
+    """
+
+    def __init__(self, folder: Path, store_path: Path, conn: sqlite3.Connection,
+                 store_note: str | None) -> None:
+        self.folder = folder
+        self.store_path = store_path
+        self.store_note = store_note
+        self._conn = conn
+
+    # ----------------------------------------------------------------- open / close
+
+    @classmethod
+    def open(cls, folder: str | Path, store_dir: str | Path | None = None,
+             busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Project:
+        """Open (creating if needed) the store of ``folder``; does not scan (call ``scan()``)."""
+        folder = Path(folder).expanduser().resolve()
+        if not folder.is_dir():
+            raise ProjectError(f"{folder}: not a folder")
+        note = None
+        if store_dir is not None:
+            sdir = Path(store_dir).expanduser().resolve()
+            if not _can_hold_store(sdir):
+                raise ProjectError(f"cannot write the project store in {sdir}; "
+                                   "choose a writable place with --project")
+            note = f"the project store is kept at {sdir / STORE_FILENAME}"
+        else:
+            sdir = folder / STORE_DIRNAME
+            new_store = not (sdir / STORE_FILENAME).exists()
+            if (new_store and _marked_read_only(folder)) or not _can_hold_store(sdir):
+                sdir = default_store_dir(folder)
+                if not _can_hold_store(sdir):
+                    raise ProjectError(
+                        f"{folder} is read-only and the store cannot be created in {sdir} "
+                        "either; choose a writable place with --project")
+                note = (f"{folder} is read-only, so its project store is kept at "
+                        f"{sdir / STORE_FILENAME}")
+        store_path = sdir / STORE_FILENAME
+        conn = _connect(store_path, busy_timeout_s)
+        project = cls(folder, store_path, conn, note)
+        try:
+            # Reopening writes nothing, so it succeeds while another program is writing.
+            if project._get_meta("folder") is None:
+                with project._write() as conn:
+                    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('folder', ?)",
+                                 (str(folder),))
+        except BaseException:
+            conn.close()
+            raise
+        return project
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- plumbing
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(f"the project store {self.store_path} is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
+        busy_timeout), so a busy project fails before anything is changed. Any failure inside
+        rolls everything back; SQLite errors come out as ProjectError (ProjectBusyError when
+        busy) naming the store file, other exceptions unchanged."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise self._busy() from error
+            raise self._damaged(error) from error
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as error:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+                raise self._busy() from error
+            if isinstance(error, sqlite3.DatabaseError) and not isinstance(
+                    error, sqlite3.IntegrityError):
+                raise self._damaged(error) from error
+            if isinstance(error, sqlite3.Error):
+                # A constraint or trigger refusing the change (or any other SQLite error) is not
+                # damage: the store is intact and the rollback above left it as it was.
+                raise ProjectError(f"cannot change the project store {self.store_path} ({error}); "
+                                   "nothing was changed") from error
+            raise
+
+    def _busy(self) -> ProjectBusyError:
+        return ProjectBusyError(
+            f"project is busy: {self.store_path} is being changed by another program")
+
+    def _damaged(self, error: Exception) -> ProjectError:
+        return _damaged_error(self.store_path, str(error))
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise self._busy() from error
+            raise self._damaged(error) from error
+        except sqlite3.DatabaseError as error:
+            raise self._damaged(error) from error
+
+    def _get_meta(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    # ----------------------------------------------------------------- clips
+
+    def abspath(self, record_or_path: ClipRecord | str) -> Path:
+        rel = record_or_path.path if isinstance(record_or_path, ClipRecord) else record_or_path
+        return self.folder.joinpath(*PurePosixPath(rel).parts)
+
+    def relpath(self, path: str | Path) -> str:
+        """The store's key for ``path`` (absolute, or relative to the folder; any separators)."""
+        text = str(path).replace("\\", "/")
+        candidate = Path(text)
+        if candidate.is_absolute():
+            try:
+                text = candidate.resolve().relative_to(self.folder).as_posix()
+            except ValueError:
+                text = candidate.as_posix()
+        return PurePosixPath(text).as_posix().removeprefix("./")
+
+    def clips(self, label: str | None = None, unlabeled: bool = False, source: str | None = None,
+              readable: bool | None = None, include_missing: bool = False) -> list[ClipRecord]:
+        """Clips sorted by path, filtered; missing files are left out unless asked for."""
+        where, params = [], []
+        if not include_missing:
+            where.append("missing = 0")
+        if label is not None:
+            where.append("label = ?")
+            params.append(label)
+        if unlabeled:
+            where.append("label IS NULL")
+        if source is not None:
+            where.append("label_source = ?")
+            params.append(source)
+        if readable is True:
+            where.append("error IS NULL")
+        elif readable is False:
+            where.append("error IS NOT NULL")
+        sql = f"SELECT {CLIP_COLUMNS} FROM clips"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY path"
+        return [clip_from_row(row) for row in self._read(sql, params)]
+
+    def clip(self, clip_id: int) -> ClipRecord | None:
+        rows = self._read(f"SELECT {CLIP_COLUMNS} FROM clips WHERE id = ?", (clip_id,))
+        return clip_from_row(rows[0]) if rows else None
+
+    def clip_ids_by_path(self, include_missing: bool = False) -> dict[str, int]:
+        sql = "SELECT path, id FROM clips" + ("" if include_missing else " WHERE missing = 0")
+        return dict(self._read(sql))
+
+    def _clips_by_ids(self, ids: list[int]) -> list[ClipRecord]:
+        out: list[ClipRecord] = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            out.extend(clip_from_row(r) for r in self._read(
+                f"SELECT {CLIP_COLUMNS} FROM clips WHERE id IN ({marks}) ORDER BY path", chunk))
+        return out
+
+    # ----------------------------------------------------------------- labels
+
+    def set_labels(self, clip_ids: Iterable[int], label: str | None,
+                   source: str = "manual") -> dict[int, tuple[str | None, str | None]]:
+        """Give every clip ``label`` (None clears it) in one transaction.
+
+        Returns ``{clip_id: (old_label, old_source)}`` for :meth:`restore_labels` (undo).
+        A label naming no class adds the class. Unknown clip ids change nothing and raise.
+        """
+        ids = list(dict.fromkeys(int(i) for i in clip_ids))
+        label = clean_label(label)
+        new_source = source if label is not None else None
+        with self._write() as conn:
+            return self._apply(conn, {i: (label, new_source) for i in ids}, "set")
+
+    def apply_labels(self, changes: Mapping[int, str | None], source: str,
+                     action: str = "import") -> dict[int, tuple[str | None, str | None]]:
+        """Give each clip its own label (``{clip_id: label}``) in one transaction."""
+        plan = {}
+        for clip_id, label in changes.items():
+            label = clean_label(label)
+            plan[int(clip_id)] = (label, source if label is not None else None)
+        with self._write() as conn:
+            return self._apply(conn, plan, action)
+
+    def restore_labels(self, previous: Mapping[int, tuple[str | None, str | None]]) -> None:
+        """Put back labels returned by :meth:`set_labels` (undo), in one transaction."""
+        plan = {int(i): (clean_label(lab), src if lab is not None else None)
+                for i, (lab, src) in previous.items()}
+        with self._write() as conn:
+            self._apply(conn, plan, "restore")
+
+    def _apply(self, conn: sqlite3.Connection, plan: dict[int, tuple[str | None, str | None]],
+               action: str) -> dict[int, tuple[str | None, str | None]]:
+        ids = list(plan)
+        old: dict[int, tuple[str | None, str | None]] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for clip_id, lab, src in conn.execute(
+                    f"SELECT id, label, label_source FROM clips WHERE id IN ({marks})", chunk):
+                old[clip_id] = (lab, src)
+        unknown = [i for i in ids if i not in old]
+        if unknown:
+            shown = ", ".join(str(i) for i in unknown[:5])
+            raise ProjectError(f"no clip with id {shown}{' ...' if len(unknown) > 5 else ''} "
+                               f"in {self.store_path}")
+        self._ensure_classes(conn, sorted({lab for lab, _ in plan.values() if lab is not None}))
+        now = time.time()
+        updates, history = [], []
+        for clip_id, (lab, src) in plan.items():
+            if old[clip_id] == (lab, src):
+                continue
+            updates.append((lab, src, clip_id))
+            history.append((clip_id, *old[clip_id], lab, src, now, action))
+        conn.executemany("UPDATE clips SET label = ?, label_source = ? WHERE id = ?", updates)
+        conn.executemany(
+            "INSERT INTO label_history(clip_id, old_label, old_source, new_label, new_source, "
+            "changed_at, action) VALUES (?, ?, ?, ?, ?, ?, ?)", history)
+        return {i: old[i] for i in ids}
+
+    def label_history(self, clip_id: int) -> list[LabelChange]:
+        """Every label change of a clip, oldest first."""
+        return [LabelChange(*row) for row in self._read(
+            "SELECT clip_id, old_label, old_source, new_label, new_source, changed_at, action "
+            "FROM label_history WHERE clip_id = ? ORDER BY id", (clip_id,))]
+
+    def label_counts(self) -> dict[str | None, int]:
+        return dict(self._read(
+            "SELECT label, COUNT(*) FROM clips WHERE missing = 0 GROUP BY label"))
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _damaged_error(store_path: Path, detail: str) -> ProjectError:
+    return ProjectError(
+        f"the project store {store_path} is damaged ({detail}); move it aside and reopen the "
+        "folder to rebuild it from the audio; labels set by hand since the last export "
+        "would need the CSV")
+
+
+def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    """Open, check and migrate the store. Autocommit mode: transactions are explicit."""
+    try:
+        conn = sqlite3.connect(store_path, timeout=busy_timeout_s, isolation_level=None)
+    except sqlite3.Error as error:
+        raise ProjectError(f"cannot open the project store {store_path} ({error})") from error
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        # WAL: readers never block the writer and a crash mid-write leaves the last committed
+        # state. synchronous=FULL: the WAL is fsynced at every commit, so a transaction that
+        # has returned survives a power cut, not only a crash of this process.
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot switch to WAL (journal mode {mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        check = conn.execute("PRAGMA quick_check").fetchall()
+        if [r[0] for r in check] != ["ok"]:
+            detail = "; ".join(str(r[0]) for r in check[:3])
+            raise sqlite3.DatabaseError(f"quick_check: {detail}")
+        migrate(conn)
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if _is_busy(error):
+            raise ProjectBusyError(f"project is busy: {store_path} is being changed by another "
+                                   "program") from error
+        if "readonly" in str(error).lower() or "unable to open" in str(error).lower():
+            raise ProjectError(f"cannot write the project store {store_path} ({error})") from error
+        raise _damaged_error(store_path, str(error)) from error
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise _damaged_error(store_path, str(error)) from error
+    except ValueError as error:
+        conn.close()
+        raise ProjectError(f"the project store {store_path} was written by a newer Earmark "
+                           f"({error}); update Earmark to open it") from error
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+__all__ = ["Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
+           "PredictionRecord", "ScanSummary", "default_store_dir", "SCHEMA_VERSION",
+           "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
+           "DEFAULT_BUSY_TIMEOUT_S"]

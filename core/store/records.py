@@ -1,0 +1,109 @@
+"""The plain values the project store hands out (frozen dataclasses) and the row helpers that build them.
+
+Shared by :mod:`core.store.project` and its parts (scan, classes, models) so none of them imports another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+LABEL_SOURCES = ("folder", "filename", "csv", "manual", "model")
+
+# A pleasant, distinguishable palette (Tableau 10, then softer tones).
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#a0cbe8", "#ffbe7d", "#8cd17d", "#f1ce63",
+)
+
+CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
+                "missing, label, label_source")
+CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class ClipRecord:
+    id: int
+    path: str  # relative to the project folder, posix separators
+    size_bytes: int
+    mtime_ns: int
+    duration_s: float | None
+    sample_rate_hz: int | None
+    channels: int | None
+    error: str | None  # None when readable, else why not
+    missing: bool
+    label: str | None
+    label_source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    order: int
+    colour: str
+    shortcut: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelChange:
+    clip_id: int
+    old_label: str | None
+    old_source: str | None
+    new_label: str | None
+    new_source: str | None
+    changed_at: float  # seconds since the epoch
+    action: str  # set, restore, import, scan, rename, merge, remove_class
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    id: int
+    path: str
+    classes: tuple[str, ...]
+    settings: dict
+    metrics: dict
+    parent_id: int | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionRecord:
+    clip_id: int
+    model_id: int
+    label: str
+    confidence: float
+    probabilities: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    total: int  # clips present on disk after the scan
+    added: int
+    changed: int
+    unchanged: int
+    missing: int  # newly marked missing by this scan
+    unreadable: int  # added or changed clips whose header could not be read
+    labels_imported: int
+    stopped: bool
+    elapsed_s: float
+    warnings: tuple[str, ...] = ()  # e.g. a labels.csv that could not be used
+
+
+def clean_label(label: str | None) -> str | None:
+    """``label`` stripped of surrounding blanks; None for None or an empty name."""
+    if label is None:
+        return None
+    label = str(label).strip()
+    return label or None
+
+
+def clip_from_row(row: tuple) -> ClipRecord:
+    """A ClipRecord from a row selected with ``CLIP_COLUMNS``."""
+    return ClipRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                      bool(row[8]), row[9], row[10])
+
+
+def model_from_row(row: tuple) -> ModelRecord:
+    """A ModelRecord from ``id, path, classes_json, settings_json, metrics_json, parent_id, created_at``."""
+    return ModelRecord(row[0], row[1], tuple(json.loads(row[2])), json.loads(row[3]),
+                       json.loads(row[4]), row[5], row[6])

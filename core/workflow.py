@@ -1,0 +1,328 @@
+"""Models inside a project: what to train on, saving a trained model, classifying every clip, the
+clips behind a confusion-matrix cell, and adding classified outside files to the project.
+
+Plain functions over a ``Project`` (no Qt); long work takes callbacks and a ``should_stop``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.ml.features import FeatureConfig
+from core.ml.inference import Classifier
+from core.ml.metrics import confusion_matrix
+
+MIN_CLASSES = 2
+MIN_CLIPS_PER_CLASS = 2
+PREDICTION_BATCH = 256  # rows per record_predictions transaction and per on_batch call
+MODELS_DIRNAME = "models"
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """The labels training starts from: readable, present, labelled clips, frozen at one moment.
+
+    ``clip_ids``, ``paths`` (absolute) and ``labels`` run in parallel; ``counts`` per class.
+    """
+
+    clip_ids: tuple[int, ...]
+    paths: tuple[Path, ...]
+    labels: tuple[str, ...]
+
+    @property
+    def pairs(self) -> list[tuple[Path, str]]:
+        return list(zip(self.paths, self.labels, strict=True))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for label in self.labels:
+            out[label] = out.get(label, 0) + 1
+        return dict(sorted(out.items()))
+
+    def key(self) -> tuple:
+        """Compare with a later snapshot's key to tell whether labels changed since."""
+        return tuple(sorted(zip(self.clip_ids, self.labels, strict=True)))
+
+
+def training_snapshot(project) -> TrainingSnapshot:
+    """The labelled, readable, present clips of ``project`` as they are now."""
+    records = [r for r in project.clips(readable=True) if r.label and not r.error]
+    return TrainingSnapshot(tuple(r.id for r in records),
+                            tuple(project.abspath(r) for r in records),
+                            tuple(r.label for r in records))
+
+
+def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0) -> str | None:
+    """Why training cannot start on ``snapshot`` (a sentence for a person), or None when it can.
+
+    Needs ``MIN_CLASSES`` classes with ``MIN_CLIPS_PER_CLASS`` labelled readable clips each.
+    """
+    counts = snapshot.counts
+    note = f" ({unreadable} unreadable clips do not count)" if unreadable else ""
+    if not counts:
+        return ("No labelled clips yet: label at least two clips in each of two classes, "
+                f"then train{note}.")
+    enough = {name: n for name, n in counts.items() if n >= MIN_CLIPS_PER_CLASS}
+    short = {name: n for name, n in counts.items() if n < MIN_CLIPS_PER_CLASS}
+    if len(counts) < MIN_CLASSES:
+        only = next(iter(counts))
+        return (f"Only one class is labelled ({only!r}, {counts[only]} clips): training needs "
+                f"at least two classes with {MIN_CLIPS_PER_CLASS}+ clips each{note}.")
+    if short:
+        listed = ", ".join(f"{name!r} has {n}" for name, n in short.items())
+        return (f"Each class needs at least {MIN_CLIPS_PER_CLASS} labelled clips: {listed}. "
+                f"Label more of {'it' if len(short) == 1 else 'them'} or remove the class"
+                f"{note}.")
+    if len(enough) < MIN_CLASSES:  # pragma: no cover - implied by the checks above
+        return "Training needs at least two classes with enough clips."
+    return None
+
+
+def models_dir(project) -> Path:
+    """Where the project's trained models live: ``<store dir>/models``."""
+    return Path(project.store_path).parent / MODELS_DIRNAME
+
+
+def model_file_path(folder: str | Path, now: datetime | None = None) -> Path:
+    """``folder/model-YYYYmmdd-HHMMSS.pt``, suffixed ``-2``, ``-3``... if taken."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = Path(folder)
+    path = folder / f"model-{stamp}.pt"
+    n = 2
+    while path.exists():
+        path = folder / f"model-{stamp}-{n}.pt"
+        n += 1
+    return path
+
+
+def new_model_path(project, now: datetime | None = None) -> Path:
+    """A new model file's path in the project's models folder (see ``model_file_path``)."""
+    return model_file_path(models_dir(project), now)
+
+
+def save_model_file(checkpoint: Checkpoint, folder: str | Path,
+                    now: datetime | None = None) -> Path:
+    """Write ``checkpoint`` as a new model file in ``folder`` (no store access, so a worker
+    thread can do it). Raises CheckpointError."""
+    return save_checkpoint(checkpoint, model_file_path(folder, now))
+
+
+def record_model(project, path: str | Path, checkpoint: Checkpoint, parent_id: int | None = None,
+                 make_active: bool = True) -> int:
+    """Record a saved model file in the project's store (and make it active). Returns its id."""
+    settings = dict(checkpoint.train_config)
+    settings["model_name"] = checkpoint.model_name
+    settings["clip_seconds"] = checkpoint.feature_config.clip_seconds
+    settings["features"] = checkpoint.feature_config.to_dict()
+    model_id = project.add_model(Path(path), checkpoint.classes, settings, checkpoint.metrics,
+                                 parent_id)
+    if make_active:
+        project.set_active_model(model_id)
+    return model_id
+
+
+def model_features(record) -> FeatureConfig | None:
+    """The feature settings a recorded model was trained with (what it "sees"), or None for
+    models recorded before they were stored."""
+    data = record.settings.get("features") if record is not None else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return FeatureConfig.from_dict(data)
+    except (TypeError, ValueError):
+        return None
+
+
+def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,
+                       make_active: bool = True, now: datetime | None = None) -> int:
+    """Save ``checkpoint`` into the project's models folder, record it, and (by default) make it
+    the active model. Returns the model id. Raises CheckpointError (disk) or ProjectError."""
+    path = save_model_file(checkpoint, models_dir(project), now)
+    return record_model(project, path, checkpoint, parent_id, make_active)
+
+
+def import_model_file(project, path: str | Path, make_active: bool = True) -> int:
+    """Record a checkpoint from elsewhere (validated with ``load_checkpoint`` first, so anything
+    that is not a model raises CheckpointError and nothing is recorded). The file stays where it
+    is. Returns the model id."""
+    checkpoint = load_checkpoint(path)
+    settings = dict(checkpoint.train_config)
+    settings.update(model_name=checkpoint.model_name, imported_from=str(Path(path).resolve()))
+    model_id = project.add_model(Path(path).resolve(), checkpoint.classes, settings,
+                                 checkpoint.metrics)
+    if make_active:
+        project.set_active_model(model_id)
+    return model_id
+
+
+def model_checkpoint_path(project, record) -> Path:
+    """The model file of a ModelRecord (relative paths are taken from the store folder)."""
+    path = Path(record.path)
+    return path if path.is_absolute() else Path(project.store_path).parent / path
+
+
+PredictionRows = dict[int, tuple[str, float]]
+
+
+def classify_project(project, classifier: Classifier, model_id: int,
+                     on_batch: Callable[[PredictionRows], None] | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None,
+                     batch_rows: int = PREDICTION_BATCH, only_new: bool = False) -> int:
+    """Classify every readable, present clip of ``project`` and record the predictions under
+    ``model_id``, ``batch_rows`` per transaction; ``on_batch({clip_id: (label, confidence)})``
+    after each is stored, ``progress(done, total)`` per file. Unreadable files are skipped;
+    ``only_new`` skips clips that already have a prediction of this model. Returns how many
+    predictions were recorded (fewer when stopped)."""
+    should_stop = should_stop or (lambda: False)
+    records = [r for r in project.clips(readable=True) if not r.error]
+    if only_new:
+        done = project.predictions(model_id)
+        records = [r for r in records if r.id not in done]
+    by_path = {project.abspath(r): r.id for r in records}
+    rows: list[tuple[int, str, float, tuple[float, ...]]] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal rows, written
+        if rows:
+            written += project.record_predictions(model_id, rows)
+            if on_batch is not None:
+                on_batch({cid: (label, conf) for cid, label, conf, _ in rows})
+            rows = []
+
+    for prediction in classifier.predict_files(list(by_path), progress=progress,
+                                               should_stop=should_stop):
+        if prediction.ok:
+            rows.append((by_path[prediction.path], prediction.label, prediction.confidence,
+                         prediction.probabilities))
+        if len(rows) >= batch_rows:
+            flush()
+        if should_stop():
+            break
+    flush()
+    return written
+
+
+def stored_predictions(project, model_id: int) -> PredictionRows:
+    """``{clip_id: (label, confidence)}`` of the model's recorded predictions."""
+    return {cid: (p.label, p.confidence) for cid, p in project.predictions(model_id).items()}
+
+
+@dataclass(frozen=True)
+class ConfusionTable:
+    """Current labels against a model's stored predictions: ``matrix[true, predicted]`` counts and
+    the clip ids behind every cell (``cells[(true, predicted)]``), over ``classes``."""
+
+    classes: tuple[str, ...]
+    matrix: np.ndarray  # (n_classes, n_classes) int64
+    cells: dict[tuple[str, str], tuple[int, ...]]
+
+    def clip_ids(self, true_label: str, predicted_label: str) -> list[int]:
+        return list(self.cells.get((true_label, predicted_label), ()))
+
+
+def confusion_table(project, model_id: int, classes: Sequence[str]) -> ConfusionTable:
+    """Confusion of the labelled, present clips that have a stored prediction of ``model_id``.
+    Labels or predictions outside ``classes`` (the model's) are left out."""
+    classes = tuple(classes)
+    index = {name: i for i, name in enumerate(classes)}
+    predictions = project.predictions(model_id)
+    cells: dict[tuple[str, str], list[int]] = {}
+    true_idx, pred_idx = [], []
+    for record in project.clips():
+        prediction = predictions.get(record.id)
+        if prediction is None or record.label not in index or prediction.label not in index:
+            continue
+        cells.setdefault((record.label, prediction.label), []).append(record.id)
+        true_idx.append(index[record.label])
+        pred_idx.append(index[prediction.label])
+    matrix = confusion_matrix(true_idx, pred_idx, len(classes))
+    return ConfusionTable(classes, matrix, {k: tuple(v) for k, v in cells.items()})
+
+
+def confusion_cell_clips(project, model_id: int, true_label: str,
+                         predicted_label: str) -> list[int]:
+    """Ids of present clips labelled ``true_label`` that the model predicted ``predicted_label``."""
+    predictions = project.predictions(model_id)
+    return [r.id for r in project.clips(label=true_label)
+            if r.id in predictions and predictions[r.id].label == predicted_label]
+
+
+def low_confidence_clips(project, model_id: int, below: float = 0.6) -> list[int]:
+    """Present clips whose stored prediction's confidence is under ``below``, least first."""
+    predictions = project.predictions(model_id)
+    present = {r.id for r in project.clips()}
+    chosen = [(p.confidence, cid) for cid, p in predictions.items()
+              if cid in present and p.confidence < below]
+    return [cid for _, cid in sorted(chosen)]
+
+
+def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[tuple[Path, Path]]:
+    """Copy each (file, label) into ``<project folder>/<label>/``, never overwriting: a name
+    already taken gets ``-2``, ``-3``... Returns (source, copy) pairs. Raises OSError."""
+    done: list[tuple[Path, Path]] = []
+    for source, label in files:
+        source = Path(source)
+        folder = Path(project.folder) / _safe_folder_name(label)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / source.name
+        n = 2
+        while target.exists():
+            target = folder / f"{source.stem}-{n}{source.suffix}"
+            n += 1
+        shutil.copy2(source, target)
+        done.append((source, target))
+    return done
+
+
+def _safe_folder_name(label: str) -> str:
+    cleaned = "".join("_" if ch in '/\\:*?"<>|' else ch for ch in label).strip().strip(".")
+    return cleaned or "unnamed"
+
+
+@dataclass(frozen=True)
+class AddedFiles:
+    """What ``add_files_to_project`` did: the copies made, their clip ids and each clip's label
+    before (for undo)."""
+
+    copies: tuple[tuple[Path, Path], ...]
+    clip_ids: tuple[int, ...]
+    previous: dict[int, tuple[str | None, str | None]]
+
+
+def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
+                         source: str = "model") -> AddedFiles:
+    """Copy outside files into the project under their labels (``copy_into_project``), scan the
+    copies so the store lists them, and label them with ``source``. Raises OSError or EarmarkError."""
+    files = [(Path(f), str(label)) for f, label in files]
+    copies = copy_into_project(project, files)
+    project.scan(paths=[copy for _, copy in copies])
+    ids_by_path = project.clip_ids_by_path()
+    labels: dict[int, str] = {}
+    for (_, copy), (_, label) in zip(copies, files, strict=True):
+        clip_id = ids_by_path.get(project.relpath(copy))
+        if clip_id is not None:
+            labels[clip_id] = label
+    previous = project.apply_labels(labels, source, action="set") if labels else {}
+    return AddedFiles(tuple(copies), tuple(labels), dict(previous))
+
+
+def remove_added_files(project, added: AddedFiles) -> None:
+    """Undo ``add_files_to_project``: delete the copies (only those still the same size as
+    their source) and scan them again, so the store marks their clips missing."""
+    for source, copy in added.copies:
+        try:
+            if copy.exists() and copy.stat().st_size == Path(source).stat().st_size:
+                copy.unlink()
+        except OSError:
+            pass  # a copy that cannot be removed stays listed: honest, nothing lost
+    project.scan(paths=[copy for _, copy in added.copies])

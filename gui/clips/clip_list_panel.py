@@ -1,0 +1,278 @@
+"""ClipListPanel: the clip table with its filter box, quick filters, scan progress and selection."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.clips.clip_table import (
+    CLIP_ID_ROLE,
+    CONFIDENCE,
+    DURATION,
+    FILTER_ALL,
+    FILTER_CLIPS,
+    FILTER_DISAGREE,
+    FILTER_LABEL_NEXT,
+    FILTER_LOW_CONFIDENCE,
+    FILTER_UNLABELED,
+    FILTER_UNREADABLE,
+    FOLDER,
+    LABEL,
+    NAME,
+    PREDICTION,
+    STATUS,
+    ClipTableModel,
+)
+
+
+class ClipListPanel(QWidget):
+    """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,
+    coalesced so holding an arrow key does not load every clip on the way."""
+
+    current_clip_changed = Signal(int)
+
+    def __init__(self, model: ClipTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ClipListPanel")
+        self.model = model
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name, folder or label")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.quick_filter = QComboBox()
+        self.quick_filter.setToolTip("Show only some clips")
+        self._clips_title = ""  # the name of the FILTER_CLIPS entry, when there is one
+        self.set_classes([])
+        self.table = QTableView()
+        self.table.setObjectName("ClipTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.setVisible(False)
+        # Fixed row height: the view never asks 20,000 rows for their size hint.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
+                              (PREDICTION, 100), (CONFIDENCE, 92), (STATUS, 90)):
+            self.table.setColumnWidth(column, width)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setMaximumHeight(16)
+        self.progress.hide()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("CountLabel")
+
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.quick_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.setSpacing(6)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.count_label)
+
+        self._current_timer = QTimer(self)
+        self._current_timer.setSingleShot(True)
+        self._current_timer.setInterval(0)
+        self._current_timer.timeout.connect(self._emit_current)
+        self._last_emitted = -1
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(150)  # typing is not re-filtered on every key
+        self._text_timer.timeout.connect(self._apply_text_filter)
+        self.filter_edit.textChanged.connect(self._text_timer.start)
+        # Enter or Escape in the filter box hands the keys back to the list (Escape clears it),
+        # so labelling by digit keys goes on without reaching for the mouse.
+        self.filter_edit.returnPressed.connect(self._on_filter_return)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_edit)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._on_filter_escape)
+        self.quick_filter.currentIndexChanged.connect(self._on_quick_filter_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_timer.start)
+        model.modelReset.connect(self._current_timer.start)
+        for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
+            signal.connect(self.update_counts)
+        model.predictions_changed.connect(self.show_prediction_columns)
+        self.show_prediction_columns(model.has_predictions())
+
+    def show_prediction_columns(self, show: bool) -> None:
+        """Prediction and confidence columns only take room once a model has predicted."""
+        for column in (PREDICTION, CONFIDENCE):
+            self.table.setColumnHidden(column, not show)
+
+    # ---- filters ------------------------------------------------------------------------
+
+    def set_classes(self, names: list[str]) -> None:
+        """Offer a quick filter per class, keeping the current choice when it still exists."""
+        self._class_names = list(names)
+        current = self.quick_filter.currentData() or FILTER_ALL
+        self.quick_filter.blockSignals(True)
+        self.quick_filter.clear()
+        self.quick_filter.addItem("All clips", FILTER_ALL)
+        self.quick_filter.addItem("Unlabeled", FILTER_UNLABELED)
+        self.quick_filter.addItem("Unreadable", FILTER_UNREADABLE)
+        self.quick_filter.insertSeparator(self.quick_filter.count())
+        self.quick_filter.addItem("Model disagrees with label", FILTER_DISAGREE)
+        self.quick_filter.addItem("Label next (unlabeled, least sure first)", FILTER_LABEL_NEXT)
+        self.quick_filter.addItem("Model unsure (confidence < 60%)", FILTER_LOW_CONFIDENCE)
+        if self._clips_title:
+            self.quick_filter.addItem(self._clips_title, FILTER_CLIPS)
+        if names:
+            self.quick_filter.insertSeparator(self.quick_filter.count())
+        for name in names:
+            self.quick_filter.addItem(f"Label: {name}", name)
+        index = self.quick_filter.findData(current)
+        self.quick_filter.setCurrentIndex(max(index, 0))
+        self.quick_filter.blockSignals(False)
+        if index < 0 and current != FILTER_ALL:
+            self._on_quick_filter_changed()
+
+    def set_quick_filter(self, key: str) -> None:
+        """Choose a quick filter by key (FILTER_* or a class name)."""
+        index = self.quick_filter.findData(key)
+        if index >= 0:
+            self.quick_filter.setCurrentIndex(index)
+
+    def _on_filter_return(self) -> None:
+        self._text_timer.stop()
+        self._apply_text_filter()
+        if self.table.currentIndex().isValid() or self.model.rowCount() == 0:
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.select_row(0)
+            self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_filter_escape(self) -> None:
+        self.filter_edit.clear()
+        self._text_timer.stop()
+        self._apply_text_filter()
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_clip_ids(self, clip_ids: list[int], title: str) -> None:
+        """Show only ``clip_ids`` (a confusion-matrix cell), as a quick filter named ``title``."""
+        self._clips_title = f"{title} ({len(clip_ids)})"
+        self.model.set_clip_filter(clip_ids)
+        self.set_classes(self._class_names)
+        index = self.quick_filter.findData(FILTER_CLIPS)
+        if self.quick_filter.currentIndex() == index:
+            self._on_quick_filter_changed()
+        else:
+            self.quick_filter.setCurrentIndex(index)
+        if clip_ids:
+            self.select_ids([clip_ids[0]], clip_ids[0])
+
+    def _on_quick_filter_changed(self) -> None:
+        self._refilter(quick=self.quick_filter.currentData() or FILTER_ALL)
+
+    def _apply_text_filter(self) -> None:
+        self._refilter(text=self.filter_edit.text())
+
+    def _refilter(self, **kwargs) -> None:
+        keep = self.selected_ids()
+        current = self.current_id()
+        self.model.set_filter(**kwargs)
+        self.select_ids(keep, current)
+
+    # ---- selection ----------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        """Ids of the selected clips, in row order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.record(row).id for row in rows]
+
+    def current_id(self) -> int:
+        """Id of the current clip, -1 for none."""
+        index = self.table.currentIndex()
+        return index.data(CLIP_ID_ROLE) if index.isValid() else -1
+
+    def select_ids(self, clip_ids: list[int], current: int = -1) -> None:
+        """Select these clips (those shown) and make ``current`` the current one."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for clip_id in clip_ids:
+            row = self.model.row_of_id(clip_id)
+            if row >= 0:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = QItemSelectionModel.SelectionFlag
+        selection_model = self.table.selectionModel()
+        row = self.model.row_of_id(current)
+        if row >= 0:
+            selection_model.setCurrentIndex(self.model.index(row, 0), flags.NoUpdate)
+            self.table.scrollTo(self.model.index(row, 0),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
+        selection_model.select(selection, flags.ClearAndSelect | flags.Rows)
+
+    def select_row(self, row: int) -> None:
+        """Make ``row`` the current and only selected row."""
+        if 0 <= row < self.model.rowCount():
+            index = self.model.index(row, 0)
+            flags = QItemSelectionModel.SelectionFlag
+            self.table.selectionModel().setCurrentIndex(
+                index, flags.ClearAndSelect | flags.Rows)
+            self.table.scrollTo(index)
+
+    def advance(self) -> None:
+        """Move to the next row (auto-advance after labelling one clip)."""
+        row = self.table.currentIndex().row()
+        if row + 1 < self.model.rowCount():
+            self.select_row(row + 1)
+
+    def _emit_current(self) -> None:
+        clip_id = self.current_id()
+        if clip_id != self._last_emitted:
+            self._last_emitted = clip_id
+            self.current_clip_changed.emit(clip_id)
+
+    def reemit_current(self) -> None:
+        """Emit ``current_clip_changed`` again even if unchanged (the clip's file changed)."""
+        self._last_emitted = -2
+        self._current_timer.start()
+
+    # ---- progress -----------------------------------------------------------------------
+
+    def set_progress(self, fraction: float, text: str = "") -> None:
+        """Show scan progress (fraction in [0, 1]); ``text`` goes to the tooltip."""
+        self.progress.setMaximum(1000)
+        self.progress.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+        self.progress.setFormat(f"Scanning… {fraction:.0%}")
+        self.progress.setToolTip(text)
+        self.progress.show()
+
+    def hide_progress(self) -> None:
+        self.progress.hide()
+
+    def update_counts(self, *_) -> None:
+        """Refresh the totals line under the table."""
+        counts = self.model.counts()
+        text = f"{counts['clips']:,} clips · {counts['unlabeled']:,} unlabeled"
+        if counts["unreadable"]:
+            text += f" · {counts['unreadable']:,} unreadable"
+        if counts["shown"] != counts["clips"]:
+            text += f" · {counts['shown']:,} shown"
+        self.count_label.setText(text)

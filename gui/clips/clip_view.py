@@ -1,0 +1,308 @@
+"""The clip view: a waveform over a spectrogram (x axes linked, in seconds) with a playhead.
+
+Decoding and the STFT run on a ClipLoader thread; this widget only draws what it gets back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from gui.clips.clip_loader import ClipData, ClipLoader
+
+_LEFT_AXIS_WIDTH_PX = 64  # both plots share it so their x axes line up
+_WAVE_COLOUR = "#2b5d8a"
+_PLAYHEAD_COLOUR = "#d1495b"
+
+
+class ClipView(QWidget):
+    """Shows one clip. ``show_clip(path)`` loads in the background; ``None`` clears.
+
+    Signals: ``seek_requested(seconds)`` when a plot is clicked; ``clip_shown(path)`` once the
+    plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots.
+    """
+
+    seek_requested = Signal(float)
+    clip_shown = Signal(object)
+    message_shown = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._path: Path | None = None
+        self._title = ""
+        self._data: ClipData | None = None
+        self._show_features = False
+        self._feature_config = None  # the active model's FeatureConfig; None: the defaults
+        self._playback = None
+        self._loader = ClipLoader(self)
+        self._loader.loaded.connect(self._on_loader_loaded)
+        self._loader.failed.connect(self._on_loader_failed)
+        self._build_ui()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.ci.layout.setContentsMargins(2, 2, 8, 2)
+        self.graphics.ci.layout.setSpacing(0)
+
+        self.title_label = QLabel()
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title_label.setContentsMargins(6, 2, 6, 0)
+
+        self.wave_plot = self.graphics.addPlot(row=0, col=0)
+        self.spec_plot = self.graphics.addPlot(row=1, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 2)
+        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        for plot in (self.wave_plot, self.spec_plot):
+            plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
+            # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setTextPen("#333333")
+                plot.getAxis(name).setPen("#888888")
+                # Major and minor ticks only: the third level doubled the axes' share of a redraw.
+                plot.getAxis(name).setStyle(maxTickLevel=1)
+        self.wave_plot.setLabel("left", "Amplitude")
+        # The spectrogram's time axis below serves both plots (x is linked); a second one cost a
+        # redraw of its ticks on every clip.
+        self.wave_plot.hideAxis("bottom")
+        self.wave_plot.setMouseEnabled(x=True, y=False)
+        self.spec_plot.setLabel("left", "Frequency (Hz)")
+        self.spec_plot.setLabel("bottom", "Time (s)")
+        self.spec_plot.setXLink(self.wave_plot)
+
+        # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
+        # antialiased it was the largest single cost of drawing a clip.
+        self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=False)
+        self.wave_curve.setDownsampling(auto=True, method="peak")
+        self.wave_curve.setClipToView(True)
+        self.wave_plot.addItem(self.wave_curve)
+
+        self.spec_image = pg.ImageItem(axisOrder="row-major")
+        self.spec_image.setColorMap(pg.colormap.get("inferno"))
+        self.spec_plot.addItem(self.spec_image)
+
+        self.wave_playhead = self._make_playhead(self.wave_plot)
+        self.spec_playhead = self._make_playhead(self.spec_plot)
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+        self.message_label = QLabel()
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("color: #555555; font-size: 11pt; padding: 24px;")
+
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self.graphics)
+        self._stack.addWidget(self.message_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.title_label)
+        layout.addLayout(self._stack, 1)
+        self.clear()
+
+    @staticmethod
+    def _make_playhead(plot: pg.PlotItem) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(pos=0.0, angle=90, movable=False,
+                               pen=pg.mkPen(_PLAYHEAD_COLOUR, width=1.5))
+        line.setZValue(10)
+        line.hide()
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The clip shown or being loaded, or None."""
+        return self._path
+
+    @property
+    def duration_s(self) -> float:
+        """Duration of the clip on screen (0 when none is)."""
+        return self._data.duration_s if self._data is not None else 0.0
+
+    @property
+    def data(self) -> ClipData | None:
+        """The arrays on screen (plain numpy), or None."""
+        return self._data
+
+    def show_clip(self, path: Path | None, title: str = "") -> None:
+        """Load and show ``path`` in the background (a newer call supersedes it); None clears."""
+        if path is None:
+            self.clear()
+            return
+        self._path = Path(path)
+        self._title = title or self._path.name
+        self.title_label.setText(self._title)
+        self._loader.request(self._path, self._requested_features())
+
+    def clear(self) -> None:
+        """Show nothing; drops any load in progress."""
+        self._loader.cancel()
+        self._path = None
+        self._data = None
+        self._title = ""
+        self.title_label.setText("")
+        self.wave_curve.setData([], [])
+        self.spec_image.clear()
+        for line in (self.wave_playhead, self.spec_playhead):
+            line.hide()
+        self.show_message("No clip selected")
+
+    def show_message(self, text: str) -> None:
+        """Show ``text`` in place of the plots (file deleted, unreadable: reason, ...)."""
+        self.message_label.setText(text)
+        self._stack.setCurrentWidget(self.message_label)
+        self.message_shown.emit(text)
+
+    @Slot(float)
+    def set_playhead(self, seconds: float) -> None:
+        """Move the playhead on both plots to ``seconds`` (clamped to the clip)."""
+        if self._data is None:
+            return
+        seconds = float(min(max(seconds, 0.0), self._data.duration_s))
+        for line in (self.wave_playhead, self.spec_playhead):
+            line.setValue(seconds)
+            line.show()
+
+    def playhead_s(self) -> float:
+        return float(self.wave_playhead.value())
+
+    def set_show_features(self, show: bool) -> None:
+        """Show what the model sees (its features) instead of the display spectrogram."""
+        if bool(show) == self._show_features:
+            return
+        self._show_features = bool(show)
+        if self._data is not None and (self._data.features is not None or not show):
+            self._draw(self._data, reset_view=False)  # already computed, or just hidden again
+        elif self._path is not None:
+            self._loader.request(self._path, self._requested_features())
+
+    def set_feature_config(self, config) -> None:
+        """The active model's feature settings (a FeatureConfig; None: the defaults), so "what
+        the model sees" is what that model sees."""
+        if config == self._feature_config:
+            return
+        self._feature_config = config
+        if self._data is not None and self._data.features is not None:
+            self._data = dataclasses.replace(self._data, features=None)  # computed with others
+            if self._show_features and self._path is not None:
+                self._loader.request(self._path, self._requested_features())
+
+    def feature_config(self):
+        """The feature settings "what the model sees" uses (None: the defaults)."""
+        return self._feature_config
+
+    def _requested_features(self):
+        if not self._show_features:
+            return None
+        if self._feature_config is None:
+            from core.ml.features import DEFAULT_FEATURES  # torch: imported only when needed
+
+            return DEFAULT_FEATURES
+        return self._feature_config
+
+    def show_features(self) -> bool:
+        return self._show_features
+
+    def connect_playback(self, controller) -> None:
+        """Wire a PlaybackController: clicks seek it, its position moves the playhead,
+        and each shown clip is loaded into it."""
+        self._playback = controller
+        self.seek_requested.connect(controller.seek)
+        controller.position_changed.connect(self.set_playhead)
+        self.clip_shown.connect(self._on_clip_shown_for_playback)
+
+    @Slot(object)
+    def _on_clip_shown_for_playback(self, path: Path) -> None:
+        # A redraw of the same clip (features toggled) must not stop playback or rewind.
+        if self._playback.path != Path(path):
+            self._playback.load(path)
+
+    def shutdown(self) -> None:
+        """Stop and join the loader thread; call from the main window's closeEvent."""
+        self._loader.shutdown()
+
+    def is_loader_running(self) -> bool:
+        return self._loader.is_running()
+
+    # -- slots --------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_loader_loaded(self, data: ClipData) -> None:
+        if self._path is None or Path(data.path) != self._path:
+            return
+        same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
+        self._data = data
+        self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
+        self._stack.setCurrentWidget(self.graphics)
+        self.clip_shown.emit(data.path)
+
+    @Slot(object, str)
+    def _on_loader_failed(self, path: Path, reason: str) -> None:
+        if self._path is None or Path(path) != self._path:
+            return
+        self._data = None
+        self.wave_curve.setData([], [])
+        self.spec_image.clear()
+        if not Path(path).exists():
+            self.show_message(f"{Path(path).name}: file deleted or moved")
+        else:
+            self.show_message(f"{Path(path).name}: unreadable: {reason}")
+
+    def _on_scene_clicked(self, event) -> None:
+        if self._data is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        for plot in (self.wave_plot, self.spec_plot):
+            if plot.sceneBoundingRect().contains(event.scenePos()):
+                seconds = plot.vb.mapSceneToView(event.scenePos()).x()
+                seconds = float(min(max(seconds, 0.0), self._data.duration_s))
+                self.set_playhead(seconds)
+                self.seek_requested.emit(seconds)
+                return
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _draw(self, data: ClipData, reset_view: bool = True) -> None:
+        duration_s = max(data.duration_s, 1e-3)
+        self.wave_curve.setData(data.wave_x_s, data.wave_y)
+        # Scaled to the clip's peak so quiet recordings stay readable; silence shows +-0.01.
+        y_extent = max(data.peak, 0.01) * 1.05
+        self.wave_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=-y_extent, yMax=y_extent,
+                                 minXRange=min(duration_s, 1e-3))
+        self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
+
+        features = data.features if self._show_features else None
+        if features is not None:
+            image, levels = features.values, features.levels
+            top = float(image.shape[0])
+            label = features.label
+        else:
+            image, levels = data.spectrogram.db, data.spectrogram.levels
+            top = data.spectrogram.max_freq_hz
+            label = "Frequency (Hz)"
+        if self.spec_plot.getAxis("left").labelText != label:  # a new label re-lays out the plot
+            self.spec_plot.setLabel("left", label)
+        self.spec_image.setImage(image, levels=levels, autoLevels=False)
+        self.spec_image.setRect(0.0, 0.0, duration_s, top)
+        self.spec_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=0.0, yMax=top,
+                                 minXRange=min(duration_s, 1e-3), maxYRange=top)
+        self.spec_plot.setYRange(0.0, top, padding=0)
+        if reset_view:
+            self.wave_plot.setXRange(0.0, duration_s, padding=0)
+            self.set_playhead(0.0)
+
+        # Settle the new view ranges now, not inside the paint: the items' geometry changes that
+        # follow a range change would otherwise schedule a second full repaint of both plots.
+        for plot in (self.wave_plot, self.spec_plot):
+            plot.vb.prepareForPaint()

@@ -1,0 +1,1 @@
+"""Shared by every feature: background tasks, settings, dialogs, notices."""

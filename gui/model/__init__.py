@@ -1,0 +1,1 @@
+"""The model loop: dock and controller, training/models/classify panels, workers."""

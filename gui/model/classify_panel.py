@@ -1,0 +1,329 @@
+"""ClassifyPanel: drop audio files or folders on its drop zone to classify them with the active
+model; a table of results (file, label, confidence, every class's probability as a bar), the
+selected file's waveform and spectrogram, a score track over time for long files, and
+"Add to Project" with the predicted labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.clips.clip_view import ClipView
+from gui.common.tasks import start_worker, stop_thread
+from gui.model.score_track import ScoreTrack, class_colour
+from gui.model.workers import FileClassifyWorker
+
+FILE, LABEL, CONFIDENCE, BARS = range(4)
+PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
+CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
+
+
+def local_paths(mime) -> list[Path]:
+    """The local files and folders named by a drag's mime data."""
+    if not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+
+class ProbabilityBarDelegate(QStyledItemDelegate):
+    """Paints a row's class probabilities as one bar split in the classes' colours."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.colours: dict[str, str] = {}  # the project's class colours
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        super().paint(painter, option, index)
+        probs = index.data(PROBS_ROLE)
+        if not probs:
+            return
+        names = index.data(CLASSES_ROLE) or ()
+        rect = option.rect.adjusted(4, 5, -4, -5)
+        painter.save()
+        x = float(rect.left())
+        for k, p in enumerate(probs):
+            width = p * rect.width()
+            if width >= 0.5:
+                name = names[k] if k < len(names) else ""
+                painter.fillRect(QRect(int(x), rect.top(), max(1, int(round(width))), rect.height()),
+                                 QColor(class_colour(name, k, self.colours)))
+            x += width
+        painter.restore()
+
+
+class DropZone(QFrame):
+    """A framed area that takes dropped files and folders: ``paths_dropped(list[Path])``."""
+
+    paths_dropped = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DropZone")
+        self.setAcceptDrops(True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumHeight(64)
+        self.label = QLabel("Drop audio files or a folder here to classify them\n"
+                            "(audio files dropped anywhere on the window are classified too)")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.paths_dropped.emit(paths)
+
+
+class ClassifyPanel(QWidget):
+    """``set_model(checkpoint_path)`` (None: no model yet), ``classify(paths)``.
+
+    Signals: ``train_requested`` (the no-model offer), ``add_requested(list)`` of
+    (path, label) pairs, ``classification_finished(int)`` files classified,
+    ``message(str, str)`` for the window's banner.
+    """
+
+    train_requested = Signal()
+    add_requested = Signal(object)
+    classification_finished = Signal(int)
+    message = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ClassifyPanel")
+        self.predictions: list = []
+        self._checkpoint: Path | None = None
+        self._worker: FileClassifyWorker | None = None
+        self._thread = None
+        self._working = False  # until the worker says done (its thread outlives that a moment)
+        self._retired: list = []  # see ModelController._retired
+        self.drop_zone = DropZone()
+        self.drop_zone.paths_dropped.connect(self.classify)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.train_button = QPushButton("Train a Model")
+        self.train_button.clicked.connect(self.train_requested)
+        self.cancel_button = QPushButton("Stop")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.add_button = QPushButton("Add Selected to Project")
+        self.add_button.setToolTip("Copy the selected files into the project, into a folder per "
+                                   "predicted label, labelled by the model (undo removes them)")
+        self.add_button.clicked.connect(self._on_add)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["File", "Label", "Confidence", "Probabilities"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.bar_delegate = ProbabilityBarDelegate(self.table)
+        self.table.setItemDelegateForColumn(BARS, self.bar_delegate)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(FILE, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((LABEL, 90), (CONFIDENCE, 92), (BARS, 140)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(col, width)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self.clip_view = ClipView()
+        self.score_track = ScoreTrack()
+        self.score_track.link_x(self.clip_view.spec_plot)
+        preview = QWidget()
+        preview_layout = QVBoxLayout(preview)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        preview_layout.addWidget(self.clip_view, 1)
+        preview_layout.addWidget(self.score_track)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(preview)
+        splitter.setSizes([200, 300])
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.train_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.drop_zone)
+        layout.addLayout(row)
+        layout.addWidget(splitter, 1)
+        self.set_model(None)
+        self._update_buttons()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """Draw the bars and score lines in the project's class colours (class name -> colour)."""
+        self.bar_delegate.colours = dict(colours)
+        self.score_track.set_class_colours(colours)
+        self.table.viewport().update()
+
+    # ---- model and work -----------------------------------------------------------------
+
+    def set_model(self, checkpoint_path: str | Path | None) -> None:
+        """The model dropped files are classified with (the project's active model)."""
+        self._checkpoint = Path(checkpoint_path) if checkpoint_path else None
+        if self._checkpoint is None:
+            self.status.setText("No model yet: label clips of two or more classes and train one; "
+                                "then drop files here.")
+        elif not self.is_busy():
+            self.status.setText(f"Files are classified with {self._checkpoint.name}.")
+        self._update_buttons()
+
+    def has_model(self) -> bool:
+        return self._checkpoint is not None
+
+    def is_busy(self) -> bool:
+        return self._working
+
+    def classify(self, paths: list) -> bool:
+        """Classify files (folders: their audio files) in the background; False without a model."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return False
+        if self._checkpoint is None:
+            self.status.setText("No model yet, so dropped files cannot be classified. Train one "
+                                "first: label clips of two or more classes and press Train.")
+            self.message.emit("No model yet: train one (Model › Train) before classifying files.",
+                              "warning")
+            self._update_buttons()
+            return False
+        self.cancel()
+        self.predictions = []
+        self.table.setRowCount(0)
+        self.clip_view.clear()
+        self.score_track.show_prediction(None)
+        worker = FileClassifyWorker(paths, self._checkpoint)
+        worker.results_ready.connect(self._on_worker_results)
+        worker.progress.connect(self._on_worker_progress)
+        worker.finished.connect(self._on_worker_finished)
+        worker.failed.connect(self._on_worker_failed)
+        worker.done.connect(self._on_worker_done)
+        self._worker, self._thread = worker, start_worker(worker, self)
+        self._working = True
+        self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
+        self._update_buttons()
+        return True
+
+    def cancel(self) -> None:
+        stop_thread(self._worker, self._thread)
+        if self._worker is not None:
+            self._retired = [*self._retired[-15:], self._worker]
+        self._worker = self._thread = None
+        self._working = False
+        self._update_buttons()
+
+    def shutdown(self) -> None:
+        """Stop the worker and the preview's loader thread (the window is closing)."""
+        self.cancel()
+        self.clip_view.shutdown()
+
+    def _on_worker_results(self, predictions: list) -> None:
+        if not self._from_worker():
+            return
+        self.table.setUpdatesEnabled(False)
+        for prediction in predictions:
+            self._append(prediction)
+        self.table.setUpdatesEnabled(True)
+        if self.table.currentRow() < 0 and self.table.rowCount():
+            self.table.selectRow(0)
+
+    def _append(self, prediction) -> None:
+        self.predictions.append(prediction)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        name = QTableWidgetItem(prediction.path.name)
+        name.setToolTip(str(prediction.path))
+        if prediction.ok:
+            label = QTableWidgetItem(prediction.label)
+            confidence = QTableWidgetItem(f"{prediction.confidence:.0%}")
+            bars = QTableWidgetItem()
+            bars.setData(PROBS_ROLE, list(prediction.probabilities))
+            bars.setData(CLASSES_ROLE, list(prediction.classes))
+            bars.setToolTip("\n".join(f"{c}: {p:.0%}" for c, p in
+                                      zip(prediction.classes, prediction.probabilities,
+                                          strict=True)))
+        else:
+            label = QTableWidgetItem("—")
+            confidence = QTableWidgetItem("")
+            bars = QTableWidgetItem(prediction.error)
+            bars.setToolTip(prediction.error)
+            for item in (name, bars):
+                item.setForeground(QColor("#b3261e"))
+        confidence.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for col, item in enumerate((name, label, confidence, bars)):
+            self.table.setItem(row, col, item)
+
+    def _on_worker_progress(self, done: int, total: int) -> None:
+        if self._from_worker():
+            self.status.setText(f"Classifying… {done:,} of {total:,} files")
+
+    def _on_worker_finished(self, count: int) -> None:
+        if not self._from_worker():
+            return
+        self._working = False
+        failed = sum(1 for p in self.predictions if not p.ok)
+        text = f"Classified {count - failed:,} file(s)"
+        if failed:
+            text += f"; {failed:,} could not be read"
+        self.status.setText(text + ".")
+        self.table.resizeColumnToContents(LABEL)
+        self._update_buttons()
+        self.classification_finished.emit(count)
+
+    def _on_worker_failed(self, reason: str) -> None:
+        if self._from_worker():
+            self._working = False
+            self.status.setText(f"Classifying stopped: {reason}")
+            self._update_buttons()
+
+    def _on_worker_done(self) -> None:
+        # After finished or failed, or alone when the worker stopped early or broke.
+        if self._from_worker():
+            self._working = False
+            self._update_buttons()
+
+    def _from_worker(self) -> bool:
+        return self._worker is not None and self.sender() is self._worker
+
+    # ---- selection and adding -----------------------------------------------------------
+
+    def selected_predictions(self) -> list:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.predictions[r] for r in rows if r < len(self.predictions)]
+
+    def _on_selection_changed(self) -> None:
+        chosen = self.selected_predictions()
+        self._update_buttons()
+        if not chosen:
+            return
+        prediction = chosen[0]
+        self.clip_view.show_clip(prediction.path, title=str(prediction.path))
+        self.score_track.show_prediction(prediction if prediction.ok else None)
+
+    def _on_add(self) -> None:
+        pairs = [(p.path, p.label) for p in self.selected_predictions() if p.ok]
+        if pairs:
+            self.add_requested.emit(pairs)
+
+    def _update_buttons(self) -> None:
+        busy = self._working
+        self.cancel_button.setVisible(busy)
+        self.train_button.setVisible(self._checkpoint is None)
+        self.add_button.setEnabled(not busy and any(p.ok for p in self.selected_predictions()))

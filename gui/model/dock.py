@@ -1,0 +1,212 @@
+"""ModelDock: the Model dock (Training, Models and Classify tabs) and the wiring between them, the
+ModelController, the clip list and the undo stack, so the main window only places it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
+
+from core import workflow as pm
+from core.errors import EarmarkError
+from gui.model.classify_panel import ClassifyPanel
+from gui.model.controller import ModelController
+from gui.model.models_panel import ModelsPanel
+from gui.model.settings_dialog import TrainSettingsDialog
+from gui.model.training_panel import TrainingPanel
+
+
+class ModelDock(QDockWidget):
+    """Owns the ModelController and the three panels.
+
+    ``model`` is the window's ClipTableModel (predictions are shown there), ``clip_list`` its
+    ClipListPanel (confusion cells filter it), ``undo_stack`` takes the commands,
+    ``show_message(text, kind)`` the window's banner. Signals: ``records_changed`` after clips
+    were added to or removed from the project (the window reloads its list);
+    ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
+    """
+
+    records_changed = Signal()
+    features_changed = Signal(object)
+
+    def __init__(self, model, clip_list, undo_stack, show_message,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Model", parent)
+        self.setObjectName("ModelDock")
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.model, self.clip_list, self.undo_stack = model, clip_list, undo_stack
+        self.show_message = show_message
+        self.controller = ModelController(self)
+        self.training = TrainingPanel()
+        self.models = ModelsPanel()
+        self.classify = ClassifyPanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.training, "Training")
+        self.tabs.addTab(self.models, "Models")
+        self.tabs.addTab(self.classify, "Classify")
+        self.setWidget(self.tabs)
+        self.predictions: dict[int, tuple[str, float]] = {}
+        self._shown_model_id: int | None = None
+        self._wire()
+
+    def _wire(self) -> None:
+        c, t = self.controller, self.training
+        t.train_requested.connect(self.train)
+        t.fine_tune_requested.connect(self.fine_tune)
+        t.settings_requested.connect(self.edit_settings)
+        t.cancel_requested.connect(c.cancel_training)
+        t.keep_requested.connect(c.keep_stopped_model)
+        t.discard_requested.connect(c.discard_stopped_model)
+        t.cell_clicked.connect(self.filter_confusion_cell)
+        c.training_started.connect(t.training_started)
+        c.training_progress.connect(t.show_progress)
+        c.training_finished.connect(t.training_finished)
+        c.training_failed.connect(t.training_failed)
+        c.labels_changed_since.connect(t.set_labels_changed)
+        c.active_model_changed.connect(self._on_active_model_changed)
+        c.predictions_ready.connect(self._on_predictions_ready)
+        c.classify_finished.connect(self._on_classify_finished)
+        c.message.connect(self.show_message)
+        self.models.activate_requested.connect(c.set_active_model)
+        self.models.load_requested.connect(c.load_model_file)
+        self.classify.train_requested.connect(self.train)
+        self.classify.message.connect(self.show_message)
+        self.classify.add_requested.connect(self.add_files)
+
+    # ---- project ------------------------------------------------------------------------
+
+    def set_project(self, project, store_dir=None) -> None:
+        """The window opened ``project`` (None: closed)."""
+        self.predictions = {}
+        self._shown_model_id = None
+        self.controller.set_project(project, store_dir)
+
+    def scan_finished(self) -> None:
+        """The window's scan is over: classify clips the active model has not seen yet."""
+        if self.project is not None and not self.controller.is_training():
+            record = self.controller.active_model()
+            if record is not None:
+                self.controller.classify_project(record, only_new=True)
+
+    @property
+    def project(self):
+        return self.controller.project
+
+    def is_busy(self) -> bool:
+        return self.controller.is_busy() or self.classify.is_busy()
+
+    def busy_text(self) -> str:
+        work = []
+        if self.controller.is_training():
+            work.append("a model is training")
+        if self.controller.is_classifying() or self.classify.is_busy():
+            work.append("clips are being classified")
+        return " and ".join(work)
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait for the threads (the window is closing)."""
+        self.controller.shutdown()
+        self.classify.shutdown()
+
+    # ---- actions --------------------------------------------------------------------------
+
+    def train(self) -> bool:
+        self.tabs.setCurrentWidget(self.training)
+        self.show()
+        return self.controller.start_training()
+
+    def fine_tune(self) -> bool:
+        self.tabs.setCurrentWidget(self.training)
+        self.show()
+        return self.controller.start_training(fine_tune=True)
+
+    def edit_settings(self) -> None:
+        dialog = TrainSettingsDialog(self.controller.default_config(), self)
+        if dialog.exec():
+            self.controller.config_override = dialog.config()
+
+    def labels_edited(self) -> None:
+        self.controller.labels_edited()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """The project's class colours (class name -> colour), for the Classify tab's drawings."""
+        self.classify.set_class_colours(colours)
+
+    def classify_files(self, paths: list) -> bool:
+        self.tabs.setCurrentWidget(self.classify)
+        self.show()
+        self.raise_()
+        return self.classify.classify(paths)
+
+    # ---- predictions and filters ----------------------------------------------------------
+
+    def _on_active_model_changed(self, record) -> None:
+        project = self.project
+        self.training.show_model(record)
+        self.models.set_models(project.models() if project is not None else [],
+                               record.id if record is not None else None)
+        self.classify.set_model(pm.model_checkpoint_path(project, record)
+                                if record is not None else None)
+        if record is None or record.id != self._shown_model_id:
+            self.predictions = {}
+            self.model.set_predictions({})
+        self._shown_model_id = record.id if record is not None else None
+        self.features_changed.emit(pm.model_features(record))
+
+    def _on_predictions_ready(self, rows: dict) -> None:
+        self.predictions.update(rows)
+        self.model.set_predictions(self.predictions)
+
+    def _on_classify_finished(self, model_id: int, confusion) -> None:
+        if model_id == self._shown_model_id:
+            self.training.show_confusion(confusion)
+
+    def filter_confusion_cell(self, true_label: str, predicted_label: str) -> None:
+        """Show the clips labelled ``true_label`` that the active model calls ``predicted_label``."""
+        record = self.controller.active_model()
+        if record is None or self.project is None:
+            return
+        ids = pm.confusion_cell_clips(self.project, record.id, true_label, predicted_label)
+        self.clip_list.show_clip_ids(ids, f"Labelled {true_label}, predicted {predicted_label}")
+
+    def accept_predictions(self) -> None:
+        """Label the selected clips with the active model's predictions (undoable)."""
+        from gui.clips.commands import AcceptPredictionsCommand
+
+        ids = self.clip_list.selected_ids()
+        changes = {i: self.predictions[i][0] for i in ids if i in self.predictions}
+        if self.project is None or not changes:
+            self.show_message("Select clips that have a prediction first.", "info")
+            return
+        try:
+            previous = self.project.apply_labels(changes, "model", action="set")
+        except EarmarkError as error:
+            self.show_message(f"Could not label: {error}", "error")
+            return
+        self.undo_stack.push(AcceptPredictionsCommand(
+            self.project, self.model, changes, previous,
+            on_error=lambda m: self.show_message(m, "error")))
+        self.labels_edited()
+
+    def add_files(self, pairs: list) -> None:
+        """Copy classified files into the project with their predicted labels (undoable)."""
+        from gui.clips.commands import AddFilesCommand
+
+        if self.project is None:
+            self.show_message("Open a project first: files are copied into its folder.", "info")
+            return
+        try:
+            added = pm.add_files_to_project(self.project, pairs)
+        except (EarmarkError, OSError) as error:
+            self.show_message(f"Could not add the files: {error}", "error")
+            return
+        self.undo_stack.push(AddFilesCommand(self.project, pairs, added, self.records_changed.emit,
+                                             on_error=lambda m: self.show_message(m, "error")))
+        self.records_changed.emit()
+        self.show_message(f"Copied {len(added.copies)} file(s) into {self.project.folder.name}, "
+                          "labelled by the model (Ctrl+Z removes them).", "info")
+
+
+def default_area() -> Qt.DockWidgetArea:
+    return Qt.DockWidgetArea.RightDockWidgetArea

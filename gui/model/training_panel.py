@@ -1,0 +1,304 @@
+"""TrainingPanel: Train / Fine-tune / Settings / Cancel, progress with time left, live loss and
+accuracy curves, and the active model's results (accuracy, per-class precision and recall, and a
+clickable confusion matrix). A view only: a ModelController does the work."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.model.confusion_view import ConfusionView
+
+_TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
+_VAL_PEN = pg.mkPen("#d1495b", width=2)
+
+
+def _curve_style(pen) -> dict:
+    """A curve's line, and the dot it shows while it has a single point."""
+    return {"pen": pen, "symbolSize": 6, "symbolPen": pen, "symbolBrush": pen.color()}
+
+
+def format_duration(seconds: float | None) -> str:
+    """'1:05' style; '' when unknown."""
+    if seconds is None or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else \
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class TrainingPanel(QWidget):
+    """Signals: ``train_requested``, ``fine_tune_requested``, ``settings_requested``,
+    ``cancel_requested``, ``keep_requested`` / ``discard_requested`` (after a cancel), and
+    ``cell_clicked(true, predicted)`` from the confusion matrix."""
+
+    train_requested = Signal()
+    fine_tune_requested = Signal()
+    settings_requested = Signal()
+    cancel_requested = Signal()
+    keep_requested = Signal()
+    discard_requested = Signal()
+    cell_clicked = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TrainingPanel")
+        self.history: list = []
+        self._has_model = False
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("TrainButton")
+        self.train_button.setToolTip("Train a new model on the current labels (Ctrl+T)")
+        self.fine_tune_button = QPushButton("Fine-tune")
+        self.fine_tune_button.setToolTip("Continue training the active model on the current labels")
+        self.settings_button = QPushButton("Settings…")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop training; you may keep the best model so far")
+        self.keep_button = QPushButton("Keep model")
+        self.discard_button = QPushButton("Discard")
+        for button, signal in ((self.train_button, self.train_requested),
+                               (self.fine_tune_button, self.fine_tune_requested),
+                               (self.settings_button, self.settings_requested),
+                               (self.cancel_button, self.cancel_requested),
+                               (self.keep_button, self.keep_requested),
+                               (self.discard_button, self.discard_requested)):
+            button.clicked.connect(signal)
+        self.keep_button.clicked.connect(self._hide_keep)
+        self.discard_button.clicked.connect(self._hide_keep)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.fine_tune_button, self.settings_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        keep_row = QHBoxLayout()
+        keep_row.addStretch(1)
+        keep_row.addWidget(self.keep_button)
+        keep_row.addWidget(self.discard_button)
+
+        self.status = QLabel("Press Train to train a model on the labelled clips.")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("TrainingStatus")
+        self.labels_note = QLabel()
+        self.labels_note.setObjectName("Hint")
+        self.labels_note.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+
+        self.curves = pg.GraphicsLayoutWidget()
+        self.curves.setBackground("w")
+        self.curves.setMinimumHeight(140)
+        self.loss_plot = self.curves.addPlot(row=0, col=0, title="Loss")
+        self.acc_plot = self.curves.addPlot(row=0, col=1, title="Accuracy")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.setLabel("bottom", "Epoch")
+            plot.showGrid(y=True, alpha=0.2)
+        self.acc_plot.setYRange(0, 1, padding=0.02)
+        # Lines without per-epoch symbols: their scatter items are re-laid out on every range
+        # change, which showed up in the samples of the window's stall at the end of a run.
+        # A lone first epoch still needs a dot to be seen (see _draw_curves).
+        train, val = _curve_style(_TRAIN_PEN), _curve_style(_VAL_PEN)
+        self.train_loss = self.loss_plot.plot(**train)
+        self.val_loss = self.loss_plot.plot(**val)
+        self.train_acc = self.acc_plot.plot(**train)
+        self.val_acc = self.acc_plot.plot(**val)
+        # The key sits under the plots: inside plots this small it covered the curves.
+        self.curves_key = QLabel(
+            f"<span style='color:{_TRAIN_PEN.color().name()}'>━━</span> training&nbsp;&nbsp;&nbsp;"
+            f"<span style='color:{_VAL_PEN.color().name()}'>━━</span> validation")
+        self.curves_key.setObjectName("Hint")
+        self.curves_key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("ModelSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.per_class = QTableWidget(0, 4)
+        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "Clips"])
+        self.per_class.verticalHeader().setVisible(False)
+        self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
+        self.confusion = ConfusionView()
+        self.confusion.cell_clicked.connect(self.cell_clicked)
+        # Its space is kept while hidden: appearing with the first model then repaints the matrix
+        # alone instead of re-laying out and redrawing the whole panel at the end of a run.
+        policy = self.confusion.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.confusion.setSizePolicy(policy)
+        self.confusion_caption = QLabel()
+        self.confusion_caption.setObjectName("Hint")
+        self.confusion_caption.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.labels_note)
+        layout.addWidget(self.progress)
+        layout.addLayout(keep_row)
+        layout.addWidget(self.curves, 2)
+        layout.addWidget(self.curves_key)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.per_class)
+        layout.addWidget(self.confusion_caption)
+        layout.addWidget(self.confusion, 3)
+        self.set_training(False)
+        self._hide_keep()
+        self.labels_note.hide()
+        self.progress.hide()
+        self.set_has_model(False)
+
+    # ---- state --------------------------------------------------------------------------
+
+    def set_training(self, training: bool) -> None:
+        self.train_button.setEnabled(not training)
+        self.fine_tune_button.setEnabled(not training and self._has_model)
+        self.settings_button.setEnabled(not training)
+        self.cancel_button.setEnabled(training)
+
+    def set_has_model(self, has_model: bool) -> None:
+        self._has_model = has_model
+        self.fine_tune_button.setEnabled(has_model and not self.cancel_button.isEnabled())
+
+    def _hide_keep(self) -> None:
+        self.keep_button.hide()
+        self.discard_button.hide()
+
+    # ---- training -----------------------------------------------------------------------
+
+    def training_started(self, counts: dict) -> None:
+        """A run began on a snapshot with ``counts`` clips per class."""
+        self.history = []
+        for curve in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+            curve.setData([], [])
+        total = sum(counts.values())
+        self.status.setText(f"Training on {total:,} labelled clips in {len(counts)} classes. "
+                            "Keep labelling: the run uses the labels as they were at the start.")
+        self.labels_note.hide()
+        self.progress.setValue(0)
+        self.progress.setFormat("Reading clips…")
+        self.progress.show()
+        self._hide_keep()
+        self.set_training(True)
+
+    def show_progress(self, report) -> None:
+        """A TrainProgress: the bar, epoch and time left; an epoch's metrics extend the curves."""
+        self.progress.setValue(int(1000 * min(max(report.fraction, 0.0), 1.0)))
+        if report.phase == "decoding":
+            self.progress.setFormat(report.message[:1].upper() + report.message[1:])
+        else:
+            left = format_duration(report.eta_s)
+            text = f"Epoch {report.epoch}/{report.epochs}"
+            self.progress.setFormat(text + (f" · {left} left" if left else ""))
+        if report.epoch_metrics is not None:
+            self.history.append(report.epoch_metrics)
+            self._draw_curves()
+
+    def _draw_curves(self) -> None:
+        epochs = [m.epoch for m in self.history]
+        symbol = "o" if len(epochs) == 1 else None
+        for curve in (self.train_loss, self.train_acc, self.val_loss, self.val_acc):
+            if curve.opts["symbol"] != symbol:
+                curve.setSymbol(symbol)
+        self.train_loss.setData(epochs, [m.train_loss for m in self.history])
+        self.train_acc.setData(epochs, [m.train_accuracy for m in self.history])
+        with_val = [m for m in self.history if m.val_loss is not None]
+        self.val_loss.setData([m.epoch for m in with_val], [m.val_loss for m in with_val])
+        self.val_acc.setData([m.epoch for m in with_val], [m.val_accuracy for m in with_val])
+
+    def set_labels_changed(self, changed: bool) -> None:
+        self.labels_note.setText("Labels have changed since this training started; train again "
+                                 "afterwards to use them.")
+        self.labels_note.setVisible(changed)
+
+    def training_finished(self, result) -> None:
+        """A TrainResult arrived (finished or stopped)."""
+        self.set_training(False)
+        self.progress.hide()
+        if result.stopped and result.checkpoint is not None:
+            epochs = len(result.history)
+            accuracy = (result.report.accuracy if result.report is not None else None)
+            got = f" (accuracy {accuracy:.0%} after {epochs} epochs)" if accuracy is not None else ""
+            self.status.setText(f"Training cancelled. Keep the best model so far{got}?")
+            self.keep_button.show()
+            self.discard_button.show()
+        elif result.stopped:
+            self.status.setText("Training cancelled before the first epoch ended; nothing to keep.")
+        else:
+            self.status.setText(f"Trained in {format_duration(result.elapsed_s)} "
+                                f"({len(result.history)} epochs, best {result.best_epoch}).")
+
+    def training_failed(self, reason: str) -> None:
+        self.set_training(False)
+        self.progress.hide()
+        self.status.setText(f"Training could not run: {reason}")
+
+    # ---- results ------------------------------------------------------------------------
+
+    def show_model(self, record) -> None:
+        """Show a ModelRecord's metrics (or nothing for None)."""
+        self.set_has_model(record is not None)
+        self.per_class.setRowCount(0)
+        if record is None:
+            self.summary.setText("No model yet.")
+            self.confusion.set_matrix((), [])
+            self.confusion_caption.setText("")
+            return
+        metrics = record.metrics or {}
+        accuracy, macro_f1 = metrics.get("accuracy"), metrics.get("macro_f1")
+        where = metrics.get("evaluated_on", "validation")
+        n = metrics.get("n_val") if where == "validation" else metrics.get("n_train")
+        parts = [f"Model {record.id}: {len(record.classes)} classes"]
+        if accuracy is not None:
+            parts.append(f"accuracy {accuracy:.1%} on {n or '?'} {where} clips")
+        if macro_f1 is not None:
+            parts.append(f"macro F1 {macro_f1:.2f}")
+        self.summary.setText(" · ".join(parts))
+        per_class = metrics.get("per_class") or {}
+        for name in record.classes:
+            values = per_class.get(name, {})
+            row = self.per_class.rowCount()
+            self.per_class.insertRow(row)
+            cells = [name, _pct(values.get("precision")), _pct(values.get("recall")),
+                     str(values.get("support", ""))]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.per_class.setItem(row, col, item)
+        rows = min(self.per_class.rowCount(), 6)  # more scroll
+        self.per_class.setMaximumHeight(self.per_class.horizontalHeader().height() + 4
+                                        + rows * self.per_class.verticalHeader().defaultSectionSize())
+        matrix = metrics.get("confusion_matrix")
+        if matrix and len(matrix) == len(record.classes):
+            self.confusion.set_matrix(record.classes, matrix)
+            self.confusion_caption.setText(
+                f"Held-out {where} clips: rows are the label, columns the prediction.")
+
+    def show_confusion(self, table) -> None:
+        """Show a core.workflow.ConfusionTable (current labels vs stored predictions)."""
+        if table is None:
+            return
+        total = int(table.matrix.sum())
+        self.confusion.set_matrix(table.classes, table.matrix)
+        self.confusion_caption.setText(
+            f"All {total:,} labelled clips, current labels (rows) against the model (columns); "
+            "training clips included. Click a cell to list its clips.")
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value:.0%}"

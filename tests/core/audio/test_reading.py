@@ -1,0 +1,259 @@
+"""core.audio: formats round-trip, windows read only what is asked, bad files raise AudioError."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.audio import reading as audio
+from core.errors import AudioError
+from tests import audio_factory as af
+
+# (name, format, subtype, rate, tolerance) for formats this soundfile/libsndfile writes.
+LOSSLESS = [
+    ("u8.wav", "WAV", "PCM_U8", 16000, 1e-2),
+    ("s8.aiff", "AIFF", "PCM_S8", 16000, 1e-2),
+    ("s16.wav", "WAV", "PCM_16", 16000, 1e-4),
+    ("s24.wav", "WAV", "PCM_24", 16000, 1e-6),
+    ("s32.wav", "WAV", "PCM_32", 16000, 1e-6),
+    ("f32.wav", "WAV", "FLOAT", 16000, 1e-7),
+    ("f64.wav", "WAV", "DOUBLE", 16000, 1e-7),
+    ("s16.flac", "FLAC", "PCM_16", 44100, 1e-4),
+    ("s24.flac", "FLAC", "PCM_24", 96000, 1e-6),
+    ("s16.aiff", "AIFF", "PCM_16", 22050, 1e-4),
+    ("s16.au", "AU", "PCM_16", 8000, 1e-4),
+    ("s16.w64", "W64", "PCM_16", 16000, 1e-4),
+    ("s16.caf", "CAF", "PCM_16", 16000, 1e-4),
+    ("s16.rf64", "RF64", "PCM_16", 16000, 1e-4),
+    ("hi.wav", "WAV", "PCM_16", 96000, 1e-4),
+    ("lo.wav", "WAV", "PCM_16", 8000, 1e-4),
+]
+LOSSY = [
+    ("vorbis.ogg", "OGG", "VORBIS", 44100),
+    ("opus.opus", "OGG", "OPUS", 48000),
+    ("layer3.mp3", "MP3", "MPEG_LAYER_III", 44100),
+]
+
+
+def _writable(fmt: str, subtype: str) -> bool:
+    return fmt in sf.available_formats() and subtype in sf.available_subtypes(fmt)
+
+
+@pytest.mark.parametrize("name,fmt,subtype,rate,tol", LOSSLESS)
+def test_lossless_round_trip(tmp_path, name, fmt, subtype, rate, tol):
+    if not _writable(fmt, subtype):
+        pytest.skip(f"{fmt}/{subtype} not writable here")
+    x = af.tone(440, 0.5, rate)
+    path = af.write(tmp_path / name, x, rate, subtype=subtype, format=fmt)
+    meta = audio.info(path)
+    assert meta.path == path and meta.sample_rate_hz == rate and meta.channels == 1
+    assert meta.frames == len(x) and meta.duration_s == pytest.approx(0.5)
+    assert meta.format == fmt and meta.subtype == subtype
+    y = audio.read(path)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    assert np.abs(y - x).max() <= tol + 2.0 ** -7 * (subtype in ("PCM_U8", "PCM_S8"))
+    y16 = audio.read(path, sample_rate_hz=16000)
+    assert y16.dtype == np.float32 and len(y16) == math.ceil(len(x) * 16000 / rate)
+
+
+@pytest.mark.parametrize("name,fmt,subtype,rate", LOSSY)
+def test_lossy_round_trip(tmp_path, name, fmt, subtype, rate):
+    if not _writable(fmt, subtype):
+        pytest.skip(f"{fmt}/{subtype} not writable here")
+    x = af.tone(440, 1.0, rate)
+    path = af.write(tmp_path / name, x, rate, subtype=subtype, format=fmt)
+    meta = audio.info(path)
+    assert meta.sample_rate_hz == rate and meta.frames == pytest.approx(len(x), abs=1200)
+    y = audio.read(path)
+    assert abs(len(y) - len(x)) <= 1200
+    # Lossy codecs shift phase a little; compare loudness, and the pitch through the spectrum.
+    rms = float(np.sqrt(np.mean(y[rate // 10: -rate // 10] ** 2)))
+    assert rms == pytest.approx(0.5 / math.sqrt(2), rel=0.15)
+    half = y[: rate // 2]
+    peak_hz = np.argmax(np.abs(np.fft.rfft(half))) * rate / len(half)
+    assert peak_hz == pytest.approx(440, abs=10)
+    assert len(audio.read(path, sample_rate_hz=16000)) == math.ceil(len(y) * 16000 / rate)
+
+
+@pytest.mark.parametrize("channels", [2, 6])
+def test_multichannel_is_mean_of_channels(tmp_path, channels):
+    rng = np.random.default_rng(0)
+    x = (0.3 * rng.standard_normal((8000, channels))).astype(np.float32)
+    path = af.write(tmp_path / f"c{channels}.wav", x, 16000, subtype="FLOAT")
+    assert audio.info(path).channels == channels
+    y = audio.read(path)
+    np.testing.assert_allclose(y, x.mean(axis=1), atol=1e-6)
+
+
+def test_window_reads_right_segment(tmp_path):
+    rate = 16000
+    x = af.chirp(100, 4000, 20.0, rate)
+    path = af.write(tmp_path / "long.wav", x, rate, subtype="FLOAT")
+    y = audio.read(path, offset_s=7.25, duration_s=1.5)
+    np.testing.assert_array_equal(y, x[116000:140000])
+    # Past the end: cut short; beyond it: empty.
+    assert len(audio.read(path, offset_s=19.5, duration_s=5)) == 8000
+    assert len(audio.read(path, offset_s=25.0, duration_s=1)) == 0
+    assert len(audio.read(path, offset_s=7.0, duration_s=1.0, sample_rate_hz=8000)) == 8000
+
+
+@pytest.mark.parametrize("fmt,subtype,ext", [("FLAC", "PCM_16", "flac"), ("OGG", "VORBIS", "ogg"),
+                                             ("MP3", "MPEG_LAYER_III", "mp3")])
+def test_window_of_compressed_file_matches_full_decode(tmp_path, fmt, subtype, ext):
+    if not _writable(fmt, subtype):
+        pytest.skip(f"{fmt}/{subtype} not writable here")
+    rate = 44100
+    path = af.write(tmp_path / f"c.{ext}", af.chirp(100, 5000, 10.0, rate), rate,
+                    subtype=subtype, format=fmt)
+    full = audio.read(path)
+    for offset in (0.05, 3.0, 7.5):
+        start = round(offset * rate)
+        window = audio.read(path, offset_s=offset, duration_s=1.0)
+        np.testing.assert_allclose(window, full[start:start + rate], atol=1e-4)
+
+
+def test_window_read_does_not_decode_whole_file(tmp_path, monkeypatch):
+    """Structural: the frames asked of libsndfile are the window's, never the file's."""
+    rate = 8000
+    path = af.write(tmp_path / "ten_minutes.wav", np.zeros(600 * rate, np.float32), rate,
+                    subtype="PCM_16")
+    asked = []
+    real_read = sf.SoundFile.read
+
+    def spy(self, frames=-1, *args, **kwargs):
+        asked.append(frames)
+        return real_read(self, frames, *args, **kwargs)
+
+    monkeypatch.setattr(sf.SoundFile, "read", spy)
+    y = audio.read(path, offset_s=300.0, duration_s=1.0)
+    assert len(y) == rate
+    assert asked and sum(asked) <= rate
+
+
+def test_read_blocks_streams_whole_file(tmp_path):
+    rate = 16000
+    x = af.noise(3.3, rate)
+    path = af.write(tmp_path / "n.wav", x, rate, subtype="FLOAT")
+    blocks = list(audio.read_blocks(path, 1.0))
+    assert [b.start_s for b in blocks] == [0.0, 1.0, 2.0, 3.0]
+    assert [len(b.samples) for b in blocks] == [16000, 16000, 16000, 4800]
+    np.testing.assert_array_equal(np.concatenate([b.samples for b in blocks]), x)
+    resampled = list(audio.read_blocks(path, 1.0, sample_rate_hz=8000, offset_s=1.0,
+                                       duration_s=1.5))
+    assert [len(b.samples) for b in resampled] == [8000, 4000]
+    with pytest.raises(ValueError):
+        list(audio.read_blocks(path, 0))
+
+
+def test_file_envelope_matches_peak_envelope(tmp_path):
+    x = af.chirp(100, 3000, 5.0)
+    path = af.write(tmp_path / "e.wav", x, subtype="FLOAT")
+    mins, maxs = audio.file_envelope(path, 300, block_s=0.7)
+    m2, x2 = audio.peak_envelope(x, 300)
+    np.testing.assert_allclose(mins, m2)
+    np.testing.assert_allclose(maxs, x2)
+
+
+def test_fit_length_pads_and_trims():
+    x = np.arange(1, 6, dtype=np.float32)
+    np.testing.assert_array_equal(audio.fit_length(x, 3), [1, 2, 3])
+    np.testing.assert_array_equal(audio.fit_length(x, 7), [1, 2, 3, 4, 5, 0, 0])
+    assert audio.fit_length(x, 7).dtype == np.float32
+    assert len(audio.fit_length(np.zeros(0, np.float32), 4)) == 4
+
+
+def test_resample_lengths_and_dtype():
+    x = af.tone(440, 1.0, 44100)
+    y = audio.resample(x, 44100, 16000)
+    assert y.dtype == np.float32 and len(y) == 16000
+    np.testing.assert_array_equal(audio.resample(x, 44100, 44100), x)
+    assert len(audio.resample(x, 8000, 16000)) == 88200
+    assert len(audio.resample(np.zeros(0, np.float32), 8000, 16000)) == 0
+
+
+def test_peak_envelope():
+    x = np.array([0, 1, -1, 2, -2, 3, -3, 4], dtype=np.float32)
+    mins, maxs = audio.peak_envelope(x, 4)
+    np.testing.assert_array_equal(mins, [0, -1, -2, -3])
+    np.testing.assert_array_equal(maxs, [1, 2, 3, 4])
+    mins, maxs = audio.peak_envelope(x[:2], 5)  # fewer samples than bins
+    assert len(mins) == len(maxs) == 5
+    mins, maxs = audio.peak_envelope(np.zeros(0, np.float32), 3)
+    assert mins.tolist() == maxs.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("kind,reason", [
+    ("empty", "empty file (0 bytes)"),
+    ("text", "not an audio file (unrecognised format)"),
+    ("random", "not an audio file (unrecognised format)"),
+    ("header_only", "corrupt or truncated audio data"),
+    ("truncated", "corrupt or truncated audio data"),
+])
+@pytest.mark.parametrize("call", ["info", "read"])
+def test_broken_files_raise_audio_error(tmp_path, kind, reason, call):
+    path = af.write_broken(tmp_path / f"{kind}.wav", kind)
+    with pytest.raises(AudioError) as caught:
+        getattr(audio, call)(path)
+    assert caught.value.path == path and caught.value.reason == reason
+    assert str(path) in str(caught.value)
+
+
+def test_truncated_flac_raises(tmp_path):
+    path = af.write(tmp_path / "t.flac", af.noise(2.0))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(AudioError) as caught:
+        audio.read(path)
+    assert caught.value.reason == "corrupt or truncated audio data"
+
+
+def test_nan_samples_raise(tmp_path):
+    x = af.tone(440, 0.5)
+    x[100] = np.nan
+    x[200] = np.inf
+    path = af.write(tmp_path / "nan.wav", x, subtype="FLOAT")
+    with pytest.raises(AudioError, match="non-finite") as caught:
+        audio.read(path)
+    assert caught.value.path == path
+    # The NaN is outside this window, so it reads.
+    assert len(audio.read(path, offset_s=0.25)) == 4000
+
+
+def test_missing_folder_and_no_frames(tmp_path):
+    with pytest.raises(AudioError) as caught:
+        audio.read(tmp_path / "nope.wav")
+    assert caught.value.reason == "file not found"
+    folder = tmp_path / "x.wav"
+    folder.mkdir()
+    for call in (audio.info, audio.read):
+        with pytest.raises(AudioError) as caught:
+            call(folder)
+        assert caught.value.reason == "is a folder" and caught.value.path == folder
+    empty = af.write(tmp_path / "zero.wav", np.zeros(0, np.float32))
+    with pytest.raises(AudioError) as caught:
+        audio.info(empty)
+    assert caught.value.reason == "no audio frames"
+
+
+def test_permission_denied(tmp_path):
+    import os
+
+    path = af.write(tmp_path / "locked.wav", af.tone(440, 0.1))
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running with privileges that ignore file permissions")
+        with pytest.raises(AudioError) as caught:
+            audio.read(path)
+        assert caught.value.reason == "permission denied"
+    finally:
+        path.chmod(0o644)
+
+
+def test_audio_extensions():
+    assert {".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff"} <= audio.AUDIO_EXTENSIONS
+    assert all(ext == ext.lower() and ext.startswith(".") for ext in audio.AUDIO_EXTENSIONS)
+    assert ".txt" not in audio.AUDIO_EXTENSIONS

@@ -1,0 +1,89 @@
+"""Checkpoints round trip; anything that is not one, or carries code, is refused and never runs."""
+
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from core.errors import CheckpointError
+from core.ml.checkpoint import load_checkpoint, save_checkpoint
+from core.ml.inference import Classifier
+from tests.bad_corpus import PickledCode, write_trapped_checkpoint
+
+
+def test_round_trip_gives_same_predictions(trained, class_folder, tmp_path):
+    path = save_checkpoint(trained.checkpoint, tmp_path / "m.pt")
+    loaded = load_checkpoint(path)
+    assert loaded.classes == trained.checkpoint.classes
+    assert loaded.feature_config == trained.checkpoint.feature_config
+    assert loaded.metrics["accuracy"] == trained.checkpoint.metrics["accuracy"]
+    files = sorted(class_folder.rglob("*.wav"))[:5]
+    a = [p.probabilities for p in Classifier(trained.checkpoint).predict_files(files)]
+    b = [p.probabilities for p in Classifier(loaded).predict_files(files)]
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_pickled_code_is_refused_and_not_run(tmp_path, trained):
+    marker = tmp_path / "pwned"
+    path = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
+    with pytest.raises(CheckpointError, match="refused") as info:
+        load_checkpoint(path)
+    assert info.value.path == path
+    assert not marker.exists()
+
+
+def test_plain_pickle_is_refused(tmp_path):
+    path = tmp_path / "evil.pkl"
+    marker = tmp_path / "pwned"
+    path.write_bytes(pickle.dumps(PickledCode(marker)))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not a model", b"PK\x03\x04broken zip"])
+def test_garbage_is_refused(tmp_path, content):
+    path = tmp_path / "model.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match="not an Earmark model"):
+        load_checkpoint(path)
+
+
+def test_foreign_state_dict_is_refused(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"weight": torch.zeros(3)}, path)
+    with pytest.raises(CheckpointError, match="no Earmark header"):
+        load_checkpoint(path)
+
+
+def test_weights_for_another_class_count_are_refused(tmp_path, trained):
+    payload = trained.checkpoint.to_payload()
+    payload["classes"] = ["a", "b"]
+    path = tmp_path / "mismatch.pt"
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "none.pt")
+    with pytest.raises(CheckpointError, match="folder"):
+        load_checkpoint(tmp_path)
+
+
+def test_save_is_atomic_and_leaves_previous_file(tmp_path, trained, monkeypatch):
+    path = save_checkpoint(trained.checkpoint, tmp_path / "m.pt")
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(CheckpointError, match="No space left"):
+        save_checkpoint(trained.checkpoint, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+    assert zipfile.is_zipfile(path)

@@ -1,0 +1,69 @@
+"""Inference: batches of files, long files in windows, one bad file never costs the batch."""
+
+import numpy as np
+import pytest
+
+from core.ml.features import prepare_clip
+from core.ml.inference import Classifier
+from tests import audio_factory
+
+
+def test_predicts_each_file_with_probabilities(trained, class_folder):
+    classifier = Classifier(trained.checkpoint)
+    files = sorted(class_folder.rglob("*.wav"))
+    preds = list(classifier.predict_files(files, batch_size=16))
+    assert [p.path for p in preds] == files
+    assert sum(p.label == p.path.parent.name for p in preds) / len(preds) >= 0.9
+    for p in preds:
+        assert p.ok and len(p.probabilities) == 3
+        assert abs(sum(p.probabilities) - 1) < 1e-4
+        assert p.confidence == max(p.probabilities)
+
+
+@pytest.mark.parametrize("decode_workers", [1, 2])  # the GUI's workers read with one thread
+def test_bad_files_get_errors_and_the_rest_answers(trained, class_folder, tmp_path, decode_workers):
+    good = sorted(class_folder.rglob("*.wav"))[:3]
+    bad = [audio_factory.write_broken(tmp_path / f"{k}.wav", k) for k in ("empty", "text", "truncated")]
+    missing = tmp_path / "gone.wav"
+    nan = audio_factory.write(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), subtype="FLOAT")
+    order = [good[0], bad[0], good[1], missing, bad[1], nan, good[2], bad[2]]
+    classifier = Classifier(trained.checkpoint, decode_workers=decode_workers)
+    preds = list(classifier.predict_files(order, batch_size=2))
+    assert [p.path for p in preds] == order
+    assert [p.ok for p in preds][:7] == [True, False, True, False, False, False, True]
+    assert all(p.error for p in preds if not p.ok)
+    assert "not found" in preds[3].error
+
+
+def test_long_file_scored_in_windows_with_peak(trained, tmp_path):
+    rng = np.random.default_rng(3)
+    long = np.zeros(16000 * 12, np.float32)
+    chirp = audio_factory.chirp(400, 3000, 0.5)
+    long[16000 * 8:16000 * 8 + len(chirp)] = chirp
+    long += 0.003 * rng.standard_normal(len(long)).astype(np.float32)
+    path = audio_factory.write(tmp_path / "long.wav", long)
+    classifier = Classifier(trained.checkpoint)
+    pred = classifier.predict_file(path)
+    assert pred.ok
+    assert pred.window_probabilities.shape == (len(pred.window_starts_s), 3)
+    assert len(pred.window_starts_s) == 23  # 1 s windows every 0.5 s over 12 s
+    chirp_row = pred.window_probabilities[:, classifier.classes.index("chirp")]
+    strongest_s = pred.window_starts_s[int(chirp_row.argmax())]
+    assert 7.0 <= strongest_s <= 8.5
+    assert abs(pred.duration_s - 12.0) < 1e-6
+    # Windows are scored on the clip alone; a file of one clip's length gets the prediction views.
+    first = prepare_clip(long[:16000], 16000)[None]
+    assert np.allclose(pred.window_probabilities[0], classifier.probabilities(first, views=False)[0],
+                       atol=1e-5)
+    assert not np.allclose(classifier.probabilities(first, views=False),
+                           classifier.probabilities(first), atol=1e-5)
+    short = classifier.predict_file(audio_factory.write(tmp_path / "short.wav", long[:16000]))
+    assert np.allclose(short.probabilities, classifier.probabilities(first)[0], atol=1e-5)
+
+
+def test_other_rates_and_channels(trained, tmp_path):
+    mono = audio_factory.class_sample("tone", np.random.default_rng(5), sample_rate_hz=44100)
+    stereo = np.stack([mono, 0.5 * mono], axis=1)
+    path = audio_factory.write(tmp_path / "stereo.flac", stereo, 44100)
+    pred = Classifier(trained.checkpoint).predict_file(path)
+    assert pred.ok and pred.label == "tone"

@@ -1,0 +1,157 @@
+"""Training: it learns, it stops when asked, it is reproducible, it fine-tunes across class lists."""
+
+import numpy as np
+import pytest
+import torch
+
+from core.errors import TrainingError
+from core.ml.features import DEFAULT_FEATURES, augment, auto_clip_seconds, auto_f_max_hz
+from core.ml.training import TrainConfig, _load_for_fine_tuning, stratified_split, train
+from tests import audio_factory
+
+
+def _clips(folder, kinds=None):
+    return [(p, p.parent.name) for p in sorted(folder.rglob("*.wav"))
+            if kinds is None or p.parent.name in kinds]
+
+
+def test_learns_three_synthetic_classes(trained):
+    result = trained
+    assert result.report.accuracy >= 0.95
+    assert not result.stopped
+    assert len(result.history) == 8
+    assert result.history[-1].train_loss < result.history[0].train_loss
+    # Trained with mixup (a default): accuracy is counted against each blend's dominant clip.
+    assert TrainConfig().mixup_alpha > 0 and result.history[-1].train_accuracy >= 0.8
+    assert result.checkpoint.classes == ["chirp", "noise", "tone"]
+    metrics = result.checkpoint.metrics
+    assert set(metrics) >= {"accuracy", "macro_f1", "per_class", "confusion_matrix", "best_epoch"}
+    assert np.asarray(metrics["confusion_matrix"]).sum() == result.n_val
+
+
+def test_restores_the_last_epoch_of_best_validation_accuracy(trained):
+    best = max(h.val_accuracy for h in trained.history)
+    assert trained.best_epoch == max(h.epoch for h in trained.history if h.val_accuracy == best)
+    assert trained.checkpoint.metrics["best_epoch"] == trained.best_epoch
+
+
+def test_progress_reports_and_stop_within_one_batch(class_folder):
+    calls = []
+
+    def should_stop():
+        # Stop during the second epoch, after two batches of it.
+        return sum(1 for p in calls if p.phase == "training" and p.epoch == 2) >= 2
+
+    result = train(_clips(class_folder), TrainConfig(epochs=30, batch_size=8, clip_seconds=1.0),
+                   progress=calls.append, should_stop=should_stop)
+    assert result.stopped
+    assert result.checkpoint is not None  # best model so far
+    assert len(result.history) == 1
+    assert result.checkpoint.metrics["stopped"] is True
+    training = [p for p in calls if p.phase == "training"]
+    assert training[-1].epoch == 2
+    assert any(p.phase == "decoding" for p in calls)
+    assert all(0.0 <= p.fraction <= 1.0 for p in calls)
+    assert [p.epoch_metrics.epoch for p in calls if p.epoch_metrics] == [1]
+
+
+def test_stop_before_any_epoch_returns_no_model(class_folder):
+    result = train(_clips(class_folder), TrainConfig(epochs=3), should_stop=lambda: True)
+    assert result.stopped and result.checkpoint is None
+
+
+def test_same_seed_same_result(class_folder):
+    clips = _clips(class_folder)[::3]
+    config = TrainConfig(epochs=2, clip_seconds=1.0, patience_epochs=None)
+    a = train(clips, config).checkpoint.state_dict
+    b = train(clips, config).checkpoint.state_dict
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_fine_tune_with_an_added_class_maps_heads_by_name(class_folder, trained):
+    old = trained.checkpoint
+    result = train(_clips(class_folder), TrainConfig(epochs=3, patience_epochs=None), init_from=old)
+    assert result.checkpoint.classes == ["chirp", "noise", "tone"]
+    # Fresh head for a new class list: shared rows copied by name, backbone kept.
+    from core.ml.networks import build_model
+
+    features = old.feature_config
+    model = build_model(old.model_name, 4, (features.n_freqs, features.n_frames))
+    _load_for_fine_tuning(model, old, ["bark", "chirp", "noise", "tone"])
+    state = model.state_dict()
+    assert torch.equal(state["classifier.weight"][1], old.state_dict["classifier.weight"][0])
+    assert torch.equal(state["classifier.weight"][3], old.state_dict["classifier.weight"][2])
+    assert torch.equal(state["features.0.weight"], old.state_dict["features.0.weight"])
+
+
+def test_fine_tune_two_class_model_to_three_classes(class_folder):
+    two = train(_clips(class_folder, {"tone", "chirp"}), TrainConfig(epochs=4, clip_seconds=1.0))
+    three = train(_clips(class_folder), TrainConfig(epochs=6, patience_epochs=None),
+                  init_from=two.checkpoint)
+    assert three.checkpoint.classes == ["chirp", "noise", "tone"]
+    assert three.checkpoint.feature_config == two.checkpoint.feature_config
+    assert three.report.accuracy >= 0.8
+
+
+def test_unreadable_clips_are_skipped_and_listed(class_folder, tmp_path):
+    bad = audio_factory.write_broken(tmp_path / "tone" / "broken.wav", "text")
+    clips = _clips(class_folder)[::2] + [(bad, "tone")]
+    result = train(clips, TrainConfig(epochs=1, clip_seconds=1.0))
+    assert [p for p, _ in result.skipped] == [bad]
+
+
+def test_refuses_a_single_class(class_folder):
+    with pytest.raises(TrainingError, match="at least two classes"):
+        train(_clips(class_folder, {"tone"}), TrainConfig(epochs=1))
+    with pytest.raises(TrainingError, match="at least two classes"):
+        train([], TrainConfig(epochs=1))
+
+
+def test_auto_clip_length_from_durations(tmp_path):
+    assert auto_clip_seconds([0.2] * 10) == 0.5
+    assert auto_clip_seconds([30.0] * 10) == 10.0
+    assert auto_clip_seconds([1.0] * 100) == 1.25
+    assert auto_clip_seconds([0.6] * 995 + [9.0] * 5) == pytest.approx(0.75, abs=0.01)
+    folder = tmp_path / "d"
+    for kind in ("a", "b"):
+        for i in range(4):
+            audio_factory.write(folder / kind / f"{kind}_{i}.wav", audio_factory.tone(440, 1.5))
+    result = train(_clips(folder), TrainConfig(epochs=1))
+    assert result.checkpoint.feature_config.clip_seconds == pytest.approx(1.88)
+
+
+def test_auto_band_edge_from_the_recordings_sample_rates(tmp_path):
+    assert auto_f_max_hz([8000] * 10, 16000) == 4000.0
+    assert auto_f_max_hz([44100] * 10, 16000) is None  # nothing missing below 8 kHz
+    assert auto_f_max_hz([16000] * 10, 16000) is None
+    assert auto_f_max_hz([44100] * 95 + [8000] * 5, 16000) is None  # a few narrow-band strays
+    assert auto_f_max_hz([44100] * 70 + [11025] * 30, 16000) == pytest.approx(5512.5)
+    assert auto_f_max_hz([6000] * 10, 16000) == 4000.0  # never narrower than 4 kHz
+    assert auto_f_max_hz([], 16000) is None
+    narrow = audio_factory.make_class_folder(tmp_path / "narrow", n_per_class=4, kinds=("tone", "noise"),
+                                             sample_rate_hz=8000)
+    result = train(_clips(narrow), TrainConfig(epochs=1))
+    assert result.checkpoint.feature_config.f_max_hz == 4000.0
+    fixed = train(_clips(narrow), TrainConfig(epochs=1, f_max_hz=3000))
+    assert fixed.checkpoint.feature_config.f_max_hz == 3000.0
+    seed = train(_clips(narrow), TrainConfig.seed_recipe(epochs=1, clip_seconds=1.0))
+    assert seed.checkpoint.feature_config.f_max_hz is None  # the seed's plain spectrogram
+
+
+def test_full_band_for_recordings_at_the_feature_rate(trained):
+    assert trained.checkpoint.feature_config.f_max_hz is None
+
+
+def test_stratified_split_keeps_every_class():
+    targets = np.array([0] * 20 + [1] * 5 + [2] * 2)
+    train_idx, val_idx = stratified_split(targets, 0.2, seed=0)
+    assert sorted(np.concatenate([train_idx, val_idx]).tolist()) == list(range(27))
+    assert sorted(targets[val_idx].tolist()) == [0, 0, 0, 0, 1]
+
+
+def test_augment_changes_copy_not_input():
+    x = torch.randn(4, 1, 64, 101)
+    before = x.clone()
+    out = augment(x, DEFAULT_FEATURES, torch.Generator().manual_seed(0))
+    assert torch.equal(x, before)
+    assert out.shape == x.shape and not torch.equal(out, x)

@@ -1,0 +1,186 @@
+"""CSV export/import round trips, odd CSVs, export into class folders, and a SIGKILL mid-import."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from core.store.label_io import export_csv, export_folders, import_csv
+from core.store.project import Project
+from tests import audio_factory
+from tests.processes import REPO_ROOT
+
+
+def short(path: Path, duration_s: float = 0.05) -> Path:
+    return audio_factory.write(path, audio_factory.tone(440.0, duration_s))
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "audio"
+    for kind in ("dog", "cat"):
+        for i in range(2):
+            short(root / kind / f"c{i}.wav")
+    short(root / "odd, \"quoted\" name.wav")
+    short(root / "café.wav")
+    with Project.open(root) as opened:
+        opened.scan()
+        yield opened
+
+
+def labels_of(project: Project) -> dict[str, tuple]:
+    return {c.path: (c.label, c.label_source) for c in project.clips()}
+
+
+def test_export_csv_rows_and_quoting(project):
+    buffer = io.StringIO()
+    assert export_csv(project, buffer) == 6
+    lines = buffer.getvalue().splitlines()
+    assert lines[0] == "path,label"
+    assert "cat/c0.wav,cat" in lines
+    assert '"odd, ""quoted"" name.wav",' in lines
+    assert "café.wav," in lines
+
+
+def test_round_trip_every_source(project, tmp_path):
+    ids = {c.path: c.id for c in project.clips()}
+    project.set_labels([ids["café.wav"]], "bird, small", source="manual")
+    project.set_labels([ids["cat/c1.wav"]], "lion", source="model")
+    out = tmp_path / "out" / "labels.csv"
+    export_csv(project, out)
+    before = {p: lab for p, (lab, _) in labels_of(project).items()}
+    # A fresh store for the same folder, then the CSV back in.
+    with Project.open(project.folder, store_dir=tmp_path / "fresh") as fresh:
+        fresh.scan()
+        result = import_csv(fresh, out)
+        after = labels_of(fresh)
+    assert {p: lab for p, (lab, _) in after.items()} == before
+    assert after["café.wav"] == ("bird, small", "csv")
+    assert after["cat/c1.wav"] == ("lion", "csv")
+    assert after["dog/c0.wav"] == ("dog", "folder")  # same label: untouched, source kept
+    assert result.unknown_paths == []
+    assert result.updated == 2
+
+
+def test_import_unknown_paths_reported_not_fatal(project, tmp_path):
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("path,label\nnope/missing.wav,dog\ndog/c0.wav,wolf\n./cat/c0.wav,tiger\n",
+                        encoding="utf-8")
+    result = import_csv(project, csv_path)
+    assert result.unknown_paths == ["nope/missing.wav"]
+    assert labels_of(project)["dog/c0.wav"] == ("wolf", "csv")
+    assert labels_of(project)["cat/c0.wav"] == ("tiger", "csv")
+    history = project.label_history(project.clips(label="wolf")[0].id)
+    assert history[-1].action == "import" and history[-1].old_label == "dog"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1", "cp1252"])
+def test_import_odd_encodings(project, tmp_path, encoding):
+    csv_path = tmp_path / "enc.csv"
+    text = 'path,label\r\ncafé.wav,élan\r\n"odd, ""quoted"" name.wav","a ""b"", c"\r\n'
+    csv_path.write_bytes(text.encode(encoding))
+    result = import_csv(project, csv_path)
+    assert result.unknown_paths == []
+    got = labels_of(project)
+    assert got["café.wav"] == ("élan", "csv")
+    assert got['odd, "quoted" name.wav'] == ('a "b", c', "csv")
+
+
+def test_export_folders_copy_dry_run_move_no_overwrite(project, tmp_path):
+    dest = tmp_path / "dest"
+    ids = {c.path: c.id for c in project.clips()}
+    project.set_labels([ids["café.wav"]], "a/b")  # unsafe folder name
+    (dest / "dog").mkdir(parents=True)
+    (dest / "dog" / "c0.wav").write_bytes(b"precious")  # must never be overwritten
+
+    dry = export_folders(project, dest, dry_run=True)
+    assert dry.dry_run and len(dry.done) == 4 and len(dry.skipped_existing) == 1
+    assert dry.unlabeled == 1
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.wav")) == ["dog/c0.wav"]
+
+    done = export_folders(project, dest)
+    assert len(done.done) == 4 and len(done.skipped_existing) == 1 and not done.failed
+    assert (dest / "dog" / "c0.wav").read_bytes() == b"precious"
+    assert (dest / "a_b" / "café.wav").exists()
+    original = (project.folder / "cat" / "c1.wav").read_bytes()
+    assert (dest / "cat" / "c1.wav").read_bytes() == original
+
+    again = export_folders(project, dest)  # everything now exists
+    assert again.done == [] and len(again.skipped_existing) == 5
+
+    moved_dest = tmp_path / "moved"
+    moved = export_folders(project, moved_dest, move=True)
+    assert len(moved.done) == 5
+    assert not (project.folder / "cat" / "c1.wav").exists()
+    assert (moved_dest / "cat" / "c1.wav").exists()
+    summary = project.scan()  # the store keeps the labels of the moved clips
+    assert summary.missing == 5
+    missing = [c for c in project.clips(include_missing=True) if c.missing]
+    assert {c.label for c in missing} == {"dog", "cat", "a/b"}
+
+
+def test_sigkill_mid_import_leaves_each_label_old_or_new(tmp_path):
+    root = tmp_path / "big"
+    n = 1200
+    for i in range(n):
+        short(root / "start" / f"{i:05d}.wav", duration_s=0.01)
+    with Project.open(root) as project:
+        project.scan()
+        assert len(project.clips()) == n
+        rows = [c.path for c in project.clips()]
+    for name in ("a", "b"):
+        body = "".join(f"{p},{name}\n" for p in rows)
+        # Many unknown rows make each import longer, widening the window for the kill.
+        body += "".join(f"nowhere/{i}.wav,{name}\n" for i in range(20000))
+        (tmp_path / f"{name}.csv").write_text("path,label\n" + body, encoding="utf-8")
+
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO_ROOT)!r})
+        from core.store.project import Project
+        from core.store.label_io import import_csv
+        with Project.open({str(root)!r}) as project:
+            print("started", flush=True)
+            i = 0
+            while True:
+                import_csv(project, {str(tmp_path)!r} + "/" + "ab"[i % 2] + ".csv")
+                i += 1
+                print(i, flush=True)
+    """)
+    env = dict(os.environ)
+    for attempt_delay in (0.4, 0.9, 1.7):
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert proc.stdout.readline().strip() == "started", proc.stderr.read()
+            time.sleep(attempt_delay)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        # The store opens, passes an integrity check, and the bulk imports were all-or-nothing.
+        store = root / ".earmark" / "project.sqlite"
+        with Project.open(root) as project:
+            labels = [c.label for c in project.clips()]
+            assert len(labels) == n
+            assert len(set(labels)) == 1, {lab: labels.count(lab) for lab in set(labels)}
+            assert labels[0] in ("start", "a", "b")
+            sources = {c.label_source for c in project.clips()}
+            assert sources == ({"folder"} if labels[0] == "start" else {"csv"})
+        check = sqlite3.connect(store)
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check.close()

@@ -1,0 +1,160 @@
+"""core.audio.discovery (folder walk) and core.store.label_rules (label rules, labels.csv, scan_labels)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from core.audio.discovery import iter_audio_files
+from core.errors import EarmarkError
+from core.store import label_rules
+from core.store.label_rules import LabeledClip
+
+
+def _touch(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF")  # content does not matter to the walk
+    return path
+
+
+def _rel(root, paths):
+    return [p.relative_to(root).as_posix() for p in paths]
+
+
+def test_walk_sorted_recursive_skips_hidden_and_non_audio(tmp_path):
+    for name in ["b/2.wav", "b/1.FLAC", "a.mp3", "c/d/e.ogg", "notes.txt", "labels.csv",
+                 ".hidden.wav", ".git/x.wav", "b/.cache/y.wav", "z.Opus"]:
+        _touch(tmp_path / name)
+    assert _rel(tmp_path, iter_audio_files(tmp_path)) == [
+        "a.mp3", "b/1.FLAC", "b/2.wav", "c/d/e.ogg", "z.Opus"]
+
+
+def test_walk_ignores_folder_named_like_audio_and_dangling_link(tmp_path):
+    (tmp_path / "x.wav").mkdir()
+    _touch(tmp_path / "x.wav" / "inner.wav")  # a real file inside is still found
+    _touch(tmp_path / "real.wav")
+    os.symlink(tmp_path / "gone.wav", tmp_path / "dangling.wav")
+    os.symlink(tmp_path / "gone_dir", tmp_path / "dangling_dir")
+    assert _rel(tmp_path, iter_audio_files(tmp_path)) == ["real.wav", "x.wav/inner.wav"]
+
+
+def test_walk_survives_symlink_loop(tmp_path):
+    _touch(tmp_path / "a" / "1.wav")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")  # a/loop -> root
+    os.symlink(tmp_path / "a", tmp_path / "a" / "self")  # a/self -> a
+    found = _rel(tmp_path, iter_audio_files(tmp_path))
+    assert found == ["a/1.wav"]
+
+
+def test_walk_follows_link_to_outside_folder_once(tmp_path):
+    outside = tmp_path / "outside"
+    _touch(outside / "o.wav")
+    root = tmp_path / "root"
+    root.mkdir()
+    os.symlink(outside, root / "linked")
+    os.symlink(outside, root / "linked_again")
+    assert _rel(root, iter_audio_files(root)) == ["linked/o.wav"]
+
+
+def test_walk_missing_root_yields_nothing(tmp_path):
+    assert list(iter_audio_files(tmp_path / "nope")) == []
+
+
+def test_walk_is_fast_on_many_files(tmp_path):
+    for d in range(20):
+        folder = tmp_path / f"class{d:02d}"
+        folder.mkdir()
+        for i in range(1000):
+            (folder / f"clip_{i:04d}.wav").touch()
+    start = time.perf_counter()
+    n = sum(1 for _ in iter_audio_files(tmp_path))
+    elapsed = time.perf_counter() - start
+    assert n == 20000
+    assert elapsed < 5.0, f"walk of 20,000 files took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("relative,expected", [
+    ("dogs/bark1.wav", ("dogs", "folder")),
+    ("animals/dogs/bark1.wav", ("dogs", "folder")),
+    ("dogs/cat_12.wav", ("dogs", "folder")),  # folder wins over the file name
+    ("cat_12.wav", ("cat", "filename")),
+    ("dog_barking_3.wav", ("dog_barking", "filename")),
+    ("bird-07.flac", ("bird", "filename")),
+    ("recording.wav", (None, "none")),
+    ("12.wav", (None, "none")),
+    ("cat_12b.wav", (None, "none")),
+    ("_5.wav", (None, "none")),
+])
+def test_label_from_path(tmp_path, relative, expected):
+    assert label_rules.label_from_path(tmp_path, tmp_path / relative) == expected
+
+
+def _write_csv(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_csv_with_header_bom_quotes_commas_blank_lines(tmp_path):
+    path = _write_csv(tmp_path / "labels.csv",
+                      "path,label\r\n"
+                      "a.wav,dog\r\n"
+                      "\r\n"
+                      '"b, with comma.wav",cat\r\n'
+                      '"c ""quoted"".wav","bird, small"\r\n'
+                      "./sub\\d.wav,frog\r\n"
+                      "e.wav,\r\n"
+                      "   \r\n",
+                      encoding="utf-8-sig")
+    assert label_rules.read_labels_csv(path) == {
+        "a.wav": "dog",
+        "b, with comma.wav": "cat",
+        'c "quoted".wav': "bird, small",
+        "sub/d.wav": "frog",
+    }
+
+
+def test_csv_without_header_and_latin1(tmp_path):
+    path = _write_csv(tmp_path / "labels.csv", "caf\u00e9.wav,ni\u00f1o\n", encoding="latin-1")
+    assert label_rules.read_labels_csv(path) == {"caf\u00e9.wav": "ni\u00f1o"}
+
+
+def test_csv_utf8_non_ascii(tmp_path):
+    path = _write_csv(tmp_path / "labels.csv", "Path,Label\n\u9ce5/\u58f0.wav,\u9ce5\n")
+    assert label_rules.read_labels_csv(path) == {"\u9ce5/\u58f0.wav": "\u9ce5"}
+
+
+def test_csv_malformed_row_names_file_and_line(tmp_path):
+    path = _write_csv(tmp_path / "labels.csv", "path,label\na.wav,dog\nonly_one_column\n")
+    with pytest.raises(EarmarkError, match=r"labels\.csv, line 3"):
+        label_rules.read_labels_csv(path)
+    path = _write_csv(tmp_path / "labels.csv", "a.wav,dog,extra\n")
+    with pytest.raises(EarmarkError, match=r"line 1"):
+        label_rules.read_labels_csv(path)
+
+
+def test_csv_missing_raises_earmark_error(tmp_path):
+    with pytest.raises(EarmarkError, match="not found"):
+        label_rules.read_labels_csv(tmp_path / "labels.csv")
+
+
+def test_scan_labels_rule_order(tmp_path):
+    for name in ["dogs/bark1.wav", "cat_12.wav", "mystery.wav", "unknown.wav", "sub/odd.wav"]:
+        _touch(tmp_path / name)
+    _write_csv(tmp_path / "labels.csv",
+               "path,label\nmystery.wav,owl\ncat_12.wav,ignored\ndogs/bark1.wav,ignored\n")
+    assert label_rules.scan_labels(tmp_path) == [
+        LabeledClip(tmp_path / "cat_12.wav", "cat", "filename"),
+        LabeledClip(tmp_path / "dogs/bark1.wav", "dogs", "folder"),
+        LabeledClip(tmp_path / "mystery.wav", "owl", "csv"),
+        LabeledClip(tmp_path / "sub/odd.wav", "sub", "folder"),
+        LabeledClip(tmp_path / "unknown.wav", None, "none"),
+    ]
+
+
+def test_scan_labels_without_csv(three_class_folder):
+    clips = label_rules.scan_labels(three_class_folder)
+    assert len(clips) == 72
+    assert {c.label for c in clips} == {"tone", "chirp", "noise"}
+    assert {c.source for c in clips} == {"folder"}

@@ -1,0 +1,551 @@
+"""The project store: label import on first open, incremental rescans, atomic label changes,
+classes, models, read-only folders, concurrency, damage and migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core.errors import ProjectBusyError, ProjectError
+from core.store import project as store_mod
+from core.store import scan as store_scan
+from core.store.project import Project
+from core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tests import audio_factory
+
+
+def short(path: Path, freq: float = 440.0, duration_s: float = 0.1) -> Path:
+    return audio_factory.write(path, audio_factory.tone(freq, duration_s))
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Keep the per-user store location inside the test's tmp dir."""
+    target = tmp_path / "userdata"
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(target))
+    return target
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "audio"
+    for kind in ("dog", "cat"):
+        for i in range(3):
+            short(root / kind / f"clip{i}.wav", 300 + 100 * i)
+    short(root / "loose.wav")
+    return root
+
+
+def by_path(project: Project, **kw) -> dict:
+    return {c.path: c for c in project.clips(**kw)}
+
+
+# ---------------------------------------------------------------- first open, label sources
+
+
+def test_first_open_imports_folder_labels_with_source(folder):
+    with Project.open(folder) as project:
+        assert project.store_path == folder.resolve() / ".earmark" / "project.sqlite"
+        assert project.store_note is None
+        summary = project.scan()
+        assert summary.added == 7 and summary.total == 7 and not summary.stopped
+        clips = by_path(project)
+        assert clips["dog/clip0.wav"].label == "dog"
+        assert clips["dog/clip0.wav"].label_source == "folder"
+        assert clips["cat/clip2.wav"].label == "cat"
+        assert clips["loose.wav"].label is None and clips["loose.wav"].label_source is None
+        c = clips["dog/clip1.wav"]
+        assert c.error is None and c.sample_rate_hz == 16000 and c.channels == 1
+        assert c.duration_s == pytest.approx(0.1, abs=1e-3) and c.size_bytes > 0
+        assert not c.missing
+        classes = project.classes()
+        assert sorted(k.name for k in classes) == ["cat", "dog"]
+        assert {k.shortcut for k in classes} == {"1", "2"}
+        assert len({k.colour for k in classes}) == 2
+        history = project.label_history(c.id)
+        assert [(h.old_label, h.new_label, h.new_source, h.action) for h in history] == [
+            (None, "dog", "folder", "scan")]
+
+
+def test_filename_prefix_labels_recorded_as_filename(tmp_path):
+    from core.audio.discovery import iter_audio_files
+    from core.store.label_rules import label_from_path
+
+    root = tmp_path / "flat"
+    for i in range(3):
+        short(root / f"bird_{i:03d}.wav")
+        short(root / f"frog_{i:03d}.wav")
+    expected = {p.relative_to(root).as_posix(): label_from_path(root, p)
+                for p in map(Path, iter_audio_files(root))}
+    assert any(src == "filename" and lab for lab, src in expected.values()), expected
+    with Project.open(root) as project:
+        project.scan()
+        for rel, clip in by_path(project).items():
+            lab, src = expected[rel]
+            assert clip.label == lab
+            assert clip.label_source == (src if lab else None)
+
+
+def test_labels_csv_beside_audio_recorded_as_csv(tmp_path):
+    root = tmp_path / "csvd"
+    short(root / "one.wav")
+    short(root / "two.wav")
+    short(root / "three.wav")
+    (root / "labels.csv").write_text("path,label\none.wav,owl\ntwo.wav,bat\n", encoding="utf-8")
+    with Project.open(root) as project:
+        summary = project.scan()
+        clips = by_path(project)
+    assert (clips["one.wav"].label, clips["one.wav"].label_source) == ("owl", "csv")
+    assert (clips["two.wav"].label, clips["two.wav"].label_source) == ("bat", "csv")
+    assert clips["three.wav"].label is None
+    assert summary.labels_imported == 2
+
+
+def test_unreadable_file_recorded_with_reason(tmp_path):
+    root = tmp_path / "broken"
+    short(root / "good.wav")
+    audio_factory.write_broken(root / "bad.wav", "text")
+    with Project.open(root) as project:
+        summary = project.scan()
+        clips = by_path(project)
+        assert summary.unreadable == 1
+        assert clips["bad.wav"].error and clips["good.wav"].error is None
+        assert [c.path for c in project.clips(readable=False)] == ["bad.wav"]
+        assert [c.path for c in project.clips(readable=True)] == ["good.wav"]
+
+
+# ---------------------------------------------------------------- rescans
+
+
+def test_reopen_does_not_reread_audio(folder, monkeypatch):
+    with Project.open(folder) as project:
+        project.scan()
+    from core.audio import reading as audio
+
+    def boom(path):
+        raise AssertionError(f"re-read {path}")
+
+    monkeypatch.setattr(audio, "info", boom)
+    with Project.open(folder) as project:
+        summary = project.scan()
+        assert summary.unchanged == 7 and summary.added == summary.changed == 0
+        assert len(project.clips()) == 7
+
+
+def test_rescan_after_add_remove_modify_keeps_labels(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        project.set_labels([loose.id], "dog")
+    short(folder / "dog" / "new.wav")  # added: takes the existing class of its folder
+    short(folder / "owl" / "x.wav")  # added later in a folder that is no class: unlabeled
+    (folder / "cat" / "clip0.wav").unlink()  # removed
+    old = folder / "loose.wav"
+    before = old.stat()
+    short(old, duration_s=0.25)  # modified
+    os.utime(old, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    with Project.open(folder) as project:
+        batches = []
+        summary = project.scan(on_batch=batches.append)
+        assert (summary.added, summary.changed, summary.missing) == (2, 1, 1)
+        assert summary.unchanged == 5
+        clips = by_path(project)
+        assert "cat/clip0.wav" not in clips
+        assert clips["dog/new.wav"].label == "dog"
+        assert clips["owl/x.wav"].label is None
+        assert clips["loose.wav"].duration_s == pytest.approx(0.25, abs=1e-3)
+        assert (clips["loose.wav"].label, clips["loose.wav"].label_source) == ("dog", "manual")
+        gone = by_path(project, include_missing=True)["cat/clip0.wav"]
+        assert gone.missing and gone.label == "cat"
+        delivered = {c.path: c for batch in batches for c in batch}
+        assert set(delivered) == {"dog/new.wav", "owl/x.wav", "loose.wav", "cat/clip0.wav"}
+        assert delivered["cat/clip0.wav"].missing
+    short(folder / "cat" / "clip0.wav")  # comes back: same clip, label kept
+    with Project.open(folder) as project:
+        project.scan()
+        back = by_path(project)["cat/clip0.wav"]
+        assert back.id == gone.id and not back.missing and back.label == "cat"
+
+
+def test_scan_of_given_paths_looks_at_only_those(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        new = short(folder / "dog" / "new.wav")
+        other = short(folder / "dog" / "other.wav")
+        (folder / "cat" / "clip0.wav").unlink()
+        summary = project.scan(paths=[new])
+        assert (summary.added, summary.changed, summary.missing, summary.unchanged) == (1, 0, 0, 0)
+        clips = by_path(project)
+        assert clips["dog/new.wav"].label == "dog"
+        assert "dog/other.wav" not in clips and "cat/clip0.wav" in clips  # not looked at
+        new.unlink()
+        summary = project.scan(paths=[new, str(folder / "cat" / "clip0.wav")])
+        assert summary.missing == 2
+        assert {"dog/new.wav", "cat/clip0.wav"}.isdisjoint(by_path(project))
+        outside = short(folder.parent / "elsewhere.wav")
+        assert project.scan(paths=[outside]).added == 0  # not the project's: ignored
+        assert project.scan().added == 1  # a whole scan finds the file the others skipped
+        assert other.exists() and "dog/other.wav" in by_path(project)
+
+
+def test_scan_batches_progress_and_stop(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_scan, "SCAN_BATCH", 4)
+    root = tmp_path / "many"
+    for i in range(10):
+        short(root / "k" / f"{i:02d}.wav")
+    fractions = []
+    batches = []
+    with Project.open(root) as project:
+        calls = iter(range(100))
+        summary = project.scan(progress=lambda f, m: fractions.append(f),
+                               should_stop=lambda: next(calls) >= 6,
+                               on_batch=batches.append)
+        assert summary.stopped and summary.added == 6
+        assert [len(b) for b in batches] == [4, 2]
+        assert len(project.clips()) == 6
+        summary = project.scan(on_batch=batches.append)
+        assert not summary.stopped and summary.added == 4 and summary.unchanged == 6
+        assert fractions[-1] == 1.0
+        assert all(c.label == "k" for c in project.clips())
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_set_labels_undo_and_history(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        clips = by_path(project)
+        ids = [clips["dog/clip0.wav"].id, clips["loose.wav"].id]
+        previous = project.set_labels(ids, "bird")
+        assert previous == {ids[0]: ("dog", "folder"), ids[1]: (None, None)}
+        assert "bird" in [k.name for k in project.classes()]  # unknown class added
+        assert {c.label for c in project.clips(label="bird")} == {"bird"}
+        assert len(project.clips(source="manual")) == 2
+        project.restore_labels(previous)
+        clips = by_path(project)
+        assert (clips["dog/clip0.wav"].label, clips["dog/clip0.wav"].label_source) == (
+            "dog", "folder")
+        assert clips["loose.wav"].label is None
+        actions = [(h.old_label, h.new_label, h.action) for h in project.label_history(ids[0])]
+        assert actions == [(None, "dog", "scan"), ("dog", "bird", "set"),
+                           ("bird", "dog", "restore")]
+        project.set_labels([ids[0]], None)
+        assert by_path(project)["dog/clip0.wav"].label_source is None
+        assert [c.path for c in project.clips(unlabeled=True)] == ["dog/clip0.wav", "loose.wav"]
+
+
+def test_set_labels_unknown_id_changes_nothing(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        first = project.clips()[0]
+        with pytest.raises(ProjectError, match="no clip with id 99999"):
+            project.set_labels([first.id, 99999], "zzz")
+        assert project.clip(first.id).label == first.label
+        assert "zzz" not in [k.name for k in project.classes()]
+
+
+def test_bulk_change_is_atomic(tmp_path):
+    root = tmp_path / "bulk"
+    for i in range(40):
+        short(root / "a" / f"{i:02d}.wav")
+    with Project.open(root) as project:
+        project.scan()
+        ids = [c.id for c in project.clips()]
+        victim = ids[25]
+        # Fail inside the transaction, after most updates ran.
+        project.conn.execute(
+            f"CREATE TRIGGER fail_mid BEFORE UPDATE ON clips WHEN NEW.id = {victim} "
+            "BEGIN SELECT RAISE(ABORT, 'forced failure'); END")
+        with pytest.raises(ProjectError, match="forced failure") as caught:
+            project.set_labels(ids, "b")
+        assert str(project.store_path) in str(caught.value)
+        assert "damaged" not in str(caught.value)  # a refused change is not a broken store
+        assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
+        project.conn.execute("DROP TRIGGER fail_mid")
+        assert {c.label for c in project.clips()} == {"a"}
+        assert all(len(project.label_history(i)) == 1 for i in ids)
+        assert "b" not in [k.name for k in project.classes()]
+        project.set_labels(ids, "b")
+        assert {c.label for c in project.clips()} == {"b"}
+
+
+def test_failed_class_merge_is_rolled_back_as_project_error(tmp_path):
+    root = tmp_path / "merge"
+    for name in ("a", "b"):
+        for i in range(3):
+            short(root / name / f"{i}.wav")
+    with Project.open(root) as project:
+        project.scan()
+        project.conn.execute(
+            "CREATE TRIGGER no_delete BEFORE DELETE ON classes "
+            "BEGIN SELECT RAISE(ABORT, 'classes are kept'); END")
+        with pytest.raises(ProjectError, match="classes are kept"):
+            project.merge_classes(["a"], "b")
+        project.conn.execute("DROP TRIGGER no_delete")
+        assert project.label_counts() == {"a": 3, "b": 3}
+        assert [k.name for k in project.classes()] == ["a", "b"]
+
+
+def test_public_names_still_come_from_core_store():
+    from core.store import records as store_records
+    for name in ("Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
+                 "PredictionRecord", "ScanSummary", "default_store_dir", "SCHEMA_VERSION",
+                 "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
+                 "DEFAULT_BUSY_TIMEOUT_S"):
+        assert hasattr(store_mod, name), name
+    assert store_mod.ClipRecord is store_records.ClipRecord
+
+
+# ---------------------------------------------------------------- classes
+
+
+def test_classes_add_rename_merge_remove_reorder(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        owl = project.add_class("owl")
+        assert owl.shortcut == "3" and owl.colour.startswith("#") and owl.order == 2
+        with pytest.raises(ProjectError, match="already"):
+            project.add_class("owl")
+        with pytest.raises(ProjectError, match="already used"):
+            project.set_class_shortcut("owl", "1")
+        project.set_class_shortcut("owl", "o")
+        project.set_class_colour("owl", "#123456")
+        assert project.classes()[2] == store_mod.ClassInfo("owl", 2, "#123456", "o")
+
+        project.rename_class("dog", "hound")
+        assert len(project.clips(label="hound")) == 3 and not project.clips(label="dog")
+        assert project.clips(label="hound")[0].label_source == "folder"
+        with pytest.raises(ProjectError, match="merge"):
+            project.rename_class("hound", "cat")
+
+        project.reorder_classes(["owl", "cat"])
+        assert [k.name for k in project.classes()] == ["owl", "cat", "hound"]
+        with pytest.raises(ProjectError, match="no class"):
+            project.reorder_classes(["nope"])
+
+        project.merge_classes(["hound", "owl"], "cat")
+        assert [k.name for k in project.classes()] == ["cat"]
+        assert len(project.clips(label="cat")) == 6
+        merged = project.clips(label="cat")[0]
+        assert project.label_history(merged.id)[-1].action in ("merge", "scan")
+
+        cat_ids = [c.id for c in project.clips(label="cat")]
+        project.remove_class("cat")
+        assert project.classes() == []
+        assert len(project.clips(unlabeled=True)) == 7
+        assert project.label_history(cat_ids[0])[-1].action == "remove_class"
+        assert project.label_history(cat_ids[0])[-1].new_label is None
+
+
+def test_auto_shortcuts_stop_after_nine(tmp_path):
+    (tmp_path / "e").mkdir()
+    with Project.open(tmp_path / "e") as project:
+        made = [project.add_class(f"c{i}") for i in range(11)]
+    assert [c.shortcut for c in made] == [str(i) for i in range(1, 10)] + [None, None]
+    assert len({c.colour for c in made}) == 11
+
+
+# ---------------------------------------------------------------- models and predictions
+
+
+def test_models_and_predictions(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        clips = by_path(project)
+        assert project.active_model() is None
+        first = project.add_model("m1.pt", ["cat", "dog"], {"epochs": 3}, {"accuracy": 0.9})
+        second = project.add_model("m2.pt", ["cat", "dog"], {}, {}, parent_id=first)
+        assert [m.id for m in project.models()] == [first, second]
+        assert project.models()[1].parent_id == first
+        assert project.models()[0].settings == {"epochs": 3}
+        assert project.active_model().id == second
+        project.set_active_model(first)
+        assert project.active_model().id == first
+        with pytest.raises(ProjectError):
+            project.set_active_model(999)
+
+        dog0, cat0, loose = (clips["dog/clip0.wav"].id, clips["cat/clip0.wav"].id,
+                             clips["loose.wav"].id)
+        project.record_predictions(first, [(dog0, "cat", 0.8, [0.8, 0.2]),
+                                           (cat0, "cat", 0.9, [0.9, 0.1]),
+                                           (loose, "dog", 0.55, [0.45, 0.55])])
+        assert project.disagreements(first) == [dog0]
+        assert project.least_confident(first) == [loose]
+        assert project.least_confident(first, unlabeled_only=False, limit=2) == [loose, dog0]
+        # Replacing a clip's prediction.
+        project.record_predictions(first, [(dog0, "dog", 0.7, [0.3, 0.7])])
+        preds = project.predictions(first)
+        assert preds[dog0].label == "dog" and preds[dog0].probabilities == (0.3, 0.7)
+        assert len(preds) == 3
+        assert project.disagreements(first) == []
+        assert project.predictions(second) == {}
+
+
+# ---------------------------------------------------------------- where the store lives
+
+
+def test_explicit_store_dir(folder, tmp_path):
+    elsewhere = tmp_path / "stores" / "p1"
+    with Project.open(folder, store_dir=elsewhere) as project:
+        project.scan()
+        assert project.store_path == elsewhere.resolve() / "project.sqlite"
+        assert str(project.store_path) in project.store_note
+    assert not (folder / ".earmark").exists()
+
+
+def test_read_only_folder_store_lives_in_user_data_dir(folder, data_dir):
+    os.chmod(folder, 0o555)
+    try:
+        with Project.open(folder) as project:
+            project.scan()
+            assert len(project.clips()) == 7
+            assert project.store_note and "read-only" in project.store_note
+            assert str(data_dir) in str(project.store_path)
+            assert str(project.store_path) in project.store_note
+        assert not (folder / ".earmark").exists()
+    finally:
+        os.chmod(folder, 0o755)
+
+
+def test_unwritable_folder_detected_by_probe(folder, data_dir, monkeypatch):
+    real = store_mod._can_hold_store
+    monkeypatch.setattr(store_mod, "_can_hold_store",
+                        lambda d: False if Path(d).parent == folder.resolve() else real(d))
+    with Project.open(folder) as project:
+        project.scan()
+        assert project.store_path.is_relative_to(data_dir)
+        assert project.store_path == store_mod.default_store_dir(folder) / "project.sqlite"
+        assert "read-only" in project.store_note and str(project.store_path) in project.store_note
+        labelled = project.clips(label="dog")[0]
+        project.set_labels([labelled.id], "wolf")
+    with Project.open(folder) as project:  # reopened at the same place
+        assert project.clip(labelled.id).label == "wolf"
+
+
+# ---------------------------------------------------------------- two processes/connections
+
+
+def test_second_writer_gets_busy_error_when_lock_held(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        ids = [c.id for c in project.clips()]
+    holder = sqlite3.connect(folder / ".earmark" / "project.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE meta SET value = value")
+    try:
+        with Project.open(folder, busy_timeout_s=0.2) as project:
+            started = time.monotonic()
+            with pytest.raises(ProjectBusyError, match="project is busy: .* is being changed by "
+                                                       "another program"):
+                project.set_labels(ids, "x")
+            assert time.monotonic() - started >= 0.15
+            assert all(c.label != "x" for c in project.clips())  # reading still works
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_second_writer_waits_for_the_first(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        ids = [c.id for c in project.clips()]
+    holder = sqlite3.connect(folder / ".earmark" / "project.sqlite", isolation_level=None,
+                             check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        with Project.open(folder, busy_timeout_s=5) as project:
+            project.set_labels(ids, "x")
+            assert {c.label for c in project.clips()} == {"x"}
+    finally:
+        release.join()
+        holder.close()
+
+
+def test_two_projects_on_one_folder_see_each_others_changes(folder):
+    with Project.open(folder) as a, Project.open(folder) as b:
+        a.scan()
+        ids = [c.id for c in b.clips()]
+        a.set_labels(ids[:2], "shared")
+        assert len(b.clips(label="shared")) == 2
+        b.set_labels(ids[:1], "other")
+        assert a.clip(ids[0]).label == "other"
+
+
+# ---------------------------------------------------------------- damage and versions
+
+
+def test_not_a_database_reported_as_project_error(folder):
+    store = folder / ".earmark" / "project.sqlite"
+    store.parent.mkdir()
+    store.write_bytes(b"this is not sqlite at all " * 200)
+    with pytest.raises(ProjectError, match="is damaged .*move it aside and reopen the folder"):
+        Project.open(folder)
+    assert (folder / "loose.wav").exists()
+
+
+def test_overwritten_pages_reported_as_project_error(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        store = project.store_path
+    # Checkpoint happened on close; smash the second half of the file.
+    data = bytearray(store.read_bytes())
+    assert len(data) > 4096
+    for i in range(len(data) // 2, len(data)):
+        data[i] = (i * 7919) % 256
+    store.write_bytes(bytes(data))
+    for extra in ("-wal", "-shm"):
+        Path(str(store) + extra).unlink(missing_ok=True)
+    with pytest.raises(ProjectError, match="damaged"):
+        with Project.open(folder) as project:
+            project.clips()
+            project.classes()
+            project.label_history(1)
+
+
+def test_corrupt_header_bytes_reported(folder):
+    with Project.open(folder) as project:
+        project.scan()
+        store = project.store_path
+    data = bytearray(store.read_bytes())
+    data[0:16] = b"XXXXXXXXXXXXXXXX"
+    store.write_bytes(bytes(data))
+    with pytest.raises(ProjectError, match="damaged"):
+        Project.open(folder)
+
+
+def test_migration_from_version_1(folder):
+    store = folder / ".earmark" / "project.sqlite"
+    store.parent.mkdir()
+    conn = sqlite3.connect(store, isolation_level=None)
+    MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, label, label_source) "
+                 "VALUES ('old/kept.wav', 1, 1, 'ancient', 'manual')")
+    conn.execute("INSERT INTO classes(name, ord, colour, shortcut) "
+                 "VALUES ('ancient', 0, '#000000', '1')")
+    conn.close()
+    with Project.open(folder) as project:
+        version = project.conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == SCHEMA_VERSION >= 2
+        assert project.models() == []
+        model = project.add_model("m.pt", ["ancient"], {}, {})
+        assert project.active_model().id == model
+        project.scan()
+        old = by_path(project, include_missing=True)["old/kept.wav"]
+        assert old.missing and old.label == "ancient"
+        assert [k.name for k in project.classes()][0] == "ancient"
+
+
+def test_store_from_newer_earmark_refused(folder):
+    with Project.open(folder) as project:
+        project.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(ProjectError, match="newer Earmark"):
+        Project.open(folder)

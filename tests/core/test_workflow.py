@@ -1,0 +1,158 @@
+"""core.project_models on small generated projects: snapshot checks, saving a trained model,
+classifying every clip in batches, confusion cells, importing models and adding outside files."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import pytest
+
+from core import workflow as pm
+from core.errors import CheckpointError
+from core.ml.inference import Classifier
+from core.ml.training import TrainConfig, train
+from core.store.project import Project
+from tests import audio_factory
+
+FAST = TrainConfig(epochs=3, num_threads=1)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A project of tone/chirp/noise (4 clips each, 1 s) plus an unreadable file, and a model
+    trained on it (module-wide: training is the slow part)."""
+    root = audio_factory.make_class_folder(tmp_path_factory.mktemp("p") / "clips", n_per_class=4)
+    audio_factory.write_broken(root / "tone" / "broken.wav", "text")
+    with Project.open(root) as project:
+        project.scan()
+        snapshot = pm.training_snapshot(project)
+    result = train(snapshot.pairs, FAST)
+    return root, snapshot, result
+
+
+def _open(root, tmp_path):
+    """The project with a store of the test's own (the module's trained project is shared)."""
+    project = Project.open(root, store_dir=tmp_path / "store")
+    project.scan()
+    return project
+
+
+def test_snapshot_has_only_readable_labelled_clips(trained):
+    root, snapshot, _ = trained
+    assert snapshot.counts == {"chirp": 4, "noise": 4, "tone": 4}
+    assert all(p.is_file() and p.name != "broken.wav" for p in snapshot.paths)
+    assert pm.training_problem(snapshot) is None
+
+
+def test_training_problem_names_the_reason():
+    empty = pm.TrainingSnapshot((), (), ())
+    assert "No labelled clips" in pm.training_problem(empty)
+    one = pm.TrainingSnapshot((1, 2), ("a", "b"), ("dog", "dog"))
+    assert "Only one class" in pm.training_problem(one) and "'dog'" in pm.training_problem(one)
+    short = pm.TrainingSnapshot((1, 2, 3), ("a", "b", "c"), ("dog", "dog", "cat"))
+    message = pm.training_problem(short, unreadable=2)
+    assert "'cat' has 1" in message and "2 unreadable" in message
+
+
+def test_snapshot_key_changes_with_labels(trained):
+    root, snapshot, _ = trained
+    with Project.open(root) as project:
+        clip_id = snapshot.clip_ids[0]
+        previous = project.set_labels([clip_id], "noise")
+        try:
+            assert pm.training_snapshot(project).key() != snapshot.key()
+        finally:
+            project.restore_labels(previous)
+        assert pm.training_snapshot(project).key() == snapshot.key()
+
+
+def test_save_records_and_activates_without_overwriting(trained, tmp_path):
+    root, _, result = trained
+    with _open(root, tmp_path) as project:
+        when = datetime(2026, 1, 2, 3, 4, 5)
+        first = pm.save_trained_model(project, result.checkpoint, now=when)
+        second = pm.save_trained_model(project, result.checkpoint, parent_id=first, now=when)
+        models = {m.id: m for m in project.models()}
+        assert models[first].path.endswith("models/model-20260102-030405.pt")
+        assert models[second].path.endswith("models/model-20260102-030405-2.pt")
+        assert models[second].parent_id == first
+        assert project.active_model().id == second
+        assert set(models[first].classes) == {"tone", "chirp", "noise"}
+        assert "accuracy" in models[first].metrics
+        assert pm.model_checkpoint_path(project, models[first]).parent == tmp_path / "store" / "models"
+        # What the model sees is recorded with it (the clip view draws it); older records: None.
+        assert pm.model_features(models[first]) == result.checkpoint.feature_config
+        older = dataclasses.replace(models[first], settings={"model_name": "compact"})
+        assert pm.model_features(older) is None
+
+
+def test_classify_project_records_in_batches_and_confusion_cells(trained, tmp_path):
+    root, _, result = trained
+    with _open(root, tmp_path) as project:
+        model_id = pm.save_trained_model(project, result.checkpoint)
+        batches = []
+        n = pm.classify_project(project, Classifier(result.checkpoint), model_id,
+                                on_batch=batches.append, batch_rows=5)
+        assert n == 12  # the broken file is skipped
+        assert [len(b) for b in batches] == [5, 5, 2]
+        stored = pm.stored_predictions(project, model_id)
+        assert len(stored) == 12 and all(0 <= c <= 1 for _, c in stored.values())
+        table = pm.confusion_table(project, model_id, result.checkpoint.classes)
+        assert table.matrix.sum() == 12
+        for (true, predicted), ids in table.cells.items():
+            assert sorted(ids) == sorted(pm.confusion_cell_clips(project, model_id, true,
+                                                                 predicted))
+            for clip_id in ids:
+                assert project.clip(clip_id).label == true
+                assert stored[clip_id][0] == predicted
+        low = pm.low_confidence_clips(project, model_id, below=1.01)
+        confidences = [stored[i][1] for i in low]
+        assert confidences == sorted(confidences) and len(low) == 12
+
+
+def test_classify_project_stops_early(trained, tmp_path):
+    root, _, result = trained
+    with _open(root, tmp_path) as project:
+        model_id = pm.save_trained_model(project, result.checkpoint)
+        done = []
+        n = pm.classify_project(project, Classifier(result.checkpoint), model_id,
+                                progress=lambda d, t: done.append(d),
+                                should_stop=lambda: len(done) >= 3)
+        assert n < 12
+
+
+def test_import_model_file_refuses_non_checkpoints(trained, tmp_path):
+    root, _, result = trained
+    bogus = tmp_path / "notes.pt"
+    bogus.write_text("not a model")
+    with _open(root, tmp_path) as project:
+        with pytest.raises(CheckpointError, match="notes.pt"):
+            pm.import_model_file(project, bogus)
+        assert project.models() == []
+        saved = pm.new_model_path(project)
+        from core.ml.checkpoint import save_checkpoint
+        save_checkpoint(result.checkpoint, tmp_path / "elsewhere.pt")
+        model_id = pm.import_model_file(project, tmp_path / "elsewhere.pt")
+        assert project.active_model().id == model_id
+        assert not saved.exists()
+
+
+def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_path):
+    root, _, _ = trained
+    outside = tmp_path / "outside"
+    first = audio_factory.write(outside / "tone_000.wav", audio_factory.tone(700))
+    with _open(root, tmp_path) as project:
+        before = len(project.clips())
+        added = pm.add_files_to_project(project, [(first, "tone"), (first, "new class")])
+        copies = [copy for _, copy in added.copies]
+        assert copies[0] == root / "tone" / "tone_000-2.wav"  # tone_000.wav was taken
+        assert copies[1] == root / "new class" / "tone_000.wav"
+        assert (root / "tone" / "tone_000.wav").stat().st_size != 0
+        labelled = {project.clip(i).path: (project.clip(i).label, project.clip(i).label_source)
+                    for i in added.clip_ids}
+        assert labelled == {"tone/tone_000-2.wav": ("tone", "model"),
+                            "new class/tone_000.wav": ("new class", "model")}
+        pm.remove_added_files(project, added)
+        assert not any(c.exists() for c in copies)
+        assert len(project.clips()) == before

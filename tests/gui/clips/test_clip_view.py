@@ -1,0 +1,206 @@
+"""ClipView: what a clip looks like on screen, bad files, superseded loads and a clean shutdown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.audio.spectrogram import compute_spectrogram
+from gui.clips.clip_loader import waveform_line
+from gui.clips.clip_view import ClipView
+from tests import audio_factory
+
+LOAD_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = ClipView()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    assert not widget.is_loader_running()
+
+
+def show_and_wait(qtbot, view, path):
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS) as blocker:
+        view.show_clip(path)
+    return blocker.args[0]
+
+
+def test_tone_image_maps_to_duration_and_nyquist(qtbot, view, make_audio):
+    path = make_audio("tone.wav", audio_factory.tone(1000.0, 1.0, 16000), 16000)
+    assert show_and_wait(qtbot, view, path) == path
+
+    image = view.spec_image.image
+    assert image.dtype == np.float32 and image.ndim == 2
+    rect = view.spec_image.mapRectToParent(view.spec_image.boundingRect())
+    assert rect.left() == pytest.approx(0.0)
+    assert rect.right() == pytest.approx(1.0, abs=1e-6)
+    assert rect.top() == pytest.approx(0.0)
+    assert rect.bottom() == pytest.approx(8000.0)
+    # The loudest row sits at the tone's frequency (row 0 is 0 Hz, the last row Nyquist).
+    loudest_hz = np.argmax(image.mean(axis=1)) / (image.shape[0] - 1) * 8000.0
+    assert loudest_hz == pytest.approx(1000.0, abs=8000.0 / (image.shape[0] - 1))
+    x, y = view.wave_curve.getOriginalDataset()
+    assert len(y) == 16000 and x[-1] == pytest.approx(1.0 - 1 / 16000)
+    assert view.wave_plot.getAxis("left").labelText == "Amplitude"
+    assert view.spec_plot.getAxis("left").labelText == "Frequency (Hz)"
+    assert view.spec_plot.getAxis("bottom").labelText == "Time (s)"
+
+
+def test_loader_keeps_torch_threads_of_the_gui_thread(qtbot, view, make_audio):
+    import torch
+
+    before = torch.get_num_threads()
+    show_and_wait(qtbot, view, make_audio("a.wav"))
+    assert torch.get_num_threads() == before  # only the loader thread runs single-threaded
+
+
+def test_silent_clip_gets_finite_levels(qtbot, view, make_audio):
+    path = make_audio("silence.wav", np.zeros(8000, dtype=np.float32), 8000)
+    show_and_wait(qtbot, view, path)
+    low, high = view.spec_image.getLevels()
+    assert np.isfinite(low) and np.isfinite(high) and high > low
+    assert np.all(np.isfinite(view.spec_image.image))
+
+
+def test_x_axes_linked_and_limits_stop_panning_past_the_clip(qtbot, view, make_audio):
+    path = make_audio("chirp.wav", audio_factory.chirp(200, 3000, 2.0, 8000), 8000)
+    show_and_wait(qtbot, view, path)
+    assert view.spec_plot.getViewBox().linkedView(0) is view.wave_plot.getViewBox()
+
+    view.wave_plot.setXRange(0.5, 1.0, padding=0)
+    qtbot.waitUntil(lambda: view.spec_plot.viewRange()[0][0] == pytest.approx(0.5, abs=1e-3))
+
+    for plot in (view.wave_plot, view.spec_plot):
+        limits = plot.getViewBox().state["limits"]["xLimits"]
+        assert limits == [0.0, pytest.approx(2.0)]
+    view.wave_plot.getViewBox().translateBy(x=-5.0)
+    assert view.wave_plot.viewRange()[0][0] >= 0.0
+    view.spec_plot.getViewBox().translateBy(x=10.0)
+    assert view.spec_plot.viewRange()[0][1] <= 2.0 + 1e-9
+    view.spec_plot.getViewBox().scaleBy(x=100.0)
+    assert view.spec_plot.viewRange()[0] == [pytest.approx(0.0), pytest.approx(2.0)]
+
+
+@pytest.mark.parametrize("kind", ["deleted", "text"])
+def test_bad_file_shows_a_message(qtbot, view, tmp_path, make_audio, kind):
+    if kind == "deleted":
+        path = make_audio("gone.wav")
+        path.unlink()
+    else:
+        path = audio_factory.write_broken(tmp_path / "notes.wav", "text")
+    with qtbot.waitSignal(view.message_shown, timeout=LOAD_TIMEOUT_MS) as blocker:
+        view.show_clip(path)
+    text = blocker.args[0]
+    assert path.name in text
+    assert ("deleted" if kind == "deleted" else "unreadable") in text
+    assert view.message_label.isVisible() and not view.graphics.isVisible()
+    assert view.data is None
+
+    good = make_audio("good.wav")
+    show_and_wait(qtbot, view, good)
+    assert view.graphics.isVisible()
+
+
+def test_newer_show_clip_supersedes_older(qtbot, view, make_audio):
+    paths = [make_audio(f"clip_{i}.wav", audio_factory.tone(300 + 100 * i, 0.5), 16000)
+             for i in range(5)]
+    shown = []
+    view.clip_shown.connect(shown.append)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        for path in paths:
+            view.show_clip(path)
+    qtbot.wait(50)  # let any stale result that slipped through arrive (it must not)
+    assert shown == [paths[-1]]
+    assert view.path == paths[-1] and view.data.path == paths[-1]
+
+
+def test_clear_and_show_none(qtbot, view, make_audio):
+    show_and_wait(qtbot, view, make_audio("a.wav"))
+    view.show_clip(None)
+    assert view.data is None and view.path is None
+    assert view.message_label.isVisible()
+
+
+def test_click_seeks_and_playhead_moves(qtbot, view, make_audio):
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
+    view.set_playhead(1.5)
+    assert view.wave_playhead.value() == pytest.approx(1.5)
+    assert view.spec_playhead.value() == pytest.approx(1.5)
+    view.set_playhead(99.0)
+    assert view.playhead_s() == pytest.approx(2.0)
+
+    from PySide6.QtCore import QPoint, Qt
+
+    plot_rect = view.spec_plot.getViewBox().sceneBoundingRect()
+    scene_point = plot_rect.center()
+    widget_point = view.graphics.mapFromScene(scene_point)
+    expected_s = view.spec_plot.getViewBox().mapSceneToView(scene_point).x()
+    with qtbot.waitSignal(view.seek_requested, timeout=2000) as blocker:
+        qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(int(widget_point.x()), int(widget_point.y())))
+    assert blocker.args[0] == pytest.approx(expected_s, abs=0.05)
+    assert 0.0 < blocker.args[0] < 2.0
+
+
+def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
+    pytest.importorskip("core.ml.features")
+    path = make_audio("a.wav", audio_factory.chirp(300, 3000, 1.0), 16000)
+    show_and_wait(qtbot, view, path)
+    display_shape = view.spec_image.image.shape
+    view.set_playhead(0.4)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_show_features(True)
+    from core.ml.features import FeatureConfig
+
+    assert view.spec_image.image.shape[0] == FeatureConfig().n_mels
+    assert view.spec_plot.getAxis("left").labelText.startswith("Log-mel")
+    low, high = view.spec_image.getLevels()
+    assert np.isfinite(low) and high > low
+    assert view.playhead_s() == pytest.approx(0.4)  # toggling keeps the playhead
+    view.set_show_features(False)  # already computed: redrawn at once
+    assert view.spec_image.image.shape == display_shape
+
+
+def test_features_follow_the_active_model(qtbot, view, make_audio):
+    from core.ml.features import SEED_FEATURES, FeatureConfig
+
+    path = make_audio("a.wav", audio_factory.chirp(300, 3000, 1.0), 16000)
+    show_and_wait(qtbot, view, path)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_show_features(True)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_feature_config(FeatureConfig(n_mels=32, f_max_hz=4000.0))
+    assert view.spec_image.image.shape[0] == 32
+    assert view.spec_plot.getAxis("left").labelText == "Log-mel band (32, to 4 kHz)"
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_feature_config(SEED_FEATURES)  # a seed-cnn model sees a plain spectrogram
+    assert view.spec_image.image.shape[0] == SEED_FEATURES.n_freqs
+    assert view.spec_plot.getAxis("left").labelText.startswith("Frequency bin")
+    view.set_show_features(False)
+    view.set_feature_config(FeatureConfig(n_mels=40))  # hidden: computed when shown again
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_show_features(True)
+    assert view.spec_image.image.shape[0] == 40
+
+
+def test_long_file_is_decimated(make_audio):
+    samples = audio_factory.noise(1200.0, 8000)  # 20 minutes
+    image = compute_spectrogram(samples, 8000)
+    assert image.db.shape[1] <= 3000 and image.db.dtype == np.float32
+    assert image.duration_s == pytest.approx(1200.0)
+    x, y, is_envelope = waveform_line(samples, 8000)
+    assert is_envelope and len(y) <= 10_000
+    assert x[-1] < 1200.0 and y.max() == pytest.approx(samples.max())
+
+
+def test_shutdown_stops_the_loader_thread(qtbot, make_audio):
+    view = ClipView()
+    qtbot.addWidget(view)
+    view.show_clip(make_audio("a.wav"))
+    view.shutdown()
+    assert not view.is_loader_running()

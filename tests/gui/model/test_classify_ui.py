@@ -1,0 +1,227 @@
+"""Classifying dropped files: a synthetic drop of file URLs gives one result row per file with
+every class's probability, a long file gets a score track, no model offers training, and a
+folder dropped on the drop zone is classified file by file."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from core.ml.checkpoint import save_checkpoint
+from core.ml.training import TrainConfig, train
+from gui.model.classify_panel import BARS, CLASSES_ROLE, LABEL, PROBS_ROLE, ClassifyPanel
+from gui.model.score_track import class_colour
+from tests import audio_factory
+
+CLASSIFY_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A small tone/noise model (1 s clips) saved to disk."""
+    root = audio_factory.make_class_folder(tmp_path_factory.mktemp("m") / "clips", n_per_class=4,
+                                           kinds=("tone", "noise"))
+    pairs = [(p, p.parent.name) for p in sorted(root.rglob("*.wav"))]
+    result = train(pairs, TrainConfig(epochs=3, clip_seconds=1.0, num_threads=1))
+    return save_checkpoint(result.checkpoint, tmp_path_factory.mktemp("m2") / "model.pt")
+
+
+@pytest.fixture
+def panel(qtbot):
+    panel = ClassifyPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 600)
+    panel.show()
+    yield panel
+    panel.shutdown()
+
+
+def drop(widget, paths) -> QDropEvent:
+    """Deliver a drop of ``paths`` as file URLs onto ``widget`` (as a file manager would)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    centre = QPointF(widget.rect().center())
+    event = QDropEvent(centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    # Called directly: a QDropEvent sent without a drag in progress is dropped by Qt.
+    widget.dropEvent(event)
+    return event
+
+
+def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, model_file,
+                                                              tmp_path):
+    panel.set_model(model_file)
+    files = [audio_factory.write(tmp_path / "in" / f"t{i}.wav", audio_factory.tone(700 + 50 * i))
+             for i in range(3)]
+    broken = audio_factory.write_broken(tmp_path / "in" / "broken.wav", "text")
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS) as done:
+        drop(panel.drop_zone, [*files, broken])
+    assert done.args == [4]
+    assert panel.table.rowCount() == 4
+    ok = [p for p in panel.predictions if p.ok]
+    assert len(ok) == 3 and all(p.label in ("tone", "noise") for p in ok)
+    row = next(r for r, p in enumerate(panel.predictions) if p.ok)
+    probs = panel.table.item(row, BARS).data(PROBS_ROLE)
+    assert len(probs) == 2 and abs(sum(probs) - 1) < 1e-4
+    assert panel.table.item(row, LABEL).text() == panel.predictions[row].label
+    bad = next(r for r, p in enumerate(panel.predictions) if not p.ok)
+    assert panel.table.item(bad, BARS).text()  # the reason is shown
+    assert "could not be read" in panel.status.text()
+
+
+def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_file, tmp_path,
+                                                          monkeypatch):
+    # Neither finished nor failed arrives; its last word, done, must end the busy state
+    # (else Cancel stays up and closing asks to stop work that is not running).
+    def broken(_paths):
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr("gui.model.workers.expand_audio_paths", broken)
+    panel.set_model(model_file)
+    path = audio_factory.write(tmp_path / "t.wav", audio_factory.tone(700))
+    with qtbot.capture_exceptions() as exceptions:
+        assert panel.classify([path])
+        assert panel.is_busy()
+        qtbot.waitUntil(lambda: not panel.is_busy(), timeout=CLASSIFY_TIMEOUT_MS)
+    assert any(isinstance(e[1], ValueError) for e in exceptions)
+    assert not panel.cancel_button.isVisible()
+
+
+def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model_file, tmp_path):
+    panel.set_model(model_file)
+    rate = audio_factory.DEFAULT_RATE_HZ
+    long_clip = audio_factory.burst(audio_factory.tone(700, 1.0), 6.0, 4.0, rate)
+    long_file = audio_factory.write(tmp_path / "long.wav", long_clip)
+    short_file = audio_factory.write(tmp_path / "short.wav", audio_factory.tone(700))
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        drop(panel.drop_zone, [long_file, short_file])
+    panel.table.selectRow(0)
+    assert panel.score_track.isVisible()
+    assert set(panel.score_track.curves) == {"tone", "noise"}
+    x, y = panel.score_track.curves["tone"].getData()
+    assert len(x) == len(panel.predictions[0].window_starts_s) > 2
+    assert x[-1] <= 6.0 and ((0 <= y) & (y <= 1)).all()
+    panel.set_class_colours({"tone": "#123456"})  # the project's colour, as on its label button
+    assert panel.score_track.isVisible()  # recoloured in place
+    assert panel.score_track.curves["tone"].opts["pen"].color().name() == "#123456"
+    noise_pen = panel.score_track.curves["noise"].opts["pen"].color().name()
+    assert noise_pen == class_colour("noise", 0, {}).lower()  # not a project class: the palette
+    assert panel.table.item(0, BARS).data(CLASSES_ROLE) == ["noise", "tone"]
+    with qtbot.waitSignal(panel.clip_view.clip_shown, timeout=10_000):
+        panel.table.selectRow(1)
+    assert not panel.score_track.isVisible()
+    assert panel.clip_view.path == short_file
+
+
+def test_folder_on_drop_zone_classifies_its_audio_files(qtbot, panel, model_file, tmp_path):
+    panel.set_model(model_file)
+    folder = audio_factory.make_class_folder(tmp_path / "dropped", n_per_class=2,
+                                             kinds=("tone", "noise"))
+    (folder / "notes.txt").write_text("not audio")
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS) as done:
+        drop(panel.drop_zone, [folder])
+    assert done.args == [4]
+    assert {p.path.name for p in panel.predictions} == {
+        "tone_000.wav", "tone_001.wav", "noise_000.wav", "noise_001.wav"}
+
+
+def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_path):
+    messages = []
+    panel.message.connect(lambda text, kind: messages.append(text))
+    file = audio_factory.write(tmp_path / "a.wav", audio_factory.tone(700))
+    drop(panel.drop_zone, [file])
+    assert "No model yet" in panel.status.text() and messages
+    assert panel.train_button.isVisibleTo(panel)
+    with qtbot.waitSignal(panel.train_requested, timeout=1000):
+        panel.train_button.click()
+    assert not panel.is_busy() and panel.table.rowCount() == 0
+
+
+# ---- in the window ---------------------------------------------------------------------------
+
+
+def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, model_file,
+                                                                 tmp_path, clip_folder):
+    from tests.gui.conftest import SCAN_TIMEOUT_MS
+
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        drop(window, [clip_folder])  # a folder on the window: the project
+    assert window.folder == clip_folder.resolve()
+    window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    files = [audio_factory.write(tmp_path / "outside" / f"o{i}.wav", audio_factory.tone(650))
+             for i in range(2)]
+    panel = window.model_dock.classify
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        event = drop(window, files)  # files anywhere on the window: classified
+    assert event.isAccepted()
+    assert window.folder == clip_folder.resolve()  # still the same project
+    assert window.model_dock.tabs.currentWidget() is panel
+    assert [p.path for p in panel.predictions] == files
+
+
+def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, model_file,
+                                                              tmp_path, clip_folder):
+    from core.store.project import Project
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    outside = audio_factory.write(tmp_path / "outside" / "tone_000.wav", audio_factory.tone(650))
+    panel = window.model_dock.classify
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        panel.classify([outside])
+    panel.table.selectRow(0)
+    label = panel.predictions[0].label
+    before = window.model.rowCount()
+    panel.add_button.click()
+    copy = clip_folder / label / "tone_000.wav"
+    if label == "tone":
+        copy = clip_folder / "tone" / "tone_000-2.wav"  # the project's own file is kept
+    assert copy.is_file()
+    with Project.open(clip_folder) as check:
+        record = next(c for c in check.clips() if check.abspath(c) == copy)
+        assert (record.label, record.label_source) == (label, "model")
+    assert window.model.rowCount() == before + 1
+    window.undo_stack.undo()
+    assert not copy.exists()
+    with Project.open(clip_folder) as check:
+        assert all(check.abspath(c) != copy for c in check.clips())
+    window.undo_stack.redo()
+    assert copy.is_file()
+
+
+def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    file = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(650))
+    drop(window, [file])
+    assert "No model yet" in window.banner.text()
+    assert window.model_dock.classify.train_button.isVisibleTo(window.model_dock.classify)
+
+
+def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
+        qtbot, window, model_file, tmp_path, clip_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, clip_folder)
+    dock = window.model_dock
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_bytes(b"PK\x03\x04 not a model")
+    dock.models.load_requested.emit(str(bogus))
+    assert "Could not load the model" in window.banner.text() and "bogus.pt" in window.banner.text()
+    assert dock.models.model_ids() == []
+    dock.models.load_requested.emit(str(model_file))
+    dock.models.load_requested.emit(str(model_file))
+    first, second = sorted(dock.models.model_ids())
+    assert window.project.active_model().id == second
+    assert dock.classify.has_model()
+    dock.models.select_id(first)
+    with qtbot.waitSignal(dock.controller.classify_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        dock.models.activate_button.click()
+    assert window.project.active_model().id == first
+    assert window.model.has_predictions()
+    assert dock.models.table.item(dock.models.model_ids().index(first), 0).text() == "●"

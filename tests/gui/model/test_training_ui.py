@@ -1,0 +1,257 @@
+"""The training loop in the GUI on a tiny generated project: the worker reports progress and
+finishes, the model is recorded and every clip predicted; cancel keeps or discards; too few
+labels are refused with the reason; the confusion matrix filters the clip list."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core import workflow as pm
+from core.ml.training import TrainConfig
+from core.store.project import Project
+from gui.model.controller import CLASSIFY_DELAY_MS, ModelController
+from gui.model.settings_dialog import TrainSettingsDialog
+from gui.model.training_panel import TrainingPanel
+from tests import audio_factory
+
+FAST = TrainConfig(epochs=3)
+TRAIN_TIMEOUT_MS = 60_000  # the first run in a process also imports torch's optimiser machinery
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=3, kinds=("tone", "noise"))
+    audio_factory.write(root / "loose.wav", audio_factory.tone(700))
+    project = Project.open(root)
+    project.scan()
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def controller(qtbot, project):
+    controller = ModelController()
+    controller.set_project(project)
+    controller.config_override = FAST
+    yield controller
+    controller.shutdown()
+
+
+def _train(qtbot, controller, **kwargs):
+    progress = []
+    controller.training_progress.connect(progress.append)
+    with qtbot.waitSignal(controller.training_finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        assert controller.start_training(**kwargs)
+    return finished.args[0], progress
+
+
+def test_training_reports_progress_saves_model_and_predicts_every_clip(qtbot, controller,
+                                                                        project):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    controller.training_started.connect(panel.training_started)
+    controller.training_progress.connect(panel.show_progress)
+    controller.training_finished.connect(panel.training_finished)
+    predictions: dict = {}
+    controller.predictions_ready.connect(predictions.update)
+    with qtbot.waitSignal(controller.classify_finished, timeout=TRAIN_TIMEOUT_MS):
+        result, progress = _train(qtbot, controller)
+    assert not result.stopped
+    epochs = [p.epoch_metrics.epoch for p in progress if p.epoch_metrics is not None]
+    assert epochs == [1, 2, 3]  # every epoch's metrics arrive, however throttled
+    assert [m.epoch for m in panel.history] == [1, 2, 3]
+    assert len(panel.train_loss.getData()[0]) == 3
+    record = project.active_model()
+    assert record is not None and set(record.classes) == {"tone", "noise"}
+    assert record.path.endswith(".pt") and "/models/model-" in record.path
+    assert len(predictions) == 7  # every readable clip, the unlabeled one too
+    assert set(predictions) == {c.id for c in project.clips()}
+    assert panel.cancel_button.isEnabled() is False
+
+
+def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
+    # Classifying the clips starts a moment after a run ends; a run started in that moment
+    # must not get a classification competing with it.
+    _train(qtbot, controller)
+    qtbot.waitUntil(lambda: not controller.is_training(), timeout=5000)
+    assert controller.start_training(TrainConfig(epochs=500, patience_epochs=None))
+    qtbot.wait(CLASSIFY_DELAY_MS + 300)
+    assert controller.is_training() and not controller.is_classifying()
+    controller.cancel_training()
+
+
+def test_curves_show_the_first_epoch_as_a_dot_then_as_lines(qtbot):
+    from core.ml.training import EpochMetrics, TrainProgress
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.training_started({"a": 3, "b": 3})
+    curves = (panel.train_loss, panel.val_loss, panel.train_acc, panel.val_acc)
+    for epoch in (1, 2):
+        metrics = EpochMetrics(epoch, 1.0 / epoch, 0.5, 1.2 / epoch, 0.4, 1.0)
+        panel.show_progress(TrainProgress("training", epoch / 3, f"epoch {epoch}/3", 1.0, None,
+                                          epoch, 3, metrics))
+        # One point has no line to draw: without a dot the first epoch did not show at all.
+        assert all(c.opts["symbol"] == ("o" if epoch == 1 else None) for c in curves)
+        assert all(len(c.getData()[0]) == epoch for c in curves)
+
+
+def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, project):
+    noise_ids = [c.id for c in project.clips(label="noise")]
+    project.set_labels(noise_ids[1:], None)
+    messages = []
+    controller.message.connect(lambda text, kind: messages.append(text))
+    assert not controller.start_training()
+    assert "'noise' has 1" in messages[-1]
+    project.set_labels(noise_ids, None)
+    assert not controller.start_training()
+    assert "Only one class" in messages[-1] and "'tone'" in messages[-1]
+    assert not controller.is_training()
+
+
+def test_cancel_stops_within_a_second_and_can_keep_the_best_model(qtbot, controller, project):
+    slow = TrainConfig(epochs=500, patience_epochs=None)
+    epochs = []
+    controller.training_progress.connect(
+        lambda p: p.epoch_metrics is not None and epochs.append(p.epoch))
+    assert controller.start_training(slow)
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    with qtbot.waitSignal(controller.training_finished, timeout=5000) as finished:
+        started = time.perf_counter()
+        controller.cancel_training()
+    qtbot.waitUntil(lambda: not controller.is_training(), timeout=5000)
+    stop_s = time.perf_counter() - started
+    assert stop_s < 2.0  # ~0.1 s here; slack for a busy CI machine
+    result = finished.args[0]
+    assert result.stopped and result.checkpoint is not None
+    assert project.models() == []  # nothing saved until the person says so
+    model_id = controller.keep_stopped_model()
+    assert project.active_model().id == model_id
+    controller.stop_classifying()
+
+
+def test_labels_changed_while_training_are_noticed(qtbot, controller, project):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    controller.labels_changed_since.connect(panel.set_labels_changed)
+    assert controller.start_training(TrainConfig(epochs=500, patience_epochs=None))
+    clip = project.clips(unlabeled=True)[0]
+    project.set_labels([clip.id], "tone")
+    with qtbot.waitSignal(controller.labels_changed_since, timeout=3000) as changed:
+        controller.labels_edited()
+    assert changed.args == [True]
+    assert panel.labels_note.isVisibleTo(panel)
+    with qtbot.waitSignal(controller.training_finished, timeout=TRAIN_TIMEOUT_MS):
+        controller.cancel_training()
+
+
+def test_settings_dialog_defaults_and_seed_recipe(qtbot):
+    dialog = TrainSettingsDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.config() == TrainConfig()
+    dialog.model_box.setCurrentIndex(dialog.model_box.findData("seed-cnn"))
+    assert dialog.config() == TrainConfig.seed_recipe()
+    dialog.epochs.setValue(7)
+    dialog.val_share.setValue(20)
+    dialog.augment.setChecked(False)
+    chosen = dialog.config()
+    assert (chosen.model, chosen.epochs, chosen.val_split, chosen.augment) == \
+        ("seed-cnn", 7, 0.2, False)
+    dialog.clip_seconds.setValue(2.5)
+    assert dialog.config().clip_seconds == 2.5
+
+
+# ---- in the window ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_folder(tmp_path):
+    root = audio_factory.make_class_folder(tmp_path / "small", n_per_class=3,
+                                           kinds=("tone", "noise"))
+    audio_factory.write(root / "loose.wav", audio_factory.tone(720))
+    return root
+
+
+def _train_in_window(qtbot, window):
+    dock = window.model_dock
+    dock.controller.config_override = FAST
+    with qtbot.waitSignal(dock.controller.classify_finished, timeout=TRAIN_TIMEOUT_MS):
+        window.acts.train.trigger()
+    return dock
+
+
+def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
+        qtbot, window, small_folder):
+    from gui.clips.clip_table import CONFIDENCE, FILTER_CLIPS, PREDICTION
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    dock = _train_in_window(qtbot, window)
+    model = window.model
+    assert not window.clip_list.table.isColumnHidden(PREDICTION)
+    for row in range(model.rowCount()):
+        assert model.index(row, PREDICTION).data() in ("tone", "noise")
+        assert model.index(row, CONFIDENCE).data().endswith("%")
+    record = dock.controller.active_model()
+    # "What the model sees" in the clip view is drawn with this model's feature settings.
+    assert window.clip_view.feature_config() == pm.model_features(record) is not None
+    table = pm.confusion_table(window.project, record.id, record.classes)
+    assert table.matrix.sum() == 6  # the labelled clips
+    shown = dock.training.confusion.matrix
+    assert (shown == table.matrix).all()
+    true_i, pred_i = next((r, c) for r in range(2) for c in range(2) if table.matrix[r, c])
+    true, predicted = table.classes[true_i], table.classes[pred_i]
+    dock.training.confusion.click_cell(true_i, pred_i)
+    assert window.clip_list.quick_filter.currentData() == FILTER_CLIPS
+    assert model.rowCount() == table.matrix[true_i, pred_i]
+    for row in range(model.rowCount()):
+        record = model.record(row)
+        assert record.label == true and model.prediction(record.id)[0] == predicted
+
+
+def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window, small_folder):
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    _train_in_window(qtbot, window)
+    loose = next(r for r in window.model.records() if r.path == "loose.wav")
+    window.clip_list.select_ids([loose.id], loose.id)
+    window.acts.accept_prediction.trigger()
+    predicted = window.model.prediction(loose.id)[0]
+    with Project.open(small_folder) as check:
+        assert (check.clip(loose.id).label, check.clip(loose.id).label_source) == \
+            (predicted, "model")
+    assert window.model.record_by_id(loose.id).label == predicted
+    window.undo_stack.undo()
+    with Project.open(small_folder) as check:
+        assert check.clip(loose.id).label is None
+    assert window.model.record_by_id(loose.id).label is None
+
+
+def test_closing_mid_training_asks_then_stops_and_joins(qtbot, window, small_folder,
+                                                         monkeypatch):
+    import gui.main_window
+    from tests.gui.conftest import open_and_wait
+
+    open_and_wait(qtbot, window, small_folder)
+    answers = [False, True]
+    asked = []
+    monkeypatch.setattr(gui.main_window, "ask_stop_work",
+                        lambda parent, what: asked.append(what) or answers.pop(0))
+    controller = window.model_dock.controller
+    epochs = []
+    controller.training_progress.connect(
+        lambda p: p.epoch_metrics is not None and epochs.append(p.epoch))
+    controller.config_override = TrainConfig(epochs=500, patience_epochs=None)
+    window.acts.train.trigger()
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    assert not window.close()  # "Cancel": the window stays, training goes on
+    assert window.isVisible() and controller.is_training()
+    assert window.close()
+    assert asked == ["a model is training"] * 2
+    assert not controller.is_training() and not controller.is_classifying()
+    with Project.open(small_folder) as check:
+        assert check.models() == []  # a cancelled run saves nothing by itself
+        assert len(check.clips()) == 7

@@ -1,0 +1,30 @@
+"""Running Earmark in another process, as a person or a crash would: ``run_main`` for the command
+line, ``start_python`` for a script that a test kills mid-work. One copy for every test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(*args, cwd: str | Path | None = None, timeout_s: float = 600) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` to completion; stdout and stderr captured as text."""
+    return subprocess.run([sys.executable, str(REPO_ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout_s, cwd=cwd)
+
+
+def start_main(*args) -> subprocess.Popen:
+    """``python main.py ARGS`` in the background (pipes for stdout and stderr)."""
+    return subprocess.Popen([sys.executable, str(REPO_ROOT / "main.py"), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def start_python(script: str, *args) -> subprocess.Popen:
+    """Run ``script`` (dedented) with the repository importable; ``args`` become ``sys.argv[1:]``."""
+    code = f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r})\n" + textwrap.dedent(script)
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
