@@ -125,8 +125,3 @@ def build_model(name: str, n_classes: int, input_shape: tuple[int, int]) -> nn.M
     except KeyError:
         raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}") from None
     return factory(n_classes, tuple(input_shape))
-
-
-def head_name(model: nn.Module) -> str:
-    """The state-dict prefix of the model's classification layer (replaced when classes change)."""
-    return model.head_name

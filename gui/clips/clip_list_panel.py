@@ -249,11 +249,6 @@ class ClipListPanel(QWidget):
             self._last_emitted = clip_id
             self.current_clip_changed.emit(clip_id)
 
-    def reemit_current(self) -> None:
-        """Emit ``current_clip_changed`` again even if unchanged (the clip's file changed)."""
-        self._last_emitted = -2
-        self._current_timer.start()
-
     # ---- progress -----------------------------------------------------------------------
 
     def set_progress(self, fraction: float, text: str = "") -> None:

@@ -282,13 +282,6 @@ class ClipTableModel(QAbstractTableModel):
             self._relayout()
         self.predictions_changed.emit(bool(self._predictions))
 
-    def update_predictions(self, predictions: dict[int, tuple[str, float]]) -> None:
-        """Add or replace some clips' predictions (a batch as a model classifies the project)."""
-        if not predictions:
-            return
-        self._predictions.update(predictions)
-        self.set_predictions(self._predictions)
-
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""
         return self._predictions.get(clip_id)

@@ -3,7 +3,7 @@ ModelController, the clip list and the undo stack, so the main window only place
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
@@ -206,7 +206,3 @@ class ModelDock(QDockWidget):
         self.records_changed.emit()
         self.show_message(f"Copied {len(added.copies)} file(s) into {self.project.folder.name}, "
                           "labelled by the model (Ctrl+Z removes them).", "info")
-
-
-def default_area() -> Qt.DockWidgetArea:
-    return Qt.DockWidgetArea.RightDockWidgetArea

@@ -67,9 +67,6 @@ class _Worker(QObject):
     def cancel(self) -> None:
         self._stop.set()
 
-    def is_cancelled(self) -> bool:
-        return self._stop.is_set()
-
 
 class TrainingWorker(_Worker):
     """Trains on a snapshot of (path, label) pairs with ``core.ml.training.train``.
