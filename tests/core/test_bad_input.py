@@ -51,6 +51,7 @@ def test_deleted_file_reads_as_not_found(tmp_path):
         audio.read(path)
 
 
+@pytest.mark.slow
 def test_predict_answers_every_file_of_the_corpus(corpus, model_file):
     root, files = corpus
     result = run_main("predict", model_file, root)
@@ -71,6 +72,7 @@ def test_predict_answers_every_file_of_the_corpus(corpus, model_file):
     assert f"{len(BROKEN)} of {len(rows)} files could not be classified" in result.stderr
 
 
+@pytest.mark.slow
 def test_predict_exit_zero_when_every_file_classified(corpus, model_file):
     _, files = corpus
     result = run_main("predict", model_file, *(files[n] for n in CLASSIFIABLE))
@@ -78,6 +80,7 @@ def test_predict_exit_zero_when_every_file_classified(corpus, model_file):
     assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(CLASSIFIABLE)
 
 
+@pytest.mark.slow
 def test_train_skips_and_lists_unreadable_files(tmp_path):
     data = audio_factory.make_class_folder(tmp_path / "data", n_per_class=8, kinds=("tone", "noise"))
     # The corpus as a third class folder: its odd files are trained on, its broken ones skipped.

@@ -41,6 +41,7 @@ def data_dir(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
     root = tmp_path / "audio"
     for i in range(60):
@@ -77,6 +78,7 @@ def _training_run(data: Path, out: Path, epochs: int) -> subprocess.Popen:
     return start_main("train", data, "--epochs", epochs, "--clip-seconds", "1", "--out", out)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_training_keeps_the_previous_model(tmp_path, model_file):
     data = audio_factory.make_class_folder(tmp_path / "data", n_per_class=10, kinds=("tone", "noise"))
     out = tmp_path / "models" / "m.pt"
@@ -95,6 +97,7 @@ def test_sigkill_mid_training_keeps_the_previous_model(tmp_path, model_file):
     assert load_checkpoint(out).classes == ["chirp", "noise", "tone"]
 
 
+@pytest.mark.slow
 def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
         tmp_path, trained, model_file):
     out = tmp_path / "m.pt"
@@ -135,6 +138,7 @@ def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
 # ---------------------------------------------------------------- disk full
 
 
+@pytest.mark.slow
 def test_real_file_size_limit_gives_checkpoint_error_and_keeps_old_model(tmp_path, model_file):
     resource = pytest.importorskip("resource")
     out = tmp_path / "m.pt"
@@ -196,6 +200,7 @@ def test_store_made_read_only_while_open(tmp_path):
 # ---------------------------------------------------------------- model files
 
 
+@pytest.mark.slow
 def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
     marker = tmp_path / "pwned"
     evil = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
@@ -207,6 +212,7 @@ def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change, words", [
     ({"classes": ["a", "b"]}, "do not fit"),
     ({"feature_config": {"kind": "cqt"}}, "feature settings"),

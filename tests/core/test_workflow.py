@@ -38,6 +38,7 @@ def _open(root, tmp_path):
     return project
 
 
+@pytest.mark.slow
 def test_snapshot_has_only_readable_labelled_clips(trained):
     root, snapshot, _ = trained
     assert snapshot.counts == {"chirp": 4, "noise": 4, "tone": 4}
@@ -55,6 +56,7 @@ def test_training_problem_names_the_reason():
     assert "'cat' has 1" in message and "2 unreadable" in message
 
 
+@pytest.mark.slow
 def test_snapshot_key_changes_with_labels(trained):
     root, snapshot, _ = trained
     with Project.open(root) as project:
@@ -67,6 +69,7 @@ def test_snapshot_key_changes_with_labels(trained):
         assert pm.training_snapshot(project).key() == snapshot.key()
 
 
+@pytest.mark.slow
 def test_save_records_and_activates_without_overwriting(trained, tmp_path):
     root, _, result = trained
     with _open(root, tmp_path) as project:
@@ -87,6 +90,7 @@ def test_save_records_and_activates_without_overwriting(trained, tmp_path):
         assert pm.model_features(older) is None
 
 
+@pytest.mark.slow
 def test_classify_project_records_in_batches_and_confusion_cells(trained, tmp_path):
     root, _, result = trained
     with _open(root, tmp_path) as project:
@@ -111,6 +115,7 @@ def test_classify_project_records_in_batches_and_confusion_cells(trained, tmp_pa
         assert confidences == sorted(confidences) and len(low) == 12
 
 
+@pytest.mark.slow
 def test_classify_project_stops_early(trained, tmp_path):
     root, _, result = trained
     with _open(root, tmp_path) as project:
@@ -122,6 +127,7 @@ def test_classify_project_stops_early(trained, tmp_path):
         assert n < 12
 
 
+@pytest.mark.slow
 def test_import_model_file_refuses_non_checkpoints(trained, tmp_path):
     root, _, result = trained
     bogus = tmp_path / "notes.pt"
@@ -138,6 +144,7 @@ def test_import_model_file_refuses_non_checkpoints(trained, tmp_path):
         assert not saved.exists()
 
 
+@pytest.mark.slow
 def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_path):
     root, _, _ = trained
     outside = tmp_path / "outside"

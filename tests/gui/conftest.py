@@ -9,8 +9,6 @@ from PySide6.QtCore import QSettings, QThread
 
 from tests import audio_factory
 
-SCAN_TIMEOUT_MS = 20_000
-
 
 @pytest.fixture(autouse=True)
 def _fail_on_running_qthreads(monkeypatch):
@@ -87,8 +85,3 @@ def clip_folder(tmp_path):
     audio_factory.write_broken(root / "broken.wav", "text")
     return root
 
-
-def open_and_wait(qtbot, window, folder):
-    """Open ``folder`` in ``window`` and wait until its scan is over."""
-    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
-        assert window.open_folder(folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gui.clips.clip_table import STATUS
 from tests.bad_corpus import BROKEN, CLASSIFIABLE, make_bad_corpus
-from tests.gui.conftest import open_and_wait
+from tests.gui.helpers import open_and_wait
 
 
 def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path):

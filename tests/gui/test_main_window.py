@@ -12,7 +12,7 @@ from core.store.project import Project
 from gui.clips.clip_table import FILTER_UNLABELED, LABEL, STATUS
 from gui.common import settings as keys
 from tests import audio_factory
-from tests.gui.conftest import open_and_wait
+from tests.gui.helpers import open_and_wait
 
 
 def _row_of_path(window, path):

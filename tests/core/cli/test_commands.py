@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests import audio_factory
 from tests.processes import run_main
+
+pytestmark = pytest.mark.slow  # every test runs main.py in a subprocess
 
 
 def test_train_predict_evaluate(tmp_path):

@@ -13,6 +13,7 @@ from core.ml.inference import Classifier
 from tests.bad_corpus import PickledCode, write_trapped_checkpoint
 
 
+@pytest.mark.slow
 def test_round_trip_gives_same_predictions(trained, class_folder, tmp_path):
     path = save_checkpoint(trained.checkpoint, tmp_path / "m.pt")
     loaded = load_checkpoint(path)
@@ -25,6 +26,7 @@ def test_round_trip_gives_same_predictions(trained, class_folder, tmp_path):
     np.testing.assert_allclose(a, b, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_pickled_code_is_refused_and_not_run(tmp_path, trained):
     marker = tmp_path / "pwned"
     path = write_trapped_checkpoint(trained.checkpoint, tmp_path / "evil.pt", marker)
@@ -58,6 +60,7 @@ def test_foreign_state_dict_is_refused(tmp_path):
         load_checkpoint(path)
 
 
+@pytest.mark.slow
 def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload = trained.checkpoint.to_payload()
     payload["classes"] = ["a", "b"]
@@ -74,6 +77,7 @@ def test_missing_file_and_folder(tmp_path):
         load_checkpoint(tmp_path)
 
 
+@pytest.mark.slow
 def test_save_is_atomic_and_leaves_previous_file(tmp_path, trained, monkeypatch):
     path = save_checkpoint(trained.checkpoint, tmp_path / "m.pt")
     before = path.read_bytes()

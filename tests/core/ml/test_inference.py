@@ -7,6 +7,8 @@ from core.ml.features import prepare_clip
 from core.ml.inference import Classifier
 from tests import audio_factory
 
+pytestmark = pytest.mark.slow  # every test uses the session's trained model
+
 
 def test_predicts_each_file_with_probabilities(trained, class_folder):
     classifier = Classifier(trained.checkpoint)

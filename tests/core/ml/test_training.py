@@ -15,6 +15,7 @@ def _clips(folder, kinds=None):
             if kinds is None or p.parent.name in kinds]
 
 
+@pytest.mark.slow
 def test_learns_three_synthetic_classes(trained):
     result = trained
     assert result.report.accuracy >= 0.95
@@ -29,12 +30,14 @@ def test_learns_three_synthetic_classes(trained):
     assert np.asarray(metrics["confusion_matrix"]).sum() == result.n_val
 
 
+@pytest.mark.slow
 def test_restores_the_last_epoch_of_best_validation_accuracy(trained):
     best = max(h.val_accuracy for h in trained.history)
     assert trained.best_epoch == max(h.epoch for h in trained.history if h.val_accuracy == best)
     assert trained.checkpoint.metrics["best_epoch"] == trained.best_epoch
 
 
+@pytest.mark.slow
 def test_progress_reports_and_stop_within_one_batch(class_folder):
     calls = []
 
@@ -55,11 +58,13 @@ def test_progress_reports_and_stop_within_one_batch(class_folder):
     assert [p.epoch_metrics.epoch for p in calls if p.epoch_metrics] == [1]
 
 
+@pytest.mark.slow
 def test_stop_before_any_epoch_returns_no_model(class_folder):
     result = train(_clips(class_folder), TrainConfig(epochs=3), should_stop=lambda: True)
     assert result.stopped and result.checkpoint is None
 
 
+@pytest.mark.slow
 def test_same_seed_same_result(class_folder):
     clips = _clips(class_folder)[::3]
     config = TrainConfig(epochs=2, clip_seconds=1.0, patience_epochs=None)
@@ -68,6 +73,7 @@ def test_same_seed_same_result(class_folder):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_fine_tune_with_an_added_class_maps_heads_by_name(class_folder, trained):
     old = trained.checkpoint
     result = train(_clips(class_folder), TrainConfig(epochs=3, patience_epochs=None), init_from=old)
@@ -84,6 +90,7 @@ def test_fine_tune_with_an_added_class_maps_heads_by_name(class_folder, trained)
     assert torch.equal(state["features.0.weight"], old.state_dict["features.0.weight"])
 
 
+@pytest.mark.slow
 def test_fine_tune_two_class_model_to_three_classes(class_folder):
     two = train(_clips(class_folder, {"tone", "chirp"}), TrainConfig(epochs=4, clip_seconds=1.0))
     three = train(_clips(class_folder), TrainConfig(epochs=6, patience_epochs=None),
@@ -93,6 +100,7 @@ def test_fine_tune_two_class_model_to_three_classes(class_folder):
     assert three.report.accuracy >= 0.8
 
 
+@pytest.mark.slow
 def test_unreadable_clips_are_skipped_and_listed(class_folder, tmp_path):
     bad = audio_factory.write_broken(tmp_path / "tone" / "broken.wav", "text")
     clips = _clips(class_folder)[::2] + [(bad, "tone")]
@@ -107,6 +115,7 @@ def test_refuses_a_single_class(class_folder):
         train([], TrainConfig(epochs=1))
 
 
+@pytest.mark.slow
 def test_auto_clip_length_from_durations(tmp_path):
     assert auto_clip_seconds([0.2] * 10) == 0.5
     assert auto_clip_seconds([30.0] * 10) == 10.0
@@ -120,6 +129,7 @@ def test_auto_clip_length_from_durations(tmp_path):
     assert result.checkpoint.feature_config.clip_seconds == pytest.approx(1.88)
 
 
+@pytest.mark.slow
 def test_auto_band_edge_from_the_recordings_sample_rates(tmp_path):
     assert auto_f_max_hz([8000] * 10, 16000) == 4000.0
     assert auto_f_max_hz([44100] * 10, 16000) is None  # nothing missing below 8 kHz
@@ -138,6 +148,7 @@ def test_auto_band_edge_from_the_recordings_sample_rates(tmp_path):
     assert seed.checkpoint.feature_config.f_max_hz is None  # the seed's plain spectrogram
 
 
+@pytest.mark.slow
 def test_full_band_for_recordings_at_the_feature_rate(trained):
     assert trained.checkpoint.feature_config.f_max_hz is None
 

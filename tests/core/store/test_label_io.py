@@ -133,6 +133,7 @@ def test_export_folders_copy_dry_run_move_no_overwrite(project, tmp_path):
     assert {c.label for c in missing} == {"dog", "cat", "a/b"}
 
 
+@pytest.mark.slow
 def test_sigkill_mid_import_leaves_each_label_old_or_new(tmp_path):
     root = tmp_path / "big"
     n = 1200

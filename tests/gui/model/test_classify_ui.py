@@ -13,6 +13,7 @@ from core.ml.training import TrainConfig, train
 from gui.model.classify_panel import BARS, CLASSES_ROLE, LABEL, PROBS_ROLE, ClassifyPanel
 from gui.model.score_track import class_colour
 from tests import audio_factory
+from tests.gui.helpers import SCAN_TIMEOUT_MS, open_and_wait
 
 CLASSIFY_TIMEOUT_MS = 30_000
 
@@ -49,6 +50,7 @@ def drop(widget, paths) -> QDropEvent:
     return event
 
 
+@pytest.mark.slow
 def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, model_file,
                                                               tmp_path):
     panel.set_model(model_file)
@@ -70,6 +72,7 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     assert "could not be read" in panel.status.text()
 
 
+@pytest.mark.slow
 def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_file, tmp_path,
                                                           monkeypatch):
     # Neither finished nor failed arrives; its last word, done, must end the busy state
@@ -88,6 +91,7 @@ def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_fi
     assert not panel.cancel_button.isVisible()
 
 
+@pytest.mark.slow
 def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model_file, tmp_path):
     panel.set_model(model_file)
     rate = audio_factory.DEFAULT_RATE_HZ
@@ -114,6 +118,7 @@ def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model
     assert panel.clip_view.path == short_file
 
 
+@pytest.mark.slow
 def test_folder_on_drop_zone_classifies_its_audio_files(qtbot, panel, model_file, tmp_path):
     panel.set_model(model_file)
     folder = audio_factory.make_class_folder(tmp_path / "dropped", n_per_class=2,
@@ -141,10 +146,9 @@ def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_
 # ---- in the window ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, model_file,
                                                                  tmp_path, clip_folder):
-    from tests.gui.conftest import SCAN_TIMEOUT_MS
-
     with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
         drop(window, [clip_folder])  # a folder on the window: the project
     assert window.folder == clip_folder.resolve()
@@ -161,11 +165,10 @@ def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, 
     assert [p.path for p in panel.predictions] == files
 
 
+@pytest.mark.slow
 def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, model_file,
                                                               tmp_path, clip_folder):
     from core.store.project import Project
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, clip_folder)
     window.model_dock.controller.load_model_file(model_file)
     window.model_dock.controller.stop_classifying()
@@ -194,8 +197,6 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
 
 
 def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, clip_folder)
     file = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(650))
     drop(window, [file])
@@ -203,10 +204,9 @@ def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
     assert window.model_dock.classify.train_button.isVisibleTo(window.model_dock.classify)
 
 
+@pytest.mark.slow
 def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
         qtbot, window, model_file, tmp_path, clip_folder):
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, clip_folder)
     dock = window.model_dock
     bogus = tmp_path / "bogus.pt"

@@ -15,6 +15,7 @@ from gui.model.controller import CLASSIFY_DELAY_MS, ModelController
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.training_panel import TrainingPanel
 from tests import audio_factory
+from tests.gui.helpers import open_and_wait
 
 FAST = TrainConfig(epochs=3)
 TRAIN_TIMEOUT_MS = 60_000  # the first run in a process also imports torch's optimiser machinery
@@ -47,6 +48,7 @@ def _train(qtbot, controller, **kwargs):
     return finished.args[0], progress
 
 
+@pytest.mark.slow
 def test_training_reports_progress_saves_model_and_predicts_every_clip(qtbot, controller,
                                                                         project):
     panel = TrainingPanel()
@@ -71,6 +73,7 @@ def test_training_reports_progress_saves_model_and_predicts_every_clip(qtbot, co
     assert panel.cancel_button.isEnabled() is False
 
 
+@pytest.mark.slow
 def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
     # Classifying the clips starts a moment after a run ends; a run started in that moment
     # must not get a classification competing with it.
@@ -111,6 +114,7 @@ def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, pr
     assert not controller.is_training()
 
 
+@pytest.mark.slow
 def test_cancel_stops_within_a_second_and_can_keep_the_best_model(qtbot, controller, project):
     slow = TrainConfig(epochs=500, patience_epochs=None)
     epochs = []
@@ -132,6 +136,7 @@ def test_cancel_stops_within_a_second_and_can_keep_the_best_model(qtbot, control
     controller.stop_classifying()
 
 
+@pytest.mark.slow
 def test_labels_changed_while_training_are_noticed(qtbot, controller, project):
     panel = TrainingPanel()
     qtbot.addWidget(panel)
@@ -182,11 +187,10 @@ def _train_in_window(qtbot, window):
     return dock
 
 
+@pytest.mark.slow
 def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
         qtbot, window, small_folder):
     from gui.clips.clip_table import CONFIDENCE, FILTER_CLIPS, PREDICTION
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, small_folder)
     dock = _train_in_window(qtbot, window)
     model = window.model
@@ -211,9 +215,8 @@ def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
         assert record.label == true and model.prediction(record.id)[0] == predicted
 
 
+@pytest.mark.slow
 def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window, small_folder):
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, small_folder)
     _train_in_window(qtbot, window)
     loose = next(r for r in window.model.records() if r.path == "loose.wav")
@@ -230,11 +233,10 @@ def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window,
     assert window.model.record_by_id(loose.id).label is None
 
 
+@pytest.mark.slow
 def test_closing_mid_training_asks_then_stops_and_joins(qtbot, window, small_folder,
                                                          monkeypatch):
     import gui.main_window
-    from tests.gui.conftest import open_and_wait
-
     open_and_wait(qtbot, window, small_folder)
     answers = [False, True]
     asked = []
