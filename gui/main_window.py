@@ -5,11 +5,9 @@ Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
@@ -27,13 +25,13 @@ from gui.actions import build_actions
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import ClipTableModel
 from gui.clips.clip_view import ClipView
-from gui.clips.commands import SetLabelsCommand
-from gui.clips.label_bar import LabelBar, shortcut_keys
+from gui.clips.label_bar import LabelBar
+from gui.clips.labelling import LabelController
 from gui.clips.playback import PlaybackBar, PlaybackController
+from gui.clips.scan_controller import ScanController
 from gui.common import settings as keys
+from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
-from gui.common.tasks import ScanWorker, is_working, start_worker, stop_thread
-from gui.model.classify_panel import local_paths
 from gui.model.dock import ModelDock
 
 
@@ -61,20 +59,6 @@ class MainWindow(QMainWindow):
         self._store_dir = store_dir
         self.project: Project | None = None
         self.folder: Path | None = None
-        self._worker: ScanWorker | None = None
-        self._thread = None
-        # Stopped workers stay referenced: their queued signals may still arrive, and a new worker
-        # at a freed worker's address would pass for their sender.
-        self._retired_workers: list = []
-        self._restore_path: str | None = None
-        # Scan results wait here and are applied a few per event-loop turn: queued signals are
-        # all delivered in one go, so applying them on arrival could stall the window.
-        self._scan_queue: deque = deque()
-        self._scan_timer = QTimer(self)
-        self._scan_timer.setInterval(0)
-        self._scan_timer.timeout.connect(self._drain_scan_queue)
-        self._class_names: list[str] = []
-        self._key_to_class: dict[str, str] = {}
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -124,14 +108,28 @@ class MainWindow(QMainWindow):
         # Every label edit, undo and redo passes through the stack: the training panel hears of it.
         self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)
 
+        self.scan = ScanController(self.model, self.clip_list, self)
+        self.labels = LabelController(self.model, self.clip_list, self.undo_stack,
+                                      lambda: self.acts.auto_advance.isChecked(), self)
         self.acts = build_actions(self)
-        self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
-        self.label_bar.label_requested.connect(self.label_selection)
-        self.label_bar.class_added.connect(self._on_label_bar_class_added)
+        self._wire()
         QGuiApplication.instance().applicationStateChanged.connect(self._on_app_state_changed)
         self._update_title()
         self._update_enabled()
         self._read_settings()
+
+    def _wire(self) -> None:
+        self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
+        self.label_bar.label_requested.connect(self.labels.label_selection)
+        self.label_bar.class_added.connect(self.labels.add_class)
+        self.labels.classes_changed.connect(self._on_labels_classes_changed)
+        self.labels.keys_changed.connect(self.acts.update_label_actions)
+        self.labels.message.connect(self.show_message)
+        self.labels.status.connect(self.statusBar().showMessage)
+        self.scan.labels_seen.connect(self.labels.refresh_if_new)
+        self.scan.message.connect(self.show_message)
+        self.scan.status.connect(self.statusBar().showMessage)
+        self.scan.finished.connect(self._on_scan_finished)
 
     # ---- opening folders ----------------------------------------------------------------
 
@@ -142,7 +140,7 @@ class MainWindow(QMainWindow):
             self.show_message(f"Folder not found: {path}. It may have been moved, renamed or "
                               "unplugged.", "error")
             return False
-        self._stop_scan()
+        self.scan.stop()
         try:
             project = Project.open(path, store_dir=self._store_dir)
         except EarmarkError as error:
@@ -156,11 +154,10 @@ class MainWindow(QMainWindow):
         self.clip_view.show_clip(None)
         self.centre_stack.setCurrentWidget(self.clip_view)
         self.banner.hide()
-        self._refresh_classes()
+        self.labels.set_project(project)
         self.model_dock.set_project(project, self._store_dir)
         keys.add_recent(self.settings, str(self.folder))
         self.acts.rebuild_recent()
-        self._restore_path = keys.last_selection(self.settings, str(self.folder))
         note = project.store_note
         inside = project.store_path.parent.parent == project.folder
         where = "the folder's .earmark" if inside else str(project.store_path.parent)
@@ -170,7 +167,8 @@ class MainWindow(QMainWindow):
             self.show_message(note[0].upper() + note[1:] + ".", "info")
         self._update_title()
         self._update_enabled()
-        self._start_scan()
+        self.scan.start(self.folder, self._store_dir,
+                        restore_path=keys.last_selection(self.settings, str(self.folder)))
         self.folder_opened.emit(str(self.folder))
         return True
 
@@ -183,177 +181,35 @@ class MainWindow(QMainWindow):
                               "Labels are kept in its store; open it again when it is back.",
                               "error")
             return
-        self._stop_scan()
-        self._start_scan()
-
-    def _start_scan(self) -> None:
-        worker = ScanWorker(self.folder, store_dir=self._store_dir)
-        # Bound methods of this window: queued into the GUI thread.
-        worker.rows_ready.connect(self._on_worker_rows_ready)
-        worker.progress.connect(self._on_worker_progress)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
-        self.model.protect_local_labels(True)
-        self.clip_list.set_progress(0.0, "Listing files")
-        self.statusBar().showMessage(f"Scanning {self.folder}…")
-        self._worker, self._thread = worker, start_worker(worker, self)
-
-    def _stop_scan(self) -> None:
-        stop_thread(self._worker, self._thread)
-        if self._worker is not None:
-            self._retired_workers = [*self._retired_workers[-15:], self._worker]
-        self._worker = self._thread = None
-        self._scan_queue.clear()
-        self._scan_timer.stop()
-        self.model.protect_local_labels(False)
-        self.clip_list.hide_progress()
-
-    def _queue(self, apply, *args) -> None:
-        # A cancelled worker's last signals may still arrive after another folder opened.
-        if self.sender() is self._worker:
-            self._scan_queue.append((apply, args))
-            self._scan_timer.start()
-
-    def _on_worker_rows_ready(self, records: list) -> None:
-        self._queue(self._apply_rows, records)
-
-    def _on_worker_finished(self, summary, records: list) -> None:
-        self._queue(self._finish_scan, summary, records)
-
-    def _on_worker_failed(self, reason: str) -> None:
-        self._queue(self._fail_scan, reason)
-
-    def _on_worker_progress(self, fraction: float, text: str) -> None:
-        if self.sender() is self._worker:
-            self.clip_list.set_progress(fraction, text)
-
-    def _drain_scan_queue(self) -> None:
-        deadline = time.perf_counter() + 0.03  # leave the rest of each turn to input and paint
-        while self._scan_queue and time.perf_counter() < deadline:
-            apply, args = self._scan_queue.popleft()
-            apply(*args)
-        if not self._scan_queue:
-            self._scan_timer.stop()
+        self.scan.start(self.folder, self._store_dir)
 
     def is_scanning(self) -> bool:
-        return is_working(self._worker, self._thread)
+        return self.scan.is_scanning()
 
     def _reload_records(self) -> None:
         """Clips were added or removed outside a scan (classified files added): reload the list."""
         if self.project is not None:
             self.model.sync_records(self.project.clips(include_missing=True))
-            self._refresh_classes()
+            self.labels.refresh_classes()
 
     def _close_project(self) -> None:
         self.model_dock.set_project(None)
+        self.labels.set_project(None)
         if self.project is not None:
             self.project.close()
             self.project = None
 
-    def _apply_rows(self, records: list) -> None:
-        self.model.upsert_records(records)
-        if any(r.label and r.label not in self._class_names for r in records):
-            self._refresh_classes()
-        if self._restore_path is not None:
-            match = next((r.id for r in records if r.path == self._restore_path), None)
-            if match is not None:
-                self._restore_path = None
-                self.clip_list.select_ids([match], match)
-
-    def _finish_scan(self, summary, records: list) -> None:
-        self.clip_list.hide_progress()
-        self.model.sync_records(records)
-        self.model.protect_local_labels(False)
-        self._refresh_classes()
-        if self._restore_path is not None or self.clip_list.current_id() < 0:
-            self._restore_path = None
-            self.clip_list.select_row(0)
-        if summary.total == 0:
-            self.show_message(f"No audio files in {self.folder}. Earmark reads WAV, FLAC, OGG "
-                              "and MP3 files in the folder and its subfolders.", "warning")
-        parts = [f"{summary.total:,} clips"]
-        if summary.added and summary.added != summary.total:
-            parts.append(f"{summary.added:,} new")
-        if summary.unreadable:
-            parts.append(f"{summary.unreadable:,} unreadable")
-        if summary.missing:
-            parts.append(f"{summary.missing:,} missing")
-        took = (f"{summary.elapsed_s:.1f} s" if summary.elapsed_s >= 1
-                else f"{summary.elapsed_s * 1000:.0f} ms")
-        self.statusBar().showMessage(f"Scanned {self.folder.name}: {', '.join(parts)} ({took})",
-                                     8000)
-        for warning in summary.warnings:
-            self.show_message(warning, "warning")
+    def _on_scan_finished(self) -> None:
+        self.labels.refresh_classes()
         self.model_dock.scan_finished()
         self.scan_finished.emit()
 
-    def _fail_scan(self, reason: str) -> None:
-        self.clip_list.hide_progress()
-        self.model.protect_local_labels(False)
-        self.show_message(f"Scanning stopped: {reason}", "error")
-        self.scan_finished.emit()
-
-    # ---- classes and labels -------------------------------------------------------------
-
-    def _refresh_classes(self) -> None:
-        classes = self.project.classes() if self.project is not None else []
-        self._class_names = [c.name for c in classes]
-        self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
+    def _on_labels_classes_changed(self, classes: list) -> None:
         colours = {c.name: c.colour for c in classes if c.colour}
         self.model.set_class_colours(colours)
         self.model_dock.set_class_colours(colours)
         self.label_bar.set_classes(classes)
-        self.clip_list.set_classes(self._class_names)
-        self.acts.update_label_actions(self._key_to_class)
-
-    def label_selection(self, label: str | None) -> None:
-        """Give the selected clips ``label`` (None clears), undoably, then maybe advance."""
-        ids = self.clip_list.selected_ids()
-        if self.project is None or not ids:
-            self.statusBar().showMessage("Select one or more clips first", 3000)
-            return
-        try:
-            previous = self.project.set_labels(ids, label)
-        except EarmarkError as error:
-            self.show_message(f"Could not label: {error}", "error")
-            return
-        self.undo_stack.push(SetLabelsCommand(self.project, self.model, ids, label, previous,
-                                              on_error=lambda m: self.show_message(m, "error")))
-        if label is not None and label not in self._class_names:
-            self._refresh_classes()  # set_labels added the class
-        if len(ids) == 1 and self.acts.auto_advance.isChecked():
-            self.clip_list.advance()
-
-    def label_by_key(self, key: str) -> None:
-        """The digit shortcuts: label the selection with the class on ``key``."""
-        name = self._key_to_class.get(key)
-        if name is None:
-            self.statusBar().showMessage(f"No class on key {key}; type a name under the clip "
-                                         "view to add one", 3000)
-            return
-        self.label_selection(name)
-
-    def _on_label_bar_class_added(self, name: str) -> None:
-        if self.project is None:
-            return
-        if name not in self._class_names:
-            try:
-                self.project.add_class(name)
-            except EarmarkError as error:
-                self.show_message(str(error), "error")
-                return
-            self._refresh_classes()
-        if self.clip_list.selected_ids():
-            self.label_selection(name)
-
-    def classes_edited(self, labels_changed: bool) -> None:
-        """After the Classes dialog: reload classes, and clips when labels moved with them."""
-        self._refresh_classes()
-        if labels_changed and self.project is not None:
-            # Rename/merge/remove are not on the undo stack: older commands would restore
-            # names that no longer exist.
-            self.undo_stack.clear()
-            self.model.sync_records(self.project.clips(include_missing=True))
+        self.clip_list.set_classes([c.name for c in classes])
 
     # ---- the clip on show ---------------------------------------------------------------
 
@@ -401,22 +257,13 @@ class MainWindow(QMainWindow):
 
     # ---- drag and drop, settings, closing -----------------------------------------------
 
-    @staticmethod
-    def _split_drop(event: QDragEnterEvent | QDropEvent) -> tuple[Path | None, list[Path]]:
-        """(a folder to open, audio files to classify): dropped files are classified, a dropped
-        folder opens as the project (the Classify tab's drop zone classifies folders)."""
-        paths = local_paths(event.mimeData())
-        files = [p for p in paths if p.is_file()]
-        folders = [p for p in paths if p.is_dir()]
-        return (folders[0] if folders and not files else None), files
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        folder, files = self._split_drop(event)
+        folder, files = split_window_drop(event.mimeData())
         if folder is not None or files:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        folder, files = self._split_drop(event)
+        folder, files = split_window_drop(event.mimeData())
         if files:
             event.acceptProposedAction()
             self.model_dock.classify_files(files)
@@ -456,7 +303,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.model_dock.shutdown()  # workers stopped and joined before the store closes
-        self._stop_scan()
+        self.scan.stop()
         self.playback.stop()
         self.clip_view.shutdown()
         self._write_settings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
@@ -24,13 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import EarmarkError
-
-
-def colour_icon(colour: str, size: int = 12) -> QIcon:
-    """A small square of ``colour`` for lists and menus."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
+from gui.common.colours import colour_icon
 
 
 class ClassesDialog(QDialog):

@@ -25,20 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from gui.clips.clip_view import ClipView
+from gui.common.colours import class_colour
+from gui.common.drops import local_paths
 from gui.common.tasks import start_worker, stop_thread
-from gui.model.score_track import ScoreTrack, class_colour
+from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker
 
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
 CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
-
-
-def local_paths(mime) -> list[Path]:
-    """The local files and folders named by a drag's mime data."""
-    if not mime.hasUrls():
-        return []
-    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
 
 
 class ProbabilityBarDelegate(QStyledItemDelegate):

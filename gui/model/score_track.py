@@ -6,15 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-# Distinct, colour-blind-friendly hues (Okabe-Ito), then pyqtgraph's own.
-CLASS_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-            "#000000")
-
-
-def class_colour(name: str, index: int, colours: dict[str, str]) -> str:
-    """The project's colour for class ``name`` (as on its label buttons); a class the project
-    does not have gets the ``index``-th hue of CLASS_COLOURS."""
-    return colours.get(name) or CLASS_COLOURS[index % len(CLASS_COLOURS)]
+from gui.common.colours import class_colour
 
 
 class ScoreTrack(pg.PlotWidget):

@@ -1,0 +1,72 @@
+"""Edit menu: undo and redo, label the selection by key or clear it, find, the Classes dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QStyle
+
+from gui.common.dialogs import ClassesDialog
+
+
+def build(acts, w) -> None:
+    """Create the Edit actions on ``acts`` and add the Edit menu to window ``w``."""
+    icon, SP = w.style().standardIcon, QStyle.StandardPixmap
+    acts.undo = w.undo_stack.createUndoAction(w, "&Undo")
+    acts.undo.setShortcuts(QKeySequence.StandardKey.Undo)
+    acts.undo.setIcon(icon(SP.SP_ArrowBack))
+    acts.redo = w.undo_stack.createRedoAction(w, "&Redo")
+    redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+    redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+                  if k not in redo_keys]  # Linux's standard Redo already holds Ctrl+Shift+Z
+    acts.redo.setShortcuts(redo_keys)
+    acts.redo.setIcon(icon(SP.SP_ArrowForward))
+    w.addAction(acts.undo)
+    w.addAction(acts.redo)
+    acts.label_actions = {}
+    for key in "123456789":
+        acts.label_actions[key] = acts.action(
+            f"Label as class {key}", lambda _=False, k=key: w.labels.label_by_key(k), key,
+            project=True)
+    acts.clear_label = acts.action("&Clear Label", lambda: w.labels.label_selection(None), "0",
+                                   project=True)
+    acts.clear_label.setShortcuts([QKeySequence("0"), QKeySequence(Qt.Key.Key_Delete),
+                                   QKeySequence(Qt.Key.Key_Backspace)])
+    acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
+    acts.classes = acts.action("C&lasses…", lambda: _on_classes(w), "Ctrl+K",
+                               icon(SP.SP_FileDialogDetailedView), project=True)
+    menu = w.menuBar().addMenu("&Edit")
+    menu.addAction(acts.undo)
+    menu.addAction(acts.redo)
+    menu.addSeparator()
+    acts.label_menu = menu.addMenu("&Label Selection")
+    for action in acts.label_actions.values():
+        acts.label_menu.addAction(action)
+    acts.label_menu.addSeparator()
+    acts.label_menu.addAction(acts.clear_label)
+    menu.addAction(acts.find)
+    menu.addSeparator()
+    menu.addAction(acts.classes)
+
+
+def update_label_actions(acts, key_to_class: dict[str, str]) -> None:
+    """Name each digit action after its class; keys without a class stay but do nothing."""
+    for key, action in acts.label_actions.items():
+        name = key_to_class.get(key)
+        action.setText(f"Label as {name}" if name else f"Label as class {key}")
+        action.setVisible(name is not None)
+
+
+def _on_find(w) -> None:
+    w.clip_list.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    w.clip_list.filter_edit.selectAll()
+
+
+def _on_classes(w) -> None:
+    if w.project is None:
+        return
+    dialog = ClassesDialog(w.project, w)
+    dialog.classes_changed.connect(w.labels.classes_edited)
+    dialog.exec()
+
+

@@ -1,0 +1,109 @@
+"""File menu: open a folder (or a recent one), rescan, labels in and out as CSV or class folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QStyle
+
+from core.errors import EarmarkError
+from core.store import label_io
+from gui.common import settings as keys
+
+
+def build(acts, w) -> None:
+    """Create the File actions on ``acts`` and add the File menu to window ``w``."""
+    icon, SP = w.style().standardIcon, QStyle.StandardPixmap
+    acts.open_folder = acts.action("&Open Folder…", lambda: _on_open_folder(w),
+                                   QKeySequence.StandardKey.Open, icon(SP.SP_DirOpenIcon))
+    acts.open_folder.setIconText("Open")
+    acts.recent_menu = recent = QMenu("Open &Recent", w)
+    acts.rescan = acts.action("Re&scan Folder", w.rescan, "F5", icon(SP.SP_BrowserReload),
+                              project=True)
+    acts.rescan.setIconText("Rescan")
+    acts.import_csv = acts.action("&Import Labels CSV…", lambda: _on_import_csv(w), project=True)
+    acts.export_csv = acts.action("&Export Labels CSV…", lambda: _on_export_csv(w), project=True)
+    acts.export_folders = acts.action("Export into Class &Folders…",
+                                      lambda: _on_export_folders(w), project=True)
+    acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+    acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    menu = w.menuBar().addMenu("&File")
+    menu.addAction(acts.open_folder)
+    menu.addMenu(recent)
+    menu.addAction(acts.rescan)
+    menu.addSeparator()
+    for action in (acts.import_csv, acts.export_csv, acts.export_folders):
+        menu.addAction(action)
+    menu.addSeparator()
+    menu.addAction(acts.quit)
+
+
+def rebuild_recent(acts, w) -> None:
+    """Fill Open Recent from the settings."""
+    acts.recent_menu.clear()
+    recent = keys.read(w.settings, keys.RECENT_FOLDERS)
+    for folder in recent:
+        action = acts.recent_menu.addAction(folder)
+        action.triggered.connect(lambda _=False, f=folder: w.open_folder(f))
+    if not recent:
+        acts.recent_menu.addAction("No recent folders").setEnabled(False)
+
+
+def _on_open_folder(w) -> None:
+    start = str(w.folder or Path.home())
+    folder = QFileDialog.getExistingDirectory(w, "Open a folder of audio clips", start)
+    if folder:
+        w.open_folder(folder)
+
+
+def _on_import_csv(w) -> None:
+    path, _ = QFileDialog.getOpenFileName(w, "Import labels", str(w.folder),
+                                          "CSV files (*.csv);;All files (*)")
+    if not path:
+        return
+    try:
+        result = label_io.import_csv(w.project, path)
+    except (EarmarkError, OSError) as error:
+        w.show_message(f"Could not import {path}: {error}", "error")
+        return
+    w.labels.classes_edited(True)
+    text = f"Imported labels from {Path(path).name}: {result.updated:,} changed"
+    if result.unknown_paths:
+        text += f", {len(result.unknown_paths):,} rows name no clip in this folder"
+    w.show_message(text + ". Import cannot be undone with Ctrl+Z.", "info")
+
+
+def _on_export_csv(w) -> None:
+    start = str(Path(w.folder) / "labels.csv")
+    path, _ = QFileDialog.getSaveFileName(w, "Export labels", start, "CSV files (*.csv)")
+    if not path:
+        return
+    try:
+        n = label_io.export_csv(w.project, path)
+    except (EarmarkError, OSError) as error:
+        w.show_message(f"Could not export to {path}: {error}", "error")
+        return
+    w.statusBar().showMessage(f"Exported {n:,} labels to {path}", 8000)
+
+
+def _on_export_folders(w) -> None:
+    dest = QFileDialog.getExistingDirectory(w, "Copy labelled clips into class folders under…",
+                                            str(Path(w.folder).parent))
+    if not dest:
+        return
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        result = label_io.export_folders(w.project, dest)
+    except (EarmarkError, OSError) as error:
+        w.show_message(f"Could not export to {dest}: {error}", "error")
+        return
+    finally:
+        QApplication.restoreOverrideCursor()
+    text = f"Copied {len(result.done):,} clips into class folders under {dest}"
+    if result.skipped_existing:
+        text += f"; {len(result.skipped_existing):,} already there were left alone"
+    if result.failed:
+        text += f"; {len(result.failed):,} failed ({result.failed[0][1]})"
+    w.show_message(text + ".", "warning" if result.failed else "info")

@@ -1,0 +1,45 @@
+"""Help menu: the keyboard shortcuts, the demo project, About."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+
+from core.audio import demo
+from gui.common.dialogs import ShortcutsDialog, show_about
+
+# Shortcuts that are not actions (the list and the views handle them), for the shortcuts dialog.
+EXTRA_SHORTCUTS = [
+    ("Move between clips", "Up, Down, Page Up, Page Down"),
+    ("Select several clips", "Shift+Click, Ctrl+Click, Shift+Up/Down"),
+    ("Seek", "Click the waveform or spectrogram"),
+]
+
+
+def build(acts, w) -> None:
+    """Create the Help actions on ``acts`` and add the Help menu to window ``w``."""
+    acts.shortcuts = acts.action(
+        "&Keyboard Shortcuts",
+        lambda: ShortcutsDialog([a for a in acts.all() if a.isVisible()], EXTRA_SHORTCUTS,
+                                w).exec(),
+        QKeySequence.StandardKey.HelpContents)
+    acts.open_demo = acts.action("Open &Demo Project", lambda: _on_open_demo(w))
+    acts.about = acts.action("&About Earmark", lambda: show_about(w))
+    acts.about.setMenuRole(QAction.MenuRole.AboutRole)
+    menu = w.menuBar().addMenu("&Help")
+    menu.addAction(acts.shortcuts)
+    menu.addAction(acts.open_demo)
+    menu.addSeparator()
+    menu.addAction(acts.about)
+
+
+def _on_open_demo(w) -> None:
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        root = demo.build_demo()
+    except OSError as error:
+        w.show_message(f"Could not create the demo project: {error}", "error")
+        return
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    w.open_folder(root)

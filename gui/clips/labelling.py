@@ -1,0 +1,102 @@
+"""LabelController: turns a person's labelling (a key, a label button, a new class name) into undo
+commands on the open project, and keeps the class list that keys and buttons show."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from core.errors import EarmarkError
+from gui.clips.commands import SetLabelsCommand
+from gui.clips.label_bar import shortcut_keys
+
+
+class LabelController(QObject):
+    """Labels the clips selected in ``clip_list`` and mirrors them in the table ``model``.
+
+    Signals: ``classes_changed(list)`` the project's ClassInfo list, after any change to it;
+    ``keys_changed(dict)`` key -> class name for the digit shortcuts; ``message(str, str)``
+    banner text and kind; ``status(str, int)`` a status-bar line and its timeout (ms).
+    ``auto_advance`` is a callable saying whether to move on after labelling one clip.
+    """
+
+    classes_changed = Signal(list)
+    keys_changed = Signal(dict)
+    message = Signal(str, str)
+    status = Signal(str, int)
+
+    def __init__(self, model, clip_list, undo_stack: QUndoStack, auto_advance,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._model, self._clip_list, self._undo_stack = model, clip_list, undo_stack
+        self._auto_advance = auto_advance
+        self.project = None
+        self.class_names: list[str] = []
+        self._key_to_class: dict[str, str] = {}
+
+    def set_project(self, project) -> None:
+        self.project = project
+        self.refresh_classes()
+
+    def refresh_classes(self) -> None:
+        """Read the project's classes again and tell the views."""
+        classes = self.project.classes() if self.project is not None else []
+        self.class_names = [c.name for c in classes]
+        self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
+        self.classes_changed.emit(classes)
+        self.keys_changed.emit(dict(self._key_to_class))
+
+    def refresh_if_new(self, labels: set) -> None:
+        """Rows arrived carrying ``labels``: read the classes again if the list lacks one."""
+        if not labels <= set(self.class_names):
+            self.refresh_classes()
+
+    def label_selection(self, label: str | None) -> None:
+        """Give the selected clips ``label`` (None clears), undoably, then maybe advance."""
+        ids = self._clip_list.selected_ids()
+        if self.project is None or not ids:
+            self.status.emit("Select one or more clips first", 3000)
+            return
+        try:
+            previous = self.project.set_labels(ids, label)
+        except EarmarkError as error:
+            self.message.emit(f"Could not label: {error}", "error")
+            return
+        self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label, previous,
+                                               on_error=lambda m: self.message.emit(m, "error")))
+        if label is not None and label not in self.class_names:
+            self.refresh_classes()  # set_labels added the class
+        if len(ids) == 1 and self._auto_advance():
+            self._clip_list.advance()
+
+    def label_by_key(self, key: str) -> None:
+        """The digit shortcuts: label the selection with the class on ``key``."""
+        name = self._key_to_class.get(key)
+        if name is None:
+            self.status.emit(f"No class on key {key}; type a name under the clip view to add one",
+                             3000)
+            return
+        self.label_selection(name)
+
+    def add_class(self, name: str) -> None:
+        """A class name typed in the label bar: add it, and label the selection with it."""
+        if self.project is None:
+            return
+        if name not in self.class_names:
+            try:
+                self.project.add_class(name)
+            except EarmarkError as error:
+                self.message.emit(str(error), "error")
+                return
+            self.refresh_classes()
+        if self._clip_list.selected_ids():
+            self.label_selection(name)
+
+    def classes_edited(self, labels_changed: bool) -> None:
+        """After the Classes dialog or an import: reload classes, and clips when labels moved."""
+        self.refresh_classes()
+        if labels_changed and self.project is not None:
+            # Rename/merge/remove are not on the undo stack: older commands would restore
+            # names that no longer exist.
+            self._undo_stack.clear()
+            self._model.sync_records(self.project.clips(include_missing=True))

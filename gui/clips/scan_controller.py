@@ -1,0 +1,158 @@
+"""ScanController: scans the open folder in the background and brings its rows into the clip list
+a few per event-loop turn, without widgets of its own."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from gui.clips.scan_worker import ScanWorker
+from gui.common.tasks import is_working, start_worker, stop_thread
+
+# Applying queued results stops after this long in one turn: the rest of the turn is left to
+# input and paint.
+APPLY_BUDGET_S = 0.03
+
+
+class ScanController(QObject):
+    """Runs one scan at a time of ``folder`` and applies its results to the table ``model`` and
+    the ``clip_list`` (progress, first selection).
+
+    Signals: ``labels_seen(set)`` the labels a batch of rows carries (the class list may lack
+    some); ``status(str, int)``
+    a status-bar line and its timeout (ms); ``message(str, str)`` text and kind for the banner;
+    ``finished()`` the scan ended (done, failed or empty) and the list is complete.
+    """
+
+    labels_seen = Signal(set)
+    status = Signal(str, int)
+    message = Signal(str, str)
+    finished = Signal()
+
+    def __init__(self, model, clip_list, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._model, self._clip_list = model, clip_list
+        self.folder: Path | None = None
+        self._store_dir = None
+        self._worker: ScanWorker | None = None
+        self._thread = None
+        # Stopped workers stay referenced: their queued signals may still arrive, and a new worker
+        # at a freed worker's address would pass for their sender.
+        self._retired_workers: list = []
+        self._restore_path: str | None = None
+        # Queued signals are all delivered in one go, so applying them on arrival could stall the
+        # window: results wait here and are applied a few per turn.
+        self._queue: deque = deque()
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._drain)
+
+    def start(self, folder: Path, store_dir=None, restore_path: str | None = None) -> None:
+        """Scan ``folder`` (stopping a scan under way); select ``restore_path`` when it is listed."""
+        self.stop()
+        self.folder, self._store_dir = folder, store_dir
+        if restore_path is not None:
+            self._restore_path = restore_path
+        worker = ScanWorker(folder, store_dir=store_dir)
+        worker.rows_ready.connect(self._on_worker_rows_ready)
+        worker.progress.connect(self._on_worker_progress)
+        worker.finished.connect(self._on_worker_finished)
+        worker.failed.connect(self._on_worker_failed)
+        self._model.protect_local_labels(True)
+        self._clip_list.set_progress(0.0, "Listing files")
+        self.status.emit(f"Scanning {folder}…", 0)
+        self._worker, self._thread = worker, start_worker(worker, self)
+
+    def stop(self) -> None:
+        """Cancel the scan and wait for its thread; results still queued are dropped."""
+        stop_thread(self._worker, self._thread)
+        if self._worker is not None:
+            self._retired_workers = [*self._retired_workers[-15:], self._worker]
+        self._worker = self._thread = None
+        self._queue.clear()
+        self._timer.stop()
+        self._model.protect_local_labels(False)
+        self._clip_list.hide_progress()
+
+    def is_scanning(self) -> bool:
+        return is_working(self._worker, self._thread)
+
+    # ---- the worker's signals -----------------------------------------------------------
+
+    def _enqueue(self, apply, *args) -> None:
+        # A cancelled worker's last signals may still arrive after another folder opened.
+        if self.sender() is self._worker:
+            self._queue.append((apply, args))
+            self._timer.start()
+
+    def _on_worker_rows_ready(self, records: list) -> None:
+        self._enqueue(self._apply_rows, records)
+
+    def _on_worker_finished(self, summary, records: list) -> None:
+        self._enqueue(self._finish, summary, records)
+
+    def _on_worker_failed(self, reason: str) -> None:
+        self._enqueue(self._fail, reason)
+
+    def _on_worker_progress(self, fraction: float, text: str) -> None:
+        if self.sender() is self._worker:
+            self._clip_list.set_progress(fraction, text)
+
+    def _drain(self) -> None:
+        deadline = time.perf_counter() + APPLY_BUDGET_S
+        while self._queue and time.perf_counter() < deadline:
+            apply, args = self._queue.popleft()
+            apply(*args)
+        if not self._queue:
+            self._timer.stop()
+
+    # ---- applying results ---------------------------------------------------------------
+
+    def _apply_rows(self, records: list) -> None:
+        self._model.upsert_records(records)
+        labels = {r.label for r in records if r.label}
+        if labels:
+            self.labels_seen.emit(labels)
+        if self._restore_path is not None:
+            match = next((r.id for r in records if r.path == self._restore_path), None)
+            if match is not None:
+                self._restore_path = None
+                self._clip_list.select_ids([match], match)
+
+    def _finish(self, summary, records: list) -> None:
+        self._clip_list.hide_progress()
+        self._model.sync_records(records)
+        self._model.protect_local_labels(False)
+        if self._restore_path is not None or self._clip_list.current_id() < 0:
+            self._restore_path = None
+            self._clip_list.select_row(0)
+        if summary.total == 0:
+            self.message.emit(f"No audio files in {self.folder}. Earmark reads WAV, FLAC, OGG "
+                              "and MP3 files in the folder and its subfolders.", "warning")
+        self.status.emit(f"Scanned {self.folder.name}: {summary_text(summary)}", 8000)
+        for warning in summary.warnings:
+            self.message.emit(warning, "warning")
+        self.finished.emit()
+
+    def _fail(self, reason: str) -> None:
+        self._clip_list.hide_progress()
+        self._model.protect_local_labels(False)
+        self.message.emit(f"Scanning stopped: {reason}", "error")
+        self.finished.emit()
+
+
+def summary_text(summary) -> str:
+    """``"1,200 clips, 3 new, 2 unreadable (1.4 s)"`` for a ScanSummary."""
+    parts = [f"{summary.total:,} clips"]
+    if summary.added and summary.added != summary.total:
+        parts.append(f"{summary.added:,} new")
+    if summary.unreadable:
+        parts.append(f"{summary.unreadable:,} unreadable")
+    if summary.missing:
+        parts.append(f"{summary.missing:,} missing")
+    took = (f"{summary.elapsed_s:.1f} s" if summary.elapsed_s >= 1
+            else f"{summary.elapsed_s * 1000:.0f} ms")
+    return f"{', '.join(parts)} ({took})"
