@@ -65,7 +65,7 @@ def main() -> None:
     def quick_model(clip_seconds):
         with Timer() as t:
             result = train(labelled, TrainConfig(epochs=args.epochs, patience_epochs=None,
-                                                 clip_seconds=clip_seconds))
+                                                 clip_seconds_requested=clip_seconds))
         features = result.checkpoint.feature_config
         print(f"trained {args.epochs} epochs in {t.seconds:.1f} s; model window "
               f"{features.clip_seconds:.2f} s at {features.sample_rate_hz} Hz", flush=True)

@@ -91,7 +91,7 @@ def main() -> None:
     times, accuracies = [], []
     for i in range(args.repeats):
         with Timer() as t:
-            result = train(subset, TrainConfig(clip_seconds=5.0, seed=i))
+            result = train(subset, TrainConfig(clip_seconds_requested=5.0, seed=i))
         times.append(t.seconds)
         accuracies.append(held_out_accuracy(result.checkpoint, test))
         print(f"  300 clips at 5 s, default recipe: {t.seconds:.1f} s, {len(result.history)} epochs "

@@ -37,3 +37,9 @@ class ProjectError(EarmarkError):
 
 class ProjectBusyError(ProjectError):
     """Another process holds the project's store for writing longer than we are willing to wait."""
+
+
+class ConfigError(EarmarkError, ValueError):
+    """A setting has a value Earmark cannot use (an unknown model, a clip length out of range...).
+
+    Also a ValueError, so callers that validate typed input can catch either."""

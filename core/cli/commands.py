@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 from core.errors import EarmarkError
+from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import DEFAULT_MODEL, MODELS
+from core.ml.train_config import MAX_VAL_SPLIT
 
 COMMANDS = ("train", "predict", "evaluate", "labels")
 
@@ -36,10 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "--model seed-cnn)")
     t.add_argument("--epochs", type=int, default=None)
     t.add_argument("--clip-seconds", default=None, metavar="S|auto",
-                   help="clip length in seconds, or auto (1.25 x the 99th percentile of the clip durations)")
+                   help=f"clip length in seconds ({MIN_CLIP_S:g}..{MAX_CLIP_S:g}), or auto "
+                        "(1.25 x the 99th percentile of the clip durations, in that range)")
     t.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
                    help="fine-tune this checkpoint (classes added or removed are mapped by name)")
-    t.add_argument("--val-split", type=float, default=None, metavar="F")
+    t.add_argument("--val-split", type=float, default=None, metavar="F",
+                   help=f"share of each class held out for validation (0..{MAX_VAL_SPLIT:g})")
     t.add_argument("--seed", type=int, default=None)
     t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
     t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
@@ -117,27 +121,25 @@ def _labelled_clips(data: Path):
 
 
 def cmd_train(args) -> int:
-    import dataclasses
-
     from core.ml.checkpoint import load_checkpoint, save_checkpoint
-    from core.ml.training import TrainConfig, train
+    from core.ml.train_config import SEED_MODEL, TrainConfig, parse_clip_seconds
+    from core.ml.training import train
 
-    config = TrainConfig.seed_recipe() if args.model == "seed-cnn" else TrainConfig()
-    changes = {"model": args.model}
+    changes = {}
     if args.features:
         changes["features"] = args.features
     if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.clip_seconds is not None:
-        changes["clip_seconds"] = "auto" if args.clip_seconds == "auto" else _seconds(args.clip_seconds)
+        changes["clip_seconds_requested"] = parse_clip_seconds(args.clip_seconds)
     if args.val_split is not None:
         changes["val_split"] = args.val_split
     if args.seed is not None:
         changes["seed"] = args.seed
-    if args.model == "seed-cnn":
+    if args.model == SEED_MODEL:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
-        changes.setdefault("cache_features", True)
-    config = dataclasses.replace(config, **changes)
+        changes["cache_features"] = True
+    config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
     clips = [c for c in _labelled_clips(args.data) if c.label]
     print(f"Training {config.model} on {len(clips)} labelled clips from {args.data}", file=sys.stderr)
@@ -168,16 +170,6 @@ def cmd_train(args) -> int:
               f"{result.n_train} training / {result.n_val} validation clips; "
               f"{len(result.skipped)} skipped. Saved {args.out}")
     return 0
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise EarmarkError(f"--clip-seconds: {text!r} is neither a number nor 'auto'") from None
-    if not 0.05 <= value <= 60:
-        raise EarmarkError(f"--clip-seconds: {value} s is outside 0.05..60 s")
-    return value
 
 
 def _print_report(report, out) -> None:

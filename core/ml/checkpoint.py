@@ -18,6 +18,7 @@ import torch
 from core.errors import CheckpointError
 from core.ml.features import FeatureConfig
 from core.ml.networks import build_model
+from core.ml.train_config import upgrade_train_dict
 
 FORMAT = "earmark-checkpoint"
 FORMAT_VERSION = 1
@@ -131,7 +132,8 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             raise TypeError("state_dict is not a dict of tensors")
         checkpoint = Checkpoint(
             model_name=str(payload["model_name"]), classes=classes, feature_config=features,
-            state_dict=state, train_config=dict(payload.get("train_config") or {}),
+            # Old files name the requested clip length as the resolved one is named: renamed.
+            state_dict=state, train_config=upgrade_train_dict(payload.get("train_config") or {}),
             metrics=dict(payload.get("metrics") or {}),
             history=list(payload.get("history") or []), created=str(payload.get("created", "")),
         )

@@ -19,8 +19,12 @@ from core.audio import reading as audio
 # percentile of three speakers cut 39% of the fourth, slower speaker's digits).
 AUTO_CLIP_PERCENTILE = 99.0
 AUTO_CLIP_MARGIN = 1.25
-AUTO_CLIP_MIN_S = 0.5
-AUTO_CLIP_MAX_S = 10.0
+# The one range of clip lengths, for "auto" and for a length a person asks for (command line,
+# settings dialog): the config refuses others. Below 0.5 s only padding is gained; above 10 s the
+# decoded clips kept for all epochs pass 640 KB each (640 MB per 1,000 clips) and the frame
+# cap (max_frames) stretches a frame past 40 ms.
+MIN_CLIP_S = 0.5
+MAX_CLIP_S = 10.0
 # Top band edge for "auto": the Nyquist frequency of the recordings' own sample rate, when at least
 # this share of them is sampled that low. An 8 kHz recording has nothing above 4 kHz; resampled to
 # 16 kHz, its top bands hold only the resampler's leakage: a quarter of the mel bands carry no
@@ -131,14 +135,15 @@ def preset(name: str) -> FeatureConfig:
 
 
 def auto_clip_seconds(durations_s) -> float:
-    """The clip length for "auto": 1.25 x the 99th percentile of the durations, within 0.5..10 s."""
+    """The clip length for "auto": 1.25 x the 99th percentile of the durations, within
+    MIN_CLIP_S..MAX_CLIP_S."""
     durations = np.asarray([d for d in durations_s if d and np.isfinite(d)], dtype=np.float64)
     if durations.size == 0:
         return DEFAULT_FEATURES.clip_seconds
     value = float(np.percentile(durations, AUTO_CLIP_PERCENTILE)) * AUTO_CLIP_MARGIN
     # Round up to 10 ms so the stored value reads well.
     value = float(np.ceil(value * 100) / 100)
-    return float(min(max(value, AUTO_CLIP_MIN_S), AUTO_CLIP_MAX_S))
+    return float(min(max(value, MIN_CLIP_S), MAX_CLIP_S))
 
 
 def auto_f_max_hz(native_rates_hz, sample_rate_hz: int) -> float | None:

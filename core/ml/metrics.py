@@ -1,7 +1,9 @@
-"""Classification metrics as plain values: confusion matrix, per-class precision/recall/F1, macro F1."""
+"""Classification metrics as plain values: confusion matrix, per-class precision/recall/F1, macro F1,
+and ModelMetrics, what a trained model scored, typed here and a JSON-ready dict on disk."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -38,6 +40,85 @@ class ClassificationReport:
                              for m in self.per_class}
         data["confusion_matrix"] = [list(row) for row in self.confusion_matrix]
         return data
+
+    def class_metrics(self, name: str) -> ClassMetrics | None:
+        return next((m for m in self.per_class if m.name == name), None)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ClassificationReport | None:
+        """The report ``to_dict`` wrote; None when ``data`` holds none (no accuracy) or is damaged."""
+        try:
+            accuracy = data.get("accuracy")
+            if accuracy is None:
+                return None
+            per_class = data.get("per_class") or {}
+            classes = tuple(str(c) for c in data.get("classes") or per_class)
+            return cls(
+                classes=classes, accuracy=float(accuracy),
+                macro_f1=float(data.get("macro_f1") or 0.0),
+                per_class=tuple(ClassMetrics(name, float(v.get("precision", 0.0)),
+                                             float(v.get("recall", 0.0)), float(v.get("f1", 0.0)),
+                                             int(v.get("support", 0)))
+                                for name, v in per_class.items()),
+                confusion_matrix=tuple(tuple(int(x) for x in row)
+                                       for row in data.get("confusion_matrix") or ()),
+            )
+        except (AttributeError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    """What a trained model scored when it was made, and on which clips.
+
+    Checkpoints and the project store keep ``to_dict()`` (the report's keys plus these fields,
+    flat, as before this class existed); read one back with ``from_dict``, which accepts any
+    older or partial dict (a model from elsewhere may carry no scores at all: ``report`` None).
+    """
+
+    report: ClassificationReport | None
+    evaluated_on: str = "validation"  # "validation", or "training" when nothing was held out
+    n_train: int | None = None  # None: not recorded
+    n_val: int | None = None
+    best_epoch: int | None = None
+    epochs_run: int | None = None
+    stopped: bool = False  # cancelled, the best model so far kept
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.report.accuracy if self.report is not None else None
+
+    @property
+    def macro_f1(self) -> float | None:
+        return self.report.macro_f1 if self.report is not None else None
+
+    @property
+    def n_evaluated(self) -> int | None:
+        """How many clips the scores were measured on."""
+        return self.n_val if self.evaluated_on == "validation" else self.n_train
+
+    def to_dict(self) -> dict:
+        data = self.report.to_dict() if self.report is not None else {}
+        data.update(evaluated_on=self.evaluated_on, n_train=self.n_train, n_val=self.n_val,
+                    best_epoch=self.best_epoch, epochs_run=self.epochs_run, stopped=self.stopped)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping | None) -> ModelMetrics:
+        data = data if isinstance(data, Mapping) else {}
+        return cls(ClassificationReport.from_dict(data),
+                   evaluated_on=str(data.get("evaluated_on") or "validation"),
+                   n_train=_int_or_none(data.get("n_train")), n_val=_int_or_none(data.get("n_val")),
+                   best_epoch=_int_or_none(data.get("best_epoch")),
+                   epochs_run=_int_or_none(data.get("epochs_run")),
+                   stopped=bool(data.get("stopped", False)))
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def classification_report(true_idx, pred_idx, classes) -> ClassificationReport:

@@ -34,58 +34,13 @@ from core.ml.features import (
     prepare_clip,
     preset,
 )
-from core.ml.metrics import ClassificationReport, classification_report
-from core.ml.networks import DEFAULT_MODEL, build_model
+from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
+from core.ml.networks import build_model
 from core.ml.runtime import set_thread_count
+from core.ml.train_config import AUTO, TrainConfig
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one training run needs besides the clips. The defaults are what one click uses."""
-
-    model: str = DEFAULT_MODEL
-    features: str = "default"  # a preset name from core.ml.features.PRESETS
-    # "auto": from the clips' durations (1.25 x 99th percentile, 0.5..10 s); a number: seconds;
-    # None: the feature preset's own length.
-    clip_seconds: float | str | None = "auto"
-    # Top edge of the log-mel bands. "auto": the recordings' own Nyquist frequency when they are
-    # sampled below the feature rate (see features.auto_f_max_hz); a number: Hz; None: the preset's.
-    f_max_hz: float | str | None = "auto"
-    # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
-    # speakers); early stopping may end sooner.
-    epochs: int = 30
-    batch_size: int = 32
-    learning_rate: float = 3e-3
-    weight_decay: float = 1e-2
-    label_smoothing: float = 0.05
-    # Mixup (with augment on): each batch is blended with a shuffled copy of itself, the weight
-    # drawn from Beta(a, a), and the loss blended alike. 0: off. On FSDD's held-out speakers 0.4
-    # gained 3-6 points on the two hardest folds.
-    mixup_alpha: float = 0.4
-    optimizer: str = "adamw"  # "adamw" | "adam"
-    schedule: str = "onecycle"  # "onecycle" | "constant"
-    val_split: float = 0.15
-    patience_epochs: int | None = 10  # None: no early stopping
-    augment: bool = True
-    balance_classes: bool = True  # class-weighted loss so a rare class still counts
-    cache_features: bool = True  # False recomputes features every epoch, as the seed did
-    seed: int = 0
-    num_threads: int | None = None  # None: every core
-    channels_last: bool = True
-    bf16: bool = False  # bf16 autocast; off by default: no native bf16 on the CPUs we target
-    decode_workers: int = 4
-
-    @classmethod
-    def seed_recipe(cls, epochs: int = 150, **changes) -> TrainConfig:
-        """The seed README's recipe: seed-cnn, its spectrogram, 5 s clips, features every epoch."""
-        base = cls(model="seed-cnn", features="seed", clip_seconds=None, f_max_hz=None, epochs=epochs,
-                   learning_rate=1e-3, weight_decay=0.0, label_smoothing=0.0, optimizer="adam",
-                   schedule="constant", patience_epochs=None, balance_classes=False, mixup_alpha=0.0,
-                   cache_features=False, channels_last=False)
-        return dataclasses.replace(base, **changes)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+__all__ = ["TrainConfig", "TrainProgress", "TrainResult", "EpochMetrics", "train",
+           "stratified_split"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +84,7 @@ ProgressCallback = Callable[[TrainProgress], None]
 DECODE_SHARE = 0.1  # share of the progress bar given to decoding
 
 
-def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Checkpoint | None = None,
+def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpoint | None = None,
           progress: ProgressCallback | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train a model on labelled clips and return it with its metrics.
@@ -140,6 +95,7 @@ def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Check
     classes by name into a new head). Raises TrainingError when training cannot start.
     """
     started = time.perf_counter()
+    config = config if config is not None else TrainConfig()
     should_stop = should_stop or (lambda: False)
     report_progress = progress or (lambda _p: None)
     if config.num_threads:
@@ -220,14 +176,13 @@ def train(clips: Sequence, config: TrainConfig = TrainConfig(), init_from: Check
     # 1.8-2.3 s in the GUI benchmark (300 validation clips), against the second it may take.
     predicted = loop.predict(report_idx, views=not stopped)
     report = classification_report(targets[report_idx].numpy(), predicted, classes)
-    metrics = report.to_dict()
-    metrics.update(best_epoch=best_epoch, stopped=stopped, n_train=len(train_idx),
-                   n_val=len(val_idx), epochs_run=len(history),
-                   evaluated_on="validation" if len(val_idx) else "training")
+    metrics = ModelMetrics(report, evaluated_on="validation" if len(val_idx) else "training",
+                           n_train=len(train_idx), n_val=len(val_idx), best_epoch=best_epoch,
+                           epochs_run=len(history), stopped=stopped)
     checkpoint = Checkpoint(
         model_name=model_name, classes=classes, feature_config=features,
         state_dict={k: v.contiguous() for k, v in model.state_dict().items()},
-        train_config=config.to_dict(), metrics=metrics,
+        train_config=config.to_dict(), metrics=metrics.to_dict(),
         history=[dataclasses.asdict(h) for h in history],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -259,20 +214,20 @@ def _resolve_features(pairs, config: TrainConfig, init_from: Checkpoint | None):
         return init_from.feature_config, init_from.model_name
     features = preset(config.features)
     infos = []
-    if "auto" in (config.clip_seconds, config.f_max_hz):
+    if AUTO in (config.clip_seconds_requested, config.f_max_hz):
         for path, _ in pairs:
             try:
                 infos.append(audio.info(path))
             except AudioError:
                 pass  # reported as skipped when decoding
-    if config.clip_seconds == "auto":
+    if config.clip_seconds_requested == AUTO:
         features = features.with_clip_seconds(auto_clip_seconds([i.duration_s for i in infos]))
-    elif config.clip_seconds is not None:
-        features = features.with_clip_seconds(float(config.clip_seconds))
-    if config.f_max_hz == "auto" and features.kind == "logmel" and features.f_max_hz is None:
+    else:
+        features = features.with_clip_seconds(float(config.clip_seconds_requested))
+    if config.f_max_hz == AUTO and features.kind == "logmel" and features.f_max_hz is None:
         f_max_hz = auto_f_max_hz([i.sample_rate_hz for i in infos], features.sample_rate_hz)
         features = dataclasses.replace(features, f_max_hz=f_max_hz)
-    elif config.f_max_hz not in ("auto", None):
+    elif config.f_max_hz not in (AUTO, None):
         features = dataclasses.replace(features, f_max_hz=float(config.f_max_hz))
     return features, config.model
 

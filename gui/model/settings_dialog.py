@@ -1,9 +1,8 @@
 """TrainSettingsDialog: the few training settings a person may want to change, showing the
-defaults that one click of Train uses (TrainConfig(); seed-cnn starts from the seed recipe)."""
+defaults that one click of Train uses. Every choice is built and checked by core's
+TrainConfig.for_model (seed-cnn starts from the seed recipe), so the dialog holds no rule of its own."""
 
 from __future__ import annotations
-
-import dataclasses
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,42 +17,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ConfigError
+from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import MODELS
-from core.ml.training import TrainConfig
+from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
 
-_AUTO = 0.0  # the clip-length spin box's "auto" value (its special text)
-
-
-def base_config(model: str) -> TrainConfig:
-    """The defaults for ``model``: the seed recipe for seed-cnn, TrainConfig() otherwise."""
-    if model == "seed-cnn":
-        return TrainConfig.seed_recipe()
-    return dataclasses.replace(TrainConfig(), model=model)
+# The clip-length box's "auto" value, shown as its special text: one step below the shortest
+# length core allows, so stepping up from it reaches MIN_CLIP_S.
+_CLIP_STEP_S = 0.5
+_AUTO_VALUE = MIN_CLIP_S - _CLIP_STEP_S
 
 
 class TrainSettingsDialog(QDialog):
-    """Edit a TrainConfig; ``config()`` returns the choice. Restore Defaults resets the fields."""
+    """Edit a TrainConfig's model, epochs, requested clip length, augmentation and validation
+    share; ``config()`` returns the choice (the model's other defaults with them). Restore
+    Defaults resets the fields."""
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Training Settings")
-        self._base = config or TrainConfig()
         self.model_box = QComboBox()
         for name in MODELS:
             self.model_box.addItem(name + (" (default)" if name == TrainConfig().model else ""),
                                    name)
         self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1000)
+        self.epochs.setRange(1, MAX_EPOCHS)
         self.epochs.setToolTip("Most; training stops earlier when validation stops improving")
-        self.clip_seconds = QDoubleSpinBox()
-        self.clip_seconds.setRange(_AUTO, 60.0)
-        self.clip_seconds.setSingleStep(0.5)
-        self.clip_seconds.setDecimals(2)
-        self.clip_seconds.setSuffix(" s")
-        self.clip_seconds.setSpecialValueText("auto (from the clips' lengths)")
+        self.clip_seconds_requested = QDoubleSpinBox()
+        self.clip_seconds_requested.setRange(_AUTO_VALUE, MAX_CLIP_S)
+        self.clip_seconds_requested.setSingleStep(_CLIP_STEP_S)
+        self.clip_seconds_requested.setDecimals(2)
+        self.clip_seconds_requested.setSuffix(" s")
+        self.clip_seconds_requested.setSpecialValueText("auto (from the clips' lengths)")
+        self.clip_seconds_requested.setToolTip(
+            f"auto, or {MIN_CLIP_S:g} to {MAX_CLIP_S:g} seconds; clips are padded or trimmed to it")
         self.augment = QCheckBox("Vary the training clips (shift and mask time and frequency)")
         self.val_share = QSpinBox()
-        self.val_share.setRange(0, 50)
+        self.val_share.setRange(0, int(MAX_VAL_SPLIT * 100))
         self.val_share.setSuffix(" %")
         self.val_share.setToolTip("Share of each class held out to measure the model")
         note = QLabel("Train with one click uses these defaults. Fine-tuning keeps the active "
@@ -63,7 +63,7 @@ class TrainSettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Model", self.model_box)
         form.addRow("Epochs (at most)", self.epochs)
-        form.addRow("Clip length", self.clip_seconds)
+        form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)
         form.addRow("Validation share", self.val_share)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -75,32 +75,44 @@ class TrainSettingsDialog(QDialog):
             lambda: self._load(TrainConfig()))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("Error")
+        self.error.setWordWrap(True)
+        self.error.hide()
         layout.addWidget(note)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self._load(self._base)
+        self._load(config or TrainConfig())
         # Choosing another network loads its own defaults (seed-cnn's recipe differs a lot).
         self.model_box.currentIndexChanged.connect(
-            lambda: self._load(base_config(self.model_box.currentData())))
+            lambda: self._load(TrainConfig.for_model(self.model_box.currentData())))
 
     def _load(self, config: TrainConfig) -> None:
-        self._base = config
         self.model_box.blockSignals(True)
         self.model_box.setCurrentIndex(max(0, self.model_box.findData(config.model)))
         self.model_box.blockSignals(False)
         self.epochs.setValue(config.epochs)
-        seconds = config.clip_seconds
-        self.clip_seconds.setValue(_AUTO if seconds in ("auto", None) else float(seconds))
-        self._clip_default = seconds
-        self.clip_seconds.setSpecialValueText(
-            "the features' own length" if seconds is None else "auto (from the clips' lengths)")
+        requested = config.clip_seconds_requested
+        self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
         self.augment.setChecked(config.augment)
         self.val_share.setValue(int(round(config.val_split * 100)))
+        self.error.hide()
 
     def config(self) -> TrainConfig:
-        """The TrainConfig these fields describe."""
-        seconds = self.clip_seconds.value()
-        clip = self._clip_default if seconds == _AUTO else float(seconds)
-        return dataclasses.replace(self._base, model=self.model_box.currentData(),
-                                   epochs=self.epochs.value(), clip_seconds=clip,
-                                   augment=self.augment.isChecked(),
-                                   val_split=self.val_share.value() / 100.0)
+        """The TrainConfig these fields describe. Raises ConfigError for values core refuses."""
+        seconds = self.clip_seconds_requested.value()
+        requested = AUTO if seconds <= _AUTO_VALUE else float(seconds)
+        return TrainConfig.for_model(self.model_box.currentData(), epochs=self.epochs.value(),
+                                     clip_seconds_requested=requested,
+                                     augment=self.augment.isChecked(),
+                                     val_split=self.val_share.value() / 100.0)
+
+    def accept(self) -> None:
+        """Close only on settings core accepts; otherwise say why and stay open."""
+        try:
+            self.config()
+        except ConfigError as error:
+            self.error.setText(str(error))
+            self.error.show()
+            return
+        super().accept()

@@ -15,7 +15,7 @@ def class_folder(tmp_path_factory):
 def trained(class_folder):
     """A compact model trained on tone/chirp/noise for a few epochs: (TrainResult, folder)."""
     clips = [(p, p.parent.name) for p in sorted(class_folder.rglob("*.wav"))]
-    return train(clips, TrainConfig(epochs=8, patience_epochs=None, clip_seconds=1.0))
+    return train(clips, TrainConfig(epochs=8, patience_epochs=None, clip_seconds_requested=1.0))
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def test_progress_reports_and_stop_within_one_batch(class_folder):
         # Stop during the second epoch, after two batches of it.
         return sum(1 for p in calls if p.phase == "training" and p.epoch == 2) >= 2
 
-    result = train(_clips(class_folder), TrainConfig(epochs=30, batch_size=8, clip_seconds=1.0),
+    result = train(_clips(class_folder), TrainConfig(epochs=30, batch_size=8, clip_seconds_requested=1.0),
                    progress=calls.append, should_stop=should_stop)
     assert result.stopped
     assert result.checkpoint is not None  # best model so far
@@ -67,7 +67,7 @@ def test_stop_before_any_epoch_returns_no_model(class_folder):
 @pytest.mark.slow
 def test_same_seed_same_result(class_folder):
     clips = _clips(class_folder)[::3]
-    config = TrainConfig(epochs=2, clip_seconds=1.0, patience_epochs=None)
+    config = TrainConfig(epochs=2, clip_seconds_requested=1.0, patience_epochs=None)
     a = train(clips, config).checkpoint.state_dict
     b = train(clips, config).checkpoint.state_dict
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -92,7 +92,7 @@ def test_fine_tune_with_an_added_class_maps_heads_by_name(class_folder, trained)
 
 @pytest.mark.slow
 def test_fine_tune_two_class_model_to_three_classes(class_folder):
-    two = train(_clips(class_folder, {"tone", "chirp"}), TrainConfig(epochs=4, clip_seconds=1.0))
+    two = train(_clips(class_folder, {"tone", "chirp"}), TrainConfig(epochs=4, clip_seconds_requested=1.0))
     three = train(_clips(class_folder), TrainConfig(epochs=6, patience_epochs=None),
                   init_from=two.checkpoint)
     assert three.checkpoint.classes == ["chirp", "noise", "tone"]
@@ -104,7 +104,7 @@ def test_fine_tune_two_class_model_to_three_classes(class_folder):
 def test_unreadable_clips_are_skipped_and_listed(class_folder, tmp_path):
     bad = audio_factory.write_broken(tmp_path / "tone" / "broken.wav", "text")
     clips = _clips(class_folder)[::2] + [(bad, "tone")]
-    result = train(clips, TrainConfig(epochs=1, clip_seconds=1.0))
+    result = train(clips, TrainConfig(epochs=1, clip_seconds_requested=1.0))
     assert [p for p, _ in result.skipped] == [bad]
 
 
@@ -144,7 +144,7 @@ def test_auto_band_edge_from_the_recordings_sample_rates(tmp_path):
     assert result.checkpoint.feature_config.f_max_hz == 4000.0
     fixed = train(_clips(narrow), TrainConfig(epochs=1, f_max_hz=3000))
     assert fixed.checkpoint.feature_config.f_max_hz == 3000.0
-    seed = train(_clips(narrow), TrainConfig.seed_recipe(epochs=1, clip_seconds=1.0))
+    seed = train(_clips(narrow), TrainConfig.seed_recipe(epochs=1, clip_seconds_requested=1.0))
     assert seed.checkpoint.feature_config.f_max_hz is None  # the seed's plain spectrogram
 
 

@@ -24,7 +24,7 @@ def model_file(tmp_path_factory):
     root = audio_factory.make_class_folder(tmp_path_factory.mktemp("m") / "clips", n_per_class=4,
                                            kinds=("tone", "noise"))
     pairs = [(p, p.parent.name) for p in sorted(root.rglob("*.wav"))]
-    result = train(pairs, TrainConfig(epochs=3, clip_seconds=1.0, num_threads=1))
+    result = train(pairs, TrainConfig(epochs=3, clip_seconds_requested=1.0, num_threads=1))
     return save_checkpoint(result.checkpoint, tmp_path_factory.mktemp("m2") / "model.pt")
 
 

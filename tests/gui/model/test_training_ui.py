@@ -164,8 +164,8 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     chosen = dialog.config()
     assert (chosen.model, chosen.epochs, chosen.val_split, chosen.augment) == \
         ("seed-cnn", 7, 0.2, False)
-    dialog.clip_seconds.setValue(2.5)
-    assert dialog.config().clip_seconds == 2.5
+    dialog.clip_seconds_requested.setValue(2.5)
+    assert dialog.config().clip_seconds_requested == 2.5
 
 
 # ---- in the window ---------------------------------------------------------------------------
