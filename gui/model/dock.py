@@ -191,7 +191,7 @@ class ModelDock(QDockWidget):
 
     def add_files(self, pairs: list) -> None:
         """Copy classified files into the project with their predicted labels (undoable)."""
-        from gui.clips.commands import AddFilesCommand
+        from gui.model.commands import AddFilesCommand
 
         if self.project is None:
             self.show_message("Open a project first: files are copied into its folder.", "info")
