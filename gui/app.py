@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
+import os
+import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -44,6 +48,34 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def precompile_packages(site_dir: str | Path | None = None,
+                        probe: str | Path | None = None) -> subprocess.Popen | None:
+    """Compile the environment's packages to bytecode once, in a niced background process.
+
+    Without .pyc files, the first training of a session compiles torch._dynamo and friends under
+    the GIL and stalls the window for seconds. uv's ``compile-bytecode`` setting avoided that but
+    recompiled the whole venv on every ``uv run`` (about 0.6 s each time), so the app does it
+    once instead: when ``probe`` (default torch/_dynamo/__init__.py) has no bytecode yet, run
+    ``compileall`` over ``site_dir`` (default the venv's site-packages). Returns the process, or
+    None when there was nothing to do.
+    """
+    if probe is None:
+        spec = importlib.util.find_spec("torch")
+        if spec is None or spec.origin is None:
+            return None
+        probe = Path(spec.origin).parent / "_dynamo" / "__init__.py"
+    probe = Path(probe)
+    if not probe.is_file() or Path(importlib.util.cache_from_source(str(probe))).is_file():
+        return None
+    site_dir = Path(site_dir) if site_dir is not None else Path(sysconfig.get_path("purelib"))
+    if not os.access(site_dir, os.W_OK):
+        return None
+    return subprocess.Popen([sys.executable, "-m", "compileall", "-q", "-j", "0", str(site_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True,
+                            preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None)
+
+
 def create_window(folder: str | Path | None = None, demo: bool = False,
                   settings: QSettings | None = None):
     """Build the main window, opened on ``folder``, the demo project, or the welcome page."""
@@ -61,6 +93,7 @@ def create_window(folder: str | Path | None = None, demo: bool = False,
 def run_gui(folder: str | Path | None = None, demo: bool = False) -> int:
     """Show Earmark's window (on ``folder`` or the demo project) and run until it closes."""
     app = make_app()
+    precompile_packages()
     window = create_window(folder, demo)
     window.show()
     return app.exec()
