@@ -17,7 +17,8 @@ import numpy as np
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.features import FeatureConfig
 from core.ml.inference import Classifier
-from core.ml.metrics import confusion_matrix
+from core.ml.metrics import ModelMetrics, confusion_matrix
+from core.store.label_rules import safe_folder_name
 
 MIN_CLASSES = 2
 MIN_CLIPS_PER_CLASS = 2
@@ -116,12 +117,17 @@ def save_model_file(checkpoint: Checkpoint, folder: str | Path,
 
 
 def record_model(project, path: str | Path, checkpoint: Checkpoint, parent_id: int | None = None,
-                 make_active: bool = True) -> int:
-    """Record a saved model file in the project's store (and make it active). Returns its id."""
+                 make_active: bool = True, **extra_settings) -> int:
+    """Record a saved model file in the project's store (and make it active). Returns its id.
+
+    The record's settings are the checkpoint's training settings (``clip_seconds_requested``:
+    what was asked), plus ``model_name``, ``clip_seconds`` (the length resolved and used) and
+    ``features`` (its whole FeatureConfig, for View > Show Model Features), plus ``extra_settings``.
+    """
     settings = dict(checkpoint.train_config)
-    settings["model_name"] = checkpoint.model_name
-    settings["clip_seconds"] = checkpoint.feature_config.clip_seconds
-    settings["features"] = checkpoint.feature_config.to_dict()
+    settings.update(model_name=checkpoint.model_name,
+                    clip_seconds=checkpoint.feature_config.clip_seconds,
+                    features=checkpoint.feature_config.to_dict(), **extra_settings)
     model_id = project.add_model(Path(path), checkpoint.classes, settings, checkpoint.metrics,
                                  parent_id)
     if make_active:
@@ -141,6 +147,12 @@ def model_features(record) -> FeatureConfig | None:
         return None
 
 
+def model_metrics(record) -> ModelMetrics:
+    """What a recorded model scored, typed (the store keeps the JSON form); empty (``report``
+    None) for a model recorded without scores."""
+    return ModelMetrics.from_dict(record.metrics if record is not None else None)
+
+
 def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,
                        make_active: bool = True, now: datetime | None = None) -> int:
     """Save ``checkpoint`` into the project's models folder, record it, and (by default) make it
@@ -152,15 +164,12 @@ def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = 
 def import_model_file(project, path: str | Path, make_active: bool = True) -> int:
     """Record a checkpoint from elsewhere (validated with ``load_checkpoint`` first, so anything
     that is not a model raises CheckpointError and nothing is recorded). The file stays where it
-    is. Returns the model id."""
+    is. Recorded as ``record_model`` records a trained one (features included), noting where it
+    came from. Returns the model id."""
     checkpoint = load_checkpoint(path)
-    settings = dict(checkpoint.train_config)
-    settings.update(model_name=checkpoint.model_name, imported_from=str(Path(path).resolve()))
-    model_id = project.add_model(Path(path).resolve(), checkpoint.classes, settings,
-                                 checkpoint.metrics)
-    if make_active:
-        project.set_active_model(model_id)
-    return model_id
+    resolved = Path(path).resolve()
+    return record_model(project, resolved, checkpoint, make_active=make_active,
+                        imported_from=str(resolved))
 
 
 def model_checkpoint_path(project, record) -> Path:
@@ -272,7 +281,7 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
     done: list[tuple[Path, Path]] = []
     for source, label in files:
         source = Path(source)
-        folder = Path(project.folder) / _safe_folder_name(label)
+        folder = Path(project.folder) / safe_folder_name(label)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / source.name
         n = 2
@@ -282,11 +291,6 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
         shutil.copy2(source, target)
         done.append((source, target))
     return done
-
-
-def _safe_folder_name(label: str) -> str:
-    cleaned = "".join("_" if ch in '/\\:*?"<>|' else ch for ch in label).strip().strip(".")
-    return cleaned or "unnamed"
 
 
 @dataclass(frozen=True)

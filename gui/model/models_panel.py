@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.workflow import model_metrics
+
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -64,7 +66,7 @@ class ModelsPanel(QWidget):
         for record in sorted(records, key=lambda r: r.id, reverse=True):
             row = self.table.rowCount()
             self.table.insertRow(row)
-            accuracy = (record.metrics or {}).get("accuracy")
+            accuracy = model_metrics(record).accuracy
             created = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
             classes = ", ".join(record.classes)
             cells = ["●" if record.id == active_id else "", created,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.workflow import model_metrics
 from gui.model.confusion_view import ConfusionView
 
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
@@ -250,7 +251,7 @@ class TrainingPanel(QWidget):
     # ---- results ------------------------------------------------------------------------
 
     def show_model(self, record) -> None:
-        """Show a ModelRecord's metrics (or nothing for None)."""
+        """Show a ModelRecord's metrics (typed by core.workflow.model_metrics), or nothing for None."""
         self.set_has_model(record is not None)
         self.per_class.setRowCount(0)
         if record is None:
@@ -258,23 +259,22 @@ class TrainingPanel(QWidget):
             self.confusion.set_matrix((), [])
             self.confusion_caption.setText("")
             return
-        metrics = record.metrics or {}
-        accuracy, macro_f1 = metrics.get("accuracy"), metrics.get("macro_f1")
-        where = metrics.get("evaluated_on", "validation")
-        n = metrics.get("n_val") if where == "validation" else metrics.get("n_train")
+        metrics = model_metrics(record)
+        where = metrics.evaluated_on
         parts = [f"Model {record.id}: {len(record.classes)} classes"]
-        if accuracy is not None:
-            parts.append(f"accuracy {accuracy:.1%} on {n or '?'} {where} clips")
-        if macro_f1 is not None:
-            parts.append(f"macro F1 {macro_f1:.2f}")
+        if metrics.accuracy is not None:
+            parts.append(f"accuracy {metrics.accuracy:.1%} on {metrics.n_evaluated or '?'} "
+                         f"{where} clips")
+        if metrics.macro_f1 is not None:
+            parts.append(f"macro F1 {metrics.macro_f1:.2f}")
         self.summary.setText(" · ".join(parts))
-        per_class = metrics.get("per_class") or {}
+        report = metrics.report
         for name in record.classes:
-            values = per_class.get(name, {})
+            values = report.class_metrics(name) if report is not None else None
             row = self.per_class.rowCount()
             self.per_class.insertRow(row)
-            cells = [name, _pct(values.get("precision")), _pct(values.get("recall")),
-                     str(values.get("support", ""))]
+            cells = [name] + (["", "", ""] if values is None else
+                              [_pct(values.precision), _pct(values.recall), str(values.support)])
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -283,7 +283,7 @@ class TrainingPanel(QWidget):
         rows = min(self.per_class.rowCount(), 6)  # more scroll
         self.per_class.setMaximumHeight(self.per_class.horizontalHeader().height() + 4
                                         + rows * self.per_class.verticalHeader().defaultSectionSize())
-        matrix = metrics.get("confusion_matrix")
+        matrix = report.confusion_matrix if report is not None else ()
         if matrix and len(matrix) == len(record.classes):
             self.confusion.set_matrix(record.classes, matrix)
             self.confusion_caption.setText(

@@ -1,0 +1,38 @@
+"""The Training and Models panels show a record's metrics through core's typed ModelMetrics:
+scores where the record has them, blanks (not errors) where a loaded model has none."""
+
+from __future__ import annotations
+
+from core.ml.metrics import ModelMetrics, classification_report
+from core.store.records import ModelRecord
+from gui.model.models_panel import ModelsPanel
+from gui.model.training_panel import TrainingPanel
+
+
+def _record(model_id: int, metrics: dict) -> ModelRecord:
+    return ModelRecord(model_id, f"/models/m{model_id}.pt", ("a", "b"), {}, metrics, None, 0.0)
+
+
+def _scored() -> dict:
+    report = classification_report([0, 0, 1, 1], [0, 1, 1, 1], ["a", "b"])
+    return ModelMetrics(report, n_train=12, n_val=4).to_dict()
+
+
+def test_training_panel_shows_typed_scores(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.show_model(_record(1, _scored()))
+    assert "accuracy 75.0% on 4 validation clips" in panel.summary.text()
+    assert [panel.per_class.item(1, c).text() for c in range(4)] == ["b", "67%", "100%", "2"]
+    assert panel.confusion.matrix.tolist() == [[1, 1], [0, 2]]
+
+
+def test_panels_take_a_model_without_scores(qtbot):
+    panel, models = TrainingPanel(), ModelsPanel()
+    qtbot.addWidget(panel)
+    qtbot.addWidget(models)
+    panel.show_model(_record(2, {}))
+    assert panel.summary.text() == "Model 2: 2 classes"
+    assert panel.per_class.item(0, 1).text() == ""
+    models.set_models([_record(2, {}), _record(3, _scored())], active_id=3)
+    assert [models.table.item(r, 3).text() for r in range(2)] == ["75.0%", ""]
