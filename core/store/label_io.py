@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from core.store.label_rules import safe_folder_name
 from core.store.project import Project
 
 HEADER = ("path", "label")
@@ -25,6 +26,10 @@ class ImportResult:
     updated: int  # clips whose label changed
     unchanged: int  # rows naming a clip that already carries that label (source kept)
     unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
+    # What the import did and what it replaced, so it can be undone (Project.restore_labels) and
+    # redone (Project.apply_labels with source "csv") without reading the file again.
+    changes: dict[int, str] = field(default_factory=dict)  # clip id -> label set
+    previous: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,8 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     The CSV is read by :func:`core.store.label_rules.read_labels_csv` (header optional; UTF-8 with or
     without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
     returned in ``unknown_paths`` (not fatal); rows with an empty label leave the clip as it is.
-    Unknown class names add the class.
+    Unknown class names add the class. The result's ``previous`` undoes the import through
+    :meth:`Project.restore_labels`.
     """
     from core.store.label_rules import read_labels_csv
 
@@ -98,20 +104,12 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
             plan[clip_id] = label
     # A clip that already carries the label keeps it, and its source (folder, manual...).
     changes = {i: lab for i, lab in plan.items() if current.get(i, (None, None))[0] != lab}
-    if changes:
-        project.apply_labels(changes, source="csv", action="import")
+    previous = project.apply_labels(changes, source="csv", action="import") if changes else {}
     return ImportResult(updated=len(changes), unchanged=len(plan) - len(changes),
-                        unknown_paths=unknown)
+                        unknown_paths=unknown, changes=changes, previous=previous)
 
 
 # ------------------------------------------------------------------------ export folders
-
-
-def safe_folder_name(label: str) -> str:
-    """A class name usable as one folder name on any system."""
-    name = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in label).strip()
-    name = name.rstrip(". ")
-    return name if name and name not in (".", "..") else "_"
 
 
 def export_folders(project: Project, dest: str | Path, move: bool = False,

@@ -1,4 +1,6 @@
-"""The folder-label rule: a clip's label from its folder or file name, labels.csv, scan_labels. No Qt."""
+"""The folder-label rule, one for the app's scan and the command line: a file's label from its folder,
+its name or a labels.csv (FolderLabels), scan_labels over a folder, and the way back, a label as a
+folder name (safe_folder_name). No Qt."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -124,21 +127,86 @@ def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
     return labels
 
 
-# --------------------------------------------------------------------------- scan
+# --------------------------------------------------------------------------- the rule
+
+CSV_NAME = "labels.csv"
 
 
-def scan_labels(root: str | os.PathLike, csv_name: str = "labels.csv") -> list[LabeledClip]:
-    """Every audio file under ``root`` with its label: folder, else file name, else the CSV
-    ``root/csv_name`` (when present), else unlabeled. Sorted as :func:`iter_audio_files`."""
-    root = Path(root)
-    csv_path = root / csv_name
-    csv_labels = read_labels_csv(csv_path) if csv_path.is_file() else {}
-    clips = []
-    for file in iter_audio_files(root):
-        label, source = label_from_path(root, file)
-        if label is None and csv_labels:
-            key = file.relative_to(root).as_posix()
-            if key in csv_labels:
-                label, source = csv_labels[key], "csv"
-        clips.append(LabeledClip(file, label, source))
-    return clips
+class FolderLabels:
+    """The label of each file under ``root``, by one rule (the project store's first scan and the
+    command line's train and evaluate both ask here, so they never label a folder differently):
+
+    1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``);
+    2. its name's prefix (``cat_12.wav`` -> ``cat``), see :func:`label_from_path`;
+    3. a ``labels.csv`` in the file's own folder, then one in ``root``: the row whose path
+       (relative to that CSV's folder) names the file, else a row naming just its file name.
+       By rule 1 a file below ``root`` is labelled by its folder first, so in practice the CSV
+       labels the files directly in ``root``;
+    4. none: ``(None, "none")``.
+
+    Each CSV is read once. One that cannot be read is passed to ``on_csv_error(csv_path, error)``
+    and treated as empty; without that callback the EarmarkError is raised.
+    """
+
+    def __init__(self, root: str | os.PathLike, csv_name: str = CSV_NAME,
+                 on_csv_error: Callable[[Path, EarmarkError], None] | None = None) -> None:
+        self.root = Path(root)
+        self.csv_name = csv_name
+        self.on_csv_error = on_csv_error
+        self._tables: dict[Path, dict[str, str]] = {}
+
+    def label_of(self, path: str | os.PathLike) -> tuple[str | None, str]:
+        """``(label, source)`` for ``path``; source is one of SOURCES."""
+        path = Path(path)
+        label, source = label_from_path(self.root, path)
+        if label is not None:
+            return label, source
+        # Nearest first; a file in root has one folder to look in.
+        for folder in dict.fromkeys((path.parent, self.root)):
+            table = self._table(folder)
+            if not table:
+                continue
+            try:
+                key = path.relative_to(folder).as_posix()
+            except ValueError:
+                key = path.name
+            found = table.get(key) or table.get(path.name)
+            if found:
+                return found, "csv"
+        return None, "none"
+
+    def _table(self, folder: Path) -> dict[str, str]:
+        table = self._tables.get(folder)
+        if table is None:
+            table = {}
+            csv_path = folder / self.csv_name
+            if csv_path.is_file():
+                try:
+                    table = read_labels_csv(csv_path)
+                except (OSError, ValueError, EarmarkError) as error:
+                    if not isinstance(error, EarmarkError):  # e.g. broken UTF-16
+                        error = EarmarkError(f"{csv_path}: cannot be read ({error})")
+                    if self.on_csv_error is None:
+                        raise error from None
+                    self.on_csv_error(csv_path, error)
+            self._tables[folder] = table
+        return table
+
+
+def scan_labels(root: str | os.PathLike, csv_name: str = CSV_NAME) -> list[LabeledClip]:
+    """Every audio file under ``root`` with its label by the :class:`FolderLabels` rule, sorted as
+    :func:`iter_audio_files`. A labels.csv that cannot be read raises EarmarkError."""
+    rule = FolderLabels(root, csv_name)
+    return [LabeledClip(file, *rule.label_of(file)) for file in iter_audio_files(Path(root))]
+
+
+# --------------------------------------------------------------------------- folder names
+
+
+def safe_folder_name(label: str) -> str:
+    """A class name usable as one folder name on any system (export into class folders, files
+    copied into a project under their label): separators, reserved and control characters
+    become ``_``; trailing dots and blanks go; nothing left, or a dot name, gives ``_``."""
+    name = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in label).strip()
+    name = name.rstrip(". ")
+    return name if name and name not in (".", "..") else "_"

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from core.errors import AudioError, EarmarkError
+from core.errors import AudioError
 from core.store import label_rules
 from core.store.records import ClipRecord, ScanSummary
 
@@ -58,8 +58,10 @@ class ScanMixin:
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
         class_names = {c.name for c in self.classes()}
-        csv_cache: dict[Path, dict[str, str]] = {}
         warnings: list[str] = []
+        rule = label_rules.FolderLabels(
+            self.folder, on_csv_error=lambda csv_path, error: warnings.append(
+                f"{csv_path}: not used ({error})"))
 
         added = changed = unchanged = unreadable = imported = 0
         pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)
@@ -101,8 +103,7 @@ class ScanMixin:
                 new_label = None
                 if old is None:
                     added += 1
-                    new_label = self._label_for_new(path, first_import, class_names,
-                                                     csv_cache, warnings)
+                    new_label = self._label_for_new(path, first_import, class_names, rule)
                     if new_label is not None:
                         class_names.add(new_label[0])
                 else:
@@ -140,32 +141,14 @@ class ScanMixin:
                            elapsed_s=time.perf_counter() - started, warnings=tuple(warnings))
 
     def _label_for_new(self, path: Path, first_import: bool, class_names: set[str],
-                       csv_cache: dict[Path, dict[str, str]],
-                       warnings: list[str]) -> tuple[str, str] | None:
+                       rule: label_rules.FolderLabels) -> tuple[str, str] | None:
+        """A new file's (label, source): on the first scan by the folder-label rule (the command
+        line's too); later only a folder or file-name label naming a class the project has."""
+        if first_import:
+            label, source = rule.label_of(path)
+            return (label, source) if label is not None else None
         label, source = label_rules.label_from_path(self.folder, path)
-        if label:
-            if first_import or label in class_names:
-                return label, source
-            return None
-        if not first_import:
-            return None
-        # A labels.csv beside the audio (in the file's folder or the project folder).
-        for directory in {path.parent, self.folder}:
-            table = csv_cache.get(directory)
-            if table is None:
-                table = {}
-                csv_path = directory / "labels.csv"
-                if csv_path.is_file():
-                    try:
-                        table = label_rules.read_labels_csv(csv_path)
-                    except (OSError, ValueError, EarmarkError) as error:
-                        warnings.append(f"{csv_path}: not used ({error})")
-                csv_cache[directory] = table
-            key = path.relative_to(directory).as_posix()
-            found = table.get(key) or table.get(path.name)
-            if found:
-                return found, "csv"
-        return None
+        return (label, source) if label in class_names else None
 
     def _commit_scan_batch(self, pending: list[tuple]) -> tuple[list[ClipRecord], int]:
         now = time.time()
