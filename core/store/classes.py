@@ -1,25 +1,43 @@
 """The classes of a project: listing, adding, renaming, merging, removing, ordering, colours and keys.
 
 A mixin of :class:`core.store.project.Project`; every change is one of the Project's ``_write`` transactions
-and relabelled clips get a line in their label history.
+and relabelled clips get a line in their label history. Each edit returns the :class:`ClassesState` it
+replaced, and :meth:`ClassesMixin.restore_classes` puts that back, so an undo stack can take them back.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from core.errors import ProjectError
 from core.store.records import PALETTE, ClassInfo, clean_label
+
+_SELECT_CLASSES = "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name"
+
+
+@dataclass(frozen=True)
+class ClassesState:
+    """What a class edit changed, as it was before: the whole class list (names, order, colours,
+    keys), the previous ``(label, source)`` of each clip it relabelled and the previous label of
+    each prediction it renamed (``(model_id, clip_id, label)``). A plain value, so an undo
+    command can hold it and hand it back to :meth:`ClassesMixin.restore_classes`."""
+
+    classes: tuple[ClassInfo, ...]
+    labels: Mapping[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    predictions: tuple[tuple[int, int, str], ...] = ()
 
 
 class ClassesMixin:
     """Class CRUD for ``Project``. Relies on the Project's ``_read`` and ``_write``."""
 
     def classes(self) -> list[ClassInfo]:
-        return [ClassInfo(*row) for row in self._read(
-            "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name")]
+        return [ClassInfo(*row) for row in self._read(_SELECT_CLASSES)]
+
+    def _classes_now(self, conn: sqlite3.Connection) -> tuple[ClassInfo, ...]:
+        return tuple(ClassInfo(*row) for row in conn.execute(_SELECT_CLASSES))
 
     def add_class(self, name: str, colour: str | None = None,
                   shortcut: str | None = None) -> ClassInfo:
@@ -71,8 +89,9 @@ class ClassesMixin:
             raise ProjectError(f"shortcut {shortcut!r} is already used by class {row[0]!r}")
 
     def _relabel_all(self, conn: sqlite3.Connection, old_names: list[str], new: str | None,
-                     action: str) -> None:
-        """Move every clip labelled with one of ``old_names`` to ``new``, with history."""
+                     action: str) -> dict[int, tuple[str | None, str | None]]:
+        """Move every clip labelled with one of ``old_names`` to ``new``, with history; returns
+        each moved clip's previous ``(label, source)``."""
         now = time.time()
         marks = ",".join("?" * len(old_names))
         rows = conn.execute(f"SELECT id, label, label_source FROM clips WHERE label IN ({marks})",
@@ -84,75 +103,131 @@ class ClassesMixin:
             "changed_at, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(cid, lab, src, new, src if new is not None else None, now, action)
              for cid, lab, src in rows])
+        return {cid: (lab, src) for cid, lab, src in rows}
 
-    def rename_class(self, old: str, new: str) -> None:
-        """Rename a class; its clips (and predictions naming it) follow, sources kept."""
+    def _rename_predictions(self, conn: sqlite3.Connection, old_names: list[str],
+                            new: str) -> tuple[tuple[int, int, str], ...]:
+        """Predictions naming one of ``old_names`` now name ``new``; returns what they named."""
+        marks = ",".join("?" * len(old_names))
+        before = tuple(conn.execute(
+            f"SELECT model_id, clip_id, label FROM predictions WHERE label IN ({marks})",
+            old_names))
+        conn.execute(f"UPDATE predictions SET label = ? WHERE label IN ({marks})",
+                     [new, *old_names])
+        return before
+
+    def rename_class(self, old: str, new: str) -> ClassesState:
+        """Rename a class; its clips (and predictions naming it) follow, sources kept.
+        Returns the state before, for :meth:`restore_classes`."""
         new = clean_label(new)
         if new is None:
             raise ProjectError("a class needs a name")
-        if new == old:
-            return
         with self._write() as conn:
+            classes = self._classes_now(conn)
             self._require_class(conn, old)
+            if new == old:
+                return ClassesState(classes)
             if conn.execute("SELECT 1 FROM classes WHERE name = ?", (new,)).fetchone():
                 raise ProjectError(f"there is already a class named {new!r}; merge them instead")
             conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
-            self._relabel_all(conn, [old], new, "rename")
-            conn.execute("UPDATE predictions SET label = ? WHERE label = ?", (new, old))
+            labels = self._relabel_all(conn, [old], new, "rename")
+            return ClassesState(classes, labels, self._rename_predictions(conn, [old], new))
 
-    def merge_classes(self, sources: Iterable[str], target: str) -> None:
-        """Relabel the clips of every class in ``sources`` as ``target`` (created if needed)."""
+    def merge_classes(self, sources: Iterable[str], target: str) -> ClassesState:
+        """Relabel the clips of every class in ``sources`` as ``target`` (created if needed) and
+        remove those classes. Returns the state before, for :meth:`restore_classes`."""
         target = clean_label(target)
         if target is None:
             raise ProjectError("a class needs a name")
         sources = [s for s in dict.fromkeys(sources) if s != target]
         with self._write() as conn:
+            classes = self._classes_now(conn)
             for name in sources:
                 self._require_class(conn, name)
             self._ensure_classes(conn, [target])
             if not sources:
-                return
-            self._relabel_all(conn, sources, target, "merge")
+                return ClassesState(classes)
+            labels = self._relabel_all(conn, sources, target, "merge")
+            predictions = self._rename_predictions(conn, sources, target)
             marks = ",".join("?" * len(sources))
-            conn.execute(f"UPDATE predictions SET label = ? WHERE label IN ({marks})",
-                         [target, *sources])
             conn.execute(f"DELETE FROM classes WHERE name IN ({marks})", sources)
             self._renumber(conn)
+            return ClassesState(classes, labels, predictions)
 
-    def remove_class(self, name: str) -> None:
-        """Remove a class; its clips become unlabeled (recorded in their history)."""
+    def remove_class(self, name: str) -> ClassesState:
+        """Remove a class; its clips become unlabeled (recorded in their history).
+        Returns the state before, for :meth:`restore_classes`."""
         with self._write() as conn:
+            classes = self._classes_now(conn)
             self._require_class(conn, name)
-            self._relabel_all(conn, [name], None, "remove_class")
+            labels = self._relabel_all(conn, [name], None, "remove_class")
             conn.execute("DELETE FROM classes WHERE name = ?", (name,))
             self._renumber(conn)
+            return ClassesState(classes, labels)
 
     def _renumber(self, conn: sqlite3.Connection) -> None:
         names = [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY ord, name")]
         conn.executemany("UPDATE classes SET ord = ? WHERE name = ?",
                          [(i, n) for i, n in enumerate(names)])
 
-    def reorder_classes(self, names: Iterable[str]) -> None:
-        """Put ``names`` first, in that order; classes not named keep their order after them."""
+    def reorder_classes(self, names: Iterable[str]) -> ClassesState:
+        """Put ``names`` first, in that order; classes not named keep their order after them.
+        Returns the state before, for :meth:`restore_classes`."""
         names = list(dict.fromkeys(names))
         with self._write() as conn:
-            current = [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY ord, name")]
+            classes = self._classes_now(conn)
+            current = [c.name for c in classes]
             unknown = [n for n in names if n not in current]
             if unknown:
                 raise ProjectError(f"there is no class named {unknown[0]!r}")
             order = names + [n for n in current if n not in names]
             conn.executemany("UPDATE classes SET ord = ? WHERE name = ?",
                              [(i, n) for i, n in enumerate(order)])
+            return ClassesState(classes)
 
-    def set_class_colour(self, name: str, colour: str) -> None:
+    def set_class_colour(self, name: str, colour: str) -> ClassesState:
+        """Returns the state before, for :meth:`restore_classes`."""
         with self._write() as conn:
+            classes = self._classes_now(conn)
             self._require_class(conn, name)
             conn.execute("UPDATE classes SET colour = ? WHERE name = ?", (colour, name))
+            return ClassesState(classes)
 
-    def set_class_shortcut(self, name: str, shortcut: str | None) -> None:
-        """Set (or clear with None) a class's key; a key already taken raises ProjectError."""
+    def set_class_shortcut(self, name: str, shortcut: str | None) -> ClassesState:
+        """Set (or clear with None) a class's key; a key already taken raises ProjectError.
+        Returns the state before, for :meth:`restore_classes`."""
         with self._write() as conn:
+            classes = self._classes_now(conn)
             self._require_class(conn, name)
             if shortcut:
                 self._check_shortcut(conn, shortcut, name)
             conn.execute("UPDATE classes SET shortcut = ? WHERE name = ?", (shortcut or None, name))
+            return ClassesState(classes)
+
+    def restore_classes(self, before: ClassesState) -> None:
+        """Put back what a class edit returned (undo), in one transaction: the class list exactly
+        (names, order, colours, keys), each relabelled clip's label and source (a "restore" line
+        in its history) and each renamed prediction.
+
+        A class made since then that no snapshot names (a rescan found a new folder) stays
+        while clips carry it, after the others and without a key that a restored class holds.
+        """
+        with self._write() as conn:
+            if before.labels:
+                self._apply(conn, dict(before.labels), "restore")
+            extras = [c for c in self._classes_now(conn)
+                      if c.name not in {k.name for k in before.classes}]
+            conn.execute("DELETE FROM classes")
+            conn.executemany("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
+                             [(c.name, c.order, c.colour, c.shortcut) for c in before.classes])
+            used = {r[0] for r in conn.execute("SELECT DISTINCT label FROM clips")}
+            taken = {c.shortcut for c in before.classes if c.shortcut}
+            next_ord = max((c.order for c in before.classes), default=-1) + 1
+            for extra in (c for c in extras if c.name in used):
+                conn.execute("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
+                             (extra.name, next_ord, extra.colour,
+                              None if extra.shortcut in taken else extra.shortcut))
+                next_ord += 1
+            conn.executemany(
+                "UPDATE predictions SET label = ? WHERE model_id = ? AND clip_id = ?",
+                [(label, model_id, clip_id) for model_id, clip_id, label in before.predictions])

@@ -1,0 +1,126 @@
+"""Class edits return what they replaced and restore_classes puts it back exactly: the class list
+(names, order, colours, keys), every relabelled clip's label and source, renamed predictions,
+each step one transaction with a line in the label history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import ProjectError
+from core.store.classes import ClassesState
+from core.store.project import Project
+from tests import audio_factory
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def project(tmp_path):
+    """dog/ and cat/ (two clips each, source "folder"), one loose clip labelled owl by hand, and
+    a model predicting dog for every clip; owl has a chosen colour and key."""
+    root = tmp_path / "audio"
+    for kind in ("dog", "cat"):
+        for i in range(2):
+            audio_factory.write(root / kind / f"c{i}.wav", audio_factory.tone(440.0, 0.05))
+    audio_factory.write(root / "loose.wav", audio_factory.tone(440.0, 0.05))
+    with Project.open(root) as opened:
+        opened.scan()
+        loose = opened.clip_ids_by_path()["loose.wav"]
+        opened.set_labels([loose], "owl")
+        opened.set_class_colour("owl", "#123456")
+        opened.set_class_shortcut("owl", "o")
+        model_id = opened.add_model(Path("m.pt"), ["cat", "dog", "owl"], {}, {})
+        opened.record_predictions(model_id, [(c.id, "dog", 0.9, [0.1, 0.9, 0.0])
+                                             for c in opened.clips()])
+        yield opened
+
+
+def state(project: Project) -> tuple:
+    """Everything a class edit may touch, as plain values to compare."""
+    model_id = project.models()[0].id
+    return (project.classes(),
+            {c.path: (c.label, c.label_source) for c in project.clips()},
+            {cid: p.label for cid, p in project.predictions(model_id).items()})
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: p.rename_class("dog", "hound"),
+    lambda p: p.merge_classes(["dog"], "cat"),
+    lambda p: p.merge_classes(["dog", "owl"], "bird"),
+    lambda p: p.remove_class("dog"),
+    lambda p: p.reorder_classes(["owl", "dog"]),
+    lambda p: p.set_class_colour("cat", "#abcdef"),
+    lambda p: p.set_class_shortcut("cat", None),
+], ids=["rename", "merge", "merge-into-new", "remove", "reorder", "colour", "key"])
+def test_each_edit_undone_restores_everything_and_redone_again(project, edit):
+    before = state(project)
+    replaced = edit(project)
+    after = state(project)
+    assert isinstance(replaced, ClassesState) and after != before
+    assert replaced.classes == tuple(before[0])
+
+    project.restore_classes(replaced)
+    assert state(project) == before
+
+    project.restore_classes(edit(project))  # redo, then undo again: the same both times
+    assert state(project) == before
+    edit(project)
+    assert state(project) == after
+
+
+def test_rename_undo_records_history_and_renames_predictions_back(project):
+    dog = project.clip_ids_by_path()["dog/c0.wav"]
+    replaced = project.rename_class("dog", "hound")
+    assert replaced.labels[dog] == ("dog", "folder")
+    assert {p.label for p in project.predictions(project.models()[0].id).values()} == {"hound"}
+    project.restore_classes(replaced)
+    actions = [(h.action, h.new_label, h.new_source) for h in project.label_history(dog)]
+    assert actions[-2:] == [("rename", "hound", "folder"), ("restore", "dog", "folder")]
+
+
+def test_undo_interleaved_with_label_edits(project):
+    """Stack order: label, merge, label; undone last first, each step lands where it was."""
+    ids = project.clip_ids_by_path()
+    start = state(project)
+    first = project.set_labels([ids["loose.wav"]], "cat")
+    after_first = state(project)
+    merged = project.merge_classes(["cat"], "dog")
+    after_merge = state(project)
+    last = project.set_labels([ids["dog/c1.wav"]], None)
+
+    project.restore_labels(last)
+    assert state(project) == after_merge
+    project.restore_classes(merged)
+    assert state(project) == after_first
+    project.restore_labels(first)
+    assert state(project) == start
+
+
+def test_a_class_a_rescan_brought_stays_when_an_edit_is_undone(project):
+    replaced = project.remove_class("cat")
+    new = project.clip_ids_by_path()["loose.wav"]
+    project.set_labels([new], "frog")  # outside the undo order, as a rescan's folder labels are
+    project.restore_classes(replaced)
+    assert [c.name for c in project.classes()] == ["cat", "dog", "owl", "frog"]
+    keys = [c.shortcut for c in project.classes() if c.shortcut]
+    assert keys == ["1", "2", "o"]  # frog took cat's free key meanwhile; cat has it back
+
+
+def test_a_refused_edit_changes_nothing(project):
+    before = state(project)
+    with pytest.raises(ProjectError, match="merge them instead"):
+        project.rename_class("dog", "cat")
+    project.conn.execute("CREATE TRIGGER no_delete BEFORE DELETE ON classes "
+                         "BEGIN SELECT RAISE(ABORT, 'classes are kept'); END")
+    with pytest.raises(ProjectError, match="classes are kept"):
+        project.remove_class("dog")
+    assert state(project) == before
+    replaced = project.rename_class("dog", "hound")
+    with pytest.raises(ProjectError, match="classes are kept"):
+        project.restore_classes(replaced)  # the undo is refused too, and is all or nothing
+    assert [c.name for c in project.classes()] == ["cat", "hound", "owl"]
