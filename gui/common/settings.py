@@ -31,6 +31,16 @@ RECENT_FOLDERS = Key("files/recent_folders", list, [])
 LAST_SELECTION = Key("files/last_selection", dict, {})
 AUTO_ADVANCE = Key("labelling/auto_advance", bool, True)
 SHOW_FEATURES = Key("view/show_features", bool, False)
+# The Training Settings dialog's choice, as plain values; rebuilt with core's
+# TrainConfig.for_model. No model stored: no choice (one click of Train uses the defaults); a
+# value missing or unreadable: that model's default.
+TRAIN_MODEL = Key("training/model", str, None)
+TRAIN_EPOCHS = Key("training/epochs", int, None)
+TRAIN_CLIP_SECONDS_REQUESTED = Key("training/clip_seconds_requested", str, None)  # "auto" or seconds
+TRAIN_AUGMENT = Key("training/augment", bool, None)
+TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
+_TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
+               "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT}
 
 
 def open_settings() -> QSettings:
@@ -88,3 +98,24 @@ def remember_selection(settings: QSettings, folder: str, clip_path: str) -> None
 def last_selection(settings: QSettings, folder: str) -> str | None:
     """The clip (relative path) last selected in ``folder``, if any."""
     return read(settings, LAST_SELECTION).get(folder)
+
+
+def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
+    """The stored training choice: ``(model name, {field: value})`` with the values that could be
+    read (TrainConfig field names; the clip length as text), or None when none is stored."""
+    model = read(settings, TRAIN_MODEL)
+    if not model:
+        return None
+    values = {name: read(settings, key) for name, key in _TRAIN_KEYS.items()}
+    return model, {name: value for name, value in values.items() if value is not None}
+
+
+def write_train_choice(settings: QSettings, model: str, epochs: int,
+                       clip_seconds_requested: float | str, augment: bool,
+                       val_split: float) -> None:
+    """Store a training choice as plain values (see ``read_train_choice``)."""
+    write(settings, TRAIN_MODEL, model)
+    write(settings, TRAIN_EPOCHS, int(epochs))
+    write(settings, TRAIN_CLIP_SECONDS_REQUESTED, str(clip_seconds_requested))
+    write(settings, TRAIN_AUGMENT, bool(augment))
+    write(settings, TRAIN_VAL_SPLIT, float(val_split))

@@ -3,11 +3,13 @@ ModelController, the clip list and the undo stack, so the main window only place
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
-from core.errors import EarmarkError
+from core.errors import ConfigError, EarmarkError
+from core.ml.train_config import TrainConfig, parse_clip_seconds
+from gui.common import settings as keys
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.controller import ModelController
 from gui.model.models_panel import ModelsPanel
@@ -23,13 +25,16 @@ class ModelDock(QDockWidget):
     ``show_message(text, kind)`` the window's banner. Signals: ``records_changed`` after clips
     were added to or removed from the project (the window reloads its list);
     ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
+
+    The Training Settings choice persists in ``settings`` (default: the parent's ``settings``,
+    as MainWindow has, else the user's) and is restored when the dock is built.
     """
 
     records_changed = Signal()
     features_changed = Signal(object)
 
     def __init__(self, model, clip_list, undo_stack, show_message,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__("Model", parent)
         self.setObjectName("ModelDock")
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -48,6 +53,10 @@ class ModelDock(QDockWidget):
         self.setWidget(self.tabs)
         self.predictions: dict[int, tuple[str, float]] = {}
         self._shown_model_id: int | None = None
+        if settings is None:
+            settings = getattr(parent, "settings", None)
+        self.settings = settings if isinstance(settings, QSettings) else keys.open_settings()
+        self.controller.config_override = self._stored_train_config()
         self._wire()
 
     def _wire(self) -> None:
@@ -124,7 +133,28 @@ class ModelDock(QDockWidget):
     def edit_settings(self) -> None:
         dialog = TrainSettingsDialog(self.controller.default_config(), self)
         if dialog.exec():
-            self.controller.config_override = dialog.config()
+            self.set_train_config(dialog.config())
+
+    def set_train_config(self, config: TrainConfig) -> None:
+        """Train with ``config`` from now on, and remember its choice for the next session."""
+        self.controller.config_override = config
+        keys.write_train_choice(self.settings, config.model, config.epochs,
+                                config.clip_seconds_requested, config.augment, config.val_split)
+
+    def _stored_train_config(self) -> TrainConfig | None:
+        """The remembered choice rebuilt by core (None: none stored, or core refuses it, so one
+        click of Train uses the defaults)."""
+        stored = keys.read_train_choice(self.settings)
+        if stored is None:
+            return None
+        model, values = stored
+        try:
+            if "clip_seconds_requested" in values:
+                values["clip_seconds_requested"] = parse_clip_seconds(
+                    values["clip_seconds_requested"])
+            return TrainConfig.for_model(model, **values)
+        except ConfigError:
+            return None
 
     def labels_edited(self) -> None:
         self.controller.labels_edited()
@@ -179,15 +209,9 @@ class ModelDock(QDockWidget):
         if self.project is None or not changes:
             self.show_message("Select clips that have a prediction first.", "info")
             return
-        try:
-            previous = self.project.apply_labels(changes, "model", action="set")
-        except EarmarkError as error:
-            self.show_message(f"Could not label: {error}", "error")
-            return
+        # Its redo labels the clips; the stack's indexChanged tells the training panel.
         self.undo_stack.push(AcceptPredictionsCommand(
-            self.project, self.model, changes, previous,
-            on_error=lambda m: self.show_message(m, "error")))
-        self.labels_edited()
+            self.project, self.model, changes, on_error=lambda m: self.show_message(m, "error")))
 
     def add_files(self, pairs: list) -> None:
         """Copy classified files into the project with their predicted labels (undoable)."""
