@@ -112,8 +112,9 @@ def test_reopening_restores_the_last_selected_clip(qtbot, make_window, clip_fold
     window = make_window()
     open_and_wait(qtbot, window, clip_folder)
     window.clip_list.select_row(_row_of_path(window, "chirp/chirp_002.wav"))
-    qtbot.waitUntil(lambda: window.clip_list.current_id() >= 0)
-    qtbot.wait(10)  # the current-clip signal is coalesced through a 0 ms timer
+    # The current-clip signal is coalesced through a 0 ms timer; the window then remembers it.
+    qtbot.waitUntil(lambda: keys.last_selection(window.settings, str(window.folder))
+                    == "chirp/chirp_002.wav", timeout=2000)
     window.close()
     again = make_window()
     open_and_wait(qtbot, again, clip_folder)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from core import workflow as pm
 from core.ml.training import TrainConfig
@@ -80,7 +81,11 @@ def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
     _train(qtbot, controller)
     qtbot.waitUntil(lambda: not controller.is_training(), timeout=5000)
     assert controller.start_training(TrainConfig(epochs=500, patience_epochs=None))
-    qtbot.wait(CLASSIFY_DELAY_MS + 300)
+    # Qt fires timers due at the same moment in the order they were started: once this one has
+    # fired, so has the classifying the last run queued (CLASSIFY_DELAY_MS after it ended).
+    passed = []
+    QTimer.singleShot(CLASSIFY_DELAY_MS, lambda: passed.append(True))
+    qtbot.waitUntil(lambda: bool(passed), timeout=CLASSIFY_DELAY_MS + 5000)
     assert controller.is_training() and not controller.is_classifying()
     controller.cancel_training()
 
