@@ -3,9 +3,19 @@ ones with a reason, and every row selectable with a plot or a message in the cli
 
 from __future__ import annotations
 
-from gui.clips.clip_table import STATUS
+from PySide6.QtCore import Qt
+
+from core.store.project import Project
+from gui.clips.clip_table import NAME, STATUS
 from tests.bad_corpus import BROKEN, CLASSIFIABLE, make_bad_corpus
 from tests.gui.helpers import open_and_wait
+
+#: What a person reads for each broken file: in the list's status column and in the clip view.
+REASONS = {"empty": "empty file (0 bytes)", "text": "not an audio file", "random_flac": "not an audio file",
+           "header_only": "corrupt or truncated", "truncated": "corrupt or truncated",
+           "nan": "non-finite samples", "inf": "non-finite samples"}
+#: A valid header over NaN or Inf samples: the scan reads headers only, so loading finds these.
+FOUND_ON_LOADING = ("nan", "inf")
 
 
 def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path):
@@ -15,22 +25,38 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
     model = window.model
     rows = {model.record(r).path: r for r in range(model.rowCount())}
     relative = {name: files[name].relative_to(root).as_posix() for name in (*BROKEN, *CLASSIFIABLE)}
-    assert set(rows) == set(relative.values())
-    # The scan reads headers only: NaN/Inf samples show up when the clip is loaded (below).
-    for name in (n for n in BROKEN if n not in ("nan", "inf")):
-        record = model.record(rows[relative[name]])
-        status = model.index(rows[relative[name]], STATUS).data()
-        assert record.error and status and status != "OK", (name, status)
-    for name in CLASSIFIABLE:
-        assert model.index(rows[relative[name]], STATUS).data() == "OK", name
-    assert "unreadable" in window.clip_list.count_label.text()
-
+    assert set(rows) == set(relative.values())  # folders, link loops and dangling links are not
+    assert {model.index(r, NAME).data() for r in rows.values()} == {files[n].name for n in relative}
     for name, path in relative.items():
-        # Each selection ends in a plot (readable) or a message (broken), never a crash.
-        signal = window.clip_view.clip_shown if name in CLASSIFIABLE else window.clip_view.message_shown
-        with qtbot.waitSignal(signal, timeout=10_000):
-            window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
+        status = model.index(rows[path], STATUS).data()
+        if name in BROKEN and name not in FOUND_ON_LOADING:
+            assert model.record(rows[path]).error and REASONS[name] in status, (name, status)
+            assert model.index(rows[path], STATUS).data(Qt.ItemDataRole.ToolTipRole) == status
+        else:
+            assert status == "OK", (name, status)
+    counts = window.clip_list.count_label.text()
+    assert f"{len(relative)} clips" in counts
+    assert f"{len(BROKEN) - len(FOUND_ON_LOADING)} unreadable" in counts
+
+    view = window.clip_view
+    for name, path in relative.items():
+        # Each selection ends in a plot (readable) or a message naming the file and why (broken).
+        if name in CLASSIFIABLE:
+            with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+                window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
+            assert not view.message_label.isVisible(), name
+            assert view.title_label.text() == files[name].name
+        else:
+            with qtbot.waitSignal(view.message_shown, timeout=10_000) as shown:
+                window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
+            text = shown.args[0]
+            assert text.startswith(f"{files[name].name}: unreadable") and REASONS[name] in text, text
+            assert view.message_label.isVisible() and view.message_label.text() == text
     assert window.isVisible()
     window.label_selection("still-usable")
     last = model.record(model.row_of_id(model.record(rows[relative["non_ascii"]]).id))
     assert last.label == "still-usable"  # the last row selected, labelled after all that
+    with Project.open(root) as check:
+        stored = {c.path: c.label for c in check.clips()}
+    assert stored[relative["non_ascii"]] == "still-usable"
+    assert sum(label == "still-usable" for label in stored.values()) == 1
