@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from gui.app import precompile_packages
 
 
+@pytest.mark.slow  # compiles in a subprocess
 def test_packages_are_compiled_once_in_the_background(tmp_path):
     site = tmp_path / "site-packages"
     (site / "pkg").mkdir(parents=True)
