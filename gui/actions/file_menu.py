@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
 from core.store import label_io
+from gui.clips.commands import ImportLabelsCommand
 from gui.common import settings as keys
 
 
@@ -61,18 +62,18 @@ def _on_open_folder(w) -> None:
 def _on_import_csv(w) -> None:
     path, _ = QFileDialog.getOpenFileName(w, "Import labels", str(w.folder),
                                           "CSV files (*.csv);;All files (*)")
-    if not path:
-        return
-    try:
-        result = label_io.import_csv(w.project, path)
-    except (EarmarkError, OSError) as error:
-        w.show_message(f"Could not import {path}: {error}", "error")
-        return
-    w.labels.classes_edited(True)
+    if path:
+        w.undo_stack.push(ImportLabelsCommand(
+            w.project, path, lambda: w.labels.classes_edited(True),
+            on_imported=lambda result: _report_import(w, path, result),
+            on_error=w.labels.report_error))
+
+
+def _report_import(w, path: str, result: label_io.ImportResult) -> None:
     text = f"Imported labels from {Path(path).name}: {result.updated:,} changed"
     if result.unknown_paths:
         text += f", {len(result.unknown_paths):,} rows name no clip in this folder"
-    w.show_message(text + ". Import cannot be undone with Ctrl+Z.", "info")
+    w.show_message(text + (". Ctrl+Z undoes the import." if result.updated else "."), "info")
 
 
 def _on_export_csv(w) -> None:

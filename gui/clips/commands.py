@@ -1,93 +1,164 @@
-"""Undoable edits a person makes: each calls the store and mirrors the change in the table."""
+"""Undoable edits a person makes to labels and classes: each ``redo()`` does the work by calling the
+store, ``undo()`` puts back what the store said it replaced, and the views are told after each."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
 from core.errors import EarmarkError
+from core.store import label_io
 
 
-class _LabelsCommand(QUndoCommand):
-    """Shared by label edits: the store was changed before the push; undo restores ``previous``
-    (what the store returned); a failed undo or redo marks the command obsolete, because leaving
-    it on the stack would make later undos lie about the store."""
+class _StoreCommand(QUndoCommand):
+    """A command whose ``_redo``/``_undo`` change the store. When one fails the command marks
+    itself obsolete, so QUndoStack drops it (a push never keeps it, an undo takes it off): left
+    on the stack it would make later undos lie about the store. ``on_error`` receives a message
+    naming the edit and the reason."""
 
-    def __init__(self, text: str, project: Any, model: Any,
-                 previous: dict[int, tuple[str | None, str | None]],
-                 on_error: Callable[[str], None] | None) -> None:
+    def __init__(self, text: str, on_error: Callable[[str], None] | None) -> None:
         super().__init__(text)
-        self._project, self._model = project, model
-        self._previous = previous
         self._on_error = on_error
-        self._applied = True  # the caller already changed the store
+
+    def redo(self) -> None:
+        self._run(self._redo, self.text())
 
     def undo(self) -> None:
+        self._run(self._undo, f"undo “{self.text()}”")
+
+    def _run(self, step: Callable[[], None], what: str) -> None:
         try:
-            self._project.restore_labels(self._previous)
-        except EarmarkError as error:
-            self._fail(error)
-            return
+            step()
+        except (EarmarkError, OSError) as error:
+            self.setObsolete(True)
+            if self._on_error:
+                self._on_error(f"Could not {what[0].lower()}{what[1:]}: {error}")
+
+    def _redo(self) -> None:
+        raise NotImplementedError
+
+    def _undo(self) -> None:
+        raise NotImplementedError
+
+
+class _LabelsCommand(_StoreCommand):
+    """A label edit of several clips: ``_redo`` keeps what the store returned as ``_previous``
+    ({clip_id: (label, source)}); undo restores it in the store and in the table ``model``."""
+
+    def __init__(self, text: str, project: Any, model: Any,
+                 on_error: Callable[[str], None] | None) -> None:
+        super().__init__(text, on_error)
+        self._project, self._model = project, model
+        self._previous: dict[int, tuple[str | None, str | None]] = {}
+
+    def _undo(self) -> None:
+        self._project.restore_labels(self._previous)
         self._model.restore_labels(self._previous)
-
-    def _fail(self, error: Exception) -> None:
-        self.setObsolete(True)
-        if self._on_error:
-            self._on_error(f"Could not change labels: {error}")
-
 
 
 class SetLabelsCommand(_LabelsCommand):
-    """Label (or clear) several clips at once; undo restores each clip's previous label and source.
-
-    The store change is made before the command is pushed (so a failure never reaches the stack);
-    ``previous`` is what ``Project.set_labels`` returned. ``on_error`` receives a message when a
-    later undo or redo fails (a busy or vanished store).
-    """
+    """Label (or clear, ``label`` None) several clips at once; undo restores each clip's previous
+    label and source."""
 
     def __init__(self, project: Any, model: Any, clip_ids: list[int], label: str | None,
-                 previous: dict[int, tuple[str | None, str | None]], source: str = "manual",
-                 on_error: Callable[[str], None] | None = None) -> None:
+                 source: str = "manual", on_error: Callable[[str], None] | None = None) -> None:
         n = len(clip_ids)
         what = f"{n} clips" if n != 1 else "clip"
         text = f"Label {what} as {label}" if label else f"Clear label of {what}"
-        super().__init__(text, project, model, previous, on_error)
+        super().__init__(text, project, model, on_error)
         self._ids, self._label, self._source = list(clip_ids), label, source
 
-    def redo(self) -> None:
-        if self._applied:
-            self._applied = False
-        else:
-            try:
-                self._previous = self._project.set_labels(self._ids, self._label, self._source)
-            except EarmarkError as error:
-                self._fail(error)
-                return
+    def _redo(self) -> None:
+        self._previous = self._project.set_labels(self._ids, self._label, self._source)
         self._model.set_labels(self._ids, self._label, self._source if self._label else None)
 
 
 class AcceptPredictionsCommand(_LabelsCommand):
-    """Take the model's prediction as the label of several clips (source "model"); undo puts
-    back each clip's previous label. ``changes`` {clip_id: label} is already in the store."""
+    """Take the model's prediction as the label of several clips (source "model"); ``changes``
+    is {clip_id: predicted label}. Undo puts back each clip's previous label."""
 
     def __init__(self, project: Any, model: Any, changes: dict[int, str],
-                 previous: dict[int, tuple[str | None, str | None]],
                  on_error: Callable[[str], None] | None = None) -> None:
         n = len(changes)
         super().__init__(f"Accept prediction for {n} clip{'s' if n != 1 else ''}", project, model,
-                         previous, on_error)
+                         on_error)
         self._changes = dict(changes)
 
-    def redo(self) -> None:
-        if self._applied:
-            self._applied = False
-        else:
-            try:
-                self._previous = self._project.apply_labels(self._changes, "model", action="set")
-            except EarmarkError as error:
-                self._fail(error)
-                return
+    def _redo(self) -> None:
+        self._previous = self._project.apply_labels(self._changes, "model", action="set")
         self._model.restore_labels({i: (label, "model") for i, label in self._changes.items()})
 
+
+class ImportLabelsCommand(_StoreCommand):
+    """Labels read from a ``path,label`` CSV (source "csv"). The first redo reads the file and
+    hands the :class:`~core.store.label_io.ImportResult` to ``on_imported`` (the report); a later
+    redo sets the same labels again without reading the file, which may have changed since.
+    ``on_changed()`` runs after each step, so the window reloads classes and rows. An import
+    that changed nothing marks itself obsolete: there is nothing to undo."""
+
+    def __init__(self, project: Any, csv_path: str | Path, on_changed: Callable[[], None],
+                 on_imported: Callable[[Any], None],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        super().__init__(f"Import labels from {Path(csv_path).name}", on_error)
+        self._project, self._path = project, csv_path
+        self._on_changed, self._on_imported = on_changed, on_imported
+        self._result: Any = None
+
+    def _redo(self) -> None:
+        if self._result is None:
+            self._result = label_io.import_csv(self._project, self._path)
+            self._on_imported(self._result)
+            if not self._result.changes:
+                self.setObsolete(True)
+                return
+        else:
+            self._project.apply_labels(self._result.changes, source="csv", action="import")
+        self._on_changed()
+
+    def _undo(self) -> None:
+        self._project.restore_labels(self._result.previous)
+        self._on_changed()
+
+
+class ClassEditCommand(_StoreCommand):
+    """A change to the class list: ``edit(project)`` calls one of the store's class edits
+    (rename, merge, remove, recolour, reorder, key), which returns the
+    :class:`~core.store.classes.ClassesState` it replaced; undo hands that to
+    ``restore_classes``. ``on_changed(labels_changed)`` runs after each step: True when clips
+    were relabelled, so the table reloads them too."""
+
+    def __init__(self, text: str, project: Any, edit: Callable[[Any], Any],
+                 on_changed: Callable[[bool], None],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        super().__init__(text, on_error)
+        self._project, self._edit, self._on_changed = project, edit, on_changed
+        self._before: Any = None
+
+    def _redo(self) -> None:
+        self._before = self._edit(self._project)
+        self._on_changed(bool(self._before.labels))
+
+    def _undo(self) -> None:
+        self._project.restore_classes(self._before)
+        self._on_changed(bool(self._before.labels))
+
+
+class AddClassCommand(_StoreCommand):
+    """Add a class (colour and key chosen by the store); undo removes it, which is exact because
+    a class just added carries no clips (edits labelling it sit above it and are undone first)."""
+
+    def __init__(self, project: Any, name: str, on_changed: Callable[[bool], None],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        super().__init__(f"Add class {name}", on_error)
+        self._project, self._name, self._on_changed = project, name, on_changed
+
+    def _redo(self) -> None:
+        self._name = self._project.add_class(self._name).name
+        self._on_changed(False)
+
+    def _undo(self) -> None:
+        self._project.remove_class(self._name)
+        self._on_changed(False)

@@ -1,13 +1,13 @@
 """LabelController: turns a person's labelling (a key, a label button, a new class name) into undo
-commands on the open project, and keeps the class list that keys and buttons show."""
+commands on the open project, and keeps the class list that keys and buttons show in step with
+every class edit, undo and redo."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from core.errors import EarmarkError
-from gui.clips.commands import SetLabelsCommand
+from gui.clips.commands import AddClassCommand, SetLabelsCommand
 from gui.clips.label_bar import shortcut_keys
 
 
@@ -57,17 +57,19 @@ class LabelController(QObject):
         if self.project is None or not ids:
             self.status.emit("Select one or more clips first", 3000)
             return
-        try:
-            previous = self.project.set_labels(ids, label)
-        except EarmarkError as error:
-            self.message.emit(f"Could not label: {error}", "error")
-            return
-        self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label, previous,
-                                               on_error=lambda m: self.message.emit(m, "error")))
+        before = self._undo_stack.index()
+        self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label,
+                                               on_error=self.report_error))
+        if self._undo_stack.index() == before:
+            return  # it failed, and said why
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # set_labels added the class
         if len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
+
+    def report_error(self, text: str) -> None:
+        """A command could not do its work: the banner says what and why."""
+        self.message.emit(text, "error")
 
     def label_by_key(self, key: str) -> None:
         """The digit shortcuts: label the selection with the class on ``key``."""
@@ -79,24 +81,20 @@ class LabelController(QObject):
         self.label_selection(name)
 
     def add_class(self, name: str) -> None:
-        """A class name typed in the label bar: add it, and label the selection with it."""
+        """A class name typed in the label bar: add it (undoably), and label the selection with it."""
         if self.project is None:
             return
         if name not in self.class_names:
-            try:
-                self.project.add_class(name)
-            except EarmarkError as error:
-                self.message.emit(str(error), "error")
-                return
-            self.refresh_classes()
+            self._undo_stack.push(AddClassCommand(self.project, name, self.classes_edited,
+                                                  on_error=self.report_error))
+            if name not in self.class_names:
+                return  # it failed, and said why
         if self._clip_list.selected_ids():
             self.label_selection(name)
 
     def classes_edited(self, labels_changed: bool) -> None:
-        """After the Classes dialog or an import: reload classes, and clips when labels moved."""
+        """After a class edit, its undo or redo, or an import: read the classes again, and the
+        clips when labels moved. The undo stack is kept: every such edit is on it."""
         self.refresh_classes()
         if labels_changed and self.project is not None:
-            # Rename/merge/remove are not on the undo stack: older commands would restore
-            # names that no longer exist.
-            self._undo_stack.clear()
             self._model.sync_records(self.project.clips(include_missing=True))
