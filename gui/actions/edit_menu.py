@@ -65,8 +65,9 @@ def _on_find(w) -> None:
 def _on_classes(w) -> None:
     if w.project is None:
         return
-    dialog = ClassesDialog(w.project, w)
-    dialog.classes_changed.connect(w.labels.classes_edited)
+    dialog = ClassesDialog(w.project, w.undo_stack, w.labels.classes_edited,
+                           w.labels.report_error, w)
     dialog.exec()
+    dialog.deleteLater()  # its commands stay on the stack; they need nothing of the dialog
 
 

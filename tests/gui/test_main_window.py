@@ -211,19 +211,20 @@ def test_demo_project_opens_from_help_menu(qtbot, window, tmp_path):
     assert set(window.label_bar.buttons()) == {"whistle", "knock", "hiss"}
 
 
-def test_classes_dialog_rename_updates_list_and_clears_undo(qtbot, window, clip_folder,
-                                                             monkeypatch):
+def test_classes_dialog_rename_updates_list_and_is_undone_with_the_label_edit(
+        qtbot, window, clip_folder, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
     from gui.common.dialogs import ClassesDialog
 
     open_and_wait(qtbot, window, clip_folder)
     window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
-    window.label_selection("tone")
+    window.labels.label_selection("tone")
     assert window.undo_stack.count() == 1
-    dialog = ClassesDialog(window.project, window)
+    dialog = ClassesDialog(window.project, window.undo_stack, window.labels.classes_edited,
+                           window.labels.report_error, window)
     qtbot.addWidget(dialog)
-    dialog.classes_changed.connect(window.classes_edited)
+    dialog.show()
     dialog.list.setCurrentRow(dialog._names().index("tone"))
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("beep", True))
     dialog._rename()
@@ -231,7 +232,12 @@ def test_classes_dialog_rename_updates_list_and_clears_undo(qtbot, window, clip_
     assert "beep" in window.label_bar.buttons()
     assert window.model.index(_row_of_path(window, "tone/tone_000.wav"), LABEL).data() == "beep"
     assert _store_labels(clip_folder)["loose-a.wav"][0] == "beep"
-    assert window.undo_stack.count() == 0, "older commands would restore a name now gone"
+    assert window.undo_stack.count() == 2, "the rename sits on the stack above the label edit"
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert "tone" in dialog._names() and "beep" not in window.label_bar.buttons()
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+    assert window.model.index(_row_of_path(window, "tone/tone_000.wav"), LABEL).data() == "tone"
 
 
 def test_shortcuts_dialog_lists_the_digit_keys(qtbot, window, clip_folder):

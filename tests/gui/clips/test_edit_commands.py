@@ -1,0 +1,205 @@
+"""Every label and class edit goes through the undo stack: the slot pushes a command whose redo
+does the work, undo restores classes (names, order, colours, keys), labels and sources exactly,
+and an edit that fails never sits on the stack and says why."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtWidgets import QColorDialog, QFileDialog, QInputDialog, QMessageBox
+
+from core.store.project import Project
+from gui.actions import file_menu
+from gui.clips.clip_table import ClipTableModel
+from gui.clips.commands import AcceptPredictionsCommand
+from gui.clips.labelling import LabelController
+from gui.common.dialogs import ClassesDialog
+from tests import audio_factory
+
+
+class FakeClipList:
+    """The two things LabelController asks of the clip list."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def selected_ids(self) -> list[int]:
+        return list(self.ids)
+
+    def advance(self) -> None:
+        pass
+
+
+@pytest.fixture
+def rig(qtbot, tmp_path, monkeypatch):
+    """A scanned project (dog/, cat/ two clips each, two loose clips), the table model, the undo
+    stack, a LabelController and an open Classes dialog, wired as the window wires them."""
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked to confirm"))
+    root = tmp_path / "audio"
+    for path in ("dog/a.wav", "dog/b.wav", "cat/a.wav", "cat/b.wav", "loose-a.wav", "loose-b.wav"):
+        audio_factory.write(root / path, audio_factory.tone(440.0, 0.05))
+    project = Project.open(root)
+    project.scan()
+    model = ClipTableModel()
+    model.set_records(project.clips(include_missing=True))
+    stack = QUndoStack()
+    clip_list = FakeClipList()
+    labels = LabelController(model, clip_list, stack, lambda: False)
+    labels.set_project(project)
+    dialog = ClassesDialog(project, stack, labels.classes_edited, labels.report_error)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ids = project.clip_ids_by_path()
+    yield SimpleNamespace(project=project, model=model, stack=stack, labels=labels,
+                          dialog=dialog, clip_list=clip_list, ids=ids)
+    stack.clear()
+    project.close()
+
+
+def snapshot(rig) -> tuple:
+    """Classes as stored and as the controller and dialog show them, and every clip's label and
+    source in the store and in the table."""
+    store = {c.path: (c.label, c.label_source) for c in rig.project.clips()}
+    table = {r.path: (r.label, r.label_source) for r in rig.model.records()}
+    return (rig.project.classes(), rig.labels.class_names, rig.dialog._names(), store, table)
+
+
+def label(rig, paths: list[str], name: str | None) -> None:
+    rig.clip_list.ids = [rig.ids[p] for p in paths]
+    rig.labels.label_selection(name)
+
+
+def choose(rig, monkeypatch, name: str, text: str | None = None, item: str | None = None) -> None:
+    rig.dialog.list.setCurrentRow(rig.dialog._names().index(name))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (text, True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (item, True))
+
+
+@pytest.mark.parametrize("edit", ["rename", "merge", "remove", "colour", "key", "move"])
+def test_class_edit_undone_restores_exactly_and_redone_again_between_label_edits(
+        rig, monkeypatch, edit):
+    start = snapshot(rig)
+    label(rig, ["loose-a.wav"], "dog")
+    label(rig, ["cat/a.wav"], "dog")  # a manual label over a folder one
+    before = snapshot(rig)
+    choose(rig, monkeypatch, "dog", text="d" if edit == "key" else "hound", item="cat")
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#abcdef"))
+    {"rename": rig.dialog._rename, "merge": rig.dialog._merge, "remove": rig.dialog._remove,
+     "colour": rig.dialog._colour, "key": rig.dialog._key,
+     "move": lambda: rig.dialog._move(-1)}[edit]()
+    after = snapshot(rig)
+    assert rig.stack.count() == 3 and after != before
+    label(rig, ["loose-b.wav"], "cat")
+    last = snapshot(rig)
+
+    rig.stack.undo()
+    assert snapshot(rig) == after
+    rig.stack.undo()
+    assert snapshot(rig) == before
+    rig.stack.undo()
+    rig.stack.undo()
+    assert snapshot(rig) == start
+    for _ in range(4):
+        rig.stack.redo()
+    assert snapshot(rig) == last
+
+
+def test_merge_and_remove_ask_nothing_and_say_ctrl_z_brings_them_back(rig, monkeypatch):
+    choose(rig, monkeypatch, "dog", item="cat")
+    rig.dialog._merge()
+    assert "Ctrl+Z brings it back" in rig.dialog.status.text()
+    assert rig.project.label_counts()["cat"] == 4
+    choose(rig, monkeypatch, "cat")
+    rig.dialog._remove()
+    assert "Ctrl+Z brings it back" in rig.dialog.status.text()
+    assert rig.dialog._names() == [] and rig.stack.count() == 2
+    undo_action = next(a for a in rig.dialog.actions() if a.text().startswith("Undo"))
+    undo_action.trigger()
+    undo_action.trigger()
+    assert rig.project.label_counts() == {"dog": 2, "cat": 2, None: 2}
+    assert rig.dialog._names() == ["cat", "dog"], "the dialog follows the stack"
+
+
+def test_add_class_from_the_label_bar_is_undone(rig):
+    classes = rig.project.classes()
+    rig.labels.add_class("owl")
+    assert "owl" in rig.labels.class_names and rig.stack.count() == 1
+    label(rig, ["loose-a.wav"], "owl")
+    rig.stack.undo()
+    rig.stack.undo()
+    assert rig.project.classes() == classes and "owl" not in rig.labels.class_names
+
+
+def test_a_name_clash_never_reaches_the_stack_and_says_why(qtbot, rig, monkeypatch):
+    before = snapshot(rig)
+    choose(rig, monkeypatch, "dog", text="cat")
+    with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
+        rig.dialog._rename()
+    text, kind = blocker.args
+    assert kind == "error" and "rename class dog to cat" in text and "merge them" in text
+    assert rig.dialog.status.text() == text
+    assert rig.stack.count() == 0 and snapshot(rig) == before
+
+
+def test_a_store_refusing_writes_keeps_failed_edits_and_undos_off_the_stack(qtbot, rig):
+    label(rig, ["loose-a.wav"], "dog")
+    before = snapshot(rig)
+    rig.project.conn.execute("CREATE TRIGGER frozen BEFORE UPDATE ON clips "
+                             "BEGIN SELECT RAISE(ABORT, 'store is read-only'); END")
+    with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
+        label(rig, ["loose-b.wav"], "cat")
+    assert "label clip as cat" in blocker.args[0] and "read-only" in blocker.args[0]
+    assert rig.stack.count() == 1 and snapshot(rig) == before
+
+    with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
+        rig.stack.undo()
+    assert blocker.args[0].startswith("Could not undo “Label clip as dog”")
+    assert rig.stack.count() == 0, "a command that could not be undone leaves the stack"
+    assert snapshot(rig) == before
+
+
+def test_accept_predictions_is_done_by_its_redo_and_undone(rig):
+    before = snapshot(rig)
+    changes = {rig.ids["loose-a.wav"]: "cat", rig.ids["dog/a.wav"]: "cat"}
+    rig.stack.push(AcceptPredictionsCommand(rig.project, rig.model, changes))
+    store = {c.id: (c.label, c.label_source) for c in rig.project.clips()}
+    assert all(store[i] == ("cat", "model") for i in changes)
+    rig.stack.undo()
+    assert snapshot(rig) == before
+    rig.stack.redo()
+    assert rig.model.record_by_id(rig.ids["dog/a.wav"]).label_source == "model"
+
+
+def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monkeypatch):
+    csv_path = tmp_path / "labels.csv"
+    csv_path.write_text("path,label\nloose-a.wav,frog\ndog/a.wav,cat\nnot-here.wav,dog\n")
+    label(rig, ["dog/a.wav"], "dog")
+    before = snapshot(rig)
+    shown: list[tuple[str, str]] = []
+    window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
+                             labels=rig.labels, show_message=lambda t, k: shown.append((t, k)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(csv_path), ""))
+    file_menu._on_import_csv(window)
+    assert shown[-1][1] == "info" and "2 changed" in shown[-1][0] and "1 rows" in shown[-1][0]
+    assert "Ctrl+Z" in shown[-1][0]
+    after = snapshot(rig)
+    assert after[3]["loose-a.wav"] == ("frog", "csv") and after[4]["dog/a.wav"] == ("cat", "csv")
+    assert "frog" in rig.labels.class_names and rig.stack.count() == 2
+    csv_path.unlink()  # a redo does not read the file again
+    rig.stack.undo()
+    assert snapshot(rig)[3:] == before[3:]
+    rig.stack.redo()
+    assert snapshot(rig)[3:] == after[3:]
+
+
+def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
+    window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
+                             labels=rig.labels, show_message=lambda t, k: None)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(tmp_path / "gone.csv"), ""))
+    with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
+        file_menu._on_import_csv(window)
+    assert blocker.args[0].startswith("Could not import labels from gone.csv")
+    assert rig.stack.count() == 0
