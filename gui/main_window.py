@@ -1,6 +1,7 @@
 """MainWindow: composes the clip list, clip view, label bar, menus and undo stack, and wires them.
 
-Work happens elsewhere: the store in core, the scan in gui.workers, edits in gui.clips.commands.
+Work happens elsewhere: the store in core, background tasks through gui.common.tasks (the scan in
+gui.clips.scan_controller, the model's in gui.model), edits in gui.clips.commands.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -83,10 +84,9 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 4)
         right_layout.setSpacing(6)
-        right_layout.addWidget(self.banner)
-        right_layout.addWidget(self.centre_stack, 1)
-        right_layout.addWidget(self.playback_bar)
-        right_layout.addWidget(self.label_bar)
+        for widget, stretch in ((self.banner, 0), (self.centre_stack, 1), (self.playback_bar, 0),
+                                (self.label_bar, 0)):
+            right_layout.addWidget(widget, stretch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
         # Name, duration and label must stay readable when the Model dock opens beside it.
@@ -99,11 +99,11 @@ class MainWindow(QMainWindow):
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)
-        self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message,
-                                    self)
+        self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.model_dock)
         self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
-        self.model_dock.records_changed.connect(self._reload_records)
+        self.model_dock.records_changed.connect(self._on_model_dock_records_changed)
+        self.model_dock.status.connect(self.statusBar().showMessage)
         self.model_dock.features_changed.connect(self.clip_view.set_feature_config)
         # Every label edit, undo and redo passes through the stack: the training panel hears of it.
         self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)
@@ -174,23 +174,18 @@ class MainWindow(QMainWindow):
 
     def rescan(self) -> None:
         """Scan the open folder again (new, changed and vanished files)."""
-        if self.folder is None:
-            return
-        if not self.folder.is_dir():
-            self.show_message(f"The folder {self.folder} is gone (moved, renamed or unplugged). "
-                              "Labels are kept in its store; open it again when it is back.",
-                              "error")
-            return
-        self.scan.start(self.folder, self._store_dir)
+        if self.folder is not None and not self._say_if_folder_gone():
+            self.scan.start(self.folder, self._store_dir)
 
     def is_scanning(self) -> bool:
         return self.scan.is_scanning()
 
-    def _reload_records(self) -> None:
-        """Clips were added or removed outside a scan (classified files added): reload the list."""
+    def _on_model_dock_records_changed(self, records: list) -> None:
+        """Clips were added or removed outside a scan (classified files added): ``records`` are
+        all of them, read by the task that changed them."""
         if self.project is not None:
-            self.model.sync_records(self.project.clips(include_missing=True))
-            self.labels.refresh_classes()
+            self.model.sync_records(records)
+            self.labels.refresh_if_new({r.label for r in records if r.label})
 
     def _close_project(self) -> None:
         self.model_dock.set_project(None)
@@ -231,11 +226,16 @@ class MainWindow(QMainWindow):
 
     def _on_app_state_changed(self, state: Qt.ApplicationState) -> None:
         # Coming back to the window is when a vanished folder (unplugged drive) is noticed.
-        if (state == Qt.ApplicationState.ApplicationActive and self.folder is not None
-                and not self.folder.is_dir()):
+        if state == Qt.ApplicationState.ApplicationActive:
+            self._say_if_folder_gone()
+
+    def _say_if_folder_gone(self) -> bool:
+        gone = self.folder is not None and not self.folder.is_dir()
+        if gone:
             self.show_message(f"The folder {self.folder} is gone (moved, renamed or unplugged). "
                               "Labels are kept in its store; open it again when it is back.",
                               "error")
+        return gone
 
     # ---- messages, title, enabled state -------------------------------------------------
 
@@ -272,37 +272,24 @@ class MainWindow(QMainWindow):
             self.open_folder(folder)
 
     def _read_settings(self) -> None:
-        geometry = keys.read(self.settings, keys.GEOMETRY)
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        state = keys.read(self.settings, keys.WINDOW_STATE)
-        if not state.isEmpty():
-            self.restoreState(state)
-        splitter = keys.read(self.settings, keys.MAIN_SPLITTER)
-        if not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
-        header = keys.read(self.settings, keys.TABLE_HEADER)
-        if not header.isEmpty():
-            self.clip_list.table.horizontalHeader().restoreState(header)
+        if keys.restore_window(self.settings, self, self.splitter,
+                               self.clip_list.table.horizontalHeader(), self._toggles()):
             self.clip_list.show_prediction_columns(self.model.has_predictions())
-        self.acts.auto_advance.setChecked(keys.read(self.settings, keys.AUTO_ADVANCE))
-        self.acts.show_features.setChecked(keys.read(self.settings, keys.SHOW_FEATURES))
+
+    def _toggles(self) -> dict:
+        return {keys.AUTO_ADVANCE: self.acts.auto_advance, keys.SHOW_FEATURES: self.acts.show_features}
 
     def _write_settings(self) -> None:
-        keys.write(self.settings, keys.GEOMETRY, self.saveGeometry())
-        keys.write(self.settings, keys.WINDOW_STATE, self.saveState())
-        keys.write(self.settings, keys.MAIN_SPLITTER, self.splitter.saveState())
-        keys.write(self.settings, keys.TABLE_HEADER,
-                   self.clip_list.table.horizontalHeader().saveState())
-        keys.write(self.settings, keys.AUTO_ADVANCE, self.acts.auto_advance.isChecked())
-        keys.write(self.settings, keys.SHOW_FEATURES, self.acts.show_features.isChecked())
+        keys.save_window(self.settings, self, self.splitter,
+                         self.clip_list.table.horizontalHeader(), self._toggles())
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
         if self.model_dock.is_busy() and not ask_stop_work(self, self.model_dock.busy_text()):
             event.ignore()
             return
-        self.model_dock.shutdown()  # workers stopped and joined before the store closes
+        self.model_dock.shutdown()  # tasks stopped and joined before the store closes
+        self.acts.shutdown()
         self.scan.stop()
         self.playback.stop()
         self.clip_view.shutdown()
@@ -310,7 +297,3 @@ class MainWindow(QMainWindow):
         self._close_project()
         QGuiApplication.instance().applicationStateChanged.disconnect(self._on_app_state_changed)
         super().closeEvent(event)
-
-    def all_actions(self) -> list[QAction]:
-        """Every action with a shortcut, for the shortcuts dialog."""
-        return self.acts.all()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from gui.actions import edit_menu, file_menu, help_menu, model_menu, view_menu
+from gui.common.tasks import TaskSlot
 
 
 class WindowActions:
@@ -20,6 +21,7 @@ class WindowActions:
     def __init__(self, window) -> None:
         self.w = window
         self._project_actions: list[QAction] = []
+        self._tasks: dict[str, TaskSlot] = {}
         for menu in (file_menu, edit_menu, view_menu, model_menu, help_menu):
             menu.build(self, window)
         self._build_toolbar()
@@ -55,6 +57,18 @@ class WindowActions:
                 toolbar.addAction(action)
         self.w.addToolBar(toolbar)
         self.w.toolbar = toolbar
+
+    def task(self, kind: str) -> TaskSlot:
+        """The window's slot for one kind of background task a menu starts (``"demo"``,
+        ``"export"``): one of a kind at a time, all stopped by ``shutdown``."""
+        if kind not in self._tasks:
+            self._tasks[kind] = TaskSlot(self.w)
+        return self._tasks[kind]
+
+    def shutdown(self) -> None:
+        """Stop the menus' tasks and wait for their threads (the window is closing)."""
+        for task in self._tasks.values():
+            task.cancel()
 
     def all(self) -> list[QAction]:
         """Every action with a shortcut, menu order roughly, for the shortcuts dialog."""

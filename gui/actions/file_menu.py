@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QStyle
+from PySide6.QtWidgets import QFileDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
 from core.store import label_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.common import settings as keys
+from gui.common.tasks import ProjectWorker
 
 
 def build(acts, w) -> None:
@@ -94,14 +94,15 @@ def _on_export_folders(w) -> None:
                                             str(Path(w.folder).parent))
     if not dest:
         return
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        result = label_io.export_folders(w.project, dest)
-    except (EarmarkError, OSError) as error:
-        w.show_message(f"Could not export to {dest}: {error}", "error")
-        return
-    finally:
-        QApplication.restoreOverrideCursor()
+    # Copying every labelled clip takes a while: done in the background on its own Project.
+    w.statusBar().showMessage(f"Copying labelled clips into class folders under {dest}…")
+    w.acts.task("export").start(
+        ProjectWorker(w.project, lambda project, _task: label_io.export_folders(project, dest)),
+        finished=lambda result: _report_export(w, dest, result),
+        failed=lambda reason: w.show_message(f"Could not export to {dest}: {reason}", "error"))
+
+
+def _report_export(w, dest: str, result: label_io.FolderExportResult) -> None:
     text = f"Copied {len(result.done):,} clips into class folders under {dest}"
     if result.skipped_existing:
         text += f"; {len(result.skipped_existing):,} already there were left alone"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 from core.audio import demo
 from gui.common.dialogs import ShortcutsDialog, show_about
+from gui.common.tasks import FunctionWorker
 
 # Shortcuts that are not actions (the list and the views handle them), for the shortcuts dialog.
 EXTRA_SHORTCUTS = [
@@ -34,12 +34,9 @@ def build(acts, w) -> None:
 
 
 def _on_open_demo(w) -> None:
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        root = demo.build_demo()
-    except OSError as error:
-        w.show_message(f"Could not create the demo project: {error}", "error")
-        return
-    finally:
-        QGuiApplication.restoreOverrideCursor()
-    w.open_folder(root)
+    # Writing the demo's audio takes a while: built in the background, opened when ready.
+    w.statusBar().showMessage("Building the demo project…")
+    w.acts.task("demo").start(
+        FunctionWorker(lambda _task: demo.build_demo()), finished=w.open_folder,
+        failed=lambda reason: w.show_message(f"Could not create the demo project: {reason}",
+                                             "error"))

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gui.clips.scan_worker import ScanWorker
-from gui.common.tasks import is_working, start_worker, stop_thread
+from gui.common.tasks import TaskSlot
 
 # Applying queued results stops after this long in one turn: the rest of the turn is left to
 # input and paint.
@@ -37,11 +37,8 @@ class ScanController(QObject):
         self._model, self._clip_list = model, clip_list
         self.folder: Path | None = None
         self._store_dir = None
-        self._worker: ScanWorker | None = None
-        self._thread = None
-        # Stopped workers stay referenced: their queued signals may still arrive, and a new worker
-        # at a freed worker's address would pass for their sender.
-        self._retired_workers: list = []
+        # A stopped scan's late signals never arrive: the slot disconnects it.
+        self._task = TaskSlot(self)
         self._restore_path: str | None = None
         # Queued signals are all delivered in one go, so applying them on arrival could stall the
         # window: results wait here and are applied a few per turn.
@@ -56,50 +53,31 @@ class ScanController(QObject):
         self.folder, self._store_dir = folder, store_dir
         if restore_path is not None:
             self._restore_path = restore_path
-        worker = ScanWorker(folder, store_dir=store_dir)
-        worker.rows_ready.connect(self._on_worker_rows_ready)
-        worker.progress.connect(self._on_worker_progress)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
         self._model.protect_local_labels(True)
         self._clip_list.set_progress(0.0, "Listing files")
         self.status.emit(f"Scanning {folder}…", 0)
-        self._worker, self._thread = worker, start_worker(worker, self)
+        self._task.start(ScanWorker(folder, store_dir=store_dir),
+                         partial=lambda records: self._enqueue(self._apply_rows, records),
+                         progress=lambda value: self._clip_list.set_progress(*value),
+                         finished=lambda outcome: self._enqueue(self._finish, *outcome),
+                         failed=lambda reason: self._enqueue(self._fail, reason))
 
     def stop(self) -> None:
         """Cancel the scan and wait for its thread; results still queued are dropped."""
-        stop_thread(self._worker, self._thread)
-        if self._worker is not None:
-            self._retired_workers = [*self._retired_workers[-15:], self._worker]
-        self._worker = self._thread = None
+        self._task.cancel()
         self._queue.clear()
         self._timer.stop()
         self._model.protect_local_labels(False)
         self._clip_list.hide_progress()
 
     def is_scanning(self) -> bool:
-        return is_working(self._worker, self._thread)
+        return self._task.is_running()
 
     # ---- the worker's signals -----------------------------------------------------------
 
     def _enqueue(self, apply, *args) -> None:
-        # A cancelled worker's last signals may still arrive after another folder opened.
-        if self.sender() is self._worker:
-            self._queue.append((apply, args))
-            self._timer.start()
-
-    def _on_worker_rows_ready(self, records: list) -> None:
-        self._enqueue(self._apply_rows, records)
-
-    def _on_worker_finished(self, summary, records: list) -> None:
-        self._enqueue(self._finish, summary, records)
-
-    def _on_worker_failed(self, reason: str) -> None:
-        self._enqueue(self._fail, reason)
-
-    def _on_worker_progress(self, fraction: float, text: str) -> None:
-        if self.sender() is self._worker:
-            self._clip_list.set_progress(fraction, text)
+        self._queue.append((apply, args))
+        self._timer.start()
 
     def _drain(self) -> None:
         deadline = time.perf_counter() + APPLY_BUDGET_S

@@ -119,3 +119,27 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
     write(settings, TRAIN_CLIP_SECONDS_REQUESTED, str(clip_seconds_requested))
     write(settings, TRAIN_AUGMENT, bool(augment))
     write(settings, TRAIN_VAL_SPLIT, float(val_split))
+
+
+def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:
+    """Put back ``window``'s geometry and dock layout, its ``splitter``, the table ``header`` (each
+    only when stored) and the checked state of ``toggles`` ({Key: checkable QAction}) as the last
+    session left them. Returns whether the header was restored."""
+    for key, action in toggles.items():
+        action.setChecked(read(settings, key))
+    for key, restore in ((GEOMETRY, window.restoreGeometry), (WINDOW_STATE, window.restoreState),
+                         (MAIN_SPLITTER, splitter.restoreState), (TABLE_HEADER, header.restoreState)):
+        state = read(settings, key)
+        if not state.isEmpty():
+            restore(state)
+    return not read(settings, TABLE_HEADER).isEmpty()
+
+
+def save_window(settings: QSettings, window, splitter, header, toggles: dict) -> None:
+    """Store what ``restore_window`` puts back (the window is closing)."""
+    for key, action in toggles.items():
+        write(settings, key, action.isChecked())
+    write(settings, GEOMETRY, window.saveGeometry())
+    write(settings, WINDOW_STATE, window.saveState())
+    write(settings, MAIN_SPLITTER, splitter.saveState())
+    write(settings, TABLE_HEADER, header.saveState())

@@ -1,7 +1,11 @@
-"""Background work for the window: a QObject worker on its own QThread, emitting plain values.
+"""Background work for the window, in one facility (after Orange3's ConcurrentMixin/TaskState and
+superqt's new_worker_qthread): a ``Worker`` (a QObject on its own QThread, emitting plain values,
+stopping cooperatively, progress throttled to about ten signals a second) and a ``TaskSlot`` per
+kind of task, which runs one at a time: starting a task cancels and disconnects the one before,
+so a replaced task's late signals never reach the handlers.
 
-Workers never touch widgets. Each opens its own Project (SQLite connections belong to one thread),
-stops cooperatively through a threading.Event, and is joined by ``stop_thread``.
+Workers never touch widgets. One that uses the store opens its own Project (SQLite connections
+belong to one thread): ``ProjectWorker``.
 """
 
 from __future__ import annotations
@@ -9,10 +13,21 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import weakref
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from core.errors import EarmarkError
+from core.store.project import Project
+
+# One progress signal per interval at most: the window redraws a bar in well under that.
+EMIT_INTERVAL_S = 0.1
+# What a worker reports as a failure (with its reason) instead of letting it end the thread.
+TASK_ERRORS = (EarmarkError, OSError, ValueError, RuntimeError)
 
 
 def lower_this_threads_priority() -> None:
@@ -25,19 +40,227 @@ def lower_this_threads_priority() -> None:
             pass
 
 
+class Throttle:
+    """True at most once per ``interval_s``: the one limit on how often a worker signals."""
 
-def start_worker(worker: QObject, owner: QObject) -> QThread:
-    """Move ``worker`` to a new QThread wired to run it and quit when it is done.
+    def __init__(self, interval_s: float | None = None) -> None:
+        self.interval_s = EMIT_INTERVAL_S if interval_s is None else interval_s
+        self._last = 0.0
 
-    The caller keeps the worker (not deleteLater'd: its queued signals may still be on their way,
-    and ``sender()`` must name it when they arrive). ``owner`` (a QObject of the window's thread)
-    owns the thread, so dropping the caller's reference to a thread that is still ending (its
-    worker said done, see ``is_working``) cannot destroy it while it runs, which aborts the
-    process; the thread frees itself once finished.
+    def ready(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.interval_s:
+            self._last = now
+            return True
+        return False
+
+
+class Worker(QObject):
+    """One task, run on its own thread by a ``TaskSlot``. Subclasses implement ``work()``, which
+    returns the result, checks ``should_stop()`` between steps (core takes it as its
+    ``should_stop``), calls ``report_progress`` and emits ``partial`` batches.
+
+    Signals (plain values): ``progress(object)`` throttled; ``partial(object)`` results as they
+    come; ``finished(object)`` what ``work`` returned (also after a stop: work that stops early
+    returns what it has); ``failed(str)`` a readable reason (not after a stop); ``done()``
+    always last, on which the thread quits. ``outcome`` holds the result for ``TaskSlot.settle``.
     """
+
+    progress = Signal(object)
+    partial = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+        self.throttle = Throttle()
+        self.work_done = False
+        self.outcome: tuple[str, Any] | None = None  # ("finished", result) or ("failed", reason)
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check (safe from any thread)."""
+        self._stop.set()
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def report_progress(self, value: Any, force: bool = False) -> None:
+        """Emit ``progress(value)`` unless one went out less than an interval ago (``force``:
+        always, for reports that must not be lost, such as the last or an epoch's scores)."""
+        if force or self.throttle.ready():
+            self.progress.emit(value)
+
+    def work(self) -> Any:
+        raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        # Niced (threads it starts inherit that): on a busy machine the window comes first.
+        lower_this_threads_priority()
+        try:
+            result = self.work()
+            self.outcome = ("finished", result)
+            self.finished.emit(result)
+        except TASK_ERRORS as error:
+            if not self.should_stop():
+                self.outcome = ("failed", str(error))
+                self.failed.emit(str(error))
+        finally:
+            self.done.emit()
+
+
+class FunctionWorker(Worker):
+    """Runs ``fn(worker)`` (the worker gives it ``should_stop`` and ``report_progress``)."""
+
+    def __init__(self, fn: Callable[[Worker], Any]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def work(self) -> Any:
+        return self._fn(self)
+
+
+class ProjectWorker(Worker):
+    """Runs ``fn(project, worker)`` on its own Project of ``project``'s folder and store, opened
+    and closed on the worker's thread (a SQLite connection belongs to the thread that opened it;
+    the window's Project is only read here for where it lives)."""
+
+    def __init__(self, project: Any, fn: Callable[[Project, Worker], Any]) -> None:
+        super().__init__()
+        self._folder, self._store_dir = Path(project.folder), Path(project.store_path).parent
+        self._fn = fn
+
+    def work(self) -> Any:
+        with Project.open(self._folder, store_dir=self._store_dir) as project:
+            return self._fn(project, self)
+
+
+class _Relay(QObject):
+    """Lives in the window's thread and receives one task's signals (queued); hands them to the
+    task's handlers while ``active``. A replaced task's relay is switched off and deleted, which
+    also drops the signals Qt had already queued for it: that, not a ``sender()`` check, is what
+    keeps a replaced task's late signals away."""
+
+    def __init__(self, worker: Worker, handlers: dict[str, Callable | None],
+                 parent: QObject) -> None:
+        super().__init__(parent)
+        self.worker, self.handlers, self.active = worker, handlers, True
+        worker.progress.connect(self._on_progress)
+        worker.partial.connect(self._on_partial)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+
+    def deliver(self, kind: str, *args) -> None:
+        handler = self.handlers.get(kind)
+        if self.active and handler is not None:
+            handler(*args)
+
+    @Slot(object)
+    def _on_progress(self, value) -> None:
+        self.deliver("progress", value)
+
+    @Slot(object)
+    def _on_partial(self, value) -> None:
+        self.deliver("partial", value)
+
+    @Slot(object)
+    def _on_finished(self, value) -> None:
+        self.deliver("finished", value)
+
+    @Slot(str)
+    def _on_failed(self, reason: str) -> None:
+        self.deliver("failed", reason)
+
+    @Slot()
+    def _on_done(self) -> None:
+        self.deliver("done")
+        # Nothing follows ``done``: an outcome taken early by ``settle`` is not delivered twice.
+        self.active = False
+
+
+class TaskSlot(QObject):
+    """Runs one task of a kind at a time for its parent (a controller or panel).
+
+    ``start(worker, finished=..., ...)`` cancels and disconnects the task before, then runs
+    ``worker`` on a new QThread owned by this slot, so dropping a reference to a thread that is
+    still ending (its worker said done, see ``is_running``) cannot destroy it while it runs, which
+    aborts the process; the thread frees itself once finished.
+    """
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._relay: _Relay | None = None
+        self._thread: QThread | None = None
+
+    @property
+    def worker(self) -> Worker | None:
+        return self._relay.worker if self._relay is not None else None
+
+    def start(self, worker: Worker, *, progress: Callable | None = None,
+              partial: Callable | None = None, finished: Callable | None = None,
+              failed: Callable | None = None, done: Callable | None = None) -> Worker:
+        """Run ``worker``, its signals going to the handlers given (each takes the signal's
+        value; ``done`` none); the task before is cancelled, disconnected and joined."""
+        self.cancel()
+        self._relay = _Relay(worker, {"progress": progress, "partial": partial,
+                                      "finished": finished, "failed": failed, "done": done}, self)
+        self._thread = _start_thread(worker, self)
+        return worker
+
+    def is_running(self) -> bool:
+        """Whether the task still has work to do: its thread runs and it has not said done."""
+        worker = self.worker
+        return (worker is not None and thread_running(self._thread)
+                and not worker.work_done)
+
+    def request_stop(self) -> None:
+        """Ask the task to stop but keep listening: it reports what it has (``finished``)."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def cancel(self, timeout_ms: int = 10000) -> None:
+        """Stop the task, disconnect its handlers and wait for its thread."""
+        relay, thread = self._relay, self._thread
+        self._relay = self._thread = None
+        if relay is None:
+            return
+        relay.active = False
+        relay.worker.cancel()
+        _join(thread, timeout_ms)
+        if thread_running(thread):
+            thread.finished.connect(relay.deleteLater)  # it holds the worker still running
+        else:
+            relay.deleteLater()
+
+    def settle(self, timeout_ms: int = 60000) -> None:
+        """Wait for the task to end and hand its outcome to its handlers now, instead of through
+        the event queue (for work the next task builds on: an undo needs its redo's result).
+        A short stall, taken only when the next task comes before the last has ended."""
+        relay = self._relay
+        if relay is None or not relay.active:
+            return
+        _join(self._thread, timeout_ms)
+        relay.active = False
+        if relay.worker.outcome is not None:
+            kind, value = relay.worker.outcome
+            handler = relay.handlers.get(kind)
+            if handler is not None:
+                handler(value)
+        if relay.handlers.get("done") is not None:
+            relay.handlers["done"]()
+
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        """Block until the task's thread has ended (tests, benchmarks, closing)."""
+        thread = self._thread
+        return not thread_running(thread) or thread.wait(timeout_ms)
+
+
+def _start_thread(worker: Worker, owner: QObject) -> QThread:
     thread = QThread(owner)
     worker.moveToThread(thread)
-    worker.work_done = False
     thread.started.connect(worker.run)
     # Marked in the worker's own thread as it says done: its thread takes a moment more to end
     # (the quit is queued to the window's thread), and work that is over must not count as running.
@@ -50,15 +273,21 @@ def start_worker(worker: QObject, owner: QObject) -> QThread:
     return thread
 
 
-def _mark_done(worker: Any) -> None:
+def _mark_done(worker: Worker | None) -> None:
     if worker is not None:
         worker.work_done = True
 
 
-def is_working(worker: Any, thread: QThread | None) -> bool:
-    """Whether ``worker`` (started by ``start_worker``) still has work to do: its thread runs and
-    it has not said ``done``."""
-    return thread_running(thread) and not getattr(worker, "work_done", False)
+def _join(thread: QThread | None, timeout_ms: int) -> None:
+    # The quit only ends the thread's event loop once the work has returned (Qt keeps a quit
+    # that comes before the loop starts).
+    if thread is None:
+        return
+    try:
+        thread.quit()
+        thread.wait(timeout_ms)
+    except RuntimeError:
+        pass  # already deleted after it finished
 
 
 def thread_running(thread: QThread | None) -> bool:
@@ -67,18 +296,3 @@ def thread_running(thread: QThread | None) -> bool:
         return thread is not None and thread.isRunning()
     except RuntimeError:
         return False
-
-
-def stop_thread(worker: Any, thread: QThread | None, timeout_ms: int = 10000) -> None:
-    """Cancel ``worker`` and wait for its thread to end."""
-    if worker is not None:
-        try:
-            worker.cancel()
-        except RuntimeError:
-            pass  # already deleted after it finished
-    if thread is not None:
-        try:
-            thread.quit()
-            thread.wait(timeout_ms)
-        except RuntimeError:
-            pass

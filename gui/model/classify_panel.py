@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
-from gui.common.tasks import start_worker, stop_thread
+from gui.common.tasks import TaskSlot
 from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker
 
@@ -109,10 +109,8 @@ class ClassifyPanel(QWidget):
         self.setObjectName("ClassifyPanel")
         self.predictions: list = []
         self._checkpoint: Path | None = None
-        self._worker: FileClassifyWorker | None = None
-        self._thread = None
+        self._task = TaskSlot(self)
         self._working = False  # until the worker says done (its thread outlives that a moment)
-        self._retired: list = []  # see ModelController._retired
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
         self.status = QLabel()
@@ -204,23 +202,17 @@ class ClassifyPanel(QWidget):
         self.table.setRowCount(0)
         self.clip_view.clear()
         self.score_track.show_prediction(None)
-        worker = FileClassifyWorker(paths, self._checkpoint)
-        worker.results_ready.connect(self._on_worker_results)
-        worker.progress.connect(self._on_worker_progress)
-        worker.finished.connect(self._on_worker_finished)
-        worker.failed.connect(self._on_worker_failed)
-        worker.done.connect(self._on_worker_done)
-        self._worker, self._thread = worker, start_worker(worker, self)
+        self._task.start(FileClassifyWorker(paths, self._checkpoint),
+                         partial=self._on_worker_results, progress=self._on_worker_progress,
+                         finished=self._on_worker_finished, failed=self._on_worker_failed,
+                         done=self._on_worker_done)
         self._working = True
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
         self._update_buttons()
         return True
 
     def cancel(self) -> None:
-        stop_thread(self._worker, self._thread)
-        if self._worker is not None:
-            self._retired = [*self._retired[-15:], self._worker]
-        self._worker = self._thread = None
+        self._task.cancel()
         self._working = False
         self._update_buttons()
 
@@ -230,8 +222,6 @@ class ClassifyPanel(QWidget):
         self.clip_view.shutdown()
 
     def _on_worker_results(self, predictions: list) -> None:
-        if not self._from_worker():
-            return
         self.table.setUpdatesEnabled(False)
         for prediction in predictions:
             self._append(prediction)
@@ -265,13 +255,11 @@ class ClassifyPanel(QWidget):
         for col, item in enumerate((name, label, confidence, bars)):
             self.table.setItem(row, col, item)
 
-    def _on_worker_progress(self, done: int, total: int) -> None:
-        if self._from_worker():
-            self.status.setText(f"Classifying… {done:,} of {total:,} files")
+    def _on_worker_progress(self, value: tuple[int, int]) -> None:
+        done, total = value
+        self.status.setText(f"Classifying… {done:,} of {total:,} files")
 
     def _on_worker_finished(self, count: int) -> None:
-        if not self._from_worker():
-            return
         self._working = False
         failed = sum(1 for p in self.predictions if not p.ok)
         text = f"Classified {count - failed:,} file(s)"
@@ -283,19 +271,14 @@ class ClassifyPanel(QWidget):
         self.classification_finished.emit(count)
 
     def _on_worker_failed(self, reason: str) -> None:
-        if self._from_worker():
-            self._working = False
-            self.status.setText(f"Classifying stopped: {reason}")
-            self._update_buttons()
+        self._working = False
+        self.status.setText(f"Classifying stopped: {reason}")
+        self._update_buttons()
 
     def _on_worker_done(self) -> None:
         # After finished or failed, or alone when the worker stopped early or broke.
-        if self._from_worker():
-            self._working = False
-            self._update_buttons()
-
-    def _from_worker(self) -> bool:
-        return self._worker is not None and self.sender() is self._worker
+        self._working = False
+        self._update_buttons()
 
     # ---- selection and adding -----------------------------------------------------------
 

@@ -7,46 +7,58 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from core.errors import EarmarkError
+from core.workflow import add_files_to_project, remove_added_files
+from gui.common.tasks import ProjectWorker, TaskSlot
 
 
 class AddFilesCommand(QUndoCommand):
-    """Outside files copied into the project with the model's labels (already done by
-    ``core.workflow.add_files_to_project``); undo deletes the copies and rescans, redo
-    copies again. ``on_changed()`` runs after either, so the window reloads its list."""
+    """Outside files copied into the project under their labels (``pairs`` of (path, label)).
 
-    def __init__(self, project: Any, pairs: list, added: Any, on_changed: Callable[[], None],
+    Copying and scanning take a while, so neither runs in ``redo``/``undo`` themselves: redo
+    starts ``core.workflow.add_files_to_project`` and undo ``remove_added_files`` as a task of
+    ``task`` (the dock's slot for the project's files), and ``on_changed(records, added)`` gets
+    every clip of the project when one ends, so the table updates then, and core's AddedFiles
+    (None after an undo). A task that fails marks the
+    command obsolete (the stack drops it at its next undo or redo, which then do nothing) and
+    ``on_error`` gets a message naming the reason.
+    """
+
+    def __init__(self, project: Any, pairs: list, task: TaskSlot,
+                 on_changed: Callable[[list, Any], None],
                  on_error: Callable[[str], None] | None = None) -> None:
-        n = len(added.copies)
+        n = len(pairs)
         super().__init__(f"Add {n} classified file{'s' if n != 1 else ''} to the project")
-        self._project, self._pairs, self._added = project, list(pairs), added
+        self._project, self._pairs, self._task = project, list(pairs), task
         self._on_changed, self._on_error = on_changed, on_error
-        self._applied = True
+        self.added = None  # core's AddedFiles once a redo has ended
 
     def redo(self) -> None:
-        from core.workflow import add_files_to_project
-
-        if self._applied:
-            self._applied = False
-            return
-        try:
-            self._added = add_files_to_project(self._project, self._pairs)
-        except (EarmarkError, OSError) as error:
-            self._fail(error)
-            return
-        self._on_changed()
+        pairs = self._pairs
+        self._run(lambda project, _task: (add_files_to_project(project, pairs),
+                                          project.clips(include_missing=True)))
 
     def undo(self) -> None:
-        from core.workflow import remove_added_files
-
-        try:
-            remove_added_files(self._project, self._added)
-        except (EarmarkError, OSError) as error:
-            self._fail(error)
+        self._task.settle()  # the copies to remove are known once the redo has ended
+        added = self.added
+        if added is None or self.isObsolete():
             return
-        self._on_changed()
+        self._run(lambda project, _task: (remove_added_files(project, added) or None,
+                                          project.clips(include_missing=True)))
 
-    def _fail(self, error: Exception) -> None:
+    def _run(self, fn) -> None:
+        self._task.settle()
+        if self.isObsolete():
+            return
+        self._task.start(ProjectWorker(self._project, fn), finished=self._on_finished,
+                         failed=self._fail)
+
+    def _on_finished(self, outcome: tuple) -> None:
+        added, records = outcome
+        if added is not None:
+            self.added = added
+        self._on_changed(records, added)
+
+    def _fail(self, reason: str) -> None:
         self.setObsolete(True)
         if self._on_error:
-            self._on_error(f"Could not change the project's files: {error}")
+            self._on_error(f"Could not change the project's files: {reason}")

@@ -1,7 +1,7 @@
 """ModelController: the train -> save -> classify-everything loop of one open project, without widgets.
 
-It owns the training and project-classification workers and their threads, takes the label
-snapshot training starts from, saves finished models through core.project_models, and tells
+It owns the training, project-classification and model-loading tasks (a TaskSlot each), takes
+the label snapshot training starts from, saves finished models through core.workflow, and tells
 panels what happened through signals carrying plain values.
 """
 
@@ -15,7 +15,7 @@ from core import workflow as pm
 from core.errors import EarmarkError
 from core.ml.checkpoint import load_checkpoint
 from core.ml.training import TrainConfig
-from gui.common.tasks import is_working, start_worker, stop_thread, thread_running
+from gui.common.tasks import ProjectWorker, TaskSlot
 from gui.model.workers import ProjectClassifyWorker, TrainingWorker
 
 # After a run, the project's classification waits this long, so the window paints the new model
@@ -31,8 +31,9 @@ class ModelController(QObject):
     snapshot being trained on; ``model_saved(int)``; ``active_model_changed(object)`` the
     ModelRecord or None; ``predictions_ready(dict)`` {clip_id: (label, confidence)} as they are
     stored; ``classify_progress(int, int)``; ``classify_finished(int, object)`` model id and its
-    ConfusionTable;
-    ``message(str, str)`` text and kind for the window's banner.
+    ConfusionTable; ``model_loaded(int)`` a model file was recorded and made active;
+    ``message(str, str)`` text and kind for the window's banner; ``status(str, int)`` a
+    status-bar line and its timeout (ms).
     """
 
     training_started = Signal(object)
@@ -45,25 +46,23 @@ class ModelController(QObject):
     predictions_ready = Signal(object)
     classify_progress = Signal(int, int)
     classify_finished = Signal(int, object)
+    model_loaded = Signal(int)
     message = Signal(str, str)
+    status = Signal(str, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = None
         self._store_dir = None
         self.config_override: TrainConfig | None = None  # the settings dialog's choice
-        self._train_worker: TrainingWorker | None = None
-        self._train_thread = None
-        self._classify_worker: ProjectClassifyWorker | None = None
-        self._classify_thread = None
+        self._training = TaskSlot(self)
+        self._classifying = TaskSlot(self)
+        self._loading = TaskSlot(self)
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
         # Bumped by shutdown and by a new run: steps queued by _later then do nothing.
         self._generation = 0
         self.stopped_result = None  # a cancelled run's result, waiting for keep or discard
-        # Replaced workers stay referenced: a freed worker's queued signals may still arrive, and
-        # a new worker at the same address would then pass for their sender.
-        self._retired: list = []
         self._label_check = QTimer(self)
         self._label_check.setSingleShot(True)
         self._label_check.setInterval(300)  # one store query after a burst of labelling
@@ -89,10 +88,10 @@ class ModelController(QObject):
     # ---- training -----------------------------------------------------------------------
 
     def is_training(self) -> bool:
-        return is_working(self._train_worker, self._train_thread)
+        return self._training.is_running()
 
     def is_classifying(self) -> bool:
-        return is_working(self._classify_worker, self._classify_thread)
+        return self._classifying.is_running()
 
     def is_busy(self) -> bool:
         return self.is_training() or self.is_classifying()
@@ -132,25 +131,20 @@ class ModelController(QObject):
         self.stopped_result = None
         self._snapshot = snapshot
         self._parent_id = parent_id
-        self._retire(self._train_worker)
-        worker = TrainingWorker(snapshot.pairs, config or self.default_config(), init_from,
-                                save_to=pm.models_dir(self.project))
-        worker.progress.connect(self._on_train_progress)
-        worker.finished.connect(self._on_train_finished)
-        worker.failed.connect(self._on_train_failed)
-        self._train_worker, self._train_thread = worker, start_worker(worker, self)
+        self._training.start(TrainingWorker(snapshot.pairs, config or self.default_config(),
+                                            init_from, save_to=pm.models_dir(self.project)),
+                             progress=self.training_progress.emit,
+                             finished=self._on_train_finished, failed=self._on_train_failed)
         self.training_started.emit(self._snapshot.counts)
         return True
 
     def cancel_training(self) -> None:
         """Ask training to stop; ``training_finished`` follows with ``result.stopped``."""
-        if self._train_worker is not None:
-            self._train_worker.cancel()
+        self._training.request_stop()
 
     def wait_training(self, timeout_ms: int = 10000) -> bool:
         """Block until the training thread has ended (tests, benchmarks, closing)."""
-        thread = self._train_thread
-        return not thread_running(thread) or thread.wait(timeout_ms)
+        return self._training.wait(timeout_ms)
 
     def labels_edited(self) -> None:
         """Labels changed (the window calls this on every edit); checked after a pause."""
@@ -162,18 +156,12 @@ class ModelController(QObject):
             current = pm.training_snapshot(self.project).key()
             self.labels_changed_since.emit(current != self._snapshot.key())
 
-    def _on_train_progress(self, report) -> None:
-        if self._from(self._train_worker):
-            self.training_progress.emit(report)
-
     def _on_train_failed(self, reason: str) -> None:
-        if self._from(self._train_worker):
-            self.training_failed.emit(reason)
-            self.message.emit(f"Training could not run: {reason}", "error")
+        self.training_failed.emit(reason)
+        self.message.emit(f"Training could not run: {reason}", "error")
 
-    def _on_train_finished(self, result, saved) -> None:
-        if not self._from(self._train_worker):
-            return
+    def _on_train_finished(self, outcome) -> None:
+        result, saved = outcome
         if result.skipped:
             first = result.skipped[0]
             self.message.emit(f"{len(result.skipped)} clips could not be read and were left out "
@@ -235,17 +223,27 @@ class ModelController(QObject):
             return
         self._activated(self.project.active_model())
 
-    def load_model_file(self, path: str | Path) -> int | None:
-        """Add a model file from elsewhere and make it active; refused with the reason."""
+    def load_model_file(self, path: str | Path) -> None:
+        """Add a model file from elsewhere and make it active, in the background (reading it and
+        a trial forward pass take a while); ``model_loaded`` follows, or a message with the
+        reason it was refused."""
         if self.project is None:
-            return None
-        try:
-            model_id = pm.import_model_file(self.project, path)
-        except EarmarkError as error:
-            self.message.emit(f"Could not load the model: {error}", "error")
-            return None
+            return
+        name = Path(path).name
+        self.status.emit(f"Loading the model {name}…", 0)
+        self._loading.start(
+            ProjectWorker(self.project, lambda project, _task: pm.import_model_file(project, path)),
+            finished=self._on_model_loaded,
+            failed=lambda reason: self.message.emit(f"Could not load the model {name}: {reason}",
+                                                    "error"))
+
+    def is_loading(self) -> bool:
+        return self._loading.is_running()
+
+    def _on_model_loaded(self, model_id: int) -> None:
+        self.status.emit("", 0)
         self._activated(self.project.active_model())
-        return model_id
+        self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:
         self.active_model_changed.emit(record)
@@ -262,45 +260,18 @@ class ModelController(QObject):
         record = record or self.active_model()
         if record is None or self.project is None:
             return
-        self.stop_classifying()
         worker = ProjectClassifyWorker(self.project.folder, self._store_dir, record.id,
                                        pm.model_checkpoint_path(self.project, record),
                                        only_new=only_new)
-        worker.predictions_ready.connect(self._on_classify_batch)
-        worker.progress.connect(self._on_classify_progress)
-        worker.finished.connect(self._on_classify_finished)
-        worker.failed.connect(self._on_classify_failed)
-        self._classify_worker, self._classify_thread = worker, start_worker(worker, self)
+        self._classifying.start(
+            worker, partial=self.predictions_ready.emit,
+            progress=lambda value: self.classify_progress.emit(*value),
+            finished=lambda outcome: self.classify_finished.emit(record.id, outcome[1]),
+            failed=lambda reason: self.message.emit(f"Classifying the clips stopped: {reason}",
+                                                    "error"))
 
     def stop_classifying(self) -> None:
-        stop_thread(self._classify_worker, self._classify_thread)
-        self._retire(self._classify_worker)
-        self._classify_worker = self._classify_thread = None
-
-    def _retire(self, worker) -> None:
-        if worker is not None:
-            self._retired = [*self._retired[-15:], worker]
-
-    def _on_classify_batch(self, rows: dict) -> None:
-        if self._from(self._classify_worker):
-            self.predictions_ready.emit(rows)
-
-    def _on_classify_progress(self, done: int, total: int) -> None:
-        if self._from(self._classify_worker):
-            self.classify_progress.emit(done, total)
-
-    def _on_classify_finished(self, _count: int, confusion) -> None:
-        if self._from(self._classify_worker):
-            self.classify_finished.emit(self._classify_worker.model_id, confusion)
-
-    def _on_classify_failed(self, reason: str) -> None:
-        if self._from(self._classify_worker):
-            self.message.emit(f"Classifying the clips stopped: {reason}", "error")
-
-    def _from(self, worker) -> bool:
-        """Whether the signal being handled comes from ``worker`` (a stopped worker's late
-        signals are ignored)."""
-        return worker is not None and self.sender() is worker
+        self._classifying.cancel()
 
     def _later(self, delay_ms: int, step) -> None:
         """Run ``step`` after ``delay_ms``, unless shutdown (closing, another project) came first."""
@@ -310,12 +281,10 @@ class ModelController(QObject):
     # ---- closing ------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop both workers and wait for their threads (closing, another project)."""
+        """Stop every task and wait for its thread (closing, another project)."""
         self._generation += 1
-        stop_thread(self._train_worker, self._train_thread)
-        self._retire(self._train_worker)
-        self._train_worker = self._train_thread = None
-        self.stop_classifying()
+        for task in (self._training, self._classifying, self._loading):
+            task.cancel()
         self._label_check.stop()
         self._snapshot = None
 

@@ -7,10 +7,12 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
-from core.errors import ConfigError, EarmarkError
+from core.errors import ConfigError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from gui.common import settings as keys
+from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
+from gui.model.commands import AddFilesCommand
 from gui.model.controller import ModelController
 from gui.model.models_panel import ModelsPanel
 from gui.model.settings_dialog import TrainSettingsDialog
@@ -22,15 +24,18 @@ class ModelDock(QDockWidget):
 
     ``model`` is the window's ClipTableModel (predictions are shown there), ``clip_list`` its
     ClipListPanel (confusion cells filter it), ``undo_stack`` takes the commands,
-    ``show_message(text, kind)`` the window's banner. Signals: ``records_changed`` after clips
-    were added to or removed from the project (the window reloads its list);
+    ``show_message(text, kind)`` the window's banner. Signals: ``records_changed(list)`` every
+    ClipRecord of the project after clips were added to or removed from it (read by the task that
+    changed them; the window updates its list); ``status(str, int)`` a status-bar line and its
+    timeout (ms), for work under way;
     ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
 
     The Training Settings choice persists in ``settings`` (default: the parent's ``settings``,
     as MainWindow has, else the user's) and is restored when the dock is built.
     """
 
-    records_changed = Signal()
+    records_changed = Signal(object)
+    status = Signal(str, int)
     features_changed = Signal(object)
 
     def __init__(self, model, clip_list, undo_stack, show_message,
@@ -43,6 +48,7 @@ class ModelDock(QDockWidget):
         self.model, self.clip_list, self.undo_stack = model, clip_list, undo_stack
         self.show_message = show_message
         self.controller = ModelController(self)
+        self._files_task = TaskSlot(self)  # adding classified files, and undoing that
         self.training = TrainingPanel()
         self.models = ModelsPanel()
         self.classify = ClassifyPanel()
@@ -77,6 +83,7 @@ class ModelDock(QDockWidget):
         c.predictions_ready.connect(self._on_predictions_ready)
         c.classify_finished.connect(self._on_classify_finished)
         c.message.connect(self.show_message)
+        c.status.connect(self.status)
         self.models.activate_requested.connect(c.set_active_model)
         self.models.load_requested.connect(c.load_model_file)
         self.classify.train_requested.connect(self.train)
@@ -89,6 +96,7 @@ class ModelDock(QDockWidget):
         """The window opened ``project`` (None: closed)."""
         self.predictions = {}
         self._shown_model_id = None
+        self._files_task.cancel()
         self.controller.set_project(project, store_dir)
 
     def scan_finished(self) -> None:
@@ -117,6 +125,7 @@ class ModelDock(QDockWidget):
         """Stop every worker and wait for the threads (the window is closing)."""
         self.controller.shutdown()
         self.classify.shutdown()
+        self._files_task.cancel()
 
     # ---- actions --------------------------------------------------------------------------
 
@@ -214,19 +223,24 @@ class ModelDock(QDockWidget):
             self.project, self.model, changes, on_error=lambda m: self.show_message(m, "error")))
 
     def add_files(self, pairs: list) -> None:
-        """Copy classified files into the project with their predicted labels (undoable)."""
-        from gui.model.commands import AddFilesCommand
-
+        """Copy classified files into the project with their predicted labels (undoable; the
+        copying runs in the background and the list updates when it ends)."""
         if self.project is None:
             self.show_message("Open a project first: files are copied into its folder.", "info")
             return
-        try:
-            added = pm.add_files_to_project(self.project, pairs)
-        except (EarmarkError, OSError) as error:
-            self.show_message(f"Could not add the files: {error}", "error")
-            return
-        self.undo_stack.push(AddFilesCommand(self.project, pairs, added, self.records_changed.emit,
+        n = len(pairs)
+        self.status.emit(f"Copying {n} file(s) into {self.project.folder.name}…", 0)
+        self.undo_stack.push(AddFilesCommand(self.project, pairs, self._files_task,
+                                             self._on_files_changed,
                                              on_error=lambda m: self.show_message(m, "error")))
-        self.records_changed.emit()
-        self.show_message(f"Copied {len(added.copies)} file(s) into {self.project.folder.name}, "
-                          "labelled by the model (Ctrl+Z removes them).", "info")
+
+    def _on_files_changed(self, records: list, added) -> None:
+        self.status.emit("", 0)
+        self.records_changed.emit(records)
+        if added is not None:
+            self.show_message(f"Copied {len(added.copies)} file(s) into "
+                              f"{self.project.folder.name}, labelled by the model (Ctrl+Z "
+                              "removes them).", "info")
+
+    def is_adding_files(self) -> bool:
+        return self._files_task.is_running()

@@ -244,7 +244,7 @@ def test_shortcuts_dialog_lists_the_digit_keys(qtbot, window, clip_folder):
     from gui.common.dialogs import ShortcutsDialog
 
     open_and_wait(qtbot, window, clip_folder)
-    actions = [a for a in window.all_actions() if a.isVisible()]
+    actions = [a for a in window.acts.all() if a.isVisible()]
     dialog = ShortcutsDialog(actions, [], window)
     qtbot.addWidget(dialog)
     from PySide6.QtWidgets import QTableWidget
@@ -285,11 +285,12 @@ def test_filter_box_filters_and_hands_keys_back_to_the_list(qtbot, window, clip_
 
 def test_rows_arrive_in_batches_while_the_scan_runs(qtbot, window, clip_folder, monkeypatch):
     import core.store.scan
-    from gui.common import tasks as workers
+    from gui.clips import scan_worker as workers
+    from gui.common import tasks
 
     monkeypatch.setattr(core.store.scan, "SCAN_BATCH", 4)
     monkeypatch.setattr(workers, "BATCH_ROWS", 4)
-    monkeypatch.setattr(workers, "EMIT_INTERVAL_S", 0.0)
+    monkeypatch.setattr(tasks, "EMIT_INTERVAL_S", 0.0)
     inserts: list[int] = []
     window.model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
     progress_seen = []

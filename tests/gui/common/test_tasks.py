@@ -1,19 +1,46 @@
-"""Worker plumbing: work that is over does not count as running while its thread winds down."""
+"""The background-task facility: one task of a kind at a time, a replaced task's late signals
+never delivered, progress throttled, work that is over not counted as running, joined on cancel."""
 
 from __future__ import annotations
 
-import gc
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import pytest
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
 
-from gui.common.tasks import is_working, start_worker, stop_thread
+from gui.common import tasks
+from gui.common.tasks import FunctionWorker, TaskSlot, Worker
 
 
-class _LingeringWorker(QObject):
+class _Sink(QObject):
+    """Collects what handlers are given, and signals each in the window's thread (qtbot waits
+    on that, not on a worker's signal, which fires in the worker's thread)."""
+
+    got = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list = []
+
+    def __call__(self, value=None) -> None:
+        self.values.append(value)
+        self.got.emit(value)
+
+
+@pytest.fixture
+def sink():
+    return _Sink()
+
+
+@pytest.fixture
+def slot():
+    owner = QObject()  # as a controller owns its slots
+    yield TaskSlot(owner)
+    del owner
+
+
+class _LingeringWorker(Worker):
     """Says done, then keeps its thread a while (as closing a store or a pool does)."""
-
-    done = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -22,45 +49,119 @@ class _LingeringWorker(QObject):
         self.said_done = threading.Event()
 
     def cancel(self) -> None:
+        super().cancel()
         self.go_on.set()
         self.release.set()
 
-    @Slot()
-    def run(self) -> None:
+    def work(self) -> None:
         self.go_on.wait(10)
-        self.done.emit()
+
+    def linger(self) -> None:
+        """Connected (direct, after the slot's own handlers) to ``done``: holds the thread."""
         self.said_done.set()
         self.release.wait(10)
 
 
-def test_a_worker_that_said_done_is_not_working_while_its_thread_ends(qtbot):
-    owner = QObject()
-    worker = _LingeringWorker()
-    thread = start_worker(worker, owner)
+def _start_lingering(slot: TaskSlot) -> _LingeringWorker:
+    worker = slot.start(_LingeringWorker())
+    worker.done.connect(worker.linger, Qt.ConnectionType.DirectConnection)
+    return worker
+
+
+def test_a_task_that_said_done_is_not_running_while_its_thread_ends(qtbot, slot):
+    worker = _start_lingering(slot)
     try:
-        qtbot.waitUntil(thread.isRunning, timeout=5000)
-        assert is_working(worker, thread)
+        qtbot.waitUntil(lambda: slot.is_running(), timeout=5000)
         worker.go_on.set()
         assert worker.said_done.wait(5)
-        assert thread.isRunning()  # still held by the worker
-        assert not is_working(worker, thread)
+        assert slot.findChildren(QThread)[0].isRunning()  # still held by the worker
+        assert not slot.is_running()
     finally:
-        stop_thread(worker, thread)
-    assert not is_working(worker, None)
+        slot.cancel()
+    assert not slot.is_running()
 
 
-def test_dropping_a_thread_that_is_still_ending_does_not_destroy_it(qtbot):
-    # As the window does when it starts the next run as soon as the last one said done:
-    # without an owner, Qt aborted the process ("QThread: Destroyed while thread is still running").
-    owner = QObject()
-    worker = _LingeringWorker()
-    thread = start_worker(worker, owner)
-    qtbot.waitUntil(thread.isRunning, timeout=5000)
+def test_the_slot_owns_a_thread_that_is_still_ending_and_it_frees_itself(qtbot, slot):
+    # Without an owner, dropping the last reference to a thread still ending aborted the process
+    # ("QThread: Destroyed while thread is still running").
+    worker = _start_lingering(slot)
     worker.go_on.set()
     assert worker.said_done.wait(5)
-    del thread
-    gc.collect()
-    running = owner.findChildren(QThread)
+    running = slot.findChildren(QThread)
     assert running and running[0].isRunning()
     worker.release.set()
-    qtbot.waitUntil(lambda: not owner.findChildren(QThread), timeout=5000)  # freed once finished
+    qtbot.waitUntil(lambda: not slot.findChildren(QThread), timeout=5000)  # freed once finished
+
+
+def is_(expected):
+    return lambda value: value == expected
+
+
+def test_a_replaced_tasks_late_signals_never_reach_the_handlers(qtbot, slot, sink):
+    emitted = threading.Event()
+
+    def chatty(task: Worker) -> str:
+        for _ in range(50):
+            task.partial.emit("old")
+        emitted.set()
+        return "old"
+
+    slot.start(FunctionWorker(chatty), partial=sink, finished=sink)
+    assert emitted.wait(5)  # its signals wait in the event queue, not yet delivered
+    with qtbot.waitSignal(sink.got, check_params_cb=is_("new result"), timeout=5000):
+        slot.start(FunctionWorker(lambda task: (task.partial.emit("new"), "new result")[1]),
+                   partial=sink, finished=sink)
+    assert sink.values == ["new", "new result"]
+    slot.cancel()
+
+
+def test_progress_is_throttled_but_forced_reports_go_out(qtbot, slot, sink, monkeypatch):
+    monkeypatch.setattr(tasks, "EMIT_INTERVAL_S", 60.0)
+
+    def busy(task: Worker) -> None:
+        for k in range(1000):
+            task.report_progress(k)
+        task.report_progress(-1, force=True)
+
+    with qtbot.waitSignal(sink.got, check_params_cb=is_(-1), timeout=5000):
+        slot.start(FunctionWorker(busy), progress=sink)
+    assert sink.values == [0, -1]
+    slot.cancel()
+
+
+def test_cancel_stops_cooperative_work_and_joins_its_thread(qtbot, slot, sink):
+    started = threading.Event()
+
+    def loop(task: Worker) -> str:
+        started.set()
+        while not task.should_stop():  # as core checks it between batches
+            pass
+        return "stopped"
+
+    slot.start(FunctionWorker(loop), finished=sink)
+    assert started.wait(5)
+    slot.cancel()
+    assert not slot.is_running() and not slot.findChildren(QThread)[0].isRunning()
+    QCoreApplication.processEvents()
+    assert sink.values == []  # cancelled: disconnected too
+
+
+def test_failures_reach_the_handler_with_their_reason(qtbot, slot, sink):
+    def broken(_task: Worker) -> None:
+        raise OSError("disk on fire")
+
+    with qtbot.waitSignal(sink.got, timeout=5000):
+        slot.start(FunctionWorker(broken), failed=sink)
+    assert sink.values == ["disk on fire"]
+    slot.cancel()
+
+
+def test_settle_hands_over_the_outcome_now_and_only_once(qtbot, slot, sink):
+    go = threading.Event()
+    slot.start(FunctionWorker(lambda _task: go.wait(5) and "copied"), finished=sink)
+    go.set()
+    slot.settle()  # without running the event loop
+    assert sink.values == ["copied"]
+    QCoreApplication.processEvents()  # the settled task's queued signals: not delivered again
+    assert sink.values == ["copied"]
+    slot.cancel()

@@ -152,7 +152,8 @@ def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, 
     with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
         drop(window, [clip_folder])  # a folder on the window: the project
     assert window.folder == clip_folder.resolve()
-    window.model_dock.controller.load_model_file(model_file)
+    with qtbot.waitSignal(window.model_dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        window.model_dock.controller.load_model_file(model_file)  # in the background
     window.model_dock.controller.stop_classifying()
     files = [audio_factory.write(tmp_path / "outside" / f"o{i}.wav", audio_factory.tone(650))
              for i in range(2)]
@@ -170,7 +171,8 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
                                                               tmp_path, clip_folder):
     from core.store.project import Project
     open_and_wait(qtbot, window, clip_folder)
-    window.model_dock.controller.load_model_file(model_file)
+    with qtbot.waitSignal(window.model_dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        window.model_dock.controller.load_model_file(model_file)  # in the background
     window.model_dock.controller.stop_classifying()
     outside = audio_factory.write(tmp_path / "outside" / "tone_000.wav", audio_factory.tone(650))
     panel = window.model_dock.classify
@@ -179,7 +181,8 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
     panel.table.selectRow(0)
     label = panel.predictions[0].label
     before = window.model.rowCount()
-    panel.add_button.click()
+    with qtbot.waitSignal(window.model_dock.records_changed, timeout=CLASSIFY_TIMEOUT_MS):
+        panel.add_button.click()  # copied in the background
     copy = clip_folder / label / "tone_000.wav"
     if label == "tone":
         copy = clip_folder / "tone" / "tone_000-2.wav"  # the project's own file is kept
@@ -188,11 +191,13 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
         record = next(c for c in check.clips() if check.abspath(c) == copy)
         assert (record.label, record.label_source) == (label, "model")
     assert window.model.rowCount() == before + 1
-    window.undo_stack.undo()
+    with qtbot.waitSignal(window.model_dock.records_changed, timeout=CLASSIFY_TIMEOUT_MS):
+        window.undo_stack.undo()
     assert not copy.exists()
     with Project.open(clip_folder) as check:
         assert all(check.abspath(c) != copy for c in check.clips())
-    window.undo_stack.redo()
+    with qtbot.waitSignal(window.model_dock.records_changed, timeout=CLASSIFY_TIMEOUT_MS):
+        window.undo_stack.redo()
     assert copy.is_file()
 
 
@@ -211,11 +216,14 @@ def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
     dock = window.model_dock
     bogus = tmp_path / "bogus.pt"
     bogus.write_bytes(b"PK\x03\x04 not a model")
-    dock.models.load_requested.emit(str(bogus))
+    with qtbot.waitSignal(dock.controller.message, timeout=CLASSIFY_TIMEOUT_MS):
+        dock.models.load_requested.emit(str(bogus))
     assert "Could not load the model" in window.banner.text() and "bogus.pt" in window.banner.text()
     assert dock.models.model_ids() == []
-    dock.models.load_requested.emit(str(model_file))
-    dock.models.load_requested.emit(str(model_file))
+    with qtbot.waitSignal(dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        dock.models.load_requested.emit(str(model_file))
+    with qtbot.waitSignal(dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        dock.models.load_requested.emit(str(model_file))
     first, second = sorted(dock.models.model_ids())
     assert window.project.active_model().id == second
     assert dock.classify.has_model()
