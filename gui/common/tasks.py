@@ -139,14 +139,16 @@ class ProjectWorker(Worker):
 
 class _Relay(QObject):
     """Lives in the window's thread and receives one task's signals (queued); hands them to the
-    task's handlers while ``active``. A replaced task's relay is switched off and deleted, which
-    also drops the signals Qt had already queued for it: that, not a ``sender()`` check, is what
-    keeps a replaced task's late signals away."""
+    task's handlers while ``active``. A replaced task's relay is switched off (and lets go of its
+    worker and handlers once its thread has ended), so signals Qt had already queued for it
+    reach nothing: that gate, not a ``sender()`` check, keeps a replaced task's late signals
+    away."""
 
     def __init__(self, worker: Worker, handlers: dict[str, Callable | None],
                  parent: QObject) -> None:
         super().__init__(parent)
         self.worker, self.handlers, self.active = worker, handlers, True
+        self.outcome_delivered = False  # finished or failed went out (see TaskSlot.settle)
         worker.progress.connect(self._on_progress)
         worker.partial.connect(self._on_partial)
         worker.finished.connect(self._on_finished)
@@ -155,8 +157,18 @@ class _Relay(QObject):
 
     def deliver(self, kind: str, *args) -> None:
         handler = self.handlers.get(kind)
-        if self.active and handler is not None:
+        if not self.active:
+            return
+        self.outcome_delivered |= kind in ("finished", "failed")
+        if handler is not None:
             handler(*args)
+
+    def release(self) -> None:
+        """Let go of the ended task's worker and handlers (their results can be large). The
+        relay itself stays, switched off, as a child of its slot until the slot goes: deleting it
+        once the next task had started crashed that task's thread (PySide 6, Python 3.11, in
+        torch's first call) in the GUI tests."""
+        self.worker, self.handlers = None, {}
 
     @Slot(object)
     def _on_progress(self, value) -> None:
@@ -177,7 +189,7 @@ class _Relay(QObject):
     @Slot()
     def _on_done(self) -> None:
         self.deliver("done")
-        # Nothing follows ``done``: an outcome taken early by ``settle`` is not delivered twice.
+        # Nothing follows ``done``: a settled task's queued signals are not delivered again.
         self.active = False
 
 
@@ -230,10 +242,8 @@ class TaskSlot(QObject):
         relay.active = False
         relay.worker.cancel()
         _join(thread, timeout_ms)
-        if thread_running(thread):
-            thread.finished.connect(relay.deleteLater)  # it holds the worker still running
-        else:
-            relay.deleteLater()
+        if not thread_running(thread):
+            relay.release()
 
     def settle(self, timeout_ms: int = 60000) -> None:
         """Wait for the task to end and hand its outcome to its handlers now, instead of through
@@ -243,14 +253,10 @@ class TaskSlot(QObject):
         if relay is None or not relay.active:
             return
         _join(self._thread, timeout_ms)
+        if relay.worker.outcome is not None and not relay.outcome_delivered:
+            relay.deliver(*relay.worker.outcome)
+        relay.deliver("done")
         relay.active = False
-        if relay.worker.outcome is not None:
-            kind, value = relay.worker.outcome
-            handler = relay.handlers.get(kind)
-            if handler is not None:
-                handler(value)
-        if relay.handlers.get("done") is not None:
-            relay.handlers["done"]()
 
     def wait(self, timeout_ms: int = 10000) -> bool:
         """Block until the task's thread has ended (tests, benchmarks, closing)."""

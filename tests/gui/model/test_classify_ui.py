@@ -78,7 +78,7 @@ def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_fi
     # Neither finished nor failed arrives; its last word, done, must end the busy state
     # (else Cancel stays up and closing asks to stop work that is not running).
     def broken(_paths):
-        raise ValueError("unexpected")
+        raise TypeError("unexpected")  # a bug: not one of the failures a task reports
 
     monkeypatch.setattr("gui.model.workers.expand_audio_paths", broken)
     panel.set_model(model_file)
@@ -87,7 +87,7 @@ def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_fi
         assert panel.classify([path])
         assert panel.is_busy()
         qtbot.waitUntil(lambda: not panel.is_busy(), timeout=CLASSIFY_TIMEOUT_MS)
-    assert any(isinstance(e[1], ValueError) for e in exceptions)
+    assert any(isinstance(e[1], TypeError) for e in exceptions)
     assert not panel.cancel_button.isVisible()
 
 
