@@ -53,7 +53,7 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
             assert text.startswith(f"{files[name].name}: unreadable") and REASONS[name] in text, text
             assert view.message_label.isVisible() and view.message_label.text() == text
     assert window.isVisible()
-    window.label_selection("still-usable")
+    window.labels.label_selection("still-usable")
     last = model.record(model.row_of_id(model.record(rows[relative["non_ascii"]]).id))
     assert last.label == "still-usable"  # the last row selected, labelled after all that
     with Project.open(root) as check:

@@ -99,7 +99,7 @@ def test_auto_advance_moves_to_next_clip_and_is_remembered(qtbot, make_window, c
     open_and_wait(qtbot, window, clip_folder)
     window.acts.auto_advance.setChecked(True)
     window.clip_list.select_row(0)
-    window.label_selection("tone")
+    window.labels.label_selection("tone")
     assert window.clip_list.table.currentIndex().row() == 1
     window.acts.auto_advance.setChecked(False)
     window.close()

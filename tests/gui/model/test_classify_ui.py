@@ -10,8 +10,8 @@ from PySide6.QtGui import QDropEvent
 
 from core.ml.checkpoint import save_checkpoint
 from core.ml.training import TrainConfig, train
+from gui.common.colours import class_colour
 from gui.model.classify_panel import BARS, CLASSES_ROLE, LABEL, PROBS_ROLE, ClassifyPanel
-from gui.model.score_track import class_colour
 from tests import audio_factory
 from tests.gui.helpers import SCAN_TIMEOUT_MS, open_and_wait
 
