@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import workflow as pm
 from core.errors import EarmarkError
-from core.ml.checkpoint import load_checkpoint
 from core.ml.training import TrainConfig
 from gui.common.tasks import ProjectWorker, TaskSlot
 from gui.model.workers import ProjectClassifyWorker, TrainingWorker
@@ -117,12 +116,8 @@ class ModelController(QObject):
             record = self.active_model()
             if record is None:
                 problem = "There is no model to fine-tune yet: train one first."
-            else:
-                try:
-                    init_from = load_checkpoint(pm.model_checkpoint_path(self.project, record))
-                    parent_id = record.id
-                except EarmarkError as error:
-                    problem = f"Cannot fine-tune the active model: {error}"
+            else:  # read by the worker: a model file is not loaded on the GUI thread
+                init_from, parent_id = pm.model_checkpoint_path(self.project, record), record.id
         if problem is not None:
             self.message.emit(problem, "warning")
             return False

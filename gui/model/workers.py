@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
 from core.errors import EarmarkError
-from core.ml.checkpoint import Checkpoint
+from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.inference import Classifier
 from core.ml.runtime import set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
@@ -39,7 +39,8 @@ def _classifier(checkpoint: Checkpoint | str | Path) -> Classifier:
 class TrainingWorker(Worker):
     """Trains on a snapshot of (path, label) pairs with ``core.ml.training.train``.
 
-    Signals (see ``Worker``): ``progress(TrainProgress)`` throttled, but every report that carries
+    ``init_from`` is a checkpoint or the path of a model file to fine-tune (read on the worker's
+    thread). Signals (see ``Worker``): ``progress(TrainProgress)`` throttled, but every report that carries
     epoch metrics is sent; ``finished((TrainResult, saved))`` (``result.stopped`` after a
     cancel), where ``saved`` is the model file written into ``save_to`` (a finished run only:
     writing and fsyncing here keeps that off the GUI thread), a str saying why it could not be
@@ -47,12 +48,18 @@ class TrainingWorker(Worker):
     """
 
     def __init__(self, pairs: list[tuple[Path, str]], config: TrainConfig,
-                 init_from: Checkpoint | None = None, save_to: Path | None = None) -> None:
+                 init_from: Checkpoint | Path | None = None, save_to: Path | None = None) -> None:
         super().__init__()
         self._pairs, self._config, self._init_from = list(pairs), config, init_from
         self._save_to = save_to
 
     def work(self) -> tuple:
+        init_from = self._init_from
+        if isinstance(init_from, Path):  # fine-tuning: the model file is read here, not by the GUI
+            try:
+                init_from = load_checkpoint(init_from)
+            except EarmarkError as error:
+                raise EarmarkError(f"Cannot fine-tune the active model: {error}") from error
         warm_up_optimisers()
         config = self._config
         if not config.num_threads:
@@ -60,7 +67,7 @@ class TrainingWorker(Worker):
         # Decoding threads fight the window for the GIL; one per spare core is plenty.
         config = dataclasses.replace(
             config, decode_workers=min(config.decode_workers, worker_threads()))
-        result = train(self._pairs, config, init_from=self._init_from,
+        result = train(self._pairs, config, init_from=init_from,
                        progress=self._on_progress, should_stop=self.should_stop)
         saved = None
         if self._save_to is not None and not result.stopped and result.checkpoint is not None:

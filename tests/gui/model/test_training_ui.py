@@ -262,3 +262,29 @@ def test_closing_mid_training_asks_then_stops_and_joins(qtbot, window, small_fol
     with Project.open(small_folder) as check:
         assert check.models() == []  # a cancelled run saves nothing by itself
         assert len(check.clips()) == 7
+
+
+@pytest.mark.slow
+def test_fine_tune_reads_the_active_model_in_the_worker(qtbot, controller, project, monkeypatch):
+    import threading
+
+    from gui.model import workers
+
+    _train(qtbot, controller)
+    controller.wait_training()
+    parent = project.active_model()
+    loads: list[str] = []
+    real_load = workers.load_checkpoint
+    monkeypatch.setattr(workers, "load_checkpoint",
+                        lambda path: loads.append(threading.current_thread().name) or real_load(path))
+    result, _ = _train(qtbot, controller, fine_tune=True)
+    assert not result.stopped and loads and loads[0] != threading.main_thread().name
+    controller.wait_training()
+    assert project.active_model().parent_id == parent.id  # recorded as fine-tuned from it
+    pm.model_checkpoint_path(project, parent).write_bytes(b"not a model")  # then it breaks
+    controller.set_active_model(parent.id)
+    controller.stop_classifying()
+    with qtbot.waitSignal(controller.training_failed, timeout=TRAIN_TIMEOUT_MS) as failed:
+        assert controller.start_training(fine_tune=True)
+    assert "Cannot fine-tune the active model" in failed.args[0]
+    assert pm.model_checkpoint_path(project, parent).name in failed.args[0]
