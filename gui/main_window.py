@@ -13,7 +13,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoSta
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -30,20 +29,11 @@ from gui.clips.label_bar import LabelBar
 from gui.clips.labelling import LabelController
 from gui.clips.playback import PlaybackBar, PlaybackController
 from gui.clips.scan_controller import ScanController
+from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
 from gui.model.dock import ModelDock
-
-
-def ask_stop_work(parent: QWidget, what: str) -> bool:
-    """Ask whether to stop background work (``what`` is running) and close; tests replace it."""
-    answer = QMessageBox.question(
-        parent, "Stop and close?", f"Right now {what}. Stop it and close Earmark?\n\n"
-        "Labels are saved; a model still training is not.",
-        QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel)
-    return answer == QMessageBox.StandardButton.Close
 
 
 class MainWindow(QMainWindow):
@@ -99,7 +89,8 @@ class MainWindow(QMainWindow):
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)
-        self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message, self)
+        self.model_dock = ModelDock(self.model, self.clip_list, self.undo_stack, self.show_message,
+                                    self, settings=self.settings)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.model_dock)
         self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
         self.model_dock.records_changed.connect(self._on_model_dock_records_changed)
@@ -285,7 +276,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
-        if self.model_dock.is_busy() and not ask_stop_work(self, self.model_dock.busy_text()):
+        if self.model_dock.is_busy() and not dialogs.ask_stop_work(self, self.model_dock.busy_text()):
             event.ignore()
             return
         self.model_dock.shutdown()  # tasks stopped and joined before the store closes

@@ -3,6 +3,8 @@ line, ``start_python`` for a script that a test kills mid-work. One copy for eve
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -28,3 +30,12 @@ def start_python(script: str, *args) -> subprocess.Popen:
     code = f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r})\n" + textwrap.dedent(script)
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_hard(proc: subprocess.Popen) -> str:
+    """SIGKILL ``proc`` (a crash, a power cut), wait for it and close its pipes; returns what it
+    wrote on stderr."""
+    os.kill(proc.pid, signal.SIGKILL)
+    _, stderr = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, stderr
+    return stderr or ""

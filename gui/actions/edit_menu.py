@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
-from gui.common.dialogs import ClassesDialog
+from gui.clips.classes_dialog import ClassesDialog
 
 
 def build(acts, w) -> None:

@@ -30,8 +30,8 @@ class ModelDock(QDockWidget):
     timeout (ms), for work under way;
     ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
 
-    The Training Settings choice persists in ``settings`` (default: the parent's ``settings``,
-    as MainWindow has, else the user's) and is restored when the dock is built.
+    The Training Settings choice persists in ``settings`` (default: the user's settings file)
+    and is restored when the dock is built.
     """
 
     records_changed = Signal(object)
@@ -59,9 +59,7 @@ class ModelDock(QDockWidget):
         self.setWidget(self.tabs)
         self.predictions: dict[int, tuple[str, float]] = {}
         self._shown_model_id: int | None = None
-        if settings is None:
-            settings = getattr(parent, "settings", None)
-        self.settings = settings if isinstance(settings, QSettings) else keys.open_settings()
+        self.settings = settings if settings is not None else keys.open_settings()
         self.controller.config_override = self._stored_train_config()
         self._wire()
 

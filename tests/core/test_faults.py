@@ -6,7 +6,6 @@ A SIGKILL mid-import is in tests/core/test_label_io.py; a deleted file in test_b
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -21,16 +20,10 @@ from core.ml.checkpoint import load_checkpoint, save_checkpoint
 from core.store.project import Project
 from tests import audio_factory
 from tests.bad_corpus import write_trapped_checkpoint
-from tests.processes import run_main, start_main, start_python
+from tests.processes import kill_hard, run_main, start_main, start_python
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
-
-
-def kill(proc: subprocess.Popen) -> None:
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +58,7 @@ def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
             assert proc.stdout.readline().strip() == "started", proc.stderr.read()
             time.sleep(rng.uniform(0.05, 0.4))
         finally:
-            kill(proc)
+            kill_hard(proc)
         with Project.open(root) as project:
             labels = {c.label for c in project.clips()}
             # One transaction per set_labels: every clip has the label of the same call.
@@ -91,7 +84,7 @@ def test_sigkill_mid_training_keeps_the_previous_model(tmp_path, model_file):
             if "epoch 2/" in line:
                 break
     finally:
-        kill(proc)
+        kill_hard(proc)
     assert out.read_bytes() == before
     assert list(out.parent.iterdir()) == [out]
     assert load_checkpoint(out).classes == ["chirp", "noise", "tone"]
@@ -119,7 +112,7 @@ def test_sigkill_while_saving_leaves_a_valid_model_and_stray_temp_is_harmless(
             assert proc.stdout.readline().strip() == "started", proc.stderr.read()
             time.sleep(rng.uniform(0.05, 0.5))
         finally:
-            kill(proc)
+            kill_hard(proc)
         # Old or new, but always a whole checkpoint under the final name.
         assert load_checkpoint(out).classes == ["chirp", "noise", "tone"]
     strays = [p for p in tmp_path.iterdir() if p != out]

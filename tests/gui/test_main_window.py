@@ -215,7 +215,7 @@ def test_classes_dialog_rename_updates_list_and_is_undone_with_the_label_edit(
         qtbot, window, clip_folder, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from gui.common.dialogs import ClassesDialog
+    from gui.clips.classes_dialog import ClassesDialog
 
     open_and_wait(qtbot, window, clip_folder)
     window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))

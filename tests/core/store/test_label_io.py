@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -17,7 +12,7 @@ import pytest
 from core.store.label_io import export_csv, export_folders, import_csv
 from core.store.project import Project
 from tests import audio_factory
-from tests.processes import REPO_ROOT
+from tests.processes import kill_hard, start_python
 
 
 def short(path: Path, duration_s: float = 0.05) -> Path:
@@ -149,9 +144,7 @@ def test_sigkill_mid_import_leaves_each_label_old_or_new(tmp_path):
         body += "".join(f"nowhere/{i}.wav,{name}\n" for i in range(20000))
         (tmp_path / f"{name}.csv").write_text("path,label\n" + body, encoding="utf-8")
 
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(REPO_ROOT)!r})
+    script = f"""
         from core.store.project import Project
         from core.store.label_io import import_csv
         with Project.open({str(root)!r}) as project:
@@ -161,18 +154,14 @@ def test_sigkill_mid_import_leaves_each_label_old_or_new(tmp_path):
                 import_csv(project, {str(tmp_path)!r} + "/" + "ab"[i % 2] + ".csv")
                 i += 1
                 print(i, flush=True)
-    """)
-    env = dict(os.environ)
+    """
     for attempt_delay in (0.4, 0.9, 1.7):
-        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env)
+        proc = start_python(script)
         try:
             assert proc.stdout.readline().strip() == "started", proc.stderr.read()
             time.sleep(attempt_delay)
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL
+            kill_hard(proc)
         # The store opens, passes an integrity check, and the bulk imports were all-or-nothing.
         store = root / ".earmark" / "project.sqlite"
         with Project.open(root) as project:

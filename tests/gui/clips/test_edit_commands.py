@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QColorDialog, QFileDialog, QInputDialog, QMessageB
 
 from core.store.project import Project
 from gui.actions import file_menu
+from gui.clips.classes_dialog import ClassesDialog
 from gui.clips.clip_table import ClipTableModel
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.clips.labelling import LabelController
-from gui.common.dialogs import ClassesDialog
 from tests import audio_factory
 
 

@@ -241,11 +241,12 @@ def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window,
 @pytest.mark.slow
 def test_closing_mid_training_asks_then_stops_and_joins(qtbot, window, small_folder,
                                                          monkeypatch):
-    import gui.main_window
+    from gui.common import dialogs
+
     open_and_wait(qtbot, window, small_folder)
     answers = [False, True]
     asked = []
-    monkeypatch.setattr(gui.main_window, "ask_stop_work",
+    monkeypatch.setattr(dialogs, "ask_stop_work",
                         lambda parent, what: asked.append(what) or answers.pop(0))
     controller = window.model_dock.controller
     epochs = []
