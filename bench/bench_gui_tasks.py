@@ -7,8 +7,9 @@ files to the project and undoing that, and loading a model file.
 Each task is started through the window (its action, or the dock method the Classify tab's
 button calls; QFileDialog answers with prepared paths) and measured until its result shows, plus
 a short settle so work queued for the window counts too. ``--repo`` puts another checkout first on
-sys.path (the code before a change, with its own venv: ``cd /tmp/base && uv run python
-/work/main/bench/bench_gui_tasks.py --repo /tmp/base``); only APIs both have are used.
+sys.path (the code before a change, checked out with ``git worktree add OLD REV`` and run in its
+own venv: ``cd OLD && uv run python THIS/bench/bench_gui_tasks.py --repo OLD``); only APIs both
+have are used.
 Prints medians over the runs.
 """
 
