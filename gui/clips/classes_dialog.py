@@ -57,25 +57,28 @@ class ClassesDialog(QDialog):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
         # The window's Undo shortcut cannot reach past a modal dialog: it gets its own.
         for action, keys in ((undo_stack.createUndoAction(self, "Undo"), QKeySequence.StandardKey.Undo),
                              (undo_stack.createRedoAction(self, "Redo"), QKeySequence.StandardKey.Redo)):
             action.setShortcuts(keys)
             self.addAction(action)
             button = QToolButton()
-            button.setDefaultAction(action)
-            buttons.addWidget(button)
+            button.setDefaultAction(action)  # its text names the edit: "Undo Merge class knock..."
+            bottom.addWidget(button)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(self.list, 1)
         row.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        layout.addWidget(close)
+        layout.addLayout(bottom)
         undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
         self._reload()
 
