@@ -1,5 +1,6 @@
 """The import-linter contracts in pyproject.toml: core never imports Qt or gui, gui never imports
-torch or sqlite3, and core's wings keep their order. Every contract must be reported kept."""
+torch or sqlite3, core's wings and gui's features keep their order. Every contract in the file is
+named in the report as kept, and the count matches (no contract silently skipped)."""
 
 import re
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import REPO_ROOT as ROOT
 
 pytestmark = pytest.mark.slow  # lint-imports runs in a subprocess
 
@@ -22,9 +23,9 @@ def test_every_import_contract_is_kept():
                             timeout=300)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
+    words = " ".join(report.split())  # the report wraps long contract names over lines
     for contract in contracts:
-        assert re.search(rf"^{re.escape(contract['name'])}\s+KEPT$", report, re.M | re.S) or \
-            f"{contract['name']} KEPT" in " ".join(report.split()), f"not kept: {contract['name']}\n{report}"
+        assert f"{contract['name']} KEPT" in words, f"not kept: {contract['name']}\n{report}"
     summary = re.search(r"Contracts: (\d+) kept, (\d+) broken", report)
     assert summary is not None, report
     assert (int(summary.group(1)), int(summary.group(2))) == (len(contracts), 0)

@@ -22,9 +22,9 @@ class ScanController(QObject):
     the ``clip_list`` (progress, first selection).
 
     Signals: ``labels_seen(set)`` the labels a batch of rows carries (the class list may lack
-    some); ``status(str, int)``
-    a status-bar line and its timeout (ms); ``message(str, str)`` text and kind for the banner;
-    ``finished()`` the scan ended (done, failed or empty) and the list is complete.
+    some); ``status(str, int)`` a status-bar line and its timeout (ms); ``message(str, str)``
+    text and kind for the banner; ``finished()`` the scan ended (done, failed or empty) and the
+    list is complete.
     """
 
     labels_seen = Signal(set)
@@ -59,7 +59,8 @@ class ScanController(QObject):
         self._task.start(ScanWorker(folder, store_dir=store_dir),
                          partial=lambda records: self._enqueue(self._apply_rows, records),
                          progress=lambda value: self._clip_list.set_progress(*value),
-                         finished=lambda outcome: self._enqueue(self._finish, *outcome),
+                         finished=lambda outcome: outcome is not None  # None: stopped
+                         and self._enqueue(self._finish, *outcome),
                          failed=lambda reason: self._enqueue(self._fail, reason))
 
     def stop(self) -> None:
