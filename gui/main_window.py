@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.centre_stack.setCurrentWidget(self.clip_view)
         self.banner.hide()
         self.labels.set_project(project)
-        self.model_dock.set_project(project, self._store_dir)
+        self.model_dock.set_project(project)
         keys.add_recent(self.settings, str(self.folder))
         self.acts.rebuild_recent()
         note = project.store_note
@@ -158,15 +158,14 @@ class MainWindow(QMainWindow):
             self.show_message(note[0].upper() + note[1:] + ".", "info")
         self._update_title()
         self._update_enabled()
-        self.scan.start(self.folder, self._store_dir,
-                        restore_path=keys.last_selection(self.settings, str(self.folder)))
+        self.scan.start(project, restore_path=keys.last_selection(self.settings, str(self.folder)))
         self.folder_opened.emit(str(self.folder))
         return True
 
     def rescan(self) -> None:
         """Scan the open folder again (new, changed and vanished files)."""
         if self.folder is not None and not self._say_if_folder_gone():
-            self.scan.start(self.folder, self._store_dir)
+            self.scan.start(self.project)
 
     def is_scanning(self) -> bool:
         return self.scan.is_scanning()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.store.label_rules import safe_folder_name
+from core.store.label_rules import read_labels_csv, safe_folder_name
 from core.store.project import Project
 
 HEADER = ("path", "label")
@@ -88,8 +88,6 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     Unknown class names add the class. The result's ``previous`` undoes the import through
     :meth:`Project.restore_labels`.
     """
-    from core.store.label_rules import read_labels_csv
-
     rows = read_labels_csv(csv_path).items()
     by_path = project.clip_ids_by_path()
     current = {c.id: (c.label, c.label_source) for c in project.clips()}
@@ -180,4 +178,4 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
 
 
 __all__ = ["export_csv", "import_csv", "export_folders", "ImportResult", "FolderExportResult",
-           "safe_folder_name", "HEADER"]
+           "HEADER"]

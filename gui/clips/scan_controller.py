@@ -36,7 +36,6 @@ class ScanController(QObject):
         super().__init__(parent)
         self._model, self._clip_list = model, clip_list
         self.folder: Path | None = None
-        self._store_dir = None
         # A stopped scan's late signals never arrive: the slot disconnects it.
         self._task = TaskSlot(self)
         self._restore_path: str | None = None
@@ -47,16 +46,17 @@ class ScanController(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._drain)
 
-    def start(self, folder: Path, store_dir=None, restore_path: str | None = None) -> None:
-        """Scan ``folder`` (stopping a scan under way); select ``restore_path`` when it is listed."""
+    def start(self, project, restore_path: str | None = None) -> None:
+        """Scan ``project``'s folder (stopping a scan under way); select ``restore_path`` when it
+        is listed."""
         self.stop()
-        self.folder, self._store_dir = folder, store_dir
+        self.folder = project.folder
         if restore_path is not None:
             self._restore_path = restore_path
         self._model.protect_local_labels(True)
         self._clip_list.set_progress(0.0, "Listing files")
-        self.status.emit(f"Scanning {folder}…", 0)
-        self._task.start(ScanWorker(folder, store_dir=store_dir),
+        self.status.emit(f"Scanning {self.folder}…", 0)
+        self._task.start(ScanWorker(project),
                          partial=lambda records: self._enqueue(self._apply_rows, records),
                          progress=lambda value: self._clip_list.set_progress(*value),
                          finished=lambda outcome: outcome is not None  # None: stopped

@@ -123,18 +123,22 @@ class FunctionWorker(Worker):
 
 
 class ProjectWorker(Worker):
-    """Runs ``fn(project, worker)`` on its own Project of ``project``'s folder and store, opened
-    and closed on the worker's thread (a SQLite connection belongs to the thread that opened it;
-    the window's Project is only read here for where it lives)."""
+    """Work on its own Project of ``project``'s folder and store, opened and closed on the
+    worker's thread (a SQLite connection belongs to the thread that opened it; the window's
+    Project is only read here for where it lives). Runs ``fn(project, worker)``, or a subclass
+    overrides ``work_on(project)``."""
 
-    def __init__(self, project: Any, fn: Callable[[Project, Worker], Any]) -> None:
+    def __init__(self, project: Any, fn: Callable[[Project, Worker], Any] | None = None) -> None:
         super().__init__()
         self._folder, self._store_dir = Path(project.folder), Path(project.store_path).parent
         self._fn = fn
 
     def work(self) -> Any:
         with Project.open(self._folder, store_dir=self._store_dir) as project:
-            return self._fn(project, self)
+            return self.work_on(project)
+
+    def work_on(self, project: Project) -> Any:
+        return self._fn(project, self)
 
 
 class _Relay(QObject):

@@ -110,7 +110,6 @@ class ClassifyPanel(QWidget):
         self.predictions: list = []
         self._checkpoint: Path | None = None
         self._task = TaskSlot(self)
-        self._working = False  # until the worker says done (its thread outlives that a moment)
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
         self.status = QLabel()
@@ -183,7 +182,7 @@ class ClassifyPanel(QWidget):
         return self._checkpoint is not None
 
     def is_busy(self) -> bool:
-        return self._working
+        return self._task.is_running()
 
     def classify(self, paths: list) -> bool:
         """Classify files (folders: their audio files) in the background; False without a model."""
@@ -205,15 +204,13 @@ class ClassifyPanel(QWidget):
         self._task.start(FileClassifyWorker(paths, self._checkpoint),
                          partial=self._on_worker_results, progress=self._on_worker_progress,
                          finished=self._on_worker_finished, failed=self._on_worker_failed,
-                         done=self._on_worker_done)
-        self._working = True
+                         done=self._update_buttons)
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
         self._update_buttons()
         return True
 
     def cancel(self) -> None:
         self._task.cancel()
-        self._working = False
         self._update_buttons()
 
     def shutdown(self) -> None:
@@ -260,7 +257,6 @@ class ClassifyPanel(QWidget):
         self.status.setText(f"Classifying… {done:,} of {total:,} files")
 
     def _on_worker_finished(self, count: int) -> None:
-        self._working = False
         failed = sum(1 for p in self.predictions if not p.ok)
         text = f"Classified {count - failed:,} file(s)"
         if failed:
@@ -271,13 +267,7 @@ class ClassifyPanel(QWidget):
         self.classification_finished.emit(count)
 
     def _on_worker_failed(self, reason: str) -> None:
-        self._working = False
         self.status.setText(f"Classifying stopped: {reason}")
-        self._update_buttons()
-
-    def _on_worker_done(self) -> None:
-        # After finished or failed, or alone when the worker stopped early or broke.
-        self._working = False
         self._update_buttons()
 
     # ---- selection and adding -----------------------------------------------------------
@@ -301,7 +291,9 @@ class ClassifyPanel(QWidget):
             self.add_requested.emit(pairs)
 
     def _update_buttons(self) -> None:
-        busy = self._working
+        # Also on the task's done, which follows finished or failed, or comes alone when the
+        # worker stopped early or broke: the task no longer counts as running then.
+        busy = self.is_busy()
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
         self.add_button.setEnabled(not busy and any(p.ok for p in self.selected_predictions()))

@@ -1,6 +1,6 @@
 """ModelController: the train -> save -> classify-everything loop of one open project, without widgets.
 
-It owns the training, project-classification and model-loading tasks (a TaskSlot each), takes
+It owns the training, project-classification and model-file (load, keep) tasks (a TaskSlot each), takes
 the label snapshot training starts from, saves finished models through core.workflow, and tells
 panels what happened through signals carrying plain values.
 """
@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from core import workflow as pm
 from core.errors import EarmarkError
 from core.ml.training import TrainConfig
-from gui.common.tasks import ProjectWorker, TaskSlot
+from gui.common.tasks import FunctionWorker, ProjectWorker, TaskSlot
 from gui.model.workers import ProjectClassifyWorker, TrainingWorker
 
 # After a run, the project's classification waits this long, so the window paints the new model
@@ -52,11 +52,10 @@ class ModelController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = None
-        self._store_dir = None
         self.config_override: TrainConfig | None = None  # the settings dialog's choice
         self._training = TaskSlot(self)
         self._classifying = TaskSlot(self)
-        self._loading = TaskSlot(self)
+        self._model_file = TaskSlot(self)  # a model file read (loaded) or written (kept)
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
         # Bumped by shutdown and by a new run: steps queued by _later then do nothing.
@@ -69,10 +68,10 @@ class ModelController(QObject):
 
     # ---- project ------------------------------------------------------------------------
 
-    def set_project(self, project, store_dir: str | Path | None = None) -> None:
+    def set_project(self, project) -> None:
         """A project was opened (or closed: None); stops work on the previous one."""
         self.shutdown()
-        self.project, self._store_dir = project, store_dir
+        self.project = project
         self.stopped_result = None
         record = self.active_model()
         # Stored predictions show at once; the window classifies new clips after its scan.
@@ -171,23 +170,21 @@ class ModelController(QObject):
             return
         self._record(result, saved)
 
-    def keep_stopped_model(self) -> int | None:
-        """Save the best model of a cancelled run (see ``stopped_result``)."""
+    def keep_stopped_model(self) -> None:
+        """Save the best model of a cancelled run (see ``stopped_result``) in the background,
+        as a finished run's is saved by its worker; ``model_saved`` follows, or a message."""
         result, self.stopped_result = self.stopped_result, None
-        return self._save(result) if result is not None else None
+        if result is None or self.project is None:
+            return
+        folder = pm.models_dir(self.project)
+        self._model_file.start(
+            FunctionWorker(lambda _task: pm.save_model_file(result.checkpoint, folder)),
+            finished=lambda path: self._record(result, path),
+            failed=lambda reason: self.message.emit(f"The model could not be saved: {reason}",
+                                                    "error"))
 
     def discard_stopped_model(self) -> None:
         self.stopped_result = None
-
-    def _save(self, result) -> int | None:
-        if self.project is None:
-            return None
-        try:
-            path = pm.save_model_file(result.checkpoint, pm.models_dir(self.project))
-        except EarmarkError as error:
-            self.message.emit(f"The model could not be saved: {error}", "error")
-            return None
-        return self._record(result, path)
 
     def _record(self, result, path) -> int | None:
         if self.project is None:
@@ -226,14 +223,11 @@ class ModelController(QObject):
             return
         name = Path(path).name
         self.status.emit(f"Loading the model {name}…", 0)
-        self._loading.start(
+        self._model_file.start(
             ProjectWorker(self.project, lambda project, _task: pm.import_model_file(project, path)),
             finished=self._on_model_loaded,
             failed=lambda reason: self.message.emit(f"Could not load the model {name}: {reason}",
                                                     "error"))
-
-    def is_loading(self) -> bool:
-        return self._loading.is_running()
 
     def _on_model_loaded(self, model_id: int) -> None:
         self.status.emit("", 0)
@@ -255,7 +249,7 @@ class ModelController(QObject):
         record = record or self.active_model()
         if record is None or self.project is None:
             return
-        worker = ProjectClassifyWorker(self.project.folder, self._store_dir, record.id,
+        worker = ProjectClassifyWorker(self.project, record.id,
                                        pm.model_checkpoint_path(self.project, record),
                                        only_new=only_new)
         self._classifying.start(
@@ -278,7 +272,7 @@ class ModelController(QObject):
     def shutdown(self) -> None:
         """Stop every task and wait for its thread (closing, another project)."""
         self._generation += 1
-        for task in (self._training, self._classifying, self._loading):
+        for task in (self._training, self._classifying, self._model_file):
             task.cancel()
         self._label_check.stop()
         self._snapshot = None

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 from core import workflow as pm
 from core.errors import ConfigError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
+from gui.clips.commands import AcceptPredictionsCommand
 from gui.common import settings as keys
 from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
@@ -90,12 +91,12 @@ class ModelDock(QDockWidget):
 
     # ---- project ------------------------------------------------------------------------
 
-    def set_project(self, project, store_dir=None) -> None:
+    def set_project(self, project) -> None:
         """The window opened ``project`` (None: closed)."""
         self.predictions = {}
         self._shown_model_id = None
         self._files_task.cancel()
-        self.controller.set_project(project, store_dir)
+        self.controller.set_project(project)
 
     def scan_finished(self) -> None:
         """The window's scan is over: classify clips the active model has not seen yet."""
@@ -209,8 +210,6 @@ class ModelDock(QDockWidget):
 
     def accept_predictions(self) -> None:
         """Label the selected clips with the active model's predictions (undoable)."""
-        from gui.clips.commands import AcceptPredictionsCommand
-
         ids = self.clip_list.selected_ids()
         changes = {i: self.predictions[i][0] for i in ids if i in self.predictions}
         if self.project is None or not changes:

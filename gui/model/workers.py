@@ -17,9 +17,8 @@ from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.inference import Classifier
 from core.ml.runtime import set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
-from core.store.project import Project
 from core.workflow import classify_project, confusion_table, save_model_file
-from gui.common.tasks import Worker
+from gui.common.tasks import ProjectWorker, Worker
 
 RESULTS_PER_SIGNAL = 64
 
@@ -81,34 +80,29 @@ class TrainingWorker(Worker):
         self.report_progress(report, force=report.epoch_metrics is not None)
 
 
-class ProjectClassifyWorker(Worker):
-    """Classifies every readable clip of a project with one model and records the predictions.
-
-    Opens its own Project (SQLite connections belong to one thread). Signals (see ``Worker``):
+class ProjectClassifyWorker(ProjectWorker):
+    """Classifies every readable clip of ``project`` with one model and records the predictions,
+    on its own Project (see ``ProjectWorker``). Signals (see ``Worker``):
     ``partial(dict)`` {clip_id: (label, confidence)} as each batch is stored,
     ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable))`` how
     many were recorded and the labels against the model's predictions (built here: on the GUI
     thread it held up the window for 30-60 ms on 2,000 clips), ``failed(str)``.
     """
 
-    def __init__(self, folder: str | Path, store_dir: str | Path | None, model_id: int,
-                 checkpoint: Checkpoint | str | Path, batch_rows: int = 256,
-                 only_new: bool = False) -> None:
-        super().__init__()
+    def __init__(self, project, model_id: int, checkpoint: Checkpoint | str | Path,
+                 batch_rows: int = 256, only_new: bool = False) -> None:
+        super().__init__(project)
         self._only_new = only_new
         self.model_id = model_id
-        self._folder, self._store_dir = Path(folder), store_dir
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
 
-    def work(self) -> tuple:
+    def work_on(self, project) -> tuple:
         set_thread_count(worker_threads())
         classifier = _classifier(self._checkpoint)
-        with Project.open(self._folder, store_dir=self._store_dir) as project:
-            n = classify_project(project, classifier, self.model_id,
-                                 on_batch=self.partial.emit, progress=self._on_progress,
-                                 should_stop=self.should_stop, batch_rows=self._batch_rows,
-                                 only_new=self._only_new)
-            return n, confusion_table(project, self.model_id, classifier.classes)
+        n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
+                             progress=self._on_progress, should_stop=self.should_stop,
+                             batch_rows=self._batch_rows, only_new=self._only_new)
+        return n, confusion_table(project, self.model_id, classifier.classes)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.report_progress((done, total), force=done == total)

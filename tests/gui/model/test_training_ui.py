@@ -136,8 +136,9 @@ def test_cancel_stops_within_a_second_and_can_keep_the_best_model(qtbot, control
     result = finished.args[0]
     assert result.stopped and result.checkpoint is not None
     assert project.models() == []  # nothing saved until the person says so
-    model_id = controller.keep_stopped_model()
-    assert project.active_model().id == model_id
+    with qtbot.waitSignal(controller.model_saved, timeout=TRAIN_TIMEOUT_MS) as saved:
+        controller.keep_stopped_model()  # written by a task, off the GUI thread
+    assert project.active_model().id == saved.args[0]
     controller.stop_classifying()
 
 
