@@ -3,6 +3,8 @@
 Run with a display, e.g. ``xvfb-run -a uv run python tools/screenshot.py [OUT.png]``.
 ``--trained`` first trains a model on the demo in-process (default settings), waits until every
 clip is classified, and grabs docs/screenshot-trained.png with the results and confusion matrix.
+``--spectrogram-settings`` opens View > Spectrogram Settings, chooses grey (inverted) at 60 dB and
+an FFT size of 1024 in it, and grabs the window with the panel drawn over its top right corner.
 The demo and settings live in a temporary folder, so the user's own are not touched.
 """
 
@@ -30,10 +32,27 @@ def _small_png(image):
     return image.convertToFormat(QImage.Format.Format_Indexed8, table)
 
 
+def _with_panel(window, panel):
+    """The window's image with ``panel`` (a separate top-level window) drawn over its top right."""
+    from PySide6.QtGui import QColor, QPainter
+
+    image = window.grab().toImage()
+    painter = QPainter(image)
+    left, top = image.width() - panel.width() - 24, 60
+    painter.drawImage(left, top, panel.grab().toImage())
+    painter.setPen(QColor("#888888"))
+    painter.drawRect(left - 1, top - 1, panel.width() + 1, panel.height() + 1)  # a window's edge
+    painter.end()
+    return image
+
+
 def main() -> int:
-    args = [a for a in sys.argv[1:] if a != "--trained"]
+    flags = ("--trained", "--spectrogram-settings")
+    args = [a for a in sys.argv[1:] if a not in flags]
     trained = "--trained" in sys.argv[1:]
-    default = "screenshot-trained.png" if trained else "screenshot.png"
+    spectrogram = "--spectrogram-settings" in sys.argv[1:]
+    default = ("screenshot-trained.png" if trained
+               else "screenshot-spectrogram.png" if spectrogram else "screenshot.png")
     out = Path(args[0]) if args else ROOT / "docs" / default
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EARMARK_DATA_DIR"] = tmp
@@ -50,7 +69,10 @@ def main() -> int:
 
         def grab() -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            if not _small_png(window.grab().toImage()).save(str(out)):
+            panel = window.acts.spectrogram.panel
+            image = (_with_panel(window, panel) if panel is not None and panel.isVisible()
+                     else window.grab().toImage())
+            if not _small_png(image).save(str(out)):
                 failures.append(f"could not save {out}")
             window.close()
 
@@ -59,9 +81,20 @@ def main() -> int:
             # An unlabeled clip near the top: the list shows unlabeled and labelled rows.
             row = next((r for r in range(model.rowCount())
                         if model.record(r).path == "clip-ac.wav"), 0)
-            window.clip_view.clip_shown.connect(lambda *_: QTimer.singleShot(400, grab))
+            after_shown = open_spectrogram_settings if spectrogram else grab
+            window.clip_view.clip_shown.connect(lambda *_: QTimer.singleShot(400, after_shown))
             window.clip_list.select_row(row)
             window.clip_list.table.setFocus()
+
+        def open_spectrogram_settings() -> None:
+            window.clip_view.clip_shown.disconnect()
+            window.acts.spectrogram_settings.trigger()
+            panel = window.acts.spectrogram.panel
+            panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("grey_inverted"))
+            panel.range_spin.setValue(60)
+            # A new FFT size is computed in the background: grab once the clip is drawn again.
+            window.clip_view.clip_shown.connect(lambda *_: QTimer.singleShot(400, grab))
+            panel.fft_combo.setCurrentIndex(panel.fft_combo.findData(1024))
 
         def review() -> None:
             # The review loop: unlabeled clips, least sure first, with the model's guesses.

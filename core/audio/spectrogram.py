@@ -17,8 +17,40 @@ MAX_COLUMNS = 3000
 POWER_FLOOR = 1e-10
 # Dynamic range shown: quieter than the loudest bin by more than this is drawn as the floor colour.
 DYNAMIC_RANGE_DB = 80.0
+# What a person may choose: 40 dB shows only the loud parts, 120 dB the noise floor of 16-bit audio
+# and more; sizes from 16 ms to 256 ms at 16 kHz (time detail against frequency detail).
+DYNAMIC_RANGE_DB_MIN = 40.0
+DYNAMIC_RANGE_DB_MAX = 120.0
+FFT_SIZES = (256, 512, 1024, 2048, 4096)
 # Frames pooled per torch.stft call for long files, so memory stays bounded (~frames x bins).
 _POOL_BLOCK_FRAMES = 16384
+
+
+@dataclass(frozen=True)
+class SpectrogramConfig:
+    """How the display spectrogram is computed and levelled.
+
+    ``fft_size`` is the requested window in samples: None is "auto" (``fft_size_for`` the clip's
+    rate), otherwise one of FFT_SIZES. ``dynamic_range_db`` is how far below the loudest bin a
+    bin still gets a colour (DYNAMIC_RANGE_DB_MIN..DYNAMIC_RANGE_DB_MAX). Raises ValueError.
+    """
+
+    fft_size: int | None = None  # auto: about 25 ms, readable for speech and animal calls
+    dynamic_range_db: float = DYNAMIC_RANGE_DB  # quiet calls show, the noise floor mostly not
+
+    def __post_init__(self) -> None:
+        if self.fft_size is not None and self.fft_size not in FFT_SIZES:
+            raise ValueError(f"FFT size {self.fft_size!r} is not one of {FFT_SIZES} or auto")
+        if not DYNAMIC_RANGE_DB_MIN <= self.dynamic_range_db <= DYNAMIC_RANGE_DB_MAX:
+            raise ValueError(f"dynamic range {self.dynamic_range_db!r} dB is outside "
+                             f"{DYNAMIC_RANGE_DB_MIN:g}..{DYNAMIC_RANGE_DB_MAX:g} dB")
+
+    def n_fft_for(self, sample_rate_hz: int) -> int:
+        """The FFT size resolved for a clip at ``sample_rate_hz``."""
+        return self.fft_size if self.fft_size is not None else fft_size_for(sample_rate_hz)
+
+
+DEFAULT_SPECTROGRAM = SpectrogramConfig()
 
 
 @dataclass(frozen=True)
@@ -27,13 +59,19 @@ class SpectrogramImage:
 
     ``db`` is float32 ``(n_freqs, n_columns)``, row 0 the lowest frequency; it spans
     0..``duration_s`` in time and 0..``max_freq_hz`` (Nyquist) in frequency. ``levels`` are
-    finite (low, high) dB values for the colour map.
+    finite (low, high) dB values for the colour map; ``n_fft`` the FFT size it was computed with.
     """
 
     db: np.ndarray
     duration_s: float
     max_freq_hz: float
     levels: tuple[float, float]
+    n_fft: int
+
+    def levels_for(self, dynamic_range_db: float) -> tuple[float, float]:
+        """Colour levels for another dynamic range: no new STFT, the loudest bin stays on top."""
+        top = self.levels[1]
+        return (top - float(dynamic_range_db), top)
 
 
 def fft_size_for(sample_rate_hz: int) -> int:
@@ -58,8 +96,10 @@ def _power_frames(samples: torch.Tensor, n_fft: int, hop: int,
 
 
 def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
-                        max_columns: int = MAX_COLUMNS) -> SpectrogramImage:
-    """Spectrogram of mono ``samples`` with at most ``max_columns`` time columns.
+                        max_columns: int = MAX_COLUMNS,
+                        config: SpectrogramConfig = DEFAULT_SPECTROGRAM) -> SpectrogramImage:
+    """Spectrogram of mono ``samples`` with at most ``max_columns`` time columns, its FFT size
+    and dynamic range from ``config``.
 
     Short clips get overlapping frames (hop n_fft/4). Long clips are framed back to back
     (hop n_fft, half the cost of overlapping frames) and each column is the mean power of a run
@@ -70,7 +110,7 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
     n_samples = int(len(samples))
     duration_s = n_samples / sample_rate_hz if sample_rate_hz > 0 else 0.0
     nyquist_hz = sample_rate_hz / 2.0
-    n_fft = fft_size_for(sample_rate_hz)
+    n_fft = config.n_fft_for(sample_rate_hz)
     x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
     if n_samples < n_fft:
         x = torch.nn.functional.pad(x, (0, n_fft - n_samples))
@@ -87,7 +127,8 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
             power = _pooled_power(x, n_fft, hop, window, n_frames, per_column)
         db = 10.0 * torch.log10(power.clamp_min(POWER_FLOOR))
     image = db.numpy().astype(np.float32, copy=False)
-    return SpectrogramImage(image, duration_s, nyquist_hz, db_levels(image))
+    return SpectrogramImage(image, duration_s, nyquist_hz,
+                            db_levels(image, config.dynamic_range_db), n_fft)
 
 
 def _pooled_power(x: torch.Tensor, n_fft: int, hop: int, window: torch.Tensor,

@@ -1,8 +1,11 @@
-"""View menu: play and pause, auto-advance after labelling, the model's features in the clip view."""
+"""View menu: play and pause, auto-advance after labelling, the model's features in the clip view,
+the spectrogram's settings (kept per project) and resetting the clip view's zoom."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QStyle
+
+from gui.clips.spectrogram_settings import SpectrogramSettingsController
 
 
 def build(acts, w) -> None:
@@ -24,8 +27,17 @@ def build(acts, w) -> None:
     acts.show_features = acts.action("Show Model &Features", None, "Ctrl+Shift+F")
     acts.show_features.setCheckable(True)
     acts.show_features.toggled.connect(w.clip_view.set_show_features)
+    acts.reset_zoom = acts.action("&Reset Zoom", w.clip_view.reset_zoom, "Ctrl+0")
+    acts.reset_zoom.setToolTip("Show the whole clip (or double-click the clip view)")
+    # Each project keeps its own choice: applied when a folder opens, stored when changed.
+    acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
+    w.folder_opened.connect(acts.spectrogram.load_folder)
+    acts.spectrogram_settings = acts.action("Spectrogram &Settings…", acts.spectrogram.open_panel)
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
     menu.addSeparator()
     menu.addAction(acts.auto_advance)
     menu.addAction(acts.show_features)
+    menu.addSeparator()
+    menu.addAction(acts.reset_zoom)
+    menu.addAction(acts.spectrogram_settings)

@@ -13,7 +13,13 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.audio import reading as audio
-from core.audio.spectrogram import MAX_COLUMNS, SpectrogramImage, compute_spectrogram
+from core.audio.spectrogram import (
+    DEFAULT_SPECTROGRAM,
+    MAX_COLUMNS,
+    SpectrogramConfig,
+    SpectrogramImage,
+    compute_spectrogram,
+)
 from core.errors import AudioError
 from core.ml.runtime import set_thread_count
 
@@ -98,16 +104,18 @@ def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> Feature
                         (low, high), label)
 
 
-def load_clip(path: Path, features=None) -> ClipData:
-    """Decode ``path`` and compute what the clip view draws, with the model's view of it when
-    ``features`` (a FeatureConfig) is given. Raises AudioError."""
+def load_clip(path: Path, features=None,
+              spectrogram: SpectrogramConfig = DEFAULT_SPECTROGRAM) -> ClipData:
+    """Decode ``path`` and compute what the clip view draws (its display spectrogram as
+    ``spectrogram`` says), with the model's view of it when ``features`` (a FeatureConfig) is
+    given. Raises AudioError."""
     path = Path(path)
     header = audio.info(path)
     samples = audio.read(path)
     sample_rate_hz = int(header.sample_rate_hz)
     wave_x_s, wave_y, is_envelope = waveform_line(samples, sample_rate_hz)
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    spectrogram = compute_spectrogram(samples, sample_rate_hz)
+    spectrogram = compute_spectrogram(samples, sample_rate_hz, config=spectrogram)
     image = feature_image(path, features) if features is not None else None
     return ClipData(path, len(samples) / sample_rate_hz, sample_rate_hz, wave_x_s, wave_y,
                     is_envelope, peak, spectrogram, image)
@@ -124,8 +132,8 @@ class ClipLoadWorker(QObject):
         self._latest_generation = latest_generation
         self._threads_set = False
 
-    @Slot(int, object, object)
-    def load(self, generation: int, path: Path, features) -> None:
+    @Slot(int, object, object, object)
+    def load(self, generation: int, path: Path, features, spectrogram) -> None:
         if generation != self._latest_generation():
             return  # a newer request is already queued behind this one
         if not self._threads_set:
@@ -134,7 +142,7 @@ class ClipLoadWorker(QObject):
             set_thread_count(1)
             self._threads_set = True
         try:
-            data = load_clip(path, features)
+            data = load_clip(path, features, spectrogram)
         except AudioError as error:
             self.failed.emit(generation, path, error.reason)
             return
@@ -153,7 +161,7 @@ class ClipLoader(QObject):
 
     loaded = Signal(object)
     failed = Signal(object, str)
-    _requested = Signal(int, object, object)
+    _requested = Signal(int, object, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -174,13 +182,15 @@ class ClipLoader(QObject):
         with self._lock:
             return self._generation
 
-    def request(self, path: Path, features=None) -> int:
-        """Queue a load of ``path`` (with the model's view under ``features``, a FeatureConfig);
-        supersedes every earlier request. Returns its generation."""
+    def request(self, path: Path, features=None,
+                spectrogram: SpectrogramConfig = DEFAULT_SPECTROGRAM) -> int:
+        """Queue a load of ``path`` (with the model's view under ``features``, a FeatureConfig,
+        and the display spectrogram as ``spectrogram`` says); supersedes every earlier request.
+        Returns its generation."""
         with self._lock:
             self._generation += 1
             generation = self._generation
-        self._requested.emit(generation, Path(path), features)
+        self._requested.emit(generation, Path(path), features, spectrogram)
         return generation
 
     def cancel(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from gui.clips.clip_loader import ClipData, ClipLoader
+from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 
 _LEFT_AXIS_WIDTH_PX = 64  # both plots share it so their x axes line up
 _WAVE_COLOUR = "#2b5d8a"
@@ -24,6 +25,7 @@ class ClipView(QWidget):
 
     Signals: ``seek_requested(seconds)`` when a plot is clicked; ``clip_shown(path)`` once the
     plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots.
+    A double-click on either plot shows the whole clip again (``reset_zoom``).
     """
 
     seek_requested = Signal(float)
@@ -38,6 +40,8 @@ class ClipView(QWidget):
         self._show_features = False
         self._feature_config = None  # the active model's FeatureConfig; None: the defaults
         self._playback = None
+        self._spectrogram_settings = DEFAULT_SETTINGS
+        self._full_y: tuple[float, float] = (1.0, 1.0)  # (amplitude extent, top of the image)
         self._loader = ClipLoader(self)
         self._loader.loaded.connect(self._on_loader_loaded)
         self._loader.failed.connect(self._on_loader_failed)
@@ -88,7 +92,7 @@ class ClipView(QWidget):
         self.wave_plot.addItem(self.wave_curve)
 
         self.spec_image = pg.ImageItem(axisOrder="row-major")
-        self.spec_image.setColorMap(pg.colormap.get("inferno"))
+        self.spec_image.setColorMap(colour_map(self._spectrogram_settings.colour_map))
         self.spec_plot.addItem(self.spec_image)
 
         self.wave_playhead = self._make_playhead(self.wave_plot)
@@ -144,7 +148,7 @@ class ClipView(QWidget):
         self._path = Path(path)
         self._title = title or self._path.name
         self.title_label.setText(self._title)
-        self._loader.request(self._path, self._requested_features())
+        self._request_load()
 
     def clear(self) -> None:
         """Show nothing; drops any load in progress."""
@@ -186,7 +190,7 @@ class ClipView(QWidget):
         if self._data is not None and (self._data.features is not None or not show):
             self._draw(self._data, reset_view=False)  # already computed, or just hidden again
         elif self._path is not None:
-            self._loader.request(self._path, self._requested_features())
+            self._request_load()
 
     def set_feature_config(self, config) -> None:
         """The active model's feature settings (a FeatureConfig; None: the defaults), so "what
@@ -197,11 +201,42 @@ class ClipView(QWidget):
         if self._data is not None and self._data.features is not None:
             self._data = dataclasses.replace(self._data, features=None)  # computed with others
             if self._show_features and self._path is not None:
-                self._loader.request(self._path, self._requested_features())
+                self._request_load()
 
     def feature_config(self):
         """The feature settings "what the model sees" uses (None: the defaults)."""
         return self._feature_config
+
+    def spectrogram_settings(self) -> SpectrogramSettings:
+        """The colour map, dynamic range and FFT size the spectrogram is drawn with."""
+        return self._spectrogram_settings
+
+    def set_spectrogram_settings(self, settings: SpectrogramSettings) -> None:
+        """Draw the spectrogram with ``settings``: colour map and dynamic range at once, a new FFT
+        size through the loader (the clip on show is computed again in the background)."""
+        old, self._spectrogram_settings = self._spectrogram_settings, settings
+        if settings.colour_map != old.colour_map:
+            self.spec_image.setColorMap(colour_map(settings.colour_map))
+        data = self._data
+        if data is None or self._path is None or Path(data.path) != self._path:
+            if self._path is not None and settings.fft_size != old.fft_size:
+                self._request_load()  # the load in flight uses the old size
+            return
+        if data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz):
+            self._request_load()
+        elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
+            self.spec_image.setLevels(self._spectrogram_levels(data))
+
+    def reset_zoom(self) -> None:
+        """Show the whole clip: all of its time, its full amplitude and frequency range."""
+        if self._data is None:
+            return
+        self.wave_plot.setXRange(0.0, max(self._data.duration_s, 1e-3), padding=0)
+        self._show_full_y()
+
+    def _request_load(self) -> None:
+        self._loader.request(self._path, self._requested_features(),
+                             self._spectrogram_settings.config)
 
     def _requested_features(self):
         if not self._show_features:
@@ -263,6 +298,11 @@ class ClipView(QWidget):
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
             return
+        if event.double():  # its first click has already moved the playhead
+            if any(plot.sceneBoundingRect().contains(event.scenePos())
+                   for plot in (self.wave_plot, self.spec_plot)):
+                self.reset_zoom()
+            return
         for plot in (self.wave_plot, self.spec_plot):
             if plot.sceneBoundingRect().contains(event.scenePos()):
                 seconds = plot.vb.mapSceneToView(event.scenePos()).x()
@@ -280,7 +320,6 @@ class ClipView(QWidget):
         y_extent = max(data.peak, 0.01) * 1.05
         self.wave_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=-y_extent, yMax=y_extent,
                                  minXRange=min(duration_s, 1e-3))
-        self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
 
         features = data.features if self._show_features else None
         if features is not None:
@@ -288,7 +327,7 @@ class ClipView(QWidget):
             top = float(image.shape[0])
             label = features.label
         else:
-            image, levels = data.spectrogram.db, data.spectrogram.levels
+            image, levels = data.spectrogram.db, self._spectrogram_levels(data)
             top = data.spectrogram.max_freq_hz
             label = "Frequency (Hz)"
         if self.spec_plot.getAxis("left").labelText != label:  # a new label re-lays out the plot
@@ -297,7 +336,8 @@ class ClipView(QWidget):
         self.spec_image.setRect(0.0, 0.0, duration_s, top)
         self.spec_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=0.0, yMax=top,
                                  minXRange=min(duration_s, 1e-3), maxYRange=top)
-        self.spec_plot.setYRange(0.0, top, padding=0)
+        self._full_y = (y_extent, top)
+        self._show_full_y()
         if reset_view:
             self.wave_plot.setXRange(0.0, duration_s, padding=0)
             self.set_playhead(0.0)
@@ -306,3 +346,14 @@ class ClipView(QWidget):
         # follow a range change would otherwise schedule a second full repaint of both plots.
         for plot in (self.wave_plot, self.spec_plot):
             plot.vb.prepareForPaint()
+
+    def _show_full_y(self) -> None:
+        y_extent, top = self._full_y
+        self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
+        self.spec_plot.setYRange(0.0, top, padding=0)
+
+    def _showing_features(self) -> bool:
+        return self._show_features and self._data is not None and self._data.features is not None
+
+    def _spectrogram_levels(self, data: ClipData) -> tuple[float, float]:
+        return data.spectrogram.levels_for(self._spectrogram_settings.dynamic_range_db)

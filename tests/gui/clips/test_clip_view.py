@@ -8,6 +8,7 @@ import pytest
 from core.audio.spectrogram import compute_spectrogram
 from gui.clips.clip_loader import waveform_line
 from gui.clips.clip_view import ClipView
+from gui.clips.spectrogram_settings import SpectrogramSettings
 from tests import audio_factory
 
 LOAD_TIMEOUT_MS = 10_000
@@ -189,6 +190,115 @@ def test_features_follow_the_active_model(qtbot, view, make_audio):
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_show_features(True)
     assert view.spec_image.image.shape[0] == 40
+
+
+def test_colour_map_and_dynamic_range_redraw_without_a_new_stft(qtbot, view, make_audio):
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(1000.0, 1.0), 16000))
+    image = view.spec_image.image
+    inferno_lut = np.array(view.spec_image.lut)
+    low, high = view.spec_image.getLevels()
+    assert high - low == pytest.approx(80.0)
+
+    view.set_spectrogram_settings(SpectrogramSettings(colour_map="grey_inverted"))
+    lut = np.array(view.spec_image.lut)
+    assert not np.array_equal(lut, inferno_lut)
+    assert tuple(lut[0][:3]) == (255, 255, 255) and tuple(lut[-1][:3]) == (0, 0, 0)
+    view.set_spectrogram_settings(SpectrogramSettings(colour_map="viridis"))
+    assert not np.array_equal(np.array(view.spec_image.lut), lut)
+
+    view.set_spectrogram_settings(SpectrogramSettings(colour_map="viridis", dynamic_range_db=40))
+    low_40, high_40 = view.spec_image.getLevels()
+    assert high_40 == pytest.approx(high) and high_40 - low_40 == pytest.approx(40.0)
+    view.set_spectrogram_settings(SpectrogramSettings(colour_map="viridis", dynamic_range_db=120))
+    low_120, _ = view.spec_image.getLevels()
+    assert low_120 == pytest.approx(high - 120.0)
+    assert view.spec_image.image is image  # drawn again, not computed again
+
+
+def test_fft_size_is_computed_on_the_loader_and_keeps_the_zoom(qtbot, view, make_audio):
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(1000.0, 1.0), 16000))
+    assert view.spec_image.image.shape[0] == 512 // 2 + 1  # auto at 16 kHz
+    view.wave_plot.setXRange(0.2, 0.6, padding=0)
+    view.set_playhead(0.3)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(fft_size=2048))
+        assert view.spec_image.image.shape[0] == 257  # not computed in the slot
+    assert view.spec_image.image.shape[0] == 2048 // 2 + 1
+    assert view.data.spectrogram.n_fft == 2048
+    assert view.wave_plot.viewRange()[0] == [pytest.approx(0.2), pytest.approx(0.6)]
+    assert view.playhead_s() == pytest.approx(0.3)
+    rect = view.spec_image.mapRectToParent(view.spec_image.boundingRect())
+    assert rect.bottom() == pytest.approx(8000.0) and rect.right() == pytest.approx(1.0)
+
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(fft_size=256))
+    assert view.spec_image.image.shape[0] == 129
+    # Auto resolves to 512 here; choosing 512 itself then needs no new STFT.
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings())
+    image = view.spec_image.image
+    shown = []
+    view.clip_shown.connect(shown.append)
+    view.set_spectrogram_settings(SpectrogramSettings(fft_size=512))
+    assert view.spec_image.image is image and shown == []
+
+
+def test_fft_size_chosen_while_a_clip_loads_applies_to_it(qtbot, view, make_audio):
+    path = make_audio("a.wav", audio_factory.tone(1000.0, 1.0), 16000)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.show_clip(path)
+        view.set_spectrogram_settings(SpectrogramSettings(fft_size=1024))
+    assert view.spec_image.image.shape[0] == 513
+    # The next clip is computed with it too.
+    show_and_wait(qtbot, view, make_audio("b.wav", audio_factory.tone(500.0, 1.0, 8000), 8000))
+    assert view.spec_image.image.shape[0] == 513
+
+
+def double_click(qtbot, widget, pos):
+    """What a real double-click sends: press, release, double-click, release (QTest's
+    mouseDClick alone sends no release, and pyqtgraph's scene reports a click on release)."""
+    from PySide6.QtCore import Qt
+
+    left = Qt.MouseButton.LeftButton
+    qtbot.mouseClick(widget, left, pos=pos)
+    qtbot.mouseDClick(widget, left, pos=pos)
+    qtbot.mouseRelease(widget, left, pos=pos)
+
+
+def _zoom_in(view):
+    view.wave_plot.setXRange(0.5, 1.0, padding=0)
+    view.wave_plot.setYRange(-0.1, 0.1, padding=0)
+    view.spec_plot.setYRange(1000.0, 2000.0, padding=0)
+    assert view.wave_plot.viewRange()[0] == [pytest.approx(0.5), pytest.approx(1.0)]
+
+
+def _assert_whole_clip(view, duration_s, nyquist_hz):
+    x_range, y_range = view.wave_plot.viewRange()
+    assert x_range == [pytest.approx(0.0), pytest.approx(duration_s)]
+    extent = view.data.peak * 1.05
+    assert y_range == [pytest.approx(-extent), pytest.approx(extent)]
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(nyquist_hz)]
+
+
+def test_reset_zoom_and_double_click_show_the_whole_clip(qtbot, view, make_audio):
+    from PySide6.QtCore import QPoint
+
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.chirp(200, 3000, 2.0, 8000),
+                                          8000))
+    _zoom_in(view)
+    view.reset_zoom()
+    _assert_whole_clip(view, 2.0, 4000.0)
+
+    for plot in (view.spec_plot, view.wave_plot):
+        _zoom_in(view)
+        centre = view.graphics.mapFromScene(plot.getViewBox().sceneBoundingRect().center())
+        double_click(qtbot, view.graphics.viewport(), QPoint(int(centre.x()), int(centre.y())))
+        qtbot.waitUntil(lambda: view.wave_plot.viewRange()[0][0] == pytest.approx(0.0),
+                        timeout=2000)
+        _assert_whole_clip(view, 2.0, 4000.0)
+
+    view.show_clip(None)
+    view.reset_zoom()  # nothing on show: nothing to do
 
 
 def test_long_file_is_decimated(make_audio):

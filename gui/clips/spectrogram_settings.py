@@ -1,0 +1,232 @@
+"""Spectrogram settings a person chooses (colour map, dynamic range, FFT size): the panel that
+edits them, each project's stored choice in QSettings, and the controller that applies them to
+the clip view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.audio.spectrogram import (
+    DEFAULT_SPECTROGRAM,
+    DYNAMIC_RANGE_DB_MAX,
+    DYNAMIC_RANGE_DB_MIN,
+    FFT_SIZES,
+    SpectrogramConfig,
+)
+from gui.common import settings as keys
+
+# Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
+# All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
+COLOUR_MAPS = {
+    "inferno": "Inferno",
+    "magma": "Magma",
+    "viridis": "Viridis",
+    "plasma": "Plasma",
+    "grey": "Grey",
+    "grey_inverted": "Grey (inverted)",
+}
+# Inferno: dark quiet, bright loud, readable in grey print; the look the app always had.
+DEFAULT_COLOUR_MAP = "inferno"
+DYNAMIC_RANGE_STEP_DB = 5
+
+# Each project's settings as JSON text, keyed by folder; bounded like the remembered selections.
+SPECTROGRAM_BY_FOLDER = keys.Key("view/spectrogram_by_folder", dict, {})
+MAX_REMEMBERED_PROJECTS = keys.MAX_REMEMBERED_SELECTIONS
+
+
+@dataclass(frozen=True)
+class SpectrogramSettings:
+    """What the clip view's spectrogram looks like: ``colour_map`` (a COLOUR_MAPS name) is the
+    GUI's; ``dynamic_range_db`` and ``fft_size`` (None: auto) are core's SpectrogramConfig.
+    Raises ValueError for a value outside the choices."""
+
+    colour_map: str = DEFAULT_COLOUR_MAP
+    dynamic_range_db: float = DEFAULT_SPECTROGRAM.dynamic_range_db
+    fft_size: int | None = DEFAULT_SPECTROGRAM.fft_size
+
+    def __post_init__(self) -> None:
+        if self.colour_map not in COLOUR_MAPS:
+            raise ValueError(f"unknown colour map {self.colour_map!r}")
+        SpectrogramConfig(self.fft_size, self.dynamic_range_db)  # raises for a bad size or range
+
+    @property
+    def config(self) -> SpectrogramConfig:
+        """The part core computes with."""
+        return SpectrogramConfig(fft_size=self.fft_size, dynamic_range_db=self.dynamic_range_db)
+
+
+DEFAULT_SETTINGS = SpectrogramSettings()
+
+
+@cache
+def colour_map(name: str) -> pg.ColorMap:
+    """The pyqtgraph colour map for a COLOUR_MAPS ``name`` (bundled files, no download)."""
+    if name == "grey":
+        return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)], name="grey")
+    if name == "grey_inverted":  # Raven's default: loud is dark on white paper
+        return pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)], name="grey_inverted")
+    return pg.colormap.get(name)
+
+
+def read_spectrogram_settings(settings: QSettings, folder: str) -> SpectrogramSettings:
+    """The settings stored for the project in ``folder``; the defaults when none are, and the
+    default of each value that is missing or unreadable."""
+    text = keys.read(settings, SPECTROGRAM_BY_FOLDER).get(str(folder))
+    try:
+        stored = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        stored = {}
+    value = DEFAULT_SETTINGS
+    if isinstance(stored, dict):
+        for field in dataclasses.fields(SpectrogramSettings):
+            if field.name in stored:
+                try:
+                    value = dataclasses.replace(value, **{field.name: stored[field.name]})
+                except (TypeError, ValueError):
+                    pass  # one bad value keeps its default, not the others'
+    return value
+
+
+def write_spectrogram_settings(settings: QSettings, folder: str,
+                               value: SpectrogramSettings) -> None:
+    """Store ``value`` for the project in ``folder`` (the newest last; the oldest dropped)."""
+    stored = keys.read(settings, SPECTROGRAM_BY_FOLDER)
+    stored.pop(str(folder), None)
+    stored[str(folder)] = json.dumps(dataclasses.asdict(value))
+    for old in list(stored)[:-MAX_REMEMBERED_PROJECTS]:
+        del stored[old]
+    keys.write(settings, SPECTROGRAM_BY_FOLDER, stored)
+
+
+class SpectrogramSettingsPanel(QDialog):
+    """A small non-modal panel: colour map, dynamic range, FFT size, Reset and Close.
+
+    Every change a person makes is emitted at once as ``settings_changed(SpectrogramSettings)``;
+    ``set_spectrogram_settings`` shows a value without emitting.
+    """
+
+    settings_changed = Signal(object)
+
+    def __init__(self, value: SpectrogramSettings = DEFAULT_SETTINGS,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Spectrogram Settings")
+        self.setObjectName("SpectrogramSettingsPanel")
+        self.colour_combo = QComboBox()
+        for name, text in COLOUR_MAPS.items():
+            self.colour_combo.addItem(text, name)
+        self.range_spin = QSpinBox()
+        self.range_spin.setRange(int(DYNAMIC_RANGE_DB_MIN), int(DYNAMIC_RANGE_DB_MAX))
+        self.range_spin.setSingleStep(DYNAMIC_RANGE_STEP_DB)
+        self.range_spin.setSuffix(" dB")
+        self.range_spin.setToolTip("How far below the loudest sound still gets a colour")
+        self.fft_combo = QComboBox()
+        self.fft_combo.addItem("Auto (about 25 ms)", None)
+        for size in FFT_SIZES:
+            self.fft_combo.addItem(str(size), size)
+        self.fft_combo.setToolTip("Larger: finer frequency detail, coarser time detail")
+        form = QFormLayout()
+        form.addRow("&Colour map:", self.colour_combo)
+        form.addRow("&Dynamic range:", self.range_spin)
+        form.addRow("&FFT size:", self.fft_combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Reset
+                                   | QDialogButtonBox.StandardButton.Close)
+        self.reset_button = buttons.button(QDialogButtonBox.StandardButton.Reset)
+        self.reset_button.setToolTip("Back to the default colour map, range and FFT size")
+        self.reset_button.clicked.connect(self._on_reset_clicked)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.set_spectrogram_settings(value)
+        self.colour_combo.currentIndexChanged.connect(self._on_widget_edited)
+        self.range_spin.valueChanged.connect(self._on_widget_edited)
+        self.fft_combo.currentIndexChanged.connect(self._on_widget_edited)
+
+    def spectrogram_settings(self) -> SpectrogramSettings:
+        """The value the widgets show."""
+        return SpectrogramSettings(self.colour_combo.currentData(), float(self.range_spin.value()),
+                                   self.fft_combo.currentData())
+
+    def set_spectrogram_settings(self, value: SpectrogramSettings) -> None:
+        """Show ``value`` (no signal)."""
+        for widget in (self.colour_combo, self.range_spin, self.fft_combo):
+            widget.blockSignals(True)
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(value.colour_map))
+        self.range_spin.setValue(round(value.dynamic_range_db))
+        index = next(i for i in range(self.fft_combo.count())
+                     if self.fft_combo.itemData(i) == value.fft_size)
+        self.fft_combo.setCurrentIndex(index)
+        for widget in (self.colour_combo, self.range_spin, self.fft_combo):
+            widget.blockSignals(False)
+
+    def _on_widget_edited(self, *_) -> None:
+        self.settings_changed.emit(self.spectrogram_settings())
+
+    def _on_reset_clicked(self) -> None:
+        self.set_spectrogram_settings(DEFAULT_SETTINGS)
+        self.settings_changed.emit(DEFAULT_SETTINGS)
+
+
+class SpectrogramSettingsController(QObject):
+    """Keeps a ClipView, the panel and each project's stored choice in step.
+
+    ``load_folder(folder)`` applies that project's stored settings (on open); ``apply(value)``
+    shows a value and stores it for the open project; ``open_panel()`` shows the panel.
+    """
+
+    def __init__(self, view, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._settings = settings
+        self._folder: str | None = None
+        self._value = DEFAULT_SETTINGS
+        self.panel: SpectrogramSettingsPanel | None = None  # built when first opened
+
+    def value(self) -> SpectrogramSettings:
+        return self._value
+
+    def open_panel(self) -> SpectrogramSettingsPanel:
+        """Show the panel (built the first time) beside the window and return it."""
+        if self.panel is None:
+            self.panel = SpectrogramSettingsPanel(self._value, self.parent())
+            self.panel.settings_changed.connect(self.apply)
+        self.panel.show()
+        self.panel.raise_()
+        self.panel.activateWindow()
+        return self.panel
+
+    @Slot(str)
+    def load_folder(self, folder: str) -> None:
+        """The project in ``folder`` opened: show its stored settings (defaults when none)."""
+        self._folder = str(folder)
+        self._show(read_spectrogram_settings(self._settings, self._folder))
+
+    @Slot(object)
+    def apply(self, value: SpectrogramSettings) -> None:
+        """A person chose ``value``: show it, and remember it for the open project."""
+        self._show(value)
+        if self._folder is not None:
+            write_spectrogram_settings(self._settings, self._folder, value)
+
+    def _show(self, value: SpectrogramSettings) -> None:
+        self._value = value
+        self._view.set_spectrogram_settings(value)
+        if self.panel is not None:
+            self.panel.set_spectrogram_settings(value)

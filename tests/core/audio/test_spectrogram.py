@@ -1,0 +1,70 @@
+"""The display spectrogram's settings: FFT size (auto or chosen) and dynamic range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.audio.spectrogram import (
+    DYNAMIC_RANGE_DB,
+    FFT_SIZES,
+    SpectrogramConfig,
+    compute_spectrogram,
+    fft_size_for,
+)
+from tests import audio_factory
+
+
+def test_auto_keeps_the_rate_based_size_and_a_chosen_size_sets_the_rows():
+    samples = audio_factory.tone(1000.0, 1.0, 16000)
+    auto = compute_spectrogram(samples, 16000)
+    assert auto.n_fft == fft_size_for(16000) == 512
+    assert auto.db.shape[0] == 512 // 2 + 1
+    assert auto.levels[1] - auto.levels[0] == pytest.approx(DYNAMIC_RANGE_DB)
+    for size in FFT_SIZES:
+        image = compute_spectrogram(samples, 16000, config=SpectrogramConfig(fft_size=size))
+        assert image.n_fft == size and image.db.shape[0] == size // 2 + 1
+        assert image.db.dtype == np.float32 and np.all(np.isfinite(image.db))
+        assert image.max_freq_hz == 8000.0 and image.duration_s == pytest.approx(1.0)
+        # The tone's row is where it should be at every size.
+        loudest_hz = np.argmax(image.db.mean(axis=1)) * 16000 / size
+        assert loudest_hz == pytest.approx(1000.0, abs=16000 / size)
+
+
+def test_a_larger_fft_on_a_long_file_still_stays_within_the_columns():
+    samples = audio_factory.noise(120.0, 8000)
+    image = compute_spectrogram(samples, 8000, max_columns=500,
+                                config=SpectrogramConfig(fft_size=4096))
+    assert image.db.shape[0] == 2049 and 0 < image.db.shape[1] <= 500
+    assert image.duration_s == pytest.approx(120.0)
+
+
+def test_short_clip_with_a_large_fft_is_padded():
+    image = compute_spectrogram(np.zeros(100, np.float32), 8000,
+                                config=SpectrogramConfig(fft_size=4096))
+    assert image.db.shape == (2049, 1)
+    low, high = image.levels
+    assert np.isfinite(low) and high > low
+
+
+def test_dynamic_range_sets_the_levels_below_the_loudest_bin():
+    samples = audio_factory.tone(440.0, 0.5, 16000)
+    wide = compute_spectrogram(samples, 16000, config=SpectrogramConfig(dynamic_range_db=120))
+    narrow = compute_spectrogram(samples, 16000, config=SpectrogramConfig(dynamic_range_db=40))
+    top = float(wide.db.max())
+    assert wide.levels == (pytest.approx(top - 120.0), pytest.approx(top))
+    assert narrow.levels == (pytest.approx(top - 40.0), pytest.approx(top))
+    # Another range needs no new STFT.
+    assert wide.levels_for(40.0) == narrow.levels
+
+
+@pytest.mark.parametrize("kwargs", [{"fft_size": 300}, {"fft_size": 0},
+                                    {"dynamic_range_db": 39.0}, {"dynamic_range_db": 121.0}])
+def test_config_refuses_values_outside_the_choices(kwargs):
+    with pytest.raises(ValueError):
+        SpectrogramConfig(**kwargs)
+
+
+def test_resolved_fft_size():
+    assert SpectrogramConfig().n_fft_for(44100) == fft_size_for(44100) == 1024
+    assert SpectrogramConfig(fft_size=256).n_fft_for(44100) == 256

@@ -1,0 +1,165 @@
+"""Spectrogram settings: the panel, each project's stored choice, and the View menu's actions in
+the window (settings restored when a project opens again, Reset Zoom)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui.clips.spectrogram_settings import (
+    COLOUR_MAPS,
+    DEFAULT_SETTINGS,
+    SPECTROGRAM_BY_FOLDER,
+    SpectrogramSettings,
+    SpectrogramSettingsPanel,
+    colour_map,
+    read_spectrogram_settings,
+    write_spectrogram_settings,
+)
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+LOAD_TIMEOUT_MS = 10_000
+
+
+def test_settings_refuse_values_outside_the_choices():
+    for kwargs in ({"colour_map": "rainbow"}, {"dynamic_range_db": 20.0}, {"fft_size": 100}):
+        with pytest.raises(ValueError):
+            SpectrogramSettings(**kwargs)
+    assert DEFAULT_SETTINGS.config.fft_size is None  # auto: today's choice
+    assert DEFAULT_SETTINGS.colour_map == "inferno"
+
+
+def test_every_colour_map_is_bundled_and_distinct():
+    tables = {name: colour_map(name).getLookupTable(nPts=16) for name in COLOUR_MAPS}
+    for name, table in tables.items():
+        others = [t for n, t in tables.items() if n != name]
+        assert not any(np.array_equal(table, other) for other in others), name
+
+
+def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
+    path = str(tmp_path / "settings.ini")
+    settings = QSettings(path, QSettings.Format.IniFormat)
+    a = SpectrogramSettings("grey_inverted", 60.0, 1024)
+    b = SpectrogramSettings("viridis", 110.0, None)
+    write_spectrogram_settings(settings, "/data/a", a)
+    write_spectrogram_settings(settings, "/data/b", b)
+    settings.sync()
+    again = QSettings(path, QSettings.Format.IniFormat)
+    assert read_spectrogram_settings(again, "/data/a") == a
+    assert read_spectrogram_settings(again, "/data/b") == b
+    assert read_spectrogram_settings(again, "/data/never-opened") == DEFAULT_SETTINGS
+
+
+def test_unreadable_stored_values_fall_back_one_by_one(settings):
+    stored = {"/data/a": '{"colour_map": "rainbow", "dynamic_range_db": 50, "fft_size": 256}',
+              "/data/b": "not json", "/data/c": '["a list"]'}
+    settings.setValue(SPECTROGRAM_BY_FOLDER.name, stored)
+    assert read_spectrogram_settings(settings, "/data/a") == SpectrogramSettings(
+        DEFAULT_SETTINGS.colour_map, 50.0, 256)
+    assert read_spectrogram_settings(settings, "/data/b") == DEFAULT_SETTINGS
+    assert read_spectrogram_settings(settings, "/data/c") == DEFAULT_SETTINGS
+
+
+def test_stored_projects_are_bounded(settings):
+    from gui.clips.spectrogram_settings import MAX_REMEMBERED_PROJECTS
+
+    for i in range(MAX_REMEMBERED_PROJECTS + 5):
+        write_spectrogram_settings(settings, f"/data/{i}", SpectrogramSettings(fft_size=256))
+    stored = settings.value(SPECTROGRAM_BY_FOLDER.name)
+    assert len(stored) == MAX_REMEMBERED_PROJECTS
+    assert "/data/0" not in stored and f"/data/{MAX_REMEMBERED_PROJECTS + 4}" in stored
+
+
+def test_panel_emits_each_change_and_reset_returns_to_the_defaults(qtbot):
+    panel = SpectrogramSettingsPanel(SpectrogramSettings("magma", 70.0, 2048))
+    qtbot.addWidget(panel)
+    assert panel.spectrogram_settings() == SpectrogramSettings("magma", 70.0, 2048)
+    seen = []
+    panel.settings_changed.connect(seen.append)
+    panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("grey"))
+    panel.range_spin.setValue(120)
+    panel.fft_combo.setCurrentIndex(panel.fft_combo.findData(256))
+    assert seen == [SpectrogramSettings("grey", 70.0, 2048), SpectrogramSettings("grey", 120.0, 2048),
+                    SpectrogramSettings("grey", 120.0, 256)]
+    assert (panel.range_spin.minimum(), panel.range_spin.maximum()) == (40, 120)
+    assert [panel.fft_combo.itemData(i) for i in range(panel.fft_combo.count())] == [
+        None, 256, 512, 1024, 2048, 4096]
+    panel.reset_button.click()
+    assert seen[-1] == DEFAULT_SETTINGS and panel.spectrogram_settings() == DEFAULT_SETTINGS
+    count = len(seen)
+    panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512))  # shown, not emitted
+    assert len(seen) == count and panel.fft_combo.currentData() == 512
+
+
+def _folder(tmp_path, name):
+    folder = tmp_path / name
+    audio_factory.write(folder / "tone.wav", audio_factory.tone(1000.0, 1.0, 16000), 16000)
+    return folder
+
+
+def _select_first_clip(qtbot, window):
+    if window.clip_view.data is None:
+        with qtbot.waitSignal(window.clip_view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+            window.clip_list.select_row(0)
+
+
+def test_settings_apply_live_and_come_back_with_their_project(qtbot, make_window, tmp_path):
+    window = make_window()
+    view = window.clip_view
+    first, second = _folder(tmp_path, "first"), _folder(tmp_path, "second")
+    open_and_wait(qtbot, window, first)
+    _select_first_clip(qtbot, window)
+    window.acts.spectrogram_settings.trigger()
+    panel = window.acts.spectrogram.panel
+    assert panel.isVisible() and panel.windowTitle() == "Spectrogram Settings"
+    panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("grey_inverted"))
+    panel.range_spin.setValue(50)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        panel.fft_combo.setCurrentIndex(panel.fft_combo.findData(2048))
+    chosen = SpectrogramSettings("grey_inverted", 50.0, 2048)
+    assert view.spectrogram_settings() == chosen
+    assert view.spec_image.image.shape[0] == 1025
+    low, high = view.spec_image.getLevels()
+    assert high - low == pytest.approx(50.0)
+    assert tuple(np.array(view.spec_image.lut)[0][:3]) == (255, 255, 255)
+
+    open_and_wait(qtbot, window, second)  # never set: the defaults, in the view and the panel
+    assert view.spectrogram_settings() == DEFAULT_SETTINGS
+    assert panel.spectrogram_settings() == DEFAULT_SETTINGS
+    _select_first_clip(qtbot, window)
+    assert view.spec_image.image.shape[0] == 257
+    panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("viridis"))
+
+    open_and_wait(qtbot, window, first)
+    assert view.spectrogram_settings() == chosen and panel.spectrogram_settings() == chosen
+    _select_first_clip(qtbot, window)
+    assert view.spec_image.image.shape[0] == 1025
+    window.close()
+
+    again = make_window()  # the next session, on the same settings file
+    open_and_wait(qtbot, again, second)
+    assert again.clip_view.spectrogram_settings() == SpectrogramSettings("viridis")
+    open_and_wait(qtbot, again, first)
+    assert again.clip_view.spectrogram_settings() == chosen
+
+
+def test_reset_zoom_action_shows_the_whole_clip(qtbot, window, tmp_path):
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    view.wave_plot.setXRange(0.25, 0.5, padding=0)
+    view.spec_plot.setYRange(500.0, 1500.0, padding=0)
+    assert window.acts.reset_zoom.shortcut().toString() == "Ctrl+0"
+    window.acts.reset_zoom.trigger()
+    assert view.wave_plot.viewRange()[0] == [pytest.approx(0.0), pytest.approx(1.0)]
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
+
+
+def test_view_menu_shortcuts_are_unique(window):
+    shortcuts = [a.shortcut().toString() for a in window.acts.all()]
+    assert len(shortcuts) == len(set(shortcuts)), shortcuts
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    texts = [a.text() for a in view_menu.actions()]
+    assert "&Reset Zoom" in texts and "Spectrogram &Settings…" in texts
