@@ -1,15 +1,22 @@
-"""Playback: a QMediaPlayer wrapper with a smooth position, and a small play/pause bar for it.
+"""Playback: a QMediaPlayer wrapper whose playhead follows the audio clock, and its bar.
 
-Without QtMultimedia or an audio output device (CI, offscreen) the controller says why and the
-bar disables itself with that reason as its tooltip.
+Without QtMultimedia or an audio output device (CI, offscreen) the controller says why, the bar
+says so in words beside its disabled button, and the time still reads against the clip's length
+(taken from the file's header, not from the player).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+
+from core.audio import reading as audio
+from core.errors import AudioError
+from gui.clips.playhead_clock import PlayheadClock
 
 try:
     from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
@@ -18,8 +25,10 @@ except ImportError as error:  # a PySide6 build without QtMultimedia
 else:
     _MULTIMEDIA_ERROR = None
 
-# QMediaPlayer reports its position every ~50-100 ms; the playhead is interpolated at ~30 fps.
-_TICK_MS = 33
+#: The playhead is redrawn at ~30 fps while playing; one tick is one display frame.
+TICK_MS = 33
+#: The theme's muted text colour (resources/earmark.qss names it).
+_MUTED_COLOUR = "#6b7280"
 
 
 def _audio_unavailable_reason() -> str:
@@ -38,37 +47,53 @@ def format_time(seconds: float) -> str:
     return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
 
 
+def _header_duration_s(path: Path) -> float:
+    """The file's length from its header (no decoding), 0.0 when it cannot be read."""
+    try:
+        return audio.info(path).duration_s
+    except (AudioError, OSError):
+        return 0.0
+
+
 class PlaybackController(QObject):
-    """Plays one file. Signals ``position_changed(seconds)`` (~30/s while playing) and
-    ``state_changed(playing)``. Check ``available`` / ``unavailable_reason`` first."""
+    """Plays one file. Signals ``position_changed(seconds)`` (~30/s while playing, following
+    the audio clock), ``state_changed(playing)`` and ``duration_changed(seconds)``. Check
+    ``available`` / ``unavailable_reason`` first; an unavailable controller still loads, seeks
+    and knows the clip's duration, so the playhead and time label work without sound."""
 
     position_changed = Signal(float)
     state_changed = Signal(bool)
     duration_changed = Signal(float)
 
-    def __init__(self, parent: QObject | None = None, force_unavailable: str = "") -> None:
-        """``force_unavailable`` disables playback with that reason (tests, a settings switch)."""
+    def __init__(self, parent: QObject | None = None, force_unavailable: str = "", *,
+                 player=None, now_s: Callable[[], float] = time.monotonic) -> None:
+        """``force_unavailable`` disables playback with that reason (tests, a settings switch).
+        ``player`` replaces the QMediaPlayer (an object with its methods and signals: tests
+        drive a simulated one) and ``now_s`` the monotonic clock in seconds."""
         super().__init__(parent)
-        self.unavailable_reason = force_unavailable or _audio_unavailable_reason()
+        self.unavailable_reason = force_unavailable or (
+            "" if player is not None else _audio_unavailable_reason())
         self.available = not self.unavailable_reason
+        self._now_s = now_s
         self._path: Path | None = None
         self._position_s = 0.0
         self._duration_s = 0.0
         self._playing = False
-        self._reported_s = 0.0
-        self._since_report = QElapsedTimer()
+        self._clock = PlayheadClock()
         self._tick = QTimer(self)
-        self._tick.setInterval(_TICK_MS)
+        self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
         self._player = None
         if self.available:
-            self._audio_output = QAudioOutput(self)
-            self._player = QMediaPlayer(self)
-            self._player.setAudioOutput(self._audio_output)
-            self._player.positionChanged.connect(self._on_player_position)
-            self._player.durationChanged.connect(self._on_player_duration)
-            self._player.playbackStateChanged.connect(self._on_player_state)
-            self._player.errorOccurred.connect(self._on_player_error)
+            if player is None:
+                self._audio_output = QAudioOutput(self)
+                player = QMediaPlayer(self)
+                player.setAudioOutput(self._audio_output)
+            self._player = player
+            player.positionChanged.connect(self._on_player_position)
+            player.durationChanged.connect(self._on_player_duration)
+            player.playbackStateChanged.connect(self._on_player_state)
+            player.errorOccurred.connect(self._on_player_error)
 
     @property
     def path(self) -> Path | None:
@@ -87,11 +112,14 @@ class PlaybackController(QObject):
         return self._duration_s
 
     @Slot(object)
-    def load(self, path: Path | None) -> None:
-        """Stop and make ``path`` the file to play (None unloads)."""
+    def load(self, path: Path | None, duration_s: float | None = None) -> None:
+        """Stop and make ``path`` the file to play (None unloads). ``duration_s`` is the clip's
+        length when the caller knows it; otherwise it is read from the file's header."""
         self.stop()
         self._path = Path(path) if path is not None else None
-        self._duration_s = 0.0
+        if duration_s is None:
+            duration_s = _header_duration_s(self._path) if self._path is not None else 0.0
+        self._set_duration(duration_s)
         if self._player is not None:
             url = QUrl.fromLocalFile(str(self._path)) if self._path is not None else QUrl()
             self._player.setSource(url)
@@ -119,6 +147,7 @@ class PlaybackController(QObject):
     def stop(self) -> None:
         if self._player is not None:
             self._player.stop()
+        self._clock.on_stopped(0.0)
         self._set_position(0.0)
 
     @Slot(float)
@@ -127,50 +156,50 @@ class PlaybackController(QObject):
         seconds = max(0.0, float(seconds))
         if self._duration_s > 0:
             seconds = min(seconds, self._duration_s)
+        self._clock.on_seeked(seconds, self._now_s())
         if self._player is not None:
             self._player.setPosition(int(round(seconds * 1000)))
-        self._mark_reported(seconds)
         self._set_position(seconds)
 
     # -- player events ------------------------------------------------------------------------
 
     def _set_position(self, seconds: float) -> None:
+        if self._duration_s > 0:
+            seconds = min(seconds, self._duration_s)
         self._position_s = seconds
         self.position_changed.emit(seconds)
 
-    def _mark_reported(self, seconds: float) -> None:
-        self._reported_s = seconds
-        self._since_report.restart()
+    def _set_duration(self, seconds: float) -> None:
+        self._duration_s = max(float(seconds), 0.0)
+        self.duration_changed.emit(self._duration_s)
 
     @Slot(int)
     def _on_player_position(self, position_ms: int) -> None:
-        self._mark_reported(position_ms / 1000.0)
+        self._clock.on_reported(position_ms / 1000.0, self._now_s())
         if not self._playing:
-            self._set_position(self._reported_s)
+            self._set_position(self._clock.position_at(self._now_s()))
 
     @Slot(int)
     def _on_player_duration(self, duration_ms: int) -> None:
-        self._duration_s = duration_ms / 1000.0
-        self.duration_changed.emit(self._duration_s)
+        if duration_ms > 0:  # a new source reports 0 first; the header's length stands till then
+            self._set_duration(duration_ms / 1000.0)
 
     @Slot()
     def _on_tick(self) -> None:
-        # Extrapolate from the last coarse report so the playhead moves smoothly.
-        rate = self._player.playbackRate() if self._player is not None else 1.0
-        seconds = self._reported_s + rate * self._since_report.elapsed() / 1000.0
-        if self._duration_s > 0:
-            seconds = min(seconds, self._duration_s)
-        self._set_position(seconds)
+        seconds = self._clock.position_at(self._now_s())
+        if seconds != self._position_s:
+            self._set_position(seconds)
 
     @Slot(object)
     def _on_player_state(self, state) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         if playing:
-            self._mark_reported(self._player.position() / 1000.0)
+            self._clock.on_started(self._now_s(), self._player.playbackRate())
             self._tick.start()
         else:
             self._tick.stop()
-            self._set_position(self._player.position() / 1000.0)
+            self._clock.on_stopped(self._player.position() / 1000.0)
+            self._set_position(self._clock.position_at(self._now_s()))
         if playing != self._playing:
             self._playing = playing
             self.state_changed.emit(playing)
@@ -178,13 +207,15 @@ class PlaybackController(QObject):
     @Slot(object, str)
     def _on_player_error(self, _error, message: str) -> None:
         self._tick.stop()
+        self._clock.on_stopped(self._position_s)
         if self._playing:
             self._playing = False
             self.state_changed.emit(False)
 
 
 class PlaybackBar(QWidget):
-    """Play/pause button and a "0:01.2 / 0:05.0" label for a PlaybackController."""
+    """Play/pause button and a "0:01.2 / 0:05.0" label for a PlaybackController; without
+    audio, a muted note beside them says playback is off and why."""
 
     def __init__(self, controller: PlaybackController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,22 +224,28 @@ class PlaybackBar(QWidget):
         self.play_button.setAutoRaise(True)
         self.play_button.clicked.connect(controller.toggle)
         self.position_label = QLabel()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("PlaybackState")
+        self.state_label.setStyleSheet(f"color: {_MUTED_COLOUR};")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
+        layout.addWidget(self.state_label)
         layout.addStretch(1)
         controller.state_changed.connect(self._on_controller_state)
         controller.position_changed.connect(self._on_controller_position)
         controller.duration_changed.connect(self._on_controller_position)
         self._on_controller_state(controller.playing)
         self._on_controller_position()
+        self.state_label.setVisible(not controller.available)
         if not controller.available:
-            reason = f"Playback unavailable: {controller.unavailable_reason}"
-            for widget in (self.play_button, self.position_label):
-                widget.setEnabled(False)
-                widget.setToolTip(reason)
-            self.setToolTip(reason)
+            reason = controller.unavailable_reason
+            # The bar names the state; the tooltip keeps the whole reason (an import error).
+            self.state_label.setText(f"{reason.split(' (')[0]} — playback is off")
+            self.play_button.setEnabled(False)
+            for widget in (self, self.play_button, self.position_label, self.state_label):
+                widget.setToolTip(f"Playback unavailable: {reason}")
 
     @Slot(bool)
     def _on_controller_state(self, playing: bool) -> None:

@@ -1,10 +1,16 @@
-"""Playback controller and bar: availability, the disabled bar, time labels and seeking."""
+"""Playback controller and bar: availability, the bar without audio, time labels, seeking,
+and a playhead that follows the audio clock (a simulated player, no audio device needed)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtMultimedia import QMediaPlayer
 
-from gui.clips.playback import PlaybackBar, PlaybackController, format_time
+from gui.clips.playback import TICK_MS, PlaybackBar, PlaybackController, format_time
+from gui.clips.playhead_clock import PlayheadClock
+from tests import audio_factory
 
 
 def test_format_time():
@@ -54,7 +60,6 @@ def test_unavailable_controller_is_safe_to_drive(qtbot, make_audio):
 
 def test_clip_view_wiring_moves_playhead(qtbot, make_audio):
     from gui.clips.clip_view import ClipView
-    from tests import audio_factory
 
     view = ClipView()
     qtbot.addWidget(view)
@@ -64,6 +69,7 @@ def test_clip_view_wiring_moves_playhead(qtbot, make_audio):
     with qtbot.waitSignal(view.clip_shown, timeout=10_000):
         view.show_clip(path)
     assert controller.path == path
+    assert controller.duration_s == pytest.approx(2.0)  # the clip's, without a player
     controller.seek(1.25)
     assert view.playhead_s() == pytest.approx(1.25)
     view.seek_requested.emit(0.75)
@@ -74,3 +80,233 @@ def test_clip_view_wiring_moves_playhead(qtbot, make_audio):
     assert view.playhead_s() == pytest.approx(0.75)  # a redraw does not rewind playback
     assert controller.position_s == pytest.approx(0.75)
     view.shutdown()
+
+
+# -- the bar without audio ----------------------------------------------------------------------
+
+
+def test_bar_says_playback_is_off_in_words_and_times_against_the_clip(qtbot, make_audio):
+    # Before: the reason was only a tooltip and the time read "0:00.4 / 0:00.0", the duration
+    # coming from a player that never loads without a device.
+    controller = PlaybackController(force_unavailable="No audio output device found")
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    bar.show()
+    assert bar.state_label.isVisible()
+    assert bar.state_label.text() == "No audio output device found — playback is off"
+    assert "No audio output device found" in bar.state_label.toolTip()
+    assert not bar.play_button.isEnabled()
+    controller.load(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
+    assert bar.position_label.text() == "0:00.0 / 0:01.0"
+    controller.seek(0.4)
+    assert bar.position_label.text() == "0:00.4 / 0:01.0"
+    controller.seek(5.0)  # past the end: held at the clip's length
+    assert bar.position_label.text() == "0:01.0 / 0:01.0"
+
+
+def test_bar_shows_only_the_short_reason_in_words(qtbot):
+    controller = PlaybackController(force_unavailable="Qt Multimedia is not available (no module)")
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    assert bar.state_label.text() == "Qt Multimedia is not available — playback is off"
+    assert "(no module)" in bar.state_label.toolTip()
+
+
+def test_bar_has_no_state_note_when_audio_plays(qtbot):
+    controller = PlaybackController(player=FakePlayer())
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    bar.show()
+    assert controller.available
+    assert not bar.state_label.isVisible()
+    assert bar.play_button.isEnabled()
+
+
+def test_load_takes_a_given_duration_and_survives_an_unreadable_file(qtbot, tmp_path, make_audio):
+    controller = PlaybackController(force_unavailable="testing")
+    with qtbot.waitSignal(controller.duration_changed, timeout=1000) as blocker:
+        controller.load(make_audio("a.wav"), duration_s=2.5)
+    assert blocker.args[0] == pytest.approx(2.5)
+    controller.load(audio_factory.write_broken(tmp_path / "bad.wav", "text"))
+    assert controller.duration_s == 0.0
+    controller.load(None)
+    assert controller.duration_s == 0.0
+
+
+# -- the playhead follows the audio clock -------------------------------------------------------
+
+FRAME_S = TICK_MS / 1000.0  # the playhead is redrawn once per tick: one display frame
+BLOCK_S = 0.064  # Qt's FFmpeg backend reports a 16 kHz WAV's position in 1024-sample blocks
+
+
+def simulate(clock, seed: int, start_delay_s: float = 0.5, seek_at_s: float = 1.5,
+             seek_to_s: float = 0.25, rebuffer_s: float = 0.4, end_s: float = 3.0):
+    """Play from 0 at t=0 on a simulated player and read ``clock`` at ~30 ticks a second.
+
+    The player behaves as measured on Qt 6.11's FFmpeg backend: audio starts ``start_delay_s``
+    after play() (and ``rebuffer_s`` after a seek while playing, the seek position echoed at
+    once); it reports on a 50 ms timer that fires up to 15 ms late, the value a whole number of
+    blocks and up to 20 ms old (so one may still tell of the time before a seek), and only when it
+    changed. Returns (t, shown, true, seeked)
+    per tick, ``seeked`` when a seek came since the previous tick."""
+    rng = np.random.default_rng(seed)
+
+    def true_s(t: float) -> float:
+        if t < seek_at_s:
+            return max(0.0, t - start_delay_s)
+        return seek_to_s + max(0.0, t - seek_at_s - rebuffer_s)
+
+    def reported_s(t: float) -> float:
+        base_s = 0.0 if t < seek_at_s else seek_to_s
+        return base_s + np.floor((true_s(t) - base_s) / BLOCK_S + 1e-9) * BLOCK_S
+
+    events = [(k * 0.05 + rng.uniform(0, 0.015), "report") for k in range(1, int(end_s / 0.05))]
+    events += [(k / 30 + rng.uniform(0, 0.010), "tick") for k in range(1, int(end_s * 30))]
+    events += [(seek_at_s, "seek")]
+    clock.on_started(0.0)
+    last_reported_s, seeked, rows = 0.0, False, []
+    for t, kind in sorted(events):
+        if kind == "seek":
+            clock.on_seeked(seek_to_s, t)
+            clock.on_reported(seek_to_s, t)  # the player echoes the new position at once
+            last_reported_s, seeked = seek_to_s, True
+        elif kind == "report":
+            value_s = reported_s(t - rng.uniform(0, 0.020))
+            if value_s != last_reported_s:
+                clock.on_reported(value_s, t)
+                last_reported_s = value_s
+        else:
+            rows.append((t, clock.position_at(t), true_s(t), seeked))
+            seeked = False
+    return rows
+
+
+def run_ahead_and_back_steps(rows) -> tuple[float, float]:
+    """The most the playhead ran ahead of the audio, and stepped back without a seek (s)."""
+    ahead_s = max(shown - true for _, shown, true, _ in rows)
+    back_s = max((prev[1] - row[1] for prev, row in zip(rows, rows[1:]) if not row[3]),
+                 default=0.0)
+    return ahead_s, back_s
+
+
+class NaiveClock:
+    """The clock before: runs on from play() and from each report, whatever the audio does."""
+
+    def on_started(self, now_s):
+        self.reported_s, self.reported_at_s = 0.0, now_s
+
+    def on_seeked(self, position_s, now_s):
+        self.reported_s, self.reported_at_s = position_s, now_s
+
+    on_reported = on_seeked
+
+    def position_at(self, now_s):
+        return self.reported_s + now_s - self.reported_at_s
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_playhead_never_runs_ahead_of_the_audio_clock(seed):
+    rows = simulate(PlayheadClock(), seed)
+    ahead_s, back_s = run_ahead_and_back_steps(rows)
+    assert ahead_s <= FRAME_S
+    assert back_s <= FRAME_S
+    # It holds at the start while the player buffers, and at the target after a seek...
+    assert all(shown == 0.0 for t, shown, _, _ in rows if t < 0.5)
+    assert all(shown == pytest.approx(0.25) for t, shown, _, _ in rows if 1.5 <= t < 1.9)
+    # ...and follows the audio closely once it plays (behind by at most a block and a report).
+    assert all(true - shown <= BLOCK_S + 0.1 for t, shown, true, _ in rows
+               if 0.7 < t < 1.5 or t > 2.1)
+
+
+def test_the_simulation_catches_a_clock_that_runs_from_play():
+    ahead_s, back_s = run_ahead_and_back_steps(simulate(NaiveClock(), seed=0))
+    assert ahead_s > 0.2 and back_s > 0.2  # the bug a person saw: ahead at the start, then back
+
+
+def test_clock_waits_after_a_stall_and_follows_a_real_jump_back():
+    clock = PlayheadClock(max_extrapolation_s=0.25)
+    clock.on_started(0.0)
+    clock.on_reported(0.1, 0.2)
+    assert clock.position_at(0.3) == pytest.approx(0.2)
+    assert clock.position_at(5.0) == pytest.approx(0.35)  # no reports: the audio stalled
+    clock.on_reported(0.30, 5.0)  # behind by jitter: hold rather than step back
+    assert clock.position_at(5.0) == pytest.approx(0.35)
+    clock.on_reported(0.05, 5.1)  # far behind: the player jumped, follow it
+    assert clock.position_at(5.1) == pytest.approx(0.05)
+    clock.on_stopped(0.7)
+    assert clock.position_at(9.0) == pytest.approx(0.7)
+    assert not clock.playing
+
+
+class FakePlayer(QObject):
+    """Stands in for QMediaPlayer: the test says when it plays and what it reports."""
+
+    positionChanged = Signal(int)
+    durationChanged = Signal(int)
+    playbackStateChanged = Signal(object)
+    errorOccurred = Signal(object, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position_ms = 0
+
+    def setSource(self, _url) -> None:
+        self.position_ms = 0
+
+    def play(self) -> None:
+        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.PlayingState)
+
+    def pause(self) -> None:
+        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.PausedState)
+
+    def stop(self) -> None:
+        self.position_ms = 0
+        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.StoppedState)
+
+    def setPosition(self, position_ms: int) -> None:
+        self.report(position_ms)
+
+    def position(self) -> int:
+        return self.position_ms
+
+    def playbackRate(self) -> float:
+        return 1.0
+
+    def report(self, position_ms: int) -> None:
+        self.position_ms = position_ms
+        self.positionChanged.emit(position_ms)
+
+
+def test_controller_holds_the_playhead_until_the_player_reports_audio(qtbot, make_audio):
+    now = [0.0]
+    player = FakePlayer()
+    controller = PlaybackController(player=player, now_s=lambda: now[0])
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    controller.load(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
+    assert bar.position_label.text() == "0:00.0 / 0:01.0"
+
+    def tick_at(t: float) -> float:
+        now[0] = t
+        controller._tick.timeout.emit()  # the redraw timer, at a time the test chooses
+        return controller.position_s
+
+    with qtbot.waitSignal(controller.state_changed, timeout=1000):
+        controller.play()
+    assert controller.playing
+    assert tick_at(0.4) == 0.0  # buffering: before, the playhead was already at 0:00.4 here
+    now[0] = 0.45
+    player.report(64)
+    assert tick_at(0.48) == pytest.approx(0.094)
+    assert tick_at(2.0) == pytest.approx(0.064 + 0.25)  # reports stopped: it waits
+    now[0] = 2.0
+    player.report(128)  # behind the playhead by report jitter: no step back
+    assert tick_at(2.0) == pytest.approx(0.314)
+    controller.seek(0.5)
+    assert tick_at(2.3) == pytest.approx(0.5)  # held at the target until audio moves again
+    controller.pause()
+    assert not controller.playing
+    assert controller.position_s == pytest.approx(0.5)
+    assert bar.position_label.text() == "0:00.5 / 0:01.0"
+    controller.stop()
+    assert controller.position_s == 0.0
