@@ -1,25 +1,23 @@
 """The folder-label rule, one for the app's scan and the command line: a file's label from its folder,
-its name or a labels.csv (FolderLabels), scan_labels over a folder, and the way back, a label as a
-folder name (safe_folder_name). No Qt."""
+its name (by a NameRule, see core.store.name_rules) or a labels.csv (FolderLabels), scan_labels over
+a folder, and the way back, a label as a folder name (safe_folder_name). No Qt."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.audio.discovery import iter_audio_files
+from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
+from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 
 #: Where a label came from.
 SOURCES = ("folder", "filename", "csv", "none")
-
-# ``cat_12``, ``dog_barking-3``: a prefix, then ``_`` or ``-``, then digits only.
-_PREFIX_RE = re.compile(r"^(?P<prefix>.*?[^_\-\s])[_-]\d+$")
 
 
 @dataclass(frozen=True)
@@ -31,27 +29,37 @@ class LabeledClip:
     source: str
 
 
-def label_from_path(root: str | os.PathLike, path: str | os.PathLike) -> tuple[str | None, str]:
+def label_from_path(root: str | os.PathLike, path: str | os.PathLike,
+                    name_rule: NameRule = PREFIX_RULE) -> tuple[str | None, str]:
     """The label a file's place or name gives it, and the rule that gave it.
 
     1. ``("dogs", "folder")`` for ``root/dogs/bark1.wav`` (the immediate parent folder, for a
        file not directly in ``root``);
-    2. ``("cat", "filename")`` for ``cat_12.wav`` or ``cat-12.wav`` (a prefix, ``_`` or ``-``,
+    2. ``("cat", "filename")`` for a file directly in ``root`` whose name ``name_rule`` reads
+       (by default the prefix rule: ``cat_12.wav`` or ``cat-12.wav``, a prefix, ``_`` or ``-``,
        then only digits);
     3. ``(None, "none")``.
     """
-    root = Path(root)
-    path = Path(path)
+    return FolderLabels(root, name_rule=name_rule).place_label(path)
+
+
+def _in_subfolder(root: Path, path: Path) -> bool:
     try:
-        relative = path.relative_to(root)
+        return len(path.relative_to(root).parts) > 1
     except ValueError:
-        relative = None
-    if relative is not None and len(relative.parts) > 1:
-        return relative.parent.name, "folder"
-    match = _PREFIX_RE.match(path.stem)
-    if match:
-        return match.group("prefix"), "filename"
-    return None, "none"
+        return False
+
+
+def root_audio_stems(root: str | os.PathLike) -> list[str]:
+    """The names (without suffix) of the audio files directly in ``root``, sorted; hidden files
+    left out as the folder walk leaves them out."""
+    try:
+        with os.scandir(root) as entries:
+            names = sorted(entry.name for entry in entries
+                           if not entry.name.startswith(".") and entry.is_file())
+    except OSError:
+        return []
+    return [Path(name).stem for name in names if Path(name).suffix.lower() in AUDIO_EXTENSIONS]
 
 
 # --------------------------------------------------------------------------- labels.csv
@@ -137,7 +145,10 @@ class FolderLabels:
     command line's train and evaluate both ask here, so they never label a folder differently):
 
     1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``);
-    2. its name's prefix (``cat_12.wav`` -> ``cat``), see :func:`label_from_path`;
+    2. for a file directly in ``root``, what ``name_rule`` reads in its name
+       (``cat_12.wav`` -> ``cat``); None: the rule that suits the names of the files directly
+       in ``root`` (:func:`~core.store.name_rules.infer_name_rule`), found once, when first
+       needed, and then kept in :attr:`name_rule`;
     3. a ``labels.csv`` in the file's own folder, then one in ``root``: the row whose path
        (relative to that CSV's folder) names the file, else a row naming just its file name.
        By rule 1 a file below ``root`` is labelled by its folder first, so in practice the CSV
@@ -149,16 +160,34 @@ class FolderLabels:
     """
 
     def __init__(self, root: str | os.PathLike, csv_name: str = CSV_NAME,
-                 on_csv_error: Callable[[Path, EarmarkError], None] | None = None) -> None:
+                 on_csv_error: Callable[[Path, EarmarkError], None] | None = None,
+                 name_rule: NameRule | None = None) -> None:
         self.root = Path(root)
         self.csv_name = csv_name
         self.on_csv_error = on_csv_error
+        self._name_rule = name_rule
         self._tables: dict[Path, dict[str, str]] = {}
+
+    @property
+    def name_rule(self) -> NameRule:
+        """The file-name rule for the files directly in ``root``: the one given, else inferred
+        from their names (once)."""
+        if self._name_rule is None:
+            self._name_rule = infer_name_rule(root_audio_stems(self.root))
+        return self._name_rule
+
+    def place_label(self, path: str | os.PathLike) -> tuple[str | None, str]:
+        """``(label, source)`` from the file's folder or name alone (rules 1 and 2), no CSV."""
+        path = Path(path)
+        if _in_subfolder(self.root, path):
+            return path.parent.name, "folder"
+        label = self.name_rule.label_of(path.stem)
+        return (label, "filename") if label is not None else (None, "none")
 
     def label_of(self, path: str | os.PathLike) -> tuple[str | None, str]:
         """``(label, source)`` for ``path``; source is one of SOURCES."""
         path = Path(path)
-        label, source = label_from_path(self.root, path)
+        label, source = self.place_label(path)
         if label is not None:
             return label, source
         # Nearest first; a file in root has one folder to look in.
@@ -174,6 +203,10 @@ class FolderLabels:
             if found:
                 return found, "csv"
         return None, "none"
+
+    def scan(self) -> list[LabeledClip]:
+        """Every audio file under ``root`` with its label, sorted as :func:`iter_audio_files`."""
+        return [LabeledClip(file, *self.label_of(file)) for file in iter_audio_files(self.root)]
 
     def _table(self, folder: Path) -> dict[str, str]:
         table = self._tables.get(folder)
@@ -193,11 +226,12 @@ class FolderLabels:
         return table
 
 
-def scan_labels(root: str | os.PathLike, csv_name: str = CSV_NAME) -> list[LabeledClip]:
-    """Every audio file under ``root`` with its label by the :class:`FolderLabels` rule, sorted as
+def scan_labels(root: str | os.PathLike, csv_name: str = CSV_NAME,
+                name_rule: NameRule | None = None) -> list[LabeledClip]:
+    """Every audio file under ``root`` with its label by the :class:`FolderLabels` rule (a
+    ``name_rule`` of None: inferred from the names of the files directly in ``root``), sorted as
     :func:`iter_audio_files`. A labels.csv that cannot be read raises EarmarkError."""
-    rule = FolderLabels(root, csv_name)
-    return [LabeledClip(file, *rule.label_of(file)) for file in iter_audio_files(Path(root))]
+    return FolderLabels(root, csv_name, name_rule=name_rule).scan()
 
 
 # --------------------------------------------------------------------------- folder names

@@ -44,7 +44,7 @@ from core.store.records import (
     clean_label,
     clip_from_row,
 )
-from core.store.scan import SCAN_BATCH, ScanMixin
+from core.store.scan import SCAN_BATCH, NameRuleMixin, NameRuleState, ScanMixin
 from core.store.schema import SCHEMA_VERSION, migrate
 
 STORE_DIRNAME = ".earmark"
@@ -58,6 +58,16 @@ def default_store_dir(folder: str | Path) -> Path:
     resolved = str(Path(folder).expanduser().resolve())
     digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
+
+
+def existing_store_dir(folder: str | Path) -> Path | None:
+    """The folder holding the store ``folder`` already has (its own ``.earmark``, else the per-user
+    place :meth:`Project.open` falls back to), or None when it has none. Creates nothing."""
+    folder = Path(folder).expanduser().resolve()
+    for sdir in (folder / STORE_DIRNAME, default_store_dir(folder)):
+        if (sdir / STORE_FILENAME).is_file():
+            return sdir
+    return None
 
 
 def _marked_read_only(folder: Path) -> bool:
@@ -88,7 +98,7 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class Project(ScanMixin, ClassesMixin, ModelsMixin):
+class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin):
     """A folder of audio and its store.
 
     Threading rule: one ``Project`` object per thread. The SQLite connection is opened with
@@ -172,8 +182,12 @@ class Project(ScanMixin, ClassesMixin, ModelsMixin):
         """One write transaction: BEGIN IMMEDIATE takes the write lock up front (waiting up to
         busy_timeout), so a busy project fails before anything is changed. Any failure inside
         rolls everything back; SQLite errors come out as ProjectError (ProjectBusyError when
-        busy) naming the store file, other exceptions unchanged."""
+        busy) naming the store file, other exceptions unchanged. A write inside a write joins
+        it: the outer one commits or rolls back the whole."""
         conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -404,6 +418,7 @@ def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:
 
 
 __all__ = ["Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
-           "PredictionRecord", "ScanSummary", "default_store_dir", "SCHEMA_VERSION",
+           "PredictionRecord", "ScanSummary", "NameRuleState", "default_store_dir",
+           "existing_store_dir", "SCHEMA_VERSION",
            "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
            "DEFAULT_BUSY_TIMEOUT_S"]

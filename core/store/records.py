@@ -52,7 +52,7 @@ class LabelChange:
     new_label: str | None
     new_source: str | None
     changed_at: float  # seconds since the epoch
-    action: str  # set, restore, import, scan, rename, merge, remove_class
+    action: str  # set, restore, import, scan, rename, merge, remove_class, name_rule
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,21 @@
-"""The folder scan of a project: incremental by path, size and mtime, and the first-open label import.
+"""The folder scan of a project: incremental by path, size and mtime, and the first-open label import;
+and the project's file-name rule (which labels the files directly in the folder get from their names).
 
-A mixin of :class:`core.store.project.Project`; it writes through the Project's ``_write`` transactions.
+Mixins of :class:`core.store.project.Project`; they write through the Project's ``_write`` transactions.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-from core.errors import AudioError
+from core.errors import AudioError, EarmarkError
 from core.store import label_rules
-from core.store.records import ClipRecord, ScanSummary
+from core.store.classes import ClassesState
+from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
+from core.store.records import CHUNK, ClipRecord, ScanSummary
 
 SCAN_BATCH = 500
 
@@ -31,6 +35,8 @@ class ScanMixin:
         kept), unchanged ones not touched. The first scan of a project imports the labels the
         folder carries (class subfolders, file-name prefixes, ``labels.csv``) with their source;
         later scans give new files a folder/file-name label only when it names an existing class.
+        File names are read by the project's :meth:`~NameRuleMixin.name_rule`; the first scan of
+        the whole folder infers it from the names of the files directly in the folder and keeps it.
 
         ``on_batch`` receives the ClipRecords added, changed or newly missing, in batches of
         ``SCAN_BATCH`` as each batch is committed. ``should_stop`` is polled between files;
@@ -59,9 +65,15 @@ class ScanMixin:
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
         class_names = {c.name for c in self.classes()}
         warnings: list[str] = []
+        if first_import and wanted is None and self._stored_name_rule() is None:
+            name_rule = infer_name_rule([p.stem for p in files if p.parent == self.folder])
+            with self._write() as conn:
+                self._put_name_rule(conn, name_rule)
+        else:
+            name_rule = self.name_rule()
         rule = label_rules.FolderLabels(
             self.folder, on_csv_error=lambda csv_path, error: warnings.append(
-                f"{csv_path}: not used ({error})"))
+                f"{csv_path}: not used ({error})"), name_rule=name_rule)
 
         added = changed = unchanged = unreadable = imported = 0
         pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)
@@ -144,11 +156,10 @@ class ScanMixin:
                        rule: label_rules.FolderLabels) -> tuple[str, str] | None:
         """A new file's (label, source): on the first scan by the folder-label rule (the command
         line's too); later only a folder or file-name label naming a class the project has."""
-        if first_import:
-            label, source = rule.label_of(path)
-            return (label, source) if label is not None else None
-        label, source = label_rules.label_from_path(self.folder, path)
-        return (label, source) if label in class_names else None
+        label, source = rule.label_of(path) if first_import else rule.place_label(path)
+        if label is None or not (first_import or label in class_names):
+            return None
+        return label, source
 
     def _commit_scan_batch(self, pending: list[tuple]) -> tuple[list[ClipRecord], int]:
         now = time.time()
@@ -179,3 +190,110 @@ class ScanMixin:
                         (size, mtime, dur, rate, chans, err, clip_id))
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels
+
+
+# --------------------------------------------------------------------------- the file-name rule
+
+_NAME_RULE_KEY = "name_rule"
+_ROOT_CLIPS = "instr(path, '/') = 0"  # a clip directly in the folder
+
+
+@dataclass(frozen=True)
+class NameRuleState:
+    """What :meth:`NameRuleMixin.apply_name_rule` replaced: the rule the store kept before (None
+    when it kept none) and, in ``classes``, the class list and the previous ``(label, source)``
+    of every clip it relabelled. A plain value for an undo command to hand back to
+    :meth:`NameRuleMixin.restore_name_rule`."""
+
+    rule: NameRule | None
+    classes: ClassesState
+
+    @property
+    def labels_changed(self) -> bool:
+        return bool(self.classes.labels)
+
+
+class NameRuleMixin:
+    """The project's file-name rule. Relies on the Project's ``_read``, ``_write``, ``_get_meta``
+    and the class edits' ``_classes_now``, ``_renumber``, ``restore_classes`` and ``_apply``."""
+
+    def name_rule(self) -> NameRule:
+        """The rule that reads labels from the names of the files directly in the folder: the one
+        the store keeps; for a store whose labels were imported before it kept one, the prefix
+        rule that imported them; else the rule that suits the names of the folder's clips."""
+        stored = self._stored_name_rule()
+        if stored is not None:
+            return stored
+        if self._get_meta("labels_imported") is not None:
+            return PREFIX_RULE
+        return infer_name_rule(self.root_stems())
+
+    def root_stems(self) -> list[str]:
+        """The names (without suffix) of the present clips directly in the folder, by path, from
+        the store (no disk access): what a file-name rule is previewed on."""
+        return [PurePosixPath(path).stem for (path,) in self._read(
+            f"SELECT path FROM clips WHERE missing = 0 AND {_ROOT_CLIPS} ORDER BY path")]
+
+    def apply_name_rule(self, rule: NameRule) -> NameRuleState:
+        """Keep ``rule`` as the project's file-name rule and relabel by it, in one transaction,
+        every clip directly in the folder whose label came from its name (source ``filename``)
+        or that has none; a clip the rule gives no label loses its file-name label. Labels from
+        a person, a CSV, folders or a model are never touched. Classes the rule names are
+        created; classes it leaves without clips (those the old rule made) are removed. Each
+        relabelled clip gets a ``name_rule`` line in its history. Returns the state before, for
+        :meth:`restore_name_rule`."""
+        with self._write() as conn:
+            before = NameRuleState(self._stored_name_rule(), ClassesState(self._classes_now(conn)))
+            plan: dict[int, tuple[str | None, str | None]] = {}
+            for clip_id, path, label, source in conn.execute(
+                    f"SELECT id, path, label, label_source FROM clips WHERE {_ROOT_CLIPS} "
+                    "AND (label IS NULL OR label_source = 'filename')"):
+                new = rule.label_of(PurePosixPath(path).stem)
+                target = (new, "filename") if new is not None else (None, None)
+                if target != (label, source if label is not None else None):
+                    plan[clip_id] = target
+            self._remove_emptied_classes(conn, plan)
+            previous = self._apply(conn, plan, "name_rule") if plan else {}
+            self._put_name_rule(conn, rule)
+        return NameRuleState(before.rule, ClassesState(before.classes.classes, previous))
+
+    def restore_name_rule(self, state: NameRuleState) -> None:
+        """Put back what :meth:`apply_name_rule` returned (undo), in one transaction: the rule,
+        each relabelled clip's label and the class list (see ``restore_classes``)."""
+        with self._write() as conn:
+            self._put_name_rule(conn, state.rule)
+            self.restore_classes(state.classes)  # joins this transaction
+
+    def _remove_emptied_classes(self, conn, plan: dict[int, tuple[str | None, str | None]]) -> None:
+        """Remove the classes whose every clip ``plan`` moves elsewhere, before the plan is
+        applied, so the classes it creates can take their colours and keys."""
+        new_names = {label for label, _ in plan.values()}
+        moved: dict[str, int] = {}
+        ids = list(plan)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for (label,) in conn.execute(
+                    f"SELECT label FROM clips WHERE label IS NOT NULL AND id IN ({marks})", chunk):
+                moved[label] = moved.get(label, 0) + 1
+        emptied = [name for name, n in moved.items() if name not in new_names and n == conn.execute(
+            "SELECT COUNT(*) FROM clips WHERE label = ?", (name,)).fetchone()[0]]
+        if emptied:
+            conn.executemany("DELETE FROM classes WHERE name = ?", [(n,) for n in emptied])
+            self._renumber(conn)
+
+    def _stored_name_rule(self) -> NameRule | None:
+        text = self._get_meta(_NAME_RULE_KEY)
+        if text is None:
+            return None
+        try:
+            return NameRule.from_json(text)
+        except EarmarkError:
+            return None  # written by something else: the rule is found again
+
+    def _put_name_rule(self, conn, rule: NameRule | None) -> None:
+        if rule is None:
+            conn.execute("DELETE FROM meta WHERE key = ?", (_NAME_RULE_KEY,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                         (_NAME_RULE_KEY, rule.to_json()))

@@ -89,3 +89,22 @@ def test_one_safe_folder_name_for_export_and_copying_in(tmp_path, label, folder)
     project = SimpleNamespace(folder=tmp_path / "project")
     [(_, copy)] = pm.copy_into_project(project, [(source, label)])
     assert copy.parent == tmp_path / "project" / folder
+
+
+@pytest.mark.parametrize("stems, classes", [
+    ([f"{d}_{s}_{n}" for d in range(3) for s in ("jackson", "theo") for n in range(2)],
+     {"0", "1", "2"}),
+    ([f"cat_{i}" for i in range(5)] + [f"dog_barking_{i}" for i in range(4)],
+     {"cat", "dog_barking"}),
+])
+def test_store_and_command_line_read_flat_names_by_one_inferred_rule(tmp_path, stems, classes):
+    root = tmp_path / "flat"
+    for stem in stems:
+        audio_factory.write(root / f"{stem}.wav", audio_factory.tone(500, 0.05))
+    rule = FolderLabels(root)
+    by_cli = {c.path.name: c.label for c in rule.scan()}
+    with Project.open(root, store_dir=tmp_path / "store") as project:
+        project.scan()
+        by_store = {c.path: c.label for c in project.clips()}
+        assert project.name_rule() == rule.name_rule
+    assert by_cli == by_store and set(by_cli.values()) == classes

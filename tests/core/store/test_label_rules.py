@@ -11,6 +11,7 @@ from core.audio.discovery import iter_audio_files
 from core.errors import EarmarkError
 from core.store import label_rules
 from core.store.label_rules import LabeledClip
+from core.store.name_rules import NameRule
 
 
 def _touch(path):
@@ -158,3 +159,41 @@ def test_scan_labels_without_csv(three_class_folder):
     assert len(clips) == 72
     assert {c.label for c in clips} == {"tone", "chirp", "noise"}
     assert {c.source for c in clips} == {"folder"}
+
+
+def _fsdd_names(takes=3):
+    return [f"{d}_{s}_{n}.wav" for d in range(10) for s in ("jackson", "theo") for n in range(takes)]
+
+
+def test_flat_fsdd_names_labelled_by_digit_with_the_rule_exposed(tmp_path):
+    for name in _fsdd_names() + ["dogs/0_jackson_1.wav", "readme.txt", ".hidden_1.wav"]:
+        _touch(tmp_path / name)
+    rule = label_rules.FolderLabels(tmp_path)
+    assert rule.label_of(tmp_path / "7_theo_2.wav") == ("7", "filename")
+    assert rule.label_of(tmp_path / "dogs" / "0_jackson_1.wav") == ("dogs", "folder")
+    assert rule.name_rule == NameRule.leading(1)
+    clips = label_rules.scan_labels(tmp_path)
+    assert {c.label for c in clips} == {str(d) for d in range(10)} | {"dogs"}
+
+
+def test_name_rule_given_or_inferred_once_and_only_for_files_in_root(tmp_path, monkeypatch):
+    for name in _fsdd_names():
+        _touch(tmp_path / name)
+    _touch(tmp_path / "sub" / "x.wav")
+    assert label_rules.scan_labels(tmp_path, name_rule=NameRule.part(1))[0].label == "jackson"
+    calls = []
+    real = label_rules.infer_name_rule
+    monkeypatch.setattr(label_rules, "infer_name_rule", lambda s: calls.append(s) or real(s))
+    rule = label_rules.FolderLabels(tmp_path)
+    rule.label_of(tmp_path / "sub" / "x.wav")
+    assert calls == []
+    rule.label_of(tmp_path / "0_theo_1.wav")
+    rule.label_of(tmp_path / "1_theo_1.wav")
+    assert len(calls) == 1 and len(calls[0]) == 60
+
+
+def test_label_from_path_takes_a_name_rule(tmp_path):
+    assert label_rules.label_from_path(tmp_path, tmp_path / "0_jackson_12.wav") == (
+        "0_jackson", "filename")
+    assert label_rules.label_from_path(tmp_path, tmp_path / "0_jackson_12.wav",
+                                       NameRule.leading(1)) == ("0", "filename")

@@ -428,6 +428,23 @@ def test_unwritable_folder_detected_by_probe(folder, data_dir, monkeypatch):
         assert project.clip(labelled.id).label == "wolf"
 
 
+def test_finding_an_existing_store_creates_nothing(folder, tmp_path, data_dir):
+    assert store_mod.existing_store_dir(folder) is None
+    assert not (folder / ".earmark").exists() and not data_dir.exists()
+    with Project.open(folder):
+        pass
+    assert store_mod.existing_store_dir(folder) == folder.resolve() / ".earmark"
+    shared = tmp_path / "shared"
+    short(shared / "a.wav")
+    os.chmod(shared, 0o555)
+    try:
+        with Project.open(shared) as project:
+            store_path = project.store_path
+        assert store_mod.existing_store_dir(shared) == store_path.parent
+    finally:
+        os.chmod(shared, 0o755)
+
+
 # ---------------------------------------------------------------- two processes/connections
 
 

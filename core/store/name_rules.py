@@ -1,0 +1,278 @@
+"""Labels read from file names: the rule (NameRule: a part of the name, the part before a trailing
+number, a regular expression, or none), the rule that suits a whole folder of names
+(infer_name_rule), and what a rule would give (preview_name_rule). No Qt, no store."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from core.errors import EarmarkError
+
+KINDS = ("token", "prefix", "regex", "none")
+
+#: What separates the parts of a file name.
+SEPARATORS_NOTE = "split at _, - and spaces"
+
+# A part of a name: a run of anything but the separators.
+_PART_RE = re.compile(r"[^_\-\s]+")
+# ``cat_12``, ``dog_barking-3``: a prefix, then ``_`` or ``-``, then digits only.
+_PREFIX_RE = re.compile(r"^(?P<prefix>.*?[^_\-\s])[_-]\d+$")
+
+# What makes a rule fit a folder: "a small number of classes with several clips each".
+MIN_CLASSES = 2
+MIN_MEAN_CLIPS_PER_CLASS = 2.0  # fewer means the "classes" are mostly one-off names
+MAX_CLASSES = 100  # beyond this a part is more likely an id or a take number than a class
+MIN_LABELLED_SHARE = 0.5  # the rule must label more than this share of the names
+MAX_PARTS = 8  # parts of a name looked at when inferring; later ones are takes and dates
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _parts(stem: str) -> list[tuple[int, int]]:
+    """The (start, end) of each part of ``stem``."""
+    return [m.span() for m in _PART_RE.finditer(stem)]
+
+
+def _parts_label(stem: str, parts: list[tuple[int, int]], first: int, count: int) -> str | None:
+    """Parts ``first .. first+count-1`` of ``stem`` with the separators between them as written;
+    None when the name has not that many parts or they would be the whole name."""
+    if first + count > len(parts) or count >= len(parts):
+        return None
+    return stem[parts[first][0]:parts[first + count - 1][1]]
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """How a file's name (its stem, without the suffix) gives its label.
+
+    ``kind``: ``"token"`` — ``count`` parts from part ``first`` (0-based) of the name split at
+    ``_``, ``-`` and blanks, joined with the separators as written (``first=0, count=2``:
+    ``dog_barking_0`` -> ``dog_barking``; ``first=1``: ``0_jackson_12`` -> ``jackson``), never the
+    whole name; ``"prefix"`` — what comes before a trailing ``_``/``-`` and number
+    (``cat_12`` -> ``cat``); ``"regex"`` — ``pattern`` searched in the name, the label its group
+    ``label``, else its group 1, else the whole match; ``"none"`` — no labels from names.
+    An unknown kind or a bad pattern raises EarmarkError.
+    """
+
+    kind: str = "prefix"
+    first: int = 0
+    count: int = 1
+    pattern: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise EarmarkError(f"unknown file-name rule {self.kind!r} (one of {', '.join(KINDS)})")
+        if self.kind != "token":  # fields another kind ignores do not make rules differ
+            object.__setattr__(self, "first", 0)
+            object.__setattr__(self, "count", 1)
+        elif not (isinstance(self.first, int) and isinstance(self.count, int)
+                  and self.first >= 0 and self.count >= 1):
+            raise EarmarkError(f"a file-name part needs a position from 1 and a count from 1, "
+                               f"not {self.first!r} and {self.count!r}")
+        if self.kind != "regex":
+            object.__setattr__(self, "pattern", "")
+        else:
+            _compile(self.pattern)
+
+    @classmethod
+    def leading(cls, count: int) -> NameRule:
+        """The first ``count`` parts of the name."""
+        return cls("token", 0, count)
+
+    @classmethod
+    def part(cls, index: int) -> NameRule:
+        """The part at ``index`` (0-based) alone."""
+        return cls("token", index, 1)
+
+    @classmethod
+    def regex(cls, pattern: str) -> NameRule:
+        return cls("regex", pattern=pattern)
+
+    def label_of(self, stem: str) -> str | None:
+        """The label this rule reads in ``stem`` (a file name without its suffix), or None."""
+        if self.kind == "token":
+            return _parts_label(stem, _parts(stem), self.first, self.count)
+        if self.kind == "prefix":
+            match = _PREFIX_RE.match(stem)
+            return match.group("prefix") if match else None
+        if self.kind == "regex":
+            match = _compile(self.pattern).search(stem)
+            if match is None:
+                return None
+            if "label" in match.re.groupindex:
+                found = match.group("label")
+            else:
+                found = match.group(1) if match.re.groups else match.group(0)
+            return (found or "").strip() or None
+        return None
+
+    def title(self) -> str:
+        """A few words: "1st part", "first 2 parts", "3rd part", "before the trailing number"."""
+        if self.kind == "token":
+            if self.count == 1:
+                return f"{_ordinal(self.first + 1)} part"
+            if self.first == 0:
+                return f"first {self.count} parts"
+            return f"parts {self.first + 1} to {self.first + self.count}"
+        if self.kind == "prefix":
+            return "before the trailing number"
+        if self.kind == "regex":
+            return f"regular expression {self.pattern}"
+        return "no file-name labels"
+
+    def describe(self) -> str:
+        """A short sentence for a person, e.g. "the 1st part of the file name (split at _, - and
+        spaces)"."""
+        if self.kind == "token":
+            return f"the {self.title()} of the file name ({SEPARATORS_NOTE})"
+        if self.kind == "prefix":
+            return "the file name before its trailing number (cat_12 -> cat)"
+        if self.kind == "regex":
+            return f"what the regular expression {self.pattern} finds in the file name"
+        return "no labels from file names"
+
+    def to_json(self) -> str:
+        data: dict = {"kind": self.kind}
+        if self.kind == "token":
+            data.update(first=self.first, count=self.count)
+        elif self.kind == "regex":
+            data["pattern"] = self.pattern
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> NameRule:
+        """The rule ``to_json`` wrote; anything else raises EarmarkError."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            raise EarmarkError(f"not a file-name rule: {str(text)[:80]!r}") from None
+        if not isinstance(data, dict) or not set(data) <= {"kind", "first", "count", "pattern"}:
+            raise EarmarkError(f"not a file-name rule: {str(text)[:80]!r}")
+        pattern = data.get("pattern", "")
+        if not isinstance(pattern, str):
+            raise EarmarkError(f"not a file-name rule: {str(text)[:80]!r}")
+        return cls(str(data.get("kind")), data.get("first", 0), data.get("count", 1), pattern)
+
+
+PREFIX_RULE = NameRule("prefix")
+NO_NAME_RULE = NameRule("none")
+
+
+def _compile(pattern: str) -> re.Pattern:
+    if not isinstance(pattern, str) or not pattern:
+        raise EarmarkError("the regular expression is empty")
+    try:
+        return re.compile(pattern)  # re keeps compiled patterns: label_of can call this per name
+    except re.error as error:
+        where = f" at position {error.pos}" if error.pos is not None else ""
+        raise EarmarkError(f"not a valid regular expression: {error.msg}{where}") from None
+
+
+def parse_name_rule(text: str) -> NameRule | None:
+    """The command line's ``--name-rule``: ``auto`` (None: infer it), ``prefix``, ``none``,
+    ``token:N`` (the Nth part alone, from 1), ``tokens:N`` (the first N parts) or
+    ``regex:PATTERN``. Anything else raises EarmarkError."""
+    name, sep, value = text.partition(":")
+    name = name.strip().lower()
+    if not sep and name in ("auto", "prefix", "none"):
+        return None if name == "auto" else NameRule(name)
+    if sep and name == "regex":
+        return NameRule.regex(value)
+    if sep and name in ("token", "tokens"):
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise EarmarkError(f"--name-rule {text}: the number must be a whole number from 1")
+        return NameRule.part(n - 1) if name == "token" else NameRule.leading(n)
+    raise EarmarkError(f"--name-rule {text}: expected auto, prefix, none, token:N, tokens:N "
+                       "or regex:PATTERN")
+
+
+# --------------------------------------------------------------------------- a whole folder
+
+
+@dataclass(frozen=True)
+class NamePreview:
+    """What a rule gives over a set of names: ``counts`` (class -> names, most first, then by
+    name) and how many names it leaves ``unlabelled``."""
+
+    counts: dict[str, int]
+    unlabelled: int
+
+    @property
+    def labelled(self) -> int:
+        return sum(self.counts.values())
+
+
+def _preview(counter: Counter, total: int) -> NamePreview:
+    counts = dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+    return NamePreview(counts, total - sum(counts.values()))
+
+
+def preview_name_rule(rule: NameRule, stems: Iterable[str]) -> NamePreview:
+    """The classes ``rule`` gives over ``stems`` with their counts, and the names left out."""
+    stems = list(stems)
+    return _preview(Counter(filter(None, map(rule.label_of, stems))), len(stems))
+
+
+def token_rules(stems: Sequence[str]) -> list[NameRule]:
+    """The part rules worth offering for ``stems``: the first 1, 2 ... parts (never the whole
+    name) and each single part after the first, up to ``MAX_PARTS`` parts."""
+    most = min(max((len(_parts(s)) for s in stems), default=0), MAX_PARTS)
+    return ([NameRule.leading(n) for n in range(1, most)]
+            + [NameRule.part(i) for i in range(1, most)])
+
+
+def _fits(preview: NamePreview, total: int) -> bool:
+    n_classes = len(preview.counts)
+    return (MIN_CLASSES <= n_classes <= MAX_CLASSES
+            and preview.labelled >= MIN_MEAN_CLIPS_PER_CLASS * n_classes
+            and preview.labelled > MIN_LABELLED_SHARE * total)
+
+
+def infer_name_rule(stems: Iterable[str]) -> NameRule:
+    """The rule that reads ``stems`` (the names of one folder's files) as a small number of
+    classes with several files each: at least ``MIN_CLASSES`` classes, on average
+    ``MIN_MEAN_CLIPS_PER_CLASS`` files a class, at most ``MAX_CLASSES``, labelling more than
+    ``MIN_LABELLED_SHARE`` of the names. Of the rules that fit, one reading from the start of
+    the name wins over a part in the middle, then the fewest classes, then the most names
+    labelled, then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
+    ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way).
+    A later part that is only ever a number is a take or an index, not a class: never chosen.
+    When none fits (too few files to judge) it is the prefix rule.
+
+    ``0_jackson_12`` (10 digits x 4 speakers x takes) -> the 1st part, 10 classes.
+    """
+    stems = list(stems)
+    total = len(stems)
+    parts = [_parts(s) for s in stems]
+    best: tuple | None = None
+    candidates = [*token_rules(stems), PREFIX_RULE]
+    for order, rule in enumerate(candidates):
+        if rule.kind == "token":
+            labels = (_parts_label(s, p, rule.first, rule.count) for s, p in zip(stems, parts,
+                                                                                   strict=True))
+        else:
+            labels = map(rule.label_of, stems)
+        counter = Counter(filter(None, labels))
+        preview = _preview(counter, total)
+        if not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter))):
+            continue
+        mean_length = sum(len(k) * n for k, n in counter.items()) / preview.labelled
+        key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
+        if best is None or key < best[0]:
+            best = (key, rule)
+    return best[1] if best is not None else PREFIX_RULE
+
+
+__all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",
+           "preview_name_rule", "token_rules", "parse_name_rule", "KINDS"]
