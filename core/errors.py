@@ -39,6 +39,16 @@ class ProjectBusyError(ProjectError):
     """Another process holds the project's store for writing longer than we are willing to wait."""
 
 
+class ProjectLockedError(ProjectError):
+    """Another window (this process or another) has the project open; a second one would let
+    the two diverge. ``holder`` describes it (process id, host, since when) when known."""
+
+    def __init__(self, folder: str | Path, holder: str) -> None:
+        self.folder = Path(folder)
+        self.holder = holder
+        super().__init__(f"{self.folder} is already open in another Earmark window ({holder})")
+
+
 class ConfigError(EarmarkError, ValueError):
     """A setting has a value Earmark cannot use (an unknown model, a clip length out of range...).
 

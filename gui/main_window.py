@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, ProjectLockedError
+from core.store.lock import ProjectLock
 from core.store.project import Project
 from gui.actions import build_actions
 from gui.clips.clip_list_panel import ClipListPanel
@@ -33,7 +34,12 @@ from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
+from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
+
+
+#: The size the window opens at the first time, when the screen has room for it.
+DEFAULT_SIZE_PX = (1400, 860)
 
 
 class MainWindow(QMainWindow):
@@ -49,10 +55,11 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else keys.open_settings()
         self._store_dir = store_dir
         self.project: Project | None = None
+        self._lock: ProjectLock | None = None  # one window per project
+        self._fitted = False
         self.folder: Path | None = None
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
 
         self.undo_stack = QUndoStack(self)
         self.model = ClipTableModel(self)
@@ -79,8 +86,8 @@ class MainWindow(QMainWindow):
             right_layout.addWidget(widget, stretch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
-        # Name, duration and label must stay readable when the Model dock opens beside it.
-        self.clip_list.setMinimumWidth(440)
+        # Name and label stay readable beside the Model dock, even at 1280 px.
+        self.clip_list.setMinimumWidth(320)
         self.splitter.addWidget(self.clip_list)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
@@ -107,12 +114,18 @@ class MainWindow(QMainWindow):
         QGuiApplication.instance().applicationStateChanged.connect(self._on_app_state_changed)
         self._update_title()
         self._update_enabled()
+        fit_inside_screen(self, *DEFAULT_SIZE_PX)
         self._read_settings()
+        fit_inside_screen(self)  # a size saved on a larger screen
 
     def _wire(self) -> None:
         self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
+        self.model.predictions_changed.connect(self._on_model_predictions_changed)
         self.label_bar.label_requested.connect(self.labels.label_selection)
         self.label_bar.class_added.connect(self.labels.add_class)
+        self.label_bar.typing_finished.connect(self.clip_list.focus_list)
+        self.labels.counts_changed.connect(self.label_bar.set_counts)
+        self.undo_stack.indexChanged.connect(self.labels.refresh_counts)
         self.labels.classes_changed.connect(self._on_labels_classes_changed)
         self.labels.keys_changed.connect(self.acts.update_label_actions)
         self.labels.message.connect(self.show_message)
@@ -137,8 +150,16 @@ class MainWindow(QMainWindow):
         except EarmarkError as error:
             self.show_message(f"Could not open {path}: {error}", "error")
             return False
-        self._close_project()
-        self.project, self.folder = project, project.folder
+        lock = self._lock_for(project)
+        try:
+            lock.acquire()
+        except ProjectLockedError as error:
+            project.close()
+            self.show_message(f"{error}. Its labels are saved there as you go: switch to that "
+                              "window, or close it and open the folder here.", "error")
+            return False
+        self._close_project(keep_lock=lock)
+        self.project, self.folder, self._lock = project, project.folder, lock
         self.undo_stack.clear()
         self.model.set_records([])
         self.playback.load(None)
@@ -159,6 +180,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_enabled()
         self.scan.start(project, restore_path=keys.last_selection(self.settings, str(self.folder)))
+        self.clip_list.focus_list()  # the first keystroke labels or moves, never filters
         self.folder_opened.emit(str(self.folder))
         return True
 
@@ -177,12 +199,22 @@ class MainWindow(QMainWindow):
             self.model.sync_records(records)
             self.labels.refresh_if_new({r.label for r in records if r.label})
 
-    def _close_project(self) -> None:
+    def _lock_for(self, project: Project) -> ProjectLock:
+        """The lock this window holds on ``project`` (reopening the same folder), else a new one."""
+        lock = ProjectLock(project.store_path.parent, project.folder)
+        if self._lock is not None and self._lock.path == lock.path:
+            return self._lock
+        return lock
+
+    def _close_project(self, keep_lock: ProjectLock | None = None) -> None:
         self.model_dock.set_project(None)
         self.labels.set_project(None)
         if self.project is not None:
             self.project.close()
             self.project = None
+        if self._lock is not None and self._lock is not keep_lock:
+            self._lock.release()
+        self._lock = None
 
     def _on_scan_finished(self) -> None:
         self.labels.refresh_classes()
@@ -195,6 +227,19 @@ class MainWindow(QMainWindow):
         self.model_dock.set_class_colours(colours)
         self.label_bar.set_classes(classes)
         self.clip_list.set_classes([c.name for c in classes])
+
+    def _on_model_predictions_changed(self, shown: bool) -> None:
+        """The Prediction and Confidence columns appeared: widen the clip list so they are seen
+        without scrolling sideways, taking the room from the clip view down to its minimum."""
+        if not shown:
+            return
+        list_px, right_px = self.splitter.sizes()
+        wanted_px = self.clip_list.wanted_width()
+        if list_px >= wanted_px:
+            return
+        spare_px = right_px - self.splitter.widget(1).minimumSizeHint().width()
+        grow_px = min(wanted_px - list_px, max(spare_px, 0))
+        self.splitter.setSizes([list_px + grow_px, right_px - grow_px])
 
     # ---- the clip on show ---------------------------------------------------------------
 
@@ -273,6 +318,12 @@ class MainWindow(QMainWindow):
         keys.save_window(self.settings, self, self.splitter,
                          self.clip_list.table.horizontalHeader(), self._toggles())
         self.settings.sync()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # the frame's size is known once shown
+            self._fitted = True
+            fit_inside_screen(self)
 
     def closeEvent(self, event) -> None:
         if self.model_dock.is_busy() and not dialogs.ask_stop_work(self, self.model_dock.busy_text()):

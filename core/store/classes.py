@@ -17,6 +17,28 @@ from core.store.records import PALETTE, ClassInfo, clean_label
 
 _SELECT_CLASSES = "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name"
 
+#: The keys a class can be labelled with, in the order free ones are handed out.
+CLASS_KEYS = "1234567890"
+
+
+def assign_keys(names: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """Keys for new classes ``names`` when ``taken`` are held: a class named by a digit gets that
+    digit while it is free; the others get the free keys of :data:`CLASS_KEYS` in order; a class
+    left over (more than ten) gets none and is labelled from the label bar's type-ahead."""
+    names = list(names)
+    used = set(taken)
+    keys: dict[str, str] = {}
+    for name in names:
+        if len(name) == 1 and name in CLASS_KEYS and name not in used:
+            keys[name] = name
+            used.add(name)
+    free = [k for k in CLASS_KEYS if k not in used]
+    for name in names:
+        if name not in keys and free:
+            keys[name] = free.pop(0)
+    return keys
+
+
 
 @dataclass(frozen=True)
 class ClassesState:
@@ -56,26 +78,26 @@ class ClassesMixin:
 
     def _ensure_classes(self, conn: sqlite3.Connection, names: Iterable[str],
                         colour: str | None = None, shortcut: str | None = None) -> None:
+        """Add the classes of ``names`` that do not exist yet, after the others, each with a
+        colour of the palette not in use and a key by :func:`assign_keys` (``shortcut`` given:
+        that key instead)."""
         existing = conn.execute("SELECT name, colour, shortcut, ord FROM classes").fetchall()
         have = {r[0] for r in existing}
         colours = [r[1] for r in existing]
-        shortcuts = {r[2] for r in existing if r[2]}
+        new_names = [n for n in dict.fromkeys(names) if n not in have]
+        if not new_names:
+            return
+        if shortcut is not None:
+            keys = {new_names[0]: shortcut}
+        else:
+            keys = assign_keys(new_names, {r[2] for r in existing if r[2]})
         next_ord = max((r[3] for r in existing), default=-1) + 1
-        for name in names:
-            if name in have:
-                continue
+        for name in new_names:
             chosen_colour = colour or next(
                 (c for c in PALETTE if c not in colours), PALETTE[len(colours) % len(PALETTE)])
-            chosen_shortcut = shortcut
-            if chosen_shortcut is None:
-                chosen_shortcut = next(
-                    (str(d) for d in range(1, 10) if str(d) not in shortcuts), None)
             conn.execute("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
-                         (name, next_ord, chosen_colour, chosen_shortcut))
-            have.add(name)
+                         (name, next_ord, chosen_colour, keys.get(name)))
             colours.append(chosen_colour)
-            if chosen_shortcut:
-                shortcuts.add(chosen_shortcut)
             next_ord += 1
 
     def _require_class(self, conn: sqlite3.Connection, name: str) -> None:
@@ -193,14 +215,23 @@ class ClassesMixin:
             conn.execute("UPDATE classes SET colour = ? WHERE name = ?", (colour, name))
             return ClassesState(classes)
 
-    def set_class_shortcut(self, name: str, shortcut: str | None) -> ClassesState:
-        """Set (or clear with None) a class's key; a key already taken raises ProjectError.
-        Returns the state before, for :meth:`restore_classes`."""
+    def set_class_shortcut(self, name: str, shortcut: str | None,
+                           swap: bool = False) -> ClassesState:
+        """Set (or clear with None) a class's key. A key another class holds raises ProjectError,
+        unless ``swap``: then that class takes this one's old key (or none). Returns the state
+        before, for :meth:`restore_classes`."""
         with self._write() as conn:
             classes = self._classes_now(conn)
             self._require_class(conn, name)
             if shortcut:
-                self._check_shortcut(conn, shortcut, name)
+                holder = conn.execute("SELECT name FROM classes WHERE shortcut = ? AND name != ?",
+                                      (shortcut, name)).fetchone()
+                if holder and swap:
+                    old = next(c.shortcut for c in classes if c.name == name)
+                    conn.execute("UPDATE classes SET shortcut = NULL WHERE name = ?", (name,))
+                    conn.execute("UPDATE classes SET shortcut = ? WHERE name = ?", (old, holder[0]))
+                else:
+                    self._check_shortcut(conn, shortcut, name)
             conn.execute("UPDATE classes SET shortcut = ? WHERE name = ?", (shortcut or None, name))
             return ClassesState(classes)
 

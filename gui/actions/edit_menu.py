@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
+from core.store.classes import CLASS_KEYS
 from gui.clips.classes_dialog import ClassesDialog
 
 
@@ -24,13 +25,15 @@ def build(acts, w) -> None:
     w.addAction(acts.undo)
     w.addAction(acts.redo)
     acts.label_actions = {}
-    for key in "123456789":
+    for key in CLASS_KEYS:
         acts.label_actions[key] = acts.action(
             f"Label as class {key}", lambda _=False, k=key: w.labels.label_by_key(k), key,
             project=True)
-    acts.clear_label = acts.action("&Clear Label", lambda: w.labels.label_selection(None), "0",
-                                   project=True)
-    acts.clear_label.setShortcuts([QKeySequence("0"), QKeySequence(Qt.Key.Key_Delete),
+    acts.label_by_name = acts.action("Label by &Name…", w.label_bar.focus_type_ahead, "L",
+                                     project=True)
+    acts.clear_label = acts.action("&Clear Label", lambda: w.labels.label_selection(None),
+                                   QKeySequence(Qt.Key.Key_Delete), project=True)
+    acts.clear_label.setShortcuts([QKeySequence(Qt.Key.Key_Delete),
                                    QKeySequence(Qt.Key.Key_Backspace)])
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
     acts.classes = acts.action("C&lasses…", lambda: _on_classes(w), "Ctrl+K",
@@ -43,6 +46,7 @@ def build(acts, w) -> None:
     for action in acts.label_actions.values():
         acts.label_menu.addAction(action)
     acts.label_menu.addSeparator()
+    acts.label_menu.addAction(acts.label_by_name)
     acts.label_menu.addAction(acts.clear_label)
     menu.addAction(acts.find)
     menu.addSeparator()

@@ -23,8 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.store.classes import CLASS_KEYS
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
+
+
+NO_KEY = "No key (type-ahead only)"
 
 
 class ClassesDialog(QDialog):
@@ -84,11 +88,13 @@ class ClassesDialog(QDialog):
 
     def _reload(self, select: str | None = None) -> None:
         select = select if select is not None else self._selected()
+        self._project_counts = self._project.label_counts()
         self.list.blockSignals(True)
         self.list.clear()
         for info in self._project.classes():
-            key = f"  [{info.shortcut}]" if info.shortcut else ""
-            item = QListWidgetItem(colour_icon(info.colour), info.name + key)
+            key = f"  [key {info.shortcut}]" if info.shortcut else "  [no key]"
+            count = self._project_counts.get(info.name, 0)
+            item = QListWidgetItem(colour_icon(info.colour), f"{info.name}{key}  · {count:,} clips")
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             self.list.addItem(item)
             if info.name == select:
@@ -163,16 +169,29 @@ class ClassesDialog(QDialog):
                        lambda p: p.set_class_colour(name, colour.name()), name)
 
     def _key(self) -> None:
+        """The shortcut editor: pick the key for the selected class from every key, each shown
+        with the class holding it; taking a held key trades the two (one undoable edit)."""
         name = self._selected()
         if name is None:
             return
-        current = next((c.shortcut or "" for c in self._project.classes() if c.name == name), "")
-        key, ok = QInputDialog.getText(self, "Class key",
-                                       f"Key that labels a clip as {name} (empty: none):",
-                                       text=current)
-        if ok and key.strip() != current:
-            self._edit(f"Set the key of class {name}",
-                       lambda p: p.set_class_shortcut(name, key.strip() or None), name)
+        classes = self._project.classes()
+        holders = {c.shortcut: c.name for c in classes if c.shortcut}
+        current = next((c.shortcut for c in classes if c.name == name), None)
+        choices = [NO_KEY] + [f"{key}" + (f"  (now {holders[key]})" if key in holders else "")
+                              for key in CLASS_KEYS]
+        start = CLASS_KEYS.index(current) + 1 if current in CLASS_KEYS else 0
+        choice, ok = QInputDialog.getItem(self, "Class key",
+                                          f"Key that labels a clip as {name}:\n(a key another "
+                                          "class holds: the two trade keys)", choices, start, False)
+        if not ok:
+            return
+        key = None if choice == NO_KEY else choice.split()[0]
+        if key == current:
+            return
+        holder = holders.get(key) if key else None
+        text = (f"Give key {key} to {name} (from {holder})" if holder
+                else f"Set the key of class {name}" if key else f"Remove the key of class {name}")
+        self._edit(text, lambda p: p.set_class_shortcut(name, key, swap=True), name)
 
     def _move(self, step: int) -> None:
         name = self._selected()

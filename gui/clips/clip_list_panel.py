@@ -76,7 +76,7 @@ class ClipListPanel(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
-                              (PREDICTION, 100), (CONFIDENCE, 92), (STATUS, 90)):
+                              (PREDICTION, 100), (CONFIDENCE, 92), (STATUS, 110)):
             self.table.setColumnWidth(column, width)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -126,6 +126,16 @@ class ClipListPanel(QWidget):
         for column in (PREDICTION, CONFIDENCE):
             self.table.setColumnHidden(column, not show)
 
+    def wanted_width(self) -> int:
+        """The width at which every shown column up to Confidence fits without scrolling
+        sideways (Status, the last, stretches into what is left)."""
+        header = self.table.horizontalHeader()
+        columns = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                      if c != STATUS and not header.isSectionHidden(c))
+        margins = self.layout().contentsMargins()
+        return (columns + header.sectionSize(STATUS) + self.table.verticalScrollBar().sizeHint().width()
+                + 2 * self.table.frameWidth() + margins.left() + margins.right())
+
     # ---- filters ------------------------------------------------------------------------
 
     def set_classes(self, names: list[str]) -> None:
@@ -172,7 +182,14 @@ class ClipListPanel(QWidget):
         self.filter_edit.clear()
         self._text_timer.stop()
         self._apply_text_filter()
-        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        """Give the keys to the clip list (digit keys label, arrows move), with a current clip:
+        the first when none is."""
+        if not self.table.currentIndex().isValid():
+            self.select_row(0)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_clip_ids(self, clip_ids: list[int], title: str) -> None:
         """Show only ``clip_ids`` (a confusion-matrix cell), as a quick filter named ``title``."""

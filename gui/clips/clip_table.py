@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from core.audio import reading
+
 COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Status")
 NAME, FOLDER, DURATION, LABEL, PREDICTION, CONFIDENCE, STATUS = range(len(COLUMNS))
 CLIP_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -38,11 +40,28 @@ _ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def status_text(record: Any) -> str:
-    """'OK', 'Missing' or the reason the file cannot be read."""
+    """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip)."""
     if record.missing:
         return "Missing (deleted or moved)"
     if record.error:
         return record.error
+    return "OK"
+
+
+# A few words for each reason core gives, so the Status column is read whole, never cut.
+_SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not audio",
+                  reading.CORRUPT: "Corrupt", reading.NO_FRAMES: "No audio",
+                  reading.NON_FINITE: "NaN/Inf samples", reading.PERMISSION: "No permission",
+                  reading.NOT_FOUND: "Missing", reading.IS_FOLDER: "A folder",
+                  reading.NOT_A_FILE: "Not a file"}
+
+
+def short_status(record: Any) -> str:
+    """The Status column's text: 'OK', 'Missing', or a few words for why it cannot be read."""
+    if record.missing:
+        return "Missing"
+    if record.error:
+        return _SHORT_REASONS.get(record.error, "Unreadable")
     return "OK"
 
 
@@ -151,7 +170,7 @@ class ClipTableModel(QAbstractTableModel):
             prediction = self._predictions.get(record.id)
             return f"{prediction[1]:.0%}" if prediction else ""
         if column == STATUS:
-            return status_text(record)
+            return short_status(record)
         return ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -1,62 +1,125 @@
-"""LabelBar: one button per class with its shortcut number, a Clear button and a new-class entry."""
+"""LabelBar: a button per class (its key, name and clip count) that wraps onto more rows and
+scrolls past three, a Clear button, and a type-ahead box that labels with any class by name or
+adds a new one. It never asks for more width than one button: the window decides its width."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.common.flow_layout import FlowLayout
 
-def shortcut_keys(classes: list[Any]) -> dict[str, str]:
-    """Digit key for each class: its stored shortcut if it is 1-9, else the next free of 1..9."""
-    keys: dict[str, str] = {}
-    taken = set()
-    for info in classes:
-        if info.shortcut and info.shortcut in "123456789" and info.shortcut not in taken:
-            keys[info.name] = info.shortcut
-            taken.add(info.shortcut)
-    free = [d for d in "123456789" if d not in taken]
-    for info in classes:
-        if info.name not in keys and free:
-            keys[info.name] = free.pop(0)
-    return keys
+#: Rows of class buttons shown before the bar scrolls.
+MAX_ROWS = 3
 
 
 def _text_colour(background: QColor) -> str:
     return "#111111" if background.lightnessF() > 0.6 else "#ffffff"
 
 
+class _ButtonArea(QScrollArea):
+    """The class buttons in a FlowLayout, as tall as their rows up to MAX_ROWS, then scrolling."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ClassButtonArea")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.inner = QWidget()
+        self.inner.setObjectName("ClassButtons")
+        self.flow = FlowLayout(self.inner)
+        self.setWidget(self.inner)
+
+    def fit_height(self) -> None:
+        """Be as tall as the rows the buttons need at this width, at most MAX_ROWS of them."""
+        width = max(self.viewport().width(), 1)
+        needed = self.flow.heightForWidth(width)
+        row = max((self.flow.itemAt(i).sizeHint().height() for i in range(self.flow.count())),
+                  default=0)
+        limit = MAX_ROWS * row + (MAX_ROWS - 1) * 6
+        self.setFixedHeight(max(min(needed, limit), row))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.fit_height()
+
+    def minimumSizeHint(self):  # noqa: N802
+        hint = super().minimumSizeHint()
+        hint.setWidth(80)  # never the sum of the buttons
+        return hint
+
+
 class LabelBar(QWidget):
-    """Emits ``label_requested(name)`` for a class button, ``label_requested(None)`` for Clear and
-    ``class_added(name)`` when a new name is typed and Enter pressed."""
+    """Emits ``label_requested(name)`` for a class button or a class chosen by name,
+    ``label_requested(None)`` for Clear, ``class_added(name)`` when a new name is typed and Enter
+    pressed, and ``typing_finished()`` when the type-ahead is done (Enter or Escape), so the
+    keys can go back to the clip list."""
 
     label_requested = Signal(object)
     class_added = Signal(str)
+    typing_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LabelBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # let the sheet paint it
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(8, 6, 8, 6)
-        self._layout.setSpacing(6)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
         self._buttons: dict[str, QPushButton] = {}
+        self._classes: list[Any] = []
+        self._counts: dict[str | None, int] = {}
         self._caption = QLabel("Label")
         self._caption.setObjectName("LabelBarCaption")
-        self._clear = QPushButton("0  Clear")
+        self._area = _ButtonArea()
+        self._clear = QPushButton("Clear")
         self._clear.setObjectName("ClearLabelButton")
-        self._clear.setToolTip("Clear the label of the selected clips (0 or Delete)")
+        self._clear.setToolTip("Clear the label of the selected clips (Delete or Backspace)")
         self._clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._clear.clicked.connect(lambda: self.label_requested.emit(None))
         self.new_class_edit = QLineEdit()
-        self.new_class_edit.setPlaceholderText("New class…")
-        self.new_class_edit.setToolTip("Type a class name and press Enter to add it and label "
-                                       "the selected clips with it")
+        self.new_class_edit.setObjectName("ClassTypeAhead")
+        self.new_class_edit.setPlaceholderText("Class name… (L)")
+        self.new_class_edit.setToolTip(
+            "Type to find a class and press Enter to label the selected clips with it; a new "
+            "name adds a class. Esc goes back to the list.")
         self.new_class_edit.setClearButtonEnabled(True)
-        self.new_class_edit.setMaximumWidth(180)
+        self.new_class_edit.setMinimumWidth(120)
+        self.new_class_edit.setMaximumWidth(200)
         self.new_class_edit.returnPressed.connect(self._on_new_class_return)
+        self.new_class_edit.installEventFilter(self)
+        self._names_model = QStringListModel(self)
+        self.completer = QCompleter(self._names_model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.new_class_edit.setCompleter(self.completer)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(4)
+        side.addWidget(self.new_class_edit)
+        side.addWidget(self._clear, 0, Qt.AlignmentFlag.AlignRight)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self._caption, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._area, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(side)
         self.set_classes([])
 
     def buttons(self) -> dict[str, QPushButton]:
@@ -65,38 +128,68 @@ class LabelBar(QWidget):
 
     def set_classes(self, classes: list[Any]) -> None:
         """Rebuild the buttons from ClassInfo-like objects (name, colour, shortcut), in order."""
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            widget = item.widget()
-            if widget is not None and widget not in (self._caption, self._clear,
-                                                     self.new_class_edit):
-                widget.deleteLater()
+        flow = self._area.flow
+        while flow.count():
+            item = flow.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self._buttons.clear()
-        self._layout.addWidget(self._caption)
-        keys = shortcut_keys(classes)
+        self._classes = list(classes)
         for info in classes:
-            key = keys.get(info.name)
-            button = QPushButton(f"{key}  {info.name}" if key else info.name)
+            button = QPushButton()
             button.setObjectName("ClassButton")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
             colour = QColor(info.colour or "#9aa0a6")
             button.setStyleSheet(
                 f"QPushButton#ClassButton {{ background: {colour.name()}; "
                 f"color: {_text_colour(colour)}; border-color: {colour.darker(125).name()}; }}"
                 f"QPushButton#ClassButton:hover {{ background: {colour.lighter(110).name()}; }}"
                 f"QPushButton#ClassButton:pressed {{ background: {colour.darker(110).name()}; }}")
-            button.setToolTip(f"Label the selected clips as {info.name}"
-                              + (f" ({key})" if key else ""))
             button.clicked.connect(lambda _=False, name=info.name: self.label_requested.emit(name))
-            self._layout.addWidget(button)
+            flow.addWidget(button)
             self._buttons[info.name] = button
-        self._layout.addWidget(self._clear)
-        self._layout.addStretch(1)
-        self._layout.addWidget(self.new_class_edit)
+        self._names_model.setStringList([c.name for c in classes])
+        self._update_texts()
+
+    def set_counts(self, counts: dict[str | None, int]) -> None:
+        """Clips per class (None: unlabeled), shown on each button."""
+        self._counts = dict(counts)
+        self._update_texts()
+
+    def _update_texts(self) -> None:
+        for info in self._classes:
+            button = self._buttons[info.name]
+            count = self._counts.get(info.name, 0)
+            key = f"{info.shortcut}  " if info.shortcut else ""
+            button.setText(f"{key}{info.name}  · {count:,}")
+            how = f"press {info.shortcut}" if info.shortcut else "type its name in the box"
+            button.setToolTip(f"Label the selected clips as {info.name} ({how}); "
+                              f"{count:,} clip{'s' if count != 1 else ''} carry it")
+            button.adjustSize()
+        self._area.flow.invalidate()
+        self._area.fit_height()
+
+    def focus_type_ahead(self) -> None:
+        """Put the keys in the class-name box (the L key)."""
+        self.new_class_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.new_class_edit.selectAll()
 
     def _on_new_class_return(self) -> None:
-        name = self.new_class_edit.text().strip()
-        if name:
+        text = self.new_class_edit.text().strip()
+        if text:
             self.new_class_edit.clear()
-            self.class_added.emit(name)
+            existing = {c.name.casefold(): c.name for c in self._classes}
+            if text.casefold() in existing:
+                self.label_requested.emit(existing[text.casefold()])
+            else:
+                self.class_added.emit(text)
+        self.typing_finished.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (watched is self.new_class_edit and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape
+                and not self.completer.popup().isVisible()):
+            self.new_class_edit.clear()
+            self.typing_finished.emit()
+            return True
+        return super().eventFilter(watched, event)

@@ -8,20 +8,22 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from gui.clips.commands import AddClassCommand, SetLabelsCommand
-from gui.clips.label_bar import shortcut_keys
 
 
 class LabelController(QObject):
     """Labels the clips selected in ``clip_list`` and mirrors them in the table ``model``.
 
     Signals: ``classes_changed(list)`` the project's ClassInfo list, after any change to it;
-    ``keys_changed(dict)`` key -> class name for the digit shortcuts; ``message(str, str)``
+    ``keys_changed(dict)`` key -> class name for the digit shortcuts (each class's stored key:
+    a key stays with its class until the person gives it another); ``counts_changed(dict)``
+    clips per class (None: unlabeled), after every label edit; ``message(str, str)``
     banner text and kind; ``status(str, int)`` a status-bar line and its timeout (ms).
     ``auto_advance`` is a callable saying whether to move on after labelling one clip.
     """
 
     classes_changed = Signal(list)
     keys_changed = Signal(dict)
+    counts_changed = Signal(dict)
     message = Signal(str, str)
     status = Signal(str, int)
 
@@ -42,9 +44,15 @@ class LabelController(QObject):
         """Read the project's classes again and tell the views."""
         classes = self.project.classes() if self.project is not None else []
         self.class_names = [c.name for c in classes]
-        self._key_to_class = {key: name for name, key in shortcut_keys(classes).items()}
+        self._key_to_class = {c.shortcut: c.name for c in classes if c.shortcut}
         self.classes_changed.emit(classes)
         self.keys_changed.emit(dict(self._key_to_class))
+        self.refresh_counts()
+
+    def refresh_counts(self, *_) -> None:
+        """Count the clips of each class again (one query) and tell the views."""
+        counts = self.project.label_counts() if self.project is not None else {}
+        self.counts_changed.emit(counts)
 
     def refresh_if_new(self, labels: set) -> None:
         """Rows arrived carrying ``labels``: read the classes again if the list lacks one."""
@@ -75,8 +83,8 @@ class LabelController(QObject):
         """The digit shortcuts: label the selection with the class on ``key``."""
         name = self._key_to_class.get(key)
         if name is None:
-            self.status.emit(f"No class on key {key}; type a name under the clip view to add one",
-                             3000)
+            self.status.emit(f"No class on key {key}: give it one in Edit > Classes (Ctrl+K), "
+                             "or type a class name in the label bar (L)", 4000)
             return
         self.label_selection(name)
 

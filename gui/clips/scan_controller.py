@@ -100,6 +100,8 @@ class ScanController(QObject):
             if match is not None:
                 self._restore_path = None
                 self._clip_list.select_ids([match], match)
+        elif self._clip_list.current_id() < 0:
+            self._clip_list.select_row(0)  # something to label from the first keystroke
 
     def _finish(self, summary, records: list) -> None:
         self._clip_list.hide_progress()

@@ -51,6 +51,7 @@ class WelcomePage(QWidget):
         self.setObjectName("Welcome")
         title = QLabel("Open a folder of audio clips to start labelling")
         title.setObjectName("WelcomeTitle")
+        title.setWordWrap(True)  # the page never sets the window's width
         hint = QLabel("Drop a folder here, use File › Open Folder (Ctrl+O), or try the demo: "
                       "sixty short whistles, knocks and hisses, some of them labelled.")
         hint.setWordWrap(True)

@@ -124,3 +124,52 @@ def test_a_refused_edit_changes_nothing(project):
     with pytest.raises(ProjectError, match="classes are kept"):
         project.restore_classes(replaced)  # the undo is refused too, and is all or nothing
     assert [c.name for c in project.classes()] == ["cat", "hound", "owl"]
+
+
+# ---- keys follow the classes, not their order ------------------------------------------------
+
+
+def test_digit_named_classes_get_their_own_digit_whatever_their_order():
+    from core.store.classes import assign_keys
+
+    keys = assign_keys([str(d) for d in range(10)])
+    assert keys == {str(d): str(d) for d in range(10)}
+    # Other names take the free keys in order 1..9, 0; digits keep theirs.
+    assert assign_keys(["dog", "3", "cat"]) == {"3": "3", "dog": "1", "cat": "2"}
+    # A digit already held by another class: the digit class takes a free key instead.
+    assert assign_keys(["1"], taken={"1"}) == {"1": "2"}
+    # Beyond ten keys, classes have none (the label bar's type-ahead reaches them).
+    many = assign_keys([f"c{i}" for i in range(12)])
+    assert list(many.values()) == list("1234567890") and "c10" not in many
+
+
+def test_scan_of_digit_folders_gives_each_digit_its_key(tmp_path):
+    root = tmp_path / "digits"
+    for digit in range(10):
+        audio_factory.write(root / str(digit) / "a.wav", audio_factory.tone(440.0, 0.05))
+    with Project.open(root) as opened:
+        opened.scan()
+        assert {c.name: c.shortcut for c in opened.classes()} == {str(d): str(d)
+                                                                   for d in range(10)}
+
+
+def test_a_key_stays_with_its_class_when_another_is_removed(project):
+    before = {c.name: c.shortcut for c in project.classes()}
+    project.remove_class(project.classes()[0].name)
+    after = {c.name: c.shortcut for c in project.classes()}
+    assert all(after[name] == before[name] for name in after)
+    project.add_class("bird")
+    # The new class takes a free key, never one another class holds.
+    keys = [c.shortcut for c in project.classes() if c.shortcut]
+    assert len(keys) == len(set(keys))
+
+
+def test_setting_a_held_key_with_swap_trades_the_keys_in_one_undoable_edit(project):
+    keys = {c.name: c.shortcut for c in project.classes()}
+    with pytest.raises(ProjectError):
+        project.set_class_shortcut("cat", keys["dog"])
+    before = project.set_class_shortcut("cat", keys["dog"], swap=True)
+    now = {c.name: c.shortcut for c in project.classes()}
+    assert now["cat"] == keys["dog"] and now["dog"] == keys["cat"]
+    project.restore_classes(before)
+    assert {c.name: c.shortcut for c in project.classes()} == keys

@@ -84,7 +84,9 @@ def test_filters_and_counts():
     assert model.rowCount() == counts["unlabeled"]
     model.set_filter(quick=FILTER_UNREADABLE)
     assert model.rowCount() == 2
-    assert model.index(0, STATUS).data() == "not audio"
+    # A reason core does not name reads "Unreadable"; the whole reason is the tooltip.
+    assert model.index(0, STATUS).data() == "Unreadable"
+    assert model.index(0, STATUS).data(Qt.ItemDataRole.ToolTipRole) == "not audio"
     model.set_filter(quick="cat", text="b/")
     assert model.rowCount() > 0
     assert all(model.record(r).label == "cat" and model.record(r).path.startswith("b/")
@@ -104,7 +106,8 @@ def test_upsert_appends_in_batches_and_updates_in_place(qtbot):
     with qtbot.waitSignal(model.dataChanged):
         model.upsert_records([changed])
     assert model.rowCount() == 30
-    assert model.index(model.row_of_id(changed.id), STATUS).data() == "gone bad"
+    assert model.index(model.row_of_id(changed.id), STATUS).data(
+        Qt.ItemDataRole.ToolTipRole) == "gone bad"
 
 
 def test_labels_and_predictions_show(qtbot):

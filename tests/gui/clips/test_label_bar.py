@@ -1,0 +1,124 @@
+"""The label bar: it wraps instead of widening the window, shows keys and counts, and its
+type-ahead reaches every class; keys stay with their classes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from gui.clips.label_bar import MAX_ROWS, LabelBar
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+
+@dataclass(frozen=True)
+class Info:
+    name: str
+    colour: str | None = "#4e79a7"
+    shortcut: str | None = None
+
+
+def _classes(n: int) -> list[Info]:
+    keys = "1234567890"
+    return [Info(f"class {i:02d}", shortcut=keys[i] if i < len(keys) else None) for i in range(n)]
+
+
+def test_forty_classes_wrap_within_the_width_and_stay_labelled(qtbot):
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes(_classes(40))
+    assert bar.minimumSizeHint().width() < 500  # it never sets the window's width
+    bar.resize(900, 200)
+    bar.show()
+    qtbot.waitExposed(bar)
+    buttons = list(bar.buttons().values())
+    rows = {b.y() for b in buttons}
+    assert len(rows) > 1
+    for button in buttons:
+        # Every button shows its whole text: no unlabelled colour chips.
+        assert button.width() >= button.fontMetrics().horizontalAdvance(button.text())
+        assert button.x() + button.width() <= bar.width()
+    # Past MAX_ROWS rows the bar scrolls instead of growing.
+    row_px = buttons[0].height()
+    assert bar._area.height() <= MAX_ROWS * row_px + MAX_ROWS * 6
+
+
+def test_buttons_show_key_name_and_count(qtbot):
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes([Info("cat", shortcut="1"), Info("dog", shortcut=None)])
+    bar.set_counts({"cat": 115, "dog": 64, None: 3})
+    assert bar.buttons()["cat"].text() == "1  cat  · 115"
+    assert bar.buttons()["dog"].text() == "dog  · 64"
+    assert "type its name" in bar.buttons()["dog"].toolTip()
+
+
+def test_type_ahead_labels_an_existing_class_by_name_and_adds_a_new_one(qtbot):
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes(_classes(12))
+    labelled, added, done = [], [], []
+    bar.label_requested.connect(labelled.append)
+    bar.class_added.connect(added.append)
+    bar.typing_finished.connect(lambda: done.append(True))
+    qtbot.keyClicks(bar.new_class_edit, "CLASS 11")
+    qtbot.keyClick(bar.new_class_edit, Qt.Key.Key_Return)
+    assert labelled == ["class 11"] and added == []  # class 11 has no key: reached by name
+    qtbot.keyClicks(bar.new_class_edit, "owl")
+    qtbot.keyClick(bar.new_class_edit, Qt.Key.Key_Return)
+    assert added == ["owl"] and len(done) == 2
+    model = bar.completer.completionModel()
+    bar.completer.setCompletionPrefix("11")
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["class 11"]
+
+
+def _digit_folder(root, digits):
+    for digit in digits:
+        for i in range(2):
+            audio_factory.write(root / str(digit) / f"take{i}.wav", audio_factory.tone(300.0 + 50 * i, 0.2))
+    return root
+
+
+def _activate(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+def test_digit_classes_are_labelled_by_their_own_digit_and_keys_survive_a_removal(
+        qtbot, window, tmp_path):
+    folder = _digit_folder(tmp_path / "digits", range(10))
+    audio_factory.write(folder / "loose.wav", audio_factory.tone(500.0, 0.2))
+    open_and_wait(qtbot, window, folder)
+    _activate(qtbot, window)
+    assert {name: b.text().split()[0] for name, b in window.label_bar.buttons().items()} == {
+        str(d): str(d) for d in range(10)}
+    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == "loose.wav")
+    window.clip_list.select_row(row)
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_9)
+    assert window.model.record(row).label == "9"
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_0)
+    assert window.model.record(row).label == "0"
+    # Removing class 2 frees key 2 and moves no other key.
+    window.project.remove_class("2")
+    window.labels.classes_edited(True)
+    assert window.labels._key_to_class.get("2") is None
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_3)
+    assert window.model.record(row).label == "3"
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    assert window.model.record(row).label == "3"  # key 2 labels nothing now
+
+
+def test_counts_follow_every_label_edit_and_its_undo(qtbot, window, tmp_path):
+    folder = _digit_folder(tmp_path / "digits", range(2))
+    audio_factory.write(folder / "loose.wav", audio_factory.tone(500.0, 0.2))
+    open_and_wait(qtbot, window, folder)
+    assert window.label_bar.buttons()["1"].text().endswith("· 2")
+    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == "loose.wav")
+    window.clip_list.select_row(row)
+    window.labels.label_selection("1")
+    assert window.label_bar.buttons()["1"].text().endswith("· 3")
+    window.undo_stack.undo()
+    assert window.label_bar.buttons()["1"].text().endswith("· 2")

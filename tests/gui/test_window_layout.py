@@ -1,0 +1,134 @@
+"""The window on a real screen: it opens inside the screen's room with 1 to 40 classes, shows
+the prediction columns without scrolling sideways, starts with the keys on the clip list, names
+unreadable files in words that fit, and refuses a second window on the same project."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QByteArray, QRect, Qt
+from PySide6.QtWidgets import QApplication
+
+from gui.clips.clip_table import CONFIDENCE, PREDICTION, STATUS
+from gui.clips.playback import PlaybackController
+from gui.common import screen
+from gui.common import settings as keys
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+
+def _class_folder(root, n_classes: int):
+    for i in range(n_classes):
+        audio_factory.write(root / f"class {i:02d}" / "a.wav", audio_factory.tone(300.0 + 20 * i, 0.2))
+    return root
+
+
+@pytest.fixture
+def screen_of(monkeypatch):
+    """Pretend the screen's available room is ``width x height``."""
+
+    def _set(width: int, height: int) -> QRect:
+        room = QRect(0, 0, width, height)
+        monkeypatch.setattr(screen, "available_geometry", lambda widget=None: room)
+        return room
+
+    return _set
+
+
+def _new_window(qtbot, settings):
+    from gui.main_window import MainWindow
+
+    window = MainWindow(settings=settings, playback=PlaybackController(force_unavailable="tests"))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
+@pytest.mark.parametrize("n_classes", [1, 10, 40])
+def test_window_opens_inside_the_screen_whatever_the_classes(qtbot, settings, tmp_path,
+                                                             screen_of, size, n_classes):
+    room = screen_of(*size)
+    window = _new_window(qtbot, settings)
+    open_and_wait(qtbot, window, _class_folder(tmp_path / "clips", n_classes))
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= room.width()
+    assert room.contains(window.frameGeometry())
+    # Every class button is labelled in full and lies inside the window.
+    for button in window.label_bar.buttons().values():
+        assert button.width() >= button.fontMetrics().horizontalAdvance(button.text())
+        assert button.mapTo(window, button.rect().topRight()).x() <= window.width()
+    window.close()
+
+
+def test_a_size_saved_on_a_bigger_screen_is_fitted_to_this_one(qtbot, settings, screen_of):
+    big = _new_window(qtbot, settings)
+    big.resize(2400, 1400)
+    keys.write(settings, keys.GEOMETRY, big.saveGeometry())
+    big.close()
+    room = screen_of(1280, 720)
+    window = _new_window(qtbot, settings)
+    assert room.contains(window.frameGeometry())
+    window.close()
+
+
+def test_prediction_columns_are_seen_without_scrolling_at_1600(qtbot, window, clip_folder):
+    window.resize(1600, 1000)
+    open_and_wait(qtbot, window, clip_folder)
+    QApplication.processEvents()
+    records = [window.model.record(r) for r in range(window.model.rowCount())]
+    window.model.set_predictions({r.id: ("tone", 0.8) for r in records})
+    QApplication.processEvents()
+    table = window.clip_list.table
+    header = table.horizontalHeader()
+    for column in (PREDICTION, CONFIDENCE):
+        assert not table.isColumnHidden(column)
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width()
+    assert table.horizontalScrollBar().value() == 0
+
+
+def test_keys_start_on_the_clip_list_with_the_first_clip_selected(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    assert QApplication.focusWidget() is window.clip_list.table
+    assert window.clip_list.current_id() >= 0 and len(window.clip_list.selected_ids()) == 1
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_5)
+    assert window.clip_list.filter_edit.text() == ""
+    # Esc in the filter box hands the keys back to the list.
+    window.clip_list.filter_edit.setFocus()
+    qtbot.keyClicks(window.clip_list.filter_edit, "ton")
+    qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is window.clip_list.table
+
+
+def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_path):
+    folder = tmp_path / "bad"
+    audio_factory.write(folder / "fine.wav", audio_factory.tone(440.0, 0.2))
+    (folder / "empty.wav").write_bytes(b"")
+    audio_factory.write_broken(folder / "notes.wav", "text")
+    open_and_wait(qtbot, window, folder)
+    table = window.clip_list.table
+    width = table.columnWidth(STATUS)
+    texts = {}
+    for row in range(window.model.rowCount()):
+        index = window.model.index(row, STATUS)
+        texts[window.model.record(row).path] = index.data()
+        assert table.fontMetrics().horizontalAdvance(index.data()) + 12 <= width
+        assert index.data(Qt.ItemDataRole.ToolTipRole)  # the whole reason on hover
+    assert texts == {"fine.wav": "OK", "empty.wav": "Empty file", "notes.wav": "Not audio"}
+
+
+def test_a_second_window_on_the_same_project_says_so_and_stays_out(qtbot, make_window,
+                                                                    clip_folder, tmp_path):
+    first, second = make_window(), make_window()
+    open_and_wait(qtbot, first, clip_folder)
+    assert not second.open_folder(clip_folder)
+    assert second.project is None
+    assert "already open in another Earmark window" in second.banner.text()
+    # Reopening it in the window that has it is fine; closing it frees it for the other.
+    open_and_wait(qtbot, first, clip_folder)
+    other = audio_factory.make_class_folder(tmp_path / "other", n_per_class=1)
+    open_and_wait(qtbot, first, other)
+    open_and_wait(qtbot, second, clip_folder)
+    assert second.project is not None
