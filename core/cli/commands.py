@@ -1,6 +1,8 @@
 """The headless command line: train, predict, evaluate (and `labels`, from core.cli_labels).
 
-Expected failures print one line naming the file and the reason, never a traceback.
+Expected failures print one line naming the file and the reason, never a traceback. train and
+evaluate take a folder's labels from its project store when the app made one, else from its class
+folders, file names and labels.csv.
 """
 
 from __future__ import annotations
@@ -12,12 +14,37 @@ import sys
 import time
 from pathlib import Path
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT
+from core.store.name_rules import parse_name_rule
 
 COMMANDS = ("train", "predict", "evaluate", "labels")
+
+NAME_RULE_HELP = (
+    "how the names of the files directly in DATA give labels: auto (default: the part of the "
+    "names that gives a few classes with several files each), prefix (before a trailing number: "
+    "cat_12 -> cat), none, token:N (the Nth part alone, names split at _ - and spaces: token:2 of "
+    "0_jackson_12 -> jackson), tokens:N (the first N parts: tokens:2 of dog_barking_0 -> "
+    "dog_barking) or regex:PATTERN (its group named label, else group 1, else the whole match)")
+LABELS_FROM_HELP = (
+    "store: the labels saved by the app (DATA/.earmark); folder: class subfolders, file names and "
+    "labels.csv, ignoring the app's; auto (default): the store when DATA has one")
+
+
+def _name_rule_arg(text: str):
+    try:
+        return parse_name_rule(text)
+    except EarmarkError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_label_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--labels-from", choices=("auto", "store", "folder"), default="auto",
+                        help=LABELS_FROM_HELP)
+    parser.add_argument("--name-rule", type=_name_rule_arg, default=None, metavar="RULE",
+                        help=NAME_RULE_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model on a folder of labelled clips")
     t.add_argument("data", type=Path, metavar="DATA",
-                   help="folder of audio; labels from class subfolders, name prefixes or labels.csv")
+                   help="folder of audio; labels saved by the app, else from class subfolders, "
+                        "file names or labels.csv")
     t.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
     t.add_argument("--features", default=None,
                    help="feature preset: default, or seed (the seed's spectrogram; the default for "
@@ -47,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=None)
     t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
     t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
     p = sub.add_parser("predict", help="classify files or folders with a model")
@@ -59,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", type=Path, metavar="MODEL")
     e.add_argument("data", type=Path, metavar="DATA")
     e.add_argument("--json", action="store_true")
+    _add_label_options(e)
     e.set_defaults(func=cmd_evaluate)
 
     from core.cli import labels as cli_labels
@@ -112,12 +142,61 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _labelled_clips(data: Path):
-    from core.store.label_rules import scan_labels
+def _labelled_clips(args) -> list:
+    """The labelled clips of ``args.data`` (LabeledClip), from its project store or its folders
+    and names as ``--labels-from`` says; tells stderr where the labels came from."""
+    from core.store.project import existing_store_dir
 
+    data = args.data
     if not data.is_dir():
         raise EarmarkError(f"{data}: not a folder")
-    return scan_labels(data)
+    store_dir = None if args.labels_from == "folder" else existing_store_dir(data)
+    if store_dir is not None:
+        return _store_clips(data, store_dir, args.name_rule)
+    if args.labels_from == "store":
+        raise EarmarkError(f"{data}: has no labels saved by the app (no project store); "
+                           "use --labels-from folder")
+    return _folder_clips(data, args.name_rule)
+
+
+def _folder_clips(data: Path, name_rule) -> list:
+    from core.cli.labels import say_name_rule
+    from core.store.label_rules import FolderLabels
+
+    labels = FolderLabels(data, name_rule=name_rule)
+    clips = labels.scan()
+    say_name_rule(labels.name_rule, [c.path.stem for c in clips if c.path.parent == data],
+                  chosen=name_rule is not None)
+    return [c for c in clips if c.label]
+
+
+def _store_clips(data: Path, store_dir: Path, name_rule) -> list:
+    """The labels the app saved, read and the store closed again before any training starts.
+    Clips whose files are gone are left out, with a note."""
+    from core.store.label_rules import LabeledClip
+    from core.store.project import Project
+
+    try:
+        with Project.open(data, store_dir=store_dir) as project:
+            records = [r for r in project.clips(include_missing=True) if r.label]
+            rule = project.name_rule()
+    except ProjectError as error:
+        raise ProjectError(f"{error} (--labels-from folder reads the folder instead)") from None
+    clips = [LabeledClip(project.abspath(r), r.label, r.label_source) for r in records]
+    present = [c for c, r in zip(clips, records, strict=True) if not r.missing and c.path.is_file()]
+    print(f"earmark: using the labels saved by the app in {store_dir} "
+          f"({len(present)} labelled clips)", file=sys.stderr)
+    gone = len(clips) - len(present)
+    if gone:
+        print(f"earmark: skipped {gone} labelled clip{'s' if gone != 1 else ''} whose "
+              f"file{'s are' if gone != 1 else ' is'} missing", file=sys.stderr)
+    if any(r.label_source == "filename" for r in records):
+        print(f"earmark: the app read labels from file names by {rule.describe()}",
+              file=sys.stderr)
+    if name_rule is not None:
+        print("earmark: --name-rule is not used with the labels saved by the app "
+              "(add --labels-from folder to label by file names)", file=sys.stderr)
+    return present
 
 
 def cmd_train(args) -> int:
@@ -141,7 +220,7 @@ def cmd_train(args) -> int:
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
-    clips = [c for c in _labelled_clips(args.data) if c.label]
+    clips = _labelled_clips(args)
     print(f"Training {config.model} on {len(clips)} labelled clips from {args.data}", file=sys.stderr)
     bar = _ProgressBar()
 
@@ -220,7 +299,7 @@ def cmd_evaluate(args) -> int:
     from core.ml.metrics import classification_report
 
     classifier = Classifier.from_checkpoint(args.model)
-    clips = [c for c in _labelled_clips(args.data) if c.label]
+    clips = _labelled_clips(args)
     known = [c for c in clips if c.label in classifier.classes]
     unknown = sorted({c.label for c in clips} - set(classifier.classes))
     if unknown:

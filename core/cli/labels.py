@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from core.errors import EarmarkError
+from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -73,6 +74,25 @@ def _expected_errors(handler: Handler) -> Handler:
     return wrapper
 
 
+def say_name_rule(rule: NameRule, stems: Sequence[str], chosen: bool = False) -> None:
+    """Tell stderr how the names of the files directly in the folder (``stems``) are read, and
+    what that gives: ``earmark: labels from file names: the 1st part ...: 10 classes``. Silent
+    when there are no such files, or when the rule labels none of them and was not ``chosen``
+    by the person."""
+    if not stems:
+        return
+    if rule.kind == "none":
+        print("earmark: no labels from file names", file=sys.stderr)
+        return
+    preview = preview_name_rule(rule, stems)
+    if not preview.labelled and not chosen:
+        return
+    left = f", {preview.unlabelled} of {len(stems)} files unlabelled" if preview.unlabelled else ""
+    n = len(preview.counts)
+    print(f"earmark: labels from file names: {rule.describe()}: {n} class{'es' if n != 1 else ''}"
+          f"{left}", file=sys.stderr)
+
+
 def _open_scanned(args: argparse.Namespace):
     from core.store.project import Project
 
@@ -83,6 +103,7 @@ def _open_scanned(args: argparse.Namespace):
         summary = project.scan()
         for warning in summary.warnings:
             print(f"earmark: warning: {warning}", file=sys.stderr)
+        say_name_rule(project.name_rule(), project.root_stems())
     except BaseException:
         project.close()
         raise
@@ -139,4 +160,4 @@ def _handle_export_folders(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-__all__ = ["register"]
+__all__ = ["register", "say_name_rule"]

@@ -1,4 +1,5 @@
-"""The command line end to end, through subprocesses, as a person would run it."""
+"""The command line end to end, through subprocesses, as a person would run it (marked slow), and
+where train and evaluate take their labels from, in process."""
 
 import csv
 import io
@@ -8,12 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.cli.commands import _labelled_clips, build_parser
+from core.errors import EarmarkError
+from core.store.project import Project
 from tests import audio_factory
 from tests.processes import run_main
 
-pytestmark = pytest.mark.slow  # every test runs main.py in a subprocess
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Keep the per-user store location (looked in for a store) inside the test's tmp dir."""
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
 
 
+@pytest.mark.slow
 def test_train_predict_evaluate(tmp_path):
     data = audio_factory.make_class_folder(tmp_path / "data", n_per_class=12, kinds=("tone", "noise"))
     model = tmp_path / "out" / "m.pt"
@@ -46,6 +55,7 @@ def test_train_predict_evaluate(tmp_path):
     assert report["accuracy"] >= 0.9
 
 
+@pytest.mark.slow
 def test_expected_errors_are_one_line(tmp_path):
     not_model = tmp_path / "model.pt"
     not_model.write_text("nope")
@@ -58,8 +68,108 @@ def test_expected_errors_are_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_help_without_gui_lists_commands():
     result = run_main("--help")
     assert result.returncode == 0
     for command in ("train", "predict", "evaluate", "labels"):
         assert command in result.stdout
+
+
+# ---------------------------------------------------------------- where the labels come from
+
+
+def labelled(argv):
+    return {c.path.name: c.label for c in _labelled_clips(build_parser().parse_args(argv))}
+
+
+@pytest.fixture
+def flat_fsdd(tmp_path):
+    """Flat FSDD names: 3 digits x 2 speakers x 2 takes (the names are all the labels there are)."""
+    root = tmp_path / "fsdd"
+    for d in range(3):
+        for speaker in ("jackson", "theo"):
+            for take in range(2):
+                audio_factory.write(root / f"{d}_{speaker}_{take}.wav", audio_factory.tone(440, 0.05))
+    return root
+
+
+def test_flat_fsdd_names_give_digits_and_the_rule_is_said(flat_fsdd, capsys):
+    found = labelled(["train", str(flat_fsdd)])
+    assert found["2_theo_1.wav"] == "2" and set(found.values()) == {"0", "1", "2"}
+    assert ("earmark: labels from file names: the 1st part of the file name (split at _, - and "
+            "spaces): 3 classes") in capsys.readouterr().err
+    assert not (flat_fsdd / ".earmark").exists()  # looking for a store made none
+
+
+def test_name_rule_option(flat_fsdd, capsys):
+    assert set(labelled(["evaluate", "m.pt", str(flat_fsdd), "--name-rule", "token:2"]).values()) \
+        == {"jackson", "theo"}
+    assert "the 2nd part" in capsys.readouterr().err
+    assert set(labelled(["train", str(flat_fsdd), "--name-rule", "tokens:2"]).values()) == {
+        f"{d}_{s}" for d in range(3) for s in ("jackson", "theo")}
+    assert labelled(["train", str(flat_fsdd), "--name-rule", "none"]) == {}
+    assert "no labels from file names" in capsys.readouterr().err
+    found = labelled(["train", str(flat_fsdd), "--name-rule", r"regex:_(j\w+)_"])
+    assert set(found.values()) == {"jackson"} and len(found) == 6
+    assert "6 of 12 files unlabelled" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rule", ["token:0", "middle", "regex:("])
+def test_a_bad_name_rule_is_a_usage_error(flat_fsdd, capsys, rule):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["train", str(flat_fsdd), "--name-rule", rule])
+    assert exit_info.value.code == 2 and "--name-rule" in capsys.readouterr().err
+
+
+@pytest.fixture
+def labelled_in_app(tmp_path):
+    """Names with no scheme, labelled by hand in the app; one labelled file since deleted."""
+    root = tmp_path / "recordings"
+    for i in range(6):
+        audio_factory.write(root / f"rec{i}.wav", audio_factory.tone(300 + 100 * i, 0.05))
+    with Project.open(root) as project:
+        project.scan()
+        ids = {c.path: c.id for c in project.clips()}
+        project.set_labels([ids[f"rec{i}.wav"] for i in (0, 1, 2)], "owl")
+        project.set_labels([ids[f"rec{i}.wav"] for i in (3, 4)], "wren")
+    (root / "rec4.wav").unlink()
+    return root
+
+
+def test_train_and_evaluate_use_the_labels_saved_by_the_app(labelled_in_app, capsys):
+    for argv in (["train", str(labelled_in_app)], ["evaluate", "m.pt", str(labelled_in_app)]):
+        assert labelled(argv) == {"rec0.wav": "owl", "rec1.wav": "owl", "rec2.wav": "owl",
+                                  "rec3.wav": "wren"}
+        err = capsys.readouterr().err
+        assert (f"using the labels saved by the app in {labelled_in_app / '.earmark'} "
+                "(4 labelled clips)") in err
+        assert "skipped 1 labelled clip whose file is missing" in err
+    assert labelled(["train", str(labelled_in_app), "--labels-from", "folder"]) == {}
+    assert labelled(["train", str(labelled_in_app), "--name-rule", "none"])["rec0.wav"] == "owl"
+    assert "--name-rule is not used" in capsys.readouterr().err
+
+
+def test_labels_from_store_without_a_store_says_so(flat_fsdd):
+    with pytest.raises(EarmarkError, match="no labels saved by the app"):
+        labelled(["train", str(flat_fsdd), "--labels-from", "store"])
+    assert not (flat_fsdd / ".earmark").exists()
+
+
+@pytest.mark.slow
+def test_train_a_folder_labelled_only_in_the_app(tmp_path):
+    root = tmp_path / "takes"
+    rng = np.random.default_rng(3)
+    kinds = ("tone", "noise") * 4
+    for i, kind in enumerate(kinds):
+        audio_factory.write(root / f"take{i:02d}.wav", audio_factory.class_sample(kind, rng, 0.5))
+    with Project.open(root) as project:
+        project.scan()
+        for clip, kind in zip(project.clips(), kinds, strict=True):
+            project.set_labels([clip.id], kind)
+    trained = run_main("train", root, "--epochs", "1", "--clip-seconds", "0.5",
+                       "--out", tmp_path / "m.pt")
+    assert trained.returncode == 0, trained.stderr
+    assert "using the labels saved by the app" in trained.stderr
+    ignored = run_main("train", root, "--labels-from", "folder", "--out", tmp_path / "n.pt")
+    assert ignored.returncode == 2 and "found none" in ignored.stderr

@@ -106,3 +106,22 @@ def test_export_folders_dry_run_copy_move(folder, tmp_path, capsys):
     assert not (folder / "dog" / "c0.wav").exists()
     assert Path(moved / "dog" / "c0.wav").exists()
     assert (folder / "loose.wav").exists()  # unlabeled: left where it was
+
+
+def test_labels_commands_read_flat_names_by_the_inferred_rule_and_say_so(tmp_path, capsys):
+    root = tmp_path / "flat"
+    for d in range(3):
+        for speaker in ("jackson", "theo"):
+            for take in range(2):
+                audio_factory.write(root / f"{d}_{speaker}_{take}.wav",
+                                    audio_factory.tone(440, 0.05))
+    assert run(["labels", "export", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "0_jackson_0.wav,0" in captured.out.splitlines()
+    assert "labels from file names: the 1st part of the file name" in captured.err
+    assert "3 classes" in captured.err
+
+
+def test_no_word_on_file_names_when_they_give_no_labels(folder, capsys):
+    assert run(["labels", "export", str(folder)]) == 0
+    assert "file names" not in capsys.readouterr().err
