@@ -81,8 +81,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 4)
         right_layout.setSpacing(6)
-        for widget, stretch in ((self.banner, 0), (self.centre_stack, 1), (self.playback_bar, 0),
-                                (self.label_bar, 0)):
+        for widget, stretch in ((self.banner, 0), (self.centre_stack, 1), (self.playback_bar, 0)):
             right_layout.addWidget(widget, stretch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
@@ -92,7 +91,14 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([520, 380])
-        self.setCentralWidget(self.splitter)
+        # The label bar spans the list and the clip view: the more room, the more classes a row.
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.splitter, 1)
+        central_layout.addWidget(self.label_bar, 0)
+        self.setCentralWidget(central)
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)
