@@ -30,7 +30,10 @@ class ModelController(QObject):
     snapshot being trained on; ``model_saved(int)``; ``active_model_changed(object)`` the
     ModelRecord or None; ``predictions_ready(dict)`` {clip_id: (label, confidence)} as they are
     stored; ``classify_progress(int, int)``; ``classify_finished(int, object)`` model id and its
-    ConfusionTable; ``model_loaded(int)`` a model file was recorded and made active;
+    ConfusionTable; ``confusion_ready(int, object)`` the same, recomputed from the current labels
+    without classifying (``recompute_confusion``); ``confusion_changes(int)`` after a label edit,
+    how many clips' labels differ from those the last ConfusionTable was computed with (0: it is
+    current again); ``model_loaded(int)`` a model file was recorded and made active;
     ``message(str, str)`` text and kind for the window's banner; ``status(str, int)`` a
     status-bar line and its timeout (ms).
     """
@@ -45,6 +48,8 @@ class ModelController(QObject):
     predictions_ready = Signal(object)
     classify_progress = Signal(int, int)
     classify_finished = Signal(int, object)
+    confusion_ready = Signal(int, object)
+    confusion_changes = Signal(int)
     model_loaded = Signal(int)
     message = Signal(str, str)
     status = Signal(str, int)
@@ -56,6 +61,9 @@ class ModelController(QObject):
         self._training = TaskSlot(self)
         self._classifying = TaskSlot(self)
         self._model_file = TaskSlot(self)  # a model file read (loaded) or written (kept)
+        self._confusion = TaskSlot(self)  # the confusion table recomputed from the labels
+        # {clip_id: label} the last ConfusionTable was computed with (None: none shown).
+        self._confusion_labels: dict[int, str | None] | None = None
         self._snapshot: pm.TrainingSnapshot | None = None
         self._parent_id: int | None = None
         # Bumped by shutdown and by a new run: steps queued by _later then do nothing.
@@ -141,14 +149,21 @@ class ModelController(QObject):
         return self._training.wait(timeout_ms)
 
     def labels_edited(self) -> None:
-        """Labels changed (the window calls this on every edit); checked after a pause."""
-        if self._snapshot is not None and self.project is not None:
+        """Labels changed (the window calls this on every edit); checked after a pause against
+        the run's snapshot and the confusion table's labels."""
+        watching = self._snapshot is not None or self._confusion_labels is not None
+        if watching and self.project is not None:
             self._label_check.start()
 
     def _check_labels(self) -> None:
-        if self._snapshot is not None and self.project is not None:
+        if self.project is None:
+            return
+        if self._snapshot is not None:
             current = pm.training_snapshot(self.project).key()
             self.labels_changed_since.emit(current != self._snapshot.key())
+        if self._confusion_labels is not None:
+            self.confusion_changes.emit(labels_differing(self._confusion_labels,
+                                                         clip_labels(self.project)))
 
     def _on_train_failed(self, reason: str) -> None:
         self.training_failed.emit(reason)
@@ -235,6 +250,8 @@ class ModelController(QObject):
         self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:
+        self._confusion.cancel()
+        self._confusion_labels = None  # the panel shows this model's held-out matrix now
         self.active_model_changed.emit(record)
         if record is not None:
             stored = pm.stored_predictions(self.project, record.id)
@@ -255,9 +272,33 @@ class ModelController(QObject):
         self._classifying.start(
             worker, partial=self.predictions_ready.emit,
             progress=lambda value: self.classify_progress.emit(*value),
-            finished=lambda outcome: self.classify_finished.emit(record.id, outcome[1]),
+            finished=lambda outcome: self._on_classify_finished(record.id, outcome[1]),
             failed=lambda reason: self.message.emit(f"Classifying the clips stopped: {reason}",
                                                     "error"))
+        self._confusion.cancel()  # the classification's table replaces it
+
+    def _on_classify_finished(self, model_id: int, table) -> None:
+        # The worker built the table from the store as it ended; the labels read here are those
+        # but for an edit made in the instant between.
+        self._confusion_labels = clip_labels(self.project) if self.project is not None else None
+        self.classify_finished.emit(model_id, table)
+
+    def recompute_confusion(self) -> None:
+        """Compare the current labels with the active model's stored predictions again, in the
+        background (no classifying: the predictions are kept); ``confusion_ready`` follows."""
+        record = self.active_model()
+        if record is None or self.is_classifying():
+            return  # a classification under way ends with a fresh table
+        self._confusion.start(
+            ProjectWorker(self.project, lambda project, _task: (
+                pm.confusion_table(project, record.id, record.classes), clip_labels(project))),
+            finished=lambda outcome: self._on_confusion_recomputed(record.id, *outcome),
+            failed=lambda reason: self.message.emit(
+                f"The confusion matrix could not be recomputed: {reason}", "error"))
+
+    def _on_confusion_recomputed(self, model_id: int, table, labels: dict) -> None:
+        self._confusion_labels = labels
+        self.confusion_ready.emit(model_id, table)
 
     def stop_classifying(self) -> None:
         self._classifying.cancel()
@@ -272,8 +313,20 @@ class ModelController(QObject):
     def shutdown(self) -> None:
         """Stop every task and wait for its thread (closing, another project)."""
         self._generation += 1
-        for task in (self._training, self._classifying, self._model_file):
+        for task in (self._training, self._classifying, self._model_file, self._confusion):
             task.cancel()
         self._label_check.stop()
         self._snapshot = None
+        self._confusion_labels = None
 
+
+def clip_labels(project) -> dict[int, str | None]:
+    """``{clip_id: label}`` of the present clips: what a confusion table reads of the labels."""
+    return {record.id: record.label for record in project.clips()}
+
+
+def labels_differing(before: dict[int, str | None], now: dict[int, str | None]) -> int:
+    """How many clips have another label in ``now`` than in ``before`` (a clip in only one of
+    them counts when it is labelled there)."""
+    return sum(1 for clip_id in before.keys() | now.keys()
+               if before.get(clip_id) != now.get(clip_id))

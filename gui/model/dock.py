@@ -73,6 +73,7 @@ class ModelDock(QDockWidget):
         t.keep_requested.connect(c.keep_stopped_model)
         t.discard_requested.connect(c.discard_stopped_model)
         t.cell_clicked.connect(self.filter_confusion_cell)
+        t.recompute_requested.connect(c.recompute_confusion)
         c.training_started.connect(t.training_started)
         c.training_progress.connect(t.show_progress)
         c.training_finished.connect(t.training_finished)
@@ -80,7 +81,9 @@ class ModelDock(QDockWidget):
         c.labels_changed_since.connect(t.set_labels_changed)
         c.active_model_changed.connect(self._on_active_model_changed)
         c.predictions_ready.connect(self._on_predictions_ready)
-        c.classify_finished.connect(self._on_classify_finished)
+        c.classify_finished.connect(self._on_confusion_ready)
+        c.confusion_ready.connect(self._on_confusion_ready)
+        c.confusion_changes.connect(t.set_confusion_changes)
         c.message.connect(self.show_message)
         c.status.connect(self.status)
         self.models.activate_requested.connect(c.set_active_model)
@@ -196,7 +199,7 @@ class ModelDock(QDockWidget):
         self.predictions.update(rows)
         self.model.set_predictions(self.predictions)
 
-    def _on_classify_finished(self, model_id: int, confusion) -> None:
+    def _on_confusion_ready(self, model_id: int, confusion) -> None:
         if model_id == self._shown_model_id:
             self.training.show_confusion(confusion)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from core.workflow import model_metrics
 from gui.model.confusion_view import ConfusionView
 
+_RECOMPUTE = "recompute"  # the stale confusion caption's link
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
 _VAL_PEN = pg.mkPen("#d1495b", width=2)
 
@@ -42,8 +43,9 @@ def format_duration(seconds: float | None) -> str:
 
 class TrainingPanel(QWidget):
     """Signals: ``train_requested``, ``fine_tune_requested``, ``settings_requested``,
-    ``cancel_requested``, ``keep_requested`` / ``discard_requested`` (after a cancel), and
-    ``cell_clicked(true, predicted)`` from the confusion matrix."""
+    ``cancel_requested``, ``keep_requested`` / ``discard_requested`` (after a cancel),
+    ``cell_clicked(true, predicted)`` from the confusion matrix, and ``recompute_requested``
+    from its caption's link once labels changed since it was computed."""
 
     train_requested = Signal()
     fine_tune_requested = Signal()
@@ -52,6 +54,7 @@ class TrainingPanel(QWidget):
     keep_requested = Signal()
     discard_requested = Signal()
     cell_clicked = Signal(str, str)
+    recompute_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +146,13 @@ class TrainingPanel(QWidget):
         self.confusion_caption = QLabel()
         self.confusion_caption.setObjectName("Hint")
         self.confusion_caption.setWordWrap(True)
+        self.confusion_caption.setTextFormat(Qt.TextFormat.RichText)
+        # Its "Recompute" link is reached with Tab and Enter as well as the mouse.
+        self.confusion_caption.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.confusion_caption.linkActivated.connect(self._on_confusion_caption_link)
+        self._confusion_total: int | None = None  # clips of a current-labels matrix on show
+        self.confusion_changes = 0  # clips relabelled since that matrix was computed
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -254,6 +264,7 @@ class TrainingPanel(QWidget):
         """Show a ModelRecord's metrics (typed by core.workflow.model_metrics), or nothing for None."""
         self.set_has_model(record is not None)
         self.per_class.setRowCount(0)
+        self._confusion_total = None
         if record is None:
             self.summary.setText("No model yet.")
             self.confusion.set_matrix((), [])
@@ -290,14 +301,34 @@ class TrainingPanel(QWidget):
                 f"Held-out {where} clips: rows are the label, columns the prediction.")
 
     def show_confusion(self, table) -> None:
-        """Show a core.workflow.ConfusionTable (current labels vs stored predictions)."""
+        """Show a core.workflow.ConfusionTable (the labels as they are now vs stored
+        predictions); ``set_confusion_changes`` says later whether labels changed since."""
         if table is None:
             return
-        total = int(table.matrix.sum())
+        self._confusion_total = int(table.matrix.sum())
         self.confusion.set_matrix(table.classes, table.matrix)
-        self.confusion_caption.setText(
-            f"All {total:,} labelled clips, current labels (rows) against the model (columns); "
-            "training clips included. Click a cell to list its clips.")
+        self.set_confusion_changes(0)
+
+    def set_confusion_changes(self, n_clips: int) -> None:
+        """The labels of ``n_clips`` clips differ from those the matrix on show was computed
+        with (0: none, it is current); the caption says which. A held-out matrix keeps its own."""
+        if self._confusion_total is None:
+            return
+        self.confusion_changes = n_clips
+        total = f"{self._confusion_total:,}"
+        if n_clips == 0:
+            text = (f"All {total} labelled clips, current labels (rows) against the model "
+                    "(columns); training clips included. Click a cell to list its clips.")
+        else:
+            clips = "1 clip" if n_clips == 1 else f"{n_clips:,} clips"
+            text = (f"<b>Computed before the labels of {clips} changed</b>: {total} clips, "
+                    "their labels then (rows) against the model (columns). "
+                    f"<a href='{_RECOMPUTE}'>Recompute</a>")
+        self.confusion_caption.setText(text)
+
+    def _on_confusion_caption_link(self, link: str) -> None:
+        if link == _RECOMPUTE:
+            self.recompute_requested.emit()
 
 
 def _pct(value) -> str:

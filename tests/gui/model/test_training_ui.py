@@ -227,16 +227,24 @@ def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window,
     _train_in_window(qtbot, window)
     loose = next(r for r in window.model.records() if r.path == "loose.wav")
     window.clip_list.select_ids([loose.id], loose.id)
-    window.acts.accept_prediction.trigger()
+    caption = window.model_dock.training.confusion_caption
+    assert "current labels" in caption.text()
+    changes = window.model_dock.controller.confusion_changes
+    with qtbot.waitSignal(changes, timeout=5000, check_params_cb=lambda n: n == 1):
+        window.acts.accept_prediction.trigger()
     predicted = window.model.prediction(loose.id)[0]
     with Project.open(small_folder) as check:
         assert (check.clip(loose.id).label, check.clip(loose.id).label_source) == \
             (predicted, "model")
     assert window.model.record_by_id(loose.id).label == predicted
-    window.undo_stack.undo()
+    # The matrix was computed before the loose clip had a label: it says so, not "current".
+    assert "Computed before the labels of 1 clip changed" in caption.text()
+    with qtbot.waitSignal(changes, timeout=5000, check_params_cb=lambda n: n == 0):
+        window.undo_stack.undo()
     with Project.open(small_folder) as check:
         assert check.clip(loose.id).label is None
     assert window.model.record_by_id(loose.id).label is None
+    assert "current labels" in caption.text()
 
 
 @pytest.mark.slow
