@@ -343,11 +343,11 @@ def test_classes_add_rename_merge_remove_reorder(folder):
         assert project.label_history(cat_ids[0])[-1].new_label is None
 
 
-def test_auto_shortcuts_stop_after_nine(tmp_path):
+def test_auto_shortcuts_stop_after_ten(tmp_path):
     (tmp_path / "e").mkdir()
     with Project.open(tmp_path / "e") as project:
         made = [project.add_class(f"c{i}") for i in range(11)]
-    assert [c.shortcut for c in made] == [str(i) for i in range(1, 10)] + [None, None]
+    assert [c.shortcut for c in made] == [str(i) for i in range(1, 10)] + ["0", None]
     assert len({c.colour for c in made}) == 11
 
 
