@@ -1,8 +1,10 @@
-"""Dialogs every feature may use: the keyboard shortcuts list, About, and asking whether to stop
-work and close."""
+"""Dialogs every feature may use: the keyboard shortcuts list, About (with the versions), and
+asking whether to stop work and close."""
 
 from __future__ import annotations
 
+import PySide6
+from PySide6.QtCore import qVersion
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -14,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from core.version import earmark_version, runtime_versions
 
 
 class ShortcutsDialog(QDialog):
@@ -44,12 +48,21 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(close)
 
 
+def about_text() -> str:
+    """The About box's text: what Earmark is, its version and the versions it runs on."""
+    runtime = runtime_versions()
+    python = runtime.pop("Python")
+    parts = [f"Python {python}", f"Qt {qVersion()} (PySide6 {PySide6.__version__})"]
+    parts += [f"{name} {version}" for name, version in runtime.items()]
+    return (f"<h3>Earmark {earmark_version()}</h3>"
+            "<p>Label audio clips quickly and train a classifier on them.</p>"
+            "<p>Labels are saved as you go, in the folder's <code>.earmark</code> store.</p>"
+            f"<p><small>{' · '.join(parts)}</small></p>")
+
+
 def show_about(parent: QWidget) -> None:
     """The About box."""
-    QMessageBox.about(
-        parent, "About Earmark",
-        "<h3>Earmark</h3><p>Label audio clips quickly and train a classifier on them.</p>"
-        "<p>Labels are saved as you go, in the folder's <code>.earmark</code> store.</p>")
+    QMessageBox.about(parent, "About Earmark", about_text())
 
 
 def ask_stop_work(parent: QWidget, what: str) -> bool:
