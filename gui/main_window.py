@@ -38,8 +38,8 @@ from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
 
-#: The size the window opens at the first time, when the screen has room for it.
-DEFAULT_SIZE_PX = (1400, 860)
+#: The size the window opens at the first time: the screen's room, up to this.
+DEFAULT_SIZE_PX = (1680, 1050)
 
 
 class MainWindow(QMainWindow):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +44,7 @@ class _ButtonArea(QScrollArea):
         self.inner.setObjectName("ClassButtons")
         self.flow = FlowLayout(self.inner)
         self.setWidget(self.inner)
+        self.viewport().setAutoFillBackground(False)
 
     def fit_height(self) -> None:
         """Be as tall as the rows the buttons need at this width, at most MAX_ROWS of them."""
@@ -108,18 +108,13 @@ class LabelBar(QWidget):
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.new_class_edit.setCompleter(self.completer)
-        side = QVBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        side.setSpacing(4)
-        side.addWidget(self.new_class_edit)
-        side.addWidget(self._clear, 0, Qt.AlignmentFlag.AlignRight)
-        side.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(8)
         layout.addWidget(self._caption, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self._area, 1, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(side)
+        layout.addWidget(self.new_class_edit, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self._clear, 0, Qt.AlignmentFlag.AlignTop)
         self.set_classes([])
 
     def buttons(self) -> dict[str, QPushButton]:
@@ -160,7 +155,8 @@ class LabelBar(QWidget):
         for info in self._classes:
             button = self._buttons[info.name]
             count = self._counts.get(info.name, 0)
-            key = f"{info.shortcut}  " if info.shortcut else ""
+            # A digit class on its own digit needs it written once.
+            key = f"{info.shortcut}  " if info.shortcut and info.shortcut != info.name else ""
             button.setText(f"{key}{info.name}  · {count:,}")
             how = f"press {info.shortcut}" if info.shortcut else "type its name in the box"
             button.setToolTip(f"Label the selected clips as {info.name} ({how}); "
