@@ -77,16 +77,21 @@ def precompile_packages(site_dir: str | Path | None = None,
 
 
 def create_window(folder: str | Path | None = None, demo: bool = False,
-                  settings: QSettings | None = None):
-    """Build the main window, opened on ``folder``, the demo project, or the welcome page."""
-    from gui.main_window import MainWindow  # after the QApplication exists
+                  settings: QSettings | None = None, playback=None):
+    """Build the main window, opened on ``folder``, the demo project, or else the last folder
+    (when File > Reopen Last Folder at Start is on and it still exists) or the welcome page.
+    ``playback``: a PlaybackController to use (tests; default: the window's own)."""
+    from gui.actions import file_menu  # after the QApplication exists
+    from gui.main_window import MainWindow
 
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, playback=playback)
     freeze_startup_objects()
     if demo:
         window.acts.open_demo.trigger()
     elif folder is not None:
         window.open_folder(folder)
+    else:
+        file_menu.reopen_last_folder(window)
     return window
 
 

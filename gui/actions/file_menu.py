@@ -1,4 +1,5 @@
-"""File menu: open a folder (or a recent one), rescan, labels in and out as CSV or class folders."""
+"""File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
+as CSV or class folders."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def build(acts, w) -> None:
                                    QKeySequence.StandardKey.Open, icon(SP.SP_DirOpenIcon))
     acts.open_folder.setIconText("Open")
     acts.recent_menu = recent = QMenu("Open &Recent", w)
+    acts.reopen_last = acts.action("Reopen &Last Folder at Start", None)
+    acts.reopen_last.setCheckable(True)
+    acts.reopen_last.setChecked(keys.read(w.settings, keys.REOPEN_LAST_FOLDER))
+    acts.reopen_last.toggled.connect(
+        lambda on: keys.write(w.settings, keys.REOPEN_LAST_FOLDER, on))
     acts.rescan = acts.action("Re&scan Folder", w.rescan, "F5", icon(SP.SP_BrowserReload),
                               project=True)
     acts.rescan.setIconText("Rescan")
@@ -33,6 +39,7 @@ def build(acts, w) -> None:
     menu = w.menuBar().addMenu("&File")
     menu.addAction(acts.open_folder)
     menu.addMenu(recent)
+    menu.addAction(acts.reopen_last)
     menu.addAction(acts.rescan)
     menu.addSeparator()
     for action in (acts.import_csv, acts.export_csv, acts.export_folders):
@@ -50,6 +57,22 @@ def rebuild_recent(acts, w) -> None:
         action.triggered.connect(lambda _=False, f=folder: w.open_folder(f))
     if not recent:
         acts.recent_menu.addAction("No recent folders").setEnabled(False)
+
+
+def reopen_last_folder(w) -> bool:
+    """At start, with no folder asked for: open the most recent folder when the setting says so.
+    A folder that is gone (moved, unplugged) leaves the welcome page, and a message names it.
+    Returns whether a folder was opened."""
+    recent = keys.read(w.settings, keys.RECENT_FOLDERS)
+    if not recent or not keys.read(w.settings, keys.REOPEN_LAST_FOLDER):
+        return False
+    folder = Path(recent[0])
+    if not folder.is_dir():
+        w.show_message(f"The last folder, {folder}, is not there any more (moved, renamed or "
+                       "unplugged). Open it from File > Open Recent once it is back, or open "
+                       "another.", "warning")
+        return False
+    return w.open_folder(folder)
 
 
 def _on_open_folder(w) -> None:

@@ -29,6 +29,8 @@ MAIN_SPLITTER = Key("window/main_splitter", QByteArray, QByteArray())
 TABLE_HEADER = Key("window/table_header", QByteArray, QByteArray())
 RECENT_FOLDERS = Key("files/recent_folders", list, [])
 LAST_SELECTION = Key("files/last_selection", dict, {})
+# Started without a folder, the app opens the most recent one (File > Reopen Last Folder at Start).
+REOPEN_LAST_FOLDER = Key("files/reopen_last_folder", bool, True)
 AUTO_ADVANCE = Key("labelling/auto_advance", bool, True)
 SHOW_FEATURES = Key("view/show_features", bool, False)
 # The Training Settings dialog's choice, as plain values; rebuilt with core's

@@ -1,4 +1,5 @@
-"""Start-up: the environment's bytecode is compiled once, in the background, not on every run."""
+"""Start-up: the environment's bytecode is compiled once, in the background, not on every run;
+started without a folder, the window reopens the last one (a setting), or says it is gone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import importlib.util
 import pytest
 
 from gui.app import precompile_packages
+from tests import audio_factory
+from tests.gui.helpers import SCAN_TIMEOUT_MS
 
 
 @pytest.mark.slow  # compiles in a subprocess
@@ -26,3 +29,77 @@ def test_packages_are_compiled_once_in_the_background(tmp_path):
 
 def test_nothing_to_do_without_the_probe(tmp_path):
     assert precompile_packages(tmp_path, tmp_path / "missing.py") is None
+
+
+# ---- reopening the last folder ---------------------------------------------------------------
+
+
+@pytest.fixture
+def start(qtbot, settings):
+    """``start(folder=None, recent=None, reopen=None)``: create_window as `main.py` does, with
+    ``recent`` folders and the Reopen setting stored first; windows are closed after the test."""
+    from gui.app import create_window
+    from gui.clips.playback import PlaybackController
+    from gui.common import settings as keys
+
+    windows = []
+
+    def _start(folder=None, recent=(), reopen=None):
+        keys.write(settings, keys.RECENT_FOLDERS, [str(f) for f in recent])
+        if reopen is not None:
+            keys.write(settings, keys.REOPEN_LAST_FOLDER, reopen)
+        window = create_window(folder, settings=settings,
+                               playback=PlaybackController(force_unavailable="not in tests"))
+        qtbot.addWidget(window)
+        window.show()  # as run_gui does
+        windows.append(window)
+        if window.is_scanning():
+            with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+                pass
+        return window
+
+    yield _start
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def two_folders(tmp_path):
+    return [audio_factory.make_class_folder(tmp_path / name, n_per_class=1, kinds=("tone",))
+            for name in ("last", "earlier")]
+
+
+def test_start_reopens_the_last_folder_by_default(start, two_folders):
+    window = start(recent=two_folders)
+    assert window.folder == two_folders[0].resolve()
+    assert window.acts.reopen_last.isChecked()
+    assert window.model.rowCount() == 1
+
+
+def test_start_shows_the_welcome_page_when_the_setting_is_off(start, two_folders):
+    window = start(recent=two_folders, reopen=False)
+    assert window.folder is None
+    assert window.centre_stack.currentWidget() is window.welcome
+    assert not window.acts.reopen_last.isChecked()
+
+
+def test_a_folder_on_the_command_line_wins_over_the_last_one(start, two_folders):
+    window = start(folder=two_folders[1], recent=two_folders)
+    assert window.folder == two_folders[1].resolve()
+
+
+def test_a_vanished_last_folder_leaves_the_welcome_page_and_names_it(start, tmp_path):
+    gone = tmp_path / "unplugged"
+    window = start(recent=[gone])
+    assert window.folder is None
+    assert window.centre_stack.currentWidget() is window.welcome
+    assert str(gone) in window.banner.text()
+
+
+def test_the_menu_setting_is_remembered(start, settings, two_folders):
+    from gui.common import settings as keys
+
+    window = start(reopen=True)
+    window.acts.reopen_last.setChecked(False)
+    assert keys.read(settings, keys.REOPEN_LAST_FOLDER) is False
+    assert start(recent=two_folders).folder is None
