@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.errors import EarmarkError, ProjectLockedError
 from core.store.lock import ProjectLock
 from core.store.project import Project
-from gui.actions import build_actions
+from gui.actions import build_actions, edit_menu
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import ClipTableModel
 from gui.clips.clip_view import ClipView
@@ -225,7 +225,16 @@ class MainWindow(QMainWindow):
     def _on_scan_finished(self) -> None:
         self.labels.refresh_classes()
         self.model_dock.scan_finished()
+        if self._first_scan_labelled_by_names():
+            edit_menu.open_name_rule_dialog(self)  # say which rule read the names; let them pick
         self.scan_finished.emit()
+
+    def _first_scan_labelled_by_names(self) -> bool:
+        """The scan that just ended was the project's first and labelled files by their names."""
+        summary = self.scan.last_summary
+        if summary is None or summary.stopped or summary.added != summary.total:
+            return False
+        return any(r.label_source == "filename" for r in self.model.records())
 
     def _on_labels_classes_changed(self, classes: list) -> None:
         colours = {c.name: c.colour for c in classes if c.colour}

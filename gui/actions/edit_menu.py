@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QStyle
 
 from core.store.classes import CLASS_KEYS
 from gui.clips.classes_dialog import ClassesDialog
+from gui.clips.name_rule_dialog import ApplyNameRuleCommand, NameRuleDialog
 
 
 def build(acts, w) -> None:
@@ -38,6 +39,10 @@ def build(acts, w) -> None:
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
     acts.classes = acts.action("C&lasses…", lambda: _on_classes(w), "Ctrl+K",
                                icon(SP.SP_FileDialogDetailedView), project=True)
+    acts.name_rule = acts.action("Labels from File &Names…", lambda: open_name_rule_dialog(w),
+                                 project=True)
+    acts.name_rule.setToolTip("Which part of the file names labels the files directly in the "
+                              "folder, with a preview of the classes it gives")
     menu = w.menuBar().addMenu("&Edit")
     menu.addAction(acts.undo)
     menu.addAction(acts.redo)
@@ -51,6 +56,7 @@ def build(acts, w) -> None:
     menu.addAction(acts.find)
     menu.addSeparator()
     menu.addAction(acts.classes)
+    menu.addAction(acts.name_rule)
 
 
 def update_label_actions(acts, key_to_class: dict[str, str]) -> None:
@@ -64,6 +70,19 @@ def update_label_actions(acts, key_to_class: dict[str, str]) -> None:
 def _on_find(w) -> None:
     w.clip_list.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
     w.clip_list.filter_edit.selectAll()
+
+
+def open_name_rule_dialog(w) -> None:
+    """Show the project's file-name rule with its preview; the rule the person applies is an
+    undoable command on the window's stack."""
+    if w.project is None:
+        return
+    project = w.project
+    dialog = NameRuleDialog(project, w)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.rule_chosen.connect(lambda rule: w.undo_stack.push(ApplyNameRuleCommand(
+        project, rule, w.labels.classes_edited, w.labels.report_error)))
+    dialog.show()  # not modal: the list beside it stays usable
 
 
 def _on_classes(w) -> None:

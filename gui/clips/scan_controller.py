@@ -39,6 +39,7 @@ class ScanController(QObject):
         # A stopped scan's late signals never arrive: the slot disconnects it.
         self._task = TaskSlot(self)
         self._restore_path: str | None = None
+        self.last_summary = None  # the ScanSummary of the last scan that ended
         # Queued signals are all delivered in one go, so applying them on arrival could stall the
         # window: results wait here and are applied a few per turn.
         self._queue: deque = deque()
@@ -104,6 +105,7 @@ class ScanController(QObject):
             self._clip_list.select_row(0)  # something to label from the first keystroke
 
     def _finish(self, summary, records: list) -> None:
+        self.last_summary = summary
         self._clip_list.hide_progress()
         self._model.sync_records(records)
         self._model.protect_local_labels(False)
@@ -119,6 +121,7 @@ class ScanController(QObject):
         self.finished.emit()
 
     def _fail(self, reason: str) -> None:
+        self.last_summary = None
         self._clip_list.hide_progress()
         self._model.protect_local_labels(False)
         self.message.emit(f"Scanning stopped: {reason}", "error")

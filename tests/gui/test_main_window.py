@@ -299,3 +299,36 @@ def test_rows_arrive_in_batches_while_the_scan_runs(qtbot, window, clip_folder, 
     assert len(inserts) >= 3 and sum(inserts) == 12 and max(inserts) <= 4
     assert progress_seen and not window.clip_list.progress.isVisible()
     qtbot.waitUntil(lambda: not window.is_scanning(), timeout=5000)  # the thread ends too
+
+
+def test_first_open_of_flat_names_shows_the_rule_and_another_can_be_applied_and_undone(
+        qtbot, window, tmp_path):
+    from gui.clips.name_rule_dialog import NameRuleDialog
+
+    folder = tmp_path / "flat"
+    for digit in range(3):
+        for speaker in ("jackson", "theo"):
+            for take in range(2):
+                audio_factory.write(folder / f"{digit}_{speaker}_{take}.wav",
+                                    audio_factory.tone(300.0 + 100 * digit, 0.1))
+    open_and_wait(qtbot, window, folder)
+    assert set(window.label_bar.buttons()) == {"0", "1", "2"}
+    dialog = window.findChild(NameRuleDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert "1st part" in dialog.current_label.text()
+    assert dialog.table.rowCount() == 3  # the preview: 0, 1, 2 with their counts
+    dialog.none_button.setChecked(True)
+    dialog.apply_button.click()
+    assert all(window.model.record(r).label is None for r in range(window.model.rowCount()))
+    window.undo_stack.undo()
+    assert {window.model.record(r).label for r in range(window.model.rowCount())} == {"0", "1", "2"}
+    # A second open of the same project does not ask again.
+    open_and_wait(qtbot, window, folder)
+    assert not any(d.isVisible() for d in window.findChildren(NameRuleDialog) if d is not dialog)
+
+
+def test_folder_labels_do_not_open_the_name_rule_dialog(qtbot, window, clip_folder):
+    from gui.clips.name_rule_dialog import NameRuleDialog
+
+    open_and_wait(qtbot, window, clip_folder)
+    assert window.findChild(NameRuleDialog) is None
