@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="main.py", description="Open the Earmark app.")
     parser.add_argument("folder", nargs="?", help="a folder of audio to open as a project")
     parser.add_argument("--demo", action="store_true", help="open a generated demo project")
+    from core.version import earmark_version
+
+    parser.add_argument("--version", action="version", version=f"Earmark {earmark_version()}")
     args = parser.parse_args(argv)
     from gui.app import run_gui
 

@@ -26,7 +26,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setOrganizationName(keys.ORGANISATION)
     app.setApplicationName(keys.APPLICATION)
-    app.setApplicationDisplayName("Earmark")
+    # No display name: the platform would append it to every title ("Earmark — clips — Earmark").
     app.setStyle("Fusion")  # the same calm look on every platform; the sheet adds the rest
     sheet = RESOURCES / "earmark.qss"
     if sheet.is_file():

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self._lock: ProjectLock | None = None  # one window per project
         self._fitted = False
+        self._closed = False
         self.folder: Path | None = None
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -351,5 +352,8 @@ class MainWindow(QMainWindow):
         self.clip_view.shutdown()
         self._write_settings()
         self._close_project()
-        QGuiApplication.instance().applicationStateChanged.disconnect(self._on_app_state_changed)
+        if not self._closed:  # a second close() has nothing left to let go
+            self._closed = True
+            QGuiApplication.instance().applicationStateChanged.disconnect(
+                self._on_app_state_changed)
         super().closeEvent(event)

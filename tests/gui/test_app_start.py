@@ -103,3 +103,11 @@ def test_the_menu_setting_is_remembered(start, settings, two_folders):
     window.acts.reopen_last.setChecked(False)
     assert keys.read(settings, keys.REOPEN_LAST_FOLDER) is False
     assert start(recent=two_folders).folder is None
+
+
+def test_version_flag_prints_the_version_without_starting_the_app():
+    from core.version import earmark_version
+    from tests.processes import run_main
+
+    result = run_main("--version", timeout_s=60)
+    assert result.returncode == 0 and result.stdout.strip() == f"Earmark {earmark_version()}"
