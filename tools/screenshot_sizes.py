@@ -2,7 +2,7 @@
 label bar, clip list and Model panel share a screen.
 
 ``xvfb-run -a -s "-screen 0 1280x720x24" uv run python tools/screenshot_sizes.py OUT.png
---classes 40 [--size 1280x720] [--trained]`` prints the window's size and minimum width and saves
+--classes 40 [--size 1280x720] [--trained] [--folder PATH]`` prints the window's size and minimum width and saves
 the grab. ``--trained`` trains a small model first so the Prediction and Confidence columns show.
 Everything it writes lives in a temporary folder.
 """
@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--size", default=None, help="WxH; default: the whole available screen")
     parser.add_argument("--trained", action="store_true")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="open this folder instead of a generated one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EARMARK_DATA_DIR"] = tmp
@@ -42,8 +44,10 @@ def main() -> int:
 
         from gui.app import create_window, make_app
 
-        folder = Path(tmp) / "project"
-        make_folder(folder, args.classes, 8 if args.trained else 3)
+        folder = args.folder
+        if folder is None:
+            folder = Path(tmp) / "project"
+            make_folder(folder, args.classes, 8 if args.trained else 3)
         app = make_app()
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = create_window(settings=settings)
@@ -57,7 +61,8 @@ def main() -> int:
             room = window.screen().availableGeometry()
             print(f"screen {room.width()}x{room.height()}, window {window.width()}x"
                   f"{window.height()}, minimum width {window.minimumSizeHint().width()}")
-            window.grab().save(str(args.out))
+            # The whole screen: dialogs the window opened are in the picture too.
+            window.screen().grabWindow(0).save(str(args.out))
             done.append("saved")
             window.close()
 
