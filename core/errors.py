@@ -49,6 +49,16 @@ class ProjectLockedError(ProjectError):
         super().__init__(f"{self.folder} is already open in another Earmark window ({holder})")
 
 
+class RegionError(EarmarkError):
+    """Regions cannot be added or changed as asked (times past the end of the file, a band above
+    Nyquist, an unknown region...). ``problems`` holds ``(index, reason)`` for each bad one of a
+    batch (0-based index into what was given); empty for a single region."""
+
+    def __init__(self, message: str, problems: tuple[tuple[int, str], ...] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
+
+
 class ConfigError(EarmarkError, ValueError):
     """A setting has a value Earmark cannot use (an unknown model, a clip length out of range...).
 

@@ -8,9 +8,10 @@ given, the store lives elsewhere (the per-user data dir, see :func:`default_stor
 Durability: the database runs in WAL mode with ``synchronous=FULL``, so every committed
 transaction has been fsynced when the call returns; every label change (one clip or a thousand)
 is exactly one transaction, so a SIGKILL or power cut leaves each label at its old or its new
-value. This module owns opening, transactions, clips and labels; the scan, the classes and the
-models are mixins of ``Project`` in :mod:`core.store.scan`, :mod:`core.store.classes` and
-:mod:`core.store.model_records`; the values it hands out are in :mod:`core.store.records`; schema and
+value; regions keep the same promise. This module owns opening, transactions, clips and labels;
+the scan, the classes, the models and the regions are mixins of ``Project`` in
+:mod:`core.store.scan`, :mod:`core.store.classes`, :mod:`core.store.model_records` and
+:mod:`core.store.regions`; the values it hands out are in :mod:`core.store.records`; schema and
 migrations in :mod:`core.store.schema`.
 """
 
@@ -40,10 +41,14 @@ from core.store.records import (
     LabelChange,
     ModelRecord,
     PredictionRecord,
+    RegionChange,
+    RegionRecord,
+    RegionSpec,
     ScanSummary,
     clean_label,
     clip_from_row,
 )
+from core.store.regions import UNCHANGED, RegionsMixin, validate_region
 from core.store.scan import SCAN_BATCH, NameRuleMixin, NameRuleState, ScanMixin
 from core.store.schema import SCHEMA_VERSION, migrate
 
@@ -98,7 +103,7 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin):
+class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin):
     """A folder of audio and its store.
 
     Threading rule: one ``Project`` object per thread. The SQLite connection is opened with
@@ -418,7 +423,8 @@ def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:
 
 
 __all__ = ["Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
-           "PredictionRecord", "ScanSummary", "NameRuleState", "default_store_dir",
-           "existing_store_dir", "SCHEMA_VERSION",
+           "PredictionRecord", "ScanSummary", "NameRuleState",
+           "RegionChange", "RegionRecord", "RegionSpec", "UNCHANGED", "validate_region",
+           "default_store_dir", "existing_store_dir", "SCHEMA_VERSION",
            "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
            "DEFAULT_BUSY_TIMEOUT_S"]

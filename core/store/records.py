@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 LABEL_SOURCES = ("folder", "filename", "csv", "manual", "model")
+REGION_SOURCES = ("manual", "import", "model")
 
 # A pleasant, distinguishable palette (Tableau 10, then softer tones).
 PALETTE = (
@@ -18,6 +19,8 @@ PALETTE = (
 
 CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
                 "missing, label, label_source")
+REGION_COLUMNS = ("id, clip_id, begin_s, end_s, low_hz, high_hz, label, source, score, created, "
+                  "modified")
 CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 
 
@@ -76,6 +79,50 @@ class PredictionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RegionSpec:
+    """A region to add (no id yet): a time span of a clip, optionally a frequency band in it."""
+
+    clip_id: int
+    begin_s: float
+    end_s: float
+    label: str | None = None
+    low_hz: float | None = None  # both None: a time span over all frequencies
+    high_hz: float | None = None
+    score: float | None = None  # a model's score; None for people and imports
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRecord:
+    """A region in the store. ``created`` and ``modified`` are seconds since the epoch;
+    ``modified`` moves when the region itself is edited (a class rename is in its history only)."""
+
+    id: int
+    clip_id: int
+    begin_s: float
+    end_s: float
+    low_hz: float | None
+    high_hz: float | None
+    label: str | None
+    source: str  # one of REGION_SOURCES: manual, import, model
+    score: float | None
+    created: float
+    modified: float
+
+
+@dataclass(frozen=True, slots=True)
+class RegionChange:
+    """One line of a region's history: ``old``/``new`` are its fields before and after (a dict
+    of the RegionRecord's fields but id and clip_id), None where it did not exist."""
+
+    region_id: int
+    clip_id: int
+    action: str  # add, update, delete, restore, rename, merge, remove_class
+    old: dict | None
+    new: dict | None
+    changed_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class ScanSummary:
     total: int  # clips present on disk after the scan
     added: int
@@ -101,6 +148,11 @@ def clip_from_row(row: tuple) -> ClipRecord:
     """A ClipRecord from a row selected with ``CLIP_COLUMNS``."""
     return ClipRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
                       bool(row[8]), row[9], row[10])
+
+
+def region_from_row(row: tuple) -> RegionRecord:
+    """A RegionRecord from a row selected with ``REGION_COLUMNS``."""
+    return RegionRecord(*row)
 
 
 def model_from_row(row: tuple) -> ModelRecord:

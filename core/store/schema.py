@@ -90,8 +90,46 @@ def _v2_models(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_regions(conn: sqlite3.Connection) -> None:
+    """Version 3: regions (time spans of a clip, optionally a frequency band, with a label) and
+    their history. AUTOINCREMENT so a deleted region's id is never given to a new one: undo puts
+    a deleted region back under its own id."""
+    _run(
+        conn,
+        """
+        CREATE TABLE regions (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            clip_id  INTEGER NOT NULL REFERENCES clips(id),
+            begin_s  REAL NOT NULL,
+            end_s    REAL NOT NULL,
+            low_hz   REAL,                           -- both NULL: all frequencies
+            high_hz  REAL,
+            label    TEXT,
+            source   TEXT NOT NULL,                  -- manual, import, model
+            score    REAL,                           -- a model's score, else NULL
+            created  REAL NOT NULL,                  -- seconds since the epoch
+            modified REAL NOT NULL
+        );
+        CREATE INDEX regions_clip ON regions(clip_id);
+        CREATE INDEX regions_label ON regions(label);
+        CREATE TABLE region_history (
+            id         INTEGER PRIMARY KEY,
+            region_id  INTEGER NOT NULL,
+            clip_id    INTEGER NOT NULL,
+            action     TEXT NOT NULL,                -- add, update, delete, restore, rename, ...
+            old        TEXT,                         -- JSON of the fields before, NULL when added
+            new        TEXT,                         -- JSON of the fields after, NULL when deleted
+            changed_at REAL NOT NULL
+        );
+        CREATE INDEX region_history_region ON region_history(region_id);
+        CREATE INDEX region_history_clip ON region_history(clip_id);
+        """
+    )
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
+                                                                _v3_regions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

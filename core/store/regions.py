@@ -1,0 +1,341 @@
+"""The regions of a project: time spans of a clip (optionally a frequency band) with a label.
+
+A mixin of :class:`core.store.project.Project`. Every change is one of the Project's ``_write``
+transactions (durable when it returns) and each region it touches gets a line in the region
+history. Edits return what they replaced (``update_region``, ``delete_regions``) and
+:meth:`RegionsMixin.restore_regions` puts it back, so an undo stack can take them back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+
+from core.errors import RegionError
+from core.store.records import (
+    CHUNK,
+    CLIP_COLUMNS,
+    REGION_COLUMNS,
+    REGION_SOURCES,
+    ClipRecord,
+    RegionChange,
+    RegionRecord,
+    RegionSpec,
+    clean_label,
+    clip_from_row,
+    region_from_row,
+)
+
+#: Slack past a clip's duration that a region's end may reach: durations from headers and
+#: times written by other tools are rounded (to the millisecond, often).
+END_SLACK_S = 0.01
+#: How many bad regions a RegionError lists before "and N more".
+MAX_LISTED = 20
+
+_INSERT = (f"INSERT INTO regions({REGION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_HISTORY = ("INSERT INTO region_history(region_id, clip_id, action, old, new, changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+class _Unchanged:
+    """The type of :data:`UNCHANGED`."""
+
+    _instance: _Unchanged | None = None
+
+    def __new__(cls) -> _Unchanged:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+    def __reduce__(self) -> str:
+        return "UNCHANGED"
+
+
+#: The default of :meth:`RegionsMixin.update_region`'s fields: keep the value, so that None can
+#: clear a band or a label.
+UNCHANGED = _Unchanged()
+
+
+def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
+                    low_hz: float | None = None, high_hz: float | None = None) -> str | None:
+    """Why a region cannot be on ``clip`` (one short phrase), or None when it can.
+
+    ``0 <= begin_s < end_s``; ``end_s`` at most ``END_SLACK_S`` past the clip's duration when that
+    is known; a band needs both ``low_hz`` and ``high_hz`` with ``0 <= low_hz < high_hz <=``
+    Nyquist (when the sample rate is known); the clip exists and is not missing.
+    """
+    if clip is None:
+        return "no such clip"
+    if clip.missing:
+        return f"{clip.path} is missing"
+    for name, value in (("begin", begin_s), ("end", end_s)):
+        if not _is_number(value):
+            return f"{name} time {value!r} is not a number of seconds"
+    if begin_s < 0:
+        return f"begins before the start of the file ({begin_s:g} s)"
+    if begin_s >= end_s:
+        return f"begin {begin_s:g} s is not before end {end_s:g} s"
+    if clip.duration_s is not None and end_s > clip.duration_s + END_SLACK_S:
+        return (f"ends at {end_s:g} s, past the end of {clip.path} "
+                f"({clip.duration_s:g} s long)")
+    if (low_hz is None) != (high_hz is None):
+        return "a frequency band needs both a low and a high frequency"
+    if low_hz is not None:
+        for name, value in (("low", low_hz), ("high", high_hz)):
+            if not _is_number(value):
+                return f"{name} frequency {value!r} is not a number of hertz"
+        if low_hz < 0:
+            return f"low frequency {low_hz:g} Hz is below 0 Hz"
+        if low_hz >= high_hz:
+            return f"low frequency {low_hz:g} Hz is not below high frequency {high_hz:g} Hz"
+        if clip.sample_rate_hz and high_hz > clip.sample_rate_hz / 2:
+            return (f"high frequency {high_hz:g} Hz is above the Nyquist frequency of "
+                    f"{clip.path} ({clip.sample_rate_hz / 2:g} Hz)")
+    return None
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _fields(record: RegionRecord) -> dict:
+    """A record's fields for the history (all but id and clip_id)."""
+    return {"begin_s": record.begin_s, "end_s": record.end_s, "low_hz": record.low_hz,
+            "high_hz": record.high_hz, "label": record.label, "source": record.source,
+            "score": record.score, "created": record.created, "modified": record.modified}
+
+
+def _row(record: RegionRecord) -> tuple:
+    return (record.id, record.clip_id, record.begin_s, record.end_s, record.low_hz,
+            record.high_hz, record.label, record.source, record.score, record.created,
+            record.modified)
+
+
+def _as_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _problems_message(problems: Sequence[tuple[int, str]], total: int) -> str:
+    """``n of total regions cannot be added...`` then one line per problem (1-based), at most
+    MAX_LISTED of them, then ``and N more``."""
+    lines = [f"{len(problems)} of {total} regions cannot be added, so none were:"]
+    lines += [f"  region {index + 1}: {reason}" for index, reason in problems[:MAX_LISTED]]
+    if len(problems) > MAX_LISTED:
+        lines.append(f"  and {len(problems) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+class RegionsMixin:
+    """Regions for ``Project``. Relies on the Project's ``_read``, ``_write``, ``store_path``
+    and the classes mixin's ``_ensure_classes``."""
+
+    # ----------------------------------------------------------------- reading
+
+    def regions(self, clip_id: int | None = None) -> list[RegionRecord]:
+        """The regions of one clip, or of every clip (missing ones too) when ``clip_id`` is None,
+        ordered by (clip_id, begin_s, id)."""
+        sql = f"SELECT {REGION_COLUMNS} FROM regions"
+        params: tuple = ()
+        if clip_id is not None:
+            sql += " WHERE clip_id = ?"
+            params = (int(clip_id),)
+        sql += " ORDER BY clip_id, begin_s, id"
+        return [region_from_row(row) for row in self._read(sql, params)]
+
+    def region(self, region_id: int) -> RegionRecord | None:
+        rows = self._read(f"SELECT {REGION_COLUMNS} FROM regions WHERE id = ?", (int(region_id),))
+        return region_from_row(rows[0]) if rows else None
+
+    def region_counts(self) -> dict[int, int]:
+        """Clip id -> number of its regions; clips without regions are left out."""
+        return dict(self._read("SELECT clip_id, COUNT(*) FROM regions GROUP BY clip_id"))
+
+    def region_history(self, clip_id: int | None = None,
+                       region_id: int | None = None) -> list[RegionChange]:
+        """Every region change of a clip (or of one region, or of all), oldest first."""
+        where, params = [], []
+        if clip_id is not None:
+            where.append("clip_id = ?")
+            params.append(int(clip_id))
+        if region_id is not None:
+            where.append("region_id = ?")
+            params.append(int(region_id))
+        sql = "SELECT region_id, clip_id, action, old, new, changed_at FROM region_history"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._read(sql + " ORDER BY id", params)
+        return [RegionChange(rid, cid, action, json.loads(old) if old else None,
+                             json.loads(new) if new else None, at)
+                for rid, cid, action, old, new, at in rows]
+
+    # ----------------------------------------------------------------- changing
+
+    def add_region(self, clip_id: int, begin_s: float, end_s: float, label: str | None = None,
+                   low_hz: float | None = None, high_hz: float | None = None,
+                   source: str = "manual", score: float | None = None) -> RegionRecord:
+        """Add one region (its label's class is created when missing); raises RegionError
+        naming the reason when it cannot be on that clip."""
+        spec = RegionSpec(clip_id, begin_s, end_s, label, low_hz, high_hz, score)
+        try:
+            return self.add_regions([spec], source=source)[0]
+        except RegionError as error:
+            if not error.problems:
+                raise
+            raise RegionError(f"cannot add the region: {error.problems[0][1]}",
+                              error.problems) from None
+
+    def add_regions(self, specs: Iterable[RegionSpec], source: str = "import") -> list[RegionRecord]:
+        """Add every region of ``specs`` in one transaction, all or none: each is checked with
+        :func:`validate_region` first, and any bad one raises RegionError listing them (index and
+        reason, ``problems`` holding them all) with nothing written. Returns the records in the
+        order of ``specs``."""
+        if source not in REGION_SOURCES:
+            raise RegionError(f"unknown region source {source!r} (one of "
+                              f"{', '.join(REGION_SOURCES)})")
+        specs = list(specs)
+        with self._write() as conn:
+            clips = self._clips_of(conn, {spec.clip_id for spec in specs})
+            problems = []
+            for index, spec in enumerate(specs):
+                reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
+                                         spec.low_hz, spec.high_hz)
+                if reason is None and spec.score is not None and not _is_number(spec.score):
+                    reason = f"score {spec.score!r} is not a number"
+                if reason is not None:
+                    problems.append((index, reason))
+            if problems:
+                raise RegionError(_problems_message(problems, len(specs)), tuple(problems))
+            labels = [clean_label(spec.label) for spec in specs]
+            self._ensure_classes(conn, sorted({lab for lab in labels if lab is not None}))
+            now = time.time()
+            # Ids handed out here, under the write lock, so the records can be returned
+            # without a query per row; AUTOINCREMENT's counter follows the largest.
+            first_id = 1 + max(
+                conn.execute("SELECT COALESCE(MAX(id), 0) FROM regions").fetchone()[0],
+                (conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'regions'")
+                 .fetchone() or (0,))[0])
+            records = [
+                RegionRecord(first_id + i, int(spec.clip_id), float(spec.begin_s),
+                             float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
+                             label, source, _as_float(spec.score), now, now)
+                for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
+            conn.executemany(_INSERT, [_row(r) for r in records])
+            conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
+                                        for r in records])
+        return records
+
+    def update_region(self, region_id: int, *, begin_s=UNCHANGED, end_s=UNCHANGED,
+                      low_hz=UNCHANGED, high_hz=UNCHANGED, label=UNCHANGED) -> RegionRecord:
+        """Change the fields given (None clears a band or a label) in one transaction; returns
+        the record as it was before, for :meth:`restore_regions` (undo). A new time or band is
+        checked with :func:`validate_region` (RegionError when it does not fit); a label alone
+        may change on a clip gone missing. A new label's class is created when missing."""
+        with self._write() as conn:
+            before = self._regions_by_ids(conn, [int(region_id)])
+            if not before:
+                raise RegionError(f"there is no region with id {region_id}")
+            old = before[0]
+            changes = {name: value for name, value in (
+                ("begin_s", begin_s), ("end_s", end_s), ("low_hz", low_hz),
+                ("high_hz", high_hz), ("label", label)) if value is not UNCHANGED}
+            if "label" in changes:
+                changes["label"] = clean_label(changes["label"])
+            fields = {name: getattr(old, name)
+                      for name in ("begin_s", "end_s", "low_hz", "high_hz", "label")}
+            fields.update(changes)
+            if changes.keys() - {"label"}:
+                clip = self._clips_of(conn, {old.clip_id}).get(old.clip_id)
+                reason = validate_region(clip, fields["begin_s"], fields["end_s"],
+                                         fields["low_hz"], fields["high_hz"])
+                if reason is not None:
+                    raise RegionError(f"cannot change the region: {reason}")
+            if all(fields[name] == getattr(old, name) for name in fields):
+                return old
+            if fields["label"] is not None:
+                self._ensure_classes(conn, [fields["label"]])
+            now = time.time()
+            new = RegionRecord(old.id, old.clip_id, float(fields["begin_s"]),
+                               float(fields["end_s"]), _as_float(fields["low_hz"]),
+                               _as_float(fields["high_hz"]), fields["label"], old.source,
+                               old.score, old.created, now)
+            conn.execute(
+                "UPDATE regions SET begin_s = ?, end_s = ?, low_hz = ?, high_hz = ?, label = ?, "
+                "modified = ? WHERE id = ?",
+                (new.begin_s, new.end_s, new.low_hz, new.high_hz, new.label, now, new.id))
+            conn.execute(_HISTORY, (old.id, old.clip_id, "update", json.dumps(_fields(old)),
+                                    json.dumps(_fields(new)), now))
+        return old
+
+    def delete_regions(self, ids: Iterable[int]) -> list[RegionRecord]:
+        """Delete the regions ``ids`` in one transaction; returns them as they were (ordered by
+        clip, begin, id), for :meth:`restore_regions` (undo). An unknown id deletes nothing and
+        raises RegionError."""
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        with self._write() as conn:
+            records = self._regions_by_ids(conn, ids)
+            unknown = sorted(set(ids) - {r.id for r in records})
+            if unknown:
+                shown = ", ".join(str(i) for i in unknown[:5])
+                raise RegionError(f"there is no region with id {shown}"
+                                  f"{' ...' if len(unknown) > 5 else ''}; nothing was deleted")
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                conn.execute(f"DELETE FROM regions WHERE id IN ({','.join('?' * len(chunk))})",
+                             chunk)
+            now = time.time()
+            conn.executemany(_HISTORY, [(r.id, r.clip_id, "delete", json.dumps(_fields(r)), None,
+                                         now) for r in records])
+        return records
+
+    def restore_regions(self, records: Iterable[RegionRecord]) -> None:
+        """Put each record back exactly (same id, every field), in one transaction: the undo of
+        :meth:`delete_regions` (the records it returned) and of :meth:`update_region` (the one it
+        returned). Their clips must still be in the store (missing files too); a label's class is
+        created when missing."""
+        records = list(records)
+        with self._write() as conn:
+            clips = self._clips_of(conn, {r.clip_id for r in records})
+            lost = sorted({r.clip_id for r in records} - clips.keys())
+            if lost:
+                raise RegionError(f"cannot restore regions of clip {lost[0]}: it is no longer in "
+                                  f"{self.store_path}; nothing was restored")
+            current = {r.id: r for r in self._regions_by_ids(conn, [r.id for r in records])}
+            self._ensure_classes(conn, sorted({r.label for r in records if r.label is not None}))
+            now = time.time()
+            conn.executemany(f"INSERT OR REPLACE INTO regions({REGION_COLUMNS}) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             [_row(r) for r in records])
+            conn.executemany(_HISTORY, [
+                (r.id, r.clip_id, "restore",
+                 json.dumps(_fields(current[r.id])) if r.id in current else None,
+                 json.dumps(_fields(r)), now) for r in records])
+
+    # ----------------------------------------------------------------- helpers
+
+    def _clips_of(self, conn: sqlite3.Connection, clip_ids: Iterable[int]) -> dict[int, ClipRecord]:
+        ids = [int(i) for i in clip_ids]
+        found: dict[int, ClipRecord] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT {CLIP_COLUMNS} FROM clips WHERE id IN ({marks})",
+                                    chunk):
+                found[row[0]] = clip_from_row(row)
+        return found
+
+    def _regions_by_ids(self, conn: sqlite3.Connection, ids: list[int]) -> list[RegionRecord]:
+        out: list[RegionRecord] = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            out.extend(region_from_row(row) for row in conn.execute(
+                f"SELECT {REGION_COLUMNS} FROM regions WHERE id IN ({marks})", chunk))
+        return sorted(out, key=lambda r: (r.clip_id, r.begin_s, r.id))

@@ -1,0 +1,278 @@
+"""Regions in the project store: adding one or many (all or none, each bad one named), updating
+and deleting with undo by restore_regions, the history, class edits that carry region labels,
+the migration to the regions schema, a vanished file keeping its regions, and SIGKILL durability."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from core.errors import EarmarkError, RegionError
+from core.store.project import Project
+from core.store.records import RegionRecord, RegionSpec
+from core.store.regions import UNCHANGED, validate_region
+from core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tests import audio_factory
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    """long.wav: 10 s at 16 kHz (Nyquist 8 kHz); dog/short.wav: 0.5 s at 8 kHz (Nyquist 4 kHz)."""
+    folder = tmp_path / "audio"
+    audio_factory.write(folder / "long.wav", audio_factory.tone(440.0, 10.0))
+    audio_factory.write(folder / "dog" / "short.wav", audio_factory.tone(440.0, 0.5, 8000), 8000)
+    return folder
+
+
+@pytest.fixture
+def project(root):
+    with Project.open(root) as opened:
+        opened.scan()
+        yield opened
+
+
+def ids(project: Project) -> dict[str, int]:
+    return project.clip_ids_by_path()
+
+
+# ---------------------------------------------------------------- add and read
+
+
+def test_add_region_returns_the_stored_record_and_creates_its_class(project):
+    long_id = ids(project)["long.wav"]
+    before = time.time()
+    region = project.add_region(long_id, 1.25, 2.5, label=" bark ", low_hz=500, high_hz=2000)
+    assert isinstance(region, RegionRecord)
+    assert (region.clip_id, region.begin_s, region.end_s) == (long_id, 1.25, 2.5)
+    assert (region.low_hz, region.high_hz, region.label) == (500.0, 2000.0, "bark")
+    assert region.source == "manual" and region.score is None
+    assert before <= region.created == region.modified <= time.time()
+    assert project.regions(long_id) == [region] == project.regions()
+    assert project.region(region.id) == region
+    assert "bark" in [c.name for c in project.classes()]
+    assert project.label_counts() == {"dog": 1, None: 1}  # clip labels are not touched
+
+
+def test_regions_are_ordered_by_clip_then_begin_and_counted(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    late = project.add_region(long_id, 5.0, 6.0)
+    early = project.add_region(long_id, 0.0, 1.0, label="a")
+    same_begin = project.add_region(long_id, 5.0, 5.5)
+    other = project.add_region(short_id, 0.1, 0.2)
+    first, second = sorted([long_id, short_id])
+    expected = {long_id: [early, late, same_begin], short_id: [other]}
+    assert project.regions() == expected[first] + expected[second]
+    assert project.region_counts() == {long_id: 3, short_id: 1}
+    assert project.regions(long_id) == [early, late, same_begin]
+
+
+def test_add_regions_many_in_one_call_keeps_order_source_and_score(project):
+    long_id = ids(project)["long.wav"]
+    specs = [RegionSpec(long_id, 9.0, 9.5, "b", score=0.75),
+             RegionSpec(long_id, 1.0, 2.0, "a", 100.0, 200.0)]
+    added = project.add_regions(specs, source="model")
+    assert [(r.begin_s, r.label, r.score, r.source) for r in added] == [
+        (9.0, "b", 0.75, "model"), (1.0, "a", None, "model")]
+    assert (added[1].low_hz, added[1].high_hz) == (100.0, 200.0)
+    assert len({r.id for r in added}) == 2
+    assert sorted(project.regions(), key=lambda r: r.id) == sorted(added, key=lambda r: r.id)
+    assert project.add_regions([]) == []
+    with pytest.raises(RegionError, match="unknown region source"):
+        project.add_regions(specs, source="guess")
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("begin_s, end_s, low_hz, high_hz, reason", [
+    (-0.5, 1.0, None, None, "before the start"),
+    (2.0, 2.0, None, None, "not before end"),
+    (3.0, 2.0, None, None, "not before end"),
+    (9.0, 10.5, None, None, "past the end of long.wav"),
+    (float("nan"), 1.0, None, None, "not a number"),
+    (0.0, float("inf"), None, None, "not a number"),
+    (0.0, 1.0, 100.0, None, "needs both"),
+    (0.0, 1.0, None, 100.0, "needs both"),
+    (0.0, 1.0, -1.0, 100.0, "below 0 Hz"),
+    (0.0, 1.0, 300.0, 300.0, "not below high"),
+    (0.0, 1.0, 100.0, 8000.5, "above the Nyquist"),
+])
+def test_validate_region_names_the_reason(project, begin_s, end_s, low_hz, high_hz, reason):
+    clip = project.clip(ids(project)["long.wav"])
+    assert reason in validate_region(clip, begin_s, end_s, low_hz, high_hz)
+    with pytest.raises(RegionError, match=reason):
+        project.add_region(clip.id, begin_s, end_s, low_hz=low_hz, high_hz=high_hz)
+    assert project.regions() == []
+
+
+def test_validate_region_accepts_the_edges(project):
+    clip = project.clip(ids(project)["long.wav"])
+    assert validate_region(clip, 0.0, 10.0) is None
+    assert validate_region(clip, 0.0, 10.0 + 0.01) is None  # rounding of other tools' times
+    assert validate_region(clip, 0.0, 1.0, 0.0, 8000.0) is None
+    assert validate_region(None, 0.0, 1.0) == "no such clip"
+    unknown = clip.__class__(**{**{f: getattr(clip, f) for f in clip.__slots__},
+                                "duration_s": None, "sample_rate_hz": None})
+    assert validate_region(unknown, 0.0, 1e6, 0.0, 1e9) is None  # nothing known to check
+
+
+def test_add_regions_lists_every_bad_one_and_writes_nothing(project):
+    long_id = ids(project)["long.wav"]
+    good = RegionSpec(long_id, 0.0, 1.0, "fine")
+    specs = [good] + [RegionSpec(long_id, 11.0 + i, 12.0 + i) for i in range(25)]
+    specs.append(RegionSpec(10_000, 0.0, 1.0))
+    with pytest.raises(RegionError) as caught:
+        project.add_regions(specs)
+    error = caught.value
+    assert isinstance(error, EarmarkError)
+    assert len(error.problems) == 26 and error.problems[0][0] == 1
+    assert error.problems[-1] == (26, "no such clip")
+    lines = str(error).splitlines()
+    assert lines[0] == "26 of 27 regions cannot be added, so none were:"
+    assert lines[1].startswith("  region 2: ends at 12 s, past the end of long.wav")
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "  and 6 more"
+    assert project.regions() == [] and "fine" not in [c.name for c in project.classes()]
+    assert project.region_history() == []
+
+
+# ---------------------------------------------------------------- update, delete, undo
+
+
+def test_update_returns_the_record_before_and_restore_undoes_it(project):
+    long_id = ids(project)["long.wav"]
+    region = project.add_region(long_id, 1.0, 2.0, label="a", low_hz=100, high_hz=200)
+    before = project.update_region(region.id, begin_s=1.5, high_hz=400.0, label="b")
+    assert before == region
+    now = project.region(region.id)
+    assert (now.begin_s, now.end_s, now.low_hz, now.high_hz, now.label) == (
+        1.5, 2.0, 100.0, 400.0, "b")
+    assert now.created == region.created and now.modified >= region.modified
+    assert "b" in [c.name for c in project.classes()]
+    project.restore_regions([before])
+    assert project.regions() == [region]
+
+
+def test_update_with_none_clears_the_band_and_the_label(project):
+    long_id = ids(project)["long.wav"]
+    region = project.add_region(long_id, 1.0, 2.0, label="a", low_hz=100, high_hz=200)
+    project.update_region(region.id, low_hz=None, high_hz=None, label=None)
+    now = project.region(region.id)
+    assert (now.low_hz, now.high_hz, now.label) == (None, None, None)
+    assert project.update_region(region.id) == now  # nothing asked: nothing written
+    assert project.region(region.id) == now
+    assert repr(UNCHANGED) == "UNCHANGED"
+
+
+def test_update_is_validated_and_a_refused_one_changes_nothing(project):
+    long_id = ids(project)["long.wav"]
+    region = project.add_region(long_id, 1.0, 2.0, low_hz=100, high_hz=200)
+    with pytest.raises(RegionError, match="past the end"):
+        project.update_region(region.id, end_s=20.0)
+    with pytest.raises(RegionError, match="needs both"):
+        project.update_region(region.id, low_hz=None)
+    with pytest.raises(RegionError, match="not before end"):
+        project.update_region(region.id, begin_s=2.0)
+    with pytest.raises(RegionError, match="no region with id"):
+        project.update_region(region.id + 100, label="x")
+    assert project.regions() == [region]
+
+
+def test_delete_returns_the_records_and_restore_puts_them_back_with_their_ids(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    keep = project.add_region(long_id, 0.0, 1.0, label="a")
+    gone = [project.add_region(long_id, 3.0, 4.0, label="b", low_hz=10, high_hz=20),
+            project.add_region(short_id, 0.1, 0.3, label="c")]
+    everything = project.regions()
+    deleted = project.delete_regions([gone[1].id, gone[0].id, gone[0].id])
+    assert sorted(deleted, key=lambda r: r.id) == gone
+    assert project.regions() == [keep]
+    assert project.region_counts() == {long_id: 1}
+    # A region added meanwhile never takes a deleted one's id, so undo cannot collide.
+    newer = project.add_region(long_id, 5.0, 6.0)
+    assert newer.id not in {r.id for r in gone}
+    project.delete_regions([newer.id])
+    project.restore_regions(deleted)
+    assert project.regions() == everything
+
+
+def test_delete_of_an_unknown_id_deletes_nothing(project):
+    region = project.add_region(ids(project)["long.wav"], 0.0, 1.0)
+    with pytest.raises(RegionError, match="no region with id 999"):
+        project.delete_regions([region.id, 999])
+    assert project.regions() == [region]
+
+
+def test_redo_and_undo_round_trips_are_exact(project):
+    """As an undo stack drives them: add, update, delete, each undone and redone twice."""
+    long_id = ids(project)["long.wav"]
+    added = project.add_region(long_id, 1.0, 2.0, label="a")
+    for _ in range(2):
+        before = project.update_region(added.id, end_s=3.0)
+        changed = project.region(added.id)
+        project.restore_regions([before])
+        assert project.regions() == [added]
+        project.restore_regions([changed])  # redo of an update may restore what it made
+        assert project.regions() == [changed]
+        project.restore_regions([before])
+    for _ in range(2):
+        deleted = project.delete_regions([added.id])
+        assert project.regions() == []
+        project.restore_regions(deleted)
+        assert project.regions() == [added]
+
+
+def test_history_has_a_line_per_change(project):
+    long_id = ids(project)["long.wav"]
+    region = project.add_region(long_id, 1.0, 2.0, label="a")
+    before = project.update_region(region.id, label="b")
+    project.restore_regions([before])
+    deleted = project.delete_regions([region.id])
+    project.restore_regions(deleted)
+    history = project.region_history(long_id)
+    assert [h.action for h in history] == ["add", "update", "restore", "delete", "restore"]
+    assert history[0].old is None and history[0].new["label"] == "a"
+    assert (history[1].old["label"], history[1].new["label"]) == ("a", "b")
+    assert history[3].new is None and history[3].old["begin_s"] == 1.0
+    assert history[4].old is None
+    assert all(h.region_id == region.id and h.clip_id == long_id for h in history)
+    assert project.region_history(region_id=region.id) == history
+
+
+# ---------------------------------------------------------------- migration
+
+
+def test_migration_from_version_2_keeps_clips_labels_classes_and_models(root):
+    store = root / ".earmark" / "project.sqlite"
+    store.parent.mkdir()
+    conn = sqlite3.connect(store, isolation_level=None)
+    for migration in MIGRATIONS[:2]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz, "
+                 "label, label_source) VALUES ('old/kept.wav', 1, 1, 3.0, 16000, 'owl', 'manual')")
+    conn.execute("INSERT INTO classes(name, ord, colour, shortcut) VALUES ('owl', 0, '#010203', 'o')")
+    conn.execute("INSERT INTO label_history(clip_id, old_label, old_source, new_label, new_source, "
+                 "changed_at, action) VALUES (1, NULL, NULL, 'owl', 'manual', 5.0, 'set')")
+    conn.execute("INSERT INTO models(path, classes_json, settings_json, metrics_json, created_at) "
+                 "VALUES ('m.pt', '[\"owl\"]', '{}', '{}', 1.0)")
+    conn.close()
+    with Project.open(root) as project:
+        assert project.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 3
+        old = project.clip(1)
+        assert (old.path, old.label, old.label_source, old.duration_s) == (
+            "old/kept.wav", "owl", "manual", 3.0)
+        assert [(c.name, c.colour, c.shortcut) for c in project.classes()] == [
+            ("owl", "#010203", "o")]
+        assert [h.new_label for h in project.label_history(1)] == ["owl"]
+        assert [m.path for m in project.models()] == ["m.pt"]
+        assert project.regions() == [] and project.region_counts() == {}
+        region = project.add_region(1, 0.5, 2.5, label="owl")
+        assert project.regions(1) == [region]
