@@ -1,8 +1,9 @@
 """The classes of a project: listing, adding, renaming, merging, removing, ordering, colours and keys.
 
-A mixin of :class:`core.store.project.Project`; every change is one of the Project's ``_write`` transactions
-and relabelled clips get a line in their label history. Each edit returns the :class:`ClassesState` it
-replaced, and :meth:`ClassesMixin.restore_classes` puts that back, so an undo stack can take them back.
+A mixin of :class:`core.store.project.Project`; every change is one of the Project's ``_write``
+transactions; relabelled clips get a line in their label history and relabelled regions one in the
+region history. Each edit returns the :class:`ClassesState` it replaced, and
+:meth:`ClassesMixin.restore_classes` puts that back, so an undo stack can take them back.
 """
 
 from __future__ import annotations
@@ -43,17 +44,20 @@ def assign_keys(names: Iterable[str], taken: Iterable[str] = ()) -> dict[str, st
 @dataclass(frozen=True)
 class ClassesState:
     """What a class edit changed, as it was before: the whole class list (names, order, colours,
-    keys), the previous ``(label, source)`` of each clip it relabelled and the previous label of
-    each prediction it renamed (``(model_id, clip_id, label)``). A plain value, so an undo
-    command can hold it and hand it back to :meth:`ClassesMixin.restore_classes`."""
+    keys), the previous ``(label, source)`` of each clip it relabelled, the previous label of
+    each prediction it renamed (``(model_id, clip_id, label)``) and the previous label of each
+    region it relabelled (region id -> label). A plain value, so an undo command can hold it and
+    hand it back to :meth:`ClassesMixin.restore_classes`."""
 
     classes: tuple[ClassInfo, ...]
     labels: Mapping[int, tuple[str | None, str | None]] = field(default_factory=dict)
     predictions: tuple[tuple[int, int, str], ...] = ()
+    regions: Mapping[int, str | None] = field(default_factory=dict)
 
 
 class ClassesMixin:
-    """Class CRUD for ``Project``. Relies on the Project's ``_read`` and ``_write``."""
+    """Class CRUD for ``Project``. Relies on the Project's ``_read``, ``_write`` and ``_apply``
+    and the regions mixin's ``_relabel_regions`` and ``_put_region_labels``."""
 
     def classes(self) -> list[ClassInfo]:
         return [ClassInfo(*row) for row in self._read(_SELECT_CLASSES)]
@@ -139,7 +143,7 @@ class ClassesMixin:
         return before
 
     def rename_class(self, old: str, new: str) -> ClassesState:
-        """Rename a class; its clips (and predictions naming it) follow, sources kept.
+        """Rename a class; its clips, regions and the predictions naming it follow, sources kept.
         Returns the state before, for :meth:`restore_classes`."""
         new = clean_label(new)
         if new is None:
@@ -153,11 +157,12 @@ class ClassesMixin:
                 raise ProjectError(f"there is already a class named {new!r}; merge them instead")
             conn.execute("UPDATE classes SET name = ? WHERE name = ?", (new, old))
             labels = self._relabel_all(conn, [old], new, "rename")
-            return ClassesState(classes, labels, self._rename_predictions(conn, [old], new))
+            return ClassesState(classes, labels, self._rename_predictions(conn, [old], new),
+                                self._relabel_regions(conn, [old], new, "rename"))
 
     def merge_classes(self, sources: Iterable[str], target: str) -> ClassesState:
-        """Relabel the clips of every class in ``sources`` as ``target`` (created if needed) and
-        remove those classes. Returns the state before, for :meth:`restore_classes`."""
+        """Relabel the clips and regions of every class in ``sources`` as ``target`` (created if
+        needed) and remove those classes. Returns the state before, for :meth:`restore_classes`."""
         target = clean_label(target)
         if target is None:
             raise ProjectError("a class needs a name")
@@ -171,21 +176,23 @@ class ClassesMixin:
                 return ClassesState(classes)
             labels = self._relabel_all(conn, sources, target, "merge")
             predictions = self._rename_predictions(conn, sources, target)
+            regions = self._relabel_regions(conn, sources, target, "merge")
             marks = ",".join("?" * len(sources))
             conn.execute(f"DELETE FROM classes WHERE name IN ({marks})", sources)
             self._renumber(conn)
-            return ClassesState(classes, labels, predictions)
+            return ClassesState(classes, labels, predictions, regions)
 
     def remove_class(self, name: str) -> ClassesState:
-        """Remove a class; its clips become unlabeled (recorded in their history).
+        """Remove a class; its clips and regions become unlabeled (recorded in their history).
         Returns the state before, for :meth:`restore_classes`."""
         with self._write() as conn:
             classes = self._classes_now(conn)
             self._require_class(conn, name)
             labels = self._relabel_all(conn, [name], None, "remove_class")
+            regions = self._relabel_regions(conn, [name], None, "remove_class")
             conn.execute("DELETE FROM classes WHERE name = ?", (name,))
             self._renumber(conn)
-            return ClassesState(classes, labels)
+            return ClassesState(classes, labels, regions=regions)
 
     def _renumber(self, conn: sqlite3.Connection) -> None:
         names = [r[0] for r in conn.execute("SELECT name FROM classes ORDER BY ord, name")]
@@ -237,21 +244,26 @@ class ClassesMixin:
 
     def restore_classes(self, before: ClassesState) -> None:
         """Put back what a class edit returned (undo), in one transaction: the class list exactly
-        (names, order, colours, keys), each relabelled clip's label and source (a "restore" line
-        in its history) and each renamed prediction.
+        (names, order, colours, keys), each relabelled clip's label and source and each
+        relabelled region's label (a "restore" line in their history), and each renamed
+        prediction.
 
         A class made since then that no snapshot names (a rescan found a new folder) stays
-        while clips carry it, after the others and without a key that a restored class holds.
+        while clips or regions carry it, after the others and without a key that a restored
+        class holds.
         """
         with self._write() as conn:
             if before.labels:
                 self._apply(conn, dict(before.labels), "restore")
+            if before.regions:
+                self._put_region_labels(conn, dict(before.regions), "restore")
             extras = [c for c in self._classes_now(conn)
                       if c.name not in {k.name for k in before.classes}]
             conn.execute("DELETE FROM classes")
             conn.executemany("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
                              [(c.name, c.order, c.colour, c.shortcut) for c in before.classes])
-            used = {r[0] for r in conn.execute("SELECT DISTINCT label FROM clips")}
+            used = {r[0] for r in conn.execute(
+                "SELECT label FROM clips UNION SELECT label FROM regions")}
             taken = {c.shortcut for c in before.classes if c.shortcut}
             next_ord = max((c.order for c in before.classes), default=-1) + 1
             for extra in (c for c in extras if c.name in used):

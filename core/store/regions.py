@@ -318,6 +318,34 @@ class RegionsMixin:
                  json.dumps(_fields(current[r.id])) if r.id in current else None,
                  json.dumps(_fields(r)), now) for r in records])
 
+    # ----------------------------------------------------------------- class edits
+
+    def _relabel_regions(self, conn: sqlite3.Connection, old_names: list[str], new: str | None,
+                         action: str) -> dict[int, str | None]:
+        """Inside a class edit's transaction: every region labelled with one of ``old_names``
+        now carries ``new`` (None: unlabelled), with history; returns region id -> label before.
+        ``modified`` stays: the class changed, not the region."""
+        marks = ",".join("?" * len(old_names))
+        records = [region_from_row(row) for row in conn.execute(
+            f"SELECT {REGION_COLUMNS} FROM regions WHERE label IN ({marks})", old_names)]
+        return self._put_region_labels(conn, {r.id: new for r in records}, action, records)
+
+    def _put_region_labels(self, conn: sqlite3.Connection, labels: dict[int, str | None],
+                           action: str, records: list[RegionRecord] | None = None
+                           ) -> dict[int, str | None]:
+        """Give each region of ``labels`` (id -> label) its label, with a history line for each
+        that changes; regions deleted since are skipped. Returns id -> label before."""
+        if records is None:
+            records = self._regions_by_ids(conn, list(labels))
+        now = time.time()
+        changed = [r for r in records if r.label != labels[r.id]]
+        conn.executemany("UPDATE regions SET label = ? WHERE id = ?",
+                         [(labels[r.id], r.id) for r in changed])
+        conn.executemany(_HISTORY, [
+            (r.id, r.clip_id, action, json.dumps(_fields(r)),
+             json.dumps({**_fields(r), "label": labels[r.id]}), now) for r in changed])
+        return {r.id: r.label for r in records}
+
     # ----------------------------------------------------------------- helpers
 
     def _clips_of(self, conn: sqlite3.Connection, clip_ids: Iterable[int]) -> dict[int, ClipRecord]:

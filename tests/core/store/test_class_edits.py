@@ -1,6 +1,7 @@
 """Class edits return what they replaced and restore_classes puts it back exactly: the class list
-(names, order, colours, keys), every relabelled clip's label and source, renamed predictions,
-each step one transaction with a line in the label history."""
+(names, order, colours, keys), every relabelled clip's label and source, every relabelled
+region's label, renamed predictions, each step one transaction with a line in the label history
+(and the region history)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from core.errors import ProjectError
 from core.store.classes import ClassesState
 from core.store.project import Project
+from core.store.records import RegionSpec
 from tests import audio_factory
 
 
@@ -21,8 +23,9 @@ def data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def project(tmp_path):
-    """dog/ and cat/ (two clips each, source "folder"), one loose clip labelled owl by hand, and
-    a model predicting dog for every clip; owl has a chosen colour and key."""
+    """dog/ and cat/ (two clips each, source "folder"), one loose clip labelled owl by hand, a
+    model predicting dog for every clip, and regions in loose.wav labelled dog, owl, cat and
+    none; owl has a chosen colour and key."""
     root = tmp_path / "audio"
     for kind in ("dog", "cat"):
         for i in range(2):
@@ -37,6 +40,9 @@ def project(tmp_path):
         model_id = opened.add_model(Path("m.pt"), ["cat", "dog", "owl"], {}, {})
         opened.record_predictions(model_id, [(c.id, "dog", 0.9, [0.1, 0.9, 0.0])
                                              for c in opened.clips()])
+        opened.add_regions([RegionSpec(loose, 0.01 * i, 0.01 * i + 0.02, label)
+                            for i, label in enumerate(["dog", "owl", "cat", None, "dog"])],
+                           source="manual")
         yield opened
 
 
@@ -45,7 +51,8 @@ def state(project: Project) -> tuple:
     model_id = project.models()[0].id
     return (project.classes(),
             {c.path: (c.label, c.label_source) for c in project.clips()},
-            {cid: p.label for cid, p in project.predictions(model_id).items()})
+            {cid: p.label for cid, p in project.predictions(model_id).items()},
+            project.regions())
 
 
 @pytest.mark.parametrize("edit", [
@@ -81,6 +88,37 @@ def test_rename_undo_records_history_and_renames_predictions_back(project):
     project.restore_classes(replaced)
     actions = [(h.action, h.new_label, h.new_source) for h in project.label_history(dog)]
     assert actions[-2:] == [("rename", "hound", "folder"), ("restore", "dog", "folder")]
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda p: p.rename_class("dog", "hound"), ["hound", "owl", "cat", None, "hound"]),
+    (lambda p: p.merge_classes(["dog", "owl"], "cat"), ["cat", "cat", "cat", None, "cat"]),
+    (lambda p: p.remove_class("dog"), [None, "owl", "cat", None, None]),
+], ids=["rename", "merge", "remove"])
+def test_class_edits_carry_region_labels_and_their_history(project, edit, expected):
+    before = project.regions()
+    replaced = edit(project)
+    after = project.regions()
+    assert [r.label for r in after] == expected
+    assert [r.modified for r in after] == [r.modified for r in before]  # the class changed
+    moved = {r.id for r, new in zip(before, after, strict=True) if r.label != new.label}
+    assert set(replaced.regions) == moved
+    assert all(replaced.regions[r.id] == r.label for r in before if r.id in moved)
+    action = next(h.action for h in project.region_history() if h.region_id in moved
+                  and h.action != "add")
+    assert action in ("rename", "merge", "remove_class")
+    project.restore_classes(replaced)
+    assert project.regions() == before
+    assert [h.action for h in project.region_history(region_id=min(moved))][-2:] == [
+        action, "restore"]
+
+
+def test_a_class_only_regions_carry_stays_when_an_edit_is_undone(project):
+    replaced = project.remove_class("cat")
+    region = project.regions()[3]
+    project.update_region(region.id, label="frog")  # not undone before the class edit
+    project.restore_classes(replaced)
+    assert "frog" in [c.name for c in project.classes()]
 
 
 def test_undo_interleaved_with_label_edits(project):
