@@ -6,10 +6,11 @@ Decoding and the STFT run on a ClipLoader thread; this widget only draws what it
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from gui.clips.clip_loader import ClipData, ClipLoader
@@ -18,19 +19,64 @@ from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings
 _LEFT_AXIS_WIDTH_PX = 64  # both plots share it so their x axes line up
 _WAVE_COLOUR = "#2b5d8a"
 _PLAYHEAD_COLOUR = "#d1495b"
+# The visible range counts as settled once it has not changed for this long: long enough that a
+# wheel spin or a drag is one change, short enough that the detail follows at once.
+SETTLE_MS = 80
+# Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
+_SCROLL_PER_NOTCH = 0.1
+
+
+class TimeViewBox(pg.ViewBox):
+    """A clip view plot's view box: time only. A left drag goes to the view's ``drag_handler``
+    first (it may consume it, to draw a region); any drag it leaves, and every right or middle
+    drag, pans time. The wheel zooms time about the cursor; Shift+wheel (or a sideways wheel)
+    scrolls."""
+
+    def __init__(self, view: ClipView) -> None:
+        super().__init__()
+        self._view = weakref.ref(view)  # the view owns its plots, not the other way round
+        self.plot: pg.PlotItem | None = None  # set once the plot holding it exists
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
+        view = self._view()
+        handler = view.drag_handler if view is not None else None
+        if (ev.button() == Qt.MouseButton.LeftButton and handler is not None
+                and handler(ev, self.plot)):
+            ev.accept()
+            return
+        ev.accept()
+        delta_s = self.mapToView(ev.lastPos()).x() - self.mapToView(ev.pos()).x()
+        self._resetTarget()
+        self.translateBy(x=delta_s)
+
+    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
+        sideways = ev.orientation() == Qt.Orientation.Horizontal
+        if sideways or ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            view = self._view()
+            if view is not None:
+                view.scroll_by(-ev.delta() / 120.0 * _SCROLL_PER_NOTCH)
+            return
+        super().wheelEvent(ev, axis=0)
 
 
 class ClipView(QWidget):
     """Shows one clip. ``show_clip(path)`` loads in the background; ``None`` clears.
 
     Signals: ``seek_requested(seconds)`` when a plot is clicked; ``clip_shown(path)`` once the
-    plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots.
+    plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots;
+    ``view_range_changed(start_s, end_s)`` once the visible time range has settled.
     A double-click on either plot shows the whole clip again (``reset_zoom``).
+
+    ``drag_handler`` and ``click_handler`` (None, or ``f(event, plot) -> bool``) see a left drag
+    or a left click on either plot first (``event`` the pyqtgraph mouse event, in scene
+    coordinates; ``plot`` the PlotItem under it); True consumes it: no pan, no seek.
     """
 
     seek_requested = Signal(float)
     clip_shown = Signal(object)
     message_shown = Signal(str)
+    view_range_changed = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +88,12 @@ class ClipView(QWidget):
         self._playback = None
         self._spectrogram_settings = DEFAULT_SETTINGS
         self._full_y: tuple[float, float] = (1.0, 1.0)  # (amplitude extent, top of the image)
+        self.drag_handler = None
+        self.click_handler = None
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_settle_timer_timeout)
         self._loader = ClipLoader(self)
         self._loader.loaded.connect(self._on_loader_loaded)
         self._loader.failed.connect(self._on_loader_failed)
@@ -59,11 +111,13 @@ class ClipView(QWidget):
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title_label.setContentsMargins(6, 2, 6, 0)
 
-        self.wave_plot = self.graphics.addPlot(row=0, col=0)
-        self.spec_plot = self.graphics.addPlot(row=1, col=0)
+        self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
+        self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self))
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         for plot in (self.wave_plot, self.spec_plot):
+            plot.vb.plot = plot
+            plot.setMouseEnabled(x=True, y=False)
             plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
             # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
             plot.getAxis("left").enableAutoSIPrefix(False)
@@ -79,10 +133,10 @@ class ClipView(QWidget):
         # The spectrogram's time axis below serves both plots (x is linked); a second one cost a
         # redraw of its ticks on every clip.
         self.wave_plot.hideAxis("bottom")
-        self.wave_plot.setMouseEnabled(x=True, y=False)
         self.spec_plot.setLabel("left", "Frequency (Hz)")
         self.spec_plot.setLabel("bottom", "Time (s)")
         self.spec_plot.setXLink(self.wave_plot)
+        self.wave_plot.vb.sigXRangeChanged.connect(self._on_view_x_range_changed)
 
         # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
         # antialiased it was the largest single cost of drawing a clip.
@@ -227,6 +281,37 @@ class ClipView(QWidget):
         elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
             self.spec_image.setLevels(self._spectrogram_levels(data))
 
+    def view_range(self) -> tuple[float, float]:
+        """The visible time range (start_s, end_s)."""
+        start_s, end_s = self.wave_plot.vb.viewRange()[0]
+        return float(start_s), float(end_s)
+
+    def set_view_range(self, start_s: float, end_s: float) -> None:
+        """Show ``start_s``..``end_s`` (kept inside the clip; ``view_range_changed`` follows once
+        it settles)."""
+        if self._data is None:
+            return
+        duration_s = max(self._data.duration_s, 1e-3)
+        start_s, end_s = sorted((float(start_s), float(end_s)))
+        width_s = min(max(end_s - start_s, min(duration_s, 1e-3)), duration_s)
+        start_s = min(max(start_s, 0.0), duration_s - width_s)
+        self.wave_plot.setXRange(start_s, start_s + width_s, padding=0)
+
+    def scroll_by(self, fraction: float) -> None:
+        """Move the visible range by ``fraction`` of its width (negative: earlier)."""
+        start_s, end_s = self.view_range()
+        shift_s = (end_s - start_s) * fraction
+        self.set_view_range(start_s + shift_s, end_s + shift_s)
+
+    def zoom_by(self, factor: float, centre_s: float | None = None) -> None:
+        """Show ``factor`` times the visible time (below 1: zoom in) about ``centre_s`` (the
+        middle of the view when None)."""
+        start_s, end_s = self.view_range()
+        if centre_s is None:
+            centre_s = (start_s + end_s) / 2.0
+        self.set_view_range(centre_s - (centre_s - start_s) * factor,
+                            centre_s + (end_s - centre_s) * factor)
+
     def reset_zoom(self) -> None:
         """Show the whole clip: all of its time, its full amplitude and frequency range."""
         if self._data is None:
@@ -295,6 +380,15 @@ class ClipView(QWidget):
         else:
             self.show_message(f"{Path(path).name}: unreadable: {reason}")
 
+    @Slot()
+    def _on_view_x_range_changed(self, *_args) -> None:
+        self._settle_timer.start()
+
+    @Slot()
+    def _on_settle_timer_timeout(self) -> None:
+        if self._data is not None:
+            self.view_range_changed.emit(*self.view_range())
+
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -305,6 +399,8 @@ class ClipView(QWidget):
             return
         for plot in (self.wave_plot, self.spec_plot):
             if plot.sceneBoundingRect().contains(event.scenePos()):
+                if self.click_handler is not None and self.click_handler(event, plot):
+                    return
                 seconds = plot.vb.mapSceneToView(event.scenePos()).x()
                 seconds = float(min(max(seconds, 0.0), self._data.duration_s))
                 self.set_playhead(seconds)

@@ -317,3 +317,132 @@ def test_shutdown_stops_the_loader_thread(qtbot, make_audio):
     view.show_clip(make_audio("a.wav"))
     view.shutdown()
     assert not view.is_loader_running()
+
+
+# -- the view range and the hooks region editing builds on -------------------------------------
+
+
+def _send_drag(qtbot, widget, button, start, end, steps: int = 6):
+    """A real drag on ``widget``: press, moves with the button held, release (QTest's mouseMove
+    carries no buttons, so pyqtgraph would see no drag; and pyqtgraph drops moves that come
+    less than a frame apart, hence the waits)."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    none = Qt.MouseButton.NoButton
+    mods = Qt.KeyboardModifier.NoModifier
+
+    def send(kind, pos, button_, buttons):
+        point = QPointF(pos)
+        event = QMouseEvent(kind, point, widget.mapToGlobal(point), button_, buttons, mods)
+        QApplication.sendEvent(widget, event)
+
+    send(QEvent.Type.MouseButtonPress, start, button, button)
+    for i in range(1, steps + 1):
+        point = QPointF(start) + (QPointF(end) - QPointF(start)) * (i / steps)
+        qtbot.wait(20)
+        send(QEvent.Type.MouseMove, point, none, button)
+    send(QEvent.Type.MouseButtonRelease, end, button, none)
+
+
+def _plot_point(view, plot, fx: float, fy: float = 0.5):
+    from PySide6.QtCore import QPointF
+
+    rect = plot.getViewBox().sceneBoundingRect()
+    scene = QPointF(rect.left() + fx * rect.width(), rect.top() + fy * rect.height())
+    return view.graphics.mapFromScene(scene)
+
+
+def test_set_view_range_settles_once_and_stays_inside_the_clip(qtbot, view, make_audio):
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(440, 4.0), 16000))
+    settled = []
+    view.view_range_changed.connect(lambda a, b: settled.append((a, b)))
+    with qtbot.waitSignal(view.view_range_changed, timeout=2000) as blocker:
+        view.set_view_range(1.0, 1.5)
+        view.set_view_range(1.0, 2.0)  # a second change before it settles: one signal
+    assert blocker.args == [pytest.approx(1.0), pytest.approx(2.0)]
+    assert view.view_range() == (pytest.approx(1.0), pytest.approx(2.0))
+    qtbot.wait(200)
+    assert len(settled) == 1
+    view.set_view_range(3.5, 5.5)  # past the end: moved back inside, width kept
+    assert view.view_range() == (pytest.approx(2.0), pytest.approx(4.0))
+    view.set_view_range(-10.0, 99.0)
+    assert view.view_range() == (pytest.approx(0.0), pytest.approx(4.0))
+
+
+def test_drag_handler_sees_left_drags_first_and_other_drags_pan(qtbot, view, make_audio):
+    from PySide6.QtCore import Qt
+
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(440, 4.0), 16000))
+    view.set_view_range(1.0, 2.0)
+    seen = []
+
+    def consume(event, plot):
+        seen.append((plot, event.isStart(), event.isFinish()))
+        return True
+
+    view.drag_handler = consume
+    viewport = view.graphics.viewport()
+    start, end = _plot_point(view, view.spec_plot, 0.6), _plot_point(view, view.spec_plot, 0.3)
+    _send_drag(qtbot, viewport, Qt.MouseButton.LeftButton, start, end)
+    assert seen and all(plot is view.spec_plot for plot, _, _ in seen)
+    assert seen[0][1] and seen[-1][2]
+    assert view.view_range() == (pytest.approx(1.0), pytest.approx(2.0))  # consumed: no pan
+
+    _send_drag(qtbot, viewport, Qt.MouseButton.RightButton, start, end)  # right drag pans, x only
+    start_s, end_s = view.view_range()
+    assert start_s > 1.2 and end_s - start_s == pytest.approx(1.0)
+    view.drag_handler = lambda event, plot: False  # declined: a left drag pans as before
+    before_s = view.view_range()[0]
+    _send_drag(qtbot, viewport, Qt.MouseButton.LeftButton, end, start)
+    assert view.view_range()[0] < before_s - 0.2
+
+
+def test_click_handler_consumes_a_click_before_the_seek(qtbot, view, make_audio):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
+    clicks, seeks = [], []
+    view.seek_requested.connect(seeks.append)
+    view.click_handler = lambda event, plot: clicks.append(plot) or True
+    point = _plot_point(view, view.wave_plot, 0.5)
+    qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert clicks == [view.wave_plot] and seeks == []
+    view.click_handler = lambda event, plot: False
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a single click, not a double
+    qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(seeks) == 1
+
+
+def _send_wheel(widget, pos, delta: int, modifiers=None):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    modifiers = modifiers or Qt.KeyboardModifier.NoModifier
+    point = QPointF(pos)
+    event = QWheelEvent(point, widget.mapToGlobal(point), QPoint(), QPoint(0, delta),
+                        Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_wheel_zooms_time_about_the_cursor_and_shift_wheel_scrolls(qtbot, view, make_audio):
+    from PySide6.QtCore import Qt
+
+    show_and_wait(qtbot, view, make_audio("a.wav", audio_factory.chirp(200, 3000, 4.0), 16000))
+    view.set_view_range(1.0, 3.0)
+    point = _plot_point(view, view.spec_plot, 0.25)
+    cursor_s = view.spec_plot.vb.mapSceneToView(view.graphics.mapToScene(point)).x()
+    y_before = view.spec_plot.viewRange()[1]
+    _send_wheel(view.graphics.viewport(), point, 120)  # one notch away: zoom in
+    start_s, end_s = view.view_range()
+    assert end_s - start_s < 2.0
+    # The time under the cursor stays under it; frequency stays whole.
+    assert start_s + 0.25 * (end_s - start_s) == pytest.approx(cursor_s, abs=0.02)
+    assert view.spec_plot.viewRange()[1] == y_before
+    width_s = end_s - start_s
+    _send_wheel(view.graphics.viewport(), point, -120, Qt.KeyboardModifier.ShiftModifier)
+    assert view.view_range() == (pytest.approx(start_s + 0.1 * width_s),
+                                 pytest.approx(end_s + 0.1 * width_s))
