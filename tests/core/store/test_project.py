@@ -297,9 +297,11 @@ def test_public_names_still_come_from_core_store():
     for name in ("Project", "ClipRecord", "ClassInfo", "LabelChange", "ModelRecord",
                  "PredictionRecord", "ScanSummary", "default_store_dir", "SCHEMA_VERSION",
                  "LABEL_SOURCES", "PALETTE", "SCAN_BATCH", "STORE_DIRNAME", "STORE_FILENAME",
-                 "DEFAULT_BUSY_TIMEOUT_S"):
+                 "DEFAULT_BUSY_TIMEOUT_S", "RegionRecord", "RegionSpec", "RegionChange",
+                 "UNCHANGED", "validate_region"):
         assert hasattr(store_mod, name), name
     assert store_mod.ClipRecord is store_records.ClipRecord
+    assert store_mod.RegionRecord is store_records.RegionRecord
 
 
 # ---------------------------------------------------------------- classes

@@ -4,6 +4,8 @@ the migration to the regions schema, a vanished file keeping its regions, and SI
 
 from __future__ import annotations
 
+import random
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ from core.store.records import RegionRecord, RegionSpec
 from core.store.regions import UNCHANGED, validate_region
 from core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests import audio_factory
+from tests.processes import kill_hard, start_python
 
 
 @pytest.fixture(autouse=True)
@@ -276,3 +279,102 @@ def test_migration_from_version_2_keeps_clips_labels_classes_and_models(root):
         assert project.regions() == [] and project.region_counts() == {}
         region = project.add_region(1, 0.5, 2.5, label="owl")
         assert project.regions(1) == [region]
+
+
+# ---------------------------------------------------------------- files that vanish
+
+
+def test_a_vanished_file_keeps_its_regions_and_they_come_back_with_it(root, project):
+    short_id = ids(project)["dog/short.wav"]
+    region = project.add_region(short_id, 0.1, 0.2, label="yip", low_hz=100, high_hz=3000)
+    moved = root.parent / "short.wav.away"
+    (root / "dog" / "short.wav").rename(moved)
+    summary = project.scan()
+    assert summary.missing == 1
+    assert project.regions() == [region] and project.region_counts() == {short_id: 1}
+    # A missing file takes no new region or new times; its label may still change and undo works.
+    with pytest.raises(RegionError, match="dog/short.wav is missing"):
+        project.add_region(short_id, 0.0, 0.1)
+    with pytest.raises(RegionError, match="is missing"):
+        project.update_region(region.id, end_s=0.3)
+    before = project.update_region(region.id, label="woof")
+    project.restore_regions([before])
+    deleted = project.delete_regions([region.id])
+    project.restore_regions(deleted)
+    moved.rename(root / "dog" / "short.wav")
+    project.scan()
+    assert project.regions(short_id) == [region]
+
+
+def test_restore_onto_a_clip_no_longer_in_the_store_is_refused(project):
+    region = project.add_region(ids(project)["long.wav"], 0.0, 1.0)
+    ghost = RegionRecord(**{**{f: getattr(region, f) for f in region.__slots__},
+                            "id": region.id + 1, "clip_id": 4242})
+    with pytest.raises(RegionError, match="clip 4242"):
+        project.restore_regions([region, ghost])
+    assert project.regions() == [region]
+
+
+# ---------------------------------------------------------------- scale and durability
+
+
+def test_ten_thousand_regions_in_one_call(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    specs = [RegionSpec(long_id if i % 2 else short_id, (i % 40) * 0.01, (i % 40) * 0.01 + 0.005,
+                        f"c{i % 7}", 10.0, 3000.0) for i in range(10_000)]
+    start = time.perf_counter()
+    added = project.add_regions(specs)
+    elapsed_s = time.perf_counter() - start
+    assert elapsed_s < 3.0, elapsed_s  # about 0.1 s here; generous for a busy machine
+    assert len(added) == 10_000 and len({r.id for r in added}) == 10_000
+    assert project.region_counts() == {long_id: 5000, short_id: 5000}
+    assert len(project.regions()) == 10_000
+    start = time.perf_counter()
+    project.delete_regions(r.id for r in added)
+    assert time.perf_counter() - start < 3.0
+    assert project.region_counts() == {}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_while_adding_and_deleting_leaves_whole_calls(root, project):
+    """A process adds 50 regions at a time and deletes them again, killed at random moments:
+    each call is one transaction, so what is left is whole batches, matching the history."""
+    project.close()
+    writer = """
+        from core.store.project import Project
+        from core.store.records import RegionSpec
+        with Project.open(sys.argv[1]) as project:
+            clip_id = project.clip_ids_by_path()["long.wav"]
+            print("started", flush=True)
+            i = 0
+            while True:
+                added = project.add_regions(
+                    [RegionSpec(clip_id, k * 0.1, k * 0.1 + 0.05, f"b{i}") for k in range(50)])
+                if i % 2:
+                    project.delete_regions(r.id for r in added)
+                else:
+                    project.update_region(added[0].id, label=f"u{i}")
+                i += 1
+    """
+    rng = random.Random(11)
+    for _ in range(3):
+        proc = start_python(writer, root)
+        try:
+            assert proc.stdout.readline().strip() == "started", proc.stderr.read()
+            time.sleep(rng.uniform(0.05, 0.4))
+        finally:
+            kill_hard(proc)
+        with Project.open(root) as reopened:
+            regions = reopened.regions()
+            by_batch: dict[float, list] = {}
+            for region in regions:
+                by_batch.setdefault(region.created, []).append(region)
+            assert all(len(batch) == 50 for batch in by_batch.values())
+            history = reopened.region_history()
+            alive = {h.region_id for h in history if h.action == "add"} - {
+                h.region_id for h in history if h.action == "delete"}
+            assert alive == {r.id for r in regions}
+            assert {c.name for c in reopened.classes()} >= {r.label for r in regions}
+            still_writable = reopened.add_region(reopened.clip_ids_by_path()["long.wav"], 0.0, 0.1)
+            reopened.delete_regions([still_writable.id])
