@@ -1,0 +1,526 @@
+"""Regions in and out of a project in the files other tools read and write: a CSV (``path,label``
+plus ``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table and an Audacity label track.
+Reading never touches the store; an import checks every row, then adds them all in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TextIO
+
+from core.errors import EarmarkError, RegionError
+from core.store.label_rules import _decode, _normalise_relative
+from core.store.records import ClipRecord, RegionRecord, RegionSpec
+from core.store.regions import MAX_LISTED, validate_region
+
+FORMATS = ("csv", "raven", "audacity")
+CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
+RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
+                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
+#: The annotation columns Raven users name, in the order one is preferred when a table has several
+#: ("Common Name" is what BirdNET writes).
+ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
+BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spectrum: no band
+_AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One row of a file another tool wrote, before it is matched to a clip. ``high_hz`` is
+    ``math.inf`` where the file says "up to the top" (an Audacity band without a high edge)."""
+
+    path: str  # as written in the file (relative path or base name)
+    begin_s: float
+    end_s: float
+    label: str | None
+    low_hz: float | None = None
+    high_hz: float | None = None
+    line: int = 0  # 1-based line in the file, for messages
+
+
+Problem = tuple[int, str]  # (line, reason)
+
+
+# --------------------------------------------------------------------------- recognising
+
+
+def _header_key(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def _number(text: str) -> float | None:
+    """A cell as a number (None when empty); Audacity may write a decimal comma. ValueError when it
+    is not a finite number."""
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"[-+]?\d*,\d+", text):
+        text = text.replace(",", ".")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return _number(text) is not None
+    except ValueError:
+        return False
+
+
+def detect_format(text: str) -> str:
+    """``"raven"``, ``"audacity"`` or ``"csv"``, from the first line that is not blank: a
+    tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table;
+    a tab-separated line starting with a number an Audacity label track; a line with a comma a CSV.
+    Anything else raises :class:`EarmarkError`."""
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
+        raise EarmarkError("empty file")
+    if "\t" in first:
+        cells = first.split("\t")
+        keys = {_header_key(cell) for cell in cells}
+        if {"begin time (s)", "end time (s)"} <= keys:
+            return "raven"
+        if _is_number(cells[0]):
+            return "audacity"
+    if "," in first:
+        return "csv"
+    raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
+                       "table or an Audacity label track")
+
+
+def _csv_reader(text: str):
+    return csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+
+
+def _csv_has_regions(text: str) -> bool:
+    for row in _csv_reader(text):
+        if row and any(cell.strip() for cell in row):
+            keys = {_header_key(cell) for cell in row}
+            return {"begin_s", "end_s"} <= keys
+    return False
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise EarmarkError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return _decode(data)
+
+
+def file_kind(path: str | os.PathLike) -> str:
+    """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels (see
+    :mod:`core.store.label_io`), else its region format (:func:`detect_format`). Raises
+    :class:`EarmarkError` naming the file when it cannot be read or is in no format we know."""
+    text = _read_text(path)
+    try:
+        fmt = detect_format(text)
+    except EarmarkError as error:
+        raise EarmarkError(f"{Path(path).name}: {error}") from None
+    return "labels" if fmt == "csv" and not _csv_has_regions(text) else fmt
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
+         line: int) -> tuple[RegionRow | None, str | None]:
+    """A RegionRow from a row's cells, or the reason it is not one."""
+    values = {}
+    for name, text in (("begin", begin), ("end", end), ("low frequency", low),
+                       ("high frequency", high)):
+        try:
+            values[name] = _number(text)
+        except ValueError:
+            return None, f"{name} '{text.strip()}' is not a number"
+    if values["begin"] is None or values["end"] is None:
+        return None, "no begin or end time"
+    low_hz, high_hz = values["low frequency"], values["high frequency"]
+    if (low_hz is None) != (high_hz is None):
+        return None, "a band needs both its low and its high frequency"
+    return RegionRow(path, values["begin"], values["end"], label.strip() or None, low_hz, high_hz,
+                     line), None
+
+
+def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    reader = _csv_reader(text)
+    header: list[str] | None = None
+    try:
+        for values in reader:
+            if not values or all(not value.strip() for value in values):
+                continue
+            if header is None:
+                header = [_header_key(value) for value in values]
+                missing = [name for name in ("path", "begin_s", "end_s") if name not in header]
+                if missing:
+                    raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
+                                       f"(missing {', '.join(missing)})")
+                continue
+            cells = dict(zip(header, values, strict=False))
+            line = reader.line_num
+            path = _normalise_relative(cells.get("path", ""))
+            if not path:
+                problems.append((line, "no path"))
+                continue
+            row, reason = _row(path, cells.get("begin_s", ""), cells.get("end_s", ""),
+                               cells.get("label", ""), cells.get("low_hz", ""),
+                               cells.get("high_hz", ""), line)
+            if row is None:
+                problems.append((line, reason))
+            else:
+                rows.append(row)
+    except csv.Error as error:
+        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
+    return rows, problems
+
+
+def _raven_path(cells: dict[str, str], audio: str | None) -> str:
+    if cells.get("begin file"):
+        return _normalise_relative(cells["begin file"])
+    if cells.get("begin path"):  # an absolute path on the machine that wrote it: its name only
+        return PureWindowsPath(cells["begin path"]).name  # splits at both / and \
+    return audio or ""
+
+
+def _parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    header = [_header_key(cell) for cell in lines[start].split("\t")]
+    if not audio and "begin file" not in header and "begin path" not in header:
+        raise EarmarkError("no Begin File column names the audio file: say which audio file the "
+                           "table belongs to (--audio)")
+    label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
+    low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
+    high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for number, line in enumerate(lines[start + 1:], start=start + 2):
+        if not line.strip():
+            continue
+        cells = dict(zip(header, (cell.strip() for cell in line.split("\t")), strict=False))
+        path = _raven_path(cells, audio)
+        # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection: keep one.
+        selection = cells.get("selection", "")
+        if selection:
+            if (selection, path) in seen:
+                continue
+            seen.add((selection, path))
+        if not path:
+            problems.append((number, "no Begin File"))
+            continue
+        row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
+                           cells.get(label_key, "") if label_key else "",
+                           cells.get(low_key, ""), cells.get(high_key, ""), number)
+        if row is None:
+            problems.append((number, reason))
+            continue
+        # In a table over several files Begin Time runs on through the files in sequence;
+        # File Offset is where the selection begins in its own file.
+        try:
+            offset_s = _number(cells.get("file offset (s)", ""))
+        except ValueError:
+            problems.append((number, f"File Offset '{cells['file offset (s)']}' is not a number"))
+            continue
+        if offset_s is not None:
+            row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
+        rows.append(row)
+    return rows, problems
+
+
+def _parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    """Audacity's label format, as its LabelStruct::Import reads it: ``start<TAB>end<TAB>label``
+    (a second field that is not a number makes a point label titled by it), then optional lines
+    starting with ``\\``, the first of which is ``\\<TAB>low<TAB>high`` (-1: an edge not known)."""
+    if not audio:
+        raise EarmarkError("an Audacity label track does not say which audio file it belongs to: "
+                           "say which (--audio)")
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    previous_ok, band_read = False, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if fields[0].strip() == "\\":
+            if previous_ok and not band_read:
+                band_read = True
+                try:
+                    low_hz, high_hz = (_number(f) for f in (fields + ["", ""])[1:3])
+                except ValueError:
+                    low_hz = high_hz = None
+                if low_hz is None or high_hz is None:
+                    problems.append((number, "a frequency line needs \\<TAB>low<TAB>high"))
+                    rows.pop()
+                    previous_ok = False
+                else:
+                    rows[-1] = _audacity_band(rows[-1], low_hz, high_hz)
+            continue
+        previous_ok, band_read = False, False
+        fields += ["", ""]
+        if not _is_number(fields[0]):
+            problems.append((number, "not a label line (start<TAB>end<TAB>label)"))
+            continue
+        begin_s = _number(fields[0])
+        end_s, title = (_number(fields[1]), fields[2]) if _is_number(fields[1]) else (begin_s,
+                                                                                      fields[1])
+        rows.append(RegionRow(audio, begin_s, end_s, title.strip() or None, line=number))
+        previous_ok = True
+    return rows, problems
+
+
+def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
+    low_known, high_known = low_hz != _AUDACITY_UNDEFINED_HZ, high_hz != _AUDACITY_UNDEFINED_HZ
+    if not (low_known or high_known):
+        return row
+    return replace(row, low_hz=low_hz if low_known else 0.0,
+                   high_hz=high_hz if high_known else math.inf)
+
+
+def _parse(path: str | os.PathLike, audio: str | None
+           ) -> tuple[str, list[RegionRow], list[Problem]]:
+    name = Path(path).name
+    text = _read_text(path)
+    try:
+        fmt = detect_format(text)
+        if fmt == "csv" and not _csv_has_regions(text):
+            raise EarmarkError("a path,label CSV of clip labels holds no regions (no begin_s,end_s "
+                               "columns)")
+        if fmt == "csv":
+            rows, problems = _parse_csv(text)
+        elif fmt == "raven":
+            rows, problems = _parse_raven(text, audio)
+        else:
+            rows, problems = _parse_audacity(text, audio)
+    except EarmarkError as error:
+        raise EarmarkError(f"{name}: {error}") from None
+    return fmt, rows, problems
+
+
+def _listing(name: str, problems: list[Problem]) -> str:
+    problems = sorted(problems)
+    n = len(problems)
+    lines = [f"{name}: {n} row{'s' if n != 1 else ''} cannot be imported, so nothing was:"]
+    lines += [f"  line {line}: {reason}" for line, reason in problems[:MAX_LISTED]]
+    if n > MAX_LISTED:
+        lines.append(f"  and {n - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def read_regions(path: str | os.PathLike, audio: str | None = None
+                 ) -> tuple[str, list[RegionRow]]:
+    """Read a region file: its format (:func:`detect_format`) and its rows, one per region (one
+    per selection of a Raven table, whatever its views). ``audio`` is the file, relative to the
+    project folder, an Audacity label track (or a Raven table without ``Begin File``) belongs to.
+    Raises :class:`EarmarkError` naming the file and each bad row (its line and the reason)."""
+    fmt, rows, problems = _parse(path, audio)
+    if problems:
+        raise EarmarkError(_listing(Path(path).name, problems))
+    return fmt, rows
+
+
+# --------------------------------------------------------------------------- importing
+
+
+def _find_clip(key: str, by_path: dict[str, ClipRecord],
+               by_name: dict[str, list[ClipRecord]]) -> tuple[ClipRecord | None, str | None]:
+    clip = by_path.get(key)
+    if clip is not None:
+        return clip, None
+    same_name = by_name.get(key, []) if "/" not in key else []
+    if len(same_name) == 1:
+        return same_name[0], None
+    if same_name:
+        listed = ", ".join(c.path for c in same_name[:3]) + (", ..." if len(same_name) > 3 else "")
+        return None, (f"{key} names {len(same_name)} files in the folder ({listed}): give its "
+                      "path relative to the folder")
+    return None, f"{key} is not in the folder"
+
+
+def _band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
+          ) -> tuple[float | None, float | None]:
+    """The band a row gives on ``clip``: one that covers the whole spectrum (as Raven writes a
+    selection over all frequencies) is no band; an open top edge is Nyquist."""
+    if low_hz is None or high_hz is None:
+        return None, None
+    nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
+    if nyquist_hz is None:
+        return (None, None) if math.isinf(high_hz) else (low_hz, high_hz)
+    if low_hz <= BAND_SLACK_HZ and high_hz >= nyquist_hz - BAND_SLACK_HZ:
+        return None, None
+    return low_hz, nyquist_hz if math.isinf(high_hz) else high_hz
+
+
+def _plan(project, rows: Iterable[RegionRow]) -> tuple[list[RegionSpec], list[Problem]]:
+    clips = project.clips(include_missing=True)
+    by_path = {c.path: c for c in clips}
+    by_name: dict[str, list[ClipRecord]] = defaultdict(list)
+    for clip in clips:
+        if not clip.missing:
+            by_name[PurePosixPath(clip.path).name].append(clip)
+    specs: list[RegionSpec] = []
+    problems: list[Problem] = []
+    for row in rows:
+        clip, reason = _find_clip(project.relpath(row.path), by_path, by_name)
+        if clip is None:
+            problems.append((row.line, reason))
+            continue
+        low_hz, high_hz = _band(clip, row.low_hz, row.high_hz)
+        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz)
+        if reason:
+            problems.append((row.line, reason))
+        else:
+            specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz))
+    return specs, problems
+
+
+def import_regions_file(project, path: str | os.PathLike,
+                        audio: str | None = None) -> list[RegionRecord]:
+    """Add the regions of a CSV, Raven selection table or Audacity label track (``audio``: see
+    :func:`read_regions`) to ``project`` with source ``"import"``, in one transaction, and return
+    them. Every row is checked first (a file in the folder, found by its relative path or by a base
+    name no other file has; begin before end, inside the file; a band under Nyquist): one bad row
+    and nothing is imported, and the :class:`RegionError` names each bad row and why."""
+    _fmt, rows, problems = _parse(path, audio)
+    specs, more = _plan(project, rows)
+    problems += more
+    if problems:
+        raise RegionError(_listing(Path(path).name, problems), tuple(sorted(problems)))
+    return project.add_regions(specs, source="import") if specs else []
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _text(value: str | None) -> str:
+    return " ".join((value or "").split("\t")).replace("\n", " ").replace("\r", " ")
+
+
+def _hz(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
+    clips = {c.id: c for c in project.clips(include_missing=True)}
+    grouped: dict[int, list[RegionRecord]] = defaultdict(list)
+    for region in project.regions():
+        grouped[region.clip_id].append(region)
+    return sorted(((clips[i], regions) for i, regions in grouped.items()),
+                  key=lambda item: item[0].path)
+
+
+def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for clip, regions in grouped:
+        for r in regions:
+            writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
+                             _hz(r.high_hz), r.label or ""))
+    return out.getvalue()
+
+
+def _raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+    lines = ["\t".join(RAVEN_HEADER)]
+    number, sequence_s = 0, 0.0
+    for clip, regions in grouped:
+        nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
+        for r in regions:
+            number += 1
+            low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
+                (0.0, nyquist_hz) if nyquist_hz else (None, None))
+            lines.append("\t".join((
+                str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
+                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
+                f"{r.begin_s:.6f}", _text(r.label))))
+        sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
+    return "\n".join(lines) + "\n"
+
+
+def audacity_text(regions: Iterable[RegionRecord]) -> str:
+    """One file's regions as an Audacity label track: 6 decimals, as Audacity writes, and a
+    ``\\<TAB>low<TAB>high`` line after each region with a band."""
+    lines = []
+    for r in regions:
+        lines.append(f"{r.begin_s:.6f}\t{r.end_s:.6f}\t{_text(r.label)}")
+        if r.low_hz is not None:
+            lines.append(f"\\\t{r.low_hz:.6f}\t{r.high_hz:.6f}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+    """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
+    a.flac) keep their extension before it (a.wav.txt)."""
+    plain = {c.id: PurePosixPath(c.path).with_suffix(".txt") for c in clips}
+    taken = defaultdict(int)
+    for rel in plain.values():
+        taken[rel] += 1
+    return {c.id: out.joinpath(*(plain[c.id] if taken[plain[c.id]] == 1 else
+                                 PurePosixPath(c.path + ".txt")).parts) for c in clips}
+
+
+def _write_text_atomic(target: Path, text: str) -> None:
+    """Write through a temporary file, fsync and rename, so an interrupted export never leaves half
+    a file in place of a good one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
+    """Write every region of ``project`` as ``fmt`` and return how many:
+
+    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label`` (no band: empty low and high);
+    - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
+      path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
+      (s)`` running on through the files in path order (as Raven times a sequence of files); a
+      region over all frequencies is the band from 0 to Nyquist;
+    - ``"audacity"``: one label track per audio file under the folder ``out``, at
+      ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
+      a.flac, keep their extension: a.wav.txt).
+
+    ``out`` may be an open text stream for csv and raven. Files are written atomically (temporary
+    file, fsync, rename), so an interrupted export never leaves half a file in place of a good one.
+    """
+    if fmt not in FORMATS:
+        raise EarmarkError(f"unknown region format {fmt!r} (csv, raven or audacity)")
+    grouped = _regions_by_clip(project)
+    count = sum(len(regions) for _, regions in grouped)
+    if fmt == "audacity":
+        if not isinstance(out, (str, os.PathLike)):
+            raise EarmarkError("Audacity label tracks are one file per audio file: give a folder")
+        targets = _audacity_targets([clip for clip, _ in grouped], Path(out))
+        for clip, regions in grouped:
+            _write_text_atomic(targets[clip.id], audacity_text(regions))
+        return count
+    text = _csv_text(grouped) if fmt == "csv" else _raven_text(grouped)
+    if isinstance(out, (str, os.PathLike)):
+        _write_text_atomic(Path(out), text)
+    else:
+        out.write(text)
+    return count
+
+
+__all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "read_regions",
+           "import_regions_file", "export_regions", "audacity_text"]

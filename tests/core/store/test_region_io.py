@@ -1,0 +1,305 @@
+"""Region files other tools read and write: recognising them, Raven selection tables and Audacity
+label tracks shaped like the ones those tools write, bad rows (all named, nothing imported) and
+round trips of each format to the millisecond and the hertz."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+
+from core.errors import EarmarkError, RegionError
+from core.store.project import Project
+from core.store.region_io import (
+    RegionRow,
+    detect_format,
+    export_regions,
+    file_kind,
+    import_regions_file,
+    read_regions,
+)
+from tests import audio_factory
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "audio"
+    audio_factory.write(root / "long.wav", audio_factory.tone(440, 3.0))  # 16 kHz: Nyquist 8 kHz
+    audio_factory.write(root / "site1" / "night.wav", audio_factory.tone(440, 2.0, 8000), 8000)
+    audio_factory.write(root / "site1" / "a.wav", audio_factory.tone(440, 1.0))
+    audio_factory.write(root / "site2" / "a.wav", audio_factory.tone(440, 1.0))
+    with Project.open(root) as opened:
+        opened.scan()
+        yield opened
+
+
+def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def regions_of(project: Project) -> list[tuple]:
+    paths = {c.id: c.path for c in project.clips()}
+    return [(paths[r.clip_id], r.begin_s, r.end_s, r.low_hz, r.high_hz, r.label, r.source)
+            for r in project.regions()]
+
+
+# --------------------------------------------------------------------------- recognising
+
+
+@pytest.mark.parametrize("text, fmt", [
+    ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\n",
+     "raven"),
+    ("\n1.000000\t2.500000\tdog\n", "audacity"),
+    ("2,150000\t2,150000\tpoint\n", "audacity"),
+    ("path,begin_s,end_s,label\n", "csv"),
+    ("path,label\na.wav,dog\n", "csv"),
+])
+def test_detect_format(text, fmt):
+    assert detect_format(text) == fmt
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "just words\n", "name\tvalue\n"])
+def test_detect_format_refuses_what_it_does_not_know(text):
+    with pytest.raises(EarmarkError):
+        detect_format(text)
+
+
+def test_file_kind_keeps_path_label_csvs_for_clip_labels(tmp_path):
+    assert file_kind(write(tmp_path, "l.csv", "path,label\na.wav,dog\n")) == "labels"
+    assert file_kind(write(tmp_path, "r.csv", "Path,Begin_s,End_s,Label\na.wav,0,1,dog\n")) == "csv"
+    with pytest.raises(EarmarkError, match=r"^notes\.txt: not a CSV .*Raven.*Audacity"):
+        file_kind(write(tmp_path, "notes.txt", "dear diary\n"))
+    with pytest.raises(EarmarkError, match="gone.txt"):
+        file_kind(tmp_path / "gone.txt")
+
+
+# --------------------------------------------------------------------------- Raven
+
+
+# As Raven Pro writes a table when a sound window shows a waveform and a spectrogram: a row per
+# view of each selection (QutEcoacoustics/baw-server's import fixture has exactly this shape).
+RAVEN_TWO_VIEWS = (
+    "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\t"
+    "Delta Time (s)\tDelta Freq (Hz)\tAvg Power Density (dB FS/Hz)\tAnnotation\n"
+    "1\tWaveform 1\t1\t0.709509878\t1.096397225\t1739.012\t3798.813\t0.3869\t2059.801\t\tBirb\n"
+    "1\tSpectrogram 1\t1\t0.709509878\t1.096397225\t1739.012\t3798.813\t0.3869\t2059.801\t-75.87"
+    "\tBirb\n"
+    "2\tWaveform 1\t1\t1.383026016\t2.257059266\t1587.060\t4136.485\t0.8740\t2549.426\t\tdonkey\n"
+    "2\tSpectrogram 1\t1\t1.383026016\t2.257059266\t1587.060\t4136.485\t0.8740\t2549.426\t-75.64"
+    "\tdonkey\n")
+
+
+def test_raven_keeps_one_row_per_selection_and_takes_audio_from_the_caller(tmp_path):
+    path = write(tmp_path, "long.Table.1.selections.txt", RAVEN_TWO_VIEWS)
+    fmt, rows = read_regions(path, audio="long.wav")
+    assert fmt == "raven"
+    assert rows == [RegionRow("long.wav", 0.709509878, 1.096397225, "Birb", 1739.012, 3798.813, 2),
+                    RegionRow("long.wav", 1.383026016, 2.257059266, "donkey", 1587.06, 4136.485, 4)]
+    with pytest.raises(EarmarkError, match="no Begin File column.*--audio"):
+        read_regions(path)
+
+
+@pytest.mark.parametrize("column", ["Species", "CLASS", "label", "Common Name"])
+def test_raven_annotation_column_by_any_name_people_use(tmp_path, column):
+    # kitzeslab/opensoundscape's test tables use "Species"; BirdNET writes "Common Name".
+    text = ("Selection\tView\tChannel\tBegin Time (S)\tEnd Time (S)\tLow Freq (Hz)\tHigh Freq (Hz)\t"
+            f"{column}\tNotes\n"
+            "1\tSpectrogram 1\t1\t0.459636349\t2.298181746\t4029.8\t7006.4\tGWWA_song\t\n"
+            "2\tSpectrogram 1\t1\t1.87474886\t2.07000674\t1246.0\t2256.3\t\t\n")
+    _, rows = read_regions(write(tmp_path, "t.txt", text), audio="long.wav")
+    assert [r.label for r in rows] == ["GWWA_song", None]
+
+
+def test_raven_table_over_several_files_reads_file_offset(tmp_path, project):
+    # Rraven's exp_raven writes a table over several files this way: Begin Time runs on through
+    # the files in sequence, File Offset (s) is the begin inside Begin File.
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\t"
+            "Begin File\tBegin Path\tFile Offset (s)\n"
+            "1\tSpectrogram 1\t1\t1.169354926\t1.342388376\t2220.105\t3604.377\tlong.wav\t"
+            "/home/m/rec/long.wav\t1.169354926\n"
+            "2\tSpectrogram 1\t1\t3.659642712\t3.792213620\t2316.861\t3822.315\tnight.wav\t"
+            "/home/m/rec/night.wav\t0.659642712\n"
+            "3\tSpectrogram 1\t1\t3.95\t4.1\t0\t4000\t\tC:\\rec\\site1\\night.wav\t0.95\n")
+    records = import_regions_file(project, write(tmp_path, "multi.txt", text))
+    assert len(records) == 3
+    got = regions_of(project)
+    assert got[0][:5] == ("long.wav", 1.169354926, 1.342388376, 2220.105, 3604.377)
+    assert got[1][0] == "site1/night.wav"  # a base name unique in the folder
+    assert got[1][1] == pytest.approx(0.659642712) and got[1][2] == pytest.approx(0.792213620)
+    # From Begin Path when Begin File is empty; 0 Hz to Nyquist is no band.
+    assert got[2][:5] == ("site1/night.wav", 0.95, pytest.approx(1.1), None, None)
+    assert {g[6] for g in got} == {"import"}
+
+
+# --------------------------------------------------------------------------- Audacity
+
+
+def test_audacity_label_track_as_its_manual_shows_it(tmp_path):
+    # The manual's "Extended format with frequency ranges", -1 marking an edge not known.
+    text = ("1.000000\t1.200000\tThis point was clicked at 6928.456055 Hz\n"
+            "\\\t6928.456055\t6928.456055\n"
+            "2.000000\t2.500000\tLow frequency undefined\n"
+            "\\\t-1.000000\t6334.588867\n"
+            "3,000000\t3,500000\thigh undefined\n"
+            "\\\t1908.015625\t-1.000000\n"
+            "4.000000\t4.500000\tboth\n"
+            "\\\t1484.669312\t2969.338523\n"
+            "\\\tfuture\tfields\n"
+            "5.5\t6.25\n"
+            "7.0\tpoint label\n")
+    fmt, rows = read_regions(write(tmp_path, "labels.txt", text), audio="long.wav")
+    assert fmt == "audacity"
+    assert [(r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz, r.line) for r in rows] == [
+        (1.0, 1.2, "This point was clicked at 6928.456055 Hz", 6928.456055, 6928.456055, 1),
+        (2.0, 2.5, "Low frequency undefined", 0.0, 6334.588867, 3),
+        (3.0, 3.5, "high undefined", 1908.015625, math.inf, 5),
+        (4.0, 4.5, "both", 1484.669312, 2969.338523, 7),
+        (5.5, 6.25, None, None, None, 10),
+        (7.0, 7.0, "point label", None, None, 11)]
+    with pytest.raises(EarmarkError, match="Audacity label track.*--audio"):
+        read_regions(write(tmp_path, "labels.txt", text))
+
+
+def test_audacity_open_top_edge_is_nyquist_and_bad_lines_are_named(tmp_path, project):
+    text = "0.5\t1.0\tbark\n\\\t1000\t-1\n"
+    import_regions_file(project, write(tmp_path, "ok.txt", text), audio="site1/night.wav")
+    assert regions_of(project)[0][3:5] == (1000.0, 4000.0)
+    bad = "0.5\t1.0\tbark\n\\\tlow\thigh\nwhat is this\t1\t2\n"
+    with pytest.raises(EarmarkError) as caught:
+        read_regions(write(tmp_path, "bad.txt", bad), audio="long.wav")
+    assert "line 2: a frequency line" in str(caught.value)
+    assert "line 3: not a label line" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- CSV and bad rows
+
+
+def test_region_csv_with_and_without_bands(tmp_path, project):
+    text = ("path,label,begin_s,end_s,low_hz,high_hz\n"
+            "long.wav,dog,0.25,0.75,,\n"
+            "\"site1/night.wav\",\"owl, tawny\",0.5,1.5,300,3500.5\n")
+    records = import_regions_file(project, write(tmp_path, "r.csv", text, "utf-8-sig"))
+    assert [r.id for r in records] == [r.id for r in project.regions()]
+    assert regions_of(project) == [
+        ("long.wav", 0.25, 0.75, None, None, "dog", "import"),
+        ("site1/night.wav", 0.5, 1.5, 300.0, 3500.5, "owl, tawny", "import")]
+    assert "owl, tawny" in [c.name for c in project.classes()]
+
+
+def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, project):
+    text = ("path,begin_s,end_s,low_hz,high_hz,label\n"
+            "long.wav,0.1,0.2,,,fine\n"
+            "ghost.wav,0.1,0.2,,,x\n"
+            "long.wav,2.5,3.5,,,past the end\n"
+            "long.wav,1.0,1.0,,,empty\n"
+            "long.wav,1.0,1.5,100,9000,above nyquist\n"
+            "a.wav,0.1,0.2,,,which one\n"
+            "long.wav,zero,0.2,,,not a number\n"
+            "long.wav,0.1,0.2,100,,half a band\n")
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, write(tmp_path, "bad.csv", text))
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "bad.csv: 7 rows cannot be imported, so nothing was:"
+    assert lines[1:] == [
+        "  line 3: ghost.wav is not in the folder",
+        "  line 4: ends at 3.5 s, past the end of long.wav (3 s long)",
+        "  line 5: begin 1 s is not before end 1 s",
+        "  line 6: high frequency 9000 Hz is above the Nyquist frequency of long.wav (8000 Hz)",
+        "  line 7: a.wav names 2 files in the folder (site1/a.wav, site2/a.wav): give its path "
+        "relative to the folder",
+        "  line 8: begin 'zero' is not a number",
+        "  line 9: a band needs both its low and its high frequency"]
+    assert [line for line, _ in caught.value.problems] == [3, 4, 5, 6, 7, 8, 9]
+    assert project.regions() == []
+
+
+def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
+    path = write(tmp_path, "points.txt", "0.5\t0.5\tclick\n1.0\t1.25\tok\n")
+    with pytest.raises(RegionError, match="line 1: begin 0.5 s is not before end 0.5 s"):
+        import_regions_file(project, path, audio="long.wav")
+    assert project.regions() == []
+
+
+def test_a_label_csv_is_not_a_region_file(tmp_path, project):
+    with pytest.raises(EarmarkError, match="l.csv: a path,label CSV of clip labels holds no regions"):
+        import_regions_file(project, write(tmp_path, "l.csv", "path,label\nlong.wav,dog\n"))
+
+
+# --------------------------------------------------------------------------- writing, round trips
+
+
+def _add_odd_regions(project: Project) -> None:
+    ids = {c.path: c.id for c in project.clips()}
+    project.add_region(ids["long.wav"], 0.1234567, 0.98765, "dog")
+    project.add_region(ids["long.wav"], 1.5004, 2.9996, None, 123.4567, 7999.6)
+    project.add_region(ids["site1/night.wav"], 0.0, 2.0, "owl, tawny", 0.0, 3999.49)
+    project.add_region(ids["site2/a.wav"], 0.25, 0.5, "tab\there")
+
+
+def _assert_same_regions(before: list[tuple], after: list[tuple]) -> None:
+    assert len(before) == len(after)
+    for b, a in zip(before, after, strict=True):
+        assert a[0] == b[0] and a[5] == b[5]
+        assert abs(a[1] - b[1]) < 0.0005 and abs(a[2] - b[2]) < 0.0005
+        assert (a[3] is None) == (b[3] is None)
+        if b[3] is not None:
+            assert abs(a[3] - b[3]) < 0.5 and abs(a[4] - b[4]) < 0.5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity"])
+def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
+    _add_odd_regions(project)
+    # A tab cannot be inside a field of a tab-separated file: it becomes a space.
+    before = [(p, b, e, lo, hi, lab if fmt == "csv" else lab and lab.replace("\t", " "))
+              for p, b, e, lo, hi, lab, _ in regions_of(project)]
+    out = tmp_path / ("tracks" if fmt == "audacity" else f"regions.{fmt}.txt")
+    assert export_regions(project, fmt, out) == 4
+    project.delete_regions(r.id for r in project.regions())
+    if fmt == "audacity":
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.txt"))
+        assert files == ["long.txt", "site1/night.txt", "site2/a.txt"]
+        for rel in files:
+            import_regions_file(project, out / rel, audio=rel.replace(".txt", ".wav"))
+    else:
+        import_regions_file(project, out)
+    _assert_same_regions(before, [t[:6] for t in regions_of(project)])
+
+
+def test_raven_export_is_one_selection_table(tmp_path, project):
+    _add_odd_regions(project)
+    out = io.StringIO()
+    export_regions(project, "raven", out)
+    lines = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert lines[0] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)",
+                        "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)",
+                        "Annotation"]
+    assert [row[:3] for row in lines[1:]] == [[str(n), "Spectrogram 1", "1"] for n in (1, 2, 3, 4)]
+    assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "site1/night.wav",
+                                             "site2/a.wav"]
+    # No band: 0 Hz to Nyquist, as Raven writes a selection over every frequency.
+    assert lines[1][5:7] == ["0.000", "8000.000"] and lines[1][9] == "dog"
+    # Begin Time runs on through the files (long.wav is 3 s); File Offset is inside the file.
+    assert lines[3][3:5] == ["3.000000", "5.000000"] and lines[3][8] == "0.000000"
+    assert lines[4][3] == "5.250000" and lines[4][9] == "tab here"
+
+
+def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
+    _add_odd_regions(project)
+    export_regions(project, "audacity", tmp_path / "out")
+    assert (tmp_path / "out" / "long.txt").read_text() == (
+        "0.123457\t0.987650\tdog\n"
+        "1.500400\t2.999600\t\n"
+        "\\\t123.456700\t7999.600000\n")
+
+
+def test_export_refuses_an_unknown_format(tmp_path, project):
+    with pytest.raises(EarmarkError, match="unknown region format"):
+        export_regions(project, "praat", tmp_path / "x")
