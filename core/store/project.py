@@ -32,7 +32,6 @@ from core.paths import user_data_dir
 from core.store.classes import ClassesMixin
 from core.store.model_records import ModelsMixin
 from core.store.records import (
-    CHUNK,
     CLIP_COLUMNS,
     LABEL_SOURCES,
     PALETTE,
@@ -47,6 +46,7 @@ from core.store.records import (
     ScanSummary,
     clean_label,
     clip_from_row,
+    in_chunks,
 )
 from core.store.regions import UNCHANGED, RegionsMixin, validate_region
 from core.store.scan import SCAN_BATCH, NameRuleMixin, NameRuleState, ScanMixin
@@ -291,9 +291,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
 
     def _clips_by_ids(self, ids: list[int]) -> list[ClipRecord]:
         out: list[ClipRecord] = []
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             out.extend(clip_from_row(r) for r in self._read(
                 f"SELECT {CLIP_COLUMNS} FROM clips WHERE id IN ({marks}) ORDER BY path", chunk))
         return out
@@ -334,9 +332,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                action: str) -> dict[int, tuple[str | None, str | None]]:
         ids = list(plan)
         old: dict[int, tuple[str | None, str | None]] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             for clip_id, lab, src in conn.execute(
                     f"SELECT id, label, label_source FROM clips WHERE id IN ({marks})", chunk):
                 old[clip_id] = (lab, src)

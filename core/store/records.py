@@ -6,6 +6,7 @@ Shared by :mod:`core.store.project` and its parts (scan, classes, models) so non
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 LABEL_SOURCES = ("folder", "filename", "csv", "manual", "model")
@@ -134,6 +135,13 @@ class ScanSummary:
     stopped: bool
     elapsed_s: float
     warnings: tuple[str, ...] = ()  # e.g. a labels.csv that could not be used
+
+
+def in_chunks(ids: Sequence[int]) -> Iterator[tuple[Sequence[int], str]]:
+    """``ids`` in runs of at most CHUNK, each with its ``?,?,...`` placeholders for ``IN (...)``."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def clean_label(label: str | None) -> str | None:

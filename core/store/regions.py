@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 
 from core.errors import RegionError
 from core.store.records import (
-    CHUNK,
-    CLIP_COLUMNS,
     REGION_COLUMNS,
     REGION_SOURCES,
     ClipRecord,
@@ -26,7 +24,7 @@ from core.store.records import (
     RegionRecord,
     RegionSpec,
     clean_label,
-    clip_from_row,
+    in_chunks,
     region_from_row,
 )
 
@@ -75,9 +73,9 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
         return "no such clip"
     if clip.missing:
         return f"{clip.path} is missing"
-    for name, value in (("begin", begin_s), ("end", end_s)):
-        if not _is_number(value):
-            return f"{name} time {value!r} is not a number of seconds"
+    reason = _not_a_number("time", "seconds", begin=begin_s, end=end_s)
+    if reason is not None:
+        return reason
     if begin_s < 0:
         return f"begins before the start of the file ({begin_s:g} s)"
     if begin_s >= end_s:
@@ -88,9 +86,9 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
     if (low_hz is None) != (high_hz is None):
         return "a frequency band needs both a low and a high frequency"
     if low_hz is not None:
-        for name, value in (("low", low_hz), ("high", high_hz)):
-            if not _is_number(value):
-                return f"{name} frequency {value!r} is not a number of hertz"
+        reason = _not_a_number("frequency", "hertz", low=low_hz, high=high_hz)
+        if reason is not None:
+            return reason
         if low_hz < 0:
             return f"low frequency {low_hz:g} Hz is below 0 Hz"
         if low_hz >= high_hz:
@@ -99,6 +97,12 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
             return (f"high frequency {high_hz:g} Hz is above the Nyquist frequency of "
                     f"{clip.path} ({clip.sample_rate_hz / 2:g} Hz)")
     return None
+
+
+def _not_a_number(quantity: str, unit: str, **values) -> str | None:
+    """Why the first of ``values`` that is not a finite number is refused, else None."""
+    bad = next((name for name, value in values.items() if not _is_number(value)), None)
+    return None if bad is None else f"{bad} {quantity} {values[bad]!r} is not a number of {unit}"
 
 
 def _is_number(value) -> bool:
@@ -202,7 +206,7 @@ class RegionsMixin:
                               f"{', '.join(REGION_SOURCES)})")
         specs = list(specs)
         with self._write() as conn:
-            clips = self._clips_of(conn, {spec.clip_id for spec in specs})
+            clips = self._clips_of({spec.clip_id for spec in specs})
             problems = []
             for index, spec in enumerate(specs):
                 reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
@@ -252,7 +256,7 @@ class RegionsMixin:
                       for name in ("begin_s", "end_s", "low_hz", "high_hz", "label")}
             fields.update(changes)
             if changes.keys() - {"label"}:
-                clip = self._clips_of(conn, {old.clip_id}).get(old.clip_id)
+                clip = self._clips_of({old.clip_id}).get(old.clip_id)
                 reason = validate_region(clip, fields["begin_s"], fields["end_s"],
                                          fields["low_hz"], fields["high_hz"])
                 if reason is not None:
@@ -286,10 +290,8 @@ class RegionsMixin:
                 shown = ", ".join(str(i) for i in unknown[:5])
                 raise RegionError(f"there is no region with id {shown}"
                                   f"{' ...' if len(unknown) > 5 else ''}; nothing was deleted")
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start:start + CHUNK]
-                conn.execute(f"DELETE FROM regions WHERE id IN ({','.join('?' * len(chunk))})",
-                             chunk)
+            for chunk, marks in in_chunks(ids):
+                conn.execute(f"DELETE FROM regions WHERE id IN ({marks})", chunk)
             now = time.time()
             conn.executemany(_HISTORY, [(r.id, r.clip_id, "delete", json.dumps(_fields(r)), None,
                                          now) for r in records])
@@ -302,7 +304,7 @@ class RegionsMixin:
         created when missing."""
         records = list(records)
         with self._write() as conn:
-            clips = self._clips_of(conn, {r.clip_id for r in records})
+            clips = self._clips_of({r.clip_id for r in records})
             lost = sorted({r.clip_id for r in records} - clips.keys())
             if lost:
                 raise RegionError(f"cannot restore regions of clip {lost[0]}: it is no longer in "
@@ -348,22 +350,13 @@ class RegionsMixin:
 
     # ----------------------------------------------------------------- helpers
 
-    def _clips_of(self, conn: sqlite3.Connection, clip_ids: Iterable[int]) -> dict[int, ClipRecord]:
-        ids = [int(i) for i in clip_ids]
-        found: dict[int, ClipRecord] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"SELECT {CLIP_COLUMNS} FROM clips WHERE id IN ({marks})",
-                                    chunk):
-                found[row[0]] = clip_from_row(row)
-        return found
+    def _clips_of(self, clip_ids: Iterable[int]) -> dict[int, ClipRecord]:
+        """Clip id -> its record (missing files too), for the ids that are in the store."""
+        return {clip.id: clip for clip in self._clips_by_ids([int(i) for i in clip_ids])}
 
     def _regions_by_ids(self, conn: sqlite3.Connection, ids: list[int]) -> list[RegionRecord]:
         out: list[RegionRecord] = []
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             out.extend(region_from_row(row) for row in conn.execute(
                 f"SELECT {REGION_COLUMNS} FROM regions WHERE id IN ({marks})", chunk))
         return sorted(out, key=lambda r: (r.clip_id, r.begin_s, r.id))
