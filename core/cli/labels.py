@@ -1,4 +1,5 @@
-"""``labels`` commands: export, import and export-folders.
+"""``labels`` commands: export, import and export-folders, for clip labels and for regions (the
+formats of :mod:`core.store.region_io`).
 
 ``register(subparsers)`` adds the ``labels`` parser; each command sets ``func`` to a handler
 ``handler(args) -> int`` (0 success, 1 done with problems reported, 2 error). Expected failures
@@ -21,25 +22,43 @@ Handler = Callable[[argparse.Namespace], int]
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``labels`` with its sub-commands to an argparse ``subparsers`` object."""
     labels = subparsers.add_parser(
-        "labels", help="export or import a project's labels",
-        description="Export or import the labels of a folder of audio.")
+        "labels", help="export or import a project's labels and regions",
+        description="Export or import the labels and regions of a folder of audio.")
     commands = labels.add_subparsers(dest="labels_command", metavar="COMMAND")
     commands.required = True
 
     export = commands.add_parser(
-        "export", help="write path,label CSV (stdout unless --out)",
-        description="Write a path,label CSV of every clip in FOLDER (empty label: unlabeled).")
+        "export", help="write clip labels or regions (stdout unless --out)",
+        description="Write the labels of FOLDER. --format labels (the default): a path,label CSV "
+                    "of every clip (empty label: unlabeled). The other formats write the regions: "
+                    "csv, path,begin_s,end_s,low_hz,high_hz,label (empty band: all frequencies); "
+                    "raven, one Raven Pro selection table whose Begin File is each file's path "
+                    "relative to FOLDER; audacity, an Audacity label track per audio file with "
+                    "regions, at OUT/<relative path, extension replaced by .txt> (needs --out).")
     export.add_argument("folder", metavar="FOLDER")
-    export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--format", choices=("labels", "csv", "raven", "audacity"), default="labels",
+                        help="labels (default: path,label of each clip), or regions as csv, "
+                             "raven or audacity")
+    export.add_argument("--out", metavar="PATH",
+                        help="write this file instead of stdout (a folder for audacity)")
     _add_project(export)
     export.set_defaults(func=_handle_export)
 
     imp = commands.add_parser(
-        "import", help="set labels from a path,label CSV",
-        description="Set labels from a path,label CSV (one transaction, source 'csv'). "
-                    "Paths not in FOLDER are reported and skipped; empty labels change nothing.")
+        "import", help="set labels from a path,label CSV, or add regions from a region file",
+        description="FILE is recognised by its content. A path,label CSV sets clip labels (one "
+                    "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
+                    "empty labels change nothing). A CSV with begin_s,end_s columns (and "
+                    "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
+                    "Begin File: a path relative to FOLDER or a base name unique in it) or an "
+                    "Audacity label track (with --audio) adds regions, source 'import': every row "
+                    "is checked first and one bad row imports nothing, each named with its line "
+                    "and the reason.")
     imp.add_argument("folder", metavar="FOLDER")
     imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--audio", metavar="REL_PATH", default=None,
+                     help="the audio file (relative to FOLDER) an Audacity label track, or a Raven "
+                          "table without Begin File, belongs to")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
 
@@ -113,13 +132,23 @@ def _open_scanned(args: argparse.Namespace):
 @_expected_errors
 def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv
+    from core.store.region_io import export_regions
 
+    if args.format == "audacity" and not args.out:
+        raise EarmarkError("--format audacity writes a label track per audio file: give --out "
+                           "FOLDER")
+    what = "rows" if args.format == "labels" else "regions"
     with _open_scanned(args) as project:
+        def write(out):
+            if args.format == "labels":
+                return export_csv(project, out)
+            return export_regions(project, args.format, out)
+
         if args.out:
-            n = export_csv(project, args.out)
-            print(f"earmark: wrote {n} rows to {args.out}", file=sys.stderr)
+            n = write(args.out)
+            print(f"earmark: wrote {n} {what} to {args.out}", file=sys.stderr)
         else:
-            export_csv(project, sys.stdout)
+            write(sys.stdout)
             sys.stdout.flush()
     return 0
 
@@ -127,7 +156,15 @@ def _handle_export(args: argparse.Namespace) -> int:
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
+    from core.store.region_io import file_kind, import_regions_file
 
+    kind = file_kind(args.file)
+    if kind != "labels":
+        with _open_scanned(args) as project:
+            records = import_regions_file(project, args.file, audio=args.audio)
+        print(f"earmark: {len(records)} regions imported from {args.file} ({kind})",
+              file=sys.stderr)
+        return 0
     with _open_scanned(args) as project:
         result = import_csv(project, args.file)
     for rel in result.unknown_paths:

@@ -125,3 +125,104 @@ def test_labels_commands_read_flat_names_by_the_inferred_rule_and_say_so(tmp_pat
 def test_no_word_on_file_names_when_they_give_no_labels(folder, capsys):
     assert run(["labels", "export", str(folder)]) == 0
     assert "file names" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    root = tmp_path / "recordings"
+    audio_factory.write(root / "night" / "owl.wav", audio_factory.tone(440, 2.0))
+    audio_factory.write(root / "day.wav", audio_factory.tone(440, 1.0, 8000), 8000)
+    return root
+
+
+def regions_in(folder) -> list[tuple]:
+    with Project.open(folder) as project:
+        paths = {c.id: c.path for c in project.clips()}
+        return [(paths[r.clip_id], r.begin_s, r.end_s, r.low_hz, r.high_hz, r.label, r.source)
+                for r in project.regions()]
+
+
+RAVEN = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+         "High Freq (Hz)\tBegin File\tSpecies\n"
+         "1\tWaveform 1\t1\t0.5\t0.75\t500\t2500\towl.wav\tTawny\n"
+         "1\tSpectrogram 1\t1\t0.5\t0.75\t500\t2500\towl.wav\tTawny\n"
+         "2\tSpectrogram 1\t1\t0.25\t0.5\t0\t4000\tday.wav\t\n")
+
+
+def test_import_recognises_a_raven_table(recordings, tmp_path, capsys):
+    table = tmp_path / "owl.Table.1.selections.txt"
+    table.write_text(RAVEN)
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    assert "2 regions imported" in capsys.readouterr().err
+    assert sorted(regions_in(recordings)) == [
+        ("day.wav", 0.25, 0.5, None, None, None, "import"),
+        ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny", "import")]
+
+
+def test_import_an_audacity_track_for_the_audio_given(recordings, tmp_path, capsys):
+    track = tmp_path / "owl.txt"
+    track.write_text("0.100000\t0.400000\thoot\n\\\t300.000000\t1200.000000\n1.5\t1.9\thoot\n")
+    assert run(["labels", "import", str(recordings), str(track), "--audio", "night/owl.wav"]) == 0
+    assert [r[1:6] for r in regions_in(recordings)] == [(0.1, 0.4, 300.0, 1200.0, "hoot"),
+                                                         (1.5, 1.9, None, None, "hoot")]
+    assert run(["labels", "import", str(recordings), str(track)]) == 2
+    assert "--audio" in capsys.readouterr().err
+
+
+def test_import_with_bad_rows_names_each_and_imports_nothing(recordings, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,begin_s,end_s,low_hz,high_hz,label\n"
+                   "night/owl.wav,0.1,0.2,,,ok\n"
+                   "ghost.wav,0.1,0.2,,,x\n"
+                   "night/owl.wav,1.5,2.5,,,late\n"
+                   "day.wav,0.1,0.2,100,5000,high\n"
+                   "day.wav,0.3,0.2,,,backwards\n")
+    assert run(["labels", "import", str(recordings), str(bad)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "earmark: error: bad.csv: 4 rows cannot be imported, so nothing was:"
+    assert [line.split(":")[0].strip() for line in err[1:]] == ["line 3", "line 4", "line 5",
+                                                                "line 6"]
+    assert "past the end" in err[2] and "Nyquist" in err[3] and "not before" in err[4]
+    assert regions_in(recordings) == []
+
+
+def test_import_of_a_file_in_no_known_format_is_one_line(recordings, tmp_path, capsys):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello there\n")
+    assert run(["labels", "import", str(recordings), str(junk)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("earmark: error: junk.txt: not a CSV") and err.count("\n") == 1
+
+
+def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
+    table = tmp_path / "t.txt"
+    table.write_text(RAVEN)
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    capsys.readouterr()
+
+    assert run(["labels", "export", str(recordings), "--format", "raven"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert rows[0][:3] == ["Selection", "View", "Channel"] and len(rows) == 3
+    assert [r[7] for r in rows[1:]] == ["day.wav", "night/owl.wav"]
+
+    out = tmp_path / "regions.csv"
+    assert run(["labels", "export", str(recordings), "--format", "csv", "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[1:] == ["day.wav,0.250000,0.500000,,,",
+                                                "night/owl.wav,0.500000,0.750000,500.000,2500.000,Tawny"]
+
+    tracks = tmp_path / "tracks"
+    assert run(["labels", "export", str(recordings), "--format", "audacity", "--out",
+                str(tracks)]) == 0
+    assert "wrote 2 regions" in capsys.readouterr().err
+    assert (tracks / "night" / "owl.txt").read_text() == (
+        "0.500000\t0.750000\tTawny\n\\\t500.000000\t2500.000000\n")
+    assert run(["labels", "export", str(recordings), "--format", "audacity"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_export_default_is_still_clip_labels(recordings, capsys):
+    assert run(["labels", "export", str(recordings)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "path,label"
