@@ -147,3 +147,39 @@ def _pooled_power(x: torch.Tensor, n_fft: int, hop: int, window: torch.Tensor,
         if full < count:
             columns.append(power[:, full:].mean(dim=1, keepdim=True))
     return torch.cat(columns, dim=1)
+
+
+# --------------------------------------------------------------------------- frames for long files
+
+
+def power_to_db(power: np.ndarray) -> np.ndarray:
+    """dB of a power array, float32, silence at the POWER_FLOOR (-100 dB) instead of -inf."""
+    return (10.0 * np.log10(np.maximum(power, POWER_FLOOR))).astype(np.float32, copy=False)
+
+
+def frame_power_at(samples: np.ndarray, starts: np.ndarray, n_fft: int) -> np.ndarray:
+    """Power (n_fft // 2 + 1, len(starts)) float32 of Hann-windowed frames of ``samples`` that
+    start at the sample indices ``starts`` (any spacing; each frame must lie inside
+    ``samples``). Lets a view put one frame under each pixel column when the hop between
+    columns is not a whole number of samples."""
+    starts = np.asarray(starts, dtype=np.int64)
+    x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
+    index = torch.from_numpy(starts)[:, None] + torch.arange(n_fft)[None, :]
+    with torch.no_grad():
+        spec = torch.fft.rfft(x[index] * torch.hann_window(n_fft), dim=1)
+        power = spec.real.square() + spec.imag.square()
+    return power.T.numpy().astype(np.float32, copy=False)
+
+
+def back_to_back_power(samples: np.ndarray, n_fft: int) -> np.ndarray:
+    """Power (n_fft // 2 + 1, ceil(len / n_fft)) float32 of Hann-windowed frames laid back to back
+    from sample 0 (hop n_fft: every sample in exactly one frame, half the cost of overlapping
+    ones); a short last frame is padded with zeros."""
+    n = len(samples)
+    n_frames = max(1, -(-n // n_fft))
+    x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
+    if n < n_frames * n_fft:
+        x = torch.nn.functional.pad(x, (0, n_frames * n_fft - n))
+    with torch.no_grad():
+        power = _power_frames(x, n_fft, n_fft, torch.hann_window(n_fft))
+    return power.numpy().astype(np.float32, copy=False)

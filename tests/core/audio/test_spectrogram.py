@@ -68,3 +68,26 @@ def test_config_refuses_values_outside_the_choices(kwargs):
 def test_resolved_fft_size():
     assert SpectrogramConfig().n_fft_for(44100) == fft_size_for(44100) == 1024
     assert SpectrogramConfig(fft_size=256).n_fft_for(44100) == 256
+
+
+def test_frames_at_any_start_match_the_stft_and_back_to_back_frames_cover_every_sample():
+    import torch
+
+    from core.audio.spectrogram import back_to_back_power, frame_power_at, power_to_db
+
+    samples = audio_factory.chirp(200, 3000, 0.5, 8000)
+    starts = np.array([0, 128, 256, 1000])
+    power = frame_power_at(samples, starts, 256)
+    spec = torch.stft(torch.from_numpy(samples), 256, 128, window=torch.hann_window(256),
+                      center=False, return_complex=True)
+    reference = spec.abs().square().numpy()
+    assert power.shape == (129, 4) and power.dtype == np.float32
+    assert np.allclose(power[:, :3], reference[:, :3], rtol=1e-3, atol=1e-4)
+    assert not np.allclose(power[:, 3], reference[:, 7], rtol=1e-3)  # 1000 is no hop's start
+
+    tail = back_to_back_power(samples[:1000], 256)  # 3 whole frames and a padded fourth
+    assert tail.shape == (129, 4)
+    assert np.allclose(tail[:, :3], reference[:, 0:6:2], rtol=1e-3, atol=1e-4)
+    assert tail[:, 3].max() > 0
+    db = power_to_db(np.array([[0.0, 1.0]]))
+    assert db.dtype == np.float32 and db.tolist() == [[-100.0, 0.0]]
