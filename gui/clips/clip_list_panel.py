@@ -32,6 +32,7 @@ from gui.clips.clip_table import (
     LABEL,
     NAME,
     PREDICTION,
+    REGIONS,
     STATUS,
     ClipTableModel,
 )
@@ -76,7 +77,8 @@ class ClipListPanel(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
-                              (PREDICTION, 100), (CONFIDENCE, 92), (STATUS, 110)):
+                              (PREDICTION, 100), (CONFIDENCE, 92), (REGIONS, 64),
+                              (STATUS, 110)):
             self.table.setColumnWidth(column, width)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -119,12 +121,23 @@ class ClipListPanel(QWidget):
         for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
             signal.connect(self.update_counts)
         model.predictions_changed.connect(self.show_prediction_columns)
-        self.show_prediction_columns(model.has_predictions())
+        model.region_counts_changed.connect(self.show_region_column)
+        self.show_computed_columns()
 
     def show_prediction_columns(self, show: bool) -> None:
         """Prediction and confidence columns only take room once a model has predicted."""
         for column in (PREDICTION, CONFIDENCE):
             self.table.setColumnHidden(column, not show)
+
+    def show_region_column(self, show: bool) -> None:
+        """The Regions column only takes room once some clip holds a region."""
+        self.table.setColumnHidden(REGIONS, not show)
+
+    def show_computed_columns(self) -> None:
+        """Show or hide the columns that depend on the model's contents (predictions, regions):
+        after a header state is restored, which may say otherwise."""
+        self.show_prediction_columns(self.model.has_predictions())
+        self.show_region_column(self.model.has_regions())
 
     def wanted_width(self) -> int:
         """The width at which every shown column up to Confidence fits without scrolling

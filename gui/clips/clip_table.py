@@ -16,8 +16,9 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
 
-COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Status")
-NAME, FOLDER, DURATION, LABEL, PREDICTION, CONFIDENCE, STATUS = range(len(COLUMNS))
+# Regions sits before Status, the last column, which stretches into the room left.
+COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Regions", "Status")
+NAME, FOLDER, DURATION, LABEL, PREDICTION, CONFIDENCE, REGIONS, STATUS = range(len(COLUMNS))
 CLIP_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -33,6 +34,7 @@ FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
 LOW_CONFIDENCE = 0.6
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_COLUMNS = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 _PROBLEM_COLOUR = QColor("#b3261e")
 _MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
@@ -76,10 +78,13 @@ class ClipTableModel(QAbstractTableModel):
     """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
 
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
-    any are shown, so a view can hide empty columns); ``set_class_colours`` colours labels.
+    any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
+    (``region_counts_changed(bool)``: whether any clip has a region); ``set_class_colours``
+    colours labels.
     """
 
     predictions_changed = Signal(bool)
+    region_counts_changed = Signal(bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -89,6 +94,7 @@ class ClipTableModel(QAbstractTableModel):
         self._visible: list[int] = []  # row -> index in _records
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
+        self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
         self._colours: dict[str, QColor] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -110,7 +116,7 @@ class ClipTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (DURATION, CONFIDENCE):
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in _RIGHT_COLUMNS:
                 return _RIGHT
         return None
 
@@ -143,7 +149,7 @@ class ClipTableModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)  # a person's decision stands out from imported labels
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (DURATION, CONFIDENCE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT_COLUMNS:
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STATUS:
@@ -169,6 +175,9 @@ class ClipTableModel(QAbstractTableModel):
         if column == CONFIDENCE:
             prediction = self._predictions.get(record.id)
             return f"{prediction[1]:.0%}" if prediction else ""
+        if column == REGIONS:
+            n = self._region_counts.get(record.id, 0)
+            return f"{n:,}" if n else ""
         if column == STATUS:
             return short_status(record)
         return ""
@@ -199,7 +208,7 @@ class ClipTableModel(QAbstractTableModel):
         return list(self._records)
 
     def set_records(self, records: Iterable[Any]) -> None:
-        """Replace everything (a new folder); predictions are cleared."""
+        """Replace everything (a new folder); predictions and region counts are cleared."""
         self._reset(records, keep_predictions=False)
 
     def _reset(self, records: Iterable[Any], keep_predictions: bool) -> None:
@@ -207,14 +216,16 @@ class ClipTableModel(QAbstractTableModel):
         self._records = list(records)
         self._index_of_id = {r.id: i for i, r in enumerate(self._records)}
         self._names = [_split(r.path) for r in self._records]
-        had_predictions = bool(self._predictions)
-        if not keep_predictions:
-            self._predictions = {}
+        had_predictions, had_regions = bool(self._predictions), bool(self._region_counts)
+        if not keep_predictions:  # a new folder: its clip ids name other clips
+            self._predictions, self._region_counts = {}, {}
         self._visible = self._filtered_sorted(range(len(self._records)))
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
         if had_predictions and not keep_predictions:
             self.predictions_changed.emit(False)
+        if had_regions and not keep_predictions:
+            self.region_counts_changed.emit(False)
 
     def upsert_records(self, records: Iterable[Any]) -> None:
         """Update clips already listed and append new ones (a scan batch)."""
@@ -300,6 +311,27 @@ class ClipTableModel(QAbstractTableModel):
         if self._sort_column in (PREDICTION, CONFIDENCE):
             self._relayout()
         self.predictions_changed.emit(bool(self._predictions))
+
+    def set_region_counts(self, counts: dict[int, int]) -> None:
+        """Show each clip's number of regions: clip id -> count (a clip left out has none)."""
+        counts = {clip_id: n for clip_id, n in counts.items() if n}
+        if counts == self._region_counts:
+            return
+        old, self._region_counts = self._region_counts, counts
+        changed = [self._index_of_id[i] for i in counts.keys() | old.keys()
+                   if counts.get(i) != old.get(i) and i in self._index_of_id]
+        self._emit_changed(changed, REGIONS, REGIONS)
+        if self._sort_column == REGIONS:
+            self._relayout()
+        if bool(old) != bool(counts):
+            self.region_counts_changed.emit(bool(counts))
+
+    def region_count(self, clip_id: int) -> int:
+        """How many regions ``clip_id`` holds (as last told)."""
+        return self._region_counts.get(clip_id, 0)
+
+    def has_regions(self) -> bool:
+        return bool(self._region_counts)
 
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""
@@ -403,6 +435,9 @@ class ClipTableModel(QAbstractTableModel):
                               predictions.get(r[i].id, ("",))[0].lower())
         if column == CONFIDENCE:
             return lambda i: (r[i].id not in predictions, predictions.get(r[i].id, ("", 0.0))[1])
+        if column == REGIONS:
+            counts = self._region_counts
+            return lambda i: counts.get(r[i].id, 0)
         if column == STATUS:
             return lambda i: (not (r[i].error or r[i].missing), status_text(r[i]).lower())
         return lambda i: i

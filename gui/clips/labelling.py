@@ -1,6 +1,7 @@
 """LabelController: turns a person's labelling (a key, a label button, a new class name) into undo
 commands on the open project, and keeps the class list that keys and buttons show in step with
-every class edit, undo and redo."""
+every class edit, undo and redo. RegionSelection: the region a person has picked (in the clip view
+or the region list), which the labelling goes to instead of the clips while there is one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,45 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from gui.clips.commands import AddClassCommand, SetLabelsCommand
+from gui.clips.region_commands import DeleteRegionsCommand, UpdateRegionCommand
+
+
+class RegionSelection(QObject):
+    """The clip whose regions are on show, the selected region among them (its id, or None), and
+    news of region edits: the one object the clip view's overlay, the region list and the
+    LabelController share, so a region picked in one is the region of all three.
+
+    Signals: ``clip_changed(int)`` a new clip id (-1: none); ``selection_changed(object)`` the
+    selected region's id or None; ``regions_changed(int)`` a clip's regions changed in the store
+    (an edit, its undo or redo: commands call :meth:`notify_changed`).
+    """
+
+    clip_changed = Signal(int)
+    selection_changed = Signal(object)
+    regions_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.clip_id = -1
+        self.region_id: int | None = None
+
+    def set_clip(self, clip_id: int) -> None:
+        """Show ``clip_id``'s regions (-1: none); a region of another clip is no longer selected."""
+        if clip_id == self.clip_id:
+            return
+        self.clip_id = clip_id
+        self.select(None)
+        self.clip_changed.emit(clip_id)
+
+    def select(self, region_id: int | None) -> None:
+        """Make ``region_id`` (a region of the clip on show) the selected one; None: none is."""
+        if region_id != self.region_id:
+            self.region_id = region_id
+            self.selection_changed.emit(region_id)
+
+    def notify_changed(self, clip_id: int) -> None:
+        """The store's regions of ``clip_id`` changed: tell the views."""
+        self.regions_changed.emit(clip_id)
 
 
 class LabelController(QObject):
@@ -19,6 +59,10 @@ class LabelController(QObject):
     clips per class (None: unlabeled), after every label edit; ``message(str, str)``
     banner text and kind; ``status(str, int)`` a status-bar line and its timeout (ms).
     ``auto_advance`` is a callable saying whether to move on after labelling one clip.
+
+    While ``regions`` (its RegionSelection) has a selected region, a label goes to that region
+    instead of the clips, and :meth:`clear_selection` (Delete) deletes it. The clip table's
+    region counts follow every region edit.
     """
 
     classes_changed = Signal(list)
@@ -35,15 +79,30 @@ class LabelController(QObject):
         self.project = None
         self.class_names: list[str] = []
         self._key_to_class: dict[str, str] = {}
+        self._colours: dict[str, str] = {}
+        self.regions = RegionSelection(self)
+        self.regions.regions_changed.connect(self._on_regions_changed)
 
     def set_project(self, project) -> None:
         self.project = project
+        self.regions.set_clip(-1)
         self.refresh_classes()
+        self.refresh_region_counts()
+
+    def class_colours(self) -> dict[str, str]:
+        """Class name -> '#rrggbb' for the classes that have a colour."""
+        return dict(self._colours)
+
+    def refresh_region_counts(self) -> None:
+        """Show each clip's number of regions in the table again (one query)."""
+        self._model.set_region_counts(self.project.region_counts()
+                                      if self.project is not None else {})
 
     def refresh_classes(self) -> None:
         """Read the project's classes again and tell the views."""
         classes = self.project.classes() if self.project is not None else []
         self.class_names = [c.name for c in classes]
+        self._colours = {c.name: c.colour for c in classes if c.colour}
         self._key_to_class = {c.shortcut: c.name for c in classes if c.shortcut}
         self.classes_changed.emit(classes)
         self.keys_changed.emit(dict(self._key_to_class))
@@ -60,7 +119,11 @@ class LabelController(QObject):
             self.refresh_classes()
 
     def label_selection(self, label: str | None) -> None:
-        """Give the selected clips ``label`` (None clears), undoably, then maybe advance."""
+        """Give the selected region, or else the selected clips, ``label`` (None clears),
+        undoably; after one clip, maybe advance."""
+        if self.regions.region_id is not None:
+            self._label_region(label)
+            return
         ids = self._clip_list.selected_ids()
         if self.project is None or not ids:
             self.status.emit("Select one or more clips first", 3000)
@@ -74,6 +137,49 @@ class LabelController(QObject):
             self.refresh_classes()  # set_labels added the class
         if len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
+
+    def clear_selection(self) -> None:
+        """Delete or Backspace: delete the selected region when there is one, else clear the
+        selected clips' labels."""
+        region_id = self.regions.region_id
+        if region_id is None:
+            self.label_selection(None)
+            return
+        if self.project is None:
+            return
+        # Its news of the change (regions_changed) drops the selection of the deleted region.
+        self._undo_stack.push(DeleteRegionsCommand(self.project, [region_id],
+                                                   self.regions.notify_changed, self.report_error))
+
+    def _label_region(self, label: str | None) -> None:
+        region = self._selected_region()
+        if region is None or self.project is None:
+            self.regions.select(None)
+            self.status.emit("The selected region is gone; select another", 3000)
+            return
+        if region.label == label:
+            return
+        self._undo_stack.push(UpdateRegionCommand(self.project, region, {"label": label},
+                                                  self.regions.notify_changed, self.report_error))
+        if label is not None and label not in self.class_names:
+            self.refresh_classes()  # the store added the class
+
+    def _selected_region(self):
+        if self.project is None:
+            return None
+        region_id = self.regions.region_id
+        return next((r for r in self.project.regions(self.regions.clip_id)
+                     if r.id == region_id), None)
+
+    def _on_regions_changed(self, clip_id: int) -> None:
+        """A region edit, its undo or redo: the selection forgets a region that is gone, the
+        clip table counts again."""
+        if self.project is None:
+            return
+        if clip_id == self.regions.clip_id and self.regions.region_id is not None \
+                and self._selected_region() is None:
+            self.regions.select(None)
+        self.refresh_region_counts()
 
     def report_error(self, text: str) -> None:
         """A command could not do its work: the banner says what and why."""
@@ -97,7 +203,7 @@ class LabelController(QObject):
                                                   on_error=self.report_error))
             if name not in self.class_names:
                 return  # it failed, and said why
-        if self._clip_list.selected_ids():
+        if self.regions.region_id is not None or self._clip_list.selected_ids():
             self.label_selection(name)
 
     def classes_edited(self, labels_changed: bool) -> None:
@@ -106,3 +212,5 @@ class LabelController(QObject):
         self.refresh_classes()
         if labels_changed and self.project is not None:
             self._model.sync_records(self.project.clips(include_missing=True))
+        if self.regions.clip_id >= 0:  # its regions' labels or colours may have changed
+            self.regions.notify_changed(self.regions.clip_id)

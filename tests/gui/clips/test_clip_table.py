@@ -16,6 +16,7 @@ from gui.clips.clip_table import (
     LABEL,
     NAME,
     PREDICTION,
+    REGIONS,
     STATUS,
     ClipTableModel,
 )
@@ -40,6 +41,7 @@ def test_model_passes_qt_model_tester(qtmodeltester):
     model.set_records(_records(60))
     model.set_class_colours({"dog": "#ff0000", "cat": "#00ff00"})
     model.set_predictions({1: ("dog", 0.9), 2: ("cat", 0.4)})
+    model.set_region_counts({1: 3, 5: 1})
     qtmodeltester.check(model)
     model.sort(DURATION, Qt.SortOrder.DescendingOrder)
     model.set_filter(quick="dog", text="clip_000")
@@ -138,3 +140,25 @@ def test_labels_set_during_a_scan_survive_stale_scan_records():
     model.protect_local_labels(False)
     model.upsert_records([records[0]])
     assert model.record_by_id(1).label == records[0].label
+
+
+def test_region_counts_show_sort_and_say_whether_any_exist(qtbot):
+    model = ClipTableModel()
+    model.set_records(_records(6))
+    assert not model.has_regions() and model.index(0, REGIONS).data() == ""
+    with qtbot.waitSignal(model.region_counts_changed) as shown:
+        model.set_region_counts({2: 1, 4: 1200, 5: 0})
+    assert shown.args == [True]
+    assert model.index(model.row_of_id(4), REGIONS).data() == "1,200"
+    assert model.index(model.row_of_id(5), REGIONS).data() == ""  # none reads as blank
+    assert model.index(0, REGIONS).data(Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    model.sort(REGIONS, Qt.SortOrder.DescendingOrder)
+    assert [model.record(r).id for r in range(2)] == [4, 2]
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.set_region_counts({2: 2, 4: 1200})  # only clip 2's cell changed
+    assert changed.args[0].column() == REGIONS and changed.args[1].column() == REGIONS
+    assert model.region_count(2) == 2
+    with qtbot.waitSignal(model.region_counts_changed) as hidden:
+        model.set_records(_records(3))  # another folder: its ids name other clips
+    assert hidden.args == [False] and model.region_count(2) == 0

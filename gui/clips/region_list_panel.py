@@ -1,0 +1,334 @@
+"""RegionListPanel: the regions of the clip on show, one row each (begin, end, band, label, source,
+score), with keys to go to the next or previous region and to play one. Picking a row selects the
+region everywhere (RegionSelection) and zooms the clip view to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.clips.labelling import RegionSelection
+from gui.clips.region_overlay import UNLABELLED_COLOUR
+
+REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
+BEGIN, END, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
+REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ModelIndex = QModelIndex | QPersistentModelIndex
+
+#: Seconds of context shown either side of a region picked in the list, and at least this share
+#: of the region's own length, so its neighbourhood is seen too.
+ZOOM_CONTEXT_S = 0.5
+ZOOM_CONTEXT_SHARE = 0.25
+
+NEXT_REGION_KEY = "]"
+PREVIOUS_REGION_KEY = "["
+PLAY_REGION_KEY = "Shift+Space"
+
+
+def format_seconds(seconds: float) -> str:
+    """12.35 under a minute, 5:05.20 past it (hundredths: regions are drawn to them)."""
+    if seconds < 60:
+        return f"{seconds:.2f}"
+    minutes, rest = divmod(seconds, 60.0)
+    return f"{int(minutes)}:{rest:05.2f}"
+
+
+def format_band(record: Any) -> str:
+    """'300–2,000 Hz', or '' for a region over all frequencies."""
+    if record.low_hz is None:
+        return ""
+    return f"{record.low_hz:,.0f}–{record.high_hz:,.0f} Hz"
+
+
+class RegionTableModel(QAbstractTableModel):
+    """Rows are RegionRecords (any object with their fields), in the order given."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._records: list[Any] = []
+        self._colours: dict[str, QColor] = {}
+
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(REGION_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(REGION_COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return REGION_COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in (BEGIN, END, SCORE):
+                return _RIGHT
+        return None
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._records):
+            return None
+        record, column = self._records[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(record, column)
+        if role == REGION_ID_ROLE:
+            return record.id
+        if role == Qt.ItemDataRole.DecorationRole and column == LABEL:
+            return self._colours.get(record.label or "", QColor(UNLABELLED_COLOUR))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (BEGIN, END, SCORE):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and column in (BEGIN, END):
+            return f"{record.begin_s:.3f}–{record.end_s:.3f} s"
+        return None
+
+    @staticmethod
+    def _display(record: Any, column: int) -> str:
+        if column == BEGIN:
+            return format_seconds(record.begin_s)
+        if column == END:
+            return format_seconds(record.end_s)
+        if column == BAND:
+            return format_band(record)
+        if column == LABEL:
+            return record.label or ""
+        if column == SOURCE:
+            return record.source
+        if column == SCORE:
+            return "" if record.score is None else f"{record.score:.0%}"
+        return ""
+
+    def set_records(self, records: list[Any]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self.endResetModel()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        self._colours = {name: QColor(colour) for name, colour in colours.items()}
+        if self._records:
+            self.dataChanged.emit(self.index(0, LABEL), self.index(len(self._records) - 1, LABEL))
+
+    def record(self, row: int) -> Any:
+        return self._records[row]
+
+    def row_of_id(self, region_id: int | None) -> int:
+        """The row of ``region_id``, -1 when it is not listed."""
+        return next((row for row, r in enumerate(self._records) if r.id == region_id), -1)
+
+
+class RegionListPanel(QWidget):
+    """The regions of ``selection.clip_id``, read from ``project()`` (the open Project or None)
+    whenever the clip or its regions change. ``view`` is the ClipView to zoom to a picked
+    region; ``playback`` the PlaybackController that plays one; ``colours()`` class name ->
+    '#rrggbb'. The actions ``next_action``, ``previous_action`` and ``play_action`` work
+    anywhere in the window (keys ], [ and Shift+Space); ``actions_for_menu()`` lists them.
+    """
+
+    def __init__(self, selection: RegionSelection, project: Callable[[], Any], view: Any,
+                 playback: Any, colours: Callable[[], dict[str, str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RegionListPanel")
+        self._selection, self._project, self._view = selection, project, view
+        self._playback, self._colours = playback, colours
+        self._following = False  # the table follows the selection: no zoom, no echo
+        self.model = RegionTableModel(self)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("RegionListToggle")
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setToolTip("Show or hide the list of regions")
+        self.toggle.toggled.connect(self.set_expanded)
+        self.hint = QLabel()
+        self.hint.setObjectName("RegionListHint")
+        self.table = QTableView()
+        self.table.setObjectName("RegionTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (LABEL, 110), (SOURCE, 64)):
+            self.table.setColumnWidth(column, width)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.toggle)
+        top.addWidget(self.hint, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+        self.next_action = self._action("Next Region", self.select_next, NEXT_REGION_KEY)
+        self.previous_action = self._action("Previous Region", self.select_previous,
+                                            PREVIOUS_REGION_KEY)
+        self.play_action = self._action("Play Region", self.play_selected, PLAY_REGION_KEY)
+        self.deselect_action = QAction("Deselect Region", self)
+        self.deselect_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        # Only in the table: Escape elsewhere belongs to the filter box and the dialogs.
+        self.deselect_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.deselect_action.triggered.connect(lambda: selection.select(None))
+        self.table.addAction(self.deselect_action)
+
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        selection.clip_changed.connect(self.refresh)
+        selection.regions_changed.connect(self._on_selection_regions_changed)
+        selection.selection_changed.connect(self._on_selection_changed)
+        self.refresh()
+
+    def _action(self, text: str, slot: Callable[[], None], key: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def actions_for_menu(self) -> list[QAction]:
+        """Next, previous and play region, for a menu (their keys work without one)."""
+        return [self.next_action, self.previous_action, self.play_action]
+
+    # ---- contents -------------------------------------------------------------------------
+
+    def refresh(self, *_) -> None:
+        """Read the clip's regions again, keeping the selected one selected."""
+        project, clip_id = self._project(), self._selection.clip_id
+        records = project.regions(clip_id) if project is not None and clip_id >= 0 else []
+        self.model.set_class_colours(self._colours())
+        self._following = True
+        try:
+            self.model.set_records(records)
+            self._select_row(self.model.row_of_id(self._selection.region_id))
+        finally:
+            self._following = False
+        n = len(records)
+        self.toggle.setText(f"Regions ({n})" if clip_id >= 0 else "Regions")
+        if clip_id < 0:
+            self.hint.setText("")
+        elif not n:
+            self.hint.setText("Drag on the clip to mark one; Shift+drag on the spectrogram "
+                              "for a frequency band")
+        else:
+            self.hint.setText(f"{NEXT_REGION_KEY} {PREVIOUS_REGION_KEY} next/previous · "
+                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes")
+
+    def set_expanded(self, expanded: bool) -> None:
+        """Show the table, or fold the panel to its one-line header."""
+        self.toggle.setChecked(expanded)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.table.setVisible(expanded)
+
+    # ---- keys -----------------------------------------------------------------------------
+
+    def select_next(self) -> None:
+        """Select the region after the selected one (the first when none is) and zoom to it."""
+        self._step(+1)
+
+    def select_previous(self) -> None:
+        """Select the region before the selected one (the last when none is) and zoom to it."""
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        n = self.model.rowCount()
+        if not n:
+            return
+        row = self.model.row_of_id(self._selection.region_id)
+        if row < 0:
+            row = 0 if direction > 0 else n - 1
+        else:
+            row = min(max(row + direction, 0), n - 1)
+        self.pick_row(row)
+
+    def pick_row(self, row: int) -> None:
+        """Select the region at ``row`` everywhere and zoom the clip view to it."""
+        if 0 <= row < self.model.rowCount():
+            self._following = True
+            try:
+                self._select_row(row)
+            finally:
+                self._following = False
+            self._picked(self.model.record(row))
+
+    def play_selected(self) -> None:
+        """Play the selected region from its begin to its end."""
+        row = self.model.row_of_id(self._selection.region_id)
+        if row < 0:
+            return
+        record = self.model.record(row)
+        play_range = getattr(self._playback, "play_range", None)
+        if play_range is not None:
+            play_range(record.begin_s, record.end_s)
+        else:  # a PlaybackController without ranges plays on from the region's begin
+            self._playback.seek(record.begin_s)
+            self._playback.play()
+
+    # ---- slots ----------------------------------------------------------------------------
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._following and current.isValid():
+            self._picked(self.model.record(current.row()))
+
+    def _picked(self, record: Any) -> None:
+        self._selection.select(record.id)
+        pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
+        start_s = max(record.begin_s - pad_s, 0.0)
+        end_s = record.end_s + pad_s
+        if self._view.duration_s > 0:
+            end_s = min(end_s, self._view.duration_s)
+        self._view.set_view_range(start_s, end_s)
+
+    def _on_selection_regions_changed(self, clip_id: int) -> None:
+        if clip_id == self._selection.clip_id:
+            self.refresh()
+
+    def _on_selection_changed(self, region_id: Any) -> None:
+        self._following = True
+        try:
+            self._select_row(self.model.row_of_id(region_id))
+        finally:
+            self._following = False
+
+    def _select_row(self, row: int) -> None:
+        selection_model = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag
+        if row < 0:
+            selection_model.clearSelection()
+            selection_model.setCurrentIndex(QModelIndex(), flags.NoUpdate)
+            return
+        index = self.model.index(row, 0)
+        selection_model.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        self.table.scrollTo(index)

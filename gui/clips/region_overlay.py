@@ -1,0 +1,405 @@
+"""RegionOverlay: the regions of the clip on show, drawn on the clip view and edited there.
+
+Each region is a translucent span in its class's colour on the waveform and on the spectrogram
+(a box there when it has a frequency band). A left drag on empty ground draws a new span,
+Shift+drag on the spectrogram a box; a click selects; edges resize and the body moves; every
+edit is one undo command, pushed when the drag ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QUndoStack
+
+from gui.clips.labelling import RegionSelection
+from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
+
+#: Unlabelled regions, and a class without a colour.
+UNLABELLED_COLOUR = "#9aa0a6"
+_FILL_ALPHA = 55
+_SELECTED_FILL_ALPHA = 100
+_Z = 5  # above the image and the waveform, below the playhead (10)
+_DRAFT_COLOUR = "#555555"
+#: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
+_MIN_DRAG_PX = 3.0
+
+
+def _brush(colour: str, alpha: int) -> QColor:
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return c
+
+
+class _BoxROI(pg.ROI):
+    """A rectangle in seconds and hertz, filled, with a handle on each edge to resize it."""
+
+    def __init__(self, rect: QRectF, **kwargs) -> None:
+        super().__init__((rect.left(), rect.top()), (rect.width(), rect.height()),
+                         rotatable=False, **kwargs)
+        for pos, centre in (([1, 0.5], [0, 0.5]), ([0, 0.5], [1, 0.5]),
+                            ([0.5, 1], [0.5, 0]), ([0.5, 0], [0.5, 1])):
+            self.addScaleHandle(pos, centre)
+        self.fill = QColor(0, 0, 0, 0)
+
+    def paint(self, p, opt, widget) -> None:
+        p.setBrush(self.fill)  # ROI.paint sets the pen and draws the rectangle with this brush
+        super().paint(p, opt, widget)
+
+    def rect(self) -> QRectF:
+        """(begin_s, low_hz, width_s, height_hz) as it stands."""
+        x, y = self.pos()
+        w, h = self.size()
+        return QRectF(x, y, w, h).normalized()
+
+    def set_rect(self, rect: QRectF) -> None:
+        self.setPos((rect.left(), rect.top()), update=False, finish=False)
+        self.setSize((rect.width(), rect.height()), finish=False)
+
+
+class _SpanItem(pg.LinearRegionItem):
+    """A time span whose body, dragged against the clip's start or end, stops there whole
+    (pyqtgraph's clamps each edge on its own, which squeezes the span). With Shift held it lets
+    the drag through to the plot, where Shift+drag draws a box, also over a span."""
+
+    def hoverEvent(self, ev) -> None:
+        if not ev.isExit() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.setMouseHover(False)
+            return
+        super().hoverEvent(ev)
+
+    def mouseDragEvent(self, ev) -> None:
+        if not self.movable or ev.button() != Qt.MouseButton.LeftButton:
+            return
+        if ev.isStart() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.isStart():
+            self.startPositions = [line.pos() for line in self.lines]  # a right click undoes
+            self._start_s = [line.value() for line in self.lines]
+            self._down_s = ev.buttonDownPos().x()
+            self.moving = True
+        if not self.moving:
+            return
+        lo, hi = self.lines[0].bounds()
+        delta_s = ev.pos().x() - self._down_s
+        if lo is not None:
+            delta_s = max(delta_s, lo - min(self._start_s))
+        if hi is not None:
+            delta_s = min(delta_s, hi - max(self._start_s))
+        self.blockLineSignal = True  # one change signal for both edges
+        for line, start_s in zip(self.lines, self._start_s, strict=True):
+            line.setValue(start_s + delta_s)
+        self.prepareGeometryChange()
+        self.blockLineSignal = False
+        if ev.isFinish():
+            self.moving = False
+            self.sigRegionChangeFinished.emit(self)
+        else:
+            self.sigRegionChanged.emit(self)
+
+
+@dataclass
+class _Draft:
+    """A region being drawn: where the drag started, on which plot, and its preview item."""
+
+    plot: Any
+    start: QPointF
+    box: bool
+    item: Any
+
+
+class RegionOverlay(QObject):
+    """Draws and edits the regions of ``selection.clip_id`` on ``view`` (a ClipView).
+
+    ``project()`` is the open Project or None; ``colours()`` class name -> '#rrggbb'. Edits are
+    pushed on ``undo_stack``; their news (``selection.notify_changed``) redraws. Sets the
+    view's ``drag_handler`` and ``click_handler``: :meth:`handle_drag`, :meth:`handle_click`.
+    """
+
+    def __init__(self, view: Any, project: Callable[[], Any], undo_stack: QUndoStack,
+                 selection: RegionSelection, colours: Callable[[], dict[str, str]],
+                 on_error: Callable[[str], None] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._view, self._project, self._undo_stack = view, project, undo_stack
+        self._selection, self._colours, self._on_error = selection, colours, on_error
+        self._records: dict[int, Any] = {}  # region id -> record on show
+        self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
+        self._draft: _Draft | None = None
+        self._syncing = False  # items moved by code, not by a person: no commands
+        self._duration_s = 0.0  # the clip's, from the store (bounds the items)
+        self._nyquist_hz = 0.0  # 0: not known
+        view.drag_handler = self.handle_drag
+        view.click_handler = self.handle_click
+        view.clip_shown.connect(self.refresh)  # the clip's duration bounds the items
+        selection.clip_changed.connect(self.refresh)
+        selection.regions_changed.connect(self._on_selection_regions_changed)
+        selection.selection_changed.connect(self._on_selection_changed)
+
+    # ---- what is on show ------------------------------------------------------------------
+
+    def regions(self) -> list[Any]:
+        """The records drawn, in time order."""
+        return sorted(self._records.values(), key=lambda r: (r.begin_s, r.id))
+
+    def items(self, region_id: int) -> tuple[Any, Any]:
+        """(the waveform's LinearRegionItem, the spectrogram's LinearRegionItem or box ROI)."""
+        return self._items[region_id]
+
+    def refresh(self, *_) -> None:
+        """Read the clip's regions from the store and bring the items in line with them."""
+        project, clip_id = self._project(), self._selection.clip_id
+        clip = project.clip(clip_id) if project is not None and clip_id >= 0 else None
+        self._duration_s = (clip.duration_s or 0.0) if clip is not None else 0.0
+        self._nyquist_hz = clip.sample_rate_hz / 2 if clip is not None and clip.sample_rate_hz \
+            else 0.0
+        fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])}
+        for region_id in [i for i in self._items if i not in fresh]:
+            self._remove_items(region_id)
+        self._syncing = True
+        try:
+            for region_id, record in fresh.items():
+                items = self._items.get(region_id)
+                if items is None or isinstance(items[1], _BoxROI) != self._is_box(record):
+                    if items is not None:
+                        self._remove_items(region_id)
+                    self._items[region_id] = self._make_items(record)
+                else:
+                    self._place(record, *items)
+        finally:
+            self._syncing = False
+        self._records = fresh
+        self._restyle()
+
+    def region_at(self, plot: Any, x_s: float, y: float) -> Any | None:
+        """The region under (``x_s``, ``y``) of ``plot``: a box counts on the spectrogram only
+        inside its band; where regions overlap, the shortest."""
+        on_spec = plot is self._view.spec_plot
+        hits = [r for r in self._records.values() if r.begin_s <= x_s <= r.end_s
+                and not (on_spec and self._is_box(r) and not r.low_hz <= y <= r.high_hz)]
+        return min(hits, key=lambda r: (r.end_s - r.begin_s, r.id), default=None)
+
+    # ---- the view's handlers --------------------------------------------------------------
+
+    def handle_click(self, event: Any, plot: Any) -> bool:
+        """A left click: select the region under it (True: the click is spent); on empty ground
+        drop the selection and let the view seek (False)."""
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return False
+        point = plot.vb.mapSceneToView(event.scenePos())
+        region = self.region_at(plot, point.x(), point.y())
+        self._selection.select(region.id if region is not None else None)
+        return region is not None
+
+    def handle_drag(self, event: Any, plot: Any) -> bool:
+        """A left drag on empty ground: draw a new region (Shift on the spectrogram: a box with a
+        band); pushed as one AddRegionCommand when the drag ends. False: not ours, pan."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if event.isStart():
+            if not self._can_draw():
+                return False
+            start = plot.vb.mapSceneToView(event.buttonDownScenePos())
+            box = (plot is self._view.spec_plot and self._bands_shown()
+                   and bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+            self._draft = _Draft(plot, start, box, self._make_draft_item(plot, box))
+        elif self._draft is None or self._draft.plot is not plot:
+            return False
+        event.accept()
+        end = plot.vb.mapSceneToView(event.scenePos())
+        rect = self._draft_rect(self._draft.start, end)
+        if self._draft.box:
+            self._draft.item.set_rect(rect)
+        else:
+            self._draft.item.setRegion((rect.left(), rect.right()))
+        if event.isFinish():
+            draft, self._draft = self._draft, None
+            draft.plot.removeItem(draft.item)
+            wide_enough = rect.width() >= _MIN_DRAG_PX * plot.vb.viewPixelSize()[0]
+            if wide_enough and (not draft.box or rect.height() > 0):
+                self._add(rect, draft.box)
+        return True
+
+    # ---- edits ----------------------------------------------------------------------------
+
+    def _add(self, rect: QRectF, box: bool) -> None:
+        project = self._project()
+        if project is None:
+            return
+        band = {"low_hz": rect.top(), "high_hz": rect.bottom()} if box else {}
+        command = AddRegionCommand(project, self._selection.clip_id, rect.left(), rect.right(),
+                                   on_changed=self._selection.notify_changed,
+                                   on_error=self._on_error, **band)
+        self._undo_stack.push(command)
+        if command.record is not None and not command.isObsolete():
+            self._selection.select(command.record.id)
+
+    def _update(self, region_id: int, changes: dict) -> None:
+        """Push one UpdateRegionCommand for the fields that changed (none: put the items back)."""
+        record, project = self._records.get(region_id), self._project()
+        if record is None or project is None:
+            return
+        changes = {k: v for k, v in changes.items() if abs(v - getattr(record, k)) > 1e-9}
+        self._selection.select(region_id)
+        if not changes:
+            return
+        command = UpdateRegionCommand(project, record, changes, self._selection.notify_changed,
+                                      self._on_error)
+        self._undo_stack.push(command)
+        if command.isObsolete():
+            self.refresh()  # it failed, and said why: the items go back to what is stored
+
+    def _on_span_finished(self, region_id: int, item: Any) -> None:
+        if self._syncing:
+            return
+        begin_s, end_s = item.getRegion()
+        self._update(region_id, {"begin_s": begin_s, "end_s": end_s})
+
+    def _on_box_finished(self, region_id: int, roi: _BoxROI) -> None:
+        if self._syncing:
+            return
+        rect = roi.rect()
+        self._update(region_id, {"begin_s": rect.left(), "end_s": rect.right(),
+                                 "low_hz": rect.top(), "high_hz": rect.bottom()})
+
+    def _on_moving(self, region_id: int, source: Any) -> None:
+        """One of a region's items is being dragged: its partner on the other plot follows."""
+        if self._syncing:
+            return
+        wave, spec = self._items[region_id]
+        if isinstance(source, _BoxROI):
+            rect = source.rect()
+            begin_s, end_s = rect.left(), rect.right()
+        else:
+            begin_s, end_s = source.getRegion()
+        self._syncing = True
+        try:
+            for item in (wave, spec):
+                if item is source:
+                    continue
+                if isinstance(item, _BoxROI):
+                    rect = item.rect()
+                    item.set_rect(QRectF(begin_s, rect.top(), end_s - begin_s, rect.height()))
+                else:
+                    item.setRegion((begin_s, end_s))
+        finally:
+            self._syncing = False
+
+    # ---- items ----------------------------------------------------------------------------
+
+    def _make_items(self, record: Any) -> tuple[Any, Any]:
+        wave = _SpanItem((record.begin_s, record.end_s), swapMode="block")
+        self._view.wave_plot.addItem(wave, ignoreBounds=True)
+        if self._is_box(record):
+            spec = _BoxROI(self._box_rect(record), pen=pg.mkPen(UNLABELLED_COLOUR))
+            spec.sigRegionChangeFinished.connect(
+                lambda roi, i=record.id: self._on_box_finished(i, roi))
+        else:
+            spec = _SpanItem((record.begin_s, record.end_s), swapMode="block")
+            spec.sigRegionChangeFinished.connect(
+                lambda item, i=record.id: self._on_span_finished(i, item))
+        self._set_bounds(wave, spec)
+        self._view.spec_plot.addItem(spec, ignoreBounds=True)
+        wave.sigRegionChangeFinished.connect(
+            lambda item, i=record.id: self._on_span_finished(i, item))
+        for item in (wave, spec):
+            item.sigRegionChanged.connect(lambda source, i=record.id: self._on_moving(i, source))
+        return wave, spec
+
+    def _place(self, record: Any, wave: Any, spec: Any) -> None:
+        """Move existing items to where ``record`` says (code, not a person: no commands)."""
+        self._set_bounds(wave, spec)
+        wave.setRegion((record.begin_s, record.end_s))
+        if isinstance(spec, _BoxROI):
+            spec.set_rect(self._box_rect(record))
+        else:
+            spec.setRegion((record.begin_s, record.end_s))
+
+    def _set_bounds(self, wave: Any, spec: Any) -> None:
+        """Keep drags inside the clip's time (and, for a box, 0 Hz to Nyquist), where known."""
+        duration_s = self._duration_s or None
+        for item in (wave, spec):
+            if isinstance(item, _BoxROI):
+                item.maxBounds = QRectF(0.0, 0.0, duration_s, self._nyquist_hz) \
+                    if duration_s and self._nyquist_hz else None
+            else:
+                item.setBounds((0.0, duration_s) if duration_s else (None, None))
+
+    def _remove_items(self, region_id: int) -> None:
+        wave, spec = self._items.pop(region_id)
+        self._view.wave_plot.removeItem(wave)
+        self._view.spec_plot.removeItem(spec)
+
+    def _restyle(self) -> None:
+        """Colour every item by its class, the selected region bolder and on top."""
+        colours, selected = self._colours(), self._selection.region_id
+        for region_id, (wave, spec) in self._items.items():
+            record = self._records[region_id]
+            colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
+                else UNLABELLED_COLOUR
+            chosen = region_id == selected
+            fill = _brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
+            pen = pg.mkPen(colour, width=2.5 if chosen else 1)
+            z = _Z + 1 if chosen else _Z
+            for item in (wave, spec):
+                item.setZValue(z)
+                if isinstance(item, _BoxROI):
+                    item.fill = fill
+                    item.setPen(pen)
+                else:
+                    item.setBrush(fill)
+                    item.setHoverBrush(_brush(colour, min(_SELECTED_FILL_ALPHA + 30, 255)))
+                    for line in item.lines:
+                        line.setPen(pen)
+                item.update()
+
+    def _make_draft_item(self, plot: Any, box: bool) -> Any:
+        pen = pg.mkPen(_DRAFT_COLOUR, width=1, style=Qt.PenStyle.DashLine)
+        if box:
+            item = _BoxROI(QRectF(0, 0, 0, 0), pen=pen, movable=False, resizable=False)
+            item.fill = _brush(_DRAFT_COLOUR, _FILL_ALPHA)
+        else:
+            item = pg.LinearRegionItem((0.0, 0.0), brush=_brush(_DRAFT_COLOUR, _FILL_ALPHA),
+                                       pen=pen, movable=False)
+        item.setZValue(_Z + 2)
+        plot.addItem(item, ignoreBounds=True)
+        return item
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _on_selection_regions_changed(self, clip_id: int) -> None:
+        if clip_id == self._selection.clip_id:
+            self.refresh()
+
+    def _on_selection_changed(self, _region_id: Any) -> None:
+        self._restyle()
+
+    def _can_draw(self) -> bool:
+        return (self._project() is not None and self._selection.clip_id >= 0
+                and self._duration_s > 0 and self._view.duration_s > 0)
+
+    def _bands_shown(self) -> bool:
+        """The spectrogram's y axis is in hertz (not the model's feature bins)."""
+        return not self._view.show_features()
+
+    def _is_box(self, record: Any) -> bool:
+        return record.low_hz is not None and self._bands_shown()
+
+    @staticmethod
+    def _box_rect(record: Any) -> QRectF:
+        return QRectF(record.begin_s, record.low_hz, record.end_s - record.begin_s,
+                      record.high_hz - record.low_hz)
+
+    def _draft_rect(self, start: QPointF, end: QPointF) -> QRectF:
+        """The drag from ``start`` to ``end`` as (begin_s, low, width_s, height), inside the
+        clip's time and (for a box) between 0 Hz and Nyquist."""
+        top_hz = self._nyquist_hz or float("inf")
+        x0, x1 = sorted(min(max(x, 0.0), self._duration_s) for x in (start.x(), end.x()))
+        y0, y1 = sorted(min(max(y, 0.0), top_hz) for y in (start.y(), end.y()))
+        return QRectF(x0, y0, x1 - x0, y1 - y0)

@@ -1,0 +1,409 @@
+"""Regions in the GUI: drawing a span or a box on the clip view, moving and resizing it, deleting
+it, labelling it by key, the region list's keys and the clip list's Regions column. Every edit
+goes through the undo stack, and the store says what the screen says after each step."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QUndoStack
+
+from core.store.project import Project
+from gui.clips.clip_list_panel import ClipListPanel
+from gui.clips.clip_table import REGIONS, ClipTableModel
+from gui.clips.clip_view import ClipView
+from gui.clips.labelling import LabelController
+from gui.clips.region_commands import (
+    AddRegionCommand,
+    DeleteRegionsCommand,
+    ImportRegionsCommand,
+    UpdateRegionCommand,
+)
+from gui.clips.region_list_panel import BAND, BEGIN, LABEL, RegionListPanel
+from gui.clips.region_overlay import RegionOverlay
+from tests import audio_factory
+
+LOAD_TIMEOUT_MS = 10_000
+DURATION_S = 4.0
+RATE_HZ = 16000
+
+
+class FakeClipList:
+    """What LabelController asks of the clip list."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def selected_ids(self) -> list[int]:
+        return list(self.ids)
+
+    def advance(self) -> None:
+        pass
+
+
+class FakePlayback:
+    """Records the ranges it is asked to play."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[float, float]] = []
+
+    def play_range(self, start_s: float, end_s: float) -> None:
+        self.ranges.append((start_s, end_s))
+
+
+class FakeMouse:
+    """A pyqtgraph mouse event (drag or click) between two points of ``plot`` in its data
+    coordinates (seconds, and hertz or amplitude): it answers in scene coordinates and, like
+    pyqtgraph's, in those of ``currentItem``."""
+
+    def __init__(self, plot, start, end, stage="finish", shift=False, previous=None) -> None:
+        to_scene = plot.vb.mapViewToScene
+        self._down = to_scene(QPointF(*start))
+        self._now = to_scene(QPointF(*end))
+        self._last = to_scene(QPointF(*(previous or start)))
+        self._stage, self._shift = stage, shift
+        self.currentItem = None
+        self.accepted = False
+
+    def button(self):
+        return Qt.MouseButton.LeftButton
+
+    def modifiers(self):
+        return Qt.KeyboardModifier.ShiftModifier if self._shift else Qt.KeyboardModifier.NoModifier
+
+    def isStart(self):  # noqa: N802 - pyqtgraph's names
+        return self._stage == "start"
+
+    def isFinish(self):  # noqa: N802
+        return self._stage == "finish"
+
+    def double(self):
+        return False
+
+    def scenePos(self):  # noqa: N802
+        return self._now
+
+    def lastScenePos(self):  # noqa: N802
+        return self._last
+
+    def buttonDownScenePos(self, button=None):  # noqa: N802
+        return self._down
+
+    def pos(self):
+        return self.currentItem.mapFromScene(self._now)
+
+    def lastPos(self):  # noqa: N802
+        return self.currentItem.mapFromScene(self._last)
+
+    def buttonDownPos(self, button=None):  # noqa: N802
+        return self.currentItem.mapFromScene(self._down)
+
+    def accept(self):
+        self.accepted = True
+
+    def ignore(self):
+        self.accepted = False
+
+    def isAccepted(self):  # noqa: N802
+        return self.accepted
+
+
+def drag(target, plot, start, end, shift=False) -> None:
+    """A whole left drag from ``start`` to ``end`` through its middle, sent to ``target``: a view
+    box (as the scene sends a drag on empty ground) or an item (a drag on that item)."""
+    middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    previous = start
+    for stage, point in (("start", middle), ("move", end), ("finish", end)):
+        event = FakeMouse(plot, start, point, stage, shift, previous)
+        event.currentItem = target
+        target.mouseDragEvent(event)
+        previous = point
+
+
+def click(view, plot, x_s, y=0.0) -> None:
+    """A left click at (``x_s``, ``y``) of ``plot``, as the scene reports it to the view."""
+    event = FakeMouse(plot, (x_s, y), (x_s, y))
+    view._on_scene_clicked(event)
+
+
+@pytest.fixture
+def rig(qtbot, tmp_path):
+    """A project (dog/long.wav 4 s, cat/short.wav 1 s), its clip table and list, the undo stack,
+    a LabelController, the clip view showing long.wav with a RegionOverlay, and a
+    RegionListPanel, wired as the window wires them."""
+    root = tmp_path / "audio"
+    audio_factory.write(root / "dog/long.wav", audio_factory.tone(440.0, DURATION_S, RATE_HZ),
+                        RATE_HZ)
+    audio_factory.write(root / "cat/short.wav", audio_factory.tone(880.0, 1.0, RATE_HZ), RATE_HZ)
+    project = Project.open(root)
+    project.scan()
+    model = ClipTableModel()
+    model.set_records(project.clips(include_missing=True))
+    clip_panel = ClipListPanel(model)
+    qtbot.addWidget(clip_panel)
+    stack = QUndoStack()
+    clip_list = FakeClipList()
+    labels = LabelController(model, clip_list, stack, lambda: False)
+    labels.set_project(project)
+    view = ClipView()
+    qtbot.addWidget(view)
+    view.resize(800, 500)
+    view.show()
+    regions = labels.regions
+    errors: list[str] = []
+    overlay = RegionOverlay(view, lambda: labels.project, stack, regions, labels.class_colours,
+                            on_error=errors.append)
+    playback = FakePlayback()
+    panel = RegionListPanel(regions, lambda: labels.project, view, playback,
+                            labels.class_colours)
+    qtbot.addWidget(panel)
+    panel.show()
+    ids = project.clip_ids_by_path()
+    clip_id = ids["dog/long.wav"]
+    regions.set_clip(clip_id)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.show_clip(root / "dog/long.wav")
+    yield SimpleNamespace(project=project, model=model, clip_panel=clip_panel, stack=stack,
+                          labels=labels, view=view, overlay=overlay, panel=panel,
+                          regions=regions, playback=playback, clip_id=clip_id, ids=ids,
+                          errors=errors, clip_list=clip_list)
+    stack.clear()
+    view.shutdown()
+    project.close()
+
+
+def stored(rig) -> list[tuple]:
+    """(begin_s, end_s, low_hz, high_hz, label) of each region of the clip, from the store."""
+    return [(round(r.begin_s, 3), round(r.end_s, 3),
+             None if r.low_hz is None else round(r.low_hz), None if r.high_hz is None
+             else round(r.high_hz), r.label) for r in rig.project.regions(rig.clip_id)]
+
+
+def add(rig, begin_s, end_s, **fields):
+    command = AddRegionCommand(rig.project, rig.clip_id, begin_s, end_s,
+                               on_changed=rig.regions.notify_changed, **fields)
+    rig.stack.push(command)
+    return command.record
+
+
+def test_drag_on_the_spectrogram_adds_a_span_as_one_undo_step(rig):
+    spec = rig.view.spec_plot
+    drag(spec.vb, spec, (1.0, 2000.0), (2.5, 3000.0))
+    assert stored(rig) == [(1.0, 2.5, None, None, None)]
+    assert rig.stack.count() == 1
+    (record,) = rig.project.regions(rig.clip_id)
+    assert rig.regions.region_id == record.id  # the new region is selected, ready for a key
+    wave_item, spec_item = rig.overlay.items(record.id)
+    assert wave_item.getRegion() == pytest.approx((1.0, 2.5))
+    assert spec_item.getRegion() == pytest.approx((1.0, 2.5))
+    rig.stack.undo()
+    assert stored(rig) == [] and rig.overlay.regions() == []
+    rig.stack.redo()
+    assert [r.id for r in rig.project.regions(rig.clip_id)] == [record.id]  # the same region
+
+
+def test_drag_on_the_waveform_adds_a_span_clamped_to_the_clip(rig):
+    wave = rig.view.wave_plot
+    drag(wave.vb, wave, (3.0, 0.0), (DURATION_S + 2.0, 0.0))  # past the end: stops there
+    assert stored(rig) == [(3.0, DURATION_S, None, None, None)]
+
+
+def test_shift_drag_on_the_spectrogram_adds_a_box_with_its_band(rig):
+    spec = rig.view.spec_plot
+    drag(spec.vb, spec, (0.5, 3000.0), (1.5, 1000.0), shift=True)
+    assert stored(rig) == [(0.5, 1.5, 1000, 3000, None)]
+    (record,) = rig.project.regions(rig.clip_id)
+    box = rig.overlay.items(record.id)[1]
+    assert box.rect().top() == pytest.approx(1000.0) and box.rect().bottom() == pytest.approx(3000.0)
+    # Shift on the waveform has no band to give: a plain span.
+    wave = rig.view.wave_plot
+    drag(wave.vb, wave, (2.0, 0.0), (3.0, 0.0), shift=True)
+    assert stored(rig)[1] == (2.0, 3.0, None, None, None)
+
+
+def test_a_tiny_drag_adds_nothing(rig):
+    spec = rig.view.spec_plot
+    drag(spec.vb, spec, (1.0, 100.0), (1.0005, 100.0))
+    assert stored(rig) == [] and rig.stack.count() == 0
+
+
+def test_moving_a_span_is_one_undo_step_and_both_plots_follow(rig):
+    record = add(rig, 1.0, 2.0)
+    wave_item, spec_item = rig.overlay.items(record.id)
+    wave = rig.view.wave_plot
+    drag(wave_item, wave, (1.5, 0.0), (2.0, 0.0))
+    assert stored(rig) == [(1.5, 2.5, None, None, None)]
+    assert spec_item.getRegion() == pytest.approx((1.5, 2.5))
+    assert rig.stack.count() == 2 and rig.stack.undoText() == "Move region"
+    rig.stack.undo()
+    assert stored(rig) == [(1.0, 2.0, None, None, None)]
+    assert wave_item.getRegion() == pytest.approx((1.0, 2.0))
+    assert spec_item.getRegion() == pytest.approx((1.0, 2.0))
+
+
+def test_a_span_moved_against_the_end_keeps_its_length(rig):
+    record = add(rig, 1.0, 2.0)
+    wave_item = rig.overlay.items(record.id)[0]
+    drag(wave_item, rig.view.wave_plot, (1.5, 0.0), (DURATION_S + 5.0, 0.0))
+    assert stored(rig) == [(DURATION_S - 1.0, DURATION_S, None, None, None)]
+
+
+def test_resizing_an_edge_is_one_undo_step(rig):
+    record = add(rig, 1.0, 2.0)
+    spec_item = rig.overlay.items(record.id)[1]
+    edge = spec_item.lines[1]
+    drag(edge, rig.view.spec_plot, (2.0, 500.0), (3.25, 500.0))
+    assert stored(rig) == [(1.0, 3.25, None, None, None)]
+    assert rig.stack.undoText() == "Resize region"
+    rig.stack.undo()
+    assert stored(rig) == [(1.0, 2.0, None, None, None)]
+
+
+def test_moving_a_box_moves_its_time_and_band(rig):
+    record = add(rig, 1.0, 2.0, low_hz=1000.0, high_hz=2000.0)
+    box = rig.overlay.items(record.id)[1]
+    drag(box, rig.view.spec_plot, (1.5, 1500.0), (2.0, 2500.0))
+    assert stored(rig) == [(1.5, 2.5, 2000, 3000, None)]
+    assert rig.overlay.items(record.id)[0].getRegion() == pytest.approx((1.5, 2.5))
+    rig.stack.undo()
+    assert stored(rig) == [(1.0, 2.0, 1000, 2000, None)]
+
+
+def test_click_selects_the_region_under_it_and_elsewhere_seeks(rig, qtbot):
+    long = add(rig, 1.0, 3.0)
+    short = add(rig, 2.0, 2.5)
+    rig.regions.select(None)
+    click(rig.view, rig.view.wave_plot, 2.2)
+    assert rig.regions.region_id == short.id  # the shortest of those under the click
+    click(rig.view, rig.view.spec_plot, 1.2, 100.0)
+    assert rig.regions.region_id == long.id
+    assert rig.panel.model.row_of_id(long.id) == rig.panel.table.currentIndex().row()
+    with qtbot.waitSignal(rig.view.seek_requested) as blocker:
+        click(rig.view, rig.view.wave_plot, 3.5)
+    assert rig.regions.region_id is None and blocker.args == [pytest.approx(3.5)]
+
+
+def test_delete_removes_the_selected_region_and_undo_puts_it_back(rig):
+    record = add(rig, 1.0, 2.0, label="cat")
+    rig.regions.select(record.id)
+    rig.clip_list.ids = [rig.clip_id]
+    rig.labels.clear_selection()
+    assert stored(rig) == [] and rig.regions.region_id is None
+    assert rig.project.clip(rig.clip_id).label == "dog"  # the clip's label is untouched
+    rig.stack.undo()
+    assert rig.project.regions(rig.clip_id) == [record]  # exactly, id and all
+    assert rig.overlay.regions() == [record]
+    # No region selected: Delete clears the selected clips' labels, as before.
+    rig.labels.clear_selection()
+    assert rig.project.clip(rig.clip_id).label is None and len(stored(rig)) == 1
+
+
+def test_class_keys_label_the_selected_region_not_the_clip(rig):
+    record = add(rig, 1.0, 2.0)
+    rig.clip_list.ids = [rig.clip_id]
+    key = next(c.shortcut for c in rig.project.classes() if c.name == "cat")
+    rig.regions.select(record.id)
+    rig.labels.label_by_key(key)
+    assert stored(rig) == [(1.0, 2.0, None, None, "cat")]
+    assert rig.project.clip(rig.clip_id).label == "dog"
+    assert rig.stack.undoText() == "Label region as cat"
+    cat_colour = rig.labels.class_colours()["cat"]
+    assert rig.overlay.items(record.id)[0].brush.color().name() == cat_colour
+    assert rig.panel.model.index(0, LABEL).data() == "cat"
+    rig.labels.add_class("bird")  # a new name typed in the label bar: the region gets it
+    assert stored(rig)[0][-1] == "bird" and "bird" in rig.labels.class_names
+    for _ in range(3):  # label bird, add class bird, label cat
+        rig.stack.undo()
+    assert stored(rig) == [(1.0, 2.0, None, None, None)] and "bird" not in rig.labels.class_names
+    rig.regions.select(None)  # none selected: the key labels the clip again
+    rig.labels.label_by_key(key)
+    assert rig.project.clip(rig.clip_id).label == "cat"
+
+
+def test_region_list_keys_step_zoom_and_play(rig, qtbot):
+    add(rig, 2.5, 3.0, low_hz=500.0, high_hz=1500.0)
+    first = add(rig, 0.5, 1.0)
+    rig.regions.select(None)
+    model = rig.panel.model
+    assert [model.index(r, BEGIN).data() for r in range(2)] == ["0.50", "2.50"]
+    assert model.index(1, BAND).data() == "500–1,500 Hz"
+    rig.panel.next_action.trigger()
+    assert rig.regions.region_id == first.id
+    start_s, end_s = rig.view.view_range()
+    assert start_s <= 0.5 and 1.0 <= end_s <= 2.0  # the region, with some context
+    rig.panel.next_action.trigger()
+    second = model.record(1)
+    assert rig.regions.region_id == second.id
+    rig.panel.next_action.trigger()  # the last stays selected
+    assert rig.regions.region_id == second.id
+    rig.panel.play_action.trigger()
+    assert rig.playback.ranges == [(2.5, 3.0)]
+    rig.panel.previous_action.trigger()
+    assert rig.regions.region_id == first.id
+    rig.panel.table.selectRow(1)  # a click on a row
+    assert rig.regions.region_id == second.id
+    rig.regions.set_clip(rig.ids["cat/short.wav"])  # another clip: its (no) regions
+    assert model.rowCount() == 0 and rig.regions.region_id is None
+
+
+def test_region_table_model_passes_qt_model_tester(rig, qtmodeltester):
+    add(rig, 0.5, 1.0, label="cat")
+    add(rig, 2.0, 3.0, low_hz=100.0, high_hz=200.0)
+    qtmodeltester.check(rig.panel.model)
+
+
+def test_clip_list_counts_regions_per_file(rig):
+    table = rig.clip_panel.table
+    row = rig.model.row_of_id(rig.clip_id)
+    assert table.isColumnHidden(REGIONS)  # no regions in the project yet
+    add(rig, 0.5, 1.0)
+    add(rig, 2.0, 3.0)
+    assert rig.model.index(row, REGIONS).data() == "2" and not table.isColumnHidden(REGIONS)
+    other = rig.model.row_of_id(rig.ids["cat/short.wav"])
+    assert rig.model.index(other, REGIONS).data() == ""
+    rig.stack.undo()
+    assert rig.model.index(row, REGIONS).data() == "1"
+    rig.stack.undo()
+    assert rig.model.index(row, REGIONS).data() == "" and table.isColumnHidden(REGIONS)
+
+
+def test_a_region_the_store_refuses_never_sits_on_the_stack(rig):
+    errors: list[str] = []
+    command = AddRegionCommand(rig.project, rig.clip_id, 1.0, DURATION_S + 1.0,
+                               on_changed=rig.regions.notify_changed, on_error=errors.append)
+    rig.stack.push(command)
+    assert rig.stack.count() == 0 and stored(rig) == []
+    assert errors and "past the end" in errors[0]
+
+
+def test_update_and_delete_commands_restore_exactly(rig):
+    record = add(rig, 1.0, 2.0, label="cat")
+    changed: list[int] = []
+    rig.stack.push(UpdateRegionCommand(rig.project, record, {"low_hz": 100.0, "high_hz": 900.0},
+                                       changed.append))
+    assert rig.stack.undoText() == "Set region band" and changed == [rig.clip_id]
+    other = add(rig, 3.0, 3.5)
+    rig.stack.push(DeleteRegionsCommand(rig.project, [record.id, other.id], changed.append))
+    assert rig.stack.undoText() == "Delete 2 regions" and stored(rig) == []
+    for _ in range(3):  # the delete, the other's add, the band
+        rig.stack.undo()
+    assert rig.project.regions(rig.clip_id) == [record]
+    with pytest.raises(ValueError):
+        UpdateRegionCommand(rig.project, record, {"source": "model"})
+
+
+def test_import_regions_is_one_undo_step(rig, tmp_path):
+    csv = tmp_path / "events.csv"
+    csv.write_text("path,begin_s,end_s,label\ndog/long.wav,0.5,1.0,bark\n"
+                   "dog/long.wav,2.0,2.25,bark\n")
+    done: list[list] = []
+    rig.stack.push(ImportRegionsCommand(rig.project, csv, None, done.append))
+    assert stored(rig) == [(0.5, 1.0, None, None, "bark"), (2.0, 2.25, None, None, "bark")]
+    assert [r.source for r in done[0]] == ["import", "import"]
+    rig.stack.undo()
+    assert stored(rig) == []
+    csv.write_text("path,label\n")  # a later redo does not read the file again
+    rig.stack.redo()
+    assert [r.id for r in rig.project.regions(rig.clip_id)] == [r.id for r in done[0]]
