@@ -276,8 +276,12 @@ class NameRuleMixin:
             for (label,) in conn.execute(
                     f"SELECT label FROM clips WHERE label IS NOT NULL AND id IN ({marks})", chunk):
                 moved[label] = moved.get(label, 0) + 1
-        emptied = [name for name, n in moved.items() if name not in new_names and n == conn.execute(
-            "SELECT COUNT(*) FROM clips WHERE label = ?", (name,)).fetchone()[0]]
+        # A class regions still carry stays, or their labels would name no class.
+        emptied = [name for name, n in moved.items() if name not in new_names
+                   and n == conn.execute("SELECT COUNT(*) FROM clips WHERE label = ?",
+                                         (name,)).fetchone()[0]
+                   and not conn.execute("SELECT 1 FROM regions WHERE label = ?",
+                                        (name,)).fetchone()]
         if emptied:
             conn.executemany("DELETE FROM classes WHERE name = ?", [(n,) for n in emptied])
             self._renumber(conn)

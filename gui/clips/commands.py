@@ -139,11 +139,13 @@ class ClassEditCommand(_StoreCommand):
 
     def _redo(self) -> None:
         self._before = self._edit(self._project)
-        self._on_changed(bool(self._before.labels))
+        # Regions relabelled too: the views that show them read again.
+        self._on_changed(bool(self._before.labels or self._before.regions))
 
     def _undo(self) -> None:
         self._project.restore_classes(self._before)
-        self._on_changed(bool(self._before.labels))
+        # Regions relabelled too: the views that show them read again.
+        self._on_changed(bool(self._before.labels or self._before.regions))
 
 
 class AddClassCommand(_StoreCommand):

@@ -310,3 +310,13 @@ def test_restoring_is_one_transaction(flat_fsdd, monkeypatch):
             project.restore_name_rule(state)
         assert project.name_rule() == NameRule.part(1)
         assert labels(project) == after and project.classes()
+
+
+def test_a_new_rule_keeps_a_class_that_regions_still_carry(flat_fsdd):
+    with Project.open(flat_fsdd) as project:
+        project.scan()
+        clip = next(c for c in project.clips() if c.path == "0_jackson_0.wav")
+        project.add_region(clip.id, 0.0, 0.02, label="0")
+        project.apply_name_rule(NO_NAME_RULE)  # every clip of class 0 loses its label
+        assert "0" in {c.name for c in project.classes()}
+        assert project.regions(clip.id)[0].label == "0"
