@@ -119,16 +119,31 @@ def _read_text(path: str | os.PathLike) -> str:
     return _decode(data)
 
 
+def _read_format(path: str | os.PathLike) -> tuple[str, str]:
+    """A file's text and format; EarmarkError naming the file when it is in none we know."""
+    text = _read_text(path)
+    try:
+        return text, detect_format(text)
+    except EarmarkError as error:
+        raise EarmarkError(f"{Path(path).name}: {error}") from None
+
+
 def file_kind(path: str | os.PathLike) -> str:
     """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels (see
     :mod:`core.store.label_io`), else its region format (:func:`detect_format`). Raises
     :class:`EarmarkError` naming the file when it cannot be read or is in no format we know."""
-    text = _read_text(path)
-    try:
-        fmt = detect_format(text)
-    except EarmarkError as error:
-        raise EarmarkError(f"{Path(path).name}: {error}") from None
+    text, fmt = _read_format(path)
     return "labels" if fmt == "csv" and not _csv_has_regions(text) else fmt
+
+
+def needs_audio(path: str | os.PathLike) -> bool:
+    """Whether the region file at ``path`` does not say which audio file it belongs to (an
+    Audacity label track, a Raven table with neither ``Begin File`` nor ``Begin Path``), so that
+    importing it needs ``audio``. Raises as :func:`file_kind` does."""
+    text, fmt = _read_format(path)
+    if fmt == "raven":
+        return not _raven_names_audio(_raven_header(text.splitlines())[1])
+    return fmt == "audacity"
 
 
 # --------------------------------------------------------------------------- reading
@@ -195,11 +210,20 @@ def _raven_path(cells: dict[str, str], audio: str | None) -> str:
     return audio or ""
 
 
+def _raven_header(lines: list[str]) -> tuple[int, list[str]]:
+    """The index of a Raven table's header line and its column keys."""
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    return start, [_header_key(cell) for cell in lines[start].split("\t")]
+
+
+def _raven_names_audio(header: list[str]) -> bool:
+    return "begin file" in header or "begin path" in header
+
+
 def _parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip())
-    header = [_header_key(cell) for cell in lines[start].split("\t")]
-    if not audio and "begin file" not in header and "begin path" not in header:
+    start, header = _raven_header(lines)
+    if not audio and not _raven_names_audio(header):
         raise EarmarkError("no Begin File column names the audio file: say which audio file the "
                            "table belongs to (--audio)")
     label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
@@ -292,10 +316,8 @@ def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
 
 def _parse(path: str | os.PathLike, audio: str | None
            ) -> tuple[str, list[RegionRow], list[Problem]]:
-    name = Path(path).name
-    text = _read_text(path)
+    text, fmt = _read_format(path)
     try:
-        fmt = detect_format(text)
         if fmt == "csv" and not _csv_has_regions(text):
             raise EarmarkError("a path,label CSV of clip labels holds no regions (no begin_s,end_s "
                                "columns)")
@@ -306,7 +328,7 @@ def _parse(path: str | os.PathLike, audio: str | None
         else:
             rows, problems = _parse_audacity(text, audio)
     except EarmarkError as error:
-        raise EarmarkError(f"{name}: {error}") from None
+        raise EarmarkError(f"{Path(path).name}: {error}") from None
     return fmt, rows, problems
 
 
@@ -522,5 +544,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
     return count
 
 
-__all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "read_regions",
+__all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "needs_audio", "read_regions",
            "import_regions_file", "export_regions", "audacity_text"]

@@ -1,16 +1,17 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
-as CSV or class folders."""
+as CSV or class folders, regions in and out as the files Raven Pro and Audacity read."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QStyle
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
-from core.store import label_io
+from core.store import label_io, region_io
 from gui.clips.commands import ImportLabelsCommand
+from gui.clips.region_commands import ImportRegionsCommand
 from gui.common import settings as keys
 from gui.common.tasks import ProjectWorker
 
@@ -30,8 +31,11 @@ def build(acts, w) -> None:
     acts.rescan = acts.action("Re&scan Folder", w.rescan, "F5", icon(SP.SP_BrowserReload),
                               project=True)
     acts.rescan.setIconText("Rescan")
-    acts.import_csv = acts.action("&Import Labels CSV…", lambda: _on_import_csv(w), project=True)
+    acts.import_csv = acts.action("&Import Labels or Regions…", lambda: _on_import_csv(w),
+                                  project=True)
     acts.export_csv = acts.action("&Export Labels CSV…", lambda: _on_export_csv(w), project=True)
+    acts.export_regions = acts.action("Export Re&gions…", lambda: _on_export_regions(w),
+                                      project=True)
     acts.export_folders = acts.action("Export into Class &Folders…",
                                       lambda: _on_export_folders(w), project=True)
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
@@ -42,7 +46,7 @@ def build(acts, w) -> None:
     menu.addAction(acts.reopen_last)
     menu.addAction(acts.rescan)
     menu.addSeparator()
-    for action in (acts.import_csv, acts.export_csv, acts.export_folders):
+    for action in (acts.import_csv, acts.export_csv, acts.export_regions, acts.export_folders):
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.quit)
@@ -83,13 +87,65 @@ def _on_open_folder(w) -> None:
 
 
 def _on_import_csv(w) -> None:
-    path, _ = QFileDialog.getOpenFileName(w, "Import labels", str(w.folder),
-                                          "CSV files (*.csv);;All files (*)")
-    if path:
+    """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
+    selection table or an Audacity label track adds regions. Either is one undo step."""
+    path, _ = QFileDialog.getOpenFileName(
+        w, "Import labels or regions", str(w.folder),
+        "Labels or regions (*.csv *.txt *.tsv);;All files (*)")
+    if not path:
+        return
+    try:
+        kind = region_io.file_kind(path)
+        needs_audio = kind != "labels" and region_io.needs_audio(path)
+    except EarmarkError as error:
+        w.labels.report_error(f"Could not import labels from {Path(path).name}: {error}")
+        return
+    if kind == "labels":
         w.undo_stack.push(ImportLabelsCommand(
             w.project, path, lambda: w.labels.classes_edited(True),
             on_imported=lambda result: _report_import(w, path, result),
             on_error=w.labels.report_error))
+        return
+    audio = _ask_audio(w, path) if needs_audio else None
+    if needs_audio and audio is None:
+        return
+    first: list[bool] = []
+
+    def on_done(records: list) -> None:
+        if not first:  # the import itself, not a later undo or redo
+            first.append(True)
+            _report_regions_import(w, path, records)
+        w.labels.classes_edited(False)  # new classes; the regions on show
+        w.labels.refresh_region_counts()
+
+    w.undo_stack.push(ImportRegionsCommand(w.project, path, audio, on_done,
+                                           on_error=w.labels.report_error))
+
+
+def _ask_audio(w, path: str) -> str | None:
+    """The clip an Audacity label track (or a Raven table naming no file) belongs to, chosen by
+    the person, the clip on show first; None when they cancel."""
+    paths = [c.path for c in w.project.clips()]
+    if not paths:
+        w.show_message("This folder holds no audio files to put the regions on.", "warning")
+        return None
+    shown = w.clip_view.path
+    current = w.project.relpath(shown) if shown is not None else None
+    choice, ok = QInputDialog.getItem(
+        w, "Which audio file?",
+        f"{Path(path).name} does not say which audio file its regions belong to. Which is it?",
+        paths, paths.index(current) if current in paths else 0, False)
+    return choice if ok and choice else None
+
+
+def _report_regions_import(w, path: str, records: list) -> None:
+    if not records:
+        w.show_message(f"{Path(path).name} holds no regions: nothing was imported.", "info")
+        return
+    n_files = len({r.clip_id for r in records})
+    w.show_message(f"Imported {len(records):,} regions into {n_files:,} "
+                   f"file{'s' if n_files != 1 else ''} from {Path(path).name}. Ctrl+Z undoes "
+                   "the import.", "info")
 
 
 def _report_import(w, path: str, result: label_io.ImportResult) -> None:
@@ -110,6 +166,39 @@ def _on_export_csv(w) -> None:
         w.show_message(f"Could not export to {path}: {error}", "error")
         return
     w.statusBar().showMessage(f"Exported {n:,} labels to {path}", 8000)
+
+
+#: Export Regions' choices: what a person reads, the format's name in core.store.region_io.
+REGION_EXPORTS = {
+    "Raven Pro selection table (one .txt for every file)": "raven",
+    "Audacity label tracks (a .txt for each audio file, in a folder)": "audacity",
+    "CSV (path, begin_s, end_s, low_hz, high_hz, label)": "csv",
+}
+
+
+def _on_export_regions(w) -> None:
+    if not w.project.region_counts():
+        w.show_message("No regions to export yet: drag on the spectrogram to mark one.", "info")
+        return
+    choice, ok = QInputDialog.getItem(w, "Export regions", "Format:", list(REGION_EXPORTS), 0,
+                                      False)
+    if not ok:
+        return
+    fmt = REGION_EXPORTS[choice]
+    if fmt == "audacity":
+        out = QFileDialog.getExistingDirectory(
+            w, "Write a label track for each audio file under…", str(Path(w.folder).parent))
+    else:
+        name = "regions.selections.txt" if fmt == "raven" else "regions.csv"
+        kind = "Raven selection table (*.txt)" if fmt == "raven" else "CSV files (*.csv)"
+        out, _ = QFileDialog.getSaveFileName(w, "Export regions", str(Path(w.folder) / name), kind)
+    if not out:
+        return
+    # Thousands of regions, or a label track per file, take a moment: written off the GUI thread.
+    w.acts.task("export regions").start(
+        ProjectWorker(w.project, lambda project, _task: region_io.export_regions(project, fmt, out)),
+        finished=lambda n: w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000),
+        failed=lambda reason: w.show_message(f"Could not export to {out}: {reason}", "error"))
 
 
 def _on_export_folders(w) -> None:

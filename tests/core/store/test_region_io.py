@@ -17,6 +17,7 @@ from core.store.region_io import (
     export_regions,
     file_kind,
     import_regions_file,
+    needs_audio,
     read_regions,
 )
 from tests import audio_factory
@@ -79,6 +80,15 @@ def test_file_kind_keeps_path_label_csvs_for_clip_labels(tmp_path):
         file_kind(write(tmp_path, "notes.txt", "dear diary\n"))
     with pytest.raises(EarmarkError, match="gone.txt"):
         file_kind(tmp_path / "gone.txt")
+
+
+def test_needs_audio_for_files_that_do_not_name_theirs(tmp_path):
+    header = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)"
+    assert needs_audio(write(tmp_path, "a.txt", "0.5\t1.0\tdog\n"))
+    assert needs_audio(write(tmp_path, "r.txt", header + "\n"))
+    assert not needs_audio(write(tmp_path, "f.txt", header + "\tBegin File\n"))
+    assert not needs_audio(write(tmp_path, "p.txt", header + "\tBegin Path\n"))
+    assert not needs_audio(write(tmp_path, "c.csv", "path,begin_s,end_s\n"))
 
 
 # --------------------------------------------------------------------------- Raven

@@ -1,0 +1,165 @@
+"""File > Import Labels or Regions… and File > Export Regions… in the window: a Raven table and an
+Audacity label track imported as one undo step each (the track's audio asked for, the clip on show
+offered first), bad rows refused whole, and exports written off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from core.store import region_io
+from gui.actions import file_menu
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+TASK_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    root = tmp_path / "recordings"
+    audio_factory.write(root / "dawn.wav", audio_factory.tone(440, 2.0))
+    audio_factory.write(root / "night" / "owl.wav", audio_factory.tone(440, 3.0))
+    return root
+
+
+@pytest.fixture
+def opened(qtbot, window, recordings, monkeypatch):
+    open_and_wait(qtbot, window, recordings)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(window, "show_message", lambda text, kind="info": shown.append((text, kind)))
+    window.shown = shown
+    return window
+
+
+def regions(window) -> list[tuple]:
+    paths = {c.id: c.path for c in window.project.clips()}
+    return sorted((paths[r.clip_id], r.begin_s, r.end_s, r.low_hz, r.high_hz, r.label)
+                  for r in window.project.regions())
+
+
+def choose_file(monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+
+
+RAVEN = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+         "High Freq (Hz)\tBegin File\tAnnotation\n"
+         "1\tWaveform 1\t1\t0.5\t0.75\t500\t2500\towl.wav\tTawny owl\n"
+         "1\tSpectrogram 1\t1\t0.5\t0.75\t500\t2500\towl.wav\tTawny owl\n"
+         "2\tSpectrogram 1\t1\t1.25\t1.5\t0\t8000\tdawn.wav\tRobin\n")
+
+
+def test_a_raven_table_is_imported_as_one_undo_step(qtbot, opened, tmp_path, monkeypatch):
+    table = tmp_path / "dawn.Table.1.selections.txt"
+    table.write_text(RAVEN)
+    choose_file(monkeypatch, table)
+    opened.acts.import_csv.trigger()
+    imported = [("dawn.wav", 1.25, 1.5, None, None, "Robin"),
+                ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny owl")]
+    assert regions(opened) == imported
+    assert opened.shown[-1][1] == "info" and "Imported 2 regions into 2 files" in opened.shown[-1][0]
+    assert {"Robin", "Tawny owl"} <= set(opened.labels.class_names)
+    assert opened.undo_stack.count() == 1
+    table.unlink()  # a redo does not read the file again
+    opened.undo_stack.undo()
+    assert regions(opened) == []
+    opened.undo_stack.redo()
+    assert regions(opened) == imported
+    assert len(opened.shown) == 1, "undo and redo do not report the import again"
+
+
+def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, opened, tmp_path,
+                                                                       monkeypatch):
+    qtbot.waitUntil(lambda: opened.clip_view.path is not None, timeout=5000)
+    on_show = opened.project.relpath(opened.clip_view.path)
+    track = tmp_path / "labels.txt"
+    track.write_text("0.100000\t0.400000\thoot\n\\\t300.000000\t1200.000000\n")
+    asked: list[tuple] = []
+
+    def get_item(parent, title, text, items, current, editable):
+        asked.append((text, list(items), items[current]))
+        return "night/owl.wav", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    choose_file(monkeypatch, track)
+    opened.acts.import_csv.trigger()
+    assert asked[0][1] == ["dawn.wav", "night/owl.wav"] and asked[0][2] == on_show
+    assert "labels.txt does not say which audio file" in asked[0][0]
+    assert regions(opened) == [("night/owl.wav", 0.1, 0.4, 300.0, 1200.0, "hoot")]
+
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: ("", False))
+    opened.acts.import_csv.trigger()  # cancelled: nothing happens
+    assert opened.undo_stack.count() == 1
+
+
+def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tmp_path,
+                                                               monkeypatch):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,begin_s,end_s,label\ndawn.wav,0.5,1.0,ok\nghost.wav,0,1,x\n"
+                   "dawn.wav,1.5,2.5,late\n")
+    choose_file(monkeypatch, bad)
+    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+        opened.acts.import_csv.trigger()
+    text = blocker.args[0]
+    assert text.startswith("Could not import regions from bad.csv")
+    assert "line 3: ghost.wav is not in the folder" in text and "line 4: ends at 2.5 s" in text
+    assert opened.undo_stack.count() == 0 and regions(opened) == []
+
+
+def test_a_file_in_no_known_format_is_refused_in_one_line(qtbot, opened, tmp_path, monkeypatch):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("dear diary\n")
+    choose_file(monkeypatch, junk)
+    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+        opened.acts.import_csv.trigger()
+    assert blocker.args[0].startswith("Could not import labels from junk.txt: junk.txt: not a CSV")
+    assert "\n" not in blocker.args[0] and opened.undo_stack.count() == 0
+
+
+def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatch):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\ndawn.wav,robin\n")
+    choose_file(monkeypatch, labels)
+    opened.acts.import_csv.trigger()
+    dawn = [c for c in opened.project.clips() if c.path == "dawn.wav"][0]
+    assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
+
+
+@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv"])
+def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):
+    ids = {c.path: c.id for c in opened.project.clips()}
+    opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
+    opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
+    choice = next(text for text, name in file_menu.REGION_EXPORTS.items() if name == fmt)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
+    out = tmp_path / ("tracks" if fmt == "audacity" else "out.txt")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    on_gui_thread: list[bool] = []
+    original = region_io.export_regions
+
+    def export(*args):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(region_io, "export_regions", export)
+    with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=TASK_TIMEOUT_MS,
+                          check_params_cb=lambda text: "Exported 2 regions" in text):
+        opened.acts.export_regions.trigger()
+    assert on_gui_thread == [False]
+    if fmt == "audacity":
+        assert (out / "night" / "owl.txt").read_text().startswith("0.500000\t0.750000\towl\n")
+        assert (out / "dawn.txt").exists()
+    else:
+        opened.project.delete_regions(r.id for r in opened.project.regions())
+        region_io.import_regions_file(opened.project, out)
+        assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
+                                   ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
+
+
+def test_export_without_regions_says_so(qtbot, opened, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no format to choose"))
+    opened.acts.export_regions.trigger()
+    assert "No regions to export" in opened.shown[-1][0]
