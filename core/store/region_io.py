@@ -6,6 +6,7 @@ Reading never touches the store; an import checks every row, then adds them all 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -202,11 +203,12 @@ def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
     return rows, problems
 
 
-def _raven_path(cells: dict[str, str], audio: str | None) -> str:
-    if cells.get("begin file"):
-        return _normalise_relative(cells["begin file"])
-    if cells.get("begin path"):  # an absolute path on the machine that wrote it: its name only
-        return PureWindowsPath(cells["begin path"]).name  # splits at both / and \
+@functools.lru_cache(maxsize=4096)  # a table names few files, on thousands of rows
+def _raven_path(begin_file: str, begin_path: str, audio: str | None) -> str:
+    if begin_file:
+        return _normalise_relative(begin_file)
+    if begin_path:  # an absolute path on the machine that wrote it: its name only
+        return PureWindowsPath(begin_path).name  # splits at both / and \
     return audio or ""
 
 
@@ -236,7 +238,7 @@ def _parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
         if not line.strip():
             continue
         cells = dict(zip(header, (cell.strip() for cell in line.split("\t")), strict=False))
-        path = _raven_path(cells, audio)
+        path = _raven_path(cells.get("begin file", ""), cells.get("begin path", ""), audio)
         # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection: keep one.
         selection = cells.get("selection", "")
         if selection:
@@ -395,8 +397,11 @@ def _plan(project, rows: Iterable[RegionRow]) -> tuple[list[RegionSpec], list[Pr
             by_name[PurePosixPath(clip.path).name].append(clip)
     specs: list[RegionSpec] = []
     problems: list[Problem] = []
+    found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
-        clip, reason = _find_clip(project.relpath(row.path), by_path, by_name)
+        if row.path not in found:  # a file has many rows
+            found[row.path] = _find_clip(project.relpath(row.path), by_path, by_name)
+        clip, reason = found[row.path]
         if clip is None:
             problems.append((row.line, reason))
             continue
