@@ -8,13 +8,14 @@ an empty label means unlabeled. Export writes UTF-8; import reads what
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from core.paths import write_text_atomic
 from core.store.label_rules import read_labels_csv, safe_folder_name
 from core.store.project import Project
 
@@ -55,18 +56,9 @@ def export_csv(project: Project, out: str | Path | TextIO, include_missing: bool
     if not isinstance(out, (str, Path)):
         _write_rows(out, rows)
         return len(rows)
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            _write_rows(handle, rows)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.StringIO()
+    _write_rows(buffer, rows)
+    write_text_atomic(Path(out), buffer.getvalue())
     return len(rows)
 
 

@@ -65,7 +65,8 @@ def root_audio_stems(root: str | os.PathLike) -> list[str]:
 # --------------------------------------------------------------------------- labels.csv
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -76,7 +77,7 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _normalise_relative(text: str) -> str:
+def normalise_relative(text: str) -> str:
     """A CSV path as a posix path relative to the CSV's folder (``./a\\b.wav`` -> ``a/b.wav``)."""
     text = text.strip().replace("\\", "/")
     parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
@@ -102,7 +103,7 @@ def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
         raise EarmarkError(f"{path}: permission denied") from None
     except OSError as exc:
         raise EarmarkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    text = _decode(data)
+    text = decode_text(data)
     labels: dict[str, str] = {}
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     first = True
@@ -122,7 +123,7 @@ def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
                 raise EarmarkError(
                     f"{path.name}, line {line}: expected 'path,label' but found {len(row)} "
                     "columns (quote names that contain commas)")
-            relative = _normalise_relative(row[0])
+            relative = normalise_relative(row[0])
             if not relative:
                 raise EarmarkError(f"{path.name}, line {line}: empty path")
             label = row[1].strip()

@@ -11,7 +11,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -19,7 +18,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TextIO
 
 from core.errors import EarmarkError, RegionError
-from core.store.label_rules import _decode, _normalise_relative
+from core.paths import write_text_atomic
+from core.store.label_rules import decode_text, normalise_relative
 from core.store.records import ClipRecord, RegionRecord, RegionSpec
 from core.store.regions import MAX_LISTED, validate_region
 
@@ -117,7 +117,7 @@ def _read_text(path: str | os.PathLike) -> str:
         data = Path(path).read_bytes()
     except OSError as error:
         raise EarmarkError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return _decode(data)
+    return decode_text(data)
 
 
 def _read_format(path: str | os.PathLike) -> tuple[str, str]:
@@ -187,7 +187,7 @@ def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
                 continue
             cells = dict(zip(header, values, strict=False))
             line = reader.line_num
-            path = _normalise_relative(cells.get("path", ""))
+            path = normalise_relative(cells.get("path", ""))
             if not path:
                 problems.append((line, "no path"))
                 continue
@@ -206,7 +206,7 @@ def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
 @functools.lru_cache(maxsize=4096)  # a table names few files, on thousands of rows
 def _raven_path(begin_file: str, begin_path: str, audio: str | None) -> str:
     if begin_file:
-        return _normalise_relative(begin_file)
+        return normalise_relative(begin_file)
     if begin_path:  # an absolute path on the machine that wrote it: its name only
         return PureWindowsPath(begin_path).name  # splits at both / and \
     return audio or ""
@@ -499,22 +499,6 @@ def _audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
                                  PurePosixPath(c.path + ".txt")).parts) for c in clips}
 
 
-def _write_text_atomic(target: Path, text: str) -> None:
-    """Write through a temporary file, fsync and rename, so an interrupted export never leaves half
-    a file in place of a good one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
     """Write every region of ``project`` as ``fmt`` and return how many:
 
@@ -539,11 +523,11 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
             raise EarmarkError("Audacity label tracks are one file per audio file: give a folder")
         targets = _audacity_targets([clip for clip, _ in grouped], Path(out))
         for clip, regions in grouped:
-            _write_text_atomic(targets[clip.id], audacity_text(regions))
+            write_text_atomic(targets[clip.id], audacity_text(regions))
         return count
     text = _csv_text(grouped) if fmt == "csv" else _raven_text(grouped)
     if isinstance(out, (str, os.PathLike)):
-        _write_text_atomic(Path(out), text)
+        write_text_atomic(Path(out), text)
     else:
         out.write(text)
     return count
