@@ -1,8 +1,16 @@
-"""View menu: play and pause, auto-advance after labelling, the model's features in the clip view,
-the spectrogram's settings (kept per project) and resetting the clip view's zoom."""
+"""View menu: play and pause (the whole clip or the visible range), auto-advance after labelling,
+the model's features in the clip view, the spectrogram's settings (kept per project), and moving
+about a clip: zoom, scroll, a typed range and resetting the zoom.
+
+Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
+Home/End and Page Up/Down stay the clip list's: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out,
+Ctrl+0 the whole file (as browsers), Ctrl+Left / Ctrl+Right scroll half a view, Ctrl+G types a
+range, Shift+Space plays the visible range.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
@@ -27,17 +35,41 @@ def build(acts, w) -> None:
     acts.show_features = acts.action("Show Model &Features", None, "Ctrl+Shift+F")
     acts.show_features.setCheckable(True)
     acts.show_features.toggled.connect(w.clip_view.set_show_features)
+    acts.play_range = acts.action("Play &Visible Range", lambda: _play_visible_range(w),
+                                  "Shift+Space")
+    acts.play_range.setEnabled(w.playback.available)
+    acts.play_range.setToolTip("Play what the clip view shows and stop at its right edge")
     acts.reset_zoom = acts.action("&Reset Zoom", w.clip_view.reset_zoom, "Ctrl+0")
     acts.reset_zoom.setToolTip("Show the whole clip (or double-click the clip view)")
+    acts.zoom_in = acts.action("Zoom &In", w.clip_view.zoom_in)
+    acts.zoom_in.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+    acts.zoom_in.setToolTip("Show half as much time (or turn the wheel over the clip view)")
+    acts.zoom_out = acts.action("Zoom &Out", w.clip_view.zoom_out, "Ctrl+-")
+    acts.scroll_earlier = acts.action("Scroll &Earlier", lambda: w.clip_view.scroll_by(-0.5),
+                                      "Ctrl+Left")
+    acts.scroll_earlier.setToolTip("Half a view back (or Shift+wheel over the clip view)")
+    acts.scroll_later = acts.action("Scroll &Later", lambda: w.clip_view.scroll_by(0.5),
+                                    "Ctrl+Right")
+    acts.go_to_range = acts.action("&Go to Time Range…", w.clip_view.focus_range_edit, "Ctrl+G")
+    acts.go_to_range.setToolTip("Type the range to show (12.5-14, 1:05 1:10) or a time to go to")
     # Each project keeps its own choice: applied when a folder opens, stored when changed.
     acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
     w.folder_opened.connect(acts.spectrogram.load_folder)
     acts.spectrogram_settings = acts.action("Spectrogram &Settings…", acts.spectrogram.open_panel)
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
+    menu.addAction(acts.play_range)
     menu.addSeparator()
     menu.addAction(acts.auto_advance)
     menu.addAction(acts.show_features)
     menu.addSeparator()
-    menu.addAction(acts.reset_zoom)
+    for action in (acts.zoom_in, acts.zoom_out, acts.reset_zoom, acts.scroll_earlier,
+                   acts.scroll_later, acts.go_to_range):
+        menu.addAction(action)
+    menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
+
+
+def _play_visible_range(w) -> None:
+    if w.clip_view.data is not None:
+        w.playback.play_range(*w.clip_view.view_range())

@@ -1,19 +1,24 @@
 """The clip view: a waveform over a spectrogram (x axes linked, in seconds) with a playhead.
 
-Decoding and the STFT run on a ClipLoader thread; this widget only draws what it gets back.
+Decoding and the STFT run on a ClipLoader thread; this widget only draws what it gets back. A
+long file shows its overview at once, with an overview strip above the plots; once the visible
+range settles, its spectrogram and waveform are computed at the plot's pixel width and drawn
+over the overview (``detail_image``), so any second of an hour shows at full resolution.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import weakref
+import math
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from gui.clips.clip_loader import ClipData, ClipLoader
+from core.paths import user_data_dir
+from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
+from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 
 _LEFT_AXIS_WIDTH_PX = 64  # both plots share it so their x axes line up
@@ -22,42 +27,8 @@ _PLAYHEAD_COLOUR = "#d1495b"
 # The visible range counts as settled once it has not changed for this long: long enough that a
 # wheel spin or a drag is one change, short enough that the detail follows at once.
 SETTLE_MS = 80
-# Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
-_SCROLL_PER_NOTCH = 0.1
-
-
-class TimeViewBox(pg.ViewBox):
-    """A clip view plot's view box: time only. A left drag goes to the view's ``drag_handler``
-    first (it may consume it, to draw a region); any drag it leaves, and every right or middle
-    drag, pans time. The wheel zooms time about the cursor; Shift+wheel (or a sideways wheel)
-    scrolls."""
-
-    def __init__(self, view: ClipView) -> None:
-        super().__init__()
-        self._view = weakref.ref(view)  # the view owns its plots, not the other way round
-        self.plot: pg.PlotItem | None = None  # set once the plot holding it exists
-
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
-        view = self._view()
-        handler = view.drag_handler if view is not None else None
-        if (ev.button() == Qt.MouseButton.LeftButton and handler is not None
-                and handler(ev, self.plot)):
-            ev.accept()
-            return
-        ev.accept()
-        delta_s = self.mapToView(ev.lastPos()).x() - self.mapToView(ev.pos()).x()
-        self._resetTarget()
-        self.translateBy(x=delta_s)
-
-    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph override
-        sideways = ev.orientation() == Qt.Orientation.Horizontal
-        if sideways or ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            ev.accept()
-            view = self._view()
-            if view is not None:
-                view.scroll_by(-ev.delta() / 120.0 * _SCROLL_PER_NOTCH)
-            return
-        super().wheelEvent(ev, axis=0)
+# A detail image wider than this many columns costs more to draw than any screen shows.
+_MAX_DETAIL_COLUMNS = 8192
 
 
 class ClipView(QWidget):
@@ -65,7 +36,8 @@ class ClipView(QWidget):
 
     Signals: ``seek_requested(seconds)`` when a plot is clicked; ``clip_shown(path)`` once the
     plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots;
-    ``view_range_changed(start_s, end_s)`` once the visible time range has settled.
+    ``view_range_changed(start_s, end_s)`` once the visible time range has settled;
+    ``detail_shown(start_s, end_s)`` once a long file's range is drawn at full resolution.
     A double-click on either plot shows the whole clip again (``reset_zoom``).
 
     ``drag_handler`` and ``click_handler`` (None, or ``f(event, plot) -> bool``) see a left drag
@@ -77,6 +49,7 @@ class ClipView(QWidget):
     clip_shown = Signal(object)
     message_shown = Signal(str)
     view_range_changed = Signal(float, float)
+    detail_shown = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +63,8 @@ class ClipView(QWidget):
         self._full_y: tuple[float, float] = (1.0, 1.0)  # (amplitude extent, top of the image)
         self.drag_handler = None
         self.click_handler = None
+        self._cache_dir: Path | None = user_data_dir() / "cache"
+        self._detail_key: tuple | None = None  # the detail on show or asked for
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
@@ -97,6 +72,7 @@ class ClipView(QWidget):
         self._loader = ClipLoader(self)
         self._loader.loaded.connect(self._on_loader_loaded)
         self._loader.failed.connect(self._on_loader_failed)
+        self._loader.range_loaded.connect(self._on_loader_range_loaded)
         self._build_ui()
 
     # -- construction -------------------------------------------------------------------------
@@ -146,8 +122,16 @@ class ClipView(QWidget):
         self.wave_plot.addItem(self.wave_curve)
 
         self.spec_image = pg.ImageItem(axisOrder="row-major")
-        self.spec_image.setColorMap(colour_map(self._spectrogram_settings.colour_map))
         self.spec_plot.addItem(self.spec_image)
+        # A long file's visible range at the plot's resolution, over the overview beneath it.
+        self.detail_image = pg.ImageItem(axisOrder="row-major")
+        self.detail_image.setZValue(1)
+        self.detail_image.hide()
+        self.spec_plot.addItem(self.detail_image)
+        self.strip = OverviewStrip(left_margin_px=2 + _LEFT_AXIS_WIDTH_PX)
+        self.strip.range_requested.connect(self.set_view_range)
+        self.strip.hide()
+        self._set_colour_map(self._spectrogram_settings.colour_map)
 
         self.wave_playhead = self._make_playhead(self.wave_plot)
         self.spec_playhead = self._make_playhead(self.spec_plot)
@@ -158,13 +142,26 @@ class ClipView(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #555555; font-size: 11pt; padding: 24px;")
 
+        self.range_edit = RangeEdit()
+        self.range_edit.range_entered.connect(self._on_range_edit_entered)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 6, 0)
+        title_row.addWidget(self.title_label, 1)
+        title_row.addWidget(self.range_edit)
+
+        self._plots_page = QWidget()
+        plots_layout = QVBoxLayout(self._plots_page)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.setSpacing(0)
+        plots_layout.addWidget(self.strip)
+        plots_layout.addWidget(self.graphics, 1)
         self._stack = QStackedLayout()
-        self._stack.addWidget(self.graphics)
+        self._stack.addWidget(self._plots_page)
         self._stack.addWidget(self.message_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.title_label)
+        layout.addLayout(title_row)
         layout.addLayout(self._stack, 1)
         self.clear()
 
@@ -194,6 +191,18 @@ class ClipView(QWidget):
         """The arrays on screen (plain numpy), or None."""
         return self._data
 
+    def set_cache_dir(self, path: Path | None) -> None:
+        """Where long files' overviews are kept (the project's store folder's ``cache``; by
+        default the user data folder's); None keeps none."""
+        self._cache_dir = Path(path) if path is not None else None
+
+    def detail_range(self) -> tuple[float, float] | None:
+        """The range drawn at full resolution over the overview, or None."""
+        if not self.detail_image.isVisible() or self._detail_key is None:
+            return None
+        rect = self.detail_image.mapRectToParent(self.detail_image.boundingRect())
+        return float(rect.left()), float(rect.right())
+
     def show_clip(self, path: Path | None, title: str = "") -> None:
         """Load and show ``path`` in the background (a newer call supersedes it); None clears."""
         if path is None:
@@ -211,11 +220,18 @@ class ClipView(QWidget):
         self._data = None
         self._title = ""
         self.title_label.setText("")
-        self.wave_curve.setData([], [])
-        self.spec_image.clear()
+        self._clear_plots()
         for line in (self.wave_playhead, self.spec_playhead):
             line.hide()
         self.show_message("No clip selected")
+
+    def _clear_plots(self) -> None:
+        self.wave_curve.setData([], [])
+        self.spec_image.clear()
+        self._hide_detail()
+        self.strip.clear()
+        self.strip.hide()
+        self.range_edit.hide()
 
     def show_message(self, text: str) -> None:
         """Show ``text`` in place of the plots (file deleted, unreadable: reason, ...)."""
@@ -270,7 +286,7 @@ class ClipView(QWidget):
         size through the loader (the clip on show is computed again in the background)."""
         old, self._spectrogram_settings = self._spectrogram_settings, settings
         if settings.colour_map != old.colour_map:
-            self.spec_image.setColorMap(colour_map(settings.colour_map))
+            self._set_colour_map(settings.colour_map)
         data = self._data
         if data is None or self._path is None or Path(data.path) != self._path:
             if self._path is not None and settings.fft_size != old.fft_size:
@@ -279,7 +295,10 @@ class ClipView(QWidget):
         if data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz):
             self._request_load()
         elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
-            self.spec_image.setLevels(self._spectrogram_levels(data))
+            levels = self._spectrogram_levels(data)
+            self.spec_image.setLevels(levels)
+            self.detail_image.setLevels(levels)
+            self.strip.set_levels(levels)
 
     def view_range(self) -> tuple[float, float]:
         """The visible time range (start_s, end_s)."""
@@ -312,6 +331,24 @@ class ClipView(QWidget):
         self.set_view_range(centre_s - (centre_s - start_s) * factor,
                             centre_s + (end_s - centre_s) * factor)
 
+    def zoom_in(self) -> None:
+        self.zoom_by(0.5)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(2.0)
+
+    def focus_range_edit(self) -> None:
+        """Put the keys in the range field, its text selected, to type a range."""
+        if self._data is not None:
+            self.range_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.range_edit.selectAll()
+
+    def _set_colour_map(self, name: str) -> None:
+        cmap = colour_map(name)
+        self.spec_image.setColorMap(cmap)
+        self.detail_image.setColorMap(cmap)
+        self.strip.set_colour_map(cmap)
+
     def reset_zoom(self) -> None:
         """Show the whole clip: all of its time, its full amplitude and frequency range."""
         if self._data is None:
@@ -321,7 +358,7 @@ class ClipView(QWidget):
 
     def _request_load(self) -> None:
         self._loader.request(self._path, self._requested_features(),
-                             self._spectrogram_settings.config)
+                             self._spectrogram_settings.config, self._cache_dir)
 
     def _requested_features(self):
         if not self._show_features:
@@ -365,7 +402,7 @@ class ClipView(QWidget):
         same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
-        self._stack.setCurrentWidget(self.graphics)
+        self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)
 
     @Slot(object, str)
@@ -373,8 +410,7 @@ class ClipView(QWidget):
         if self._path is None or Path(path) != self._path:
             return
         self._data = None
-        self.wave_curve.setData([], [])
-        self.spec_image.clear()
+        self._clear_plots()
         if not Path(path).exists():
             self.show_message(f"{Path(path).name}: file deleted or moved")
         else:
@@ -383,11 +419,70 @@ class ClipView(QWidget):
     @Slot()
     def _on_view_x_range_changed(self, *_args) -> None:
         self._settle_timer.start()
+        start_s, end_s = self.view_range()
+        self.range_edit.show_range(start_s, end_s)
+        if self.strip.isVisible():
+            self.strip.set_visible_range(start_s, end_s)
 
     @Slot()
     def _on_settle_timer_timeout(self) -> None:
         if self._data is not None:
             self.view_range_changed.emit(*self.view_range())
+            self._update_detail()
+
+    @Slot(float, float)
+    def _on_range_edit_entered(self, start_s: float, end_s: float) -> None:
+        if math.isnan(end_s):  # one time: go there, keeping the width
+            view_start_s, view_end_s = self.view_range()
+            half_s = (view_end_s - view_start_s) / 2.0
+            start_s, end_s = start_s - half_s, start_s + half_s
+        self.set_view_range(start_s, end_s)
+
+    @Slot(object, object)
+    def _on_loader_range_loaded(self, path: Path, image) -> None:
+        data = self._data
+        if (data is None or data.overview is None or Path(path) != self._path
+                or self._showing_features() or self._detail_key is None
+                or image.n_fft != self._spectrogram_settings.config.n_fft_for(
+                    data.sample_rate_hz)):
+            return
+        self.detail_image.setImage(image.db, levels=self._spectrogram_levels(data),
+                                   autoLevels=False)
+        self.detail_image.setRect(image.start_s, 0.0, image.end_s - image.start_s,
+                                  image.max_freq_hz)
+        self.detail_image.show()
+        # The waveform: the range's own envelope, the overview's on either side of it.
+        detail_x, detail_y = envelope_line(image.env_min, image.env_max, image.start_s,
+                                           image.end_s)
+        self.wave_curve.setData(*splice_line(data.wave_x_s, data.wave_y, detail_x, detail_y,
+                                             image.start_s, image.end_s))
+        self.detail_shown.emit(image.start_s, image.end_s)
+
+    def _update_detail(self) -> None:
+        """Ask for the visible range at the plot's resolution when the overview is coarser."""
+        data = self._data
+        if data is None or data.overview is None or self._showing_features():
+            self._hide_detail()
+            return
+        start_s, end_s = self.view_range()
+        n_columns = int(min(max(self.spec_plot.vb.width() * self.devicePixelRatioF(), 1),
+                            _MAX_DETAIL_COLUMNS))
+        if data.overview.column_s <= (end_s - start_s) / n_columns:
+            self._hide_detail()  # the overview is already as fine as the pixels
+            return
+        config = self._spectrogram_settings.config
+        key = (start_s, end_s, n_columns, config.n_fft_for(data.sample_rate_hz))
+        if key != self._detail_key:
+            self._detail_key = key
+            self._loader.request_range(self._path, start_s, end_s, n_columns, config)
+
+    def _hide_detail(self) -> None:
+        self._loader.cancel_range()
+        if self._detail_key is not None and self._data is not None:
+            self.wave_curve.setData(self._data.wave_x_s, self._data.wave_y)
+        self._detail_key = None
+        self.detail_image.hide()
+        self.detail_image.clear()
 
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
@@ -411,6 +506,7 @@ class ClipView(QWidget):
 
     def _draw(self, data: ClipData, reset_view: bool = True) -> None:
         duration_s = max(data.duration_s, 1e-3)
+        self._hide_detail()
         self.wave_curve.setData(data.wave_x_s, data.wave_y)
         # Scaled to the clip's peak so quiet recordings stay readable; silence shows +-0.01.
         y_extent = max(data.peak, 0.01) * 1.05
@@ -434,14 +530,29 @@ class ClipView(QWidget):
                                  minXRange=min(duration_s, 1e-3), maxYRange=top)
         self._full_y = (y_extent, top)
         self._show_full_y()
+        self._draw_strip(data)
+        self.range_edit.show()
         if reset_view:
             self.wave_plot.setXRange(0.0, duration_s, padding=0)
             self.set_playhead(0.0)
+        self.range_edit.show_range(*self.view_range())
+        self._settle_timer.start()  # the detail of a kept zoom, and view_range_changed
 
         # Settle the new view ranges now, not inside the paint: the items' geometry changes that
         # follow a range change would otherwise schedule a second full repaint of both plots.
         for plot in (self.wave_plot, self.spec_plot):
             plot.vb.prepareForPaint()
+
+    def _draw_strip(self, data: ClipData) -> None:
+        """A long file's overview in the strip above the plots; no strip for a short one."""
+        if data.overview is None:
+            self.strip.hide()
+            return
+        overview = data.overview
+        self.strip.set_overview(overview.db, overview.duration_s, overview.max_freq_hz,
+                                self._spectrogram_levels(data))
+        self.strip.show()
+        self.strip.set_visible_range(*self.view_range())
 
     def _show_full_y(self) -> None:
         y_extent, top = self._full_y

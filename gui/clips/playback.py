@@ -79,6 +79,7 @@ class PlaybackController(QObject):
         self._position_s = 0.0
         self._duration_s = 0.0
         self._playing = False
+        self._stop_at_s: float | None = None  # where play_range pauses
         self._clock = PlayheadClock()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -138,13 +139,24 @@ class PlaybackController(QObject):
         if self._player is not None and self._path is not None:
             self._player.play()
 
+    def play_range(self, start_s: float, end_s: float) -> None:
+        """Play from ``start_s`` and pause at ``end_s`` (the playhead rests there). Any pause,
+        stop or seek before then ends the range: playing on goes on to the end of the file."""
+        self.seek(start_s)
+        if self._player is None or self._path is None:
+            return
+        self._stop_at_s = max(float(end_s), self._position_s)
+        self._player.play()
+
     @Slot()
     def pause(self) -> None:
+        self._stop_at_s = None
         if self._player is not None:
             self._player.pause()
 
     @Slot()
     def stop(self) -> None:
+        self._stop_at_s = None
         if self._player is not None:
             self._player.stop()
         self._clock.on_stopped(0.0)
@@ -153,6 +165,7 @@ class PlaybackController(QObject):
     @Slot(float)
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds``; keeps playing if it was."""
+        self._stop_at_s = None
         seconds = max(0.0, float(seconds))
         if self._duration_s > 0:
             seconds = min(seconds, self._duration_s)
@@ -187,8 +200,17 @@ class PlaybackController(QObject):
     @Slot()
     def _on_tick(self) -> None:
         seconds = self._clock.position_at(self._now_s())
+        if self._stop_at_s is not None and seconds >= self._stop_at_s:
+            self._end_range()
+            return
         if seconds != self._position_s:
             self._set_position(seconds)
+
+    def _end_range(self) -> None:
+        """The range played through: pause with the playhead on its end."""
+        end_s = self._stop_at_s
+        self.pause()
+        self.seek(end_s)
 
     @Slot(object)
     def _on_player_state(self, state) -> None:

@@ -310,3 +310,47 @@ def test_controller_holds_the_playhead_until_the_player_reports_audio(qtbot, mak
     assert bar.position_label.text() == "0:00.5 / 0:01.0"
     controller.stop()
     assert controller.position_s == 0.0
+
+
+def test_play_range_pauses_at_its_end_with_the_playhead_there(qtbot, make_audio):
+    now = [0.0]
+    player = FakePlayer()
+    controller = PlaybackController(player=player, now_s=lambda: now[0])
+    controller.load(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
+
+    def tick_at(t: float) -> float:
+        now[0] = t
+        controller._tick.timeout.emit()
+        return controller.position_s
+
+    controller.play_range(0.5, 0.8)
+    assert controller.playing and controller.position_s == pytest.approx(0.5)
+    now[0] = 0.1
+    player.report(564)  # the audio moves on from the range's start
+    assert tick_at(0.2) == pytest.approx(0.664)
+    assert controller.playing
+    now[0] = 0.3
+    player.report(756)
+    tick_at(0.36)  # the clock passes 0.8: paused, the playhead on the range's end
+    assert not controller.playing
+    assert controller.position_s == pytest.approx(0.8)
+    assert player.position_ms == 800
+
+    # Playing on after it goes on to the end of the file: the range is over.
+    controller.play()
+    now[0] = 0.5
+    player.report(900)
+    assert tick_at(0.6) > 0.8 and controller.playing
+    # A seek (or pause) while a range plays ends the range too.
+    controller.play_range(0.1, 0.2)
+    controller.seek(1.0)
+    now[0] = 0.7
+    player.report(1100)
+    assert tick_at(0.75) > 1.0 and controller.playing
+
+
+def test_play_range_without_audio_only_moves_the_playhead(qtbot, make_audio):
+    controller = PlaybackController(force_unavailable="testing")
+    controller.load(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
+    controller.play_range(1.2, 1.5)
+    assert not controller.playing and controller.position_s == pytest.approx(1.2)

@@ -1,0 +1,219 @@
+"""A long file in the clip view: its overview at once, the visible range computed at the plot's
+resolution once it settles, the overview strip, the range field and the View menu's keys."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from core.audio.overview import overview_cache_path
+from gui.clips import clip_loader
+from gui.clips.clip_view import ClipView
+from gui.clips.overview_strip import format_range, parse_range
+from gui.clips.spectrogram_settings import SpectrogramSettings
+from tests import audio_factory as af
+
+RATE_HZ = 8000
+LONG_S = 180.0
+EVENT_S, EVENT_HZ = 95.0, 2000.0  # half a second of tone in faint noise
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def long_file(tmp_path_factory):
+    samples = af.noise(LONG_S, RATE_HZ, amplitude=0.001)
+    tone = af.tone(EVENT_HZ, 0.5, RATE_HZ, amplitude=0.8)
+    samples[int(EVENT_S * RATE_HZ):][:len(tone)] += tone
+    return af.write(tmp_path_factory.mktemp("long") / "long.wav", samples, RATE_HZ)
+
+
+@pytest.fixture
+def view(qtbot, tmp_path):
+    widget = ClipView()
+    qtbot.addWidget(widget)
+    widget.set_cache_dir(tmp_path / "cache")
+    widget.resize(900, 500)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def show(qtbot, view, path):
+    with qtbot.waitSignal(view.clip_shown, timeout=TIMEOUT_MS):
+        view.show_clip(path)
+
+
+def zoom_and_wait(qtbot, view, start_s, end_s):
+    with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS) as blocker:
+        view.set_view_range(start_s, end_s)
+    return blocker.args
+
+
+def test_long_file_shows_its_cached_overview_and_the_strip(qtbot, view, long_file, tmp_path):
+    show(qtbot, view, long_file)
+    data = view.data
+    assert data.overview is not None and data.duration_s == pytest.approx(LONG_S)
+    assert view.spec_image.image.shape == data.overview.db.shape
+    rect = view.spec_image.mapRectToParent(view.spec_image.boundingRect())
+    assert rect.right() == pytest.approx(LONG_S)
+    assert view.strip.isVisible() and view.range_edit.isVisible()
+    assert view.strip.visible_range() == (pytest.approx(0.0), pytest.approx(LONG_S))
+    assert overview_cache_path(long_file, tmp_path / "cache").is_file()
+    assert view.detail_range() is None  # the whole file: the overview is as fine as the pixels
+
+
+def test_short_clips_keep_the_whole_file_path(qtbot, view, make_audio, monkeypatch):
+    asked = []
+    monkeypatch.setattr(view._loader, "request_range", lambda *a: asked.append(a))
+    show(qtbot, view, make_audio("short.wav", af.tone(440, 3.0, RATE_HZ), RATE_HZ))
+    assert view.data.overview is None and not view.strip.isVisible()
+    assert view.spec_image.image.shape[1] > 50  # its own spectrogram, not an overview
+    with qtbot.waitSignal(view.view_range_changed, timeout=TIMEOUT_MS):
+        view.set_view_range(1.0, 1.1)
+    assert asked == [] and view.detail_range() is None
+
+
+def test_a_zoom_to_one_second_is_computed_at_the_plot_resolution(qtbot, view, long_file):
+    show(qtbot, view, long_file)
+    start_s, end_s = zoom_and_wait(qtbot, view, EVENT_S - 0.25, EVENT_S + 0.75)
+    assert (start_s, end_s) == (pytest.approx(EVENT_S - 0.25, abs=1e-3),
+                                pytest.approx(EVENT_S + 0.75, abs=1e-3))
+    width_px = view.spec_plot.vb.width()
+    image = view.detail_image.image
+    assert view.detail_image.isVisible()
+    assert image.shape == (129, int(width_px))  # one column a pixel, every FFT row
+    column_s = (end_s - start_s) / image.shape[1]
+    assert column_s <= 1.0 / width_px + 1e-9
+    assert view.detail_range() == (pytest.approx(start_s), pytest.approx(end_s))
+    # The event's tone, where it is: half the columns from a quarter of the way in.
+    inside = image[:, int(image.shape[1] * 0.5)]
+    assert np.argmax(inside) * (RATE_HZ / 2) / (image.shape[0] - 1) == pytest.approx(EVENT_HZ,
+                                                                                     abs=40.0)
+    assert view.detail_image.getLevels() == pytest.approx(view.spec_image.getLevels())
+    # The waveform holds the range's own envelope, a point pair a column.
+    x, _ = view.wave_curve.getOriginalDataset()
+    assert np.count_nonzero((x >= start_s) & (x <= end_s)) == 2 * image.shape[1]
+
+
+def test_the_detail_waits_for_the_range_to_settle(qtbot, view, long_file, monkeypatch):
+    show(qtbot, view, long_file)
+    asked = []
+    real = view._loader.request_range
+    monkeypatch.setattr(view._loader, "request_range",
+                        lambda *args: (asked.append(args[1:3]), real(*args))[1])
+    with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS):
+        for i in range(10):  # a wheel spin: ten ranges in a row, one computed
+            view.set_view_range(50.0 + i, 52.0 + i)
+    assert asked == [(pytest.approx(59.0), pytest.approx(61.0))]
+    view.reset_zoom()
+    qtbot.waitUntil(lambda: view.detail_range() is None, timeout=TIMEOUT_MS)
+
+
+def test_strip_region_moves_the_view_and_follows_it(qtbot, view, long_file):
+    show(qtbot, view, long_file)
+    view.set_view_range(20.0, 30.0)
+    assert view.strip.visible_range() == (pytest.approx(20.0), pytest.approx(30.0))
+    with qtbot.waitSignal(view.view_range_changed, timeout=TIMEOUT_MS):
+        view.strip.region.setRegion((100.0, 110.0))  # as a drag of the region sets it
+    assert view.view_range() == (pytest.approx(100.0), pytest.approx(110.0))
+    # A click beside the region centres the view there, keeping its width.
+    scene_rect = view.strip.plot.vb.sceneBoundingRect()
+    x = scene_rect.left() + scene_rect.width() * (60.0 / LONG_S)
+    point = view.strip.graphics.mapFromScene(x, scene_rect.center().y())
+    qtbot.mouseClick(view.strip.graphics.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(point.x(), point.y()))
+    start_s, end_s = view.view_range()
+    assert (start_s + end_s) / 2 == pytest.approx(60.0, abs=LONG_S / scene_rect.width() * 2)
+    assert end_s - start_s == pytest.approx(10.0)
+
+
+def test_settings_apply_to_the_detail(qtbot, view, long_file):
+    show(qtbot, view, long_file)
+    zoom_and_wait(qtbot, view, 90.0, 92.0)
+    view.set_spectrogram_settings(SpectrogramSettings(dynamic_range_db=50.0))
+    low, high = view.detail_image.getLevels()
+    assert high - low == pytest.approx(50.0)
+    assert view.strip.image.getLevels() == pytest.approx((low, high))
+    with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(dynamic_range_db=50.0, fft_size=1024))
+    assert view.detail_image.image.shape[0] == 513
+    assert view.view_range() == (pytest.approx(90.0), pytest.approx(92.0))
+
+
+def test_the_range_field_shows_and_sets_the_range(qtbot, view, long_file):
+    show(qtbot, view, long_file)
+    view.set_view_range(12.5, 14.0)
+    assert view.range_edit.text() == "12.50–14.00 s"
+    view.focus_range_edit()
+    qtbot.keyClicks(view.range_edit, "100-110")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert view.view_range() == (pytest.approx(100.0), pytest.approx(110.0))
+    view.range_edit.setText("1:00")  # one time: go there, keeping the width
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert view.view_range() == (pytest.approx(55.0), pytest.approx(65.0))
+    view.range_edit.setText("nonsense")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert view.view_range() == (pytest.approx(55.0), pytest.approx(65.0))
+
+
+def test_parse_and_format_range():
+    assert parse_range("12.5-14") == (12.5, 14.0)
+    assert parse_range(" 12.5–14.0 s ") == (12.5, 14.0)
+    assert parse_range("12.5 14") == (12.5, 14.0)
+    assert parse_range("1:05 to 1:10.5") == (65.0, 70.5)
+    assert parse_range("1:00:00") == (3600.0, None)
+    assert parse_range("abc") is None and parse_range("") is None
+    assert format_range(0.0, 3600.0) == "0.0–3600.0 s"
+    assert parse_range(format_range(1.25, 1.5)) == (1.25, 1.5)
+
+
+def test_a_new_clip_stops_an_overview_in_progress(qtbot, view, long_file, make_audio,
+                                                  monkeypatch):
+    started, results = threading.Event(), []
+    real = clip_loader.load_overview
+
+    def held(path, cache_dir, config, should_stop=None):
+        """The overview of a long file, held until something supersedes it."""
+        started.set()
+        deadline_s = time.monotonic() + 5.0
+        while not should_stop() and time.monotonic() < deadline_s:
+            time.sleep(0.005)
+        results.append(real(path, cache_dir, config, should_stop=should_stop))
+        return results[-1]
+
+    monkeypatch.setattr(clip_loader, "load_overview", held)
+    short = make_audio("short.wav", af.tone(440, 1.0, RATE_HZ), RATE_HZ)
+    shown = []
+    view.clip_shown.connect(shown.append)
+    view.show_clip(long_file)
+    qtbot.waitUntil(started.is_set, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(view.clip_shown, timeout=TIMEOUT_MS):
+        view.show_clip(short)
+    assert shown == [short] and results == [None]  # stopped at its first block
+
+
+def test_view_keys_in_the_window(qtbot, window, long_file):
+    view = window.clip_view
+    view.set_cache_dir(None)
+    with qtbot.waitSignal(view.clip_shown, timeout=TIMEOUT_MS):
+        view.show_clip(long_file)
+    view.set_view_range(40.0, 60.0)
+    window.acts.zoom_in.trigger()
+    assert view.view_range() == (pytest.approx(45.0), pytest.approx(55.0))
+    window.acts.zoom_out.trigger()
+    assert view.view_range() == (pytest.approx(40.0), pytest.approx(60.0))
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert view.view_range() == (pytest.approx(50.0), pytest.approx(70.0))
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert view.view_range() == (pytest.approx(40.0), pytest.approx(60.0))
+    window.acts.go_to_range.trigger()
+    assert view.range_edit.hasFocus()
+    window.acts.reset_zoom.trigger()
+    assert view.view_range() == (pytest.approx(0.0), pytest.approx(LONG_S))
+    assert not math.isnan(view.duration_s)
