@@ -82,6 +82,7 @@ class LabelController(QObject):
         self._colours: dict[str, str] = {}
         self.regions = RegionSelection(self)
         self.regions.regions_changed.connect(self._on_regions_changed)
+        self.regions.selection_changed.connect(self._on_region_selected)
 
     def set_project(self, project) -> None:
         self.project = project
@@ -170,6 +171,13 @@ class LabelController(QObject):
         region_id = self.regions.region_id
         return next((r for r in self.project.regions(self.regions.clip_id)
                      if r.id == region_id), None)
+
+    def _on_region_selected(self, region_id) -> None:
+        region = self._selected_region() if region_id is not None else None
+        if region is not None:
+            self.status.emit(f"Region {region.begin_s:.2f}–{region.end_s:.2f} s: the class keys "
+                             "label it, Delete removes it; click beside it to label the clip",
+                             6000)
 
     def _on_regions_changed(self, clip_id: int) -> None:
         """A region edit, its undo or redo: the selection forgets a region that is gone, the

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from core.store import region_io
 from gui.clips.commands import _StoreCommand
 
 OnChanged = Callable[[int], None]
@@ -108,8 +109,6 @@ class ImportRegionsCommand(_StoreCommand):
 
     def _redo(self) -> None:
         if self._added is None:
-            from core.store import region_io  # H2's formats module; loaded when first used
-
             self._added = list(region_io.import_regions_file(self._project, self._path,
                                                              self._audio))
             if not self._added:

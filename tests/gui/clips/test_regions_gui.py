@@ -7,13 +7,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QUndoStack
+from PySide6.QtWidgets import QApplication
 
 from core.store.project import Project
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import REGIONS, ClipTableModel
 from gui.clips.clip_view import ClipView
+from gui.clips.commands import ClassEditCommand
 from gui.clips.labelling import LabelController
 from gui.clips.region_commands import (
     AddRegionCommand,
@@ -128,6 +130,28 @@ def click(view, plot, x_s, y=0.0) -> None:
     view._on_scene_clicked(event)
 
 
+def mouse_drag(view, plot, start, end, shift=False) -> None:
+    """A real left drag with the mouse (Qt events to the view's viewport) from ``start`` to
+    ``end``, points of ``plot`` in its data coordinates, in ten steps."""
+    scene = view.graphics.scene()
+    scene._moveEventIsAllowed = lambda: True  # pyqtgraph drops moves closer than ~16 ms apart
+    viewport = view.graphics.viewport()
+    a, b = (QPointF(view.graphics.mapFromScene(plot.vb.mapViewToScene(QPointF(*p))))
+            for p in (start, end))
+    mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, pos, button, buttons):
+        QApplication.sendEvent(viewport, QMouseEvent(kind, pos, QPointF(viewport.mapToGlobal(
+            pos.toPoint())), button, buttons, mods))
+
+    send(QEvent.Type.MouseMove, a, none, none)
+    send(QEvent.Type.MouseButtonPress, a, left, left)
+    for step in range(1, 11):
+        send(QEvent.Type.MouseMove, a + (b - a) * (step / 10), none, left)
+    send(QEvent.Type.MouseButtonRelease, b, left, none)
+
+
 @pytest.fixture
 def rig(qtbot, tmp_path):
     """A project (dog/long.wav 4 s, cat/short.wav 1 s), its clip table and list, the undo stack,
@@ -202,6 +226,21 @@ def test_drag_on_the_spectrogram_adds_a_span_as_one_undo_step(rig):
     assert stored(rig) == [] and rig.overlay.regions() == []
     rig.stack.redo()
     assert [r.id for r in rig.project.regions(rig.clip_id)] == [record.id]  # the same region
+
+
+def test_the_mouse_draws_a_span_a_box_and_moves_a_span(rig):
+    spec = rig.view.spec_plot
+    mouse_drag(rig.view, spec, (1.0, 2000.0), (2.0, 2000.0))
+    assert stored(rig) == [(pytest.approx(1.0, abs=0.02), pytest.approx(2.0, abs=0.02),
+                            None, None, None)]
+    mouse_drag(rig.view, spec, (1.5, 2000.0), (2.0, 4000.0))  # on its body: moves it in time
+    (span,) = rig.project.regions(rig.clip_id)
+    assert span.begin_s == pytest.approx(1.5, abs=0.02) and span.low_hz is None
+    mouse_drag(rig.view, spec, (2.8, 3000.0), (3.6, 1000.0), shift=True)
+    box = rig.project.regions(rig.clip_id)[1]
+    assert (box.begin_s, box.end_s) == (pytest.approx(2.8, abs=0.02), pytest.approx(3.6, abs=0.02))
+    assert (box.low_hz, box.high_hz) == (pytest.approx(1000, abs=50), pytest.approx(3000, abs=50))
+    assert rig.stack.count() == 3
 
 
 def test_drag_on_the_waveform_adds_a_span_clamped_to_the_clip(rig):
@@ -320,6 +359,32 @@ def test_class_keys_label_the_selected_region_not_the_clip(rig):
     rig.regions.select(None)  # none selected: the key labels the clip again
     rig.labels.label_by_key(key)
     assert rig.project.clip(rig.clip_id).label == "cat"
+
+
+def test_a_class_renamed_or_recoloured_shows_on_the_regions(rig):
+    record = add(rig, 1.0, 2.0, label="cat")
+    cat_colour = rig.labels.class_colours()["cat"]
+    rig.stack.push(ClassEditCommand("Rename cat", rig.project,
+                                    lambda p: p.rename_class("cat", "kitten"),
+                                    rig.labels.classes_edited))
+    assert rig.overlay.regions()[0].label == "kitten"
+    assert rig.panel.model.index(0, LABEL).data() == "kitten"
+    rig.stack.push(ClassEditCommand("Recolour", rig.project,
+                                    lambda p: p.set_class_colour("kitten", "#123456"),
+                                    rig.labels.classes_edited))
+    assert rig.overlay.items(record.id)[1].brush.color().name() == "#123456"
+    rig.stack.undo()
+    rig.stack.undo()
+    assert rig.overlay.regions()[0].label == "cat"
+    assert rig.overlay.items(record.id)[1].brush.color().name() == cat_colour
+
+
+def test_selecting_a_region_says_what_the_keys_do(rig, qtbot):
+    record = add(rig, 1.0, 2.5)
+    rig.regions.select(None)
+    with qtbot.waitSignal(rig.labels.status) as blocker:
+        rig.regions.select(record.id)
+    assert "1.00–2.50 s" in blocker.args[0] and "Delete" in blocker.args[0]
 
 
 def test_region_list_keys_step_zoom_and_play(rig, qtbot):
