@@ -42,7 +42,7 @@ ZOOM_CONTEXT_SHARE = 0.25
 
 NEXT_REGION_KEY = "]"
 PREVIOUS_REGION_KEY = "["
-PLAY_REGION_KEY = "Shift+Space"
+PLAY_REGION_KEY = "P"  # Space plays the file, Shift+Space the visible range
 
 
 def format_seconds(seconds: float) -> str:
@@ -143,7 +143,7 @@ class RegionListPanel(QWidget):
     whenever the clip or its regions change. ``view`` is the ClipView to zoom to a picked
     region; ``playback`` the PlaybackController that plays one; ``colours()`` class name ->
     '#rrggbb'. The actions ``next_action``, ``previous_action`` and ``play_action`` work
-    anywhere in the window (keys ], [ and Shift+Space); ``actions_for_menu()`` lists them.
+    anywhere in the window (keys ], [ and P); ``actions_for_menu()`` lists them.
     """
 
     def __init__(self, selection: RegionSelection, project: Callable[[], Any], view: Any,
@@ -289,12 +289,7 @@ class RegionListPanel(QWidget):
         if row < 0:
             return
         record = self.model.record(row)
-        play_range = getattr(self._playback, "play_range", None)
-        if play_range is not None:
-            play_range(record.begin_s, record.end_s)
-        else:  # a PlaybackController without ranges plays on from the region's begin
-            self._playback.seek(record.begin_s)
-            self._playback.play()
+        self._playback.play_range(record.begin_s, record.end_s)
 
     # ---- slots ----------------------------------------------------------------------------
 
