@@ -33,8 +33,7 @@ FILTER_LOW_CONFIDENCE = "__low_confidence__"
 FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
 LOW_CONFIDENCE = 0.6
 
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_RIGHT_COLUMNS = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
+RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#b3261e")
 _MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
@@ -74,7 +73,39 @@ def _split(path: str) -> tuple[str, str, str, str, str]:
     return name, folder, name.lower(), folder.lower(), path.lower()
 
 
-class ClipTableModel(QAbstractTableModel):
+class ReadOnlyTableModel(QAbstractTableModel):
+    """A flat table a person reads and selects in but does not edit: a subclass names its
+    ``columns`` and those holding numbers (``right_columns``, aligned on their last digit), and
+    says how many rows it shows (``_row_count``)."""
+
+    columns: tuple[str, ...] = ()
+    right_columns: tuple[int, ...] = ()
+
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._row_count()
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.columns[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.right_columns:
+                return RIGHT_ALIGNED
+        return None
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def _row_count(self) -> int:
+        raise NotImplementedError
+
+
+class ClipTableModel(ReadOnlyTableModel):
     """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
 
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
@@ -85,6 +116,8 @@ class ClipTableModel(QAbstractTableModel):
 
     predictions_changed = Signal(bool)
     region_counts_changed = Signal(bool)
+    columns = COLUMNS
+    right_columns = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -105,25 +138,8 @@ class ClipTableModel(QAbstractTableModel):
 
     # ---- Qt model interface -------------------------------------------------------------
 
-    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
-
-    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in _RIGHT_COLUMNS:
-                return _RIGHT
-        return None
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _row_count(self) -> int:
+        return len(self._visible)
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
@@ -149,8 +165,8 @@ class ClipTableModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)  # a person's decision stands out from imported labels
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT_COLUMNS:
-            return _RIGHT
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_columns:
+            return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STATUS:
                 return status_text(record)

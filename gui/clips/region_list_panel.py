@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -26,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
 
 REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
 BEGIN, END, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: Seconds of context shown either side of a region picked in the list, and at least this share
@@ -60,33 +59,19 @@ def format_band(record: Any) -> str:
     return f"{record.low_hz:,.0f}–{record.high_hz:,.0f} Hz"
 
 
-class RegionTableModel(QAbstractTableModel):
+class RegionTableModel(ReadOnlyTableModel):
     """Rows are RegionRecords (any object with their fields), in the order given."""
+
+    columns = REGION_COLUMNS
+    right_columns = (BEGIN, END, SCORE)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._records: list[Any] = []
         self._colours: dict[str, QColor] = {}
 
-    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(REGION_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(REGION_COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return REGION_COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (BEGIN, END, SCORE):
-                return _RIGHT
-        return None
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _row_count(self) -> int:
+        return len(self._records)
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._records):
@@ -98,8 +83,8 @@ class RegionTableModel(QAbstractTableModel):
             return record.id
         if role == Qt.ItemDataRole.DecorationRole and column == LABEL:
             return self._colours.get(record.label or "", QColor(UNLABELLED_COLOUR))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (BEGIN, END, SCORE):
-            return _RIGHT
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_columns:
+            return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole and column in (BEGIN, END):
             return f"{record.begin_s:.3f}–{record.end_s:.3f} s"
         return None

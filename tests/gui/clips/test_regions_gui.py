@@ -26,23 +26,11 @@ from gui.clips.region_commands import (
 from gui.clips.region_list_panel import BAND, BEGIN, LABEL, RegionListPanel
 from gui.clips.region_overlay import RegionOverlay
 from tests import audio_factory
+from tests.gui.clips.test_edit_commands import FakeClipList
 
 LOAD_TIMEOUT_MS = 10_000
 DURATION_S = 4.0
 RATE_HZ = 16000
-
-
-class FakeClipList:
-    """What LabelController asks of the clip list."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-    def selected_ids(self) -> list[int]:
-        return list(self.ids)
-
-    def advance(self) -> None:
-        pass
 
 
 class FakePlayback:
