@@ -25,6 +25,7 @@ _FILL_ALPHA = 55
 _SELECTED_FILL_ALPHA = 100
 _Z = 5  # above the image and the waveform, below the playhead (10)
 _DRAFT_COLOUR = "#555555"
+_NAME_COLOUR = "#222222"
 #: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
 _MIN_DRAG_PX = 3.0
 
@@ -131,6 +132,7 @@ class RegionOverlay(QObject):
         self._selection, self._colours, self._on_error = selection, colours, on_error
         self._records: dict[int, Any] = {}  # region id -> record on show
         self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
+        self._names: dict[int, Any] = {}  # region id -> its label's text on the waveform
         self._draft: _Draft | None = None
         self._syncing = False  # items moved by code, not by a person: no commands
         self._duration_s = 0.0  # the clip's, from the store (bounds the items)
@@ -151,6 +153,10 @@ class RegionOverlay(QObject):
     def items(self, region_id: int) -> tuple[Any, Any]:
         """(the waveform's LinearRegionItem, the spectrogram's LinearRegionItem or box ROI)."""
         return self._items[region_id]
+
+    def label_text(self, region_id: int) -> str:
+        """The label written on the waveform beside the region's begin ('' when it has none)."""
+        return self._names[region_id].toPlainText()
 
     def refresh(self, *_) -> None:
         """Read the clip's regions from the store and bring the items in line with them."""
@@ -305,6 +311,11 @@ class RegionOverlay(QObject):
             spec.sigRegionChangeFinished.connect(
                 lambda item, i=record.id: self._on_span_finished(i, item))
         self._set_bounds(wave, spec)
+        # The label, at the top of the waveform beside the region's begin, as Raven and
+        # Audacity write it.
+        self._names[record.id] = pg.InfLineLabel(wave.lines[0], position=0.93,
+                                                 anchors=[(0, 0.5), (0, 0.5)],
+                                                 color=_NAME_COLOUR)
         self._view.spec_plot.addItem(spec, ignoreBounds=True)
         wave.sigRegionChangeFinished.connect(
             lambda item, i=record.id: self._on_span_finished(i, item))
@@ -333,6 +344,7 @@ class RegionOverlay(QObject):
 
     def _remove_items(self, region_id: int) -> None:
         wave, spec = self._items.pop(region_id)
+        self._names.pop(region_id, None)
         self._view.wave_plot.removeItem(wave)
         self._view.spec_plot.removeItem(spec)
 
@@ -347,8 +359,11 @@ class RegionOverlay(QObject):
             fill = _brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
             pen = pg.mkPen(colour, width=2.5 if chosen else 1)
             z = _Z + 1 if chosen else _Z
+            self._names[region_id].setText(record.label or "")
+            tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
             for item in (wave, spec):
                 item.setZValue(z)
+                item.setToolTip(tip)
                 if isinstance(item, _BoxROI):
                     item.fill = fill
                     item.setPen(pen)

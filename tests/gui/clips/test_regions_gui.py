@@ -339,6 +339,10 @@ def test_class_keys_label_the_selected_region_not_the_clip(rig):
     cat_colour = rig.labels.class_colours()["cat"]
     assert rig.overlay.items(record.id)[0].brush.color().name() == cat_colour
     assert rig.panel.model.index(0, LABEL).data() == "cat"
+    assert rig.overlay.label_text(record.id) == "cat"  # written on the waveform
+    rig.labels.label_selection(None)  # the label bar's Clear: the region's label, not the clip's
+    assert stored(rig)[0][-1] is None and rig.project.clip(rig.clip_id).label == "dog"
+    rig.stack.undo()
     rig.labels.add_class("bird")  # a new name typed in the label bar: the region gets it
     assert stored(rig)[0][-1] == "bird" and "bird" in rig.labels.class_names
     for _ in range(3):  # label bird, add class bird, label cat
