@@ -29,6 +29,8 @@ from gui.clips.clip_view import ClipView
 from gui.clips.label_bar import LabelBar
 from gui.clips.labelling import LabelController
 from gui.clips.playback import PlaybackBar, PlaybackController
+from gui.clips.region_list_panel import RegionListPanel
+from gui.clips.region_overlay import RegionOverlay
 from gui.clips.scan_controller import ScanController
 from gui.common import dialogs
 from gui.common import settings as keys
@@ -82,7 +84,11 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 4)
         right_layout.setSpacing(6)
-        for widget, stretch in ((self.banner, 0), (self.centre_stack, 1), (self.playback_bar, 0)):
+        # The region list sits under the clip view; drag the handle down to fold it away.
+        self.centre_split = QSplitter(Qt.Orientation.Vertical)
+        self.centre_split.setObjectName("CentreSplitter")
+        self.centre_split.addWidget(self.centre_stack)
+        for widget, stretch in ((self.banner, 0), (self.centre_split, 1), (self.playback_bar, 0)):
             right_layout.addWidget(widget, stretch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("MainSplitter")
@@ -116,6 +122,16 @@ class MainWindow(QMainWindow):
         self.scan = ScanController(self.model, self.clip_list, self)
         self.labels = LabelController(self.model, self.clip_list, self.undo_stack,
                                       lambda: self.acts.auto_advance.isChecked(), self)
+        regions = self.labels.regions
+        self.region_overlay = RegionOverlay(self.clip_view, lambda: self.project, self.undo_stack,
+                                            regions, self.labels.class_colours,
+                                            self.labels.report_error, self)
+        self.region_list = RegionListPanel(regions, lambda: self.project, self.clip_view,
+                                           self.playback, self.labels.class_colours)
+        self.addActions(self.region_list.actions_for_menu())  # so Keyboard Shortcuts lists them
+        self.centre_split.addWidget(self.region_list)
+        self.centre_split.setStretchFactor(0, 1)
+        self.centre_split.setSizes([520, 160])
         self.acts = build_actions(self)
         self._wire()
         QGuiApplication.instance().applicationStateChanged.connect(self._on_app_state_changed)
@@ -127,6 +143,9 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.clip_list.current_clip_changed.connect(self._on_clip_list_current_changed)
+        self.clip_list.current_clip_changed.connect(self.labels.regions.set_clip)
+        # A click in the clip list hands the class keys back to the clips.
+        self.clip_list.table.pressed.connect(lambda _index: self.labels.regions.select(None))
         self.model.predictions_changed.connect(self._on_model_predictions_changed)
         self.label_bar.label_requested.connect(self.labels.label_selection)
         self.label_bar.class_added.connect(self.labels.add_class)
@@ -305,6 +324,7 @@ class MainWindow(QMainWindow):
         # The welcome page shows no player or label buttons: nothing to act on yet.
         self.label_bar.setVisible(is_open)
         self.playback_bar.setVisible(is_open)
+        self.region_list.setVisible(is_open)
 
     # ---- drag and drop, settings, closing -----------------------------------------------
 
@@ -325,7 +345,7 @@ class MainWindow(QMainWindow):
     def _read_settings(self) -> None:
         if keys.restore_window(self.settings, self, self.splitter,
                                self.clip_list.table.horizontalHeader(), self._toggles()):
-            self.clip_list.show_prediction_columns(self.model.has_predictions())
+            self.clip_list.show_computed_columns()
 
     def _toggles(self) -> dict:
         return {keys.AUTO_ADVANCE: self.acts.auto_advance, keys.SHOW_FEATURES: self.acts.show_features}

@@ -32,8 +32,9 @@ def build(acts, w) -> None:
             project=True)
     acts.label_by_name = acts.action("Label by &Name…", w.label_bar.focus_type_ahead, "L",
                                      project=True)
-    acts.clear_label = acts.action("&Clear Label", lambda: w.labels.label_selection(None),
+    acts.clear_label = acts.action("&Clear Label", w.labels.clear_selection,
                                    QKeySequence(Qt.Key.Key_Delete), project=True)
+    acts.clear_label.setToolTip("Delete the selected region, or clear the selected clips' labels")
     acts.clear_label.setShortcuts([QKeySequence(Qt.Key.Key_Delete),
                                    QKeySequence(Qt.Key.Key_Backspace)])
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)

@@ -13,6 +13,10 @@ EXTRA_SHORTCUTS = [
     ("Move between clips", "Up, Down, Page Up, Page Down"),
     ("Select several clips", "Shift+Click, Ctrl+Click, Shift+Up/Down"),
     ("Seek", "Click the waveform or spectrogram"),
+    ("Mark a region", "Drag on the waveform or spectrogram"),
+    ("Mark a box with a frequency band", "Shift+drag on the spectrogram"),
+    ("Select, move or resize a region", "Click it; drag its body or an edge"),
+    ("Let go of the region", "Click beside it, or Escape in the region list"),
 ]
 
 

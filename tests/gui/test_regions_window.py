@@ -1,0 +1,49 @@
+"""Regions in the whole window: marked on the clip view, labelled by key, deleted, undone, and
+found again after the window is closed and the folder reopened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests import audio_factory
+from tests.gui.clips.test_regions_gui import drag
+from tests.gui.helpers import open_and_wait
+
+
+def _show_clip(qtbot, window, path):
+    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == path)
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.clip_list.select_row(row)
+    return window.model.record(row)
+
+
+def test_mark_label_delete_undo_and_find_again_after_reopening(qtbot, make_window, tmp_path):
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "dog" / "a.wav", audio_factory.tone(440.0, 1.0))
+    audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
+    window = make_window()
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "night.wav")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    spec = window.clip_view.spec_plot
+    drag(spec.vb, spec, (1.0, 2000.0), (2.0, 2000.0))
+    regions = window.project.regions(record.id)
+    assert [(round(r.begin_s, 1), round(r.end_s, 1), r.label) for r in regions] == [(1.0, 2.0, None)]
+    assert window.labels.regions.region_id == regions[0].id  # the new region is selected
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)  # class "dog" holds key 1
+    assert window.project.regions(record.id)[0].label == "dog"
+    assert window.project.clip(record.id).label is None  # the key labelled the region, not the clip
+    assert window.model.region_count(record.id) == 1
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Delete)
+    assert window.project.regions(record.id) == []
+    window.undo_stack.undo()
+    assert window.project.regions(record.id)[0].label == "dog"
+    window.close()
+
+    again = make_window()
+    open_and_wait(qtbot, again, folder)
+    _show_clip(qtbot, again, "night.wav")
+    assert again.model.region_count(record.id) == 1
+    assert again.region_list.model.rowCount() == 1
