@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 STRIP_HEIGHT_PX = 56
 # Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
 _SCROLL_PER_NOTCH = 0.1
-_REGION_BRUSH = (255, 255, 255, 70)
+_REGION_BRUSH = (255, 255, 255, 45)
 _REGION_PEN = "#f4f4f4"
 
 # "12.5", "1:05.5", "1:02:03": seconds, minutes:seconds or hours:minutes:seconds.
