@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.bench_clip_view import _PaintCounter as PaintCounter  # noqa: E402
 from gui.clips.clip_view import ClipView  # noqa: E402
 from tests import audio_factory as af  # noqa: E402
 
@@ -53,19 +54,6 @@ def write_long_file(path: Path, duration_s: int) -> Path:
                 minute[offset_s * RATE_HZ:][:len(event)] += event
             out.write(minute)
     return path
-
-
-class PaintCounter(QObject):
-    """Counts paint events on a widget, so a figure can say the screen really was redrawn."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
 
 
 def wait_for(signal, timeout_ms: int = 30_000) -> None:

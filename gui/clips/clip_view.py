@@ -113,6 +113,8 @@ class ClipView(QWidget):
         self.spec_plot.setLabel("bottom", "Time (s)")
         self.spec_plot.setXLink(self.wave_plot)
         self.wave_plot.vb.sigXRangeChanged.connect(self._on_view_x_range_changed)
+        # A wider or narrower plot has another number of pixels to fill: settle again.
+        self.spec_plot.vb.sigResized.connect(lambda *_: self._settle_timer.start())
 
         # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
         # antialiased it was the largest single cost of drawing a clip.

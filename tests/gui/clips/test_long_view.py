@@ -217,3 +217,12 @@ def test_view_keys_in_the_window(qtbot, window, long_file):
     window.acts.reset_zoom.trigger()
     assert view.view_range() == (pytest.approx(0.0), pytest.approx(LONG_S))
     assert not math.isnan(view.duration_s)
+
+
+def test_a_resized_view_gets_a_detail_of_its_new_width(qtbot, view, long_file):
+    show(qtbot, view, long_file)
+    zoom_and_wait(qtbot, view, 90.0, 92.0)
+    before = view.detail_image.image.shape[1]
+    with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS):
+        view.resize(700, 500)
+    assert view.detail_image.image.shape[1] == int(view.spec_plot.vb.width()) < before
