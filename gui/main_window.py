@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
             return False
         self._close_project(keep_lock=lock)
         self.project, self.folder, self._lock = project, project.folder, lock
+        self.clip_view.set_cache_dir(project.store_path.parent / "cache")  # overviews of long files
         self.undo_stack.clear()
         self.model.set_records([])
         self.playback.load(None)

@@ -17,6 +17,8 @@ EXTRA_SHORTCUTS = [
     ("Mark a box with a frequency band", "Shift+drag on the spectrogram"),
     ("Select, move or resize a region", "Click it; drag its body or an edge"),
     ("Let go of the region", "Click beside it, or Escape in the region list"),
+    ("Zoom time about the cursor", "Wheel over the clip view"),
+    ("Scroll time", "Shift+Wheel, right or middle drag, or drag the overview strip"),
 ]
 
 

@@ -362,7 +362,8 @@ class RegionOverlay(QObject):
             self._names[region_id].setText(record.label or "")
             tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
             for item in (wave, spec):
-                item.setZValue(z)
+                # On the waveform the span sits behind the line, so the sound stays readable.
+                item.setZValue(z - 2 * _Z if item is wave else z)
                 item.setToolTip(tip)
                 if isinstance(item, _BoxROI):
                     item.fill = fill

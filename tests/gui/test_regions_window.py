@@ -47,3 +47,12 @@ def test_mark_label_delete_undo_and_find_again_after_reopening(qtbot, make_windo
     _show_clip(qtbot, again, "night.wav")
     assert again.model.region_count(record.id) == 1
     assert again.region_list.model.rowCount() == 1
+
+
+def test_a_long_recordings_overview_is_cached_in_its_projects_store(qtbot, window, tmp_path):
+    folder = tmp_path / "long"
+    audio_factory.write(folder / "hour.wav", audio_factory.tone(440.0, 40.0, 8000), 8000)
+    open_and_wait(qtbot, window, folder)
+    _show_clip(qtbot, window, "hour.wav")
+    cache = window.project.store_path.parent / "cache"
+    qtbot.waitUntil(lambda: cache.is_dir() and any(cache.iterdir()), timeout=20_000)
