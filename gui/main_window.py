@@ -39,7 +39,6 @@ from gui.common.notices import MessageBanner, WelcomePage
 from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
-
 #: The size the window opens at the first time: the screen's room, up to this.
 DEFAULT_SIZE_PX = (1680, 1050)
 
@@ -199,7 +198,8 @@ class MainWindow(QMainWindow):
         self.acts.rebuild_recent()
         note = project.store_note
         inside = project.store_path.parent.parent == project.folder
-        where = "the folder's .earmark" if inside else str(project.store_path.parent)
+        # A path here would set the window's width: it is the tooltip.
+        where = "the folder's .earmark" if inside else "your user data folder"
         self.store_label.setText(f"Labels are saved as you go, in {where}")
         self.store_label.setToolTip(str(project.store_path))
         if note:

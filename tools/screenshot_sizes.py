@@ -2,9 +2,9 @@
 label bar, clip list and Model panel share a screen.
 
 ``xvfb-run -a -s "-screen 0 1280x720x24" uv run python tools/screenshot_sizes.py OUT.png
---classes 40 [--size 1280x720] [--trained] [--folder PATH]`` prints the window's size and minimum width and saves
-the grab. ``--trained`` trains a small model first so the Prediction and Confidence columns show.
-Everything it writes lives in a temporary folder.
+--classes 40 [--size 1280x720] [--trained] [--folder PATH]`` prints the window's size and minimum
+width and saves the grab. ``--trained`` trains a small model first so the Prediction and Confidence
+columns show. Everything it writes lives in a temporary folder.
 """
 
 from __future__ import annotations

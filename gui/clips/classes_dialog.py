@@ -27,7 +27,6 @@ from core.store.classes import CLASS_KEYS
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
 
-
 NO_KEY = "No key (type-ahead only)"
 
 

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.paths import user_data_dir
 from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
@@ -86,6 +93,8 @@ class ClipView(QWidget):
         self.title_label = QLabel()
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title_label.setContentsMargins(6, 2, 6, 0)
+        # A deep path is cut at the right, never widens the window (the full path is the tooltip).
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
         self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self))
@@ -213,6 +222,7 @@ class ClipView(QWidget):
         self._path = Path(path)
         self._title = title or self._path.name
         self.title_label.setText(self._title)
+        self.title_label.setToolTip(self._title)
         self._request_load()
 
     def clear(self) -> None:

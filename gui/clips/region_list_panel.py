@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -151,6 +152,8 @@ class RegionListPanel(QWidget):
         self.toggle.toggled.connect(self.set_expanded)
         self.hint = QLabel()
         self.hint.setObjectName("RegionListHint")
+        self.hint.setWordWrap(True)  # never sets the window's width
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table = QTableView()
         self.table.setObjectName("RegionTable")
         self.table.setModel(self.model)

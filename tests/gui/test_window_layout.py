@@ -5,7 +5,7 @@ unreadable files in words that fit, and refuses a second window on the same proj
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QByteArray, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.clips.clip_table import CONFIDENCE, PREDICTION, STATUS
@@ -132,3 +132,24 @@ def test_a_second_window_on_the_same_project_says_so_and_stays_out(qtbot, make_w
     open_and_wait(qtbot, first, other)
     open_and_wait(qtbot, second, clip_folder)
     assert second.project is not None
+
+
+def test_a_deep_path_and_every_panel_leave_the_window_inside_1280(qtbot, settings, tmp_path,
+                                                                   screen_of):
+    room = screen_of(1280, 720)
+    deep = "a_rather_long_folder_name_for_field_recordings/" * 4 + "x" * 80 + ".wav"
+    folder = tmp_path / "deep"
+    audio_factory.write(folder / deep, audio_factory.tone(300.0, 0.3))
+    window = _new_window(qtbot, settings)
+    open_and_wait(qtbot, window, folder)
+    qtbot.waitUntil(lambda: window.clip_view.title_label.text() != "", timeout=10_000)
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= room.width()
+    # No label in the window asks for more width than a short sentence: long texts wrap or cut.
+    from PySide6.QtWidgets import QLabel, QSizePolicy
+
+    for label in window.findChildren(QLabel):
+        ignored = label.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored
+        if label.isVisibleTo(window) and not label.wordWrap() and not ignored:
+            assert label.minimumSizeHint().width() <= 360, (label.objectName(), label.text())
+    window.close()

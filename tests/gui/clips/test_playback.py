@@ -184,7 +184,7 @@ def simulate(clock, seed: int, start_delay_s: float = 0.5, seek_at_s: float = 1.
 def run_ahead_and_back_steps(rows) -> tuple[float, float]:
     """The most the playhead ran ahead of the audio, and stepped back without a seek (s)."""
     ahead_s = max(shown - true for _, shown, true, _ in rows)
-    back_s = max((prev[1] - row[1] for prev, row in zip(rows, rows[1:]) if not row[3]),
+    back_s = max((prev[1] - row[1] for prev, row in zip(rows, rows[1:], strict=False) if not row[3]),
                  default=0.0)
     return ahead_s, back_s
 
