@@ -254,8 +254,7 @@ class PlaybackBar(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
-        layout.addWidget(self.state_label)
-        layout.addStretch(1)
+        layout.addWidget(self.state_label, 1)  # it takes the room left, cut when there is little
         controller.state_changed.connect(self._on_controller_state)
         controller.position_changed.connect(self._on_controller_position)
         controller.duration_changed.connect(self._on_controller_position)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSizePolicy,
+    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -141,6 +142,8 @@ class RegionListPanel(QWidget):
         self._playback, self._colours = playback, colours
         self._following = False  # the table follows the selection: no zoom, no echo
         self.model = RegionTableModel(self)
+        self._folded_for = -2  # the clip the panel last folded or unfolded itself for
+        self._unfolded_px = 160  # its height in the splitter before it was folded
         self.toggle = QToolButton()
         self.toggle.setObjectName("RegionListToggle")
         self.toggle.setCheckable(True)
@@ -224,12 +227,16 @@ class RegionListPanel(QWidget):
         finally:
             self._following = False
         n = len(records)
+        if clip_id != self._folded_for:
+            # A file with regions shows them; one without leaves the room to the clip view.
+            self._folded_for = clip_id
+            self.set_expanded(n > 0)
         self.toggle.setText(f"Regions ({n})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
             self.hint.setText("")
         elif not n:
-            self.hint.setText("Drag on the clip to mark one; Shift+drag on the spectrogram "
-                              "for a frequency band")
+            self.hint.setText("Drag on the clip to mark a region; Shift+drag on the "
+                              "spectrogram for a band")
         else:
             self.hint.setText(f"{NEXT_REGION_KEY} {PREVIOUS_REGION_KEY} next/previous · "
                               f"{PLAY_REGION_KEY} play · class keys label · Delete removes")
@@ -239,6 +246,24 @@ class RegionListPanel(QWidget):
         self.toggle.setChecked(expanded)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.table.setVisible(expanded)
+        # Folded, the panel is its header's height and the splitter gives the rest to the view;
+        # unfolded, it gets back the height it had.
+        splitter = self.parentWidget()
+        sizes = splitter.sizes() if isinstance(splitter, QSplitter) else None
+        if expanded:
+            self.setMaximumHeight(16_777_215)
+            if sizes and sizes[-1] < self._unfolded_px:
+                total = sum(sizes)
+                splitter.setSizes([total - self._unfolded_px, self._unfolded_px])
+        else:
+            layout = self.layout()
+            width = max(self.width(), 1)
+            folded_px = 4 + (layout.heightForWidth(width) if layout.hasHeightForWidth()
+                             else layout.sizeHint().height())
+            if sizes and sizes[-1] > folded_px:
+                self._unfolded_px = sizes[-1]
+                splitter.setSizes([sum(sizes) - folded_px, folded_px])
+            self.setMaximumHeight(folded_px)
 
     # ---- keys -----------------------------------------------------------------------------
 
