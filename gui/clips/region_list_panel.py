@@ -144,6 +144,7 @@ class RegionListPanel(QWidget):
         self.model = RegionTableModel(self)
         self._folded_for = -2  # the clip the panel last folded or unfolded itself for
         self._unfolded_px = 160  # its height in the splitter before it was folded
+        self._shown_n = 0
         self.toggle = QToolButton()
         self.toggle.setObjectName("RegionListToggle")
         self.toggle.setCheckable(True)
@@ -227,10 +228,12 @@ class RegionListPanel(QWidget):
         finally:
             self._following = False
         n = len(records)
-        if clip_id != self._folded_for:
-            # A file with regions shows them; one without leaves the room to the clip view.
+        if clip_id != self._folded_for or (n and not self._shown_n):
+            # A file with regions shows them (from its first); one without leaves the room to
+            # the clip view.
             self._folded_for = clip_id
             self.set_expanded(n > 0)
+        self._shown_n = n
         self.toggle.setText(f"Regions ({n})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
             self.hint.setText("")

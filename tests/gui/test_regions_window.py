@@ -27,8 +27,10 @@ def test_mark_label_delete_undo_and_find_again_after_reopening(qtbot, make_windo
     record = _show_clip(qtbot, window, "night.wav")
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    assert not window.region_list.table.isVisible()  # folded: no regions yet
     spec = window.clip_view.spec_plot
     drag(spec.vb, spec, (1.0, 2000.0), (2.0, 2000.0))
+    assert window.region_list.table.isVisible()  # the first region unfolds the list
     regions = window.project.regions(record.id)
     assert [(round(r.begin_s, 1), round(r.end_s, 1), r.label) for r in regions] == [(1.0, 2.0, None)]
     assert window.labels.regions.region_id == regions[0].id  # the new region is selected
