@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 LABEL_SOURCES = ("folder", "filename", "csv", "manual", "model")
 REGION_SOURCES = ("manual", "import", "model")
+# A region's review state: None for a person's or an imported region (and a model event a person
+# accepted), "unreviewed" for a model event nobody has looked at, "rejected" for one a person
+# turned down (kept: the next training uses it as background).
+UNREVIEWED = "unreviewed"
+REJECTED = "rejected"
+REGION_STATUSES = (UNREVIEWED, REJECTED)
 
 # A pleasant, distinguishable palette (Tableau 10, then softer tones).
 PALETTE = (
@@ -21,7 +27,7 @@ PALETTE = (
 CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
                 "missing, label, label_source")
 REGION_COLUMNS = ("id, clip_id, begin_s, end_s, low_hz, high_hz, label, source, score, created, "
-                  "modified")
+                  "modified, status")
 CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 
 
@@ -108,6 +114,7 @@ class RegionRecord:
     score: float | None
     created: float
     modified: float
+    status: str | None = None  # None, or one of REGION_STATUSES: unreviewed, rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +124,7 @@ class RegionChange:
 
     region_id: int
     clip_id: int
-    action: str  # add, update, delete, restore, rename, merge, remove_class
+    action: str  # add, update, delete, restore, rename, merge, remove_class, model, review
     old: dict | None
     new: dict | None
     changed_at: float

@@ -8,6 +8,7 @@ history. Edits return what they replaced (``update_region``, ``delete_regions``)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import numbers
@@ -19,6 +20,8 @@ from core.errors import RegionError
 from core.store.records import (
     REGION_COLUMNS,
     REGION_SOURCES,
+    REJECTED,
+    UNREVIEWED,
     ClipRecord,
     RegionChange,
     RegionRecord,
@@ -34,7 +37,8 @@ END_SLACK_S = 0.01
 #: How many bad regions a RegionError lists before "and N more".
 MAX_LISTED = 20
 
-_INSERT = (f"INSERT INTO regions({REGION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_MARKS = ", ".join("?" * len(REGION_COLUMNS.split(",")))
+_INSERT = f"INSERT INTO regions({REGION_COLUMNS}) VALUES ({_MARKS})"
 _HISTORY = ("INSERT INTO region_history(region_id, clip_id, action, old, new, changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -114,13 +118,14 @@ def _fields(record: RegionRecord) -> dict:
     """A record's fields for the history (all but id and clip_id)."""
     return {"begin_s": record.begin_s, "end_s": record.end_s, "low_hz": record.low_hz,
             "high_hz": record.high_hz, "label": record.label, "source": record.source,
-            "score": record.score, "created": record.created, "modified": record.modified}
+            "score": record.score, "created": record.created, "modified": record.modified,
+            "status": record.status}
 
 
 def _row(record: RegionRecord) -> tuple:
     return (record.id, record.clip_id, record.begin_s, record.end_s, record.low_hz,
             record.high_hz, record.label, record.source, record.score, record.created,
-            record.modified)
+            record.modified, record.status)
 
 
 def _as_float(value: float | None) -> float | None:
@@ -200,40 +205,45 @@ class RegionsMixin:
         """Add every region of ``specs`` in one transaction, all or none: each is checked with
         :func:`validate_region` first, and any bad one raises RegionError listing them (index and
         reason, ``problems`` holding them all) with nothing written. Returns the records in the
-        order of ``specs``."""
+        order of ``specs``. Regions of source "model" start "unreviewed"."""
         if source not in REGION_SOURCES:
             raise RegionError(f"unknown region source {source!r} (one of "
                               f"{', '.join(REGION_SOURCES)})")
-        specs = list(specs)
         with self._write() as conn:
-            clips = self._clips_of({spec.clip_id for spec in specs})
-            problems = []
-            for index, spec in enumerate(specs):
-                reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
-                                         spec.low_hz, spec.high_hz)
-                if reason is None and spec.score is not None and not _is_number(spec.score):
-                    reason = f"score {spec.score!r} is not a number"
-                if reason is not None:
-                    problems.append((index, reason))
-            if problems:
-                raise RegionError(_problems_message(problems, len(specs)), tuple(problems))
-            labels = [clean_label(spec.label) for spec in specs]
-            self._ensure_classes(conn, sorted({lab for lab in labels if lab is not None}))
-            now = time.time()
-            # Ids handed out here, under the write lock, so the records can be returned
-            # without a query per row; AUTOINCREMENT's counter follows the largest.
-            first_id = 1 + max(
-                conn.execute("SELECT COALESCE(MAX(id), 0) FROM regions").fetchone()[0],
-                (conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'regions'")
-                 .fetchone() or (0,))[0])
-            records = [
-                RegionRecord(first_id + i, int(spec.clip_id), float(spec.begin_s),
-                             float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
-                             label, source, _as_float(spec.score), now, now)
-                for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
-            conn.executemany(_INSERT, [_row(r) for r in records])
-            conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
-                                        for r in records])
+            return self._add_regions(conn, list(specs), source)
+
+    def _add_regions(self, conn: sqlite3.Connection, specs: list[RegionSpec],
+                     source: str) -> list[RegionRecord]:
+        """``add_regions`` inside an open transaction."""
+        clips = self._clips_of({spec.clip_id for spec in specs})
+        problems = []
+        for index, spec in enumerate(specs):
+            reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
+                                     spec.low_hz, spec.high_hz)
+            if reason is None and spec.score is not None and not _is_number(spec.score):
+                reason = f"score {spec.score!r} is not a number"
+            if reason is not None:
+                problems.append((index, reason))
+        if problems:
+            raise RegionError(_problems_message(problems, len(specs)), tuple(problems))
+        labels = [clean_label(spec.label) for spec in specs]
+        self._ensure_classes(conn, sorted({lab for lab in labels if lab is not None}))
+        now = time.time()
+        # Ids handed out here, under the write lock, so the records can be returned
+        # without a query per row; AUTOINCREMENT's counter follows the largest.
+        first_id = 1 + max(
+            conn.execute("SELECT COALESCE(MAX(id), 0) FROM regions").fetchone()[0],
+            (conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'regions'")
+             .fetchone() or (0,))[0])
+        records = [
+            RegionRecord(first_id + i, int(spec.clip_id), float(spec.begin_s),
+                         float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
+                         label, source, _as_float(spec.score), now, now,
+                         UNREVIEWED if source == "model" else None)
+            for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
+        conn.executemany(_INSERT, [_row(r) for r in records])
+        conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
+                                    for r in records])
         return records
 
     def update_region(self, region_id: int, *, begin_s=UNCHANGED, end_s=UNCHANGED,
@@ -269,7 +279,7 @@ class RegionsMixin:
             new = RegionRecord(old.id, old.clip_id, float(fields["begin_s"]),
                                float(fields["end_s"]), _as_float(fields["low_hz"]),
                                _as_float(fields["high_hz"]), fields["label"], old.source,
-                               old.score, old.created, now)
+                               old.score, old.created, now, old.status)
             conn.execute(
                 "UPDATE regions SET begin_s = ?, end_s = ?, low_hz = ?, high_hz = ?, label = ?, "
                 "modified = ? WHERE id = ?",
@@ -297,10 +307,65 @@ class RegionsMixin:
                                          now) for r in records])
         return records
 
+    def replace_model_regions(self, clip_id: int, specs: Iterable[RegionSpec]
+                              ) -> tuple[list[RegionRecord], list[RegionRecord]]:
+        """A model's new events for one clip, in one transaction: its model events still
+        "unreviewed" are deleted and ``specs`` added as source "model", status "unreviewed"
+        (each spec's clip_id must be ``clip_id``). Accepted and rejected events stay. Returns
+        (deleted, added); the undo is ``delete_regions(added ids)`` then
+        ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
+        clip_id = int(clip_id)
+        specs = list(specs)
+        strays = [i for i, spec in enumerate(specs) if int(spec.clip_id) != clip_id]
+        if strays:
+            raise RegionError(f"region {strays[0] + 1} is for clip {specs[strays[0]].clip_id}, "
+                              f"not {clip_id}; nothing was changed")
+        with self._write() as conn:
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM regions WHERE clip_id = ? AND source = 'model' AND status = ?",
+                (clip_id, UNREVIEWED))]
+            deleted = self.delete_regions(ids) if ids else []
+            added = self._add_regions(conn, specs, "model")
+        return deleted, added
+
+    def review_region(self, region_id: int, decision: str, label=UNCHANGED) -> RegionRecord:
+        """A person's verdict on a region (a model event, usually), in one transaction:
+        ``decision`` "accept" makes it a person's region (source "manual", no status; ``label``
+        relabels it when given), "reject" marks it "rejected" (kept, never shown as an event,
+        background for training). Returns the record before, for :meth:`restore_regions`."""
+        if decision not in ("accept", "reject"):
+            raise RegionError(f"unknown review decision {decision!r} (accept or reject)")
+        with self._write() as conn:
+            before = self._regions_by_ids(conn, [int(region_id)])
+            if not before:
+                raise RegionError(f"there is no region with id {region_id}")
+            old = before[0]
+            new_label = old.label if label is UNCHANGED else clean_label(label)
+            if decision == "accept":
+                new = dataclasses.replace(old, label=new_label, source="manual", status=None)
+            else:
+                new = dataclasses.replace(old, label=new_label, status=REJECTED)
+            if new == old:
+                return old
+            if new.label is not None:
+                self._ensure_classes(conn, [new.label])
+            new = dataclasses.replace(new, modified=time.time())
+            conn.execute("UPDATE regions SET label = ?, source = ?, status = ?, modified = ? "
+                         "WHERE id = ?", (new.label, new.source, new.status, new.modified, new.id))
+            conn.execute(_HISTORY, (old.id, old.clip_id, "review", json.dumps(_fields(old)),
+                                    json.dumps(_fields(new)), new.modified))
+        return old
+
+    def unreviewed_counts(self) -> dict[int, int]:
+        """Clip id -> how many of its model events are unreviewed; clips with none left out."""
+        return dict(self._read("SELECT clip_id, COUNT(*) FROM regions WHERE status = ? "
+                               "GROUP BY clip_id", (UNREVIEWED,)))
+
     def restore_regions(self, records: Iterable[RegionRecord]) -> None:
         """Put each record back exactly (same id, every field), in one transaction: the undo of
-        :meth:`delete_regions` (the records it returned) and of :meth:`update_region` (the one it
-        returned). Their clips must still be in the store (missing files too); a label's class is
+        :meth:`delete_regions` (the records it returned), of :meth:`update_region` and
+        :meth:`review_region` (the one they returned) and, after deleting what it added, of
+        :meth:`replace_model_regions`. Their clips must still be in the store (missing files too); a label's class is
         created when missing."""
         records = list(records)
         with self._write() as conn:
@@ -312,8 +377,7 @@ class RegionsMixin:
             current = {r.id: r for r in self._regions_by_ids(conn, [r.id for r in records])}
             self._ensure_classes(conn, sorted({r.label for r in records if r.label is not None}))
             now = time.time()
-            conn.executemany(f"INSERT OR REPLACE INTO regions({REGION_COLUMNS}) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
                              [_row(r) for r in records])
             conn.executemany(_HISTORY, [
                 (r.id, r.clip_id, "restore",

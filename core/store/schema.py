@@ -127,9 +127,21 @@ def _v3_regions(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_region_status(conn: sqlite3.Connection) -> None:
+    """Version 4: a region's review state: NULL for a person's, an imported or an accepted
+    region, 'unreviewed' for a model event nobody has looked at, 'rejected' for one turned down."""
+    _run(
+        conn,
+        """
+        ALTER TABLE regions ADD COLUMN status TEXT;
+        CREATE INDEX regions_status ON regions(status)
+        """
+    )
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
-                                                                _v3_regions]
+                                                                _v3_regions, _v4_region_status]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -378,3 +378,122 @@ def test_sigkill_while_adding_and_deleting_leaves_whole_calls(root, project):
             assert {c.name for c in reopened.classes()} >= {r.label for r in regions}
             still_writable = reopened.add_region(reopened.clip_ids_by_path()["long.wav"], 0.0, 0.1)
             reopened.delete_regions([still_writable.id])
+
+
+# ---------------------------------------------------------------- review state (migration 4)
+
+
+def test_migration_from_version_3_keeps_regions_and_gives_them_no_status(root):
+    store = root / ".earmark" / "project.sqlite"
+    store.parent.mkdir()
+    conn = sqlite3.connect(store, isolation_level=None)
+    for migration in MIGRATIONS[:3]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz) "
+                 "VALUES ('long.wav', 1, 1, 10.0, 16000)")
+    conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, score, created, "
+                 "modified) VALUES (1, 1.0, 2.0, 'owl', 'manual', NULL, 5.0, 5.0), "
+                 "(1, 3.0, 4.0, 'owl', 'model', 0.8, 6.0, 6.0)")
+    conn.close()
+    with Project.open(root) as project:
+        assert project.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
+        person, model = project.regions(1)
+        assert (person.label, person.source, person.status) == ("owl", "manual", None)
+        # Model events from before review states existed count as reviewed: nobody asked.
+        assert (model.source, model.score, model.status) == ("model", 0.8, None)
+        assert project.unreviewed_counts() == {}
+
+
+def test_model_regions_start_unreviewed_and_are_counted(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    person = project.add_region(long_id, 0.0, 1.0, "bark")
+    found = project.add_regions([RegionSpec(long_id, 2.0, 3.0, "bark", score=0.9),
+                                 RegionSpec(short_id, 0.1, 0.2, "yip", score=0.6)], "model")
+    assert person.status is None
+    assert [r.status for r in found] == ["unreviewed", "unreviewed"]
+    assert project.unreviewed_counts() == {long_id: 1, short_id: 1}
+    assert project.region(found[0].id).status == "unreviewed"
+
+
+def test_replace_model_regions_keeps_reviewed_ones_and_undoes_exactly(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    person = project.add_region(long_id, 0.0, 1.0, "bark")
+    old = project.add_regions([RegionSpec(long_id, 2.0, 3.0, "bark", score=0.9),
+                               RegionSpec(long_id, 4.0, 5.0, "bark", score=0.7),
+                               RegionSpec(long_id, 6.0, 7.0, "bark", score=0.6)], "model")
+    other_clip = project.add_region(short_id, 0.1, 0.2, "yip", source="model", score=0.5)
+    project.review_region(old[1].id, "accept")
+    project.review_region(old[2].id, "reject")
+    before = project.regions()
+
+    deleted, added = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 8.0, 9.0, "bark", score=0.95)])
+    assert deleted == [old[0]]
+    assert [(r.begin_s, r.source, r.status, r.score) for r in added] == [
+        (8.0, "model", "unreviewed", 0.95)]
+    kept = {r.id: r for r in project.regions()}
+    assert person.id in kept and old[1].id in kept and old[2].id in kept
+    assert kept[old[1].id].status is None and kept[old[2].id].status == "rejected"
+    assert other_clip.id in kept and old[0].id not in kept
+    assert project.unreviewed_counts() == {long_id: 1, short_id: 1}
+
+    project.delete_regions([r.id for r in added])  # the undo the contract names
+    project.restore_regions(deleted)
+    assert project.regions() == before
+
+
+def test_replace_model_regions_refuses_a_bad_spec_and_changes_nothing(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)
+    before = project.regions()
+    with pytest.raises(RegionError, match="past the end"):
+        project.replace_model_regions(long_id, [RegionSpec(long_id, 8.0, 99.0, "bark")])
+    with pytest.raises(RegionError, match="not 1|is for clip"):
+        project.replace_model_regions(long_id, [RegionSpec(short_id, 0.1, 0.2, "bark")])
+    assert project.regions() == before
+
+
+def test_review_accept_makes_a_persons_region_and_restore_undoes_it(project):
+    long_id = ids(project)["long.wav"]
+    event = project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)
+    before = project.review_region(event.id, "accept")
+    assert before == event
+    accepted = project.region(event.id)
+    assert (accepted.source, accepted.status, accepted.label, accepted.score) == (
+        "manual", None, "bark", 0.9)
+    assert project.unreviewed_counts() == {}
+    assert project.region_history(region_id=event.id)[-1].action == "review"
+    project.restore_regions([before])
+    assert project.region(event.id) == event
+    assert project.unreviewed_counts() == {long_id: 1}
+
+
+def test_review_accept_with_a_label_relabels_and_creates_the_class(project):
+    long_id = ids(project)["long.wav"]
+    event = project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)
+    project.review_region(event.id, "accept", label=" howl ")
+    accepted = project.region(event.id)
+    assert (accepted.label, accepted.source, accepted.status) == ("howl", "manual", None)
+    assert "howl" in [c.name for c in project.classes()]
+
+
+def test_review_reject_keeps_the_region_marked_and_restore_undoes_it(project):
+    long_id = ids(project)["long.wav"]
+    event = project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.4)
+    before = project.review_region(event.id, "reject")
+    rejected = project.region(event.id)
+    assert (rejected.source, rejected.status, rejected.label) == ("model", "rejected", "bark")
+    assert project.unreviewed_counts() == {}
+    project.restore_regions([before])
+    assert project.region(event.id) == event
+
+
+def test_review_refuses_unknown_decisions_and_regions(project):
+    long_id = ids(project)["long.wav"]
+    event = project.add_region(long_id, 2.0, 3.0, "bark", source="model")
+    with pytest.raises(RegionError, match="unknown review decision"):
+        project.review_region(event.id, "maybe")
+    with pytest.raises(RegionError, match="no region"):
+        project.review_region(event.id + 100, "accept")
+    assert project.region(event.id) == event
