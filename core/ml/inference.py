@@ -48,6 +48,21 @@ class Prediction:
         return self.error is None
 
 
+class ScoringStopped(EarmarkError):
+    """``should_stop()`` said stop before every window of a file was scored."""
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """A file's windows: ``starts_s`` ``(n_windows,)`` and ``probabilities``
+    ``(n_windows, n_classes)`` in the classifier's class order."""
+
+    path: Path
+    duration_s: float
+    starts_s: np.ndarray = field(compare=False)
+    probabilities: np.ndarray = field(compare=False)
+
+
 class Classifier:
     """A loaded model ready to score files; build with ``from_checkpoint``."""
 
@@ -169,26 +184,14 @@ class Classifier:
 
     def _predict_long(self, path: Path, duration_s: float, batch_size: int,
                       should_stop) -> Prediction:
-        """Overlapping windows, read ``batch_size`` windows at a time: memory stays bounded
-        whatever the file's length. The aggregate is the mean of the windows' probabilities.
-
-        Windows are scored without prediction views: overlapping windows already see every
-        sound more than once, and the views would make a long file five times slower to score
-        (100 dropped 5 s files took 5.6 s in the GUI with them, against the 5 s it may take)."""
-        window_s, rate, n_samples = self.window_s, self.features.sample_rate_hz, self.features.n_samples
-        hop_s = window_s * (1 - WINDOW_OVERLAP)
-        count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s)
-        parts = []
-        for first in range(0, count, batch_size):
-            if should_stop():
-                return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
-            last = min(count, first + batch_size)
-            block = audio.read(path, rate, first * hop_s, (last - 1 - first) * hop_s + window_s)
-            windows = [prepare_clip(block[int(round((w - first) * hop_s * rate)):][:n_samples],
-                                    n_samples) for w in range(first, last)]
-            parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
-        file_probs = np.concatenate(parts)
-        starts = tuple(w * hop_s for w in range(count))
+        """Overlapping windows (``score_windows``); the aggregate is the mean of the windows'
+        probabilities."""
+        try:
+            scored = self.score_windows(path, batch_size=batch_size, should_stop=should_stop,
+                                        duration_s=duration_s)
+        except ScoringStopped:
+            return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
+        file_probs, starts = scored.probabilities, tuple(float(s) for s in scored.starts_s)
         mean = file_probs.mean(axis=0)
         top = int(mean.argmax())
         return Prediction(
@@ -197,6 +200,42 @@ class Classifier:
             window_starts_s=starts, window_probabilities=file_probs,
             peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
         )
+
+    def score_windows(self, path: str | Path, hop_s: float | None = None, batch_size: int = 64,
+                      progress: Callable[[float], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None,
+                      duration_s: float | None = None) -> WindowScores:
+        """Class probabilities of overlapping windows over a whole file, of any length.
+
+        Windows of ``window_s`` every ``hop_s`` (None: ``WINDOW_OVERLAP`` of a window), the last
+        one padded; a file no longer than a window is one window. The file is read ``batch_size``
+        windows at a time, so memory stays bounded whatever its length. Windows are scored
+        without prediction views: overlapping windows already see every sound more than once,
+        and the views would make a long file five times slower to score (100 dropped 5 s files
+        took 5.6 s in the GUI with them, against the 5 s it may take). ``progress(fraction)``
+        after each block; ``should_stop()`` before each, raising :class:`ScoringStopped`.
+        Raises :class:`AudioError` for a file that cannot be read.
+        """
+        path = Path(path)
+        window_s, rate, n_samples = self.window_s, self.features.sample_rate_hz, self.features.n_samples
+        hop_s = window_s * (1 - WINDOW_OVERLAP) if hop_s is None else float(hop_s)
+        if not hop_s > 0:
+            raise ValueError(f"hop_s must be positive, not {hop_s}")
+        if duration_s is None:
+            duration_s = audio.info(path).duration_s
+        count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s - 1e-9)
+        parts = []
+        for first in range(0, count, batch_size):
+            if should_stop and should_stop():
+                raise ScoringStopped(f"{path}: stopped")
+            last = min(count, first + batch_size)
+            block = audio.read(path, rate, first * hop_s, (last - 1 - first) * hop_s + window_s)
+            windows = [prepare_clip(block[int(round((w - first) * hop_s * rate)):][:n_samples],
+                                    n_samples) for w in range(first, last)]
+            parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
+            if progress:
+                progress(last / count)
+        return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts))
 
 
 def _fuse_conv_bn(model: torch.nn.Module) -> torch.nn.Module:

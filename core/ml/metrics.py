@@ -1,5 +1,6 @@
 """Classification metrics as plain values: confusion matrix, per-class precision/recall/F1, macro F1,
-and ModelMetrics, what a trained model scored, typed here and a JSON-ready dict on disk."""
+ModelMetrics, what a trained model scored, typed here and a JSON-ready dict on disk, and event
+metrics (events found in long recordings against the marked ones)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,68 @@ def classification_report(true_idx, pred_idx, classes) -> ClassificationReport:
         per_class=tuple(per_class),
         confusion_matrix=tuple(tuple(int(v) for v in row) for row in matrix),
     )
+
+
+def event_metrics(true, predicted, classes) -> dict:
+    """Event precision, recall and F1 per class and over all classes (micro).
+
+    ``true`` and ``predicted`` hold events as ``(begin_s, end_s, label)``, or ``(path, begin_s,
+    end_s, label)`` for events of several files (only events of one path can match), or objects
+    with ``begin_s``, ``end_s``, ``label`` (and ``path``) attributes. A predicted event hits a true
+    one of the same class that it overlaps by at least half the true event's length; each true
+    event and each predicted one takes part in at most one hit (the largest overlaps are paired
+    first). Events of labels not in ``classes`` are left out.
+
+    Returns ``{"classes": [...], "per_class": {name: {precision, recall, f1, support, predicted,
+    hits}}, "micro": {the same over every class}}``; support counts true events.
+    """
+    classes = [str(c) for c in classes]
+    known = set(classes)
+    truth = [e for e in map(_event_key, true) if e[3] in known]
+    guesses = [e for e in map(_event_key, predicted) if e[3] in known]
+    pairs = []
+    for i, (path, begin_s, end_s, label) in enumerate(truth):
+        length_s = end_s - begin_s
+        for j, (p_path, p_begin_s, p_end_s, p_label) in enumerate(guesses):
+            if p_label != label or p_path != path:
+                continue
+            overlap_s = min(end_s, p_end_s) - max(begin_s, p_begin_s)
+            if overlap_s > 0 and overlap_s >= 0.5 * length_s:
+                pairs.append((-overlap_s, i, j))
+    pairs.sort()
+    matched_true, matched_pred = set(), set()
+    hits = dict.fromkeys(classes, 0)
+    for _, i, j in pairs:
+        if i in matched_true or j in matched_pred:
+            continue
+        matched_true.add(i)
+        matched_pred.add(j)
+        hits[truth[i][3]] += 1
+    support = dict.fromkeys(classes, 0)
+    for event in truth:
+        support[event[3]] += 1
+    n_predicted = dict.fromkeys(classes, 0)
+    for event in guesses:
+        n_predicted[event[3]] += 1
+    per_class = {c: _event_scores(hits[c], n_predicted[c], support[c]) for c in classes}
+    micro = _event_scores(sum(hits.values()), len(guesses), len(truth))
+    return {"classes": classes, "per_class": per_class, "micro": micro}
+
+
+def _event_key(event) -> tuple[str, float, float, str]:
+    if hasattr(event, "begin_s"):
+        return (str(getattr(event, "path", "")), float(event.begin_s), float(event.end_s),
+                str(event.label))
+    if len(event) == 4:
+        path, begin_s, end_s, label = event
+        return str(path), float(begin_s), float(end_s), str(label)
+    begin_s, end_s, label = event
+    return "", float(begin_s), float(end_s), str(label)
+
+
+def _event_scores(hits: int, predicted: int, support: int) -> dict:
+    precision = hits / predicted if predicted else 0.0
+    recall = hits / support if support else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support,
+            "predicted": predicted, "hits": hits}

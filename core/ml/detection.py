@@ -1,0 +1,167 @@
+"""Finding events in long recordings: per-class thresholds chosen on validation scores, windows
+above their class's threshold merged into events, and ``detect_file`` joining both to a model's
+windowed scoring. Plain values in and out; event metrics live in :mod:`core.ml.metrics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_THRESHOLD = 0.5  # a model saved without thresholds (before they were stored)
+BACKGROUND_NAMES = ("background",)  # a class of this name is background when the model names none
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event found in a file: its span in seconds, its class and its peak score."""
+
+    path: str
+    begin_s: float
+    end_s: float
+    label: str
+    score: float
+
+
+def best_thresholds(probabilities: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The threshold per class that maximises that class's F1, one class against the rest.
+
+    ``probabilities`` ``(n, C)`` scores, ``targets`` ``(n,)`` true class indices. A sample counts
+    as the class when its score is >= the threshold. The threshold sits midway between the lowest
+    score kept and the highest score left out (not on a sample's own score, so a slightly weaker
+    sound in a new recording is not lost on the edge); of thresholds with equal F1 the highest is
+    taken (fewer false events). A class with no sample in ``targets`` keeps
+    ``DEFAULT_THRESHOLD``. Returns ``(C,)`` float64.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.int64)
+    n, n_classes = probabilities.shape if probabilities.ndim == 2 else (0, 0)
+    out = np.full(n_classes, DEFAULT_THRESHOLD)
+    for c in range(n_classes):
+        positive = targets == c
+        n_positive = int(positive.sum())
+        if n == 0 or n_positive == 0:
+            continue
+        order = np.argsort(-probabilities[:, c], kind="stable")
+        scores = probabilities[order, c]
+        hits = np.cumsum(positive[order])
+        # Only the last of a run of equal scores is a possible cut (>= keeps them all).
+        ends = np.flatnonzero(np.append(scores[1:] != scores[:-1], True))
+        kept = ends + 1
+        f1 = 2 * hits[ends] / (kept + n_positive)
+        best = ends[np.flatnonzero(f1 == f1.max())[0]]  # the first: the highest threshold
+        below = scores[best + 1] if best + 1 < n else 0.0
+        out[c] = (scores[best] + below) / 2
+    return out
+
+
+def merge_windows(starts_s: Sequence[float], window_s: float, scores: np.ndarray,
+                  classes: Sequence[str], thresholds: Sequence[float] | np.ndarray,
+                  background: str | None = None, exclusive: bool = True
+                  ) -> list[tuple[float, float, str, float]]:
+    """Events from window scores: ``[(begin_s, end_s, label, peak_score), ...]`` by begin time.
+
+    ``scores`` ``(n_windows, C)`` follows ``classes``; window ``i`` spans ``starts_s[i]`` to
+    ``starts_s[i] + window_s``. A window is above class ``c`` when its score is >=
+    ``thresholds[c]``; a run of consecutive windows above one class is one event, from the begin
+    of its first window to the end of its last, scored by its highest window. The ``background``
+    class is never reported. With ``exclusive`` (a single-label model: one sound per window) a
+    window counts only for the class that scores highest among those above their thresholds, so a
+    window where background wins holds no event and two classes never share a window.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    starts = np.asarray(starts_s, dtype=np.float64)
+    if scores.ndim != 2 or len(scores) != len(starts) or scores.shape[1] != len(classes):
+        raise ValueError(f"scores {scores.shape} do not match {len(starts)} windows and "
+                         f"{len(classes)} classes")
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    above = scores >= thresholds[None, :]
+    if exclusive and len(scores):
+        masked = np.where(above, scores, -np.inf)
+        winner = masked.argmax(axis=1)
+        above = np.zeros_like(above)
+        has = np.isfinite(masked[np.arange(len(scores)), winner])
+        above[np.flatnonzero(has), winner[has]] = True
+    events = []
+    for c, name in enumerate(classes):
+        if name == background:
+            continue
+        flags = np.concatenate(([False], above[:, c], [False])).astype(np.int8)
+        edges = np.diff(flags)
+        for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1),
+                               strict=True):
+            events.append((float(starts[first]), float(starts[stop - 1] + window_s), str(name),
+                           float(scores[first:stop, c].max())))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    return events
+
+
+def resolve_thresholds(classes: Sequence[str], stored: Sequence[float] | None,
+                       requested: float | Sequence[float] | Mapping[str, float] | None = None
+                       ) -> np.ndarray:
+    """``(C,)`` thresholds: ``requested`` as one value for all classes, one per class, or a
+    ``{class: value}`` mapping over the ``stored`` ones (the model's, else
+    ``DEFAULT_THRESHOLD``). ValueError for a class the model does not know or a value outside
+    0..1."""
+    n = len(classes)
+    base = np.full(n, DEFAULT_THRESHOLD)
+    if stored is not None and len(stored) == n:
+        base = np.asarray(stored, dtype=np.float64).copy()
+    if requested is None:
+        out = base
+    elif isinstance(requested, Mapping):
+        out = base
+        for name, value in requested.items():
+            if name not in classes:
+                raise ValueError(f"the model has no class {name!r} (it knows "
+                                 f"{', '.join(classes)})")
+            out[list(classes).index(name)] = float(value)
+    elif np.ndim(requested) == 0:
+        out = np.full(n, float(requested))
+    else:
+        out = np.asarray(requested, dtype=np.float64)
+        if out.shape != (n,):
+            raise ValueError(f"{len(out)} thresholds for {n} classes")
+    if not np.all((out >= 0) & (out <= 1)):
+        raise ValueError("a threshold is a probability, from 0 to 1")
+    return out
+
+
+def model_background(classifier) -> str | None:
+    """The background class a model was trained with (stored with it), else a class named
+    ``background``, else None."""
+    stored = getattr(classifier.checkpoint, "background_class", None)
+    if stored in classifier.classes:
+        return stored
+    return next((c for c in classifier.classes if c.lower() in BACKGROUND_NAMES), None)
+
+
+def detect_file(classifier, path: str | Path,
+                thresholds: float | Sequence[float] | Mapping[str, float] | None = None,
+                background: str | None = None, hop_s: float | None = None,
+                progress: Callable[[float], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> list[Event]:
+    """The events a :class:`~core.ml.inference.Classifier` finds in one file, by begin time.
+
+    ``thresholds``: None for the model's own (chosen on its validation split when it was trained;
+    0.5 for an older model), one value for every class, one per class, or ``{class: value}`` over
+    the model's. ``background``: the class never reported (None: the model's). ``hop_s``: the
+    window step (None: half a window, as long-file scoring). ``progress(fraction)`` after each
+    block of windows; ``should_stop()`` between blocks. An event ends at most at the file's end.
+    Raises :class:`~core.errors.AudioError` for a file that cannot be read and
+    :class:`~core.errors.StoppedError` when stopped.
+    """
+    classes = classifier.classes
+    chosen = resolve_thresholds(classes, getattr(classifier.checkpoint, "thresholds", None),
+                                thresholds)
+    background = background if background is not None else model_background(classifier)
+    scored = classifier.score_windows(path, hop_s=hop_s, progress=progress,
+                                      should_stop=should_stop)
+    events = merge_windows(scored.starts_s, classifier.window_s, scored.probabilities, classes,
+                           chosen, background)
+    name = str(path)
+    return [Event(name, begin_s, min(end_s, max(scored.duration_s, begin_s)), label, score)
+            for begin_s, end_s, label, score in events]
