@@ -1,4 +1,4 @@
-"""The headless command line: train, predict, evaluate (and `labels`, from core.cli_labels).
+"""The headless command line: train, predict, evaluate (and `detect` and `labels`, from core.cli).
 
 Expected failures print one line naming the file and the reason, never a traceback. train and
 evaluate take a folder's labels from its project store when the app made one, else from its class
@@ -20,7 +20,7 @@ from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT
 from core.store.name_rules import parse_name_rule
 
-COMMANDS = ("train", "predict", "evaluate", "labels")
+COMMANDS = ("train", "predict", "detect", "evaluate", "labels")
 
 NAME_RULE_HELP = (
     "how the names of the files directly in DATA give labels: auto (default: the part of the "
@@ -91,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_label_options(e)
     e.set_defaults(func=cmd_evaluate)
 
+    from core.cli import detect as cli_detect
     from core.cli import labels as cli_labels
 
+    cli_detect.register(sub)
     cli_labels.register(sub)
     return parser
 
@@ -295,8 +297,10 @@ def cmd_predict(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
+    from core.cli.detect import event_evaluation, print_event_report
     from core.ml.inference import Classifier
     from core.ml.metrics import classification_report
+    from core.store.project import existing_store_dir
 
     classifier = Classifier.from_checkpoint(args.model)
     clips = _labelled_clips(args)
@@ -305,7 +309,10 @@ def cmd_evaluate(args) -> int:
     if unknown:
         print(f"ignoring {len(clips) - len(known)} clips of classes the model does not know: "
               f"{', '.join(unknown)}", file=sys.stderr)
-    if not known:
+    # The events the model finds in recordings with marked regions, beside the clip scores.
+    events = None if args.labels_from == "folder" else event_evaluation(
+        classifier, args.data, existing_store_dir(args.data))
+    if not known and events is None:
         raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
                            f"({', '.join(classifier.classes)})")
     truth, predicted, failed = [], [], []
@@ -317,9 +324,15 @@ def cmd_evaluate(args) -> int:
         predicted.append(classifier.classes.index(pred.label))
     for path, reason in failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
-    report = classification_report(truth, predicted, classifier.classes)
+    report = classification_report(truth, predicted, classifier.classes) if known else None
     if args.json:
-        print(json.dumps(dict(report.to_dict(), n_clips=len(truth), skipped=len(failed)), indent=2))
+        data = dict(report.to_dict(), n_clips=len(truth), skipped=len(failed)) if report else {}
+        if events is not None:
+            data["events"] = events
+        print(json.dumps(data, indent=2))
     else:
-        _print_report(report, sys.stdout)
+        if report:
+            _print_report(report, sys.stdout)
+        if events is not None:
+            print_event_report(events, sys.stdout)
     return 0

@@ -1,0 +1,260 @@
+"""``detect``: the events a model finds in long recordings, as CSV, JSON, a Raven selection table
+or Audacity label tracks; and the event part of ``evaluate`` (a folder whose store holds regions).
+
+``register(subparsers)`` adds the ``detect`` parser. One file that cannot be read is one error
+line on stderr; the rest are answered, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from core.errors import EarmarkError
+
+FORMATS = ("csv", "json", "raven", "audacity")
+CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability (0..1)")
+    return value
+
+
+def _class_thresholds(text: str) -> dict[str, float]:
+    """``cls=P,cls=P`` -> ``{cls: P}``."""
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.rpartition("=")
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"{part!r}: give CLASS=P")
+        out[name.strip()] = _probability(value.strip())
+    if not out:
+        raise argparse.ArgumentTypeError("give CLASS=P,CLASS=P")
+    return out
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``detect`` to an argparse ``subparsers`` object."""
+    d = subparsers.add_parser(
+        "detect", help="find events in long recordings with a model",
+        description="Slide the model's window over each file (half a window apart), merge "
+                    "consecutive windows of one class above its threshold into an event (begin, "
+                    "end, peak score), and never report the background class. Thresholds are the "
+                    "model's own (chosen on its validation recordings when it was trained; 0.5 for "
+                    "an older model) unless --threshold or --thresholds says otherwise.")
+    d.add_argument("model", type=Path, metavar="MODEL")
+    d.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    d.add_argument("--format", choices=FORMATS, default="csv",
+                   help="csv (default): path,begin_s,end_s,label,score; json: per file, its "
+                        "events; raven: one Raven Pro selection table; audacity: a label track per "
+                        "file, OUT/<name>.txt (stdout for one file without --out)")
+    d.add_argument("--out", type=Path, metavar="PATH",
+                   help="write this file instead of stdout (a folder for audacity)")
+    chosen = d.add_mutually_exclusive_group()
+    chosen.add_argument("--threshold", type=_probability, metavar="P",
+                        help="one threshold for every class")
+    chosen.add_argument("--thresholds", type=_class_thresholds, metavar="CLASS=P,...",
+                        help="thresholds of some classes; the others keep the model's")
+    d.add_argument("--background", metavar="CLASS", default=None,
+                   help="the class never reported (default: the model's background class); "
+                        "'' reports every class")
+    d.add_argument("--hop", type=float, default=None, metavar="S",
+                   help="seconds between windows (default: half the model's window)")
+    d.set_defaults(func=cmd_detect)
+    return d
+
+
+@dataclass(frozen=True)
+class _File:
+    """What the writers of core.store.region_io read of a clip record."""
+
+    id: int
+    path: str
+    sample_rate_hz: int | None
+    duration_s: float | None
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What the writers of core.store.region_io read of a region record."""
+
+    begin_s: float
+    end_s: float
+    label: str
+    low_hz: float | None = None
+    high_hz: float | None = None
+
+
+def cmd_detect(args) -> int:
+    from core.audio import reading as audio
+    from core.audio.discovery import expand_audio_paths
+    from core.cli.commands import _ProgressBar
+    from core.ml.detection import detect_file, resolve_thresholds
+    from core.ml.inference import Classifier
+
+    classifier = Classifier.from_checkpoint(args.model)
+    requested = args.thresholds if args.thresholds is not None else args.threshold
+    try:
+        resolve_thresholds(classifier.classes, None, requested)
+    except ValueError as error:
+        raise EarmarkError(str(error)) from None
+    background = args.background
+    if background and background not in classifier.classes:
+        raise EarmarkError(f"--background {background}: the model has no such class (it knows "
+                           f"{', '.join(classifier.classes)})")
+    if args.hop is not None and not args.hop > 0:
+        raise EarmarkError("--hop must be a positive number of seconds")
+    files = expand_audio_paths(args.paths)
+    if args.format == "audacity" and not args.out and len(files) != 1:
+        raise EarmarkError("--format audacity writes a label track per audio file: give --out "
+                           "FOLDER")
+    bar = _ProgressBar()
+    answered: list[tuple[_File, list]] = []
+    failed = 0
+    try:
+        for number, path in enumerate(files):
+            name = str(path)
+
+            def progress(fraction: float, number=number, name=name) -> None:
+                bar.update((number + fraction) / len(files), name)
+
+            try:
+                info = audio.info(path)
+                events = detect_file(classifier, path, thresholds=requested,
+                                     background=background, hop_s=args.hop, progress=progress)
+            except EarmarkError as error:
+                failed += 1
+                bar.close()
+                print(f"earmark: error: {error}", file=sys.stderr)
+                continue
+            answered.append((_File(number, name, info.sample_rate_hz, info.duration_s), events))
+    finally:
+        bar.close()
+    _write(args, answered)
+    n_events = sum(len(events) for _, events in answered)
+    print(f"earmark: {n_events} event{'s' if n_events != 1 else ''} in {len(answered)} of "
+          f"{len(files)} files", file=sys.stderr)
+    if failed:
+        print(f"earmark: {failed} of {len(files)} files could not be read", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _write(args, answered) -> None:
+    from core.paths import write_text_atomic
+    from core.store.region_io import _audacity_targets, _raven_text, audacity_text
+
+    if args.format == "audacity":
+        if not args.out:
+            sys.stdout.write(audacity_text(_spans(answered[0][1])) if answered else "")
+            return
+        clips = _relative([clip for clip, _ in answered])
+        targets = _audacity_targets(clips, args.out)
+        for clip, (_, events) in zip(clips, answered, strict=True):
+            write_text_atomic(targets[clip.id], audacity_text(_spans(events)))
+        return
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        for _, events in answered:
+            for e in events:
+                writer.writerow((e.path, f"{e.begin_s:.3f}", f"{e.end_s:.3f}", e.label,
+                                 f"{e.score:.4f}"))
+        text = out.getvalue()
+    elif args.format == "json":
+        text = json.dumps([{"path": clip.path, "duration_s": clip.duration_s,
+                            "events": [{"begin_s": round(e.begin_s, 3), "end_s": round(e.end_s, 3),
+                                        "label": e.label, "score": round(e.score, 4)}
+                                       for e in events]}
+                           for clip, events in answered], indent=2) + "\n"
+    else:
+        text = _raven_text([(clip, _spans(events)) for clip, events in answered])
+    if args.out:
+        write_text_atomic(args.out, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _spans(events) -> list[_Span]:
+    return [_Span(e.begin_s, e.end_s, e.label) for e in events]
+
+
+def _relative(clips: list[_File]) -> list[_File]:
+    """The files' paths relative to the folder that holds them all (POSIX), so that label tracks
+    mirror the inputs under --out."""
+    absolute = [Path(c.path).resolve() for c in clips]
+    if not absolute:
+        return []
+    common = Path(os.path.commonpath([p.parent for p in absolute]))
+    return [_File(c.id, PurePosixPath(*p.relative_to(common).parts).as_posix(), c.sample_rate_hz,
+                  c.duration_s) for c, p in zip(clips, absolute, strict=True)]
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def event_evaluation(classifier, data: Path, store_dir: Path | None) -> dict | None:
+    """Event metrics of ``classifier`` on the recordings of ``data`` that hold regions a person
+    marked or accepted (``core.ml.metrics.event_metrics`` over the model's classes but its
+    background); None when the folder has no store or no such region. Files that cannot be read
+    are left out with a line on stderr; the result says how many files were scored."""
+    from core.ml.detection import detect_file, model_background
+    from core.ml.metrics import event_metrics
+    from core.store.project import Project
+
+    if store_dir is None:
+        return None
+    with Project.open(data, store_dir=store_dir) as project:
+        clips = {c.id: c for c in project.clips(include_missing=True)}
+        marked = defaultdict(list)
+        for region in project.regions():
+            if (region.label and region.source != "model"
+                    and getattr(region, "status", None) is None):
+                marked[region.clip_id].append(region)
+        paths = {clip_id: project.abspath(clips[clip_id]) for clip_id in marked}
+    if not marked:
+        return None
+    background = model_background(classifier)
+    classes = [c for c in classifier.classes if c != background]
+    true, predicted, scored = [], [], 0
+    for clip_id, regions in sorted(marked.items(), key=lambda item: str(paths[item[0]])):
+        path = paths[clip_id]
+        try:
+            events = detect_file(classifier, path)
+        except EarmarkError as error:
+            print(f"earmark: error: {error}", file=sys.stderr)
+            continue
+        scored += 1
+        true += [(str(path), r.begin_s, r.end_s, r.label) for r in regions]
+        predicted += events
+    result = event_metrics(true, predicted, classes)
+    result["n_files"] = scored
+    return result
+
+
+def print_event_report(result: dict, out) -> None:
+    classes = result["classes"]
+    width = max([len(c) for c in classes] + [5])
+    micro = result["micro"]
+    print(f"events in {result['n_files']} recordings: precision {micro['precision']:.3f}   "
+          f"recall {micro['recall']:.3f}   F1 {micro['f1']:.3f}   ({micro['hits']} of "
+          f"{micro['support']} marked events found, {micro['predicted']} found in all)", file=out)
+    print(f"{'class':<{width}}  precision  recall     F1  support  found", file=out)
+    for name in classes:
+        m = result["per_class"][name]
+        print(f"{name:<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  "
+              f"{m['support']:7d}  {m['predicted']:5d}", file=out)
