@@ -59,7 +59,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     d.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
     d.add_argument("--format", choices=FORMATS, default="csv",
                    help="csv (default): path,begin_s,end_s,label,score; json: per file, its "
-                        "events; raven: one Raven Pro selection table; audacity: a label track per "
+                        "events; raven: one Raven Pro selection table (Begin File relative to "
+                        "the folder holding every PATH); audacity: a label track per "
                         "file, OUT/<name>.txt (stdout for one file without --out)")
     d.add_argument("--out", type=Path, metavar="PATH",
                    help="write this file instead of stdout (a folder for audacity)")
@@ -181,7 +182,11 @@ def _write(args, answered) -> None:
                                        for e in events]}
                            for clip, events in answered], indent=2) + "\n"
     else:
-        text = _raven_text([(clip, _spans(events)) for clip, events in answered])
+        # Begin File relative to the folder holding every input: `labels import` of that folder
+        # (or any folder where the names are unique) reads the table back as regions.
+        clips = _relative([clip for clip, _ in answered])
+        text = _raven_text([(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
+                                                                               strict=True)])
     if args.out:
         write_text_atomic(args.out, text)
     else:

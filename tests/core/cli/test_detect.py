@@ -1,0 +1,177 @@
+"""``detect`` and the event part of ``evaluate``, in process: every output format, the threshold
+options, a bad file among good ones, and (slow, with the session's trained model) a tone found
+where it was put and event metrics on a folder with marked regions."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from core.cli.commands import main
+from core.ml.checkpoint import Checkpoint, save_checkpoint
+from core.ml.features import FeatureConfig
+from core.ml.networks import DEFAULT_MODEL, build_model
+from core.store.project import Project
+from core.store.records import RegionSpec
+from core.store.region_io import read_regions
+from tests import audio_factory
+
+RATE_HZ = 16000
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Keep the per-user store location (looked in for a store) inside the test's tmp dir."""
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
+
+
+@pytest.fixture
+def untrained_model(tmp_path):
+    """An untrained default model: its scores mean nothing, but they are the same every run."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    config = FeatureConfig(clip_seconds=1.0)
+    classes = ["chirp", "noise", "tone"]
+    model = build_model(DEFAULT_MODEL, len(classes), (config.n_freqs, config.n_frames))
+    return save_checkpoint(Checkpoint(DEFAULT_MODEL, classes, config, model.state_dict()),
+                           tmp_path / "untrained.pt")
+
+
+def _recording(path, total_s=6.0, tone_at_s=None, seed=0):
+    rng = np.random.default_rng(seed)
+    samples = 0.01 * rng.standard_normal(int(total_s * RATE_HZ)).astype(np.float32)
+    if tone_at_s is not None:
+        tone = audio_factory.class_sample("tone", rng)
+        first = int(tone_at_s * RATE_HZ)
+        samples[first:first + len(tone)] += tone[: len(samples) - first]
+    return audio_factory.write(path, samples, RATE_HZ)
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _csv_events(text):
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [(r["path"], float(r["begin_s"]), float(r["end_s"]), r["label"]) for r in rows]
+
+
+def test_detect_writes_csv_json_raven_and_audacity(untrained_model, tmp_path, capsys):
+    a = _recording(tmp_path / "in" / "a.wav", seed=1)
+    b = _recording(tmp_path / "in" / "sub" / "b.wav", total_s=3.0, seed=2)
+    code, out, err = _run(capsys, "detect", untrained_model, a, b, "--threshold", "0")
+    assert code == 0, err
+    assert out.splitlines()[0] == "path,begin_s,end_s,label,score"
+    events = _csv_events(out)
+    # Threshold 0: every window belongs to its top class, so the events tile each file.
+    for path, total_s in ((a, 6.0), (b, 3.0)):
+        spans = sorted((e[1], e[2]) for e in events if e[0] == str(path))
+        assert spans[0][0] == 0.0 and spans[-1][1] == pytest.approx(total_s)
+    assert {e[3] for e in events} <= {"chirp", "noise", "tone"}
+
+    code, out, _ = _run(capsys, "detect", untrained_model, a, b, "--threshold", "0",
+                        "--format", "json")
+    files = json.loads(out)
+    assert [f["path"] for f in files] == [str(a), str(b)]
+    assert [(f["path"], e["begin_s"], e["end_s"], e["label"]) for f in files
+            for e in f["events"]] == events
+
+    table = tmp_path / "events.txt"
+    code, _, _ = _run(capsys, "detect", untrained_model, a, b, "--threshold", "0",
+                      "--format", "raven", "--out", table)
+    assert code == 0
+    fmt, rows = read_regions(table)
+    assert fmt == "raven"
+    relative = {str(a): "a.wav", str(b): "sub/b.wav"}
+    assert [(r.path, round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
+        (relative[e[0]], *e[1:]) for e in events]
+
+    tracks = tmp_path / "tracks"
+    code, _, _ = _run(capsys, "detect", untrained_model, tmp_path / "in", "--threshold", "0",
+                      "--format", "audacity", "--out", tracks)
+    assert code == 0
+    assert sorted(p.relative_to(tracks).as_posix() for p in tracks.rglob("*.txt")) == [
+        "a.txt", "sub/b.txt"]
+    _, rows = read_regions(tracks / "sub" / "b.txt", audio="b.wav")
+    assert [(round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
+        e[1:] for e in events if e[0] == str(b)]
+    code, out, _ = _run(capsys, "detect", untrained_model, b, "--threshold", "0",
+                        "--format", "audacity")
+    assert code == 0 and (tracks / "sub" / "b.txt").read_text() == out
+    code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", "audacity")
+    assert code == 2 and "--out" in err
+
+
+def test_threshold_options(untrained_model, tmp_path, capsys):
+    a = _recording(tmp_path / "a.wav")
+    _, everything, _ = _run(capsys, "detect", untrained_model, a, "--threshold", "0")
+    _, per_class, _ = _run(capsys, "detect", untrained_model, a,
+                           "--thresholds", "chirp=0,noise=0, tone=0")
+    assert per_class == everything
+    labels = {e[3] for e in _csv_events(everything)}
+    hidden = sorted(labels)[0]
+    _, without, _ = _run(capsys, "detect", untrained_model, a, "--threshold", "0",
+                         "--background", hidden)
+    assert hidden not in {e[3] for e in _csv_events(without)}
+    # Raising one class's threshold above any score drops that class alone.
+    _, fewer, _ = _run(capsys, "detect", untrained_model, a, "--thresholds", f"{hidden}=1",
+                       "--hop", "0.5")
+    assert hidden not in {e[3] for e in _csv_events(fewer)}
+
+    for bad in (["--thresholds", "bird=0.5"], ["--background", "bird"]):
+        code, out, err = _run(capsys, "detect", untrained_model, a, *bad)
+        assert code == 2 and out == "" and "bird" in err and len(err.strip().splitlines()) == 1
+    for bad in (["--threshold", "1.5"], ["--thresholds", "tone"],
+                ["--threshold", "0.5", "--thresholds", "tone=0.5"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["detect", str(untrained_model), str(a), *bad])
+        assert exit_info.value.code == 2
+    capsys.readouterr()
+
+
+def test_a_bad_file_is_one_error_line(untrained_model, tmp_path, capsys):
+    good = [_recording(tmp_path / f"good{i}.wav", seed=i) for i in range(2)]
+    bad = audio_factory.write_broken(tmp_path / "bad.wav", "text")
+    missing = tmp_path / "missing.wav"
+    code, out, err = _run(capsys, "detect", untrained_model, good[0], bad, missing, good[1],
+                          "--threshold", "0")
+    assert code == 1
+    assert {e[0] for e in _csv_events(out)} == {str(g) for g in good}
+    errors = [line for line in err.splitlines() if line.startswith("earmark: error:")]
+    assert len(errors) == 2 and "bad.wav" in errors[0] and "missing.wav" in errors[1]
+    assert "Traceback" not in err and "2 of 4 files could not be read" in err
+
+
+@pytest.mark.slow
+def test_detect_finds_a_tone_in_noise(model_file, tmp_path, capsys):
+    path = _recording(tmp_path / "long.wav", total_s=12.0, tone_at_s=7.0)
+    code, out, err = _run(capsys, "detect", model_file, path, "--background", "noise")
+    assert code == 0, err
+    events = _csv_events(out)
+    tones = [e for e in events if e[3] == "tone"]
+    assert len(tones) == 1 and tones[0][1] <= 7.0 and tones[0][2] >= 8.0
+    assert "noise" not in {e[3] for e in events}
+
+
+@pytest.mark.slow
+def test_evaluate_prints_event_metrics_for_marked_regions(model_file, tmp_path, capsys):
+    folder = tmp_path / "recordings"
+    _recording(folder / "long.wav", total_s=12.0, tone_at_s=3.0, seed=4)
+    with Project.open(folder) as project:
+        project.scan()
+        (clip,) = project.clips()
+        project.add_regions([RegionSpec(clip.id, 3.0, 4.0, "tone"),
+                             RegionSpec(clip.id, 9.0, 9.5, "chirp")])
+    code, out, err = _run(capsys, "evaluate", model_file, folder)
+    assert code == 0, err
+    assert "events in 1 recordings" in out and "tone" in out
+    code, out, err = _run(capsys, "evaluate", model_file, folder, "--json")
+    assert code == 0, err
+    events = json.loads(out)["events"]
+    assert events["per_class"]["tone"]["hits"] == 1
+    assert events["per_class"]["chirp"]["support"] == 1
+    assert events["per_class"]["chirp"]["hits"] == 0  # nothing like a chirp at 9 s
