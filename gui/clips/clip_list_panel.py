@@ -24,10 +24,12 @@ from gui.clips.clip_table import (
     FILTER_ALL,
     FILTER_CLIPS,
     FILTER_DISAGREE,
+    FILTER_EVENTS_DISAGREE,
     FILTER_LABEL_NEXT,
     FILTER_LOW_CONFIDENCE,
     FILTER_UNLABELED,
     FILTER_UNREADABLE,
+    FILTER_UNREVIEWED,
     FOLDER,
     LABEL,
     NAME,
@@ -164,6 +166,9 @@ class ClipListPanel(QWidget):
         self.quick_filter.addItem("Model disagrees with label", FILTER_DISAGREE)
         self.quick_filter.addItem("Label next (unlabeled, least sure first)", FILTER_LABEL_NEXT)
         self.quick_filter.addItem("Model unsure (confidence < 60%)", FILTER_LOW_CONFIDENCE)
+        self.quick_filter.addItem("Files with unreviewed events", FILTER_UNREVIEWED)
+        self.quick_filter.addItem("Events the model and the person disagree on",
+                                  FILTER_EVENTS_DISAGREE)
         if self._clips_title:
             self.quick_filter.addItem(self._clips_title, FILTER_CLIPS)
         if names:

@@ -31,6 +31,9 @@ FILTER_DISAGREE = "__disagree__"  # labelled, and the model says otherwise
 FILTER_LABEL_NEXT = "__label_next__"  # unlabeled, least confident first: what to label next
 FILTER_LOW_CONFIDENCE = "__low_confidence__"
 FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
+# Filters over the model's events in long recordings (the review queue).
+FILTER_UNREVIEWED = "__unreviewed_events__"  # files holding events no person has reviewed
+FILTER_EVENTS_DISAGREE = "__events_disagree__"  # a model event over a person's other class
 LOW_CONFIDENCE = 0.6
 
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -110,8 +113,8 @@ class ClipTableModel(ReadOnlyTableModel):
 
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
     any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
-    (``region_counts_changed(bool)``: whether any clip has a region); ``set_class_colours``
-    colours labels.
+    (``region_counts_changed(bool)``: whether any clip has a region); ``set_event_flags`` what
+    the event quick filters read; ``set_class_colours`` colours labels.
     """
 
     predictions_changed = Signal(bool)
@@ -134,6 +137,8 @@ class ClipTableModel(ReadOnlyTableModel):
         self._protected: set[int] | None = None  # see protect_local_labels
         self._quick_filter = FILTER_ALL
         self._clip_filter: set[int] = set()
+        self._unreviewed: dict[int, int] = {}  # clip id -> unreviewed model events
+        self._events_disagree: set[int] = set()  # clips where an event meets another class
         self._text_filter = ""
 
     # ---- Qt model interface -------------------------------------------------------------
@@ -360,6 +365,16 @@ class ClipTableModel(ReadOnlyTableModel):
     def has_predictions(self) -> bool:
         return bool(self._predictions)
 
+    def set_event_flags(self, unreviewed: dict[int, int], disagree: Iterable[int]) -> None:
+        """What the event quick filters show: clip id -> unreviewed model events, and the clips
+        where a model event overlaps a person's region of another class (applied with
+        ``set_filter``, so rows stay put while a person reviews)."""
+        self._unreviewed = {clip_id: n for clip_id, n in unreviewed.items() if n}
+        self._events_disagree = set(disagree)
+
+    def unreviewed_count(self, clip_id: int) -> int:
+        return self._unreviewed.get(clip_id, 0)
+
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Colour of each class name ('#rrggbb'), shown beside labels."""
         self._colours = {name: QColor(colour) for name, colour in colours.items()}
@@ -409,6 +424,12 @@ class ClipTableModel(ReadOnlyTableModel):
             checks.append(lambda i: bool(records[i].error or records[i].missing))
         elif quick in (FILTER_DISAGREE, FILTER_LABEL_NEXT, FILTER_LOW_CONFIDENCE, FILTER_CLIPS):
             checks.append(self._prediction_check(quick))
+        elif quick == FILTER_UNREVIEWED:
+            unreviewed = self._unreviewed
+            checks.append(lambda i: records[i].id in unreviewed)
+        elif quick == FILTER_EVENTS_DISAGREE:
+            disagree = self._events_disagree
+            checks.append(lambda i: records[i].id in disagree)
         elif quick != FILTER_ALL:
             checks.append(lambda i: records[i].label == quick)
         if text:

@@ -1,9 +1,10 @@
 """RegionOverlay: the regions of the clip on show, drawn on the clip view and edited there.
 
 Each region is a translucent span in its class's colour on the waveform and on the spectrogram
-(a box there when it has a frequency band). A left drag on empty ground draws a new span,
-Shift+drag on the spectrogram a box; a click selects; edges resize and the body moves; every
-edit is one undo command, pushed when the drag ends.
+(a box there when it has a frequency band); a model's event not yet reviewed has a dashed outline
+and its score in the tooltip, and one a person rejected is not drawn. A left drag on empty
+ground draws a new span, Shift+drag on the spectrogram a box; a click selects; edges resize and
+the body moves; every edit is one undo command, pushed when the drag ends.
 """
 
 from __future__ import annotations
@@ -28,6 +29,24 @@ _DRAFT_COLOUR = "#555555"
 _NAME_COLOUR = "#222222"
 #: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
 _MIN_DRAG_PX = 3.0
+#: Region statuses (the store's regions.status): a model event waiting for a person's verdict,
+#: and one a person rejected (kept for training, never drawn).
+UNREVIEWED, REJECTED = "unreviewed", "rejected"
+
+
+def is_model_event(record: Any) -> bool:
+    """Whether ``record`` is a model's event no person has reviewed yet."""
+    return getattr(record, "status", None) == UNREVIEWED
+
+
+def region_tooltip(record: Any) -> str:
+    """'dog: 1.00–2.00 s', and for a model's event its score and what the keys do."""
+    tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
+    if record.source == "model" and record.score is not None:
+        tip += f" · model score {record.score:.0%}"
+    if is_model_event(record):
+        tip += " · not reviewed (Review tab: A accepts, R rejects)"
+    return tip
 
 
 def _brush(colour: str, alpha: int) -> QColor:
@@ -165,7 +184,8 @@ class RegionOverlay(QObject):
         self._duration_s = (clip.duration_s or 0.0) if clip is not None else 0.0
         self._nyquist_hz = clip.sample_rate_hz / 2 if clip is not None and clip.sample_rate_hz \
             else 0.0
-        fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])}
+        fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
+                 if getattr(r, "status", None) != REJECTED}
         for region_id in [i for i in self._items if i not in fresh]:
             self._remove_items(region_id)
         self._syncing = True
@@ -357,10 +377,12 @@ class RegionOverlay(QObject):
                 else UNLABELLED_COLOUR
             chosen = region_id == selected
             fill = _brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
-            pen = pg.mkPen(colour, width=2.5 if chosen else 1)
+            # The model's finds are dashed until a person accepts them.
+            style = Qt.PenStyle.DashLine if is_model_event(record) else Qt.PenStyle.SolidLine
+            pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
             z = _Z + 1 if chosen else _Z
             self._names[region_id].setText(record.label or "")
-            tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
+            tip = region_tooltip(record)
             for item in (wave, spec):
                 # On the waveform the span sits behind the line, so the sound stays readable.
                 item.setZValue(z - 2 * _Z if item is wave else z)

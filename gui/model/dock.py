@@ -1,23 +1,29 @@
-"""ModelDock: the Model dock (Training, Models and Classify tabs) and the wiring between them, the
-ModelController, the clip list and the undo stack, so the main window only places it."""
+"""ModelDock: the Model dock (Training, Models, Classify and Review tabs) and the wiring between
+them, the ModelController, the clip list and the undo stack, so the main window only places it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
 from core.errors import ConfigError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
+from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.common import settings as keys
 from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand
 from gui.model.controller import ModelController
+from gui.model.detection_commands import DetectEventsCommand
 from gui.model.models_panel import ModelsPanel
+from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts, zoom_range
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.training_panel import TrainingPanel
+from gui.model.workers import DetectEventsWorker
 
 
 class ModelDock(QDockWidget):
@@ -50,13 +56,23 @@ class ModelDock(QDockWidget):
         self.show_message = show_message
         self.controller = ModelController(self)
         self._files_task = TaskSlot(self)  # adding classified files, and undoing that
+        self._detect_task = TaskSlot(self)  # finding events in the long recordings
         self.training = TrainingPanel()
         self.models = ModelsPanel()
         self.classify = ClassifyPanel()
+        self.review = ReviewPanel(lambda: self.project, undo_stack)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.training, "Training")
         self.tabs.addTab(self.models, "Models")
         self.tabs.addTab(self.classify, "Classify")
+        self.tabs.addTab(self.review, "Review")
+        # Set by connect_clips: the clip view, its player and the window's RegionSelection.
+        self._clip_view = self._playback = self._regions = None
+        self._pending_event = None  # an event to show once its file is on screen
+        self._filters_timer = QTimer(self)
+        self._filters_timer.setSingleShot(True)
+        self._filters_timer.setInterval(0)  # one store read after a burst of region news
+        self._filters_timer.timeout.connect(self.refresh_events)
         self.setWidget(self.tabs)
         self.predictions: dict[int, tuple[str, float]] = {}
         self._shown_model_id: int | None = None
@@ -91,6 +107,20 @@ class ModelDock(QDockWidget):
         self.classify.train_requested.connect(self.train)
         self.classify.message.connect(self.show_message)
         self.classify.add_requested.connect(self.add_files)
+        self.review.detect_requested.connect(self.detect_events)
+        self.review.cancel_requested.connect(self.cancel_detection)
+        self.review.message.connect(self.show_message)
+        self.review.on_changed = self._on_regions_changed
+        self.review.go_to = self.go_to_event
+
+    def connect_clips(self, clip_view, playback, labels) -> None:
+        """Wire the review queue to the window's clip view, player and LabelController (its
+        RegionSelection and class keys): a current event is shown there, and region edits made
+        there reach the queue and the clip list's event filters."""
+        self._clip_view, self._playback, self._regions = clip_view, playback, labels.regions
+        clip_view.clip_shown.connect(self._on_clip_shown)
+        labels.keys_changed.connect(self.review.set_class_keys)
+        labels.regions.regions_changed.connect(lambda _clip_id: self._filters_timer.start())
 
     # ---- project ------------------------------------------------------------------------
 
@@ -99,7 +129,11 @@ class ModelDock(QDockWidget):
         self.predictions = {}
         self._shown_model_id = None
         self._files_task.cancel()
+        self._detect_task.cancel()
+        self.review.detection_ended()
+        self._pending_event = None
         self.controller.set_project(project)
+        self.refresh_events()
 
     def scan_finished(self) -> None:
         """The window's scan is over: classify clips the active model has not seen yet."""
@@ -113,7 +147,7 @@ class ModelDock(QDockWidget):
         return self.controller.project
 
     def is_busy(self) -> bool:
-        return self.controller.is_busy() or self.classify.is_busy()
+        return self.controller.is_busy() or self.classify.is_busy() or self.is_detecting()
 
     def busy_text(self) -> str:
         work = []
@@ -121,6 +155,8 @@ class ModelDock(QDockWidget):
             work.append("a model is training")
         if self.controller.is_classifying() or self.classify.is_busy():
             work.append("clips are being classified")
+        if self.is_detecting():
+            work.append("events are being detected")
         return " and ".join(work)
 
     def shutdown(self) -> None:
@@ -128,6 +164,7 @@ class ModelDock(QDockWidget):
         self.controller.shutdown()
         self.classify.shutdown()
         self._files_task.cancel()
+        self._detect_task.cancel()
 
     # ---- actions --------------------------------------------------------------------------
 
@@ -244,3 +281,117 @@ class ModelDock(QDockWidget):
 
     def is_adding_files(self) -> bool:
         return self._files_task.is_running()
+
+    # ---- detection and review -------------------------------------------------------------
+
+    def is_detecting(self) -> bool:
+        return self._detect_task.is_running()
+
+    def detect_events(self) -> bool:
+        """Run the active model over the project's long recordings in the background; the events
+        found are stored as one undo command when it ends (or is cancelled: the files searched
+        to their end). False (with a message) when it cannot start."""
+        record = self.controller.active_model()
+        if self.project is None:
+            self.show_message("Open a project first.", "info")
+            return False
+        if record is None:
+            self.show_message("Train or load a model first: Detect Events runs the active model.",
+                              "info")
+            return False
+        if self.controller.is_training():
+            self.show_message("A model is training: detect events once it has finished.", "info")
+            return False
+        self.tabs.setCurrentWidget(self.review)
+        self.show()
+        self.review.detection_started()
+        self.status.emit(f"Detecting events with {record.name}…", 0)
+        self._detect_task.start(
+            DetectEventsWorker(self.project, pm.model_checkpoint_path(self.project, record)),
+            progress=lambda value: self.review.detection_progress(*value),
+            finished=lambda outcome: self._on_detected(record.name, outcome),
+            failed=self._on_detect_failed)
+        return True
+
+    def cancel_detection(self) -> None:
+        """Stop detecting; the files searched to their end are still stored."""
+        self._detect_task.request_stop()
+
+    def wait_detection(self, timeout_ms: int = 10000) -> bool:
+        """Block until the detection thread has ended (tests, closing)."""
+        return self._detect_task.wait(timeout_ms)
+
+    def _on_detect_failed(self, reason: str) -> None:
+        self.review.detection_ended()
+        self.status.emit("", 0)
+        self.show_message(f"Detecting events stopped: {reason}", "error")
+
+    def _on_detected(self, model_name: str, outcome) -> None:
+        self.review.detection_ended()
+        self.status.emit("", 0)
+        if self.project is None:
+            return
+        if not outcome.total:
+            self.show_message("No long recordings to search: Detect Events looks in files of "
+                              "30 s or more and in files that hold regions.", "info")
+            return
+        if outcome.specs:
+            self.undo_stack.push(DetectEventsCommand(
+                self.project, outcome.specs, model_name, on_changed=self._on_regions_changed,
+                on_error=lambda m: self.show_message(m, "error")))
+        n = sum(len(specs) for specs in outcome.specs.values())
+        text = f"Found {n} event{'s' if n != 1 else ''} in {outcome.searched} file(s)"
+        if outcome.stopped:
+            text += f" before the search was cancelled ({outcome.total} to search)"
+        if outcome.failed:
+            path, reason = outcome.failed[0]
+            text += f"; {len(outcome.failed)} could not be read (first: {Path(path).name}: " \
+                    f"{reason})"
+        self.show_message(text + ". Review them in the Review tab (Ctrl+Z removes them).",
+                          "warning" if outcome.failed else "info")
+        if self.review.queue():
+            self.review.show_row(0)
+
+    def _on_regions_changed(self, clip_id: int) -> None:
+        """A detection or review command changed ``clip_id``'s regions: tell the window's views
+        (through its RegionSelection) and, once per burst, the queue and the filters."""
+        if self._regions is not None:
+            self._regions.notify_changed(clip_id)
+        self._filters_timer.start()
+
+    def refresh_events(self) -> None:
+        """Read the regions again for the review queue and the clip list's event filters."""
+        records = self.project.regions() if self.project is not None else []
+        self.model.set_event_flags(unreviewed_counts(records), disagreeing_clips(records))
+        self.review.refresh()
+
+    def go_to_event(self, record) -> None:
+        """Show ``record``: its file in the clip list and view, zoomed to it, selected, played."""
+        if self._clip_view is None or self.project is None:
+            return
+        clip = self.project.clip(record.clip_id)
+        if clip is None:
+            return
+        self._pending_event = record
+        if self._clip_view.path == self.project.abspath(clip) and self._clip_view.duration_s > 0:
+            self._show_pending()
+            return
+        if self.model.row_of_id(record.clip_id) < 0:  # hidden by a filter: show every file
+            self.clip_list.filter_edit.clear()
+            self.clip_list.set_quick_filter(FILTER_ALL)
+        self.clip_list.select_ids([record.clip_id], record.clip_id)
+
+    def _on_clip_shown(self, path) -> None:
+        if self._pending_event is not None and self.project is not None:
+            clip = self.project.clip(self._pending_event.clip_id)
+            if clip is not None and Path(path) == self.project.abspath(clip):
+                self._show_pending()
+
+    def _show_pending(self) -> None:
+        record, self._pending_event = self._pending_event, None
+        if self._regions is not None:
+            self._regions.set_clip(record.clip_id)
+            self._regions.select(record.id)
+        self._clip_view.set_view_range(*zoom_range(record, self._clip_view.duration_s))
+        if self._playback is not None:
+            self._playback.play_range(record.begin_s, record.end_s)

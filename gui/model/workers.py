@@ -1,5 +1,5 @@
 """Workers for the model loop: training, classifying a project's clips, classifying dropped files,
-loading a model file.
+detecting events in a project's long recordings, loading a model file.
 
 Each is a ``gui.common.tasks.Worker`` for a ``TaskSlot``: ``work`` on its own thread, plain values
 out, progress through the worker's one throttle.
@@ -14,13 +14,18 @@ from pathlib import Path
 from core.audio.discovery import expand_audio_paths
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
+from core.ml.detection import detect_file
 from core.ml.inference import Classifier
 from core.ml.runtime import set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
+from core.store.records import RegionSpec
 from core.workflow import classify_project, confusion_table, save_model_file
 from gui.common.tasks import ProjectWorker, Worker
 
 RESULTS_PER_SIGNAL = 64
+#: Files at least this long are searched for events; shorter ones only when they hold regions
+#: (a person marked events there, so the model's finds sit beside them).
+LONG_FILE_S = 30.0
 
 
 def worker_threads() -> int:
@@ -138,3 +143,88 @@ class FileClassifyWorker(Worker):
         self.report_progress((count, len(files)), force=True)
         return count
 
+
+
+def files_to_search(project) -> list:
+    """The ClipRecords a detection run searches: readable files of at least ``LONG_FILE_S``, and
+    every readable file that holds regions, in path order."""
+    with_regions = set(project.region_counts())
+    return [clip for clip in project.clips(readable=True)
+            if (clip.duration_s or 0.0) >= LONG_FILE_S or clip.id in with_regions]
+
+
+class DetectEventsWorker(ProjectWorker):
+    """Finds events with one model in the project's long recordings (``files_to_search``) on its
+    own Project, storing nothing: the window stores them as one undo command.
+
+    Signals (see ``Worker``): ``progress((done_s, total_s))`` seconds of audio searched
+    (throttled); ``finished(DetectOutcome)``: ``specs`` {clip_id: [RegionSpec]} of every file
+    searched to its end (after a cancel, those before it), ``searched`` how many files that is,
+    ``total`` how many there were, ``failed`` [(path, reason)] files that could not be read,
+    ``stopped`` whether it was cancelled; ``failed(str)`` when the model cannot be read.
+    """
+
+    def __init__(self, project, checkpoint: Checkpoint | str | Path) -> None:
+        super().__init__(project)
+        self._checkpoint = checkpoint
+
+    def work_on(self, project) -> DetectOutcome:
+        set_thread_count(worker_threads())
+        # The model's own thresholds and background class (chosen when it was trained).
+        classifier = _classifier(self._checkpoint)
+        clips = files_to_search(project)
+        total_s = sum(clip.duration_s or 0.0 for clip in clips)
+        outcome = DetectOutcome(total=len(clips))
+        done_s = 0.0
+        for clip in clips:
+            if self.should_stop():
+                break
+            length_s = clip.duration_s or 0.0
+
+            def on_progress(*value, before_s=done_s, length_s=length_s) -> None:
+                self.report_progress((before_s + length_s * _fraction(value), total_s))
+
+            try:
+                events = detect_file(classifier, project.abspath(clip), progress=on_progress,
+                                     should_stop=self.should_stop)
+            except Exception as error:  # noqa: BLE001 - a stop may surface as any error
+                if self.should_stop():
+                    break  # the file was cut short: its events are not all there
+                if not isinstance(error, (EarmarkError, OSError, ValueError)):
+                    raise
+                outcome.failed.append((clip.path, str(error)))
+                events = None
+            if self.should_stop():
+                break
+            if events is not None:
+                outcome.specs[clip.id] = [
+                    RegionSpec(clip.id, e.begin_s, e.end_s, label=e.label, score=e.score)
+                    for e in events]
+                outcome.searched += 1
+            done_s += length_s
+            self.report_progress((done_s, total_s))
+        outcome.stopped = self.should_stop()
+        self.report_progress((done_s, total_s), force=True)
+        return outcome
+
+
+@dataclasses.dataclass
+class DetectOutcome:
+    """What a DetectEventsWorker found (see there)."""
+
+    specs: dict = dataclasses.field(default_factory=dict)
+    searched: int = 0
+    total: int = 0
+    failed: list = dataclasses.field(default_factory=list)
+    stopped: bool = False
+
+
+def _fraction(value: tuple) -> float:
+    """How far into a file a progress report says the search is: (done, total) or a fraction."""
+    if len(value) == 1 and isinstance(value[0], tuple):
+        value = value[0]
+    if len(value) >= 2 and value[1]:
+        return min(max(float(value[0]) / float(value[1]), 0.0), 1.0)
+    if len(value) == 1:
+        return min(max(float(value[0]), 0.0), 1.0)
+    return 0.0

@@ -1,0 +1,101 @@
+"""Undoable edits of the model's events: storing one detection run's events (DetectEventsCommand)
+and a person's verdict on one event (ReviewRegionCommand). Each ``redo()`` changes the store,
+``undo()`` puts back exactly what the store said it replaced (same region ids), and
+``on_changed(clip_id)`` tells the views after every step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from core.store.regions import UNCHANGED
+from gui.clips.commands import _StoreCommand
+from gui.clips.region_commands import OnChanged, OnError, _tell
+from gui.clips.region_overlay import is_model_event as is_unreviewed
+
+__all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand", "is_unreviewed"]
+
+ACCEPT, REJECT = "accept", "reject"
+
+
+class DetectEventsCommand(_StoreCommand):
+    """One detection run's events, stored as the model's unreviewed regions of each file.
+
+    ``specs`` maps clip id -> the RegionSpecs the task found there (computed in the background;
+    a file with none still clears its old unreviewed events). The first redo calls
+    ``project.replace_model_regions`` per clip; undo deletes what was added and restores what it
+    replaced; a later redo repeats that exactly (the same ids, so review commands above it stay
+    true) without asking the store to detect again. ``added`` lists the stored events."""
+
+    def __init__(self, project: Any, specs: Mapping[int, Iterable[Any]], model_name: str = "",
+                 on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
+        self._specs = {clip_id: list(items) for clip_id, items in specs.items()}
+        n = sum(len(items) for items in self._specs.values())
+        files = len(self._specs)
+        by = f" by {model_name}" if model_name else ""
+        super().__init__(f"Detect {n} event{'s' if n != 1 else ''}{by} in {files} "
+                         f"file{'s' if files != 1 else ''}", on_error)
+        self._project, self._on_changed = project, on_changed
+        self._deleted: list[Any] = []
+        self.added: list[Any] | None = None
+
+    def _redo(self) -> None:
+        if self.added is None:
+            deleted, added = [], []
+            for clip_id, specs in self._specs.items():
+                gone, new = self._project.replace_model_regions(clip_id, specs)
+                deleted.extend(gone)
+                added.extend(new)
+            self._deleted, self.added = deleted, added
+        else:
+            if self._deleted:
+                self._project.delete_regions([r.id for r in self._deleted])
+            self._project.restore_regions(self.added)
+        _tell(self._on_changed, self._specs)
+
+    def _undo(self) -> None:
+        if self.added:
+            self._project.delete_regions([r.id for r in self.added])
+        self._project.restore_regions(self._deleted)
+        _tell(self._on_changed, self._specs)
+
+
+class ReviewRegionCommand(_StoreCommand):
+    """A person's verdict on one model event: ``decision`` ACCEPT (it becomes a manual region,
+    relabelled to ``label`` when one is given) or REJECT (kept as rejected: the next training
+    may use it as background). Undo restores the record the store returned, exactly."""
+
+    def __init__(self, project: Any, region: Any, decision: str, label: Any = UNCHANGED,
+                 on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
+        if decision not in (ACCEPT, REJECT):
+            raise ValueError(f"not a review decision: {decision!r}")
+        super().__init__(_review_text(region, decision, label), on_error)
+        self._project, self._on_changed = project, on_changed
+        self._region_id, self._clip_id = region.id, region.clip_id
+        self._decision, self._label = decision, label
+        self._before: Any = None
+
+    @property
+    def region_id(self) -> int:
+        return self._region_id
+
+    def _redo(self) -> None:
+        if self._label is UNCHANGED:
+            self._before = self._project.review_region(self._region_id, self._decision)
+        else:
+            self._before = self._project.review_region(self._region_id, self._decision,
+                                                       label=self._label)
+        _tell(self._on_changed, [self._clip_id])
+
+    def _undo(self) -> None:
+        self._project.restore_regions([self._before])
+        _tell(self._on_changed, [self._clip_id])
+
+
+def _review_text(region: Any, decision: str, label: Any) -> str:
+    """The undo menu's words: 'Accept event dog', 'Accept event as cat', 'Reject event dog'."""
+    if decision == REJECT:
+        return f"Reject event {region.label or ''}".rstrip()
+    if label is not UNCHANGED and label != region.label:
+        return f"Accept event as {label}"
+    return f"Accept event {region.label or ''}".rstrip()

@@ -1,0 +1,339 @@
+"""ReviewPanel: the Model dock's Review tab, the queue of the model's unreviewed events. Stepping
+through it takes the clip list to each event's file, zooms the clip view to the event and plays
+it; A accepts, R rejects, a class key relabels and accepts, all through the undo stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.clips.region_list_panel import ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE
+from gui.model.detection_commands import (
+    ACCEPT,
+    REJECT,
+    ReviewRegionCommand,
+    is_unreviewed,
+)
+
+ORDER_SCORE, ORDER_CLASS = "score", "class"
+ACCEPT_KEY, REJECT_KEY = "A", "R"
+NEXT_EVENT_KEY, PREVIOUS_EVENT_KEY = "N", "Shift+N"
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
+    """The unreviewed model events among ``records``: least sure first (ORDER_SCORE), or grouped
+    by class and least sure first within each (ORDER_CLASS); ties in file and time order."""
+    events = [r for r in records if is_unreviewed(r)]
+
+    def score(r: Any) -> float:
+        return r.score if r.score is not None else 0.0
+
+    if order == ORDER_CLASS:
+        return sorted(events, key=lambda r: (r.label or "", score(r), r.clip_id, r.begin_s, r.id))
+    return sorted(events, key=lambda r: (score(r), r.clip_id, r.begin_s, r.id))
+
+
+def disagreeing_clips(records: Iterable[Any]) -> set[int]:
+    """Clip ids where an unreviewed model event overlaps a person's region (manual, imported or
+    accepted) of another class."""
+    events: dict[int, list[Any]] = {}
+    people: dict[int, list[Any]] = {}
+    for r in records:
+        if is_unreviewed(r):
+            events.setdefault(r.clip_id, []).append(r)
+        elif getattr(r, "status", None) is None and r.source != "model" and r.label:
+            people.setdefault(r.clip_id, []).append(r)
+    return {clip_id for clip_id, found in events.items()
+            if any(e.label != p.label and e.begin_s < p.end_s and p.begin_s < e.end_s
+                   for e in found for p in people.get(clip_id, ()))}
+
+
+def unreviewed_counts(records: Iterable[Any]) -> dict[int, int]:
+    """Clip id -> how many unreviewed model events it holds (clips with none left out)."""
+    counts: dict[int, int] = {}
+    for r in records:
+        if is_unreviewed(r):
+            counts[r.clip_id] = counts.get(r.clip_id, 0) + 1
+    return counts
+
+
+class ReviewPanel(QWidget):
+    """The queue and its buttons. ``project()`` is the open Project or None; ``undo_stack`` takes
+    the review commands; ``on_changed(clip_id)`` is told after each (the window's
+    RegionSelection.notify_changed); ``go_to(record)`` shows an event (its file, zoomed, played:
+    set by the dock). ``set_class_keys`` gives the digit keys, which relabel and accept while the
+    queue has the keys.
+
+    Signals: ``detect_requested()``, ``cancel_requested()`` (the Detect and Cancel buttons);
+    ``message(str, str)`` banner text and kind.
+    """
+
+    detect_requested = Signal()
+    cancel_requested = Signal()
+    message = Signal(str, str)
+
+    def __init__(self, project: Callable[[], Any], undo_stack: Any,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ReviewPanel")
+        self._project, self._undo_stack = project, undo_stack
+        self.on_changed: Callable[[int], None] | None = None
+        self.go_to: Callable[[Any], None] | None = None
+        self._key_to_class: dict[str, str] = {}
+        self._queue: list[Any] = []
+        self._paths: dict[int, str] = {}
+        self._current_id: int | None = None
+        self._filling = False
+
+        self.detect_button = QPushButton("Detect Events")
+        self.detect_button.setToolTip("Run the active model over the project's long recordings "
+                                      "and list the events it finds here")
+        self.detect_button.clicked.connect(self.detect_requested)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.cancel_button.hide()
+        self.progress = QProgressBar()
+        self.progress.setMaximumHeight(16)
+        self.progress.hide()
+        self.order = QComboBox()
+        self.order.addItem("Least sure first", ORDER_SCORE)
+        self.order.addItem("By class", ORDER_CLASS)
+        self.order.currentIndexChanged.connect(self.refresh)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("ReviewCount")
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.list = QListWidget()
+        self.list.setObjectName("ReviewList")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setUniformItemSizes(True)
+        self.list.currentRowChanged.connect(self._on_list_row_changed)
+        self.list.installEventFilter(self)
+        self.hint = QLabel(f"{ACCEPT_KEY} accept · {REJECT_KEY} reject · class keys relabel and "
+                           f"accept · {NEXT_EVENT_KEY} next · {PREVIOUS_EVENT_KEY} previous")
+        self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.accept_action = self._action("&Accept Event", self.accept_current, ACCEPT_KEY)
+        self.reject_action = self._action("&Reject Event", self.reject_current, REJECT_KEY)
+        self.next_action = self._action("&Next Event", self.select_next, NEXT_EVENT_KEY)
+        self.previous_action = self._action("&Previous Event", self.select_previous,
+                                            PREVIOUS_EVENT_KEY)
+        buttons = QHBoxLayout()
+        for action in (self.previous_action, self.accept_action, self.reject_action,
+                       self.next_action):
+            button = QPushButton(action.text().replace("&", "").replace(" Event", ""))
+            button.setToolTip(f"{action.text().replace('&', '')} "
+                              f"({action.shortcut().toString()})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the queue
+            button.clicked.connect(action.trigger)
+            buttons.addWidget(button)
+        top = QHBoxLayout()
+        top.addWidget(self.detect_button)
+        top.addWidget(self.cancel_button)
+        top.addStretch(1)
+        top.addWidget(self.order)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.hint)
+        self.refresh()
+
+    def _action(self, text: str, slot: Callable[[], None], key: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def actions_for_menu(self) -> list[QAction]:
+        """Accept, reject, next and previous event, for the Model menu."""
+        return [self.accept_action, self.reject_action, self.next_action, self.previous_action]
+
+    # ---- the queue ------------------------------------------------------------------------
+
+    def queue(self) -> list[Any]:
+        """The unreviewed events, in the order shown."""
+        return list(self._queue)
+
+    def current(self) -> Any | None:
+        """The event the keys act on, or None."""
+        row = self.list.currentRow()
+        return self._queue[row] if 0 <= row < len(self._queue) else None
+
+    def set_class_keys(self, key_to_class: dict[str, str]) -> None:
+        self._key_to_class = dict(key_to_class)
+
+    def refresh(self, *_) -> None:
+        """Read the project's events again, keeping the current one (or its place) current."""
+        project = self._project()
+        records = project.regions() if project is not None else []
+        self._paths = {c.id: c.path for c in project.clips()} if project is not None else {}
+        old_row = self.list.currentRow()
+        self._queue = review_queue(records, self.order.currentData() or ORDER_SCORE)
+        self._filling = True
+        try:
+            self.list.clear()
+            for record in self._queue:
+                item = QListWidgetItem(self._describe(record))
+                item.setData(EVENT_ID_ROLE, record.id)
+                self.list.addItem(item)
+            ids = [r.id for r in self._queue]
+            if self._current_id in ids:
+                row = ids.index(self._current_id)
+            else:  # reviewed or gone: the one that took its place
+                row = min(max(old_row, 0), len(ids) - 1) if ids else -1
+            self.list.setCurrentRow(row)
+        finally:
+            self._filling = False
+        self._current_id = self._queue[row].id if row >= 0 else None
+        n = len(self._queue)
+        self.count_label.setText(f"{n} event{'s' if n != 1 else ''} to review" if n else
+                                 "No events to review: Detect Events runs the active model over "
+                                 "the long recordings")
+        for action in self.actions_for_menu():
+            action.setEnabled(n > 0)
+
+    def _describe(self, record: Any) -> str:
+        name = Path(self._paths.get(record.clip_id, "?")).name
+        score = "" if record.score is None else f" {record.score:.0%}"
+        return (f"{record.label or 'unlabelled'}{score} · {name} "
+                f"{record.begin_s:.2f}–{record.end_s:.2f} s")
+
+    # ---- keys -----------------------------------------------------------------------------
+
+    def select_next(self) -> None:
+        self._step(+1)
+
+    def select_previous(self) -> None:
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        n = len(self._queue)
+        if not n:
+            return
+        row = self.list.currentRow()
+        row = 0 if row < 0 else min(max(row + direction, 0), n - 1)
+        self.show_row(row)
+
+    def show_row(self, row: int) -> None:
+        """Make ``row`` current and show its event (even when it was current already)."""
+        if not 0 <= row < len(self._queue):
+            return
+        self._filling = True
+        try:
+            self.list.setCurrentRow(row)
+        finally:
+            self._filling = False
+        self._current_id = self._queue[row].id
+        self._show(self._queue[row])
+
+    def accept_current(self) -> None:
+        self._review(ACCEPT)
+
+    def reject_current(self) -> None:
+        self._review(REJECT)
+
+    def relabel_current(self, label: str) -> None:
+        """Give the current event ``label`` and accept it (one undo step)."""
+        self._review(ACCEPT, label)
+
+    def label_by_key(self, key: str) -> bool:
+        """A class key pressed in the queue: relabel and accept (False: no class on it)."""
+        name = self._key_to_class.get(key)
+        if name is None:
+            return False
+        self.relabel_current(name)
+        return True
+
+    def _review(self, decision: str, *label: str) -> None:
+        record, project = self.current(), self._project()
+        if record is None or project is None:
+            return
+        row = self.list.currentRow()
+        self._undo_stack.push(ReviewRegionCommand(
+            project, record, decision, *label, on_changed=self._changed,
+            on_error=lambda text: self.message.emit(text, "error")))
+        # The queue was read again by the command's news; on to the event in its place.
+        if self._queue and self._current_id != record.id:
+            self.show_row(min(row, len(self._queue) - 1))
+
+    def _changed(self, clip_id: int) -> None:
+        if self.on_changed is not None:
+            self.on_changed(clip_id)
+        self.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The class keys are the window's labelling shortcuts; while the queue has the keys they
+        # relabel and accept the current event instead (claimed before the shortcut fires).
+        if watched is self.list and event.type() in (QEvent.Type.ShortcutOverride,
+                                                     QEvent.Type.KeyPress):
+            text = event.text()
+            plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if plain and text in self._key_to_class and self.current() is not None:
+                event.accept()
+                if event.type() == QEvent.Type.KeyPress:
+                    self.label_by_key(text)
+                return True
+        return super().eventFilter(watched, event)
+
+    # ---- showing --------------------------------------------------------------------------
+
+    def _on_list_row_changed(self, row: int) -> None:
+        if self._filling or not 0 <= row < len(self._queue):
+            return
+        self._current_id = self._queue[row].id
+        self._show(self._queue[row])
+
+    def _show(self, record: Any) -> None:
+        if self.go_to is not None:
+            self.go_to(record)
+
+    # ---- detection ------------------------------------------------------------------------
+
+    def detection_started(self) -> None:
+        self.detect_button.setEnabled(False)
+        self.cancel_button.show()
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+    def detection_progress(self, done_s: float, total_s: float) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done_s / total_s) if total_s > 0 else 0)
+        self.progress.setFormat(f"Detecting… {done_s / total_s:.0%}" if total_s > 0 else "")
+
+    def detection_ended(self) -> None:
+        self.detect_button.setEnabled(True)
+        self.cancel_button.hide()
+        self.progress.hide()
+
+
+def zoom_range(record: Any, duration_s: float) -> tuple[float, float]:
+    """The view range that shows ``record`` with some context either side (as the region list
+    zooms to a region)."""
+    pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
+    end_s = record.end_s + pad_s
+    if duration_s > 0:
+        end_s = min(end_s, duration_s)
+    return max(record.begin_s - pad_s, 0.0), end_s

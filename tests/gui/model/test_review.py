@@ -1,0 +1,229 @@
+"""The detect-and-review loop in the app: the review queue's order, accepting, rejecting and
+relabelling events through the undo stack (the store checked after each step and after undo),
+the detection command's undo, the detection task off the GUI thread, and the clip list's event
+filters."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+
+from core.ml.detection import Event
+from core.store.project import Project
+from core.store.records import RegionSpec
+from gui.clips.clip_list_panel import ClipListPanel
+from gui.clips.clip_table import FILTER_EVENTS_DISAGREE, FILTER_UNREVIEWED, ClipTableModel
+from gui.model import workers
+from gui.model.detection_commands import DetectEventsCommand, ReviewRegionCommand
+from gui.model.dock import ModelDock
+from gui.model.review_panel import (
+    ORDER_CLASS,
+    ReviewPanel,
+    disagreeing_clips,
+    review_queue,
+    unreviewed_counts,
+)
+from tests import audio_factory
+
+RATE_HZ = 8000
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A scanned project: a.wav and b.wav (2 s each) and long.wav (31 s, searched by
+    Detect Events for its length)."""
+    root = tmp_path / "audio"
+    for name, seconds in (("a.wav", 2.0), ("b.wav", 2.0), ("long.wav", 31.0)):
+        audio_factory.write(root / name, audio_factory.tone(440.0, seconds, RATE_HZ), RATE_HZ)
+    project = Project.open(root)
+    project.scan()
+    yield project
+    project.close()
+
+
+def clip_ids(project) -> dict[str, int]:
+    return {c.path: c.id for c in project.clips()}
+
+
+def events(project, clip_id, *spans) -> list:
+    """Store ``spans`` ((begin_s, end_s, label, score)) as ``clip_id``'s unreviewed events."""
+    return project.replace_model_regions(
+        clip_id, [RegionSpec(clip_id, b, e, label=label, score=score)
+                  for b, e, label, score in spans])[1]
+
+
+def state(project, region_id) -> tuple:
+    r = project.region(region_id)
+    return (r.label, r.source, r.status)
+
+
+def test_queue_is_least_sure_first_or_by_class(project):
+    ids = clip_ids(project)
+    events(project, ids["a.wav"], (0.1, 0.5, "dog", 0.9), (0.6, 0.9, "cat", 0.55))
+    events(project, ids["b.wav"], (0.2, 0.4, "dog", 0.6), (1.0, 1.5, "cat", 0.8))
+    manual = project.add_region(ids["a.wav"], 1.0, 1.5, label="dog", source="manual")
+    records = project.regions()
+    by_score = review_queue(records)
+    assert [(r.label, r.score) for r in by_score] == [
+        ("cat", 0.55), ("dog", 0.6), ("cat", 0.8), ("dog", 0.9)]
+    assert manual.id not in {r.id for r in by_score}  # a person's region is never queued
+    by_class = review_queue(records, ORDER_CLASS)
+    assert [(r.label, r.score) for r in by_class] == [
+        ("cat", 0.55), ("cat", 0.8), ("dog", 0.6), ("dog", 0.9)]
+    assert unreviewed_counts(records) == {ids["a.wav"]: 2, ids["b.wav"]: 2}
+    assert unreviewed_counts(records) == project.unreviewed_counts()
+
+
+def test_detect_command_undo_restores_the_previous_events(project):
+    ids = clip_ids(project)
+    a = ids["a.wav"]
+    old = events(project, a, (0.1, 0.5, "dog", 0.7))
+    kept = project.add_region(a, 1.2, 1.6, label="cat", source="manual")
+    stack, told = QUndoStack(), []
+    command = DetectEventsCommand(project, {a: [RegionSpec(a, 0.3, 0.8, "cat", score=0.9)],
+                                            ids["b.wav"]: []}, "m1", on_changed=told.append)
+    stack.push(command)
+    assert command.text() == "Detect 1 event by m1 in 2 files"
+    after = project.regions(a)
+    assert [(r.begin_s, r.label, r.status) for r in after] == [
+        (0.3, "cat", "unreviewed"), (1.2, "cat", None)]
+    assert told == [a, ids["b.wav"]]
+    new_ids = [r.id for r in command.added]
+    stack.undo()
+    assert project.regions(a) == [old[0], kept]  # the old event back, exactly (same id)
+    stack.redo()
+    assert [r.id for r in project.regions(a) if r.status == "unreviewed"] == new_ids
+    assert project.region(kept.id) == kept
+
+
+@pytest.fixture
+def panel(qtbot, project):
+    stack = QUndoStack()
+    review = ReviewPanel(lambda: project, stack)
+    qtbot.addWidget(review)
+    shown, told = [], []
+    review.go_to, review.on_changed = shown.append, told.append
+    return SimpleNamespace(review=review, stack=stack, shown=shown, told=told)
+
+
+def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
+    ids = clip_ids(project)
+    first, second, third = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5),
+                                  (0.5, 0.9, "dog", 0.6), (1.0, 1.5, "dog", 0.7))
+    review, stack = panel.review, panel.stack
+    review.set_class_keys({"1": "dog", "2": "cat"})
+    review.refresh()
+    assert [r.id for r in review.queue()] == [first.id, second.id, third.id]
+    review.show_row(0)
+    assert panel.shown[-1].id == first.id  # shown (zoomed to and played by the dock)
+
+    review.accept_current()
+    assert state(project, first.id) == ("dog", "manual", None)
+    assert [r.id for r in review.queue()] == [second.id, third.id]
+    assert review.current().id == second.id and panel.shown[-1].id == second.id
+    assert panel.told == [ids["a.wav"]]
+
+    review.reject_current()
+    assert state(project, second.id) == ("dog", "model", "rejected")
+    assert review.current().id == third.id
+
+    review.list.setFocus()
+    qtbot.keyClick(review.list, Qt.Key.Key_2)  # the class key relabels and accepts
+    assert state(project, third.id) == ("cat", "manual", None)
+    assert review.queue() == [] and review.current() is None
+    assert [stack.text(i) for i in range(stack.count())] == [
+        "Accept event dog", "Reject event dog", "Accept event as cat"]
+
+    stack.undo()
+    assert state(project, third.id) == ("dog", "model", "unreviewed")
+    stack.undo()
+    assert state(project, second.id) == ("dog", "model", "unreviewed")
+    stack.undo()
+    assert state(project, first.id) == ("dog", "model", "unreviewed")
+    assert project.region(first.id) == first  # exactly as stored by the detection
+    assert [r.id for r in review.queue()] == [first.id, second.id, third.id]
+    stack.redo()
+    assert state(project, first.id) == ("dog", "manual", None)
+
+
+def test_a_failed_review_leaves_nothing_on_the_stack(project):
+    ids = clip_ids(project)
+    (event,) = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))
+    project.delete_regions([event.id])
+    stack, errors = QUndoStack(), []
+    stack.push(ReviewRegionCommand(project, event, "accept", on_error=errors.append))
+    assert stack.count() == 0 and "Could not accept event dog" in errors[0]
+
+
+@pytest.fixture
+def dock(qtbot, project, settings):
+    model = ClipTableModel()
+    model.set_records(project.clips(include_missing=True))
+    clip_list = ClipListPanel(model)
+    qtbot.addWidget(clip_list)
+    messages = []
+    dock = ModelDock(model, clip_list, QUndoStack(), lambda text, kind: messages.append(text),
+                     settings=settings)
+    qtbot.addWidget(dock)
+    dock.set_project(project)
+    yield SimpleNamespace(dock=dock, model=model, clip_list=clip_list, messages=messages)
+    dock.shutdown()
+
+
+def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, project, dock,
+                                                                   monkeypatch):
+    ids = clip_ids(project)
+    events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))  # a file with regions is searched
+    threads, searched = [], []
+
+    def fake_detect(classifier, path, progress=None, should_stop=None, **_):
+        threads.append(threading.current_thread())
+        searched.append(path.name)
+        progress(0.5)
+        return [Event(str(path), 1.0, 1.5, "cat", 0.75)]
+
+    monkeypatch.setattr(workers, "detect_file", fake_detect)
+    monkeypatch.setattr(workers, "_classifier", lambda checkpoint: SimpleNamespace())
+    d = dock.dock
+    monkeypatch.setattr(d.controller, "active_model", lambda: SimpleNamespace(name="m1", id=1))
+    monkeypatch.setattr("core.workflow.model_checkpoint_path", lambda project, record: "m.pt")
+    assert d.detect_events()
+    assert d.tabs.currentWidget() is d.review
+    qtbot.waitUntil(lambda: not d.review.cancel_button.isVisibleTo(d.review), timeout=10_000)
+    d.wait_detection()
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert sorted(searched) == ["a.wav", "long.wav"]  # b.wav: short and without regions
+    assert d.undo_stack.count() == 1
+    found = [(r.clip_id, r.begin_s, r.label, r.score) for r in project.regions()
+             if r.status == "unreviewed"]
+    assert found == [(ids["a.wav"], 1.0, "cat", 0.75), (ids["long.wav"], 1.0, "cat", 0.75)]
+    assert "Found 2 events in 2 file(s)" in dock.messages[-1]
+    qtbot.waitUntil(lambda: len(d.review.queue()) == 2)
+    d.undo_stack.undo()  # the old event of a.wav is back, the new ones gone
+    assert [(r.begin_s, r.label) for r in project.regions() if r.status == "unreviewed"] == [
+        (0.1, "dog")]
+
+
+def test_event_filters(qtbot, project, dock):
+    ids = clip_ids(project)
+    a, b = ids["a.wav"], ids["b.wav"]
+    events(project, a, (0.1, 0.5, "dog", 0.5))
+    events(project, b, (0.1, 0.5, "dog", 0.5))
+    project.add_region(a, 1.0, 1.5, label="cat", source="manual")  # no overlap: agrees
+    project.add_region(b, 0.3, 0.8, label="cat", source="manual")  # overlaps, another class
+    project.add_region(ids["long.wav"], 0.3, 0.8, label="cat", source="manual")
+    assert disagreeing_clips(project.regions()) == {b}
+    dock.dock.refresh_events()
+    model, clip_list = dock.model, dock.clip_list
+
+    def shown() -> list[str]:
+        return [model.record(row).path for row in range(model.rowCount())]
+
+    clip_list.set_quick_filter(FILTER_UNREVIEWED)
+    assert shown() == ["a.wav", "b.wav"]
+    clip_list.set_quick_filter(FILTER_EVENTS_DISAGREE)
+    assert shown() == ["b.wav"]
