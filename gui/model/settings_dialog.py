@@ -29,8 +29,8 @@ _AUTO_VALUE = MIN_CLIP_S - _CLIP_STEP_S
 
 
 class TrainSettingsDialog(QDialog):
-    """Edit a TrainConfig's model, epochs, requested clip length, augmentation and validation
-    share; ``config()`` returns the choice (the model's other defaults with them). Restore
+    """Edit a TrainConfig's model, epochs, requested clip length, augmentation, background class
+    and validation share; ``config()`` returns the choice (the model's other defaults with them). Restore
     Defaults resets the fields."""
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
@@ -52,6 +52,11 @@ class TrainSettingsDialog(QDialog):
         self.clip_seconds_requested.setToolTip(
             f"auto, or {MIN_CLIP_S:g} to {MAX_CLIP_S:g} seconds; clips are padded or trimmed to it")
         self.augment = QCheckBox("Vary the training clips (shift and mask time and frequency)")
+        self.background = QCheckBox("Learn a background class from unmarked stretches")
+        self.background.setToolTip(
+            "When the project holds regions: train a \"background\" class on the stretches of "
+            "those recordings no region covers and on rejected model events, so the model learns "
+            "what is not an event")
         self.val_share = QSpinBox()
         self.val_share.setRange(0, int(MAX_VAL_SPLIT * 100))
         self.val_share.setSuffix(" %")
@@ -65,6 +70,7 @@ class TrainSettingsDialog(QDialog):
         form.addRow("Epochs (at most)", self.epochs)
         form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)
+        form.addRow("", self.background)
         form.addRow("Validation share", self.val_share)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel
@@ -95,6 +101,7 @@ class TrainSettingsDialog(QDialog):
         requested = config.clip_seconds_requested
         self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
         self.augment.setChecked(config.augment)
+        self.background.setChecked(config.background)
         self.val_share.setValue(int(round(config.val_split * 100)))
         self.error.hide()
 
@@ -105,6 +112,7 @@ class TrainSettingsDialog(QDialog):
         return TrainConfig.for_model(self.model_box.currentData(), epochs=self.epochs.value(),
                                      clip_seconds_requested=requested,
                                      augment=self.augment.isChecked(),
+                                     background=self.background.isChecked(),
                                      val_split=self.val_share.value() / 100.0)
 
     def accept(self) -> None:

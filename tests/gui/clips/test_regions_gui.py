@@ -464,3 +464,51 @@ def test_import_regions_is_one_undo_step(rig, tmp_path):
     csv.write_text("path,label\n")  # a later redo does not read the file again
     rig.stack.redo()
     assert [r.id for r in rig.project.regions(rig.clip_id)] == [r.id for r in done[0]]
+
+
+def test_model_events_are_dashed_with_their_score_and_rejected_ones_hidden(rig):
+    from core.store.records import RegionSpec
+
+    manual = add(rig, 0.2, 0.6, label="dog")
+    found, gone = rig.project.replace_model_regions(rig.clip_id, [
+        RegionSpec(rig.clip_id, 1.0, 1.5, "dog", score=0.64),
+        RegionSpec(rig.clip_id, 2.0, 2.5, "dog", score=0.3)])[1]
+    rig.project.review_region(gone.id, "reject")
+    rig.regions.notify_changed(rig.clip_id)
+    assert [r.id for r in rig.overlay.regions()] == [manual.id, found.id]
+    wave, spec = rig.overlay.items(found.id)
+    assert wave.lines[0].pen.style() == Qt.PenStyle.DashLine
+    assert "model score 64%" in wave.toolTip() and "not reviewed" in spec.toolTip()
+    manual_wave, _ = rig.overlay.items(manual.id)
+    assert manual_wave.lines[0].pen.style() == Qt.PenStyle.SolidLine
+    rig.project.review_region(found.id, "accept")  # accepted: a person's region, drawn solid
+    rig.regions.notify_changed(rig.clip_id)
+    assert rig.overlay.items(found.id)[0].lines[0].pen.style() == Qt.PenStyle.SolidLine
+
+
+def test_the_review_queue_zooms_to_each_event_plays_it_and_selects_it(rig, qtbot, settings):
+    from core.store.records import RegionSpec
+    from gui.model.dock import ModelDock
+
+    dock = ModelDock(rig.model, rig.clip_panel, rig.stack, lambda *_: None, settings=settings)
+    qtbot.addWidget(dock)
+    dock.set_project(rig.project)
+    dock.connect_clips(rig.view, rig.playback, rig.labels)
+    short = rig.ids["cat/short.wav"]
+    rig.project.replace_model_regions(rig.clip_id, [
+        RegionSpec(rig.clip_id, 2.0, 2.4, "dog", score=0.4)])
+    rig.project.replace_model_regions(short, [RegionSpec(short, 0.2, 0.5, "cat", score=0.9)])
+    dock.refresh_events()
+    first, second = dock.review.queue()
+    dock.review.show_row(0)  # in the file on show: at once
+    assert rig.regions.region_id == first.id
+    assert rig.playback.ranges[-1] == (2.0, 2.4)
+    start_s, end_s = rig.view.view_range()
+    assert start_s == pytest.approx(1.5, abs=0.01) and end_s == pytest.approx(2.9, abs=0.01)
+    dock.review.select_next()  # in another file: the clip list goes there, then once it is shown
+    assert rig.clip_panel.current_id() == short
+    with qtbot.waitSignal(rig.view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        rig.view.show_clip(rig.project.abspath(rig.project.clip(short)))
+    assert rig.regions.clip_id == short and rig.regions.region_id == second.id
+    assert rig.playback.ranges[-1] == (0.2, 0.5)
+    dock.shutdown()

@@ -227,3 +227,15 @@ def test_event_filters(qtbot, project, dock):
     assert shown() == ["a.wav", "b.wav"]
     clip_list.set_quick_filter(FILTER_EVENTS_DISAGREE)
     assert shown() == ["b.wav"]
+
+
+def test_training_settings_carry_the_background_choice(qtbot):
+    from core.ml.train_config import TrainConfig
+    from gui.model.settings_dialog import TrainSettingsDialog
+
+    dialog = TrainSettingsDialog(TrainConfig(background=False))
+    qtbot.addWidget(dialog)
+    assert not dialog.background.isChecked()
+    assert dialog.config().background is False
+    dialog.background.setChecked(True)
+    assert dialog.config().background is True
