@@ -259,6 +259,17 @@ class ReviewPanel(QWidget):
         """Give the current event ``label`` and accept it (one undo step)."""
         self._review(ACCEPT, label)
 
+    def relabel_event(self, region: Any, label: str) -> bool:
+        """Relabel and accept ``region`` when it is an unreviewed model event (one undo step);
+        False, doing nothing, for any other region (for the window's labelling to handle)."""
+        project = self._project()
+        if project is None or not is_unreviewed(region):
+            return False
+        self._undo_stack.push(ReviewRegionCommand(
+            project, region, ACCEPT, label, on_changed=self._changed,
+            on_error=lambda text: self.message.emit(text, "error")))
+        return True
+
     def label_by_key(self, key: str) -> bool:
         """A class key pressed in the queue: relabel and accept (False: no class on it)."""
         name = self._key_to_class.get(key)

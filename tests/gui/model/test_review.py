@@ -239,3 +239,15 @@ def test_training_settings_carry_the_background_choice(qtbot):
     assert dialog.config().background is False
     dialog.background.setChecked(True)
     assert dialog.config().background is True
+
+
+def test_relabel_event_accepts_only_unreviewed_events(project, panel):
+    ids = clip_ids(project)
+    (event,) = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))
+    manual = project.add_region(ids["a.wav"], 1.0, 1.5, label="dog", source="manual")
+    assert not panel.review.relabel_event(manual, "cat")
+    assert panel.stack.count() == 0
+    assert panel.review.relabel_event(event, "cat")
+    assert state(project, event.id) == ("cat", "manual", None)
+    panel.stack.undo()
+    assert project.region(event.id) == event
