@@ -18,7 +18,9 @@ from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.features import FeatureConfig
 from core.ml.inference import Classifier
 from core.ml.metrics import ModelMetrics, confusion_matrix
+from core.ml.samples import BackgroundSource, TrainingSample, background_class, free_stretches
 from core.store.label_rules import safe_folder_name
+from core.store.records import REJECTED, UNREVIEWED
 
 MIN_CLASSES = 2
 MIN_CLIPS_PER_CLASS = 2
@@ -28,45 +30,94 @@ MODELS_DIRNAME = "models"
 
 @dataclass(frozen=True)
 class TrainingSnapshot:
-    """The labels training starts from: readable, present, labelled clips, frozen at one moment.
+    """The labels training starts from, frozen at one moment: readable, present, labelled clips,
+    and the labelled regions of recordings with the recordings background may be cut from.
 
-    ``clip_ids``, ``paths`` (absolute) and ``labels`` run in parallel; ``counts`` per class.
+    ``clip_ids``, ``paths`` (absolute) and ``labels`` run in parallel (whole clips);
+    ``regions`` are region samples (``region_keys`` their ids, spans and labels, for ``key``);
+    ``background`` the recordings a person marked; ``counts`` per class, clips and regions.
     """
 
     clip_ids: tuple[int, ...]
     paths: tuple[Path, ...]
     labels: tuple[str, ...]
+    regions: tuple[TrainingSample, ...] = ()
+    region_keys: tuple[tuple, ...] = ()
+    background: tuple[BackgroundSource, ...] = ()
 
     @property
-    def pairs(self) -> list[tuple[Path, str]]:
-        return list(zip(self.paths, self.labels, strict=True))
+    def samples(self) -> list:
+        """What ``core.ml.training.train`` takes: (path, label) pairs of the whole clips, then the
+        region samples and the background sources."""
+        return [*zip(self.paths, self.labels, strict=True), *self.regions, *self.background]
+
+    @property
+    def pairs(self) -> list:
+        """Same as ``samples`` (the name callers used when there were only clips)."""
+        return self.samples
 
     @property
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for label in self.labels:
+        for label in (*self.labels, *(r.label for r in self.regions)):
             out[label] = out.get(label, 0) + 1
         return dict(sorted(out.items()))
 
     def key(self) -> tuple:
         """Compare with a later snapshot's key to tell whether labels changed since."""
-        return tuple(sorted(zip(self.clip_ids, self.labels, strict=True)))
+        return (tuple(sorted(zip(self.clip_ids, self.labels, strict=True))),
+                tuple(sorted(self.region_keys)))
 
 
 def training_snapshot(project) -> TrainingSnapshot:
-    """The labelled, readable, present clips of ``project`` as they are now."""
-    records = [r for r in project.clips(readable=True) if r.label and not r.error]
-    return TrainingSnapshot(tuple(r.id for r in records),
-                            tuple(project.abspath(r) for r in records),
-                            tuple(r.label for r in records))
+    """The labelled, readable, present clips of ``project`` and its regions as they are now.
+
+    A region a person drew, imported or accepted (status None) with a label is a sample; a
+    recording holding such regions or rejected model events is a background source (free
+    stretches: where no region but rejected ones lies) and is not a whole-clip sample itself,
+    whatever its clip label: its events are marked. Unreviewed model events are neither samples
+    nor background.
+    """
+    records = [r for r in project.clips(readable=True) if not r.error]
+    by_clip: dict[int, list] = {}
+    for region in project.regions():
+        by_clip.setdefault(region.clip_id, []).append(region)
+    marked = {cid for cid, regions in by_clip.items()
+              if any(r.status != UNREVIEWED for r in regions)}
+    whole = [r for r in records if r.label and r.id not in marked]
+    samples, keys, sources = [], [], []
+    for record in records:
+        if record.id not in marked:
+            continue
+        path = project.abspath(record)
+        regions = by_clip[record.id]
+        for region in regions:
+            if region.status is None and region.label:
+                samples.append(TrainingSample(path, region.label, region.begin_s, region.end_s,
+                                              str(path), record.duration_s))
+            keys.append((region.id, region.label, region.begin_s, region.end_s, region.status))
+        if record.duration_s:
+            busy = [(r.begin_s, r.end_s) for r in regions if r.status != REJECTED]
+            rejected = tuple((r.begin_s, r.end_s) for r in regions if r.status == REJECTED)
+            sources.append(BackgroundSource(path, record.duration_s,
+                                            free_stretches(record.duration_s, busy), rejected))
+    return TrainingSnapshot(tuple(r.id for r in whole), tuple(project.abspath(r) for r in whole),
+                            tuple(r.label for r in whole), tuple(samples), tuple(keys),
+                            tuple(sources))
 
 
-def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0) -> str | None:
+def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0,
+                     background: bool = True) -> str | None:
     """Why training cannot start on ``snapshot`` (a sentence for a person), or None when it can.
 
-    Needs ``MIN_CLASSES`` classes with ``MIN_CLIPS_PER_CLASS`` labelled readable clips each.
+    Needs ``MIN_CLASSES`` classes with ``MIN_CLIPS_PER_CLASS`` labelled readable clips (or
+    regions) each; with ``background`` (TrainConfig.background) and marked recordings, the
+    background cut from them is one of the classes.
     """
     counts = snapshot.counts
+    if background and snapshot.background and counts:
+        name = background_class(list(counts))
+        counts = {name: MIN_CLIPS_PER_CLASS, **counts}
     note = f" ({unreadable} unreadable clips do not count)" if unreadable else ""
     if not counts:
         return ("No labelled clips yet: label at least two clips in each of two classes, "

@@ -21,7 +21,9 @@ from core.ml.networks import build_model
 from core.ml.train_config import upgrade_train_dict
 
 FORMAT = "earmark-checkpoint"
-FORMAT_VERSION = 1
+# 2: per-class detection thresholds and the background class (format 1 files load with 0.5s).
+FORMAT_VERSION = 2
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass
@@ -34,6 +36,21 @@ class Checkpoint:
     metrics: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     created: str = ""
+    # Per class, the score from which a window counts as that class when detecting events
+    # (chosen on the validation split); None when built: DEFAULT_THRESHOLD each.
+    thresholds: list[float] | None = None
+    background_class: str | None = None  # the class detection never reports
+
+    def __post_init__(self) -> None:
+        if self.thresholds is None:
+            self.thresholds = [DEFAULT_THRESHOLD] * len(self.classes)
+        self.thresholds = [float(t) for t in self.thresholds]
+        if len(self.thresholds) != len(self.classes):
+            raise ValueError(f"{len(self.thresholds)} thresholds for {len(self.classes)} classes")
+        if not all(0.0 <= t <= 1.0 for t in self.thresholds):
+            raise ValueError("thresholds must lie within 0..1")
+        if self.background_class is not None and self.background_class not in self.classes:
+            raise ValueError(f"background class {self.background_class!r} is not a class")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -53,6 +70,8 @@ class Checkpoint:
             "metrics": self.metrics,
             "history": self.history,
             "created": self.created,
+            "thresholds": list(self.thresholds),
+            "background_class": self.background_class,
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
         }
 
@@ -136,6 +155,8 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             state_dict=state, train_config=upgrade_train_dict(payload.get("train_config") or {}),
             metrics=dict(payload.get("metrics") or {}),
             history=list(payload.get("history") or []), created=str(payload.get("created", "")),
+            thresholds=_thresholds(payload.get("thresholds")),
+            background_class=_optional_str(payload.get("background_class")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
@@ -152,6 +173,19 @@ def _from_payload(path: Path, payload) -> Checkpoint:
         ) from exc
     _check_features(path, checkpoint, model)
     return checkpoint
+
+
+def _thresholds(value) -> list[float] | None:
+    """Stored thresholds as floats; None (format 1) stays None, meaning 0.5 each."""
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple):
+        raise TypeError("thresholds are not a list")
+    return [float(t) for t in value]
+
+
+def _optional_str(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) -> None:

@@ -59,6 +59,10 @@ class TrainConfig:
     augment: bool = True
     balance_classes: bool = True  # class-weighted loss so a rare class still counts
     cache_features: bool = True  # False recomputes features every epoch, as the seed did
+    # With regions in the project: a "background" class cut from the unmarked stretches of the
+    # recordings that have regions (and every rejected model event), so a detector learns what
+    # is not an event; without one, every window of a long file must be some class.
+    background: bool = True
     seed: int = 0
     num_threads: int | None = None  # None: every core
     channels_last: bool = True

@@ -1,7 +1,9 @@
-"""Training and fine-tuning: one entry point, ``train``, from labelled clips to a checkpoint and metrics.
+"""Training and fine-tuning: one entry point, ``train``, from labelled clips (and regions of
+recordings, and background cut between them) to a checkpoint, its metrics and its thresholds.
 
 Audio is decoded once and features are cached for all epochs (augmentation works on the cached
-tensors); progress goes to a plain callback and a ``should_stop`` predicate is checked every batch.
+tensors; a region caches a few shifted windows, one drawn per epoch); progress goes to a plain
+callback and a ``should_stop`` predicate is checked every batch.
 """
 
 from __future__ import annotations
@@ -37,10 +39,21 @@ from core.ml.features import (
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
 from core.ml.runtime import set_thread_count
+from core.ml.samples import (
+    BackgroundSource,
+    TrainingSample,
+    Window,
+    background_class,
+    background_windows,
+    grouped_split,
+    region_offsets_s,
+    region_window_start,
+    stratified_split,
+)
 from core.ml.train_config import AUTO, TrainConfig
 
 __all__ = ["TrainConfig", "TrainProgress", "TrainResult", "EpochMetrics", "train",
-           "stratified_split"]
+           "stratified_split", "TrainingSample", "BackgroundSource"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class TrainResult:
     n_val: int = 0
     best_epoch: int = 0
     elapsed_s: float = 0.0
+    n_background: int = 0  # background windows cut from recordings with regions
 
 
 ProgressCallback = Callable[[TrainProgress], None]
@@ -89,10 +103,14 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Train a model on labelled clips and return it with its metrics.
 
-    ``clips``: (path, label) pairs or objects with ``.path`` and ``.label``; unlabelled ones are
-    ignored, unreadable ones skipped and listed in ``TrainResult.skipped``. ``init_from``: a
-    checkpoint to fine-tune (its features are kept; a changed class list keeps the backbone and maps
-    classes by name into a new head). Raises TrainingError when training cannot start.
+    ``clips``: (path, label) pairs, objects with ``.path`` and ``.label`` (a
+    :class:`TrainingSample` may be a region of a recording: a window of the clip length centred
+    on it), and :class:`BackgroundSource` recordings (with ``config.background``, a background
+    class is cut from their unmarked stretches, about as many windows as the median class has
+    samples). Unlabelled clips are ignored, unreadable ones skipped and listed in
+    ``TrainResult.skipped``. ``init_from``: a checkpoint to fine-tune (its features are kept; a
+    changed class list keeps the backbone and maps classes by name into a new head). Raises
+    TrainingError when training cannot start.
     """
     started = time.perf_counter()
     config = config if config is not None else TrainConfig()
@@ -100,12 +118,27 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     report_progress = progress or (lambda _p: None)
     if config.num_threads:
         set_thread_count(config.num_threads)
-    pairs = [(Path(p), str(lbl)) for p, lbl in (_pair(c) for c in clips) if lbl]
-    _check_classes([lbl for _, lbl in pairs])
+    samples, sources = _samples(clips)
+    labels = [s.label for s in samples]
+    background = background_class(labels) if config.background and sources else None
+    _check_classes(labels, background=background)
 
-    features, model_name = _resolve_features(pairs, config, init_from)
-    waveforms, labels_text, skipped = _decode(pairs, features, config, report_progress, should_stop,
-                                              started)
+    features, model_name = _resolve_features(samples, config, init_from)
+    decoded = _decode(samples, features, config, report_progress, should_stop, started)
+    waveforms, labels_text, groups, views, skipped = decoded
+    n_background = 0
+    if background is not None and not should_stop():
+        extra, windows = _decode_background(sources, background, labels_text, features, config,
+                                            skipped)
+        n_background = len(windows)
+        if n_background:
+            waveforms = torch.cat([waveforms[:len(labels_text)], extra, waveforms[len(labels_text):]])
+            if views is not None:  # rows of offset views come after the samples: shift them
+                views = torch.where(views >= len(labels_text), views + n_background, views)
+                views = torch.cat([views, _own_rows(len(labels_text), n_background,
+                                                    views.shape[1])])
+            labels_text += [background] * n_background
+            groups += [str(w.path) for w in windows]
     if should_stop():
         return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started)
     _check_classes(labels_text, skipped)
@@ -116,7 +149,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     generator = torch.Generator().manual_seed(config.seed)
     extractor = FeatureExtractor(features)
     inputs = _extract(extractor, waveforms) if config.cache_features else waveforms
-    train_idx, val_idx = stratified_split(targets.numpy(), config.val_split, config.seed)
+    train_idx, val_idx = grouped_split(targets.numpy(), groups, config.val_split, config.seed)
 
     model = build_model(model_name, len(classes), (features.n_freqs, features.n_frames))
     if init_from is not None:
@@ -125,7 +158,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     model = model.to(memory_format=memory_format)
 
     loop = _Loop(model, extractor, config, features, inputs, targets, classes, generator,
-                 memory_format)
+                 memory_format, views)
     history: list[EpochMetrics] = []
     best = (-math.inf, math.inf)
     best_state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -174,8 +207,8 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     report_idx = val_idx if len(val_idx) else train_idx
     # A stopped run reports on the clips alone, without prediction views: with them, Cancel took
     # 1.8-2.3 s in the GUI benchmark (300 validation clips), against the second it may take.
-    predicted = loop.predict(report_idx, views=not stopped)
-    report = classification_report(targets[report_idx].numpy(), predicted, classes)
+    probabilities = loop.probabilities(report_idx, views=not stopped)
+    report = classification_report(targets[report_idx].numpy(), probabilities.argmax(1), classes)
     metrics = ModelMetrics(report, evaluated_on="validation" if len(val_idx) else "training",
                            n_train=len(train_idx), n_val=len(val_idx), best_epoch=best_epoch,
                            epochs_run=len(history), stopped=stopped)
@@ -185,20 +218,51 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         train_config=config.to_dict(), metrics=metrics.to_dict(),
         history=[dataclasses.asdict(h) for h in history],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
+        thresholds=_thresholds(probabilities, targets[report_idx].numpy()),
+        background_class=_background_of(classes),
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
-                       best_epoch, time.perf_counter() - started)
+                       best_epoch, time.perf_counter() - started, n_background)
 
 
-def _pair(clip) -> tuple[str | Path, str | None]:
-    if isinstance(clip, tuple | list):
-        return clip[0], clip[1]
-    return clip.path, clip.label
+def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
+    """The labelled samples of ``clips`` (pairs and objects made TrainingSamples) and the
+    background sources among them."""
+    samples, sources = [], []
+    for clip in clips:
+        if isinstance(clip, BackgroundSource):
+            sources.append(clip)
+        elif isinstance(clip, TrainingSample):
+            if clip.label:
+                samples.append(clip)
+        else:
+            path, label = (clip[0], clip[1]) if isinstance(clip, tuple | list) else (
+                clip.path, clip.label)
+            if label:
+                samples.append(TrainingSample(Path(path), str(label)))
+    return samples, sources
 
 
-def _check_classes(labels: list[str], skipped=()) -> None:
+def _thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
+    """Per-class detection thresholds: each class's best F1 against the rest on these scores."""
+    from core.ml.detection import best_thresholds
+
+    return [float(t) for t in best_thresholds(probabilities, targets)]
+
+
+def _background_of(classes: list[str]) -> str | None:
+    """The class detection never reports: the background class when the model has one."""
+    name = background_class(classes)
+    return name if name in classes else None
+
+
+def _check_classes(labels: list[str], skipped=(), background: str | None = None) -> None:
+    """Refuse what cannot train: fewer than two classes or four samples. ``background``: the
+    class still to be cut from recordings, counted as a class (its samples are not known yet)."""
     counts = Counter(labels)
     unreadable = f" ({len(skipped)} unreadable clips were skipped)" if skipped else ""
+    if background is not None and background not in counts and counts:
+        counts[background] = max(counts.values())
     if len(counts) < 2:
         found = f"only {next(iter(counts))!r}" if counts else "none"
         raise TrainingError(f"training needs labelled clips of at least two classes; found {found}"
@@ -208,20 +272,29 @@ def _check_classes(labels: list[str], skipped=()) -> None:
                             f"{unreadable}")
 
 
-def _resolve_features(pairs, config: TrainConfig, init_from: Checkpoint | None):
+def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
+                      init_from: Checkpoint | None):
     if init_from is not None:
         # Fine-tuning keeps the checkpoint's features and network: its weights expect them.
         return init_from.feature_config, init_from.model_name
     features = preset(config.features)
-    infos = []
+    infos, durations = [], []
     if AUTO in (config.clip_seconds_requested, config.f_max_hz):
-        for path, _ in pairs:
-            try:
-                infos.append(audio.info(path))
-            except AudioError:
-                pass  # reported as skipped when decoding
+        known: dict[Path, audio.AudioInfo | None] = {}
+        for sample in samples:
+            if sample.path not in known:
+                try:
+                    known[sample.path] = audio.info(sample.path)
+                except AudioError:
+                    known[sample.path] = None  # reported as skipped when decoding
+            info = known[sample.path]
+            if info is not None:
+                infos.append(info)
+                # A region's length is the event's, not its recording's.
+                durations.append(sample.end_s - sample.begin_s if sample.is_region
+                                 else info.duration_s)
     if config.clip_seconds_requested == AUTO:
-        features = features.with_clip_seconds(auto_clip_seconds([i.duration_s for i in infos]))
+        features = features.with_clip_seconds(auto_clip_seconds(durations))
     else:
         features = features.with_clip_seconds(float(config.clip_seconds_requested))
     if config.f_max_hz == AUTO and features.kind == "logmel" and features.f_max_hz is None:
@@ -232,56 +305,105 @@ def _resolve_features(pairs, config: TrainConfig, init_from: Checkpoint | None):
     return features, config.model
 
 
-def _decode(pairs, features: FeatureConfig, config: TrainConfig, report_progress, should_stop,
-            started: float):
-    """Read every clip once, fitted to the clip length; unreadable ones go to ``skipped``."""
+def _decode(samples: list[TrainingSample], features: FeatureConfig, config: TrainConfig,
+            report_progress, should_stop, started: float):
+    """Read every sample once, fitted to the clip length; unreadable ones go to ``skipped``.
 
-    def load(path: Path) -> np.ndarray:
-        samples = audio.read(path, features.sample_rate_hz, 0.0, features.clip_seconds)
-        return prepare_clip(samples, features.n_samples)
+    Returns (waveforms, labels, groups, views, skipped): one waveform row per sample kept, in
+    order, then the offset views of regions; ``views`` ``(n_samples, REGION_VIEWS)`` row indices
+    (a whole clip's row repeated), None when there are no regions.
+    """
+    clip_s = features.clip_seconds
 
-    waveforms, labels, skipped = [], [], []
+    def load(sample: TrainingSample) -> list[np.ndarray]:
+        if not sample.is_region:
+            samples = audio.read(sample.path, features.sample_rate_hz, 0.0, clip_s)
+            return [prepare_clip(samples, features.n_samples)]
+        duration_s = sample.duration_s
+        if duration_s is None:
+            duration_s = audio.info(sample.path).duration_s
+        rng = np.random.default_rng([config.seed, int(sample.begin_s * 1000),
+                                     int(sample.end_s * 1000)])
+        starts = [region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
+                  for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng)]
+        # One read covering every view, cut into them after.
+        first = min(starts)
+        block = audio.read(sample.path, features.sample_rate_hz, first,
+                           max(starts) - first + clip_s)
+        rate = features.sample_rate_hz
+        return [prepare_clip(block[int(round((s - first) * rate)):][:features.n_samples],
+                             features.n_samples) for s in starts]
+
+    waveforms, extra, labels, groups, skipped, owners = [], [], [], [], [], []
     workers = max(1, min(config.decode_workers, os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         chunk = 64
-        for start in range(0, len(pairs), chunk):
+        for start in range(0, len(samples), chunk):
             if should_stop():
                 break
-            part = pairs[start:start + chunk]
-            futures = [pool.submit(load, path) for path, _ in part]
-            for (path, label), future in zip(part, futures, strict=True):
+            part = samples[start:start + chunk]
+            futures = [pool.submit(load, sample) for sample in part]
+            for sample, future in zip(part, futures, strict=True):
                 try:
-                    waveforms.append(future.result())
-                    labels.append(label)
+                    first, *others = future.result()
                 except AudioError as exc:
-                    skipped.append((path, exc.reason))
-            done = min(start + chunk, len(pairs))
-            report_progress(TrainProgress("decoding", DECODE_SHARE * done / len(pairs),
-                                          f"reading clips {done}/{len(pairs)}",
+                    skipped.append((sample.path, exc.reason))
+                    continue
+                owners.extend([len(waveforms)] * len(others))
+                waveforms.append(first)
+                extra.extend(others)
+                labels.append(sample.label)
+                groups.append(sample.group or str(sample.path))
+            done = min(start + chunk, len(samples))
+            report_progress(TrainProgress("decoding", DECODE_SHARE * done / len(samples),
+                                          f"reading clips {done}/{len(samples)}",
                                           time.perf_counter() - started))
-    stacked = torch.from_numpy(np.stack(waveforms)) if waveforms else torch.zeros(0, features.n_samples)
-    return stacked, labels, skipped
+    rows = waveforms + extra
+    stacked = torch.from_numpy(np.stack(rows)) if rows else torch.zeros(0, features.n_samples)
+    views = None
+    if extra:
+        n_views = 1 + max(Counter(owners).values())
+        views = _own_rows(0, len(waveforms), n_views)
+        filled = Counter()
+        for row, owner in enumerate(owners, start=len(waveforms)):
+            filled[owner] += 1
+            views[owner, filled[owner]:] = row
+    return stacked, labels, groups, views, skipped
+
+
+def _own_rows(first: int, count: int, n_views: int) -> torch.Tensor:
+    """Views of samples that have one window: their own row in every column."""
+    return torch.arange(first, first + count).unsqueeze(1).repeat(1, n_views)
+
+
+def _decode_background(sources: list[BackgroundSource], background: str, labels: list[str],
+                       features: FeatureConfig, config: TrainConfig, skipped: list
+                       ) -> tuple[torch.Tensor, list[Window]]:
+    """Background windows for ``labels``: as many as the median of the other classes' samples
+    (less those the person labelled background already), every rejected event among them.
+    Returns their waveforms ``(n, n_samples)`` and the windows they came from."""
+    counts = Counter(labels)
+    others = [n for name, n in counts.items() if name != background]
+    wanted = int(np.median(others)) - counts.get(background, 0) if others else 0
+    rng = np.random.default_rng(config.seed)
+    windows = background_windows(sources, features.clip_seconds, max(0, wanted), rng)
+    waves, kept = [], []
+    for window in windows:
+        try:
+            samples = audio.read(window.path, features.sample_rate_hz, window.start_s,
+                                 window.length_s)
+        except AudioError as exc:
+            skipped.append((window.path, exc.reason))
+            continue
+        waves.append(prepare_clip(samples, features.n_samples))
+        kept.append(window)
+    stacked = (torch.from_numpy(np.stack(waves)) if waves
+               else torch.zeros(0, features.n_samples))
+    return stacked, kept
 
 
 def _extract(extractor: FeatureExtractor, waveforms: torch.Tensor, batch: int = 128) -> torch.Tensor:
     return torch.cat([extractor(waveforms[i:i + batch]) for i in range(0, len(waveforms), batch)])
-
-
-def stratified_split(targets: np.ndarray, val_share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, val): ``val_share`` of each class in validation, at least one per class
-    that has three or more clips, none for rarer classes."""
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for cls in np.unique(targets):
-        idx = np.flatnonzero(targets == cls)
-        rng.shuffle(idx)
-        n_val = int(round(val_share * len(idx))) if val_share > 0 else 0
-        if val_share > 0 and len(idx) >= 3:
-            n_val = max(1, n_val)
-        n_val = min(n_val, len(idx) - 1)
-        val.extend(idx[:n_val])
-        train.extend(idx[n_val:])
-    return np.sort(np.array(train, dtype=np.int64)), np.sort(np.array(val, dtype=np.int64))
 
 
 def _load_for_fine_tuning(model: nn.Module, init: Checkpoint, classes: list[str]) -> None:
@@ -306,9 +428,10 @@ class _Loop:
     """The per-epoch mechanics, kept apart from the bookkeeping in ``train``."""
 
     def __init__(self, model, extractor, config: TrainConfig, features: FeatureConfig, inputs,
-                 targets, classes, generator, memory_format) -> None:
+                 targets, classes, generator, memory_format, views=None) -> None:
         self.model, self.extractor, self.config, self.features = model, extractor, config, features
         self.inputs, self.targets, self.generator = inputs, targets, generator
+        self.views = views  # (n_samples, n_views) input rows, None when every sample has one
         self.memory_format = memory_format
         self.first_batch_time: float | None = None
         weight = None
@@ -329,6 +452,9 @@ class _Loop:
         self.mix_rng = np.random.default_rng(config.seed)
 
     def _features(self, idx, train: bool) -> torch.Tensor:
+        if train and self.views is not None:  # a region's window, shifted anew each epoch
+            pick = torch.randint(self.views.shape[1], (len(idx),), generator=self.generator)
+            idx = self.views[idx, pick]
         x = self.inputs[idx]
         if not self.config.cache_features:
             x = self.extractor(x)
@@ -402,11 +528,11 @@ class _Loop:
         y = self.targets[idx]
         return float(self.eval_loss_fn(logits, y)), float((logits.argmax(1) == y).float().mean())
 
-    def predict(self, idx: np.ndarray, views: bool = True) -> np.ndarray:
-        """What the classifier will answer: probabilities averaged over the prediction views."""
-        probs = self._scores(idx, lambda x: mean_probabilities(self._forward, x, self.features,
-                                                              views))
-        return probs.argmax(1).numpy()
+    def probabilities(self, idx: np.ndarray, views: bool = True) -> np.ndarray:
+        """What the classifier will answer, ``(len(idx), n_classes)``: probabilities averaged
+        over the prediction views."""
+        return self._scores(idx, lambda x: mean_probabilities(self._forward, x, self.features,
+                                                             views)).numpy()
 
 
 def _mean(total: float, count: int) -> float:

@@ -365,8 +365,8 @@ class RegionsMixin:
         """Put each record back exactly (same id, every field), in one transaction: the undo of
         :meth:`delete_regions` (the records it returned), of :meth:`update_region` and
         :meth:`review_region` (the one they returned) and, after deleting what it added, of
-        :meth:`replace_model_regions`. Their clips must still be in the store (missing files too); a label's class is
-        created when missing."""
+        :meth:`replace_model_regions`. Their clips must still be in the store (missing files
+        too); a label's class is created when missing."""
         records = list(records)
         with self._write() as conn:
             clips = self._clips_of({r.clip_id for r in records})

@@ -13,6 +13,7 @@ from core.errors import CheckpointError
 from core.ml.inference import Classifier
 from core.ml.training import TrainConfig, train
 from core.store.project import Project
+from core.store.records import RegionSpec
 from tests import audio_factory
 
 FAST = TrainConfig(epochs=3, num_threads=1)
@@ -163,3 +164,117 @@ def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_pat
         pm.remove_added_files(project, added)
         assert not any(c.exists() for c in copies)
         assert len(project.clips()) == before
+
+
+# ---------------------------------------------------------------- regions and background
+
+
+def _recording(path, events, duration_s=20.0, seed=0):
+    """Quiet noise with a 0.3 s tone (880 Hz) or chirp at each (start_s, kind) of ``events``."""
+    rate = audio_factory.DEFAULT_RATE_HZ
+    samples = audio_factory.noise(duration_s, amplitude=0.01, seed=seed)
+    for start_s, kind in events:
+        sound = (audio_factory.tone(880.0, 0.3) if kind == "tone"
+                 else audio_factory.chirp(500.0, 3000.0, 0.3))
+        i = int(start_s * rate)
+        samples[i:i + len(sound)] += 0.5 * sound
+    return audio_factory.write(path, samples)
+
+
+@pytest.fixture
+def marked(tmp_path):
+    """Three recordings (in a folder that would label them "long") with tone and chirp events
+    marked as regions, one rejected and one unreviewed model event; and a short labelled clip."""
+    root = tmp_path / "project"
+    kinds = ("tone", "chirp")
+    for n in range(3):
+        events = [(1.0 + 2.5 * i, kinds[(i + n) % 2]) for i in range(6)]
+        _recording(root / "long" / f"rec{n}.wav", events, seed=n)
+    audio_factory.write(root / "clips" / "tone" / "t.wav", audio_factory.tone(880.0, 0.5))
+    project = Project.open(root)
+    project.scan()
+    ids = project.clip_ids_by_path()
+    for n in range(3):
+        clip_id = ids[f"long/rec{n}.wav"]
+        project.add_regions([RegionSpec(clip_id, 1.0 + 2.5 * i, 1.3 + 2.5 * i, kinds[(i + n) % 2])
+                             for i in range(6)], source="import")
+    rec0 = ids["long/rec0.wav"]
+    rejected, unreviewed = project.add_regions(
+        [RegionSpec(rec0, 17.0, 17.4, "tone", score=0.6),
+         RegionSpec(rec0, 18.5, 19.0, "chirp", score=0.7)], source="model")
+    project.review_region(rejected.id, "reject")
+    yield project, ids, rejected, unreviewed
+    project.close()
+
+
+def test_a_project_without_regions_snapshots_whole_clips_only(trained):
+    root, snapshot, _ = trained
+    assert snapshot.regions == () and snapshot.background == ()
+    assert snapshot.samples == list(zip(snapshot.paths, snapshot.labels, strict=True))
+    assert all(type(s) is tuple for s in snapshot.pairs)
+
+
+def test_snapshot_takes_marked_regions_and_background_sources(marked):
+    project, ids, rejected, unreviewed = marked
+    snapshot = pm.training_snapshot(project)
+    # The recordings' clip label (from their folder) is no sample: their events are marked.
+    assert [p.name for p in snapshot.paths] == ["t.wav"]
+    assert snapshot.counts == {"chirp": 9, "tone": 10}
+    assert len(snapshot.regions) == 18
+    rec0 = project.abspath(project.clip(ids["long/rec0.wav"]))
+    first = snapshot.regions[0]
+    assert (first.path, first.label, first.begin_s, first.end_s, first.group) == (
+        rec0, "tone", 1.0, 1.3, str(rec0))
+    assert first.duration_s == pytest.approx(20.0)
+    assert len(snapshot.background) == 3
+    source = next(s for s in snapshot.background if s.path == rec0)
+    assert source.rejected == ((17.0, 17.4),)
+    # Free: nowhere near a labelled or an unreviewed region; the rejected one is free.
+    for begin_s, end_s in source.free:
+        for region in project.regions(ids["long/rec0.wav"]):
+            if region.status != "rejected":
+                assert end_s <= region.begin_s or begin_s >= region.end_s
+    assert any(b <= 17.0 and 17.4 <= e for b, e in source.free)
+    assert pm.training_problem(snapshot) is None
+
+
+def test_snapshot_key_changes_with_regions(marked):
+    project, ids, rejected, unreviewed = marked
+    key = pm.training_snapshot(project).key()
+    project.review_region(unreviewed.id, "accept")
+    assert pm.training_snapshot(project).key() != key
+    key = pm.training_snapshot(project).key()
+    project.update_region(rejected.id, label="chirp")
+    assert pm.training_snapshot(project).key() != key
+
+
+def test_one_marked_class_trains_against_background():
+    from core.ml.samples import BackgroundSource, TrainingSample
+
+    regions = (TrainingSample("r.wav", "owl", 1.0, 1.5), TrainingSample("r.wav", "owl", 3.0, 3.5))
+    source = BackgroundSource("r.wav", 10.0, ((0.0, 1.0), (1.5, 3.0), (3.5, 10.0)))
+    snapshot = pm.TrainingSnapshot((), (), (), regions, (), (source,))
+    assert pm.training_problem(snapshot) is None
+    assert "Only one class" in pm.training_problem(snapshot, background=False)
+
+
+@pytest.mark.slow
+def test_training_from_regions_adds_background_splits_by_recording_and_keeps_thresholds(marked):
+    project, ids, rejected, unreviewed = marked
+    snapshot = pm.training_snapshot(project)
+    config = dataclasses.replace(FAST, epochs=4, val_split=0.3)
+    result = train(snapshot.samples, config)
+    checkpoint = result.checkpoint
+    assert checkpoint.classes == ["background", "chirp", "tone"]
+    assert checkpoint.background_class == "background"
+    # About the median class (9 chirps, 10 tones), the rejected event among them.
+    assert 9 <= result.n_background <= 10
+    assert result.report.class_metrics("background").support > 0
+    assert result.n_train + result.n_val == 19 + result.n_background
+    assert 0 < result.n_val < result.n_train
+    assert len(checkpoint.thresholds) == 3 and all(0 < t < 1 for t in checkpoint.thresholds)
+    # Windows are about as long as an event, not as a recording.
+    assert checkpoint.feature_config.clip_seconds < 1.0
+    off = train(snapshot.samples, dataclasses.replace(config, background=False, epochs=1))
+    assert off.checkpoint.classes == ["chirp", "tone"] and off.n_background == 0
+    assert off.checkpoint.background_class is None

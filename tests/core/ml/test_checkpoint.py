@@ -67,6 +67,8 @@ def test_foreign_state_dict_is_refused(tmp_path):
 def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload = trained.checkpoint.to_payload()
     payload["classes"] = ["a", "b"]
+    payload["thresholds"] = [0.5, 0.5]  # only the weights disagree with the classes
+    payload["background_class"] = None
     path = tmp_path / "mismatch.pt"
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match="do not fit"):
@@ -94,3 +96,45 @@ def test_save_is_atomic_and_leaves_previous_file(tmp_path, trained, monkeypatch)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
     assert zipfile.is_zipfile(path)
+
+
+@pytest.mark.slow
+def test_thresholds_and_background_are_saved_and_loaded(tmp_path, trained):
+    checkpoint = trained.checkpoint
+    assert len(checkpoint.thresholds) == len(checkpoint.classes)
+    assert all(0.0 <= t <= 1.0 for t in checkpoint.thresholds)
+    checkpoint.thresholds = [0.25, 0.5, 0.75][:len(checkpoint.classes)]
+    checkpoint.background_class = checkpoint.classes[0]
+    try:
+        loaded = load_checkpoint(save_checkpoint(checkpoint, tmp_path / "m.pt"))
+    finally:
+        checkpoint.thresholds, checkpoint.background_class = trained.checkpoint.thresholds, None
+    assert loaded.thresholds == [0.25, 0.5, 0.75][:len(checkpoint.classes)]
+    assert loaded.background_class == checkpoint.classes[0]
+    assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == 2
+
+
+@pytest.mark.slow
+def test_a_format_1_checkpoint_loads_with_half_thresholds_and_no_background(tmp_path, trained):
+    payload = trained.checkpoint.to_payload()
+    payload["format_version"] = 1
+    del payload["thresholds"], payload["background_class"]
+    torch.save(payload, tmp_path / "old.pt")
+    loaded = load_checkpoint(tmp_path / "old.pt")
+    assert loaded.thresholds == [0.5] * len(loaded.classes)
+    assert loaded.background_class is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("thresholds, background, reason", [
+    ([0.5], None, "1 thresholds for 3 classes"),
+    ([0.5, 2.0, 0.5], None, "within 0..1"),
+    (None, "crickets", "not a class"),
+])
+def test_bad_thresholds_or_background_are_refused(tmp_path, trained, thresholds, background,
+                                                  reason):
+    payload = trained.checkpoint.to_payload()
+    payload["thresholds"], payload["background_class"] = thresholds, background
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match=reason):
+        load_checkpoint(tmp_path / "bad.pt")

@@ -166,3 +166,43 @@ def test_augment_changes_copy_not_input():
     out = augment(x, DEFAULT_FEATURES, torch.Generator().manual_seed(0))
     assert torch.equal(x, before)
     assert out.shape == x.shape and not torch.equal(out, x)
+
+
+def test_region_windows_are_centred_and_every_view_holds_the_whole_event(tmp_path):
+    from core.ml.features import preset
+    from core.ml.training import TrainingSample, _decode
+
+    rate = audio_factory.DEFAULT_RATE_HZ
+    event = audio_factory.tone(1000.0, 0.3)
+    path = audio_factory.write(tmp_path / "rec.wav", audio_factory.burst(event, 20.0, 7.0))
+    features = preset("default").with_clip_seconds(1.0)
+    samples = [TrainingSample(path, "beep", 7.0, 7.3, str(path), 20.0),
+               TrainingSample(path, "beep", 7.0, 7.3, str(path))]  # duration read from the file
+    waves, labels, groups, views, skipped = _decode(
+        samples, features, TrainConfig(), lambda _p: None, lambda: False, 0.0)
+    assert labels == ["beep", "beep"] and groups == [str(path)] * 2 and not skipped
+    assert views is not None and views.shape == (2, 3)
+    energy = float((event.astype(np.float64) ** 2).sum())
+    for row in views.flatten().tolist():
+        wave = waves[row].numpy().astype(np.float64)
+        assert (wave ** 2).sum() == pytest.approx(energy, rel=0.02)  # nothing of it cut off
+    centred = waves[views[0, 0]].numpy()
+    loud = np.flatnonzero(np.abs(centred) > 0.05)
+    middle_s = (loud[0] + loud[-1]) / 2 / rate
+    assert middle_s == pytest.approx(0.5, abs=0.01)
+    offsets = {round(float(np.flatnonzero(np.abs(waves[r].numpy()) > 0.05)[0]) / rate, 2)
+               for r in views[0].tolist()}
+    assert len(offsets) == 3  # three different placements of the event
+
+
+def test_whole_clips_as_samples_train_exactly_as_pairs(class_folder):
+    from core.ml.training import TrainingSample
+
+    pairs = _clips(class_folder)[::3]
+    config = TrainConfig(epochs=1, clip_seconds_requested=1.0, num_threads=1)
+    as_pairs = train(pairs, config)
+    as_samples = train([TrainingSample(p, label) for p, label in pairs], config)
+    assert (as_pairs.n_train, as_pairs.n_val) == (as_samples.n_train, as_samples.n_val)
+    assert as_samples.n_background == 0
+    for key, value in as_pairs.checkpoint.state_dict.items():
+        assert torch.equal(value, as_samples.checkpoint.state_dict[key]), key

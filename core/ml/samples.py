@@ -1,0 +1,229 @@
+"""What a training run learns from besides whole clips: windows of recordings centred on marked
+events (regions), background windows cut from their unmarked stretches, and the validation split
+that keeps every window of one recording on one side.
+
+Plain values and numpy only; :mod:`core.ml.training` decodes the windows these functions plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Class names a person may give to "nothing of interest"; the background cut from unmarked
+#: stretches joins such a class instead of making a second one.
+BACKGROUND_NAMES = ("background", "noise", "none")
+DEFAULT_BACKGROUND = "background"
+#: Windows decoded (and, with cached features, cached) per region: centred, a little earlier and
+#: a little later. Each epoch picks one at random, so the model never sees the event in one place.
+REGION_VIEWS = 3
+#: The largest random shift of a region's window, as a share of the clip length; never so much
+#: that part of the event leaves the window.
+MAX_OFFSET_SHARE = 0.25
+#: Smallest shift of an offset view, as a share of the largest allowed: views worth caching differ.
+MIN_OFFSET_SHARE = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSample:
+    """One labelled sample: a whole clip (``begin_s`` None, read from its start as always), or a
+    region of a recording (``begin_s``..``end_s``), read as a window of the model's clip length
+    centred on it. ``group``: samples of one group never sit on both sides of the validation
+    split (the recording's path for regions; None: the sample's own path). ``duration_s``: the
+    file's, so windows stay inside it (None: read from the file)."""
+
+    path: Path
+    label: str
+    begin_s: float | None = None
+    end_s: float | None = None
+    group: str | None = None
+    duration_s: float | None = None
+
+    @property
+    def is_region(self) -> bool:
+        return self.begin_s is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundSource:
+    """A recording that has regions, as the background sampler sees it: ``free`` stretches
+    (``(begin_s, end_s)``, sorted) that no labelled or unreviewed region touches, and the
+    ``rejected`` model events a person turned down (each one a background window)."""
+
+    path: Path
+    duration_s: float
+    free: tuple[tuple[float, float], ...]
+    rejected: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of a file to decode: ``length_s`` seconds from ``start_s`` (the clip length, or
+    less for a short free stretch, padded with zeros after)."""
+
+    path: Path
+    start_s: float
+    length_s: float
+
+
+def background_class(labels: Sequence[str]) -> str:
+    """The class background joins: the person's own class named background, noise or none
+    (any case; the first in ``BACKGROUND_NAMES`` order), else ``DEFAULT_BACKGROUND``."""
+    by_lower = {}
+    for label in sorted(set(labels)):
+        by_lower.setdefault(label.strip().lower(), label)
+    return next((by_lower[name] for name in BACKGROUND_NAMES if name in by_lower),
+                DEFAULT_BACKGROUND)
+
+
+def free_stretches(duration_s: float, busy: Sequence[tuple[float, float]]
+                   ) -> tuple[tuple[float, float], ...]:
+    """``[0, duration_s]`` less every ``busy`` span, as sorted ``(begin_s, end_s)`` stretches."""
+    out, cursor = [], 0.0
+    for begin_s, end_s in sorted(busy):
+        if begin_s > cursor:
+            out.append((cursor, min(begin_s, duration_s)))
+        cursor = max(cursor, end_s)
+    if cursor < duration_s:
+        out.append((cursor, duration_s))
+    return tuple((b, e) for b, e in out if e > b)
+
+
+def max_offset_s(begin_s: float, end_s: float, clip_s: float) -> float:
+    """The largest shift of a region's window that keeps the whole event inside it (0 for an
+    event as long as the clip or longer), at most ``MAX_OFFSET_SHARE`` of the clip."""
+    return max(0.0, min(MAX_OFFSET_SHARE * clip_s, (clip_s - (end_s - begin_s)) / 2))
+
+
+def region_window_start(begin_s: float, end_s: float, clip_s: float,
+                        duration_s: float | None, offset_s: float = 0.0) -> float:
+    """Where the window of ``clip_s`` seconds for the event ``begin_s..end_s`` starts: centred on
+    the event, moved by ``offset_s``, then slid inside the file (which keeps an event shorter than
+    the clip whole: it lies inside the file). An event longer than the clip keeps its middle."""
+    start = (begin_s + end_s) / 2 - clip_s / 2 + offset_s
+    if duration_s is not None:
+        start = min(start, duration_s - clip_s)
+    return max(0.0, start)
+
+
+def region_offsets_s(begin_s: float, end_s: float, clip_s: float,
+                     rng: np.random.Generator) -> tuple[float, ...]:
+    """The shifts of a region's ``REGION_VIEWS`` windows: 0 first (the view validation uses),
+    then alternately earlier and later by a random share of :func:`max_offset_s` (0 alone when
+    the event leaves no room)."""
+    limit = max_offset_s(begin_s, end_s, clip_s)
+    if limit == 0:
+        return (0.0,)  # the event fills the window: nowhere to move it
+    shifts = [0.0]
+    for view in range(1, REGION_VIEWS):
+        sign = -1.0 if view % 2 else 1.0
+        shifts.append(sign * limit * float(rng.uniform(MIN_OFFSET_SHARE, 1.0)))
+    return tuple(shifts)
+
+
+def background_windows(sources: Sequence[BackgroundSource], clip_s: float, n_wanted: int,
+                       rng: np.random.Generator) -> list[Window]:
+    """Background to decode: a window for every rejected event (centred on it, inside the free
+    stretch that holds most of it), then random windows of ``clip_s`` lying wholly inside free
+    stretches at least that long, until ``n_wanted`` windows in all (fewer when the recordings
+    have no room). No window reaches into a labelled or unreviewed region."""
+    windows: list[Window] = []
+    for source in sources:
+        for begin_s, end_s in source.rejected:
+            stretch = _stretch_holding(source.free, begin_s, end_s)
+            if stretch is None:
+                continue
+            lo, hi = stretch
+            b, e = max(begin_s, lo), min(end_s, hi)
+            if hi - lo <= clip_s:
+                windows.append(Window(source.path, lo, hi - lo))
+                continue
+            start = min(max((b + e) / 2 - clip_s / 2, lo), hi - clip_s)
+            windows.append(Window(source.path, start, clip_s))
+    room = [(source.path, lo, hi - clip_s) for source in sources for lo, hi in source.free
+            if hi - lo >= clip_s]
+    n_random = max(0, n_wanted - len(windows))
+    if not room or n_random == 0:
+        return windows
+    # A stretch is drawn by how many window starts it holds (plus a little, so an exact fit counts).
+    weights = np.array([last - first + 1e-3 for _, first, last in room])
+    picks = rng.choice(len(room), size=n_random, p=weights / weights.sum())
+    for pick in picks:
+        path, first, last = room[pick]
+        windows.append(Window(path, float(rng.uniform(first, last)), clip_s))
+    return windows
+
+
+def _stretch_holding(free: Sequence[tuple[float, float]], begin_s: float, end_s: float
+                     ) -> tuple[float, float] | None:
+    """The free stretch that overlaps ``begin_s..end_s`` most, or None when none does."""
+    best, best_overlap = None, 0.0
+    for lo, hi in free:
+        overlap = min(hi, end_s) - max(lo, begin_s)
+        if overlap > best_overlap:
+            best, best_overlap = (lo, hi), overlap
+    return best
+
+
+def stratified_split(targets: np.ndarray, val_share: float, seed: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, val): ``val_share`` of each class in validation, at least one per class
+    that has three or more clips, none for rarer classes."""
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for cls in np.unique(targets):
+        idx = np.flatnonzero(targets == cls)
+        rng.shuffle(idx)
+        n_val = int(round(val_share * len(idx))) if val_share > 0 else 0
+        if val_share > 0 and len(idx) >= 3:
+            n_val = max(1, n_val)
+        n_val = min(n_val, len(idx) - 1)
+        val.extend(idx[:n_val])
+        train.extend(idx[n_val:])
+    return np.sort(np.array(train, dtype=np.int64)), np.sort(np.array(val, dtype=np.int64))
+
+
+def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
+                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, val) with every group wholly on one side: ``stratified_split`` when each
+    sample is its own group (so a project of whole clips splits exactly as before); otherwise
+    groups are taken into validation, in a seeded random order, while that brings each class
+    nearer ``val_share`` of its samples (the classes weighed equally) and leaves every class a
+    training sample. When none fits, the one group that comes nearest goes to validation, so a few
+    long recordings still get a validation side."""
+    targets = np.asarray(targets)
+    names, group_of = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
+    if len(names) == len(targets):
+        return stratified_split(targets, val_share, seed)
+    classes, class_of = np.unique(targets, return_inverse=True)
+    counts = np.zeros((len(names), len(classes)))
+    np.add.at(counts, (group_of, class_of), 1)
+    total = counts.sum(0)
+    want = np.zeros(len(classes))
+    if val_share > 0:
+        want = np.round(val_share * total)
+        want = np.where(total >= 3, np.maximum(want, 1), want)
+        want = np.minimum(want, total - 1)
+    rng = np.random.default_rng(seed)
+
+    def cost(val: np.ndarray) -> float:
+        return float((np.abs(val - want) / total).sum())
+
+    def fits(val: np.ndarray) -> bool:
+        return bool(np.all(val <= total - 1))
+
+    val_counts, chosen = np.zeros(len(classes)), []
+    if want.any():
+        for g in rng.permutation(len(names)):
+            trial = val_counts + counts[g]
+            if fits(trial) and cost(trial) < cost(val_counts):
+                val_counts, chosen = trial, [*chosen, g]
+        if not chosen:
+            fitting = [g for g in range(len(names)) if fits(counts[g])]
+            if len(names) > 1 and fitting:
+                chosen = [min(fitting, key=lambda g: cost(counts[g]))]
+    in_val = np.isin(group_of, chosen)
+    return np.flatnonzero(~in_val), np.flatnonzero(in_val)

@@ -1,0 +1,176 @@
+"""Samples beyond whole clips: region windows centred with offsets that keep the event, background
+cut only from unmarked stretches (rejected events included), the person's background class
+joined, and the split that never puts one recording on both sides."""
+
+import numpy as np
+import pytest
+
+from core.ml.samples import (
+    MAX_OFFSET_SHARE,
+    REGION_VIEWS,
+    BackgroundSource,
+    Window,
+    background_class,
+    background_windows,
+    free_stretches,
+    grouped_split,
+    max_offset_s,
+    region_offsets_s,
+    region_window_start,
+    stratified_split,
+)
+
+
+def _inside(window: Window, stretches) -> bool:
+    end = window.start_s + window.length_s
+    return any(lo - 1e-9 <= window.start_s and end <= hi + 1e-9 for lo, hi in stretches)
+
+
+def _overlaps(window: Window, span) -> bool:
+    return window.start_s < span[1] and span[0] < window.start_s + window.length_s
+
+
+# ---------------------------------------------------------------- region windows
+
+
+def test_a_region_window_is_centred_on_the_event_and_stays_in_the_file():
+    assert region_window_start(5.0, 5.5, 2.0, 60.0) == pytest.approx(4.25)
+    assert region_window_start(0.1, 0.3, 2.0, 60.0) == 0.0  # slid right at the file's start
+    assert region_window_start(59.5, 59.9, 2.0, 60.0) == pytest.approx(58.0)  # and left at its end
+    assert region_window_start(10.0, 14.0, 2.0, 60.0) == pytest.approx(11.0)  # long: its middle
+    assert region_window_start(0.2, 0.4, 2.0, 1.0) == 0.0  # a file shorter than the clip
+
+
+@pytest.mark.parametrize("begin_s, end_s, duration_s", [
+    (5.0, 5.5, 60.0), (0.05, 0.4, 60.0), (59.2, 59.95, 60.0), (3.0, 4.9, 60.0), (0.0, 0.2, 1.5)])
+def test_region_offsets_never_lose_the_event(begin_s, end_s, duration_s):
+    clip_s = 2.0
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        shifts = region_offsets_s(begin_s, end_s, clip_s, rng)
+        assert shifts[0] == 0.0 and len(shifts) == REGION_VIEWS
+        assert all(abs(s) <= MAX_OFFSET_SHARE * clip_s + 1e-9 for s in shifts)
+        for shift in shifts:
+            start = region_window_start(begin_s, end_s, clip_s, duration_s, shift)
+            assert start - 1e-9 <= begin_s and end_s <= start + clip_s + 1e-9
+            assert start >= 0 and (start + clip_s <= duration_s + 1e-9 or start == 0)
+
+
+def test_offset_views_differ_and_go_both_ways():
+    shifts = region_offsets_s(5.0, 5.4, 2.0, np.random.default_rng(1))
+    assert shifts[1] < 0 < shifts[2]
+    assert min(abs(shifts[1]), abs(shifts[2])) >= 0.3 * max_offset_s(5.0, 5.4, 2.0) - 1e-9
+
+
+def test_an_event_filling_the_clip_has_one_view():
+    assert max_offset_s(1.0, 3.5, 2.0) == 0.0
+    assert region_offsets_s(1.0, 3.5, 2.0, np.random.default_rng(0)) == (0.0,)
+
+
+# ---------------------------------------------------------------- background
+
+
+def test_free_stretches_are_the_recording_less_its_regions():
+    assert free_stretches(10.0, [(2.0, 3.0), (2.5, 4.0), (8.0, 10.0)]) == ((0.0, 2.0), (4.0, 8.0))
+    assert free_stretches(5.0, []) == ((0.0, 5.0),)
+    assert free_stretches(5.0, [(0.0, 5.0)]) == ()
+
+
+def test_background_windows_come_only_from_unmarked_stretches():
+    labelled = [(1.0, 1.5), (4.0, 4.6), (9.0, 9.3), (20.0, 27.0)]
+    free = free_stretches(30.0, labelled)
+    source = BackgroundSource("rec.wav", 30.0, free)
+    windows = background_windows([source], 1.0, 200, np.random.default_rng(0))
+    assert len(windows) == 200
+    for window in windows:
+        assert window.length_s == 1.0 and _inside(window, free)
+        assert not any(_overlaps(window, span) for span in labelled)
+    starts = np.array([w.start_s for w in windows])
+    assert starts.min() < 3.0 and starts.max() > 27.0  # spread over every stretch with room
+
+
+def test_every_rejected_event_is_background_and_none_reaches_a_labelled_region():
+    labelled = [(5.0, 5.5), (10.0, 10.4)]
+    rejected = ((5.6, 5.9), (12.0, 12.5), (0.0, 0.3))
+    source = BackgroundSource("rec.wav", 20.0, free_stretches(20.0, labelled), rejected)
+    windows = background_windows([source], 2.0, 0, np.random.default_rng(0))
+    assert len(windows) == 3  # wanted none at random, but every rejected one comes
+    for window, event in zip(windows, rejected, strict=True):
+        assert _overlaps(window, event)
+        assert not any(_overlaps(window, span) for span in labelled)
+    # 5.6..5.9 lies in the 4.5 s stretch 5.5..10.0: a full window, kept off 5.0..5.5.
+    assert windows[0].start_s == pytest.approx(5.5) and windows[0].length_s == 2.0
+
+
+def test_a_rejected_event_in_a_short_gap_gives_the_gap_alone():
+    labelled = [(5.0, 5.5), (6.0, 6.5)]
+    source = BackgroundSource("rec.wav", 20.0, free_stretches(20.0, labelled), ((5.6, 5.9),))
+    (window,) = background_windows([source], 2.0, 1, np.random.default_rng(0))
+    assert (window.start_s, window.length_s) == pytest.approx((5.5, 0.5))
+
+
+def test_no_room_no_random_windows():
+    source = BackgroundSource("rec.wav", 3.0, free_stretches(3.0, [(0.5, 2.8)]))
+    assert background_windows([source], 1.0, 10, np.random.default_rng(0)) == []
+
+
+@pytest.mark.parametrize("labels, expected", [
+    (["dog", "cat"], "background"),
+    (["dog", "Noise"], "Noise"),
+    (["dog", "none", "noise"], "noise"),
+    (["dog", "Background", "noise"], "Background"),
+])
+def test_a_persons_background_class_is_the_one_background_joins(labels, expected):
+    assert background_class(labels) == expected
+
+
+# ---------------------------------------------------------------- the split
+
+
+def test_singleton_groups_split_exactly_as_before():
+    targets = np.array([0] * 20 + [1] * 5 + [2] * 7)
+    groups = [f"clip{i}.wav" for i in range(len(targets))]
+    for seed in range(3):
+        expected = stratified_split(targets, 0.2, seed)
+        got = grouped_split(targets, groups, 0.2, seed)
+        assert all(np.array_equal(a, b) for a, b in zip(expected, got, strict=True))
+
+
+def test_no_recording_sits_on_both_sides():
+    rng = np.random.default_rng(0)
+    targets, groups = [], []
+    for recording in range(12):
+        n = int(rng.integers(3, 15))
+        targets += rng.integers(0, 3, n).tolist()
+        groups += [f"rec{recording}.wav"] * n
+    targets += [0, 1, 2] * 5  # and whole clips, each its own group
+    groups += [f"clip{i}.wav" for i in range(15)]
+    targets = np.array(targets)
+    for seed in range(5):
+        train_idx, val_idx = grouped_split(targets, groups, 0.2, seed)
+        assert sorted([*train_idx, *val_idx]) == list(range(len(targets)))
+        assert not {groups[i] for i in train_idx} & {groups[i] for i in val_idx}
+        assert len(val_idx) > 0
+        share = len(val_idx) / len(targets)
+        assert 0.08 < share < 0.4
+        assert set(targets[train_idx]) == {0, 1, 2}
+
+
+def test_a_few_long_recordings_still_get_a_validation_side():
+    targets = np.array([0, 1, 2] * 10 * 3)
+    groups = ["a.wav"] * 30 + ["b.wav"] * 30 + ["c.wav"] * 30
+    train_idx, val_idx = grouped_split(targets, groups, 0.15, 0)
+    assert len({groups[i] for i in val_idx}) == 1 and len(train_idx) == 60
+
+
+def test_one_recording_cannot_be_split_and_trains_whole():
+    targets = np.array([0, 1] * 10)
+    train_idx, val_idx = grouped_split(targets, ["only.wav"] * 20, 0.2, 0)
+    assert len(train_idx) == 20 and len(val_idx) == 0
+
+
+def test_no_validation_share_no_validation():
+    targets = np.array([0, 1] * 10)
+    groups = [f"r{i // 4}.wav" for i in range(20)]
+    train_idx, val_idx = grouped_split(targets, groups, 0.0, 0)
+    assert len(train_idx) == 20 and len(val_idx) == 0
