@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
         self.centre_split.addWidget(self.region_list)
         self.centre_split.setStretchFactor(0, 1)
         self.centre_split.setSizes([520, 160])
+        self.model_dock.connect_clips(self.clip_view, self.playback, self.labels)
+        self.labels.region_label_override = self.model_dock.review.relabel_event
         self.acts = build_actions(self)
         self._wire()
         QGuiApplication.instance().applicationStateChanged.connect(self._on_app_state_changed)

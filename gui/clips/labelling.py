@@ -81,6 +81,9 @@ class LabelController(QObject):
         self._key_to_class: dict[str, str] = {}
         self._colours: dict[str, str] = {}
         self.regions = RegionSelection(self)
+        # (region, label) -> True when it took the label (the Review tab accepts a model's event
+        # relabelled by a key); gui.clips cannot import gui.model, so it is handed in.
+        self.region_label_override = None
         self.regions.regions_changed.connect(self._on_regions_changed)
         self.regions.selection_changed.connect(self._on_region_selected)
 
@@ -157,6 +160,10 @@ class LabelController(QObject):
         if region is None or self.project is None:
             self.regions.select(None)
             self.status.emit("The selected region is gone; select another", 3000)
+            return
+        # A model's event labelled by a person is also reviewed: the Review tab takes it.
+        if (label is not None and self.region_label_override is not None
+                and self.region_label_override(region, label)):
             return
         if region.label == label:
             return

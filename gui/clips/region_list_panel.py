@@ -220,6 +220,8 @@ class RegionListPanel(QWidget):
         """Read the clip's regions again, keeping the selected one selected."""
         project, clip_id = self._project(), self._selection.clip_id
         records = project.regions(clip_id) if project is not None and clip_id >= 0 else []
+        # A rejected model event is kept (training uses it as background), never listed.
+        records = [r for r in records if getattr(r, "status", None) != "rejected"]
         self.model.set_class_colours(self._colours())
         self._following = True
         try:

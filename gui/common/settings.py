@@ -41,8 +41,10 @@ TRAIN_EPOCHS = Key("training/epochs", int, None)
 TRAIN_CLIP_SECONDS_REQUESTED = Key("training/clip_seconds_requested", str, None)  # "auto" or seconds
 TRAIN_AUGMENT = Key("training/augment", bool, None)
 TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
+TRAIN_BACKGROUND = Key("training/background", bool, None)
 _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
-               "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT}
+               "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
+               "background": TRAIN_BACKGROUND}
 
 
 def open_settings() -> QSettings:
@@ -114,13 +116,14 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
 
 def write_train_choice(settings: QSettings, model: str, epochs: int,
                        clip_seconds_requested: float | str, augment: bool,
-                       val_split: float) -> None:
+                       val_split: float, background: bool = True) -> None:
     """Store a training choice as plain values (see ``read_train_choice``)."""
     write(settings, TRAIN_MODEL, model)
     write(settings, TRAIN_EPOCHS, int(epochs))
     write(settings, TRAIN_CLIP_SECONDS_REQUESTED, str(clip_seconds_requested))
     write(settings, TRAIN_AUGMENT, bool(augment))
     write(settings, TRAIN_VAL_SPLIT, float(val_split))
+    write(settings, TRAIN_BACKGROUND, bool(background))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:

@@ -187,7 +187,8 @@ class ModelDock(QDockWidget):
         """Train with ``config`` from now on, and remember its choice for the next session."""
         self.controller.config_override = config
         keys.write_train_choice(self.settings, config.model, config.epochs,
-                                config.clip_seconds_requested, config.augment, config.val_split)
+                                config.clip_seconds_requested, config.augment, config.val_split,
+                                config.background)
 
     def _stored_train_config(self) -> TrainConfig | None:
         """The remembered choice rebuilt by core (None: none stored, or core refuses it, so one

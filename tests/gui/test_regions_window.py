@@ -58,3 +58,27 @@ def test_a_long_recordings_overview_is_cached_in_its_projects_store(qtbot, windo
     _show_clip(qtbot, window, "hour.wav")
     cache = window.project.store_path.parent / "cache"
     qtbot.waitUntil(lambda: cache.is_dir() and any(cache.iterdir()), timeout=20_000)
+
+
+def test_a_class_key_on_a_models_event_accepts_it_as_the_persons(qtbot, window, tmp_path):
+    from core.store.records import RegionSpec
+
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "dog" / "a.wav", audio_factory.tone(440.0, 1.0))
+    audio_factory.write(folder / "cat" / "b.wav", audio_factory.tone(660.0, 1.0))
+    audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "night.wav")
+    _, added = window.project.replace_model_regions(
+        record.id, [RegionSpec(record.id, 1.0, 2.0, label="dog", score=0.6)])
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(added[0].id)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    cat_key = next(k for k, name in window.labels._key_to_class.items() if name == "cat")
+    qtbot.keyClick(window.clip_list.table, cat_key)
+    event = window.project.regions(record.id)[0]
+    assert (event.label, event.source, event.status) == ("cat", "manual", None)
+    window.undo_stack.undo()
+    event = window.project.regions(record.id)[0]
+    assert (event.label, event.source, event.status) == ("dog", "model", "unreviewed")

@@ -43,6 +43,14 @@ def test_a_choice_is_restored_in_the_next_session(make_dock, settings):
     assert make_dock().controller.config_override == chosen
 
 
+def test_no_background_is_restored_in_the_next_session(make_dock, settings):
+    chosen = TrainConfig.for_model("compact-bands", epochs=7, background=False)
+    make_dock().set_train_config(chosen)
+    settings.sync()
+    assert keys.read(settings, keys.TRAIN_BACKGROUND) is False
+    assert make_dock().controller.config_override.background is False
+
+
 def test_auto_clip_length_round_trips(make_dock):
     make_dock().set_train_config(TrainConfig.for_model("compact", epochs=9))
     restored = make_dock().controller.config_override
