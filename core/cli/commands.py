@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=None)
     t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
     t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+    t.add_argument("--no-background", dest="background", action="store_false",
+                   help="with regions marked in the app: no background class cut from the "
+                        "unmarked stretches of their recordings")
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -144,9 +147,11 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _labelled_clips(args) -> list:
+def _labelled_clips(args, regions: bool = False) -> list:
     """The labelled clips of ``args.data`` (LabeledClip), from its project store or its folders
-    and names as ``--labels-from`` says; tells stderr where the labels came from."""
+    and names as ``--labels-from`` says; tells stderr where the labels came from. With
+    ``regions``, a store's marked events and their recordings come too, as the app trains on
+    them (see ``core.workflow.training_snapshot``)."""
     from core.store.project import existing_store_dir
 
     data = args.data
@@ -154,7 +159,7 @@ def _labelled_clips(args) -> list:
         raise EarmarkError(f"{data}: not a folder")
     store_dir = None if args.labels_from == "folder" else existing_store_dir(data)
     if store_dir is not None:
-        return _store_clips(data, store_dir, args.name_rule)
+        return _store_clips(data, store_dir, args.name_rule, regions)
     if args.labels_from == "store":
         raise EarmarkError(f"{data}: has no labels saved by the app (no project store); "
                            "use --labels-from folder")
@@ -172,22 +177,36 @@ def _folder_clips(data: Path, name_rule) -> list:
     return [c for c in clips if c.label]
 
 
-def _store_clips(data: Path, store_dir: Path, name_rule) -> list:
+def _store_clips(data: Path, store_dir: Path, name_rule, regions: bool = False) -> list:
     """The labels the app saved, read and the store closed again before any training starts.
-    Clips whose files are gone are left out, with a note."""
+    Clips whose files are gone are left out, with a note. With ``regions``: the region samples
+    and background sources of the app's training snapshot too, and a recording with marked
+    events is no whole-clip sample."""
+    from core.ml.samples import BackgroundSource
     from core.store.label_rules import LabeledClip
     from core.store.project import Project
+    from core.workflow import training_snapshot
 
     try:
         with Project.open(data, store_dir=store_dir) as project:
             records = [r for r in project.clips(include_missing=True) if r.label]
             rule = project.name_rule()
+            snapshot = training_snapshot(project) if regions else None
     except ProjectError as error:
         raise ProjectError(f"{error} (--labels-from folder reads the folder instead)") from None
     clips = [LabeledClip(project.abspath(r), r.label, r.label_source) for r in records]
     present = [c for c, r in zip(clips, records, strict=True) if not r.missing and c.path.is_file()]
+    marked: list = []
+    if snapshot is not None:
+        recordings = {s.path for s in (*snapshot.regions, *snapshot.background)}
+        present = [c for c in present if c.path not in recordings]
+        marked = [s for s in (*snapshot.regions, *snapshot.background) if Path(s.path).is_file()]
+    events = len([s for s in marked if not isinstance(s, BackgroundSource)])
+    in_recordings = len({s.path for s in marked})
+    also = (f", {events} marked events in {in_recordings} recording"
+            f"{'s' if in_recordings != 1 else ''}") if marked else ""
     print(f"earmark: using the labels saved by the app in {store_dir} "
-          f"({len(present)} labelled clips)", file=sys.stderr)
+          f"({len(present)} labelled clips{also})", file=sys.stderr)
     gone = len(clips) - len(present)
     if gone:
         print(f"earmark: skipped {gone} labelled clip{'s' if gone != 1 else ''} whose "
@@ -198,7 +217,7 @@ def _store_clips(data: Path, store_dir: Path, name_rule) -> list:
     if name_rule is not None:
         print("earmark: --name-rule is not used with the labels saved by the app "
               "(add --labels-from folder to label by file names)", file=sys.stderr)
-    return present
+    return present + marked
 
 
 def cmd_train(args) -> int:
@@ -217,13 +236,19 @@ def cmd_train(args) -> int:
         changes["val_split"] = args.val_split
     if args.seed is not None:
         changes["seed"] = args.seed
+    if not args.background:
+        changes["background"] = False
     if args.model == SEED_MODEL:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
-    clips = _labelled_clips(args)
-    print(f"Training {config.model} on {len(clips)} labelled clips from {args.data}", file=sys.stderr)
+    from core.ml.samples import BackgroundSource
+
+    clips = _labelled_clips(args, regions=True)
+    n_samples = len([c for c in clips if not isinstance(c, BackgroundSource)])
+    print(f"Training {config.model} on {n_samples} labelled clips and events from {args.data}",
+          file=sys.stderr)
     bar = _ProgressBar()
 
     def on_progress(p) -> None:
@@ -241,14 +266,18 @@ def cmd_train(args) -> int:
     save_checkpoint(result.checkpoint, args.out)
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
-    metrics = dict(result.checkpoint.metrics, elapsed_s=round(result.elapsed_s, 2),
-                   model_path=str(args.out), skipped=[[str(p), r] for p, r in result.skipped])
+    checkpoint = result.checkpoint
+    metrics = dict(checkpoint.metrics, elapsed_s=round(result.elapsed_s, 2),
+                   model_path=str(args.out), skipped=[[str(p), r] for p, r in result.skipped],
+                   n_background=result.n_background, background_class=checkpoint.background_class,
+                   thresholds=dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True)))
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
         _print_report(result.report, sys.stdout)
         print(f"{len(result.history)} epochs (best {result.best_epoch}) in {result.elapsed_s:.1f} s; "
-              f"{result.n_train} training / {result.n_val} validation clips; "
+              f"{result.n_train} training / {result.n_val} validation clips"
+              f"{f' ({result.n_background} of background)' if result.n_background else ''}; "
               f"{len(result.skipped)} skipped. Saved {args.out}")
     return 0
 

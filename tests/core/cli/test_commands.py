@@ -12,6 +12,7 @@ import pytest
 from core.cli.commands import _labelled_clips, build_parser
 from core.errors import EarmarkError
 from core.store.project import Project
+from core.store.records import RegionSpec
 from tests import audio_factory
 from tests.processes import run_main
 
@@ -173,3 +174,71 @@ def test_train_a_folder_labelled_only_in_the_app(tmp_path):
     assert "using the labels saved by the app" in trained.stderr
     ignored = run_main("train", root, "--labels-from", "folder", "--out", tmp_path / "n.pt")
     assert ignored.returncode == 2 and "found none" in ignored.stderr
+
+
+@pytest.fixture
+def marked_in_app(tmp_path):
+    """Two 12 s recordings with tone and chirp events marked as regions in the app (their folder
+    would label them "long"), one rejected model event, and two labelled short clips."""
+    root = tmp_path / "field"
+    rate = audio_factory.DEFAULT_RATE_HZ
+    kinds = ("tone", "chirp")
+    for n in range(2):
+        samples = audio_factory.noise(12.0, amplitude=0.01, seed=n)
+        for i in range(4):
+            sound = (audio_factory.tone(880.0, 0.3) if kinds[(i + n) % 2] == "tone"
+                     else audio_factory.chirp(500.0, 3000.0, 0.3))
+            start = int((1.0 + 2.5 * i) * rate)
+            samples[start:start + len(sound)] += 0.5 * sound
+        audio_factory.write(root / "long" / f"rec{n}.wav", samples)
+    for kind in kinds:
+        audio_factory.write(root / "clips" / kind / f"{kind}.wav", audio_factory.tone(880.0, 0.3))
+    with Project.open(root) as project:
+        project.scan()
+        ids = project.clip_ids_by_path()
+        for n in range(2):
+            clip_id = ids[f"long/rec{n}.wav"]
+            project.add_regions([RegionSpec(clip_id, 1.0 + 2.5 * i, 1.3 + 2.5 * i,
+                                            kinds[(i + n) % 2]) for i in range(4)], "import")
+        event = project.add_region(ids["long/rec0.wav"], 11.0, 11.4, "tone", source="model")
+        project.review_region(event.id, "reject")
+    return root
+
+
+def test_train_takes_the_regions_marked_in_the_app(marked_in_app, capsys):
+    from core.ml.samples import BackgroundSource, TrainingSample
+
+    args = build_parser().parse_args(["train", str(marked_in_app)])
+    assert args.background
+    clips = _labelled_clips(args, regions=True)
+    err = capsys.readouterr().err
+    assert "(2 labelled clips, 8 marked events in 2 recordings)" in err
+    whole = sorted(c.path.name for c in clips if not isinstance(c, TrainingSample | BackgroundSource))
+    assert whole == ["chirp.wav", "tone.wav"]  # no "long" clip: the recordings' events are marked
+    events = [c for c in clips if isinstance(c, TrainingSample)]
+    assert [(e.path.name, e.begin_s, e.label) for e in events[:2]] == [
+        ("rec0.wav", 1.0, "tone"), ("rec0.wav", 3.5, "chirp")]
+    sources = [c for c in clips if isinstance(c, BackgroundSource)]
+    assert sorted(s.path.name for s in sources) == ["rec0.wav", "rec1.wav"]
+    # evaluate (and train's old path) still read whole clips only.
+    assert labelled(["evaluate", "m.pt", str(marked_in_app)])["rec0.wav"] == "long"
+    assert not build_parser().parse_args(["train", str(marked_in_app), "--no-background"]).background
+
+
+@pytest.mark.slow
+def test_cli_train_on_regions_learns_background_and_stores_thresholds(marked_in_app, tmp_path):
+    from core.ml.checkpoint import load_checkpoint
+
+    out = tmp_path / "m.pt"
+    trained = run_main("train", marked_in_app, "--epochs", "2", "--json", "--out", out)
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout)
+    assert metrics["background_class"] == "background" and metrics["n_background"] >= 4
+    assert set(metrics["thresholds"]) == {"background", "chirp", "tone"}
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.classes == ["background", "chirp", "tone"]
+    assert checkpoint.background_class == "background"
+    plain = run_main("train", marked_in_app, "--epochs", "1", "--no-background",
+                     "--out", tmp_path / "n.pt")
+    assert plain.returncode == 0, plain.stderr
+    assert load_checkpoint(tmp_path / "n.pt").classes == ["chirp", "tone"]
