@@ -96,6 +96,10 @@ class Classifier:
         unless ``views`` is False.
         """
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
+        # Trained weights drive some activations into denormal floats, which the CPU computes
+        # ~5x slower (a 1-hour file took 23 s to detect instead of 4.8 s); flushing them to zero
+        # changes no probability by more than 1e-30.
+        torch.set_flush_denormal(True)
         for start in range(0, len(clips), batch_size):
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
             x = self.extractor(torch.from_numpy(chunk))
