@@ -28,7 +28,7 @@ from core.ml.inference import Classifier  # noqa: E402
 from core.ml.metrics import event_metrics  # noqa: E402
 from core.store.name_rules import NameRule  # noqa: E402
 from core.store.project import Project  # noqa: E402
-from core.store.region_io import _raven_text, import_regions_file  # noqa: E402
+from core.store.region_io import import_regions_file, raven_text  # noqa: E402
 
 RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
 TEST_SPEAKER = "yweweler"
@@ -91,7 +91,7 @@ def make_training_folder(folder: Path, clips, args, rng) -> int:
         grouped.append((Clip(name, RATE_HZ, len(signal) / RATE_HZ),
                         [Span(b, e, d, None, None) for b, e, d in events]))
     table = folder.parent / "marked.selections.txt"
-    table.write_text(_raven_text(grouped))
+    table.write_text(raven_text(grouped))
     with Project.open(folder) as project:
         project.scan()
         # The recordings' names are no labels (the auto rule would read "train" from train_00).

@@ -155,14 +155,14 @@ def cmd_detect(args) -> int:
 
 def _write(args, answered) -> None:
     from core.paths import write_text_atomic
-    from core.store.region_io import _audacity_targets, _raven_text, audacity_text
+    from core.store.region_io import audacity_targets, audacity_text, raven_text
 
     if args.format == "audacity":
         if not args.out:
             sys.stdout.write(audacity_text(_spans(answered[0][1])) if answered else "")
             return
         clips = _relative([clip for clip, _ in answered])
-        targets = _audacity_targets(clips, args.out)
+        targets = audacity_targets(clips, args.out)
         for clip, (_, events) in zip(clips, answered, strict=True):
             write_text_atomic(targets[clip.id], audacity_text(_spans(events)))
         return
@@ -185,7 +185,7 @@ def _write(args, answered) -> None:
         # Begin File relative to the folder holding every input: `labels import` of that folder
         # (or any folder where the names are unique) reads the table back as regions.
         clips = _relative([clip for clip, _ in answered])
-        text = _raven_text([(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
+        text = raven_text([(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
                                                                                strict=True)])
     if args.out:
         write_text_atomic(args.out, text)

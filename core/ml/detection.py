@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_THRESHOLD = 0.5  # a model saved without thresholds (before they were stored)
+from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
+
 BACKGROUND_NAMES = ("background",)  # a class of this name is background when the model names none
 
 

@@ -460,7 +460,7 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
     return out.getvalue()
 
 
-def _raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
     lines = ["\t".join(RAVEN_HEADER)]
     number, sequence_s = 0, 0.0
     for clip, regions in grouped:
@@ -488,7 +488,7 @@ def audacity_text(regions: Iterable[RegionRecord]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
     """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
     a.flac) keep their extension before it (a.wav.txt)."""
     plain = {c.id: PurePosixPath(c.path).with_suffix(".txt") for c in clips}
@@ -521,11 +521,11 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
     if fmt == "audacity":
         if not isinstance(out, (str, os.PathLike)):
             raise EarmarkError("Audacity label tracks are one file per audio file: give a folder")
-        targets = _audacity_targets([clip for clip, _ in grouped], Path(out))
+        targets = audacity_targets([clip for clip, _ in grouped], Path(out))
         for clip, regions in grouped:
             write_text_atomic(targets[clip.id], audacity_text(regions))
         return count
-    text = _csv_text(grouped) if fmt == "csv" else _raven_text(grouped)
+    text = _csv_text(grouped) if fmt == "csv" else raven_text(grouped)
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:
@@ -534,4 +534,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 __all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "needs_audio", "read_regions",
-           "import_regions_file", "export_regions", "audacity_text"]
+           "import_regions_file", "export_regions", "audacity_text", "audacity_targets",
+           "raven_text"]
