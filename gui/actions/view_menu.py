@@ -1,6 +1,6 @@
 """View menu: play and pause (the whole clip or the visible range), auto-advance after labelling,
-the model's features in the clip view, the spectrogram's settings (kept per project), and moving
-about a clip: zoom, scroll, a typed range and resetting the zoom.
+the model's features and its score track in the clip view, the spectrogram's settings (kept per
+project), and moving about a clip: zoom, scroll, a typed range and resetting the zoom.
 
 Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
 Home/End and Page Up/Down stay the clip list's: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out,
@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
+from gui.model.clip_scores import ClipScores
 
 
 def build(acts, w) -> None:
@@ -35,6 +36,16 @@ def build(acts, w) -> None:
     acts.show_features = acts.action("Show Model &Features", None, "Ctrl+Shift+F")
     acts.show_features.setCheckable(True)
     acts.show_features.toggled.connect(w.clip_view.set_show_features)
+    # The active model's scores under the spectrogram, scored in a task the window stops on close.
+    acts.clip_scores = ClipScores(w.clip_view, acts.task("clip scores"), w)
+    acts.clip_scores.connect_model(w.model_dock.controller)
+    acts.clip_scores.connect_labels(w.labels)
+    acts.show_score_track = acts.action("Show Score &Track", None)
+    acts.show_score_track.setCheckable(True)
+    acts.show_score_track.setChecked(True)
+    acts.show_score_track.setToolTip("Show the active model's score of each class over the whole "
+                                     "file under the spectrogram (dotted: its thresholds)")
+    acts.show_score_track.toggled.connect(acts.clip_scores.set_enabled)
     acts.play_range = acts.action("Play &Visible Range", lambda: _play_visible_range(w),
                                   "Shift+Space")
     acts.play_range.setEnabled(w.playback.available)
@@ -62,6 +73,7 @@ def build(acts, w) -> None:
     menu.addSeparator()
     menu.addAction(acts.auto_advance)
     menu.addAction(acts.show_features)
+    menu.addAction(acts.show_score_track)
     menu.addSeparator()
     for action in (acts.zoom_in, acts.zoom_out, acts.reset_zoom, acts.scroll_earlier,
                    acts.scroll_later, acts.go_to_range):

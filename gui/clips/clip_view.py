@@ -72,6 +72,7 @@ class ClipView(QWidget):
         self.click_handler = None
         self._cache_dir: Path | None = user_data_dir() / "cache"
         self._detail_key: tuple | None = None  # the detail on show or asked for
+        self._tracks: list[pg.PlotItem] = []  # plots under the spectrogram (add_track)
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
@@ -244,6 +245,36 @@ class ClipView(QWidget):
         self.strip.clear()
         self.strip.hide()
         self.range_edit.hide()
+
+    def add_track(self, plot: pg.PlotItem, stretch: int = 2) -> None:
+        """Place ``plot`` (values over the clip's time: the model's scores) under the
+        spectrogram, its x axis linked to the clip's and its left axis as wide as the others', so
+        its seconds line up; ``stretch`` its share of the height (the waveform 2, the
+        spectrogram 3). A click on it seeks as on the other plots. Adding it again does nothing."""
+        if plot in self._tracks:
+            return
+        row = 2 + len(self._tracks)
+        self.graphics.addItem(plot, row=row, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(row, stretch)
+        plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
+        plot.setXLink(self.wave_plot)
+        self._tracks.append(plot)
+
+    def remove_track(self, plot: pg.PlotItem) -> None:
+        """Take ``plot`` from under the spectrogram (it may be added again later)."""
+        if plot not in self._tracks:
+            return
+        plot.setXLink(None)
+        self.graphics.removeItem(plot)
+        self._tracks.remove(plot)
+        for row, track in enumerate(self._tracks, start=2):  # close the gap it leaves
+            self.graphics.removeItem(track)
+            self.graphics.addItem(track, row=row, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(2 + len(self._tracks), 0)
+
+    def tracks(self) -> list[pg.PlotItem]:
+        """The plots under the spectrogram, top first."""
+        return list(self._tracks)
 
     def show_message(self, text: str) -> None:
         """Show ``text`` in place of the plots (file deleted, unreadable: reason, ...)."""
@@ -499,12 +530,12 @@ class ClipView(QWidget):
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
             return
+        plots = (self.wave_plot, self.spec_plot, *self._tracks)
         if event.double():  # its first click has already moved the playhead
-            if any(plot.sceneBoundingRect().contains(event.scenePos())
-                   for plot in (self.wave_plot, self.spec_plot)):
+            if any(plot.sceneBoundingRect().contains(event.scenePos()) for plot in plots):
                 self.reset_zoom()
             return
-        for plot in (self.wave_plot, self.spec_plot):
+        for plot in plots:
             if plot.sceneBoundingRect().contains(event.scenePos()):
                 if self.click_handler is not None and self.click_handler(event, plot):
                     return

@@ -1,12 +1,97 @@
-"""ScoreTrack: each class's probability over time for a long file, a strip under the spectrogram
-with its x axis linked to the clip view's (window centres, in seconds)."""
+"""Score tracks: each class's probability over time for a long file, a strip under a spectrogram
+with its x axis linked to the clip view's (window centres, in seconds). ``ScoreLines`` draws them
+on any PlotItem (the Classify tab's ``ScoreTrack``, the clip view's track of ``ClipScores``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from gui.common.colours import class_colour
+
+LEFT_AXIS_WIDTH_PX = 64  # as the clip view's plots, so the x axes line up
+_LINE_WIDTH_PX = 2
+
+
+def window_centres_s(starts_s: Sequence[float], duration_s: float,
+                     window_s: float | None = None) -> np.ndarray:
+    """Where each window's score belongs: its middle, at most the file's end. ``window_s`` None:
+    two hops (windows overlap by half, so a window lasts two hops)."""
+    starts = np.asarray(starts_s, dtype=np.float64)
+    if window_s is None:
+        window_s = 2 * float(starts[1] - starts[0]) if len(starts) > 1 else 0.0
+    return np.minimum(starts + window_s / 2, duration_s)
+
+
+def style_score_plot(plot: pg.PlotItem) -> None:
+    """Probability from 0 to 1 on the left, time only for the mouse, no buttons or menu."""
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=True, y=False)
+    plot.setYRange(0.0, 1.0, padding=0.05)
+    plot.setLabel("left", "Probability")
+    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
+    plot.getAxis("left").enableAutoSIPrefix(False)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+
+
+class ScoreLines:
+    """One line per class on ``plot`` (with a legend), each class's detection threshold a dotted
+    line of its colour; a class left out (the background) is drawn neither.
+
+    ``curves`` and ``threshold_lines`` map class name -> item; ``colours`` the project's class
+    colours (``set_class_colours``)."""
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.legend = plot.addLegend(offset=(-4, 4), colCount=4)
+        self.legend.setLabelTextColor("#333333")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.threshold_lines: dict[str, pg.InfiniteLine] = {}
+        self.colours: dict[str, str] = {}
+        self._index: dict[str, int] = {}  # class -> its place in the model's classes (its hue)
+
+    def draw(self, classes: Sequence[str], centres_s: np.ndarray, probabilities: np.ndarray,
+             thresholds: Sequence[float] | None = None, leave_out: str | None = None) -> None:
+        """Replace the lines: ``probabilities`` ``(n_windows, n_classes)`` in ``classes`` order at
+        ``centres_s``; ``thresholds`` ``(n_classes,)`` or None for none; class ``leave_out``
+        (the model's background) not drawn."""
+        self.clear()
+        probabilities = np.asarray(probabilities, dtype=np.float32)
+        for k, name in enumerate(classes):
+            if name == leave_out:
+                continue
+            self._index[name] = k
+            self.curves[name] = self.plot.plot(centres_s, probabilities[:, k], name=name,
+                                               pen=self._pen(name))
+            if thresholds is not None:
+                line = pg.InfiniteLine(pos=float(thresholds[k]), angle=0, movable=False,
+                                       pen=self._pen(name, threshold=True))
+                self.plot.addItem(line, ignoreBounds=True)
+                self.threshold_lines[name] = line
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        """Use the project's class colours (class name -> colour), recolouring lines drawn."""
+        self.colours = dict(colours)
+        for name, curve in self.curves.items():
+            curve.setPen(self._pen(name))
+        for name, line in self.threshold_lines.items():
+            line.setPen(self._pen(name, threshold=True))
+
+    def clear(self) -> None:
+        for item in (*self.curves.values(), *self.threshold_lines.values()):
+            self.plot.removeItem(item)
+        self.legend.clear()
+        self.curves, self.threshold_lines, self._index = {}, {}, {}
+
+    def _pen(self, name: str, threshold: bool = False):
+        colour = class_colour(name, self._index.get(name, 0), self.colours)
+        if threshold:
+            return pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
+        return pg.mkPen(colour, width=_LINE_WIDTH_PX)
 
 
 class ScoreTrack(pg.PlotWidget):
@@ -16,20 +101,19 @@ class ScoreTrack(pg.PlotWidget):
         super().__init__(parent, background="w")
         self.setObjectName("ScoreTrack")
         plot = self.getPlotItem()
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=True, y=False)
-        plot.setYRange(0.0, 1.0, padding=0.05)
-        plot.setLabel("left", "Probability")
+        style_score_plot(plot)
         plot.setLabel("bottom", "Time (s)")
-        plot.getAxis("left").setWidth(64)  # as the clip view's plots, so the x axes line up
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.legend = plot.addLegend(offset=(-4, 4), colCount=4)
-        self.legend.setLabelTextColor("#333333")
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.colours: dict[str, str] = {}  # the project's class colours (set_class_colours)
+        self.lines = ScoreLines(plot)
         self.setFixedHeight(130)
         self.hide()
+
+    @property
+    def curves(self) -> dict[str, pg.PlotDataItem]:
+        return self.lines.curves
+
+    @property
+    def colours(self) -> dict[str, str]:
+        return self.lines.colours
 
     def link_x(self, plot: pg.PlotItem) -> None:
         """Follow ``plot``'s time axis (the clip view's spectrogram)."""
@@ -42,25 +126,14 @@ class ScoreTrack(pg.PlotWidget):
         if prediction is None or probs is None or len(prediction.window_starts_s) < 2:
             self.hide()
             return False
-        probs = np.asarray(probs, dtype=np.float32)
-        starts = np.asarray(prediction.window_starts_s, dtype=np.float64)
-        # Windows overlap by half, so a window lasts two hops; its score belongs to its middle.
-        hop_s = float(starts[1] - starts[0])
-        centres = np.minimum(starts + hop_s, prediction.duration_s)
-        for k, name in enumerate(prediction.classes):
-            pen = pg.mkPen(class_colour(name, k, self.colours), width=2)
-            self.curves[name] = self.plot(centres, probs[:, k], pen=pen, name=name)
+        centres = window_centres_s(prediction.window_starts_s, prediction.duration_s)
+        self.lines.draw(prediction.classes, centres, probs)
         self.show()
         return True
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Use the project's class colours (class name -> colour), recolouring lines drawn."""
-        self.colours = dict(colours)
-        for k, (name, curve) in enumerate(self.curves.items()):
-            curve.setPen(pg.mkPen(class_colour(name, k, self.colours), width=2))
+        self.lines.set_class_colours(colours)
 
     def clear_track(self) -> None:
-        for curve in self.curves.values():
-            self.getPlotItem().removeItem(curve)
-        self.legend.clear()
-        self.curves = {}
+        self.lines.clear()

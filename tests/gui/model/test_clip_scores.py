@@ -1,0 +1,167 @@
+"""The clip view's score track: with a stub classifier (known window scores), a long clip gets one
+line per class and its threshold under the spectrogram (the background class left out), a new
+clip cancels the scoring of the last, the session's cache shows a clip scored before at once, the
+View menu's toggle hides it, and a short clip gets none."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from core.ml.inference import ScoringStopped, WindowScores
+from gui.clips.clip_view import ClipView
+from gui.model import clip_scores as module
+from gui.model.clip_scores import ClipScores
+from tests import audio_factory
+
+TIMEOUT_MS = 10_000
+WINDOW_S = 1.0
+CLASSES = ("tone", "noise", "background")
+THRESHOLDS = (0.4, 0.6, 0.5)
+
+
+class StubClassifier:
+    """Scores a file's half-overlapping windows with known values; a file in ``blocking`` waits
+    until its task is told to stop (and records that it was)."""
+
+    classes = CLASSES
+    window_s = WINDOW_S
+    checkpoint = SimpleNamespace(thresholds=THRESHOLDS, background_class="background")
+
+    def __init__(self) -> None:
+        self.calls: list = []
+        self.blocking: set = set()
+        self.stopped: list = []
+        self.started = threading.Event()
+
+    def score_windows(self, path, progress=None, should_stop=None, **_):
+        self.calls.append(path)
+        self.started.set()
+        if path in self.blocking:
+            progress(0.4)
+            while not should_stop():
+                threading.Event().wait(0.005)  # the worker's thread, not the test's
+            self.stopped.append(path)
+            raise ScoringStopped("stopped")
+        duration_s = 6.0
+        starts = np.arange(11) * WINDOW_S / 2
+        probabilities = np.stack([np.linspace(0, 1, 11), np.linspace(1, 0, 11),
+                                  np.full(11, 0.2)], axis=1).astype(np.float32)
+        progress(1.0)
+        return WindowScores(path, duration_s, starts, probabilities)
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    classifier = StubClassifier()
+    monkeypatch.setattr(module, "load_classifier", lambda _path: classifier)
+    return classifier
+
+
+@pytest.fixture
+def view(qtbot):
+    view = ClipView()
+    view.set_cache_dir(None)
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    yield view
+    view.shutdown()
+
+
+@pytest.fixture
+def scores(view, stub, tmp_path):
+    scores = ClipScores(view)
+    scores.set_model(7, tmp_path / "model.pt", WINDOW_S)
+    yield scores
+    scores.shutdown()
+
+
+def clip(tmp_path, name: str, duration_s: float):
+    return audio_factory.write(tmp_path / name, audio_factory.tone(600, duration_s))
+
+
+def show(qtbot, view, path) -> None:
+    with qtbot.waitSignal(view.clip_shown, timeout=TIMEOUT_MS):
+        view.show_clip(path)
+
+
+def test_long_clip_gets_a_line_per_class_and_its_threshold_without_background(qtbot, view,
+                                                                             scores, tmp_path):
+    show(qtbot, view, clip(tmp_path, "long.wav", 6.0))
+    assert scores.is_shown() and view.tracks() == [scores.plot]
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    assert set(scores.lines.curves) == {"tone", "noise"}  # background left out
+    x, y = scores.lines.curves["tone"].getData()
+    np.testing.assert_allclose(x, np.minimum(np.arange(11) * 0.5 + WINDOW_S / 2, 6.0))
+    np.testing.assert_allclose(y, np.linspace(0, 1, 11), atol=1e-6)
+    assert set(scores.lines.threshold_lines) == {"tone", "noise"}
+    line = scores.lines.threshold_lines["noise"]
+    assert line.value() == pytest.approx(0.6)
+    assert line.pen.style() == Qt.PenStyle.DotLine
+    assert line.pen.color() == scores.lines.curves["noise"].opts["pen"].color()
+    assert scores.plot.vb.linkedView(0) is view.wave_plot.vb  # x linked to the clip's time
+    scores.set_class_colours({"tone": "#123456"})
+    assert scores.lines.curves["tone"].opts["pen"].color().name() == "#123456"
+    assert scores.lines.threshold_lines["tone"].pen.color().name() == "#123456"
+
+
+def test_scoring_shows_its_progress_and_a_new_clip_cancels_it(qtbot, view, scores, stub,
+                                                              tmp_path):
+    first, second = clip(tmp_path, "a.wav", 6.0), clip(tmp_path, "b.wav", 6.0)
+    stub.blocking.add(first)
+    show(qtbot, view, first)
+    qtbot.waitUntil(lambda: scores.note.textItem.toPlainText() == "Scoring… 40%",
+                    timeout=TIMEOUT_MS)
+    assert scores.is_scoring() and not scores.lines.curves
+    show(qtbot, view, second)
+    assert stub.stopped == [first]  # cancelled (and joined) as the next clip came
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    assert scores.scores().windows.path == second
+    assert not scores.note.isVisible()
+
+
+def test_a_clip_scored_before_is_drawn_from_the_cache(qtbot, view, scores, stub, tmp_path):
+    first, second = clip(tmp_path, "a.wav", 6.0), clip(tmp_path, "b.wav", 6.0)
+    for path in (first, second):
+        show(qtbot, view, path)
+        qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    show(qtbot, view, first)
+    assert scores.scores() is not None and not scores.is_scoring()  # at once: no task
+    assert stub.calls == [first, second]
+    scores.set_model(8, tmp_path / "other.pt", WINDOW_S)  # another model scores again
+    assert scores.is_scoring()
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    assert stub.calls == [first, second, first]
+
+
+def test_the_toggle_hides_the_track_and_a_short_clip_or_no_model_has_none(qtbot, view, scores,
+                                                                         stub, tmp_path):
+    long_clip = clip(tmp_path, "long.wav", 6.0)
+    show(qtbot, view, long_clip)
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    scores.set_enabled(False)
+    assert not scores.is_shown() and view.tracks() == []
+    scores.set_enabled(True)
+    assert scores.is_shown() and scores.scores() is not None  # from the cache
+    show(qtbot, view, clip(tmp_path, "short.wav", 1.5))  # under two windows
+    assert not scores.is_shown() and not scores.is_scoring()
+    show(qtbot, view, long_clip)
+    assert scores.is_shown()
+    scores.set_model(None)
+    assert not scores.is_shown()
+    view.show_clip(None)
+    assert view.tracks() == []
+    assert stub.calls == [long_clip]
+
+
+def test_view_menu_toggle_drives_the_track(window):
+    action = window.acts.show_score_track
+    assert action.isCheckable() and action.isChecked()
+    assert window.acts.clip_scores.is_enabled()
+    action.setChecked(False)
+    assert not window.acts.clip_scores.is_enabled()
