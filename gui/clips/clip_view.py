@@ -38,6 +38,23 @@ SETTLE_MS = 80
 _MAX_DETAIL_COLUMNS = 8192
 
 
+def style_time_plot(plot: pg.PlotItem) -> None:
+    """The look and mouse of a plot over a clip's time (the clip view's and any drawn in line
+    with them): the mouse moves time only, the left axis as wide as theirs, plain units."""
+    plot.setMouseEnabled(x=True, y=False)
+    plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
+    # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
+    plot.getAxis("left").enableAutoSIPrefix(False)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTextPen("#333333")
+        plot.getAxis(name).setPen("#888888")
+        # Major and minor ticks only: the third level doubled the axes' share of a redraw.
+        plot.getAxis(name).setStyle(maxTickLevel=1)
+
+
 class ClipView(QWidget):
     """Shows one clip. ``show_clip(path)`` loads in the background; ``None`` clears.
 
@@ -103,18 +120,7 @@ class ClipView(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         for plot in (self.wave_plot, self.spec_plot):
             plot.vb.plot = plot
-            plot.setMouseEnabled(x=True, y=False)
-            plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
-            # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
-            for name in ("left", "bottom"):
-                plot.getAxis(name).setTextPen("#333333")
-                plot.getAxis(name).setPen("#888888")
-                # Major and minor ticks only: the third level doubled the axes' share of a redraw.
-                plot.getAxis(name).setStyle(maxTickLevel=1)
+            style_time_plot(plot)
         self.wave_plot.setLabel("left", "Amplitude")
         # The spectrogram's time axis below serves both plots (x is linked); a second one cost a
         # redraw of its ticks on every clip.
@@ -248,15 +254,15 @@ class ClipView(QWidget):
 
     def add_track(self, plot: pg.PlotItem, stretch: int = 2) -> None:
         """Place ``plot`` (values over the clip's time: the model's scores) under the
-        spectrogram, its x axis linked to the clip's and its left axis as wide as the others', so
-        its seconds line up; ``stretch`` its share of the height (the waveform 2, the
-        spectrogram 3). A click on it seeks as on the other plots. Adding it again does nothing."""
+        spectrogram, its x axis linked to the clip's, styled as the other plots (so its seconds
+        line up); ``stretch`` its share of the height (the waveform 2, the spectrogram 3). A
+        click on it seeks as on the other plots. Adding it again does nothing."""
         if plot in self._tracks:
             return
         row = 2 + len(self._tracks)
         self.graphics.addItem(plot, row=row, col=0)
         self.graphics.ci.layout.setRowStretchFactor(row, stretch)
-        plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
+        style_time_plot(plot)
         plot.setXLink(self.wave_plot)
         self._tracks.append(plot)
 

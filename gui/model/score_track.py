@@ -10,9 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from gui.clips.clip_view import style_time_plot
 from gui.common.colours import class_colour
 
-LEFT_AXIS_WIDTH_PX = 64  # as the clip view's plots, so the x axes line up
 _LINE_WIDTH_PX = 2
 
 
@@ -27,15 +27,11 @@ def window_centres_s(starts_s: Sequence[float], duration_s: float,
 
 
 def style_score_plot(plot: pg.PlotItem) -> None:
-    """Probability from 0 to 1 on the left, time only for the mouse, no buttons or menu."""
-    plot.hideButtons()
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=True, y=False)
+    """A plot over the clip view's time (its style, so the x axes line up) of probabilities from
+    0 to 1."""
+    style_time_plot(plot)
     plot.setYRange(0.0, 1.0, padding=0.05)
     plot.setLabel("left", "Probability")
-    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
-    plot.getAxis("left").enableAutoSIPrefix(False)
-    plot.getAxis("bottom").enableAutoSIPrefix(False)
 
 
 class ScoreLines:
