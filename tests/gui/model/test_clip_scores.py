@@ -10,9 +10,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
+from core.ml.checkpoint import Checkpoint, save_checkpoint
+from core.ml.features import preset
 from core.ml.inference import ScoringStopped, WindowScores
+from core.ml.networks import build_model
 from gui.clips.clip_view import ClipView
 from gui.model import clip_scores as module
 from gui.model.clip_scores import ClipScores
@@ -159,9 +162,57 @@ def test_the_toggle_hides_the_track_and_a_short_clip_or_no_model_has_none(qtbot,
     assert stub.calls == [long_clip]
 
 
+class FakeController(QObject):
+    """A ModelController's face: its project and active model, and the signal of a new one."""
+
+    active_model_changed = Signal(object)
+
+    def __init__(self, project) -> None:
+        super().__init__()
+        self.project = project
+
+    def active_model(self):
+        return None
+
+
+def test_the_controllers_active_model_is_the_one_scored(qtbot, view, tmp_path, monkeypatch):
+    loaded = []
+    stub = StubClassifier()
+    monkeypatch.setattr(module, "load_classifier", lambda path: loaded.append(path) or stub)
+    controller = FakeController(SimpleNamespace(store_path=tmp_path / "store" / "project.db"))
+    scores = ClipScores(view)
+    scores.connect_model(controller)
+    long_clip = clip(tmp_path, "long.wav", 6.0)
+    show(qtbot, view, long_clip)
+    assert not scores.is_shown()  # no model yet
+    controller.active_model_changed.emit(SimpleNamespace(id=3, path="models/m.pt", settings={}))
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    assert loaded == [tmp_path / "store" / "models" / "m.pt"]
+    controller.active_model_changed.emit(None)
+    assert not scores.is_shown()
+    scores.shutdown()
+
+
 def test_view_menu_toggle_drives_the_track(window):
     action = window.acts.show_score_track
     assert action.isCheckable() and action.isChecked()
     assert window.acts.clip_scores.is_enabled()
     action.setChecked(False)
     assert not window.acts.clip_scores.is_enabled()
+
+
+def test_score_file_reads_a_model_file_its_thresholds_and_background(tmp_path, monkeypatch):
+    monkeypatch.setattr(module, "_loaded", {})
+    features = preset("default").with_clip_seconds(1.0)
+    network = build_model("compact-bands", 2, (features.n_freqs, features.n_frames))
+    model_path = save_checkpoint(
+        Checkpoint("compact-bands", ["call", "background"], features, network.state_dict(),
+                   thresholds=[0.3, 0.7], background_class="background"), tmp_path / "m.pt")
+    fractions = []
+    worker = SimpleNamespace(report_progress=fractions.append, should_stop=lambda: False)
+    scored = module.score_file(model_path, clip(tmp_path, "long.wav", 3.0), worker)
+    assert scored.classes == ("call", "background") and scored.background == "background"
+    np.testing.assert_allclose(scored.thresholds, [0.3, 0.7])
+    assert scored.window_s == pytest.approx(1.0)
+    assert scored.windows.probabilities.shape == (5, 2) and fractions[-1] == 1.0
+    assert module.load_classifier(model_path) is module.load_classifier(model_path)
