@@ -76,7 +76,8 @@ def training_snapshot(project) -> TrainingSnapshot:
     recording holding such regions or rejected model events is a background source (free
     stretches: where no region but rejected ones lies) and is not a whole-clip sample itself,
     whatever its clip label: its events are marked. Unreviewed model events are neither samples
-    nor background.
+    nor background. Each region sample carries its recording's labelled regions, so a window
+    whose regions name several classes is a multi-hot sample when training is multi-label.
     """
     records = [r for r in project.clips(readable=True) if not r.error]
     by_clip: dict[int, list] = {}
@@ -91,10 +92,15 @@ def training_snapshot(project) -> TrainingSnapshot:
             continue
         path = project.abspath(record)
         regions = by_clip[record.id]
+        # One tuple per recording, shared by its samples: multi-label training gives a window
+        # the classes of the regions it overlaps.
+        labelled = tuple((r.begin_s, r.end_s, r.label) for r in regions
+                         if r.status is None and r.label)
         for region in regions:
             if region.status is None and region.label:
                 samples.append(TrainingSample(path, region.label, region.begin_s, region.end_s,
-                                              str(path), record.duration_s))
+                                              str(path), record.duration_s,
+                                              recording_regions=labelled))
             keys.append((region.id, region.label, region.begin_s, region.end_s, region.status))
         if record.duration_s:
             busy = [(r.begin_s, r.end_s) for r in regions if r.status != REJECTED]

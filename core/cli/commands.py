@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-background", dest="background", action="store_false",
                    help="with regions marked in the app: no background class cut from the "
                         "unmarked stretches of their recordings")
+    t.add_argument("--multi-label", dest="multi_label", action="store_true",
+                   help="a clip may hold several classes (a window overlapping marked events of "
+                        "several classes): one sigmoid per class, and predict reports every class "
+                        "above its threshold")
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -238,6 +242,8 @@ def cmd_train(args) -> int:
         changes["seed"] = args.seed
     if not args.background:
         changes["background"] = False
+    if args.multi_label:
+        changes["multi_label"] = True
     if args.model == SEED_MODEL:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
         changes["cache_features"] = True
@@ -305,15 +311,18 @@ def cmd_predict(args) -> int:
     writer = None
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["path", "label", "confidence", *classifier.classes, "error"])
+        # labels: every class the file holds (a multi-label model's above their thresholds).
+        writer.writerow(["path", "label", "labels", "confidence", *classifier.classes, "error"])
     for pred in classifier.predict_files(files):
         failed += not pred.ok
         if writer:
             probs = [f"{p:.4f}" for p in pred.probabilities] or [""] * len(classifier.classes)
             conf = f"{pred.confidence:.4f}" if pred.ok else ""
-            writer.writerow([str(pred.path), pred.label or "", conf, *probs, pred.error or ""])
+            writer.writerow([str(pred.path), pred.label or "", ";".join(pred.labels), conf,
+                             *probs, pred.error or ""])
         else:
             rows.append({"path": str(pred.path), "label": pred.label,
+                         "labels": list(pred.labels),
                          "confidence": pred.confidence if pred.ok else None,
                          "probabilities": dict(zip(classifier.classes, pred.probabilities,
                                                    strict=False)),

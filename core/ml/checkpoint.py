@@ -22,7 +22,8 @@ from core.ml.train_config import upgrade_train_dict
 
 FORMAT = "earmark-checkpoint"
 # 2: per-class detection thresholds and the background class (format 1 files load with 0.5s).
-FORMAT_VERSION = 2
+# 3: multi_label (older files load as single-label models).
+FORMAT_VERSION = 3
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -40,6 +41,8 @@ class Checkpoint:
     # (chosen on the validation split); None when built: DEFAULT_THRESHOLD each.
     thresholds: list[float] | None = None
     background_class: str | None = None  # the class detection never reports
+    # Sigmoid outputs, one independent score per class (TrainConfig.multi_label); False: softmax.
+    multi_label: bool = False
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -72,6 +75,7 @@ class Checkpoint:
             "created": self.created,
             "thresholds": list(self.thresholds),
             "background_class": self.background_class,
+            "multi_label": bool(self.multi_label),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
         }
 
@@ -157,6 +161,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             history=list(payload.get("history") or []), created=str(payload.get("created", "")),
             thresholds=_thresholds(payload.get("thresholds")),
             background_class=_optional_str(payload.get("background_class")),
+            multi_label=_flag(payload.get("multi_label", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
@@ -182,6 +187,12 @@ def _thresholds(value) -> list[float] | None:
     if not isinstance(value, list | tuple):
         raise TypeError("thresholds are not a list")
     return [float(t) for t in value]
+
+
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("multi_label is not true or false")
+    return value
 
 
 def _optional_str(value) -> str | None:

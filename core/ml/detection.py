@@ -30,21 +30,36 @@ class Event:
 def best_thresholds(probabilities: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """The threshold per class that maximises that class's F1, one class against the rest.
 
-    ``probabilities`` ``(n, C)`` scores, ``targets`` ``(n,)`` true class indices. A sample counts
-    as the class when its score is >= the threshold. The threshold sits midway between the lowest
-    score kept and the highest score left out (not on a sample's own score, so a slightly weaker
-    sound in a new recording is not lost on the edge); of thresholds with equal F1 the highest is
-    taken (fewer false events). A class with no sample in ``targets`` keeps
-    ``DEFAULT_THRESHOLD``. Returns ``(C,)`` float64.
+    ``probabilities`` ``(n, C)`` scores, ``targets`` ``(n,)`` true class indices. See
+    :func:`best_multi_label_thresholds`, which this is with one class per sample. Returns
+    ``(C,)`` float64.
     """
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    targets = np.asarray(targets, dtype=np.int64)
+    n_classes = probabilities.shape[1] if probabilities.ndim == 2 else 0
+    targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+    return best_multi_label_thresholds(probabilities, targets[:, None] == np.arange(n_classes))
+
+
+def best_multi_label_thresholds(probabilities: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The threshold per class that maximises that class's F1, from multi-hot truth.
+
+    ``probabilities`` ``(n, C)`` scores, ``targets`` ``(n, C)``: nonzero where a sample holds the
+    class (a sample may hold several). A sample counts as the class when its score is >= the
+    threshold. The threshold sits midway between the lowest score kept and the highest score left
+    out (not on a sample's own score, so a slightly weaker sound in a new recording is not lost on
+    the edge); of thresholds with equal F1 the highest is taken (fewer false events). A class
+    with no sample in ``targets`` keeps ``DEFAULT_THRESHOLD``. Returns ``(C,)`` float64.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
     n, n_classes = probabilities.shape if probabilities.ndim == 2 else (0, 0)
     out = np.full(n_classes, DEFAULT_THRESHOLD)
+    if n == 0:
+        return out
+    truth = np.asarray(targets).astype(bool).reshape(n, n_classes)
     for c in range(n_classes):
-        positive = targets == c
+        positive = truth[:, c]
         n_positive = int(positive.sum())
-        if n == 0 or n_positive == 0:
+        if n_positive == 0:
             continue
         order = np.argsort(-probabilities[:, c], kind="stable")
         scores = probabilities[order, c]
@@ -161,8 +176,10 @@ def detect_file(classifier, path: str | Path,
     background = background if background is not None else model_background(classifier)
     scored = classifier.score_windows(path, hop_s=hop_s, progress=progress,
                                       should_stop=should_stop)
+    # A multi-label model scores each class on its own: a window may hold several events.
+    exclusive = not getattr(classifier, "multi_label", False)
     events = merge_windows(scored.starts_s, classifier.window_s, scored.probabilities, classes,
-                           chosen, background)
+                           chosen, background, exclusive=exclusive)
     name = str(path)
     return [Event(name, begin_s, min(end_s, max(scored.duration_s, begin_s)), label, score)
             for begin_s, end_s, label, score in events]

@@ -18,8 +18,14 @@ import torch
 
 from core.audio import reading as audio
 from core.errors import AudioError, EarmarkError
-from core.ml.checkpoint import Checkpoint, load_checkpoint
-from core.ml.features import FeatureExtractor, mean_probabilities, prepare_clip
+from core.ml.checkpoint import DEFAULT_THRESHOLD, Checkpoint, load_checkpoint
+from core.ml.features import (
+    FeatureConfig,
+    FeatureExtractor,
+    mean_probabilities,
+    prediction_views,
+    prepare_clip,
+)
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -33,7 +39,7 @@ class Prediction:
 
     path: Path
     classes: tuple[str, ...]
-    label: str | None = None
+    label: str | None = None  # the class scored highest
     confidence: float = 0.0
     probabilities: tuple[float, ...] = ()
     duration_s: float = 0.0
@@ -42,10 +48,25 @@ class Prediction:
     window_probabilities: np.ndarray | None = field(default=None, compare=False)
     peak_time_s: float | None = None  # start of the window that most supports ``label``
     error: str | None = None
+    # Every class the file holds: a multi-label model's classes at or above their thresholds
+    # (for a long file, in any window), in class order, perhaps none; ``(label,)`` for a
+    # single-label model; empty on error.
+    labels: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def mean_scores(forward, features: torch.Tensor, config: FeatureConfig, views: bool = True,
+                multi_label: bool = False) -> torch.Tensor:
+    """Class scores ``(batch, n_classes)`` of a batch averaged over its prediction views: the
+    softmax of ``forward`` (``features.mean_probabilities``), or with ``multi_label`` each class's
+    own sigmoid (the classes need not sum to 1)."""
+    if not multi_label:
+        return mean_probabilities(forward, features, config, views)
+    batches = prediction_views(features, config) if views else [features]
+    return sum(torch.sigmoid(forward(batch)) for batch in batches) / len(batches)
 
 
 class ScoringStopped(EarmarkError):
@@ -71,6 +92,7 @@ class Classifier:
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)
         self.features = checkpoint.feature_config
+        self.multi_label = bool(getattr(checkpoint, "multi_label", False))
         # Inference only: BatchNorm folded into the convolutions and channels_last (measured
         # ~1.5x faster per clip on a 2-core CPU; same probabilities to 1e-6).
         self.model = _fuse_conv_bn(checkpoint.build_model()).to(memory_format=torch.channels_last)
@@ -88,7 +110,8 @@ class Classifier:
 
     @torch.inference_mode()
     def probabilities(self, clips: np.ndarray, batch_size: int = 64, views: bool = True) -> np.ndarray:
-        """``(n, n_samples)`` float32 clips at the model's rate -> ``(n, n_classes)`` probabilities.
+        """``(n, n_samples)`` float32 clips at the model's rate -> ``(n, n_classes)`` probabilities
+        (a multi-label model's are per-class sigmoids, see ``mean_scores``).
 
         The model sees at most ``batch_size`` clips at a time: a 20-minute file is 2,400 windows,
         and one forward pass over all of them took gigabytes of activations. Each clip's
@@ -103,12 +126,23 @@ class Classifier:
         for start in range(0, len(clips), batch_size):
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
             x = self.extractor(torch.from_numpy(chunk))
-            out[start:start + len(chunk)] = mean_probabilities(self._forward, x, self.features,
-                                                               views).numpy()
+            out[start:start + len(chunk)] = mean_scores(self._forward, x, self.features, views,
+                                                        self.multi_label).numpy()
         return out
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x.contiguous(memory_format=torch.channels_last))
+
+    def labels_of(self, scores: np.ndarray) -> tuple[str, ...]:
+        """The classes ``scores`` ``(n_classes,)`` report: a multi-label model's every class at
+        or above its threshold (in class order, perhaps none); a single-label model's top class."""
+        if not self.multi_label:
+            return (self.classes[int(np.argmax(scores))],)
+        stored = self.checkpoint.thresholds
+        thresholds = (np.asarray(stored, dtype=np.float64) if stored is not None
+                      and len(stored) == len(self.classes) else DEFAULT_THRESHOLD)
+        return tuple(c for c, above in zip(self.classes, scores >= thresholds, strict=True)
+                     if above)
 
     def predict_files(self, paths: Iterable[str | Path], batch_size: int = 64,
                       progress: Callable[[int, int], None] | None = None,
@@ -184,12 +218,14 @@ class Classifier:
             top = int(row.argmax())
             yield Prediction(path=path, classes=self.classes, label=self.classes[top],
                              confidence=float(row[top]), probabilities=tuple(float(p) for p in row),
-                             duration_s=duration_s)
+                             duration_s=duration_s, labels=self.labels_of(row))
 
     def _predict_long(self, path: Path, duration_s: float, batch_size: int,
                       should_stop) -> Prediction:
         """Overlapping windows (``score_windows``); the aggregate is the mean of the windows'
-        probabilities."""
+        probabilities. A multi-label model's ``labels``: the classes some window holds (a class
+        heard in one stretch of a long file is in the file; its mean over the file would drown
+        it)."""
         try:
             scored = self.score_windows(path, batch_size=batch_size, should_stop=should_stop,
                                         duration_s=duration_s)
@@ -203,6 +239,7 @@ class Classifier:
             probabilities=tuple(float(p) for p in mean), duration_s=duration_s,
             window_starts_s=starts, window_probabilities=file_probs,
             peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
+            labels=self.labels_of(file_probs.max(axis=0) if self.multi_label else mean),
         )
 
     def score_windows(self, path: str | Path, hop_s: float | None = None, batch_size: int = 64,

@@ -33,7 +33,13 @@ class TrainingSample:
     region of a recording (``begin_s``..``end_s``), read as a window of the model's clip length
     centred on it. ``group``: samples of one group never sit on both sides of the validation
     split (the recording's path for regions; None: the sample's own path). ``duration_s``: the
-    file's, so windows stay inside it (None: read from the file)."""
+    file's, so windows stay inside it (None: read from the file).
+
+    Multi-label training only (``TrainConfig.multi_label``; single-label training reads ``label``
+    alone): ``other_labels``, further classes a whole clip holds; ``recording_regions``, the
+    labelled regions ``(begin_s, end_s, label)`` of a region's recording (itself among them, one
+    tuple shared by every region of the recording), so its window also holds the classes of the
+    regions it overlaps (see :func:`window_labels`)."""
 
     path: Path
     label: str
@@ -41,10 +47,17 @@ class TrainingSample:
     end_s: float | None = None
     group: str | None = None
     duration_s: float | None = None
+    other_labels: tuple[str, ...] = ()
+    recording_regions: tuple[tuple[float, float, str], ...] = ()
 
     @property
     def is_region(self) -> bool:
         return self.begin_s is not None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """``label`` then ``other_labels``, each once."""
+        return tuple(dict.fromkeys((self.label, *self.other_labels)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,29 @@ class Window:
     path: Path
     start_s: float
     length_s: float
+
+
+def window_labels(label: str, start_s: float, length_s: float,
+                  regions: Sequence[tuple[float, float, str]]) -> tuple[str, ...]:
+    """The classes a window ``start_s..start_s + length_s`` holds for multi-label training:
+    ``label`` (its own) first, then, sorted, the class of every region ``(begin_s, end_s, label)``
+    that lies at least half inside the window (half the region's length, not the window's: a
+    short call at the window's edge counts, a long song barely touched does not)."""
+    end_s = start_s + length_s
+    others = {name for begin, end, name in regions
+              if min(end, end_s) - max(begin, start_s) >= 0.5 * (end - begin)}
+    others.discard(label)
+    return (label, *sorted(others))
+
+
+def multi_hot(label_sets: Sequence[Sequence[str]], classes: Sequence[str]) -> np.ndarray:
+    """``(len(label_sets), len(classes))`` float32 targets: 1 where a sample holds the class.
+    Classes outside ``classes`` are left out."""
+    index = {name: i for i, name in enumerate(classes)}
+    out = np.zeros((len(label_sets), len(classes)), dtype=np.float32)
+    for row, names in enumerate(label_sets):
+        out[row, [index[n] for n in names if n in index]] = 1.0
+    return out
 
 
 def background_class(labels: Sequence[str]) -> str:

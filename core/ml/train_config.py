@@ -63,6 +63,11 @@ class TrainConfig:
     # recordings that have regions (and every rejected model event), so a detector learns what
     # is not an event; without one, every window of a long file must be some class.
     background: bool = True
+    # A sample may hold several classes (a window overlapping regions of several classes, a clip
+    # given several labels): sigmoid outputs trained with binary cross-entropy on multi-hot
+    # targets, and every class above its own threshold reported. Off: one class per sample,
+    # softmax, as always.
+    multi_label: bool = False
     seed: int = 0
     num_threads: int | None = None  # None: every core
     channels_last: bool = True

@@ -32,10 +32,10 @@ from core.ml.features import (
     augment,
     auto_clip_seconds,
     auto_f_max_hz,
-    mean_probabilities,
     prepare_clip,
     preset,
 )
+from core.ml.inference import mean_scores
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
 from core.ml.runtime import set_thread_count
@@ -46,9 +46,11 @@ from core.ml.samples import (
     background_class,
     background_windows,
     grouped_split,
+    multi_hot,
     region_offsets_s,
     region_window_start,
     stratified_split,
+    window_labels,
 )
 from core.ml.train_config import AUTO, TrainConfig
 
@@ -108,7 +110,10 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     on it), and :class:`BackgroundSource` recordings (with ``config.background``, a background
     class is cut from their unmarked stretches, about as many windows as the median class has
     samples). Unlabelled clips are ignored, unreadable ones skipped and listed in
-    ``TrainResult.skipped``. ``init_from``: a checkpoint to fine-tune (its features are kept; a
+    ``TrainResult.skipped``. With ``config.multi_label`` a sample holds every class of
+    ``TrainingSample.labels`` (a pair's label may be a tuple of classes), a region's window also
+    those of the regions it overlaps (:func:`~core.ml.samples.window_labels`), and the model
+    learns one sigmoid per class. ``init_from``: a checkpoint to fine-tune (its features are kept; a
     changed class list keeps the backbone and maps classes by name into a new head). Raises
     TrainingError when training cannot start.
     """
@@ -125,7 +130,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
 
     features, model_name = _resolve_features(samples, config, init_from)
     decoded = _decode(samples, features, config, report_progress, should_stop, started)
-    waveforms, labels_text, groups, views, skipped = decoded
+    waveforms, labels_text, groups, views, skipped, label_sets = decoded
     n_background = 0
     if background is not None and not should_stop():
         extra, windows = _decode_background(sources, background, labels_text, features, config,
@@ -138,12 +143,15 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
                 views = torch.cat([views, _own_rows(len(labels_text), n_background,
                                                     views.shape[1])])
             labels_text += [background] * n_background
+            label_sets += [(background,)] * n_background
             groups += [str(w.path) for w in windows]
     if should_stop():
         return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started)
     _check_classes(labels_text, skipped)
-    classes = sorted(set(labels_text))
+    classes = sorted(set(labels_text).union(*label_sets) if config.multi_label else set(labels_text))
+    # Class indices of each sample's own label: the split and the clip report follow them.
     targets = torch.tensor([classes.index(lbl) for lbl in labels_text])
+    hot = torch.from_numpy(multi_hot(label_sets, classes)) if config.multi_label else None
 
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
@@ -157,8 +165,8 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
 
-    loop = _Loop(model, extractor, config, features, inputs, targets, classes, generator,
-                 memory_format, views)
+    loop = _Loop(model, extractor, config, features, inputs, hot if hot is not None else targets,
+                 classes, generator, memory_format, views)
     history: list[EpochMetrics] = []
     best = (-math.inf, math.inf)
     best_state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -212,14 +220,21 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     metrics = ModelMetrics(report, evaluated_on="validation" if len(val_idx) else "training",
                            n_train=len(train_idx), n_val=len(val_idx), best_epoch=best_epoch,
                            epochs_run=len(history), stopped=stopped)
+    if hot is None:
+        thresholds = _thresholds(probabilities, targets[report_idx].numpy())
+        metrics_dict = metrics.to_dict()
+    else:
+        thresholds = _multi_label_thresholds(probabilities, hot[report_idx].numpy())
+        metrics_dict = dict(metrics.to_dict(), multi_label=_multi_label_scores(
+            probabilities, hot[report_idx].numpy(), thresholds, classes))
     checkpoint = Checkpoint(
         model_name=model_name, classes=classes, feature_config=features,
         state_dict={k: v.contiguous() for k, v in model.state_dict().items()},
-        train_config=config.to_dict(), metrics=metrics.to_dict(),
+        train_config=config.to_dict(), metrics=metrics_dict,
         history=[dataclasses.asdict(h) for h in history],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        thresholds=_thresholds(probabilities, targets[report_idx].numpy()),
-        background_class=_background_of(classes),
+        thresholds=thresholds, background_class=_background_of(classes),
+        multi_label=config.multi_label,
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
                        best_epoch, time.perf_counter() - started, n_background)
@@ -238,7 +253,11 @@ def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
         else:
             path, label = (clip[0], clip[1]) if isinstance(clip, tuple | list) else (
                 clip.path, clip.label)
-            if label:
+            if isinstance(label, tuple | list):  # several classes: the first is its own
+                if label and label[0]:
+                    samples.append(TrainingSample(Path(path), str(label[0]),
+                                                  other_labels=tuple(str(x) for x in label[1:])))
+            elif label:
                 samples.append(TrainingSample(Path(path), str(label)))
     return samples, sources
 
@@ -248,6 +267,31 @@ def _thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
     from core.ml.detection import best_thresholds
 
     return [float(t) for t in best_thresholds(probabilities, targets)]
+
+
+def _multi_label_thresholds(probabilities: np.ndarray, hot: np.ndarray) -> list[float]:
+    """Per-class thresholds of a multi-label model: each class's best F1 on multi-hot truth."""
+    from core.ml.detection import best_multi_label_thresholds
+
+    return [float(t) for t in best_multi_label_thresholds(probabilities, hot)]
+
+
+def _multi_label_scores(probabilities: np.ndarray, hot: np.ndarray, thresholds: list[float],
+                        classes: list[str]) -> dict:
+    """How a multi-label model does at its thresholds: the share of samples whose every class is
+    right (``exact_match``), and per class precision, recall and F1."""
+    predicted = probabilities >= np.asarray(thresholds)[None, :]
+    truth = hot > 0.5
+    per_class = {}
+    for c, name in enumerate(classes):
+        hits = int((predicted[:, c] & truth[:, c]).sum())
+        n_predicted, n_true = int(predicted[:, c].sum()), int(truth[:, c].sum())
+        precision = hits / n_predicted if n_predicted else 0.0
+        recall = hits / n_true if n_true else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[name] = {"precision": precision, "recall": recall, "f1": f1, "support": n_true}
+    exact = float((predicted == truth).all(axis=1).mean()) if len(truth) else 0.0
+    return {"exact_match": exact, "per_class": per_class}
 
 
 def _background_of(classes: list[str]) -> str | None:
@@ -309,16 +353,19 @@ def _decode(samples: list[TrainingSample], features: FeatureConfig, config: Trai
             report_progress, should_stop, started: float):
     """Read every sample once, fitted to the clip length; unreadable ones go to ``skipped``.
 
-    Returns (waveforms, labels, groups, views, skipped): one waveform row per sample kept, in
-    order, then the offset views of regions; ``views`` ``(n_samples, REGION_VIEWS)`` row indices
-    (a whole clip's row repeated), None when there are no regions.
+    Returns (waveforms, labels, groups, views, skipped, label_sets): one waveform row per sample
+    kept, in order, then the offset views of regions; ``views`` ``(n_samples, REGION_VIEWS)`` row
+    indices (a whole clip's row repeated), None when there are no regions; ``label_sets`` each
+    kept sample's classes (its label alone unless ``config.multi_label``; a region's window then
+    also holds the regions it overlaps, as its centred view places it).
     """
     clip_s = features.clip_seconds
 
-    def load(sample: TrainingSample) -> list[np.ndarray]:
+    def load(sample: TrainingSample) -> tuple[list[np.ndarray], tuple[str, ...]]:
         if not sample.is_region:
             samples = audio.read(sample.path, features.sample_rate_hz, 0.0, clip_s)
-            return [prepare_clip(samples, features.n_samples)]
+            labels = sample.labels if config.multi_label else (sample.label,)
+            return [prepare_clip(samples, features.n_samples)], labels
         duration_s = sample.duration_s
         if duration_s is None:
             duration_s = audio.info(sample.path).duration_s
@@ -331,10 +378,13 @@ def _decode(samples: list[TrainingSample], features: FeatureConfig, config: Trai
         block = audio.read(sample.path, features.sample_rate_hz, first,
                            max(starts) - first + clip_s)
         rate = features.sample_rate_hz
+        labels = (window_labels(sample.label, starts[0], clip_s, sample.recording_regions)
+                  if config.multi_label else (sample.label,))
         return [prepare_clip(block[int(round((s - first) * rate)):][:features.n_samples],
-                             features.n_samples) for s in starts]
+                             features.n_samples) for s in starts], labels
 
     waveforms, extra, labels, groups, skipped, owners = [], [], [], [], [], []
+    label_sets: list[tuple[str, ...]] = []
     workers = max(1, min(config.decode_workers, os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         chunk = 64
@@ -345,7 +395,7 @@ def _decode(samples: list[TrainingSample], features: FeatureConfig, config: Trai
             futures = [pool.submit(load, sample) for sample in part]
             for sample, future in zip(part, futures, strict=True):
                 try:
-                    first, *others = future.result()
+                    (first, *others), classes = future.result()
                 except AudioError as exc:
                     skipped.append((sample.path, exc.reason))
                     continue
@@ -353,6 +403,7 @@ def _decode(samples: list[TrainingSample], features: FeatureConfig, config: Trai
                 waveforms.append(first)
                 extra.extend(others)
                 labels.append(sample.label)
+                label_sets.append(classes)
                 groups.append(sample.group or str(sample.path))
             done = min(start + chunk, len(samples))
             report_progress(TrainProgress("decoding", DECODE_SHARE * done / len(samples),
@@ -368,7 +419,7 @@ def _decode(samples: list[TrainingSample], features: FeatureConfig, config: Trai
         for row, owner in enumerate(owners, start=len(waveforms)):
             filled[owner] += 1
             views[owner, filled[owner]:] = row
-    return stacked, labels, groups, views, skipped
+    return stacked, labels, groups, views, skipped, label_sets
 
 
 def _own_rows(first: int, count: int, n_views: int) -> torch.Tensor:
@@ -434,12 +485,16 @@ class _Loop:
         self.views = views  # (n_samples, n_views) input rows, None when every sample has one
         self.memory_format = memory_format
         self.first_batch_time: float | None = None
-        weight = None
-        if config.balance_classes:
-            counts = torch.bincount(targets, minlength=len(classes)).float().clamp(min=1)
-            weight = counts.sum() / (len(classes) * counts)
-        self.loss_fn = nn.CrossEntropyLoss(weight=weight, label_smoothing=config.label_smoothing)
-        self.eval_loss_fn = nn.CrossEntropyLoss()
+        if config.multi_label:  # targets: (n, n_classes) multi-hot
+            self.loss_fn, self.eval_loss_fn = _multi_label_losses(targets, config)
+        else:
+            weight = None
+            if config.balance_classes:
+                counts = torch.bincount(targets, minlength=len(classes)).float().clamp(min=1)
+                weight = counts.sum() / (len(classes) * counts)
+            self.loss_fn = nn.CrossEntropyLoss(weight=weight,
+                                               label_smoothing=config.label_smoothing)
+            self.eval_loss_fn = nn.CrossEntropyLoss()
         params = model.parameters()
         if config.optimizer == "adam":
             self.optimizer = torch.optim.Adam(params, lr=config.learning_rate,
@@ -506,7 +561,7 @@ class _Loop:
             if self.scheduler is not None and self.scheduler.last_epoch + 1 < self.scheduler.total_steps:
                 self.scheduler.step()
             total_loss += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
+            correct += self._correct(logits, y)
             seen += len(idx)
             on_batch(b, len(batches))
         return _mean(total_loss, seen), _mean(correct, seen), False
@@ -523,16 +578,43 @@ class _Loop:
             self.model.train(was_training)
         return torch.cat(parts)
 
+    def _correct(self, logits: torch.Tensor, y: torch.Tensor) -> int:
+        """Samples right: the top class; multi-label, every class on the right side of 0.5
+        (a mixup blend's targets rounded)."""
+        if self.config.multi_label:
+            return int(((logits > 0) == (y >= 0.5)).all(dim=1).sum())
+        return int((logits.argmax(1) == y).sum())
+
     def evaluate(self, idx: np.ndarray) -> tuple[float, float]:
         logits = self._scores(idx, self._forward)
         y = self.targets[idx]
+        if self.config.multi_label:
+            return float(self.eval_loss_fn(logits, y)), self._correct(logits, y) / max(1, len(idx))
         return float(self.eval_loss_fn(logits, y)), float((logits.argmax(1) == y).float().mean())
 
     def probabilities(self, idx: np.ndarray, views: bool = True) -> np.ndarray:
         """What the classifier will answer, ``(len(idx), n_classes)``: probabilities averaged
-        over the prediction views."""
-        return self._scores(idx, lambda x: mean_probabilities(self._forward, x, self.features,
-                                                             views)).numpy()
+        over the prediction views (per-class sigmoids for a multi-label model)."""
+        return self._scores(idx, lambda x: mean_scores(self._forward, x, self.features, views,
+                                                       self.config.multi_label)).numpy()
+
+
+def _multi_label_losses(targets: torch.Tensor, config: TrainConfig):
+    """(training loss, validation loss) of a multi-label head: binary cross-entropy on the
+    logits. With ``balance_classes`` each class's positives weigh its negatives over its
+    positives (``pos_weight``), so a rare class still counts; label smoothing pulls the targets
+    toward 0.5 by half its amount."""
+    pos_weight = None
+    if config.balance_classes:
+        positives = targets.sum(0).clamp(min=1)
+        pos_weight = ((len(targets) - targets.sum(0)).clamp(min=1) / positives).float()
+    bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    smoothing = config.label_smoothing
+
+    def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return bce(logits, y * (1 - smoothing) + smoothing / 2)
+
+    return loss, nn.BCEWithLogitsLoss()
 
 
 def _mean(total: float, count: int) -> float:

@@ -42,9 +42,10 @@ TRAIN_CLIP_SECONDS_REQUESTED = Key("training/clip_seconds_requested", str, None)
 TRAIN_AUGMENT = Key("training/augment", bool, None)
 TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
 TRAIN_BACKGROUND = Key("training/background", bool, None)
+TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
 _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
-               "background": TRAIN_BACKGROUND}
+               "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL}
 
 
 def open_settings() -> QSettings:
@@ -116,7 +117,8 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
 
 def write_train_choice(settings: QSettings, model: str, epochs: int,
                        clip_seconds_requested: float | str, augment: bool,
-                       val_split: float, background: bool = True) -> None:
+                       val_split: float, background: bool = True,
+                       multi_label: bool = False) -> None:
     """Store a training choice as plain values (see ``read_train_choice``)."""
     write(settings, TRAIN_MODEL, model)
     write(settings, TRAIN_EPOCHS, int(epochs))
@@ -124,6 +126,7 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
     write(settings, TRAIN_AUGMENT, bool(augment))
     write(settings, TRAIN_VAL_SPLIT, float(val_split))
     write(settings, TRAIN_BACKGROUND, bool(background))
+    write(settings, TRAIN_MULTI_LABEL, bool(multi_label))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:

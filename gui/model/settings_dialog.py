@@ -29,9 +29,9 @@ _AUTO_VALUE = MIN_CLIP_S - _CLIP_STEP_S
 
 
 class TrainSettingsDialog(QDialog):
-    """Edit a TrainConfig's model, epochs, requested clip length, augmentation, background class
-    and validation share; ``config()`` returns the choice (the model's other defaults with them). Restore
-    Defaults resets the fields."""
+    """Edit a TrainConfig's model, epochs, requested clip length, augmentation, background class,
+    multi-label head and validation share; ``config()`` returns the choice (the model's other
+    defaults with them). Restore Defaults resets the fields."""
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +57,10 @@ class TrainSettingsDialog(QDialog):
             "When the project holds regions: train a \"background\" class on the stretches of "
             "those recordings no region covers and on rejected model events, so the model learns "
             "what is not an event")
+        self.multi_label = QCheckBox("A clip may hold several classes (multi-label)")
+        self.multi_label.setToolTip(
+            "Each class scored on its own: a window overlapping marked events of several classes "
+            "learns them all, and the model reports every class above its own threshold")
         self.val_share = QSpinBox()
         self.val_share.setRange(0, int(MAX_VAL_SPLIT * 100))
         self.val_share.setSuffix(" %")
@@ -71,6 +75,7 @@ class TrainSettingsDialog(QDialog):
         form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)
         form.addRow("", self.background)
+        form.addRow("", self.multi_label)
         form.addRow("Validation share", self.val_share)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel
@@ -102,6 +107,7 @@ class TrainSettingsDialog(QDialog):
         self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
         self.augment.setChecked(config.augment)
         self.background.setChecked(config.background)
+        self.multi_label.setChecked(config.multi_label)
         self.val_share.setValue(int(round(config.val_split * 100)))
         self.error.hide()
 
@@ -113,6 +119,7 @@ class TrainSettingsDialog(QDialog):
                                      clip_seconds_requested=requested,
                                      augment=self.augment.isChecked(),
                                      background=self.background.isChecked(),
+                                     multi_label=self.multi_label.isChecked(),
                                      val_split=self.val_share.value() / 100.0)
 
     def accept(self) -> None:

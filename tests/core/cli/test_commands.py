@@ -39,15 +39,17 @@ def test_train_predict_evaluate(tmp_path):
     predicted = run_main("predict", model, tmp_path / "in")
     assert predicted.returncode == 1
     rows = list(csv.DictReader(io.StringIO(predicted.stdout)))
-    assert list(rows[0]) == ["path", "label", "confidence", "noise", "tone", "error"]
+    assert list(rows[0]) == ["path", "label", "labels", "confidence", "noise", "tone", "error"]
     by_name = {Path(r["path"]).name: r for r in rows}
     assert by_name["good.wav"]["label"] == "tone" and not by_name["good.wav"]["error"]
+    assert by_name["good.wav"]["labels"] == "tone"  # a single-label model: its label alone
     assert by_name["bad.wav"]["error"] and not by_name["bad.wav"]["label"]
     assert "Traceback" not in predicted.stderr
 
     only_good = run_main("predict", model, good, "--format", "json")
     assert only_good.returncode == 0
     assert json.loads(only_good.stdout)[0]["label"] == "tone"
+    assert json.loads(only_good.stdout)[0]["labels"] == ["tone"]
 
     evaluated = run_main("evaluate", model, data, "--json")
     assert evaluated.returncode == 0, evaluated.stderr

@@ -111,18 +111,19 @@ def test_thresholds_and_background_are_saved_and_loaded(tmp_path, trained):
         checkpoint.thresholds, checkpoint.background_class = trained.checkpoint.thresholds, None
     assert loaded.thresholds == [0.25, 0.5, 0.75][:len(checkpoint.classes)]
     assert loaded.background_class == checkpoint.classes[0]
-    assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == 2
+    assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == 3
 
 
 @pytest.mark.slow
 def test_a_format_1_checkpoint_loads_with_half_thresholds_and_no_background(tmp_path, trained):
     payload = trained.checkpoint.to_payload()
     payload["format_version"] = 1
-    del payload["thresholds"], payload["background_class"]
+    del payload["thresholds"], payload["background_class"], payload["multi_label"]
     torch.save(payload, tmp_path / "old.pt")
     loaded = load_checkpoint(tmp_path / "old.pt")
     assert loaded.thresholds == [0.5] * len(loaded.classes)
     assert loaded.background_class is None
+    assert loaded.multi_label is False
 
 
 @pytest.mark.slow

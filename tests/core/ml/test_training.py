@@ -178,7 +178,7 @@ def test_region_windows_are_centred_and_every_view_holds_the_whole_event(tmp_pat
     features = preset("default").with_clip_seconds(1.0)
     samples = [TrainingSample(path, "beep", 7.0, 7.3, str(path), 20.0),
                TrainingSample(path, "beep", 7.0, 7.3, str(path))]  # duration read from the file
-    waves, labels, groups, views, skipped = _decode(
+    waves, labels, groups, views, skipped, _ = _decode(
         samples, features, TrainConfig(), lambda _p: None, lambda: False, 0.0)
     assert labels == ["beep", "beep"] and groups == [str(path)] * 2 and not skipped
     assert views is not None and views.shape == (2, 3)

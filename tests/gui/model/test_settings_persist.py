@@ -51,6 +51,28 @@ def test_no_background_is_restored_in_the_next_session(make_dock, settings):
     assert make_dock().controller.config_override.background is False
 
 
+def test_multi_label_is_chosen_in_the_dialog_and_restored_in_the_next_session(qtbot, make_dock,
+                                                                           settings):
+    dock = make_dock()
+
+    def choose():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, TrainSettingsDialog)
+        assert not dialog.multi_label.isChecked()  # single-label by default
+        dialog.multi_label.setChecked(True)
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+    dock.edit_settings()
+    assert dock.controller.config_override.multi_label is True
+    settings.sync()
+    assert keys.read(settings, keys.TRAIN_MULTI_LABEL) is True
+    assert make_dock().controller.config_override == TrainConfig.for_model(multi_label=True)
+    dialog = TrainSettingsDialog(TrainConfig.for_model(multi_label=True))
+    qtbot.addWidget(dialog)
+    assert dialog.multi_label.isChecked()
+
+
 def test_auto_clip_length_round_trips(make_dock):
     make_dock().set_train_config(TrainConfig.for_model("compact", epochs=9))
     restored = make_dock().controller.config_override
