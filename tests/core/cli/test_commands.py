@@ -244,3 +244,41 @@ def test_cli_train_on_regions_learns_background_and_stores_thresholds(marked_in_
                      "--out", tmp_path / "n.pt")
     assert plain.returncode == 0, plain.stderr
     assert load_checkpoint(tmp_path / "n.pt").classes == ["chirp", "tone"]
+
+
+# ---------------------------------------------------------------- multi-label
+
+
+def test_train_multi_label_learns_overlapping_events_of_the_apps_regions(tmp_path, capsys):
+    """train --multi-label on a store whose recordings hold a low and a high tone at once, marked
+    as two regions of one span: the app's regions train a multi-label model (the windows' classes
+    are tested in tests/core/ml/test_multilabel.py)."""
+    from core.cli.commands import main
+    from core.ml.checkpoint import load_checkpoint
+
+    root, rate = tmp_path / "project", audio_factory.DEFAULT_RATE_HZ
+    spans = {"low": [], "high": []}
+    for n in range(2):
+        samples = audio_factory.noise(12.0, amplitude=0.01, seed=n)
+        for i in range(10):
+            start_s = 0.5 + 1.1 * i
+            kinds = (("low",), ("high",), ("low", "high"))[i % 3]
+            for kind in kinds:
+                tone = audio_factory.tone(600.0 if kind == "low" else 2400.0, 0.5, amplitude=0.3)
+                samples[int(start_s * rate):int(start_s * rate) + len(tone)] += tone
+                spans[kind].append((n, start_s))
+        audio_factory.write(root / f"rec{n}.wav", samples)
+    with Project.open(root) as project:
+        project.scan()
+        ids = project.clip_ids_by_path()
+        project.add_regions([RegionSpec(ids[f"rec{n}.wav"], s, s + 0.5, kind)
+                             for kind, marks in spans.items() for n, s in marks], source="import")
+    model = tmp_path / "m.pt"
+    code = main(["train", str(root), "--multi-label", "--epochs", "2", "--clip-seconds", "0.5",
+                 "--no-background", "--out", str(model), "--json"])
+    assert code == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert set(metrics["multi_label"]["per_class"]) == {"high", "low"}
+    checkpoint = load_checkpoint(model)
+    assert checkpoint.multi_label and checkpoint.train_config["multi_label"] is True
+    assert build_parser().parse_args(["train", "x"]).multi_label is False
