@@ -74,6 +74,26 @@ def best_multi_label_thresholds(probabilities: np.ndarray, targets: np.ndarray) 
     return out
 
 
+def multi_label_scores(probabilities: np.ndarray, targets: np.ndarray,
+                       thresholds: Sequence[float], classes: Sequence[str]) -> dict:
+    """How a multi-label model does at ``thresholds`` on samples with multi-hot ``targets``
+    ``(n, C)``: ``exact_match``, the share of samples whose every class is right, and
+    ``per_class`` ``{class: {precision, recall, f1, support}}``."""
+    predicted = np.asarray(probabilities) >= np.asarray(thresholds, dtype=np.float64)[None, :]
+    truth = np.asarray(targets) > 0.5
+    per_class = {}
+    for c, name in enumerate(classes):
+        hits = int((predicted[:, c] & truth[:, c]).sum())
+        n_predicted, n_true = int(predicted[:, c].sum()), int(truth[:, c].sum())
+        precision = hits / n_predicted if n_predicted else 0.0
+        recall = hits / n_true if n_true else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[str(name)] = {"precision": precision, "recall": recall, "f1": f1,
+                                "support": n_true}
+    exact = float((predicted == truth).all(axis=1).mean()) if len(truth) else 0.0
+    return {"exact_match": exact, "per_class": per_class}
+
+
 def merge_windows(starts_s: Sequence[float], window_s: float, scores: np.ndarray,
                   classes: Sequence[str], thresholds: Sequence[float] | np.ndarray,
                   background: str | None = None, exclusive: bool = True

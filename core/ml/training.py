@@ -224,9 +224,12 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         thresholds = _thresholds(probabilities, targets[report_idx].numpy())
         metrics_dict = metrics.to_dict()
     else:
-        thresholds = _multi_label_thresholds(probabilities, hot[report_idx].numpy())
-        metrics_dict = dict(metrics.to_dict(), multi_label=_multi_label_scores(
-            probabilities, hot[report_idx].numpy(), thresholds, classes))
+        from core.ml.detection import best_multi_label_thresholds, multi_label_scores
+
+        truth = hot[report_idx].numpy()
+        thresholds = [float(t) for t in best_multi_label_thresholds(probabilities, truth)]
+        metrics_dict = dict(metrics.to_dict(), multi_label=multi_label_scores(
+            probabilities, truth, thresholds, classes))
     checkpoint = Checkpoint(
         model_name=model_name, classes=classes, feature_config=features,
         state_dict={k: v.contiguous() for k, v in model.state_dict().items()},
@@ -267,31 +270,6 @@ def _thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
     from core.ml.detection import best_thresholds
 
     return [float(t) for t in best_thresholds(probabilities, targets)]
-
-
-def _multi_label_thresholds(probabilities: np.ndarray, hot: np.ndarray) -> list[float]:
-    """Per-class thresholds of a multi-label model: each class's best F1 on multi-hot truth."""
-    from core.ml.detection import best_multi_label_thresholds
-
-    return [float(t) for t in best_multi_label_thresholds(probabilities, hot)]
-
-
-def _multi_label_scores(probabilities: np.ndarray, hot: np.ndarray, thresholds: list[float],
-                        classes: list[str]) -> dict:
-    """How a multi-label model does at its thresholds: the share of samples whose every class is
-    right (``exact_match``), and per class precision, recall and F1."""
-    predicted = probabilities >= np.asarray(thresholds)[None, :]
-    truth = hot > 0.5
-    per_class = {}
-    for c, name in enumerate(classes):
-        hits = int((predicted[:, c] & truth[:, c]).sum())
-        n_predicted, n_true = int(predicted[:, c].sum()), int(truth[:, c].sum())
-        precision = hits / n_predicted if n_predicted else 0.0
-        recall = hits / n_true if n_true else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[name] = {"precision": precision, "recall": recall, "f1": f1, "support": n_true}
-    exact = float((predicted == truth).all(axis=1).mean()) if len(truth) else 0.0
-    return {"exact_match": exact, "per_class": per_class}
 
 
 def _background_of(classes: list[str]) -> str | None:

@@ -14,7 +14,12 @@ import pytest
 import torch
 
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from core.ml.detection import best_multi_label_thresholds, best_thresholds, detect_file
+from core.ml.detection import (
+    best_multi_label_thresholds,
+    best_thresholds,
+    detect_file,
+    multi_label_scores,
+)
 from core.ml.features import FeatureConfig, preset
 from core.ml.inference import Classifier, mean_scores
 from core.ml.networks import DEFAULT_MODEL, build_model
@@ -131,6 +136,16 @@ def test_thresholds_from_multi_hot_truth():
     indices = np.random.default_rng(1).integers(0, 3, 30)
     assert np.array_equal(best_multi_label_thresholds(scores, np.eye(3)[indices]),
                           best_thresholds(scores, indices))
+
+
+def test_multi_label_scores_at_the_thresholds():
+    probabilities = np.array([[0.9, 0.8], [0.7, 0.2], [0.3, 0.6], [0.1, 0.1]])
+    truth = np.array([[1, 1], [1, 0], [0, 0], [0, 0]])
+    scores = multi_label_scores(probabilities, truth, [0.5, 0.5], ["owl", "wren"])
+    assert scores["exact_match"] == 0.75  # the third sample's wren is a false one
+    assert scores["per_class"]["owl"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
+    assert scores["per_class"]["wren"]["precision"] == 0.5
+    assert scores["per_class"]["wren"]["f1"] == pytest.approx(2 / 3)
 
 
 # ---------------------------------------------------------------- checkpoint and prediction
