@@ -351,7 +351,8 @@ class MainWindow(QMainWindow):
             self.clip_list.show_computed_columns()
 
     def _toggles(self) -> dict:
-        return {keys.AUTO_ADVANCE: self.acts.auto_advance, keys.SHOW_FEATURES: self.acts.show_features}
+        return {keys.AUTO_ADVANCE: self.acts.auto_advance, keys.SHOW_FEATURES: self.acts.show_features,
+                keys.SHOW_SCORE_TRACK: self.acts.show_score_track}
 
     def _write_settings(self) -> None:
         keys.save_window(self.settings, self, self.splitter,

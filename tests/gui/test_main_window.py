@@ -342,3 +342,11 @@ def test_folder_labels_do_not_open_the_name_rule_dialog(qtbot, window, clip_fold
 
     open_and_wait(qtbot, window, clip_folder)
     assert window.findChild(NameRuleDialog) is None
+
+
+def test_the_score_track_toggle_is_remembered(qtbot, make_window):
+    first = make_window()
+    assert first.acts.show_score_track.isChecked()
+    first.acts.show_score_track.setChecked(False)
+    first.close()
+    assert not make_window().acts.show_score_track.isChecked()
