@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
         self.label_bar.class_added.connect(self.labels.add_class)
         self.label_bar.typing_finished.connect(self.clip_list.focus_list)
         self.labels.counts_changed.connect(self.label_bar.set_counts)
+        # New classes and colours reach the regions drawn and listed.
+        self.labels.classes_changed.connect(self.region_overlay.refresh)
+        self.labels.classes_changed.connect(self.region_list.refresh)
         self.undo_stack.indexChanged.connect(self.labels.refresh_counts)
         self.labels.classes_changed.connect(self._on_labels_classes_changed)
         self.labels.keys_changed.connect(self.acts.update_label_actions)

@@ -356,6 +356,11 @@ class RegionsMixin:
                                     json.dumps(_fields(new)), new.modified))
         return old
 
+    def region_label_counts(self) -> dict[str, int]:
+        """Class -> how many of a person's regions (manual, imported or accepted) carry it."""
+        return dict(self._read("SELECT label, COUNT(*) FROM regions WHERE status IS NULL "
+                               "AND label IS NOT NULL GROUP BY label"))
+
     def unreviewed_counts(self) -> dict[int, int]:
         """Clip id -> how many of its model events are unreviewed; clips with none left out."""
         return dict(self._read("SELECT clip_id, COUNT(*) FROM regions WHERE status = ? "

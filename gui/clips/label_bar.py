@@ -147,7 +147,7 @@ class LabelBar(QWidget):
         self._update_texts()
 
     def set_counts(self, counts: dict[str | None, int]) -> None:
-        """Clips per class (None: unlabeled), shown on each button."""
+        """Clips and regions per class (None: unlabeled clips), shown on each button."""
         self._counts = dict(counts)
         self._update_texts()
 
@@ -160,7 +160,7 @@ class LabelBar(QWidget):
             button.setText(f"{key}{info.name}  · {count:,}")
             how = f"press {info.shortcut}" if info.shortcut else "type its name in the box"
             button.setToolTip(f"Label the selected clips as {info.name} ({how}); "
-                              f"{count:,} clip{'s' if count != 1 else ''} carry it")
+                              f"{count:,} clip{'s' if count != 1 else ''} and regions carry it")
             button.adjustSize()
         self._area.flow.invalidate()
         self._area.fit_height()

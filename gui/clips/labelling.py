@@ -113,8 +113,13 @@ class LabelController(QObject):
         self.refresh_counts()
 
     def refresh_counts(self, *_) -> None:
-        """Count the clips of each class again (one query) and tell the views."""
-        counts = self.project.label_counts() if self.project is not None else {}
+        """Count the clips and a person's regions of each class again (two queries) and tell the
+        views: each class's count is its clips plus its regions."""
+        counts: dict = {}
+        if self.project is not None:
+            counts = self.project.label_counts()
+            for label, n in self.project.region_label_counts().items():
+                counts[label] = counts.get(label, 0) + n
         self.counts_changed.emit(counts)
 
     def refresh_if_new(self, labels: set) -> None:

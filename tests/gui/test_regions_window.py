@@ -82,3 +82,20 @@ def test_a_class_key_on_a_models_event_accepts_it_as_the_persons(qtbot, window, 
     window.undo_stack.undo()
     event = window.project.regions(record.id)[0]
     assert (event.label, event.source, event.status) == ("dog", "model", "unreviewed")
+
+
+def test_a_region_labelled_with_a_new_class_takes_its_colour_and_count(qtbot, window, tmp_path):
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "night.wav")
+    spec = window.clip_view.spec_plot
+    drag(spec.vb, spec, (1.0, 2000.0), (2.0, 2000.0))
+    qtbot.keyClicks(window.label_bar.new_class_edit, "owl")
+    qtbot.keyClick(window.label_bar.new_class_edit, Qt.Key.Key_Return)
+    region = window.project.regions(record.id)[0]
+    assert region.label == "owl"
+    owl = next(c for c in window.project.classes() if c.name == "owl")
+    wave, _spec = window.region_overlay.items(region.id)
+    assert wave.brush.color().name() == owl.colour.lower()
+    assert window.label_bar.buttons()["owl"].text().endswith("· 1")  # its one region
