@@ -278,7 +278,10 @@ class MainWindow(QMainWindow):
         wanted_px = self.clip_list.wanted_width()
         if list_px >= wanted_px:
             return
-        spare_px = right_px - self.splitter.widget(1).minimumSizeHint().width()
+        # The clip view keeps at least 45% of the room (or its minimum, if more).
+        keep_px = max(self.splitter.widget(1).minimumSizeHint().width(),
+                      int(0.45 * (list_px + right_px)))
+        spare_px = right_px - keep_px
         grow_px = min(wanted_px - list_px, max(spare_px, 0))
         self.splitter.setSizes([list_px + grow_px, right_px - grow_px])
 
