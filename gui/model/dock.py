@@ -306,11 +306,12 @@ class ModelDock(QDockWidget):
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.detection_started()
-        self.status.emit(f"Detecting events with {record.name}…", 0)
+        name = f"model {record.id}"
+        self.status.emit(f"Detecting events with {name}…", 0)
         self._detect_task.start(
             DetectEventsWorker(self.project, pm.model_checkpoint_path(self.project, record)),
             progress=lambda value: self.review.detection_progress(*value),
-            finished=lambda outcome: self._on_detected(record.name, outcome),
+            finished=lambda outcome: self._on_detected(name, outcome),
             failed=self._on_detect_failed)
         return True
 

@@ -189,7 +189,10 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
     monkeypatch.setattr(workers, "detect_file", fake_detect)
     monkeypatch.setattr(workers, "_classifier", lambda checkpoint: SimpleNamespace())
     d = dock.dock
-    monkeypatch.setattr(d.controller, "active_model", lambda: SimpleNamespace(name="m1", id=1))
+    # A real record of the store (not a stand-in with fields it lacks).
+    model_id = d.project.add_model("m.pt", ["cat"], {}, {})
+    record = next(r for r in d.project.models() if r.id == model_id)
+    monkeypatch.setattr(d.controller, "active_model", lambda: record)
     monkeypatch.setattr("core.workflow.model_checkpoint_path", lambda project, record: "m.pt")
     assert d.detect_events()
     assert d.tabs.currentWidget() is d.review
