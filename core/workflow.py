@@ -387,3 +387,39 @@ def remove_added_files(project, added: AddedFiles) -> None:
         except OSError:
             pass  # a copy that cannot be removed stays listed: honest, nothing lost
     project.scan(paths=[copy for _, copy in added.copies])
+
+
+# --------------------------------------------------------------------------- detection
+
+#: A file this many model windows long (or longer) is a recording to search for events.
+RECORDING_WINDOWS = 4
+
+
+def recordings_to_search(project, window_s: float) -> list:
+    """The ClipRecords a detection run searches, in path order: every readable file at least
+    RECORDING_WINDOWS of the model's windows long (a clip the model classifies whole is shorter),
+    and every readable file that holds regions."""
+    with_regions = set(project.region_counts())
+    shortest_s = RECORDING_WINDOWS * window_s
+    return [clip for clip in project.clips(readable=True)
+            if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]
+
+
+def unmarked_events(events: Iterable, regions: Iterable) -> list:
+    """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
+    event overlapping a person's region (manual, imported or accepted: status None) of the same
+    class by at least half of the shorter of the two. An overlap with another class stays: the
+    model and the person disagree there, which is worth a review."""
+    marked = [r for r in regions if getattr(r, "status", None) is None and r.label is not None]
+
+    def already_marked(event) -> bool:
+        for region in marked:
+            if region.label != event.label:
+                continue
+            overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
+            shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)
+            if overlap_s >= 0.5 * shorter_s:
+                return True
+        return False
+
+    return [event for event in events if not already_marked(event)]

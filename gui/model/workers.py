@@ -19,13 +19,16 @@ from core.ml.inference import Classifier
 from core.ml.runtime import set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
 from core.store.records import RegionSpec
-from core.workflow import classify_project, confusion_table, save_model_file
+from core.workflow import (
+    classify_project,
+    confusion_table,
+    recordings_to_search,
+    save_model_file,
+    unmarked_events,
+)
 from gui.common.tasks import ProjectWorker, Worker
 
 RESULTS_PER_SIGNAL = 64
-#: Files at least this long are searched for events; shorter ones only when they hold regions
-#: (a person marked events there, so the model's finds sit beside them).
-LONG_FILE_S = 30.0
 
 
 def worker_threads() -> int:
@@ -145,16 +148,8 @@ class FileClassifyWorker(Worker):
 
 
 
-def files_to_search(project) -> list:
-    """The ClipRecords a detection run searches: readable files of at least ``LONG_FILE_S``, and
-    every readable file that holds regions, in path order."""
-    with_regions = set(project.region_counts())
-    return [clip for clip in project.clips(readable=True)
-            if (clip.duration_s or 0.0) >= LONG_FILE_S or clip.id in with_regions]
-
-
 class DetectEventsWorker(ProjectWorker):
-    """Finds events with one model in the project's long recordings (``files_to_search``) on its
+    """Finds events with one model in the project's recordings (``recordings_to_search``) on its
     own Project, storing nothing: the window stores them as one undo command.
 
     Signals (see ``Worker``): ``progress((done_s, total_s))`` seconds of audio searched
@@ -172,7 +167,7 @@ class DetectEventsWorker(ProjectWorker):
         set_thread_count(worker_threads())
         # The model's own thresholds and background class (chosen when it was trained).
         classifier = _classifier(self._checkpoint)
-        clips = files_to_search(project)
+        clips = recordings_to_search(project, classifier.features.clip_seconds)
         total_s = sum(clip.duration_s or 0.0 for clip in clips)
         outcome = DetectOutcome(total=len(clips))
         done_s = 0.0
@@ -197,6 +192,8 @@ class DetectEventsWorker(ProjectWorker):
             if self.should_stop():
                 break
             if events is not None:
+                # What the person marked already is no event to review.
+                events = unmarked_events(events, project.regions(clip.id))
                 outcome.specs[clip.id] = [
                     RegionSpec(clip.id, e.begin_s, e.end_s, label=e.label, score=e.score)
                     for e in events]

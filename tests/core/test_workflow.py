@@ -278,3 +278,34 @@ def test_training_from_regions_adds_background_splits_by_recording_and_keeps_thr
     off = train(snapshot.samples, dataclasses.replace(config, background=False, epochs=1))
     assert off.checkpoint.classes == ["chirp", "tone"] and off.n_background == 0
     assert off.checkpoint.background_class is None
+
+
+def test_recordings_to_search_are_four_model_windows_long_or_hold_regions(tmp_path):
+    from core.store.project import Project
+    from core.workflow import recordings_to_search
+
+    root = tmp_path / "rec"
+    for name, seconds in (("clip.wav", 1.0), ("marked.wav", 1.0), ("session.wav", 5.0)):
+        audio_factory.write(root / name, audio_factory.tone(440.0, seconds))
+    with Project.open(root) as project:
+        project.scan()
+        marked = next(c for c in project.clips() if c.path == "marked.wav")
+        project.add_region(marked.id, 0.1, 0.5, label="a")
+        found = [c.path for c in recordings_to_search(project, window_s=1.0)]
+        assert found == ["marked.wav", "session.wav"]
+        assert [c.path for c in recordings_to_search(project, window_s=2.0)] == ["marked.wav"]
+
+
+def test_events_a_person_marked_already_are_not_offered_again():
+    from types import SimpleNamespace as Span
+
+    from core.workflow import unmarked_events
+
+    regions = [Span(begin_s=1.0, end_s=2.0, label="dog", status=None),
+               Span(begin_s=5.0, end_s=6.0, label="cat", status="unreviewed")]
+    events = [Span(begin_s=1.2, end_s=1.9, label="dog"),   # marked already
+              Span(begin_s=1.2, end_s=1.9, label="cat"),   # the person said dog: a disagreement
+              Span(begin_s=1.9, end_s=3.0, label="dog"),   # barely overlaps: new
+              Span(begin_s=5.0, end_s=6.0, label="cat")]   # only a model's event there
+    kept = unmarked_events(events, regions)
+    assert [(e.begin_s, e.label) for e in kept] == [(1.2, "cat"), (1.9, "dog"), (5.0, "cat")]
