@@ -94,6 +94,19 @@ def multi_label_scores(probabilities: np.ndarray, targets: np.ndarray,
     return {"exact_match": exact, "per_class": per_class}
 
 
+def fill_absent_thresholds(thresholds: Sequence[float], val_targets: np.ndarray,
+                           on_train: Callable[[], Sequence[float]]) -> list[float]:
+    """``thresholds`` chosen on the validation samples, with each class those samples lack (a
+    project of a few recordings split by recording) taking its threshold from ``on_train()`` (the
+    same choice on the training samples, computed only when needed) instead of a blind 0.5."""
+    present = set(np.asarray(val_targets).tolist())
+    absent = [c for c in range(len(thresholds)) if c not in present]
+    if not absent:
+        return [float(t) for t in thresholds]
+    fallback = on_train()
+    return [float(fallback[c] if c in absent else t) for c, t in enumerate(thresholds)]
+
+
 def merge_windows(starts_s: Sequence[float], window_s: float, scores: np.ndarray,
                   classes: Sequence[str], thresholds: Sequence[float] | np.ndarray,
                   background: str | None = None, exclusive: bool = True

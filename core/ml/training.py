@@ -26,6 +26,8 @@ from torch import nn
 from core.audio import reading as audio
 from core.errors import AudioError, TrainingError
 from core.ml.checkpoint import Checkpoint
+from core.ml.detection import best_multi_label_thresholds, best_thresholds, multi_label_scores
+from core.ml.detection import fill_absent_thresholds as _fill_absent
 from core.ml.features import (
     FeatureConfig,
     FeatureExtractor,
@@ -222,10 +224,11 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
                            epochs_run=len(history), stopped=stopped)
     if hot is None:
         thresholds = _thresholds(probabilities, targets[report_idx].numpy())
+        if len(val_idx) and not stopped:  # a class validation lacks: its threshold on training
+            thresholds = _fill_absent(thresholds, targets[val_idx].numpy(), lambda: _thresholds(
+                loop.probabilities(train_idx, views=False), targets[train_idx].numpy()))
         metrics_dict = metrics.to_dict()
     else:
-        from core.ml.detection import best_multi_label_thresholds, multi_label_scores
-
         truth = hot[report_idx].numpy()
         thresholds = [float(t) for t in best_multi_label_thresholds(probabilities, truth)]
         metrics_dict = dict(metrics.to_dict(), multi_label=multi_label_scores(
@@ -267,8 +270,6 @@ def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
 
 def _thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
     """Per-class detection thresholds: each class's best F1 against the rest on these scores."""
-    from core.ml.detection import best_thresholds
-
     return [float(t) for t in best_thresholds(probabilities, targets)]
 
 

@@ -253,3 +253,17 @@ def test_detect_file_with_a_trained_model(trained, tmp_path):
     events = detect_file(Classifier(trained.checkpoint), path, background="noise")
     chirps = [e for e in events if e.label == "chirp"]
     assert len(chirps) == 1 and chirps[0].begin_s <= 8.0 and chirps[0].end_s >= 8.5
+
+
+def test_a_class_validation_lacks_takes_its_threshold_from_training():
+    from core.ml.detection import fill_absent_thresholds
+
+    asked = []
+
+    def on_train():
+        asked.append(True)
+        return [0.9, 0.8, 0.7]
+
+    assert fill_absent_thresholds([0.2, 0.5, 0.3], np.array([0, 2, 2]), on_train) == [0.2, 0.8, 0.3]
+    assert fill_absent_thresholds([0.2, 0.4, 0.3], np.array([0, 1, 2]), on_train) == [0.2, 0.4, 0.3]
+    assert len(asked) == 1  # computed only when a class is missing
