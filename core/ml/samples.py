@@ -229,7 +229,8 @@ def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
     groups are taken into validation, in a seeded random order, while that brings each class
     nearer ``val_share`` of its samples (the classes weighed equally) and leaves every class a
     training sample. When none fits, the one group that comes nearest goes to validation, so a few
-    long recordings still get a validation side."""
+    long recordings still get a validation side, unless that side would hold fewer than half the
+    classes: then there is none."""
     targets = np.asarray(targets)
     names, group_of = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
     if len(names) == len(targets):
@@ -262,4 +263,9 @@ def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
             if len(names) > 1 and fitting:
                 chosen = [min(fitting, key=lambda g: cost(counts[g]))]
     in_val = np.isin(group_of, chosen)
+    if chosen and np.count_nonzero(counts[chosen].sum(0)) * 2 < len(classes):
+        # A validation side that holds fewer than half the classes (two recordings, one of
+        # them barely marked) would judge the model on a handful of samples and take half the
+        # data: train on every recording instead.
+        in_val[:] = False
     return np.flatnonzero(~in_val), np.flatnonzero(in_val)

@@ -174,3 +174,11 @@ def test_no_validation_share_no_validation():
     groups = [f"r{i // 4}.wav" for i in range(20)]
     train_idx, val_idx = grouped_split(targets, groups, 0.0, 0)
     assert len(train_idx) == 20 and len(val_idx) == 0
+
+
+def test_a_validation_side_with_few_of_the_classes_is_no_validation():
+    # A recording of four classes and a second with one event of one of them and background.
+    targets = np.array([0, 1, 2, 3] * 5 + [2, 4, 4, 4])
+    groups = ["a.wav"] * 20 + ["b.wav"] * 4
+    train_idx, val_idx = grouped_split(targets, groups, 0.2, 0)
+    assert len(val_idx) == 0 and len(train_idx) == 24
