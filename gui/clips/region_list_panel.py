@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
+from gui.common.window_actions import window_action
 
 REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
 BEGIN, END, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
@@ -185,10 +186,10 @@ class RegionListPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
 
-        self.next_action = self._action("Next Region", self.select_next, NEXT_REGION_KEY)
-        self.previous_action = self._action("Previous Region", self.select_previous,
+        self.next_action = window_action(self, "Next Region", self.select_next, NEXT_REGION_KEY)
+        self.previous_action = window_action(self, "Previous Region", self.select_previous,
                                             PREVIOUS_REGION_KEY)
-        self.play_action = self._action("Play Region", self.play_selected, PLAY_REGION_KEY)
+        self.play_action = window_action(self, "Play Region", self.play_selected, PLAY_REGION_KEY)
         self.deselect_action = QAction("Deselect Region", self)
         self.deselect_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         # Only in the table: Escape elsewhere belongs to the filter box and the dialogs.
@@ -201,14 +202,6 @@ class RegionListPanel(QWidget):
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
         self.refresh()
-
-    def _action(self, text: str, slot: Callable[[], None], key: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     def actions_for_menu(self) -> list[QAction]:
         """Next, previous and play region, for a menu (their keys work without one)."""

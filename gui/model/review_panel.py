@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.clips.region_list_panel import ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE
+from gui.common.window_actions import window_action
 from gui.model.detection_commands import (
     ACCEPT,
     REJECT,
@@ -131,10 +132,10 @@ class ReviewPanel(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.accept_action = self._action("&Accept Event", self.accept_current, ACCEPT_KEY)
-        self.reject_action = self._action("&Reject Event", self.reject_current, REJECT_KEY)
-        self.next_action = self._action("&Next Event", self.select_next, NEXT_EVENT_KEY)
-        self.previous_action = self._action("&Previous Event", self.select_previous,
+        self.accept_action = window_action(self, "&Accept Event", self.accept_current, ACCEPT_KEY)
+        self.reject_action = window_action(self, "&Reject Event", self.reject_current, REJECT_KEY)
+        self.next_action = window_action(self, "&Next Event", self.select_next, NEXT_EVENT_KEY)
+        self.previous_action = window_action(self, "&Previous Event", self.select_previous,
                                             PREVIOUS_EVENT_KEY)
         buttons = QHBoxLayout()
         for action in (self.previous_action, self.accept_action, self.reject_action,
@@ -158,14 +159,6 @@ class ReviewPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
         self.refresh()
-
-    def _action(self, text: str, slot: Callable[[], None], key: str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     def actions_for_menu(self) -> list[QAction]:
         """Accept, reject, next and previous event, for the Model menu."""

@@ -1,9 +1,16 @@
-"""Core fixtures: one small trained model shared by the tests that only need *a* model."""
+"""Core fixtures: the per-user data folder kept in each test's tmp_path, and one small trained
+model shared by the tests that only need *a* model."""
 
 import pytest
 
 from core.ml.training import TrainConfig, train
 from tests import audio_factory
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Keep the per-user data folder (stores of read-only folders, caches) in the test's tmp_path."""
+    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
 
 
 @pytest.fixture(scope="session")

@@ -26,11 +26,6 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX si
 
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 # ---------------------------------------------------------------- SIGKILL
 
 

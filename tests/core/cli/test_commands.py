@@ -17,12 +17,6 @@ from tests import audio_factory
 from tests.processes import run_main
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Keep the per-user store location (looked in for a store) inside the test's tmp dir."""
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.mark.slow
 def test_train_predict_evaluate(tmp_path):
     data = audio_factory.make_class_folder(tmp_path / "data", n_per_class=12, kinds=("tone", "noise"))

@@ -21,12 +21,6 @@ from tests import audio_factory
 RATE_HZ = 16000
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Keep the per-user store location (looked in for a store) inside the test's tmp dir."""
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.fixture
 def untrained_model(tmp_path):
     """An untrained default model: its scores mean nothing, but they are the same every run."""

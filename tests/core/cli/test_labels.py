@@ -12,11 +12,6 @@ from core.store.project import Project
 from tests import audio_factory
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="earmark")
     sub = parser.add_subparsers(dest="command")

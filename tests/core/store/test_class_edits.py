@@ -16,11 +16,6 @@ from core.store.records import RegionSpec
 from tests import audio_factory
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.fixture
 def project(tmp_path):
     """dog/ and cat/ (two clips each, source "folder"), one loose clip labelled owl by hand, a

@@ -19,11 +19,6 @@ def short(path: Path, duration_s: float = 0.05) -> Path:
     return audio_factory.write(path, audio_factory.tone(440.0, duration_s))
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "audio"

@@ -173,11 +173,6 @@ def test_inference_is_quick_on_a_big_folder():
 # ---------------------------------------------------------------- the project's rule
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 def write_clips(root, stems):
     for stem in stems:
         audio_factory.write(root / f"{stem}.wav", audio_factory.tone(440, 0.05))

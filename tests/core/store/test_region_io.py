@@ -23,11 +23,6 @@ from core.store.region_io import (
 from tests import audio_factory
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "audio"

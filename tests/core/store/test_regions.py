@@ -21,11 +21,6 @@ from tests import audio_factory
 from tests.processes import kill_hard, start_python
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("EARMARK_DATA_DIR", str(tmp_path / "userdata"))
-
-
 @pytest.fixture
 def root(tmp_path) -> Path:
     """long.wav: 10 s at 16 kHz (Nyquist 8 kHz); dog/short.wav: 0.5 s at 8 kHz (Nyquist 4 kHz)."""
