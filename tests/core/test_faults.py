@@ -201,7 +201,8 @@ def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("change, words", [
-    ({"classes": ["a", "b"]}, "do not fit"),
+    ({"classes": ["a", "b"], "thresholds": [0.5, 0.5], "background_class": None},
+     "do not fit"),  # only the weights disagree
     ({"feature_config": {"kind": "cqt"}}, "feature settings"),
     ({"feature_config": {"n_mels": 1}}, "feature settings"),
     ({"feature_config": {"sample_rate_hz": 0}}, "sample rate"),
