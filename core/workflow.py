@@ -423,3 +423,50 @@ def unmarked_events(events: Iterable, regions: Iterable) -> list:
         return False
 
     return [event for event in events if not already_marked(event)]
+
+
+def marked_recordings(project) -> list[tuple[Path, list]]:
+    """The recordings holding regions a person marked or accepted (labelled, not a model's
+    unreviewed or rejected events), as ``(path, regions)`` in path order: what event metrics
+    compare a model's events with."""
+    clips = {c.id: c for c in project.clips(include_missing=True)}
+    marked: dict[int, list] = {}
+    for region in project.regions():
+        if region.label and region.source != "model" and getattr(region, "status", None) is None:
+            marked.setdefault(region.clip_id, []).append(region)
+    found = [(project.abspath(clips[clip_id]), regions) for clip_id, regions in marked.items()]
+    return sorted(found, key=lambda item: str(item[0]))
+
+
+def event_scores(classifier: Classifier, recordings: Sequence[tuple[Path, list]],
+                 on_error: Callable[[str], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> dict | None:
+    """Event precision, recall and F1 per class (``core.ml.metrics.event_metrics``, over the
+    model's classes but its background) of ``classifier``'s events in ``recordings`` (from
+    :func:`marked_recordings`) against the regions marked there; ``n_files`` says how many were
+    scored. None when there is nothing to score. A file that cannot be read is passed to
+    ``on_error(reason)`` and left out."""
+    from core.errors import EarmarkError
+    from core.ml.detection import detect_file, model_background
+    from core.ml.metrics import event_metrics
+
+    if not recordings:
+        return None
+    background = model_background(classifier)
+    classes = [c for c in classifier.classes if c != background]
+    true, predicted, scored = [], [], 0
+    for path, regions in recordings:
+        if should_stop is not None and should_stop():
+            return None
+        try:
+            events = detect_file(classifier, path, should_stop=should_stop)
+        except EarmarkError as error:
+            if on_error is not None:
+                on_error(str(error))
+            continue
+        scored += 1
+        true += [(str(path), r.begin_s, r.end_s, r.label) for r in regions]
+        predicted += events
+    result = event_metrics(true, predicted, classes)
+    result["n_files"] = scored
+    return result

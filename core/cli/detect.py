@@ -13,7 +13,6 @@ import io
 import json
 import os
 import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -214,41 +213,18 @@ def _relative(clips: list[_File]) -> list[_File]:
 
 def event_evaluation(classifier, data: Path, store_dir: Path | None) -> dict | None:
     """Event metrics of ``classifier`` on the recordings of ``data`` that hold regions a person
-    marked or accepted (``core.ml.metrics.event_metrics`` over the model's classes but its
-    background); None when the folder has no store or no such region. Files that cannot be read
-    are left out with a line on stderr; the result says how many files were scored."""
-    from core.ml.detection import detect_file, model_background
-    from core.ml.metrics import event_metrics
+    marked or accepted (see ``core.workflow.event_scores``); None when the folder has no store or
+    no such region. The store is read, then closed before the model runs. Files that cannot be
+    read are left out with a line on stderr."""
     from core.store.project import Project
+    from core.workflow import event_scores, marked_recordings
 
     if store_dir is None:
         return None
     with Project.open(data, store_dir=store_dir) as project:
-        clips = {c.id: c for c in project.clips(include_missing=True)}
-        marked = defaultdict(list)
-        for region in project.regions():
-            if (region.label and region.source != "model"
-                    and getattr(region, "status", None) is None):
-                marked[region.clip_id].append(region)
-        paths = {clip_id: project.abspath(clips[clip_id]) for clip_id in marked}
-    if not marked:
-        return None
-    background = model_background(classifier)
-    classes = [c for c in classifier.classes if c != background]
-    true, predicted, scored = [], [], 0
-    for clip_id, regions in sorted(marked.items(), key=lambda item: str(paths[item[0]])):
-        path = paths[clip_id]
-        try:
-            events = detect_file(classifier, path)
-        except EarmarkError as error:
-            print(f"earmark: error: {error}", file=sys.stderr)
-            continue
-        scored += 1
-        true += [(str(path), r.begin_s, r.end_s, r.label) for r in regions]
-        predicted += events
-    result = event_metrics(true, predicted, classes)
-    result["n_files"] = scored
-    return result
+        recordings = marked_recordings(project)
+    return event_scores(classifier, recordings,
+                        on_error=lambda reason: print(f"earmark: error: {reason}", file=sys.stderr))
 
 
 def print_event_report(result: dict, out) -> None:

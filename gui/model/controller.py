@@ -48,6 +48,7 @@ class ModelController(QObject):
     predictions_ready = Signal(object)
     classify_progress = Signal(int, int)
     classify_finished = Signal(int, object)
+    events_ready = Signal(object)  # event metrics (dict) on the marked recordings, after classify
     confusion_ready = Signal(int, object)
     confusion_changes = Signal(int)
     model_loaded = Signal(int)
@@ -272,16 +273,18 @@ class ModelController(QObject):
         self._classifying.start(
             worker, partial=self.predictions_ready.emit,
             progress=lambda value: self.classify_progress.emit(*value),
-            finished=lambda outcome: self._on_classify_finished(record.id, outcome[1]),
+            finished=lambda outcome: self._on_classify_finished(record.id, *outcome[1:]),
             failed=lambda reason: self.message.emit(f"Classifying the clips stopped: {reason}",
                                                     "error"))
         self._confusion.cancel()  # the classification's table replaces it
 
-    def _on_classify_finished(self, model_id: int, table) -> None:
+    def _on_classify_finished(self, model_id: int, table, events=None) -> None:
         # The worker built the table from the store as it ended; the labels read here are those
         # but for an edit made in the instant between.
         self._confusion_labels = clip_labels(self.project) if self.project is not None else None
         self.classify_finished.emit(model_id, table)
+        if events is not None:
+            self.events_ready.emit(events)
 
     def recompute_confusion(self) -> None:
         """Compare the current labels with the active model's stored predictions again, in the

@@ -98,6 +98,7 @@ class ModelDock(QDockWidget):
         c.active_model_changed.connect(self._on_active_model_changed)
         c.predictions_ready.connect(self._on_predictions_ready)
         c.classify_finished.connect(self._on_confusion_ready)
+        c.events_ready.connect(t.set_event_metrics)
         c.confusion_ready.connect(self._on_confusion_ready)
         c.confusion_changes.connect(t.set_confusion_changes)
         c.message.connect(self.show_message)

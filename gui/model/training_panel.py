@@ -126,6 +126,10 @@ class TrainingPanel(QWidget):
         self.curves_key.setObjectName("Hint")
         self.curves_key.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        self.events_summary = QLabel()  # event metrics on the marked recordings, when any
+        self.events_summary.setObjectName("EventSummary")
+        self.events_summary.setWordWrap(True)
+        self.events_summary.hide()
         self.summary = QLabel()
         self.summary.setObjectName("ModelSummary")
         self.summary.setWordWrap(True)
@@ -164,6 +168,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.curves, 2)
         layout.addWidget(self.curves_key)
         layout.addWidget(self.summary)
+        layout.addWidget(self.events_summary)
         layout.addWidget(self.per_class)
         layout.addWidget(self.confusion_caption)
         layout.addWidget(self.confusion, 3)
@@ -260,9 +265,24 @@ class TrainingPanel(QWidget):
 
     # ---- results ------------------------------------------------------------------------
 
+    def set_event_metrics(self, result: dict | None) -> None:
+        """Event precision, recall and F1 of the model on the recordings a person marked
+        (``core.workflow.event_scores``), beside the clip metrics; None hides the line."""
+        if not result or not result.get("n_files"):
+            self.events_summary.hide()
+            return
+        micro = result["micro"]
+        self.events_summary.setText(
+            f"Events in {result['n_files']} marked recording(s), training ones included: "
+            f"precision {micro['precision']:.0%}, recall {micro['recall']:.0%}, F1 "
+            f"{micro['f1']:.2f} ({micro['hits']} of {micro['support']} marked events found, "
+            f"{micro['predicted']} found in all)")
+        self.events_summary.show()
+
     def show_model(self, record) -> None:
         """Show a ModelRecord's metrics (typed by core.workflow.model_metrics), or nothing for None."""
         self.set_has_model(record is not None)
+        self.set_event_metrics(None)
         self.per_class.setRowCount(0)
         self._confusion_total = None
         if record is None:

@@ -22,6 +22,8 @@ from core.store.records import RegionSpec
 from core.workflow import (
     classify_project,
     confusion_table,
+    event_scores,
+    marked_recordings,
     recordings_to_search,
     save_model_file,
     unmarked_events,
@@ -92,9 +94,10 @@ class ProjectClassifyWorker(ProjectWorker):
     """Classifies every readable clip of ``project`` with one model and records the predictions,
     on its own Project (see ``ProjectWorker``). Signals (see ``Worker``):
     ``partial(dict)`` {clip_id: (label, confidence)} as each batch is stored,
-    ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable))`` how
-    many were recorded and the labels against the model's predictions (built here: on the GUI
-    thread it held up the window for 30-60 ms on 2,000 clips), ``failed(str)``.
+    ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable, events))``
+    how many were recorded, the labels against the model's predictions (built here: on the GUI
+    thread it held up the window for 30-60 ms on 2,000 clips) and the event metrics on the marked
+    recordings (None without any), ``failed(str)``.
     """
 
     def __init__(self, project, model_id: int, checkpoint: Checkpoint | str | Path,
@@ -110,7 +113,12 @@ class ProjectClassifyWorker(ProjectWorker):
         n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
                              progress=self._on_progress, should_stop=self.should_stop,
                              batch_rows=self._batch_rows, only_new=self._only_new)
-        return n, confusion_table(project, self.model_id, classifier.classes)
+        table = confusion_table(project, self.model_id, classifier.classes)
+        # The model's events against the regions a person marked: after the clips, as it can
+        # take seconds a recording.
+        events = None if self._only_new else event_scores(
+            classifier, marked_recordings(project), should_stop=self.should_stop)
+        return n, table, events
 
     def _on_progress(self, done: int, total: int) -> None:
         self.report_progress((done, total), force=done == total)
