@@ -336,7 +336,12 @@ class TrainingPanel(QWidget):
             return
         self.confusion_changes = n_clips
         total = f"{self._confusion_total:,}"
-        if n_clips == 0:
+        if self._confusion_total == 0 and n_clips == 0:
+            # A project labelled only by regions: there is no clip to put in the matrix.
+            self.confusion.set_matrix((), [])
+            text = ("No whole clip is labelled, so there is no clip matrix; the model's events "
+                    "are measured against your regions above.")
+        elif n_clips == 0:
             text = (f"All {total} labelled clips, current labels (rows) against the model "
                     "(columns); training clips included. Click a cell to list its clips.")
         else:
