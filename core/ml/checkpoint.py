@@ -7,6 +7,7 @@ so a file from a stranger can hold tensors and plain values but never code that 
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import tempfile
@@ -23,7 +24,9 @@ from core.ml.train_config import upgrade_train_dict
 FORMAT = "earmark-checkpoint"
 # 2: per-class detection thresholds and the background class (format 1 files load with 0.5s).
 # 3: multi_label (older files load as single-label models).
-FORMAT_VERSION = 3
+# 4: temperature (older files load with 1.0). A model whose temperature is 1.0 is still written as
+#    format 3, so an Earmark from before calibration keeps opening it.
+FORMAT_VERSION = 4
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -43,6 +46,9 @@ class Checkpoint:
     background_class: str | None = None  # the class detection never reports
     # Sigmoid outputs, one independent score per class (TrainConfig.multi_label); False: softmax.
     multi_label: bool = False
+    # Single-label models: logits are divided by it before the softmax (calibration.py), fitted
+    # on the validation split; 1.0 leaves them as trained.
+    temperature: float = 1.0
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -54,6 +60,11 @@ class Checkpoint:
             raise ValueError("thresholds must lie within 0..1")
         if self.background_class is not None and self.background_class not in self.classes:
             raise ValueError(f"background class {self.background_class!r} is not a class")
+        if isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float):
+            raise TypeError("temperature is not a number")
+        self.temperature = float(self.temperature)
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"temperature must be a positive number, not {self.temperature}")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -65,7 +76,7 @@ class Checkpoint:
     def to_payload(self) -> dict:
         return {
             "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION if self.temperature != 1.0 else 3,
             "model_name": self.model_name,
             "classes": list(self.classes),
             "feature_config": self.feature_config.to_dict(),
@@ -76,6 +87,7 @@ class Checkpoint:
             "thresholds": list(self.thresholds),
             "background_class": self.background_class,
             "multi_label": bool(self.multi_label),
+            "temperature": float(self.temperature),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
         }
 
@@ -162,6 +174,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             thresholds=_thresholds(payload.get("thresholds")),
             background_class=_optional_str(payload.get("background_class")),
             multi_label=_flag(payload.get("multi_label", False)),
+            temperature=payload.get("temperature", 1.0),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc

@@ -59,14 +59,24 @@ class Prediction:
 
 
 def mean_scores(forward, features: torch.Tensor, config: FeatureConfig, views: bool = True,
-                multi_label: bool = False) -> torch.Tensor:
+                multi_label: bool = False, temperature: float = 1.0) -> torch.Tensor:
     """Class scores ``(batch, n_classes)`` of a batch averaged over its prediction views: the
-    softmax of ``forward`` (``features.mean_probabilities``), or with ``multi_label`` each class's
-    own sigmoid (the classes need not sum to 1)."""
+    softmax of ``forward`` divided by ``temperature`` (``features.mean_probabilities``; see
+    ``calibration``), or with ``multi_label`` each class's own sigmoid (the classes need not sum
+    to 1; no temperature)."""
     if not multi_label:
-        return mean_probabilities(forward, features, config, views)
+        scaled = forward if temperature == 1.0 else (lambda x: forward(x) / temperature)
+        return mean_probabilities(scaled, features, config, views)
     batches = prediction_views(features, config) if views else [features]
     return sum(torch.sigmoid(forward(batch)) for batch in batches) / len(batches)
+
+
+def view_logits(forward, features: torch.Tensor, config: FeatureConfig,
+                views: bool = True) -> torch.Tensor:
+    """The logits of each prediction view, ``(batch, n_views, n_classes)`` (one view when
+    ``views`` is False): what ``calibration.fit_temperature`` fits on."""
+    batches = prediction_views(features, config) if views else [features]
+    return torch.stack([forward(batch) for batch in batches], dim=1)
 
 
 class ScoringStopped(EarmarkError):
@@ -93,6 +103,8 @@ class Classifier:
         self.classes = tuple(checkpoint.classes)
         self.features = checkpoint.feature_config
         self.multi_label = bool(getattr(checkpoint, "multi_label", False))
+        # Calibrated probabilities everywhere they are shown or thresholded (single-label only).
+        self.temperature = 1.0 if self.multi_label else float(checkpoint.temperature)
         # Inference only: BatchNorm folded into the convolutions and channels_last (measured
         # ~1.5x faster per clip on a 2-core CPU; same probabilities to 1e-6).
         self.model = _fuse_conv_bn(checkpoint.build_model()).to(memory_format=torch.channels_last)
@@ -111,7 +123,8 @@ class Classifier:
     @torch.inference_mode()
     def probabilities(self, clips: np.ndarray, batch_size: int = 64, views: bool = True) -> np.ndarray:
         """``(n, n_samples)`` float32 clips at the model's rate -> ``(n, n_classes)`` probabilities
-        (a multi-label model's are per-class sigmoids, see ``mean_scores``).
+        (a multi-label model's are per-class sigmoids, see ``mean_scores``), calibrated with the
+        checkpoint's temperature.
 
         The model sees at most ``batch_size`` clips at a time: a 20-minute file is 2,400 windows,
         and one forward pass over all of them took gigabytes of activations. Each clip's
@@ -127,7 +140,7 @@ class Classifier:
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
             x = self.extractor(torch.from_numpy(chunk))
             out[start:start + len(chunk)] = mean_scores(self._forward, x, self.features, views,
-                                                        self.multi_label).numpy()
+                                                        self.multi_label, self.temperature).numpy()
         return out
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:

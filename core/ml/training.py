@@ -25,6 +25,7 @@ from torch import nn
 
 from core.audio import reading as audio
 from core.errors import AudioError, TrainingError
+from core.ml.calibration import calibrate
 from core.ml.checkpoint import Checkpoint
 from core.ml.detection import best_multi_label_thresholds, best_thresholds, multi_label_scores
 from core.ml.detection import fill_absent_thresholds as _fill_absent
@@ -37,7 +38,7 @@ from core.ml.features import (
     prepare_clip,
     preset,
 )
-from core.ml.inference import mean_scores
+from core.ml.inference import mean_scores, view_logits
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
 from core.ml.runtime import set_thread_count
@@ -217,17 +218,19 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     report_idx = val_idx if len(val_idx) else train_idx
     # A stopped run reports on the clips alone, without prediction views: with them, Cancel took
     # 1.8-2.3 s in the GUI benchmark (300 validation clips), against the second it may take.
-    probabilities = loop.probabilities(report_idx, views=not stopped)
+    probabilities, calibration = (  # multi-label or stopped: temperature 1.0
+        loop.calibrate(report_idx, targets[report_idx].numpy()) if hot is None and not stopped
+        else (loop.probabilities(report_idx, views=not stopped), None))
     report = classification_report(targets[report_idx].numpy(), probabilities.argmax(1), classes)
     metrics = ModelMetrics(report, evaluated_on="validation" if len(val_idx) else "training",
                            n_train=len(train_idx), n_val=len(val_idx), best_epoch=best_epoch,
                            epochs_run=len(history), stopped=stopped)
     if hot is None:
-        thresholds = _thresholds(probabilities, targets[report_idx].numpy())
+        thresholds = best_thresholds(probabilities, targets[report_idx].numpy())
         if len(val_idx) and not stopped:  # a class validation lacks: its threshold on training
-            thresholds = _fill_absent(thresholds, targets[val_idx].numpy(), lambda: _thresholds(
+            thresholds = _fill_absent(thresholds, targets[val_idx].numpy(), lambda: best_thresholds(
                 loop.probabilities(train_idx, views=False), targets[train_idx].numpy()))
-        metrics_dict = metrics.to_dict()
+        metrics_dict = dict(metrics.to_dict(), calibration=calibration)
     else:
         truth = hot[report_idx].numpy()
         thresholds = [float(t) for t in best_multi_label_thresholds(probabilities, truth)]
@@ -239,8 +242,8 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         train_config=config.to_dict(), metrics=metrics_dict,
         history=[dataclasses.asdict(h) for h in history],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        thresholds=thresholds, background_class=_background_of(classes),
-        multi_label=config.multi_label,
+        thresholds=thresholds, background_class=bg if (bg := background_class(classes)) in classes else None,
+        multi_label=config.multi_label, temperature=loop.temperature,
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
                        best_epoch, time.perf_counter() - started, n_background)
@@ -266,17 +269,6 @@ def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
             elif label:
                 samples.append(TrainingSample(Path(path), str(label)))
     return samples, sources
-
-
-def _thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
-    """Per-class detection thresholds: each class's best F1 against the rest on these scores."""
-    return [float(t) for t in best_thresholds(probabilities, targets)]
-
-
-def _background_of(classes: list[str]) -> str | None:
-    """The class detection never reports: the background class when the model has one."""
-    name = background_class(classes)
-    return name if name in classes else None
 
 
 def _check_classes(labels: list[str], skipped=(), background: str | None = None) -> None:
@@ -464,6 +456,7 @@ class _Loop:
         self.views = views  # (n_samples, n_views) input rows, None when every sample has one
         self.memory_format = memory_format
         self.first_batch_time: float | None = None
+        self.temperature = 1.0  # fitted after the last epoch (single-label)
         if config.multi_label:  # targets: (n, n_classes) multi-hot
             self.loss_fn, self.eval_loss_fn = _multi_label_losses(targets, config)
         else:
@@ -573,9 +566,16 @@ class _Loop:
 
     def probabilities(self, idx: np.ndarray, views: bool = True) -> np.ndarray:
         """What the classifier will answer, ``(len(idx), n_classes)``: probabilities averaged
-        over the prediction views (per-class sigmoids for a multi-label model)."""
-        return self._scores(idx, lambda x: mean_scores(self._forward, x, self.features, views,
-                                                       self.config.multi_label)).numpy()
+        over the prediction views (per-class sigmoids for a multi-label model), calibrated."""
+        return self._scores(idx, lambda x: mean_scores(
+            self._forward, x, self.features, views, self.config.multi_label, self.temperature)).numpy()
+
+    def calibrate(self, idx: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
+        """Fit the temperature on each prediction view's logits of ``idx`` (calibration.py);
+        their calibrated probabilities, and the fit for the metrics."""
+        self.temperature, probabilities, summary = calibrate(self._scores(idx, lambda x: view_logits(
+            self._forward, x, self.features)).numpy(), targets)
+        return probabilities, summary
 
 
 def _multi_label_losses(targets: torch.Tensor, config: TrainConfig):

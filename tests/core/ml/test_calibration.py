@@ -1,0 +1,142 @@
+"""Calibration: a fitted temperature brings confidence to accuracy; the classifier applies it."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core.errors import CheckpointError
+from core.ml.calibration import (
+    calibrate,
+    expected_calibration_error,
+    fit_temperature,
+    reliability,
+    view_probabilities,
+)
+from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.ml.features import FeatureConfig
+from core.ml.inference import Classifier
+from core.ml.networks import DEFAULT_MODEL, build_model
+from core.ml.train_config import TrainConfig
+from core.ml.training import train
+from tests import audio_factory
+
+
+def _calibrated_set(n=4000, n_classes=5, seed=0):
+    """Logits whose softmax is the true chance of each class: targets drawn from it."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 2.0, (n, n_classes))
+    p = view_probabilities(logits)
+    targets = np.array([rng.choice(n_classes, p=row) for row in p])
+    return logits, targets
+
+
+def test_an_over_confident_model_gets_a_temperature_above_1_and_a_lower_ece():
+    logits, targets = _calibrated_set()
+    temperature, probabilities, summary = calibrate(3.0 * logits, targets)
+    assert 2.5 < temperature < 3.5
+    assert summary["ece_after"] < summary["ece_before"] / 3
+    assert summary["ece_after"] < 0.03 and summary["n"] == len(targets)
+    np.testing.assert_allclose(probabilities, view_probabilities(logits), atol=0.03)
+
+
+def test_an_under_confident_model_gets_a_temperature_below_1():
+    logits, targets = _calibrated_set(seed=1)
+    assert 0.4 < fit_temperature(0.5 * logits, targets) < 0.6
+
+
+def test_a_calibrated_model_keeps_a_temperature_near_1():
+    logits, targets = _calibrated_set(seed=2)
+    assert 0.9 < fit_temperature(logits, targets) < 1.1
+    assert expected_calibration_error(view_probabilities(logits), targets) < 0.03
+
+
+def test_views_are_averaged_after_the_softmax():
+    logits = np.array([[[4.0, 0.0], [0.0, 4.0]]])  # two views that disagree
+    np.testing.assert_allclose(view_probabilities(logits), [[0.5, 0.5]])
+    one_view = np.array([[2.0, 0.0]])
+    np.testing.assert_allclose(view_probabilities(one_view[:, None, :], 2.0),
+                               view_probabilities(one_view / 2.0))
+
+
+def test_nothing_to_fit_on_keeps_1():
+    assert fit_temperature(np.zeros((0, 3)), np.zeros(0, dtype=int)) == 1.0
+    assert fit_temperature(np.ones((4, 3)), np.array([0, 1, 2, 0])) == 1.0
+
+
+def test_every_answer_right_stops_at_the_lower_bound_not_at_zero():
+    logits = np.array([[2.0, 0.0], [0.0, 2.0]] * 10)
+    temperature = fit_temperature(logits, np.array([0, 1] * 10))
+    assert 0.0 < temperature <= 0.11
+
+
+def test_reliability_bins_and_ece_by_hand():
+    probabilities = np.array([[0.95, 0.05], [0.95, 0.05], [0.55, 0.45], [0.45, 0.55]])
+    targets = np.array([0, 1, 0, 1])
+    confidence, accuracy, count = reliability(probabilities, targets, n_bins=10)
+    assert count.tolist() == [0, 0, 0, 0, 0, 2, 0, 0, 0, 2]
+    np.testing.assert_allclose(confidence[[5, 9]], [0.55, 0.95])
+    np.testing.assert_allclose(accuracy[[5, 9]], [1.0, 0.5])
+    assert math.isnan(confidence[0]) and math.isnan(accuracy[0])
+    # half the clips 0.45 over-sure, half 0.45 unsure
+    assert expected_calibration_error(probabilities, targets, n_bins=10) == pytest.approx(0.45)
+    assert expected_calibration_error(np.zeros((0, 2)), np.zeros(0, dtype=int)) == 0.0
+
+
+def _checkpoint(temperature=1.0):
+    config = FeatureConfig(clip_seconds=0.5)
+    torch.manual_seed(0)
+    model = build_model(DEFAULT_MODEL, 3, (config.n_freqs, config.n_frames))
+    return Checkpoint(DEFAULT_MODEL, ["a", "b", "c"], config, model.state_dict(),
+                      temperature=temperature)
+
+
+def test_the_classifier_applies_the_checkpoint_temperature(tmp_path):
+    clip = audio_factory.tone(440.0, 0.5)[None, :].astype(np.float32)
+    plain = Classifier(_checkpoint(1.0)).probabilities(clip)[0]
+    flat = Classifier(_checkpoint(2.0)).probabilities(clip)[0]
+    assert plain.argmax() == flat.argmax()
+    assert flat.max() < plain.max() and flat.min() > plain.min()
+    np.testing.assert_allclose(flat.sum(), 1.0, rtol=1e-5)
+
+
+def test_temperature_is_saved_loaded_and_old_files_get_1(tmp_path):
+    saved = save_checkpoint(_checkpoint(2.5), tmp_path / "m.pt")
+    assert load_checkpoint(saved).temperature == 2.5
+    payload = torch.load(saved, weights_only=True)
+    assert payload["format_version"] == 4
+    payload["format_version"] = 3
+    del payload["temperature"]
+    torch.save(payload, tmp_path / "old.pt")
+    assert load_checkpoint(tmp_path / "old.pt").temperature == 1.0
+    # a model left at 1.0 stays readable by an Earmark from before calibration
+    plain = save_checkpoint(_checkpoint(1.0), tmp_path / "plain.pt")
+    assert torch.load(plain, weights_only=True)["format_version"] == 3
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf"), "2", True])
+def test_a_temperature_that_is_not_positive_and_finite_is_damaged(tmp_path, value):
+    payload = _checkpoint(2.0).to_payload()
+    payload["temperature"] = value
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(tmp_path / "bad.pt")
+
+
+def test_training_fits_and_stores_a_temperature(tmp_path):
+    clips = []
+    for i in range(8):
+        clips.append((audio_factory.write(tmp_path / f"lo{i}.wav",
+                                          audio_factory.tone(300.0 + 10 * i, 0.5)), "low"))
+        clips.append((audio_factory.write(tmp_path / f"hi{i}.wav",
+                                          audio_factory.tone(3000.0 + 50 * i, 0.5)), "high"))
+    result = train(clips, TrainConfig(epochs=2, patience_epochs=None, clip_seconds_requested=0.5,
+                                      val_split=0.25))
+    checkpoint = result.checkpoint
+    fit = checkpoint.metrics["calibration"]
+    assert fit["temperature"] == checkpoint.temperature
+    assert 0.1 <= checkpoint.temperature <= 10.0
+    assert fit["n"] == result.n_val and fit["ece_after"] <= fit["ece_before"] + 1e-9
+    again = load_checkpoint(save_checkpoint(checkpoint, tmp_path / "m.pt"))
+    assert again.temperature == checkpoint.temperature
