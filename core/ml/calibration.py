@@ -16,8 +16,9 @@ import math
 import numpy as np
 
 # Bounds of the search. A validation split every clip of which is right pulls T toward 0 (the
-# likelihood only grows as the answers sharpen); the lower bound keeps such a model from
-# claiming certainty on recordings it never heard.
+# likelihood only grows as the answers sharpen): such a split cannot say how sure to be, and a
+# fit that ends at the lower bound keeps 1.0 rather than claim certainty on recordings it never
+# heard (at 0.1 a synthetic test model's probabilities all rounded to 0 and 1).
 MIN_TEMPERATURE = 0.1
 MAX_TEMPERATURE = 10.0
 ECE_BINS = 15  # the usual count (Guo et al.), and the one the issue's figures use
@@ -43,7 +44,8 @@ def _nll(logits: np.ndarray, targets: np.ndarray, temperature: float) -> float:
 def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     """The ``T`` in ``MIN_TEMPERATURE..MAX_TEMPERATURE`` minimising the negative log-likelihood
     of ``view_probabilities(logits, T)`` for the class indices ``targets`` ``(n,)``; ``logits``
-    ``(n, n_classes)`` or ``(n, n_views, n_classes)``. 1.0 when there is nothing to fit on.
+    ``(n, n_classes)`` or ``(n, n_views, n_classes)``. 1.0 when there is nothing to fit on, or
+    when the likelihood still rises at ``MIN_TEMPERATURE`` (every answer right, or nearly).
 
     A coarse grid on log T finds the basin, golden-section search refines it (the likelihood of a
     single view is convex in 1/T; the grid guards the averaged views)."""
@@ -55,6 +57,8 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     grid = np.linspace(lo, hi, 25)
     losses = [_nll(logits, targets, math.exp(g)) for g in grid]
     best = int(np.argmin(losses))
+    if best == 0:
+        return 1.0
     a, b = grid[max(0, best - 1)], grid[min(len(grid) - 1, best + 1)]
     c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
     fc, fd = _nll(logits, targets, math.exp(c)), _nll(logits, targets, math.exp(d))

@@ -65,10 +65,12 @@ def test_nothing_to_fit_on_keeps_1():
     assert fit_temperature(np.ones((4, 3)), np.array([0, 1, 2, 0])) == 1.0
 
 
-def test_every_answer_right_stops_at_the_lower_bound_not_at_zero():
+def test_every_answer_right_cannot_say_how_sure_to_be_and_keeps_1():
     logits = np.array([[2.0, 0.0], [0.0, 2.0]] * 10)
-    temperature = fit_temperature(logits, np.array([0, 1] * 10))
-    assert 0.0 < temperature <= 0.11
+    assert fit_temperature(logits, np.array([0, 1] * 10)) == 1.0
+    # one wrong answer in twenty: an interior optimum, sharper than 1 but not at the bound
+    sharper = fit_temperature(logits, np.array([0, 1] * 9 + [0, 0]))
+    assert 0.1 < sharper < 1.0
 
 
 def test_reliability_bins_and_ece_by_hand():
