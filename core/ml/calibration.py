@@ -16,9 +16,10 @@ import math
 import numpy as np
 
 # Bounds of the search. A validation split every clip of which is right pulls T toward 0 (the
-# likelihood only grows as the answers sharpen): such a split cannot say how sure to be, and a
-# fit that ends at the lower bound keeps 1.0 rather than claim certainty on recordings it never
-# heard (at 0.1 a synthetic test model's probabilities all rounded to 0 and 1).
+# likelihood only grows as the answers sharpen), so the likelihood cannot say how sure to be:
+# T is then the one whose mean confidence on the split is its accuracy with one right and one
+# wrong answer added, (n_right + 1) / (n + 2). On FSDD (30 epochs) validation was always all
+# right at confidence ~0.9; held-out jackson: ECE 0.164 at T 1.0, 0.033 at 0.5, 0.038 at 0.3.
 MIN_TEMPERATURE = 0.1
 MAX_TEMPERATURE = 10.0
 ECE_BINS = 15  # the usual count (Guo et al.), and the one the issue's figures use
@@ -44,8 +45,9 @@ def _nll(logits: np.ndarray, targets: np.ndarray, temperature: float) -> float:
 def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     """The ``T`` in ``MIN_TEMPERATURE..MAX_TEMPERATURE`` minimising the negative log-likelihood
     of ``view_probabilities(logits, T)`` for the class indices ``targets`` ``(n,)``; ``logits``
-    ``(n, n_classes)`` or ``(n, n_views, n_classes)``. 1.0 when there is nothing to fit on, or
-    when the likelihood still rises at ``MIN_TEMPERATURE`` (every answer right, or nearly).
+    ``(n, n_classes)`` or ``(n, n_views, n_classes)``. 1.0 when there is nothing to fit on.
+    When the likelihood still rises at ``MIN_TEMPERATURE`` (every answer right, or nearly), the
+    T whose mean confidence is the smoothed accuracy (see ``_confidence_temperature``).
 
     A coarse grid on log T finds the basin, golden-section search refines it (the likelihood of a
     single view is convex in 1/T; the grid guards the averaged views)."""
@@ -58,7 +60,7 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     losses = [_nll(logits, targets, math.exp(g)) for g in grid]
     best = int(np.argmin(losses))
     if best == 0:
-        return 1.0
+        return _confidence_temperature(logits, targets)
     a, b = grid[max(0, best - 1)], grid[min(len(grid) - 1, best + 1)]
     c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
     fc, fd = _nll(logits, targets, math.exp(c)), _nll(logits, targets, math.exp(d))
@@ -73,6 +75,21 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
             fd = _nll(logits, targets, math.exp(d))
     candidates = [(losses[best], grid[best]), (fc, c), (fd, d)]
     return float(math.exp(min(candidates)[1]))
+
+
+def _confidence_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
+    """The T (within the bounds) whose mean top probability is ``(n_right + 1) / (n + 2)``:
+    bisection on log T (the mean confidence falls as T grows)."""
+    right = (view_probabilities(logits).argmax(axis=1) == targets).sum()
+    wanted = (right + 1) / (len(targets) + 2)
+    lo, hi = math.log(MIN_TEMPERATURE), math.log(MAX_TEMPERATURE)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if view_probabilities(logits, math.exp(mid)).max(axis=1).mean() > wanted:
+            lo = mid
+        else:
+            hi = mid
+    return float(math.exp((lo + hi) / 2))
 
 
 def reliability(probabilities: np.ndarray, targets: np.ndarray, n_bins: int = ECE_BINS

@@ -65,9 +65,13 @@ def test_nothing_to_fit_on_keeps_1():
     assert fit_temperature(np.ones((4, 3)), np.array([0, 1, 2, 0])) == 1.0
 
 
-def test_every_answer_right_cannot_say_how_sure_to_be_and_keeps_1():
+def test_every_answer_right_matches_confidence_to_the_smoothed_accuracy():
     logits = np.array([[2.0, 0.0], [0.0, 2.0]] * 10)
-    assert fit_temperature(logits, np.array([0, 1] * 10)) == 1.0
+    temperature = fit_temperature(logits, np.array([0, 1] * 10))
+    assert 0.1 < temperature < 1.0  # not the search's bound: sure, but not certain
+    assert view_probabilities(logits, temperature).max(axis=1).mean() == pytest.approx(21 / 22)
+    sure = 20.0 * logits  # already surer than 21/22: flattened
+    assert fit_temperature(sure, np.array([0, 1] * 10)) > 1.0
     # one wrong answer in twenty: an interior optimum, sharper than 1 but not at the bound
     sharper = fit_temperature(logits, np.array([0, 1] * 9 + [0, 0]))
     assert 0.1 < sharper < 1.0
