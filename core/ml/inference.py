@@ -61,12 +61,15 @@ class Prediction:
 def mean_scores(forward, features: torch.Tensor, config: FeatureConfig, views: bool = True,
                 multi_label: bool = False, temperature: float = 1.0) -> torch.Tensor:
     """Class scores ``(batch, n_classes)`` of a batch averaged over its prediction views: the
-    softmax of ``forward`` divided by ``temperature`` (``features.mean_probabilities``; see
-    ``calibration``), or with ``multi_label`` each class's own sigmoid (the classes need not sum
+    softmax of ``forward`` (``features.mean_probabilities``), tempered after the views are averaged
+    (``calibration.temper``), or with ``multi_label`` each class's own sigmoid (the classes need not sum
     to 1; no temperature)."""
     if not multi_label:
-        scaled = forward if temperature == 1.0 else (lambda x: forward(x) / temperature)
-        return mean_probabilities(scaled, features, config, views)
+        probabilities = mean_probabilities(forward, features, config, views)
+        if temperature == 1.0:
+            return probabilities
+        tiny = torch.finfo(probabilities.dtype).tiny  # calibration.temper, in torch
+        return torch.softmax(torch.log(probabilities.clamp_min(tiny)) / temperature, dim=1)
     batches = prediction_views(features, config) if views else [features]
     return sum(torch.sigmoid(forward(batch)) for batch in batches) / len(batches)
 

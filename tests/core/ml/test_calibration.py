@@ -52,6 +52,14 @@ def test_a_calibrated_model_keeps_a_temperature_near_1():
     assert expected_calibration_error(view_probabilities(logits), targets) < 0.03
 
 
+def test_the_temperature_applies_after_the_views_are_averaged_and_keeps_the_top_class():
+    # two views lean to class 1, one is sure of class 0: the mean is class 0 at T 1.0, and would
+    # be class 1 (a majority vote) if each view were sharpened before the averaging
+    logits = np.array([[[0.0, 0.2], [0.0, 0.2], [5.0, 0.0]]])
+    for temperature in (0.1, 0.5, 2.0):
+        assert view_probabilities(logits, temperature).argmax() == view_probabilities(logits).argmax()
+
+
 def test_views_are_averaged_after_the_softmax():
     logits = np.array([[[4.0, 0.0], [0.0, 4.0]]])  # two views that disagree
     np.testing.assert_allclose(view_probabilities(logits), [[0.5, 0.5]])
