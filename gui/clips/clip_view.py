@@ -27,32 +27,14 @@ from core.paths import user_data_dir
 from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
+from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
 
-_LEFT_AXIS_WIDTH_PX = 64  # both plots share it so their x axes line up
 _WAVE_COLOUR = "#2b5d8a"
-_PLAYHEAD_COLOUR = "#d1495b"
 # The visible range counts as settled once it has not changed for this long: long enough that a
 # wheel spin or a drag is one change, short enough that the detail follows at once.
 SETTLE_MS = 80
 # A detail image wider than this many columns costs more to draw than any screen shows.
 _MAX_DETAIL_COLUMNS = 8192
-
-
-def style_time_plot(plot: pg.PlotItem) -> None:
-    """The look and mouse of a plot over a clip's time (the clip view's and any drawn in line
-    with them): the mouse moves time only, the left axis as wide as theirs, plain units."""
-    plot.setMouseEnabled(x=True, y=False)
-    plot.getAxis("left").setWidth(_LEFT_AXIS_WIDTH_PX)
-    # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
-    plot.getAxis("left").enableAutoSIPrefix(False)
-    plot.getAxis("bottom").enableAutoSIPrefix(False)
-    plot.hideButtons()
-    plot.setMenuEnabled(False)
-    for name in ("left", "bottom"):
-        plot.getAxis(name).setTextPen("#333333")
-        plot.getAxis(name).setPen("#888888")
-        # Major and minor ticks only: the third level doubled the axes' share of a redraw.
-        plot.getAxis(name).setStyle(maxTickLevel=1)
 
 
 class ClipView(QWidget):
@@ -89,7 +71,6 @@ class ClipView(QWidget):
         self.click_handler = None
         self._cache_dir: Path | None = user_data_dir() / "cache"
         self._detail_key: tuple | None = None  # the detail on show or asked for
-        self._tracks: list[pg.PlotItem] = []  # plots under the spectrogram (add_track)
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
@@ -128,6 +109,7 @@ class ClipView(QWidget):
         self.spec_plot.setLabel("left", "Frequency (Hz)")
         self.spec_plot.setLabel("bottom", "Time (s)")
         self.spec_plot.setXLink(self.wave_plot)
+        self._tracks = TrackStack(self.graphics, self.wave_plot, first_row=2)  # add_track
         self.wave_plot.vb.sigXRangeChanged.connect(self._on_view_x_range_changed)
         # A wider or narrower plot has another number of pixels to fill: settle again.
         self.spec_plot.vb.sigResized.connect(lambda *_: self._settle_timer.start())
@@ -146,13 +128,13 @@ class ClipView(QWidget):
         self.detail_image.setZValue(1)
         self.detail_image.hide()
         self.spec_plot.addItem(self.detail_image)
-        self.strip = OverviewStrip(left_margin_px=2 + _LEFT_AXIS_WIDTH_PX)
+        self.strip = OverviewStrip(left_margin_px=2 + LEFT_AXIS_WIDTH_PX)
         self.strip.range_requested.connect(self.set_view_range)
         self.strip.hide()
         self._set_colour_map(self._spectrogram_settings.colour_map)
 
-        self.wave_playhead = self._make_playhead(self.wave_plot)
-        self.spec_playhead = self._make_playhead(self.spec_plot)
+        self.wave_playhead = make_playhead(self.wave_plot)
+        self.spec_playhead = make_playhead(self.spec_plot)
         self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
 
         self.message_label = QLabel()
@@ -182,15 +164,6 @@ class ClipView(QWidget):
         layout.addLayout(title_row)
         layout.addLayout(self._stack, 1)
         self.clear()
-
-    @staticmethod
-    def _make_playhead(plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(pos=0.0, angle=90, movable=False,
-                               pen=pg.mkPen(_PLAYHEAD_COLOUR, width=1.5))
-        line.setZValue(10)
-        line.hide()
-        plot.addItem(line, ignoreBounds=True)
-        return line
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -254,33 +227,15 @@ class ClipView(QWidget):
 
     def add_track(self, plot: pg.PlotItem, stretch: int = 2) -> None:
         """Place ``plot`` (values over the clip's time: the model's scores) under the
-        spectrogram, its x axis linked to the clip's, styled as the other plots (so its seconds
-        line up); ``stretch`` its share of the height (the waveform 2, the spectrogram 3). A
-        click on it seeks as on the other plots. Adding it again does nothing."""
-        if plot in self._tracks:
-            return
-        row = 2 + len(self._tracks)
-        self.graphics.addItem(plot, row=row, col=0)
-        self.graphics.ci.layout.setRowStretchFactor(row, stretch)
-        style_time_plot(plot)
-        plot.setXLink(self.wave_plot)
-        self._tracks.append(plot)
+        spectrogram, its time linked to the clip's (see TrackStack); a click on it seeks."""
+        self._tracks.add(plot, stretch)
 
     def remove_track(self, plot: pg.PlotItem) -> None:
-        """Take ``plot`` from under the spectrogram (it may be added again later)."""
-        if plot not in self._tracks:
-            return
-        plot.setXLink(None)
-        self.graphics.removeItem(plot)
         self._tracks.remove(plot)
-        for row, track in enumerate(self._tracks, start=2):  # close the gap it leaves
-            self.graphics.removeItem(track)
-            self.graphics.addItem(track, row=row, col=0)
-        self.graphics.ci.layout.setRowStretchFactor(2 + len(self._tracks), 0)
 
     def tracks(self) -> list[pg.PlotItem]:
         """The plots under the spectrogram, top first."""
-        return list(self._tracks)
+        return self._tracks.plots()
 
     def show_message(self, text: str) -> None:
         """Show ``text`` in place of the plots (file deleted, unreadable: reason, ...)."""
@@ -536,7 +491,7 @@ class ClipView(QWidget):
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
             return
-        plots = (self.wave_plot, self.spec_plot, *self._tracks)
+        plots = (self.wave_plot, self.spec_plot, *self._tracks.plots())
         if event.double():  # its first click has already moved the playhead
             if any(plot.sceneBoundingRect().contains(event.scenePos()) for plot in plots):
                 self.reset_zoom()

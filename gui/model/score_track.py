@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.clips.clip_view import style_time_plot
+from gui.clips.time_plots import style_time_plot
 from gui.common.colours import class_colour
 
 _LINE_WIDTH_PX = 2

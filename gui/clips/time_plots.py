@@ -1,0 +1,74 @@
+"""Plots over a clip's time, the clip view's and any drawn in line with them: their look and
+mouse (``style_time_plot``), the playhead line, and the stack of extra plots (tracks) kept under
+the spectrogram with their x axis linked to the clip's."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+LEFT_AXIS_WIDTH_PX = 64  # every time plot shares it, so their x axes line up
+_PLAYHEAD_COLOUR = "#d1495b"
+
+
+def style_time_plot(plot: pg.PlotItem) -> None:
+    """The mouse moves time only, the left axis as wide as the others', plain units."""
+    plot.setMouseEnabled(x=True, y=False)
+    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
+    # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
+    plot.getAxis("left").enableAutoSIPrefix(False)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTextPen("#333333")
+        plot.getAxis(name).setPen("#888888")
+        # Major and minor ticks only: the third level doubled the axes' share of a redraw.
+        plot.getAxis(name).setStyle(maxTickLevel=1)
+
+
+def make_playhead(plot: pg.PlotItem) -> pg.InfiniteLine:
+    """A hidden playhead line on ``plot``, above everything else on it."""
+    line = pg.InfiniteLine(pos=0.0, angle=90, movable=False,
+                           pen=pg.mkPen(_PLAYHEAD_COLOUR, width=1.5))
+    line.setZValue(10)
+    line.hide()
+    plot.addItem(line, ignoreBounds=True)
+    return line
+
+
+class TrackStack:
+    """The plots placed in ``graphics`` from row ``first_row`` down, each linked to ``x_link``'s
+    time axis and styled as a time plot."""
+
+    def __init__(self, graphics: pg.GraphicsLayoutWidget, x_link: pg.PlotItem,
+                 first_row: int) -> None:
+        self._graphics, self._x_link, self._first_row = graphics, x_link, first_row
+        self._plots: list[pg.PlotItem] = []
+
+    def plots(self) -> list[pg.PlotItem]:
+        """The tracks, top first."""
+        return list(self._plots)
+
+    def add(self, plot: pg.PlotItem, stretch: int = 2) -> None:
+        """Place ``plot`` under the others with ``stretch`` as its share of the height. Adding
+        it again does nothing."""
+        if plot in self._plots:
+            return
+        row = self._first_row + len(self._plots)
+        self._graphics.addItem(plot, row=row, col=0)
+        self._graphics.ci.layout.setRowStretchFactor(row, stretch)
+        style_time_plot(plot)
+        plot.setXLink(self._x_link)
+        self._plots.append(plot)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        """Take ``plot`` out (it may be added again later), closing the gap it leaves."""
+        if plot not in self._plots:
+            return
+        plot.setXLink(None)
+        self._graphics.removeItem(plot)
+        self._plots.remove(plot)
+        for row, track in enumerate(self._plots, start=self._first_row):
+            self._graphics.removeItem(track)
+            self._graphics.addItem(track, row=row, col=0)
+        self._graphics.ci.layout.setRowStretchFactor(self._first_row + len(self._plots), 0)
