@@ -1,8 +1,5 @@
-"""MainWindow: composes the clip list, clip view, label bar, menus and undo stack, and wires them.
-
-Work happens elsewhere: the store in core, background tasks through gui.common.tasks (the scan in
-gui.clips.scan_controller, the model's in gui.model), edits in gui.clips.commands.
-"""
+"""MainWindow: composes the workspace (clip list, clip view, label bar), the Model dock, the menus
+and the undo stack, and wires them; the work happens in core, controllers, tasks and commands."""
 
 from __future__ import annotations
 
@@ -10,17 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
-from PySide6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from core.errors import EarmarkError, ProjectLockedError
-from core.store.lock import ProjectLock
 from core.store.project import Project
 from gui.actions import build_actions, edit_menu
 from gui.clips.clip_list_panel import ClipListPanel
@@ -32,10 +21,12 @@ from gui.clips.playback import PlaybackBar, PlaybackController
 from gui.clips.region_list_panel import RegionListPanel
 from gui.clips.region_overlay import RegionOverlay
 from gui.clips.scan_controller import ScanController
+from gui.clips.workspace import Workspace
 from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
+from gui.common.project_holder import ProjectHolder
 from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
@@ -50,13 +41,15 @@ class MainWindow(QMainWindow):
     folder_opened = Signal(str)
     scan_finished = Signal()
 
+    @property
+    def project(self) -> Project | None:  # None before one is open
+        return self._holder.project
+
     def __init__(self, settings: QSettings | None = None, store_dir: str | Path | None = None,
                  playback: PlaybackController | None = None) -> None:
         super().__init__()
         self.settings = settings if settings is not None else keys.open_settings()
-        self._store_dir = store_dir
-        self.project: Project | None = None
-        self._lock: ProjectLock | None = None  # one window per project
+        self._holder = ProjectHolder(store_dir)  # the open project and its lock
         self._fitted = False
         self._closed = False
         self.folder: Path | None = None
@@ -75,36 +68,20 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.welcome.open_folder_clicked.connect(lambda: self.acts.open_folder.trigger())
         self.welcome.open_demo_clicked.connect(lambda: self.acts.open_demo.trigger())
-        self.centre_stack = QStackedWidget()
-        self.centre_stack.addWidget(self.welcome)
-        self.centre_stack.addWidget(self.clip_view)
-        right = QWidget()
-        right.setObjectName("CentrePane")
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 8, 8, 4)
-        right_layout.setSpacing(6)
-        # The region list sits under the clip view; drag the handle down to fold it away.
-        self.centre_split = QSplitter(Qt.Orientation.Vertical)
-        self.centre_split.setObjectName("CentreSplitter")
-        self.centre_split.addWidget(self.centre_stack)
-        for widget, stretch in ((self.banner, 0), (self.centre_split, 1), (self.playback_bar, 0)):
-            right_layout.addWidget(widget, stretch)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("MainSplitter")
-        # Name and label stay readable beside the Model dock, even at 1280 px.
-        self.clip_list.setMinimumWidth(320)
-        self.splitter.addWidget(self.clip_list)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 380])
-        # The label bar spans the list and the clip view: the more room, the more classes a row.
-        central = QWidget()
-        central_layout = QVBoxLayout(central)
-        central_layout.setContentsMargins(0, 0, 0, 0)
-        central_layout.setSpacing(0)
-        central_layout.addWidget(self.splitter, 1)
-        central_layout.addWidget(self.label_bar, 0)
-        self.setCentralWidget(central)
+        self.scan = ScanController(self.model, self.clip_list, self)
+        self.labels = LabelController(self.model, self.clip_list, self.undo_stack,
+                                      lambda: self.acts.auto_advance.isChecked(), self)
+        regions = self.labels.regions
+        self.region_overlay = RegionOverlay(self.clip_view, lambda: self.project, self.undo_stack,
+                                            regions, self.labels.class_colours,
+                                            self.labels.report_error, self)
+        self.region_list = RegionListPanel(regions, lambda: self.project, self.clip_view,
+                                           self.playback, self.labels.class_colours)
+        self.addActions(self.region_list.actions_for_menu())  # so Keyboard Shortcuts lists them
+        self.workspace = Workspace(self.clip_list, self.banner, self.welcome, self.clip_view,
+                                   self.region_list, self.playback_bar, self.label_bar)
+        self.splitter = self.workspace.splitter
+        self.setCentralWidget(self.workspace)
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)
@@ -118,19 +95,6 @@ class MainWindow(QMainWindow):
         # Every label edit, undo and redo passes through the stack: the training panel hears of it.
         self.undo_stack.indexChanged.connect(self.model_dock.labels_edited)
 
-        self.scan = ScanController(self.model, self.clip_list, self)
-        self.labels = LabelController(self.model, self.clip_list, self.undo_stack,
-                                      lambda: self.acts.auto_advance.isChecked(), self)
-        regions = self.labels.regions
-        self.region_overlay = RegionOverlay(self.clip_view, lambda: self.project, self.undo_stack,
-                                            regions, self.labels.class_colours,
-                                            self.labels.report_error, self)
-        self.region_list = RegionListPanel(regions, lambda: self.project, self.clip_view,
-                                           self.playback, self.labels.class_colours)
-        self.addActions(self.region_list.actions_for_menu())  # so Keyboard Shortcuts lists them
-        self.centre_split.addWidget(self.region_list)
-        self.centre_split.setStretchFactor(0, 1)
-        self.centre_split.setSizes([520, 160])
         self.model_dock.connect_clips(self.clip_view, self.playback, self.labels)
         self.labels.region_label_override = self.model_dock.review.relabel_event
         self.acts = build_actions(self)
@@ -147,7 +111,9 @@ class MainWindow(QMainWindow):
         self.clip_list.current_clip_changed.connect(self.labels.regions.set_clip)
         # A click in the clip list hands the class keys back to the clips.
         self.clip_list.table.pressed.connect(lambda _index: self.labels.regions.select(None))
-        self.model.predictions_changed.connect(self._on_model_predictions_changed)
+        # The Prediction and Confidence columns appeared: seen without scrolling sideways.
+        self.model.predictions_changed.connect(
+            lambda shown: shown and self.workspace.widen_list(self.clip_list.wanted_width()))
         self.label_bar.label_requested.connect(self.labels.label_selection)
         self.label_bar.class_added.connect(self.labels.add_class)
         self.label_bar.typing_finished.connect(self.clip_list.focus_list)
@@ -170,45 +136,30 @@ class MainWindow(QMainWindow):
     def open_folder(self, folder: str | Path) -> bool:
         """Open ``folder`` as the project (stopping any scan) and scan it in the background."""
         path = Path(folder).expanduser()
-        if not path.is_dir():
-            self.show_message(f"Folder not found: {path}. It may have been moved, renamed or "
-                              "unplugged.", "error")
-            return False
         self.scan.stop()
         try:
-            project = Project.open(path, store_dir=self._store_dir)
+            project = self._holder.open(path, before_close=self._let_go_of_project)
         except EarmarkError as error:
-            self.show_message(f"Could not open {path}: {error}", "error")
+            hint = (" Its labels are saved there as you go: switch to that window, or close it "
+                    "and open the folder here." if isinstance(error, ProjectLockedError) else "")
+            self.show_message(f"Could not open {path}: {error}.{hint}", "error")
             return False
-        lock = self._lock_for(project)
-        try:
-            lock.acquire()
-        except ProjectLockedError as error:
-            project.close()
-            self.show_message(f"{error}. Its labels are saved there as you go: switch to that "
-                              "window, or close it and open the folder here.", "error")
-            return False
-        self._close_project(keep_lock=lock)
-        self.project, self.folder, self._lock = project, project.folder, lock
+        self.folder = project.folder
         self.clip_view.set_cache_dir(project.store_path.parent / "cache")  # overviews of long files
         self.undo_stack.clear()
         self.model.set_records([])
         self.playback.load(None)
         self.clip_view.show_clip(None)
-        self.centre_stack.setCurrentWidget(self.clip_view)
+        self.workspace.show_clips()
         self.banner.hide()
         self.labels.set_project(project)
         self.model_dock.set_project(project)
         keys.add_recent(self.settings, str(self.folder))
         self.acts.rebuild_recent()
-        note = project.store_note
-        inside = project.store_path.parent.parent == project.folder
-        # A path here would set the window's width: it is the tooltip.
-        where = "the folder's .earmark" if inside else "your user data folder"
-        self.store_label.setText(f"Labels are saved as you go, in {where}")
+        self.store_label.setText(f"Labels are saved as you go, in {self._holder.where()}")
         self.store_label.setToolTip(str(project.store_path))
-        if note:
-            self.show_message(note[0].upper() + note[1:] + ".", "info")
+        if project.store_note:
+            self.show_message(project.store_note[0].upper() + project.store_note[1:] + ".")
         self._update_title()
         self._update_enabled()
         self.scan.start(project, restore_path=keys.last_selection(self.settings, str(self.folder)))
@@ -231,36 +182,17 @@ class MainWindow(QMainWindow):
             self.model.sync_records(records)
             self.labels.refresh_if_new({r.label for r in records if r.label})
 
-    def _lock_for(self, project: Project) -> ProjectLock:
-        """The lock this window holds on ``project`` (reopening the same folder), else a new one."""
-        lock = ProjectLock(project.store_path.parent, project.folder)
-        if self._lock is not None and self._lock.path == lock.path:
-            return self._lock
-        return lock
-
-    def _close_project(self, keep_lock: ProjectLock | None = None) -> None:
+    def _let_go_of_project(self) -> None:
+        """Before the open project closes: nothing holds it any more."""
         self.model_dock.set_project(None)
         self.labels.set_project(None)
-        if self.project is not None:
-            self.project.close()
-            self.project = None
-        if self._lock is not None and self._lock is not keep_lock:
-            self._lock.release()
-        self._lock = None
 
     def _on_scan_finished(self) -> None:
         self.labels.refresh_classes()
         self.model_dock.scan_finished()
-        if self._first_scan_labelled_by_names():
+        if self.scan.first_scan_read_names():
             edit_menu.open_name_rule_dialog(self)  # say which rule read the names; let them pick
         self.scan_finished.emit()
-
-    def _first_scan_labelled_by_names(self) -> bool:
-        """The scan that just ended was the project's first and labelled files by their names."""
-        summary = self.scan.last_summary
-        if summary is None or summary.stopped or summary.added != summary.total:
-            return False
-        return any(r.label_source == "filename" for r in self.model.records())
 
     def _on_labels_classes_changed(self, classes: list) -> None:
         colours = {c.name: c.colour for c in classes if c.colour}
@@ -269,22 +201,6 @@ class MainWindow(QMainWindow):
         self.label_bar.set_classes(classes)
         self.clip_list.set_classes([c.name for c in classes])
 
-    def _on_model_predictions_changed(self, shown: bool) -> None:
-        """The Prediction and Confidence columns appeared: widen the clip list so they are seen
-        without scrolling sideways, taking the room from the clip view down to its minimum."""
-        if not shown:
-            return
-        list_px, right_px = self.splitter.sizes()
-        wanted_px = self.clip_list.wanted_width()
-        if list_px >= wanted_px:
-            return
-        # The clip view keeps at least 45% of the room (or its minimum, if more).
-        keep_px = max(self.splitter.widget(1).minimumSizeHint().width(),
-                      int(0.45 * (list_px + right_px)))
-        spare_px = right_px - keep_px
-        grow_px = min(wanted_px - list_px, max(spare_px, 0))
-        self.splitter.setSizes([list_px + grow_px, right_px - grow_px])
-
     # ---- the clip on show ---------------------------------------------------------------
 
     def _on_clip_list_current_changed(self, clip_id: int) -> None:
@@ -292,16 +208,10 @@ class MainWindow(QMainWindow):
         if record is None or self.project is None:
             self.clip_view.show_clip(None)
             return
-        path = self.project.abspath(record)
         keys.remember_selection(self.settings, str(self.folder), record.path)
-        if not path.exists():
+        if not self.clip_view.show_file(self.project.abspath(record), record.path):
             self.playback.load(None)  # Space must not play the clip shown before
-            self.clip_view.show_clip(None)
-            self.clip_view.show_message(f"{record.path} was deleted or moved.\n"
-                                        "Rescan the folder (F5) to update the list.")
             self.statusBar().showMessage(f"{record.path} no longer exists", 5000)
-            return
-        self.clip_view.show_clip(path, title=record.path)
 
     def _on_app_state_changed(self, state: Qt.ApplicationState) -> None:
         # Coming back to the window is when a vanished folder (unplugged drive) is noticed.
@@ -309,12 +219,10 @@ class MainWindow(QMainWindow):
             self._say_if_folder_gone()
 
     def _say_if_folder_gone(self) -> bool:
-        gone = self.folder is not None and not self.folder.is_dir()
-        if gone:
-            self.show_message(f"The folder {self.folder} is gone (moved, renamed or unplugged). "
-                              "Labels are kept in its store; open it again when it is back.",
-                              "error")
-        return gone
+        text = self._holder.gone_text()
+        if text:
+            self.show_message(text, "error")
+        return bool(text)
 
     # ---- messages, title, enabled state -------------------------------------------------
 
@@ -338,8 +246,7 @@ class MainWindow(QMainWindow):
     # ---- drag and drop, settings, closing -----------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        folder, files = split_window_drop(event.mimeData())
-        if folder is not None or files:
+        if any(split_window_drop(event.mimeData())):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -357,8 +264,9 @@ class MainWindow(QMainWindow):
             self.clip_list.show_computed_columns()
 
     def _toggles(self) -> dict:
-        return {keys.AUTO_ADVANCE: self.acts.auto_advance, keys.SHOW_FEATURES: self.acts.show_features,
-                keys.SHOW_SCORE_TRACK: self.acts.show_score_track}
+        a = self.acts
+        return {keys.AUTO_ADVANCE: a.auto_advance, keys.SHOW_FEATURES: a.show_features,
+                keys.SHOW_SCORE_TRACK: a.show_score_track}
 
     def _write_settings(self) -> None:
         keys.save_window(self.settings, self, self.splitter,
@@ -381,7 +289,8 @@ class MainWindow(QMainWindow):
         self.playback.stop()
         self.clip_view.shutdown()
         self._write_settings()
-        self._close_project()
+        self._let_go_of_project()
+        self._holder.close()
         if not self._closed:  # a second close() has nothing left to let go
             self._closed = True
             QGuiApplication.instance().applicationStateChanged.disconnect(

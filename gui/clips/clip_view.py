@@ -237,6 +237,17 @@ class ClipView(QWidget):
         """The plots under the spectrogram, top first."""
         return self._tracks.plots()
 
+    def show_file(self, path: Path, title: str) -> bool:
+        """Show the clip at ``path`` (named ``title``); a file that is gone gets a message in
+        place of the plots, and False."""
+        if path.exists():
+            self.show_clip(path, title=title)
+            return True
+        self.show_clip(None)
+        self.show_message(f"{title} was deleted or moved.\nRescan the folder (F5) to update "
+                          "the list.")
+        return False
+
     def show_message(self, text: str) -> None:
         """Show ``text`` in place of the plots (file deleted, unreadable: reason, ...)."""
         self.message_label.setText(text)

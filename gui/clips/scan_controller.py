@@ -75,6 +75,14 @@ class ScanController(QObject):
     def is_scanning(self) -> bool:
         return self._task.is_running()
 
+    def first_scan_read_names(self) -> bool:
+        """The scan that just ended was the project's first (every file new) and labelled files
+        by their names: the window then shows the rule it used."""
+        summary = self.last_summary
+        if summary is None or summary.stopped or summary.added != summary.total:
+            return False
+        return any(r.label_source == "filename" for r in self._model.records())
+
     # ---- the worker's signals -----------------------------------------------------------
 
     def _enqueue(self, apply, *args) -> None:

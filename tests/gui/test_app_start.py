@@ -79,7 +79,7 @@ def test_start_reopens_the_last_folder_by_default(start, two_folders):
 def test_start_shows_the_welcome_page_when_the_setting_is_off(start, two_folders):
     window = start(recent=two_folders, reopen=False)
     assert window.folder is None
-    assert window.centre_stack.currentWidget() is window.welcome
+    assert window.workspace.centre_stack.currentWidget() is window.welcome
     assert not window.acts.reopen_last.isChecked()
 
 
@@ -92,7 +92,7 @@ def test_a_vanished_last_folder_leaves_the_welcome_page_and_names_it(start, tmp_
     gone = tmp_path / "unplugged"
     window = start(recent=[gone])
     assert window.folder is None
-    assert window.centre_stack.currentWidget() is window.welcome
+    assert window.workspace.centre_stack.currentWidget() is window.welcome
     assert str(gone) in window.banner.text()
 
 

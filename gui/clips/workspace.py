@@ -1,0 +1,67 @@
+"""Workspace: the window's centre. The clip list beside the clip pane (a banner, the clip view or
+the welcome page over the region list, the player bar), and the label bar under both."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+# The clip view keeps at least this share of the room when the clip list widens.
+MIN_VIEW_SHARE = 0.45
+
+
+class Workspace(QWidget):
+    """Lays out widgets made elsewhere; ``splitter`` (list | clip pane) and ``centre_split``
+    (clip view | region list) are kept by the window's settings."""
+
+    def __init__(self, clip_list: QWidget, banner: QWidget, welcome: QWidget, clip_view: QWidget,
+                 region_list: QWidget, playback_bar: QWidget, label_bar: QWidget,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clip_list, self.welcome, self.clip_view = clip_list, welcome, clip_view
+        self.centre_stack = QStackedWidget()
+        self.centre_stack.addWidget(welcome)
+        self.centre_stack.addWidget(clip_view)
+        # The region list sits under the clip view; drag the handle down to fold it away.
+        self.centre_split = QSplitter(Qt.Orientation.Vertical)
+        self.centre_split.setObjectName("CentreSplitter")
+        self.centre_split.addWidget(self.centre_stack)
+        self.centre_split.addWidget(region_list)
+        self.centre_split.setStretchFactor(0, 1)
+        self.centre_split.setSizes([520, 160])
+        right = QWidget()
+        right.setObjectName("CentrePane")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 4)
+        right_layout.setSpacing(6)
+        for widget, stretch in ((banner, 0), (self.centre_split, 1), (playback_bar, 0)):
+            right_layout.addWidget(widget, stretch)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("MainSplitter")
+        # Name and label stay readable beside the Model dock, even at 1280 px.
+        clip_list.setMinimumWidth(320)
+        self.splitter.addWidget(clip_list)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 380])
+        # The label bar spans the list and the clip view: the more room, the more classes a row.
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(label_bar, 0)
+
+    def show_clips(self, shown: bool = True) -> None:
+        """The clip view (a project is open), or the welcome page."""
+        self.centre_stack.setCurrentWidget(self.clip_view if shown else self.welcome)
+
+    def widen_list(self, wanted_px: int) -> None:
+        """Give the clip list ``wanted_px`` (its columns appeared), taking the room from the clip
+        pane down to its minimum or MIN_VIEW_SHARE of the room, whichever is more."""
+        list_px, right_px = self.splitter.sizes()
+        if list_px >= wanted_px:
+            return
+        keep_px = max(self.splitter.widget(1).minimumSizeHint().width(),
+                      int(MIN_VIEW_SHARE * (list_px + right_px)))
+        grow_px = min(wanted_px - list_px, max(right_px - keep_px, 0))
+        self.splitter.setSizes([list_px + grow_px, right_px - grow_px])
