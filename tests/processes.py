@@ -4,10 +4,12 @@ line, ``start_python`` for a script that a test kills mid-work. One copy for eve
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -39,3 +41,18 @@ def kill_hard(proc: subprocess.Popen) -> str:
     _, stderr = proc.communicate()
     assert proc.returncode == -signal.SIGKILL, stderr
     return stderr or ""
+
+
+def killed_mid_write(script: str, folder, rounds: int = 3, seed: int = 0):
+    """Run ``script`` (see ``start_python``; it prints "started" once writing) on ``folder``
+    ``rounds`` times, each killed hard a random 0.05-0.4 s after it started; yields after each
+    kill, for the caller to check what the writes left."""
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        proc = start_python(script, folder)
+        try:
+            assert proc.stdout.readline().strip() == "started", proc.stderr.read()
+            time.sleep(rng.uniform(0.05, 0.4))
+        finally:
+            kill_hard(proc)
+        yield

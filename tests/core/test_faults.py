@@ -20,7 +20,7 @@ from core.ml.checkpoint import load_checkpoint, save_checkpoint
 from core.store.project import Project
 from tests import audio_factory
 from tests.bad_corpus import write_trapped_checkpoint
-from tests.processes import kill_hard, run_main, start_main, start_python
+from tests.processes import kill_hard, killed_mid_write, run_main, start_main, start_python
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
@@ -46,14 +46,7 @@ def test_sigkill_while_labelling_leaves_old_or_new(tmp_path):
                 project.set_labels(ids, ("a", "b", None)[i % 3])
                 i += 1
     """
-    rng = random.Random(7)
-    for _ in range(3):
-        proc = start_python(labeller, root)
-        try:
-            assert proc.stdout.readline().strip() == "started", proc.stderr.read()
-            time.sleep(rng.uniform(0.05, 0.4))
-        finally:
-            kill_hard(proc)
+    for _ in killed_mid_write(labeller, root, seed=7):
         with Project.open(root) as project:
             labels = {c.label for c in project.clips()}
             # One transaction per set_labels: every clip has the label of the same call.

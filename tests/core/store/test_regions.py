@@ -4,7 +4,6 @@ the migration to the regions schema, a vanished file keeping its regions, and SI
 
 from __future__ import annotations
 
-import random
 import signal
 import sqlite3
 import time
@@ -18,7 +17,7 @@ from core.store.records import RegionRecord, RegionSpec
 from core.store.regions import UNCHANGED, validate_region
 from core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests import audio_factory
-from tests.processes import kill_hard, start_python
+from tests.processes import killed_mid_write
 
 
 @pytest.fixture
@@ -352,14 +351,7 @@ def test_sigkill_while_adding_and_deleting_leaves_whole_calls(root, project):
                     project.update_region(added[0].id, label=f"u{i}")
                 i += 1
     """
-    rng = random.Random(11)
-    for _ in range(3):
-        proc = start_python(writer, root)
-        try:
-            assert proc.stdout.readline().strip() == "started", proc.stderr.read()
-            time.sleep(rng.uniform(0.05, 0.4))
-        finally:
-            kill_hard(proc)
+    for _ in killed_mid_write(writer, root, seed=11):
         with Project.open(root) as reopened:
             regions = reopened.regions()
             by_batch: dict[float, list] = {}
