@@ -12,6 +12,8 @@ bounded one-dimensional search on log T.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -135,10 +137,108 @@ def expected_calibration_error(probabilities: np.ndarray, targets: np.ndarray,
 def calibrate(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray, dict]:
     """Fit a temperature on ``logits`` (see ``fit_temperature``). Returns it, the calibrated
     probabilities ``(n, n_classes)``, and the summary a checkpoint's metrics keep:
-    ``{"temperature", "ece_before", "ece_after", "n"}``."""
+    ``{"temperature", "ece_before", "ece_after", "n", "reliability_before",
+    "reliability_after"}``, the last two ``Reliability.to_dict()`` of the split at T 1.0 and at
+    the fitted T (read it back with ``CalibrationSummary.from_metrics``)."""
     temperature = fit_temperature(logits, targets)
     before = view_probabilities(logits)
     after = view_probabilities(logits, temperature)
     summary = {"temperature": temperature, "ece_before": expected_calibration_error(before, targets),
-               "ece_after": expected_calibration_error(after, targets), "n": int(len(targets))}
+               "ece_after": expected_calibration_error(after, targets), "n": int(len(targets)),
+               "reliability_before": Reliability.of(before, targets).to_dict(),
+               "reliability_after": Reliability.of(after, targets).to_dict()}
     return temperature, after.astype(np.float32), summary
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A reliability diagram: per confidence bin (equal widths over 0..1), the clips' mean
+    confidence and the share answered right (None for an empty bin) and how many clips fell in
+    it. Plain tuples, so it goes into JSON and across threads as it is."""
+
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+    count: tuple[int, ...]
+
+    @classmethod
+    def of(cls, probabilities: np.ndarray, targets: np.ndarray, n_bins: int = ECE_BINS
+           ) -> Reliability:
+        """The diagram of ``probabilities`` ``(n, n_classes)`` against class indices ``targets``."""
+        confidence, accuracy, count = reliability(probabilities, targets, n_bins)
+        return cls(_json_floats(confidence), _json_floats(accuracy), tuple(int(c) for c in count))
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.count)
+
+    @property
+    def n(self) -> int:
+        return sum(self.count)
+
+    @property
+    def ece(self) -> float:
+        """Expected calibration error: the bins' |confidence - accuracy|, weighted by count."""
+        filled = [(c, a, k) for c, a, k in zip(self.confidence, self.accuracy, self.count,
+                                                strict=True) if k and c is not None and a is not None]
+        total = sum(k for _, _, k in filled)
+        return sum(abs(c - a) * k for c, a, k in filled) / total if total else 0.0
+
+    def to_dict(self) -> dict:
+        return {"confidence": list(self.confidence), "accuracy": list(self.accuracy),
+                "count": list(self.count)}
+
+    @classmethod
+    def from_dict(cls, data) -> Reliability | None:
+        """The diagram ``to_dict`` wrote; None for anything else (absent, damaged, ragged)."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            confidence = tuple(_number_or_none(v) for v in data["confidence"])
+            accuracy = tuple(_number_or_none(v) for v in data["accuracy"])
+            count = tuple(int(v) for v in data["count"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not count or not len(confidence) == len(accuracy) == len(count) or min(count) < 0:
+            return None
+        return cls(confidence, accuracy, count)
+
+
+@dataclass(frozen=True)
+class CalibrationSummary:
+    """What ``calibrate`` measured on the validation split, typed: the fitted temperature, the
+    ECE at T 1.0 and at T, and the two reliability diagrams (None in models trained before
+    they were kept)."""
+
+    temperature: float
+    ece_before: float
+    ece_after: float
+    n: int
+    before: Reliability | None = None
+    after: Reliability | None = None
+
+    @classmethod
+    def from_metrics(cls, metrics) -> CalibrationSummary | None:
+        """The summary in a checkpoint's (or a model record's) metrics dict, under
+        ``"calibration"``; None when it has none (a multi-label or stopped run, a model from
+        before calibration, a damaged entry)."""
+        data = metrics.get("calibration") if isinstance(metrics, Mapping) else None
+        if not isinstance(data, Mapping):
+            return None
+        values = [_number_or_none(data.get(k)) for k in ("temperature", "ece_before", "ece_after")]
+        if any(v is None for v in values):
+            return None
+        n = _number_or_none(data.get("n"))
+        return cls(*values, n=int(n) if n is not None else 0,
+                   before=Reliability.from_dict(data.get("reliability_before")),
+                   after=Reliability.from_dict(data.get("reliability_after")))
+
+
+def _json_floats(values: np.ndarray) -> tuple[float | None, ...]:
+    return tuple(float(v) if math.isfinite(v) else None for v in values)
+
+
+def _number_or_none(value) -> float | None:
+    """A finite number as float; None for None, NaN, infinities, booleans and non-numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)

@@ -21,19 +21,11 @@ from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.train_config import TrainConfig
 from core.ml.training import train
 from tests import audio_factory
-
-
-def _calibrated_set(n=4000, n_classes=5, seed=0):
-    """Logits whose softmax is the true chance of each class: targets drawn from it."""
-    rng = np.random.default_rng(seed)
-    logits = rng.normal(0.0, 2.0, (n, n_classes))
-    p = view_probabilities(logits)
-    targets = np.array([rng.choice(n_classes, p=row) for row in p])
-    return logits, targets
+from tests.calibration_sets import calibrated_logits
 
 
 def test_an_over_confident_model_gets_a_temperature_above_1_and_a_lower_ece():
-    logits, targets = _calibrated_set()
+    logits, targets = calibrated_logits()
     temperature, probabilities, summary = calibrate(3.0 * logits, targets)
     assert 2.5 < temperature < 3.5
     assert summary["ece_after"] < summary["ece_before"] / 3
@@ -42,12 +34,12 @@ def test_an_over_confident_model_gets_a_temperature_above_1_and_a_lower_ece():
 
 
 def test_an_under_confident_model_gets_a_temperature_below_1():
-    logits, targets = _calibrated_set(seed=1)
+    logits, targets = calibrated_logits(seed=1)
     assert 0.4 < fit_temperature(0.5 * logits, targets) < 0.6
 
 
 def test_a_calibrated_model_keeps_a_temperature_near_1():
-    logits, targets = _calibrated_set(seed=2)
+    logits, targets = calibrated_logits(seed=2)
     assert 0.9 < fit_temperature(logits, targets) < 1.1
     assert expected_calibration_error(view_probabilities(logits), targets) < 0.03
 
