@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model", type=Path, metavar="MODEL")
     e.add_argument("data", type=Path, metavar="DATA")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--plots", type=Path, default=None, metavar="DIR",
+                   help="write DIR/reliability.png: the reliability diagram of the clips' "
+                        "calibrated confidences (created if missing)")
     _add_label_options(e)
     e.set_defaults(func=cmd_evaluate)
 
@@ -341,6 +346,8 @@ def cmd_evaluate(args) -> int:
     from core.store.project import existing_store_dir
 
     classifier = Classifier.from_checkpoint(args.model)
+    if args.plots is not None:
+        _plots_dir(args.plots)  # before the clips are classified: a bad DIR fails at once
     clips = _labelled_clips(args)
     known = [c for c in clips if c.label in classifier.classes]
     unknown = sorted({c.label for c in clips} - set(classifier.classes))
@@ -353,24 +360,98 @@ def cmd_evaluate(args) -> int:
     if not known and events is None:
         raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
                            f"({', '.join(classifier.classes)})")
-    truth, predicted, failed = [], [], []
+    truth, predicted, failed, probabilities = [], [], [], []
     for clip, pred in zip(known, classifier.predict_files([c.path for c in known]), strict=True):
         if not pred.ok:
             failed.append((clip.path, pred.error))
             continue
         truth.append(classifier.classes.index(clip.label))
         predicted.append(classifier.classes.index(pred.label))
+        probabilities.append(pred.probabilities)
     for path, reason in failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     report = classification_report(truth, predicted, classifier.classes) if known else None
+    calibration = (_calibration_of(probabilities, truth, classifier.temperature)
+                   if truth and not classifier.multi_label else None)
     if args.json:
         data = dict(report.to_dict(), n_clips=len(truth), skipped=len(failed)) if report else {}
+        if calibration is not None:
+            data["calibration"] = calibration.to_dict()
         if events is not None:
             data["events"] = events
         print(json.dumps(data, indent=2))
     else:
         if report:
             _print_report(report, sys.stdout)
+        if calibration is not None:
+            print(calibration.describe(), file=sys.stdout)
         if events is not None:
             print_event_report(events, sys.stdout)
+    if args.plots is not None:
+        _write_plots(args.plots, calibration, classifier, args.data)
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _EvaluatedCalibration:
+    """How well the confidences the app shows match the accuracy on the evaluated clips."""
+
+    temperature: float
+    after: object  # calibration.Reliability of the calibrated probabilities
+    before: object  # and with the temperature undone (T 1.0)
+
+    def to_dict(self) -> dict:
+        return {"ece": round(self.after.ece, 6), "ece_uncalibrated": round(self.before.ece, 6),
+                "temperature": self.temperature, "n_bins": self.after.n_bins,
+                "reliability": self.after.to_dict()}
+
+    def describe(self) -> str:
+        text = f"calibration error (ECE, {self.after.n_bins} bins) {self.after.ece:.3f}"
+        if self.temperature != 1.0:
+            text += f"; {self.before.ece:.3f} without the temperature {self.temperature:.3g}"
+        return text
+
+
+def _calibration_of(probabilities, truth, temperature: float) -> _EvaluatedCalibration:
+    """The reliability of ``probabilities`` (calibrated, as the app shows them) against the
+    class indices ``truth``, and of the same with the temperature undone (``temper`` by 1/T:
+    exact for a clip of the model's length, near for a longer file's averaged windows)."""
+    import numpy as np
+
+    from core.ml.calibration import Reliability, temper
+
+    shown = np.asarray(probabilities, dtype=np.float64)
+    raw = temper(shown, 1.0 / temperature) if temperature != 1.0 else shown
+    return _EvaluatedCalibration(temperature, Reliability.of(shown, truth),
+                                 Reliability.of(raw, truth))
+
+
+def _plots_dir(directory: Path) -> Path:
+    """``directory``, created if missing; EarmarkError naming it when it cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EarmarkError(f"{directory}: cannot write the plots there "
+                           f"({error.strerror or error})") from None
+    if not os.access(directory, os.W_OK):
+        raise EarmarkError(f"{directory}: cannot write the plots there (permission denied)")
+    return directory
+
+
+def _write_plots(directory: Path, calibration, classifier, data: Path) -> None:
+    from core.ml.png_canvas import write_png
+    from core.ml.report_png import reliability_image
+
+    if calibration is None:
+        why = ("a multi-label model's scores are per class" if classifier.multi_label
+               else "no clip was classified")
+        print(f"earmark: no reliability diagram: {why}", file=sys.stderr)
+        return
+    before = calibration.before if calibration.temperature != 1.0 else None
+    image = reliability_image(calibration.after, before, title=f"Reliability on {data.resolve().name}"[:40])
+    path = _plots_dir(directory) / "reliability.png"
+    try:
+        write_png(path, image)
+    except OSError as error:
+        raise EarmarkError(f"{path}: cannot write the plot ({error.strerror or error})") from None
+    print(f"wrote {path}", file=sys.stderr)

@@ -10,27 +10,12 @@ import numpy as np
 import pytest
 
 from core.cli.commands import main
-from core.ml.checkpoint import Checkpoint, save_checkpoint
-from core.ml.features import FeatureConfig
-from core.ml.networks import DEFAULT_MODEL, build_model
 from core.store.project import Project
 from core.store.records import RegionSpec
 from core.store.region_io import read_regions
 from tests import audio_factory
 
 RATE_HZ = 16000
-
-
-@pytest.fixture
-def untrained_model(tmp_path):
-    """An untrained default model: its scores mean nothing, but they are the same every run."""
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    config = FeatureConfig(clip_seconds=1.0)
-    classes = ["chirp", "noise", "tone"]
-    model = build_model(DEFAULT_MODEL, len(classes), (config.n_freqs, config.n_frames))
-    return save_checkpoint(Checkpoint(DEFAULT_MODEL, classes, config, model.state_dict()),
-                           tmp_path / "untrained.pt")
 
 
 def _recording(path, total_s=6.0, tone_at_s=None, seed=0):
