@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.ml.calibration import CalibrationSummary
 from core.workflow import model_metrics
 from gui.model.confusion_view import ConfusionView
+from gui.model.reliability_view import ReliabilityView
 
 _RECOMPUTE = "recompute"  # the stale confusion caption's link
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
@@ -140,6 +142,7 @@ class TrainingPanel(QWidget):
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
+        self.reliability = ReliabilityView()  # hidden for models without calibration
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.cell_clicked)
         # Its space is kept while hidden: appearing with the first model then repaints the matrix
@@ -170,6 +173,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.events_summary)
         layout.addWidget(self.per_class)
+        layout.addWidget(self.reliability)
         layout.addWidget(self.confusion_caption)
         layout.addWidget(self.confusion, 3)
         self.set_training(False)
@@ -285,6 +289,9 @@ class TrainingPanel(QWidget):
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
         self._confusion_total = None
+        self.reliability.set_summary(
+            CalibrationSummary.from_metrics(record.metrics) if record is not None else None,
+            multi_label=_multi_label(record))
         if record is None:
             self.summary.setText("No model yet.")
             self.confusion.set_matrix((), [])
@@ -354,6 +361,15 @@ class TrainingPanel(QWidget):
     def _on_confusion_caption_link(self, link: str) -> None:
         if link == _RECOMPUTE:
             self.recompute_requested.emit()
+
+
+def _multi_label(record) -> bool:
+    """Whether a ModelRecord is a multi-label model (its settings say so, or its metrics carry
+    the multi-label scores)."""
+    if record is None:
+        return False
+    metrics = record.metrics if isinstance(record.metrics, dict) else {}
+    return bool((record.settings or {}).get("multi_label")) or "multi_label" in metrics
 
 
 def _pct(value) -> str:

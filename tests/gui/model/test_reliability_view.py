@@ -1,0 +1,75 @@
+"""The Training tab's reliability plot: bars of accuracy per confidence bin after calibration,
+faint ones before, and the ECE and temperature in words; a caption alone for a model that keeps
+no diagram or is multi-label; nothing for a model without calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.ml.calibration import calibrate
+from core.ml.metrics import ModelMetrics, classification_report
+from core.store.records import ModelRecord
+from gui.model.training_panel import TrainingPanel
+from tests.calibration_sets import calibrated_logits
+
+
+def _record(metrics: dict, settings: dict | None = None) -> ModelRecord:
+    report = classification_report([0, 0, 1, 1], [0, 1, 1, 1], ["a", "b"])
+    return ModelRecord(1, "/models/m1.pt", ("a", "b"), settings or {},
+                       dict(ModelMetrics(report, n_train=12, n_val=4).to_dict(), **metrics),
+                       None, 0.0)
+
+
+def _calibration() -> dict:
+    logits, targets = calibrated_logits(n=400, n_classes=2)
+    return calibrate(0.4 * logits, targets)[2]  # under-confident: T below 1
+
+
+@pytest.fixture
+def panel(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_a_calibrated_model_shows_its_diagram_and_figures(panel):
+    summary = _calibration()
+    panel.show_model(_record({"calibration": summary}))
+    view = panel.reliability
+    assert view.isVisibleTo(panel) and view.plot_widget.isVisibleTo(panel)
+    after = [a for a, k in zip(summary["reliability_after"]["accuracy"],
+                               summary["reliability_after"]["count"], strict=True) if k]
+    np.testing.assert_allclose(view.after_bars.opts["height"], after)
+    before = [a for a, k in zip(summary["reliability_before"]["accuracy"],
+                                summary["reliability_before"]["count"], strict=True) if k]
+    np.testing.assert_allclose(view.before_bars.opts["height"], before)
+    text = view.caption.text()
+    assert (f"ECE {summary['ece_before']:.2f} → {summary['ece_after']:.2f}, "
+            f"T {summary['temperature']:.2g}") in text
+    assert "on 400 validation clips" in text
+
+
+def test_an_older_calibrated_model_gets_the_figures_alone(panel):
+    old = {"temperature": 0.5, "ece_before": 0.16, "ece_after": 0.04, "n": 80}
+    panel.show_model(_record({"calibration": old}))
+    view = panel.reliability
+    assert view.isVisibleTo(panel) and not view.plot_widget.isVisibleTo(panel)
+    assert "ECE 0.16 → 0.04, T 0.5 (this model file keeps no diagram)" in view.caption.text()
+
+
+def test_models_without_calibration_hide_it(panel):
+    panel.show_model(_record({"calibration": _calibration()}))
+    panel.show_model(_record({}))  # a model from before calibration, or a loaded file
+    assert not panel.reliability.isVisibleTo(panel)
+    assert len(panel.reliability.after_bars.opts["height"]) == 0
+    panel.show_model(_record({"calibration": _calibration()}))
+    panel.show_model(None)
+    assert not panel.reliability.isVisibleTo(panel)
+
+
+def test_a_multi_label_model_says_why_there_is_no_plot(panel):
+    panel.show_model(_record({"calibration": None, "multi_label": {}}, {"multi_label": True}))
+    view = panel.reliability
+    assert view.isVisibleTo(panel) and not view.plot_widget.isVisibleTo(panel)
+    assert "multi-label" in view.caption.text()
