@@ -9,6 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FSDD = Path(os.environ.get("EARMARK_FSDD", ROOT.parent / "shared" / "data" / "fsdd-4speakers"))
+CATSDOGS = Path(os.environ.get("EARMARK_CATSDOGS",
+                               ROOT.parent / "shared" / "data" / "catsdogs-train"))
 
 
 def fsdd_clips(root: Path = FSDD) -> list[tuple[Path, str, str]]:
@@ -19,6 +21,13 @@ def fsdd_clips(root: Path = FSDD) -> list[tuple[Path, str, str]]:
     for path in sorted(root.rglob("*.wav")):
         clips.append((path, path.parent.name, path.stem.split("_")[1]))
     return clips
+
+
+def catsdogs_clips(root: Path = CATSDOGS) -> list[tuple[Path, str]]:
+    """(path, class) for every recording of the cats-and-dogs train split (class folders)."""
+    if not root.is_dir():
+        raise SystemExit(f"cats and dogs not found at {root}; set EARMARK_CATSDOGS to its folder")
+    return [(path, path.parent.name) for path in sorted(root.glob("*/*.wav"))]
 
 
 def median(values) -> float:
