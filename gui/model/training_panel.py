@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.ml.calibration import CalibrationSummary
 from core.workflow import model_metrics
 from gui.model.confusion_view import ConfusionView
-from gui.model.reliability_view import ReliabilityView
+from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 
 _RECOMPUTE = "recompute"  # the stale confusion caption's link
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
@@ -142,7 +142,15 @@ class TrainingPanel(QWidget):
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
-        self.reliability = ReliabilityView()  # hidden for models without calibration
+        # Beside the curves, in their layout (under them it made the window 150 px taller than
+        # a 720-pixel screen); in it only for a model with a diagram (see _show_reliability).
+        self.reliability = ReliabilityPlot()
+        self.calibration_note = QLabel()  # the ECE and temperature in words
+        self.calibration_note.setObjectName("Hint")
+        self.calibration_note.setWordWrap(True)
+        self.calibration_note.setToolTip(CAPTION_TOOLTIP)
+        self.calibration_note.hide()
+        self.reliability_shown = False
         self.confusion = ConfusionView()
         self.confusion.cell_clicked.connect(self.cell_clicked)
         # Its space is kept while hidden: appearing with the first model then repaints the matrix
@@ -171,9 +179,9 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.curves, 2)
         layout.addWidget(self.curves_key)
         layout.addWidget(self.summary)
+        layout.addWidget(self.calibration_note)
         layout.addWidget(self.events_summary)
         layout.addWidget(self.per_class)
-        layout.addWidget(self.reliability)
         layout.addWidget(self.confusion_caption)
         layout.addWidget(self.confusion, 3)
         self.set_training(False)
@@ -289,9 +297,11 @@ class TrainingPanel(QWidget):
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
         self._confusion_total = None
-        self.reliability.set_summary(
-            CalibrationSummary.from_metrics(record.metrics) if record is not None else None,
-            multi_label=_multi_label(record))
+        calibration = CalibrationSummary.from_metrics(record.metrics) if record else None
+        multi_label = _multi_label(record)
+        self._show_reliability(self.reliability.set_summary(None if multi_label else calibration))
+        self.calibration_note.setText(caption(calibration, multi_label))
+        self.calibration_note.setVisible(bool(self.calibration_note.text()))
         if record is None:
             self.summary.setText("No model yet.")
             self.confusion.set_matrix((), [])
@@ -326,6 +336,17 @@ class TrainingPanel(QWidget):
             self.confusion.set_matrix(record.classes, matrix)
             self.confusion_caption.setText(
                 f"Held-out {where} clips: rows are the label, columns the prediction.")
+
+    def _show_reliability(self, shown: bool) -> None:
+        """The calibration plot as the curves' third column, or out of their layout (a hidden
+        item there still kept a strip of room)."""
+        if shown == self.reliability_shown:
+            return
+        if shown:
+            self.curves.addItem(self.reliability, row=0, col=2)
+        else:
+            self.curves.removeItem(self.reliability)
+        self.reliability_shown = shown
 
     def show_confusion(self, table) -> None:
         """Show a core.workflow.ConfusionTable (the labels as they are now vs stored

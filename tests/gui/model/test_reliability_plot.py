@@ -1,6 +1,7 @@
-"""The Training tab's reliability plot: bars of accuracy per confidence bin after calibration,
-faint ones before, and the ECE and temperature in words; a caption alone for a model that keeps
-no diagram or is multi-label; nothing for a model without calibration."""
+"""The Training tab's reliability plot, beside the training curves: bars of accuracy per
+confidence bin after calibration, faint ones before, and the ECE and temperature in words; the
+words alone for a model that keeps no diagram or is multi-label; nothing for a model without
+calibration."""
 
 from __future__ import annotations
 
@@ -37,39 +38,41 @@ def test_a_calibrated_model_shows_its_diagram_and_figures(panel):
     summary = _calibration()
     panel.show_model(_record({"calibration": summary}))
     view = panel.reliability
-    assert view.isVisibleTo(panel) and view.plot_widget.isVisibleTo(panel)
+    assert panel.reliability_shown and view.scene() is panel.curves.scene()  # beside the curves
     after = [a for a, k in zip(summary["reliability_after"]["accuracy"],
                                summary["reliability_after"]["count"], strict=True) if k]
     np.testing.assert_allclose(view.after_bars.opts["height"], after)
     before = [a for a, k in zip(summary["reliability_before"]["accuracy"],
                                 summary["reliability_before"]["count"], strict=True) if k]
     np.testing.assert_allclose(view.before_bars.opts["height"], before)
-    text = view.caption.text()
+    text = panel.calibration_note.text()
     assert (f"ECE {summary['ece_before']:.2f} → {summary['ece_after']:.2f}, "
             f"T {summary['temperature']:.2g}") in text
     assert "on 400 validation clips" in text
 
 
 def test_an_older_calibrated_model_gets_the_figures_alone(panel):
+    panel.show_model(_record({"calibration": _calibration()}))
     old = {"temperature": 0.5, "ece_before": 0.16, "ece_after": 0.04, "n": 80}
     panel.show_model(_record({"calibration": old}))
-    view = panel.reliability
-    assert view.isVisibleTo(panel) and not view.plot_widget.isVisibleTo(panel)
-    assert "ECE 0.16 → 0.04, T 0.5 (this model file keeps no diagram)" in view.caption.text()
+    assert not panel.reliability_shown
+    assert panel.calibration_note.isVisibleTo(panel)
+    assert "ECE 0.16 → 0.04, T 0.5 (this model file keeps no diagram)" in panel.calibration_note.text()
 
 
 def test_models_without_calibration_hide_it(panel):
     panel.show_model(_record({"calibration": _calibration()}))
     panel.show_model(_record({}))  # a model from before calibration, or a loaded file
-    assert not panel.reliability.isVisibleTo(panel)
+    assert not panel.reliability_shown and panel.reliability.scene() is None
+    assert not panel.calibration_note.isVisibleTo(panel)
     assert len(panel.reliability.after_bars.opts["height"]) == 0
     panel.show_model(_record({"calibration": _calibration()}))
     panel.show_model(None)
-    assert not panel.reliability.isVisibleTo(panel)
+    assert not panel.reliability_shown
+    assert not panel.calibration_note.isVisibleTo(panel)
 
 
 def test_a_multi_label_model_says_why_there_is_no_plot(panel):
     panel.show_model(_record({"calibration": None, "multi_label": {}}, {"multi_label": True}))
-    view = panel.reliability
-    assert view.isVisibleTo(panel) and not view.plot_widget.isVisibleTo(panel)
-    assert "multi-label" in view.caption.text()
+    assert not panel.reliability_shown
+    assert "multi-label" in panel.calibration_note.text()
