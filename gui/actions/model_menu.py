@@ -1,11 +1,19 @@
 """Model menu: train, fine-tune, settings, cancel, accept predictions, detect and review events,
-classify files, load a model. The model dock does the work; these are its entry points."""
+classify files, load a model, export the active one. The model dock does the work; these are its
+entry points."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QStyle
+
+from core.ml.export import SUFFIXES, export_model, format_for_path
+from core.workflow import model_checkpoint_path
+from gui.common.tasks import FunctionWorker
+
+#: Export Model's file types: the dialog's filter, the format's name in core.ml.export.
+MODEL_EXPORTS = {"ONNX (*.onnx)": "onnx", "TorchScript (*.pt)": "torchscript"}
 
 
 def build(acts, w) -> None:
@@ -29,12 +37,18 @@ def build(acts, w) -> None:
     review_actions = dock.review.actions_for_menu()
     w.addActions(review_actions)  # so Keyboard Shortcuts lists them
     acts.classify_files = acts.action("Classify &Files…", lambda: _on_classify_files(w))
+    acts.export_model = acts.action("&Export Model…", lambda: _on_export_model(w))
+    acts.export_model.setToolTip("Write the active model as ONNX or TorchScript: waveform in, "
+                                 "class probabilities out, for use without Earmark")
+    acts.export_model.setEnabled(False)
+    dock.controller.active_model_changed.connect(
+        lambda record: acts.export_model.setEnabled(record is not None))
     acts.show_model_dock = dock.toggleViewAction()
     acts.show_model_dock.setText("Show Model &Panel")
     w.model_menu = menu = w.menuBar().addMenu("&Model")
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
                    acts.accept_prediction, None, acts.detect_events, acts.cancel_detection,
-                   *review_actions, None, acts.classify_files, acts.load_model, None,
+                   *review_actions, None, acts.classify_files, acts.load_model, acts.export_model, None,
                    acts.show_model_dock):
         if action is None:
             menu.addSeparator()
@@ -47,3 +61,38 @@ def _on_classify_files(w) -> None:
                                             "Audio files (*.wav *.flac *.ogg *.mp3);;All files (*)")
     if paths:
         w.model_dock.classify_files(paths)
+
+
+def _on_export_model(w) -> None:
+    record = w.model_dock.controller.active_model()
+    if record is None or w.project is None:
+        w.show_message("No model to export yet: train one or load a model file.", "info")
+        return
+    source = model_checkpoint_path(w.project, record)
+    # No suffix in the suggestion: the file type chosen adds its own, a suffix typed decides.
+    suggested = Path(w.folder).parent / source.stem
+    out, chosen = QFileDialog.getSaveFileName(w, "Export model", str(suggested),
+                                              ";;".join(MODEL_EXPORTS))
+    if not out:
+        return
+    out = Path(out)
+    fmt = format_for_path(out, MODEL_EXPORTS.get(chosen, "onnx"))
+    if not out.suffix:
+        out = out.with_suffix(SUFFIXES[fmt])
+    # Tracing and writing take seconds (seed-cnn's 5 s clips): done in the background.
+    w.statusBar().showMessage(f"Exporting the model to {out}…")
+    w.acts.task("export model").start(
+        FunctionWorker(lambda _task: export_model(source, out, fmt)),
+        finished=lambda path: _report_model_export(w, path, fmt),
+        failed=lambda reason: _report_model_export(w, out, fmt, reason))
+
+
+def _report_model_export(w, path: Path, fmt: str, error: str | None = None) -> None:
+    if error is not None:
+        named = str(path) in error  # a file error already names the file
+        w.show_message(f"Could not export the model{'' if named else f' to {path}'}: {error}",
+                       "error")
+        return
+    kind = "ONNX" if fmt == "onnx" else "TorchScript"
+    w.show_message(f"Exported the model to {path} ({kind}, {path.stat().st_size / 1e6:.1f} MB): "
+                   "a waveform in, class probabilities out.", "info")

@@ -1,0 +1,221 @@
+"""Exporting a model for use outside Earmark: an ONNX or TorchScript file that takes waveforms and
+returns class probabilities, with everything the app does to a clip before and after the network.
+
+In the graph: the clip trimmed to the model's window, its DC offset removed and zeros padded
+(``features.prepare_clip``), the features (``FeatureExtractor``), the network, and the softmax
+with the calibration temperature (a multi-label model's sigmoids), as ``Classifier.probabilities``
+computes them without prediction views.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+
+from core.errors import CheckpointError
+from core.ml.checkpoint import Checkpoint, load_checkpoint
+from core.ml.features import FeatureExtractor
+from core.ml.inference import mean_scores
+
+FORMATS = ("onnx", "torchscript")
+# The suffix each format's file gets when none is given; a suffix names its format.
+SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
+FORMAT_OF_SUFFIX = {".onnx": "onnx", ".pt": "torchscript", ".pts": "torchscript",
+                    ".torchscript": "torchscript"}
+# 17: the opset onnxruntime releases of the last three years all run; nothing here needs newer.
+ONNX_OPSET = 17
+INPUT_NAME, OUTPUT_NAME = "waveform", "probabilities"
+EXPORT_FORMAT = "earmark-waveform-classifier"
+EXPORT_FORMAT_VERSION = 1
+# The TorchScript file's metadata, read with torch.jit.load(path, _extra_files={name: ""}).
+TORCHSCRIPT_METADATA = "earmark.json"
+
+
+class DftPowerSpectrogram(torch.nn.Module):
+    """torchaudio's ``Spectrogram`` (centred frames, reflect padding, periodic Hann window,
+    power 2, one-sided) as one ``conv1d`` with a fixed DFT basis: waveforms ``(batch, n_samples)``
+    -> power ``(batch, n_fft // 2 + 1, n_frames)``.
+
+    For ONNX, which has no complex numbers: torch's exporters write ``torch.stft`` only with
+    complex output (the TorchScript-based one refuses it; the dynamo one needs onnxscript and
+    took 11 s per export). Same values as the FFT to float32 rounding.
+    """
+
+    def __init__(self, n_fft: int, hop_samples: int) -> None:
+        super().__init__()
+        self.n_fft, self.hop_samples = n_fft, hop_samples
+        self.n_freqs = n_fft // 2 + 1
+        time = torch.arange(n_fft, dtype=torch.float64)
+        freq = torch.arange(self.n_freqs, dtype=torch.float64)
+        angle = 2 * math.pi * torch.outer(freq, time) / n_fft
+        window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+        basis = torch.cat([torch.cos(angle) * window, torch.sin(angle) * window])
+        self.register_buffer("basis", basis.to(torch.float32).unsqueeze(1))
+
+    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        half = self.n_fft // 2
+        padded = torch.nn.functional.pad(waveforms.unsqueeze(1), (half, half), mode="reflect")
+        parts = torch.nn.functional.conv1d(padded, self.basis, stride=self.hop_samples)
+        real, imag = parts[:, :self.n_freqs], parts[:, self.n_freqs:]
+        return real * real + imag * imag
+
+
+class WaveformClassifier(torch.nn.Module):
+    """Waveforms ``(batch, n)`` float32 at the model's sample rate -> class probabilities
+    ``(batch, n_classes)``: the app's probabilities without prediction views.
+
+    Each clip is trimmed to the model's ``n_samples``, its mean removed, then padded with zeros
+    (``prepare_clip``'s order for a clip read no longer than the window). ``dft_stft`` swaps
+    torch.stft for ``DftPowerSpectrogram`` (for ONNX).
+    """
+
+    def __init__(self, checkpoint: Checkpoint, dft_stft: bool = False) -> None:
+        super().__init__()
+        config = checkpoint.feature_config
+        self.config = config
+        self.n_samples = config.n_samples
+        self.multi_label = bool(checkpoint.multi_label)
+        self.temperature = 1.0 if self.multi_label else float(checkpoint.temperature)
+        self.extractor = FeatureExtractor(config)
+        if dft_stft:
+            dft = DftPowerSpectrogram(config.n_fft, config.hop_samples)
+            if config.kind == "logmel":
+                self.extractor.transform.spectrogram = dft  # MelSpectrogram = Spectrogram, MelScale
+            else:
+                self.extractor.transform = dft
+        self.model = checkpoint.build_model()
+        # An exported model only predicts: its output needs no graph for gradients.
+        self.eval().requires_grad_(False)
+
+    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        clips = waveforms[:, :self.n_samples]
+        clips = clips - clips.mean(dim=1, keepdim=True)
+        # Padded by a whole window, then cut: a fixed pad that traces for every input length.
+        clips = torch.nn.functional.pad(clips, (0, self.n_samples))[:, :self.n_samples]
+        features = self.extractor(clips)
+        return mean_scores(self.model, features, self.config, views=False,
+                           multi_label=self.multi_label, temperature=self.temperature)
+
+
+def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
+    """What an exported file says of itself, as strings (ONNX metadata props are strings):
+    ``classes`` (a JSON list, in output order), ``sample_rate_hz``, ``n_samples`` (one clip
+    window), ``multi_label``, ``temperature``, ``model_name``, ``format``, ``format_version``,
+    ``earmark_version``, ``input`` and ``output``."""
+    from core.version import earmark_version
+
+    config = checkpoint.feature_config
+    multi_label = bool(checkpoint.multi_label)
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": str(EXPORT_FORMAT_VERSION),
+        "earmark_version": earmark_version(),
+        "classes": json.dumps(list(checkpoint.classes)),
+        "sample_rate_hz": str(int(config.sample_rate_hz)),
+        "n_samples": str(config.n_samples),
+        "clip_seconds": repr(float(config.clip_seconds)),
+        "multi_label": json.dumps(multi_label),
+        "temperature": repr(1.0 if multi_label else float(checkpoint.temperature)),
+        "model_name": checkpoint.model_name,
+        "input": (f"{INPUT_NAME}: float32 (batch, n_samples), mono at sample_rate_hz; a longer "
+                  "clip is trimmed, a shorter one padded with zeros after its mean is removed"),
+        "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
+                   + ("one sigmoid per class" if multi_label
+                      else "softmax with the calibration temperature")),
+    }
+
+
+def format_for_path(path: str | Path, default: str = "onnx") -> str:
+    """The format a file name asks for by its suffix (``.onnx``; ``.pt``, ``.pts``,
+    ``.torchscript``), else ``default``."""
+    return FORMAT_OF_SUFFIX.get(Path(path).suffix.lower(), default)
+
+
+def export_model(checkpoint: Checkpoint | str | Path, path: str | Path, fmt: str = "onnx") -> Path:
+    """Write ``checkpoint`` (or the model file it names) to ``path`` as ``fmt`` ("onnx" or
+    "torchscript"), whole or not at all (a temporary file beside it, fsync, rename).
+
+    The file takes ``waveform`` float32 ``(batch, n_samples)`` (batch and length dynamic) and
+    returns ``probabilities`` ``(batch, n_classes)``; it carries ``export_metadata`` (ONNX:
+    metadata props; TorchScript: the extra file ``earmark.json``). Raises ``CheckpointError``
+    naming ``path`` when it cannot be written, or the model file when it cannot be read.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
+    if not isinstance(checkpoint, Checkpoint):
+        checkpoint = load_checkpoint(checkpoint)
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(path, "is a folder; give a file name to export the model to")
+    metadata = export_metadata(checkpoint)
+    data = _onnx_bytes(checkpoint, metadata) if fmt == "onnx" else _torchscript_bytes(checkpoint, metadata)
+    try:
+        _write_atomically(path, data)
+    except OSError as exc:
+        raise CheckpointError(path, f"could not write the exported model ({exc.strerror or exc})") from exc
+    return path
+
+
+def _example(checkpoint: Checkpoint) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(0)
+    return 0.1 * torch.randn(2, checkpoint.feature_config.n_samples, generator=generator)
+
+
+def _onnx_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> bytes:
+    import onnx
+
+    module = WaveformClassifier(checkpoint, dft_stft=True)
+    buffer = io.BytesIO()
+    with torch.no_grad(), warnings.catch_warnings():
+        # The TorchScript-based exporter says it is deprecated in favour of dynamo (see
+        # DftPowerSpectrogram for why not); tracing warns of the Python ints it fixes.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (_example(checkpoint),), buffer, dynamo=False,
+                          opset_version=ONNX_OPSET, input_names=[INPUT_NAME],
+                          output_names=[OUTPUT_NAME],
+                          dynamic_axes={INPUT_NAME: {0: "batch", 1: "samples"},
+                                        OUTPUT_NAME: {0: "batch"}})
+    model = onnx.load_model_from_string(buffer.getvalue())
+    onnx.helper.set_model_props(model, metadata)
+    model.doc_string = (f"Earmark {checkpoint.model_name}: waveform (batch, n_samples) -> class "
+                        "probabilities; see the metadata props")
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def _torchscript_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> bytes:
+    module = WaveformClassifier(checkpoint)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracing warns of the Python ints it fixes
+        # No check_trace: it traces a second time to compare (3 s more for seed-cnn), and the
+        # tests compare the file's probabilities with the app's.
+        traced = torch.jit.trace(module, (_example(checkpoint),), check_trace=False)
+        # torch 2.11 marks TorchScript deprecated in favour of torch.export, but still writes
+        # and reads it, and a TorchScript file is what torch.jit.load and C++ libtorch run.
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer, _extra_files={TORCHSCRIPT_METADATA: json.dumps(metadata)})
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+                                         delete=False)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # A temporary file is private (0600); an exported model is made to be handed on.
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
