@@ -22,7 +22,7 @@ from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT
 from core.store.name_rules import parse_name_rule
 
-COMMANDS = ("train", "predict", "detect", "evaluate", "labels")
+COMMANDS = ("train", "predict", "detect", "evaluate", "labels", "export")
 
 NAME_RULE_HELP = (
     "how the names of the files directly in DATA give labels: auto (default: the part of the "
@@ -104,9 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
 
     from core.cli import detect as cli_detect
+    from core.cli import export as cli_export
     from core.cli import labels as cli_labels
 
     cli_detect.register(sub)
+    cli_export.register(sub)
     cli_labels.register(sub)
     return parser
 
