@@ -1,4 +1,4 @@
-"""The headless command line: train, predict, evaluate (and `detect` and `labels`, from core.cli).
+"""The headless command line: train, predict, evaluate, info (and `detect` and `labels`, from core.cli).
 
 Expected failures print one line naming the file and the reason, never a traceback. train and
 evaluate take a folder's labels from its project store when the app made one, else from its class
@@ -22,7 +22,7 @@ from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT
 from core.store.name_rules import parse_name_rule
 
-COMMANDS = ("train", "predict", "detect", "evaluate", "labels", "export")
+COMMANDS = ("train", "predict", "detect", "evaluate", "info", "labels", "export")
 
 NAME_RULE_HELP = (
     "how the names of the files directly in DATA give labels: auto (default: the part of the "
@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "calibrated confidences (created if missing)")
     _add_label_options(e)
     e.set_defaults(func=cmd_evaluate)
+
+    i = sub.add_parser("info", help="a model file's card: classes, network, features, training, "
+                                    "scores, calibration, thresholds")
+    i.add_argument("model", type=Path, metavar="MODEL")
+    i.add_argument("--json", action="store_true",
+                   help="the card as JSON (fixed keys; null where the file records nothing)")
+    i.set_defaults(func=cmd_info)
 
     from core.cli import detect as cli_detect
     from core.cli import export as cli_export
@@ -339,6 +346,17 @@ def cmd_predict(args) -> int:
     if failed:
         print(f"earmark: {failed} of {len(files)} files could not be classified", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_info(args) -> int:
+    from core.ml.model_card import format_card, read_model_card
+
+    card = read_model_card(args.model)  # CheckpointError: one line naming the file, exit 2
+    if args.json:
+        print(json.dumps(card, indent=2))
+    else:
+        sys.stdout.write(format_card(card))
+    return 0
 
 
 def cmd_evaluate(args) -> int:

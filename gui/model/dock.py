@@ -58,7 +58,8 @@ class ModelDock(QDockWidget):
         self._files_task = TaskSlot(self)  # adding classified files, and undoing that
         self._detect_task = TaskSlot(self)  # finding events in the long recordings
         self.training = TrainingPanel()
-        self.models = ModelsPanel()
+        self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
+                                                                             record))
         self.classify = ClassifyPanel()
         self.review = ReviewPanel(lambda: self.project, undo_stack)
         self.tabs = QTabWidget()
@@ -164,6 +165,7 @@ class ModelDock(QDockWidget):
         """Stop every worker and wait for the threads (the window is closing)."""
         self.controller.shutdown()
         self.classify.shutdown()
+        self.models.shutdown()
         self._files_task.cancel()
         self._detect_task.cancel()
 

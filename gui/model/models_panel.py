@@ -1,37 +1,60 @@
-"""ModelsPanel: every model of the project (date, classes, accuracy), which one is active, and
-buttons to make another active or load a model file from elsewhere."""
+"""ModelsPanel: every model of the project (date, classes, accuracy), which one is active,
+buttons to make another active or load a model file from elsewhere, and the card of the
+selected model (core.ml.model_card, the text of `main.py info`), read in the background."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from core.ml.model_card import format_card, read_model_card
 from core.workflow import model_metrics
+from gui.common.tasks import FunctionWorker, TaskSlot
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+NO_MODEL_TEXT = "Select a model to see its card."
+
+
 class ModelsPanel(QWidget):
     """``set_models(records, active_id)`` fills the list. Signals: ``activate_requested(int)``,
-    ``load_requested(str)`` a file path chosen by the person."""
+    ``load_requested(str)`` a file path chosen by the person.
+
+    Under the list, ``card`` shows the card of the selected model (the active one while none is
+    selected), read from its file by a background task while the panel is shown; ``path_of``
+    turns a ModelRecord into its file (default: the record's path as stored). ``shutdown()``
+    joins that task (the window is closing).
+    """
 
     activate_requested = Signal(int)
     load_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 path_of: Callable[[object], Path] | None = None) -> None:
         super().__init__(parent)
+        self._path_of = path_of or (lambda record: Path(record.path))
+        self._records: dict[int, object] = {}
+        self._cards: dict[Path, str] = {}  # model files never change once saved
+        self._card_path: Path | None = None  # the file whose card is shown or being read
+        self._card_task = TaskSlot(self)
         self.setObjectName("ModelsPanel")
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["", "Created", "Classes", "Accuracy", "File"])
@@ -51,17 +74,30 @@ class ModelsPanel(QWidget):
         buttons.addWidget(self.activate_button)
         buttons.addStretch(1)
         buttons.addWidget(self.load_button)
+        self.card = QPlainTextEdit()
+        self.card.setObjectName("ModelCard")
+        self.card.setReadOnly(True)
+        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # its tables stay aligned
+        self.card.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.card.setPlaceholderText(NO_MODEL_TEXT)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        split.addWidget(self.card)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_card)
         self._active_id: int | None = None
         self._update_buttons()
 
     def set_models(self, records, active_id: int | None) -> None:
         """Newest first; the active one marked with ●."""
         self._active_id = active_id
+        self._records = {record.id: record for record in records}
+        self.table.blockSignals(True)  # one card request for the new list, not one per row
         self.table.setRowCount(0)
         for record in sorted(records, key=lambda r: r.id, reverse=True):
             row = self.table.rowCount()
@@ -78,7 +114,9 @@ class ModelsPanel(QWidget):
                 item.setData(ID_ROLE, record.id)
                 item.setToolTip(classes if col == 2 else str(record.path))
                 self.table.setItem(row, col, item)
+        self.table.blockSignals(False)
         self._update_buttons()
+        self._show_card()
 
     def model_ids(self) -> list[int]:
         return [self.table.item(r, 0).data(ID_ROLE) for r in range(self.table.rowCount())]
@@ -107,3 +145,53 @@ class ModelsPanel(QWidget):
                                               "Earmark models (*.pt);;All files (*)")
         if path:
             self.load_requested.emit(path)
+
+    # ---- the model card --------------------------------------------------------------------
+
+    def card_model_id(self) -> int | None:
+        """The model whose card is shown: the selected one, else the active one."""
+        chosen = self.selected_id()
+        return chosen if chosen is not None else self._active_id
+
+    def shutdown(self) -> None:
+        """Stop reading a card and join its thread (the window is closing)."""
+        self._card_task.cancel()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._show_card()  # cards are read only for a panel a person can see
+
+    def _show_card(self) -> None:
+        record = self._records.get(self.card_model_id())
+        if record is None:
+            self._card_task.cancel()
+            self._card_path = None
+            self.card.clear()
+            return
+        path = self._path_of(record)
+        if path in self._cards:
+            self._card_task.cancel()
+            self._card_path = path
+            self.card.setPlainText(self._cards[path])
+            return
+        if path == self._card_path and self._card_task.is_running():
+            return
+        if not self.isVisible():  # read when shown
+            self._card_task.cancel()
+            self._card_path = None
+            self.card.clear()
+            return
+        self._card_path = path
+        self.card.setPlainText(f"Reading {path.name}…")
+        self._card_task.start(FunctionWorker(lambda _worker: format_card(read_model_card(path))),
+                              finished=lambda text: self._on_card_read(path, text),
+                              failed=self._on_card_failed)
+
+    def _on_card_read(self, path: Path, text: str) -> None:
+        self._cards[path] = text
+        if path == self._card_path:
+            self.card.setPlainText(text)
+
+    def _on_card_failed(self, reason: str) -> None:
+        # Not kept: a file put back (or a disk back online) is read again next time.
+        self.card.setPlainText(f"This model's file cannot be read:\n{reason}")

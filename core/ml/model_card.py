@@ -1,0 +1,240 @@
+"""A model card: what a model file holds, as one plain dict (``model_card``) and as text for a
+person (``format_card``), so that ``main.py info`` and the Models tab never disagree.
+
+The file is read only through ``load_checkpoint`` (``weights_only=True``): a stranger's file
+yields a card or a CheckpointError, never runs code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+from core.ml.calibration import CalibrationSummary
+from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
+from core.ml.metrics import ModelMetrics
+
+# Bumped when a key of the card changes meaning or goes; new keys may be added within a version.
+CARD_VERSION = 1
+NOT_RECORDED = "not recorded"
+_WIDTH = 78  # text lines: a terminal's, and the Models tab scrolls sideways past it
+_LABEL = 13  # the width of a section's name in the text
+
+
+def read_model_card(path: str | Path) -> dict:
+    """The card of the model file at ``path``. Raises CheckpointError (one line naming the
+    file) for anything that is not an Earmark model."""
+    return model_card(load_checkpoint(path), path)
+
+
+def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
+    """Everything a person or a script may ask of ``checkpoint`` (loaded from ``path``), as
+    JSON-ready plain values with fixed keys; a value the file does not record is None.
+
+    Keys: ``card_version``; ``file`` (path, name, size_bytes, sha256); ``format`` (name,
+    version); ``created``; ``network`` (name, n_parameters, input_shape ``[n_freqs, n_frames]``,
+    multi_label, temperature); ``classes``; ``background_class``; ``thresholds`` {class: P};
+    ``sample_rate_hz``, ``clip_seconds`` (used), ``clip_seconds_requested``; ``features`` (the
+    whole FeatureConfig); ``training`` (world_size, device, n_train, n_val, epochs_run,
+    best_epoch, stopped, settings: the whole training config); ``metrics`` (evaluated_on,
+    n_evaluated, accuracy, macro_f1, exact_match, per_class {class: precision, recall, f1,
+    support}); ``calibration`` (temperature, ece_before, ece_after, n; None without one).
+    """
+    path = Path(path)
+    features = checkpoint.feature_config
+    settings = dict(checkpoint.train_config)
+    metrics = dict(checkpoint.metrics)
+    scores = ModelMetrics.from_dict(metrics)
+    calibration = CalibrationSummary.from_metrics(metrics)
+    model = checkpoint.build_model()
+    return _plain({
+        "card_version": CARD_VERSION,
+        "file": {"path": str(path.resolve()), "name": path.name,
+                 "size_bytes": path.stat().st_size, "sha256": _sha256(path)},
+        "format": {"name": FORMAT, "version": _format_version(checkpoint)},
+        "created": checkpoint.created or None,
+        "network": {"name": checkpoint.model_name,
+                    "n_parameters": sum(p.numel() for p in model.parameters()),
+                    "input_shape": [features.n_freqs, features.n_frames],
+                    "multi_label": checkpoint.multi_label,
+                    "temperature": checkpoint.temperature},
+        "classes": list(checkpoint.classes),
+        "background_class": checkpoint.background_class,
+        "thresholds": dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True)),
+        "sample_rate_hz": features.sample_rate_hz,
+        "clip_seconds": features.clip_seconds,
+        "clip_seconds_requested": settings.get("clip_seconds_requested"),
+        "features": features.to_dict(),
+        "training": {"world_size": _recorded(metrics, settings, "world_size"),
+                     "device": _recorded(metrics, settings, "device"),
+                     "n_train": scores.n_train, "n_val": scores.n_val,
+                     "epochs_run": scores.epochs_run, "best_epoch": scores.best_epoch,
+                     "stopped": scores.stopped, "settings": settings},
+        "metrics": _scores(scores, metrics, checkpoint.multi_label),
+        "calibration": None if calibration is None else {
+            "temperature": calibration.temperature, "ece_before": calibration.ece_before,
+            "ece_after": calibration.ece_after, "n": calibration.n},
+    })
+
+
+def format_card(card: Mapping) -> str:
+    """``card`` (from ``model_card``) as text for a person: a section a line or a few, a table
+    of the per-class scores and thresholds; "not recorded" where the file says nothing."""
+    lines = [f"Earmark model card: {card['file']['name']}"]
+
+    def add(label: str, text: str, wrap: bool = True) -> None:
+        wrapped = (textwrap.wrap(text, _WIDTH - _LABEL - 1, break_on_hyphens=False) if wrap
+                   else [text]) or [""]
+        lines.append(f"{label:<{_LABEL}} {wrapped[0]}".rstrip())
+        lines.extend(" " * (_LABEL + 1) + more for more in wrapped[1:])
+
+    file, network, training = card["file"], card["network"], card["training"]
+    add("File", file["path"])
+    add("", _size(file["size_bytes"]))
+    add("", f"sha256 {file['sha256']}", wrap=False)
+    add("Format", f"{card['format']['name']} version {card['format']['version']}")
+    add("Created", card["created"] or NOT_RECORDED)
+    add("Network", f"{network['name']}, {network['n_parameters']:,} parameters, input "
+                   f"{network['input_shape'][0]} x {network['input_shape'][1]}")
+    add("Outputs", "multi-label (a sigmoid per class)" if network["multi_label"] else
+        f"single-label (softmax), temperature {network['temperature']:.4g}")
+    add(f"Classes ({len(card['classes'])})", ", ".join(card["classes"]))
+    add("Background", f"{card['background_class']} (detect never reports it)"
+        if card["background_class"] else "none")
+    requested = card["clip_seconds_requested"]
+    add("Clip length", f"{card['clip_seconds']:g} s at {card['sample_rate_hz']} Hz"
+        + (f" (asked: {requested})" if requested is not None else ""))
+    add("Features", _pairs(card["features"]))
+    add("World size", _or_not_recorded(training["world_size"]))
+    add("Device", _or_not_recorded(training["device"]))
+    add("Training", _run(training))
+    add("Settings", _pairs(training["settings"]) if training["settings"] else NOT_RECORDED)
+    lines.extend(_score_lines(card))
+    add("Calibration", _calibration(card["calibration"], network["multi_label"]))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- the card's parts
+
+
+def _format_version(checkpoint: Checkpoint) -> int:
+    """The file's format version where the checkpoint keeps it; else the version this Earmark
+    writes such a model as (the oldest that holds all it holds)."""
+    kept = getattr(checkpoint, "format_version", None)
+    return int(kept) if isinstance(kept, int) else int(checkpoint.to_payload()["format_version"])
+
+
+def _recorded(metrics: Mapping, settings: Mapping, key: str):
+    """What the training record says of ``key``: the metrics (what the run found) before the
+    settings (what was asked, such as device "auto"); None when neither says."""
+    for source in (metrics, settings):
+        if source.get(key) is not None:
+            return source[key]
+    return None
+
+
+def _scores(scores: ModelMetrics, metrics: Mapping, multi_label: bool) -> dict:
+    report = scores.report
+    per_class = ({m.name: {"precision": m.precision, "recall": m.recall, "f1": m.f1,
+                           "support": m.support} for m in report.per_class}
+                 if report is not None else {})
+    exact_match = None
+    chosen = metrics.get("multi_label")
+    if multi_label and isinstance(chosen, Mapping):
+        # A multi-label model's own scores: every class at its threshold, not the top one.
+        exact_match = chosen.get("exact_match")
+        if isinstance(chosen.get("per_class"), Mapping):
+            per_class = dict(chosen["per_class"])
+    return {"evaluated_on": scores.evaluated_on if report is not None else None,
+            "n_evaluated": scores.n_evaluated, "accuracy": scores.accuracy,
+            "macro_f1": scores.macro_f1, "exact_match": exact_match, "per_class": per_class}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _plain(value):
+    """``value`` as JSON-ready values: a stranger's file may hold tensors or other objects in
+    its metrics; those become their text, and a non-finite number None."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def _size(n_bytes: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit} ({n_bytes:,} bytes)"
+    return f"{n_bytes} bytes"
+
+
+def _or_not_recorded(value) -> str:
+    return NOT_RECORDED if value is None else str(value)
+
+
+def _pairs(values: Mapping) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def _number(value, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _run(training: Mapping) -> str:
+    parts = []
+    if training["n_train"] is not None:
+        parts.append(f"{training['n_train']} training clips")
+    if training["n_val"] is not None:
+        parts.append(f"{training['n_val']} validation clips")
+    if training["epochs_run"] is not None:
+        best = f" (best {training['best_epoch']})" if training["best_epoch"] is not None else ""
+        parts.append(f"{training['epochs_run']} epochs{best}")
+    if training["stopped"]:
+        parts.append("stopped early by hand, the best model so far kept")
+    return ", ".join(parts) or NOT_RECORDED
+
+
+def _score_lines(card: Mapping) -> list[str]:
+    metrics, thresholds = card["metrics"], card["thresholds"]
+    if metrics["accuracy"] is None and not metrics["per_class"]:
+        head = f"{'Scores':<{_LABEL}} {NOT_RECORDED}"
+    else:
+        where = (f" on {metrics['n_evaluated']} {metrics['evaluated_on']} clips"
+                 if metrics["n_evaluated"] is not None else "")
+        head = (f"{'Scores':<{_LABEL}}{where}: accuracy {_number(metrics['accuracy'])}, "
+                f"macro F1 {_number(metrics['macro_f1'])}")
+        if metrics["exact_match"] is not None:
+            head += f", exact match {_number(metrics['exact_match'])}"
+    width = max([len(c) for c in card["classes"]] + [5])
+    lines = [head, f"  {'class':<{width}}  precision  recall     F1  support  threshold"]
+    for name in card["classes"]:
+        m = metrics["per_class"].get(name) or {}
+        support = m.get("support")
+        lines.append(f"  {name:<{width}}  {_number(m.get('precision')):>9}  "
+                     f"{_number(m.get('recall')):>6}  {_number(m.get('f1')):>5}  "
+                     f"{'-' if support is None else support:>7}  {thresholds[name]:9.3f}")
+    return lines
+
+
+def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
+    if calibration is None:
+        return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
+    return (f"ECE {calibration['ece_after']:.3f} with temperature {calibration['temperature']:.4g}"
+            f" ({calibration['ece_before']:.3f} without), on {calibration['n']} clips")

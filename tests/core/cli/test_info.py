@@ -1,0 +1,133 @@
+"""``main.py info MODEL [--json]``: the model card of a trained model, of one that records
+little, and one error line for a file that is not a model."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+import pytest
+
+from core.cli.commands import main
+from core.ml.checkpoint import load_checkpoint, save_checkpoint
+from core.ml.model_card import CARD_VERSION, format_card, read_model_card
+from tests import model_factory
+
+CARD_KEYS = {"card_version", "file", "format", "created", "network", "classes", "background_class",
+             "thresholds", "sample_rate_hz", "clip_seconds", "clip_seconds_requested", "features",
+             "training", "metrics", "calibration"}
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _lines(text):
+    """{section: its first line's text}."""
+    return {line[:13].strip(): line[14:] for line in text.splitlines() if line[:1] != " "}
+
+
+def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, capsys):
+    checkpoint = trained.checkpoint
+    # What the data-parallel training records: shown as recorded.
+    recorded = dataclasses.replace(
+        checkpoint, train_config=dict(checkpoint.train_config, world_size=2, device="cuda"))
+    path = save_checkpoint(recorded, tmp_path / "trained.pt")
+    code, out, err = _run(capsys, "info", path)
+    assert code == 0 and err == ""
+    sections = _lines(out)
+    assert out.splitlines()[0] == "Earmark model card: trained.pt"
+    assert sections["Classes (3)"] == ", ".join(checkpoint.classes)
+    assert sections["Network"].startswith(f"{checkpoint.model_name}, ")
+    assert sections["World size"] == "2" and sections["Device"] == "cuda"
+    assert sections["Created"] == checkpoint.created
+    assert sections["Clip length"].startswith(f"{checkpoint.feature_config.clip_seconds:g} s at 16000 Hz")
+    accuracy = checkpoint.metrics["accuracy"]
+    assert f"accuracy {accuracy:.3f}" in sections["Scores"]
+    calibration = checkpoint.metrics["calibration"]
+    assert sections["Calibration"] == (
+        f"ECE {calibration['ece_after']:.3f} with temperature {checkpoint.temperature:.4g} "
+        f"({calibration['ece_before']:.3f} without), on {calibration['n']} clips")
+    for name, threshold in zip(checkpoint.classes, checkpoint.thresholds, strict=True):
+        row = next(line for line in out.splitlines() if line.startswith(f"  {name} "))
+        assert row.split()[-1] == f"{threshold:.3f}"
+        assert row.split()[1] == f"{checkpoint.metrics['per_class'][name]['precision']:.3f}"
+    assert "not recorded" not in out
+
+    code, out, _ = _run(capsys, "info", path, "--json")
+    card = json.loads(out)
+    assert code == 0 and set(card) == CARD_KEYS and card["card_version"] == CARD_VERSION
+    assert card["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert card["file"]["size_bytes"] == path.stat().st_size
+    assert card["format"] == {"name": "earmark-checkpoint", "version": 4}
+    assert card["classes"] == checkpoint.classes
+    assert card["thresholds"] == dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True))
+    assert card["network"]["temperature"] == checkpoint.temperature
+    assert card["training"]["world_size"] == 2 and card["training"]["device"] == "cuda"
+    assert card["training"]["settings"]["epochs"] == checkpoint.train_config["epochs"]
+    assert card["training"]["n_val"] == checkpoint.metrics["n_val"]
+    assert card["metrics"]["accuracy"] == accuracy
+    assert card["metrics"]["per_class"] == checkpoint.metrics["per_class"]
+    assert card["calibration"]["ece_after"] == calibration["ece_after"]
+    assert card["features"] == checkpoint.feature_config.to_dict()
+    assert format_card(card) == format_card(read_model_card(path))
+
+
+def test_info_of_a_model_that_records_little_says_not_recorded(untrained_model, capsys):
+    code, out, _ = _run(capsys, "info", untrained_model)
+    sections = _lines(out)
+    assert code == 0
+    for name in ("World size", "Device", "Created", "Training", "Settings", "Scores",
+                 "Calibration"):
+        assert sections[name] == "not recorded", name
+    assert sections["Format"] == "earmark-checkpoint version 3"  # temperature 1: written as 3
+    assert "  tone " in out and out.rstrip().splitlines()[-2].endswith("0.500")
+
+    card = json.loads(_run(capsys, "info", untrained_model, "--json")[1])
+    assert set(card) == CARD_KEYS
+    assert card["created"] is None and card["calibration"] is None
+    assert card["training"]["world_size"] is None and card["training"]["device"] is None
+    assert card["metrics"]["accuracy"] is None and card["metrics"]["per_class"] == {}
+
+
+def test_info_prefers_the_device_the_run_found_to_the_one_asked(tmp_path, capsys):
+    checkpoint = model_factory.scored_checkpoint(device="auto")
+    checkpoint.metrics["device"] = "cpu"
+    path = model_factory.save(checkpoint, tmp_path / "m.pt")
+    card = json.loads(_run(capsys, "info", path, "--json")[1])
+    assert card["training"]["device"] == "cpu" and card["training"]["world_size"] is None
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all\n", bytes(range(256)) * 8])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_info_of_a_file_that_is_not_a_model_is_one_error_line(tmp_path, capsys, content, as_json):
+    bad = tmp_path / "bad model.pt"
+    bad.write_bytes(content)
+    code, out, err = _run(capsys, "info", bad, *(["--json"] if as_json else []))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"earmark: error: {bad}: ")
+
+
+def test_info_of_a_missing_file_or_a_folder(tmp_path, capsys):
+    code, out, err = _run(capsys, "info", tmp_path / "gone.pt")
+    assert (code, out) == (2, "") and err == f"earmark: error: {tmp_path / 'gone.pt'}: file not found\n"
+    code, _, err = _run(capsys, "info", tmp_path)
+    assert code == 2 and "is a folder" in err
+
+
+def test_a_card_is_json_ready_whatever_a_strangers_metrics_hold(tmp_path):
+    """weights_only files may hold tensors and non-finite numbers in their metrics: the card
+    stays valid JSON."""
+    import torch
+
+    checkpoint = model_factory.untrained_checkpoint(
+        metrics={"accuracy": float("nan"), "device": torch.tensor([1.0]), "odd": {1: (2, 3)}})
+    path = model_factory.save(checkpoint, tmp_path / "odd.pt")
+    card = read_model_card(path)
+    text = json.dumps(card, allow_nan=False)
+    assert json.loads(text)["training"]["device"] == "tensor([1.])"
+    assert load_checkpoint(path).metrics["odd"] == {1: (2, 3)}
+    assert "not recorded" in format_card(card)

@@ -1,0 +1,86 @@
+"""The Models tab shows the card of the selected model (else the active one), the very text of
+`main.py info`, read in the background while the tab is shown; a file that cannot be read says
+why; in the window, a loaded model's card appears and closing joins the reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.ml.model_card import format_card, read_model_card
+from core.store.records import ModelRecord
+from gui.model.models_panel import NO_MODEL_TEXT, ModelsPanel
+from tests import model_factory
+from tests.gui.helpers import open_and_wait
+
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Three model files under tmp_path/models: a scored one, an untrained one, a broken one."""
+    folder = tmp_path / "models"
+    scored = model_factory.save(model_factory.scored_checkpoint(world_size=2, device="cpu"),
+                                folder / "scored.pt")
+    plain = model_factory.save(model_factory.untrained_checkpoint(), folder / "plain.pt")
+    broken = folder / "broken.pt"
+    broken.write_bytes(b"not a model")
+    return scored, plain, broken
+
+
+def _record(model_id: int, name: str) -> ModelRecord:
+    # Stored relative, as an older store may hold them: the panel's path_of resolves them.
+    return ModelRecord(model_id, f"models/{name}", ("chirp", "noise", "tone"), {}, {}, None, 0.0)
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    panel = ModelsPanel(path_of=lambda record: tmp_path / record.path)
+    qtbot.addWidget(panel)
+    yield panel
+    panel.shutdown()
+
+
+def _card_is(qtbot, panel, text):
+    qtbot.waitUntil(lambda: panel.card.toPlainText() == text, timeout=TIMEOUT_MS)
+
+
+def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files):
+    scored, plain, broken = files
+    panel.show()
+    records = [_record(1, "scored.pt"), _record(2, "plain.pt"), _record(3, "broken.pt")]
+    panel.set_models(records, active_id=1)
+    assert panel.card_model_id() == 1  # nothing selected: the active model's
+    _card_is(qtbot, panel, format_card(read_model_card(scored)))
+    text = panel.card.toPlainText()
+    assert "World size    2" in text and "Device        cpu" in text and "temperature 1.5" in text
+    assert panel.card.isReadOnly()
+
+    panel.select_id(2)
+    _card_is(qtbot, panel, format_card(read_model_card(plain)))
+    panel.select_id(3)
+    qtbot.waitUntil(lambda: "cannot be read" in panel.card.toPlainText(), timeout=TIMEOUT_MS)
+    assert str(broken) in panel.card.toPlainText()
+    panel.select_id(1)  # read once: shown at once from then on
+    assert panel.card.toPlainText() == format_card(read_model_card(scored))
+
+    panel.set_models([], active_id=None)
+    assert panel.card.toPlainText() == "" and panel.card.placeholderText() == NO_MODEL_TEXT
+
+
+def test_a_hidden_models_tab_reads_no_card_until_shown(qtbot, panel, files):
+    panel.set_models([_record(1, "scored.pt")], active_id=1)
+    assert panel.card.toPlainText() == "" and not panel._card_task.is_running()
+    panel.show()
+    _card_is(qtbot, panel, format_card(read_model_card(files[0])))
+
+
+@pytest.mark.slow
+def test_a_loaded_model_shows_its_card_in_the_window(qtbot, window, clip_folder, files):
+    open_and_wait(qtbot, window, clip_folder)
+    dock = window.model_dock
+    with qtbot.waitSignal(dock.controller.model_loaded, timeout=TIMEOUT_MS):
+        dock.controller.load_model_file(files[0])
+    dock.controller.stop_classifying()
+    dock.show()
+    dock.tabs.setCurrentWidget(dock.models)
+    _card_is(qtbot, dock.models, format_card(read_model_card(files[0])))
