@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import DEFAULT_MODEL, MODELS
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", type=Path, metavar="MODEL")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+    add_shard_option(p)
     p.set_defaults(func=cmd_predict)
 
     e = sub.add_parser("evaluate", help="score a model on a folder of labelled clips")
@@ -319,7 +321,7 @@ def cmd_predict(args) -> int:
     from core.ml.inference import Classifier
 
     classifier = Classifier.from_checkpoint(args.model)
-    files = expand_audio_paths(args.paths)
+    files = shard_files(expand_audio_paths(args.paths), args.shard)
     failed = 0
     rows = []
     writer = None
@@ -346,6 +348,17 @@ def cmd_predict(args) -> int:
     if failed:
         print(f"earmark: {failed} of {len(files)} files could not be classified", file=sys.stderr)
     return 1 if failed else 0
+
+
+def shard_files(files: list, shard) -> list:
+    """This process's share of ``files`` (all of them without --shard), said on stderr."""
+    chosen = take_shard(files, shard)
+    if shard is not None:
+        begin, end = shard.bounds(len(files))
+        print(f"earmark: shard {shard.describe()}: files {begin + 1}..{end} of {len(files)}"
+              if chosen else f"earmark: shard {shard.describe()}: no files (of {len(files)})",
+              file=sys.stderr)
+    return chosen
 
 
 def cmd_info(args) -> int:

@@ -2,7 +2,9 @@
 or Audacity label tracks; and the event part of ``evaluate`` (a folder whose store holds regions).
 
 ``register(subparsers)`` adds the ``detect`` parser. One file that cannot be read is one error
-line on stderr; the rest are answered, and the exit status is 1.
+line on stderr; the rest are answered, and the exit status is 1. With ``--shard I/N`` a process
+answers its share of the files; paths in Raven tables and Audacity track names are relative to
+the folder holding every file of the whole list, so the shards' outputs never collide.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 
 FORMATS = ("csv", "json", "raven", "audacity")
@@ -73,6 +76,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "'' reports every class")
     d.add_argument("--hop", type=float, default=None, metavar="S",
                    help="seconds between windows (default: half the model's window)")
+    add_shard_option(d, "search only shard I of N of the files (0 <= I < N, numbered from 0); "
+                        "--out FILE becomes FILE-shardIofN (events-shard0of4.csv), and "
+                        "Audacity tracks go under one --out folder without colliding")
     d.set_defaults(func=cmd_detect)
     return d
 
@@ -101,7 +107,7 @@ class _Span:
 def cmd_detect(args) -> int:
     from core.audio import reading as audio
     from core.audio.discovery import expand_audio_paths
-    from core.cli.commands import _ProgressBar
+    from core.cli.commands import _ProgressBar, shard_files
     from core.ml.detection import detect_file, resolve_thresholds
     from core.ml.inference import Classifier
 
@@ -117,16 +123,18 @@ def cmd_detect(args) -> int:
                            f"{', '.join(classifier.classes)})")
     if args.hop is not None and not args.hop > 0:
         raise EarmarkError("--hop must be a positive number of seconds")
-    files = expand_audio_paths(args.paths)
-    if args.format == "audacity" and not args.out and len(files) != 1:
+    every = [_File(number, str(path), None, None)
+             for number, path in enumerate(expand_audio_paths(args.paths))]
+    if args.format == "audacity" and not args.out and len(every) != 1:
         raise EarmarkError("--format audacity writes a label track per audio file: give --out "
                            "FOLDER")
+    files = shard_files(every, args.shard)
     bar = _ProgressBar()
     answered: list[tuple[_File, list]] = []
     failed = 0
     try:
-        for number, path in enumerate(files):
-            name = str(path)
+        for number, entry in enumerate(files):
+            path, name = Path(entry.path), entry.path
 
             def progress(fraction: float, number=number, name=name) -> None:
                 bar.update((number + fraction) / len(files), name)
@@ -140,10 +148,11 @@ def cmd_detect(args) -> int:
                 bar.close()
                 print(f"earmark: error: {error}", file=sys.stderr)
                 continue
-            answered.append((_File(number, name, info.sample_rate_hz, info.duration_s), events))
+            answered.append((_File(entry.id, name, info.sample_rate_hz, info.duration_s),
+                             events))
     finally:
         bar.close()
-    _write(args, answered)
+    _write(args, answered, every)
     n_events = sum(len(events) for _, events in answered)
     print(f"earmark: {n_events} event{'s' if n_events != 1 else ''} in {len(answered)} of "
           f"{len(files)} files", file=sys.stderr)
@@ -152,17 +161,22 @@ def cmd_detect(args) -> int:
     return 1 if failed else 0
 
 
-def _write(args, answered) -> None:
+def _write(args, answered, every: list[_File]) -> None:
+    """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
+    list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
     from core.store.region_io import audacity_targets, audacity_text, raven_text
 
+    # Every shard finds the same folder and the same names in it.
+    every = _present(every)
+    root = _common_folder(every)
     if args.format == "audacity":
         if not args.out:
             sys.stdout.write(audacity_text(_spans(answered[0][1])) if answered else "")
             return
-        clips = _relative([clip for clip, _ in answered])
-        targets = audacity_targets(clips, args.out)
-        for clip, (_, events) in zip(clips, answered, strict=True):
+        # Targets of the whole list: a.wav in one shard and a.flac in another still get two.
+        targets = audacity_targets(_relative(every, root), args.out)
+        for clip, events in answered:
             write_text_atomic(targets[clip.id], audacity_text(_spans(events)))
         return
     if args.format == "csv":
@@ -183,11 +197,14 @@ def _write(args, answered) -> None:
     else:
         # Begin File relative to the folder holding every input: `labels import` of that folder
         # (or any folder where the names are unique) reads the table back as regions.
-        clips = _relative([clip for clip, _ in answered])
+        clips = _relative([clip for clip, _ in answered], root)
         text = raven_text([(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
                                                                                strict=True)])
     if args.out:
-        write_text_atomic(args.out, text)
+        out = args.out if args.shard is None else args.shard.file_name(args.out)
+        write_text_atomic(out, text)
+        if args.shard is not None:
+            print(f"earmark: wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -197,15 +214,22 @@ def _spans(events) -> list[_Span]:
     return [_Span(e.begin_s, e.end_s, e.label) for e in events]
 
 
-def _relative(clips: list[_File]) -> list[_File]:
-    """The files' paths relative to the folder that holds them all (POSIX), so that label tracks
-    mirror the inputs under --out."""
-    absolute = [Path(c.path).resolve() for c in clips]
-    if not absolute:
-        return []
-    common = Path(os.path.commonpath([p.parent for p in absolute]))
-    return [_File(c.id, PurePosixPath(*p.relative_to(common).parts).as_posix(), c.sample_rate_hz,
-                  c.duration_s) for c, p in zip(clips, absolute, strict=True)]
+def _present(clips: list[_File]) -> list[_File]:
+    """The files of ``clips`` that are there: a path given wrongly moves no common folder."""
+    return [c for c in clips if Path(c.path).is_file()]
+
+
+def _common_folder(clips: list[_File]) -> Path | None:
+    """The folder that holds every file of ``clips`` (None for none)."""
+    folders = [Path(c.path).resolve().parent for c in clips]
+    return Path(os.path.commonpath(folders)) if folders else None
+
+
+def _relative(clips: list[_File], root: Path | None) -> list[_File]:
+    """The files' paths relative to ``root`` (POSIX), a folder holding them all, so that label
+    tracks mirror the inputs under --out."""
+    return [_File(c.id, PurePosixPath(*Path(c.path).resolve().relative_to(root).parts).as_posix(),
+                  c.sample_rate_hz, c.duration_s) for c in clips]
 
 
 # --------------------------------------------------------------------------- evaluate
