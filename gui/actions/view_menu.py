@@ -1,5 +1,6 @@
 """View menu: play and pause (the whole clip or the visible range), auto-advance after labelling,
-the model's features and its score track in the clip view, the spectrogram's settings (kept per
+the model's features (with a preview of its training augmentations), its score track and why it
+said what it did (Explain Prediction) in the clip view, the spectrogram's settings (kept per
 project), and moving about a clip: zoom, scroll, a typed range and resetting the zoom.
 
 Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
@@ -14,7 +15,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
+from gui.model.augment_preview import AugmentPreview
 from gui.model.clip_scores import ClipScores
+from gui.model.explain_overlay import ExplainOverlay
 
 
 def build(acts, w) -> None:
@@ -46,6 +49,18 @@ def build(acts, w) -> None:
     acts.show_score_track.setToolTip("Show the active model's score of each class over the whole "
                                      "file under the spectrogram (dotted: its thresholds)")
     acts.show_score_track.toggled.connect(acts.clip_scores.set_enabled)
+    # Why the model said what it did: its importance map over the spectrogram, in a task.
+    acts.explain = ExplainOverlay(w.clip_view, acts.task("explain"), w)
+    acts.explain.connect_model(w.model_dock.controller)
+    acts.explain_prediction = acts.action("E&xplain Prediction", None, "Ctrl+Shift+E")
+    acts.explain_prediction.setCheckable(True)
+    acts.explain_prediction.setToolTip("Highlight the parts of the clip's time and frequency "
+                                       "that raised the active model's score of its answer most")
+    acts.explain_prediction.toggled.connect(acts.explain.set_enabled)
+    # With the model's features: four training augmentations of the clip under the plots.
+    acts.augment_preview = AugmentPreview(w.clip_view, acts.task("augment preview"))
+    w.clip_view.add_panel(acts.augment_preview)
+    acts.show_features.toggled.connect(acts.augment_preview.set_enabled)
     acts.play_range = acts.action("Play &Visible Range", lambda: _play_visible_range(w),
                                   "Shift+Space")
     acts.play_range.setEnabled(w.playback.available)
@@ -74,6 +89,7 @@ def build(acts, w) -> None:
     menu.addAction(acts.auto_advance)
     menu.addAction(acts.show_features)
     menu.addAction(acts.show_score_track)
+    menu.addAction(acts.explain_prediction)
     menu.addSeparator()
     for action in (acts.zoom_in, acts.zoom_out, acts.reset_zoom, acts.scroll_earlier,
                    acts.scroll_later, acts.go_to_range):

@@ -237,6 +237,10 @@ class ClipView(QWidget):
         """The plots under the spectrogram, top first."""
         return self._tracks.plots()
 
+    def add_panel(self, widget: QWidget) -> None:
+        """Place ``widget`` under the plots (hidden with them when a message replaces them)."""
+        self._plots_page.layout().addWidget(widget)
+
     def show_file(self, path: Path, title: str) -> bool:
         """Show the clip at ``path`` (named ``title``); a file that is gone gets a message in
         place of the plots, and False."""

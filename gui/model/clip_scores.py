@@ -5,7 +5,6 @@ clip changes) and kept for the session per (model, file, modification time)."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from core import workflow as pm
 from core.ml.detection import model_background, resolve_thresholds
 from core.ml.inference import Classifier, WindowScores
 from core.ml.runtime import set_thread_count
-from gui.common.tasks import FunctionWorker, TaskSlot, Worker
+from gui.common.tasks import TaskSlot, Worker
+from gui.model.clip_results import ClipLayer, clip_file_key
 from gui.model.score_track import ScoreLines, style_score_plot, window_centres_s
 from gui.model.workers import worker_threads
 
@@ -68,13 +68,32 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker) -> FileScores:
 
 
 @dataclass(frozen=True)
-class _Model:
+class ModelFile:
+    """The active model as the clip view's tracks and overlays use it: its id, file and window
+    length (None: not recorded, an older model; its Classifier tells)."""
+
     model_id: int
     checkpoint_path: Path
-    window_s: float | None  # None: not recorded (an older model); the scores tell
+    window_s: float | None
 
 
-class ClipScores(QObject):
+def follow_active_model(controller, set_model) -> None:
+    """Call ``set_model(ModelFile or None)`` with ``controller``'s active model (a
+    ModelController), now and whenever it changes."""
+    def on_changed(record) -> None:
+        project = controller.project
+        if project is None or record is None:
+            set_model(None)
+            return
+        features = pm.model_features(record)
+        set_model(ModelFile(record.id, pm.model_checkpoint_path(project, record),
+                            features.clip_seconds if features is not None else None))
+
+    controller.active_model_changed.connect(on_changed)
+    on_changed(controller.active_model())
+
+
+class ClipScores(ClipLayer, QObject):
     """The score track of ``clip_view`` (a ClipView): ``set_model`` the active model (or
     ``connect_model(controller)``: a ModelController's active model), ``set_enabled`` the View
     menu's toggle, ``set_class_colours`` the project's colours. The track follows the clip on
@@ -83,13 +102,8 @@ class ClipScores(QObject):
     def __init__(self, clip_view, task: TaskSlot | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.clip_view = clip_view
-        self._task = task if task is not None else TaskSlot(self)
-        self._model: _Model | None = None
-        self._enabled = True
+        self._start_layer(clip_view, task, CACHE_FILES, enabled=True)
         self._path: Path | None = None
-        self._key: tuple | None = None  # the scores on show or being computed
-        self._cache: OrderedDict[tuple, FileScores] = OrderedDict()
         self.plot = pg.PlotItem()
         style_score_plot(self.plot)
         self.plot.hideAxis("bottom")  # the spectrogram's time axis above serves it
@@ -104,9 +118,8 @@ class ClipScores(QObject):
 
     def connect_model(self, controller) -> None:
         """Score with ``controller``'s active model (a ModelController), now and as it changes."""
-        controller.active_model_changed.connect(
-            lambda record: self._on_active_model_changed(controller.project, record))
-        self._on_active_model_changed(controller.project, controller.active_model())
+        follow_active_model(controller, lambda model: self.set_model(
+            *((model.model_id, model.checkpoint_path, model.window_s) if model else (None,))))
 
     def connect_labels(self, labels) -> None:
         """Draw in the project's class colours (a LabelController's ``classes_changed``)."""
@@ -115,34 +128,14 @@ class ClipScores(QObject):
                                                     if c.colour}))
         self.set_class_colours(labels.class_colours())
 
-    def _on_active_model_changed(self, project, record) -> None:
-        if project is None or record is None:
-            self.set_model(None)
-            return
-        features = pm.model_features(record)
-        self.set_model(record.id, pm.model_checkpoint_path(project, record),
-                       features.clip_seconds if features is not None else None)
-
     # ---- public API ---------------------------------------------------------------------
 
     def set_model(self, model_id: int | None, checkpoint_path: str | Path | None = None,
                   window_s: float | None = None) -> None:
         """Score with model ``model_id`` (its file ``checkpoint_path``, its window ``window_s``
         seconds, None if unknown); None: no model, no track."""
-        model = (None if model_id is None
-                 else _Model(int(model_id), Path(checkpoint_path), window_s))
-        if model != self._model:
-            self._model = model
-            self._refresh()
-
-    def set_enabled(self, enabled: bool) -> None:
-        """Show the track (View › Show Score Track) or hide it and stop scoring."""
-        if bool(enabled) != self._enabled:
-            self._enabled = bool(enabled)
-            self._refresh()
-
-    def is_enabled(self) -> bool:
-        return self._enabled
+        self._use_model(None if model_id is None
+                        else ModelFile(int(model_id), Path(checkpoint_path), window_s))
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
         self.lines.set_class_colours(colours)
@@ -152,21 +145,17 @@ class ClipScores(QObject):
         return self.plot in self.clip_view.tracks()
 
     def is_scoring(self) -> bool:
-        return self._task.is_running()
+        return self.is_computing()
 
     def scores(self) -> FileScores | None:
         """The scores drawn (None while scoring, or with no track)."""
-        return self._cache.get(self._key) if self._key is not None and self.lines.curves else None
-
-    def shutdown(self) -> None:
-        """Stop scoring and wait for the thread (the window is closing)."""
-        self._task.cancel()
+        return self._results.current() if self.lines.curves else None
 
     # ---- following the clip ---------------------------------------------------------------
 
     def _on_clip_view_clip_shown(self, path) -> None:
         path = Path(path)
-        if path == self._path and self._key is not None:
+        if path == self._path and self._results.key is not None:
             return  # the same clip drawn again (features toggled): its track stands
         self._path = path
         self._refresh()
@@ -179,48 +168,30 @@ class ClipScores(QObject):
     def _refresh(self) -> None:
         """Show the track of the clip on show: from the cache, or scored in the background."""
         self._task.cancel()
-        self._key = None
         self.lines.clear()
-        key = self._wanted_key()
+        key = self._results.key = self._wanted_key()
         if key is None:
             self._hide()
             return
-        self._key = key
         self._show()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._draw(self._cache[key])
+        if self._draw_kept(key):
             return
         model, path = self._model, self._path
         self._show_note("Scoring… 0%")
-        self._task.start(FunctionWorker(lambda worker: score_file(model.checkpoint_path, path,
-                                                                  worker)),
-                         progress=self._on_task_progress,
-                         finished=lambda scores: self._on_task_finished(key, scores),
-                         failed=self._on_task_failed)
+        self._compute(key, lambda worker: score_file(model.checkpoint_path, path, worker),
+                      progress=self._on_task_progress, failed=self._on_task_failed)
 
     def _wanted_key(self) -> tuple | None:
         """(model id, path, modification time) of the scores to show, or None for no track."""
-        model, path = self._model, self._path
-        if not self._enabled or model is None or path is None or self.clip_view.data is None:
+        model, file_key = self._model, clip_file_key(self.clip_view)
+        if not self._enabled or model is None or self._path is None or file_key is None:
             return None
         if model.window_s and self.clip_view.duration_s < MIN_WINDOWS * model.window_s:
             return None
-        try:
-            mtime_ns = path.stat().st_mtime_ns
-        except OSError:
-            return None
-        return model.model_id, str(path), mtime_ns
+        return model.model_id, *file_key
 
     def _on_task_progress(self, fraction: float) -> None:
         self._show_note(f"Scoring… {fraction:.0%}")
-
-    def _on_task_finished(self, key: tuple, scores: FileScores) -> None:
-        self._cache[key] = scores
-        while len(self._cache) > CACHE_FILES:
-            self._cache.popitem(last=False)
-        if key == self._key:
-            self._draw(scores)
 
     def _on_task_failed(self, reason: str) -> None:
         self._show_note(f"No scores: {reason}")
