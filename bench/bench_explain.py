@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import fsdd_clips  # noqa: E402
 from core.audio import reading as audio  # noqa: E402
 from core.ml.explain import ExplainConfig, explain_clip, gradient_map  # noqa: E402
-from core.ml.features import _silence, prepare_clip  # noqa: E402
+from core.ml.features import prepare_clip, silence_fill  # noqa: E402
 from core.ml.inference import Classifier, mean_scores  # noqa: E402
 from core.ml.runtime import set_thread_count  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
@@ -67,7 +67,7 @@ def grad_cam(classifier, x: torch.Tensor, class_index: int) -> np.ndarray:
 
 
 def silence_of(classifier, x: torch.Tensor) -> float:
-    return float(torch.as_tensor(_silence(x, classifier.features)).reshape(-1)[0])
+    return float(torch.as_tensor(silence_fill(x, classifier.features)).reshape(-1)[0])
 
 
 @torch.inference_mode()

@@ -15,7 +15,7 @@ import torch
 
 from core.audio import reading as audio
 from core.errors import EarmarkError
-from core.ml.features import FeatureConfig, FeatureExtractor, _silence, augment, prepare_clip
+from core.ml.features import FeatureConfig, FeatureExtractor, augment, prepare_clip, silence_fill
 from core.ml.inference import SINGLE_WINDOW_FACTOR, mean_scores
 
 # The map: "gradient" (the gradient of the class's log-probability, through the prediction views
@@ -149,7 +149,7 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
     chosen = int(np.argmax(shown)) if class_index is None else int(class_index)
     if not 0 <= chosen < len(shown):
         raise ValueError(f"class index {chosen} outside the model's {len(shown)} classes")
-    silence = float(torch.as_tensor(_silence(x, feature_config)).reshape(-1)[0])
+    silence = float(torch.as_tensor(silence_fill(x, feature_config)).reshape(-1)[0])
 
     def log_score(batch: torch.Tensor, views: bool) -> torch.Tensor:
         """The chosen class's log-probability as shown (temperature; views when asked)."""

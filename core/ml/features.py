@@ -217,7 +217,7 @@ def _peak_db(power: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
     return (db + config.floor_db / 2) / _DB_PER_UNIT
 
 
-def _silence(features: torch.Tensor, config: FeatureConfig):
+def silence_fill(features: torch.Tensor, config: FeatureConfig):
     """What empty cells hold (masks and warps fill with it): the floor for "peak" features, the
     per-clip mean for standardised ones, zero power for a plain spectrogram."""
     if config.kind != "logmel":
@@ -232,7 +232,7 @@ def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Gene
     ``(batch, 1, n_freqs, n_frames)``; each clip is augmented with ``config.augment_probability``.
 
     Vectorised over the batch (one ``grid_sample`` for the geometry, broadcast masks), so it costs
-    little next to the model. Masks fill with silence (see ``_silence``; zeros for the seed's plain
+    little next to the model. Masks fill with silence (see ``silence_fill``; zeros for the seed's plain
     spectrogram, as torchaudio's TimeMasking does). "peak" features also get a random noise floor.
     The input is not modified.
     """
@@ -246,7 +246,7 @@ def augment(features: torch.Tensor, config: FeatureConfig, generator: torch.Gene
         tilt = _uniform(batch, config.eq_gain, generator).view(-1, 1) * position
         bump = _uniform(batch, config.eq_gain, generator).view(-1, 1) * torch.cos(torch.pi * position)
         out = out + ((tilt + bump) * chosen.view(-1, 1).float()).view(batch, 1, n_freqs, 1)
-    fill = _silence(out, config)
+    fill = silence_fill(out, config)
     if _is_peak(config) and config.random_floor_db:
         raise_db = torch.rand(batch, generator=generator) * config.random_floor_db * chosen.float()
         out = _raise_floor(out, config, raise_db)
@@ -289,7 +289,7 @@ def _resample(features: torch.Tensor, config: FeatureConfig, shift: torch.Tensor
     grid_x = (stretch.view(-1, 1, 1) * x - shift.view(-1, 1, 1)).expand(batch, n_freqs, n_frames)
     grid_y = (warp.view(-1, 1, 1) * (y + 1) - 1).expand(batch, n_freqs, n_frames)
     grid = torch.stack([grid_x, grid_y], dim=-1)
-    fill = _silence(features, config)
+    fill = silence_fill(features, config)
     warped = torch.nn.functional.grid_sample(features - fill, grid, mode="bilinear",
                                              padding_mode="zeros", align_corners=True)
     return warped + fill
@@ -302,7 +302,7 @@ def _is_peak(config: FeatureConfig) -> bool:
 def _raise_floor(features: torch.Tensor, config: FeatureConfig, raise_db: torch.Tensor) -> torch.Tensor:
     """"peak" features with each clip's floor raised by ``raise_db`` (one value per clip): cells
     quieter than that become the new floor, as if recorded with more background noise."""
-    floor = _silence(features, config) + raise_db / _DB_PER_UNIT
+    floor = silence_fill(features, config) + raise_db / _DB_PER_UNIT
     return torch.maximum(features, floor.view(-1, 1, 1, 1))
 
 
