@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from core.errors import ConfigError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S, PRESETS, SEED_FEATURES
 from core.ml.networks import DEFAULT_MODEL, MODELS
+from core.ml.runtime import is_device_name
 
 AUTO = "auto"
 SEED_MODEL = "seed-cnn"
@@ -71,7 +72,14 @@ class TrainConfig:
     seed: int = 0
     num_threads: int | None = None  # None: every core
     channels_last: bool = True
-    bf16: bool = False  # bf16 autocast; off by default: no native bf16 on the CPUs we target
+    # Where to train: "auto" (a CUDA GPU, then Apple's mps, else the CPU), "cpu", "cuda",
+    # "cuda:N" or "mps". A device this machine lacks stops the run with a TrainingError naming
+    # what it has (runtime.resolve_device); the one used is recorded in the model's metrics.
+    device: str = "auto"
+    # On a CUDA GPU: autocast to bf16 where the GPU has it, else fp16 with a gradient scaler
+    # (runtime.precision_for). Half the memory traffic, and the tensor cores; the CPU ignores it.
+    mixed_precision: bool = True
+    bf16: bool = False  # CPU bf16 autocast; off by default: no native bf16 on the CPUs we target
     decode_workers: int = 4
 
     def __post_init__(self) -> None:
@@ -181,5 +189,7 @@ def _problem(config: TrainConfig) -> str | None:
          f"mixup alpha {config.mixup_alpha!r} must be 0 or more"),
         (_is_number(config.label_smoothing) and 0 <= config.label_smoothing < 1,
          f"label smoothing {config.label_smoothing!r} must be within 0..1"),
+        (is_device_name(config.device),
+         f"unknown device {config.device!r}; known: auto, cpu, cuda, cuda:N, mps"),
     )
     return next((message for ok, message in checks if not ok), None)
