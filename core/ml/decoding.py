@@ -18,7 +18,7 @@ import torch
 from core.audio import reading as audio
 from core.errors import AudioError
 from core.ml import distributed
-from core.ml.feature_cache import FeatureCache, file_identity
+from core.ml.feature_cache import FeatureCache, HeaderCache, file_identity
 from core.ml.features import FeatureConfig, FeatureExtractor, prepare_clip
 from core.ml.rows import CachedRows, Rows, TensorRows
 from core.ml.samples import (
@@ -60,9 +60,10 @@ class RowWriter:
     "waveforms": as read) and kept in RAM, or written to ``cache`` and found there again."""
 
     def __init__(self, features: FeatureConfig, stored: str, device: str = "cpu",
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None, headers: HeaderCache | None = None) -> None:
         self.features, self.stored, self.device = features, stored, device
         self.cache = FeatureCache.open(cache_dir, features, stored) if cache_dir else None
+        self.headers = headers if headers is not None else HeaderCache(cache_dir)
         self._writer = self.cache.writer() if self.cache is not None else None
         self._extractor = (FeatureExtractor(features).to(device) if stored == "features"
                            else None)
@@ -133,13 +134,13 @@ class _Plan:
 
 
 def _sample_plan(sample: TrainingSample, features: FeatureConfig, multi_label: bool,
-                 seed: int) -> _Plan:
+                 seed: int, headers: HeaderCache) -> _Plan:
     if not sample.is_region:
         return _Plan(("clip",), None, sample.labels if multi_label else (sample.label,))
     clip_s = features.clip_seconds
     duration_s = sample.duration_s
     if duration_s is None:
-        duration_s = audio.info(sample.path).duration_s
+        duration_s = headers.info(sample.path).duration_s
     rng = np.random.default_rng([seed, int(sample.begin_s * 1000), int(sample.end_s * 1000)])
     starts = tuple(region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
                    for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng))
@@ -240,7 +241,7 @@ def decode_samples(samples: list[TrainingSample], writer: RowWriter, multi_label
     workers = max(1, min(decode_workers, os.cpu_count() or 1))
 
     def plan_of(sample: TrainingSample) -> _Plan:
-        return _sample_plan(sample, features, multi_label, seed)
+        return _sample_plan(sample, features, multi_label, seed, writer.headers)
 
     _shared_decode(samples, plan_of, _load_sample, writer, workers, should_stop, on_chunk, world)
     own, extra, owners, labels, groups, skipped = [], [], [], [], [], []
@@ -258,6 +259,7 @@ def decode_samples(samples: list[TrainingSample], writer: RowWriter, multi_label
         label_sets.append(plan.labels)
         groups.append(sample.group or str(sample.path))
     writer.flush()
+    writer.headers.save()
     views = None
     if extra:
         n_views = 1 + max(Counter(owners).values())

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.audio import reading as audio
 from core.ml.features import FeatureConfig
 from core.paths import write_text_atomic
 
@@ -284,6 +285,59 @@ class RowReader:
         for mapped in self._maps.values():
             mapped.close()
         self._maps = {}
+
+
+class HeaderCache:
+    """What files' headers say (``audio.info``), kept by file identity beside the rows: opening a
+    file's header took 1.3 ms (FSDD, 2 cores), so a warm run on 200,000 clips with an "auto"
+    clip length would spend minutes reading headers it read last time. ``cache_dir`` None:
+    every header is read, nothing kept. ``save`` writes what was read since as one index file."""
+
+    MAX_PARTS = 8  # index files before they are merged into one
+
+    def __init__(self, cache_dir: str | Path | None) -> None:
+        self.folder = Path(cache_dir) / "headers" if cache_dir is not None else None
+        self._known: dict[str, list] = {}
+        self._new: dict[str, list] = {}
+        self._parts: list[Path] = []
+        if self.folder is not None and self.folder.is_dir():
+            self._parts = sorted(self.folder.glob("*" + _INDEX_SUFFIX))
+            for part in self._parts:
+                try:
+                    self._known.update(json.loads(part.read_text(encoding="utf-8")))
+                except (OSError, ValueError):
+                    continue  # merged away meanwhile: those headers are read again
+
+    def info(self, path: str | Path) -> audio.AudioInfo:
+        """``audio.info(path)``, from the cache while the file keeps its size and mtime.
+        Raises AudioError as ``audio.info`` does."""
+        identity = file_identity(path) if self.folder is not None else None
+        if identity is not None:
+            entry = self._known.get(identity.path)
+            if entry is not None and entry[:2] == [identity.size, identity.mtime_ns]:
+                duration_s, rate_hz, channels, frames, fmt, subtype = entry[2:]
+                return audio.AudioInfo(Path(path), duration_s, rate_hz, channels, frames, fmt,
+                                       subtype)
+        found = audio.info(path)
+        if identity is not None:
+            entry = [identity.size, identity.mtime_ns, found.duration_s, found.sample_rate_hz,
+                     found.channels, found.frames, found.format, found.subtype]
+            self._known[identity.path] = self._new[identity.path] = entry
+        return found
+
+    def save(self) -> None:
+        """Keep the headers read since opening (merging every index into one past MAX_PARTS)."""
+        if self.folder is None or not self._new:
+            return
+        merge = len(self._parts) + 1 > self.MAX_PARTS
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():x}-{os.getpid()}-{secrets.token_hex(4)}{_INDEX_SUFFIX}"
+        write_text_atomic(self.folder / name, json.dumps(self._known if merge else self._new))
+        if merge:
+            for part in self._parts:
+                part.unlink(missing_ok=True)
+        self._parts = sorted(self.folder.glob("*" + _INDEX_SUFFIX))
+        self._new = {}
 
 
 def _key(identity: FileIdentity, item: str) -> str:

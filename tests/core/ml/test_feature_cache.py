@@ -15,6 +15,7 @@ from core.ml import feature_cache
 from core.ml.decoding import RowWriter, decode_samples
 from core.ml.feature_cache import (
     FeatureCache,
+    HeaderCache,
     cache_size_bytes,
     clear_feature_cache,
     feature_cache_dir,
@@ -109,6 +110,36 @@ def test_size_and_clear(tmp_path):
     assert cache_size_bytes(store) == 0 and not feature_cache_dir(store).exists()
     assert FeatureCache.open(feature_cache_dir(store), FEATURES).lookup(
         file_identity(clip), "view:0") is None
+
+
+def test_headers_are_read_once_per_file_content(tmp_path, monkeypatch):
+    clips = [_clip(tmp_path / f"{i}.wav", seed=i) for i in range(3)]
+    opened = []
+    real_info = feature_cache.audio.info
+    monkeypatch.setattr(feature_cache.audio, "info", lambda p: opened.append(p) or real_info(p))
+    first = HeaderCache(tmp_path / "cache")
+    infos = [first.info(c) for c in clips]
+    first.save()
+    assert len(opened) == 3
+    again = HeaderCache(tmp_path / "cache")
+    assert [again.info(c) for c in clips] == infos and len(opened) == 3
+    _clip(clips[0], seed=7)
+    os.utime(clips[0], ns=(0, 10**18))
+    again.info(clips[0])
+    assert opened[3:] == [clips[0]]  # changed: read again
+    assert HeaderCache(None).info(clips[1]) == infos[1] and len(opened) == 5  # no cache: read
+
+
+def test_header_indexes_are_merged_past_a_few(tmp_path):
+    clips = [_clip(tmp_path / f"{i}.wav", seed=i) for i in range(HeaderCache.MAX_PARTS + 2)]
+    for clip in clips:  # one run per clip, each saving one index
+        headers = HeaderCache(tmp_path / "cache")
+        headers.info(clip)
+        headers.save()
+    parts = list((tmp_path / "cache" / "headers").iterdir())
+    assert len(parts) <= HeaderCache.MAX_PARTS
+    last = HeaderCache(tmp_path / "cache")
+    assert all(file_identity(c).path in last._known for c in clips)
 
 
 def _rss_file_kb() -> int:
