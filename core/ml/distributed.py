@@ -79,46 +79,35 @@ def _active() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
+def _device() -> torch.device:
+    """Where a collective's tensors must be: this process's GPU under nccl, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
 def barrier() -> None:
     if _active():
         dist.barrier()
 
 
-def sum_across(values: list[float], device: str = "cpu") -> list[float]:
+def sum_across(values: list[float]) -> list[float]:
     """Each value summed over every process (float64; the values themselves in a world of
     one): per-process totals of a sharded evaluation become the whole split's."""
     if not _active():
         return list(values)
-    tensor = torch.tensor(values, dtype=torch.float64, device=device)
+    tensor = torch.tensor(values, dtype=torch.float64, device=_device())
     dist.all_reduce(tensor)
     return tensor.tolist()
 
 
-def broadcast_flag(flag: bool, device: str = "cpu") -> bool:
-    """Rank 0's ``flag`` on every process, so all take the same branch (stop now, stop early)."""
-    if not _active():
-        return flag
-    tensor = torch.tensor([1 if flag else 0], device=device)
-    dist.broadcast(tensor, src=0)
-    return bool(tensor.item())
-
-
-def any_across(flag: bool, device: str = "cpu") -> bool:
+def any_across(flag: bool) -> bool:
     """Whether ``flag`` is true on any process (one asked to stop stops them all)."""
     if not _active():
         return flag
-    tensor = torch.tensor([1 if flag else 0], device=device)
+    tensor = torch.tensor([1 if flag else 0], device=_device())
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return bool(tensor.item())
-
-
-def gather_lists(items: list) -> list:
-    """Every process's ``items`` (picklable), concatenated in rank order."""
-    if not _active():
-        return list(items)
-    parts: list = [None] * dist.get_world_size()
-    dist.all_gather_object(parts, list(items))
-    return [item for part in parts for item in part]
 
 
 def sync_buffers(model: torch.nn.Module) -> None:
