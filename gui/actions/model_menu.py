@@ -1,13 +1,14 @@
 """Model menu: train, fine-tune, settings, cancel, accept predictions, detect and review events,
-classify files, load a model, export the active one. The model dock does the work; these are its
-entry points."""
+classify files, load a model, export the active one, clear the feature cache. The model dock does
+the work; these are its entry points."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QStyle
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
+from core.ml import feature_cache
 from core.ml.export import SUFFIXES, export_model, format_for_path
 from core.workflow import model_checkpoint_path
 from gui.common.tasks import FunctionWorker
@@ -43,13 +44,17 @@ def build(acts, w) -> None:
     acts.export_model.setEnabled(False)
     dock.controller.active_model_changed.connect(
         lambda record: acts.export_model.setEnabled(record is not None))
+    acts.clear_feature_cache = acts.action("Clear Feature &Cache…",
+                                           lambda: _on_clear_feature_cache(w), project=True)
+    acts.clear_feature_cache.setToolTip("Delete the features training saved for this project's "
+                                        "clips; the next training reads and decodes them again")
     acts.show_model_dock = dock.toggleViewAction()
     acts.show_model_dock.setText("Show Model &Panel")
     w.model_menu = menu = w.menuBar().addMenu("&Model")
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
                    acts.accept_prediction, None, acts.detect_events, acts.cancel_detection,
                    *review_actions, None, acts.classify_files, acts.load_model, acts.export_model, None,
-                   acts.show_model_dock):
+                   acts.clear_feature_cache, None, acts.show_model_dock):
         if action is None:
             menu.addSeparator()
         else:
@@ -96,3 +101,50 @@ def _report_model_export(w, path: Path, fmt: str, error: str | None = None) -> N
     kind = "ONNX" if fmt == "onnx" else "TorchScript"
     w.show_message(f"Exported the model to {path} ({kind}, {path.stat().st_size / 1e6:.1f} MB): "
                    "a waveform in, class probabilities out.", "info")
+
+
+def _on_clear_feature_cache(w) -> None:
+    """Measure the open project's feature cache in the background, then ask to clear it."""
+    if w.project is None:
+        return
+    if w.model_dock.controller.is_training():
+        w.show_message("Training is reading the feature cache: clear it once the run ends.", "info")
+        return
+    store_dir = w.project.store_path.parent
+    w.acts.task("feature cache").start(
+        FunctionWorker(lambda _task: feature_cache.cache_size_bytes(store_dir)),
+        finished=lambda size_bytes: _confirm_clear(w, store_dir, size_bytes),
+        failed=lambda reason: w.show_message(f"Could not read the feature cache: {reason}",
+                                             "error"))
+
+
+def _confirm_clear(w, store_dir: Path, size_bytes: int) -> None:
+    if not size_bytes:
+        w.show_message("The feature cache is empty.", "info")
+        return
+    size = _megabytes(size_bytes)
+    if not ask_clear_cache(w, size) or w.project is None:
+        return
+    if w.model_dock.controller.is_training():  # started while the question was open
+        w.show_message("Training is reading the feature cache: clear it once the run ends.", "info")
+        return
+    w.statusBar().showMessage("Clearing the feature cache…")
+    w.acts.task("feature cache").start(
+        FunctionWorker(lambda _task: feature_cache.clear_feature_cache(store_dir)),
+        finished=lambda _: w.show_message(f"Cleared the feature cache ({size}).", "info"),
+        failed=lambda reason: w.show_message(f"Could not clear the feature cache: {reason}",
+                                             "error"))
+
+
+def ask_clear_cache(parent, size: str) -> bool:
+    """Ask whether to clear a feature cache of ``size``; tests replace it."""
+    answer = QMessageBox.question(
+        parent, "Clear Feature Cache", f"The features saved for this project's clips take {size}. "
+        "Clear them?\n\nThe next training reads and decodes every clip again; labels and models "
+        "are kept.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes / 1e3:.0f} kB"

@@ -44,9 +44,11 @@ TRAIN_AUGMENT = Key("training/augment", bool, None)
 TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
 TRAIN_BACKGROUND = Key("training/background", bool, None)
 TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
+TRAIN_DEVICE = Key("training/device", str, None)  # "auto", "cpu", "cuda:0"...
 _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
-               "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL}
+               "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL,
+               "device": TRAIN_DEVICE}
 
 
 def open_settings() -> QSettings:
@@ -119,7 +121,7 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
 def write_train_choice(settings: QSettings, model: str, epochs: int,
                        clip_seconds_requested: float | str, augment: bool,
                        val_split: float, background: bool = True,
-                       multi_label: bool = False) -> None:
+                       multi_label: bool = False, device: str | None = None) -> None:
     """Store a training choice as plain values (see ``read_train_choice``)."""
     write(settings, TRAIN_MODEL, model)
     write(settings, TRAIN_EPOCHS, int(epochs))
@@ -128,6 +130,8 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
     write(settings, TRAIN_VAL_SPLIT, float(val_split))
     write(settings, TRAIN_BACKGROUND, bool(background))
     write(settings, TRAIN_MULTI_LABEL, bool(multi_label))
+    if device is not None:
+        write(settings, TRAIN_DEVICE, str(device))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import ConfigError
+from core.ml import runtime
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import MODELS
 from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
@@ -28,10 +29,20 @@ _CLIP_STEP_S = 0.5
 _AUTO_VALUE = MIN_CLIP_S - _CLIP_STEP_S
 
 
+def device_choices() -> list[tuple[str, str]]:
+    """The Device box's entries, ``(text, TrainConfig.device)``: automatic, the CPU, then each
+    device this machine has (core.ml.runtime.available_devices), a GPU it lacks not offered.
+    Plain "cuda" (the current GPU) is left to Automatic where the GPUs are listed by number."""
+    found = [d for d in runtime.available_devices() if d != "cpu"]
+    numbered = any(d.startswith("cuda:") for d in found)
+    return [("Automatic (uses cuda when available)", runtime.AUTO_DEVICE), ("CPU", "cpu"),
+            *((d, d) for d in found if not (d == "cuda" and numbered))]
+
+
 class TrainSettingsDialog(QDialog):
     """Edit a TrainConfig's model, epochs, requested clip length, augmentation, background class,
-    multi-label head and validation share; ``config()`` returns the choice (the model's other
-    defaults with them). Restore Defaults resets the fields."""
+    multi-label head, validation share and device; ``config()`` returns the choice (the model's
+    other defaults with them). Restore Defaults resets the fields."""
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +76,11 @@ class TrainSettingsDialog(QDialog):
         self.val_share.setRange(0, int(MAX_VAL_SPLIT * 100))
         self.val_share.setSuffix(" %")
         self.val_share.setToolTip("Share of each class held out to measure the model")
+        self.device_box = QComboBox()
+        for text, device in device_choices():
+            self.device_box.addItem(text, device)
+        self.device_box.setToolTip("Where the network trains. Automatic: a CUDA GPU when there "
+                                   "is one, then Apple's mps, else the CPU")
         note = QLabel("Train with one click uses these defaults. Fine-tuning keeps the active "
                       "model's network and clip length.")
         note.setWordWrap(True)
@@ -77,6 +93,7 @@ class TrainSettingsDialog(QDialog):
         form.addRow("", self.background)
         form.addRow("", self.multi_label)
         form.addRow("Validation share", self.val_share)
+        form.addRow("Device", self.device_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults)
@@ -94,9 +111,11 @@ class TrainSettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._load(config or TrainConfig())
-        # Choosing another network loads its own defaults (seed-cnn's recipe differs a lot).
+        # Choosing another network loads its own defaults (seed-cnn's recipe differs a lot), on
+        # the same device: that is the machine's choice, not the network's.
         self.model_box.currentIndexChanged.connect(
-            lambda: self._load(TrainConfig.for_model(self.model_box.currentData())))
+            lambda: self._load(TrainConfig.for_model(self.model_box.currentData(),
+                                                     device=self.device_box.currentData())))
 
     def _load(self, config: TrainConfig) -> None:
         self.model_box.blockSignals(True)
@@ -109,6 +128,8 @@ class TrainSettingsDialog(QDialog):
         self.background.setChecked(config.background)
         self.multi_label.setChecked(config.multi_label)
         self.val_share.setValue(int(round(config.val_split * 100)))
+        # A device this machine lacks (chosen on another one) shows as Automatic.
+        self.device_box.setCurrentIndex(max(0, self.device_box.findData(config.device)))
         self.error.hide()
 
     def config(self) -> TrainConfig:
@@ -120,7 +141,8 @@ class TrainSettingsDialog(QDialog):
                                      augment=self.augment.isChecked(),
                                      background=self.background.isChecked(),
                                      multi_label=self.multi_label.isChecked(),
-                                     val_split=self.val_share.value() / 100.0)
+                                     val_split=self.val_share.value() / 100.0,
+                                     device=self.device_box.currentData())
 
     def accept(self) -> None:
         """Close only on settings core accepts; otherwise say why and stay open."""

@@ -101,6 +101,8 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
+        self.device_note = QLabel()  # "Training on CPU", once the run names its device
+        self.device_note.setObjectName("Hint")
 
         self.curves = pg.GraphicsLayoutWidget()
         self.curves.setBackground("w")
@@ -174,7 +176,10 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.labels_note)
-        layout.addWidget(self.progress)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.device_note)
+        layout.addLayout(progress_row)
         layout.addLayout(keep_row)
         layout.addWidget(self.curves, 2)
         layout.addWidget(self.curves_key)
@@ -188,6 +193,7 @@ class TrainingPanel(QWidget):
         self._hide_keep()
         self.labels_note.hide()
         self.progress.hide()
+        self.device_note.hide()
         self.set_has_model(False)
 
     # ---- state --------------------------------------------------------------------------
@@ -220,11 +226,18 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Reading clips…")
         self.progress.show()
+        self.device_note.hide()  # until the run names its device
         self._hide_keep()
         self.set_training(True)
 
     def show_progress(self, report) -> None:
-        """A TrainProgress: the bar, epoch and time left; an epoch's metrics extend the curves."""
+        """A TrainProgress: the bar, epoch, time left and device; an epoch's metrics extend the
+        curves."""
+        device = getattr(report, "device", None)
+        if device:
+            self.device_note.setText("Training " + describe_device(
+                device, getattr(report, "precision", None)))
+            self.device_note.show()
         self.progress.setValue(int(1000 * min(max(report.fraction, 0.0), 1.0)))
         if report.phase == "decoding":
             self.progress.setFormat(report.message[:1].upper() + report.message[1:])
@@ -257,6 +270,7 @@ class TrainingPanel(QWidget):
         """A TrainResult arrived (finished or stopped)."""
         self.set_training(False)
         self.progress.hide()
+        self.device_note.hide()
         if result.stopped and result.checkpoint is not None:
             epochs = len(result.history)
             accuracy = (result.report.accuracy if result.report is not None else None)
@@ -267,12 +281,15 @@ class TrainingPanel(QWidget):
         elif result.stopped:
             self.status.setText("Training cancelled before the first epoch ended; nothing to keep.")
         else:
-            self.status.setText(f"Trained in {format_duration(result.elapsed_s)} "
+            device = getattr(result, "device", None)
+            where = f" {describe_device(device)}" if device else ""
+            self.status.setText(f"Trained in {format_duration(result.elapsed_s)}{where} "
                                 f"({len(result.history)} epochs, best {result.best_epoch}).")
 
     def training_failed(self, reason: str) -> None:
         self.set_training(False)
         self.progress.hide()
+        self.device_note.hide()
         self.status.setText(f"Training could not run: {reason}")
 
     # ---- results ------------------------------------------------------------------------
@@ -315,6 +332,9 @@ class TrainingPanel(QWidget):
                          f"{where} clips")
         if metrics.macro_f1 is not None:
             parts.append(f"macro F1 {metrics.macro_f1:.2f}")
+        trained_on = _trained_on(record.metrics)
+        if trained_on:
+            parts.append(trained_on)
         self.summary.setText(" · ".join(parts))
         report = metrics.report
         for name in record.classes:
@@ -391,6 +411,23 @@ def _multi_label(record) -> bool:
         return False
     metrics = record.metrics if isinstance(record.metrics, dict) else {}
     return bool((record.settings or {}).get("multi_label")) or "multi_label" in metrics
+
+
+def describe_device(device: str, precision: str | None = None) -> str:
+    """'on CPU', 'on cuda:0 (bf16)': a device (and its mixed precision, if any) in words."""
+    text = "on CPU" if device == "cpu" else f"on {device}"
+    return text + (f" ({precision})" if precision and precision != "fp32" else "")
+
+
+def _trained_on(metrics) -> str:
+    """'trained on cpu, 1 process' from a model's metrics ('' when they do not say: models
+    trained before devices were recorded)."""
+    metrics = metrics if isinstance(metrics, dict) else {}
+    device, world_size = metrics.get("device"), metrics.get("world_size")
+    if not device:
+        return ""
+    processes = int(world_size) if isinstance(world_size, int | float) and world_size >= 1 else 1
+    return f"trained on {device}, {processes} process{'es' if processes != 1 else ''}"
 
 
 def _pct(value) -> str:
