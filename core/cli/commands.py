@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a clip may hold several classes (a window overlapping marked events of "
                         "several classes): one sigmoid per class, and predict reports every class "
                         "above its threshold")
+    add_device_option(t)
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -159,6 +161,12 @@ class _ProgressBar:
         elif text != self.last_text:
             self.stream.write(line + "\n")
         self.last_text = text
+        self.stream.flush()
+
+    def note(self, line: str) -> None:
+        """``line`` on a line of its own, above the bar."""
+        self.stream.write(("\r" + " " * 120 + "\r" if self.tty else "") + line + "\n")
+        self.last_text = ""
         self.stream.flush()
 
     def close(self) -> None:
@@ -260,6 +268,7 @@ def cmd_train(args) -> int:
         changes["background"] = False
     if args.multi_label:
         changes["multi_label"] = True
+    changes["device"] = checked_device(args.device)  # one line, exit 2, before any file is read
     if args.model == SEED_MODEL:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
         changes["cache_features"] = True
@@ -272,8 +281,13 @@ def cmd_train(args) -> int:
     print(f"Training {config.model} on {n_samples} labelled clips and events from {args.data}",
           file=sys.stderr)
     bar = _ProgressBar()
+    said = []  # the device, once the run names it
 
     def on_progress(p) -> None:
+        device = getattr(p, "device", None)
+        if device and not said:
+            said.append(device)
+            bar.note(f"earmark: training on {device}")
         text = p.message
         if p.epoch_metrics and p.epoch_metrics.val_accuracy is not None:
             text += f"  val acc {p.epoch_metrics.val_accuracy:.3f}"
@@ -297,11 +311,22 @@ def cmd_train(args) -> int:
         print(json.dumps(metrics, indent=2))
     else:
         _print_report(result.report, sys.stdout)
-        print(f"{len(result.history)} epochs (best {result.best_epoch}) in {result.elapsed_s:.1f} s; "
+        print(f"{len(result.history)} epochs (best {result.best_epoch}) in {result.elapsed_s:.1f} s"
+              f"{_on_device(result)}; "
               f"{result.n_train} training / {result.n_val} validation clips"
               f"{f' ({result.n_background} of background)' if result.n_background else ''}; "
               f"{len(result.skipped)} skipped. Saved {args.out}")
     return 0
+
+
+def _on_device(result) -> str:
+    """' on cpu', ' on cuda:0 in 2 processes': where a TrainResult says it ran ('' when it
+    does not say)."""
+    device = getattr(result, "device", None)
+    world_size = getattr(result, "world_size", None) or 1
+    if not device:
+        return ""
+    return f" on {device}" + (f" in {world_size} processes" if world_size > 1 else "")
 
 
 def _print_report(report, out) -> None:
