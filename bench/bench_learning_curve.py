@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import random
 import statistics
 import sys
@@ -114,6 +115,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=0, help="epochs (0: the default recipe)")
     parser.add_argument("--corpora", default="fsdd,catsdogs")
     parser.add_argument("--png", type=Path, default=None, help="write the curve to this PNG")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="keep every cell in this JSON file: a later run of other --corpora "
+                             "adds to it, and the table and PNG show all corpora kept")
     args = parser.parse_args()
     sizes = [ALL if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
     config = TrainConfig()
@@ -135,13 +139,17 @@ def main() -> None:
                           f"{cell.accuracy[-1]:.3f} on {len(test)} clips, "
                           f"{cell.train_s[-1]:.1f} s", file=sys.stderr, flush=True)
 
+    labels = {c: corpus_label(corpora[c][0], args, c) for c in chosen}
+    if args.results:
+        cells, labels = merge_results(args.results, cells, labels)
+        chosen = list(cells)
     header = f"{'clips/class':>11}" + "".join(
         f"  {corpus + ' acc':>13} {'(sd)':>6} {'n/class':>7} {'train s':>7}" for corpus in chosen)
     print(header)
     for n in sizes:
         line = f"{n or 'all':>11}"
         for corpus in chosen:
-            cell = cells[corpus][n]
+            cell = cells[corpus].get(n) or Cell([float("nan")], [0.0], [0.0])
             sd = statistics.stdev(cell.accuracy) if len(cell.accuracy) > 1 else 0.0
             line += (f"  {statistics.mean(cell.accuracy):13.3f} {sd:6.3f} "
                      f"{statistics.mean(cell.per_class):7.0f} {statistics.mean(cell.train_s):7.1f}")
@@ -151,7 +159,7 @@ def main() -> None:
         for corpus in chosen:
             points = sorted((statistics.mean(c.per_class), statistics.mean(c.accuracy))
                             for c in cells[corpus].values())
-            series[corpus_label(corpora[corpus][0], args, corpus)] = (
+            series[labels[corpus]] = (
                 [x for x, _ in points], [y for _, y in points])
         image = line_plot_image(series, title="Accuracy by labelled clips per class",
                                 x_label="Labelled clips per class (training)",
@@ -159,6 +167,22 @@ def main() -> None:
         args.png.parent.mkdir(parents=True, exist_ok=True)
         write_png(args.png, image)
         print(f"wrote {args.png}", file=sys.stderr)
+
+
+def merge_results(path: Path, cells: dict[str, dict[int, Cell]], labels: dict[str, str]
+                  ) -> tuple[dict[str, dict[int, Cell]], dict[str, str]]:
+    """The cells and series labels kept in ``path`` (JSON) with this run's replacing those of its
+    corpora; writes the merge back to ``path``."""
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    merged = {corpus: {int(n): Cell(**cell) for n, cell in entry["cells"].items()}
+              for corpus, entry in kept.items()}
+    merged_labels = {corpus: entry["label"] for corpus, entry in kept.items()}
+    merged.update(cells)
+    merged_labels.update(labels)
+    path.write_text(json.dumps({corpus: {"label": merged_labels[corpus], "cells": {
+        str(n): dataclasses.asdict(cell) for n, cell in merged[corpus].items()}}
+        for corpus in merged}, indent=1))
+    return merged, merged_labels
 
 
 def corpus_label(name: str, args, corpus: str) -> str:
