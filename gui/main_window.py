@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
     def _toggles(self) -> dict:
         a = self.acts
         return {keys.AUTO_ADVANCE: a.auto_advance, keys.SHOW_FEATURES: a.show_features,
-                keys.SHOW_SCORE_TRACK: a.show_score_track}
+                keys.SHOW_SCORE_TRACK: a.show_score_track, keys.EXPLAIN_PREDICTION: a.explain_prediction}
 
     def _write_settings(self) -> None:
         keys.save_window(self.settings, self, self.splitter,

@@ -34,6 +34,7 @@ REOPEN_LAST_FOLDER = Key("files/reopen_last_folder", bool, True)
 AUTO_ADVANCE = Key("labelling/auto_advance", bool, True)
 SHOW_FEATURES = Key("view/show_features", bool, False)
 SHOW_SCORE_TRACK = Key("view/show_score_track", bool, True)
+EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # The Training Settings dialog's choice, as plain values; rebuilt with core's
 # TrainConfig.for_model. No model stored: no choice (one click of Train uses the defaults); a
 # value missing or unreadable: that model's default.

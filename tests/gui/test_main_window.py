@@ -350,3 +350,11 @@ def test_the_score_track_toggle_is_remembered(qtbot, make_window):
     first.acts.show_score_track.setChecked(False)
     first.close()
     assert not make_window().acts.show_score_track.isChecked()
+
+
+def test_the_explain_toggle_is_remembered(qtbot, make_window):
+    first = make_window()
+    assert not first.acts.explain_prediction.isChecked()
+    first.acts.explain_prediction.setChecked(True)
+    first.close()
+    assert make_window().acts.explain_prediction.isChecked()
