@@ -180,6 +180,8 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
     with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
         panel.classify([outside])
     panel.table.selectRow(0)
+    # Add is enabled once the task's queued done has arrived, a moment after finished.
+    qtbot.waitUntil(panel.add_button.isEnabled, timeout=CLASSIFY_TIMEOUT_MS)
     label = panel.predictions[0].label
     before = window.model.rowCount()
     with qtbot.waitSignal(window.model_dock.records_changed, timeout=CLASSIFY_TIMEOUT_MS):
