@@ -268,7 +268,7 @@ def classify_project(project, classifier: Classifier, model_id: int,
     for prediction in classifier.predict_files(list(by_path), progress=progress,
                                                should_stop=should_stop):
         if prediction.ok:
-            rows.append((by_path[prediction.path], prediction.label, prediction.confidence,
+            rows.append((by_path[prediction.path], prediction.answer, prediction.confidence,
                          prediction.probabilities))
         if len(rows) >= batch_rows:
             flush()

@@ -14,11 +14,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from core.errors import CheckpointError
 from core.ml.features import FeatureConfig
 from core.ml.networks import build_model
+from core.ml.novelty import NoveltyRule, feature_statistics
 from core.ml.train_config import upgrade_train_dict
 
 FORMAT = "earmark-checkpoint"
@@ -26,7 +28,9 @@ FORMAT = "earmark-checkpoint"
 # 3: multi_label (older files load as single-label models).
 # 4: temperature (older files load with 1.0). A model whose temperature is 1.0 is still written as
 #    format 3, so an Earmark from before calibration keeps opening it.
-FORMAT_VERSION = 4
+# 5: novelty, the rule that answers "unknown" (novelty.py; older files load without one and never
+#    answer unknown). A model without one is written as format 4 or 3, as before.
+FORMAT_VERSION = 5
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -49,6 +53,9 @@ class Checkpoint:
     # Single-label models: logits are divided by it before the softmax (calibration.py), fitted
     # on the validation split; 1.0 leaves them as trained.
     temperature: float = 1.0
+    # Single-label models: how far from the training clips a clip is answered "unknown"
+    # (fitted at the end of training); None: never.
+    novelty: NoveltyRule | None = None
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -65,6 +72,9 @@ class Checkpoint:
         self.temperature = float(self.temperature)
         if not (math.isfinite(self.temperature) and self.temperature > 0):
             raise ValueError(f"temperature must be a positive number, not {self.temperature}")
+        if self.novelty is not None and self.novelty.n_classes != len(self.classes):
+            raise ValueError(f"novelty rule for {self.novelty.n_classes} classes, not "
+                             f"{len(self.classes)}")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -76,7 +86,7 @@ class Checkpoint:
     def to_payload(self) -> dict:
         return {
             "format": FORMAT,
-            "format_version": FORMAT_VERSION if self.temperature != 1.0 else 3,
+            "format_version": 5 if self.novelty is not None else 4 if self.temperature != 1.0 else 3,
             "model_name": self.model_name,
             "classes": list(self.classes),
             "feature_config": self.feature_config.to_dict(),
@@ -88,6 +98,9 @@ class Checkpoint:
             "background_class": self.background_class,
             "multi_label": bool(self.multi_label),
             "temperature": float(self.temperature),
+            **({} if self.novelty is None else {"novelty": {
+                key: torch.from_numpy(value) if isinstance(value, np.ndarray) else value
+                for key, value in self.novelty.to_arrays().items()}}),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
         }
 
@@ -175,6 +188,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             background_class=_optional_str(payload.get("background_class")),
             multi_label=_flag(payload.get("multi_label", False)),
             temperature=payload.get("temperature", 1.0),
+            novelty=_novelty(payload.get("novelty")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
@@ -202,6 +216,16 @@ def _thresholds(value) -> list[float] | None:
     return [float(t) for t in value]
 
 
+def _novelty(value) -> NoveltyRule | None:
+    """The stored novelty rule (tensors back to numpy); None (formats 1-4) stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("novelty is not a dict")
+    return NoveltyRule.from_arrays({key: item.numpy() if isinstance(item, torch.Tensor) else item
+                                    for key, item in value.items()})
+
+
 def _flag(value) -> bool:
     if not isinstance(value, bool):
         raise TypeError("multi_label is not true or false")
@@ -224,7 +248,15 @@ def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) 
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns before it fails on degenerate shapes
-            model(FeatureExtractor(features)(torch.zeros(1, features.n_samples)))
+            x = FeatureExtractor(features)(torch.zeros(1, features.n_samples))
+            if checkpoint.novelty is None:
+                model(x)
+            else:
+                with feature_statistics(model, features) as seen:
+                    model(x)
     except (ValueError, RuntimeError, TypeError, ZeroDivisionError) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise CheckpointError(path, f"its feature settings cannot be used ({reason})") from exc
+    if checkpoint.novelty is not None and seen[0].shape[1] != checkpoint.novelty.dim:
+        raise CheckpointError(path, f"damaged Earmark model file (a novelty rule of "
+                              f"{checkpoint.novelty.dim} statistics for {seen[0].shape[1]})")

@@ -10,6 +10,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +27,24 @@ from core.ml.features import (
     prediction_views,
     prepare_clip,
 )
+from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
+# A long file's windows checked for sound, those that most support its label first: its answer
+# is silence when all of these are silent (each check reads a window again).
+PEAK_CHECKS = 32
+# A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
+# label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
+# best of three lies nearer than one would). A window of a long recording is less like a
+# training clip than a whole clip is (a digit cut by the window's edge, the next one beginning):
+# on long files made of a held-out FSDD speaker's digits (bench/bench_unknown.py), judged by the
+# one best window 30% were unknown (0-70% by speaker), by these three 3% (0-7.5%), while the
+# share of cats and dogs answered unknown stayed at 95%.
+LONG_WINDOWS = 3
+LONG_NOVELTY_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -52,10 +66,22 @@ class Prediction:
     # (for a long file, in any window), in class order, perhaps none; ``(label,)`` for a
     # single-label model; empty on error.
     labels: tuple[str, ...] = ()
+    # SILENCE (no sound in the file) or UNKNOWN (unlike every clip the model was trained on; see
+    # novelty.py): then the model names no class (``labels`` is empty) and ``label``,
+    # ``confidence`` and ``probabilities`` are only its scores. None: the answer is ``label``.
+    verdict: str | None = None
+    # The clip's distance from the training clips over the distance beyond which it is unknown
+    # (over 1: unknown); None when the model has no such rule (multi-label, older files).
+    novelty: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def answer(self) -> str | None:
+        """What the model says of the file: ``verdict`` when there is one, else ``label``."""
+        return self.verdict or self.label
 
 
 def mean_scores(forward, features: torch.Tensor, config: FeatureConfig, views: bool = True,
@@ -112,6 +138,8 @@ class Classifier:
         # ~1.5x faster per clip on a 2-core CPU; same probabilities to 1e-6).
         self.model = _fuse_conv_bn(checkpoint.build_model()).to(memory_format=torch.channels_last)
         self.extractor = FeatureExtractor(self.features)
+        # The unknown answer: single-label models whose checkpoint holds the rule (novelty.py).
+        self.novelty = None if self.multi_label else checkpoint.novelty
 
     @classmethod
     def from_checkpoint(cls, source: str | Path | Checkpoint,
@@ -123,7 +151,6 @@ class Classifier:
     def window_s(self) -> float:
         return self.features.clip_seconds
 
-    @torch.inference_mode()
     def probabilities(self, clips: np.ndarray, batch_size: int = 64, views: bool = True) -> np.ndarray:
         """``(n, n_samples)`` float32 clips at the model's rate -> ``(n, n_classes)`` probabilities
         (a multi-label model's are per-class sigmoids, see ``mean_scores``), calibrated with the
@@ -134,7 +161,16 @@ class Classifier:
         probabilities are averaged over its prediction views (see ``features.prediction_views``)
         unless ``views`` is False.
         """
+        return self._score(clips, batch_size, views, novelty=False)[0]
+
+    @torch.inference_mode()
+    def _score(self, clips: np.ndarray, batch_size: int, views: bool,
+               novelty: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """``probabilities`` and, with ``novelty`` and a rule, each clip's novelty ``(n,)`` (the
+        rule's score of its feature statistics averaged over the views); else None."""
+        rule = self.novelty if novelty else None
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
+        scores = None if rule is None else np.zeros(len(clips))
         # Trained weights drive some activations into denormal floats, which the CPU computes
         # ~5x slower (a 1-hour file took 23 s to detect instead of 4.8 s); flushing them to zero
         # changes no probability by more than 1e-30.
@@ -142,9 +178,13 @@ class Classifier:
         for start in range(0, len(clips), batch_size):
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
             x = self.extractor(torch.from_numpy(chunk))
-            out[start:start + len(chunk)] = mean_scores(self._forward, x, self.features, views,
-                                                        self.multi_label, self.temperature).numpy()
-        return out
+            with (feature_statistics(self.model, self.features) if rule is not None
+                  else nullcontext([])) as seen:
+                out[start:start + len(chunk)] = mean_scores(self._forward, x, self.features, views,
+                                                            self.multi_label, self.temperature).numpy()
+            if rule is not None:
+                scores[start:start + len(chunk)] = rule.score(torch.stack(seen).mean(dim=0).numpy())
+        return out, scores
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x.contiguous(memory_format=torch.channels_last))
@@ -197,7 +237,7 @@ class Classifier:
                 if following is not None:
                     ahead.append((following, pool.submit(self._load_short, following)))
                 try:
-                    duration_s, samples = future.result()
+                    duration_s, samples, silent = future.result()
                     if samples is None:
                         # Score what is queued first so results stay in order.
                         yield from self._score_short(pending, batch_size)
@@ -209,19 +249,21 @@ class Classifier:
                     pending = []
                     yield Prediction(path, self.classes, error=_reason(exc))
                     continue
-                pending.append((path, duration_s, samples))
+                pending.append((path, duration_s, samples, silent))
                 if len(pending) >= batch_size:
                     yield from self._score_short(pending, batch_size)
                     pending = []
         yield from self._score_short(pending, batch_size)
 
-    def _load_short(self, path: Path) -> tuple[float, np.ndarray | None]:
-        """(duration, fitted samples) of a short file; (duration, None) for a long one."""
+    def _load_short(self, path: Path) -> tuple[float, np.ndarray | None, bool]:
+        """(duration, fitted samples, silent) of a short file; (duration, None, False) for a
+        long one. Silence is judged on the samples read, before padding."""
         info = audio.info(path)
         if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
-            return info.duration_s, None
+            return info.duration_s, None, False
         samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
-        return info.duration_s, prepare_clip(samples, self.features.n_samples)
+        return (info.duration_s, prepare_clip(samples, self.features.n_samples),
+                is_silent(samples, self.features.sample_rate_hz))
 
     def predict_file(self, path: str | Path) -> Prediction:
         return next(self.predict_files([path]))
@@ -229,19 +271,24 @@ class Classifier:
     def _score_short(self, pending, batch_size: int) -> Iterator[Prediction]:
         if not pending:
             return
-        probs = self.probabilities(np.stack([clip for _, _, clip in pending]), batch_size)
-        for (path, duration_s, _), row in zip(pending, probs, strict=True):
-            top = int(row.argmax())
+        probs, novelty = self._score(np.stack([clip for _, _, clip, _ in pending]), batch_size,
+                                     views=True, novelty=True)
+        for k, (path, duration_s, _, silent) in enumerate(pending):
+            row, top = probs[k], int(probs[k].argmax())
+            score = None if novelty is None else float(novelty[k])
+            verdict = SILENCE if silent else UNKNOWN if score is not None and score > 1 else None
             yield Prediction(path=path, classes=self.classes, label=self.classes[top],
                              confidence=float(row[top]), probabilities=tuple(float(p) for p in row),
-                             duration_s=duration_s, labels=self.labels_of(row))
+                             duration_s=duration_s, labels=() if verdict else self.labels_of(row),
+                             verdict=verdict, novelty=score)
 
     def _predict_long(self, path: Path, duration_s: float, batch_size: int,
                       should_stop) -> Prediction:
         """Overlapping windows (``score_windows``); the aggregate is the mean of the windows'
         probabilities. A multi-label model's ``labels``: the classes some window holds (a class
         heard in one stretch of a long file is in the file; its mean over the file would drown
-        it)."""
+        it). The file is silence when the windows its label rests on are (``peak_windows``);
+        unknown when none of the LONG_WINDOWS of them with sound is like the training clips."""
         try:
             scored = self.score_windows(path, batch_size=batch_size, should_stop=should_stop,
                                         duration_s=duration_s)
@@ -250,12 +297,22 @@ class Classifier:
         file_probs, starts = scored.probabilities, tuple(float(s) for s in scored.starts_s)
         mean = file_probs.mean(axis=0)
         top = int(mean.argmax())
+        windows = self.peak_windows(path, scored, top)
+        verdict, score = None if windows else SILENCE, None
+        if windows and self.novelty is not None:
+            # Scored again with the views the rule was fitted with (windows are scored without).
+            clips = np.stack([prepare_clip(w, self.features.n_samples) for w in windows])
+            score = float(self._score(clips, len(clips), views=True, novelty=True)[1].min()
+                          / LONG_NOVELTY_SHARE)
+            verdict = UNKNOWN if score > 1 else None
         return Prediction(
             path=path, classes=self.classes, label=self.classes[top], confidence=float(mean[top]),
             probabilities=tuple(float(p) for p in mean), duration_s=duration_s,
             window_starts_s=starts, window_probabilities=file_probs,
             peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
-            labels=self.labels_of(file_probs.max(axis=0) if self.multi_label else mean),
+            labels=() if verdict else self.labels_of(
+                file_probs.max(axis=0) if self.multi_label else mean),
+            verdict=verdict, novelty=score,
         )
 
     def score_windows(self, path: str | Path, hop_s: float | None = None, batch_size: int = 64,
@@ -293,6 +350,20 @@ class Classifier:
             if progress:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts))
+
+    def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
+        """The samples of the LONG_WINDOWS windows of ``scored`` with sound (``novelty.is_silent``)
+        that most support class index ``top``, best first, read again; empty when the PEAK_CHECKS
+        windows that most support it are all silent (the label rests on no sound). A file with
+        sound costs a few reads."""
+        rate, found = self.features.sample_rate_hz, []
+        for w in np.argsort(-scored.probabilities[:, top], kind="stable")[:PEAK_CHECKS]:
+            window = audio.read(path, rate, float(scored.starts_s[w]), self.window_s)
+            if not is_silent(window, rate):
+                found.append(window)
+                if len(found) == LONG_WINDOWS:
+                    break
+        return found
 
 
 def _fuse_conv_bn(model: torch.nn.Module) -> torch.nn.Module:

@@ -41,6 +41,7 @@ from core.ml.features import (
 from core.ml.inference import mean_scores, view_logits
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
+from core.ml.novelty import NoveltyRule, fit_to_model
 from core.ml.runtime import set_thread_count
 from core.ml.samples import (
     BackgroundSource,
@@ -187,11 +188,9 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
                                           elapsed, eta, epoch, config.epochs))
 
         train_loss, train_acc, stopped = loop.run_epoch(train_idx, on_batch, should_stop)
-        if stopped and epoch == 1 and not history:
-            # Not one full epoch: keep what we have, marked as stopped.
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
-            break
-        if stopped:
+        if stopped:  # before one full epoch: keep what we have, marked as stopped
+            if not history:
+                best_state = {k: v.clone() for k, v in model.state_dict().items()}
             break
         val_loss, val_acc = loop.evaluate(val_idx) if len(val_idx) else (None, None)
         metrics = EpochMetrics(epoch, train_loss, train_acc, val_loss, val_acc,
@@ -244,6 +243,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         thresholds=thresholds, background_class=bg if (bg := background_class(classes)) in classes else None,
         multi_label=config.multi_label, temperature=loop.temperature,
+        novelty=loop.novelty(train_idx, val_idx) if hot is None and not stopped and len(val_idx) else None,
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
                        best_epoch, time.perf_counter() - started, n_background)
@@ -453,8 +453,7 @@ class _Loop:
                  targets, classes, generator, memory_format, views=None) -> None:
         self.model, self.extractor, self.config, self.features = model, extractor, config, features
         self.inputs, self.targets, self.generator = inputs, targets, generator
-        self.views = views  # (n_samples, n_views) input rows, None when every sample has one
-        self.memory_format = memory_format
+        self.views, self.memory_format = views, memory_format  # views: (n_samples, n_views) rows, or None
         self.first_batch_time: float | None = None
         self.temperature = 1.0  # fitted after the last epoch (single-label)
         if config.multi_label:  # targets: (n, n_classes) multi-hot
@@ -474,9 +473,7 @@ class _Loop:
         else:
             self.optimizer = torch.optim.AdamW(params, lr=config.learning_rate,
                                                weight_decay=config.weight_decay)
-        self.scheduler = None
-        self.steps_per_epoch = None
-        self.mix_rng = np.random.default_rng(config.seed)
+        self.scheduler, self.mix_rng = None, np.random.default_rng(config.seed)
 
     def _features(self, idx, train: bool) -> torch.Tensor:
         if train and self.views is not None:  # a region's window, shifted anew each epoch
@@ -512,7 +509,7 @@ class _Loop:
         total_loss, correct, seen = 0.0, 0, 0
         for b, idx in enumerate(batches, start=1):
             if should_stop():
-                return _mean(total_loss, seen), _mean(correct, seen), True
+                return total_loss / max(1, seen), correct / max(1, seen), True
             if self.first_batch_time is None:
                 self.first_batch_time = time.perf_counter()
             x, y = self._features(idx, train=True), self.targets[idx]
@@ -536,7 +533,7 @@ class _Loop:
             correct += self._correct(logits, y)
             seen += len(idx)
             on_batch(b, len(batches))
-        return _mean(total_loss, seen), _mean(correct, seen), False
+        return total_loss / max(1, seen), correct / max(1, seen), False
 
     @torch.no_grad()
     def _scores(self, idx: np.ndarray, score) -> torch.Tensor:
@@ -577,6 +574,11 @@ class _Loop:
             self._forward, x, self.features)).numpy(), targets)
         return probabilities, summary
 
+    def novelty(self, train_idx: np.ndarray, val_idx: np.ndarray) -> NoveltyRule | None:
+        """The "unknown" rule (novelty.py), fitted on these clips through the model."""
+        return fit_to_model(self._scores, self.model, self._forward, self.features, self.targets.numpy(),
+                            train_idx, val_idx, self.generator)
+
 
 def _multi_label_losses(targets: torch.Tensor, config: TrainConfig):
     """(training loss, validation loss) of a multi-label head: binary cross-entropy on the
@@ -594,7 +596,3 @@ def _multi_label_losses(targets: torch.Tensor, config: TrainConfig):
         return bce(logits, y * (1 - smoothing) + smoothing / 2)
 
     return loss, nn.BCEWithLogitsLoss()
-
-
-def _mean(total: float, count: int) -> float:
-    return total / count if count else 0.0

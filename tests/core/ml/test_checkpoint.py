@@ -69,6 +69,7 @@ def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload["classes"] = ["a", "b"]
     payload["thresholds"] = [0.5, 0.5]  # only the weights disagree with the classes
     payload["background_class"] = None
+    payload.pop("novelty", None)  # the "unknown" rule is for 3 classes too
     path = tmp_path / "mismatch.pt"
     torch.save(payload, path)
     with pytest.raises(CheckpointError, match="do not fit"):
@@ -111,8 +112,9 @@ def test_thresholds_and_background_are_saved_and_loaded(tmp_path, trained):
         checkpoint.thresholds, checkpoint.background_class = trained.checkpoint.thresholds, None
     assert loaded.thresholds == [0.25, 0.5, 0.75][:len(checkpoint.classes)]
     assert loaded.background_class == checkpoint.classes[0]
-    # format 4 only for a model with a temperature (calibration), else still 3
-    expected = 4 if checkpoint.temperature != 1.0 else 3
+    # format 5 for a model with an "unknown" rule, 4 for one with a temperature (calibration)
+    # alone, else still 3
+    expected = 5 if checkpoint.novelty is not None else 4 if checkpoint.temperature != 1.0 else 3
     assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == expected
 
 

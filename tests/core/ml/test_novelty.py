@@ -1,0 +1,144 @@
+"""The answers that are not a class: silence read from the waveform, unknown from the embedding."""
+
+import numpy as np
+import pytest
+
+from core.ml import novelty
+from core.ml.novelty import NoveltyRule, fit_novelty, is_silent
+from tests.audio_factory import chirp, noise, tone
+
+RATE_HZ = 16000
+
+
+def _dbfs(samples: np.ndarray, level_dbfs: float) -> np.ndarray:
+    """``samples`` scaled to an RMS of ``level_dbfs``."""
+    return (samples / np.sqrt(np.mean(samples ** 2)) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
+def _pink(duration_s: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * RATE_HZ)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+    return np.fft.irfft(spectrum, n)
+
+
+def _spoken(level_dbfs: float, seed: int = 0) -> np.ndarray:
+    """Something like a spoken word: a harmonic voice whose loudness rises and falls over two
+    syllables, over a faint noise floor 40 dB under it."""
+    t = np.arange(int(0.6 * RATE_HZ)) / RATE_HZ
+    voice = sum(np.sin(2 * np.pi * 120 * k * t) / k for k in range(1, 15))
+    envelope = np.clip(np.sin(2 * np.pi * t / 0.6 * 2), 0, None) ** 2
+    word = _dbfs(voice * envelope, level_dbfs)
+    return word + _dbfs(noise(0.6, RATE_HZ, seed=seed), level_dbfs - 40)
+
+
+@pytest.mark.parametrize("samples", [
+    np.zeros(RATE_HZ, dtype=np.float32),  # digital silence
+    np.zeros(0, dtype=np.float32),  # nothing at all
+    np.full(RATE_HZ, 0.2, dtype=np.float32),  # a DC offset is no sound
+    _dbfs(noise(1.0, RATE_HZ), -75),  # a recorder's white hiss
+    _dbfs(_pink(3.0), -80),  # a room's pink hiss, longer than the clip
+    _dbfs(noise(0.2, RATE_HZ), -70),  # shorter than a few frames
+])
+def test_no_sound_is_silence(samples):
+    assert is_silent(samples, RATE_HZ)
+
+
+def test_hiss_with_a_dropout_of_digital_silence_is_still_silence():
+    hiss = _dbfs(noise(1.0, RATE_HZ), -75)
+    hiss[4000:9000] = 0.0
+    assert is_silent(hiss, RATE_HZ)
+
+
+@pytest.mark.parametrize("samples", [
+    tone(440, 1.0, RATE_HZ, amplitude=0.5),  # a loud steady tone: a sound, not silence
+    _dbfs(noise(1.0, RATE_HZ), -20),  # loud white noise, as steady as hiss
+    _spoken(-20),
+    _spoken(-48),  # as quiet as FSDD's quietest speaker
+    chirp(300, 3000, 0.5, RATE_HZ, amplitude=0.3),
+])
+def test_sounds_are_not_silence(samples):
+    assert not is_silent(samples, RATE_HZ)
+
+
+def test_a_faint_call_over_faint_hiss_is_not_silence():
+    """Both under the quiet level: the call is told by rising over the hiss's own floor."""
+    clip = _dbfs(noise(2.0, RATE_HZ), -80)
+    call = _dbfs(tone(2000, 0.25, RATE_HZ), -65)
+    clip[8000:8000 + len(call)] += call
+    assert novelty.band_rise_db(clip, RATE_HZ) > novelty.RISE_DB
+    assert not is_silent(clip, RATE_HZ)
+
+
+def _clusters(rng, n_per_class: int, centres: np.ndarray, spread: np.ndarray) -> tuple:
+    """Gaussian classes: ``centres`` (n_classes, dim); ``spread`` (dim,) standard deviations."""
+    x = np.concatenate([c + rng.standard_normal((n_per_class, len(spread))) * spread
+                        for c in centres])
+    return x, np.repeat(np.arange(len(centres)), n_per_class)
+
+
+@pytest.fixture
+def synthetic():
+    """Three classes in 40 dimensions, spread along 8 of them (as a network's statistics lie near
+    a low-dimensional surface), and a rule fitted on them."""
+    rng = np.random.default_rng(0)
+    dim = 40
+    centres = rng.standard_normal((3, dim)) * 6
+    spread = np.r_[np.linspace(3, 1, 8), np.full(dim - 8, 0.1)]
+    train_x, train_y = _clusters(rng, 200, centres, spread)
+    calibration, _ = _clusters(rng, 100, centres, spread * 1.2)  # augmented: a little wider
+    rule = fit_novelty(train_x, train_y, calibration)
+    return rule, centres, spread, rng
+
+
+def test_the_rule_flags_few_clips_like_the_training_ones(synthetic):
+    rule, centres, spread, rng = synthetic
+    fresh, _ = _clusters(rng, 300, centres, spread)
+    assert (rule.score(fresh) > 1).mean() <= 0.01
+
+
+def test_the_rule_flags_what_lies_away_from_every_class(synthetic):
+    rule, centres, spread, rng = synthetic
+    between = (centres[0] + centres[1]) / 2 + rng.standard_normal((50, len(spread))) * spread
+    elsewhere = rng.standard_normal((50, len(spread))) * 6
+    # Near a class along its spread, but off it where the classes never vary.
+    off_surface = centres[2] + rng.standard_normal((50, len(spread))) * 1.5
+    for outliers in (between, elsewhere, off_surface):
+        assert (rule.score(outliers) > 1).all()
+
+
+def test_the_threshold_lets_the_calibration_share_through(synthetic):
+    rule, centres, spread, rng = synthetic
+    wider, _ = _clusters(rng, 1000, centres, spread * 1.2)
+    assert abs((rule.score(wider) > 1).mean() - novelty.FLAG_SHARE) < 0.02
+
+
+def test_the_rule_round_trips_through_plain_arrays(synthetic):
+    rule, centres, spread, rng = synthetic
+    copy = NoveltyRule.from_arrays(rule.to_arrays())
+    probe = rng.standard_normal((20, len(spread))) * 5
+    np.testing.assert_allclose(copy.score(probe), rule.score(probe), rtol=1e-5)
+    assert (copy.n_classes, copy.dim) == (3, 40)
+
+
+def test_no_rule_without_calibration_rows_or_training_rows_enough():
+    x = np.random.default_rng(0).standard_normal((30, 5))
+    y = np.arange(30) % 3
+    assert fit_novelty(x, y, np.zeros((0, 5))) is None
+    assert fit_novelty(x[:4], y[:4], x[:2]) is None
+    assert fit_novelty(np.ones((30, 5)), y, x) is None  # nothing varies
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"threshold": 0.0}, ValueError),
+    ({"threshold": float("nan")}, ValueError),
+    ({"threshold": "1"}, TypeError),
+    ({"precision": np.eye(3)}, ValueError),
+    ({"means": np.full((2, 4), np.inf)}, ValueError),
+])
+def test_a_damaged_rule_is_refused(change, error):
+    good = {"means": np.zeros((2, 4)), "precision": np.eye(4), "threshold": 5.0}
+    NoveltyRule.from_arrays(good)
+    with pytest.raises(error):
+        NoveltyRule.from_arrays({**good, **change})

@@ -1,0 +1,99 @@
+"""A model trained on a few sounds answers ``silence`` for silence and ``unknown`` for sounds it was
+never trained on, keeps answering its own classes, and a model from before the rule never says
+unknown."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from core.ml.checkpoint import load_checkpoint, save_checkpoint
+from core.ml.inference import Classifier
+from core.ml.novelty import SILENCE, UNKNOWN
+from core.ml.training import TrainConfig, train
+from tests import audio_factory
+
+pytestmark = pytest.mark.slow  # trains a model
+
+
+@pytest.fixture(scope="module")
+def tone_chirp_model(tmp_path_factory):
+    """Tones and chirps only (no noise), saved and loaded back."""
+    root = audio_factory.make_class_folder(tmp_path_factory.mktemp("tc") / "data", n_per_class=24,
+                                           kinds=("tone", "chirp"))
+    clips = [(p, p.parent.name) for p in sorted(root.rglob("*.wav"))]
+    result = train(clips, TrainConfig(epochs=8, patience_epochs=None, clip_seconds_requested=1.0))
+    assert result.checkpoint.novelty is not None
+    return load_checkpoint(save_checkpoint(result.checkpoint, tmp_path_factory.mktemp("m") / "m.pt"))
+
+
+def _write(folder, name, samples):
+    return audio_factory.write(folder / f"{name}.wav", samples)
+
+
+def test_silence_and_noise_are_answered_as_such(tone_chirp_model, tmp_path):
+    rng = np.random.default_rng(7)
+    files = {
+        _write(tmp_path, "digital_silence", np.zeros(16000, np.float32)): SILENCE,
+        _write(tmp_path, "quiet_hiss", audio_factory.noise(1.0, amplitude=1e-4)): SILENCE,
+        _write(tmp_path, "long_silence", np.zeros(4 * 16000, np.float32)): SILENCE,  # windows
+        _write(tmp_path, "loud_noise", audio_factory.noise(1.0, amplitude=0.3)): UNKNOWN,
+        _write(tmp_path, "noise_burst", audio_factory.class_sample("noise", rng)): UNKNOWN,
+        _write(tmp_path, "long_noise", audio_factory.noise(4.0, amplitude=0.3, seed=3)): UNKNOWN,
+    }
+    predictions = list(Classifier(tone_chirp_model).predict_files(list(files)))
+    for prediction in predictions:
+        assert prediction.ok
+        assert prediction.verdict == files[prediction.path], prediction.path.name
+        assert prediction.answer == files[prediction.path]
+        # The scores are still there, and the class they point to, but no class is claimed.
+        assert len(prediction.probabilities) == 2 and prediction.label in ("chirp", "tone")
+        assert prediction.labels == ()
+    assert all(p.novelty > 1 for p in predictions if p.verdict == UNKNOWN)
+
+
+def test_its_own_classes_are_still_answered(tone_chirp_model, tmp_path):
+    rng = np.random.default_rng(11)  # fresh clips, none of them trained on
+    files = {_write(tmp_path, f"{kind}_{i}", audio_factory.class_sample(kind, rng)): kind
+             for kind in ("tone", "chirp") for i in range(8)}
+    long_chirp = np.concatenate([audio_factory.class_sample("chirp", rng) for _ in range(3)])
+    files[_write(tmp_path, "long_chirp", long_chirp)] = "chirp"
+    predictions = list(Classifier(tone_chirp_model).predict_files(list(files)))
+    assert all(p.verdict is None and p.novelty < 1 for p in predictions)
+    assert sum(p.answer == files[p.path] for p in predictions) >= len(predictions) - 1
+
+
+def test_a_model_from_before_the_rule_loads_and_never_says_unknown(tone_chirp_model, tmp_path):
+    payload = tone_chirp_model.to_payload()
+    assert payload["format_version"] == 5
+    del payload["novelty"]
+    payload["format_version"] = 4
+    torch.save(payload, tmp_path / "old.pt")
+    old = load_checkpoint(tmp_path / "old.pt")
+    assert old.novelty is None
+    noise = _write(tmp_path, "noise", audio_factory.noise(1.0, amplitude=0.3))
+    silence = _write(tmp_path, "silence", np.zeros(16000, np.float32))
+    loud, quiet = Classifier(old).predict_files([noise, silence])
+    assert loud.verdict is None and loud.answer == loud.label and loud.novelty is None
+    assert quiet.verdict == SILENCE  # read from the waveform: every model hears silence
+    # Saved again without a rule, it keeps the format an older Earmark opens.
+    again = save_checkpoint(dataclasses.replace(old), tmp_path / "again.pt")
+    assert torch.load(again, weights_only=True)["format_version"] < 5
+
+
+def test_a_damaged_or_mismatched_rule_is_refused(tone_chirp_model, tmp_path):
+    from core.errors import CheckpointError
+
+    payload = tone_chirp_model.to_payload()
+    payload["novelty"] = dict(payload["novelty"], threshold=-1.0)
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(tmp_path / "bad.pt")
+    payload = tone_chirp_model.to_payload()
+    size = payload["novelty"]["means"].shape[1] - 2
+    payload["novelty"] = dict(payload["novelty"], means=payload["novelty"]["means"][:, :size],
+                              precision=payload["novelty"]["precision"][:size, :size])
+    torch.save(payload, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="novelty"):
+        load_checkpoint(tmp_path / "other.pt")
