@@ -164,8 +164,10 @@ class ClipListPanel(QWidget):
         self.quick_filter.addItem("Unreadable", FILTER_UNREADABLE)
         self.quick_filter.insertSeparator(self.quick_filter.count())
         self.quick_filter.addItem("Model disagrees with label", FILTER_DISAGREE)
-        self.quick_filter.addItem("Label next (unlabeled, least sure first)", FILTER_LABEL_NEXT)
-        self.quick_filter.addItem("Model unsure (confidence < 60%)", FILTER_LOW_CONFIDENCE)
+        self.quick_filter.addItem("Label next (unlabeled: unknown, then least sure)",
+                                  FILTER_LABEL_NEXT)
+        self.quick_filter.addItem("Model unsure (unknown, or confidence < 60%)",
+                                  FILTER_LOW_CONFIDENCE)
         self.quick_filter.addItem("Files with unreviewed events", FILTER_UNREVIEWED)
         self.quick_filter.addItem("Events the model and the person disagree on",
                                   FILTER_EVENTS_DISAGREE)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
+from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 
 # Regions sits before Status, the last column, which stretches into the room left.
 COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Regions", "Status")
@@ -28,13 +29,22 @@ FILTER_UNLABELED = "__unlabeled__"
 FILTER_UNREADABLE = "__unreadable__"
 # Filters over the active model's predictions (the review loop).
 FILTER_DISAGREE = "__disagree__"  # labelled, and the model says otherwise
-FILTER_LABEL_NEXT = "__label_next__"  # unlabeled, least confident first: what to label next
-FILTER_LOW_CONFIDENCE = "__low_confidence__"
+# Unlabeled, what to label next: clips the model calls unknown first (a sound it has not learnt),
+# then the least confident, silent clips last (nothing to hear).
+FILTER_LABEL_NEXT = "__label_next__"
+FILTER_LOW_CONFIDENCE = "__low_confidence__"  # unknown, or confidence under LOW_CONFIDENCE
 FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
 # Filters over the model's events in long recordings (the review queue).
 FILTER_UNREVIEWED = "__unreviewed_events__"  # files holding events no person has reviewed
 FILTER_EVENTS_DISAGREE = "__events_disagree__"  # a model event over a person's other class
 LOW_CONFIDENCE = 0.6
+_VERDICT_RANK = {UNKNOWN: 0, SILENCE: 2}  # the rest (a class) 1: the order Label next shows
+_VERDICT_TIPS = {
+    UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({:.0%} was its "
+             "best class score). Label it to teach the model this sound.",
+    SILENCE: "Silence: nothing in the clip rises above its own background noise ({:.0%} was the "
+             "model's best class score).",
+}
 
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#b3261e")
@@ -67,6 +77,15 @@ def short_status(record: Any) -> str:
     if record.error:
         return _SHORT_REASONS.get(record.error, "Unreadable")
     return "OK"
+
+
+def _unsure(prediction: tuple[str, float] | None) -> bool:
+    """Whether a (label, confidence) prediction is one the model is unsure of: unknown, or a
+    class under LOW_CONFIDENCE (silence is sure: there is nothing to hear)."""
+    if prediction is None:
+        return False
+    label, confidence = prediction[:2]
+    return label == UNKNOWN or (label != SILENCE and confidence < LOW_CONFIDENCE)
 
 
 def _split(path: str) -> tuple[str, str, str, str, str]:
@@ -170,6 +189,11 @@ class ClipTableModel(ReadOnlyTableModel):
             font = QFont()
             font.setBold(True)  # a person's decision stands out from imported labels
             return font
+        if role == Qt.ItemDataRole.FontRole and column in (PREDICTION, CONFIDENCE) and \
+                self._verdict(record.id):
+            font = QFont()
+            font.setItalic(True)  # not a class: the model's scores are shown, but not as its answer
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_columns:
             return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -177,6 +201,9 @@ class ClipTableModel(ReadOnlyTableModel):
                 return status_text(record)
             if column == LABEL and record.label:
                 return f"{record.label} (from {record.label_source or 'unknown'})"
+            if column in (PREDICTION, CONFIDENCE) and self._verdict(record.id):
+                answer, confidence = self._predictions[record.id][:2]
+                return _VERDICT_TIPS[answer].format(confidence)
             if column in (NAME, FOLDER):
                 return record.path
         return None
@@ -324,7 +351,9 @@ class ClipTableModel(ReadOnlyTableModel):
         self._emit_changed(changed, LABEL, LABEL)
 
     def set_predictions(self, predictions: dict[int, tuple[str, float]]) -> None:
-        """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them."""
+        """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them. The
+        label may be ``silence`` or ``unknown`` (core.ml.novelty.VERDICTS) with the model's best
+        class score as the confidence: shown in italics, explained in the tooltip."""
         self._predictions = dict(predictions)
         if self._visible:
             self.dataChanged.emit(self.index(0, PREDICTION),
@@ -357,6 +386,11 @@ class ClipTableModel(ReadOnlyTableModel):
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""
         return self._predictions.get(clip_id)
+
+    def _verdict(self, clip_id: int) -> str | None:
+        """``silence`` or ``unknown`` when that is what the model said of ``clip_id``."""
+        prediction = self._predictions.get(clip_id)
+        return prediction[0] if prediction and prediction[0] in VERDICTS else None
 
     def set_clip_filter(self, clip_ids: Iterable[int]) -> None:
         """The clips the FILTER_CLIPS quick filter shows (applied with ``set_filter``)."""
@@ -449,7 +483,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if quick == FILTER_LABEL_NEXT:
             return lambda i: not records[i].label and records[i].id in predictions
         if quick == FILTER_LOW_CONFIDENCE:
-            return lambda i: predictions.get(records[i].id, ("", 1.0))[1] < LOW_CONFIDENCE
+            return lambda i: _unsure(predictions.get(records[i].id))
         clip_ids = self._clip_filter
         return lambda i: records[i].id in clip_ids
 
@@ -484,7 +518,10 @@ class ClipTableModel(ReadOnlyTableModel):
             visible.sort(key=self._sort_key(self._sort_column),
                          reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         elif self._quick_filter in (FILTER_LABEL_NEXT, FILTER_LOW_CONFIDENCE):
-            visible.sort(key=self._sort_key(CONFIDENCE))  # least confident first
+            r, predictions = self._records, self._predictions
+            # Unknown first, then the least confident; silence last.
+            visible.sort(key=lambda i: (_VERDICT_RANK.get(predictions.get(r[i].id, ("",))[0], 1),
+                                        predictions.get(r[i].id, ("", 1.0))[1]))
         else:
             visible.sort()  # scan order
         return visible

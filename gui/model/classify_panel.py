@@ -1,14 +1,15 @@
 """ClassifyPanel: drop audio files or folders on its drop zone to classify them with the active
-model; a table of results (file, label, confidence, every class's probability as a bar), the
+model; a table of results (file, answer, confidence, every class's probability as a bar), the
 selected file's waveform and spectrogram, a score track over time for long files, and
-"Add to Project" with the predicted labels."""
+"Add to Project" with the predicted labels. The answer is a class, or ``silence`` or ``unknown``
+in italics (core.ml.novelty), the model's class scores still shown beside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.ml.novelty import SILENCE, UNKNOWN
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
@@ -34,6 +36,12 @@ from gui.model.workers import FileClassifyWorker
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
 CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
+_VERDICT_TIPS = {
+    UNKNOWN: "Unknown: unlike every clip the model was trained on. Its class scores are "
+             "beside it; none of them is its answer.",
+    SILENCE: "Silence: nothing in the file rises above its own background noise.",
+}
+_MUTED = QColor("#7a7f87")
 
 
 class ProbabilityBarDelegate(QStyledItemDelegate):
@@ -233,8 +241,15 @@ class ClassifyPanel(QWidget):
         name = QTableWidgetItem(prediction.path.name)
         name.setToolTip(str(prediction.path))
         if prediction.ok:
-            label = QTableWidgetItem(prediction.label)
+            label = QTableWidgetItem(prediction.answer)
             confidence = QTableWidgetItem(f"{prediction.confidence:.0%}")
+            if prediction.verdict:
+                font = QFont()
+                font.setItalic(True)
+                for item in (label, confidence):
+                    item.setFont(font)
+                    item.setForeground(_MUTED)
+                    item.setToolTip(_VERDICT_TIPS.get(prediction.verdict, prediction.verdict))
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))
@@ -286,7 +301,14 @@ class ClassifyPanel(QWidget):
         self.score_track.show_prediction(prediction if prediction.ok else None)
 
     def _on_add(self) -> None:
-        pairs = [(p.path, p.label) for p in self.selected_predictions() if p.ok]
+        """Add the selected files under their predicted class; silence and unknown name none, so
+        those are left out (and said so)."""
+        chosen = [p for p in self.selected_predictions() if p.ok]
+        pairs = [(p.path, p.label) for p in chosen if not p.verdict]
+        if len(pairs) < len(chosen):
+            left = len(chosen) - len(pairs)
+            self.message.emit(f"{left} file(s) the model calls silence or unknown were not added: "
+                              "it names no class for them.", "info")
         if pairs:
             self.add_requested.emit(pairs)
 

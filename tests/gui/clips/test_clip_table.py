@@ -11,6 +11,8 @@ from core.store.project import ClipRecord
 from gui.clips.clip_table import (
     CONFIDENCE,
     DURATION,
+    FILTER_LABEL_NEXT,
+    FILTER_LOW_CONFIDENCE,
     FILTER_UNLABELED,
     FILTER_UNREADABLE,
     LABEL,
@@ -162,3 +164,42 @@ def test_region_counts_show_sort_and_say_whether_any_exist(qtbot):
     with qtbot.waitSignal(model.region_counts_changed) as hidden:
         model.set_records(_records(3))  # another folder: its ids name other clips
     assert hidden.args == [False] and model.region_count(2) == 0
+
+
+def _shown_ids(model):
+    return [model.record(r).id for r in range(model.rowCount())]
+
+
+def test_silence_and_unknown_show_in_italics_with_the_best_score_in_the_tooltip(qtmodeltester):
+    model = ClipTableModel()
+    model.set_records(_records(6))
+    model.set_predictions({1: ("cat", 0.9), 2: ("unknown", 0.93), 3: ("silence", 0.41)})
+    qtmodeltester.check(model)
+    unknown, silence, cat = (model.row_of_id(i) for i in (2, 3, 1))
+    assert model.index(unknown, PREDICTION).data() == "unknown"
+    assert model.index(unknown, CONFIDENCE).data() == "93%"  # the scores are still listed
+    assert model.index(unknown, PREDICTION).data(Qt.ItemDataRole.FontRole).italic()
+    assert model.index(silence, CONFIDENCE).data(Qt.ItemDataRole.FontRole).italic()
+    assert model.index(cat, PREDICTION).data(Qt.ItemDataRole.FontRole) is None
+    tip = model.index(unknown, PREDICTION).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Unknown") and "93%" in tip
+    assert model.index(silence, PREDICTION).data(Qt.ItemDataRole.ToolTipRole).startswith("Silence")
+    assert model.index(cat, PREDICTION).data(Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_label_next_puts_unknown_first_and_silence_last():
+    model = ClipTableModel()
+    model.set_records([_record(i) for i in range(6)])  # all unlabelled
+    model.set_predictions({1: ("cat", 0.9), 2: ("silence", 0.2), 3: ("unknown", 0.95),
+                           4: ("dog", 0.5), 5: ("unknown", 0.6)})
+    model.set_filter(quick=FILTER_LABEL_NEXT)
+    assert _shown_ids(model) == [5, 3, 4, 1, 2]
+
+
+def test_model_unsure_holds_unknown_clips_but_not_silent_ones():
+    model = ClipTableModel()
+    model.set_records([_record(i) for i in range(6)])
+    model.set_predictions({1: ("cat", 0.9), 2: ("silence", 0.2), 3: ("unknown", 0.95),
+                           4: ("dog", 0.5)})
+    model.set_filter(quick=FILTER_LOW_CONFIDENCE)
+    assert _shown_ids(model) == [3, 4]

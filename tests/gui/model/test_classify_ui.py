@@ -66,7 +66,7 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     row = next(r for r, p in enumerate(panel.predictions) if p.ok)
     probs = panel.table.item(row, BARS).data(PROBS_ROLE)
     assert len(probs) == 2 and abs(sum(probs) - 1) < 1e-4
-    assert panel.table.item(row, LABEL).text() == panel.predictions[row].label
+    assert panel.table.item(row, LABEL).text() == panel.predictions[row].answer
     bad = next(r for r, p in enumerate(panel.predictions) if not p.ok)
     assert panel.table.item(bad, BARS).text()  # the reason is shown
     assert "could not be read" in panel.status.text()
@@ -236,3 +236,29 @@ def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
     assert window.project.active_model().id == first
     assert window.model.has_predictions()
     assert dock.models.table.item(dock.models.model_ids().index(first), 0).text() == "●"
+
+
+def test_silence_and_unknown_show_in_italics_with_their_scores_and_are_not_added(qtbot, panel,
+                                                                                 tmp_path):
+    from core.ml.inference import Prediction
+    from core.ml.novelty import SILENCE, UNKNOWN
+
+    classes = ("noise", "tone")
+    paths = [audio_factory.write(tmp_path / f"{name}.wav", audio_factory.tone(700))
+             for name in ("a", "b", "c")]
+    panel._on_worker_results([
+        Prediction(paths[0], classes, "tone", 0.9, (0.1, 0.9), labels=("tone",)),
+        Prediction(paths[1], classes, "noise", 0.8, (0.8, 0.2), verdict=UNKNOWN, novelty=3.0),
+        Prediction(paths[2], classes, "noise", 0.6, (0.6, 0.4), verdict=SILENCE),
+    ])
+    assert [panel.table.item(r, LABEL).text() for r in range(3)] == ["tone", "unknown", "silence"]
+    assert panel.table.item(1, LABEL).font().italic()
+    assert not panel.table.item(0, LABEL).font().italic()
+    assert panel.table.item(1, LABEL).toolTip().startswith("Unknown")
+    assert panel.table.item(2, LABEL).toolTip().startswith("Silence")
+    assert panel.table.item(1, BARS).data(PROBS_ROLE) == pytest.approx([0.8, 0.2])  # still listed
+    panel.table.selectAll()
+    with qtbot.waitSignal(panel.add_requested) as added, qtbot.waitSignal(panel.message) as said:
+        panel.add_button.click()
+    assert added.args[0] == [(paths[0], "tone")]  # silence and unknown name no class to add to
+    assert said.args[0].startswith("2 file(s)")
