@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
 from core.errors import ConfigError
+from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
@@ -256,7 +257,9 @@ class ModelDock(QDockWidget):
     def accept_predictions(self) -> None:
         """Label the selected clips with the active model's predictions (undoable)."""
         ids = self.clip_list.selected_ids()
-        changes = {i: self.predictions[i][0] for i in ids if i in self.predictions}
+        # silence and unknown name no class: never a label
+        changes = {i: self.predictions[i][0] for i in ids
+                   if i in self.predictions and self.predictions[i][0] not in VERDICTS}
         if self.project is None or not changes:
             self.show_message("Select clips that have a prediction first.", "info")
             return

@@ -62,7 +62,7 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert code == 0 and set(card) == CARD_KEYS and card["card_version"] == CARD_VERSION
     assert card["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert card["file"]["size_bytes"] == path.stat().st_size
-    assert card["format"] == {"name": "earmark-checkpoint", "version": 4}
+    assert card["format"] == {"name": "earmark-checkpoint", "version": 5}
     assert card["classes"] == checkpoint.classes
     assert card["thresholds"] == dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True))
     assert card["network"]["temperature"] == checkpoint.temperature
