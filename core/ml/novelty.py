@@ -231,7 +231,8 @@ def _feature_map_module(model: torch.nn.Module, config: FeatureConfig) -> torch.
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.zeros(1, 1, config.n_freqs, config.n_frames))
+            model(torch.zeros(1, 1, config.n_freqs, config.n_frames,
+                              device=next(model.parameters()).device))
     finally:
         model.train(was_training)
         for hook in hooks:

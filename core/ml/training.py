@@ -1,62 +1,49 @@
 """Training and fine-tuning: one entry point, ``train``, from labelled clips (and regions of
 recordings, and background cut between them) to a checkpoint, its metrics and its thresholds.
 
-Audio is decoded once and features are cached for all epochs (augmentation works on the cached
-tensors; a region caches a few shifted windows, one drawn per epoch); progress goes to a plain
-callback and a ``should_stop`` predicate is checked every batch.
+Audio is decoded once and features are kept for all epochs (decoding.py: in RAM, or in the
+feature cache on disk, where later runs find them; augmentation works on each batch; a region
+keeps a few shifted windows, one drawn per epoch); the epochs run on the configured device, under
+torchrun as one of several processes (train_loop.py); progress goes to a plain callback and a
+``should_stop`` predicate is checked every batch.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
 from core.audio import reading as audio
 from core.errors import AudioError, TrainingError
-from core.ml.calibration import calibrate
+from core.ml import distributed
 from core.ml.checkpoint import Checkpoint
+from core.ml.decoding import RowWriter, decode_background, decode_samples, own_rows
 from core.ml.detection import best_multi_label_thresholds, best_thresholds, multi_label_scores
 from core.ml.detection import fill_absent_thresholds as _fill_absent
-from core.ml.features import (
-    FeatureConfig,
-    FeatureExtractor,
-    augment,
-    auto_clip_seconds,
-    auto_f_max_hz,
-    prepare_clip,
-    preset,
-)
-from core.ml.inference import mean_scores, view_logits
+from core.ml.feature_cache import HeaderCache
+from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
-from core.ml.novelty import NoveltyRule, fit_to_model
-from core.ml.runtime import set_thread_count
+from core.ml.runtime import precision_for, resolve_device, set_thread_count
 from core.ml.samples import (
     BackgroundSource,
     TrainingSample,
-    Window,
     background_class,
-    background_windows,
     grouped_split,
     multi_hot,
-    region_offsets_s,
-    region_window_start,
     stratified_split,
-    window_labels,
 )
 from core.ml.train_config import AUTO, TrainConfig
+from core.ml.train_loop import TrainLoop
 
 __all__ = ["TrainConfig", "TrainProgress", "TrainResult", "EpochMetrics", "train",
            "stratified_split", "TrainingSample", "BackgroundSource"]
@@ -84,11 +71,14 @@ class TrainProgress:
     epoch: int = 0
     epochs: int = 0
     epoch_metrics: EpochMetrics | None = None  # set once per finished epoch
+    device: str | None = None  # where the run trains ("cpu", "cuda:0"), once it is known
+    precision: str | None = None  # "fp32", "bf16" or "fp16" (runtime.precision_for)
 
 
 @dataclass
 class TrainResult:
-    checkpoint: Checkpoint | None  # None only when stopped before the first epoch
+    # None when stopped before the first epoch, and on every torchrun process but rank 0
+    checkpoint: Checkpoint | None
     history: list[EpochMetrics]
     report: ClassificationReport | None  # on the validation clips (training clips if none)
     stopped: bool
@@ -98,6 +88,10 @@ class TrainResult:
     best_epoch: int = 0
     elapsed_s: float = 0.0
     n_background: int = 0  # background windows cut from recordings with regions
+    device: str = "cpu"  # the device trained on (resolved from config.device)
+    world_size: int = 1  # processes that trained the model together (torchrun)
+    rank: int = 0  # this process's among them: only rank 0 reports and holds the model
+    n_decoded: int = 0  # windows decoded from audio; the rest came from the feature cache
 
 
 ProgressCallback = Callable[[TrainProgress], None]
@@ -106,7 +100,8 @@ DECODE_SHARE = 0.1  # share of the progress bar given to decoding
 
 def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpoint | None = None,
           progress: ProgressCallback | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None,
+          cache_dir: str | Path | None = None) -> TrainResult:
     """Train a model on labelled clips and return it with its metrics.
 
     ``clips``: (path, label) pairs, objects with ``.path`` and ``.label`` (a
@@ -118,39 +113,70 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     ``TrainingSample.labels`` (a pair's label may be a tuple of classes), a region's window also
     those of the regions it overlaps (:func:`~core.ml.samples.window_labels`), and the model
     learns one sigmoid per class. ``init_from``: a checkpoint to fine-tune (its features are kept; a
-    changed class list keeps the backbone and maps classes by name into a new head). Raises
-    TrainingError when training cannot start.
+    changed class list keeps the backbone and maps classes by name into a new head).
+    ``cache_dir``: the feature cache's folder (feature_cache.feature_cache_dir of the project's
+    store): windows found there are not decoded again, and batches are read from it, so memory
+    stays bounded whatever the number of clips; None keeps them in RAM. Under torchrun
+    (distributed.py) each process trains on its share of every epoch, and only rank 0 reports
+    progress and gets the checkpoint. Raises TrainingError when training cannot start (a
+    device this machine lacks among the reasons).
     """
     started = time.perf_counter()
     config = config if config is not None else TrainConfig()
     should_stop = should_stop or (lambda: False)
-    report_progress = progress or (lambda _p: None)
+    world = distributed.world_from_env()
+    report_progress = (progress or (lambda _p: None)) if world.is_main else (lambda _p: None)
     if config.num_threads:
         set_thread_count(config.num_threads)
+    device = resolve_device(config.device, world.local_rank if world.distributed else None)
+    with distributed.process_group(world, device):
+        return _train(clips, config, init_from, report_progress, should_stop, cache_dir, started,
+                      world, device)
+
+
+def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, report_progress,
+           should_stop, cache_dir, started: float, world: distributed.World,
+           device: str) -> TrainResult:
+    precision = precision_for(device, config.mixed_precision, config.bf16)
+    where = dict(device=device, precision=precision.name)
     samples, sources = _samples(clips)
     labels = [s.label for s in samples]
     background = background_class(labels) if config.background and sources else None
     _check_classes(labels, background=background)
 
-    features, model_name = _resolve_features(samples, config, init_from)
-    decoded = _decode(samples, features, config, report_progress, should_stop, started)
-    waveforms, labels_text, groups, views, skipped, label_sets = decoded
+    headers = HeaderCache(cache_dir)
+    features, model_name = _resolve_features(samples, config, init_from, headers.info)
+    writer = RowWriter(features, "features" if config.cache_features else "waveforms", device,
+                       cache_dir, headers)
+
+    def on_chunk(done: int, total: int) -> None:
+        report_progress(TrainProgress("decoding", DECODE_SHARE * done / total,
+                                      f"reading clips {done}/{total}",
+                                      time.perf_counter() - started, **where))
+
+    decoded = decode_samples(samples, writer, config.multi_label, config.seed,
+                             config.decode_workers, should_stop, on_chunk, world)
+    rows, labels_text, groups, views = decoded.rows, decoded.labels, decoded.groups, decoded.views
+    skipped, label_sets = decoded.skipped, decoded.label_sets
     n_background = 0
     if background is not None and not should_stop():
-        extra, windows = _decode_background(sources, background, labels_text, features, config,
-                                            skipped)
+        extra, windows = decode_background(sources, background, labels_text, writer, config.seed,
+                                           skipped, world)
         n_background = len(windows)
         if n_background:
-            waveforms = torch.cat([waveforms[:len(labels_text)], extra, waveforms[len(labels_text):]])
+            n = len(labels_text)
+            rows = type(rows).cat([rows.slice(0, n), extra, rows.slice(n)])
             if views is not None:  # rows of offset views come after the samples: shift them
-                views = torch.where(views >= len(labels_text), views + n_background, views)
-                views = torch.cat([views, _own_rows(len(labels_text), n_background,
-                                                    views.shape[1])])
+                views = torch.where(views >= n, views + n_background, views)
+                views = torch.cat([views, own_rows(n, n_background, views.shape[1])])
             labels_text += [background] * n_background
             label_sets += [(background,)] * n_background
             groups += [str(w.path) for w in windows]
+    writer.close()
+    ran = dict(device=device, world_size=world.size, rank=world.rank, n_decoded=writer.n_decoded)
     if should_stop():
-        return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started)
+        return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started,
+                           **ran)
     _check_classes(labels_text, skipped)
     classes = sorted(set(labels_text).union(*label_sets) if config.multi_label else set(labels_text))
     # Class indices of each sample's own label: the split and the clip report follow them.
@@ -158,19 +184,19 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     hot = torch.from_numpy(multi_hot(label_sets, classes)) if config.multi_label else None
 
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    extractor = FeatureExtractor(features)
-    inputs = _extract(extractor, waveforms) if config.cache_features else waveforms
+    # Each process augments its batches with its own draws (rank 0's are a plain run's).
+    generator = torch.Generator().manual_seed(config.seed + world.rank)
     train_idx, val_idx = grouped_split(targets.numpy(), groups, config.val_split, config.seed)
 
     model = build_model(model_name, len(classes), (features.n_freqs, features.n_frames))
     if init_from is not None:
         _load_for_fine_tuning(model, init_from, classes)
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
+    model = model.to(device, memory_format=memory_format)
 
-    loop = _Loop(model, extractor, config, features, inputs, hot if hot is not None else targets,
-                 classes, generator, memory_format, views)
+    loop = TrainLoop(model, FeatureExtractor(features).to(device), config, features, rows,
+                     hot if hot is not None else targets, classes, generator, memory_format, views,
+                     device, precision, world)
     history: list[EpochMetrics] = []
     best = (-math.inf, math.inf)
     best_state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -185,7 +211,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
             train_elapsed = time.perf_counter() - loop.first_batch_time if loop.first_batch_time else 0
             eta = train_elapsed * (1 - done) / done if done > 0 else None
             report_progress(TrainProgress("training", fraction, f"epoch {epoch}/{config.epochs}",
-                                          elapsed, eta, epoch, config.epochs))
+                                          elapsed, eta, epoch, config.epochs, **where))
 
         train_loss, train_acc, stopped = loop.run_epoch(train_idx, on_batch, should_stop)
         if stopped:  # before one full epoch: keep what we have, marked as stopped
@@ -209,10 +235,13 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         elapsed = time.perf_counter() - started
         report_progress(TrainProgress(
             "training", DECODE_SHARE + (1 - DECODE_SHARE) * epoch / config.epochs,
-            f"epoch {epoch}/{config.epochs}", elapsed, None, epoch, config.epochs, metrics))
+            f"epoch {epoch}/{config.epochs}", elapsed, None, epoch, config.epochs, metrics, **where))
         if config.patience_epochs is not None and epochs_without_gain >= config.patience_epochs:
             break
 
+    if not world.is_main:  # rank 0 scores, calibrates and holds the model
+        return TrainResult(None, history, None, stopped, skipped, len(train_idx), len(val_idx),
+                           best_epoch, time.perf_counter() - started, n_background, **ran)
     model.load_state_dict(best_state)
     report_idx = val_idx if len(val_idx) else train_idx
     # A stopped run reports on the clips alone, without prediction views: with them, Cancel took
@@ -235,9 +264,10 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         thresholds = [float(t) for t in best_multi_label_thresholds(probabilities, truth)]
         metrics_dict = dict(metrics.to_dict(), multi_label=multi_label_scores(
             probabilities, truth, thresholds, classes))
+    metrics_dict.update(device=device, world_size=world.size, precision=precision.name)
     checkpoint = Checkpoint(
         model_name=model_name, classes=classes, feature_config=features,
-        state_dict={k: v.contiguous() for k, v in model.state_dict().items()},
+        state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         train_config=config.to_dict(), metrics=metrics_dict,
         history=[dataclasses.asdict(h) for h in history],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -246,7 +276,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
         novelty=loop.novelty(train_idx, val_idx) if hot is None and not stopped and len(val_idx) else None,
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
-                       best_epoch, time.perf_counter() - started, n_background)
+                       best_epoch, time.perf_counter() - started, n_background, **ran)
 
 
 def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
@@ -288,7 +318,7 @@ def _check_classes(labels: list[str], skipped=(), background: str | None = None)
 
 
 def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
-                      init_from: Checkpoint | None):
+                      init_from: Checkpoint | None, read_info=audio.info):
     if init_from is not None:
         # Fine-tuning keeps the checkpoint's features and network: its weights expect them.
         return init_from.feature_config, init_from.model_name
@@ -299,7 +329,7 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
         for sample in samples:
             if sample.path not in known:
                 try:
-                    known[sample.path] = audio.info(sample.path)
+                    known[sample.path] = read_info(sample.path)
                 except AudioError:
                     known[sample.path] = None  # reported as skipped when decoding
             info = known[sample.path]
@@ -320,114 +350,6 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
     return features, config.model
 
 
-def _decode(samples: list[TrainingSample], features: FeatureConfig, config: TrainConfig,
-            report_progress, should_stop, started: float):
-    """Read every sample once, fitted to the clip length; unreadable ones go to ``skipped``.
-
-    Returns (waveforms, labels, groups, views, skipped, label_sets): one waveform row per sample
-    kept, in order, then the offset views of regions; ``views`` ``(n_samples, REGION_VIEWS)`` row
-    indices (a whole clip's row repeated), None when there are no regions; ``label_sets`` each
-    kept sample's classes (its label alone unless ``config.multi_label``; a region's window then
-    also holds the regions it overlaps, as its centred view places it).
-    """
-    clip_s = features.clip_seconds
-
-    def load(sample: TrainingSample) -> tuple[list[np.ndarray], tuple[str, ...]]:
-        if not sample.is_region:
-            samples = audio.read(sample.path, features.sample_rate_hz, 0.0, clip_s)
-            labels = sample.labels if config.multi_label else (sample.label,)
-            return [prepare_clip(samples, features.n_samples)], labels
-        duration_s = sample.duration_s
-        if duration_s is None:
-            duration_s = audio.info(sample.path).duration_s
-        rng = np.random.default_rng([config.seed, int(sample.begin_s * 1000),
-                                     int(sample.end_s * 1000)])
-        starts = [region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
-                  for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng)]
-        # One read covering every view, cut into them after.
-        first = min(starts)
-        block = audio.read(sample.path, features.sample_rate_hz, first,
-                           max(starts) - first + clip_s)
-        rate = features.sample_rate_hz
-        labels = (window_labels(sample.label, starts[0], clip_s, sample.recording_regions)
-                  if config.multi_label else (sample.label,))
-        return [prepare_clip(block[int(round((s - first) * rate)):][:features.n_samples],
-                             features.n_samples) for s in starts], labels
-
-    waveforms, extra, labels, groups, skipped, owners = [], [], [], [], [], []
-    label_sets: list[tuple[str, ...]] = []
-    workers = max(1, min(config.decode_workers, os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        chunk = 64
-        for start in range(0, len(samples), chunk):
-            if should_stop():
-                break
-            part = samples[start:start + chunk]
-            futures = [pool.submit(load, sample) for sample in part]
-            for sample, future in zip(part, futures, strict=True):
-                try:
-                    (first, *others), classes = future.result()
-                except AudioError as exc:
-                    skipped.append((sample.path, exc.reason))
-                    continue
-                owners.extend([len(waveforms)] * len(others))
-                waveforms.append(first)
-                extra.extend(others)
-                labels.append(sample.label)
-                label_sets.append(classes)
-                groups.append(sample.group or str(sample.path))
-            done = min(start + chunk, len(samples))
-            report_progress(TrainProgress("decoding", DECODE_SHARE * done / len(samples),
-                                          f"reading clips {done}/{len(samples)}",
-                                          time.perf_counter() - started))
-    rows = waveforms + extra
-    stacked = torch.from_numpy(np.stack(rows)) if rows else torch.zeros(0, features.n_samples)
-    views = None
-    if extra:
-        n_views = 1 + max(Counter(owners).values())
-        views = _own_rows(0, len(waveforms), n_views)
-        filled = Counter()
-        for row, owner in enumerate(owners, start=len(waveforms)):
-            filled[owner] += 1
-            views[owner, filled[owner]:] = row
-    return stacked, labels, groups, views, skipped, label_sets
-
-
-def _own_rows(first: int, count: int, n_views: int) -> torch.Tensor:
-    """Views of samples that have one window: their own row in every column."""
-    return torch.arange(first, first + count).unsqueeze(1).repeat(1, n_views)
-
-
-def _decode_background(sources: list[BackgroundSource], background: str, labels: list[str],
-                       features: FeatureConfig, config: TrainConfig, skipped: list
-                       ) -> tuple[torch.Tensor, list[Window]]:
-    """Background windows for ``labels``: as many as the median of the other classes' samples
-    (less those the person labelled background already), every rejected event among them.
-    Returns their waveforms ``(n, n_samples)`` and the windows they came from."""
-    counts = Counter(labels)
-    others = [n for name, n in counts.items() if name != background]
-    wanted = int(np.median(others)) - counts.get(background, 0) if others else 0
-    rng = np.random.default_rng(config.seed)
-    windows = background_windows(sources, features.clip_seconds, max(0, wanted), rng)
-    waves, kept = [], []
-    for window in windows:
-        try:
-            samples = audio.read(window.path, features.sample_rate_hz, window.start_s,
-                                 window.length_s)
-        except AudioError as exc:
-            skipped.append((window.path, exc.reason))
-            continue
-        waves.append(prepare_clip(samples, features.n_samples))
-        kept.append(window)
-    stacked = (torch.from_numpy(np.stack(waves)) if waves
-               else torch.zeros(0, features.n_samples))
-    return stacked, kept
-
-
-def _extract(extractor: FeatureExtractor, waveforms: torch.Tensor, batch: int = 128) -> torch.Tensor:
-    return torch.cat([extractor(waveforms[i:i + batch]) for i in range(0, len(waveforms), batch)])
-
-
 def _load_for_fine_tuning(model: nn.Module, init: Checkpoint, classes: list[str]) -> None:
     """Same classes: every weight. Other classes: the backbone, and head rows mapped by name."""
     if list(init.classes) == list(classes):
@@ -444,155 +366,3 @@ def _load_for_fine_tuning(model: nn.Module, init: Checkpoint, classes: list[str]
             for suffix in ("weight", "bias"):
                 own[head + suffix][new_row] = init.state_dict[head + suffix][old_row]
     model.load_state_dict(own)
-
-
-class _Loop:
-    """The per-epoch mechanics, kept apart from the bookkeeping in ``train``."""
-
-    def __init__(self, model, extractor, config: TrainConfig, features: FeatureConfig, inputs,
-                 targets, classes, generator, memory_format, views=None) -> None:
-        self.model, self.extractor, self.config, self.features = model, extractor, config, features
-        self.inputs, self.targets, self.generator = inputs, targets, generator
-        self.views, self.memory_format = views, memory_format  # views: (n_samples, n_views) rows, or None
-        self.first_batch_time: float | None = None
-        self.temperature = 1.0  # fitted after the last epoch (single-label)
-        if config.multi_label:  # targets: (n, n_classes) multi-hot
-            self.loss_fn, self.eval_loss_fn = _multi_label_losses(targets, config)
-        else:
-            weight = None
-            if config.balance_classes:
-                counts = torch.bincount(targets, minlength=len(classes)).float().clamp(min=1)
-                weight = counts.sum() / (len(classes) * counts)
-            self.loss_fn = nn.CrossEntropyLoss(weight=weight,
-                                               label_smoothing=config.label_smoothing)
-            self.eval_loss_fn = nn.CrossEntropyLoss()
-        params = model.parameters()
-        if config.optimizer == "adam":
-            self.optimizer = torch.optim.Adam(params, lr=config.learning_rate,
-                                              weight_decay=config.weight_decay)
-        else:
-            self.optimizer = torch.optim.AdamW(params, lr=config.learning_rate,
-                                               weight_decay=config.weight_decay)
-        self.scheduler, self.mix_rng = None, np.random.default_rng(config.seed)
-
-    def _features(self, idx, train: bool) -> torch.Tensor:
-        if train and self.views is not None:  # a region's window, shifted anew each epoch
-            pick = torch.randint(self.views.shape[1], (len(idx),), generator=self.generator)
-            idx = self.views[idx, pick]
-        x = self.inputs[idx]
-        if not self.config.cache_features:
-            x = self.extractor(x)
-        if train and self.config.augment:
-            x = augment(x, self.features, self.generator)
-        return x
-
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.contiguous(memory_format=self.memory_format)
-        if self.config.bf16:
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                return self.model(x).float()
-        return self.model(x)
-
-    def run_epoch(self, train_idx: np.ndarray, on_batch, should_stop) -> tuple[float, float, bool]:
-        self.model.train()
-        order = torch.from_numpy(train_idx)[torch.randperm(len(train_idx), generator=self.generator)]
-        batches = list(torch.split(order, self.config.batch_size))
-        # A last batch of one breaks BatchNorm; fold it into the previous one.
-        if len(batches) > 1 and len(batches[-1]) == 1:
-            batches[-2] = torch.cat([batches[-2], batches.pop()])
-        total_steps = self.config.epochs * len(batches)
-        # OneCycle needs a few steps in each phase; a tiny run keeps the constant rate.
-        if self.scheduler is None and self.config.schedule == "onecycle" and total_steps >= 10:
-            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                self.optimizer, max_lr=self.config.learning_rate,
-                total_steps=total_steps, pct_start=0.25)
-        total_loss, correct, seen = 0.0, 0, 0
-        for b, idx in enumerate(batches, start=1):
-            if should_stop():
-                return total_loss / max(1, seen), correct / max(1, seen), True
-            if self.first_batch_time is None:
-                self.first_batch_time = time.perf_counter()
-            x, y = self._features(idx, train=True), self.targets[idx]
-            if self.config.augment and self.config.mixup_alpha > 0:
-                weight = float(self.mix_rng.beta(self.config.mixup_alpha, self.config.mixup_alpha))
-                partner = torch.randperm(len(idx), generator=self.generator)
-                logits = self._forward(weight * x + (1 - weight) * x[partner])
-                loss = (weight * self.loss_fn(logits, y)
-                        + (1 - weight) * self.loss_fn(logits, y[partner]))
-                if weight < 0.5:  # accuracy against the clip that dominates the blend
-                    y = y[partner]
-            else:
-                logits = self._forward(x)
-                loss = self.loss_fn(logits, y)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            if self.scheduler is not None and self.scheduler.last_epoch + 1 < self.scheduler.total_steps:
-                self.scheduler.step()
-            total_loss += loss.item() * len(idx)
-            correct += self._correct(logits, y)
-            seen += len(idx)
-            on_batch(b, len(batches))
-        return total_loss / max(1, seen), correct / max(1, seen), False
-
-    @torch.no_grad()
-    def _scores(self, idx: np.ndarray, score) -> torch.Tensor:
-        """``score(features)`` for the clips ``idx``, in chunks, with the model in eval mode."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            parts = [score(self._features(torch.as_tensor(chunk), train=False))
-                     for chunk in np.array_split(idx, max(1, math.ceil(len(idx) / 256)))]
-        finally:
-            self.model.train(was_training)
-        return torch.cat(parts)
-
-    def _correct(self, logits: torch.Tensor, y: torch.Tensor) -> int:
-        """Samples right: the top class; multi-label, every class on the right side of 0.5
-        (a mixup blend's targets rounded)."""
-        if self.config.multi_label:
-            return int(((logits > 0) == (y >= 0.5)).all(dim=1).sum())
-        return int((logits.argmax(1) == y).sum())
-
-    def evaluate(self, idx: np.ndarray) -> tuple[float, float]:
-        logits = self._scores(idx, self._forward)
-        y = self.targets[idx]
-        if self.config.multi_label:
-            return float(self.eval_loss_fn(logits, y)), self._correct(logits, y) / max(1, len(idx))
-        return float(self.eval_loss_fn(logits, y)), float((logits.argmax(1) == y).float().mean())
-
-    def probabilities(self, idx: np.ndarray, views: bool = True) -> np.ndarray:
-        """What the classifier will answer, ``(len(idx), n_classes)``: probabilities averaged
-        over the prediction views (per-class sigmoids for a multi-label model), calibrated."""
-        return self._scores(idx, lambda x: mean_scores(
-            self._forward, x, self.features, views, self.config.multi_label, self.temperature)).numpy()
-
-    def calibrate(self, idx: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
-        """Fit the temperature on each prediction view's logits of ``idx`` (calibration.py);
-        their calibrated probabilities, and the fit for the metrics."""
-        self.temperature, probabilities, summary = calibrate(self._scores(idx, lambda x: view_logits(
-            self._forward, x, self.features)).numpy(), targets)
-        return probabilities, summary
-
-    def novelty(self, train_idx: np.ndarray, val_idx: np.ndarray) -> NoveltyRule | None:
-        """The "unknown" rule (novelty.py), fitted on these clips through the model."""
-        return fit_to_model(self._scores, self.model, self._forward, self.features, self.targets.numpy(),
-                            train_idx, val_idx, self.generator)
-
-
-def _multi_label_losses(targets: torch.Tensor, config: TrainConfig):
-    """(training loss, validation loss) of a multi-label head: binary cross-entropy on the
-    logits. With ``balance_classes`` each class's positives weigh its negatives over its
-    positives (``pos_weight``), so a rare class still counts; label smoothing pulls the targets
-    toward 0.5 by half its amount."""
-    pos_weight = None
-    if config.balance_classes:
-        positives = targets.sum(0).clamp(min=1)
-        pos_weight = ((len(targets) - targets.sum(0)).clamp(min=1) / positives).float()
-    bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-    smoothing = config.label_smoothing
-
-    def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return bce(logits, y * (1 - smoothing) + smoothing / 2)
-
-    return loss, nn.BCEWithLogitsLoss()

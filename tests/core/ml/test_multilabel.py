@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.ml.decoding import RowWriter, decode_samples
 from core.ml.detection import (
     best_multi_label_thresholds,
     best_thresholds,
@@ -25,7 +26,8 @@ from core.ml.inference import Classifier, mean_scores
 from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.samples import TrainingSample, multi_hot, window_labels
 from core.ml.train_config import TrainConfig
-from core.ml.training import _decode, _multi_label_losses, train
+from core.ml.train_loop import _multi_label_losses
+from core.ml.training import train
 from tests import audio_factory
 from tests.processes import run_main
 
@@ -67,14 +69,14 @@ def test_region_windows_get_the_classes_of_the_regions_they_overlap(tmp_path):
     samples = [TrainingSample(path, label, b, e, str(path), 10.0, recording_regions=regions)
                for b, e, label in regions]
     features = preset("default").with_clip_seconds(1.0)
-    config = TrainConfig(multi_label=True)
-    *_, skipped, label_sets = _decode(samples, features, config, lambda _p: None,
-                                      lambda: False, 0.0)
-    assert not skipped
-    assert label_sets == [("owl", "wren"), ("wren", "owl"), ("owl",)]
+    decoded = decode_samples(samples, RowWriter(features, "waveforms"), multi_label=True, seed=0,
+                             decode_workers=1, should_stop=lambda: False)
+    assert not decoded.skipped
+    assert decoded.label_sets == [("owl", "wren"), ("wren", "owl"), ("owl",)]
     # Single-label training reads each sample's own label only.
-    *_, single = _decode(samples, features, TrainConfig(), lambda _p: None, lambda: False, 0.0)
-    assert single == [("owl",), ("wren",), ("owl",)]
+    single = decode_samples(samples, RowWriter(features, "waveforms"), multi_label=False, seed=0,
+                            decode_workers=1, should_stop=lambda: False)
+    assert single.label_sets == [("owl",), ("wren",), ("owl",)]
 
 
 def test_the_training_snapshot_gives_each_region_its_recordings_labelled_regions(tmp_path):

@@ -169,8 +169,9 @@ def test_augment_changes_copy_not_input():
 
 
 def test_region_windows_are_centred_and_every_view_holds_the_whole_event(tmp_path):
+    from core.ml.decoding import RowWriter, decode_samples
     from core.ml.features import preset
-    from core.ml.training import TrainingSample, _decode
+    from core.ml.training import TrainingSample
 
     rate = audio_factory.DEFAULT_RATE_HZ
     event = audio_factory.tone(1000.0, 0.3)
@@ -178,8 +179,10 @@ def test_region_windows_are_centred_and_every_view_holds_the_whole_event(tmp_pat
     features = preset("default").with_clip_seconds(1.0)
     samples = [TrainingSample(path, "beep", 7.0, 7.3, str(path), 20.0),
                TrainingSample(path, "beep", 7.0, 7.3, str(path))]  # duration read from the file
-    waves, labels, groups, views, skipped, _ = _decode(
-        samples, features, TrainConfig(), lambda _p: None, lambda: False, 0.0)
+    decoded = decode_samples(samples, RowWriter(features, "waveforms"), multi_label=False, seed=0,
+                             decode_workers=4, should_stop=lambda: False)
+    waves, labels, groups = decoded.rows.tensor, decoded.labels, decoded.groups
+    views, skipped = decoded.views, decoded.skipped
     assert labels == ["beep", "beep"] and groups == [str(path)] * 2 and not skipped
     assert views is not None and views.shape == (2, 3)
     energy = float((event.astype(np.float64) ** 2).sum())
