@@ -28,6 +28,7 @@ from core.ml.features import (
     prepare_clip,
 )
 from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent
+from core.ml.runtime import resolve_device
 
 # Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
 SINGLE_WINDOW_FACTOR = 1.25
@@ -124,9 +125,14 @@ class WindowScores:
 
 
 class Classifier:
-    """A loaded model ready to score files; build with ``from_checkpoint``."""
+    """A loaded model ready to score files; build with ``from_checkpoint``. The model and the
+    feature extraction run on ``device`` (runtime.resolve_device: "cpu" by default, "auto" for
+    a GPU when there is one; a device the machine lacks raises TrainingError); what comes out is
+    numpy, whatever the device."""
 
-    def __init__(self, checkpoint: Checkpoint, decode_workers: int = DECODE_WORKERS) -> None:
+    def __init__(self, checkpoint: Checkpoint, decode_workers: int = DECODE_WORKERS,
+                 device: str = "cpu") -> None:
+        self.device = resolve_device(device)
         self.decode_workers = max(1, decode_workers)
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)
@@ -136,16 +142,17 @@ class Classifier:
         self.temperature = 1.0 if self.multi_label else float(checkpoint.temperature)
         # Inference only: BatchNorm folded into the convolutions and channels_last (measured
         # ~1.5x faster per clip on a 2-core CPU; same probabilities to 1e-6).
-        self.model = _fuse_conv_bn(checkpoint.build_model()).to(memory_format=torch.channels_last)
-        self.extractor = FeatureExtractor(self.features)
+        self.model = _fuse_conv_bn(checkpoint.build_model()).to(
+            self.device, memory_format=torch.channels_last)
+        self.extractor = FeatureExtractor(self.features).to(self.device)
         # The unknown answer: single-label models whose checkpoint holds the rule (novelty.py).
         self.novelty = None if self.multi_label else checkpoint.novelty
 
     @classmethod
     def from_checkpoint(cls, source: str | Path | Checkpoint,
-                        decode_workers: int = DECODE_WORKERS) -> Classifier:
+                        decode_workers: int = DECODE_WORKERS, device: str = "cpu") -> Classifier:
         checkpoint = source if isinstance(source, Checkpoint) else load_checkpoint(source)
-        return cls(checkpoint, decode_workers=decode_workers)
+        return cls(checkpoint, decode_workers=decode_workers, device=device)
 
     @property
     def window_s(self) -> float:
@@ -177,17 +184,21 @@ class Classifier:
         torch.set_flush_denormal(True)
         for start in range(0, len(clips), batch_size):
             chunk = np.ascontiguousarray(clips[start:start + batch_size], dtype=np.float32)
-            x = self.extractor(torch.from_numpy(chunk))
+            x = self.extractor(torch.from_numpy(chunk).to(self.device))
+            if views and self.device != "cpu":
+                x = x.cpu()  # prediction views are drawn on the CPU; _forward moves each back
             with (feature_statistics(self.model, self.features) if rule is not None
                   else nullcontext([])) as seen:
-                out[start:start + len(chunk)] = mean_scores(self._forward, x, self.features, views,
-                                                            self.multi_label, self.temperature).numpy()
+                out[start:start + len(chunk)] = mean_scores(
+                    self._forward, x, self.features, views, self.multi_label,
+                    self.temperature).cpu().numpy()
             if rule is not None:
-                scores[start:start + len(chunk)] = rule.score(torch.stack(seen).mean(dim=0).numpy())
+                scores[start:start + len(chunk)] = rule.score(
+                    torch.stack(seen).mean(dim=0).cpu().numpy())
         return out, scores
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x.contiguous(memory_format=torch.channels_last))
+        return self.model(x.to(self.device).contiguous(memory_format=torch.channels_last))
 
     def labels_of(self, scores: np.ndarray) -> tuple[str, ...]:
         """The classes ``scores`` ``(n_classes,)`` report: a multi-label model's every class at

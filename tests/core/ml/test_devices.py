@@ -1,14 +1,19 @@
 """Devices: what this machine has, which one "auto" and "cuda" resolve to (GPUs faked by
 monkeypatching torch.cuda, as the suite runs on the CPU), the error for one it lacks, the mixed
-precision rule, and the device setting's validation."""
+precision rule, the device setting's validation, and the classifier on the device it is given."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from core.errors import ConfigError, TrainingError
 from core.ml import runtime
+from core.ml.checkpoint import Checkpoint
+from core.ml.features import FeatureConfig
+from core.ml.inference import Classifier
+from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.train_config import TrainConfig
 
 
@@ -87,3 +92,25 @@ def test_the_device_setting_is_validated_and_kept():
     for bad in ("gpu", "cuda:", "CPU", "tpu"):
         with pytest.raises(ConfigError, match="unknown device"):
             TrainConfig(device=bad)
+
+
+def _untrained_checkpoint():
+    torch.manual_seed(0)
+    features = FeatureConfig(clip_seconds=0.5)
+    model = build_model(DEFAULT_MODEL, 2, (features.n_freqs, features.n_frames))
+    return Checkpoint(DEFAULT_MODEL, ["a", "b"], features, model.state_dict())
+
+
+def test_the_classifier_runs_where_it_is_told_and_answers_numpy(monkeypatch):
+    _gpus(monkeypatch, 0)
+    checkpoint = _untrained_checkpoint()
+    clips = np.random.default_rng(0).standard_normal((3, 8000)).astype(np.float32) * 0.1
+    on_cpu = Classifier(checkpoint)
+    auto = Classifier.from_checkpoint(checkpoint, device="auto")
+    assert on_cpu.device == auto.device == "cpu"
+    assert next(auto.model.parameters()).device.type == "cpu"
+    scores = auto.probabilities(clips)
+    assert isinstance(scores, np.ndarray) and scores.shape == (3, 2)
+    np.testing.assert_array_equal(scores, on_cpu.probabilities(clips))
+    with pytest.raises(TrainingError, match=r"device cuda is not available.*available: cpu"):
+        Classifier(checkpoint, device="cuda")
