@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from core.ml.feature_cache import feature_cache_dir
 from core.ml.features import FeatureConfig
 from core.ml.inference import Classifier
 from core.ml.metrics import ModelMetrics, confusion_matrix
@@ -147,6 +148,12 @@ def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0,
 def models_dir(project) -> Path:
     """Where the project's trained models live: ``<store dir>/models``."""
     return Path(project.store_path).parent / MODELS_DIRNAME
+
+
+def training_cache_dir(models_folder: str | Path) -> Path:
+    """The feature cache training reads and fills (core.ml.feature_cache) of the project whose
+    models live in ``models_folder`` (``models_dir``): beside it, ``<store dir>/feature-cache``."""
+    return feature_cache_dir(Path(models_folder).parent)
 
 
 def model_file_path(folder: str | Path, now: datetime | None = None) -> Path:

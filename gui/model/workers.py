@@ -26,6 +26,7 @@ from core.workflow import (
     marked_recordings,
     recordings_to_search,
     save_model_file,
+    training_cache_dir,
     unmarked_events,
 )
 from gui.common.tasks import ProjectWorker, Worker
@@ -76,8 +77,10 @@ class TrainingWorker(Worker):
         # Decoding threads fight the window for the GIL; one per spare core is plenty.
         config = dataclasses.replace(
             config, decode_workers=min(config.decode_workers, worker_threads()))
-        result = train(self._pairs, config, init_from=init_from,
-                       progress=self._on_progress, should_stop=self.should_stop)
+        # The project's feature cache, beside its models: a retrain decodes only new clips.
+        cache_dir = training_cache_dir(self._save_to) if self._save_to is not None else None
+        result = train(self._pairs, config, init_from=init_from, progress=self._on_progress,
+                       should_stop=self.should_stop, cache_dir=cache_dir)
         saved = None
         if self._save_to is not None and not result.stopped and result.checkpoint is not None:
             try:
