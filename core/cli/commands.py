@@ -274,12 +274,18 @@ def cmd_train(args) -> int:
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
+    from core.ml.distributed import is_main_process
+    from core.ml.feature_cache import feature_cache_dir
     from core.ml.samples import BackgroundSource
+    from core.store.project import existing_store_dir
 
     clips = _labelled_clips(args, regions=True)
     n_samples = len([c for c in clips if not isinstance(c, BackgroundSource)])
-    print(f"Training {config.model} on {n_samples} labelled clips and events from {args.data}",
-          file=sys.stderr)
+    main_process = is_main_process()  # under torchrun only rank 0 prints and saves
+    if main_process:
+        print(f"Training {config.model} on {n_samples} labelled clips and events from {args.data}",
+              file=sys.stderr)
+    store_dir = existing_store_dir(args.data)  # its feature cache: a retrain decodes what is new
     bar = _ProgressBar()
     said = []  # the device, once the run names it
 
@@ -296,9 +302,12 @@ def cmd_train(args) -> int:
         bar.update(p.fraction, text, force=p.epoch_metrics is not None)
 
     try:
-        result = train(clips, config, init_from=init, progress=on_progress)
+        result = train(clips, config, init_from=init, progress=on_progress,
+                       cache_dir=feature_cache_dir(store_dir) if store_dir else None)
     finally:
         bar.close()
+    if not main_process:
+        return 0
     save_checkpoint(result.checkpoint, args.out)
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
