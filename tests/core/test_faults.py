@@ -194,8 +194,10 @@ def test_cli_refuses_pickled_code_in_one_line(tmp_path, trained):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("change, words", [
-    ({"classes": ["a", "b"], "thresholds": [0.5, 0.5], "background_class": None},
+    ({"classes": ["a", "b"], "thresholds": [0.5, 0.5], "background_class": None, "novelty": None},
      "do not fit"),  # only the weights disagree
+    ({"classes": ["a", "b"], "thresholds": [0.5, 0.5], "background_class": None},
+     "novelty rule for 3 classes"),  # the unknown rule disagrees too
     ({"feature_config": {"kind": "cqt"}}, "feature settings"),
     ({"feature_config": {"n_mels": 1}}, "feature settings"),
     ({"feature_config": {"sample_rate_hz": 0}}, "sample rate"),
