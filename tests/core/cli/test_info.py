@@ -32,9 +32,11 @@ def _lines(text):
 
 def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, capsys):
     checkpoint = trained.checkpoint
-    # What the data-parallel training records: shown as recorded.
+    # What a data-parallel run records (in the metrics: what it found; the settings say only
+    # what was asked): shown as recorded.
     recorded = dataclasses.replace(
-        checkpoint, train_config=dict(checkpoint.train_config, world_size=2, device="cuda"))
+        checkpoint, train_config=dict(checkpoint.train_config, device="auto"),
+        metrics=dict(checkpoint.metrics, world_size=2, device="cuda"))
     path = save_checkpoint(recorded, tmp_path / "trained.pt")
     code, out, err = _run(capsys, "info", path)
     assert code == 0 and err == ""
