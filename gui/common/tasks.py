@@ -107,6 +107,11 @@ class Worker(QObject):
             if not self.should_stop():
                 self.outcome = ("failed", str(error))
                 self.failed.emit(str(error))
+        except Exception:
+            # A bug, not a failure a task reports: shown as any uncaught error, but not let out
+            # of this slot into Qt's thread, where the done queued below was at times never
+            # delivered and the task looked busy for ever.
+            sys.excepthook(*sys.exc_info())
         finally:
             self.done.emit()
 
