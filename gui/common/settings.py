@@ -46,10 +46,11 @@ TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
 TRAIN_BACKGROUND = Key("training/background", bool, None)
 TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
 TRAIN_DEVICE = Key("training/device", str, None)  # "auto", "cpu", "cuda:0"...
+TRAIN_MIXED_PRECISION = Key("training/mixed_precision", bool, None)
 _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
                "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL,
-               "device": TRAIN_DEVICE}
+               "device": TRAIN_DEVICE, "mixed_precision": TRAIN_MIXED_PRECISION}
 
 
 def open_settings() -> QSettings:
@@ -122,7 +123,8 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
 def write_train_choice(settings: QSettings, model: str, epochs: int,
                        clip_seconds_requested: float | str, augment: bool,
                        val_split: float, background: bool = True,
-                       multi_label: bool = False, device: str | None = None) -> None:
+                       multi_label: bool = False, device: str | None = None,
+                       mixed_precision: bool | None = None) -> None:
     """Store a training choice as plain values (see ``read_train_choice``)."""
     write(settings, TRAIN_MODEL, model)
     write(settings, TRAIN_EPOCHS, int(epochs))
@@ -133,6 +135,8 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
     write(settings, TRAIN_MULTI_LABEL, bool(multi_label))
     if device is not None:
         write(settings, TRAIN_DEVICE, str(device))
+    if mixed_precision is not None:
+        write(settings, TRAIN_MIXED_PRECISION, bool(mixed_precision))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:
