@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "several classes): one sigmoid per class, and predict reports every class "
                         "above its threshold")
     add_device_option(t)
+    t.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
+                   help="train in float32 throughout; by default a CUDA GPU autocasts to bf16 "
+                        "(fp16 with a gradient scaler where it has no bf16). Mixed precision "
+                        "applies only on CUDA: the CPU and mps always train in float32")
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", type=Path, metavar="MODEL")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+    add_device_option(p)
     add_shard_option(p)
     p.set_defaults(func=cmd_predict)
 
@@ -104,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--plots", type=Path, default=None, metavar="DIR",
                    help="write DIR/reliability.png: the reliability diagram of the clips' "
                         "calibrated confidences (created if missing)")
+    add_device_option(e)
     _add_label_options(e)
     e.set_defaults(func=cmd_evaluate)
 
@@ -143,9 +149,12 @@ def main(argv: list[str] | None = None) -> int:
 class _ProgressBar:
     """A one-line progress bar on stderr (a line per update when stderr is not a terminal)."""
 
-    def __init__(self, stream=sys.stderr, min_interval_s: float = 0.2) -> None:
-        self.stream, self.min_interval_s = stream, min_interval_s
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, min_interval_s: float = 0.2) -> None:
+        # sys.stderr when the bar is made, not when this module was imported: a caller (or a
+        # test) that redirected it gets the bar too.
+        self.stream = sys.stderr if stream is None else stream
+        self.min_interval_s = min_interval_s
+        self.tty = self.stream.isatty()
         self.last = 0.0
         self.last_text = ""
 
@@ -268,6 +277,8 @@ def cmd_train(args) -> int:
         changes["background"] = False
     if args.multi_label:
         changes["multi_label"] = True
+    if not args.mixed_precision:
+        changes["mixed_precision"] = False
     changes["device"] = checked_device(args.device)  # one line, exit 2, before any file is read
     if args.model == SEED_MODEL:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
@@ -354,7 +365,8 @@ def cmd_predict(args) -> int:
     from core.audio.discovery import expand_audio_paths
     from core.ml.inference import Classifier
 
-    classifier = Classifier.from_checkpoint(args.model)
+    device = checked_device(args.device)  # one line, exit 2, before any file is read
+    classifier = Classifier.from_checkpoint(args.model, device=device)
     files = shard_files(expand_audio_paths(args.paths), args.shard)
     failed = 0
     rows = []
@@ -412,7 +424,8 @@ def cmd_evaluate(args) -> int:
     from core.ml.metrics import classification_report
     from core.store.project import existing_store_dir
 
-    classifier = Classifier.from_checkpoint(args.model)
+    device = checked_device(args.device)  # one line, exit 2, before any file is read
+    classifier = Classifier.from_checkpoint(args.model, device=device)
     if args.plots is not None:
         _plots_dir(args.plots)  # before the clips are classified: a bad DIR fails at once
     clips = _labelled_clips(args)

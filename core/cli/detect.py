@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 
@@ -76,6 +77,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "'' reports every class")
     d.add_argument("--hop", type=float, default=None, metavar="S",
                    help="seconds between windows (default: half the model's window)")
+    add_device_option(d)
     add_shard_option(d, "search only shard I of N of the files (0 <= I < N, numbered from 0); "
                         "--out FILE becomes FILE-shardIofN (events-shard0of4.csv), and "
                         "Audacity tracks go under one --out folder without colliding")
@@ -111,7 +113,8 @@ def cmd_detect(args) -> int:
     from core.ml.detection import detect_file, resolve_thresholds
     from core.ml.inference import Classifier
 
-    classifier = Classifier.from_checkpoint(args.model)
+    device = checked_device(args.device)  # one line, exit 2, before any file is read
+    classifier = Classifier.from_checkpoint(args.model, device=device)
     requested = args.thresholds if args.thresholds is not None else args.threshold
     try:
         resolve_thresholds(classifier.classes, None, requested)
