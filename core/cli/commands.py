@@ -94,15 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="classify files or folders with a model")
+    p = sub.add_parser(
+        "predict", help="classify files or folders with a model",
+        description="One row per audio file. label is the model's answer: a class, 'silence' "
+                    "(no sound in the file) or 'unknown' (unlike every clip the model was trained "
+                    "on); the class scores are listed either way.")
     p.add_argument("model", type=Path, metavar="MODEL")
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json"), default="csv",
+                   help="csv (default): path, label (the answer), labels (every class the file "
+                        "holds, ;-separated; none for silence or unknown), confidence, one "
+                        "column per class, error; json: the same per file, with top_class (the "
+                        "class scored highest), verdict (silence, unknown or null), novelty (the "
+                        "distance from the training clips over the model's limit; over 1 is "
+                        "unknown; null without a rule) and peak_time_s")
     add_device_option(p)
     add_shard_option(p)
     p.set_defaults(func=cmd_predict)
 
-    e = sub.add_parser("evaluate", help="score a model on a folder of labelled clips")
+    e = sub.add_parser(
+        "evaluate", help="score a model on a folder of labelled clips",
+        description="Accuracy, macro F1, per-class scores and the confusion matrix by the class "
+                    "each clip scored highest; then how many clips the model answered unknown or "
+                    "silence, and the accuracy of its answers counting those as wrong "
+                    "(answer_accuracy, n_unknown and n_silence in --json); the calibration error.")
     e.add_argument("model", type=Path, metavar="MODEL")
     e.add_argument("data", type=Path, metavar="DATA")
     e.add_argument("--json", action="store_true")
@@ -373,18 +388,20 @@ def cmd_predict(args) -> int:
     writer = None
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        # labels: every class the file holds (a multi-label model's above their thresholds).
+        # label: the answer (a class, silence or unknown); labels: every class the file holds (a
+        # multi-label model's above their thresholds; none for silence or unknown).
         writer.writerow(["path", "label", "labels", "confidence", *classifier.classes, "error"])
     for pred in classifier.predict_files(files):
         failed += not pred.ok
         if writer:
             probs = [f"{p:.4f}" for p in pred.probabilities] or [""] * len(classifier.classes)
             conf = f"{pred.confidence:.4f}" if pred.ok else ""
-            writer.writerow([str(pred.path), pred.label or "", ";".join(pred.labels), conf,
+            writer.writerow([str(pred.path), pred.answer or "", ";".join(pred.labels), conf,
                              *probs, pred.error or ""])
         else:
-            rows.append({"path": str(pred.path), "label": pred.label,
-                         "labels": list(pred.labels),
+            rows.append({"path": str(pred.path), "label": pred.answer,
+                         "labels": list(pred.labels), "top_class": pred.label,
+                         "verdict": pred.verdict, "novelty": pred.novelty,
                          "confidence": pred.confidence if pred.ok else None,
                          "probabilities": dict(zip(classifier.classes, pred.probabilities,
                                                    strict=False)),
@@ -440,7 +457,7 @@ def cmd_evaluate(args) -> int:
     if not known and events is None:
         raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
                            f"({', '.join(classifier.classes)})")
-    truth, predicted, failed, probabilities = [], [], [], []
+    truth, predicted, failed, probabilities, answers = [], [], [], [], []
     for clip, pred in zip(known, classifier.predict_files([c.path for c in known]), strict=True):
         if not pred.ok:
             failed.append((clip.path, pred.error))
@@ -448,13 +465,16 @@ def cmd_evaluate(args) -> int:
         truth.append(classifier.classes.index(clip.label))
         predicted.append(classifier.classes.index(pred.label))
         probabilities.append(pred.probabilities)
+        answers.append(pred.answer)
     for path, reason in failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     report = classification_report(truth, predicted, classifier.classes) if known else None
     calibration = (_calibration_of(probabilities, truth, classifier.temperature)
                    if truth and not classifier.multi_label else None)
+    answered = _Answers.of(answers, [classifier.classes[t] for t in truth])
     if args.json:
-        data = dict(report.to_dict(), n_clips=len(truth), skipped=len(failed)) if report else {}
+        data = (dict(report.to_dict(), n_clips=len(truth), skipped=len(failed),
+                     **answered.to_dict()) if report else {})
         if calibration is not None:
             data["calibration"] = calibration.to_dict()
         if events is not None:
@@ -463,6 +483,7 @@ def cmd_evaluate(args) -> int:
     else:
         if report:
             _print_report(report, sys.stdout)
+            print(answered.describe(), file=sys.stdout)
         if calibration is not None:
             print(calibration.describe(), file=sys.stdout)
         if events is not None:
@@ -470,6 +491,37 @@ def cmd_evaluate(args) -> int:
     if args.plots is not None:
         _write_plots(args.plots, calibration, classifier, args.data)
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Answers:
+    """What the model answered the evaluated clips, beside the scores of its best class: the
+    clips answered unknown or silence, and the accuracy of the answers (those counted wrong)."""
+
+    n_clips: int
+    n_unknown: int
+    n_silence: int
+    n_right: int
+
+    @classmethod
+    def of(cls, answers: list, truth: list[str]) -> _Answers:
+        from core.ml.novelty import SILENCE, UNKNOWN
+
+        return cls(len(answers), answers.count(UNKNOWN), answers.count(SILENCE),
+                   sum(a == t for a, t in zip(answers, truth, strict=True)))
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.n_right / self.n_clips if self.n_clips else None
+
+    def to_dict(self) -> dict:
+        return {"n_unknown": self.n_unknown, "n_silence": self.n_silence,
+                "answer_accuracy": self.accuracy}
+
+    def describe(self) -> str:
+        accuracy = "-" if self.accuracy is None else f"{self.accuracy:.3f}"
+        return (f"answered unknown {self.n_unknown}, silence {self.n_silence} of {self.n_clips} "
+                f"clips; accuracy {accuracy} counting those as wrong")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -486,9 +538,12 @@ class _EvaluatedCalibration:
                 "reliability": self.after.to_dict()}
 
     def describe(self) -> str:
+        """'calibration error (ECE, 15 bins) 0.030 with the temperature (T 0.433), 0.207
+        without it'; the first part alone for a model without a temperature (T 1)."""
         text = f"calibration error (ECE, {self.after.n_bins} bins) {self.after.ece:.3f}"
         if self.temperature != 1.0:
-            text += f"; {self.before.ece:.3f} without the temperature {self.temperature:.3g}"
+            text += (f" with the temperature (T {self.temperature:.3g}), {self.before.ece:.3f} "
+                     "without it")
         return text
 
 
