@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from core.ml import novelty
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
 from core.ml.metrics import ModelMetrics
@@ -41,7 +42,12 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
     whole FeatureConfig); ``training`` (world_size, device, n_train, n_val, epochs_run,
     best_epoch, stopped, settings: the whole training config); ``metrics`` (evaluated_on,
     n_evaluated, accuracy, macro_f1, exact_match, per_class {class: precision, recall, f1,
-    support}); ``calibration`` (temperature, ece_before, ece_after, n; None without one).
+    support}); ``calibration`` (temperature, ece_before, ece_after, n; None without one);
+    ``novelty``, the rule that answers "unknown" (threshold: the squared distance of a clip's
+    n_statistics feature statistics to the nearest class beyond which it is unknown;
+    validation_share_beyond: the share of augmented validation clips the threshold leaves beyond
+    it; None without a rule); ``silence``, the rule that answers "silence" (digital_silence_dbfs,
+    frame_s, quiet_dbfs, rise_db: this Earmark's, the same for every model).
     """
     path = Path(path)
     features = checkpoint.feature_config
@@ -77,6 +83,10 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
         "calibration": None if calibration is None else {
             "temperature": calibration.temperature, "ece_before": calibration.ece_before,
             "ece_after": calibration.ece_after, "n": calibration.n},
+        "novelty": _novelty(checkpoint),
+        "silence": {"frame_s": novelty.FRAME_S,
+                    "digital_silence_dbfs": novelty.DIGITAL_SILENCE_DBFS,
+                    "quiet_dbfs": novelty.QUIET_DBFS, "rise_db": novelty.RISE_DB},
     })
 
 
@@ -114,6 +124,8 @@ def format_card(card: Mapping) -> str:
     add("Settings", _pairs(training["settings"]) if training["settings"] else NOT_RECORDED)
     lines.extend(_score_lines(card))
     add("Calibration", _calibration(card["calibration"], network["multi_label"]))
+    add("Unknown", _unknown(card["novelty"], network["multi_label"]))
+    add("Silence", _silence(card["silence"]))
     return "\n".join(lines) + "\n"
 
 
@@ -125,6 +137,15 @@ def _format_version(checkpoint: Checkpoint) -> int:
     writes such a model as (the oldest that holds all it holds)."""
     kept = getattr(checkpoint, "format_version", None)
     return int(kept) if isinstance(kept, int) else int(checkpoint.to_payload()["format_version"])
+
+
+def _novelty(checkpoint: Checkpoint) -> dict | None:
+    rule = checkpoint.novelty
+    if rule is None or checkpoint.multi_label:  # inference never applies one to multi-label
+        return None
+    # Every file that holds a rule had its threshold chosen so (format 5 began with it).
+    return {"threshold": rule.threshold, "n_statistics": rule.dim,
+            "validation_share_beyond": novelty.FLAG_SHARE}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):
@@ -238,3 +259,17 @@ def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
     return (f"ECE {calibration['ece_after']:.3f} with temperature {calibration['temperature']:.4g}"
             f" ({calibration['ece_before']:.3f} without), on {calibration['n']} clips")
+
+
+def _unknown(rule: Mapping | None, multi_label: bool) -> str:
+    if rule is None:
+        return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
+    return (f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
+            f"{rule['n_statistics']} feature statistics of the training clips); "
+            f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond")
+
+
+def _silence(rule: Mapping) -> str:
+    return (f"loudest {1000 * rule['frame_s']:g} ms under {rule['digital_silence_dbfs']:g} dBFS, or under "
+            f"{rule['quiet_dbfs']:g} dBFS with no band rising {rule['rise_db']:g} dB over its "
+            "floor (every model)")

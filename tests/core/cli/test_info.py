@@ -16,7 +16,7 @@ from tests import model_factory
 
 CARD_KEYS = {"card_version", "file", "format", "created", "network", "classes", "background_class",
              "thresholds", "sample_rate_hz", "clip_seconds", "clip_seconds_requested", "features",
-             "training", "metrics", "calibration"}
+             "training", "metrics", "calibration", "novelty", "silence"}
 
 
 def _run(capsys, *argv):
@@ -57,6 +57,10 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
         row = next(line for line in out.splitlines() if line.startswith(f"  {name} "))
         assert row.split()[-1] == f"{threshold:.3f}"
         assert row.split()[1] == f"{checkpoint.metrics['per_class'][name]['precision']:.3f}"
+    rule = checkpoint.novelty
+    assert sections["Unknown"].startswith(f"beyond a squared distance of {rule.threshold:.4g} "
+                                          "from the nearest class")
+    assert sections["Silence"].startswith("loudest 32 ms under -90 dBFS, or under -60 dBFS")
     assert "not recorded" not in out
 
     code, out, _ = _run(capsys, "info", path, "--json")
@@ -75,6 +79,10 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert card["metrics"]["per_class"] == checkpoint.metrics["per_class"]
     assert card["calibration"]["ece_after"] == calibration["ece_after"]
     assert card["features"] == checkpoint.feature_config.to_dict()
+    assert card["novelty"] == {"threshold": rule.threshold, "n_statistics": rule.dim,
+                               "validation_share_beyond": 0.03}
+    assert card["silence"] == {"frame_s": 0.032, "digital_silence_dbfs": -90.0,
+                               "quiet_dbfs": -60.0, "rise_db": 10.0}
     assert format_card(card) == format_card(read_model_card(path))
 
 
@@ -83,14 +91,16 @@ def test_info_of_a_model_that_records_little_says_not_recorded(untrained_model, 
     sections = _lines(out)
     assert code == 0
     for name in ("World size", "Device", "Created", "Training", "Settings", "Scores",
-                 "Calibration"):
+                 "Calibration", "Unknown"):
         assert sections[name] == "not recorded", name
     assert sections["Format"] == "earmark-checkpoint version 3"  # temperature 1: written as 3
-    assert "  tone " in out and out.rstrip().splitlines()[-2].endswith("0.500")
+    tone = next(line for line in out.splitlines() if line.startswith("  tone "))
+    assert tone.endswith("0.500")  # the default threshold
 
     card = json.loads(_run(capsys, "info", untrained_model, "--json")[1])
     assert set(card) == CARD_KEYS
-    assert card["created"] is None and card["calibration"] is None
+    assert card["created"] is None and card["calibration"] is None and card["novelty"] is None
+    assert card["silence"]["digital_silence_dbfs"] == -90.0  # every model answers silence
     assert card["training"]["world_size"] is None and card["training"]["device"] is None
     assert card["metrics"]["accuracy"] is None and card["metrics"]["per_class"] == {}
 
@@ -133,3 +143,11 @@ def test_a_card_is_json_ready_whatever_a_strangers_metrics_hold(tmp_path):
     assert json.loads(text)["training"]["device"] == "tensor([1.])"
     assert load_checkpoint(path).metrics["odd"] == {1: (2, 3)}
     assert "not recorded" in format_card(card)
+
+
+def test_the_unknown_rule_of_a_multi_label_model_is_none(tmp_path, capsys):
+    path = model_factory.save(model_factory.untrained_checkpoint(multi_label=True), tmp_path / "m.pt")
+    card = json.loads(_run(capsys, "info", path, "--json")[1])
+    assert card["novelty"] is None
+    assert _lines(format_card(card))["Unknown"] == ("none (a multi-label model's scores are per "
+                                                    "class)")
