@@ -1,5 +1,5 @@
 """``detect``: the events a model finds in long recordings, as CSV, JSON, a Raven selection table
-or Audacity label tracks; and the event part of ``evaluate`` (a folder whose store holds regions).
+or Audacity label tracks (``evaluate``'s event metrics are in core.cli.evaluate).
 
 ``register(subparsers)`` adds the ``detect`` parser. One file that cannot be read is one error
 line on stderr; the rest are answered, and the exit status is 1. With ``--shard I/N`` a process
@@ -233,36 +233,3 @@ def _relative(clips: list[_File], root: Path | None) -> list[_File]:
     tracks mirror the inputs under --out."""
     return [_File(c.id, PurePosixPath(*Path(c.path).resolve().relative_to(root).parts).as_posix(),
                   c.sample_rate_hz, c.duration_s) for c in clips]
-
-
-# --------------------------------------------------------------------------- evaluate
-
-
-def event_evaluation(classifier, data: Path, store_dir: Path | None) -> dict | None:
-    """Event metrics of ``classifier`` on the recordings of ``data`` that hold regions a person
-    marked or accepted (see ``core.workflow.event_scores``); None when the folder has no store or
-    no such region. The store is read, then closed before the model runs. Files that cannot be
-    read are left out with a line on stderr."""
-    from core.store.project import Project
-    from core.workflow import event_scores, marked_recordings
-
-    if store_dir is None:
-        return None
-    with Project.open(data, store_dir=store_dir) as project:
-        recordings = marked_recordings(project)
-    return event_scores(classifier, recordings,
-                        on_error=lambda reason: print(f"earmark: error: {reason}", file=sys.stderr))
-
-
-def print_event_report(result: dict, out) -> None:
-    classes = result["classes"]
-    width = max([len(c) for c in classes] + [5])
-    micro = result["micro"]
-    print(f"events in {result['n_files']} recordings: precision {micro['precision']:.3f}   "
-          f"recall {micro['recall']:.3f}   F1 {micro['f1']:.3f}   ({micro['hits']} of "
-          f"{micro['support']} marked events found, {micro['predicted']} found in all)", file=out)
-    print(f"{'class':<{width}}  precision  recall     F1  support  found", file=out)
-    for name in classes:
-        m = result["per_class"][name]
-        print(f"{name:<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  "
-              f"{m['support']:7d}  {m['predicted']:5d}", file=out)
