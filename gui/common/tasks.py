@@ -14,12 +14,11 @@ import os
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.errors import EarmarkError
 from core.store.project import Project
@@ -108,11 +107,13 @@ class Worker(QObject):
                 self.outcome = ("failed", str(error))
                 self.failed.emit(str(error))
         except Exception:
-            # A bug, not a failure a task reports: shown as any uncaught error, but not let out
-            # of this slot into Qt's thread, where the done queued below was at times never
-            # delivered and the task looked busy for ever.
+            # A bug, not a failure a task reports: shown as any uncaught error would be (the
+            # tests' capture_exceptions sees it), handled here so it never leaves Qt's slot.
             sys.excepthook(*sys.exc_info())
         finally:
+            # Marked before done goes out: a handler of the queued done may run in the window's
+            # thread before this thread returns from emit, and must not find the task running.
+            self.work_done = True
             self.done.emit()
 
 
@@ -277,20 +278,12 @@ def _start_thread(worker: Worker, owner: QObject) -> QThread:
     thread = QThread(owner)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    # Marked in the worker's own thread as it says done: its thread takes a moment more to end
-    # (the quit is queued to the window's thread), and work that is over must not count as running.
-    # A weak reference: a lambda holding the worker would keep it alive through its own signal.
-    ref = weakref.ref(worker)
-    worker.done.connect(lambda: _mark_done(ref()), Qt.ConnectionType.DirectConnection)
+    # The thread takes a moment more to end after done (the quit is queued to the window's
+    # thread): Worker.work_done, set before done, says the work is over meanwhile.
     worker.done.connect(thread.quit)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
-
-
-def _mark_done(worker: Worker | None) -> None:
-    if worker is not None:
-        worker.work_done = True
 
 
 def _join(thread: QThread | None, timeout_ms: int) -> None:

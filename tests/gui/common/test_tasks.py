@@ -165,3 +165,29 @@ def test_settle_hands_over_the_outcome_now_and_only_once(qtbot, slot, sink):
     QCoreApplication.processEvents()  # the settled task's queued signals: not delivered again
     assert sink.values == ["copied"]
     slot.cancel()
+
+
+def test_a_task_is_marked_over_before_its_done_goes_out(qtbot, slot):
+    # done is queued to the window's thread, which may run its handler before the worker's
+    # thread has returned from emitting it: the task must already count as over by then, so
+    # over before any receiver of done runs, even one connected before the task started.
+    seen: list[bool] = []
+    worker = FunctionWorker(lambda _task: None)
+    worker.done.connect(lambda: seen.append(worker.work_done), Qt.ConnectionType.DirectConnection)
+    slot.start(worker)
+    qtbot.waitUntil(lambda: not slot.is_running() and bool(seen), timeout=5000)
+    assert seen == [True]
+    slot.cancel()
+
+
+def test_a_broken_worker_still_says_done_and_its_error_is_shown(qtbot, slot, sink):
+    def broken(_task: Worker) -> None:
+        raise TypeError("a bug")  # not one of the failures a task reports
+
+    with qtbot.capture_exceptions() as exceptions:
+        with qtbot.waitSignal(sink.got, timeout=5000):
+            slot.start(FunctionWorker(broken), failed=sink, done=sink)
+    assert sink.values == [None]  # done alone: no failure reported for a bug
+    assert any(isinstance(e[1], TypeError) for e in exceptions)
+    assert not slot.is_running()
+    slot.cancel()  # joins the thread
