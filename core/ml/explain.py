@@ -135,13 +135,18 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
     """The importance map of ``classifier`` (a ``Classifier``) on one clip, ``samples`` at its
     rate (padded or trimmed to its window), for ``class_index`` (None: the class it scores
     highest, as the clip list shows it). ``should_stop()`` is checked between passes; raises
-    ExplanationStopped."""
+    ExplanationStopped. The model runs on the classifier's ``device`` (a GPU or the CPU); the
+    features, their prediction views (drawn on the CPU) and the map stay on the CPU."""
     feature_config: FeatureConfig = classifier.features
+    device = torch.device(getattr(classifier, "device", "cpu"))
     clip = prepare_clip(samples, feature_config.n_samples)
-    x = classifier.extractor(torch.from_numpy(clip)[None])
+    with torch.no_grad():
+        x = classifier.extractor(torch.from_numpy(clip)[None].to(device)).cpu()
 
     def forward(batch: torch.Tensor) -> torch.Tensor:
-        return classifier.model(batch.contiguous(memory_format=torch.channels_last))
+        # The copies are differentiable, so the gradient comes back to the CPU features.
+        batch = batch.to(device).contiguous(memory_format=torch.channels_last)
+        return classifier.model(batch).float().cpu()
 
     with torch.no_grad():
         shown = mean_scores(forward, x, feature_config, True, classifier.multi_label,

@@ -211,3 +211,18 @@ def test_every_network_in_the_registry_can_be_explained(network):
     result = explain_clip(classifier, audio_factory.tone(KEY_HZ, 0.5))
     assert result.importance.shape == (features.n_freqs, features.n_frames)
     assert np.isfinite(result.importance).all() and result.class_name in ("a", "b", "c")
+
+
+@pytest.mark.parametrize("method", ["gradient", "occlusion"])
+def test_a_classifier_on_a_named_device_is_explained_to_numpy_on_the_cpu(method):
+    features = DEFAULT_FEATURES
+    model = build_model("compact-bands", 2, (features.n_freqs, features.n_frames))
+    checkpoint = Checkpoint("compact-bands", ["a", "b"], features, model.state_dict())
+    config = ExplainConfig(method=method)
+    on_cpu = Classifier(checkpoint, device="cpu")
+    result = explain_clip(on_cpu, two_tones(), config=config)
+    assert isinstance(result.importance, np.ndarray) and result.importance.dtype == np.float32
+    assert isinstance(result.scores, np.ndarray) and np.isfinite(result.importance).all()
+    assert result.importance.shape == (features.n_freqs, features.n_frames)
+    default = explain_clip(Classifier(checkpoint), two_tones(), config=config)
+    np.testing.assert_allclose(result.importance, default.importance, rtol=1e-5, atol=1e-7)
