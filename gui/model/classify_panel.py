@@ -6,6 +6,7 @@ in italics (core.ml.novelty), the model's class scores still shown beside it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, Signal
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.novelty import SILENCE, UNKNOWN
+from core.ml.runtime import AUTO_DEVICE
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
@@ -104,7 +106,8 @@ class ClassifyPanel(QWidget):
 
     Signals: ``train_requested`` (the no-model offer), ``add_requested(list)`` of
     (path, label) pairs, ``classification_finished(int)`` files classified,
-    ``message(str, str)`` for the window's banner.
+    ``message(str, str)`` for the window's banner. ``device_of()``: the device to classify on,
+    as Training Settings request it (None: "auto").
     """
 
     train_requested = Signal()
@@ -112,9 +115,11 @@ class ClassifyPanel(QWidget):
     classification_finished = Signal(int)
     message = Signal(str, str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 device_of: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ClassifyPanel")
+        self._device_of = device_of or (lambda: AUTO_DEVICE)
         self.predictions: list = []
         self._checkpoint: Path | None = None
         self._task = TaskSlot(self)
@@ -209,7 +214,7 @@ class ClassifyPanel(QWidget):
         self.table.setRowCount(0)
         self.clip_view.clear()
         self.score_track.show_prediction(None)
-        self._task.start(FileClassifyWorker(paths, self._checkpoint),
+        self._task.start(FileClassifyWorker(paths, self._checkpoint, self._device_of()),
                          partial=self._on_worker_results, progress=self._on_worker_progress,
                          finished=self._on_worker_finished, failed=self._on_worker_failed,
                          done=self._update_buttons)

@@ -19,7 +19,7 @@ from core.ml.runtime import set_thread_count
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key
 from gui.model.score_track import ScoreLines, style_score_plot, window_centres_s
-from gui.model.workers import worker_threads
+from gui.model.workers import inference_device, worker_threads
 
 # Files scored this session kept in memory: a 1-hour file is ~7,000 windows, a few hundred KB.
 CACHE_FILES = 64
@@ -39,26 +39,29 @@ class FileScores:
     windows: WindowScores
 
 
-_loaded: dict[Path, Classifier] = {}  # the last model file loaded: one model scores a session's clips
+# The last model file loaded, by (file, requested device): one model scores a session's clips.
+_loaded: dict[tuple[Path, str], Classifier] = {}
 _loaded_lock = threading.Lock()
 
 
-def load_classifier(checkpoint_path: Path) -> Classifier:
-    """The Classifier of a model file, loaded once (the last one asked for is kept)."""
+def load_classifier(checkpoint_path: Path, device: str = "auto") -> Classifier:
+    """The Classifier of a model file on ``device`` (as requested: workers.inference_device),
+    loaded once (the last one asked for is kept)."""
     with _loaded_lock:
-        classifier = _loaded.get(checkpoint_path)
+        classifier = _loaded.get((checkpoint_path, device))
         if classifier is None:
             _loaded.clear()
-            classifier = _loaded[checkpoint_path] = Classifier.from_checkpoint(
-                checkpoint_path, decode_workers=1)
+            classifier = _loaded[checkpoint_path, device] = Classifier.from_checkpoint(
+                checkpoint_path, decode_workers=1, device=inference_device(device))
         return classifier
 
 
-def score_file(checkpoint_path: Path, path: Path, worker: Worker) -> FileScores:
-    """Score every window of ``path`` with the model in ``checkpoint_path`` (on a worker's thread:
-    ``progress(fraction)``, stopping at the worker's ``should_stop``)."""
+def score_file(checkpoint_path: Path, path: Path, worker: Worker,
+               device: str = "auto") -> FileScores:
+    """Score every window of ``path`` with the model in ``checkpoint_path`` on ``device`` (on a
+    worker's thread: ``progress(fraction)``, stopping at the worker's ``should_stop``)."""
     set_thread_count(worker_threads())
-    classifier = load_classifier(checkpoint_path)
+    classifier = load_classifier(checkpoint_path, device)
     windows = classifier.score_windows(path, progress=worker.report_progress,
                                        should_stop=worker.should_stop)
     thresholds = resolve_thresholds(classifier.classes,
@@ -70,11 +73,13 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker) -> FileScores:
 @dataclass(frozen=True)
 class ModelFile:
     """The active model as the clip view's tracks and overlays use it: its id, file and window
-    length (None: not recorded, an older model; its Classifier tells)."""
+    length (None: not recorded, an older model; its Classifier tells), and the device Training
+    Settings request (when the model became active)."""
 
     model_id: int
     checkpoint_path: Path
     window_s: float | None
+    device: str = "auto"
 
 
 def follow_active_model(controller, set_model) -> None:
@@ -87,7 +92,8 @@ def follow_active_model(controller, set_model) -> None:
             return
         features = pm.model_features(record)
         set_model(ModelFile(record.id, pm.model_checkpoint_path(project, record),
-                            features.clip_seconds if features is not None else None))
+                            features.clip_seconds if features is not None else None,
+                            controller.default_config().device))
 
     controller.active_model_changed.connect(on_changed)
     on_changed(controller.active_model())
@@ -119,7 +125,8 @@ class ClipScores(ClipLayer, QObject):
     def connect_model(self, controller) -> None:
         """Score with ``controller``'s active model (a ModelController), now and as it changes."""
         follow_active_model(controller, lambda model: self.set_model(
-            *((model.model_id, model.checkpoint_path, model.window_s) if model else (None,))))
+            *((model.model_id, model.checkpoint_path, model.window_s, model.device) if model
+              else (None,))))
 
     def connect_labels(self, labels) -> None:
         """Draw in the project's class colours (a LabelController's ``classes_changed``)."""
@@ -131,11 +138,11 @@ class ClipScores(ClipLayer, QObject):
     # ---- public API ---------------------------------------------------------------------
 
     def set_model(self, model_id: int | None, checkpoint_path: str | Path | None = None,
-                  window_s: float | None = None) -> None:
+                  window_s: float | None = None, device: str = "auto") -> None:
         """Score with model ``model_id`` (its file ``checkpoint_path``, its window ``window_s``
-        seconds, None if unknown); None: no model, no track."""
+        seconds, None if unknown) on ``device`` (as requested); None: no model, no track."""
         self._use_model(None if model_id is None
-                        else ModelFile(int(model_id), Path(checkpoint_path), window_s))
+                        else ModelFile(int(model_id), Path(checkpoint_path), window_s, device))
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
         self.lines.set_class_colours(colours)
@@ -178,7 +185,8 @@ class ClipScores(ClipLayer, QObject):
             return
         model, path = self._model, self._path
         self._show_note("Scoring… 0%")
-        self._compute(key, lambda worker: score_file(model.checkpoint_path, path, worker),
+        self._compute(key, lambda worker: score_file(model.checkpoint_path, path, worker,
+                                                      model.device),
                       progress=self._on_task_progress, failed=self._on_task_failed)
 
     def _wanted_key(self) -> tuple | None:

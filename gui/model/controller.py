@@ -269,7 +269,7 @@ class ModelController(QObject):
             return
         worker = ProjectClassifyWorker(self.project, record.id,
                                        pm.model_checkpoint_path(self.project, record),
-                                       only_new=only_new)
+                                       only_new=only_new, device=self.default_config().device)
         self._classifying.start(
             worker, partial=self.predictions_ready.emit,
             progress=lambda value: self.classify_progress.emit(*value),

@@ -61,7 +61,7 @@ class ModelDock(QDockWidget):
         self.training = TrainingPanel()
         self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
                                                                              record))
-        self.classify = ClassifyPanel()
+        self.classify = ClassifyPanel(device_of=lambda: self.controller.default_config().device)
         self.review = ReviewPanel(lambda: self.project, undo_stack)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.training, "Training")
@@ -316,7 +316,8 @@ class ModelDock(QDockWidget):
         name = f"model {record.id}"
         self.status.emit(f"Detecting events with {name}…", 0)
         self._detect_task.start(
-            DetectEventsWorker(self.project, pm.model_checkpoint_path(self.project, record)),
+            DetectEventsWorker(self.project, pm.model_checkpoint_path(self.project, record),
+                               device=self.controller.default_config().device),
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(name, outcome),
             failed=self._on_detect_failed)

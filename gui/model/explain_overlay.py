@@ -39,7 +39,7 @@ def explain_window(model: ModelFile, path: Path, duration_s: float,
     """The map of the window of ``path`` in view (on a worker's thread; stops at its
     ``should_stop``)."""
     set_thread_count(worker_threads())
-    classifier = load_classifier(model.checkpoint_path)
+    classifier = load_classifier(model.checkpoint_path, model.device)
     start_s = model_window_start_s(duration_s, classifier.window_s, *view_range_s)
     return explain_file(classifier, path, start_s, should_stop=worker.should_stop)
 

@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
-from core.errors import EarmarkError
+from core.errors import EarmarkError, TrainingError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
 from core.ml.inference import Classifier
-from core.ml.runtime import set_thread_count, warm_up_optimisers
+from core.ml.runtime import AUTO_DEVICE, resolve_device, set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
 from core.store.records import RegionSpec
 from core.workflow import (
@@ -40,10 +40,23 @@ def worker_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _classifier(checkpoint: Checkpoint | str | Path) -> Classifier:
-    """A Classifier for a GUI worker: one file-reading thread per spare core, as for training
-    (each more fights the window for the GIL)."""
-    return Classifier.from_checkpoint(checkpoint, decode_workers=worker_threads())
+def inference_device(requested: str = AUTO_DEVICE) -> str:
+    """The device the app classifies on for Training Settings' ``requested`` device
+    (runtime.resolve_device: "auto" is a GPU when there is one, else the CPU). A device this
+    machine lacks (chosen on another one) is Automatic, as the settings dialog shows it. Call it
+    on a worker's thread: the first look for a GPU takes a while."""
+    try:
+        return resolve_device(requested)
+    except TrainingError:
+        return resolve_device(AUTO_DEVICE)
+
+
+def _classifier(checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) -> Classifier:
+    """A Classifier for a GUI worker on ``device`` (requested, see ``inference_device``): one
+    file-reading thread per spare core, as for training (each more fights the window for the
+    GIL)."""
+    return Classifier.from_checkpoint(checkpoint, decode_workers=worker_threads(),
+                                      device=inference_device(device))
 
 
 class TrainingWorker(Worker):
@@ -100,19 +113,21 @@ class ProjectClassifyWorker(ProjectWorker):
     ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable, events))``
     how many were recorded, the labels against the model's predictions (built here: on the GUI
     thread it held up the window for 30-60 ms on 2,000 clips) and the event metrics on the marked
-    recordings (None without any), ``failed(str)``.
+    recordings (None without any), ``failed(str)``. ``device``: where the model runs, as
+    Training Settings request it (see ``inference_device``).
     """
 
     def __init__(self, project, model_id: int, checkpoint: Checkpoint | str | Path,
-                 batch_rows: int = 256, only_new: bool = False) -> None:
+                 batch_rows: int = 256, only_new: bool = False,
+                 device: str = AUTO_DEVICE) -> None:
         super().__init__(project)
-        self._only_new = only_new
+        self._only_new, self._device = only_new, device
         self.model_id = model_id
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
 
     def work_on(self, project) -> tuple:
         set_thread_count(worker_threads())
-        classifier = _classifier(self._checkpoint)
+        classifier = _classifier(self._checkpoint, self._device)
         n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
                              progress=self._on_progress, should_stop=self.should_stop,
                              batch_rows=self._batch_rows, only_new=self._only_new)
@@ -132,18 +147,20 @@ class FileClassifyWorker(Worker):
 
     Signals (see ``Worker``): ``partial(list[Prediction])`` in order, a few at a time;
     ``progress((done, total))``; ``finished(int)`` files classified; ``failed(str)``.
+    ``device``: where the model runs, as Training Settings request it (``inference_device``).
     """
 
-    def __init__(self, paths: list[str | Path], checkpoint: Checkpoint | str | Path) -> None:
+    def __init__(self, paths: list[str | Path], checkpoint: Checkpoint | str | Path,
+                 device: str = AUTO_DEVICE) -> None:
         super().__init__()
         self._paths = [Path(p) for p in paths]
-        self._checkpoint = checkpoint
+        self._checkpoint, self._device = checkpoint, device
 
     def work(self) -> int:
         pending: list = []
         count = 0
         set_thread_count(worker_threads())
-        classifier = _classifier(self._checkpoint)
+        classifier = _classifier(self._checkpoint, self._device)
         files = expand_audio_paths(self._paths)
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
             pending.append(prediction)
@@ -168,16 +185,18 @@ class DetectEventsWorker(ProjectWorker):
     searched to its end (after a cancel, those before it), ``searched`` how many files that is,
     ``total`` how many there were, ``failed`` [(path, reason)] files that could not be read,
     ``stopped`` whether it was cancelled; ``failed(str)`` when the model cannot be read.
+    ``device``: where the model runs, as Training Settings request it (``inference_device``).
     """
 
-    def __init__(self, project, checkpoint: Checkpoint | str | Path) -> None:
+    def __init__(self, project, checkpoint: Checkpoint | str | Path,
+                 device: str = AUTO_DEVICE) -> None:
         super().__init__(project)
-        self._checkpoint = checkpoint
+        self._checkpoint, self._device = checkpoint, device
 
     def work_on(self, project) -> DetectOutcome:
         set_thread_count(worker_threads())
         # The model's own thresholds and background class (chosen when it was trained).
-        classifier = _classifier(self._checkpoint)
+        classifier = _classifier(self._checkpoint, self._device)
         clips = recordings_to_search(project, classifier.features.clip_seconds)
         total_s = sum(clip.duration_s or 0.0 for clip in clips)
         outcome = DetectOutcome(total=len(clips))

@@ -16,6 +16,7 @@ from core.ml.checkpoint import Checkpoint, save_checkpoint
 from core.ml.features import preset
 from core.ml.inference import ScoringStopped, WindowScores
 from core.ml.networks import build_model
+from core.ml.train_config import TrainConfig
 from gui.clips.clip_view import ClipView
 from gui.model import clip_scores as module
 from gui.model.clip_scores import ClipScores
@@ -61,7 +62,7 @@ class StubClassifier:
 @pytest.fixture
 def stub(monkeypatch):
     classifier = StubClassifier()
-    monkeypatch.setattr(module, "load_classifier", lambda _path: classifier)
+    monkeypatch.setattr(module, "load_classifier", lambda _path, _device="auto": classifier)
     return classifier
 
 
@@ -163,13 +164,18 @@ def test_the_toggle_hides_the_track_and_a_short_clip_or_no_model_has_none(qtbot,
 
 
 class FakeController(QObject):
-    """A ModelController's face: its project and active model, and the signal of a new one."""
+    """A ModelController's face: its project, active model and training settings, and the
+    signal of a new model."""
 
     active_model_changed = Signal(object)
 
-    def __init__(self, project) -> None:
+    def __init__(self, project, device: str = "auto") -> None:
         super().__init__()
         self.project = project
+        self.device = device
+
+    def default_config(self) -> TrainConfig:
+        return TrainConfig.for_model(device=self.device)
 
     def active_model(self):
         return None
@@ -178,8 +184,10 @@ class FakeController(QObject):
 def test_the_controllers_active_model_is_the_one_scored(qtbot, view, tmp_path, monkeypatch):
     loaded = []
     stub = StubClassifier()
-    monkeypatch.setattr(module, "load_classifier", lambda path: loaded.append(path) or stub)
-    controller = FakeController(SimpleNamespace(store_path=tmp_path / "store" / "project.db"))
+    monkeypatch.setattr(module, "load_classifier",
+                        lambda path, device: loaded.append((path, device)) or stub)
+    controller = FakeController(SimpleNamespace(store_path=tmp_path / "store" / "project.db"),
+                                device="cpu")
     scores = ClipScores(view)
     scores.connect_model(controller)
     long_clip = clip(tmp_path, "long.wav", 6.0)
@@ -187,7 +195,8 @@ def test_the_controllers_active_model_is_the_one_scored(qtbot, view, tmp_path, m
     assert not scores.is_shown()  # no model yet
     controller.active_model_changed.emit(SimpleNamespace(id=3, path="models/m.pt", settings={}))
     qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
-    assert loaded == [tmp_path / "store" / "models" / "m.pt"]
+    # On the device Training Settings ask for.
+    assert loaded == [(tmp_path / "store" / "models" / "m.pt", "cpu")]
     controller.active_model_changed.emit(None)
     assert not scores.is_shown()
     scores.shutdown()
