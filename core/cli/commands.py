@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train in float32 throughout; by default a CUDA GPU autocasts to bf16 "
                         "(fp16 with a gradient scaler where it has no bf16). Mixed precision "
                         "applies only on CUDA: the CPU and mps always train in float32")
+    t.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="decode every clip into memory instead of reading and filling the feature "
+                        "cache (feature-cache in the folder's store, else in the per-user store "
+                        "place of the folder), from which a retrain decodes only new or changed "
+                        "clips")
     _add_label_options(t)
     t.set_defaults(func=cmd_train)
 
@@ -287,9 +292,9 @@ def cmd_train(args) -> int:
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
     from core.ml.distributed import is_main_process
-    from core.ml.feature_cache import feature_cache_dir
+    from core.ml.feature_cache import feature_cache_dir, writable_cache_dir
     from core.ml.samples import BackgroundSource
-    from core.store.project import existing_store_dir
+    from core.store.project import default_store_dir, existing_store_dir
 
     clips = _labelled_clips(args, regions=True)
     n_samples = len([c for c in clips if not isinstance(c, BackgroundSource)])
@@ -297,7 +302,9 @@ def cmd_train(args) -> int:
     if main_process:
         print(f"Training {config.model} on {n_samples} labelled clips and events from {args.data}",
               file=sys.stderr)
-    store_dir = existing_store_dir(args.data)  # its feature cache: a retrain decodes what is new
+    # The cache beside the folder's store (or where its store would go): a retrain decodes only
+    # what is new. A cache folder alone makes no store: labels are still read as before.
+    store_dir = existing_store_dir(args.data) or default_store_dir(args.data)
     bar = _ProgressBar()
     said = []  # the device, once the run names it
 
@@ -313,9 +320,12 @@ def cmd_train(args) -> int:
             text += f"  {p.eta_s:.0f} s left"
         bar.update(p.fraction, text, force=p.epoch_metrics is not None)
 
+    cache_dir = writable_cache_dir(feature_cache_dir(store_dir)) if args.cache else None
+    if args.cache and cache_dir is None and main_process:
+        print(f"earmark: the feature cache cannot be written in {feature_cache_dir(store_dir)}; "
+              "decoding every clip in memory", file=sys.stderr)
     try:
-        result = train(clips, config, init_from=init, progress=on_progress,
-                       cache_dir=feature_cache_dir(store_dir) if store_dir else None)
+        result = train(clips, config, init_from=init, progress=on_progress, cache_dir=cache_dir)
     finally:
         bar.close()
     if not main_process:
@@ -323,8 +333,13 @@ def cmd_train(args) -> int:
     save_checkpoint(result.checkpoint, args.out)
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
+    if cache_dir is not None:
+        print(f"earmark: {result.n_decoded} clip window(s) decoded; the rest were read from the "
+              f"feature cache in {cache_dir}", file=sys.stderr)
     checkpoint = result.checkpoint
     metrics = dict(checkpoint.metrics, elapsed_s=round(result.elapsed_s, 2),
+                   n_decoded=result.n_decoded,
+                   feature_cache=None if cache_dir is None else str(cache_dir),
                    model_path=str(args.out), skipped=[[str(p), r] for p, r in result.skipped],
                    n_background=result.n_background, background_class=checkpoint.background_class,
                    thresholds=dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True)))

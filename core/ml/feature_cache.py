@@ -53,6 +53,22 @@ def feature_cache_dir(store_dir: str | Path) -> Path:
     return Path(store_dir) / CACHE_DIRNAME
 
 
+def writable_cache_dir(cache_dir: str | Path | None) -> Path | None:
+    """``cache_dir``, created if missing, when this process can write there; None otherwise (a
+    read-only or full disk): training then keeps the rows in RAM, as without a cache."""
+    if cache_dir is None:
+        return None
+    folder = Path(cache_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return None
+    return folder
+
+
 def cache_size_bytes(store_dir: str | Path) -> int:
     """Bytes the project's feature cache takes on disk (0 when it has none)."""
     folder = feature_cache_dir(store_dir)

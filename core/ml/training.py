@@ -29,7 +29,7 @@ from core.ml.checkpoint import Checkpoint
 from core.ml.decoding import RowWriter, decode_background, decode_samples, own_rows
 from core.ml.detection import best_multi_label_thresholds, best_thresholds, multi_label_scores
 from core.ml.detection import fill_absent_thresholds as _fill_absent
-from core.ml.feature_cache import HeaderCache
+from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
@@ -144,6 +144,7 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
     background = background_class(labels) if config.background and sources else None
     _check_classes(labels, background=background)
 
+    cache_dir = writable_cache_dir(cache_dir)  # else in RAM: a cache is a speed-up, not a need
     headers = HeaderCache(cache_dir)
     features, model_name = _resolve_features(samples, config, init_from, headers.info)
     writer = RowWriter(features, "features" if config.cache_features else "waveforms", device,

@@ -211,3 +211,17 @@ def test_region_views_and_unreadable_files_through_the_cache(tmp_path):
     np.testing.assert_array_equal(warm.views, cold.views)
     rows = np.arange(len(cold.rows))
     np.testing.assert_array_equal(warm.rows[rows].numpy(), cold.rows[rows].numpy())
+
+
+def test_training_with_a_cache_place_it_cannot_write_keeps_rows_in_memory(tmp_path):
+    from core.ml.training import TrainConfig, train
+
+    blocked = tmp_path / "a file"
+    blocked.write_text("")  # no folder can be made under a file, whoever runs the test
+    assert feature_cache.writable_cache_dir(blocked / "feature-cache") is None
+    assert feature_cache.writable_cache_dir(tmp_path / "new" / "cache") == tmp_path / "new" / "cache"
+    folder = audio_factory.make_class_folder(tmp_path / "data", n_per_class=4, kinds=("tone", "noise"))
+    clips = [(p, p.parent.name) for p in sorted(folder.rglob("*.wav"))]
+    result = train(clips, TrainConfig(epochs=1, clip_seconds_requested=0.5),
+                   cache_dir=blocked / "feature-cache")
+    assert result.n_decoded == 8 and not list((tmp_path / "new" / "cache").iterdir())
