@@ -334,8 +334,10 @@ def cmd_train(args) -> int:
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if cache_dir is not None:
-        print(f"earmark: {result.n_decoded} clip window(s) decoded; the rest were read from the "
-              f"feature cache in {cache_dir}", file=sys.stderr)
+        by = (f" by this process (each of the {result.world_size} decoded its share)"
+              if result.world_size > 1 else "")
+        print(f"earmark: {result.n_decoded} clip window(s) decoded{by}; the rest were read from "
+              f"the feature cache in {cache_dir}", file=sys.stderr)
     checkpoint = result.checkpoint
     metrics = dict(checkpoint.metrics, elapsed_s=round(result.elapsed_s, 2),
                    n_decoded=result.n_decoded,
