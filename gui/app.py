@@ -10,7 +10,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QDir, QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -28,6 +28,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(keys.APPLICATION)
     # No display name: the platform would append it to every title ("Earmark — clips — Earmark").
     app.setStyle("Fusion")  # the same calm look on every platform; the sheet adds the rest
+    QDir.addSearchPath("earmark", str(RESOURCES))  # the sheet's url(earmark:...) images
     sheet = RESOURCES / "earmark.qss"
     if sheet.is_file():
         app.setStyleSheet(sheet.read_text(encoding="utf-8"))

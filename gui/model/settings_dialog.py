@@ -27,6 +27,7 @@ from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
 # length core allows, so stepping up from it reaches MIN_CLIP_S.
 _CLIP_STEP_S = 0.5
 _AUTO_VALUE = MIN_CLIP_S - _CLIP_STEP_S
+SPIN_TEXT_INDENT_PX = 5
 
 
 def device_choices() -> list[tuple[str, str]]:
@@ -95,6 +96,10 @@ class TrainSettingsDialog(QDialog):
             "On a CUDA GPU, autocast to bf16 (Ampere and later; fp16 with a gradient scaler on "
             "older GPUs): about half the memory traffic, and the tensor cores. It does nothing "
             "on the CPU (or mps), so it is greyed out unless the device is a CUDA GPU.")
+        for box in (self.epochs, self.clip_seconds_requested, self.val_share):
+            # Qt leaves a spin box's text at its frame, a style sheet's padding or not: indented
+            # as the combo boxes' text above and below it is.
+            box.lineEdit().setTextMargins(SPIN_TEXT_INDENT_PX, 0, 0, 0)
         note = QLabel("Train with one click uses these defaults. Fine-tuning keeps the active "
                       "model's network and clip length.")
         note.setWordWrap(True)

@@ -4,6 +4,8 @@ clickable confusion matrix). A view only: a ModelController does the work."""
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,11 +29,24 @@ from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 _RECOMPUTE = "recompute"  # the stale confusion caption's link
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
 _VAL_PEN = pg.mkPen("#d1495b", width=2)
+_NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def _curve_style(pen) -> dict:
     """A curve's line, and the dot it shows while it has a single point."""
     return {"pen": pen, "symbolSize": 6, "symbolPen": pen, "symbolBrush": pen.color()}
+
+
+class EpochAxis(pg.AxisItem):
+    """A bottom axis of epochs: ticks at whole epochs only (pyqtgraph put one at 1.5 after two
+    epochs) and no minor ticks (at the dock's width they drew a comb along the axis)."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
+        levels = super().tickSpacing(minVal, maxVal, size)
+        return [(max(1.0, float(math.ceil(levels[0][0]))), 0.0)] if levels else levels
 
 
 def format_duration(seconds: float | None) -> str:
@@ -107,8 +122,10 @@ class TrainingPanel(QWidget):
         self.curves = pg.GraphicsLayoutWidget()
         self.curves.setBackground("w")
         self.curves.setMinimumHeight(140)
-        self.loss_plot = self.curves.addPlot(row=0, col=0, title="Loss")
-        self.acc_plot = self.curves.addPlot(row=0, col=1, title="Accuracy")
+        self.loss_plot = self.curves.addPlot(row=0, col=0, title="Loss",
+                                             axisItems={"bottom": EpochAxis()})
+        self.acc_plot = self.curves.addPlot(row=0, col=1, title="Accuracy",
+                                            axisItems={"bottom": EpochAxis()})
         for plot in (self.loss_plot, self.acc_plot):
             plot.hideButtons()
             plot.setMenuEnabled(False)
@@ -139,7 +156,12 @@ class TrainingPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.per_class = QTableWidget(0, 4)
+        self.per_class.setObjectName("PerClassTable")  # its cells' padding: earmark.qss
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "Clips"])
+        for col in range(1, 4):  # headed on the side its numbers sit
+            self.per_class.horizontalHeaderItem(col).setTextAlignment(_NUMBER_ALIGNMENT)
+        self.per_class.horizontalHeaderItem(0).setTextAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.per_class.verticalHeader().setVisible(False)
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -346,7 +368,7 @@ class TrainingPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(_NUMBER_ALIGNMENT)
                 self.per_class.setItem(row, col, item)
         rows = min(self.per_class.rowCount(), 6)  # more scroll
         self.per_class.setMaximumHeight(self.per_class.horizontalHeader().height() + 4
