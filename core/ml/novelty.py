@@ -124,6 +124,11 @@ FLAG_SHARE = 0.03  # the share of augmented validation clips beyond the threshol
 SHRINKAGE = 0.01  # of the covariance toward a multiple of the identity, so it always inverts
 MIN_DRAWS = 200  # augmented validation clips drawn at least: a small split is drawn several times
 MAX_VAL_PASSES = 8
+# Clips of each split the rule is fitted on at most (a random subset beyond): class means and a
+# covariance of a few hundred dimensions are settled by a few thousand rows, and measuring every
+# clip of a 200,000-clip project through every prediction view would cost more than an epoch and
+# hold the statistics of all of them in memory.
+MAX_FIT_CLIPS = 5000
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,9 +287,11 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
     ``idx`` (as they are, the model in eval mode) and joins the results (training's
     ``_Loop._scores``); ``forward`` runs the model; ``targets`` class indices of every clip. The
     training clips are taken as they are and once augmented; the validation clips augmented, as
-    many times as make MIN_DRAWS (at most MAX_VAL_PASSES). None without validation clips."""
+    many times as make MIN_DRAWS (at most MAX_VAL_PASSES); MAX_FIT_CLIPS of each split at most.
+    None without validation clips."""
     if not len(val_idx) or not len(train_idx):
         return None
+    train_idx, val_idx = (_at_most(idx, MAX_FIT_CLIPS, generator) for idx in (train_idx, val_idx))
 
     def measure(idx: np.ndarray, augmented: bool) -> np.ndarray:
         return score(idx, lambda x: clip_statistics(model, forward, x, config,
@@ -295,3 +302,12 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
     calibration = np.concatenate([measure(val_idx, True) for _ in range(passes)])
     own = np.asarray(targets)[train_idx]
     return fit_novelty(train, np.concatenate([own, own]), calibration)
+
+
+def _at_most(idx: np.ndarray, n: int, generator: torch.Generator) -> np.ndarray:
+    """``idx`` itself when it has ``n`` entries or fewer (no draw: small projects' rules stay as
+    they were), else ``n`` of them drawn at random, in their order."""
+    if len(idx) <= n:
+        return idx
+    keep = torch.randperm(len(idx), generator=generator)[:n].sort().values.numpy()
+    return np.asarray(idx)[keep]

@@ -142,3 +142,29 @@ def test_a_damaged_rule_is_refused(change, error):
     NoveltyRule.from_arrays(good)
     with pytest.raises(error):
         NoveltyRule.from_arrays({**good, **change})
+
+
+def test_a_big_project_fits_the_rule_on_a_subset_and_a_small_one_on_every_clip(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(novelty, "MAX_FIT_CLIPS", 40)
+    measured: list[np.ndarray] = []
+    rng = np.random.default_rng(0)
+
+    def score(idx, _fn):
+        measured.append(np.asarray(idx))
+        return torch.from_numpy(rng.standard_normal((len(idx), 6)))
+
+    targets = np.arange(1000) % 3
+    rule = novelty.fit_to_model(score, None, None, None, targets, np.arange(900),
+                                np.arange(900, 1000), torch.Generator().manual_seed(0))
+    assert rule is not None
+    assert all(len(idx) == 40 for idx in measured)  # every measure of either split, capped
+    assert set(measured[0]) <= set(range(900)) and set(measured[-1]) <= set(range(900, 1000))
+    assert np.all(np.diff(measured[0]) > 0)  # a subset, in order
+
+    measured.clear()
+    novelty.fit_to_model(score, None, None, None, targets, np.arange(30), np.arange(30, 60),
+                         torch.Generator().manual_seed(0))
+    np.testing.assert_array_equal(measured[0], np.arange(30))
+    np.testing.assert_array_equal(measured[-1], np.arange(30, 60))
