@@ -44,8 +44,8 @@ def main() -> int:
         from gui.app import create_window, make_app
         from gui.model.settings_dialog import TrainSettingsDialog
 
+        real = runtime.available_devices
         if args.gpus:
-            real = runtime.available_devices
             fake = ["cuda", *(f"cuda:{i}" for i in range(args.gpus))]
             runtime.available_devices = lambda: [*real(), *(d for d in fake if d not in real())]
         folder = Path(tmp) / "project"
@@ -69,7 +69,12 @@ def main() -> int:
             dialog.device_box.setCurrentIndex(dialog.device_box.count() - 1)
             print("devices offered:", [dialog.device_box.itemText(i)
                                        for i in range(dialog.device_box.count())])
-            QTimer.singleShot(300, lambda: (save("settings", dialog), dialog.close(), train()))
+            QTimer.singleShot(300, lambda: (save("settings", dialog), dialog.close(), unfake(),
+                                            train()))
+
+        def unfake() -> None:
+            # The GPUs were the dialog's only: training and classifying resolve "auto" for real.
+            runtime.available_devices = real
 
         def train() -> None:
             dock.controller.config_override = TrainConfig.for_model(epochs=6, patience_epochs=None,
