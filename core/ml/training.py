@@ -33,7 +33,7 @@ from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
-from core.ml.runtime import precision_for, resolve_device, set_thread_count
+from core.ml.runtime import precision_for, resolve_device, return_freed_memory, set_thread_count
 from core.ml.samples import (
     BackgroundSource,
     TrainingSample,
@@ -128,6 +128,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     report_progress = (progress or (lambda _p: None)) if world.is_main else (lambda _p: None)
     if config.num_threads:
         set_thread_count(config.num_threads)
+    return_freed_memory()  # bounded memory on big projects (runtime.py says why)
     device = resolve_device(config.device, world.local_rank if world.distributed else None)
     with distributed.process_group(world, device):
         return _train(clips, config, init_from, report_progress, should_stop, cache_dir, started,

@@ -4,6 +4,9 @@ precision rule, the device setting's validation, and the classifier on the devic
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +18,7 @@ from core.ml.features import FeatureConfig
 from core.ml.inference import Classifier
 from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.train_config import TrainConfig
+from tests.processes import REPO_ROOT
 
 
 def _gpus(monkeypatch, count: int, bf16: bool = True) -> None:
@@ -114,3 +118,33 @@ def test_the_classifier_runs_where_it_is_told_and_answers_numpy(monkeypatch):
     np.testing.assert_array_equal(scores, on_cpu.probabilities(clips))
     with pytest.raises(TrainingError, match=r"device cuda is not available.*available: cpu"):
         Classifier(checkpoint, device="cuda")
+
+
+_HEAP = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+from core.ml import runtime
+if sys.argv[1] == "fixed":
+    assert runtime.return_freed_memory() and runtime.return_freed_memory()  # once, then cached
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096
+big = np.ones(8 << 20, np.uint8)
+del big  # glibc raises its mmap threshold past 8 MB as this is freed
+blocks = [np.ones(4 << 20, np.uint8) for _ in range(50)]
+before = rss()
+del blocks[:-1]  # the last keeps the heap's top where it was
+print((before - rss()) >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_memory_a_large_tensor_held_goes_back_to_the_system_when_freed():
+    def freed_mib(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", _HEAP, mode, str(REPO_ROOT)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout)
+
+    assert freed_mib("fixed") >= 150  # 49 blocks of 4 MB
+    assert freed_mib("default") < 50  # what the fix is for: glibc kept them
