@@ -64,6 +64,8 @@ class ReliabilityPlot(pg.PlotItem):
         ticks = [[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)]]
         for name in ("left", "bottom"):
             self.getAxis(name).setTicks(ticks)
+            # The 0 and 1 at the ends reach past the axis a little: shown, not dropped.
+            self.getAxis(name).setStyle(hideOverlappingLabels=False)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.03)
         self.before_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush=BEFORE_BRUSH,
                                            pen=BEFORE_PEN)
