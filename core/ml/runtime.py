@@ -23,27 +23,29 @@ def set_thread_count(n_threads: int) -> None:
     torch.set_num_threads(max(1, int(n_threads)))
 
 
-# glibc's mallopt: serve allocations of this many bytes or more from their own mappings, freed
-# back to the system at once. Left to itself glibc raises this threshold (up to 32 MB) each time
-# such a block is freed, after which training's large short-lived tensors (feature batches,
-# activations of the prediction views) were carved from the heap and kept by it: a one-epoch run
-# on 40,000 one-second clips peaked at 1,325 MiB, and at 871 MiB with the threshold fixed.
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 128 * 1024
-
-
 @functools.cache
-def return_freed_memory() -> bool:
-    """Fix glibc's mmap threshold at MMAP_THRESHOLD_BYTES (see above), once per process, so
-    memory a large tensor held goes back to the system when it is freed. False where the C
-    library is not glibc (macOS, Windows, musl): nothing to do there."""
+def _glibc():
+    """The C library when it is glibc (Linux), else None."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+        libc.malloc_trim  # noqa: B018 - glibc only: musl and others lack it
     except (OSError, AttributeError):
-        return False
+        return None
+    return libc
+
+
+def trim_heap() -> bool:
+    """Hand the memory freed since back to the system (glibc's malloc_trim): training's large
+    short-lived tensors (batches, the activations of the prediction views) are carved from a heap
+    that glibc keeps, so each phase of a run (decoding, the epochs, calibration, the unknown
+    rule) added its own high-water mark: one epoch on 40,000 one-second clips peaked at 1,325 MiB.
+    Called between phases, it costs milliseconds; fixing glibc's mmap threshold instead bounded
+    memory as well but slowed every batch by half (each allocation mapped and zeroed anew).
+    False where the C library is not glibc (macOS, Windows, musl): nothing to do there."""
+    libc = _glibc()
+    return bool(libc is not None and libc.malloc_trim(0) in (0, 1))
 
 
 @functools.cache

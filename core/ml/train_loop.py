@@ -19,12 +19,12 @@ from core.ml.features import FeatureConfig, augment
 from core.ml.inference import mean_scores, view_logits
 from core.ml.novelty import NoveltyRule, fit_to_model
 from core.ml.rows import Rows
-from core.ml.runtime import Precision
+from core.ml.runtime import Precision, trim_heap
 from core.ml.train_config import TrainConfig
 
-# Clips scored at a time outside training: at 256 the activations of validation (and of its five
-# prediction views, when calibrating) made the peak of a run on 10,000 one-second clips.
-EVAL_CHUNK = 128
+# Clips scored at a time outside training: the activations of a chunk's prediction views (when
+# calibrating) made the peak of a run: at 128, 530 MB over the run's own at 40,000 one-second clips.
+EVAL_CHUNK = 64
 
 
 class _Batches(Dataset):
@@ -211,8 +211,10 @@ class TrainLoop:
         was_training = self.model.training
         self.model.eval()
         try:
-            parts = [score(self._features(chunk, train=False).cpu())
-                     for chunk in np.array_split(idx, max(1, math.ceil(len(idx) / EVAL_CHUNK)))]
+            parts = []
+            for chunk in np.array_split(idx, max(1, math.ceil(len(idx) / EVAL_CHUNK))):
+                parts.append(score(self._features(chunk, train=False).cpu()))
+                trim_heap()  # the chunk's activations handed back (runtime.trim_heap)
         finally:
             self.model.train(was_training)
         return torch.cat(parts)

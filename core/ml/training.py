@@ -33,7 +33,7 @@ from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
-from core.ml.runtime import precision_for, resolve_device, return_freed_memory, set_thread_count
+from core.ml.runtime import precision_for, resolve_device, set_thread_count, trim_heap
 from core.ml.samples import (
     BackgroundSource,
     TrainingSample,
@@ -128,7 +128,6 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     report_progress = (progress or (lambda _p: None)) if world.is_main else (lambda _p: None)
     if config.num_threads:
         set_thread_count(config.num_threads)
-    return_freed_memory()  # bounded memory on big projects (runtime.py says why)
     device = resolve_device(config.device, world.local_rank if world.distributed else None)
     with distributed.process_group(world, device):
         return _train(clips, config, init_from, report_progress, should_stop, cache_dir, started,
@@ -175,6 +174,7 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
             label_sets += [(background,)] * n_background
             groups += [str(w.path) for w in windows]
     writer.close()
+    trim_heap()  # each phase's temporaries handed back: memory stays bounded (runtime.py)
     ran = dict(device=device, world_size=world.size, rank=world.rank, n_decoded=writer.n_decoded)
     if should_stop():
         return TrainResult(None, [], None, True, skipped, elapsed_s=time.perf_counter() - started,
@@ -224,6 +224,7 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
         metrics = EpochMetrics(epoch, train_loss, train_acc, val_loss, val_acc,
                                time.perf_counter() - epoch_start)
         history.append(metrics)
+        trim_heap()
         # Validation accuracy alone, a tie going to the later epoch: a small validation split
         # soon reaches 100% and stays there, and the later weights (further down the one-cycle
         # schedule) generalise better. Breaking ties on validation loss restored epoch 14 of 30

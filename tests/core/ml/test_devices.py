@@ -125,26 +125,26 @@ import sys
 import numpy as np
 sys.path.insert(0, sys.argv[2])
 from core.ml import runtime
-if sys.argv[1] == "fixed":
-    assert runtime.return_freed_memory() and runtime.return_freed_memory()  # once, then cached
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * 4096
 big = np.ones(8 << 20, np.uint8)
-del big  # glibc raises its mmap threshold past 8 MB as this is freed
+del big  # glibc raises its mmap threshold past 8 MB as this is freed: what follows is heap
 blocks = [np.ones(4 << 20, np.uint8) for _ in range(50)]
 before = rss()
 del blocks[:-1]  # the last keeps the heap's top where it was
+if sys.argv[1] == "trimmed":
+    assert runtime.trim_heap()
 print((before - rss()) >> 20)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_memory_a_large_tensor_held_goes_back_to_the_system_when_freed():
+def test_memory_freed_between_phases_goes_back_to_the_system():
     def freed_mib(mode: str) -> int:
         done = subprocess.run([sys.executable, "-c", _HEAP, mode, str(REPO_ROOT)],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return int(done.stdout)
 
-    assert freed_mib("fixed") >= 150  # 49 blocks of 4 MB
-    assert freed_mib("default") < 50  # what the fix is for: glibc kept them
+    assert freed_mib("trimmed") >= 150  # 49 blocks of 4 MB
+    assert freed_mib("untrimmed") < 50  # what trimming is for: glibc kept them
