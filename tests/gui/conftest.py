@@ -48,8 +48,10 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def make_window(qtbot, settings):
-    """Build MainWindows (sharing ``settings``), shown, closed (threads joined) after the test."""
+def make_window(qtbot, settings, monkeypatch):
+    """Build MainWindows (sharing ``settings``), shown, closed (threads joined) after the test.
+    Work still running then is stopped without asking: the question is modal and offscreen no
+    one answers it (a test that left a classification running hung the suite)."""
     from gui.clips.playback import PlaybackController
     from gui.main_window import MainWindow
 
@@ -66,6 +68,9 @@ def make_window(qtbot, settings):
         return window
 
     yield _make
+    from gui.common import dialogs
+
+    monkeypatch.setattr(dialogs, "ask_stop_work", lambda *_args: True)
     for window in windows:
         window.close()
 
