@@ -129,6 +129,17 @@ class Precision:
         None otherwise."""
         return torch.amp.GradScaler(self.device_type) if self.name == "fp16" else None
 
+def inference_device(requested: str = AUTO_DEVICE) -> str:
+    """The device the app classifies on for Training Settings' ``requested`` device: as
+    ``resolve_device``, but a device this machine lacks (chosen on another one) is Automatic, as
+    the settings dialog shows it, where the command line refuses it. The first look for a GPU
+    takes a while: call it off the GUI thread."""
+    try:
+        return resolve_device(requested)
+    except TrainingError:
+        return resolve_device(AUTO_DEVICE)
+
+
 
 def precision_for(device: str, mixed_precision: bool = True, bf16: bool = False) -> Precision:
     """The one rule for mixed precision: on a CUDA GPU ``mixed_precision`` autocasts to bf16 where

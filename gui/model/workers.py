@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
-from core.errors import EarmarkError, TrainingError
+from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
 from core.ml.inference import Classifier
-from core.ml.runtime import AUTO_DEVICE, resolve_device, set_thread_count, warm_up_optimisers
+from core.ml.runtime import AUTO_DEVICE, inference_device, set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
 from core.store.records import RegionSpec
 from core.workflow import (
@@ -38,17 +38,6 @@ def worker_threads() -> int:
     """Intra-op threads for training and inference: every core but one, which stays with the
     GUI thread (torch's OpenMP setting is per thread, so the GUI thread keeps its own)."""
     return max(1, (os.cpu_count() or 2) - 1)
-
-
-def inference_device(requested: str = AUTO_DEVICE) -> str:
-    """The device the app classifies on for Training Settings' ``requested`` device
-    (runtime.resolve_device: "auto" is a GPU when there is one, else the CPU). A device this
-    machine lacks (chosen on another one) is Automatic, as the settings dialog shows it. Call it
-    on a worker's thread: the first look for a GPU takes a while."""
-    try:
-        return resolve_device(requested)
-    except TrainingError:
-        return resolve_device(AUTO_DEVICE)
 
 
 def _classifier(checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) -> Classifier:
