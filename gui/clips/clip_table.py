@@ -46,9 +46,16 @@ _VERDICT_TIPS = {
              "model's best class score).",
 }
 
+
+def verdict_tip(verdict: str, best_score: float) -> str:
+    """What an answer of silence or unknown means, with the best class score beside it (the
+    clip list and the Classify tab say it alike)."""
+    return _VERDICT_TIPS[verdict].format(best_score)
+
+
 RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#b3261e")
-_MUTED_COLOUR = QColor("#7a7f87")
+MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -184,7 +191,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 return QBrush(_PROBLEM_COLOUR)
             if column in (FOLDER, STATUS, PREDICTION, CONFIDENCE) or (
                     column == NAME and (record.error or record.missing)):
-                return QBrush(_MUTED_COLOUR)
+                return QBrush(MUTED_COLOUR)
         if role == Qt.ItemDataRole.FontRole and column == LABEL and record.label_source == "manual":
             font = QFont()
             font.setBold(True)  # a person's decision stands out from imported labels
@@ -203,7 +210,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 return f"{record.label} (from {record.label_source or 'unknown'})"
             if column in (PREDICTION, CONFIDENCE) and self._verdict(record.id):
                 answer, confidence = self._predictions[record.id][:2]
-                return _VERDICT_TIPS[answer].format(confidence)
+                return verdict_tip(answer, confidence)
             if column in (NAME, FOLDER):
                 return record.path
         return None

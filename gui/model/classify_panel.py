@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.ml.novelty import SILENCE, UNKNOWN
 from core.ml.runtime import AUTO_DEVICE
+from gui.clips.clip_table import MUTED_COLOUR, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
@@ -38,12 +38,6 @@ from gui.model.workers import FileClassifyWorker
 FILE, LABEL, CONFIDENCE, BARS = range(4)
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
 CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
-_VERDICT_TIPS = {
-    UNKNOWN: "Unknown: unlike every clip the model was trained on. Its class scores are "
-             "beside it; none of them is its answer.",
-    SILENCE: "Silence: nothing in the file rises above its own background noise.",
-}
-_MUTED = QColor("#7a7f87")
 
 
 class ProbabilityBarDelegate(QStyledItemDelegate):
@@ -253,8 +247,8 @@ class ClassifyPanel(QWidget):
                 font.setItalic(True)
                 for item in (label, confidence):
                     item.setFont(font)
-                    item.setForeground(_MUTED)
-                    item.setToolTip(_VERDICT_TIPS.get(prediction.verdict, prediction.verdict))
+                    item.setForeground(MUTED_COLOUR)
+                    item.setToolTip(verdict_tip(prediction.verdict, prediction.confidence))
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))
