@@ -92,6 +92,10 @@ class ModelController(QObject):
     def default_config(self) -> TrainConfig:
         return self.config_override or TrainConfig()
 
+    def device(self) -> str:
+        """The device Training Settings request (runtime.inference_device resolves it)."""
+        return self.default_config().device
+
     # ---- training -----------------------------------------------------------------------
 
     def is_training(self) -> bool:

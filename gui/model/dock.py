@@ -61,7 +61,9 @@ class ModelDock(QDockWidget):
         self.training = TrainingPanel()
         self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
                                                                              record))
-        self.classify = ClassifyPanel(device_of=lambda: self.controller.default_config().device)
+        # A bound method, not a lambda holding the dock: such a cycle leaves the dock's widgets to the
+        # garbage collector, to be freed at a random later moment.
+        self.classify = ClassifyPanel(device_of=self.controller.device)
         self.review = ReviewPanel(lambda: self.project, undo_stack)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.training, "Training")
