@@ -6,6 +6,7 @@ helper here does nothing."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,9 +71,23 @@ def process_group(world: World, device: str) -> Iterator[World]:
         started = True
     try:
         yield world
-    finally:
-        if started:
+    except BaseException:
+        if started:  # no barrier: the others may be gone, and would leave this one waiting
             dist.destroy_process_group()
+        raise
+    if started:
+        _end_together()
+
+
+def _end_together() -> None:
+    """Ends the process group once every process is done with it. The DistributedDataParallel
+    wrapper sits in reference cycles, so its reducer (gloo work, threads) would otherwise be freed
+    by a later garbage collection, after the group is gone; and a process that destroys the group
+    while another still talks through it (rank 0 hosts the rendezvous store) can abort the other
+    at exit ("terminate called without an active exception")."""
+    gc.collect()
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def _active() -> bool:
