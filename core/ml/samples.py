@@ -7,6 +7,7 @@ Plain values and numpy only; :mod:`core.ml.training` decodes the windows these f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,15 +205,27 @@ def _stretch_holding(free: Sequence[tuple[float, float]], begin_s: float, end_s:
     return best
 
 
-def stratified_split(targets: np.ndarray, val_share: float, seed: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def split_keys(names: Sequence[str], seed: int) -> np.ndarray:
+    """A number in [0, 1) for each name, from a hash of ``seed`` and the name alone: where a clip
+    falls in a split depends on its own name, not on which other clips there are."""
+    return np.array([int.from_bytes(hashlib.blake2b(f"{seed}\0{name}".encode(),
+                                                    digest_size=8).digest(), "big") / 2.0 ** 64
+                     for name in names], dtype=np.float64)
+
+
+def stratified_split(targets: np.ndarray, val_share: float, seed: int,
+                     names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, val): ``val_share`` of each class in validation, at least one per class
-    that has three or more clips, none for rarer classes."""
-    rng = np.random.default_rng(seed)
+    that has three or more clips, none for rarer classes. The clips of a class with the lowest
+    :func:`split_keys` of their ``names`` (default: their indices) go to validation, so adding
+    clips keeps the others on their side: a model fine-tuned after more labels is validated on
+    clips its parent never trained on (bar the one or two a grown class moves across)."""
+    targets = np.asarray(targets)
+    keys = split_keys([str(i) for i in range(len(targets))] if names is None else names, seed)
     train, val = [], []
     for cls in np.unique(targets):
         idx = np.flatnonzero(targets == cls)
-        rng.shuffle(idx)
+        idx = idx[np.argsort(keys[idx], kind="stable")]
         n_val = int(round(val_share * len(idx))) if val_share > 0 else 0
         if val_share > 0 and len(idx) >= 3:
             n_val = max(1, n_val)
@@ -224,9 +237,9 @@ def stratified_split(targets: np.ndarray, val_share: float, seed: int
 
 def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
                   seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, val) with every group wholly on one side: ``stratified_split`` when each
-    sample is its own group (so a project of whole clips splits exactly as before); otherwise
-    groups are taken into validation, in a seeded random order, while that brings each class
+    """Indices (train, val) with every group wholly on one side: ``stratified_split`` of the group
+    names when each sample is its own group (a project of whole clips); otherwise groups are
+    taken into validation, in the order of their :func:`split_keys`, while that brings each class
     nearer ``val_share`` of its samples (the classes weighed equally) and leaves every class a
     training sample. When none fits, the one group that comes nearest goes to validation, so a few
     long recordings still get a validation side, unless that side would hold fewer than half the
@@ -234,7 +247,7 @@ def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
     targets = np.asarray(targets)
     names, group_of = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
     if len(names) == len(targets):
-        return stratified_split(targets, val_share, seed)
+        return stratified_split(targets, val_share, seed, [str(g) for g in groups])
     classes, class_of = np.unique(targets, return_inverse=True)
     counts = np.zeros((len(names), len(classes)))
     np.add.at(counts, (group_of, class_of), 1)
@@ -244,7 +257,6 @@ def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
         want = np.round(val_share * total)
         want = np.where(total >= 3, np.maximum(want, 1), want)
         want = np.minimum(want, total - 1)
-    rng = np.random.default_rng(seed)
 
     def cost(val: np.ndarray) -> float:
         return float((np.abs(val - want) / total).sum())
@@ -254,7 +266,7 @@ def grouped_split(targets: np.ndarray, groups: Sequence[str], val_share: float,
 
     val_counts, chosen = np.zeros(len(classes)), []
     if want.any():
-        for g in rng.permutation(len(names)):
+        for g in np.argsort(split_keys(names, seed), kind="stable"):
             trial = val_counts + counts[g]
             if fits(trial) and cost(trial) < cost(val_counts):
                 val_counts, chosen = trial, [*chosen, g]

@@ -127,13 +127,35 @@ def test_a_persons_background_class_is_the_one_background_joins(labels, expected
 # ---------------------------------------------------------------- the split
 
 
-def test_singleton_groups_split_exactly_as_before():
+def test_singleton_groups_split_as_whole_clips_by_their_names():
     targets = np.array([0] * 20 + [1] * 5 + [2] * 7)
     groups = [f"clip{i}.wav" for i in range(len(targets))]
     for seed in range(3):
-        expected = stratified_split(targets, 0.2, seed)
+        expected = stratified_split(targets, 0.2, seed, groups)
         got = grouped_split(targets, groups, 0.2, seed)
         assert all(np.array_equal(a, b) for a, b in zip(expected, got, strict=True))
+        assert sorted(targets[got[1]].tolist()) == [0, 0, 0, 0, 1, 2]
+
+
+def test_labelling_more_clips_keeps_the_others_on_their_side():
+    """A fine-tuned model is validated on clips its parent never trained on: adding ten clips
+    moves no validation clip to training and at most the growth of a class's share the other way."""
+    rng = np.random.default_rng(1)
+    names = [f"clip{i:03d}.wav" for i in range(300)]
+    targets = rng.integers(0, 2, 300)
+    before_names, before_targets = names[:290], targets[:290]
+    for seed in range(5):
+        train_before, val_before = grouped_split(before_targets, before_names, 0.15, seed)
+        train_after, val_after = grouped_split(targets, names, 0.15, seed)
+        was_val = {before_names[i] for i in val_before}
+        was_train = {before_names[i] for i in train_before}
+        now_val = {names[i] for i in val_after}
+        grown = sum(round(0.15 * np.count_nonzero(targets == c))
+                    - round(0.15 * np.count_nonzero(before_targets == c)) for c in (0, 1))
+        assert len(now_val & was_train) <= grown  # the parent's training clips stay out
+        # A validation clip leaves only to make room for a new clip with a lower key.
+        assert len(was_val - now_val) <= len(now_val - was_val - was_train)
+        assert len(now_val & was_val) >= len(was_val) - 10
 
 
 def test_no_recording_sits_on_both_sides():
