@@ -98,7 +98,10 @@ def create_window(folder: str | Path | None = None, demo: bool = False,
 
 def run_gui(folder: str | Path | None = None, demo: bool = False) -> int:
     """Show Earmark's window (on ``folder`` or the demo project) and run until it closes."""
+    from gui.common.collector import collect_on_gui_thread
+
     app = make_app()
+    collect_on_gui_thread(app)  # garbage cycles holding Qt objects die on this thread only
     precompile_packages()
     window = create_window(folder, demo)
     window.show()

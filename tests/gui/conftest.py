@@ -33,6 +33,20 @@ def _fail_on_running_qthreads(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(qapp):
+    """As the app does (gui.common.collector): garbage cycles holding Qt objects are collected on
+    this thread, not by a worker's allocations; at teardown once more, and automatic collection
+    back on for the tests without a GUI."""
+    from gui.common.collector import MainThreadCollector
+
+    collector = MainThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_user_files(tmp_path, monkeypatch):
     """Point QSettings' default locations and Earmark's data dir into tmp_path."""
     for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
