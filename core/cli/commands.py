@@ -20,7 +20,7 @@ from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import DEFAULT_MODEL, MODELS
-from core.ml.train_config import MAX_VAL_SPLIT
+from core.ml.train_config import MAX_VAL_SPLIT, TrainConfig
 from core.store.name_rules import parse_name_rule
 
 COMMANDS = ("train", "predict", "detect", "evaluate", "info", "labels", "export")
@@ -67,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--features", default=None,
                    help="feature preset: default, or seed (the seed's spectrogram; the default for "
                         "--model seed-cnn)")
-    t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--epochs", type=int, default=None,
+                   help=f"at most this many epochs (default {TrainConfig().epochs}; with "
+                        f"--init-from {TrainConfig().fine_tune_epochs}: a trained model needs a "
+                        "short schedule)")
     t.add_argument("--clip-seconds", default=None, metavar="S|auto",
                    help=f"clip length in seconds ({MIN_CLIP_S:g}..{MAX_CLIP_S:g}), or auto "
                         "(1.25 x the 99th percentile of the clip durations, in that range)")
@@ -265,7 +268,7 @@ def _store_clips(data: Path, store_dir: Path, name_rule, regions: bool = False) 
 
 def cmd_train(args) -> int:
     from core.ml.checkpoint import load_checkpoint, save_checkpoint
-    from core.ml.train_config import SEED_MODEL, TrainConfig, parse_clip_seconds
+    from core.ml.train_config import SEED_MODEL, parse_clip_seconds
     from core.ml.training import train
 
     changes = {}
@@ -291,6 +294,8 @@ def cmd_train(args) -> int:
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
+    if init is not None and args.epochs is None:
+        config = config.for_fine_tuning()
     from core.ml.distributed import is_main_process
     from core.ml.feature_cache import feature_cache_dir, writable_cache_dir
     from core.ml.samples import BackgroundSource

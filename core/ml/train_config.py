@@ -45,6 +45,12 @@ class TrainConfig:
     # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
     # speakers); early stopping may end sooner.
     epochs: int = 30
+    # Fine-tuning (continuing the active model after more labels, see for_fine_tuning): at most
+    # this many epochs. A model trained before 10 more clips were labelled, fine-tuned for 12
+    # epochs, scored 0.934 mean accuracy on held-out clips (cats and dogs, 5 folds; FSDD, two
+    # speakers held out) against 0.921 for a fresh run, in half its time or less; 8 epochs
+    # scored 0.913, one fold falling to 0.77.
+    fine_tune_epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-2
@@ -119,6 +125,11 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def for_fine_tuning(self) -> TrainConfig:
+        """The run that continues a model after a few more labels: the same settings, at most
+        ``fine_tune_epochs`` epochs (a trained network needs a short schedule, not a new one)."""
+        return dataclasses.replace(self, epochs=min(self.epochs, self.fine_tune_epochs))
+
 
 # The seed README's recipe: its network, its plain spectrogram (n_fft 600) and time masking
 # (p 0.25), 5 s clips at 16 kHz, 150 epochs at a constant rate, features recomputed every epoch.
@@ -172,6 +183,9 @@ def _problem(config: TrainConfig) -> str | None:
          f"top band edge {config.f_max_hz!r} must be 'auto', None or a positive number of Hz"),
         (isinstance(config.epochs, int) and 1 <= config.epochs <= MAX_EPOCHS,
          f"epochs {config.epochs!r} must be a whole number within 1..{MAX_EPOCHS}"),
+        (isinstance(config.fine_tune_epochs, int) and 1 <= config.fine_tune_epochs <= MAX_EPOCHS,
+         f"fine-tune epochs {config.fine_tune_epochs!r} must be a whole number within "
+         f"1..{MAX_EPOCHS}"),
         (_is_number(config.val_split) and 0 <= config.val_split <= MAX_VAL_SPLIT,
          f"validation share {config.val_split!r} must be within 0..{MAX_VAL_SPLIT:g}"),
         (isinstance(config.batch_size, int) and config.batch_size >= 2,

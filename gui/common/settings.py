@@ -40,6 +40,7 @@ EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # value missing or unreadable: that model's default.
 TRAIN_MODEL = Key("training/model", str, None)
 TRAIN_EPOCHS = Key("training/epochs", int, None)
+TRAIN_FINE_TUNE_EPOCHS = Key("training/fine_tune_epochs", int, None)
 TRAIN_CLIP_SECONDS_REQUESTED = Key("training/clip_seconds_requested", str, None)  # "auto" or seconds
 TRAIN_AUGMENT = Key("training/augment", bool, None)
 TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
@@ -47,7 +48,8 @@ TRAIN_BACKGROUND = Key("training/background", bool, None)
 TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
 TRAIN_DEVICE = Key("training/device", str, None)  # "auto", "cpu", "cuda:0"...
 TRAIN_MIXED_PRECISION = Key("training/mixed_precision", bool, None)
-_TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
+_TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "fine_tune_epochs": TRAIN_FINE_TUNE_EPOCHS,
+               "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
                "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL,
                "device": TRAIN_DEVICE, "mixed_precision": TRAIN_MIXED_PRECISION}
@@ -124,7 +126,8 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
                        clip_seconds_requested: float | str, augment: bool,
                        val_split: float, background: bool = True,
                        multi_label: bool = False, device: str | None = None,
-                       mixed_precision: bool | None = None) -> None:
+                       mixed_precision: bool | None = None,
+                       fine_tune_epochs: int | None = None) -> None:
     """Store a training choice as plain values (see ``read_train_choice``)."""
     write(settings, TRAIN_MODEL, model)
     write(settings, TRAIN_EPOCHS, int(epochs))
@@ -137,6 +140,8 @@ def write_train_choice(settings: QSettings, model: str, epochs: int,
         write(settings, TRAIN_DEVICE, str(device))
     if mixed_precision is not None:
         write(settings, TRAIN_MIXED_PRECISION, bool(mixed_precision))
+    if fine_tune_epochs is not None:
+        write(settings, TRAIN_FINE_TUNE_EPOCHS, int(fine_tune_epochs))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:

@@ -138,8 +138,11 @@ class ModelController(QObject):
         self.stopped_result = None
         self._snapshot = snapshot
         self._parent_id = parent_id
-        self._training.start(TrainingWorker(snapshot.pairs, config or self.default_config(),
-                                            init_from, save_to=pm.models_dir(self.project)),
+        config = config or self.default_config()
+        if fine_tune:
+            config = config.for_fine_tuning()
+        self._training.start(TrainingWorker(snapshot.pairs, config, init_from,
+                                            save_to=pm.models_dir(self.project)),
                              progress=self.training_progress.emit,
                              finished=self._on_train_finished, failed=self._on_train_failed)
         self.training_started.emit(self._snapshot.counts)

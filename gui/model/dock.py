@@ -195,7 +195,8 @@ class ModelDock(QDockWidget):
         keys.write_train_choice(self.settings, config.model, config.epochs,
                                 config.clip_seconds_requested, config.augment, config.val_split,
                                 config.background, config.multi_label,
-                                config.device, config.mixed_precision)
+                                config.device, config.mixed_precision,
+                                config.fine_tune_epochs)
 
     def _stored_train_config(self) -> TrainConfig | None:
         """The remembered choice rebuilt by core (None: none stored, or core refuses it, so one

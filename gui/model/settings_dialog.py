@@ -64,6 +64,11 @@ class TrainSettingsDialog(QDialog):
         self.epochs = QSpinBox()
         self.epochs.setRange(1, MAX_EPOCHS)
         self.epochs.setToolTip("Most; training stops earlier when validation stops improving")
+        self.fine_tune_epochs = QSpinBox()
+        self.fine_tune_epochs.setRange(1, MAX_EPOCHS)
+        self.fine_tune_epochs.setToolTip(
+            "Most for Fine-tune, which continues the active model after more labels: a trained "
+            "network needs a short schedule")
         self.clip_seconds_requested = QDoubleSpinBox()
         self.clip_seconds_requested.setRange(_AUTO_VALUE, MAX_CLIP_S)
         self.clip_seconds_requested.setSingleStep(_CLIP_STEP_S)
@@ -96,7 +101,8 @@ class TrainSettingsDialog(QDialog):
             "On a CUDA GPU, autocast to bf16 (Ampere and later; fp16 with a gradient scaler on "
             "older GPUs): about half the memory traffic, and the tensor cores. It does nothing "
             "on the CPU (or mps), so it is greyed out unless the device is a CUDA GPU.")
-        for box in (self.epochs, self.clip_seconds_requested, self.val_share):
+        for box in (self.epochs, self.fine_tune_epochs, self.clip_seconds_requested,
+                    self.val_share):
             # Qt leaves a spin box's text at its frame, a style sheet's padding or not: indented
             # as the combo boxes' text above and below it is.
             box.lineEdit().setTextMargins(SPIN_TEXT_INDENT_PX, 0, 0, 0)
@@ -107,6 +113,7 @@ class TrainSettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Model", self.model_box)
         form.addRow("Epochs (at most)", self.epochs)
+        form.addRow("Fine-tune epochs", self.fine_tune_epochs)
         form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)
         form.addRow("", self.background)
@@ -144,6 +151,7 @@ class TrainSettingsDialog(QDialog):
         self.model_box.setCurrentIndex(max(0, self.model_box.findData(config.model)))
         self.model_box.blockSignals(False)
         self.epochs.setValue(config.epochs)
+        self.fine_tune_epochs.setValue(config.fine_tune_epochs)
         requested = config.clip_seconds_requested
         self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
         self.augment.setChecked(config.augment)
@@ -165,6 +173,7 @@ class TrainSettingsDialog(QDialog):
         seconds = self.clip_seconds_requested.value()
         requested = AUTO if seconds <= _AUTO_VALUE else float(seconds)
         return TrainConfig.for_model(self.model_box.currentData(), epochs=self.epochs.value(),
+                                     fine_tune_epochs=self.fine_tune_epochs.value(),
                                      clip_seconds_requested=requested,
                                      augment=self.augment.isChecked(),
                                      background=self.background.isChecked(),

@@ -82,7 +82,9 @@ class TrainingPanel(QWidget):
         self.train_button.setObjectName("TrainButton")
         self.train_button.setToolTip("Train a new model on the current labels (Ctrl+T)")
         self.fine_tune_button = QPushButton("Fine-tune")
-        self.fine_tune_button.setToolTip("Continue training the active model on the current labels")
+        self.fine_tune_button.setToolTip(
+            "Continue training the active model on the current labels, for a few epochs "
+            "(Training Settings): after labelling a few more clips, much quicker than Train")
         self.settings_button = QPushButton("Settings…")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop training; you may keep the best model so far")

@@ -40,6 +40,7 @@ def test_seed_cnn_implies_the_seed_recipe():
     ("no-such-net", {}, "unknown model 'no-such-net'"),
     ("compact", {"epochs": 0}, "epochs 0"),
     ("compact", {"epochs": MAX_EPOCHS + 1}, f"1..{MAX_EPOCHS}"),
+    ("compact", {"fine_tune_epochs": 0}, "fine-tune epochs 0"),
     ("compact", {"clip_seconds_requested": MIN_CLIP_S - 0.1}, "clip length"),
     ("compact", {"clip_seconds_requested": MAX_CLIP_S + 0.1}, "clip length"),
     ("compact", {"clip_seconds_requested": "long"}, "clip length 'long'"),
@@ -54,6 +55,14 @@ def test_refused_settings_say_why(model, changes, words):
         TrainConfig.for_model(model, **changes)
     assert words in str(raised.value)
     assert isinstance(raised.value, EarmarkError) and isinstance(raised.value, ValueError)
+
+
+def test_fine_tuning_keeps_the_settings_on_a_short_schedule():
+    config = TrainConfig(learning_rate=1e-3, seed=4)
+    tuned = config.for_fine_tuning()
+    assert tuned.epochs == config.fine_tune_epochs < config.epochs
+    assert dataclasses.replace(tuned, epochs=config.epochs) == config
+    assert TrainConfig(epochs=5).for_fine_tuning().epochs == 5  # never longer than Train
 
 
 def test_replace_is_validated_too():
@@ -137,6 +146,11 @@ def test_cli_builds_its_config_through_for_model(tmp_path, monkeypatch, capsys):
                      "--clip-seconds", "2"]) == 2
     assert seen == [TrainConfig.for_model("seed-cnn", epochs=3, clip_seconds_requested=2.0,
                                           cache_features=True)]
+    # --init-from fine-tunes on the short schedule unless --epochs says otherwise.
+    monkeypatch.setattr("core.ml.checkpoint.load_checkpoint", lambda path: object())
+    for extra, epochs in (([], TrainConfig().fine_tune_epochs), (["--epochs", "12"], 12)):
+        assert cli_main(["train", str(data), "--init-from", str(tmp_path / "m.pt"), *extra]) == 2
+        assert seen[-1].epochs == epochs
     assert cli_main(["train", str(data), "--clip-seconds", "0.1"]) == 2
     error = capsys.readouterr().err
     assert f"{MIN_CLIP_S:g}..{MAX_CLIP_S:g} s" in error and "Traceback" not in error

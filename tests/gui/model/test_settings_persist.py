@@ -35,7 +35,7 @@ def test_a_choice_is_restored_in_the_next_session(make_dock, settings):
     first = make_dock()
     assert first.controller.config_override is None  # nothing stored: one click's defaults
     chosen = TrainConfig.for_model("seed-cnn", epochs=12, clip_seconds_requested=2.5,
-                                   augment=False, val_split=0.2)
+                                   augment=False, val_split=0.2, fine_tune_epochs=4)
     first.set_train_config(chosen)
     settings.sync()
     assert keys.read(settings, keys.TRAIN_MODEL) == "seed-cnn"

@@ -165,11 +165,13 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     dialog.model_box.setCurrentIndex(dialog.model_box.findData("seed-cnn"))
     assert dialog.config() == TrainConfig.seed_recipe()
     dialog.epochs.setValue(7)
+    dialog.fine_tune_epochs.setValue(3)
     dialog.val_share.setValue(20)
     dialog.augment.setChecked(False)
     chosen = dialog.config()
     assert (chosen.model, chosen.epochs, chosen.val_split, chosen.augment) == \
         ("seed-cnn", 7, 0.2, False)
+    assert chosen.fine_tune_epochs == 3 and chosen.for_fine_tuning().epochs == 3
     dialog.clip_seconds_requested.setValue(2.5)
     assert dialog.config().clip_seconds_requested == 2.5
 
@@ -287,8 +289,10 @@ def test_fine_tune_reads_the_active_model_in_the_worker(qtbot, controller, proje
     real_load = workers.load_checkpoint
     monkeypatch.setattr(workers, "load_checkpoint",
                         lambda path: loads.append(threading.current_thread().name) or real_load(path))
+    controller.config_override = TrainConfig(epochs=3, fine_tune_epochs=2, patience_epochs=None)
     result, _ = _train(qtbot, controller, fine_tune=True)
     assert not result.stopped and loads and loads[0] != threading.main_thread().name
+    assert len(result.history) == 2  # the short schedule of fine-tuning, not Train's
     controller.wait_training()
     assert project.active_model().parent_id == parent.id  # recorded as fine-tuned from it
     pm.model_checkpoint_path(project, parent).write_bytes(b"not a model")  # then it breaks
