@@ -4,9 +4,10 @@
   200,000 generated one-second clips (`--sizes`), features read through the cache (goal: under
   2 GB at 200,000); `--ram-too` also runs the in-RAM path (no cache) on the smallest size;
 - a retrain of 300 five-second clips (cut from ../shared/data/catsdogs-train, generated without
-  it): today's run without a cache, the first run on 290 of them filling an empty cache (cold),
-  and the retrain on all 300, 10 of them new (warm; goal: at most half of today's run), each in a
-  fresh process, with the time spent before the first epoch (decoding) apart.
+  it): the first run on 290 of them filling an empty cache (cold), then, after 10 more clips are
+  labelled, today's Train without a cache, Train with the warm cache, and Fine-tune of the first
+  run's model with the warm cache (goal: at most half of today's run), each in a fresh process,
+  with the time spent before the first epoch (decoding) apart; medians of `--repeats`.
 
 `uv run python bench/bench_feature_cache.py --sizes 10000 --epochs 1` is the short run;
 generated clips are kept under `--folder` (default: a temporary folder, removed after) and take
@@ -32,7 +33,8 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CATSDOGS, ROOT  # noqa: E402
+from bench.common import CATSDOGS, ROOT, median  # noqa: E402
+from core.ml.train_config import TrainConfig  # noqa: E402
 
 RATE_HZ = 16000
 KINDS = ("tone", "chirp", "noise", "pulses")
@@ -49,10 +51,19 @@ first = []
 def on_progress(report):
     if report.phase == "training" and not first:
         first.append(time.perf_counter())
+# Early stopping as the app does it, or off (the memory runs: every epoch alike).
+patience = TrainConfig().patience_epochs if args["early_stopping"] else None
 config = TrainConfig(epochs=args["epochs"], clip_seconds_requested=args["clip_s"],
-                     patience_epochs=None, num_threads=args["threads"])
+                     patience_epochs=patience, num_threads=args["threads"])
+init = None
+if args.get("init"):  # Fine-tune: the app's button, from the model of an earlier run
+    from core.ml.checkpoint import load_checkpoint
+    init, config = load_checkpoint(args["init"]), config.for_fine_tuning()
 started = time.perf_counter()
-result = train(clips, config, progress=on_progress, cache_dir=args["cache"])
+result = train(clips, config, init_from=init, progress=on_progress, cache_dir=args["cache"])
+if args.get("save"):
+    from core.ml.checkpoint import save_checkpoint
+    save_checkpoint(result.checkpoint, args["save"])
 print(json.dumps(dict(
     peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     seconds=time.perf_counter() - started, before_first_epoch_s=first[0] - started,
@@ -133,11 +144,14 @@ def five_second_clips(folder: Path, count: int = 300, rate_hz: int | None = None
 
 
 def run_child(listing: Path, cache: Path | None, epochs: int, clip_s: float,
-              threads: int | None = None) -> dict:
-    """One training run in a fresh interpreter; what it reports, and the children's peak RSS
-    as the parent sees it."""
+              threads: int | None = None, init: Path | None = None,
+              save: Path | None = None, early_stopping: bool = False) -> dict:
+    """One training run in a fresh interpreter (fine-tuning the model at ``init``; saving its
+    own to ``save``); what it reports, and the children's peak RSS as the parent sees it."""
     args = dict(root=str(ROOT), list=str(listing), epochs=epochs, clip_s=clip_s,
-                cache=None if cache is None else str(cache), threads=threads)
+                cache=None if cache is None else str(cache), threads=threads,
+                init=None if init is None else str(init), save=None if save is None else str(save),
+                early_stopping=early_stopping)
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(CHILD), json.dumps(args)],
                           capture_output=True, text=True, timeout=24 * 3600)
     if done.returncode != 0:
@@ -169,7 +183,8 @@ def memory_by_size(folder: Path, sizes: list[int], epochs: int, ram_too: bool,
                 shutil.rmtree(cache, ignore_errors=True)
 
 
-def retrain(folder: Path, epochs: int, threads: int | None, rate_hz: int | None) -> None:
+def retrain(folder: Path, epochs: int, threads: int | None, rate_hz: int | None,
+            repeats: int) -> None:
     clips = five_second_clips(folder / f"five-second-{rate_hz or 'native'}", rate_hz=rate_hz)
     source = "cats and dogs" if CATSDOGS.is_dir() and "generated" not in clips[0][0] else "generated"
     for path, _ in clips:  # every file in the OS's cache before the first run, for all runs
@@ -181,20 +196,44 @@ def retrain(folder: Path, epochs: int, threads: int | None, rate_hz: int | None)
                                                     if i not in newest])):
         listings[name] = folder / f"five-second-{name}.tsv"
         listings[name].write_text("".join(f"{p}\t{label}\n" for p, label in chosen))
-    cache = folder / "cache-retrain"
-    shutil.rmtree(cache, ignore_errors=True)
+    cache, cold_cache = folder / "cache-retrain", folder / "cache-retrain-cold"
+    parent = folder / "model-290.pt"
+    for stale in (cache, cold_cache):
+        shutil.rmtree(stale, ignore_errors=True)
     print(f"\nRetrain of {len(clips)} five-second clips ({source}"
-          f"{f', written at {rate_hz} Hz' if rate_hz else ''}), {epochs} epoch(s), "
-          "each run in a fresh process:")
-    today = run_child(listings["all"], None, epochs, 5.0, threads)
-    cold = run_child(listings["first"], cache, epochs, 5.0, threads)
-    warm = run_child(listings["all"], cache, epochs, 5.0, threads)
-    for name, report in (("today (no cache), 300 clips", today),
-                         ("cold cache, 290 clips", cold), ("warm cache, 300 clips (10 new)", warm)):
-        print(f"  {name:<32} {report['seconds']:6.1f} s  (before the first epoch "
-              f"{report['before_first_epoch_s']:5.1f} s; {report['n_decoded']} decoded)")
-    print(f"  warm / today: {warm['seconds'] / today['seconds']:.2f} "
-          f"(before the first epoch: {warm['before_first_epoch_s'] / today['before_first_epoch_s']:.2f})")
+          f"{f', written at {rate_hz} Hz' if rate_hz else ''}), {epochs} epoch(s) "
+          f"at most (Fine-tune: {TrainConfig(epochs=epochs).for_fine_tuning().epochs}), early "
+          f"stopping as in the app, each run in a fresh process, medians of {repeats}:")
+    cold = run_child(listings["first"], cache, epochs, 5.0, threads, save=parent,
+                     early_stopping=True)
+    shutil.copytree(cache, cold_cache)  # each warm run finds the same 10 clips new
+
+    def warm(init: Path | None) -> dict:
+        shutil.rmtree(cache)
+        shutil.copytree(cold_cache, cache)
+        return run_child(listings["all"], cache, epochs, 5.0, threads, init=init,
+                         early_stopping=True)
+
+    runs: dict[str, list[dict]] = {"today": [], "train": [], "fine-tune": []}
+    for _ in range(repeats):  # interleaved: a slow spell of the machine hits every kind alike
+        runs["today"].append(run_child(listings["all"], None, epochs, 5.0, threads,
+                                       early_stopping=True))
+        runs["train"].append(warm(None))
+        runs["fine-tune"].append(warm(parent))
+    rows = [("cold cache, 290 clips (Train)", [cold]),
+            ("today: no cache, 300 clips (Train)", runs["today"]),
+            ("warm cache, 300 clips, 10 new (Train)", runs["train"]),
+            ("warm cache, 300 clips, 10 new (Fine-tune)", runs["fine-tune"])]
+    for name, reports in rows:
+        print(f"  {name:<42} {median([r['seconds'] for r in reports]):6.1f} s  (before the first "
+              f"epoch {median([r['before_first_epoch_s'] for r in reports]):5.1f} s; "
+              f"{reports[0]['n_decoded']} decoded; {median([r['epochs'] for r in reports]):.0f} "
+              f"epochs; val acc {median([r['accuracy'] for r in reports]):.3f})")
+    today_s = median([r["seconds"] for r in runs["today"]])
+    for kind in ("train", "fine-tune"):
+        ratios = [w["seconds"] / t["seconds"] for w, t in zip(runs[kind], runs["today"], strict=True)]
+        print(f"  warm {kind} / today: {median([r['seconds'] for r in runs[kind]]) / today_s:.2f} "
+              f"(each repeat: {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
 def main() -> None:
@@ -212,6 +251,8 @@ def main() -> None:
     parser.add_argument("--retrain-rate", type=int, default=None,
                         help="write the five-second clips at this rate (e.g. 44100: decoding "
                              "then resamples); default the corpus's 16 kHz")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each retrain kind, quoted as medians (default 3)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads per run (default: every core)")
     args = parser.parse_args()
@@ -222,10 +263,8 @@ def main() -> None:
         if args.sizes:
             memory_by_size(folder, args.sizes, args.epochs, args.ram_too, args.threads)
         if not args.skip_retrain:
-            from core.ml.train_config import TrainConfig
-
             retrain(folder, args.retrain_epochs or TrainConfig().epochs, args.threads,
-                    args.retrain_rate)
+                    args.retrain_rate, args.repeats)
     finally:
         if args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)

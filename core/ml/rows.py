@@ -10,6 +10,12 @@ from torch.utils.data import Dataset
 
 from core.ml.feature_cache import RowReader
 
+# Rows that fit in this much RAM are read from the cache once and trained on from RAM: read from
+# the memory map batch by batch, 30 epochs on 300 five-second clips ran 8% slower than without a
+# cache (bench_feature_cache.py). Past it they stay on disk and memory stays bounded.
+IN_RAM_BYTES = 512 * 2**20
+_LOAD_CHUNK_ROWS = 1024
+
 
 class TensorRows(Dataset):
     """Rows in one float32 tensor ``(n_rows, *row_shape)``."""
@@ -57,3 +63,19 @@ class CachedRows(Dataset):
 
 
 Rows = TensorRows | CachedRows
+
+
+def in_ram_if_small(rows: Rows, max_bytes: int | None = None) -> Rows:
+    """``rows`` as TensorRows when they are cached rows that fit in ``max_bytes`` (default
+    IN_RAM_BYTES) as float32; else as they are."""
+    if not isinstance(rows, CachedRows):
+        return rows
+    shape = rows.reader.row_shape
+    if len(rows) * int(np.prod(shape)) * 4 > (IN_RAM_BYTES if max_bytes is None else max_bytes):
+        return rows
+    loaded = torch.empty((len(rows), *shape), dtype=torch.float32)
+    for start in range(0, len(rows), _LOAD_CHUNK_ROWS):
+        stop = min(start + _LOAD_CHUNK_ROWS, len(rows))
+        loaded[start:stop] = rows[np.arange(start, stop)]
+    rows.reader.release()
+    return TensorRows(loaded)

@@ -33,6 +33,7 @@ from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import build_model
+from core.ml.rows import in_ram_if_small
 from core.ml.runtime import precision_for, resolve_device, set_thread_count, trim_heap
 from core.ml.samples import (
     BackgroundSource,
@@ -174,6 +175,7 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
             label_sets += [(background,)] * n_background
             groups += [str(w.path) for w in windows]
     writer.close()
+    rows = in_ram_if_small(rows)
     trim_heap()  # each phase's temporaries handed back: memory stays bounded (runtime.py)
     ran = dict(device=device, world_size=world.size, rank=world.rank, n_decoded=writer.n_decoded)
     if should_stop():

@@ -12,6 +12,7 @@ import torch
 
 from core.errors import TrainingError
 from core.ml import feature_cache
+from core.ml import rows as rows_module
 from core.ml.rows import CachedRows
 from core.ml.train_config import TrainConfig
 from core.ml.training import train
@@ -56,6 +57,7 @@ def test_progress_names_the_device(class_folder):
 
 @pytest.mark.slow
 def test_a_retrain_decodes_only_the_clips_labelled_since(tmp_path, monkeypatch):
+    monkeypatch.setattr(rows_module, "IN_RAM_BYTES", 0)  # a project too big for RAM
     folder = audio_factory.make_class_folder(tmp_path / "data", n_per_class=10)
     clips = _clips(folder)
     cache_dir = feature_cache.feature_cache_dir(tmp_path / "store")
@@ -74,6 +76,36 @@ def test_a_retrain_decodes_only_the_clips_labelled_since(tmp_path, monkeypatch):
 
     os.utime(clips[0][0], ns=(0, 10**18))  # one file changed
     assert train(clips, FAST, cache_dir=cache_dir).n_decoded == 1
+
+
+@pytest.mark.slow
+def test_a_small_project_reads_the_cache_once_and_trains_from_ram(tmp_path, monkeypatch):
+    folder = audio_factory.make_class_folder(tmp_path / "data", n_per_class=6)
+    clips = _clips(folder)
+    train(clips, FAST, cache_dir=tmp_path / "cache")
+    read = []
+    read_rows = CachedRows.__getitem__
+    monkeypatch.setattr(CachedRows, "__getitem__",
+                        lambda self, rows: read.append(len(rows)) or read_rows(self, rows))
+    again = train(clips, FAST, cache_dir=tmp_path / "cache")
+    assert again.n_decoded == 0
+    assert sum(read) == again.n_train + again.n_val  # each row once, then three epochs in RAM
+
+
+def test_only_cached_rows_that_fit_are_loaded(tmp_path):
+    from core.ml.features import DEFAULT_FEATURES
+
+    cache = feature_cache.FeatureCache.open(tmp_path / "cache", DEFAULT_FEATURES)
+    shape = cache.row_shape
+    with cache.writer() as writer:
+        places = [writer.add(feature_cache.FileIdentity(f"{i}.wav", 1, 1), "0",
+                             np.full(shape, i, dtype=np.float32)) for i in range(5)]
+    rows = CachedRows(cache.reader(), [s for s, _ in places], [r for _, r in places])
+    row_bytes = int(np.prod(shape)) * 4
+    assert rows_module.in_ram_if_small(rows, max_bytes=5 * row_bytes - 1) is rows
+    loaded = rows_module.in_ram_if_small(rows, max_bytes=5 * row_bytes)
+    assert isinstance(loaded, rows_module.TensorRows)
+    assert torch.equal(loaded[[4, 0]], rows[[4, 0]])
 
 
 @pytest.mark.slow
