@@ -113,7 +113,7 @@ class TrainSettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Model", self.model_box)
         form.addRow("Epochs (at most)", self.epochs)
-        form.addRow("Fine-tune epochs", self.fine_tune_epochs)
+        form.addRow("Fine-tune epochs (at most)", self.fine_tune_epochs)
         form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)
         form.addRow("", self.background)
