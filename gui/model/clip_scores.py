@@ -74,7 +74,7 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker,
 class ModelFile:
     """The active model as the clip view's tracks and overlays use it: its id, file and window
     length (None: not recorded, an older model; its Classifier tells), and the device Training
-    Settings request (when the model became active)."""
+    Settings request."""
 
     model_id: int
     checkpoint_path: Path
@@ -84,7 +84,7 @@ class ModelFile:
 
 def follow_active_model(controller, set_model) -> None:
     """Call ``set_model(ModelFile or None)`` with ``controller``'s active model (a
-    ModelController), now and whenever it changes."""
+    ModelController), now and whenever it or the settings' device changes."""
     def on_changed(record) -> None:
         project = controller.project
         if project is None or record is None:
@@ -95,7 +95,11 @@ def follow_active_model(controller, set_model) -> None:
                             features.clip_seconds if features is not None else None,
                             controller.default_config().device))
 
+    def on_device_changed(_device: str) -> None:
+        on_changed(controller.active_model())
+
     controller.active_model_changed.connect(on_changed)
+    controller.device_changed.connect(on_device_changed)
     on_changed(controller.active_model())
 
 

@@ -34,6 +34,7 @@ class ModelController(QObject):
     without classifying (``recompute_confusion``); ``confusion_changes(int)`` after a label edit,
     how many clips' labels differ from those the last ConfusionTable was computed with (0: it is
     current again); ``model_loaded(int)`` a model file was recorded and made active;
+    ``device_changed(str)`` the settings now ask for another device (``set_config``);
     ``message(str, str)`` text and kind for the window's banner; ``status(str, int)`` a
     status-bar line and its timeout (ms).
     """
@@ -52,6 +53,7 @@ class ModelController(QObject):
     confusion_ready = Signal(int, object)
     confusion_changes = Signal(int)
     model_loaded = Signal(int)
+    device_changed = Signal(str)
     message = Signal(str, str)
     status = Signal(str, int)
 
@@ -91,6 +93,13 @@ class ModelController(QObject):
 
     def default_config(self) -> TrainConfig:
         return self.config_override or TrainConfig()
+
+    def set_config(self, config: TrainConfig | None) -> None:
+        """Train (and run models) with ``config`` from now on; None: the defaults."""
+        before = self.device()
+        self.config_override = config
+        if self.device() != before:
+            self.device_changed.emit(self.device())
 
     def device(self) -> str:
         """The device Training Settings request (runtime.inference_device resolves it)."""

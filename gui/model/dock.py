@@ -191,7 +191,7 @@ class ModelDock(QDockWidget):
 
     def set_train_config(self, config: TrainConfig) -> None:
         """Train with ``config`` from now on, and remember its choice for the next session."""
-        self.controller.config_override = config
+        self.controller.set_config(config)
         keys.write_train_choice(self.settings, config.model, config.epochs,
                                 config.clip_seconds_requested, config.augment, config.val_split,
                                 config.background, config.multi_label,

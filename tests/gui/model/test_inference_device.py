@@ -117,6 +117,18 @@ def test_the_score_track_and_explanation_load_the_model_on_the_settings_device(
     assert built == ["cpu", "mps"]
 
 
+def test_the_score_track_and_explanation_follow_a_new_device_at_once(tmp_path, monkeypatch):
+    controller = ModelController()
+    controller.project = SimpleNamespace(store_path=tmp_path / "store" / "project.db")
+    record = SimpleNamespace(id=3, path="models/m.pt", settings={})
+    monkeypatch.setattr(controller, "active_model", lambda: record)
+    followed = []
+    clip_scores.follow_active_model(controller, followed.append)
+    controller.set_config(TrainConfig.for_model(device="cpu"))
+    controller.set_config(TrainConfig.for_model(device="cpu", epochs=5))  # same device: no news
+    assert [(m.model_id, m.device) for m in followed] == [(3, "auto"), (3, "cpu")]
+
+
 def test_the_controller_classifies_on_the_settings_device(tmp_path, monkeypatch):
     made = []
     monkeypatch.setattr(controller_module, "ProjectClassifyWorker",
