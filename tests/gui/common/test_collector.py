@@ -47,7 +47,10 @@ def test_a_cycle_with_a_qobject_is_collected_on_the_gui_thread_not_by_a_worker(q
         del holder
         _allocate_in_a_worker()  # with Python's automatic collection this frees it on "worker"
         assert alive() is not None and _Holder.finalised_on == []
+        # The worker's objects are gone again (counted off): enough new ones make a collection due.
+        due = [[i] for i in range(2 * gc.get_threshold()[0])]
         qtbot.waitUntil(lambda: alive() is None, timeout=5000)
+        del due
         assert _Holder.finalised_on == [threading.main_thread().name]
     finally:
         collector.stop()

@@ -165,9 +165,10 @@ def test_the_toggle_hides_the_track_and_a_short_clip_or_no_model_has_none(qtbot,
 
 class FakeController(QObject):
     """A ModelController's face: its project, active model and training settings, and the
-    signal of a new model."""
+    signals of a new model and a new device."""
 
     active_model_changed = Signal(object)
+    device_changed = Signal(str)
 
     def __init__(self, project, device: str = "auto") -> None:
         super().__init__()
