@@ -8,6 +8,7 @@ Plain values and numpy only; :mod:`core.ml.training` decodes the windows these f
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,7 +208,15 @@ def _stretch_holding(free: Sequence[tuple[float, float]], begin_s: float, end_s:
 
 def split_keys(names: Sequence[str], seed: int) -> np.ndarray:
     """A number in [0, 1) for each name, from a hash of ``seed`` and the name alone: where a clip
-    falls in a split depends on its own name, not on which other clips there are."""
+    falls in a split depends on its own name, not on which other clips there are. Paths count
+    from the folder they all share, so a project split the same way wherever it lies."""
+    names = [str(name) for name in names]
+    try:
+        root = os.path.commonpath(names) if len(names) > 1 else os.path.dirname(names[0])
+    except (ValueError, IndexError):  # absolute and relative mixed; no names
+        root = ""
+    if root:
+        names = [os.path.relpath(name, root) for name in names]
     return np.array([int.from_bytes(hashlib.blake2b(f"{seed}\0{name}".encode(),
                                                     digest_size=8).digest(), "big") / 2.0 ** 64
                      for name in names], dtype=np.float64)

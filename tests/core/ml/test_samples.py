@@ -137,6 +137,14 @@ def test_singleton_groups_split_as_whole_clips_by_their_names():
         assert sorted(targets[got[1]].tolist()) == [0, 0, 0, 0, 1, 2]
 
 
+def test_a_project_splits_the_same_wherever_it_lies():
+    targets = np.array([0, 1] * 20)
+    names = [f"{'ab'[i % 2]}/clip{i}.wav" for i in range(40)]
+    here = grouped_split(targets, [f"/home/me/birds/{n}" for n in names], 0.2, 0)
+    there = grouped_split(targets, [f"/mnt/disk/copy/{n}" for n in names], 0.2, 0)
+    assert all(np.array_equal(a, b) for a, b in zip(here, there, strict=True))
+
+
 def test_labelling_more_clips_keeps_the_others_on_their_side():
     """A fine-tuned model is validated on clips its parent never trained on: adding ten clips
     moves no validation clip to training and at most the growth of a class's share the other way."""
