@@ -83,8 +83,10 @@ def create_window(folder: str | Path | None = None, demo: bool = False,
     (when File > Reopen Last Folder at Start is on and it still exists) or the welcome page.
     ``playback``: a PlaybackController to use (tests; default: the window's own)."""
     from gui.actions import file_menu  # after the QApplication exists
+    from gui.common.collector import collect_on_gui_thread
     from gui.main_window import MainWindow
 
+    collect_on_gui_thread(QApplication.instance())  # cycles holding Qt objects die on this thread
     window = MainWindow(settings=settings, playback=playback)
     freeze_startup_objects()
     if demo:
@@ -98,10 +100,7 @@ def create_window(folder: str | Path | None = None, demo: bool = False,
 
 def run_gui(folder: str | Path | None = None, demo: bool = False) -> int:
     """Show Earmark's window (on ``folder`` or the demo project) and run until it closes."""
-    from gui.common.collector import collect_on_gui_thread
-
     app = make_app()
-    collect_on_gui_thread(app)  # garbage cycles holding Qt objects die on this thread only
     precompile_packages()
     window = create_window(folder, demo)
     window.show()

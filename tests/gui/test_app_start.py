@@ -69,8 +69,12 @@ def two_folders(tmp_path):
             for name in ("last", "earlier")]
 
 
-def test_start_reopens_the_last_folder_by_default(start, two_folders):
+def test_start_reopens_the_last_folder_by_default(start, two_folders, qapp):
+    from gui.common.collector import MainThreadCollector
+
     window = start(recent=two_folders)
+    # Garbage cycles holding Qt objects are collected on this thread (gui.common.collector).
+    assert qapp.findChild(MainThreadCollector) is not None
     assert window.folder == two_folders[0].resolve()
     assert window.acts.reopen_last.isChecked()
     assert window.model.rowCount() == 1
