@@ -83,8 +83,8 @@ def _end_together() -> None:
     """Ends the process group once every process is done with it. The DistributedDataParallel
     wrapper sits in reference cycles, so its reducer (gloo work, threads) would otherwise be freed
     by a later garbage collection, after the group is gone; and a process that destroys the group
-    while another still talks through it (rank 0 hosts the rendezvous store) can abort the other
-    at exit ("terminate called without an active exception")."""
+    while another still talks through it can leave the other to abort at exit ("terminate called
+    without an active exception", seen once in CI)."""
     gc.collect()
     dist.barrier()
     dist.destroy_process_group()
