@@ -47,9 +47,9 @@ class TrainConfig:
     epochs: int = 30
     # Fine-tuning (continuing the active model after more labels, see for_fine_tuning): at most
     # this many epochs. A model trained before 10 more clips were labelled, fine-tuned for 12
-    # epochs, scored 0.934 mean accuracy on held-out clips (cats and dogs, 5 folds; FSDD, two
-    # speakers held out) against 0.921 for a fresh run, in half its time or less; 8 epochs
-    # scored 0.913, one fold falling to 0.77.
+    # epochs, scored 0.926 mean accuracy on held-out clips (cats and dogs, 5 folds; FSDD, two
+    # speakers held out) against 0.906 for a fresh run, in about half its time; 8 epochs scored
+    # 0.887, one fold falling to 0.81 (bench_fine_tune.py).
     fine_tune_epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 3e-3
