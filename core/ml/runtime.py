@@ -106,6 +106,17 @@ def resolve_device(requested: str = AUTO_DEVICE, local_rank: int | None = None) 
     return requested
 
 
+def inference_device(requested: str = AUTO_DEVICE) -> str:
+    """The device the app classifies on for Training Settings' ``requested`` device: as
+    ``resolve_device``, but a device this machine lacks (chosen on another one) is Automatic, as
+    the settings dialog shows it, where the command line refuses it. The first look for a GPU
+    takes a while: call it off the GUI thread."""
+    try:
+        return resolve_device(requested)
+    except TrainingError:
+        return resolve_device(AUTO_DEVICE)
+
+
 @dataclass(frozen=True)
 class Precision:
     """How a run computes on its device: ``name`` "fp32", "bf16" or "fp16"; ``dtype`` the autocast
@@ -128,17 +139,6 @@ class Precision:
         """A gradient scaler for fp16 on a GPU (small gradients underflow in fp16 without one);
         None otherwise."""
         return torch.amp.GradScaler(self.device_type) if self.name == "fp16" else None
-
-def inference_device(requested: str = AUTO_DEVICE) -> str:
-    """The device the app classifies on for Training Settings' ``requested`` device: as
-    ``resolve_device``, but a device this machine lacks (chosen on another one) is Automatic, as
-    the settings dialog shows it, where the command line refuses it. The first look for a GPU
-    takes a while: call it off the GUI thread."""
-    try:
-        return resolve_device(requested)
-    except TrainingError:
-        return resolve_device(AUTO_DEVICE)
-
 
 
 def precision_for(device: str, mixed_precision: bool = True, bf16: bool = False) -> Precision:
