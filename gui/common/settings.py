@@ -122,26 +122,14 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
     return model, {name: value for name, value in values.items() if value is not None}
 
 
-def write_train_choice(settings: QSettings, model: str, epochs: int,
-                       clip_seconds_requested: float | str, augment: bool,
-                       val_split: float, background: bool = True,
-                       multi_label: bool = False, device: str | None = None,
-                       mixed_precision: bool | None = None,
-                       fine_tune_epochs: int | None = None) -> None:
-    """Store a training choice as plain values (see ``read_train_choice``)."""
+def write_train_choice(settings: QSettings, model: str, values: dict) -> None:
+    """Store a training choice as ``read_train_choice`` gives it back: the model's name and
+    ``values`` (TrainConfig field names; ``TrainConfig.to_dict()`` will do: only the fields
+    listed here are kept, each as its key's type)."""
     write(settings, TRAIN_MODEL, model)
-    write(settings, TRAIN_EPOCHS, int(epochs))
-    write(settings, TRAIN_CLIP_SECONDS_REQUESTED, str(clip_seconds_requested))
-    write(settings, TRAIN_AUGMENT, bool(augment))
-    write(settings, TRAIN_VAL_SPLIT, float(val_split))
-    write(settings, TRAIN_BACKGROUND, bool(background))
-    write(settings, TRAIN_MULTI_LABEL, bool(multi_label))
-    if device is not None:
-        write(settings, TRAIN_DEVICE, str(device))
-    if mixed_precision is not None:
-        write(settings, TRAIN_MIXED_PRECISION, bool(mixed_precision))
-    if fine_tune_epochs is not None:
-        write(settings, TRAIN_FINE_TUNE_EPOCHS, int(fine_tune_epochs))
+    for name, key in _TRAIN_KEYS.items():
+        if values.get(name) is not None:
+            write(settings, key, key.type(values[name]))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:

@@ -61,8 +61,7 @@ class ModelDock(QDockWidget):
         self.training = TrainingPanel()
         self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
                                                                              record))
-        # A bound method, not a lambda holding the dock: such a cycle leaves the dock's widgets to the
-        # garbage collector, to be freed at a random later moment.
+        # A bound method, not a lambda holding the dock: no reference cycle through its widgets.
         self.classify = ClassifyPanel(device_of=self.controller.device)
         self.review = ReviewPanel(lambda: self.project, undo_stack)
         self.tabs = QTabWidget()
@@ -81,7 +80,7 @@ class ModelDock(QDockWidget):
         self.predictions: dict[int, tuple[str, float]] = {}
         self._shown_model_id: int | None = None
         self.settings = settings if settings is not None else keys.open_settings()
-        self.controller.config_override = self._stored_train_config()
+        self.controller.set_config(self._stored_train_config())
         self._wire()
 
     def _wire(self) -> None:
@@ -192,11 +191,7 @@ class ModelDock(QDockWidget):
     def set_train_config(self, config: TrainConfig) -> None:
         """Train with ``config`` from now on, and remember its choice for the next session."""
         self.controller.set_config(config)
-        keys.write_train_choice(self.settings, config.model, config.epochs,
-                                config.clip_seconds_requested, config.augment, config.val_split,
-                                config.background, config.multi_label,
-                                config.device, config.mixed_precision,
-                                config.fine_tune_epochs)
+        keys.write_train_choice(self.settings, config.model, config.to_dict())
 
     def _stored_train_config(self) -> TrainConfig | None:
         """The remembered choice rebuilt by core (None: none stored, or core refuses it, so one
