@@ -293,11 +293,14 @@ def stored_predictions(project, model_id: int) -> PredictionRows:
 @dataclass(frozen=True)
 class ConfusionTable:
     """Current labels against a model's stored predictions: ``matrix[true, predicted]`` counts and
-    the clip ids behind every cell (``cells[(true, predicted)]``), over ``classes``."""
+    the clip ids behind every cell (``cells[(true, predicted)]``), over ``classes``;
+    ``unanswered`` the clips labelled with one of them that the model answered with none (silence
+    or unknown: in no column)."""
 
     classes: tuple[str, ...]
     matrix: np.ndarray  # (n_classes, n_classes) int64
     cells: dict[tuple[str, str], tuple[int, ...]]
+    unanswered: int = 0
 
     def clip_ids(self, true_label: str, predicted_label: str) -> list[int]:
         return list(self.cells.get((true_label, predicted_label), ()))
@@ -305,21 +308,26 @@ class ConfusionTable:
 
 def confusion_table(project, model_id: int, classes: Sequence[str]) -> ConfusionTable:
     """Confusion of the labelled, present clips that have a stored prediction of ``model_id``.
-    Labels or predictions outside ``classes`` (the model's) are left out."""
+    Labels outside ``classes`` (the model's) are left out; so are answers outside them (silence,
+    unknown), counted in ``unanswered``."""
     classes = tuple(classes)
     index = {name: i for i, name in enumerate(classes)}
     predictions = project.predictions(model_id)
     cells: dict[tuple[str, str], list[int]] = {}
     true_idx, pred_idx = [], []
+    unanswered = 0
     for record in project.clips():
         prediction = predictions.get(record.id)
-        if prediction is None or record.label not in index or prediction.label not in index:
+        if prediction is None or record.label not in index:
+            continue
+        if prediction.label not in index:
+            unanswered += 1
             continue
         cells.setdefault((record.label, prediction.label), []).append(record.id)
         true_idx.append(index[record.label])
         pred_idx.append(index[prediction.label])
     matrix = confusion_matrix(true_idx, pred_idx, len(classes))
-    return ConfusionTable(classes, matrix, {k: tuple(v) for k, v in cells.items()})
+    return ConfusionTable(classes, matrix, {k: tuple(v) for k, v in cells.items()}, unanswered)
 
 
 def confusion_cell_clips(project, model_id: int, true_label: str,

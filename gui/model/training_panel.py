@@ -193,6 +193,7 @@ class TrainingPanel(QWidget):
             Qt.TextInteractionFlag.TextBrowserInteraction)
         self.confusion_caption.linkActivated.connect(self._on_confusion_caption_link)
         self._confusion_total: int | None = None  # clips of a current-labels matrix on show
+        self._confusion_unanswered = 0  # and those the model answered silence or unknown
         self.confusion_changes = 0  # clips relabelled since that matrix was computed
 
         layout = QVBoxLayout(self)
@@ -398,6 +399,7 @@ class TrainingPanel(QWidget):
         if table is None:
             return
         self._confusion_total = int(table.matrix.sum())
+        self._confusion_unanswered = table.unanswered
         self.confusion.set_matrix(table.classes, table.matrix)
         self.set_confusion_changes(0)
 
@@ -414,8 +416,12 @@ class TrainingPanel(QWidget):
             text = ("No whole clip is labelled, so there is no clip matrix; the model's events "
                     "are measured against your regions above.")
         elif n_clips == 0:
-            text = (f"All {total} labelled clips, current labels (rows) against the model "
-                    "(columns); training clips included. Click a cell to list its clips.")
+            unanswered = self._confusion_unanswered
+            left_out = (f" ({unanswered:,} more answered unknown or silence: in no column)"
+                        if unanswered else "")
+            text = (f"All {total} labelled clips the model named a class for{left_out}, current "
+                    "labels (rows) against the model (columns); training clips included. Click a "
+                    "cell to list its clips.")
         else:
             clips = "1 clip" if n_clips == 1 else f"{n_clips:,} clips"
             text = (f"<b>Computed before the labels of {clips} changed</b>: {total} clips, "

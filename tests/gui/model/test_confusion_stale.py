@@ -108,3 +108,16 @@ def test_labels_differing_counts_clips_whose_label_changed():
     assert labels_differing(before, {1: "b", 2: "b", 3: "a"}) == 2
     assert labels_differing(before, {1: "a", 2: "b", 3: None, 4: None}) == 0  # new, unlabelled
     assert labels_differing(before, {1: "a", 3: None}) == 1  # a labelled clip vanished
+
+
+def test_clips_answered_unknown_or_silence_are_counted_not_passed_over(qtbot, dock, project):
+    noise = project.clips(label="noise")
+    model_id = project.active_model().id
+    project.record_predictions(model_id, [(noise[0].id, "unknown", 0.4, [0.6, 0.4]),
+                                          (noise[1].id, "silence", 0.5, [0.5, 0.5])])
+    _recompute(qtbot, dock)
+    panel = dock.training
+    assert panel.confusion.matrix.tolist() == [[0, 1], [0, 3]]
+    caption = panel.confusion_caption.text()
+    assert "All 4 labelled clips the model named a class for" in caption
+    assert "2 more answered unknown or silence" in caption

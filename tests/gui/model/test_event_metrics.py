@@ -76,11 +76,11 @@ def test_the_dock_passes_the_controllers_event_metrics_to_the_training_tab(qtbot
 
 
 def test_a_project_labelled_only_by_regions_shows_no_empty_clip_matrix(qtbot):
-    from types import SimpleNamespace
-
     import numpy as np
+
+    from core.workflow import ConfusionTable
 
     panel = TrainingPanel()
     qtbot.addWidget(panel)
-    panel.show_confusion(SimpleNamespace(classes=("a", "b"), matrix=np.zeros((2, 2), int)))
+    panel.show_confusion(ConfusionTable(("a", "b"), np.zeros((2, 2), int), {}))
     assert "No whole clip is labelled" in panel.confusion_caption.text()
