@@ -27,6 +27,9 @@ from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 
 _RECOMPUTE = "recompute"  # the stale confusion caption's link
+_CURRENT_LABELS_TIP = ("Every labelled clip with a prediction of this model, training clips "
+                       "included (so not a measure on new recordings). Clips it answered "
+                       "unknown or silence are in no column. Click a cell to list its clips.")
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
 _VAL_PEN = pg.mkPen("#d1495b", width=2)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -381,6 +384,7 @@ class TrainingPanel(QWidget):
             self.confusion.set_matrix(record.classes, matrix)
             self.confusion_caption.setText(
                 f"Held-out {where} clips: rows are the label, columns the prediction.")
+            self.confusion_caption.setToolTip("")
 
     def _show_reliability(self, shown: bool) -> None:
         """The calibration plot as the curves' third column, or out of their layout (a hidden
@@ -416,18 +420,18 @@ class TrainingPanel(QWidget):
             text = ("No whole clip is labelled, so there is no clip matrix; the model's events "
                     "are measured against your regions above.")
         elif n_clips == 0:
+            # Two lines in the dock: the rest of what it means is the tooltip.
             unanswered = self._confusion_unanswered
-            left_out = (f" ({unanswered:,} more answered unknown or silence: in no column)"
-                        if unanswered else "")
-            text = (f"All {total} labelled clips the model named a class for{left_out}, current "
-                    "labels (rows) against the model (columns); training clips included. Click a "
-                    "cell to list its clips.")
+            text = (f"All {total} labelled clips, current labels (rows) against the model "
+                    "(columns)" + (f"; {unanswered:,} more answered unknown or silence."
+                                   if unanswered else "."))
         else:
             clips = "1 clip" if n_clips == 1 else f"{n_clips:,} clips"
             text = (f"<b>Computed before the labels of {clips} changed</b>: {total} clips, "
                     "their labels then (rows) against the model (columns). "
                     f"<a href='{_RECOMPUTE}'>Recompute</a>")
         self.confusion_caption.setText(text)
+        self.confusion_caption.setToolTip(_CURRENT_LABELS_TIP)
 
     def _on_confusion_caption_link(self, link: str) -> None:
         if link == _RECOMPUTE:

@@ -119,5 +119,5 @@ def test_clips_answered_unknown_or_silence_are_counted_not_passed_over(qtbot, do
     panel = dock.training
     assert panel.confusion.matrix.tolist() == [[0, 1], [0, 3]]
     caption = panel.confusion_caption.text()
-    assert "All 4 labelled clips the model named a class for" in caption
-    assert "2 more answered unknown or silence" in caption
+    assert "All 4 labelled clips" in caption and "2 more answered unknown or silence" in caption
+    assert "Click a cell" in panel.confusion_caption.toolTip()
