@@ -83,7 +83,7 @@ class ModelMetrics:
     n_val: int | None = None
     best_epoch: int | None = None
     epochs_run: int | None = None
-    stopped: bool = False  # cancelled, the best model so far kept
+    stopped: bool = False  # cancelled, the model trained so far kept
 
     @property
     def accuracy(self) -> float | None:

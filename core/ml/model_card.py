@@ -228,7 +228,7 @@ def _run(training: Mapping) -> str:
         best = f" (best {training['best_epoch']})" if training["best_epoch"] is not None else ""
         parts.append(f"{training['epochs_run']} epochs{best}")
     if training["stopped"]:
-        parts.append("stopped early by hand, the best model so far kept")
+        parts.append("stopped early by hand, the model trained so far kept")
     return ", ".join(parts) or NOT_RECORDED
 
 

@@ -62,7 +62,10 @@ class TrainConfig:
     optimizer: str = "adamw"  # see OPTIMIZERS
     schedule: str = "onecycle"  # see SCHEDULES
     val_split: float = 0.15
-    patience_epochs: int | None = 10  # None: no early stopping
+    # Early stopping after this many epochs without a validation gain, and the best epoch's
+    # weights restored: under the constant schedule only. A one-cycle run always runs its epochs
+    # and keeps the last (training.py says why). None: no early stopping.
+    patience_epochs: int | None = 10
     augment: bool = True
     balance_classes: bool = True  # class-weighted loss so a rare class still counts
     cache_features: bool = True  # False recomputes features every epoch, as the seed did

@@ -90,7 +90,7 @@ class TrainingPanel(QWidget):
             "(Training Settings): after labelling a few more clips, much quicker than Train")
         self.settings_button = QPushButton("Settings…")
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop training; you may keep the best model so far")
+        self.cancel_button.setToolTip("Stop training; you may keep the model trained so far")
         self.keep_button = QPushButton("Keep model")
         self.discard_button = QPushButton("Discard")
         for button, signal in ((self.train_button, self.train_requested),
@@ -303,7 +303,7 @@ class TrainingPanel(QWidget):
             epochs = len(result.history)
             accuracy = (result.report.accuracy if result.report is not None else None)
             got = f" (accuracy {accuracy:.0%} after {epochs} epochs)" if accuracy is not None else ""
-            self.status.setText(f"Training cancelled. Keep the best model so far{got}?")
+            self.status.setText(f"Training cancelled. Keep the model trained so far{got}?")
             self.keep_button.show()
             self.discard_button.show()
         elif result.stopped:
@@ -311,8 +311,11 @@ class TrainingPanel(QWidget):
         else:
             device = getattr(result, "device", None)
             where = f" {describe_device(device)}" if device else ""
+            epochs = len(result.history)
+            # A one-cycle run keeps its last epoch; a constant-rate one its best.
+            best = f", best {result.best_epoch}" if result.best_epoch != epochs else ""
             self.status.setText(f"Trained in {format_duration(result.elapsed_s)}{where} "
-                                f"({len(result.history)} epochs, best {result.best_epoch}).")
+                                f"({epochs} epochs{best}).")
 
     def training_failed(self, reason: str) -> None:
         self.set_training(False)

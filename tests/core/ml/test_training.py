@@ -31,10 +31,26 @@ def test_learns_three_synthetic_classes(trained):
 
 
 @pytest.mark.slow
-def test_restores_the_last_epoch_of_best_validation_accuracy(trained):
-    best = max(h.val_accuracy for h in trained.history)
-    assert trained.best_epoch == max(h.epoch for h in trained.history if h.val_accuracy == best)
-    assert trained.checkpoint.metrics["best_epoch"] == trained.best_epoch
+def test_one_cycle_keeps_the_last_epoch_and_never_stops_early(class_folder):
+    # Patience 1 would stop a run at its first epoch without a validation gain; under the
+    # one-cycle schedule the run ends annealed and keeps its last weights.
+    result = train(_clips(class_folder), TrainConfig(epochs=6, patience_epochs=1,
+                                                     clip_seconds_requested=1.0))
+    assert len(result.history) == 6 and result.best_epoch == 6
+    assert result.checkpoint.metrics["best_epoch"] == 6
+
+
+@pytest.mark.slow
+def test_a_constant_rate_stops_early_and_restores_the_last_epoch_of_best_accuracy(class_folder):
+    result = train(_clips(class_folder), TrainConfig(epochs=6, patience_epochs=1,
+                                                     schedule="constant", learning_rate=3e-2,
+                                                     clip_seconds_requested=1.0))
+    accuracies = [h.val_accuracy for h in result.history]
+    # Patience 1: every epoch but the last matched the best before it.
+    assert all(a >= max(accuracies[:i + 1]) for i, a in enumerate(accuracies[:-1]))
+    best = max(accuracies)
+    assert result.best_epoch == max(h.epoch for h in result.history if h.val_accuracy == best)
+    assert result.checkpoint.metrics["best_epoch"] == result.best_epoch
 
 
 @pytest.mark.slow
