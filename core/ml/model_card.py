@@ -225,7 +225,9 @@ def _run(training: Mapping) -> str:
     if training["n_val"] is not None:
         parts.append(f"{training['n_val']} validation clips")
     if training["epochs_run"] is not None:
-        best = f" (best {training['best_epoch']})" if training["best_epoch"] is not None else ""
+        # The epoch kept, when not the last (a constant-rate run's best; one-cycle keeps the last)
+        best = (f" (best {training['best_epoch']})"
+                if training["best_epoch"] not in (None, training["epochs_run"]) else "")
         parts.append(f"{training['epochs_run']} epochs{best}")
     if training["stopped"]:
         parts.append("stopped early by hand, the model trained so far kept")

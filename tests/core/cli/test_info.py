@@ -113,6 +113,18 @@ def test_info_prefers_the_device_the_run_found_to_the_one_asked(tmp_path, capsys
     assert card["training"]["device"] == "cpu" and card["training"]["world_size"] is None
 
 
+@pytest.mark.parametrize(("best_epoch", "shown"), [(30, "30 epochs"), (12, "30 epochs (best 12)")])
+def test_the_training_line_names_the_epoch_kept_only_when_not_the_last(tmp_path, capsys,
+                                                                      best_epoch, shown):
+    # A one-cycle run keeps its last epoch; a constant-rate one may restore an earlier best.
+    checkpoint = model_factory.scored_checkpoint()
+    checkpoint.metrics.update(n_train=85, n_val=15, epochs_run=30, best_epoch=best_epoch)
+    path = model_factory.save(checkpoint, tmp_path / "m.pt")
+    code, out, _ = _run(capsys, "info", path)
+    assert code == 0
+    assert _lines(out)["Training"] == f"85 training clips, 15 validation clips, {shown}"
+
+
 @pytest.mark.parametrize("content", [b"", b"not a model at all\n", bytes(range(256)) * 8])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_info_of_a_file_that_is_not_a_model_is_one_error_line(tmp_path, capsys, content, as_json):
