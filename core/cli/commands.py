@@ -19,6 +19,7 @@ from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
+from core.ml.metrics import describe_epochs
 from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT, TrainConfig
 from core.store.name_rules import parse_name_rule
@@ -354,7 +355,7 @@ def cmd_train(args) -> int:
         print(json.dumps(metrics, indent=2))
     else:
         _print_report(result.report, sys.stdout)
-        print(f"{len(result.history)} epochs (best {result.best_epoch}) in {result.elapsed_s:.1f} s"
+        print(f"{describe_epochs(len(result.history), result.best_epoch)} in {result.elapsed_s:.1f} s"
               f"{_on_device(result)}; "
               f"{result.n_train} training / {result.n_val} validation clips"
               f"{f' ({result.n_background} of background)' if result.n_background else ''}; "

@@ -115,6 +115,13 @@ class ModelMetrics:
                    stopped=bool(data.get("stopped", False)))
 
 
+def describe_epochs(epochs_run: int, best_epoch: int | None) -> str:
+    """``"30 epochs"``, or ``"30 epochs (best 12)"`` when the weights kept are not the last
+    epoch's (a constant-rate run restores its best; a one-cycle run keeps its last)."""
+    best = f" (best {best_epoch})" if best_epoch not in (None, epochs_run) else ""
+    return f"{epochs_run} epochs{best}"
+
+
 def _int_or_none(value) -> int | None:
     try:
         return None if value is None else int(value)

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.ml import novelty
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
-from core.ml.metrics import ModelMetrics
+from core.ml.metrics import ModelMetrics, describe_epochs
 
 # Bumped when a key of the card changes meaning or goes; new keys may be added within a version.
 CARD_VERSION = 1
@@ -225,10 +225,7 @@ def _run(training: Mapping) -> str:
     if training["n_val"] is not None:
         parts.append(f"{training['n_val']} validation clips")
     if training["epochs_run"] is not None:
-        # The epoch kept, when not the last (a constant-rate run's best; one-cycle keeps the last)
-        best = (f" (best {training['best_epoch']})"
-                if training["best_epoch"] not in (None, training["epochs_run"]) else "")
-        parts.append(f"{training['epochs_run']} epochs{best}")
+        parts.append(describe_epochs(training["epochs_run"], training["best_epoch"]))
     if training["stopped"]:
         parts.append("stopped early by hand, the model trained so far kept")
     return ", ".join(parts) or NOT_RECORDED

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.calibration import CalibrationSummary
+from core.ml.metrics import describe_epochs
 from core.workflow import model_metrics
 from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
@@ -311,11 +312,8 @@ class TrainingPanel(QWidget):
         else:
             device = getattr(result, "device", None)
             where = f" {describe_device(device)}" if device else ""
-            epochs = len(result.history)
-            # A one-cycle run keeps its last epoch; a constant-rate one its best.
-            best = f", best {result.best_epoch}" if result.best_epoch != epochs else ""
-            self.status.setText(f"Trained in {format_duration(result.elapsed_s)}{where} "
-                                f"({epochs} epochs{best}).")
+            epochs = describe_epochs(len(result.history), result.best_epoch)
+            self.status.setText(f"Trained in {format_duration(result.elapsed_s)}{where}, {epochs}.")
 
     def training_failed(self, reason: str) -> None:
         self.set_training(False)

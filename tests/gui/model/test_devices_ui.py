@@ -102,10 +102,10 @@ def test_the_training_tab_says_where_a_run_trains(qtbot):
     assert panel.device_note.text() == "Training on cuda:0 (bf16)"
     panel.training_finished(SimpleNamespace(stopped=False, checkpoint=object(), elapsed_s=65.0,
                                             history=[1, 2], best_epoch=2, device="cuda:0"))
-    assert panel.status.text() == "Trained in 1:05 on cuda:0 (2 epochs)."
+    assert panel.status.text() == "Trained in 1:05 on cuda:0, 2 epochs."
     panel.training_finished(SimpleNamespace(stopped=False, checkpoint=object(), elapsed_s=65.0,
                                             history=[1, 2, 3], best_epoch=2, device="cpu"))
-    assert panel.status.text() == "Trained in 1:05 on CPU (3 epochs, best 2)."  # constant rate
+    assert panel.status.text() == "Trained in 1:05 on CPU, 3 epochs (best 2)."  # constant rate
     assert not panel.device_note.isVisible()
     panel.training_started({"a": 3, "b": 3})
     panel.show_progress(_progress("cpu"))
