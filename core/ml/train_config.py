@@ -43,13 +43,14 @@ class TrainConfig:
     # sampled below the feature rate (see features.auto_f_max_hz); a number: Hz; None: the preset's.
     f_max_hz: float | str | None = AUTO
     # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
-    # speakers); early stopping may end sooner.
+    # speakers). A one-cycle run runs them all (patience_epochs).
     epochs: int = 30
     # Fine-tuning (continuing the active model after more labels, see for_fine_tuning): at most
     # this many epochs. A model trained before 10 more clips were labelled, fine-tuned for 12
-    # epochs, scored 0.926 mean accuracy on held-out clips (cats and dogs, 5 folds; FSDD, two
-    # speakers held out) against 0.906 for a fresh run, in about half its time; 8 epochs scored
-    # 0.887, one fold falling to 0.81 (bench_fine_tune.py).
+    # epochs, scored 0.934 mean accuracy on held-out clips (cats and dogs, 5 folds; FSDD, two
+    # speakers held out) against 0.926 for a fresh run, in about half its time (bench_fine_tune.py,
+    # each run keeping its last epoch; when runs restored their best epoch, 8 epochs scored 0.887
+    # against 0.926 for 12, one fold falling to 0.81).
     fine_tune_epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 3e-3
