@@ -51,7 +51,7 @@ first = []
 def on_progress(report):
     if report.phase == "training" and not first:
         first.append(time.perf_counter())
-# Early stopping as the app does it, or off (the memory runs: every epoch alike).
+# The app's patience, or none (the memory runs); a one-cycle run ignores it and runs every epoch.
 patience = TrainConfig().patience_epochs if args["early_stopping"] else None
 config = TrainConfig(epochs=args["epochs"], clip_seconds_requested=args["clip_s"],
                      patience_epochs=patience, num_threads=args["threads"])
@@ -202,8 +202,8 @@ def retrain(folder: Path, epochs: int, threads: int | None, rate_hz: int | None,
         shutil.rmtree(stale, ignore_errors=True)
     print(f"\nRetrain of {len(clips)} five-second clips ({source}"
           f"{f', written at {rate_hz} Hz' if rate_hz else ''}), {epochs} epoch(s) "
-          f"at most (Fine-tune: {TrainConfig(epochs=epochs).for_fine_tuning().epochs}), early "
-          f"stopping as in the app, each run in a fresh process, medians of {repeats}:")
+          f"at most (Fine-tune: {TrainConfig(epochs=epochs).for_fine_tuning().epochs}), the "
+          f"app's settings, each run in a fresh process, medians of {repeats}:")
     cold = run_child(listings["first"], cache, epochs, 5.0, threads, save=parent,
                      early_stopping=True)
     shutil.copytree(cache, cold_cache)  # each warm run finds the same 10 clips new
