@@ -19,11 +19,12 @@ pytestmark = pytest.mark.slow  # trains a model
 
 @pytest.fixture(scope="module")
 def tone_chirp_model(tmp_path_factory):
-    """Tones and chirps only (no noise), saved and loaded back."""
+    """Tones and chirps only (no noise), saved and loaded back. Twelve epochs: the run keeps its
+    last one, and after 8 it still took 2 of 16 fresh tones for chirps (validation loss falling)."""
     root = audio_factory.make_class_folder(tmp_path_factory.mktemp("tc") / "data", n_per_class=24,
                                            kinds=("tone", "chirp"))
     clips = [(p, p.parent.name) for p in sorted(root.rglob("*.wav"))]
-    result = train(clips, TrainConfig(epochs=8, patience_epochs=None, clip_seconds_requested=1.0))
+    result = train(clips, TrainConfig(epochs=12, clip_seconds_requested=1.0))
     assert result.checkpoint.novelty is not None
     return load_checkpoint(save_checkpoint(result.checkpoint, tmp_path_factory.mktemp("m") / "m.pt"))
 
