@@ -16,7 +16,7 @@ from core.ml.runtime import is_device_name
 
 AUTO = "auto"
 SEED_MODEL = "seed-cnn"
-MAX_EPOCHS = 1000  # a bound on typing mistakes, not on patience: early stopping ends most runs
+MAX_EPOCHS = 1000  # a bound on typing mistakes: a one-cycle run goes through every epoch asked
 # At most half of each class held out: the model should train on the larger share.
 MAX_VAL_SPLIT = 0.5
 OPTIMIZERS = ("adamw", "adam")
