@@ -232,9 +232,10 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
         # nearly nothing there, and a validation split of a few dozen clips is too noisy to pick
         # an earlier epoch by. On cats and dogs (21 validation clips) the best validation
         # accuracy kept an epoch from the 7th to the 18th of 30 in 7 of 10 runs and scored 0.908
-        # by 5-fold cross-validation (2 seeds); the last epoch scored 0.958. On FSDD's held-out speakers the best
-        # epoch was nearly always the last anyway. Under a constant rate: the last epoch of best
-        # validation accuracy, and early stopping after patience_epochs without a gain.
+        # by 5-fold cross-validation (2 seeds); the last epoch scored 0.958. On FSDD's held-out
+        # speakers the best epoch was nearly always the last anyway. Under a constant rate: the
+        # last epoch of best validation accuracy, and early stopping after patience_epochs
+        # without a gain.
         score = (val_acc,) if val_loss is not None else (train_acc, -train_loss)
         if keep_last or score >= best:
             best, best_epoch, epochs_without_gain = max(best, score), epoch, 0

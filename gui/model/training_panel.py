@@ -196,8 +196,7 @@ class TrainingPanel(QWidget):
         self.confusion_caption.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextBrowserInteraction)
         self.confusion_caption.linkActivated.connect(self._on_confusion_caption_link)
-        self._confusion_total: int | None = None  # clips of a current-labels matrix on show
-        self._confusion_unanswered = 0  # and those the model answered silence or unknown
+        self._confusion_table = None  # the current-labels ConfusionTable on show, if one is
         self.confusion_changes = 0  # clips relabelled since that matrix was computed
 
         layout = QVBoxLayout(self)
@@ -342,7 +341,7 @@ class TrainingPanel(QWidget):
         self.set_has_model(record is not None)
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
-        self._confusion_total = None
+        self._confusion_table = None
         calibration = CalibrationSummary.from_metrics(record.metrics) if record else None
         multi_label = _multi_label(record)
         self._show_reliability(self.reliability.set_summary(None if multi_label else calibration))
@@ -403,26 +402,27 @@ class TrainingPanel(QWidget):
         predictions); ``set_confusion_changes`` says later whether labels changed since."""
         if table is None:
             return
-        self._confusion_total = int(table.matrix.sum())
-        self._confusion_unanswered = table.unanswered
+        self._confusion_table = table
         self.confusion.set_matrix(table.classes, table.matrix)
         self.set_confusion_changes(0)
 
     def set_confusion_changes(self, n_clips: int) -> None:
         """The labels of ``n_clips`` clips differ from those the matrix on show was computed
         with (0: none, it is current); the caption says which. A held-out matrix keeps its own."""
-        if self._confusion_total is None:
+        table = self._confusion_table
+        if table is None:
             return
         self.confusion_changes = n_clips
-        total = f"{self._confusion_total:,}"
-        if self._confusion_total == 0 and n_clips == 0:
+        n_total = int(table.matrix.sum())
+        total = f"{n_total:,}"
+        if n_total == 0 and n_clips == 0:
             # A project labelled only by regions: there is no clip to put in the matrix.
             self.confusion.set_matrix((), [])
             text = ("No whole clip is labelled, so there is no clip matrix; the model's events "
                     "are measured against your regions above.")
         elif n_clips == 0:
             # Two lines in the dock: the rest of what it means is the tooltip.
-            unanswered = self._confusion_unanswered
+            unanswered = table.unanswered
             text = (f"All {total} labelled clips, current labels (rows) against the model "
                     "(columns)" + (f"; {unanswered:,} more answered unknown or silence."
                                    if unanswered else "."))
