@@ -65,10 +65,14 @@ def settings(tmp_path):
 def make_window(qtbot, settings, monkeypatch):
     """Build MainWindows (sharing ``settings``), shown, closed (threads joined) after the test.
     Work still running then is stopped without asking: the question is modal and offscreen no
-    one answers it (a test that left a classification running hung the suite)."""
+    one answers it (a test that left a classification running hung the suite). It is answered
+    from the start, since pytest-qt closes the windows it was given before fixtures end; a test
+    that asks it something patches it again."""
     from gui.clips.playback import PlaybackController
+    from gui.common import dialogs
     from gui.main_window import MainWindow
 
+    monkeypatch.setattr(dialogs, "ask_stop_work", lambda *_args: True)
     windows = []
 
     def _make():
@@ -82,9 +86,7 @@ def make_window(qtbot, settings, monkeypatch):
         return window
 
     yield _make
-    from gui.common import dialogs
-
-    monkeypatch.setattr(dialogs, "ask_stop_work", lambda *_args: True)
+    monkeypatch.setattr(dialogs, "ask_stop_work", lambda *_args: True)  # a test's own undone
     for window in windows:
         window.close()
 
