@@ -28,7 +28,7 @@ from core.ml.training import TrainConfig  # noqa: E402
 from core.workflow import model_checkpoint_path  # noqa: E402
 from gui.app import freeze_startup_objects, make_app  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
-from gui.model.workers import worker_threads  # noqa: E402
+from gui.model.workers import torch_threads  # noqa: E402
 
 
 class TickGaps:
@@ -112,7 +112,7 @@ def main() -> int:
         wait(lambda: bool(scanned), 600)
         project = window.project
         print(f"data: {data} ({window.model.rowCount()} clips); {os.cpu_count()} cores, "
-              f"load average {os.getloadavg()[0]:.1f}; training on {worker_threads()} torch "
+              f"load average {os.getloadavg()[0]:.1f}; training on {torch_threads()} torch "
               "thread(s); the whole window on screen (offscreen platform)")
         dock = window.model_dock
         controller = dock.controller

@@ -19,7 +19,7 @@ from core.ml.runtime import set_thread_count
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key
 from gui.model.score_track import ScoreLines, style_score_plot, window_centres_s
-from gui.model.workers import inference_device, worker_threads
+from gui.model.workers import inference_device, torch_threads
 
 # Files scored this session kept in memory: a 1-hour file is ~7,000 windows, a few hundred KB.
 CACHE_FILES = 64
@@ -60,7 +60,7 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker,
                device: str = "auto") -> FileScores:
     """Score every window of ``path`` with the model in ``checkpoint_path`` on ``device`` (on a
     worker's thread: ``progress(fraction)``, stopping at the worker's ``should_stop``)."""
-    set_thread_count(worker_threads())
+    set_thread_count(torch_threads())
     classifier = load_classifier(checkpoint_path, device)
     windows = classifier.score_windows(path, progress=worker.report_progress,
                                        should_stop=worker.should_stop)

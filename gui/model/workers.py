@@ -34,17 +34,24 @@ from gui.common.tasks import ProjectWorker, Worker
 RESULTS_PER_SIGNAL = 64
 
 
-def worker_threads() -> int:
-    """Intra-op threads for training and inference: every core but one, which stays with the
-    GUI thread (torch's OpenMP setting is per thread, so the GUI thread keeps its own)."""
+def torch_threads() -> int:
+    """Intra-op threads for training and inference: every core. They never hold the GIL, so the
+    OS schedules the window's thread among them (torch's OpenMP setting is per thread: the GUI
+    thread keeps its own). On 2 cores, 2 threads against the 1 of every core but one: 8 FSDD
+    epochs in the app in 39-40 s against 60-63 s, the window's longest stall 38-43 ms against
+    41-47 ms (bench/bench_gui_training.py, second runs of two each)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def reader_threads() -> int:
+    """File-reading threads: every core but one (each more fights the window for the GIL)."""
     return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _classifier(checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) -> Classifier:
-    """A Classifier for a GUI worker on ``device`` (requested, see ``inference_device``): one
-    file-reading thread per spare core, as for training (each more fights the window for the
-    GIL)."""
-    return Classifier.from_checkpoint(checkpoint, decode_workers=worker_threads(),
+    """A Classifier for a GUI worker on ``device`` (requested, see ``inference_device``), reading
+    files on ``reader_threads``."""
+    return Classifier.from_checkpoint(checkpoint, decode_workers=reader_threads(),
                                       device=inference_device(device))
 
 
@@ -75,10 +82,9 @@ class TrainingWorker(Worker):
         warm_up_optimisers()
         config = self._config
         if not config.num_threads:
-            config = dataclasses.replace(config, num_threads=worker_threads())
-        # Decoding threads fight the window for the GIL; one per spare core is plenty.
+            config = dataclasses.replace(config, num_threads=torch_threads())
         config = dataclasses.replace(
-            config, decode_workers=min(config.decode_workers, worker_threads()))
+            config, decode_workers=min(config.decode_workers, reader_threads()))
         # The project's feature cache, beside its models: a retrain decodes only new clips.
         cache_dir = training_cache_dir(self._save_to) if self._save_to is not None else None
         result = train(self._pairs, config, init_from=init_from, progress=self._on_progress,
@@ -115,7 +121,7 @@ class ProjectClassifyWorker(ProjectWorker):
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
 
     def work_on(self, project) -> tuple:
-        set_thread_count(worker_threads())
+        set_thread_count(torch_threads())
         classifier = _classifier(self._checkpoint, self._device)
         n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
                              progress=self._on_progress, should_stop=self.should_stop,
@@ -148,7 +154,7 @@ class FileClassifyWorker(Worker):
     def work(self) -> int:
         pending: list = []
         count = 0
-        set_thread_count(worker_threads())
+        set_thread_count(torch_threads())
         classifier = _classifier(self._checkpoint, self._device)
         files = expand_audio_paths(self._paths)
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
@@ -183,7 +189,7 @@ class DetectEventsWorker(ProjectWorker):
         self._checkpoint, self._device = checkpoint, device
 
     def work_on(self, project) -> DetectOutcome:
-        set_thread_count(worker_threads())
+        set_thread_count(torch_threads())
         # The model's own thresholds and background class (chosen when it was trained).
         classifier = _classifier(self._checkpoint, self._device)
         clips = recordings_to_search(project, classifier.features.clip_seconds)
