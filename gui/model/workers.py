@@ -39,7 +39,8 @@ def torch_threads() -> int:
     OS schedules the window's thread among them (torch's OpenMP setting is per thread: the GUI
     thread keeps its own). On 2 cores, 2 threads against the 1 of every core but one: 8 FSDD
     epochs in the app in 39-40 s against 60-63 s, the window's longest stall 38-43 ms against
-    41-47 ms (bench/bench_gui_training.py, second runs of two each)."""
+    41-47 ms (bench/bench_gui_training.py, second runs of two each); a 5 s clip selected while a
+    model trains is drawn in 26-28 ms against 20-21 ms (median of 15, two runs each)."""
     return max(1, os.cpu_count() or 1)
 
 
