@@ -2,6 +2,8 @@
 
 Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_clip_view.py [--data DIR] [--runs N]
 Builds a 5 s clip and a 10-minute file by concatenating real recordings into temporary WAVs.
+``--while-training 2 1`` also times the 5 s clip while a model trains on the data's clips (as
+the app's training task does, on another thread) with 2, then 1, torch threads.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -80,10 +83,36 @@ def time_show(app: QApplication, view: ClipView, path: Path, painter: _PaintCoun
     return elapsed
 
 
+def time_while_training(app: QApplication, view: ClipView, painter: _PaintCounter, files: list[Path],
+                        clip: Path, threads: int, runs: int) -> list[float]:
+    """``time_show`` of ``clip`` (alternating with other files) while a model trains on
+    ``files`` (labelled by their folder) on ``threads`` torch threads in another thread."""
+    from core.ml.training import TrainConfig, train
+
+    stop, started = threading.Event(), threading.Event()
+    pairs = [(path, path.parent.name) for path in files]
+    config = TrainConfig(epochs=1000, patience_epochs=None, num_threads=threads, decode_workers=1)
+    worker = threading.Thread(target=lambda: train(
+        pairs, config, progress=lambda p: p.phase == "training" and started.set(),
+        should_stop=stop.is_set))
+    worker.start()
+    started.wait(600)  # decoding done: epochs running
+    times = []
+    for i in range(runs):
+        time_show(app, view, files[(100 + i) % len(files)], painter)
+        times.append(time_show(app, view, clip, painter))
+    stop.set()
+    worker.join()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--while-training", type=int, nargs="*", default=[], metavar="THREADS",
+                        help="also time the 5 s clip while a model trains on this many torch "
+                             "threads (each value in turn)")
     args = parser.parse_args()
     files = sorted(args.data.rglob("*.wav"))
     if not files:
@@ -113,6 +142,12 @@ def main() -> None:
                   f"median {statistics.median(times) * 1e3:6.1f} ms, "
                   f"min {min(times) * 1e3:6.1f} ms, max {max(times) * 1e3:6.1f} ms "
                   f"over {args.runs} runs; image {view.spec_image.image.shape}")
+        for threads in args.while_training:
+            times = time_while_training(app, view, painter, files, cases["5 s clip"], threads,
+                                        args.runs)
+            print(f"5 s clip while a model trains on {threads} torch thread(s): median "
+                  f"{statistics.median(times) * 1e3:6.1f} ms, max {max(times) * 1e3:6.1f} ms "
+                  f"over {args.runs} runs")
     view.shutdown()
 
 

@@ -40,7 +40,8 @@ def torch_threads() -> int:
     thread keeps its own). On 2 cores, 2 threads against the 1 of every core but one: 8 FSDD
     epochs in the app in 39-40 s against 60-63 s, the window's longest stall 38-43 ms against
     41-47 ms (bench/bench_gui_training.py, second runs of two each); a 5 s clip selected while a
-    model trains is drawn in 26-28 ms against 20-21 ms (median of 15, two runs each)."""
+    model trains is drawn in 26 ms against 15 ms (16 ms idle; bench/bench_clip_view.py
+    --while-training 2 1 2 1, medians of 15)."""
     return max(1, os.cpu_count() or 1)
 
 
