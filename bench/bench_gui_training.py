@@ -1,6 +1,6 @@
 """GUI responsiveness while a model trains, time to cancel, and classifying 100 dropped files.
 
-Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_gui_training.py [--data DIR] [--epochs N]
+Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_gui_training.py [--data DIR] [--epochs N] [--threads N]
 Uses FSDD (a store in a temporary folder, the data untouched) or, without it, a generated project.
 Prints: the longest gap between ticks of a 10 ms QTimer on the GUI thread while training
 (target <= 100 ms), Cancel-to-thread-finished (target <= 1 s), and 100 dropped 5 s files
@@ -96,6 +96,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=FSDD)
     parser.add_argument("--epochs", type=int, default=8, help="epochs of the measured runs")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for training (default: the app's, every core)")
     args = parser.parse_args()
     app = make_app()  # as Earmark starts: 1 ms GIL switch interval, its style
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,7 +114,7 @@ def main() -> int:
         wait(lambda: bool(scanned), 600)
         project = window.project
         print(f"data: {data} ({window.model.rowCount()} clips); {os.cpu_count()} cores, "
-              f"load average {os.getloadavg()[0]:.1f}; training on {torch_threads()} torch "
+              f"load average {os.getloadavg()[0]:.1f}; training on {args.threads or torch_threads()} torch "
               "thread(s); the whole window on screen (offscreen platform)")
         dock = window.model_dock
         controller = dock.controller
@@ -125,7 +127,8 @@ def main() -> int:
         for run in ("first run (imports torch's optimiser code)", "second run"):
             progress_signals = []
             controller.training_progress.connect(progress_signals.append)
-            controller.config_override = TrainConfig(epochs=args.epochs, patience_epochs=None)
+            controller.config_override = TrainConfig(epochs=args.epochs, patience_epochs=None,
+                                                     num_threads=args.threads)
             classified = []
 
             def on_classified(model_id, _confusion, seen=classified):
@@ -155,7 +158,8 @@ def main() -> int:
         cancel_times = []
         for _ in range(3):
             epochs_seen.clear()
-            controller.start_training(TrainConfig(epochs=200, patience_epochs=None))
+            controller.start_training(TrainConfig(epochs=200, patience_epochs=None,
+                                                  num_threads=args.threads))
             wait(lambda: len(epochs_seen) >= 1, 600)
             wait(lambda: False, 0.3)  # cancel mid-epoch
             started = time.perf_counter()
