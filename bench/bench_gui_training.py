@@ -1,6 +1,7 @@
 """GUI responsiveness while a model trains, time to cancel, and classifying 100 dropped files.
 
-Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_gui_training.py [--data DIR] [--epochs N] [--threads N]
+Run: QT_QPA_PLATFORM=offscreen uv run python bench/bench_gui_training.py [--data DIR] [--epochs N]
+[--threads N]
 Uses FSDD (a store in a temporary folder, the data untouched) or, without it, a generated project.
 Prints: the longest gap between ticks of a 10 ms QTimer on the GUI thread while training
 (target <= 100 ms), Cancel-to-thread-finished (target <= 1 s), and 100 dropped 5 s files
