@@ -46,7 +46,9 @@ _loaded_lock = threading.Lock()
 
 def load_classifier(checkpoint_path: Path, device: str = "auto") -> Classifier:
     """The Classifier of a model file on ``device`` (as requested: workers.inference_device),
-    loaded once (the last one asked for is kept)."""
+    loaded once (the last one asked for is kept); the calling (worker's) thread gets
+    ``torch_threads``."""
+    set_thread_count(torch_threads())
     with _loaded_lock:
         classifier = _loaded.get((checkpoint_path, device))
         if classifier is None:
@@ -60,7 +62,6 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker,
                device: str = "auto") -> FileScores:
     """Score every window of ``path`` with the model in ``checkpoint_path`` on ``device`` (on a
     worker's thread: ``progress(fraction)``, stopping at the worker's ``should_stop``)."""
-    set_thread_count(torch_threads())
     classifier = load_classifier(checkpoint_path, device)
     windows = classifier.score_windows(path, progress=worker.report_progress,
                                        should_stop=worker.should_stop)

@@ -13,11 +13,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
 from core.ml.explain import Explanation, explain_file, importance_on_hz_grid, model_window_start_s
-from core.ml.runtime import set_thread_count
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key, follow_clip_view
 from gui.model.clip_scores import ModelFile, follow_active_model, load_classifier
-from gui.model.workers import torch_threads
 
 CACHE_MAPS = 32  # a map is a few tens of KB
 # The map is drawn on this many rows of a linear frequency axis: finer than the model's bands
@@ -38,7 +36,6 @@ def explain_window(model: ModelFile, path: Path, duration_s: float,
                    view_range_s: tuple[float, float], worker: Worker) -> Explanation:
     """The map of the window of ``path`` in view (on a worker's thread; stops at its
     ``should_stop``)."""
-    set_thread_count(torch_threads())
     classifier = load_classifier(model.checkpoint_path, model.device)
     start_s = model_window_start_s(duration_s, classifier.window_s, *view_range_s)
     return explain_file(classifier, path, start_s, should_stop=worker.should_stop)

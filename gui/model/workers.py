@@ -53,7 +53,8 @@ def reader_threads() -> int:
 
 def _classifier(checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) -> Classifier:
     """A Classifier for a GUI worker on ``device`` (requested, see ``inference_device``), reading
-    files on ``reader_threads``."""
+    files on ``reader_threads``; the calling (worker's) thread gets ``torch_threads``."""
+    set_thread_count(torch_threads())
     return Classifier.from_checkpoint(checkpoint, decode_workers=reader_threads(),
                                       device=inference_device(device))
 
@@ -124,7 +125,6 @@ class ProjectClassifyWorker(ProjectWorker):
         self._checkpoint, self._batch_rows = checkpoint, batch_rows
 
     def work_on(self, project) -> tuple:
-        set_thread_count(torch_threads())
         classifier = _classifier(self._checkpoint, self._device)
         n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
                              progress=self._on_progress, should_stop=self.should_stop,
@@ -157,7 +157,6 @@ class FileClassifyWorker(Worker):
     def work(self) -> int:
         pending: list = []
         count = 0
-        set_thread_count(torch_threads())
         classifier = _classifier(self._checkpoint, self._device)
         files = expand_audio_paths(self._paths)
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
@@ -192,7 +191,6 @@ class DetectEventsWorker(ProjectWorker):
         self._checkpoint, self._device = checkpoint, device
 
     def work_on(self, project) -> DetectOutcome:
-        set_thread_count(torch_threads())
         # The model's own thresholds and background class (chosen when it was trained).
         classifier = _classifier(self._checkpoint, self._device)
         clips = recordings_to_search(project, classifier.features.clip_seconds)
