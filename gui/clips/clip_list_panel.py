@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,13 @@ from gui.clips.clip_table import (
     STATUS,
     ClipTableModel,
 )
+
+# Each column's width; Name's is what it gets when the list has room. Name takes the width the
+# other shown columns leave, never under NAME_MIN_PX: once Prediction and Confidence appear,
+# Status (the last) still fits beside the clip view instead of sitting past the list's edge.
+COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
+             REGIONS: 64, STATUS: 84}
+NAME_MIN_PX = 100
 
 
 class ClipListPanel(QWidget):
@@ -77,11 +84,10 @@ class ClipListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        for column, width in ((NAME, 170), (FOLDER, 80), (DURATION, 72), (LABEL, 104),
-                              (PREDICTION, 100), (CONFIDENCE, 92), (REGIONS, 64),
-                              (STATUS, 110)):
+        for column, width in COLUMN_PX.items():
             self.table.setColumnWidth(column, width)
+        header.sectionResized.connect(self._on_section_resized)
+        self.table.viewport().installEventFilter(self)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setMaximumHeight(16)
@@ -130,25 +136,48 @@ class ClipListPanel(QWidget):
         """Prediction and confidence columns only take room once a model has predicted."""
         for column in (PREDICTION, CONFIDENCE):
             self.table.setColumnHidden(column, not show)
+        self.fit_name_column()
 
     def show_region_column(self, show: bool) -> None:
         """The Regions column only takes room once some clip holds a region."""
         self.table.setColumnHidden(REGIONS, not show)
+        self.fit_name_column()
 
     def show_computed_columns(self) -> None:
         """Show or hide the columns that depend on the model's contents (predictions, regions):
-        after a header state is restored, which may say otherwise."""
+        after a header state is restored, which may say otherwise (a state saved before Name
+        took the spare width also stretched Status)."""
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.show_prediction_columns(self.model.has_predictions())
         self.show_region_column(self.model.has_regions())
 
-    def wanted_width(self) -> int:
-        """The width at which every shown column up to Confidence fits without scrolling
-        sideways (Status, the last, stretches into what is left)."""
+    def _other_columns_px(self) -> int:
         header = self.table.horizontalHeader()
-        columns = sum(header.sectionSize(c) for c in range(self.model.columnCount())
-                      if c != STATUS and not header.isSectionHidden(c))
+        return sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                   if c != NAME and not header.isSectionHidden(c))
+
+    def fit_name_column(self) -> None:
+        """Give Name the width the other shown columns leave in the list, at least NAME_MIN_PX:
+        the list scrolls sideways only when even that does not fit."""
+        width = max(NAME_MIN_PX, self.table.viewport().width() - self._other_columns_px())
+        if self.table.columnWidth(NAME) != width:
+            self.table.setColumnWidth(NAME, width)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column != NAME:  # a person widened another column: Name gives or takes the room
+            self.fit_name_column()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_name_column()
+        return super().eventFilter(watched, event)
+
+    def wanted_width(self) -> int:
+        """The width at which every shown column fits without scrolling sideways, Name at its
+        full COLUMN_PX width."""
         margins = self.layout().contentsMargins()
-        return (columns + header.sectionSize(STATUS) + self.table.verticalScrollBar().sizeHint().width()
+        return (COLUMN_PX[NAME] + self._other_columns_px()
+                + self.table.verticalScrollBar().sizeHint().width()
                 + 2 * self.table.frameWidth() + margins.left() + margins.right())
 
     # ---- filters ------------------------------------------------------------------------

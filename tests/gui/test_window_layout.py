@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.clips.clip_table import CONFIDENCE, PREDICTION, STATUS
+from gui.clips.clip_list_panel import NAME_MIN_PX
+from gui.clips.clip_table import CONFIDENCE, LABEL, NAME, PREDICTION, STATUS
 from gui.clips.playback import PlaybackController
 from gui.common import screen
 from gui.common import settings as keys
@@ -71,7 +72,8 @@ def test_a_size_saved_on_a_bigger_screen_is_fitted_to_this_one(qtbot, settings, 
     window.close()
 
 
-def test_prediction_columns_are_seen_without_scrolling_at_1600(qtbot, window, clip_folder):
+def test_prediction_and_status_columns_are_seen_without_scrolling_at_1600(qtbot, window,
+                                                                          clip_folder):
     window.resize(1600, 1000)
     open_and_wait(qtbot, window, clip_folder)
     QApplication.processEvents()
@@ -80,11 +82,36 @@ def test_prediction_columns_are_seen_without_scrolling_at_1600(qtbot, window, cl
     QApplication.processEvents()
     table = window.clip_list.table
     header = table.horizontalHeader()
-    for column in (PREDICTION, CONFIDENCE):
+    for column in (PREDICTION, CONFIDENCE, STATUS):
         assert not table.isColumnHidden(column)
         right = header.sectionViewportPosition(column) + header.sectionSize(column)
         assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width()
     assert table.horizontalScrollBar().value() == 0
+    assert table.horizontalScrollBar().maximum() == 0  # nothing past the edge to scroll to
+
+
+def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
+    window.resize(1600, 1000)
+    open_and_wait(qtbot, window, clip_folder)
+    panel = window.clip_list
+    table, header = panel.table, panel.table.horizontalHeader()
+
+    def shown_px():
+        return sum(header.sectionSize(c) for c in range(window.model.columnCount())
+                   if not header.isSectionHidden(c))
+
+    window.workspace.splitter.setSizes([800, 800])
+    QApplication.processEvents()
+    assert shown_px() == table.viewport().width()
+    # A person widens Label: Name gives up the room, the row still ends at the list's edge.
+    name_px = table.columnWidth(NAME)
+    table.setColumnWidth(LABEL, table.columnWidth(LABEL) + 40)
+    assert table.columnWidth(NAME) == name_px - 40 and shown_px() == table.viewport().width()
+    # Too narrow for every column: Name keeps its least width and the list scrolls sideways.
+    window.workspace.splitter.setSizes([320, 1280])
+    QApplication.processEvents()
+    assert table.columnWidth(NAME) == NAME_MIN_PX
+    assert table.horizontalScrollBar().maximum() > 0
 
 
 def test_keys_start_on_the_clip_list_with_the_first_clip_selected(qtbot, window, clip_folder):
