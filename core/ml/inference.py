@@ -27,6 +27,7 @@ from core.ml.features import (
     prediction_views,
     prepare_clip,
 )
+from core.ml.networks import fold_batch_norm
 from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent
 from core.ml.runtime import resolve_device
 
@@ -142,7 +143,7 @@ class Classifier:
         self.temperature = 1.0 if self.multi_label else float(checkpoint.temperature)
         # Inference only: BatchNorm folded into the convolutions and channels_last (measured
         # ~1.5x faster per clip on a 2-core CPU; same probabilities to 1e-6).
-        self.model = _fuse_conv_bn(checkpoint.build_model()).to(
+        self.model = fold_batch_norm(checkpoint.build_model()).to(
             self.device, memory_format=torch.channels_last)
         self.extractor = FeatureExtractor(self.features).to(self.device)
         # The unknown answer: single-label models whose checkpoint holds the rule (novelty.py).
@@ -375,23 +376,6 @@ class Classifier:
                 if len(found) == LONG_WINDOWS:
                     break
         return found
-
-
-def _fuse_conv_bn(model: torch.nn.Module) -> torch.nn.Module:
-    """Fold each BatchNorm2d that follows a Conv2d in a Sequential into the conv (eval mode)."""
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-    model.eval()
-    for module in model.modules():
-        if not isinstance(module, torch.nn.Sequential):
-            continue
-        names = list(module._modules)
-        for first, second in zip(names, names[1:], strict=False):
-            conv, norm = module._modules[first], module._modules[second]
-            if isinstance(conv, torch.nn.Conv2d) and isinstance(norm, torch.nn.BatchNorm2d):
-                module._modules[first] = fuse_conv_bn_eval(conv, norm)
-                module._modules[second] = torch.nn.Identity()
-    return model
 
 
 def _reason(exc: EarmarkError) -> str:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from core.ml.features import SEED_FEATURES, FeatureExtractor
-from core.ml.networks import DEFAULT_MODEL, MODELS, CompactCNN, SeedCNN, build_model
+from core.ml.networks import DEFAULT_MODEL, MODELS, CompactCNN, SeedCNN, build_model, fold_batch_norm
 from core.ml.training import TrainConfig
 
 
@@ -94,3 +94,23 @@ def test_registry_builds_every_model_and_training_uses_the_default():
     assert isinstance(default, CompactCNN) and default.classifier.in_features == 2 * 128 * 8
     with pytest.raises(ValueError, match="unknown model"):
         build_model("nope", 2, (64, 101))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_folding_batch_norm_keeps_the_outputs(name):
+    torch.manual_seed(0)
+    model = build_model(name, 3, (64, 101))
+    for module in model.modules():  # statistics as training leaves them, not the initial 0 and 1
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+            module.weight.data.uniform_(0.5, 1.5)
+    x = torch.randn(4, 1, 64, 101)
+    with torch.no_grad():
+        expected = model.eval()(x)
+        folded = fold_batch_norm(model)
+        got = folded(x)
+    if name != "seed-cnn":  # whose one BatchNorm follows a pooling, not a convolution: kept
+        assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    assert not folded.training
+    assert torch.allclose(got, expected, atol=1e-4, rtol=1e-4)

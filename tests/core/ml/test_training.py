@@ -225,3 +225,40 @@ def test_whole_clips_as_samples_train_exactly_as_pairs(class_folder):
     assert as_samples.n_background == 0
     for key, value in as_pairs.checkpoint.state_dict.items():
         assert torch.equal(value, as_samples.checkpoint.state_dict[key]), key
+
+
+def test_scoring_uses_a_folded_copy_and_leaves_the_trained_model_alone():
+    from core.ml.features import FeatureExtractor
+    from core.ml.networks import build_model
+    from core.ml.rows import TensorRows
+    from core.ml.train_loop import TrainLoop
+
+    torch.manual_seed(0)
+    features = DEFAULT_FEATURES
+    shape = (features.n_freqs, features.n_frames)
+    model = build_model("compact-bands", 3, shape)
+    for module in model.modules():  # statistics as after training, so folding has work to do
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    model.train()
+    targets = torch.tensor([0, 1, 2] * 4)
+    rows = TensorRows(torch.randn(len(targets), 1, *shape))
+    config = TrainConfig(augment=False)
+    loop = TrainLoop(model, FeatureExtractor(features), config, features, rows, targets,
+                     ("a", "b", "c"), torch.Generator().manual_seed(0), torch.contiguous_format)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    idx = np.arange(len(targets))
+    loss, _accuracy = loop.evaluate(idx)
+    # The model being trained keeps its mode and weights; the figures are its eval-mode ones.
+    assert model.training and loop.scorer is None
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    with torch.no_grad():
+        expected = torch.nn.functional.cross_entropy(model.eval()(rows[torch.as_tensor(idx)]),
+                                                     targets)
+    assert loss == pytest.approx(float(expected), rel=1e-4)
+    with loop._scoring() as scorer:  # one copy, BatchNorm folded away, shared when nested
+        with loop._scoring() as inner:
+            assert inner is scorer
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in scorer.modules())
+    assert loop.scorer is None
