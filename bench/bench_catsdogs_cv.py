@@ -5,7 +5,8 @@ classifier runs as the app runs it; a clip counts as right when its highest-scor
 label (an "unknown" answer still names one). Prints each fold's accuracy and training time, and the
 mean over folds and seeds.
 
-`uv run python bench/bench_catsdogs_cv.py --seeds 2` (about 5 minutes a seed on two cores).
+`uv run python bench/bench_catsdogs_cv.py --seeds 2 [--first-seed 0]` (about 5 minutes a seed on two
+cores).
 """
 
 from __future__ import annotations
@@ -44,13 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (split and training)")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="seeds S..S+N-1 (split and training), S the first seed")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="S: more seeds can be added to an earlier run's")
     parser.add_argument("--epochs", type=int, default=0, help="epochs (0: the default recipe)")
     args = parser.parse_args()
     clips = catsdogs_clips()
     means, seconds = [], []
     print(f"cats and dogs train split, {len(clips)} recordings, {args.folds}-fold CV")
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         config = dataclasses.replace(TrainConfig(), seed=seed,
                                      **({"epochs": args.epochs} if args.epochs else {}))
         dealt = folds(clips, args.folds, seed)
