@@ -39,10 +39,10 @@ def torch_threads() -> int:
     OS schedules the window's thread among them (torch's OpenMP setting is per thread: the GUI
     thread keeps its own). On 2 cores, 2 threads against the 1 of every core but one: 8 FSDD
     epochs in the app in 36-40 s against 55-63 s, the window's longest stall 38-50 ms against
-    28-47 ms (bench/bench_gui_training.py [--threads 1], second runs of three each; first runs,
-    which import torch's optimiser code, 89-270 ms against 82-1,588 ms); a 5 s clip selected
-    while a model trains is drawn in 26 ms against 15 ms (16 ms idle; bench/bench_clip_view.py
-    --while-training 2 1 2 1, medians of 15)."""
+    28-47 ms (bench/bench_gui_training.py [--threads 1], second runs of three each); a 5 s clip
+    selected while a model trains is drawn in 26 ms against 15 ms (16 ms idle;
+    bench/bench_clip_view.py --while-training 2 1 2 1, medians of 15). A session's first run
+    stalled for longer, for another reason: triton, kept out of the environment (pyproject.toml)."""
     return max(1, os.cpu_count() or 1)
 
 
