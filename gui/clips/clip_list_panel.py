@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QTableView,
     QVBoxLayout,
@@ -45,6 +46,9 @@ from gui.clips.clip_table import (
 COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
              REGIONS: 64, STATUS: 84}
 NAME_MIN_PX = 100
+# The columns a person may hide (right-click the header): the others are the clip, its label and
+# the model's answer, or appear by themselves (Prediction, Confidence, Regions).
+OPTIONAL_COLUMNS = (FOLDER, DURATION, STATUS)
 
 
 class ClipListPanel(QWidget):
@@ -88,6 +92,20 @@ class ClipListPanel(QWidget):
             self.table.setColumnWidth(column, width)
         header.sectionResized.connect(self._on_section_resized)
         self.table.viewport().installEventFilter(self)
+        # Where the list is narrow (a 1280 px screen beside the Model dock), a person can give
+        # Name and the model's columns the room of the ones they do not need; the header's
+        # saved state keeps the choice.
+        self.column_menu = QMenu(self)
+        for column in OPTIONAL_COLUMNS:
+            action = self.column_menu.addAction(model.headerData(
+                column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
+            action.setCheckable(True)
+            action.setData(column)
+            action.toggled.connect(lambda shown, c=column: self.show_column(c, shown))
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.column_menu.popup(header.mapToGlobal(pos)))
+        self.column_menu.aboutToShow.connect(self._check_shown_columns)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setMaximumHeight(16)
@@ -136,12 +154,21 @@ class ClipListPanel(QWidget):
         """Prediction and confidence columns only take room once a model has predicted."""
         for column in (PREDICTION, CONFIDENCE):
             self.table.setColumnHidden(column, not show)
-        self.fit_name_column()
 
     def show_region_column(self, show: bool) -> None:
         """The Regions column only takes room once some clip holds a region."""
         self.table.setColumnHidden(REGIONS, not show)
-        self.fit_name_column()
+
+    def show_column(self, column: int, shown: bool) -> None:
+        """Show or hide one of OPTIONAL_COLUMNS (Name takes or gives up its room: hiding or
+        showing a section resizes it, see _on_section_resized)."""
+        self.table.setColumnHidden(column, not shown)
+
+    def _check_shown_columns(self) -> None:
+        for action in self.column_menu.actions():
+            action.blockSignals(True)
+            action.setChecked(not self.table.isColumnHidden(action.data()))
+            action.blockSignals(False)
 
     def show_computed_columns(self) -> None:
         """Show or hide the columns that depend on the model's contents (predictions, regions):
@@ -164,7 +191,9 @@ class ClipListPanel(QWidget):
             self.table.setColumnWidth(NAME, width)
 
     def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
-        if column != NAME:  # a person widened another column: Name gives or takes the room
+        # Another column widened by a person, or shown or hidden (a hidden section is resized
+        # to 0): Name gives or takes the room.
+        if column != NAME:
             self.fit_name_column()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

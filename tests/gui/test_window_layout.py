@@ -114,6 +114,32 @@ def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder
     assert table.horizontalScrollBar().maximum() > 0
 
 
+def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settings, clip_folder):
+    window = _new_window(qtbot, settings)
+    window.resize(1280, 800)
+    open_and_wait(qtbot, window, clip_folder)
+    panel = window.clip_list
+    table = panel.table
+    QApplication.processEvents()
+    panel.column_menu.aboutToShow.emit()  # as the right-click opens it
+    menu = {action.text(): action for action in panel.column_menu.actions()}
+    assert set(menu) == {"Folder", "Duration", "Status"}
+    assert all(action.isChecked() for action in menu.values())
+    menu["Status"].trigger()
+    assert table.isColumnHidden(STATUS)
+    others = sum(table.columnWidth(c) for c in range(window.model.columnCount())
+                 if c != NAME and not table.isColumnHidden(c))
+    assert table.columnWidth(NAME) == max(NAME_MIN_PX, table.viewport().width() - others)  # its room
+    window.close()  # saves the header
+    again = _new_window(qtbot, settings)
+    open_and_wait(qtbot, again, clip_folder)
+    assert again.clip_list.table.isColumnHidden(STATUS)
+    again.clip_list.column_menu.aboutToShow.emit()
+    shown = {a.text(): a.isChecked() for a in again.clip_list.column_menu.actions()}
+    assert shown == {"Folder": True, "Duration": True, "Status": False}
+    again.close()
+
+
 def test_keys_start_on_the_clip_list_with_the_first_clip_selected(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     window.activateWindow()
