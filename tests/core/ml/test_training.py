@@ -5,7 +5,16 @@ import pytest
 import torch
 
 from core.errors import TrainingError
-from core.ml.features import DEFAULT_FEATURES, augment, auto_clip_seconds, auto_f_max_hz
+from core.ml.features import (
+    DEFAULT_FEATURES,
+    FeatureExtractor,
+    augment,
+    auto_clip_seconds,
+    auto_f_max_hz,
+)
+from core.ml.networks import build_model
+from core.ml.rows import TensorRows
+from core.ml.train_loop import TrainLoop
 from core.ml.training import TrainConfig, _load_for_fine_tuning, stratified_split, train
 from tests import audio_factory
 
@@ -228,11 +237,6 @@ def test_whole_clips_as_samples_train_exactly_as_pairs(class_folder):
 
 
 def test_scoring_uses_a_folded_copy_and_leaves_the_trained_model_alone():
-    from core.ml.features import FeatureExtractor
-    from core.ml.networks import build_model
-    from core.ml.rows import TensorRows
-    from core.ml.train_loop import TrainLoop
-
     torch.manual_seed(0)
     features = DEFAULT_FEATURES
     shape = (features.n_freqs, features.n_frames)
