@@ -6,15 +6,18 @@ recipe (the rule fitted at the end of training), and per held-out speaker
   silence, and of generated white and pink noise, tones, digital silence and quiet hiss (written to
   a temporary folder, --per-kind of each, at random levels and lengths, some longer than a
   window);
-- the same for each candidate score, its threshold chosen alike (the 1 - FLAG_SHARE quantile of
-  augmented validation clips) and a long file judged by its one window with sound that most
-  supports its label: the calibrated top probability, the energy score, the Mahalanobis distance
-  on the input of the last linear layer, and the one the product uses, on the statistics of the
-  last feature map; with each one's AUROC against the held-out speaker;
+- the same for each candidate score, its threshold chosen alike (the 1 - share quantile of
+  augmented validation clips, at FLAG_SHARE or each of `--shares`) and a long file judged by its
+  one window with sound that most supports its label: the calibrated top probability, the energy
+  score, the Mahalanobis distance on the input of the last linear layer, and on the statistics of
+  the last feature map as they are and raised to STAT_EXPONENT (the product's); with each one's
+  AUROC against the held-out speaker;
 - the share of long files made of the held-out speaker's digits (three recordings of one digit,
   0.3 s apart) answered unknown: a window of a long recording is judged, not a whole clip.
 Run with `uv run python bench/bench_unknown.py` (`--folds N` for fewer speakers, `--save DIR`
-to keep the models and `--load DIR` to measure them again without training).
+to keep the models and `--load DIR` to measure them again without training; with `--refit`
+their rule is fitted again as this code fits it, so a change to the rule is measured on the
+same models).
 """
 
 from __future__ import annotations
@@ -161,9 +164,11 @@ def candidates(temperature: float, train_m: dict, train_aug: dict, targets: np.n
         return -temperature * (top + np.log(np.exp(z - top[:, None]).sum(1)))
 
     out = {"top probability": top_probability, "energy": energy}
-    for name, key in (("last linear input", "head"), ("feature map (product)", "map")):
+    for name, key, exponent in (("last linear input", "head", 1.0),
+                                ("feature map, as they are", "map", 1.0),
+                                ("feature map (product)", "map", novelty.STAT_EXPONENT)):
         rule = novelty.fit_novelty(np.concatenate([train_m[key], train_aug[key]]),
-                                   np.concatenate([targets, targets]), calibration[key])
+                                   np.concatenate([targets, targets]), calibration[key], exponent)
         out[name] = (lambda r, k: lambda m: r.distances(m[k]))(rule, key)
     return out
 
@@ -189,6 +194,24 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
         raise SystemExit(f"{saved}: a model without the unknown rule; train it again")
     classifier = Classifier(checkpoint)
     classes = list(checkpoint.classes)
+    # What the candidates measure, each thresholded on augmented validation clips; with
+    # --refit, the product's rule fitted again on them (as training fits it) before it is measured.
+    probe = Probe(classifier, config.seed + 1)
+    rate, n = classifier.features.sample_rate_hz, classifier.features.n_samples
+    targets = np.array([classes.index(lbl) for _, lbl in train_set])
+    train_idx, val_idx = grouped_split(targets, [str(p) for p, _ in train_set], config.val_split,
+                                       config.seed)
+    waves = np.stack([prepare_clip(audio.read(p, rate), n) for p, _ in train_set])
+    train_m = probe.measure(waves[train_idx])
+    train_aug = probe.measure(waves[train_idx], augmented=True)
+    passes = max(1, min(novelty.MAX_VAL_PASSES, math.ceil(novelty.MIN_DRAWS / len(val_idx))))
+    calibration = [probe.measure(waves[val_idx], augmented=True) for _ in range(passes)]
+    calibration = {k: np.concatenate([c[k] for c in calibration]) for k in calibration[0]}
+    held_m = probe.measure(np.stack([prepare_clip(audio.read(p, rate), n) for p, _ in test]))
+    if args.refit:
+        classifier.novelty = novelty.fit_novelty(
+            np.concatenate([train_m["map"], train_aug["map"]]),
+            np.concatenate([targets[train_idx]] * 2), calibration["map"])
     truth = [lbl for _, lbl in test]
     held = list(classifier.predict_files([p for p, _ in test]))
     row = {"train_s": t.seconds,
@@ -205,19 +228,6 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
     row["long unknown"] = float(np.mean([a.verdict == novelty.UNKNOWN for a in answers]))
     row["long acc"] = float(np.mean([a.label == lbl for a, (_, lbl) in zip(answers, longs, strict=True)]))
 
-    # The candidates, on the same clips, each thresholded on augmented validation clips.
-    probe = Probe(classifier, config.seed + 1)
-    rate, n = classifier.features.sample_rate_hz, classifier.features.n_samples
-    targets = np.array([classes.index(lbl) for _, lbl in train_set])
-    train_idx, val_idx = grouped_split(targets, [str(p) for p, _ in train_set], config.val_split,
-                                       config.seed)
-    waves = np.stack([prepare_clip(audio.read(p, rate), n) for p, _ in train_set])
-    train_m = probe.measure(waves[train_idx])
-    train_aug = probe.measure(waves[train_idx], augmented=True)
-    passes = max(1, min(novelty.MAX_VAL_PASSES, math.ceil(novelty.MIN_DRAWS / len(val_idx))))
-    calibration = [probe.measure(waves[val_idx], augmented=True) for _ in range(passes)]
-    calibration = {k: np.concatenate([c[k] for c in calibration]) for k in calibration[0]}
-    held_m = probe.measure(np.stack([prepare_clip(audio.read(p, rate), n) for p, _ in test]))
     right = np.array([p.label == lbl for p, lbl in zip(held, truth, strict=True)])
     # Every candidate judges a long file by its one window with sound that most supports the
     # label (the product weighs its best three, see inference.LONG_WINDOWS).
@@ -226,18 +236,19 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
     measured = {name: probe.measure(np.stack([w[0] for w, _ in windows]))
                 for name, windows in judged.items()}
     row["candidates"] = {}
-    for name, score in candidates(classifier.temperature, train_m, train_aug, targets[train_idx],
+    for base, score in candidates(classifier.temperature, train_m, train_aug, targets[train_idx],
                                   calibration).items():
-        threshold = float(np.quantile(score(calibration), 1 - novelty.FLAG_SHARE))
         inside = score(held_m)
-        figures = {"drop": float(((inside > threshold) & right).mean())}
         scores = {group: score(m) for group, m in measured.items()}
-        for group, values in scores.items():
-            figures[group] = float((silent[group] | (values > threshold)).mean())
-        figures["auroc cats/dogs"] = auroc(inside, scores["cats/dogs"])
         loud = np.concatenate([scores[k][~silent[k]] for k in ("white noise", "pink noise", "tone")])
-        figures["auroc noise/tones"] = auroc(inside, loud)
-        row["candidates"][name] = figures
+        for share in args.shares:
+            threshold = float(np.quantile(score(calibration), 1 - share))
+            figures = {"drop": float(((inside > threshold) & right).mean()),
+                       "auroc cats/dogs": auroc(inside, scores["cats/dogs"]),
+                       "auroc noise/tones": auroc(inside, loud)}
+            for group, values in scores.items():
+                figures[group] = float((silent[group] | (values > threshold)).mean())
+            row["candidates"][f"{base} at {share:g}"] = figures
     return row
 
 
@@ -249,6 +260,12 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=50, help="generated files of each kind")
     parser.add_argument("--save", type=Path, help="keep the trained models in this folder")
     parser.add_argument("--load", type=Path, help="measure the models saved here (train the rest)")
+    parser.add_argument("--refit", action="store_true",
+                        help="fit each model's unknown rule again, as this code fits it")
+    parser.add_argument("--shares", type=lambda text: [float(v) for v in text.split(",")],
+                        default=[novelty.FLAG_SHARE],
+                        help="shares of augmented validation clips the candidates' thresholds "
+                             "leave beyond them, comma-separated")
     args = parser.parse_args()
     if not CATS_DOGS.is_dir():
         raise SystemExit(f"cats/dogs not found at {CATS_DOGS}")
@@ -280,14 +297,14 @@ def main() -> None:
           f"{mean['acc'] - mean['acc_rule']:6.3f} " + " ".join(f"{mean[g]:15.3f}" for g in groups)
           + f" {mean['long unknown']:10.3f} ({mean['long acc']:.2f})"
           + f"   (generated, all kinds: {every:.3f})")
-    print("\ncandidate scores (mean over folds; threshold: the "
-          f"{1 - novelty.FLAG_SHARE:.0%} quantile of augmented validation clips)")
+    print("\ncandidate scores at a share (mean over folds; threshold: the quantile of augmented "
+          "validation clips that leaves that share beyond it)")
     names = list(rows[0]["candidates"])
     keys = ["drop", "auroc cats/dogs", "auroc noise/tones", *groups]
-    print(f"{'candidate':<24} " + " ".join(f"{k:>17}" for k in keys))
+    print(f"{'candidate':<36} " + " ".join(f"{k:>17}" for k in keys))
     for name in names:
         values = [np.mean([r["candidates"][name][k] for r in rows]) for k in keys]
-        print(f"{name:<24} " + " ".join(f"{v:17.3f}" for v in values))
+        print(f"{name:<36} " + " ".join(f"{v:17.3f}" for v in values))
 
 
 if __name__ == "__main__":

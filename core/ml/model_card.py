@@ -44,8 +44,8 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
     n_evaluated, accuracy, macro_f1, exact_match, per_class {class: precision, recall, f1,
     support}); ``calibration`` (temperature, ece_before, ece_after, n; None without one);
     ``novelty``, the rule that answers "unknown" (threshold: the squared distance of a clip's
-    n_statistics feature statistics to the nearest class beyond which it is unknown;
-    validation_share_beyond: the share of augmented validation clips the threshold leaves beyond
+    n_statistics feature statistics, raised to exponent, to the nearest class beyond which it is
+    unknown; validation_share_beyond: the share of augmented validation clips the threshold leaves beyond
     it; None without a rule); ``silence``, the rule that answers "silence" (digital_silence_dbfs,
     frame_s, quiet_dbfs, rise_db: this Earmark's, the same for every model).
     """
@@ -143,9 +143,8 @@ def _novelty(checkpoint: Checkpoint) -> dict | None:
     rule = checkpoint.novelty
     if rule is None or checkpoint.multi_label:  # inference never applies one to multi-label
         return None
-    # Every file that holds a rule had its threshold chosen so (format 5 began with it).
-    return {"threshold": rule.threshold, "n_statistics": rule.dim,
-            "validation_share_beyond": novelty.FLAG_SHARE}
+    return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
+            "validation_share_beyond": rule.flag_share}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):
@@ -263,8 +262,10 @@ def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
 def _unknown(rule: Mapping | None, multi_label: bool) -> str:
     if rule is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
+    exponent = rule.get("exponent", 1.0)
+    raised = "" if exponent == 1.0 else f", raised to the power {exponent:g}"
     return (f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
-            f"{rule['n_statistics']} feature statistics of the training clips); "
+            f"{rule['n_statistics']} feature statistics of the training clips{raised}); "
             f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond")
 
 

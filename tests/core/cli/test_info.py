@@ -10,6 +10,7 @@ import json
 import pytest
 
 from core.cli.commands import main
+from core.ml import novelty
 from core.ml.checkpoint import load_checkpoint, save_checkpoint
 from core.ml.model_card import CARD_VERSION, format_card, read_model_card
 from tests import model_factory
@@ -80,7 +81,8 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert card["calibration"]["ece_after"] == calibration["ece_after"]
     assert card["features"] == checkpoint.feature_config.to_dict()
     assert card["novelty"] == {"threshold": rule.threshold, "n_statistics": rule.dim,
-                               "validation_share_beyond": 0.03}
+                               "exponent": novelty.STAT_EXPONENT,
+                               "validation_share_beyond": novelty.FLAG_SHARE}
     assert card["silence"] == {"frame_s": 0.032, "digital_silence_dbfs": -90.0,
                                "quiet_dbfs": -60.0, "rise_db": 10.0}
     assert format_card(card) == format_card(read_model_card(path))

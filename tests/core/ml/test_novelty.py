@@ -122,6 +122,33 @@ def test_the_rule_round_trips_through_plain_arrays(synthetic):
     assert (copy.n_classes, copy.dim) == (3, 40)
 
 
+def test_the_rule_measures_the_statistics_raised_to_its_exponent(synthetic):
+    _rule, centres, spread, rng = synthetic
+    train_x, train_y = _clusters(rng, 200, np.abs(centres), spread)
+    train_x, calibration = np.abs(train_x), np.abs(_clusters(rng, 100, centres, spread)[0])
+    rooted = fit_novelty(train_x, train_y, calibration, exponent=0.5)
+    plain = fit_novelty(np.sqrt(train_x), train_y, np.sqrt(calibration), exponent=1.0)
+    assert (rooted.exponent, plain.exponent) == (0.5, 1.0)
+    probe = np.abs(rng.standard_normal((20, len(spread))) * 5)
+    np.testing.assert_allclose(rooted.score(probe), plain.score(np.sqrt(probe)), rtol=1e-6)
+    # The sign is kept, so statistics of any sign are ordered as they were.
+    np.testing.assert_allclose(novelty.power(np.array([-4.0, 0.0, 9.0]), 0.5), [-2.0, 0.0, 3.0])
+
+
+def test_a_fitted_rule_keeps_its_settings_and_a_first_stored_one_has_the_first(synthetic):
+    rule = synthetic[0]
+    assert (rule.exponent, rule.flag_share) == (novelty.STAT_EXPONENT, novelty.FLAG_SHARE)
+    copy = NoveltyRule.from_arrays(rule.to_arrays())
+    assert (copy.exponent, copy.flag_share) == (rule.exponent, rule.flag_share)
+    first = {k: v for k, v in rule.to_arrays().items() if k not in ("exponent", "flag_share")}
+    old = NoveltyRule.from_arrays(first)
+    assert (old.exponent, old.flag_share) == (1.0, novelty.FIRST_FLAG_SHARE)
+    probe = np.random.default_rng(1).standard_normal((5, rule.dim))
+    gaps = probe[:, None, :] - old.means[None].astype(np.float64)  # as they are: no root
+    expected = np.einsum("nkd,de,nke->nk", gaps, old.precision.astype(np.float64), gaps).min(1)
+    np.testing.assert_allclose(old.distances(probe), expected, rtol=1e-6)
+
+
 def test_no_rule_without_calibration_rows_or_training_rows_enough():
     x = np.random.default_rng(0).standard_normal((30, 5))
     y = np.arange(30) % 3
@@ -136,6 +163,11 @@ def test_no_rule_without_calibration_rows_or_training_rows_enough():
     ({"threshold": "1"}, TypeError),
     ({"precision": np.eye(3)}, ValueError),
     ({"means": np.full((2, 4), np.inf)}, ValueError),
+    ({"exponent": 0.0}, ValueError),
+    ({"exponent": 2.0}, ValueError),
+    ({"exponent": "0.5"}, TypeError),
+    ({"flag_share": 1.0}, ValueError),
+    ({"flag_share": None}, TypeError),
 ])
 def test_a_damaged_rule_is_refused(change, error):
     good = {"means": np.zeros((2, 4)), "precision": np.eye(4), "threshold": 5.0}
