@@ -50,7 +50,8 @@ class _EpochSampler(Sampler):
     """One epoch's batches of ``train_idx``: shuffled with the run's generator (under torchrun:
     each process its share of one shared shuffle, ``DistributedSampler``), cut into batches, a
     last batch of one folded into the one before (it breaks BatchNorm), and each region's window
-    drawn anew among its views as the batch is taken."""
+    drawn anew among its views as the batch is taken. Fewer clips than the config's
+    ``min_epoch_clips`` are dealt out again, each deal shuffled anew, until that many are taken."""
 
     def __init__(self, loop: TrainLoop, train_idx: np.ndarray, epoch: int) -> None:
         self.loop, self.train_idx, self.epoch = loop, train_idx, epoch
@@ -61,14 +62,20 @@ class _EpochSampler(Sampler):
 
     def _batches(self) -> list[torch.Tensor]:
         world, generator = self.loop.world, self.loop.generator
+        n_clips = max(len(self.train_idx), self.loop.config.min_epoch_clips)
+        deals = math.ceil(n_clips / max(1, len(self.train_idx)))
         if world.distributed:
             sampler = DistributedSampler(self.train_idx, num_replicas=world.size, rank=world.rank,
                                          shuffle=True, seed=self.loop.config.seed)
-            sampler.set_epoch(self.epoch)
-            order = torch.from_numpy(self.train_idx)[torch.tensor(list(sampler))]
+            shares = []
+            for deal in range(deals):
+                sampler.set_epoch(self.epoch * deals + deal)
+                shares.append(torch.tensor(list(sampler)))
+            picked = torch.cat(shares)[:math.ceil(n_clips / world.size)]
         else:
-            order = torch.from_numpy(self.train_idx)[
-                torch.randperm(len(self.train_idx), generator=generator)]
+            picked = torch.cat([torch.randperm(len(self.train_idx), generator=generator)
+                                for _ in range(deals)])[:n_clips]
+        order = torch.from_numpy(self.train_idx)[picked]
         batches = list(torch.split(order, self.batch_size))
         if len(batches) > 1 and len(batches[-1]) == 1:
             batches[-2] = torch.cat([batches[-2], batches.pop()])

@@ -63,7 +63,10 @@ class TrainSettingsDialog(QDialog):
                                    name)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.setToolTip("Most; training stops earlier when validation stops improving")
+        self.epochs.setToolTip(
+            "Passes over the training clips, all of them run. An epoch takes at least "
+            f"{TrainConfig().min_epoch_clips} clips: a smaller project's are dealt out again, so "
+            "it trains as long as a 300-clip one")
         self.fine_tune_epochs = QSpinBox()
         self.fine_tune_epochs.setRange(1, MAX_EPOCHS)
         self.fine_tune_epochs.setToolTip(
@@ -112,7 +115,7 @@ class TrainSettingsDialog(QDialog):
         note.setObjectName("Hint")
         form = QFormLayout()
         form.addRow("Model", self.model_box)
-        form.addRow("Epochs (at most)", self.epochs)
+        form.addRow("Epochs", self.epochs)
         form.addRow("Fine-tune epochs (at most)", self.fine_tune_epochs)
         form.addRow("Clip length", self.clip_seconds_requested)
         form.addRow("", self.augment)

@@ -54,13 +54,15 @@ def test_long_file_scored_in_windows_with_peak(trained, tmp_path):
     assert 7.0 <= strongest_s <= 8.5
     assert abs(pred.duration_s - 12.0) < 1e-6
     # Windows are scored on the clip alone; a file of one clip's length gets the prediction views.
+    # (Here and below to float32 rounding: the windows go through the model in a batch of 23,
+    # the clip alone, and a batch's convolutions may sum in another order.)
     first = prepare_clip(long[:16000], 16000)[None]
     assert np.allclose(pred.window_probabilities[0], classifier.probabilities(first, views=False)[0],
-                       atol=1e-5)
+                       atol=1e-4)
     assert not np.allclose(classifier.probabilities(first, views=False),
                            classifier.probabilities(first), atol=1e-5)
     short = classifier.predict_file(audio_factory.write(tmp_path / "short.wav", long[:16000]))
-    assert np.allclose(short.probabilities, classifier.probabilities(first)[0], atol=1e-5)
+    assert np.allclose(short.probabilities, classifier.probabilities(first)[0], atol=1e-4)
 
 
 def test_other_rates_and_channels(trained, tmp_path):

@@ -30,6 +30,7 @@ def test_seed_cnn_implies_the_seed_recipe():
     assert (features.sample_rate_hz, features.kind, features.n_fft) == (16000, "spectrogram", 600)
     assert features.augment_probability == 0.25 and features.time_masks == 1
     assert features is SEED_FEATURES
+    assert config.min_epoch_clips == 0  # the seed's epoch is one pass over its clips
     assert TrainConfig.seed_recipe(epochs=7) == TrainConfig.for_model("seed-cnn", epochs=7)
     # Overrides keep the rest of the recipe.
     changed = TrainConfig.for_model("seed-cnn", epochs=3, cache_features=True)
@@ -48,6 +49,8 @@ def test_seed_cnn_implies_the_seed_recipe():
     ("compact", {"val_split": -0.1}, "validation share"),
     ("compact", {"features": "fancy"}, "unknown feature preset"),
     ("compact", {"optimizer": "sgd"}, "unknown optimizer"),
+    ("compact", {"min_epoch_clips": -1}, "clips per epoch -1"),
+    ("compact", {"min_epoch_clips": 2.5}, "clips per epoch 2.5"),
     ("compact", {"no_such_field": 1}, "unknown setting(s) no_such_field"),
 ])
 def test_refused_settings_say_why(model, changes, words):

@@ -266,3 +266,36 @@ def test_scoring_uses_a_folded_copy_and_leaves_the_trained_model_alone():
             assert inner is scorer
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in scorer.modules())
     assert loop.scorer is None
+
+
+@pytest.mark.parametrize("n_train, min_clips, taken", [(100, 256, 256), (300, 256, 300),
+                                                       (100, 0, 100), (256, 256, 256)])
+def test_an_epoch_of_a_small_project_deals_its_clips_out_again(n_train, min_clips, taken):
+    from core.ml.train_loop import _EpochSampler
+
+    features = DEFAULT_FEATURES
+    targets = torch.zeros(n_train + 5, dtype=torch.long)
+    rows = TensorRows(torch.zeros(len(targets), 1, 2, 2))
+    config = TrainConfig(min_epoch_clips=min_clips, batch_size=32)
+    loop = TrainLoop(build_model("compact", 2, (features.n_freqs, features.n_frames)),
+                     FeatureExtractor(features), config, features, rows, targets, ("a", "b"),
+                     torch.Generator().manual_seed(0), torch.contiguous_format)
+    train_idx = np.arange(5, n_train + 5)  # not every row: the sampler deals train_idx only
+    order = torch.cat([idx for idx, _rows in _EpochSampler(loop, train_idx, 1)]).numpy()
+    assert len(order) == taken
+    # Each deal is a shuffle of every clip, so no clip comes twice before all have come once.
+    for start in range(0, taken, n_train):
+        deal = order[start:start + n_train]
+        assert len(set(deal)) == len(deal) and set(deal) <= set(train_idx)
+    counts = np.bincount(order - 5, minlength=n_train)
+    assert counts.max() - counts.min() <= 1
+
+
+def test_a_small_project_takes_the_steps_of_min_epoch_clips(class_folder):
+    clips = _clips(class_folder)[:30]
+    for min_clips, batches in ((64, 4), (0, 2)):  # 64 clips in batches of 16; 30 clips
+        reports = []
+        train(clips, TrainConfig(epochs=1, val_split=0.0, min_epoch_clips=min_clips,
+                                 batch_size=16, augment=False), progress=reports.append)
+        assert len([p for p in reports if p.phase == "training" and p.epoch_metrics is None
+                    and p.eta_s is not None]) == batches
