@@ -262,8 +262,7 @@ def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
 def _unknown(rule: Mapping | None, multi_label: bool) -> str:
     if rule is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
-    exponent = rule.get("exponent", 1.0)
-    raised = "" if exponent == 1.0 else f", raised to the power {exponent:g}"
+    raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"
     return (f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
             f"{rule['n_statistics']} feature statistics of the training clips{raised}); "
             f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond")

@@ -170,23 +170,16 @@ class NoveltyRule:
         if self.means.ndim != 2 or self.precision.shape != (self.dim, self.dim):
             raise ValueError(f"novelty shapes do not fit: means {self.means.shape}, precision "
                              f"{self.precision.shape}")
-        if isinstance(self.threshold, bool) or not isinstance(self.threshold, int | float | np.floating):
-            raise TypeError("novelty threshold is not a number")
-        if not (math.isfinite(self.threshold) and self.threshold > 0):
-            raise ValueError(f"novelty threshold must be positive, not {self.threshold}")
-        object.__setattr__(self, "threshold", float(self.threshold))
-        exponent = self.exponent
-        if isinstance(exponent, bool) or not isinstance(exponent, int | float | np.floating):
-            raise TypeError("novelty exponent is not a number")
-        if not (math.isfinite(exponent) and 0 < exponent <= 1):
-            raise ValueError(f"novelty exponent must be within 0..1, not {exponent}")
-        object.__setattr__(self, "exponent", float(exponent))
-        share = self.flag_share
-        if isinstance(share, bool) or not isinstance(share, int | float | np.floating):
-            raise TypeError("novelty flag share is not a number")
-        if not 0 < share < 1:
-            raise ValueError(f"novelty flag share must be within 0..1, not {share}")
-        object.__setattr__(self, "flag_share", float(share))
+        for name, words, fits in (("threshold", "positive", lambda v: v > 0),
+                                  ("exponent", "within 0..1", lambda v: 0 < v <= 1),
+                                  ("flag_share", "within 0..1", lambda v: 0 < v < 1)):
+            value = getattr(self, name)
+            what = f"novelty {name.replace('_', ' ')}"
+            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+                raise TypeError(f"{what} is not a number")
+            if not (math.isfinite(value) and fits(value)):
+                raise ValueError(f"{what} must be {words}, not {value}")
+            object.__setattr__(self, name, float(value))
 
     @property
     def n_classes(self) -> int:

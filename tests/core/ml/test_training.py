@@ -14,7 +14,7 @@ from core.ml.features import (
 )
 from core.ml.networks import build_model
 from core.ml.rows import TensorRows
-from core.ml.train_loop import TrainLoop
+from core.ml.train_loop import TrainLoop, _EpochSampler
 from core.ml.training import TrainConfig, _load_for_fine_tuning, stratified_split, train
 from tests import audio_factory
 
@@ -271,8 +271,6 @@ def test_scoring_uses_a_folded_copy_and_leaves_the_trained_model_alone():
 @pytest.mark.parametrize("n_train, min_clips, taken", [(100, 256, 256), (300, 256, 300),
                                                        (100, 0, 100), (256, 256, 256)])
 def test_an_epoch_of_a_small_project_deals_its_clips_out_again(n_train, min_clips, taken):
-    from core.ml.train_loop import _EpochSampler
-
     features = DEFAULT_FEATURES
     targets = torch.zeros(n_train + 5, dtype=torch.long)
     rows = TensorRows(torch.zeros(len(targets), 1, 2, 2))
