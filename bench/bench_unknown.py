@@ -40,8 +40,8 @@ from core.audio import reading as audio  # noqa: E402
 from core.ml import novelty  # noqa: E402
 from core.ml.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from core.ml.features import augment, prediction_views, prepare_clip  # noqa: E402
-from core.ml.inference import SINGLE_WINDOW_FACTOR, Classifier  # noqa: E402
-from core.ml.samples import grouped_split  # noqa: E402
+from core.ml.inference import Classifier  # noqa: E402
+from core.ml.samples import SINGLE_WINDOW_FACTOR, grouped_split  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
 CATS_DOGS = ROOT.parent / "shared" / "data" / "catsdogs-train"

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "short schedule)")
     t.add_argument("--clip-seconds", default=None, metavar="S|auto",
                    help=f"clip length in seconds ({MIN_CLIP_S:g}..{MAX_CLIP_S:g}), or auto "
-                        "(1.25 x the 99th percentile of the clip durations, in that range)")
+                        "(1.25 x the 99th percentile of the clip durations, in that range, "
+                        "leaving out a class of recordings far longer than the others)")
     t.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
                    help="fine-tune this checkpoint (classes added or removed are mapped by name)")
     t.add_argument("--val-split", type=float, default=None, metavar="F",

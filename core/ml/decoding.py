@@ -26,6 +26,7 @@ from core.ml.samples import (
     TrainingSample,
     Window,
     background_windows,
+    clip_view_starts,
     region_offsets_s,
     region_window_start,
     window_labels,
@@ -44,10 +45,11 @@ DecodeProgress = Callable[[int, int], None]  # (samples done, samples in all)
 @dataclass
 class Decoded:
     """The samples as training reads them. ``rows``: one per sample kept, in order, then the
-    offset views of regions; ``views`` ``(n_samples, n_views)`` row numbers (a whole clip's row
-    repeated), None when there are no regions; ``labels`` each kept sample's own class,
-    ``label_sets`` all its classes (its label alone unless multi-label; a region's window then
-    also holds the regions it overlaps, as its centred view places it); ``groups`` what the
+    offset views of regions and the further windows of long clips; ``views`` ``(n_samples,
+    n_views)`` row numbers (a sample of one view: its row repeated), None when no sample has
+    more; ``labels`` each kept sample's own class, ``label_sets`` all its classes (its label
+    alone unless multi-label; a region's window then also holds the regions it overlaps, as its
+    centred view places it); ``groups`` what the
     validation split keeps together; ``skipped`` (path, reason) of samples that could not be
     read."""
 
@@ -161,12 +163,16 @@ class _Plan:
 
 def _sample_plan(sample: TrainingSample, features: FeatureConfig, multi_label: bool,
                  seed: int, headers: HeaderCache) -> _Plan:
-    if not sample.is_region:
-        return _Plan(("clip",), None, sample.labels if multi_label else (sample.label,))
     clip_s = features.clip_seconds
     duration_s = sample.duration_s
     if duration_s is None:
         duration_s = headers.info(sample.path).duration_s
+    if not sample.is_region:
+        labels = sample.labels if multi_label else (sample.label,)
+        starts = clip_view_starts(duration_s, clip_s)
+        if len(starts) == 1:
+            return _Plan(("clip",), None, labels)
+        return _Plan(tuple(f"view:{s:.6f}" for s in starts), starts, labels)
     rng = np.random.default_rng([seed, int(sample.begin_s * 1000), int(sample.end_s * 1000)])
     starts = tuple(region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
                    for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng))
@@ -179,6 +185,9 @@ def _load_sample(sample: TrainingSample, plan: _Plan, features: FeatureConfig) -
     clip_s, rate, n_samples = features.clip_seconds, features.sample_rate_hz, features.n_samples
     if plan.starts_s is None:
         return [prepare_clip(audio.read(sample.path, rate, 0.0, clip_s), n_samples)]
+    if not sample.is_region:  # a long clip's windows, spread over what may be hours: one by one
+        return [prepare_clip(audio.read(sample.path, rate, s, clip_s), n_samples)
+                for s in plan.starts_s]
     # One read covering every view, cut into them after.
     first = min(plan.starts_s)
     block = audio.read(sample.path, rate, first, max(plan.starts_s) - first + clip_s)

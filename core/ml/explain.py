@@ -16,7 +16,8 @@ import torch
 from core.audio import reading as audio
 from core.errors import EarmarkError
 from core.ml.features import FeatureConfig, FeatureExtractor, augment, prepare_clip, silence_fill
-from core.ml.inference import SINGLE_WINDOW_FACTOR, mean_scores
+from core.ml.inference import mean_scores
+from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 # The map: "gradient" (the gradient of the class's log-probability, through the prediction views
 # and temperature, times each cell's height above silence, blurred over a sixteenth of the bands

@@ -19,6 +19,11 @@ from core.audio import reading as audio
 # percentile of three speakers cut 39% of the fourth, slower speaker's digits).
 AUTO_CLIP_PERCENTILE = 99.0
 AUTO_CLIP_MARGIN = 1.25
+# A class whose median clip is this many times longer than the shortest class's (or than
+# MIN_CLIP_S, when that is longer) holds recordings, not events: a "background" or "other" class
+# of minutes-long files beside one-second words. Its clips do not set the clip length (10 s, that
+# left a spoken digit a few frames of a padded image); the model hears them through windows.
+LONG_CLASS_FACTOR = 4.0
 # The one range of clip lengths, for "auto" and for a length a person asks for (command line,
 # settings dialog): the config refuses others. Below 0.5 s only padding is gained; above 10 s the
 # decoded clips kept for all epochs pass 640 KB each (640 MB per 1,000 clips) and the frame
@@ -134,9 +139,13 @@ def preset(name: str) -> FeatureConfig:
         raise ValueError(f"unknown feature preset {name!r}; known: {', '.join(PRESETS)}") from None
 
 
-def auto_clip_seconds(durations_s) -> float:
+def auto_clip_seconds(durations_s, labels=None) -> float:
     """The clip length for "auto": 1.25 x the 99th percentile of the durations, within
-    MIN_CLIP_S..MAX_CLIP_S."""
+    MIN_CLIP_S..MAX_CLIP_S. With ``labels`` (each duration's class), the clips of classes of
+    long recordings (see LONG_CLASS_FACTOR) are left out."""
+    durations_s = list(durations_s)
+    if labels is not None:
+        durations_s = _without_long_classes(durations_s, list(labels))
     durations = np.asarray([d for d in durations_s if d and np.isfinite(d)], dtype=np.float64)
     if durations.size == 0:
         return DEFAULT_FEATURES.clip_seconds
@@ -144,6 +153,18 @@ def auto_clip_seconds(durations_s) -> float:
     # Round up to 10 ms so the stored value reads well.
     value = float(np.ceil(value * 100) / 100)
     return float(min(max(value, MIN_CLIP_S), MAX_CLIP_S))
+
+
+def _without_long_classes(durations_s: list, labels: list) -> list:
+    by_class: dict[str, list[float]] = {}
+    for duration, label in zip(durations_s, labels, strict=True):
+        if duration and np.isfinite(duration):
+            by_class.setdefault(label, []).append(float(duration))
+    if not by_class:
+        return []
+    medians = {label: float(np.median(values)) for label, values in by_class.items()}
+    limit = LONG_CLASS_FACTOR * max(min(medians.values()), MIN_CLIP_S)
+    return [d for label, values in by_class.items() if medians[label] <= limit for d in values]
 
 
 def auto_f_max_hz(native_rates_hz, sample_rate_hz: int) -> float | None:

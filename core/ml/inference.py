@@ -30,9 +30,8 @@ from core.ml.features import (
 from core.ml.networks import fold_batch_norm
 from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent
 from core.ml.runtime import resolve_device
+from core.ml.samples import SINGLE_WINDOW_FACTOR
 
-# Files up to this many clip lengths are scored as one clip (padded or trimmed, as in training).
-SINGLE_WINDOW_FACTOR = 1.25
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
 # A long file's windows checked for sound, those that most support its label first: its answer

@@ -17,6 +17,7 @@ from core.ml import novelty
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
 from core.ml.metrics import ModelMetrics, describe_epochs
+from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 # Bumped when a key of the card changes meaning or goes; new keys may be added within a version.
 CARD_VERSION = 1
@@ -116,7 +117,9 @@ def format_card(card: Mapping) -> str:
         if card["background_class"] else "none")
     requested = card["clip_seconds_requested"]
     add("Clip length", f"{card['clip_seconds']:g} s at {card['sample_rate_hz']} Hz"
-        + (f" (asked: {requested})" if requested is not None else ""))
+        + (f" (asked: {requested})" if requested is not None else "")
+        + f"; a file over {card['clip_seconds'] * SINGLE_WINDOW_FACTOR:.3g} s is heard through "
+          "windows of it")
     add("Features", _pairs(card["features"]))
     add("World size", _or_not_recorded(training["world_size"]))
     add("Device", _or_not_recorded(training["device"]))

@@ -8,6 +8,7 @@ Plain values and numpy only; :mod:`core.ml.training` decodes the windows these f
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,11 +28,17 @@ REGION_VIEWS = 3
 MAX_OFFSET_SHARE = 0.25
 #: Smallest shift of an offset view, as a share of the largest allowed: views worth caching differ.
 MIN_OFFSET_SHARE = 0.3
+#: A file up to this many clip lengths is read as one clip (padded or trimmed); a longer one is
+#: heard through windows: overlapping ones, averaged, when it is classified; up to
+#: LONG_CLIP_VIEWS spread over it, one picked each epoch, when it trains.
+SINGLE_WINDOW_FACTOR = 1.25
+LONG_CLIP_VIEWS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingSample:
-    """One labelled sample: a whole clip (``begin_s`` None, read from its start as always), or a
+    """One labelled sample: a whole clip (``begin_s`` None, read from its start; one longer than
+    the model's window through windows spread over it, see :func:`clip_view_starts`), or a
     region of a recording (``begin_s``..``end_s``), read as a window of the model's clip length
     centred on it. ``group``: samples of one group never sit on both sides of the validation
     split (the recording's path for regions; None: the sample's own path). ``duration_s``: the
@@ -115,6 +122,17 @@ def background_class(labels: Sequence[str]) -> str:
         by_lower.setdefault(label.strip().lower(), label)
     return next((by_lower[name] for name in BACKGROUND_NAMES if name in by_lower),
                 DEFAULT_BACKGROUND)
+
+
+def clip_view_starts(duration_s: float, clip_s: float) -> tuple[float, ...]:
+    """Where a whole clip's training windows start: (0.0,) for a clip of up to
+    ``SINGLE_WINDOW_FACTOR`` clip lengths (read as one, padded or trimmed); else one window per
+    clip length it holds, at most ``LONG_CLIP_VIEWS``, spread evenly from 0 (the first: the view
+    validation uses) to its end."""
+    if duration_s <= clip_s * SINGLE_WINDOW_FACTOR:
+        return (0.0,)
+    n_views = min(LONG_CLIP_VIEWS, math.ceil(duration_s / clip_s))
+    return tuple(float(s) for s in np.linspace(0.0, duration_s - clip_s, n_views))
 
 
 def free_stretches(duration_s: float, busy: Sequence[tuple[float, float]]

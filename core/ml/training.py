@@ -334,7 +334,7 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
         # Fine-tuning keeps the checkpoint's features and network: its weights expect them.
         return init_from.feature_config, init_from.model_name
     features = preset(config.features)
-    infos, durations = [], []
+    infos, durations, labels = [], [], []
     if AUTO in (config.clip_seconds_requested, config.f_max_hz):
         known: dict[Path, audio.AudioInfo | None] = {}
         for sample in samples:
@@ -349,8 +349,9 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
                 # A region's length is the event's, not its recording's.
                 durations.append(sample.end_s - sample.begin_s if sample.is_region
                                  else info.duration_s)
+                labels.append(sample.label)
     if config.clip_seconds_requested == AUTO:
-        features = features.with_clip_seconds(auto_clip_seconds(durations))
+        features = features.with_clip_seconds(auto_clip_seconds(durations, labels))
     else:
         features = features.with_clip_seconds(float(config.clip_seconds_requested))
     if config.f_max_hz == AUTO and features.kind == "logmel" and features.f_max_hz is None:

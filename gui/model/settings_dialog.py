@@ -79,7 +79,10 @@ class TrainSettingsDialog(QDialog):
         self.clip_seconds_requested.setSuffix(" s")
         self.clip_seconds_requested.setSpecialValueText("auto (from the clips' lengths)")
         self.clip_seconds_requested.setToolTip(
-            f"auto, or {MIN_CLIP_S:g} to {MAX_CLIP_S:g} seconds; clips are padded or trimmed to it")
+            f"auto, or {MIN_CLIP_S:g} to {MAX_CLIP_S:g} seconds. Shorter clips are padded to it; "
+            "longer ones are heard through windows of it, spread over the whole recording.\n"
+            "auto fits nearly all clips, except a class of recordings far longer than the "
+            "others (a background class of long files beside short words), which is windowed")
         self.augment = QCheckBox("Vary the training clips (shift and mask time and frequency)")
         self.background = QCheckBox("Learn a background class from unmarked stretches")
         self.background.setToolTip(

@@ -47,7 +47,9 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert sections["Network"].startswith(f"{checkpoint.model_name}, ")
     assert sections["World size"] == "2" and sections["Device"] == "cuda"
     assert sections["Created"] == checkpoint.created
-    assert sections["Clip length"].startswith(f"{checkpoint.feature_config.clip_seconds:g} s at 16000 Hz")
+    clip_s = checkpoint.feature_config.clip_seconds
+    assert sections["Clip length"].startswith(f"{clip_s:g} s at 16000 Hz")
+    assert f"a file over {clip_s * 1.25:.3g} s is heard through windows of it" in " ".join(out.split())
     accuracy = checkpoint.metrics["accuracy"]
     assert f"accuracy {accuracy:.3f}" in sections["Scores"]
     calibration = checkpoint.metrics["calibration"]

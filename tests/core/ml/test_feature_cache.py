@@ -224,4 +224,5 @@ def test_training_with_a_cache_place_it_cannot_write_keeps_rows_in_memory(tmp_pa
     clips = [(p, p.parent.name) for p in sorted(folder.rglob("*.wav"))]
     result = train(clips, TrainConfig(epochs=1, clip_seconds_requested=0.5),
                    cache_dir=blocked / "feature-cache")
-    assert result.n_decoded == 8 and not list((tmp_path / "new" / "cache").iterdir())
+    # eight 1 s clips, each heard through two 0.5 s windows
+    assert result.n_decoded == 16 and not list((tmp_path / "new" / "cache").iterdir())

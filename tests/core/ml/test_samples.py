@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from core.ml.samples import (
+    LONG_CLIP_VIEWS,
     MAX_OFFSET_SHARE,
     REGION_VIEWS,
     BackgroundSource,
     Window,
     background_class,
     background_windows,
+    clip_view_starts,
     free_stretches,
     grouped_split,
     max_offset_s,
@@ -65,6 +67,23 @@ def test_offset_views_differ_and_go_both_ways():
 def test_an_event_filling_the_clip_has_one_view():
     assert max_offset_s(1.0, 3.5, 2.0) == 0.0
     assert region_offsets_s(1.0, 3.5, 2.0, np.random.default_rng(0)) == (0.0,)
+
+
+# ---------------------------------------------------------------- long whole clips
+
+
+def test_a_clip_that_is_read_as_one_has_one_window():
+    assert clip_view_starts(1.0, 1.0) == (0.0,)
+    assert clip_view_starts(1.25, 1.0) == (0.0,)
+    assert clip_view_starts(0.3, 1.0) == (0.0,)
+
+
+def test_a_long_clip_is_windows_from_its_start_to_its_end():
+    assert clip_view_starts(1.3, 1.0) == pytest.approx((0.0, 0.3))
+    assert clip_view_starts(5.0, 1.0) == pytest.approx((0, 1, 2, 3, 4))
+    hours = clip_view_starts(7200.0, 1.0)
+    assert len(hours) == LONG_CLIP_VIEWS and hours[0] == 0.0 and hours[-1] == 7199.0
+    assert np.allclose(np.diff(hours), 7199.0 / (LONG_CLIP_VIEWS - 1))
 
 
 # ---------------------------------------------------------------- background

@@ -12,6 +12,7 @@ from core.ml.features import (
     auto_clip_seconds,
     auto_f_max_hz,
 )
+from core.ml.inference import Classifier
 from core.ml.networks import build_model
 from core.ml.rows import TensorRows
 from core.ml.train_loop import TrainLoop, _EpochSampler
@@ -152,6 +153,59 @@ def test_auto_clip_length_from_durations(tmp_path):
             audio_factory.write(folder / kind / f"{kind}_{i}.wav", audio_factory.tone(440, 1.5))
     result = train(_clips(folder), TrainConfig(epochs=1))
     assert result.checkpoint.feature_config.clip_seconds == pytest.approx(1.88)
+
+
+def test_a_class_of_long_recordings_leaves_the_clip_to_the_short_classes():
+    words = [0.5] * 40 + [0.8] * 40
+    labels = ["yes"] * 40 + ["no"] * 40
+    # Five long background recordings (6% of the clips) set 10 s without the classes.
+    assert auto_clip_seconds(words + [60.0] * 5) == 10.0
+    assert auto_clip_seconds(words + [60.0] * 5, labels + ["background"] * 5) == 1.0
+    # Cats and dogs: medians 10.8 and 3.75 s, under four times apart; both set the length.
+    cats, dogs = [10.8] * 60 + [17.0] * 2, [3.75] * 30 + [15.7] * 2
+    assert (auto_clip_seconds(cats + dogs, ["cat"] * 62 + ["dog"] * 32)
+            == auto_clip_seconds(cats + dogs) == 10.0)
+    # Classes of events under MIN_CLIP_S are not told apart by length: 0.1 s clicks and 0.4 s
+    # calls both fit the shortest clip.
+    assert auto_clip_seconds([0.1] * 10 + [0.4] * 10, ["click"] * 10 + ["call"] * 10) == 0.5
+
+
+@pytest.mark.slow
+def test_a_long_recording_trains_through_windows_over_all_of_it(tmp_path):
+    from core.ml.decoding import RowWriter, decode_samples
+    from core.ml.features import preset
+    from core.ml.training import TrainingSample
+
+    rate = audio_factory.DEFAULT_RATE_HZ
+    # Five seconds, each second a tone of its own: every window must hold one second of it.
+    seconds = [audio_factory.tone(300.0 + 200 * k, 1.0) for k in range(5)]
+    long_path = audio_factory.write(tmp_path / "long.wav", np.concatenate(seconds))
+    short_path = audio_factory.write(tmp_path / "short.wav", audio_factory.tone(440.0, 0.5))
+    features = preset("default").with_clip_seconds(1.0)
+    decoded = decode_samples([TrainingSample(short_path, "word"), TrainingSample(long_path, "bg")],
+                             RowWriter(features, "waveforms"), multi_label=False, seed=0,
+                             decode_workers=2, should_stop=lambda: False)
+    waves, views = decoded.rows.tensor.numpy(), decoded.views
+    assert views is not None and views.shape == (2, 5)
+    assert views[0].tolist() == [0] * 5  # the short clip: its one row
+    for k, row in enumerate(views[1].tolist()):
+        expected = seconds[k] - seconds[k].mean()
+        assert np.allclose(waves[row][:rate], expected, atol=1e-3), k
+    # Trained: the clip length follows the short class, and the long class is still learnt.
+    folder = tmp_path / "project"
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        audio_factory.write(folder / "word" / f"w{i}.wav",
+                            audio_factory.class_sample("chirp", rng, duration_s=0.5))
+    for i in range(4):
+        audio_factory.write(folder / "bg" / f"b{i}.wav", audio_factory.noise(8.0, seed=i))
+    result = train(_clips(folder), TrainConfig(epochs=3))
+    assert result.checkpoint.feature_config.clip_seconds == pytest.approx(0.63)
+    heard = Classifier(result.checkpoint).predict_files([
+        audio_factory.write(tmp_path / "new_bg.wav", audio_factory.noise(20.0, seed=9)),
+        audio_factory.write(tmp_path / "new_word.wav",
+                            audio_factory.class_sample("chirp", rng, duration_s=0.5))])
+    assert [p.label for p in heard] == ["bg", "word"]
 
 
 @pytest.mark.slow
