@@ -17,6 +17,8 @@ from core.errors import EarmarkError
 from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
+# core.store.region_io.FORMATS, written out: building the parser imports no more than it needs.
+REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -34,13 +36,20 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "csv, path,begin_s,end_s,low_hz,high_hz,label (empty band: all frequencies); "
                     "raven, one Raven Pro selection table whose Begin File is each file's path "
                     "relative to FOLDER; audacity, an Audacity label track per audio file with "
-                    "regions, at OUT/<relative path, extension replaced by .txt> (needs --out).")
+                    "regions, at OUT/<relative path, extension replaced by .txt> (needs --out); "
+                    "avianz, an AviaNZ .data file per audio file with regions, at "
+                    "OUT/<relative path>.data (needs --out; OUT = FOLDER puts each beside its "
+                    "recording, where AviaNZ reads it); labelstudio, a Label Studio JSON import, a "
+                    "task per audio file (data.audio: its relative path; config: <Audio "
+                    "name=\"audio\" value=\"$audio\"/> with <Labels name=\"label\" "
+                    "toName=\"audio\">; bands are left out).")
     export.add_argument("folder", metavar="FOLDER")
-    export.add_argument("--format", choices=("labels", "csv", "raven", "audacity"), default="labels",
-                        help="labels (default: path,label of each clip), or regions as csv, "
-                             "raven or audacity")
+    export.add_argument("--format", choices=("labels", *REGION_FORMATS), default="labels",
+                        help="labels (default: path,label of each clip), or regions as "
+                             f"{', '.join(REGION_FORMATS)}")
     export.add_argument("--out", metavar="PATH",
-                        help="write this file instead of stdout (a folder for audacity)")
+                        help="write this file instead of stdout (a folder for audacity and "
+                             "avianz)")
     _add_project(export)
     export.set_defaults(func=_handle_export)
 
@@ -50,15 +59,16 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
                     "empty labels change nothing). A CSV with begin_s,end_s columns (and "
                     "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
-                    "Begin File: a path relative to FOLDER or a base name unique in it) or an "
-                    "Audacity label track (with --audio) adds regions, source 'import': every row "
-                    "is checked first and one bad row imports nothing, each named with its line "
-                    "and the reason.")
+                    "Begin File: a path relative to FOLDER or a base name unique in it), an "
+                    "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
+                    "rec.wav's) or a Label Studio JSON or JSON-MIN export (each task's audio by "
+                    "its name) adds regions, source 'import': every row is checked first and one "
+                    "bad row imports nothing, each named with its line and the reason.")
     imp.add_argument("folder", metavar="FOLDER")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--audio", metavar="REL_PATH", default=None,
-                     help="the audio file (relative to FOLDER) an Audacity label track, or a Raven "
-                          "table without Begin File, belongs to")
+                     help="the audio file (relative to FOLDER) an Audacity label track, a Raven "
+                          "table without Begin File or an AviaNZ file named otherwise belongs to")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
 
@@ -134,8 +144,8 @@ def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv
     from core.store.region_io import export_regions
 
-    if args.format == "audacity" and not args.out:
-        raise EarmarkError("--format audacity writes a label track per audio file: give --out "
+    if args.format in ("audacity", "avianz") and not args.out:
+        raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
     what = "rows" if args.format == "labels" else "regions"
     with _open_scanned(args) as project:

@@ -98,6 +98,20 @@ class RegionSpec:
     score: float | None = None  # a model's score; None for people and imports
 
 
+@dataclass(frozen=True)
+class RegionRow:
+    """One region of a file another tool wrote, before it is matched to a clip. ``high_hz`` is
+    ``math.inf`` where the file says "up to the top" (an Audacity band without a high edge)."""
+
+    path: str  # as written in the file (relative path or base name)
+    begin_s: float
+    end_s: float
+    label: str | None
+    low_hz: float | None = None
+    high_hz: float | None = None
+    line: int = 0  # 1-based line (or segment, or region) in the file, for messages
+
+
 @dataclass(frozen=True, slots=True)
 class RegionRecord:
     """A region in the store. ``created`` and ``modified`` are seconds since the epoch;

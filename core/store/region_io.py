@@ -1,6 +1,7 @@
 """Regions in and out of a project in the files other tools read and write: a CSV (``path,label``
-plus ``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table and an Audacity label track.
-Reading never touches the store; an import checks every row, then adds them all in one transaction.
+plus ``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, and
+(through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio JSON. Reading never
+touches the store; an import checks every row, then adds them all in one transaction.
 """
 
 from __future__ import annotations
@@ -13,17 +14,31 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TextIO
 
 from core.errors import EarmarkError, RegionError
 from core.paths import write_text_atomic
 from core.store.label_rules import decode_text, normalise_relative
-from core.store.records import ClipRecord, RegionRecord, RegionSpec
+from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.region_json import (
+    AVIANZ_SUFFIX,
+    Problem,
+    avianz_audio,
+    avianz_text,
+    json_format,
+    label_studio_text,
+    parse_avianz,
+    parse_label_studio,
+)
 from core.store.regions import MAX_LISTED, validate_region
 
-FORMATS = ("csv", "raven", "audacity")
+FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
+#: The formats written as a file per audio file, under a folder: what their files are called.
+_PER_FILE = {"audacity": "Audacity label tracks", "avianz": "AviaNZ .data files"}
+#: What a problem's number counts in each format, for messages.
+_UNITS = {"avianz": "segment", "labelstudio": "region"}
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
@@ -34,21 +49,6 @@ BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spec
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 
 
-@dataclass(frozen=True)
-class RegionRow:
-    """One row of a file another tool wrote, before it is matched to a clip. ``high_hz`` is
-    ``math.inf`` where the file says "up to the top" (an Audacity band without a high edge)."""
-
-    path: str  # as written in the file (relative path or base name)
-    begin_s: float
-    end_s: float
-    label: str | None
-    low_hz: float | None = None
-    high_hz: float | None = None
-    line: int = 0  # 1-based line in the file, for messages
-
-
-Problem = tuple[int, str]  # (line, reason)
 
 
 # --------------------------------------------------------------------------- recognising
@@ -80,13 +80,16 @@ def _is_number(text: str) -> bool:
 
 
 def detect_format(text: str) -> str:
-    """``"raven"``, ``"audacity"`` or ``"csv"``, from the first line that is not blank: a
-    tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table;
-    a tab-separated line starting with a number an Audacity label track; a line with a comma a CSV.
-    Anything else raises :class:`EarmarkError`."""
+    """``"raven"``, ``"audacity"``, ``"csv"``, ``"avianz"`` or ``"labelstudio"``, from the first
+    line that is not blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)``
+    is a Raven selection table; a tab-separated line starting with a number an Audacity label
+    track; JSON an AviaNZ file or a Label Studio export (:func:`region_json.json_format`); a line
+    with a comma a CSV. Anything else raises :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
         raise EarmarkError("empty file")
+    if first.lstrip()[0] in "[{":
+        return json_format(text)
     if "\t" in first:
         cells = first.split("\t")
         keys = {_header_key(cell) for cell in cells}
@@ -97,7 +100,7 @@ def detect_format(text: str) -> str:
     if "," in first:
         return "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
-                       "table or an Audacity label track")
+                       "table, an Audacity label track, an AviaNZ .data file or Label Studio JSON")
 
 
 def _csv_reader(text: str):
@@ -144,6 +147,8 @@ def needs_audio(path: str | os.PathLike) -> bool:
     text, fmt = _read_format(path)
     if fmt == "raven":
         return not _raven_names_audio(_raven_header(text.splitlines())[1])
+    if fmt == "avianz":
+        return avianz_audio(Path(path).name) is None
     return fmt == "audacity"
 
 
@@ -327,6 +332,14 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = _parse_csv(text)
         elif fmt == "raven":
             rows, problems = _parse_raven(text, audio)
+        elif fmt == "avianz":
+            audio = audio or avianz_audio(Path(path).name)
+            if not audio:
+                raise EarmarkError(f"an AviaNZ file not named after its recording (rec.wav"
+                                   f"{AVIANZ_SUFFIX}): say which audio file it belongs to (--audio)")
+            rows, problems = parse_avianz(text, audio)
+        elif fmt == "labelstudio":
+            rows, problems = parse_label_studio(text)
         else:
             rows, problems = _parse_audacity(text, audio)
     except EarmarkError as error:
@@ -334,11 +347,11 @@ def _parse(path: str | os.PathLike, audio: str | None
     return fmt, rows, problems
 
 
-def _listing(name: str, problems: list[Problem]) -> str:
+def _listing(name: str, problems: list[Problem], unit: str = "line") -> str:
     problems = sorted(problems)
     n = len(problems)
     lines = [f"{name}: {n} row{'s' if n != 1 else ''} cannot be imported, so nothing was:"]
-    lines += [f"  line {line}: {reason}" for line, reason in problems[:MAX_LISTED]]
+    lines += [f"  {unit} {line}: {reason}" for line, reason in problems[:MAX_LISTED]]
     if n > MAX_LISTED:
         lines.append(f"  and {n - MAX_LISTED} more")
     return "\n".join(lines)
@@ -352,7 +365,7 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
     Raises :class:`EarmarkError` naming the file and each bad row (its line and the reason)."""
     fmt, rows, problems = _parse(path, audio)
     if problems:
-        raise EarmarkError(_listing(Path(path).name, problems))
+        raise EarmarkError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")))
     return fmt, rows
 
 
@@ -416,16 +429,23 @@ def _plan(project, rows: Iterable[RegionRow]) -> tuple[list[RegionSpec], list[Pr
 
 def import_regions_file(project, path: str | os.PathLike,
                         audio: str | None = None) -> list[RegionRecord]:
-    """Add the regions of a CSV, Raven selection table or Audacity label track (``audio``: see
+    """Add the regions of a file in any of :data:`FORMATS` (``audio``: see
     :func:`read_regions`) to ``project`` with source ``"import"``, in one transaction, and return
     them. Every row is checked first (a file in the folder, found by its relative path or by a base
     name no other file has; begin before end, inside the file; a band under Nyquist): one bad row
-    and nothing is imported, and the :class:`RegionError` names each bad row and why."""
-    _fmt, rows, problems = _parse(path, audio)
+    and nothing is imported, and the :class:`RegionError` names each bad row and why. An AviaNZ
+    file inside the folder belongs to the recording beside it, whatever other file shares its
+    name."""
+    if audio is None and avianz_audio(Path(path).name):
+        beside = Path(path).resolve().with_name(avianz_audio(Path(path).name))
+        if beside.is_relative_to(project.folder):
+            audio = project.relpath(beside)
+    fmt, rows, problems = _parse(path, audio)
     specs, more = _plan(project, rows)
     problems += more
     if problems:
-        raise RegionError(_listing(Path(path).name, problems), tuple(sorted(problems)))
+        raise RegionError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")),
+                          tuple(sorted(problems)))
     return project.add_regions(specs, source="import") if specs else []
 
 
@@ -509,23 +529,33 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
       region over all frequencies is the band from 0 to Nyquist;
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
-      a.flac, keep their extension: a.wav.txt).
+      a.flac, keep their extension: a.wav.txt);
+    - ``"avianz"``: one AviaNZ ``.data`` file per audio file under the folder ``out``, at
+      ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
+      AviaNZ looks), see :func:`region_json.avianz_text`;
+    - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
+      :func:`region_json.label_studio_text`.
 
-    ``out`` may be an open text stream for csv and raven. Files are written atomically (temporary
-    file, fsync, rename), so an interrupted export never leaves half a file in place of a good one.
+    ``out`` may be an open text stream for csv, raven and labelstudio. Files are written
+    atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
+    in place of a good one.
     """
     if fmt not in FORMATS:
-        raise EarmarkError(f"unknown region format {fmt!r} (csv, raven or audacity)")
+        raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
     grouped = _regions_by_clip(project)
     count = sum(len(regions) for _, regions in grouped)
-    if fmt == "audacity":
+    if fmt in _PER_FILE:
         if not isinstance(out, (str, os.PathLike)):
-            raise EarmarkError("Audacity label tracks are one file per audio file: give a folder")
-        targets = audacity_targets([clip for clip, _ in grouped], Path(out))
+            raise EarmarkError(f"{_PER_FILE[fmt]} are one file per audio file: give a folder")
+        clips = [clip for clip, _ in grouped]
+        targets = (audacity_targets(clips, Path(out)) if fmt == "audacity" else
+                   {c.id: Path(out).joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts)
+                    for c in clips})
         for clip, regions in grouped:
-            write_text_atomic(targets[clip.id], audacity_text(regions))
+            write_text_atomic(targets[clip.id], audacity_text(regions) if fmt == "audacity"
+                              else avianz_text(clip, regions))
         return count
-    text = _csv_text(grouped) if fmt == "csv" else raven_text(grouped)
+    text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:

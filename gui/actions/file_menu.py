@@ -88,10 +88,11 @@ def _on_open_folder(w) -> None:
 
 def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
-    selection table or an Audacity label track adds regions. Either is one undo step."""
+    selection table, an Audacity label track, an AviaNZ .data file or a Label Studio export adds
+    regions. Either is one undo step."""
     path, _ = QFileDialog.getOpenFileName(
         w, "Import labels or regions", str(w.folder),
-        "Labels or regions (*.csv *.txt *.tsv);;All files (*)")
+        "Labels or regions (*.csv *.txt *.tsv *.data *.json);;All files (*)")
     if not path:
         return
     try:
@@ -123,8 +124,9 @@ def _on_import_csv(w) -> None:
 
 
 def _ask_audio(w, path: str) -> str | None:
-    """The clip an Audacity label track (or a Raven table naming no file) belongs to, chosen by
-    the person, the clip on show first; None when they cancel."""
+    """The clip an Audacity label track (or a Raven table naming no file, or an AviaNZ file not
+    named after one) belongs to, chosen by the person, the clip on show first; None when they
+    cancel."""
     paths = [c.path for c in w.project.clips()]
     if not paths:
         w.show_message("This folder holds no audio files to put the regions on.", "warning")
@@ -173,7 +175,13 @@ REGION_EXPORTS = {
     "Raven Pro selection table (one .txt for every file)": "raven",
     "Audacity label tracks (a .txt for each audio file, in a folder)": "audacity",
     "CSV (path, begin_s, end_s, low_hz, high_hz, label)": "csv",
+    "AviaNZ .data files (one beside each audio file, in a folder)": "avianz",
+    "Label Studio JSON (a task for each audio file)": "labelstudio",
 }
+#: The formats written as one file: the name offered and the file dialog's filter.
+_ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
+             "csv": ("regions.csv", "CSV files (*.csv)"),
+             "labelstudio": ("regions.label-studio.json", "Label Studio JSON (*.json)")}
 
 
 def _on_export_regions(w) -> None:
@@ -188,9 +196,11 @@ def _on_export_regions(w) -> None:
     if fmt == "audacity":
         out = QFileDialog.getExistingDirectory(
             w, "Write a label track for each audio file under…", str(Path(w.folder).parent))
+    elif fmt == "avianz":  # AviaNZ reads rec.wav.data beside rec.wav: the folder itself first
+        out = QFileDialog.getExistingDirectory(
+            w, "Write a .data file for each audio file under…", str(w.folder))
     else:
-        name = "regions.selections.txt" if fmt == "raven" else "regions.csv"
-        kind = "Raven selection table (*.txt)" if fmt == "raven" else "CSV files (*.csv)"
+        name, kind = _ONE_FILE[fmt]
         out, _ = QFileDialog.getSaveFileName(w, "Export regions", str(Path(w.folder) / name), kind)
     if not out:
         return

@@ -94,6 +94,19 @@ def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, o
     assert opened.undo_stack.count() == 1
 
 
+def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtbot, opened,
+                                                                             tmp_path, monkeypatch):
+    data = tmp_path / "owl.wav.data"
+    data.write_text('[{"Operator": "Ann", "Reviewer": "", "Duration": 3.0},'
+                    ' [0.5, 1.0, 400, 1600, [{"species": "Morepork", "certainty": 100,'
+                    ' "filter": "M"}]]]')
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no audio to ask for"))
+    choose_file(monkeypatch, data)
+    opened.acts.import_csv.trigger()
+    assert regions(opened) == [("night/owl.wav", 0.5, 1.0, 400.0, 1600.0, "Morepork")]
+    assert opened.undo_stack.count() == 1 and "Morepork" in opened.labels.class_names
+
+
 def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tmp_path,
                                                                monkeypatch):
     bad = tmp_path / "bad.csv"
@@ -127,14 +140,14 @@ def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatc
     assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
 
 
-@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv"])
+@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):
     ids = {c.path: c.id for c in opened.project.clips()}
     opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
     opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
     choice = next(text for text, name in file_menu.REGION_EXPORTS.items() if name == fmt)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
-    out = tmp_path / ("tracks" if fmt == "audacity" else "out.txt")
+    out = tmp_path / ("tracks" if fmt in ("audacity", "avianz") else "out.txt")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     on_gui_thread: list[bool] = []
@@ -152,11 +165,18 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
     if fmt == "audacity":
         assert (out / "night" / "owl.txt").read_text().startswith("0.500000\t0.750000\towl\n")
         assert (out / "dawn.txt").exists()
+    elif fmt == "avianz":  # named as AviaNZ looks for them: each found again by its own name
+        opened.project.delete_regions(r.id for r in opened.project.regions())
+        for rel in ("night/owl.wav.data", "dawn.wav.data"):
+            region_io.import_regions_file(opened.project, out / rel)
+        assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
+                                   ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
     else:
         opened.project.delete_regions(r.id for r in opened.project.regions())
         region_io.import_regions_file(opened.project, out)
+        band = (None, None) if fmt == "labelstudio" else (500.0, 2500.0)  # audio regions: no band
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
-                                   ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
+                                   ("night/owl.wav", 0.5, 0.75, *band, "owl")]
 
 
 def test_export_without_regions_says_so(qtbot, opened, monkeypatch):

@@ -218,6 +218,37 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
 
 
+def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path, capsys):
+    from core.store.region_io import FORMATS
+
+    assert cli_labels.REGION_FORMATS == FORMATS  # written out for the parser: kept the same
+    table = tmp_path / "t.txt"
+    table.write_text(RAVEN)
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    before = sorted(regions_in(recordings))
+
+    assert run(["labels", "export", str(recordings), "--format", "avianz"]) == 2
+    assert "give --out FOLDER" in capsys.readouterr().err
+    assert run(["labels", "export", str(recordings), "--format", "avianz", "--out",
+                str(recordings)]) == 0
+    assert (recordings / "night" / "owl.wav.data").exists()  # beside it, where AviaNZ reads it
+    assert run(["labels", "export", str(recordings), "--format", "labelstudio", "--out",
+                str(tmp_path / "ls.json")]) == 0
+    with Project.open(recordings) as project:
+        project.delete_regions(r.id for r in project.regions())
+    capsys.readouterr()
+    for data in ("day.wav.data", "night/owl.wav.data"):
+        assert run(["labels", "import", str(recordings), str(recordings / data)]) == 0
+    assert sorted(regions_in(recordings)) == before
+    assert capsys.readouterr().err.count("1 regions imported") == 2
+    with Project.open(recordings) as project:
+        project.delete_regions(r.id for r in project.regions())
+    assert run(["labels", "import", str(recordings), str(tmp_path / "ls.json")]) == 0
+    assert "(labelstudio)" in capsys.readouterr().err
+    assert sorted(r[:3] + r[5:] for r in regions_in(recordings)) == [  # no band in Label Studio
+        ("day.wav", 0.25, 0.5, None, "import"), ("night/owl.wav", 0.5, 0.75, "Tawny", "import")]
+
+
 def test_export_default_is_still_clip_labels(recordings, capsys):
     assert run(["labels", "export", str(recordings)]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "path,label"

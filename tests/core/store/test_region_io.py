@@ -1,10 +1,12 @@
-"""Region files other tools read and write: recognising them, Raven selection tables and Audacity
-label tracks shaped like the ones those tools write, bad rows (all named, nothing imported) and
-round trips of each format to the millisecond and the hertz."""
+"""Region files other tools read and write: recognising them, Raven selection tables, Audacity
+label tracks, AviaNZ .data files and Label Studio exports shaped like the ones those tools write,
+bad rows (all named, nothing imported) and round trips of each format to the millisecond and the
+hertz."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
 
 import pytest
@@ -57,12 +59,19 @@ def regions_of(project: Project) -> list[tuple]:
     ("2,150000\t2,150000\tpoint\n", "audacity"),
     ("path,begin_s,end_s,label\n", "csv"),
     ("path,label\na.wav,dog\n", "csv"),
+    ('[{"Operator": "Ann", "Reviewer": "", "Duration": 60.0}, [1, 2, 0, 0, []]]', "avianz"),
+    ("[[1, 2, 0, 0, []]]", "avianz"),
+    ('[{"Operator": "Ann", "Reviewer": "", "Duration": 60.0}]', "avianz"),
+    ('[{"id": 1, "data": {"audio": "/data/upload/1/0a1b2c3d-x.wav"}, "annotations": []}]',
+     "labelstudio"),
+    ('[{"audio": "x.wav", "label": [{"start": 1, "end": 2, "labels": ["a"]}]}]', "labelstudio"),
 ])
 def test_detect_format(text, fmt):
     assert detect_format(text) == fmt
 
 
-@pytest.mark.parametrize("text", ["", "\n  \n", "just words\n", "name\tvalue\n"])
+@pytest.mark.parametrize("text", ["", "\n  \n", "just words\n", "name\tvalue\n", '{"a": 1}',
+                                  "[1, 2]", '[{"start": 1,'])
 def test_detect_format_refuses_what_it_does_not_know(text):
     with pytest.raises(EarmarkError):
         detect_format(text)
@@ -84,6 +93,15 @@ def test_needs_audio_for_files_that_do_not_name_theirs(tmp_path):
     assert not needs_audio(write(tmp_path, "f.txt", header + "\tBegin File\n"))
     assert not needs_audio(write(tmp_path, "p.txt", header + "\tBegin Path\n"))
     assert not needs_audio(write(tmp_path, "c.csv", "path,begin_s,end_s\n"))
+    # AviaNZ keeps rec.wav's segments in rec.wav.data: a file named otherwise does not say.
+    assert not needs_audio(write(tmp_path, "rec.wav.data", "[]"))
+    assert needs_audio(write(tmp_path, "segments.data", "[]"))
+    assert not needs_audio(write(tmp_path, "ls.json", '[{"data": {"audio": "a.wav"}}]'))
+
+
+def test_broken_json_is_named_with_its_line(tmp_path):
+    with pytest.raises(EarmarkError, match=r"^x\.wav\.data: broken JSON \(line 2: "):
+        file_kind(write(tmp_path, "x.wav.data", '[{"Operator": "Ann"},\n [1, 2, 0 0]]'))
 
 
 # --------------------------------------------------------------------------- Raven
@@ -238,6 +256,135 @@ def test_a_label_csv_is_not_a_region_file(tmp_path, project):
         import_regions_file(project, write(tmp_path, "l.csv", "path,label\nlong.wav,dog\n"))
 
 
+# --------------------------------------------------------------------------- AviaNZ
+
+
+# The example of AviaNZ's file format specification (Docs/file_format_specification.md): a box a
+# person marked, a box from a filter, a full-band segment holding two labels; then its old format:
+# a band between 0 and 1 (full band), plain-string labels, metadata as a segment at -1 s.
+AVIANZ = json.dumps([
+    {"Operator": "Alice", "Reviewer": "Bob", "Duration": 60.0, "Noise": "windy"},
+    [1.0, 1.9, 1200, 2500, [{"species": "Kiwi (Little spotted)", "certainty": 100, "filter": "M",
+                             "loudness": 3}]],
+    [2.1, 2.3, 800, 6000, [{"species": "Morepork", "certainty": 50, "filter": "ruru-90-10",
+                            "calltype": "trill"}]],
+    [0.35, 0.45, 0, 0, [{"species": "Morepork", "certainty": 100, "filter": "M"},
+                        {"species": "Don't Know", "certainty": 0, "filter": "M"},
+                        {"species": "Tui", "certainty": 100, "filter": "M"}]],
+    [0.5, 0.6, 0, 0, [{"species": "Don't Know", "certainty": 0, "filter": "M"}]],
+])
+AVIANZ_OLD = "[[-1, -1, \"Alice\", \"Bob\", [60]], [0.1, 0.2, 0.1, 0.9, [\"Kiwi\"]], [0.3, 0.4, 0, 0, []]]"
+
+
+def test_avianz_segments_as_its_specification_shows_them(tmp_path, project):
+    fmt, rows = read_regions(write(tmp_path, "long.wav.data", AVIANZ))
+    assert fmt == "avianz"
+    assert [(r.path, r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz, r.line) for r in rows] == [
+        ("long.wav", 1.0, 1.9, "Kiwi (Little spotted)", 1200.0, 2500.0, 1),
+        ("long.wav", 2.1, 2.3, "Morepork", 800.0, 6000.0, 2),
+        ("long.wav", 0.35, 0.45, "Morepork", None, None, 3),  # two species: two regions
+        ("long.wav", 0.35, 0.45, "Tui", None, None, 3),
+        ("long.wav", 0.5, 0.6, None, None, None, 4)]  # "Don't Know": unlabelled
+    _, old = read_regions(write(tmp_path, "night.wav.data", AVIANZ_OLD))
+    assert [(r.begin_s, r.label, r.low_hz) for r in old] == [(0.1, "Kiwi", None), (0.3, None, None)]
+    # Named otherwise, the file belongs to the recording the caller names.
+    import_regions_file(project, write(tmp_path, "mine.data", AVIANZ_OLD), audio="site1/night.wav")
+    assert regions_of(project) == [("site1/night.wav", 0.1, 0.2, None, None, "Kiwi", "import"),
+                                   ("site1/night.wav", 0.3, 0.4, None, None, None, "import")]
+    with pytest.raises(EarmarkError, match="mine.data: an AviaNZ file not named after its rec"):
+        read_regions(tmp_path / "mine.data")
+
+
+def test_bad_avianz_segments_are_each_named(tmp_path, project):
+    bad = json.dumps([{"Operator": "A", "Reviewer": "", "Duration": 3.0},
+                      [0.5, 1.0, 0, 0, []], [0.5, "1.0", 0, 0, []], [1, 2, 0, 0],
+                      [1, 2, 0, 0, [{"certainty": 100}]], [2.5, 3.5, 0, 0, []]])
+    with pytest.raises(RegionError) as raised:
+        import_regions_file(project, write(tmp_path, "long.wav.data", bad))
+    text = str(raised.value)
+    assert text.startswith("long.wav.data: 4 rows cannot be imported, so nothing was:")
+    for line in ("segment 2: start, end, low and high must be numbers",
+                 "segment 3: not a segment [start, end, low, high, labels]",
+                 "segment 4: a label without a species", "segment 5: ends at 3.5 s"):
+        assert line in text
+    assert project.regions() == []
+
+
+def test_avianz_export_tells_a_persons_labels_from_the_models(tmp_path, project):
+    ids = {c.path: c.id for c in project.clips()}
+    project.add_region(ids["long.wav"], 0.5, 1.0, "kiwi", 300.0, 2000.0)
+    project.add_region(ids["long.wav"], 1.5, 2.0, None)
+    project.add_region(ids["long.wav"], 2.0, 2.5, "kiwi", source="model", score=0.873)
+    assert export_regions(project, "avianz", tmp_path / "out") == 3
+    assert [p.name for p in (tmp_path / "out").rglob("*")] == ["long.wav.data"]
+    meta, *segments = json.loads((tmp_path / "out" / "long.wav.data").read_text())
+    assert meta == {"Operator": "Earmark", "Reviewer": "", "Duration": 3.0}
+    assert segments == [
+        [0.5, 1.0, 300.0, 2000.0, [{"species": "kiwi", "certainty": 100, "filter": "M"}]],
+        [1.5, 2.0, 0, 0, [{"species": "Don't Know", "certainty": 0, "filter": "M"}]],
+        [2.0, 2.5, 0, 0, [{"species": "kiwi", "certainty": 87, "filter": "Earmark",
+                           "calltype": "kiwi"}]]]
+    with pytest.raises(EarmarkError, match="AviaNZ .data files are one file per audio file"):
+        export_regions(project, "avianz", io.StringIO())
+
+
+# --------------------------------------------------------------------------- Label Studio
+
+
+def _ls_result(start, end, labels, **value):
+    return {"id": "r", "from_name": "label", "to_name": "audio", "type": "labels",
+            "value": {"start": start, "end": end, "channel": 0, "labels": labels, **value}}
+
+
+# As Label Studio exports audio tasks (JSON): a file uploaded to it (its name prefixed with 8 hex
+# digits), one from local storage; a cancelled annotation and a ground truth beside a later one;
+# a per-region note, which shares its region's span and is not a region of its own.
+LABEL_STUDIO = json.dumps([
+    {"id": 7, "data": {"audio": "/data/upload/3/0a1b2c3d-long.wav"},
+     "annotations": [
+         {"id": 1, "was_cancelled": True, "result": [_ls_result(0.1, 0.2, ["cancelled"])]},
+         {"id": 2, "ground_truth": True, "updated_at": "2026-01-01T10:00:00Z",
+          "result": [_ls_result(0.25, 0.75, ["Dog", "Bark"]), _ls_result(1.0, 1.5, []),
+                     {"id": "t", "from_name": "note", "to_name": "audio", "type": "textarea",
+                      "value": {"start": 0.25, "end": 0.75, "channel": 0, "text": ["woof"]}}]},
+         {"id": 3, "updated_at": "2026-02-01T10:00:00Z", "result": [_ls_result(2, 3, ["Cat"])]}],
+     "predictions": [{"result": [_ls_result(0, 1, ["model"])]}]},
+    {"id": 8, "data": {"audio": "/data/local-files/?d=recordings%2Fsite1%2Fnight.wav"},
+     "annotations": [{"id": 4, "result": [_ls_result(0.5, 1.5, ["Owl"])]}]},
+])
+
+
+def test_label_studio_export_as_it_writes_one(tmp_path, project):
+    fmt, rows = read_regions(write(tmp_path, "project-1.json", LABEL_STUDIO))
+    assert fmt == "labelstudio"
+    assert [(r.path, r.begin_s, r.end_s, r.label) for r in rows] == [
+        ("long.wav", 0.25, 0.75, "Dog"), ("long.wav", 0.25, 0.75, "Bark"),
+        ("long.wav", 1.0, 1.5, None), ("night.wav", 0.5, 1.5, "Owl")]
+    import_regions_file(project, tmp_path / "project-1.json")
+    assert [t[0] for t in regions_of(project)] == ["long.wav"] * 3 + ["site1/night.wav"]
+
+
+def test_label_studio_json_min_and_bad_regions(tmp_path, project):
+    json_min = json.dumps([{"id": 1, "audio": "https://example.org/clips/long.wav?sig=1",
+                            "label": [{"start": 0.5, "end": 1.0, "channel": 0, "labels": ["Dog"]}],
+                            "note": [{"start": 0.5, "end": 1.0, "channel": 0, "text": ["loud"]}],
+                            "annotator": "ann"}])
+    _, rows = read_regions(write(tmp_path, "min.json", json_min))
+    assert [(r.path, r.begin_s, r.end_s, r.label) for r in rows] == [("long.wav", 0.5, 1.0, "Dog")]
+    bad = json.dumps([{"id": 5, "data": {"text": "no audio"},
+                       "annotations": [{"result": [_ls_result(0, 1, ["a"])]}]},
+                      {"id": 6, "data": {"audio": "long.wav"},
+                       "annotations": [{"result": [_ls_result("0", 1, ["a"]),
+                                                   _ls_result(2.5, 3.5, ["b"])]}]}])
+    with pytest.raises(RegionError) as raised:
+        import_regions_file(project, write(tmp_path, "bad.json", bad))
+    text = str(raised.value)
+    for line in ("region 1: task 5 names no audio file", "region 2: start and end must be numbers",
+                 "region 3: ends at 3.5 s"):
+        assert line in text
+    assert project.regions() == []
+
+
 # --------------------------------------------------------------------------- writing, round trips
 
 
@@ -259,13 +406,16 @@ def _assert_same_regions(before: list[tuple], after: list[tuple]) -> None:
             assert abs(a[3] - b[3]) < 0.5 and abs(a[4] - b[4]) < 0.5
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity"])
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio"])
 def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     _add_odd_regions(project)
-    # A tab cannot be inside a field of a tab-separated file: it becomes a space.
-    before = [(p, b, e, lo, hi, lab if fmt == "csv" else lab and lab.replace("\t", " "))
+    # A tab cannot be inside a field of a tab-separated file: it becomes a space. Label Studio's
+    # audio regions have no band.
+    tabs = fmt in ("raven", "audacity")
+    before = [(p, b, e, *((None, None) if fmt == "labelstudio" else (lo, hi)),
+               lab.replace("\t", " ") if tabs and lab else lab)
               for p, b, e, lo, hi, lab, _ in regions_of(project)]
-    out = tmp_path / ("tracks" if fmt == "audacity" else f"regions.{fmt}.txt")
+    out = tmp_path / (f"{fmt}-files" if fmt in ("audacity", "avianz") else f"regions.{fmt}.txt")
     assert export_regions(project, fmt, out) == 4
     project.delete_regions(r.id for r in project.regions())
     if fmt == "audacity":
@@ -273,9 +423,26 @@ def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
         assert files == ["long.txt", "site1/night.txt", "site2/a.txt"]
         for rel in files:
             import_regions_file(project, out / rel, audio=rel.replace(".txt", ".wav"))
+    elif fmt == "avianz":  # rec.wav.data: each says its recording; site1/a and site2/a by path
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.data"))
+        assert files == ["long.wav.data", "site1/night.wav.data", "site2/a.wav.data"]
+        for rel in files:
+            import_regions_file(project, out / rel, audio=rel.removesuffix(".data"))
     else:
         import_regions_file(project, out)
     _assert_same_regions(before, [t[:6] for t in regions_of(project)])
+
+
+def test_avianz_files_beside_their_recordings_are_found_by_where_they_lie(project):
+    # Into the folder itself, each file lies beside its recording, where AviaNZ reads it; read
+    # back, each belongs to the recording beside it (site1/a.wav and site2/a.wav share a name).
+    _add_odd_regions(project)
+    before = regions_of(project)
+    assert export_regions(project, "avianz", project.folder) == 4
+    project.delete_regions(r.id for r in project.regions())
+    for rel in ("long.wav.data", "site1/night.wav.data", "site2/a.wav.data"):
+        import_regions_file(project, project.folder / rel)
+    _assert_same_regions([t[:6] for t in before], [t[:6] for t in regions_of(project)])
 
 
 def test_raven_export_is_one_selection_table(tmp_path, project):

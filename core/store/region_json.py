@@ -1,0 +1,251 @@
+"""The region files other tools write as JSON: AviaNZ's ``.data`` annotation files (one beside each
+recording) and Label Studio's JSON exports of audio tasks. Reading gives RegionRows and the problems
+of bad entries, as :mod:`core.store.region_io` reads its text formats; writing takes grouped regions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from core.audio.reading import AUDIO_EXTENSIONS
+from core.errors import EarmarkError
+from core.store.label_rules import normalise_relative
+from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
+
+Problem = tuple[int, str]  # (line, segment or region number; reason)
+Grouped = list[tuple[ClipRecord, list[RegionRecord]]]
+
+AVIANZ_SUFFIX = ".data"  # AviaNZ keeps rec.wav's annotations in rec.wav.data beside it
+AVIANZ_UNKNOWN = "Don't Know"  # AviaNZ's species of a segment nobody has named
+AVIANZ_MANUAL = "M"  # the "filter" of a label a person gave
+AVIANZ_FILTER = "Earmark"  # the "filter" of an event the model found and nobody has reviewed
+AVIANZ_SURE = 100  # certainty of a label a person gave or accepted
+# Label Studio's labelling config these tasks fit: <Audio name="audio" value="$audio"/> and
+# <Labels name="label" toName="audio">.
+LS_AUDIO = "audio"
+LS_LABELS = "label"
+# A file Label Studio stored on upload is named "<8 hex digits>-<its own name>".
+_LS_UPLOAD = re.compile(r"^[0-9a-f]{8}-(.+)$")
+
+
+def json_format(text: str) -> str:
+    """``"avianz"`` or ``"labelstudio"`` for JSON shaped like either; EarmarkError for JSON that is
+    broken or neither. AviaNZ: a list of segments (lists), after an optional metadata object.
+    Label Studio: a task (an object with ``data`` or ``annotations``) or a list of them."""
+    value = _load(text)
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, list):
+        if all(isinstance(v, list) for v in value[1:]) and (
+                not value or isinstance(value[0], list) or _is_avianz_meta(value[0])):
+            return "avianz"
+        if all(isinstance(v, dict) for v in value) and any(
+                "data" in v or "annotations" in v or _min_regions(v) for v in value):
+            return "labelstudio"
+    raise EarmarkError("JSON that is neither an AviaNZ .data file nor a Label Studio export")
+
+
+def _load(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EarmarkError(f"broken JSON (line {error.lineno}: {error.msg})") from None
+
+
+def _is_avianz_meta(value) -> bool:
+    return isinstance(value, dict) and bool({"Operator", "Reviewer", "Duration"} & set(value))
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+# --------------------------------------------------------------------------- AviaNZ
+
+
+def avianz_audio(name: str) -> str | None:
+    """The audio file an AviaNZ annotation file is named after (``rec.wav.data``: ``rec.wav``);
+    None when its name does not say."""
+    if not name.lower().endswith(AVIANZ_SUFFIX):
+        return None
+    audio = name[:-len(AVIANZ_SUFFIX)]
+    return audio if PurePosixPath(audio).suffix.lower() in AUDIO_EXTENSIONS else None
+
+
+def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]:
+    """AviaNZ's segments ``[start, end, low_hz, high_hz, labels]``, as its file format
+    specification has them: both frequencies 0 (or both under 1, its old format) is a segment over
+    the whole band; each label's ``species`` is a region of its own on the segment's span, and
+    "Don't Know" (or no label) an unlabelled one. Old labels that are plain strings are read as
+    species; old metadata (a first segment at -1 s) is skipped. Problems count segments from 1."""
+    value = _load(text)
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    segments = value[1:] if value and isinstance(value[0], dict) else value
+    for number, segment in enumerate(segments, start=1):
+        if not isinstance(segment, list) or len(segment) < 5:
+            problems.append((number, "not a segment [start, end, low, high, labels]"))
+            continue
+        begin_s, end_s, low_hz, high_hz = (_number(v) for v in segment[:4])
+        if begin_s == end_s == -1:
+            continue  # the old format's metadata
+        if None in (begin_s, end_s, low_hz, high_hz):
+            problems.append((number, "start, end, low and high must be numbers"))
+            continue
+        labels, reason = _avianz_species(segment[4])
+        if reason:
+            problems.append((number, reason))
+            continue
+        whole_band = (low_hz == high_hz == 0) or (0 < low_hz < 1 and 0 < high_hz < 1)
+        band = (None, None) if whole_band else (low_hz, high_hz)
+        rows += [RegionRow(audio, begin_s, end_s, label, *band, line=number) for label in labels]
+    return rows, problems
+
+
+def _avianz_species(labels) -> tuple[list[str | None], str | None]:
+    if not isinstance(labels, list):
+        return [], "its labels are not a list"
+    species: list[str | None] = []
+    for label in labels:
+        name = label.get("species") if isinstance(label, dict) else label
+        if not isinstance(name, str):
+            return [], "a label without a species"
+        name = name.strip()
+        name = None if not name or name == AVIANZ_UNKNOWN else name
+        if name not in species:
+            species.append(name)
+    if len(species) > 1 and None in species:  # "Don't Know" beside a named species adds nothing
+        species.remove(None)
+    return species or [None], None
+
+
+def avianz_text(clip: ClipRecord, regions: Iterable[RegionRecord]) -> str:
+    """One recording's regions as an AviaNZ ``.data`` file: its metadata, then a segment per
+    region. A region without a band spans the whole band (0, 0); one without a label is "Don't
+    Know" at certainty 0; an event the model found that nobody has reviewed carries its score as
+    the certainty (1-99), filter "Earmark"; every other label is a person's (100, filter "M")."""
+    meta = {"Operator": AVIANZ_FILTER, "Reviewer": "", "Duration": clip.duration_s or 0.0}
+    segments = []
+    for r in regions:
+        if r.label is None:
+            label = {"species": AVIANZ_UNKNOWN, "certainty": 0, "filter": AVIANZ_MANUAL}
+        elif r.status == UNREVIEWED:
+            certainty = 50 if r.score is None else min(99, max(1, round(r.score * 100)))
+            label = {"species": r.label, "certainty": certainty, "filter": AVIANZ_FILTER,
+                     "calltype": r.label}
+        else:
+            label = {"species": r.label, "certainty": AVIANZ_SURE, "filter": AVIANZ_MANUAL}
+        segments.append([round(r.begin_s, 6), round(r.end_s, 6),
+                         0 if r.low_hz is None else round(r.low_hz, 3),
+                         0 if r.high_hz is None else round(r.high_hz, 3), [label]])
+    return json.dumps([meta, *segments]) + "\n"
+
+
+# --------------------------------------------------------------------------- Label Studio
+
+
+def _min_regions(task: dict) -> list:
+    """A JSON-MIN task's regions: in its lists, the objects with a start, an end and labels (a
+    per-region text or choice has a span too, but no labels)."""
+    return [item for value in task.values() if isinstance(value, list)
+            for item in value if isinstance(item, dict) and {"start", "end", "labels"} <= set(item)]
+
+
+def label_studio_path(url: str) -> str:
+    """The file a task's audio URL names, as the folder knows it: a Label Studio upload
+    (``/data/upload/3/1a2b3c4d-rec.wav``) or a web address by its own name, a local-storage file
+    (``/data/local-files/?d=site1/rec.wav``) or a relative path as written."""
+    parts = urlsplit(url)
+    if parts.path.startswith("/data/local-files"):
+        found = parse_qs(parts.query).get("d")
+        return PurePosixPath(found[0]).name if found else ""
+    name = PurePosixPath(unquote(parts.path)).name
+    if parts.path.startswith("/data/upload/"):
+        upload = _LS_UPLOAD.match(name)
+        return upload.group(1) if upload else name
+    if parts.scheme or parts.netloc or parts.path.startswith("/"):
+        return name
+    return normalise_relative(unquote(parts.path))
+
+
+def _task_audio(task: dict) -> str:
+    data = task.get("data") if isinstance(task.get("data"), dict) else task
+    url = data.get(LS_AUDIO)
+    if not isinstance(url, str):  # a config naming its audio otherwise: the first address
+        url = next((v for v in data.values() if isinstance(v, str) and
+                    PurePosixPath(urlsplit(v).path).suffix.lower() in AUDIO_EXTENSIONS), "")
+    return label_studio_path(url) if url else ""
+
+
+def _task_results(task: dict) -> list[dict]:
+    """The labelled spans of a task's annotation (results of type ``labels``; a per-region text
+    or choice shares its region's span and is not one): the ground truth, else the one updated
+    last; none cancelled. A JSON-MIN task's own region lists."""
+    if "annotations" not in task:
+        return [{"value": item} for item in _min_regions(task)]
+    annotations = task["annotations"] if isinstance(task["annotations"], list) else []
+    kept = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
+    if not kept:
+        return []
+    chosen = max(kept, key=lambda a: (bool(a.get("ground_truth")), str(a.get("updated_at", ""))))
+    results = chosen.get("result") if isinstance(chosen.get("result"), list) else []
+    return [r for r in results if isinstance(r, dict) and r.get("type") == "labels"
+            and isinstance(r.get("value"), dict) and {"start", "end"} <= set(r["value"])]
+
+
+def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
+    """The audio regions of a Label Studio export (JSON, or JSON-MIN): each of a region's
+    ``labels`` a region on its span, none an unlabelled one. Problems count regions from 1
+    through the file."""
+    value = _load(text)
+    tasks = [value] if isinstance(value, dict) else value
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    number = 0
+    for task in tasks:
+        audio = _task_audio(task)
+        for result in _task_results(task):
+            number += 1
+            region = result["value"]
+            begin_s, end_s = _number(region["start"]), _number(region["end"])
+            if not audio:
+                problems.append((number, f"task {task.get('id', '?')} names no audio file"))
+            elif begin_s is None or end_s is None:
+                problems.append((number, "start and end must be numbers"))
+            else:
+                rows += [RegionRow(audio, begin_s, end_s, label, line=number)
+                         for label in _ls_labels(region)]
+    return rows, problems
+
+
+def _ls_labels(region: dict) -> list[str | None]:
+    names = region.get("labels")
+    names = names if isinstance(names, list) else []
+    found = [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    return list(dict.fromkeys(found)) or [None]
+
+
+def label_studio_text(grouped: Grouped) -> str:
+    """A Label Studio JSON import: a task per recording, ``data.audio`` its path relative to the
+    folder, one annotation holding a region per region (``labels``: its class, empty when it has
+    none; Label Studio's audio regions have no band). For the config ``<Audio name="audio"
+    value="$audio"/>`` with ``<Labels name="label" toName="audio">``."""
+    tasks = []
+    for clip, regions in grouped:
+        result = [{"id": f"earmark-{r.id}", "from_name": LS_LABELS, "to_name": LS_AUDIO,
+                   "type": "labels", "origin": "manual",
+                   "value": {"start": round(r.begin_s, 6), "end": round(r.end_s, 6), "channel": 0,
+                             "labels": [r.label] if r.label else []}} for r in regions]
+        tasks.append({"data": {LS_AUDIO: clip.path}, "annotations": [{"result": result}]})
+    return json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
+
+
+__all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
+           "parse_label_studio", "label_studio_text", "AVIANZ_SUFFIX"]
