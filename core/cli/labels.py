@@ -54,8 +54,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     export.set_defaults(func=_handle_export)
 
     imp = commands.add_parser(
-        "import", help="set labels from a path,label CSV, or add regions from a region file",
-        description="FILE is recognised by its content. A path,label CSV sets clip labels (one "
+        "import", help="set labels from a path,label CSV, or add regions from region files",
+        description="Each FILE is recognised by its content. A path,label CSV sets clip labels (one "
                     "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
                     "empty labels change nothing). A CSV with begin_s,end_s columns (and "
                     "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
@@ -63,12 +63,14 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
                     "rec.wav's) or a Label Studio JSON or JSON-MIN export (each task's audio by "
                     "its name) adds regions, source 'import': every row is checked first and one "
-                    "bad row imports nothing, each named with its line and the reason.")
+                    "bad row imports nothing, each named with its line and the reason. Several "
+                    "region files (a night's .data files) are one import, all or none.")
     imp.add_argument("folder", metavar="FOLDER")
-    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("files", metavar="FILE", nargs="+")
     imp.add_argument("--audio", metavar="REL_PATH", default=None,
                      help="the audio file (relative to FOLDER) an Audacity label track, a Raven "
-                          "table without Begin File or an AviaNZ file named otherwise belongs to")
+                          "table without Begin File or an AviaNZ file named otherwise belongs to "
+                          "(one FILE only)")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
 
@@ -166,17 +168,23 @@ def _handle_export(args: argparse.Namespace) -> int:
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
-    from core.store.region_io import file_kind, import_regions_file
+    from core.store.region_io import file_kind, import_regions_files
 
-    kind = file_kind(args.file)
-    if kind != "labels":
+    kinds = {path: file_kind(path) for path in args.files}
+    if args.audio and len(args.files) > 1:
+        raise EarmarkError("--audio names the audio file of one FILE: import the others apart")
+    if "labels" in kinds.values() and len(args.files) > 1:
+        label_csv = next(path for path, kind in kinds.items() if kind == "labels")
+        raise EarmarkError(f"{label_csv} is a path,label CSV of clip labels: import it on its own")
+    if "labels" not in kinds.values():
         with _open_scanned(args) as project:
-            records = import_regions_file(project, args.file, audio=args.audio)
-        print(f"earmark: {len(records)} regions imported from {args.file} ({kind})",
-              file=sys.stderr)
+            records = import_regions_files(project, [(path, args.audio) for path in args.files])
+        source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
+                  f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
+        print(f"earmark: {len(records)} regions imported from {source}", file=sys.stderr)
         return 0
     with _open_scanned(args) as project:
-        result = import_csv(project, args.file)
+        result = import_csv(project, args.files[0])
     for rel in result.unknown_paths:
         print(f"earmark: not in {args.folder}: {rel}", file=sys.stderr)
     print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "

@@ -401,13 +401,22 @@ def _band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
     return low_hz, nyquist_hz if math.isinf(high_hz) else high_hz
 
 
-def _plan(project, rows: Iterable[RegionRow]) -> tuple[list[RegionSpec], list[Problem]]:
+_ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
+
+
+def _clip_index(project) -> _ClipIndex:
+    """The project's clips by relative path, and those on disk by base name."""
     clips = project.clips(include_missing=True)
-    by_path = {c.path: c for c in clips}
     by_name: dict[str, list[ClipRecord]] = defaultdict(list)
     for clip in clips:
         if not clip.missing:
             by_name[PurePosixPath(clip.path).name].append(clip)
+    return {c.path: c for c in clips}, by_name
+
+
+def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
+          ) -> tuple[list[RegionSpec], list[Problem]]:
+    by_path, by_name = index
     specs: list[RegionSpec] = []
     problems: list[Problem] = []
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
@@ -436,16 +445,33 @@ def import_regions_file(project, path: str | os.PathLike,
     and nothing is imported, and the :class:`RegionError` names each bad row and why. An AviaNZ
     file inside the folder belongs to the recording beside it, whatever other file shares its
     name."""
-    if audio is None and avianz_audio(Path(path).name):
-        beside = Path(path).resolve().with_name(avianz_audio(Path(path).name))
-        if beside.is_relative_to(project.folder):
-            audio = project.relpath(beside)
-    fmt, rows, problems = _parse(path, audio)
-    specs, more = _plan(project, rows)
-    problems += more
-    if problems:
-        raise RegionError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")),
-                          tuple(sorted(problems)))
+    return import_regions_files(project, [(path, audio)])
+
+
+def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
+                         ) -> list[RegionRecord]:
+    """:func:`import_regions_file` for several files, each ``(path, audio)``, as one import (a
+    night of recordings' AviaNZ files, say): every row of every file is checked first, and one bad
+    row anywhere imports nothing, the :class:`RegionError` naming each file's bad rows. Raises
+    :class:`EarmarkError` naming a file that cannot be read or is in no format we know."""
+    index = _clip_index(project)
+    specs: list[RegionSpec] = []
+    listings: list[str] = []
+    problems: list[Problem] = []
+    for path, audio in files:
+        if audio is None and avianz_audio(Path(path).name):
+            beside = Path(path).resolve().with_name(avianz_audio(Path(path).name))
+            if beside.is_relative_to(project.folder):
+                audio = project.relpath(beside)
+        fmt, rows, found = _parse(path, audio)
+        planned, more = _plan(project, rows, index)
+        found += more
+        if found:
+            listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line")))
+            problems += found
+        specs += planned
+    if listings:
+        raise RegionError("\n".join(listings), tuple(sorted(problems)))
     return project.add_regions(specs, source="import") if specs else []
 
 
@@ -564,5 +590,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 __all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "needs_audio", "read_regions",
-           "import_regions_file", "export_regions", "audacity_text", "audacity_targets",
-           "raven_text"]
+           "import_regions_file", "import_regions_files", "export_regions", "audacity_text",
+           "audacity_targets", "raven_text"]

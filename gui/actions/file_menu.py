@@ -89,37 +89,49 @@ def _on_open_folder(w) -> None:
 def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
     selection table, an Audacity label track, an AviaNZ .data file or a Label Studio export adds
-    regions. Either is one undo step."""
-    path, _ = QFileDialog.getOpenFileName(
+    regions, and any number of region files (a night's AviaNZ files) add theirs as one import.
+    Either is one undo step."""
+    paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
         "Labels or regions (*.csv *.txt *.tsv *.data *.json);;All files (*)")
-    if not path:
+    if not paths:
         return
-    try:
-        kind = region_io.file_kind(path)
-        needs_audio = kind != "labels" and region_io.needs_audio(path)
-    except EarmarkError as error:
-        w.labels.report_error(f"Could not import labels from {Path(path).name}: {error}")
+    kinds: dict[str, tuple[str, bool]] = {}
+    for path in paths:
+        try:
+            kind = region_io.file_kind(path)
+            kinds[path] = kind, kind != "labels" and region_io.needs_audio(path)
+        except EarmarkError as error:
+            w.labels.report_error(f"Could not import labels from {Path(path).name}: {error}")
+            return
+    labels = [path for path in paths if kinds[path][0] == "labels"]
+    if labels and len(paths) > 1:
+        w.labels.report_error(f"{Path(labels[0]).name} is a path,label CSV of clip labels: import "
+                              "it on its own (several files at once must all hold regions)")
         return
-    if kind == "labels":
+    if labels:
+        path = labels[0]
         w.undo_stack.push(ImportLabelsCommand(
             w.project, path, lambda: w.labels.classes_edited(True),
             on_imported=lambda result: _report_import(w, path, result),
             on_error=w.labels.report_error))
         return
-    audio = _ask_audio(w, path) if needs_audio else None
-    if needs_audio and audio is None:
-        return
+    files = []
+    for path in paths:
+        audio = _ask_audio(w, path) if kinds[path][1] else None
+        if kinds[path][1] and audio is None:
+            return
+        files.append((path, audio))
     first: list[bool] = []
 
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            _report_regions_import(w, path, records)
+            _report_regions_import(w, paths, records)
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
 
-    w.undo_stack.push(ImportRegionsCommand(w.project, path, audio, on_done,
+    w.undo_stack.push(ImportRegionsCommand(w.project, files, on_done,
                                            on_error=w.labels.report_error))
 
 
@@ -140,13 +152,15 @@ def _ask_audio(w, path: str) -> str | None:
     return choice if ok and choice else None
 
 
-def _report_regions_import(w, path: str, records: list) -> None:
+def _report_regions_import(w, paths: list[str], records: list) -> None:
+    source = Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
     if not records:
-        w.show_message(f"{Path(path).name} holds no regions: nothing was imported.", "info")
+        w.show_message(f"{source} hold{'s' if len(paths) == 1 else ''} no regions: nothing was "
+                       "imported.", "info")
         return
     n_files = len({r.clip_id for r in records})
     w.show_message(f"Imported {len(records):,} regions into {n_files:,} "
-                   f"file{'s' if n_files != 1 else ''} from {Path(path).name}. Ctrl+Z undoes "
+                   f"file{'s' if n_files != 1 else ''} from {source}. Ctrl+Z undoes "
                    "the import.", "info")
 
 

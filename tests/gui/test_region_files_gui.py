@@ -40,8 +40,9 @@ def regions(window) -> list[tuple]:
                   for r in window.project.regions())
 
 
-def choose_file(monkeypatch, path) -> None:
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+def choose_file(monkeypatch, *paths) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *a, **k: ([str(p) for p in paths], ""))
 
 
 RAVEN = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
@@ -105,6 +106,40 @@ def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtb
     opened.acts.import_csv.trigger()
     assert regions(opened) == [("night/owl.wav", 0.5, 1.0, 400.0, 1600.0, "Morepork")]
     assert opened.undo_stack.count() == 1 and "Morepork" in opened.labels.class_names
+
+
+def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tmp_path,
+                                                               monkeypatch):
+    data = tmp_path / "owl.wav.data"
+    data.write_text('[[0.5, 1.0, 0, 0, [{"species": "Morepork"}]]]')
+    track = tmp_path / "labels.txt"
+    track.write_text("0.100000\t0.400000\thoot\n")
+    asked: list[str] = []
+
+    def get_item(parent, title, text, items, current, editable):
+        asked.append(text)
+        return "dawn.wav", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    choose_file(monkeypatch, data, track)
+    opened.acts.import_csv.trigger()
+    assert len(asked) == 1 and asked[0].startswith("labels.txt does not say")
+    assert regions(opened) == [("dawn.wav", 0.1, 0.4, None, None, "hoot"),
+                               ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
+    assert opened.undo_stack.count() == 1
+    assert opened.undo_stack.undoText() == "Import regions from 2 files"
+    assert "Imported 2 regions into 2 files from 2 files" in opened.shown[-1][0]
+    opened.undo_stack.undo()
+    assert regions(opened) == []
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\ndawn.wav,robin\n")
+    choose_file(monkeypatch, data, labels)
+    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+        opened.acts.import_csv.trigger()
+    assert blocker.args[0].startswith("labels.csv is a path,label CSV of clip labels: import it "
+                                      "on its own")
+    assert opened.undo_stack.count() == 1 and regions(opened) == []
 
 
 def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tmp_path,

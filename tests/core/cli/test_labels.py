@@ -237,10 +237,17 @@ def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path
     with Project.open(recordings) as project:
         project.delete_regions(r.id for r in project.regions())
     capsys.readouterr()
-    for data in ("day.wav.data", "night/owl.wav.data"):
-        assert run(["labels", "import", str(recordings), str(recordings / data)]) == 0
+    files = [str(recordings / data) for data in ("day.wav.data", "night/owl.wav.data")]
+    assert run(["labels", "import", str(recordings), *files, "--audio", "day.wav"]) == 2
+    assert "--audio names the audio file of one FILE" in capsys.readouterr().err
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,label\nday.wav,dog\n")
+    assert run(["labels", "import", str(recordings), *files, str(labels)]) == 2
+    assert "labels.csv is a path,label CSV of clip labels" in capsys.readouterr().err
+    assert regions_in(recordings) == []
+    assert run(["labels", "import", str(recordings), *files]) == 0  # a night's files: one import
     assert sorted(regions_in(recordings)) == before
-    assert capsys.readouterr().err.count("1 regions imported") == 2
+    assert "2 regions imported from 2 files (avianz)" in capsys.readouterr().err
     with Project.open(recordings) as project:
         project.delete_regions(r.id for r in project.regions())
     assert run(["labels", "import", str(recordings), str(tmp_path / "ls.json")]) == 0

@@ -19,6 +19,7 @@ from core.store.region_io import (
     export_regions,
     file_kind,
     import_regions_file,
+    import_regions_files,
     needs_audio,
     read_regions,
 )
@@ -308,6 +309,25 @@ def test_bad_avianz_segments_are_each_named(tmp_path, project):
                  "segment 4: a label without a species", "segment 5: ends at 3.5 s"):
         assert line in text
     assert project.regions() == []
+
+
+def test_a_nights_files_are_one_import_all_or_none(tmp_path, project):
+    good = write(tmp_path, "long.wav.data", "[[0.5, 1.0, 0, 0, [\"Kiwi\"]]]")
+    track = write(tmp_path, "owl.txt", "0.25\t0.5\thoot\n")
+    bad = write(tmp_path, "night.wav.data", "[[0.5, 1.0, 0, 0, []], [1.5, 2.5, 0, 0, []]]")
+    worse = write(tmp_path, "more.csv", "path,begin_s,end_s,label\nghost.wav,0,1,x\n")
+    with pytest.raises(RegionError) as raised:
+        import_regions_files(project, [(good, None), (bad, None), (worse, None)])
+    assert str(raised.value).splitlines() == [
+        "night.wav.data: 1 row cannot be imported, so nothing was:",
+        "  segment 2: ends at 2.5 s, past the end of site1/night.wav (2 s long)",
+        "more.csv: 1 row cannot be imported, so nothing was:",
+        "  line 2: ghost.wav is not in the folder"]
+    assert project.regions() == []
+    records = import_regions_files(project, [(good, None), (track, "site2/a.wav")])
+    assert [t[:6] for t in regions_of(project)] == [("long.wav", 0.5, 1.0, None, None, "Kiwi"),
+                                                    ("site2/a.wav", 0.25, 0.5, None, None, "hoot")]
+    assert len(records) == 2
 
 
 def test_avianz_export_tells_a_persons_labels_from_the_models(tmp_path, project):

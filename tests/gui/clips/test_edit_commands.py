@@ -180,7 +180,7 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     shown: list[tuple[str, str]] = []
     window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
                              labels=rig.labels, show_message=lambda t, k: shown.append((t, k)))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(csv_path), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(csv_path)], ""))
     file_menu._on_import_csv(window)
     assert shown[-1][1] == "info" and "2 changed" in shown[-1][0] and "1 rows" in shown[-1][0]
     assert "Ctrl+Z" in shown[-1][0]
@@ -197,8 +197,8 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
     window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
                              labels=rig.labels, show_message=lambda t, k: None)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        lambda *a, **k: (str(tmp_path / "gone.csv"), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        lambda *a, **k: ([str(tmp_path / "gone.csv")], ""))
     with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
         file_menu._on_import_csv(window)
     assert blocker.args[0].startswith("Could not import labels from gone.csv")

@@ -456,7 +456,7 @@ def test_import_regions_is_one_undo_step(rig, tmp_path):
     csv.write_text("path,begin_s,end_s,label\ndog/long.wav,0.5,1.0,bark\n"
                    "dog/long.wav,2.0,2.25,bark\n")
     done: list[list] = []
-    rig.stack.push(ImportRegionsCommand(rig.project, csv, None, done.append))
+    rig.stack.push(ImportRegionsCommand(rig.project, [(csv, None)], done.append))
     assert stored(rig) == [(0.5, 1.0, None, None, "bark"), (2.0, 2.25, None, None, "bark")]
     assert [r.source for r in done[0]] == ["import", "import"]
     rig.stack.undo()
