@@ -21,7 +21,7 @@ from typing import TextIO
 from core.errors import EarmarkError, RegionError
 from core.paths import write_text_atomic
 from core.store.label_rules import decode_text, normalise_relative
-from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.records import REJECTED, ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_json import (
     AVIANZ_SUFFIX,
     Problem,
@@ -490,7 +490,8 @@ def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
     clips = {c.id: c for c in project.clips(include_missing=True)}
     grouped: dict[int, list[RegionRecord]] = defaultdict(list)
     for region in project.regions():
-        grouped[region.clip_id].append(region)
+        if region.status != REJECTED:  # a person said it is no event: never handed on as one
+            grouped[region.clip_id].append(region)
     return sorted(((clips[i], regions) for i, regions in grouped.items()),
                   key=lambda item: item[0].path)
 
@@ -546,7 +547,8 @@ def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
 
 
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
-    """Write every region of ``project`` as ``fmt`` and return how many:
+    """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
+    rejected (kept in the project as background for training) is no event and is left out:
 
     - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label`` (no band: empty low and high);
     - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's

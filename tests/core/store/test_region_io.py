@@ -465,6 +465,21 @@ def test_avianz_files_beside_their_recordings_are_found_by_where_they_lie(projec
     _assert_same_regions([t[:6] for t in before], [t[:6] for t in regions_of(project)])
 
 
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio"])
+def test_an_event_a_person_rejected_is_not_exported(tmp_path, project, fmt):
+    ids = {c.path: c.id for c in project.clips()}
+    project.add_region(ids["long.wav"], 0.5, 1.0, "kiwi")
+    kept = project.add_region(ids["long.wav"], 1.5, 2.0, "kiwi", source="model", score=0.7)
+    wrong = project.add_region(ids["long.wav"], 2.0, 2.5, "kiwi", source="model", score=0.6)
+    project.review_region(wrong.id, "reject")
+    out = tmp_path / "out"
+    assert export_regions(project, fmt, out) == 2
+    project.delete_regions(r.id for r in project.regions())
+    for path in sorted(out.rglob("*")) if out.is_dir() else [out]:
+        import_regions_file(project, path, audio="long.wav")
+    assert [(r.begin_s, r.end_s) for r in project.regions()] == [(0.5, 1.0), (kept.begin_s, 2.0)]
+
+
 def test_raven_export_is_one_selection_table(tmp_path, project):
     _add_odd_regions(project)
     out = io.StringIO()
