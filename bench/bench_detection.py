@@ -28,7 +28,8 @@ from core.ml.inference import Classifier  # noqa: E402
 from core.ml.metrics import event_metrics  # noqa: E402
 from core.store.name_rules import NameRule  # noqa: E402
 from core.store.project import Project  # noqa: E402
-from core.store.region_io import import_regions_file, raven_text  # noqa: E402
+from core.store.region_export import raven_text  # noqa: E402
+from core.store.region_io import import_regions_file  # noqa: E402
 
 RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
 TEST_SPEAKER = "yweweler"

@@ -168,7 +168,7 @@ def _write(args, answered, every: list[_File]) -> None:
     """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
     list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
-    from core.store.region_io import audacity_targets, audacity_text, raven_text
+    from core.store.region_export import audacity_targets, audacity_text, raven_text
 
     # Every shard finds the same folder and the same names in it.
     every = _present(every)

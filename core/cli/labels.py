@@ -17,7 +17,7 @@ from core.errors import EarmarkError
 from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
-# core.store.region_io.FORMATS, written out: building the parser imports no more than it needs.
+# core.store.region_export.FORMATS, written out: building the parser imports no more than it needs.
 REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
 
 
@@ -59,7 +59,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
                     "empty labels change nothing). A CSV with begin_s,end_s columns (and "
                     "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
-                    "Begin File: a path relative to FOLDER or a base name unique in it), an "
+                    "Begin File: a path relative to FOLDER or a base name unique in it), "
+                    "BirdNET Analyzer's CSV (audio named by its File column, or --audio), an "
                     "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
                     "rec.wav's) or a Label Studio JSON or JSON-MIN export (each task's audio by "
                     "its name) adds regions, source 'import': every row is checked first and one "
@@ -69,8 +70,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     imp.add_argument("files", metavar="FILE", nargs="+")
     imp.add_argument("--audio", metavar="REL_PATH", default=None,
                      help="the audio file (relative to FOLDER) an Audacity label track, a Raven "
-                          "table without Begin File or an AviaNZ file named otherwise belongs to "
-                          "(one FILE only)")
+                          "table without Begin File, a BirdNET CSV without File or an AviaNZ file "
+                          "named otherwise belongs to (one FILE only)")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
 
@@ -144,7 +145,7 @@ def _open_scanned(args: argparse.Namespace):
 @_expected_errors
 def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv
-    from core.store.region_io import export_regions
+    from core.store.region_export import export_regions
 
     if args.format in ("audacity", "avianz") and not args.out:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "

@@ -1,7 +1,8 @@
-"""Regions in and out of a project in the files other tools read and write: a CSV (``path,label``
-plus ``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, and
+"""Regions into a project from the files other tools write: a CSV (``path,label`` plus
+``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, and
 (through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio JSON. Reading never
-touches the store; an import checks every row, then adds them all in one transaction.
+touches the store; an import checks every row, then adds them all in one transaction. Writing them:
+:mod:`core.store.region_export`.
 """
 
 from __future__ import annotations
@@ -16,32 +17,26 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TextIO
 
 from core.errors import EarmarkError, RegionError
-from core.paths import write_text_atomic
 from core.store.label_rules import decode_text, normalise_relative
-from core.store.records import REJECTED, ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_json import (
     AVIANZ_SUFFIX,
     Problem,
     avianz_audio,
-    avianz_text,
     json_format,
-    label_studio_text,
     parse_avianz,
     parse_label_studio,
 )
 from core.store.regions import MAX_LISTED, validate_region
 
-FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
-#: The formats written as a file per audio file, under a folder: what their files are called.
-_PER_FILE = {"audacity": "Audacity label tracks", "avianz": "AviaNZ .data files"}
+#: BirdNET Analyzer's CSV (``--rtype csv``): ``Start (s),End (s),Scientific name,Common name,
+#: Confidence`` and, in its newer versions, ``File``.
+BIRDNET_TIMES = {"start (s)", "end (s)"}
+BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region"}
-CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
-RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
-                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
 #: The annotation columns Raven users name, in the order one is preferred when a table has several
 #: ("Common Name" is what BirdNET writes).
 ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
@@ -80,11 +75,13 @@ def _is_number(text: str) -> bool:
 
 
 def detect_format(text: str) -> str:
-    """``"raven"``, ``"audacity"``, ``"csv"``, ``"avianz"`` or ``"labelstudio"``, from the first
-    line that is not blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)``
-    is a Raven selection table; a tab-separated line starting with a number an Audacity label
-    track; JSON an AviaNZ file or a Label Studio export (:func:`region_json.json_format`); a line
-    with a comma a CSV. Anything else raises :class:`EarmarkError`."""
+    """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"`` or ``"labelstudio"``,
+    from the first line that is not blank: a tab-separated header naming ``Begin Time (s)`` and
+    ``End Time (s)`` is a Raven selection table; a tab-separated line starting with a number an
+    Audacity label track; JSON an AviaNZ file or a Label Studio export
+    (:func:`region_json.json_format`); a comma-separated header naming ``Start (s)`` and ``End
+    (s)`` BirdNET Analyzer's CSV; another line with a comma a CSV. Anything else raises
+    :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
         raise EarmarkError("empty file")
@@ -98,7 +95,7 @@ def detect_format(text: str) -> str:
         if _is_number(cells[0]):
             return "audacity"
     if "," in first:
-        return "csv"
+        return "birdnet" if BIRDNET_TIMES <= set(_csv_header(first)) else "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
                        "table, an Audacity label track, an AviaNZ .data file or Label Studio JSON")
 
@@ -107,12 +104,16 @@ def _csv_reader(text: str):
     return csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
 
 
-def _csv_has_regions(text: str) -> bool:
+def _csv_header(text: str) -> list[str]:
+    """The keys of a CSV's first row that is not blank."""
     for row in _csv_reader(text):
-        if row and any(cell.strip() for cell in row):
-            keys = {_header_key(cell) for cell in row}
-            return {"begin_s", "end_s"} <= keys
-    return False
+        if any(cell.strip() for cell in row):
+            return [_header_key(cell) for cell in row]
+    return []
+
+
+def _csv_has_regions(text: str) -> bool:
+    return {"begin_s", "end_s"} <= set(_csv_header(text))
 
 
 def _read_text(path: str | os.PathLike) -> str:
@@ -149,6 +150,8 @@ def needs_audio(path: str | os.PathLike) -> bool:
         return not _raven_names_audio(_raven_header(text.splitlines())[1])
     if fmt == "avianz":
         return avianz_audio(Path(path).name) is None
+    if fmt == "birdnet":
+        return "file" not in _csv_header(text)
     return fmt == "audacity"
 
 
@@ -313,6 +316,40 @@ def _parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list
     return rows, problems
 
 
+def _parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    """BirdNET Analyzer's CSV: a detection a row, labelled by its common name (its scientific
+    name when there is none); the audio is the ``File`` column's file, by its name (BirdNET writes
+    the path on the machine that ran it), else ``audio``."""
+    header = _csv_header(text)
+    if not audio and "file" not in header:
+        raise EarmarkError("no File column names the audio file: say which audio file the "
+                           "detections belong to (--audio)")
+    label_key = next((key for key in BIRDNET_LABELS if key in header), None)
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    reader = _csv_reader(text)
+    seen_header = False
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            cells = dict(zip(header, values, strict=False))
+            line = reader.line_num
+            path = _raven_path("", cells.get("file", "").strip(), audio)
+            row, reason = _row(path, cells.get("start (s)", ""), cells.get("end (s)", ""),
+                               cells.get(label_key, "") if label_key else "", "", "", line)
+            if row is None:
+                problems.append((line, reason))
+            else:
+                rows.append(row)
+    except csv.Error as error:
+        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
+    return rows, problems
+
+
 def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
     low_known, high_known = low_hz != _AUDACITY_UNDEFINED_HZ, high_hz != _AUDACITY_UNDEFINED_HZ
     if not (low_known or high_known):
@@ -340,6 +377,8 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = parse_avianz(text, audio)
         elif fmt == "labelstudio":
             rows, problems = parse_label_studio(text)
+        elif fmt == "birdnet":
+            rows, problems = _parse_birdnet(text, audio)
         else:
             rows, problems = _parse_audacity(text, audio)
     except EarmarkError as error:
@@ -475,122 +514,5 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
     return project.add_regions(specs, source="import") if specs else []
 
 
-# --------------------------------------------------------------------------- writing
-
-
-def _text(value: str | None) -> str:
-    return " ".join((value or "").split("\t")).replace("\n", " ").replace("\r", " ")
-
-
-def _hz(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
-
-
-def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
-    clips = {c.id: c for c in project.clips(include_missing=True)}
-    grouped: dict[int, list[RegionRecord]] = defaultdict(list)
-    for region in project.regions():
-        if region.status != REJECTED:  # a person said it is no event: never handed on as one
-            grouped[region.clip_id].append(region)
-    return sorted(((clips[i], regions) for i, regions in grouped.items()),
-                  key=lambda item: item[0].path)
-
-
-def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for clip, regions in grouped:
-        for r in regions:
-            writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
-                             _hz(r.high_hz), r.label or ""))
-    return out.getvalue()
-
-
-def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
-    lines = ["\t".join(RAVEN_HEADER)]
-    number, sequence_s = 0, 0.0
-    for clip, regions in grouped:
-        nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
-        for r in regions:
-            number += 1
-            low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
-                (0.0, nyquist_hz) if nyquist_hz else (None, None))
-            lines.append("\t".join((
-                str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
-                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label))))
-        sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
-    return "\n".join(lines) + "\n"
-
-
-def audacity_text(regions: Iterable[RegionRecord]) -> str:
-    """One file's regions as an Audacity label track: 6 decimals, as Audacity writes, and a
-    ``\\<TAB>low<TAB>high`` line after each region with a band."""
-    lines = []
-    for r in regions:
-        lines.append(f"{r.begin_s:.6f}\t{r.end_s:.6f}\t{_text(r.label)}")
-        if r.low_hz is not None:
-            lines.append(f"\\\t{r.low_hz:.6f}\t{r.high_hz:.6f}")
-    return "".join(line + "\n" for line in lines)
-
-
-def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
-    """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
-    a.flac) keep their extension before it (a.wav.txt)."""
-    plain = {c.id: PurePosixPath(c.path).with_suffix(".txt") for c in clips}
-    taken = defaultdict(int)
-    for rel in plain.values():
-        taken[rel] += 1
-    return {c.id: out.joinpath(*(plain[c.id] if taken[plain[c.id]] == 1 else
-                                 PurePosixPath(c.path + ".txt")).parts) for c in clips}
-
-
-def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
-    """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
-    rejected (kept in the project as background for training) is no event and is left out:
-
-    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label`` (no band: empty low and high);
-    - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
-      path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
-      (s)`` running on through the files in path order (as Raven times a sequence of files); a
-      region over all frequencies is the band from 0 to Nyquist;
-    - ``"audacity"``: one label track per audio file under the folder ``out``, at
-      ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
-      a.flac, keep their extension: a.wav.txt);
-    - ``"avianz"``: one AviaNZ ``.data`` file per audio file under the folder ``out``, at
-      ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
-      AviaNZ looks), see :func:`region_json.avianz_text`;
-    - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
-      :func:`region_json.label_studio_text`.
-
-    ``out`` may be an open text stream for csv, raven and labelstudio. Files are written
-    atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
-    in place of a good one.
-    """
-    if fmt not in FORMATS:
-        raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
-    grouped = _regions_by_clip(project)
-    count = sum(len(regions) for _, regions in grouped)
-    if fmt in _PER_FILE:
-        if not isinstance(out, (str, os.PathLike)):
-            raise EarmarkError(f"{_PER_FILE[fmt]} are one file per audio file: give a folder")
-        clips = [clip for clip, _ in grouped]
-        targets = (audacity_targets(clips, Path(out)) if fmt == "audacity" else
-                   {c.id: Path(out).joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts)
-                    for c in clips})
-        for clip, regions in grouped:
-            write_text_atomic(targets[clip.id], audacity_text(regions) if fmt == "audacity"
-                              else avianz_text(clip, regions))
-        return count
-    text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
-    if isinstance(out, (str, os.PathLike)):
-        write_text_atomic(Path(out), text)
-    else:
-        out.write(text)
-    return count
-
-
-__all__ = ["RegionRow", "FORMATS", "detect_format", "file_kind", "needs_audio", "read_regions",
-           "import_regions_file", "import_regions_files", "export_regions", "audacity_text",
-           "audacity_targets", "raven_text"]
+__all__ = ["RegionRow", "detect_format", "file_kind", "needs_audio", "read_regions",
+           "import_regions_file", "import_regions_files"]

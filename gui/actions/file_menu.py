@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
-from core.store import label_io, region_io
+from core.store import label_io, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.region_commands import ImportRegionsCommand
 from gui.common import settings as keys
@@ -136,9 +136,9 @@ def _on_import_csv(w) -> None:
 
 
 def _ask_audio(w, path: str) -> str | None:
-    """The clip an Audacity label track (or a Raven table naming no file, or an AviaNZ file not
-    named after one) belongs to, chosen by the person, the clip on show first; None when they
-    cancel."""
+    """The clip an Audacity label track (or a Raven table or BirdNET CSV naming no file, or an
+    AviaNZ file not named after one) belongs to, chosen by the person, the clip on show first;
+    None when they cancel."""
     paths = [c.path for c in w.project.clips()]
     if not paths:
         w.show_message("This folder holds no audio files to put the regions on.", "warning")
@@ -184,7 +184,7 @@ def _on_export_csv(w) -> None:
     w.statusBar().showMessage(f"Exported {n:,} labels to {path}", 8000)
 
 
-#: Export Regions' choices: what a person reads, the format's name in core.store.region_io.
+#: Export Regions' choices: what a person reads, the format's name in core.store.region_export.
 REGION_EXPORTS = {
     "Raven Pro selection table (one .txt for every file)": "raven",
     "Audacity label tracks (a .txt for each audio file, in a folder)": "audacity",
@@ -220,7 +220,7 @@ def _on_export_regions(w) -> None:
         return
     # Thousands of regions, or a label track per file, take a moment: written off the GUI thread.
     w.acts.task("export regions").start(
-        ProjectWorker(w.project, lambda project, _task: region_io.export_regions(project, fmt, out)),
+        ProjectWorker(w.project, lambda project, _task: region_export.export_regions(project, fmt, out)),
         finished=lambda n: w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000),
         failed=lambda reason: w.show_message(f"Could not export to {out}: {reason}", "error"))
 

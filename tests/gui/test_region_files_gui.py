@@ -9,7 +9,7 @@ import threading
 import pytest
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from core.store import region_io
+from core.store import region_export, region_io
 from gui.actions import file_menu
 from tests import audio_factory
 from tests.gui.helpers import open_and_wait
@@ -186,13 +186,13 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     on_gui_thread: list[bool] = []
-    original = region_io.export_regions
+    original = region_export.export_regions
 
     def export(*args):
         on_gui_thread.append(threading.current_thread() is threading.main_thread())
         return original(*args)
 
-    monkeypatch.setattr(region_io, "export_regions", export)
+    monkeypatch.setattr(region_export, "export_regions", export)
     with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=TASK_TIMEOUT_MS,
                           check_params_cb=lambda text: "Exported 2 regions" in text):
         opened.acts.export_regions.trigger()

@@ -219,7 +219,7 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
 
 
 def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path, capsys):
-    from core.store.region_io import FORMATS
+    from core.store.region_export import FORMATS
 
     assert cli_labels.REGION_FORMATS == FORMATS  # written out for the parser: kept the same
     table = tmp_path / "t.txt"

@@ -13,10 +13,10 @@ import pytest
 
 from core.errors import EarmarkError, RegionError
 from core.store.project import Project
+from core.store.region_export import export_regions
 from core.store.region_io import (
     RegionRow,
     detect_format,
-    export_regions,
     file_kind,
     import_regions_file,
     import_regions_files,
@@ -60,6 +60,7 @@ def regions_of(project: Project) -> list[tuple]:
     ("2,150000\t2,150000\tpoint\n", "audacity"),
     ("path,begin_s,end_s,label\n", "csv"),
     ("path,label\na.wav,dog\n", "csv"),
+    ("Start (s),End (s),Scientific name,Common name,Confidence\n", "birdnet"),
     ('[{"Operator": "Ann", "Reviewer": "", "Duration": 60.0}, [1, 2, 0, 0, []]]', "avianz"),
     ("[[1, 2, 0, 0, []]]", "avianz"),
     ('[{"Operator": "Ann", "Reviewer": "", "Duration": 60.0}]', "avianz"),
@@ -98,6 +99,9 @@ def test_needs_audio_for_files_that_do_not_name_theirs(tmp_path):
     assert not needs_audio(write(tmp_path, "rec.wav.data", "[]"))
     assert needs_audio(write(tmp_path, "segments.data", "[]"))
     assert not needs_audio(write(tmp_path, "ls.json", '[{"data": {"audio": "a.wav"}}]'))
+    birdnet = "Start (s),End (s),Scientific name,Common name,Confidence"
+    assert needs_audio(write(tmp_path, "old.BirdNET.results.csv", birdnet + "\n"))
+    assert not needs_audio(write(tmp_path, "new.BirdNET.results.csv", birdnet + ",File\n"))
 
 
 def test_broken_json_is_named_with_its_line(tmp_path):
@@ -255,6 +259,34 @@ def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
 def test_a_label_csv_is_not_a_region_file(tmp_path, project):
     with pytest.raises(EarmarkError, match="l.csv: a path,label CSV of clip labels holds no regions"):
         import_regions_file(project, write(tmp_path, "l.csv", "path,label\nlong.wav,dog\n"))
+
+
+# --------------------------------------------------------------------------- BirdNET
+
+
+# As BirdNET Analyzer writes its CSV (--rtype csv): the File column holds the path on the machine
+# that ran it, a Windows one here; a detection whose name has a comma is quoted.
+BIRDNET = ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
+           "0.0,1.0,Strix aluco,Tawny Owl,0.8123,/home/ann/night/long.wav\n"
+           '1.0,2.0,Dendrocopos major,"Woodpecker, Great Spotted",0.5,C:\\Users\\ann\\long.wav\n')
+
+
+def test_birdnet_detections_by_their_common_name(tmp_path, project):
+    fmt, rows = read_regions(write(tmp_path, "long.BirdNET.results.csv", BIRDNET))
+    assert fmt == "birdnet"
+    assert [(r.path, r.begin_s, r.end_s, r.label, r.low_hz, r.line) for r in rows] == [
+        ("long.wav", 0.0, 1.0, "Tawny Owl", None, 2),
+        ("long.wav", 1.0, 2.0, "Woodpecker, Great Spotted", None, 3)]
+    import_regions_file(project, tmp_path / "long.BirdNET.results.csv")
+    assert [t[0] for t in regions_of(project)] == ["long.wav", "long.wav"]
+    older = write(tmp_path, "x.csv", "Start (s),End (s),Scientific name,Common name,Confidence\n"
+                                     "0.0,3.0,Strix aluco,Tawny Owl,0.9\n6.0,x,Strix aluco,,0.4\n")
+    with pytest.raises(EarmarkError, match="x.csv: no File column names the audio file"):
+        read_regions(older)
+    with pytest.raises(RegionError) as raised:
+        import_regions_file(project, older, audio="site1/night.wav")
+    assert "line 2: ends at 3 s, past the end" in str(raised.value)
+    assert "line 3: end 'x' is not a number" in str(raised.value)
 
 
 # --------------------------------------------------------------------------- AviaNZ

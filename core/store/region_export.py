@@ -1,0 +1,143 @@
+"""Regions out of a project, into the files other tools read: a CSV (``path,begin_s,end_s,low_hz,
+high_hz,label``), a Raven Pro selection table, Audacity label tracks, AviaNZ ``.data`` files and a
+Label Studio JSON import (the last two through :mod:`core.store.region_json`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import TextIO
+
+from core.errors import EarmarkError
+from core.paths import write_text_atomic
+from core.store.records import REJECTED, ClipRecord, RegionRecord
+from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
+
+FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
+#: The formats written as a file per audio file, under a folder: what their files are called.
+_PER_FILE = {"audacity": "Audacity label tracks", "avianz": "AviaNZ .data files"}
+CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
+RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
+                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
+
+
+def _text(value: str | None) -> str:
+    return " ".join((value or "").split("\t")).replace("\n", " ").replace("\r", " ")
+
+
+def _hz(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
+    clips = {c.id: c for c in project.clips(include_missing=True)}
+    grouped: dict[int, list[RegionRecord]] = defaultdict(list)
+    for region in project.regions():
+        if region.status != REJECTED:  # a person said it is no event: never handed on as one
+            grouped[region.clip_id].append(region)
+    return sorted(((clips[i], regions) for i, regions in grouped.items()),
+                  key=lambda item: item[0].path)
+
+
+def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for clip, regions in grouped:
+        for r in regions:
+            writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
+                             _hz(r.high_hz), r.label or ""))
+    return out.getvalue()
+
+
+def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+    lines = ["\t".join(RAVEN_HEADER)]
+    number, sequence_s = 0, 0.0
+    for clip, regions in grouped:
+        nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
+        for r in regions:
+            number += 1
+            low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
+                (0.0, nyquist_hz) if nyquist_hz else (None, None))
+            lines.append("\t".join((
+                str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
+                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
+                f"{r.begin_s:.6f}", _text(r.label))))
+        sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
+    return "\n".join(lines) + "\n"
+
+
+def audacity_text(regions: Iterable[RegionRecord]) -> str:
+    """One file's regions as an Audacity label track: 6 decimals, as Audacity writes, and a
+    ``\\<TAB>low<TAB>high`` line after each region with a band."""
+    lines = []
+    for r in regions:
+        lines.append(f"{r.begin_s:.6f}\t{r.end_s:.6f}\t{_text(r.label)}")
+        if r.low_hz is not None:
+            lines.append(f"\\\t{r.low_hz:.6f}\t{r.high_hz:.6f}")
+    return "".join(line + "\n" for line in lines)
+
+
+def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+    """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
+    a.flac) keep their extension before it (a.wav.txt)."""
+    plain = {c.id: PurePosixPath(c.path).with_suffix(".txt") for c in clips}
+    taken = defaultdict(int)
+    for rel in plain.values():
+        taken[rel] += 1
+    return {c.id: out.joinpath(*(plain[c.id] if taken[plain[c.id]] == 1 else
+                                 PurePosixPath(c.path + ".txt")).parts) for c in clips}
+
+
+def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
+    """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
+    rejected (kept in the project as background for training) is no event and is left out:
+
+    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label`` (no band: empty low and high);
+    - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
+      path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
+      (s)`` running on through the files in path order (as Raven times a sequence of files); a
+      region over all frequencies is the band from 0 to Nyquist;
+    - ``"audacity"``: one label track per audio file under the folder ``out``, at
+      ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
+      a.flac, keep their extension: a.wav.txt);
+    - ``"avianz"``: one AviaNZ ``.data`` file per audio file under the folder ``out``, at
+      ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
+      AviaNZ looks), see :func:`region_json.avianz_text`;
+    - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
+      :func:`region_json.label_studio_text`.
+
+    ``out`` may be an open text stream for csv, raven and labelstudio. Files are written
+    atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
+    in place of a good one.
+    """
+    if fmt not in FORMATS:
+        raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
+    grouped = _regions_by_clip(project)
+    count = sum(len(regions) for _, regions in grouped)
+    if fmt in _PER_FILE:
+        if not isinstance(out, (str, os.PathLike)):
+            raise EarmarkError(f"{_PER_FILE[fmt]} are one file per audio file: give a folder")
+        clips = [clip for clip, _ in grouped]
+        targets = (audacity_targets(clips, Path(out)) if fmt == "audacity" else
+                   {c.id: Path(out).joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts)
+                    for c in clips})
+        for clip, regions in grouped:
+            write_text_atomic(targets[clip.id], audacity_text(regions) if fmt == "audacity"
+                              else avianz_text(clip, regions))
+        return count
+    text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
+    if isinstance(out, (str, os.PathLike)):
+        write_text_atomic(Path(out), text)
+    else:
+        out.write(text)
+    return count
+
+
+
+__all__ = ["FORMATS", "export_regions", "audacity_text", "audacity_targets", "raven_text"]
