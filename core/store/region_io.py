@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -177,38 +177,47 @@ def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
                      line), None
 
 
-def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
+def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionRow | None,
+                                                                        str | None]]
+              ) -> tuple[list[RegionRow], list[Problem]]:
+    """The rows after a CSV's header (its first row that is not blank), each made by
+    ``make_row(cells by header key, line)``: a RegionRow, or None and the reason."""
+    header = _csv_header(text)
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     reader = _csv_reader(text)
-    header: list[str] | None = None
+    past_header = False
     try:
         for values in reader:
-            if not values or all(not value.strip() for value in values):
+            if not any(value.strip() for value in values):
                 continue
-            if header is None:
-                header = [_header_key(value) for value in values]
-                missing = [name for name in ("path", "begin_s", "end_s") if name not in header]
-                if missing:
-                    raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
-                                       f"(missing {', '.join(missing)})")
+            if not past_header:
+                past_header = True
                 continue
-            cells = dict(zip(header, values, strict=False))
-            line = reader.line_num
-            path = normalise_relative(cells.get("path", ""))
-            if not path:
-                problems.append((line, "no path"))
-                continue
-            row, reason = _row(path, cells.get("begin_s", ""), cells.get("end_s", ""),
-                               cells.get("label", ""), cells.get("low_hz", ""),
-                               cells.get("high_hz", ""), line)
+            row, reason = make_row(dict(zip(header, values, strict=False)), reader.line_num)
             if row is None:
-                problems.append((line, reason))
+                problems.append((reader.line_num, reason))
             else:
                 rows.append(row)
     except csv.Error as error:
         raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
     return rows, problems
+
+
+def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
+    missing = [name for name in ("path", "begin_s", "end_s") if name not in _csv_header(text)]
+    if missing:
+        raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
+                           f"(missing {', '.join(missing)})")
+
+    def make_row(cells: dict[str, str], line: int):
+        path = normalise_relative(cells.get("path", ""))
+        if not path:
+            return None, "no path"
+        return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
+                    cells.get("low_hz", ""), cells.get("high_hz", ""), line)
+
+    return _csv_rows(text, make_row)
 
 
 @functools.lru_cache(maxsize=4096)  # a table names few files, on thousands of rows
@@ -325,29 +334,13 @@ def _parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[
         raise EarmarkError("no File column names the audio file: say which audio file the "
                            "detections belong to (--audio)")
     label_key = next((key for key in BIRDNET_LABELS if key in header), None)
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    reader = _csv_reader(text)
-    seen_header = False
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            if not seen_header:
-                seen_header = True
-                continue
-            cells = dict(zip(header, values, strict=False))
-            line = reader.line_num
-            path = _raven_path("", cells.get("file", "").strip(), audio)
-            row, reason = _row(path, cells.get("start (s)", ""), cells.get("end (s)", ""),
-                               cells.get(label_key, "") if label_key else "", "", "", line)
-            if row is None:
-                problems.append((line, reason))
-            else:
-                rows.append(row)
-    except csv.Error as error:
-        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
-    return rows, problems
+
+    def make_row(cells: dict[str, str], line: int):
+        return _row(_raven_path("", cells.get("file", "").strip(), audio),
+                    cells.get("start (s)", ""), cells.get("end (s)", ""),
+                    cells.get(label_key, "") if label_key else "", "", "", line)
+
+    return _csv_rows(text, make_row)
 
 
 def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
