@@ -23,7 +23,9 @@ Grouped = list[tuple[ClipRecord, list[RegionRecord]]]
 AVIANZ_SUFFIX = ".data"  # AviaNZ keeps rec.wav's annotations in rec.wav.data beside it
 AVIANZ_UNKNOWN = "Don't Know"  # AviaNZ's species of a segment nobody has named
 AVIANZ_MANUAL = "M"  # the "filter" of a label a person gave
-AVIANZ_FILTER = "Earmark"  # the "filter" of an event the model found and nobody has reviewed
+# The "filter" of an event the model found and nobody has reviewed (and Label Studio's
+# model_version of those events).
+AVIANZ_FILTER = "Earmark"
 AVIANZ_SURE = 100  # certainty of a label a person gave or accepted
 # Label Studio's labelling config these tasks fit: <Audio name="audio" value="$audio"/> and
 # <Labels name="label" toName="audio">.
@@ -234,18 +236,34 @@ def _ls_labels(region: dict) -> list[str | None]:
 
 def label_studio_text(grouped: Grouped) -> str:
     """A Label Studio JSON import: a task per recording, ``data.audio`` its path relative to the
-    folder, one annotation holding a region per region (``labels``: its class, empty when it has
-    none; Label Studio's audio regions have no band). For the config ``<Audio name="audio"
-    value="$audio"/>`` with ``<Labels name="label" toName="audio">``."""
+    folder; a person's regions (``labels``: its class, empty when it has none; Label Studio's
+    audio regions have no band) its annotation, the events the model found that nobody has
+    reviewed its predictions (pre-annotations, each with its score), as Label Studio takes a
+    model's work. For the config ``<Audio name="audio" value="$audio"/>`` with ``<Labels
+    name="label" toName="audio">``."""
     tasks = []
     for clip, regions in grouped:
-        result = [{"id": f"earmark-{r.id}", "from_name": LS_LABELS, "to_name": LS_AUDIO,
-                   "type": "labels", "origin": "manual",
-                   "value": {"start": round(r.begin_s, 6), "end": round(r.end_s, 6), "channel": 0,
-                             "labels": [r.label] if r.label else []}} for r in regions]
-        tasks.append({"data": {LS_AUDIO: clip.path}, "annotations": [{"result": result}]})
+        task: dict = {"data": {LS_AUDIO: clip.path}}
+        people = [_ls_result(r) for r in regions if r.status != UNREVIEWED]
+        model = [_ls_result(r) for r in regions if r.status == UNREVIEWED]
+        if people:
+            task["annotations"] = [{"result": people}]
+        if model:
+            scores = [r["score"] for r in model if "score" in r]
+            task["predictions"] = [{"model_version": AVIANZ_FILTER, "result": model,
+                                    **({"score": min(scores)} if scores else {})}]
+        tasks.append(task)
     return json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
 
+
+def _ls_result(region: RegionRecord) -> dict:
+    result = {"id": f"earmark-{region.id}", "from_name": LS_LABELS, "to_name": LS_AUDIO,
+              "type": "labels", "origin": "manual" if region.status != UNREVIEWED else "prediction",
+              "value": {"start": round(region.begin_s, 6), "end": round(region.end_s, 6),
+                        "channel": 0, "labels": [region.label] if region.label else []}}
+    if region.status == UNREVIEWED and region.score is not None:
+        result["score"] = round(region.score, 4)
+    return result
 
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
            "parse_label_studio", "label_studio_text", "AVIANZ_SUFFIX"]

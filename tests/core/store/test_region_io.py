@@ -509,7 +509,28 @@ def test_an_event_a_person_rejected_is_not_exported(tmp_path, project, fmt):
     project.delete_regions(r.id for r in project.regions())
     for path in sorted(out.rglob("*")) if out.is_dir() else [out]:
         import_regions_file(project, path, audio="long.wav")
-    assert [(r.begin_s, r.end_s) for r in project.regions()] == [(0.5, 1.0), (kept.begin_s, 2.0)]
+    # Label Studio holds the unreviewed event as a prediction, which is no label to import.
+    assert [(r.begin_s, r.end_s) for r in project.regions()] == [(0.5, 1.0)] + (
+        [] if fmt == "labelstudio" else [(kept.begin_s, 2.0)])
+
+
+def test_label_studio_gets_a_persons_regions_as_annotations_and_the_models_as_predictions(
+        tmp_path, project):
+    ids = {c.path: c.id for c in project.clips()}
+    project.add_region(ids["long.wav"], 0.5, 1.0, "kiwi")
+    project.add_region(ids["long.wav"], 1.5, 2.0, "kiwi", source="model", score=0.71234)
+    project.add_region(ids["site2/a.wav"], 0.25, 0.5, "ruru", source="model", score=0.6)
+    out = io.StringIO()
+    assert export_regions(project, "labelstudio", out) == 3
+    long, site2 = json.loads(out.getvalue())
+    assert long["data"] == {"audio": "long.wav"} and site2["data"] == {"audio": "site2/a.wav"}
+    [person] = long["annotations"][0]["result"]
+    assert person["value"] == {"start": 0.5, "end": 1.0, "channel": 0, "labels": ["kiwi"]}
+    [model] = long["predictions"]
+    assert model["model_version"] == "Earmark" and model["score"] == 0.7123
+    assert model["result"][0]["value"]["labels"] == ["kiwi"]
+    assert model["result"][0]["score"] == 0.7123
+    assert "annotations" not in site2 and site2["predictions"][0]["score"] == 0.6
 
 
 def test_raven_export_is_one_selection_table(tmp_path, project):
