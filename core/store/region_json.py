@@ -88,6 +88,7 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
     "Don't Know" (or no label) an unlabelled one. Old labels that are plain strings are read as
     species; old metadata (a first segment at -1 s) is skipped. Problems count segments from 1."""
     value = _load(text)
+    value = [value] if isinstance(value, dict) else value  # its metadata alone
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     segments = value[1:] if value and isinstance(value[0], dict) else value

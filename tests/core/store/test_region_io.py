@@ -318,6 +318,7 @@ def test_avianz_segments_as_its_specification_shows_them(tmp_path, project):
         ("long.wav", 0.35, 0.45, "Morepork", None, None, 3),  # two species: two regions
         ("long.wav", 0.35, 0.45, "Tui", None, None, 3),
         ("long.wav", 0.5, 0.6, None, None, None, 4)]  # "Don't Know": unlabelled
+    assert read_regions(write(tmp_path, "empty.wav.data", '{"Operator": "Ann"}')) == ("avianz", [])
     _, old = read_regions(write(tmp_path, "night.wav.data", AVIANZ_OLD))
     assert [(r.begin_s, r.label, r.low_hz) for r in old] == [(0.1, "Kiwi", None), (0.3, None, None)]
     # Named otherwise, the file belongs to the recording the caller names.
