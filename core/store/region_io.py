@@ -480,6 +480,18 @@ def import_regions_file(project, path: str | os.PathLike,
     return import_regions_files(project, [(path, audio)])
 
 
+def avianz_files_beside(project) -> list[tuple[Path, str]]:
+    """The AviaNZ files that lie beside the project's recordings (``rec.wav.data`` by
+    ``rec.wav``), each with its recording's relative path: what :func:`import_regions_files`
+    takes, for a folder AviaNZ annotated."""
+    found = []
+    for clip in project.clips():
+        data = project.abspath(clip).with_name(PurePosixPath(clip.path).name + AVIANZ_SUFFIX)
+        if data.is_file():
+            found.append((data, clip.path))
+    return found
+
+
 def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
                          ) -> list[RegionRecord]:
     """:func:`import_regions_file` for several files, each ``(path, audio)``, as one import (a
@@ -508,4 +520,4 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
 
 
 __all__ = ["RegionRow", "detect_format", "file_kind", "needs_audio", "read_regions",
-           "import_regions_file", "import_regions_files"]
+           "import_regions_file", "import_regions_files", "avianz_files_beside"]

@@ -1,5 +1,6 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
-as CSV or class folders, regions in and out as the files Raven Pro and Audacity read."""
+as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio
+and BirdNET read or write."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def build(acts, w) -> None:
     acts.rescan.setIconText("Rescan")
     acts.import_csv = acts.action("&Import Labels or Regions…", lambda: _on_import_csv(w),
                                   project=True)
+    acts.import_avianz = acts.action("Import &AviaNZ Files Beside the Recordings",
+                                     lambda: _on_import_avianz(w), project=True)
     acts.export_csv = acts.action("&Export Labels CSV…", lambda: _on_export_csv(w), project=True)
     acts.export_regions = acts.action("Export Re&gions…", lambda: _on_export_regions(w),
                                       project=True)
@@ -46,7 +49,8 @@ def build(acts, w) -> None:
     menu.addAction(acts.reopen_last)
     menu.addAction(acts.rescan)
     menu.addSeparator()
-    for action in (acts.import_csv, acts.export_csv, acts.export_regions, acts.export_folders):
+    for action in (acts.import_csv, acts.import_avianz, acts.export_csv, acts.export_regions,
+                   acts.export_folders):
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.quit)
@@ -122,6 +126,22 @@ def _on_import_csv(w) -> None:
         if kinds[path][1] and audio is None:
             return
         files.append((path, audio))
+    _push_regions_import(w, files)
+
+
+def _on_import_avianz(w) -> None:
+    """Every AviaNZ file beside the folder's recordings (rec.wav.data by rec.wav), as one import."""
+    files = region_io.avianz_files_beside(w.project)
+    if not files:
+        w.show_message("No AviaNZ .data file lies beside this folder's recordings (AviaNZ keeps "
+                       "rec.wav's segments in rec.wav.data).", "info")
+        return
+    _push_regions_import(w, files)
+
+
+def _push_regions_import(w, files: list[tuple]) -> None:
+    """Import the regions of ``files`` (path, audio) as one undo step, reported once."""
+    paths = [str(path) for path, _ in files]
     first: list[bool] = []
 
     def on_done(records: list) -> None:

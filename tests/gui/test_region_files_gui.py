@@ -1,6 +1,7 @@
-"""File > Import Labels or Regions… and File > Export Regions… in the window: a Raven table and an
-Audacity label track imported as one undo step each (the track's audio asked for, the clip on show
-offered first), bad rows refused whole, and exports written off the GUI thread."""
+"""File > Import Labels or Regions…, Import AviaNZ Files Beside the Recordings and Export Regions…
+in the window: a Raven table, an Audacity label track, AviaNZ files and several files at once
+imported as one undo step each (a track's audio asked for, the clip on show offered first), bad
+rows refused whole, and exports written off the GUI thread."""
 
 from __future__ import annotations
 
@@ -106,6 +107,23 @@ def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtb
     opened.acts.import_csv.trigger()
     assert regions(opened) == [("night/owl.wav", 0.5, 1.0, 400.0, 1600.0, "Morepork")]
     assert opened.undo_stack.count() == 1 and "Morepork" in opened.labels.class_names
+
+
+def test_avianz_files_beside_the_recordings_are_one_import(qtbot, opened, recordings):
+    opened.acts.import_avianz.trigger()
+    assert "No AviaNZ .data file lies beside" in opened.shown[-1][0]
+    (recordings / "night" / "owl.wav.data").write_text(
+        '[{"Operator": "Ann", "Reviewer": "", "Duration": 3.0},'
+        ' [0.5, 1.0, 0, 0, [{"species": "Morepork", "certainty": 100, "filter": "M"}]]]')
+    (recordings / "dawn.wav.data").write_text('[[1.0, 1.5, 900, 3000, ["Robin"]]]')
+    (recordings / "gone.wav.data").write_text('[[0.0, 9.0, 0, 0, ["Nobody"]]]')  # no recording
+    opened.acts.import_avianz.trigger()
+    assert regions(opened) == [("dawn.wav", 1.0, 1.5, 900.0, 3000.0, "Robin"),
+                               ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
+    assert "Imported 2 regions into 2 files from 2 files" in opened.shown[-1][0]
+    assert opened.undo_stack.count() == 1
+    opened.undo_stack.undo()
+    assert regions(opened) == []
 
 
 def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tmp_path,
