@@ -21,8 +21,9 @@ from pathlib import Path, PurePosixPath
 from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
+from core.store.records import UNREVIEWED
 
-FORMATS = ("csv", "json", "raven", "audacity")
+FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio")
 CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
 
 
@@ -64,9 +65,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="csv (default): path,begin_s,end_s,label,score; json: per file, its "
                         "events; raven: one Raven Pro selection table (Begin File relative to "
                         "the folder holding every PATH); audacity: a label track per "
-                        "file, OUT/<name>.txt (stdout for one file without --out)")
+                        "file, OUT/<name>.txt (stdout for one file without --out); avianz: an "
+                        "AviaNZ .data file per file, OUT/<name>.data (--out the recordings' "
+                        "folder puts each beside its recording; each event's score its "
+                        "certainty); labelstudio: Label Studio tasks with the events as "
+                        "predictions (pre-annotations), data.audio as for raven")
     d.add_argument("--out", type=Path, metavar="PATH",
-                   help="write this file instead of stdout (a folder for audacity)")
+                   help="write this file instead of stdout (a folder for audacity and avianz)")
     chosen = d.add_mutually_exclusive_group()
     chosen.add_argument("--threshold", type=_probability, metavar="P",
                         help="one threshold for every class")
@@ -87,7 +92,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 @dataclass(frozen=True)
 class _File:
-    """What the writers of core.store.region_io read of a clip record."""
+    """What the writers of core.store.region_export read of a clip record."""
 
     id: int
     path: str
@@ -97,13 +102,17 @@ class _File:
 
 @dataclass(frozen=True)
 class _Span:
-    """What the writers of core.store.region_io read of a region record."""
+    """What the writers of core.store.region_export read of a region record: an event the model
+    found, which nobody has reviewed."""
 
+    id: int
     begin_s: float
     end_s: float
     label: str
+    score: float
     low_hz: float | None = None
     high_hz: float | None = None
+    status: str = UNREVIEWED
 
 
 def cmd_detect(args) -> int:
@@ -128,8 +137,8 @@ def cmd_detect(args) -> int:
         raise EarmarkError("--hop must be a positive number of seconds")
     every = [_File(number, str(path), None, None)
              for number, path in enumerate(expand_audio_paths(args.paths))]
-    if args.format == "audacity" and not args.out and len(every) != 1:
-        raise EarmarkError("--format audacity writes a label track per audio file: give --out "
+    if args.format in ("audacity", "avianz") and not args.out and len(every) != 1:
+        raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
     files = shard_files(every, args.shard)
     bar = _ProgressBar()
@@ -168,19 +177,30 @@ def _write(args, answered, every: list[_File]) -> None:
     """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
     list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
-    from core.store.region_export import audacity_targets, audacity_text, raven_text
+    from core.store.region_export import (
+        audacity_targets,
+        audacity_text,
+        avianz_targets,
+        raven_text,
+    )
+    from core.store.region_json import avianz_text, label_studio_text
 
     # Every shard finds the same folder and the same names in it.
     every = _present(every)
     root = _common_folder(every)
-    if args.format == "audacity":
+    if args.format in ("audacity", "avianz"):
+        def file_text(clip, events):
+            spans = _spans(events)
+            return audacity_text(spans) if args.format == "audacity" else avianz_text(clip, spans)
+
         if not args.out:
-            sys.stdout.write(audacity_text(_spans(answered[0][1])) if answered else "")
+            sys.stdout.write(file_text(*answered[0]) if answered else "")
             return
         # Targets of the whole list: a.wav in one shard and a.flac in another still get two.
-        targets = audacity_targets(_relative(every, root), args.out)
+        targets = (audacity_targets if args.format == "audacity" else avianz_targets)(
+            _relative(every, root), args.out)
         for clip, events in answered:
-            write_text_atomic(targets[clip.id], audacity_text(_spans(events)))
+            write_text_atomic(targets[clip.id], file_text(clip, events))
         return
     if args.format == "csv":
         out = io.StringIO()
@@ -198,11 +218,12 @@ def _write(args, answered, every: list[_File]) -> None:
                                        for e in events]}
                            for clip, events in answered], indent=2) + "\n"
     else:
-        # Begin File relative to the folder holding every input: `labels import` of that folder
-        # (or any folder where the names are unique) reads the table back as regions.
+        # Begin File (a task's audio) relative to the folder holding every input: `labels
+        # import` of that folder (or any folder where the names are unique) reads it back.
         clips = _relative([clip for clip, _ in answered], root)
-        text = raven_text([(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
-                                                                               strict=True)])
+        grouped = [(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
+                                                                        strict=True)]
+        text = (raven_text if args.format == "raven" else label_studio_text)(grouped)
     if args.out:
         out = args.out if args.shard is None else args.shard.file_name(args.out)
         write_text_atomic(out, text)
@@ -214,7 +235,7 @@ def _write(args, answered, every: list[_File]) -> None:
 
 
 def _spans(events) -> list[_Span]:
-    return [_Span(e.begin_s, e.end_s, e.label) for e in events]
+    return [_Span(n, e.begin_s, e.end_s, e.label, e.score) for n, e in enumerate(events, 1)]
 
 
 def _present(clips: list[_File]) -> list[_File]:

@@ -83,6 +83,12 @@ def audacity_text(regions: Iterable[RegionRecord]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def avianz_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+    """``out/<relative path>.data``: under the recordings' own folder, each beside its recording,
+    where AviaNZ reads it."""
+    return {c.id: out.joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts) for c in clips}
+
+
 def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
     """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
     a.flac) keep their extension before it (a.wav.txt)."""
@@ -124,9 +130,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
         if not isinstance(out, (str, os.PathLike)):
             raise EarmarkError(f"{_PER_FILE[fmt]} are one file per audio file: give a folder")
         clips = [clip for clip, _ in grouped]
-        targets = (audacity_targets(clips, Path(out)) if fmt == "audacity" else
-                   {c.id: Path(out).joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts)
-                    for c in clips})
+        targets = (audacity_targets if fmt == "audacity" else avianz_targets)(clips, Path(out))
         for clip, regions in grouped:
             write_text_atomic(targets[clip.id], audacity_text(regions) if fmt == "audacity"
                               else avianz_text(clip, regions))
@@ -140,4 +144,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 
-__all__ = ["FORMATS", "export_regions", "audacity_text", "audacity_targets", "raven_text"]
+__all__ = ["FORMATS", "export_regions", "audacity_text", "audacity_targets", "avianz_targets",
+           "raven_text"]

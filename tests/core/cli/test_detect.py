@@ -1,4 +1,5 @@
-"""``detect`` and the event part of ``evaluate``, in process: every output format, the threshold
+"""``detect`` and the event part of ``evaluate``, in process: every output format (AviaNZ files
+beside the recordings and Label Studio predictions among them), the threshold
 options, a bad file among good ones, and (slow, with the session's trained model) a tone found
 where it was put and event metrics on a folder with marked regions."""
 
@@ -83,6 +84,47 @@ def test_detect_writes_csv_json_raven_and_audacity(untrained_model, tmp_path, ca
     assert code == 0 and (tracks / "sub" / "b.txt").read_text() == out
     code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", "audacity")
     assert code == 2 and "--out" in err
+
+
+def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model, tmp_path,
+                                                                 capsys):
+    folder = tmp_path / "night"
+    a = _recording(folder / "a.wav", seed=1)
+    b = _recording(folder / "sub" / "b.wav", total_s=3.0, seed=2)
+    code, out, err = _run(capsys, "detect", untrained_model, folder, "--threshold", "0")
+    assert code == 0, err
+    events = _csv_events(out)
+    scores = [float(row["score"]) for row in csv.DictReader(io.StringIO(out))]
+
+    # --out the recordings' folder: each .data file beside its recording, where AviaNZ reads it.
+    code, _, err = _run(capsys, "detect", untrained_model, folder, "--threshold", "0",
+                        "--format", "avianz", "--out", folder)
+    assert code == 0, err
+    meta, *segments = json.loads((folder / "sub" / "b.wav.data").read_text())
+    assert meta["Duration"] == pytest.approx(3.0)
+    assert [(round(s[0], 3), round(s[1], 3), s[4][0]["species"]) for s in segments] == [
+        (e[1], e[2], e[3]) for e in events if e[0] == str(b)]
+    assert [s[4][0]["certainty"] for s in segments] == [
+        min(99, max(1, round(score * 100))) for e, score in zip(events, scores, strict=True)
+        if e[0] == str(b)]
+    assert all(s[4][0]["filter"] == "Earmark" for s in segments)
+    code, out, _ = _run(capsys, "detect", untrained_model, b, "--threshold", "0",
+                        "--format", "avianz")
+    assert code == 0 and json.loads(out) == [meta, *segments]
+    code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", "avianz")
+    assert code == 2 and "--out" in err
+
+    code, out, _ = _run(capsys, "detect", untrained_model, folder, "--threshold", "0",
+                        "--format", "labelstudio")
+    tasks = json.loads(out)
+    assert [t["data"]["audio"] for t in tasks] == ["a.wav", "sub/b.wav"]
+    assert all("annotations" not in t for t in tasks)  # the model's events: predictions only
+    found = [(t["data"]["audio"], round(r["value"]["start"], 3), round(r["value"]["end"], 3),
+              r["value"]["labels"][0], r["score"])
+             for t in tasks for r in t["predictions"][0]["result"]]
+    relative = {str(a): "a.wav", str(b): "sub/b.wav"}
+    assert [f[:4] for f in found] == [(relative[e[0]], *e[1:]) for e in events]
+    assert [f[4] for f in found] == pytest.approx(scores, abs=1e-4)
 
 
 def test_threshold_options(untrained_model, tmp_path, capsys):
