@@ -70,6 +70,18 @@ class StallProbe:
         return max(gaps) * 1000, self._until - SETTLE_S - self.ticks[0]
 
 
+def prepare(repo: Path | None, prefix: str) -> Path:
+    """Put ``repo`` first on sys.path (the code measured; None: this checkout), make the bench's
+    temporary folder and the app's data folder in it; says which code runs. Returns the folder."""
+    if repo is not None:
+        sys.path.insert(0, str(repo.resolve()))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["EARMARK_DATA_DIR"] = str(tmp / "data")
+    import gui
+    print(f"code: {Path(gui.__file__).resolve().parent.parent}")
+    return tmp
+
+
 def wait_until(predicate, timeout_s: float = TIMEOUT_S) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -166,16 +178,11 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=None,
                         help="a checkout whose gui and core are measured (default: this one)")
     args = parser.parse_args()
-    if args.repo is not None:
-        sys.path.insert(0, str(args.repo.resolve()))
-    tmp = Path(tempfile.mkdtemp(prefix="earmark-bench-tasks-"))
-    os.environ["EARMARK_DATA_DIR"] = str(tmp / "data")
+    tmp = prepare(args.repo, "earmark-bench-tasks-")
 
     from PySide6.QtCore import QSettings
 
-    import gui
     from gui.app import create_window, make_app
-    print(f"code: {Path(gui.__file__).resolve().parent.parent}")
     all_clips = fsdd_clips()
     step = max(1, len(all_clips) // (2 * args.clips))
     clips = all_clips[::step][:2 * args.clips]

@@ -495,19 +495,24 @@ def avianz_files_beside(project) -> list[tuple[Path, str]]:
 def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
                          ) -> list[RegionRecord]:
     """:func:`import_regions_file` for several files, each ``(path, audio)``, as one import (a
-    night of recordings' AviaNZ files, say): every row of every file is checked first, and one bad
-    row anywhere imports nothing, the :class:`RegionError` naming each file's bad rows. Raises
-    :class:`EarmarkError` naming a file that cannot be read or is in no format we know."""
+    night of recordings' AviaNZ files, say): :func:`plan_regions_files`, then every region added
+    in one transaction."""
+    specs = plan_regions_files(project, files)
+    return project.add_regions(specs, source="import") if specs else []
+
+
+def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
+                       ) -> list[RegionSpec]:
+    """The regions ``files`` (each ``(path, audio)``) would add to ``project``, nothing written:
+    every row of every file is checked, and one bad row anywhere raises a :class:`RegionError`
+    naming each file's bad rows. Raises :class:`EarmarkError` naming a file that cannot be read
+    or is in no format we know. Reads only: it may run on a thread of its own."""
     index = _clip_index(project)
     specs: list[RegionSpec] = []
     listings: list[str] = []
     problems: list[Problem] = []
     for path, audio in files:
-        if audio is None and avianz_audio(Path(path).name):
-            beside = Path(path).resolve().with_name(avianz_audio(Path(path).name))
-            if beside.is_relative_to(project.folder):
-                audio = project.relpath(beside)
-        fmt, rows, found = _parse(path, audio)
+        fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
         planned, more = _plan(project, rows, index)
         found += more
         if found:
@@ -516,8 +521,19 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
         specs += planned
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return project.add_regions(specs, source="import") if specs else []
+    return specs
+
+
+def _avianz_beside(project, path: str | os.PathLike) -> str | None:
+    """The recording an AviaNZ file inside the folder lies beside, whatever other file shares its
+    name; None for another file (its name, or the person, says which)."""
+    audio = avianz_audio(Path(path).name)
+    if audio is None:
+        return None
+    beside = Path(path).resolve().with_name(audio)
+    return project.relpath(beside) if beside.is_relative_to(project.folder) else None
 
 
 __all__ = ["RegionRow", "detect_format", "file_kind", "needs_audio", "read_regions",
-           "import_regions_file", "import_regions_files", "avianz_files_beside"]
+           "import_regions_file", "import_regions_files", "plan_regions_files",
+           "avianz_files_beside"]

@@ -126,32 +126,53 @@ def _on_import_csv(w) -> None:
         if kinds[path][1] and audio is None:
             return
         files.append((path, audio))
-    _push_regions_import(w, files)
+    _import_regions(w, files)
 
 
 def _on_import_avianz(w) -> None:
     """Every AviaNZ file beside the folder's recordings (rec.wav.data by rec.wav), as one import."""
-    files = region_io.avianz_files_beside(w.project)
+    _import_regions(w, None)
+
+
+def _import_regions(w, files: list[tuple] | None) -> None:
+    """Read and check the regions of ``files`` ((path, audio); None: every AviaNZ file beside the
+    recordings) on a background task (a night's files take a second), then add them as one undo
+    step."""
+    source = _source_text([path for path, _ in files]) if files else "the AviaNZ files"
+
+    def plan(project, _task) -> tuple[list, list]:
+        found = files if files is not None else region_io.avianz_files_beside(project)
+        return found, region_io.plan_regions_files(project, found)
+
+    w.acts.task("import regions").start(
+        ProjectWorker(w.project, plan),
+        finished=lambda result: _push_regions_import(w, *result),
+        failed=lambda reason: w.labels.report_error(
+            f"Could not import regions from {source}: {reason}"))
+
+
+def _source_text(paths: list) -> str:
+    """Files by their name (one) or number (several), for messages and the undo menu."""
+    return Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
+
+
+def _push_regions_import(w, files: list[tuple], specs: list) -> None:
+    """Add the regions planned from ``files`` as one undo step, reported once."""
     if not files:
         w.show_message("No AviaNZ .data file lies beside this folder's recordings (AviaNZ keeps "
                        "rec.wav's segments in rec.wav.data).", "info")
         return
-    _push_regions_import(w, files)
-
-
-def _push_regions_import(w, files: list[tuple]) -> None:
-    """Import the regions of ``files`` (path, audio) as one undo step, reported once."""
-    paths = [str(path) for path, _ in files]
+    source = _source_text([path for path, _ in files])
     first: list[bool] = []
 
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            _report_regions_import(w, paths, records)
+            _report_regions_import(w, source, len(files), records)
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
 
-    w.undo_stack.push(ImportRegionsCommand(w.project, files, on_done,
+    w.undo_stack.push(ImportRegionsCommand(w.project, specs, source, on_done,
                                            on_error=w.labels.report_error))
 
 
@@ -172,15 +193,14 @@ def _ask_audio(w, path: str) -> str | None:
     return choice if ok and choice else None
 
 
-def _report_regions_import(w, paths: list[str], records: list) -> None:
-    source = Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
+def _report_regions_import(w, source: str, n_files: int, records: list) -> None:
     if not records:
-        w.show_message(f"{source} hold{'s' if len(paths) == 1 else ''} no regions: nothing was "
+        w.show_message(f"{source} hold{'s' if n_files == 1 else ''} no regions: nothing was "
                        "imported.", "info")
         return
-    n_files = len({r.clip_id for r in records})
-    w.show_message(f"Imported {len(records):,} regions into {n_files:,} "
-                   f"file{'s' if n_files != 1 else ''} from {source}. Ctrl+Z undoes "
+    n_clips = len({r.clip_id for r in records})
+    w.show_message(f"Imported {len(records):,} regions into {n_clips:,} "
+                   f"file{'s' if n_clips != 1 else ''} from {source}. Ctrl+Z undoes "
                    "the import.", "info")
 
 

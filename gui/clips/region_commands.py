@@ -5,10 +5,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from core.store import region_io
 from gui.clips.commands import _StoreCommand
 
 OnChanged = Callable[[int], None]
@@ -93,24 +91,24 @@ class DeleteRegionsCommand(_StoreCommand):
 
 
 class ImportRegionsCommand(_StoreCommand):
-    """Regions read from other tools' files, each ``(path, audio)`` (a CSV with times, a Raven
-    selection table, an Audacity label track for the clip ``audio``, an AviaNZ file, a Label
-    Studio export), all or none. The first redo reads the files; a later redo restores the same
-    records without reading them again. ``on_done(records)`` gets the imported records after
-    every step (the report, the views); an import that found nothing marks itself obsolete: there
-    is nothing to undo."""
+    """Regions read from other tools' files (``specs``, as
+    :func:`core.store.region_io.plan_regions_files` planned them off the GUI thread; ``source``
+    names the files), all added in one transaction. A later redo restores the same records.
+    ``on_done(records)`` gets the imported records after every step (the report, the views); an
+    import that found nothing marks itself obsolete: there is nothing to undo."""
 
-    def __init__(self, project: Any, files: list[tuple[str | Path, str | None]],
+    def __init__(self, project: Any, specs: list[Any], source: str,
                  on_done: Callable[[list[Any]], None],
                  on_error: OnError = None) -> None:
-        super().__init__(f"Import regions from {_files_text(files)}", on_error)
-        self._project, self._files = project, list(files)
+        super().__init__(f"Import regions from {source}", on_error)
+        self._project, self._specs = project, list(specs)
         self._on_done = on_done
         self._added: list[Any] | None = None
 
     def _redo(self) -> None:
         if self._added is None:
-            self._added = list(region_io.import_regions_files(self._project, self._files))
+            self._added = (self._project.add_regions(self._specs, source="import")
+                           if self._specs else [])
             if not self._added:
                 self.setObsolete(True)
         else:
@@ -120,11 +118,6 @@ class ImportRegionsCommand(_StoreCommand):
     def _undo(self) -> None:
         self._project.delete_regions([r.id for r in self._added])
         self._on_done(list(self._added))
-
-
-def _files_text(files: list[tuple[str | Path, str | None]]) -> str:
-    """A file by its name; several by their number."""
-    return Path(files[0][0]).name if len(files) == 1 else f"{len(files):,} files"
 
 
 def _tell(on_changed: OnChanged | None, clip_ids: Iterable[int]) -> None:

@@ -41,6 +41,27 @@ def regions(window) -> list[tuple]:
                   for r in window.project.regions())
 
 
+def run_import(qtbot, window, action) -> None:
+    """Trigger an import and wait for what it says: the files are read on a background task."""
+    before = len(window.shown)
+    action.trigger()
+    qtbot.waitUntil(lambda: len(window.shown) > before, timeout=TASK_TIMEOUT_MS)
+
+
+def record_threads(monkeypatch, module, name: str) -> list[bool]:
+    """Wrap ``module.name``: the list it returns says, for each call, whether it ran on the GUI
+    thread."""
+    on_gui_thread: list[bool] = []
+    original = getattr(module, name)
+
+    def wrapper(*args):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return on_gui_thread
+
+
 def choose_file(monkeypatch, *paths) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
                         lambda *a, **k: ([str(p) for p in paths], ""))
@@ -57,7 +78,7 @@ def test_a_raven_table_is_imported_as_one_undo_step(qtbot, opened, tmp_path, mon
     table = tmp_path / "dawn.Table.1.selections.txt"
     table.write_text(RAVEN)
     choose_file(monkeypatch, table)
-    opened.acts.import_csv.trigger()
+    run_import(qtbot, opened, opened.acts.import_csv)
     imported = [("dawn.wav", 1.25, 1.5, None, None, "Robin"),
                 ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny owl")]
     assert regions(opened) == imported
@@ -86,7 +107,7 @@ def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, o
 
     monkeypatch.setattr(QInputDialog, "getItem", get_item)
     choose_file(monkeypatch, track)
-    opened.acts.import_csv.trigger()
+    run_import(qtbot, opened, opened.acts.import_csv)
     assert asked[0][1] == ["dawn.wav", "night/owl.wav"] and asked[0][2] == on_show
     assert "labels.txt does not say which audio file" in asked[0][0]
     assert regions(opened) == [("night/owl.wav", 0.1, 0.4, 300.0, 1200.0, "hoot")]
@@ -104,20 +125,20 @@ def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtb
                     ' "filter": "M"}]]]')
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no audio to ask for"))
     choose_file(monkeypatch, data)
-    opened.acts.import_csv.trigger()
+    run_import(qtbot, opened, opened.acts.import_csv)
     assert regions(opened) == [("night/owl.wav", 0.5, 1.0, 400.0, 1600.0, "Morepork")]
     assert opened.undo_stack.count() == 1 and "Morepork" in opened.labels.class_names
 
 
 def test_avianz_files_beside_the_recordings_are_one_import(qtbot, opened, recordings):
-    opened.acts.import_avianz.trigger()
+    run_import(qtbot, opened, opened.acts.import_avianz)
     assert "No AviaNZ .data file lies beside" in opened.shown[-1][0]
     (recordings / "night" / "owl.wav.data").write_text(
         '[{"Operator": "Ann", "Reviewer": "", "Duration": 3.0},'
         ' [0.5, 1.0, 0, 0, [{"species": "Morepork", "certainty": 100, "filter": "M"}]]]')
     (recordings / "dawn.wav.data").write_text('[[1.0, 1.5, 900, 3000, ["Robin"]]]')
     (recordings / "gone.wav.data").write_text('[[0.0, 9.0, 0, 0, ["Nobody"]]]')  # no recording
-    opened.acts.import_avianz.trigger()
+    run_import(qtbot, opened, opened.acts.import_avianz)
     assert regions(opened) == [("dawn.wav", 1.0, 1.5, 900.0, 3000.0, "Robin"),
                                ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
     assert "Imported 2 regions into 2 files from 2 files" in opened.shown[-1][0]
@@ -140,7 +161,7 @@ def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tm
 
     monkeypatch.setattr(QInputDialog, "getItem", get_item)
     choose_file(monkeypatch, data, track)
-    opened.acts.import_csv.trigger()
+    run_import(qtbot, opened, opened.acts.import_csv)
     assert len(asked) == 1 and asked[0].startswith("labels.txt does not say")
     assert regions(opened) == [("dawn.wav", 0.1, 0.4, None, None, "hoot"),
                                ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
@@ -153,11 +174,19 @@ def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tm
     labels = tmp_path / "labels.csv"
     labels.write_text("path,label\ndawn.wav,robin\n")
     choose_file(monkeypatch, data, labels)
-    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(opened.labels.message, timeout=TASK_TIMEOUT_MS) as blocker:
         opened.acts.import_csv.trigger()
     assert blocker.args[0].startswith("labels.csv is a path,label CSV of clip labels: import it "
                                       "on its own")
     assert opened.undo_stack.count() == 1 and regions(opened) == []
+
+
+def test_region_files_are_read_off_the_gui_thread(qtbot, opened, recordings, monkeypatch):
+    (recordings / "dawn.wav.data").write_text('[[1.0, 1.5, 0, 0, ["Robin"]]]')
+    on_gui_thread = record_threads(monkeypatch, region_io, "plan_regions_files")
+    run_import(qtbot, opened, opened.acts.import_avianz)
+    assert on_gui_thread == [False] and regions(opened) == [
+        ("dawn.wav", 1.0, 1.5, None, None, "Robin")]
 
 
 def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tmp_path,
@@ -166,7 +195,7 @@ def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tm
     bad.write_text("path,begin_s,end_s,label\ndawn.wav,0.5,1.0,ok\nghost.wav,0,1,x\n"
                    "dawn.wav,1.5,2.5,late\n")
     choose_file(monkeypatch, bad)
-    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(opened.labels.message, timeout=TASK_TIMEOUT_MS) as blocker:
         opened.acts.import_csv.trigger()
     text = blocker.args[0]
     assert text.startswith("Could not import regions from bad.csv")
@@ -178,7 +207,7 @@ def test_a_file_in_no_known_format_is_refused_in_one_line(qtbot, opened, tmp_pat
     junk = tmp_path / "junk.txt"
     junk.write_text("dear diary\n")
     choose_file(monkeypatch, junk)
-    with qtbot.waitSignal(opened.labels.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(opened.labels.message, timeout=TASK_TIMEOUT_MS) as blocker:
         opened.acts.import_csv.trigger()
     assert blocker.args[0].startswith("Could not import labels from junk.txt: junk.txt: not a CSV")
     assert "\n" not in blocker.args[0] and opened.undo_stack.count() == 0
@@ -188,7 +217,7 @@ def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatc
     labels = tmp_path / "labels.csv"
     labels.write_text("path,label\ndawn.wav,robin\n")
     choose_file(monkeypatch, labels)
-    opened.acts.import_csv.trigger()
+    run_import(qtbot, opened, opened.acts.import_csv)
     dawn = [c for c in opened.project.clips() if c.path == "dawn.wav"][0]
     assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
 
@@ -203,14 +232,7 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
     out = tmp_path / ("tracks" if fmt in ("audacity", "avianz") else "out.txt")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    on_gui_thread: list[bool] = []
-    original = region_export.export_regions
-
-    def export(*args):
-        on_gui_thread.append(threading.current_thread() is threading.main_thread())
-        return original(*args)
-
-    monkeypatch.setattr(region_export, "export_regions", export)
+    on_gui_thread = record_threads(monkeypatch, region_export, "export_regions")
     with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=TASK_TIMEOUT_MS,
                           check_params_cb=lambda text: "Exported 2 regions" in text):
         opened.acts.export_regions.trigger()

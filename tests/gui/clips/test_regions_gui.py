@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QUndoStack
 from PySide6.QtWidgets import QApplication
 
+from core.store import region_io
 from core.store.project import Project
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import REGIONS, ClipTableModel
@@ -456,13 +457,14 @@ def test_import_regions_is_one_undo_step(rig, tmp_path):
     csv.write_text("path,begin_s,end_s,label\ndog/long.wav,0.5,1.0,bark\n"
                    "dog/long.wav,2.0,2.25,bark\n")
     done: list[list] = []
-    rig.stack.push(ImportRegionsCommand(rig.project, [(csv, None)], done.append))
+    specs = region_io.plan_regions_files(rig.project, [(csv, None)])
+    rig.stack.push(ImportRegionsCommand(rig.project, specs, "events.csv", done.append))
+    assert rig.stack.undoText() == "Import regions from events.csv"
     assert stored(rig) == [(0.5, 1.0, None, None, "bark"), (2.0, 2.25, None, None, "bark")]
     assert [r.source for r in done[0]] == ["import", "import"]
     rig.stack.undo()
     assert stored(rig) == []
-    csv.write_text("path,label\n")  # a later redo does not read the file again
-    rig.stack.redo()
+    rig.stack.redo()  # the same records again
     assert [r.id for r in rig.project.regions(rig.clip_id)] == [r.id for r in done[0]]
 
 
