@@ -172,12 +172,12 @@ def _sample_plan(sample: TrainingSample, features: FeatureConfig, multi_label: b
         starts = clip_view_starts(duration_s, clip_s)
         if len(starts) == 1:
             return _Plan(("clip",), None, labels)
-        return _Plan(tuple(f"view:{s:.6f}" for s in starts), starts, labels)
-    rng = np.random.default_rng([seed, int(sample.begin_s * 1000), int(sample.end_s * 1000)])
-    starts = tuple(region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
-                   for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng))
-    labels = (window_labels(sample.label, starts[0], clip_s, sample.recording_regions)
-              if multi_label else (sample.label,))
+    else:
+        rng = np.random.default_rng([seed, int(sample.begin_s * 1000), int(sample.end_s * 1000)])
+        starts = tuple(region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
+                       for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng))
+        labels = (window_labels(sample.label, starts[0], clip_s, sample.recording_regions)
+                  if multi_label else (sample.label,))
     return _Plan(tuple(f"view:{s:.6f}" for s in starts), starts, labels)
 
 
@@ -185,11 +185,14 @@ def _load_sample(sample: TrainingSample, plan: _Plan, features: FeatureConfig) -
     clip_s, rate, n_samples = features.clip_seconds, features.sample_rate_hz, features.n_samples
     if plan.starts_s is None:
         return [prepare_clip(audio.read(sample.path, rate, 0.0, clip_s), n_samples)]
-    if not sample.is_region:  # a long clip's windows, spread over what may be hours: one by one
+    first = min(plan.starts_s)
+    if max(plan.starts_s) - first > (len(plan.starts_s) - 1) * clip_s:
+        # Views spread wider than they are long (a long clip's, over what may be hours): one
+        # read each, never the stretch between them.
         return [prepare_clip(audio.read(sample.path, rate, s, clip_s), n_samples)
                 for s in plan.starts_s]
-    # One read covering every view, cut into them after.
-    first = min(plan.starts_s)
+    # Views that overlap or nearly touch (a region's offsets, the windows of a clip a few
+    # lengths long): one read covering them all.
     block = audio.read(sample.path, rate, first, max(plan.starts_s) - first + clip_s)
     return [prepare_clip(block[int(round((s - first) * rate)):][:n_samples], n_samples)
             for s in plan.starts_s]

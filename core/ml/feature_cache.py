@@ -308,14 +308,16 @@ class RowReader:
 class HeaderCache:
     """What files' headers say (``audio.info``), kept by file identity beside the rows: opening a
     file's header took 1.3 ms (FSDD, 2 cores), so a warm run on 200,000 clips with an "auto"
-    clip length would spend minutes reading headers it read last time. ``cache_dir`` None:
-    every header is read, nothing kept. ``save`` writes what was read since as one index file."""
+    clip length would spend minutes reading headers it read last time. ``cache_dir`` None: each
+    header is read once, nothing kept on disk. ``save`` writes what was read since as one index
+    file."""
 
     MAX_PARTS = 8  # index files before they are merged into one
 
     def __init__(self, cache_dir: str | Path | None) -> None:
         self.folder = Path(cache_dir) / "headers" if cache_dir is not None else None
         self._known: dict[str, list] = {}
+        self._read: dict[str, audio.AudioInfo] = {}  # without a folder: this run's reads
         self._new: dict[str, list] = {}
         self._parts: list[Path] = []
         if self.folder is not None and self.folder.is_dir():
@@ -327,9 +329,16 @@ class HeaderCache:
                     continue  # merged away meanwhile: those headers are read again
 
     def info(self, path: str | Path) -> audio.AudioInfo:
-        """``audio.info(path)``, from the cache while the file keeps its size and mtime.
-        Raises AudioError as ``audio.info`` does."""
-        identity = file_identity(path) if self.folder is not None else None
+        """``audio.info(path)``, from the cache while the file keeps its size and mtime; without
+        a cache folder, each file's header is read once in this object's life (one training
+        run asks for it to choose the clip length and again to plan its windows). Raises
+        AudioError as ``audio.info`` does."""
+        if self.folder is None:
+            found = self._read.get(str(path))
+            if found is None:
+                found = self._read[str(path)] = audio.info(path)
+            return found
+        identity = file_identity(path)
         if identity is not None:
             entry = self._known.get(identity.path)
             if entry is not None and entry[:2] == [identity.size, identity.mtime_ns]:

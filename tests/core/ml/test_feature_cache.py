@@ -128,6 +128,9 @@ def test_headers_are_read_once_per_file_content(tmp_path, monkeypatch):
     again.info(clips[0])
     assert opened[3:] == [clips[0]]  # changed: read again
     assert HeaderCache(None).info(clips[1]) == infos[1] and len(opened) == 5  # no cache: read
+    # ... once in the object's life: a run asks for the clip length and again for the windows.
+    in_memory = HeaderCache(None)
+    assert [in_memory.info(clips[2]) for _ in range(3)] == [infos[2]] * 3 and len(opened) == 6
 
 
 def test_header_indexes_are_merged_past_a_few(tmp_path):

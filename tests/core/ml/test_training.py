@@ -191,6 +191,17 @@ def test_a_long_recording_trains_through_windows_over_all_of_it(tmp_path):
     for k, row in enumerate(views[1].tolist()):
         expected = seconds[k] - seconds[k].mean()
         assert np.allclose(waves[row][:rate], expected, atol=1e-3), k
+    # Twelve seconds: eight windows spread wider than they are long, each read on its own.
+    noise = np.random.default_rng(1).uniform(-0.5, 0.5, 12 * rate).astype(np.float32)
+    twelve = audio_factory.write(tmp_path / "twelve.wav", noise)
+    spread = decode_samples([TrainingSample(twelve, "bg")], RowWriter(features, "waveforms"),
+                            multi_label=False, seed=0, decode_workers=1,
+                            should_stop=lambda: False)
+    assert spread.views.shape == (1, 8)
+    for k, row in enumerate(spread.views[0].tolist()):
+        start = round(k * 11 / 7 * rate)
+        expected = noise[start:start + rate] - noise[start:start + rate].mean()
+        assert np.allclose(spread.rows.tensor.numpy()[row][:rate], expected, atol=1e-3), k
     # Trained: the clip length follows the short class, and the long class is still learnt.
     folder = tmp_path / "project"
     rng = np.random.default_rng(0)
