@@ -23,7 +23,9 @@ from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 
-FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio")
+FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
+#: core.store.region_export.PER_FILE's formats, written out: checking the arguments imports no writer.
+PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
 
 
@@ -69,9 +71,12 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "AviaNZ .data file per file, OUT/<name>.data (--out the recordings' "
                         "folder puts each beside its recording; each event's score its "
                         "certainty); labelstudio: Label Studio tasks with the events as "
-                        "predictions (pre-annotations), data.audio as for raven")
+                        "predictions (pre-annotations), data.audio as for raven; "
+                        "sonicvisualiser: a Sonic Visualiser annotation layer per file, "
+                        "OUT/<name>.svl (File > Import Annotation Layer)")
     d.add_argument("--out", type=Path, metavar="PATH",
-                   help="write this file instead of stdout (a folder for audacity and avianz)")
+                   help="write this file instead of stdout (a folder for audacity, avianz and "
+                        "sonicvisualiser)")
     chosen = d.add_mutually_exclusive_group()
     chosen.add_argument("--threshold", type=_probability, metavar="P",
                         help="one threshold for every class")
@@ -137,7 +142,7 @@ def cmd_detect(args) -> int:
         raise EarmarkError("--hop must be a positive number of seconds")
     every = [_File(number, str(path), None, None)
              for number, path in enumerate(expand_audio_paths(args.paths))]
-    if args.format in ("audacity", "avianz") and not args.out and len(every) != 1:
+    if args.format in PER_FILE_FORMATS and not args.out and len(every) != 1:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
     files = shard_files(every, args.shard)
@@ -177,30 +182,22 @@ def _write(args, answered, every: list[_File]) -> None:
     """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
     list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
-    from core.store.region_export import (
-        audacity_targets,
-        audacity_text,
-        avianz_targets,
-        raven_text,
-    )
-    from core.store.region_json import avianz_text, label_studio_text
+    from core.store.region_export import PER_FILE, raven_text
+    from core.store.region_json import label_studio_text
 
     # Every shard finds the same folder and the same names in it.
     every = _present(every)
     root = _common_folder(every)
-    if args.format in ("audacity", "avianz"):
-        def file_text(clip, events):
-            spans = _spans(events)
-            return audacity_text(spans) if args.format == "audacity" else avianz_text(clip, spans)
-
+    if args.format in PER_FILE:
+        per_file = PER_FILE[args.format]
         if not args.out:
-            sys.stdout.write(file_text(*answered[0]) if answered else "")
+            sys.stdout.write(per_file.text(answered[0][0], _spans(answered[0][1]))
+                             if answered else "")
             return
         # Targets of the whole list: a.wav in one shard and a.flac in another still get two.
-        targets = (audacity_targets if args.format == "audacity" else avianz_targets)(
-            _relative(every, root), args.out)
+        targets = per_file.targets(_relative(every, root), args.out)
         for clip, events in answered:
-            write_text_atomic(targets[clip.id], file_text(clip, events))
+            write_text_atomic(targets[clip.id], per_file.text(clip, _spans(events)))
         return
     if args.format == "csv":
         out = io.StringIO()

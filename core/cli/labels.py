@@ -18,7 +18,9 @@ from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
 # core.store.region_export.FORMATS, written out: building the parser imports no more than it needs.
-REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
+REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
+#: Those written as a file per audio file (core.store.region_export.PER_FILE), under --out.
+PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -42,14 +44,17 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "recording, where AviaNZ reads it); labelstudio, a Label Studio JSON import, a "
                     "task per audio file (data.audio: its relative path; config: <Audio "
                     "name=\"audio\" value=\"$audio\"/> with <Labels name=\"label\" "
-                    "toName=\"audio\">; bands are left out).")
+                    "toName=\"audio\">; bands are left out); sonicvisualiser, a Sonic "
+                    "Visualiser annotation layer per audio file with regions, at OUT/<relative "
+                    "path, extension replaced by .svl> (needs --out; a box layer in Hz where a "
+                    "region has a band, else a region layer).")
     export.add_argument("folder", metavar="FOLDER")
     export.add_argument("--format", choices=("labels", *REGION_FORMATS), default="labels",
                         help="labels (default: path,label of each clip), or regions as "
                              f"{', '.join(REGION_FORMATS)}")
     export.add_argument("--out", metavar="PATH",
-                        help="write this file instead of stdout (a folder for audacity and "
-                             "avianz)")
+                        help="write this file instead of stdout (a folder for audacity, avianz "
+                             "and sonicvisualiser)")
     _add_project(export)
     export.set_defaults(func=_handle_export)
 
@@ -62,16 +67,18 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "Begin File: a path relative to FOLDER or a base name unique in it), "
                     "BirdNET Analyzer's CSV (audio named by its File column, or --audio), an "
                     "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
-                    "rec.wav's) or a Label Studio JSON or JSON-MIN export (each task's audio by "
-                    "its name) adds regions, source 'import': every row is checked first and one "
+                    "rec.wav's), a Label Studio JSON or JSON-MIN export (each task's audio by "
+                    "its name) or a Sonic Visualiser layer (.svl, with --audio) or session (.sv: "
+                    "its recording by name) of regions, notes or boxes adds regions, source "
+                    "'import': every row is checked first and one "
                     "bad row imports nothing, each named with its line and the reason. Several "
                     "region files (a night's .data files) are one import, all or none.")
     imp.add_argument("folder", metavar="FOLDER")
     imp.add_argument("files", metavar="FILE", nargs="+")
     imp.add_argument("--audio", metavar="REL_PATH", default=None,
                      help="the audio file (relative to FOLDER) an Audacity label track, a Raven "
-                          "table without Begin File, a BirdNET CSV without File or an AviaNZ file "
-                          "named otherwise belongs to (one FILE only)")
+                          "table without Begin File, a BirdNET CSV without File, an AviaNZ file "
+                          "named otherwise or a Sonic Visualiser layer belongs to (one FILE only)")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
 
@@ -147,7 +154,7 @@ def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv
     from core.store.region_export import export_regions
 
-    if args.format in ("audacity", "avianz") and not args.out:
+    if args.format in PER_FILE_FORMATS and not args.out:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
     what = "rows" if args.format == "labels" else "regions"

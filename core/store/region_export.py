@@ -1,6 +1,7 @@
 """Regions out of a project, into the files other tools read: a CSV (``path,begin_s,end_s,low_hz,
 high_hz,label``), a Raven Pro selection table, Audacity label tracks, AviaNZ ``.data`` files and a
-Label Studio JSON import (the last two through :mod:`core.store.region_json`).
+Label Studio JSON import (these two through :mod:`core.store.region_json`), and Sonic Visualiser
+annotation layers (:mod:`core.store.region_svl`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import csv
 import io
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -17,10 +19,9 @@ from core.errors import EarmarkError
 from core.paths import write_text_atomic
 from core.store.records import REJECTED, ClipRecord, RegionRecord
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
+from core.store.region_svl import SVL_SUFFIX, svl_text
 
-FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio")
-#: The formats written as a file per audio file, under a folder: what their files are called.
-_PER_FILE = {"audacity": "Audacity label tracks", "avianz": "AviaNZ .data files"}
+FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
@@ -89,15 +90,39 @@ def avianz_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
     return {c.id: out.joinpath(*PurePosixPath(c.path + AVIANZ_SUFFIX).parts) for c in clips}
 
 
-def audacity_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
-    """``out/<relative path, extension replaced by .txt>``; files that would share one (a.wav and
-    a.flac) keep their extension before it (a.wav.txt)."""
-    plain = {c.id: PurePosixPath(c.path).with_suffix(".txt") for c in clips}
-    taken = defaultdict(int)
-    for rel in plain.values():
-        taken[rel] += 1
-    return {c.id: out.joinpath(*(plain[c.id] if taken[plain[c.id]] == 1 else
-                                 PurePosixPath(c.path + ".txt")).parts) for c in clips}
+def _replaced_suffix_targets(suffix: str) -> Callable[[list[ClipRecord], Path], dict[int, Path]]:
+    """``out/<relative path, extension replaced by suffix>``; files that would share one (a.wav
+    and a.flac) keep their extension before it (a.wav.txt)."""
+
+    def targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+        plain = {c.id: PurePosixPath(c.path).with_suffix(suffix) for c in clips}
+        taken = defaultdict(int)
+        for rel in plain.values():
+            taken[rel] += 1
+        return {c.id: out.joinpath(*(plain[c.id] if taken[plain[c.id]] == 1 else
+                                     PurePosixPath(c.path + suffix)).parts) for c in clips}
+
+    return targets
+
+
+@dataclass(frozen=True)
+class PerFile:
+    """A format written as a file per audio file, under a folder: what its files are called,
+    where each goes (clip id -> path) and one recording's text."""
+
+    what: str
+    targets: Callable[[list[ClipRecord], Path], dict[int, Path]]
+    text: Callable[[ClipRecord, list[RegionRecord]], str]
+
+
+#: The formats written as a file per audio file.
+PER_FILE = {
+    "audacity": PerFile("Audacity label tracks", _replaced_suffix_targets(".txt"),
+                        lambda _clip, regions: audacity_text(regions)),
+    "avianz": PerFile("AviaNZ .data files", avianz_targets, avianz_text),
+    "sonicvisualiser": PerFile("Sonic Visualiser layers", _replaced_suffix_targets(SVL_SUFFIX),
+                               svl_text),
+}
 
 
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
@@ -116,7 +141,10 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
       ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
       AviaNZ looks), see :func:`region_json.avianz_text`;
     - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
-      :func:`region_json.label_studio_text`.
+      :func:`region_json.label_studio_text`;
+    - ``"sonicvisualiser"``: one Sonic Visualiser annotation layer per audio file under the
+      folder ``out``, at ``out/<relative path, extension replaced by .svl>`` as for audacity, see
+      :func:`region_svl.svl_text`.
 
     ``out`` may be an open text stream for csv, raven and labelstudio. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
@@ -126,14 +154,13 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
         raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
     grouped = _regions_by_clip(project)
     count = sum(len(regions) for _, regions in grouped)
-    if fmt in _PER_FILE:
+    if fmt in PER_FILE:
+        per_file = PER_FILE[fmt]
         if not isinstance(out, (str, os.PathLike)):
-            raise EarmarkError(f"{_PER_FILE[fmt]} are one file per audio file: give a folder")
-        clips = [clip for clip, _ in grouped]
-        targets = (audacity_targets if fmt == "audacity" else avianz_targets)(clips, Path(out))
+            raise EarmarkError(f"{per_file.what} are one file per audio file: give a folder")
+        targets = per_file.targets([clip for clip, _ in grouped], Path(out))
         for clip, regions in grouped:
-            write_text_atomic(targets[clip.id], audacity_text(regions) if fmt == "audacity"
-                              else avianz_text(clip, regions))
+            write_text_atomic(targets[clip.id], per_file.text(clip, regions))
         return count
     text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
     if isinstance(out, (str, os.PathLike)):
@@ -144,5 +171,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 
-__all__ = ["FORMATS", "export_regions", "audacity_text", "audacity_targets", "avianz_targets",
+__all__ = ["FORMATS", "PER_FILE", "export_regions", "audacity_text", "avianz_targets",
            "raven_text"]

@@ -1,6 +1,7 @@
 """Regions into a project from the files other tools write: a CSV (``path,label`` plus
-``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, and
-(through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio JSON. Reading never
+``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, BirdNET
+Analyzer's CSV, (through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio
+JSON, and (through :mod:`core.store.region_svl`) Sonic Visualiser's layers and sessions. Reading never
 touches the store; an import checks every row, then adds them all in one transaction. Writing them:
 :mod:`core.store.region_export`.
 """
@@ -29,6 +30,7 @@ from core.store.region_json import (
     parse_avianz,
     parse_label_studio,
 )
+from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
 from core.store.regions import MAX_LISTED, validate_region
 
 #: BirdNET Analyzer's CSV (``--rtype csv``): ``Start (s),End (s),Scientific name,Common name,
@@ -37,6 +39,8 @@ BIRDNET_TIMES = {"start (s)", "end (s)"}
 BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region"}
+#: A format's name in messages.
+SONIC_VISUALISER = "sonicvisualiser"
 #: The annotation columns Raven users name, in the order one is preferred when a table has several
 #: ("Common Name" is what BirdNET writes).
 ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
@@ -75,18 +79,20 @@ def _is_number(text: str) -> bool:
 
 
 def detect_format(text: str) -> str:
-    """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"`` or ``"labelstudio"``,
-    from the first line that is not blank: a tab-separated header naming ``Begin Time (s)`` and
-    ``End Time (s)`` is a Raven selection table; a tab-separated line starting with a number an
-    Audacity label track; JSON an AviaNZ file or a Label Studio export
-    (:func:`region_json.json_format`); a comma-separated header naming ``Start (s)`` and ``End
-    (s)`` BirdNET Analyzer's CSV; another line with a comma a CSV. Anything else raises
-    :class:`EarmarkError`."""
+    """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"``, ``"labelstudio"`` or
+    ``"sonicvisualiser"``, from the first line that is not blank: a tab-separated header naming
+    ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table; a tab-separated line
+    starting with a number an Audacity label track; JSON an AviaNZ file or a Label Studio export
+    (:func:`region_json.json_format`); XML a Sonic Visualiser layer or session; a comma-separated
+    header naming ``Start (s)`` and ``End (s)`` BirdNET Analyzer's CSV; another line with a comma
+    a CSV. Anything else raises :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
         raise EarmarkError("empty file")
     if first.lstrip()[0] in "[{":
         return json_format(text)
+    if is_xml(first):
+        return SONIC_VISUALISER
     if "\t" in first:
         cells = first.split("\t")
         keys = {_header_key(cell) for cell in cells}
@@ -97,7 +103,8 @@ def detect_format(text: str) -> str:
     if "," in first:
         return "birdnet" if BIRDNET_TIMES <= set(_csv_header(first)) else "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
-                       "table, an Audacity label track, an AviaNZ .data file or Label Studio JSON")
+                       "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON or a "
+                       "Sonic Visualiser layer")
 
 
 def _csv_reader(text: str):
@@ -117,11 +124,15 @@ def _csv_has_regions(text: str) -> bool:
 
 
 def _read_text(path: str | os.PathLike) -> str:
+    """A region file's text; a Sonic Visualiser session's, bzip2-compressed, opened."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise EarmarkError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return decode_text(data)
+    try:
+        return decode_text(decompress(data))
+    except EarmarkError as error:
+        raise EarmarkError(f"{Path(path).name}: {error}") from None
 
 
 def _read_format(path: str | os.PathLike) -> tuple[str, str]:
@@ -152,6 +163,11 @@ def needs_audio(path: str | os.PathLike) -> bool:
         return avianz_audio(Path(path).name) is None
     if fmt == "birdnet":
         return "file" not in _csv_header(text)
+    if fmt == SONIC_VISUALISER:
+        try:
+            return svl_audio(text) is None
+        except EarmarkError as error:
+            raise EarmarkError(f"{Path(path).name}: {error}") from None
     return fmt == "audacity"
 
 
@@ -372,6 +388,8 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = parse_label_studio(text)
         elif fmt == "birdnet":
             rows, problems = _parse_birdnet(text, audio)
+        elif fmt == SONIC_VISUALISER:
+            rows, problems = parse_svl(text, audio)
         else:
             rows, problems = _parse_audacity(text, audio)
     except EarmarkError as error:

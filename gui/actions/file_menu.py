@@ -1,6 +1,6 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
-as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio
-and BirdNET read or write."""
+as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
+Sonic Visualiser and BirdNET read or write."""
 
 from __future__ import annotations
 
@@ -92,12 +92,12 @@ def _on_open_folder(w) -> None:
 
 def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
-    selection table, an Audacity label track, an AviaNZ .data file or a Label Studio export adds
-    regions, and any number of region files (a night's AviaNZ files) add theirs as one import.
-    Either is one undo step."""
+    selection table, an Audacity label track, an AviaNZ .data file, a Label Studio export or a
+    Sonic Visualiser layer or session adds regions, and any number of region files (a night's
+    AviaNZ files) add theirs as one import. Either is one undo step."""
     paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
-        "Labels or regions (*.csv *.txt *.tsv *.data *.json);;All files (*)")
+        "Labels or regions (*.csv *.txt *.tsv *.data *.json *.svl *.sv);;All files (*)")
     if not paths:
         return
     kinds: dict[str, tuple[str, bool]] = {}
@@ -177,9 +177,9 @@ def _push_regions_import(w, files: list[tuple], specs: list) -> None:
 
 
 def _ask_audio(w, path: str) -> str | None:
-    """The clip an Audacity label track (or a Raven table or BirdNET CSV naming no file, or an
-    AviaNZ file not named after one) belongs to, chosen by the person, the clip on show first;
-    None when they cancel."""
+    """The clip an Audacity label track (or a Raven table or BirdNET CSV naming no file, an
+    AviaNZ file not named after one, a Sonic Visualiser layer) belongs to, chosen by the person,
+    the clip on show first; None when they cancel."""
     paths = [c.path for c in w.project.clips()]
     if not paths:
         w.show_message("This folder holds no audio files to put the regions on.", "warning")
@@ -231,6 +231,7 @@ REGION_EXPORTS = {
     "CSV (path, begin_s, end_s, low_hz, high_hz, label)": "csv",
     "AviaNZ .data files (one beside each audio file, in a folder)": "avianz",
     "Label Studio JSON (a task for each audio file)": "labelstudio",
+    "Sonic Visualiser layers (an .svl for each audio file, in a folder)": "sonicvisualiser",
 }
 #: The formats written as one file: the name offered and the file dialog's filter.
 _ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
@@ -247,9 +248,10 @@ def _on_export_regions(w) -> None:
     if not ok:
         return
     fmt = REGION_EXPORTS[choice]
-    if fmt == "audacity":
+    if fmt in ("audacity", "sonicvisualiser"):
+        what = "a label track" if fmt == "audacity" else "an annotation layer"
         out = QFileDialog.getExistingDirectory(
-            w, "Write a label track for each audio file under…", str(Path(w.folder).parent))
+            w, f"Write {what} for each audio file under…", str(Path(w.folder).parent))
     elif fmt == "avianz":  # AviaNZ reads rec.wav.data beside rec.wav: the folder itself first
         out = QFileDialog.getExistingDirectory(
             w, "Write a .data file for each audio file under…", str(w.folder))

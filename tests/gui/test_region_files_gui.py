@@ -1,10 +1,12 @@
 """File > Import Labels or Regions…, Import AviaNZ Files Beside the Recordings and Export Regions…
 in the window: a Raven table, an Audacity label track, AviaNZ files and several files at once
 imported as one undo step each (a track's audio asked for, the clip on show offered first), bad
-rows refused whole, and exports written off the GUI thread."""
+rows refused whole, a Sonic Visualiser session by the recording it names, and exports written off
+the GUI thread."""
 
 from __future__ import annotations
 
+import bz2
 import threading
 
 import pytest
@@ -130,6 +132,26 @@ def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtb
     assert opened.undo_stack.count() == 1 and "Morepork" in opened.labels.class_names
 
 
+def test_a_sonic_visualiser_session_is_imported_without_asking(qtbot, opened, tmp_path,
+                                                             monkeypatch):
+    # A session (.sv, bzip2) names its recording; an exported layer (.svl) would not.
+    session = tmp_path / "owl.sv"
+    session.write_bytes(bz2.compress(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sonic-visualiser>\n<sv><data>'
+        b'<model id="0" name="owl" sampleRate="16000" start="0" end="48000" type="wavefile" '
+        b'file="/home/ann/owl.wav" mainModel="true" />'
+        b'<model id="2" name="" sampleRate="16000" start="8000" end="16000" type="sparse" '
+        b'dimensions="2" resolution="1" notifyOnAdd="true" dataset="1" subtype="box" '
+        b'minimum="400" maximum="1600" units="Hz" />'
+        b'<dataset id="1" dimensions="2"><point frame="8000" value="400" duration="8000" '
+        b'extent="1200" label="Morepork" /></dataset></data></sv>'))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no audio to ask for"))
+    choose_file(monkeypatch, session)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert regions(opened) == [("night/owl.wav", 0.5, 1.0, 400.0, 1600.0, "Morepork")]
+    assert opened.undo_stack.count() == 1
+
+
 def test_avianz_files_beside_the_recordings_are_one_import(qtbot, opened, recordings):
     run_import(qtbot, opened, opened.acts.import_avianz)
     assert "No AviaNZ .data file lies beside" in opened.shown[-1][0]
@@ -222,14 +244,15 @@ def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatc
     assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
 
 
-@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio"])
+@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio",
+                                 "sonicvisualiser"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):
     ids = {c.path: c.id for c in opened.project.clips()}
     opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
     opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
     choice = next(text for text, name in file_menu.REGION_EXPORTS.items() if name == fmt)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
-    out = tmp_path / ("tracks" if fmt in ("audacity", "avianz") else "out.txt")
+    out = tmp_path / ("tracks" if fmt in ("audacity", "avianz", "sonicvisualiser") else "out.txt")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     on_gui_thread = record_threads(monkeypatch, region_export, "export_regions")
@@ -244,6 +267,12 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
         opened.project.delete_regions(r.id for r in opened.project.regions())
         for rel in ("night/owl.wav.data", "dawn.wav.data"):
             region_io.import_regions_file(opened.project, out / rel)
+        assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
+                                   ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
+    elif fmt == "sonicvisualiser":  # a layer per recording, which names none: given back by hand
+        opened.project.delete_regions(r.id for r in opened.project.regions())
+        for rel in ("night/owl", "dawn"):
+            region_io.import_regions_file(opened.project, out / f"{rel}.svl", audio=f"{rel}.wav")
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
                                    ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
     else:

@@ -70,20 +70,25 @@ def test_detect_writes_csv_json_raven_and_audacity(untrained_model, tmp_path, ca
     assert [(r.path, round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
         (relative[e[0]], *e[1:]) for e in events]
 
-    tracks = tmp_path / "tracks"
-    code, _, _ = _run(capsys, "detect", untrained_model, tmp_path / "in", "--threshold", "0",
-                      "--format", "audacity", "--out", tracks)
-    assert code == 0
-    assert sorted(p.relative_to(tracks).as_posix() for p in tracks.rglob("*.txt")) == [
-        "a.txt", "sub/b.txt"]
-    _, rows = read_regions(tracks / "sub" / "b.txt", audio="b.wav")
-    assert [(round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
-        e[1:] for e in events if e[0] == str(b)]
-    code, out, _ = _run(capsys, "detect", untrained_model, b, "--threshold", "0",
-                        "--format", "audacity")
-    assert code == 0 and (tracks / "sub" / "b.txt").read_text() == out
-    code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", "audacity")
-    assert code == 2 and "--out" in err
+    from core.cli import detect as cli_detect
+    from core.store.region_export import PER_FILE
+
+    assert set(cli_detect.PER_FILE_FORMATS) == set(PER_FILE)  # written out: kept the same
+    for fmt, suffix in (("audacity", ".txt"), ("sonicvisualiser", ".svl")):  # a file per file
+        folder = tmp_path / fmt
+        code, _, _ = _run(capsys, "detect", untrained_model, tmp_path / "in", "--threshold", "0",
+                          "--format", fmt, "--out", folder)
+        assert code == 0
+        assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*" + suffix)) == [
+            "a" + suffix, "sub/b" + suffix]
+        _, rows = read_regions(folder / "sub" / ("b" + suffix), audio="b.wav")
+        assert [(round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
+            e[1:] for e in events if e[0] == str(b)]
+        code, out, _ = _run(capsys, "detect", untrained_model, b, "--threshold", "0",
+                            "--format", fmt)
+        assert code == 0 and (folder / "sub" / ("b" + suffix)).read_text() == out
+        code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", fmt)
+        assert code == 2 and "--out" in err
 
 
 def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model, tmp_path,

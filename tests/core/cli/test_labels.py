@@ -256,6 +256,34 @@ def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path
         ("day.wav", 0.25, 0.5, None, "import"), ("night/owl.wav", 0.5, 0.75, "Tawny", "import")]
 
 
+def test_sonic_visualiser_layers_out_of_the_folder_and_back(recordings, tmp_path, capsys):
+    from core.store.region_export import PER_FILE
+
+    assert set(cli_labels.PER_FILE_FORMATS) == set(PER_FILE)  # written out: kept the same
+    table = tmp_path / "t.txt"
+    table.write_text(RAVEN)
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    before = sorted(regions_in(recordings))
+    assert run(["labels", "export", str(recordings), "--format", "sonicvisualiser"]) == 2
+    assert "give --out FOLDER" in capsys.readouterr().err
+    layers = tmp_path / "layers"
+    assert run(["labels", "export", str(recordings), "--format", "sonicvisualiser", "--out",
+                str(layers)]) == 0
+    assert sorted(p.relative_to(layers).as_posix() for p in layers.rglob("*")
+                  if p.is_file()) == ["day.svl", "night/owl.svl"]
+    with Project.open(recordings) as project:
+        project.delete_regions(r.id for r in project.regions())
+    capsys.readouterr()
+    # A layer names no recording: one at a time, with --audio.
+    assert run(["labels", "import", str(recordings), str(layers / "night" / "owl.svl")]) == 2
+    assert "does not say which audio file" in capsys.readouterr().err
+    for rel in ("day", "night/owl"):
+        assert run(["labels", "import", str(recordings), str(layers / f"{rel}.svl"),
+                    "--audio", f"{rel}.wav"]) == 0
+    assert "(sonicvisualiser)" in capsys.readouterr().err
+    assert sorted(regions_in(recordings)) == before
+
+
 def test_export_default_is_still_clip_labels(recordings, capsys):
     assert run(["labels", "export", str(recordings)]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "path,label"

@@ -459,7 +459,8 @@ def _assert_same_regions(before: list[tuple], after: list[tuple]) -> None:
             assert abs(a[3] - b[3]) < 0.5 and abs(a[4] - b[4]) < 0.5
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio"])
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio",
+                                 "sonicvisualiser"])
 def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     _add_odd_regions(project)
     # A tab cannot be inside a field of a tab-separated file: it becomes a space. Label Studio's
@@ -468,14 +469,16 @@ def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     before = [(p, b, e, *((None, None) if fmt == "labelstudio" else (lo, hi)),
                lab.replace("\t", " ") if tabs and lab else lab)
               for p, b, e, lo, hi, lab, _ in regions_of(project)]
-    out = tmp_path / (f"{fmt}-files" if fmt in ("audacity", "avianz") else f"regions.{fmt}.txt")
+    per_file = {"audacity": ".txt", "sonicvisualiser": ".svl"}
+    out = tmp_path / (f"{fmt}-files" if fmt in (*per_file, "avianz") else f"regions.{fmt}.txt")
     assert export_regions(project, fmt, out) == 4
     project.delete_regions(r.id for r in project.regions())
-    if fmt == "audacity":
-        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.txt"))
-        assert files == ["long.txt", "site1/night.txt", "site2/a.txt"]
+    if fmt in per_file:
+        suffix = per_file[fmt]
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob(f"*{suffix}"))
+        assert files == [f"long{suffix}", f"site1/night{suffix}", f"site2/a{suffix}"]
         for rel in files:
-            import_regions_file(project, out / rel, audio=rel.replace(".txt", ".wav"))
+            import_regions_file(project, out / rel, audio=rel.replace(suffix, ".wav"))
     elif fmt == "avianz":  # rec.wav.data: each says its recording; site1/a and site2/a by path
         files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.data"))
         assert files == ["long.wav.data", "site1/night.wav.data", "site2/a.wav.data"]
@@ -498,7 +501,8 @@ def test_avianz_files_beside_their_recordings_are_found_by_where_they_lie(projec
     _assert_same_regions([t[:6] for t in before], [t[:6] for t in regions_of(project)])
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio"])
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio",
+                                 "sonicvisualiser"])
 def test_an_event_a_person_rejected_is_not_exported(tmp_path, project, fmt):
     ids = {c.path: c.id for c in project.clips()}
     project.add_region(ids["long.wav"], 0.5, 1.0, "kiwi")

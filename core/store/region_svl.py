@@ -1,0 +1,218 @@
+"""Sonic Visualiser's annotation layers as region files: a layer exported as ``.svl`` (File > Export
+Annotation Layer) or a whole session (``.sv``, bzip2-compressed XML). Both hold models of points in
+frames at a sample rate; a region, note or box layer's points have a duration and are regions, a
+box's value range its band. Reading gives RegionRows and the problems of bad points, as
+:mod:`core.store.region_io` reads its text formats; writing gives one recording's layer.
+"""
+
+from __future__ import annotations
+
+import bz2
+import math
+from collections.abc import Iterable
+from pathlib import PureWindowsPath
+from xml.parsers import expat
+from xml.sax.saxutils import quoteattr
+
+from core.errors import EarmarkError
+from core.store.records import ClipRecord, RegionRecord, RegionRow
+
+Problem = tuple[int, str]  # (line; reason)
+
+SVL_SUFFIX = ".svl"  # what Sonic Visualiser calls an exported annotation layer
+BZIP2_MAGIC = b"BZh"  # a session file (.sv) is its XML, bzip2-compressed
+MAX_XML_BYTES = 512 * 2**20  # a session decompressed past this is refused, not read into memory
+#: Layers whose points span time (subtype of a sparse model); the others (time instants, time
+#: values, text, images) mark moments.
+SPAN_SUBTYPES = ("region", "note", "flexinote", "box")
+#: What the layer element names each written model's layer (svgui's LayerFactory type names).
+_LAYER_TYPES = {"region": "regions", "box": "boxes"}
+#: The rate of a layer whose recording's rate is not known: frames only need to agree with it.
+FALLBACK_RATE_HZ = 48000
+
+
+def is_xml(text: str) -> bool:
+    """Whether ``text`` (after leading blanks) is XML, as every Sonic Visualiser file is."""
+    return text.lstrip().startswith("<")
+
+
+def decompress(data: bytes) -> bytes:
+    """A file's bytes, a bzip2 stream (a Sonic Visualiser session) decompressed; EarmarkError
+    when the stream is broken or opens past :data:`MAX_XML_BYTES`."""
+    if not data.startswith(BZIP2_MAGIC):
+        return data
+    decompressor = bz2.BZ2Decompressor()
+    try:
+        out = decompressor.decompress(data, max_length=MAX_XML_BYTES + 1)
+    except (OSError, EOFError, ValueError) as error:
+        raise EarmarkError(f"a broken bzip2 stream ({error})") from None
+    if len(out) > MAX_XML_BYTES:
+        raise EarmarkError(f"a session larger than {MAX_XML_BYTES // 2**20} MB when opened")
+    if not decompressor.eof:
+        raise EarmarkError("a broken bzip2 stream (it ends too soon)")
+    return out
+
+
+class _Document:
+    """The models, and each dataset's points with their lines, of a Sonic Visualiser file."""
+
+    def __init__(self, text: str) -> None:
+        self.models: list[dict[str, str]] = []
+        self.points: list[tuple[str | None, dict[str, str], int]] = []
+        dataset: str | None = None
+        parser = expat.ParserCreate()
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal dataset
+            if name == "model":
+                self.models.append(attrs)
+            elif name == "dataset":
+                dataset = attrs.get("id")
+            elif name == "point":
+                self.points.append((dataset, attrs, parser.CurrentLineNumber))
+
+        def entity(*_args) -> None:  # an entity defined in the file could expand without end
+            raise EarmarkError(f"line {parser.CurrentLineNumber}: XML that defines entities")
+
+        parser.StartElementHandler = start
+        parser.EntityDeclHandler = entity
+        try:
+            parser.Parse(text.encode("utf-8"), True)
+        except expat.ExpatError as error:
+            raise EarmarkError(f"broken XML (line {error.lineno}: "
+                               f"{expat.ErrorString(error.code)})") from None
+        if not self.models:
+            raise EarmarkError("XML without a Sonic Visualiser model (<model>)")
+
+    def span_models(self) -> dict[str | None, dict[str, str]]:
+        """The models whose points span time, by their dataset's id."""
+        return {m.get("dataset"): m for m in self.models
+                if m.get("type") == "sparse" and m.get("subtype") in SPAN_SUBTYPES}
+
+    def audio(self) -> str | None:
+        """The name of the recording a session was made on (its main wave-file model), None in a
+        layer file; the path on the machine that wrote it is not ours, so only its name."""
+        waves = [m for m in self.models if m.get("type") == "wavefile" and m.get("file")]
+        main = next((m for m in waves if m.get("mainModel") == "true"), waves[0] if waves else None)
+        return PureWindowsPath(main["file"]).name if main else None  # splits at / and \
+
+
+def svl_audio(text: str) -> str | None:
+    """The recording a Sonic Visualiser file names (a session's), None when it names none (an
+    exported layer). Raises EarmarkError when it is no Sonic Visualiser XML."""
+    return _Document(text).audio()
+
+
+def _frames(text: str | None) -> int | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return int(value) if value is not None and value.is_integer() else None
+
+
+def _hz(text: str | None) -> float | None:
+    try:
+        value = float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _rate(model: dict[str, str]) -> float:
+    rate = _hz(model.get("sampleRate"))
+    if rate is None or rate <= 0:
+        raise EarmarkError(f"model {model.get('id', '?')}: sampleRate "
+                           f"'{model.get('sampleRate', '')}' is not a positive number")
+    return rate
+
+
+def parse_svl(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    """The regions of a Sonic Visualiser layer or session: every point of a region, note or box
+    layer, its label the region's (none when empty); a box layer in Hz gives each region its band.
+    ``audio`` is the recording they belong to (a session names its own: :func:`svl_audio`)."""
+    document = _Document(text)
+    spans = document.span_models()
+    if not spans:
+        kinds = sorted({m.get("subtype") or m.get("type", "?") for m in document.models})
+        raise EarmarkError(f"no region, note or box layer (it holds {', '.join(kinds)}): time "
+                           "instants, values and text mark moments, not spans")
+    audio = audio or document.audio()
+    if not audio:
+        raise EarmarkError("a Sonic Visualiser layer does not say which audio file it belongs "
+                           "to: say which (--audio)")
+    rates = {dataset: _rate(model) for dataset, model in spans.items()}
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    for dataset, point, line in document.points:
+        model = spans.get(dataset)
+        if model is None:  # a point of a layer of moments
+            continue
+        frame, duration = _frames(point.get("frame")), _frames(point.get("duration", "0"))
+        if frame is None or duration is None:
+            problems.append((line, f"frame '{point.get('frame', '')}' or duration "
+                                   f"'{point.get('duration', '')}' is not a whole number"))
+            continue
+        if duration <= 0:
+            problems.append((line, "no duration: a moment, not a span"))
+            continue
+        low_hz = high_hz = None
+        if model.get("subtype") == "box" and model.get("units", "Hz").lower() in ("hz", ""):
+            low_hz = _hz(point.get("value"))
+            extent = _hz(point.get("extent", point.get("level")))
+            if low_hz is None or extent is None:
+                problems.append((line, "a box needs a number as its value and its extent"))
+                continue
+            high_hz = low_hz + abs(extent)
+        rate = rates[dataset]
+        rows.append(RegionRow(audio, frame / rate, (frame + duration) / rate,
+                              point.get("label", "").strip() or None, low_hz, high_hz, line))
+    return rows, problems
+
+
+def svl_text(clip: ClipRecord, regions: Iterable[RegionRecord]) -> str:
+    """One recording's regions as a Sonic Visualiser annotation layer (File > Import Annotation
+    Layer reads it): a region layer, or a box layer in Hz when any region has a band (the others
+    then span 0 to Nyquist), in frames at the recording's own rate."""
+    regions = list(regions)
+    rate = clip.sample_rate_hz or FALLBACK_RATE_HZ
+    boxes = any(r.low_hz is not None for r in regions)
+    subtype = "box" if boxes else "region"
+    points = []
+    for r in regions:
+        frame = round(r.begin_s * rate)
+        duration = max(1, round(r.end_s * rate) - frame)
+        attrs = f'frame="{frame}" '
+        if boxes:
+            low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (0.0, rate / 2)
+            attrs += f'value="{low_hz:.3f}" duration="{duration}" extent="{high_hz - low_hz:.3f}" '
+        else:
+            attrs += f'value="0" duration="{duration}" '
+        points.append(f"      <point {attrs}label={quoteattr(r.label or '')} />")
+    start = min((round(r.begin_s * rate) for r in regions), default=0)
+    end = max((round(r.end_s * rate) for r in regions), default=0)
+    extra = (f'minimum="0" maximum="{rate / 2:.3f}" units="Hz"' if boxes else
+             'valueQuantization="0" minimum="0" maximum="0" units=""')
+    dims = 2 if boxes else 3
+    name = quoteattr(f"Earmark {_LAYER_TYPES[subtype]}")
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<!DOCTYPE sonic-visualiser>",
+        "<sv>",
+        "  <data>",
+        f'    <model id="1" name={name} sampleRate="{rate:g}" start="{start}" end="{end}" '
+        f'type="sparse" dimensions="{dims}" resolution="1" notifyOnAdd="true" dataset="0" '
+        f'subtype="{subtype}" {extra} />',
+        f'    <dataset id="0" dimensions="{dims}">',
+        *points,
+        "    </dataset>",
+        "  </data>",
+        "  <display>",
+        f'    <layer id="2" type="{_LAYER_TYPES[subtype]}" name={name} model="1" />',
+        "  </display>",
+        "</sv>",
+    ]) + "\n"
+
+
+__all__ = ["SVL_SUFFIX", "decompress", "is_xml", "parse_svl", "svl_audio", "svl_text"]

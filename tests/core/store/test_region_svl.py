@@ -1,0 +1,166 @@
+"""Sonic Visualiser's annotation layers (.svl) and sessions (.sv, bzip2): region, note and box
+layers shaped as Sonic Visualiser writes them (svcore's Model/Event toXml), read into regions; bad
+points named by line with nothing imported; layers of moments refused; the layer Earmark writes."""
+
+from __future__ import annotations
+
+import bz2
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from core.errors import EarmarkError, RegionError
+from core.store.project import Project
+from core.store.region_export import export_regions
+from core.store.region_io import detect_format, import_regions_file, needs_audio, read_regions
+from core.store.region_svl import svl_text
+from tests import audio_factory
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "audio"
+    audio_factory.write(root / "dawn.wav", audio_factory.tone(440, 3.0))  # 16 kHz
+    with Project.open(root) as opened:
+        opened.scan()
+        yield opened
+
+
+def layer(model: str, points: str, display: str = "") -> str:
+    """An exported layer as Sonic Visualiser lays one out."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sonic-visualiser>\n<sv>\n'
+            f"  <data>\n    {model}\n    <dataset id=\"3\" dimensions=\"3\">\n{points}"
+            f"    </dataset>\n  </data>\n  <display>{display}</display>\n</sv>\n")
+
+
+REGIONS = layer(
+    '<model id="4" name="" sampleRate="44100" start="22050" end="110250" type="sparse" '
+    'dimensions="3" resolution="1" notifyOnAdd="true" dataset="3" subtype="region" '
+    'valueQuantization="0" minimum="0" maximum="1" units="" />',
+    '      <point frame="22050" value="0" duration="44100" label="robin" />\n'
+    '      <point frame="88200" value="1" duration="22050" label="" />\n',
+    '\n    <layer id="5" type="regions" name="Regions" model="4" />\n  ')
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def spans(rows) -> list[tuple]:
+    return [(r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz, r.line) for r in rows]
+
+
+def test_a_region_layer_as_sonic_visualiser_writes_one(tmp_path):
+    path = write(tmp_path, "dawn.svl", REGIONS)
+    assert detect_format(REGIONS) == "sonicvisualiser"
+    assert needs_audio(path)  # an exported layer names no recording
+    fmt, rows = read_regions(path, audio="dawn.wav")
+    assert fmt == "sonicvisualiser" and {r.path for r in rows} == {"dawn.wav"}
+    # Frames at the model's own rate; an empty label is no label.
+    assert spans(rows) == [(0.5, 1.5, "robin", None, None, 7), (2.0, 2.5, None, None, None, 8)]
+
+
+def test_a_layer_without_its_recording_asks_for_one(tmp_path):
+    with pytest.raises(EarmarkError, match=r"^dawn\.svl: .*does not say which audio file.*--audio"):
+        read_regions(write(tmp_path, "dawn.svl", REGIONS))
+
+
+def test_a_box_layer_gives_bands_and_a_note_layer_spans(tmp_path, project):
+    boxes = layer(
+        '<model id="1" name="" sampleRate="16000" start="0" end="32000" type="sparse" '
+        'dimensions="2" resolution="1" notifyOnAdd="true" dataset="3" subtype="box" '
+        'minimum="500" maximum="8000" units="Hz" />',
+        '      <point frame="8000" value="500" duration="8000" extent="2500" label="wren" />\n'
+        '      <point frame="24000" value="0" duration="8000" extent="8000" label="wind" />\n')
+    import_regions_file(project, write(tmp_path, "boxes.svl", boxes), audio="dawn.wav")
+    # The second box covers every frequency: no band, as a Raven selection over them all.
+    assert [(r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz) for r in project.regions()] == [
+        (0.5, 1.0, "wren", 500.0, 3000.0), (1.5, 2.0, "wind", None, None)]
+    notes = layer(
+        '<model id="1" name="" sampleRate="16000" start="0" end="32000" type="sparse" '
+        'dimensions="3" resolution="1" notifyOnAdd="true" dataset="3" subtype="note" '
+        'valueQuantization="0" minimum="220" maximum="440" units="Hz" />',
+        '      <point frame="4000" value="440" duration="4000" level="0.8" label="la" />\n')
+    assert spans(read_regions(write(tmp_path, "notes.svl", notes), "dawn.wav")[1]) == [
+        (0.25, 0.5, "la", None, None, 7)]
+
+
+def test_a_layer_of_moments_is_refused_by_what_it_holds(tmp_path):
+    instants = layer(
+        '<model id="1" name="" sampleRate="16000" start="0" end="16000" type="sparse" '
+        'dimensions="1" resolution="1" notifyOnAdd="true" dataset="3" />',
+        '      <point frame="16000" label="beat" />\n')
+    with pytest.raises(EarmarkError, match=r"^beats\.svl: no region, note or box layer \(it "
+                                           r"holds sparse\).*moments, not spans"):
+        read_regions(write(tmp_path, "beats.svl", instants), "dawn.wav")
+
+
+def test_every_bad_point_is_named_by_its_line_and_nothing_is_imported(tmp_path, project):
+    text = layer(
+        '<model id="4" name="" sampleRate="16000" start="0" end="0" type="sparse" '
+        'dimensions="3" resolution="1" notifyOnAdd="true" dataset="3" subtype="region" />',
+        '      <point frame="0" value="0" duration="8000" label="ok" />\n'
+        '      <point frame="100" value="0" label="no span" />\n'
+        '      <point frame="1.5" value="0" duration="10" label="half a frame" />\n'
+        '      <point frame="160000" value="0" duration="10" label="past the end" />\n')
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, write(tmp_path, "bad.svl", text), audio="dawn.wav")
+    message = str(caught.value)
+    assert "bad.svl: 3 rows cannot be imported" in message
+    assert "line 8: no duration: a moment, not a span" in message
+    assert "line 9: frame '1.5' or duration '10' is not a whole number" in message
+    assert "line 10: " in message and project.regions() == []
+
+
+def test_a_session_names_its_recording_and_is_read_compressed(tmp_path, project):
+    # A session (.sv) is bzip2-compressed XML; its main wave-file model names the recording by a
+    # path on the machine that wrote it, and its region layer sits among other models.
+    session = REGIONS.replace(
+        "<data>\n", '<data>\n    <model id="0" name="dawn" sampleRate="44100" start="0" '
+        'end="132300" type="wavefile" file="C:\\Users\\ann\\field\\dawn.wav" '
+        'mainModel="true" />\n    <model id="9" name="" sampleRate="44100" start="0" end="0" '
+        'type="sparse" dimensions="1" resolution="512" notifyOnAdd="true" dataset="8" />\n')
+    path = tmp_path / "dawn.sv"
+    path.write_bytes(bz2.compress(session.encode()))
+    assert not needs_audio(path)
+    import_regions_file(project, path)
+    assert [(r.begin_s, r.end_s, r.label) for r in project.regions()] == [
+        (0.5, 1.5, "robin"), (2.0, 2.5, None)]
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"BZh91AY&SY broken", "broken bzip2 stream"),
+    (b'<?xml version="1.0"?>\n<sv>\n  <data>\n</sv>\n', r"broken XML \(line 4: mismatched tag"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE sv [<!ENTITY a "aaaa">]>\n<sv/>', "defines entities"),
+    (b"<html><body>not a layer</body></html>", "without a Sonic Visualiser model"),
+])
+def test_broken_files_are_named_with_the_reason(tmp_path, data, reason):
+    path = tmp_path / "x.svl"
+    path.write_bytes(data)
+    with pytest.raises(EarmarkError, match=rf"^x\.svl: .*{reason}"):
+        read_regions(path, "dawn.wav")
+
+
+def test_export_writes_a_region_layer_or_a_box_layer_at_the_recordings_rate(tmp_path, project):
+    clip = project.clips()[0]
+    project.add_region(clip.id, 0.5, 1.25, "robin & wren")
+    export_regions(project, "sonicvisualiser", tmp_path / "out")
+    root = ET.parse(tmp_path / "out" / "dawn.svl").getroot()
+    model = root.find("data/model")
+    assert (model.get("subtype"), model.get("dimensions"), model.get("sampleRate")) == (
+        "region", "3", "16000")
+    point = root.find("data/dataset/point")
+    assert (point.get("frame"), point.get("duration"), point.get("label")) == (
+        "8000", "12000", "robin & wren")
+    assert root.find("display/layer").get("type") == "regions"
+    # A band on any region makes it a box layer in Hz; a region without one spans 0 to Nyquist.
+    project.add_region(clip.id, 2.0, 2.5, None, 1000.0, 2500.0)
+    root = ET.fromstring(svl_text(clip, project.regions()))
+    assert root.find("data/model").get("subtype") == "box"
+    assert root.find("data/model").get("units") == "Hz"
+    assert root.find("display/layer").get("type") == "boxes"
+    assert [(p.get("value"), p.get("extent"), p.get("label"))
+            for p in root.iter("point")] == [("0.000", "8000.000", "robin & wren"),
+                                             ("1000.000", "1500.000", "")]
