@@ -199,9 +199,9 @@ def _report_regions_import(w, source: str, n_files: int, records: list) -> None:
                        "imported.", "info")
         return
     n_clips = len({r.clip_id for r in records})
-    w.show_message(f"Imported {len(records):,} regions into {n_clips:,} "
-                   f"file{'s' if n_clips != 1 else ''} from {source}. Ctrl+Z undoes "
-                   "the import.", "info")
+    w.show_message(f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from "
+                   f"{source} onto {n_clips:,} recording{'s' if n_clips != 1 else ''}. Ctrl+Z "
+                   "undoes the import.", "info")
 
 
 def _report_import(w, path: str, result: label_io.ImportResult) -> None:

@@ -84,7 +84,8 @@ def test_a_raven_table_is_imported_as_one_undo_step(qtbot, opened, tmp_path, mon
     imported = [("dawn.wav", 1.25, 1.5, None, None, "Robin"),
                 ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny owl")]
     assert regions(opened) == imported
-    assert opened.shown[-1][1] == "info" and "Imported 2 regions into 2 files" in opened.shown[-1][0]
+    assert opened.shown[-1] == ("Imported 2 regions from dawn.Table.1.selections.txt onto 2 "
+                                "recordings. Ctrl+Z undoes the import.", "info")
     assert {"Robin", "Tawny owl"} <= set(opened.labels.class_names)
     assert opened.undo_stack.count() == 1
     table.unlink()  # a redo does not read the file again
@@ -163,7 +164,7 @@ def test_avianz_files_beside_the_recordings_are_one_import(qtbot, opened, record
     run_import(qtbot, opened, opened.acts.import_avianz)
     assert regions(opened) == [("dawn.wav", 1.0, 1.5, 900.0, 3000.0, "Robin"),
                                ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
-    assert "Imported 2 regions into 2 files from 2 files" in opened.shown[-1][0]
+    assert "Imported 2 regions from 2 files onto 2 recordings" in opened.shown[-1][0]
     assert opened.undo_stack.count() == 1
     opened.undo_stack.undo()
     assert regions(opened) == []
@@ -189,7 +190,7 @@ def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tm
                                ("night/owl.wav", 0.5, 1.0, None, None, "Morepork")]
     assert opened.undo_stack.count() == 1
     assert opened.undo_stack.undoText() == "Import regions from 2 files"
-    assert "Imported 2 regions into 2 files from 2 files" in opened.shown[-1][0]
+    assert "Imported 2 regions from 2 files onto 2 recordings" in opened.shown[-1][0]
     opened.undo_stack.undo()
     assert regions(opened) == []
 
