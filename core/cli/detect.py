@@ -23,7 +23,7 @@ from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 
-FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
+FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 #: core.store.region_export.PER_FILE's formats, written out: checking the arguments imports no writer.
 PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
@@ -71,7 +71,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "AviaNZ .data file per file, OUT/<name>.data (--out the recordings' "
                         "folder puts each beside its recording; each event's score its "
                         "certainty); labelstudio: Label Studio tasks with the events as "
-                        "predictions (pre-annotations), data.audio as for raven; "
+                        "predictions (pre-annotations), data.audio as for raven; aoef: an AOEF "
+                        "annotation project for Whombat (each event flagged for review, its "
+                        "score a feature; paths as for raven); "
                         "sonicvisualiser: a Sonic Visualiser annotation layer per file, "
                         "OUT/<name>.svl (File > Import Annotation Layer)")
     d.add_argument("--out", type=Path, metavar="PATH",
@@ -103,6 +105,7 @@ class _File:
     path: str
     sample_rate_hz: int | None
     duration_s: float | None
+    channels: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,8 @@ def cmd_detect(args) -> int:
                 bar.close()
                 print(f"earmark: error: {error}", file=sys.stderr)
                 continue
-            answered.append((_File(entry.id, name, info.sample_rate_hz, info.duration_s),
+            answered.append((_File(entry.id, name, info.sample_rate_hz, info.duration_s,
+                                   info.channels),
                              events))
     finally:
         bar.close()
@@ -182,7 +186,7 @@ def _write(args, answered, every: list[_File]) -> None:
     """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
     list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
-    from core.store.region_export import PER_FILE, raven_text
+    from core.store.region_export import PER_FILE, aoef_text, raven_text
     from core.store.region_json import label_studio_text
 
     # Every shard finds the same folder and the same names in it.
@@ -220,7 +224,10 @@ def _write(args, answered, every: list[_File]) -> None:
         clips = _relative([clip for clip, _ in answered], root)
         grouped = [(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
                                                                         strict=True)]
-        text = (raven_text if args.format == "raven" else label_studio_text)(grouped)
+        if args.format == "aoef":
+            text = aoef_text(grouped, root.name if root else "Earmark events")
+        else:
+            text = (raven_text if args.format == "raven" else label_studio_text)(grouped)
     if args.out:
         out = args.out if args.shard is None else args.shard.file_name(args.out)
         write_text_atomic(out, text)
@@ -250,4 +257,4 @@ def _relative(clips: list[_File], root: Path | None) -> list[_File]:
     """The files' paths relative to ``root`` (POSIX), a folder holding them all, so that label
     tracks mirror the inputs under --out."""
     return [_File(c.id, PurePosixPath(*Path(c.path).resolve().relative_to(root).parts).as_posix(),
-                  c.sample_rate_hz, c.duration_s) for c in clips]
+                  c.sample_rate_hz, c.duration_s, c.channels) for c in clips]

@@ -18,7 +18,7 @@ from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
 # core.store.region_export.FORMATS, written out: building the parser imports no more than it needs.
-REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
+REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 #: Those written as a file per audio file (core.store.region_export.PER_FILE), under --out.
 PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 
@@ -44,7 +44,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "recording, where AviaNZ reads it); labelstudio, a Label Studio JSON import, a "
                     "task per audio file (data.audio: its relative path; config: <Audio "
                     "name=\"audio\" value=\"$audio\"/> with <Labels name=\"label\" "
-                    "toName=\"audio\">; bands are left out); sonicvisualiser, a Sonic "
+                    "toName=\"audio\">; bands are left out); aoef, an AOEF annotation project "
+                    "Whombat imports (recording paths relative to FOLDER, its audio folder; "
+                    "labels as tags class:<label>); sonicvisualiser, a Sonic "
                     "Visualiser annotation layer per audio file with regions, at OUT/<relative "
                     "path, extension replaced by .svl> (needs --out; a box layer in Hz where a "
                     "region has a band, else a region layer).")
@@ -68,10 +70,12 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "BirdNET Analyzer's CSV (audio named by its File column, or --audio), an "
                     "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
                     "rec.wav's), a Label Studio JSON or JSON-MIN export (each task's audio by "
-                    "its name) or a Sonic Visualiser layer (.svl, with --audio) or session (.sv: "
-                    "its recording by name) of regions, notes or boxes adds regions, source "
-                    "'import': every row is checked first and one "
-                    "bad row imports nothing, each named with its line and the reason. Several "
+                    "its name), an AOEF file from Whombat or soundevent (each tag of a sound "
+                    "event annotation a region, its recording by its path) or a Sonic "
+                    "Visualiser layer (.svl, with --audio) or session (.sv: its recording by "
+                    "name) of regions, notes or boxes adds regions, source 'import': every row "
+                    "is checked first and one bad row imports nothing, each named with its line "
+                    "and the reason. Several "
                     "region files (a night's .data files) are one import, all or none.")
     imp.add_argument("folder", metavar="FOLDER")
     imp.add_argument("files", metavar="FILE", nargs="+")

@@ -1,13 +1,15 @@
 """Regions out of a project, into the files other tools read: a CSV (``path,begin_s,end_s,low_hz,
 high_hz,label``), a Raven Pro selection table, Audacity label tracks, AviaNZ ``.data`` files and a
-Label Studio JSON import (these two through :mod:`core.store.region_json`), and Sonic Visualiser
-annotation layers (:mod:`core.store.region_svl`).
+Label Studio JSON import (these two through :mod:`core.store.region_json`), an AOEF annotation
+project for Whombat (:mod:`core.store.region_aoef`) and Sonic Visualiser annotation layers
+(:mod:`core.store.region_svl`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -18,10 +20,11 @@ from typing import TextIO
 from core.errors import EarmarkError
 from core.paths import write_text_atomic
 from core.store.records import REJECTED, ClipRecord, RegionRecord
+from core.store.region_aoef import aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
 
-FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "sonicvisualiser")
+FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
@@ -71,6 +74,11 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
                 f"{r.begin_s:.6f}", _text(r.label))))
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
     return "\n".join(lines) + "\n"
+
+
+def aoef_text(grouped, name: str) -> str:
+    """``grouped`` as an AOEF annotation project named ``name`` (region_aoef.aoef_document)."""
+    return json.dumps(aoef_document(grouped, name), indent=1, ensure_ascii=False) + "\n"
 
 
 def audacity_text(regions: Iterable[RegionRecord]) -> str:
@@ -142,11 +150,13 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
       AviaNZ looks), see :func:`region_json.avianz_text`;
     - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
       :func:`region_json.label_studio_text`;
+    - ``"aoef"``: one AOEF annotation project named after the folder, which Whombat imports, see
+      :func:`region_aoef.aoef_document`;
     - ``"sonicvisualiser"``: one Sonic Visualiser annotation layer per audio file under the
       folder ``out``, at ``out/<relative path, extension replaced by .svl>`` as for audacity, see
       :func:`region_svl.svl_text`.
 
-    ``out`` may be an open text stream for csv, raven and labelstudio. Files are written
+    ``out`` may be an open text stream for csv, raven, labelstudio and aoef. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
     in place of a good one.
     """
@@ -162,7 +172,10 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
         for clip, regions in grouped:
             write_text_atomic(targets[clip.id], per_file.text(clip, regions))
         return count
-    text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
+    if fmt == "aoef":
+        text = aoef_text(grouped, project.folder.name)
+    else:
+        text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:
@@ -171,5 +184,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 
-__all__ = ["FORMATS", "PER_FILE", "export_regions", "audacity_text", "avianz_targets",
-           "raven_text"]
+__all__ = ["FORMATS", "PER_FILE", "export_regions", "aoef_text", "audacity_text",
+           "avianz_targets", "raven_text"]

@@ -1,7 +1,8 @@
 """Regions into a project from the files other tools write: a CSV (``path,label`` plus
 ``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, BirdNET
 Analyzer's CSV, (through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio
-JSON, and (through :mod:`core.store.region_svl`) Sonic Visualiser's layers and sessions. Reading never
+JSON, (:mod:`core.store.region_aoef`) Whombat's AOEF, and (:mod:`core.store.region_svl`) Sonic
+Visualiser's layers and sessions. Reading never
 touches the store; an import checks every row, then adds them all in one transaction. Writing them:
 :mod:`core.store.region_export`.
 """
@@ -22,11 +23,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, normalise_relative
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.region_aoef import parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
     Problem,
     avianz_audio,
     json_format,
+    load_json,
     parse_avianz,
     parse_label_studio,
 )
@@ -38,7 +41,7 @@ from core.store.regions import MAX_LISTED, validate_region
 BIRDNET_TIMES = {"start (s)", "end (s)"}
 BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: What a problem's number counts in each format, for messages.
-_UNITS = {"avianz": "segment", "labelstudio": "region"}
+_UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "annotation"}
 #: A format's name in messages.
 SONIC_VISUALISER = "sonicvisualiser"
 #: The annotation columns Raven users name, in the order one is preferred when a table has several
@@ -79,13 +82,14 @@ def _is_number(text: str) -> bool:
 
 
 def detect_format(text: str) -> str:
-    """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"``, ``"labelstudio"`` or
-    ``"sonicvisualiser"``, from the first line that is not blank: a tab-separated header naming
-    ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table; a tab-separated line
-    starting with a number an Audacity label track; JSON an AviaNZ file or a Label Studio export
-    (:func:`region_json.json_format`); XML a Sonic Visualiser layer or session; a comma-separated
-    header naming ``Start (s)`` and ``End (s)`` BirdNET Analyzer's CSV; another line with a comma
-    a CSV. Anything else raises :class:`EarmarkError`."""
+    """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"``, ``"labelstudio"``,
+    ``"aoef"`` or ``"sonicvisualiser"``, from the first line that is not blank: a tab-separated
+    header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table; a
+    tab-separated line starting with a number an Audacity label track; JSON an AviaNZ file, a
+    Label Studio export or an AOEF document (:func:`region_json.json_format`); XML a Sonic
+    Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
+    BirdNET Analyzer's CSV; another line with a comma a CSV. Anything else raises
+    :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
         raise EarmarkError("empty file")
@@ -103,8 +107,8 @@ def detect_format(text: str) -> str:
     if "," in first:
         return "birdnet" if BIRDNET_TIMES <= set(_csv_header(first)) else "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
-                       "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON or a "
-                       "Sonic Visualiser layer")
+                       "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON, AOEF "
+                       "(Whombat) JSON or a Sonic Visualiser layer")
 
 
 def _csv_reader(text: str):
@@ -386,6 +390,8 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = parse_avianz(text, audio)
         elif fmt == "labelstudio":
             rows, problems = parse_label_studio(text)
+        elif fmt == "aoef":
+            rows, problems = parse_aoef(load_json(text))
         elif fmt == "birdnet":
             rows, problems = _parse_birdnet(text, audio)
         elif fmt == SONIC_VISUALISER:

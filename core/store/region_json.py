@@ -16,6 +16,7 @@ from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
 from core.store.label_rules import normalise_relative
 from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
+from core.store.region_aoef import is_aoef
 
 Problem = tuple[int, str]  # (line, segment or region number; reason)
 Grouped = list[tuple[ClipRecord, list[RegionRecord]]]
@@ -36,10 +37,13 @@ _LS_UPLOAD = re.compile(r"^[0-9a-f]{8}-(.+)$")
 
 
 def json_format(text: str) -> str:
-    """``"avianz"`` or ``"labelstudio"`` for JSON shaped like either; EarmarkError for JSON that is
-    broken or neither. AviaNZ: a list of segments (lists), after an optional metadata object.
-    Label Studio: a task (an object with ``data`` or ``annotations``) or a list of them."""
-    value = _load(text)
+    """``"avianz"``, ``"labelstudio"`` or ``"aoef"`` for JSON shaped like one; EarmarkError for
+    JSON that is broken or none. AviaNZ: a list of segments (lists), after an optional metadata
+    object. AOEF (Whombat, soundevent): an object whose ``data`` has a ``collection_type``. Label
+    Studio: a task (an object with ``data`` or ``annotations``) or a list of them."""
+    value = load_json(text)
+    if is_aoef(value):
+        return "aoef"
     if isinstance(value, dict):
         value = [value]
     if isinstance(value, list):
@@ -49,10 +53,11 @@ def json_format(text: str) -> str:
         if all(isinstance(v, dict) for v in value) and any(
                 "data" in v or "annotations" in v or _min_regions(v) for v in value):
             return "labelstudio"
-    raise EarmarkError("JSON that is neither an AviaNZ .data file nor a Label Studio export")
+    raise EarmarkError("JSON that is not an AviaNZ .data file, a Label Studio export or an AOEF "
+                       "(Whombat) document")
 
 
-def _load(text: str):
+def load_json(text: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
@@ -87,7 +92,7 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
     the whole band; each label's ``species`` is a region of its own on the segment's span, and
     "Don't Know" (or no label) an unlabelled one. Old labels that are plain strings are read as
     species; old metadata (a first segment at -1 s) is skipped. Problems count segments from 1."""
-    value = _load(text)
+    value = load_json(text)
     value = [value] if isinstance(value, dict) else value  # its metadata alone
     rows: list[RegionRow] = []
     problems: list[Problem] = []
@@ -207,7 +212,7 @@ def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
     """The audio regions of a Label Studio export (JSON, or JSON-MIN): each of a region's
     ``labels`` a region on its span, none an unlabelled one. Problems count regions from 1
     through the file."""
-    value = _load(text)
+    value = load_json(text)
     tasks = [value] if isinstance(value, dict) else value
     rows: list[RegionRow] = []
     problems: list[Problem] = []
@@ -267,4 +272,4 @@ def _ls_result(region: RegionRecord) -> dict:
     return result
 
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
-           "parse_label_studio", "label_studio_text", "AVIANZ_SUFFIX"]
+           "parse_label_studio", "label_studio_text", "load_json", "AVIANZ_SUFFIX"]

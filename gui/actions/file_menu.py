@@ -1,6 +1,6 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
 as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
-Sonic Visualiser and BirdNET read or write."""
+Whombat, Sonic Visualiser and BirdNET read or write."""
 
 from __future__ import annotations
 
@@ -92,9 +92,9 @@ def _on_open_folder(w) -> None:
 
 def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
-    selection table, an Audacity label track, an AviaNZ .data file, a Label Studio export or a
-    Sonic Visualiser layer or session adds regions, and any number of region files (a night's
-    AviaNZ files) add theirs as one import. Either is one undo step."""
+    selection table, an Audacity label track, an AviaNZ .data file, a Label Studio export, a
+    Whombat (AOEF) file or a Sonic Visualiser layer or session adds regions, and any number of
+    region files (a night's AviaNZ files) add theirs as one import. Either is one undo step."""
     paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
         "Labels or regions (*.csv *.txt *.tsv *.data *.json *.svl *.sv);;All files (*)")
@@ -231,12 +231,14 @@ REGION_EXPORTS = {
     "CSV (path, begin_s, end_s, low_hz, high_hz, label)": "csv",
     "AviaNZ .data files (one beside each audio file, in a folder)": "avianz",
     "Label Studio JSON (a task for each audio file)": "labelstudio",
+    "Whombat annotation project (AOEF JSON)": "aoef",
     "Sonic Visualiser layers (an .svl for each audio file, in a folder)": "sonicvisualiser",
 }
 #: The formats written as one file: the name offered and the file dialog's filter.
 _ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
              "csv": ("regions.csv", "CSV files (*.csv)"),
-             "labelstudio": ("regions.label-studio.json", "Label Studio JSON (*.json)")}
+             "labelstudio": ("regions.label-studio.json", "Label Studio JSON (*.json)"),
+             "aoef": ("regions.aoef.json", "AOEF JSON (*.json)")}
 
 
 def _on_export_regions(w) -> None:

@@ -245,7 +245,7 @@ def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatc
     assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
 
 
-@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio",
+@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio", "aoef",
                                  "sonicvisualiser"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):
     ids = {c.path: c.id for c in opened.project.clips()}

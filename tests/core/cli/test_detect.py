@@ -131,6 +131,20 @@ def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model
     assert [f[:4] for f in found] == [(relative[e[0]], *e[1:]) for e in events]
     assert [f[4] for f in found] == pytest.approx(scores, abs=1e-4)
 
+    code, out, _ = _run(capsys, "detect", untrained_model, folder, "--threshold", "0",
+                        "--format", "aoef")
+    data = json.loads(out)["data"]
+    assert data["name"] == "night" and [r["path"] for r in data["recordings"]] == [
+        "a.wav", "sub/b.wav"]
+    assert [e["features"]["score"] for e in data["sound_events"]] == pytest.approx(scores,
+                                                                                   abs=1e-4)
+    assert all(a["notes"][0]["is_issue"] for a in data["sound_event_annotations"])
+    project_file = tmp_path / "events.json"
+    project_file.write_text(out)
+    _, rows = read_regions(project_file)
+    assert [(relative.get(str(folder / r.path), r.path), round(r.begin_s, 3), round(r.end_s, 3),
+             r.label) for r in rows] == [(relative[e[0]], *e[1:]) for e in events]
+
 
 def test_threshold_options(untrained_model, tmp_path, capsys):
     a = _recording(tmp_path / "a.wav")

@@ -254,6 +254,16 @@ def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path
     assert "(labelstudio)" in capsys.readouterr().err
     assert sorted(r[:3] + r[5:] for r in regions_in(recordings)) == [  # no band in Label Studio
         ("day.wav", 0.25, 0.5, None, "import"), ("night/owl.wav", 0.5, 0.75, "Tawny", "import")]
+    # Whombat's AOEF: a file holding every recording, found again by its relative path.
+    held = sorted(regions_in(recordings))
+    assert run(["labels", "export", str(recordings), "--format", "aoef", "--out",
+                str(tmp_path / "project.json")]) == 0
+    with Project.open(recordings) as project:
+        project.delete_regions(r.id for r in project.regions())
+    capsys.readouterr()
+    assert run(["labels", "import", str(recordings), str(tmp_path / "project.json")]) == 0
+    assert "(aoef)" in capsys.readouterr().err
+    assert sorted(regions_in(recordings)) == held
 
 
 def test_sonic_visualiser_layers_out_of_the_folder_and_back(recordings, tmp_path, capsys):

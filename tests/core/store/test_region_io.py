@@ -459,7 +459,7 @@ def _assert_same_regions(before: list[tuple], after: list[tuple]) -> None:
             assert abs(a[3] - b[3]) < 0.5 and abs(a[4] - b[4]) < 0.5
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio",
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio", "aoef",
                                  "sonicvisualiser"])
 def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     _add_odd_regions(project)
@@ -501,7 +501,7 @@ def test_avianz_files_beside_their_recordings_are_found_by_where_they_lie(projec
     _assert_same_regions([t[:6] for t in before], [t[:6] for t in regions_of(project)])
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio",
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio", "aoef",
                                  "sonicvisualiser"])
 def test_an_event_a_person_rejected_is_not_exported(tmp_path, project, fmt):
     ids = {c.path: c.id for c in project.clips()}

@@ -1,0 +1,186 @@
+"""The Acoustic Objects Exchange Format (AOEF): the JSON in which Whombat imports and exports
+annotation projects, and the soundevent library saves any of its collections. Recordings, sound
+events (a geometry on a recording), their annotations (tags) and clips are lists that refer to one
+another by UUID; tags by number. Reading gives a RegionRow for each tag of each sound-event
+annotation, as :mod:`core.store.region_io` reads its other formats; writing gives an annotation
+project Whombat can import.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import uuid
+from collections.abc import Iterator
+from pathlib import PurePosixPath, PureWindowsPath
+
+from core.store.label_rules import normalise_relative
+from core.store.records import UNREVIEWED, RegionRecord, RegionRow
+
+Problem = tuple[int, str]  # (sound-event annotation number; reason)
+
+AOEF_VERSION = "1.1.0"  # the version soundevent writes and reads
+LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat tags are key: value)
+#: Geometries that mark a moment (a time, or a time and a frequency), not a span.
+MOMENTS = ("TimeStamp", "Point")
+
+
+def is_aoef(value) -> bool:
+    """Whether parsed JSON is an AOEF document: ``{"version", "data": {"collection_type", ...}}``."""
+    return (isinstance(value, dict) and isinstance(value.get("data"), dict)
+            and "collection_type" in value["data"])
+
+
+def _items(data: dict, key: str) -> list[dict]:
+    found = data.get(key)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _recording_path(path) -> str:
+    """A recording's path as the folder knows it: relative as written (to the audio folder it was
+    saved from), an absolute one (another machine's) by its name."""
+    if not isinstance(path, str) or not path.strip():
+        return ""
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
+        return PureWindowsPath(path).name  # splits at / and \
+    return normalise_relative(path)
+
+
+def _points(coordinates) -> Iterator[tuple[float, float]]:
+    """The (time, frequency) pairs in a geometry's nested coordinates."""
+    if isinstance(coordinates, list) and coordinates and all(
+            isinstance(c, (int, float)) and not isinstance(c, bool) for c in coordinates):
+        if len(coordinates) == 2:
+            yield float(coordinates[0]), float(coordinates[1])
+        return
+    if isinstance(coordinates, list):
+        for inner in coordinates:
+            yield from _points(inner)
+
+
+def _span(geometry) -> tuple[tuple[float, float, float | None, float | None] | None, str | None]:
+    """(begin_s, end_s, low_hz, high_hz) a geometry covers, or None and the reason: an interval
+    its times, a box its times and band, any other shape (a line, a polygon, several) the box
+    around it."""
+    if not isinstance(geometry, dict):
+        return None, "its sound event has no geometry"
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if kind in MOMENTS:
+        return None, f"a {kind} marks a moment, not a span"
+    if not isinstance(coordinates, list) or not all(
+            isinstance(c, (int, float)) and math.isfinite(c) for c in _flat(coordinates)):
+        return None, f"{kind} coordinates must be numbers"
+    flat = not any(isinstance(c, list) for c in coordinates)
+    if kind == "TimeInterval" and flat and len(coordinates) == 2:
+        return (float(coordinates[0]), float(coordinates[1]), None, None), None
+    if kind == "BoundingBox" and flat and len(coordinates) == 4:
+        begin_s, low_hz, end_s, high_hz = (float(c) for c in coordinates)
+        return (begin_s, end_s, low_hz, high_hz), None
+    points = list(_points(coordinates))
+    if kind in ("TimeInterval", "BoundingBox") or not points:
+        return None, f"{kind} coordinates are not {kind}'s"
+    times = [t for t, _ in points]
+    hertz = [f for _, f in points]
+    return (min(times), max(times), min(hertz), max(hertz)), None
+
+
+def _flat(coordinates) -> Iterator:
+    for c in coordinates:
+        if isinstance(c, list):
+            yield from _flat(c)
+        else:
+            yield c
+
+
+def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
+    """The regions of a parsed AOEF document (:func:`is_aoef`; its ``data`` an annotation project
+    or set, an evaluation set, any collection with ``sound_event_annotations``): each tag of an
+    annotation a region on its sound event's span (a tag's value its label), no tag an unlabelled
+    one, the recording named by its path. Problems count annotations from 1 through the file."""
+    data = value["data"]
+    recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
+                  for r in _items(data, "recordings")}
+    events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
+    tags = {t.get("id"): t.get("value") for t in _items(data, "tags")}
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    for number, annotation in enumerate(_items(data, "sound_event_annotations"), start=1):
+        event = events.get(str(annotation.get("sound_event")))
+        if event is None:
+            problems.append((number, "its sound event is not in the file"))
+            continue
+        audio = recordings.get(str(event.get("recording")))
+        if not audio:
+            problems.append((number, "its sound event's recording is not in the file or has "
+                                     "no path"))
+            continue
+        span, reason = _span(event.get("geometry"))
+        if span is None:
+            problems.append((number, reason))
+            continue
+        ids = annotation.get("tags") if isinstance(annotation.get("tags"), list) else []
+        labels = [tags[i].strip() for i in ids if isinstance(tags.get(i), str) and tags[i].strip()]
+        rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number)
+                 for label in list(dict.fromkeys(labels)) or [None]]
+    return rows, problems
+
+
+def aoef_document(grouped, name: str) -> dict:
+    """A project's regions (``grouped``: (clip, its regions) pairs) as an AOEF annotation project
+    named ``name``, which Whombat imports: a recording, a clip over all of it and a task per audio
+    file (its path relative to the folder: Whombat's audio folder is the project's), a sound
+    event per region (a time interval, a bounding box when it has a band) and its annotation,
+    tagged ``class: <label>`` (untagged when it has none). An event the model found that nobody
+    has reviewed carries its score as a feature and a note raised as an issue, for review."""
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    tag_ids: dict[str, int] = {}
+    recordings, clips, tasks, events, annotations, clip_annotations = [], [], [], [], [], []
+    for clip, regions in grouped:
+        recording_id, clip_id = str(uuid.uuid4()), str(uuid.uuid4())
+        recordings.append({"uuid": recording_id, "path": clip.path,
+                           "duration": clip.duration_s or 0.0,
+                           "channels": clip.channels or 1,
+                           "samplerate": clip.sample_rate_hz or 0})
+        clips.append({"uuid": clip_id, "recording": recording_id, "start_time": 0.0,
+                      "end_time": clip.duration_s or max(r.end_s for r in regions)})
+        tasks.append({"uuid": str(uuid.uuid4()), "clip": clip_id, "created_on": now})
+        ids = []
+        for region in regions:
+            event, annotation = _aoef_event(region, recording_id, tag_ids, now)
+            events.append(event)
+            annotations.append(annotation)
+            ids.append(annotation["uuid"])
+        clip_annotations.append({"uuid": str(uuid.uuid4()), "clip": clip_id, "sound_events": ids,
+                                 "created_on": now})
+    return {"version": AOEF_VERSION, "created_on": now, "data": {
+        "uuid": str(uuid.uuid4()), "collection_type": "annotation_project", "name": name,
+        "description": "Regions exported from Earmark", "created_on": now,
+        "tags": [{"id": i, "key": LABEL_KEY, "value": label} for label, i in tag_ids.items()],
+        "project_tags": list(tag_ids.values()), "recordings": recordings, "clips": clips,
+        "sound_events": events, "sound_event_annotations": annotations,
+        "clip_annotations": clip_annotations, "tasks": tasks}}
+
+
+def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int],
+                now: str) -> tuple[dict, dict]:
+    """One region's sound event and annotation; its label's tag numbered in ``tag_ids``."""
+    if region.low_hz is None:
+        geometry = {"type": "TimeInterval", "coordinates": [round(region.begin_s, 6),
+                                                            round(region.end_s, 6)]}
+    else:
+        geometry = {"type": "BoundingBox", "coordinates": [
+            round(region.begin_s, 6), round(region.low_hz, 3), round(region.end_s, 6),
+            round(region.high_hz, 3)]}
+    event = {"uuid": str(uuid.uuid4()), "recording": recording_id, "geometry": geometry}
+    annotation = {"uuid": str(uuid.uuid4()), "sound_event": event["uuid"], "created_on": now,
+                  "tags": [tag_ids.setdefault(region.label, len(tag_ids))] if region.label else []}
+    if region.status == UNREVIEWED:
+        score = "" if region.score is None else f" (score {region.score:.2f})"
+        if region.score is not None:
+            event["features"] = {"score": round(region.score, 4)}
+        annotation["notes"] = [{"uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
+                                "message": f"Found by Earmark's model{score}; not reviewed."}]
+    return event, annotation
+
+
+__all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_document", "is_aoef", "parse_aoef"]

@@ -1,0 +1,140 @@
+"""Whombat's AOEF (the soundevent library's JSON): an annotation project shaped as soundevent's
+schema lays one out (lists referring to one another by UUID, tags by number), read into regions;
+bad annotations named by number with nothing imported; the project Earmark writes for Whombat."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from core.errors import RegionError
+from core.store.project import Project
+from core.store.region_export import export_regions
+from core.store.region_io import detect_format, import_regions_file, needs_audio, read_regions
+from tests import audio_factory
+
+REC, OWL = "7d1f4a52-5b8e-4a4e-9c1d-2f6b0e3a9d10", "c2a81f07-3d44-4f0b-8e6a-91d5b7e2c4aa"
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "audio"
+    audio_factory.write(root / "dawn.wav", audio_factory.tone(440, 3.0))  # 16 kHz
+    audio_factory.write(root / "night" / "owl.wav", audio_factory.tone(440, 2.0))
+    with Project.open(root) as opened:
+        opened.scan()
+        yield opened
+
+
+def document(events: list, annotations: list, collection: str = "annotation_project") -> str:
+    """An AOEF file: two recordings (one saved relative to the audio folder, one by another
+    machine's absolute path), tags, and the given sound events and their annotations."""
+    return json.dumps({"version": "1.1.0", "created_on": "2024-05-01T10:00:00", "data": {
+        "uuid": "0b3e", "collection_type": collection, "name": "Dawn chorus",
+        "tags": [{"id": 0, "key": "species", "value": "Robin"},
+                 {"id": 1, "key": "species", "value": "Wren"},
+                 {"id": 2, "key": "quality", "value": "  "}],
+        "recordings": [
+            {"uuid": REC, "path": "dawn.wav", "duration": 3.0, "channels": 1, "samplerate": 16000},
+            {"uuid": OWL, "path": "C:\\Users\\ann\\night\\owl.wav", "duration": 2.0,
+             "channels": 1, "samplerate": 16000}],
+        "clips": [{"uuid": "c1", "recording": REC, "start_time": 0.0, "end_time": 3.0}],
+        "sound_events": events, "sound_event_annotations": annotations,
+        "clip_annotations": [{"uuid": "ca", "clip": "c1", "sound_events": ["a1"]}],
+        "tasks": [{"uuid": "t1", "clip": "c1"}]}})
+
+
+def event(uuid: str, kind: str, coordinates, recording: str = REC) -> dict:
+    return {"uuid": uuid, "recording": recording,
+            "geometry": {"type": kind, "coordinates": coordinates}}
+
+
+def annotation(uuid: str, sound_event: str, tags: list[int]) -> dict:
+    return {"uuid": uuid, "sound_event": sound_event, "tags": tags,
+            "created_on": "2024-05-01T10:00:00"}
+
+
+def test_an_annotation_project_as_soundevent_writes_one(tmp_path):
+    text = document(
+        [event("e1", "TimeInterval", [0.5, 1.25]),
+         event("e2", "BoundingBox", [1.5, 500.0, 2.0, 3000.0]),
+         event("e3", "Polygon", [[[0.1, 300.0], [0.4, 900.0], [0.3, 1200.0], [0.1, 300.0]]], OWL),
+         event("e4", "TimeInterval", [2.5, 2.75])],
+        [annotation("a1", "e1", [0]), annotation("a2", "e2", [0, 1]),
+         annotation("a3", "e3", [1, 2]), annotation("a4", "e4", [])])
+    assert detect_format(text) == "aoef"
+    path = tmp_path / "dawn.json"
+    path.write_text(text)
+    assert not needs_audio(path)  # each sound event's recording names its file
+    fmt, rows = read_regions(path)
+    assert fmt == "aoef"
+    # Each tag of an annotation is a region, a blank tag none; no tag: an unlabelled region. A
+    # polygon is the box around it; another machine's path is found by its name.
+    assert [(r.path, r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz, r.line) for r in rows] == [
+        ("dawn.wav", 0.5, 1.25, "Robin", None, None, 1),
+        ("dawn.wav", 1.5, 2.0, "Robin", 500.0, 3000.0, 2),
+        ("dawn.wav", 1.5, 2.0, "Wren", 500.0, 3000.0, 2),
+        ("owl.wav", 0.1, 0.4, "Wren", 300.0, 1200.0, 3),
+        ("dawn.wav", 2.5, 2.75, None, None, None, 4)]
+
+
+def test_every_bad_annotation_is_named_and_nothing_is_imported(tmp_path, project):
+    text = document(
+        [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeStamp", 1.5),
+         event("e3", "BoundingBox", [1.0, "low", 2.0, 900]),
+         event("e4", "TimeInterval", [0.5, 1.0], recording="gone"),
+         event("e5", "TimeInterval", [2.5, 9.0])],
+        [annotation("a1", "e1", [0]), annotation("a2", "e2", [0]), annotation("a3", "e3", [0]),
+         annotation("a4", "e4", [0]), annotation("a5", "e5", [0]), annotation("a6", "nope", [0])],
+        collection="annotation_set")
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, path)
+    message = str(caught.value)
+    assert "bad.json: 5 rows cannot be imported" in message
+    assert "annotation 2: a TimeStamp marks a moment, not a span" in message
+    assert "annotation 3: BoundingBox coordinates must be numbers" in message
+    assert "annotation 4: its sound event's recording is not in the file" in message
+    assert "annotation 5: " in message  # past the end of the 3 s recording
+    assert "annotation 6: its sound event is not in the file" in message
+    assert project.regions() == []
+
+
+def test_export_is_an_annotation_project_whombat_imports(project):
+    clips = {c.path: c.id for c in project.clips()}
+    project.add_region(clips["dawn.wav"], 0.5, 1.0, "Robin")
+    project.add_region(clips["dawn.wav"], 1.5, 2.0, None, 400.0, 1600.0)
+    project.add_region(clips["night/owl.wav"], 0.25, 0.5, "Robin", source="model", score=0.734)
+    out = io.StringIO()
+    assert export_regions(project, "aoef", out) == 3
+    aoef = json.loads(out.getvalue())
+    assert aoef["version"] == "1.1.0"
+    data = aoef["data"]
+    assert (data["collection_type"], data["name"]) == ("annotation_project", "audio")
+    assert [(r["path"], r["duration"], r["channels"], r["samplerate"])
+            for r in data["recordings"]] == [("dawn.wav", 3.0, 1, 16000),
+                                             ("night/owl.wav", 2.0, 1, 16000)]
+    assert data["tags"] == [{"id": 0, "key": "class", "value": "Robin"}]
+    assert [e["geometry"] for e in data["sound_events"]] == [
+        {"type": "TimeInterval", "coordinates": [0.5, 1.0]},
+        {"type": "BoundingBox", "coordinates": [1.5, 400.0, 2.0, 1600.0]},
+        {"type": "TimeInterval", "coordinates": [0.25, 0.5]}]
+    annotations = data["sound_event_annotations"]
+    assert [a["tags"] for a in annotations] == [[0], [], [0]]
+    # Every reference points at something in the file: Whombat refuses a dangling one.
+    ids = {key: {item["uuid"] for item in data[key]}
+           for key in ("recordings", "clips", "sound_events", "sound_event_annotations")}
+    assert {e["recording"] for e in data["sound_events"]} <= ids["recordings"]
+    assert {a["sound_event"] for a in annotations} == ids["sound_events"]
+    assert {c["clip"] for c in data["clip_annotations"]} == ids["clips"]
+    assert {t["clip"] for t in data["tasks"]} == ids["clips"]
+    assert sorted(u for c in data["clip_annotations"] for u in c["sound_events"]) == sorted(
+        ids["sound_event_annotations"])
+    # The model's unreviewed event: its score a feature, and a note raised for review.
+    assert data["sound_events"][2]["features"] == {"score": 0.734}
+    [note] = annotations[2]["notes"]
+    assert note["is_issue"] and "not reviewed" in note["message"] and "0.73" in note["message"]
+    assert "notes" not in annotations[0]
