@@ -34,7 +34,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write clip labels or regions (stdout unless --out)",
         description="Write the labels of FOLDER. --format labels (the default): a path,label CSV "
-                    "of every clip (empty label: unlabeled). The other formats write the regions: "
+                    "of every clip (empty label: unlabeled). --format edgeimpulse: Edge "
+                    "Impulse's info.labels of every readable clip (paths relative to FOLDER: "
+                    "write it to FOLDER/info.labels and upload the folder with Edge Impulse's "
+                    "uploader; one file in five, by its path, in testing). The other formats "
+                    "write the regions: "
                     "csv, path,begin_s,end_s,low_hz,high_hz,label (empty band: all frequencies); "
                     "raven, one Raven Pro selection table whose Begin File is each file's path "
                     "relative to FOLDER; audacity, an Audacity label track per audio file with "
@@ -51,8 +55,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "path, extension replaced by .svl> (needs --out; a box layer in Hz where a "
                     "region has a band, else a region layer).")
     export.add_argument("folder", metavar="FOLDER")
-    export.add_argument("--format", choices=("labels", *REGION_FORMATS), default="labels",
-                        help="labels (default: path,label of each clip), or regions as "
+    export.add_argument("--format", choices=("labels", "edgeimpulse", *REGION_FORMATS),
+                        default="labels",
+                        help="labels (default: path,label of each clip), edgeimpulse (Edge "
+                             "Impulse's info.labels of each clip), or regions as "
                              f"{', '.join(REGION_FORMATS)}")
     export.add_argument("--out", metavar="PATH",
                         help="write this file instead of stdout (a folder for audacity, avianz "
@@ -62,7 +68,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
     imp = commands.add_parser(
         "import", help="set labels from a path,label CSV, or add regions from region files",
-        description="Each FILE is recognised by its content. A path,label CSV sets clip labels (one "
+        description="Each FILE is recognised by its content. A path,label CSV or Edge Impulse's "
+                    "info.labels sets clip labels (one "
                     "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
                     "empty labels change nothing). A CSV with begin_s,end_s columns (and "
                     "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
@@ -155,17 +162,19 @@ def _open_scanned(args: argparse.Namespace):
 
 @_expected_errors
 def _handle_export(args: argparse.Namespace) -> int:
-    from core.store.label_io import export_csv
+    from core.store.label_io import export_csv, export_edge_impulse
     from core.store.region_export import export_regions
 
     if args.format in PER_FILE_FORMATS and not args.out:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
-    what = "rows" if args.format == "labels" else "regions"
+    what = {"labels": "rows", "edgeimpulse": "files"}.get(args.format, "regions")
     with _open_scanned(args) as project:
         def write(out):
             if args.format == "labels":
                 return export_csv(project, out)
+            if args.format == "edgeimpulse":
+                return export_edge_impulse(project, out)
             return export_regions(project, args.format, out)
 
         if args.out:
@@ -187,7 +196,7 @@ def _handle_import(args: argparse.Namespace) -> int:
         raise EarmarkError("--audio names the audio file of one FILE: import the others apart")
     if "labels" in kinds.values() and len(args.files) > 1:
         label_csv = next(path for path, kind in kinds.items() if kind == "labels")
-        raise EarmarkError(f"{label_csv} is a path,label CSV of clip labels: import it on its own")
+        raise EarmarkError(f"{label_csv} holds labels of whole clips: import it on its own")
     if "labels" not in kinds.values():
         with _open_scanned(args) as project:
             records = import_regions_files(project, [(path, args.audio) for path in args.files])

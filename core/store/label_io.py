@@ -1,22 +1,26 @@
-"""Labels in and out of a project: CSV export/import and export into class folders.
+"""Labels in and out of a project: CSV export/import, Edge Impulse's info.labels export/import and
+export into class folders.
 
 CSV format: header ``path,label``; paths relative to the project folder with ``/`` separators;
 an empty label means unlabeled. Export writes UTF-8; import reads what
-:func:`core.store.label_rules.read_labels_csv` reads (UTF-8 with or without a BOM, UTF-16, latin-1).
+:func:`core.store.label_rules.read_labels_file` reads (a CSV in UTF-8 with or without a BOM,
+UTF-16, latin-1; or Edge Impulse's info.labels).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from core.paths import write_text_atomic
-from core.store.label_rules import read_labels_csv, safe_folder_name
+from core.store.label_rules import read_labels_file, safe_folder_name
 from core.store.project import Project
 
 HEADER = ("path", "label")
@@ -53,12 +57,9 @@ def export_csv(project: Project, out: str | Path | TextIO, include_missing: bool
     leaves half a file in place of a good one.
     """
     rows = [(c.path, c.label or "") for c in project.clips(include_missing=include_missing)]
-    if not isinstance(out, (str, Path)):
-        _write_rows(out, rows)
-        return len(rows)
     buffer = io.StringIO()
     _write_rows(buffer, rows)
-    write_text_atomic(Path(out), buffer.getvalue())
+    _write_text(out, buffer.getvalue())
     return len(rows)
 
 
@@ -68,19 +69,58 @@ def _write_rows(handle: TextIO, rows: list[tuple[str, str]]) -> None:
     writer.writerows(rows)
 
 
+def _write_text(out: str | Path | TextIO, text: str) -> None:
+    """``text`` to a stream, or atomically to a path."""
+    if isinstance(out, (str, Path)):
+        write_text_atomic(Path(out), text)
+    else:
+        out.write(text)
+
+
+# ------------------------------------------------------------------------ Edge Impulse
+
+#: Every TESTING_EVERY-th file (by a hash of its path, so a file keeps its side) goes to testing:
+#: the 80/20 split Edge Impulse's uploader makes.
+TESTING_EVERY = 5
+
+
+def edge_impulse_category(path: str) -> str:
+    """``"testing"`` for one file in TESTING_EVERY, chosen by its path alone, else ``"training"``."""
+    return "testing" if zlib.crc32(path.encode("utf-8")) % TESTING_EVERY == 0 else "training"
+
+
+def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
+    """Write Edge Impulse's ``info.labels`` for every readable clip (sorted by path; its path
+    relative to the project folder, so the file belongs at the folder's root, where Edge
+    Impulse's uploader reads it beside the audio): ``{"type": "label", "label": ...}`` or
+    ``{"type": "unlabeled"}``, one file in five in testing (:func:`edge_impulse_category`).
+    Returns the number of files; a path is written atomically."""
+    files = []
+    for clip in project.clips():
+        if clip.error:
+            continue
+        label = {"type": "label", "label": clip.label} if clip.label else {"type": "unlabeled"}
+        files.append({"path": clip.path, "name": Path(clip.path).stem,
+                      "category": edge_impulse_category(clip.path), "label": label})
+    _write_text(out, json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False)
+                + "\n")
+    return len(files)
+
+
 # ------------------------------------------------------------------------ import CSV
 
 
 def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
-    """Set labels from a ``path,label`` CSV in one transaction, with source ``"csv"``.
+    """Set labels from a labels file (a ``path,label`` CSV or Edge Impulse's info.labels) in one
+    transaction, with source ``"csv"``.
 
-    The CSV is read by :func:`core.store.label_rules.read_labels_csv` (header optional; UTF-8 with or
-    without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
+    The file is read by :func:`core.store.label_rules.read_labels_file` (CSV: header optional;
+    UTF-8 with or without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
     returned in ``unknown_paths`` (not fatal); rows with an empty label leave the clip as it is.
     Unknown class names add the class. The result's ``previous`` undoes the import through
     :meth:`Project.restore_labels`.
     """
-    rows = read_labels_csv(csv_path).items()
+    rows = read_labels_file(csv_path).items()
     by_path = project.clip_ids_by_path()
     current = {c.id: (c.label, c.label_source) for c in project.clips()}
     plan: dict[int, str] = {}
@@ -169,5 +209,5 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
     os.unlink(source)
 
 
-__all__ = ["export_csv", "import_csv", "export_folders", "ImportResult", "FolderExportResult",
-           "HEADER"]
+__all__ = ["export_csv", "import_csv", "export_edge_impulse", "edge_impulse_category",
+           "export_folders", "ImportResult", "FolderExportResult", "HEADER"]

@@ -1,11 +1,13 @@
-"""The folder-label rule, one for the app's scan and the command line: a file's label from its folder,
-its name (by a NameRule, see core.store.name_rules) or a labels.csv (FolderLabels), scan_labels over
+"""The folder-label rule, one for the app's scan and the command line: a file's label from Edge
+Impulse's info.labels, its folder, its name (by a NameRule, see core.store.name_rules) or a
+labels.csv (FolderLabels), scan_labels over
 a folder, and the way back, a label as a folder name (safe_folder_name). No Qt."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,13 +86,15 @@ def normalise_relative(text: str) -> str:
     return "/".join(parts)
 
 
-def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
-    """Read a ``path,label`` CSV into ``{relative posix path: label}``.
+def read_labels_file(path: str | os.PathLike) -> dict[str, str]:
+    """Read a labels file into ``{relative posix path: label}``, paths relative to the file's
+    folder: Edge Impulse's ``info.labels`` (JSON, :func:`_edge_impulse_labels`) or a
+    ``path,label`` CSV.
 
-    Paths are relative to the CSV's folder. A header row (``path,label`` in any case) is
-    optional; blank lines and rows with an empty label (unlabeled) are skipped. UTF-8 with or
-    without a BOM, UTF-16 with a BOM, and latin-1 are read; quoted fields may hold commas and
-    quotes. A row without two columns raises :class:`EarmarkError` naming the file and line.
+    CSV: a header row (``path,label`` in any case) is optional; blank lines and rows with an empty
+    label (unlabeled) are skipped; quoted fields may hold commas and quotes. UTF-8 with or without
+    a BOM, UTF-16 with a BOM, and latin-1 are read. A row that is not ``path,label`` (or an entry
+    of info.labels without a path) raises :class:`EarmarkError` naming the file and where.
     """
     path = Path(path)
     try:
@@ -104,6 +108,12 @@ def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
     except OSError as exc:
         raise EarmarkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     text = decode_text(data)
+    if text.lstrip().startswith("{"):
+        return _edge_impulse_labels(text, path.name)
+    return _csv_labels(text, path.name)
+
+
+def _csv_labels(text: str, name: str) -> dict[str, str]:
     labels: dict[str, str] = {}
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     first = True
@@ -118,33 +128,68 @@ def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
                     continue
             if len(row) < 2:
                 raise EarmarkError(
-                    f"{path.name}, line {line}: expected 'path,label' but found {len(row)} column")
+                    f"{name}, line {line}: expected 'path,label' but found {len(row)} column")
             if len(row) > 2 and any(cell.strip() for cell in row[2:]):
                 raise EarmarkError(
-                    f"{path.name}, line {line}: expected 'path,label' but found {len(row)} "
+                    f"{name}, line {line}: expected 'path,label' but found {len(row)} "
                     "columns (quote names that contain commas)")
             relative = normalise_relative(row[0])
             if not relative:
-                raise EarmarkError(f"{path.name}, line {line}: empty path")
+                raise EarmarkError(f"{name}, line {line}: empty path")
             label = row[1].strip()
             if label:
                 labels[relative] = label
             else:
                 labels.pop(relative, None)
     except csv.Error as exc:
-        raise EarmarkError(f"{path.name}, line {reader.line_num}: malformed CSV ({exc})") from None
+        raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
+    return labels
+
+
+def is_edge_impulse(value) -> bool:
+    """Whether parsed JSON is Edge Impulse's info.labels: an object with a ``files`` list."""
+    return isinstance(value, dict) and isinstance(value.get("files"), list)
+
+
+def _edge_impulse_labels(text: str, name: str) -> dict[str, str]:
+    """Edge Impulse's exporter format (``info.labels``): ``{"version": 1, "files": [{"path",
+    "category", "label": {"type": "label", "label": ...}}]}``, each path relative to the file's
+    folder. A file of type ``unlabeled`` has no label; a ``multi-label`` one (spans of a long
+    sample) no label for the whole file either."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EarmarkError(f"{name}: broken JSON (line {error.lineno}: {error.msg})") from None
+    if not is_edge_impulse(value):
+        raise EarmarkError(f"{name}: JSON that is not Edge Impulse's info.labels (no \"files\" "
+                           "list)")
+    labels: dict[str, str] = {}
+    for number, entry in enumerate(value["files"], start=1):
+        relative = normalise_relative(entry.get("path", "")) if isinstance(entry, dict) and \
+            isinstance(entry.get("path"), str) else ""
+        if not relative:
+            raise EarmarkError(f"{name}, file {number}: no path")
+        label = entry.get("label")
+        if isinstance(label, dict) and label.get("type") == "label" and \
+                isinstance(label.get("label"), str) and label["label"].strip():
+            labels[relative] = label["label"].strip()
     return labels
 
 
 # --------------------------------------------------------------------------- the rule
 
 CSV_NAME = "labels.csv"
+EDGE_IMPULSE_NAME = "info.labels"  # Edge Impulse's exporter format, in a folder or at the root
 
 
 class FolderLabels:
     """The label of each file under ``root``, by one rule (the project store's first scan and the
     command line's train and evaluate both ask here, so they never label a folder differently):
 
+    0. Edge Impulse's ``info.labels`` (its exporter format) in the file's own folder, then in
+       ``root``, as a CSV is read in rule 3: Edge Impulse exports into ``training/`` and
+       ``testing/``, which are no classes, so a file beside an info.labels that gives it no
+       label has none;
     1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``);
     2. for a file directly in ``root``, what ``name_rule`` reads in its name
        (``cat_12.wav`` -> ``cat``); None: the rule that suits the names of the files directly
@@ -156,8 +201,8 @@ class FolderLabels:
        labels the files directly in ``root``;
     4. none: ``(None, "none")``.
 
-    Each CSV is read once. One that cannot be read is passed to ``on_csv_error(csv_path, error)``
-    and treated as empty; without that callback the EarmarkError is raised.
+    Each labels file is read once. One that cannot be read is passed to ``on_csv_error(path,
+    error)`` and treated as empty; without that callback the EarmarkError is raised.
     """
 
     def __init__(self, root: str | os.PathLike, csv_name: str = CSV_NAME,
@@ -167,7 +212,8 @@ class FolderLabels:
         self.csv_name = csv_name
         self.on_csv_error = on_csv_error
         self._name_rule = name_rule
-        self._tables: dict[Path, dict[str, str]] = {}
+        self._tables: dict[tuple[Path, str], dict[str, str]] = {}
+        self._present: set[tuple[Path, str]] = set()  # (folder, name) of the files that exist
 
     @property
     def name_rule(self) -> NameRule:
@@ -188,12 +234,26 @@ class FolderLabels:
     def label_of(self, path: str | os.PathLike) -> tuple[str | None, str]:
         """``(label, source)`` for ``path``; source is one of SOURCES."""
         path = Path(path)
+        # Edge Impulse exports its samples into training/ and testing/ with their labels in an
+        # info.labels: that file, where there is one, says more than the folder's name.
+        found = self._listed(path, EDGE_IMPULSE_NAME)
+        if found:
+            return found, "csv"
+        self._table(path.parent, EDGE_IMPULSE_NAME)
+        if (path.parent, EDGE_IMPULSE_NAME) in self._present:  # an unlabelled Edge Impulse sample
+            return None, "none"
         label, source = self.place_label(path)
         if label is not None:
             return label, source
-        # Nearest first; a file in root has one folder to look in.
-        for folder in dict.fromkeys((path.parent, self.root)):
-            table = self._table(folder)
+        found = self._listed(path, self.csv_name)
+        return (found, "csv") if found else (None, "none")
+
+    def _listed(self, path: Path, name: str) -> str | None:
+        """The label a labels file called ``name`` gives ``path``: the one in its own folder, then
+        the one in ``root``; the row naming its path relative to that file's folder, else one
+        naming just its file name."""
+        for folder in dict.fromkeys((path.parent, self.root)):  # nearest first
+            table = self._table(folder, name)
             if not table:
                 continue
             try:
@@ -202,28 +262,29 @@ class FolderLabels:
                 key = path.name
             found = table.get(key) or table.get(path.name)
             if found:
-                return found, "csv"
-        return None, "none"
+                return found
+        return None
 
     def scan(self) -> list[LabeledClip]:
         """Every audio file under ``root`` with its label, sorted as :func:`iter_audio_files`."""
         return [LabeledClip(file, *self.label_of(file)) for file in iter_audio_files(self.root)]
 
-    def _table(self, folder: Path) -> dict[str, str]:
-        table = self._tables.get(folder)
+    def _table(self, folder: Path, name: str) -> dict[str, str]:
+        table = self._tables.get((folder, name))
         if table is None:
             table = {}
-            csv_path = folder / self.csv_name
-            if csv_path.is_file():
+            labels_path = folder / name
+            if labels_path.is_file():
+                self._present.add((folder, name))
                 try:
-                    table = read_labels_csv(csv_path)
+                    table = read_labels_file(labels_path)
                 except (OSError, ValueError, EarmarkError) as error:
                     if not isinstance(error, EarmarkError):  # e.g. broken UTF-16
-                        error = EarmarkError(f"{csv_path}: cannot be read ({error})")
+                        error = EarmarkError(f"{labels_path}: cannot be read ({error})")
                     if self.on_csv_error is None:
                         raise error from None
-                    self.on_csv_error(csv_path, error)
-            self._tables[folder] = table
+                    self.on_csv_error(labels_path, error)
+            self._tables[(folder, name)] = table
         return table
 
 

@@ -149,11 +149,17 @@ def _read_format(path: str | os.PathLike) -> tuple[str, str]:
 
 
 def file_kind(path: str | os.PathLike) -> str:
-    """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels (see
-    :mod:`core.store.label_io`), else its region format (:func:`detect_format`). Raises
-    :class:`EarmarkError` naming the file when it cannot be read or is in no format we know."""
+    """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels or
+    Edge Impulse's info.labels (see :mod:`core.store.label_io`), else its region format
+    (:func:`detect_format`). Raises :class:`EarmarkError` naming the file when it cannot be read
+    or is in no format we know."""
     text, fmt = _read_format(path)
-    return "labels" if fmt == "csv" and not _csv_has_regions(text) else fmt
+    return "labels" if _holds_clip_labels(text, fmt) else fmt
+
+
+def _holds_clip_labels(text: str, fmt: str) -> bool:
+    """A path,label CSV, or Edge Impulse's info.labels: labels of whole clips, no regions."""
+    return fmt == "edgeimpulse" or (fmt == "csv" and not _csv_has_regions(text))
 
 
 def needs_audio(path: str | os.PathLike) -> bool:
@@ -375,9 +381,10 @@ def _parse(path: str | os.PathLike, audio: str | None
            ) -> tuple[str, list[RegionRow], list[Problem]]:
     text, fmt = _read_format(path)
     try:
-        if fmt == "csv" and not _csv_has_regions(text):
+        if _holds_clip_labels(text, fmt):
             raise EarmarkError("a path,label CSV of clip labels holds no regions (no begin_s,end_s "
-                               "columns)")
+                               "columns)" if fmt == "csv" else "Edge Impulse's info.labels holds "
+                               "labels of whole clips, no regions")
         if fmt == "csv":
             rows, problems = _parse_csv(text)
         elif fmt == "raven":

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
-from core.store.label_rules import normalise_relative
+from core.store.label_rules import is_edge_impulse, normalise_relative
 from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
 from core.store.region_aoef import is_aoef
 
@@ -37,13 +37,17 @@ _LS_UPLOAD = re.compile(r"^[0-9a-f]{8}-(.+)$")
 
 
 def json_format(text: str) -> str:
-    """``"avianz"``, ``"labelstudio"`` or ``"aoef"`` for JSON shaped like one; EarmarkError for
-    JSON that is broken or none. AviaNZ: a list of segments (lists), after an optional metadata
-    object. AOEF (Whombat, soundevent): an object whose ``data`` has a ``collection_type``. Label
-    Studio: a task (an object with ``data`` or ``annotations``) or a list of them."""
+    """``"avianz"``, ``"labelstudio"``, ``"aoef"`` or ``"edgeimpulse"`` for JSON shaped like one;
+    EarmarkError for JSON that is broken or none. AviaNZ: a list of segments (lists), after an
+    optional metadata object. AOEF (Whombat, soundevent): an object whose ``data`` has a
+    ``collection_type``. Edge Impulse's info.labels (clip labels, not regions): an object with a
+    ``files`` list. Label Studio: a task (an object with ``data`` or ``annotations``) or a list of
+    them."""
     value = load_json(text)
     if is_aoef(value):
         return "aoef"
+    if is_edge_impulse(value):
+        return "edgeimpulse"
     if isinstance(value, dict):
         value = [value]
     if isinstance(value, list):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
-from core.store import label_io, region_export, region_io
+from core.store import label_io, label_rules, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.region_commands import ImportRegionsCommand
 from gui.common import settings as keys
@@ -37,6 +37,8 @@ def build(acts, w) -> None:
     acts.import_avianz = acts.action("Import &AviaNZ Files Beside the Recordings",
                                      lambda: _on_import_avianz(w), project=True)
     acts.export_csv = acts.action("&Export Labels CSV…", lambda: _on_export_csv(w), project=True)
+    acts.export_edge_impulse = acts.action("Export Labels for E&dge Impulse…",
+                                           lambda: _on_export_edge_impulse(w), project=True)
     acts.export_regions = acts.action("Export Re&gions…", lambda: _on_export_regions(w),
                                       project=True)
     acts.export_folders = acts.action("Export into Class &Folders…",
@@ -49,8 +51,8 @@ def build(acts, w) -> None:
     menu.addAction(acts.reopen_last)
     menu.addAction(acts.rescan)
     menu.addSeparator()
-    for action in (acts.import_csv, acts.import_avianz, acts.export_csv, acts.export_regions,
-                   acts.export_folders):
+    for action in (acts.import_csv, acts.import_avianz, acts.export_csv,
+                   acts.export_edge_impulse, acts.export_regions, acts.export_folders):
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.quit)
@@ -97,7 +99,7 @@ def _on_import_csv(w) -> None:
     region files (a night's AviaNZ files) add theirs as one import. Either is one undo step."""
     paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
-        "Labels or regions (*.csv *.txt *.tsv *.data *.json *.svl *.sv);;All files (*)")
+        "Labels or regions (*.csv *.txt *.tsv *.data *.json *.labels *.svl *.sv);;All files (*)")
     if not paths:
         return
     kinds: dict[str, tuple[str, bool]] = {}
@@ -110,8 +112,8 @@ def _on_import_csv(w) -> None:
             return
     labels = [path for path in paths if kinds[path][0] == "labels"]
     if labels and len(paths) > 1:
-        w.labels.report_error(f"{Path(labels[0]).name} is a path,label CSV of clip labels: import "
-                              "it on its own (several files at once must all hold regions)")
+        w.labels.report_error(f"{Path(labels[0]).name} holds labels of whole clips: import it "
+                              "on its own (several files at once must all hold regions)")
         return
     if labels:
         path = labels[0]
@@ -212,16 +214,37 @@ def _report_import(w, path: str, result: label_io.ImportResult) -> None:
 
 
 def _on_export_csv(w) -> None:
-    start = str(Path(w.folder) / "labels.csv")
-    path, _ = QFileDialog.getSaveFileName(w, "Export labels", start, "CSV files (*.csv)")
+    saved = _save_labels(w, "labels.csv", "Export labels", "CSV files (*.csv)",
+                         label_io.export_csv)
+    if saved:
+        w.statusBar().showMessage(f"Exported {saved[1]:,} labels to {saved[0]}", 8000)
+
+
+def _on_export_edge_impulse(w) -> None:
+    """Edge Impulse's info.labels, at the folder's root by default, where its uploader reads it
+    beside the audio."""
+    saved = _save_labels(w, label_rules.EDGE_IMPULSE_NAME, "Export labels for Edge Impulse",
+                         "Edge Impulse labels (info.labels);;All files (*)",
+                         label_io.export_edge_impulse)
+    if saved:
+        path, n = saved
+        where = ("upload the folder with Edge Impulse's uploader, which reads them there" if
+                 Path(path).parent == Path(w.folder) else "their paths are relative to this "
+                 "folder")
+        w.show_message(f"Wrote the labels of {n:,} files to {path}: {where}.", "info")
+
+
+def _save_labels(w, name: str, title: str, kind: str, write) -> tuple[str, int] | None:
+    """Ask where to write a labels file (``name`` in the folder offered first) and write it with
+    ``write(project, path)``: (path, how many), or None when cancelled or failed (said)."""
+    path, _ = QFileDialog.getSaveFileName(w, title, str(Path(w.folder) / name), kind)
     if not path:
-        return
+        return None
     try:
-        n = label_io.export_csv(w.project, path)
+        return path, write(w.project, path)
     except (EarmarkError, OSError) as error:
         w.show_message(f"Could not export to {path}: {error}", "error")
-        return
-    w.statusBar().showMessage(f"Exported {n:,} labels to {path}", 8000)
+        return None
 
 
 #: Export Regions' choices: what a person reads, the format's name in core.store.region_export.

@@ -7,6 +7,7 @@ the GUI thread."""
 from __future__ import annotations
 
 import bz2
+import json
 import threading
 
 import pytest
@@ -199,8 +200,8 @@ def test_several_region_files_are_one_import_and_one_undo_step(qtbot, opened, tm
     choose_file(monkeypatch, data, labels)
     with qtbot.waitSignal(opened.labels.message, timeout=TASK_TIMEOUT_MS) as blocker:
         opened.acts.import_csv.trigger()
-    assert blocker.args[0].startswith("labels.csv is a path,label CSV of clip labels: import it "
-                                      "on its own")
+    assert blocker.args[0].startswith("labels.csv holds labels of whole clips: import it on its "
+                                      "own")
     assert opened.undo_stack.count() == 1 and regions(opened) == []
 
 
@@ -243,6 +244,24 @@ def test_a_path_label_csv_still_labels_clips(qtbot, opened, tmp_path, monkeypatc
     run_import(qtbot, opened, opened.acts.import_csv)
     dawn = [c for c in opened.project.clips() if c.path == "dawn.wav"][0]
     assert (dawn.label, dawn.label_source) == ("robin", "csv") and regions(opened) == []
+
+
+def test_labels_for_edge_impulse_out_beside_the_audio_and_back_in(qtbot, opened, recordings,
+                                                                 monkeypatch):
+    target = recordings / "info.labels"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    opened.acts.export_edge_impulse.trigger()
+    assert "upload the folder with Edge Impulse's uploader" in opened.shown[-1][0]
+    files = json.loads(target.read_text())["files"]
+    assert [(f["path"], f["label"]["type"]) for f in files] == [("dawn.wav", "unlabeled"),
+                                                                ("night/owl.wav", "label")]
+    files[0]["label"] = {"type": "label", "label": "robin"}  # labelled in Edge Impulse
+    target.write_text(json.dumps({"version": 1, "files": files}))
+    choose_file(monkeypatch, target)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    dawn = [c for c in opened.project.clips() if c.path == "dawn.wav"][0]
+    assert (dawn.label, dawn.label_source) == ("robin", "csv")
+    assert opened.undo_stack.count() == 1
 
 
 @pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio", "aoef",

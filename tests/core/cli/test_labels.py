@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,23 @@ def test_import_reports_unknown_paths(folder, tmp_path, capsys):
         loose = [c for c in project.clips() if c.path == "loose.wav"][0]
         assert (loose.label, loose.label_source) == ("owl", "csv")
         assert project.clips(label="dog")[0].path == "dog/c0.wav"  # empty label: left alone
+
+
+def test_edge_impulse_labels_out_and_back_in(folder, tmp_path, capsys):
+    assert run(["labels", "export", str(folder), "--format", "edgeimpulse"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["path"], f["label"]) for f in files] == [
+        ("cat/c0.wav", {"type": "label", "label": "cat"}),
+        ("cat/c1.wav", {"type": "label", "label": "cat"}),
+        ("dog/c0.wav", {"type": "label", "label": "dog"}),
+        ("dog/c1.wav", {"type": "label", "label": "dog"}), ("loose.wav", {"type": "unlabeled"})]
+    files[4]["label"] = {"type": "label", "label": "owl"}  # labelled in Edge Impulse
+    info = tmp_path / "info.labels"
+    info.write_text(json.dumps({"version": 1, "files": files}))
+    assert run(["labels", "import", str(folder), str(info)]) == 0
+    assert "1 labels set, 4 already so" in capsys.readouterr().err
+    with Project.open(folder) as project:
+        assert project.clips(label="owl")[0].path == "loose.wav"
 
 
 def test_expected_error_is_one_line_exit_2(tmp_path, capsys):
@@ -243,7 +261,7 @@ def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path
     labels = tmp_path / "labels.csv"
     labels.write_text("path,label\nday.wav,dog\n")
     assert run(["labels", "import", str(recordings), *files, str(labels)]) == 2
-    assert "labels.csv is a path,label CSV of clip labels" in capsys.readouterr().err
+    assert "labels.csv holds labels of whole clips" in capsys.readouterr().err
     assert regions_in(recordings) == []
     assert run(["labels", "import", str(recordings), *files]) == 0  # a night's files: one import
     assert sorted(regions_in(recordings)) == before

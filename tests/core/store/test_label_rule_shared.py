@@ -71,8 +71,8 @@ def test_a_broken_labels_csv_warns_in_the_app_and_fails_on_the_command_line(tric
 
 def test_rule_reads_each_csv_once(tricky, monkeypatch):
     reads = []
-    real = label_rules.read_labels_csv
-    monkeypatch.setattr(label_rules, "read_labels_csv", lambda p: reads.append(p) or real(p))
+    real = label_rules.read_labels_file
+    monkeypatch.setattr(label_rules, "read_labels_file", lambda p: reads.append(p) or real(p))
     rule = FolderLabels(tricky)
     for name in ("loose.wav", "dotted.wav", "unlisted.wav"):
         rule.label_of(tricky / name)

@@ -108,7 +108,7 @@ def test_csv_with_header_bom_quotes_commas_blank_lines(tmp_path):
                       "e.wav,\r\n"
                       "   \r\n",
                       encoding="utf-8-sig")
-    assert label_rules.read_labels_csv(path) == {
+    assert label_rules.read_labels_file(path) == {
         "a.wav": "dog",
         "b, with comma.wav": "cat",
         'c "quoted".wav': "bird, small",
@@ -118,26 +118,26 @@ def test_csv_with_header_bom_quotes_commas_blank_lines(tmp_path):
 
 def test_csv_without_header_and_latin1(tmp_path):
     path = _write_csv(tmp_path / "labels.csv", "caf\u00e9.wav,ni\u00f1o\n", encoding="latin-1")
-    assert label_rules.read_labels_csv(path) == {"caf\u00e9.wav": "ni\u00f1o"}
+    assert label_rules.read_labels_file(path) == {"caf\u00e9.wav": "ni\u00f1o"}
 
 
 def test_csv_utf8_non_ascii(tmp_path):
     path = _write_csv(tmp_path / "labels.csv", "Path,Label\n\u9ce5/\u58f0.wav,\u9ce5\n")
-    assert label_rules.read_labels_csv(path) == {"\u9ce5/\u58f0.wav": "\u9ce5"}
+    assert label_rules.read_labels_file(path) == {"\u9ce5/\u58f0.wav": "\u9ce5"}
 
 
 def test_csv_malformed_row_names_file_and_line(tmp_path):
     path = _write_csv(tmp_path / "labels.csv", "path,label\na.wav,dog\nonly_one_column\n")
     with pytest.raises(EarmarkError, match=r"labels\.csv, line 3"):
-        label_rules.read_labels_csv(path)
+        label_rules.read_labels_file(path)
     path = _write_csv(tmp_path / "labels.csv", "a.wav,dog,extra\n")
     with pytest.raises(EarmarkError, match=r"line 1"):
-        label_rules.read_labels_csv(path)
+        label_rules.read_labels_file(path)
 
 
 def test_csv_missing_raises_earmark_error(tmp_path):
     with pytest.raises(EarmarkError, match="not found"):
-        label_rules.read_labels_csv(tmp_path / "labels.csv")
+        label_rules.read_labels_file(tmp_path / "labels.csv")
 
 
 def test_scan_labels_rule_order(tmp_path):
