@@ -120,13 +120,14 @@ class FeatureConfig:
 
 
 # The seed README's settings: 5 s at 16 kHz, Spectrogram(n_fft=600) with its default hop (300),
-# TimeMasking applied with probability 0.25. The README does not give the mask width; 30 frames
-# (about 0.56 s) is ours.
+# TimeMasking applied with probability 0.25, and no other augmentation. The README does not give
+# the mask width; 30 frames (about 0.56 s) is ours.
 SEED_FEATURES = FeatureConfig(
     sample_rate_hz=16000, clip_seconds=5.0, kind="spectrogram", n_fft=600, hop_length=None,
     max_frames=None,
     augment_probability=0.25, time_masks=1, time_mask_frames=30, freq_masks=0, freq_mask_bins=0,
-    time_shift_fraction=0.0, prediction_views=False,
+    time_shift_fraction=0.0, time_stretch=0.0, freq_warp=0.0, eq_gain=0.0,
+    prediction_views=False,
 )
 DEFAULT_FEATURES = FeatureConfig()
 PRESETS: dict[str, FeatureConfig] = {"default": DEFAULT_FEATURES, "seed": SEED_FEATURES}

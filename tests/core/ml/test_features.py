@@ -30,6 +30,18 @@ def test_seed_preset_is_the_seeds_spectrogram():
         preset("nope")
 
 
+def test_seed_preset_augments_by_time_masking_alone():
+    # The seed's only augmentation: a quarter of the clips get a time mask (zero power); every
+    # other cell is left as it was (no stretch, warp or colouring).
+    features = torch.rand(400, 1, SEED_FEATURES.n_freqs, 60) + 1.0
+    out = augment(features, SEED_FEATURES, torch.Generator().manual_seed(0))
+    column_kept = (out == features).all(dim=2)
+    column_masked = (out == 0).all(dim=2)
+    assert (column_kept | column_masked).all()
+    masked_clips = column_masked.any(dim=-1).float().mean().item()
+    assert 0.18 < masked_clips < 0.32
+
+
 @pytest.mark.parametrize("clip_seconds, frames", [(0.5, 51), (1.0, 101), (2.5, 251), (5.0, 255),
                                                   (10.0, 255)])
 def test_frame_budget_caps_long_clips(clip_seconds, frames):
