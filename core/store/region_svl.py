@@ -60,7 +60,8 @@ class _Document:
         self.models: list[dict[str, str]] = []
         self.points: list[tuple[str | None, dict[str, str], int]] = []
         dataset: str | None = None
-        parser = expat.ParserCreate()
+        # The text is already decoded: the parser reads it as UTF-8, whatever the declaration says.
+        parser = expat.ParserCreate(encoding="utf-8")
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
         def start(name: str, attrs: dict[str, str]) -> None:

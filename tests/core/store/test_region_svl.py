@@ -130,6 +130,16 @@ def test_a_session_names_its_recording_and_is_read_compressed(tmp_path, project)
         (0.5, 1.5, "robin"), (2.0, 2.5, None)]
 
 
+@pytest.mark.parametrize("declared, encoding", [("ISO-8859-1", "latin-1"), ("UTF-8", "utf-8"),
+                                                 ("no-such-encoding", "utf-8")])
+def test_the_text_is_read_whatever_encoding_the_declaration_names(tmp_path, declared, encoding):
+    path = tmp_path / "grive.svl"
+    path.write_bytes(REGIONS.replace('encoding="UTF-8"', f'encoding="{declared}"')
+                     .replace('label="robin"', 'label="grive musicienne é"').encode(encoding))
+    _, rows = read_regions(path, "dawn.wav")
+    assert rows[0].label == "grive musicienne é"
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"BZh91AY&SY broken", "broken bzip2 stream"),
     (b'<?xml version="1.0"?>\n<sv>\n  <data>\n</sv>\n', r"broken XML \(line 4: mismatched tag"),

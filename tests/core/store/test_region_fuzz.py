@@ -1,0 +1,67 @@
+"""Whatever a region or labels file holds, reading it gives regions or an EarmarkError that names
+the file, never another exception: well-formed files of each structured format (AviaNZ, Label
+Studio, AOEF, Sonic Visualiser, Edge Impulse) cut, spliced and salted with stray characters,
+some bzip2-compressed, by a seeded generator."""
+
+from __future__ import annotations
+
+import bz2
+import json
+import random
+
+import pytest
+
+from core.errors import EarmarkError
+from core.store import label_rules
+from core.store.region_io import file_kind, needs_audio, read_regions
+from tests.core.store import test_region_aoef as aoef
+from tests.core.store import test_region_svl as svl
+
+SAMPLES = {
+    "x.svl": svl.REGIONS,
+    "x.json": aoef.document(
+        [aoef.event("e1", "TimeInterval", [0.5, 1.25]),
+         aoef.event("e2", "BoundingBox", [1.5, 500.0, 2.0, 3000.0]),
+         aoef.event("e3", "Polygon", [[[0.1, 300.0], [0.4, 900.0], [0.3, 1200.0]]], aoef.OWL)],
+        [aoef.annotation("a1", "e1", [0]), aoef.annotation("a2", "e2", [0, 1]),
+         aoef.annotation("a3", "e3", [1, 2])]),
+    "rec.wav.data": json.dumps([{"Operator": "Ann", "Reviewer": "", "Duration": 3.0},
+                                [0.5, 1.0, 400, 1600, [{"species": "Morepork", "certainty": 100,
+                                                        "filter": "M"}]]]),
+    "ls.json": json.dumps([{"id": 1, "data": {"audio": "/data/upload/1/0a1b2c3d-rec.wav"},
+                            "annotations": [{"result": [{"type": "labels", "value": {
+                                "start": 0.5, "end": 1.0, "labels": ["kiwi"]}}]}]}]),
+    "info.labels": json.dumps({"version": 1, "files": [
+        {"path": "a.wav", "category": "training", "label": {"type": "label", "label": "x"}}]}),
+}
+JUNK = ['"', "<", ">", "{", "}", "[", "]", ",", ":", "null", "1e400", "-1", "NaN", "\x00",
+        "&amp;", "&#0;", "]]>", '"type": 5', "[[", "true", "<!ENTITY a 'b'>", "é"]
+
+
+def mutated(text: str, rng: random.Random) -> str:
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(text))
+        choice = rng.random()
+        if choice < 0.4:
+            text = text[:i] + rng.choice(JUNK) + text[i:]
+        elif choice < 0.7:
+            text = text[:i] + text[i + rng.randint(1, 20):]
+        else:
+            j = rng.randrange(len(text))
+            text = text[:i] + text[j:j + 30] + text[i:]
+    return text
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_mangled_files_give_named_errors_or_regions(tmp_path, name):
+    rng = random.Random(name)
+    path = tmp_path / name
+    for n in range(150):
+        data = mutated(SAMPLES[name], rng).encode("utf-8", "replace")
+        path.write_bytes(bz2.compress(data) if n % 5 == 0 else data)
+        for read in (file_kind, needs_audio, lambda p: read_regions(p, "rec.wav"),
+                     label_rules.read_labels_file):
+            try:
+                read(path)
+            except EarmarkError as error:
+                assert name in str(error)
