@@ -1,7 +1,7 @@
 """Whatever a region or labels file holds, reading it gives regions or an EarmarkError that names
-the file, never another exception: well-formed files of each structured format (AviaNZ, Label
-Studio, AOEF, Sonic Visualiser, Edge Impulse) cut, spliced and salted with stray characters,
-some bzip2-compressed, by a seeded generator."""
+the file, never another exception: well-formed files of each format (Raven, Audacity, region CSV,
+BirdNET, AviaNZ, Label Studio, AOEF, Sonic Visualiser, Edge Impulse) cut, spliced and salted with
+stray characters, some bzip2-compressed, by a seeded generator."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ from tests.core.store import test_region_aoef as aoef
 from tests.core.store import test_region_svl as svl
 
 SAMPLES = {
+    "t.selections.txt": ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+                         "High Freq (Hz)\tBegin File\tFile Offset (s)\tAnnotation\n"
+                         "1\tSpectrogram 1\t1\t0.5\t0.75\t500\t2500\trec.wav\t0.5\tTawny\n"),
+    "track.txt": "0.100000\t0.400000\thoot\n\\\t300.000000\t1200.000000\n1,5\t2,5\tpoint\n",
+    "r.csv": "path,begin_s,end_s,low_hz,high_hz,label\nrec.wav,0.5,1.0,,,dog\n",
+    "b.BirdNET.results.csv": ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
+                              "0.0,3.0,Ninox novaeseelandiae,Morepork,0.91,C:\\rec\\rec.wav\n"),
     "x.svl": svl.REGIONS,
     "x.json": aoef.document(
         [aoef.event("e1", "TimeInterval", [0.5, 1.25]),
