@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.cli.devices import add_device_option, checked_device
+from core.cli.labels import PER_FILE_FORMATS
 from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 
 FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
-#: core.store.region_export.PER_FILE's formats, written out: checking the arguments imports no writer.
-PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
 
 
