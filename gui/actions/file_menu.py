@@ -14,7 +14,7 @@ from core.store import label_io, label_rules, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.region_commands import ImportRegionsCommand
 from gui.common import settings as keys
-from gui.common.tasks import ProjectWorker
+from gui.common.tasks import FunctionWorker, ProjectWorker
 
 
 def build(acts, w) -> None:
@@ -93,23 +93,36 @@ def _on_open_folder(w) -> None:
 
 
 def _on_import_csv(w) -> None:
-    """Import Labels or Regions: a path,label CSV sets clip labels; a CSV with times, a Raven
-    selection table, an Audacity label track, an AviaNZ .data file, a Label Studio export, a
-    Whombat (AOEF) file or a Sonic Visualiser layer or session adds regions, and any number of
-    region files (a night's AviaNZ files) add theirs as one import. Either is one undo step."""
+    """Import Labels or Regions: a path,label CSV or Edge Impulse's info.labels sets clip labels;
+    a CSV with times, a Raven selection table, an Audacity label track, an AviaNZ .data file, a
+    Label Studio export, a Whombat (AOEF) file or a Sonic Visualiser layer or session adds
+    regions, and any number of region files (a night's AviaNZ files) add theirs as one import.
+    Either is one undo step. What each file is, is read on a background task (a night's files
+    take a moment); the person is then asked for the audio of those that name none."""
     paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
         "Labels or regions (*.csv *.txt *.tsv *.data *.json *.labels *.svl *.sv);;All files (*)")
     if not paths:
         return
-    kinds: dict[str, tuple[str, bool]] = {}
+    w.acts.task("read import files").start(
+        FunctionWorker(lambda _task: _file_kinds(paths)),
+        finished=lambda kinds: _import_chosen(w, paths, kinds),
+        failed=lambda reason: w.labels.report_error(f"Could not import {reason}"))
+
+
+def _file_kinds(paths: list[str]) -> dict[str, tuple[str, bool]]:
+    """Each file's kind (region_io.file_kind) and whether its audio must be asked for; raises
+    EarmarkError naming the first file that cannot be read or is in no format we know."""
+    kinds = {}
     for path in paths:
-        try:
-            kind = region_io.file_kind(path)
-            kinds[path] = kind, kind != "labels" and region_io.needs_audio(path)
-        except EarmarkError as error:
-            w.labels.report_error(f"Could not import labels from {Path(path).name}: {error}")
-            return
+        kind = region_io.file_kind(path)
+        kinds[path] = kind, kind != "labels" and region_io.needs_audio(path)
+    return kinds
+
+
+def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool]]) -> None:
+    """Labels from a labels file chosen alone, or regions from region files, each a file's
+    audio asked for where it names none."""
     labels = [path for path in paths if kinds[path][0] == "labels"]
     if labels and len(paths) > 1:
         w.labels.report_error(f"{Path(labels[0]).name} holds labels of whole clips: import it "

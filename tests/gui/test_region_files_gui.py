@@ -211,6 +211,14 @@ def test_region_files_are_read_off_the_gui_thread(qtbot, opened, recordings, mon
     run_import(qtbot, opened, opened.acts.import_avianz)
     assert on_gui_thread == [False] and regions(opened) == [
         ("dawn.wav", 1.0, 1.5, None, None, "Robin")]
+    # Chosen by hand: what each file is (and whether it names its audio) is read there too.
+    opened.project.delete_regions(r.id for r in opened.project.regions())
+    kinds = record_threads(monkeypatch, region_io, "file_kind")
+    names_audio = record_threads(monkeypatch, region_io, "needs_audio")
+    choose_file(monkeypatch, recordings / "dawn.wav.data")
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert kinds == [False] and names_audio == [False] and on_gui_thread == [False, False]
+    assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "Robin")]
 
 
 def test_bad_rows_are_each_named_and_nothing_reaches_the_stack(qtbot, opened, tmp_path,
@@ -233,7 +241,7 @@ def test_a_file_in_no_known_format_is_refused_in_one_line(qtbot, opened, tmp_pat
     choose_file(monkeypatch, junk)
     with qtbot.waitSignal(opened.labels.message, timeout=TASK_TIMEOUT_MS) as blocker:
         opened.acts.import_csv.trigger()
-    assert blocker.args[0].startswith("Could not import labels from junk.txt: junk.txt: not a CSV")
+    assert blocker.args[0].startswith("Could not import junk.txt: not a CSV")
     assert "\n" not in blocker.args[0] and opened.undo_stack.count() == 0
 
 
