@@ -23,6 +23,8 @@ AOEF_VERSION = "1.1.0"  # the version soundevent writes and reads
 LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat tags are key: value)
 #: Geometries that mark a moment (a time, or a time and a frequency), not a span.
 MOMENTS = ("TimeStamp", "Point")
+#: The coordinates of the two shapes read as they are; any other is read as the box around it.
+SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high]"}
 
 
 def is_aoef(value) -> bool:
@@ -76,9 +78,11 @@ def _span(geometry) -> tuple[tuple[float, float, float | None, float | None] | N
     if kind == "BoundingBox" and flat and len(coordinates) == 4:
         begin_s, low_hz, end_s, high_hz = (float(c) for c in coordinates)
         return (begin_s, end_s, low_hz, high_hz), None
+    if kind in SHAPES:
+        return None, f"a {kind} needs {SHAPES[kind]}"
     points = list(_points(coordinates))
-    if kind in ("TimeInterval", "BoundingBox") or not points:
-        return None, f"{kind} coordinates are not {kind}'s"
+    if not points:
+        return None, f"a {kind} with no (time, frequency) points"
     times = [t for t, _ in points]
     hertz = [f for _, f in points]
     return (min(times), max(times), min(hertz), max(hertz)), None

@@ -85,21 +85,23 @@ def test_every_bad_annotation_is_named_and_nothing_is_imported(tmp_path, project
         [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeStamp", 1.5),
          event("e3", "BoundingBox", [1.0, "low", 2.0, 900]),
          event("e4", "TimeInterval", [0.5, 1.0], recording="gone"),
-         event("e5", "TimeInterval", [2.5, 9.0])],
+         event("e5", "TimeInterval", [2.5, 9.0]), event("e7", "BoundingBox", [1.0, 2.0])],
         [annotation("a1", "e1", [0]), annotation("a2", "e2", [0]), annotation("a3", "e3", [0]),
-         annotation("a4", "e4", [0]), annotation("a5", "e5", [0]), annotation("a6", "nope", [0])],
+         annotation("a4", "e4", [0]), annotation("a5", "e5", [0]), annotation("a6", "nope", [0]),
+         annotation("a7", "e7", [0])],
         collection="annotation_set")
     path = tmp_path / "bad.json"
     path.write_text(text)
     with pytest.raises(RegionError) as caught:
         import_regions_file(project, path)
     message = str(caught.value)
-    assert "bad.json: 5 rows cannot be imported" in message
+    assert "bad.json: 6 rows cannot be imported" in message
     assert "annotation 2: a TimeStamp marks a moment, not a span" in message
     assert "annotation 3: BoundingBox coordinates must be numbers" in message
     assert "annotation 4: its sound event's recording is not in the file" in message
     assert "annotation 5: " in message  # past the end of the 3 s recording
     assert "annotation 6: its sound event is not in the file" in message
+    assert "annotation 7: a BoundingBox needs [start, low, end, high]" in message
     assert project.regions() == []
 
 
