@@ -1,7 +1,7 @@
 """The folder-label rule, one for the app's scan and the command line: a file's label from Edge
 Impulse's info.labels, its folder, its name (by a NameRule, see core.store.name_rules) or a
-labels.csv (FolderLabels), scan_labels over
-a folder, and the way back, a label as a folder name (safe_folder_name). No Qt."""
+labels.csv (FolderLabels), scan_labels over a folder, labels files read (read_labels_file), and
+the way back, a label as a folder name (safe_folder_name). No Qt."""
 
 from __future__ import annotations
 
