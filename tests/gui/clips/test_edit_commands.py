@@ -16,6 +16,7 @@ from gui.clips.classes_dialog import ClassesDialog
 from gui.clips.clip_table import ClipTableModel
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.clips.labelling import LabelController
+from gui.common.tasks import TaskSlot
 from tests import audio_factory
 
 
@@ -172,16 +173,25 @@ def test_accept_predictions_is_done_by_its_redo_and_undone(rig):
     assert rig.model.record_by_id(rig.ids["dog/a.wav"]).label_source == "model"
 
 
+def menu_window(rig, show_message) -> SimpleNamespace:
+    """What File > Import Labels or Regions uses of the window: the rig's project, stack and
+    label controller, and a background task slot of each kind, as the window's actions give."""
+    slots: dict[str, TaskSlot] = {}
+    acts = SimpleNamespace(task=lambda kind: slots.setdefault(kind, TaskSlot(rig.labels)))
+    return SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
+                           labels=rig.labels, show_message=show_message, acts=acts)
+
+
 def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monkeypatch):
     csv_path = tmp_path / "labels.csv"
     csv_path.write_text("path,label\nloose-a.wav,frog\ndog/a.wav,cat\nnot-here.wav,dog\n")
     label(rig, ["dog/a.wav"], "dog")
     before = snapshot(rig)
     shown: list[tuple[str, str]] = []
-    window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
-                             labels=rig.labels, show_message=lambda t, k: shown.append((t, k)))
+    window = menu_window(rig, lambda t, k: shown.append((t, k)))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(csv_path)], ""))
-    file_menu._on_import_csv(window)
+    file_menu._on_import_csv(window)  # the file is read on a background task, then imported
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert shown[-1][1] == "info" and "2 changed" in shown[-1][0] and "1 rows" in shown[-1][0]
     assert "Ctrl+Z" in shown[-1][0]
     after = snapshot(rig)
@@ -195,11 +205,11 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
 
 
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
-    window = SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
-                             labels=rig.labels, show_message=lambda t, k: None)
+    window = menu_window(rig, lambda t, k: None)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
                         lambda *a, **k: ([str(tmp_path / "gone.csv")], ""))
-    with qtbot.waitSignal(rig.labels.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(rig.labels.message, timeout=10_000) as blocker:
         file_menu._on_import_csv(window)
-    assert blocker.args[0].startswith("Could not import labels from gone.csv")
+    assert blocker.args[0].startswith("Could not import ")
+    assert "gone.csv: cannot be read" in blocker.args[0]
     assert rig.stack.count() == 0
