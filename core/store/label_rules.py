@@ -239,7 +239,6 @@ class FolderLabels:
         found = self._listed(path, EDGE_IMPULSE_NAME)
         if found:
             return found, "csv"
-        self._table(path.parent, EDGE_IMPULSE_NAME)
         if (path.parent, EDGE_IMPULSE_NAME) in self._present:  # an unlabelled Edge Impulse sample
             return None, "none"
         label, source = self.place_label(path)
