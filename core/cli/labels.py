@@ -21,6 +21,8 @@ Handler = Callable[[argparse.Namespace], int]
 REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 #: Those written as a file per audio file (core.store.region_export.PER_FILE), under --out.
 PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
+#: Those that can carry each region's measurements (core.store.region_export.MEASURED_FORMATS).
+MEASURED_FORMATS = ("csv", "raven")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -63,6 +65,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="PATH",
                         help="write this file instead of stdout (a folder for audacity, avianz "
                              "and sonicvisualiser)")
+    export.add_argument("--measure", action="store_true",
+                        help="with --format raven or csv: add each region's measurements, "
+                             "Raven Pro's robust ones (peak, centre, 5/25/75/95%% frequencies "
+                             "and times, 90%% duration and bandwidth, entropy), computed from "
+                             "its recording within its band")
     _add_project(export)
     export.set_defaults(func=_handle_export)
 
@@ -168,14 +175,19 @@ def _handle_export(args: argparse.Namespace) -> int:
     if args.format in PER_FILE_FORMATS and not args.out:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
+    if args.measure and args.format not in MEASURED_FORMATS:
+        raise EarmarkError(f"--measure adds columns to --format {' or '.join(MEASURED_FORMATS)} "
+                           f"only, not {args.format}")
     what = {"labels": "rows", "edgeimpulse": "files"}.get(args.format, "regions")
     with _open_scanned(args) as project:
+        measured = _measured(project) if args.measure else None
+
         def write(out):
             if args.format == "labels":
                 return export_csv(project, out)
             if args.format == "edgeimpulse":
                 return export_edge_impulse(project, out)
-            return export_regions(project, args.format, out)
+            return export_regions(project, args.format, out, measured)
 
         if args.out:
             n = write(args.out)
@@ -184,6 +196,17 @@ def _handle_export(args: argparse.Namespace) -> int:
             write(sys.stdout)
             sys.stdout.flush()
     return 0
+
+
+def _measured(project):
+    """Every region measured from its recording, with a line on stderr for each file that
+    could not be read (its regions keep empty measurement cells)."""
+    from core.store.region_export import measure_regions
+
+    measured = measure_regions(project)
+    for line in measured.unreadable:
+        print(f"earmark: warning: not measured: {line}", file=sys.stderr)
+    return measured
 
 
 @_expected_errors

@@ -12,12 +12,21 @@ import io
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from core.errors import EarmarkError
+from core.audio.measurements import (
+    FIELD_NAMES,
+    RAVEN_COLUMNS,
+    TIMELINE_FIELDS,
+    RegionMeasurements,
+    RegionSpan,
+    format_value,
+    measure_file_regions,
+)
+from core.errors import AudioError, EarmarkError
 from core.paths import write_text_atomic
 from core.store.records import REJECTED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_document
@@ -25,6 +34,8 @@ from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
 
 FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
+#: The formats that can carry each region's measurements as more columns.
+MEASURED_FORMATS = ("csv", "raven")
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
@@ -48,19 +59,72 @@ def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
                   key=lambda item: item[0].path)
 
 
-def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+@dataclass(frozen=True)
+class Measured:
+    """What :func:`measure_regions` found: each region's measurements by region id (None for a
+    silent region, or one whose file could not be read), and a line for each such file."""
+
+    by_region: dict[int, RegionMeasurements | None]
+    unreadable: list[str]
+    stopped: bool = False
+
+
+def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
+                    progress: Callable[[int, int], None] | None = None) -> Measured:
+    """Every exported region of ``project`` measured from its recording (each region's own
+    seconds read, at the file's own rate). A file that cannot be read leaves its regions
+    unmeasured and is named in ``unreadable`` with the reason; the others go on. ``progress(done,
+    total)`` in regions after each file; ``should_stop`` is checked between regions."""
+    grouped = _regions_by_clip(project)
+    total = sum(len(regions) for _, regions in grouped)
+    by_region: dict[int, RegionMeasurements | None] = {}
+    unreadable: list[str] = []
+    for clip, regions in grouped:
+        if should_stop():
+            return Measured(by_region, unreadable, stopped=True)
+        spans = [RegionSpan(r.begin_s, r.end_s, r.low_hz, r.high_hz) for r in regions]
+        try:
+            values = measure_file_regions(project.abspath(clip), spans, should_stop)
+        except AudioError as error:
+            unreadable.append(f"{clip.path}: {error}")
+            values = [None] * len(regions)
+        by_region.update((r.id, m) for r, m in zip(regions, values, strict=True))
+        if progress:
+            progress(len(by_region), total)
+    return Measured(by_region, unreadable, stopped=should_stop())
+
+
+def _measurement_cells(measured: Mapping[int, RegionMeasurements | None] | None,
+                       region: RegionRecord, offset_s: float = 0.0) -> tuple[str, ...]:
+    """The measurement columns of ``region`` (empty cells when it has none); its times moved on
+    by ``offset_s``."""
+    if measured is None:
+        return ()
+    values = measured.get(region.id)
+    if values is None:
+        return ("",) * len(FIELD_NAMES)
+    return tuple(format_value(name, getattr(values, name)
+                              + (offset_s if name in TIMELINE_FIELDS else 0.0))
+                 for name in FIELD_NAMES)
+
+
+def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
+              measured: Mapping[int, RegionMeasurements | None] | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(CSV_HEADER + (FIELD_NAMES if measured is not None else ()))
     for clip, regions in grouped:
         for r in regions:
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
-                             _hz(r.high_hz), r.label or ""))
+                             _hz(r.high_hz), r.label or "") + _measurement_cells(measured, r))
     return out.getvalue()
 
 
-def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
-    lines = ["\t".join(RAVEN_HEADER)]
+def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
+               measured: Mapping[int, RegionMeasurements | None] | None = None) -> str:
+    """One Raven selection table; with ``measured``, Raven's measurement columns after its own
+    (their times on the table's sequence timeline, as Begin Time)."""
+    lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     for clip, regions in grouped:
         nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
@@ -71,7 +135,7 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
             lines.append("\t".join((
                 str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label))))
+                f"{r.begin_s:.6f}", _text(r.label)) + _measurement_cells(measured, r, sequence_s)))
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
     return "\n".join(lines) + "\n"
 
@@ -133,7 +197,8 @@ PER_FILE = {
 }
 
 
-def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
+def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
+                   measured: Measured | None = None) -> int:
     """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
     rejected (kept in the project as background for training) is no event and is left out:
 
@@ -156,12 +221,19 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
       folder ``out``, at ``out/<relative path, extension replaced by .svl>`` as for audacity, see
       :func:`region_svl.svl_text`.
 
+    With ``measured`` (from :func:`measure_regions`), csv and raven get each region's
+    measurements as more columns: csv by their field names (``peak_freq_hz``...), raven by
+    Raven's own (``Peak Freq (Hz)``...).
+
     ``out`` may be an open text stream for csv, raven, labelstudio and aoef. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
     in place of a good one.
     """
     if fmt not in FORMATS:
         raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
+    if measured is not None and fmt not in MEASURED_FORMATS:
+        raise EarmarkError(f"measurements are written to {' and '.join(MEASURED_FORMATS)} "
+                           f"only, not {fmt}")
     grouped = _regions_by_clip(project)
     count = sum(len(regions) for _, regions in grouped)
     if fmt in PER_FILE:
@@ -174,8 +246,11 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
         return count
     if fmt == "aoef":
         text = aoef_text(grouped, project.folder.name)
+    elif fmt == "labelstudio":
+        text = label_studio_text(grouped)
     else:
-        text = {"csv": _csv_text, "raven": raven_text, "labelstudio": label_studio_text}[fmt](grouped)
+        table = raven_text if fmt == "raven" else _csv_text
+        text = table(grouped, None if measured is None else measured.by_region)
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:
@@ -184,5 +259,6 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO) -> int:
 
 
 
-__all__ = ["FORMATS", "PER_FILE", "export_regions", "aoef_text", "audacity_text",
+__all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
+           "measure_regions", "aoef_text", "audacity_text",
            "avianz_targets", "raven_text"]

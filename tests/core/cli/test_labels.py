@@ -236,6 +236,30 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
 
 
+def test_export_with_measurements(recordings, tmp_path, capsys):
+    from core.store.region_export import MEASURED_FORMATS
+
+    assert cli_labels.MEASURED_FORMATS == MEASURED_FORMATS  # written out: kept the same
+    table = tmp_path / "t.txt"
+    table.write_text(RAVEN)
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    capsys.readouterr()
+    assert run(["labels", "export", str(recordings), "--format", "raven", "--measure"]) == 0
+    header, day, owl = (line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert header[10:12] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
+    peak = header.index("Peak Freq (Hz)")
+    # Both are 440 Hz tones: day.wav's band is all of its 4 kHz, owl.wav's starts at 500 Hz,
+    # where only the tone's leakage lies.
+    assert abs(float(day[peak]) - 440.0) < 8000 / 256 and float(owl[peak]) >= 500.0
+    (recordings / "day.wav").write_text("gone")
+    assert run(["labels", "export", str(recordings), "--format", "csv", "--measure"]) == 0
+    captured = capsys.readouterr()
+    assert "earmark: warning: not measured: day.wav: " in captured.err
+    assert captured.out.splitlines()[1].startswith("day.wav,0.250000,0.500000,,,,,,")
+    assert run(["labels", "export", str(recordings), "--format", "aoef", "--measure"]) == 2
+    assert "--measure adds columns to --format csv or raven only" in capsys.readouterr().err
+
+
 def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path, capsys):
     from core.store.region_export import FORMATS
 

@@ -1,0 +1,127 @@
+"""Raven-style region measurements on synthetic audio whose answers are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.audio.measurements import (
+    FIELD_NAMES,
+    RAVEN_COLUMNS,
+    RegionSpan,
+    format_value,
+    measure,
+    measure_file_regions,
+)
+from core.errors import AudioError
+from tests import audio_factory
+
+RATE_HZ = 16000
+BIN_HZ = RATE_HZ / 512  # fft_size_for(16 kHz) is 512
+
+
+def test_every_field_has_its_raven_column():
+    assert sorted(RAVEN_COLUMNS.values()) == sorted(FIELD_NAMES)
+
+
+def test_a_tone_in_silence_is_found_where_it_is_in_time_and_frequency():
+    # 2 s of silence with a 1 kHz tone from 0.5 to 1.5 s, the region 0.2-1.8 s of a file.
+    samples = audio_factory.burst(audio_factory.tone(1000.0, 1.0), 2.0, 0.5)
+    region = samples[int(0.2 * RATE_HZ):int(1.8 * RATE_HZ)]
+    m = measure(region, RATE_HZ, begin_s=0.2)
+    assert m.delta_time_s == pytest.approx(1.6)
+    assert m.delta_freq_hz == pytest.approx(8000.0)
+    for field in ("peak_freq_hz", "center_freq_hz", "freq_5_hz", "freq_25_hz", "freq_75_hz",
+                  "freq_95_hz"):
+        assert getattr(m, field) == pytest.approx(1000.0, abs=BIN_HZ), field
+    assert m.bw_90_hz <= 2 * BIN_HZ and m.iqr_bw_hz <= BIN_HZ
+    # Times are on the file's timeline: the tone's energy lies from 0.5 to 1.5 s.
+    frame_s = 512 / RATE_HZ
+    assert m.time_5_s == pytest.approx(0.55, abs=frame_s)
+    assert m.time_95_s == pytest.approx(1.45, abs=frame_s)
+    assert m.center_time_s == pytest.approx(1.0, abs=frame_s)
+    assert m.dur_90_s == pytest.approx(0.9, abs=2 * frame_s)
+    assert 0.5 - frame_s <= m.peak_time_s <= 1.5 + frame_s
+    # One bin and its leakage: little spread in frequency.
+    assert m.agg_entropy_bits < 2.0 and m.avg_entropy_bits < 2.0
+
+
+def test_the_band_picks_the_call_inside_it():
+    both = audio_factory.tone(500.0, 1.0, amplitude=0.8) + audio_factory.tone(3000.0, 1.0,
+                                                                              amplitude=0.1)
+    whole = measure(both, RATE_HZ)
+    banded = measure(both, RATE_HZ, low_hz=2000.0, high_hz=4000.0)
+    assert whole.peak_freq_hz == pytest.approx(500.0, abs=BIN_HZ)
+    assert banded.peak_freq_hz == pytest.approx(3000.0, abs=BIN_HZ)
+    assert 2000.0 <= banded.freq_5_hz <= banded.freq_95_hz <= 4000.0
+    assert banded.delta_freq_hz == pytest.approx(2000.0)
+
+
+def test_a_rising_chirp_spreads_its_energy_across_its_sweep():
+    sweep = audio_factory.chirp(1000.0, 5000.0, 1.0)
+    m = measure(sweep, RATE_HZ)
+    # Even energy over the sweep: the percentile points lie in proportion along it.
+    assert m.freq_5_hz == pytest.approx(1200.0, abs=3 * BIN_HZ)
+    assert m.center_freq_hz == pytest.approx(3000.0, abs=3 * BIN_HZ)
+    assert m.freq_95_hz == pytest.approx(4800.0, abs=3 * BIN_HZ)
+    assert m.bw_90_hz == pytest.approx(3600.0, abs=6 * BIN_HZ)
+    # Spread over many bins in all, one at a time in each frame.
+    assert m.agg_entropy_bits > m.avg_entropy_bits + 3
+
+
+def test_white_noise_has_high_entropy_and_a_centre_near_the_middle():
+    m = measure(audio_factory.noise(1.0), RATE_HZ)
+    assert m.agg_entropy_bits > 7.5  # log2(257) is 8.0 for a flat spectrum
+    assert m.center_freq_hz == pytest.approx(4000.0, rel=0.1)
+    assert m.center_time_s == pytest.approx(0.5, abs=0.1)
+
+
+def test_a_dc_offset_is_not_energy():
+    offset = audio_factory.tone(2000.0, 0.5, amplitude=0.05) + 0.4
+    assert measure(offset, RATE_HZ).peak_freq_hz == pytest.approx(2000.0, abs=BIN_HZ)
+
+
+def test_silence_and_nothing_have_no_measurements():
+    assert measure(np.zeros(RATE_HZ, dtype=np.float32), RATE_HZ) is None
+    assert measure(np.full(RATE_HZ, 0.3, dtype=np.float32), RATE_HZ) is None  # DC only
+    assert measure(np.zeros(0, dtype=np.float32), RATE_HZ) is None
+
+
+def test_a_region_shorter_than_a_frame_and_a_band_narrower_than_a_bin():
+    click = audio_factory.tone(4000.0, 0.01)  # 160 samples, under one 512-sample frame
+    m = measure(click, RATE_HZ, begin_s=3.0, low_hz=3990.0, high_hz=4000.0)
+    assert m.delta_time_s == pytest.approx(0.01)
+    assert m.peak_freq_hz == pytest.approx(4000.0, abs=BIN_HZ)
+    assert 3.0 <= m.peak_time_s <= 3.01
+
+
+def test_a_file_is_measured_span_by_span_at_its_own_rate(tmp_path):
+    rate_hz = 44100
+    samples = np.zeros(10 * rate_hz, dtype=np.float32)
+    samples[2 * rate_hz:3 * rate_hz] = audio_factory.tone(15000.0, 1.0, rate_hz)
+    samples[7 * rate_hz:8 * rate_hz] = audio_factory.tone(440.0, 1.0, rate_hz)
+    path = audio_factory.write(tmp_path / "night.flac", samples, rate_hz)
+    spans = [RegionSpan(1.5, 3.5), RegionSpan(6.8, 8.2, 200.0, 1000.0), RegionSpan(4.0, 5.0)]
+    high, low, quiet = measure_file_regions(path, spans)
+    assert high.peak_freq_hz == pytest.approx(15000.0, abs=rate_hz / 2048)  # above 8 kHz: no resampling
+    assert high.center_time_s == pytest.approx(2.5, abs=0.05)
+    assert low.peak_freq_hz == pytest.approx(440.0, abs=rate_hz / 2048)
+    assert low.time_5_s >= 6.8 and low.time_95_s <= 8.2
+    assert quiet is None
+    stopped = measure_file_regions(path, spans, should_stop=lambda: True)
+    assert stopped == [None, None, None]
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    with pytest.raises(AudioError, match="notes.wav"):
+        measure_file_regions(bad, [RegionSpan(0.0, 1.0)])
+    assert measure_file_regions(bad, []) == []
+
+
+def test_cells_carry_the_units_precision():
+    assert format_value("peak_time_s", 1.234567) == "1.2346"
+    assert format_value("peak_freq_hz", 1000.04) == "1000.0"
+    assert format_value("agg_entropy_bits", 2.5) == "2.500"
+    assert format_value("bw_90_hz", float("nan")) == ""

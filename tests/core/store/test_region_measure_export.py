@@ -1,0 +1,101 @@
+"""Regions exported with their measurements: Raven's columns on its sequence timeline, the CSV's
+by field name, a file that cannot be read named and its rows kept, and a table that still
+imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from core.errors import EarmarkError
+from core.store.project import Project
+from core.store.region_export import export_regions, measure_regions
+from core.store.region_io import import_regions_file
+from tests import audio_factory
+
+RATE_HZ = 16000
+BIN_HZ = RATE_HZ / 512
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "audio"
+    night = np.zeros(6 * RATE_HZ, dtype=np.float32)
+    night[1 * RATE_HZ:2 * RATE_HZ] = audio_factory.tone(1000.0, 1.0)
+    night[4 * RATE_HZ:5 * RATE_HZ] = audio_factory.tone(3000.0, 1.0)
+    audio_factory.write(root / "a_night.wav", night)
+    audio_factory.write(root / "b_day.wav", audio_factory.tone(2000.0, 2.0))
+    with Project.open(root) as opened:
+        opened.scan()
+        ids = {c.path: c.id for c in opened.clips()}
+        opened.add_region(ids["a_night.wav"], 0.8, 2.2, "owl")
+        opened.add_region(ids["a_night.wav"], 3.5, 5.5, "bat", 2000.0, 4000.0)
+        opened.add_region(ids["b_day.wav"], 0.5, 1.0, "wren")
+        yield opened
+
+
+def test_raven_table_carries_ravens_measurements_on_its_timeline(project):
+    done = []
+    measured = measure_regions(project, progress=lambda n, total: done.append((n, total)))
+    assert done == [(2, 3), (3, 3)] and not measured.unreadable and not measured.stopped
+    out = io.StringIO()
+    assert export_regions(project, "raven", out, measured) == 3
+    rows = list(csv.DictReader(io.StringIO(out.getvalue()), delimiter="\t"))
+    assert [r["Annotation"] for r in rows] == ["owl", "bat", "wren"]
+    owl, bat, wren = ({k: float(v) for k, v in r.items() if "(" in k and k != "Begin File"}
+                      for r in rows)
+    assert owl["Peak Freq (Hz)"] == pytest.approx(1000.0, abs=BIN_HZ)
+    assert owl["Center Time (s)"] == pytest.approx(1.5, abs=0.05)
+    assert owl["Dur 90% (s)"] == pytest.approx(0.9, abs=0.08)
+    assert owl["Delta Time (s)"] == pytest.approx(1.4)
+    assert bat["Center Freq (Hz)"] == pytest.approx(3000.0, abs=BIN_HZ)
+    assert bat["Delta Freq (Hz)"] == pytest.approx(2000.0)
+    # b_day.wav follows a_night.wav's 6 s in Raven's sequence: its times run on from there.
+    assert wren["Begin Time (s)"] == pytest.approx(6.5)
+    assert 6.5 <= wren["Time 5% (s)"] < wren["Time 95% (s)"] <= 7.0
+    assert wren["Peak Freq (Hz)"] == pytest.approx(2000.0, abs=BIN_HZ)
+
+
+def test_csv_carries_the_measurements_by_field_name(project):
+    out = io.StringIO()
+    export_regions(project, "csv", out, measure_regions(project))
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(rows[0])[:6] == ["path", "begin_s", "end_s", "low_hz", "high_hz", "label"]
+    assert "peak_freq_hz" in rows[0] and "agg_entropy_bits" in rows[0]
+    # File times, not a sequence's: the CSV names each row's file.
+    assert 0.5 <= float(rows[2]["center_time_s"]) <= 1.0
+
+
+def test_an_unreadable_recording_is_named_and_its_rows_kept(project):
+    (project.folder / "b_day.wav").write_text("not audio any more")
+    measured = measure_regions(project)
+    [line] = measured.unreadable
+    assert line.startswith("b_day.wav: ")
+    out = io.StringIO()
+    assert export_regions(project, "raven", out, measured) == 3
+    rows = list(csv.DictReader(io.StringIO(out.getvalue()), delimiter="\t"))
+    assert rows[2]["Annotation"] == "wren" and rows[2]["Peak Freq (Hz)"] == ""
+    assert rows[0]["Peak Freq (Hz)"] != ""
+
+
+def test_a_stop_returns_what_was_measured(project):
+    measured = measure_regions(project, should_stop=lambda: True)
+    assert measured.stopped and measured.by_region == {}
+
+
+def test_measurements_go_only_to_tables_that_have_columns_for_them(project, tmp_path):
+    with pytest.raises(EarmarkError, match="csv and raven only"):
+        export_regions(project, "audacity", tmp_path / "out", measure_regions(project))
+
+
+def test_a_measured_raven_table_imports_as_its_regions(project, tmp_path):
+    out = tmp_path / "measured.selections.txt"
+    export_regions(project, "raven", out, measure_regions(project))
+    with Project.open(project.folder, store_dir=tmp_path / "other") as fresh:
+        fresh.scan()
+        added = import_regions_file(fresh, out)
+        assert sorted((r.label, round(r.begin_s, 3)) for r in added) == [
+            ("bat", 3.5), ("owl", 0.8), ("wren", 0.5)]
