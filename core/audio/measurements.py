@@ -2,12 +2,13 @@
 frequency the region's energy lies (peak, centre, 5/25/75/95 % points, the 90 % duration and
 bandwidth) and how spread it is (aggregate and average entropy).
 
-Computed from a power spectrogram of the region alone (Hann frames of ``fft_size_for`` the file's
-rate, a quarter-frame hop), over the frequency bins inside the region's band (all of them for a
-region without one). Energy is summed over the band for each frame (the time envelope) and over
-the frames for each bin (the spectrum); a percentile point is where the running sum first
-reaches that share of the total. Times are on the file's timeline, as Raven reports them; a
-frame's time is its centre. Pure numpy/torch, no Qt.
+Computed from a power spectrogram of the region alone (Hann frames of ``fft_size_for`` the
+file's rate, a quarter-frame hop, each block of frames with its DC offset removed), over the
+frequency bins inside the region's band (all of them for a region without one). Energy is summed
+over the band for each frame (the time envelope) and over the frames for each bin (the
+spectrum); a percentile point is where the running sum first reaches that share of the total.
+Times are on the file's timeline, as Raven reports them; a frame's time is its centre.
+Pure numpy/torch, no Qt.
 """
 
 from __future__ import annotations
@@ -62,54 +63,76 @@ TIMELINE_FIELDS = ("peak_time_s", "center_time_s", "time_5_s", "time_95_s")
 FIELD_NAMES = tuple(f.name for f in fields(RegionMeasurements))
 
 
+#: Frames whose power is held at once: a region of any length is measured in blocks of this
+#: many frames (about 4 MB of power at 1024 bins), so a two-hour region never sits in memory.
+BLOCK_FRAMES = 1024
+
+
 def _percentile_index(energy: np.ndarray, share: float) -> int:
     """The first index where the running sum of ``energy`` reaches ``share`` of its total."""
     running = np.cumsum(energy, dtype=np.float64)
     return int(min(np.searchsorted(running, share * running[-1], side="left"), len(energy) - 1))
 
 
-def _entropy_bits(energy: np.ndarray) -> float:
-    """Shannon entropy (bits) of ``energy`` as a distribution: 0 for one bin, log2(n) for flat."""
-    total = float(energy.sum())
-    if total <= 0:
-        return 0.0
-    p = energy[energy > 0] / total
-    return float(-(p * np.log2(p)).sum())
+def _entropy_bits(energy: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Shannon entropy (bits) of ``energy`` along ``axis`` as a distribution: 0 for one bin,
+    log2(n) for a flat one, 0 where there is no energy."""
+    total = energy.sum(axis=axis, keepdims=True)
+    p = np.divide(energy, total, out=np.zeros_like(energy), where=total > 0)
+    logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
+    return -(p * logs).sum(axis=axis)
 
 
-def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
-            low_hz: float | None = None, high_hz: float | None = None,
-            n_fft: int | None = None) -> RegionMeasurements | None:
-    """The measurements of a region whose mono ``samples`` start ``begin_s`` into their file,
-    within ``low_hz``..``high_hz`` (None: the whole spectrum). None when the region holds no
-    energy in its band (digital silence, or no samples): nothing there has a peak or a centre.
-    """
-    n = len(samples)
-    if n == 0 or sample_rate_hz <= 0:
+def _frame_starts(n: int, n_fft: int, hop: int) -> np.ndarray:
+    """Starts of frames covering ``n`` samples (one frame for fewer than ``n_fft``), the last
+    ending at the last sample."""
+    starts = np.arange(0, max(n - n_fft, 0) + 1, hop)
+    if n > n_fft and starts[-1] + n_fft < n:
+        starts = np.append(starts, n - n_fft)
+    return starts
+
+
+def _measure_stream(read_part: Callable[[int, int], np.ndarray], n: int, sample_rate_hz: int,
+                    begin_s: float, low_hz: float | None, high_hz: float | None,
+                    n_fft: int | None, should_stop: Callable[[], bool]
+                    ) -> RegionMeasurements | None:
+    """The measurements of ``n`` samples that ``read_part(start, count)`` hands out (exactly
+    ``count`` samples from ``start``, zeros past the end), frames read block by block."""
+    if n <= 0 or sample_rate_hz <= 0:
         return None
     n_fft = n_fft or fft_size_for(sample_rate_hz)
     hop = max(1, n_fft // 4)
-    x = np.asarray(samples, dtype=np.float32)
-    x = x - float(x.mean())  # a DC offset is energy at 0 Hz no listener hears
-    if n < n_fft:
-        x = np.pad(x, (0, n_fft - n))
-    starts = np.arange(0, len(x) - n_fft + 1, hop)
-    if starts[-1] + n_fft < n:  # the last samples get a frame of their own
-        starts = np.append(starts, n - n_fft)
-    power = frame_power_at(x, starts, n_fft).astype(np.float64)
-    freqs_hz = np.arange(power.shape[0]) * sample_rate_hz / n_fft
+    freqs_hz = np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
     nyquist_hz = sample_rate_hz / 2
     low = 0.0 if low_hz is None else max(0.0, float(low_hz))
     high = nyquist_hz if high_hz is None else min(nyquist_hz, float(high_hz))
     in_band = (freqs_hz >= low) & (freqs_hz <= high)
     if not in_band.any():  # a band narrower than one bin: the bin nearest its middle
         in_band[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
-    band_power, band_freqs_hz = power[in_band], freqs_hz[in_band]
-    if not np.isfinite(band_power).all() or float(band_power.sum()) <= 0:
+    band_freqs_hz = freqs_hz[in_band]
+    starts = _frame_starts(n, n_fft, hop)
+    spectrum = np.zeros(len(band_freqs_hz))
+    envelope, frame_entropy = np.zeros(len(starts)), np.zeros(len(starts))
+    peak_power, peak_bin, peak_frame = -1.0, 0, 0
+    for first in range(0, len(starts), BLOCK_FRAMES):
+        if should_stop():
+            return None
+        block = starts[first:first + BLOCK_FRAMES]
+        x = np.asarray(read_part(int(block[0]), int(block[-1] - block[0]) + n_fft),
+                       dtype=np.float32)
+        x = x - float(x.mean())  # a DC offset is energy at 0 Hz no listener hears
+        power = frame_power_at(x, block - block[0], n_fft)[in_band].astype(np.float64)
+        if not np.isfinite(power).all():
+            return None
+        spectrum += power.sum(axis=1)
+        envelope[first:first + len(block)] = power.sum(axis=0)
+        frame_entropy[first:first + len(block)] = _entropy_bits(power, axis=0)
+        b, f = np.unravel_index(int(np.argmax(power)), power.shape)
+        if power[b, f] > peak_power:
+            peak_power, peak_bin, peak_frame = float(power[b, f]), int(b), first + int(f)
+    if float(spectrum.sum()) <= 0:
         return None
     times_s = begin_s + np.minimum(starts + n_fft / 2, n) / sample_rate_hz
-    spectrum, envelope = band_power.sum(axis=1), band_power.sum(axis=0)
-    peak_bin, peak_frame = np.unravel_index(int(np.argmax(band_power)), band_power.shape)
 
     def freq(share: float) -> float:
         return float(band_freqs_hz[_percentile_index(spectrum, share)])
@@ -119,8 +142,7 @@ def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
 
     f5, f25, f75, f95 = freq(0.05), freq(0.25), freq(0.75), freq(0.95)
     t5, t95 = time(0.05), time(0.95)
-    frame_entropies = [_entropy_bits(band_power[:, j]) for j in range(band_power.shape[1])
-                       if envelope[j] > 0]
+    sounding = envelope > 0
     return RegionMeasurements(
         delta_time_s=n / sample_rate_hz, delta_freq_hz=high - low,
         peak_time_s=float(times_s[peak_frame]), peak_freq_hz=float(band_freqs_hz[peak_bin]),
@@ -128,8 +150,27 @@ def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
         time_5_s=t5, time_95_s=t95, dur_90_s=t95 - t5,
         freq_5_hz=f5, freq_25_hz=f25, freq_75_hz=f75, freq_95_hz=f95,
         bw_90_hz=f95 - f5, iqr_bw_hz=f75 - f25,
-        agg_entropy_bits=_entropy_bits(spectrum),
-        avg_entropy_bits=float(np.mean(frame_entropies)) if frame_entropies else 0.0)
+        agg_entropy_bits=float(_entropy_bits(spectrum)),
+        avg_entropy_bits=float(frame_entropy[sounding].mean()))
+
+
+def _exactly(samples: np.ndarray, count: int) -> np.ndarray:
+    """``samples`` cut or zero-padded to ``count``."""
+    if len(samples) >= count:
+        return samples[:count]
+    return np.pad(samples, (0, count - len(samples)))
+
+
+def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
+            low_hz: float | None = None, high_hz: float | None = None,
+            n_fft: int | None = None) -> RegionMeasurements | None:
+    """The measurements of a region whose mono ``samples`` start ``begin_s`` into their file,
+    within ``low_hz``..``high_hz`` (None: the whole spectrum). None when the region holds no
+    energy in its band (digital silence, or no samples): nothing there has a peak or a centre.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    return _measure_stream(lambda start, count: _exactly(x[start:start + count], count), len(x),
+                           sample_rate_hz, begin_s, low_hz, high_hz, n_fft, lambda: False)
 
 
 @dataclass(frozen=True)
@@ -145,21 +186,28 @@ class RegionSpan:
 def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
                          should_stop: Callable[[], bool] = lambda: False
                          ) -> list[RegionMeasurements | None]:
-    """Each span of the file at ``path`` measured, reading only that span (a region of a
-    two-hour recording decodes its own seconds), at the file's own rate (every frequency up to
-    its Nyquist). None for a silent span and for spans not reached before ``should_stop``.
-    Raises AudioError naming the file when it cannot be read."""
+    """Each span of the file at ``path`` measured at the file's own rate (every frequency up to
+    its Nyquist), reading only that span, a block of frames at a time (an hour-long region
+    never sits in memory whole). None for a silent span and for spans not finished before
+    ``should_stop``. Raises AudioError naming the file when it cannot be read."""
     spans = list(spans)
     results: list[RegionMeasurements | None] = [None] * len(spans)
     if not spans:
         return results
-    rate_hz = info(path).sample_rate_hz
+    header = info(path)
+    rate_hz = header.sample_rate_hz
     for i, span in enumerate(spans):
         if should_stop():
             break
-        duration_s = max(0.0, span.end_s - span.begin_s)
-        samples = read(path, offset_s=span.begin_s, duration_s=duration_s)
-        results[i] = measure(samples, rate_hz, span.begin_s, span.low_hz, span.high_hz)
+        first = max(0, round(span.begin_s * rate_hz))
+        n = max(0, min(round(span.end_s * rate_hz), header.frames) - first)
+
+        def read_part(start: int, count: int, first: int = first) -> np.ndarray:
+            part = read(path, offset_s=(first + start) / rate_hz, duration_s=count / rate_hz)
+            return _exactly(part, count)
+
+        results[i] = _measure_stream(read_part, n, rate_hz, first / rate_hz, span.low_hz,
+                                     span.high_hz, None, should_stop)
     return results
 
 

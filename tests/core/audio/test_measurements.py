@@ -125,3 +125,27 @@ def test_cells_carry_the_units_precision():
     assert format_value("peak_freq_hz", 1000.04) == "1000.0"
     assert format_value("agg_entropy_bits", 2.5) == "2.500"
     assert format_value("bw_90_hz", float("nan")) == ""
+
+
+def test_a_region_measured_block_by_block_matches_one_measured_whole(tmp_path, monkeypatch):
+    import core.audio.measurements as measurements
+
+    rng = np.random.default_rng(3)
+    samples = (audio_factory.chirp(300.0, 6000.0, 3.0)
+               * rng.uniform(0.2, 1.0, 3 * RATE_HZ)).astype(np.float32)
+    path = audio_factory.write(tmp_path / "long.wav", samples, subtype="FLOAT")
+    whole = measure(samples[RATE_HZ // 2:], RATE_HZ, begin_s=0.5)
+    reads = []
+    real_read = measurements.read
+    monkeypatch.setattr(measurements, "read", lambda *a, **k: reads.append(k) or real_read(*a, **k))
+    monkeypatch.setattr(measurements, "BLOCK_FRAMES", 7)
+    [blocks] = measure_file_regions(path, [RegionSpan(0.5, 3.0)])
+    # 2.5 s at a 128-sample hop is 309 frames: 45 reads of at most 7 frames (1,280 samples) each.
+    assert len(reads) == 45 and max(k["duration_s"] for k in reads) <= 1280 / RATE_HZ + 1e-9
+    for field in FIELD_NAMES:
+        assert getattr(blocks, field) == pytest.approx(getattr(whole, field), rel=1e-3,
+                                                       abs=1e-3), field
+    # A stop in the middle of a region leaves it unmeasured.
+    calls = iter(range(100))
+    assert measure_file_regions(path, [RegionSpan(0.5, 3.0)],
+                                should_stop=lambda: next(calls) > 3) == [None]
