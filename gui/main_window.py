@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
         self.scan.stop()
         self.playback.stop()
         self.clip_view.shutdown()
+        self.region_list.shutdown()
         self._write_settings()
         self._let_go_of_project()
         self._holder.close()

@@ -260,15 +260,19 @@ def _save_labels(w, name: str, title: str, kind: str, write) -> tuple[str, int] 
         return None
 
 
-#: Export Regions' choices: what a person reads, the format's name in core.store.region_export.
+#: Export Regions' choices: what a person reads, the format's name in core.store.region_export
+#: and whether each region's measurements go with it.
 REGION_EXPORTS = {
-    "Raven Pro selection table (one .txt for every file)": "raven",
-    "Audacity label tracks (a .txt for each audio file, in a folder)": "audacity",
-    "CSV (path, begin_s, end_s, low_hz, high_hz, label)": "csv",
-    "AviaNZ .data files (one beside each audio file, in a folder)": "avianz",
-    "Label Studio JSON (a task for each audio file)": "labelstudio",
-    "Whombat annotation project (AOEF JSON)": "aoef",
-    "Sonic Visualiser layers (an .svl for each audio file, in a folder)": "sonicvisualiser",
+    "Raven Pro selection table (one .txt for every file)": ("raven", False),
+    "Raven Pro selection table with measurements (peak, centre, 90% band and duration…)":
+        ("raven", True),
+    "Audacity label tracks (a .txt for each audio file, in a folder)": ("audacity", False),
+    "CSV (path, begin_s, end_s, low_hz, high_hz, label)": ("csv", False),
+    "CSV with measurements (peak_freq_hz, center_freq_hz, dur_90_s…)": ("csv", True),
+    "AviaNZ .data files (one beside each audio file, in a folder)": ("avianz", False),
+    "Label Studio JSON (a task for each audio file)": ("labelstudio", False),
+    "Whombat annotation project (AOEF JSON)": ("aoef", False),
+    "Sonic Visualiser layers (an .svl for each audio file, in a folder)": ("sonicvisualiser", False),
 }
 #: The formats written as one file: the name offered and the file dialog's filter.
 _ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
@@ -285,7 +289,7 @@ def _on_export_regions(w) -> None:
                                       False)
     if not ok:
         return
-    fmt = REGION_EXPORTS[choice]
+    fmt, measure = REGION_EXPORTS[choice]
     if fmt in ("audacity", "sonicvisualiser"):
         what = "a label track" if fmt == "audacity" else "an annotation layer"
         out = QFileDialog.getExistingDirectory(
@@ -295,13 +299,41 @@ def _on_export_regions(w) -> None:
             w, "Write a .data file for each audio file under…", str(w.folder))
     else:
         name, kind = _ONE_FILE[fmt]
+        if measure:
+            name = name.replace("regions.", "regions.measured.", 1)
         out, _ = QFileDialog.getSaveFileName(w, "Export regions", str(Path(w.folder) / name), kind)
     if not out:
         return
+
+    def export(project, task) -> tuple[int, list[str]] | None:
+        measured = None
+        if measure:  # each region's seconds read from its recording: the slow part
+            measured = region_export.measure_regions(
+                project, task.should_stop, lambda done, total: task.report_progress((done, total)))
+            if measured.stopped:
+                return None
+        n = region_export.export_regions(project, fmt, out, measured)
+        return n, measured.unreadable if measured else []
+
+    def progress(done_total: tuple[int, int]) -> None:
+        w.statusBar().showMessage(f"Measuring regions: {done_total[0]:,} of {done_total[1]:,}…")
+
+    def finished(result: tuple[int, list[str]] | None) -> None:
+        if result is None:
+            return
+        n, unreadable = result
+        w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000)
+        if unreadable:
+            more = f"\n…and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+            w.show_message(f"Exported {n:,} regions to {out}; the regions of "
+                           f"{len(unreadable)} recording(s) have no measurements, since they "
+                           f"could not be read:\n" + "\n".join(unreadable[:5]) + more, "warning")
+
+    if measure:
+        w.statusBar().showMessage("Measuring regions…")
     # Thousands of regions, or a label track per file, take a moment: written off the GUI thread.
     w.acts.task("export regions").start(
-        ProjectWorker(w.project, lambda project, _task: region_export.export_regions(project, fmt, out)),
-        finished=lambda n: w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000),
+        ProjectWorker(w.project, export), progress=progress, finished=finished,
         failed=lambda reason: w.show_message(f"Could not export to {out}: {reason}", "error"))
 
 

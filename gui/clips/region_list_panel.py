@@ -1,6 +1,7 @@
 """RegionListPanel: the regions of the clip on show, one row each (begin, end, band, label, source,
 score), with keys to go to the next or previous region and to play one. Picking a row selects the
-region everywhere (RegionSelection) and zooms the clip view to it."""
+region everywhere (RegionSelection) and zooms the clip view to it; the selected region's
+measurements (Raven Pro's robust ones) are read off the GUI thread and shown under the list."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
+from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.window_actions import window_action
 
 REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
@@ -60,6 +63,20 @@ def format_band(record: Any) -> str:
     if record.low_hz is None:
         return ""
     return f"{record.low_hz:,.0f}–{record.high_hz:,.0f} Hz"
+
+
+def measurements_line(m: Any) -> str:
+    """A region's RegionMeasurements in one line: where its energy peaks and lies."""
+    return (f"Peak {m.peak_freq_hz:,.0f} Hz at {format_seconds(m.peak_time_s)} s · centre "
+            f"{m.center_freq_hz:,.0f} Hz · 90% of its energy in {m.freq_5_hz:,.0f}–"
+            f"{m.freq_95_hz:,.0f} Hz and {m.dur_90_s:.2f} s · entropy "
+            f"{m.agg_entropy_bits:.1f} bits")
+
+
+def measurements_table(m: Any) -> str:
+    """Every measurement under Raven Pro's name for it, a line each (the line's tooltip)."""
+    return "\n".join(f"{column}: {format_value(field, getattr(m, field))}"
+                     for column, field in RAVEN_COLUMNS.items())
 
 
 class RegionTableModel(ReadOnlyTableModel):
@@ -175,6 +192,15 @@ class RegionListPanel(QWidget):
         header.setStretchLastSection(True)
         for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (LABEL, 110), (SOURCE, 64)):
             self.table.setColumnWidth(column, width)
+        self.measurements = QLabel()
+        self.measurements.setObjectName("RegionMeasurements")
+        self.measurements.setWordWrap(True)
+        self.measurements.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.measurements.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.measurements.hide()
+        self._measure_task = TaskSlot(self)
+        self._measured: dict[tuple, Any] = {}  # (path, mtime, begin, end, low, high) -> values
+        self._measuring: tuple | None = None  # the key on show or being measured
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -185,6 +211,7 @@ class RegionListPanel(QWidget):
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.measurements)
 
         self.next_action = window_action(self, "Next Region", self.select_next, NEXT_REGION_KEY)
         self.previous_action = window_action(self, "Previous Region", self.select_previous,
@@ -202,6 +229,10 @@ class RegionListPanel(QWidget):
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
         self.refresh()
+
+    def shutdown(self) -> None:
+        """Stop measuring and join its thread (the window is closing)."""
+        self._measure_task.cancel()
 
     def actions_for_menu(self) -> list[QAction]:
         """Next, previous and play region, for a menu (their keys work without one)."""
@@ -229,6 +260,7 @@ class RegionListPanel(QWidget):
             self._folded_for = clip_id
             self.set_expanded(n > 0)
         self._shown_n = n
+        self._show_measurements()
         self.toggle.setText(f"Regions ({n})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
             self.hint.setText("")
@@ -244,6 +276,7 @@ class RegionListPanel(QWidget):
         self.toggle.setChecked(expanded)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.table.setVisible(expanded)
+        self.measurements.setVisible(expanded and self._measuring is not None)
         # Folded, the panel is its header's height and the splitter gives the rest to the view;
         # unfolded, it gets back the height it had.
         splitter = self.parentWidget()
@@ -327,6 +360,59 @@ class RegionListPanel(QWidget):
             self._select_row(self.model.row_of_id(region_id))
         finally:
             self._following = False
+        self._show_measurements()
+
+    # ---- measurements ---------------------------------------------------------------------
+
+    def _show_measurements(self) -> None:
+        """Show the selected region's measurements: from the cache, else read and computed on a
+        task (only its own seconds of the file); none shown when no region is selected."""
+        project = self._project()
+        row = self.model.row_of_id(self._selection.region_id)
+        clip = project.clip(self._selection.clip_id) if project is not None and row >= 0 else None
+        if clip is None:
+            self._measure_task.cancel()
+            self._measuring = None
+            self.measurements.hide()
+            return
+        record = self.model.record(row)
+        path = str(project.abspath(clip))
+        # The file's mtime too: a recording written again is measured again.
+        key = (path, clip.mtime_ns, record.begin_s, record.end_s, record.low_hz, record.high_hz)
+        self.measurements.setVisible(self.table.isVisible())
+        if key == self._measuring and (key in self._measured or self._measure_task.is_running()):
+            return
+        self._measuring = key
+        if key in self._measured:
+            self._measure_task.cancel()
+            self._put_measurements(key, self._measured[key])
+            return
+        self.measurements.setText("Measuring the region…")
+        self.measurements.setToolTip("")
+        span = RegionSpan(*key[2:])
+        self._measure_task.start(
+            FunctionWorker(lambda worker: measure_file_regions(path, [span], worker.should_stop)[0]),
+            finished=lambda m: self._on_measured(key, m),
+            failed=lambda reason: self._put_failure(key, reason))
+
+    def _on_measured(self, key: tuple, measurements: Any) -> None:
+        self._measured[key] = measurements
+        self._put_measurements(key, measurements)
+
+    def _put_measurements(self, key: tuple, m: Any) -> None:
+        if key != self._measuring:
+            return
+        if m is None:
+            self.measurements.setText("Nothing to measure: the region is silent in its band")
+            self.measurements.setToolTip("")
+            return
+        self.measurements.setText(measurements_line(m))
+        self.measurements.setToolTip(measurements_table(m))
+
+    def _put_failure(self, key: tuple, reason: str) -> None:
+        if key == self._measuring:  # not kept: a file put back is measured next time
+            self.measurements.setText(f"Could not measure the region: {reason}")
+            self.measurements.setToolTip("")
 
     def _select_row(self, row: int) -> None:
         selection_model = self.table.selectionModel()

@@ -7,6 +7,8 @@ the GUI thread."""
 from __future__ import annotations
 
 import bz2
+import csv
+import io
 import json
 import threading
 
@@ -278,7 +280,8 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
     ids = {c.path: c.id for c in opened.project.clips()}
     opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
     opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
-    choice = next(text for text, name in file_menu.REGION_EXPORTS.items() if name == fmt)
+    choice = next(text for text, name in file_menu.REGION_EXPORTS.items()
+                  if name == (fmt, False))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
     out = tmp_path / ("tracks" if fmt in ("audacity", "avianz", "sonicvisualiser") else "out.txt")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
@@ -309,6 +312,33 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
         band = (None, None) if fmt == "labelstudio" else (500.0, 2500.0)  # audio regions: no band
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
                                    ("night/owl.wav", 0.5, 0.75, *band, "owl")]
+
+
+@pytest.mark.parametrize("fmt", ["raven", "csv"])
+def test_export_with_measurements_reads_the_recordings_off_the_gui_thread(
+        qtbot, opened, tmp_path, monkeypatch, fmt):
+    ids = {c.path: c.id for c in opened.project.clips()}
+    opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 200.0, 2500.0)
+    opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
+    choice = next(text for text, name in file_menu.REGION_EXPORTS.items() if name == (fmt, True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
+    offered = []
+    out = tmp_path / "measured.txt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: offered.append(a[2]) or (str(out), ""))
+    on_gui_thread = record_threads(monkeypatch, region_export, "measure_regions")
+    (opened.folder / "dawn.wav").write_text("overwritten")  # after the scan: unreadable now
+    with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=TASK_TIMEOUT_MS,
+                          check_params_cb=lambda text: "Exported 2 regions" in text):
+        opened.acts.export_regions.trigger()
+    assert on_gui_thread == [False] and "regions.measured." in offered[0]
+    delimiter = "\t" if fmt == "raven" else ","
+    rows = list(csv.DictReader(io.StringIO(out.read_text()), delimiter=delimiter))
+    peak = "Peak Freq (Hz)" if fmt == "raven" else "peak_freq_hz"
+    by_label = {row["Annotation" if fmt == "raven" else "label"]: row for row in rows}
+    assert abs(float(by_label["owl"][peak]) - 440.0) < 16000 / 512 and by_label["robin"][peak] == ""
+    [(text, kind)] = opened.shown
+    assert kind == "warning" and "could not be read" in text and "dawn.wav: " in text
 
 
 def test_export_without_regions_says_so(qtbot, opened, monkeypatch):

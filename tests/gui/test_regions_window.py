@@ -99,3 +99,48 @@ def test_a_region_labelled_with_a_new_class_takes_its_colour_and_count(qtbot, wi
     wave, _spec = window.region_overlay.items(region.id)
     assert wave.brush.color().name() == owl.colour.lower()
     assert window.label_bar.buttons()["owl"].text().endswith("· 1")  # its one region
+
+
+def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, window, tmp_path,
+                                                                       monkeypatch):
+    import threading
+
+    import gui.clips.region_list_panel as panel_module
+
+    threads = []
+    real_measure = panel_module.measure_file_regions
+
+    def measure(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_measure(*args, **kwargs)
+
+    monkeypatch.setattr(panel_module, "measure_file_regions", measure)
+    folder = tmp_path / "rec"
+    night = audio_factory.burst(audio_factory.tone(880.0, 1.0), 4.0, 1.0)
+    audio_factory.write(folder / "night.wav", night)
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "night.wav")
+    panel, line = window.region_list, window.region_list.measurements
+    spec = window.clip_view.spec_plot
+    drag(spec.vb, spec, (0.5, 2000.0), (2.5, 2000.0))
+    qtbot.waitUntil(lambda: line.text().startswith("Peak "), timeout=10_000)
+    assert line.isVisible() and threads and threads[0] is not threading.main_thread()
+    assert "Peak 875 Hz at " in line.text() and "centre 875 Hz" in line.text()
+    tip = dict(row.split(": ") for row in line.toolTip().splitlines())
+    assert tip["Peak Freq (Hz)"] == "875.0" and abs(float(tip["Dur 90% (s)"]) - 0.9) < 0.05
+    # A silent stretch has nothing to measure; selecting the first again takes the cache.
+    drag(spec.vb, spec, (2.8, 2000.0), (3.8, 2000.0))
+    qtbot.waitUntil(lambda: line.text().startswith("Nothing to measure"), timeout=10_000)
+    first = window.project.regions(record.id)[0]
+    n_measured = len(threads)
+    window.labels.regions.select(first.id)
+    assert line.text().startswith("Peak 875 Hz") and len(threads) == n_measured
+    # No region selected: no line. A recording that can no longer be read says why.
+    window.labels.regions.select(None)
+    assert not line.isVisible()
+    (folder / "night.wav").write_text("not audio now")
+    panel._measured.clear()
+    window.labels.regions.select(first.id)
+    qtbot.waitUntil(lambda: line.text().startswith("Could not measure the region: "),
+                    timeout=10_000)
+    assert "night.wav" in line.text()
