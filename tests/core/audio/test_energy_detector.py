@@ -1,0 +1,122 @@
+"""The band-limited energy detector on synthetic recordings whose events are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.audio import energy_detector
+from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
+from core.errors import AudioError, EarmarkError
+from tests import audio_factory
+
+RATE_HZ = 16000
+FRAME_S = 512 / RATE_HZ
+
+
+def _night(duration_s: float = 60.0, ramp: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Faint noise (its level rising ``ramp`` times over the file), 2 kHz calls of 0.3 s at 5,
+    15, 25, 35 and 45 s and 200 Hz knocks of 0.2 s at 10 and 30 s (those that fit)."""
+    samples = audio_factory.noise(duration_s, RATE_HZ, amplitude=0.005, seed=seed)
+    samples = samples * np.linspace(1.0, ramp, len(samples), dtype=np.float32)
+    call = audio_factory.tone(2000.0, 0.3, RATE_HZ, amplitude=0.1)
+    knock = audio_factory.tone(200.0, 0.2, RATE_HZ, amplitude=0.3)
+    for sound, starts_s in ((call, (5, 15, 25, 35, 45)), (knock, (10, 30))):
+        for start_s in starts_s:
+            if start_s + 1 < duration_s:
+                samples[start_s * RATE_HZ:start_s * RATE_HZ + len(sound)] += sound
+    return samples
+
+
+def _spans(events) -> list[float]:
+    return [t for e in events for t in (e.begin_s, e.end_s)]
+
+
+def test_calls_in_their_band_are_found_where_they_are(tmp_path):
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    events = detect_energy(path, EnergyDetectorConfig(low_hz=1500.0, high_hz=2500.0))
+    assert len(events) == 5
+    for event, start_s in zip(events, (5, 15, 25, 35, 45), strict=True):
+        assert event.begin_s == pytest.approx(start_s, abs=FRAME_S)
+        assert event.end_s == pytest.approx(start_s + 0.3, abs=FRAME_S)
+        assert (event.low_hz, event.high_hz) == (1500.0, 2500.0)
+        assert event.snr_db > 20 and event.score > 0.99
+    # Over the whole spectrum the knocks are events too.
+    everything = detect_energy(path, EnergyDetectorConfig())
+    assert [round(e.begin_s) for e in everything] == [5, 10, 15, 25, 30, 35, 45]
+    assert everything[1].high_hz == RATE_HZ / 2
+
+
+def test_the_background_follows_a_rising_noise_floor(tmp_path):
+    # The noise rises 20 dB over the file: a fixed threshold would call its end one long event.
+    path = audio_factory.write(tmp_path / "dawn.wav", _night(ramp=10.0))
+    events = detect_energy(path, EnergyDetectorConfig(low_hz=1500.0, high_hz=2500.0, snr_db=6.0))
+    assert [round(e.begin_s) for e in events] == [5, 15, 25, 35, 45]
+    # The last call stands about 20 dB less above its background than the first.
+    assert events[0].snr_db - events[-1].snr_db > 12
+
+
+def test_close_events_merge_and_durations_filter(tmp_path):
+    samples = audio_factory.noise(20.0, RATE_HZ, amplitude=0.005)
+    call = audio_factory.tone(3000.0, 0.2, RATE_HZ, amplitude=0.2)
+    for start_s in (2.0, 2.25):  # 50 ms apart: one event
+        i = int(start_s * RATE_HZ)
+        samples[i:i + len(call)] += call
+    i = int(8.0 * RATE_HZ)
+    samples[i:i + 160] += audio_factory.tone(3000.0, 0.01, RATE_HZ, amplitude=0.2)  # a 10 ms click
+    samples[12 * RATE_HZ:18 * RATE_HZ] += audio_factory.tone(3000.0, 6.0, RATE_HZ, amplitude=0.2)
+    path = audio_factory.write(tmp_path / "mixed.wav", samples)
+    config = EnergyDetectorConfig(low_hz=2500.0, high_hz=3500.0, max_duration_s=5.0)
+    [merged] = detect_energy(path, config)
+    assert merged.begin_s == pytest.approx(2.0, abs=FRAME_S)
+    assert merged.end_s == pytest.approx(2.45, abs=FRAME_S)
+    apart = detect_energy(path, EnergyDetectorConfig(low_hz=2500.0, high_hz=3500.0,
+                                                     max_duration_s=5.0, min_gap_s=0.01))
+    assert len(apart) == 2
+    longer = detect_energy(path, EnergyDetectorConfig(low_hz=2500.0, high_hz=3500.0,
+                                                      max_duration_s=7.0, min_duration_s=0.01,
+                                                      noise_window_s=30.0))
+    assert [round(e.begin_s) for e in longer] == [2, 8, 12]
+
+
+def test_reading_block_by_block_finds_the_same_events(tmp_path, monkeypatch):
+    path = audio_factory.write(tmp_path / "night.wav", _night(20.0), subtype="FLOAT")
+    config = EnergyDetectorConfig(low_hz=1500.0, high_hz=2500.0)
+    whole = detect_energy(path, config)
+    monkeypatch.setattr(energy_detector, "BLOCK_S", 1.37)  # blocks end mid-frame
+    fractions = []
+    blocks = detect_energy(path, config, progress=fractions.append)
+    assert len(fractions) == 15 and fractions[-1] == 1.0
+    assert _spans(blocks) == pytest.approx(_spans(whole))
+    levels_whole = energy_detector.band_levels(path, config)[0]
+    monkeypatch.setattr(energy_detector, "BLOCK_S", 60.0)
+    assert len(levels_whole) == len(energy_detector.band_levels(path, config)[0])
+
+
+def test_short_silent_and_stopped(tmp_path):
+    short = audio_factory.write(tmp_path / "short.wav", audio_factory.tone(2000.0, 0.01))
+    assert detect_energy(short, EnergyDetectorConfig()) == []
+    silent = audio_factory.write(tmp_path / "silent.wav", np.zeros(5 * RATE_HZ, np.float32))
+    assert detect_energy(silent, EnergyDetectorConfig()) == []
+    night = audio_factory.write(tmp_path / "night.wav", _night(10.0))
+    assert detect_energy(night, EnergyDetectorConfig(), should_stop=lambda: True) is None
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    with pytest.raises(AudioError, match="notes.wav"):
+        detect_energy(bad, EnergyDetectorConfig())
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"snr_db": 0.0}, "snr_db must be more than 0 dB"),
+    ({"snr_db": float("nan")}, "snr_db must be a number"),
+    ({"min_duration_s": 2.0, "max_duration_s": 1.0}, "must be longer than the shortest"),
+    ({"noise_percentile": 100.0}, "between 0 and 100"),
+    ({"low_hz": 3000.0, "high_hz": 1000.0}, "must lie above its bottom"),
+    ({"low_hz": -5.0}, "low_hz must be a frequency"),
+])
+def test_settings_that_cannot_work_are_refused(changes, words):
+    with pytest.raises(EarmarkError, match=words):
+        EnergyDetectorConfig(**changes)
