@@ -62,22 +62,6 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "an older model) unless --threshold or --thresholds says otherwise.")
     d.add_argument("model", type=Path, metavar="MODEL")
     d.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
-    d.add_argument("--format", choices=FORMATS, default="csv",
-                   help="csv (default): path,begin_s,end_s,label,score; json: per file, its "
-                        "events; raven: one Raven Pro selection table (Begin File relative to "
-                        "the folder holding every PATH); audacity: a label track per "
-                        "file, OUT/<name>.txt (stdout for one file without --out); avianz: an "
-                        "AviaNZ .data file per file, OUT/<name>.data (--out the recordings' "
-                        "folder puts each beside its recording; each event's score its "
-                        "certainty); labelstudio: Label Studio tasks with the events as "
-                        "predictions (pre-annotations), data.audio as for raven; aoef: an AOEF "
-                        "annotation project for Whombat (each event flagged for review, its "
-                        "score a feature; paths as for raven); "
-                        "sonicvisualiser: a Sonic Visualiser annotation layer per file, "
-                        "OUT/<name>.svl (File > Import Annotation Layer)")
-    d.add_argument("--out", type=Path, metavar="PATH",
-                   help="write this file instead of stdout (a folder for audacity, avianz and "
-                        "sonicvisualiser)")
     chosen = d.add_mutually_exclusive_group()
     chosen.add_argument("--threshold", type=_probability, metavar="P",
                         help="one threshold for every class")
@@ -89,11 +73,68 @@ def register(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--hop", type=float, default=None, metavar="S",
                    help="seconds between windows (default: half the model's window)")
     add_device_option(d)
-    add_shard_option(d, "search only shard I of N of the files (0 <= I < N, numbered from 0); "
-                        "--out FILE becomes FILE-shardIofN (events-shard0of4.csv), and "
-                        "Audacity tracks go under one --out folder without colliding")
+    _add_output_options(d)
     d.set_defaults(func=cmd_detect)
+    _register_energy(subparsers)
     return d
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--format, --out and --shard, as ``detect`` and ``detect-energy`` share them."""
+    parser.add_argument("--format", choices=FORMATS, default="csv",
+                        help="csv (default): path,begin_s,end_s,label,score; json: per file, "
+                             "its events; raven: one Raven Pro selection table (Begin File "
+                             "relative to the folder holding every PATH); audacity: a label "
+                             "track per file, OUT/<name>.txt (stdout for one file without "
+                             "--out); avianz: an AviaNZ .data file per file, OUT/<name>.data "
+                             "(--out the recordings' folder puts each beside its recording; "
+                             "each event's score its certainty); labelstudio: Label Studio "
+                             "tasks with the events as predictions (pre-annotations), "
+                             "data.audio as for raven; aoef: an AOEF annotation project for "
+                             "Whombat (each event flagged for review, its score a feature; paths "
+                             "as for raven); sonicvisualiser: a Sonic Visualiser annotation "
+                             "layer per file, OUT/<name>.svl (File > Import Annotation Layer)")
+    parser.add_argument("--out", type=Path, metavar="PATH",
+                        help="write this file instead of stdout (a folder for audacity, avianz "
+                             "and sonicvisualiser)")
+    add_shard_option(parser, "search only shard I of N of the files (0 <= I < N, numbered from "
+                             "0); --out FILE becomes FILE-shardIofN (events-shard0of4.csv), and "
+                             "Audacity tracks go under one --out folder without colliding")
+
+
+def _register_energy(subparsers) -> None:
+    from core.audio.energy_detector import EnergyDetectorConfig
+
+    default = EnergyDetectorConfig()
+    e = subparsers.add_parser(
+        "detect-energy", help="find loud events in a frequency band, without a model",
+        description="A band-limited energy detector, as Raven Pro's: the stretches where the "
+                    "energy in the band stands --snr-db above the band's own background (a low "
+                    "percentile of its level over --noise-window seconds around each moment, so "
+                    "a background that rises and falls moves the threshold with it). Events "
+                    "closer than --min-gap are one; those shorter than --min-duration or longer "
+                    "than --max-duration are dropped. Each event's score is the share of its "
+                    "loudest moment's band power above the background (0.9 at 10 dB).")
+    e.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    e.add_argument("--low-hz", type=float, default=None, metavar="HZ",
+                   help="the band's bottom (default: 0 Hz)")
+    e.add_argument("--high-hz", type=float, default=None, metavar="HZ",
+                   help="the band's top (default: each file's Nyquist frequency)")
+    e.add_argument("--snr-db", type=float, default=default.snr_db, metavar="DB",
+                   help=f"dB above the background (default {default.snr_db:g})")
+    e.add_argument("--min-duration", type=float, default=default.min_duration_s, metavar="S",
+                   help=f"shortest event, seconds (default {default.min_duration_s:g})")
+    e.add_argument("--max-duration", type=float, default=default.max_duration_s, metavar="S",
+                   help=f"longest event, seconds (default {default.max_duration_s:g})")
+    e.add_argument("--min-gap", type=float, default=default.min_gap_s, metavar="S",
+                   help=f"events closer than this are one, seconds (default {default.min_gap_s:g})")
+    e.add_argument("--noise-window", type=float, default=default.noise_window_s, metavar="S",
+                   help="seconds around each moment its background is measured over (default "
+                        f"{default.noise_window_s:g})")
+    e.add_argument("--label", default="", metavar="CLASS",
+                   help="the label every event gets (default: none)")
+    _add_output_options(e)
+    e.set_defaults(func=cmd_detect_energy)
 
 
 @dataclass(frozen=True)
@@ -105,6 +146,19 @@ class _File:
     sample_rate_hz: int | None
     duration_s: float | None
     channels: int | None = None
+
+
+@dataclass(frozen=True)
+class _BandEvent:
+    """An event the energy detector found, as the writers read a model's: its band too."""
+
+    path: str
+    begin_s: float
+    end_s: float
+    label: str
+    score: float
+    low_hz: float
+    high_hz: float
 
 
 @dataclass(frozen=True)
@@ -123,9 +177,6 @@ class _Span:
 
 
 def cmd_detect(args) -> int:
-    from core.audio import reading as audio
-    from core.audio.discovery import expand_audio_paths
-    from core.cli.commands import _ProgressBar, shard_files
     from core.ml.detection import detect_file, resolve_thresholds
     from core.ml.inference import Classifier
 
@@ -142,6 +193,34 @@ def cmd_detect(args) -> int:
                            f"{', '.join(classifier.classes)})")
     if args.hop is not None and not args.hop > 0:
         raise EarmarkError("--hop must be a positive number of seconds")
+    return _search(args, lambda path, progress: detect_file(
+        classifier, path, thresholds=requested, background=background, hop_s=args.hop,
+        progress=progress))
+
+
+def cmd_detect_energy(args) -> int:
+    from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
+
+    config = EnergyDetectorConfig(
+        low_hz=args.low_hz, high_hz=args.high_hz, snr_db=args.snr_db,
+        min_duration_s=args.min_duration, max_duration_s=args.max_duration,
+        min_gap_s=args.min_gap, noise_window_s=args.noise_window)  # refused in one line, exit 2
+    label = args.label or ""
+
+    def find(path: Path, progress) -> list[_BandEvent]:
+        return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
+                for e in detect_energy(path, config, progress=progress)]
+
+    return _search(args, find)
+
+
+def _search(args, find) -> int:
+    """Run ``find(path, progress)`` (events of one file) over the files ``args`` names, this
+    shard's share; write them as ``args`` asks; a file that cannot be read is one error line."""
+    from core.audio import reading as audio
+    from core.audio.discovery import expand_audio_paths
+    from core.cli.commands import _ProgressBar, shard_files
+
     every = [_File(number, str(path), None, None)
              for number, path in enumerate(expand_audio_paths(args.paths))]
     if args.format in PER_FILE_FORMATS and not args.out and len(every) != 1:
@@ -160,8 +239,7 @@ def cmd_detect(args) -> int:
 
             try:
                 info = audio.info(path)
-                events = detect_file(classifier, path, thresholds=requested,
-                                     background=background, hop_s=args.hop, progress=progress)
+                events = find(path, progress)
             except EarmarkError as error:
                 failed += 1
                 bar.close()
@@ -238,7 +316,8 @@ def _write(args, answered, every: list[_File]) -> None:
 
 
 def _spans(events) -> list[_Span]:
-    return [_Span(n, e.begin_s, e.end_s, e.label, e.score) for n, e in enumerate(events, 1)]
+    return [_Span(n, e.begin_s, e.end_s, e.label, e.score, getattr(e, "low_hz", None),
+                  getattr(e, "high_hz", None)) for n, e in enumerate(events, 1)]
 
 
 def _present(clips: list[_File]) -> list[_File]:

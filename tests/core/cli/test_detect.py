@@ -211,3 +211,28 @@ def test_evaluate_prints_event_metrics_for_marked_regions(model_file, tmp_path, 
     assert events["per_class"]["tone"]["hits"] == 1
     assert events["per_class"]["chirp"]["support"] == 1
     assert events["per_class"]["chirp"]["hits"] == 0  # nothing like a chirp at 9 s
+
+
+def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
+    from tests.core.audio.test_energy_detector import _night
+
+    folder = tmp_path / "nights"
+    audio_factory.write(folder / "night.wav", _night())
+    audio_factory.write(folder / "site2" / "dawn.wav", _night(30.0, ramp=5.0, seed=2))
+    (folder / "broken.wav").write_text("not audio")
+    code, out, err = _run(capsys, "detect-energy", folder, "--low-hz", 1500, "--high-hz", 2500,
+                          "--label", "call")
+    assert code == 1 and "broken.wav" in err and "8 events in 2 of 3 files" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["path"].rsplit("/", 1)[-1], round(float(r["begin_s"]))) for r in rows] == [
+        ("night.wav", s) for s in (5, 15, 25, 35, 45)] + [("dawn.wav", s) for s in (5, 15, 25)]
+    assert {r["label"] for r in rows} == {"call"} and all(float(r["score"]) > 0.9 for r in rows)
+    # A Raven table carries the band searched, and reads back as regions with it.
+    table = tmp_path / "calls.txt"
+    code, _, _ = _run(capsys, "detect-energy", folder / "night.wav", folder / "site2",
+                      "--low-hz", 1500, "--high-hz", 2500, "--format", "raven", "--out", table)
+    assert code == 0
+    fmt, [first, *_] = read_regions(table)
+    assert fmt == "raven" and (first.low_hz, first.high_hz) == (1500.0, 2500.0)
+    code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
+    assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
