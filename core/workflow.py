@@ -424,12 +424,13 @@ def unmarked_events(events: Iterable, regions: Iterable) -> list:
     """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
     event overlapping a person's region (manual, imported or accepted: status None) of the same
     class by at least half of the shorter of the two. An overlap with another class stays: the
-    model and the person disagree there, which is worth a review."""
-    marked = [r for r in regions if getattr(r, "status", None) is None and r.label is not None]
+    model and the person disagree there, which is worth a review. An event of no class (the
+    energy detector's, unlabelled) is marked already by any region of the person's there."""
+    marked = [r for r in regions if getattr(r, "status", None) is None]
 
     def already_marked(event) -> bool:
         for region in marked:
-            if region.label != event.label:
+            if event.label is not None and (region.label is None or region.label != event.label):
                 continue
             overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
             shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)

@@ -33,6 +33,9 @@ def build(acts, w) -> None:
     acts.detect_events = acts.action("&Detect Events", dock.detect_events, project=True)
     acts.detect_events.setToolTip("Run the active model over the long recordings and queue the "
                                   "events it finds for review")
+    acts.find_loud_events = acts.action("Find &Loud Events…", dock.find_loud_events, project=True)
+    acts.find_loud_events.setToolTip("Mark every stretch where a frequency band stands above its "
+                                     "own background, without a model, and queue them for review")
     acts.cancel_detection = acts.action("Cancel &Detection", dock.cancel_detection)
     # The Review tab's keys (A, R, N, Shift+N): listed in the menu, working anywhere.
     review_actions = dock.review.actions_for_menu()
@@ -52,7 +55,8 @@ def build(acts, w) -> None:
     acts.show_model_dock.setText("Show Model &Panel")
     w.model_menu = menu = w.menuBar().addMenu("&Model")
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
-                   acts.accept_prediction, None, acts.detect_events, acts.cancel_detection,
+                   acts.accept_prediction, None, acts.detect_events, acts.find_loud_events,
+                   acts.cancel_detection,
                    *review_actions, None, acts.classify_files, acts.load_model, acts.export_model, None,
                    acts.clear_feature_cache, None, acts.show_model_dock):
         if action is None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
+from core.audio.energy_detector import EnergyDetectorConfig
 from core.errors import ConfigError
 from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
@@ -20,11 +21,12 @@ from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand
 from gui.model.controller import ModelController
 from gui.model.detection_commands import DetectEventsCommand
+from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
 from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts, zoom_range
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.training_panel import TrainingPanel
-from gui.model.workers import DetectEventsWorker
+from gui.model.workers import DetectEventsWorker, EnergyDetectWorker
 
 
 class ModelDock(QDockWidget):
@@ -57,7 +59,8 @@ class ModelDock(QDockWidget):
         self.show_message = show_message
         self.controller = ModelController(self)
         self._files_task = TaskSlot(self)  # adding classified files, and undoing that
-        self._detect_task = TaskSlot(self)  # finding events in the long recordings
+        self._detect_task = TaskSlot(self)  # finding events: the model's, or loud ones
+        self._energy = EnergyChoice(EnergyDetectorConfig(), None, False)  # the last run's choice
         self.training = TrainingPanel()
         self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
                                                                              record))
@@ -112,6 +115,7 @@ class ModelDock(QDockWidget):
         self.classify.message.connect(self.show_message)
         self.classify.add_requested.connect(self.add_files)
         self.review.detect_requested.connect(self.detect_events)
+        self.review.energy_requested.connect(self.find_loud_events)
         self.review.cancel_requested.connect(self.cancel_detection)
         self.review.message.connect(self.show_message)
         self.review.on_changed = self._on_regions_changed
@@ -321,6 +325,52 @@ class ModelDock(QDockWidget):
             failed=self._on_detect_failed)
         return True
 
+    def find_loud_events(self) -> bool:
+        """Ask for the energy detector's settings (a selected region's band and label offered)
+        and search with them; False when there is nothing to search or the dialog is closed."""
+        if self.project is None:
+            self.show_message("Open a project first.", "info")
+            return False
+        clip_id = self._regions.clip_id if self._regions is not None else -1
+        clip = self.project.clip(clip_id) if clip_id >= 0 else None
+        region_id = self._regions.region_id if self._regions is not None else None
+        region = self.project.region(region_id) if region_id is not None else None
+        initial, label = self._energy.config, self._energy.label
+        if region is not None:
+            label = region.label
+            if region.low_hz is not None:
+                initial = EnergyDetectorConfig(**{**initial.__dict__, "low_hz": region.low_hz,
+                                                  "high_hz": region.high_hz})
+        dialog = EnergyDetectorDialog(
+            initial, [c.name for c in self.project.classes()], label,
+            Path(clip.path).name if clip is not None and not clip.error else None,
+            len(self.project.clips(readable=True)), self._energy.every_recording, self)
+        if not dialog.exec():
+            return False
+        choice = dialog.choice()
+        return self.start_energy_detection(choice, None if choice.every_recording else [clip_id])
+
+    def start_energy_detection(self, choice: EnergyChoice, clip_ids: list[int] | None) -> bool:
+        """Search ``clip_ids`` (None: every readable recording) with the energy detector in the
+        background; the events found are stored as one undo command when it ends."""
+        if self.project is None:
+            return False
+        if self.is_detecting():
+            self.show_message("A search for events is running: wait for it or cancel it.", "info")
+            return False
+        self._energy = choice
+        self.tabs.setCurrentWidget(self.review)
+        self.show()
+        self.review.detection_started()
+        self.status.emit("Finding loud events…", 0)
+        self._detect_task.start(
+            EnergyDetectWorker(self.project, choice.config, clip_ids, choice.label),
+            progress=lambda value: self.review.detection_progress(*value),
+            finished=lambda outcome: self._on_detected(
+                "the energy detector", outcome, "No readable recordings to search."),
+            failed=self._on_detect_failed)
+        return True
+
     def cancel_detection(self) -> None:
         """Stop detecting; the files searched to their end are still stored."""
         self._detect_task.request_stop()
@@ -334,14 +384,16 @@ class ModelDock(QDockWidget):
         self.status.emit("", 0)
         self.show_message(f"Detecting events stopped: {reason}", "error")
 
-    def _on_detected(self, model_name: str, outcome) -> None:
+    def _on_detected(self, model_name: str, outcome,
+                     nothing_to_search: str = "No long recordings to search: Detect Events "
+                                              "looks in files of 30 s or more and in files "
+                                              "that hold regions.") -> None:
         self.review.detection_ended()
         self.status.emit("", 0)
         if self.project is None:
             return
         if not outcome.total:
-            self.show_message("No long recordings to search: Detect Events looks in files of "
-                              "30 s or more and in files that hold regions.", "info")
+            self.show_message(nothing_to_search, "info")
             return
         if outcome.specs:
             self.undo_stack.push(DetectEventsCommand(

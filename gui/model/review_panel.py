@@ -83,11 +83,12 @@ class ReviewPanel(QWidget):
     set by the dock). ``set_class_keys`` gives the digit keys, which relabel and accept while the
     queue has the keys.
 
-    Signals: ``detect_requested()``, ``cancel_requested()`` (the Detect and Cancel buttons);
-    ``message(str, str)`` banner text and kind.
+    Signals: ``detect_requested()``, ``energy_requested()``, ``cancel_requested()`` (the Detect
+    Events, Find Loud Events and Cancel buttons); ``message(str, str)`` banner text and kind.
     """
 
     detect_requested = Signal()
+    energy_requested = Signal()
     cancel_requested = Signal()
     message = Signal(str, str)
 
@@ -108,6 +109,11 @@ class ReviewPanel(QWidget):
         self.detect_button.setToolTip("Run the active model over the project's long recordings "
                                       "and list the events it finds here")
         self.detect_button.clicked.connect(self.detect_requested)
+        self.energy_button = QPushButton("Find Loud Events…")
+        self.energy_button.setToolTip("Mark every stretch where a frequency band stands above "
+                                      "its own background, without a model (a band-limited "
+                                      "energy detector), and list them here")
+        self.energy_button.clicked.connect(self.energy_requested)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.cancel_button.hide()
@@ -148,6 +154,7 @@ class ReviewPanel(QWidget):
             buttons.addWidget(button)
         top = QHBoxLayout()
         top.addWidget(self.detect_button)
+        top.addWidget(self.energy_button)
         top.addWidget(self.cancel_button)
         top.addStretch(1)
         top.addWidget(self.order)
@@ -204,7 +211,7 @@ class ReviewPanel(QWidget):
         n = len(self._queue)
         self.count_label.setText(f"{n} event{'s' if n != 1 else ''} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
-                                 "the long recordings")
+                                 "the long recordings; Find Loud Events needs no model")
         for action in self.actions_for_menu():
             action.setEnabled(n > 0)
 
@@ -318,6 +325,7 @@ class ReviewPanel(QWidget):
 
     def detection_started(self) -> None:
         self.detect_button.setEnabled(False)
+        self.energy_button.setEnabled(False)
         self.cancel_button.show()
         self.progress.setRange(0, 0)
         self.progress.show()
@@ -329,6 +337,7 @@ class ReviewPanel(QWidget):
 
     def detection_ended(self) -> None:
         self.detect_button.setEnabled(True)
+        self.energy_button.setEnabled(True)
         self.cancel_button.hide()
         self.progress.hide()
 

@@ -1,5 +1,6 @@
 """Workers for the model loop: training, classifying a project's clips, classifying dropped files,
-detecting events in a project's long recordings, loading a model file.
+detecting events in a project's long recordings (with a model, or the energy detector), loading a
+model file.
 
 Each is a ``gui.common.tasks.Worker`` for a ``TaskSlot``: ``work`` on its own thread, plain values
 out, progress through the worker's one throttle.
@@ -12,6 +13,7 @@ import os
 from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
+from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
@@ -173,27 +175,28 @@ class FileClassifyWorker(Worker):
 
 
 
-class DetectEventsWorker(ProjectWorker):
-    """Finds events with one model in the project's recordings (``recordings_to_search``) on its
-    own Project, storing nothing: the window stores them as one undo command.
+class _EventSearchWorker(ProjectWorker):
+    """Finds events in some of the project's recordings on its own Project, storing nothing:
+    the window stores them as one undo command. Subclasses say which recordings
+    (``recordings``) and what each holds (``events_in``: RegionSpecs).
 
     Signals (see ``Worker``): ``progress((done_s, total_s))`` seconds of audio searched
     (throttled); ``finished(DetectOutcome)``: ``specs`` {clip_id: [RegionSpec]} of every file
-    searched to its end (after a cancel, those before it), ``searched`` how many files that is,
-    ``total`` how many there were, ``failed`` [(path, reason)] files that could not be read,
-    ``stopped`` whether it was cancelled; ``failed(str)`` when the model cannot be read.
-    ``device``: where the model runs, as Training Settings request it (``inference_device``).
+    searched to its end (after a cancel, those before it), events a person marked already left
+    out (``unmarked_events``); ``searched`` how many files that is, ``total`` how many there
+    were, ``failed`` [(path, reason)] files that could not be read, ``stopped`` whether it was
+    cancelled.
     """
 
-    def __init__(self, project, checkpoint: Checkpoint | str | Path,
-                 device: str = AUTO_DEVICE) -> None:
-        super().__init__(project)
-        self._checkpoint, self._device = checkpoint, device
+    def recordings(self, project) -> list:
+        raise NotImplementedError
+
+    def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
+        """The events of ``clip``; None when stopped before its end."""
+        raise NotImplementedError
 
     def work_on(self, project) -> DetectOutcome:
-        # The model's own thresholds and background class (chosen when it was trained).
-        classifier = _classifier(self._checkpoint, self._device)
-        clips = recordings_to_search(project, classifier.features.clip_seconds)
+        clips = self.recordings(project)
         total_s = sum(clip.duration_s or 0.0 for clip in clips)
         outcome = DetectOutcome(total=len(clips))
         done_s = 0.0
@@ -206,23 +209,19 @@ class DetectEventsWorker(ProjectWorker):
                 self.report_progress((before_s + length_s * _fraction(value), total_s))
 
             try:
-                events = detect_file(classifier, project.abspath(clip), progress=on_progress,
-                                     should_stop=self.should_stop)
+                specs = self.events_in(project, clip, on_progress)
             except Exception as error:  # noqa: BLE001 - a stop may surface as any error
                 if self.should_stop():
                     break  # the file was cut short: its events are not all there
                 if not isinstance(error, (EarmarkError, OSError, ValueError)):
                     raise
                 outcome.failed.append((clip.path, str(error)))
-                events = None
+                specs = None
             if self.should_stop():
                 break
-            if events is not None:
+            if specs is not None:
                 # What the person marked already is no event to review.
-                events = unmarked_events(events, project.regions(clip.id))
-                outcome.specs[clip.id] = [
-                    RegionSpec(clip.id, e.begin_s, e.end_s, label=e.label, score=e.score)
-                    for e in events]
+                outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id))
                 outcome.searched += 1
             done_s += length_s
             self.report_progress((done_s, total_s))
@@ -231,9 +230,65 @@ class DetectEventsWorker(ProjectWorker):
         return outcome
 
 
+class DetectEventsWorker(_EventSearchWorker):
+    """Finds events with one model in the project's recordings (``recordings_to_search``); see
+    ``_EventSearchWorker``. ``failed(str)`` when the model cannot be read. ``device``: where the
+    model runs, as Training Settings request it (``inference_device``)."""
+
+    def __init__(self, project, checkpoint: Checkpoint | str | Path,
+                 device: str = AUTO_DEVICE) -> None:
+        super().__init__(project)
+        self._checkpoint, self._device = checkpoint, device
+        self._classifier: Classifier | None = None
+
+    def recordings(self, project) -> list:
+        # The model's own thresholds and background class (chosen when it was trained).
+        self._classifier = _classifier(self._checkpoint, self._device)
+        return recordings_to_search(project, self._classifier.features.clip_seconds)
+
+    def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
+        events = detect_file(self._classifier, project.abspath(clip), progress=on_progress,
+                             should_stop=self.should_stop)
+        if self.should_stop():
+            return None
+        return [RegionSpec(clip.id, e.begin_s, e.end_s, label=e.label, score=e.score)
+                for e in events]
+
+
+class EnergyDetectWorker(_EventSearchWorker):
+    """Finds events with the band-limited energy detector (``config``) in the recordings
+    ``clip_ids`` names (None: every readable one), each labelled ``label`` (None: unlabelled),
+    with the band searched; see ``_EventSearchWorker``."""
+
+    def __init__(self, project, config: EnergyDetectorConfig, clip_ids: list[int] | None = None,
+                 label: str | None = None) -> None:
+        super().__init__(project)
+        self._config, self._clip_ids, self._label = config, clip_ids, label
+
+    def recordings(self, project) -> list:
+        clips = project.clips(readable=True)
+        if self._clip_ids is None:
+            return clips
+        wanted = set(self._clip_ids)
+        return [clip for clip in clips if clip.id in wanted]
+
+    def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
+        events = detect_energy(project.abspath(clip), self._config, self.should_stop, on_progress)
+        if events is None:
+            return None
+        nyquist_hz = (clip.sample_rate_hz or 0) / 2
+
+        def band(e) -> tuple[float | None, float | None]:  # the whole spectrum is no band
+            return (None, None) if e.low_hz <= 0 and e.high_hz >= nyquist_hz else (e.low_hz,
+                                                                                   e.high_hz)
+
+        return [RegionSpec(clip.id, e.begin_s, min(e.end_s, clip.duration_s or e.end_s),
+                           self._label, *band(e), score=e.score) for e in events]
+
+
 @dataclasses.dataclass
 class DetectOutcome:
-    """What a DetectEventsWorker found (see there)."""
+    """What a search for events found (see ``_EventSearchWorker``)."""
 
     specs: dict = dataclasses.field(default_factory=dict)
     searched: int = 0

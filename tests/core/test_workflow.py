@@ -309,3 +309,19 @@ def test_events_a_person_marked_already_are_not_offered_again():
               Span(begin_s=5.0, end_s=6.0, label="cat")]   # only a model's event there
     kept = unmarked_events(events, regions)
     assert [(e.begin_s, e.label) for e in kept] == [(1.2, "cat"), (1.9, "dog"), (5.0, "cat")]
+
+
+def test_an_event_of_no_class_is_marked_already_by_any_region_there():
+    from types import SimpleNamespace as Span
+
+    from core.workflow import unmarked_events
+
+    regions = [Span(begin_s=1.0, end_s=2.0, label="dog", status=None),
+               Span(begin_s=4.0, end_s=5.0, label=None, status=None),
+               Span(begin_s=7.0, end_s=8.0, label=None, status="unreviewed")]
+    events = [Span(begin_s=1.1, end_s=1.8, label=None),  # the person's dog
+              Span(begin_s=4.2, end_s=4.6, label=None),  # the person's unlabelled region
+              Span(begin_s=4.2, end_s=4.6, label="dog"),  # a class the person has not given
+              Span(begin_s=7.0, end_s=8.0, label=None)]   # only an event to review there
+    kept = unmarked_events(events, regions)
+    assert [(e.begin_s, e.label) for e in kept] == [(4.2, "dog"), (7.0, None)]

@@ -11,6 +11,20 @@ from tests.gui.clips.test_regions_gui import drag
 from tests.gui.helpers import open_and_wait
 
 
+def _threads_of(monkeypatch, module, name: str) -> list:
+    """Wrap ``module.name``; the list it returns gets the thread of each call."""
+    import threading
+
+    threads, real = [], getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return threads
+
+
 def _show_clip(qtbot, window, path):
     row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == path)
     with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
@@ -107,14 +121,7 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
 
     import gui.clips.region_list_panel as panel_module
 
-    threads = []
-    real_measure = panel_module.measure_file_regions
-
-    def measure(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return real_measure(*args, **kwargs)
-
-    monkeypatch.setattr(panel_module, "measure_file_regions", measure)
+    threads = _threads_of(monkeypatch, panel_module, "measure_file_regions")
     folder = tmp_path / "rec"
     night = audio_factory.burst(audio_factory.tone(880.0, 1.0), 4.0, 1.0)
     audio_factory.write(folder / "night.wav", night)
@@ -144,3 +151,49 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
     qtbot.waitUntil(lambda: line.text().startswith("Could not measure the region: "),
                     timeout=10_000)
     assert "night.wav" in line.text()
+
+
+def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, window, tmp_path,
+                                                                        monkeypatch):
+    import threading
+
+    from gui.model import dock as dock_module
+    from gui.model import workers
+    from tests.core.audio.test_energy_detector import _night
+
+    threads = _threads_of(monkeypatch, workers, "detect_energy")
+    offered = []
+
+    def accept(dialog) -> int:  # the person keeps what is offered, 12 dB instead of 10
+        offered.append((dialog.low_hz.value(), dialog.high_hz.value(),
+                        dialog.label.currentData(), dialog.scope.currentData()))
+        dialog.snr_db.setValue(12.0)
+        return 1
+
+    monkeypatch.setattr(dock_module.EnergyDetectorDialog, "exec", accept)
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "night.wav", _night())
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "night.wav")
+    spec = window.clip_view.spec_plot
+    window.clip_view.set_view_range(4.0, 6.0)
+    drag(spec.vb, spec, (4.9, 1500.0), (5.4, 2500.0), shift=True)  # the first call, boxed
+    mine = window.project.regions(record.id)[0]
+    window.project.update_region(mine.id, label="call")
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(mine.id)
+    dock = window.model_dock
+    window.acts.find_loud_events.trigger()
+    low, high, label, every = offered[0]
+    assert (round(low, -2), round(high, -2), label, every) == (1500.0, 2500.0, "call", False)
+    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    assert threads and threads[0] is not threading.main_thread()
+    found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
+    # The first call is the person's already: the other four are queued, with the band and label.
+    assert [round(r.begin_s) for r in found] == [15, 25, 35, 45]
+    assert {(r.label, round(r.low_hz, -2), round(r.high_hz, -2)) for r in found} == {
+        ("call", 1500.0, 2500.0)}
+    assert all(r.score > 0.9 for r in found) and len(dock.review.queue()) == 4
+    assert dock._energy.config.snr_db == 12.0  # offered again next time
+    window.undo_stack.undo()
+    assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
