@@ -6,9 +6,10 @@ The band's power is taken frame by frame (Hann frames of ``fft_size_for`` the fi
 frame apart), the recording read a block at a time so its length does not matter. The background
 is a low percentile of the band's level over a window of ``noise_window_s`` around each frame
 (quiet moments set it, calls do not), so a background that rises and falls through the night
-moves the threshold with it. Frames above background + ``snr_db`` make events; events closer than
-``min_gap_s`` are one; those shorter than ``min_duration_s`` or longer than ``max_duration_s`` are
-dropped. An event's score is the share of its loudest frame's band power above the background,
+moves the threshold with it. An event starts at a frame ``snr_db`` above the background and runs
+on while the frames stay half that above it (a word's or a call's quieter ends belong to it);
+events closer than ``min_gap_s`` are one; those shorter than ``min_duration_s`` or longer than
+``max_duration_s`` are dropped. An event's score is the share of its loudest frame's band power above the background,
 ``1 - 10^(-SNR/10)``: 0.9 at 10 dB, 0.99 at 20 dB. Pure numpy/torch, no Qt.
 """
 
@@ -27,6 +28,8 @@ from core.errors import EarmarkError
 
 #: Seconds of audio read at a time.
 BLOCK_S = 60.0
+#: An event runs on while its frames stand this share of ``snr_db`` above the background.
+EXTEND_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,14 @@ def _events(level_db: np.ndarray, background_db: np.ndarray, hop_s: float, frame
             config: EnergyDetectorConfig, low: float, high: float) -> list[EnergyEvent]:
     """Runs of frames above the background by ``snr_db``, merged and filtered by duration."""
     snr = level_db - background_db
-    above = snr >= config.snr_db
-    if not above.any():
-        return []
+    # Two thresholds: on FSDD digits in noise (bench_energy_detector.py, 10 dB) F1 0.922
+    # against 0.861 with one, which cut words into pieces.
+    above = snr >= config.snr_db * EXTEND_SHARE
     edges = np.flatnonzero(np.diff(np.concatenate(([0], above.astype(np.int8), [0]))))
-    runs = [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]  # [a, b)
+    runs = [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)  # [a, b)
+            if snr[a:b].max() >= config.snr_db]
+    if not runs:
+        return []
     merged = [runs[0]]
     gap_frames = config.min_gap_s / hop_s
     for a, b in runs[1:]:

@@ -120,3 +120,16 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
 def test_settings_that_cannot_work_are_refused(changes, words):
     with pytest.raises(EarmarkError, match=words):
         EnergyDetectorConfig(**changes)
+
+
+def test_a_calls_quieter_tail_belongs_to_it(tmp_path):
+    samples = audio_factory.noise(20.0, RATE_HZ, amplitude=0.005)
+    i = 5 * RATE_HZ
+    samples[i:i + 3200] += audio_factory.tone(2000.0, 0.2, RATE_HZ, amplitude=0.1)
+    samples[i + 3200:i + 6400] += audio_factory.tone(2000.0, 0.2, RATE_HZ, amplitude=0.02)
+    path = audio_factory.write(tmp_path / "fading.wav", samples)
+    # The head stands about 26 dB above the band's background, the tail about 12 dB.
+    [event] = detect_energy(path, EnergyDetectorConfig(low_hz=1500.0, high_hz=2500.0,
+                                                       snr_db=20.0))
+    assert event.begin_s == pytest.approx(5.0, abs=FRAME_S)
+    assert event.end_s == pytest.approx(5.4, abs=FRAME_S)
