@@ -38,6 +38,9 @@ EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # The Training Settings dialog's choice, as plain values; rebuilt with core's
 # TrainConfig.for_model. No model stored: no choice (one click of Train uses the defaults); a
 # value missing or unreadable: that model's default.
+# Find Loud Events' last settings: the energy detector's fields (seconds, Hz, dB; a band edge of
+# 0 is none) and "every_recording".
+ENERGY_DETECTOR = Key("energy/settings", dict, {})
 TRAIN_MODEL = Key("training/model", str, None)
 TRAIN_EPOCHS = Key("training/epochs", int, None)
 TRAIN_FINE_TUNE_EPOCHS = Key("training/fine_tune_epochs", int, None)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
 from core.audio.energy_detector import EnergyDetectorConfig
-from core.errors import ConfigError
+from core.errors import ConfigError, EarmarkError
 from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from gui.clips.clip_table import FILTER_ALL
@@ -60,7 +60,7 @@ class ModelDock(QDockWidget):
         self.controller = ModelController(self)
         self._files_task = TaskSlot(self)  # adding classified files, and undoing that
         self._detect_task = TaskSlot(self)  # finding events: the model's, or loud ones
-        self._energy = EnergyChoice(EnergyDetectorConfig(), None, False)  # the last run's choice
+        self._energy: EnergyChoice | None = None  # this session's last run (then the stored one)
         self.training = TrainingPanel()
         self.models = ModelsPanel(path_of=lambda record: pm.model_checkpoint_path(self.project,
                                                                              record))
@@ -335,7 +335,8 @@ class ModelDock(QDockWidget):
         clip = self.project.clip(clip_id) if clip_id >= 0 else None
         region_id = self._regions.region_id if self._regions is not None else None
         region = self.project.region(region_id) if region_id is not None else None
-        initial, label = self._energy.config, self._energy.label
+        last = self.last_energy_choice()
+        initial, label = last.config, last.label
         if region is not None:
             label = region.label
             if region.low_hz is not None:
@@ -344,11 +345,28 @@ class ModelDock(QDockWidget):
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
-            len(self.project.clips(readable=True)), self._energy.every_recording, self)
+            len(self.project.clips(readable=True)), last.every_recording, self)
         if not dialog.exec():
             return False
         choice = dialog.choice()
         return self.start_energy_detection(choice, None if choice.every_recording else [clip_id])
+
+    def last_energy_choice(self) -> EnergyChoice:
+        """This session's last Find Loud Events choice, else the one stored by an earlier
+        session (its label is the project's business: not kept), else the defaults."""
+        if self._energy is not None:
+            return self._energy
+        stored = keys.read(self.settings, keys.ENERGY_DETECTOR)
+        try:
+            values = {name: float(stored[name]) for name in vars(EnergyDetectorConfig())
+                      if name in stored}
+            for edge in ("low_hz", "high_hz"):
+                values[edge] = values.get(edge) or None  # 0: no edge
+            config = EnergyDetectorConfig(**values)
+        except (EarmarkError, TypeError, ValueError):
+            config = EnergyDetectorConfig()
+        every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
+        return EnergyChoice(config, None, every)
 
     def start_energy_detection(self, choice: EnergyChoice, clip_ids: list[int] | None) -> bool:
         """Search ``clip_ids`` (None: every readable recording) with the energy detector in the
@@ -359,6 +377,9 @@ class ModelDock(QDockWidget):
             self.show_message("A search for events is running: wait for it or cancel it.", "info")
             return False
         self._energy = choice
+        keys.write(self.settings, keys.ENERGY_DETECTOR,
+                   {**{name: value or 0.0 for name, value in vars(choice.config).items()},
+                    "every_recording": choice.every_recording})
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.detection_started()

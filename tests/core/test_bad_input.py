@@ -97,3 +97,24 @@ def test_train_skips_and_lists_unreadable_files(tmp_path):
     assert metrics["classes"] == ["noise", "odd", "tone"]
     assert metrics["n_train"] + metrics["n_val"] == 2 * 8 + len(CLASSIFIABLE)
     assert load_checkpoint(out).classes == ["noise", "odd", "tone"]
+
+
+def test_measurements_and_the_energy_detector_answer_every_file_or_name_it(corpus):
+    from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
+    from core.audio.measurements import RegionSpan, measure_file_regions
+
+    root, files = corpus
+    span = [RegionSpan(0.0, 0.5, 300.0, 3000.0), RegionSpan(0.2, 0.9)]
+    for name in BROKEN:
+        for run in (lambda p: measure_file_regions(p, span),
+                    lambda p: detect_energy(p, EnergyDetectorConfig())):
+            with pytest.raises(audio.AudioError) as caught:
+                run(files[name])
+            assert caught.value.path == files[name] and caught.value.reason, name
+    for name in (*CLASSIFIABLE, "long_flac"):
+        measured = measure_file_regions(files[name], span)
+        assert len(measured) == 2, name
+        assert isinstance(detect_energy(files[name], EnergyDetectorConfig()), list), name
+    # Six channels at 96 kHz: their mix measured up to its own Nyquist.
+    [whole, _] = measure_file_regions(files["surround_96k_24bit"], span[::-1])
+    assert 700 <= whole.peak_freq_hz <= 950 and whole.delta_freq_hz == 48000

@@ -3,6 +3,7 @@ found again after the window is closed and the folder reopened."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -153,8 +154,8 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
     assert "night.wav" in line.text()
 
 
-def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, window, tmp_path,
-                                                                        monkeypatch):
+def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, make_window,
+                                                                        tmp_path, monkeypatch):
     import threading
 
     from gui.model import dock as dock_module
@@ -173,6 +174,7 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, w
     monkeypatch.setattr(dock_module.EnergyDetectorDialog, "exec", accept)
     folder = tmp_path / "rec"
     audio_factory.write(folder / "night.wav", _night())
+    window = make_window()
     open_and_wait(qtbot, window, folder)
     record = _show_clip(qtbot, window, "night.wav")
     spec = window.clip_view.spec_plot
@@ -194,6 +196,10 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, w
     assert {(r.label, round(r.low_hz, -2), round(r.high_hz, -2)) for r in found} == {
         ("call", 1500.0, 2500.0)}
     assert all(r.score > 0.9 for r in found) and len(dock.review.queue()) == 4
-    assert dock._energy.config.snr_db == 12.0  # offered again next time
+    # Offered again next time, and in the next session (the label is the project's own).
+    assert dock.last_energy_choice().config.snr_db == 12.0
+    later = make_window().model_dock.last_energy_choice()
+    assert (later.config.snr_db, later.config.low_hz, later.label, later.every_recording) == (
+        12.0, pytest.approx(1500.0, abs=100), None, False)
     window.undo_stack.undo()
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
