@@ -234,6 +234,10 @@ class RegionListPanel(QWidget):
         """Stop measuring and join its thread (the window is closing)."""
         self._measure_task.cancel()
 
+    def closeEvent(self, event) -> None:  # a panel shown on its own (tests) closes itself
+        self.shutdown()
+        super().closeEvent(event)
+
     def actions_for_menu(self) -> list[QAction]:
         """Next, previous and play region, for a menu (their keys work without one)."""
         return [self.next_action, self.previous_action, self.play_action]

@@ -183,6 +183,7 @@ def rig(qtbot, tmp_path):
                           regions=regions, playback=playback, clip_id=clip_id, ids=ids,
                           errors=errors, clip_list=clip_list)
     stack.clear()
+    panel.shutdown()  # its measuring task joined before its thread could outlive it
     view.shutdown()
     project.close()
 
