@@ -5,6 +5,11 @@ Each region is a translucent span in its class's colour on the waveform and on t
 and its score in the tooltip, and one a person rejected is not drawn. A left drag on empty
 ground draws a new span, Shift+drag on the spectrogram a box; a click selects; edges resize and
 the body moves; every edit is one undo command, pushed when the drag ends.
+
+A recording can hold thousands of regions (an energy detector's night). Only the regions near
+the visible range, at most ``MAX_EDITABLE`` of them, and the selected one, get editable items;
+the rest are painted together by one item per plot, which a click passes through (the click
+selects the region under it, which then gets its items).
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ _DRAFT_COLOUR = "#555555"
 _NAME_COLOUR = "#222222"
 #: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
 _MIN_DRAG_PX = 3.0
+#: Editable items at most: a pair of pyqtgraph items costs about 2 ms to make and a share of
+#: every repaint, so 1,500 of them froze the window for 3 s on showing the clip.
+MAX_EDITABLE = 150
+#: Regions this share of the visible range beyond either edge get items too, so a short scroll
+#: finds them ready.
+_ITEM_MARGIN_SHARE = 0.5
 #: Region statuses (the store's regions.status): a model event waiting for a person's verdict,
 #: and one a person rejected (kept for training, never drawn).
 UNREVIEWED, REJECTED = "unreviewed", "rejected"
@@ -124,6 +135,58 @@ class _SpanItem(pg.LinearRegionItem):
             self.sigRegionChanged.emit(self)
 
 
+class _RegionSummary(pg.GraphicsObject):
+    """Many regions in one item: translucent spans over the plot's height (boxes where they
+    have a band), painted in one pass; it takes no mouse buttons, so clicks reach the plot."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spans: list[tuple[float, float, float | None, float | None, QColor]] = []
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(False)
+
+    def set_spans(self, spans: list[tuple[float, float, float | None, float | None, QColor]]
+                  ) -> None:
+        """``spans``: (begin_s, end_s, low, high, fill); low None: the plot's full height."""
+        self.prepareGeometryChange()
+        self._spans = spans
+        self.update()
+
+    def span_count(self) -> int:
+        return len(self._spans)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+        super().viewTransformChanged()  # forgets the cached view rectangle
+        self.prepareGeometryChange()  # its height is the view's
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        view = self.viewRect()
+        if view is None or not self._spans:
+            return QRectF()
+        begin_s = min(span[0] for span in self._spans)
+        end_s = max(span[1] for span in self._spans)
+        return QRectF(begin_s, view.top(), end_s - begin_s, view.height()).normalized()
+
+    def paint(self, p, *_args) -> None:
+        view = self.viewRect()
+        if view is None:
+            return
+        left, right = view.left(), view.right()
+        bottom, height = view.top(), view.height()
+        # At least two pixels wide: zoomed out over a night, a call is far narrower than one.
+        min_width_s = 2 * (self.pixelWidth() or 0.0)
+        p.setPen(Qt.PenStyle.NoPen)
+        for begin_s, end_s, low, high, fill in self._spans:
+            if end_s < left or begin_s > right:
+                continue
+            p.setBrush(fill)
+            width_s = max(end_s - begin_s, min_width_s)
+            if low is None:
+                p.drawRect(QRectF(begin_s, bottom, width_s, height))
+            else:
+                p.drawRect(QRectF(begin_s, low, width_s, high - low))
+
+
 @dataclass
 class _Draft:
     """A region being drawn: where the drag started, on which plot, and its preview item."""
@@ -156,9 +219,15 @@ class RegionOverlay(QObject):
         self._syncing = False  # items moved by code, not by a person: no commands
         self._duration_s = 0.0  # the clip's, from the store (bounds the items)
         self._nyquist_hz = 0.0  # 0: not known
+        self._summaries = (_RegionSummary(), _RegionSummary())  # (waveform, spectrogram)
+        for plot, summary, z in ((view.wave_plot, self._summaries[0], -_Z - 1),
+                                 (view.spec_plot, self._summaries[1], _Z - 1)):
+            summary.setZValue(z)
+            plot.addItem(summary, ignoreBounds=True)
         view.drag_handler = self.handle_drag
         view.click_handler = self.handle_click
         view.clip_shown.connect(self.refresh)  # the clip's duration bounds the items
+        view.view_range_changed.connect(self._sync_items)
         selection.clip_changed.connect(self.refresh)
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
@@ -170,8 +239,13 @@ class RegionOverlay(QObject):
         return sorted(self._records.values(), key=lambda r: (r.begin_s, r.id))
 
     def items(self, region_id: int) -> tuple[Any, Any]:
-        """(the waveform's LinearRegionItem, the spectrogram's LinearRegionItem or box ROI)."""
+        """(the waveform's LinearRegionItem, the spectrogram's LinearRegionItem or box ROI) of a
+        region with editable items (near the visible range, or selected)."""
         return self._items[region_id]
+
+    def editable_ids(self) -> set[int]:
+        """The regions drawn as editable items; the others are in the summary layer."""
+        return set(self._items)
 
     def label_text(self, region_id: int) -> str:
         """The label written on the waveform beside the region's begin ('' when it has none)."""
@@ -186,21 +260,40 @@ class RegionOverlay(QObject):
             else 0.0
         fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
                  if getattr(r, "status", None) != REJECTED}
-        for region_id in [i for i in self._items if i not in fresh]:
+        self._records = fresh
+        self._sync_items(replace=True)
+
+    def _wanted_ids(self) -> set[int]:
+        """The regions that should have editable items: those within the visible range and a
+        margin, when there are at most MAX_EDITABLE of them, and the selected one."""
+        start_s, end_s = self._view.view_range()
+        margin_s = _ITEM_MARGIN_SHARE * max(end_s - start_s, 0.0)
+        near = [i for i, r in self._records.items()
+                if r.end_s >= start_s - margin_s and r.begin_s <= end_s + margin_s]
+        wanted = set(near) if len(near) <= MAX_EDITABLE else set()
+        if self._selection.region_id in self._records:
+            wanted.add(self._selection.region_id)
+        return wanted
+
+    def _sync_items(self, *_args, replace: bool = False) -> None:
+        """Bring the editable items in line with the records and the view (``replace``: the
+        records were read again, so items still wanted are moved to where they say)."""
+        wanted = self._wanted_ids()
+        for region_id in [i for i in self._items if i not in wanted]:
             self._remove_items(region_id)
         self._syncing = True
         try:
-            for region_id, record in fresh.items():
+            for region_id in wanted:
+                record = self._records[region_id]
                 items = self._items.get(region_id)
                 if items is None or isinstance(items[1], _BoxROI) != self._is_box(record):
                     if items is not None:
                         self._remove_items(region_id)
                     self._items[region_id] = self._make_items(record)
-                else:
+                elif replace:
                     self._place(record, *items)
         finally:
             self._syncing = False
-        self._records = fresh
         self._restyle()
 
     def region_at(self, plot: Any, x_s: float, y: float) -> Any | None:
@@ -369,8 +462,20 @@ class RegionOverlay(QObject):
         self._view.spec_plot.removeItem(spec)
 
     def _restyle(self) -> None:
-        """Colour every item by its class, the selected region bolder and on top."""
+        """Colour every item by its class, the selected region bolder and on top; the regions
+        without items go to the summary layers in their class colours."""
         colours, selected = self._colours(), self._selection.region_id
+        spans = []
+        for region_id, record in self._records.items():
+            if region_id in self._items:
+                continue
+            colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
+                else UNLABELLED_COLOUR
+            fill = _brush(colour, _FILL_ALPHA)
+            band = (record.low_hz, record.high_hz) if self._is_box(record) else (None, None)
+            spans.append((record.begin_s, record.end_s, *band, fill))
+        self._summaries[0].set_spans([(b, e, None, None, fill) for b, e, _, _, fill in spans])
+        self._summaries[1].set_spans(spans)
         for region_id, (wave, spec) in self._items.items():
             record = self._records[region_id]
             colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
@@ -416,7 +521,7 @@ class RegionOverlay(QObject):
             self.refresh()
 
     def _on_selection_changed(self, _region_id: Any) -> None:
-        self._restyle()
+        self._sync_items()  # the selected region always has its items
 
     def _can_draw(self) -> bool:
         return (self._project() is not None and self._selection.clip_id >= 0

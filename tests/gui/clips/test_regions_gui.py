@@ -515,3 +515,46 @@ def test_the_review_queue_zooms_to_each_event_plays_it_and_selects_it(rig, qtbot
     assert rig.regions.clip_id == short and rig.regions.region_id == second.id
     assert rig.playback.ranges[-1] == (0.2, 0.5)
     dock.shutdown()
+
+
+def test_many_regions_get_items_only_near_the_view_and_the_rest_are_painted_together(
+        rig, qtbot, monkeypatch):
+    import gui.clips.region_overlay as overlay_module
+    from core.store.records import RegionSpec
+
+    monkeypatch.setattr(overlay_module, "MAX_EDITABLE", 5)
+    project = rig.project
+    specs = [RegionSpec(rig.clip_id, 0.1 + 0.19 * k, 0.2 + 0.19 * k, "dog" if k % 2 else None,
+                        *((500.0, 1500.0) if k % 3 == 0 else (None, None)))
+             for k in range(20)]
+    added = project.add_regions(specs, source="manual")
+    rig.regions.notify_changed(rig.clip_id)
+    overlay, (wave_summary, spec_summary) = rig.overlay, rig.overlay._summaries
+    # The whole clip on show: 20 regions near it, more than 5, so none is editable.
+    assert overlay.editable_ids() == set()
+    assert wave_summary.span_count() == spec_summary.span_count() == 20
+    # Painted over the plot's height as it is now (not as it was when the layer was made).
+    assert spec_summary.boundingRect().height() == pytest.approx(RATE_HZ / 2)
+    assert spec_summary.boundingRect().left() == pytest.approx(0.1)
+    assert len(overlay.regions()) == 20 and rig.panel.model.rowCount() == 20
+    # A click on one selects it through the records, and the selected one is editable.
+    click(rig.view, rig.view.wave_plot, 0.15)
+    assert rig.regions.region_id == added[0].id
+    assert overlay.editable_ids() == {added[0].id} and wave_summary.span_count() == 19
+    box = overlay.items(added[0].id)[1]
+    assert box.rect().top() == pytest.approx(500.0)  # a region with a band is a box
+    rig.regions.select(None)
+    # Zoomed in: the few regions near the view (half its width either side) get items, the
+    # others stay painted.
+    with qtbot.waitSignal(rig.view.view_range_changed, timeout=LOAD_TIMEOUT_MS):
+        rig.view.set_view_range(1.0, 1.3)
+    start_s, end_s = rig.view.view_range()
+    margin_s = (end_s - start_s) / 2
+    near = {r.id for r in added if r.end_s >= start_s - margin_s and r.begin_s <= end_s + margin_s}
+    assert overlay.editable_ids() == near and 0 < len(near) <= 5
+    assert wave_summary.span_count() == 20 - len(near)
+    dog = next(r for r in added if r.id in near and r.label == "dog")
+    assert overlay.items(dog.id)[0].brush.color().name() == rig.labels.class_colours()["dog"]
+    # Painting the summary draws only what is in view, and needs no mouse.
+    assert wave_summary.acceptedMouseButtons() == Qt.MouseButton.NoButton
+    rig.view.grab()
