@@ -9,8 +9,8 @@ is a low percentile of the band's level over a window of ``noise_window_s`` arou
 moves the threshold with it. An event starts at a frame ``snr_db`` above the background and runs
 on while the frames stay half that above it (a word's or a call's quieter ends belong to it);
 events closer than ``min_gap_s`` are one; those shorter than ``min_duration_s`` or longer than
-``max_duration_s`` are dropped. An event's score is the share of its loudest frame's band power above the background,
-``1 - 10^(-SNR/10)``: 0.9 at 10 dB, 0.99 at 20 dB. Pure numpy/torch, no Qt.
+``max_duration_s`` are dropped. An event's score is the share of its loudest frame's band power
+above the background, ``1 - 10^(-SNR/10)``: 0.9 at 10 dB, 0.99 at 20 dB. Pure numpy/torch, no Qt.
 """
 
 from __future__ import annotations
