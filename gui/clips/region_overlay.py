@@ -175,16 +175,18 @@ class _RegionSummary(pg.GraphicsObject):
         bottom, height = view.top(), view.height()
         # At least two pixels wide: zoomed out over a night, a call is far narrower than one.
         min_width_s = 2 * (self.pixelWidth() or 0.0)
-        p.setPen(Qt.PenStyle.NoPen)
+        by_fill: dict[int, tuple[QColor, list[QRectF]]] = {}
         for begin_s, end_s, low, high, fill in self._spans:
             if end_s < left or begin_s > right:
                 continue
-            p.setBrush(fill)
             width_s = max(end_s - begin_s, min_width_s)
-            if low is None:
-                p.drawRect(QRectF(begin_s, bottom, width_s, height))
-            else:
-                p.drawRect(QRectF(begin_s, low, width_s, high - low))
+            rect = QRectF(begin_s, bottom, width_s, height) if low is None else \
+                QRectF(begin_s, low, width_s, high - low)
+            by_fill.setdefault(fill.rgba(), (fill, []))[1].append(rect)
+        p.setPen(Qt.PenStyle.NoPen)
+        for fill, rects in by_fill.values():  # one call a colour
+            p.setBrush(fill)
+            p.drawRects(rects)
 
 
 @dataclass
@@ -465,13 +467,13 @@ class RegionOverlay(QObject):
         """Colour every item by its class, the selected region bolder and on top; the regions
         without items go to the summary layers in their class colours."""
         colours, selected = self._colours(), self._selection.region_id
-        spans = []
+        spans, fills = [], {}
         for region_id, record in self._records.items():
             if region_id in self._items:
                 continue
             colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
                 else UNLABELLED_COLOUR
-            fill = _brush(colour, _FILL_ALPHA)
+            fill = fills.get(colour) or fills.setdefault(colour, _brush(colour, _FILL_ALPHA))
             band = (record.low_hz, record.high_hz) if self._is_box(record) else (None, None)
             spans.append((record.begin_s, record.end_s, *band, fill))
         self._summaries[0].set_spans([(b, e, None, None, fill) for b, e, _, _, fill in spans])
