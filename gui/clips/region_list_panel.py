@@ -45,6 +45,9 @@ _ModelIndex = QModelIndex | QPersistentModelIndex
 ZOOM_CONTEXT_S = 0.5
 ZOOM_CONTEXT_SHARE = 0.25
 
+#: Measurements kept for regions picked again (about 1 KB each).
+_MEASURED_KEPT = 2000
+
 NEXT_REGION_KEY = "]"
 PREVIOUS_REGION_KEY = "["
 PLAY_REGION_KEY = "P"  # Space plays the file, Shift+Space the visible range
@@ -400,6 +403,8 @@ class RegionListPanel(QWidget):
             failed=lambda reason: self._put_failure(key, reason))
 
     def _on_measured(self, key: tuple, measurements: Any) -> None:
+        if len(self._measured) >= _MEASURED_KEPT:  # a long session's picks: start again
+            self._measured.clear()
         self._measured[key] = measurements
         self._put_measurements(key, measurements)
 

@@ -3,6 +3,7 @@ them, the ModelController, the clip list and the undo stack, so the main window 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
@@ -340,8 +341,8 @@ class ModelDock(QDockWidget):
         if region is not None:
             label = region.label
             if region.low_hz is not None:
-                initial = EnergyDetectorConfig(**{**initial.__dict__, "low_hz": region.low_hz,
-                                                  "high_hz": region.high_hz})
+                initial = dataclasses.replace(initial, low_hz=region.low_hz,
+                                              high_hz=region.high_hz)
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
@@ -358,8 +359,8 @@ class ModelDock(QDockWidget):
             return self._energy
         stored = keys.read(self.settings, keys.ENERGY_DETECTOR)
         try:
-            values = {name: float(stored[name]) for name in vars(EnergyDetectorConfig())
-                      if name in stored}
+            values = {f.name: float(stored[f.name])
+                      for f in dataclasses.fields(EnergyDetectorConfig) if f.name in stored}
             for edge in ("low_hz", "high_hz"):
                 values[edge] = values.get(edge) or None  # 0: no edge
             config = EnergyDetectorConfig(**values)
@@ -378,7 +379,8 @@ class ModelDock(QDockWidget):
             return False
         self._energy = choice
         keys.write(self.settings, keys.ENERGY_DETECTOR,
-                   {**{name: value or 0.0 for name, value in vars(choice.config).items()},
+                   {**{name: value or 0.0
+                       for name, value in dataclasses.asdict(choice.config).items()},
                     "every_recording": choice.every_recording})
         self.tabs.setCurrentWidget(self.review)
         self.show()
