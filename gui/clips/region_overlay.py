@@ -20,7 +20,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtGui import QColor, QPainter, QUndoStack
 
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
@@ -142,6 +142,7 @@ class _RegionSummary(pg.GraphicsObject):
     def __init__(self) -> None:
         super().__init__()
         self._spans: list[tuple[float, float, float | None, float | None, QColor]] = []
+        self._extent_s: tuple[float, float] | None = None
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
 
@@ -150,6 +151,9 @@ class _RegionSummary(pg.GraphicsObject):
         """``spans``: (begin_s, end_s, low, high, fill); low None: the plot's full height."""
         self.prepareGeometryChange()
         self._spans = spans
+        # Qt asks for the bounding rectangle many times a paint: its time extent is kept.
+        self._extent_s = (min(span[0] for span in spans), max(span[1] for span in spans)) \
+            if spans else None
         self.update()
 
     def span_count(self) -> int:
@@ -161,10 +165,9 @@ class _RegionSummary(pg.GraphicsObject):
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         view = self.viewRect()
-        if view is None or not self._spans:
+        if view is None or self._extent_s is None:
             return QRectF()
-        begin_s = min(span[0] for span in self._spans)
-        end_s = max(span[1] for span in self._spans)
+        begin_s, end_s = self._extent_s
         return QRectF(begin_s, view.top(), end_s - begin_s, view.height()).normalized()
 
     def paint(self, p, *_args) -> None:
@@ -175,18 +178,28 @@ class _RegionSummary(pg.GraphicsObject):
         bottom, height = view.top(), view.height()
         # At least two pixels wide: zoomed out over a night, a call is far narrower than one.
         min_width_s = 2 * (self.pixelWidth() or 0.0)
-        by_fill: dict[int, tuple[QColor, list[QRectF]]] = {}
+        groups: dict[tuple, tuple[QColor, list[tuple[float, float]]]] = {}
         for begin_s, end_s, low, high, fill in self._spans:
             if end_s < left or begin_s > right:
                 continue
-            width_s = max(end_s - begin_s, min_width_s)
-            rect = QRectF(begin_s, bottom, width_s, height) if low is None else \
-                QRectF(begin_s, low, width_s, high - low)
-            by_fill.setdefault(fill.rgba(), (fill, []))[1].append(rect)
+            key = (fill.rgba(), low, high)
+            groups.setdefault(key, (fill, []))[1].append((begin_s,
+                                                          max(end_s, begin_s + min_width_s)))
         p.setPen(Qt.PenStyle.NoPen)
-        for fill, rects in by_fill.values():  # one call a colour
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for (_, low, high), (fill, spans) in groups.items():
+            # Overlapping spans of one colour and band are one rectangle: a night's overview
+            # draws a few hundred, not thousands, and overlaps do not darken.
+            spans.sort()
+            merged = [list(spans[0])]
+            for begin_s, end_s in spans[1:]:
+                if begin_s <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end_s)
+                else:
+                    merged.append([begin_s, end_s])
+            y, h = (bottom, height) if low is None else (low, high - low)
             p.setBrush(fill)
-            p.drawRects(rects)
+            p.drawRects([QRectF(b, y, e - b, h) for b, e in merged])
 
 
 @dataclass
