@@ -69,6 +69,17 @@ def build_recording(digits: list[tuple[Path, str]], rng: np.random.Generator, no
     return signal, events
 
 
+def repeat_to_length(source: Path, path: Path, seconds: float, rate_hz: int = 16000) -> Path:
+    """``source`` at ``rate_hz``, repeated end to end into ``seconds`` of 16-bit ``path``."""
+    samples = audio.read(source, rate_hz)
+    with sf.SoundFile(path, "w", rate_hz, 1, "PCM_16") as out:
+        left = int(seconds * rate_hz)
+        while left > 0:
+            out.write(samples[:left])
+            left -= len(samples[:left])
+    return path
+
+
 def pick(clips, speakers, per_class: int, rng) -> list[tuple[Path, str]]:
     chosen = []
     for speaker in speakers:
@@ -186,13 +197,7 @@ def main() -> None:
         print(f"false events on {quiet_s:.0f} s of noise alone: {len(false)} "
               f"({len(false) / (quiet_s / 60):.2f} per minute)", flush=True)
 
-        hour = work / "hour.wav"
-        at16 = audio.read(test, 16000)
-        with sf.SoundFile(hour, "w", 16000, 1, "PCM_16") as out:
-            left = int(args.hour_s * 16000)
-            while left > 0:
-                out.write(at16[:left])
-                left -= len(at16[:left])
+        hour = repeat_to_length(test, work / "hour.wav", args.hour_s)
         with Timer() as t:
             found = detect_file(classifier, hour)
         print(f"1-hour file: {args.hour_s:.0f} s of 16 kHz audio detected in {t.seconds:.2f} s "

@@ -19,9 +19,8 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_detection import RATE_HZ, build_recording, pick  # noqa: E402
+from bench.bench_detection import RATE_HZ, build_recording, pick, repeat_to_length  # noqa: E402
 from bench.common import Timer, fsdd_clips, median  # noqa: E402
-from core.audio import reading as audio  # noqa: E402
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy  # noqa: E402
 from core.ml.metrics import event_metrics  # noqa: E402
 
@@ -77,13 +76,7 @@ def main() -> None:
             print("rising noise " + score(rising, true, true[-1][1] + 1.0,
                                           len(clean) / RATE_HZ, snr_db), flush=True)
 
-        hour = Path(tmp) / "hour.wav"
-        at16 = audio.read(steady, 16000)
-        with sf.SoundFile(hour, "w", 16000, 1, "PCM_16") as out:
-            left = int(args.hour_s * 16000)
-            while left > 0:
-                out.write(at16[:left])
-                left -= len(at16[:left])
+        hour = repeat_to_length(steady, Path(tmp) / "hour.wav", args.hour_s)
         times = []
         for _ in range(args.runs):
             with Timer() as t:
