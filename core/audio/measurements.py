@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from core.audio.reading import info, read
+from core.audio.reading import info, read_blocks
 from core.audio.spectrogram import fft_size_for, frame_power_at
 
 
@@ -63,6 +63,8 @@ TIMELINE_FIELDS = ("peak_time_s", "center_time_s", "time_5_s", "time_95_s")
 FIELD_NAMES = tuple(f.name for f in fields(RegionMeasurements))
 
 
+#: Seconds of a file read at a time.
+READ_BLOCK_S = 10.0
 #: Frames whose power is held at once: a region of any length is measured in blocks of this
 #: many frames (about 4 MB of power at 1024 bins), so a two-hour region never sits in memory.
 BLOCK_FRAMES = 1024
@@ -92,12 +94,33 @@ def _frame_starts(n: int, n_fft: int, hop: int) -> np.ndarray:
     return starts
 
 
-def _measure_stream(read_part: Callable[[int, int], np.ndarray], n: int, sample_rate_hz: int,
+class _Samples:
+    """Consecutive pieces of a region's samples (``pieces``, in order), handed out by sample
+    index: what was read stays until a later frame no longer needs it; zeros past the end."""
+
+    def __init__(self, pieces: Iterable[np.ndarray]) -> None:
+        self._pieces = iter(pieces)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._start = 0  # the sample index of _buffer[0]
+
+    def take(self, start: int, count: int) -> np.ndarray:
+        """Samples ``start`` to ``start + count``; those before ``start`` are let go."""
+        while self._start + len(self._buffer) < start + count:
+            piece = next(self._pieces, None)
+            if piece is None:
+                break
+            self._buffer = np.concatenate((self._buffer, np.asarray(piece, dtype=np.float32)))
+        self._buffer = self._buffer[start - self._start:]
+        self._start = start
+        return _exactly(self._buffer[:count], count)
+
+
+def _measure_stream(pieces: Iterable[np.ndarray], n: int, sample_rate_hz: int,
                     begin_s: float, low_hz: float | None, high_hz: float | None,
                     n_fft: int | None, should_stop: Callable[[], bool]
                     ) -> RegionMeasurements | None:
-    """The measurements of ``n`` samples that ``read_part(start, count)`` hands out (exactly
-    ``count`` samples from ``start``, zeros past the end), frames read block by block."""
+    """The measurements of ``n`` samples arriving as consecutive ``pieces``, frames taken a
+    block at a time."""
     if n <= 0 or sample_rate_hz <= 0:
         return None
     n_fft = n_fft or fft_size_for(sample_rate_hz)
@@ -114,12 +137,12 @@ def _measure_stream(read_part: Callable[[int, int], np.ndarray], n: int, sample_
     spectrum = np.zeros(len(band_freqs_hz))
     envelope, frame_entropy = np.zeros(len(starts)), np.zeros(len(starts))
     peak_power, peak_bin, peak_frame = -1.0, 0, 0
+    samples = _Samples(pieces)
     for first in range(0, len(starts), BLOCK_FRAMES):
         if should_stop():
             return None
         block = starts[first:first + BLOCK_FRAMES]
-        x = np.asarray(read_part(int(block[0]), int(block[-1] - block[0]) + n_fft),
-                       dtype=np.float32)
+        x = samples.take(int(block[0]), int(block[-1] - block[0]) + n_fft)
         x = x - float(x.mean())  # a DC offset is energy at 0 Hz no listener hears
         power = frame_power_at(x, block - block[0], n_fft)[in_band].astype(np.float64)
         if not np.isfinite(power).all():
@@ -169,8 +192,8 @@ def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
     energy in its band (digital silence, or no samples): nothing there has a peak or a centre.
     """
     x = np.asarray(samples, dtype=np.float32)
-    return _measure_stream(lambda start, count: _exactly(x[start:start + count], count), len(x),
-                           sample_rate_hz, begin_s, low_hz, high_hz, n_fft, lambda: False)
+    return _measure_stream([x], len(x), sample_rate_hz, begin_s, low_hz, high_hz, n_fft,
+                           lambda: False)
 
 
 @dataclass(frozen=True)
@@ -187,8 +210,8 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
                          should_stop: Callable[[], bool] = lambda: False
                          ) -> list[RegionMeasurements | None]:
     """Each span of the file at ``path`` measured at the file's own rate (every frequency up to
-    its Nyquist), reading only that span, a block of frames at a time (an hour-long region
-    never sits in memory whole). None for a silent span and for spans not finished before
+    its Nyquist), reading only that span through one open handle, READ_BLOCK_S at a time (an
+    hour-long region never sits in memory whole). None for a silent span and for spans not finished before
     ``should_stop``. Raises AudioError naming the file when it cannot be read."""
     spans = list(spans)
     results: list[RegionMeasurements | None] = [None] * len(spans)
@@ -202,12 +225,14 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         first = max(0, round(span.begin_s * rate_hz))
         n = max(0, min(round(span.end_s * rate_hz), header.frames) - first)
 
-        def read_part(start: int, count: int, first: int = first) -> np.ndarray:
-            part = read(path, offset_s=(first + start) / rate_hz, duration_s=count / rate_hz)
-            return _exactly(part, count)
-
-        results[i] = _measure_stream(read_part, n, rate_hz, first / rate_hz, span.low_hz,
-                                     span.high_hz, None, should_stop)
+        blocks = read_blocks(path, READ_BLOCK_S, offset_s=first / rate_hz,
+                             duration_s=n / rate_hz)
+        try:
+            results[i] = _measure_stream((b.samples for b in blocks), n, rate_hz,
+                                         first / rate_hz, span.low_hz, span.high_hz, None,
+                                         should_stop)
+        finally:
+            blocks.close()
     return results
 
 

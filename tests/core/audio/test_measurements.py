@@ -135,13 +135,14 @@ def test_a_region_measured_block_by_block_matches_one_measured_whole(tmp_path, m
                * rng.uniform(0.2, 1.0, 3 * RATE_HZ)).astype(np.float32)
     path = audio_factory.write(tmp_path / "long.wav", samples, subtype="FLOAT")
     whole = measure(samples[RATE_HZ // 2:], RATE_HZ, begin_s=0.5)
-    reads = []
-    real_read = measurements.read
-    monkeypatch.setattr(measurements, "read", lambda *a, **k: reads.append(k) or real_read(*a, **k))
-    monkeypatch.setattr(measurements, "BLOCK_FRAMES", 7)
+    opened = []
+    real_blocks = measurements.read_blocks
+    monkeypatch.setattr(measurements, "read_blocks",
+                        lambda *a, **k: opened.append(a[1]) or real_blocks(*a, **k))
+    monkeypatch.setattr(measurements, "BLOCK_FRAMES", 7)  # 2.5 s: 45 blocks of frames
+    monkeypatch.setattr(measurements, "READ_BLOCK_S", 0.3)  # that end mid-frame
     [blocks] = measure_file_regions(path, [RegionSpan(0.5, 3.0)])
-    # 2.5 s at a 128-sample hop is 309 frames: 45 reads of at most 7 frames (1,280 samples) each.
-    assert len(reads) == 45 and max(k["duration_s"] for k in reads) <= 1280 / RATE_HZ + 1e-9
+    assert opened == [0.3]  # one handle for the whole region
     for field in FIELD_NAMES:
         assert getattr(blocks, field) == pytest.approx(getattr(whole, field), rel=1e-3,
                                                        abs=1e-3), field
