@@ -241,9 +241,12 @@ class DetectEventsWorker(_EventSearchWorker):
         self._checkpoint, self._device = checkpoint, device
         self._classifier: Classifier | None = None
 
-    def recordings(self, project) -> list:
+    def work_on(self, project) -> DetectOutcome:
         # The model's own thresholds and background class (chosen when it was trained).
         self._classifier = _classifier(self._checkpoint, self._device)
+        return super().work_on(project)
+
+    def recordings(self, project) -> list:
         return recordings_to_search(project, self._classifier.features.clip_seconds)
 
     def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
