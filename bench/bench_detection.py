@@ -21,7 +21,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Timer, fsdd_clips  # noqa: E402
+from bench.common import ROOT, Timer, fsdd_clips, median  # noqa: E402
 from core.audio import reading as audio  # noqa: E402
 from core.ml.detection import detect_file, merge_windows, model_background  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
@@ -67,6 +67,41 @@ def build_recording(digits: list[tuple[Path, str]], rng: np.random.Generator, no
     signal = np.concatenate(pieces)
     signal += (noise_rms * rng.standard_normal(len(signal))).astype(np.float32)
     return signal, events
+
+
+def add_speaker_recording_arguments(parser) -> None:
+    """The options of the benchmarks that place one speaker's digits into noise."""
+    parser.add_argument("--speaker", default="yweweler")
+    parser.add_argument("--per-class", type=int, default=20)
+    parser.add_argument("--quiet-s", type=float, default=120.0)
+    parser.add_argument("--hour-s", type=float, default=3600.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def write_speaker_recording(path: Path, clips, args, rng, noise_rms: float = 0.01) -> tuple:
+    """``args.per_class`` digits of ``args.speaker`` a class placed into noise, then
+    ``args.quiet_s`` of noise alone, written to ``path`` at RATE_HZ: (the digits placed as
+    (path, digit), their spans [(begin_s, end_s, digit)], the recording's duration (s), where
+    the noise alone begins (s))."""
+    digits = pick(clips, [args.speaker], args.per_class, rng)
+    signal, true = build_recording(digits, rng, noise_rms=noise_rms, quiet_s=args.quiet_s)
+    sf.write(path, signal, RATE_HZ, subtype="PCM_16")
+    return digits, true, len(signal) / RATE_HZ, true[-1][1] + 1.0
+
+
+def time_hour_search(search, args, what: str = "") -> None:
+    """Run ``search()`` (a search of the hour-long file, returning its events) ``args.runs``
+    times and print the median time."""
+    times = []
+    for _ in range(args.runs):
+        with Timer() as t:
+            found = search()
+        times.append(t.seconds)
+    print(f"1-hour file: {args.hour_s:.0f} s of 16 kHz audio searched{what} in "
+          f"{median(times):.2f} s (median of {args.runs}: "
+          f"{', '.join(f'{s:.2f}' for s in times)}; {args.hour_s / median(times):.0f}x real "
+          f"time, {len(found)} events)", flush=True)
 
 
 def repeat_to_length(source: Path, path: Path, seconds: float, rate_hz: int = 16000) -> Path:

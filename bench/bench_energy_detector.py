@@ -19,8 +19,16 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_detection import RATE_HZ, build_recording, pick, repeat_to_length  # noqa: E402
-from bench.common import Timer, fsdd_clips, median  # noqa: E402
+from bench.bench_detection import (  # noqa: E402
+    RATE_HZ,
+    add_speaker_recording_arguments,
+    build_recording,
+    pick,
+    repeat_to_length,
+    time_hour_search,
+    write_speaker_recording,
+)
+from bench.common import fsdd_clips  # noqa: E402
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy  # noqa: E402
 from core.ml.metrics import event_metrics  # noqa: E402
 
@@ -42,22 +50,13 @@ def score(path: Path, true, quiet_begin_s: float, duration_s: float, snr_db: flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--speaker", default="yweweler")
-    parser.add_argument("--per-class", type=int, default=20)
-    parser.add_argument("--quiet-s", type=float, default=120.0)
-    parser.add_argument("--hour-s", type=float, default=3600.0)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
+    add_speaker_recording_arguments(parser)
     args = parser.parse_args()
     clips = fsdd_clips()
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        digits = pick(clips, [args.speaker], args.per_class, rng)
-        signal, true = build_recording(digits, rng, noise_rms=0.01, quiet_s=args.quiet_s)
         steady = Path(tmp) / "steady.wav"
-        sf.write(steady, signal, RATE_HZ, subtype="PCM_16")
-        duration_s = len(signal) / RATE_HZ
-        quiet_begin_s = true[-1][1] + 1.0
+        _, true, duration_s, quiet_begin_s = write_speaker_recording(steady, clips, args, rng)
         print(f"{len(true)} digits of {args.speaker} in {duration_s:.0f} s at 8 kHz, noise "
               f"0.01 rms, the last {duration_s - quiet_begin_s:.0f} s noise alone; band "
               f"{SPEECH_BAND_HZ[0]:.0f}-{SPEECH_BAND_HZ[1]:.0f} Hz", flush=True)
@@ -77,15 +76,8 @@ def main() -> None:
                                           len(clean) / RATE_HZ, snr_db), flush=True)
 
         hour = repeat_to_length(steady, Path(tmp) / "hour.wav", args.hour_s)
-        times = []
-        for _ in range(args.runs):
-            with Timer() as t:
-                found = detect_energy(hour, EnergyDetectorConfig(*SPEECH_BAND_HZ))
-            times.append(t.seconds)
-        print(f"1-hour file: {args.hour_s:.0f} s of 16 kHz audio searched in "
-              f"{median(times):.2f} s (median of {args.runs}: "
-              f"{', '.join(f'{s:.2f}' for s in times)}; {args.hour_s / median(times):.0f}x real "
-              f"time, {len(found)} events)", flush=True)
+        time_hour_search(lambda: detect_energy(hour, EnergyDetectorConfig(*SPEECH_BAND_HZ)),
+                         args)
 
 
 if __name__ == "__main__":

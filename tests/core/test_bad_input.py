@@ -99,15 +99,21 @@ def test_train_skips_and_lists_unreadable_files(tmp_path):
     assert load_checkpoint(out).classes == ["noise", "odd", "tone"]
 
 
-def test_measurements_and_the_energy_detector_answer_every_file_or_name_it(corpus):
+def test_measurements_and_the_detectors_answer_every_file_or_name_it(corpus, tmp_path):
     from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
     from core.audio.measurements import RegionSpan, measure_file_regions
+    from core.audio.template_detector import CallTemplate, find_similar, prepare_template
 
     root, files = corpus
     span = [RegionSpan(0.0, 0.5, 300.0, 3000.0), RegionSpan(0.2, 0.9)]
+    call = audio_factory.write(tmp_path / "call.wav", audio_factory.chirp(700, 1400, 1.0, 8000),
+                               8000)
+    template = prepare_template(CallTemplate(str(call), 0.2, 0.5, 300.0, 3000.0))
+    runs = (lambda p: measure_file_regions(p, span),
+            lambda p: detect_energy(p, EnergyDetectorConfig()),
+            lambda p: find_similar(p, [template]))
     for name in BROKEN:
-        for run in (lambda p: measure_file_regions(p, span),
-                    lambda p: detect_energy(p, EnergyDetectorConfig())):
+        for run in runs:
             with pytest.raises(audio.AudioError) as caught:
                 run(files[name])
             assert caught.value.path == files[name] and caught.value.reason, name
@@ -115,6 +121,7 @@ def test_measurements_and_the_energy_detector_answer_every_file_or_name_it(corpu
         measured = measure_file_regions(files[name], span)
         assert len(measured) == 2, name
         assert isinstance(detect_energy(files[name], EnergyDetectorConfig()), list), name
+        assert isinstance(find_similar(files[name], [template]), list), name
     # Six channels at 96 kHz: their mix measured up to its own Nyquist.
     [whole, _] = measure_file_regions(files["surround_96k_24bit"], span[::-1])
     assert 700 <= whole.peak_freq_hz <= 950 and whole.delta_freq_hz == 48000

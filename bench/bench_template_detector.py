@@ -1,0 +1,148 @@
+"""The template detector (Find Similar Calls, `find-similar`) on real speech: 200 FSDD digits of one
+speaker placed into noise at known times (as bench_detection.py builds its test recording), and
+for each digit a template cut from another recording of that digit by the same speaker (not one
+of those placed; its spoken span, in the speech band 300-3,400 Hz). A template should find the 20
+placements of its own digit and none of the 180 others, as a call type among a bird's others.
+Prints the review queue's mean average precision (events in score order, as the Review tab lists
+them) and, for a few thresholds, precision, recall and F1 over the ten digits (a hit: an event
+overlapping at least half of a placement of the template's digit), the same with three templates
+per digit, and with templates of another speaker; false events a minute on the noise alone at the
+end; then the time to search a 1-hour 16 kHz file with one template (median of --runs). Run with
+`uv run python bench/bench_template_detector.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_detection import (  # noqa: E402
+    RATE_HZ,
+    add_speaker_recording_arguments,
+    repeat_to_length,
+    speech_span,
+    time_hour_search,
+    write_speaker_recording,
+)
+from bench.common import fsdd_clips  # noqa: E402
+from core.audio import reading as audio  # noqa: E402
+from core.audio.template_detector import (  # noqa: E402
+    CallTemplate,
+    TemplateDetectorConfig,
+    find_similar,
+    prepare_template,
+)
+from core.ml.metrics import event_metrics  # noqa: E402
+
+SPEECH_BAND_HZ = (300.0, 3400.0)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+
+
+def templates_for(clips, speaker: str, placed: set, per_digit: int, folder: Path,
+                  rng) -> dict[str, list]:
+    """``per_digit`` prepared templates of each digit by ``speaker``, from recordings not placed
+    (each written to ``folder``, its spoken span the template)."""
+    out: dict[str, list] = {}
+    for digit in sorted({d for _, d, _ in clips}):
+        pool = [p for p, d, s in clips if s == speaker and d == digit and p not in placed]
+        for path in rng.permutation(pool)[:per_digit]:
+            samples = audio.read(path, RATE_HZ)
+            first, last = speech_span(samples)
+            copy = folder / f"template_{speaker}_{Path(path).name}"
+            sf.write(copy, samples, RATE_HZ, subtype="PCM_16")
+            out.setdefault(digit, []).append(prepare_template(CallTemplate(
+                str(copy), first / RATE_HZ, last / RATE_HZ, *SPEECH_BAND_HZ, label=digit)))
+    return out
+
+
+def average_precision(events, wanted) -> float:
+    """The review queue's average precision: events in score order, each a hit when it overlaps
+    half of a placement not hit before (or half of itself); the mean over placements of the
+    precision at the rank that first hits it (0 for those never hit)."""
+    hit_at, seen = {}, 0
+    for event in sorted(events, key=lambda e: -e.score):
+        seen += 1
+        for k, (b, e, _) in enumerate(wanted):
+            overlap = min(event.end_s, e) - max(event.begin_s, b)
+            if k not in hit_at and overlap >= 0.5 * min(e - b, event.end_s - event.begin_s):
+                hit_at[k] = (len(hit_at) + 1) / seen
+                break
+    return sum(hit_at.values()) / len(wanted) if wanted else 0.0
+
+
+def search(path: Path, templates: dict[str, list], true, quiet_begin_s: float) -> tuple:
+    """Each digit's templates over the recording, scored against that digit's placements, at
+    every threshold: {threshold: (hits, support, predicted, false events on noise alone)}, and
+    the mean average precision of the review queue at the lowest threshold."""
+    lowest = TemplateDetectorConfig(min(THRESHOLDS))
+    totals = {t: np.zeros(4, dtype=int) for t in THRESHOLDS}
+    precisions = []
+    for digit, prepared in templates.items():
+        events = find_similar(path, prepared, lowest)
+        wanted = [(b, e, "match") for b, e, d in true if d == digit]
+        precisions.append(average_precision([e for e in events if e.begin_s < quiet_begin_s],
+                                            wanted))
+        for threshold in THRESHOLDS:
+            kept = [e for e in events if e.score >= threshold]
+            speech = [(e.begin_s, e.end_s, "match") for e in kept if e.begin_s < quiet_begin_s]
+            m = event_metrics(wanted, speech, ["match"])["micro"]
+            false = sum(e.end_s > quiet_begin_s for e in kept)
+            totals[threshold] += (m["hits"], m["support"], m["predicted"], false)
+    return totals, float(np.mean(precisions))
+
+
+def print_totals(name: str, found: tuple, quiet_min: float, n_digits: int) -> None:
+    totals, mean_ap = found
+    print(f"{name} the review queue (events by score): mean average precision {mean_ap:.3f} "
+          f"(chance {1 / n_digits:.2f})", flush=True)
+    for threshold, (hits, support, predicted, false) in totals.items():
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"{name} threshold {threshold:.1f}: precision {precision:.3f}  recall {recall:.3f}"
+              f"  F1 {f1:.3f}  ({hits} of {support} found, {predicted} events); "
+              f"{false / quiet_min / n_digits:.2f} false events a minute a template set on "
+              f"noise alone", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_speaker_recording_arguments(parser)
+    parser.add_argument("--other-speaker", default="jackson")
+    parser.add_argument("--noise-rms", type=float, default=0.01)
+    args = parser.parse_args()
+    clips = fsdd_clips()
+    rng = np.random.default_rng(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        recording = folder / "recording.wav"
+        digits, true, duration_s, quiet_begin_s = write_speaker_recording(
+            recording, clips, args, rng, args.noise_rms)
+        quiet_min = (duration_s - quiet_begin_s) / 60
+        placed = {p for p, _ in digits}
+        print(f"{len(true)} digits of {args.speaker} in {duration_s:.0f} s at 8 kHz, noise "
+              f"{args.noise_rms} rms, the last {duration_s - quiet_begin_s:.0f} s noise alone; "
+              f"band {SPEECH_BAND_HZ[0]:.0f}-{SPEECH_BAND_HZ[1]:.0f} Hz; each digit's templates "
+              f"should find its {args.per_class} placements among the {len(true)}", flush=True)
+        for name, speaker, per_digit in (("one template a digit,", args.speaker, 1),
+                                         ("three templates a digit,", args.speaker, 3),
+                                         (f"one of {args.other_speaker},", args.other_speaker, 1)):
+            templates = templates_for(clips, speaker, placed, per_digit, folder, rng)
+            print_totals(name, search(recording, templates, true, quiet_begin_s), quiet_min,
+                         len(templates))
+
+        hour = repeat_to_length(recording, folder / "hour.wav", args.hour_s)
+        one = templates_for(clips, args.speaker, placed, 1, folder, rng)["7"]
+        time_hour_search(lambda: find_similar(hour, one), args,
+                         f" with one {one[0].duration_s:.2f} s template")
+
+
+if __name__ == "__main__":
+    main()

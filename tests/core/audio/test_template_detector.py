@@ -1,0 +1,153 @@
+"""The template detector on synthetic recordings: an up-sweep template finds the up-sweeps and
+not the down-sweeps or tones in the same band, wherever they lie and whatever their level."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.audio import template_detector
+from core.audio.template_detector import (
+    CallTemplate,
+    TemplateDetectorConfig,
+    correlation,
+    find_similar,
+    prepare_template,
+)
+from core.errors import AudioError, EarmarkError
+from tests import audio_factory
+
+RATE_HZ = 16000
+HOP_S = 128 / RATE_HZ  # fft_size_for(16 kHz) is 512, a quarter of it
+UP_STARTS_S = (3.0, 11.0, 23.5, 37.25)
+DOWN_STARTS_S = (7.0, 17.0, 30.0)
+TONE_STARTS_S = (14.0, 27.0)
+
+
+def _place(samples: np.ndarray, sound: np.ndarray, start_s: float, rate_hz: int = RATE_HZ) -> None:
+    i = int(round(start_s * rate_hz))
+    samples[i:i + len(sound)] += sound
+
+
+def _night(rate_hz: int = RATE_HZ, seed: int = 0) -> np.ndarray:
+    """45 s of faint noise holding 0.3 s up-sweeps (2-3 kHz, at levels 20 dB apart),
+    down-sweeps (3-2 kHz) and 2.5 kHz tones."""
+    samples = audio_factory.noise(45.0, rate_hz, amplitude=0.003, seed=seed)
+    for level, start_s in zip((0.1, 0.3, 0.03, 0.2), UP_STARTS_S, strict=True):
+        _place(samples, level * audio_factory.chirp(2000.0, 3000.0, 0.3, rate_hz), start_s, rate_hz)
+    for start_s in DOWN_STARTS_S:
+        _place(samples, 0.1 * audio_factory.chirp(3000.0, 2000.0, 0.3, rate_hz), start_s, rate_hz)
+    for start_s in TONE_STARTS_S:
+        _place(samples, audio_factory.tone(2500.0, 0.3, rate_hz, amplitude=0.1), start_s, rate_hz)
+    return samples
+
+
+def _template_file(tmp_path, rate_hz: int = RATE_HZ):
+    """A recording holding one up-sweep at 1.0 s, and the template boxing it."""
+    samples = audio_factory.noise(3.0, rate_hz, amplitude=0.003, seed=7)
+    _place(samples, 0.1 * audio_factory.chirp(2000.0, 3000.0, 0.3, rate_hz), 1.0, rate_hz)
+    path = audio_factory.write(tmp_path / f"template_{rate_hz}.wav", samples, rate_hz)
+    return CallTemplate(str(path), 1.0, 1.3, 1500.0, 3500.0, label="up")
+
+
+def test_the_template_finds_its_own_shape_and_no_other(tmp_path):
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    template = prepare_template(_template_file(tmp_path))
+    events = find_similar(path, [template])
+    assert [e.begin_s for e in events] == pytest.approx(UP_STARTS_S, abs=2 * HOP_S)
+    for event in events:
+        assert event.end_s - event.begin_s == pytest.approx(0.3, abs=0.01)
+        assert (event.low_hz, event.high_hz, event.label) == (1500.0, 3500.0, "up")
+        # Calls 20 dB apart all score high: a gain shifts every dB by the same amount (the
+        # faintest scores a little lower, the noise filling more of its cells).
+        assert event.score > 0.65
+    # The down-sweeps and tones lie in the band but score far lower.
+    everything = find_similar(path, [template], TemplateDetectorConfig(threshold=0.05))
+    others = [e for e in everything
+              if min(abs(e.begin_s - s) for s in UP_STARTS_S) > 0.5]
+    assert max(e.score for e in others) < 0.3
+
+
+def test_a_recording_at_another_rate_is_searched_at_the_templates(tmp_path):
+    path = audio_factory.write(tmp_path / "night_44k.wav", _night(44100), 44100)
+    events = find_similar(path, [prepare_template(_template_file(tmp_path))])
+    assert [e.begin_s for e in events] == pytest.approx(UP_STARTS_S, abs=2 * HOP_S)
+    # A recording whose spectrum stops below the template's band cannot hold the call.
+    low = audio_factory.write(tmp_path / "phone.wav", audio_factory.noise(2.0, 4000), 4000)
+    with pytest.raises(AudioError, match="phone.wav.*does not reach the template's band"):
+        find_similar(low, [prepare_template(_template_file(tmp_path))])
+
+
+def test_several_templates_one_event_where_they_overlap(tmp_path):
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    up = prepare_template(_template_file(tmp_path))
+    down = prepare_template(CallTemplate(str(path), DOWN_STARTS_S[0], DOWN_STARTS_S[0] + 0.3,
+                                         1500.0, 3500.0, label="down"))
+    events = find_similar(path, [up, down])
+    assert [(round(e.begin_s, 1), e.label) for e in events] == sorted(
+        [(round(s, 1), "up") for s in UP_STARTS_S] + [(s, "down") for s in DOWN_STARTS_S])
+    # The template's own region matches itself exactly.
+    assert max(e.score for e in events if e.label == "down") == pytest.approx(1.0, abs=1e-3)
+
+
+def test_reading_block_by_block_scores_the_same(tmp_path, monkeypatch):
+    path = audio_factory.write(tmp_path / "night.wav", _night(), subtype="FLOAT")
+    template = prepare_template(_template_file(tmp_path))
+    whole = template_detector._scores(path, template, lambda: False, None)
+    monkeypatch.setattr(template_detector, "BLOCK_S", 1.37)  # blocks end mid-frame
+    fractions = []
+    blocks = template_detector._scores(path, template, lambda: False, fractions.append)
+    assert len(fractions) == 33 and fractions[-1] == pytest.approx(1.0)
+    assert len(blocks) == len(whole)
+    assert blocks == pytest.approx(whole, abs=1e-4)
+
+
+def test_correlation_is_pearsons_at_every_offset():
+    rng = np.random.default_rng(0)
+    db = rng.normal(-40.0, 6.0, (12, 90))
+    db[:, 40:50] = -120.0  # digital silence: no shape, no correlation
+    cells = rng.normal(0.0, 1.0, (12, 7))
+    cells -= cells.mean()
+    template = template_detector.PreparedTemplate(
+        CallTemplate("x.wav", 0.0, 0.1), RATE_HZ, 512, 128, np.ones(257, bool), 0.0, 8000.0,
+        cells, float(np.sqrt(np.square(cells).sum())), 0.1)
+    scores = correlation(db, template)
+    assert len(scores) == 90 - 7 + 1
+    for offset in (0, 17, 83):
+        expected = np.corrcoef(db[:, offset:offset + 7].ravel(), cells.ravel())[0, 1]
+        assert scores[offset] == pytest.approx(expected, abs=1e-5)
+    assert scores[41] == 0.0
+
+
+def test_stopped_short_and_silent(tmp_path):
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    template = prepare_template(_template_file(tmp_path))
+    assert find_similar(path, [template], should_stop=lambda: True) is None
+    short = audio_factory.write(tmp_path / "short.wav", audio_factory.tone(2000.0, 0.1))
+    assert find_similar(short, [template]) == []  # shorter than the template
+    silent = audio_factory.write(tmp_path / "silent.wav", np.zeros(5 * RATE_HZ, np.float32))
+    assert find_similar(silent, [template]) == []
+
+
+@pytest.mark.parametrize("begin_s, end_s, band, words", [
+    (1.0, 1.01, (1500.0, 3500.0), "needs at least"),
+    (0.0, 12.0, (None, None), "at most 10 s"),
+    (1.0, 1.3, (9000.0, 12000.0), "outside template_16000.wav's spectrum"),
+])
+def test_a_region_that_cannot_be_a_template_is_refused(tmp_path, begin_s, end_s, band, words):
+    source = _template_file(tmp_path)
+    with pytest.raises(EarmarkError, match=words):
+        prepare_template(CallTemplate(source.path, begin_s, end_s, *band))
+    silent = audio_factory.write(tmp_path / "silent.wav", np.zeros(RATE_HZ, np.float32))
+    with pytest.raises(EarmarkError, match="silent or uniform"):
+        prepare_template(CallTemplate(str(silent), 0.2, 0.6))
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    with pytest.raises(AudioError, match="notes.wav"):
+        prepare_template(CallTemplate(str(bad), 0.0, 0.3))
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, -0.2, float("nan"), "high"])
+def test_a_threshold_outside_zero_to_one_is_refused(threshold):
+    with pytest.raises(EarmarkError, match="threshold must lie between 0 and 1"):
+        TemplateDetectorConfig(threshold=threshold)
