@@ -76,6 +76,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     _add_output_options(d)
     d.set_defaults(func=cmd_detect)
     _register_energy(subparsers)
+    _register_similar(subparsers)
     return d
 
 
@@ -137,6 +138,37 @@ def _register_energy(subparsers) -> None:
     e.set_defaults(func=cmd_detect_energy)
 
 
+def _register_similar(subparsers) -> None:
+    from core.audio.template_detector import MAX_TEMPLATE_S, TemplateDetectorConfig
+
+    default = TemplateDetectorConfig()
+    f = subparsers.add_parser(
+        "find-similar", help="find calls shaped like a template call, without a model",
+        description="A template detector (spectrogram cross-correlation, as monitoR's corMatch "
+                    "and Raven Pro's): each --template is a stretch of a recording, within "
+                    "--low-hz..--high-hz; at each moment of each PATH the score is the "
+                    "correlation of the template's spectrogram (dB) with the recording's under "
+                    "it, 1 for the same shape at any loudness. An event is a peak of the score "
+                    "at or above --threshold, spanning the template's duration and band; "
+                    "overlapping events of several templates are one, the best kept. A "
+                    "recording at another rate is resampled to the template's.")
+    f.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    f.add_argument("--template", nargs=3, action="append", required=True,
+                   metavar=("FILE", "BEGIN_S", "END_S"),
+                   help=f"a call to look for: its recording and span in seconds (at most "
+                        f"{MAX_TEMPLATE_S:g} s); give it again for more templates")
+    f.add_argument("--low-hz", type=float, default=None, metavar="HZ",
+                   help="the templates' band bottom (default: 0 Hz)")
+    f.add_argument("--high-hz", type=float, default=None, metavar="HZ",
+                   help="the templates' band top (default: their recording's Nyquist frequency)")
+    f.add_argument("--threshold", type=float, default=default.threshold, metavar="R",
+                   help=f"the correlation an event reaches, 0..1 (default {default.threshold:g})")
+    f.add_argument("--label", default="", metavar="CLASS",
+                   help="the label every event gets (default: none)")
+    _add_output_options(f)
+    f.set_defaults(func=cmd_find_similar)
+
+
 @dataclass(frozen=True)
 class _File:
     """What the writers of core.store.region_export read of a clip record."""
@@ -150,7 +182,8 @@ class _File:
 
 @dataclass(frozen=True)
 class _BandEvent:
-    """An event the energy detector found, as the writers read a model's: its band too."""
+    """An event the energy or template detector found, as the writers read a model's: its band
+    too."""
 
     path: str
     begin_s: float
@@ -210,6 +243,36 @@ def cmd_detect_energy(args) -> int:
     def find(path: Path, progress) -> list[_BandEvent]:
         return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
                 for e in detect_energy(path, config, progress=progress)]
+
+    return _search(args, find)
+
+
+def cmd_find_similar(args) -> int:
+    from core.audio.template_detector import (
+        CallTemplate,
+        TemplateDetectorConfig,
+        find_similar,
+        prepare_template,
+    )
+
+    config = TemplateDetectorConfig(args.threshold)  # refused in one line, exit 2
+    templates = []
+    for path, begin, end in args.template:
+        try:
+            begin_s, end_s = float(begin), float(end)
+        except ValueError:
+            raise EarmarkError(f"--template {path} {begin} {end}: the span must be two numbers "
+                               "of seconds") from None
+        try:
+            templates.append(prepare_template(CallTemplate(path, begin_s, end_s, args.low_hz,
+                                                           args.high_hz)))
+        except EarmarkError as error:
+            raise EarmarkError(f"--template {path} {begin} {end}: {error}") from None
+    label = args.label or ""
+
+    def find(path: Path, progress) -> list[_BandEvent]:
+        return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
+                for e in find_similar(path, templates, config, progress=progress)]
 
     return _search(args, find)
 

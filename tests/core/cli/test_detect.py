@@ -236,3 +236,46 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     assert fmt == "raven" and (first.low_hz, first.high_hz) == (1500.0, 2500.0)
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
+
+
+def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):
+    from tests.core.audio.test_template_detector import DOWN_STARTS_S, UP_STARTS_S, _night
+
+    folder = tmp_path / "nights"
+    audio_factory.write(folder / "night.wav", _night())
+    audio_factory.write(folder / "site2" / "night_44k.wav", _night(44100, seed=3), 44100)
+    (folder / "broken.wav").write_text("not audio")
+    template = ("--template", folder / "night.wav", UP_STARTS_S[0], UP_STARTS_S[0] + 0.3)
+    code, out, err = _run(capsys, "find-similar", folder, *template, "--low-hz", 1500,
+                          "--high-hz", 3500, "--label", "up")
+    assert code == 1 and "broken.wav" in err and "8 events in 2 of 3 files" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["path"].rsplit("/", 1)[-1], round(float(r["begin_s"]), 1)) for r in rows] == [
+        ("night.wav", round(s, 1)) for s in UP_STARTS_S] + [
+        ("night_44k.wav", round(s, 1)) for s in UP_STARTS_S]
+    assert {r["label"] for r in rows} == {"up"} and all(float(r["score"]) > 0.6 for r in rows)
+    # Two templates; a Raven table carries their band and reads back as regions with it.
+    table = tmp_path / "calls.txt"
+    code, _, _ = _run(capsys, "find-similar", folder / "night.wav", *template,
+                      "--template", folder / "night.wav", DOWN_STARTS_S[0], DOWN_STARTS_S[0] + 0.3,
+                      "--low-hz", 1500, "--high-hz", 3500, "--format", "raven", "--out", table)
+    assert code == 0
+    fmt, regions = read_regions(table)
+    assert fmt == "raven" and len(regions) == len(UP_STARTS_S) + len(DOWN_STARTS_S)
+    assert {(r.low_hz, r.high_hz) for r in regions} == {(1500.0, 3500.0)}
+
+
+@pytest.mark.parametrize("extra, words", [
+    (("--threshold", "1.5"), "threshold must lie between 0 and 1"),
+    (("--template", "{night}", "1.0", "soon"), "the span must be two numbers of seconds"),
+    (("--template", "{night}", "1.0", "1.005"), "needs at least"),
+    (("--template", "{missing}", "1.0", "1.3"), "missing.wav"),
+])
+def test_find_similar_refuses_a_template_it_cannot_use_in_one_line(capsys, tmp_path, extra,
+                                                                    words):
+    night = _recording(tmp_path / "night.wav", tone_at_s=1.0)
+    extra = [a.format(night=night, missing=tmp_path / "missing.wav") for a in extra]
+    if extra[0] != "--template":
+        extra = ["--template", night, "1.0", "1.3", *extra]
+    code, _, err = _run(capsys, "find-similar", night, *extra)
+    assert code == 2 and words in err and err.count("\n") == 1, err
