@@ -103,6 +103,19 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                              "Audacity tracks go under one --out folder without colliding")
 
 
+def _add_band_options(parser: argparse.ArgumentParser, whose: str, nyquist_of: str) -> None:
+    """--low-hz and --high-hz, as ``detect-energy`` and ``find-similar`` share them."""
+    parser.add_argument("--low-hz", type=float, default=None, metavar="HZ",
+                        help=f"{whose} bottom (default: 0 Hz)")
+    parser.add_argument("--high-hz", type=float, default=None, metavar="HZ",
+                        help=f"{whose} top (default: {nyquist_of} Nyquist frequency)")
+
+
+def _add_label_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--label", default="", metavar="CLASS",
+                        help="the label every event gets (default: none)")
+
+
 def _register_energy(subparsers) -> None:
     from core.audio.energy_detector import EnergyDetectorConfig
 
@@ -117,10 +130,7 @@ def _register_energy(subparsers) -> None:
                     "than --max-duration are dropped. Each event's score is the share of its "
                     "loudest moment's band power above the background (0.9 at 10 dB).")
     e.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
-    e.add_argument("--low-hz", type=float, default=None, metavar="HZ",
-                   help="the band's bottom (default: 0 Hz)")
-    e.add_argument("--high-hz", type=float, default=None, metavar="HZ",
-                   help="the band's top (default: each file's Nyquist frequency)")
+    _add_band_options(e, "the band's", "each file's")
     e.add_argument("--snr-db", type=float, default=default.snr_db, metavar="DB",
                    help=f"dB above the background (default {default.snr_db:g})")
     e.add_argument("--min-duration", type=float, default=default.min_duration_s, metavar="S",
@@ -132,8 +142,7 @@ def _register_energy(subparsers) -> None:
     e.add_argument("--noise-window", type=float, default=default.noise_window_s, metavar="S",
                    help="seconds around each moment its background is measured over (default "
                         f"{default.noise_window_s:g})")
-    e.add_argument("--label", default="", metavar="CLASS",
-                   help="the label every event gets (default: none)")
+    _add_label_option(e)
     _add_output_options(e)
     e.set_defaults(func=cmd_detect_energy)
 
@@ -157,14 +166,10 @@ def _register_similar(subparsers) -> None:
                    metavar=("FILE", "BEGIN_S", "END_S"),
                    help=f"a call to look for: its recording and span in seconds (at most "
                         f"{MAX_TEMPLATE_S:g} s); give it again for more templates")
-    f.add_argument("--low-hz", type=float, default=None, metavar="HZ",
-                   help="the templates' band bottom (default: 0 Hz)")
-    f.add_argument("--high-hz", type=float, default=None, metavar="HZ",
-                   help="the templates' band top (default: their recording's Nyquist frequency)")
+    _add_band_options(f, "the templates' band", "their recording's")
     f.add_argument("--threshold", type=float, default=default.threshold, metavar="R",
                    help=f"the correlation an event reaches, 0..1 (default {default.threshold:g})")
-    f.add_argument("--label", default="", metavar="CLASS",
-                   help="the label every event gets (default: none)")
+    _add_label_option(f)
     _add_output_options(f)
     f.set_defaults(func=cmd_find_similar)
 
