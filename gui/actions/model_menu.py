@@ -36,6 +36,11 @@ def build(acts, w) -> None:
     acts.find_loud_events = acts.action("Find &Loud Events…", dock.find_loud_events, project=True)
     acts.find_loud_events.setToolTip("Mark every stretch where a frequency band stands above its "
                                      "own background, without a model, and queue them for review")
+    acts.find_similar_calls = acts.action("Find &Similar Calls…", dock.find_similar_calls,
+                                          project=True)
+    acts.find_similar_calls.setToolTip("Find the stretches whose spectrogram has the shape of the "
+                                       "selected region's, without a model, and queue them for "
+                                       "review")
     acts.cancel_detection = acts.action("Cancel &Detection", dock.cancel_detection)
     # The Review tab's keys (A, R, N, Shift+N): listed in the menu, working anywhere.
     review_actions = dock.review.actions_for_menu()
@@ -56,7 +61,7 @@ def build(acts, w) -> None:
     w.model_menu = menu = w.menuBar().addMenu("&Model")
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
                    acts.accept_prediction, None, acts.detect_events, acts.find_loud_events,
-                   acts.cancel_detection,
+                   acts.find_similar_calls, acts.cancel_detection,
                    *review_actions, None, acts.classify_files, acts.load_model, acts.export_model, None,
                    acts.clear_feature_cache, None, acts.show_model_dock):
         if action is None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
 from core.audio.energy_detector import EnergyDetectorConfig
+from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 from core.errors import ConfigError, EarmarkError
 from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
@@ -26,8 +27,14 @@ from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
 from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts, zoom_range
 from gui.model.settings_dialog import TrainSettingsDialog
+from gui.model.similar_dialog import (
+    MAX_TEMPLATES,
+    SimilarCallsDialog,
+    SimilarChoice,
+    evenly_spaced,
+)
 from gui.model.training_panel import TrainingPanel
-from gui.model.workers import DetectEventsWorker, EnergyDetectWorker
+from gui.model.workers import DetectEventsWorker, EnergyDetectWorker, TemplateDetectWorker
 
 
 class ModelDock(QDockWidget):
@@ -117,6 +124,7 @@ class ModelDock(QDockWidget):
         self.classify.add_requested.connect(self.add_files)
         self.review.detect_requested.connect(self.detect_events)
         self.review.energy_requested.connect(self.find_loud_events)
+        self.review.similar_requested.connect(self.find_similar_calls)
         self.review.cancel_requested.connect(self.cancel_detection)
         self.review.message.connect(self.show_message)
         self.review.on_changed = self._on_regions_changed
@@ -391,6 +399,82 @@ class ModelDock(QDockWidget):
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the energy detector", outcome, "No readable recordings to search."),
+            failed=self._on_detect_failed)
+        return True
+
+    def find_similar_calls(self) -> bool:
+        """Ask how to search for calls shaped like the selected region (or every region of its
+        class) and search; False when there is no region to look for or the dialog is closed."""
+        if self.project is None:
+            self.show_message("Open a project first.", "info")
+            return False
+        region_id = self._regions.region_id if self._regions is not None else None
+        region = self.project.region(region_id) if region_id is not None else None
+        if region is None:
+            self.show_message("Select a region first: box one call on the spectrogram (Shift+drag "
+                              "for its band), and Find Similar Calls looks for others shaped "
+                              "like it.", "info")
+            return False
+        clip = self.project.clip(region.clip_id)
+        same_class = [region] + [r for r in self.project.regions() if region.label is not None
+                                 and r.label == region.label and r.status is None
+                                 and r.id != region.id]
+        last = self.last_similar_choice()
+        band = ("" if region.low_hz is None else
+                f", {region.low_hz:,.0f}–{region.high_hz:,.0f} Hz")
+        dialog = SimilarCallsDialog(
+            f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
+            region.label, len(same_class), [c.name for c in self.project.classes()],
+            Path(clip.path).name if not clip.error else None,
+            len(self.project.clips(readable=True)), last.threshold, last.every_recording, self)
+        if not dialog.exec():
+            return False
+        choice = dialog.choice()
+        chosen = (evenly_spaced(same_class, MAX_TEMPLATES) if choice.every_region_of_class
+                  else [region])
+        paths = {c.id: c.path for c in self.project.clips(include_missing=True)}
+        templates = [CallTemplate(paths[r.clip_id], r.begin_s, r.end_s, r.low_hz, r.high_hz)
+                     for r in chosen if r.clip_id in paths]
+        return self.start_similar_search(templates, choice,
+                                         None if choice.every_recording else [clip.id])
+
+    def last_similar_choice(self) -> SimilarChoice:
+        """The last Find Similar Calls threshold and scope (kept in the settings, for the next
+        session too), else the defaults."""
+        stored = keys.read(self.settings, keys.SIMILAR_CALLS)
+        try:
+            threshold = float(stored.get("threshold", TemplateDetectorConfig().threshold))
+            TemplateDetectorConfig(threshold)
+        except (EarmarkError, TypeError, ValueError):
+            threshold = TemplateDetectorConfig().threshold
+        every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
+        return SimilarChoice(threshold, None, False, every)
+
+    def start_similar_search(self, templates: list[CallTemplate], choice: SimilarChoice,
+                             clip_ids: list[int] | None) -> bool:
+        """Search ``clip_ids`` (None: every readable recording) for stretches shaped like
+        ``templates`` in the background; the events found are stored as one undo command when
+        it ends, and the queue shows the best matches first."""
+        if self.project is None or not templates:
+            return False
+        if self.is_detecting():
+            self.show_message("A search for events is running: wait for it or cancel it.", "info")
+            return False
+        keys.write(self.settings, keys.SIMILAR_CALLS,
+                   {"threshold": choice.threshold, "every_recording": choice.every_recording})
+        self.tabs.setCurrentWidget(self.review)
+        self.show()
+        self.review.show_surest_first()
+        self.review.detection_started()
+        n = len(templates)
+        self.status.emit(f"Finding calls like {'the template' if n == 1 else f'{n} templates'}…",
+                         0)
+        self._detect_task.start(
+            TemplateDetectWorker(self.project, templates, choice.threshold, clip_ids,
+                                 choice.label),
+            progress=lambda value: self.review.detection_progress(*value),
+            finished=lambda outcome: self._on_detected(
+                "the template detector", outcome, "No readable recordings to search."),
             failed=self._on_detect_failed)
         return True
 

@@ -8,20 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QVBoxLayout,
     QWidget,
 )
 
 from core.audio.energy_detector import EnergyDetectorConfig
 from core.errors import EarmarkError
-
-UNLABELLED = "(no label)"
+from gui.model.search_fields import label_box, lay_out, scope_box, spin
 
 
 @dataclass(frozen=True)
@@ -32,17 +28,6 @@ class EnergyChoice:
     config: EnergyDetectorConfig
     label: str | None
     every_recording: bool
-
-
-def _spin(low: float, high: float, value: float, suffix: str, decimals: int,
-          step: float) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setSuffix(suffix)
-    box.setValue(value)
-    return box
 
 
 class EnergyDetectorDialog(QDialog):
@@ -56,24 +41,16 @@ class EnergyDetectorDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("EnergyDetectorDialog")
         self.setWindowTitle("Find Loud Events")
-        self.low_hz = _spin(0.0, 192_000.0, initial.low_hz or 0.0, " Hz", 0, 100.0)
-        self.high_hz = _spin(0.0, 192_000.0, initial.high_hz or 0.0, " Hz", 0, 100.0)
+        self.low_hz = spin(0.0, 192_000.0, initial.low_hz or 0.0, " Hz", 0, 100.0)
+        self.high_hz = spin(0.0, 192_000.0, initial.high_hz or 0.0, " Hz", 0, 100.0)
         self.high_hz.setSpecialValueText("Nyquist")  # 0: the top of each file's spectrum
-        self.snr_db = _spin(0.5, 80.0, initial.snr_db, " dB", 1, 1.0)
-        self.min_duration = _spin(0.0, 3600.0, initial.min_duration_s, " s", 2, 0.05)
-        self.max_duration = _spin(0.01, 36_000.0, initial.max_duration_s, " s", 2, 1.0)
-        self.min_gap = _spin(0.0, 60.0, initial.min_gap_s, " s", 2, 0.05)
-        self.noise_window = _spin(0.5, 3600.0, initial.noise_window_s, " s", 1, 5.0)
-        self.label = QComboBox()
-        self.label.addItem(UNLABELLED, None)
-        for name in classes:
-            self.label.addItem(name, name)
-        self.label.setCurrentIndex(max(0, self.label.findData(label)) if label else 0)
-        self.scope = QComboBox()
-        if clip_name is not None:
-            self.scope.addItem(f"The recording on show ({clip_name})", False)
-        self.scope.addItem(f"Every recording in the folder ({n_recordings:,})", True)
-        self.scope.setCurrentIndex(max(0, self.scope.findData(every_recording)))
+        self.snr_db = spin(0.5, 80.0, initial.snr_db, " dB", 1, 1.0)
+        self.min_duration = spin(0.0, 3600.0, initial.min_duration_s, " s", 2, 0.05)
+        self.max_duration = spin(0.01, 36_000.0, initial.max_duration_s, " s", 2, 1.0)
+        self.min_gap = spin(0.0, 60.0, initial.min_gap_s, " s", 2, 0.05)
+        self.noise_window = spin(0.5, 3600.0, initial.noise_window_s, " s", 1, 5.0)
+        self.label = label_box(classes, label)
+        self.scope = scope_box(clip_name, n_recordings, every_recording)
         self.problem = QLabel()
         self.problem.setObjectName("EnergyProblem")
         self.problem.setWordWrap(True)
@@ -89,22 +66,12 @@ class EnergyDetectorDialog(QDialog):
         form.addRow("Background measured over", self.noise_window)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
-        about = QLabel("Marks every stretch where the energy in the band stands that many dB "
-                       "above the band's own background (its quiet moments nearby), without a "
-                       "model. The events go to the Review tab, replacing events still waiting "
-                       "there in the recordings searched; accept the calls, reject the rest "
-                       "(rejected ones teach the next model what is not an event).")
-        about.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Find Events")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(about)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self.buttons = lay_out(
+            self, "Marks every stretch where the energy in the band stands that many dB above the "
+                  "band's own background (its quiet moments nearby), without a model. The events "
+                  "go to the Review tab, replacing events still waiting there in the recordings "
+                  "searched; accept the calls, reject the rest (rejected ones teach the next "
+                  "model what is not an event).", form, "Find Events", self.problem)
         for box in (self.low_hz, self.high_hz, self.snr_db, self.min_duration, self.max_duration,
                     self.min_gap, self.noise_window):
             box.valueChanged.connect(self._check)

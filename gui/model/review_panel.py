@@ -33,15 +33,17 @@ from gui.model.detection_commands import (
     is_unreviewed,
 )
 
-ORDER_SCORE, ORDER_CLASS = "score", "class"
+ORDER_SCORE, ORDER_SUREST, ORDER_CLASS = "score", "surest", "class"
 ACCEPT_KEY, REJECT_KEY = "A", "R"
 NEXT_EVENT_KEY, PREVIOUS_EVENT_KEY = "N", "Shift+N"
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
-    """The unreviewed model events among ``records``: least sure first (ORDER_SCORE), or grouped
-    by class and least sure first within each (ORDER_CLASS); ties in file and time order."""
+    """The unreviewed model events among ``records``: least sure first (ORDER_SCORE), surest
+    first (ORDER_SUREST: a template search's best matches, reviewed until they peter out), or
+    grouped by class and least sure first within each (ORDER_CLASS); ties in file and time
+    order."""
     events = [r for r in records if is_unreviewed(r)]
 
     def score(r: Any) -> float:
@@ -49,6 +51,8 @@ def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
 
     if order == ORDER_CLASS:
         return sorted(events, key=lambda r: (r.label or "", score(r), r.clip_id, r.begin_s, r.id))
+    if order == ORDER_SUREST:
+        return sorted(events, key=lambda r: (-score(r), r.clip_id, r.begin_s, r.id))
     return sorted(events, key=lambda r: (score(r), r.clip_id, r.begin_s, r.id))
 
 
@@ -83,12 +87,14 @@ class ReviewPanel(QWidget):
     set by the dock). ``set_class_keys`` gives the digit keys, which relabel and accept while the
     queue has the keys.
 
-    Signals: ``detect_requested()``, ``energy_requested()``, ``cancel_requested()`` (the Detect
-    Events, Find Loud Events and Cancel buttons); ``message(str, str)`` banner text and kind.
+    Signals: ``detect_requested()``, ``energy_requested()``, ``similar_requested()``,
+    ``cancel_requested()`` (the Detect Events, Find Loud Events, Find Similar Calls and Cancel
+    buttons); ``message(str, str)`` banner text and kind.
     """
 
     detect_requested = Signal()
     energy_requested = Signal()
+    similar_requested = Signal()
     cancel_requested = Signal()
     message = Signal(str, str)
 
@@ -114,6 +120,10 @@ class ReviewPanel(QWidget):
                                       "its own background, without a model (a band-limited "
                                       "energy detector), and list them here")
         self.energy_button.clicked.connect(self.energy_requested)
+        self.similar_button = QPushButton("Find Similar Calls…")
+        self.similar_button.setToolTip("Find the stretches shaped like the selected region "
+                                       "(a template detector), and list them here")
+        self.similar_button.clicked.connect(self.similar_requested)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.cancel_button.hide()
@@ -122,6 +132,7 @@ class ReviewPanel(QWidget):
         self.progress.hide()
         self.order = QComboBox()
         self.order.addItem("Least sure first", ORDER_SCORE)
+        self.order.addItem("Surest first", ORDER_SUREST)
         self.order.addItem("By class", ORDER_CLASS)
         self.order.currentIndexChanged.connect(self.refresh)
         self.count_label = QLabel()
@@ -152,16 +163,18 @@ class ReviewPanel(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the queue
             button.clicked.connect(action.trigger)
             buttons.addWidget(button)
-        top = QHBoxLayout()
-        top.addWidget(self.detect_button)
-        top.addWidget(self.energy_button)
-        top.addWidget(self.cancel_button)
-        top.addStretch(1)
-        top.addWidget(self.order)
+        searches = QHBoxLayout()
+        for button in (self.detect_button, self.energy_button, self.similar_button,
+                       self.cancel_button):
+            searches.addWidget(button)
+        searches.addStretch(1)
+        counted = QHBoxLayout()
+        counted.addWidget(self.count_label, 1)
+        counted.addWidget(self.order)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addLayout(searches)
         layout.addWidget(self.progress)
-        layout.addWidget(self.count_label)
+        layout.addLayout(counted)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
@@ -211,7 +224,8 @@ class ReviewPanel(QWidget):
         n = len(self._queue)
         self.count_label.setText(f"{n} event{'s' if n != 1 else ''} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
-                                 "the long recordings; Find Loud Events needs no model")
+                                 "the long recordings; Find Loud Events and Find Similar Calls "
+                                 "need no model")
         for action in self.actions_for_menu():
             action.setEnabled(n > 0)
 
@@ -321,11 +335,16 @@ class ReviewPanel(QWidget):
         if self.go_to is not None:
             self.go_to(record)
 
+    def show_surest_first(self) -> None:
+        """Order the queue by score, best first (a template search's matches)."""
+        self.order.setCurrentIndex(self.order.findData(ORDER_SUREST))
+
     # ---- detection ------------------------------------------------------------------------
 
     def detection_started(self) -> None:
         self.detect_button.setEnabled(False)
         self.energy_button.setEnabled(False)
+        self.similar_button.setEnabled(False)
         self.cancel_button.show()
         self.progress.setRange(0, 0)
         self.progress.show()
@@ -338,6 +357,7 @@ class ReviewPanel(QWidget):
     def detection_ended(self) -> None:
         self.detect_button.setEnabled(True)
         self.energy_button.setEnabled(True)
+        self.similar_button.setEnabled(True)
         self.cancel_button.hide()
         self.progress.hide()
 

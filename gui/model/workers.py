@@ -14,6 +14,12 @@ from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
+from core.audio.template_detector import (
+    CallTemplate,
+    TemplateDetectorConfig,
+    find_similar,
+    prepare_template,
+)
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
@@ -258,15 +264,19 @@ class DetectEventsWorker(_EventSearchWorker):
                 for e in events]
 
 
-class EnergyDetectWorker(_EventSearchWorker):
-    """Finds events with the band-limited energy detector (``config``) in the recordings
-    ``clip_ids`` names (None: every readable one), each labelled ``label`` (None: unlabelled),
-    with the band searched; see ``_EventSearchWorker``."""
+class _BandSearchWorker(_EventSearchWorker):
+    """Finds events without a model (``found(path)``: events with a span, band and score) in
+    the recordings ``clip_ids`` names (None: every readable one), each labelled ``label``
+    (None: unlabelled), with the band searched; see ``_EventSearchWorker``."""
 
-    def __init__(self, project, config: EnergyDetectorConfig, clip_ids: list[int] | None = None,
+    def __init__(self, project, clip_ids: list[int] | None = None,
                  label: str | None = None) -> None:
         super().__init__(project)
-        self._config, self._clip_ids, self._label = config, clip_ids, label
+        self._clip_ids, self._label = clip_ids, label
+
+    def found(self, path: Path, on_progress) -> list | None:
+        """The events of the recording at ``path``; None when stopped before its end."""
+        raise NotImplementedError
 
     def recordings(self, project) -> list:
         clips = project.clips(readable=True)
@@ -276,7 +286,7 @@ class EnergyDetectWorker(_EventSearchWorker):
         return [clip for clip in clips if clip.id in wanted]
 
     def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
-        events = detect_energy(project.abspath(clip), self._config, self.should_stop, on_progress)
+        events = self.found(project.abspath(clip), on_progress)
         if events is None:
             return None
         nyquist_hz = (clip.sample_rate_hz or 0) / 2
@@ -287,6 +297,48 @@ class EnergyDetectWorker(_EventSearchWorker):
 
         return [RegionSpec(clip.id, e.begin_s, min(e.end_s, clip.duration_s or e.end_s),
                            self._label, *band(e), score=e.score) for e in events]
+
+
+class EnergyDetectWorker(_BandSearchWorker):
+    """Finds events with the band-limited energy detector (``config``); see
+    ``_BandSearchWorker``."""
+
+    def __init__(self, project, config: EnergyDetectorConfig, clip_ids: list[int] | None = None,
+                 label: str | None = None) -> None:
+        super().__init__(project, clip_ids, label)
+        self._config = config
+
+    def found(self, path: Path, on_progress) -> list | None:
+        return detect_energy(path, self._config, self.should_stop, on_progress)
+
+
+class TemplateDetectWorker(_BandSearchWorker):
+    """Finds the stretches shaped like ``templates`` (CallTemplates, their paths the project's
+    own relative ones) with the template detector at ``threshold``; see ``_BandSearchWorker``.
+    When no template can be read or used, the task fails with the first one's reason."""
+
+    def __init__(self, project, templates: list[CallTemplate], threshold: float,
+                 clip_ids: list[int] | None = None, label: str | None = None) -> None:
+        super().__init__(project, clip_ids, label)
+        self._templates, self._config = templates, TemplateDetectorConfig(threshold)
+        self._prepared: list = []
+
+    def work_on(self, project) -> DetectOutcome:
+        # One of several that cannot be used (its recording gone, a region too short to have a
+        # shape) is left out; when none can, the first one's reason fails the task.
+        errors = []
+        for template in self._templates:
+            try:
+                self._prepared.append(prepare_template(
+                    dataclasses.replace(template, path=str(project.abspath(template.path)))))
+            except EarmarkError as error:
+                errors.append(error)
+        if not self._prepared:
+            raise errors[0]
+        return super().work_on(project)
+
+    def found(self, path: Path, on_progress) -> list | None:
+        return find_similar(path, self._prepared, self._config, self.should_stop, on_progress)
 
 
 @dataclasses.dataclass

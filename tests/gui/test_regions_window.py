@@ -203,3 +203,70 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
         12.0, pytest.approx(1500.0, abs=100), None, False)
     window.undo_stack.undo()
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
+
+
+def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region(
+        qtbot, make_window, tmp_path, monkeypatch):
+    import threading
+
+    from gui.model import dock as dock_module
+    from gui.model import workers
+    from tests.core.audio.test_template_detector import DOWN_STARTS_S, UP_STARTS_S, _night
+
+    threads = _threads_of(monkeypatch, workers, "find_similar")
+    offered = []
+
+    def accept(dialog) -> int:  # the person keeps what is offered
+        offered.append((dialog.template.text(), dialog.templates.count(),
+                        dialog.label.currentData(), dialog.threshold.value()))
+        return 1
+
+    monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec", accept)
+    messages = []
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "night.wav", _night())
+    window = make_window()
+    open_and_wait(qtbot, window, folder)
+    dock = window.model_dock
+    monkeypatch.setattr(dock, "show_message", lambda text, kind: messages.append(text))
+    record = _show_clip(qtbot, window, "night.wav")
+    window.acts.find_similar_calls.trigger()  # no region selected yet
+    assert messages and messages[0].startswith("Select a region first") and not offered
+    spec = window.clip_view.spec_plot
+    window.clip_view.set_view_range(2.5, 4.0)
+    start_s = UP_STARTS_S[0]
+    drag(spec.vb, spec, (start_s, 1500.0), (start_s + 0.3, 3500.0), shift=True)  # boxed
+    mine = window.project.regions(record.id)[0]
+    window.project.update_region(mine.id, label="up")
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(mine.id)
+    dock.review.similar_button.click()
+    text, n_choices, label, threshold = offered[0]
+    assert text.startswith("night.wav, 3.0") and "Hz" in text
+    assert (n_choices, label, threshold) == (1, "up", 0.4)  # one region of its class
+    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    assert threads and threads[0] is not threading.main_thread()
+    found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
+    # The boxed call is the person's already: the other up-sweeps are queued, not the
+    # down-sweeps or tones in the same band; best match first.
+    assert [round(r.begin_s, 1) for r in found] == [round(s, 1) for s in UP_STARTS_S[1:]]
+    assert {(r.label, round(r.low_hz, -2), round(r.high_hz, -2)) for r in found} == {
+        ("up", 1500.0, 3500.0)}
+    queue = dock.review.queue()
+    assert len(queue) == 3 and [r.score for r in queue] == sorted(
+        (r.score for r in queue), reverse=True)
+    assert dock.review.order.currentText() == "Surest first"
+    window.undo_stack.undo()
+    assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
+    # A down-sweep boxed too: "every region labelled down" would take both of its class.
+    down = window.project.add_region(record.id, DOWN_STARTS_S[0], DOWN_STARTS_S[0] + 0.3,
+                                     label="down", low_hz=1500.0, high_hz=3500.0)
+    window.project.add_region(record.id, DOWN_STARTS_S[1], DOWN_STARTS_S[1] + 0.3,
+                              label="down", low_hz=1500.0, high_hz=3500.0)
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(down.id)
+    window.acts.find_similar_calls.trigger()
+    assert offered[1][1] == 2
+    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
+    assert [round(r.begin_s) for r in found] == [round(DOWN_STARTS_S[2])]

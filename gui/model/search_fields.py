@@ -1,0 +1,69 @@
+"""What the event-search dialogs share (Find Loud Events, Find Similar Calls): a number box, the
+label the events get, which recordings to search, and the dialog's frame around its form."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+UNLABELLED = "(no label)"
+
+
+def spin(low: float, high: float, value: float, suffix: str, decimals: int,
+         step: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    box.setValue(value)
+    return box
+
+
+def label_box(classes: list[str], label: str | None) -> QComboBox:
+    """The classes to label the events with, and none; ``label`` chosen (None: none)."""
+    box = QComboBox()
+    box.addItem(UNLABELLED, None)
+    for name in classes:
+        box.addItem(name, name)
+    box.setCurrentIndex(max(0, box.findData(label)) if label else 0)
+    return box
+
+
+def scope_box(clip_name: str | None, n_recordings: int, every_recording: bool) -> QComboBox:
+    """The recording on show (``clip_name``; None: none, so only every recording is offered) or
+    every recording in the folder; its data says whether every one is searched."""
+    box = QComboBox()
+    if clip_name is not None:
+        box.addItem(f"The recording on show ({clip_name})", False)
+    box.addItem(f"Every recording in the folder ({n_recordings:,})", True)
+    box.setCurrentIndex(max(0, box.findData(every_recording)))
+    return box
+
+
+def lay_out(dialog: QDialog, about: str, form: QFormLayout, ok_text: str,
+            below: QWidget | None = None) -> QDialogButtonBox:
+    """Lay ``dialog`` out: ``about`` (a few words on what it does), ``form``, ``below`` (a line
+    under it, if any) and OK (named ``ok_text``) and Cancel, which it returns."""
+    words = QLabel(about)
+    words.setWordWrap(True)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(words)
+    layout.addLayout(form)
+    if below is not None:
+        layout.addWidget(below)
+    layout.addWidget(buttons)
+    return buttons

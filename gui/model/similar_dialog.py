@@ -1,0 +1,85 @@
+"""SimilarCallsDialog: the settings of a run of the template detector (Find Similar Calls…): which
+regions are the templates (the selected one, or every region of its class), how well a stretch
+must match, the label the events get and which recordings to search. Plain values out
+(``choice()``); the dock runs the search as a task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QWidget,
+)
+
+from gui.model.search_fields import label_box, lay_out, scope_box, spin
+
+#: The most regions of a class searched for at once: each is one more pass over every recording.
+MAX_TEMPLATES = 20
+
+
+def evenly_spaced(items: list, most: int) -> list:
+    """At most ``most`` of ``items``, spread evenly over them, the first always among them."""
+    if len(items) <= most:
+        return list(items)
+    step = (len(items) - 1) / (most - 1) if most > 1 else 0
+    return [items[round(k * step)] for k in range(most)]
+
+
+@dataclass(frozen=True)
+class SimilarChoice:
+    """What the dialog was set to: the correlation an event must reach, the events' label (None:
+    none), whether every region of the selected one's class is a template (else that region
+    alone) and whether every recording is searched (else the one on show)."""
+
+    threshold: float
+    label: str | None
+    every_region_of_class: bool
+    every_recording: bool
+
+
+class SimilarCallsDialog(QDialog):
+    """``template`` describes the selected region in words; ``label`` is its class (None:
+    unlabelled), of which the project holds ``n_of_class`` regions; ``classes`` the label
+    choices; ``clip_name`` the recording on show (None: none); ``n_recordings`` how many the
+    folder has; ``threshold`` and ``every_recording`` the last run's."""
+
+    def __init__(self, template: str, label: str | None, n_of_class: int, classes: list[str],
+                 clip_name: str | None, n_recordings: int, threshold: float,
+                 every_recording: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SimilarCallsDialog")
+        self.setWindowTitle("Find Similar Calls")
+        self.template = QLabel(template)
+        self.template.setWordWrap(True)
+        self.templates = QComboBox()
+        self.templates.addItem("This region", False)
+        if label is not None and n_of_class > 1:
+            self.templates.addItem(
+                f"Every region labelled {label} ({n_of_class:,})" if n_of_class <= MAX_TEMPLATES
+                else f"{MAX_TEMPLATES} of the {n_of_class:,} regions labelled {label}", True)
+        self.threshold = spin(0.05, 0.95, threshold, "", 2, 0.05)
+        self.threshold.setToolTip("The correlation of a stretch's spectrogram with the "
+                                  "template's: 1 is the same shape at any loudness, 0 none")
+        self.label = label_box(classes, label)
+        self.scope = scope_box(clip_name, n_recordings, every_recording)
+
+        form = QFormLayout()
+        form.addRow("Template", self.template)
+        form.addRow("Look for", self.templates)
+        form.addRow("Match at least", self.threshold)
+        form.addRow("Label the events", self.label)
+        form.addRow("Search", self.scope)
+        self.buttons = lay_out(
+            self, "Finds every stretch whose spectrogram, within the region's band, has the shape "
+                  "of the template's (its correlation, whatever the loudness). Other sounds in the "
+                  "band score low. The events go to the Review tab, best match first, replacing "
+                  "events still waiting there in the recordings searched; accept the calls and "
+                  "reject the rest.", form, "Find Calls")
+
+    def choice(self) -> SimilarChoice:
+        return SimilarChoice(round(self.threshold.value(), 2), self.label.currentData(),
+                             bool(self.templates.currentData()), bool(self.scope.currentData()))
