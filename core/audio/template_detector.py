@@ -14,7 +14,8 @@ by half the shorter one are one, the higher-scoring one kept.
 A recording at another rate is resampled to the template's, so the cells mean the same
 frequencies; one whose Nyquist frequency lies below the template's band cannot hold the call
 and is refused, naming the file. Recordings are read a block at a time, so an hour costs no
-more memory than its scores. Pure numpy/torch, no Qt.
+more memory than its scores, and their spectrogram is computed once for all the templates of one
+rate. Pure numpy/torch, no Qt.
 """
 
 from __future__ import annotations
@@ -170,38 +171,45 @@ def correlation(db: np.ndarray, template: PreparedTemplate) -> np.ndarray:
     return np.clip(out, -1.0, 1.0)
 
 
-def _scores(path: str | os.PathLike, template: PreparedTemplate,
+def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             should_stop: Callable[[], bool], progress: Callable[[float], None] | None
-            ) -> np.ndarray | None:
-    """The template's correlation at each frame of the recording at ``path``, read a block at
-    a time at the template's rate; None when stopped."""
+            ) -> list[np.ndarray] | None:
+    """Each template's correlation at each frame of the recording at ``path`` (templates of one
+    rate and frame size: the spectrogram is computed once for them all), read a block at a time
+    at their rate; None when stopped."""
+    first = group[0]
     header = info(path)
-    if header.sample_rate_hz / 2 < template.high_hz - 1e-6:
+    top_hz = max(t.high_hz for t in group)
+    if header.sample_rate_hz / 2 < top_hz - 1e-6:
         raise AudioError(path, f"its sample rate ({header.sample_rate_hz:,} Hz) does not reach "
-                               f"the template's band (up to {template.high_hz:,.0f} Hz)")
-    rate = None if header.sample_rate_hz == template.sample_rate_hz else template.sample_rate_hz
-    n_fft, hop, width = template.n_fft, template.hop, template.n_frames
-    parts: list[np.ndarray] = []
+                               f"the template's band (up to {top_hz:,.0f} Hz)")
+    rate_hz = first.sample_rate_hz
+    n_fft, hop = first.n_fft, first.hop
+    rows = np.logical_or.reduce([t.rows for t in group])  # every bin some template needs
+    own = [t.rows[rows] for t in group]  # each template's bins among those
+    parts: list[list[np.ndarray]] = [[] for _ in group]
     carry = np.zeros(0, dtype=np.float32)  # samples of frames the last block could not finish
-    columns = np.zeros((int(template.rows.sum()), 0))  # the last width - 1 frames' dB
+    # Each template's last n_frames - 1 frames of dB, where its next offsets begin.
+    columns = [np.zeros((int(t.rows.sum()), 0)) for t in group]
     total_s = max(header.duration_s, 1e-9)
-    blocks = read_blocks(path, BLOCK_S, sample_rate_hz=rate)
+    blocks = read_blocks(path, BLOCK_S,
+                         sample_rate_hz=None if header.sample_rate_hz == rate_hz else rate_hz)
     try:
         for block in blocks:
             if should_stop():
                 return None
             x = np.concatenate((carry, block.samples))
-            db = _band_db(x, n_fft, hop, template.rows)
+            db = _band_db(x, n_fft, hop, rows)
             carry = x[db.shape[1] * hop:]
-            columns = np.concatenate((columns, db), axis=1)
-            parts.append(correlation(columns, template))
-            columns = columns[:, max(0, columns.shape[1] - width + 1):]
+            for k, template in enumerate(group):
+                both = np.concatenate((columns[k], db[own[k]]), axis=1)
+                parts[k].append(correlation(both, template))
+                columns[k] = both[:, max(0, both.shape[1] - template.n_frames + 1):]
             if progress:
-                progress(min(1.0, (block.start_s + len(block.samples) / template.sample_rate_hz)
-                             / total_s))
+                progress(min(1.0, (block.start_s + len(block.samples) / rate_hz) / total_s))
     finally:
         blocks.close()
-    return np.concatenate(parts) if parts else np.zeros(0)
+    return [np.concatenate(p) if p else np.zeros(0) for p in parts]
 
 
 def _peaks(scores: np.ndarray, width: int, threshold: float) -> np.ndarray:
@@ -236,20 +244,25 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
     Raises AudioError naming the file when it cannot be read or searched."""
     events: list[TemplateEvent] = []
     duration_s = info(path).duration_s
-    for n, template in enumerate(templates):
+    groups: dict[tuple[int, int, int], list[PreparedTemplate]] = {}
+    for template in templates:
+        groups.setdefault((template.sample_rate_hz, template.n_fft, template.hop),
+                          []).append(template)
+    for n, group in enumerate(groups.values()):
         def on_progress(fraction: float, n: int = n) -> None:
             if progress:
-                progress((n + fraction) / len(templates))
+                progress((n + fraction) / len(groups))
 
-        scores = _scores(path, template, should_stop, on_progress)
-        if scores is None:
+        found = _scores(path, group, should_stop, on_progress)
+        if found is None:
             return None
-        hop_s = template.hop / template.sample_rate_hz
-        for offset in _peaks(scores, template.n_frames, config.threshold):
-            begin_s = offset * hop_s
-            events.append(TemplateEvent(
-                begin_s, min(begin_s + template.duration_s, duration_s), template.low_hz,
-                template.high_hz, template.template.label, float(scores[offset])))
+        for template, scores in zip(group, found, strict=True):
+            hop_s = template.hop / template.sample_rate_hz
+            for offset in _peaks(scores, template.n_frames, config.threshold):
+                begin_s = offset * hop_s
+                events.append(TemplateEvent(
+                    begin_s, min(begin_s + template.duration_s, duration_s), template.low_hz,
+                    template.high_hz, template.template.label, float(scores[offset])))
     return _one_per_overlap(events)
 
 

@@ -93,13 +93,29 @@ def test_several_templates_one_event_where_they_overlap(tmp_path):
 def test_reading_block_by_block_scores_the_same(tmp_path, monkeypatch):
     path = audio_factory.write(tmp_path / "night.wav", _night(), subtype="FLOAT")
     template = prepare_template(_template_file(tmp_path))
-    whole = template_detector._scores(path, template, lambda: False, None)
+    [whole] = template_detector._scores(path, [template], lambda: False, None)
     monkeypatch.setattr(template_detector, "BLOCK_S", 1.37)  # blocks end mid-frame
     fractions = []
-    blocks = template_detector._scores(path, template, lambda: False, fractions.append)
+    [blocks] = template_detector._scores(path, [template], lambda: False, fractions.append)
     assert len(fractions) == 33 and fractions[-1] == pytest.approx(1.0)
     assert len(blocks) == len(whole)
     assert blocks == pytest.approx(whole, abs=1e-4)
+
+
+def test_templates_of_one_rate_share_one_spectrogram_and_score_as_alone(tmp_path, monkeypatch):
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    up = prepare_template(_template_file(tmp_path))
+    narrow = prepare_template(CallTemplate(str(path), DOWN_STARTS_S[0], DOWN_STARTS_S[0] + 0.5,
+                                           1800.0, 3200.0, label="down"))
+    alone = [template_detector._scores(path, [t], lambda: False, None)[0] for t in (up, narrow)]
+    calls = []
+    real = template_detector._band_db
+    monkeypatch.setattr(template_detector, "_band_db",
+                        lambda *args: calls.append(1) or real(*args))
+    together = template_detector._scores(path, [up, narrow], lambda: False, None)
+    assert len(calls) == 1  # one block, one spectrogram for both
+    for mine, theirs in zip(together, alone, strict=True):
+        assert mine == pytest.approx(theirs, abs=1e-6)
 
 
 def test_correlation_is_pearsons_at_every_offset():
