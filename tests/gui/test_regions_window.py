@@ -26,6 +26,14 @@ def _threads_of(monkeypatch, module, name: str) -> list:
     return threads
 
 
+def _wait_searched(qtbot, dock) -> None:
+    """Wait until a search's outcome has been handled (its events stored; the Review tab's
+    Cancel hidden), not only until its worker is done, and its thread has ended."""
+    qtbot.waitUntil(lambda: not dock.review.cancel_button.isVisibleTo(dock.review),
+                    timeout=20_000)
+    assert dock.wait_detection()
+
+
 def _show_clip(qtbot, window, path):
     row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == path)
     with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
@@ -188,7 +196,7 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
     window.acts.find_loud_events.trigger()
     low, high, label, every = offered[0]
     assert (round(low, -2), round(high, -2), label, every) == (1500.0, 2500.0, "call", False)
-    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    _wait_searched(qtbot, dock)
     assert threads and threads[0] is not threading.main_thread()
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     # The first call is the person's already: the other four are queued, with the band and label.
@@ -244,7 +252,7 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     text, n_choices, label, threshold = offered[0]
     assert text.startswith("night.wav, 3.0") and "Hz" in text
     assert (n_choices, label, threshold) == (1, "up", 0.4)  # one region of its class
-    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    _wait_searched(qtbot, dock)
     assert threads and threads[0] is not threading.main_thread()
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     # The boxed call is the person's already: the other up-sweeps are queued, not the
@@ -267,6 +275,6 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     window.labels.regions.select(down.id)
     window.acts.find_similar_calls.trigger()
     assert offered[1][1] == 2
-    qtbot.waitUntil(lambda: not dock.is_detecting(), timeout=20_000)
+    _wait_searched(qtbot, dock)
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     assert [round(r.begin_s) for r in found] == [round(DOWN_STARTS_S[2])]

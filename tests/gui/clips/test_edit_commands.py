@@ -175,9 +175,11 @@ def test_accept_predictions_is_done_by_its_redo_and_undone(rig):
 
 def menu_window(rig, show_message) -> SimpleNamespace:
     """What File > Import Labels or Regions uses of the window: the rig's project, stack and
-    label controller, and a background task slot of each kind, as the window's actions give."""
+    label controller, and a background task slot of each kind, as the window's actions give
+    (``acts.slots``: to join their threads before the test ends)."""
     slots: dict[str, TaskSlot] = {}
-    acts = SimpleNamespace(task=lambda kind: slots.setdefault(kind, TaskSlot(rig.labels)))
+    acts = SimpleNamespace(task=lambda kind: slots.setdefault(kind, TaskSlot(rig.labels)),
+                           slots=slots)
     return SimpleNamespace(folder=rig.project.folder, project=rig.project, undo_stack=rig.stack,
                            labels=rig.labels, show_message=show_message, acts=acts)
 
@@ -202,6 +204,7 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     assert snapshot(rig)[3:] == before[3:]
     rig.stack.redo()
     assert snapshot(rig)[3:] == after[3:]
+    assert all(slot.wait() for slot in window.acts.slots.values())
 
 
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
@@ -213,3 +216,5 @@ def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_pat
     assert blocker.args[0].startswith("Could not import ")
     assert "gone.csv: cannot be read" in blocker.args[0]
     assert rig.stack.count() == 0
+    # The message comes from the failed handler; the thread may still be finishing.
+    assert all(slot.wait() for slot in window.acts.slots.values())
