@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
+from core.errors import AudioError
 from core.ml.detection import Event
 from core.store.project import Project
 from core.store.records import RegionSpec
@@ -22,6 +23,7 @@ from gui.model.detection_commands import DetectEventsCommand, ReviewRegionComman
 from gui.model.dock import ModelDock
 from gui.model.review_panel import (
     ORDER_CLASS,
+    ORDER_SUREST,
     ReviewPanel,
     disagreeing_clips,
     review_queue,
@@ -61,7 +63,7 @@ def state(project, region_id) -> tuple:
     return (r.label, r.source, r.status)
 
 
-def test_queue_is_least_sure_first_or_by_class(project):
+def test_queue_is_least_sure_first_surest_first_or_by_class(project):
     ids = clip_ids(project)
     events(project, ids["a.wav"], (0.1, 0.5, "dog", 0.9), (0.6, 0.9, "cat", 0.55))
     events(project, ids["b.wav"], (0.2, 0.4, "dog", 0.6), (1.0, 1.5, "cat", 0.8))
@@ -71,6 +73,9 @@ def test_queue_is_least_sure_first_or_by_class(project):
     assert [(r.label, r.score) for r in by_score] == [
         ("cat", 0.55), ("dog", 0.6), ("cat", 0.8), ("dog", 0.9)]
     assert manual.id not in {r.id for r in by_score}  # a person's region is never queued
+    surest = review_queue(records, ORDER_SUREST)
+    assert [(r.label, r.score) for r in surest] == [
+        ("dog", 0.9), ("cat", 0.8), ("dog", 0.6), ("cat", 0.55)]
     by_class = review_queue(records, ORDER_CLASS)
     assert [(r.label, r.score) for r in by_class] == [
         ("cat", 0.55), ("cat", 0.8), ("dog", 0.6), ("dog", 0.9)]
@@ -255,3 +260,20 @@ def test_relabel_event_accepts_only_unreviewed_events(project, panel):
     assert state(project, event.id) == ("cat", "manual", None)
     panel.stack.undo()
     assert project.region(event.id) == event
+
+
+def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is(project):
+    from core.audio.template_detector import CallTemplate
+
+    ids = clip_ids(project)
+    good = CallTemplate("a.wav", 0.5, 0.8, 300.0, 600.0)
+    gone = CallTemplate("gone.wav", 0.5, 0.8)
+    worker = workers.TemplateDetectWorker(project, [gone, good], 0.5, [ids["long.wav"]], "tone")
+    outcome = worker.work_on(project)
+    assert outcome.searched == 1 and not outcome.failed
+    # The same tone: a match, with the template's band and the label chosen.
+    specs = outcome.specs[ids["long.wav"]]
+    assert specs and {(s.label, s.low_hz, s.high_hz) for s in specs} == {("tone", 300.0, 600.0)}
+    assert max(s.score for s in specs) > 0.99
+    with pytest.raises(AudioError, match="gone.wav"):
+        workers.TemplateDetectWorker(project, [gone], 0.5).work_on(project)
