@@ -3,12 +3,14 @@ speaker placed into noise at known times (as bench_detection.py builds its test 
 for each digit a template cut from another recording of that digit by the same speaker (not one
 of those placed; its spoken span, in the speech band 300-3,400 Hz). A template should find the 20
 placements of its own digit and none of the 180 others, as a call type among a bird's others.
-Prints the review queue's mean average precision (events in score order, as the Review tab lists
-them surest first) and, for a few thresholds, precision, recall and F1 over the ten digits (a hit:
-an event overlapping at least half of a placement of the template's digit), the same with three
-templates per digit, and with templates of another speaker; false events a minute on the noise
-alone at the end; then the time to search a 1-hour 16 kHz file with one template and with ten
-(median of --runs). Run with `uv run python bench/bench_template_detector.py`.
+Each set of templates runs with the default time stretch (calls 0.8-1.2 times the template's
+length) and without. Prints the review queue's mean average precision (events in score order, as
+the Review tab lists them surest first) and, for a few thresholds, precision, recall and F1 over
+the ten digits (a hit: an event overlapping at least half of a placement of the template's
+digit), for one and three templates per digit and for templates of another speaker; false events
+a minute on the noise alone at the end; then the time to search a 1-hour 16 kHz file with one
+template and with ten (median of --runs). Run with
+`uv run python bench/bench_template_detector.py`.
 """
 
 from __future__ import annotations
@@ -77,11 +79,12 @@ def average_precision(events, wanted) -> float:
     return sum(hit_at.values()) / len(wanted) if wanted else 0.0
 
 
-def search(path: Path, templates: dict[str, list], true, quiet_begin_s: float) -> tuple:
+def search(path: Path, templates: dict[str, list], true, quiet_begin_s: float,
+           time_stretch: float) -> tuple:
     """Each digit's templates over the recording, scored against that digit's placements, at
     every threshold: {threshold: (hits, support, predicted, false events on noise alone)}, and
     the mean average precision of the review queue at the lowest threshold."""
-    lowest = TemplateDetectorConfig(min(THRESHOLDS))
+    lowest = TemplateDetectorConfig(min(THRESHOLDS), time_stretch)
     totals = {t: np.zeros(4, dtype=int) for t in THRESHOLDS}
     precisions = []
     for digit, prepared in templates.items():
@@ -135,8 +138,11 @@ def main() -> None:
                                          ("three templates a digit,", args.speaker, 3),
                                          (f"one of {args.other_speaker},", args.other_speaker, 1)):
             templates = templates_for(clips, speaker, placed, per_digit, folder, rng)
-            print_totals(name, search(recording, templates, true, quiet_begin_s), quiet_min,
-                         len(templates))
+            # The default tries each template 0.8-1.2 times its length; 0: its own length only.
+            for stretch in (TemplateDetectorConfig().time_stretch, 0.0):
+                print_totals(f"{name} time stretch {stretch:g},",
+                             search(recording, templates, true, quiet_begin_s, stretch),
+                             quiet_min, len(templates))
 
         hour = repeat_to_length(recording, folder / "hour.wav", args.hour_s)
         ten = [t for group in templates_for(clips, args.speaker, placed, 1, folder, rng).values()

@@ -158,8 +158,9 @@ def _register_similar(subparsers) -> None:
                     "--low-hz..--high-hz; at each moment of each PATH the score is the "
                     "correlation of the template's spectrogram (dB) with the recording's under "
                     "it, 1 for the same shape at any loudness. An event is a peak of the score "
-                    "at or above --threshold, spanning the template's duration and band; "
-                    "overlapping events of several templates are one, the best kept. A "
+                    "at or above --threshold, spanning the template's duration and band; a call "
+                    "may be slower or faster (--time-stretch). Overlapping events of several "
+                    "templates are one, the best kept. A "
                     "recording at another rate is resampled to the template's.")
     f.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
     f.add_argument("--template", nargs=3, action="append", required=True,
@@ -169,6 +170,10 @@ def _register_similar(subparsers) -> None:
     _add_band_options(f, "the templates' band", "their recording's")
     f.add_argument("--threshold", type=float, default=default.threshold, metavar="R",
                    help=f"the correlation an event reaches, 0..1 (default {default.threshold:g})")
+    f.add_argument("--time-stretch", type=float, default=default.time_stretch, metavar="SHARE",
+                   help="how much longer or shorter than a template a call may be: each is also "
+                        "tried stretched by up to this share (default "
+                        f"{default.time_stretch:g}: 0.8-1.2 times its length; 0: its own only)")
     _add_label_option(f)
     _add_output_options(f)
     f.set_defaults(func=cmd_find_similar)
@@ -260,7 +265,7 @@ def cmd_find_similar(args) -> int:
         prepare_template,
     )
 
-    config = TemplateDetectorConfig(args.threshold)  # refused in one line, exit 2
+    config = TemplateDetectorConfig(args.threshold, args.time_stretch)  # refused: one line, exit 2
     templates = []
     for path, begin, end in args.template:
         try:

@@ -41,7 +41,7 @@ EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # Find Loud Events' last settings: the energy detector's fields (seconds, Hz, dB; a band edge of
 # 0 is none) and "every_recording".
 ENERGY_DETECTOR = Key("energy/settings", dict, {})
-# Find Similar Calls' last settings: "threshold" and "every_recording".
+# Find Similar Calls' last settings: the template detector's fields and "every_recording".
 SIMILAR_CALLS = Key("similar/settings", dict, {})
 TRAIN_MODEL = Key("training/model", str, None)
 TRAIN_EPOCHS = Key("training/epochs", int, None)

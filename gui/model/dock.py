@@ -426,7 +426,7 @@ class ModelDock(QDockWidget):
             f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
-            len(self.project.clips(readable=True)), last.threshold, last.every_recording, self)
+            len(self.project.clips(readable=True)), last.config, last.every_recording, self)
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -439,16 +439,17 @@ class ModelDock(QDockWidget):
                                          None if choice.every_recording else [clip.id])
 
     def last_similar_choice(self) -> SimilarChoice:
-        """The last Find Similar Calls threshold and scope (kept in the settings, for the next
+        """The last Find Similar Calls settings and scope (kept in the settings, for the next
         session too), else the defaults."""
         stored = keys.read(self.settings, keys.SIMILAR_CALLS)
         try:
-            threshold = float(stored.get("threshold", TemplateDetectorConfig().threshold))
-            TemplateDetectorConfig(threshold)
+            config = TemplateDetectorConfig(**{
+                f.name: float(stored[f.name])
+                for f in dataclasses.fields(TemplateDetectorConfig) if f.name in stored})
         except (EarmarkError, TypeError, ValueError):
-            threshold = TemplateDetectorConfig().threshold
+            config = TemplateDetectorConfig()
         every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
-        return SimilarChoice(threshold, None, False, every)
+        return SimilarChoice(config, None, False, every)
 
     def start_similar_search(self, templates: list[CallTemplate], choice: SimilarChoice,
                              clip_ids: list[int] | None) -> bool:
@@ -461,7 +462,7 @@ class ModelDock(QDockWidget):
             self.show_message("A search for events is running: wait for it or cancel it.", "info")
             return False
         keys.write(self.settings, keys.SIMILAR_CALLS,
-                   {"threshold": choice.threshold, "every_recording": choice.every_recording})
+                   {**dataclasses.asdict(choice.config), "every_recording": choice.every_recording})
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.show_surest_first()
@@ -470,8 +471,7 @@ class ModelDock(QDockWidget):
         self.status.emit(f"Finding calls like {'the template' if n == 1 else f'{n} templates'}…",
                          0)
         self._detect_task.start(
-            TemplateDetectWorker(self.project, templates, choice.threshold, clip_ids,
-                                 choice.label),
+            TemplateDetectWorker(self.project, templates, choice.config, clip_ids, choice.label),
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the template detector", outcome, "No readable recordings to search."),

@@ -1,7 +1,7 @@
 """SimilarCallsDialog: the settings of a run of the template detector (Find Similar Calls…): which
 regions are the templates (the selected one, or every region of its class), how well a stretch
-must match, the label the events get and which recordings to search. Plain values out
-(``choice()``); the dock runs the search as a task."""
+must match and how much slower or faster a call may be, the label the events get and which
+recordings to search. Plain values out (``choice()``); the dock runs the search as a task."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.template_detector import MAX_TIME_STRETCH, TemplateDetectorConfig
 from gui.model.search_fields import label_box, lay_out, scope_box, spin
 
 #: The most regions of a class searched for at once: each is one more pass over every recording.
@@ -31,11 +32,12 @@ def evenly_spaced(items: list, most: int) -> list:
 
 @dataclass(frozen=True)
 class SimilarChoice:
-    """What the dialog was set to: the correlation an event must reach, the events' label (None:
-    none), whether every region of the selected one's class is a template (else that region
-    alone) and whether every recording is searched (else the one on show)."""
+    """What the dialog was set to: the detector's settings (the correlation an event must reach,
+    how much slower or faster a call may be), the events' label (None: none), whether every
+    region of the selected one's class is a template (else that region alone) and whether every
+    recording is searched (else the one on show)."""
 
-    threshold: float
+    config: TemplateDetectorConfig
     label: str | None
     every_region_of_class: bool
     every_recording: bool
@@ -45,10 +47,10 @@ class SimilarCallsDialog(QDialog):
     """``template`` describes the selected region in words; ``label`` is its class (None:
     unlabelled), of which the project holds ``n_of_class`` regions; ``classes`` the label
     choices; ``clip_name`` the recording on show (None: none); ``n_recordings`` how many the
-    folder has; ``threshold`` and ``every_recording`` the last run's."""
+    folder has; ``config`` and ``every_recording`` the last run's."""
 
     def __init__(self, template: str, label: str | None, n_of_class: int, classes: list[str],
-                 clip_name: str | None, n_recordings: int, threshold: float,
+                 clip_name: str | None, n_recordings: int, config: TemplateDetectorConfig,
                  every_recording: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SimilarCallsDialog")
@@ -61,9 +63,13 @@ class SimilarCallsDialog(QDialog):
             self.templates.addItem(
                 f"Every region labelled {label} ({n_of_class:,})" if n_of_class <= MAX_TEMPLATES
                 else f"{MAX_TEMPLATES} of the {n_of_class:,} regions labelled {label}", True)
-        self.threshold = spin(0.05, 0.95, threshold, "", 2, 0.05)
+        self.threshold = spin(0.05, 0.95, config.threshold, "", 2, 0.05)
         self.threshold.setToolTip("The correlation of a stretch's spectrogram with the "
                                   "template's: 1 is the same shape at any loudness, 0 none")
+        self.stretch = spin(0.0, 100 * MAX_TIME_STRETCH, 100 * config.time_stretch, " %", 0, 5.0)
+        self.stretch.setToolTip("The template is also tried this much longer and shorter, so "
+                                "a slower or faster call still matches (five lengths tried); "
+                                "0 %: its own length only, a faster search")
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
 
@@ -71,6 +77,7 @@ class SimilarCallsDialog(QDialog):
         form.addRow("Template", self.template)
         form.addRow("Look for", self.templates)
         form.addRow("Match at least", self.threshold)
+        form.addRow("Calls longer or shorter by up to", self.stretch)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
         self.buttons = lay_out(
@@ -81,5 +88,7 @@ class SimilarCallsDialog(QDialog):
                   "reject the rest.", form, "Find Calls")
 
     def choice(self) -> SimilarChoice:
-        return SimilarChoice(round(self.threshold.value(), 2), self.label.currentData(),
-                             bool(self.templates.currentData()), bool(self.scope.currentData()))
+        config = TemplateDetectorConfig(round(self.threshold.value(), 2),
+                                        round(self.stretch.value() / 100, 2))
+        return SimilarChoice(config, self.label.currentData(), bool(self.templates.currentData()),
+                             bool(self.scope.currentData()))

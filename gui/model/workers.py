@@ -314,13 +314,13 @@ class EnergyDetectWorker(_BandSearchWorker):
 
 class TemplateDetectWorker(_BandSearchWorker):
     """Finds the stretches shaped like ``templates`` (CallTemplates, their paths the project's
-    own relative ones) with the template detector at ``threshold``; see ``_BandSearchWorker``.
+    own relative ones) with the template detector (``config``); see ``_BandSearchWorker``.
     When no template can be read or used, the task fails with the first one's reason."""
 
-    def __init__(self, project, templates: list[CallTemplate], threshold: float,
+    def __init__(self, project, templates: list[CallTemplate], config: TemplateDetectorConfig,
                  clip_ids: list[int] | None = None, label: str | None = None) -> None:
         super().__init__(project, clip_ids, label)
-        self._templates, self._config = templates, TemplateDetectorConfig(threshold)
+        self._templates, self._config = templates, config
         self._prepared: list = []
 
     def work_on(self, project) -> DetectOutcome:

@@ -224,9 +224,10 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     threads = _threads_of(monkeypatch, workers, "find_similar")
     offered = []
 
-    def accept(dialog) -> int:  # the person keeps what is offered
+    def accept(dialog) -> int:  # the person keeps what is offered, at 0.5 instead of 0.4
         offered.append((dialog.template.text(), dialog.templates.count(),
                         dialog.label.currentData(), dialog.threshold.value()))
+        dialog.threshold.setValue(0.5)
         return 1
 
     monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec", accept)
@@ -264,6 +265,10 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     assert len(queue) == 3 and [r.score for r in queue] == sorted(
         (r.score for r in queue), reverse=True)
     assert dock.review.order.currentText() == "Surest first"
+    # Offered again next time, and in the next session.
+    later = make_window().model_dock.last_similar_choice()
+    assert (later.config.threshold, later.config.time_stretch, later.every_recording) == (
+        0.5, 0.2, False)
     window.undo_stack.undo()
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
     # A down-sweep boxed too: "every region labelled down" would take both of its class.

@@ -56,7 +56,8 @@ def test_the_template_finds_its_own_shape_and_no_other(tmp_path):
     events = find_similar(path, [template])
     assert [e.begin_s for e in events] == pytest.approx(UP_STARTS_S, abs=2 * HOP_S)
     for event in events:
-        assert event.end_s - event.begin_s == pytest.approx(0.3, abs=0.01)
+        # The template's length, or a stretch of it tried for slower or faster calls.
+        assert 0.8 * 0.3 - 0.01 <= event.end_s - event.begin_s <= 1.2 * 0.3 + 0.01
         assert (event.low_hz, event.high_hz, event.label) == (1500.0, 3500.0, "up")
         # Calls 20 dB apart all score high: a gain shifts every dB by the same amount (the
         # faintest scores a little lower, the noise filling more of its cells).
@@ -76,6 +77,21 @@ def test_a_recording_at_another_rate_is_searched_at_the_templates(tmp_path):
     low = audio_factory.write(tmp_path / "phone.wav", audio_factory.noise(2.0, 4000), 4000)
     with pytest.raises(AudioError, match="phone.wav.*does not reach the template's band"):
         find_similar(low, [prepare_template(_template_file(tmp_path))])
+
+
+def test_a_slower_call_is_found_at_its_own_length(tmp_path):
+    samples = audio_factory.noise(20.0, RATE_HZ, amplitude=0.003, seed=3)
+    for start_s, length_s in ((4.0, 0.36), (12.0, 0.24)):  # 1.2 and 0.8 times the template
+        _place(samples, 0.1 * audio_factory.chirp(2000.0, 3000.0, length_s, RATE_HZ), start_s)
+    path = audio_factory.write(tmp_path / "tempo.wav", samples)
+    template = prepare_template(_template_file(tmp_path))
+    rigid = find_similar(path, [template], TemplateDetectorConfig(0.3, time_stretch=0.0))
+    events = find_similar(path, [template], TemplateDetectorConfig(0.3))
+    assert [round(e.begin_s) for e in events] == [4, 12]
+    assert [e.end_s - e.begin_s for e in events] == pytest.approx([0.36, 0.24], abs=0.02)
+    assert all(e.score > r.score + 0.1 for e, r in zip(events, rigid, strict=True))
+    assert TemplateDetectorConfig(time_stretch=0.0).stretch_factors() == (1.0,)
+    assert TemplateDetectorConfig().stretch_factors() == pytest.approx((0.8, 0.9, 1.0, 1.1, 1.2))
 
 
 def test_several_templates_one_event_where_they_overlap(tmp_path):
@@ -100,6 +116,14 @@ def test_reading_block_by_block_scores_the_same(tmp_path, monkeypatch):
     assert len(fractions) == 33 and fractions[-1] == pytest.approx(1.0)
     assert len(blocks) == len(whole)
     assert blocks == pytest.approx(whole, abs=1e-4)
+    # Templates of several lengths (the stretches tried) share the frames kept between blocks.
+    def flat(events) -> list[float]:
+        return [v for e in events for v in (e.begin_s, e.end_s, e.score)]
+
+    in_blocks = find_similar(path, [template], TemplateDetectorConfig(0.1))
+    monkeypatch.setattr(template_detector, "BLOCK_S", 60.0)
+    assert flat(in_blocks) == pytest.approx(
+        flat(find_similar(path, [template], TemplateDetectorConfig(0.1))), abs=1e-4)
 
 
 def test_templates_of_one_rate_share_one_spectrogram_and_score_as_alone(tmp_path, monkeypatch):
@@ -167,3 +191,27 @@ def test_a_region_that_cannot_be_a_template_is_refused(tmp_path, begin_s, end_s,
 def test_a_threshold_outside_zero_to_one_is_refused(threshold):
     with pytest.raises(EarmarkError, match="threshold must lie between 0 and 1"):
         TemplateDetectorConfig(threshold=threshold)
+
+
+@pytest.mark.parametrize("stretch", [-0.1, 0.6, float("nan"), "some"])
+def test_a_time_stretch_outside_its_range_is_refused(stretch):
+    with pytest.raises(EarmarkError, match="time stretch must lie between 0 and 0.5"):
+        TemplateDetectorConfig(time_stretch=stretch)
+
+
+def test_one_event_per_overlap_keeps_what_checking_every_pair_keeps():
+    def every_pair(events):
+        kept = []
+        for e in sorted(events, key=lambda e: -e.score):
+            if not any(min(e.end_s, k.end_s) - max(e.begin_s, k.begin_s)
+                       >= 0.5 * min(e.end_s - e.begin_s, k.end_s - k.begin_s) for k in kept):
+                kept.append(e)
+        return sorted(kept, key=lambda e: (e.begin_s, e.end_s))
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n = int(rng.integers(0, 200))
+        events = [template_detector.TemplateEvent(float(b), float(b + d), 0.0, 1.0, None,
+                                                  float(rng.random()))
+                  for b, d in zip(rng.uniform(0, 60, n), rng.uniform(0.05, 3.0, n), strict=True)]
+        assert template_detector._one_per_overlap(events) == every_pair(events)

@@ -263,12 +263,14 @@ def test_relabel_event_accepts_only_unreviewed_events(project, panel):
 
 
 def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is(project):
-    from core.audio.template_detector import CallTemplate
+    from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 
     ids = clip_ids(project)
     good = CallTemplate("a.wav", 0.5, 0.8, 300.0, 600.0)
     gone = CallTemplate("gone.wav", 0.5, 0.8)
-    worker = workers.TemplateDetectWorker(project, [gone, good], 0.5, [ids["long.wav"]], "tone")
+    config = TemplateDetectorConfig(0.5)
+    worker = workers.TemplateDetectWorker(project, [gone, good], config, [ids["long.wav"]],
+                                          "tone")
     outcome = worker.work_on(project)
     assert outcome.searched == 1 and not outcome.failed
     # The same tone: a match, with the template's band and the label chosen.
@@ -276,4 +278,4 @@ def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is
     assert specs and {(s.label, s.low_hz, s.high_hz) for s in specs} == {("tone", 300.0, 600.0)}
     assert max(s.score for s in specs) > 0.99
     with pytest.raises(AudioError, match="gone.wav"):
-        workers.TemplateDetectWorker(project, [gone], 0.5).work_on(project)
+        workers.TemplateDetectWorker(project, [gone], config).work_on(project)

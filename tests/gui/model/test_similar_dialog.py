@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
+from core.audio.template_detector import TemplateDetectorConfig
 from gui.model.similar_dialog import MAX_TEMPLATES, SimilarCallsDialog, evenly_spaced
+
+DEFAULT = TemplateDetectorConfig()
 
 
 def test_the_choice_is_what_the_fields_say(qtbot):
     dialog = SimilarCallsDialog("night.wav, 5.00–5.30 s, 1,500–3,500 Hz", "up", 3,
-                                ["up", "down"], "night.wav", 12, 0.4)
+                                ["up", "down"], "night.wav", 12, DEFAULT)
     qtbot.addWidget(dialog)
     assert dialog.template.text() == "night.wav, 5.00–5.30 s, 1,500–3,500 Hz"
     assert [dialog.templates.itemText(i) for i in range(dialog.templates.count())] == [
         "This region", "Every region labelled up (3)"]
     assert dialog.label.currentData() == "up"
+    assert dialog.stretch.text() == "20 %"
     choice = dialog.choice()
-    assert (choice.threshold, choice.label, choice.every_region_of_class,
-            choice.every_recording) == (0.4, "up", False, False)
+    assert (choice.config, choice.label, choice.every_region_of_class,
+            choice.every_recording) == (DEFAULT, "up", False, False)
     dialog.templates.setCurrentIndex(1)
     dialog.threshold.setValue(0.65)
+    dialog.stretch.setValue(0.0)
     dialog.label.setCurrentIndex(dialog.label.findData(None))
     dialog.scope.setCurrentIndex(1)
     choice = dialog.choice()
-    assert (choice.threshold, choice.label, choice.every_region_of_class,
-            choice.every_recording) == (0.65, None, True, True)
+    assert (choice.config, choice.label, choice.every_region_of_class,
+            choice.every_recording) == (TemplateDetectorConfig(0.65, 0.0), None, True, True)
 
 
 def test_an_unlabelled_or_lone_region_is_the_only_template(qtbot):
     for label, n in ((None, 1), ("up", 1)):
-        dialog = SimilarCallsDialog("night.wav, 1.00–1.30 s", label, n, ["up"], None, 2, 0.5,
+        dialog = SimilarCallsDialog("night.wav, 1.00–1.30 s", label, n, ["up"], None, 2, DEFAULT,
                                     every_recording=True)
         qtbot.addWidget(dialog)
         assert dialog.templates.count() == 1 and not dialog.choice().every_region_of_class
@@ -35,7 +40,7 @@ def test_an_unlabelled_or_lone_region_is_the_only_template(qtbot):
 
 
 def test_a_large_class_is_searched_by_an_even_spread_of_its_regions(qtbot):
-    dialog = SimilarCallsDialog("a.wav, 1.00–1.30 s", "owl", 150, ["owl"], "a.wav", 1, 0.4)
+    dialog = SimilarCallsDialog("a.wav, 1.00–1.30 s", "owl", 150, ["owl"], "a.wav", 1, DEFAULT)
     qtbot.addWidget(dialog)
     assert dialog.templates.itemText(1) == f"{MAX_TEMPLATES} of the 150 regions labelled owl"
     spread = evenly_spaced(list(range(150)), MAX_TEMPLATES)
