@@ -185,7 +185,6 @@ class _Block:
         self.centred = db - db.mean() if db.size else db
         self.spectrum = np.fft.rfft(self.centred, self.n_fft, axis=1)
         self._picked: dict[bytes, tuple] = {}
-        self._kernels: dict[int, np.ndarray] = {}
 
     def _rows(self, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         key = b"" if mask is None else mask.tobytes()
@@ -206,10 +205,8 @@ class _Block:
         if n_offsets <= skip:
             return np.zeros(0)
         spectrum, sums, squares = self._rows(mask)
-        if id(template) not in self._kernels:
-            self._kernels[id(template)] = np.fft.rfft(template.cells, self.n_fft, axis=1).conj()
-        products = np.fft.irfft((spectrum * self._kernels[id(template)]).sum(axis=0),
-                                self.n_fft)[skip:n_offsets]
+        kernel = np.fft.rfft(template.cells, self.n_fft, axis=1).conj()
+        products = np.fft.irfft((spectrum * kernel).sum(axis=0), self.n_fft)[skip:n_offsets]
         window_sum = (sums[width:] - sums[:-width])[skip:]
         window_squares = (squares[width:] - squares[:-width])[skip:]
         spread = np.sqrt(np.maximum(window_squares - window_sum ** 2 / (n_rows * width), 0.0))
