@@ -267,13 +267,13 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             db = _band_db(x, n_fft, hop, rows)
             carry = x[db.shape[1] * hop:]
             kept = columns.shape[1]
-            both = _Block(np.concatenate((columns, db), axis=1))
+            joined = np.concatenate((columns, db), axis=1)
+            both = _Block(joined)
             for k, template in enumerate(group):
                 # Offsets that start in the frames kept were scored with the last block, but
                 # for the widest template's.
                 parts[k].append(both.correlation(template, own[k],
                                                  max(0, kept - template.n_frames + 1)))
-            joined = np.concatenate((columns, db), axis=1)
             columns = joined[:, max(0, joined.shape[1] - widest + 1):]
             if progress:
                 progress(min(1.0, (block.start_s + len(block.samples) / rate_hz) / total_s))

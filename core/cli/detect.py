@@ -248,13 +248,8 @@ def cmd_detect_energy(args) -> int:
         low_hz=args.low_hz, high_hz=args.high_hz, snr_db=args.snr_db,
         min_duration_s=args.min_duration, max_duration_s=args.max_duration,
         min_gap_s=args.min_gap, noise_window_s=args.noise_window)  # refused in one line, exit 2
-    label = args.label or ""
-
-    def find(path: Path, progress) -> list[_BandEvent]:
-        return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
-                for e in detect_energy(path, config, progress=progress)]
-
-    return _search(args, find)
+    return _search_bands(args, lambda path, progress: detect_energy(path, config,
+                                                                    progress=progress))
 
 
 def cmd_find_similar(args) -> int:
@@ -278,13 +273,17 @@ def cmd_find_similar(args) -> int:
                                                            args.high_hz)))
         except EarmarkError as error:
             raise EarmarkError(f"--template {path} {begin} {end}: {error}") from None
+    return _search_bands(args, lambda path, progress: find_similar(path, templates, config,
+                                                                   progress=progress))
+
+
+def _search_bands(args, events_of) -> int:
+    """``_search`` with a model-free detector: ``events_of(path, progress)`` gives events with a
+    span, band and score, each written with ``--label`` and its band."""
     label = args.label or ""
-
-    def find(path: Path, progress) -> list[_BandEvent]:
-        return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
-                for e in find_similar(path, templates, config, progress=progress)]
-
-    return _search(args, find)
+    return _search(args, lambda path, progress: [
+        _BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
+        for e in events_of(path, progress)])
 
 
 def _search(args, find) -> int:

@@ -432,9 +432,8 @@ class ModelDock(QDockWidget):
         choice = dialog.choice()
         chosen = (evenly_spaced(same_class, MAX_TEMPLATES) if choice.every_region_of_class
                   else [region])
-        paths = {c.id: c.path for c in self.project.clips(include_missing=True)}
-        templates = [CallTemplate(paths[r.clip_id], r.begin_s, r.end_s, r.low_hz, r.high_hz)
-                     for r in chosen if r.clip_id in paths]
+        templates = [CallTemplate(self.project.clip(r.clip_id).path, r.begin_s, r.end_s,
+                                  r.low_hz, r.high_hz) for r in chosen]
         return self.start_similar_search(templates, choice,
                                          None if choice.every_recording else [clip.id])
 
