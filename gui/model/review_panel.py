@@ -138,6 +138,7 @@ class ReviewPanel(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("ReviewCount")
         self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setWordWrap(True)  # the empty queue says what would fill it
         self.list = QListWidget()
         self.list.setObjectName("ReviewList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
