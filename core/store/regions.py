@@ -361,6 +361,15 @@ class RegionsMixin:
         return dict(self._read("SELECT label, COUNT(*) FROM regions WHERE status IS NULL "
                                "AND label IS NOT NULL GROUP BY label"))
 
+    def region_labels(self) -> dict[int, frozenset[str]]:
+        """Clip id -> the classes of a person's regions (manual, imported or accepted) on it;
+        clips without any left out."""
+        labels: dict[int, set[str]] = {}
+        for clip_id, label in self._read("SELECT DISTINCT clip_id, label FROM regions WHERE "
+                                         "status IS NULL AND label IS NOT NULL"):
+            labels.setdefault(clip_id, set()).add(label)
+        return {clip_id: frozenset(names) for clip_id, names in labels.items()}
+
     def unreviewed_counts(self) -> dict[int, int]:
         """Clip id -> how many of its model events are unreviewed; clips with none left out."""
         return dict(self._read("SELECT clip_id, COUNT(*) FROM regions WHERE status = ? "

@@ -235,6 +235,10 @@ class ClipListPanel(QWidget):
             self.quick_filter.insertSeparator(self.quick_filter.count())
         for name in names:
             self.quick_filter.addItem(f"Label: {name}", name)
+            self.quick_filter.setItemData(
+                self.quick_filter.count() - 1,
+                f"Clips labelled {name}, and files holding your regions of {name}",
+                Qt.ItemDataRole.ToolTipRole)
         index = self.quick_filter.findData(current)
         self.quick_filter.setCurrentIndex(max(index, 0))
         self.quick_filter.blockSignals(False)

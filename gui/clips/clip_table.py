@@ -139,8 +139,9 @@ class ClipTableModel(ReadOnlyTableModel):
 
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
     any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
-    (``region_counts_changed(bool)``: whether any clip has a region); ``set_event_flags`` what
-    the event quick filters read; ``set_class_colours`` colours labels.
+    (``region_counts_changed(bool)``: whether any clip has a region); ``set_region_labels`` and
+    ``set_event_flags`` what the class and event filters read; ``set_class_colours`` colours
+    labels.
     """
 
     predictions_changed = Signal(bool)
@@ -157,6 +158,10 @@ class ClipTableModel(ReadOnlyTableModel):
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
+        # clip id -> the classes of a person's regions on it, and the same lower-cased and joined
+        # for the text filter; absent: none
+        self._region_labels: dict[int, frozenset[str]] = {}
+        self._region_text: dict[int, str] = {}
         self._colours: dict[str, QColor] = {}
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -274,6 +279,7 @@ class ClipTableModel(ReadOnlyTableModel):
         had_predictions, had_regions = bool(self._predictions), bool(self._region_counts)
         if not keep_predictions:  # a new folder: its clip ids name other clips
             self._predictions, self._region_counts = {}, {}
+            self._region_labels, self._region_text = {}, {}
         self._visible = self._filtered_sorted(range(len(self._records)))
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
@@ -383,6 +389,15 @@ class ClipTableModel(ReadOnlyTableModel):
         if bool(old) != bool(counts):
             self.region_counts_changed.emit(bool(counts))
 
+    def set_region_labels(self, labels: dict[int, frozenset[str]]) -> None:
+        """The classes of a person's regions on each clip (clip id -> names): a class filter
+        and the text filter also show the files holding such regions. Applied with
+        ``set_filter``, so rows stay put while a person marks and relabels."""
+        self._region_labels = {clip_id: frozenset(names) for clip_id, names in labels.items()
+                               if names}
+        self._region_text = {clip_id: "\n".join(sorted(names)).lower()
+                             for clip_id, names in self._region_labels.items()}
+
     def region_count(self, clip_id: int) -> int:
         """How many regions ``clip_id`` holds (as last told)."""
         return self._region_counts.get(clip_id, 0)
@@ -423,7 +438,8 @@ class ClipTableModel(ReadOnlyTableModel):
             self.dataChanged.emit(self.index(0, LABEL), self.index(len(self._visible) - 1, LABEL))
 
     def set_filter(self, quick: str | None = None, text: str | None = None) -> None:
-        """Quick filter (FILTER_* or a class name) and/or a text found in name, folder or label."""
+        """Quick filter (FILTER_* or a class name: clips with that label and files holding a
+        person's regions of it) and/or a text found in name, folder, label or region label."""
         if quick is not None:
             self._quick_filter = quick
         if text is not None:
@@ -472,10 +488,14 @@ class ClipTableModel(ReadOnlyTableModel):
             disagree = self._events_disagree
             checks.append(lambda i: records[i].id in disagree)
         elif quick != FILTER_ALL:
-            checks.append(lambda i: records[i].label == quick)
+            region_labels = self._region_labels
+            checks.append(lambda i: records[i].label == quick
+                          or quick in region_labels.get(records[i].id, ()))
         if text:
+            region_text = self._region_text
             checks.append(lambda i: text in names[i][4]
-                          or text in (records[i].label or "").lower())
+                          or text in (records[i].label or "").lower()
+                          or text in region_text.get(records[i].id, ""))
         if not checks:
             return None
         if len(checks) == 1:

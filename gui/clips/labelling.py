@@ -98,9 +98,11 @@ class LabelController(QObject):
         return dict(self._colours)
 
     def refresh_region_counts(self) -> None:
-        """Show each clip's number of regions in the table again (one query)."""
-        self._model.set_region_counts(self.project.region_counts()
-                                      if self.project is not None else {})
+        """Show each clip's number of regions in the table again, and tell it the classes of
+        each clip's regions for its filters (two queries)."""
+        project = self.project
+        self._model.set_region_counts(project.region_counts() if project is not None else {})
+        self._model.set_region_labels(project.region_labels() if project is not None else {})
 
     def refresh_classes(self) -> None:
         """Read the project's classes again and tell the views."""

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from gui.clips.clip_table import FILTER_ALL
 from tests import audio_factory
 from tests.gui.clips.test_regions_gui import drag
 from tests.gui.helpers import open_and_wait
@@ -61,8 +62,15 @@ def test_mark_label_delete_undo_and_find_again_after_reopening(qtbot, make_windo
     assert window.project.regions(record.id)[0].label == "dog"
     assert window.project.clip(record.id).label is None  # the key labelled the region, not the clip
     assert window.model.region_count(record.id) == 1
+    # The class filter lists the clips labelled dog and the files holding dog regions.
+    window.clip_list.set_quick_filter("dog")
+    assert _shown(window) == ["dog/a.wav", "night.wav"]
+    window.clip_list.set_quick_filter(FILTER_ALL)
     qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Delete)
     assert window.project.regions(record.id) == []
+    window.clip_list.set_quick_filter("dog")
+    assert _shown(window) == ["dog/a.wav"]
+    window.clip_list.set_quick_filter(FILTER_ALL)
     window.undo_stack.undo()
     assert window.project.regions(record.id)[0].label == "dog"
     window.close()
@@ -72,6 +80,12 @@ def test_mark_label_delete_undo_and_find_again_after_reopening(qtbot, make_windo
     _show_clip(qtbot, again, "night.wav")
     assert again.model.region_count(record.id) == 1
     assert again.region_list.model.rowCount() == 1
+    again.clip_list.filter_edit.setText("DO")  # the text filter reads region labels too
+    qtbot.waitUntil(lambda: _shown(again) == ["dog/a.wav", "night.wav"], timeout=2000)
+
+
+def _shown(window) -> list[str]:
+    return [window.model.record(row).path for row in range(window.model.rowCount())]
 
 
 def test_a_long_recordings_overview_is_cached_in_its_projects_store(qtbot, window, tmp_path):

@@ -403,6 +403,22 @@ def test_model_regions_start_unreviewed_and_are_counted(project):
     assert project.region(found[0].id).status == "unreviewed"
 
 
+def test_region_labels_name_each_clips_classes_of_a_persons_regions(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    project.add_region(long_id, 0.0, 1.0, "bark")
+    project.add_region(long_id, 1.5, 2.0, "bark")
+    project.add_region(long_id, 3.0, 4.0, "owl", low_hz=500.0, high_hz=2000.0)
+    project.add_region(long_id, 5.0, 6.0)  # unlabelled: no class
+    events = project.add_regions([RegionSpec(short_id, 0.1, 0.2, "yip", score=0.6),
+                                  RegionSpec(long_id, 7.0, 8.0, "wren", score=0.7)], "model")
+    # Unreviewed and rejected model events are nobody's regions yet.
+    assert project.region_labels() == {long_id: frozenset({"bark", "owl"})}
+    project.review_region(events[0].id, "accept")
+    project.review_region(events[1].id, "reject")
+    assert project.region_labels() == {long_id: frozenset({"bark", "owl"}),
+                                       short_id: frozenset({"yip"})}
+
+
 def test_replace_model_regions_keeps_reviewed_ones_and_undoes_exactly(project):
     long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
     person = project.add_region(long_id, 0.0, 1.0, "bark")

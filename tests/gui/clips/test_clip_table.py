@@ -11,6 +11,7 @@ from core.store.project import ClipRecord
 from gui.clips.clip_table import (
     CONFIDENCE,
     DURATION,
+    FILTER_ALL,
     FILTER_LABEL_NEXT,
     FILTER_LOW_CONFIDENCE,
     FILTER_UNLABELED,
@@ -95,6 +96,30 @@ def test_filters_and_counts():
     assert model.rowCount() > 0
     assert all(model.record(r).label == "cat" and model.record(r).path.startswith("b/")
                for r in range(model.rowCount()))
+
+
+def test_class_and_text_filters_find_the_files_holding_regions_of_a_class():
+    model = ClipTableModel()
+    records = [_record(0, label="owl"), _record(1), _record(2, label="wren"), _record(3)]
+    model.set_records(records)
+    model.set_region_labels({2: frozenset({"owl", "Wren"}), 3: frozenset(), 4: {"kiwi"}})
+
+    def shown() -> list[int]:
+        return [model.record(row).id for row in range(model.rowCount())]
+
+    # Applied with the filter, as event flags are: rows stay put while a person marks.
+    assert shown() == [1, 2, 3, 4]
+    model.set_filter(quick="owl")
+    assert shown() == [1, 2]  # labelled owl; holds an owl region
+    model.set_filter(quick="Wren")
+    assert shown() == [2]
+    model.set_filter(quick=FILTER_ALL, text="wre")  # any case, in a label or a region's
+    assert shown() == [2, 3]
+    model.set_filter(quick="kiwi", text="clip_00003")
+    assert shown() == [4]
+    model.set_records(records)  # a new folder: its clip ids name other clips
+    model.set_filter(quick="owl", text="")
+    assert shown() == [1]
 
 
 def test_upsert_appends_in_batches_and_updates_in_place(qtbot):
