@@ -297,12 +297,14 @@ class ClipView(QWidget):
         return self._feature_config
 
     def spectrogram_settings(self) -> SpectrogramSettings:
-        """The colour map, dynamic range and FFT size the spectrogram is drawn with."""
+        """The colour map, dynamic range, FFT size and frequency range the spectrogram is drawn
+        with."""
         return self._spectrogram_settings
 
     def set_spectrogram_settings(self, settings: SpectrogramSettings) -> None:
-        """Draw the spectrogram with ``settings``: colour map and dynamic range at once, a new FFT
-        size through the loader (the clip on show is computed again in the background)."""
+        """Draw the spectrogram with ``settings``: colour map, dynamic range and frequency range
+        at once, a new FFT size through the loader (the clip on show is computed again in the
+        background)."""
         old, self._spectrogram_settings = self._spectrogram_settings, settings
         if settings.colour_map != old.colour_map:
             self._set_colour_map(settings.colour_map)
@@ -318,6 +320,8 @@ class ClipView(QWidget):
             self.spec_image.setLevels(levels)
             self.detail_image.setLevels(levels)
             self.strip.set_levels(levels)
+        if (settings.low_hz, settings.high_hz) != (old.low_hz, old.high_hz):
+            self._show_full_y()
 
     def view_range(self) -> tuple[float, float]:
         """The visible time range (start_s, end_s)."""
@@ -574,9 +578,13 @@ class ClipView(QWidget):
         self.strip.set_visible_range(*self.view_range())
 
     def _show_full_y(self) -> None:
+        """The full amplitude range, and the chosen frequency range of the spectrogram (all of
+        the model's feature rows)."""
         y_extent, top = self._full_y
         self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
-        self.spec_plot.setYRange(0.0, top, padding=0)
+        low, high = (0.0, top) if self._showing_features() else \
+            self._spectrogram_settings.band_shown(top)
+        self.spec_plot.setYRange(low, high, padding=0)
 
     def _showing_features(self) -> bool:
         return self._show_features and self._data is not None and self._data.features is not None

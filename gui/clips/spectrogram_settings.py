@@ -1,4 +1,5 @@
-"""Spectrogram settings a person chooses (colour map, dynamic range, FFT size): the panel that
+"""Spectrogram settings a person chooses (colour map, dynamic range, FFT size, the frequency
+range shown): the panel that
 edits them, each project's stored choice in QSettings, and the controller that applies them to
 the clip view.
 """
@@ -44,6 +45,9 @@ COLOUR_MAPS = {
 # Inferno: dark quiet, bright loud, readable in grey print; the look the app always had.
 DEFAULT_COLOUR_MAP = "inferno"
 DYNAMIC_RANGE_STEP_DB = 5
+# The frequency range's fields: up to a 384 kHz recording's Nyquist frequency, in 100 Hz steps.
+MAX_SHOWN_HZ = 192_000
+FREQUENCY_STEP_HZ = 100
 
 # Each project's settings as JSON text, keyed by folder; bounded like the remembered selections.
 SPECTROGRAM_BY_FOLDER = keys.Key("view/spectrogram_by_folder", dict, {})
@@ -52,18 +56,34 @@ MAX_REMEMBERED_PROJECTS = keys.MAX_REMEMBERED_SELECTIONS
 
 @dataclass(frozen=True)
 class SpectrogramSettings:
-    """What the clip view's spectrogram looks like: ``colour_map`` (a COLOUR_MAPS name) is the
-    GUI's; ``dynamic_range_db`` and ``fft_size`` (None: auto) are core's SpectrogramConfig.
+    """What the clip view's spectrogram looks like: ``colour_map`` (a COLOUR_MAPS name) and the
+    frequency range shown (``low_hz`` to ``high_hz``; None: half of each file's sample rate) are
+    the GUI's; ``dynamic_range_db`` and ``fft_size`` (None: auto) are core's SpectrogramConfig.
     Raises ValueError for a value outside the choices."""
 
     colour_map: str = DEFAULT_COLOUR_MAP
     dynamic_range_db: float = DEFAULT_SPECTROGRAM.dynamic_range_db
     fft_size: int | None = DEFAULT_SPECTROGRAM.fft_size
+    # A bird or bat project looks at its calls' band, as Raven's and Audacity's views can.
+    low_hz: float = 0.0
+    high_hz: float | None = None
 
     def __post_init__(self) -> None:
         if self.colour_map not in COLOUR_MAPS:
             raise ValueError(f"unknown colour map {self.colour_map!r}")
         SpectrogramConfig(self.fft_size, self.dynamic_range_db)  # raises for a bad size or range
+        if not (isinstance(self.low_hz, int | float) and 0.0 <= self.low_hz < MAX_SHOWN_HZ):
+            raise ValueError(f"lowest frequency {self.low_hz!r} must be 0..{MAX_SHOWN_HZ} Hz")
+        if self.high_hz is not None and not (isinstance(self.high_hz, int | float)
+                                             and self.low_hz < self.high_hz <= MAX_SHOWN_HZ):
+            raise ValueError(f"highest frequency {self.high_hz!r} must be above the lowest "
+                             f"({self.low_hz:g} Hz) and at most {MAX_SHOWN_HZ} Hz")
+
+    def band_shown(self, top_hz: float) -> tuple[float, float]:
+        """The frequencies (low, high) to show of a spectrogram reaching ``top_hz``: the chosen
+        range cut at ``top_hz``, or all of it when the range lies wholly above."""
+        high_hz = top_hz if self.high_hz is None else min(self.high_hz, top_hz)
+        return (self.low_hz, high_hz) if self.low_hz < high_hz else (0.0, top_hz)
 
     @property
     def config(self) -> SpectrogramConfig:
@@ -141,14 +161,22 @@ class SpectrogramSettingsPanel(QDialog):
         for size in FFT_SIZES:
             self.fft_combo.addItem(str(size), size)
         self.fft_combo.setToolTip("Larger: finer frequency detail, coarser time detail")
+        self.low_spin = _hz_spin("The lowest frequency the spectrogram shows")
+        self.high_spin = _hz_spin("The highest frequency the spectrogram shows; a file sampled "
+                                  "below twice this shows up to half its sample rate")
+        self.low_spin.setMaximum(MAX_SHOWN_HZ - FREQUENCY_STEP_HZ)
+        self.high_spin.setSpecialValueText("Top of each file")
         form = QFormLayout()
         form.addRow("&Colour map:", self.colour_combo)
         form.addRow("&Dynamic range:", self.range_spin)
         form.addRow("&FFT size:", self.fft_combo)
+        form.addRow("&Lowest frequency:", self.low_spin)
+        form.addRow("&Highest frequency:", self.high_spin)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Reset
                                    | QDialogButtonBox.StandardButton.Close)
         self.reset_button = buttons.button(QDialogButtonBox.StandardButton.Reset)
-        self.reset_button.setToolTip("Back to the default colour map, range and FFT size")
+        self.reset_button.setToolTip("Back to the default colour map, dynamic range, FFT size "
+                                     "and frequency range")
         self.reset_button.clicked.connect(self._on_reset_clicked)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -158,30 +186,65 @@ class SpectrogramSettingsPanel(QDialog):
         self.colour_combo.currentIndexChanged.connect(self._on_widget_edited)
         self.range_spin.valueChanged.connect(self._on_widget_edited)
         self.fft_combo.currentIndexChanged.connect(self._on_widget_edited)
+        self.low_spin.valueChanged.connect(self._on_low_edited)
+        self.high_spin.valueChanged.connect(self._on_high_edited)
+
+    def _widgets(self) -> tuple[QWidget, ...]:
+        return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin)
 
     def spectrogram_settings(self) -> SpectrogramSettings:
         """The value the widgets show."""
         return SpectrogramSettings(self.colour_combo.currentData(), float(self.range_spin.value()),
-                                   self.fft_combo.currentData())
+                                   self.fft_combo.currentData(), float(self.low_spin.value()),
+                                   float(self.high_spin.value()) or None)
 
     def set_spectrogram_settings(self, value: SpectrogramSettings) -> None:
         """Show ``value`` (no signal)."""
-        for widget in (self.colour_combo, self.range_spin, self.fft_combo):
+        for widget in self._widgets():
             widget.blockSignals(True)
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(value.colour_map))
         self.range_spin.setValue(round(value.dynamic_range_db))
         index = next(i for i in range(self.fft_combo.count())
                      if self.fft_combo.itemData(i) == value.fft_size)
         self.fft_combo.setCurrentIndex(index)
-        for widget in (self.colour_combo, self.range_spin, self.fft_combo):
+        self.low_spin.setValue(round(value.low_hz))
+        self.high_spin.setValue(round(value.high_hz or 0))
+        for widget in self._widgets():
             widget.blockSignals(False)
 
     def _on_widget_edited(self, *_) -> None:
         self.settings_changed.emit(self.spectrogram_settings())
 
+    def _on_low_edited(self, low_hz: int) -> None:
+        """The lowest frequency moved up to or past the highest: the highest follows it."""
+        high_hz = self.high_spin.value()
+        if high_hz and high_hz <= low_hz:
+            self.high_spin.blockSignals(True)
+            self.high_spin.setValue(min(low_hz + FREQUENCY_STEP_HZ, MAX_SHOWN_HZ))
+            self.high_spin.blockSignals(False)
+        self._on_widget_edited()
+
+    def _on_high_edited(self, high_hz: int) -> None:
+        """The highest frequency moved down to or past the lowest: the lowest follows it."""
+        if high_hz and high_hz <= self.low_spin.value():
+            self.low_spin.blockSignals(True)
+            self.low_spin.setValue(max(high_hz - FREQUENCY_STEP_HZ, 0))
+            self.low_spin.blockSignals(False)
+        self._on_widget_edited()
+
     def _on_reset_clicked(self) -> None:
         self.set_spectrogram_settings(DEFAULT_SETTINGS)
         self.settings_changed.emit(DEFAULT_SETTINGS)
+
+
+def _hz_spin(tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(0, MAX_SHOWN_HZ)
+    spin.setSingleStep(FREQUENCY_STEP_HZ)
+    spin.setSuffix(" Hz")
+    spin.setGroupSeparatorShown(True)
+    spin.setToolTip(tip)
+    return spin
 
 
 class SpectrogramSettingsController(QObject):

@@ -24,11 +24,22 @@ LOAD_TIMEOUT_MS = 10_000
 
 
 def test_settings_refuse_values_outside_the_choices():
-    for kwargs in ({"colour_map": "rainbow"}, {"dynamic_range_db": 20.0}, {"fft_size": 100}):
+    for kwargs in ({"colour_map": "rainbow"}, {"dynamic_range_db": 20.0}, {"fft_size": 100},
+                   {"low_hz": -1.0}, {"low_hz": 4000.0, "high_hz": 4000.0},
+                   {"high_hz": 1e6}, {"low_hz": "2000"}):
         with pytest.raises(ValueError):
             SpectrogramSettings(**kwargs)
     assert DEFAULT_SETTINGS.config.fft_size is None  # auto: today's choice
     assert DEFAULT_SETTINGS.colour_map == "inferno"
+
+
+def test_the_band_shown_is_the_chosen_range_within_each_files_own():
+    assert DEFAULT_SETTINGS.band_shown(8000.0) == (0.0, 8000.0)
+    bird = SpectrogramSettings(low_hz=2000.0, high_hz=10_000.0)
+    assert bird.band_shown(24_000.0) == (2000.0, 10_000.0)
+    assert bird.band_shown(4000.0) == (2000.0, 4000.0)  # cut at an 8 kHz file's Nyquist
+    assert bird.band_shown(2000.0) == (0.0, 2000.0)  # wholly above a 4 kHz file's: all of it
+    assert SpectrogramSettings(low_hz=15_000.0).band_shown(48_000.0) == (15_000.0, 48_000.0)
 
 
 def test_every_colour_map_is_bundled_and_distinct():
@@ -42,7 +53,7 @@ def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
     path = str(tmp_path / "settings.ini")
     settings = QSettings(path, QSettings.Format.IniFormat)
     a = SpectrogramSettings("grey_inverted", 60.0, 1024)
-    b = SpectrogramSettings("viridis", 110.0, None)
+    b = SpectrogramSettings("viridis", 110.0, None, 1500.0, 9000.0)
     write_spectrogram_settings(settings, "/data/a", a)
     write_spectrogram_settings(settings, "/data/b", b)
     settings.sync()
@@ -91,6 +102,25 @@ def test_panel_emits_each_change_and_reset_returns_to_the_defaults(qtbot):
     count = len(seen)
     panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512))  # shown, not emitted
     assert len(seen) == count and panel.fft_combo.currentData() == 512
+
+
+def test_panel_frequency_fields_keep_the_lowest_below_the_highest(qtbot):
+    panel = SpectrogramSettingsPanel()
+    qtbot.addWidget(panel)
+    seen = []
+    panel.settings_changed.connect(seen.append)
+    assert panel.high_spin.text() == "Top of each file"
+    panel.high_spin.setValue(8000)
+    panel.low_spin.setValue(2000)
+    assert seen[-1] == SpectrogramSettings(low_hz=2000.0, high_hz=8000.0)
+    panel.low_spin.setValue(9000)  # past the highest: it follows, 100 Hz above
+    assert seen[-1] == SpectrogramSettings(low_hz=9000.0, high_hz=9100.0)
+    panel.high_spin.setValue(500)  # below the lowest: it follows, 100 Hz below
+    assert seen[-1] == SpectrogramSettings(low_hz=400.0, high_hz=500.0)
+    panel.high_spin.setValue(0)  # the top of each file again
+    assert seen[-1] == SpectrogramSettings(low_hz=400.0)
+    panel.set_spectrogram_settings(SpectrogramSettings(low_hz=1200.0, high_hz=6400.0))
+    assert (panel.low_spin.value(), panel.high_spin.value()) == (1200, 6400)
 
 
 def _folder(tmp_path, name):
@@ -155,6 +185,27 @@ def test_reset_zoom_action_shows_the_whole_clip(qtbot, window, tmp_path):
     window.acts.reset_zoom.trigger()
     assert view.wave_plot.viewRange()[0] == [pytest.approx(0.0), pytest.approx(1.0)]
     assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
+
+
+def test_the_chosen_frequency_range_is_shown_and_kept_by_reset_zoom(qtbot, window, tmp_path):
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    window.acts.spectrogram.apply(SpectrogramSettings(low_hz=500.0, high_hz=3000.0))
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(3000.0)]
+    view.wave_plot.setXRange(0.25, 0.5, padding=0)
+    window.acts.reset_zoom.trigger()
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(3000.0)]
+    view.set_show_features(True)  # the model's feature rows are shown whole
+    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText != "Frequency (Hz)",
+                    timeout=LOAD_TIMEOUT_MS)
+    top = view.spec_plot.getViewBox().state["limits"]["yLimits"][1]
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(top)]
+    view.set_show_features(False)
+    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText == "Frequency (Hz)",
+                    timeout=LOAD_TIMEOUT_MS)
+    window.acts.spectrogram.apply(SpectrogramSettings(low_hz=6000.0, high_hz=20_000.0))
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(6000.0), pytest.approx(8000.0)]
 
 
 def test_view_menu_shortcuts_are_unique(window):
