@@ -1,4 +1,5 @@
-"""View menu: play and pause (the whole clip or the visible range), auto-advance after labelling,
+"""View menu: play and pause (the whole clip or the visible range; the playback speed chosen last
+comes back), auto-advance after labelling,
 the model's features (with a preview of its training augmentations), its score track and why it
 said what it did (Explain Prediction) in the clip view, the spectrogram's settings (kept per
 project), and moving about a clip: zoom, scroll, a typed range and resetting the zoom.
@@ -14,7 +15,9 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
+from gui.clips.playback import SPEEDS
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
+from gui.common import settings as keys
 from gui.model.augment_preview import AugmentPreview
 from gui.model.clip_scores import ClipScores
 from gui.model.explain_overlay import ExplainOverlay
@@ -32,6 +35,7 @@ def build(acts, w) -> None:
     w.playback.state_changed.connect(
         lambda playing: acts.play_pause.setIcon(icon(SP.SP_MediaPause if playing
                                                      else SP.SP_MediaPlay)))
+    _keep_playback_speed(w)
     acts.auto_advance = acts.action("&Auto-advance After Labelling", None, "Ctrl+Shift+A")
     acts.auto_advance.setCheckable(True)
     acts.auto_advance.setIconText("Auto-advance")
@@ -96,6 +100,16 @@ def build(acts, w) -> None:
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
+
+
+def _keep_playback_speed(w) -> None:
+    """Play at the speed chosen last (a bat worker's time expansion stays on), and remember
+    each new choice."""
+    speed = keys.read(w.settings, keys.PLAYBACK_SPEED)
+    if speed in SPEEDS:
+        w.playback.set_speed(speed)
+    w.playback.speed_changed.connect(
+        lambda speed: keys.write(w.settings, keys.PLAYBACK_SPEED, speed))
 
 
 def _play_visible_range(w) -> None:

@@ -1,4 +1,5 @@
-"""Playback: a QMediaPlayer wrapper whose playhead follows the audio clock, and its bar.
+"""Playback: a QMediaPlayer wrapper whose playhead follows the audio clock, and its bar, with
+the speed to play at (slower is lower, as a bat detector's time expansion).
 
 Without QtMultimedia or an audio output device (CI, offscreen) the controller says why, the bar
 says so in words beside its disabled button, and the time still reads against the clip's length
@@ -12,7 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
 from core.audio import reading as audio
 from core.errors import AudioError
@@ -29,6 +38,14 @@ else:
 TICK_MS = 33
 #: The theme's muted text colour (resources/earmark.qss names it).
 _MUTED_COLOUR = "#6b7280"
+#: The speeds offered, fastest first. Pitch follows speed, as on tape: 0.1 is the tenfold time
+#: expansion bat workers use (a 40 kHz call heard at 4 kHz); 2 skims a long recording.
+SPEEDS = (2.0, 1.0, 0.5, 0.25, 0.1)
+
+
+def speed_text(speed: float) -> str:
+    """1.0 -> '1×', 0.25 -> '0.25×'."""
+    return f"{speed:g}×"
 
 
 def _audio_unavailable_reason() -> str:
@@ -64,6 +81,7 @@ class PlaybackController(QObject):
     position_changed = Signal(float)
     state_changed = Signal(bool)
     duration_changed = Signal(float)
+    speed_changed = Signal(float)
 
     def __init__(self, parent: QObject | None = None, force_unavailable: str = "", *,
                  player=None, now_s: Callable[[], float] = time.monotonic) -> None:
@@ -80,6 +98,7 @@ class PlaybackController(QObject):
         self._duration_s = 0.0
         self._playing = False
         self._stop_at_s: float | None = None  # where play_range pauses
+        self._speed = 1.0
         self._clock = PlayheadClock()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -90,6 +109,7 @@ class PlaybackController(QObject):
                 self._audio_output = QAudioOutput(self)
                 player = QMediaPlayer(self)
                 player.setAudioOutput(self._audio_output)
+                _pitch_follows_speed(player)
             self._player = player
             player.positionChanged.connect(self._on_player_position)
             player.durationChanged.connect(self._on_player_duration)
@@ -111,6 +131,26 @@ class PlaybackController(QObject):
     @property
     def duration_s(self) -> float:
         return self._duration_s
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @Slot(float)
+    def set_speed(self, speed: float) -> None:
+        """Play at ``speed`` times real time (pitch follows it); without audio the choice is
+        only kept. Raises ValueError for a speed that is not positive."""
+        speed = float(speed)
+        if not speed > 0:
+            raise ValueError(f"playback speed {speed!r} must be positive")
+        if speed == self._speed:
+            return
+        self._speed = speed
+        if self._player is not None:
+            self._player.setPlaybackRate(speed)
+            if self._playing:  # the playhead waits for the audio at its new pace
+                self._clock.on_started(self._now_s(), speed)
+        self.speed_changed.emit(speed)
 
     @Slot(object)
     def load(self, path: Path | None, duration_s: float | None = None) -> None:
@@ -235,9 +275,18 @@ class PlaybackController(QObject):
             self.state_changed.emit(False)
 
 
+def _pitch_follows_speed(player) -> None:
+    """Slower is lower, as on tape: Qt would otherwise keep the pitch where it can, and
+    ultrasound played slowly would stay out of hearing."""
+    if player.pitchCompensationAvailability() == \
+            QMediaPlayer.PitchCompensationAvailability.Available:
+        player.setPitchCompensation(False)
+
+
 class PlaybackBar(QWidget):
-    """Play/pause button and a "0:01.2 / 0:05.0" label for a PlaybackController; without
-    audio, a muted note beside them says playback is off and why."""
+    """Play/pause button, a "0:01.2 / 0:05.0" label and the speed for a PlaybackController;
+    without audio, a muted note beside them says playback is off and why, and no speed is
+    offered."""
 
     def __init__(self, controller: PlaybackController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,14 +299,26 @@ class PlaybackBar(QWidget):
         self.state_label.setObjectName("PlaybackState")
         self.state_label.setStyleSheet(f"color: {_MUTED_COLOUR};")
         self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("PlaybackSpeed")
+        for speed in SPEEDS:
+            self.speed_combo.addItem(speed_text(speed), speed)
+        self.speed_combo.setToolTip(
+            "Playback speed. Slower is also lower, as a bat detector's time expansion: at "
+            "0.1×, a 40 kHz call is heard at 4 kHz")
+        self._show_speed(controller.speed)
+        self.speed_combo.activated.connect(
+            lambda index: controller.set_speed(self.speed_combo.itemData(index)))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
         layout.addWidget(self.state_label, 1)  # it takes the room left, cut when there is little
+        layout.addWidget(self.speed_combo)
         controller.state_changed.connect(self._on_controller_state)
         controller.position_changed.connect(self._on_controller_position)
         controller.duration_changed.connect(self._on_controller_position)
+        controller.speed_changed.connect(self._show_speed)
         self._on_controller_state(controller.playing)
         self._on_controller_position()
         self.state_label.setVisible(not controller.available)
@@ -266,6 +327,7 @@ class PlaybackBar(QWidget):
             # The bar names the state; the tooltip keeps the whole reason (an import error).
             self.state_label.setText(f"{reason.split(' (')[0]} — playback is off")
             self.play_button.setEnabled(False)
+            self.speed_combo.hide()  # nothing plays: the room goes to the reason
             for widget in (self, self.play_button, self.position_label, self.state_label):
                 widget.setToolTip(f"Playback unavailable: {reason}")
 
@@ -276,6 +338,16 @@ class PlaybackBar(QWidget):
         self.play_button.setIcon(self.style().standardIcon(icon))
         if self.controller.available:
             self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+
+    @Slot(float)
+    def _show_speed(self, speed: float) -> None:
+        """Show ``speed``; one not among SPEEDS (a stored or typed one) is added in order."""
+        index = self.speed_combo.findData(speed)
+        if index < 0:
+            index = next((i for i in range(self.speed_combo.count())
+                          if self.speed_combo.itemData(i) < speed), self.speed_combo.count())
+            self.speed_combo.insertItem(index, speed_text(speed), speed)
+        self.speed_combo.setCurrentIndex(index)
 
     @Slot()
     def _on_controller_position(self, *_args) -> None:

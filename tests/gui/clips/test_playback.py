@@ -8,7 +8,14 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtMultimedia import QMediaPlayer
 
-from gui.clips.playback import TICK_MS, PlaybackBar, PlaybackController, format_time
+from gui.clips.playback import (
+    SPEEDS,
+    TICK_MS,
+    PlaybackBar,
+    PlaybackController,
+    format_time,
+    speed_text,
+)
 from gui.clips.playhead_clock import PlayheadClock
 from tests import audio_factory
 
@@ -249,6 +256,7 @@ class FakePlayer(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.position_ms = 0
+        self.rate = 1.0
 
     def setSource(self, _url) -> None:
         self.position_ms = 0
@@ -270,36 +278,48 @@ class FakePlayer(QObject):
         return self.position_ms
 
     def playbackRate(self) -> float:
-        return 1.0
+        return self.rate
+
+    def setPlaybackRate(self, rate: float) -> None:
+        self.rate = rate
 
     def report(self, position_ms: int) -> None:
         self.position_ms = position_ms
         self.positionChanged.emit(position_ms)
 
 
+class Simulated:
+    """A controller on a FakePlayer, with a clock the test sets (``now``) and the redraw timer
+    fired at a time it chooses (``tick_at``, which returns the playhead's position)."""
+
+    def __init__(self, path) -> None:
+        self.now = 0.0
+        self.player = FakePlayer()
+        self.controller = PlaybackController(player=self.player, now_s=lambda: self.now)
+        self.controller.load(path)
+
+    def tick_at(self, t: float) -> float:
+        self.now = t
+        self.controller._tick.timeout.emit()
+        return self.controller.position_s
+
+
 def test_controller_holds_the_playhead_until_the_player_reports_audio(qtbot, make_audio):
-    now = [0.0]
-    player = FakePlayer()
-    controller = PlaybackController(player=player, now_s=lambda: now[0])
+    sim = Simulated(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
+    player, controller, tick_at = sim.player, sim.controller, sim.tick_at
     bar = PlaybackBar(controller)
     qtbot.addWidget(bar)
-    controller.load(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
     assert bar.position_label.text() == "0:00.0 / 0:01.0"
-
-    def tick_at(t: float) -> float:
-        now[0] = t
-        controller._tick.timeout.emit()  # the redraw timer, at a time the test chooses
-        return controller.position_s
 
     with qtbot.waitSignal(controller.state_changed, timeout=1000):
         controller.play()
     assert controller.playing
     assert tick_at(0.4) == 0.0  # buffering: before, the playhead was already at 0:00.4 here
-    now[0] = 0.45
+    sim.now = 0.45
     player.report(64)
     assert tick_at(0.48) == pytest.approx(0.094)
     assert tick_at(2.0) == pytest.approx(0.064 + 0.25)  # reports stopped: it waits
-    now[0] = 2.0
+    sim.now = 2.0
     player.report(128)  # behind the playhead by report jitter: no step back
     assert tick_at(2.0) == pytest.approx(0.314)
     controller.seek(0.5)
@@ -313,23 +333,16 @@ def test_controller_holds_the_playhead_until_the_player_reports_audio(qtbot, mak
 
 
 def test_play_range_pauses_at_its_end_with_the_playhead_there(qtbot, make_audio):
-    now = [0.0]
-    player = FakePlayer()
-    controller = PlaybackController(player=player, now_s=lambda: now[0])
-    controller.load(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
-
-    def tick_at(t: float) -> float:
-        now[0] = t
-        controller._tick.timeout.emit()
-        return controller.position_s
+    sim = Simulated(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
+    player, controller, tick_at = sim.player, sim.controller, sim.tick_at
 
     controller.play_range(0.5, 0.8)
     assert controller.playing and controller.position_s == pytest.approx(0.5)
-    now[0] = 0.1
+    sim.now = 0.1
     player.report(564)  # the audio moves on from the range's start
     assert tick_at(0.2) == pytest.approx(0.664)
     assert controller.playing
-    now[0] = 0.3
+    sim.now = 0.3
     player.report(756)
     tick_at(0.36)  # the clock passes 0.8: paused, the playhead on the range's end
     assert not controller.playing
@@ -338,13 +351,13 @@ def test_play_range_pauses_at_its_end_with_the_playhead_there(qtbot, make_audio)
 
     # Playing on after it goes on to the end of the file: the range is over.
     controller.play()
-    now[0] = 0.5
+    sim.now = 0.5
     player.report(900)
     assert tick_at(0.6) > 0.8 and controller.playing
     # A seek (or pause) while a range plays ends the range too.
     controller.play_range(0.1, 0.2)
     controller.seek(1.0)
-    now[0] = 0.7
+    sim.now = 0.7
     player.report(1100)
     assert tick_at(0.75) > 1.0 and controller.playing
 
@@ -354,3 +367,56 @@ def test_play_range_without_audio_only_moves_the_playhead(qtbot, make_audio):
     controller.load(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
     controller.play_range(1.2, 1.5)
     assert not controller.playing and controller.position_s == pytest.approx(1.2)
+
+
+def test_speed_plays_slower_and_the_playhead_follows_the_audio_at_its_pace(qtbot, make_audio):
+    sim = Simulated(make_audio("bat.wav", audio_factory.tone(440, 2.0), 16000))
+    player, controller, tick_at = sim.player, sim.controller, sim.tick_at
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    assert [bar.speed_combo.itemText(i) for i in range(bar.speed_combo.count())] == [
+        "2×", "1×", "0.5×", "0.25×", "0.1×"]
+    bar.show()
+    assert bar.speed_combo.currentData() == 1.0 and bar.speed_combo.isVisible()
+
+    with qtbot.waitSignal(controller.speed_changed) as changed:
+        bar.speed_combo.activated.emit(SPEEDS.index(0.1))  # a person picks 0.1× in the bar
+    assert changed.args == [0.1] and controller.speed == 0.1 and player.rate == 0.1
+    controller.play()
+    sim.now = 1.0
+    player.report(100)  # a second of listening is a tenth of a second of the file
+    assert tick_at(1.1) == pytest.approx(0.11)
+    assert tick_at(5.0) == pytest.approx(0.1 + 0.1 * 0.25)  # no reports: it waits
+    controller.set_speed(1.0)  # while playing: held until the audio moves at the new pace
+    assert bar.speed_combo.currentText() == "1×"
+    assert tick_at(5.2) == pytest.approx(0.125)
+    sim.now = 5.3
+    player.report(300)
+    assert tick_at(5.4) == pytest.approx(0.4)
+    controller.set_speed(0.3)  # a speed the bar does not offer is shown, in order
+    assert bar.speed_combo.currentText() == speed_text(0.3) == "0.3×"
+    assert bar.speed_combo.currentIndex() == SPEEDS.index(0.25)
+    with pytest.raises(ValueError, match="positive"):
+        controller.set_speed(0.0)
+
+
+def test_speed_without_audio_is_kept_but_not_offered(qtbot):
+    controller = PlaybackController(force_unavailable="No audio output device found")
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    bar.show()
+    assert bar.state_label.isVisible() and not bar.speed_combo.isVisible()
+    controller.set_speed(0.25)
+    assert controller.speed == 0.25 and bar.speed_combo.currentText() == "0.25×"
+
+
+def test_the_window_plays_at_the_speed_chosen_last(qtbot, make_window, settings):
+    window = make_window()
+    assert window.playback.speed == 1.0
+    window.playback.set_speed(0.1)
+    window.close()
+    again = make_window()  # the next session, on the same settings file
+    assert again.playback.speed == 0.1
+    assert again.playback_bar.speed_combo.currentText() == "0.1×"
+    settings.setValue("playback/speed", "fast")  # unreadable: the default
+    assert make_window().playback.speed == 1.0
