@@ -1,9 +1,10 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
 as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
-Whombat, Sonic Visualiser and BirdNET read or write."""
+Whombat, Sonic Visualiser and BirdNET read or write, and the clip view as a PNG figure."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -13,6 +14,7 @@ from core.errors import EarmarkError
 from core.store import label_io, label_rules, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.region_commands import ImportRegionsCommand
+from gui.clips.view_image import default_image_name, save_view_image
 from gui.common import settings as keys
 from gui.common.tasks import FunctionWorker, ProjectWorker
 
@@ -43,6 +45,10 @@ def build(acts, w) -> None:
                                       project=True)
     acts.export_folders = acts.action("Export into Class &Folders…",
                                       lambda: _on_export_folders(w), project=True)
+    acts.export_image = acts.action("Export View as I&mage…", lambda: _on_export_image(w),
+                                    project=True)
+    acts.export_image.setToolTip("Save the clip view as shown (zoom, frequency range, regions) "
+                                 "as a PNG figure at twice the screen's resolution")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
     menu = w.menuBar().addMenu("&File")
@@ -54,6 +60,7 @@ def build(acts, w) -> None:
     for action in (acts.import_csv, acts.import_avianz, acts.export_csv,
                    acts.export_edge_impulse, acts.export_regions, acts.export_folders):
         menu.addAction(action)
+    menu.addAction(acts.export_image)
     menu.addSeparator()
     menu.addAction(acts.quit)
 
@@ -335,6 +342,29 @@ def _on_export_regions(w) -> None:
     w.acts.task("export regions").start(
         ProjectWorker(w.project, export), progress=progress, finished=finished,
         failed=lambda reason: w.show_message(f"Could not export to {out}: {reason}", "error"))
+
+
+def _on_export_image(w) -> None:
+    view = w.clip_view
+    if view.data is None:
+        w.show_message("Select a clip first: Export View as Image draws the clip view as it is "
+                       "shown.", "info")
+        return
+    # The project folder may be read-only (a shared data set): then the home folder is offered.
+    where = Path(w.folder) if os.access(w.folder, os.W_OK) else Path.home()
+    name = default_image_name(view.data.path, *view.view_range())
+    path, _ = QFileDialog.getSaveFileName(w, "Export view as image", str(where / name),
+                                          "PNG image (*.png)")
+    if not path:
+        return
+    if not Path(path).suffix:
+        path += ".png"
+    try:
+        saved = save_view_image(view, path)
+    except (ValueError, OSError) as error:
+        w.show_message(f"Could not export the view to {path}: {error}", "error")
+        return
+    w.statusBar().showMessage(f"Saved the view to {saved}", 8000)
 
 
 def _on_export_folders(w) -> None:

@@ -17,6 +17,9 @@ def style_time_plot(plot: pg.PlotItem) -> None:
     # Keep plain seconds and hertz: no "(x0.001)" or kHz rescaling of the labels.
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.getAxis("bottom").enableAutoSIPrefix(False)
+    # Stacked plots share their edges: a label past its own axis's end would print over the
+    # neighbour's (the waveform's -1.0 over the spectrogram's top frequency).
+    plot.getAxis("left").setStyle(hideOverlappingLabels=True)
     plot.hideButtons()
     plot.setMenuEnabled(False)
     for name in ("left", "bottom"):

@@ -1,0 +1,93 @@
+"""File > Export View as Image: the clip view's plots as shown, into a PNG (twice the screen's
+pixels), without the playhead; a bad path or no clip is said, not raised."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog
+
+from gui.clips.spectrogram_settings import SpectrogramSettings
+from gui.clips.view_image import PNG_SCALE, default_image_name, save_view_image
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+LOAD_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def shown(qtbot, window, tmp_path, monkeypatch):
+    """A window showing night.wav zoomed to 1-3 s of 500-3,000 Hz, with one region; what the
+    window says is kept in ``window.said``."""
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "night.wav", audio_factory.tone(1000.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    record = window.model.record(0)
+    window.project.add_region(record.id, 1.5, 2.0, "owl", 800.0, 1200.0)
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.clip_list.select_row(0)
+    window.acts.spectrogram.apply(SpectrogramSettings(low_hz=500.0, high_hz=3000.0))
+    window.clip_view.set_view_range(1.0, 3.0)
+    window.said = []
+    monkeypatch.setattr(window, "show_message",
+                        lambda text, kind="info": window.said.append((text, kind)))
+    return window
+
+
+def _choose(monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+
+
+def test_the_view_is_saved_as_a_png_at_twice_the_screens_pixels(shown, tmp_path, monkeypatch):
+    view = shown.clip_view
+    view.set_playhead(2.5)
+    assert view.spec_playhead.isVisible()
+    drawn = []
+    real_hide = view.spec_playhead.hide
+    monkeypatch.setattr(view.spec_playhead, "hide", lambda: (drawn.append("hidden"), real_hide()))
+    out = tmp_path / "figure.png"
+    _choose(monkeypatch, out)
+    shown.acts.export_image.trigger()
+    assert shown.said == []
+    image = QImage(str(out))
+    viewport = view.graphics.viewport().size()
+    assert (image.width(), image.height()) == (viewport.width() * PNG_SCALE,
+                                               viewport.height() * PNG_SCALE)
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    assert len(colours) > 20  # the plots are drawn, not a blank page
+    assert drawn == ["hidden"] and view.spec_playhead.isVisible()  # hidden for the figure only
+    assert "Saved the view to" in shown.statusBar().currentMessage()
+
+
+def test_a_name_typed_without_a_suffix_becomes_a_png(shown, tmp_path, monkeypatch):
+    _choose(monkeypatch, tmp_path / "figure")
+    shown.acts.export_image.trigger()
+    assert not QImage(str(tmp_path / "figure.png")).isNull()
+
+
+def test_a_path_that_cannot_be_written_is_said_and_nothing_raised(shown, tmp_path, monkeypatch):
+    out = tmp_path / "no such folder" / "figure.png"
+    _choose(monkeypatch, out)
+    shown.acts.export_image.trigger()
+    ((text, kind),) = shown.said
+    assert kind == "error" and str(out) in text and "No such file or directory" in text
+    with pytest.raises(ValueError, match="figure.svg: the view is written as a .png image"):
+        save_view_image(shown.clip_view, tmp_path / "figure.svg")
+
+
+def test_without_a_clip_it_asks_for_one(qtbot, window, tmp_path, monkeypatch):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    open_and_wait(qtbot, window, folder)
+    said = []
+    monkeypatch.setattr(window, "show_message", lambda text, kind="info": said.append(text))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: pytest.fail("no dialog without a clip"))
+    window.acts.export_image.trigger()
+    assert said == ["Select a clip first: Export View as Image draws the clip view as it is "
+                    "shown."]
+
+
+def test_the_name_offered_says_the_clip_and_its_range():
+    assert default_image_name("night/owl.wav", 12.5, 14.0) == "owl_12.50-14.00s.png"
