@@ -333,28 +333,42 @@ class RegionsMixin:
         ``decision`` "accept" makes it a person's region (source "manual", no status; ``label``
         relabels it when given), "reject" marks it "rejected" (kept, never shown as an event,
         background for training). Returns the record before, for :meth:`restore_regions`."""
+        return self.review_regions([region_id], decision, label)[0]
+
+    def review_regions(self, region_ids: Iterable[int], decision: str,
+                       label=UNCHANGED) -> list[RegionRecord]:
+        """The same verdict on several regions in one transaction (the top of a review queue
+        accepted at once), each as :meth:`review_region` gives it. Returns the records before,
+        in the order given, for :meth:`restore_regions`; raises RegionError, changing nothing,
+        for an unknown decision or region."""
         if decision not in ("accept", "reject"):
             raise RegionError(f"unknown review decision {decision!r} (accept or reject)")
+        ids = list(dict.fromkeys(int(i) for i in region_ids))
         with self._write() as conn:
-            before = self._regions_by_ids(conn, [int(region_id)])
-            if not before:
-                raise RegionError(f"there is no region with id {region_id}")
-            old = before[0]
-            new_label = old.label if label is UNCHANGED else clean_label(label)
-            if decision == "accept":
-                new = dataclasses.replace(old, label=new_label, source="manual", status=None)
-            else:
-                new = dataclasses.replace(old, label=new_label, status=REJECTED)
-            if new == old:
-                return old
-            if new.label is not None:
-                self._ensure_classes(conn, [new.label])
-            new = dataclasses.replace(new, modified=time.time())
-            conn.execute("UPDATE regions SET label = ?, source = ?, status = ?, modified = ? "
-                         "WHERE id = ?", (new.label, new.source, new.status, new.modified, new.id))
-            conn.execute(_HISTORY, (old.id, old.clip_id, "review", json.dumps(_fields(old)),
-                                    json.dumps(_fields(new)), new.modified))
-        return old
+            before = {r.id: r for r in self._regions_by_ids(conn, ids)}
+            missing = [i for i in ids if i not in before]
+            if missing:
+                raise RegionError(f"there is no region with id {missing[0]}")
+            now = time.time()
+            changed = []
+            for old in (before[i] for i in ids):
+                new_label = old.label if label is UNCHANGED else clean_label(label)
+                if decision == "accept":
+                    new = dataclasses.replace(old, label=new_label, source="manual", status=None)
+                else:
+                    new = dataclasses.replace(old, label=new_label, status=REJECTED)
+                if new != old:
+                    changed.append((old, dataclasses.replace(new, modified=now)))
+            labels = sorted({new.label for _, new in changed if new.label is not None})
+            if labels:
+                self._ensure_classes(conn, labels)
+            conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, modified = ? "
+                             "WHERE id = ?", [(new.label, new.source, new.status, new.modified,
+                                               new.id) for _, new in changed])
+            conn.executemany(_HISTORY, [(old.id, old.clip_id, "review", json.dumps(_fields(old)),
+                                         json.dumps(_fields(new)), new.modified)
+                                        for old, new in changed])
+        return [before[i] for i in ids]
 
     def region_label_counts(self) -> dict[str, int]:
         """Class -> how many of a person's regions (manual, imported or accepted) carry it."""

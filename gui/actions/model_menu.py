@@ -42,7 +42,8 @@ def build(acts, w) -> None:
                                        "selected region's, without a model, and queue them for "
                                        "review")
     acts.cancel_detection = acts.action("Cancel &Detection", dock.cancel_detection)
-    # The Review tab's keys (A, R, N, Shift+N): listed in the menu, working anywhere.
+    # The Review tab's keys (A, R, N, Shift+N, Shift+A, Shift+R): listed in the menu, working
+    # anywhere.
     review_actions = dock.review.actions_for_menu()
     w.addActions(review_actions)  # so Keyboard Shortcuts lists them
     acts.classify_files = acts.action("Classify &Files…", lambda: _on_classify_files(w))

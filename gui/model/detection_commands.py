@@ -1,5 +1,6 @@
 """Undoable edits of the model's events: storing one detection run's events (DetectEventsCommand)
-and a person's verdict on one event (ReviewRegionCommand). Each ``redo()`` changes the store,
+and a person's verdict on one event (ReviewRegionCommand) or on many at once
+(ReviewRegionsCommand). Each ``redo()`` changes the store,
 ``undo()`` puts back exactly what the store said it replaced (same region ids), and
 ``on_changed(clip_id)`` tells the views after every step."""
 
@@ -13,7 +14,8 @@ from gui.clips.commands import _StoreCommand
 from gui.clips.region_commands import OnChanged, OnError, _tell
 from gui.clips.region_overlay import is_model_event as is_unreviewed
 
-__all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand", "is_unreviewed"]
+__all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand",
+           "ReviewRegionsCommand", "is_unreviewed"]
 
 ACCEPT, REJECT = "accept", "reject"
 
@@ -60,36 +62,48 @@ class DetectEventsCommand(_StoreCommand):
         _tell(self._on_changed, self._specs)
 
 
-class ReviewRegionCommand(_StoreCommand):
-    """A person's verdict on one model event: ``decision`` ACCEPT (it becomes a manual region,
-    relabelled to ``label`` when one is given) or REJECT (kept as rejected: the next training
-    may use it as background). Undo restores the record the store returned, exactly."""
+class ReviewRegionsCommand(_StoreCommand):
+    """A person's verdict on model events, in one store transaction: ``decision`` ACCEPT (each
+    becomes a manual region, relabelled to ``label`` when one is given) or REJECT (kept as
+    rejected: the next training may use them as background). Undo restores the records the
+    store returned, exactly. ``text`` names the step (default: 'Accept 12 events')."""
+
+    def __init__(self, project: Any, regions: Iterable[Any], decision: str,
+                 label: Any = UNCHANGED, on_changed: OnChanged | None = None,
+                 on_error: OnError = None, text: str | None = None) -> None:
+        if decision not in (ACCEPT, REJECT):
+            raise ValueError(f"not a review decision: {decision!r}")
+        regions = list(regions)
+        n = len(regions)
+        super().__init__(text or f"{decision.capitalize()} {n} event{'s' if n != 1 else ''}",
+                         on_error)
+        self._project, self._on_changed = project, on_changed
+        self._ids = [r.id for r in regions]
+        self._clip_ids = [r.clip_id for r in regions]
+        self._decision, self._label = decision, label
+        self._before: list[Any] = []
+
+    def _redo(self) -> None:
+        self._before = self._project.review_regions(self._ids, self._decision, self._label)
+        _tell(self._on_changed, self._clip_ids)
+
+    def _undo(self) -> None:
+        self._project.restore_regions(self._before)
+        _tell(self._on_changed, self._clip_ids)
+
+
+class ReviewRegionCommand(ReviewRegionsCommand):
+    """A person's verdict on one model event (see ReviewRegionsCommand), named in the undo
+    menu by its label: 'Accept event dog', 'Accept event as cat', 'Reject event dog'."""
 
     def __init__(self, project: Any, region: Any, decision: str, label: Any = UNCHANGED,
                  on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
-        if decision not in (ACCEPT, REJECT):
-            raise ValueError(f"not a review decision: {decision!r}")
-        super().__init__(_review_text(region, decision, label), on_error)
-        self._project, self._on_changed = project, on_changed
-        self._region_id, self._clip_id = region.id, region.clip_id
-        self._decision, self._label = decision, label
-        self._before: Any = None
+        super().__init__(project, [region], decision, label, on_changed, on_error,
+                         _review_text(region, decision, label))
 
     @property
     def region_id(self) -> int:
-        return self._region_id
-
-    def _redo(self) -> None:
-        if self._label is UNCHANGED:
-            self._before = self._project.review_region(self._region_id, self._decision)
-        else:
-            self._before = self._project.review_region(self._region_id, self._decision,
-                                                       label=self._label)
-        _tell(self._on_changed, [self._clip_id])
-
-    def _undo(self) -> None:
-        self._project.restore_regions([self._before])
-        _tell(self._on_changed, [self._clip_id])
+        return self._ids[0]
 
 
 def _review_text(region: Any, decision: str, label: Any) -> str:

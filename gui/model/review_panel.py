@@ -1,6 +1,8 @@
 """ReviewPanel: the Model dock's Review tab, the queue of the model's unreviewed events. Stepping
 through it takes the clip list to each event's file, zooms the clip view to the event and plays
-it; A accepts, R rejects, a class key relabels and accepts, all through the undo stack."""
+it; A accepts, R rejects, a class key relabels and accepts, Shift+A accepts the event and every
+one above it and Shift+R rejects it and every one below (a template search reviewed surest first:
+its good matches at the top, the rest once they peter out), all through the undo stack."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,11 +32,13 @@ from gui.model.detection_commands import (
     ACCEPT,
     REJECT,
     ReviewRegionCommand,
+    ReviewRegionsCommand,
     is_unreviewed,
 )
 
 ORDER_SCORE, ORDER_SUREST, ORDER_CLASS = "score", "surest", "class"
 ACCEPT_KEY, REJECT_KEY = "A", "R"
+ACCEPT_ABOVE_KEY, REJECT_BELOW_KEY = "Shift+A", "Shift+R"
 NEXT_EVENT_KEY, PREVIOUS_EVENT_KEY = "N", "Shift+N"
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -110,6 +114,12 @@ class ReviewPanel(QWidget):
         self._paths: dict[int, str] = {}
         self._current_id: int | None = None
         self._filling = False
+        # A many-event verdict touches many files: their news, and its undo's, refresh the
+        # queue once (on the next turn of the event loop), not once per file.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
 
         self.detect_button = QPushButton("Detect Events")
         self.detect_button.setToolTip("Run the active model over the project's long recordings "
@@ -146,7 +156,9 @@ class ReviewPanel(QWidget):
         self.list.currentRowChanged.connect(self._on_list_row_changed)
         self.list.installEventFilter(self)
         self.hint = QLabel(f"{ACCEPT_KEY} accept · {REJECT_KEY} reject · class keys relabel and "
-                           f"accept · {NEXT_EVENT_KEY} next · {PREVIOUS_EVENT_KEY} previous")
+                           f"accept · {NEXT_EVENT_KEY} next · {PREVIOUS_EVENT_KEY} previous · "
+                           f"{ACCEPT_ABOVE_KEY} accept it and all above · {REJECT_BELOW_KEY} "
+                           f"reject it and all below")
         self.hint.setWordWrap(True)
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -155,6 +167,16 @@ class ReviewPanel(QWidget):
         self.next_action = window_action(self, "&Next Event", self.select_next, NEXT_EVENT_KEY)
         self.previous_action = window_action(self, "&Previous Event", self.select_previous,
                                             PREVIOUS_EVENT_KEY)
+        self.accept_above_action = window_action(
+            self, "Accept This and All Events Abo&ve", self.accept_through_current,
+            ACCEPT_ABOVE_KEY)
+        self.accept_above_action.setToolTip("Accept the current event and every one above it in "
+                                            "the queue (Surest first: the best matches)")
+        self.reject_below_action = window_action(
+            self, "Reject This and All Events &Below", self.reject_from_current,
+            REJECT_BELOW_KEY)
+        self.reject_below_action.setToolTip("Reject the current event and every one below it in "
+                                            "the queue (Surest first: the matches left)")
         buttons = QHBoxLayout()
         for action in (self.previous_action, self.accept_action, self.reject_action,
                        self.next_action):
@@ -182,8 +204,10 @@ class ReviewPanel(QWidget):
         self.refresh()
 
     def actions_for_menu(self) -> list[QAction]:
-        """Accept, reject, next and previous event, for the Model menu."""
-        return [self.accept_action, self.reject_action, self.next_action, self.previous_action]
+        """Accept, reject, next and previous event, and the many-event verdicts, for the Model
+        menu."""
+        return [self.accept_action, self.reject_action, self.next_action, self.previous_action,
+                self.accept_above_action, self.reject_below_action]
 
     # ---- the queue ------------------------------------------------------------------------
 
@@ -305,10 +329,41 @@ class ReviewPanel(QWidget):
         if self._queue and self._current_id != record.id:
             self.show_row(min(row, len(self._queue) - 1))
 
+    def accept_through_current(self) -> None:
+        """Accept the current event and every one above it (one undo step)."""
+        row = self.list.currentRow()
+        if row >= 0:
+            self._review_many(ACCEPT, self._queue[:row + 1], 0)
+
+    def reject_from_current(self) -> None:
+        """Reject the current event and every one below it (one undo step)."""
+        row = self.list.currentRow()
+        if row >= 0:
+            self._review_many(REJECT, self._queue[row:], row - 1)
+
+    def _review_many(self, decision: str, records: list[Any], next_row: int) -> None:
+        project = self._project()
+        if project is None or not records:
+            return
+        self._undo_stack.push(ReviewRegionsCommand(
+            project, records, decision, on_changed=self._changed_later,
+            on_error=lambda text: self.message.emit(text, "error")))
+        self.refresh()
+        if self._queue:
+            self.show_row(min(max(next_row, 0), len(self._queue) - 1))
+        n = len(records)
+        done = "Accepted" if decision == ACCEPT else "Rejected"
+        self.message.emit(f"{done} {n} event{'s' if n != 1 else ''}; Ctrl+Z undoes it.", "info")
+
     def _changed(self, clip_id: int) -> None:
         if self.on_changed is not None:
             self.on_changed(clip_id)
         self.refresh()
+
+    def _changed_later(self, clip_id: int) -> None:
+        if self.on_changed is not None:
+            self.on_changed(clip_id)
+        self._refresh_timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The class keys are the window's labelling shortcuts; while the queue has the keys they

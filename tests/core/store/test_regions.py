@@ -472,6 +472,29 @@ def test_review_accept_makes_a_persons_region_and_restore_undoes_it(project):
     assert project.unreviewed_counts() == {long_id: 1}
 
 
+def test_review_regions_gives_many_one_verdict_in_one_step_and_restore_undoes_it(project):
+    long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
+    events = project.add_regions([RegionSpec(long_id, 2.0, 3.0, "bark", score=0.9),
+                                  RegionSpec(long_id, 4.0, 5.0, "bark", score=0.8),
+                                  RegionSpec(short_id, 0.1, 0.2, "yip", score=0.7)], "model")
+    before = project.regions()
+    with pytest.raises(RegionError, match="no region with id 999"):
+        project.review_regions([events[0].id, 999], "accept")
+    assert project.regions() == before  # nothing changed
+    old = project.review_regions([events[2].id, events[0].id, events[2].id], "accept")
+    assert old == [events[2], events[0]]  # in the order given, each once
+    assert [(r.source, r.status) for r in project.regions() if r.id != events[1].id] == [
+        ("manual", None), ("manual", None)]
+    assert project.unreviewed_counts() == {long_id: 1}
+    assert [c.action for c in project.region_history()][-2:] == ["review", "review"]
+    project.review_regions([events[1].id], "reject", label="howl")
+    rejected = project.region(events[1].id)
+    assert (rejected.status, rejected.label) == ("rejected", "howl")
+    assert "howl" in [c.name for c in project.classes()]  # a new label's class is made
+    project.restore_regions(old + [events[1]])
+    assert project.regions() == before
+
+
 def test_review_accept_with_a_label_relabels_and_creates_the_class(project):
     long_id = ids(project)["long.wav"]
     event = project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)

@@ -155,6 +155,45 @@ def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
     assert state(project, first.id) == ("dog", "manual", None)
 
 
+def test_surest_first_accept_the_top_and_reject_the_rest_in_one_step_each(qtbot, project,
+                                                                          panel):
+    ids = clip_ids(project)
+    found = events(project, ids["a.wav"], (0.1, 0.3, "owl", 0.9), (0.5, 0.7, "owl", 0.5))
+    found += events(project, ids["long.wav"], (1.0, 1.2, "owl", 0.8), (2.0, 2.2, "owl", 0.4),
+                    (3.0, 3.2, "owl", 0.3))
+    review, stack = panel.review, panel.stack
+    said = []
+    review.message.connect(lambda text, kind: said.append((text, kind)))
+    review.show_surest_first()
+    assert [r.score for r in review.queue()] == [0.9, 0.8, 0.5, 0.4, 0.3]
+    review.show_row(1)  # the 0.8: it and the 0.9 above it are good matches
+    assert review.accept_above_action.shortcut().toString() == "Shift+A"
+    review.accept_above_action.trigger()
+    assert [r.score for r in review.queue()] == [0.5, 0.4, 0.3]
+    assert review.current().score == 0.5  # on to the best one left
+    assert {state(project, r.id) for r in found if r.score > 0.6} == {("owl", "manual", None)}
+    assert said[-1] == ("Accepted 2 events; Ctrl+Z undoes it.", "info")
+    review.show_row(1)  # the 0.4 and below: no longer the call
+    assert review.reject_below_action.shortcut().toString() == "Shift+R"
+    review.reject_below_action.trigger()
+    assert [r.score for r in review.queue()] == [0.5] and review.current().score == 0.5
+    assert {state(project, r.id) for r in found if r.score < 0.45} == {
+        ("owl", "model", "rejected")}
+    assert [stack.text(i) for i in range(stack.count())] == ["Accept 2 events",
+                                                              "Reject 2 events"]
+    assert sorted(set(panel.told)) == sorted(ids[name] for name in ("a.wav", "long.wav"))
+
+    stack.undo()  # both files' events back at once; the queue follows on the next turn
+    qtbot.waitUntil(lambda: len(review.queue()) == 3)
+    stack.undo()
+    qtbot.waitUntil(lambda: len(review.queue()) == 5)
+    assert [project.region(r.id) for r in found] == found  # exactly as stored by the search
+    review.show_row(4)
+    review.accept_through_current()  # every event at once
+    assert review.queue() == [] and review.current() is None
+    assert review.accept_above_action.isEnabled() is False
+
+
 def test_a_failed_review_leaves_nothing_on_the_stack(project):
     ids = clip_ids(project)
     (event,) = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))
