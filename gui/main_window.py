@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
                                             regions, self.labels.class_colours,
                                             self.labels.report_error, self)
         self.region_list = RegionListPanel(regions, lambda: self.project, self.clip_view,
-                                           self.playback, self.labels.class_colours)
+                                           self.playback, self.labels.class_colours,
+                                           clip_list=self.clip_list)
         self.addActions(self.region_list.actions_for_menu())  # so Keyboard Shortcuts lists them
         self.workspace = Workspace(self.clip_list, self.banner, self.welcome, self.clip_view,
                                    self.region_list, self.playback_bar, self.label_bar)

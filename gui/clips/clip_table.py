@@ -398,6 +398,17 @@ class ClipTableModel(ReadOnlyTableModel):
         self._region_text = {clip_id: "\n".join(sorted(names)).lower()
                              for clip_id, names in self._region_labels.items()}
 
+    def neighbour_with_regions(self, clip_id: int, direction: int) -> int | None:
+        """The id of the nearest clip after (``direction`` +1) or before (-1) ``clip_id`` in the
+        rows shown that holds regions, or None; from the first (last) row when ``clip_id`` is
+        not shown."""
+        row = self.row_of_id(clip_id)
+        if row < 0:
+            row = -1 if direction > 0 else len(self._visible)
+        rows = range(row + 1, len(self._visible)) if direction > 0 else range(row - 1, -1, -1)
+        return next((self._records[self._visible[r]].id for r in rows
+                     if self._region_counts.get(self._records[self._visible[r]].id)), None)
+
     def region_count(self, clip_id: int) -> int:
         """How many regions ``clip_id`` holds (as last told)."""
         return self._region_counts.get(clip_id, 0)

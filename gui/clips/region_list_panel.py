@@ -6,6 +6,7 @@ measurements (Raven Pro's robust ones) are read off the GUI thread and shown und
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -151,16 +152,20 @@ class RegionListPanel(QWidget):
     whenever the clip or its regions change. ``view`` is the ClipView to zoom to a picked
     region; ``playback`` the PlaybackController that plays one; ``colours()`` class name ->
     '#rrggbb'. The actions ``next_action``, ``previous_action`` and ``play_action`` work
-    anywhere in the window (keys ], [ and P); ``actions_for_menu()`` lists them.
+    anywhere in the window (keys ], [ and P); ``actions_for_menu()`` lists them. With a
+    ``clip_list`` (the ClipListPanel), stepping past a file's last (first) region goes on to the
+    first (last) region of the next (previous) file in the list that holds regions.
     """
 
     def __init__(self, selection: RegionSelection, project: Callable[[], Any], view: Any,
                  playback: Any, colours: Callable[[], dict[str, str]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, clip_list: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("RegionListPanel")
         self._selection, self._project, self._view = selection, project, view
-        self._playback, self._colours = playback, colours
+        self._playback, self._colours, self._clip_list = playback, colours, clip_list
+        # (clip id, row: 0 the first region, -1 the last) to pick once that clip is shown
+        self._pending_pick: tuple[int, int] | None = None
         self._following = False  # the table follows the selection: no zoom, no echo
         self.model = RegionTableModel(self)
         self._folded_for = -2  # the clip the panel last folded or unfolded itself for
@@ -231,6 +236,7 @@ class RegionListPanel(QWidget):
         selection.clip_changed.connect(self.refresh)
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
+        view.clip_shown.connect(self._on_view_clip_shown)
         self.refresh()
 
     def shutdown(self) -> None:
@@ -315,14 +321,37 @@ class RegionListPanel(QWidget):
 
     def _step(self, direction: int) -> None:
         n = self.model.rowCount()
-        if not n:
-            return
         row = self.model.row_of_id(self._selection.region_id)
-        if row < 0:
-            row = 0 if direction > 0 else n - 1
-        else:
-            row = min(max(row + direction, 0), n - 1)
-        self.pick_row(row)
+        if n and row < 0:
+            self.pick_row(0 if direction > 0 else n - 1)
+        elif n and 0 <= row + direction < n:
+            self.pick_row(row + direction)
+        else:  # past this file's regions: on to the next file in the list holding some
+            self._step_file(direction)
+
+    def _step_file(self, direction: int) -> None:
+        if self._clip_list is None:
+            return
+        target = self._clip_list.model.neighbour_with_regions(self._selection.clip_id, direction)
+        if target is None:
+            return
+        self._pending_pick = (target, 0 if direction > 0 else -1)
+        self._clip_list.select_ids([target], target)
+
+    def _on_view_clip_shown(self, path) -> None:
+        """A file is on show: pick the region a step across files was heading for."""
+        pending, project = self._pending_pick, self._project()
+        if pending is None or project is None:
+            return
+        clip_id, row = pending
+        clip = project.clip(clip_id)
+        if clip is None or Path(path) != project.abspath(clip) \
+                or self._selection.clip_id != clip_id:
+            return
+        self._pending_pick = None
+        n = self.model.rowCount()
+        if n:
+            self.pick_row(row % n)
 
     def pick_row(self, row: int) -> None:
         """Select the region at ``row`` everywhere and zoom the clip view to it."""

@@ -88,6 +88,38 @@ def _shown(window) -> list[str]:
     return [window.model.record(row).path for row in range(window.model.rowCount())]
 
 
+def test_next_and_previous_region_go_on_through_the_files_in_the_list(qtbot, window, tmp_path):
+    folder = tmp_path / "night"
+    for name in ("a.wav", "b.wav", "c.wav"):
+        audio_factory.write(folder / name, audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    ids = window.project.clip_ids_by_path()
+    project = window.project
+    first, second = (project.add_region(ids["a.wav"], b, b + 0.5, "owl") for b in (0.5, 2.0))
+    third = project.add_region(ids["c.wav"], 3.0, 3.5, "owl")  # b.wav holds none
+    window.labels.refresh_region_counts()
+    _show_clip(qtbot, window, "a.wav")
+    view, regions = window.clip_view, window.labels.regions
+    window.region_list.select_next()
+    window.region_list.select_next()
+    assert regions.region_id == second.id
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        window.region_list.select_next()  # past a.wav's last: c.wav's first, b.wav skipped
+    qtbot.waitUntil(lambda: regions.region_id == third.id, timeout=2000)
+    assert window.model.record(window.clip_list.table.currentIndex().row()).path == "c.wav"
+    start_s, end_s = view.view_range()
+    assert start_s < 3.0 and 3.5 < end_s < 4.01  # zoomed to it in c.wav
+    window.region_list.select_next()  # the last region of the last file: it stays
+    assert regions.region_id == third.id and regions.clip_id == ids["c.wav"]
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        window.region_list.select_previous()
+    qtbot.waitUntil(lambda: regions.region_id == second.id, timeout=2000)  # a.wav's last
+    start_s, end_s = view.view_range()
+    assert start_s < 2.0 and 2.5 < end_s < 3.1 and view.duration_s == pytest.approx(4.0)
+    window.region_list.select_previous()
+    assert regions.region_id == first.id  # within a file, as always
+
+
 def test_a_long_recordings_overview_is_cached_in_its_projects_store(qtbot, window, tmp_path):
     folder = tmp_path / "long"
     audio_factory.write(folder / "hour.wav", audio_factory.tone(440.0, 40.0, 8000), 8000)

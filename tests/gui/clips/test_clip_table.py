@@ -122,6 +122,21 @@ def test_class_and_text_filters_find_the_files_holding_regions_of_a_class():
     assert shown() == [1]
 
 
+def test_the_neighbour_with_regions_is_found_in_the_rows_shown():
+    model = ClipTableModel()
+    model.set_records([_record(i, label="owl" if i < 3 else None) for i in range(6)])
+    model.set_region_counts({1: 2, 3: 1, 6: 4})
+    assert model.neighbour_with_regions(1, +1) == 3
+    assert model.neighbour_with_regions(3, +1) == 6
+    assert model.neighbour_with_regions(6, +1) is None
+    assert model.neighbour_with_regions(6, -1) == 3
+    assert model.neighbour_with_regions(1, -1) is None
+    model.set_filter(quick="owl")  # clips 1-3 shown: 6 is filtered out
+    assert model.neighbour_with_regions(3, +1) is None
+    assert model.neighbour_with_regions(6, -1) == 3  # from the end when not shown
+    assert model.neighbour_with_regions(6, +1) == 1  # from the start when not shown
+
+
 def test_upsert_appends_in_batches_and_updates_in_place(qtbot):
     model = ClipTableModel()
     model.sort(NAME, Qt.SortOrder.DescendingOrder)
