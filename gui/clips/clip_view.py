@@ -37,6 +37,11 @@ SETTLE_MS = 80
 _MAX_DETAIL_COLUMNS = 8192
 
 
+#: The narrowest frequency range a wheel zoom shows, as a share of the spectrogram's height
+#: (1% of 8 kHz: 80 Hz).
+MIN_FREQUENCY_SHARE = 0.01
+
+
 class ClipView(QWidget):
     """Shows one clip. ``show_clip(path)`` loads in the background; ``None`` clears.
 
@@ -353,6 +358,22 @@ class ClipView(QWidget):
             centre_s = (start_s + end_s) / 2.0
         self.set_view_range(centre_s - (centre_s - start_s) * factor,
                             centre_s + (end_s - centre_s) * factor)
+
+    def zoom_frequency_by(self, factor: float, centre: float | None = None) -> None:
+        """Show ``factor`` times the spectrogram's visible frequencies (below 1: zoom in) about
+        ``centre`` (Hz, or a feature row; the middle when None), within the image and never
+        fewer than MIN_FREQUENCY_SHARE of it. Reset Zoom shows the chosen range again."""
+        if self._data is None:
+            return
+        top = self._full_y[1]
+        low, high = self.spec_plot.vb.viewRange()[1]
+        if centre is None:
+            centre = (low + high) / 2.0
+        centre = min(max(centre, low), high)
+        width = min(max((high - low) * factor, top * MIN_FREQUENCY_SHARE), top)
+        low = centre - (centre - low) / (high - low) * width
+        low = min(max(low, 0.0), top - width)
+        self.spec_plot.setYRange(low, low + width, padding=0)
 
     def zoom_in(self) -> None:
         self.zoom_by(0.5)

@@ -208,6 +208,65 @@ def test_the_chosen_frequency_range_is_shown_and_kept_by_reset_zoom(qtbot, windo
     assert view.spec_plot.viewRange()[1] == [pytest.approx(6000.0), pytest.approx(8000.0)]
 
 
+class _Wheel:
+    """Enough of a QGraphicsSceneWheelEvent for TimeViewBox.wheelEvent: one notch at ``pos``."""
+
+    def __init__(self, pos, delta: int = 120, modifiers=None) -> None:
+        from PySide6.QtCore import Qt
+
+        self._pos, self._delta = pos, delta
+        self._modifiers = modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier
+        self.accepted = False
+
+    def orientation(self):
+        from PySide6.QtCore import Qt
+
+        return Qt.Orientation.Vertical
+
+    def modifiers(self):
+        return self._modifiers
+
+    def delta(self) -> int:
+        return self._delta
+
+    def pos(self):
+        return self._pos
+
+    def accept(self) -> None:
+        self.accepted = True
+
+
+def test_ctrl_wheel_zooms_the_frequencies_about_the_cursor(qtbot, window, tmp_path):
+    from PySide6.QtCore import QPointF, Qt
+
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    view.zoom_frequency_by(0.5, 1000.0)  # half as many Hz, 1 kHz staying where it was
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(4500.0)]
+    view.zoom_in()  # a time zoom leaves the frequencies be
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(4500.0)]
+    view.zoom_frequency_by(1e-6, 2000.0)  # never narrower than 1% of the spectrogram
+    low, high = view.spec_plot.viewRange()[1]
+    assert high - low == pytest.approx(80.0) and low < 2000.0 < high
+    view.zoom_frequency_by(1e6)  # nor wider than all of it
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
+
+    vb = view.spec_plot.vb
+    at_3khz = vb.mapFromView(QPointF(0.5, 3000.0))
+    times = view.view_range()
+    wheel = _Wheel(at_3khz, 120, Qt.KeyboardModifier.ControlModifier)
+    vb.wheelEvent(wheel)  # a notch up with Ctrl: a quarter fewer Hz about the cursor
+    low, high = view.spec_plot.viewRange()[1]
+    assert wheel.accepted and high - low == pytest.approx(8000.0 * 1.02 ** -15, rel=1e-3)
+    assert low < 3000.0 < high and view.view_range() == times
+    vb.wheelEvent(_Wheel(at_3khz, 120))  # without Ctrl: time, as always
+    assert view.view_range()[1] - view.view_range()[0] < times[1] - times[0]
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(low), pytest.approx(high)]
+    window.acts.reset_zoom.trigger()  # the chosen range (here all of it) again
+    assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
+
+
 def test_view_menu_shortcuts_are_unique(window):
     shortcuts = [a.shortcut().toString() for a in window.acts.all()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
