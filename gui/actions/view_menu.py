@@ -70,7 +70,8 @@ def build(acts, w) -> None:
     acts.play_range.setEnabled(w.playback.available)
     acts.play_range.setToolTip("Play what the clip view shows and stop at its right edge")
     acts.reset_zoom = acts.action("&Reset Zoom", w.clip_view.reset_zoom, "Ctrl+0")
-    acts.reset_zoom.setToolTip("Show the whole clip (or double-click the clip view)")
+    acts.reset_zoom.setToolTip("Show the whole clip and the chosen frequency range (or "
+                               "double-click the clip view)")
     acts.zoom_in = acts.action("Zoom &In", w.clip_view.zoom_in)
     acts.zoom_in.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
     acts.zoom_in.setToolTip("Show half as much time (or turn the wheel over the clip view)")

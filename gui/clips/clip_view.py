@@ -62,8 +62,11 @@ class ClipView(QWidget):
     view_range_changed = Signal(float, float)
     detail_shown = Signal(float, float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 empty_text: str = "No clip selected") -> None:
+        """``empty_text``: what the view says while it shows nothing."""
         super().__init__(parent)
+        self._empty_text = empty_text
         self._path: Path | None = None
         self._title = ""
         self._data: ClipData | None = None
@@ -220,7 +223,7 @@ class ClipView(QWidget):
         self._clear_plots()
         for line in (self.wave_playhead, self.spec_playhead):
             line.hide()
-        self.show_message("No clip selected")
+        self.show_message(self._empty_text)
 
     def _clear_plots(self) -> None:
         self.wave_curve.setData([], [])

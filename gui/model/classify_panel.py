@@ -142,7 +142,8 @@ class ClassifyPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self.clip_view = ClipView()
+        # Not the window's clip list: the file picked in the table above is shown here.
+        self.clip_view = ClipView(empty_text="Select a classified file above to see it here")
         self.score_track = ScoreTrack()
         self.score_track.link_x(self.clip_view.spec_plot)
         preview = QWidget()

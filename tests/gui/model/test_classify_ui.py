@@ -142,6 +142,8 @@ def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.train_button.click()
     assert not panel.is_busy() and panel.table.rowCount() == 0
+    # Its preview says what it shows, not the window's "No clip selected".
+    assert panel.clip_view.message_label.text() == "Select a classified file above to see it here"
 
 
 # ---- in the window ---------------------------------------------------------------------------
