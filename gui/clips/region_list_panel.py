@@ -344,10 +344,12 @@ class RegionListPanel(QWidget):
         if pending is None or project is None:
             return
         clip_id, row = pending
-        clip = project.clip(clip_id)
-        if clip is None or Path(path) != project.abspath(clip) \
-                or self._selection.clip_id != clip_id:
+        if self._selection.clip_id != clip_id:  # the person went elsewhere meanwhile
+            self._pending_pick = None
             return
+        clip = project.clip(clip_id)
+        if clip is None or Path(path) != project.abspath(clip):
+            return  # still loading
         self._pending_pick = None
         n = self.model.rowCount()
         if n:
