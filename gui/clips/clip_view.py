@@ -370,6 +370,8 @@ class ClipView(QWidget):
             return
         top = self._full_y[1]
         low, high = self.spec_plot.vb.viewRange()[1]
+        if high <= low:
+            return
         if centre is None:
             centre = (low + high) / 2.0
         centre = min(max(centre, low), high)
