@@ -380,13 +380,15 @@ class RegionListPanel(QWidget):
             self._picked(self.model.record(current.row()))
 
     def _picked(self, record: Any) -> None:
-        self._selection.select(record.id)
+        # Zoomed before selecting: the overlay makes items for the regions in view when the
+        # selection changes (a file just shown is in view whole).
         pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
         start_s = max(record.begin_s - pad_s, 0.0)
         end_s = record.end_s + pad_s
         if self._view.duration_s > 0:
             end_s = min(end_s, self._view.duration_s)
         self._view.set_view_range(start_s, end_s)
+        self._selection.select(record.id)
 
     def _on_selection_regions_changed(self, clip_id: int) -> None:
         if clip_id == self._selection.clip_id:

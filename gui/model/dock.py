@@ -555,9 +555,12 @@ class ModelDock(QDockWidget):
 
     def _show_pending(self) -> None:
         record, self._pending_event = self._pending_event, None
+        # Zoomed first: the overlay makes editable items for the regions in view when the
+        # selection changes, and over a whole new file that was every one of them (110 items,
+        # 0.2 s of the window's thread, removed again by the zoom).
+        self._clip_view.set_view_range(*zoom_range(record, self._clip_view.duration_s))
         if self._regions is not None:
             self._regions.set_clip(record.clip_id)
             self._regions.select(record.id)
-        self._clip_view.set_view_range(*zoom_range(record, self._clip_view.duration_s))
         if self._playback is not None:
             self._playback.play_range(record.begin_s, record.end_s)
