@@ -91,48 +91,37 @@ def measure(folder: Path, runs: int) -> dict[str, list[float]]:
         while time.perf_counter() < settle:
             app.processEvents()
 
-    def timed(step) -> tuple[float, float]:
-        """(ms in the window's thread until the step's own work is done, ms until the next
-        event is on show)."""
+    def ms(step) -> float:
+        """ms in the window's thread until ``step``'s own work is done (the queue's refresh,
+        deferred to the next turn of the event loop, included)."""
         start = time.perf_counter()
         step()
-        app.processEvents()  # the queue's refresh, deferred to the next turn, included
-        own = 1000 * (time.perf_counter() - start)
-        shown()
-        return own, 1000 * (time.perf_counter() - start) - 300  # less shown()'s settling
+        app.processEvents()
+        return 1000 * (time.perf_counter() - start)
 
     figures: dict[str, list[float]] = {}
 
-    def add(name: str, values: tuple[float, float]) -> None:
-        figures.setdefault(f"{name}", []).append(values[0])
-        figures.setdefault(f"{name}, next shown", []).append(values[1])
+    def add(name: str, value: float) -> None:
+        figures.setdefault(name, []).append(value)
 
     n = len(review.queue())
     for _ in range(runs):
         review.show_row(0)
         shown()
-        add("accept one (A)", timed(review.accept_current))
+        start = time.perf_counter()
+        add("accept one (A)", ms(review.accept_current))
+        shown()
+        add("accept one, next shown", 1000 * (time.perf_counter() - start) - 300)  # less settling
         window.undo_stack.undo()
         review.show_row(n - 1)
         shown()
-        start = time.perf_counter()
-        review.accept_through_current()
-        app.processEvents()
-        figures.setdefault("accept all (Shift+A)", []).append(
-            1000 * (time.perf_counter() - start))
+        add("accept all (Shift+A)", ms(review.accept_through_current))
         assert not review.queue()
-        start = time.perf_counter()
-        window.undo_stack.undo()
-        app.processEvents()
-        figures.setdefault("undo that", []).append(1000 * (time.perf_counter() - start))
+        add("undo that", ms(window.undo_stack.undo))
         assert len(review.queue()) == n
         review.show_row(0)
         shown()
-        start = time.perf_counter()
-        review.reject_from_current()
-        app.processEvents()
-        figures.setdefault("reject all (Shift+R)", []).append(
-            1000 * (time.perf_counter() - start))
+        add("reject all (Shift+R)", ms(review.reject_from_current))
         window.undo_stack.undo()
         app.processEvents()
     window.close()
@@ -160,7 +149,7 @@ def main() -> None:
           f"of {args.runs}):")
     for name, values in figures.items():
         print(f"  {name:<22} {median(values):8.1f}   ({', '.join(f'{v:.0f}' for v in values)})")
-    one = median(figures["accept one (A), next shown"])
+    one = median(figures["accept one, next shown"])
     print(f"  accepting all {n} one at a time: about {n * one / 1000:.0f} s of waiting for the "
           f"next event (and {n} key presses), against "
           f"{median(figures['accept all (Shift+A)']):.0f} ms at once")
