@@ -111,7 +111,7 @@ class ReviewPanel(QWidget):
         self.go_to: Callable[[Any], None] | None = None
         self._key_to_class: dict[str, str] = {}
         self._queue: list[Any] = []
-        self._paths: dict[int, str] = {}
+        self._names: dict[int, str] = {}  # clip id -> file name, of the clips in the queue
         self._current_id: int | None = None
         self._filling = False
         # A many-event verdict touches many files: their news, and its undo's, refresh the
@@ -227,9 +227,11 @@ class ReviewPanel(QWidget):
         """Read the project's events again, keeping the current one (or its place) current."""
         project = self._project()
         records = project.regions() if project is not None else []
-        self._paths = {c.id: c.path for c in project.clips()} if project is not None else {}
         old_row = self.list.currentRow()
         self._queue = review_queue(records, self.order.currentData() or ORDER_SCORE)
+        # The queue's files only, each named once (not every clip of a large project).
+        clips = (project.clip(clip_id) for clip_id in {r.clip_id for r in self._queue})
+        self._names = {clip.id: Path(clip.path).name for clip in clips if clip is not None}
         self._filling = True
         try:
             self.list.clear()
@@ -255,7 +257,7 @@ class ReviewPanel(QWidget):
             action.setEnabled(n > 0)
 
     def _describe(self, record: Any) -> str:
-        name = Path(self._paths.get(record.clip_id, "?")).name
+        name = self._names.get(record.clip_id, "?")
         score = "" if record.score is None else f" {record.score:.0%}"
         return (f"{record.label or 'unlabelled'}{score} · {name} "
                 f"{record.begin_s:.2f}–{record.end_s:.2f} s")
