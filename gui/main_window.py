@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.clip_view = ClipView()
         self.playback = playback if playback is not None else PlaybackController(self)
         self.playback_bar = PlaybackBar(self.playback)
-        self.clip_view.connect_playback(self.playback)
+        self.playback.follow_view(self.clip_view)
         self.label_bar = LabelBar()
         self.welcome = WelcomePage()
         self.welcome.open_folder_clicked.connect(lambda: self.acts.open_folder.trigger())
@@ -261,17 +261,12 @@ class MainWindow(QMainWindow):
 
     def _read_settings(self) -> None:
         if keys.restore_window(self.settings, self, self.splitter,
-                               self.clip_list.table.horizontalHeader(), self._toggles()):
+                               self.clip_list.table.horizontalHeader(), self.acts.toggles()):
             self.clip_list.show_computed_columns()
-
-    def _toggles(self) -> dict:
-        a = self.acts
-        return {keys.AUTO_ADVANCE: a.auto_advance, keys.SHOW_FEATURES: a.show_features,
-                keys.SHOW_SCORE_TRACK: a.show_score_track, keys.EXPLAIN_PREDICTION: a.explain_prediction}
 
     def _write_settings(self) -> None:
         keys.save_window(self.settings, self, self.splitter,
-                         self.clip_list.table.horizontalHeader(), self._toggles())
+                         self.clip_list.table.horizontalHeader(), self.acts.toggles())
         self.settings.sync()
 
     def showEvent(self, event) -> None:

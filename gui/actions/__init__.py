@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from gui.actions import edit_menu, file_menu, help_menu, model_menu, view_menu
+from gui.common import settings as keys
 from gui.common.tasks import TaskSlot
 
 
@@ -73,6 +74,12 @@ class WindowActions:
     def all(self) -> list[QAction]:
         """Every action with a shortcut, menu order roughly, for the shortcuts dialog."""
         return [a for a in self.w.actions() if not a.shortcut().isEmpty()]
+
+    def toggles(self) -> dict:
+        """The checkable View actions kept between sessions: settings key -> action."""
+        return {keys.AUTO_ADVANCE: self.auto_advance, keys.SHOW_FEATURES: self.show_features,
+                keys.SHOW_SCORE_TRACK: self.show_score_track,
+                keys.EXPLAIN_PREDICTION: self.explain_prediction}
 
     def set_project_open(self, is_open: bool) -> None:
         for action in self._project_actions:

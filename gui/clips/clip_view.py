@@ -28,6 +28,7 @@ from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_li
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
+from gui.clips.view_ranges import inside, scaled
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -72,7 +73,6 @@ class ClipView(QWidget):
         self._data: ClipData | None = None
         self._show_features = False
         self._feature_config = None  # the active model's FeatureConfig; None: the defaults
-        self._playback = None
         self._spectrogram_settings = DEFAULT_SETTINGS
         self._full_y: tuple[float, float] = (1.0, 1.0)  # (amplitude extent, top of the image)
         self.drag_handler = None
@@ -342,10 +342,8 @@ class ClipView(QWidget):
         if self._data is None:
             return
         duration_s = max(self._data.duration_s, 1e-3)
-        start_s, end_s = sorted((float(start_s), float(end_s)))
-        width_s = min(max(end_s - start_s, min(duration_s, 1e-3)), duration_s)
-        start_s = min(max(start_s, 0.0), duration_s - width_s)
-        self.wave_plot.setXRange(start_s, start_s + width_s, padding=0)
+        self.wave_plot.setXRange(*inside(start_s, end_s, duration_s, min(duration_s, 1e-3)),
+                                 padding=0)
 
     def scroll_by(self, fraction: float) -> None:
         """Move the visible range by ``fraction`` of its width (negative: earlier)."""
@@ -356,11 +354,7 @@ class ClipView(QWidget):
     def zoom_by(self, factor: float, centre_s: float | None = None) -> None:
         """Show ``factor`` times the visible time (below 1: zoom in) about ``centre_s`` (the
         middle of the view when None)."""
-        start_s, end_s = self.view_range()
-        if centre_s is None:
-            centre_s = (start_s + end_s) / 2.0
-        self.set_view_range(centre_s - (centre_s - start_s) * factor,
-                            centre_s + (end_s - centre_s) * factor)
+        self.set_view_range(*scaled(*self.view_range(), factor, centre_s))
 
     def zoom_frequency_by(self, factor: float, centre: float | None = None) -> None:
         """Show ``factor`` times the spectrogram's visible frequencies (below 1: zoom in) about
@@ -369,16 +363,8 @@ class ClipView(QWidget):
         if self._data is None:
             return
         top = self._full_y[1]
-        low, high = self.spec_plot.vb.viewRange()[1]
-        if high <= low:
-            return
-        if centre is None:
-            centre = (low + high) / 2.0
-        centre = min(max(centre, low), high)
-        width = min(max((high - low) * factor, top * MIN_FREQUENCY_SHARE), top)
-        low = centre - (centre - low) / (high - low) * width
-        low = min(max(low, 0.0), top - width)
-        self.spec_plot.setYRange(low, low + width, padding=0)
+        band = scaled(*self.spec_plot.vb.viewRange()[1], factor, centre)
+        self.spec_plot.setYRange(*inside(*band, top, top * MIN_FREQUENCY_SHARE), padding=0)
 
     def zoom_in(self) -> None:
         self.zoom_by(0.5)
@@ -420,20 +406,6 @@ class ClipView(QWidget):
 
     def show_features(self) -> bool:
         return self._show_features
-
-    def connect_playback(self, controller) -> None:
-        """Wire a PlaybackController: clicks seek it, its position moves the playhead,
-        and each shown clip is loaded into it."""
-        self._playback = controller
-        self.seek_requested.connect(controller.seek)
-        controller.position_changed.connect(self.set_playhead)
-        self.clip_shown.connect(self._on_clip_shown_for_playback)
-
-    @Slot(object)
-    def _on_clip_shown_for_playback(self, path: Path) -> None:
-        # A redraw of the same clip (features toggled) must not stop playback or rewind.
-        if self._playback.path != Path(path):
-            self._playback.load(path)
 
     def shutdown(self) -> None:
         """Stop and join the loader thread; call from the main window's closeEvent."""

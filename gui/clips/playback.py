@@ -152,6 +152,19 @@ class PlaybackController(QObject):
                 self._clock.on_started(self._now_s(), speed)
         self.speed_changed.emit(speed)
 
+    def follow_view(self, view) -> None:
+        """Play what ``view`` (a ClipView) shows: its clicks seek, the position moves its
+        playhead, and each clip it shows is loaded."""
+        view.seek_requested.connect(self.seek)
+        self.position_changed.connect(view.set_playhead)
+        view.clip_shown.connect(self._on_view_clip_shown)
+
+    @Slot(object)
+    def _on_view_clip_shown(self, path) -> None:
+        # A redraw of the same clip (features toggled) must not stop playback or rewind.
+        if self._path != Path(path):
+            self.load(path)
+
     @Slot(object)
     def load(self, path: Path | None, duration_s: float | None = None) -> None:
         """Stop and make ``path`` the file to play (None unloads). ``duration_s`` is the clip's

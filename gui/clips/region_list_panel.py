@@ -33,6 +33,7 @@ from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, mea
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
+from gui.clips.view_ranges import region_range
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.window_actions import window_action
 
@@ -40,11 +41,6 @@ REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
 BEGIN, END, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ModelIndex = QModelIndex | QPersistentModelIndex
-
-#: Seconds of context shown either side of a region picked in the list, and at least this share
-#: of the region's own length, so its neighbourhood is seen too.
-ZOOM_CONTEXT_S = 0.5
-ZOOM_CONTEXT_SHARE = 0.25
 
 #: Measurements kept for regions picked again (about 1 KB each).
 _MEASURED_KEPT = 2000
@@ -382,12 +378,7 @@ class RegionListPanel(QWidget):
     def _picked(self, record: Any) -> None:
         # Zoomed before selecting: the overlay makes items for the regions in view when the
         # selection changes (a file just shown is in view whole).
-        pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
-        start_s = max(record.begin_s - pad_s, 0.0)
-        end_s = record.end_s + pad_s
-        if self._view.duration_s > 0:
-            end_s = min(end_s, self._view.duration_s)
-        self._view.set_view_range(start_s, end_s)
+        self._view.set_view_range(*region_range(record, self._view.duration_s))
         self._selection.select(record.id)
 
     def _on_selection_regions_changed(self, clip_id: int) -> None:

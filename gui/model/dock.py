@@ -17,6 +17,7 @@ from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
+from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
 from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
@@ -25,7 +26,7 @@ from gui.model.controller import ModelController
 from gui.model.detection_commands import DetectEventsCommand
 from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
-from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts, zoom_range
+from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.similar_dialog import (
     MAX_TEMPLATES,
@@ -558,7 +559,7 @@ class ModelDock(QDockWidget):
         # Zoomed first: the overlay makes editable items for the regions in view when the
         # selection changes, and over a whole new file that was every one of them (110 items,
         # 0.2 s of the window's thread, removed again by the zoom).
-        self._clip_view.set_view_range(*zoom_range(record, self._clip_view.duration_s))
+        self._clip_view.set_view_range(*region_range(record, self._clip_view.duration_s))
         if self._regions is not None:
             self._regions.set_clip(record.clip_id)
             self._regions.select(record.id)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.clips.region_list_panel import ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE
 from gui.common.window_actions import window_action
 from gui.model.detection_commands import (
     ACCEPT,
@@ -419,12 +418,3 @@ class ReviewPanel(QWidget):
         self.cancel_button.hide()
         self.progress.hide()
 
-
-def zoom_range(record: Any, duration_s: float) -> tuple[float, float]:
-    """The view range that shows ``record`` with some context either side (as the region list
-    zooms to a region)."""
-    pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
-    end_s = record.end_s + pad_s
-    if duration_s > 0:
-        end_s = min(end_s, duration_s)
-    return max(record.begin_s - pad_s, 0.0), end_s

@@ -71,7 +71,7 @@ def test_clip_view_wiring_moves_playhead(qtbot, make_audio):
     view = ClipView()
     qtbot.addWidget(view)
     controller = PlaybackController(force_unavailable="testing")
-    view.connect_playback(controller)
+    controller.follow_view(view)
     path = make_audio("a.wav", audio_factory.tone(440, 2.0), 16000)
     with qtbot.waitSignal(view.clip_shown, timeout=10_000):
         view.show_clip(path)

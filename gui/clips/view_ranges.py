@@ -1,0 +1,42 @@
+"""The arithmetic of what the clip view shows: a range kept inside its limits, a range scaled
+about a point (the wheel's zooms of time and of frequency), and the range that shows a region
+with some context. Plain numbers in and out, so the clip view, the region list and the Review
+tab share one rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Seconds of context shown either side of a region one goes to, and at least this share of the
+#: region's own length, so its neighbourhood is seen too.
+ZOOM_CONTEXT_S = 0.5
+ZOOM_CONTEXT_SHARE = 0.25
+
+
+def inside(low: float, high: float, limit: float, min_width: float) -> tuple[float, float]:
+    """``low``..``high`` (either order) made at least ``min_width`` wide (from ``low`` up), at
+    most ``limit`` wide, and moved to lie within 0..``limit``."""
+    low, high = sorted((float(low), float(high)))
+    width = min(max(high - low, min_width), limit)
+    low = min(max(low, 0.0), limit - width)
+    return low, low + width
+
+
+def scaled(low: float, high: float, factor: float,
+           centre: float | None = None) -> tuple[float, float]:
+    """``low``..``high`` made ``factor`` times as wide (below 1: zoom in) about ``centre`` (the
+    middle when None; kept within the range), the centre staying at its place in it."""
+    if centre is None:
+        centre = (low + high) / 2.0
+    centre = min(max(centre, low), high)
+    return centre - (centre - low) * factor, centre + (high - centre) * factor
+
+
+def region_range(record: Any, duration_s: float) -> tuple[float, float]:
+    """The time range that shows ``record`` (begin_s, end_s) with some context either side,
+    within a clip of ``duration_s`` (0: not known)."""
+    pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
+    end_s = record.end_s + pad_s
+    if duration_s > 0:
+        end_s = min(end_s, duration_s)
+    return max(record.begin_s - pad_s, 0.0), end_s

@@ -1,0 +1,32 @@
+"""The clip view's range arithmetic: kept inside, scaled about a point, a region with context."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from gui.clips.view_ranges import inside, region_range, scaled
+
+
+def test_a_range_is_kept_inside_its_limit_and_at_least_its_width():
+    assert inside(2.0, 5.0, 10.0, 0.1) == (2.0, 5.0)
+    assert inside(5.0, 2.0, 10.0, 0.1) == (2.0, 5.0)  # either order
+    assert inside(8.0, 12.0, 10.0, 0.1) == (6.0, 10.0)  # moved back inside, its width kept
+    assert inside(-3.0, 1.0, 10.0, 0.1) == (0.0, 4.0)
+    assert inside(-5.0, 50.0, 10.0, 0.1) == (0.0, 10.0)  # never wider than the limit
+    assert inside(4.0, 4.0, 10.0, 0.5) == (4.0, 4.5)  # widened from its low end
+
+
+def test_scaling_keeps_the_centre_at_its_place():
+    assert scaled(0.0, 8000.0, 0.5, 1000.0) == (500.0, 4500.0)
+    assert scaled(2.0, 6.0, 2.0) == (0.0, 8.0)  # about the middle
+    assert scaled(2.0, 6.0, 0.5, 100.0) == (4.0, 6.0)  # a centre past the range: its end
+
+
+def test_a_region_is_shown_with_context_within_its_clip():
+    short = SimpleNamespace(begin_s=1.0, end_s=1.2)
+    assert region_range(short, 10.0) == (pytest.approx(0.5), pytest.approx(1.7))
+    long = SimpleNamespace(begin_s=4.0, end_s=8.0)  # a quarter of its length either side
+    assert region_range(long, 8.5) == (3.0, 8.5)
+    assert region_range(SimpleNamespace(begin_s=0.2, end_s=0.4), 0.0) == (0.0, pytest.approx(0.9))
