@@ -355,7 +355,7 @@ class ModelDock(QDockWidget):
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
-            len(self.project.clips(readable=True)), last.every_recording, self)
+            self._readable_count(), last.every_recording, self)
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -427,7 +427,7 @@ class ModelDock(QDockWidget):
             f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
-            len(self.project.clips(readable=True)), last.config, last.every_recording, self)
+            self._readable_count(), last.config, last.every_recording, self)
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -437,6 +437,12 @@ class ModelDock(QDockWidget):
                                   r.low_hz, r.high_hz) for r in chosen]
         return self.start_similar_search(templates, choice,
                                          None if choice.every_recording else [clip.id])
+
+    def _readable_count(self) -> int:
+        """How many recordings a search of every one reads: the clip list's count (no store
+        read while a dialog opens)."""
+        counts = self.model.counts()
+        return counts["clips"] - counts["unreadable"]
 
     def last_similar_choice(self) -> SimilarChoice:
         """The last Find Similar Calls settings and scope (kept in the settings, for the next

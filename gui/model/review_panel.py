@@ -346,9 +346,17 @@ class ReviewPanel(QWidget):
         project = self._project()
         if project is None or not records:
             return
-        self._undo_stack.push(ReviewRegionsCommand(
-            project, records, decision, on_changed=self._changed_later,
-            on_error=lambda text: self.message.emit(text, "error")))
+        failed: list[str] = []
+
+        def on_error(text: str) -> None:
+            failed.append(text)
+            self.message.emit(text, "error")
+
+        self._undo_stack.push(ReviewRegionsCommand(project, records, decision,
+                                                   on_changed=self._changed_later,
+                                                   on_error=on_error))
+        if failed:  # said, and nothing changed
+            return
         self.refresh()
         if self._queue:
             self.show_row(min(max(next_row, 0), len(self._queue) - 1))

@@ -188,7 +188,14 @@ def test_surest_first_accept_the_top_and_reject_the_rest_in_one_step_each(qtbot,
     stack.undo()
     qtbot.waitUntil(lambda: len(review.queue()) == 5)
     assert [project.region(r.id) for r in found] == found  # exactly as stored by the search
+    project.delete_regions([found[0].id])  # gone behind the queue's back: nothing is changed
     review.show_row(4)
+    review.accept_through_current()
+    assert said[-1][1] == "error" and "Could not accept" in said[-1][0]
+    assert {state(project, r.id) for r in found[1:]} == {("owl", "model", "unreviewed")}
+    assert not stack.canUndo()
+    review.refresh()
+    review.show_row(3)
     review.accept_through_current()  # every event at once
     assert review.queue() == [] and review.current() is None
     assert review.accept_above_action.isEnabled() is False
