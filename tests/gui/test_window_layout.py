@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.clips.clip_list_panel import NAME_MIN_PX
-from gui.clips.clip_table import CONFIDENCE, LABEL, NAME, PREDICTION, STATUS
+from gui.clips.clip_list_panel import COLUMN_PX, NAME_MIN_PX
+from gui.clips.clip_table import CONFIDENCE, LABEL, NAME, PREDICTION, REGIONS, STATUS
 from gui.clips.playback import PlaybackController
 from gui.common import screen
 from gui.common import settings as keys
@@ -88,6 +88,22 @@ def test_prediction_and_status_columns_are_seen_without_scrolling_at_1600(qtbot,
         assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width()
     assert table.horizontalScrollBar().value() == 0
     assert table.horizontalScrollBar().maximum() == 0  # nothing past the edge to scroll to
+
+
+def test_the_regions_column_appearing_widens_the_list_and_names_stay_whole(qtbot, window,
+                                                                          clip_folder):
+    window.resize(1600, 1000)
+    open_and_wait(qtbot, window, clip_folder)
+    QApplication.processEvents()
+    table = window.clip_list.table
+    assert table.isColumnHidden(REGIONS)
+    record = window.model.record(0)
+    window.project.add_region(record.id, 0.1, 0.2, "tone")
+    window.labels.refresh_region_counts()  # as a region edit does
+    QApplication.processEvents()
+    assert not table.isColumnHidden(REGIONS)
+    assert table.columnWidth(NAME) >= COLUMN_PX[NAME]  # seen whole, not cut to "tone_...1.wav"
+    assert table.horizontalScrollBar().maximum() == 0
 
 
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
