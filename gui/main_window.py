@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
         self.model_dock.shutdown()  # tasks stopped and joined before the store closes
         self.acts.shutdown()
         self.scan.stop()
-        self.playback.stop()
+        self.playback.shutdown()
         self.clip_view.shutdown()
         self.region_list.shutdown()
         self._write_settings()

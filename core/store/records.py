@@ -130,6 +130,11 @@ class RegionRecord:
     modified: float
     status: str | None = None  # None, or one of REGION_STATUSES: unreviewed, rejected
 
+    @property
+    def band_hz(self) -> tuple[float, float] | None:
+        """``(low_hz, high_hz)``, or None for a span over all frequencies."""
+        return None if self.low_hz is None else (self.low_hz, self.high_hz)
+
 
 @dataclass(frozen=True, slots=True)
 class RegionChange:

@@ -36,6 +36,15 @@ def build(acts, w) -> None:
         lambda playing: acts.play_pause.setIcon(icon(SP.SP_MediaPause if playing
                                                      else SP.SP_MediaPlay)))
     _keep_playback_speed(w)
+    acts.band_only = acts.action("Play Regions in Their &Band Only", None, "Ctrl+Shift+B")
+    acts.band_only.setCheckable(True)
+    acts.band_only.setEnabled(w.playback.available)
+    acts.band_only.setIconText("Band only")
+    acts.band_only.setToolTip("Play a region with a frequency band in that band only: what "
+                              "lies above and below it is filtered out (Raven's filtered play)")
+    acts.band_only.toggled.connect(w.playback.set_band_only)
+    w.playback.band_failed.connect(lambda text: w.show_message(text, "warning"))
+    w.playback_bar.show_band_action(acts.band_only)
     acts.auto_advance = acts.action("&Auto-advance After Labelling", None, "Ctrl+Shift+A")
     acts.auto_advance.setCheckable(True)
     acts.auto_advance.setIconText("Auto-advance")
@@ -90,6 +99,7 @@ def build(acts, w) -> None:
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
     menu.addAction(acts.play_range)
+    menu.addAction(acts.band_only)
     menu.addSeparator()
     menu.addAction(acts.auto_advance)
     menu.addAction(acts.show_features)

@@ -1,5 +1,8 @@
 """Playback: a QMediaPlayer wrapper whose playhead follows the audio clock, and its bar, with
-the speed to play at (slower is lower, as a bat detector's time expansion).
+the speed to play at (slower is lower, as a bat detector's time expansion) and whether a region
+plays in its frequency band only (Raven Pro's filtered play: the band is filtered into a scratch
+file off the window's thread, and played in the file's place with the playhead on the file's
+timeline).
 
 Without QtMultimedia or an audio output device (CI, offscreen) the controller says why, the bar
 says so in words beside its disabled button, and the time still reads against the clip's length
@@ -8,11 +11,13 @@ says so in words beside its disabled button, and the time still reads against th
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,8 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.audio import reading as audio
+from core.audio.band_pass import BandExcerpt, write_band_excerpt
 from core.errors import AudioError
 from gui.clips.playhead_clock import PlayheadClock
+from gui.common.tasks import FunctionWorker, TaskSlot
 
 try:
     from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
@@ -76,12 +83,16 @@ class PlaybackController(QObject):
     """Plays one file. Signals ``position_changed(seconds)`` (~30/s while playing, following
     the audio clock), ``state_changed(playing)`` and ``duration_changed(seconds)``. Check
     ``available`` / ``unavailable_reason`` first; an unavailable controller still loads, seeks
-    and knows the clip's duration, so the playhead and time label work without sound."""
+    and knows the clip's duration, so the playhead and time label work without sound.
+
+    With ``band_only`` on, ``play_range`` given a band plays it filtered to that band; a band
+    that cannot be made says why in ``band_failed(reason)`` and the range plays unfiltered."""
 
     position_changed = Signal(float)
     state_changed = Signal(bool)
     duration_changed = Signal(float)
     speed_changed = Signal(float)
+    band_failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, force_unavailable: str = "", *,
                  player=None, now_s: Callable[[], float] = time.monotonic) -> None:
@@ -99,6 +110,15 @@ class PlaybackController(QObject):
         self._playing = False
         self._stop_at_s: float | None = None  # where play_range pauses
         self._speed = 1.0
+        self.band_only = False
+        # The filtered excerpt playing in the file's place (its positions are offset by its
+        # begin), the task making the next one, and the folder they are written to.
+        self._excerpt: BandExcerpt | None = None
+        self._band_task = TaskSlot(self)
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._names = itertools.count()
+        self._switching = False  # a source being swapped: its stop is not the user's
+        self._pending_ms: int | None = None  # where to go once the source has loaded
         self._clock = PlayheadClock()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -115,6 +135,7 @@ class PlaybackController(QObject):
             player.durationChanged.connect(self._on_player_duration)
             player.playbackStateChanged.connect(self._on_player_state)
             player.errorOccurred.connect(self._on_player_error)
+            player.mediaStatusChanged.connect(self._on_player_media_status)
 
     @property
     def path(self) -> Path | None:
@@ -176,7 +197,7 @@ class PlaybackController(QObject):
         self._set_duration(duration_s)
         if self._player is not None:
             url = QUrl.fromLocalFile(str(self._path)) if self._path is not None else QUrl()
-            self._player.setSource(url)
+            self._set_player_source(url)
         self._set_position(0.0)
 
     @Slot()
@@ -189,17 +210,112 @@ class PlaybackController(QObject):
 
     @Slot()
     def play(self) -> None:
+        self._band_task.cancel()
         if self._player is not None and self._path is not None:
+            self._leave_excerpt()  # playing on after a band goes on in the whole file
             self._player.play()
 
-    def play_range(self, start_s: float, end_s: float) -> None:
+    def play_range(self, start_s: float, end_s: float,
+                   band_hz: tuple[float, float] | None = None) -> None:
         """Play from ``start_s`` and pause at ``end_s`` (the playhead rests there). Any pause,
-        stop or seek before then ends the range: playing on goes on to the end of the file."""
+        stop or seek before then ends the range: playing on goes on to the end of the file.
+        With ``band_only`` on, a ``band_hz`` (low, high) plays in that band only, once it has
+        been filtered (a few milliseconds for a call)."""
+        if band_hz is not None and self.band_only and self._player is not None \
+                and self._path is not None:
+            self._play_band(start_s, end_s, band_hz)
+        else:
+            self._play_plain(start_s, end_s)
+
+    def _play_plain(self, start_s: float, end_s: float) -> None:
         self.seek(start_s)
         if self._player is None or self._path is None:
             return
         self._stop_at_s = max(float(end_s), self._position_s)
         self._player.play()
+
+    def set_band_only(self, on: bool) -> None:
+        """Whether ``play_range`` plays a region's band only."""
+        self.band_only = bool(on)
+
+    def _play_band(self, start_s: float, end_s: float, band_hz: tuple[float, float]) -> None:
+        self.pause()
+        self.seek(start_s)
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="earmark-band-",
+                                                        ignore_cleanup_errors=True)
+        # A new name each time: the player may still hold the last excerpt open.
+        out = Path(self._scratch.name) / f"band-{next(self._names)}.wav"
+        source, (low_hz, high_hz) = self._path, band_hz
+        worker = FunctionWorker(lambda w: write_band_excerpt(
+            source, start_s, end_s, low_hz, high_hz, out, should_stop=w.should_stop))
+        self._band_task.start(
+            worker, finished=self._on_band_ready,
+            failed=lambda reason: self._on_band_failed(reason, start_s, end_s))
+
+    def _on_band_ready(self, excerpt: BandExcerpt | None) -> None:
+        if excerpt is None or excerpt.source != self._path:
+            return
+        self._swap_source(QUrl.fromLocalFile(str(excerpt.path)))
+        self._excerpt = excerpt
+        self._clock.on_seeked(excerpt.begin_s, self._now_s())
+        self._set_position(excerpt.begin_s)
+        self._stop_at_s = excerpt.end_s
+        self._player.play()
+
+    def _on_band_failed(self, reason: str, start_s: float, end_s: float) -> None:
+        self.band_failed.emit(f"Playing without the band filter: {reason}")
+        self._play_plain(start_s, end_s)
+
+    def _leave_excerpt(self, resume: bool = False) -> None:
+        """Put the file back in the player in the excerpt's place, at the playhead, playing
+        on if ``resume``."""
+        excerpt, self._excerpt = self._excerpt, None
+        if excerpt is None:
+            return
+        self._swap_source(QUrl.fromLocalFile(str(self._path)))
+        self._set_player_position(self._position_s)
+        excerpt.path.unlink(missing_ok=True)  # where the system allows it (not while open)
+        if resume:
+            self._player.play()
+
+    def _swap_source(self, url: QUrl) -> None:
+        self._switching = True
+        try:
+            self._set_player_source(url)
+        finally:
+            self._switching = False
+
+    def _set_player_source(self, url: QUrl) -> None:
+        self._pending_ms = None
+        self._player.setSource(url)
+
+    def _set_player_position(self, seconds: float) -> None:
+        """Move the player to ``seconds``; a source still loading ignores a position, so it is
+        given again once loaded (else a file loaded and played at once started at 0)."""
+        position_ms = int(round(seconds * 1000))
+        self._player.setPosition(position_ms)
+        if self._player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia:
+            self._pending_ms = position_ms
+
+    @Slot(object)
+    def _on_player_media_status(self, status) -> None:
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._pending_ms is not None:
+            position_ms, self._pending_ms = self._pending_ms, None
+            self._player.setPosition(position_ms)
+
+    def _offset_s(self) -> float:
+        """Where the player's source starts on the file's timeline."""
+        return self._excerpt.begin_s if self._excerpt is not None else 0.0
+
+    def shutdown(self) -> None:
+        """Stop, and let go of the band task and its scratch files (the window is closing)."""
+        self.stop()
+        if self._player is not None:
+            self._swap_source(QUrl())  # the player lets go of an excerpt before it is removed
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     @Slot()
     def pause(self) -> None:
@@ -209,23 +325,30 @@ class PlaybackController(QObject):
 
     @Slot()
     def stop(self) -> None:
+        self._band_task.cancel()
         self._stop_at_s = None
         if self._player is not None:
+            self._leave_excerpt()
             self._player.stop()
         self._clock.on_stopped(0.0)
         self._set_position(0.0)
 
     @Slot(float)
     def seek(self, seconds: float) -> None:
-        """Jump to ``seconds``; keeps playing if it was."""
+        """Jump to ``seconds``; keeps playing if it was (a band still being filtered is
+        dropped)."""
+        self._band_task.cancel()
         self._stop_at_s = None
         seconds = max(0.0, float(seconds))
         if self._duration_s > 0:
             seconds = min(seconds, self._duration_s)
         self._clock.on_seeked(seconds, self._now_s())
-        if self._player is not None:
-            self._player.setPosition(int(round(seconds * 1000)))
         self._set_position(seconds)
+        if self._player is not None:
+            if self._excerpt is not None:
+                self._leave_excerpt(resume=self._playing)  # at the playhead just set
+            else:
+                self._set_player_position(seconds)
 
     # -- player events ------------------------------------------------------------------------
 
@@ -241,13 +364,17 @@ class PlaybackController(QObject):
 
     @Slot(int)
     def _on_player_position(self, position_ms: int) -> None:
-        self._clock.on_reported(position_ms / 1000.0, self._now_s())
+        if self._switching:
+            return
+        self._clock.on_reported(self._offset_s() + position_ms / 1000.0, self._now_s())
         if not self._playing:
             self._set_position(self._clock.position_at(self._now_s()))
 
     @Slot(int)
     def _on_player_duration(self, duration_ms: int) -> None:
-        if duration_ms > 0:  # a new source reports 0 first; the header's length stands till then
+        # A new source reports 0 first; the header's length stands till then. An excerpt's
+        # length is not the file's.
+        if duration_ms > 0 and self._excerpt is None:
             self._set_duration(duration_ms / 1000.0)
 
     @Slot()
@@ -268,12 +395,21 @@ class PlaybackController(QObject):
     @Slot(object)
     def _on_player_state(self, state) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        if playing:
+        if self._switching:  # the player stops as its source changes; the playhead stays
+            self._tick.stop()
+        elif playing:
             self._clock.on_started(self._now_s(), self._player.playbackRate())
             self._tick.start()
+        elif self._excerpt is not None and state == QMediaPlayer.PlaybackState.StoppedState:
+            # The band played to its end before a tick reached it: the playhead rests there.
+            self._tick.stop()
+            end_s, self._stop_at_s = self._excerpt.end_s, None
+            self._clock.on_stopped(end_s)
+            self._set_position(end_s)
+            self._leave_excerpt()
         else:
             self._tick.stop()
-            self._clock.on_stopped(self._player.position() / 1000.0)
+            self._clock.on_stopped(self._offset_s() + self._player.position() / 1000.0)
             self._set_position(self._clock.position_at(self._now_s()))
         if playing != self._playing:
             self._playing = playing
@@ -327,6 +463,10 @@ class PlaybackBar(QWidget):
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
         layout.addWidget(self.state_label, 1)  # it takes the room left, cut when there is little
+        self.band_button = QToolButton()  # shows the window's Band Only action
+        self.band_button.setObjectName("PlaybackBand")
+        self.band_button.hide()
+        layout.addWidget(self.band_button)
         layout.addWidget(self.speed_combo)
         controller.state_changed.connect(self._on_controller_state)
         controller.position_changed.connect(self._on_controller_position)
@@ -343,6 +483,13 @@ class PlaybackBar(QWidget):
             self.speed_combo.hide()  # nothing plays: the room goes to the reason
             for widget in (self, self.play_button, self.position_label, self.state_label):
                 widget.setToolTip(f"Playback unavailable: {reason}")
+
+    def show_band_action(self, action) -> None:
+        """Offer ``action`` (checkable: play regions in their band only) beside the speed;
+        not without audio."""
+        self.band_button.setDefaultAction(action)
+        self.band_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.band_button.setVisible(self.controller.available)
 
     @Slot(bool)
     def _on_controller_state(self, playing: bool) -> None:

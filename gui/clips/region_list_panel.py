@@ -362,12 +362,13 @@ class RegionListPanel(QWidget):
             self._picked(self.model.record(row))
 
     def play_selected(self) -> None:
-        """Play the selected region from its begin to its end."""
+        """Play the selected region from its begin to its end (in its band, when the player
+        is set to)."""
         row = self.model.row_of_id(self._selection.region_id)
         if row < 0:
             return
         record = self.model.record(row)
-        self._playback.play_range(record.begin_s, record.end_s)
+        self._playback.play_range(record.begin_s, record.end_s, record.band_hz)
 
     # ---- slots ----------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ REOPEN_LAST_FOLDER = Key("files/reopen_last_folder", bool, True)
 AUTO_ADVANCE = Key("labelling/auto_advance", bool, True)
 SHOW_FEATURES = Key("view/show_features", bool, False)
 PLAYBACK_SPEED = Key("playback/speed", float, 1.0)  # times real time (gui.clips.playback.SPEEDS)
+PLAYBACK_BAND_ONLY = Key("playback/band_only", bool, False)  # a region plays in its band only
 SHOW_SCORE_TRACK = Key("view/show_score_track", bool, True)
 EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # The Training Settings dialog's choice, as plain values; rebuilt with core's

@@ -3,8 +3,11 @@ and a playhead that follows the audio clock (a simulated player, no audio device
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtMultimedia import QMediaPlayer
 
@@ -252,27 +255,54 @@ class FakePlayer(QObject):
     durationChanged = Signal(int)
     playbackStateChanged = Signal(object)
     errorOccurred = Signal(object, str)
+    mediaStatusChanged = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, loads_later: bool = False) -> None:
+        """``loads_later``: a new source stays loading (ignoring positions, as QMediaPlayer
+        does) until the test calls ``finish_loading``; else it loads at once."""
         super().__init__()
         self.position_ms = 0
         self.rate = 1.0
+        self.source = None  # the local path of the file loaded
+        self.state = QMediaPlayer.PlaybackState.StoppedState
+        self.loads_later = loads_later
+        self.status = QMediaPlayer.MediaStatus.NoMedia
 
-    def setSource(self, _url) -> None:
+    def setSource(self, url) -> None:
+        # As QMediaPlayer: a new source stops what played, and starts at 0.
+        self.source = Path(url.toLocalFile()) if url.isLocalFile() else None
         self.position_ms = 0
+        if self.state != QMediaPlayer.PlaybackState.StoppedState:
+            self._enter(QMediaPlayer.PlaybackState.StoppedState)
+        Status = QMediaPlayer.MediaStatus
+        self.status = Status.NoMedia if self.source is None else Status.LoadingMedia
+        if self.source is not None and not self.loads_later:
+            self.finish_loading()
+
+    def finish_loading(self) -> None:
+        self.status = QMediaPlayer.MediaStatus.LoadedMedia
+        self.mediaStatusChanged.emit(self.status)
+
+    def mediaStatus(self):
+        return self.status
 
     def play(self) -> None:
-        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.PlayingState)
+        self._enter(QMediaPlayer.PlaybackState.PlayingState)
 
     def pause(self) -> None:
-        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.PausedState)
+        self._enter(QMediaPlayer.PlaybackState.PausedState)
 
     def stop(self) -> None:
         self.position_ms = 0
-        self.playbackStateChanged.emit(QMediaPlayer.PlaybackState.StoppedState)
+        self._enter(QMediaPlayer.PlaybackState.StoppedState)
+
+    def _enter(self, state) -> None:
+        self.state = state
+        self.playbackStateChanged.emit(state)
 
     def setPosition(self, position_ms: int) -> None:
-        self.report(position_ms)
+        if self.status != QMediaPlayer.MediaStatus.LoadingMedia:
+            self.report(position_ms)
 
     def position(self) -> int:
         return self.position_ms
@@ -292,9 +322,9 @@ class Simulated:
     """A controller on a FakePlayer, with a clock the test sets (``now``) and the redraw timer
     fired at a time it chooses (``tick_at``, which returns the playhead's position)."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path, loads_later: bool = False) -> None:
         self.now = 0.0
-        self.player = FakePlayer()
+        self.player = FakePlayer(loads_later)
         self.controller = PlaybackController(player=self.player, now_s=lambda: self.now)
         self.controller.load(path)
 
@@ -362,6 +392,19 @@ def test_play_range_pauses_at_its_end_with_the_playhead_there(qtbot, make_audio)
     assert tick_at(0.75) > 1.0 and controller.playing
 
 
+def test_a_range_played_as_its_file_loads_starts_where_it_should(qtbot, make_audio):
+    # Seen with Qt's FFmpeg player: a position given while a new file loads is ignored, so the
+    # Review tab's event in another file (loaded, then played at once) was heard from 0:00.
+    sim = Simulated(make_audio("a.wav", audio_factory.tone(440, 4.0), 16000), loads_later=True)
+    sim.controller.play_range(2.0, 3.0)
+    assert sim.player.position_ms == 0  # still loading
+    sim.player.finish_loading()
+    assert sim.player.position_ms == 2000
+    sim.player.finish_loading()  # given once
+    sim.controller.seek(1.0)
+    assert sim.player.position_ms == 1000
+
+
 def test_play_range_without_audio_only_moves_the_playhead(qtbot, make_audio):
     controller = PlaybackController(force_unavailable="testing")
     controller.load(make_audio("a.wav", audio_factory.tone(440, 2.0), 16000))
@@ -420,3 +463,139 @@ def test_the_window_plays_at_the_speed_chosen_last(qtbot, make_window, settings)
     assert again.playback_bar.speed_combo.currentText() == "0.1×"
     settings.setValue("playback/speed", "fast")  # unreadable: the default
     assert make_window().playback.speed == 1.0
+
+
+def test_the_window_keeps_band_only_and_says_when_a_band_cannot_be_played(make_window):
+    window = make_window()
+    action = window.acts.band_only
+    assert action.isCheckable() and not action.isChecked() and not window.playback.band_only
+    assert action.shortcut().toString() == "Ctrl+Shift+B"
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert action in view_menu.actions()
+    action.setChecked(True)
+    assert window.playback.band_only
+    window.close()
+    again = make_window()  # the next session, on the same settings file
+    assert again.acts.band_only.isChecked() and again.playback.band_only
+    again.playback.band_failed.emit("Playing without the band filter: x.wav: no band")
+    assert again.banner.text() == "Playing without the band filter: x.wav: no band"
+
+
+# -- a region in its band only ------------------------------------------------------------------
+
+
+def _two_tones_file(make_audio, duration_s: float = 4.0):
+    tones = audio_factory.tone(1000, duration_s, 16000) + audio_factory.tone(5000, duration_s, 16000)
+    return make_audio("two.wav", tones, 16000)
+
+
+def _start_band(qtbot, sim, start_s, end_s, band_hz):
+    sim.controller.set_band_only(True)
+    sim.controller.play_range(start_s, end_s, band_hz)
+    assert not sim.controller.playing  # paused on the range's start while the band is filtered
+    assert sim.controller.position_s == pytest.approx(start_s)
+    qtbot.waitUntil(lambda: sim.controller.playing, timeout=10_000)
+
+
+def test_a_region_plays_in_its_band_from_a_filtered_excerpt(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    sim = Simulated(path)
+    player, controller, tick_at = sim.player, sim.controller, sim.tick_at
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    _start_band(qtbot, sim, 1.0, 2.5, (4000, 6000))
+    excerpt = player.source
+    assert excerpt != path and excerpt.suffix == ".wav"
+    samples, rate = sf.read(excerpt, dtype="float32")
+    assert rate == 16000 and len(samples) == 24000
+    spectrum = np.abs(np.fft.rfft(samples))
+    assert spectrum[1500] < spectrum[7500] / 3000  # 1 kHz filtered away, 5 kHz kept
+    # The player's positions are the excerpt's; the playhead stays on the file's timeline.
+    player.durationChanged.emit(1500)
+    assert controller.duration_s == pytest.approx(4.0)
+    sim.now = 0.1
+    player.report(64)
+    assert tick_at(0.2) == pytest.approx(1.164)
+    assert bar.position_label.text() == "0:01.2 / 0:04.0"
+    sim.now = 1.5
+    player.report(1450)
+    tick_at(1.6)  # past the region's end: paused there, and the file is back in the player
+    assert not controller.playing and controller.position_s == pytest.approx(2.5)
+    assert player.source == path and player.position_ms == 2500
+    assert not excerpt.exists()
+    controller.shutdown()
+
+
+def test_a_band_that_plays_to_its_end_rests_the_playhead_there(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    sim = Simulated(path)
+    _start_band(qtbot, sim, 0.5, 1.0, (4000, 6000))
+    sim.player.report(500)
+    sim.player.stop()  # the end of the excerpt, before a redraw reached it
+    assert not sim.controller.playing
+    assert sim.controller.position_s == pytest.approx(1.0)
+    assert sim.player.source == path and sim.player.position_ms == 1000
+    sim.controller.shutdown()
+
+
+def test_a_seek_or_play_after_a_band_goes_on_in_the_whole_file(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    sim = Simulated(path)
+    player, controller = sim.player, sim.controller
+    _start_band(qtbot, sim, 1.0, 3.0, (4000, 6000))
+    controller.seek(0.5)  # while the band plays: the file, from there, playing on
+    assert player.source == path and player.position_ms == 500 and controller.playing
+    _start_band(qtbot, sim, 1.0, 3.0, (4000, 6000))
+    sim.now = 1.0
+    player.report(300)
+    controller.pause()
+    assert controller.position_s == pytest.approx(1.3)
+    controller.play()  # playing on plays the file itself
+    assert player.source == path and player.position_ms == 1300 and controller.playing
+    controller.shutdown()
+
+
+def test_without_band_only_or_a_band_the_file_itself_plays(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    sim = Simulated(path)
+    sim.controller.play_range(1.0, 2.0, (4000, 6000))  # band only is off
+    assert sim.controller.playing and sim.player.source == path
+    sim.controller.set_band_only(True)
+    sim.controller.play_range(1.0, 2.0, None)  # a region over all frequencies
+    assert sim.controller.playing and sim.player.source == path
+    sim.controller.shutdown()
+
+
+def test_a_band_that_cannot_be_made_says_why_and_plays_the_range(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    sim = Simulated(path)
+    sim.controller.set_band_only(True)
+    with qtbot.waitSignal(sim.controller.band_failed, timeout=10_000) as failed:
+        sim.controller.play_range(1.0, 2.0, (9000, 12000))  # above the file's 8 kHz
+    assert "two.wav" in failed.args[0] and "above this file's highest frequency" in failed.args[0]
+    assert sim.controller.playing and sim.player.source == path
+    assert sim.controller.position_s == pytest.approx(1.0)
+    sim.controller.shutdown()
+
+
+def test_shutdown_removes_the_excerpts(qtbot, make_audio):
+    sim = Simulated(_two_tones_file(make_audio))
+    _start_band(qtbot, sim, 1.0, 2.0, (100, 2000))
+    folder = sim.player.source.parent
+    sim.controller.shutdown()
+    assert sim.player.source is None and not folder.exists()
+
+
+def test_the_bar_offers_band_only_with_audio_and_not_without(qtbot):
+    from PySide6.QtGui import QAction
+
+    action = QAction("Band only")
+    action.setCheckable(True)
+    for controller, shown in ((PlaybackController(player=FakePlayer()), True),
+                              (PlaybackController(force_unavailable="testing"), False)):
+        bar = PlaybackBar(controller)
+        qtbot.addWidget(bar)
+        bar.show()
+        bar.show_band_action(action)
+        assert bar.band_button.isVisible() == shown
+        assert bar.band_button.defaultAction() is action

@@ -35,13 +35,15 @@ RATE_HZ = 16000
 
 
 class FakePlayback:
-    """Records the ranges it is asked to play."""
+    """Records the ranges it is asked to play, and their bands."""
 
     def __init__(self) -> None:
         self.ranges: list[tuple[float, float]] = []
+        self.bands: list[tuple[float, float] | None] = []
 
-    def play_range(self, start_s: float, end_s: float) -> None:
+    def play_range(self, start_s: float, end_s: float, band_hz=None) -> None:
         self.ranges.append((start_s, end_s))
+        self.bands.append(band_hz)
 
 
 class FakeMouse:
@@ -399,6 +401,7 @@ def test_region_list_keys_step_zoom_and_play(rig, qtbot):
     assert rig.regions.region_id == second.id
     rig.panel.play_action.trigger()
     assert rig.playback.ranges == [(2.5, 3.0)]
+    assert rig.playback.bands == [(500.0, 1500.0)]  # played in its band with Band Only on
     rig.panel.previous_action.trigger()
     assert rig.regions.region_id == first.id
     rig.panel.table.selectRow(1)  # a click on a row
@@ -514,6 +517,7 @@ def test_the_review_queue_zooms_to_each_event_plays_it_and_selects_it(rig, qtbot
         rig.view.show_clip(rig.project.abspath(rig.project.clip(short)))
     assert rig.regions.clip_id == short and rig.regions.region_id == second.id
     assert rig.playback.ranges[-1] == (0.2, 0.5)
+    assert rig.playback.bands[-1] is None  # a span over all frequencies
     dock.shutdown()
 
 
