@@ -1,6 +1,6 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
 as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
-Whombat, Sonic Visualiser and BirdNET read or write, and the clip view as a PNG figure."""
+Whombat, Sonic Visualiser and BirdNET read or write, and the clip view as a PNG or PDF figure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.errors import EarmarkError
 from core.store import label_io, label_rules, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.region_commands import ImportRegionsCommand
-from gui.clips.view_image import default_image_name, save_view_image
+from gui.clips.view_image import IMAGE_FILTERS, default_image_name, save_view_image
 from gui.common import settings as keys
 from gui.common.tasks import FunctionWorker, ProjectWorker
 
@@ -48,7 +48,8 @@ def build(acts, w) -> None:
     acts.export_image = acts.action("Export View as I&mage…", lambda: _on_export_image(w),
                                     project=True)
     acts.export_image.setToolTip("Save the clip view as shown (zoom, frequency range, regions) "
-                                 "as a PNG figure at twice the screen's resolution")
+                                 "as a figure: a PNG at twice the screen's resolution, or a "
+                                 "PDF with vector axes, text, waveform and regions")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
     menu = w.menuBar().addMenu("&File")
@@ -353,12 +354,12 @@ def _on_export_image(w) -> None:
     # The project folder may be read-only (a shared data set): then the home folder is offered.
     where = Path(w.folder) if os.access(w.folder, os.W_OK) else Path.home()
     name = default_image_name(view.data.path, *view.view_range())
-    path, _ = QFileDialog.getSaveFileName(w, "Export view as image", str(where / name),
-                                          "PNG image (*.png)")
+    path, chosen = QFileDialog.getSaveFileName(w, "Export view as image", str(where / name),
+                                               IMAGE_FILTERS)
     if not path:
         return
     if not Path(path).suffix:
-        path += ".png"
+        path += ".pdf" if "pdf" in chosen else ".png"
     try:
         saved = save_view_image(view, path)
     except (ValueError, OSError) as error:

@@ -1,7 +1,9 @@
 """File > Export View as Image: the clip view's plots as shown, into a PNG (twice the screen's
-pixels), without the playhead; a bad path or no clip is said, not raised."""
+pixels) or a PDF drawing, without the playhead; a bad path or no clip is said, not raised."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from PySide6.QtGui import QImage
@@ -34,8 +36,9 @@ def shown(qtbot, window, tmp_path, monkeypatch):
     return window
 
 
-def _choose(monkeypatch, path) -> None:
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+def _choose(monkeypatch, path, chosen_filter: str = "") -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(path), chosen_filter))
 
 
 def test_the_view_is_saved_as_a_png_at_twice_the_screens_pixels(shown, tmp_path, monkeypatch):
@@ -72,8 +75,27 @@ def test_a_path_that_cannot_be_written_is_said_and_nothing_raised(shown, tmp_pat
     shown.acts.export_image.trigger()
     ((text, kind),) = shown.said
     assert kind == "error" and str(out) in text and "No such file or directory" in text
-    with pytest.raises(ValueError, match="figure.svg: the view is written as a .png image"):
-        save_view_image(shown.clip_view, tmp_path / "figure.svg")
+    with pytest.raises(ValueError, match="figure.jpg: the view is written as a .png image or "
+                                         "a .pdf drawing"):
+        save_view_image(shown.clip_view, tmp_path / "figure.jpg")
+
+
+def test_the_view_is_saved_as_a_pdf_drawing(shown, tmp_path, monkeypatch):
+    view = shown.clip_view
+    view.set_playhead(2.5)
+    _choose(monkeypatch, tmp_path / "figure", "PDF drawing (*.pdf)")  # no suffix typed
+    shown.acts.export_image.trigger()
+    assert shown.said == []
+    data = (tmp_path / "figure.pdf").read_bytes()
+    assert data.startswith(b"%PDF-")
+    # One page, the viewport's size at the screen's resolution (in points, 72 an inch).
+    viewport, points = view.graphics.viewport().size(), 72 / view.graphics.logicalDpiX()
+    (box,) = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert (float(box[0]), float(box[1])) == pytest.approx(
+        (viewport.width() * points, viewport.height() * points), abs=1)  # whole points
+    assert b"/FontFile2" in data or b"/FontFile" in data  # the axes' text is text, not pixels
+    assert data.count(b"/Subtype /Image") == 1  # the spectrogram, embedded as an image
+    assert view.spec_playhead.isVisible()  # hidden only while drawn
 
 
 def test_without_a_clip_it_asks_for_one(qtbot, window, tmp_path, monkeypatch):
