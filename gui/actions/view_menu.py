@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QStyle
 
 from gui.clips.playback import SPEEDS
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
+from gui.clips.view_ranges import narrower_band
 from gui.common import settings as keys
 from gui.model.augment_preview import AugmentPreview
 from gui.model.clip_scores import ClipScores
@@ -77,7 +78,8 @@ def build(acts, w) -> None:
     acts.play_range = acts.action("Play &Visible Range", lambda: _play_visible_range(w),
                                   "Shift+Space")
     acts.play_range.setEnabled(w.playback.available)
-    acts.play_range.setToolTip("Play what the clip view shows and stop at its right edge")
+    acts.play_range.setToolTip("Play what the clip view shows and stop at its right edge (with "
+                               "Band Only, in the frequencies the spectrogram shows)")
     acts.reset_zoom = acts.action("&Reset Zoom", w.clip_view.reset_zoom, "Ctrl+0")
     acts.reset_zoom.setToolTip("Show the whole clip and the chosen frequency range (or "
                                "double-click the clip view)")
@@ -124,5 +126,10 @@ def _keep_playback_speed(w) -> None:
 
 
 def _play_visible_range(w) -> None:
-    if w.clip_view.data is not None:
-        w.playback.play_range(*w.clip_view.view_range())
+    """Play the visible time range; in the visible band when the spectrogram shows one (a
+    chosen frequency range, Ctrl+wheel) and Band Only is on."""
+    view = w.clip_view
+    if view.data is not None:
+        band = None if view.show_features() else narrower_band(
+            *view.spec_plot.viewRange()[1], view.data.sample_rate_hz / 2)
+        w.playback.play_range(*view.view_range(), band)

@@ -1,11 +1,15 @@
 """The arithmetic of what the clip view shows: a range kept inside its limits, a range scaled
-about a point (the wheel's zooms of time and of frequency), and the range that shows a region
-with some context. Plain numbers in and out, so the clip view, the region list and the Review
-tab share one rule."""
+about a point (the wheel's zooms of time and of frequency), the range that shows a region
+with some context, and the band the spectrogram shows when it is not the whole spectrum. Plain
+numbers in and out, so the clip view, the region list and the Review tab share one rule."""
 
 from __future__ import annotations
 
 from typing import Any
+
+#: A band shown counts as a band (to play alone) when it leaves out at least this share of the
+#: spectrum: the whole spectrum, give or take the view's rounding, is not.
+NARROWER_SHARE = 0.02
 
 #: Seconds of context shown either side of a region one goes to, and at least this share of the
 #: region's own length, so its neighbourhood is seen too.
@@ -40,3 +44,12 @@ def region_range(record: Any, duration_s: float) -> tuple[float, float]:
     if duration_s > 0:
         end_s = min(end_s, duration_s)
     return max(record.begin_s - pad_s, 0.0), end_s
+
+
+def narrower_band(low_hz: float, high_hz: float, nyquist_hz: float) -> tuple[float, float] | None:
+    """The part of ``low_hz..high_hz`` (a spectrogram's visible frequencies) within
+    0..``nyquist_hz``, or None when that is (nearly) the whole spectrum."""
+    low_hz, high_hz = max(float(low_hz), 0.0), min(float(high_hz), float(nyquist_hz))
+    if high_hz <= low_hz or high_hz - low_hz >= (1 - NARROWER_SHARE) * nyquist_hz:
+        return None
+    return low_hz, high_hz

@@ -208,6 +208,23 @@ def test_the_chosen_frequency_range_is_shown_and_kept_by_reset_zoom(qtbot, windo
     assert view.spec_plot.viewRange()[1] == [pytest.approx(6000.0), pytest.approx(8000.0)]
 
 
+def test_play_visible_range_plays_the_band_the_spectrogram_shows(qtbot, window, tmp_path,
+                                                                 monkeypatch):
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    played = []
+    monkeypatch.setattr(window.playback, "play_range", lambda *args: played.append(args))
+    window.acts.play_range.setEnabled(True)  # as with an audio device
+    view = window.clip_view
+    view.wave_plot.setXRange(0.25, 0.5, padding=0)
+    window.acts.play_range.trigger()  # the whole spectrum: no band
+    view.spec_plot.setYRange(500.0, 1500.0, padding=0)  # Ctrl+wheel, say
+    window.acts.play_range.trigger()
+    assert played == [(pytest.approx(0.25), pytest.approx(0.5), None),
+                      (pytest.approx(0.25), pytest.approx(0.5),
+                       (pytest.approx(500.0), pytest.approx(1500.0)))]
+
+
 class _Wheel:
     """Enough of a QGraphicsSceneWheelEvent for TimeViewBox.wheelEvent: one notch at ``pos``."""
 

@@ -1,4 +1,5 @@
-"""The clip view's range arithmetic: kept inside, scaled about a point, a region with context."""
+"""The clip view's range arithmetic: kept inside, scaled about a point, a region with context,
+the band shown."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gui.clips.view_ranges import inside, region_range, scaled
+from gui.clips.view_ranges import inside, narrower_band, region_range, scaled
 
 
 def test_a_range_is_kept_inside_its_limit_and_at_least_its_width():
@@ -30,3 +31,12 @@ def test_a_region_is_shown_with_context_within_its_clip():
     long = SimpleNamespace(begin_s=4.0, end_s=8.0)  # a quarter of its length either side
     assert region_range(long, 8.5) == (3.0, 8.5)
     assert region_range(SimpleNamespace(begin_s=0.2, end_s=0.4), 0.0) == (0.0, pytest.approx(0.9))
+
+
+def test_a_band_is_what_the_spectrogram_shows_when_not_the_whole_spectrum():
+    assert narrower_band(500.0, 1500.0, 8000.0) == (500.0, 1500.0)
+    assert narrower_band(-20.0, 9000.0, 8000.0) is None  # the whole, with the view's margins
+    assert narrower_band(0.0, 7900.0, 8000.0) is None  # within the view's rounding of it
+    assert narrower_band(0.0, 7000.0, 8000.0) == (0.0, 7000.0)
+    assert narrower_band(6000.0, 20_000.0, 8000.0) == (6000.0, 8000.0)
+    assert narrower_band(9000.0, 12_000.0, 8000.0) is None  # nothing of this file
