@@ -463,10 +463,12 @@ class PlaybackBar(QWidget):
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
         layout.addWidget(self.state_label, 1)  # it takes the room left, cut when there is little
+        layout.addStretch(1)  # with audio the reason is hidden: the choices sit at the right
         self.band_button = QToolButton()  # shows the window's Band Only action
         self.band_button.setObjectName("PlaybackBand")
         self.band_button.hide()
         layout.addWidget(self.band_button)
+        self.speed_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.speed_combo)
         controller.state_changed.connect(self._on_controller_state)
         controller.position_changed.connect(self._on_controller_position)
