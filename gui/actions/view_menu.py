@@ -45,6 +45,7 @@ def build(acts, w) -> None:
                               "lies above and below it is filtered out (Raven's filtered play)")
     acts.band_only.toggled.connect(w.playback.set_band_only)
     w.playback.band_failed.connect(lambda text: w.show_message(text, "warning"))
+    w.playback.band_status.connect(lambda text, on: _show_band_status(w.statusBar(), text, on))
     w.playback_bar.show_band_action(acts.band_only)
     acts.auto_advance = acts.action("&Auto-advance After Labelling", None, "Ctrl+Shift+A")
     acts.auto_advance.setCheckable(True)
@@ -123,6 +124,15 @@ def _keep_playback_speed(w) -> None:
         w.playback.set_speed(speed)
     w.playback.speed_changed.connect(
         lambda speed: keys.write(w.settings, keys.PLAYBACK_SPEED, speed))
+
+
+def _show_band_status(bar, text: str, filtering: bool) -> None:
+    """'Filtering…' in the status ``bar`` while a band is made; taken away once it is over,
+    unless another message has replaced it."""
+    if filtering:
+        bar.showMessage(text)
+    elif bar.currentMessage() == text:
+        bar.clearMessage()
 
 
 def _play_visible_range(w) -> None:

@@ -85,14 +85,17 @@ class PlaybackController(QObject):
     ``available`` / ``unavailable_reason`` first; an unavailable controller still loads, seeks
     and knows the clip's duration, so the playhead and time label work without sound.
 
-    With ``band_only`` on, ``play_range`` given a band plays it filtered to that band; a band
-    that cannot be made says why in ``band_failed(reason)`` and the range plays unfiltered."""
+    With ``band_only`` on, ``play_range`` given a band plays it filtered to that band:
+    ``band_status(text, True)`` says in words that it is being filtered (a long region takes a
+    second or two), ``band_status(text, False)`` that this is over; a band that cannot be made
+    says why in ``band_failed(reason)`` and the range plays unfiltered."""
 
     position_changed = Signal(float)
     state_changed = Signal(bool)
     duration_changed = Signal(float)
     speed_changed = Signal(float)
     band_failed = Signal(str)
+    band_status = Signal(str, bool)
 
     def __init__(self, parent: QObject | None = None, force_unavailable: str = "", *,
                  player=None, now_s: Callable[[], float] = time.monotonic) -> None:
@@ -249,9 +252,12 @@ class PlaybackController(QObject):
         source, (low_hz, high_hz) = self._path, band_hz
         worker = FunctionWorker(lambda w: write_band_excerpt(
             source, start_s, end_s, low_hz, high_hz, out, should_stop=w.should_stop))
+        text = f"Filtering {low_hz:,.0f}–{high_hz:,.0f} Hz for playback…"
         self._band_task.start(
             worker, finished=self._on_band_ready,
-            failed=lambda reason: self._on_band_failed(reason, start_s, end_s))
+            failed=lambda reason: self._on_band_failed(reason, start_s, end_s),
+            done=lambda: self.band_status.emit(text, False))
+        self.band_status.emit(text, True)
 
     def _on_band_ready(self, excerpt: BandExcerpt | None) -> None:
         if excerpt is None or excerpt.source != self._path:

@@ -83,7 +83,7 @@ def test_an_excerpt_is_the_filtered_stretch_of_the_file(tmp_path):
 
 
 def test_an_excerpt_is_streamed_in_blocks(tmp_path, monkeypatch):
-    monkeypatch.setattr(band_pass, "BLOCK_S", 0.3)  # many blocks, each shorter than the kernel
+    monkeypatch.setattr(band_pass, "FFT_SIZE", 1 << 13)  # blocks of 4,096 samples: many
     samples = audio_factory.noise(3.0, RATE, seed=4)
     source = audio_factory.write(tmp_path / "noise.wav", samples, RATE, subtype="FLOAT")
     excerpt = write_band_excerpt(source, 0.0, 3.0, 1000, 2000, tmp_path / "band.wav")
@@ -133,3 +133,11 @@ def test_a_broken_file_names_itself(tmp_path):
     bad.write_text("not audio")
     with pytest.raises(AudioError, match="bad.wav"):
         write_band_excerpt(bad, 0, 1, 100, 200, tmp_path / "band.wav")
+
+
+def test_filtering_in_blocks_is_the_convolution(monkeypatch):
+    monkeypatch.setattr(band_pass, "FFT_SIZE", 1 << 13)  # 4,096-sample blocks and a ragged last
+    samples = audio_factory.noise(1.3, RATE, seed=2)
+    kernel = band_pass_kernel(RATE, 300, 2500)
+    expected = np.convolve(samples.astype(np.float64), kernel)[2048:2048 + len(samples)]
+    np.testing.assert_allclose(band_passed(samples, RATE, 300, 2500), expected, atol=1e-5)

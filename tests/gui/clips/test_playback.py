@@ -479,6 +479,14 @@ def test_the_window_keeps_band_only_and_says_when_a_band_cannot_be_played(make_w
     assert again.acts.band_only.isChecked() and again.playback.band_only
     again.playback.band_failed.emit("Playing without the band filter: x.wav: no band")
     assert again.banner.text() == "Playing without the band filter: x.wav: no band"
+    bar = again.statusBar()
+    again.playback.band_status.emit("Filtering 1–2 Hz for playback…", True)
+    assert bar.currentMessage() == "Filtering 1–2 Hz for playback…"
+    again.playback.band_status.emit("Filtering 1–2 Hz for playback…", False)
+    assert bar.currentMessage() == ""
+    bar.showMessage("Another message")  # replaced meanwhile: left as it is
+    again.playback.band_status.emit("Filtering 1–2 Hz for playback…", False)
+    assert bar.currentMessage() == "Another message"
 
 
 # -- a region in its band only ------------------------------------------------------------------
@@ -503,7 +511,12 @@ def test_a_region_plays_in_its_band_from_a_filtered_excerpt(qtbot, make_audio):
     player, controller, tick_at = sim.player, sim.controller, sim.tick_at
     bar = PlaybackBar(controller)
     qtbot.addWidget(bar)
+    said = []
+    controller.band_status.connect(lambda text, on: said.append((text, on)))
     _start_band(qtbot, sim, 1.0, 2.5, (4000, 6000))
+    qtbot.waitUntil(lambda: len(said) == 2)
+    assert said == [("Filtering 4,000–6,000 Hz for playback…", True),
+                    ("Filtering 4,000–6,000 Hz for playback…", False)]
     excerpt = player.source
     assert excerpt != path and excerpt.suffix == ".wav"
     samples, rate = sf.read(excerpt, dtype="float32")
