@@ -1,4 +1,5 @@
-"""Edit menu: undo and redo, label the selection by key or clear it, find, the Classes dialog."""
+"""Edit menu: undo and redo, label the selection by key or clear it, mark a region at the
+playhead, find, the Classes dialog."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QStyle
 from core.store.classes import CLASS_KEYS
 from gui.clips.classes_dialog import ClassesDialog
 from gui.clips.name_rule_dialog import ApplyNameRuleCommand, NameRuleDialog
+from gui.clips.playhead_marks import PlayheadMarker
 
 
 def build(acts, w) -> None:
@@ -37,6 +39,11 @@ def build(acts, w) -> None:
     acts.clear_label.setToolTip("Delete the selected region, or clear the selected clips' labels")
     acts.clear_label.setShortcuts([QKeySequence(Qt.Key.Key_Delete),
                                    QKeySequence(Qt.Key.Key_Backspace)])
+    acts.marker = PlayheadMarker(w.clip_view, w.playback, w.labels.regions, w.region_overlay, w)
+    acts.marker.status.connect(w.statusBar().showMessage)
+    acts.mark_region = acts.action("&Mark Region at Playhead", acts.marker.mark, "M", project=True)
+    acts.mark_region.setToolTip("While listening: M at a call's start and M again at its end "
+                                "make a region of it")
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
     acts.classes = acts.action("C&lasses…", lambda: _on_classes(w), "Ctrl+K",
                                icon(SP.SP_FileDialogDetailedView), project=True)
@@ -54,6 +61,7 @@ def build(acts, w) -> None:
     acts.label_menu.addSeparator()
     acts.label_menu.addAction(acts.label_by_name)
     acts.label_menu.addAction(acts.clear_label)
+    menu.addAction(acts.mark_region)
     menu.addAction(acts.find)
     menu.addSeparator()
     menu.addAction(acts.classes)

@@ -341,12 +341,12 @@ class RegionOverlay(QObject):
         if event.button() != Qt.MouseButton.LeftButton:
             return False
         if event.isStart():
-            if not self._can_draw():
+            if not self.can_draw():
                 return False
             start = plot.vb.mapSceneToView(event.buttonDownScenePos())
             box = (plot is self._view.spec_plot and self._bands_shown()
                    and bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
-            self._draft = _Draft(plot, start, box, self._make_draft_item(plot, box))
+            self._draft = _Draft(plot, start, box, self.make_draft_item(plot, box))
         elif self._draft is None or self._draft.plot is not plot:
             return False
         event.accept()
@@ -377,6 +377,10 @@ class RegionOverlay(QObject):
         self._undo_stack.push(command)
         if command.record is not None and not command.isObsolete():
             self._selection.select(command.record.id)
+
+    def add_span(self, begin_s: float, end_s: float) -> None:
+        """Add a span (no band) as one undo step and select it: a mark made while listening."""
+        self._add(QRectF(begin_s, 0.0, end_s - begin_s, 0.0), box=False)
 
     def _update(self, region_id: int, changes: dict) -> None:
         """Push one UpdateRegionCommand for the fields that changed (none: put the items back)."""
@@ -521,7 +525,8 @@ class RegionOverlay(QObject):
                         line.setPen(pen)
                 item.update()
 
-    def _make_draft_item(self, plot: Any, box: bool) -> Any:
+    def make_draft_item(self, plot: Any, box: bool = False) -> Any:
+        """A dashed region on ``plot`` for one being drawn (a span, or a box)."""
         pen = pg.mkPen(_DRAFT_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         if box:
             item = _BoxROI(QRectF(0, 0, 0, 0), pen=pen, movable=False, resizable=False)
@@ -542,7 +547,8 @@ class RegionOverlay(QObject):
     def _on_selection_changed(self, _region_id: Any) -> None:
         self._sync_items()  # the selected region always has its items
 
-    def _can_draw(self) -> bool:
+    def can_draw(self) -> bool:
+        """Whether a region can be added now: a project, and a clip shown."""
         return (self._project() is not None and self._selection.clip_id >= 0
                 and self._duration_s > 0 and self._view.duration_s > 0)
 
