@@ -6,6 +6,9 @@ path (or nothing) and hands it to core, a controller or the window.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
@@ -23,6 +26,7 @@ class WindowActions:
         self.w = window
         self._project_actions: list[QAction] = []
         self._tasks: dict[str, TaskSlot] = {}
+        self._scratch: tempfile.TemporaryDirectory | None = None
         for menu in (file_menu, edit_menu, view_menu, model_menu, help_menu):
             menu.build(self, window)
         self._build_toolbar()
@@ -66,10 +70,22 @@ class WindowActions:
             self._tasks[kind] = TaskSlot(self.w)
         return self._tasks[kind]
 
+    def scratch(self) -> Path:
+        """A folder for this window's session (recorded takes, kept so their adding can be
+        undone), removed by ``shutdown``."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="earmark-",
+                                                        ignore_cleanup_errors=True)
+        return Path(self._scratch.name)
+
     def shutdown(self) -> None:
-        """Stop the menus' tasks and wait for their threads (the window is closing)."""
+        """Stop the menus' tasks and wait for their threads (the window is closing), and
+        remove the scratch folder."""
         for task in self._tasks.values():
             task.cancel()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def all(self) -> list[QAction]:
         """Every action with a shortcut, menu order roughly, for the shortcuts dialog."""

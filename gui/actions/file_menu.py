@@ -1,6 +1,7 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
 as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
-Whombat, Sonic Visualiser and BirdNET read or write, and the clip view as a PNG or PDF figure."""
+Whombat, Sonic Visualiser and BirdNET read or write, the clip view as a PNG or PDF figure, and
+clips recorded from the microphone."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 from core.errors import EarmarkError
 from core.store import label_io, label_rules, region_export, region_io
 from gui.clips.commands import ImportLabelsCommand
+from gui.clips.record_dialog import RecordDialog
 from gui.clips.region_commands import ImportRegionsCommand
 from gui.clips.view_image import IMAGE_FILTERS, default_image_name, save_view_image
 from gui.common import settings as keys
@@ -50,6 +52,8 @@ def build(acts, w) -> None:
     acts.export_image.setToolTip("Save the clip view as shown (zoom, frequency range, regions) "
                                  "as a figure: a PNG at twice the screen's resolution, or a "
                                  "PDF with vector axes, text, waveform and regions")
+    acts.record = acts.action("&Record Clips…", lambda: _on_record(w), "Ctrl+R", project=True)
+    acts.record.setToolTip("Record takes from the microphone straight into a class")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
     menu = w.menuBar().addMenu("&File")
@@ -57,6 +61,7 @@ def build(acts, w) -> None:
     menu.addMenu(recent)
     menu.addAction(acts.reopen_last)
     menu.addAction(acts.rescan)
+    menu.addAction(acts.record)
     menu.addSeparator()
     for action in (acts.import_csv, acts.import_avianz, acts.export_csv,
                    acts.export_edge_impulse, acts.export_regions, acts.export_folders):
@@ -366,6 +371,15 @@ def _on_export_image(w) -> None:
         w.show_message(f"Could not export the view to {path}: {error}", "error")
         return
     w.statusBar().showMessage(f"Saved the view to {saved}", 8000)
+
+
+def _on_record(w) -> None:
+    """Record takes into classes; each one is added to the project as the window adds files,
+    one undo step a take."""
+    dialog = RecordDialog(w.labels.class_names, w.acts.scratch(),
+                          lambda path, label: w.model_dock.add_files([(path, label)], "manual"),
+                          parent=w)
+    dialog.exec()
 
 
 def _on_export_folders(w) -> None:

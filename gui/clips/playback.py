@@ -32,14 +32,8 @@ from core.audio import reading as audio
 from core.audio.band_pass import BandExcerpt, write_band_excerpt
 from core.errors import AudioError
 from gui.clips.playhead_clock import PlayheadClock
+from gui.common.multimedia import QAudioOutput, QMediaPlayer, output_unavailable_reason
 from gui.common.tasks import FunctionWorker, TaskSlot
-
-try:
-    from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
-except ImportError as error:  # a PySide6 build without QtMultimedia
-    _MULTIMEDIA_ERROR: str | None = f"Qt Multimedia is not available ({error})"
-else:
-    _MULTIMEDIA_ERROR = None
 
 #: The playhead is redrawn at ~30 fps while playing; one tick is one display frame.
 TICK_MS = 33
@@ -53,15 +47,6 @@ SPEEDS = (2.0, 1.0, 0.5, 0.25, 0.1)
 def speed_text(speed: float) -> str:
     """1.0 -> '1×', 0.25 -> '0.25×'."""
     return f"{speed:g}×"
-
-
-def _audio_unavailable_reason() -> str:
-    """Empty when audio can play, else a sentence for a tooltip."""
-    if _MULTIMEDIA_ERROR is not None:
-        return _MULTIMEDIA_ERROR
-    if not QMediaDevices.audioOutputs():
-        return "No audio output device found"
-    return ""
 
 
 def format_time(seconds: float) -> str:
@@ -104,7 +89,7 @@ class PlaybackController(QObject):
         drive a simulated one) and ``now_s`` the monotonic clock in seconds."""
         super().__init__(parent)
         self.unavailable_reason = force_unavailable or (
-            "" if player is not None else _audio_unavailable_reason())
+            "" if player is not None else output_unavailable_reason())
         self.available = not self.unavailable_reason
         self._now_s = now_s
         self._path: Path | None = None

@@ -274,8 +274,8 @@ class RegionListPanel(QWidget):
         if clip_id < 0:
             self.hint.setText("")
         elif not n:
-            self.hint.setText("Drag on the clip to mark a region (Shift+drag on the "
-                              "spectrogram: with a band), or press M at its start and end")
+            self.hint.setText("Drag to mark a region, Shift+drag for a box; or press M at "
+                              "its start and end")
         else:
             self.hint.setText(f"{NEXT_REGION_KEY} {PREVIOUS_REGION_KEY} next/previous · "
                               f"{PLAY_REGION_KEY} play · class keys label · Delete removes")

@@ -12,7 +12,8 @@ from gui.common.tasks import ProjectWorker, TaskSlot
 
 
 class AddFilesCommand(QUndoCommand):
-    """Outside files copied into the project under their labels (``pairs`` of (path, label)).
+    """Outside files copied into the project under their labels (``pairs`` of (path, label)),
+    labelled by ``source`` ("model" for classified files, "manual" for a person's recordings).
 
     Copying and scanning take a while, so neither runs in ``redo``/``undo`` themselves: redo
     starts ``core.workflow.add_files_to_project`` and undo ``remove_added_files`` as a task of
@@ -25,16 +26,18 @@ class AddFilesCommand(QUndoCommand):
 
     def __init__(self, project: Any, pairs: list, task: TaskSlot,
                  on_changed: Callable[[list, Any], None],
-                 on_error: Callable[[str], None] | None = None) -> None:
+                 on_error: Callable[[str], None] | None = None, source: str = "model") -> None:
         n = len(pairs)
-        super().__init__(f"Add {n} classified file{'s' if n != 1 else ''} to the project")
+        what = "recording" if source == "manual" else "classified file"
+        super().__init__(f"Add {n} {what}{'s' if n != 1 else ''} to the project")
         self._project, self._pairs, self._task = project, list(pairs), task
+        self._source = source  # whose labels: the model's, or a person's (a recording)
         self._on_changed, self._on_error = on_changed, on_error
         self.added = None  # core's AddedFiles once a redo has ended
 
     def redo(self) -> None:
-        pairs = self._pairs
-        self._run(lambda project, _task: (add_files_to_project(project, pairs),
+        pairs, source = self._pairs, self._source
+        self._run(lambda project, _task: (add_files_to_project(project, pairs, source),
                                           project.clips(include_missing=True)))
 
     def undo(self) -> None:

@@ -279,22 +279,29 @@ class ModelDock(QDockWidget):
         self.undo_stack.push(AcceptPredictionsCommand(
             self.project, self.model, changes, on_error=lambda m: self.show_message(m, "error")))
 
-    def add_files(self, pairs: list) -> None:
-        """Copy classified files into the project with their predicted labels (undoable; the
-        copying runs in the background and the list updates when it ends)."""
+    def add_files(self, pairs: list, source: str = "model") -> None:
+        """Copy files into the project with their labels (undoable; the copying runs in the
+        background and the list updates when it ends): classified files with their predicted
+        labels, or (``source`` "manual") a person's recordings with the class they chose."""
         if self.project is None:
             self.show_message("Open a project first: files are copied into its folder.", "info")
             return
         n = len(pairs)
         self.status.emit(f"Copying {n} file(s) into {self.project.folder.name}…", 0)
-        self.undo_stack.push(AddFilesCommand(self.project, pairs, self._files_task,
-                                             self._on_files_changed,
-                                             on_error=lambda m: self.show_message(m, "error")))
+        self.undo_stack.push(AddFilesCommand(
+            self.project, pairs, self._files_task,
+            lambda records, added: self._on_files_changed(records, added, source),
+            on_error=lambda m: self.show_message(m, "error"), source=source))
 
-    def _on_files_changed(self, records: list, added) -> None:
+    def _on_files_changed(self, records: list, added, source: str) -> None:
         self.status.emit("", 0)
         self.records_changed.emit(records)
-        if added is not None:
+        if added is None:
+            return
+        if source == "manual":  # a recording: the dialog counts them, the status bar names it
+            names = ", ".join(self.project.relpath(copy) for _, copy in added.copies)
+            self.status.emit(f"Added {names} (Ctrl+Z removes it)", 8000)
+        else:
             self.show_message(f"Copied {len(added.copies)} file(s) into "
                               f"{self.project.folder.name}, labelled by the model (Ctrl+Z "
                               "removes them).", "info")

@@ -1,0 +1,63 @@
+"""Takes recorded from a microphone: raw PCM bytes as an audio device delivers them turned into
+mono float samples, their level for a meter, and a take written as a WAV file. Pure numpy and
+soundfile, no Qt (the window's recorder hands the bytes over).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from core.errors import AudioError
+
+#: PCM sample formats a device may deliver: numpy type, and the value of full scale.
+PCM_FORMATS = {
+    "uint8": (np.uint8, 128.0),
+    "int16": (np.int16, 32768.0),
+    "int32": (np.int32, 2147483648.0),
+    "float32": (np.float32, 1.0),
+}
+#: Shortest and longest take, seconds.
+MIN_TAKE_S = 0.2
+MAX_TAKE_S = 60.0
+
+
+def pcm_to_mono(data: bytes, sample_format: str, channels: int) -> np.ndarray:
+    """Interleaved PCM ``data`` -> mono float32 samples in -1..1 (the mean of the channels).
+    A trailing partial frame is dropped. Raises ValueError for an unknown format."""
+    try:
+        dtype, full_scale = PCM_FORMATS[sample_format]
+    except KeyError:
+        raise ValueError(f"unknown PCM sample format {sample_format!r}; "
+                         f"known: {', '.join(PCM_FORMATS)}") from None
+    channels = max(1, int(channels))
+    frame_bytes = np.dtype(dtype).itemsize * channels
+    usable = len(data) - len(data) % frame_bytes
+    values = np.frombuffer(data[:usable], dtype=dtype).astype(np.float32)
+    if sample_format == "uint8":
+        values -= 128.0
+    values /= full_scale
+    return values.reshape(-1, channels).mean(axis=1)
+
+
+def peak_level(samples: np.ndarray) -> float:
+    """The largest magnitude in ``samples`` (0 for none), at most 1: for a level meter."""
+    return float(min(np.abs(samples).max(initial=0.0), 1.0))
+
+
+def save_take(samples: np.ndarray, sample_rate_hz: int, path: str | os.PathLike) -> Path:
+    """Write a take as a 16-bit mono WAV (what every tool reads) and return its path. Raises
+    AudioError naming the file when it cannot be written, ValueError for an empty take."""
+    path = Path(path)
+    samples = np.asarray(samples, dtype=np.float32)
+    if len(samples) == 0:
+        raise ValueError("an empty take has nothing to save")
+    try:
+        sf.write(path, np.clip(samples, -1.0, 1.0), int(sample_rate_hz), subtype="PCM_16")
+    except (sf.LibsndfileError, OSError) as error:
+        path.unlink(missing_ok=True)
+        raise AudioError(path, f"could not write the recording ({error})") from None
+    return path

@@ -1,0 +1,125 @@
+"""File > Record Clips…: record takes from the microphone straight into a class, as Teachable
+Machine and Edge Impulse collect samples. Choose the class and a length, press Record (or
+Enter) for each take; each is saved as a 16-bit WAV and handed on to be added to the project
+under that class (one undo step a take), and the dialog stays for the next. A level meter
+moves while a take records; without a microphone the dialog says so and Record is off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.audio.recording import MAX_TAKE_S, MIN_TAKE_S, save_take
+from core.errors import AudioError
+from core.store.label_rules import safe_folder_name
+from gui.clips.recorder import AudioRecorder
+
+#: A take's length when the dialog opens: a spoken word, a short call.
+DEFAULT_TAKE_S = 1.0
+
+
+class RecordDialog(QDialog):
+    """Records takes for ``classes`` (the project's, offered in an editable box: a new name is a
+    new class) into ``scratch`` and calls ``on_take(path, label)`` with each one saved."""
+
+    def __init__(self, classes: list[str], scratch: Path,
+                 on_take: Callable[[Path, str], None], parent: QWidget | None = None,
+                 recorder: AudioRecorder | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Record clips")
+        self.setMinimumWidth(420)
+        self._scratch, self._on_take = Path(scratch), on_take
+        self.recorder = recorder if recorder is not None else AudioRecorder(self)
+        self.takes = 0
+        self.label_box = QComboBox()
+        self.label_box.setEditable(True)
+        self.label_box.addItems(classes)
+        self.label_box.lineEdit().setPlaceholderText("Class name")
+        self.length = QDoubleSpinBox()
+        self.length.setRange(MIN_TAKE_S, MAX_TAKE_S)
+        self.length.setDecimals(1)
+        self.length.setSingleStep(0.5)
+        self.length.setSuffix(" s")
+        self.length.setValue(DEFAULT_TAKE_S)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setToolTip("The microphone's level while a take records")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.record_button = QPushButton("● Record")
+        self.record_button.setDefault(True)  # Enter records the next take
+        self.record_button.clicked.connect(self.record)
+        form = QFormLayout()
+        form.addRow("Class", self.label_box)
+        form.addRow("Length", self.length)
+        form.addRow("Level", self.meter)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.record_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.recorder.level.connect(lambda peak: self.meter.setValue(int(round(peak * 100))))
+        self.recorder.finished.connect(self._on_take_recorded)
+        self.recorder.failed.connect(self._on_failed)
+        reason = self.recorder.unavailable_reason
+        self.record_button.setEnabled(not reason)
+        self.note.setText(f"{reason}: recording is off." if reason else
+                          "Press Record (or Enter) for each take; each is added to the project "
+                          "under its class. Ctrl+Z in the window removes one.")
+
+    @Slot()
+    def record(self) -> None:
+        """Begin a take, unless one records or no class is named."""
+        if self.recorder.recording or not self.record_button.isEnabled():
+            return
+        if not self.label_box.currentText().strip():
+            self.note.setText("Name the class these takes are of first.")
+            return
+        self.record_button.setEnabled(False)
+        self.note.setText(f"Recording {self.length.value():g} s…")
+        self.recorder.start(self.length.value())
+
+    def _on_take_recorded(self, samples: np.ndarray, rate_hz: int) -> None:
+        label = self.label_box.currentText().strip()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = self._scratch / f"{safe_folder_name(label)}_{stamp}_{self.takes + 1}.wav"
+        self.record_button.setEnabled(True)
+        self.meter.setValue(0)
+        try:
+            save_take(samples, rate_hz, path)
+        except (AudioError, ValueError) as error:
+            self.note.setText(f"Not saved: {error}")
+            return
+        self.takes += 1
+        self._on_take(path, label)
+        self.note.setText(f"Take {self.takes} added as {label!r} ({len(samples) / rate_hz:.1f} s "
+                          f"at {rate_hz:,} Hz). Record the next, or Close.")
+
+    def _on_failed(self, reason: str) -> None:
+        self.record_button.setEnabled(True)
+        self.meter.setValue(0)
+        self.note.setText(f"Not recorded: {reason}")
+
+    def done(self, result: int) -> None:
+        self.recorder.cancel()  # the device is let go when the dialog closes
+        super().done(result)

@@ -1,0 +1,126 @@
+"""Recording takes from a microphone: a QAudioSource read as its bytes arrive, for a length of
+audio counted in samples (not wall time), with its level for a meter.
+
+Without QtMultimedia or an audio input device (CI, a desktop without a microphone) the recorder
+says why, and the dialog that uses it says so in words with its Record button off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from core.audio.recording import pcm_to_mono, peak_level
+from gui.common.multimedia import (
+    QAudioFormat,
+    QAudioSource,
+    QMediaDevices,
+    input_unavailable_reason,
+)
+
+#: A device that delivers nothing for this long has stalled: the take fails and says so.
+STALL_MS = 3000
+
+
+def _format_name(sample_format) -> str:
+    names = {QAudioFormat.SampleFormat.UInt8: "uint8", QAudioFormat.SampleFormat.Int16: "int16",
+             QAudioFormat.SampleFormat.Int32: "int32", QAudioFormat.SampleFormat.Float: "float32"}
+    return names.get(sample_format, "")
+
+
+class AudioRecorder(QObject):
+    """Records one take at a time from the default audio input (or ``device``).
+
+    ``start(seconds)`` begins a take; ``level(peak)`` goes out as audio arrives (0..1),
+    ``finished(samples, rate_hz)`` with the take (mono float32, exactly that long) or
+    ``failed(reason)``. ``cancel()`` drops a take. ``feed(data)`` takes the device's bytes (the
+    audio source's, or a test's)."""
+
+    level = Signal(float)
+    finished = Signal(object, int)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, device=None) -> None:
+        super().__init__(parent)
+        self.unavailable_reason = input_unavailable_reason()
+        self._device = device
+        self._source = None
+        self._io = None
+        self._sample_format, self._channels, self.rate_hz = "int16", 1, 0
+        self._wanted = 0
+        self._pieces: list[np.ndarray] = []
+        self._have = 0
+        self._stall = QTimer(self)
+        self._stall.setSingleShot(True)
+        self._stall.setInterval(STALL_MS)
+        self._stall.timeout.connect(
+            lambda: self._fail(f"The microphone sent no sound for {STALL_MS // 1000} s"))
+
+    @property
+    def recording(self) -> bool:
+        return self._wanted > 0
+
+    def start(self, seconds: float) -> None:
+        """Begin a take of ``seconds``; one already running is dropped."""
+        self.cancel()
+        try:
+            self._open()
+        except RuntimeError as error:
+            self._fail(str(error))
+            return
+        self._begin(seconds)
+
+    def _open(self) -> None:
+        """Start the audio source in the device's own format (raises RuntimeError)."""
+        if self.unavailable_reason:
+            raise RuntimeError(self.unavailable_reason)
+        device = self._device or QMediaDevices.defaultAudioInput()
+        audio_format = device.preferredFormat()
+        name = _format_name(audio_format.sampleFormat())
+        if not name or audio_format.sampleRate() <= 0:
+            raise RuntimeError(f"{device.description()}: its sample format is not one Earmark "
+                               "reads")
+        self._sample_format, self._channels = name, audio_format.channelCount()
+        self.rate_hz = audio_format.sampleRate()
+        self._source = QAudioSource(device, audio_format, self)
+        self._io = self._source.start()
+        if self._io is None:
+            raise RuntimeError(f"{device.description()} could not be opened")
+        self._io.readyRead.connect(self._read)
+
+    def _begin(self, seconds: float) -> None:
+        self._wanted = max(1, int(round(seconds * self.rate_hz)))
+        self._pieces, self._have = [], 0
+        self._stall.start()
+
+    @Slot()
+    def _read(self) -> None:
+        if self._io is not None:
+            self.feed(bytes(self._io.readAll()))
+
+    def feed(self, data: bytes) -> None:
+        """Take ``data``, PCM bytes in the device's format; the take ends once long enough."""
+        if not self.recording or not data:
+            return
+        samples = pcm_to_mono(data, self._sample_format, self._channels)
+        self._pieces.append(samples)
+        self._have += len(samples)
+        self._stall.start()
+        self.level.emit(peak_level(samples))
+        if self._have >= self._wanted:
+            take = np.concatenate(self._pieces)[:self._wanted]
+            self.cancel()
+            self.finished.emit(take, self.rate_hz)
+
+    def cancel(self) -> None:
+        """Stop the device and drop what a take had."""
+        self._wanted, self._pieces, self._have = 0, [], 0
+        self._stall.stop()
+        if self._source is not None:
+            self._source.stop()
+            self._source.deleteLater()
+        self._source = self._io = None
+
+    def _fail(self, reason: str) -> None:
+        self.cancel()
+        self.failed.emit(reason)

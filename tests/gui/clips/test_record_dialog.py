@@ -1,0 +1,137 @@
+"""File > Record Clips…: the recorder turns a device's bytes into takes of exactly the length
+asked, the dialog saves each take and hands it on, and the window adds it to the project under
+its class (one undo step). A simulated device: no microphone is needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from gui.clips.record_dialog import RecordDialog
+from gui.clips.recorder import AudioRecorder
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+
+class SimulatedRecorder(AudioRecorder):
+    """An AudioRecorder whose device is the test: 16 kHz stereo int16, bytes given by ``feed``."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.unavailable_reason = ""
+        self.opened = 0
+
+    def _open(self) -> None:
+        self._sample_format, self._channels, self.rate_hz = "int16", 2, 16000
+        self.opened += 1
+
+
+def _stereo_bytes(seconds: float, value: float = 0.25) -> bytes:
+    frames = np.full((int(seconds * 16000), 2), value * 32767)
+    return frames.astype(np.int16).tobytes()
+
+
+def test_a_take_is_exactly_as_long_as_asked(qtbot):
+    recorder = SimulatedRecorder()
+    levels = []
+    recorder.level.connect(levels.append)
+    recorder.start(0.5)
+    assert recorder.recording and recorder.opened == 1
+    recorder.feed(_stereo_bytes(0.3))
+    with qtbot.waitSignal(recorder.finished) as done:
+        recorder.feed(_stereo_bytes(0.3, value=0.5))  # more than wanted: cut at 0.5 s
+    samples, rate_hz = done.args
+    assert rate_hz == 16000 and len(samples) == 8000
+    assert samples[0] == pytest.approx(0.25, abs=1e-3) and samples[-1] == pytest.approx(0.5, abs=1e-3)
+    assert levels == [pytest.approx(0.25, abs=1e-3), pytest.approx(0.5, abs=1e-3)]
+    assert not recorder.recording
+    recorder.feed(_stereo_bytes(0.1))  # after the take: ignored
+
+
+def test_a_device_that_goes_quiet_fails_the_take(qtbot):
+    recorder = SimulatedRecorder()
+    recorder._stall.setInterval(50)
+    with qtbot.waitSignal(recorder.failed, timeout=2000) as failed:
+        recorder.start(1.0)
+    assert failed.args == ["The microphone sent no sound for 3 s"]
+    assert not recorder.recording
+
+
+def test_the_dialog_saves_each_take_and_hands_it_on(qtbot, tmp_path):
+    taken = []
+    recorder = SimulatedRecorder()
+    dialog = RecordDialog(["no", "yes"], tmp_path, lambda path, label: taken.append((path, label)),
+                          recorder=recorder)
+    qtbot.addWidget(dialog)
+    assert [dialog.label_box.itemText(i) for i in range(2)] == ["no", "yes"]
+    assert dialog.record_button.isEnabled() and dialog.length.value() == 1.0
+    dialog.label_box.setCurrentText("yes")
+    dialog.length.setValue(0.5)
+    dialog.record_button.click()
+    assert recorder.recording and not dialog.record_button.isEnabled()
+    assert dialog.note.text() == "Recording 0.5 s…"
+    recorder.feed(_stereo_bytes(0.25))
+    assert dialog.meter.value() == 25
+    recorder.feed(_stereo_bytes(0.25))
+    ((path, label),) = taken
+    assert label == "yes" and path.parent == tmp_path and path.name.startswith("yes_")
+    info = sf.info(path)
+    assert (info.frames, info.samplerate, info.subtype) == (8000, 16000, "PCM_16")
+    assert dialog.record_button.isEnabled() and dialog.meter.value() == 0
+    assert dialog.note.text().startswith("Take 1 added as 'yes' (0.5 s at 16,000 Hz)")
+    dialog.label_box.setCurrentText("maybe")  # a new class: typed
+    dialog.record_button.click()
+    recorder.feed(_stereo_bytes(0.5))
+    assert [lbl for _p, lbl in taken] == ["yes", "maybe"] and taken[0][0] != taken[1][0]
+    dialog.label_box.setCurrentText("  ")
+    dialog.record_button.click()
+    assert not recorder.recording and dialog.note.text() == \
+        "Name the class these takes are of first."
+    dialog.record_button.click()
+    dialog.reject()  # closing drops a take and lets the device go
+    assert not recorder.recording
+
+
+def test_without_a_microphone_the_dialog_says_so(qtbot, tmp_path):
+    recorder = AudioRecorder()
+    recorder.unavailable_reason = "No microphone (audio input device) found"
+    dialog = RecordDialog(["yes"], tmp_path, lambda *_: pytest.fail("no take"), recorder=recorder)
+    qtbot.addWidget(dialog)
+    assert not dialog.record_button.isEnabled()
+    assert dialog.note.text() == "No microphone (audio input device) found: recording is off."
+    dialog.record()
+    assert not recorder.recording
+
+
+def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, tmp_path,
+                                                                 monkeypatch):
+    from gui.actions import file_menu
+
+    folder = tmp_path / "words"
+    audio_factory.write(folder / "no" / "no_1.wav", audio_factory.tone(300.0, 1.0))
+    open_and_wait(qtbot, window, folder)
+    take = audio_factory.write(tmp_path / "takes" / "yes_20261203-120000_1.wav",
+                               audio_factory.tone(500.0, 1.0))
+    opened = []
+
+    class RecordingPerson:  # the dialog, as a person who records one take of "yes" and closes
+        def __init__(self, classes, scratch, on_take, parent=None):
+            opened.append((classes, scratch))
+            self._on_take = on_take
+
+        def exec(self):
+            self._on_take(take, "yes")
+
+    monkeypatch.setattr(file_menu, "RecordDialog", RecordingPerson)
+    assert window.acts.record.shortcut().toString() == "Ctrl+R"
+    window.acts.record.trigger()
+    assert opened == [(["no"], window.acts.scratch())]
+    # Copied, scanned and labelled in the background; the status bar says so once it is.
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Added yes/yes_20261203-120000_1.wav (Ctrl+Z removes it)", timeout=10_000)
+    clip = window.project.clip(window.project.clip_ids_by_path()["yes/yes_20261203-120000_1.wav"])
+    assert (clip.label, clip.label_source) == ("yes", "manual")
+    assert window.undo_stack.undoText() == "Add 1 recording to the project"
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: not (folder / "yes" / take.name).exists(), timeout=10_000)
