@@ -105,6 +105,7 @@ class PlaybackController(QObject):
         self._band_task = TaskSlot(self)
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._names = itertools.count()
+        self._band_text = ""  # what band_status said while a band is filtered
         self._switching = False  # a source being swapped: its stop is not the user's
         self._pending_ms: int | None = None  # where to go once the source has loaded
         self._clock = PlayheadClock()
@@ -198,7 +199,7 @@ class PlaybackController(QObject):
 
     @Slot()
     def play(self) -> None:
-        self._band_task.cancel()
+        self._cancel_band()
         if self._player is not None and self._path is not None:
             self._leave_excerpt()  # playing on after a band goes on in the whole file
             self._player.play()
@@ -237,14 +238,24 @@ class PlaybackController(QObject):
         source, (low_hz, high_hz) = self._path, band_hz
         worker = FunctionWorker(lambda w: write_band_excerpt(
             source, start_s, end_s, low_hz, high_hz, out, should_stop=w.should_stop))
-        text = f"Filtering {low_hz:,.0f}–{high_hz:,.0f} Hz for playback…"
         self._band_task.start(
             worker, finished=self._on_band_ready,
-            failed=lambda reason: self._on_band_failed(reason, start_s, end_s),
-            done=lambda: self.band_status.emit(text, False))
-        self.band_status.emit(text, True)
+            failed=lambda reason: self._on_band_failed(reason, start_s, end_s))
+        self._band_text = f"Filtering {low_hz:,.0f}–{high_hz:,.0f} Hz for playback…"
+        self.band_status.emit(self._band_text, True)
+
+    def _cancel_band(self) -> None:
+        """Drop a band still being filtered; the status it showed is over."""
+        self._band_task.cancel()
+        self._band_over()
+
+    def _band_over(self) -> None:
+        if self._band_text:
+            text, self._band_text = self._band_text, ""
+            self.band_status.emit(text, False)
 
     def _on_band_ready(self, excerpt: BandExcerpt | None) -> None:
+        self._band_over()
         if excerpt is None or excerpt.source != self._path:
             return
         self._swap_source(QUrl.fromLocalFile(str(excerpt.path)))
@@ -255,6 +266,7 @@ class PlaybackController(QObject):
         self._player.play()
 
     def _on_band_failed(self, reason: str, start_s: float, end_s: float) -> None:
+        self._band_over()
         self.band_failed.emit(f"Playing without the band filter: {reason}")
         self._play_plain(start_s, end_s)
 
@@ -316,7 +328,7 @@ class PlaybackController(QObject):
 
     @Slot()
     def stop(self) -> None:
-        self._band_task.cancel()
+        self._cancel_band()
         self._stop_at_s = None
         if self._player is not None:
             self._leave_excerpt()
@@ -328,7 +340,7 @@ class PlaybackController(QObject):
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds``; keeps playing if it was (a band still being filtered is
         dropped)."""
-        self._band_task.cancel()
+        self._cancel_band()
         self._stop_at_s = None
         seconds = max(0.0, float(seconds))
         if self._duration_s > 0:

@@ -583,11 +583,27 @@ def test_a_band_that_cannot_be_made_says_why_and_plays_the_range(qtbot, make_aud
     path = _two_tones_file(make_audio)
     sim = Simulated(path)
     sim.controller.set_band_only(True)
+    said = []
+    sim.controller.band_status.connect(lambda text, on: said.append(on))
     with qtbot.waitSignal(sim.controller.band_failed, timeout=10_000) as failed:
         sim.controller.play_range(1.0, 2.0, (9000, 12000))  # above the file's 8 kHz
     assert "two.wav" in failed.args[0] and "above this file's highest frequency" in failed.args[0]
     assert sim.controller.playing and sim.player.source == path
     assert sim.controller.position_s == pytest.approx(1.0)
+    assert said == [True, False]  # 'Filtering…' went out, and its end
+    sim.controller.shutdown()
+
+
+def test_a_seek_while_a_band_is_filtered_drops_it_and_its_status(qtbot, make_audio):
+    sim = Simulated(_two_tones_file(make_audio))
+    said = []
+    sim.controller.band_status.connect(lambda text, on: said.append(on))
+    sim.controller.set_band_only(True)
+    sim.controller.play_range(1.0, 2.0, (4000, 6000))
+    sim.controller.seek(3.0)  # before the band is ready: the band is dropped
+    qtbot.wait(200)
+    assert said == [True, False]
+    assert sim.player.source == sim.controller.path and not sim.controller.playing
     sim.controller.shutdown()
 
 
