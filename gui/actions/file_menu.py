@@ -380,6 +380,7 @@ def _on_record(w) -> None:
                           lambda path, label: w.model_dock.add_files([(path, label)], "manual"),
                           parent=w)
     dialog.exec()
+    dialog.deleteLater()  # with its recorder: the microphone is let go
 
 
 def _on_export_folders(w) -> None:

@@ -123,10 +123,13 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
         def exec(self):
             self._on_take(take, "yes")
 
+        def deleteLater(self):
+            opened.append("let go")
+
     monkeypatch.setattr(file_menu, "RecordDialog", RecordingPerson)
     assert window.acts.record.shortcut().toString() == "Ctrl+R"
     window.acts.record.trigger()
-    assert opened == [(["no"], window.acts.scratch())]
+    assert opened == [(["no"], window.acts.scratch()), "let go"]
     # Copied, scanned and labelled in the background; the status bar says so once it is.
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "Added yes/yes_20261203-120000_1.wav (Ctrl+Z removes it)", timeout=10_000)
