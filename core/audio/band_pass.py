@@ -141,6 +141,9 @@ def write_band_excerpt(source: str | os.PathLike, begin_s: float, end_s: float,
     except (sf.LibsndfileError, OSError) as error:
         out_path.unlink(missing_ok=True)
         raise AudioError(out_path, f"could not write the filtered excerpt ({error})") from None
+    except BaseException:  # the source failed part way (a corrupt block): no half excerpt
+        out_path.unlink(missing_ok=True)
+        raise
     if stopped:
         out_path.unlink(missing_ok=True)
         return None
