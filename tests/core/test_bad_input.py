@@ -125,3 +125,19 @@ def test_measurements_and_the_detectors_answer_every_file_or_name_it(corpus, tmp
     # Six channels at 96 kHz: their mix measured up to its own Nyquist.
     [whole, _] = measure_file_regions(files["surround_96k_24bit"], span[::-1])
     assert 700 <= whole.peak_freq_hz <= 950 and whole.delta_freq_hz == 48000
+
+
+def test_a_band_to_play_is_made_from_every_file_or_names_it(corpus, tmp_path):
+    from core.audio.band_pass import write_band_excerpt
+
+    _root, files = corpus
+    out = tmp_path / "band.wav"
+    for name in BROKEN:
+        with pytest.raises(audio.AudioError) as caught:
+            write_band_excerpt(files[name], 0.0, 0.5, 300.0, 3000.0, out)
+        assert caught.value.path == files[name] and caught.value.reason, name
+        assert not out.exists(), name
+    for name in (*CLASSIFIABLE, "long_flac"):
+        excerpt = write_band_excerpt(files[name], 0.0, 0.5, 300.0, 3000.0, out)
+        assert audio.info(excerpt.path).frames == int(round(
+            min(0.5, audio.info(files[name]).duration_s) * audio.info(files[name]).sample_rate_hz)), name
