@@ -26,14 +26,13 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Timer, catsdogs_clips, median  # noqa: E402
+from bench.common import Timer, catsdogs_clips, median, write_back_to_back  # noqa: E402
 from core.audio.band_pass import (  # noqa: E402
     MAX_EXCERPT_SAMPLES,
     band_pass_kernel,
     transition_hz,
     write_band_excerpt,
 )
-from core.audio.reading import resample  # noqa: E402
 
 BOX_HZ = (500.0, 4000.0)
 
@@ -95,18 +94,9 @@ def main() -> None:
               f"down by a median {np.median(drop):.0f} dB (least {drop.min():.0f} dB)")
 
         rate_hz = 48000
-        long_path = Path(tmp) / "long48k.wav"
         target = MAX_EXCERPT_SAMPLES + rate_hz  # a little longer than the cap
-        with sf.SoundFile(long_path, "w", rate_hz, 1, subtype="PCM_16") as sink:
-            written = 0
-            while written < target:
-                for path, _ in clips:
-                    samples, _ = sf.read(path, dtype="float32", always_2d=True)
-                    part = resample(samples.mean(axis=1), 16000, rate_hz)[:target - written]
-                    sink.write(part)
-                    written += len(part)
-                    if written >= target:
-                        break
+        long_path = write_back_to_back(Path(tmp) / "long48k.wav", [p for p, _ in clips],
+                                       target, rate_hz)
         times = []
         for _ in range(args.runs):
             with Timer() as t:

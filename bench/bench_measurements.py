@@ -24,7 +24,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Timer, catsdogs_clips, median  # noqa: E402
+from bench.common import Timer, catsdogs_clips, median, write_back_to_back  # noqa: E402
 from core.audio.measurements import RegionSpan, measure_file_regions  # noqa: E402
 from core.store.project import Project  # noqa: E402
 from core.store.region_export import measure_regions  # noqa: E402
@@ -66,19 +66,9 @@ def main() -> None:
 
         rate_hz = 16000
         target = int(args.long_minutes * 60 * rate_hz)
-        long_path = Path(tmp) / "long.wav"
-        with sf.SoundFile(long_path, "w", rate_hz, 1, subtype="PCM_16") as out:
-            written = 0
-            while written < target:
-                for path, _ in clips:
-                    samples, file_rate = sf.read(path, dtype="float32", always_2d=True)
-                    if file_rate != rate_hz:
-                        continue
-                    part = samples.mean(axis=1)[:target - written]
-                    out.write(part)
-                    written += len(part)
-                    if written >= target:
-                        break
+        long_path = write_back_to_back(
+            Path(tmp) / "long.wav", [p for p, _ in clips if sf.info(p).samplerate == rate_hz],
+            target, rate_hz)
         samples_mb = target * 4 / 1e6
         before_mb = _peak_rss_mb()
         long_times = []

@@ -34,6 +34,26 @@ def median(values) -> float:
     return statistics.median(values)
 
 
+def write_back_to_back(path: Path, sources: list[Path], n_samples: int, rate_hz: int) -> Path:
+    """A long 16-bit mono recording of ``n_samples`` at ``rate_hz``: ``sources`` (mono mixes,
+    resampled to ``rate_hz`` where theirs differs) end to end, over again until it is long
+    enough, written one source at a time so memory stays small."""
+    import soundfile as sf
+
+    from core.audio import reading
+
+    with sf.SoundFile(path, "w", rate_hz, 1, subtype="PCM_16") as out:
+        written = 0
+        while written < n_samples:
+            for source in sources:
+                part = reading.read(source, rate_hz)[:n_samples - written]
+                out.write(part)
+                written += len(part)
+                if written >= n_samples:
+                    break
+    return path
+
+
 class Timer:
     def __enter__(self):
         self.start = time.perf_counter()
