@@ -378,8 +378,9 @@ def _on_record(w) -> None:
     one undo step a take."""
     dialog = RecordDialog(w.labels.class_names, w.acts.scratch(),
                           lambda path, label: w.model_dock.add_files([(path, label)], "manual"),
-                          parent=w)
+                          parent=w, last=keys.read(w.settings, keys.RECORD_TAKE))
     dialog.exec()
+    keys.write(w.settings, keys.RECORD_TAKE, dialog.choice())  # the next session starts there
     dialog.deleteLater()  # with its recorder: the microphone is let go
 
 

@@ -37,11 +37,12 @@ DEFAULT_TAKE_S = 1.0
 
 class RecordDialog(QDialog):
     """Records takes for ``classes`` (the project's, offered in an editable box: a new name is a
-    new class) into ``scratch`` and calls ``on_take(path, label)`` with each one saved."""
+    new class) into ``scratch`` and calls ``on_take(path, label)`` with each one saved. ``last``
+    is what :meth:`choice` gave the last time: the dialog opens on that class and length."""
 
     def __init__(self, classes: list[str], scratch: Path,
                  on_take: Callable[[Path, str], None], parent: QWidget | None = None,
-                 recorder: AudioRecorder | None = None) -> None:
+                 recorder: AudioRecorder | None = None, last: dict | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record clips")
         self.setMinimumWidth(420)
@@ -58,6 +59,7 @@ class RecordDialog(QDialog):
         self.length.setSingleStep(0.5)
         self.length.setSuffix(" s")
         self.length.setValue(DEFAULT_TAKE_S)
+        self._restore(last or {})
         self.meter = QProgressBar()
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(False)
@@ -86,6 +88,19 @@ class RecordDialog(QDialog):
         self.note.setText(f"{reason}: recording is off." if reason else
                           "Press Record (or Enter) for each take; each is added to the project "
                           "under its class. Ctrl+Z in the window removes one.")
+
+    def _restore(self, last: dict) -> None:
+        label = str(last.get("label") or "").strip()
+        if label:
+            self.label_box.setCurrentText(label)  # a class no longer in the project: typed again
+        try:
+            self.length.setValue(float(last.get("length_s", DEFAULT_TAKE_S)))  # clamped to range
+        except (TypeError, ValueError):
+            pass
+
+    def choice(self) -> dict:
+        """The class and length now chosen, as plain values for the settings."""
+        return {"label": self.label_box.currentText().strip(), "length_s": self.length.value()}
 
     @Slot()
     def record(self) -> None:

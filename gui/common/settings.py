@@ -45,6 +45,8 @@ EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 ENERGY_DETECTOR = Key("energy/settings", dict, {})
 # Find Similar Calls' last settings: the template detector's fields and "every_recording".
 SIMILAR_CALLS = Key("similar/settings", dict, {})
+# Record Clips' last take: {"label": class name, "length_s": seconds}.
+RECORD_TAKE = Key("record/last_take", dict, {})
 TRAIN_MODEL = Key("training/model", str, None)
 TRAIN_EPOCHS = Key("training/epochs", int, None)
 TRAIN_FINE_TUNE_EPOCHS = Key("training/fine_tune_epochs", int, None)

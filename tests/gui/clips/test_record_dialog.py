@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from gui.clips.record_dialog import RecordDialog
+from core.audio.recording import MAX_TAKE_S
+from gui.clips.record_dialog import DEFAULT_TAKE_S, RecordDialog
 from gui.clips.recorder import AudioRecorder
 from tests import audio_factory
 from tests.gui.helpers import open_and_wait
@@ -104,6 +105,26 @@ def test_without_a_microphone_the_dialog_says_so(qtbot, tmp_path):
     assert not recorder.recording
 
 
+def test_the_dialog_opens_on_the_last_class_and_length(qtbot, tmp_path):
+    recorder = AudioRecorder()
+    dialog = RecordDialog(["no", "yes"], tmp_path, lambda *_: None, recorder=recorder,
+                          last={"label": "maybe", "length_s": 2.5})
+    qtbot.addWidget(dialog)
+    # A class no longer in the project is typed again; the list keeps the project's.
+    assert dialog.choice() == {"label": "maybe", "length_s": 2.5}
+    assert [dialog.label_box.itemText(i) for i in range(dialog.label_box.count())] == ["no", "yes"]
+    dialog.label_box.setCurrentText("yes")
+    assert dialog.choice() == {"label": "yes", "length_s": 2.5}
+    # A length out of range is brought into it; one that is not a number leaves the default.
+    far = RecordDialog([], tmp_path, lambda *_: None, recorder=recorder,
+                       last={"label": "", "length_s": 1e9})
+    odd = RecordDialog([], tmp_path, lambda *_: None, recorder=recorder, last={"length_s": "x"})
+    qtbot.addWidget(far)
+    qtbot.addWidget(odd)
+    assert far.choice() == {"label": "", "length_s": MAX_TAKE_S}
+    assert odd.choice()["length_s"] == DEFAULT_TAKE_S
+
+
 def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, tmp_path,
                                                                  monkeypatch):
     from gui.actions import file_menu
@@ -116,12 +137,15 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
     opened = []
 
     class RecordingPerson:  # the dialog, as a person who records one take of "yes" and closes
-        def __init__(self, classes, scratch, on_take, parent=None):
-            opened.append((classes, scratch))
+        def __init__(self, classes, scratch, on_take, parent=None, last=None):
+            opened.append((classes, scratch, last))
             self._on_take = on_take
 
         def exec(self):
             self._on_take(take, "yes")
+
+        def choice(self):
+            return {"label": "yes", "length_s": 2.5}
 
         def deleteLater(self):
             opened.append("let go")
@@ -129,7 +153,7 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
     monkeypatch.setattr(file_menu, "RecordDialog", RecordingPerson)
     assert window.acts.record.shortcut().toString() == "Ctrl+R"
     window.acts.record.trigger()
-    assert opened == [(["no"], window.acts.scratch()), "let go"]
+    assert opened == [(["no"], window.acts.scratch(), {}), "let go"]
     # Copied, scanned and labelled in the background; the status bar says so once it is.
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "Added yes/yes_20261203-120000_1.wav (Ctrl+Z removes it)", timeout=10_000)
@@ -138,3 +162,6 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
     assert window.undo_stack.undoText() == "Add 1 recording to the project"
     window.undo_stack.undo()
     qtbot.waitUntil(lambda: not (folder / "yes" / take.name).exists(), timeout=10_000)
+    # The next time (this session or the next) opens on the class and length last chosen.
+    window.acts.record.trigger()
+    assert opened[-2][2] == {"label": "yes", "length_s": 2.5}
