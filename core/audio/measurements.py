@@ -1,6 +1,7 @@
 """Measurements of a marked region, as Raven Pro defines its robust ones: where in time and
 frequency the region's energy lies (peak, centre, 5/25/75/95 % points, the 90 % duration and
-bandwidth) and how spread it is (aggregate and average entropy).
+bandwidth), how spread it is (aggregate and average entropy), and how loud it is: its in-band
+power, and its signal-to-noise ratio against the same band just before and after it.
 
 Computed from a power spectrogram of the region alone (Hann frames of ``fft_size_for`` the
 file's rate, a quarter-frame hop, each block of frames with its DC offset removed), over the
@@ -8,6 +9,15 @@ frequency bins inside the region's band (all of them for a region without one). 
 over the band for each frame (the time envelope) and over the frames for each bin (the
 spectrum); a percentile point is where the running sum first reaches that share of the total.
 Times are on the file's timeline, as Raven reports them; a frame's time is its centre.
+
+Levels are dB relative to full scale, a full-scale sine reading 0 dB FS (AES17): the in-band
+power is the region's mean square in its band (Parseval over its frames). Raven has no SNR
+measurement; its manual's protocol measures the Inband Power of a companion selection of the same
+band where there is as little sound as possible and takes 10 log10((signal - noise) / noise).
+Earmark does that for every region: the noise is the quieter of the same band's spans just before
+and just after the region (each as long as the region, within NOISE_SPAN_MIN_S..NOISE_SPAN_MAX_S,
+one frame apart from it). The SNR is left blank where the region is no louder than that noise or
+where the file has no room for either span.
 Pure numpy/torch, no Qt.
 """
 
@@ -16,7 +26,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -45,6 +56,10 @@ class RegionMeasurements:
     iqr_bw_hz: float
     agg_entropy_bits: float
     avg_entropy_bits: float
+    inband_power_db: float
+    # The region's surroundings; NaN where they were not measured (``measure`` on samples alone).
+    noise_power_db: float = math.nan
+    snr_db: float = math.nan
 
 
 #: Raven Pro's column names for the fields above, in its order (its "Begin Time (s)" timeline:
@@ -57,11 +72,18 @@ RAVEN_COLUMNS = {
     "Freq 5% (Hz)": "freq_5_hz", "Freq 25% (Hz)": "freq_25_hz", "Freq 75% (Hz)": "freq_75_hz",
     "Freq 95% (Hz)": "freq_95_hz", "BW 90% (Hz)": "bw_90_hz", "IQR BW (Hz)": "iqr_bw_hz",
     "Agg Entropy (bits)": "agg_entropy_bits", "Avg Entropy (bits)": "avg_entropy_bits",
+    "Inband Power (dB FS)": "inband_power_db",
+    # Not Raven's: its SNR protocol done for every region (see the module's docstring).
+    "Noise Power (dB FS)": "noise_power_db", "SNR (dB)": "snr_db",
 }
 #: The fields that are times on the file's timeline (not durations).
 TIMELINE_FIELDS = ("peak_time_s", "center_time_s", "time_5_s", "time_95_s")
 FIELD_NAMES = tuple(f.name for f in fields(RegionMeasurements))
 
+
+#: How long each span of the noise around a region is: the region's duration within these.
+NOISE_SPAN_MIN_S = 0.25
+NOISE_SPAN_MAX_S = 5.0
 
 #: Seconds of a file read at a time.
 READ_BLOCK_S = 10.0
@@ -115,47 +137,89 @@ class _Samples:
         return _exactly(self._buffer[:count], count)
 
 
-def _measure_stream(pieces: Iterable[np.ndarray], n: int, sample_rate_hz: int,
-                    begin_s: float, low_hz: float | None, high_hz: float | None,
-                    n_fft: int | None, should_stop: Callable[[], bool]
-                    ) -> RegionMeasurements | None:
-    """The measurements of ``n`` samples arriving as consecutive ``pieces``, frames taken a
-    block at a time."""
-    if n <= 0 or sample_rate_hz <= 0:
-        return None
-    n_fft = n_fft or fft_size_for(sample_rate_hz)
-    hop = max(1, n_fft // 4)
-    freqs_hz = np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
-    nyquist_hz = sample_rate_hz / 2
-    low = 0.0 if low_hz is None else max(0.0, float(low_hz))
-    high = nyquist_hz if high_hz is None else min(nyquist_hz, float(high_hz))
-    in_band = (freqs_hz >= low) & (freqs_hz <= high)
-    if not in_band.any():  # a band narrower than one bin: the bin nearest its middle
-        in_band[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
-    band_freqs_hz = freqs_hz[in_band]
-    starts = _frame_starts(n, n_fft, hop)
-    spectrum = np.zeros(len(band_freqs_hz))
-    envelope, frame_entropy = np.zeros(len(starts)), np.zeros(len(starts))
-    peak_power, peak_bin, peak_frame = -1.0, 0, 0
+@dataclass(frozen=True)
+class _Band:
+    """The spectrogram a region is measured with: its frame size and the bins in its band."""
+
+    sample_rate_hz: int
+    n_fft: int
+    low_hz: float
+    high_hz: float
+    in_band: np.ndarray  # bool per rfft bin
+
+    @classmethod
+    def of(cls, sample_rate_hz: int, low_hz: float | None, high_hz: float | None,
+           n_fft: int | None = None) -> _Band:
+        n_fft = n_fft or fft_size_for(sample_rate_hz)
+        freqs_hz = np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
+        low = 0.0 if low_hz is None else max(0.0, float(low_hz))
+        high = sample_rate_hz / 2 if high_hz is None else min(sample_rate_hz / 2, float(high_hz))
+        in_band = (freqs_hz >= low) & (freqs_hz <= high)
+        if not in_band.any():  # a band narrower than one bin: the bin nearest its middle
+            in_band[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
+        return cls(sample_rate_hz, n_fft, low, high, in_band)
+
+    @property
+    def hop(self) -> int:
+        return max(1, self.n_fft // 4)
+
+    @property
+    def freqs_hz(self) -> np.ndarray:
+        return (np.arange(self.n_fft // 2 + 1) * self.sample_rate_hz / self.n_fft)[self.in_band]
+
+    def power_db(self, spectrum: np.ndarray, n_frames: int) -> float:
+        """dB FS of the mean square that ``spectrum`` (each in-band bin's power summed over
+        ``n_frames`` frames) stands for: Parseval over a one-sided Hann-windowed spectrum, each
+        bin but 0 Hz and the Nyquist counting twice; a full-scale sine reads 0."""
+        weights = np.full(self.n_fft // 2 + 1, 2.0)
+        weights[[0, -1]] = 1.0
+        window_energy = float(np.square(np.hanning(self.n_fft + 1)[:-1]).sum())
+        mean_square = float(spectrum @ weights[self.in_band]) / (
+            max(n_frames, 1) * self.n_fft * window_energy)
+        return 10.0 * math.log10(2.0 * mean_square) if mean_square > 0 else -math.inf
+
+
+def _band_power_blocks(pieces: Iterable[np.ndarray], n: int, band: _Band,
+                       should_stop: Callable[[], bool]):
+    """(index of its first frame, in-band power (bins, frames)) for each block of frames over
+    ``n`` samples arriving as consecutive ``pieces``; stops early when ``should_stop``."""
+    starts = _frame_starts(n, band.n_fft, band.hop)
     samples = _Samples(pieces)
     for first in range(0, len(starts), BLOCK_FRAMES):
         if should_stop():
-            return None
+            return
         block = starts[first:first + BLOCK_FRAMES]
-        x = samples.take(int(block[0]), int(block[-1] - block[0]) + n_fft)
+        x = samples.take(int(block[0]), int(block[-1] - block[0]) + band.n_fft)
         x = x - float(x.mean())  # a DC offset is energy at 0 Hz no listener hears
-        power = frame_power_at(x, block - block[0], n_fft)[in_band].astype(np.float64)
+        yield first, frame_power_at(x, block - block[0], band.n_fft)[band.in_band].astype(
+            np.float64)
+
+
+def _measure_stream(pieces: Iterable[np.ndarray], n: int, begin_s: float, band: _Band,
+                    should_stop: Callable[[], bool]) -> RegionMeasurements | None:
+    """The measurements of ``n`` samples arriving as consecutive ``pieces``, frames taken a
+    block at a time."""
+    if n <= 0 or band.sample_rate_hz <= 0:
+        return None
+    band_freqs_hz = band.freqs_hz
+    starts = _frame_starts(n, band.n_fft, band.hop)
+    spectrum = np.zeros(len(band_freqs_hz))
+    envelope, frame_entropy = np.zeros(len(starts)), np.zeros(len(starts))
+    peak_power, peak_bin, peak_frame = -1.0, 0, 0
+    done = 0
+    for first, power in _band_power_blocks(pieces, n, band, should_stop):
         if not np.isfinite(power).all():
             return None
         spectrum += power.sum(axis=1)
-        envelope[first:first + len(block)] = power.sum(axis=0)
-        frame_entropy[first:first + len(block)] = _entropy_bits(power, axis=0)
+        envelope[first:first + power.shape[1]] = power.sum(axis=0)
+        frame_entropy[first:first + power.shape[1]] = _entropy_bits(power, axis=0)
         b, f = np.unravel_index(int(np.argmax(power)), power.shape)
         if power[b, f] > peak_power:
             peak_power, peak_bin, peak_frame = float(power[b, f]), int(b), first + int(f)
-    if float(spectrum.sum()) <= 0:
+        done = first + power.shape[1]
+    if done < len(starts) or float(spectrum.sum()) <= 0:
         return None
-    times_s = begin_s + np.minimum(starts + n_fft / 2, n) / sample_rate_hz
+    times_s = begin_s + np.minimum(starts + band.n_fft / 2, n) / band.sample_rate_hz
 
     def freq(share: float) -> float:
         return float(band_freqs_hz[_percentile_index(spectrum, share)])
@@ -167,14 +231,36 @@ def _measure_stream(pieces: Iterable[np.ndarray], n: int, sample_rate_hz: int,
     t5, t95 = time(0.05), time(0.95)
     sounding = envelope > 0
     return RegionMeasurements(
-        delta_time_s=n / sample_rate_hz, delta_freq_hz=high - low,
+        delta_time_s=n / band.sample_rate_hz, delta_freq_hz=band.high_hz - band.low_hz,
         peak_time_s=float(times_s[peak_frame]), peak_freq_hz=float(band_freqs_hz[peak_bin]),
         center_time_s=time(0.5), center_freq_hz=freq(0.5),
         time_5_s=t5, time_95_s=t95, dur_90_s=t95 - t5,
         freq_5_hz=f5, freq_25_hz=f25, freq_75_hz=f75, freq_95_hz=f95,
         bw_90_hz=f95 - f5, iqr_bw_hz=f75 - f25,
         agg_entropy_bits=float(_entropy_bits(spectrum)),
-        avg_entropy_bits=float(frame_entropy[sounding].mean()))
+        avg_entropy_bits=float(frame_entropy[sounding].mean()),
+        inband_power_db=band.power_db(spectrum, len(starts)))
+
+
+def _stream_power_db(pieces: Iterable[np.ndarray], n: int, band: _Band,
+                     should_stop: Callable[[], bool]) -> float | None:
+    """The in-band power (dB FS) of ``n`` samples arriving as ``pieces``; None if stopped."""
+    spectrum, done = np.zeros(int(band.in_band.sum())), 0
+    starts = _frame_starts(n, band.n_fft, band.hop)
+    for first, power in _band_power_blocks(pieces, n, band, should_stop):
+        spectrum += power.sum(axis=1)
+        done = first + power.shape[1]
+    return band.power_db(spectrum, len(starts)) if done == len(starts) else None
+
+
+def snr_db(signal_db: float, noise_db: float) -> float:
+    """Raven's protocol: 10 log10((signal - noise) / noise) in powers; NaN where the signal is
+    no louder than the noise (or either is unknown), +inf over digital silence."""
+    if not (math.isfinite(signal_db) and noise_db < signal_db):
+        return math.nan
+    if noise_db == -math.inf:
+        return math.inf
+    return 10.0 * math.log10(10.0 ** ((signal_db - noise_db) / 10.0) - 1.0)
 
 
 def _exactly(samples: np.ndarray, count: int) -> np.ndarray:
@@ -190,10 +276,11 @@ def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
     """The measurements of a region whose mono ``samples`` start ``begin_s`` into their file,
     within ``low_hz``..``high_hz`` (None: the whole spectrum). None when the region holds no
     energy in its band (digital silence, or no samples): nothing there has a peak or a centre.
+    Its noise and SNR are NaN: only :func:`measure_file_regions` sees around a region.
     """
     x = np.asarray(samples, dtype=np.float32)
-    return _measure_stream([x], len(x), sample_rate_hz, begin_s, low_hz, high_hz, n_fft,
-                           lambda: False)
+    band = _Band.of(sample_rate_hz, low_hz, high_hz, n_fft)
+    return _measure_stream([x], len(x), begin_s, band, lambda: False)
 
 
 @dataclass(frozen=True)
@@ -206,47 +293,76 @@ class RegionSpan:
     high_hz: float | None = None
 
 
+def noise_spans(first: int, n: int, n_frames_in_file: int, band: _Band) -> list[tuple[int, int]]:
+    """(first sample, count) of the spans the noise around samples ``first..first + n`` is
+    measured over: as long as the region within NOISE_SPAN_MIN_S..NOISE_SPAN_MAX_S, one frame
+    apart from it, before and after, each cut by the file's ends and left out when shorter than
+    a frame."""
+    rate = band.sample_rate_hz
+    length = int(round(min(max(n / rate, NOISE_SPAN_MIN_S), NOISE_SPAN_MAX_S) * rate))
+    gap = band.n_fft
+    before_end, after_start = first - gap, first + n + gap
+    spans = [(max(0, before_end - length), before_end),
+             (after_start, min(n_frames_in_file, after_start + length))]
+    return [(a, b - a) for a, b in spans if b - a >= band.n_fft]
+
+
+@contextmanager
+def _pieces(path: str | os.PathLike, rate_hz: int, first: int, n: int):
+    """Samples ``first..first + n`` of the file at ``path``, READ_BLOCK_S at a time."""
+    blocks = read_blocks(path, READ_BLOCK_S, offset_s=first / rate_hz, duration_s=n / rate_hz)
+    try:
+        yield (b.samples for b in blocks)
+    finally:
+        blocks.close()
+
+
 def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
                          should_stop: Callable[[], bool] = lambda: False
                          ) -> list[RegionMeasurements | None]:
     """Each span of the file at ``path`` measured at the file's own rate (every frequency up to
-    its Nyquist), reading only that span through one open handle, READ_BLOCK_S at a time (an
-    hour-long region never sits in memory whole). None for a silent span and for spans not finished before
-    ``should_stop``. Raises AudioError naming the file when it cannot be read."""
+    its Nyquist) with its noise and SNR (see the module's docstring), reading only that span and
+    its surroundings, READ_BLOCK_S at a time (an hour-long region never sits in memory whole).
+    None for a silent span and for spans not finished before ``should_stop``. Raises AudioError
+    naming the file when it cannot be read."""
     spans = list(spans)
     results: list[RegionMeasurements | None] = [None] * len(spans)
     if not spans:
         return results
     header = info(path)
     rate_hz = header.sample_rate_hz
+
     for i, span in enumerate(spans):
         if should_stop():
             break
         first = max(0, round(span.begin_s * rate_hz))
         n = max(0, min(round(span.end_s * rate_hz), header.frames) - first)
-
-        blocks = read_blocks(path, READ_BLOCK_S, offset_s=first / rate_hz,
-                             duration_s=n / rate_hz)
-        try:
-            results[i] = _measure_stream((b.samples for b in blocks), n, rate_hz,
-                                         first / rate_hz, span.low_hz, span.high_hz, None,
-                                         should_stop)
-        finally:
-            blocks.close()
+        band = _Band.of(rate_hz, span.low_hz, span.high_hz)
+        with _pieces(path, rate_hz, first, n) as pieces:
+            m = _measure_stream(pieces, n, first / rate_hz, band, should_stop)
+        if m is None:
+            continue
+        noise_db = []
+        for start, count in noise_spans(first, n, header.frames, band):
+            with _pieces(path, rate_hz, start, count) as pieces:
+                noise_db.append(_stream_power_db(pieces, count, band, should_stop))
+        if noise_db and None not in noise_db:
+            m = replace(m, noise_power_db=min(noise_db), snr_db=snr_db(m.inband_power_db, min(noise_db)))
+        results[i] = m
     return results
 
 
 def format_value(field: str, value: float) -> str:
-    """A measurement as a table cell: seconds to the millisecond's tenth, Hz to 0.1, bits to
-    0.001."""
+    """A measurement as a table cell: seconds to the millisecond's tenth, Hz and dB to 0.1,
+    bits to 0.001; empty where it is not a number."""
     if not math.isfinite(value):
         return ""
     if field.endswith("_s"):
         return f"{value:.4f}"
-    if field.endswith("_hz"):
+    if field.endswith(("_hz", "_db")):
         return f"{value:.1f}"
     return f"{value:.3f}"
 
 
 __all__ = ["FIELD_NAMES", "RAVEN_COLUMNS", "RegionMeasurements", "RegionSpan",
-           "TIMELINE_FIELDS", "format_value", "measure", "measure_file_regions"]
+           "TIMELINE_FIELDS", "format_value", "measure", "measure_file_regions", "snr_db"]

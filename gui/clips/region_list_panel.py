@@ -5,6 +5,7 @@ measurements (Raven Pro's robust ones) are read off the GUI thread and shown und
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,22 @@ def format_band(record: Any) -> str:
 
 
 def measurements_line(m: Any) -> str:
-    """A region's RegionMeasurements in one line: where its energy peaks and lies."""
+    """A region's RegionMeasurements in one line: where its energy peaks and lies, how loud."""
     return (f"Peak {m.peak_freq_hz:,.0f} Hz at {format_seconds(m.peak_time_s)} s · centre "
             f"{m.center_freq_hz:,.0f} Hz · 90% of its energy in {m.freq_5_hz:,.0f}–"
             f"{m.freq_95_hz:,.0f} Hz and {m.dur_90_s:.2f} s · entropy "
-            f"{m.agg_entropy_bits:.1f} bits")
+            f"{m.agg_entropy_bits:.1f} bits · {m.inband_power_db:.1f} dB FS, {snr_phrase(m)}")
+
+
+def snr_phrase(m: Any) -> str:
+    """The region's SNR in words, saying why where it is not a number."""
+    if math.isfinite(m.snr_db):
+        return f"SNR {m.snr_db:.1f} dB"
+    if m.snr_db == math.inf or m.noise_power_db == -math.inf:
+        return "digital silence around it"
+    if math.isnan(m.noise_power_db):
+        return "no room around it to measure noise"
+    return "no louder than the same band around it"
 
 
 def measurements_table(m: Any) -> str:

@@ -3,6 +3,8 @@ found again after the window is closed and the folder reopened."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -190,6 +192,9 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
     assert "Peak 875 Hz at " in line.text() and "centre 875 Hz" in line.text()
     tip = dict(row.split(": ") for row in line.toolTip().splitlines())
     assert tip["Peak Freq (Hz)"] == "875.0" and abs(float(tip["Dur 90% (s)"]) - 0.9) < 0.05
+    # The tone (amplitude 0.5) fills half the region, in digital silence: no SNR to give.
+    assert abs(float(tip["Inband Power (dB FS)"]) + 9.03) < 0.3 and tip["SNR (dB)"] == ""
+    assert line.text().endswith("dB FS, digital silence around it")
     # A silent stretch has nothing to measure; selecting the first again takes the cache.
     drag(spec.vb, spec, (2.8, 2000.0), (3.8, 2000.0))
     qtbot.waitUntil(lambda: line.text().startswith("Nothing to measure"), timeout=10_000)
@@ -206,6 +211,20 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
     qtbot.waitUntil(lambda: line.text().startswith("Could not measure the region: "),
                     timeout=10_000)
     assert "night.wav" in line.text()
+
+
+def test_the_snr_says_why_when_it_is_not_a_number():
+    from types import SimpleNamespace
+
+    from gui.clips.region_list_panel import snr_phrase
+
+    def phrase(snr, noise):
+        return snr_phrase(SimpleNamespace(snr_db=snr, noise_power_db=noise))
+
+    assert phrase(12.34, -60.0) == "SNR 12.3 dB"
+    assert phrase(math.inf, -math.inf) == "digital silence around it"
+    assert phrase(math.nan, math.nan) == "no room around it to measure noise"
+    assert phrase(math.nan, -20.0) == "no louder than the same band around it"
 
 
 def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, make_window,

@@ -138,15 +138,64 @@ def test_a_region_measured_block_by_block_matches_one_measured_whole(tmp_path, m
     opened = []
     real_blocks = measurements.read_blocks
     monkeypatch.setattr(measurements, "read_blocks",
-                        lambda *a, **k: opened.append(a[1]) or real_blocks(*a, **k))
+                        lambda *a, **k: opened.append((a[1], k["offset_s"])) or real_blocks(*a, **k))
     monkeypatch.setattr(measurements, "BLOCK_FRAMES", 7)  # 2.5 s: 45 blocks of frames
     monkeypatch.setattr(measurements, "READ_BLOCK_S", 0.3)  # that end mid-frame
     [blocks] = measure_file_regions(path, [RegionSpan(0.5, 3.0)])
-    assert opened == [0.3]  # one handle for the whole region
-    for field in FIELD_NAMES:
+    # One handle for the whole region, one for the noise before it (it ends with the file).
+    assert opened == [(0.3, 0.5), (0.3, 0.0)]
+    for field in set(FIELD_NAMES) - {"noise_power_db", "snr_db"}:
         assert getattr(blocks, field) == pytest.approx(getattr(whole, field), rel=1e-3,
                                                        abs=1e-3), field
     # A stop in the middle of a region leaves it unmeasured.
     calls = iter(range(100))
     assert measure_file_regions(path, [RegionSpan(0.5, 3.0)],
                                 should_stop=lambda: next(calls) > 3) == [None]
+
+
+def test_levels_are_db_full_scale_in_the_band():
+    tone = audio_factory.tone(1000.0, 1.0, amplitude=0.5)  # half full scale: -6.02 dB FS
+    assert measure(tone, RATE_HZ).inband_power_db == pytest.approx(-6.02, abs=0.05)
+    assert measure(tone, RATE_HZ, low_hz=500, high_hz=1500).inband_power_db == pytest.approx(
+        -6.02, abs=0.05)
+    # Outside its band the tone is only the window's leakage.
+    assert measure(tone, RATE_HZ, low_hz=3000, high_hz=6000).inband_power_db < -80
+    noise = np.random.default_rng(0).normal(0, 0.1, 2 * RATE_HZ).astype(np.float32)
+    # White noise of RMS 0.1: 2 x 0.01 = -17 dB FS over the whole band, a quarter in 0-2 kHz.
+    assert measure(noise, RATE_HZ).inband_power_db == pytest.approx(-16.99, abs=0.2)
+    assert measure(noise, RATE_HZ, low_hz=0, high_hz=2000).inband_power_db == pytest.approx(
+        -16.99 - 6.02, abs=0.3)
+    assert np.isnan(measure(noise, RATE_HZ).snr_db)  # samples alone have no surroundings
+
+
+def test_snr_against_the_quieter_side_of_the_same_band(tmp_path):
+    rng = np.random.default_rng(1)
+    # 6 s: loud noise (RMS 0.1) for 2 s, then quiet noise (RMS 0.01); a 1 kHz tone of
+    # amplitude 0.1 from 2.5 to 3.5 s.
+    samples = rng.normal(0, 0.01, 6 * RATE_HZ)
+    samples[:2 * RATE_HZ] = rng.normal(0, 0.1, 2 * RATE_HZ)
+    t = np.arange(RATE_HZ) / RATE_HZ
+    samples[int(2.5 * RATE_HZ):int(3.5 * RATE_HZ)] += 0.1 * np.sin(2 * np.pi * 1000 * t)
+    path = audio_factory.write(tmp_path / "call.wav", samples.astype(np.float32), subtype="FLOAT")
+    [m] = measure_file_regions(path, [RegionSpan(2.5, 3.5, 900.0, 1100.0)])
+    # The band holds 7 of the 512-point spectrum's bins: the quiet noise's share of 1e-4 is
+    # 1e-4 x 14 / 512 (-52.6 dB FS); the tone's mean square is 0.005 (-20 dB FS).
+    assert m.inband_power_db == pytest.approx(-20.0, abs=0.3)
+    assert m.noise_power_db == pytest.approx(-52.6, abs=1.0)  # the side after, not the loud one
+    assert m.snr_db == pytest.approx(32.6, abs=1.0)
+    assert format_value("snr_db", m.snr_db) == f"{m.snr_db:.1f}"
+    # A region of the file's whole length has no surroundings: its SNR is left blank.
+    [whole] = measure_file_regions(path, [RegionSpan(0.0, 6.0)])
+    assert np.isnan(whole.noise_power_db) and format_value("snr_db", whole.snr_db) == ""
+    # Quiet noise between louder noise and a tone is no louder than its quieter side.
+    [quiet] = measure_file_regions(path, [RegionSpan(4.0, 5.0, 900.0, 1100.0)])
+    assert np.isnan(quiet.snr_db) or quiet.snr_db < 3.0
+
+
+def test_snr_follows_ravens_protocol():
+    from core.audio.measurements import snr_db
+
+    assert snr_db(-20.0, -30.0) == pytest.approx(10 * np.log10(9))
+    assert np.isnan(snr_db(-30.0, -30.0)) and np.isnan(snr_db(-40.0, -30.0))
+    assert snr_db(-20.0, -np.inf) == np.inf  # a call in digital silence
+    assert format_value("snr_db", np.inf) == ""

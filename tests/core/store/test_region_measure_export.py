@@ -45,8 +45,8 @@ def test_raven_table_carries_ravens_measurements_on_its_timeline(project):
     assert export_regions(project, "raven", out, measured) == 3
     rows = list(csv.DictReader(io.StringIO(out.getvalue()), delimiter="\t"))
     assert [r["Annotation"] for r in rows] == ["owl", "bat", "wren"]
-    owl, bat, wren = ({k: float(v) for k, v in r.items() if "(" in k and k != "Begin File"}
-                      for r in rows)
+    owl, bat, wren = ({k: float(v or "nan") for k, v in r.items()
+                       if "(" in k and k != "Begin File"} for r in rows)
     assert owl["Peak Freq (Hz)"] == pytest.approx(1000.0, abs=BIN_HZ)
     assert owl["Center Time (s)"] == pytest.approx(1.5, abs=0.05)
     assert owl["Dur 90% (s)"] == pytest.approx(0.9, abs=0.08)
@@ -57,6 +57,13 @@ def test_raven_table_carries_ravens_measurements_on_its_timeline(project):
     assert wren["Begin Time (s)"] == pytest.approx(6.5)
     assert 6.5 <= wren["Time 5% (s)"] < wren["Time 95% (s)"] <= 7.0
     assert wren["Peak Freq (Hz)"] == pytest.approx(2000.0, abs=BIN_HZ)
+    # Levels: tones of amplitude 0.5 (-6 dB FS) for 1 s of the owl's 1.4 s.
+    assert owl["Inband Power (dB FS)"] == pytest.approx(-6.02 + 10 * np.log10(1 / 1.4), abs=0.3)
+    assert wren["Inband Power (dB FS)"] == pytest.approx(-6.02, abs=0.1)
+    # The owl calls in digital silence and the wren within its own tone: neither SNR is a number.
+    assert np.isnan(owl["Noise Power (dB FS)"]) and np.isnan(owl["SNR (dB)"])
+    assert wren["Noise Power (dB FS)"] == pytest.approx(-6.02, abs=0.1)
+    assert np.isnan(wren["SNR (dB)"])
 
 
 def test_csv_carries_the_measurements_by_field_name(project):
