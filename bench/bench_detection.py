@@ -50,13 +50,16 @@ def speech_span(samples: np.ndarray) -> tuple[int, int]:
 
 
 def build_recording(digits: list[tuple[Path, str]], rng: np.random.Generator, noise_rms: float,
-                    quiet_s: float = 0.0) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+                    quiet_s: float = 0.0, alter=None) -> tuple[np.ndarray, list]:
     """Digits one after another with 0.5..2.5 s of noise between, then ``quiet_s`` of noise
-    alone: (samples at RATE_HZ, [(begin_s, end_s, digit)] of each digit's spoken span)."""
+    alone: (samples at RATE_HZ, [(begin_s, end_s, digit)] of each digit's spoken span).
+    ``alter(samples)``, when given, changes each digit before it is placed."""
     pieces, events, at = [], [], 0
     for path, digit in digits:
         gap = np.zeros(int(rng.uniform(0.5, 2.5) * RATE_HZ), np.float32)
         samples = audio.read(path, RATE_HZ)
+        if alter is not None:
+            samples = alter(samples)
         samples = 0.5 * samples / max(1e-6, float(np.abs(samples).max()))
         first, last = speech_span(samples)
         at += len(gap)
@@ -79,13 +82,15 @@ def add_speaker_recording_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
-def write_speaker_recording(path: Path, clips, args, rng, noise_rms: float = 0.01) -> tuple:
+def write_speaker_recording(path: Path, clips, args, rng, noise_rms: float = 0.01,
+                            alter=None) -> tuple:
     """``args.per_class`` digits of ``args.speaker`` a class placed into noise, then
     ``args.quiet_s`` of noise alone, written to ``path`` at RATE_HZ: (the digits placed as
     (path, digit), their spans [(begin_s, end_s, digit)], the recording's duration (s), where
-    the noise alone begins (s))."""
+    the noise alone begins (s)). ``alter`` as for ``build_recording``."""
     digits = pick(clips, [args.speaker], args.per_class, rng)
-    signal, true = build_recording(digits, rng, noise_rms=noise_rms, quiet_s=args.quiet_s)
+    signal, true = build_recording(digits, rng, noise_rms=noise_rms, quiet_s=args.quiet_s,
+                                   alter=alter)
     sf.write(path, signal, RATE_HZ, subtype="PCM_16")
     return digits, true, len(signal) / RATE_HZ, true[-1][1] + 1.0
 

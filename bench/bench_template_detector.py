@@ -4,13 +4,16 @@ for each digit a template cut from another recording of that digit by the same s
 of those placed; its spoken span, in the speech band 300-3,400 Hz). A template should find the 20
 placements of its own digit and none of the 180 others, as a call type among a bird's others.
 Each set of templates runs with the default time stretch (calls 0.8-1.2 times the template's
-length) and without. Prints the review queue's mean average precision (events in score order, as
+length), without it, and with each ``--pitch-shifts`` share besides the stretch (calls that much
+higher or lower). Prints the review queue's mean average precision (events in score order, as
 the Review tab lists them surest first) and, for a few thresholds, precision, recall and F1 over
 the ten digits (a hit: an event overlapping at least half of a placement of the template's
 digit), for one and three templates per digit and for templates of another speaker; false events
-a minute on the noise alone at the end; then the time to search a 1-hour 16 kHz file with one
-template and with ten (median of --runs). Run with
-`uv run python bench/bench_template_detector.py`.
+a minute on the noise alone at the end. Then a second recording of the same speaker's digits,
+each resampled to sound 0.9 or 1.1 times as high (and as much longer or shorter: the same call of
+a bigger or smaller animal), searched with and without the first ``--pitch-shifts``. Last, the
+time to search a 1-hour 16 kHz file with one template and with ten, and with one at each pitch
+shift (median of --runs). Run with `uv run python bench/bench_template_detector.py`.
 """
 
 from __future__ import annotations
@@ -80,11 +83,11 @@ def average_precision(events, wanted) -> float:
 
 
 def search(path: Path, templates: dict[str, list], true, quiet_begin_s: float,
-           time_stretch: float) -> tuple:
+           time_stretch: float, pitch_shift: float = 0.0) -> tuple:
     """Each digit's templates over the recording, scored against that digit's placements, at
     every threshold: {threshold: (hits, support, predicted, false events on noise alone)}, and
     the mean average precision of the review queue at the lowest threshold."""
-    lowest = TemplateDetectorConfig(min(THRESHOLDS), time_stretch)
+    lowest = TemplateDetectorConfig(min(THRESHOLDS), time_stretch, pitch_shift)
     totals = {t: np.zeros(4, dtype=int) for t in THRESHOLDS}
     precisions = []
     for digit, prepared in templates.items():
@@ -115,11 +118,44 @@ def print_totals(name: str, found: tuple, quiet_min: float, n_digits: int) -> No
               f"noise alone", flush=True)
 
 
+def _scaled_calls(folder: Path, clips, args) -> None:
+    """The speaker's digits each 0.9 or 1.1 times as high, searched with templates cut from
+    unchanged ones, with and without a pitch shift (a random stream of its own, so the sections
+    before and after are as they were)."""
+    import torch
+    import torchaudio
+
+    rng = np.random.default_rng(args.seed + 1)
+
+    def scaled(samples: np.ndarray) -> np.ndarray:
+        factor = float(rng.choice((0.9, 1.1)))
+        return torchaudio.functional.resample(torch.from_numpy(samples), RATE_HZ,
+                                              round(RATE_HZ / factor)).numpy()
+
+    recording = folder / "scaled.wav"
+    digits, true, duration_s, quiet_begin_s = write_speaker_recording(
+        recording, clips, args, rng, args.noise_rms, alter=scaled)
+    placed = {p for p, _ in digits}
+    quiet_min = (duration_s - quiet_begin_s) / 60
+    print(f"{len(true)} digits of {args.speaker}, each 0.9 or 1.1 times as high, in "
+          f"{duration_s:.0f} s", flush=True)
+    default = TemplateDetectorConfig()
+    for name, per_digit in (("one template a digit,", 1), ("three templates a digit,", 3)):
+        templates = templates_for(clips, args.speaker, placed, per_digit, folder, rng)
+        for shift in (0.0, *args.pitch_shifts[:1]):
+            print_totals(f"scaled calls, {name} time stretch {default.time_stretch:g}, pitch "
+                         f"shift {shift:g},", search(recording, templates, true, quiet_begin_s,
+                                                     default.time_stretch, shift),
+                         quiet_min, len(templates))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_speaker_recording_arguments(parser)
     parser.add_argument("--other-speaker", default="jackson")
     parser.add_argument("--noise-rms", type=float, default=0.01)
+    parser.add_argument("--pitch-shifts", type=float, nargs="*", default=[0.1],
+                        help="pitch shifts to try besides none, each with the default stretch")
     args = parser.parse_args()
     clips = fsdd_clips()
     rng = np.random.default_rng(args.seed)
@@ -139,10 +175,14 @@ def main() -> None:
                                          (f"one of {args.other_speaker},", args.other_speaker, 1)):
             templates = templates_for(clips, speaker, placed, per_digit, folder, rng)
             # The default tries each template 0.8-1.2 times its length; 0: its own length only.
-            for stretch in (TemplateDetectorConfig().time_stretch, 0.0):
-                print_totals(f"{name} time stretch {stretch:g},",
-                             search(recording, templates, true, quiet_begin_s, stretch),
+            default = TemplateDetectorConfig()
+            for stretch, shift in ((default.time_stretch, default.pitch_shift), (0.0, 0.0),
+                                   *((default.time_stretch, s) for s in args.pitch_shifts)):
+                print_totals(f"{name} time stretch {stretch:g}, pitch shift {shift:g},",
+                             search(recording, templates, true, quiet_begin_s, stretch, shift),
                              quiet_min, len(templates))
+
+        _scaled_calls(folder, clips, args)
 
         hour = repeat_to_length(recording, folder / "hour.wav", args.hour_s)
         ten = [t for group in templates_for(clips, args.speaker, placed, 1, folder, rng).values()
@@ -151,6 +191,10 @@ def main() -> None:
                          f" with one {ten[7].duration_s:.2f} s template")
         # One spectrogram serves templates of one rate: ten cost less than ten searches.
         time_hour_search(lambda: find_similar(hour, ten), args, " with ten templates (each digit)")
+        for shift in args.pitch_shifts:
+            config = TemplateDetectorConfig(pitch_shift=shift)
+            time_hour_search(lambda config=config: find_similar(hour, ten[7:8], config), args,
+                             f" with one template, pitch shift {shift:g}")
 
 
 if __name__ == "__main__":

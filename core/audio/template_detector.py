@@ -9,8 +9,10 @@ the template and the recording's cells under it (the same bins, as many frames):
 shapes match whatever their loudness (a gain shifts every dB alike), near 0 in noise. An event
 is a peak of the score at or above ``threshold``, the highest within the template's length
 around it; it spans the template's duration and band. A call may be slower or faster than the
-template: it is also tried stretched along time (``time_stretch``). Events of several templates
-(or stretches) that overlap by half the shorter one are one, the higher-scoring one kept.
+template: it is also tried stretched along time (``time_stretch``). A call may be higher or
+lower than the template (another individual, a bigger or smaller animal): it can also be tried
+scaled along frequency (``pitch_shift``), its band with it. Events of several templates (or
+variants) that overlap by half the shorter one are one, the higher-scoring one kept.
 
 A recording at another rate is resampled to the template's, so the cells mean the same
 frequencies; one whose Nyquist frequency lies below the template's band cannot hold the call
@@ -44,6 +46,8 @@ MIN_TEMPLATE_FRAMES = 4
 
 #: The most ``time_stretch`` may be: a call half as long again is another call.
 MAX_TIME_STRETCH = 0.5
+#: The most ``pitch_shift`` may be: a call a third higher or lower is another call.
+MAX_PITCH_SHIFT = 0.3
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class TemplateDetectorConfig:
     # 0.840 with three and from 0.415 to 0.520 with another speaker's; five lengths are
     # correlated with one spectrogram.
     time_stretch: float = 0.2
+    # How much higher or lower than the template a call may be, as a share of its frequencies:
+    # 0.1 also tries the template scaled to 0.9, 0.95, 1.05 and 1.1 times them; 0: as it is.
+    pitch_shift: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.threshold, (int, float)) or not 0 < self.threshold < 1:
@@ -67,12 +74,25 @@ class TemplateDetectorConfig:
         if not isinstance(stretch, (int, float)) or not 0 <= stretch <= MAX_TIME_STRETCH:
             raise EarmarkError(f"template detector: the time stretch must lie between 0 and "
                                f"{MAX_TIME_STRETCH:g}, not {stretch!r}")
+        shift = self.pitch_shift
+        if not isinstance(shift, (int, float)) or not 0 <= shift <= MAX_PITCH_SHIFT:
+            raise EarmarkError(f"template detector: the pitch shift must lie between 0 and "
+                               f"{MAX_PITCH_SHIFT:g}, not {shift!r}")
 
     def stretch_factors(self) -> tuple[float, ...]:
         """The lengths the template is tried at, as factors of its own."""
-        if not self.time_stretch:
-            return (1.0,)
-        return tuple(1.0 + self.time_stretch * k for k in (-1.0, -0.5, 0.0, 0.5, 1.0))
+        return _factors(self.time_stretch)
+
+    def pitch_factors(self) -> tuple[float, ...]:
+        """The frequency scales the template is tried at, as factors of its own."""
+        return _factors(self.pitch_shift)
+
+
+def _factors(share: float) -> tuple[float, ...]:
+    """1 and four steps around it up to ``share`` either way; 1 alone for 0."""
+    if not share:
+        return (1.0,)
+    return tuple(1.0 + share * k for k in (-1.0, -0.5, 0.0, 0.5, 1.0))
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,8 @@ class PreparedTemplate:
     cells: np.ndarray  # (n_rows, n_frames) dB less their mean
     norm: float
     duration_s: float
+    # The frequency scale of a variant tried for calls higher or lower (see ``pitched``).
+    pitch_factor: float = 1.0
 
     @property
     def n_frames(self) -> int:
@@ -235,6 +257,41 @@ def stretched(template: PreparedTemplate, factor: float) -> PreparedTemplate:
                                duration_s=template.duration_s * n_frames / template.n_frames)
 
 
+def pitched(template: PreparedTemplate, factor: float) -> PreparedTemplate | None:
+    """``template`` scaled along frequency by ``factor``: its band and every cell's frequency
+    times ``factor`` (the same call from a smaller or bigger animal), its rows the bins of the
+    new band below the Nyquist frequency; None when fewer than two bins are left there."""
+    if factor == 1.0:
+        return template
+    rate_hz, n_fft = template.sample_rate_hz, template.n_fft
+    freqs_hz = np.arange(n_fft // 2 + 1) * rate_hz / n_fft
+    low, high = template.low_hz * factor, min(template.high_hz * factor, rate_hz / 2)
+    rows = (freqs_hz >= low) & (freqs_hz <= high)
+    if rows.sum() < 2 or template.cells.shape[0] < 2:
+        return None
+    # Each new bin takes the template's level at the frequency it came from.
+    source_hz = freqs_hz[rows] / factor
+    own_hz = freqs_hz[template.rows]
+    cells = np.stack([np.interp(source_hz, own_hz, column) for column in template.cells.T],
+                     axis=1)
+    cells -= cells.mean()
+    norm = float(np.sqrt(np.square(cells).sum()))
+    if norm < 1e-6:
+        return None
+    return dataclasses.replace(template, rows=rows, low_hz=low, high_hz=high, cells=cells,
+                               norm=norm, pitch_factor=template.pitch_factor * factor)
+
+
+def variants(template: PreparedTemplate, config: TemplateDetectorConfig) -> list[PreparedTemplate]:
+    """``template`` at each length and frequency scale ``config`` tries."""
+    out = []
+    for pitch in config.pitch_factors():
+        scaled = pitched(template, pitch)
+        if scaled is not None:
+            out.extend(stretched(scaled, factor) for factor in config.stretch_factors())
+    return out
+
+
 def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             should_stop: Callable[[], bool], progress: Callable[[float], None] | None
             ) -> list[np.ndarray] | None:
@@ -243,7 +300,8 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
     all), read a block at a time at their rate; None when stopped."""
     first = group[0]
     header = info(path)
-    top_hz = max(t.high_hz for t in group)
+    # A recording must reach the templates' own bands; a variant scaled up may reach beyond.
+    top_hz = max(t.high_hz / max(t.pitch_factor, 1.0) for t in group)
     if header.sample_rate_hz / 2 < top_hz - 1e-6:
         raise AudioError(path, f"its sample rate ({header.sample_rate_hz:,} Hz) does not reach "
                                f"the template's band (up to {top_hz:,.0f} Hz)")
@@ -325,7 +383,7 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
     groups: dict[tuple[int, int, int], list[PreparedTemplate]] = {}
     for template in templates:
         groups.setdefault((template.sample_rate_hz, template.n_fft, template.hop), []).extend(
-            stretched(template, factor) for factor in config.stretch_factors())
+            variants(template, config))
     for n, group in enumerate(groups.values()):
         def on_progress(fraction: float, n: int = n) -> None:
             if progress:
@@ -344,6 +402,7 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
     return _one_per_overlap(events)
 
 
-__all__ = ["BLOCK_S", "CallTemplate", "MAX_TEMPLATE_S", "MAX_TIME_STRETCH", "PreparedTemplate",
+__all__ = ["BLOCK_S", "CallTemplate", "MAX_PITCH_SHIFT", "MAX_TEMPLATE_S", "MAX_TIME_STRETCH",
+           "PreparedTemplate",
            "TemplateDetectorConfig", "TemplateEvent", "correlation", "find_similar",
-           "prepare_template", "stretched"]
+           "pitched", "prepare_template", "stretched", "variants"]

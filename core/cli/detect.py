@@ -159,7 +159,8 @@ def _register_similar(subparsers) -> None:
                     "correlation of the template's spectrogram (dB) with the recording's under "
                     "it, 1 for the same shape at any loudness. An event is a peak of the score "
                     "at or above --threshold, spanning the template's duration and band; a call "
-                    "may be slower or faster (--time-stretch). Overlapping events of several "
+                    "may be slower or faster (--time-stretch), higher or lower (--pitch-shift). "
+                    "Overlapping events of several "
                     "templates are one, the best kept. A "
                     "recording at another rate is resampled to the template's.")
     f.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
@@ -174,6 +175,10 @@ def _register_similar(subparsers) -> None:
                    help="how much longer or shorter than a template a call may be: each is also "
                         "tried stretched by up to this share (default "
                         f"{default.time_stretch:g}: 0.8-1.2 times its length; 0: its own only)")
+    f.add_argument("--pitch-shift", type=float, default=default.pitch_shift, metavar="SHARE",
+                   help="how much higher or lower than a template a call may be: each is also "
+                        "tried with its frequencies (and band) scaled by up to this share (0.1: "
+                        f"0.9-1.1 times; default {default.pitch_shift:g}: its own only)")
     _add_label_option(f)
     _add_output_options(f)
     f.set_defaults(func=cmd_find_similar)
@@ -260,7 +265,8 @@ def cmd_find_similar(args) -> int:
         prepare_template,
     )
 
-    config = TemplateDetectorConfig(args.threshold, args.time_stretch)  # refused: one line, exit 2
+    # Refused: one line, exit 2.
+    config = TemplateDetectorConfig(args.threshold, args.time_stretch, args.pitch_shift)
     templates = []
     for path, begin, end in args.template:
         try:

@@ -1,6 +1,6 @@
 """SimilarCallsDialog: the settings of a run of the template detector (Find Similar Calls…): which
 regions are the templates (the selected one, or every region of its class), how well a stretch
-must match and how much slower or faster a call may be, the label the events get and which
+must match and how much slower or faster, higher or lower a call may be, the label the events get and which
 recordings to search. Plain values out (``choice()``); the dock runs the search as a task."""
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.template_detector import MAX_TIME_STRETCH, TemplateDetectorConfig
+from core.audio.template_detector import (
+    MAX_PITCH_SHIFT,
+    MAX_TIME_STRETCH,
+    TemplateDetectorConfig,
+)
 from gui.model.search_fields import label_box, lay_out, scope_box, spin
 
 #: The most regions of a class searched for at once: each is one more pass over every recording.
@@ -33,7 +37,7 @@ def evenly_spaced(items: list, most: int) -> list:
 @dataclass(frozen=True)
 class SimilarChoice:
     """What the dialog was set to: the detector's settings (the correlation an event must reach,
-    how much slower or faster a call may be), the events' label (None: none), whether every
+    how much slower or faster, higher or lower a call may be), the events' label (None: none), whether every
     region of the selected one's class is a template (else that region alone) and whether every
     recording is searched (else the one on show)."""
 
@@ -70,6 +74,11 @@ class SimilarCallsDialog(QDialog):
         self.stretch.setToolTip("The template is also tried this much longer and shorter, so "
                                 "a slower or faster call still matches (five lengths tried); "
                                 "0 %: its own length only, a faster search")
+        self.pitch = spin(0.0, 100 * MAX_PITCH_SHIFT, 100 * config.pitch_shift, " %", 0, 5.0)
+        self.pitch.setToolTip("The template is also tried this much higher and lower (its "
+                              "frequencies scaled, five scales), so the call of another "
+                              "individual still matches; each scale costs one more search of "
+                              "every length. 0 %: its own frequencies only")
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
 
@@ -78,6 +87,7 @@ class SimilarCallsDialog(QDialog):
         form.addRow("Look for", self.templates)
         form.addRow("Match at least", self.threshold)
         form.addRow("Calls longer or shorter by up to", self.stretch)
+        form.addRow("Calls higher or lower by up to", self.pitch)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
         self.buttons = lay_out(
@@ -89,6 +99,7 @@ class SimilarCallsDialog(QDialog):
 
     def choice(self) -> SimilarChoice:
         config = TemplateDetectorConfig(round(self.threshold.value(), 2),
-                                        round(self.stretch.value() / 100, 2))
+                                        round(self.stretch.value() / 100, 2),
+                                        round(self.pitch.value() / 100, 2))
         return SimilarChoice(config, self.label.currentData(), bool(self.templates.currentData()),
                              bool(self.scope.currentData()))

@@ -293,6 +293,7 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
         offered.append((dialog.template.text(), dialog.templates.count(),
                         dialog.label.currentData(), dialog.threshold.value()))
         dialog.threshold.setValue(0.5)
+        dialog.pitch.setValue(5)  # calls 5 % higher or lower too
         return 1
 
     monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec", accept)
@@ -324,16 +325,18 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     # The boxed call is the person's already: the other up-sweeps are queued, not the
     # down-sweeps or tones in the same band; best match first.
     assert [round(r.begin_s, 1) for r in found] == [round(s, 1) for s in UP_STARTS_S[1:]]
-    assert {(r.label, round(r.low_hz, -2), round(r.high_hz, -2)) for r in found} == {
-        ("up", 1500.0, 3500.0)}
+    # Each in the box's band, or that band 2.5-5 % higher or lower where a scale fits better.
+    assert {r.label for r in found} == {"up"} and all(
+        round(r.low_hz / 1500.0, 3) in (0.95, 0.975, 1.0, 1.025, 1.05)
+        and r.high_hz == pytest.approx(3500.0 * r.low_hz / 1500.0) for r in found)
     queue = dock.review.queue()
     assert len(queue) == 3 and [r.score for r in queue] == sorted(
         (r.score for r in queue), reverse=True)
     assert dock.review.order.currentText() == "Surest first"
     # Offered again next time, and in the next session.
     later = make_window().model_dock.last_similar_choice()
-    assert (later.config.threshold, later.config.time_stretch, later.every_recording) == (
-        0.5, 0.2, False)
+    assert (later.config.threshold, later.config.time_stretch, later.config.pitch_shift,
+            later.every_recording) == (0.5, 0.2, 0.05, False)
     window.undo_stack.undo()
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
     # A down-sweep boxed too: "every region labelled down" would take both of its class.

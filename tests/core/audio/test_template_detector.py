@@ -94,6 +94,62 @@ def test_a_slower_call_is_found_at_its_own_length(tmp_path):
     assert TemplateDetectorConfig().stretch_factors() == pytest.approx((0.8, 0.9, 1.0, 1.1, 1.2))
 
 
+def _two_notes(low_hz: float, high_hz: float) -> np.ndarray:
+    """A call of two 0.12 s notes, ``low_hz`` then ``high_hz``: no shift in time makes one
+    pitch of it look like another, as it can for a sweep."""
+    return 0.1 * np.concatenate([audio_factory.tone(f, 0.12, RATE_HZ, amplitude=1.0)
+                                 for f in (low_hz, high_hz)])
+
+
+def test_a_higher_or_lower_call_is_found_in_its_own_band(tmp_path):
+    own = audio_factory.noise(2.0, RATE_HZ, amplitude=0.003, seed=5)
+    _place(own, _two_notes(2000.0, 2600.0), 1.0)
+    template = prepare_template(CallTemplate(
+        str(audio_factory.write(tmp_path / "own.wav", own)), 1.0, 1.24, 1500.0, 3500.0))
+    samples = audio_factory.noise(20.0, RATE_HZ, amplitude=0.003, seed=4)
+    # The call 1.1 and 0.9 times as high, and one long note in the band: another call.
+    for start_s, (low_hz, high_hz) in ((4.0, (2200.0, 2860.0)), (12.0, (1800.0, 2340.0)),
+                                       (16.0, (2300.0, 2300.0))):
+        _place(samples, _two_notes(low_hz, high_hz), start_s)
+    path = audio_factory.write(tmp_path / "pitch.wav", samples)
+    rigid = find_similar(path, [template], TemplateDetectorConfig(0.05))
+    events = find_similar(path, [template], TemplateDetectorConfig(0.7, pitch_shift=0.1))
+    assert [round(e.begin_s) for e in events] == [4, 12]
+    # Each is found in the template's band scaled as the call is, and scores far higher.
+    assert [b for e in events for b in (e.low_hz, e.high_hz)] == pytest.approx(
+        [1650.0, 3850.0, 1350.0, 3150.0])
+    best = {start: max((e.score for e in rigid if abs(e.begin_s - start) < 0.2), default=0.0)
+            for start in (4.0, 12.0)}
+    assert all(e.score > 0.8 and e.score > best[round(e.begin_s)] + 0.3 for e in events)
+    assert TemplateDetectorConfig().pitch_factors() == (1.0,)
+    assert TemplateDetectorConfig(pitch_shift=0.1).pitch_factors() == pytest.approx(
+        (0.9, 0.95, 1.0, 1.05, 1.1))
+
+
+def test_a_template_scaled_in_frequency_keeps_its_shape_within_the_spectrum(tmp_path):
+    from core.audio.template_detector import pitched, variants
+
+    template = prepare_template(_template_file(tmp_path))
+    up = pitched(template, 1.1)
+    assert (up.low_hz, up.high_hz, up.pitch_factor) == pytest.approx((1650.0, 3850.0, 1.1))
+    assert up.n_frames == template.n_frames and up.cells.mean() == pytest.approx(0.0, abs=1e-9)
+    # The sweep's loudest bin moves up with it, frame by frame.
+    bin_hz = RATE_HZ / template.n_fft
+    own_hz = np.flatnonzero(template.rows) * bin_hz
+    new_hz = np.flatnonzero(up.rows) * bin_hz
+    frame = template.n_frames // 2
+    assert new_hz[up.cells[:, frame].argmax()] == pytest.approx(
+        1.1 * own_hz[template.cells[:, frame].argmax()], abs=2 * bin_hz)
+    # A band scaled past the Nyquist frequency is cut there; one with nothing left is dropped.
+    whole = prepare_template(CallTemplate(template.template.path, 1.0, 1.3))
+    assert pitched(whole, 1.2).high_hz == RATE_HZ / 2
+    narrow = prepare_template(CallTemplate(template.template.path, 1.0, 1.3, 7990.0, 8000.0))
+    assert pitched(narrow, 1.2) is None
+    # Every length at every scale: 5 x 5 variants; a one-bin template is tried as it is.
+    assert len(variants(template, TemplateDetectorConfig(pitch_shift=0.1))) == 25
+    assert len(variants(narrow, TemplateDetectorConfig(time_stretch=0.0, pitch_shift=0.2))) == 1
+
+
 def test_several_templates_one_event_where_they_overlap(tmp_path):
     path = audio_factory.write(tmp_path / "night.wav", _night())
     up = prepare_template(_template_file(tmp_path))
@@ -197,6 +253,12 @@ def test_a_threshold_outside_zero_to_one_is_refused(threshold):
 def test_a_time_stretch_outside_its_range_is_refused(stretch):
     with pytest.raises(EarmarkError, match="time stretch must lie between 0 and 0.5"):
         TemplateDetectorConfig(time_stretch=stretch)
+
+
+@pytest.mark.parametrize("shift", [-0.1, 0.31, float("nan"), "up"])
+def test_a_pitch_shift_outside_its_range_is_refused(shift):
+    with pytest.raises(EarmarkError, match="pitch shift must lie between 0 and 0.3"):
+        TemplateDetectorConfig(pitch_shift=shift)
 
 
 def test_one_event_per_overlap_keeps_what_checking_every_pair_keeps():

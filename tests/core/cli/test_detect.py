@@ -263,10 +263,18 @@ def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):
     fmt, regions = read_regions(table)
     assert fmt == "raven" and len(regions) == len(UP_STARTS_S) + len(DOWN_STARTS_S)
     assert {(r.low_hz, r.high_hz) for r in regions} == {(1500.0, 3500.0)}
+    # Calls may be higher or lower: an event found scaled carries the band scaled with it.
+    code, _, _ = _run(capsys, "find-similar", folder / "night.wav", *template, "--low-hz",
+                      1500, "--high-hz", 3500, "--pitch-shift", 0.1, "--format", "raven",
+                      "--out", table)
+    scales = {round(r.low_hz / 1500, 3) for r in read_regions(table)[1]}
+    assert code == 0 and 1.0 in scales and scales <= {0.9, 0.95, 1.0, 1.05, 1.1}
+    assert all(r.high_hz == pytest.approx(3500 * r.low_hz / 1500) for r in read_regions(table)[1])
 
 
 @pytest.mark.parametrize("extra, words", [
     (("--threshold", "1.5"), "threshold must lie between 0 and 1"),
+    (("--pitch-shift", "0.5"), "pitch shift must lie between 0 and 0.3"),
     (("--template", "{night}", "1.0", "soon"), "the span must be two numbers of seconds"),
     (("--template", "{night}", "1.0", "1.005"), "needs at least"),
     (("--template", "{missing}", "1.0", "1.3"), "missing.wav"),

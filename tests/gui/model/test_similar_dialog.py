@@ -16,18 +16,22 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     assert [dialog.templates.itemText(i) for i in range(dialog.templates.count())] == [
         "This region", "Every region labelled up (3)"]
     assert dialog.label.currentData() == "up"
-    assert dialog.stretch.text() == "20 %"
+    assert (dialog.stretch.text(), dialog.pitch.text()) == ("20 %", "0 %")
     choice = dialog.choice()
     assert (choice.config, choice.label, choice.every_region_of_class,
             choice.every_recording) == (DEFAULT, "up", False, False)
     dialog.templates.setCurrentIndex(1)
     dialog.threshold.setValue(0.65)
     dialog.stretch.setValue(0.0)
+    dialog.pitch.setValue(15.0)
     dialog.label.setCurrentIndex(dialog.label.findData(None))
     dialog.scope.setCurrentIndex(1)
     choice = dialog.choice()
     assert (choice.config, choice.label, choice.every_region_of_class,
-            choice.every_recording) == (TemplateDetectorConfig(0.65, 0.0), None, True, True)
+            choice.every_recording) == (TemplateDetectorConfig(0.65, 0.0, 0.15), None, True, True)
+    # The pitch shift's range is the detector's.
+    dialog.pitch.setValue(80.0)
+    assert dialog.choice().config.pitch_shift == 0.3
 
 
 def test_an_unlabelled_or_lone_region_is_the_only_template(qtbot):
