@@ -279,6 +279,20 @@ class Classifier:
     def predict_file(self, path: str | Path) -> Prediction:
         return next(self.predict_files([path]))
 
+    def predict_samples(self, samples: np.ndarray, sample_rate_hz: int,
+                        name: str = "microphone") -> Prediction:
+        """What the model says of the last ``window_s`` of mono ``samples`` at ``sample_rate_hz``
+        (a live stream's latest stretch): resampled to the model's rate, then judged as a short
+        file is (silence, unknown, or its class); ``name`` stands for its path."""
+        samples = np.asarray(samples, dtype=np.float32)
+        rate_hz = self.features.sample_rate_hz
+        if sample_rate_hz != rate_hz and len(samples):
+            samples = audio.resample(samples, sample_rate_hz, rate_hz)
+        samples = samples[-self.features.n_samples:]
+        pending = [(Path(name), len(samples) / rate_hz,
+                    prepare_clip(samples, self.features.n_samples), is_silent(samples, rate_hz))]
+        return next(self._score_short(pending, batch_size=1))
+
     def _score_short(self, pending, batch_size: int) -> Iterator[Prediction]:
         if not pending:
             return

@@ -1,5 +1,5 @@
 """Model menu: train, fine-tune, settings, cancel, accept predictions, detect and review events,
-classify files, load a model, export the active one, clear the feature cache. The model dock does
+classify files, listen live, load a model, export the active one, clear the feature cache. The model dock does
 the work; these are its entry points."""
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ def build(acts, w) -> None:
     review_actions = dock.review.actions_for_menu()
     w.addActions(review_actions)  # so Keyboard Shortcuts lists them
     acts.classify_files = acts.action("Classify &Files…", lambda: _on_classify_files(w))
+    acts.listen_live = acts.action("Listen &Live", lambda: _on_listen_live(w), "Ctrl+Shift+L")
+    acts.listen_live.setToolTip("The active model's answer to the microphone, a few times a "
+                                "second (the Classify tab); again to stop")
     acts.export_model = acts.action("&Export Model…", lambda: _on_export_model(w))
     acts.export_model.setToolTip("Write the active model as ONNX or TorchScript: waveform in, "
                                  "class probabilities out, for use without Earmark")
@@ -63,12 +66,25 @@ def build(acts, w) -> None:
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
                    acts.accept_prediction, None, acts.detect_events, acts.find_loud_events,
                    acts.find_similar_calls, acts.cancel_detection,
-                   *review_actions, None, acts.classify_files, acts.load_model, acts.export_model, None,
+                   *review_actions, None, acts.classify_files, acts.listen_live, acts.load_model,
+                   acts.export_model, None,
                    acts.clear_feature_cache, None, acts.show_model_dock):
         if action is None:
             menu.addSeparator()
         else:
             menu.addAction(action)
+
+
+def _on_listen_live(w) -> None:
+    """Show the Classify tab and start listening, or stop."""
+    dock = w.model_dock
+    dock.show()
+    dock.tabs.setCurrentWidget(dock.classify)
+    live = dock.classify.live
+    if live.button.isEnabled():
+        live.button.toggle()
+    else:
+        w.statusBar().showMessage(live.note.text(), 8000)
 
 
 def _on_classify_files(w) -> None:

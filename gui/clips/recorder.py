@@ -1,5 +1,6 @@
 """Recording takes from a microphone: a QAudioSource read as its bytes arrive, for a length of
-audio counted in samples (not wall time), with its level for a meter.
+audio counted in samples (not wall time), with its level for a meter; or listening without end,
+each piece handed on as it arrives (Listen Live).
 
 Without QtMultimedia or an audio input device (CI, a desktop without a microphone) the recorder
 says why, and the dialog that uses it says so in words with its Record button off.
@@ -33,11 +34,13 @@ class AudioRecorder(QObject):
 
     ``start(seconds)`` begins a take; ``level(peak)`` goes out as audio arrives (0..1),
     ``finished(samples, rate_hz)`` with the take (mono float32, exactly that long) or
-    ``failed(reason)``. ``cancel()`` drops a take. ``feed(data)`` takes the device's bytes (the
-    audio source's, or a test's)."""
+    ``failed(reason)``. ``listen()`` instead hands on every piece as ``heard(samples)`` (mono
+    float32 at ``rate_hz``) until ``cancel()``, which also drops a take. ``feed(data)`` takes
+    the device's bytes (the audio source's, or a test's)."""
 
     level = Signal(float)
     finished = Signal(object, int)
+    heard = Signal(object)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, device=None) -> None:
@@ -48,6 +51,7 @@ class AudioRecorder(QObject):
         self._io = None
         self._sample_format, self._channels, self.rate_hz = "int16", 1, 0
         self._wanted = 0
+        self._listening = False
         self._pieces: list[np.ndarray] = []
         self._have = 0
         self._stall = QTimer(self)
@@ -58,17 +62,28 @@ class AudioRecorder(QObject):
 
     @property
     def recording(self) -> bool:
-        return self._wanted > 0
+        return self._wanted > 0 or self._listening
 
     def start(self, seconds: float) -> None:
         """Begin a take of ``seconds``; one already running is dropped."""
+        if self._opened():
+            self._begin(seconds)
+
+    def listen(self) -> None:
+        """Hand on what the microphone hears until ``cancel()``; a take running is dropped."""
+        if self._opened():
+            self._listening = True
+            self._stall.start()
+
+    def _opened(self) -> bool:
+        """The device started afresh; False (and ``failed`` sent) when it cannot be."""
         self.cancel()
         try:
             self._open()
         except RuntimeError as error:
             self._fail(str(error))
-            return
-        self._begin(seconds)
+            return False
+        return True
 
     def _open(self) -> None:
         """Start the audio source in the device's own format (raises RuntimeError)."""
@@ -103,6 +118,11 @@ class AudioRecorder(QObject):
         if not self.recording or not data:
             return
         samples = pcm_to_mono(data, self._sample_format, self._channels)
+        if self._listening:
+            self._stall.start()
+            self.level.emit(peak_level(samples))
+            self.heard.emit(samples)
+            return
         self._pieces.append(samples)
         self._have += len(samples)
         self._stall.start()
@@ -114,7 +134,7 @@ class AudioRecorder(QObject):
 
     def cancel(self) -> None:
         """Stop the device and drop what a take had."""
-        self._wanted, self._pieces, self._have = 0, [], 0
+        self._wanted, self._pieces, self._have, self._listening = 0, [], 0, False
         self._stall.stop()
         if self._source is not None:
             self._source.stop()

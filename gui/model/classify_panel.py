@@ -2,7 +2,8 @@
 model; a table of results (file, answer, confidence, every class's probability as a bar), the
 selected file's waveform and spectrogram, a score track over time for long files, and
 "Add to Project" with the predicted labels. The answer is a class, or ``silence`` or ``unknown``
-in italics (core.ml.novelty), the model's class scores still shown beside it."""
+in italics (core.ml.novelty), the model's class scores still shown beside it. Under the drop
+zone, Listen Live (live_panel.py): the model's answer to the microphone."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
 from gui.common.tasks import TaskSlot
+from gui.model.live_panel import LiveListenPanel
 from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker
 
@@ -119,6 +121,7 @@ class ClassifyPanel(QWidget):
         self._task = TaskSlot(self)
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.classify)
+        self.live = LiveListenPanel()
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.train_button = QPushButton("Train a Model")
@@ -163,6 +166,7 @@ class ClassifyPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.drop_zone)
+        layout.addWidget(self.live)
         layout.addLayout(row)
         layout.addWidget(splitter, 1)
         self.set_model(None)
@@ -172,6 +176,7 @@ class ClassifyPanel(QWidget):
         """Draw the bars and score lines in the project's class colours (class name -> colour)."""
         self.bar_delegate.colours = dict(colours)
         self.score_track.set_class_colours(colours)
+        self.live.set_class_colours(colours)
         self.table.viewport().update()
 
     # ---- model and work -----------------------------------------------------------------
@@ -179,6 +184,7 @@ class ClassifyPanel(QWidget):
     def set_model(self, checkpoint_path: str | Path | None) -> None:
         """The model dropped files are classified with (the project's active model)."""
         self._checkpoint = Path(checkpoint_path) if checkpoint_path else None
+        self.live.set_model(self._checkpoint, self._device_of())
         if self._checkpoint is None:
             self.status.setText("No model yet: label clips of two or more classes and train one; "
                                 "then drop files here.")
@@ -224,6 +230,7 @@ class ClassifyPanel(QWidget):
     def shutdown(self) -> None:
         """Stop the worker and the preview's loader thread (the window is closing)."""
         self.cancel()
+        self.live.shutdown()
         self.clip_view.shutdown()
 
     def _on_worker_results(self, predictions: list) -> None:

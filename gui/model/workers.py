@@ -67,6 +67,21 @@ def _classifier(checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) 
                                       device=inference_device(device))
 
 
+class LiveScorer:
+    """Listen Live's model: ``scorer(samples, rate_hz)`` is the Prediction for a stream's latest
+    stretch (``Classifier.predict_samples``). The Classifier is built on the first call, on that
+    task's thread, and kept for the next; one call at a time (the panel's one task)."""
+
+    def __init__(self, checkpoint: Checkpoint | str | Path, device: str = AUTO_DEVICE) -> None:
+        self._checkpoint, self._device = checkpoint, device
+        self._classifier: Classifier | None = None
+
+    def __call__(self, samples, rate_hz: int):
+        if self._classifier is None:
+            self._classifier = _classifier(self._checkpoint, self._device)
+        return self._classifier.predict_samples(samples, rate_hz)
+
+
 class TrainingWorker(Worker):
     """Trains on a snapshot of (path, label) pairs with ``core.ml.training.train``.
 

@@ -71,3 +71,19 @@ def test_other_rates_and_channels(trained, tmp_path):
     path = audio_factory.write(tmp_path / "stereo.flac", stereo, 44100)
     pred = Classifier(trained.checkpoint).predict_file(path)
     assert pred.ok and pred.label == "tone"
+
+
+def test_a_live_streams_latest_stretch_is_answered_as_a_file_is(trained, tmp_path):
+    classifier = Classifier(trained.checkpoint)
+    rng = np.random.default_rng(6)
+    # A stream at the microphone's rate: 3 s of quiet, then a tone clip; its last window is the
+    # clip, and it is answered as the same clip in a file is.
+    clip = audio_factory.class_sample("tone", rng, sample_rate_hz=48000)
+    stream = np.concatenate([np.zeros(3 * 48000, np.float32), clip])
+    live = classifier.predict_samples(stream, 48000)
+    as_file = classifier.predict_file(audio_factory.write(tmp_path / "tone.wav", clip, 48000))
+    assert (live.path.name, live.answer, live.verdict) == ("microphone", "tone", None)
+    assert np.allclose(live.probabilities, as_file.probabilities, atol=0.02)
+    # Nothing but digital silence (or nothing yet) is silence, never a class.
+    assert classifier.predict_samples(np.zeros(48000, np.float32), 48000).answer == "silence"
+    assert classifier.predict_samples(np.zeros(0, np.float32), 48000).answer == "silence"

@@ -1,0 +1,216 @@
+"""Listen Live, as Teachable Machine's and Edge Impulse's live preview: the active model's answer
+to what the microphone hears, a few times a second. The latest LIVE_KEPT_S of sound are kept;
+every LIVE_TICK_MS, unless the last is still being scored, the model judges the last of them as
+it judges a file (its clip length; silence, unknown or a class) in a background task, and the
+panel shows the answer and the classes' probabilities. Without a microphone the button is off
+and says why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.clips.recorder import AudioRecorder
+from gui.common.tasks import FunctionWorker, TaskSlot
+from gui.model.workers import LiveScorer
+
+#: Seconds of sound kept: more than any model's clip, so each answer sees a whole clip.
+LIVE_KEPT_S = 10.0
+#: How often the latest sound is judged (a judgement still running skips a turn).
+LIVE_TICK_MS = 250
+#: The least sound judged: a quarter of a second.
+LIVE_LEAST_S = 0.25
+#: The classes shown with their probability, most likely first.
+LIVE_TOP = 5
+
+
+class LiveListenPanel(QWidget):
+    """The Listen button, the microphone's level, the answer and the top classes' bars.
+    ``set_model(path, device)`` names the model (None: none); ``heard_answer(Prediction)`` goes
+    out with each answer."""
+
+    heard_answer = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, recorder: AudioRecorder | None = None,
+                 scorer_for: Callable[[Path, str], Callable] = LiveScorer) -> None:
+        super().__init__(parent)
+        self.setObjectName("LiveListenPanel")
+        self.recorder = recorder if recorder is not None else AudioRecorder(self)
+        self._scorer_for = scorer_for
+        self._scorer = None
+        self._checkpoint: Path | None = None
+        self._colours: dict[str, str] = {}
+        self._kept = np.zeros(0, dtype=np.float32)
+        self._stopped_because = ""
+        self._task = TaskSlot(self)
+        self._tick = QTimer(self)
+        self._tick.setInterval(LIVE_TICK_MS)
+        self._tick.timeout.connect(self._judge)
+        self.button = QPushButton("● Listen Live")
+        self.button.setCheckable(True)
+        self.button.setToolTip("The active model's answer to what the microphone hears, a few "
+                               "times a second")
+        self.button.toggled.connect(self._on_toggled)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setMaximumHeight(8)
+        self.meter.setToolTip("The microphone's level")
+        self.answer = QLabel()
+        self.answer.setObjectName("LiveAnswer")
+        font = self.answer.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.answer.setFont(font)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.bars: list[tuple[QLabel, QProgressBar]] = []
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for row in range(LIVE_TOP):
+            name, bar = QLabel(), QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setMaximumHeight(16)
+            grid.addWidget(name, row, 0)
+            grid.addWidget(bar, row, 1)
+            self.bars.append((name, bar))
+        self.detail = QWidget()
+        self.detail.setLayout(grid)
+        top = QHBoxLayout()
+        top.addWidget(self.button)
+        top.addWidget(self.answer, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.meter)
+        layout.addWidget(self.note)
+        layout.addWidget(self.detail)
+        self.recorder.level.connect(lambda peak: self.meter.setValue(int(round(peak * 100))))
+        self.recorder.heard.connect(self._on_heard)
+        self.recorder.failed.connect(self._on_failed)
+        self.set_model(None)
+
+    # ---- model ------------------------------------------------------------------------------
+
+    def set_model(self, checkpoint_path: str | Path | None, device: str = "auto") -> None:
+        """Answer with this model from now on; None: no model, listening stops."""
+        path = Path(checkpoint_path) if checkpoint_path else None
+        if path != self._checkpoint or self._scorer is None:
+            self._task.cancel()
+            self._scorer = self._scorer_for(path, device) if path else None
+        self._checkpoint = path
+        if path is None:
+            self.button.setChecked(False)
+        self._update()
+
+    def set_class_colours(self, colours: dict[str, str]) -> None:
+        self._colours = dict(colours)
+
+    def listening(self) -> bool:
+        return self.button.isChecked()
+
+    def _update(self) -> None:
+        reason = self.recorder.unavailable_reason
+        self.button.setEnabled(not reason and self._checkpoint is not None)
+        listening = self.listening()
+        self.meter.setVisible(listening)
+        self.detail.setVisible(listening)
+        self.answer.setVisible(listening)
+        if reason:
+            self.note.setText(f"{reason}: listening live is off.")
+        elif self._stopped_because and not listening:
+            self.note.setText(f"Stopped listening: {self._stopped_because}")
+        elif self._checkpoint is None:
+            self.note.setText("Train a model to hear its answer to the microphone live.")
+        elif not listening:
+            self.note.setText("Listen Live: the model's answer to the microphone, as you speak "
+                              "or play a sound.")
+        self.note.setVisible(bool(reason) or not listening or self._checkpoint is None)
+
+    # ---- listening ----------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_toggled(self, on: bool) -> None:
+        self._kept = np.zeros(0, dtype=np.float32)
+        self.button.setText("■ Stop Listening" if on else "● Listen Live")
+        if on:
+            self._stopped_because = ""
+            self.answer.setText("Listening…")
+            self.answer.setStyleSheet("")
+            for name, bar in self.bars:
+                name.setVisible(False)
+                bar.setVisible(False)
+            self.recorder.listen()
+            if self.recorder.recording:
+                self._tick.start()
+        else:
+            self._tick.stop()
+            self._task.cancel()
+            self.recorder.cancel()
+            self.meter.setValue(0)
+        self._update()
+
+    def _on_heard(self, samples: np.ndarray) -> None:
+        kept = int(LIVE_KEPT_S * self.recorder.rate_hz)
+        self._kept = np.concatenate((self._kept[-kept:], samples))[-kept:]
+
+    def _on_failed(self, reason: str) -> None:
+        self._stopped_because = reason
+        self.button.setChecked(False)
+        self._update()
+
+    @Slot()
+    def _judge(self) -> None:
+        rate_hz = self.recorder.rate_hz
+        if (self._scorer is None or self._task.is_running() or rate_hz <= 0
+                or len(self._kept) < LIVE_LEAST_S * rate_hz):
+            return
+        samples, scorer = self._kept.copy(), self._scorer
+        self._task.start(FunctionWorker(lambda _worker: scorer(samples, rate_hz)),
+                         finished=self._show, failed=self._on_failed)
+
+    def _show(self, prediction) -> None:
+        if not self.listening():
+            return
+        top = int(np.argmax(prediction.probabilities))
+        if prediction.verdict:
+            closest = prediction.classes[top]
+            self.answer.setText(prediction.verdict if prediction.verdict == "silence" else
+                                f"{prediction.verdict} (closest: {closest})")
+            self.answer.setStyleSheet("color: palette(mid);")
+        else:
+            self.answer.setText(f"{prediction.label}  {prediction.confidence:.0%}")
+            colour = self._colours.get(prediction.label)
+            self.answer.setStyleSheet(f"color: {colour};" if colour else "")
+        # Silence has no scores worth a look; an unknown sound keeps its own.
+        shown = [] if prediction.verdict == "silence" else list(
+            np.argsort(prediction.probabilities)[::-1][:LIVE_TOP])
+        for (name, bar), k in zip(self.bars, shown + [None] * LIVE_TOP, strict=False):
+            name.setVisible(k is not None)
+            bar.setVisible(k is not None)
+            if k is None:
+                continue
+            label, probability = prediction.classes[k], float(prediction.probabilities[k])
+            name.setText(label)
+            bar.setValue(int(round(1000 * probability)))
+            bar.setFormat(f"{probability:.0%}")
+            colour = self._colours.get(label)
+            bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}" if colour else "")
+        self.heard_answer.emit(prediction)
+
+    def shutdown(self) -> None:
+        """Stop listening and join the judgement running (the window is closing)."""
+        self.button.setChecked(False)
+        self._task.cancel()
