@@ -284,11 +284,13 @@ class Classifier:
         """What the model says of the last ``window_s`` of mono ``samples`` at ``sample_rate_hz``
         (a live stream's latest stretch): resampled to the model's rate, then judged as a short
         file is (silence, unknown, or its class); ``name`` stands for its path."""
-        samples = np.asarray(samples, dtype=np.float32)
-        rate_hz = self.features.sample_rate_hz
+        rate_hz, n = self.features.sample_rate_hz, self.features.n_samples
+        # Only the last window (and a little more for the resampler's edge) is resampled.
+        samples = np.asarray(samples, dtype=np.float32)[-(math.ceil(n * sample_rate_hz / rate_hz)
+                                                          + sample_rate_hz // 10):]
         if sample_rate_hz != rate_hz and len(samples):
             samples = audio.resample(samples, sample_rate_hz, rate_hz)
-        samples = samples[-self.features.n_samples:]
+        samples = samples[-n:]
         pending = [(Path(name), len(samples) / rate_hz,
                     prepare_clip(samples, self.features.n_samples), is_silent(samples, rate_hz))]
         return next(self._score_short(pending, batch_size=1))
