@@ -260,7 +260,8 @@ def stretched(template: PreparedTemplate, factor: float) -> PreparedTemplate:
 def pitched(template: PreparedTemplate, factor: float) -> PreparedTemplate | None:
     """``template`` scaled along frequency by ``factor``: its band and every cell's frequency
     times ``factor`` (the same call from a smaller or bigger animal), its rows the bins of the
-    new band below the Nyquist frequency; None when fewer than two bins are left there."""
+    new band below the Nyquist frequency; None when fewer than two bins are left there, or the
+    template has only one to scale."""
     if factor == 1.0:
         return template
     rate_hz, n_fft = template.sample_rate_hz, template.n_fft
@@ -403,6 +404,5 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
 
 
 __all__ = ["BLOCK_S", "CallTemplate", "MAX_PITCH_SHIFT", "MAX_TEMPLATE_S", "MAX_TIME_STRETCH",
-           "PreparedTemplate",
-           "TemplateDetectorConfig", "TemplateEvent", "correlation", "find_similar",
-           "pitched", "prepare_template", "stretched", "variants"]
+           "PreparedTemplate", "TemplateDetectorConfig", "TemplateEvent", "correlation",
+           "find_similar", "pitched", "prepare_template", "stretched", "variants"]

@@ -118,15 +118,13 @@ class AudioRecorder(QObject):
         if not self.recording or not data:
             return
         samples = pcm_to_mono(data, self._sample_format, self._channels)
+        self._stall.start()
+        self.level.emit(peak_level(samples))
         if self._listening:
-            self._stall.start()
-            self.level.emit(peak_level(samples))
             self.heard.emit(samples)
             return
         self._pieces.append(samples)
         self._have += len(samples)
-        self._stall.start()
-        self.level.emit(peak_level(samples))
         if self._have >= self._wanted:
             take = np.concatenate(self._pieces)[:self._wanted]
             self.cancel()
