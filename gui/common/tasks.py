@@ -269,9 +269,14 @@ class TaskSlot(QObject):
         relay.active = False
 
     def wait(self, timeout_ms: int = 10000) -> bool:
-        """Block until the task's thread has ended (tests, benchmarks, closing)."""
+        """Block until the task's thread has ended (tests, benchmarks, closing). The thread is
+        told to quit here: the quit its ``done`` sends is queued to this (the window's) thread,
+        which would not run it while it waits, and the wait would last its whole timeout."""
         thread = self._thread
-        return not thread_running(thread) or thread.wait(timeout_ms)
+        if not thread_running(thread):
+            return True
+        _join(thread, timeout_ms)
+        return not thread_running(thread)
 
 
 def _start_thread(worker: Worker, owner: QObject) -> QThread:

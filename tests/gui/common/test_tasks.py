@@ -93,6 +93,20 @@ def test_the_slot_owns_a_thread_that_is_still_ending_and_it_frees_itself(qtbot, 
     qtbot.waitUntil(lambda: not slot.findChildren(QThread), timeout=5000)  # freed once finished
 
 
+def test_wait_ends_a_finished_task_without_the_event_loop(slot):
+    # The quit a task's done sends is queued to the window's thread; wait() blocks that thread,
+    # so it must not count on that quit (a test failed on a loaded machine, its wait timed out).
+    import time
+
+    worker = slot.start(FunctionWorker(lambda _worker: 42))
+    deadline = time.monotonic() + 5
+    while not worker.work_done and time.monotonic() < deadline:
+        time.sleep(0.01)  # no events processed: the queued quit stays queued
+    started = time.monotonic()
+    assert slot.wait(timeout_ms=3000)
+    assert time.monotonic() - started < 1.0
+
+
 def is_(expected):
     return lambda value: value == expected
 
