@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.reading import info, read_blocks
-from core.audio.spectrogram import fft_size_for, frame_power_at
+from core.audio.spectrogram import band_bins, fft_size_for, frame_power_at
 from core.errors import EarmarkError
 
 #: Seconds of audio read at a time.
@@ -99,11 +99,7 @@ def _band(config: EnergyDetectorConfig, sample_rate_hz: int, n_fft: int
     nyquist_hz = sample_rate_hz / 2
     low = 0.0 if config.low_hz is None else min(float(config.low_hz), nyquist_hz)
     high = nyquist_hz if config.high_hz is None else min(float(config.high_hz), nyquist_hz)
-    freqs_hz = np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
-    in_band = (freqs_hz >= low) & (freqs_hz <= high)
-    if not in_band.any():
-        in_band[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
-    return in_band, low, high
+    return band_bins(sample_rate_hz, n_fft, low, high), low, high
 
 
 def _background_db(level_db: np.ndarray, window_frames: int, percentile: float) -> np.ndarray:

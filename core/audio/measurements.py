@@ -32,7 +32,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from core.audio.reading import info, read_blocks
-from core.audio.spectrogram import fft_size_for, frame_power_at
+from core.audio.spectrogram import band_bins, bin_frequencies_hz, fft_size_for, frame_power_at
 
 
 @dataclass(frozen=True)
@@ -151,13 +151,9 @@ class _Band:
     def of(cls, sample_rate_hz: int, low_hz: float | None, high_hz: float | None,
            n_fft: int | None = None) -> _Band:
         n_fft = n_fft or fft_size_for(sample_rate_hz)
-        freqs_hz = np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
         low = 0.0 if low_hz is None else max(0.0, float(low_hz))
         high = sample_rate_hz / 2 if high_hz is None else min(sample_rate_hz / 2, float(high_hz))
-        in_band = (freqs_hz >= low) & (freqs_hz <= high)
-        if not in_band.any():  # a band narrower than one bin: the bin nearest its middle
-            in_band[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
-        return cls(sample_rate_hz, n_fft, low, high, in_band)
+        return cls(sample_rate_hz, n_fft, low, high, band_bins(sample_rate_hz, n_fft, low, high))
 
     @property
     def hop(self) -> int:
@@ -165,7 +161,7 @@ class _Band:
 
     @property
     def freqs_hz(self) -> np.ndarray:
-        return (np.arange(self.n_fft // 2 + 1) * self.sample_rate_hz / self.n_fft)[self.in_band]
+        return bin_frequencies_hz(self.sample_rate_hz, self.n_fft)[self.in_band]
 
     def power_db(self, spectrum: np.ndarray, n_frames: int) -> float:
         """dB FS of the mean square that ``spectrum`` (each in-band bin's power summed over
@@ -173,7 +169,7 @@ class _Band:
         bin but 0 Hz and the Nyquist counting twice; a full-scale sine reads 0."""
         weights = np.full(self.n_fft // 2 + 1, 2.0)
         weights[[0, -1]] = 1.0
-        window_energy = float(np.square(np.hanning(self.n_fft + 1)[:-1]).sum())
+        window_energy = 3 * self.n_fft / 8  # the sum of a periodic Hann window's squares
         mean_square = float(spectrum @ weights[self.in_band]) / (
             max(n_frames, 1) * self.n_fft * window_energy)
         return 10.0 * math.log10(2.0 * mean_square) if mean_square > 0 else -math.inf

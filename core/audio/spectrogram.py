@@ -74,6 +74,21 @@ class SpectrogramImage:
         return (top - float(dynamic_range_db), top)
 
 
+def bin_frequencies_hz(sample_rate_hz: float, n_fft: int) -> np.ndarray:
+    """The centre frequency (Hz) of each of a one-sided ``n_fft``-point spectrum's bins."""
+    return np.arange(n_fft // 2 + 1) * sample_rate_hz / n_fft
+
+
+def band_bins(sample_rate_hz: float, n_fft: int, low_hz: float, high_hz: float) -> np.ndarray:
+    """A bool mask of the bins within ``low_hz``..``high_hz``; for a band narrower than one
+    bin, the bin nearest its middle (a band always has a bin to measure)."""
+    freqs_hz = bin_frequencies_hz(sample_rate_hz, n_fft)
+    in_band = (freqs_hz >= low_hz) & (freqs_hz <= high_hz)
+    if not in_band.any():
+        in_band[int(np.argmin(np.abs(freqs_hz - (low_hz + high_hz) / 2)))] = True
+    return in_band
+
+
 def fft_size_for(sample_rate_hz: int) -> int:
     """A power of two near a 25 ms window (256..2048): readable for speech and animal calls."""
     target = 0.025 * sample_rate_hz

@@ -33,7 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.reading import info, read, read_blocks
-from core.audio.spectrogram import POWER_FLOOR, fft_size_for, frame_power_at
+from core.audio.spectrogram import (
+    POWER_FLOOR,
+    band_bins,
+    bin_frequencies_hz,
+    fft_size_for,
+    frame_power_at,
+)
 from core.errors import AudioError, EarmarkError
 
 #: Seconds of audio read at a time.
@@ -176,10 +182,7 @@ def prepare_template(template: CallTemplate) -> PreparedTemplate:
         raise EarmarkError(f"the template's band {low:g}-{high:g} Hz lies outside "
                            f"{os.path.basename(template.path)}'s spectrum (0-{nyquist_hz:g} Hz)")
     high = min(high, nyquist_hz)
-    freqs_hz = np.arange(n_fft // 2 + 1) * rate_hz / n_fft
-    rows = (freqs_hz >= low) & (freqs_hz <= high)
-    if not rows.any():
-        rows[int(np.argmin(np.abs(freqs_hz - (low + high) / 2)))] = True
+    rows = band_bins(rate_hz, n_fft, low, high)
     samples = read(template.path, offset_s=float(template.begin_s), duration_s=duration_s)
     db = _band_db(samples, n_fft, hop, rows)
     if db.shape[1] < MIN_TEMPLATE_FRAMES:
@@ -265,7 +268,7 @@ def pitched(template: PreparedTemplate, factor: float) -> PreparedTemplate | Non
     if factor == 1.0:
         return template
     rate_hz, n_fft = template.sample_rate_hz, template.n_fft
-    freqs_hz = np.arange(n_fft // 2 + 1) * rate_hz / n_fft
+    freqs_hz = bin_frequencies_hz(rate_hz, n_fft)
     low, high = template.low_hz * factor, min(template.high_hz * factor, rate_hz / 2)
     rows = (freqs_hz >= low) & (freqs_hz <= high)
     if rows.sum() < 2 or template.cells.shape[0] < 2:

@@ -91,3 +91,14 @@ def test_frames_at_any_start_match_the_stft_and_back_to_back_frames_cover_every_
     assert tail[:, 3].max() > 0
     db = power_to_db(np.array([[0.0, 1.0]]))
     assert db.dtype == np.float32 and db.tolist() == [[-100.0, 0.0]]
+
+
+def test_band_bins_are_the_bins_of_the_band_or_the_nearest_one():
+    from core.audio.spectrogram import band_bins, bin_frequencies_hz
+
+    freqs = bin_frequencies_hz(16000, 512)
+    assert len(freqs) == 257 and freqs[1] == 31.25 and freqs[-1] == 8000.0
+    mask = band_bins(16000, 512, 1000.0, 2000.0)
+    assert freqs[mask].min() >= 1000.0 and freqs[mask].max() <= 2000.0 and mask.sum() == 33
+    # Narrower than a bin: the bin nearest its middle.
+    assert list(freqs[band_bins(16000, 512, 1010.0, 1020.0)]) == [1000.0]
