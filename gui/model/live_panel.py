@@ -7,6 +7,7 @@ and says why."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,7 +53,10 @@ class LiveListenPanel(QWidget):
         self._scorer = None
         self._checkpoint: Path | None = None
         self._colours: dict[str, str] = {}
-        self._kept = np.zeros(0, dtype=np.float32)
+        # The pieces heard, newest last, about LIVE_KEPT_S of them: joined only when judged (a
+        # device sends tens of pieces a second; joining 10 s on each took the window's thread).
+        self._pieces: deque[np.ndarray] = deque()
+        self._n_kept = 0
         self._stopped_because = ""
         self._task = TaskSlot(self)
         self._tick = QTimer(self)
@@ -107,7 +111,7 @@ class LiveListenPanel(QWidget):
     def set_model(self, checkpoint_path: str | Path | None, device: str = "auto") -> None:
         """Answer with this model from now on; None: no model, listening stops."""
         path = Path(checkpoint_path) if checkpoint_path else None
-        if path != self._checkpoint or self._scorer is None:
+        if path != self._checkpoint:
             self._task.cancel()
             self._scorer = self._scorer_for(path, device) if path else None
         self._checkpoint = path
@@ -143,7 +147,8 @@ class LiveListenPanel(QWidget):
 
     @Slot(bool)
     def _on_toggled(self, on: bool) -> None:
-        self._kept = np.zeros(0, dtype=np.float32)
+        self._pieces.clear()
+        self._n_kept = 0
         self.button.setText("■ Stop Listening" if on else "● Listen Live")
         if on:
             self._stopped_because = ""
@@ -163,8 +168,11 @@ class LiveListenPanel(QWidget):
         self._update()
 
     def _on_heard(self, samples: np.ndarray) -> None:
-        kept = int(LIVE_KEPT_S * self.recorder.rate_hz)
-        self._kept = np.concatenate((self._kept[-kept:], samples))[-kept:]
+        self._pieces.append(samples)
+        self._n_kept += len(samples)
+        most = LIVE_KEPT_S * self.recorder.rate_hz
+        while self._n_kept - len(self._pieces[0]) >= most:
+            self._n_kept -= len(self._pieces.popleft())
 
     def _on_failed(self, reason: str) -> None:
         self._stopped_because = reason
@@ -175,9 +183,9 @@ class LiveListenPanel(QWidget):
     def _judge(self) -> None:
         rate_hz = self.recorder.rate_hz
         if (self._scorer is None or self._task.is_running() or rate_hz <= 0
-                or len(self._kept) < LIVE_LEAST_S * rate_hz):
+                or self._n_kept < LIVE_LEAST_S * rate_hz):
             return
-        samples, scorer = self._kept.copy(), self._scorer
+        samples, scorer = np.concatenate(self._pieces), self._scorer
         self._task.start(FunctionWorker(lambda _worker: scorer(samples, rate_hz)),
                          finished=self._show, failed=self._on_failed)
 
