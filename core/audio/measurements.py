@@ -289,7 +289,7 @@ class RegionSpan:
     high_hz: float | None = None
 
 
-def noise_spans(first: int, n: int, n_frames_in_file: int, band: _Band) -> list[tuple[int, int]]:
+def _noise_spans(first: int, n: int, file_samples: int, band: _Band) -> list[tuple[int, int]]:
     """(first sample, count) of the spans the noise around samples ``first..first + n`` is
     measured over: as long as the region within NOISE_SPAN_MIN_S..NOISE_SPAN_MAX_S, one frame
     apart from it, before and after, each cut by the file's ends and left out when shorter than
@@ -299,7 +299,7 @@ def noise_spans(first: int, n: int, n_frames_in_file: int, band: _Band) -> list[
     gap = band.n_fft
     before_end, after_start = first - gap, first + n + gap
     spans = [(max(0, before_end - length), before_end),
-             (after_start, min(n_frames_in_file, after_start + length))]
+             (after_start, min(file_samples, after_start + length))]
     return [(a, b - a) for a, b in spans if b - a >= band.n_fft]
 
 
@@ -327,7 +327,6 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         return results
     header = info(path)
     rate_hz = header.sample_rate_hz
-
     for i, span in enumerate(spans):
         if should_stop():
             break
@@ -339,7 +338,7 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         if m is None:
             continue
         noise_db = []
-        for start, count in noise_spans(first, n, header.frames, band):
+        for start, count in _noise_spans(first, n, header.frames, band):
             with _pieces(path, rate_hz, start, count) as pieces:
                 noise_db.append(_stream_power_db(pieces, count, band, should_stop))
         if noise_db and None not in noise_db:
