@@ -16,8 +16,10 @@ measurement; its manual's protocol measures the Inband Power of a companion sele
 band where there is as little sound as possible and takes 10 log10((signal - noise) / noise).
 Earmark does that for every region: the noise is the quieter of the same band's spans just before
 and just after the region (each as long as the region, within NOISE_SPAN_MIN_S..NOISE_SPAN_MAX_S,
-one frame apart from it). The SNR is left blank where the region is no louder than that noise or
-where the file has no room for either span.
+one frame apart from it), each moved away from the region until it is clear, by a frame, of every
+other marked region whose band meets this one's and that does not hold it whole: a neighbouring
+call is not noise. The SNR is left
+blank where the region is no louder than that noise or where the file has no room for either span.
 Pure numpy/torch, no Qt.
 """
 
@@ -288,18 +290,52 @@ class RegionSpan:
     low_hz: float | None = None
     high_hz: float | None = None
 
+    @classmethod
+    def of(cls, region) -> RegionSpan:
+        """The span of any record with ``begin_s``, ``end_s``, ``low_hz`` and ``high_hz``."""
+        return cls(region.begin_s, region.end_s, region.low_hz, region.high_hz)
 
-def _noise_spans(first: int, n: int, file_samples: int, band: _Band) -> list[tuple[int, int]]:
+
+def _is_neighbour(other: RegionSpan, span: RegionSpan) -> bool:
+    """Whether the noise around ``span`` keeps clear of ``other``: their bands share frequencies
+    (a region without a band has them all) and ``other`` does not hold ``span`` whole (a region
+    around a call, a bout or a whole file, leaves no noise outside it near the call)."""
+    low = max(other.low_hz or 0.0, span.low_hz or 0.0)
+    high = min(math.inf if other.high_hz is None else other.high_hz,
+               math.inf if span.high_hz is None else span.high_hz)
+    holds = other.begin_s <= span.begin_s and other.end_s >= span.end_s
+    return low < high and not holds
+
+
+def _noise_spans(first: int, n: int, file_samples: int, band: _Band,
+                 busy: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """(first sample, count) of the spans the noise around samples ``first..first + n`` is
     measured over: as long as the region within NOISE_SPAN_MIN_S..NOISE_SPAN_MAX_S, one frame
-    apart from it, before and after, each cut by the file's ends and left out when shorter than
-    a frame."""
+    apart from it, before and after, each moved further out until it is a frame clear of every
+    ``busy`` (first, end) sample range, cut by the file's ends and left out when shorter than a
+    frame."""
     rate = band.sample_rate_hz
     length = int(round(min(max(n / rate, NOISE_SPAN_MIN_S), NOISE_SPAN_MAX_S) * rate))
     gap = band.n_fft
-    before_end, after_start = first - gap, first + n + gap
-    spans = [(max(0, before_end - length), before_end),
-             (after_start, min(file_samples, after_start + length))]
+    # Each busy range widened by the gap a span keeps from it, in time order.
+    blocked = sorted((a - gap, b + gap) for a, b in busy if b > a)
+    spans = []
+    end = first - gap
+    while end >= band.n_fft:
+        start = max(0, end - length)
+        hits = [a for a, b in blocked if a < end and b > start]
+        if not hits:
+            spans.append((start, end))
+            break
+        end = min(hits)
+    start = first + n + gap
+    while start <= file_samples - band.n_fft:
+        end = min(file_samples, start + length)
+        hits = [b for a, b in blocked if a < end and b > start]
+        if not hits:
+            spans.append((start, end))
+            break
+        start = max(hits)
     return [(a, b - a) for a, b in spans if b - a >= band.n_fft]
 
 
@@ -314,14 +350,16 @@ def _pieces(path: str | os.PathLike, rate_hz: int, first: int, n: int):
 
 
 def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
-                         should_stop: Callable[[], bool] = lambda: False
-                         ) -> list[RegionMeasurements | None]:
+                         should_stop: Callable[[], bool] = lambda: False,
+                         others: Iterable[RegionSpan] = ()) -> list[RegionMeasurements | None]:
     """Each span of the file at ``path`` measured at the file's own rate (every frequency up to
     its Nyquist) with its noise and SNR (see the module's docstring), reading only that span and
     its surroundings, READ_BLOCK_S at a time (an hour-long region never sits in memory whole).
-    None for a silent span and for spans not finished before ``should_stop``. Raises AudioError
-    naming the file when it cannot be read."""
+    The noise keeps clear of the other ``spans`` and of ``others`` (the file's regions not
+    measured). None for a silent span and for spans not finished before ``should_stop``. Raises
+    AudioError naming the file when it cannot be read."""
     spans = list(spans)
+    marked = spans + list(others)
     results: list[RegionMeasurements | None] = [None] * len(spans)
     if not spans:
         return results
@@ -338,7 +376,9 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         if m is None:
             continue
         noise_db = []
-        for start, count in _noise_spans(first, n, header.frames, band):
+        busy = [(round(o.begin_s * rate_hz), round(o.end_s * rate_hz))
+                for j, o in enumerate(marked) if j != i and _is_neighbour(o, span)]
+        for start, count in _noise_spans(first, n, header.frames, band, busy):
             with _pieces(path, rate_hz, start, count) as pieces:
                 noise_db.append(_stream_power_db(pieces, count, band, should_stop))
         if noise_db and None not in noise_db:

@@ -82,9 +82,11 @@ def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
     for clip, regions in grouped:
         if should_stop():
             return Measured(by_region, unreadable, stopped=True)
-        spans = [RegionSpan(r.begin_s, r.end_s, r.low_hz, r.high_hz) for r in regions]
+        spans = [RegionSpan.of(r) for r in regions]
+        # A rejected event is no call, yet may be a loud sound: the noise keeps clear of it too.
+        rejected = [RegionSpan.of(r) for r in project.regions(clip.id) if r.status == REJECTED]
         try:
-            values = measure_file_regions(project.abspath(clip), spans, should_stop)
+            values = measure_file_regions(project.abspath(clip), spans, should_stop, rejected)
         except AudioError as error:
             unreadable.append(f"{clip.path}: {error}")
             values = [None] * len(regions)

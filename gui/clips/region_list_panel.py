@@ -421,8 +421,11 @@ class RegionListPanel(QWidget):
             return
         record = self.model.record(row)
         path = str(project.abspath(clip))
-        # The file's mtime too: a recording written again is measured again.
-        key = (path, clip.mtime_ns, record.begin_s, record.end_s, record.low_hz, record.high_hz)
+        span = RegionSpan.of(record)
+        # The file's mtime too: a recording written again is measured again; and the file's other
+        # regions, which its noise keeps clear of.
+        others = tuple(RegionSpan.of(r) for r in project.regions(clip.id) if r.id != record.id)
+        key = (path, clip.mtime_ns, span, others)
         self.measurements.setVisible(self.table.isVisible())
         if key == self._measuring and (key in self._measured or self._measure_task.is_running()):
             return
@@ -433,9 +436,9 @@ class RegionListPanel(QWidget):
             return
         self.measurements.setText("Measuring the region…")
         self.measurements.setToolTip("")
-        span = RegionSpan(*key[2:])
         self._measure_task.start(
-            FunctionWorker(lambda worker: measure_file_regions(path, [span], worker.should_stop)[0]),
+            FunctionWorker(lambda worker: measure_file_regions(
+                path, [span], worker.should_stop, others)[0]),
             finished=lambda m: self._on_measured(key, m),
             failed=lambda reason: self._put_failure(key, reason))
 

@@ -192,6 +192,52 @@ def test_snr_against_the_quieter_side_of_the_same_band(tmp_path):
     assert np.isnan(quiet.snr_db) or quiet.snr_db < 3.0
 
 
+def _calls_in_quiet_noise(tmp_path, calls_s):
+    """8 s of quiet noise (RMS 0.01) with a 1 kHz tone of amplitude 0.1 over each (begin, end)."""
+    rng = np.random.default_rng(2)
+    samples = rng.normal(0, 0.01, 8 * RATE_HZ)
+    for begin_s, end_s in calls_s:
+        first, last = int(begin_s * RATE_HZ), int(end_s * RATE_HZ)
+        t = np.arange(last - first) / RATE_HZ
+        samples[first:last] += 0.1 * np.sin(2 * np.pi * 1000 * t)
+    return audio_factory.write(tmp_path / "chorus.wav", samples.astype(np.float32), subtype="FLOAT")
+
+
+def test_the_noise_keeps_clear_of_the_neighbouring_calls_marked_in_its_band(tmp_path):
+    # Three calls 0.2 s apart, each marked: the middle one's noise spans would each hold a call.
+    path = _calls_in_quiet_noise(tmp_path, [(1.8, 2.8), (3.0, 4.0), (4.2, 5.2)])
+    calls = [RegionSpan(1.8, 2.8, 900.0, 1100.0), RegionSpan(3.0, 4.0, 900.0, 1100.0),
+             RegionSpan(4.2, 5.2, 900.0, 1100.0)]
+    [alone] = measure_file_regions(path, [calls[1]])
+    assert alone.snr_db < 5.0  # its neighbours taken for noise
+    _, middle, _ = measure_file_regions(path, calls)
+    assert middle.noise_power_db == pytest.approx(-52.6, abs=1.0)  # the quiet noise beyond them
+    assert middle.snr_db == pytest.approx(32.6, abs=1.0)
+    # The same from regions not measured (a rejected event, the region list's one at a time).
+    [again] = measure_file_regions(path, [calls[1]], others=[calls[0], calls[2]])
+    assert again.snr_db == pytest.approx(middle.snr_db)
+    # Neighbours marked in another band are no call in this one: the spans stay beside it.
+    elsewhere = [RegionSpan(1.8, 2.8, 3000.0, 4000.0), RegionSpan(4.2, 5.2, None, 500.0)]
+    [beside] = measure_file_regions(path, [calls[1]], others=elsewhere)
+    assert beside.snr_db == pytest.approx(alone.snr_db)
+    # A neighbour without a band has every frequency.
+    [unbanded] = measure_file_regions(path, [calls[1]], others=[RegionSpan(1.8, 2.8),
+                                                               RegionSpan(4.2, 5.2)])
+    assert unbanded.snr_db == pytest.approx(middle.snr_db)
+    # A region holding it whole (a bout, the whole file) is not a neighbour.
+    [held] = measure_file_regions(path, [calls[1]], others=[RegionSpan(0.0, 8.0),
+                                                           RegionSpan(2.9, 4.0, 500.0, 2000.0)])
+    assert held.snr_db == pytest.approx(alone.snr_db)
+
+
+def test_a_region_hemmed_in_by_marked_calls_has_no_room_for_noise(tmp_path):
+    path = _calls_in_quiet_noise(tmp_path, [(0.2, 3.9), (4.0, 5.0), (5.1, 7.95)])
+    [m] = measure_file_regions(path, [RegionSpan(4.0, 5.0)],
+                               others=[RegionSpan(0.0, 3.9), RegionSpan(5.1, 8.0)])
+    assert np.isnan(m.noise_power_db) and np.isnan(m.snr_db)
+    assert m.inband_power_db == pytest.approx(-20.0, abs=0.3)
+
+
 def test_snr_follows_ravens_protocol():
     from core.audio.measurements import snr_db
 

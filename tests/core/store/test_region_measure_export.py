@@ -106,3 +106,25 @@ def test_a_measured_raven_table_imports_as_its_regions(project, tmp_path):
         added = import_regions_file(fresh, out)
         assert sorted((r.label, round(r.begin_s, 3)) for r in added) == [
             ("bat", 3.5), ("owl", 0.8), ("wren", 0.5)]
+
+
+def test_the_noise_keeps_clear_of_an_event_rejected_beside_a_region(tmp_path):
+    # A call with a loud sound just before it (not marked) and just after it (an event
+    # rejected): the noise is the quiet noise beyond the rejected event.
+    rng = np.random.default_rng(3)
+    night = rng.normal(0, 0.01, 8 * RATE_HZ).astype(np.float32)
+    for start_s in (1.8, 3.0, 4.2):
+        first = int(start_s * RATE_HZ)
+        night[first:first + RATE_HZ] += audio_factory.tone(1000.0, 1.0, amplitude=0.1)
+    root = tmp_path / "audio"
+    audio_factory.write(root / "night.wav", night, subtype="FLOAT")
+    with Project.open(root) as opened:
+        opened.scan()
+        [clip] = opened.clips()
+        call = opened.add_region(clip.id, 3.0, 4.0, "owl", 900.0, 1100.0)
+        event = opened.add_region(clip.id, 4.2, 5.2, "owl", 900.0, 1100.0, source="model")
+        opened.review_region(event.id, "reject")
+        measured = measure_regions(opened)
+    assert event.id not in measured.by_region  # a rejected event is not exported
+    # The quiet noise's share in the band is -52.6 dB FS; the tone's is -20 dB FS.
+    assert measured.by_region[call.id].snr_db == pytest.approx(32.6, abs=1.0)
