@@ -482,8 +482,9 @@ class PlaybackBar(QWidget):
         self.state_label.setVisible(not controller.available)
         if not controller.available:
             reason = controller.unavailable_reason
-            # The bar names the state; the tooltip keeps the whole reason (an import error).
-            self.state_label.setText(f"{reason.split(' (')[0]} — playback is off")
+            # The bar names the state first (a narrow pane cuts the note's end); the tooltip keeps
+            # the whole reason (an import error).
+            self.state_label.setText(f"Playback is off · {reason.split(' (')[0]}")
             self.play_button.setEnabled(False)
             self.speed_combo.hide()  # nothing plays: the room goes to the reason
             for widget in (self, self.play_button, self.position_label, self.state_label):

@@ -103,7 +103,7 @@ def test_bar_says_playback_is_off_in_words_and_times_against_the_clip(qtbot, mak
     qtbot.addWidget(bar)
     bar.show()
     assert bar.state_label.isVisible()
-    assert bar.state_label.text() == "No audio output device found — playback is off"
+    assert bar.state_label.text() == "Playback is off · No audio output device found"
     assert "No audio output device found" in bar.state_label.toolTip()
     assert not bar.play_button.isEnabled()
     controller.load(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
@@ -118,7 +118,7 @@ def test_bar_shows_only_the_short_reason_in_words(qtbot):
     controller = PlaybackController(force_unavailable="Qt Multimedia is not available (no module)")
     bar = PlaybackBar(controller)
     qtbot.addWidget(bar)
-    assert bar.state_label.text() == "Qt Multimedia is not available — playback is off"
+    assert bar.state_label.text() == "Playback is off · Qt Multimedia is not available"
     assert "(no module)" in bar.state_label.toolTip()
 
 
