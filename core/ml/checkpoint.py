@@ -10,6 +10,7 @@ import io
 import math
 import os
 import pickle
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,13 +158,36 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(path, "is a folder, not a model file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            path, "refused: the file holds Python objects or code, not just weights "
-            f"(nothing of it was run): {str(exc).splitlines()[0][:160]}") from exc
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: torch's loaders fail in many ways
-        raise CheckpointError(path, f"not an Earmark model file ({type(exc).__name__})") from exc
+        raise CheckpointError(path, _unloadable(path, exc)) from exc
     return _from_payload(path, payload)
+
+
+def _unloadable(path: Path, exc: Exception) -> str:
+    """Why torch's weights-only loader could not read ``path``, in a person's words (torch's own
+    text tells how to load the file unsafely, in terminal escape codes)."""
+    text = str(exc)
+    if isinstance(exc, pickle.UnpicklingError):
+        wanted = _GLOBAL.search(text)
+        if wanted:  # an object to rebuild: a whole module, numpy arrays, or a call like os.system
+            return (f"refused: the file asks to build Python objects ({wanted.group(1)}), not only "
+                    "weights, and such objects can run code; nothing of it was run")
+        return "refused: not a PyTorch weights file (a Python pickle?); nothing of it was run"
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        return "not an Earmark model file (the file is empty)"
+    if isinstance(exc, EOFError) or "zip archive" in text:
+        return "not an Earmark model file (damaged or cut short: not a whole PyTorch file)"
+    if isinstance(exc, OSError):
+        return f"could not read the file ({exc.strerror or exc})"
+    return "not an Earmark model file (not a PyTorch file)"
+
+
+# The object torch's weights-only loader refused to rebuild, as its message names it.
+_GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 
 
 def _from_payload(path: Path, payload) -> Checkpoint:

@@ -34,6 +34,11 @@ def test_pickled_code_is_refused_and_not_run(tmp_path, trained):
         load_checkpoint(path)
     assert info.value.path == path
     assert not marker.exists()
+    # The reason names what the file asked for, in plain text: no terminal escape codes, nor
+    # torch's advice on loading it unsafely.
+    reason = str(info.value)
+    assert "asks to build Python objects (" in reason and "nothing of it was run" in reason
+    assert "\x1b" not in reason and "weights_only" not in reason
 
 
 def test_plain_pickle_is_refused(tmp_path):
@@ -42,18 +47,30 @@ def test_plain_pickle_is_refused(tmp_path):
     path.write_bytes(pickle.dumps(PickledCode(marker)))
     # torch's safe unpickler notes the protocol (plain pickle writes 4, torch.save 2) before it
     # refuses the file; the warning is expected here and nowhere else.
-    with pytest.raises(CheckpointError), \
+    with pytest.raises(CheckpointError, match="refused: not a PyTorch weights file"), \
             pytest.warns(UserWarning, match="Detected pickle protocol 4"):
         load_checkpoint(path)
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, not a model", b"PK\x03\x04broken zip"])
-def test_garbage_is_refused(tmp_path, content):
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "the file is empty"), (b"hello, not a model", "not a PyTorch file"),
+    (b"PK\x03\x04broken zip", "damaged or cut short")])
+def test_garbage_is_refused_in_plain_words(tmp_path, content, reason):
     path = tmp_path / "model.pt"
     path.write_bytes(content)
-    with pytest.raises(CheckpointError, match="not an Earmark model"):
+    with pytest.raises(CheckpointError, match="not an Earmark model") as info:
         load_checkpoint(path)
+    assert reason in str(info.value) and "Error" not in str(info.value)
+
+
+def test_a_whole_module_or_numpy_arrays_are_refused_naming_the_object(tmp_path):
+    torch.save(torch.nn.Linear(2, 2), tmp_path / "module.pt")
+    torch.save({"weights": np.zeros(3)}, tmp_path / "arrays.pt")
+    with pytest.raises(CheckpointError, match=r"build Python objects \(torch\.nn\..*Linear\)"):
+        load_checkpoint(tmp_path / "module.pt")
+    with pytest.raises(CheckpointError, match=r"build Python objects \(numpy\."):
+        load_checkpoint(tmp_path / "arrays.pt")
 
 
 def test_foreign_state_dict_is_refused(tmp_path):
