@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.clips.clip_columns import COLUMN_PX, ColumnFitter
 from gui.clips.clip_table import (
     CLIP_ID_ROLE,
     CONFIDENCE,
@@ -32,7 +33,6 @@ from gui.clips.clip_table import (
     FILTER_UNREADABLE,
     FILTER_UNREVIEWED,
     FOLDER,
-    LABEL,
     NAME,
     PREDICTION,
     REGIONS,
@@ -40,12 +40,6 @@ from gui.clips.clip_table import (
     ClipTableModel,
 )
 
-# Each column's width; Name's is what it gets when the list has room. Name takes the width the
-# other shown columns leave, never under NAME_MIN_PX: once Prediction and Confidence appear,
-# Status (the last) still fits beside the clip view instead of sitting past the list's edge.
-COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
-             REGIONS: 64, STATUS: 84}
-NAME_MIN_PX = 100
 # The columns a person may hide (right-click the header): the others are the clip, its label and
 # the model's answer, or appear by themselves (Prediction, Confidence, Regions).
 OPTIONAL_COLUMNS = (FOLDER, DURATION, STATUS)
@@ -88,10 +82,9 @@ class ClipListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
-        for column, width in COLUMN_PX.items():
-            self.table.setColumnWidth(column, width)
-        header.sectionResized.connect(self._on_section_resized)
+        self.columns = ColumnFitter(self.table, self)
         self.table.viewport().installEventFilter(self)
+        header.viewport().installEventFilter(self)
         # Where the list is narrow (a 1280 px screen beside the Model dock), a person can give
         # Name and the model's columns the room of the ones they do not need; the header's
         # saved state keeps the choice.
@@ -178,34 +171,26 @@ class ClipListPanel(QWidget):
         self.show_prediction_columns(self.model.has_predictions())
         self.show_region_column(self.model.has_regions())
 
-    def _other_columns_px(self) -> int:
-        header = self.table.horizontalHeader()
-        return sum(header.sectionSize(c) for c in range(self.model.columnCount())
-                   if c != NAME and not header.isSectionHidden(c))
-
     def fit_name_column(self) -> None:
-        """Give Name the width the other shown columns leave in the list, at least NAME_MIN_PX:
-        the list scrolls sideways only when even that does not fit."""
-        width = max(NAME_MIN_PX, self.table.viewport().width() - self._other_columns_px())
-        if self.table.columnWidth(NAME) != width:
-            self.table.setColumnWidth(NAME, width)
+        """Fit the columns to the list's room (see clip_columns)."""
+        self.columns.fit()
 
-    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
-        # Another column widened by a person, or shown or hidden (a hidden section is resized
-        # to 0): Name gives or takes the room.
-        if column != NAME:
-            self.fit_name_column()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            self.fit_name_column()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if watched is self.table.viewport() and kind == QEvent.Type.Resize:
+            self.columns.fit()
+        elif watched is self.table.horizontalHeader().viewport():
+            if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+                self.columns.header_pressed(True)
+            elif kind == QEvent.Type.MouseButtonRelease:
+                self.columns.header_pressed(False)
         return super().eventFilter(watched, event)
 
     def wanted_width(self) -> int:
         """The width at which every shown column fits without scrolling sideways, Name at its
         full COLUMN_PX width."""
         margins = self.layout().contentsMargins()
-        return (COLUMN_PX[NAME] + self._other_columns_px()
+        return (COLUMN_PX[NAME] + self.columns.full_others_px()
                 + self.table.verticalScrollBar().sizeHint().width()
                 + 2 * self.table.frameWidth() + margins.left() + margins.right())
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
+from gui.common.time_text import clip_length_text
 
 # Regions sits before Status, the last column, which stretches into the room left.
 COLUMNS = ("Name", "Folder", "Duration", "Label", "Prediction", "Confidence", "Regions", "Status")
@@ -226,7 +227,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if column == FOLDER:
             return self._names[i][1]
         if column == DURATION:
-            return "" if record.duration_s is None else f"{record.duration_s:.2f} s"
+            return clip_length_text(record.duration_s)
         if column == LABEL:
             return record.label or ""
         if column == PREDICTION:
@@ -241,6 +242,11 @@ class ClipTableModel(ReadOnlyTableModel):
         if column == STATUS:
             return short_status(record)
         return ""
+
+    def column_texts(self, column: int, limit: int) -> set[str]:
+        """The distinct texts ``column`` shows in its first ``limit`` rows (as listed)."""
+        records = self._records
+        return {self._display(i, records[i], column) for i in self._visible[:limit]}
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the visible rows by ``column``; -1 restores scan order."""

@@ -32,8 +32,10 @@ from core.audio import reading as audio
 from core.audio.band_pass import BandExcerpt, write_band_excerpt
 from core.errors import AudioError
 from gui.clips.playhead_clock import PlayheadClock
+from gui.common.elided_label import ElidedLabel
 from gui.common.multimedia import QAudioOutput, QMediaPlayer, output_unavailable_reason
 from gui.common.tasks import FunctionWorker, TaskSlot
+from gui.common.time_text import format_time
 
 #: The playhead is redrawn at ~30 fps while playing; one tick is one display frame.
 TICK_MS = 33
@@ -47,13 +49,6 @@ SPEEDS = (2.0, 1.0, 0.5, 0.25, 0.1)
 def speed_text(speed: float) -> str:
     """1.0 -> '1×', 0.25 -> '0.25×'."""
     return f"{speed:g}×"
-
-
-def format_time(seconds: float) -> str:
-    """0:01.2 style (minutes:seconds.tenths)."""
-    tenths = int(round(max(seconds, 0.0) * 10))
-    minutes, tenths = divmod(tenths, 600)
-    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
 
 
 def _header_duration_s(path: Path) -> float:
@@ -447,10 +442,9 @@ class PlaybackBar(QWidget):
         self.play_button.setAutoRaise(True)
         self.play_button.clicked.connect(controller.toggle)
         self.position_label = QLabel()
-        self.state_label = QLabel()
+        self.state_label = ElidedLabel()
         self.state_label.setObjectName("PlaybackState")
         self.state_label.setStyleSheet(f"color: {_MUTED_COLOUR};")
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("PlaybackSpeed")
         for speed in SPEEDS:
@@ -465,7 +459,7 @@ class PlaybackBar(QWidget):
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
-        layout.addWidget(self.state_label, 1)  # it takes the room left, cut when there is little
+        layout.addWidget(self.state_label, 1)  # it takes the room left, "…" where it is cut
         layout.addStretch(1)  # with audio the reason is hidden: the choices sit at the right
         self.band_button = QToolButton()  # shows the window's Band Only action
         self.band_button.setObjectName("PlaybackBand")

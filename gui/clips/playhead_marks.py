@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gui.clips.playback import format_time
+from gui.common.time_text import format_time
 
 #: A mark shorter than this (M twice at one place) is no region: the mark is dropped.
 MIN_MARK_S = 0.01

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import describe_epochs
 from core.workflow import model_metrics
+from gui.common.time_text import format_duration
 from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 
@@ -51,15 +52,6 @@ class EpochAxis(pg.AxisItem):
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
         levels = super().tickSpacing(minVal, maxVal, size)
         return [(max(1.0, float(math.ceil(levels[0][0]))), 0.0)] if levels else levels
-
-
-def format_duration(seconds: float | None) -> str:
-    """'1:05' style; '' when unknown."""
-    if seconds is None or seconds < 0:
-        return ""
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else \
-        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 class TrainingPanel(QWidget):

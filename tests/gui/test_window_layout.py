@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.clips.clip_list_panel import COLUMN_PX, NAME_MIN_PX
+from gui.clips.clip_columns import COLUMN_PX, NAME_MIN_PX
 from gui.clips.clip_table import CONFIDENCE, LABEL, NAME, PREDICTION, REGIONS, STATUS
 from gui.clips.playback import PlaybackController
 from gui.common import screen
@@ -121,13 +121,47 @@ def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder
     assert shown_px() == table.viewport().width()
     # A person widens Label: Name gives up the room, the row still ends at the list's edge.
     name_px = table.columnWidth(NAME)
+    panel.columns.header_pressed(True)  # as a drag on the heading's edge begins
     table.setColumnWidth(LABEL, table.columnWidth(LABEL) + 40)
+    panel.columns.header_pressed(False)
     assert table.columnWidth(NAME) == name_px - 40 and shown_px() == table.viewport().width()
     # Too narrow for every column: Name keeps its least width and the list scrolls sideways.
     window.workspace.splitter.setSizes([320, 1280])
     QApplication.processEvents()
     assert table.columnWidth(NAME) == NAME_MIN_PX
     assert table.horizontalScrollBar().maximum() > 0
+
+
+def test_a_narrow_list_makes_the_other_columns_snug_so_names_show_whole(qtbot, window, tmp_path):
+    # Before: once Prediction and Confidence appeared in a list too narrow for all, Name fell to
+    # its least width, "0_jac...0.wav" for every take of a speaker, while Folder kept 72 px for
+    # "0" and Confidence 92 px for "100%".
+    folder = tmp_path / "digits"
+    for speaker in ("jackson", "nicolas"):
+        for take in range(3):
+            audio_factory.write(folder / "0" / f"0_{speaker}_{take + 10}.wav",
+                                audio_factory.tone(300.0, 0.3))
+    window.resize(1600, 1000)
+    open_and_wait(qtbot, window, folder)
+    panel, table = window.clip_list, window.clip_list.table
+    window.model.set_predictions({window.model.record(r).id: ("0", 1.0)
+                                  for r in range(window.model.rowCount())})
+    window.workspace.splitter.setSizes([640, 960])
+    QApplication.processEvents()
+    full_px = sum(COLUMN_PX[c] for c in COLUMN_PX if c != NAME and not table.isColumnHidden(c))
+    metrics = table.fontMetrics()
+    widest_name = max(metrics.horizontalAdvance(window.model.index(r, NAME).data())
+                      for r in range(window.model.rowCount()))
+    assert table.viewport().width() - full_px < widest_name + 12  # at their widths, names are cut
+    qtbot.waitUntil(lambda: table.columnWidth(NAME) >= widest_name + 12)  # "0_nicolas_12.wav"
+    assert table.horizontalScrollBar().maximum() == 0
+    # A longer label than any before: its column widens to hold it (up to its width with room),
+    # Name giving up the room.
+    snug_label_px = table.columnWidth(LABEL)
+    panel.select_row(0)
+    window.labels.label_selection("zero_said_slowly")
+    qtbot.waitUntil(lambda: table.columnWidth(LABEL) == COLUMN_PX[LABEL])
+    assert snug_label_px < COLUMN_PX[LABEL] and table.horizontalScrollBar().maximum() == 0
 
 
 def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settings, clip_folder):
@@ -178,12 +212,16 @@ def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_pa
     audio_factory.write_broken(folder / "notes.wav", "text")
     open_and_wait(qtbot, window, folder)
     table = window.clip_list.table
-    width = table.columnWidth(STATUS)
     texts = {}
+
+    def fits(row):
+        text = window.model.index(row, STATUS).data()
+        return table.fontMetrics().horizontalAdvance(text) + 12 <= table.columnWidth(STATUS)
+
     for row in range(window.model.rowCount()):
         index = window.model.index(row, STATUS)
         texts[window.model.record(row).path] = index.data()
-        assert table.fontMetrics().horizontalAdvance(index.data()) + 12 <= width
+        qtbot.waitUntil(lambda row=row: fits(row))  # the columns follow the rows' words
         assert index.data(Qt.ItemDataRole.ToolTipRole)  # the whole reason on hover
     assert texts == {"fine.wav": "OK", "empty.wav": "Empty file", "notes.wav": "Not audio"}
 

@@ -1,0 +1,144 @@
+"""The clip list's column widths: Name takes the room the other columns leave; where the list
+is too narrow for Name to show its names, the other columns are made as narrow as their heading
+and their contents allow, except those a person has sized by hand."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QStyle, QTableView
+
+from gui.clips.clip_table import (
+    CONFIDENCE,
+    DURATION,
+    FOLDER,
+    LABEL,
+    NAME,
+    PREDICTION,
+    REGIONS,
+    STATUS,
+)
+
+# Each column's width where the list has room; Name's is what it gets when the list has room.
+# Name takes the width the other shown columns leave, never under NAME_MIN_PX: once Prediction
+# and Confidence appear, Status (the last) still fits beside the clip view instead of sitting
+# past the list's edge.
+COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
+             REGIONS: 64, STATUS: 84}
+NAME_MIN_PX = 100
+# A heading's text needs this much more: the stylesheet's 6 px padding each side and some slack;
+# a cell's text, its 6 px each side and the focus frame.
+_HEADING_PAD_PX = 18
+_CELL_PAD_PX = 16
+# How many rows a column's contents are measured on (in list order): a 20,000-clip list is
+# fitted in a few milliseconds, and a text past them is cut at worst.
+ROWS_MEASURED = 1000
+# Contents change (labels, predictions, rows of a scan) in bursts: the widths follow once after.
+_REFIT_DELAY_MS = 100
+
+
+class ColumnFitter:
+    """Keeps ``table``'s columns fitted (see the module's docstring) as columns are shown or
+    hidden, a person drags a column's edge, or the rows change. Its owner, which outlives the
+    table's events, calls :meth:`fit` when the table's viewport is resized and
+    :meth:`header_pressed` as the mouse goes down and up on the header."""
+
+    def __init__(self, table: QTableView, owner: QObject) -> None:
+        self.table = table
+        self._fitting = False  # widths being set here, not by a person
+        self._pressed = False  # a mouse button down on the header: a person resizing
+        self.person_sized: set[int] = set()
+        for column, width in COLUMN_PX.items():
+            table.setColumnWidth(column, width)
+        table.horizontalHeader().sectionResized.connect(self._on_section_resized)
+        self._refit = QTimer(owner, singleShot=True, interval=_REFIT_DELAY_MS, timeout=self.fit)
+        model = table.model()
+        for changed in (model.dataChanged, model.rowsInserted, model.modelReset,
+                        model.layoutChanged):
+            changed.connect(self._refit.start)
+
+    def header_pressed(self, pressed: bool) -> None:
+        self._pressed = pressed
+
+    def fit(self) -> None:
+        """Size the columns for the room the list has now."""
+        self._fitting = True
+        try:
+            self._fit_others(self.table.viewport().width())
+            width = max(NAME_MIN_PX, self.table.viewport().width() - self.others_px())
+            if self.table.columnWidth(NAME) != width:
+                self.table.setColumnWidth(NAME, width)
+        finally:
+            self._fitting = False
+
+    def others_px(self) -> int:
+        """The width of the shown columns but Name."""
+        return sum(self.table.columnWidth(c) for c in self._shown_others())
+
+    def _shown_others(self) -> list[int]:
+        header = self.table.horizontalHeader()
+        # A section being hidden is resized to 0 before it is marked hidden.
+        return [c for c in range(self.table.model().columnCount())
+                if c != NAME and not header.isSectionHidden(c) and header.sectionSize(c) > 0]
+
+    def full_others_px(self) -> int:
+        """The width of the shown columns but Name where the list has room: each at its
+        COLUMN_PX width, or the width a person gave it."""
+        return sum(COLUMN_PX[c] if self._is_auto(c) else self.table.columnWidth(c)
+                   for c in self._shown_others())
+
+    def _is_auto(self, column: int) -> bool:
+        return column in COLUMN_PX and column not in self.person_sized
+
+    def _fit_others(self, room_px: int) -> None:
+        auto = [c for c in self._shown_others() if self._is_auto(c)]
+        short = room_px - self.full_others_px() < self._name_wanted_px()
+        for column in auto:
+            width = self._snug_px(column) if short else COLUMN_PX[column]
+            if self.table.columnWidth(column) != width:
+                self.table.setColumnWidth(column, width)
+
+    def _name_wanted_px(self) -> int:
+        return max(NAME_MIN_PX, min(COLUMN_PX[NAME], self._contents_px(NAME)))
+
+    def _snug_px(self, column: int) -> int:
+        """As narrow as ``column``'s heading and contents allow, never wider than COLUMN_PX:
+        92 px for "100%" gives Name the room."""
+        return min(COLUMN_PX[column], max(self._heading_px(column), self._contents_px(column)))
+
+    def _contents_px(self, column: int) -> int:
+        """The width the widest of ``column``'s texts in its first ROWS_MEASURED rows (as listed)
+        needs, with the padding; a label's in bold (a person's are) after its colour swatch."""
+        font = QFont(self.table.font())
+        font.setBold(column == LABEL)
+        metrics = QFontMetrics(font)
+        texts = self.table.model().column_texts(column, ROWS_MEASURED)
+        widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+        return widest + _CELL_PAD_PX + (self._swatch_px() if column == LABEL else 0)
+
+    def _swatch_px(self) -> int:
+        size = self.table.iconSize().width()
+        if size <= 0:
+            size = self.table.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        return size + 4
+
+    def _heading_px(self, column: int) -> int:
+        """The width that shows ``column``'s heading whole: its text and margins, and room for
+        the sort arrow only on the column sorted by (the header's own hint keeps it on all)."""
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() == column:
+            return header.sectionSizeHint(column)
+        text = self.table.model().headerData(column, Qt.Orientation.Horizontal,
+                                             Qt.ItemDataRole.DisplayRole)
+        font = QFont(header.font())
+        font.setWeight(QFont.Weight.DemiBold)  # the stylesheet's headings: weight 600
+        return QFontMetrics(font).horizontalAdvance(str(text)) + _HEADING_PAD_PX
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if self._fitting or column == NAME:
+            return
+        if self._pressed:  # a person drags its edge: theirs from now on
+            self.person_sized.add(column)
+        # Widened by a person, or shown or hidden (a hidden section is resized to 0): Name
+        # gives or takes the room.
+        self.fit()

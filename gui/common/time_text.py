@@ -1,0 +1,30 @@
+"""Lengths of time as the window writes them: a clock on the player bar, a countdown while
+training, a recording's length in the clip list."""
+
+from __future__ import annotations
+
+
+def format_time(seconds: float) -> str:
+    """0:01.2 style (minutes:seconds.tenths)."""
+    tenths = int(round(max(seconds, 0.0) * 10))
+    minutes, tenths = divmod(tenths, 600)
+    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """'1:05' style, '2:00:00' from an hour; '' when unknown."""
+    if seconds is None or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else \
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def clip_length_text(seconds: float | None) -> str:
+    """A recording's length in a narrow column: '0.64 s' under a minute, '10:00.0' under an
+    hour, '2:00:00' from an hour (7200.00 s, cut to fit, read as 720 s); '' when unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 59.995:  # what rounds to 60.00 is a minute
+        return f"{seconds:.2f} s"
+    return format_time(seconds) if seconds < 3599.95 else format_duration(seconds)

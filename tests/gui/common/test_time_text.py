@@ -1,0 +1,27 @@
+"""Lengths of time as the window writes them."""
+
+from __future__ import annotations
+
+from gui.common.time_text import clip_length_text, format_duration, format_time
+
+
+def test_the_player_clock_counts_minutes_seconds_and_tenths():
+    assert format_time(0.0) == "0:00.0"
+    assert format_time(1.23) == "0:01.2"
+    assert format_time(65.04) == "1:05.0"
+    assert format_time(59.97) == "1:00.0"
+
+
+def test_a_countdown_counts_hours_from_an_hour():
+    assert format_duration(None) == "" and format_duration(-1.0) == ""
+    assert format_duration(65.4) == "1:05" and format_duration(3599.4) == "59:59"
+    assert format_duration(7200.0) == "2:00:00" and format_duration(3725.0) == "1:02:05"
+
+
+def test_a_recordings_length_stays_short_enough_for_its_column():
+    assert clip_length_text(None) == ""
+    assert clip_length_text(0.64) == "0.64 s" and clip_length_text(59.99) == "59.99 s"
+    # Two hours were "7200.00 s", which the column cut to "720...0 s".
+    assert clip_length_text(59.996) == "1:00.0" and clip_length_text(600.0) == "10:00.0"
+    assert clip_length_text(3599.9) == "59:59.9" and clip_length_text(3599.96) == "1:00:00"
+    assert clip_length_text(7200.0) == "2:00:00"
