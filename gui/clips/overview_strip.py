@@ -51,6 +51,11 @@ def format_range(start_s: float, end_s: float) -> str:
     return f"{start_s:.{decimals}f}–{end_s:.{decimals}f} s"
 
 
+# A line edit's text needs this much more than its own width: its frame and inner margins (the
+# stylesheet's padding and Qt's 2 px each side).
+_FRAME_PX = 24
+
+
 class RangeEdit(QLineEdit):
     """Shows the visible range and takes a typed one: ``range_entered(start_s, end_s)`` (end_s
     is NaN for a single time: go there, keeping the width). Escape gives the view back the
@@ -65,14 +70,27 @@ class RangeEdit(QLineEdit):
         self.setToolTip("The time range on show. Type one (12.5-14, 1:05 1:10) or a time to go "
                         "to, then Enter (Ctrl+G)")
         self.setMaximumWidth(170)
+        self._fit_text("0.000–10.000 s")
         self._shown = ""
         self.returnPressed.connect(self._on_return_pressed)
 
     def show_range(self, start_s: float, end_s: float) -> None:
         """Show the range on view, unless a person is typing one."""
         self._shown = format_range(start_s, end_s)
+        self._fit_text(self._shown)
         if not self.hasFocus():
             self.setText(self._shown)
+
+    def _fit_text(self, text: str) -> None:
+        """Widen the box to show ``text`` whole ("3604.844–3605.156 s" was cut to its end);
+        it never narrows, so it does not jump as the view moves."""
+        margins = self.textMargins()
+        needed = (self.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()
+                  + _FRAME_PX)
+        if needed > self.maximumWidth():
+            self.setMaximumWidth(needed)
+        if needed > self.minimumWidth():
+            self.setMinimumWidth(needed)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape:

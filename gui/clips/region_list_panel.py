@@ -36,6 +36,7 @@ from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
 from gui.common.tasks import FunctionWorker, TaskSlot
+from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
 
 REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
@@ -51,14 +52,6 @@ PREVIOUS_REGION_KEY = "["
 PLAY_REGION_KEY = "P"  # Space plays the file, Shift+Space the visible range
 
 
-def format_seconds(seconds: float) -> str:
-    """12.35 under a minute, 5:05.20 past it (hundredths: regions are drawn to them)."""
-    if seconds < 60:
-        return f"{seconds:.2f}"
-    minutes, rest = divmod(seconds, 60.0)
-    return f"{int(minutes)}:{rest:05.2f}"
-
-
 def format_band(record: Any) -> str:
     """'300–2,000 Hz', or '' for a region over all frequencies."""
     if record.low_hz is None:
@@ -68,9 +61,9 @@ def format_band(record: Any) -> str:
 
 def measurements_line(m: Any) -> str:
     """A region's RegionMeasurements in one line: where its energy peaks and lies, how loud."""
-    return (f"Peak {m.peak_freq_hz:,.0f} Hz at {format_seconds(m.peak_time_s)} s · centre "
-            f"{m.center_freq_hz:,.0f} Hz · 90% of its energy in {m.freq_5_hz:,.0f}–"
-            f"{m.freq_95_hz:,.0f} Hz and {m.dur_90_s:.2f} s · entropy "
+    return (f"Peak {m.peak_freq_hz:,.0f} Hz at {format_position(m.peak_time_s, unit=True)} · "
+            f"centre {m.center_freq_hz:,.0f} Hz · 90% of its energy in {m.freq_5_hz:,.0f}–"
+            f"{m.freq_95_hz:,.0f} Hz and {format_position(m.dur_90_s, unit=True)} · entropy "
             f"{m.agg_entropy_bits:.1f} bits · {m.inband_power_db:.1f} dB FS, {snr_phrase(m)}")
 
 
@@ -124,9 +117,9 @@ class RegionTableModel(ReadOnlyTableModel):
     @staticmethod
     def _display(record: Any, column: int) -> str:
         if column == BEGIN:
-            return format_seconds(record.begin_s)
+            return format_position(record.begin_s)
         if column == END:
-            return format_seconds(record.end_s)
+            return format_position(record.end_s)
         if column == BAND:
             return format_band(record)
         if column == LABEL:

@@ -1,14 +1,16 @@
-"""Lengths of time as the window writes them: a clock on the player bar, a countdown while
-training, a recording's length in the clip list."""
+"""Times as the window writes them: a clock on the player bar, a countdown while training, a
+recording's length in the clip list, a region's ends."""
 
 from __future__ import annotations
 
 
 def format_time(seconds: float) -> str:
-    """0:01.2 style (minutes:seconds.tenths)."""
+    """0:01.2 style (minutes:seconds.tenths), 1:00:00.0 from an hour."""
     tenths = int(round(max(seconds, 0.0) * 10))
     minutes, tenths = divmod(tenths, 600)
-    return f"{minutes}:{tenths // 10:02d}.{tenths % 10}"
+    hours, minutes = divmod(minutes, 60)
+    rest = f"{tenths // 10:02d}.{tenths % 10}"
+    return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -28,3 +30,16 @@ def clip_length_text(seconds: float | None) -> str:
     if seconds < 59.995:  # what rounds to 60.00 is a minute
         return f"{seconds:.2f} s"
     return format_time(seconds) if seconds < 3599.95 else format_duration(seconds)
+
+
+def format_position(seconds: float, unit: bool = False) -> str:
+    """A time in a file to the hundredth (regions are drawn to them): '12.35' under a minute
+    ('12.35 s' with ``unit``), '5:05.20' past it, '1:05:05.20' past an hour. Rounded before it
+    is split, so 119.996 s reads 2:00.00, not 1:60.00."""
+    hundredths = int(round(max(seconds, 0.0) * 100))
+    if hundredths < 6000:
+        return f"{hundredths / 100:.2f}" + (" s" if unit else "")
+    minutes, hundredths = divmod(hundredths, 6000)
+    hours, minutes = divmod(minutes, 60)
+    rest = f"{hundredths // 100:02d}.{hundredths % 100:02d}"
+    return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"

@@ -226,3 +226,20 @@ def test_a_resized_view_gets_a_detail_of_its_new_width(qtbot, view, long_file):
     with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS):
         view.resize(700, 500)
     assert view.detail_image.image.shape[1] == int(view.spec_plot.vb.width()) < before
+
+
+def test_the_range_field_widens_to_show_a_long_recordings_times_whole(qtbot):
+    from gui.clips.overview_strip import RangeEdit
+
+    edit = RangeEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    short_px = edit.minimumWidth()
+    # An hour into a two-hour file, zoomed below a second: "3604.844–3605.156 s" was cut to
+    # "604.844–3605.156 s" in a 170 px box.
+    edit.show_range(3604.844, 3605.156)
+    assert edit.text() == "3604.844–3605.156 s"
+    assert edit.minimumWidth() > short_px  # no layout can squeeze it below its text
+    assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance(edit.text()) + 12
+    edit.show_range(1.0, 2.0)  # it does not jump back as the view moves
+    assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance("3604.844–3605.156 s")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.common.time_text import clip_length_text, format_duration, format_time
+from gui.common.time_text import clip_length_text, format_duration, format_position, format_time
 
 
 def test_the_player_clock_counts_minutes_seconds_and_tenths():
@@ -10,6 +10,7 @@ def test_the_player_clock_counts_minutes_seconds_and_tenths():
     assert format_time(1.23) == "0:01.2"
     assert format_time(65.04) == "1:05.0"
     assert format_time(59.97) == "1:00.0"
+    assert format_time(7200.0) == "2:00:00.0" and format_time(3599.96) == "1:00:00.0"
 
 
 def test_a_countdown_counts_hours_from_an_hour():
@@ -25,3 +26,11 @@ def test_a_recordings_length_stays_short_enough_for_its_column():
     assert clip_length_text(59.996) == "1:00.0" and clip_length_text(600.0) == "10:00.0"
     assert clip_length_text(3599.9) == "59:59.9" and clip_length_text(3599.96) == "1:00:00"
     assert clip_length_text(7200.0) == "2:00:00"
+
+
+def test_a_position_is_rounded_before_it_is_split_and_counts_hours():
+    # Before: 119.996 s read "1:60.00", a region's end over a two-hour file "119:60.00".
+    assert format_position(12.346) == "12.35" and format_position(12.346, unit=True) == "12.35 s"
+    assert format_position(59.996) == "1:00.00" and format_position(119.996) == "2:00.00"
+    assert format_position(305.2) == "5:05.20" and format_position(305.2, unit=True) == "5:05.20"
+    assert format_position(7199.996) == "2:00:00.00" and format_position(3912.3) == "1:05:12.30"
