@@ -1,5 +1,5 @@
 """The per-user data folder, shared by the demo project and the stores of read-only folders; writing
-a file so that it is whole or not there."""
+a file so that it is whole or not there, with the mode a plain write gives."""
 
 from __future__ import annotations
 
@@ -23,18 +23,46 @@ def user_data_dir() -> Path:
 
 
 def write_text_atomic(target: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``target`` through a temporary file beside it, fsync and rename,
-    so an interrupted export never leaves half a file in place of a good one."""
-    import tempfile
+    """Write ``text`` (UTF-8) to ``target`` as :func:`write_bytes_atomic` does."""
+    write_bytes_atomic(target, text.encode("utf-8"))
 
+
+def write_bytes_atomic(target: Path, data: bytes | memoryview) -> None:
+    """Write ``data`` to ``target`` through a temporary file beside it, fsync and rename, so an
+    interrupted write never leaves half a file in place of a good one. The file gets the mode a
+    plain write would give it (the umask's; a file written over keeps its own), not the private
+    0600 of Python's temporary files: tables and models are written to be handed on."""
+    import secrets
+    import stat
+
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            pass
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    _fsync_dir(target.parent)  # the rename itself survives a power cut
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

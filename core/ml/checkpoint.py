@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from core.ml.features import FeatureConfig
 from core.ml.networks import build_model
 from core.ml.novelty import NoveltyRule, feature_statistics
 from core.ml.train_config import upgrade_train_dict
+from core.paths import write_bytes_atomic
 
 FORMAT = "earmark-checkpoint"
 # 2: per-class detection thresholds and the background class (format 1 files load with 0.5s).
@@ -112,41 +111,13 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
     Raises CheckpointError (disk full, read-only folder...) with the previous file intact.
     """
     path = Path(path)
-    tmp_name = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            buffer = io.BytesIO()
-            torch.save(checkpoint.to_payload(), buffer)
-            handle.write(buffer.getbuffer())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-        _fsync_dir(path.parent)
+        buffer = io.BytesIO()
+        torch.save(checkpoint.to_payload(), buffer)
+        write_bytes_atomic(path, buffer.getbuffer())
     except OSError as exc:
         raise CheckpointError(path, f"could not save the model ({exc.strerror or exc})") from exc
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
     return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from core.errors import CheckpointError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
+from core.paths import write_bytes_atomic
 
 FORMATS = ("onnx", "torchscript")
 # The suffix each format's file gets when none is given; a suffix names its format.
@@ -157,7 +156,7 @@ def export_model(checkpoint: Checkpoint | str | Path, path: str | Path, fmt: str
     metadata = export_metadata(checkpoint)
     data = _onnx_bytes(checkpoint, metadata) if fmt == "onnx" else _torchscript_bytes(checkpoint, metadata)
     try:
-        _write_atomically(path, data)
+        write_bytes_atomic(path, data)
     except OSError as exc:
         raise CheckpointError(path, f"could not write the exported model ({exc.strerror or exc})") from exc
     return path
@@ -204,18 +203,3 @@ def _torchscript_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> byte
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False)
-    try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # A temporary file is private (0600); an exported model is made to be handed on.
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise

@@ -1,0 +1,54 @@
+"""Files written whole or not at all, with the mode a plain write gives them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from core.paths import write_bytes_atomic, write_text_atomic
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@posix_only
+def test_a_written_file_is_readable_by_others_as_the_umask_allows(tmp_path):
+    # Before: Python's temporary files are 0600, so every exported table and model was
+    # private: a colleague on a shared server, or Raven in another account, could not read it.
+    before = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "table.txt", "Selection\n")
+        write_bytes_atomic(tmp_path / "sub" / "model.pt", b"\x00\x01")
+    finally:
+        os.umask(before)
+    assert _mode(tmp_path / "table.txt") == 0o644 and _mode(tmp_path / "sub" / "model.pt") == 0o644
+    assert (tmp_path / "table.txt").read_text() == "Selection\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub", "table.txt"]  # no temporary left
+
+
+@posix_only
+def test_a_file_written_over_keeps_its_own_mode(tmp_path):
+    target = tmp_path / "labels.csv"
+    target.write_text("old")
+    target.chmod(0o600)
+    write_text_atomic(target, "new")
+    assert target.read_text() == "new" and _mode(target) == 0o600
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "labels.csv"
+    target.write_text("old")
+
+    def no_room(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_room)
+    with pytest.raises(OSError, match="No space"):
+        write_text_atomic(target, "new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["labels.csv"]
