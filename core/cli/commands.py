@@ -360,7 +360,7 @@ def cmd_train(args) -> int:
         print(f"{describe_epochs(len(result.history), result.best_epoch)} in {result.elapsed_s:.1f} s"
               f"{_on_device(result)}; "
               f"{result.n_train} training / {result.n_val} validation clips"
-              f"{f' ({result.n_background} of background)' if result.n_background else ''}; "
+              f"{f', {result.n_background} of them background' if result.n_background else ''}; "
               f"{len(result.skipped)} skipped. Saved {args.out}")
     return 0
 
