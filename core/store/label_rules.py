@@ -80,9 +80,12 @@ def decode_text(data: bytes) -> str:
 
 
 def normalise_relative(text: str) -> str:
-    """A CSV path as a posix path relative to the CSV's folder (``./a\\b.wav`` -> ``a/b.wav``)."""
+    """A CSV path as a posix path relative to the CSV's folder (``./a\\b.wav`` -> ``a/b.wav``);
+    an absolute one stays absolute (``/data/a.wav``, not ``//data/a.wav``)."""
     text = text.strip().replace("\\", "/")
     parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
+    if parts and parts[0] == "/":
+        return "/" + "/".join(parts[1:])
     return "/".join(parts)
 
 

@@ -440,7 +440,15 @@ def _find_clip(key: str, by_path: dict[str, ClipRecord],
     clip = by_path.get(key)
     if clip is not None:
         return clip, None
-    same_name = by_name.get(key, []) if "/" not in key else []
+    # A path from elsewhere (the same recordings in another folder, another machine's absolute
+    # path as detect writes it): the longest tail of it that is a path in this folder, else its
+    # base name when one file in the folder has it.
+    parts = [part for part in key.split("/") if part]
+    for start in range(1, len(parts) - 1):
+        clip = by_path.get("/".join(parts[start:]))
+        if clip is not None:
+            return clip, None
+    same_name = by_name.get(parts[-1], []) if parts else []
     if len(same_name) == 1:
         return same_name[0], None
     if same_name:

@@ -249,6 +249,26 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, project):
     assert project.regions() == []
 
 
+def test_paths_from_another_folder_find_the_same_recordings_here(tmp_path, project):
+    # detect and detect-energy write absolute paths in their CSV; the same recordings opened
+    # from another folder (a copy, another machine) were all refused, "//data/...wav is not in
+    # the folder" with a doubled slash.
+    text = ("path,begin_s,end_s,low_hz,high_hz,label\n"
+            "/elsewhere/night/long.wav,0.25,0.75,,,dog\n"
+            "/elsewhere/night/site2/a.wav,0.1,0.2,,,owl\n"
+            "D:\\field\\site1\\night.wav,0.5,1.5,,,owl\n")
+    import_regions_file(project, write(tmp_path, "detected.csv", text))
+    assert [(path, label) for path, *_, label, _source in regions_of(project)] == [
+        ("long.wav", "dog"), ("site1/night.wav", "owl"), ("site2/a.wav", "owl")]
+    bad = "path,begin_s,end_s,label\n/elsewhere/a.wav,0.1,0.2,x\n/elsewhere/ghost.wav,0.1,0.2,x\n"
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, write(tmp_path, "bad.csv", bad))
+    assert str(caught.value).splitlines()[1:] == [
+        "  line 2: /elsewhere/a.wav names 2 files in the folder (site1/a.wav, site2/a.wav): give "
+        "its path relative to the folder",
+        "  line 3: /elsewhere/ghost.wav is not in the folder"]
+
+
 def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
     path = write(tmp_path, "points.txt", "0.5\t0.5\tclick\n1.0\t1.25\tok\n")
     with pytest.raises(RegionError, match="line 1: begin 0.5 s is not before end 0.5 s"):
