@@ -113,6 +113,7 @@ class ReviewPanel(QWidget):
         self._names: dict[int, str] = {}  # clip id -> file name, of the clips in the queue
         self._current_id: int | None = None
         self._filling = False
+        self._shown_id: int | None = None  # the event last shown in the clip view
         # A many-event verdict touches many files: their news, and its undo's, refresh the
         # queue once (on the next turn of the event loop), not once per file.
         self._refresh_timer = QTimer(self)
@@ -246,7 +247,9 @@ class ReviewPanel(QWidget):
             self.list.setCurrentRow(row)
         finally:
             self._filling = False
-        self._current_id = self._queue[row].id if row >= 0 else None
+        before, self._current_id = self._current_id, self._queue[row].id if row >= 0 else None
+        if self._current_id not in (before, None) and self.isVisible():
+            self._show(self._queue[row])  # a new queue's first event, with the tab in view
         n = len(self._queue)
         self.count_label.setText(f"{n} event{'s' if n != 1 else ''} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
@@ -318,9 +321,19 @@ class ReviewPanel(QWidget):
         self.relabel_current(name)
         return True
 
+    def _unseen(self) -> bool:
+        """Whether the current event has not been shown since it became current (the queue
+        changed under it): it is shown now, and the key that asked for a verdict gives none."""
+        record = self.current()
+        if record is None or record.id == self._shown_id:
+            return False
+        self.show_row(self.list.currentRow())
+        self.message.emit("This event is shown now: look, then press the key again.", "info")
+        return True
+
     def _review(self, decision: str, *label: str) -> None:
         record, project = self.current(), self._project()
-        if record is None or project is None:
+        if record is None or project is None or self._unseen():
             return
         row = self.list.currentRow()
         self._undo_stack.push(ReviewRegionCommand(
@@ -333,13 +346,13 @@ class ReviewPanel(QWidget):
     def accept_through_current(self) -> None:
         """Accept the current event and every one above it (one undo step)."""
         row = self.list.currentRow()
-        if row >= 0:
+        if row >= 0 and not self._unseen():
             self._review_many(ACCEPT, self._queue[:row + 1], 0)
 
     def reject_from_current(self) -> None:
         """Reject the current event and every one below it (one undo step)."""
         row = self.list.currentRow()
-        if row >= 0:
+        if row >= 0 and not self._unseen():
             self._review_many(REJECT, self._queue[row:], row - 1)
 
     def _review_many(self, decision: str, records: list[Any], next_row: int) -> None:
@@ -397,6 +410,7 @@ class ReviewPanel(QWidget):
         self._show(self._queue[row])
 
     def _show(self, record: Any) -> None:
+        self._shown_id = record.id
         if self.go_to is not None:
             self.go_to(record)
 

@@ -155,6 +155,30 @@ def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
     assert state(project, first.id) == ("dog", "manual", None)
 
 
+def test_a_verdict_key_on_an_event_not_yet_shown_shows_it_first(qtbot, project, panel):
+    # Before: a new queue's first event was made current without being shown, so A or R gave
+    # a verdict on an event the person never saw (the view was on another file).
+    ids = clip_ids(project)
+    first, second = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5), (0.5, 0.9, "dog", 0.6))
+    review, told = panel.review, []
+    review.message.connect(lambda text, kind: told.append(text))
+    review.refresh()  # the tab out of view: the event is current, the view not moved
+    assert review.current().id == first.id and panel.shown == []
+    review.accept_current()
+    assert state(project, first.id) == ("dog", "model", "unreviewed")  # no verdict given
+    assert panel.shown[-1].id == first.id and "press the key again" in told[-1]
+    review.accept_current()
+    assert state(project, first.id) == ("dog", "manual", None)
+    assert review.current().id == second.id and panel.shown[-1].id == second.id
+    review.reject_from_current()  # shown after the last verdict: given at once
+    assert state(project, second.id) == ("dog", "model", "rejected")
+    # With the tab in view, a new queue's first event is shown as it comes.
+    review.show()
+    third, = events(project, ids["b.wav"], (0.2, 0.6, "cat", 0.7))
+    review.refresh()
+    assert review.current().id == third.id and panel.shown[-1].id == third.id
+
+
 def test_surest_first_accept_the_top_and_reject_the_rest_in_one_step_each(qtbot, project,
                                                                           panel):
     ids = clip_ids(project)
