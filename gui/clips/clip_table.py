@@ -39,6 +39,7 @@ FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
 FILTER_UNREVIEWED = "__unreviewed_events__"  # files holding events no person has reviewed
 FILTER_EVENTS_DISAGREE = "__events_disagree__"  # a model event over a person's other class
 LOW_CONFIDENCE = 0.6
+NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
 _VERDICT_RANK = {UNKNOWN: 0, SILENCE: 2}  # the rest (a class) 1: the order Label next shows
 _VERDICT_TIPS = {
     UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({:.0%} was its "
@@ -235,7 +236,11 @@ class ClipTableModel(ReadOnlyTableModel):
             return prediction[0] if prediction else ""
         if column == CONFIDENCE:
             prediction = self._predictions.get(record.id)
-            return f"{prediction[1]:.0%}" if prediction else ""
+            if not prediction:
+                return ""
+            # Silence or unknown names no class: the best class's score is no confidence in that
+            # answer ("unknown 100%" read as sure it is unknown); the tooltip gives it.
+            return NO_CONFIDENCE if prediction[0] in VERDICTS else f"{prediction[1]:.0%}"
         if column == REGIONS:
             n = self._region_counts.get(record.id, 0)
             return f"{n:,}" if n else ""

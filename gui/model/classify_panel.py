@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.runtime import AUTO_DEVICE
-from gui.clips.clip_table import MUTED_COLOUR, verdict_tip
+from gui.clips.clip_table import MUTED_COLOUR, NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
@@ -249,14 +249,17 @@ class ClassifyPanel(QWidget):
         name.setToolTip(str(prediction.path))
         if prediction.ok:
             label = QTableWidgetItem(prediction.answer)
-            confidence = QTableWidgetItem(f"{prediction.confidence:.0%}")
+            confidence = QTableWidgetItem(NO_CONFIDENCE if prediction.verdict
+                                          else f"{prediction.confidence:.0%}")
             if prediction.verdict:
                 font = QFont()
                 font.setItalic(True)
+                tip = (f"{verdict_tip(prediction.verdict, prediction.confidence)}\n"
+                       f"Closest class: {prediction.label}")
                 for item in (label, confidence):
                     item.setFont(font)
                     item.setForeground(MUTED_COLOUR)
-                    item.setToolTip(verdict_tip(prediction.verdict, prediction.confidence))
+                    item.setToolTip(tip)
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))

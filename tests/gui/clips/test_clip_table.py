@@ -217,7 +217,9 @@ def test_silence_and_unknown_show_in_italics_with_the_best_score_in_the_tooltip(
     qtmodeltester.check(model)
     unknown, silence, cat = (model.row_of_id(i) for i in (2, 3, 1))
     assert model.index(unknown, PREDICTION).data() == "unknown"
-    assert model.index(unknown, CONFIDENCE).data() == "93%"  # the scores are still listed
+    # The best class's score is no confidence in "unknown": it is in the tooltip, not the cell.
+    assert model.index(unknown, CONFIDENCE).data() == "—"
+    assert model.index(cat, CONFIDENCE).data() == "90%"
     assert model.index(unknown, PREDICTION).data(Qt.ItemDataRole.FontRole).italic()
     assert model.index(silence, CONFIDENCE).data(Qt.ItemDataRole.FontRole).italic()
     assert model.index(cat, PREDICTION).data(Qt.ItemDataRole.FontRole) is None

@@ -258,6 +258,11 @@ def test_silence_and_unknown_show_in_italics_with_their_scores_and_are_not_added
     assert not panel.table.item(0, LABEL).font().italic()
     assert panel.table.item(1, LABEL).toolTip().startswith("Unknown")
     assert panel.table.item(2, LABEL).toolTip().startswith("Silence")
+    # No confidence beside an answer that names no class ("unknown 100%" read as sure of it):
+    # the best class and its score are in the tooltip.
+    assert [panel.table.item(r, LABEL + 1).text() for r in range(3)] == ["90%", "—", "—"]
+    assert "80% was its best class score" in panel.table.item(1, LABEL + 1).toolTip()
+    assert panel.table.item(1, LABEL + 1).toolTip().endswith("Closest class: noise")
     assert panel.table.item(1, BARS).data(PROBS_ROLE) == pytest.approx([0.8, 0.2])  # still listed
     panel.table.selectAll()
     with qtbot.waitSignal(panel.add_requested) as added, qtbot.waitSignal(panel.message) as said:
