@@ -110,6 +110,9 @@ class RegionRow:
     low_hz: float | None = None
     high_hz: float | None = None
     line: int = 0  # 1-based line (or segment, or region) in the file, for messages
+    # A machine's detection the file marks as such (BirdNET's confidence, an AviaNZ filter's
+    # certainty, a model's score in Earmark's own files), 0..1: imported as an event for review.
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

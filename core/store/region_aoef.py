@@ -124,9 +124,22 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
             continue
         ids = annotation.get("tags") if isinstance(annotation.get("tags"), list) else []
         labels = [tags[i].strip() for i in ids if isinstance(tags.get(i), str) and tags[i].strip()]
-        rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number)
+        score = _score(event.get("features"))
+        rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number, score=score)
                  for label in list(dict.fromkeys(labels)) or [None]]
     return rows, problems
+
+
+def _score(features) -> float | None:
+    """A sound event's "score" feature in 0..1 (a model's event nobody reviewed, as
+    :func:`aoef_document` writes it: ``{"score": 0.8}``, or soundevent's list of name and value),
+    else None."""
+    if isinstance(features, list):
+        features = {f.get("name"): f.get("value") for f in features if isinstance(f, dict)}
+    value = features.get("score") if isinstance(features, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    return None
 
 
 def aoef_document(grouped, name: str) -> dict:

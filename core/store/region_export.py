@@ -28,7 +28,7 @@ from core.audio.measurements import (
 )
 from core.errors import AudioError, EarmarkError
 from core.paths import write_text_atomic
-from core.store.records import REJECTED, ClipRecord, RegionRecord
+from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
@@ -36,9 +36,11 @@ from core.store.region_svl import SVL_SUFFIX, svl_text
 FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 #: The formats that can carry each region's measurements as more columns.
 MEASURED_FORMATS = ("csv", "raven")
-CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label")
+# "score" and Raven's "Confidence" (as BirdNET writes it): the model's score of an event nobody
+# has reviewed, empty for a person's region, so the event comes back as one to review.
+CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
-                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation")
+                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence")
 
 
 def _text(value: str | None) -> str:
@@ -47,6 +49,13 @@ def _text(value: str | None) -> str:
 
 def _hz(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
+
+
+def _unreviewed_score(region: RegionRecord) -> str:
+    """The score of a model's event nobody has reviewed ("0.5" when it has none), else ''."""
+    if region.status != UNREVIEWED:
+        return ""
+    return f"{0.5 if region.score is None else region.score:.4f}"
 
 
 def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
@@ -118,7 +127,8 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
     for clip, regions in grouped:
         for r in regions:
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
-                             _hz(r.high_hz), r.label or "") + _measurement_cells(measured, r))
+                             _hz(r.high_hz), r.label or "", _unreviewed_score(r))
+                            + _measurement_cells(measured, r))
     return out.getvalue()
 
 
@@ -137,7 +147,8 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             lines.append("\t".join((
                 str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label)) + _measurement_cells(measured, r, sequence_s)))
+                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r))
+                + _measurement_cells(measured, r, sequence_s)))
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
     return "\n".join(lines) + "\n"
 
@@ -204,7 +215,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
     rejected (kept in the project as background for training) is no event and is left out:
 
-    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label`` (no band: empty low and high);
+    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label,score`` (no band: empty low and
+      high; ``score`` only for a model's event nobody has reviewed: see CSV_HEADER);
     - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
       path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
       (s)`` running on through the files in path order (as Raven times a sequence of files); a

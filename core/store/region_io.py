@@ -185,11 +185,12 @@ def needs_audio(path: str | os.PathLike) -> bool:
 
 
 def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
-         line: int) -> tuple[RegionRow | None, str | None]:
-    """A RegionRow from a row's cells, or the reason it is not one."""
+         line: int, score: str = "") -> tuple[RegionRow | None, str | None]:
+    """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
+    confidence in the detection, 0..1 (empty: a person's region)."""
     values = {}
     for name, text in (("begin", begin), ("end", end), ("low frequency", low),
-                       ("high frequency", high)):
+                       ("high frequency", high), ("score", score)):
         try:
             values[name] = _number(text)
         except ValueError:
@@ -199,8 +200,10 @@ def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
     low_hz, high_hz = values["low frequency"], values["high frequency"]
     if (low_hz is None) != (high_hz is None):
         return None, "a band needs both its low and its high frequency"
+    if values["score"] is not None and not 0.0 <= values["score"] <= 1.0:
+        return None, f"score {score.strip()} is not between 0 and 1"
     return RegionRow(path, values["begin"], values["end"], label.strip() or None, low_hz, high_hz,
-                     line), None
+                     line, values["score"]), None
 
 
 def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionRow | None,
@@ -241,7 +244,8 @@ def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
         if not path:
             return None, "no path"
         return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
-                    cells.get("low_hz", ""), cells.get("high_hz", ""), line)
+                    cells.get("low_hz", ""), cells.get("high_hz", ""), line,
+                    cells.get("score", ""))
 
     return _csv_rows(text, make_row)
 
@@ -293,7 +297,8 @@ def _parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
             continue
         row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
                            cells.get(label_key, "") if label_key else "",
-                           cells.get(low_key, ""), cells.get(high_key, ""), number)
+                           cells.get(low_key, ""), cells.get(high_key, ""), number,
+                           cells.get("confidence", ""))
         if row is None:
             problems.append((number, reason))
             continue
@@ -364,7 +369,8 @@ def _parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[
     def make_row(cells: dict[str, str], line: int):
         return _row(_raven_path("", cells.get("file", "").strip(), audio),
                     cells.get("start (s)", ""), cells.get("end (s)", ""),
-                    cells.get(label_key, "") if label_key else "", "", "", line)
+                    cells.get(label_key, "") if label_key else "", "", "", line,
+                    cells.get("confidence", ""))
 
     return _csv_rows(text, make_row)
 
@@ -503,7 +509,8 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
         if reason:
             problems.append((row.line, reason))
         else:
-            specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz))
+            specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz,
+                                    row.score))
     return specs, problems
 
 

@@ -117,25 +117,36 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
             continue
         whole_band = (low_hz == high_hz == 0) or (0 < low_hz < 1 and 0 < high_hz < 1)
         band = (None, None) if whole_band else (low_hz, high_hz)
-        rows += [RegionRow(audio, begin_s, end_s, label, *band, line=number) for label in labels]
+        rows += [RegionRow(audio, begin_s, end_s, label, *band, line=number, score=score)
+                 for label, score in labels.items()]
     return rows, problems
 
 
-def _avianz_species(labels) -> tuple[list[str | None], str | None]:
+def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]:
+    """Each species of a segment's labels with its score: None for a person's (filter "M", or
+    certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess."""
     if not isinstance(labels, list):
-        return [], "its labels are not a list"
-    species: list[str | None] = []
+        return {}, "its labels are not a list"
+    species: dict[str | None, float | None] = {}
     for label in labels:
         name = label.get("species") if isinstance(label, dict) else label
         if not isinstance(name, str):
-            return [], "a label without a species"
+            return {}, "a label without a species"
         name = name.strip()
         name = None if not name or name == AVIANZ_UNKNOWN else name
-        if name not in species:
-            species.append(name)
+        species.setdefault(name, _avianz_score(label) if name is not None else None)
     if len(species) > 1 and None in species:  # "Don't Know" beside a named species adds nothing
-        species.remove(None)
-    return species or [None], None
+        del species[None]
+    return species or {None: None}, None
+
+
+def _avianz_score(label) -> float | None:
+    if not isinstance(label, dict) or label.get("filter", AVIANZ_MANUAL) == AVIANZ_MANUAL:
+        return None
+    certainty = _number(label.get("certainty"))
+    if certainty is None or not 0 <= certainty < AVIANZ_SURE:
+        return None
+    return certainty / AVIANZ_SURE
 
 
 def avianz_text(clip: ClipRecord, regions: Iterable[RegionRecord]) -> str:

@@ -205,7 +205,8 @@ class RegionsMixin:
         """Add every region of ``specs`` in one transaction, all or none: each is checked with
         :func:`validate_region` first, and any bad one raises RegionError listing them (index and
         reason, ``problems`` holding them all) with nothing written. Returns the records in the
-        order of ``specs``. Regions of source "model" start "unreviewed"."""
+        order of ``specs``. Regions of source "model" start "unreviewed", and so do imported
+        ones with a score (a machine's detections another tool wrote, for review)."""
         if source not in REGION_SOURCES:
             raise RegionError(f"unknown region source {source!r} (one of "
                               f"{', '.join(REGION_SOURCES)})")
@@ -239,7 +240,8 @@ class RegionsMixin:
             RegionRecord(first_id + i, int(spec.clip_id), float(spec.begin_s),
                          float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
                          label, source, _as_float(spec.score), now, now,
-                         UNREVIEWED if source == "model" else None)
+                         UNREVIEWED if source == "model" or (
+                             source == "import" and spec.score is not None) else None)
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
         conn.executemany(_INSERT, [_row(r) for r in records])
         conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)

@@ -401,6 +401,47 @@ def test_avianz_export_tells_a_persons_labels_from_the_models(tmp_path, project)
         export_regions(project, "avianz", io.StringIO())
 
 
+@pytest.mark.parametrize("fmt", ["csv", "raven", "avianz", "aoef"])
+def test_a_models_unreviewed_events_come_back_as_events_to_review(tmp_path, project, fmt):
+    # Before: exported and imported again, a model's guesses became regions as sure as a
+    # person's, and the next training took them as truth.
+    ids = {c.path: c.id for c in project.clips()}
+    project.add_region(ids["long.wav"], 0.5, 1.0, "kiwi", 300.0, 2000.0)
+    project.add_region(ids["long.wav"], 2.0, 2.5, "kiwi", source="model", score=0.87)
+    target = tmp_path / ("out" if fmt == "avianz" else f"regions.{fmt}")
+    export_regions(project, fmt, target)
+    files = sorted(target.rglob("*.data")) if fmt == "avianz" else [target]
+    with _copy_of(tmp_path, project) as copy:
+        for file in files:
+            import_regions_file(copy, file, audio="long.wav" if fmt == "avianz" else None)
+        got = sorted((r.begin_s, r.label, r.source, r.status, r.score) for r in copy.regions())
+    assert got == [(0.5, "kiwi", "import", None, None),
+                   (2.0, "kiwi", "import", "unreviewed", pytest.approx(0.87, abs=0.005))]
+
+
+def _copy_of(tmp_path, project):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(project.folder, root, ignore=shutil.ignore_patterns(".earmark"))
+    copy = Project.open(root)
+    copy.scan()
+    return copy
+
+
+def test_birdnet_detections_come_in_as_events_to_review_with_their_confidence(tmp_path,
+                                                                             project):
+    text = ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
+            "0.0,1.0,Strix aluco,Tawny Owl,0.8123,/data/night/long.wav\n")
+    [event] = import_regions_file(project, write(tmp_path, "BirdNET.csv", text))
+    assert (event.label, event.status, event.score) == ("Tawny Owl", "unreviewed", 0.8123)
+    raven = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+             "High Freq (Hz)\tCommon Name\tConfidence\n1\tSpectrogram 1\t1\t1.0\t2.0\t0\t"
+             "8000\tTawny Owl\t1.5\n")
+    with pytest.raises(RegionError, match="line 2: score 1.5 is not between 0 and 1"):
+        import_regions_file(project, write(tmp_path, "t.txt", raven), audio="long.wav")
+
+
 # --------------------------------------------------------------------------- Label Studio
 
 
@@ -565,7 +606,7 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
     assert lines[0] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)",
                         "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)",
-                        "Annotation"]
+                        "Annotation", "Confidence"]
     assert [row[:3] for row in lines[1:]] == [[str(n), "Spectrogram 1", "1"] for n in (1, 2, 3, 4)]
     assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "site1/night.wav",
                                              "site2/a.wav"]
