@@ -276,11 +276,11 @@ def _save_labels(w, name: str, title: str, kind: str, write) -> tuple[str, int] 
 #: Export Regions' choices: what a person reads, the format's name in core.store.region_export
 #: and whether each region's measurements go with it.
 REGION_EXPORTS = {
-    "Raven Pro selection table (one .txt for every file)": ("raven", False),
+    "Raven Pro selection table (one .txt for all the files, as a sequence)": ("raven", False),
     "Raven Pro selection table with measurements (peak, centre, 90% band and duration…)":
         ("raven", True),
     "Audacity label tracks (a .txt for each audio file, in a folder)": ("audacity", False),
-    "CSV (path, begin_s, end_s, low_hz, high_hz, label)": ("csv", False),
+    "CSV (path, begin_s, end_s, low_hz, high_hz, label, score)": ("csv", False),
     "CSV with measurements (peak_freq_hz, center_freq_hz, dur_90_s…)": ("csv", True),
     "AviaNZ .data files (one beside each audio file, in a folder)": ("avianz", False),
     "Label Studio JSON (a task for each audio file)": ("labelstudio", False),
