@@ -420,17 +420,19 @@ def recordings_to_search(project, window_s: float) -> list:
             if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]
 
 
-def unmarked_events(events: Iterable, regions: Iterable) -> list:
+def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False) -> list:
     """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
     event overlapping a person's region (manual, imported or accepted: status None) of the same
     class by at least half of the shorter of the two. An overlap with another class stays: the
-    model and the person disagree there, which is worth a review. An event of no class (the
-    energy detector's, unlabelled) is marked already by any region of the person's there."""
+    model and the person disagree there, which is worth a review. An event of no class, or of a
+    detector that knows none (``any_class``: the energy detector's, whatever label the person
+    gave its events), is marked already by any region of the person's there."""
     marked = [r for r in regions if getattr(r, "status", None) is None]
 
     def already_marked(event) -> bool:
         for region in marked:
-            if event.label is not None and (region.label is None or region.label != event.label):
+            if not any_class and event.label is not None and (
+                    region.label is None or region.label != event.label):
                 continue
             overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
             shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)

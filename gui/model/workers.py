@@ -209,6 +209,10 @@ class _EventSearchWorker(ProjectWorker):
     cancelled.
     """
 
+    #: Whether an event's label is the detector's own judgement (a model's class, a template's
+    #: shape), so an event over a person's region of another class is a disagreement to review.
+    knows_classes = True
+
     def recordings(self, project) -> list:
         raise NotImplementedError
 
@@ -242,7 +246,8 @@ class _EventSearchWorker(ProjectWorker):
                 break
             if specs is not None:
                 # What the person marked already is no event to review.
-                outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id))
+                outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id),
+                                                         any_class=not self.knows_classes)
                 outcome.searched += 1
             done_s += length_s
             self.report_progress((done_s, total_s))
@@ -316,7 +321,10 @@ class _BandSearchWorker(_EventSearchWorker):
 
 class EnergyDetectWorker(_BandSearchWorker):
     """Finds events with the band-limited energy detector (``config``); see
-    ``_BandSearchWorker``."""
+    ``_BandSearchWorker``. Loudness knows no class: an event over any region a person marked is
+    marked already, whatever label the person gave the search."""
+
+    knows_classes = False
 
     def __init__(self, project, config: EnergyDetectorConfig, clip_ids: list[int] | None = None,
                  label: str | None = None) -> None:

@@ -325,3 +325,9 @@ def test_an_event_of_no_class_is_marked_already_by_any_region_there():
               Span(begin_s=7.0, end_s=8.0, label=None)]   # only an event to review there
     kept = unmarked_events(events, regions)
     assert [(e.begin_s, e.label) for e in kept] == [(4.2, "dog"), (7.0, None)]
+    # A detector that knows no class (loudness), its events labelled by the person's search:
+    # any region of theirs there marks the event already (a "dog" search over a marked cat).
+    searched = [Span(begin_s=1.1, end_s=1.8, label="cat"), Span(begin_s=7.0, end_s=8.0,
+                                                                label="cat")]
+    kept = unmarked_events(searched, regions, any_class=True)
+    assert [(e.begin_s, e.label) for e in kept] == [(7.0, "cat")]
