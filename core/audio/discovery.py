@@ -17,7 +17,9 @@ def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
     """Yield the audio files under ``root`` recursively, in sorted order.
 
     Hidden entries (a name starting with '.') are skipped, as are files whose suffix is not in
-    ``AUDIO_EXTENSIONS``, folders named like audio files, dangling links and unreadable folders.
+    ``AUDIO_EXTENSIONS``, folders named like audio files and unreadable folders. A dangling link
+    named like an audio file is yielded: it is a recording someone meant to be there, and reading
+    it says why it is not.
     Symbolic links to folders are followed once: a folder already visited (same device and
     inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
     tens of thousands of files costs one listing, not a stat per file.
@@ -62,11 +64,15 @@ def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
         if os.path.splitext(name)[1].lower() not in AUDIO_EXTENSIONS:
             continue
         try:
-            if not entry.is_file():  # dangling link, socket, fifo...
+            if not (entry.is_file() or _dangling(entry)):  # a socket, a fifo...
                 continue
         except OSError:
             continue
         yield Path(entry.path)
+
+
+def _dangling(entry: os.DirEntry) -> bool:
+    return entry.is_symlink() and not os.path.exists(entry.path)
 
 
 # --------------------------------------------------------------------------- rules

@@ -40,6 +40,7 @@ _MP3_PREROLL_FRAMES = 8 * 1152
 
 # Plain reasons, shared with the tests and the GUI.
 NOT_FOUND = "file not found"
+BROKEN_LINK = "a link to a file that is not there"
 IS_FOLDER = "is a folder"
 NOT_A_FILE = "not a regular file"
 EMPTY_FILE = "empty file (0 bytes)"
@@ -82,7 +83,7 @@ def _check_path(path: Path) -> None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise AudioError(path, NOT_FOUND) from None
+        raise AudioError(path, BROKEN_LINK if os.path.islink(path) else NOT_FOUND) from None
     except PermissionError:
         raise AudioError(path, PERMISSION) from None
     except (OSError, ValueError) as exc:

@@ -98,7 +98,7 @@ class ScanMixin:
             rel = path.relative_to(self.folder).as_posix()
             seen.add(rel)
             try:
-                stat = path.stat()
+                stat = path.stat() if not path.is_symlink() or path.exists() else path.lstat()
             except OSError:
                 continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)

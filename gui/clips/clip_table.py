@@ -76,7 +76,7 @@ _SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not a
                   reading.CORRUPT: "Corrupt", reading.NO_FRAMES: "No audio",
                   reading.NON_FINITE: "NaN/Inf samples", reading.PERMISSION: "No permission",
                   reading.NOT_FOUND: "Missing", reading.IS_FOLDER: "A folder",
-                  reading.NOT_A_FILE: "Not a file"}
+                  reading.NOT_A_FILE: "Not a file", reading.BROKEN_LINK: "Broken link"}
 
 
 def short_status(record: Any) -> str:

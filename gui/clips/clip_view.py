@@ -251,8 +251,8 @@ class ClipView(QWidget):
 
     def show_file(self, path: Path, title: str) -> bool:
         """Show the clip at ``path`` (named ``title``); a file that is gone gets a message in
-        place of the plots, and False."""
-        if path.exists():
+        place of the plots, and False (a link whose file is gone is shown: reading it says so)."""
+        if path.exists() or path.is_symlink():
             self.show_clip(path, title=title)
             return True
         self.show_clip(None)
@@ -432,7 +432,7 @@ class ClipView(QWidget):
             return
         self._data = None
         self._clear_plots()
-        if not Path(path).exists():
+        if not (Path(path).exists() or Path(path).is_symlink()):
             self.show_message(f"{Path(path).name}: file deleted or moved")
         else:
             self.show_message(f"{Path(path).name}: unreadable: {reason}")

@@ -32,13 +32,16 @@ def test_walk_sorted_recursive_skips_hidden_and_non_audio(tmp_path):
         "a.mp3", "b/1.FLAC", "b/2.wav", "c/d/e.ogg", "z.Opus"]
 
 
-def test_walk_ignores_folder_named_like_audio_and_dangling_link(tmp_path):
+def test_walk_ignores_folder_named_like_audio_and_lists_a_dangling_link(tmp_path):
     (tmp_path / "x.wav").mkdir()
     _touch(tmp_path / "x.wav" / "inner.wav")  # a real file inside is still found
     _touch(tmp_path / "real.wav")
+    # A link named like audio whose file is gone is listed, for its reading to say why (it was
+    # left out without a word); one to a folder that is gone is no audio.
     os.symlink(tmp_path / "gone.wav", tmp_path / "dangling.wav")
     os.symlink(tmp_path / "gone_dir", tmp_path / "dangling_dir")
-    assert _rel(tmp_path, iter_audio_files(tmp_path)) == ["real.wav", "x.wav/inner.wav"]
+    assert _rel(tmp_path, iter_audio_files(tmp_path)) == [
+        "dangling.wav", "real.wav", "x.wav/inner.wav"]
 
 
 def test_walk_survives_symlink_loop(tmp_path):
