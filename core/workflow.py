@@ -249,12 +249,15 @@ def classify_project(project, classifier: Classifier, model_id: int,
                      on_batch: Callable[[PredictionRows], None] | None = None,
                      progress: Callable[[int, int], None] | None = None,
                      should_stop: Callable[[], bool] | None = None,
-                     batch_rows: int = PREDICTION_BATCH, only_new: bool = False) -> int:
+                     batch_rows: int = PREDICTION_BATCH, only_new: bool = False,
+                     on_unreadable: Callable[[list], None] | None = None) -> int:
     """Classify every readable, present clip of ``project`` and record the predictions under
     ``model_id``, ``batch_rows`` per transaction; ``on_batch({clip_id: (label, confidence)})``
-    after each is stored, ``progress(done, total)`` per file. Unreadable files are skipped;
-    ``only_new`` skips clips that already have a prediction of this model. Returns how many
-    predictions were recorded (fewer when stopped)."""
+    after each is stored, ``progress(done, total)`` per file. Unreadable files are skipped; a
+    file found unreadable only now (its samples, past a sound header) is marked so in the store
+    with the reason, and ``on_unreadable(ClipRecords)`` told. ``only_new`` skips clips that
+    already have a prediction of this model. Returns how many predictions were recorded (fewer
+    when stopped)."""
     should_stop = should_stop or (lambda: False)
     records = [r for r in project.clips(readable=True) if not r.error]
     if only_new:
@@ -272,16 +275,22 @@ def classify_project(project, classifier: Classifier, model_id: int,
                 on_batch({cid: (label, conf) for cid, label, conf, _ in rows})
             rows = []
 
+    unreadable: dict[int, str] = {}
     for prediction in classifier.predict_files(list(by_path), progress=progress,
                                                should_stop=should_stop):
         if prediction.ok:
             rows.append((by_path[prediction.path], prediction.answer, prediction.confidence,
                          prediction.probabilities))
+        elif not should_stop():
+            unreadable[by_path[prediction.path]] = prediction.error
         if len(rows) >= batch_rows:
             flush()
         if should_stop():
             break
     flush()
+    records = project.mark_unreadable(unreadable)
+    if records and on_unreadable is not None:
+        on_unreadable(records)
     return written
 
 

@@ -296,6 +296,17 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                 f"SELECT {CLIP_COLUMNS} FROM clips WHERE id IN ({marks}) ORDER BY path", chunk))
         return out
 
+    def mark_unreadable(self, reasons: Mapping[int, str]) -> list[ClipRecord]:
+        """Record why each clip (``{clip_id: reason}``) could not be read when its samples were
+        (NaN samples behind a sound header: the scan reads headers only); the next scan that
+        finds the file changed reads it again. Returns the clips as they are now."""
+        if not reasons:
+            return []
+        with self._write() as conn:
+            conn.executemany("UPDATE clips SET error = ? WHERE id = ?",
+                             [(str(reason), int(i)) for i, reason in reasons.items()])
+        return self._clips_by_ids([int(i) for i in reasons])
+
     # ----------------------------------------------------------------- labels
 
     def set_labels(self, clip_ids: Iterable[int], label: str | None,

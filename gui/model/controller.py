@@ -30,8 +30,10 @@ class ModelController(QObject):
     snapshot being trained on; ``model_saved(int)``; ``active_model_changed(object)`` the
     ModelRecord or None; ``predictions_ready(dict)`` {clip_id: (label, confidence)} as they are
     stored; ``classify_progress(int, int)``; ``classify_finished(int, object)`` model id and its
-    ConfusionTable; ``confusion_ready(int, object)`` the same, recomputed from the current labels
-    without classifying (``recompute_confusion``); ``confusion_changes(int)`` after a label edit,
+    ConfusionTable; ``clips_unreadable(list)`` ClipRecords the classification found unreadable
+    (NaN samples behind a sound header), their reason now in the store;
+    ``confusion_ready(int, object)`` a model id and its ConfusionTable recomputed from the
+    current labels without classifying (``recompute_confusion``); ``confusion_changes(int)`` after a label edit,
     how many clips' labels differ from those the last ConfusionTable was computed with (0: it is
     current again); ``model_loaded(int)`` a model file was recorded and made active;
     ``device_changed(str)`` the settings now ask for another device (``set_config``);
@@ -49,6 +51,7 @@ class ModelController(QObject):
     predictions_ready = Signal(object)
     classify_progress = Signal(int, int)
     classify_finished = Signal(int, object)
+    clips_unreadable = Signal(object)  # ClipRecords a classification found unreadable
     events_ready = Signal(object)  # event metrics (dict) on the marked recordings, after classify
     confusion_ready = Signal(int, object)
     confusion_changes = Signal(int)
@@ -294,7 +297,9 @@ class ModelController(QObject):
                                                     "error"))
         self._confusion.cancel()  # the classification's table replaces it
 
-    def _on_classify_finished(self, model_id: int, table, events=None) -> None:
+    def _on_classify_finished(self, model_id: int, table, events=None, unreadable=()) -> None:
+        if unreadable:
+            self.clips_unreadable.emit(list(unreadable))
         # The worker built the table from the store as it ended; the labels read here are those
         # but for an edit made in the instant between.
         self._confusion_labels = clip_labels(self.project) if self.project is not None else None

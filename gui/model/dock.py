@@ -113,6 +113,8 @@ class ModelDock(QDockWidget):
         c.active_model_changed.connect(self._on_active_model_changed)
         c.predictions_ready.connect(self._on_predictions_ready)
         c.classify_finished.connect(self._on_confusion_ready)
+        # A file the classification could not read: its Status says why now.
+        c.clips_unreadable.connect(lambda records: self.model.upsert_records(records))
         c.events_ready.connect(t.set_event_metrics)
         c.confusion_ready.connect(self._on_confusion_ready)
         c.confusion_changes.connect(t.set_confusion_changes)

@@ -132,10 +132,11 @@ class ProjectClassifyWorker(ProjectWorker):
     """Classifies every readable clip of ``project`` with one model and records the predictions,
     on its own Project (see ``ProjectWorker``). Signals (see ``Worker``):
     ``partial(dict)`` {clip_id: (label, confidence)} as each batch is stored,
-    ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable, events))``
-    how many were recorded, the labels against the model's predictions (built here: on the GUI
-    thread it held up the window for 30-60 ms on 2,000 clips) and the event metrics on the marked
-    recordings (None without any), ``failed(str)``. ``device``: where the model runs, as
+    ``progress((done, total))`` files (throttled), ``finished((count, ConfusionTable, events,
+    unreadable))`` how many were recorded, the labels against the model's predictions (built
+    here: on the GUI thread it held up the window for 30-60 ms on 2,000 clips), the event metrics
+    on the marked recordings (None without any) and the ClipRecords found unreadable only now,
+    ``failed(str)``. ``device``: where the model runs, as
     Training Settings request it (see ``inference_device``).
     """
 
@@ -149,15 +150,17 @@ class ProjectClassifyWorker(ProjectWorker):
 
     def work_on(self, project) -> tuple:
         classifier = _classifier(self._checkpoint, self._device)
+        unreadable: list = []
         n = classify_project(project, classifier, self.model_id, on_batch=self.partial.emit,
                              progress=self._on_progress, should_stop=self.should_stop,
-                             batch_rows=self._batch_rows, only_new=self._only_new)
+                             batch_rows=self._batch_rows, only_new=self._only_new,
+                             on_unreadable=unreadable.extend)
         table = confusion_table(project, self.model_id, classifier.classes)
         # The model's events against the regions a person marked: after the clips, as it can
         # take seconds a recording.
         events = None if self._only_new else event_scores(
             classifier, marked_recordings(project), should_stop=self.should_stop)
-        return n, table, events
+        return n, table, events, unreadable
 
     def _on_progress(self, done: int, total: int) -> None:
         self.report_progress((done, total), force=done == total)

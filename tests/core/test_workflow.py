@@ -117,6 +117,36 @@ def test_classify_project_records_in_batches_and_confusion_cells(trained, tmp_pa
 
 
 @pytest.mark.slow
+def test_a_file_found_unreadable_while_classifying_is_marked_with_the_reason(trained, tmp_path):
+    # NaN samples behind a sound header: the scan (headers only) lists it OK. Before, the
+    # classification skipped it without a word, and the list kept saying OK.
+    import numpy as np
+
+    from core.audio.reading import NON_FINITE
+
+    _, _, result = trained
+    root = tmp_path / "clips"
+    audio_factory.write(root / "tone.wav", audio_factory.tone(440.0, 1.0))
+    nan = audio_factory.tone(440.0, 1.0)
+    nan[100:200] = np.nan
+    audio_factory.write(root / "nan.wav", nan, subtype="FLOAT")
+    with Project.open(root) as project:
+        project.scan()
+        assert all(c.error is None for c in project.clips())
+        told = []
+        model_id = pm.save_trained_model(project, result.checkpoint)
+        n = pm.classify_project(project, Classifier(result.checkpoint), model_id,
+                                on_unreadable=told.extend)
+        assert n == 1 and [(c.path, c.error) for c in told] == [("nan.wav", NON_FINITE)]
+        assert {c.path: c.error for c in project.clips()} == {"nan.wav": NON_FINITE,
+                                                               "tone.wav": None}
+        # Written again whole, the next scan reads it again.
+        audio_factory.write(root / "nan.wav", audio_factory.tone(440.0, 1.5))
+        project.scan()
+        assert {c.path: c.error for c in project.clips()}["nan.wav"] is None
+
+
+@pytest.mark.slow
 def test_classify_project_stops_early(trained, tmp_path):
     root, _, result = trained
     with _open(root, tmp_path) as project:

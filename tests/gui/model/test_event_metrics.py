@@ -35,7 +35,7 @@ def test_the_classification_after_training_scores_events_on_marked_recordings(tm
         night = next(c for c in project.clips() if c.path == "night.wav")
         project.add_region(night.id, 1.0, 2.0, label="tone")
         model_id = project.add_model(untrained_model, ["noise", "tone"], {}, {})
-        n, table, events = ProjectClassifyWorker(project, model_id, untrained_model).work_on(project)
+        n, table, events, _ = ProjectClassifyWorker(project, model_id, untrained_model).work_on(project)
     assert n == 2 and table is not None
     assert events["n_files"] == 1 and events["micro"]["support"] == 1
     assert set(events["per_class"]) <= {"noise", "tone"}

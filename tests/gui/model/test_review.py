@@ -349,3 +349,18 @@ def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is
     assert max(s.score for s in specs) > 0.99
     with pytest.raises(AudioError, match="gone.wav"):
         workers.TemplateDetectWorker(project, [gone], config).work_on(project)
+
+
+def test_clips_a_classification_found_unreadable_say_why_in_the_list(project, dock):
+    from core.audio.reading import NON_FINITE
+    from gui.clips.clip_table import STATUS
+
+    clip = project.clips()[0]
+    model = dock.model
+    row = model.row_of_id(clip.id)
+    assert model.index(row, STATUS).data() == "OK"
+    [marked] = project.mark_unreadable({clip.id: NON_FINITE})
+    dock.dock.controller.clips_unreadable.emit([marked])
+    assert model.index(model.row_of_id(clip.id), STATUS).data() == "NaN/Inf samples"
+    assert NON_FINITE in model.index(model.row_of_id(clip.id), STATUS).data(
+        Qt.ItemDataRole.ToolTipRole)
