@@ -33,9 +33,9 @@ class ModelController(QObject):
     ConfusionTable; ``clips_unreadable(list)`` ClipRecords the classification found unreadable
     (NaN samples behind a sound header), their reason now in the store;
     ``confusion_ready(int, object)`` a model id and its ConfusionTable recomputed from the
-    current labels without classifying (``recompute_confusion``); ``confusion_changes(int)`` after a label edit,
-    how many clips' labels differ from those the last ConfusionTable was computed with (0: it is
-    current again); ``model_loaded(int)`` a model file was recorded and made active;
+    current labels without classifying (``recompute_confusion``); ``confusion_changes(int)``
+    after a label edit, how many clips' labels differ from those the last ConfusionTable was
+    computed with (0: it is current again); ``model_loaded(int)`` a model file was recorded and made active;
     ``device_changed(str)`` the settings now ask for another device (``set_config``);
     ``message(str, str)`` text and kind for the window's banner; ``status(str, int)`` a
     status-bar line and its timeout (ms).
