@@ -263,12 +263,14 @@ class MainWindow(QMainWindow):
 
     def _read_settings(self) -> None:
         if keys.restore_window(self.settings, self, self.splitter,
-                               self.clip_list.table.horizontalHeader(), self.acts.toggles()):
+                               self.clip_list.table.horizontalHeader(), self.acts.toggles(),
+                               self.clip_list.columns):
             self.clip_list.show_computed_columns()
 
     def _write_settings(self) -> None:
         keys.save_window(self.settings, self, self.splitter,
-                         self.clip_list.table.horizontalHeader(), self.acts.toggles())
+                         self.clip_list.table.horizontalHeader(), self.acts.toggles(),
+                         self.clip_list.columns)
         self.settings.sync()
 
     def showEvent(self, event) -> None:

@@ -27,6 +27,9 @@ GEOMETRY = Key("window/geometry", QByteArray, QByteArray())
 WINDOW_STATE = Key("window/state", QByteArray, QByteArray())
 MAIN_SPLITTER = Key("window/main_splitter", QByteArray, QByteArray())
 TABLE_HEADER = Key("window/table_header", QByteArray, QByteArray())
+# The clip list's columns a person sized by dragging an edge: their widths in TABLE_HEADER are
+# theirs; the others are fitted to the room (gui.clips.clip_columns).
+SIZED_COLUMNS = Key("window/sized_columns", list, [])
 RECENT_FOLDERS = Key("files/recent_folders", list, [])
 LAST_SELECTION = Key("files/last_selection", dict, {})
 # Started without a folder, the app opens the most recent one (File > Reopen Last Folder at Start).
@@ -141,10 +144,14 @@ def write_train_choice(settings: QSettings, model: str, values: dict) -> None:
             write(settings, key, key.type(values[name]))
 
 
-def restore_window(settings: QSettings, window, splitter, header, toggles: dict) -> bool:
+def restore_window(settings: QSettings, window, splitter, header, toggles: dict,
+                   columns=None) -> bool:
     """Put back ``window``'s geometry and dock layout, its ``splitter``, the table ``header`` (each
-    only when stored) and the checked state of ``toggles`` ({Key: checkable QAction}) as the last
-    session left them. Returns whether the header was restored."""
+    only when stored), the checked state of ``toggles`` ({Key: checkable QAction}) and which of
+    the header's ``columns`` (a ColumnFitter) a person sized, as the last session left them.
+    Returns whether the header was restored."""
+    if columns is not None:
+        columns.person_sized = {int(c) for c in read(settings, SIZED_COLUMNS) if c.isdigit()}
     for key, action in toggles.items():
         action.setChecked(read(settings, key))
     for key, restore in ((GEOMETRY, window.restoreGeometry), (WINDOW_STATE, window.restoreState),
@@ -155,10 +162,13 @@ def restore_window(settings: QSettings, window, splitter, header, toggles: dict)
     return not read(settings, TABLE_HEADER).isEmpty()
 
 
-def save_window(settings: QSettings, window, splitter, header, toggles: dict) -> None:
+def save_window(settings: QSettings, window, splitter, header, toggles: dict,
+                columns=None) -> None:
     """Store what ``restore_window`` puts back (the window is closing)."""
     for key, action in toggles.items():
         write(settings, key, action.isChecked())
+    if columns is not None:
+        write(settings, SIZED_COLUMNS, [str(c) for c in sorted(columns.person_sized)])
     write(settings, GEOMETRY, window.saveGeometry())
     write(settings, WINDOW_STATE, window.saveState())
     write(settings, MAIN_SPLITTER, splitter.saveState())

@@ -180,10 +180,15 @@ def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settin
     others = sum(table.columnWidth(c) for c in range(window.model.columnCount())
                  if c != NAME and not table.isColumnHidden(c))
     assert table.columnWidth(NAME) == max(NAME_MIN_PX, table.viewport().width() - others)  # its room
+    panel.columns.header_pressed(True)  # a person drags Label's edge: that width is theirs
+    table.setColumnWidth(LABEL, 150)
+    panel.columns.header_pressed(False)
     window.close()  # saves the header
     again = _new_window(qtbot, settings)
     open_and_wait(qtbot, again, clip_folder)
     assert again.clip_list.table.isColumnHidden(STATUS)
+    assert again.clip_list.columns.person_sized == {LABEL}
+    assert again.clip_list.table.columnWidth(LABEL) == 150
     again.clip_list.column_menu.aboutToShow.emit()
     shown = {a.text(): a.isChecked() for a in again.clip_list.column_menu.actions()}
     assert shown == {"Folder": True, "Duration": True, "Status": False}
