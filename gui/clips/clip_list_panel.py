@@ -171,10 +171,6 @@ class ClipListPanel(QWidget):
         self.show_prediction_columns(self.model.has_predictions())
         self.show_region_column(self.model.has_regions())
 
-    def fit_name_column(self) -> None:
-        """Fit the columns to the list's room (see clip_columns)."""
-        self.columns.fit()
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
         if watched is self.table.viewport() and kind == QEvent.Type.Resize:
