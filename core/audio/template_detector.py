@@ -4,8 +4,11 @@ it is found, calls of other shapes in the same band are not.
 
 A template is a region of a recording: its spectrogram's dB levels within its band (the whole
 spectrum when it has none), from Hann frames of ``fft_size_for`` the template file's rate a
-quarter frame apart. At each frame of a recording the score is the Pearson correlation between
-the template and the recording's cells under it (the same bins, as many frames): 1 where the
+quarter frame apart, each frequency row less its noise floor (a low percentile of its levels over
+the seconds around it when its recording has them; a recording searched, over each block read):
+the shape of how the call rises above the background, not the background's own tilt, which every
+stretch of a night shares. At each frame of a recording the score is the Pearson correlation
+between the template and the recording's cells under it (the same bins, as many frames): 1 where the
 shapes match whatever their loudness (a gain shifts every dB alike), near 0 in noise. An event
 is a peak of the score at or above ``threshold``, the highest within the template's length
 around it; it spans the template's duration and band. A call may be slower or faster than the
@@ -48,6 +51,11 @@ BLOCK_S = 60.0
 MAX_TEMPLATE_S = 10.0
 #: The fewest frames a template may span: below this a correlation says little of a shape.
 MIN_TEMPLATE_FRAMES = 4
+#: Each frequency row's noise floor: this percentile of its levels over a block read (calls are
+#: sparse, so it is the background's), and over the template recording's seconds around it.
+FLOOR_PERCENTILE = 20.0
+#: The template's noise floor is taken from this much of its recording around it.
+FLOOR_CONTEXT_S = 30.0
 
 
 #: The most ``time_stretch`` may be: a call half as long again is another call.
@@ -151,6 +159,16 @@ class PreparedTemplate:
         return self.cells.shape[1]
 
 
+def _less_floor(db: np.ndarray) -> np.ndarray:
+    """``db`` less each row's noise floor (its FLOOR_PERCENTILE over the frames): how far each
+    cell rises above the background in its band. A night's noise is louder low down than high
+    up; that tilt, shared by every stretch of the recording, would otherwise correlate with any
+    template boxed on it (about 0.37 on noise alone, so a 0.4 threshold queued noise)."""
+    if not db.size:
+        return db
+    return db - np.percentile(db, FLOOR_PERCENTILE, axis=1, keepdims=True)
+
+
 def _band_db(samples: np.ndarray, n_fft: int, hop: int, rows: np.ndarray) -> np.ndarray:
     """dB levels (n_rows, n_frames) float64 of the bins ``rows`` of every whole frame of
     ``samples`` (its DC offset removed first)."""
@@ -183,8 +201,16 @@ def prepare_template(template: CallTemplate) -> PreparedTemplate:
                            f"{os.path.basename(template.path)}'s spectrum (0-{nyquist_hz:g} Hz)")
     high = min(high, nyquist_hz)
     rows = band_bins(rate_hz, n_fft, low, high)
-    samples = read(template.path, offset_s=float(template.begin_s), duration_s=duration_s)
+    context_from_s = max(0.0, float(template.begin_s) - FLOOR_CONTEXT_S / 2)
+    context = read(template.path, offset_s=context_from_s, duration_s=duration_s + FLOOR_CONTEXT_S)
+    first = int(round((float(template.begin_s) - context_from_s) * rate_hz))
+    samples = context[first:first + int(round(duration_s * rate_hz))]
     db = _band_db(samples, n_fft, hop, rows)
+    if len(context) - len(samples) >= FLOOR_CONTEXT_S / 2 * rate_hz:
+        # Levels above the band's floor around the call, as the recordings searched have theirs.
+        # A clip not much longer than its call has no background to tell: its own levels.
+        db = db - np.percentile(_band_db(context, n_fft, hop, rows), FLOOR_PERCENTILE, axis=1,
+                                keepdims=True)
     if db.shape[1] < MIN_TEMPLATE_FRAMES:
         shortest_s = ((MIN_TEMPLATE_FRAMES - 1) * hop + n_fft) / rate_hz
         raise EarmarkError(f"the template is {duration_s * 1000:.0f} ms long; at "
@@ -328,6 +354,7 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             x = np.concatenate((carry, block.samples))
             db = _band_db(x, n_fft, hop, rows)
             carry = x[db.shape[1] * hop:]
+            db = _less_floor(db)
             kept = columns.shape[1]
             joined = np.concatenate((columns, db), axis=1)
             both = _Block(joined)
