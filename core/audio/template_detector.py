@@ -5,7 +5,8 @@ it is found, calls of other shapes in the same band are not.
 A template is a region of a recording: its spectrogram's dB levels within its band (the whole
 spectrum when it has none), from Hann frames of ``fft_size_for`` the template file's rate a
 quarter frame apart, each frequency row less its noise floor (a low percentile of its levels over
-the seconds around it when its recording has them; a recording searched, over each block read):
+the seconds around it when its recording has them; a recording searched of 15 s or more, over
+each block read):
 the shape of how the call rises above the background, not the background's own tilt, which every
 stretch of a night shares. At each frame of a recording the score is the Pearson correlation
 between the template and the recording's cells under it (the same bins, as many frames): 1 where the
@@ -354,7 +355,8 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             x = np.concatenate((carry, block.samples))
             db = _band_db(x, n_fft, hop, rows)
             carry = x[db.shape[1] * hop:]
-            db = _less_floor(db)
+            if header.duration_s >= FLOOR_CONTEXT_S / 2:  # a clip's call may fill it: as it is
+                db = _less_floor(db)
             kept = columns.shape[1]
             joined = np.concatenate((columns, db), axis=1)
             both = _Block(joined)
