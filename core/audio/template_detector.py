@@ -11,11 +11,12 @@ own tilt, which every stretch of a night shares. At each frame of a recording th
 Pearson correlation between the template and the recording's cells under it (the same bins, as
 many frames): 1 where the shapes match whatever their loudness (a gain shifts every dB alike),
 near 0 in noise. An event is a peak of the score at or above ``threshold``, the highest within
-the template's length around it; it spans the template's duration and band. A call may be slower or faster than the
-template: it is also tried stretched along time (``time_stretch``). A call may be higher or
-lower than the template (another individual, a bigger or smaller animal): it can also be tried
-scaled along frequency (``pitch_shift``), its band with it. Events of several templates (or
-variants) that overlap by half the shorter one are one, the higher-scoring one kept.
+the template's length around it; it spans the template's duration and band. A call may be
+slower or faster than the template: it is also tried stretched along time (``time_stretch``).
+A call may be higher or lower than the template (another individual, a bigger or smaller
+animal): it can also be tried scaled along frequency (``pitch_shift``), its band with it. Events
+of several templates (or variants) that overlap by half the shorter one are one, the
+higher-scoring one kept.
 
 A recording at another rate is resampled to the template's, so the cells mean the same
 frequencies; one whose Nyquist frequency lies below the template's band cannot hold the call
