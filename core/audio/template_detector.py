@@ -165,9 +165,12 @@ def _less_floor(db: np.ndarray) -> np.ndarray:
     cell rises above the background in its band. A night's noise is louder low down than high
     up; that tilt, shared by every stretch of the recording, would otherwise correlate with any
     template boxed on it (about 0.37 on noise alone, so a 0.4 threshold queued noise)."""
-    if not db.size:
-        return db
-    return db - np.percentile(db, FLOOR_PERCENTILE, axis=1, keepdims=True)
+    return db - _floor(db) if db.size else db
+
+
+def _floor(db: np.ndarray) -> np.ndarray:
+    """Each row's noise floor (n_rows, 1): its FLOOR_PERCENTILE over the frames."""
+    return np.percentile(db, FLOOR_PERCENTILE, axis=1, keepdims=True)
 
 
 def _band_db(samples: np.ndarray, n_fft: int, hop: int, rows: np.ndarray) -> np.ndarray:
@@ -210,8 +213,7 @@ def prepare_template(template: CallTemplate) -> PreparedTemplate:
     if len(context) - len(samples) >= FLOOR_CONTEXT_S / 2 * rate_hz:
         # Levels above the band's floor around the call, as the recordings searched have theirs.
         # A clip not much longer than its call has no background to tell: its own levels.
-        db = db - np.percentile(_band_db(context, n_fft, hop, rows), FLOOR_PERCENTILE, axis=1,
-                                keepdims=True)
+        db = db - _floor(_band_db(context, n_fft, hop, rows))
     if db.shape[1] < MIN_TEMPLATE_FRAMES:
         shortest_s = ((MIN_TEMPLATE_FRAMES - 1) * hop + n_fft) / rate_hz
         raise EarmarkError(f"the template is {duration_s * 1000:.0f} ms long; at "

@@ -98,9 +98,14 @@ class ScanMixin:
             rel = path.relative_to(self.folder).as_posix()
             seen.add(rel)
             try:
-                stat = path.stat() if not path.is_symlink() or path.exists() else path.lstat()
+                stat = path.stat()
+            except FileNotFoundError:
+                try:  # a link whose file is gone: listed, its reading says why
+                    stat = path.lstat()
+                except OSError:
+                    continue  # vanished while listing: the next scan sees it gone
             except OSError:
-                continue  # vanished while listing: the next scan sees it gone
+                continue
             old = known.get(rel)
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
                     and not old[3]:

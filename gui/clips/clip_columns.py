@@ -88,12 +88,11 @@ class ColumnFitter:
                    for c in self._shown_others())
 
     def _is_auto(self, column: int) -> bool:
-        return column in COLUMN_PX and column not in self.person_sized
+        return column not in self.person_sized
 
     def _fit_others(self, room_px: int) -> None:
-        auto = [c for c in self._shown_others() if self._is_auto(c)]
         short = room_px - self.full_others_px() < self._name_wanted_px()
-        for column in auto:
+        for column in filter(self._is_auto, self._shown_others()):
             width = self._snug_px(column) if short else COLUMN_PX[column]
             if self.table.columnWidth(column) != width:
                 self.table.setColumnWidth(column, width)
