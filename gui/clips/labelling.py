@@ -183,8 +183,8 @@ class LabelController(QObject):
         if self.project is None:
             return None
         region_id = self.regions.region_id
-        return next((r for r in self.project.regions(self.regions.clip_id)
-                     if r.id == region_id), None)
+        region = self.project.region(region_id) if region_id is not None else None
+        return region if region is not None and region.clip_id == self.regions.clip_id else None
 
     def _on_region_selected(self, region_id) -> None:
         region = self._selected_region() if region_id is not None else None

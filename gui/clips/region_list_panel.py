@@ -172,6 +172,7 @@ class RegionListPanel(QWidget):
         self._folded_for = -2  # the clip the panel last folded or unfolded itself for
         self._unfolded_px = 160  # its height in the splitter before it was folded
         self._shown_n = 0
+        self._spans: list[tuple[int, RegionSpan]] = []  # (id, span) of the clip's regions
         self.toggle = QToolButton()
         self.toggle.setObjectName("RegionListToggle")
         self.toggle.setCheckable(True)
@@ -258,6 +259,9 @@ class RegionListPanel(QWidget):
         """Read the clip's regions again, keeping the selected one selected."""
         project, clip_id = self._project(), self._selection.clip_id
         records = project.regions(clip_id) if project is not None and clip_id >= 0 else []
+        # Every region's span, rejected ones too: a region's noise keeps clear of them all. Kept
+        # here so that selecting a region among thousands reads none of them again.
+        self._spans = [(r.id, RegionSpan.of(r)) for r in records]
         # A rejected model event is kept (training uses it as background), never listed.
         records = [r for r in records if getattr(r, "status", None) != "rejected"]
         self.model.set_class_colours(self._colours())
@@ -417,7 +421,7 @@ class RegionListPanel(QWidget):
         span = RegionSpan.of(record)
         # The file's mtime too: a recording written again is measured again; and the file's other
         # regions, which its noise keeps clear of.
-        others = tuple(RegionSpan.of(r) for r in project.regions(clip.id) if r.id != record.id)
+        others = tuple(s for region_id, s in self._spans if region_id != record.id)
         key = (path, clip.mtime_ns, span, others)
         self.measurements.setVisible(self.table.isVisible())
         if key == self._measuring and (key in self._measured or self._measure_task.is_running()):

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QUndoStack
@@ -141,23 +142,52 @@ class _RegionSummary(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._spans: list[tuple[float, float, float | None, float | None, QColor]] = []
+        # Spans grouped by (fill, low, high), sorted by begin, as (fill, low, high, ids, begins_s,
+        # ends_s): grouped once per change of the regions, so hiding the few with items and
+        # painting over thousands of regions are done in numpy.
+        self._all: list[tuple[QColor, Any, Any, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._groups: list[tuple[QColor, Any, Any, np.ndarray, np.ndarray]] = []  # those shown
+        self._hidden: frozenset[int] = frozenset()
         self._extent_s: tuple[float, float] | None = None
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
 
-    def set_spans(self, spans: list[tuple[float, float, float | None, float | None, QColor]]
-                  ) -> None:
-        """``spans``: (begin_s, end_s, low, high, fill); low None: the plot's full height."""
+    def set_spans(self, spans: list[tuple[int, float, float, Any, Any, QColor]]) -> None:
+        """``spans``: (region_id, begin_s, end_s, low, high, fill); low None: the plot's full
+        height. The hidden ones stay hidden."""
+        grouped: dict[tuple, tuple[QColor, list[tuple[float, float, int]]]] = {}
+        for region_id, begin_s, end_s, low, high, fill in spans:
+            grouped.setdefault((fill.rgba(), low, high), (fill, []))[1].append(
+                (begin_s, end_s, region_id))
+        self._all = []
+        for (_, low, high), (fill, rows) in grouped.items():
+            rows.sort()
+            times = np.asarray([row[:2] for row in rows], dtype=np.float64)
+            ids = np.asarray([row[2] for row in rows], dtype=np.int64)
+            self._all.append((fill, low, high, ids, times[:, 0], times[:, 1]))
+        self._show()
+
+    def hide(self, region_ids: frozenset[int]) -> None:
+        """Leave out ``region_ids`` (the regions drawn as items)."""
+        if region_ids != self._hidden:
+            self._hidden = region_ids
+            self._show()
+
+    def _show(self) -> None:
         self.prepareGeometryChange()
-        self._spans = spans
+        hidden = np.fromiter(self._hidden, dtype=np.int64, count=len(self._hidden))
+        self._groups = []
+        for fill, low, high, ids, begins_s, ends_s in self._all:
+            kept = ~np.isin(ids, hidden)
+            if kept.any():
+                self._groups.append((fill, low, high, begins_s[kept], ends_s[kept]))
         # Qt asks for the bounding rectangle many times a paint: its time extent is kept.
-        self._extent_s = (min(span[0] for span in spans), max(span[1] for span in spans)) \
-            if spans else None
+        self._extent_s = (min(g[3][0] for g in self._groups),
+                          max(float(g[4].max()) for g in self._groups)) if self._groups else None
         self.update()
 
     def span_count(self) -> int:
-        return len(self._spans)
+        return sum(len(group[3]) for group in self._groups)
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
         super().viewTransformChanged()  # forgets the cached view rectangle
@@ -178,28 +208,33 @@ class _RegionSummary(pg.GraphicsObject):
         bottom, height = view.top(), view.height()
         # At least two pixels wide: zoomed out over a night, a call is far narrower than one.
         min_width_s = 2 * (self.pixelWidth() or 0.0)
-        groups: dict[tuple, tuple[QColor, list[tuple[float, float]]]] = {}
-        for begin_s, end_s, low, high, fill in self._spans:
-            if end_s < left or begin_s > right:
-                continue
-            key = (fill.rgba(), low, high)
-            groups.setdefault(key, (fill, []))[1].append((begin_s,
-                                                          max(end_s, begin_s + min_width_s)))
         p.setPen(Qt.PenStyle.NoPen)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for (_, low, high), (fill, spans) in groups.items():
-            # Overlapping spans of one colour and band are one rectangle: a night's overview
-            # draws a few hundred, not thousands, and overlaps do not darken.
-            spans.sort()
-            merged = [list(spans[0])]
-            for begin_s, end_s in spans[1:]:
-                if begin_s <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], end_s)
-                else:
-                    merged.append([begin_s, end_s])
+        for fill, low, high, begins_s, ends_s in self._groups:
+            merged = merged_spans(begins_s, ends_s, left, right, min_width_s)
+            if not len(merged):
+                continue
             y, h = (bottom, height) if low is None else (low, high - low)
             p.setBrush(fill)
-            p.drawRects([QRectF(b, y, e - b, h) for b, e in merged])
+            p.drawRects([QRectF(b, y, e - b, h) for b, e in merged.tolist()])
+
+
+def merged_spans(begins_s: np.ndarray, ends_s: np.ndarray, left_s: float, right_s: float,
+                 min_width_s: float) -> np.ndarray:
+    """The spans (sorted by begin) that reach into ``left_s..right_s``, each at least
+    ``min_width_s`` long, overlapping ones merged: ``(n, 2)`` (begin_s, end_s). A night's overview
+    draws a few hundred rectangles, not thousands, and overlaps do not darken."""
+    stop = int(np.searchsorted(begins_s, right_s, side="right"))
+    begins_s, ends_s = begins_s[:stop], np.maximum(ends_s[:stop], begins_s[:stop] + min_width_s)
+    shown = ends_s >= left_s
+    begins_s, ends_s = begins_s[shown], ends_s[shown]
+    if not len(begins_s):
+        return np.empty((0, 2))
+    reach_s = np.maximum.accumulate(ends_s)  # the furthest end so far
+    # A span starts a new rectangle where it begins after every earlier one has ended.
+    first = np.flatnonzero(np.concatenate(([True], begins_s[1:] > reach_s[:-1])))
+    last = np.concatenate((first[1:] - 1, [len(begins_s) - 1]))
+    return np.stack((begins_s[first], reach_s[last]), axis=1)
 
 
 @dataclass
@@ -228,6 +263,8 @@ class RegionOverlay(QObject):
         self._view, self._project, self._undo_stack = view, project, undo_stack
         self._selection, self._colours, self._on_error = selection, colours, on_error
         self._records: dict[int, Any] = {}  # region id -> record on show
+        self._records_read = 0  # counts the reads of _records, for the summary layers' key
+        self._summary_key: tuple | None = None  # what the summary layers were built from
         self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
         self._names: dict[int, Any] = {}  # region id -> its label's text on the waveform
         self._draft: _Draft | None = None
@@ -280,6 +317,7 @@ class RegionOverlay(QObject):
         fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
                  if getattr(r, "status", None) != REJECTED}
         self._records = fresh
+        self._records_read += 1
         self._sync_items(replace=True)
 
     def _wanted_ids(self) -> set[int]:
@@ -488,17 +526,7 @@ class RegionOverlay(QObject):
         """Colour every item by its class, the selected region bolder and on top; the regions
         without items go to the summary layers in their class colours."""
         colours, selected = self._colours(), self._selection.region_id
-        spans, fills = [], {}
-        for region_id, record in self._records.items():
-            if region_id in self._items:
-                continue
-            colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
-                else UNLABELLED_COLOUR
-            fill = fills.get(colour) or fills.setdefault(colour, _brush(colour, _FILL_ALPHA))
-            band = (record.low_hz, record.high_hz) if self._is_box(record) else (None, None)
-            spans.append((record.begin_s, record.end_s, *band, fill))
-        self._summaries[0].set_spans([(b, e, None, None, fill) for b, e, _, _, fill in spans])
-        self._summaries[1].set_spans(spans)
+        self._restyle_summaries(colours)
         for region_id, (wave, spec) in self._items.items():
             record = self._records[region_id]
             colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
@@ -524,6 +552,25 @@ class RegionOverlay(QObject):
                     for line in item.lines:
                         line.setPen(pen)
                 item.update()
+
+    def _restyle_summaries(self, colours: dict[str, str]) -> None:
+        """The regions without items, in their class colours, on the summary layers; grouped
+        again only when the regions, the colours or the spectrogram's axis changed."""
+        key = (self._records_read, tuple(sorted(colours.items())), self._bands_shown())
+        if key != self._summary_key:
+            self._summary_key = key
+            spans, fills, bands = [], {}, key[2]
+            for region_id, record in self._records.items():
+                colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
+                    else UNLABELLED_COLOUR
+                fill = fills.get(colour) or fills.setdefault(colour, _brush(colour, _FILL_ALPHA))
+                box = bands and record.low_hz is not None
+                band = (record.low_hz, record.high_hz) if box else (None, None)
+                spans.append((region_id, record.begin_s, record.end_s, *band, fill))
+            self._summaries[0].set_spans([(i, b, e, None, None, f) for i, b, e, _, _, f in spans])
+            self._summaries[1].set_spans(spans)
+        for summary in self._summaries:
+            summary.hide(frozenset(self._items))
 
     def make_draft_item(self, plot: Any, box: bool = False) -> Any:
         """A dashed region on ``plot`` for one being drawn (a span, or a box)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QUndoStack
@@ -562,3 +563,17 @@ def test_many_regions_get_items_only_near_the_view_and_the_rest_are_painted_toge
     # Painting the summary draws only what is in view, and needs no mouse.
     assert wave_summary.acceptedMouseButtons() == Qt.MouseButton.NoButton
     rig.view.grab()
+
+
+def test_summary_spans_clip_widen_and_merge():
+    """The summary layer draws what reaches into the view, each span at least the minimum wide,
+    overlapping ones as one rectangle (sorted by begin, as the layer keeps them)."""
+    from gui.clips.region_overlay import merged_spans
+
+    begins = np.array([0.0, 1.0, 1.5, 5.0, 9.0, 20.0])
+    ends = np.array([0.5, 2.0, 1.6, 5.01, 9.5, 21.0])
+    merged = merged_spans(begins, ends, 0.8, 10.0, 0.1)
+    assert merged.tolist() == [[1.0, 2.0], [5.0, 5.1], [9.0, 9.5]]
+    # Zoomed out, the minimum width joins neighbours; nothing in view gives no rectangle.
+    assert merged_spans(begins, ends, 0.0, 30.0, 4.0).tolist() == [[0.0, 13.0], [20.0, 24.0]]
+    assert merged_spans(begins, ends, 30.0, 40.0, 0.1).shape == (0, 2)
