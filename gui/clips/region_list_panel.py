@@ -279,7 +279,7 @@ class RegionListPanel(QWidget):
             self.set_expanded(n > 0)
         self._shown_n = n
         self._show_measurements()
-        self.toggle.setText(f"Regions ({n})" if clip_id >= 0 else "Regions")
+        self.toggle.setText(f"Regions ({n:,})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
             self.hint.setText("")
         elif not n:

@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QUndoStack
+from PySide6.QtGui import QColor, QUndoStack
 
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
+from gui.clips.region_summary import RegionSummary
 
 #: Unlabelled regions, and a class without a colour.
 UNLABELLED_COLOUR = "#9aa0a6"
@@ -38,6 +38,8 @@ _MIN_DRAG_PX = 3.0
 #: Editable items at most: a pair of pyqtgraph items costs about 2 ms to make and a share of
 #: every repaint, so 1,500 of them froze the window for 3 s on showing the clip.
 MAX_EDITABLE = 150
+_NAME_GAP_PX = 6  # the least room between two region labels on the waveform
+_Z_LABELLED = 0.5  # a waveform span whose label shows: above the others, below the selected
 #: Regions this share of the visible range beyond either edge get items too, so a short scroll
 #: finds them ready.
 _ITEM_MARGIN_SHARE = 0.5
@@ -136,107 +138,6 @@ class _SpanItem(pg.LinearRegionItem):
             self.sigRegionChanged.emit(self)
 
 
-class _RegionSummary(pg.GraphicsObject):
-    """Many regions in one item: translucent spans over the plot's height (boxes where they
-    have a band), painted in one pass; it takes no mouse buttons, so clicks reach the plot."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        # Spans grouped by (fill, low, high), sorted by begin, as (fill, low, high, ids, begins_s,
-        # ends_s): grouped once per change of the regions, so hiding the few with items and
-        # painting over thousands of regions are done in numpy.
-        self._all: list[tuple[QColor, Any, Any, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._groups: list[tuple[QColor, Any, Any, np.ndarray, np.ndarray]] = []  # those shown
-        self._hidden: frozenset[int] = frozenset()
-        self._extent_s: tuple[float, float] | None = None
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setAcceptHoverEvents(False)
-
-    def set_spans(self, spans: list[tuple[int, float, float, Any, Any, QColor]]) -> None:
-        """``spans``: (region_id, begin_s, end_s, low, high, fill); low None: the plot's full
-        height. The hidden ones stay hidden."""
-        grouped: dict[tuple, tuple[QColor, list[tuple[float, float, int]]]] = {}
-        for region_id, begin_s, end_s, low, high, fill in spans:
-            grouped.setdefault((fill.rgba(), low, high), (fill, []))[1].append(
-                (begin_s, end_s, region_id))
-        self._all = []
-        for (_, low, high), (fill, rows) in grouped.items():
-            rows.sort()
-            times = np.asarray([row[:2] for row in rows], dtype=np.float64)
-            ids = np.asarray([row[2] for row in rows], dtype=np.int64)
-            self._all.append((fill, low, high, ids, times[:, 0], times[:, 1]))
-        self._show()
-
-    def hide(self, region_ids: frozenset[int]) -> None:
-        """Leave out ``region_ids`` (the regions drawn as items)."""
-        if region_ids != self._hidden:
-            self._hidden = region_ids
-            self._show()
-
-    def _show(self) -> None:
-        self.prepareGeometryChange()
-        hidden = np.fromiter(self._hidden, dtype=np.int64, count=len(self._hidden))
-        self._groups = []
-        for fill, low, high, ids, begins_s, ends_s in self._all:
-            kept = ~np.isin(ids, hidden)
-            if kept.any():
-                self._groups.append((fill, low, high, begins_s[kept], ends_s[kept]))
-        # Qt asks for the bounding rectangle many times a paint: its time extent is kept.
-        self._extent_s = (min(g[3][0] for g in self._groups),
-                          max(float(g[4].max()) for g in self._groups)) if self._groups else None
-        self.update()
-
-    def span_count(self) -> int:
-        return sum(len(group[3]) for group in self._groups)
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
-        super().viewTransformChanged()  # forgets the cached view rectangle
-        self.prepareGeometryChange()  # its height is the view's
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        view = self.viewRect()
-        if view is None or self._extent_s is None:
-            return QRectF()
-        begin_s, end_s = self._extent_s
-        return QRectF(begin_s, view.top(), end_s - begin_s, view.height()).normalized()
-
-    def paint(self, p, *_args) -> None:
-        view = self.viewRect()
-        if view is None:
-            return
-        left, right = view.left(), view.right()
-        bottom, height = view.top(), view.height()
-        # At least two pixels wide: zoomed out over a night, a call is far narrower than one.
-        min_width_s = 2 * (self.pixelWidth() or 0.0)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for fill, low, high, begins_s, ends_s in self._groups:
-            merged = merged_spans(begins_s, ends_s, left, right, min_width_s)
-            if not len(merged):
-                continue
-            y, h = (bottom, height) if low is None else (low, high - low)
-            p.setBrush(fill)
-            p.drawRects([QRectF(b, y, e - b, h) for b, e in merged.tolist()])
-
-
-def merged_spans(begins_s: np.ndarray, ends_s: np.ndarray, left_s: float, right_s: float,
-                 min_width_s: float) -> np.ndarray:
-    """The spans (sorted by begin) that reach into ``left_s..right_s``, each at least
-    ``min_width_s`` long, overlapping ones merged: ``(n, 2)`` (begin_s, end_s). A night's overview
-    draws a few hundred rectangles, not thousands, and overlaps do not darken."""
-    stop = int(np.searchsorted(begins_s, right_s, side="right"))
-    begins_s, ends_s = begins_s[:stop], np.maximum(ends_s[:stop], begins_s[:stop] + min_width_s)
-    shown = ends_s >= left_s
-    begins_s, ends_s = begins_s[shown], ends_s[shown]
-    if not len(begins_s):
-        return np.empty((0, 2))
-    reach_s = np.maximum.accumulate(ends_s)  # the furthest end so far
-    # A span starts a new rectangle where it begins after every earlier one has ended.
-    first = np.flatnonzero(np.concatenate(([True], begins_s[1:] > reach_s[:-1])))
-    last = np.concatenate((first[1:] - 1, [len(begins_s) - 1]))
-    return np.stack((begins_s[first], reach_s[last]), axis=1)
-
-
 @dataclass
 class _Draft:
     """A region being drawn: where the drag started, on which plot, and its preview item."""
@@ -271,7 +172,7 @@ class RegionOverlay(QObject):
         self._syncing = False  # items moved by code, not by a person: no commands
         self._duration_s = 0.0  # the clip's, from the store (bounds the items)
         self._nyquist_hz = 0.0  # 0: not known
-        self._summaries = (_RegionSummary(), _RegionSummary())  # (waveform, spectrogram)
+        self._summaries = (RegionSummary(), RegionSummary())  # (waveform, spectrogram)
         for plot, summary, z in ((view.wave_plot, self._summaries[0], -_Z - 1),
                                  (view.spec_plot, self._summaries[1], _Z - 1)):
             summary.setZValue(z)
@@ -306,6 +207,11 @@ class RegionOverlay(QObject):
     def label_text(self, region_id: int) -> str:
         """The label written on the waveform beside the region's begin ('' when it has none)."""
         return self._names[region_id].toPlainText()
+
+    def shown_label_ids(self) -> set[int]:
+        """The regions whose label shows on the waveform (those that would overprint one to
+        their left are hidden)."""
+        return {i for i, name in self._names.items() if name.isVisible()}
 
     def refresh(self, *_) -> None:
         """Read the clip's regions from the store and bring the items in line with them."""
@@ -537,7 +443,10 @@ class RegionOverlay(QObject):
             style = Qt.PenStyle.DashLine if is_model_event(record) else Qt.PenStyle.SolidLine
             pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
             z = _Z + 1 if chosen else _Z
-            self._names[region_id].setText(record.label or "")
+            # pyqtgraph writes the label's format again when it is shown or its line moves.
+            name, text = self._names[region_id], record.label or ""
+            name.format = text.replace("{", "{{").replace("}", "}}")
+            name.setText(text)
             tip = region_tooltip(record)
             for item in (wave, spec):
                 # On the waveform the span sits behind the line, so the sound stays readable.
@@ -552,6 +461,30 @@ class RegionOverlay(QObject):
                     for line in item.lines:
                         line.setPen(pen)
                 item.update()
+        self._thin_names()
+
+    def _thin_names(self) -> None:
+        """Hide the labels that would overprint one to their left (the selected one always
+        shows), so a zoomed-out view of many regions stays readable; zooming in brings them
+        back."""
+        start_s, end_s = self._view.view_range()
+        width_px = self._view.wave_plot.getViewBox().width()
+        s_per_px = (end_s - start_s) / width_px if width_px > 0 and end_s > start_s else 0.0
+        selected = self._selection.region_id
+        taken: list[tuple[float, float]] = []  # the shown labels' (begin_s, end_s)
+        for region_id in sorted(self._names, key=lambda i: (i != selected,
+                                                            self._records[i].begin_s)):
+            name = self._names[region_id]
+            begin_s = self._records[region_id].begin_s
+            end_s = begin_s + (name.boundingRect().width() + _NAME_GAP_PX) * s_per_px
+            shown = region_id == selected or not any(
+                begin_s < other_end_s and other_begin_s < end_s
+                for other_begin_s, other_end_s in taken)
+            name.setVisible(shown)
+            if shown:
+                taken.append((begin_s, end_s))
+            if region_id != selected:  # a shown label above its neighbours' spans and edges
+                self._items[region_id][0].setZValue(-_Z + (_Z_LABELLED if shown else 0.0))
 
     def _restyle_summaries(self, colours: dict[str, str]) -> None:
         """The regions without items, in their class colours, on the summary layers; grouped

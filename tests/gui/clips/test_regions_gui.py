@@ -568,7 +568,7 @@ def test_many_regions_get_items_only_near_the_view_and_the_rest_are_painted_toge
 def test_summary_spans_clip_widen_and_merge():
     """The summary layer draws what reaches into the view, each span at least the minimum wide,
     overlapping ones as one rectangle (sorted by begin, as the layer keeps them)."""
-    from gui.clips.region_overlay import merged_spans
+    from gui.clips.region_summary import merged_spans
 
     begins = np.array([0.0, 1.0, 1.5, 5.0, 9.0, 20.0])
     ends = np.array([0.5, 2.0, 1.6, 5.01, 9.5, 21.0])
@@ -577,3 +577,25 @@ def test_summary_spans_clip_widen_and_merge():
     # Zoomed out, the minimum width joins neighbours; nothing in view gives no rectangle.
     assert merged_spans(begins, ends, 0.0, 30.0, 4.0).tolist() == [[0.0, 13.0], [20.0, 24.0]]
     assert merged_spans(begins, ends, 30.0, 40.0, 0.1).shape == (0, 2)
+
+
+def test_region_labels_thin_out_when_zoomed_out_and_come_back_when_zoomed_in(rig, qtbot):
+    """Eight labelled calls 50 ms apart: over the whole 4 s clip their labels would overprint,
+    so only some show (the first, and the selected one always); zoomed in, all of them."""
+    from core.store.records import RegionSpec
+
+    added = rig.project.add_regions(
+        [RegionSpec(rig.clip_id, 0.5 + 0.05 * k, 0.53 + 0.05 * k, "dog") for k in range(8)],
+        source="manual")
+    rig.regions.notify_changed(rig.clip_id)
+    overlay = rig.overlay
+    assert overlay.editable_ids() == {r.id for r in added}
+    shown = overlay.shown_label_ids()
+    assert added[0].id in shown and 1 <= len(shown) < 8
+    rig.regions.select(added[1].id)
+    assert added[1].id in overlay.shown_label_ids()
+    with qtbot.waitSignal(rig.view.view_range_changed, timeout=LOAD_TIMEOUT_MS):
+        rig.view.set_view_range(0.45, 0.95)
+    assert overlay.shown_label_ids() == {r.id for r in added}
+    # Shown again, a label keeps its text (pyqtgraph writes its format on showing).
+    assert {overlay.label_text(r.id) for r in added} == {"dog"}
