@@ -110,6 +110,8 @@ def _not_a_number(quantity: str, unit: str, **values) -> str | None:
 
 
 def _is_number(value) -> bool:
+    if type(value) is float:  # nearly always: a detector's thousands of events check fast
+        return math.isfinite(value)
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
             and math.isfinite(value))
 
