@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     p.add_argument("--format", choices=("csv", "json"), default="csv",
                    help="csv (default): path, label (the answer), labels (every class the file "
-                        "holds, ;-separated; none for silence or unknown), confidence, one "
+                        "holds, ;-separated; none for silence or unknown), confidence (of the answer; "
+                        "empty for silence or unknown), one "
                         "column per class, error; json: the same per file, with top_class (the "
                         "class scored highest), verdict (silence, unknown or null), novelty (the "
                         "distance from the training clips over the model's limit; over 1 is "
@@ -406,7 +407,9 @@ def cmd_predict(args) -> int:
         failed += not pred.ok
         if writer:
             probs = [f"{p:.4f}" for p in pred.probabilities] or [""] * len(classifier.classes)
-            conf = f"{pred.confidence:.4f}" if pred.ok else ""
+            # No confidence beside silence or unknown (as the app shows "—"): it is the top
+            # class's, which the answer is not; the class columns keep every score.
+            conf = f"{pred.confidence:.4f}" if pred.ok and not pred.verdict else ""
             writer.writerow([str(pred.path), pred.answer or "", ";".join(pred.labels), conf,
                              *probs, pred.error or ""])
         else:
