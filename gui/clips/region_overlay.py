@@ -476,13 +476,13 @@ class RegionOverlay(QObject):
                                                             self._records[i].begin_s)):
             name = self._names[region_id]
             begin_s = self._records[region_id].begin_s
-            end_s = begin_s + (name.boundingRect().width() + _NAME_GAP_PX) * s_per_px
+            label_end_s = begin_s + (name.boundingRect().width() + _NAME_GAP_PX) * s_per_px
             shown = region_id == selected or not any(
-                begin_s < other_end_s and other_begin_s < end_s
+                begin_s < other_end_s and other_begin_s < label_end_s
                 for other_begin_s, other_end_s in taken)
             name.setVisible(shown)
-            if shown:
-                taken.append((begin_s, end_s))
+            if shown and name.format:  # an unlabelled region takes no room from its neighbours
+                taken.append((begin_s, label_end_s))
             if region_id != selected:  # a shown label above its neighbours' spans and edges
                 self._items[region_id][0].setZValue(-_Z + (_Z_LABELLED if shown else 0.0))
 

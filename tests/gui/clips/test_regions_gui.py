@@ -587,15 +587,17 @@ def test_region_labels_thin_out_when_zoomed_out_and_come_back_when_zoomed_in(rig
     added = rig.project.add_regions(
         [RegionSpec(rig.clip_id, 0.5 + 0.05 * k, 0.53 + 0.05 * k, "dog") for k in range(8)],
         source="manual")
+    # An unlabelled region just before them takes no room from the first label.
+    rig.project.add_regions([RegionSpec(rig.clip_id, 0.49, 0.5, None)], source="manual")
     rig.regions.notify_changed(rig.clip_id)
     overlay = rig.overlay
-    assert overlay.editable_ids() == {r.id for r in added}
+    assert {r.id for r in added} <= overlay.editable_ids()
     shown = overlay.shown_label_ids()
     assert added[0].id in shown and 1 <= len(shown) < 8
     rig.regions.select(added[1].id)
     assert added[1].id in overlay.shown_label_ids()
     with qtbot.waitSignal(rig.view.view_range_changed, timeout=LOAD_TIMEOUT_MS):
         rig.view.set_view_range(0.45, 0.95)
-    assert overlay.shown_label_ids() == {r.id for r in added}
+    assert {r.id for r in added} <= overlay.shown_label_ids()
     # Shown again, a label keeps its text (pyqtgraph writes its format on showing).
     assert {overlay.label_text(r.id) for r in added} == {"dog"}
