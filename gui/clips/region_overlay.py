@@ -503,7 +503,7 @@ class RegionOverlay(QObject):
             self._summaries[0].set_spans([(i, b, e, None, None, f) for i, b, e, _, _, f in spans])
             self._summaries[1].set_spans(spans)
         for summary in self._summaries:
-            summary.hide(frozenset(self._items))
+            summary.leave_out(frozenset(self._items))
 
     def make_draft_item(self, plot: Any, box: bool = False) -> Any:
         """A dashed region on ``plot`` for one being drawn (a span, or a box)."""

@@ -33,7 +33,7 @@ class RegionSummary(pg.GraphicsObject):
 
     def set_spans(self, spans: list[tuple[int, float, float, Any, Any, QColor]]) -> None:
         """``spans``: (region_id, begin_s, end_s, low, high, fill); low None: the plot's full
-        height. The hidden ones stay hidden."""
+        height. Those left out stay left out."""
         grouped: dict[tuple, tuple[QColor, list[tuple[float, float, int]]]] = {}
         for region_id, begin_s, end_s, low, high, fill in spans:
             grouped.setdefault((fill.rgba(), low, high), (fill, []))[1].append(
@@ -46,7 +46,7 @@ class RegionSummary(pg.GraphicsObject):
             self._all.append((fill, low, high, ids, times[:, 0], times[:, 1]))
         self._show()
 
-    def hide(self, region_ids: frozenset[int]) -> None:
+    def leave_out(self, region_ids: frozenset[int]) -> None:
         """Leave out ``region_ids`` (the regions drawn as items)."""
         if region_ids != self._hidden:
             self._hidden = region_ids
