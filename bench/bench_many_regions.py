@@ -4,8 +4,8 @@ Times, in the window's thread: showing the clip with its regions, selecting a re
 --runs), zooming to one minute and back to the whole hour (each until the items are in step),
 and painting the clip view over the whole hour. Each figure is measured twice in the same run:
 with editable items only near the visible range (the app, ``MAX_EDITABLE``), and with an item
-pair for every region (as before; ``--app-only`` leaves that out, which takes minutes past a few thousand
-regions). Run with
+pair for every region (as before; ``--app-only`` leaves that out: at 7,000 regions it had not
+finished after an hour). Run with
 ``QT_QPA_PLATFORM=offscreen uv run python bench/bench_many_regions.py``.
 """
 
