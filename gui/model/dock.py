@@ -545,7 +545,7 @@ class ModelDock(QDockWidget):
         """Read the regions again for the review queue and the clip list's event filters."""
         records = self.project.regions() if self.project is not None else []
         self.model.set_event_flags(unreviewed_counts(records), disagreeing_clips(records))
-        self.review.refresh()
+        self.review.refresh(records)
 
     def go_to_event(self, record) -> None:
         """Show ``record``: its file in the clip list and view, zoomed to it, selected, played."""

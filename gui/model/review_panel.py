@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -39,7 +38,6 @@ ORDER_SCORE, ORDER_SUREST, ORDER_CLASS = "score", "surest", "class"
 ACCEPT_KEY, REJECT_KEY = "A", "R"
 ACCEPT_ABOVE_KEY, REJECT_BELOW_KEY = "Shift+A", "Shift+R"
 NEXT_EVENT_KEY, PREVIOUS_EVENT_KEY = "N", "Shift+N"
-EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
@@ -110,6 +108,7 @@ class ReviewPanel(QWidget):
         self.go_to: Callable[[Any], None] | None = None
         self._key_to_class: dict[str, str] = {}
         self._queue: list[Any] = []
+        self._lines: tuple[list[int], list[str]] = ([], [])  # the list's (event ids, lines)
         self._names: dict[int, str] = {}  # clip id -> file name, of the clips in the queue
         self._current_id: int | None = None
         self._filling = False
@@ -144,7 +143,7 @@ class ReviewPanel(QWidget):
         self.order.addItem("Least sure first", ORDER_SCORE)
         self.order.addItem("Surest first", ORDER_SUREST)
         self.order.addItem("By class", ORDER_CLASS)
-        self.order.currentIndexChanged.connect(self.refresh)
+        self.order.currentIndexChanged.connect(lambda _index: self.refresh())
         self.count_label = QLabel()
         self.count_label.setObjectName("ReviewCount")
         self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -223,23 +222,27 @@ class ReviewPanel(QWidget):
     def set_class_keys(self, key_to_class: dict[str, str]) -> None:
         self._key_to_class = dict(key_to_class)
 
-    def refresh(self, *_) -> None:
-        """Read the project's events again, keeping the current one (or its place) current."""
+    def refresh(self, records: list[Any] | None = None) -> None:
+        """Read the project's events again (or take ``records``, every region of the project,
+        when the caller has just read them), keeping the current one (or its place) current.
+        The list is filled again only when its lines changed: a night's thousands of events
+        cost one pass of plain strings, not one widget item each."""
         project = self._project()
-        records = project.regions() if project is not None else []
+        if records is None or project is None:
+            records = project.regions() if project is not None else []
         old_row = self.list.currentRow()
         self._queue = review_queue(records, self.order.currentData() or ORDER_SCORE)
         # The queue's files only, each named once (not every clip of a large project).
         clips = (project.clip(clip_id) for clip_id in {r.clip_id for r in self._queue})
         self._names = {clip.id: Path(clip.path).name for clip in clips if clip is not None}
+        ids = [r.id for r in self._queue]
+        lines = [self._describe(record) for record in self._queue]
         self._filling = True
         try:
-            self.list.clear()
-            for record in self._queue:
-                item = QListWidgetItem(self._describe(record))
-                item.setData(EVENT_ID_ROLE, record.id)
-                self.list.addItem(item)
-            ids = [r.id for r in self._queue]
+            if (ids, lines) != self._lines:
+                self._lines = (ids, lines)
+                self.list.clear()
+                self.list.addItems(lines)
             if self._current_id in ids:
                 row = ids.index(self._current_id)
             else:  # reviewed or gone: the one that took its place

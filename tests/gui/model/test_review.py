@@ -372,3 +372,24 @@ def test_clips_a_classification_found_unreadable_say_why_in_the_list(project, do
     assert model.index(model.row_of_id(clip.id), STATUS).data() == "NaN/Inf samples"
     assert NON_FINITE in model.index(model.row_of_id(clip.id), STATUS).data(
         Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_list_is_filled_again_only_when_its_lines_change(qtbot, project, panel):
+    """A verdict's news reaches the queue twice (at once, and with the dock's filters): the
+    second refresh, and one given the regions its caller has read, fill the list only when a
+    line changed."""
+    ids = clip_ids(project)
+    first, second = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5), (0.5, 0.9, "dog", 0.6))
+    review = panel.review
+    review.refresh()
+    inserted = []
+    review.list.model().rowsInserted.connect(lambda *args: inserted.append(args))
+    review.refresh()
+    review.refresh(project.regions())
+    assert inserted == [] and review.list.count() == 2
+    # Given regions without the first event, the queue and the list follow them.
+    review.refresh([r for r in project.regions() if r.id != first.id])
+    assert [r.id for r in review.queue()] == [second.id] and review.list.count() == 1
+    # The order box still refreshes (its index is not taken for regions).
+    review.order.setCurrentIndex((review.order.currentIndex() + 1) % review.order.count())
+    assert review.list.count() == 2
