@@ -57,6 +57,9 @@ MIN_TEMPLATE_FRAMES = 4
 FLOOR_PERCENTILE = 20.0
 #: The template's noise floor is taken from this much of its recording around it.
 FLOOR_CONTEXT_S = 30.0
+#: The least background that tells a floor: a shorter recording (a clip its call may fill) is
+#: searched as it is, and a template with less around it keeps its own levels.
+MIN_FLOOR_S = FLOOR_CONTEXT_S / 2
 
 
 #: The most ``time_stretch`` may be: a call half as long again is another call.
@@ -210,7 +213,7 @@ def prepare_template(template: CallTemplate) -> PreparedTemplate:
     first = int(round((float(template.begin_s) - context_from_s) * rate_hz))
     samples = context[first:first + int(round(duration_s * rate_hz))]
     db = _band_db(samples, n_fft, hop, rows)
-    if len(context) - len(samples) >= FLOOR_CONTEXT_S / 2 * rate_hz:
+    if len(context) - len(samples) >= MIN_FLOOR_S * rate_hz:
         # Levels above the band's floor around the call, as the recordings searched have theirs.
         # A clip not much longer than its call has no background to tell: its own levels.
         db = db - _floor(_band_db(context, n_fft, hop, rows))
@@ -357,7 +360,7 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
             x = np.concatenate((carry, block.samples))
             db = _band_db(x, n_fft, hop, rows)
             carry = x[db.shape[1] * hop:]
-            if header.duration_s >= FLOOR_CONTEXT_S / 2:  # a clip's call may fill it: as it is
+            if header.duration_s >= MIN_FLOOR_S:  # a clip's call may fill it: as it is
                 db = _less_floor(db)
             kept = columns.shape[1]
             joined = np.concatenate((columns, db), axis=1)

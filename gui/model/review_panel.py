@@ -228,8 +228,10 @@ class ReviewPanel(QWidget):
         The list is filled again only when its lines changed: a night's thousands of events
         cost one pass of plain strings, not one widget item each."""
         project = self._project()
-        if records is None or project is None:
-            records = project.regions() if project is not None else []
+        if project is None:
+            records = []
+        elif records is None:
+            records = project.regions()
         old_row = self.list.currentRow()
         self._queue = review_queue(records, self.order.currentData() or ORDER_SCORE)
         # The queue's files only, each named once (not every clip of a large project).
