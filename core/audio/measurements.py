@@ -251,10 +251,17 @@ def _stream_power_db(pieces: Iterable[np.ndarray], n: int, band: _Band,
     return band.power_db(spectrum, len(starts)) if done == len(starts) else None
 
 
+#: A region less than this much louder than its noise is no louder: the difference is the float
+#: rounding of two sums of the same sound (a call within a steady tone came out 0.00001 dB
+#: louder on one CPU, an SNR of -156 dB, and NaN on another). The least SNR shown is -36 dB.
+MIN_LOUDER_DB = 1e-3
+
+
 def snr_db(signal_db: float, noise_db: float) -> float:
     """Raven's protocol: 10 log10((signal - noise) / noise) in powers; NaN where the signal is
-    no louder than the noise (or either is unknown), +inf over digital silence."""
-    if not (math.isfinite(signal_db) and noise_db < signal_db):
+    no louder than the noise (by MIN_LOUDER_DB; or either is unknown), +inf over digital
+    silence."""
+    if not (math.isfinite(signal_db) and noise_db < signal_db - MIN_LOUDER_DB):
         return math.nan
     if noise_db == -math.inf:
         return math.inf
@@ -399,5 +406,5 @@ def format_value(field: str, value: float) -> str:
     return f"{value:.3f}"
 
 
-__all__ = ["FIELD_NAMES", "RAVEN_COLUMNS", "RegionMeasurements", "RegionSpan",
+__all__ = ["FIELD_NAMES", "MIN_LOUDER_DB", "RAVEN_COLUMNS", "RegionMeasurements", "RegionSpan",
            "TIMELINE_FIELDS", "format_value", "measure", "measure_file_regions", "snr_db"]

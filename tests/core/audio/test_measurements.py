@@ -7,11 +7,13 @@ import pytest
 
 from core.audio.measurements import (
     FIELD_NAMES,
+    MIN_LOUDER_DB,
     RAVEN_COLUMNS,
     RegionSpan,
     format_value,
     measure,
     measure_file_regions,
+    snr_db,
 )
 from core.errors import AudioError
 from tests import audio_factory
@@ -190,6 +192,15 @@ def test_snr_against_the_quieter_side_of_the_same_band(tmp_path):
     # Quiet noise between louder noise and a tone is no louder than its quieter side.
     [quiet] = measure_file_regions(path, [RegionSpan(4.0, 5.0, 900.0, 1100.0)])
     assert np.isnan(quiet.snr_db) or quiet.snr_db < 3.0
+
+
+def test_snr_of_a_region_as_loud_as_its_noise_is_blank_whatever_the_rounding():
+    assert snr_db(-20.0, -30.0) == pytest.approx(10 * np.log10(9.0))
+    assert np.isnan(snr_db(-6.02, -6.02)) and np.isnan(snr_db(-6.02, -5.0))
+    # The same steady sound summed in two ways can differ in the last bits: no SNR of -156 dB.
+    assert np.isnan(snr_db(-6.02, -6.02 - 1e-5))
+    assert snr_db(-6.0, -6.0 - 2 * MIN_LOUDER_DB) < -30.0  # just louder: a (very low) figure
+    assert snr_db(-6.0, -np.inf) == np.inf
 
 
 def _calls_in_quiet_noise(tmp_path, calls_s):
