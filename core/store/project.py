@@ -23,9 +23,10 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from core.errors import ProjectBusyError, ProjectError
 from core.paths import user_data_dir
@@ -121,6 +122,11 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         self.store_path = store_path
         self.store_note = store_note
         self._conn = conn
+        # Reads kept until the store changes (see _cached): this connection's finished writes,
+        # counted, and SQLite's data_version, which moves when another connection commits.
+        self._writes = 0
+        self._cache: dict = {}
+        self._cache_version: tuple[int, int] | None = None
 
     # ----------------------------------------------------------------- open / close
 
@@ -202,6 +208,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         try:
             yield conn
             conn.execute("COMMIT")
+            self._writes += 1
         except BaseException as error:
             try:
                 conn.execute("ROLLBACK")
@@ -235,6 +242,20 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             raise self._damaged(error) from error
         except sqlite3.DatabaseError as error:
             raise self._damaged(error) from error
+
+    def _cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, done once while the store is unchanged: a window's views that each
+        read a night's thousands of regions after one edit share one read. Not cached inside a
+        write (it could still roll back). The value is shared: return it immutable."""
+        if self.conn.in_transaction:
+            return compute()
+        version = (self._writes, self._read("PRAGMA data_version")[0][0])
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_version = version
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def _get_meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))

@@ -71,6 +71,26 @@ def test_regions_are_ordered_by_clip_then_begin_and_counted(project):
     assert project.regions(long_id) == [early, late, same_begin]
 
 
+def test_regions_read_again_see_every_change_own_or_another_programs(root, project):
+    """Reads are kept while the store is unchanged (a window's views share one read of a
+    night's regions); a change by this project, by another connection, or an undo ends that."""
+    long_id = ids(project)["long.wav"]
+    first = project.add_region(long_id, 1.0, 2.0, label="a")
+    assert project.regions() == [first] == project.regions(long_id)
+    project.regions().clear()  # each read is the caller's own list
+    assert project.regions(long_id) == [first]
+    second = project.add_region(long_id, 3.0, 4.0)
+    assert project.regions() == [first, second]
+    with Project.open(root) as other:  # another program (the CLI, a scan's thread) writes
+        third = other.add_region(long_id, 5.0, 6.0, label="b")
+    assert project.regions(long_id) == [first, second, third]
+    with pytest.raises(RegionError):
+        project.add_regions([RegionSpec(long_id, 7.0, 8.0), RegionSpec(long_id, 9.0, 1.0)])
+    assert project.regions() == [first, second, third]  # the refused call wrote nothing
+    project.delete_regions([second.id])
+    assert project.regions(long_id) == [first, third]
+
+
 def test_add_regions_many_in_one_call_keeps_order_source_and_score(project):
     long_id = ids(project)["long.wav"]
     specs = [RegionSpec(long_id, 9.0, 9.5, "b", score=0.75),
