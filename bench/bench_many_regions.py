@@ -2,7 +2,8 @@
 model events (what Find Loud Events leaves on a night), shown in a real MainWindow (offscreen).
 Times, in the window's thread: showing the clip with its regions, selecting a region (median of
 --runs), zooming to one minute and back to the whole hour (each until the items are in step),
-and painting the clip view over the whole hour. Each figure is measured twice in the same run:
+painting the clip view over the whole hour, and one verdict in the Review tab (A) before any
+event is accepted and once half of them are. Each figure is measured twice in the same run:
 with editable items only near the visible range (the app, ``MAX_EDITABLE``), and with an item
 pair for every region (as before; ``--app-only`` leaves that out: at 7,000 regions it had not
 finished after an hour). Run with
@@ -107,8 +108,39 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
                     "zoom out to the hour": median(zooms_out),
                     "paint the clip view": median(paints),
                     "editable regions": len(window.region_overlay.editable_ids())})
+    figures.update(review(window, runs, wait))
     window.close()
     wait(50)
+    return figures
+
+
+def review(window, runs: int, wait) -> dict[str, float]:
+    """ms for one verdict (A) in the Review tab, the queue's news included (the filters' refresh,
+    deferred to the next turn of the event loop), before any event is accepted and once half of
+    them are (Shift+A halfway down the queue)."""
+    from PySide6.QtWidgets import QApplication
+
+    app, review_panel = QApplication.instance(), window.model_dock.review
+    window.model_dock.tabs.setCurrentWidget(review_panel)
+    review_panel.show_surest_first()
+
+    def verdicts() -> float:
+        times = []
+        for _ in range(runs):
+            review_panel.show_row(0)
+            wait(300)  # shown, as a person sees it before pressing the key
+            start = time.perf_counter()
+            review_panel.accept_current()
+            app.processEvents()
+            times.append(1000 * (time.perf_counter() - start))
+        return median(times)
+
+    figures = {"accept one event (A)": verdicts()}
+    review_panel.show_row(len(review_panel.queue()) // 2)
+    wait(300)
+    review_panel.accept_through_current()
+    app.processEvents()
+    figures["accept one, half accepted"] = verdicts()
     return figures
 
 
@@ -134,10 +166,10 @@ def main() -> None:
           + ("" if every is None else " against an item pair for every region") + ":")
     for name in near:
         if every is None:
-            print(f"  {name:<22} {near[name]:8.0f}")
+            print(f"  {name:<26} {near[name]:8.0f}")
             continue
         ratio = f"  ({every[name] / near[name]:.1f}x)" if near[name] else ""
-        print(f"  {name:<22} {near[name]:8.0f}  {every[name]:8.0f}{ratio}")
+        print(f"  {name:<26} {near[name]:8.0f}  {every[name]:8.0f}{ratio}")
 
 
 if __name__ == "__main__":

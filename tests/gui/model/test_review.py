@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
@@ -285,6 +286,32 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
     d.undo_stack.undo()  # the old event of a.wav is back, the new ones gone
     assert [(r.begin_s, r.label) for r in project.regions() if r.status == "unreviewed"] == [
         (0.1, "dog")]
+
+
+def test_disagreeing_clips_matches_every_event_against_every_region():
+    """The per-class bisection finds the clips the plain definition does: an unreviewed event
+    overlapping (not just touching) a person's region of another class."""
+    rng = np.random.default_rng(3)
+    records = []
+    for k in range(600):
+        begin_s = float(rng.uniform(0, 60))
+        status, source = [("unreviewed", "model"), (None, "manual"), (None, "imported"),
+                          ("rejected", "model"), (None, "model")][int(rng.integers(5))]
+        records.append(SimpleNamespace(
+            id=k, clip_id=int(rng.integers(40)), begin_s=begin_s,
+            end_s=begin_s + float(rng.choice([0.2, 1.0, 4.0])), status=status, source=source,
+            label=[None, "cat", "dog", "owl"][int(rng.integers(4))]))
+    records.append(SimpleNamespace(id=600, clip_id=50, begin_s=1.0, end_s=2.0, status=None,
+                                   source="manual", label="cat"))
+    records.append(SimpleNamespace(id=601, clip_id=50, begin_s=2.0, end_s=3.0,
+                                   status="unreviewed", source="model", label="dog"))  # touching
+    people = [r for r in records if r.status is None and r.source != "model" and r.label]
+    expected = {e.clip_id for e in records if e.status == "unreviewed" for p in people
+                if p.clip_id == e.clip_id and p.label != e.label
+                and e.begin_s < p.end_s and p.begin_s < e.end_s}
+    with_events = {r.clip_id for r in records if r.status == "unreviewed"}
+    assert 5 < len(expected) < len(with_events) - 5 and 50 not in expected
+    assert disagreeing_clips(records) == expected
 
 
 def test_event_filters(qtbot, project, dock):
