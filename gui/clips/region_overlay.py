@@ -168,6 +168,8 @@ class RegionOverlay(QObject):
         self._summary_key: tuple | None = None  # what the summary layers were built from
         self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
         self._names: dict[int, Any] = {}  # region id -> its label's text on the waveform
+        # region id -> the (record, colour, selected) its items were last styled for
+        self._styled: dict[int, tuple] = {}
         self._draft: _Draft | None = None
         self._syncing = False  # items moved by code, not by a person: no commands
         self._duration_s = 0.0  # the clip's, from the store (bounds the items)
@@ -425,6 +427,7 @@ class RegionOverlay(QObject):
     def _remove_items(self, region_id: int) -> None:
         wave, spec = self._items.pop(region_id)
         self._names.pop(region_id, None)
+        self._styled.pop(region_id, None)
         self._view.wave_plot.removeItem(wave)
         self._view.spec_plot.removeItem(spec)
 
@@ -438,6 +441,10 @@ class RegionOverlay(QObject):
             colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
                 else UNLABELLED_COLOUR
             chosen = region_id == selected
+            # Scrolling a view of a hundred regions restyled every one of them at each step.
+            if self._styled.get(region_id) == (record, colour, chosen):
+                continue
+            self._styled[region_id] = (record, colour, chosen)
             fill = _brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
             # The model's finds are dashed until a person accepts them.
             style = Qt.PenStyle.DashLine if is_model_event(record) else Qt.PenStyle.SolidLine
