@@ -286,7 +286,7 @@ class ReviewPanel(QWidget):
         if self._current_id not in (before, None) and self.isVisible():
             self._show(self._queue[row])  # a new queue's first event, with the tab in view
         n = len(self._queue)
-        self.count_label.setText(f"{n} event{'s' if n != 1 else ''} to review" if n else
+        self.count_label.setText(f"{n:,} event{'s' if n != 1 else ''} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
                                  "the long recordings; Find Loud Events and Find Similar Calls "
                                  "need no model")

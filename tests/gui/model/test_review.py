@@ -19,7 +19,7 @@ from core.store.project import Project
 from core.store.records import RegionSpec
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import FILTER_EVENTS_DISAGREE, FILTER_UNREVIEWED, ClipTableModel
-from gui.model import workers
+from gui.model import review_panel, workers
 from gui.model.detection_commands import DetectEventsCommand, ReviewRegionCommand
 from gui.model.dock import ModelDock
 from gui.model.review_panel import (
@@ -114,6 +114,24 @@ def panel(qtbot, project):
     shown, told = [], []
     review.go_to, review.on_changed = shown.append, told.append
     return SimpleNamespace(review=review, stack=stack, shown=shown, told=told)
+
+
+def test_a_night_of_events_is_counted_and_not_ordered_again_for_the_same_read(
+        qtbot, project, panel, monkeypatch):
+    long_id = clip_ids(project)["long.wav"]
+    events(project, long_id, *[(k * 0.025, k * 0.025 + 0.02, "dog", 0.5) for k in range(1200)])
+    review = panel.review
+    review.refresh()
+    assert review.count_label.text() == "1,200 events to review"
+    first_item, ordered = review.list.item(0), []
+    monkeypatch.setattr(review_panel, "review_queue",
+                        lambda *args: ordered.append(1) or review_queue(*args))
+    review.refresh(project.regions())  # the window's filters refresh, with the same read
+    assert not ordered and review.list.item(0) is first_item and review.list.count() == 1200
+    review.show_row(0)
+    review.accept_current()
+    assert review.count_label.text() == "1,199 events to review"
+    assert review.list.count() == 1199 and review.list.item(0) is not first_item
 
 
 def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
