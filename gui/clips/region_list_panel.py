@@ -286,7 +286,7 @@ class RegionListPanel(QWidget):
             self.hint.setText("Drag to mark a region, Shift+drag for a box; or press M at "
                               "its start and end")
         else:
-            self.hint.setText(f"{NEXT_REGION_KEY} {PREVIOUS_REGION_KEY} next/previous · "
+            self.hint.setText(f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · "
                               f"{PLAY_REGION_KEY} play · class keys label · Delete removes")
 
     def set_expanded(self, expanded: bool) -> None:
