@@ -120,8 +120,9 @@ class Probe:
             x = c.extractor(torch.from_numpy(np.ascontiguousarray(clips[start:start + 64])))
             views = [augment(x, c.features, self.generator)] if augmented else \
                 prediction_views(x, c.features)
-            self.head_inputs.clear()
             with novelty.feature_statistics(c.model, c.features) as maps:
+                # Entering may make a dry run of one clip (the first use of a model): not ours.
+                self.head_inputs.clear()
                 logits = [c._forward(v) for v in views]
             parts["logits"].append(torch.stack(logits, 1).numpy())
             parts["head"].append(torch.stack(self.head_inputs).mean(0).numpy())
