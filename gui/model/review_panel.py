@@ -69,21 +69,22 @@ def disagreeing_clips(records: Iterable[Any]) -> set[int]:
             events.setdefault(r.clip_id, []).append(r)
         elif getattr(r, "status", None) is None and r.source != "model" and r.label:
             people.setdefault(r.clip_id, {}).setdefault(r.label, []).append(r)
+    # Per class, "a person's region overlaps (b, e)" is one bisection (see _spans). Every event
+    # against every region took seconds once a night's thousands of events were half accepted.
     found = set()
-    for clip_id, by_class in people.items():
-        # Per class: its regions' begins in order and the latest end among each prefix, so
-        # "a region of this class overlaps (b, e)" is one bisection. Every event against every
-        # region took seconds once a night's thousands of events were half accepted.
-        spans = {}
-        for label, regions in by_class.items():
-            regions.sort(key=lambda r: r.begin_s)
-            spans[label] = ([r.begin_s for r in regions],
-                            list(itertools.accumulate((r.end_s for r in regions), max)))
-        if any(_overlaps(begins, latest_ends, e.begin_s, e.end_s)
-               for e in events.get(clip_id, ())
-               for label, (begins, latest_ends) in spans.items() if label != e.label):
+    for clip_id, clip_events in events.items():
+        spans = {label: _spans(regions) for label, regions in people.get(clip_id, {}).items()}
+        if any(_overlaps(*spans[label], e.begin_s, e.end_s)
+               for e in clip_events for label in spans if label != e.label):
             found.add(clip_id)
     return found
+
+
+def _spans(regions: list[Any]) -> tuple[list[float], list[float]]:
+    """``regions``' begins in order, and the latest end among each prefix of them."""
+    regions = sorted(regions, key=lambda r: r.begin_s)
+    return ([r.begin_s for r in regions],
+            list(itertools.accumulate((r.end_s for r in regions), max)))
 
 
 def _overlaps(begins: list[float], latest_ends: list[float], begin_s: float, end_s: float) -> bool:
