@@ -1,12 +1,12 @@
 """A recording with many regions in the window: a 1-hour 16 kHz file of noise holding --regions
 model events (what Find Loud Events leaves on a night), shown in a real MainWindow (offscreen).
 Times, in the window's thread: showing the clip with its regions, selecting a region (median of
---runs), zooming to one minute and back to the whole hour (each until the items are in step),
-painting the clip view over the whole hour, and one verdict in the Review tab (A) before any
-event is accepted and once half of them are. Each figure is measured twice in the same run:
-with editable items only near the visible range (the app, ``MAX_EDITABLE``), and with an item
-pair for every region (as before; ``--app-only`` leaves that out: at 7,000 regions it had not
-finished after an hour). Run with
+--runs), zooming to one minute and back to the whole hour, scrolling a 20 s view on by its width
+(each until the items are in step), painting the clip view over the whole hour, and one verdict
+in the Review tab (A) before any event is accepted and once half of them are. Each figure is
+measured twice in the same run: with editable items only near the visible range (the app,
+``MAX_EDITABLE``), and with an item pair for every region (as before; ``--app-only`` leaves that
+out: at 7,000 regions it had not finished after an hour). Run with
 ``QT_QPA_PLATFORM=offscreen uv run python bench/bench_many_regions.py``.
 """
 
@@ -90,7 +90,7 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
     app.processEvents()
     figures = {"show the clip": 1000 * (time.perf_counter() - start)}
     ids = [r.id for r in window.project.regions()]
-    selects, zooms_in, zooms_out, paints = [], [], [], []
+    selects, zooms_in, zooms_out, scrolls, paints = [], [], [], [], []
     for k in range(runs):
         start = time.perf_counter()
         window.labels.regions.select(ids[(k * 97) % len(ids)])
@@ -101,11 +101,17 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
         begin_s = 60.0 * (5 + 7 * k % 50)
         zooms_in.append(settled(lambda b=begin_s: window.clip_view.set_view_range(b, b + 60.0)))
         zooms_out.append(settled(lambda: window.clip_view.set_view_range(0.0, 3600.0)))
+        for step in range(4):  # the last step counts: a person scrolling on, not the first look
+            scroll = settled(lambda b=begin_s + 20.0 * step:
+                             window.clip_view.set_view_range(b, b + 20.0))
+        scrolls.append(scroll)
+        settled(lambda: window.clip_view.set_view_range(0.0, 3600.0))
         start = time.perf_counter()
         window.clip_view.grab()
         paints.append(1000 * (time.perf_counter() - start))
     figures.update({"select a region": median(selects), "zoom to a minute": median(zooms_in),
                     "zoom out to the hour": median(zooms_out),
+                    "scroll 20 s by its width": median(scrolls),
                     "paint the clip view": median(paints),
                     "editable regions": len(window.region_overlay.editable_ids())})
     figures.update(review(window, runs, wait))

@@ -72,6 +72,8 @@ def _brush(colour: str, alpha: int) -> QColor:
 class _BoxROI(pg.ROI):
     """A rectangle in seconds and hertz, filled, with a handle on each edge to resize it."""
 
+    region_id = -1  # the region it draws (-1: spare)
+
     def __init__(self, rect: QRectF, **kwargs) -> None:
         super().__init__((rect.left(), rect.top()), (rect.width(), rect.height()),
                          rotatable=False, **kwargs)
@@ -99,6 +101,8 @@ class _SpanItem(pg.LinearRegionItem):
     """A time span whose body, dragged against the clip's start or end, stops there whole
     (pyqtgraph's clamps each edge on its own, which squeezes the span). With Shift held it lets
     the drag through to the plot, where Shift+drag draws a box, also over a span."""
+
+    region_id = -1  # the region it draws (-1: spare, or a draft)
 
     def hoverEvent(self, ev) -> None:
         if not ev.isExit() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -167,6 +171,8 @@ class RegionOverlay(QObject):
         self._records_read = 0  # counts the reads of _records, for the summary layers' key
         self._summary_key: tuple | None = None  # what the summary layers were built from
         self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
+        # Hidden item pairs no region uses now, by kind (a box on the spectrogram or not).
+        self._spare: dict[bool, list[tuple[Any, Any]]] = {False: [], True: []}
         self._names: dict[int, Any] = {}  # region id -> its label's text on the waveform
         # region id -> the (record, colour, selected) its items were last styled for
         self._styled: dict[int, tuple] = {}
@@ -343,24 +349,24 @@ class RegionOverlay(QObject):
         if command.isObsolete():
             self.refresh()  # it failed, and said why: the items go back to what is stored
 
-    def _on_span_finished(self, region_id: int, item: Any) -> None:
+    def _on_span_finished(self, item: Any) -> None:
         if self._syncing:
             return
         begin_s, end_s = item.getRegion()
-        self._update(region_id, {"begin_s": begin_s, "end_s": end_s})
+        self._update(item.region_id, {"begin_s": begin_s, "end_s": end_s})
 
-    def _on_box_finished(self, region_id: int, roi: _BoxROI) -> None:
+    def _on_box_finished(self, roi: _BoxROI) -> None:
         if self._syncing:
             return
         rect = roi.rect()
-        self._update(region_id, {"begin_s": rect.left(), "end_s": rect.right(),
+        self._update(roi.region_id, {"begin_s": rect.left(), "end_s": rect.right(),
                                  "low_hz": rect.top(), "high_hz": rect.bottom()})
 
-    def _on_moving(self, region_id: int, source: Any) -> None:
+    def _on_moving(self, source: Any) -> None:
         """One of a region's items is being dragged: its partner on the other plot follows."""
-        if self._syncing:
+        if self._syncing or source.region_id not in self._items:
             return
-        wave, spec = self._items[region_id]
+        wave, spec = self._items[source.region_id]
         if isinstance(source, _BoxROI):
             rect = source.rect()
             begin_s, end_s = rect.left(), rect.right()
@@ -382,27 +388,35 @@ class RegionOverlay(QObject):
     # ---- items ----------------------------------------------------------------------------
 
     def _make_items(self, record: Any) -> tuple[Any, Any]:
-        wave = _SpanItem((record.begin_s, record.end_s), swapMode="block")
-        self._view.wave_plot.addItem(wave, ignoreBounds=True)
-        if self._is_box(record):
-            spec = _BoxROI(self._box_rect(record), pen=pg.mkPen(UNLABELLED_COLOUR))
-            spec.sigRegionChangeFinished.connect(
-                lambda roi, i=record.id: self._on_box_finished(i, roi))
-        else:
-            spec = _SpanItem((record.begin_s, record.end_s), swapMode="block")
-            spec.sigRegionChangeFinished.connect(
-                lambda item, i=record.id: self._on_span_finished(i, item))
-        self._set_bounds(wave, spec)
+        """Items for ``record``: a spare pair of its kind shown again, else a new pair."""
+        spare = self._spare[self._is_box(record)]
+        wave, spec = spare.pop() if spare else self._new_items(self._is_box(record))
+        wave.region_id = spec.region_id = record.id
+        self._names[record.id] = wave.name
+        self._place(record, wave, spec)
+        for item in (wave, spec):
+            item.setVisible(True)
+        return wave, spec
+
+    def _new_items(self, box: bool) -> tuple[Any, Any]:
+        """A waveform span and a spectrogram span (or box), each knowing its region by
+        ``region_id``, which a spare pair changes when it is shown for another region."""
+        wave = _SpanItem((0.0, 0.0), swapMode="block")
         # The label, at the top of the waveform beside the region's begin, as Raven and
         # Audacity write it.
-        self._names[record.id] = pg.InfLineLabel(wave.lines[0], position=0.93,
-                                                 anchors=[(0, 0.5), (0, 0.5)],
-                                                 color=_NAME_COLOUR)
+        wave.name = pg.InfLineLabel(wave.lines[0], position=0.93, anchors=[(0, 0.5), (0, 0.5)],
+                                    color=_NAME_COLOUR)
+        self._view.wave_plot.addItem(wave, ignoreBounds=True)
+        if box:
+            spec = _BoxROI(QRectF(0.0, 0.0, 0.0, 0.0), pen=pg.mkPen(UNLABELLED_COLOUR))
+            spec.sigRegionChangeFinished.connect(lambda roi: self._on_box_finished(roi))
+        else:
+            spec = _SpanItem((0.0, 0.0), swapMode="block")
+            spec.sigRegionChangeFinished.connect(lambda item: self._on_span_finished(item))
         self._view.spec_plot.addItem(spec, ignoreBounds=True)
-        wave.sigRegionChangeFinished.connect(
-            lambda item, i=record.id: self._on_span_finished(i, item))
+        wave.sigRegionChangeFinished.connect(lambda item: self._on_span_finished(item))
         for item in (wave, spec):
-            item.sigRegionChanged.connect(lambda source, i=record.id: self._on_moving(i, source))
+            item.sigRegionChanged.connect(lambda source: self._on_moving(source))
         return wave, spec
 
     def _place(self, record: Any, wave: Any, spec: Any) -> None:
@@ -425,11 +439,16 @@ class RegionOverlay(QObject):
                 item.setBounds((0.0, duration_s) if duration_s else (None, None))
 
     def _remove_items(self, region_id: int) -> None:
+        """Hide the region's items and keep them spare: making a pair costs about 5 ms (a box's
+        four handles the most), so a scroll that settled on a hundred new regions froze the
+        window for a quarter of a second making them."""
         wave, spec = self._items.pop(region_id)
         self._names.pop(region_id, None)
         self._styled.pop(region_id, None)
-        self._view.wave_plot.removeItem(wave)
-        self._view.spec_plot.removeItem(spec)
+        for item in (wave, spec):
+            item.setVisible(False)
+            item.region_id = -1
+        self._spare[isinstance(spec, _BoxROI)].append((wave, spec))
 
     def _restyle(self) -> None:
         """Colour every item by its class, the selected region bolder and on top; the regions

@@ -565,6 +565,41 @@ def test_many_regions_get_items_only_near_the_view_and_the_rest_are_painted_toge
     rig.view.grab()
 
 
+def test_items_scrolled_out_of_view_are_shown_again_for_the_regions_scrolled_in(rig, qtbot):
+    """Scrolling hides the items of the regions left behind and shows them again, placed,
+    labelled and wired, for the regions come into view (no new items made); a drag on such an
+    item edits its new region, and a box's items never serve a span."""
+    from core.store.records import RegionSpec
+
+    early = rig.project.add_regions([RegionSpec(rig.clip_id, 0.1, 0.2, "dog"),
+                                     RegionSpec(rig.clip_id, 0.3, 0.4, None, 500.0, 900.0)],
+                                    source="manual")
+    late = rig.project.add_regions([RegionSpec(rig.clip_id, 3.5, 3.6, "cat"),
+                                    RegionSpec(rig.clip_id, 3.7, 3.8, "dog", 600.0, 800.0)],
+                                   source="manual")
+    rig.regions.notify_changed(rig.clip_id)
+    overlay = rig.overlay
+    with qtbot.waitSignal(rig.view.view_range_changed, timeout=LOAD_TIMEOUT_MS):
+        rig.view.set_view_range(0.0, 0.5)
+    assert overlay.editable_ids() == {r.id for r in early}
+    before = {id(item) for r in early for item in overlay.items(r.id)}
+    with qtbot.waitSignal(rig.view.view_range_changed, timeout=LOAD_TIMEOUT_MS):
+        rig.view.set_view_range(3.4, 3.9)
+    assert overlay.editable_ids() == {r.id for r in late}
+    assert {id(item) for r in late for item in overlay.items(r.id)} == before  # none made
+    span_wave, span_spec = overlay.items(late[0].id)
+    assert span_wave.isVisible() and span_wave.getRegion() == pytest.approx((3.5, 3.6))
+    assert span_spec.getRegion() == pytest.approx((3.5, 3.6))
+    assert overlay.label_text(late[0].id) == "cat"
+    assert span_wave.brush.color().name() == rig.labels.class_colours()["cat"]
+    assert overlay.items(late[1].id)[1].rect().top() == pytest.approx(600.0)
+    drag(span_wave, rig.view.wave_plot, (3.55, 0.0), (3.65, 0.0))
+    moved = rig.project.regions(rig.clip_id)
+    assert [(r.begin_s, r.end_s) for r in moved if r.id == late[0].id] == \
+        [(pytest.approx(3.6), pytest.approx(3.7))]
+    assert [(r.begin_s, r.end_s) for r in moved if r.id == early[0].id] == [(0.1, 0.2)]
+
+
 def test_summary_spans_clip_widen_and_merge():
     """The summary layer draws what reaches into the view, each span at least the minimum wide,
     overlapping ones as one rectangle (sorted by begin, as the layer keeps them)."""
