@@ -33,7 +33,15 @@ from core.store.region_json import (
     parse_avianz,
     parse_label_studio,
 )
-from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
+from core.store.region_svl import (
+    SV_CSV,
+    decompress,
+    is_sv_csv,
+    is_xml,
+    parse_sv_csv,
+    parse_svl,
+    svl_audio,
+)
 from core.store.regions import MAX_LISTED, validate_region
 
 #: BirdNET Analyzer's CSV (``--rtype csv``): ``Start (s),End (s),Scientific name,Common name,
@@ -88,7 +96,9 @@ def detect_format(text: str) -> str:
     tab-separated line starting with a number an Audacity label track; JSON an AviaNZ file, a
     Label Studio export or an AOEF document (:func:`region_json.json_format`); XML a Sonic
     Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
-    BirdNET Analyzer's CSV; another line with a comma a CSV. Anything else raises
+    BirdNET Analyzer's CSV; a comma-separated line starting with a number, or a header naming a
+    time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``);
+    another line with a comma a CSV. Anything else raises
     :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
@@ -105,7 +115,9 @@ def detect_format(text: str) -> str:
         if _is_number(cells[0]):
             return "audacity"
     if "," in first:
-        return "birdnet" if BIRDNET_TIMES <= set(_csv_header(first)) else "csv"
+        if BIRDNET_TIMES <= set(_csv_header(first)):
+            return "birdnet"
+        return SV_CSV if is_sv_csv(first) else "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
                        "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON, AOEF "
                        "(Whombat) JSON or a Sonic Visualiser layer")
@@ -178,7 +190,7 @@ def needs_audio(path: str | os.PathLike) -> bool:
             return svl_audio(text) is None
         except EarmarkError as error:
             raise EarmarkError(f"{Path(path).name}: {error}") from None
-    return fmt == "audacity"
+    return fmt in ("audacity", SV_CSV)
 
 
 # --------------------------------------------------------------------------- reading
@@ -409,6 +421,8 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = _parse_birdnet(text, audio)
         elif fmt == SONIC_VISUALISER:
             rows, problems = parse_svl(text, audio)
+        elif fmt == SV_CSV:
+            rows, problems = parse_sv_csv(text, audio)
         else:
             rows, problems = _parse_audacity(text, audio)
     except EarmarkError as error:

@@ -174,3 +174,58 @@ def test_export_writes_a_region_layer_or_a_box_layer_at_the_recordings_rate(tmp_
     assert [(p.get("value"), p.get("extent"), p.get("label"))
             for p in root.iter("point")] == [("0.000", "8000.000", "robin & wren"),
                                              ("1000.000", "1500.000", "")]
+
+
+# A layer exported as CSV (File > Export Annotation Layer, .csv), shaped as svcore's
+# Event::toDelimitedDataString writes a point: time, value, duration, [level,] label, in seconds
+# (RealTime::toString), the label left out when empty.
+REGION_CSV = "0.500000000,0,1.000000000,robin\n2.000000000,1,0.500000000\n"
+
+
+def test_a_region_layer_exported_as_csv_gives_its_regions(tmp_path, project):
+    path = write(tmp_path, "dawn.csv", REGION_CSV)
+    assert detect_format(REGION_CSV) == "sonicvisualiser-csv"
+    assert needs_audio(path)  # a layer names no recording
+    fmt, rows = read_regions(path, audio="dawn.wav")
+    assert fmt == "sonicvisualiser-csv"
+    assert spans(rows) == [(0.5, 1.5, "robin", None, None, 1), (2.0, 2.5, None, None, None, 2)]
+    # A note layer's rows hold a level before the label; a label of digits stays a label.
+    notes = "0.25,440,0.25,0.8,la\n1.0,220,0.5,7\n"
+    assert spans(read_regions(write(tmp_path, "notes.csv", notes), "dawn.wav")[1]) == [
+        (0.25, 0.5, "la", None, None, 1), (1.0, 1.5, "7", None, None, 2)]
+    import_regions_file(project, path, audio="dawn.wav")
+    assert [(r.begin_s, r.end_s, r.label) for r in project.regions()] == [
+        (0.5, 1.5, "robin"), (2.0, 2.5, None)]
+
+
+def test_a_csv_layer_with_a_header_row_is_read_by_its_names(tmp_path):
+    text = "TIME,VALUE,DURATION,LABEL\n0.5,0,0.25,wren\n"
+    assert detect_format(text) == "sonicvisualiser-csv"
+    assert spans(read_regions(write(tmp_path, "h.csv", text), "dawn.wav")[1]) == [
+        (0.5, 0.75, "wren", None, None, 2)]
+    # Earmark's own region CSV and BirdNET's keep their formats.
+    assert detect_format("path,begin_s,end_s,label\na.wav,0,1,x\n") == "csv"
+    assert detect_format("Start (s),End (s),Common name\n0,3,Robin\n") == "birdnet"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("1.0,beat\n2.0,beat\n", r"a layer of moments .*not spans: export a region or note layer"),
+    ("FRAME,VALUE,DURATION,LABEL\n8000,0,4000,x\n", r"times in frames: export the layer again "
+                                                     r"with times in seconds"),
+])
+def test_a_csv_layer_of_moments_or_in_frames_is_refused_saying_why(tmp_path, text, reason):
+    with pytest.raises(EarmarkError, match=r"^layer\.csv: " + reason):
+        read_regions(write(tmp_path, "layer.csv", text), "dawn.wav")
+    with pytest.raises(EarmarkError, match=r"does not say which audio file.*--audio"):
+        read_regions(write(tmp_path, "layer.csv", REGION_CSV))
+
+
+def test_every_bad_csv_row_is_named_by_its_line_and_nothing_is_imported(tmp_path, project):
+    text = "0.5,0,1.0,ok\n1.0,0\n2.0,0,zero\n2.5,0,0,flat\n9.0,0,1.0,past the end\n"
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, write(tmp_path, "bad.csv", text), audio="dawn.wav")
+    message = str(caught.value)
+    assert "bad.csv: 4 rows cannot be imported" in message
+    for line in (2, 3, 4):
+        assert f"line {line}: no duration: a moment, not a span" in message
+    assert "line 5: " in message and project.regions() == []
