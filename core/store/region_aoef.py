@@ -1,9 +1,10 @@
 """The Acoustic Objects Exchange Format (AOEF): the JSON in which Whombat imports and exports
 annotation projects, and the soundevent library saves any of its collections. Recordings, sound
-events (a geometry on a recording), their annotations (tags) and clips are lists that refer to one
-another by UUID; tags by number. Reading gives a RegionRow for each tag of each sound-event
-annotation, as :mod:`core.store.region_io` reads its other formats; writing gives an annotation
-project Whombat can import.
+events (a geometry on a recording), their annotations (tags) or a model's predictions (tags with
+scores) and clips are lists that refer to one another by UUID; tags by number. Reading gives a
+RegionRow for each tag of each sound-event annotation or prediction, as
+:mod:`core.store.region_io` reads its other formats; writing gives an annotation project Whombat
+can import.
 """
 
 from __future__ import annotations
@@ -98,18 +99,23 @@ def _flat(coordinates) -> Iterator:
 
 def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     """The regions of a parsed AOEF document (:func:`is_aoef`; its ``data`` an annotation project
-    or set, an evaluation set, any collection with ``sound_event_annotations``): each tag of an
-    annotation a region on its sound event's span (a tag's value its label), no tag an unlabelled
-    one, the recording named by its path. Problems count annotations from 1 through the file."""
+    or set, an evaluation set, a prediction set or model run, any collection with
+    ``sound_event_annotations`` or ``sound_event_predictions``): each tag of an annotation a
+    region on its sound event's span (a tag's value its label), no tag an unlabelled one; each
+    predicted tag of a prediction a model's event to review, its score the tag's (the
+    prediction's own when it has no tags). The recording is named by its path. Problems count
+    the entries from 1 through the file, annotations first, then predictions."""
     data = value["data"]
     recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
                   for r in _items(data, "recordings")}
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
     tags = {t.get("id"): t.get("value") for t in _items(data, "tags")}
+    entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
+    entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
     rows: list[RegionRow] = []
     problems: list[Problem] = []
-    for number, annotation in enumerate(_items(data, "sound_event_annotations"), start=1):
-        event = events.get(str(annotation.get("sound_event")))
+    for number, (entry, predicted) in enumerate(entries, start=1):
+        event = events.get(str(entry.get("sound_event")))
         if event is None:
             problems.append((number, "its sound event is not in the file"))
             continue
@@ -122,12 +128,49 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
         if span is None:
             problems.append((number, reason))
             continue
-        ids = annotation.get("tags") if isinstance(annotation.get("tags"), list) else []
-        labels = [tags[i].strip() for i in ids if isinstance(tags.get(i), str) and tags[i].strip()]
-        score = _score(event.get("features"))
+        labelled, reason = (_predicted(entry, tags) if predicted
+                            else (_tagged(entry, tags, _score(event.get("features"))), None))
+        if labelled is None:
+            problems.append((number, reason))
+            continue
         rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number, score=score)
-                 for label in list(dict.fromkeys(labels)) or [None]]
+                 for label, score in labelled]
     return rows, problems
+
+
+def _label(tags: dict, tag_id) -> str | None:
+    value = tags.get(tag_id)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _tagged(annotation: dict, tags: dict, score: float | None) -> list[tuple[str | None, float | None]]:
+    """(label, score) for each tag of an annotation (one unlabelled region when it has none)."""
+    ids = annotation.get("tags") if isinstance(annotation.get("tags"), list) else []
+    labels = [label for i in ids if (label := _label(tags, i))]
+    return [(label, score) for label in list(dict.fromkeys(labels)) or [None]]
+
+
+def _predicted(prediction: dict, tags: dict
+               ) -> tuple[list[tuple[str | None, float | None]] | None, str | None]:
+    """(label, score) for each predicted tag of a prediction (soundevent writes them as [tag id,
+    score] pairs; the prediction's own score for one without tags), or None and the reason."""
+    pairs = prediction.get("tags") if isinstance(prediction.get("tags"), list) else []
+    found: dict[str | None, float] = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2 and _is_score(pair[1])):
+            return None, "a predicted tag must be [tag id, score from 0 to 1]"
+        label = _label(tags, pair[0])
+        if label is not None:
+            found[label] = max(found.get(label, 0.0), float(pair[1]))
+    if found:
+        return list(found.items()), None
+    if not _is_score(prediction.get("score")):
+        return None, "its score must be a number from 0 to 1"
+    return [(None, float(prediction["score"]))], None
+
+
+def _is_score(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
 
 
 def _score(features) -> float | None:
@@ -137,9 +180,7 @@ def _score(features) -> float | None:
     if isinstance(features, list):
         features = {f.get("name"): f.get("value") for f in features if isinstance(f, dict)}
     value = features.get("score") if isinstance(features, dict) else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
-        return float(value)
-    return None
+    return float(value) if _is_score(value) else None
 
 
 def aoef_document(grouped, name: str) -> dict:

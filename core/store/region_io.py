@@ -49,7 +49,7 @@ from core.store.regions import MAX_LISTED, validate_region
 BIRDNET_TIMES = {"start (s)", "end (s)"}
 BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: What a problem's number counts in each format, for messages.
-_UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "annotation"}
+_UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry"}
 #: A format's name in messages.
 SONIC_VISUALISER = "sonicvisualiser"
 #: The annotation columns Raven users name, in the order one is preferred when a table has several

@@ -96,13 +96,45 @@ def test_every_bad_annotation_is_named_and_nothing_is_imported(tmp_path, project
         import_regions_file(project, path)
     message = str(caught.value)
     assert "bad.json: 6 rows cannot be imported" in message
-    assert "annotation 2: a TimeStamp marks a moment, not a span" in message
-    assert "annotation 3: BoundingBox coordinates must be numbers" in message
-    assert "annotation 4: its sound event's recording is not in the file" in message
-    assert "annotation 5: " in message  # past the end of the 3 s recording
-    assert "annotation 6: its sound event is not in the file" in message
-    assert "annotation 7: a BoundingBox needs [start, low, end, high]" in message
+    assert "entry 2: a TimeStamp marks a moment, not a span" in message
+    assert "entry 3: BoundingBox coordinates must be numbers" in message
+    assert "entry 4: its sound event's recording is not in the file" in message
+    assert "entry 5: " in message  # past the end of the 3 s recording
+    assert "entry 6: its sound event is not in the file" in message
+    assert "entry 7: a BoundingBox needs [start, low, end, high]" in message
     assert project.regions() == []
+
+
+def test_a_model_run_gives_events_to_review_with_each_predicted_tags_score(tmp_path, project):
+    """A soundevent model run (or prediction set): predictions carry [tag id, score] pairs; each
+    tag is an event with its own score, a prediction without tags an unlabelled one with the
+    prediction's score; a bad pair or score is named by its entry and nothing is imported."""
+    data = json.loads(document([event("e1", "TimeInterval", [0.5, 1.0]),
+                                event("e2", "BoundingBox", [1.5, 500.0, 2.0, 3000.0])], [],
+                               collection="model_run"))
+    data["data"]["sound_event_predictions"] = [
+        {"uuid": "p1", "sound_event": "e1", "score": 0.9, "tags": [[0, 0.8], [1, 0.25], [2, 0.5]]},
+        {"uuid": "p2", "sound_event": "e2", "score": 0.6}]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data))
+    assert detect_format(path.read_text()) == "aoef" and not needs_audio(path)
+    _, rows = read_regions(path)
+    assert [(r.begin_s, r.end_s, r.label, r.low_hz, r.score, r.line) for r in rows] == [
+        (0.5, 1.0, "Robin", None, 0.8, 1), (0.5, 1.0, "Wren", None, 0.25, 1),
+        (1.5, 2.0, None, 500.0, 0.6, 2)]
+    import_regions_file(project, path)
+    assert sorted((r.label or "", r.score, r.status) for r in project.regions()) == [
+        ("", 0.6, "unreviewed"), ("Robin", 0.8, "unreviewed"), ("Wren", 0.25, "unreviewed")]
+    data["data"]["sound_event_predictions"] = [
+        {"uuid": "p1", "sound_event": "e1", "score": 0.9, "tags": [[0, 1.5]]},
+        {"uuid": "p2", "sound_event": "e2", "score": "high"}]
+    path.write_text(json.dumps(data))
+    with pytest.raises(RegionError) as caught:
+        import_regions_file(project, path)
+    message = str(caught.value)
+    assert "entry 1: a predicted tag must be [tag id, score from 0 to 1]" in message
+    assert "entry 2: its score must be a number from 0 to 1" in message
+    assert len(project.regions()) == 3  # the first import's, nothing more
 
 
 def test_export_is_an_annotation_project_whombat_imports(project):
