@@ -230,8 +230,11 @@ class RegionOverlay(QObject):
             else 0.0
         fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
                  if getattr(r, "status", None) != REJECTED}
-        self._records = fresh
-        self._records_read += 1
+        # Showing a clip reads its regions twice (the clip chosen, then shown): the summary
+        # layers of 7,000 regions are grouped again only when the records changed.
+        if fresh != self._records:
+            self._records = fresh
+            self._records_read += 1
         self._sync_items(replace=True)
 
     def _wanted_ids(self) -> set[int]:

@@ -600,6 +600,28 @@ def test_items_scrolled_out_of_view_are_shown_again_for_the_regions_scrolled_in(
     assert [(r.begin_s, r.end_s) for r in moved if r.id == early[0].id] == [(0.1, 0.2)]
 
 
+def test_reading_the_same_regions_again_does_not_group_the_summary_layers_again(
+        rig, monkeypatch):
+    """Showing a clip reads its regions twice (chosen, then shown); with thousands of regions,
+    grouping the summary layers is the costly part, done again only when a region changed."""
+    from core.store.records import RegionSpec
+    from gui.clips.region_summary import RegionSummary
+
+    rig.project.add_regions([RegionSpec(rig.clip_id, 0.1 * k, 0.1 * k + 0.05, "dog")
+                             for k in range(30)], source="manual")
+    rig.regions.notify_changed(rig.clip_id)
+    groupings = []
+    original = RegionSummary.set_spans
+    monkeypatch.setattr(RegionSummary, "set_spans",
+                        lambda self, spans: (groupings.append(len(spans)), original(self, spans)))
+    rig.overlay.refresh()
+    assert groupings == []
+    (first, *_) = rig.project.regions(rig.clip_id)
+    rig.project.update_region(first.id, label="cat")
+    rig.overlay.refresh()
+    assert groupings == [30, 30]  # the waveform's layer and the spectrogram's
+
+
 def test_summary_spans_clip_widen_and_merge():
     """The summary layer draws what reaches into the view, each span at least the minimum wide,
     overlapping ones as one rectangle (sorted by begin, as the layer keeps them)."""
