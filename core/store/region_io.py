@@ -1,27 +1,22 @@
-"""Regions into a project from the files other tools write: a CSV (``path,label`` plus
-``begin_s,end_s,low_hz,high_hz``), a Raven Pro selection table, an Audacity label track, BirdNET
-Analyzer's CSV, (through :mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio
-JSON, (:mod:`core.store.region_aoef`) Whombat's AOEF, and (:mod:`core.store.region_svl`) Sonic
-Visualiser's layers and sessions. Reading never
-touches the store; an import checks every row, then adds them all in one transaction. Writing them:
-:mod:`core.store.region_export`.
+"""Regions into a project from the files other tools write, each recognised by its text: (through
+:mod:`core.store.region_tables`) a CSV (``path,label`` plus ``begin_s,end_s,low_hz,high_hz``), a
+Raven Pro selection table, an Audacity label track and BirdNET Analyzer's CSV,
+(:mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio JSON,
+(:mod:`core.store.region_aoef`) Whombat's AOEF, and (:mod:`core.store.region_svl`) Sonic
+Visualiser's layers, sessions and CSV layers. Reading never touches the store; an import checks
+every row, then adds them all in one transaction. Writing them: :mod:`core.store.region_export`.
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
 import math
 import os
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import replace
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
-from core.store.label_rules import decode_text, normalise_relative
+from core.store.label_rules import decode_text
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_aoef import parse_aoef
 from core.store.region_json import (
@@ -42,51 +37,31 @@ from core.store.region_svl import (
     parse_svl,
     svl_audio,
 )
+from core.store.region_tables import (
+    BIRDNET_TIMES,
+    csv_has_regions,
+    csv_header,
+    header_key,
+    is_number,
+    parse_audacity,
+    parse_birdnet,
+    parse_csv,
+    parse_raven,
+    raven_header,
+    raven_names_audio,
+)
 from core.store.regions import MAX_LISTED, validate_region
 
-#: BirdNET Analyzer's CSV (``--rtype csv``): ``Start (s),End (s),Scientific name,Common name,
-#: Confidence`` and, in its newer versions, ``File``.
-BIRDNET_TIMES = {"start (s)", "end (s)"}
-BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry"}
 #: A format's name in messages.
 SONIC_VISUALISER = "sonicvisualiser"
-#: The annotation columns Raven users name, in the order one is preferred when a table has several
-#: ("Common Name" is what BirdNET writes).
-ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
 BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spectrum: no band
-_AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 
 
 
 
 # --------------------------------------------------------------------------- recognising
-
-
-def _header_key(text: str) -> str:
-    return " ".join(text.strip().lower().split())
-
-
-def _number(text: str) -> float | None:
-    """A cell as a number (None when empty); Audacity may write a decimal comma. ValueError when it
-    is not a finite number."""
-    text = text.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"[-+]?\d*,\d+", text):
-        text = text.replace(",", ".")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return _number(text) is not None
-    except ValueError:
-        return False
 
 
 def detect_format(text: str) -> str:
@@ -109,34 +84,18 @@ def detect_format(text: str) -> str:
         return SONIC_VISUALISER
     if "\t" in first:
         cells = first.split("\t")
-        keys = {_header_key(cell) for cell in cells}
+        keys = {header_key(cell) for cell in cells}
         if {"begin time (s)", "end time (s)"} <= keys:
             return "raven"
-        if _is_number(cells[0]):
+        if is_number(cells[0]):
             return "audacity"
     if "," in first:
-        if BIRDNET_TIMES <= set(_csv_header(first)):
+        if BIRDNET_TIMES <= set(csv_header(first)):
             return "birdnet"
         return SV_CSV if is_sv_csv(first) else "csv"
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
                        "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON, AOEF "
                        "(Whombat) JSON or a Sonic Visualiser layer")
-
-
-def _csv_reader(text: str):
-    return csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-
-
-def _csv_header(text: str) -> list[str]:
-    """The keys of a CSV's first row that is not blank."""
-    for row in _csv_reader(text):
-        if any(cell.strip() for cell in row):
-            return [_header_key(cell) for cell in row]
-    return []
-
-
-def _csv_has_regions(text: str) -> bool:
-    return {"begin_s", "end_s"} <= set(_csv_header(text))
 
 
 def _read_text(path: str | os.PathLike) -> str:
@@ -171,7 +130,7 @@ def file_kind(path: str | os.PathLike) -> str:
 
 def _holds_clip_labels(text: str, fmt: str) -> bool:
     """A path,label CSV, or Edge Impulse's info.labels: labels of whole clips, no regions."""
-    return fmt == "edgeimpulse" or (fmt == "csv" and not _csv_has_regions(text))
+    return fmt == "edgeimpulse" or (fmt == "csv" and not csv_has_regions(text))
 
 
 def needs_audio(path: str | os.PathLike) -> bool:
@@ -180,11 +139,11 @@ def needs_audio(path: str | os.PathLike) -> bool:
     importing it needs ``audio``. Raises as :func:`file_kind` does."""
     text, fmt = _read_format(path)
     if fmt == "raven":
-        return not _raven_names_audio(_raven_header(text.splitlines())[1])
+        return not raven_names_audio(raven_header(text.splitlines())[1])
     if fmt == "avianz":
         return avianz_audio(Path(path).name) is None
     if fmt == "birdnet":
-        return "file" not in _csv_header(text)
+        return "file" not in csv_header(text)
     if fmt == SONIC_VISUALISER:
         try:
             return svl_audio(text) is None
@@ -196,205 +155,6 @@ def needs_audio(path: str | os.PathLike) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
-         line: int, score: str = "") -> tuple[RegionRow | None, str | None]:
-    """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
-    confidence in the detection, 0..1 (empty: a person's region)."""
-    values = {}
-    for name, text in (("begin", begin), ("end", end), ("low frequency", low),
-                       ("high frequency", high), ("score", score)):
-        try:
-            values[name] = _number(text)
-        except ValueError:
-            return None, f"{name} '{text.strip()}' is not a number"
-    if values["begin"] is None or values["end"] is None:
-        return None, "no begin or end time"
-    low_hz, high_hz = values["low frequency"], values["high frequency"]
-    if (low_hz is None) != (high_hz is None):
-        return None, "a band needs both its low and its high frequency"
-    if values["score"] is not None and not 0.0 <= values["score"] <= 1.0:
-        return None, f"score {score.strip()} is not between 0 and 1"
-    return RegionRow(path, values["begin"], values["end"], label.strip() or None, low_hz, high_hz,
-                     line, values["score"]), None
-
-
-def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionRow | None,
-                                                                        str | None]]
-              ) -> tuple[list[RegionRow], list[Problem]]:
-    """The rows after a CSV's header (its first row that is not blank), each made by
-    ``make_row(cells by header key, line)``: a RegionRow, or None and the reason."""
-    header = _csv_header(text)
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    reader = _csv_reader(text)
-    past_header = False
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            if not past_header:
-                past_header = True
-                continue
-            row, reason = make_row(dict(zip(header, values, strict=False)), reader.line_num)
-            if row is None:
-                problems.append((reader.line_num, reason))
-            else:
-                rows.append(row)
-    except csv.Error as error:
-        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
-    return rows, problems
-
-
-def _parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
-    missing = [name for name in ("path", "begin_s", "end_s") if name not in _csv_header(text)]
-    if missing:
-        raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
-                           f"(missing {', '.join(missing)})")
-
-    def make_row(cells: dict[str, str], line: int):
-        path = normalise_relative(cells.get("path", ""))
-        if not path:
-            return None, "no path"
-        return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
-                    cells.get("low_hz", ""), cells.get("high_hz", ""), line,
-                    cells.get("score", ""))
-
-    return _csv_rows(text, make_row)
-
-
-@functools.lru_cache(maxsize=4096)  # a table names few files, on thousands of rows
-def _raven_path(begin_file: str, begin_path: str, audio: str | None) -> str:
-    if begin_file:
-        return normalise_relative(begin_file)
-    if begin_path:  # an absolute path on the machine that wrote it: its name only
-        return PureWindowsPath(begin_path).name  # splits at both / and \
-    return audio or ""
-
-
-def _raven_header(lines: list[str]) -> tuple[int, list[str]]:
-    """The index of a Raven table's header line and its column keys."""
-    start = next(i for i, line in enumerate(lines) if line.strip())
-    return start, [_header_key(cell) for cell in lines[start].split("\t")]
-
-
-def _raven_names_audio(header: list[str]) -> bool:
-    return "begin file" in header or "begin path" in header
-
-
-def _parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
-    lines = text.splitlines()
-    start, header = _raven_header(lines)
-    if not audio and not _raven_names_audio(header):
-        raise EarmarkError("no Begin File column names the audio file: say which audio file the "
-                           "table belongs to (--audio)")
-    label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
-    low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
-    high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
-    for number, line in enumerate(lines[start + 1:], start=start + 2):
-        if not line.strip():
-            continue
-        cells = dict(zip(header, (cell.strip() for cell in line.split("\t")), strict=False))
-        path = _raven_path(cells.get("begin file", ""), cells.get("begin path", ""), audio)
-        # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection: keep one.
-        selection = cells.get("selection", "")
-        if selection:
-            if (selection, path) in seen:
-                continue
-            seen.add((selection, path))
-        if not path:
-            problems.append((number, "no Begin File"))
-            continue
-        row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
-                           cells.get(label_key, "") if label_key else "",
-                           cells.get(low_key, ""), cells.get(high_key, ""), number,
-                           cells.get("confidence", ""))
-        if row is None:
-            problems.append((number, reason))
-            continue
-        # In a table over several files Begin Time runs on through the files in sequence;
-        # File Offset is where the selection begins in its own file.
-        try:
-            offset_s = _number(cells.get("file offset (s)", ""))
-        except ValueError:
-            problems.append((number, f"File Offset '{cells['file offset (s)']}' is not a number"))
-            continue
-        if offset_s is not None:
-            row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
-        rows.append(row)
-    return rows, problems
-
-
-def _parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
-    """Audacity's label format, as its LabelStruct::Import reads it: ``start<TAB>end<TAB>label``
-    (a second field that is not a number makes a point label titled by it), then optional lines
-    starting with ``\\``, the first of which is ``\\<TAB>low<TAB>high`` (-1: an edge not known)."""
-    if not audio:
-        raise EarmarkError("an Audacity label track does not say which audio file it belongs to: "
-                           "say which (--audio)")
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    previous_ok, band_read = False, False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if fields[0].strip() == "\\":
-            if previous_ok and not band_read:
-                band_read = True
-                try:
-                    low_hz, high_hz = (_number(f) for f in (fields + ["", ""])[1:3])
-                except ValueError:
-                    low_hz = high_hz = None
-                if low_hz is None or high_hz is None:
-                    problems.append((number, "a frequency line needs \\<TAB>low<TAB>high"))
-                    rows.pop()
-                    previous_ok = False
-                else:
-                    rows[-1] = _audacity_band(rows[-1], low_hz, high_hz)
-            continue
-        previous_ok, band_read = False, False
-        fields += ["", ""]
-        if not _is_number(fields[0]):
-            problems.append((number, "not a label line (start<TAB>end<TAB>label)"))
-            continue
-        begin_s = _number(fields[0])
-        end_s, title = (_number(fields[1]), fields[2]) if _is_number(fields[1]) else (begin_s,
-                                                                                      fields[1])
-        rows.append(RegionRow(audio, begin_s, end_s, title.strip() or None, line=number))
-        previous_ok = True
-    return rows, problems
-
-
-def _parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
-    """BirdNET Analyzer's CSV: a detection a row, labelled by its common name (its scientific
-    name when there is none); the audio is the ``File`` column's file, by its name (BirdNET writes
-    the path on the machine that ran it), else ``audio``."""
-    header = _csv_header(text)
-    if not audio and "file" not in header:
-        raise EarmarkError("no File column names the audio file: say which audio file the "
-                           "detections belong to (--audio)")
-    label_key = next((key for key in BIRDNET_LABELS if key in header), None)
-
-    def make_row(cells: dict[str, str], line: int):
-        return _row(_raven_path("", cells.get("file", "").strip(), audio),
-                    cells.get("start (s)", ""), cells.get("end (s)", ""),
-                    cells.get(label_key, "") if label_key else "", "", "", line,
-                    cells.get("confidence", ""))
-
-    return _csv_rows(text, make_row)
-
-
-def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
-    low_known, high_known = low_hz != _AUDACITY_UNDEFINED_HZ, high_hz != _AUDACITY_UNDEFINED_HZ
-    if not (low_known or high_known):
-        return row
-    return replace(row, low_hz=low_hz if low_known else 0.0,
-                   high_hz=high_hz if high_known else math.inf)
-
-
 def _parse(path: str | os.PathLike, audio: str | None
            ) -> tuple[str, list[RegionRow], list[Problem]]:
     text, fmt = _read_format(path)
@@ -404,9 +164,9 @@ def _parse(path: str | os.PathLike, audio: str | None
                                "columns)" if fmt == "csv" else "Edge Impulse's info.labels holds "
                                "labels of whole clips, no regions")
         if fmt == "csv":
-            rows, problems = _parse_csv(text)
+            rows, problems = parse_csv(text)
         elif fmt == "raven":
-            rows, problems = _parse_raven(text, audio)
+            rows, problems = parse_raven(text, audio)
         elif fmt == "avianz":
             audio = audio or avianz_audio(Path(path).name)
             if not audio:
@@ -418,13 +178,13 @@ def _parse(path: str | os.PathLike, audio: str | None
         elif fmt == "aoef":
             rows, problems = parse_aoef(load_json(text))
         elif fmt == "birdnet":
-            rows, problems = _parse_birdnet(text, audio)
+            rows, problems = parse_birdnet(text, audio)
         elif fmt == SONIC_VISUALISER:
             rows, problems = parse_svl(text, audio)
         elif fmt == SV_CSV:
             rows, problems = parse_sv_csv(text, audio)
         else:
-            rows, problems = _parse_audacity(text, audio)
+            rows, problems = parse_audacity(text, audio)
     except EarmarkError as error:
         raise EarmarkError(f"{Path(path).name}: {error}") from None
     return fmt, rows, problems
