@@ -68,6 +68,8 @@ def _span(geometry) -> tuple[tuple[float, float, float | None, float | None] | N
     if not isinstance(geometry, dict):
         return None, "its sound event has no geometry"
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if not isinstance(kind, str):
+        return None, "its sound event's geometry names no type"
     if kind in MOMENTS:
         return None, f"a {kind} marks a moment, not a span"
     if not isinstance(coordinates, list) or not all(
@@ -109,7 +111,8 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
                   for r in _items(data, "recordings")}
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
-    tags = {t.get("id"): t.get("value") for t in _items(data, "tags")}
+    tags = {t.get("id"): t.get("value") for t in _items(data, "tags")
+            if isinstance(t.get("id"), (int, str))}
     entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
     entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
     rows: list[RegionRow] = []
@@ -139,7 +142,9 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
 
 
 def _label(tags: dict, tag_id) -> str | None:
-    value = tags.get(tag_id)
+    """The tag's value, stripped (None: blank, or no such tag; an id that is a list or an object
+    names none)."""
+    value = tags.get(tag_id) if isinstance(tag_id, (int, str)) else None
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 

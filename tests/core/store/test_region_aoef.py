@@ -137,6 +137,20 @@ def test_a_model_run_gives_events_to_review_with_each_predicted_tags_score(tmp_p
     assert len(project.regions()) == 3  # the first import's, nothing more
 
 
+def test_tag_ids_that_are_lists_or_objects_name_no_tag(tmp_path):
+    """A tag id in a file is a number; one written as a list or an object (a hand-edited or
+    broken file) names no tag rather than stopping the import with a Python error."""
+    data = json.loads(document([event("e1", "TimeInterval", [0.5, 1.0])],
+                               [annotation("a1", "e1", [[0], {"id": 1}, 1])]))
+    data["data"]["tags"].append({"id": [3], "key": "species", "value": "Owl"})
+    data["data"]["sound_event_predictions"] = [
+        {"uuid": "p1", "sound_event": "e1", "score": 0.5, "tags": [[[0], 0.9]]}]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(data))
+    _, rows = read_regions(path)
+    assert [(r.label, r.score) for r in rows] == [("Wren", None), (None, 0.5)]
+
+
 def test_export_is_an_annotation_project_whombat_imports(project):
     clips = {c.path: c.id for c in project.clips()}
     project.add_region(clips["dawn.wav"], 0.5, 1.0, "Robin")

@@ -1,6 +1,7 @@
 """Whatever a region or labels file holds, reading it gives regions or an EarmarkError that names
 the file, never another exception: well-formed files of each format (Raven, Audacity, region CSV,
-BirdNET, AviaNZ, Label Studio, AOEF, Sonic Visualiser, Edge Impulse) cut, spliced and salted with
+BirdNET, AviaNZ, Label Studio, AOEF annotations and predictions, Sonic Visualiser layers and
+CSV layers, Edge Impulse) cut, spliced and salted with
 stray characters, some bzip2-compressed, by a seeded generator."""
 
 from __future__ import annotations
@@ -26,12 +27,20 @@ SAMPLES = {
     "b.BirdNET.results.csv": ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
                               "0.0,3.0,Ninox novaeseelandiae,Morepork,0.91,C:\\rec\\rec.wav\n"),
     "x.svl": svl.REGIONS,
+    "layer.csv": "TIME,VALUE,DURATION,LABEL\n0.5,0,0.25,wren\n1.0,440,0.5,0.8,la\n",
     "x.json": aoef.document(
         [aoef.event("e1", "TimeInterval", [0.5, 1.25]),
          aoef.event("e2", "BoundingBox", [1.5, 500.0, 2.0, 3000.0]),
          aoef.event("e3", "Polygon", [[[0.1, 300.0], [0.4, 900.0], [0.3, 1200.0]]], aoef.OWL)],
         [aoef.annotation("a1", "e1", [0]), aoef.annotation("a2", "e2", [0, 1]),
          aoef.annotation("a3", "e3", [1, 2])]),
+    "run.json": json.dumps({"version": "1.1.0", "data": {
+        "uuid": "r", "collection_type": "model_run", "tags": [{"id": 0, "key": "sp", "value": "Owl"}],
+        "recordings": [{"uuid": "rec", "path": "rec.wav"}],
+        "sound_events": [{"uuid": "e1", "recording": "rec",
+                          "geometry": {"type": "TimeInterval", "coordinates": [0.5, 1.0]}}],
+        "sound_event_predictions": [{"uuid": "p1", "sound_event": "e1", "score": 0.7,
+                                     "tags": [[0, 0.6]]}]}}),
     "rec.wav.data": json.dumps([{"Operator": "Ann", "Reviewer": "", "Duration": 3.0},
                                 [0.5, 1.0, 400, 1600, [{"species": "Morepork", "certainty": 100,
                                                         "filter": "M"}]]]),
@@ -66,6 +75,47 @@ def test_mangled_files_give_named_errors_or_regions(tmp_path, name):
     for n in range(150):
         data = mutated(SAMPLES[name], rng).encode("utf-8", "replace")
         path.write_bytes(bz2.compress(data) if n % 5 == 0 else data)
+        for read in (file_kind, needs_audio, lambda p: read_regions(p, "rec.wav"),
+                     label_rules.read_labels_file):
+            try:
+                read(path)
+            except EarmarkError as error:
+                assert name in str(error)
+
+
+#: Values of the wrong type, put where a JSON file's values were.
+WRONG_VALUES = ([], {}, [0], {"a": 1}, None, 1e300, -1, "x", True, [[0]], [[[0], 0.5]], "", 0.5)
+
+
+def _value_paths(value, prefix: tuple = ()):
+    """The path (keys and indexes) to every value of parsed JSON, the whole included."""
+    yield prefix
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, inner in items:
+        yield from _value_paths(inner, (*prefix, key))
+
+
+def _replaced(value, path: tuple, new):
+    if not path:
+        return new
+    value[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return value
+
+
+@pytest.mark.parametrize("name", [n for n, text in SAMPLES.items() if text.lstrip()[0] in "[{"])
+def test_json_values_of_the_wrong_type_give_named_errors_or_regions(tmp_path, name):
+    """A list where a number belongs, an object for a tag id, a number for a path: a hand-edited
+    or broken JSON file gives regions or a named error, never a Python error (a list used as a
+    tag id once stopped an AOEF import with 'unhashable type')."""
+    rng = random.Random(name)
+    path = tmp_path / name
+    for _ in range(300):
+        data = json.loads(SAMPLES[name])
+        for _ in range(rng.randint(1, 3)):
+            new = json.loads(json.dumps(rng.choice(WRONG_VALUES)))
+            data = _replaced(data, rng.choice(list(_value_paths(data))), new)
+        path.write_text(json.dumps(data))
         for read in (file_kind, needs_audio, lambda p: read_regions(p, "rec.wav"),
                      label_rules.read_labels_file):
             try:
