@@ -196,7 +196,7 @@ class Reliability:
             confidence = tuple(_number_or_none(v) for v in data["confidence"])
             accuracy = tuple(_number_or_none(v) for v in data["accuracy"])
             count = tuple(int(v) for v in data["count"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # int(inf) overflows
             return None
         if not count or not len(confidence) == len(accuracy) == len(count) or min(count) < 0:
             return None

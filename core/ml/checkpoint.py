@@ -176,9 +176,10 @@ def _from_payload(path: Path, payload) -> Checkpoint:
         checkpoint = Checkpoint(
             model_name=str(payload["model_name"]), classes=classes, feature_config=features,
             # Old files name the requested clip length as the resolved one is named: renamed.
-            state_dict=state, train_config=upgrade_train_dict(payload.get("train_config") or {}),
-            metrics=dict(payload.get("metrics") or {}),
-            history=list(payload.get("history") or []), created=str(payload.get("created", "")),
+            state_dict=state,
+            train_config=upgrade_train_dict(_stored(payload, "train_config", dict)),
+            metrics=_stored(payload, "metrics", dict), history=_stored(payload, "history", list),
+            created=str(payload.get("created", "")),
             thresholds=_thresholds(payload.get("thresholds")),
             background_class=_optional_str(payload.get("background_class")),
             multi_label=_flag(payload.get("multi_label", False)),
@@ -219,6 +220,18 @@ def _novelty(value) -> NoveltyRule | None:
         raise TypeError("novelty is not a dict")
     return NoveltyRule.from_arrays({key: item.numpy() if isinstance(item, torch.Tensor) else item
                                     for key, item in value.items()})
+
+
+def _stored(payload: dict, key: str, kind: type):
+    """``payload[key]`` when it is a ``kind`` (a dict or a list), empty when absent or None;
+    TypeError for anything else (a tensor there has no truth value to test). What it holds is a
+    stranger's to choose: its readers take what they understand (see ModelMetrics.from_dict)."""
+    value = payload.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise TypeError(f"{key} is not a {kind.__name__}")
+    return kind(value)
 
 
 def _flag(value) -> bool:

@@ -6,6 +6,8 @@ Also the training-time augmentation, applied to cached feature tensors so audio 
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +89,11 @@ class FeatureConfig:
     # its frequency or time axis slightly scaled (PREDICTION_VIEWS), and average the probabilities.
     prediction_views: bool = True
 
+    def __post_init__(self) -> None:
+        problem = _config_problem(self)
+        if problem:
+            raise ValueError(f"feature settings: {problem}")
+
     @property
     def n_samples(self) -> int:
         return int(round(self.clip_seconds * self.sample_rate_hz))
@@ -117,6 +124,55 @@ class FeatureConfig:
     def from_dict(cls, data: dict) -> FeatureConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: What each number of a FeatureConfig may be, inclusive (a model file from anyone becomes one:
+#: a list, an infinity or a million mel bands must be refused, not met later as a crash).
+_INT_RANGES = {"sample_rate_hz": (1, 768_000), "n_fft": (2, 65_536), "hop_length": (1, 65_536),
+               "max_frames": (2, 1_000_000), "n_mels": (1, 1024), "time_masks": (0, 100),
+               "time_mask_frames": (0, 100_000), "freq_masks": (0, 100),
+               "freq_mask_bins": (0, 10_000)}
+_REAL_RANGES = {"clip_seconds": (1e-3, 3600.0), "f_min_hz": (0.0, 1e6), "f_max_hz": (1e-3, 1e6),
+                "augment_probability": (0.0, 1.0), "time_shift_fraction": (0.0, 1.0),
+                "time_stretch": (0.0, 1.0), "freq_warp": (0.0, 1.0), "eq_gain": (0.0, 100.0),
+                "floor_db": (1e-3, 1000.0), "random_floor_db": (0.0, 1000.0)}
+_CHOICES = {"kind": ("logmel", "spectrogram"), "normalize": ("peak", "clip")}
+
+
+def _config_problem(config: FeatureConfig) -> str | None:
+    """Why ``config`` cannot be used (a field of the wrong type or out of range), or None.
+    A field annotated ``... | None`` may be None."""
+    for field in dataclasses.fields(config):
+        value, name = getattr(config, field.name), _setting_name(field.name)
+        if value is None and "None" in str(field.type):
+            continue
+        if field.name in _INT_RANGES:
+            ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            low, high = _INT_RANGES[field.name]
+        elif field.name in _REAL_RANGES:
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+                and math.isfinite(value)
+            low, high = _REAL_RANGES[field.name]
+        elif field.name in _CHOICES:
+            choices = _CHOICES[field.name]
+            if value not in choices if isinstance(value, str) else True:
+                return f"{name} {value!r} is not one of {', '.join(choices)}"
+            continue
+        else:
+            if not isinstance(value, bool):
+                return f"{name} {value!r} is not true or false"
+            continue
+        if not ok or not low <= value <= high:
+            return f"{name} {value!r} is not a number from {low} to {high}"
+    return None
+
+
+def _setting_name(field: str) -> str:
+    """'sample_rate_hz' -> 'sample rate (Hz)', as a message names a setting."""
+    for suffix, unit in (("_hz", "Hz"), ("_seconds", "s"), ("_db", "dB")):
+        if field.endswith(suffix):
+            return f"{field[:-len(suffix)].replace('_', ' ')} ({unit})"
+    return field.replace("_", " ")
 
 
 # The seed README's settings: 5 s at 16 kHz, Spectrogram(n_fft=600) with its default hop (300),

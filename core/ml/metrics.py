@@ -64,7 +64,8 @@ class ClassificationReport:
                 confusion_matrix=tuple(tuple(int(x) for x in row)
                                        for row in data.get("confusion_matrix") or ()),
             )
-        except (AttributeError, TypeError, ValueError):
+        # A stranger's file may hold anything: int(inf) overflows, a tensor has no truth value.
+        except (AttributeError, TypeError, ValueError, OverflowError, RuntimeError):
             return None
 
 
@@ -107,12 +108,14 @@ class ModelMetrics:
     @classmethod
     def from_dict(cls, data: Mapping | None) -> ModelMetrics:
         data = data if isinstance(data, Mapping) else {}
+        evaluated_on = data.get("evaluated_on")
         return cls(ClassificationReport.from_dict(data),
-                   evaluated_on=str(data.get("evaluated_on") or "validation"),
+                   evaluated_on=evaluated_on if isinstance(evaluated_on, str) and evaluated_on
+                   else "validation",
                    n_train=_int_or_none(data.get("n_train")), n_val=_int_or_none(data.get("n_val")),
                    best_epoch=_int_or_none(data.get("best_epoch")),
                    epochs_run=_int_or_none(data.get("epochs_run")),
-                   stopped=bool(data.get("stopped", False)))
+                   stopped=data.get("stopped") is True)
 
 
 def describe_epochs(epochs_run: int, best_epoch: int | None) -> str:
@@ -125,7 +128,7 @@ def describe_epochs(epochs_run: int, best_epoch: int | None) -> str:
 def _int_or_none(value) -> int | None:
     try:
         return None if value is None else int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RuntimeError):  # a tensor of several values
         return None
 
 
