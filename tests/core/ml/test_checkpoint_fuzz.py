@@ -19,25 +19,7 @@ from core.ml.features import FeatureConfig
 from core.ml.metrics import ModelMetrics
 from core.ml.model_card import format_card, model_card
 from tests import model_factory
-
-WRONG_VALUES = ([], {}, [0], {"a": 1}, None, 1e300, -1, "x", True, 0, 0.5, float("nan"),
-                float("inf"), [[0]], "", 10**12)
-
-
-def _value_paths(value, prefix: tuple = ()):
-    """The path to every value of the payload (a tensor, the weights among them, as a whole)."""
-    yield prefix
-    items = value.items() if isinstance(value, dict) and prefix != ("state_dict",) else (
-        enumerate(value) if isinstance(value, list) else ())
-    for key, inner in items:
-        yield from _value_paths(inner, (*prefix, key))
-
-
-def _replaced(value, path: tuple, new):
-    if not path:
-        return new
-    value[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return value
+from tests.value_mutation import WRONG_VALUES, replaced, value_paths
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +36,8 @@ def test_a_strangers_values_of_the_wrong_type_are_refused_or_read(tmp_path, payl
     for _ in range(250):
         data = copy.deepcopy(payload)
         for _ in range(rng.randint(1, 2)):
-            spot = rng.choice([p for p in _value_paths(data) if p])
-            data = _replaced(data, spot, copy.deepcopy(rng.choice(wrong)))
+            spot = rng.choice([p for p in value_paths(data, whole=(("state_dict",),)) if p])
+            data = replaced(data, spot, copy.deepcopy(rng.choice(wrong)))
         torch.save(data, path)
         try:
             checkpoint = load_checkpoint(path)
@@ -77,7 +59,7 @@ def test_a_strangers_values_of_the_wrong_type_are_refused_or_read(tmp_path, payl
     (("metrics",), torch.zeros(3), "metrics is not a dict"),
 ])
 def test_each_bad_setting_is_named(tmp_path, payload, key, value, reason):
-    data = _replaced(copy.deepcopy(payload), key, value)
+    data = replaced(copy.deepcopy(payload), key, value)
     path = tmp_path / "odd.pt"
     torch.save(data, path)
     with pytest.raises(CheckpointError, match=r"odd\.pt.*damaged Earmark model file.*" + reason):

@@ -17,6 +17,7 @@ from core.store import label_rules
 from core.store.region_io import file_kind, needs_audio, read_regions
 from tests.core.store import test_region_aoef as aoef
 from tests.core.store import test_region_svl as svl
+from tests.value_mutation import WRONG_VALUES, replaced, value_paths
 
 SAMPLES = {
     "t.selections.txt": ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
@@ -88,26 +89,6 @@ def test_mangled_files_give_named_errors_or_regions(tmp_path, name):
         _read_every_way(path)
 
 
-#: Values of the wrong type, put where a JSON file's values were.
-WRONG_VALUES = ([], {}, [0], {"a": 1}, None, 1e300, -1, "x", True, [[0]], [[[0], 0.5]], "", 0.5)
-
-
-def _value_paths(value, prefix: tuple = ()):
-    """The path (keys and indexes) to every value of parsed JSON, the whole included."""
-    yield prefix
-    items = value.items() if isinstance(value, dict) else (
-        enumerate(value) if isinstance(value, list) else ())
-    for key, inner in items:
-        yield from _value_paths(inner, (*prefix, key))
-
-
-def _replaced(value, path: tuple, new):
-    if not path:
-        return new
-    value[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return value
-
-
 @pytest.mark.parametrize("name", [n for n, text in SAMPLES.items() if text.lstrip()[0] in "[{"])
 def test_json_values_of_the_wrong_type_give_named_errors_or_regions(tmp_path, name):
     """A list where a number belongs, an object for a tag id, a number for a path: a hand-edited
@@ -118,7 +99,7 @@ def test_json_values_of_the_wrong_type_give_named_errors_or_regions(tmp_path, na
     for _ in range(300):
         data = json.loads(SAMPLES[name])
         for _ in range(rng.randint(1, 3)):
-            new = json.loads(json.dumps(rng.choice(WRONG_VALUES)))
-            data = _replaced(data, rng.choice(list(_value_paths(data))), new)
+            new = json.loads(json.dumps(rng.choice(WRONG_VALUES), allow_nan=True))
+            data = replaced(data, rng.choice(list(value_paths(data))), new)
         path.write_text(json.dumps(data))
         _read_every_way(path)
