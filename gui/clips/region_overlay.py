@@ -102,7 +102,7 @@ class _SpanItem(pg.LinearRegionItem):
     (pyqtgraph's clamps each edge on its own, which squeezes the span). With Shift held it lets
     the drag through to the plot, where Shift+drag draws a box, also over a span."""
 
-    region_id = -1  # the region it draws (-1: spare, or a draft)
+    region_id = -1  # the region it draws (-1: spare)
 
     def hoverEvent(self, ev) -> None:
         if not ev.isExit() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -412,14 +412,14 @@ class RegionOverlay(QObject):
         self._view.wave_plot.addItem(wave, ignoreBounds=True)
         if box:
             spec = _BoxROI(QRectF(0.0, 0.0, 0.0, 0.0), pen=pg.mkPen(UNLABELLED_COLOUR))
-            spec.sigRegionChangeFinished.connect(lambda roi: self._on_box_finished(roi))
+            spec.sigRegionChangeFinished.connect(self._on_box_finished)
         else:
             spec = _SpanItem((0.0, 0.0), swapMode="block")
-            spec.sigRegionChangeFinished.connect(lambda item: self._on_span_finished(item))
+            spec.sigRegionChangeFinished.connect(self._on_span_finished)
         self._view.spec_plot.addItem(spec, ignoreBounds=True)
-        wave.sigRegionChangeFinished.connect(lambda item: self._on_span_finished(item))
+        wave.sigRegionChangeFinished.connect(self._on_span_finished)
         for item in (wave, spec):
-            item.sigRegionChanged.connect(lambda source: self._on_moving(source))
+            item.sigRegionChanged.connect(self._on_moving)
         return wave, spec
 
     def _place(self, record: Any, wave: Any, spec: Any) -> None:
