@@ -155,16 +155,22 @@ def _config_problem(config: FeatureConfig) -> str | None:
             low, high = _REAL_RANGES[field.name]
         elif field.name in _CHOICES:
             choices = _CHOICES[field.name]
-            if value not in choices if isinstance(value, str) else True:
-                return f"{name} {value!r} is not one of {', '.join(choices)}"
+            if not (isinstance(value, str) and value in choices):
+                return f"{name} {_shown(value)} is not one of {', '.join(choices)}"
             continue
         else:
             if not isinstance(value, bool):
-                return f"{name} {value!r} is not true or false"
+                return f"{name} {_shown(value)} is not true or false"
             continue
         if not ok or not low <= value <= high:
-            return f"{name} {value!r} is not a number from {low} to {high}"
+            return f"{name} {_shown(value)} is not a number from {low} to {high}"
     return None
+
+
+def _shown(value) -> str:
+    """A value as a message quotes it, cut short (a stranger's list may be long)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _setting_name(field: str) -> str:
