@@ -31,6 +31,7 @@ _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does no
 
 
 def header_key(text: str) -> str:
+    """A column name as a key: '  Begin  Time (s) ' -> 'begin time (s)'."""
     return " ".join(text.strip().lower().split())
 
 
@@ -49,6 +50,7 @@ def _number(text: str) -> float | None:
 
 
 def is_number(text: str) -> bool:
+    """Whether a cell is a finite number (a decimal comma allowed)."""
     try:
         return _number(text) is not None
     except ValueError:
@@ -68,6 +70,7 @@ def csv_header(text: str) -> list[str]:
 
 
 def csv_has_regions(text: str) -> bool:
+    """Whether a CSV's header names begin_s and end_s (regions, not clip labels)."""
     return {"begin_s", "end_s"} <= set(csv_header(text))
 
 
@@ -121,6 +124,7 @@ def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionR
 
 
 def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
+    """Earmark's region CSV: a region a row, its file by its path in the folder."""
     missing = [name for name in ("path", "begin_s", "end_s") if name not in csv_header(text)]
     if missing:
         raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
@@ -153,10 +157,13 @@ def raven_header(lines: list[str]) -> tuple[int, list[str]]:
 
 
 def raven_names_audio(header: list[str]) -> bool:
+    """Whether a Raven table's columns name each selection's audio file."""
     return "begin file" in header or "begin path" in header
 
 
 def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    """A Raven Pro selection table: a region a selection (its views' rows as one), its file from
+    Begin File or Begin Path, else ``audio``."""
     lines = text.splitlines()
     start, header = raven_header(lines)
     if not audio and not raven_names_audio(header):
