@@ -123,6 +123,18 @@ def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, o
     assert opened.undo_stack.count() == 1
 
 
+def test_a_sonic_visualiser_csv_layer_asks_for_its_audio_and_comes_in_as_regions(
+        qtbot, opened, tmp_path, monkeypatch):
+    layer = tmp_path / "owl-regions.csv"
+    layer.write_text("0.500000000,0,0.250000000,hoot\n1.000000000,0,0.500000000\n")
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: ("night/owl.wav", True))
+    choose_file(monkeypatch, layer)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert regions(opened) == [("night/owl.wav", 0.5, 0.75, None, None, "hoot"),
+                               ("night/owl.wav", 1.0, 1.5, None, None, None)]
+    assert opened.undo_stack.count() == 1
+
+
 def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtbot, opened,
                                                                              tmp_path, monkeypatch):
     data = tmp_path / "owl.wav.data"
