@@ -1,10 +1,10 @@
 """Regions into a project from the files other tools write, each recognised by its text: (through
 :mod:`core.store.region_tables`) a CSV (``path,label`` plus ``begin_s,end_s,low_hz,high_hz``), a
-Raven Pro selection table, an Audacity label track and BirdNET Analyzer's CSV,
-(:mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio JSON,
-(:mod:`core.store.region_aoef`) Whombat's AOEF, and (:mod:`core.store.region_svl`) Sonic
-Visualiser's layers, sessions and CSV layers. Reading never touches the store; an import checks
-every row, then adds them all in one transaction. Writing them: :mod:`core.store.region_export`.
+Raven Pro selection table, an Audacity label track, BirdNET Analyzer's CSV and a Sonic Visualiser
+layer exported as CSV, (:mod:`core.store.region_json`) AviaNZ ``.data`` files and Label Studio
+JSON, (:mod:`core.store.region_aoef`) Whombat's AOEF, and (:mod:`core.store.region_svl`) Sonic
+Visualiser's layers and sessions. Reading never touches the store; an import checks every row,
+then adds them all in one transaction. Writing them: :mod:`core.store.region_export`.
 """
 
 from __future__ import annotations
@@ -28,25 +28,20 @@ from core.store.region_json import (
     parse_avianz,
     parse_label_studio,
 )
-from core.store.region_svl import (
-    SV_CSV,
-    decompress,
-    is_sv_csv,
-    is_xml,
-    parse_sv_csv,
-    parse_svl,
-    svl_audio,
-)
+from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
 from core.store.region_tables import (
     BIRDNET_TIMES,
+    SV_CSV,
     csv_has_regions,
     csv_header,
     header_key,
     is_number,
+    is_sv_csv,
     parse_audacity,
     parse_birdnet,
     parse_csv,
     parse_raven,
+    parse_sv_csv,
     raven_header,
     raven_names_audio,
 )

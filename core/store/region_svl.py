@@ -1,16 +1,14 @@
 """Sonic Visualiser's annotation layers as region files: a layer exported as ``.svl`` (File > Export
 Annotation Layer) or a whole session (``.sv``, bzip2-compressed XML). Both hold models of points in
 frames at a sample rate; a region, note or box layer's points have a duration and are regions, a
-box's value range its band. A layer exported as CSV, the other choice of that menu, is read too:
-a point a row, in seconds. Reading gives RegionRows and the problems of bad points, as
+box's value range its band (a layer exported as CSV, the menu's other choice, is a table:
+:mod:`core.store.region_tables`). Reading gives RegionRows and the problems of bad points, as
 :mod:`core.store.region_io` reads its text formats; writing gives one recording's layer.
 """
 
 from __future__ import annotations
 
 import bz2
-import csv
-import io
 import math
 from collections.abc import Iterable
 from pathlib import PureWindowsPath
@@ -32,10 +30,6 @@ SPAN_SUBTYPES = ("region", "note", "flexinote", "box")
 _LAYER_TYPES = {"region": "regions", "box": "boxes"}
 #: The rate of a layer whose recording's rate is not known: frames only need to agree with it.
 FALLBACK_RATE_HZ = 48000
-#: A layer exported as CSV: rows of time, value, duration, [level,] label in seconds, after a
-#: header row when asked for one (its names in any case; "start" for "time" is taken too).
-SV_CSV = "sonicvisualiser-csv"
-_SV_CSV_TIMES = ("time", "start")
 
 
 def is_xml(text: str) -> bool:
@@ -177,73 +171,6 @@ def parse_svl(text: str, audio: str | None) -> tuple[list[RegionRow], list[Probl
         rows.append(RegionRow(audio, frame / rate, (frame + duration) / rate,
                               point.get("label", "").strip() or None, low_hz, high_hz, line))
     return rows, problems
-
-
-def _seconds(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def is_sv_csv(first: str) -> bool:
-    """Whether a comma-separated first line opens a Sonic Visualiser CSV layer: a point's time
-    (no other CSV Earmark reads starts with a number), or a header naming a time and a duration."""
-    cells = [cell.strip().lower() for cell in first.split(",")]
-    return _seconds(cells[0]) is not None or (
-        "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame")))
-
-
-def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
-    """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
-    time and duration, its label the region's). Rows without a duration mark moments and are
-    problems; a layer of nothing but moments, or in frames, raises EarmarkError saying so."""
-    if not audio:
-        raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
-                           "to: say which (--audio)")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    for values in reader:
-        cells = [value.strip() for value in values]
-        if not any(cells):
-            continue
-        if header is None and not rows and not problems and _seconds(cells[0]) is None:
-            header = [cell.lower() for cell in cells]
-            if "frame" in header:
-                raise EarmarkError("times in frames: export the layer again with times in "
-                                   "seconds")
-            continue
-        time_s, duration_s, label = _sv_csv_point(cells, header)
-        if time_s is None:
-            problems.append((reader.line_num, f"time '{cells[0]}' is not a number"))
-        elif duration_s is None or duration_s <= 0:
-            problems.append((reader.line_num, "no duration: a moment, not a span"))
-        else:
-            rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None,
-                                  line=reader.line_num))
-    if not rows and problems and all(reason.startswith("no duration") for _, reason in problems):
-        raise EarmarkError("a layer of moments (time instants or values), not spans: export a "
-                           "region or note layer")
-    return rows, problems
-
-
-def _sv_csv_point(cells: list[str], header: list[str] | None
-                  ) -> tuple[float | None, float | None, str]:
-    """(time, duration, label) of a row: by the header's names, else by position (time, value,
-    duration, then the label, after a note's level when one is there)."""
-    if header is not None:
-        named = dict(zip(header, cells, strict=False))
-        time = next((named[name] for name in _SV_CSV_TIMES if name in named), "")
-        return _seconds(time), _seconds(named.get("duration", "")), named.get("label", "")
-    if len(cells) < 3 or _seconds(cells[1]) is None or _seconds(cells[2]) is None:
-        return _seconds(cells[0]), None, ""
-    rest = cells[3:]
-    if len(rest) > 1 and _seconds(rest[0]) is not None:
-        rest = rest[1:]  # a note's level
-    return _seconds(cells[0]), _seconds(cells[2]), ",".join(rest)
 
 
 def svl_text(clip: ClipRecord, regions: Iterable[RegionRecord]) -> str:

@@ -1,6 +1,7 @@
 """The tab- and comma-separated region files: Earmark's own CSV (``path,begin_s,end_s`` plus
-``label,low_hz,high_hz,score``), Raven Pro selection tables, Audacity label tracks and BirdNET
-Analyzer's CSV, each read into RegionRows and the problems of its bad rows (line; reason).
+``label,low_hz,high_hz,score``), Raven Pro selection tables, Audacity label tracks, BirdNET
+Analyzer's CSV and Sonic Visualiser layers exported as CSV, each read into RegionRows and the
+problems of its bad rows (line; reason).
 :mod:`core.store.region_io` recognises a file and imports what these read.
 """
 
@@ -28,6 +29,11 @@ BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
 #: ("Common Name" is what BirdNET writes).
 ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
+#: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
+#: duration, [level,] label in seconds, after a header row when asked for one ("start" for
+#: "time" is taken too).
+SV_CSV = "sonicvisualiser-csv"
+_SV_CSV_TIMES = ("time", "start")
 
 
 def header_key(text: str) -> str:
@@ -49,12 +55,17 @@ def _number(text: str) -> float | None:
     return value
 
 
+def _number_or_none(text: str) -> float | None:
+    """A cell as a finite number; None when it is empty or not one."""
+    try:
+        return _number(text)
+    except ValueError:
+        return None
+
+
 def is_number(text: str) -> bool:
     """Whether a cell is a finite number (a decimal comma allowed)."""
-    try:
-        return _number(text) is not None
-    except ValueError:
-        return False
+    return _number_or_none(text) is not None
 
 
 def _csv_reader(text: str):
@@ -278,6 +289,68 @@ def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
 
 
 
-__all__ = ["BIRDNET_TIMES", "csv_has_regions", "csv_header", "header_key", "is_number",
-           "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven", "raven_header",
-           "raven_names_audio"]
+def is_sv_csv(first: str) -> bool:
+    """Whether a comma-separated first line opens a Sonic Visualiser CSV layer: a point's time
+    (no other CSV Earmark reads starts with a number), or a header naming a time and a duration."""
+    cells = [header_key(cell) for cell in first.split(",")]
+    return _number_or_none(cells[0]) is not None or (
+        "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame")))
+
+
+def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
+    """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
+    time and duration, its label the region's). Rows without a duration mark moments and are
+    problems; a layer of nothing but moments, or in frames, raises EarmarkError saying so."""
+    if not audio:
+        raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
+                           "to: say which (--audio)")
+    reader = _csv_reader(text)
+    header: list[str] | None = None
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    try:
+        for values in reader:
+            cells = [value.strip() for value in values]
+            if not any(cells):
+                continue
+            if header is None and not rows and not problems and not is_number(cells[0]):
+                header = [header_key(cell) for cell in cells]
+                if "frame" in header:
+                    raise EarmarkError("times in frames: export the layer again with times in "
+                                       "seconds")
+                continue
+            time_s, duration_s, label = _sv_csv_point(cells, header)
+            if time_s is None:
+                problems.append((reader.line_num, f"time '{cells[0]}' is not a number"))
+            elif duration_s is None or duration_s <= 0:
+                problems.append((reader.line_num, "no duration: a moment, not a span"))
+            else:
+                rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None,
+                                      line=reader.line_num))
+    except csv.Error as error:
+        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
+    if not rows and problems and all(reason.startswith("no duration") for _, reason in problems):
+        raise EarmarkError("a layer of moments (time instants or values), not spans: export a "
+                           "region or note layer")
+    return rows, problems
+
+
+def _sv_csv_point(cells: list[str], header: list[str] | None
+                  ) -> tuple[float | None, float | None, str]:
+    """(time, duration, label) of a row: by the header's names, else by position (time, value,
+    duration, then the label, after a note's level when one is there)."""
+    if header is not None:
+        named = dict(zip(header, cells, strict=False))
+        time = next((named[name] for name in _SV_CSV_TIMES if name in named), "")
+        return (_number_or_none(time), _number_or_none(named.get("duration", "")),
+                named.get("label", ""))
+    if len(cells) < 3 or not (is_number(cells[1]) and is_number(cells[2])):
+        return _number_or_none(cells[0]), None, ""
+    rest = cells[3:]
+    if len(rest) > 1 and is_number(rest[0]):
+        rest = rest[1:]  # a note's level
+    return _number_or_none(cells[0]), _number_or_none(cells[2]), ",".join(rest)
+
+__all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
+           "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
+           "parse_sv_csv", "raven_header", "raven_names_audio"]
