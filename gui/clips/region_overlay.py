@@ -392,8 +392,8 @@ class RegionOverlay(QObject):
 
     def _make_items(self, record: Any) -> tuple[Any, Any]:
         """Items for ``record``: a spare pair of its kind shown again, else a new pair."""
-        spare = self._spare[self._is_box(record)]
-        wave, spec = spare.pop() if spare else self._new_items(self._is_box(record))
+        box = self._is_box(record)
+        wave, spec = self._spare[box].pop() if self._spare[box] else self._new_items(box)
         wave.region_id = spec.region_id = record.id
         self._names[record.id] = wave.name
         self._place(record, wave, spec)
