@@ -76,7 +76,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     imp = commands.add_parser(
         "import", help="set labels from a path,label CSV, or add regions from region files",
         description="Each FILE is recognised by its content. A path,label CSV or Edge Impulse's "
-                    "info.labels sets clip labels (one "
+                    "info.labels of whole samples sets clip labels (one "
                     "transaction, source 'csv'; paths not in FOLDER are reported and skipped, "
                     "empty labels change nothing). A CSV with begin_s,end_s columns (and "
                     "optionally low_hz,high_hz), a Raven Pro selection table (audio named by "
@@ -87,7 +87,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "its name), an AOEF file from Whombat or soundevent (each tag of a sound "
                     "event annotation a region, its recording by its path) or a Sonic "
                     "Visualiser layer (.svl, with --audio) or session (.sv: its recording by "
-                    "name) of regions, notes or boxes adds regions, source 'import': every row "
+                    "name) of regions, notes or boxes, or an info.labels with multi-label "
+                    "samples (each labelled span, in samples, a region) adds regions, source "
+                    "'import': every row "
                     "is checked first and one bad row imports nothing, each named with its line "
                     "and the reason. Several "
                     "region files (a night's .data files) are one import, all or none.")

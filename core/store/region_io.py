@@ -21,11 +21,15 @@ from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_aoef import parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
+    EDGE_IMPULSE,
     Problem,
+    SampleSpan,
     avianz_audio,
+    has_spans,
     json_format,
     load_json,
     parse_avianz,
+    parse_edge_impulse,
     parse_label_studio,
 )
 from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
@@ -48,7 +52,7 @@ from core.store.region_tables import (
 from core.store.regions import MAX_LISTED, validate_region
 
 #: What a problem's number counts in each format, for messages.
-_UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry"}
+_UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry", EDGE_IMPULSE: "span"}
 #: A format's name in messages.
 SONIC_VISUALISER = "sonicvisualiser"
 BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spectrum: no band
@@ -61,10 +65,11 @@ BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spec
 
 def detect_format(text: str) -> str:
     """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"``, ``"labelstudio"``,
-    ``"aoef"`` or ``"sonicvisualiser"``, from the first line that is not blank: a tab-separated
-    header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven selection table; a
-    tab-separated line starting with a number an Audacity label track; JSON an AviaNZ file, a
-    Label Studio export or an AOEF document (:func:`region_json.json_format`); XML a Sonic
+    ``"aoef"``, ``"edgeimpulse"`` or ``"sonicvisualiser"``, from the first line that is not
+    blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven
+    selection table; a tab-separated line starting with a number an Audacity label track; JSON an
+    AviaNZ file, a Label Studio export, an AOEF document or Edge Impulse's info.labels
+    (:func:`region_json.json_format`); XML a Sonic
     Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
     BirdNET Analyzer's CSV; a comma-separated line starting with a number, or a header naming a
     time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``);
@@ -124,8 +129,11 @@ def file_kind(path: str | os.PathLike) -> str:
 
 
 def _holds_clip_labels(text: str, fmt: str) -> bool:
-    """A path,label CSV, or Edge Impulse's info.labels: labels of whole clips, no regions."""
-    return fmt == "edgeimpulse" or (fmt == "csv" and not csv_has_regions(text))
+    """A path,label CSV, or Edge Impulse's info.labels without multi-label samples: labels of
+    whole clips, no regions."""
+    if fmt == EDGE_IMPULSE:
+        return not has_spans(load_json(text))
+    return fmt == "csv" and not csv_has_regions(text)
 
 
 def needs_audio(path: str | os.PathLike) -> bool:
@@ -151,7 +159,9 @@ def needs_audio(path: str | os.PathLike) -> bool:
 
 
 def _parse(path: str | os.PathLike, audio: str | None
-           ) -> tuple[str, list[RegionRow], list[Problem]]:
+           ) -> tuple[str, list[RegionRow] | list[SampleSpan], list[Problem]]:
+    """A region file's format, rows and problems; Edge Impulse's spans count samples, which
+    :func:`_spans_in_seconds` turns into rows once their clips are known."""
     text, fmt = _read_format(path)
     try:
         if _holds_clip_labels(text, fmt):
@@ -172,6 +182,8 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = parse_label_studio(text)
         elif fmt == "aoef":
             rows, problems = parse_aoef(load_json(text))
+        elif fmt == EDGE_IMPULSE:
+            rows, problems = parse_edge_impulse(load_json(text), str(Path(path).resolve().parent))
         elif fmt == "birdnet":
             rows, problems = parse_birdnet(text, audio)
         elif fmt == SONIC_VISUALISER:
@@ -202,6 +214,9 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
     project folder, an Audacity label track (or a Raven table without ``Begin File``) belongs to.
     Raises :class:`EarmarkError` naming the file and each bad row (its line and the reason)."""
     fmt, rows, problems = _parse(path, audio)
+    if fmt == EDGE_IMPULSE:
+        raise EarmarkError(f"{Path(path).name}: Edge Impulse's spans count samples, so they are "
+                           "read into a folder of their recordings (import)")
     if problems:
         raise EarmarkError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")))
     return fmt, rows
@@ -283,6 +298,25 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
     return specs, problems
 
 
+def _spans_in_seconds(project, spans: list[SampleSpan], index: _ClipIndex
+                      ) -> tuple[list[RegionRow], list[Problem]]:
+    """Edge Impulse's spans in seconds of their clips' own rates, the end sample's end included
+    (a span of a whole recording ends at its duration)."""
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    for span in spans:
+        clip, reason = _find_clip(project.relpath(span.path), *index)
+        if clip is not None and not clip.sample_rate_hz:
+            reason = f"{clip.path} cannot be read, so its sample rate is not known"
+        if reason:
+            problems.append((span.line, reason))
+            continue
+        rate_hz = clip.sample_rate_hz
+        rows.append(RegionRow(span.path, span.begin_sample / rate_hz,
+                              (span.end_sample + 1) / rate_hz, span.label, line=span.line))
+    return rows, problems
+
+
 def import_regions_file(project, path: str | os.PathLike,
                         audio: str | None = None) -> list[RegionRecord]:
     """Add the regions of a file in any of :data:`FORMATS` (``audio``: see
@@ -328,6 +362,9 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     problems: list[Problem] = []
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
+        if fmt == EDGE_IMPULSE:
+            rows, more = _spans_in_seconds(project, rows, index)
+            found += more
         planned, more = _plan(project, rows, index)
         found += more
         if found:

@@ -1,6 +1,8 @@
 """The region files other tools write as JSON: AviaNZ's ``.data`` annotation files (one beside each
-recording) and Label Studio's JSON exports of audio tasks. Reading gives RegionRows and the problems
-of bad entries, as :mod:`core.store.region_io` reads its text formats; writing takes grouped regions.
+recording), Label Studio's JSON exports of audio tasks and the spans of Edge Impulse's multi-label
+samples in its ``info.labels``. Reading gives RegionRows (Edge Impulse: SampleSpans, counted in
+samples) and the problems of bad entries, as :mod:`core.store.region_io` reads its text formats;
+writing takes grouped regions.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -32,6 +35,10 @@ AVIANZ_SURE = 100  # certainty of a label a person gave or accepted
 # <Labels name="label" toName="audio">.
 LS_AUDIO = "audio"
 LS_LABELS = "label"
+EDGE_IMPULSE = "edgeimpulse"
+# The label type of an Edge Impulse sample labelled in spans ("label": one label for the whole
+# file; "unlabeled": none).
+EI_SPANS = "multi-label"
 # A file Label Studio stored on upload is named "<8 hex digits>-<its own name>".
 _LS_UPLOAD = re.compile(r"^[0-9a-f]{8}-(.+)$")
 
@@ -47,7 +54,7 @@ def json_format(text: str) -> str:
     if is_aoef(value):
         return "aoef"
     if is_edge_impulse(value):
-        return "edgeimpulse"
+        return EDGE_IMPULSE
     if isinstance(value, dict):
         value = [value]
     if isinstance(value, list):
@@ -288,3 +295,71 @@ def _ls_result(region: RegionRecord) -> dict:
 
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
            "parse_label_studio", "label_studio_text", "load_json", "AVIANZ_SUFFIX"]
+
+
+# --------------------------------------------------------------------------- Edge Impulse
+
+
+@dataclass(frozen=True, slots=True)
+class SampleSpan:
+    """A labelled span of a multi-label sample in Edge Impulse's info.labels: sample indices at
+    the file's own rate (the end one included), which only its clip knows; ``line`` numbers the
+    spans of the file from 1, for messages."""
+
+    path: str
+    begin_sample: int
+    end_sample: int
+    label: str
+    line: int
+
+
+def _is_spans(entry) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("label"), dict) and \
+        entry["label"].get("type") == EI_SPANS
+
+
+def has_spans(value) -> bool:
+    """Whether parsed JSON is an info.labels with a multi-label sample: regions to import, where
+    one of only whole-file labels holds clip labels (:mod:`core.store.label_rules`)."""
+    return is_edge_impulse(value) and any(_is_spans(entry) for entry in value["files"])
+
+
+def _index(value) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 and number == int(number) else None
+
+
+def parse_edge_impulse(value, folder: str) -> tuple[list[SampleSpan], list[Problem]]:
+    """The spans of info.labels' multi-label samples: ``{"path", "label": {"type":
+    "multi-label", "labels": [{"label", "startIndex", "endIndex"}]}}``, each path relative to
+    ``folder`` (the file's own). Its files labelled whole (or not at all) hold no regions and are
+    passed over. Problems count the spans from 1."""
+    spans: list[SampleSpan] = []
+    problems: list[Problem] = []
+    number = 0
+    for entry in filter(_is_spans, value["files"]):
+        path = entry.get("path")
+        relative = normalise_relative(path) if isinstance(path, str) else ""
+        labels = entry["label"].get("labels")
+        if not isinstance(labels, list) or not labels:
+            number += 1
+            problems.append((number, f"a multi-label sample ({relative or 'no path'}) without "
+                                     "labelled spans"))
+            continue
+        for span in labels:
+            number += 1
+            if not relative:
+                problems.append((number, "no path"))
+                continue
+            label = span.get("label") if isinstance(span, dict) else None
+            if not isinstance(label, str) or not label.strip():
+                problems.append((number, "no label"))
+                continue
+            begin, end = (_index(span.get(key)) for key in ("startIndex", "endIndex"))
+            if begin is None or end is None or end < begin:
+                problems.append((number, "startIndex and endIndex must be sample numbers, "
+                                         "the end not before the start"))
+                continue
+            where = relative if relative.startswith("/") else f"{folder}/{relative}"
+            spans.append(SampleSpan(where, begin, end, label.strip(), number))
+    return spans, problems

@@ -135,6 +135,23 @@ def test_a_sonic_visualiser_csv_layer_asks_for_its_audio_and_comes_in_as_regions
     assert opened.undo_stack.count() == 1
 
 
+def test_edge_impulse_spans_come_in_as_regions_without_asking(qtbot, opened, tmp_path,
+                                                             monkeypatch):
+    # A multi-label sample's spans, in samples of the recording's own rate, from an info.labels
+    # outside the folder (its path found by its tail).
+    path = tmp_path / "info.labels"
+    path.write_text(json.dumps({"version": 1, "files": [{
+        "path": "night/owl.wav", "category": "training", "label": {"type": "multi-label", "labels": [
+            {"label": "quiet", "startIndex": 0, "endIndex": 7999},
+            {"label": "hoot", "startIndex": 8000, "endIndex": 15999}]}}]}))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no audio to ask for"))
+    choose_file(monkeypatch, path)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert regions(opened) == [("night/owl.wav", 0.0, 0.5, None, None, "quiet"),
+                               ("night/owl.wav", 0.5, 1.0, None, None, "hoot")]
+    assert opened.undo_stack.count() == 1
+
+
 def test_an_avianz_file_named_after_its_recording_is_imported_without_asking(qtbot, opened,
                                                                              tmp_path, monkeypatch):
     data = tmp_path / "owl.wav.data"

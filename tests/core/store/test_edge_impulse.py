@@ -1,7 +1,8 @@
 """Edge Impulse's info.labels (its exporter format): a folder Edge Impulse exported (training/ and
 testing/, an info.labels in each) opens with the samples' own labels, not "training"; the file
 read as a labels file (labelled, unlabelled and multi-label samples; broken files named); the
-project's labels written for its uploader and read back."""
+spans of its multi-label samples imported as regions at each recording's own rate (bad spans
+named, nothing imported); the project's labels written for its uploader and read back."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from core.errors import EarmarkError
 from core.store import label_rules
 from core.store.label_io import edge_impulse_category, export_edge_impulse, import_csv
 from core.store.project import Project
-from core.store.region_io import file_kind, import_regions_file
+from core.store.region_io import file_kind, import_regions_file, read_regions
 from tests import audio_factory
 
 
@@ -81,9 +82,72 @@ def test_read_as_a_labels_file(tmp_path):
         sample("sub\\b.wav", "testing", {"type": "unlabeled"}),
         sample("c.wav", "training", {"type": "multi-label", "labels": [
             {"label": "idle", "startIndex": 0, "endIndex": 500}]})])
-    # A multi-label sample (spans of a long recording) has no label of the whole file.
+    # A multi-label sample (spans of a long recording) has no label of the whole file; its
+    # spans make the file one of regions.
     assert label_rules.read_labels_file(path) == {"a.wav": "yes"}
+    assert file_kind(path) == "edgeimpulse"
+    path = info_labels(tmp_path, [sample("a.wav", "training", {"type": "label", "label": "yes"})])
     assert file_kind(path) == "labels"
+
+
+def spans(*labels: tuple[str, int, int]) -> dict:
+    return {"type": "multi-label", "labels": [
+        {"label": label, "startIndex": start, "endIndex": end} for label, start, end in labels]}
+
+
+@pytest.fixture
+def long_samples(tmp_path):
+    """Two recordings at different rates, and an info.labels in a folder below the project's
+    that labels spans of both and the whole of a third."""
+    root = tmp_path / "night"
+    audio_factory.write(root / "training" / "a.wav", audio_factory.tone(440.0, 2.0, 8000), 8000)
+    audio_factory.write(root / "training" / "b.wav", audio_factory.tone(440.0, 1.0, 16000), 16000)
+    short(root / "training" / "c.wav")
+    return root
+
+
+def test_spans_of_multi_label_samples_come_in_as_regions(long_samples, tmp_path):
+    path = info_labels(long_samples / "training", [
+        sample("a.wav", "training", spans(("idle", 0, 7999), ("bark", 8000, 15999))),
+        sample("b.wav", "training", spans(("bark", 4000, 11999))),
+        sample("c.wav", "training", {"type": "label", "label": "yes"})])
+    with Project.open(long_samples, store_dir=tmp_path / "store") as project:
+        project.scan()
+        records = import_regions_file(project, path)
+        ids = {c.id: c.path for c in project.clips()}
+    # Paths are the info.labels' own folder's; the end sample is the span's (a whole recording
+    # ends at its duration); each recording's own rate.
+    assert sorted((ids[r.clip_id], r.begin_s, r.end_s, r.label, r.source) for r in records) == [
+        ("training/a.wav", 0.0, 1.0, "idle", "import"),
+        ("training/a.wav", 1.0, 2.0, "bark", "import"),
+        ("training/b.wav", 0.25, 0.75, "bark", "import")]
+    with pytest.raises(EarmarkError, match="spans count samples"):
+        read_regions(path)
+
+
+def test_bad_spans_are_named_and_nothing_is_imported(long_samples, tmp_path):
+    path = info_labels(long_samples / "training", [
+        sample("a.wav", "training", spans(("idle", 0, 7999), ("bark", 9000, 8000),
+                                          ("", 0, 10), ("late", 0, 24000))),
+        sample("a.wav", "training", spans(("half", 0.5, 10), ("flag", True, 10))),
+        sample("gone.wav", "training", spans(("idle", 0, 10))),
+        sample("b.wav", "training", {"type": "multi-label", "labels": "idle"}),
+        {"category": "training", "label": spans(("idle", 0, 10))}])
+    with Project.open(long_samples, store_dir=tmp_path / "store") as project:
+        project.scan()
+        with pytest.raises(EarmarkError) as caught:
+            import_regions_file(project, path)
+        assert project.regions() == []
+    message = str(caught.value)
+    assert message.startswith("info.labels: 8 rows cannot be imported, so nothing was:")
+    for line in ("span 2: startIndex and endIndex must be sample numbers, the end not before "
+                 "the start", "span 3: no label",
+                 "span 4: ends at 3.00013 s, past the end of training/a.wav",
+                 "span 5: startIndex",
+                 "span 6: startIndex", "span 7: training/gone.wav is not in the folder",
+                 "span 8: a multi-label sample (b.wav) without labelled spans",
+                 "span 9: no path"):
+        assert f"  {line}" in message, message
 
 
 @pytest.mark.parametrize("text, reason", [

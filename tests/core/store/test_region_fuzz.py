@@ -50,6 +50,10 @@ SAMPLES = {
                                 "start": 0.5, "end": 1.0, "labels": ["kiwi"]}}]}]}]),
     "info.labels": json.dumps({"version": 1, "files": [
         {"path": "a.wav", "category": "training", "label": {"type": "label", "label": "x"}}]}),
+    "spans.labels": json.dumps({"version": 1, "files": [
+        {"path": "rec.wav", "category": "training", "label": {"type": "multi-label", "labels": [
+            {"label": "idle", "startIndex": 0, "endIndex": 7999},
+            {"label": "bark", "startIndex": 8000, "endIndex": 9000}]}}]}),
 }
 JUNK = ['"', "<", ">", "{", "}", "[", "]", ",", ":", "null", "1e400", "-1", "NaN", "\x00",
         "&amp;", "&#0;", "]]>", '"type": 5', "[[", "true", "<!ENTITY a 'b'>", "é"]
