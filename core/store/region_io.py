@@ -23,7 +23,6 @@ from core.store.region_json import (
     AVIANZ_SUFFIX,
     EDGE_IMPULSE,
     Problem,
-    SampleSpan,
     avianz_audio,
     has_spans,
     json_format,
@@ -68,8 +67,8 @@ def detect_format(text: str) -> str:
     ``"aoef"``, ``"edgeimpulse"`` or ``"sonicvisualiser"``, from the first line that is not
     blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven
     selection table; a tab-separated line starting with a number an Audacity label track; JSON an
-    AviaNZ file, a Label Studio export, an AOEF document or Edge Impulse's info.labels
-    (:func:`region_json.json_format`); XML a Sonic
+    AviaNZ file, a Label Studio export, an AOEF document or Edge Impulse's info.labels or
+    structured_labels.labels (:func:`region_json.json_format`); XML a Sonic
     Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
     BirdNET Analyzer's CSV; a comma-separated line starting with a number, or a header naming a
     time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``);
@@ -159,9 +158,7 @@ def needs_audio(path: str | os.PathLike) -> bool:
 
 
 def _parse(path: str | os.PathLike, audio: str | None
-           ) -> tuple[str, list[RegionRow] | list[SampleSpan], list[Problem]]:
-    """A region file's format, rows and problems; Edge Impulse's spans count samples, which
-    :func:`_spans_in_seconds` turns into rows once their clips are known."""
+           ) -> tuple[str, list[RegionRow], list[Problem]]:
     text, fmt = _read_format(path)
     try:
         if _holds_clip_labels(text, fmt):
@@ -214,9 +211,6 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
     project folder, an Audacity label track (or a Raven table without ``Begin File``) belongs to.
     Raises :class:`EarmarkError` naming the file and each bad row (its line and the reason)."""
     fmt, rows, problems = _parse(path, audio)
-    if fmt == EDGE_IMPULSE:
-        raise EarmarkError(f"{Path(path).name}: Edge Impulse's spans count samples, so they are "
-                           "read into a folder of their recordings (import)")
     if problems:
         raise EarmarkError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")))
     return fmt, rows
@@ -298,25 +292,6 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
     return specs, problems
 
 
-def _spans_in_seconds(project, spans: list[SampleSpan], index: _ClipIndex
-                      ) -> tuple[list[RegionRow], list[Problem]]:
-    """Edge Impulse's spans in seconds of their clips' own rates, the end sample's end included
-    (a span of a whole recording ends at its duration)."""
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    for span in spans:
-        clip, reason = _find_clip(project.relpath(span.path), *index)
-        if clip is not None and not clip.sample_rate_hz:
-            reason = f"{clip.path} cannot be read, so its sample rate is not known"
-        if reason:
-            problems.append((span.line, reason))
-            continue
-        rate_hz = clip.sample_rate_hz
-        rows.append(RegionRow(span.path, span.begin_sample / rate_hz,
-                              (span.end_sample + 1) / rate_hz, span.label, line=span.line))
-    return rows, problems
-
-
 def import_regions_file(project, path: str | os.PathLike,
                         audio: str | None = None) -> list[RegionRecord]:
     """Add the regions of a file in any of :data:`FORMATS` (``audio``: see
@@ -362,9 +337,6 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     problems: list[Problem] = []
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
-        if fmt == EDGE_IMPULSE:
-            rows, more = _spans_in_seconds(project, rows, index)
-            found += more
         planned, more = _plan(project, rows, index)
         found += more
         if found:

@@ -1,7 +1,7 @@
 """The region files other tools write as JSON: AviaNZ's ``.data`` annotation files (one beside each
-recording), Label Studio's JSON exports of audio tasks and the spans of Edge Impulse's multi-label
-samples in its ``info.labels``. Reading gives RegionRows (Edge Impulse: SampleSpans, counted in
-samples) and the problems of bad entries, as :mod:`core.store.region_io` reads its text formats;
+recording), Label Studio's JSON exports of audio tasks and the labelled spans of Edge Impulse's
+multi-label samples (in its ``info.labels`` or ``structured_labels.labels``). Reading gives
+RegionRows and the problems of bad entries, as :mod:`core.store.region_io` reads its text formats;
 writing takes grouped regions.
 """
 
@@ -11,7 +11,6 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -47,13 +46,13 @@ def json_format(text: str) -> str:
     """``"avianz"``, ``"labelstudio"``, ``"aoef"`` or ``"edgeimpulse"`` for JSON shaped like one;
     EarmarkError for JSON that is broken or none. AviaNZ: a list of segments (lists), after an
     optional metadata object. AOEF (Whombat, soundevent): an object whose ``data`` has a
-    ``collection_type``. Edge Impulse's info.labels (clip labels, not regions): an object with a
-    ``files`` list. Label Studio: a task (an object with ``data`` or ``annotations``) or a list of
-    them."""
+    ``collection_type``. Edge Impulse's info.labels: an object with a ``files`` list; its
+    structured_labels.labels: one with a ``structuredLabels`` object. Label Studio: a task (an
+    object with ``data`` or ``annotations``) or a list of them."""
     value = load_json(text)
     if is_aoef(value):
         return "aoef"
-    if is_edge_impulse(value):
+    if is_edge_impulse(value) or _is_structured(value):
         return EDGE_IMPULSE
     if isinstance(value, dict):
         value = [value]
@@ -64,8 +63,8 @@ def json_format(text: str) -> str:
         if all(isinstance(v, dict) for v in value) and any(
                 "data" in v or "annotations" in v or _min_regions(v) for v in value):
             return "labelstudio"
-    raise EarmarkError("JSON that is not an AviaNZ .data file, a Label Studio export or an AOEF "
-                       "(Whombat) document")
+    raise EarmarkError("JSON that is not an AviaNZ .data file, a Label Studio export, an AOEF "
+                       "(Whombat) document or Edge Impulse's labels")
 
 
 def load_json(text: str):
@@ -300,66 +299,65 @@ __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_
 # --------------------------------------------------------------------------- Edge Impulse
 
 
-@dataclass(frozen=True, slots=True)
-class SampleSpan:
-    """A labelled span of a multi-label sample in Edge Impulse's info.labels: sample indices at
-    the file's own rate (the end one included), which only its clip knows; ``line`` numbers the
-    spans of the file from 1, for messages."""
-
-    path: str
-    begin_sample: int
-    end_sample: int
-    label: str
-    line: int
-
-
 def _is_spans(entry) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("label"), dict) and \
         entry["label"].get("type") == EI_SPANS
 
 
+def _is_structured(value) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("structuredLabels"), dict)
+
+
 def has_spans(value) -> bool:
-    """Whether parsed JSON is an info.labels with a multi-label sample: regions to import, where
-    one of only whole-file labels holds clip labels (:mod:`core.store.label_rules`)."""
-    return is_edge_impulse(value) and any(_is_spans(entry) for entry in value["files"])
+    """Whether parsed JSON is Edge Impulse's labels of spans: a structured_labels.labels, or an
+    info.labels with a multi-label sample. An info.labels of whole-sample labels only holds clip
+    labels (:mod:`core.store.label_rules`)."""
+    return _is_structured(value) or (
+        is_edge_impulse(value) and any(_is_spans(entry) for entry in value["files"]))
 
 
-def _index(value) -> int | None:
+def _milliseconds(value) -> int | None:
     number = _number(value)
     return int(number) if number is not None and number >= 0 and number == int(number) else None
 
 
-def parse_edge_impulse(value, folder: str) -> tuple[list[SampleSpan], list[Problem]]:
-    """The spans of info.labels' multi-label samples: ``{"path", "label": {"type":
-    "multi-label", "labels": [{"label", "startIndex", "endIndex"}]}}``, each path relative to
-    ``folder`` (the file's own). Its files labelled whole (or not at all) hold no regions and are
-    passed over. Problems count the spans from 1."""
-    spans: list[SampleSpan] = []
+def parse_edge_impulse(value, folder: str) -> tuple[list[RegionRow], list[Problem]]:
+    """The labelled spans of Edge Impulse's multi-label samples, each ``{"label", "startIndex",
+    "endIndex"}`` in milliseconds, the end one included (the next span starts a millisecond
+    later), as its structured-labels specification gives them: an info.labels' samples of type
+    ``multi-label`` (``{"path", "label": {"type": "multi-label", "labels": [...]}}``; its samples
+    labelled whole, or not at all, hold no regions and are passed over) or a
+    structured_labels.labels (``{"structuredLabels": {file name: [...]}}``). Paths are relative to
+    ``folder``, the file's own. Problems count the spans from 1."""
+    if _is_structured(value):
+        samples = list(value["structuredLabels"].items())
+    else:
+        samples = [(entry.get("path"), entry["label"].get("labels"))
+                   for entry in filter(_is_spans, value["files"])]
+    rows: list[RegionRow] = []
     problems: list[Problem] = []
     number = 0
-    for entry in filter(_is_spans, value["files"]):
-        path = entry.get("path")
+    for path, spans in samples:
         relative = normalise_relative(path) if isinstance(path, str) else ""
-        labels = entry["label"].get("labels")
-        if not isinstance(labels, list) or not labels:
+        if not isinstance(spans, list) or not spans:
             number += 1
             problems.append((number, f"a multi-label sample ({relative or 'no path'}) without "
                                      "labelled spans"))
             continue
-        for span in labels:
+        where = relative if relative.startswith("/") else f"{folder}/{relative}"
+        for span in spans:
             number += 1
+            label = span.get("label") if isinstance(span, dict) else None
+            begin_ms, end_ms = (_milliseconds(span.get(key)) if isinstance(span, dict) else None
+                                for key in ("startIndex", "endIndex"))
             if not relative:
                 problems.append((number, "no path"))
-                continue
-            label = span.get("label") if isinstance(span, dict) else None
-            if not isinstance(label, str) or not label.strip():
+            elif not isinstance(label, str) or not label.strip():
                 problems.append((number, "no label"))
-                continue
-            begin, end = (_index(span.get(key)) for key in ("startIndex", "endIndex"))
-            if begin is None or end is None or end < begin:
-                problems.append((number, "startIndex and endIndex must be sample numbers, "
+            elif begin_ms is None or end_ms is None or end_ms < begin_ms:
+                problems.append((number, "startIndex and endIndex must be whole milliseconds, "
                                          "the end not before the start"))
-                continue
-            where = relative if relative.startswith("/") else f"{folder}/{relative}"
-            spans.append(SampleSpan(where, begin, end, label.strip(), number))
-    return spans, problems
+            else:
+                rows.append(RegionRow(where, begin_ms / 1000, (end_ms + 1) / 1000,
+                                      label.strip(), line=number))
+    return rows, problems

@@ -109,8 +109,8 @@ def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV or Edge Impulse's info.labels of whole samples
     sets clip labels; a CSV with times, a Raven selection table, an Audacity label track, an
     AviaNZ .data file, a Label Studio export, a Whombat (AOEF) file, a Sonic Visualiser layer
-    (.svl or .csv) or session, or an info.labels with multi-label samples adds regions, and any
-    number of region files (a night's AviaNZ files) add theirs as one import.
+    (.svl or .csv) or session, or Edge Impulse's labels of multi-label samples adds regions, and
+    any number of region files (a night's AviaNZ files) add theirs as one import.
     Either is one undo step. What each file is, is read on a background task (a night's files
     take a moment); the person is then asked for the audio of those that name none."""
     paths, _ = QFileDialog.getOpenFileNames(

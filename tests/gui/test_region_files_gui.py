@@ -137,13 +137,13 @@ def test_a_sonic_visualiser_csv_layer_asks_for_its_audio_and_comes_in_as_regions
 
 def test_edge_impulse_spans_come_in_as_regions_without_asking(qtbot, opened, tmp_path,
                                                              monkeypatch):
-    # A multi-label sample's spans, in samples of the recording's own rate, from an info.labels
+    # A multi-label sample's spans (milliseconds, the end one included), from an info.labels
     # outside the folder (its path found by its tail).
     path = tmp_path / "info.labels"
     path.write_text(json.dumps({"version": 1, "files": [{
         "path": "night/owl.wav", "category": "training", "label": {"type": "multi-label", "labels": [
-            {"label": "quiet", "startIndex": 0, "endIndex": 7999},
-            {"label": "hoot", "startIndex": 8000, "endIndex": 15999}]}}]}))
+            {"label": "quiet", "startIndex": 0, "endIndex": 499},
+            {"label": "hoot", "startIndex": 500, "endIndex": 999}]}}]}))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: pytest.fail("no audio to ask for"))
     choose_file(monkeypatch, path)
     run_import(qtbot, opened, opened.acts.import_csv)

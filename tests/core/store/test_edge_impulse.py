@@ -1,8 +1,9 @@
 """Edge Impulse's info.labels (its exporter format): a folder Edge Impulse exported (training/ and
 testing/, an info.labels in each) opens with the samples' own labels, not "training"; the file
 read as a labels file (labelled, unlabelled and multi-label samples; broken files named); the
-spans of its multi-label samples imported as regions at each recording's own rate (bad spans
-named, nothing imported); the project's labels written for its uploader and read back."""
+spans of its multi-label samples (and of a structured_labels.labels) imported as regions, in
+milliseconds (bad spans named, nothing imported); the project's labels written for its uploader
+and read back."""
 
 from __future__ import annotations
 
@@ -97,38 +98,48 @@ def spans(*labels: tuple[str, int, int]) -> dict:
 
 @pytest.fixture
 def long_samples(tmp_path):
-    """Two recordings at different rates, and an info.labels in a folder below the project's
-    that labels spans of both and the whole of a third."""
+    """Three recordings in a folder below the project's, where an info.labels lies."""
     root = tmp_path / "night"
     audio_factory.write(root / "training" / "a.wav", audio_factory.tone(440.0, 2.0, 8000), 8000)
-    audio_factory.write(root / "training" / "b.wav", audio_factory.tone(440.0, 1.0, 16000), 16000)
+    audio_factory.write(root / "training" / "b.wav", audio_factory.tone(440.0, 1.0))
     short(root / "training" / "c.wav")
     return root
 
 
 def test_spans_of_multi_label_samples_come_in_as_regions(long_samples, tmp_path):
     path = info_labels(long_samples / "training", [
-        sample("a.wav", "training", spans(("idle", 0, 7999), ("bark", 8000, 15999))),
-        sample("b.wav", "training", spans(("bark", 4000, 11999))),
+        sample("a.wav", "training", spans(("idle", 0, 999), ("bark", 1000, 1999))),
+        sample("b.wav", "training", spans(("bark", 250, 749))),
         sample("c.wav", "training", {"type": "label", "label": "yes"})])
     with Project.open(long_samples, store_dir=tmp_path / "store") as project:
         project.scan()
         records = import_regions_file(project, path)
         ids = {c.id: c.path for c in project.clips()}
-    # Paths are the info.labels' own folder's; the end sample is the span's (a whole recording
-    # ends at its duration); each recording's own rate.
+    # Paths are relative to the info.labels' own folder; milliseconds, the end one included
+    # (the next span starts a millisecond later), so a span to the last ends at the duration.
     assert sorted((ids[r.clip_id], r.begin_s, r.end_s, r.label, r.source) for r in records) == [
         ("training/a.wav", 0.0, 1.0, "idle", "import"),
         ("training/a.wav", 1.0, 2.0, "bark", "import"),
         ("training/b.wav", 0.25, 0.75, "bark", "import")]
-    with pytest.raises(EarmarkError, match="spans count samples"):
-        read_regions(path)
+
+
+def test_structured_labels_for_the_ingestion_api_come_in_as_regions(long_samples, tmp_path):
+    path = long_samples / "structured_labels.labels"
+    path.write_text(json.dumps({"version": 1, "type": "structured-labels", "structuredLabels": {
+        "training/a.wav": [{"startIndex": 0, "endIndex": 499, "label": "idle"},
+                           {"startIndex": 500, "endIndex": 1999, "label": "bark"}]}}))
+    assert file_kind(path) == "edgeimpulse"
+    assert read_regions(path)[1][1].begin_s == 0.5
+    with Project.open(long_samples, store_dir=tmp_path / "store") as project:
+        project.scan()
+        assert [(r.begin_s, r.end_s, r.label) for r in import_regions_file(project, path)] == [
+            (0.0, 0.5, "idle"), (0.5, 2.0, "bark")]
 
 
 def test_bad_spans_are_named_and_nothing_is_imported(long_samples, tmp_path):
     path = info_labels(long_samples / "training", [
-        sample("a.wav", "training", spans(("idle", 0, 7999), ("bark", 9000, 8000),
-                                          ("", 0, 10), ("late", 0, 24000))),
+        sample("a.wav", "training", spans(("idle", 0, 999), ("bark", 1500, 1000),
+                                          ("", 0, 10), ("late", 0, 2999))),
         sample("a.wav", "training", spans(("half", 0.5, 10), ("flag", True, 10))),
         sample("gone.wav", "training", spans(("idle", 0, 10))),
         sample("b.wav", "training", {"type": "multi-label", "labels": "idle"}),
@@ -140,11 +151,11 @@ def test_bad_spans_are_named_and_nothing_is_imported(long_samples, tmp_path):
         assert project.regions() == []
     message = str(caught.value)
     assert message.startswith("info.labels: 8 rows cannot be imported, so nothing was:")
-    for line in ("span 2: startIndex and endIndex must be sample numbers, the end not before "
-                 "the start", "span 3: no label",
-                 "span 4: ends at 3.00013 s, past the end of training/a.wav",
-                 "span 5: startIndex",
-                 "span 6: startIndex", "span 7: training/gone.wav is not in the folder",
+    bad_times = "startIndex and endIndex must be whole milliseconds, the end not before the start"
+    for line in (f"span 2: {bad_times}", "span 3: no label",
+                 "span 4: ends at 3 s, past the end of training/a.wav (2 s long)",
+                 f"span 5: {bad_times}", f"span 6: {bad_times}",
+                 "span 7: training/gone.wav is not in the folder",
                  "span 8: a multi-label sample (b.wav) without labelled spans",
                  "span 9: no path"):
         assert f"  {line}" in message, message

@@ -52,8 +52,12 @@ SAMPLES = {
         {"path": "a.wav", "category": "training", "label": {"type": "label", "label": "x"}}]}),
     "spans.labels": json.dumps({"version": 1, "files": [
         {"path": "rec.wav", "category": "training", "label": {"type": "multi-label", "labels": [
-            {"label": "idle", "startIndex": 0, "endIndex": 7999},
-            {"label": "bark", "startIndex": 8000, "endIndex": 9000}]}}]}),
+            {"label": "idle", "startIndex": 0, "endIndex": 499},
+            {"label": "bark", "startIndex": 500, "endIndex": 900}]}}]}),
+    "structured_labels.labels": json.dumps({"version": 1, "type": "structured-labels",
+                                            "structuredLabels": {"rec.wav": [
+                                                {"startIndex": 0, "endIndex": 300, "label": "a"},
+                                                {"startIndex": 301, "endIndex": 621, "label": "b"}]}}),
 }
 JUNK = ['"', "<", ">", "{", "}", "[", "]", ",", ":", "null", "1e400", "-1", "NaN", "\x00",
         "&amp;", "&#0;", "]]>", '"type": 5', "[[", "true", "<!ENTITY a 'b'>", "é"]
