@@ -292,10 +292,6 @@ def _ls_result(region: RegionRecord) -> dict:
         result["score"] = round(region.score, 4)
     return result
 
-__all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
-           "parse_label_studio", "label_studio_text", "load_json", "AVIANZ_SUFFIX"]
-
-
 # --------------------------------------------------------------------------- Edge Impulse
 
 
@@ -361,3 +357,8 @@ def parse_edge_impulse(value, folder: str) -> tuple[list[RegionRow], list[Proble
                 rows.append(RegionRow(where, begin_ms / 1000, (end_ms + 1) / 1000,
                                       label.strip(), line=number))
     return rows, problems
+
+
+__all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
+           "parse_label_studio", "label_studio_text", "load_json", "has_spans",
+           "parse_edge_impulse", "AVIANZ_SUFFIX", "EDGE_IMPULSE"]
