@@ -48,15 +48,21 @@ def peak_level(samples: np.ndarray) -> float:
     return float(min(np.abs(samples).max(initial=0.0), 1.0))
 
 
-def save_take(samples: np.ndarray, sample_rate_hz: int, path: str | os.PathLike) -> Path:
+def save_take(samples: np.ndarray, sample_rate_hz: int, path: str | os.PathLike,
+              exclusive: bool = False) -> Path:
     """Write a take as a 16-bit mono WAV (what every tool reads) and return its path. Raises
-    AudioError naming the file when it cannot be written, ValueError for an empty take."""
+    AudioError naming the file when it cannot be written, ValueError for an empty take;
+    ``exclusive``: FileExistsError for a file already there, which is left as it was."""
     path = Path(path)
     samples = np.asarray(samples, dtype=np.float32)
     if len(samples) == 0:
         raise ValueError("an empty take has nothing to save")
     try:
-        sf.write(path, np.clip(samples, -1.0, 1.0), int(sample_rate_hz), subtype="PCM_16")
+        with open(path, "xb" if exclusive else "wb") as handle:
+            sf.write(handle, np.clip(samples, -1.0, 1.0), int(sample_rate_hz), format="WAV",
+                     subtype="PCM_16")
+    except FileExistsError:  # exclusive, and a file is there: not ours to remove
+        raise
     except (sf.LibsndfileError, OSError) as error:
         path.unlink(missing_ok=True)
         raise AudioError(path, f"could not write the recording ({error})") from None

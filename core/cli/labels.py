@@ -1,5 +1,5 @@
-"""``labels`` commands: export, import and export-folders, for clip labels and for regions (the
-formats of :mod:`core.store.region_io`).
+"""``labels`` commands: export, import, export-folders and export-clips, for clip labels and for
+regions (the formats of :mod:`core.store.region_io`; regions cut into clips).
 
 ``register(subparsers)`` adds the ``labels`` parser; each command sets ``func`` to a handler
 ``handler(args) -> int`` (0 success, 1 done with problems reported, 2 error). Expected failures
@@ -114,6 +114,22 @@ def register(subparsers) -> argparse.ArgumentParser:
                          help="list what would happen; touch nothing")
     _add_project(folders)
     folders.set_defaults(func=_handle_export_folders)
+
+    clips = commands.add_parser(
+        "export-clips", help="cut each labelled region into a WAV in DEST/<label>/",
+        description="Cut each region a person drew, imported or accepted, with a label, out of "
+                    "its recording into DEST/<label>/<recording>_<begin>-<end>ms.wav (mono, "
+                    "16-bit, the recording's own rate): the class folders BirdNET Analyzer's "
+                    "custom-classifier training and Teachable Machine take. Existing files are "
+                    "never overwritten: they are reported and skipped.")
+    clips.add_argument("folder", metavar="FOLDER")
+    clips.add_argument("dest", metavar="DEST")
+    clips.add_argument("--min-length-s", type=float, default=0.0, metavar="S",
+                       help="a region shorter than S seconds is cut S long around its middle, "
+                            "with the recording's own sound around it (BirdNET: 3; default 0: "
+                            "the region alone)")
+    _add_project(clips)
+    clips.set_defaults(func=_handle_export_clips)
     return labels
 
 
@@ -238,6 +254,22 @@ def _handle_import(args: argparse.Namespace) -> int:
           f"{len(result.unknown_paths)} unknown paths",
           file=sys.stderr)
     return 0
+
+
+@_expected_errors
+def _handle_export_clips(args: argparse.Namespace) -> int:
+    from core.store.region_clips import export_region_clips
+
+    with _open_scanned(args) as project:
+        result = export_region_clips(project, args.dest, args.min_length_s)
+    for target in result.skipped_existing:
+        print(f"earmark: skipped {target}: already there", file=sys.stderr)
+    for path, reason in result.failed:
+        print(f"earmark: could not cut {path}: {reason}", file=sys.stderr)
+    print(f"earmark: {len(result.written)} clips written, {len(result.skipped_existing)} skipped "
+          f"(already there), {len(result.failed)} failed, {result.unlabelled} unlabelled regions "
+          "left out", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 @_expected_errors

@@ -1,7 +1,7 @@
 """File menu: open a folder (or a recent one, or the last one at start), rescan, labels in and out
 as CSV or class folders, regions in and out as the files Raven Pro, Audacity, AviaNZ, Label Studio,
 Whombat, Sonic Visualiser and BirdNET read or write, the clip view as a PNG or PDF figure, and
-clips recorded from the microphone."""
+clips recorded from the microphone; regions cut into clips (gui.actions.region_clips)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.errors import EarmarkError
 from core.store import label_io, label_rules, region_export, region_io
+from gui.actions import region_clips
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.record_dialog import RecordDialog
 from gui.clips.region_commands import ImportRegionsCommand
@@ -287,6 +288,7 @@ REGION_EXPORTS = {
     "Label Studio JSON (a task for each audio file)": ("labelstudio", False),
     "Whombat annotation project (AOEF JSON)": ("aoef", False),
     "Sonic Visualiser layers (an .svl for each audio file, in a folder)": ("sonicvisualiser", False),
+    region_clips.CHOICE: ("clips", False),
 }
 #: The formats written as one file: the name offered and the file dialog's filter.
 _ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
@@ -304,6 +306,9 @@ def _on_export_regions(w) -> None:
     if not ok:
         return
     fmt, measure = REGION_EXPORTS[choice]
+    if fmt == "clips":
+        region_clips.export_region_clips(w)
+        return
     if fmt in ("audacity", "sonicvisualiser"):
         what = "a label track" if fmt == "audacity" else "an annotation layer"
         out = QFileDialog.getExistingDirectory(

@@ -50,6 +50,8 @@ ENERGY_DETECTOR = Key("energy/settings", dict, {})
 SIMILAR_CALLS = Key("similar/settings", dict, {})
 # Record Clips' last take: {"label": class name, "length_s": seconds}.
 RECORD_TAKE = Key("record/last_take", dict, {})
+# Export Regions as clips: the least clip length last asked for, in seconds (0: the region alone).
+CLIP_MIN_LENGTH_S = Key("export/clip_min_length_s", float, 0.0)
 TRAIN_MODEL = Key("training/model", str, None)
 TRAIN_EPOCHS = Key("training/epochs", int, None)
 TRAIN_FINE_TUNE_EPOCHS = Key("training/fine_tune_epochs", int, None)

@@ -13,10 +13,13 @@ import json
 import threading
 
 import pytest
+import soundfile as sf
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from core.store import region_export, region_io
+from core.store import region_clips, region_export, region_io
 from gui.actions import file_menu
+from gui.actions import region_clips as region_clips_action
+from gui.common import settings as keys
 from tests import audio_factory
 from tests.gui.helpers import open_and_wait
 
@@ -341,6 +344,26 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
         band = (None, None) if fmt == "labelstudio" else (500.0, 2500.0)  # audio regions: no band
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
                                    ("night/owl.wav", 0.5, 0.75, *band, "owl")]
+
+
+def test_regions_cut_into_clips_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch):
+    ids = {c.path: c.id for c in opened.project.clips()}
+    opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
+    opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
+    opened.project.add_region(ids["dawn.wav"], 0.2, 0.4, None)
+    out = tmp_path / "clips"
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (region_clips_action.CHOICE, True))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a: (1.0, True))
+    on_gui_thread = record_threads(monkeypatch, region_clips, "export_region_clips")
+    run_import(qtbot, opened, opened.acts.export_regions)  # waits for what it says
+    assert on_gui_thread == [False]
+    assert opened.shown[-1] == (f"Wrote 2 clips into class folders under {out}; 1 unlabelled "
+                                "regions were left out.", "info")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.wav")) == [
+        "owl/night_owl_500-750ms.wav", "robin/dawn_1000-1500ms.wav"]
+    assert sf.info(out / "owl" / "night_owl_500-750ms.wav").duration == 1.0
+    assert keys.read(opened.settings, keys.CLIP_MIN_LENGTH_S) == 1.0  # offered next time
 
 
 @pytest.mark.parametrize("fmt", ["raven", "csv"])

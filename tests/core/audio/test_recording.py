@@ -44,6 +44,10 @@ def test_a_take_is_written_as_16_bit_wav(tmp_path):
     info = sf.info(path)
     assert (info.samplerate, info.frames, info.channels, info.subtype) == (16000, 1600, 1, "PCM_16")
     assert np.abs(sf.read(path)[0]).max() <= 1.0
+    # Exclusive: a file already there is refused and left as it was.
+    with pytest.raises(FileExistsError):
+        save_take(np.zeros(100, dtype=np.float32), 8000, path, exclusive=True)
+    assert sf.info(path).frames == 1600
 
 
 def test_a_take_that_cannot_be_written_names_the_file(tmp_path):

@@ -1,4 +1,4 @@
-"""`labels export|import|export-folders` through an argparse parser built with register()."""
+"""`labels export|import|export-folders|export-clips` through an argparse parser built with register()."""
 
 from __future__ import annotations
 
@@ -96,6 +96,22 @@ def test_damaged_store_is_error_exit_2(folder, capsys):
     assert run(["labels", "export", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "damaged" in err and err.count("\n") == 1
+
+
+def test_export_clips_cuts_regions_into_class_folders(folder, tmp_path, capsys):
+    with Project.open(folder) as project:
+        project.scan()
+        loose = [c for c in project.clips() if c.path == "loose.wav"][0]
+        project.add_region(loose.id, 0.01, 0.02, "click")
+        project.add_region(loose.id, 0.02, 0.03, None)
+    dest = tmp_path / "clips"
+    assert run(["labels", "export-clips", str(folder), str(dest), "--min-length-s", "0.04"]) == 0
+    assert "1 clips written, 0 skipped (already there), 0 failed, 1 unlabelled" in \
+        capsys.readouterr().err
+    assert [p.relative_to(dest).as_posix() for p in dest.rglob("*.wav")] == [
+        "click/loose_10-20ms.wav"]
+    assert run(["labels", "export-clips", str(folder), str(dest), "--min-length-s", "99"]) == 2
+    assert "least length must be 0 to 60 s" in capsys.readouterr().err
 
 
 def test_export_folders_dry_run_copy_move(folder, tmp_path, capsys):
