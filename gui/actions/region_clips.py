@@ -25,8 +25,8 @@ def export_region_clips(w) -> None:
         return
     least_s, ok = QInputDialog.getDouble(
         w, "Export regions as clips",
-        "Each clip at least (s): a shorter region is cut that long around its middle, with its "
-        "recording's sound around it (BirdNET takes 3 s; 0: the region alone)",
+        "Each clip at least (seconds):\n\nA shorter region is cut that long around its middle,\n"
+        "with its recording's sound around it. BirdNET takes 3 s;\n0 cuts each region alone.",
         keys.read(w.settings, keys.CLIP_MIN_LENGTH_S), 0.0, region_clips.MAX_MIN_LENGTH_S, 2)
     if not ok:
         return
