@@ -19,7 +19,13 @@ from core.ml.feature_cache import feature_cache_dir
 from core.ml.features import FeatureConfig
 from core.ml.inference import Classifier
 from core.ml.metrics import ModelMetrics, confusion_matrix
-from core.ml.samples import BackgroundSource, TrainingSample, background_class, free_stretches
+from core.ml.samples import (
+    BackgroundSource,
+    TrainingSample,
+    background_class,
+    background_windows,
+    free_stretches,
+)
 from core.store.label_rules import safe_folder_name
 from core.store.records import REJECTED, UNREVIEWED
 
@@ -111,6 +117,26 @@ def training_snapshot(project) -> TrainingSnapshot:
     return TrainingSnapshot(tuple(r.id for r in whole), tuple(project.abspath(r) for r in whole),
                             tuple(r.label for r in whole), tuple(samples), tuple(keys),
                             tuple(sources))
+
+
+def background_clip_windows(project, least_length_s: float = 0.0, n_clips: int | None = None,
+                            seed: int = 0) -> tuple[str, list[tuple[str, float, float]]]:
+    """Stretches to cut as clips of the background class, as training finds them: in the
+    recordings a person marked, where no region but a rejected event lies (each rejected event
+    first); returns the class's name (:func:`background_class` of the labels) and the
+    stretches, each ``(recording's path in the folder, start_s, length_s)``. ``n_clips`` of them
+    (None: as many as the commonest class has regions; fewer when the recordings have no room),
+    ``least_length_s`` long (0: the median region's length)."""
+    snapshot = training_snapshot(project)
+    labels = [sample.label for sample in snapshot.regions]
+    name = background_class(labels)
+    if not labels or not snapshot.background:
+        return name, []
+    wanted = max(labels.count(label) for label in set(labels)) if n_clips is None else n_clips
+    length_s = least_length_s or float(np.median([s.end_s - s.begin_s for s in snapshot.regions]))
+    windows = background_windows(snapshot.background, length_s, wanted,
+                                 np.random.default_rng(seed))[:wanted]
+    return name, [(project.relpath(w.path), w.start_s, w.length_s) for w in windows]
 
 
 def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0,

@@ -120,14 +120,20 @@ def register(subparsers) -> argparse.ArgumentParser:
         description="Cut each region a person drew, imported or accepted, with a label, out of "
                     "its recording into DEST/<label>/<recording>_<begin>-<end>ms.wav (mono, "
                     "16-bit, the recording's own rate): the class folders BirdNET Analyzer's "
-                    "custom-classifier training and Teachable Machine take. Existing files are "
-                    "never overwritten: they are reported and skipped.")
+                    "custom-classifier training and Teachable Machine take, with clips of the "
+                    "unmarked stretches as the background class. Existing files are never "
+                    "overwritten: they are reported and skipped.")
     clips.add_argument("folder", metavar="FOLDER")
     clips.add_argument("dest", metavar="DEST")
     clips.add_argument("--min-length-s", type=float, default=0.0, metavar="S",
                        help="a region shorter than S seconds is cut S long around its middle, "
                             "with the recording's own sound around it (BirdNET: 3; default 0: "
                             "the region alone)")
+    clips.add_argument("--background", type=_clip_count, default=None, metavar="N",
+                       help="also cut N clips of the marked recordings' unmarked stretches (each "
+                            "rejected model event first) into DEST/background/, the negative "
+                            "class BirdNET and Teachable Machine want (default: as many as the "
+                            "commonest class has regions; 0: none)")
     _add_project(clips)
     clips.set_defaults(func=_handle_export_clips)
     return labels
@@ -256,17 +262,30 @@ def _handle_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clip_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of clips: {text!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"a number of clips is 0 or more, not {count}")
+    return count
+
+
 @_expected_errors
 def _handle_export_clips(args: argparse.Namespace) -> int:
     from core.store.region_clips import export_region_clips
+    from core.workflow import background_clip_windows
 
     with _open_scanned(args) as project:
-        result = export_region_clips(project, args.dest, args.min_length_s)
+        name, windows = background_clip_windows(project, args.min_length_s, args.background)
+        result = export_region_clips(project, args.dest, args.min_length_s, windows, name)
     for target in result.skipped_existing:
         print(f"earmark: skipped {target}: already there", file=sys.stderr)
     for path, reason in result.failed:
         print(f"earmark: could not cut {path}: {reason}", file=sys.stderr)
-    print(f"earmark: {len(result.written)} clips written, {len(result.skipped_existing)} skipped "
+    print(f"earmark: {len(result.written)} clips written ({result.background} background), "
+          f"{len(result.skipped_existing)} skipped "
           f"(already there), {len(result.failed)} failed, {result.unlabelled} unlabelled regions "
           "left out", file=sys.stderr)
     return 1 if result.failed else 0

@@ -1,12 +1,13 @@
-"""Regions cut out of their recordings as clips in class folders (``DEST/<label>/``): what
-BirdNET Analyzer's custom-classifier training, Teachable Machine's uploads and Edge Impulse's
-uploader (a folder at a time, with its label) take, from a night's marked calls.
+"""Regions cut out of their recordings as clips in class folders (``DEST/<label>/``), with
+clips of the unmarked stretches as a background class: what BirdNET Analyzer's custom-classifier
+training, Teachable Machine's uploads and Edge Impulse's uploader (a folder at a time, with its
+label) take, from a night's marked calls.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +29,12 @@ class RegionClipsResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     unlabelled: int = 0  # regions left out because they have no label
     stopped: bool = False
+    background_folder: str = ""  # the background class's folder's name
+
+    @property
+    def background(self) -> int:
+        """Of ``written``, the clips in the background class's folder."""
+        return sum(path.parent.name == self.background_folder for path in self.written)
 
 
 def exported_regions(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
@@ -55,26 +62,30 @@ def clip_window_s(begin_s: float, end_s: float, duration_s: float | None,
     return max(offset_s, 0.0), length_s
 
 
-def clip_name(clip_path: str, region: RegionRecord) -> str:
-    """``night_0412-0413.wav``-like: the recording's path in the folder (separators as ``_``)
-    and the region's own span in milliseconds, so clips from files of the same name in different
-    folders, or from the same file, never share a name."""
+def clip_name(clip_path: str, begin_s: float, end_s: float) -> str:
+    """``night_0412-0413ms.wav``-like: the recording's path in the folder (separators as ``_``)
+    and the span's own seconds in milliseconds, so clips from files of the same name in
+    different folders, or from the same file, never share a name."""
     stem = PurePosixPath(clip_path).with_suffix("").as_posix().replace("/", "_")
-    return f"{stem}_{round(region.begin_s * 1000)}-{round(region.end_s * 1000)}ms.wav"
+    return f"{stem}_{round(begin_s * 1000)}-{round(end_s * 1000)}ms.wav"
 
 
 def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
+                        background: Sequence[tuple[str, float, float]] = (),
+                        background_label: str = "background",
                         should_stop: Callable[[], bool] = lambda: False,
                         progress: Callable[[int, int], None] | None = None
                         ) -> RegionClipsResult:
     """Write each labelled region of :func:`exported_regions` as a mono 16-bit WAV at its
     recording's own rate, to ``dest/<label>/`` (:func:`clip_name`), at least ``min_length_s``
-    long (:func:`clip_window_s`). Never overwrites: a clip already there is left alone and
-    listed. A recording that cannot be read is named with the reason and the others go on; a
-    clip that cannot be written stops the export with an EarmarkError naming it.
-    ``progress(done, total)`` in regions after each recording; ``should_stop`` is checked between
-    regions. Raises :class:`EarmarkError` for a ``min_length_s`` out of range, or a ``dest``
-    that cannot be made."""
+    long (:func:`clip_window_s`), then each ``background`` stretch (a recording's path in the
+    folder, start and length in seconds; see ``core.workflow.background_clip_windows``) to
+    ``dest/<background_label>/``, that long (padded with silence where the recording is
+    shorter). Never overwrites: a clip already there is left alone and listed. A recording that
+    cannot be read is named with the reason and the others go on; a clip that cannot be written
+    stops the export with an EarmarkError naming it. ``progress(done, total)`` in clips after
+    each recording; ``should_stop`` is checked between clips. Raises :class:`EarmarkError` for a
+    ``min_length_s`` out of range, or a ``dest`` that cannot be made."""
     if not 0 <= min_length_s <= MAX_MIN_LENGTH_S or math.isnan(min_length_s):
         raise EarmarkError(f"a clip's least length must be 0 to {MAX_MIN_LENGTH_S:g} s, "
                            f"not {min_length_s:g}")
@@ -83,36 +94,46 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise EarmarkError(f"{dest}: cannot be made ({error.strerror or error})") from None
-    result = RegionClipsResult()
-    grouped = exported_regions(project)
-    total, done = sum(len(regions) for _, regions in grouped), 0
-    for clip, regions in grouped:
-        for region in regions:
+    clips = {c.path: c for c in project.clips(include_missing=True)}
+    # (clip, label, begin, end, offset, length, least length) of every clip to cut, by recording.
+    jobs: list[list[tuple]] = []
+    result = RegionClipsResult(background_folder=safe_folder_name(background_label))
+    for clip, regions in exported_regions(project):
+        result.unlabelled += sum(r.label is None for r in regions)
+        jobs.append([(clip, r.label, r.begin_s, r.end_s,
+                      *clip_window_s(r.begin_s, r.end_s, clip.duration_s, min_length_s),
+                      min_length_s) for r in regions if r.label is not None])
+    by_path: dict[str, list[tuple]] = {}
+    for path, start_s, length_s in background:
+        if path in clips:
+            by_path.setdefault(path, []).append((clips[path], background_label, start_s,
+                                                 start_s + length_s, start_s, length_s,
+                                                 max(length_s, min_length_s)))
+    jobs += by_path.values()
+    total, done = sum(map(len, jobs)), 0
+    for recording in jobs:
+        for job in recording:
             if should_stop():
                 result.stopped = True
                 return result
-            if region.label is None:
-                result.unlabelled += 1
-            elif not _write_one(project, clip, region, dest, min_length_s, result):
-                break  # the recording cannot be read: its other regions neither
-        done += len(regions)
+            if not _cut(project, dest, job, result):
+                break  # the recording cannot be read: its other clips neither
+        done += len(recording)
         if progress:
             progress(done, total)
     return result
 
 
-def _write_one(project, clip: ClipRecord, region: RegionRecord, dest: Path,
-               min_length_s: float, result: RegionClipsResult) -> bool:
-    """Cut one region into ``result``; False when its recording cannot be read."""
+def _cut(project, dest: Path, job: tuple, result: RegionClipsResult) -> bool:
+    """Cut one clip into ``result``; False when its recording cannot be read."""
+    clip, label, begin_s, end_s, offset_s, length_s, least_s = job
     if clip.missing:
         result.failed.append((clip.path, "the file is missing"))
         return False
-    target = dest / safe_folder_name(region.label) / clip_name(clip.path, region)
+    target = dest / safe_folder_name(label) / clip_name(clip.path, begin_s, end_s)
     if target.exists() or target.is_symlink():
         result.skipped_existing.append(target)
         return True
-    offset_s, length_s = clip_window_s(region.begin_s, region.end_s, clip.duration_s,
-                                       min_length_s)
     try:
         samples = read(project.abspath(clip), offset_s=offset_s, duration_s=length_s)
     except AudioError as error:
@@ -120,9 +141,9 @@ def _write_one(project, clip: ClipRecord, region: RegionRecord, dest: Path,
         return False
     rate_hz = clip.sample_rate_hz or 0
     if not rate_hz or not len(samples):
-        result.failed.append((clip.path, f"nothing to read at {region.begin_s:g} s"))
+        result.failed.append((clip.path, f"nothing to read at {begin_s:g} s"))
         return True
-    samples = fit_length(samples, max(len(samples), round(min_length_s * rate_hz)))
+    samples = fit_length(samples, max(len(samples), round(least_s * rate_hz)))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         save_take(samples, rate_hz, target, exclusive=True)

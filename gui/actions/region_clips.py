@@ -1,6 +1,7 @@
-"""Export Regions as clips: each labelled region cut out of its recording into a class folder
-(core.store.region_clips), on a background task that reports its progress and can be cancelled
-with the window."""
+"""Export Regions as clips: each labelled region cut out of its recording into a class folder,
+with clips of the unmarked stretches as the background class (core.store.region_clips,
+core.workflow.background_clip_windows), on a background task that reports its progress and can be
+cancelled with the window."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from core import workflow
 from core.store import region_clips
 from gui.common import settings as keys
 from gui.common.tasks import ProjectWorker
 
 #: Export Regions' choice that leads here.
-CHOICE = ("Clips in class folders (a WAV for each labelled region: BirdNET training, "
-          "Teachable Machine, Edge Impulse)")
+CHOICE = ("Clips in class folders (a WAV for each labelled region, and background: BirdNET "
+          "training, Teachable Machine, Edge Impulse)")
 
 
 def export_region_clips(w) -> None:
@@ -33,8 +35,11 @@ def export_region_clips(w) -> None:
     keys.write(w.settings, keys.CLIP_MIN_LENGTH_S, least_s)
 
     def cut(project, task) -> region_clips.RegionClipsResult:
+        # As many background clips as the commonest class has regions, from the unmarked
+        # stretches: the negative class BirdNET's training and Teachable Machine ask for.
+        name, windows = workflow.background_clip_windows(project, least_s)
         return region_clips.export_region_clips(
-            project, dest, least_s, task.should_stop,
+            project, dest, least_s, windows, name, task.should_stop,
             lambda done, total: task.report_progress((done, total)))
 
     def progress(done_total: tuple[int, int]) -> None:
@@ -53,6 +58,8 @@ def _report(w, dest: str, result: region_clips.RegionClipsResult) -> None:
     if result.stopped:
         return
     text = f"Wrote {len(result.written):,} clips into class folders under {dest}"
+    if result.background:
+        text += f" ({result.background:,} of the unmarked stretches, in {result.background_folder})"
     if result.skipped_existing:
         text += f"; {len(result.skipped_existing):,} already there were left alone"
     if result.unlabelled:

@@ -105,11 +105,15 @@ def test_export_clips_cuts_regions_into_class_folders(folder, tmp_path, capsys):
         project.add_region(loose.id, 0.01, 0.02, "click")
         project.add_region(loose.id, 0.02, 0.03, None)
     dest = tmp_path / "clips"
-    assert run(["labels", "export-clips", str(folder), str(dest), "--min-length-s", "0.04"]) == 0
-    assert "1 clips written, 0 skipped (already there), 0 failed, 1 unlabelled" in \
-        capsys.readouterr().err
+    assert run(["labels", "export-clips", str(folder), str(dest), "--background", "0"]) == 0
+    assert "1 clips written (0 background), 0 skipped (already there), 0 failed, 1 unlabelled" \
+        in capsys.readouterr().err
     assert [p.relative_to(dest).as_posix() for p in dest.rglob("*.wav")] == [
         "click/loose_10-20ms.wav"]
+    # By default as much background as the commonest class: one clip of the unmarked 0.03-0.05 s.
+    assert run(["labels", "export-clips", str(folder), str(dest)]) == 0
+    assert "1 clips written (1 background), 1 skipped (already there)" in capsys.readouterr().err
+    assert sorted(p.parent.name for p in dest.rglob("*.wav")) == ["background", "click"]
     assert run(["labels", "export-clips", str(folder), str(dest), "--min-length-s", "99"]) == 2
     assert "least length must be 0 to 60 s" in capsys.readouterr().err
 

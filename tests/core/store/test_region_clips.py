@@ -1,7 +1,8 @@
 """Regions cut into clips in class folders: the samples are the recording's own, mono, at its
 rate; only regions a person vouched for, with a label; a least length widens short ones with the
-recording's sound around them, kept inside the file; nothing overwritten; an unreadable
-recording named while the others go on; a destination in the way named; a stop honoured."""
+recording's sound around them, kept inside the file; background clips from the unmarked stretches
+(a rejected event first, none touching a region); nothing overwritten; an unreadable recording
+named while the others go on; a destination in the way named; a stop honoured."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from core.errors import EarmarkError
 from core.store.project import Project
 from core.store.records import RegionSpec
 from core.store.region_clips import clip_name, clip_window_s, export_region_clips
+from core.workflow import background_clip_windows
 from tests import audio_factory
 
 RATE_HZ = 8000
@@ -106,13 +108,33 @@ def test_a_stop_is_honoured(project, tmp_path):
     calls = []
     result = export_region_clips(opened, tmp_path / "clips", should_stop=lambda: len(calls) > 0,
                                  progress=lambda done, total: calls.append((done, total)))
-    assert result.stopped and calls == [(1, 5)]  # dawn.wav first (of 5 regions), then the stop
+    assert result.stopped and calls == [(1, 4)]  # dawn.wav first (of 4 clips), then the stop
     assert [p.name for p in result.written] == ["dawn_250-500ms.wav"]
 
 
 def test_clip_names_keep_files_of_the_same_name_apart():
-    class Region:
-        begin_s, end_s = 1.2345, 2.0
+    assert clip_name("a/rec.wav", 1.2345, 2.0) == "a_rec_1234-2000ms.wav"
+    assert clip_name("b/rec.flac", 1.2345, 2.0) == "b_rec_1234-2000ms.wav"
 
-    assert clip_name("a/rec.wav", Region) == "a_rec_1234-2000ms.wav"
-    assert clip_name("b/rec.flac", Region) == "b_rec_1234-2000ms.wav"
+
+def test_background_comes_from_the_unmarked_stretches(project, tmp_path):
+    opened, ramp = project
+    name, windows = background_clip_windows(opened, seed=3)
+    # As many as the commonest class (owl: 2 regions), the median region's length (0.25 s); the
+    # rejected event first, then a random stretch touching no region but rejected ones.
+    assert name == "background" and len(windows) == 2
+    assert windows[0] == ("night/rec.wav", 2.0, 0.25)
+    free = {"night/rec.wav": [(0.0, 0.5), (0.75, 1.0), (1.75, 2.5), (2.75, 2.9)],
+            "dawn.wav": [(0.0, 0.25), (0.5, 1.0)]}
+    path, start_s, length_s = windows[1]
+    assert length_s == 0.25
+    assert any(lo <= start_s and start_s + length_s <= hi for lo, hi in free[path])
+    assert background_clip_windows(opened, n_clips=0) == ("background", [])
+    assert background_clip_windows(opened, 1.0, n_clips=1)[1][0][2] == 0.75  # its whole stretch
+
+    dest = tmp_path / "clips"
+    result = export_region_clips(opened, dest, 0.5, windows, name)
+    assert result.background == 2 and len(result.written) == 6
+    rejected, _ = sf.read(dest / "background" / "night_rec_2000-2250ms.wav", dtype="float32")
+    assert np.allclose(rejected[:2000], ramp[16000:18000], atol=1 / 2 ** 15)
+    assert len(rejected) == 4000 and not rejected[2000:].any()  # padded to the least length
