@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from core.audio.reading import fit_length, read
 from core.audio.recording import save_take
@@ -35,6 +36,19 @@ class RegionClipsResult:
     def background(self) -> int:
         """Of ``written``, the clips in the background class's folder."""
         return sum(path.parent.name == self.background_folder for path in self.written)
+
+
+class _Cut(NamedTuple):
+    """One clip to cut: from ``clip``, ``length_s`` seconds from ``offset_s``, padded with silence
+    to ``least_s``, into ``label``'s folder, named after the span ``begin_s..end_s``."""
+
+    clip: ClipRecord
+    label: str
+    begin_s: float
+    end_s: float
+    offset_s: float
+    length_s: float
+    least_s: float
 
 
 def exported_regions(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
@@ -95,20 +109,20 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
     except OSError as error:
         raise EarmarkError(f"{dest}: cannot be made ({error.strerror or error})") from None
     clips = {c.path: c for c in project.clips(include_missing=True)}
-    # (clip, label, begin, end, offset, length, least length) of every clip to cut, by recording.
-    jobs: list[list[tuple]] = []
+    # Every clip to cut, by recording: a recording that cannot be read is tried once.
+    jobs: list[list[_Cut]] = []
     result = RegionClipsResult(background_folder=safe_folder_name(background_label))
     for clip, regions in exported_regions(project):
         result.unlabelled += sum(r.label is None for r in regions)
-        jobs.append([(clip, r.label, r.begin_s, r.end_s,
-                      *clip_window_s(r.begin_s, r.end_s, clip.duration_s, min_length_s),
-                      min_length_s) for r in regions if r.label is not None])
-    by_path: dict[str, list[tuple]] = {}
+        jobs.append([_Cut(clip, r.label, r.begin_s, r.end_s,
+                          *clip_window_s(r.begin_s, r.end_s, clip.duration_s, min_length_s),
+                          min_length_s) for r in regions if r.label is not None])
+    by_path: dict[str, list[_Cut]] = {}
     for path, start_s, length_s in background:
         if path in clips:
-            by_path.setdefault(path, []).append((clips[path], background_label, start_s,
-                                                 start_s + length_s, start_s, length_s,
-                                                 max(length_s, min_length_s)))
+            by_path.setdefault(path, []).append(_Cut(
+                clips[path], background_label, start_s, start_s + length_s, start_s, length_s,
+                max(length_s, min_length_s)))
     jobs += by_path.values()
     total, done = sum(map(len, jobs)), 0
     for recording in jobs:
@@ -124,7 +138,7 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
     return result
 
 
-def _cut(project, dest: Path, job: tuple, result: RegionClipsResult) -> bool:
+def _cut(project, dest: Path, job: _Cut, result: RegionClipsResult) -> bool:
     """Cut one clip into ``result``; False when its recording cannot be read."""
     clip, label, begin_s, end_s, offset_s, length_s, least_s = job
     if clip.missing:
