@@ -120,7 +120,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         description="Cut each region a person drew, imported or accepted, with a label, out of "
                     "its recording into DEST/<label>/<recording>_<begin>-<end>ms.wav (mono, "
                     "16-bit, the recording's own rate): the class folders BirdNET Analyzer's "
-                    "custom-classifier training and Teachable Machine take, with clips of the "
+                    "custom-classifier training takes, with clips of the "
                     "unmarked stretches as the background class. Existing files are never "
                     "overwritten: they are reported and skipped.")
     clips.add_argument("folder", metavar="FOLDER")
@@ -132,7 +132,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     clips.add_argument("--background", type=_clip_count, default=None, metavar="N",
                        help="also cut N clips of the marked recordings' unmarked stretches (each "
                             "rejected model event first) into DEST/background/, the negative "
-                            "class BirdNET and Teachable Machine want (default: as many as the "
+                            "class BirdNET's training wants (default: as many as the "
                             "commonest class has regions; 0: none)")
     _add_project(clips)
     clips.set_defaults(func=_handle_export_clips)

@@ -1,7 +1,7 @@
 """Regions cut out of their recordings as clips in class folders (``DEST/<label>/``), with
 clips of the unmarked stretches as a background class: what BirdNET Analyzer's custom-classifier
-training, Teachable Machine's uploads and Edge Impulse's uploader (a folder at a time, with its
-label) take, from a night's marked calls.
+training and Edge Impulse's uploader (a folder at a time, with its label) take, from a night's
+marked calls.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from gui.common import settings as keys
 from gui.common.tasks import ProjectWorker
 
 #: Export Regions' choice that leads here.
-CHOICE = ("Clips in class folders (a WAV for each labelled region, and background: BirdNET "
-          "training, Teachable Machine, Edge Impulse)")
+CHOICE = ("Clips in class folders (a WAV for each labelled region, and background: for "
+          "BirdNET's custom training or Edge Impulse's uploader)")
 
 
 def export_region_clips(w) -> None:
@@ -36,7 +36,7 @@ def export_region_clips(w) -> None:
 
     def cut(project, task) -> region_clips.RegionClipsResult:
         # As many background clips as the commonest class has regions, from the unmarked
-        # stretches: the negative class BirdNET's training and Teachable Machine ask for.
+        # stretches: the negative class BirdNET's custom training asks for.
         name, windows = workflow.background_clip_windows(project, least_s)
         return region_clips.export_region_clips(
             project, dest, least_s, windows, name, task.should_stop,
