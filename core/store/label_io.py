@@ -149,9 +149,11 @@ def export_folders(project: Project, dest: str | Path, move: bool = False,
     Never overwrites: a destination that exists (or that an earlier clip of this export took)
     is reported in ``skipped_existing`` and left alone. A dry run plans without touching files.
     The store is not changed; after a move the next scan marks the moved clips missing, labels
-    kept.
+    kept. Copies into a folder inside the project's raise EarmarkError.
     """
-    dest = Path(dest).expanduser().resolve()
+    # Copies inside the folder would join it as clips of their own; moving files within it only
+    # sorts it into class folders.
+    dest = Path(dest).expanduser().resolve() if move else project.export_destination(dest, "copies")
     done: list[tuple[Path, Path]] = []
     skipped: list[tuple[Path, Path]] = []
     failed: list[tuple[Path, str]] = []

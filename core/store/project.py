@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from core.errors import ProjectBusyError, ProjectError
+from core.errors import EarmarkError, ProjectBusyError, ProjectError
 from core.paths import user_data_dir
 from core.store.classes import ClassesMixin
 from core.store.model_records import ModelsMixin
@@ -266,6 +266,16 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
     def abspath(self, record_or_path: ClipRecord | str) -> Path:
         rel = record_or_path.path if isinstance(record_or_path, ClipRecord) else record_or_path
         return self.folder.joinpath(*PurePosixPath(rel).parts)
+
+    def export_destination(self, dest: str | Path, what: str) -> Path:
+        """``dest`` made absolute, for an export that writes ``what`` (audio) there; EarmarkError
+        when it lies inside the folder, whose next scan would take them in as clips of their
+        own beside the recordings they came from."""
+        dest = Path(dest).expanduser().resolve()
+        if dest.is_relative_to(self.folder):
+            raise EarmarkError(f"{dest}: lies inside {self.folder}, whose next scan would take "
+                               f"the {what} in as clips of their own: choose a folder outside it")
+        return dest
 
     def relpath(self, path: str | Path) -> str:
         """The store's key for ``path`` (absolute, or relative to the folder; any separators)."""

@@ -99,11 +99,12 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
     cannot be read is named with the reason and the others go on; a clip that cannot be written
     stops the export with an EarmarkError naming it. ``progress(done, total)`` in clips after
     each recording; ``should_stop`` is checked between clips. Raises :class:`EarmarkError` for a
-    ``min_length_s`` out of range, or a ``dest`` that cannot be made."""
+    ``min_length_s`` out of range, or a ``dest`` inside the project's folder or that cannot be
+    made."""
     if not 0 <= min_length_s <= MAX_MIN_LENGTH_S or math.isnan(min_length_s):
         raise EarmarkError(f"a clip's least length must be 0 to {MAX_MIN_LENGTH_S:g} s, "
                            f"not {min_length_s:g}")
-    dest = Path(dest).expanduser()
+    dest = project.export_destination(dest, "clips")
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -134,6 +134,11 @@ def test_export_folders_dry_run_copy_move(folder, tmp_path, capsys):
         "cat/c0.wav", "cat/c1.wav", "dog/c0.wav", "dog/c1.wav"]
     assert (folder / "dog" / "c0.wav").exists()
 
+    # Copies inside the folder would join it; moving within it sorts it.
+    assert run(["labels", "export-folders", str(folder), str(folder / "sorted")]) == 2
+    assert "choose a folder outside it" in capsys.readouterr().err
+    assert not (folder / "sorted").exists()
+
     moved = tmp_path / "moved"
     assert run(["labels", "export-folders", str(folder), str(moved), "--move"]) == 0
     assert not (folder / "dog" / "c0.wav").exists()

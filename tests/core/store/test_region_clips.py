@@ -101,6 +101,10 @@ def test_a_destination_in_the_way_is_named(project, tmp_path):
         export_region_clips(opened, dest)
     with pytest.raises(EarmarkError, match="least length"):
         export_region_clips(opened, dest, min_length_s=-1.0)
+    # Inside the project's folder, its next scan would take the clips in as clips of their own.
+    with pytest.raises(EarmarkError, match="lies inside .*choose a folder outside it"):
+        export_region_clips(opened, opened.folder / "clips")
+    assert not (opened.folder / "clips").exists()
 
 
 def test_a_stop_is_honoured(project, tmp_path):
