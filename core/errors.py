@@ -35,6 +35,15 @@ class ProjectError(EarmarkError):
     """The project store cannot be opened or changed (damaged, unwritable...)."""
 
 
+class ProjectDamagedError(ProjectError):
+    """The project store cannot be read: SQLite finds it damaged. ``store_path`` names it, so a
+    copy of it can be put back (core.store.store_backup)."""
+
+    def __init__(self, store_path: str | Path, message: str) -> None:
+        self.store_path = Path(store_path)
+        super().__init__(message)
+
+
 class ProjectBusyError(ProjectError):
     """Another process holds the project's store for writing longer than we are willing to wait."""
 

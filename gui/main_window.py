@@ -26,7 +26,7 @@ from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
-from gui.common.project_holder import ProjectHolder
+from gui.common.project_holder import ProjectHolder, offer_restore
 from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
@@ -143,6 +143,8 @@ class MainWindow(QMainWindow):
         try:
             project = self._holder.open(path, before_close=self._let_go_of_project)
         except EarmarkError as error:
+            if offer_restore(self, error):
+                return self.open_folder(folder)
             hint = (" Its labels are saved there as you go: switch to that window, or close it "
                     "and open the folder here." if isinstance(error, ProjectLockedError) else "")
             self.show_message(f"Could not open {path}: {error}.{hint}", "error")

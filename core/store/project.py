@@ -28,8 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from core.errors import EarmarkError, ProjectBusyError, ProjectError
+from core.errors import EarmarkError, ProjectBusyError, ProjectDamagedError, ProjectError
 from core.paths import user_data_dir
+from core.store import store_backup
 from core.store.classes import ClassesMixin
 from core.store.model_records import ModelsMixin
 from core.store.records import (
@@ -127,6 +128,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         self._writes = 0
         self._cache: dict = {}
         self._cache_version: tuple[int, int] | None = None
+        self._opened_version = self._version()
 
     # ----------------------------------------------------------------- open / close
 
@@ -249,13 +251,26 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         write (it could still roll back). The value is shared: return it immutable."""
         if self.conn.in_transaction:
             return compute()
-        version = (self._writes, self._read("PRAGMA data_version")[0][0])
+        version = self._version()
         if version != self._cache_version:
             self._cache.clear()
             self._cache_version = version
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def _version(self) -> tuple[int, int]:
+        """Moves with every commit to the store: this connection's (counted) and any other's
+        (SQLite's data_version)."""
+        return self._writes, self._read("PRAGMA data_version")[0][0]
+
+    def back_up(self) -> Path | None:
+        """A copy of the store in its ``backups`` folder (``store_backup.back_up``), unless
+        nothing was committed since this Project opened and a copy exists already. Returns the
+        copy, or None."""
+        if self._version() == self._opened_version and store_backup.backups(self.store_path):
+            return None
+        return store_backup.back_up(self.conn, self.store_path)
 
     def _get_meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
@@ -411,11 +426,16 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
 # --------------------------------------------------------------------- helpers
 
 
-def _damaged_error(store_path: Path, detail: str) -> ProjectError:
-    return ProjectError(
-        f"the project store {store_path} is damaged ({detail}); move it aside and reopen the "
-        "folder to rebuild it from the audio; labels set by hand since the last export "
-        "would need the CSV")
+def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
+    copy = store_backup.newest_sound(store_path)
+    if copy is not None:
+        remedy = (f"Earmark's copy of {store_backup.made_at(copy)} holds everything up to then: "
+                  f"put {copy} in its place (the window offers to)")
+    else:
+        remedy = ("move it aside and reopen the folder to rebuild it from the audio; labels set "
+                  "by hand since the last export would need the CSV")
+    return ProjectDamagedError(store_path, f"the project store {store_path} is damaged "
+                                           f"({detail}); {remedy}")
 
 
 def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:

@@ -1,10 +1,15 @@
-"""ProjectHolder: the project a window has open and the lock that keeps it that window's alone."""
+"""ProjectHolder: the project a window has open and the lock that keeps it that window's alone; a
+copy of its store made as the window lets it go, and the offer to put the newest copy back when a
+store will not open."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from core.errors import ProjectError
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from core.errors import EarmarkError, ProjectDamagedError, ProjectError
+from core.store import store_backup
 from core.store.lock import ProjectLock
 from core.store.project import Project
 
@@ -45,6 +50,10 @@ class ProjectHolder:
 
     def _close(self, keep_lock: ProjectLock | None = None) -> None:
         if self.project is not None:
+            try:
+                self.project.back_up()  # so labels outlive a store damaged later
+            except EarmarkError:
+                pass  # a store that cannot be read now has nothing sound to copy
             self.project.close()
             self.project = None
         if self._lock is not None and self._lock is not keep_lock:
@@ -63,3 +72,28 @@ class ProjectHolder:
         store's ``store_path``)."""
         inside = self.project.store_path.parent.parent == self.project.folder
         return "the folder's .earmark" if inside else "your user data folder"
+
+
+def offer_restore(parent: QWidget, error: Exception) -> bool:
+    """When ``error`` says a project store is damaged and Earmark holds a copy of it, ask
+    whether to put the newest copy back (the damaged store kept beside it) and do so; True when
+    it was put back, so the folder can be opened again."""
+    if not isinstance(error, ProjectDamagedError):
+        return False
+    copy = store_backup.newest_sound(error.store_path)
+    if copy is None:
+        return False
+    when = store_backup.made_at(copy)
+    answer = QMessageBox.question(
+        parent, "Damaged project store",
+        f"The project store {error.store_path} is damaged and cannot be opened.\n\n"
+        f"Put back Earmark's copy of {when}? Labels and regions changed after it are not in it; "
+        "the damaged store is kept beside it.")
+    if answer != QMessageBox.StandardButton.Yes:
+        return False
+    try:
+        store_backup.restore_newest(error.store_path)
+    except EarmarkError as failure:
+        QMessageBox.warning(parent, "Damaged project store", str(failure))
+        return False
+    return True

@@ -6,8 +6,9 @@ import os
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from core.store import store_backup
 from core.store.project import Project
 from gui.clips.clip_table import FILTER_UNLABELED, LABEL, STATUS
 from gui.common import settings as keys
@@ -194,6 +195,30 @@ def test_unwritable_folder_says_where_the_store_is(qtbot, window, tmp_path):
         assert window.model.rowCount() == 3
     finally:
         folder.chmod(0o755)
+
+
+def test_a_damaged_store_is_offered_its_copy_from_the_last_close(qtbot, make_window,
+                                                                clip_folder, monkeypatch):
+    first = make_window()
+    open_and_wait(qtbot, first, clip_folder)
+    first.clip_list.select_row(_row_of_path(first, "loose-a.wav"))
+    _activate(qtbot, first)
+    first.clip_list.table.setFocus()
+    qtbot.keyClick(first.clip_list.table, Qt.Key.Key_1)  # a label set by hand
+    labels = _store_labels(clip_folder)
+    assert labels["loose-a.wav"][1] == "manual"
+    store = first.project.store_path
+    first.close()  # letting the project go leaves a copy of its store
+    assert len(store_backup.backups(store)) == 1
+    store.write_bytes(b"this is not sqlite at all " * 200)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    second = make_window()
+    open_and_wait(qtbot, second, clip_folder)
+    assert "is damaged" in asked[0] and "the damaged store is kept beside it" in asked[0]
+    assert _store_labels(clip_folder) == labels
+    assert list(store.parent.glob("project.sqlite.damaged-*"))
 
 
 def test_file_deleted_while_listed_gets_a_message(qtbot, window, clip_folder):
