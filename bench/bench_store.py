@@ -9,7 +9,8 @@ then measures, repeated and reported as medians:
   batch of rows reached ``on_batch``;
 - reopen of the scanned project + ``clips()``;
 - a rescan of the unchanged folder (stat only, no audio read);
-- ``set_labels`` on 1,000 clips (one durable transaction).
+- ``set_labels`` on 1,000 clips (one durable transaction);
+- ``back_up``: the copy of the store the window makes as it lets the project go.
 
 Targets: first scan <= 10 s, first 500 rows <= 1 s, reopen <= 1 s, 1,000 labels <= 100 ms.
 The audio was just written, so it sits in the OS page cache: a cold-disk first scan is slower.
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {k: [] for k in
                                          ("first scan", "first rows", "reopen + clips()",
                                           "rescan unchanged", "add 5 files",
-                                          "set_labels(1000)", "restore_labels(1000)")}
+                                          "set_labels(1000)", "restore_labels(1000)",
+                                          "back_up at close")}
         first_batch_size = 0
         for rep in range(args.repeats):
             store = tmp / f"store{rep}"
@@ -112,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             project.restore_labels(previous)
             times["restore_labels(1000)"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            assert project.back_up() is not None
+            times["back_up at close"].append(time.perf_counter() - t0)
             project.close()
 
         print(f"\n{args.clips} clips, {args.repeats} repeats, medians "
