@@ -5,6 +5,7 @@ not open can be swapped for the newest copy, the damaged one kept beside it.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -104,7 +105,7 @@ def restore_newest(store_path: Path, now: float | None = None) -> tuple[Path, Pa
             extra = Path(str(store_path) + side)
             if extra.exists():
                 extra.replace(Path(str(aside) + side))
-        store_path.write_bytes(copy.read_bytes())
+        shutil.copyfile(copy, store_path)
     except OSError as error:
         raise EarmarkError(f"{store_path}: the copy of {made_at(copy)} cannot be put in its "
                            f"place ({error.strerror or error})") from None
