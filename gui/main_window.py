@@ -143,8 +143,12 @@ class MainWindow(QMainWindow):
         try:
             project = self._holder.open(path, before_close=self._let_go_of_project)
         except EarmarkError as error:
-            if offer_restore(self, error):
-                return self.open_folder(folder)
+            restored = offer_restore(self, error)
+            if restored:  # opened again from the copy (a failure there says so itself)
+                opened = self.open_folder(folder)
+                if opened:
+                    self.show_message(restored)
+                return opened
             hint = (" Its labels are saved there as you go: switch to that window, or close it "
                     "and open the folder here." if isinstance(error, ProjectLockedError) else "")
             self.show_message(f"Could not open {path}: {error}.{hint}", "error")

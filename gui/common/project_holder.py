@@ -74,15 +74,15 @@ class ProjectHolder:
         return "the folder's .earmark" if inside else "your user data folder"
 
 
-def offer_restore(parent: QWidget, error: Exception) -> bool:
+def offer_restore(parent: QWidget, error: Exception) -> str:
     """When ``error`` says a project store is damaged and Earmark holds a copy of it, ask
-    whether to put the newest copy back (the damaged store kept beside it) and do so; True when
-    it was put back, so the folder can be opened again."""
+    whether to put the newest copy back (the damaged store kept beside it) and do so. Returns
+    what was done, to show once the folder is open again; "" when nothing was."""
     if not isinstance(error, ProjectDamagedError):
-        return False
+        return ""
     copy = store_backup.newest_sound(error.store_path)
     if copy is None:
-        return False
+        return ""
     when = store_backup.made_at(copy)
     answer = QMessageBox.question(
         parent, "Damaged project store",
@@ -90,10 +90,10 @@ def offer_restore(parent: QWidget, error: Exception) -> bool:
         f"Put back Earmark's copy of {when}? Labels and regions changed after it are not in it; "
         "the damaged store is kept beside it.")
     if answer != QMessageBox.StandardButton.Yes:
-        return False
+        return ""
     try:
-        store_backup.restore_newest(error.store_path)
+        _, aside = store_backup.restore_newest(error.store_path)
     except EarmarkError as failure:
         QMessageBox.warning(parent, "Damaged project store", str(failure))
-        return False
-    return True
+        return ""
+    return f"Put back Earmark's copy of the project store from {when}; the damaged one is {aside}."

@@ -218,7 +218,8 @@ def test_a_damaged_store_is_offered_its_copy_from_the_last_close(qtbot, make_win
     open_and_wait(qtbot, second, clip_folder)
     assert "is damaged" in asked[0] and "the damaged store is kept beside it" in asked[0]
     assert _store_labels(clip_folder) == labels
-    assert list(store.parent.glob("project.sqlite.damaged-*"))
+    aside = list(store.parent.glob("project.sqlite.damaged-*"))
+    assert len(aside) == 1 and str(aside[0]) in second.banner.text()
 
 
 def test_file_deleted_while_listed_gets_a_message(qtbot, window, clip_folder):
