@@ -18,7 +18,8 @@ from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
 # core.store.region_export.FORMATS, written out: building the parser imports no more than it needs.
-REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
+REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
+                  "summary")
 #: Those written as a file per audio file (core.store.region_export.PER_FILE), under --out.
 PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 #: Those that can carry each region's measurements (core.store.region_export.MEASURED_FORMATS).
@@ -55,7 +56,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "labels as tags class:<label>); sonicvisualiser, a Sonic "
                     "Visualiser annotation layer per audio file with regions, at OUT/<relative "
                     "path, extension replaced by .svl> (needs --out; a box layer in Hz where a "
-                    "region has a band, else a region layer).")
+                    "region has a band, else a region layer); summary, a CSV with a row per "
+                    "recording and label: the regions a person drew, imported or accepted, the "
+                    "model's events still to review, the seconds the former cover and the first "
+                    "start and last end.")
     export.add_argument("folder", metavar="FOLDER")
     export.add_argument("--format", choices=("labels", "edgeimpulse", *REGION_FORMATS),
                         default="labels",

@@ -2,7 +2,7 @@
 high_hz,label``), a Raven Pro selection table, Audacity label tracks, AviaNZ ``.data`` files and a
 Label Studio JSON import (these two through :mod:`core.store.region_json`), an AOEF annotation
 project for Whombat (:mod:`core.store.region_aoef`) and Sonic Visualiser annotation layers
-(:mod:`core.store.region_svl`).
+(:mod:`core.store.region_svl`); and a summary table, a row per recording and label.
 """
 
 from __future__ import annotations
@@ -33,12 +33,17 @@ from core.store.region_aoef import aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
 
-FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
+FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
+           "summary")
 #: The formats that can carry each region's measurements as more columns.
 MEASURED_FORMATS = ("csv", "raven")
 # "score" and Raven's "Confidence" (as BirdNET writes it): the model's score of an event nobody
 # has reviewed, empty for a person's region, so the event comes back as one to review.
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score")
+# The summary: per recording and label, the regions a person drew, imported or accepted, the
+# model's events still to review, the seconds the former cover (overlaps counted once), and the
+# first start and last end of either.
+SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s", "last_s")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence")
 
@@ -130,6 +135,35 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                              _hz(r.high_hz), r.label or "", _unreviewed_score(r))
                             + _measurement_cells(measured, r))
     return out.getvalue()
+
+
+def summary_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
+    """The summary CSV (:data:`SUMMARY_HEADER`): a row per recording and label, sorted by path
+    and label, an unlabelled region's label empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SUMMARY_HEADER)
+    for clip, regions in grouped:
+        by_label: dict[str, list[RegionRecord]] = defaultdict(list)
+        for r in regions:
+            by_label[r.label or ""].append(r)
+        for label in sorted(by_label):
+            rows = by_label[label]
+            sure = [(r.begin_s, r.end_s) for r in rows if r.status != UNREVIEWED]
+            writer.writerow((clip.path, label, len(sure), len(rows) - len(sure),
+                             f"{_covered_s(sure):.3f}", f"{min(r.begin_s for r in rows):.3f}",
+                             f"{max(r.end_s for r in rows):.3f}"))
+    return out.getvalue()
+
+
+def _covered_s(spans: list[tuple[float, float]]) -> float:
+    """Seconds that ``spans`` cover, overlaps counted once."""
+    total, reach = 0.0, float("-inf")
+    for begin_s, end_s in sorted(spans):
+        if end_s > reach:
+            total += end_s - max(begin_s, reach)
+            reach = end_s
+    return total
 
 
 def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
@@ -233,13 +267,14 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       :func:`region_aoef.aoef_document`;
     - ``"sonicvisualiser"``: one Sonic Visualiser annotation layer per audio file under the
       folder ``out``, at ``out/<relative path, extension replaced by .svl>`` as for audacity, see
-      :func:`region_svl.svl_text`.
+      :func:`region_svl.svl_text`;
+    - ``"summary"``: one CSV, a row per recording and label, see :func:`summary_text`.
 
     With ``measured`` (from :func:`measure_regions`), csv and raven get each region's
     measurements as more columns: csv by their field names (``peak_freq_hz``...), raven by
     Raven's own (``Peak Freq (Hz)``...).
 
-    ``out`` may be an open text stream for csv, raven, labelstudio and aoef. Files are written
+    ``out`` may be an open text stream for csv, raven, labelstudio, aoef and summary. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
     in place of a good one.
     """
@@ -262,6 +297,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
         text = aoef_text(grouped, project.folder.name)
     elif fmt == "labelstudio":
         text = label_studio_text(grouped)
+    elif fmt == "summary":
+        text = summary_text(grouped)
     else:
         table = raven_text if fmt == "raven" else _csv_text
         text = table(grouped, None if measured is None else measured.by_region)
@@ -275,4 +312,4 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
            "measure_regions", "aoef_text", "audacity_text",
-           "avianz_targets", "raven_text"]
+           "avianz_targets", "raven_text", "summary_text"]

@@ -288,13 +288,16 @@ REGION_EXPORTS = {
     "Label Studio JSON (a task for each audio file)": ("labelstudio", False),
     "Whombat annotation project (AOEF JSON)": ("aoef", False),
     "Sonic Visualiser layers (an .svl for each audio file, in a folder)": ("sonicvisualiser", False),
+    "Summary CSV (a row per recording and label: regions, events to review, seconds)":
+        ("summary", False),
     region_clips.CHOICE: ("clips", False),
 }
 #: The formats written as one file: the name offered and the file dialog's filter.
 _ONE_FILE = {"raven": ("regions.selections.txt", "Raven selection table (*.txt)"),
              "csv": ("regions.csv", "CSV files (*.csv)"),
              "labelstudio": ("regions.label-studio.json", "Label Studio JSON (*.json)"),
-             "aoef": ("regions.aoef.json", "AOEF JSON (*.json)")}
+             "aoef": ("regions.aoef.json", "AOEF JSON (*.json)"),
+             "summary": ("regions.summary.csv", "CSV files (*.csv)")}
 
 
 def _on_export_regions(w) -> None:
