@@ -15,8 +15,8 @@ from gui.common import settings as keys
 from gui.common.tasks import ProjectWorker
 
 #: Export Regions' choice that leads here.
-CHOICE = ("Clips in class folders (a WAV for each labelled region, and background: for "
-          "BirdNET's custom training or Edge Impulse's uploader)")
+CHOICE = ("Clips in class folders (a WAV per labelled region, and background; for BirdNET or "
+          "Edge Impulse training)")
 
 
 def export_region_clips(w) -> None:
