@@ -250,6 +250,11 @@ class FolderLabels:
         found = self._listed(path, self.csv_name)
         return (found, "csv") if found else (None, "none")
 
+    def edge_impulse_files(self) -> list[Path]:
+        """The Edge Impulse info.labels files :meth:`label_of` has found so far, sorted."""
+        return sorted(folder / name for folder, name in self._present
+                      if name == EDGE_IMPULSE_NAME)
+
     def _listed(self, path: Path, name: str) -> str | None:
         """The label a labels file called ``name`` gives ``path``: the one in its own folder, then
         the one in ``root``; the row naming its path relative to that file's folder, else one

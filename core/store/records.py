@@ -164,6 +164,9 @@ class ScanSummary:
     stopped: bool
     elapsed_s: float
     warnings: tuple[str, ...] = ()  # e.g. a labels.csv that could not be used
+    # Regions the first scan read from the labels files the folder carries (Edge Impulse's
+    # multi-label samples in an info.labels).
+    regions_imported: int = 0
 
 
 def in_chunks(ids: Sequence[int]) -> Iterator[tuple[Sequence[int], str]]:

@@ -33,7 +33,8 @@ class ScanMixin:
         Files are keyed by relative path, size and modification time: new files are added (their
         headers read), changed ones re-read (labels kept), vanished ones marked missing (labels
         kept), unchanged ones not touched. The first scan of a project imports the labels the
-        folder carries (class subfolders, file-name prefixes, ``labels.csv``) with their source;
+        folder carries (class subfolders, file-name prefixes, ``labels.csv``, Edge Impulse's
+        ``info.labels``, whose multi-label samples' spans become regions) with their source;
         later scans give new files a folder/file-name label only when it names an existing class.
         File names are read by the project's :meth:`~NameRuleMixin.name_rule`; the first scan of
         the whole folder infers it from the names of the files directly in the folder and keeps it.
@@ -75,7 +76,7 @@ class ScanMixin:
             self.folder, on_csv_error=lambda csv_path, error: warnings.append(
                 f"{csv_path}: not used ({error})"), name_rule=name_rule)
 
-        added = changed = unchanged = unreadable = imported = 0
+        added = changed = unchanged = unreadable = imported = regions_imported = 0
         pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)
         seen: set[str] = set()
         stopped = False
@@ -146,6 +147,7 @@ class ScanMixin:
                     for start in range(0, len(ids), SCAN_BATCH):
                         on_batch(self._clips_by_ids(ids[start:start + SCAN_BATCH]))
             if first_import and wanted is None:
+                regions_imported = self._import_edge_impulse_spans(rule, warnings)
                 with self._write() as conn:
                     conn.execute("INSERT OR REPLACE INTO meta(key, value) "
                                  "VALUES ('labels_imported', ?)", (str(time.time()),))
@@ -155,7 +157,29 @@ class ScanMixin:
         return ScanSummary(total=present, added=added, changed=changed, unchanged=unchanged,
                            missing=newly_missing, unreadable=unreadable,
                            labels_imported=imported, stopped=stopped,
-                           elapsed_s=time.perf_counter() - started, warnings=tuple(warnings))
+                           elapsed_s=time.perf_counter() - started, warnings=tuple(warnings),
+                           regions_imported=regions_imported)
+
+    def _import_edge_impulse_spans(self, rule: label_rules.FolderLabels,
+                                   warnings: list[str]) -> int:
+        """At the first scan, as the whole-sample labels are read: the labelled spans of Edge
+        Impulse's multi-label samples in the info.labels files the folder carries, added as
+        regions (source "import"). A file with a span that cannot be placed imports none of
+        them and is named in ``warnings``. Returns how many regions were added."""
+        from core.store import region_io  # imported late: only a first scan reads spans
+
+        added = 0
+        for path in rule.edge_impulse_files():
+            try:
+                if region_io.file_kind(path) == "labels":
+                    continue  # whole-sample labels only, read already
+                specs = region_io.plan_regions_files(self, [(path, None)])
+            except EarmarkError as error:
+                warnings.append(f"{path}: its spans were not imported ({error})")
+                continue
+            if specs:
+                added += len(self.add_regions(specs, source="import"))
+        return added
 
     def _label_for_new(self, path: Path, first_import: bool, class_names: set[str],
                        rule: label_rules.FolderLabels) -> tuple[str, str] | None:

@@ -107,12 +107,12 @@ def long_samples(tmp_path):
 
 
 def test_spans_of_multi_label_samples_come_in_as_regions(long_samples, tmp_path):
-    path = info_labels(long_samples / "training", [
-        sample("a.wav", "training", spans(("idle", 0, 999), ("bark", 1000, 1999))),
-        sample("b.wav", "training", spans(("bark", 250, 749))),
-        sample("c.wav", "training", {"type": "label", "label": "yes"})])
     with Project.open(long_samples, store_dir=tmp_path / "store") as project:
-        project.scan()
+        project.scan()  # first: an info.labels there now would be read by this scan
+        path = info_labels(long_samples / "training", [
+            sample("a.wav", "training", spans(("idle", 0, 999), ("bark", 1000, 1999))),
+            sample("b.wav", "training", spans(("bark", 250, 749))),
+            sample("c.wav", "training", {"type": "label", "label": "yes"})])
         records = import_regions_file(project, path)
         ids = {c.id: c.path for c in project.clips()}
     # Paths are relative to the info.labels' own folder; milliseconds, the end one included
@@ -134,6 +134,38 @@ def test_structured_labels_for_the_ingestion_api_come_in_as_regions(long_samples
         project.scan()
         assert [(r.begin_s, r.end_s, r.label) for r in import_regions_file(project, path)] == [
             (0.0, 0.5, "idle"), (0.5, 2.0, "bark")]
+
+
+def test_an_export_with_multi_label_samples_opens_with_its_spans_as_regions(long_samples,
+                                                                          tmp_path):
+    info_labels(long_samples / "training", [
+        sample("a.wav", "training", spans(("idle", 0, 999), ("bark", 1000, 1999))),
+        sample("c.wav", "training", {"type": "label", "label": "yes"})])
+    with Project.open(long_samples, store_dir=tmp_path / "store") as project:
+        summary = project.scan()
+        ids = {c.id: c.path for c in project.clips()}
+        found = sorted((ids[r.clip_id], r.begin_s, r.end_s, r.label, r.source)
+                       for r in project.regions())
+        assert summary.regions_imported == 2 and summary.warnings == ()
+        assert project.scan().regions_imported == 0  # the first scan only: never twice
+        assert len(project.regions()) == 2
+        labels = {c.path: c.label for c in project.clips()}
+    assert found == [("training/a.wav", 0.0, 1.0, "idle", "import"),
+                     ("training/a.wav", 1.0, 2.0, "bark", "import")]
+    assert labels == {"training/a.wav": None, "training/b.wav": None, "training/c.wav": "yes"}
+
+
+def test_an_export_whose_spans_do_not_fit_opens_with_a_warning(long_samples, tmp_path):
+    info_labels(long_samples / "training", [
+        sample("a.wav", "training", spans(("idle", 0, 999), ("late", 5000, 9999))),
+        sample("c.wav", "training", {"type": "label", "label": "yes"})])
+    with Project.open(long_samples, store_dir=tmp_path / "store") as project:
+        summary = project.scan()
+        assert project.regions() == [] and summary.regions_imported == 0
+        assert {c.path: c.label for c in project.clips()}["training/c.wav"] == "yes"
+    assert len(summary.warnings) == 1
+    assert "info.labels: its spans were not imported" in summary.warnings[0]
+    assert "span 2: ends at 10 s, past the end of training/a.wav" in summary.warnings[0]
 
 
 def test_bad_spans_are_named_and_nothing_is_imported(long_samples, tmp_path):
