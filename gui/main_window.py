@@ -26,7 +26,7 @@ from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
-from gui.common.project_holder import ProjectHolder, offer_restore
+from gui.common.project_holder import ProjectHolder
 from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
@@ -141,14 +141,8 @@ class MainWindow(QMainWindow):
         path = Path(folder).expanduser()
         self.scan.stop()
         try:
-            project = self._holder.open(path, before_close=self._let_go_of_project)
+            project = self._holder.open(path, before_close=self._let_go_of_project, parent=self)
         except EarmarkError as error:
-            restored = offer_restore(self, error)
-            if restored:  # opened again from the copy (a failure there says so itself)
-                opened = self.open_folder(folder)
-                if opened:
-                    self.show_message(restored)
-                return opened
             hint = (" Its labels are saved there as you go: switch to that window, or close it "
                     "and open the folder here." if isinstance(error, ProjectLockedError) else "")
             self.show_message(f"Could not open {path}: {error}.{hint}", "error")

@@ -24,13 +24,14 @@ class ProjectHolder:
         self.project: Project | None = None
         self._lock: ProjectLock | None = None
 
-    def open(self, folder: Path, before_close=None) -> Project:
+    def open(self, folder: Path, before_close=None, parent: QWidget | None = None) -> Project:
         """The project of ``folder``, locked. EarmarkError (ProjectLockedError when another
         window has it) leaves the one open before as it was; else ``before_close()`` runs
-        before that one closes."""
+        before that one closes. With a ``parent`` window, a damaged store is offered its newest
+        copy (:func:`offer_restore`); what was put back is the project's ``store_note``."""
         if not folder.is_dir():
             raise ProjectError("folder not found; it may have been moved, renamed or unplugged")
-        project = Project.open(folder, store_dir=self._store_dir)
+        project = self._open_store(folder, parent)
         lock = ProjectLock(project.store_path.parent, project.folder)
         if self._lock is not None and self._lock.path == lock.path:
             lock = self._lock  # reopening the folder this window has
@@ -43,6 +44,17 @@ class ProjectHolder:
             before_close()
         self._close(keep_lock=lock)
         self.project, self._lock = project, lock
+        return project
+
+    def _open_store(self, folder: Path, parent: QWidget | None) -> Project:
+        try:
+            return Project.open(folder, store_dir=self._store_dir)
+        except ProjectDamagedError as error:
+            restored = offer_restore(parent, error) if parent is not None else ""
+            if not restored:
+                raise
+        project = Project.open(folder, store_dir=self._store_dir)  # from the copy put back
+        project.store_note = "; ".join(filter(None, (restored, project.store_note)))
         return project
 
     def close(self) -> None:
@@ -77,7 +89,7 @@ class ProjectHolder:
 def offer_restore(parent: QWidget, error: Exception) -> str:
     """When ``error`` says a project store is damaged and Earmark holds a copy of it, ask
     whether to put the newest copy back (the damaged store kept beside it) and do so. Returns
-    what was done, to show once the folder is open again; "" when nothing was."""
+    what was done, in words for the project's note; "" when nothing was."""
     if not isinstance(error, ProjectDamagedError):
         return ""
     copy = store_backup.newest_sound(error.store_path)
@@ -96,4 +108,4 @@ def offer_restore(parent: QWidget, error: Exception) -> str:
     except EarmarkError as failure:
         QMessageBox.warning(parent, "Damaged project store", str(failure))
         return ""
-    return f"Put back Earmark's copy of the project store from {when}; the damaged one is {aside}."
+    return f"put back Earmark's copy of the project store from {when}; the damaged one is {aside}"
