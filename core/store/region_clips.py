@@ -17,6 +17,7 @@ from core.audio.recording import save_take
 from core.errors import AudioError, EarmarkError
 from core.store.label_rules import safe_folder_name
 from core.store.records import ClipRecord, RegionRecord
+from core.store.region_export import regions_by_clip
 
 MAX_MIN_LENGTH_S = 60.0  # a bound on typing mistakes: BirdNET takes 3 s, Edge Impulse about 1 s
 
@@ -55,13 +56,7 @@ def exported_regions(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
     """The regions a clip is cut for, grouped by recording (sorted by path): those a person drew,
     imported or accepted, as training takes them; a model's unreviewed or rejected events are
     not calls anyone has vouched for."""
-    by_clip: dict[int, list[RegionRecord]] = {}
-    for region in project.regions():
-        if region.status is None:
-            by_clip.setdefault(region.clip_id, []).append(region)
-    clips = {c.id: c for c in project.clips(include_missing=True)}
-    return sorted(((clips[cid], regions) for cid, regions in by_clip.items() if cid in clips),
-                  key=lambda pair: pair[0].path)
+    return regions_by_clip(project, lambda region: region.status is None)
 
 
 def clip_window_s(begin_s: float, end_s: float, duration_s: float | None,

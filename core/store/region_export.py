@@ -63,11 +63,18 @@ def _unreviewed_score(region: RegionRecord) -> str:
     return f"{0.5 if region.score is None else region.score:.4f}"
 
 
-def _regions_by_clip(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
+def _exported(region: RegionRecord) -> bool:
+    return region.status != REJECTED  # a person said it is no event: never handed on as one
+
+
+def regions_by_clip(project, keep: Callable[[RegionRecord], bool] = _exported
+                    ) -> list[tuple[ClipRecord, list[RegionRecord]]]:
+    """The regions ``keep`` keeps (default: all but rejected events), grouped by recording,
+    sorted by path; recordings with none left out."""
     clips = {c.id: c for c in project.clips(include_missing=True)}
     grouped: dict[int, list[RegionRecord]] = defaultdict(list)
     for region in project.regions():
-        if region.status != REJECTED:  # a person said it is no event: never handed on as one
+        if keep(region):
             grouped[region.clip_id].append(region)
     return sorted(((clips[i], regions) for i, regions in grouped.items()),
                   key=lambda item: item[0].path)
@@ -89,7 +96,7 @@ def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
     seconds read, at the file's own rate). A file that cannot be read leaves its regions
     unmeasured and is named in ``unreadable`` with the reason; the others go on. ``progress(done,
     total)`` in regions after each file; ``should_stop`` is checked between regions."""
-    grouped = _regions_by_clip(project)
+    grouped = regions_by_clip(project)
     total = sum(len(regions) for _, regions in grouped)
     by_region: dict[int, RegionMeasurements | None] = {}
     unreadable: list[str] = []
@@ -283,7 +290,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     if measured is not None and fmt not in MEASURED_FORMATS:
         raise EarmarkError(f"measurements are written to {' and '.join(MEASURED_FORMATS)} "
                            f"only, not {fmt}")
-    grouped = _regions_by_clip(project)
+    grouped = regions_by_clip(project)
     count = sum(len(regions) for _, regions in grouped)
     if fmt in PER_FILE:
         per_file = PER_FILE[fmt]
@@ -311,5 +318,5 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
-           "measure_regions", "aoef_text", "audacity_text",
+           "regions_by_clip", "measure_regions", "aoef_text", "audacity_text",
            "avianz_targets", "raven_text", "summary_text"]
