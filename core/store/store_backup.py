@@ -87,14 +87,15 @@ def newest_sound(store_path: Path) -> Path | None:
     return next((copy for copy in backups(store_path) if _sound(copy)), None)
 
 
-def restore_newest(store_path: Path, now: float | None = None) -> tuple[Path, Path]:
-    """Put the newest sound copy (:func:`newest_sound`) in place of a store that will not open:
-    the damaged store (and its side files) moved aside to ``<store>.damaged-<when>``, never
-    deleted, and the copy's contents written where it was. Returns (the copy used, where the
-    damaged store went). Raises EarmarkError when there is no sound copy or the files cannot be
-    moved."""
+def restore_newest(store_path: Path, now: float | None = None,
+                   copy: Path | None = None) -> tuple[Path, Path]:
+    """Put ``copy`` (None: the newest sound one, :func:`newest_sound`) in place of a store that
+    will not open: the damaged store (and its side files) moved aside to
+    ``<store>.damaged-<when>``, never deleted, and the copy's contents written where it was.
+    Returns (the copy used, where the damaged store went). Raises EarmarkError when there is no
+    sound copy or the files cannot be moved."""
     store_path = Path(store_path)
-    copy = newest_sound(store_path)
+    copy = copy or newest_sound(store_path)
     if copy is None:
         raise EarmarkError(f"{store_path}: Earmark holds no sound copy of it")
     aside = store_path.with_name(f"{store_path.name}.damaged-{_stamp(now)}")

@@ -104,7 +104,8 @@ def offer_restore(parent: QWidget, error: Exception) -> str:
     if answer != QMessageBox.StandardButton.Yes:
         return ""
     try:
-        _, aside = store_backup.restore_newest(error.store_path)
+        # The copy just checked and named: reading a large one whole again would hold the window.
+        _, aside = store_backup.restore_newest(error.store_path, copy=copy)
     except EarmarkError as failure:
         QMessageBox.warning(parent, "Damaged project store", str(failure))
         return ""
