@@ -173,7 +173,6 @@ class RegionOverlay(QObject):
         self._items: dict[int, tuple[Any, Any]] = {}  # region id -> (wave item, spec item)
         # Hidden item pairs no region uses now, by kind (a box on the spectrogram or not).
         self._spare: dict[bool, list[tuple[Any, Any]]] = {False: [], True: []}
-        self._names: dict[int, Any] = {}  # region id -> its label's text on the waveform
         # region id -> the (record, colour, selected) its items were last styled for
         self._styled: dict[int, tuple] = {}
         self._draft: _Draft | None = None
@@ -214,12 +213,12 @@ class RegionOverlay(QObject):
 
     def label_text(self, region_id: int) -> str:
         """The label written on the waveform beside the region's begin ('' when it has none)."""
-        return self._names[region_id].toPlainText()
+        return self._items[region_id][0].name.toPlainText()
 
     def shown_label_ids(self) -> set[int]:
         """The regions whose label shows on the waveform (those that would overprint one to
         their left are hidden)."""
-        return {i for i, name in self._names.items() if name.isVisible()}
+        return {i for i, (wave, _) in self._items.items() if wave.name.isVisible()}
 
     def refresh(self, *_) -> None:
         """Read the clip's regions from the store and bring the items in line with them."""
@@ -395,7 +394,6 @@ class RegionOverlay(QObject):
         box = self._is_box(record)
         wave, spec = self._spare[box].pop() if self._spare[box] else self._new_items(box)
         wave.region_id = spec.region_id = record.id
-        self._names[record.id] = wave.name
         self._place(record, wave, spec)
         for item in (wave, spec):
             item.setVisible(True)
@@ -446,7 +444,6 @@ class RegionOverlay(QObject):
         four handles the most), so a scroll that settled on a hundred new regions froze the
         window for a quarter of a second making them."""
         wave, spec = self._items.pop(region_id)
-        self._names.pop(region_id, None)
         self._styled.pop(region_id, None)
         for item in (wave, spec):
             item.setVisible(False)
@@ -473,7 +470,7 @@ class RegionOverlay(QObject):
             pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
             z = _Z + 1 if chosen else _Z
             # pyqtgraph writes the label's format again when it is shown or its line moves.
-            name, text = self._names[region_id], record.label or ""
+            name, text = wave.name, record.label or ""
             name.format = text.replace("{", "{{").replace("}", "}}")
             name.setText(text)
             tip = region_tooltip(record)
@@ -501,9 +498,9 @@ class RegionOverlay(QObject):
         s_per_px = (end_s - start_s) / width_px if width_px > 0 and end_s > start_s else 0.0
         selected = self._selection.region_id
         taken: list[tuple[float, float]] = []  # the shown labels' (begin_s, end_s)
-        for region_id in sorted(self._names, key=lambda i: (i != selected,
+        for region_id in sorted(self._items, key=lambda i: (i != selected,
                                                             self._records[i].begin_s)):
-            name = self._names[region_id]
+            name = self._items[region_id][0].name
             begin_s = self._records[region_id].begin_s
             label_end_s = begin_s + (name.boundingRect().width() + _NAME_GAP_PX) * s_per_px
             shown = region_id == selected or not any(
