@@ -393,6 +393,17 @@ def fit_length(samples: np.ndarray, n_samples: int) -> np.ndarray:
     return out
 
 
+def centred_window_start(begin_s: float, end_s: float, length_s: float,
+                         duration_s: float | None, offset_s: float = 0.0) -> float:
+    """Where a window of ``length_s`` seconds around the span ``begin_s..end_s`` starts: centred
+    on the span, moved by ``offset_s``, then slid inside a file of ``duration_s`` (None: of unknown
+    length), which keeps a span shorter than the window whole. A longer span keeps its middle."""
+    start = (begin_s + end_s) / 2 - length_s / 2 + offset_s
+    if duration_s is not None:
+        start = min(start, duration_s - length_s)
+    return max(0.0, start)
+
+
 def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     """Resample mono float32 samples with torchaudio's band-limited sinc interpolation.
 

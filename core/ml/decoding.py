@@ -28,7 +28,6 @@ from core.ml.samples import (
     background_windows,
     clip_view_starts,
     region_offsets_s,
-    region_window_start,
     window_labels,
 )
 
@@ -174,7 +173,7 @@ def _sample_plan(sample: TrainingSample, features: FeatureConfig, multi_label: b
             return _Plan(("clip",), None, labels)
     else:
         rng = np.random.default_rng([seed, int(sample.begin_s * 1000), int(sample.end_s * 1000)])
-        starts = tuple(region_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
+        starts = tuple(audio.centred_window_start(sample.begin_s, sample.end_s, clip_s, duration_s, shift)
                        for shift in region_offsets_s(sample.begin_s, sample.end_s, clip_s, rng))
         labels = (window_labels(sample.label, starts[0], clip_s, sample.recording_regions)
                   if multi_label else (sample.label,))

@@ -154,17 +154,6 @@ def max_offset_s(begin_s: float, end_s: float, clip_s: float) -> float:
     return max(0.0, min(MAX_OFFSET_SHARE * clip_s, (clip_s - (end_s - begin_s)) / 2))
 
 
-def region_window_start(begin_s: float, end_s: float, clip_s: float,
-                        duration_s: float | None, offset_s: float = 0.0) -> float:
-    """Where the window of ``clip_s`` seconds for the event ``begin_s..end_s`` starts: centred on
-    the event, moved by ``offset_s``, then slid inside the file (which keeps an event shorter than
-    the clip whole: it lies inside the file). An event longer than the clip keeps its middle."""
-    start = (begin_s + end_s) / 2 - clip_s / 2 + offset_s
-    if duration_s is not None:
-        start = min(start, duration_s - clip_s)
-    return max(0.0, start)
-
-
 def region_offsets_s(begin_s: float, end_s: float, clip_s: float,
                      rng: np.random.Generator) -> tuple[float, ...]:
     """The shifts of a region's ``REGION_VIEWS`` windows: 0 first (the view validation uses),

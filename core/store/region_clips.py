@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from core.audio.reading import fit_length, read
+from core.audio.reading import centred_window_start, fit_length, read
 from core.audio.recording import save_take
 from core.errors import AudioError, EarmarkError
 from core.store.label_rules import safe_folder_name
@@ -65,10 +65,7 @@ def clip_window_s(begin_s: float, end_s: float, duration_s: float | None,
     is shorter than ``min_length_s``, that long around its middle, moved to stay inside the
     recording (a recording shorter than that gives all of itself, padded with silence later)."""
     length_s = max(end_s - begin_s, min_length_s)
-    offset_s = (begin_s + end_s - length_s) / 2
-    if duration_s is not None:
-        offset_s = min(offset_s, duration_s - length_s)
-    return max(offset_s, 0.0), length_s
+    return centred_window_start(begin_s, end_s, length_s, duration_s), length_s
 
 
 def clip_name(clip_path: str, begin_s: float, end_s: float) -> str:

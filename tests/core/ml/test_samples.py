@@ -5,6 +5,7 @@ joined, and the split that never puts one recording on both sides."""
 import numpy as np
 import pytest
 
+from core.audio.reading import centred_window_start
 from core.ml.samples import (
     LONG_CLIP_VIEWS,
     MAX_OFFSET_SHARE,
@@ -18,7 +19,6 @@ from core.ml.samples import (
     grouped_split,
     max_offset_s,
     region_offsets_s,
-    region_window_start,
     stratified_split,
 )
 
@@ -36,11 +36,11 @@ def _overlaps(window: Window, span) -> bool:
 
 
 def test_a_region_window_is_centred_on_the_event_and_stays_in_the_file():
-    assert region_window_start(5.0, 5.5, 2.0, 60.0) == pytest.approx(4.25)
-    assert region_window_start(0.1, 0.3, 2.0, 60.0) == 0.0  # slid right at the file's start
-    assert region_window_start(59.5, 59.9, 2.0, 60.0) == pytest.approx(58.0)  # and left at its end
-    assert region_window_start(10.0, 14.0, 2.0, 60.0) == pytest.approx(11.0)  # long: its middle
-    assert region_window_start(0.2, 0.4, 2.0, 1.0) == 0.0  # a file shorter than the clip
+    assert centred_window_start(5.0, 5.5, 2.0, 60.0) == pytest.approx(4.25)
+    assert centred_window_start(0.1, 0.3, 2.0, 60.0) == 0.0  # slid right at the file's start
+    assert centred_window_start(59.5, 59.9, 2.0, 60.0) == pytest.approx(58.0)  # and left at its end
+    assert centred_window_start(10.0, 14.0, 2.0, 60.0) == pytest.approx(11.0)  # long: its middle
+    assert centred_window_start(0.2, 0.4, 2.0, 1.0) == 0.0  # a file shorter than the clip
 
 
 @pytest.mark.parametrize("begin_s, end_s, duration_s", [
@@ -53,7 +53,7 @@ def test_region_offsets_never_lose_the_event(begin_s, end_s, duration_s):
         assert shifts[0] == 0.0 and len(shifts) == REGION_VIEWS
         assert all(abs(s) <= MAX_OFFSET_SHARE * clip_s + 1e-9 for s in shifts)
         for shift in shifts:
-            start = region_window_start(begin_s, end_s, clip_s, duration_s, shift)
+            start = centred_window_start(begin_s, end_s, clip_s, duration_s, shift)
             assert start - 1e-9 <= begin_s and end_s <= start + clip_s + 1e-9
             assert start >= 0 and (start + clip_s <= duration_s + 1e-9 or start == 0)
 
