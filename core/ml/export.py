@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 import json
 import math
+import multiprocessing
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from core.errors import CheckpointError
+from core.errors import CheckpointError, EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
@@ -160,6 +162,63 @@ def export_model(checkpoint: Checkpoint | str | Path, path: str | Path, fmt: str
     except OSError as exc:
         raise CheckpointError(path, f"could not write the exported model ({exc.strerror or exc})") from exc
     return path
+
+
+# How often export_model_apart looks at its child and at should_stop, in seconds.
+_POLL_S = 0.1
+
+
+def export_model_apart(source: str | Path, path: str | Path, fmt: str = "onnx",
+                       should_stop: Callable[[], bool] = lambda: False) -> Path | None:
+    """``export_model`` of the model file ``source``, run in a fresh Python process (spawned):
+    the ONNX exporter imports onnx, whose ml_dtypes extension holds the interpreter lock for
+    about 0.7 s while it loads, which in this process would stall every thread (a window's
+    included). The child costs its own imports (a few seconds) instead.
+
+    Returns the file written, or None when ``should_stop`` turned true first: the child is ended
+    and nothing is left behind (the file is written whole or not at all). A failure comes back
+    as the ``CheckpointError`` (or other ``EarmarkError``) the export raised in the child."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_export_in_child, args=(str(source), str(path), fmt, sender),
+                            name="earmark-export", daemon=True)
+    child.start()
+    sender.close()  # the child holds the only sending end: its exit closes the pipe
+    try:
+        while not receiver.poll(_POLL_S):
+            if should_stop():
+                return None
+            if not child.is_alive() and not receiver.poll():
+                raise CheckpointError(path, "the export process ended without a result "
+                                            f"(exit code {child.exitcode})")
+        outcome = receiver.recv()
+    finally:
+        if child.is_alive() and should_stop():
+            child.kill()
+        child.join()
+        receiver.close()
+    kind, *values = outcome
+    if kind == "written":
+        return Path(values[0])
+    if kind == "checkpoint":
+        raise CheckpointError(*values)
+    if kind == "value":
+        raise ValueError(values[0])
+    raise EarmarkError(values[0])
+
+
+def _export_in_child(source: str, path: str, fmt: str, sender) -> None:
+    """The child's side of export_model_apart: the outcome, as plain values, down ``sender``."""
+    try:
+        outcome = ("written", str(export_model(source, path, fmt)))
+    except CheckpointError as error:
+        outcome = ("checkpoint", str(error.path), error.reason)
+    except ValueError as error:
+        outcome = ("value", str(error))
+    except (EarmarkError, OSError, RuntimeError) as error:  # what a task reports as failed
+        outcome = ("error", str(error))
+    sender.send(outcome)
+    sender.close()
 
 
 def _example(checkpoint: Checkpoint) -> torch.Tensor:

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
 from core.ml import feature_cache
-from core.ml.export import SUFFIXES, export_model, format_for_path
+from core.ml.export import SUFFIXES, export_model_apart, format_for_path
 from core.workflow import model_checkpoint_path
 from gui.common.tasks import FunctionWorker
 
@@ -110,11 +110,13 @@ def _on_export_model(w) -> None:
     fmt = format_for_path(out, MODEL_EXPORTS.get(chosen, "onnx"))
     if not out.suffix:
         out = out.with_suffix(SUFFIXES[fmt])
-    # Tracing and writing take seconds (seed-cnn's 5 s clips): done in the background.
+    # Tracing and writing take seconds (seed-cnn's 5 s clips): done in the background, in a
+    # process of its own, as the exporter's first import would stall the window (see
+    # export_model_apart). None: stopped, as the window closed.
     w.statusBar().showMessage(f"Exporting the model to {out}…")
     w.acts.task("export model").start(
-        FunctionWorker(lambda _task: export_model(source, out, fmt)),
-        finished=lambda path: _report_model_export(w, path, fmt),
+        FunctionWorker(lambda task: export_model_apart(source, out, fmt, task.should_stop)),
+        finished=lambda path: path is not None and _report_model_export(w, path, fmt),
         failed=lambda reason: _report_model_export(w, out, fmt, reason))
 
 

@@ -191,3 +191,39 @@ def _writable(folder) -> bool:
         return False
     probe.unlink()
     return True
+
+
+def test_export_apart_writes_in_a_child_process_what_export_model_writes(model_file, clips, tmp_path):
+    """The window's export runs in a spawned process: the same file comes back (the same
+    probabilities and metadata)."""
+    path = export.export_model_apart(model_file, tmp_path / "apart.onnx", "onnx")
+    assert path == tmp_path / "apart.onnx"
+    here = export.export_model(model_file, tmp_path / "here.onnx", "onnx")
+    np.testing.assert_allclose(_run(path, "onnx", clips), _run(here, "onnx", clips), atol=TOLERANCE)
+    assert _metadata(path, "onnx") == _metadata(here, "onnx")
+
+
+def test_export_apart_brings_back_the_childs_failure_naming_the_file(tmp_path):
+    stranger = tmp_path / "stranger.pt"
+    stranger.write_bytes(b"not a model file at all")
+    with pytest.raises(CheckpointError, match="stranger.pt") as caught:
+        export.export_model_apart(stranger, tmp_path / "out.onnx", "onnx")
+    assert caught.value.path == stranger
+    with pytest.raises(ValueError, match="unknown export format"):
+        export.export_model_apart(stranger, tmp_path / "out.x", "tflite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stranger.pt"]
+
+
+def test_export_apart_stops_when_asked_and_leaves_nothing(model_file, tmp_path):
+    import multiprocessing
+
+    asked = []
+
+    def should_stop() -> bool:  # asked once the child is running
+        asked.append(len(multiprocessing.active_children()))
+        return True
+
+    assert export.export_model_apart(model_file, tmp_path / "model.onnx", "onnx", should_stop) is None
+    assert asked and asked[0] == 1  # the child was running when the stop came
+    assert multiprocessing.active_children() == []  # ended and joined
+    assert list(tmp_path.iterdir()) == []
