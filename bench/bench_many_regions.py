@@ -2,7 +2,8 @@
 model events (what Find Loud Events leaves on a night), shown in a real MainWindow (offscreen).
 Times, in the window's thread: showing the clip with its regions, selecting a region (median of
 --runs), zooming to one minute and back to the whole hour, scrolling a 20 s view on by its width
-(each until the items are in step), painting the clip view over the whole hour, and one verdict
+(each until the items are in step), painting the clip view over the whole hour and over that
+20 s view (its regions' editable items drawn), and one verdict
 in the Review tab (A) before any event is accepted and once half of them are. Each figure is
 measured twice in the same run: with editable items only near the visible range (the app,
 ``MAX_EDITABLE``), and with an item pair for every region (as before; ``--app-only`` leaves that
@@ -90,7 +91,7 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
     app.processEvents()
     figures = {"show the clip": 1000 * (time.perf_counter() - start)}
     ids = [r.id for r in window.project.regions()]
-    selects, zooms_in, zooms_out, scrolls, paints = [], [], [], [], []
+    selects, zooms_in, zooms_out, scrolls, paints, paints_near = [], [], [], [], [], []
     for k in range(runs):
         start = time.perf_counter()
         window.labels.regions.select(ids[(k * 97) % len(ids)])
@@ -105,6 +106,9 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
             scroll = settled(lambda b=begin_s + 20.0 * step:
                              window.clip_view.set_view_range(b, b + 20.0))
         scrolls.append(scroll)
+        start = time.perf_counter()
+        window.clip_view.grab()  # the 20 s view: its regions' editable items all drawn
+        paints_near.append(1000 * (time.perf_counter() - start))
         settled(lambda: window.clip_view.set_view_range(0.0, 3600.0))
         start = time.perf_counter()
         window.clip_view.grab()
@@ -113,6 +117,7 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
                     "zoom out to the hour": median(zooms_out),
                     "scroll 20 s by its width": median(scrolls),
                     "paint the clip view": median(paints),
+                    "paint a 20 s view": median(paints_near),
                     "editable regions": len(window.region_overlay.editable_ids())})
     figures.update(review(window, runs, wait))
     window.close()

@@ -70,7 +70,8 @@ def _brush(colour: str, alpha: int) -> QColor:
 
 
 class _BoxROI(pg.ROI):
-    """A rectangle in seconds and hertz, filled, with a handle on each edge to resize it."""
+    """A rectangle in seconds and hertz, filled, with a handle on each edge to resize it (shown
+    while it is the selected region)."""
 
     region_id = -1  # the region it draws (-1: spare)
 
@@ -81,6 +82,12 @@ class _BoxROI(pg.ROI):
                             ([0.5, 1], [0.5, 0]), ([0.5, 0], [0.5, 1])):
             self.addScaleHandle(pos, centre)
         self.fill = QColor(0, 0, 0, 0)
+
+    def show_handles(self, shown: bool) -> None:
+        """Handles on the selected box only, as Raven draws them: a view of many boxes stays
+        readable (and paints faster); a click selects a box, then its edges can be dragged."""
+        for handle in self.getHandles():
+            handle.setVisible(shown)
 
     def paint(self, p, opt, widget) -> None:
         p.setBrush(self.fill)  # ROI.paint sets the pen and draws the rectangle with this brush
@@ -481,6 +488,7 @@ class RegionOverlay(QObject):
                 if isinstance(item, _BoxROI):
                     item.fill = fill
                     item.setPen(pen)
+                    item.show_handles(chosen)
                 else:
                     item.setBrush(fill)
                     item.setHoverBrush(_brush(colour, min(_SELECTED_FILL_ALPHA + 30, 255)))

@@ -303,6 +303,28 @@ def test_moving_a_box_moves_its_time_and_band(rig):
     assert stored(rig) == [(1.0, 2.0, 1000, 2000, None)]
 
 
+def test_a_box_shows_its_handles_while_selected_and_its_edge_then_drags(rig):
+    """Handles on the selected box only, as Raven draws them: a spectrogram of many boxes stays
+    readable. Selected, a box's right edge drags to a new end as one undo step."""
+    first = add(rig, 1.0, 2.0, low_hz=1000.0, high_hz=2000.0)
+    second = add(rig, 2.5, 3.5, low_hz=1000.0, high_hz=2000.0)
+    rig.regions.select(None)
+
+    def shown(record) -> list[bool]:
+        return [h.isVisible() for h in rig.overlay.items(record.id)[1].getHandles()]
+
+    assert shown(first) == shown(second) == [False] * 4
+    click(rig.view, rig.view.spec_plot, 1.5, 1500.0)
+    assert rig.regions.region_id == first.id
+    assert shown(first) == [True] * 4 and shown(second) == [False] * 4
+    steps = rig.stack.count()
+    mouse_drag(rig.view, rig.view.spec_plot, (2.0, 1500.0), (2.4, 1500.0))
+    assert stored(rig)[0][:4] == (1.0, pytest.approx(2.4, abs=0.03), 1000, 2000)
+    assert rig.stack.count() == steps + 1
+    rig.regions.select(second.id)
+    assert shown(first) == [False] * 4 and shown(second) == [True] * 4
+
+
 def test_click_selects_the_region_under_it_and_elsewhere_seeks(rig, qtbot):
     long = add(rig, 1.0, 3.0)
     short = add(rig, 2.0, 2.5)
