@@ -68,6 +68,7 @@ class ClipData:
     spectrogram: SpectrogramImage
     features: FeatureImage | None
     overview: Overview | None = None
+    header: audio.AudioInfo | None = None  # what the file's header says (rate, channels, format)
 
 
 def waveform_line(samples: np.ndarray, sample_rate_hz: int,
@@ -154,7 +155,7 @@ def load_clip(path: Path, features=None,
     spectrogram = compute_spectrogram(samples, sample_rate_hz, config=spectrogram)
     image = feature_image(path, features) if features is not None else None
     return ClipData(path, len(samples) / sample_rate_hz, sample_rate_hz, wave_x_s, wave_y,
-                    is_envelope, peak, spectrogram, image)
+                    is_envelope, peak, spectrogram, image, header=header)
 
 
 def _load_long_clip(path: Path, header: audio.AudioInfo, features,
@@ -169,7 +170,7 @@ def _load_long_clip(path: Path, header: audio.AudioInfo, features,
                              overview.levels_for(spectrogram.dynamic_range_db), overview.n_fft)
     features_image = feature_image(path, features) if features is not None else None
     return ClipData(path, overview.duration_s, int(header.sample_rate_hz), wave_x_s, wave_y,
-                    True, peak, image, features_image, overview)
+                    True, peak, image, features_image, overview, header)
 
 
 class ClipLoadWorker(QObject):

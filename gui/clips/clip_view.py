@@ -43,6 +43,20 @@ _MAX_DETAIL_COLUMNS = 8192
 MIN_FREQUENCY_SHARE = 0.01
 
 
+def file_facts(header) -> tuple[str, str]:
+    """(brief, full) words on a file's header (a core AudioInfo) for the clip view's title and
+    its tooltip: its sample rate and channels; in full also its format, and that several
+    channels are used as their mean."""
+    rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
+    rate = f"{rate_hz / 1000:g} kHz"
+    if channels == 1:
+        return f"{rate} · mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
+    many = "stereo" if channels == 2 else f"{channels} channels"
+    return (f"{rate} · {many}, mixed",
+            f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: drawn, "
+            "measured, trained on and searched as their mean (mono)")
+
+
 class ClipView(QWidget):
     """Shows one clip. ``show_clip(path)`` loads in the background; ``None`` clears.
 
@@ -422,6 +436,10 @@ class ClipView(QWidget):
             return
         same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
+        if data.header is not None:
+            brief, full = file_facts(data.header)
+            self.title_label.setText(f"{self._title}  ·  {brief}")
+            self.title_label.setToolTip(f"{self._title}\n{full}")
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)

@@ -42,19 +42,26 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
     assert f"{len(BROKEN) - len(FOUND_ON_LOADING)} unreadable" in counts
 
     view = window.clip_view
+    titles, tips = {}, {}
     for name, path in relative.items():
         # Each selection ends in a plot (readable) or a message naming the file and why (broken).
         if name in CLASSIFIABLE:
             with qtbot.waitSignal(view.clip_shown, timeout=10_000):
                 window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
             assert not view.message_label.isVisible(), name
-            assert view.title_label.text() == files[name].name
+            titles[name], tips[name] = view.title_label.text(), view.title_label.toolTip()
+            # The title names the file, then what its header says.
+            assert titles[name].startswith(f"{files[name].name}  ·  "), name
         else:
             with qtbot.waitSignal(view.message_shown, timeout=10_000) as shown:
                 window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
             text = shown.args[0]
             assert text.startswith(f"{files[name].name}: unreadable") and REASONS[name] in text, text
             assert view.message_label.isVisible() and view.message_label.text() == text
+    assert titles["surround_96k_24bit"].endswith("96 kHz · 6 channels, mixed")
+    assert ("WAV PCM_24, 96,000 Hz, 6 channels: drawn, measured, trained on and searched as their "
+            "mean") in tips["surround_96k_24bit"]
+    assert titles["int32"].endswith(" · mono")
     assert window.isVisible()
     window.labels.label_selection("still-usable")
     last = model.record(model.row_of_id(model.record(rows[relative["non_ascii"]]).id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.audio.reading import info
 from core.audio.spectrogram import compute_spectrogram
 from gui.clips.clip_loader import waveform_line
-from gui.clips.clip_view import ClipView
+from gui.clips.clip_view import ClipView, file_facts
 from gui.clips.spectrogram_settings import SpectrogramSettings
 from tests import audio_factory
 
@@ -446,3 +447,19 @@ def test_wheel_zooms_time_about_the_cursor_and_shift_wheel_scrolls(qtbot, view, 
     _send_wheel(view.graphics.viewport(), point, -120, Qt.KeyboardModifier.ShiftModifier)
     assert view.view_range() == (pytest.approx(start_s + 0.1 * width_s),
                                  pytest.approx(end_s + 0.1 * width_s))
+
+
+def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
+    stereo = np.stack([audio_factory.tone(440.0, 0.5, 44100), audio_factory.tone(660.0, 0.5, 44100)],
+                      axis=1)
+    path = audio_factory.write(tmp_path / "pair.wav", stereo, 44100)
+    brief, full = file_facts(info(path))
+    assert brief == "44.1 kHz · stereo, mixed"
+    assert full.startswith("WAV PCM_16, 44,100 Hz, 2 channels: drawn, measured")
+    view = ClipView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        view.show_clip(path, title="field/pair.wav")
+    assert view.title_label.text() == "field/pair.wav  ·  44.1 kHz · stereo, mixed"
+    assert view.title_label.toolTip() == f"field/pair.wav\n{full}"
+    view.shutdown()
