@@ -164,8 +164,10 @@ def export_model(checkpoint: Checkpoint | str | Path, path: str | Path, fmt: str
     return path
 
 
-# How often export_model_apart looks at its child and at should_stop, in seconds.
+# How often export_model_apart looks at its child and at should_stop, and how long a child that
+# has answered may take to exit before it is ended, in seconds.
 _POLL_S = 0.1
+_EXIT_S = 10.0
 
 
 def export_model_apart(source: str | Path, path: str | Path, fmt: str = "onnx",
@@ -177,7 +179,8 @@ def export_model_apart(source: str | Path, path: str | Path, fmt: str = "onnx",
 
     Returns the file written, or None when ``should_stop`` turned true first: the child is ended
     and nothing is left behind (the file is written whole or not at all). A failure comes back
-    as the ``CheckpointError`` (or other ``EarmarkError``) the export raised in the child."""
+    as the ``CheckpointError`` or ``ValueError`` the export raised in the child (another
+    failure, an ``EarmarkError`` with its words)."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_export_in_child, args=(str(source), str(path), fmt, sender),
@@ -193,9 +196,12 @@ def export_model_apart(source: str | Path, path: str | Path, fmt: str = "onnx",
                                             f"(exit code {child.exitcode})")
         outcome = receiver.recv()
     finally:
-        if child.is_alive() and should_stop():
+        if should_stop():
             child.kill()
-        child.join()
+        child.join(_EXIT_S)  # it exits once it has answered
+        if child.is_alive():
+            child.kill()
+            child.join()
         receiver.close()
     kind, *values = outcome
     if kind == "written":
