@@ -224,7 +224,7 @@ class ClipView(QWidget):
         self._path = Path(path)
         self._title = title or self._path.name
         self.title_label.setText(self._title)
-        self.title_label.setToolTip(self._title)
+        self.title_label.setToolTip(str(self._path))
         self._request_load()
 
     def clear(self) -> None:
@@ -439,7 +439,7 @@ class ClipView(QWidget):
         if data.header is not None:
             brief, full = file_facts(data.header)
             self.title_label.setText(f"{self._title}  ·  {brief}")
-            self.title_label.setToolTip(f"{self._title}\n{full}")
+            self.title_label.setToolTip(f"{self._path}\n{full}")
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)

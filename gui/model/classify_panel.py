@@ -307,7 +307,8 @@ class ClassifyPanel(QWidget):
         if not chosen:
             return
         prediction = chosen[0]
-        self.clip_view.show_clip(prediction.path, title=str(prediction.path))
+        # Its name first in the narrow panel; its whole path on hover.
+        self.clip_view.show_clip(prediction.path, title=Path(prediction.path).name)
         self.score_track.show_prediction(prediction if prediction.ok else None)
 
     def _on_add(self) -> None:

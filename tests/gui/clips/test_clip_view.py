@@ -461,5 +461,5 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
     with qtbot.waitSignal(view.clip_shown, timeout=10_000):
         view.show_clip(path, title="field/pair.wav")
     assert view.title_label.text() == "field/pair.wav  ·  44.1 kHz · stereo, mixed"
-    assert view.title_label.toolTip() == f"field/pair.wav\n{full}"
+    assert view.title_label.toolTip() == f"{path}\n{full}"  # the whole path on hover
     view.shutdown()
