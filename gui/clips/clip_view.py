@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QStackedLayout,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
 from gui.clips.view_ranges import inside, scaled
+from gui.common.elided_label import ElidedLabel
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -43,16 +43,16 @@ _MAX_DETAIL_COLUMNS = 8192
 MIN_FREQUENCY_SHARE = 0.01
 
 
-def file_facts(header) -> tuple[str, str]:
-    """(brief, full) words on a file's header (a core AudioInfo) for the clip view's title and
-    its tooltip: its sample rate and channels; in full also its format, and that several
+def file_facts(header) -> tuple[str, str, str]:
+    """Words on a file's header (a core AudioInfo) for the clip view's title and its tooltip:
+    (its sample rate, its channels, in full): in full also its format, and that several
     channels are used as their mean."""
     rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
     rate = f"{rate_hz / 1000:g} kHz"
     if channels == 1:
-        return f"{rate} · mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
+        return rate, "mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
     many = "stereo" if channels == 2 else f"{channels} channels"
-    return (f"{rate} · {many}, mixed",
+    return (rate, f"{many}, mixed",
             f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: drawn, "
             "measured, trained on and searched as their mean (mono)")
 
@@ -111,11 +111,11 @@ class ClipView(QWidget):
         self.graphics.ci.layout.setContentsMargins(2, 2, 8, 2)
         self.graphics.ci.layout.setSpacing(0)
 
-        self.title_label = QLabel()
+        # A deep path, or the file's facts after it, end in "…" where the view is narrow; the
+        # title never widens the window (the whole path and the facts are the tooltip).
+        self.title_label = ElidedLabel()
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title_label.setContentsMargins(6, 2, 6, 0)
-        # A deep path is cut at the right, never widens the window (the full path is the tooltip).
-        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
         self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self))
@@ -437,8 +437,10 @@ class ClipView(QWidget):
         same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
         if data.header is not None:
-            brief, full = file_facts(data.header)
-            self.title_label.setText(f"{self._title}  ·  {brief}")
+            rate, channels, full = file_facts(data.header)
+            # Where the view is narrow the channels, then the rate, give way to the name.
+            self.title_label.set_choices(f"{self._title}  ·  {rate} · {channels}",
+                                         f"{self._title}  ·  {rate}", self._title)
             self.title_label.setToolTip(f"{self._path}\n{full}")
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)

@@ -8,20 +8,26 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 
 class ElidedLabel(QLabel):
     """Shows as much of :meth:`full_text` as its width allows, "…" marking the cut; it takes the
-    room it is given and asks for none (a layout's stretch decides)."""
+    room it is given and asks for none (a layout's stretch decides). With
+    :meth:`set_choices`, shorter versions of the text stand in, whole, before any is cut."""
 
     def __init__(self, text: str = "", parent=None) -> None:
         super().__init__(parent)
-        self._full_text = ""
+        self._choices: tuple[str, ...] = ("",)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._full_text = text
+        self.set_choices(text)
+
+    def set_choices(self, *texts: str) -> None:
+        """Show the first of ``texts`` (the fullest first) that fits whole, else the last one
+        cut with "…"."""
+        self._choices = texts or ("",)
         self._elide()
 
     def full_text(self) -> str:
-        return self._full_text
+        return self._choices[0]
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(0, super().minimumSizeHint().height())
@@ -31,6 +37,8 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight,
-                                              max(self.width(), 0))
-        super().setText(shown)
+        width = max(self.contentsRect().width(), 0)
+        metrics = self.fontMetrics()
+        fits = next((t for t in self._choices[:-1] if metrics.horizontalAdvance(t) <= width), None)
+        super().setText(fits if fits is not None else metrics.elidedText(
+            self._choices[-1], Qt.TextElideMode.ElideRight, width))

@@ -49,7 +49,7 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
             with qtbot.waitSignal(view.clip_shown, timeout=10_000):
                 window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
             assert not view.message_label.isVisible(), name
-            titles[name], tips[name] = view.title_label.text(), view.title_label.toolTip()
+            titles[name], tips[name] = view.title_label.full_text(), view.title_label.toolTip()
             # The title names the file, then what its header says.
             assert titles[name].startswith(f"{files[name].name}  ·  "), name
         else:

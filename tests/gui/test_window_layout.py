@@ -254,7 +254,7 @@ def test_a_deep_path_and_every_panel_leave_the_window_inside_1280(qtbot, setting
     audio_factory.write(folder / deep, audio_factory.tone(300.0, 0.3))
     window = _new_window(qtbot, settings)
     open_and_wait(qtbot, window, folder)
-    qtbot.waitUntil(lambda: window.clip_view.title_label.text() != "", timeout=10_000)
+    qtbot.waitUntil(lambda: window.clip_view.title_label.full_text() != "", timeout=10_000)
     QApplication.processEvents()
     assert window.minimumSizeHint().width() <= room.width()
     # No label in the window asks for more width than a short sentence: long texts wrap or cut.

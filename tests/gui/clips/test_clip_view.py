@@ -453,13 +453,23 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
     stereo = np.stack([audio_factory.tone(440.0, 0.5, 44100), audio_factory.tone(660.0, 0.5, 44100)],
                       axis=1)
     path = audio_factory.write(tmp_path / "pair.wav", stereo, 44100)
-    brief, full = file_facts(info(path))
-    assert brief == "44.1 kHz · stereo, mixed"
+    rate, channels, full = file_facts(info(path))
+    assert (rate, channels) == ("44.1 kHz", "stereo, mixed")
     assert full.startswith("WAV PCM_16, 44,100 Hz, 2 channels: drawn, measured")
     view = ClipView()
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.clip_shown, timeout=10_000):
         view.show_clip(path, title="field/pair.wav")
-    assert view.title_label.text() == "field/pair.wav  ·  44.1 kHz · stereo, mixed"
+    assert view.title_label.full_text() == "field/pair.wav  ·  44.1 kHz · stereo, mixed"
     assert view.title_label.toolTip() == f"{path}\n{full}"  # the whole path on hover
+    view.show()
+    label = view.title_label
+    for width_px, shown in ((label.fontMetrics().horizontalAdvance(label.full_text()) + 40,
+                             "field/pair.wav  ·  44.1 kHz · stereo, mixed"),
+                            (label.fontMetrics().horizontalAdvance("field/pair.wav  ·  44.1 kHz") + 40,
+                             "field/pair.wav  ·  44.1 kHz")):
+        label.resize(width_px, label.height())  # narrower: the channels give way, then the rate
+        assert label.text() == shown
+    label.resize(40, label.height())
+    assert label.text().endswith("…") and label.full_text().endswith("stereo, mixed")
     view.shutdown()

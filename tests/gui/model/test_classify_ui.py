@@ -118,7 +118,7 @@ def test_long_file_gets_a_score_track_and_short_one_does_not(qtbot, panel, model
     assert not panel.score_track.isVisible()
     assert panel.clip_view.path == short_file
     # The narrow panel names the file first; its whole path is on hover.
-    assert panel.clip_view.title_label.text().startswith(f"{short_file.name}  ·  ")
+    assert panel.clip_view.title_label.full_text().startswith(f"{short_file.name}  ·  ")
     assert panel.clip_view.title_label.toolTip().startswith(str(short_file))
 
 
