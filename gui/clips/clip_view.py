@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 
 from core.paths import user_data_dir
 from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
+from gui.clips.clip_title import ClipTitle
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
 from gui.clips.view_ranges import inside, scaled
-from gui.common.elided_label import ElidedLabel
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -41,20 +41,6 @@ _MAX_DETAIL_COLUMNS = 8192
 #: The narrowest frequency range a wheel zoom shows, as a share of the spectrogram's height
 #: (1% of 8 kHz: 80 Hz).
 MIN_FREQUENCY_SHARE = 0.01
-
-
-def file_facts(header) -> tuple[str, str, str]:
-    """Words on a file's header (a core AudioInfo) for the clip view's title and its tooltip:
-    (its sample rate, its channels, in full): in full also its format, and that several
-    channels are used as their mean."""
-    rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
-    rate = f"{rate_hz / 1000:g} kHz"
-    if channels == 1:
-        return rate, "mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
-    many = "stereo" if channels == 2 else f"{channels} channels"
-    return (rate, f"{many}, mixed",
-            f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: drawn, "
-            "measured, trained on and searched as their mean (mono)")
 
 
 class ClipView(QWidget):
@@ -83,7 +69,6 @@ class ClipView(QWidget):
         super().__init__(parent)
         self._empty_text = empty_text
         self._path: Path | None = None
-        self._title = ""
         self._data: ClipData | None = None
         self._show_features = False
         self._feature_config = None  # the active model's FeatureConfig; None: the defaults
@@ -111,11 +96,7 @@ class ClipView(QWidget):
         self.graphics.ci.layout.setContentsMargins(2, 2, 8, 2)
         self.graphics.ci.layout.setSpacing(0)
 
-        # A deep path, or the file's facts after it, end in "…" where the view is narrow; the
-        # title never widens the window (the whole path and the facts are the tooltip).
-        self.title_label = ElidedLabel()
-        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title_label.setContentsMargins(6, 2, 6, 0)
+        self.title_label = ClipTitle()
 
         self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
         self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self))
@@ -222,9 +203,7 @@ class ClipView(QWidget):
             self.clear()
             return
         self._path = Path(path)
-        self._title = title or self._path.name
-        self.title_label.setText(self._title)
-        self.title_label.setToolTip(str(self._path))
+        self.title_label.show_name(title or self._path.name, self._path)
         self._request_load()
 
     def clear(self) -> None:
@@ -232,8 +211,7 @@ class ClipView(QWidget):
         self._loader.cancel()
         self._path = None
         self._data = None
-        self._title = ""
-        self.title_label.setText("")
+        self.title_label.show_name("", None)
         self._clear_plots()
         for line in (self.wave_playhead, self.spec_playhead):
             line.hide()
@@ -437,11 +415,7 @@ class ClipView(QWidget):
         same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
         if data.header is not None:
-            rate, channels, full = file_facts(data.header)
-            # Where the view is narrow the channels, then the rate, give way to the name.
-            self.title_label.set_choices(f"{self._title}  ·  {rate} · {channels}",
-                                         f"{self._title}  ·  {rate}", self._title)
-            self.title_label.setToolTip(f"{self._path}\n{full}")
+            self.title_label.show_header(data.header)
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)

@@ -8,7 +8,8 @@ import pytest
 from core.audio.reading import info
 from core.audio.spectrogram import compute_spectrogram
 from gui.clips.clip_loader import waveform_line
-from gui.clips.clip_view import ClipView, file_facts
+from gui.clips.clip_title import file_facts
+from gui.clips.clip_view import ClipView
 from gui.clips.spectrogram_settings import SpectrogramSettings
 from tests import audio_factory
 

@@ -1,0 +1,50 @@
+"""The clip view's title: the file's name or path, then what its header says (sample rate and
+channels), giving way in whole pieces where the view is narrow; the rest on hover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from gui.common.elided_label import ElidedLabel
+
+
+def file_facts(header) -> tuple[str, str, str]:
+    """Words on a file's header (a core AudioInfo): (its sample rate, its channels, in full),
+    in full also its format, and that several channels are used as their mean."""
+    rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
+    rate = f"{rate_hz / 1000:g} kHz"
+    if channels == 1:
+        return rate, "mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
+    many = "stereo" if channels == 2 else f"{channels} channels"
+    return (rate, f"{many}, mixed",
+            f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: drawn, "
+            "measured, trained on and searched as their mean (mono)")
+
+
+class ClipTitle(ElidedLabel):
+    """One line over the plots: ``show_name`` as a clip is chosen, ``show_header`` once it is
+    read. A deep path, or the facts after it, end in "…" where the view is narrow; the title
+    never widens the window (the whole path and the facts are its tooltip)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent=parent)
+        self._name = ""
+        self._path: Path | None = None
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setContentsMargins(6, 2, 6, 0)
+
+    def show_name(self, name: str, path: Path | None) -> None:
+        """``name`` (a path in the folder, or a file name) for the file at ``path``; "" clears."""
+        self._name, self._path = name, path
+        self.setText(name)
+        self.setToolTip("" if path is None else str(path))
+
+    def show_header(self, header) -> None:
+        """Add the rate and channels of ``header`` (a core AudioInfo); where the view is narrow
+        the channels, then the rate, give way to the name."""
+        rate, channels, full = file_facts(header)
+        self.set_choices(f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {rate}",
+                         self._name)
+        self.setToolTip(f"{self._path}\n{full}")
