@@ -22,6 +22,11 @@ _PART_RE = re.compile(r"[^_\-\s]+")
 # ``cat_12``, ``dog_barking-3``: a prefix, then ``_`` or ``-``, then digits only.
 _PREFIX_RE = re.compile(r"^(?P<prefix>.*?[^_\-\s])[_-]\d+$")
 
+# A label ending in a date (20260601, 2026-06-01, 2026-06), as field recorders stamp their files
+# (AudioMoth's 20260601_220000, a Song Meter's S4A12345_20260601_220000): when, not what.
+_DATE_END_RE = re.compile(r"(?:^|[_\-\s])(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+                          r"|-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)$")
+
 # What makes a rule fit a folder: "a small number of classes with several clips each".
 MIN_CLASSES = 2
 MIN_MEAN_CLIPS_PER_CLASS = 2.0  # fewer means the "classes" are mostly one-off names
@@ -247,8 +252,10 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     the name wins over a part in the middle, then the fewest classes, then the most names
     labelled, then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
     ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way).
-    A later part that is only ever a number is a take or an index, not a class: never chosen.
-    When none fits (too few files to judge) it is the prefix rule.
+    A later part that is only ever a number is a take or an index, not a class: never chosen;
+    nor is a rule that reads a date (a field recorder's ``20260601_220000``: the day, not a
+    class). When none fits (too few files to judge) it is the prefix rule, or no rule when
+    that too would read dates.
 
     ``0_jackson_12`` (10 digits x 4 speakers x takes) -> the 1st part, 10 classes.
     """
@@ -265,13 +272,24 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
             labels = map(rule.label_of, stems)
         counter = Counter(filter(None, labels))
         preview = _preview(counter, total)
-        if not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter))):
+        if (not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter)))
+                or any(map(_is_date_stamp, counter))):
             continue
         mean_length = sum(len(k) * n for k, n in counter.items()) / preview.labelled
         key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
         if best is None or key < best[0]:
             best = (key, rule)
-    return best[1] if best is not None else PREFIX_RULE
+    if best is not None:
+        return best[1]
+    # Too few names to judge: the part before a trailing number (``cat_12`` -> cat), unless
+    # that is a recorder's date stamp, which would make each day of recordings a class.
+    return NO_NAME_RULE if any(_is_date_stamp(PREFIX_RULE.label_of(s) or "") for s in stems) \
+        else PREFIX_RULE
+
+
+def _is_date_stamp(label: str) -> bool:
+    """Whether ``label`` ends in a date (``SM4_20260601``, ``2026-06``): no class."""
+    return _DATE_END_RE.search(label) is not None
 
 
 __all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",

@@ -124,6 +124,32 @@ def test_too_little_to_judge_falls_back_to_the_prefix_rule(stems):
     assert infer_name_rule(stems) == PREFIX_RULE
 
 
+@pytest.mark.parametrize("stems", [
+    [f"20260601_{h:02d}0000" for h in range(20, 24)] + [f"20260602_{h:02d}0000" for h in range(4)],
+    [f"S4A12345_202606{d:02d}_{h:02d}0000" for d in range(1, 8) for h in range(24)],
+    ["SM4_20260601_220000", "SM4_20260601_230000", "SM4_20260602_000000"],
+    ["pair_of_mics_2026-06-01"],
+])
+def test_a_field_recorders_date_stamps_are_never_classes(stems):
+    """AudioMoth and Song Meter files are named by when they were recorded: a rule reading the
+    day would make each day a class, so none is chosen (the person can still pick one)."""
+    assert infer_name_rule(stems) == NO_NAME_RULE
+
+
+def test_a_class_before_a_date_is_read_and_a_year_alone_is_no_date():
+    stems = [f"{species}_20260601_{i}" for species in ("owl", "wren") for i in range(5)]
+    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"owl": 5, "wren": 5}
+    stems = [f"{year}_{i}" for year in ("2019", "2020") for i in range(5)]
+    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"2019": 5, "2020": 5}
+
+
+def test_species_before_a_date_and_years_alone_are_still_read():
+    stems = [f"{species}_20260601_{i}" for species in ("owl", "wren") for i in range(5)]
+    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"owl": 5, "wren": 5}
+    stems = [f"{year}_{i}" for year in ("2019", "2020") for i in range(5)]  # a year is no date
+    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"2019": 5, "2020": 5}
+
+
 def test_three_files_keep_their_prefix_labels():
     stems = ["cat_1", "dog_1", "bird_1"]
     assert [infer_name_rule(stems).label_of(s) for s in stems] == ["cat", "dog", "bird"]
@@ -202,6 +228,17 @@ def test_first_scan_reads_flat_fsdd_names_as_digits_and_keeps_the_rule(flat_fsdd
         assert summary.labels_imported == 13
         assert project._get_meta("name_rule") == NameRule.leading(1).to_json()
         assert project.root_stems() == sorted(fsdd_stems(3, ("jackson", "theo"), 2) + ["loose"])
+
+
+def test_a_night_of_recorder_files_opens_unlabelled(tmp_path):
+    """An AudioMoth's files, named by date and time: the first scan reads no class from them."""
+    root = write_clips(tmp_path / "night", ["20260601_220000", "20260601_230000",
+                                            "20260602_000000", "20260602_010000"])
+    with Project.open(root) as project:
+        summary = project.scan()
+        assert summary.labels_imported == 0 and project.classes() == []
+        assert set(labels(project).values()) == {(None, None)}
+        assert project._get_meta("name_rule") == NO_NAME_RULE.to_json()
 
 
 def test_later_scans_use_the_kept_rule_for_new_files(flat_fsdd):
