@@ -43,8 +43,10 @@ class ClipTitle(ElidedLabel):
 
     def show_header(self, header) -> None:
         """Add the rate and channels of ``header`` (a core AudioInfo); where the view is narrow
-        the channels, then the rate, give way to the name."""
+        the less telling of the two gives way first (a mono file's "mono", a stereo file's
+        rate, since its channels being mixed is the news), then the other."""
         rate, channels, full = file_facts(header)
-        self.set_choices(f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {rate}",
+        kept = channels if int(header.channels) > 1 else rate
+        self.set_choices(f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}",
                          self._name)
         self.setToolTip(f"{self._path}\n{full}")

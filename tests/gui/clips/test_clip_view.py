@@ -467,9 +467,9 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
     label = view.title_label
     for width_px, shown in ((label.fontMetrics().horizontalAdvance(label.full_text()) + 40,
                              "field/pair.wav  ·  44.1 kHz · stereo, mixed"),
-                            (label.fontMetrics().horizontalAdvance("field/pair.wav  ·  44.1 kHz") + 40,
-                             "field/pair.wav  ·  44.1 kHz")):
-        label.resize(width_px, label.height())  # narrower: the channels give way, then the rate
+                            (label.fontMetrics().horizontalAdvance("field/pair.wav  ·  stereo, mixed")
+                             + 40, "field/pair.wav  ·  stereo, mixed")):
+        label.resize(width_px, label.height())  # narrower: the rate gives way, then the channels
         assert label.text() == shown
     label.resize(40, label.height())
     assert label.text().endswith("…") and label.full_text().endswith("stereo, mixed")
