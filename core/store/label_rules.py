@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from core.audio.discovery import iter_audio_files
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
-from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
+from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule, is_date_stamp
 
 #: Where a label came from.
 SOURCES = ("folder", "filename", "csv", "none")
@@ -36,7 +36,7 @@ def label_from_path(root: str | os.PathLike, path: str | os.PathLike,
     """The label a file's place or name gives it, and the rule that gave it.
 
     1. ``("dogs", "folder")`` for ``root/dogs/bark1.wav`` (the immediate parent folder, for a
-       file not directly in ``root``);
+       file not directly in ``root``), unless that folder is named by a date (``2026-06-01``);
     2. ``("cat", "filename")`` for a file directly in ``root`` whose name ``name_rule`` reads
        (by default the prefix rule: ``cat_12.wav`` or ``cat-12.wav``, a prefix, ``_`` or ``-``,
        then only digits);
@@ -193,7 +193,8 @@ class FolderLabels:
        ``root``, as a CSV is read in rule 3: Edge Impulse exports into ``training/`` and
        ``testing/``, which are no classes, so a file beside an info.labels that gives it no
        label has none;
-    1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``);
+    1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``),
+       unless the folder is named by a date (``root/2026-06-01/...``: no label);
     2. for a file directly in ``root``, what ``name_rule`` reads in its name
        (``cat_12.wav`` -> ``cat``); None: the rule that suits the names of the files directly
        in ``root`` (:func:`~core.store.name_rules.infer_name_rule`), found once, when first
@@ -230,7 +231,9 @@ class FolderLabels:
         """``(label, source)`` from the file's folder or name alone (rules 1 and 2), no CSV."""
         path = Path(path)
         if _in_subfolder(self.root, path):
-            return path.parent.name, "folder"
+            # A folder named by a date (a night's recordings in 2026-06-01/) says when, not what.
+            return (None, "none") if is_date_stamp(path.parent.name) else (path.parent.name,
+                                                                            "folder")
         label = self.name_rule.label_of(path.stem)
         return (label, "filename") if label is not None else (None, "none")
 

@@ -273,7 +273,7 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         counter = Counter(filter(None, labels))
         preview = _preview(counter, total)
         if (not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter)))
-                or any(map(_is_date_stamp, counter))):
+                or any(map(is_date_stamp, counter))):
             continue
         mean_length = sum(len(k) * n for k, n in counter.items()) / preview.labelled
         key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
@@ -283,14 +283,15 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         return best[1]
     # Too few names to judge: the part before a trailing number (``cat_12`` -> cat), unless
     # that is a recorder's date stamp, which would make each day of recordings a class.
-    return NO_NAME_RULE if any(_is_date_stamp(PREFIX_RULE.label_of(s) or "") for s in stems) \
+    return NO_NAME_RULE if any(is_date_stamp(PREFIX_RULE.label_of(s) or "") for s in stems) \
         else PREFIX_RULE
 
 
-def _is_date_stamp(label: str) -> bool:
-    """Whether ``label`` ends in a date (``SM4_20260601``, ``2026-06``): no class."""
+def is_date_stamp(label: str) -> bool:
+    """Whether ``label`` (a part of a file name, or a folder's name) ends in a date
+    (``SM4_20260601``, ``2026-06``): when it was recorded, no class."""
     return _DATE_END_RE.search(label) is not None
 
 
 __all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",
-           "preview_name_rule", "token_rules", "parse_name_rule", "KINDS"]
+           "is_date_stamp", "preview_name_rule", "token_rules", "parse_name_rule", "KINDS"]

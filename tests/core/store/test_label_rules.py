@@ -90,6 +90,10 @@ def test_walk_is_fast_on_many_files(tmp_path):
     ("12.wav", (None, "none")),
     ("cat_12b.wav", (None, "none")),
     ("_5.wav", (None, "none")),
+    ("2026-06-01/20260601_220000.wav", (None, "none")),  # a night's folder: when, not what
+    ("site_a/20260601/0412.wav", (None, "none")),
+    ("owls/20260601_220000.wav", ("owls", "folder")),
+    ("2026/owl_1.wav", ("2026", "folder")),  # a year alone is no date
 ])
 def test_label_from_path(tmp_path, relative, expected):
     assert label_rules.label_from_path(tmp_path, tmp_path / relative) == expected
