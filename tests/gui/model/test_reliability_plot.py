@@ -60,6 +60,19 @@ def test_an_older_calibrated_model_gets_the_figures_alone(panel):
     assert "ECE 0.16 → 0.04, T 0.5 (this model file keeps no diagram)" in panel.calibration_note.text()
 
 
+def test_a_few_clips_all_right_say_why_the_error_rose(panel):
+    """Six validation clips, all right: the fit holds confidence to what six answers vouch for
+    (7/8), so the error on those clips rises; the words say why instead of leaving a puzzle."""
+    logits = np.array([[4.0, -4.0]] * 3 + [[-4.0, 4.0]] * 3)
+    summary = calibrate(logits, np.array([0, 0, 0, 1, 1, 1]))[2]
+    assert summary["ece_after"] > summary["ece_before"]
+    panel.show_model(_record({"calibration": summary}))
+    text = panel.calibration_note.text()
+    assert "Higher after: 6 clips vouch for less certainty than the model claimed" in text
+    panel.show_model(_record({"calibration": _calibration()}))
+    assert "Higher after" not in panel.calibration_note.text()
+
+
 def test_models_without_calibration_hide_it(panel):
     panel.show_model(_record({"calibration": _calibration()}))
     panel.show_model(_record({}))  # a model from before calibration, or a loaded file
