@@ -137,6 +137,9 @@ class ClassifyPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A narrow dock cuts a name in its middle: its start and its end (a take's number, the
+        # suffix) both stay readable.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.bar_delegate = ProbabilityBarDelegate(self.table)
         self.table.setItemDelegateForColumn(BARS, self.bar_delegate)
         header = self.table.horizontalHeader()

@@ -70,6 +70,7 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     bad = next(r for r, p in enumerate(panel.predictions) if not p.ok)
     assert panel.table.item(bad, BARS).text()  # the reason is shown
     assert "could not be read" in panel.status.text()
+    assert panel.table.textElideMode() == Qt.TextElideMode.ElideMiddle  # name's start and end kept
 
 
 @pytest.mark.slow
