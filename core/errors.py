@@ -36,11 +36,14 @@ class ProjectError(EarmarkError):
 
 
 class ProjectDamagedError(ProjectError):
-    """The project store cannot be read: SQLite finds it damaged. ``store_path`` names it, so a
-    copy of it can be put back (core.store.store_backup)."""
+    """The project store cannot be read: SQLite finds it damaged. ``store_path`` names it;
+    ``copy`` is the newest copy of it that SQLite reads whole (core.store.store_backup), which
+    can be put back, or None."""
 
-    def __init__(self, store_path: str | Path, message: str) -> None:
+    def __init__(self, store_path: str | Path, message: str,
+                 copy: str | Path | None = None) -> None:
         self.store_path = Path(store_path)
+        self.copy = None if copy is None else Path(copy)
         super().__init__(message)
 
 

@@ -435,7 +435,7 @@ def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
         remedy = ("move it aside and reopen the folder to rebuild it from the audio; labels set "
                   "by hand since the last export would need the CSV")
     return ProjectDamagedError(store_path, f"the project store {store_path} is damaged "
-                                           f"({detail}); {remedy}")
+                                           f"({detail}); {remedy}", copy)
 
 
 def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:

@@ -86,13 +86,11 @@ class ProjectHolder:
         return "the folder's .earmark" if inside else "your user data folder"
 
 
-def offer_restore(parent: QWidget, error: Exception) -> str:
-    """When ``error`` says a project store is damaged and Earmark holds a copy of it, ask
-    whether to put the newest copy back (the damaged store kept beside it) and do so. Returns
-    what was done, in words for the project's note; "" when nothing was."""
-    if not isinstance(error, ProjectDamagedError):
-        return ""
-    copy = store_backup.newest_sound(error.store_path)
+def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:
+    """When Earmark holds a sound copy of the damaged store (``error.copy``, the one the error
+    already checked and named), ask whether to put it back (the damaged store kept beside it)
+    and do so. Returns what was done, in words for the project's note; "" when nothing was."""
+    copy = error.copy
     if copy is None:
         return ""
     when = store_backup.made_at(copy)
@@ -104,7 +102,8 @@ def offer_restore(parent: QWidget, error: Exception) -> str:
     if answer != QMessageBox.StandardButton.Yes:
         return ""
     try:
-        # The copy just checked and named: reading a large one whole again would hold the window.
+        # The copy the error checked and named: reading a large one whole again would hold the
+        # window.
         _, aside = store_backup.restore_newest(error.store_path, copy=copy)
     except EarmarkError as failure:
         QMessageBox.warning(parent, "Damaged project store", str(failure))

@@ -214,9 +214,14 @@ def test_a_damaged_store_is_offered_its_copy_from_the_last_close(qtbot, make_win
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    checks = []  # each reads every copy whole: once, for the error, not again for the offer
+    newest_sound = store_backup.newest_sound
+    monkeypatch.setattr(store_backup, "newest_sound",
+                        lambda path: checks.append(path) or newest_sound(path))
     second = make_window()
     open_and_wait(qtbot, second, clip_folder)
     assert "is damaged" in asked[0] and "the damaged store is kept beside it" in asked[0]
+    assert checks == [store]
     assert _store_labels(clip_folder) == labels
     aside = list(store.parent.glob("project.sqlite.damaged-*"))
     assert len(aside) == 1 and str(aside[0]) in second.banner.text()

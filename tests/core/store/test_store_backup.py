@@ -70,7 +70,7 @@ def test_a_damaged_store_names_the_newest_sound_copy_which_is_put_back(folder):
     damage(store)
     with pytest.raises(ProjectDamagedError) as caught:
         Project.open(folder)
-    assert caught.value.store_path == store
+    assert caught.value.store_path == store and caught.value.copy == good
     assert f"Earmark's copy of {store_backup.made_at(good)} holds everything up to then: put " \
            f"{good} in its place" in str(caught.value)
     used, aside = store_backup.restore_newest(store)
@@ -84,8 +84,9 @@ def test_without_a_copy_the_message_says_how_to_rebuild(folder):
     with labelled(folder) as project:
         store = project.store_path
     damage(store)
-    with pytest.raises(ProjectDamagedError, match="move it aside and reopen the folder"):
+    with pytest.raises(ProjectDamagedError, match="move it aside and reopen the folder") as caught:
         Project.open(folder)
+    assert caught.value.copy is None
     with pytest.raises(EarmarkError, match="no sound copy"):
         store_backup.restore_newest(store)
 
