@@ -7,6 +7,7 @@ Plain functions over a ``Project`` (no Qt); long work takes callbacks and a ``sh
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,7 +133,7 @@ def background_clip_windows(project, least_length_s: float = 0.0, n_clips: int |
     name = background_class(labels)
     if not labels or not snapshot.background:
         return name, []
-    wanted = max(labels.count(label) for label in set(labels)) if n_clips is None else n_clips
+    wanted = Counter(labels).most_common(1)[0][1] if n_clips is None else n_clips
     length_s = least_length_s or float(np.median([s.end_s - s.begin_s for s in snapshot.regions]))
     windows = background_windows(snapshot.background, length_s, wanted,
                                  np.random.default_rng(seed))[:wanted]
