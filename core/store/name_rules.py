@@ -24,8 +24,15 @@ _PREFIX_RE = re.compile(r"^(?P<prefix>.*?[^_\-\s])[_-]\d+$")
 
 # A label ending in a date (20260601, 2026-06-01, 2026-06), as field recorders stamp their files
 # (AudioMoth's 20260601_220000, a Song Meter's S4A12345_20260601_220000): when, not what.
-_DATE_END_RE = re.compile(r"(?:^|[_\-\s])(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                          r"|-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)$")
+_DATE = (r"(?:19|20)\d\d(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+         r"|-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)")
+_DATE_END_RE = re.compile(rf"(?:^|[_\-\s]){_DATE}$")
+
+# A date as a whole run of parts of a name (``ARU01_2026-06-01_220000``: 2026-06-01). A label
+# that ends inside one has cut it (``site1-2026``), and a label with a digit that one follows is
+# the recorder's or the site's name (ARU01, S4A12345, an AudioMoth's serial), not a class; a
+# species named before the date (``owl_20260601_1``) has no digit.
+_DATE_PART_RE = re.compile(rf"(?:^|(?<=[_\-\s])){_DATE}(?=$|[_\-\s])")
 
 # What makes a rule fit a folder: "a small number of classes with several clips each".
 MIN_CLASSES = 2
@@ -254,26 +261,30 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way).
     A later part that is only ever a number is a take or an index, not a class: never chosen;
     nor is a rule that reads a date (a field recorder's ``20260601_220000``: the day, not a
-    class). When none fits (too few files to judge) it is the prefix rule, or no rule when
-    that too would read dates.
+    class), nor one that reads a recorder's or a site's name (a part with a digit just before
+    a date: ``ARU01_20260601_220000``) or cuts a date in two. When none fits (too few files
+    to judge) it is the prefix rule, or no rule when that too would read a date or a recorder.
 
     ``0_jackson_12`` (10 digits x 4 speakers x takes) -> the 1st part, 10 classes.
     """
     stems = list(stems)
     total = len(stems)
     parts = [_parts(s) for s in stems]
+    dates = _date_spans(stems)
     best: tuple | None = None
     candidates = [*token_rules(stems), PREFIX_RULE]
     for order, rule in enumerate(candidates):
         if rule.kind == "token":
-            labels = (_parts_label(s, p, rule.first, rule.count) for s, p in zip(stems, parts,
-                                                                                   strict=True))
+            labels = [_parts_label(s, p, rule.first, rule.count) for s, p in zip(stems, parts,
+                                                                                   strict=True)]
+            ends = {i: parts[i][rule.first + rule.count - 1][1] for i in dates if labels[i]}
         else:
-            labels = map(rule.label_of, stems)
+            labels = list(map(rule.label_of, stems))
+            ends = {i: len(labels[i] or "") for i in dates}
         counter = Counter(filter(None, labels))
         preview = _preview(counter, total)
         if (not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter)))
-                or any(map(is_date_stamp, counter))):
+                or _reads_when_or_where(labels, ends, dates)):
             continue
         mean_length = sum(len(k) * n for k, n in counter.items()) / preview.labelled
         key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
@@ -282,9 +293,32 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     if best is not None:
         return best[1]
     # Too few names to judge: the part before a trailing number (``cat_12`` -> cat), unless
-    # that is a recorder's date stamp, which would make each day of recordings a class.
-    return NO_NAME_RULE if any(is_date_stamp(PREFIX_RULE.label_of(s) or "") for s in stems) \
-        else PREFIX_RULE
+    # that is a recorder's date stamp or name, which would make each day or recorder a class.
+    labels = list(map(PREFIX_RULE.label_of, stems))
+    return (NO_NAME_RULE if _reads_when_or_where(labels, {i: len(labels[i] or "") for i in dates},
+                                                 dates)
+            else PREFIX_RULE)
+
+
+def _date_spans(stems: list[str]) -> dict[int, list[tuple[int, int]]]:
+    """The (start, end) of each date in each of ``stems`` that has one, by the stem's index."""
+    found = {i: [m.span() for m in _DATE_PART_RE.finditer(stem)] for i, stem in enumerate(stems)}
+    return {i: spans for i, spans in found.items() if spans}
+
+
+def _reads_when_or_where(labels: list, ends: dict[int, int], dates: dict) -> bool:
+    """Whether any of ``labels`` (None where a name gave none; each read up to ``ends[i]`` in a
+    name whose dates are ``dates[i]``, see _date_spans) is a date stamp, cuts a date or names the
+    recorder or the site (a label with a digit just before a date: ``ARU01_20260601_220000``)."""
+    if any(label and is_date_stamp(label) for label in set(labels)):
+        return True
+    for i, spans in dates.items():
+        label = labels[i]
+        end = ends.get(i, 0)
+        if label and any(start < end < stop or (start == end + 1 and any(map(str.isdigit, label)))
+                         for start, stop in spans):
+            return True
+    return False
 
 
 def is_date_stamp(label: str) -> bool:

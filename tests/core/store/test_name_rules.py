@@ -143,11 +143,23 @@ def test_a_class_before_a_date_is_read_and_a_year_alone_is_no_date():
     assert preview_name_rule(infer_name_rule(stems), stems).counts == {"2019": 5, "2020": 5}
 
 
-def test_species_before_a_date_and_years_alone_are_still_read():
-    stems = [f"{species}_20260601_{i}" for species in ("owl", "wren") for i in range(5)]
-    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"owl": 5, "wren": 5}
-    stems = [f"{year}_{i}" for year in ("2019", "2020") for i in range(5)]  # a year is no date
-    assert preview_name_rule(infer_name_rule(stems), stems).counts == {"2019": 5, "2020": 5}
+@pytest.mark.parametrize("stems", [
+    [f"ARU0{r}_202604{d:02d}_{h:02d}1500" for r in (1, 2) for d in (1, 2) for h in range(5)],
+    [f"ARU0{r}_202604{d:02d}" for r in (1, 2) for d in (1, 2, 3)],
+    [f"S4A1234{r}_20260601_220000" for r in range(3)],
+    [f"site{r}-2026-04-0{d}" for r in (1, 2) for d in (1, 2, 3)],  # "site1-2026" cuts the date
+])
+def test_a_recorders_or_sites_name_before_a_date_is_no_class(stems):
+    """A bioacoustician's folder from several recorders: each file is named by its recorder
+    and when it was recorded. Reading ARU01 and ARU02 as classes would label a night of
+    recordings by where they were made."""
+    assert infer_name_rule(stems) == NO_NAME_RULE
+
+
+def test_a_species_before_a_date_is_read_with_the_date_written_either_way():
+    for date in ("20260601", "2026-06-01"):
+        stems = [f"{species}_{date}_{i}" for species in ("owl", "wren") for i in range(5)]
+        assert preview_name_rule(infer_name_rule(stems), stems).counts == {"owl": 5, "wren": 5}
 
 
 def test_three_files_keep_their_prefix_labels():
