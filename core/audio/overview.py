@@ -108,11 +108,12 @@ def compute_range_spectrogram(path: str | os.PathLike, start_s: float, end_s: fl
     first = min(max(int(round(start_s * rate)), 0), total - 1)
     last = min(max(int(round(end_s * rate)), first + 1), total)
     n_fft = config.n_fft_for(rate)
+    channel = config.channel_for(header.channels)
     if (last - first) / n_columns <= n_fft:
         power, env_min, env_max = _power_under_columns(path, rate, total, first, last,
-                                                       n_columns, n_fft)
+                                                       n_columns, n_fft, channel)
     else:
-        pooled = _pooled_power(path, rate, first, last, n_columns, n_fft, should_stop)
+        pooled = _pooled_power(path, rate, first, last, n_columns, n_fft, channel, should_stop)
         if pooled is None:
             return None
         power, env_min, env_max = pooled
@@ -121,12 +122,13 @@ def compute_range_spectrogram(path: str | os.PathLike, start_s: float, end_s: fl
 
 
 def _power_under_columns(path, rate: int, total: int, first: int, last: int, n_columns: int,
-                         n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                         n_fft: int, channel: int | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One frame centred on each column; what is read is the range and half a frame more."""
     half = n_fft // 2
     read_first, read_last = max(first - half, 0), min(last + half, total)
     samples = reading.read(path, offset_s=read_first / rate,
-                           duration_s=(read_last - read_first) / rate)
+                           duration_s=(read_last - read_first) / rate, channel=channel)
     # ``padded[j]`` is sample ``first - half + j`` of the file; zeros stand in before its start
     # and after its end.
     origin = first - half
@@ -140,11 +142,11 @@ def _power_under_columns(path, rate: int, total: int, first: int, last: int, n_c
 
 
 def _pooled_power(path, rate: int, first: int, last: int, n_columns: int, n_fft: int,
-                  should_stop: ShouldStop | None
+                  channel: int | None, should_stop: ShouldStop | None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Max-pooled power and peak envelope of ``first``..``last`` over ``n_columns`` columns at
-    least a window wide, streamed: frames back to back from ``first``, each in the column under
-    its centre. None when stopped."""
+    """Max-pooled power and peak envelope of ``first``..``last`` (of ``channel``, or the mix)
+    over ``n_columns`` columns at least a window wide, streamed: frames back to back from
+    ``first``, each in the column under its centre. None when stopped."""
     n_freqs = n_fft // 2 + 1
     span = last - first
     edges = first + (np.arange(n_columns, dtype=np.int64) * span) // n_columns
@@ -153,7 +155,7 @@ def _pooled_power(path, rate: int, first: int, last: int, n_columns: int, n_fft:
     env_max = np.full(n_columns, -np.inf, dtype=np.float32)
     block_frames = max(1, _BLOCK_SAMPLES // n_fft)
     blocks = reading.read_blocks(path, block_s=block_frames * n_fft / rate,
-                                 offset_s=first / rate, duration_s=span / rate)
+                                 offset_s=first / rate, duration_s=span / rate, channel=channel)
     try:
         for block in blocks:
             if should_stop is not None and should_stop():
@@ -204,7 +206,8 @@ def compute_overview(path: str | os.PathLike, config: SpectrogramConfig = DEFAUL
     rate, total = header.sample_rate_hz, header.frames
     n_fft = config.n_fft_for(rate)
     n_columns = max(1, min(n_columns, total // n_fft))
-    pooled = _pooled_power(path, rate, 0, total, n_columns, n_fft, should_stop)
+    pooled = _pooled_power(path, rate, 0, total, n_columns, n_fft,
+                           config.channel_for(header.channels), should_stop)
     if pooled is None:
         return None
     power, env_min, env_max = pooled
@@ -227,10 +230,13 @@ def _pool_rows(power: np.ndarray, max_rows: int) -> tuple[np.ndarray, int]:
 def overview_cache_path(path: str | os.PathLike, cache_dir: str | os.PathLike,
                         config: SpectrogramConfig = DEFAULT_SPECTROGRAM,
                         n_columns: int = OVERVIEW_COLUMNS,
-                        max_rows: int = OVERVIEW_MAX_ROWS) -> Path:
-    """Where the overview of ``path`` with these settings is kept: one file per file and
-    settings, overwritten when the file changes."""
+                        max_rows: int = OVERVIEW_MAX_ROWS, n_channels: int = 1) -> Path:
+    """Where the overview of ``path`` (a file of ``n_channels`` channels) with these settings is
+    kept: one file per file and settings, overwritten when the file changes."""
+    channel = config.channel_for(n_channels)
     name = f"{Path(path).resolve()}|{config.fft_size}|{n_columns}|{max_rows}|{_CACHE_VERSION}"
+    if channel is not None:  # the mix keeps the key it always had
+        name += f"|channel {channel}"
     return Path(cache_dir) / f"overview-{hashlib.sha1(name.encode()).hexdigest()[:24]}.npz"
 
 
@@ -244,7 +250,8 @@ def load_overview(path: str | os.PathLike, cache_dir: str | os.PathLike | None,
     if cache_dir is None:
         return compute_overview(path, config, n_columns, max_rows, should_stop)
     stamp = _file_stamp(path)
-    cached = overview_cache_path(path, cache_dir, config, n_columns, max_rows)
+    n_channels = reading.info(path).channels if config.channel is not None else 1
+    cached = overview_cache_path(path, cache_dir, config, n_columns, max_rows, n_channels)
     overview = _read_cache(cached, stamp)
     if overview is not None:
         return overview

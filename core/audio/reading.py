@@ -230,12 +230,22 @@ def _frames_window(handle: sf.SoundFile, offset_s: float, duration_s: float | No
     return start, max(0, count)
 
 
-def _mono(block: np.ndarray) -> np.ndarray:
+def _mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
+    """One channel of a (frames, channels) block: ``channel`` (0-based), or None for the mean."""
     if block.ndim == 1:
         return block.astype(np.float32, copy=False)
     if block.shape[1] == 1:
         return np.ascontiguousarray(block[:, 0], dtype=np.float32)
+    if channel is not None:
+        return np.ascontiguousarray(block[:, channel], dtype=np.float32)
     return block.mean(axis=1, dtype=np.float32)
+
+
+def _check_channel(path: Path, handle: sf.SoundFile, channel: int | None) -> None:
+    """Raise ValueError unless ``channel`` is None or one of the file's channels (from 0)."""
+    if channel is not None and not (isinstance(channel, int) and 0 <= channel < handle.channels):
+        raise ValueError(f"{path.name} has {handle.channels} channel(s): no channel {channel!r} "
+                         "(counted from 0)")
 
 
 def _skip_by_reading(path: Path, start: int) -> sf.SoundFile:
@@ -258,8 +268,10 @@ def _skip_by_reading(path: Path, start: int) -> sf.SoundFile:
     return handle
 
 
-def _read_frames(path: Path, handle: sf.SoundFile, count: int) -> np.ndarray:
-    """Read ``count`` frames as mono float32, checking for short reads and NaN/Inf."""
+def _read_frames(path: Path, handle: sf.SoundFile, count: int,
+                 channel: int | None = None) -> np.ndarray:
+    """Read ``count`` frames as mono float32 (``channel`` alone, or the mean of all), checking
+    for short reads and NaN/Inf."""
     try:
         block = handle.read(count, dtype="float32", always_2d=True)
     except AudioError:
@@ -269,15 +281,16 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int) -> np.ndarray:
     # The frame count of an MP3 is an estimate; a short read there is not damage.
     if len(block) < count and handle.format != "MP3":
         raise AudioError(path, CORRUPT)
-    samples = _mono(block)
+    samples = _mono(block, channel)
     if not np.isfinite(samples).all():
         raise AudioError(path, NON_FINITE)
     return samples
 
 
-def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int
-                 ) -> tuple[sf.SoundFile, np.ndarray]:
-    """Read frames ``[start, start + count)`` as mono float32; returns the handle to go on with.
+def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int,
+                 channel: int | None = None) -> tuple[sf.SoundFile, np.ndarray]:
+    """Read frames ``[start, start + count)`` as mono float32 (``channel`` alone, or the mean
+    of all); returns the handle to go on with.
 
     libsndfile's MP3 decoder (1.2.x) emits garbage for a couple of MPEG frames after a seek and
     at the start of every read call after the first, so an MP3 window is read in ONE call that
@@ -294,13 +307,14 @@ def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int
     except Exception:  # noqa: BLE001 - fall back to reading from the start
         handle.close()
         handle = _skip_by_reading(path, target)
-    samples = _read_frames(path, handle, preroll + count)
+    samples = _read_frames(path, handle, preroll + count, channel)
     return handle, samples[preroll:]
 
 
 def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: float = 0.0,
-         duration_s: float | None = None) -> np.ndarray:
-    """Read a window of a file as mono float32 ``(n_samples,)``, the mean of its channels.
+         duration_s: float | None = None, channel: int | None = None) -> np.ndarray:
+    """Read a window of a file as mono float32 ``(n_samples,)``: the mean of its channels, or
+    ``channel`` alone (counted from 0; ValueError when the file has no such channel).
 
     Only the window ``[offset_s, offset_s + duration_s)`` is decoded (the whole rest of the file
     when ``duration_s`` is None); a window running past the end is cut short and one starting
@@ -309,12 +323,13 @@ def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: f
     path = Path(path)
     handle = _open(path)
     try:
+        _check_channel(path, handle, channel)
         start, count = _frames_window(handle, offset_s, duration_s)
         from_hz = int(handle.samplerate)
         if count == 0:
             samples = np.zeros(0, dtype=np.float32)
         else:
-            handle, samples = _read_window(path, handle, start, count)
+            handle, samples = _read_window(path, handle, start, count, channel)
     finally:
         handle.close()
     if sample_rate_hz is not None and int(sample_rate_hz) != from_hz:
@@ -323,19 +338,22 @@ def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: f
 
 
 def read_blocks(path: str | os.PathLike, block_s: float, sample_rate_hz: int | None = None,
-                offset_s: float = 0.0, duration_s: float | None = None) -> Iterator[AudioBlock]:
+                offset_s: float = 0.0, duration_s: float | None = None,
+                channel: int | None = None) -> Iterator[AudioBlock]:
     """Stream a file (or the window ``offset_s``/``duration_s`` of it) as consecutive mono blocks.
 
     Each :class:`AudioBlock` holds ``block_s`` seconds (the last may be shorter) and where it
     starts in the file, so memory stays bounded for a recording of any length. With
-    ``sample_rate_hz`` each block is resampled on its own. The file stays open while the
-    generator runs; close the generator (or exhaust it) to release it.
+    ``sample_rate_hz`` each block is resampled on its own; with ``channel`` (from 0) each holds
+    that channel alone, not the mean of all. The file stays open while the generator runs;
+    close the generator (or exhaust it) to release it.
     """
     if not block_s > 0:
         raise ValueError(f"block_s must be > 0, got {block_s!r}")
     path = Path(path)
     handle = _open(path)
     try:
+        _check_channel(path, handle, channel)
         start, count = _frames_window(handle, offset_s, duration_s)
         from_hz = int(handle.samplerate)
         block_frames = max(1, int(round(block_s * from_hz)))
@@ -343,7 +361,7 @@ def read_blocks(path: str | os.PathLike, block_s: float, sample_rate_hz: int | N
         end = start + count
         while position < end:
             want = min(block_frames, end - position)
-            handle, samples = _read_window(path, handle, position, want)
+            handle, samples = _read_window(path, handle, position, want, channel)
             if len(samples) == 0:
                 break
             if sample_rate_hz is not None and int(sample_rate_hz) != from_hz:

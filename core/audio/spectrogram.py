@@ -22,6 +22,8 @@ DYNAMIC_RANGE_DB = 80.0
 DYNAMIC_RANGE_DB_MIN = 40.0
 DYNAMIC_RANGE_DB_MAX = 120.0
 FFT_SIZES = (256, 512, 1024, 2048, 4096)
+# The channels a person may pick to show, one by one (a field recorder's 8 inputs, a 6-mic array).
+MAX_CHANNELS = 8
 # Frames pooled per torch.stft call for long files, so memory stays bounded (~frames x bins).
 _POOL_BLOCK_FRAMES = 16384
 
@@ -37,13 +39,26 @@ class SpectrogramConfig:
 
     fft_size: int | None = None  # auto: about 25 ms, readable for speech and animal calls
     dynamic_range_db: float = DYNAMIC_RANGE_DB  # quiet calls show, the noise floor mostly not
+    # The channel shown, from 0 (a stereo recorder's two microphones face two ways): None shows
+    # the mean of all channels, as do files without that channel (see channel_for).
+    channel: int | None = None
 
     def __post_init__(self) -> None:
+        if self.channel is not None and not (isinstance(self.channel, int)
+                                             and 0 <= self.channel < MAX_CHANNELS):
+            raise ValueError(f"channel {self.channel!r} is not one of 0..{MAX_CHANNELS - 1} "
+                             "or the mix")
         if self.fft_size is not None and self.fft_size not in FFT_SIZES:
             raise ValueError(f"FFT size {self.fft_size!r} is not one of {FFT_SIZES} or auto")
         if not DYNAMIC_RANGE_DB_MIN <= self.dynamic_range_db <= DYNAMIC_RANGE_DB_MAX:
             raise ValueError(f"dynamic range {self.dynamic_range_db!r} dB is outside "
                              f"{DYNAMIC_RANGE_DB_MIN:g}..{DYNAMIC_RANGE_DB_MAX:g} dB")
+
+    def channel_for(self, n_channels: int) -> int | None:
+        """The channel shown of a file with ``n_channels`` channels: the chosen one where the
+        file has it and more than one, else None (the mix, which a mono file's one channel is)."""
+        return self.channel if self.channel is not None and self.channel < n_channels > 1 \
+            else None
 
     def n_fft_for(self, sample_rate_hz: int) -> int:
         """The FFT size resolved for a clip at ``sample_rate_hz``."""

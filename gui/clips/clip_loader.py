@@ -69,6 +69,7 @@ class ClipData:
     features: FeatureImage | None
     overview: Overview | None = None
     header: audio.AudioInfo | None = None  # what the file's header says (rate, channels, format)
+    channel: int | None = None  # the channel drawn (from 0); None: the mix of all
 
 
 def waveform_line(samples: np.ndarray, sample_rate_hz: int,
@@ -148,14 +149,15 @@ def load_clip(path: Path, features=None,
     header = audio.info(path)
     if header.duration_s > LONG_FILE_S:
         return _load_long_clip(path, header, features, spectrogram, cache_dir, should_stop)
-    samples = audio.read(path)
+    channel = spectrogram.channel_for(header.channels)
+    samples = audio.read(path, channel=channel)
     sample_rate_hz = int(header.sample_rate_hz)
     wave_x_s, wave_y, is_envelope = waveform_line(samples, sample_rate_hz)
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
     spectrogram = compute_spectrogram(samples, sample_rate_hz, config=spectrogram)
     image = feature_image(path, features) if features is not None else None
     return ClipData(path, len(samples) / sample_rate_hz, sample_rate_hz, wave_x_s, wave_y,
-                    is_envelope, peak, spectrogram, image, header=header)
+                    is_envelope, peak, spectrogram, image, header=header, channel=channel)
 
 
 def _load_long_clip(path: Path, header: audio.AudioInfo, features,
@@ -170,7 +172,8 @@ def _load_long_clip(path: Path, header: audio.AudioInfo, features,
                              overview.levels_for(spectrogram.dynamic_range_db), overview.n_fft)
     features_image = feature_image(path, features) if features is not None else None
     return ClipData(path, overview.duration_s, int(header.sample_rate_hz), wave_x_s, wave_y,
-                    True, peak, image, features_image, overview, header)
+                    True, peak, image, features_image, overview, header,
+                    spectrogram.channel_for(header.channels))
 
 
 class ClipLoadWorker(QObject):

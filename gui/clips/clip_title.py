@@ -10,17 +10,28 @@ from PySide6.QtCore import Qt
 from gui.common.elided_label import ElidedLabel
 
 
-def file_facts(header) -> tuple[str, str, str]:
-    """Words on a file's header (a core AudioInfo): (its sample rate, its channels, in full),
-    in full also its format, and that several channels are used as their mean."""
+def file_facts(header, channel: int | None = None) -> tuple[str, str, str]:
+    """Words on a file's header (a core AudioInfo): (its sample rate, its channels and the one
+    drawn, in full), in full also its format, and that several channels are used as their mean
+    for all but drawing a ``channel`` (from 0) a person chose."""
     rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
     rate = f"{rate_hz / 1000:g} kHz"
     if channels == 1:
         return rate, "mono", f"{header.format} {header.subtype}, {rate_hz:,} Hz, mono"
     many = "stereo" if channels == 2 else f"{channels} channels"
-    return (rate, f"{many}, mixed",
-            f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: drawn, "
-            "measured, trained on and searched as their mean (mono)")
+    full = f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: "
+    if channel is None:
+        return (rate, f"{many}, mixed",
+                full + "drawn, measured, trained on and searched as their mean (mono)")
+    return (rate, f"{many}, {channel_name(channel, channels).lower()}",
+            full + f"{channel_name(channel, channels)} drawn (View > Spectrogram Settings); "
+                   "measured, trained on and searched as their mean (mono)")
+
+
+def channel_name(channel: int, channels: int = 2) -> str:
+    """"Channel 1 (left)" for the first (from 0) of a stereo file's two; "Channel 3"."""
+    side = {0: " (left)", 1: " (right)"}.get(channel, "") if channels == 2 else ""
+    return f"Channel {channel + 1}{side}"
 
 
 class ClipTitle(ElidedLabel):
@@ -41,11 +52,12 @@ class ClipTitle(ElidedLabel):
         self.setText(name)
         self.setToolTip("" if path is None else str(path))
 
-    def show_header(self, header) -> None:
-        """Add the rate and channels of ``header`` (a core AudioInfo); where the view is narrow
-        the less telling of the two gives way first (a mono file's "mono", a stereo file's
-        rate, since its channels being mixed is the news), then the other."""
-        rate, channels, full = file_facts(header)
+    def show_header(self, header, channel: int | None = None) -> None:
+        """Add the rate and channels of ``header`` (a core AudioInfo) and the ``channel`` drawn
+        (None: their mix); where the view is narrow the less telling of the two gives way first
+        (a mono file's "mono", a stereo file's rate, since which channel shows is the news),
+        then the other."""
+        rate, channels, full = file_facts(header, channel)
         kept = channels if int(header.channels) > 1 else rate
         self.set_choices(f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}",
                          self._name)

@@ -303,17 +303,20 @@ class ClipView(QWidget):
 
     def set_spectrogram_settings(self, settings: SpectrogramSettings) -> None:
         """Draw the spectrogram with ``settings``: colour map, dynamic range and frequency range
-        at once, a new FFT size through the loader (the clip on show is computed again in the
-        background)."""
+        at once, a new FFT size or channel through the loader (the clip on show is read again in
+        the background)."""
         old, self._spectrogram_settings = self._spectrogram_settings, settings
         if settings.colour_map != old.colour_map:
             self._set_colour_map(settings.colour_map)
         data = self._data
         if data is None or self._path is None or Path(data.path) != self._path:
-            if self._path is not None and settings.fft_size != old.fft_size:
-                self._request_load()  # the load in flight uses the old size
+            if self._path is not None and ((settings.fft_size, settings.channel)
+                                           != (old.fft_size, old.channel)):
+                self._request_load()  # the load in flight uses the old size or channel
             return
-        if data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz):
+        channels = data.header.channels if data.header is not None else 1
+        if (data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz)
+                or data.channel != settings.config.channel_for(channels)):
             self._request_load()
         elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
             levels = self._spectrogram_levels(data)
@@ -415,7 +418,7 @@ class ClipView(QWidget):
         same_clip = self._data is not None and Path(self._data.path) == Path(data.path)
         self._data = data
         if data.header is not None:
-            self.title_label.show_header(data.header)
+            self.title_label.show_header(data.header, data.channel)
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)

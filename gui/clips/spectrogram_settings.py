@@ -28,8 +28,10 @@ from core.audio.spectrogram import (
     DYNAMIC_RANGE_DB_MAX,
     DYNAMIC_RANGE_DB_MIN,
     FFT_SIZES,
+    MAX_CHANNELS,
     SpectrogramConfig,
 )
+from gui.clips.clip_title import channel_name
 from gui.common import settings as keys
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
@@ -58,8 +60,8 @@ MAX_REMEMBERED_PROJECTS = keys.MAX_REMEMBERED_SELECTIONS
 class SpectrogramSettings:
     """What the clip view's spectrogram looks like: ``colour_map`` (a COLOUR_MAPS name) and the
     frequency range shown (``low_hz`` to ``high_hz``; None: half of each file's sample rate) are
-    the GUI's; ``dynamic_range_db`` and ``fft_size`` (None: auto) are core's SpectrogramConfig.
-    Raises ValueError for a value outside the choices."""
+    the GUI's; ``dynamic_range_db``, ``fft_size`` (None: auto) and ``channel`` (None: the mix) are
+    core's SpectrogramConfig. Raises ValueError for a value outside the choices."""
 
     colour_map: str = DEFAULT_COLOUR_MAP
     dynamic_range_db: float = DEFAULT_SPECTROGRAM.dynamic_range_db
@@ -67,11 +69,13 @@ class SpectrogramSettings:
     # A bird or bat project looks at its calls' band, as Raven's and Audacity's views can.
     low_hz: float = 0.0
     high_hz: float | None = None
+    # One channel of a multi-channel file (from 0), as Raven shows each; None: their mix.
+    channel: int | None = DEFAULT_SPECTROGRAM.channel
 
     def __post_init__(self) -> None:
         if self.colour_map not in COLOUR_MAPS:
             raise ValueError(f"unknown colour map {self.colour_map!r}")
-        SpectrogramConfig(self.fft_size, self.dynamic_range_db)  # raises for a bad size or range
+        _ = self.config  # raises for a bad size, range or channel
         if not (isinstance(self.low_hz, int | float) and 0.0 <= self.low_hz < MAX_SHOWN_HZ):
             raise ValueError(f"lowest frequency {self.low_hz!r} must be 0..{MAX_SHOWN_HZ} Hz")
         if self.high_hz is not None and not (isinstance(self.high_hz, int | float)
@@ -88,7 +92,8 @@ class SpectrogramSettings:
     @property
     def config(self) -> SpectrogramConfig:
         """The part core computes with."""
-        return SpectrogramConfig(fft_size=self.fft_size, dynamic_range_db=self.dynamic_range_db)
+        return SpectrogramConfig(fft_size=self.fft_size, dynamic_range_db=self.dynamic_range_db,
+                                 channel=self.channel)
 
 
 DEFAULT_SETTINGS = SpectrogramSettings()
@@ -135,7 +140,8 @@ def write_spectrogram_settings(settings: QSettings, folder: str,
 
 
 class SpectrogramSettingsPanel(QDialog):
-    """A small non-modal panel: colour map, dynamic range, FFT size, Reset and Close.
+    """A small non-modal panel: colour map, dynamic range, FFT size, frequency range, channel,
+    Reset and Close.
 
     Every change a person makes is emitted at once as ``settings_changed(SpectrogramSettings)``;
     ``set_spectrogram_settings`` shows a value without emitting.
@@ -166,17 +172,25 @@ class SpectrogramSettingsPanel(QDialog):
                                   "below twice this shows up to half its sample rate")
         self.low_spin.setMaximum(MAX_SHOWN_HZ - FREQUENCY_STEP_HZ)
         self.high_spin.setSpecialValueText("Top of each file")
+        self.channel_combo = QComboBox()
+        self.channel_combo.addItem("Mix of all channels", None)
+        for channel in range(MAX_CHANNELS):
+            self.channel_combo.addItem(channel_name(channel), channel)
+        self.channel_combo.setToolTip("The channel of a multi-channel file that the waveform and "
+                                      "the spectrogram show (a file without it shows the mix); "
+                                      "the model and the detectors hear the mix")
         form = QFormLayout()
         form.addRow("&Colour map:", self.colour_combo)
         form.addRow("&Dynamic range:", self.range_spin)
         form.addRow("&FFT size:", self.fft_combo)
         form.addRow("&Lowest frequency:", self.low_spin)
         form.addRow("&Highest frequency:", self.high_spin)
+        form.addRow("C&hannel:", self.channel_combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Reset
                                    | QDialogButtonBox.StandardButton.Close)
         self.reset_button = buttons.button(QDialogButtonBox.StandardButton.Reset)
-        self.reset_button.setToolTip("Back to the default colour map, dynamic range, FFT size "
-                                     "and frequency range")
+        self.reset_button.setToolTip("Back to the default colour map, dynamic range, FFT size, "
+                                     "frequency range and channel (the mix)")
         self.reset_button.clicked.connect(self._on_reset_clicked)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -188,15 +202,18 @@ class SpectrogramSettingsPanel(QDialog):
         self.fft_combo.currentIndexChanged.connect(self._on_widget_edited)
         self.low_spin.valueChanged.connect(self._on_low_edited)
         self.high_spin.valueChanged.connect(self._on_high_edited)
+        self.channel_combo.currentIndexChanged.connect(self._on_widget_edited)
 
     def _widgets(self) -> tuple[QWidget, ...]:
-        return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin)
+        return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin,
+                self.channel_combo)
 
     def spectrogram_settings(self) -> SpectrogramSettings:
         """The value the widgets show."""
         return SpectrogramSettings(self.colour_combo.currentData(), float(self.range_spin.value()),
                                    self.fft_combo.currentData(), float(self.low_spin.value()),
-                                   float(self.high_spin.value()) or None)
+                                   float(self.high_spin.value()) or None,
+                                   self.channel_combo.currentData())
 
     def set_spectrogram_settings(self, value: SpectrogramSettings) -> None:
         """Show ``value`` (no signal)."""
@@ -204,11 +221,10 @@ class SpectrogramSettingsPanel(QDialog):
             widget.blockSignals(True)
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(value.colour_map))
         self.range_spin.setValue(round(value.dynamic_range_db))
-        index = next(i for i in range(self.fft_combo.count())
-                     if self.fft_combo.itemData(i) == value.fft_size)
-        self.fft_combo.setCurrentIndex(index)
+        self.fft_combo.setCurrentIndex(_index_of(self.fft_combo, value.fft_size))
         self.low_spin.setValue(round(value.low_hz))
         self.high_spin.setValue(round(value.high_hz or 0))
+        self.channel_combo.setCurrentIndex(_index_of(self.channel_combo, value.channel))
         for widget in self._widgets():
             widget.blockSignals(False)
 
@@ -235,6 +251,11 @@ class SpectrogramSettingsPanel(QDialog):
     def _on_reset_clicked(self) -> None:
         self.set_spectrogram_settings(DEFAULT_SETTINGS)
         self.settings_changed.emit(DEFAULT_SETTINGS)
+
+
+def _index_of(combo: QComboBox, data) -> int:
+    """The index of the item holding ``data`` (findData finds no None)."""
+    return next(i for i in range(combo.count()) if combo.itemData(i) == data)
 
 
 def _hz_spin(tip: str) -> QSpinBox:

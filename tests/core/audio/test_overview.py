@@ -73,13 +73,14 @@ def _spy_reads(monkeypatch) -> list[tuple[float, float]]:
     seen: list[tuple[float, float]] = []
     real_read, real_blocks = reading.read, reading.read_blocks
 
-    def read(path, sample_rate_hz=None, offset_s=0.0, duration_s=None):
+    def read(path, sample_rate_hz=None, offset_s=0.0, duration_s=None, channel=None):
         seen.append((offset_s, offset_s + duration_s))
-        return real_read(path, sample_rate_hz, offset_s, duration_s)
+        return real_read(path, sample_rate_hz, offset_s, duration_s, channel)
 
-    def read_blocks(path, block_s, sample_rate_hz=None, offset_s=0.0, duration_s=None):
+    def read_blocks(path, block_s, sample_rate_hz=None, offset_s=0.0, duration_s=None,
+                    channel=None):
         seen.append((offset_s, offset_s + duration_s))
-        return real_blocks(path, block_s, sample_rate_hz, offset_s, duration_s)
+        return real_blocks(path, block_s, sample_rate_hz, offset_s, duration_s, channel)
 
     monkeypatch.setattr(reading, "read", read)
     monkeypatch.setattr(reading, "read_blocks", read_blocks)
@@ -181,6 +182,32 @@ def test_overview_cache_hits_misses_and_follows_the_file(tmp_path, monkeypatch):
     overview.overview_cache_path(path, cache).write_bytes(b"not an npz")
     assert overview.load_overview(path, cache) is not None and len(computed) == 4
     assert overview.load_overview(path, None) is not None and len(computed) == 5
+
+
+def test_a_chosen_channel_is_drawn_and_kept_apart_from_the_mix(tmp_path):
+    """A stereo night: a tone on the left microphone only. Its second channel's overview and
+    range show none of it, the mix and the first channel do; a mono file draws its one channel
+    whatever is chosen, under the mix's cache entry."""
+    left = af.tone(1000.0, 40.0, RATE_HZ)
+    path = af.write(tmp_path / "pair.wav", np.stack([left, np.zeros_like(left)], axis=1), RATE_HZ)
+    cache = tmp_path / "cache"
+    configs = {c: SpectrogramConfig(channel=c) for c in (None, 0, 1)}
+    peaks = {c: overview.load_overview(path, cache, config).env_max.max()
+             for c, config in configs.items()}
+    assert peaks[0] == pytest.approx(0.5, abs=0.02) and peaks[None] == pytest.approx(0.25, abs=0.01)
+    assert peaks[1] == 0.0
+    assert len(list(cache.glob("*.npz"))) == 3
+    assert overview.overview_cache_path(path, cache, configs[None], n_channels=2) \
+        == overview.overview_cache_path(path, cache)  # the mix keeps its old entry
+    ranges = {c: overview.compute_range_spectrogram(path, 10.0, 12.0, 200, config)
+              for c, config in configs.items()}
+    assert ranges[0].env_max.max() > 0.4 and ranges[1].env_max.max() == 0.0
+    assert ranges[0].db.max() > ranges[1].db.max() + 60
+    mono = af.write(tmp_path / "mono.wav", left, RATE_HZ)
+    assert SpectrogramConfig(channel=1).channel_for(1) is None
+    assert overview.load_overview(mono, cache, configs[1]).env_max.max() > 0.4
+    assert overview.overview_cache_path(mono, cache, configs[1]) \
+        == overview.overview_cache_path(mono, cache)
 
 
 def test_an_unwritable_cache_is_skipped(tmp_path):

@@ -88,6 +88,25 @@ def test_multichannel_is_mean_of_channels(tmp_path, channels):
     np.testing.assert_allclose(y, x.mean(axis=1), atol=1e-6)
 
 
+def test_one_channel_is_read_alone_and_a_missing_one_is_refused(tmp_path):
+    """A stereo recorder's two microphones: either can be read without the other."""
+    rng = np.random.default_rng(1)
+    x = (0.3 * rng.standard_normal((16000, 2))).astype(np.float32)
+    path = af.write(tmp_path / "pair.wav", x, 16000, subtype="FLOAT")
+    np.testing.assert_array_equal(audio.read(path, channel=1), x[:, 1])
+    np.testing.assert_array_equal(audio.read(path, offset_s=0.5, duration_s=0.25, channel=0),
+                                  x[8000:12000, 0])
+    blocks = list(audio.read_blocks(path, 0.3, channel=1))
+    np.testing.assert_array_equal(np.concatenate([b.samples for b in blocks]), x[:, 1])
+    for bad in (2, -1):
+        with pytest.raises(ValueError, match="pair.wav has 2 channel"):
+            audio.read(path, channel=bad)
+        with pytest.raises(ValueError, match="pair.wav has 2 channel"):
+            list(audio.read_blocks(path, 1.0, channel=bad))
+    mono = af.write(tmp_path / "mono.wav", x[:, 0], 16000, subtype="FLOAT")
+    np.testing.assert_array_equal(audio.read(mono, channel=0), x[:, 0])
+
+
 def test_window_reads_right_segment(tmp_path):
     rate = 16000
     x = af.chirp(100, 4000, 20.0, rate)

@@ -59,10 +59,19 @@ def test_dynamic_range_sets_the_levels_below_the_loudest_bin():
 
 
 @pytest.mark.parametrize("kwargs", [{"fft_size": 300}, {"fft_size": 0},
-                                    {"dynamic_range_db": 39.0}, {"dynamic_range_db": 121.0}])
+                                    {"dynamic_range_db": 39.0}, {"dynamic_range_db": 121.0},
+                                    {"channel": -1}, {"channel": 8}, {"channel": "1"}])
 def test_config_refuses_values_outside_the_choices(kwargs):
     with pytest.raises(ValueError):
         SpectrogramConfig(**kwargs)
+
+
+def test_the_channel_shown_is_the_chosen_one_where_a_file_has_it():
+    assert SpectrogramConfig().channel_for(6) is None  # the mix
+    assert SpectrogramConfig(channel=1).channel_for(2) == 1
+    assert SpectrogramConfig(channel=5).channel_for(6) == 5
+    assert SpectrogramConfig(channel=2).channel_for(2) is None  # no third: the mix
+    assert SpectrogramConfig(channel=0).channel_for(1) is None  # a mono file is its mix
 
 
 def test_resolved_fft_size():

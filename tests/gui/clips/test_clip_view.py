@@ -256,6 +256,41 @@ def test_fft_size_chosen_while_a_clip_loads_applies_to_it(qtbot, view, make_audi
     assert view.spec_image.image.shape[0] == 513
 
 
+def _row_hz(view) -> float:
+    """The frequency of the spectrogram's loudest row."""
+    image = view.spec_image.image
+    return float(np.argmax(image.max(axis=1))) * (view.data.sample_rate_hz / 2) / (len(image) - 1)
+
+
+def test_a_chosen_channel_is_drawn_and_named_in_the_title(qtbot, view, tmp_path):
+    """A stereo file with 440 Hz on the left and 2 kHz on the right: choosing a channel shows it
+    alone (read again in the background, the zoom kept), and the title says which; a mono file
+    shows its one channel whatever is chosen."""
+    left, right = audio_factory.tone(440.0, 1.0, 16000), 0.5 * audio_factory.tone(2000.0, 1.0, 16000)
+    path = audio_factory.write(tmp_path / "pair.wav", np.stack([left, right], axis=1), 16000)
+    show_and_wait(qtbot, view, path)
+    assert view.data.channel is None and view.title_label.full_text().endswith("stereo, mixed")
+    view.wave_plot.setXRange(0.2, 0.6, padding=0)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(channel=1))
+    assert view.data.channel == 1
+    assert _row_hz(view) == pytest.approx(2000.0, abs=40.0)
+    assert view.data.peak == pytest.approx(0.25, abs=0.02)  # the right channel's own waveform
+    assert view.title_label.full_text().endswith("16 kHz · stereo, channel 2 (right)")
+    assert "Channel 2 (right) drawn" in view.title_label.toolTip()
+    assert view.wave_plot.viewRange()[0] == [pytest.approx(0.2), pytest.approx(0.6)]
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(channel=0))
+    assert _row_hz(view) == pytest.approx(440.0, abs=40.0)
+    assert view.title_label.full_text().endswith("stereo, channel 1 (left)")
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_spectrogram_settings(SpectrogramSettings(channel=3))  # it has none: the mix
+    assert view.data.channel is None and view.title_label.full_text().endswith("stereo, mixed")
+    mono = audio_factory.write(tmp_path / "mono.wav", right, 16000)
+    show_and_wait(qtbot, view, mono)
+    assert view.data.channel is None and _row_hz(view) == pytest.approx(2000.0, abs=40.0)
+
+
 def double_click(qtbot, widget, pos):
     """What a real double-click sends: press, release, double-click, release (QTest's
     mouseDClick alone sends no release, and pyqtgraph's scene reports a click on release)."""

@@ -53,7 +53,7 @@ def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
     path = str(tmp_path / "settings.ini")
     settings = QSettings(path, QSettings.Format.IniFormat)
     a = SpectrogramSettings("grey_inverted", 60.0, 1024)
-    b = SpectrogramSettings("viridis", 110.0, None, 1500.0, 9000.0)
+    b = SpectrogramSettings("viridis", 110.0, None, 1500.0, 9000.0, channel=1)
     write_spectrogram_settings(settings, "/data/a", a)
     write_spectrogram_settings(settings, "/data/b", b)
     settings.sync()
@@ -64,7 +64,8 @@ def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
 
 
 def test_unreadable_stored_values_fall_back_one_by_one(settings):
-    stored = {"/data/a": '{"colour_map": "rainbow", "dynamic_range_db": 50, "fft_size": 256}',
+    stored = {"/data/a": '{"colour_map": "rainbow", "dynamic_range_db": 50, "fft_size": 256, '
+                         '"channel": 12}',
               "/data/b": "not json", "/data/c": '["a list"]'}
     settings.setValue(SPECTROGRAM_BY_FOLDER.name, stored)
     assert read_spectrogram_settings(settings, "/data/a") == SpectrogramSettings(
@@ -92,16 +93,21 @@ def test_panel_emits_each_change_and_reset_returns_to_the_defaults(qtbot):
     panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("grey"))
     panel.range_spin.setValue(120)
     panel.fft_combo.setCurrentIndex(panel.fft_combo.findData(256))
+    panel.channel_combo.setCurrentIndex(panel.channel_combo.findData(1))
     assert seen == [SpectrogramSettings("grey", 70.0, 2048), SpectrogramSettings("grey", 120.0, 2048),
-                    SpectrogramSettings("grey", 120.0, 256)]
+                    SpectrogramSettings("grey", 120.0, 256),
+                    SpectrogramSettings("grey", 120.0, 256, channel=1)]
+    assert [panel.channel_combo.itemText(i) for i in range(3)] == [
+        "Mix of all channels", "Channel 1 (left)", "Channel 2 (right)"]
     assert (panel.range_spin.minimum(), panel.range_spin.maximum()) == (40, 120)
     assert [panel.fft_combo.itemData(i) for i in range(panel.fft_combo.count())] == [
         None, 256, 512, 1024, 2048, 4096]
     panel.reset_button.click()
     assert seen[-1] == DEFAULT_SETTINGS and panel.spectrogram_settings() == DEFAULT_SETTINGS
     count = len(seen)
-    panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512))  # shown, not emitted
-    assert len(seen) == count and panel.fft_combo.currentData() == 512
+    panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512, channel=2))
+    assert len(seen) == count and panel.fft_combo.currentData() == 512  # shown, not emitted
+    assert panel.channel_combo.currentData() == 2
 
 
 def test_panel_frequency_fields_keep_the_lowest_below_the_highest(qtbot):
