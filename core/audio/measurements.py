@@ -347,9 +347,11 @@ def _noise_spans(first: int, n: int, file_samples: int, band: _Band,
 
 
 @contextmanager
-def _pieces(path: str | os.PathLike, rate_hz: int, first: int, n: int):
-    """Samples ``first..first + n`` of the file at ``path``, READ_BLOCK_S at a time."""
-    blocks = read_blocks(path, READ_BLOCK_S, offset_s=first / rate_hz, duration_s=n / rate_hz)
+def _pieces(path: str | os.PathLike, rate_hz: int, first: int, n: int, channel: int | None):
+    """Samples ``first..first + n`` of the file at ``path`` (of ``channel``, or the mix),
+    READ_BLOCK_S at a time."""
+    blocks = read_blocks(path, READ_BLOCK_S, offset_s=first / rate_hz, duration_s=n / rate_hz,
+                         channel=channel)
     try:
         yield (b.samples for b in blocks)
     finally:
@@ -358,10 +360,12 @@ def _pieces(path: str | os.PathLike, rate_hz: int, first: int, n: int):
 
 def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
                          should_stop: Callable[[], bool] = lambda: False,
-                         others: Iterable[RegionSpan] = ()) -> list[RegionMeasurements | None]:
+                         others: Iterable[RegionSpan] = (), channel: int | None = None
+                         ) -> list[RegionMeasurements | None]:
     """Each span of the file at ``path`` measured at the file's own rate (every frequency up to
     its Nyquist) with its noise and SNR (see the module's docstring), reading only that span and
-    its surroundings, READ_BLOCK_S at a time (an hour-long region never sits in memory whole).
+    its surroundings, READ_BLOCK_S at a time (an hour-long region never sits in memory whole),
+    of the file's ``channel`` (from 0; ValueError when it has none such) or of its mix (None).
     The noise keeps clear of the other ``spans`` and of ``others`` (the file's regions not
     measured). None for a silent span and for spans not finished before ``should_stop``. Raises
     AudioError naming the file when it cannot be read."""
@@ -378,7 +382,7 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         first = max(0, round(span.begin_s * rate_hz))
         n = max(0, min(round(span.end_s * rate_hz), header.frames) - first)
         band = _Band.of(rate_hz, span.low_hz, span.high_hz)
-        with _pieces(path, rate_hz, first, n) as pieces:
+        with _pieces(path, rate_hz, first, n, channel) as pieces:
             m = _measure_stream(pieces, n, first / rate_hz, band, should_stop)
         if m is None:
             continue
@@ -386,7 +390,7 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
         busy = [(round(o.begin_s * rate_hz), round(o.end_s * rate_hz))
                 for j, o in enumerate(marked) if j != i and _is_neighbour(o, span)]
         for start, count in _noise_spans(first, n, header.frames, band, busy):
-            with _pieces(path, rate_hz, start, count) as pieces:
+            with _pieces(path, rate_hz, start, count, channel) as pieces:
                 noise_db.append(_stream_power_db(pieces, count, band, should_stop))
         if noise_db and None not in noise_db:
             m = replace(m, noise_power_db=min(noise_db), snr_db=snr_db(m.inband_power_db, min(noise_db)))

@@ -241,6 +241,19 @@ def _mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
     return block.mean(axis=1, dtype=np.float32)
 
 
+#: The channels a person may pick one by one (a field recorder's 8 inputs, a 6-microphone array).
+MAX_CHANNELS = 8
+
+
+def channel_or_mix(channel: int | None, n_channels: int | None) -> int | None:
+    """The channel to read of a file of ``n_channels`` channels when ``channel`` (from 0) is
+    asked for: that one where the file has it and more than one; else None, the mix (which a
+    mono file's one channel is)."""
+    if channel is None or not n_channels or n_channels < 2 or not 0 <= channel < n_channels:
+        return None
+    return channel
+
+
 def _check_channel(path: Path, handle: sf.SoundFile, channel: int | None) -> None:
     """Raise ValueError unless ``channel`` is None or one of the file's channels (from 0)."""
     if channel is not None and not (isinstance(channel, int) and 0 <= channel < handle.channels):

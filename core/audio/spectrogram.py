@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core.audio.reading import MAX_CHANNELS, channel_or_mix
+
 # About 3000 columns is more than a screen is wide; more only costs time and memory.
 MAX_COLUMNS = 3000
 # Power floor: silence maps to -100 dB instead of -inf.
@@ -22,8 +24,6 @@ DYNAMIC_RANGE_DB = 80.0
 DYNAMIC_RANGE_DB_MIN = 40.0
 DYNAMIC_RANGE_DB_MAX = 120.0
 FFT_SIZES = (256, 512, 1024, 2048, 4096)
-# The channels a person may pick to show, one by one (a field recorder's 8 inputs, a 6-mic array).
-MAX_CHANNELS = 8
 # Frames pooled per torch.stft call for long files, so memory stays bounded (~frames x bins).
 _POOL_BLOCK_FRAMES = 16384
 
@@ -55,10 +55,8 @@ class SpectrogramConfig:
                              f"{DYNAMIC_RANGE_DB_MIN:g}..{DYNAMIC_RANGE_DB_MAX:g} dB")
 
     def channel_for(self, n_channels: int) -> int | None:
-        """The channel shown of a file with ``n_channels`` channels: the chosen one where the
-        file has it and more than one, else None (the mix, which a mono file's one channel is)."""
-        return self.channel if self.channel is not None and self.channel < n_channels > 1 \
-            else None
+        """The channel shown of a file with ``n_channels`` channels (see channel_or_mix)."""
+        return channel_or_mix(self.channel, n_channels)
 
     def n_fft_for(self, sample_rate_hz: int) -> int:
         """The FFT size resolved for a clip at ``sample_rate_hz``."""

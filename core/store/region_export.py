@@ -13,7 +13,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -26,6 +26,7 @@ from core.audio.measurements import (
     format_value,
     measure_file_regions,
 )
+from core.audio.reading import channel_or_mix
 from core.errors import AudioError, EarmarkError
 from core.paths import write_text_atomic
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
@@ -88,33 +89,42 @@ class Measured:
     by_region: dict[int, RegionMeasurements | None]
     unreadable: list[str]
     stopped: bool = False
+    # The channel (from 0) each recording measured on one channel was, by clip id; the others'
+    # regions were measured on the mix of their channels.
+    channels: dict[int, int] = field(default_factory=dict)
 
 
 def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
-                    progress: Callable[[int, int], None] | None = None) -> Measured:
+                    progress: Callable[[int, int], None] | None = None,
+                    channel: int | None = None) -> Measured:
     """Every exported region of ``project`` measured from its recording (each region's own
-    seconds read, at the file's own rate). A file that cannot be read leaves its regions
+    seconds read, at the file's own rate), on its ``channel`` (from 0) where it has that one and
+    more, else on the mix of its channels. A file that cannot be read leaves its regions
     unmeasured and is named in ``unreadable`` with the reason; the others go on. ``progress(done,
     total)`` in regions after each file; ``should_stop`` is checked between regions."""
     grouped = regions_by_clip(project)
     total = sum(len(regions) for _, regions in grouped)
     by_region: dict[int, RegionMeasurements | None] = {}
     unreadable: list[str] = []
+    channels: dict[int, int] = {}
     for clip, regions in grouped:
         if should_stop():
-            return Measured(by_region, unreadable, stopped=True)
+            return Measured(by_region, unreadable, True, channels)
         spans = [RegionSpan.of(r) for r in regions]
         # A rejected event is no call, yet may be a loud sound: the noise keeps clear of it too.
         rejected = [RegionSpan.of(r) for r in project.regions(clip.id) if r.status == REJECTED]
+        one = channel_or_mix(channel, clip.channels)
         try:
-            values = measure_file_regions(project.abspath(clip), spans, should_stop, rejected)
-        except AudioError as error:
+            values = measure_file_regions(project.abspath(clip), spans, should_stop, rejected, one)
+            if one is not None:
+                channels[clip.id] = one
+        except (AudioError, ValueError) as error:  # ValueError: a channel it lost since its scan
             unreadable.append(f"{clip.path}: {error}")
             values = [None] * len(regions)
         by_region.update((r.id, m) for r, m in zip(regions, values, strict=True))
         if progress:
             progress(len(by_region), total)
-    return Measured(by_region, unreadable, stopped=should_stop())
+    return Measured(by_region, unreadable, should_stop(), channels)
 
 
 def _measurement_cells(measured: Mapping[int, RegionMeasurements | None] | None,
@@ -132,15 +142,22 @@ def _measurement_cells(measured: Mapping[int, RegionMeasurements | None] | None,
 
 
 def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
-              measured: Mapping[int, RegionMeasurements | None] | None = None) -> str:
+              measured: Mapping[int, RegionMeasurements | None] | None = None,
+              channels: Mapping[int, int] | None = None) -> str:
+    """The CSV (:data:`CSV_HEADER`); with ``measured``, the measurements by field name and the
+    channel they were measured on (1, 2...; "mix" for the mix of a file's channels, as
+    ``channels``, clip id -> channel from 0, does not name one)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER + (FIELD_NAMES if measured is not None else ()))
+    writer.writerow(CSV_HEADER + ((*FIELD_NAMES, "channel") if measured is not None else ()))
+    channels = channels or {}
     for clip, regions in grouped:
+        channel = (str(channels[clip.id] + 1) if clip.id in channels else "mix",)
         for r in regions:
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
                              _hz(r.high_hz), r.label or "", _unreviewed_score(r))
-                            + _measurement_cells(measured, r))
+                            + (_measurement_cells(measured, r) + channel if measured is not None
+                               else ()))
     return out.getvalue()
 
 
@@ -174,19 +191,22 @@ def _covered_s(spans: list[tuple[float, float]]) -> float:
 
 
 def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
-               measured: Mapping[int, RegionMeasurements | None] | None = None) -> str:
+               measured: Mapping[int, RegionMeasurements | None] | None = None,
+               channels: Mapping[int, int] | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
-    (their times on the table's sequence timeline, as Begin Time)."""
+    (their times on the table's sequence timeline, as Begin Time). Its Channel is the one a
+    recording was measured on (``channels``: clip id -> channel from 0), else 1."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     for clip, regions in grouped:
         nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
+        channel = str((channels or {}).get(clip.id, 0) + 1)
         for r in regions:
             number += 1
             low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
                 (0.0, nyquist_hz) if nyquist_hz else (None, None))
             lines.append("\t".join((
-                str(number), "Spectrogram 1", "1", f"{sequence_s + r.begin_s:.6f}",
+                str(number), "Spectrogram 1", channel, f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
                 f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r))
                 + _measurement_cells(measured, r, sequence_s)))
@@ -278,8 +298,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     - ``"summary"``: one CSV, a row per recording and label, see :func:`summary_text`.
 
     With ``measured`` (from :func:`measure_regions`), csv and raven get each region's
-    measurements as more columns: csv by their field names (``peak_freq_hz``...), raven by
-    Raven's own (``Peak Freq (Hz)``...).
+    measurements as more columns: csv by their field names (``peak_freq_hz``...) and the channel
+    measured, raven by Raven's own (``Peak Freq (Hz)``...) and its Channel.
 
     ``out`` may be an open text stream for csv, raven, labelstudio, aoef and summary. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file
@@ -308,7 +328,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
         text = summary_text(grouped)
     else:
         table = raven_text if fmt == "raven" else _csv_text
-        text = table(grouped, None if measured is None else measured.by_region)
+        text = (table(grouped) if measured is None
+                else table(grouped, measured.by_region, measured.channels))
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:

@@ -327,11 +327,15 @@ def _on_export_regions(w) -> None:
     if not out:
         return
 
+    # Measured on the channel the spectrogram shows, where a recording has it (Raven's Channel).
+    channel = w.clip_view.spectrogram_settings().channel
+
     def export(project, task) -> tuple[int, list[str]] | None:
         measured = None
         if measure:  # each region's seconds read from its recording: the slow part
             measured = region_export.measure_regions(
-                project, task.should_stop, lambda done, total: task.report_progress((done, total)))
+                project, task.should_stop, lambda done, total: task.report_progress((done, total)),
+                channel)
             if measured.stopped:
                 return None
         n = region_export.export_regions(project, fmt, out, measured)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
+from gui.clips.clip_title import channel_name
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
@@ -344,7 +345,9 @@ class RegionListPanel(QWidget):
         self._clip_list.select_ids([target], target)
 
     def _on_view_clip_shown(self, path) -> None:
-        """A file is on show: pick the region a step across files was heading for."""
+        """A file is on show: measure the selected region on the channel it is drawn in, and
+        pick the region a step across files was heading for."""
+        self._show_measurements()
         pending, project = self._pending_pick, self._project()
         if pending is None or project is None:
             return
@@ -420,9 +423,11 @@ class RegionListPanel(QWidget):
         path = str(project.abspath(clip))
         span = RegionSpan.of(record)
         # The file's mtime too: a recording written again is measured again; and the file's other
-        # regions, which its noise keeps clear of.
+        # regions, which its noise keeps clear of; and the channel the view draws of it.
         others = tuple(s for region_id, s in self._spans if region_id != record.id)
-        key = (path, clip.mtime_ns, span, others)
+        data = self._view.data
+        channel = data.channel if data is not None and str(data.path) == path else None
+        key = (path, clip.mtime_ns, span, others, (channel, clip.channels or 1))
         self.measurements.setVisible(self.table.isVisible())
         if key == self._measuring and (key in self._measured or self._measure_task.is_running()):
             return
@@ -435,7 +440,7 @@ class RegionListPanel(QWidget):
         self.measurements.setToolTip("")
         self._measure_task.start(
             FunctionWorker(lambda worker: measure_file_regions(
-                path, [span], worker.should_stop, others)[0]),
+                path, [span], worker.should_stop, others, channel)[0]),
             finished=lambda m: self._on_measured(key, m),
             failed=lambda reason: self._put_failure(key, reason))
 
@@ -452,7 +457,9 @@ class RegionListPanel(QWidget):
             self.measurements.setText("Nothing to measure: the region is silent in its band")
             self.measurements.setToolTip("")
             return
-        self.measurements.setText(measurements_line(m))
+        channel, n_channels = key[-1]
+        on = "" if channel is None else f" · on {channel_name(channel, n_channels).lower()}"
+        self.measurements.setText(measurements_line(m) + on)
         self.measurements.setToolTip(measurements_table(m))
 
     def _put_failure(self, key: tuple, reason: str) -> None:

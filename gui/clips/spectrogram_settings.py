@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.reading import MAX_CHANNELS
 from core.audio.spectrogram import (
     DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB_MAX,
     DYNAMIC_RANGE_DB_MIN,
     FFT_SIZES,
-    MAX_CHANNELS,
     SpectrogramConfig,
 )
 from gui.clips.clip_title import channel_name

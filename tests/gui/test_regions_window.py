@@ -220,6 +220,46 @@ def test_the_selected_regions_measurements_are_read_off_the_gui_thread(qtbot, wi
     assert "night.wav" in line.text()
 
 
+def test_a_region_is_measured_and_exported_on_the_channel_the_view_draws(qtbot, window, tmp_path,
+                                                                         monkeypatch):
+    """A stereo recorder: an owl (880 Hz) on the left microphone, a quieter wren (3 kHz) on the
+    right. Drawn as the mix, the region's peak is the owl's; drawn on channel 2, it is measured
+    there (the line says so), and a measured Raven table says Channel 2."""
+    import csv
+    import io
+
+    import numpy as np
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from gui.actions import file_menu
+    from gui.clips.spectrogram_settings import SpectrogramSettings
+
+    folder = tmp_path / "rec"
+    owl = audio_factory.burst(audio_factory.tone(880.0, 1.0), 4.0, 1.0)
+    wren = audio_factory.burst(audio_factory.tone(3000.0, 1.0, amplitude=0.2), 4.0, 1.0)
+    audio_factory.write(folder / "pair.wav", np.stack([owl, wren], axis=1))
+    open_and_wait(qtbot, window, folder)
+    _show_clip(qtbot, window, "pair.wav")
+    line, spec = window.region_list.measurements, window.clip_view.spec_plot
+    drag(spec.vb, spec, (0.5, 2000.0), (2.5, 2000.0))
+    qtbot.waitUntil(lambda: line.text().startswith("Peak 875 Hz"), timeout=10_000)
+    assert "· on channel" not in line.text()
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.acts.spectrogram.apply(SpectrogramSettings(channel=1))
+    qtbot.waitUntil(lambda: line.text().startswith("Peak 3,000 Hz"), timeout=10_000)
+    assert line.text().endswith(" · on channel 2 (right)")
+    choice = next(text for text, name in file_menu.REGION_EXPORTS.items()
+                  if name == ("raven", True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
+    out = tmp_path / "measured.txt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    with qtbot.waitSignal(window.statusBar().messageChanged, timeout=10_000,
+                          check_params_cb=lambda text: "Exported 1 region" in text):
+        window.acts.export_regions.trigger()
+    [row] = csv.DictReader(io.StringIO(out.read_text()), delimiter="\t")
+    assert row["Channel"] == "2" and abs(float(row["Peak Freq (Hz)"]) - 3000.0) < 16000 / 512
+
+
 def test_the_snr_says_why_when_it_is_not_a_number():
     from types import SimpleNamespace
 

@@ -283,6 +283,14 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     assert captured.out.splitlines()[1].startswith("day.wav,0.250000,0.500000,,,,,,")
     assert run(["labels", "export", str(recordings), "--format", "aoef", "--measure"]) == 2
     assert "--measure adds columns to --format csv or raven only" in capsys.readouterr().err
+    for bad in (["--channel", "2"], ["--measure", "--channel", "0"], ["--measure", "--channel", "9"]):
+        assert run(["labels", "export", str(recordings), "--format", "raven", *bad]) == 2
+        assert "--channel goes with --measure, a channel from 1 to 8" in capsys.readouterr().err
+    # Mono recordings measured "on channel 2": each on its one channel, and the table says 1.
+    assert run(["labels", "export", str(recordings), "--format", "raven", "--measure",
+                "--channel", "2"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert rows[0][2] == "Channel" and {row[2] for row in rows[1:]} == {"1"}
 
 
 def test_avianz_and_label_studio_out_of_the_folder_and_back(recordings, tmp_path, capsys):

@@ -10,6 +10,7 @@ import io
 import numpy as np
 import pytest
 
+from core.audio.measurements import RegionSpan, measure_file_regions
 from core.errors import EarmarkError
 from core.store.project import Project
 from core.store.region_export import export_regions, measure_regions
@@ -128,3 +129,39 @@ def test_the_noise_keeps_clear_of_an_event_rejected_beside_a_region(tmp_path):
     assert event.id not in measured.by_region  # a rejected event is not exported
     # The quiet noise's share in the band is -52.6 dB FS; the tone's is -20 dB FS.
     assert measured.by_region[call.id].snr_db == pytest.approx(32.6, abs=1.0)
+
+
+def test_a_chosen_channel_is_measured_and_named_in_the_tables(tmp_path):
+    """A stereo recorder with an owl on the left microphone and a wren on the right, beside a
+    mono file: measured on channel 2, the stereo file's call is the wren's and both tables say
+    so; the mono file is measured on its one channel."""
+    root = tmp_path / "audio"
+    owl, wren = audio_factory.tone(1000.0, 2.0), audio_factory.tone(3000.0, 2.0)
+    audio_factory.write(root / "pair.wav", np.stack([owl, wren], axis=1))
+    audio_factory.write(root / "mono.wav", owl)
+    with Project.open(root) as opened:
+        opened.scan()
+        ids = {c.path: c.id for c in opened.clips()}
+        pair = opened.add_region(ids["pair.wav"], 0.5, 1.5, "call")
+        mono = opened.add_region(ids["mono.wav"], 0.5, 1.5, "call")
+        mixed, right = measure_regions(opened), measure_regions(opened, channel=1)
+        assert mixed.channels == {} and right.channels == {ids["pair.wav"]: 1}
+        assert right.by_region[pair.id].peak_freq_hz == pytest.approx(3000.0, abs=BIN_HZ)
+        assert right.by_region[mono.id].peak_freq_hz == pytest.approx(1000.0, abs=BIN_HZ)
+        assert mixed.by_region[pair.id].inband_power_db < right.by_region[pair.id].inband_power_db
+        tables = {}
+        for fmt in ("raven", "csv"):
+            out = io.StringIO()
+            export_regions(opened, fmt, out, right)
+            tables[fmt] = {r.get("Begin File", r.get("path")): r for r in csv.DictReader(
+                io.StringIO(out.getvalue()), delimiter="\t" if fmt == "raven" else ",")}
+        assert tables["raven"]["pair.wav"]["Channel"] == "2"
+        assert tables["raven"]["mono.wav"]["Channel"] == "1"
+        assert (tables["csv"]["pair.wav"]["channel"], tables["csv"]["mono.wav"]["channel"]) == (
+            "2", "mix")
+        out = io.StringIO()
+        export_regions(opened, "raven", out)  # unmeasured: the regions are the file's, Channel 1
+        assert {r["Channel"] for r in csv.DictReader(io.StringIO(out.getvalue()),
+                                                     delimiter="\t")} == {"1"}
+    with pytest.raises(ValueError, match="mono.wav has 1 channel"):
+        measure_file_regions(root / "mono.wav", [RegionSpan(0.5, 1.5, None, None)], channel=1)
