@@ -16,7 +16,13 @@ from pathlib import Path, PurePosixPath
 from core.audio.discovery import iter_audio_files
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
-from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule, is_date_stamp
+from core.store.name_rules import (
+    PREFIX_RULE,
+    NameRule,
+    infer_name_rule,
+    is_date_stamp,
+    is_recorder_folder,
+)
 
 #: Where a label came from.
 SOURCES = ("folder", "filename", "csv", "none")
@@ -36,7 +42,8 @@ def label_from_path(root: str | os.PathLike, path: str | os.PathLike,
     """The label a file's place or name gives it, and the rule that gave it.
 
     1. ``("dogs", "folder")`` for ``root/dogs/bark1.wav`` (the immediate parent folder, for a
-       file not directly in ``root``), unless that folder is named by a date (``2026-06-01``);
+       file not directly in ``root``), unless that folder is named by a date (``2026-06-01``)
+       or is a recorder's (``ARU01/20260601_220000.wav``, see ``is_recorder_folder``);
     2. ``("cat", "filename")`` for a file directly in ``root`` whose name ``name_rule`` reads
        (by default the prefix rule: ``cat_12.wav`` or ``cat-12.wav``, a prefix, ``_`` or ``-``,
        then only digits);
@@ -194,7 +201,8 @@ class FolderLabels:
        ``testing/``, which are no classes, so a file beside an info.labels that gives it no
        label has none;
     1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``),
-       unless the folder is named by a date (``root/2026-06-01/...``: no label);
+       unless the folder is named by a date (``root/2026-06-01/...``: no label) or is a
+       recorder's (``root/ARU01/20260601_220000.wav``: no label);
     2. for a file directly in ``root``, what ``name_rule`` reads in its name
        (``cat_12.wav`` -> ``cat``); None: the rule that suits the names of the files directly
        in ``root`` (:func:`~core.store.name_rules.infer_name_rule`), found once, when first
@@ -231,9 +239,12 @@ class FolderLabels:
         """``(label, source)`` from the file's folder or name alone (rules 1 and 2), no CSV."""
         path = Path(path)
         if _in_subfolder(self.root, path):
-            # A folder named by a date (a night's recordings in 2026-06-01/) says when, not what.
-            return (None, "none") if is_date_stamp(path.parent.name) else (path.parent.name,
-                                                                            "folder")
+            # A folder named by a date (a night's recordings in 2026-06-01/) says when, not
+            # what; a recorder's (ARU01/20260601_220000.wav) says where.
+            folder = path.parent.name
+            if is_date_stamp(folder) or is_recorder_folder(folder, path.stem):
+                return None, "none"
+            return folder, "folder"
         label = self.name_rule.label_of(path.stem)
         return (label, "filename") if label is not None else (None, "none")
 

@@ -33,6 +33,11 @@ _DATE_END_RE = re.compile(rf"(?:^|[_\-\s]){_DATE}$")
 # the recorder's or the site's name (ARU01, S4A12345, an AudioMoth's serial), not a class; a
 # species named before the date (``owl_20260601_1``) has no digit.
 _DATE_PART_RE = re.compile(rf"(?:^|(?<=[_\-\s])){_DATE}(?=$|[_\-\s])")
+# A name ending in a recorder's date and time (AudioMoth's 20260601_220000, a Song Meter's
+# S4A12345_20260601_220000, 2026-06-01 22-00-00): what a recorder writes, not a person's take
+# (Earmark's own owl2_20261204-203000_1) or a clip cut from it (..._500-750ms).
+_RECORDER_STAMP_RE = re.compile(rf"(?:^|[_\-\s]){_DATE}[_\-\sT]?(?:[01]\d|2[0-3])[_\-:]?[0-5]\d"
+                                r"[_\-:]?[0-5]\d$")
 
 # What makes a rule fit a folder: "a small number of classes with several clips each".
 MIN_CLASSES = 2
@@ -321,6 +326,16 @@ def _reads_when_or_where(labels: list, ends: dict[int, int], dates: dict) -> boo
     return False
 
 
+def is_recorder_folder(folder_name: str, stem: str) -> bool:
+    """Whether a folder named ``folder_name`` holding a file named ``stem`` is a recorder's or a
+    site's rather than a class's: a name with a digit (``ARU01``, ``Moth3``, a Song Meter's
+    ``S4A12345``) holding a file named as a recorder names it, ending in the date and time it
+    was recorded (``20260601_220000``, ``S4A12345_20260601_220000``). A class's folder
+    (``owls``, FSDD's ``7``, Earmark's own takes ``owl2/owl2_20261204-203000_1``) holds no such
+    pair."""
+    return any(map(str.isdigit, folder_name)) and _RECORDER_STAMP_RE.search(stem) is not None
+
+
 def is_date_stamp(label: str) -> bool:
     """Whether ``label`` (a part of a file name, or a folder's name) ends in a date
     (``SM4_20260601``, ``2026-06``): when it was recorded, no class."""
@@ -328,4 +343,5 @@ def is_date_stamp(label: str) -> bool:
 
 
 __all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",
-           "is_date_stamp", "preview_name_rule", "token_rules", "parse_name_rule", "KINDS"]
+           "is_date_stamp", "is_recorder_folder", "preview_name_rule", "token_rules",
+           "parse_name_rule", "KINDS"]

@@ -94,6 +94,15 @@ def test_walk_is_fast_on_many_files(tmp_path):
     ("site_a/20260601/0412.wav", (None, "none")),
     ("owls/20260601_220000.wav", ("owls", "folder")),
     ("2026/owl_1.wav", ("2026", "folder")),  # a year alone is no date
+    # A deployment's folder per recorder: where, not what.
+    ("ARU01/20260601_220000.wav", (None, "none")),
+    ("deployment/S4A12345/S4A12345_20260601_220000.wav", (None, "none")),
+    ("Moth3/2026-06-01 22-00-00.wav", (None, "none")),
+    ("site2/20260601T220000.flac", (None, "none")),
+    # Class folders: digits (FSDD), a class with a digit holding Earmark's own takes or clips.
+    ("7/7_jackson_3.wav", ("7", "folder")),
+    ("owl2/owl2_20261204-203000_1.wav", ("owl2", "folder")),
+    ("owl2/ARU01_20260601_220000_500-750ms.wav", ("owl2", "folder")),
 ])
 def test_label_from_path(tmp_path, relative, expected):
     assert label_rules.label_from_path(tmp_path, tmp_path / relative) == expected
