@@ -245,6 +245,15 @@ def _mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
 MAX_CHANNELS = 8
 
 
+def channel_problem(channel) -> str | None:
+    """Why ``channel`` is not one a person may pick (0..MAX_CHANNELS - 1, or None: the mix), or
+    None when it is."""
+    if channel is None or (isinstance(channel, int) and not isinstance(channel, bool)
+                           and 0 <= channel < MAX_CHANNELS):
+        return None
+    return f"channel must be one of 0..{MAX_CHANNELS - 1} or None (the mix), not {channel!r}"
+
+
 def channel_or_mix(channel: int | None, n_channels: int | None) -> int | None:
     """The channel to read of a file of ``n_channels`` channels when ``channel`` (from 0) is
     asked for: that one where the file has it and more than one; else None, the mix (which a

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.audio.reading import MAX_CHANNELS, channel_or_mix
+from core.audio.reading import channel_or_mix, channel_problem
 
 # About 3000 columns is more than a screen is wide; more only costs time and memory.
 MAX_COLUMNS = 3000
@@ -44,10 +44,9 @@ class SpectrogramConfig:
     channel: int | None = None
 
     def __post_init__(self) -> None:
-        if self.channel is not None and not (isinstance(self.channel, int)
-                                             and 0 <= self.channel < MAX_CHANNELS):
-            raise ValueError(f"channel {self.channel!r} is not one of 0..{MAX_CHANNELS - 1} "
-                             "or the mix")
+        problem = channel_problem(self.channel)
+        if problem:
+            raise ValueError(problem)
         if self.fft_size is not None and self.fft_size not in FFT_SIZES:
             raise ValueError(f"FFT size {self.fft_size!r} is not one of {FFT_SIZES} or auto")
         if not DYNAMIC_RANGE_DB_MIN <= self.dynamic_range_db <= DYNAMIC_RANGE_DB_MAX:

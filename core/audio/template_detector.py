@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.audio.reading import info, read, read_blocks
+from core.audio.reading import channel_or_mix, channel_problem, info, read, read_blocks
 from core.audio.spectrogram import (
     POWER_FLOOR,
     band_bins,
@@ -83,6 +83,9 @@ class TemplateDetectorConfig:
     # How much higher or lower than the template a call may be, as a share of its frequencies:
     # 0.1 also tries the template scaled to 0.9, 0.95, 1.05 and 1.1 times them; 0: as it is.
     pitch_shift: float = 0.0
+    # The channel listened to (from 0), in the template's recording and in each one searched
+    # that has it; None: the mix of its channels (see EnergyDetectorConfig.channel).
+    channel: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.threshold, (int, float)) or not 0 < self.threshold < 1:
@@ -96,6 +99,9 @@ class TemplateDetectorConfig:
         if not isinstance(shift, (int, float)) or not 0 <= shift <= MAX_PITCH_SHIFT:
             raise EarmarkError(f"template detector: the pitch shift must lie between 0 and "
                                f"{MAX_PITCH_SHIFT:g}, not {shift!r}")
+        problem = channel_problem(self.channel)
+        if problem:
+            raise EarmarkError(f"template detector: {problem}")
 
     def stretch_factors(self) -> tuple[float, ...]:
         """The lengths the template is tried at, as factors of its own."""
@@ -187,17 +193,19 @@ def _band_db(samples: np.ndarray, n_fft: int, hop: int, rows: np.ndarray) -> np.
     return 10.0 * np.log10(np.maximum(power.astype(np.float64), POWER_FLOOR))
 
 
-def prepare_template(template: CallTemplate) -> PreparedTemplate:
-    """The template's spectrogram from its recording. Raises AudioError naming the recording
-    when it cannot be read, and EarmarkError when the region cannot be a template (too short or
-    long, silent, a band outside the recording's spectrum)."""
+def prepare_template(template: CallTemplate, channel: int | None = None) -> PreparedTemplate:
+    """The template's spectrogram from its recording (its ``channel``, from 0, where it has
+    that one; else its mix). Raises AudioError naming the recording when it cannot be read, and
+    EarmarkError when the region cannot be a template (too short or long, silent, a band
+    outside the recording's spectrum)."""
     duration_s = float(template.end_s) - float(template.begin_s)
     if not (math.isfinite(duration_s) and template.begin_s >= 0):
         raise EarmarkError(f"template {template.begin_s}-{template.end_s} s is no span of time")
     if duration_s > MAX_TEMPLATE_S:
         raise EarmarkError(f"the template is {duration_s:.1f} s long; a call to look for lasts at "
                            f"most {MAX_TEMPLATE_S:g} s")
-    rate_hz = info(template.path).sample_rate_hz
+    header = info(template.path)
+    rate_hz = header.sample_rate_hz
     n_fft = fft_size_for(rate_hz)
     hop = max(1, n_fft // 4)
     nyquist_hz = rate_hz / 2
@@ -209,7 +217,8 @@ def prepare_template(template: CallTemplate) -> PreparedTemplate:
     high = min(high, nyquist_hz)
     rows = band_bins(rate_hz, n_fft, low, high)
     context_from_s = max(0.0, float(template.begin_s) - FLOOR_CONTEXT_S / 2)
-    context = read(template.path, offset_s=context_from_s, duration_s=duration_s + FLOOR_CONTEXT_S)
+    context = read(template.path, offset_s=context_from_s, duration_s=duration_s + FLOOR_CONTEXT_S,
+                   channel=channel_or_mix(channel, header.channels))
     first = int(round((float(template.begin_s) - context_from_s) * rate_hz))
     samples = context[first:first + int(round(duration_s * rate_hz))]
     db = _band_db(samples, n_fft, hop, rows)
@@ -328,12 +337,13 @@ def variants(template: PreparedTemplate, config: TemplateDetectorConfig) -> list
     return out
 
 
-def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
+def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate], channel: int | None,
             should_stop: Callable[[], bool], progress: Callable[[float], None] | None
             ) -> list[np.ndarray] | None:
     """Each template's correlation at each frame of the recording at ``path`` (templates of one
     rate and frame size: the spectrogram and its spectrum along time are computed once for them
-    all), read a block at a time at their rate; None when stopped."""
+    all), read a block at a time at their rate, its ``channel`` where it has it (else its mix);
+    None when stopped."""
     first = group[0]
     header = info(path)
     # A recording must reach the templates' own bands; a variant scaled up may reach beyond.
@@ -352,7 +362,8 @@ def _scores(path: str | os.PathLike, group: Sequence[PreparedTemplate],
     columns = np.zeros((int(rows.sum()), 0))
     total_s = max(header.duration_s, 1e-9)
     blocks = read_blocks(path, BLOCK_S,
-                         sample_rate_hz=None if header.sample_rate_hz == rate_hz else rate_hz)
+                         sample_rate_hz=None if header.sample_rate_hz == rate_hz else rate_hz,
+                         channel=channel_or_mix(channel, header.channels))
     try:
         for block in blocks:
             if should_stop():
@@ -427,7 +438,7 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
             if progress:
                 progress((n + fraction) / len(groups))
 
-        found = _scores(path, group, should_stop, on_progress)
+        found = _scores(path, group, config.channel, should_stop, on_progress)
         if found is None:
             return None
         for template, scores in zip(group, found, strict=True):

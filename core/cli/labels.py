@@ -13,6 +13,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 
+from core.cli.channels import add_channel_option, chosen_channel
 from core.errors import EarmarkError
 from core.store.name_rules import NameRule, preview_name_rule
 
@@ -74,10 +75,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                              "Raven Pro's robust ones (peak, centre, 5/25/75/95%% frequencies "
                              "and times, 90%% duration and bandwidth, entropy), computed from "
                              "its recording within its band")
-    export.add_argument("--channel", type=int, metavar="N",
-                        help="with --measure: measure channel N (from 1) of each recording "
-                             "that has it, not the mix of its channels (Raven's Channel column "
-                             "says which)")
+    add_channel_option(export, "with --measure: measure", "; Raven's Channel column says which")
     _add_project(export)
     export.set_defaults(func=_handle_export)
 
@@ -211,13 +209,12 @@ def _handle_export(args: argparse.Namespace) -> int:
     if args.measure and args.format not in MEASURED_FORMATS:
         raise EarmarkError(f"--measure adds columns to --format {' or '.join(MEASURED_FORMATS)} "
                            f"only, not {args.format}")
-    from core.audio.reading import MAX_CHANNELS
-
-    if args.channel is not None and not (args.measure and 1 <= args.channel <= MAX_CHANNELS):
-        raise EarmarkError(f"--channel goes with --measure, a channel from 1 to {MAX_CHANNELS}")
+    if args.channel is not None and not args.measure:
+        raise EarmarkError("--channel goes with --measure: the channel regions are measured on")
+    channel = chosen_channel(args)
     what = {"labels": "rows", "edgeimpulse": "files"}.get(args.format, "regions")
     with _open_scanned(args) as project:
-        measured = _measured(project, args.channel) if args.measure else None
+        measured = _measured(project, channel) if args.measure else None
 
         def write(out):
             if args.format == "labels":
@@ -236,12 +233,12 @@ def _handle_export(args: argparse.Namespace) -> int:
 
 
 def _measured(project, channel: int | None):
-    """Every region measured from its recording (on ``channel``, from 1, where it has it; else
+    """Every region measured from its recording (on ``channel``, from 0, where it has it; else
     the mix), with a line on stderr for each file that could not be read (its regions keep
     empty measurement cells)."""
     from core.store.region_export import measure_regions
 
-    measured = measure_regions(project, channel=None if channel is None else channel - 1)
+    measured = measure_regions(project, channel=channel)
     for line in measured.unreadable:
         print(f"earmark: warning: not measured: {line}", file=sys.stderr)
     return measured

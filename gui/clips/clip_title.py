@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel
 
 
@@ -26,12 +27,6 @@ def file_facts(header, channel: int | None = None) -> tuple[str, str, str]:
     return (rate, f"{many}, {channel_name(channel, channels).lower()}",
             full + f"{channel_name(channel, channels)} drawn (View > Spectrogram Settings); "
                    "measured, trained on and searched as their mean (mono)")
-
-
-def channel_name(channel: int, channels: int = 2) -> str:
-    """"Channel 1 (left)" for the first (from 0) of a stereo file's two; "Channel 3"."""
-    side = {0: " (left)", 1: " (right)"}.get(channel, "") if channels == 2 else ""
-    return f"Channel {channel + 1}{side}"
 
 
 class ClipTitle(ElidedLabel):

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
-from gui.clips.clip_title import channel_name
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
+from gui.common.channels import channel_name
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.reading import MAX_CHANNELS
 from core.audio.spectrogram import (
     DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB_MAX,
@@ -31,8 +30,8 @@ from core.audio.spectrogram import (
     FFT_SIZES,
     SpectrogramConfig,
 )
-from gui.clips.clip_title import channel_name
 from gui.common import settings as keys
+from gui.common.channels import channel_box, index_of
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
 # All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
@@ -172,13 +171,11 @@ class SpectrogramSettingsPanel(QDialog):
                                   "below twice this shows up to half its sample rate")
         self.low_spin.setMaximum(MAX_SHOWN_HZ - FREQUENCY_STEP_HZ)
         self.high_spin.setSpecialValueText("Top of each file")
-        self.channel_combo = QComboBox()
-        self.channel_combo.addItem("Mix of all channels", None)
-        for channel in range(MAX_CHANNELS):
-            self.channel_combo.addItem(channel_name(channel), channel)
-        self.channel_combo.setToolTip("The channel of a multi-channel file that the waveform and "
-                                      "the spectrogram show (a file without it shows the mix); "
-                                      "the model and the detectors hear the mix")
+        self.channel_combo = channel_box(None, "The channel of a multi-channel file that the "
+                                               "waveform and the spectrogram show, regions are "
+                                               "measured on and Find Loud Events and Find "
+                                               "Similar Calls first listen to (a file without "
+                                               "it: the mix); the model hears the mix")
         form = QFormLayout()
         form.addRow("&Colour map:", self.colour_combo)
         form.addRow("&Dynamic range:", self.range_spin)
@@ -221,10 +218,10 @@ class SpectrogramSettingsPanel(QDialog):
             widget.blockSignals(True)
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(value.colour_map))
         self.range_spin.setValue(round(value.dynamic_range_db))
-        self.fft_combo.setCurrentIndex(_index_of(self.fft_combo, value.fft_size))
+        self.fft_combo.setCurrentIndex(index_of(self.fft_combo, value.fft_size))
         self.low_spin.setValue(round(value.low_hz))
         self.high_spin.setValue(round(value.high_hz or 0))
-        self.channel_combo.setCurrentIndex(_index_of(self.channel_combo, value.channel))
+        self.channel_combo.setCurrentIndex(index_of(self.channel_combo, value.channel))
         for widget in self._widgets():
             widget.blockSignals(False)
 
@@ -251,11 +248,6 @@ class SpectrogramSettingsPanel(QDialog):
     def _on_reset_clicked(self) -> None:
         self.set_spectrogram_settings(DEFAULT_SETTINGS)
         self.settings_changed.emit(DEFAULT_SETTINGS)
-
-
-def _index_of(combo: QComboBox, data) -> int:
-    """The index of the item holding ``data`` (findData finds no None)."""
-    return next(i for i in range(combo.count()) if combo.itemData(i) == data)
 
 
 def _hz_spin(tip: str) -> QSpinBox:

@@ -355,7 +355,9 @@ class ModelDock(QDockWidget):
         region_id = self._regions.region_id if self._regions is not None else None
         region = self.project.region(region_id) if region_id is not None else None
         last = self.last_energy_choice()
-        initial, label = last.config, last.label
+        # The channel the spectrogram shows: where a person saw the calls.
+        initial = dataclasses.replace(last.config, channel=self._shown_channel())
+        label = last.label
         if region is not None:
             label = region.label
             if region.low_hz is not None:
@@ -377,8 +379,8 @@ class ModelDock(QDockWidget):
             return self._energy
         stored = keys.read(self.settings, keys.ENERGY_DETECTOR)
         try:
-            values = {f.name: float(stored[f.name])
-                      for f in dataclasses.fields(EnergyDetectorConfig) if f.name in stored}
+            values = {f.name: float(stored[f.name]) for f in dataclasses.fields(EnergyDetectorConfig)
+                      if f.name in stored and f.name != "channel"}  # the view's, not stored
             for edge in ("low_hz", "high_hz"):
                 values[edge] = values.get(edge) or None  # 0: no edge
             config = EnergyDetectorConfig(**values)
@@ -398,7 +400,8 @@ class ModelDock(QDockWidget):
         self._energy = choice
         keys.write(self.settings, keys.ENERGY_DETECTOR,
                    {**{name: value or 0.0
-                       for name, value in dataclasses.asdict(choice.config).items()},
+                       for name, value in dataclasses.asdict(choice.config).items()
+                       if name != "channel"},
                     "every_recording": choice.every_recording})
         self.tabs.setCurrentWidget(self.review)
         self.show()
@@ -430,13 +433,14 @@ class ModelDock(QDockWidget):
                                  and r.label == region.label and r.status is None
                                  and r.id != region.id]
         last = self.last_similar_choice()
+        config = dataclasses.replace(last.config, channel=self._shown_channel())
         band = ("" if region.low_hz is None else
                 f", {region.low_hz:,.0f}–{region.high_hz:,.0f} Hz")
         dialog = SimilarCallsDialog(
             f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
-            self._readable_count(), last.config, last.every_recording, self)
+            self._readable_count(), config, last.every_recording, self)
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -446,6 +450,11 @@ class ModelDock(QDockWidget):
                                   r.low_hz, r.high_hz) for r in chosen]
         return self.start_similar_search(templates, choice,
                                          None if choice.every_recording else [clip.id])
+
+    def _shown_channel(self) -> int | None:
+        """The channel Spectrogram Settings show (None: the mix, or no clip view yet)."""
+        view = self._clip_view
+        return view.spectrogram_settings().channel if view is not None else None
 
     def _readable_count(self) -> int:
         """How many recordings a search of every one reads: the clip list's count (no store
@@ -459,8 +468,8 @@ class ModelDock(QDockWidget):
         stored = keys.read(self.settings, keys.SIMILAR_CALLS)
         try:
             config = TemplateDetectorConfig(**{
-                f.name: float(stored[f.name])
-                for f in dataclasses.fields(TemplateDetectorConfig) if f.name in stored})
+                f.name: float(stored[f.name]) for f in dataclasses.fields(TemplateDetectorConfig)
+                if f.name in stored and f.name != "channel"})  # the view's, not stored
         except (EarmarkError, TypeError, ValueError):
             config = TemplateDetectorConfig()
         every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
@@ -476,8 +485,9 @@ class ModelDock(QDockWidget):
         if self.is_detecting():
             self.show_message("A search for events is running: wait for it or cancel it.", "info")
             return False
+        kept = {k: v for k, v in dataclasses.asdict(choice.config).items() if k != "channel"}
         keys.write(self.settings, keys.SIMILAR_CALLS,
-                   {**dataclasses.asdict(choice.config), "every_recording": choice.every_recording})
+                   {**kept, "every_recording": choice.every_recording})
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.show_surest_first()

@@ -1,7 +1,7 @@
 """EnergyDetectorDialog: the settings of a run of the band-limited energy detector (Find Loud
 Events…): the band, how far above the band's background, the shortest and longest event, the gap
-that joins two, the label the events get and which recordings to search. Plain values out
-(``choice()``); the dock runs the search as a task."""
+that joins two, the channel listened to, the label the events get and which recordings to search.
+Plain values out (``choice()``); the dock runs the search as a task."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 
 from core.audio.energy_detector import EnergyDetectorConfig
 from core.errors import EarmarkError
-from gui.model.search_fields import label_box, lay_out, scope_box, spin
+from gui.common.channels import channel_box
+from gui.model.search_fields import LISTEN_TIP, label_box, lay_out, scope_box, spin
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class EnergyDetectorDialog(QDialog):
         self.max_duration = spin(0.01, 36_000.0, initial.max_duration_s, " s", 2, 1.0)
         self.min_gap = spin(0.0, 60.0, initial.min_gap_s, " s", 2, 0.05)
         self.noise_window = spin(0.5, 3600.0, initial.noise_window_s, " s", 1, 5.0)
+        self.channel = channel_box(initial.channel, LISTEN_TIP)
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
         self.problem = QLabel()
@@ -64,6 +66,7 @@ class EnergyDetectorDialog(QDialog):
         form.addRow("Longest event", self.max_duration)
         form.addRow("Join events closer than", self.min_gap)
         form.addRow("Background measured over", self.noise_window)
+        form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
         self.buttons = lay_out(
@@ -82,7 +85,7 @@ class EnergyDetectorDialog(QDialog):
             low_hz=self.low_hz.value() or None, high_hz=self.high_hz.value() or None,
             snr_db=self.snr_db.value(), min_duration_s=self.min_duration.value(),
             max_duration_s=self.max_duration.value(), min_gap_s=self.min_gap.value(),
-            noise_window_s=self.noise_window.value())
+            noise_window_s=self.noise_window.value(), channel=self.channel.currentData())
 
     def _check(self, *_) -> None:
         try:

@@ -15,6 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 UNLABELLED = "(no label)"
+LISTEN_TIP = ("The channel searched in each recording that has it (the one the spectrogram "
+              "shows, to begin with): a call on one microphone of a stereo recorder stands 3 dB "
+              "clearer there than in the mix; a recording without it is searched as its mix")
 
 
 def spin(low: float, high: float, value: float, suffix: str, decimals: int,

@@ -20,7 +20,8 @@ from core.audio.template_detector import (
     MAX_TIME_STRETCH,
     TemplateDetectorConfig,
 )
-from gui.model.search_fields import label_box, lay_out, scope_box, spin
+from gui.common.channels import channel_box
+from gui.model.search_fields import LISTEN_TIP, label_box, lay_out, scope_box, spin
 
 #: The most regions of a class searched for at once: each is one more pass over every recording.
 MAX_TEMPLATES = 20
@@ -79,6 +80,7 @@ class SimilarCallsDialog(QDialog):
                               "frequencies scaled, five scales), so the call of another "
                               "individual still matches; each scale costs one more search of "
                               "every length. 0 %: its own frequencies only")
+        self.channel = channel_box(config.channel, LISTEN_TIP)
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
 
@@ -88,6 +90,7 @@ class SimilarCallsDialog(QDialog):
         form.addRow("Match at least", self.threshold)
         form.addRow("Calls longer or shorter by up to", self.stretch)
         form.addRow("Calls higher or lower by up to", self.pitch)
+        form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
         self.buttons = lay_out(
@@ -100,6 +103,7 @@ class SimilarCallsDialog(QDialog):
     def choice(self) -> SimilarChoice:
         config = TemplateDetectorConfig(round(self.threshold.value(), 2),
                                         round(self.stretch.value() / 100, 2),
-                                        round(self.pitch.value() / 100, 2))
+                                        round(self.pitch.value() / 100, 2),
+                                        self.channel.currentData())
         return SimilarChoice(config, self.label.currentData(), bool(self.templates.currentData()),
                              bool(self.scope.currentData()))

@@ -356,7 +356,8 @@ class TemplateDetectWorker(_BandSearchWorker):
         for template in self._templates:
             try:
                 self._prepared.append(prepare_template(
-                    dataclasses.replace(template, path=str(project.abspath(template.path)))))
+                    dataclasses.replace(template, path=str(project.abspath(template.path))),
+                    self._config.channel))
             except EarmarkError as error:
                 errors.append(error)
         if not self._prepared:

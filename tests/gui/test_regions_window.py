@@ -329,6 +329,55 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
 
 
+def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window, tmp_path,
+                                                              monkeypatch):
+    """A stereo recorder with the calls on its right microphone and loud noise on its left:
+    shown on channel 2, Find Loud Events and Find Similar Calls listen there and find them; the
+    channel is the view's, not a setting kept for the next session."""
+    import numpy as np
+
+    from gui.clips.spectrogram_settings import SpectrogramSettings
+    from gui.model import dock as dock_module
+    from tests.core.audio.test_energy_detector import _night
+
+    offered = []
+
+    def accept(dialog) -> int:
+        offered.append(dialog.channel.currentData())
+        dialog.low_hz.setValue(1500.0)
+        dialog.high_hz.setValue(2500.0)
+        return 1
+
+    monkeypatch.setattr(dock_module.EnergyDetectorDialog, "exec", accept)
+    folder = tmp_path / "rec"
+    left = audio_factory.noise(60.0, 16000, amplitude=0.1, seed=5)
+    audio_factory.write(folder / "pair.wav", np.stack([left, _night()], axis=1), subtype="FLOAT")
+    window = make_window()
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "pair.wav")
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.acts.spectrogram.apply(SpectrogramSettings(channel=1))
+    dock = window.model_dock
+    window.acts.find_loud_events.trigger()
+    _wait_searched(qtbot, dock)
+    assert offered == [1]
+    found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
+    assert [round(r.begin_s) for r in found] == [5, 15, 25, 35, 45]
+    assert make_window().model_dock.last_energy_choice().config.channel is None
+    # Find Similar Calls: the template boxed on channel 2 is read there, and searched for there.
+    monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec",
+                        lambda dialog: offered.append(dialog.channel.currentData()) or 1)
+    mine = window.project.add_region(record.id, 4.95, 5.35, "call", 1500.0, 2500.0)
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(mine.id)
+    window.acts.find_similar_calls.trigger()
+    _wait_searched(qtbot, dock)
+    assert offered == [1, 1]
+    found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
+    assert [round(r.begin_s) for r in found] == [15, 25, 35, 45]
+    assert make_window().model_dock.last_similar_choice().config.channel is None
+
+
 def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region(
         qtbot, make_window, tmp_path, monkeypatch):
     import threading

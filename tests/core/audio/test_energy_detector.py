@@ -47,6 +47,21 @@ def test_calls_in_their_band_are_found_where_they_are(tmp_path):
     assert everything[1].high_hz == RATE_HZ / 2
 
 
+def test_a_chosen_channel_is_searched_where_a_recording_has_it(tmp_path):
+    """A stereo recorder with the night's calls on the right microphone and louder noise on the
+    left: heard on the right alone, every call; in the mix, the noise hides them."""
+    right = _night()
+    left = audio_factory.noise(60.0, RATE_HZ, amplitude=0.1, seed=5)
+    path = audio_factory.write(tmp_path / "pair.wav", np.stack([left, right], axis=1),
+                               subtype="FLOAT")
+    band = {"low_hz": 1500.0, "high_hz": 2500.0}
+    assert [round(e.begin_s) for e in detect_energy(
+        path, EnergyDetectorConfig(**band, channel=1))] == [5, 15, 25, 35, 45]
+    assert detect_energy(path, EnergyDetectorConfig(**band)) == []
+    mono = audio_factory.write(tmp_path / "mono.wav", right)  # no second channel: its one
+    assert len(detect_energy(mono, EnergyDetectorConfig(**band, channel=1))) == 5
+
+
 def test_the_background_follows_a_rising_noise_floor(tmp_path):
     # The noise rises 20 dB over the file: a fixed threshold would call its end one long event.
     path = audio_factory.write(tmp_path / "dawn.wav", _night(ramp=10.0))
@@ -116,6 +131,8 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     ({"noise_percentile": 100.0}, "between 0 and 100"),
     ({"low_hz": 3000.0, "high_hz": 1000.0}, "must lie above its bottom"),
     ({"low_hz": -5.0}, "low_hz must be a frequency"),
+    ({"channel": 8}, "channel must be one of 0..7"),
+    ({"channel": 1.0}, "channel must be one of 0..7"),
 ])
 def test_settings_that_cannot_work_are_refused(changes, words):
     with pytest.raises(EarmarkError, match=words):

@@ -69,6 +69,29 @@ def test_the_template_finds_its_own_shape_and_no_other(tmp_path):
     assert max(e.score for e in others) < 0.3
 
 
+def test_the_channel_asked_for_is_searched_and_its_template_taken_from_it(tmp_path):
+    """A stereo night: the up-sweeps on the right microphone, down-sweeps on the left. Listening
+    to the right, the up-sweeps; the template boxed on a stereo file's right channel holds the
+    up-sweep there, not the left's down-sweep at the same moment."""
+    night = _night()
+    left = audio_factory.noise(45.0, RATE_HZ, amplitude=0.003, seed=3)
+    for start_s in UP_STARTS_S:
+        _place(left, 0.3 * audio_factory.chirp(3000.0, 2000.0, 0.3), start_s)
+    path = audio_factory.write(tmp_path / "pair.wav", np.stack([left, night], axis=1))
+    up = prepare_template(_template_file(tmp_path))
+    right = find_similar(path, [up], TemplateDetectorConfig(channel=1))
+    assert [e.begin_s for e in right] == pytest.approx(UP_STARTS_S, abs=2 * HOP_S)
+    assert find_similar(path, [up], TemplateDetectorConfig(channel=0)) == []
+    # The template from a stereo file's right channel; a mono recording is searched whole.
+    box = CallTemplate(str(path), UP_STARTS_S[1], UP_STARTS_S[1] + 0.3, 1500.0, 3500.0)
+    from_right = prepare_template(box, channel=1)
+    mono = audio_factory.write(tmp_path / "night.wav", night)
+    found = find_similar(mono, [from_right], TemplateDetectorConfig(channel=1))
+    assert [e.begin_s for e in found] == pytest.approx(UP_STARTS_S, abs=2 * HOP_S)
+    with pytest.raises(EarmarkError, match="channel must be one of 0..7"):
+        TemplateDetectorConfig(channel=8)
+
+
 def test_a_recording_at_another_rate_is_searched_at_the_templates(tmp_path):
     path = audio_factory.write(tmp_path / "night_44k.wav", _night(44100), 44100)
     events = find_similar(path, [prepare_template(_template_file(tmp_path))])
@@ -168,10 +191,10 @@ def test_reading_block_by_block_scores_the_same(tmp_path, monkeypatch):
     monkeypatch.setattr(template_detector, "_less_floor", lambda db: db)
     path = audio_factory.write(tmp_path / "night.wav", _night(), subtype="FLOAT")
     template = prepare_template(_template_file(tmp_path))
-    [whole] = template_detector._scores(path, [template], lambda: False, None)
+    [whole] = template_detector._scores(path, [template], None, lambda: False, None)
     monkeypatch.setattr(template_detector, "BLOCK_S", 1.37)  # blocks end mid-frame
     fractions = []
-    [blocks] = template_detector._scores(path, [template], lambda: False, fractions.append)
+    [blocks] = template_detector._scores(path, [template], None, lambda: False, fractions.append)
     assert len(fractions) == 33 and fractions[-1] == pytest.approx(1.0)
     assert len(blocks) == len(whole)
     assert blocks == pytest.approx(whole, abs=1e-4)
@@ -190,12 +213,12 @@ def test_templates_of_one_rate_share_one_spectrogram_and_score_as_alone(tmp_path
     up = prepare_template(_template_file(tmp_path))
     narrow = prepare_template(CallTemplate(str(path), DOWN_STARTS_S[0], DOWN_STARTS_S[0] + 0.5,
                                            1800.0, 3200.0, label="down"))
-    alone = [template_detector._scores(path, [t], lambda: False, None)[0] for t in (up, narrow)]
+    alone = [template_detector._scores(path, [t], None, lambda: False, None)[0] for t in (up, narrow)]
     calls = []
     real = template_detector._band_db
     monkeypatch.setattr(template_detector, "_band_db",
                         lambda *args: calls.append(1) or real(*args))
-    together = template_detector._scores(path, [up, narrow], lambda: False, None)
+    together = template_detector._scores(path, [up, narrow], None, lambda: False, None)
     assert len(calls) == 1  # one block, one spectrogram for both
     for mine, theirs in zip(together, alone, strict=True):
         assert mine == pytest.approx(theirs, abs=1e-6)

@@ -236,6 +236,25 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     assert fmt == "raven" and (first.low_hz, first.high_hz) == (1500.0, 2500.0)
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
+    code, _, err = _run(capsys, "detect-energy", folder, "--channel", 9)
+    assert code == 2 and "--channel 9: a channel from 1 to 8" in err
+
+
+def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
+    from tests.core.audio.test_energy_detector import _night
+
+    left = audio_factory.noise(60.0, 16000, amplitude=0.1, seed=5)
+    path = audio_factory.write(tmp_path / "pair.wav", np.stack([left, _night()], axis=1),
+                               subtype="FLOAT")
+    counts = {}
+    for channel in (None, 2):
+        extra = () if channel is None else ("--channel", channel)
+        code, out, _ = _run(capsys, "detect-energy", path, "--low-hz", 1500, "--high-hz", 2500,
+                            *extra)
+        counts[channel] = len(list(csv.DictReader(io.StringIO(out))))
+    assert counts == {None: 0, 2: 5}
+    code, _, err = _run(capsys, "find-similar", path, "--template", path, 5.0, 5.3, "--channel", 0)
+    assert code == 2 and "--channel 0: a channel from 1 to 8" in err
 
 
 def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):

@@ -283,9 +283,12 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     assert captured.out.splitlines()[1].startswith("day.wav,0.250000,0.500000,,,,,,")
     assert run(["labels", "export", str(recordings), "--format", "aoef", "--measure"]) == 2
     assert "--measure adds columns to --format csv or raven only" in capsys.readouterr().err
-    for bad in (["--channel", "2"], ["--measure", "--channel", "0"], ["--measure", "--channel", "9"]):
-        assert run(["labels", "export", str(recordings), "--format", "raven", *bad]) == 2
-        assert "--channel goes with --measure, a channel from 1 to 8" in capsys.readouterr().err
+    assert run(["labels", "export", str(recordings), "--format", "raven", "--channel", "2"]) == 2
+    assert "--channel goes with --measure" in capsys.readouterr().err
+    for bad in ("0", "9"):
+        assert run(["labels", "export", str(recordings), "--format", "raven", "--measure",
+                    "--channel", bad]) == 2
+        assert f"--channel {bad}: a channel from 1 to 8" in capsys.readouterr().err
     # Mono recordings measured "on channel 2": each on its one channel, and the table says 1.
     assert run(["labels", "export", str(recordings), "--format", "raven", "--measure",
                 "--channel", "2"]) == 0

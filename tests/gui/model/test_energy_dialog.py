@@ -25,9 +25,15 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     dialog.high_hz.setValue(6000.0)
     dialog.label.setCurrentIndex(dialog.label.findData("bat"))
     dialog.scope.setCurrentIndex(1)
+    assert dialog.channel.currentText() == "Mix of all channels"
+    dialog.channel.setCurrentIndex(dialog.channel.findData(1))
     choice = dialog.choice()
     assert (choice.config.low_hz, choice.config.high_hz) == (2000.0, 6000.0)
     assert (choice.label, choice.every_recording) == ("bat", True)
+    assert choice.config.channel == 1
+    shown = EnergyDetectorDialog(EnergyDetectorConfig(channel=0), [], None, "night.wav", 1)
+    qtbot.addWidget(shown)
+    assert shown.channel.currentText() == "Channel 1 (left)" and shown.choice().config.channel == 0
 
 
 def test_settings_that_cannot_work_disable_find(qtbot):

@@ -26,9 +26,12 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     dialog.pitch.setValue(15.0)
     dialog.label.setCurrentIndex(dialog.label.findData(None))
     dialog.scope.setCurrentIndex(1)
+    assert dialog.channel.currentText() == "Mix of all channels"
+    dialog.channel.setCurrentIndex(dialog.channel.findData(1))
     choice = dialog.choice()
     assert (choice.config, choice.label, choice.every_region_of_class,
-            choice.every_recording) == (TemplateDetectorConfig(0.65, 0.0, 0.15), None, True, True)
+            choice.every_recording) == (TemplateDetectorConfig(0.65, 0.0, 0.15, 1), None, True,
+                                        True)
     # The pitch shift's range is the detector's.
     dialog.pitch.setValue(80.0)
     assert dialog.choice().config.pitch_shift == 0.3
