@@ -366,7 +366,7 @@ class ModelDock(QDockWidget):
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
-            self._readable_count(), last.every_recording, self)
+            self._readable_count(), last.every_recording, self, self._several_channels())
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -440,7 +440,7 @@ class ModelDock(QDockWidget):
             f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
-            self._readable_count(), config, last.every_recording, self)
+            self._readable_count(), config, last.every_recording, self, self._several_channels())
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -455,6 +455,10 @@ class ModelDock(QDockWidget):
         """The channel Spectrogram Settings show (None: the mix, or no clip view yet)."""
         view = self._clip_view
         return view.spectrogram_settings().channel if view is not None else None
+
+    def _several_channels(self) -> bool:
+        """Whether a recording of the folder has more than one channel (the clip list's)."""
+        return any((r.channels or 1) > 1 for r in self.model.records())
 
     def _readable_count(self) -> int:
         """How many recordings a search of every one reads: the clip list's count (no store

@@ -34,11 +34,12 @@ class EnergyChoice:
 class EnergyDetectorDialog(QDialog):
     """``initial`` fills the fields (a selected region's band, the last run's settings);
     ``classes`` the label choices; ``clip_name`` the recording on show (None: none, so every
-    recording is searched); ``n_recordings`` how many the folder has."""
+    recording is searched); ``n_recordings`` how many the folder has; ``several_channels``
+    whether any has more than one (else no channel is offered)."""
 
     def __init__(self, initial: EnergyDetectorConfig, classes: list[str], label: str | None,
                  clip_name: str | None, n_recordings: int, every_recording: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, several_channels: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("EnergyDetectorDialog")
         self.setWindowTitle("Find Loud Events")
@@ -69,6 +70,7 @@ class EnergyDetectorDialog(QDialog):
         form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
+        form.setRowVisible(self.channel, several_channels)
         self.buttons = lay_out(
             self, "Marks every stretch where the energy in the band stands that many dB above the "
                   "band's own background (its quiet moments nearby), without a model. The events "

@@ -52,11 +52,13 @@ class SimilarCallsDialog(QDialog):
     """``template`` describes the selected region in words; ``label`` is its class (None:
     unlabelled), of which the project holds ``n_of_class`` regions; ``classes`` the label
     choices; ``clip_name`` the recording on show (None: none); ``n_recordings`` how many the
-    folder has; ``config`` and ``every_recording`` the last run's."""
+    folder has; ``config`` and ``every_recording`` the last run's; ``several_channels`` whether
+    any recording has more than one (else no channel is offered)."""
 
     def __init__(self, template: str, label: str | None, n_of_class: int, classes: list[str],
                  clip_name: str | None, n_recordings: int, config: TemplateDetectorConfig,
-                 every_recording: bool = False, parent: QWidget | None = None) -> None:
+                 every_recording: bool = False, parent: QWidget | None = None,
+                 several_channels: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("SimilarCallsDialog")
         self.setWindowTitle("Find Similar Calls")
@@ -93,6 +95,7 @@ class SimilarCallsDialog(QDialog):
         form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
+        form.setRowVisible(self.channel, several_channels)
         self.buttons = lay_out(
             self, "Finds every stretch whose spectrogram, within the region's band, has the shape "
                   "of the template's (its correlation, whatever the loudness). Other sounds in the "

@@ -31,9 +31,14 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     assert (choice.config.low_hz, choice.config.high_hz) == (2000.0, 6000.0)
     assert (choice.label, choice.every_recording) == ("bat", True)
     assert choice.config.channel == 1
+    assert dialog.channel.isVisibleTo(dialog)
     shown = EnergyDetectorDialog(EnergyDetectorConfig(channel=0), [], None, "night.wav", 1)
     qtbot.addWidget(shown)
     assert shown.channel.currentText() == "Channel 1 (left)" and shown.choice().config.channel == 0
+    mono = EnergyDetectorDialog(EnergyDetectorConfig(), [], None, "night.wav", 1,
+                                several_channels=False)
+    qtbot.addWidget(mono)
+    assert not mono.channel.isVisibleTo(mono)  # a folder of mono recordings: nothing to choose
 
 
 def test_settings_that_cannot_work_disable_find(qtbot):

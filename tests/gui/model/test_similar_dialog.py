@@ -27,6 +27,7 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     dialog.label.setCurrentIndex(dialog.label.findData(None))
     dialog.scope.setCurrentIndex(1)
     assert dialog.channel.currentText() == "Mix of all channels"
+    assert dialog.channel.isVisibleTo(dialog)
     dialog.channel.setCurrentIndex(dialog.channel.findData(1))
     choice = dialog.choice()
     assert (choice.config, choice.label, choice.every_region_of_class,
@@ -54,3 +55,10 @@ def test_a_large_class_is_searched_by_an_even_spread_of_its_regions(qtbot):
     assert len(spread) == MAX_TEMPLATES and spread[0] == 0 and spread[-1] == 149
     assert spread == sorted(set(spread))
     assert evenly_spaced([7, 8], MAX_TEMPLATES) == [7, 8]
+
+
+def test_a_folder_of_mono_recordings_is_offered_no_channel(qtbot):
+    dialog = SimilarCallsDialog("night.wav, 5.00–5.30 s", None, 1, [], "night.wav", 2, DEFAULT,
+                                several_channels=False)
+    qtbot.addWidget(dialog)
+    assert not dialog.channel.isVisibleTo(dialog) and dialog.choice().config.channel is None
