@@ -371,7 +371,7 @@ def _on_export_image(w) -> None:
         return
     # The project folder may be read-only (a shared data set): then the home folder is offered.
     where = Path(w.folder) if os.access(w.folder, os.W_OK) else Path.home()
-    name = default_image_name(view.data.path, *view.view_range())
+    name = default_image_name(view.data.path, *view.view_range(), view.data.channel)
     path, chosen = QFileDialog.getSaveFileName(w, "Export view as image", str(where / name),
                                                IMAGE_FILTERS)
     if not path:

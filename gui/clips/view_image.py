@@ -18,9 +18,12 @@ PNG_SCALE = 2
 IMAGE_FILTERS = "PNG image (*.png);;PDF drawing (*.pdf)"
 
 
-def default_image_name(clip_path: str, start_s: float, end_s: float) -> str:
-    """'night.wav' shown from 12.5 to 14 s -> 'night_12.50-14.00s.png'."""
-    return f"{Path(clip_path).stem}_{start_s:.2f}-{end_s:.2f}s.png"
+def default_image_name(clip_path: str, start_s: float, end_s: float,
+                       channel: int | None = None) -> str:
+    """'night.wav' shown from 12.5 to 14 s -> 'night_12.50-14.00s.png'; its second channel
+    (``channel`` 1, from 0) -> 'night_channel2_12.50-14.00s.png'."""
+    shown = "" if channel is None else f"_channel{channel + 1}"
+    return f"{Path(clip_path).stem}{shown}_{start_s:.2f}-{end_s:.2f}s.png"
 
 
 def save_view_image(clip_view, path: str | Path) -> Path:

@@ -113,3 +113,4 @@ def test_without_a_clip_it_asks_for_one(qtbot, window, tmp_path, monkeypatch):
 
 def test_the_name_offered_says_the_clip_and_its_range():
     assert default_image_name("night/owl.wav", 12.5, 14.0) == "owl_12.50-14.00s.png"
+    assert default_image_name("pair.wav", 0.0, 3.0, 1) == "pair_channel2_0.00-3.00s.png"
