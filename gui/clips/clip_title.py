@@ -13,8 +13,8 @@ from gui.common.elided_label import ElidedLabel
 
 def file_facts(header, channel: int | None = None) -> tuple[str, str, str]:
     """Words on a file's header (a core AudioInfo): (its sample rate, its channels and the one
-    drawn, in full), in full also its format, and that several channels are used as their mean
-    for all but drawing a ``channel`` (from 0) a person chose."""
+    drawn, in full), in full also its format, and what uses the mix of several channels and
+    what the ``channel`` (from 0) a person chose, if any."""
     rate_hz, channels = int(header.sample_rate_hz), int(header.channels)
     rate = f"{rate_hz / 1000:g} kHz"
     if channels == 1:
@@ -25,8 +25,8 @@ def file_facts(header, channel: int | None = None) -> tuple[str, str, str]:
         return (rate, f"{many}, mixed",
                 full + "drawn, measured, trained on and searched as their mean (mono)")
     return (rate, f"{many}, {channel_name(channel, channels).lower()}",
-            full + f"{channel_name(channel, channels)} drawn (View > Spectrogram Settings); "
-                   "measured, trained on and searched as their mean (mono)")
+            full + f"{channel_name(channel, channels)} drawn, measured and searched (View > "
+                   "Spectrogram Settings); trained on as their mean (mono)")
 
 
 class ClipTitle(ElidedLabel):

@@ -277,7 +277,7 @@ def test_a_chosen_channel_is_drawn_and_named_in_the_title(qtbot, view, tmp_path)
     assert _row_hz(view) == pytest.approx(2000.0, abs=40.0)
     assert view.data.peak == pytest.approx(0.25, abs=0.02)  # the right channel's own waveform
     assert view.title_label.full_text().endswith("16 kHz · stereo, channel 2 (right)")
-    assert "Channel 2 (right) drawn" in view.title_label.toolTip()
+    assert "Channel 2 (right) drawn, measured and searched" in view.title_label.toolTip()
     assert view.wave_plot.viewRange()[0] == [pytest.approx(0.2), pytest.approx(0.6)]
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_spectrogram_settings(SpectrogramSettings(channel=0))
