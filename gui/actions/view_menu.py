@@ -2,7 +2,8 @@
 comes back), auto-advance after labelling,
 the model's features (with a preview of its training augmentations), its score track and why it
 said what it did (Explain Prediction) in the clip view, the spectrogram's settings (kept per
-project), and moving about a clip: zoom, scroll, a typed range and resetting the zoom.
+project) and a multi-channel file's next channel (Ctrl+Shift+C), and moving about a clip: zoom,
+scroll, a typed range and resetting the zoom.
 
 Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
 Home/End and Page Up/Down stay the clip list's: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out,
@@ -19,6 +20,7 @@ from gui.clips.playback import SPEEDS
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
 from gui.clips.view_ranges import narrower_band
 from gui.common import settings as keys
+from gui.common.channels import MIX_TEXT, channel_name
 from gui.model.augment_preview import AugmentPreview
 from gui.model.clip_scores import ClipScores
 from gui.model.explain_overlay import ExplainOverlay
@@ -99,6 +101,10 @@ def build(acts, w) -> None:
     acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
     w.folder_opened.connect(acts.spectrogram.load_folder)
     acts.spectrogram_settings = acts.action("Spectrogram &Settings…", acts.spectrogram.open_panel)
+    acts.next_channel = acts.action("Next C&hannel", lambda: _next_channel(w, acts.spectrogram),
+                                    "Ctrl+Shift+C")
+    acts.next_channel.setToolTip("Show a multi-channel file's next channel: the mix, channel 1, "
+                                 "2… and the mix again (Raven shows each channel)")
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
     menu.addAction(acts.play_range)
@@ -114,6 +120,19 @@ def build(acts, w) -> None:
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
+    menu.addAction(acts.next_channel)
+
+
+def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:
+    """Show the clip's next channel and say which in the status bar; a mono clip has one."""
+    data = w.clip_view.data
+    channels = data.header.channels if data is not None and data.header is not None else 1
+    if channels < 2:
+        w.statusBar().showMessage("The clip on show has one channel", 3000)
+        return
+    channel = spectrogram.next_channel(channels)
+    shown = MIX_TEXT if channel is None else channel_name(channel, channels)
+    w.statusBar().showMessage(f"Showing: {shown}", 3000)
 
 
 def _keep_playback_speed(w) -> None:

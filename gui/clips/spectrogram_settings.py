@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.reading import MAX_CHANNELS
 from core.audio.spectrogram import (
     DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB_MAX,
@@ -293,6 +294,16 @@ class SpectrogramSettingsController(QObject):
         """The project in ``folder`` opened: show its stored settings (defaults when none)."""
         self._folder = str(folder)
         self._show(read_spectrogram_settings(self._settings, self._folder))
+
+    def next_channel(self, n_channels: int) -> int | None:
+        """Show the next of a file's ``n_channels`` channels: the mix, then channel 1, 2... and
+        the mix again (a mono file has only the mix); the channel now shown (None: the mix)."""
+        current = self._value.channel
+        channel = 0 if current is None else current + 1
+        if n_channels < 2 or channel >= min(n_channels, MAX_CHANNELS):
+            channel = None
+        self.apply(dataclasses.replace(self._value, channel=channel))
+        return channel
 
     @Slot(object)
     def apply(self, value: SpectrogramSettings) -> None:

@@ -296,3 +296,35 @@ def test_view_menu_shortcuts_are_unique(window):
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     texts = [a.text() for a in view_menu.actions()]
     assert "&Reset Zoom" in texts and "Spectrogram &Settings…" in texts
+
+
+def test_next_channel_steps_through_a_files_channels_and_back_to_the_mix(qtbot, window, tmp_path):
+    """Ctrl+Shift+C on a 3-channel file: channel 1, 2, 3, then the mix; the status bar says
+    which, and the panel and the project's stored settings follow. A mono file has one."""
+    channels = np.stack([audio_factory.tone(hz, 0.5) for hz in (300.0, 1200.0, 3000.0)], axis=1)
+    audio_factory.write(tmp_path / "three" / "array.wav", channels)
+    audio_factory.write(tmp_path / "three" / "mono.wav", audio_factory.tone(500.0, 0.5))
+    open_and_wait(qtbot, window, tmp_path / "three")
+    view, bar = window.clip_view, window.statusBar()
+    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == "array.wav")
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.clip_list.select_row(row)
+    shown = []
+    for expected in (0, 1, 2, None):
+        with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+            window.acts.next_channel.trigger()
+        assert view.data.channel == expected
+        shown.append(bar.currentMessage())
+    assert shown == ["Showing: Channel 1", "Showing: Channel 2", "Showing: Channel 3",
+                     "Showing: Mix of all channels"]
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.acts.next_channel.trigger()
+    assert window.acts.spectrogram.value().channel == 0
+    assert read_spectrogram_settings(window.settings, str(window.folder)).channel == 0
+    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == "mono.wav")
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.clip_list.select_row(row)
+    assert view.data.path.name == "mono.wav"
+    window.acts.next_channel.trigger()
+    assert bar.currentMessage() == "The clip on show has one channel"
+    assert window.acts.spectrogram.value().channel == 0  # kept for the project's other files
