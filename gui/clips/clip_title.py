@@ -51,9 +51,12 @@ class ClipTitle(ElidedLabel):
         """Add the rate and channels of ``header`` (a core AudioInfo) and the ``channel`` drawn
         (None: their mix); where the view is narrow the less telling of the two gives way first
         (a mono file's "mono", a stereo file's rate, since which channel shows is the news),
-        then the other."""
+        then the other, but for a short word on a multi-channel file's ("ch 2", "mixed")."""
         rate, channels, full = file_facts(header, channel)
-        kept = channels if int(header.channels) > 1 else rate
-        self.set_choices(f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}",
-                         self._name)
+        several = int(header.channels) > 1
+        kept = channels if several else rate
+        choices = [f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}"]
+        if several:
+            choices.append(f"{self._name}  ·  {'mixed' if channel is None else f'ch {channel + 1}'}")
+        self.set_choices(*choices, self._name)
         self.setToolTip(f"{self._path}\n{full}")

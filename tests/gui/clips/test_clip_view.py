@@ -278,6 +278,9 @@ def test_a_chosen_channel_is_drawn_and_named_in_the_title(qtbot, view, tmp_path)
     assert view.data.peak == pytest.approx(0.25, abs=0.02)  # the right channel's own waveform
     assert view.title_label.full_text().endswith("16 kHz · stereo, channel 2 (right)")
     assert "Channel 2 (right) drawn, measured and searched" in view.title_label.toolTip()
+    label = view.title_label
+    label.resize(label.fontMetrics().horizontalAdvance("pair.wav  ·  ch 2") + 40, label.height())
+    assert label.text() == "pair.wav  ·  ch 2"  # a narrow view still says which channel
     assert view.wave_plot.viewRange()[0] == [pytest.approx(0.2), pytest.approx(0.6)]
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_spectrogram_settings(SpectrogramSettings(channel=0))
@@ -506,6 +509,9 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
                              + 40, "field/pair.wav  ·  stereo, mixed")):
         label.resize(width_px, label.height())  # narrower: the rate gives way, then the channels
         assert label.text() == shown
+    label.resize(label.fontMetrics().horizontalAdvance("field/pair.wav  ·  mixed") + 40,
+                 label.height())
+    assert label.text() == "field/pair.wav  ·  mixed"  # the word that matters most stays longest
     label.resize(40, label.height())
     assert label.text().endswith("…") and label.full_text().endswith("stereo, mixed")
     view.shutdown()
