@@ -3,8 +3,10 @@ noise at known times, as bench_detection.py builds its test recording, found wit
 the speech band (300-3,400 Hz). Prints, for a few thresholds, event precision, recall and F1 (a hit:
 an event overlapping at least half a digit's spoken span, whatever the digit), false events per
 minute on the stretch of noise alone at the end, and the same with a noise floor that rises 20 dB
-through the recording (the background the detector measures follows it); then the time to search
-a 1-hour 16 kHz file (median of --runs). Run with `uv run python bench/bench_energy_detector.py`.
+through the recording (the background the detector measures follows it), and on a stereo recording
+whose digits one microphone hears, each microphone with its own noise: searched in the mix of the
+two channels and on that microphone's channel alone (--channel); then the time to search a 1-hour
+16 kHz file (median of --runs). Run with `uv run python bench/bench_energy_detector.py`.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from core.ml.metrics import event_metrics  # noqa: E402
 SPEECH_BAND_HZ = (300.0, 3400.0)
 
 
-def score(path: Path, true, quiet_begin_s: float, duration_s: float, snr_db: float) -> str:
+def score(path: Path, true, quiet_begin_s: float, duration_s: float, snr_db: float,
+          channel: int | None = None) -> str:
     config = EnergyDetectorConfig(*SPEECH_BAND_HZ, snr_db=snr_db, min_duration_s=0.1,
-                                  max_duration_s=3.0, min_gap_s=0.15)
+                                  max_duration_s=3.0, min_gap_s=0.15, channel=channel)
     events = detect_energy(path, config)
     speech = [(e.begin_s, e.end_s, "digit") for e in events if e.begin_s < quiet_begin_s]
     m = event_metrics([(b, e, "digit") for b, e, _ in true], speech, ["digit"])["micro"]
@@ -74,6 +77,19 @@ def main() -> None:
         for snr_db in (6.0, 10.0, 15.0):
             print("rising noise " + score(rising, true, true[-1][1] + 1.0,
                                           len(clean) / RATE_HZ, snr_db), flush=True)
+
+        # Two microphones: the digits on the left one, each with its own noise (a stereo
+        # recorder facing two ways); the mix halves the digits but not the noise's power.
+        for noise_rms in (0.03, 0.06):
+            rng = np.random.default_rng(args.seed)
+            left, true = build_recording(digits, rng, noise_rms=noise_rms, quiet_s=args.quiet_s)
+            right = (noise_rms * rng.standard_normal(len(left))).astype(np.float32)
+            pair = Path(tmp) / "pair.wav"
+            sf.write(pair, np.stack([left, right], axis=1), RATE_HZ, subtype="PCM_16")
+            for channel, words in ((None, "the mix        "), (0, "its own channel")):
+                print(f"two microphones, noise {noise_rms} rms each, {words} "
+                      + score(pair, true, true[-1][1] + 1.0, len(left) / RATE_HZ, 10.0, channel),
+                      flush=True)
 
         hour = repeat_to_length(steady, Path(tmp) / "hour.wav", args.hour_s)
         time_hour_search(lambda: detect_energy(hour, EnergyDetectorConfig(*SPEECH_BAND_HZ)),
