@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.errors import EarmarkError
 
@@ -36,8 +37,9 @@ _DATE_PART_RE = re.compile(rf"(?:^|(?<=[_\-\s])){_DATE}(?=$|[_\-\s])")
 # A name ending in a recorder's date and time (AudioMoth's 20260601_220000, a Song Meter's
 # S4A12345_20260601_220000, 2026-06-01 22-00-00): what a recorder writes, not a person's take
 # (Earmark's own owl2_20261204-203000_1) or a clip cut from it (..._500-750ms).
-_RECORDER_STAMP_RE = re.compile(rf"(?:^|[_\-\s]){_DATE}[_\-\sT]?(?:[01]\d|2[0-3])[_\-:]?[0-5]\d"
-                                r"[_\-:]?[0-5]\d$")
+_RECORDER_STAMP_RE = re.compile(
+    r"(?:^|[_\-\s])(?P<year>(?:19|20)\d\d)-?(?P<month>0[1-9]|1[0-2])-?(?P<day>0[1-9]|[12]\d|3[01])"
+    r"[_\-\sT]?(?P<hour>[01]\d|2[0-3])[_\-:]?(?P<minute>[0-5]\d)[_\-:]?(?P<second>[0-5]\d)$")
 
 # What makes a rule fit a folder: "a small number of classes with several clips each".
 MIN_CLASSES = 2
@@ -336,6 +338,20 @@ def is_recorder_folder(folder_name: str, stem: str) -> bool:
     return any(map(str.isdigit, folder_name)) and _RECORDER_STAMP_RE.search(stem) is not None
 
 
+def recorded_at(stem: str) -> datetime | None:
+    """When a recording named ``stem`` began, as its recorder wrote it at the end of the name
+    (AudioMoth's ``20260601_220000``, a Song Meter's ``S4A12345_20260601_220000``,
+    ``2026-06-01 22-00-00``); None for any other name. The recorder's own clock, no time zone."""
+    match = _RECORDER_STAMP_RE.search(stem)
+    if match is None:
+        return None
+    try:
+        return datetime(*(int(match.group(k)) for k in ("year", "month", "day", "hour", "minute",
+                                                          "second")))
+    except ValueError:  # 31 June
+        return None
+
+
 def is_date_stamp(label: str) -> bool:
     """Whether ``label`` (a part of a file name, or a folder's name) ends in a date
     (``SM4_20260601``, ``2026-06``): when it was recorded, no class."""
@@ -343,5 +359,5 @@ def is_date_stamp(label: str) -> bool:
 
 
 __all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",
-           "is_date_stamp", "is_recorder_folder", "preview_name_rule", "token_rules",
+           "is_date_stamp", "is_recorder_folder", "preview_name_rule", "recorded_at", "token_rules",
            "parse_name_rule", "KINDS"]

@@ -14,6 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -29,6 +30,7 @@ from core.audio.measurements import (
 from core.audio.reading import channel_or_mix
 from core.errors import AudioError, EarmarkError
 from core.paths import write_text_atomic
+from core.store.name_rules import recorded_at
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
@@ -40,7 +42,9 @@ FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvi
 MEASURED_FORMATS = ("csv", "raven")
 # "score" and Raven's "Confidence" (as BirdNET writes it): the model's score of an event nobody
 # has reviewed, empty for a person's region, so the event comes back as one to review.
-CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score")
+# begin_clock: when the region began by the recorder's clock, where the file's name says when it
+# began (AudioMoth's 20260601_220000.wav: 2026-06-01T22:14:05.250); empty for other names.
+CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score", "begin_clock")
 # The summary: per recording and label, the regions a person drew, imported or accepted, the
 # model's events still to review, the seconds the former cover (overlaps counted once), and the
 # first start and last end of either.
@@ -153,9 +157,12 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
     channels = channels or {}
     for clip, regions in grouped:
         channel = (str(channels[clip.id] + 1) if clip.id in channels else "mix",)
+        began = recorded_at(PurePosixPath(clip.path).stem)
         for r in regions:
+            clock = "" if began is None else \
+                (began + timedelta(seconds=r.begin_s)).isoformat(timespec="milliseconds")
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
-                             _hz(r.high_hz), r.label or "", _unreviewed_score(r))
+                             _hz(r.high_hz), r.label or "", _unreviewed_score(r), clock)
                             + (_measurement_cells(measured, r) + channel if measured is not None
                                else ()))
     return out.getvalue()

@@ -364,3 +364,21 @@ def test_a_new_rule_keeps_a_class_that_regions_still_carry(flat_fsdd):
         project.apply_name_rule(NO_NAME_RULE)  # every clip of class 0 loses its label
         assert "0" in {c.name for c in project.classes()}
         assert project.regions(clip.id)[0].label == "0"
+
+
+@pytest.mark.parametrize("stem, began", [
+    ("20260601_220000", (2026, 6, 1, 22, 0, 0)),  # AudioMoth
+    ("S4A12345_20260601_221530", (2026, 6, 1, 22, 15, 30)),  # Song Meter
+    ("2026-06-01 22-00-05", (2026, 6, 1, 22, 0, 5)),
+    ("site2_20260601T235959", (2026, 6, 1, 23, 59, 59)),
+    ("20260631_220000", None),  # no 31 June
+    ("owl2_20261204-203000_1", None),  # Earmark's own take: a number after the time
+    ("ARU01_20260601_220000_500-750ms", None),  # a clip cut from a recording
+    ("cat_12", None),
+])
+def test_when_a_recording_began_is_read_from_a_recorders_name(stem, began):
+    from datetime import datetime
+
+    from core.store.name_rules import recorded_at
+
+    assert recorded_at(stem) == (None if began is None else datetime(*began))

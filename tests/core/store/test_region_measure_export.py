@@ -165,3 +165,21 @@ def test_a_chosen_channel_is_measured_and_named_in_the_tables(tmp_path):
                                                      delimiter="\t")} == {"1"}
     with pytest.raises(ValueError, match="mono.wav has 1 channel"):
         measure_file_regions(root / "mono.wav", [RegionSpan(0.5, 1.5, None, None)], channel=1)
+
+
+def test_the_csv_gives_each_regions_clock_time_where_the_name_says_when_recording_began(tmp_path):
+    """An AudioMoth's file names when it began: each region's begin by that clock, to the
+    millisecond; a file named otherwise has the column empty."""
+    root = tmp_path / "audio"
+    audio_factory.write(root / "20260601_235959.wav", audio_factory.tone(1000.0, 3.0))
+    audio_factory.write(root / "dawn.wav", audio_factory.tone(1000.0, 1.0))
+    with Project.open(root) as opened:
+        opened.scan()
+        ids = {c.path: c.id for c in opened.clips()}
+        opened.add_region(ids["20260601_235959.wav"], 1.25, 2.0, "owl")
+        opened.add_region(ids["dawn.wav"], 0.5, 0.75, "wren")
+        out = io.StringIO()
+        export_regions(opened, "csv", out)
+    rows = {r["path"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows["20260601_235959.wav"]["begin_clock"] == "2026-06-02T00:00:00.250"
+    assert rows["dawn.wav"]["begin_clock"] == ""
