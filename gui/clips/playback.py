@@ -15,6 +15,7 @@ import itertools
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from core.audio import reading as audio
 from core.audio.band_pass import BandExcerpt, write_band_excerpt
 from core.errors import AudioError
+from core.store.name_rules import recorded_at
 from gui.clips.playhead_clock import PlayheadClock
 from gui.common.elided_label import ElidedLabel
 from gui.common.multimedia import QAudioOutput, QMediaPlayer, output_unavailable_reason
@@ -442,6 +444,7 @@ class PlaybackBar(QWidget):
         self.play_button.setAutoRaise(True)
         self.play_button.clicked.connect(controller.toggle)
         self.position_label = QLabel()
+        self._began_for: tuple[Path | None, datetime | None] = (None, None)
         self.state_label = ElidedLabel()
         self.state_label.setObjectName("PlaybackState")
         self.state_label.setStyleSheet(f"color: {_MUTED_COLOUR};")
@@ -511,5 +514,21 @@ class PlaybackBar(QWidget):
 
     @Slot()
     def _on_controller_position(self, *_args) -> None:
-        self.position_label.setText(f"{format_time(self.controller.position_s)} / "
-                                    f"{format_time(self.controller.duration_s)}")
+        text = (f"{format_time(self.controller.position_s)} / "
+                f"{format_time(self.controller.duration_s)}")
+        began = self._began()
+        if began is not None:  # the time of day there, by the recorder's clock
+            text += f" · {began + timedelta(seconds=self.controller.position_s):%H:%M:%S}"
+        self.position_label.setText(text)
+
+    def _began(self) -> datetime | None:
+        """When the file loaded began recording, where its name says (read once a file)."""
+        path = self.controller.path
+        if path != self._began_for[0]:
+            began = recorded_at(path.stem) if path is not None else None
+            self._began_for = (path, began)
+            if self.controller.available:
+                self.position_label.setToolTip(
+                    "" if began is None else f"The time of day by the recorder's clock: the "
+                    f"file's name says it began at {began:%H:%M:%S} on {began:%Y-%m-%d}")
+        return self._began_for[1]

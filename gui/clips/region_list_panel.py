@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PySide6.QtCore import (
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
+from core.store.name_rules import recorded_at
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
@@ -85,6 +87,11 @@ def measurements_table(m: Any) -> str:
                      for column, field in RAVEN_COLUMNS.items())
 
 
+def _clock(moment: datetime) -> str:
+    """'22:14:05.250'."""
+    return f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d}"
+
+
 class RegionTableModel(ReadOnlyTableModel):
     """Rows are RegionRecords (any object with their fields), in the order given."""
 
@@ -95,6 +102,7 @@ class RegionTableModel(ReadOnlyTableModel):
         super().__init__(parent)
         self._records: list[Any] = []
         self._colours: dict[str, QColor] = {}
+        self._began: datetime | None = None  # when the recording began, by its recorder's clock
 
     def _row_count(self) -> int:
         return len(self._records)
@@ -112,7 +120,13 @@ class RegionTableModel(ReadOnlyTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_columns:
             return RIGHT_ALIGNED
         if role == Qt.ItemDataRole.ToolTipRole and column in (BEGIN, END):
-            return f"{record.begin_s:.3f}–{record.end_s:.3f} s"
+            tip = f"{record.begin_s:.3f}–{record.end_s:.3f} s"
+            if self._began is not None:
+                begin, end = (self._began + timedelta(seconds=s)
+                              for s in (record.begin_s, record.end_s))
+                tip += (f" · {_clock(begin)}–{_clock(end)} on {begin:%Y-%m-%d} by the "
+                        "recorder's clock")
+            return tip
         return None
 
     @staticmethod
@@ -131,9 +145,12 @@ class RegionTableModel(ReadOnlyTableModel):
             return "" if record.score is None else f"{record.score:.0%}"
         return ""
 
-    def set_records(self, records: list[Any]) -> None:
+    def set_records(self, records: list[Any], began: datetime | None = None) -> None:
+        """Show ``records``, regions of a recording that began at ``began`` by its recorder's
+        clock (None: not known)."""
         self.beginResetModel()
         self._records = list(records)
+        self._began = began
         self.endResetModel()
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
@@ -266,9 +283,11 @@ class RegionListPanel(QWidget):
         # A rejected model event is kept (training uses it as background), never listed.
         records = [r for r in records if getattr(r, "status", None) != "rejected"]
         self.model.set_class_colours(self._colours())
+        clip = project.clip(clip_id) if records else None
+        began = recorded_at(PurePosixPath(clip.path).stem) if clip is not None else None
         self._following = True
         try:
-            self.model.set_records(records)
+            self.model.set_records(records, began)
             self._select_row(self.model.row_of_id(self._selection.region_id))
         finally:
             self._following = False

@@ -260,6 +260,24 @@ def test_a_region_is_measured_and_exported_on_the_channel_the_view_draws(qtbot, 
     assert row["Channel"] == "2" and abs(float(row["Peak Freq (Hz)"]) - 3000.0) < 16000 / 512
 
 
+def test_the_region_list_gives_the_time_of_day_of_a_recording_named_by_its_recorder(
+        qtbot, window, tmp_path):
+    """An AudioMoth's file, 20260601_220000.wav: a region's begin and end by the recorder's
+    clock in the list's tooltip, beside the seconds."""
+    from PySide6.QtCore import Qt
+
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "20260601_220000.wav", audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "20260601_220000.wav")
+    window.project.add_region(record.id, 1.25, 2.5, "owl")
+    window.labels.regions.notify_changed(record.id)
+    model = window.region_list.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == (
+        "1.250–2.500 s · 22:00:01.250–22:00:02.500 on 2026-06-01 by the recorder's clock")
+
+
 def test_the_snr_says_why_when_it_is_not_a_number():
     from types import SimpleNamespace
 

@@ -624,3 +624,18 @@ def test_the_bar_offers_band_only_with_audio_and_not_without(qtbot):
         bar.show_band_action(action)
         assert bar.band_button.isVisible() == shown
         assert bar.band_button.defaultAction() is action
+
+
+def test_the_bar_gives_the_time_of_day_of_a_recording_named_by_its_recorder(qtbot, tmp_path):
+    """An AudioMoth's 20260601_235959.wav: the position by the recorder's clock beside the
+    seconds, past midnight too; a file named otherwise shows the seconds alone."""
+    controller = PlaybackController(force_unavailable="testing")
+    bar = PlaybackBar(controller)
+    qtbot.addWidget(bar)
+    controller.load(audio_factory.write(tmp_path / "20260601_235959.wav",
+                                        audio_factory.tone(440, 3.0), 16000))
+    assert bar.position_label.text() == "0:00.0 / 0:03.0 · 23:59:59"
+    controller.seek(2.0)
+    assert bar.position_label.text() == "0:02.0 / 0:03.0 · 00:00:01"
+    controller.load(audio_factory.write(tmp_path / "dawn.wav", audio_factory.tone(440, 1.0), 16000))
+    assert bar.position_label.text() == "0:00.0 / 0:01.0"
