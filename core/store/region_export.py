@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
@@ -47,8 +47,9 @@ MEASURED_FORMATS = ("csv", "raven")
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score", "begin_clock")
 # The summary: per recording and label, the regions a person drew, imported or accepted, the
 # model's events still to review, the seconds the former cover (overlaps counted once), and the
-# first start and last end of either.
-SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s", "last_s")
+# first start and last end of either, in seconds and by the recorder's clock (as begin_clock).
+SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s", "last_s",
+                  "first_clock", "last_clock")
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence")
 
@@ -157,15 +158,26 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
     channels = channels or {}
     for clip, regions in grouped:
         channel = (str(channels[clip.id] + 1) if clip.id in channels else "mix",)
-        began = recorded_at(PurePosixPath(clip.path).stem)
+        began = _began(clip)
         for r in regions:
-            clock = "" if began is None else \
-                (began + timedelta(seconds=r.begin_s)).isoformat(timespec="milliseconds")
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
-                             _hz(r.high_hz), r.label or "", _unreviewed_score(r), clock)
+                             _hz(r.high_hz), r.label or "", _unreviewed_score(r),
+                             _clock(began, r.begin_s))
                             + (_measurement_cells(measured, r) + channel if measured is not None
                                else ()))
     return out.getvalue()
+
+
+def _began(clip: ClipRecord) -> datetime | None:
+    """When ``clip``'s recording began by its recorder's clock, where its name says."""
+    return recorded_at(PurePosixPath(clip.path).stem)
+
+
+def _clock(began: datetime | None, seconds: float) -> str:
+    """The moment ``seconds`` into a recording that began at ``began``, as ISO 8601 to the
+    millisecond (2026-06-01T22:14:05.250); "" when it is not known."""
+    return "" if began is None else \
+        (began + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
 def summary_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
@@ -178,12 +190,14 @@ def summary_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]]) -> str:
         by_label: dict[str, list[RegionRecord]] = defaultdict(list)
         for r in regions:
             by_label[r.label or ""].append(r)
+        began = _began(clip)
         for label in sorted(by_label):
             rows = by_label[label]
             sure = [(r.begin_s, r.end_s) for r in rows if r.status != UNREVIEWED]
+            first_s, last_s = min(r.begin_s for r in rows), max(r.end_s for r in rows)
             writer.writerow((clip.path, label, len(sure), len(rows) - len(sure),
-                             f"{_covered_s(sure):.3f}", f"{min(r.begin_s for r in rows):.3f}",
-                             f"{max(r.end_s for r in rows):.3f}"))
+                             f"{_covered_s(sure):.3f}", f"{first_s:.3f}", f"{last_s:.3f}",
+                             _clock(began, first_s), _clock(began, last_s)))
     return out.getvalue()
 
 

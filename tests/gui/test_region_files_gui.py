@@ -339,8 +339,8 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
                                    ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
     elif fmt == "summary":  # a table to read, not regions to import
-        assert out.read_text().splitlines()[1:] == ["dawn.wav,robin,1,0,0.500,1.000,1.500",
-                                                    "night/owl.wav,owl,1,0,0.250,0.500,0.750"]
+        assert out.read_text().splitlines()[1:] == ["dawn.wav,robin,1,0,0.500,1.000,1.500,,",
+                                                    "night/owl.wav,owl,1,0,0.250,0.500,0.750,,"]
     else:
         opened.project.delete_regions(r.id for r in opened.project.regions())
         region_io.import_regions_file(opened.project, out)

@@ -33,7 +33,23 @@ def test_a_row_per_recording_and_label(tmp_path):
         out = io.StringIO()
         assert export_regions(project, "summary", out) == 6
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows == [["path", "label", "regions", "to_review", "seconds", "first_s", "last_s"],
-                    ["a/rec.wav", "", "1", "0", "0.500", "2.000", "2.500"],
-                    ["a/rec.wav", "owl", "3", "1", "1.000", "0.500", "2.900"],
-                    ["b.wav", "wren", "1", "0", "0.250", "0.250", "0.500"]]
+    assert rows == [["path", "label", "regions", "to_review", "seconds", "first_s", "last_s",
+                     "first_clock", "last_clock"],
+                    ["a/rec.wav", "", "1", "0", "0.500", "2.000", "2.500", "", ""],
+                    ["a/rec.wav", "owl", "3", "1", "1.000", "0.500", "2.900", "", ""],
+                    ["b.wav", "wren", "1", "0", "0.250", "0.250", "0.500", "", ""]]
+
+
+def test_a_recording_named_by_its_recorder_gives_its_first_and_last_by_the_clock(tmp_path):
+    folder = tmp_path / "night"
+    audio_factory.write(folder / "20260601_235958.wav", audio_factory.tone(440.0, 4.0))
+    with Project.open(folder, store_dir=tmp_path / "store") as project:
+        project.scan()
+        [clip] = project.clips()
+        project.add_region(clip.id, 0.5, 1.0, "owl")
+        project.add_region(clip.id, 2.25, 3.5, "owl")
+        out = io.StringIO()
+        export_regions(project, "summary", out)
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (row["first_clock"], row["last_clock"]) == ("2026-06-01T23:59:58.500",
+                                                       "2026-06-02T00:00:01.500")
