@@ -2,8 +2,8 @@
 comes back), auto-advance after labelling,
 the model's features (with a preview of its training augmentations), its score track and why it
 said what it did (Explain Prediction) in the clip view, the spectrogram's settings (kept per
-project) and a multi-channel file's next channel (Ctrl+Shift+C), and moving about a clip: zoom,
-scroll, a typed range and resetting the zoom.
+project), a multi-channel file's next channel (Ctrl+Shift+C) and the time of day on the time
+axis, and moving about a clip: zoom, scroll, a typed range and resetting the zoom.
 
 Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
 Home/End and Page Up/Down stay the clip list's: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out,
@@ -105,6 +105,13 @@ def build(acts, w) -> None:
                                     "Ctrl+Shift+C")
     acts.next_channel.setToolTip("Show a multi-channel file's next channel: the mix, channel 1, "
                                  "2… and the mix again (Raven shows each channel)")
+    acts.time_of_day = acts.action("Time of &Day on the Axis", None)
+    acts.time_of_day.setCheckable(True)
+    acts.time_of_day.setChecked(True)
+    acts.time_of_day.setToolTip("Where a recording's name says when it began (AudioMoth's "
+                                "20260601_220000.wav), label the time axis by its recorder's "
+                                "clock; else, and when off, in seconds")
+    acts.time_of_day.toggled.connect(w.clip_view.time_axis.set_enabled)
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
     menu.addAction(acts.play_range)
@@ -121,6 +128,7 @@ def build(acts, w) -> None:
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
     menu.addAction(acts.next_channel)
+    menu.addAction(acts.time_of_day)
 
 
 def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:

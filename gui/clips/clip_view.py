@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.paths import user_data_dir
 from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
 from gui.clips.clip_title import ClipTitle
+from gui.clips.clock_axis import SECONDS_LABEL, ClockAxis
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
@@ -99,7 +100,9 @@ class ClipView(QWidget):
         self.title_label = ClipTitle()
 
         self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
-        self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self))
+        self.time_axis = ClockAxis("bottom")  # seconds, or the recorder's clock (set_time_of_day)
+        self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self),
+                                               axisItems={"bottom": self.time_axis})
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         for plot in (self.wave_plot, self.spec_plot):
@@ -110,7 +113,7 @@ class ClipView(QWidget):
         # redraw of its ticks on every clip.
         self.wave_plot.hideAxis("bottom")
         self.spec_plot.setLabel("left", "Frequency (Hz)")
-        self.spec_plot.setLabel("bottom", "Time (s)")
+        self.spec_plot.setLabel("bottom", SECONDS_LABEL)
         self.spec_plot.setXLink(self.wave_plot)
         self._tracks = TrackStack(self.graphics, self.wave_plot, first_row=2)  # add_track
         self.wave_plot.vb.sigXRangeChanged.connect(self._on_view_x_range_changed)
@@ -212,6 +215,7 @@ class ClipView(QWidget):
         self._path = None
         self._data = None
         self.title_label.show_name("", None)
+        self.time_axis.show_file(None)
         self._clear_plots()
         for line in (self.wave_playhead, self.spec_playhead):
             line.hide()
@@ -419,6 +423,7 @@ class ClipView(QWidget):
         self._data = data
         if data.header is not None:
             self.title_label.show_header(data.header, data.channel)
+        self.time_axis.show_file(data.path)
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)

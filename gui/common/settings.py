@@ -40,6 +40,8 @@ PLAYBACK_SPEED = Key("playback/speed", float, 1.0)  # times real time (gui.clips
 PLAYBACK_BAND_ONLY = Key("playback/band_only", bool, False)  # a region plays in its band only
 SHOW_SCORE_TRACK = Key("view/show_score_track", bool, True)
 EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
+# The time axis in the time of day where a file's name says when it began (else seconds).
+TIME_OF_DAY = Key("view/time_of_day", bool, True)
 # The Training Settings dialog's choice, as plain values; rebuilt with core's
 # TrainConfig.for_model. No model stored: no choice (one click of Train uses the defaults); a
 # value missing or unreadable: that model's default.

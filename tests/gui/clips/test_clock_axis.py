@@ -1,0 +1,58 @@
+"""The clip view's time axis: seconds, or the time of day by a recorder's clock where a file's
+name says when it began, its ticks on round times of day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gui.clips.clock_axis import CLOCK_LABEL, SECONDS_LABEL, ClockAxis
+from tests import audio_factory
+
+LOAD_TIMEOUT_MS = 10_000
+
+
+def _major_ticks(axis: ClockAxis, first_s: float, last_s: float, size_px: float = 600.0):
+    spacing, values = axis.tickValues(first_s, last_s, size_px)[0]
+    return spacing, values
+
+
+def test_ticks_fall_on_round_times_of_day_and_read_as_clock_times(qtbot):
+    axis = ClockAxis("bottom")
+    axis.set_began(datetime(2026, 6, 1, 22, 0, 7))  # began 7 s past the minute
+    spacing, values = _major_ticks(axis, 0.0, 3600.0)
+    minutes = round(spacing) // 60
+    assert minutes in (5, 10, 15) and values[0] == spacing - 7  # 22:05:00, or 22:10...
+    assert axis.tickStrings(values[:2], 1.0, spacing) == [f"22:{minutes:02d}:00",
+                                                          f"22:{2 * minutes:02d}:00"]
+    spacing, values = _major_ticks(axis, 100.0, 103.0)  # three seconds: fractions
+    assert spacing < 1 and axis.tickStrings([100.5], 1.0, spacing) == ["22:01:47.5"]
+    axis.set_began(None)
+    assert axis.tickStrings([90.0], 1.0, 10.0) == ["90"]
+
+
+def test_the_clip_view_labels_a_recorders_file_by_its_clock_and_can_be_told_not_to(
+        qtbot, window, tmp_path):
+    folder = tmp_path / "night"
+    audio_factory.write(folder / "20260601_235950.wav", audio_factory.tone(440.0, 20.0))
+    audio_factory.write(folder / "dawn.wav", audio_factory.tone(440.0, 1.0))
+    from tests.gui.helpers import open_and_wait
+
+    open_and_wait(qtbot, window, folder)
+    view, axis = window.clip_view, window.clip_view.time_axis
+
+    def show(name):
+        row = next(r for r in range(window.model.rowCount())
+                   if window.model.record(r).path == name)
+        with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+            window.clip_list.select_row(row)
+
+    show("20260601_235950.wav")
+    assert axis.began == datetime(2026, 6, 1, 23, 59, 50)
+    assert axis.labelText == CLOCK_LABEL
+    assert axis.tickStrings([15.0], 1.0, 5.0) == ["00:00:05"]  # past midnight
+    window.acts.time_of_day.setChecked(False)
+    assert axis.began is None and axis.labelText == SECONDS_LABEL
+    window.acts.time_of_day.setChecked(True)
+    assert axis.began is not None
+    show("dawn.wav")
+    assert axis.began is None and axis.labelText == SECONDS_LABEL
