@@ -74,7 +74,8 @@ class ClockAxis(pg.AxisItem):
         decimals = 0 if spacing >= 1 else min(3, math.ceil(-math.log10(spacing) - 1e-9))
         strings = []
         for value in values:
-            moment = self._began + timedelta(seconds=float(value))
+            # Rounded to what is written: 100.99999 s reads 22:01:48.0, not 22:01:47.0.
+            moment = self._began + timedelta(seconds=round(float(value), decimals))
             text = f"{moment:%H:%M:%S}"
             if decimals:
                 text += f"{moment.microsecond / 1e6:.{decimals}f}"[1:]

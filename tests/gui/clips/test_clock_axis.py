@@ -26,6 +26,7 @@ def test_ticks_fall_on_round_times_of_day_and_read_as_clock_times(qtbot):
                                                           f"22:{2 * minutes:02d}:00"]
     spacing, values = _major_ticks(axis, 100.0, 103.0)  # three seconds: fractions
     assert spacing < 1 and axis.tickStrings([100.5], 1.0, spacing) == ["22:01:47.5"]
+    assert axis.tickStrings([100.99999999], 1.0, 0.5) == ["22:01:48.0"]  # no second lost
     axis.set_began(None)
     assert axis.tickStrings([90.0], 1.0, 10.0) == ["90"]
 
