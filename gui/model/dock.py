@@ -27,6 +27,7 @@ from gui.model.detection_commands import DetectEventsCommand
 from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
 from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts
+from gui.model.search_fields import every_recording_of, stored_numbers, to_store
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.similar_dialog import (
     MAX_TEMPLATES,
@@ -379,15 +380,13 @@ class ModelDock(QDockWidget):
             return self._energy
         stored = keys.read(self.settings, keys.ENERGY_DETECTOR)
         try:
-            values = {f.name: float(stored[f.name]) for f in dataclasses.fields(EnergyDetectorConfig)
-                      if f.name in stored and f.name != "channel"}  # the view's, not stored
+            values = stored_numbers(EnergyDetectorConfig, stored)
             for edge in ("low_hz", "high_hz"):
                 values[edge] = values.get(edge) or None  # 0: no edge
             config = EnergyDetectorConfig(**values)
         except (EarmarkError, TypeError, ValueError):
             config = EnergyDetectorConfig()
-        every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
-        return EnergyChoice(config, None, every)
+        return EnergyChoice(config, None, every_recording_of(stored))
 
     def start_energy_detection(self, choice: EnergyChoice, clip_ids: list[int] | None) -> bool:
         """Search ``clip_ids`` (None: every readable recording) with the energy detector in the
@@ -399,10 +398,7 @@ class ModelDock(QDockWidget):
             return False
         self._energy = choice
         keys.write(self.settings, keys.ENERGY_DETECTOR,
-                   {**{name: value or 0.0
-                       for name, value in dataclasses.asdict(choice.config).items()
-                       if name != "channel"},
-                    "every_recording": choice.every_recording})
+                   to_store(choice.config, choice.every_recording))
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.detection_started()
@@ -471,13 +467,10 @@ class ModelDock(QDockWidget):
         session too), else the defaults."""
         stored = keys.read(self.settings, keys.SIMILAR_CALLS)
         try:
-            config = TemplateDetectorConfig(**{
-                f.name: float(stored[f.name]) for f in dataclasses.fields(TemplateDetectorConfig)
-                if f.name in stored and f.name != "channel"})  # the view's, not stored
+            config = TemplateDetectorConfig(**stored_numbers(TemplateDetectorConfig, stored))
         except (EarmarkError, TypeError, ValueError):
             config = TemplateDetectorConfig()
-        every = str(stored.get("every_recording", "false")).lower() in ("true", "1")
-        return SimilarChoice(config, None, False, every)
+        return SimilarChoice(config, None, False, every_recording_of(stored))
 
     def start_similar_search(self, templates: list[CallTemplate], choice: SimilarChoice,
                              clip_ids: list[int] | None) -> bool:
@@ -489,9 +482,8 @@ class ModelDock(QDockWidget):
         if self.is_detecting():
             self.show_message("A search for events is running: wait for it or cancel it.", "info")
             return False
-        kept = {k: v for k, v in dataclasses.asdict(choice.config).items() if k != "channel"}
         keys.write(self.settings, keys.SIMILAR_CALLS,
-                   {**kept, "every_recording": choice.every_recording})
+                   to_store(choice.config, choice.every_recording))
         self.tabs.setCurrentWidget(self.review)
         self.show()
         self.review.show_surest_first()

@@ -1,7 +1,10 @@
 """What the event-search dialogs share (Find Loud Events, Find Similar Calls): a number box, the
-label the events get, which recordings to search, and the dialog's frame around its form."""
+label the events get, which recordings to search, the dialog's frame around its form, and what
+of a search's settings is kept between sessions."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -70,3 +73,26 @@ def lay_out(dialog: QDialog, about: str, form: QFormLayout, ok_text: str,
         layout.addWidget(below)
     layout.addWidget(buttons)
     return buttons
+
+
+# A search's settings kept between sessions: its detector's numbers (None, an open band edge,
+# as 0) and its scope; not its channel, which follows the one the spectrogram shows.
+_NOT_STORED = ("channel",)
+
+
+def to_store(config, every_recording: bool) -> dict:
+    """What is kept of a search's ``config`` (a detector's settings) and scope."""
+    return {**{name: 0.0 if value is None else value
+               for name, value in dataclasses.asdict(config).items() if name not in _NOT_STORED},
+            "every_recording": every_recording}
+
+
+def stored_numbers(config_class, stored: dict) -> dict:
+    """The fields of ``config_class`` that ``stored`` (from ``to_store``) holds, as numbers;
+    TypeError or ValueError for one that is none."""
+    return {f.name: float(stored[f.name]) for f in dataclasses.fields(config_class)
+            if f.name in stored and f.name not in _NOT_STORED}
+
+
+def every_recording_of(stored: dict) -> bool:
+    return str(stored.get("every_recording", "false")).lower() in ("true", "1")
