@@ -134,7 +134,7 @@ def build(acts, w) -> None:
 def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:
     """Show the clip's next channel and say which in the status bar; a mono clip has one."""
     data = w.clip_view.data
-    channels = data.header.channels if data is not None and data.header is not None else 1
+    channels = data.n_channels if data is not None else 1
     if channels < 2:
         w.statusBar().showMessage("The clip on show has one channel", 3000)
         return

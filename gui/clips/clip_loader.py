@@ -71,6 +71,11 @@ class ClipData:
     header: audio.AudioInfo | None = None  # what the file's header says (rate, channels, format)
     channel: int | None = None  # the channel drawn (from 0); None: the mix of all
 
+    @property
+    def n_channels(self) -> int:
+        """The file's channels, as its header says (1 when not read)."""
+        return self.header.channels if self.header is not None else 1
+
 
 def waveform_line(samples: np.ndarray, sample_rate_hz: int,
                   max_samples: int = FULL_WAVEFORM_MAX_SAMPLES,

@@ -318,9 +318,8 @@ class ClipView(QWidget):
                                            != (old.fft_size, old.channel)):
                 self._request_load()  # the load in flight uses the old size or channel
             return
-        channels = data.header.channels if data.header is not None else 1
         if (data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz)
-                or data.channel != settings.config.channel_for(channels)):
+                or data.channel != settings.config.channel_for(data.n_channels)):
             self._request_load()
         elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
             levels = self._spectrogram_levels(data)
