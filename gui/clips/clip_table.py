@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
+from gui.common.natural_order import path_keys
 from gui.common.time_text import clip_length_text
 
 # Regions sits before Status, the last column, which stretches into the room left.
@@ -97,11 +98,12 @@ def _unsure(prediction: tuple[str, float] | None) -> bool:
     return label == UNKNOWN or (label != SILENCE and confidence < LOW_CONFIDENCE)
 
 
-def _split(path: str) -> tuple[str, str, str, str, str]:
-    """(name, folder, and lower-case name, folder, path): computed once per record, because
-    sort and filter keys over 20,000 rows must not call lower() each time."""
+def _split(path: str) -> tuple[str, str, tuple, tuple, str, tuple]:
+    """(name, folder, their natural sort keys, lower-case path, its key): computed once per
+    record, because sort and filter keys over 20,000 rows must not be worked out each time."""
     folder, _, name = path.rpartition("/")
-    return name, folder, name.lower(), folder.lower(), path.lower()
+    path_key, folder_key, name_key = path_keys(path)
+    return name, folder, name_key, folder_key, path.lower(), path_key
 
 
 class ReadOnlyTableModel(QAbstractTableModel):
@@ -155,7 +157,7 @@ class ClipTableModel(ReadOnlyTableModel):
         super().__init__(parent)
         self._records: list[Any] = []
         self._index_of_id: dict[int, int] = {}  # clip id -> index in _records
-        self._names: list[tuple[str, str, str, str, str]] = []  # per record, see _split
+        self._names: list[tuple[str, str, tuple, tuple, str, tuple]] = []  # see _split
         self._visible: list[int] = []  # row -> index in _records
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
@@ -254,7 +256,7 @@ class ClipTableModel(ReadOnlyTableModel):
         return {self._display(i, records[i], column) for i in self._visible[:limit]}
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort the visible rows by ``column``; -1 restores scan order."""
+        """Sort the visible rows by ``column``; -1 restores path order (see ``_sorted``)."""
         self._sort_column, self._sort_order = column, order
         self._relayout()
 
@@ -275,7 +277,7 @@ class ClipTableModel(ReadOnlyTableModel):
         return -1 if i is None else self._row_of_index.get(i, -1)
 
     def records(self) -> list[Any]:
-        """Every record the model holds, in scan order (filtered-out ones included)."""
+        """Every record the model holds, in the store's order (filtered-out ones included)."""
         return list(self._records)
 
     def set_records(self, records: Iterable[Any]) -> None:
@@ -333,8 +335,7 @@ class ClipTableModel(ReadOnlyTableModel):
             self._visible.extend(shown)
             self._row_of_index.update((i, start + k) for k, i in enumerate(shown))
             self.endInsertRows()
-            if self._sort_column >= 0:
-                self._relayout()
+            self._relayout()
 
     def sync_records(self, records: list[Any]) -> None:
         """Make the model hold exactly ``records`` (the store's list after a scan)."""
@@ -571,8 +572,9 @@ class ClipTableModel(ReadOnlyTableModel):
             # Unknown first, then the least confident; silence last.
             visible.sort(key=lambda i: (_VERDICT_RANK.get(predictions.get(r[i].id, ("",))[0], 1),
                                         predictions.get(r[i].id, ("", 1.0))[1]))
-        else:
-            visible.sort()  # scan order
+        else:  # path order, counting as a person does (clip_2 before clip_10)
+            names = self._names
+            visible.sort(key=lambda i: names[i][5])
         return visible
 
     def _filtered_sorted(self, indices: Iterable[int]) -> list[int]:

@@ -63,8 +63,29 @@ def test_sort_orders_rows_and_keeps_persistent_indexes():
     assert model.record(held.row()).id == held_id
     model.sort(LABEL, Qt.SortOrder.AscendingOrder)
     assert [model.record(r).label for r in range(3)] == ["cat"] * 3
+    model.sort(-1)  # path order: folder a's clips, then b's
+    assert [model.record(r).id for r in range(5)] == [1, 3, 5, 7, 9]
+    assert model.record(100).path == "b/clip_00001.wav"
+
+
+def test_rows_are_listed_counting_as_a_person_does(qtbot):
+    """clip_2 before clip_10 and ARU2 before ARU10 (the store hands them over as text sorts
+    them); the same in the Name and Folder columns and for clips a scan adds."""
+    paths = ["ARU10/night_1.wav", "ARU2/night_10.wav", "ARU2/night_2.wav", "ARU2/Night_3.wav",
+             "clip_10.wav", "clip_2.wav"]
+    model = ClipTableModel()
+    model.set_records([dataclasses.replace(_record(i), path=p) for i, p in enumerate(paths)])
+    listed = [model.record(r).path for r in range(model.rowCount())]
+    assert listed == ["ARU2/night_2.wav", "ARU2/Night_3.wav", "ARU2/night_10.wav",
+                      "ARU10/night_1.wav", "clip_2.wav", "clip_10.wav"]
+    model.sort(NAME, Qt.SortOrder.AscendingOrder)
+    assert [model.record(r).path for r in range(4)] == ["clip_2.wav", "clip_10.wav",
+                                                        "ARU10/night_1.wav", "ARU2/night_2.wav"]
     model.sort(-1)
-    assert [model.record(r).id for r in range(5)] == [1, 2, 3, 4, 5]
+    with qtbot.waitSignal(model.layoutChanged):
+        model.upsert_records([dataclasses.replace(_record(9), path="clip_3.wav")])
+    assert [model.record(r).path for r in range(4, 7)] == ["clip_2.wav", "clip_3.wav",
+                                                           "clip_10.wav"]
 
 
 def test_sorting_20000_rows_is_fast():
