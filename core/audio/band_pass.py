@@ -8,9 +8,9 @@ and the stopband is about 74 dB down; the transition is about ``rate / 745`` wid
 48 kHz, 11 Hz at 8 kHz). The excerpt is filtered a block at a time (overlap-add: each block's
 spectrum times the kernel's, one FFT size for every block) from a little before it to a little
 after, so its first and last samples are filtered as they would be inside the whole recording,
-and memory stays bounded. It is mono, the
-mean of the file's channels, at the file's own rate, as float samples (nothing clips), with 5 ms
-fades so it starts and ends without a click. Pure numpy/torch, no Qt.
+and memory stays bounded. It is mono, the mean of the file's channels or the one channel asked
+for, at the file's own rate, as float samples (nothing clips), with 5 ms fades so it starts and
+ends without a click. Pure numpy/torch, no Qt.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from core.audio.reading import info, read_blocks
+from core.audio.reading import channel_or_mix, info, read_blocks
 from core.errors import AudioError, EarmarkError
 
 #: Taps of the band-pass filter (odd: a whole-sample delay, undone in the output).
@@ -45,7 +45,8 @@ FFT_SIZE = 1 << 17
 class BandExcerpt:
     """A filtered stretch ``begin_s..end_s`` of ``source``, written to ``path``. ``end_s`` is
     earlier than asked when the file ends first or the range is longer than
-    MAX_EXCERPT_SAMPLES; ``low_hz..high_hz`` is the band kept (cut to the file's Nyquist)."""
+    MAX_EXCERPT_SAMPLES; ``low_hz..high_hz`` is the band kept (cut to the file's Nyquist);
+    ``channel`` the file's channel it holds (from 0), None for the mix of all."""
 
     source: Path
     path: Path
@@ -53,6 +54,7 @@ class BandExcerpt:
     end_s: float
     low_hz: float
     high_hz: float
+    channel: int | None = None
 
 
 def transition_hz(sample_rate_hz: float, taps: int = KERNEL_TAPS) -> float:
@@ -98,20 +100,30 @@ def band_passed(samples: np.ndarray, sample_rate_hz: float, low_hz: float,
 
 def write_band_excerpt(source: str | os.PathLike, begin_s: float, end_s: float,
                        low_hz: float, high_hz: float, out_path: str | os.PathLike,
-                       should_stop: Callable[[], bool] | None = None) -> BandExcerpt | None:
+                       should_stop: Callable[[], bool] | None = None,
+                       channel: int | None = None) -> BandExcerpt | None:
     """Filter ``begin_s..end_s`` of ``source`` to ``low_hz..high_hz`` and write it to
-    ``out_path`` as a mono float WAV at the file's rate. Returns what was written, or None when
-    ``should_stop`` said stop (no file is left). Raises AudioError for a file that cannot be
-    read and EarmarkError for a band or range that holds nothing of it."""
+    ``out_path`` as a mono float WAV at the file's rate: ``channel`` alone (from 0; a mono
+    file's one channel), or the mean of all (None). A band of the whole spectrum (0 to
+    ``math.inf``) filters nothing: the stretch of one channel, as Raven plays a channel alone.
+    Returns what was written, or None when ``should_stop`` said stop (no file is left). Raises
+    AudioError for a file that cannot be read and EarmarkError for a band or range that holds
+    nothing of it, or a channel the file lacks."""
     source, out_path = Path(source), Path(out_path)
     header = info(source)
     rate = int(header.sample_rate_hz)
     low_hz, high_hz = _band_within(source, rate, low_hz, high_hz)
+    if channel is not None and not 0 <= channel < header.channels:
+        raise EarmarkError(f"{source}: it has {header.channels} channel(s), so no channel "
+                           f"{channel + 1} to play")
+    channel = channel_or_mix(channel, header.channels)
     first = max(0, int(round(begin_s * rate)))
     last = min(int(round(end_s * rate)), header.frames, first + MAX_EXCERPT_SAMPLES)
     if last <= first:
         raise EarmarkError(f"{source}: nothing to play between {begin_s:g} s and {end_s:g} s")
     kernel = band_pass_kernel(rate, low_hz, high_hz)
+    if np.count_nonzero(kernel) == 1:  # the whole spectrum: nothing to filter, nor to wait for
+        kernel = np.ones(1)
     delay = (len(kernel) - 1) // 2
     read_from = max(0, first - delay)
     read_to = min(header.frames, last + delay)
@@ -124,7 +136,7 @@ def write_band_excerpt(source: str | os.PathLike, begin_s: float, end_s: float,
     try:
         with sf.SoundFile(out_path, "w", samplerate=rate, channels=1, subtype="FLOAT",
                           format="WAV") as out:
-            for chunk in _filtered_stream(source, rate, read_from, read_to, kernel):
+            for chunk in _filtered_stream(source, rate, read_from, read_to, kernel, channel):
                 if should_stop is not None and should_stop():
                     stopped = True
                     break
@@ -147,13 +159,14 @@ def write_band_excerpt(source: str | os.PathLike, begin_s: float, end_s: float,
     if stopped:
         out_path.unlink(missing_ok=True)
         return None
-    return BandExcerpt(source, out_path, first / rate, last / rate, low_hz, high_hz)
+    return BandExcerpt(source, out_path, first / rate, last / rate, low_hz, high_hz, channel)
 
 
 def _band_within(source: Path, rate: int, low_hz: float, high_hz: float) -> tuple[float, float]:
-    """The band cut to ``0..Nyquist``; EarmarkError when nothing of it is left."""
+    """The band cut to ``0..Nyquist`` (``high_hz`` may be ``math.inf``); EarmarkError when
+    nothing of it is left."""
     nyquist = rate / 2
-    if not (math.isfinite(low_hz) and math.isfinite(high_hz) and low_hz < high_hz):
+    if not (math.isfinite(low_hz) and not math.isnan(high_hz) and low_hz < high_hz):
         raise EarmarkError(f"{source}: the band {low_hz:g}-{high_hz:g} Hz is not a band")
     if low_hz >= nyquist:
         raise EarmarkError(f"{source}: the band from {low_hz:g} Hz lies above this file's highest "
@@ -161,12 +174,13 @@ def _band_within(source: Path, rate: int, low_hz: float, high_hz: float) -> tupl
     return max(0.0, float(low_hz)), min(nyquist, float(high_hz))
 
 
-def _filtered_stream(source: Path, rate: int, read_from: int, read_to: int, kernel: np.ndarray):
-    """The full convolution of ``source``'s samples ``read_from..read_to`` with ``kernel``, in
-    consecutive chunks."""
+def _filtered_stream(source: Path, rate: int, read_from: int, read_to: int, kernel: np.ndarray,
+                     channel: int | None):
+    """The full convolution of ``source``'s samples ``read_from..read_to`` (``channel``, or the
+    mix) with ``kernel``, in consecutive chunks."""
     filtering = _OverlapAdd(kernel)
     for block in read_blocks(source, filtering.block / rate, offset_s=read_from / rate,
-                             duration_s=(read_to - read_from) / rate):
+                             duration_s=(read_to - read_from) / rate, channel=channel):
         yield filtering.feed(block.samples)
     yield filtering.flush()
 

@@ -2,7 +2,8 @@
 the speed to play at (slower is lower, as a bat detector's time expansion) and whether a region
 plays in its frequency band only (Raven Pro's filtered play: the band is filtered into a scratch
 file off the window's thread, and played in the file's place with the playhead on the file's
-timeline).
+timeline). A region or range plays the channel the view shows, alone, the same way (Play from
+the playhead plays the file as it is: a night's file is not copied out to play one channel).
 
 Without QtMultimedia or an audio output device (CI, offscreen) the controller says why, the bar
 says so in words beside its disabled button, and the time still reads against the clip's length
@@ -12,6 +13,7 @@ says so in words beside its disabled button, and the time still reads against th
 from __future__ import annotations
 
 import itertools
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,6 +36,7 @@ from core.audio.band_pass import BandExcerpt, write_band_excerpt
 from core.errors import AudioError
 from core.store.name_rules import recorded_at
 from gui.clips.playhead_clock import PlayheadClock
+from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel
 from gui.common.multimedia import QAudioOutput, QMediaPlayer, output_unavailable_reason
 from gui.common.tasks import FunctionWorker, TaskSlot
@@ -96,6 +99,8 @@ class PlaybackController(QObject):
         self._stop_at_s: float | None = None  # where play_range pauses
         self._speed = 1.0
         self.band_only = False
+        # The channel the followed view shows, and the file's channel count: (None, 1) for the mix.
+        self._shown_channel: Callable[[], tuple[int | None, int]] = lambda: (None, 1)
         # The filtered excerpt playing in the file's place (its positions are offset by its
         # begin), the task making the next one, and the folder they are written to.
         self._excerpt: BandExcerpt | None = None
@@ -161,7 +166,14 @@ class PlaybackController(QObject):
 
     def follow_view(self, view) -> None:
         """Play what ``view`` (a ClipView) shows: its clicks seek, the position moves its
-        playhead, and each clip it shows is loaded."""
+        playhead, each clip it shows is loaded, and a range plays the channel it shows."""
+        def shown_channel() -> tuple[int | None, int]:
+            data = view.data
+            if data is None or data.path != self._path:
+                return None, 1
+            return data.channel, data.n_channels
+
+        self._shown_channel = shown_channel
         view.seek_requested.connect(self.seek)
         self.position_changed.connect(view.set_playhead)
         view.clip_shown.connect(self._on_view_clip_shown)
@@ -206,10 +218,13 @@ class PlaybackController(QObject):
         """Play from ``start_s`` and pause at ``end_s`` (the playhead rests there). Any pause,
         stop or seek before then ends the range: playing on goes on to the end of the file.
         With ``band_only`` on, a ``band_hz`` (low, high) plays in that band only, once it has
-        been filtered (a few milliseconds for a call)."""
-        if band_hz is not None and self.band_only and self._player is not None \
+        been filtered (a few milliseconds for a call); on the channel the view shows, when it
+        shows one, with or without a band."""
+        band_hz = band_hz if self.band_only else None
+        channel, n_channels = self._shown_channel()
+        if (band_hz is not None or channel is not None) and self._player is not None \
                 and self._path is not None:
-            self._play_band(start_s, end_s, band_hz)
+            self._play_excerpt(start_s, end_s, band_hz, channel, n_channels)
         else:
             self._play_plain(start_s, end_s)
 
@@ -224,7 +239,10 @@ class PlaybackController(QObject):
         """Whether ``play_range`` plays a region's band only."""
         self.band_only = bool(on)
 
-    def _play_band(self, start_s: float, end_s: float, band_hz: tuple[float, float]) -> None:
+    def _play_excerpt(self, start_s: float, end_s: float, band_hz: tuple[float, float] | None,
+                      channel: int | None, n_channels: int) -> None:
+        """Play ``start_s..end_s`` from a scratch excerpt: in ``band_hz`` (None: all of it), on
+        ``channel`` (None: the mix)."""
         self.pause()
         self.seek(start_s)
         if self._scratch is None:
@@ -232,13 +250,17 @@ class PlaybackController(QObject):
                                                         ignore_cleanup_errors=True)
         # A new name each time: the player may still hold the last excerpt open.
         out = Path(self._scratch.name) / f"band-{next(self._names)}.wav"
-        source, (low_hz, high_hz) = self._path, band_hz
+        source, (low_hz, high_hz) = self._path, band_hz or (0.0, math.inf)
         worker = FunctionWorker(lambda w: write_band_excerpt(
-            source, start_s, end_s, low_hz, high_hz, out, should_stop=w.should_stop))
+            source, start_s, end_s, low_hz, high_hz, out, should_stop=w.should_stop,
+            channel=channel))
         self._band_task.start(
             worker, finished=self._on_band_ready,
             failed=lambda reason: self._on_band_failed(reason, start_s, end_s))
-        self._band_text = f"Filtering {low_hz:,.0f}–{high_hz:,.0f} Hz for playback…"
+        name = "" if channel is None else channel_name(channel, n_channels).lower()
+        self._band_text = (f"Reading {name} for playback…" if band_hz is None else
+                           f"Filtering {low_hz:,.0f}–{high_hz:,.0f} Hz"
+                           f"{' on ' + name if name else ''} for playback…")
         self.band_status.emit(self._band_text, True)
 
     def _cancel_band(self) -> None:
@@ -264,7 +286,7 @@ class PlaybackController(QObject):
 
     def _on_band_failed(self, reason: str, start_s: float, end_s: float) -> None:
         self._band_over()
-        self.band_failed.emit(f"Playing without the band filter: {reason}")
+        self.band_failed.emit(f"Playing the file as it is: {reason}")
         self._play_plain(start_s, end_s)
 
     def _leave_excerpt(self, resume: bool = False) -> None:

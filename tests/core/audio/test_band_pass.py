@@ -145,3 +145,29 @@ def test_filtering_in_blocks_is_the_convolution(monkeypatch):
     kernel = band_pass_kernel(RATE, 300, 2500)
     expected = np.convolve(samples.astype(np.float64), kernel)[2048:2048 + len(samples)]
     np.testing.assert_allclose(band_passed(samples, RATE, 300, 2500), expected, atol=1e-5)
+
+
+def test_one_channel_plays_alone_filtered_or_whole(tmp_path):
+    """A stereo file with a 1 kHz tone on the left and 5 kHz on the right: channel 2's excerpt
+    holds the right one alone; over the whole spectrum it is that channel's samples as they lie
+    (no filter, no delay), fades aside. A channel the file lacks is refused by number."""
+    left = audio_factory.tone(1000, 2.0, RATE)
+    right = audio_factory.tone(5000, 2.0, RATE)
+    source = audio_factory.write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), RATE,
+                                 subtype="FLOAT")
+    whole = write_band_excerpt(source, 0.5, 1.5, 0.0, np.inf, tmp_path / "right.wav", channel=1)
+    assert (whole.channel, whole.low_hz, whole.high_hz) == (1, 0.0, RATE / 2)
+    written, _ = sf.read(whole.path, dtype="float32")
+    np.testing.assert_allclose(written[200:-200], right[RATE // 2 + 200:int(1.5 * RATE) - 200],
+                               atol=1e-6)
+    band = write_band_excerpt(source, 0.5, 1.5, 4000, 6000, tmp_path / "band.wav", channel=1)
+    written, _ = sf.read(band.path, dtype="float32")
+    assert _level_db(written[200:-200], 5000) == pytest.approx(_level_db(right, 5000), abs=0.2)
+    assert _level_db(written[200:-200], 1000) < -80  # the left channel's tone is not in it
+    mix = write_band_excerpt(source, 0.5, 1.5, 0.0, np.inf, tmp_path / "mix.wav")
+    written, _ = sf.read(mix.path, dtype="float32")
+    assert mix.channel is None  # the mean of both: each tone at half its level
+    assert _level_db(written[200:-200], 1000) == pytest.approx(_level_db(left, 1000) - 6.02,
+                                                               abs=0.1)
+    with pytest.raises(EarmarkError, match="stereo.wav.*2 channel.*no channel 3"):
+        write_band_excerpt(source, 0, 1, 0.0, np.inf, tmp_path / "c3.wav", channel=2)

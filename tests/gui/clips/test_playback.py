@@ -4,6 +4,7 @@ and a playhead that follows the audio clock (a simulated player, no audio device
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -473,8 +474,8 @@ def test_the_window_keeps_band_only_and_says_when_a_band_cannot_be_played(make_w
     window.close()
     again = make_window()  # the next session, on the same settings file
     assert again.acts.band_only.isChecked() and again.playback.band_only
-    again.playback.band_failed.emit("Playing without the band filter: x.wav: no band")
-    assert again.banner.text() == "Playing without the band filter: x.wav: no band"
+    again.playback.band_failed.emit("Playing the file as it is: x.wav: no band")
+    assert again.banner.text() == "Playing the file as it is: x.wav: no band"
     bar = again.statusBar()
     again.playback.band_status.emit("Filtering 1–2 Hz for playback…", True)
     assert bar.currentMessage() == "Filtering 1–2 Hz for playback…"
@@ -600,6 +601,51 @@ def test_a_seek_while_a_band_is_filtered_drops_it_and_its_status(qtbot, make_aud
     qtbot.wait(200)
     assert said == [True, False]
     assert sim.player.source == sim.controller.path and not sim.controller.playing
+    sim.controller.shutdown()
+
+
+class _View(QObject):
+    """What PlaybackController.follow_view uses of a ClipView, with the drawing it holds."""
+
+    seek_requested = Signal(float)
+    clip_shown = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = None
+
+    def set_playhead(self, seconds: float) -> None:
+        pass
+
+
+def test_a_range_plays_the_channel_the_view_shows(qtbot, make_audio):
+    """A stereo file, 1 kHz on the left and 5 kHz on the right, drawn on channel 2: a region
+    plays that channel alone, in its band with band only on; the mix plays the file itself."""
+    left, right = audio_factory.tone(1000, 3.0, 16000), audio_factory.tone(5000, 3.0, 16000)
+    path = make_audio("stereo.wav", np.stack([left, right], axis=1), 16000)
+    sim = Simulated(path)
+    view = _View()
+    sim.controller.follow_view(view)
+    view.data = SimpleNamespace(path=path, channel=1, n_channels=2)
+    said = []
+    sim.controller.band_status.connect(lambda text, on: on and said.append(text))
+    sim.controller.play_range(1.0, 2.0)
+    qtbot.waitUntil(lambda: sim.controller.playing, timeout=10_000)
+    assert said == ["Reading channel 2 (right) for playback…"]
+    samples, _ = sf.read(sim.player.source, dtype="float32")
+    spectrum = np.abs(np.fft.rfft(samples))
+    assert len(samples) == 16000 and spectrum[1000] < spectrum[5000] / 1000  # the right alone
+    sim.controller.set_band_only(True)
+    sim.controller.play_range(1.0, 2.0, (4000, 6000))
+    qtbot.waitUntil(lambda: sim.controller.playing and len(said) == 2, timeout=10_000)
+    assert said[1] == "Filtering 4,000–6,000 Hz on channel 2 (right) for playback…"
+    view.data = SimpleNamespace(path=path, channel=None, n_channels=2)  # the mix on show
+    sim.controller.set_band_only(False)
+    sim.controller.play_range(1.0, 2.0)
+    assert sim.controller.playing and sim.player.source == path
+    view.data = SimpleNamespace(path=path.with_name("other.wav"), channel=1, n_channels=2)
+    sim.controller.play_range(1.0, 2.0)  # a drawing of another file (still loading): as it is
+    assert sim.controller.playing and sim.player.source == path
     sim.controller.shutdown()
 
 
