@@ -9,12 +9,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from core.audio.reading import AUDIO_EXTENSIONS
+from core.paths import natural_key
 
 # --------------------------------------------------------------------------- scanning
 
 
 def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
-    """Yield the audio files under ``root`` recursively, in sorted order.
+    """Yield the audio files under ``root`` recursively, each folder's entries in the order a
+    person counts them (``clip_2`` before ``clip_10``: ``core.paths.natural_key``).
 
     Hidden entries (a name starting with '.') are skipped, as are files whose suffix is not in
     ``AUDIO_EXTENSIONS``, folders named like audio files and unreadable folders. A dangling link
@@ -38,7 +40,7 @@ def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
 def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda entry: entry.name)
+            entries = sorted(it, key=lambda entry: natural_key(entry.name))
     except OSError:
         return
     for entry in entries:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.errors import ProjectError
+from core.paths import natural_key
 from core.store.records import PALETTE, ClassInfo, clean_label
 
 _SELECT_CLASSES = "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name"
@@ -82,13 +83,14 @@ class ClassesMixin:
 
     def _ensure_classes(self, conn: sqlite3.Connection, names: Iterable[str],
                         colour: str | None = None, shortcut: str | None = None) -> None:
-        """Add the classes of ``names`` that do not exist yet, after the others, each with a
-        colour of the palette not in use and a key by :func:`assign_keys` (``shortcut`` given:
-        that key instead)."""
+        """Add the classes of ``names`` that do not exist yet, after the others in the order a
+        person counts them (``natural_key``: call2 before call10), each with a colour of the
+        palette not in use and a key by :func:`assign_keys` (``shortcut`` given: that key
+        instead)."""
         existing = conn.execute("SELECT name, colour, shortcut, ord FROM classes").fetchall()
         have = {r[0] for r in existing}
         colours = [r[1] for r in existing]
-        new_names = [n for n in dict.fromkeys(names) if n not in have]
+        new_names = sorted((n for n in dict.fromkeys(names) if n not in have), key=natural_key)
         if not new_names:
             return
         if shortcut is not None:

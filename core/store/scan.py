@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import AudioError, EarmarkError
+from core.paths import natural_key
 from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
@@ -61,7 +62,8 @@ class ScanMixin:
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
-            files = [self.folder / rel for rel in sorted(wanted) if (self.folder / rel).is_file()]
+            files = [self.folder / rel for rel in sorted(wanted, key=natural_key)
+                     if (self.folder / rel).is_file()]
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
         class_names = {c.name for c in self.classes()}
@@ -195,6 +197,9 @@ class ScanMixin:
         ids: list[int] = []
         n_labels = 0
         with self._write() as conn:
+            # The batch's new classes in the order a person counts them (call2 before call10),
+            # so their list and keys are not in the order the files came.
+            self._ensure_classes(conn, {row[8][0] for row in pending if row[0] is None and row[8]})
             for old_id, rel, size, mtime, dur, rate, chans, err, new_label in pending:
                 if old_id is None:
                     label, source = new_label if new_label else (None, None)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
-from gui.common.natural_order import path_keys
+from core.paths import path_keys
 from gui.common.time_text import clip_length_text
 
 # Regions sits before Status, the last column, which stretches into the room left.

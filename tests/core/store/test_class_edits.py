@@ -186,6 +186,28 @@ def test_scan_of_digit_folders_gives_each_digit_its_key(tmp_path):
                                                                    for d in range(10)}
 
 
+def test_a_scan_lists_classes_and_gives_keys_as_a_person_counts(tmp_path, monkeypatch):
+    """call2 before call10, and its key 2, though text sorts call10 first; in every batch of
+    the scan, as the files come in that order too (call1's files, then call2's ...)."""
+    from core.audio.discovery import iter_audio_files
+    from core.store import scan
+
+    monkeypatch.setattr(scan, "SCAN_BATCH", 3)
+    root = tmp_path / "calls"
+    for n in (1, 2, 10, 11):
+        for take in (1, 2, 10):
+            audio_factory.write(root / f"call{n}" / f"take_{take}.wav",
+                                audio_factory.tone(440.0, 0.05))
+    assert [p.relative_to(root).as_posix() for p in iter_audio_files(root)][:4] == [
+        "call1/take_1.wav", "call1/take_2.wav", "call1/take_10.wav", "call2/take_1.wav"]
+    with Project.open(root) as opened:
+        opened.scan()
+        assert [(c.name, c.shortcut) for c in opened.classes()] == [
+            ("call1", "1"), ("call2", "2"), ("call10", "3"), ("call11", "4")]
+        opened.add_class("call3")  # a class added later goes after them
+        assert [c.name for c in opened.classes()][-1] == "call3"
+
+
 def test_a_key_stays_with_its_class_when_another_is_removed(project):
     before = {c.name: c.shortcut for c in project.classes()}
     project.remove_class(project.classes()[0].name)
