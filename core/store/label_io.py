@@ -22,6 +22,7 @@ from typing import TextIO
 from core.paths import write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name
 from core.store.project import Project
+from core.store.region_io import clip_index, find_clip, label_studio_labels
 
 HEADER = ("path", "label")
 
@@ -111,32 +112,43 @@ def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
 
 
 def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
-    """Set labels from a labels file (a ``path,label`` CSV or Edge Impulse's info.labels) in one
-    transaction, with source ``"csv"``.
+    """Set labels from a labels file (a ``path,label`` CSV, Edge Impulse's info.labels, or a
+    Label Studio JSON export of an audio classification project) in one transaction, with
+    source ``"csv"``.
 
     The file is read by :func:`core.store.label_rules.read_labels_file` (CSV: header optional;
-    UTF-8 with or without BOM, UTF-16, latin-1; quoted names). Rows naming no clip present in the folder are
-    returned in ``unknown_paths`` (not fatal); rows with an empty label leave the clip as it is.
-    Unknown class names add the class. The result's ``previous`` undoes the import through
-    :meth:`Project.restore_labels`.
+    UTF-8 with or without BOM, UTF-16, latin-1; quoted names), or by
+    :func:`core.store.region_json.label_studio_clip_labels` (each task's chosen class). A row's
+    file is found by its path, else (a file from another folder or machine, a Label Studio
+    upload known by its name) by the longest tail of it that is a path here, then by its name
+    when one file here has it (:func:`core.store.region_io.find_clip`). Rows naming no clip
+    present in the folder are returned in ``unknown_paths`` (not fatal); rows with an empty
+    label leave the clip as it is. Unknown class names add the class. The result's
+    ``previous`` undoes the import through :meth:`Project.restore_labels`.
     """
-    rows = read_labels_file(csv_path).items()
-    by_path = project.clip_ids_by_path()
+    rows = _label_rows(Path(csv_path))
+    by_path, by_name = clip_index(project, include_missing=False)
     current = {c.id: (c.label, c.label_source) for c in project.clips()}
     plan: dict[int, str] = {}
     unknown: list[str] = []
     for rel, label in rows:
-        key = project.relpath(rel)
-        clip_id = by_path.get(key)
-        if clip_id is None:
+        clip, _ = find_clip(project.relpath(rel), by_path, by_name)
+        if clip is None:
             unknown.append(rel)
         else:
-            plan[clip_id] = label
+            plan[clip.id] = label
     # A clip that already carries the label keeps it, and its source (folder, manual...).
     changes = {i: lab for i, lab in plan.items() if current.get(i, (None, None))[0] != lab}
     previous = project.apply_labels(changes, source="csv", action="import") if changes else {}
     return ImportResult(updated=len(changes), unchanged=len(plan) - len(changes),
                         unknown_paths=unknown, changes=changes, previous=previous)
+
+
+def _label_rows(path: Path) -> list[tuple[str, str]]:
+    """(file as the labels file names it, label) of each labelled row: a Label Studio export's
+    chosen classes, else :func:`read_labels_file`'s."""
+    rows = label_studio_labels(path)
+    return rows if rows is not None else list(read_labels_file(path).items())
 
 
 # ------------------------------------------------------------------------ export folders

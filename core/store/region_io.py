@@ -25,7 +25,9 @@ from core.store.region_json import (
     Problem,
     avianz_audio,
     has_spans,
+    holds_clip_choices,
     json_format,
+    label_studio_clip_labels,
     load_json,
     parse_avianz,
     parse_edge_impulse,
@@ -119,19 +121,40 @@ def _read_format(path: str | os.PathLike) -> tuple[str, str]:
 
 
 def file_kind(path: str | os.PathLike) -> str:
-    """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels or
-    Edge Impulse's info.labels (see :mod:`core.store.label_io`), else its region format
+    """What importing ``path`` means: ``"labels"`` for a ``path,label`` CSV of clip labels,
+    Edge Impulse's info.labels or a Label Studio export of whole-clip choices (see
+    :mod:`core.store.label_io`), else its region format
     (:func:`detect_format`). Raises :class:`EarmarkError` naming the file when it cannot be read
     or is in no format we know."""
     text, fmt = _read_format(path)
     return "labels" if _holds_clip_labels(text, fmt) else fmt
 
 
+def label_studio_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None:
+    """The clip labels of a Label Studio export of an audio classification project at ``path``
+    (:func:`label_studio_clip_labels`), or None for a file in another format. Raises
+    EarmarkError naming the file and each task that cannot be imported."""
+    text = _read_text(path)
+    if not text.lstrip().startswith(("[", "{")):
+        return None
+    try:
+        if detect_format(text) != "labelstudio":
+            return None
+    except EarmarkError:
+        return None
+    rows, problems = label_studio_clip_labels(load_json(text))
+    if problems:
+        raise EarmarkError(_listing(Path(path).name, problems, "task"))
+    return rows
+
+
 def _holds_clip_labels(text: str, fmt: str) -> bool:
-    """A path,label CSV, or Edge Impulse's info.labels without multi-label samples: labels of
-    whole clips, no regions."""
+    """A path,label CSV, Edge Impulse's info.labels without multi-label samples, or a Label
+    Studio export of an audio classification project: labels of whole clips, no regions."""
     if fmt == EDGE_IMPULSE:
         return not has_spans(load_json(text))
+    if fmt == "labelstudio":
+        return holds_clip_choices(load_json(text))
     return fmt == "csv" and not csv_has_regions(text)
 
 
@@ -219,8 +242,10 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
 # --------------------------------------------------------------------------- importing
 
 
-def _find_clip(key: str, by_path: dict[str, ClipRecord],
-               by_name: dict[str, list[ClipRecord]]) -> tuple[ClipRecord | None, str | None]:
+def find_clip(key: str, by_path: dict[str, ClipRecord],
+              by_name: dict[str, list[ClipRecord]]) -> tuple[ClipRecord | None, str | None]:
+    """The clip a file's row names by ``key`` (a path relative to the folder, or from elsewhere),
+    or None and why not; ``by_path`` and ``by_name`` as :func:`clip_index` gives them."""
     clip = by_path.get(key)
     if clip is not None:
         return clip, None
@@ -259,9 +284,10 @@ def _band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
 _ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
 
 
-def _clip_index(project) -> _ClipIndex:
-    """The project's clips by relative path, and those on disk by base name."""
-    clips = project.clips(include_missing=True)
+def clip_index(project, include_missing: bool = True) -> _ClipIndex:
+    """The project's clips by relative path (those missing too, unless not
+    ``include_missing``), and those on disk by base name."""
+    clips = project.clips(include_missing=include_missing)
     by_name: dict[str, list[ClipRecord]] = defaultdict(list)
     for clip in clips:
         if not clip.missing:
@@ -277,7 +303,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
-            found[row.path] = _find_clip(project.relpath(row.path), by_path, by_name)
+            found[row.path] = find_clip(project.relpath(row.path), by_path, by_name)
         clip, reason = found[row.path]
         if clip is None:
             problems.append((row.line, reason))
@@ -331,7 +357,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     every row of every file is checked, and one bad row anywhere raises a :class:`RegionError`
     naming each file's bad rows. Raises :class:`EarmarkError` naming a file that cannot be read
     or is in no format we know. Reads only: it may run on a thread of its own."""
-    index = _clip_index(project)
+    index = clip_index(project)
     specs: list[RegionSpec] = []
     listings: list[str] = []
     problems: list[Problem] = []

@@ -188,20 +188,23 @@ def _min_regions(task: dict) -> list:
 
 
 def label_studio_path(url: str) -> str:
-    """The file a task's audio URL names, as the folder knows it: a Label Studio upload
-    (``/data/upload/3/1a2b3c4d-rec.wav``) or a web address by its own name, a local-storage file
-    (``/data/local-files/?d=site1/rec.wav``) or a relative path as written."""
+    """The file a task's audio URL names, as the folder may know it: a Label Studio upload
+    (``/data/upload/3/1a2b3c4d-rec.wav``) by its own name; a local-storage file
+    (``/data/local-files/?d=site1/rec.wav``), a web address or an absolute path by its path,
+    which an import finds here by its longest tail, then by its name; a relative path as
+    written."""
     parts = urlsplit(url)
     if parts.path.startswith("/data/local-files"):
         found = parse_qs(parts.query).get("d")
-        return PurePosixPath(found[0]).name if found else ""
-    name = PurePosixPath(unquote(parts.path)).name
-    if parts.path.startswith("/data/upload/"):
+        return normalise_relative(found[0]) if found else ""
+    path = unquote(parts.path)
+    if path.startswith("/data/upload/"):
+        name = PurePosixPath(path).name
         upload = _LS_UPLOAD.match(name)
         return upload.group(1) if upload else name
-    if parts.scheme or parts.netloc or parts.path.startswith("/"):
-        return name
-    return normalise_relative(unquote(parts.path))
+    if parts.scheme or parts.netloc or path.startswith("/"):
+        return path.lstrip("/")
+    return normalise_relative(path)
 
 
 def _task_audio(task: dict) -> str:
@@ -213,20 +216,68 @@ def _task_audio(task: dict) -> str:
     return label_studio_path(url) if url else ""
 
 
-def _task_results(task: dict) -> list[dict]:
-    """The labelled spans of a task's annotation (results of type ``labels``; a per-region text
-    or choice shares its region's span and is not one): the ground truth, else the one updated
-    last; none cancelled. A JSON-MIN task's own region lists."""
-    if "annotations" not in task:
-        return [{"value": item} for item in _min_regions(task)]
-    annotations = task["annotations"] if isinstance(task["annotations"], list) else []
+def _chosen_results(task: dict) -> list[dict]:
+    """The results of a task's annotation: the ground truth, else the one updated last; none
+    cancelled."""
+    annotations = task["annotations"] if isinstance(task.get("annotations"), list) else []
     kept = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
     if not kept:
         return []
     chosen = max(kept, key=lambda a: (bool(a.get("ground_truth")), str(a.get("updated_at", ""))))
     results = chosen.get("result") if isinstance(chosen.get("result"), list) else []
-    return [r for r in results if isinstance(r, dict) and r.get("type") == "labels"
-            and isinstance(r.get("value"), dict) and {"start", "end"} <= set(r["value"])]
+    return [r for r in results if isinstance(r, dict) and isinstance(r.get("value"), dict)]
+
+
+def _task_results(task: dict) -> list[dict]:
+    """The labelled spans of a task's annotation (results of type ``labels``; a per-region text
+    or choice shares its region's span and is not one): :func:`_chosen_results`'s. A JSON-MIN
+    task's own region lists."""
+    if "annotations" not in task:
+        return [{"value": item} for item in _min_regions(task)]
+    return [r for r in _chosen_results(task)
+            if r.get("type") == "labels" and {"start", "end"} <= set(r["value"])]
+
+
+def _task_choices(task: dict) -> list[dict]:
+    """A task's choices of the whole clip (Label Studio's audio classification, ``<Choices
+    toName="audio">``): the results of type ``choices`` with no span of their own."""
+    return [r for r in _chosen_results(task) if r.get("type") == "choices"
+            and "choices" in r["value"] and not {"start", "end"} & set(r["value"])]
+
+
+def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The clip labels of a Label Studio JSON export (parsed) from an audio classification
+    project: (audio file as :func:`label_studio_path` gives it, label) for each task whose
+    annotation chose one class. Problems count tasks from 1: one that names no audio, or
+    chose several classes (a clip here has one label). A task with no choice is passed over."""
+    tasks = [value] if isinstance(value, dict) else value
+    rows: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for number, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict):
+            continue
+        chosen = [c.strip() for r in _task_choices(task) for c in r["value"]["choices"]
+                  if isinstance(c, str) and c.strip()]
+        chosen = list(dict.fromkeys(chosen))
+        if not chosen:
+            continue
+        audio = _task_audio(task)
+        if not audio:
+            problems.append((number, f"task {task.get('id', '?')} names no audio file"))
+        elif len(chosen) > 1:
+            problems.append((number, f"{audio}: {len(chosen)} classes chosen "
+                                     f"({', '.join(chosen[:3])}); a clip has one label"))
+        else:
+            rows.append((audio, chosen[0]))
+    return rows, problems
+
+
+def holds_clip_choices(value) -> bool:
+    """Whether a Label Studio export (parsed) labels whole clips: some task chose a class for
+    its clip and none holds a labelled span (an export with spans is imported as regions)."""
+    tasks = [value] if isinstance(value, dict) else value
+    tasks = [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+    return any(_task_choices(t) for t in tasks) and not any(_task_results(t) for t in tasks)
 
 
 def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
@@ -360,5 +411,6 @@ def parse_edge_impulse(value, folder: str) -> tuple[list[RegionRow], list[Proble
 
 
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
-           "parse_label_studio", "label_studio_text", "load_json", "has_spans",
+           "parse_label_studio", "label_studio_text", "label_studio_clip_labels",
+           "holds_clip_choices", "load_json", "has_spans",
            "parse_edge_impulse", "AVIANZ_SUFFIX", "EDGE_IMPULSE"]

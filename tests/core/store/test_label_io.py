@@ -78,6 +78,70 @@ def test_import_unknown_paths_reported_not_fatal(project, tmp_path):
     assert history[-1].action == "import" and history[-1].old_label == "dog"
 
 
+def _ls_task(audio, *results, cancelled=False, ground_truth=False, updated="2026-01-01"):
+    return {"id": 1, "data": {"audio": audio},
+            "annotations": [{"result": list(results), "was_cancelled": cancelled,
+                             "ground_truth": ground_truth, "updated_at": updated}]}
+
+
+def _ls_choice(*names, **span):
+    return {"from_name": "label", "to_name": "audio", "type": "choices",
+            "value": {"choices": list(names), **span}}
+
+
+def test_a_label_studio_audio_classification_export_labels_its_clips(project, tmp_path):
+    """Label Studio's audio classification (<Choices toName="audio">): each task's chosen
+    class is its clip's label; an upload is found by its name (its 8-digit prefix dropped), a
+    local-storage file and an absolute path from elsewhere by their tails; a cancelled annotation, a
+    choice on a region (a span of its own) and a task with no choice change nothing."""
+    import json
+
+    from core.store.region_io import file_kind
+
+    tasks = [
+        _ls_task("/data/upload/3/1a2b3c4d-c0.wav", _ls_choice("Wolf")),  # two c0.wav: ambiguous
+        _ls_task("/data/upload/3/0badcafe-café.wav", _ls_choice("bird")),
+        _ls_task("/data/local-files/?d=audio/dog/c1.wav", _ls_choice("fox")),
+        _ls_task("/home/someone/audio/cat/c1.wav", _ls_choice("lynx")),
+        _ls_task("cat/c0.wav", _ls_choice("ignored"), cancelled=True),
+        _ls_task("dog/c0.wav", _ls_choice("ignored", start=0.1, end=0.2)),
+        _ls_task("dog/c0.wav"),
+    ]
+    export = tmp_path / "project-1.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    assert file_kind(export) == "labels"
+    before = labels_of(project)
+    result = import_csv(project, export)
+    after = labels_of(project)
+    assert after["café.wav"] == ("bird", "csv") and after["cat/c1.wav"] == ("lynx", "csv")
+    assert after["dog/c1.wav"] == ("fox", "csv")
+    assert after["cat/c0.wav"] == before["cat/c0.wav"] and after["dog/c0.wav"] == before["dog/c0.wav"]
+    assert result.unknown_paths == ["c0.wav"]  # cat/c0.wav or dog/c0.wav: not guessed
+    assert result.updated == 3
+
+
+def test_a_label_studio_export_with_spans_is_regions_and_bad_tasks_are_named(project, tmp_path):
+    import json
+
+    from core.errors import EarmarkError
+    from core.store.region_io import file_kind
+
+    spans = [_ls_task("cat/c0.wav", {"type": "labels", "from_name": "label", "to_name": "audio",
+                                     "value": {"start": 0.0, "end": 0.02, "labels": ["meow"]}},
+                      _ls_choice("cat"))]
+    export = tmp_path / "spans.json"
+    export.write_text(json.dumps(spans), encoding="utf-8")
+    assert file_kind(export) == "labelstudio"  # its regions; the clip's choice is not a label
+    two = [_ls_task("cat/c0.wav", _ls_choice("cat", "dog")), _ls_task("", _ls_choice("cat"))]
+    export.write_text(json.dumps(two), encoding="utf-8")
+    before = labels_of(project)
+    with pytest.raises(EarmarkError) as raised:
+        import_csv(project, export)
+    assert "spans.json" in str(raised.value) and "task 1: cat/c0.wav: 2 classes chosen" in str(
+        raised.value) and "task 2: task 1 names no audio file" in str(raised.value)
+    assert labels_of(project) == before  # nothing was imported
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1", "cp1252"])
 def test_import_odd_encodings(project, tmp_path, encoding):
     csv_path = tmp_path / "enc.csv"

@@ -473,7 +473,7 @@ def test_label_studio_export_as_it_writes_one(tmp_path, project):
     assert fmt == "labelstudio"
     assert [(r.path, r.begin_s, r.end_s, r.label) for r in rows] == [
         ("long.wav", 0.25, 0.75, "Dog"), ("long.wav", 0.25, 0.75, "Bark"),
-        ("long.wav", 1.0, 1.5, None), ("night.wav", 0.5, 1.5, "Owl")]
+        ("long.wav", 1.0, 1.5, None), ("recordings/site1/night.wav", 0.5, 1.5, "Owl")]
     import_regions_file(project, tmp_path / "project-1.json")
     assert [t[0] for t in regions_of(project)] == ["long.wav"] * 3 + ["site1/night.wav"]
 
@@ -484,7 +484,8 @@ def test_label_studio_json_min_and_bad_regions(tmp_path, project):
                             "note": [{"start": 0.5, "end": 1.0, "channel": 0, "text": ["loud"]}],
                             "annotator": "ann"}])
     _, rows = read_regions(write(tmp_path, "min.json", json_min))
-    assert [(r.path, r.begin_s, r.end_s, r.label) for r in rows] == [("long.wav", 0.5, 1.0, "Dog")]
+    assert [(r.path, r.begin_s, r.end_s, r.label) for r in rows] == [
+        ("clips/long.wav", 0.5, 1.0, "Dog")]
     bad = json.dumps([{"id": 5, "data": {"text": "no audio"},
                        "annotations": [{"result": [_ls_result(0, 1, ["a"])]}]},
                       {"id": 6, "data": {"audio": "long.wav"},
