@@ -25,6 +25,8 @@ REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "
 PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
 #: Those that can carry each region's measurements (core.store.region_export.MEASURED_FORMATS).
 MEASURED_FORMATS = ("csv", "raven")
+#: Label Studio's audio classification tasks, one per clip (labelstudio: the regions' tasks).
+LS_CLIPS = "labelstudio-clips"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -41,7 +43,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "of every clip (empty label: unlabeled). --format edgeimpulse: Edge "
                     "Impulse's info.labels of every readable clip (paths relative to FOLDER: "
                     "write it to FOLDER/info.labels and upload the folder with Edge Impulse's "
-                    "uploader; one file in five, by its path, in testing). The other formats "
+                    "uploader; one file in five, by its path, in testing). --format "
+                    "labelstudio-clips: a Label Studio JSON import of audio classification "
+                    "tasks, one per readable clip (data.audio: its relative path; config: "
+                    "<Audio name=\"audio\" value=\"$audio\"/> with <Choices name=\"class\" "
+                    "toName=\"audio\">): a clip's label its annotation, an unlabelled clip's "
+                    "class by the active model its prediction, with its confidence. The other "
+                    "formats "
                     "write the regions: "
                     "csv, path,begin_s,end_s,low_hz,high_hz,label (empty band: all frequencies); "
                     "raven, one Raven Pro selection table whose Begin File is each file's path "
@@ -62,10 +70,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "model's events still to review, the seconds the former cover and the first "
                     "start and last end.")
     export.add_argument("folder", metavar="FOLDER")
-    export.add_argument("--format", choices=("labels", "edgeimpulse", *REGION_FORMATS),
+    export.add_argument("--format", choices=("labels", "edgeimpulse", LS_CLIPS, *REGION_FORMATS),
                         default="labels",
                         help="labels (default: path,label of each clip), edgeimpulse (Edge "
-                             "Impulse's info.labels of each clip), or regions as "
+                             "Impulse's info.labels of each clip), labelstudio-clips (Label "
+                             "Studio tasks of each clip), or regions as "
                              f"{', '.join(REGION_FORMATS)}")
     export.add_argument("--out", metavar="PATH",
                         help="write this file instead of stdout (a folder for audacity, avianz "
@@ -204,7 +213,7 @@ def _open_scanned(args: argparse.Namespace):
 
 @_expected_errors
 def _handle_export(args: argparse.Namespace) -> int:
-    from core.store.label_io import export_csv, export_edge_impulse
+    from core.store.label_io import export_csv, export_edge_impulse, export_label_studio
     from core.store.region_export import export_regions
 
     if args.format in PER_FILE_FORMATS and not args.out:
@@ -216,7 +225,8 @@ def _handle_export(args: argparse.Namespace) -> int:
     if args.channel is not None and not args.measure:
         raise EarmarkError("--channel goes with --measure: the channel regions are measured on")
     channel = chosen_channel(args)
-    what = {"labels": "rows", "edgeimpulse": "files"}.get(args.format, "regions")
+    what = {"labels": "rows", "edgeimpulse": "files", LS_CLIPS: "tasks"}.get(args.format,
+                                                                            "regions")
     with _open_scanned(args) as project:
         measured = _measured(project, channel) if args.measure else None
 
@@ -225,6 +235,8 @@ def _handle_export(args: argparse.Namespace) -> int:
                 return export_csv(project, out)
             if args.format == "edgeimpulse":
                 return export_edge_impulse(project, out)
+            if args.format == LS_CLIPS:
+                return export_label_studio(project, out)
             return export_regions(project, args.format, out, measured)
 
         if args.out:

@@ -23,6 +23,7 @@ from core.paths import write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name
 from core.store.project import Project
 from core.store.region_io import clip_index, find_clip, label_studio_labels
+from core.store.region_json import label_studio_clip_tasks
 
 HEADER = ("path", "label")
 
@@ -106,6 +107,24 @@ def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
     _write_text(out, json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False)
                 + "\n")
     return len(files)
+
+
+# ------------------------------------------------------------------------ Label Studio
+
+
+def export_label_studio(project: Project, out: str | Path | TextIO) -> int:
+    """Write a Label Studio JSON import of every readable clip, as audio classification tasks
+    (:func:`core.store.region_json.label_studio_clip_tasks`): a clip's label its annotation, an
+    unlabelled clip's class by the active model, where it named one (not silence or unknown),
+    its prediction with its confidence. Returns the number of tasks; a path is written
+    atomically."""
+    model = project.active_model()
+    predictions = {} if model is None else {
+        clip_id: (p.label, p.confidence) for clip_id, p in project.predictions(model.id).items()
+        if p.label in model.classes}
+    clips = [c for c in project.clips() if not c.error]
+    _write_text(out, label_studio_clip_tasks(clips, predictions))
+    return len(clips)
 
 
 # ------------------------------------------------------------------------ import CSV
@@ -223,5 +242,5 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
     os.unlink(source)
 
 
-__all__ = ["export_csv", "import_csv", "export_edge_impulse", "edge_impulse_category",
+__all__ = ["export_csv", "import_csv", "export_edge_impulse", "export_label_studio", "edge_impulse_category",
            "export_folders", "ImportResult", "FolderExportResult", "HEADER"]

@@ -34,6 +34,8 @@ AVIANZ_SURE = 100  # certainty of a label a person gave or accepted
 # <Labels name="label" toName="audio">.
 LS_AUDIO = "audio"
 LS_LABELS = "label"
+# ... and the config of clip labels' tasks: <Choices name="class" toName="audio">.
+LS_CLASS = "class"
 EDGE_IMPULSE = "edgeimpulse"
 # The label type of an Edge Impulse sample labelled in spans ("label": one label for the whole
 # file; "unlabeled": none).
@@ -272,6 +274,32 @@ def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem
     return rows, problems
 
 
+def label_studio_clip_tasks(clips: Iterable[ClipRecord],
+                            predictions: dict[int, tuple[str, float]]) -> str:
+    """A Label Studio JSON import of audio classification tasks: a task per clip, ``data.audio``
+    its path relative to the folder; a labelled clip's class its annotation (a choice of the
+    whole clip), an unlabelled one's ``predictions`` entry (clip id -> (class, confidence)),
+    where there is one, its prediction, the pre-annotation Label Studio offers to accept. For
+    the config ``<Audio name="audio" value="$audio"/>`` with ``<Choices name="class"
+    toName="audio">``."""
+    tasks = []
+    for clip in clips:
+        task: dict = {"data": {LS_AUDIO: clip.path}}
+        if clip.label:
+            task["annotations"] = [{"result": [_ls_choice(clip.label, "manual")]}]
+        elif clip.id in predictions:
+            label, confidence = predictions[clip.id]
+            task["predictions"] = [{"model_version": AVIANZ_FILTER, "score": round(confidence, 4),
+                                    "result": [_ls_choice(label, "prediction")]}]
+        tasks.append(task)
+    return json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
+
+
+def _ls_choice(label: str, origin: str) -> dict:
+    return {"from_name": LS_CLASS, "to_name": LS_AUDIO, "type": "choices", "origin": origin,
+            "value": {"choices": [label]}}
+
+
 def holds_clip_choices(value) -> bool:
     """Whether a Label Studio export (parsed) labels whole clips: some task chose a class for
     its clip and none holds a labelled span (an export with spans is imported as regions)."""
@@ -412,5 +440,6 @@ def parse_edge_impulse(value, folder: str) -> tuple[list[RegionRow], list[Proble
 
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
            "parse_label_studio", "label_studio_text", "label_studio_clip_labels",
+           "label_studio_clip_tasks", "LS_CLASS",
            "holds_clip_choices", "load_json", "has_spans",
            "parse_edge_impulse", "AVIANZ_SUFFIX", "EDGE_IMPULSE"]

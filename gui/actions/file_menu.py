@@ -44,6 +44,8 @@ def build(acts, w) -> None:
     acts.export_csv = acts.action("&Export Labels CSV…", lambda: _on_export_csv(w), project=True)
     acts.export_edge_impulse = acts.action("Export Labels for E&dge Impulse…",
                                            lambda: _on_export_edge_impulse(w), project=True)
+    acts.export_label_studio = acts.action("Export Labels for La&bel Studio…",
+                                           lambda: _on_export_label_studio(w), project=True)
     acts.export_regions = acts.action("Export Re&gions…", lambda: _on_export_regions(w),
                                       project=True)
     acts.export_folders = acts.action("Export into Class &Folders…",
@@ -65,7 +67,8 @@ def build(acts, w) -> None:
     menu.addAction(acts.record)
     menu.addSeparator()
     for action in (acts.import_csv, acts.import_avianz, acts.export_csv,
-                   acts.export_edge_impulse, acts.export_regions, acts.export_folders):
+                   acts.export_edge_impulse, acts.export_label_studio, acts.export_regions,
+                   acts.export_folders):
         menu.addAction(action)
     menu.addAction(acts.export_image)
     menu.addSeparator()
@@ -107,9 +110,9 @@ def _on_open_folder(w) -> None:
 
 
 def _on_import_csv(w) -> None:
-    """Import Labels or Regions: a path,label CSV or Edge Impulse's info.labels of whole samples
-    sets clip labels; a CSV with times, a Raven selection table, an Audacity label track, an
-    AviaNZ .data file, a Label Studio export, a Whombat (AOEF) file, a Sonic Visualiser layer
+    """Import Labels or Regions: a path,label CSV, Edge Impulse's info.labels of whole samples
+    or a Label Studio export of whole-clip choices sets clip labels; a CSV with times, a Raven selection table, an Audacity label track, an
+    AviaNZ .data file, a Label Studio export of spans, a Whombat (AOEF) file, a Sonic Visualiser layer
     (.svl or .csv) or session, or Edge Impulse's labels of multi-label samples adds regions, and
     any number of region files (a night's AviaNZ files) add theirs as one import.
     Either is one undo step. What each file is, is read on a background task (a night's files
@@ -260,6 +263,19 @@ def _on_export_edge_impulse(w) -> None:
                  Path(path).parent == Path(w.folder) else "their paths are relative to this "
                  "folder")
         w.show_message(f"Wrote the labels of {n:,} files to {path}: {where}.", "info")
+
+
+def _on_export_label_studio(w) -> None:
+    """Label Studio's audio classification tasks: each clip's label as its annotation, the
+    active model's answer for an unlabelled one as its prediction."""
+    saved = _save_labels(w, "labels.label-studio.json", "Export labels for Label Studio",
+                         "Label Studio JSON (*.json);;All files (*)", label_io.export_label_studio)
+    if saved:
+        path, n = saved
+        w.show_message(f"Wrote {n:,} tasks to {path}: import it into a Label Studio project whose "
+                       "config has <Audio name=\"audio\" value=\"$audio\"/> and <Choices "
+                       "name=\"class\" toName=\"audio\">, the audio in its storage by these "
+                       "paths.", "info")
 
 
 def _save_labels(w, name: str, title: str, kind: str, write) -> tuple[str, int] | None:

@@ -306,6 +306,23 @@ def test_labels_for_edge_impulse_out_beside_the_audio_and_back_in(qtbot, opened,
     assert opened.undo_stack.count() == 1
 
 
+def test_labels_for_label_studio_out_and_back_in(qtbot, opened, tmp_path, monkeypatch):
+    target = tmp_path / "labels.label-studio.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    opened.acts.export_label_studio.trigger()
+    assert "<Choices name=\"class\" toName=\"audio\">" in opened.shown[-1][0]
+    tasks = json.loads(target.read_text(encoding="utf-8"))
+    assert [t["data"]["audio"] for t in tasks] == ["dawn.wav", "night/owl.wav"]
+    tasks[0]["annotations"] = [{"result": [{"type": "choices", "from_name": "class",
+                                            "to_name": "audio", "value": {"choices": ["robin"]}}]}]
+    target.write_text(json.dumps(tasks), encoding="utf-8")  # labelled in Label Studio
+    choose_file(monkeypatch, target)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    dawn = [c for c in opened.project.clips() if c.path == "dawn.wav"][0]
+    assert (dawn.label, dawn.label_source) == ("robin", "csv")
+    assert opened.undo_stack.count() == 1
+
+
 @pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio", "aoef",
                                  "sonicvisualiser", "summary"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):

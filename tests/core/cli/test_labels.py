@@ -77,6 +77,23 @@ def test_edge_impulse_labels_out_and_back_in(folder, tmp_path, capsys):
         assert project.clips(label="owl")[0].path == "loose.wav"
 
 
+def test_label_studio_tasks_out_and_back_in(folder, tmp_path, capsys):
+    out = tmp_path / "tasks.json"
+    assert run(["labels", "export", str(folder), "--format", "labelstudio-clips",
+                "--out", str(out)]) == 0
+    assert "wrote 5 tasks" in capsys.readouterr().err
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    assert [t["data"]["audio"] for t in tasks] == ["cat/c0.wav", "cat/c1.wav", "dog/c0.wav",
+                                                  "dog/c1.wav", "loose.wav"]
+    tasks[4]["annotations"] = [{"result": [{"type": "choices", "from_name": "class",
+                                            "to_name": "audio", "value": {"choices": ["owl"]}}]}]
+    out.write_text(json.dumps(tasks), encoding="utf-8")  # labelled in Label Studio
+    assert run(["labels", "import", str(folder), str(out)]) == 0
+    assert "1 labels set, 4 already so" in capsys.readouterr().err
+    with Project.open(folder) as project:
+        assert project.clips(label="owl")[0].path == "loose.wav"
+
+
 def test_expected_error_is_one_line_exit_2(tmp_path, capsys):
     code = run(["labels", "export", str(tmp_path / "no-such-folder")])
     err = capsys.readouterr().err

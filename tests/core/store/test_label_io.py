@@ -142,6 +142,45 @@ def test_a_label_studio_export_with_spans_is_regions_and_bad_tasks_are_named(pro
     assert labels_of(project) == before  # nothing was imported
 
 
+def test_label_studio_tasks_carry_labels_and_the_models_answers_and_come_back(project, tmp_path):
+    """Each readable clip a task: its label an annotation (a choice of the whole clip); an
+    unlabelled clip the active model's class as a prediction with its confidence (not its
+    silence or unknown); imported back, the labels are as they were."""
+    import json
+
+    from core.store.label_io import export_label_studio
+
+    short(project.folder / "new.wav")
+    short(project.folder / "quiet.wav")
+    (project.folder / "broken.wav").write_text("not audio")
+    project.scan()
+    ids = {c.path: c.id for c in project.clips()}
+    model = project.add_model("m.pt", ["cat", "dog"], {}, {})
+    project.record_predictions(model, [(ids["new.wav"], "dog", 0.87654, [0.1, 0.9]),
+                                       (ids["quiet.wav"], "silence", 1.0, [0.5, 0.5]),
+                                       (ids["cat/c0.wav"], "dog", 0.6, [0.4, 0.6])])
+    out = tmp_path / "tasks.json"
+    assert export_label_studio(project, out) == len(ids) - 1  # the broken file is no task
+    tasks = {t["data"]["audio"]: t for t in json.loads(out.read_text(encoding="utf-8"))}
+    assert "broken.wav" not in tasks
+    cat = tasks["cat/c0.wav"]
+    assert "predictions" not in cat  # labelled: the label, not the model's guess
+    assert cat["annotations"][0]["result"] == [{
+        "from_name": "class", "to_name": "audio", "type": "choices", "origin": "manual",
+        "value": {"choices": ["cat"]}}]
+    guess = tasks["new.wav"]["predictions"][0]
+    assert guess["score"] == 0.8765 and guess["result"][0]["value"] == {"choices": ["dog"]}
+    assert "annotations" not in tasks["new.wav"]
+    assert set(tasks["quiet.wav"]) == {"data"}  # silence names no class
+    before = labels_of(project)
+    for clip in project.clips(label="cat"):
+        project.apply_labels({clip.id: "dog"}, source="manual")
+    result = import_csv(project, out)
+    assert result.unknown_paths == [] and result.updated == 2
+    assert {p: lab for p, (lab, _) in labels_of(project).items()} == {
+        p: lab for p, (lab, _) in before.items()}
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1", "cp1252"])
 def test_import_odd_encodings(project, tmp_path, encoding):
     csv_path = tmp_path / "enc.csv"
