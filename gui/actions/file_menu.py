@@ -111,12 +111,13 @@ def _on_open_folder(w) -> None:
 
 def _on_import_csv(w) -> None:
     """Import Labels or Regions: a path,label CSV, Edge Impulse's info.labels of whole samples
-    or a Label Studio export of whole-clip choices sets clip labels; a CSV with times, a Raven selection table, an Audacity label track, an
-    AviaNZ .data file, a Label Studio export of spans, a Whombat (AOEF) file, a Sonic Visualiser layer
-    (.svl or .csv) or session, or Edge Impulse's labels of multi-label samples adds regions, and
-    any number of region files (a night's AviaNZ files) add theirs as one import.
-    Either is one undo step. What each file is, is read on a background task (a night's files
-    take a moment); the person is then asked for the audio of those that name none."""
+    or a Label Studio export of whole-clip choices sets clip labels; a CSV with times, a Raven
+    selection table, an Audacity label track, an AviaNZ .data file, a Label Studio export of
+    spans, a Whombat (AOEF) file, a Sonic Visualiser layer (.svl or .csv) or session, or Edge
+    Impulse's labels of multi-label samples adds regions, and any number of region files (a
+    night's AviaNZ files) add theirs as one import. Either is one undo step. What each file is,
+    is read on a background task (a night's files take a moment); the person is then asked for
+    the audio of those that name none."""
     paths, _ = QFileDialog.getOpenFileNames(
         w, "Import labels or regions", str(w.folder),
         "Labels or regions (*.csv *.txt *.tsv *.data *.json *.labels *.svl *.sv);;All files (*)")
