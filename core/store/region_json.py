@@ -258,7 +258,7 @@ def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem
     for number, task in enumerate(tasks, start=1):
         if not isinstance(task, dict):
             continue
-        chosen = [c.strip() for r in _task_choices(task) for c in r["value"]["choices"]
+        chosen = [c.strip() for r in _task_choices(task) for c in _as_list(r["value"]["choices"])
                   if isinstance(c, str) and c.strip()]
         chosen = list(dict.fromkeys(chosen))
         if not chosen:
@@ -298,6 +298,11 @@ def label_studio_clip_tasks(clips: Iterable[ClipRecord],
 def _ls_choice(label: str, origin: str) -> dict:
     return {"from_name": LS_CLASS, "to_name": LS_AUDIO, "type": "choices", "origin": origin,
             "value": {"choices": [label]}}
+
+
+def _as_list(value) -> list:
+    """A JSON list as it is; one string as a list of it; anything else as nothing."""
+    return value if isinstance(value, list) else [value] if isinstance(value, str) else []
 
 
 def holds_clip_choices(value) -> bool:

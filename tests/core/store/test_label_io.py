@@ -132,6 +132,12 @@ def test_a_label_studio_export_with_spans_is_regions_and_bad_tasks_are_named(pro
     export = tmp_path / "spans.json"
     export.write_text(json.dumps(spans), encoding="utf-8")
     assert file_kind(export) == "labelstudio"  # its regions; the clip's choice is not a label
+    odd = {"type": "choices", "value": {"choices": "wolf"}}  # one class, not in a list
+    export.write_text(json.dumps([_ls_task("dog/c1.wav", odd), _ls_task("cat/c1.wav", "junk"),
+                                  {"data": {"audio": "x.wav"}, "annotations": "none"}]),
+                      encoding="utf-8")
+    wolf = next(c.id for c in project.clips() if c.path == "dog/c1.wav")
+    assert import_csv(project, export).changes == {wolf: "wolf"}
     two = [_ls_task("cat/c0.wav", _ls_choice("cat", "dog")), _ls_task("", _ls_choice("cat"))]
     export.write_text(json.dumps(two), encoding="utf-8")
     before = labels_of(project)
