@@ -2,8 +2,9 @@
 the speed to play at (slower is lower, as a bat detector's time expansion) and whether a region
 plays in its frequency band only (Raven Pro's filtered play: the band is filtered into a scratch
 file off the window's thread, and played in the file's place with the playhead on the file's
-timeline). A region or range plays the channel the view shows, alone, the same way (Play from
-the playhead plays the file as it is: a night's file is not copied out to play one channel).
+timeline). Where the view shows one channel, playback plays it alone the same way: a region or
+range, or from the playhead on to the file's end (at most MAX_EXCERPT_SAMPLES at a time: 5.8
+minutes at 48 kHz; Play again goes on from there).
 
 Without QtMultimedia or an audio output device (CI, offscreen) the controller says why, the bar
 says so in words beside its disabled button, and the time still reads against the clip's length
@@ -208,10 +209,19 @@ class PlaybackController(QObject):
 
     @Slot()
     def play(self) -> None:
+        """Play on from the playhead: the file as it is, or, where the view shows one channel,
+        that channel alone (an excerpt to the end, at most MAX_EXCERPT_SAMPLES long)."""
         self._cancel_band()
-        if self._player is not None and self._path is not None:
-            self._leave_excerpt()  # playing on after a band goes on in the whole file
-            self._player.play()
+        if self._player is None or self._path is None:
+            return
+        channel, n_channels = self._shown_channel()
+        if channel is not None:
+            at_end = self._position_s >= self._duration_s - 1e-3  # as the player: from the start
+            self._play_excerpt(0.0 if at_end else self._position_s, self._duration_s, None,
+                               channel, n_channels)
+            return
+        self._leave_excerpt()  # playing on after a band goes on in the whole file
+        self._player.play()
 
     def play_range(self, start_s: float, end_s: float,
                    band_hz: tuple[float, float] | None = None) -> None:
@@ -367,10 +377,14 @@ class PlaybackController(QObject):
         self._clock.on_seeked(seconds, self._now_s())
         self._set_position(seconds)
         if self._player is not None:
-            if self._excerpt is not None:
-                self._leave_excerpt(resume=self._playing)  # at the playhead just set
-            else:
+            if self._excerpt is None:
                 self._set_player_position(seconds)
+                return
+            # At the playhead just set: the file, or the channel on show read again from there.
+            resume, on_channel = self._playing, self._shown_channel()[0] is not None
+            self._leave_excerpt(resume=resume and not on_channel)
+            if resume and on_channel:
+                self.play()
 
     # -- player events ------------------------------------------------------------------------
 

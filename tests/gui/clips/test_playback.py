@@ -620,7 +620,9 @@ class _View(QObject):
 
 def test_a_range_plays_the_channel_the_view_shows(qtbot, make_audio):
     """A stereo file, 1 kHz on the left and 5 kHz on the right, drawn on channel 2: a region
-    plays that channel alone, in its band with band only on; the mix plays the file itself."""
+    plays that channel alone, in its band with band only on, and so does Play, from the
+    playhead to the end (a seek while it plays reads it again from there); the mix plays the
+    file itself."""
     left, right = audio_factory.tone(1000, 3.0, 16000), audio_factory.tone(5000, 3.0, 16000)
     path = make_audio("stereo.wav", np.stack([left, right], axis=1), 16000)
     sim = Simulated(path)
@@ -639,8 +641,21 @@ def test_a_range_plays_the_channel_the_view_shows(qtbot, make_audio):
     sim.controller.play_range(1.0, 2.0, (4000, 6000))
     qtbot.waitUntil(lambda: sim.controller.playing and len(said) == 2, timeout=10_000)
     assert said[1] == "Filtering 4,000–6,000 Hz on channel 2 (right) for playback…"
-    view.data = SimpleNamespace(path=path, channel=None, n_channels=2)  # the mix on show
+    sim.controller.pause()
     sim.controller.set_band_only(False)
+    sim.controller.seek(2.5)
+    sim.controller.play()  # from the playhead, on the channel: to the file's end
+    qtbot.waitUntil(lambda: sim.controller.playing and len(said) == 3, timeout=10_000)
+    samples, _ = sf.read(sim.player.source, dtype="float32")
+    spectrum = np.abs(np.fft.rfft(samples))
+    assert len(samples) == 8000 and spectrum[500] < spectrum[2500] / 1000
+    excerpt = sim.player.source
+    sim.controller.seek(0.5)  # while it plays: the channel read again from there
+    qtbot.waitUntil(lambda: sim.controller.playing and sim.player.source not in (excerpt, path),
+                    timeout=10_000)
+    assert sf.info(sim.player.source).frames == 40000
+    sim.controller.pause()
+    view.data = SimpleNamespace(path=path, channel=None, n_channels=2)  # the mix on show
     sim.controller.play_range(1.0, 2.0)
     assert sim.controller.playing and sim.player.source == path
     view.data = SimpleNamespace(path=path.with_name("other.wav"), channel=1, n_channels=2)
