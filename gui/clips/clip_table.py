@@ -330,12 +330,16 @@ class ClipTableModel(ReadOnlyTableModel):
         shown = self._filtered(range(first, len(self._records)))
         if shown:
             # Appended at the end, then moved into sorted place: rows appear while a scan runs.
-            start = len(self._visible)
+            # A scan hands them over in path order, so that is mostly already their place.
+            start, keys, run = len(self._visible), self._names, self._visible[-1:] + shown
+            in_place = self._sort_column < 0 and all(
+                keys[a][5] <= keys[b][5] for a, b in zip(run, run[1:], strict=False))
             self.beginInsertRows(QModelIndex(), start, start + len(shown) - 1)
             self._visible.extend(shown)
             self._row_of_index.update((i, start + k) for k, i in enumerate(shown))
             self.endInsertRows()
-            self._relayout()
+            if not in_place:
+                self._relayout()
 
     def sync_records(self, records: list[Any]) -> None:
         """Make the model hold exactly ``records`` (the store's list after a scan)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.paths import natural_key
 from gui.common.tasks import ProjectWorker
 
 # At most this many rows per signal, and (by the worker's throttle) at most one signal per
@@ -27,7 +28,9 @@ class ScanWorker(ProjectWorker):
         self._progress = (0.0, "")
 
     def work_on(self, project) -> tuple | None:
-        known = project.clips(include_missing=True)
+        # In the list's order (a person's count: clip_2 before clip_10), so that its rows go in
+        # where they arrive; the store keeps them as text sorts.
+        known = sorted(project.clips(include_missing=True), key=lambda r: natural_key(r.path))
         for start in range(0, len(known), BATCH_ROWS):
             self.partial.emit(known[start:start + BATCH_ROWS])
         summary = project.scan(progress=self._on_progress, should_stop=self.should_stop,

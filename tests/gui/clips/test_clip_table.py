@@ -86,6 +86,11 @@ def test_rows_are_listed_counting_as_a_person_does(qtbot):
         model.upsert_records([dataclasses.replace(_record(9), path="clip_3.wav")])
     assert [model.record(r).path for r in range(4, 7)] == ["clip_2.wav", "clip_3.wav",
                                                            "clip_10.wav"]
+    relayouts = []
+    model.layoutChanged.connect(lambda *_: relayouts.append(1))
+    model.upsert_records([dataclasses.replace(_record(10), path="clip_11.wav"),
+                          dataclasses.replace(_record(11), path="clip_100.wav")])
+    assert relayouts == [] and model.record(8).path == "clip_100.wav"  # in place: not re-sorted
 
 
 def test_sorting_20000_rows_is_fast():
