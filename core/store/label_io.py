@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.paths import write_text_atomic
+from core.paths import natural_key, write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name
 from core.store.project import Project
 from core.store.region_io import clip_index, find_clip, label_studio_labels
@@ -53,16 +53,23 @@ class FolderExportResult:
 
 
 def export_csv(project: Project, out: str | Path | TextIO, include_missing: bool = False) -> int:
-    """Write ``path,label`` for every clip (sorted by path); returns the number of rows.
+    """Write ``path,label`` for every clip (in the window's order, see ``_listed``); returns the
+    number of rows.
 
     A path is written atomically (temporary file, fsync, rename), so an interrupted export never
     leaves half a file in place of a good one.
     """
-    rows = [(c.path, c.label or "") for c in project.clips(include_missing=include_missing)]
+    rows = [(c.path, c.label or "") for c in _listed(project, include_missing=include_missing)]
     buffer = io.StringIO()
     _write_rows(buffer, rows)
     _write_text(out, buffer.getvalue())
     return len(rows)
+
+
+def _listed(project: Project, include_missing: bool = False) -> list:
+    """The project's clips in the window's order: by path, counting as a person does."""
+    return sorted(project.clips(include_missing=include_missing),
+                  key=lambda clip: natural_key(clip.path))
 
 
 def _write_rows(handle: TextIO, rows: list[tuple[str, str]]) -> None:
@@ -92,13 +99,13 @@ def edge_impulse_category(path: str) -> str:
 
 
 def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
-    """Write Edge Impulse's ``info.labels`` for every readable clip (sorted by path; its path
+    """Write Edge Impulse's ``info.labels`` for every readable clip (in the window's order; its path
     relative to the project folder, so the file belongs at the folder's root, where Edge
     Impulse's uploader reads it beside the audio): ``{"type": "label", "label": ...}`` or
     ``{"type": "unlabeled"}``, one file in five in testing (:func:`edge_impulse_category`).
     Returns the number of files; a path is written atomically."""
     files = []
-    for clip in project.clips():
+    for clip in _listed(project):
         if clip.error:
             continue
         label = {"type": "label", "label": clip.label} if clip.label else {"type": "unlabeled"}
@@ -122,7 +129,7 @@ def export_label_studio(project: Project, out: str | Path | TextIO) -> int:
     predictions = {} if model is None else {
         clip_id: (p.label, p.confidence) for clip_id, p in project.predictions(model.id).items()
         if p.label in model.classes}
-    clips = [c for c in project.clips() if not c.error]
+    clips = [c for c in _listed(project) if not c.error]
     _write_text(out, label_studio_clip_tasks(clips, predictions))
     return len(clips)
 

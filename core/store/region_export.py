@@ -29,7 +29,7 @@ from core.audio.measurements import (
 )
 from core.audio.reading import channel_or_mix
 from core.errors import AudioError, EarmarkError
-from core.paths import write_text_atomic
+from core.paths import natural_key, write_text_atomic
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_document
@@ -76,14 +76,14 @@ def _exported(region: RegionRecord) -> bool:
 def regions_by_clip(project, keep: Callable[[RegionRecord], bool] = _exported
                     ) -> list[tuple[ClipRecord, list[RegionRecord]]]:
     """The regions ``keep`` keeps (default: all but rejected events), grouped by recording,
-    sorted by path; recordings with none left out."""
+    in the window's order (by path, counting as a person does); recordings with none left out."""
     clips = {c.id: c for c in project.clips(include_missing=True)}
     grouped: dict[int, list[RegionRecord]] = defaultdict(list)
     for region in project.regions():
         if keep(region):
             grouped[region.clip_id].append(region)
     return sorted(((clips[i], regions) for i, regions in grouped.items()),
-                  key=lambda item: item[0].path)
+                  key=lambda item: natural_key(item[0].path))
 
 
 @dataclass(frozen=True)

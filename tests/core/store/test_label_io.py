@@ -46,6 +46,30 @@ def test_export_csv_rows_and_quoting(project):
     assert "café.wav," in lines
 
 
+def test_exports_list_clips_in_the_windows_order(project, tmp_path):
+    """clip_2 before clip_10 in every export of clip labels, as the clip list shows them."""
+    import json
+
+    from core.store.label_io import export_edge_impulse, export_label_studio
+
+    for n in (10, 2, 1):
+        short(project.folder / "takes" / f"clip_{n}.wav")
+    project.scan()
+    order = ["takes/clip_1.wav", "takes/clip_2.wav", "takes/clip_10.wav"]
+    buffer = io.StringIO()
+    export_csv(project, buffer)
+    assert [line.split(",")[0] for line in buffer.getvalue().splitlines() if "takes/" in line] \
+        == order
+    buffer = io.StringIO()
+    export_edge_impulse(project, buffer)
+    assert [f["path"] for f in json.loads(buffer.getvalue())["files"]
+            if f["path"].startswith("takes/")] == order
+    buffer = io.StringIO()
+    export_label_studio(project, buffer)
+    assert [t["data"]["audio"] for t in json.loads(buffer.getvalue())
+            if t["data"]["audio"].startswith("takes/")] == order
+
+
 def test_round_trip_every_source(project, tmp_path):
     ids = {c.path: c.id for c in project.clips()}
     project.set_labels([ids["café.wav"]], "bird, small", source="manual")

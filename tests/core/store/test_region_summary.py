@@ -53,3 +53,20 @@ def test_a_recording_named_by_its_recorder_gives_its_first_and_last_by_the_clock
     [row] = csv.DictReader(io.StringIO(out.getvalue()))
     assert (row["first_clock"], row["last_clock"]) == ("2026-06-01T23:59:58.500",
                                                        "2026-06-02T00:00:01.500")
+
+
+def test_recordings_come_in_the_windows_order(tmp_path):
+    """A night's files, rec_2 before rec_10, as the clip list shows them (text sorts rec_10
+    first)."""
+    folder = tmp_path / "night"
+    for n in (10, 2):
+        audio_factory.write(folder / f"rec_{n}.wav", audio_factory.tone(440.0, 1.0))
+    with Project.open(folder, store_dir=tmp_path / "store") as project:
+        project.scan()
+        for clip in project.clips():
+            project.add_region(clip.id, 0.1, 0.2, "owl")
+        for fmt in ("summary", "csv"):
+            out = io.StringIO()
+            export_regions(project, fmt, out)
+            assert [row[0] for row in csv.reader(io.StringIO(out.getvalue()))][1:] == [
+                "rec_2.wav", "rec_10.wav"]
