@@ -102,7 +102,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "BirdNET Analyzer's CSV (audio named by its File column, or --audio), an "
                     "Audacity label track (with --audio), an AviaNZ .data file (rec.wav.data: "
                     "rec.wav's), a Label Studio JSON or JSON-MIN export of spans (each task's "
-                    "audio by its path or name), an AOEF file from Whombat or soundevent "
+                    "audio by its path or name; its choices of whole clips, if any, set those "
+                    "clips' labels too), an AOEF file from Whombat or soundevent "
                     "(each tag of a sound "
                     "event annotation a region, its recording by its path) or a Sonic "
                     "Visualiser layer (.svl, with --audio) or session (.sv: its recording by "
@@ -263,7 +264,7 @@ def _measured(project, channel: int | None):
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
-    from core.store.region_io import file_kind, import_regions_files
+    from core.store.region_io import carries_clip_labels, file_kind, import_regions_files
 
     kinds = {path: file_kind(path) for path in args.files}
     if args.audio and len(args.files) > 1:
@@ -274,18 +275,26 @@ def _handle_import(args: argparse.Namespace) -> int:
     if "labels" not in kinds.values():
         with _open_scanned(args) as project:
             records = import_regions_files(project, [(path, args.audio) for path in args.files])
+            # A Label Studio export's choices of whole clips, beside its spans: clip labels.
+            chosen = {path: import_csv(project, path) for path in args.files
+                      if carries_clip_labels(path)}
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
         print(f"earmark: {len(records)} regions imported from {source}", file=sys.stderr)
+        for path, result in chosen.items():
+            _say_labels_import(path, result, args.folder)
         return 0
     with _open_scanned(args) as project:
         result = import_csv(project, args.files[0])
-    for rel in result.unknown_paths:
-        print(f"earmark: not in {args.folder}: {rel}", file=sys.stderr)
-    print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "
-          f"{len(result.unknown_paths)} unknown paths",
-          file=sys.stderr)
+    _say_labels_import(args.files[0], result, args.folder)
     return 0
+
+
+def _say_labels_import(path: str, result, folder: str) -> None:
+    for rel in result.unknown_paths:
+        print(f"earmark: not in {folder}: {rel}", file=sys.stderr)
+    print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "
+          f"{len(result.unknown_paths)} unknown paths (clip labels from {path})", file=sys.stderr)
 
 
 def _clip_count(text: str) -> int:

@@ -24,6 +24,7 @@ from core.store.region_json import (
     EDGE_IMPULSE,
     Problem,
     avianz_audio,
+    has_clip_choices,
     has_spans,
     holds_clip_choices,
     json_format,
@@ -146,6 +147,13 @@ def label_studio_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None
     if problems:
         raise EarmarkError(_listing(Path(path).name, problems, "task"))
     return rows
+
+
+def carries_clip_labels(path: str | os.PathLike) -> bool:
+    """Whether a region file labels whole clips too: a Label Studio export with spans and
+    choices of whole clips (import those with :func:`core.store.label_io.import_csv`)."""
+    text, fmt = _read_format(path)
+    return fmt == "labelstudio" and has_clip_choices(load_json(text))
 
 
 def _holds_clip_labels(text: str, fmt: str) -> bool:

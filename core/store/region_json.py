@@ -305,12 +305,21 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value] if isinstance(value, str) else []
 
 
-def holds_clip_choices(value) -> bool:
-    """Whether a Label Studio export (parsed) labels whole clips: some task chose a class for
-    its clip and none holds a labelled span (an export with spans is imported as regions)."""
+def _tasks(value) -> list[dict]:
     tasks = [value] if isinstance(value, dict) else value
-    tasks = [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
-    return any(_task_choices(t) for t in tasks) and not any(_task_results(t) for t in tasks)
+    return [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
+
+
+def has_clip_choices(value) -> bool:
+    """Whether a Label Studio export (parsed) chose a class for some task's whole clip."""
+    return any(_task_choices(t) for t in _tasks(value))
+
+
+def holds_clip_choices(value) -> bool:
+    """Whether a Label Studio export (parsed) labels whole clips only: some task chose a class
+    for its clip and none holds a labelled span (an export with spans is imported as regions,
+    and its choices as clip labels beside them)."""
+    return has_clip_choices(value) and not any(_task_results(t) for t in _tasks(value))
 
 
 def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
@@ -446,5 +455,5 @@ def parse_edge_impulse(value, folder: str) -> tuple[list[RegionRow], list[Proble
 __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_studio_path",
            "parse_label_studio", "label_studio_text", "label_studio_clip_labels",
            "label_studio_clip_tasks", "LS_CLASS",
-           "holds_clip_choices", "load_json", "has_spans",
+           "holds_clip_choices", "has_clip_choices", "load_json", "has_spans",
            "parse_edge_impulse", "AVIANZ_SUFFIX", "EDGE_IMPULSE"]

@@ -129,17 +129,20 @@ def _on_import_csv(w) -> None:
         failed=lambda reason: w.labels.report_error(f"Could not import {reason}"))
 
 
-def _file_kinds(paths: list[str]) -> dict[str, tuple[str, bool]]:
-    """Each file's kind (region_io.file_kind) and whether its audio must be asked for; raises
-    EarmarkError naming the first file that cannot be read or is in no format we know."""
+def _file_kinds(paths: list[str]) -> dict[str, tuple[str, bool, bool]]:
+    """Each file's kind (region_io.file_kind), whether its audio must be asked for, and whether
+    a region file labels whole clips too; raises EarmarkError naming the first file that cannot
+    be read or is in no format we know."""
     kinds = {}
     for path in paths:
         kind = region_io.file_kind(path)
-        kinds[path] = kind, kind != "labels" and region_io.needs_audio(path)
+        regions = kind != "labels"
+        kinds[path] = (kind, regions and region_io.needs_audio(path),
+                       regions and region_io.carries_clip_labels(path))
     return kinds
 
 
-def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool]]) -> None:
+def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool, bool]]) -> None:
     """Labels from a labels file chosen alone, or regions from region files, each a file's
     audio asked for where it names none."""
     labels = [path for path in paths if kinds[path][0] == "labels"]
@@ -160,7 +163,7 @@ def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool]]) -> N
         if kinds[path][1] and audio is None:
             return
         files.append((path, audio))
-    _import_regions(w, files)
+    _import_regions(w, files, [path for path in paths if kinds[path][2]])
 
 
 def _on_import_avianz(w) -> None:
@@ -168,10 +171,11 @@ def _on_import_avianz(w) -> None:
     _import_regions(w, None)
 
 
-def _import_regions(w, files: list[tuple] | None) -> None:
+def _import_regions(w, files: list[tuple] | None, with_labels: list[str] = ()) -> None:
     """Read and check the regions of ``files`` ((path, audio); None: every AviaNZ file beside the
-    recordings) on a background task (a night's files take a second), then add them as one undo
-    step."""
+    recordings) on a background task (a night's files take a second), then add them, and the
+    clip labels of those ``with_labels`` (a Label Studio export's choices of whole clips), as
+    one undo step."""
     source = _source_text([path for path, _ in files]) if files else "the AviaNZ files"
 
     def plan(project, _task) -> tuple[list, list]:
@@ -180,7 +184,7 @@ def _import_regions(w, files: list[tuple] | None) -> None:
 
     w.acts.task("import regions").start(
         ProjectWorker(w.project, plan),
-        finished=lambda result: _push_regions_import(w, *result),
+        finished=lambda result: _push_regions_import(w, *result, with_labels),
         failed=lambda reason: w.labels.report_error(
             f"Could not import regions from {source}: {reason}"))
 
@@ -190,24 +194,42 @@ def _source_text(paths: list) -> str:
     return Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
 
 
-def _push_regions_import(w, files: list[tuple], specs: list) -> None:
-    """Add the regions planned from ``files`` as one undo step, reported once."""
+def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list[str] = ()) -> None:
+    """Add the regions planned from ``files``, and the clip labels of those ``with_labels``, as
+    one undo step, reported once."""
     if not files:
         w.show_message("No AviaNZ .data file lies beside this folder's recordings (AviaNZ keeps "
                        "rec.wav's segments in rec.wav.data).", "info")
         return
     source = _source_text([path for path, _ in files])
     first: list[bool] = []
+    said: list[tuple[str, int]] = []  # what each part imported, and how much
 
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            _report_regions_import(w, source, len(files), records)
+            said.append((_regions_report(source, len(files), records), len(records)))
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
 
+    if with_labels:  # both: one undo step
+        w.undo_stack.beginMacro(f"Import regions and labels from {source}")
     w.undo_stack.push(ImportRegionsCommand(w.project, specs, source, on_done,
                                            on_error=w.labels.report_error))
+    for path in with_labels:
+        w.undo_stack.push(ImportLabelsCommand(
+            w.project, path, lambda: w.labels.classes_edited(True),
+            on_imported=lambda result, path=path: said.append((
+                f"{Path(path).name}'s choices of whole clips labelled {result.updated:,} "
+                f"clip{'s' if result.updated != 1 else ''}"
+                + (f" ({len(result.unknown_paths):,} name no clip here)"
+                   if result.unknown_paths else "") + ".", result.updated)),
+            on_error=w.labels.report_error))
+    if with_labels:
+        w.undo_stack.endMacro()
+    if said:
+        undo = " Ctrl+Z undoes the import." if any(n for _, n in said) else ""
+        w.show_message(" ".join(text for text, _ in said) + undo, "info")
 
 
 def _ask_audio(w, path: str) -> str | None:
@@ -227,15 +249,12 @@ def _ask_audio(w, path: str) -> str | None:
     return choice if ok and choice else None
 
 
-def _report_regions_import(w, source: str, n_files: int, records: list) -> None:
+def _regions_report(source: str, n_files: int, records: list) -> str:
     if not records:
-        w.show_message(f"{source} hold{'s' if n_files == 1 else ''} no regions: nothing was "
-                       "imported.", "info")
-        return
+        return f"{source} hold{'s' if n_files == 1 else ''} no regions: nothing was imported."
     n_clips = len({r.clip_id for r in records})
-    w.show_message(f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from "
-                   f"{source} onto {n_clips:,} recording{'s' if n_clips != 1 else ''}. Ctrl+Z "
-                   "undoes the import.", "info")
+    return (f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from {source} "
+            f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}.")
 
 
 def _report_import(w, path: str, result: label_io.ImportResult) -> None:

@@ -323,6 +323,30 @@ def test_labels_for_label_studio_out_and_back_in(qtbot, opened, tmp_path, monkey
     assert opened.undo_stack.count() == 1
 
 
+def test_a_label_studio_export_of_spans_and_clip_choices_imports_both_as_one_step(
+        qtbot, opened, tmp_path, monkeypatch):
+    """A Label Studio config with <Labels> and <Choices> on the audio: the spans are regions,
+    each task's choice for the whole clip its label, and one Ctrl+Z takes both back."""
+    span = {"type": "labels", "from_name": "label", "to_name": "audio",
+            "value": {"start": 0.5, "end": 1.0, "labels": ["hoot"]}}
+    choice = {"type": "choices", "from_name": "class", "to_name": "audio",
+              "value": {"choices": ["owl"]}}
+    export = tmp_path / "project-2.json"
+    export.write_text(json.dumps([{"data": {"audio": "/data/upload/2/0a1b2c3d-owl.wav"},
+                                   "annotations": [{"result": [span, choice]}]}]))
+    choose_file(monkeypatch, export)
+    before = {c.path: c.label for c in opened.project.clips()}
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert regions(opened) == [("night/owl.wav", 0.5, 1.0, None, None, "hoot")]
+    owl = [c for c in opened.project.clips() if c.path == "night/owl.wav"][0]
+    assert (owl.label, owl.label_source) == ("owl", "csv")
+    text = opened.shown[-1][0]
+    assert "Imported 1 region" in text and "choices of whole clips labelled 1 clip." in text
+    assert opened.undo_stack.count() == 1
+    opened.undo_stack.undo()
+    assert regions(opened) == [] and {c.path: c.label for c in opened.project.clips()} == before
+
+
 @pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio", "aoef",
                                  "sonicvisualiser", "summary"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):

@@ -94,6 +94,20 @@ def test_label_studio_tasks_out_and_back_in(folder, tmp_path, capsys):
         assert project.clips(label="owl")[0].path == "loose.wav"
 
 
+def test_label_studio_spans_and_clip_choices_both_come_in(folder, tmp_path, capsys):
+    span = {"type": "labels", "value": {"start": 0.01, "end": 0.03, "labels": ["hoot"]}}
+    choice = {"type": "choices", "value": {"choices": ["owl"]}}
+    export = tmp_path / "project.json"
+    export.write_text(json.dumps([{"data": {"audio": "loose.wav"},
+                                   "annotations": [{"result": [span, choice]}]}]))
+    assert run(["labels", "import", str(folder), str(export)]) == 0
+    err = capsys.readouterr().err
+    assert "1 regions imported" in err and "1 labels set" in err and "project.json" in err
+    with Project.open(folder) as project:
+        assert project.clips(label="owl")[0].path == "loose.wav"
+        assert [r.label for r in project.regions()] == ["hoot"]
+
+
 def test_expected_error_is_one_line_exit_2(tmp_path, capsys):
     code = run(["labels", "export", str(tmp_path / "no-such-folder")])
     err = capsys.readouterr().err
