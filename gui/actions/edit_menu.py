@@ -45,7 +45,7 @@ def build(acts, w) -> None:
     acts.mark_region.setToolTip("While listening: M at a call's start and M again at its end "
                                 "make a region of it")
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
-    acts.classes = acts.action("C&lasses…", lambda: _on_classes(w), "Ctrl+K",
+    acts.classes = acts.action("Cl&asses…", lambda: _on_classes(w), "Ctrl+K",
                                icon(SP.SP_FileDialogDetailedView), project=True)
     acts.name_rule = acts.action("Labels from File &Names…", lambda: open_name_rule_dialog(w),
                                  project=True)

@@ -55,7 +55,7 @@ def build(acts, w) -> None:
     acts.export_image.setToolTip("Save the clip view as shown (zoom, frequency range, regions) "
                                  "as a figure: a PNG at twice the screen's resolution, or a "
                                  "PDF with vector axes, text, waveform and regions")
-    acts.record = acts.action("&Record Clips…", lambda: _on_record(w), "Ctrl+R", project=True)
+    acts.record = acts.action("Record &Clips…", lambda: _on_record(w), "Ctrl+R", project=True)
     acts.record.setToolTip("Record takes from the microphone straight into a class")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)

@@ -24,44 +24,44 @@ def build(acts, w) -> None:
     acts.train = acts.action("&Train", dock.train, "Ctrl+T", icon(SP.SP_MediaSeekForward),
                              project=True)
     acts.train.setToolTip("Train a new model on the current labels (Ctrl+T)")
-    acts.fine_tune = acts.action("&Fine-tune Active Model", dock.fine_tune, project=True)
+    acts.fine_tune = acts.action("Fine-t&une Active Model", dock.fine_tune, project=True)
     acts.train_settings = acts.action("Training &Settings…", dock.edit_settings)
     acts.cancel_training = acts.action("&Cancel Training", dock.controller.cancel_training)
     acts.accept_prediction = acts.action("&Accept Prediction as Label", dock.accept_predictions,
                                          "Ctrl+Return", project=True)
-    acts.load_model = acts.action("&Load Model File…", dock.models.choose_file, project=True)
+    acts.load_model = acts.action("Load Model &File…", dock.models.choose_file, project=True)
     acts.detect_events = acts.action("&Detect Events", dock.detect_events, project=True)
     acts.detect_events.setToolTip("Run the active model over the long recordings and queue the "
                                   "events it finds for review")
-    acts.find_loud_events = acts.action("Find &Loud Events…", dock.find_loud_events, project=True)
+    acts.find_loud_events = acts.action("Find L&oud Events…", dock.find_loud_events, project=True)
     acts.find_loud_events.setToolTip("Mark every stretch where a frequency band stands above its "
                                      "own background, without a model, and queue them for review")
-    acts.find_similar_calls = acts.action("Find &Similar Calls…", dock.find_similar_calls,
+    acts.find_similar_calls = acts.action("Find Si&milar Calls…", dock.find_similar_calls,
                                           project=True)
     acts.find_similar_calls.setToolTip("Find the stretches whose spectrogram has the shape of the "
                                        "selected region's, without a model, and queue them for "
                                        "review")
-    acts.cancel_detection = acts.action("Cancel &Detection", dock.cancel_detection)
+    acts.cancel_detection = acts.action("Cancel Detect&ion", dock.cancel_detection)
     # The Review tab's keys (A, R, N, Shift+N, Shift+A, Shift+R): listed in the menu, working
     # anywhere.
     review_actions = dock.review.actions_for_menu()
     w.addActions(review_actions)  # so Keyboard Shortcuts lists them
-    acts.classify_files = acts.action("Classify &Files…", lambda: _on_classify_files(w))
+    acts.classify_files = acts.action("Classif&y Files…", lambda: _on_classify_files(w))
     acts.listen_live = acts.action("Listen &Live", lambda: _on_listen_live(w), "Ctrl+Shift+L")
     acts.listen_live.setToolTip("The active model's answer to the microphone, a few times a "
                                 "second (the Classify tab); again to stop")
-    acts.export_model = acts.action("&Export Model…", lambda: _on_export_model(w))
+    acts.export_model = acts.action("E&xport Model…", lambda: _on_export_model(w))
     acts.export_model.setToolTip("Write the active model as ONNX or TorchScript: waveform in, "
                                  "class probabilities out, for use without Earmark")
     acts.export_model.setEnabled(False)
     dock.controller.active_model_changed.connect(
         lambda record: acts.export_model.setEnabled(record is not None))
-    acts.clear_feature_cache = acts.action("Clear Feature &Cache…",
+    acts.clear_feature_cache = acts.action("Clear Feature Cac&he…",
                                            lambda: _on_clear_feature_cache(w), project=True)
     acts.clear_feature_cache.setToolTip("Delete the features training saved for this project's "
                                         "clips; the next training reads and decodes them again")
     acts.show_model_dock = dock.toggleViewAction()
-    acts.show_model_dock.setText("Show Model &Panel")
+    acts.show_model_dock.setText("Sho&w Model Panel")
     w.model_menu = menu = w.menuBar().addMenu("&Model")
     for action in (acts.train, acts.fine_tune, acts.train_settings, acts.cancel_training, None,
                    acts.accept_prediction, None, acts.detect_events, acts.find_loud_events,

@@ -184,7 +184,7 @@ class ReviewPanel(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.accept_action = window_action(self, "&Accept Event", self.accept_current, ACCEPT_KEY)
+        self.accept_action = window_action(self, "Accept &Event", self.accept_current, ACCEPT_KEY)
         self.reject_action = window_action(self, "&Reject Event", self.reject_current, REJECT_KEY)
         self.next_action = window_action(self, "&Next Event", self.select_next, NEXT_EVENT_KEY)
         self.previous_action = window_action(self, "&Previous Event", self.select_previous,
