@@ -49,6 +49,22 @@ def test_title_reads_earmark_and_the_folder_once(qtbot, window, clip_folder):
         app.setApplicationName(name)
 
 
+def test_each_menu_item_has_its_own_access_key(window):
+    """Alt, a menu's letter, then an item's letter: each item of a menu (and of each submenu)
+    underlines a letter of its own, so the letter runs the item at once."""
+    def check(menu):
+        letters = []
+        for action in menu.actions():
+            text = action.text().replace("&&", "")
+            if "&" in text:
+                letters.append(text[text.index("&") + 1].lower())
+            if action.menu() is not None:
+                check(action.menu())
+        assert len(letters) == len(set(letters)), (menu.title(), sorted(letters))
+
+    check(window.menuBar())
+
+
 def test_scan_lists_every_file_and_unreadable_with_reason(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     assert window.model.rowCount() == 3 * 3 + 2 + 1
