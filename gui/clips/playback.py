@@ -254,7 +254,7 @@ class PlaybackController(QObject):
         """Play ``start_s..end_s`` from a scratch excerpt: in ``band_hz`` (None: all of it), on
         ``channel`` (None: the mix)."""
         self.pause()
-        self.seek(start_s)
+        self._seek(start_s, resume=False)  # not on, whatever the player has said of its pause
         if self._scratch is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="earmark-band-",
                                                         ignore_cleanup_errors=True)
@@ -369,6 +369,11 @@ class PlaybackController(QObject):
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds``; keeps playing if it was (a band still being filtered is
         dropped)."""
+        self._seek(seconds, resume=self._playing)
+
+    def _seek(self, seconds: float, resume: bool) -> None:
+        """Jump to ``seconds``, playing on from there if ``resume``: the file, or the channel on
+        show read out again from there."""
         self._cancel_band()
         self._stop_at_s = None
         seconds = max(0.0, float(seconds))
@@ -376,15 +381,15 @@ class PlaybackController(QObject):
             seconds = min(seconds, self._duration_s)
         self._clock.on_seeked(seconds, self._now_s())
         self._set_position(seconds)
-        if self._player is not None:
-            if self._excerpt is None:
-                self._set_player_position(seconds)
-                return
-            # At the playhead just set: the file, or the channel on show read again from there.
-            resume, on_channel = self._playing, self._shown_channel()[0] is not None
-            self._leave_excerpt(resume=resume and not on_channel)
-            if resume and on_channel:
-                self.play()
+        if self._player is None:
+            return
+        if self._excerpt is None:
+            self._set_player_position(seconds)
+            return
+        on_channel = self._shown_channel()[0] is not None
+        self._leave_excerpt(resume=resume and not on_channel)
+        if resume and on_channel:
+            self.play()
 
     # -- player events ------------------------------------------------------------------------
 

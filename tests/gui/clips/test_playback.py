@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtMultimedia import QMediaPlayer
 
 from gui.clips.playback import (
@@ -662,6 +662,34 @@ def test_a_range_plays_the_channel_the_view_shows(qtbot, make_audio):
     sim.controller.play_range(1.0, 2.0)  # a drawing of another file (still loading): as it is
     assert sim.controller.playing and sim.player.source == path
     sim.controller.shutdown()
+
+
+class _LatePauser(FakePlayer):
+    """A player that says it paused only once the event loop turns, as a real one may."""
+
+    def pause(self) -> None:
+        self.state = QMediaPlayer.PlaybackState.PausedState
+        QTimer.singleShot(0, lambda: self.playbackStateChanged.emit(self.state))
+
+
+def test_a_new_band_while_one_plays_never_plays_the_whole_file_between(qtbot, make_audio):
+    path = _two_tones_file(make_audio)
+    player = _LatePauser()
+    controller = PlaybackController(player=player)
+    controller.load(path)
+    controller.set_band_only(True)
+    controller.play_range(1.0, 2.0, (4000, 6000))
+    qtbot.waitUntil(lambda: controller.playing, timeout=10_000)
+    first = player.source
+    played = []
+    player.playbackStateChanged.connect(
+        lambda state: state == QMediaPlayer.PlaybackState.PlayingState
+        and played.append(player.source))
+    controller.play_range(2.0, 3.0, (500, 1500))  # while the first band plays
+    qtbot.waitUntil(lambda: player.source not in (first, path) and controller.playing,
+                    timeout=10_000)
+    assert path not in played  # before, the file itself played while the band was filtered
+    controller.shutdown()
 
 
 def test_shutdown_removes_the_excerpts(qtbot, make_audio):
