@@ -40,7 +40,8 @@ def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
 def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda entry: natural_key(entry.name))
+            # The name itself breaks ties (A.wav, a.wav): the same order on every run.
+            entries = sorted(it, key=lambda entry: (natural_key(entry.name), entry.name))
     except OSError:
         return
     for entry in entries:

@@ -90,7 +90,8 @@ class ClassesMixin:
         existing = conn.execute("SELECT name, colour, shortcut, ord FROM classes").fetchall()
         have = {r[0] for r in existing}
         colours = [r[1] for r in existing]
-        new_names = sorted((n for n in dict.fromkeys(names) if n not in have), key=natural_key)
+        new_names = sorted((n for n in dict.fromkeys(names) if n not in have),
+                           key=lambda name: (natural_key(name), name))  # ties: Cat before cat
         if not new_names:
             return
         if shortcut is not None:

@@ -208,6 +208,16 @@ def test_a_scan_lists_classes_and_gives_keys_as_a_person_counts(tmp_path, monkey
         assert [c.name for c in opened.classes()][-1] == "call3"
 
 
+def test_classes_that_count_the_same_come_in_one_order_on_every_run(tmp_path):
+    """call01 and call1 count the same; their names decide, whatever order a set gave them."""
+    root = tmp_path / "calls"
+    for name in ("call1", "call01", "call2"):
+        audio_factory.write(root / name / "a.wav", audio_factory.tone(440.0, 0.05))
+    with Project.open(root) as opened:
+        opened.scan()
+        assert [c.name for c in opened.classes()] == ["call01", "call1", "call2"]
+
+
 def test_a_key_stays_with_its_class_when_another_is_removed(project):
     before = {c.name: c.shortcut for c in project.classes()}
     project.remove_class(project.classes()[0].name)
