@@ -62,7 +62,7 @@ class ScanMixin:
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
-            files = [self.folder / rel for rel in sorted(wanted, key=natural_key)
+            files = [self.folder / rel for rel in sorted(wanted, key=lambda r: (natural_key(r), r))
                      if (self.folder / rel).is_file()]
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
