@@ -204,8 +204,8 @@ def label_studio_path(url: str) -> str:
         name = PurePosixPath(path).name
         upload = _LS_UPLOAD.match(name)
         return upload.group(1) if upload else name
-    if parts.scheme or parts.netloc or path.startswith("/"):
-        return path.lstrip("/")
+    if parts.scheme or parts.netloc or path.startswith("/"):  # a Windows drive reads as a scheme
+        return normalise_relative(path).lstrip("/")
     return normalise_relative(path)
 
 

@@ -127,6 +127,7 @@ def test_a_label_studio_audio_classification_export_labels_its_clips(project, tm
         _ls_task("/data/upload/3/0badcafe-café.wav", _ls_choice("bird")),
         _ls_task("/data/local-files/?d=audio/dog/c1.wav", _ls_choice("fox")),
         _ls_task("/home/someone/audio/cat/c1.wav", _ls_choice("lynx")),
+        _ls_task("D:\\field\\odd, \"quoted\" name.wav", _ls_choice("odd")),  # Windows
         _ls_task("cat/c0.wav", _ls_choice("ignored"), cancelled=True),
         _ls_task("dog/c0.wav", _ls_choice("ignored", start=0.1, end=0.2)),
         _ls_task("dog/c0.wav"),
@@ -139,9 +140,10 @@ def test_a_label_studio_audio_classification_export_labels_its_clips(project, tm
     after = labels_of(project)
     assert after["café.wav"] == ("bird", "csv") and after["cat/c1.wav"] == ("lynx", "csv")
     assert after["dog/c1.wav"] == ("fox", "csv")
+    assert after['odd, "quoted" name.wav'] == ("odd", "csv")
     assert after["cat/c0.wav"] == before["cat/c0.wav"] and after["dog/c0.wav"] == before["dog/c0.wav"]
     assert result.unknown_paths == ["c0.wav"]  # cat/c0.wav or dog/c0.wav: not guessed
-    assert result.updated == 3
+    assert result.updated == 4
 
 
 def test_a_label_studio_export_with_spans_is_regions_and_bad_tasks_are_named(project, tmp_path):
