@@ -91,8 +91,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     imp = commands.add_parser(
         "import", help="set labels from a path,label CSV, or add regions from region files",
         description="Each FILE is recognised by its content. A path,label CSV, Edge Impulse's "
-                    "info.labels of whole samples or a Label Studio JSON export of an audio "
-                    "classification project (each task's chosen class) sets clip labels (one "
+                    "info.labels of whole samples or a Label Studio export of an audio "
+                    "classification project (JSON, or JSON-MIN with its choices named class or "
+                    "label; each task's chosen class) sets clip labels (one "
                     "transaction, source 'csv'; a file from elsewhere is found by the longest "
                     "tail of its path in FOLDER, then by its name; paths not in FOLDER are "
                     "reported and skipped, empty labels change nothing). A CSV with "

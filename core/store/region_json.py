@@ -63,7 +63,8 @@ def json_format(text: str) -> str:
                 not value or isinstance(value[0], list) or _is_avianz_meta(value[0])):
             return "avianz"
         if all(isinstance(v, dict) for v in value) and any(
-                "data" in v or "annotations" in v or _min_regions(v) for v in value):
+                "data" in v or "annotations" in v or _min_regions(v) or _min_choices(v)
+                for v in value):
             return "labelstudio"
     raise EarmarkError("JSON that is not an AviaNZ .data file, a Label Studio export, an AOEF "
                        "(Whombat) document or Edge Impulse's labels")
@@ -242,9 +243,26 @@ def _task_results(task: dict) -> list[dict]:
 
 def _task_choices(task: dict) -> list[dict]:
     """A task's choices of the whole clip (Label Studio's audio classification, ``<Choices
-    toName="audio">``): the results of type ``choices`` with no span of their own."""
+    toName="audio">``): the results of type ``choices`` with no span of their own; a JSON-MIN
+    task's, :func:`_min_choices`."""
+    if "annotations" not in task:
+        return _min_choices(task)
     return [r for r in _chosen_results(task) if r.get("type") == "choices"
             and "choices" in r["value"] and not {"start", "end"} & set(r["value"])]
+
+
+def _min_choices(task: dict) -> list[dict]:
+    """A JSON-MIN task's choice of its whole clip, as a result, under the tag names Earmark's
+    export (``class``) and Label Studio's audio classification template (``label``) give it:
+    one class as a string, several as ``{"choices": [...]}``. JSON-MIN names a tag's value
+    only by the tag, so a config naming its choices otherwise is read from a JSON export."""
+    for tag in (LS_CLASS, LS_LABELS):
+        value = task.get(tag)
+        if isinstance(value, str):
+            value = {"choices": [value]}
+        if isinstance(value, dict) and "choices" in value:
+            return [{"type": "choices", "value": value}]
+    return []
 
 
 def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem]]:

@@ -146,6 +146,28 @@ def test_a_label_studio_audio_classification_export_labels_its_clips(project, tm
     assert result.updated == 4
 
 
+def test_a_label_studio_json_min_export_labels_its_clips_by_the_usual_tag_names(project,
+                                                                                tmp_path):
+    """JSON-MIN names a choice only by its tag: ``class`` (Earmark's export's config) or
+    ``label`` (Label Studio's audio classification template), one as a string."""
+    import json
+
+    from core.store.region_io import file_kind
+
+    rows = [{"id": 1, "audio": "/data/upload/1/0a0b0c0d-café.wav", "class": "bird",
+             "annotator": 1, "annotation_id": 4, "lead_time": 2.5},
+            {"id": 2, "audio": "dog/c1.wav", "label": {"choices": ["fox"]}},
+            {"id": 3, "audio": "cat/c1.wav", "label": [{"start": 0, "end": 0.01, "labels": ["x"]}]}]
+    export = tmp_path / "min.json"
+    export.write_text(json.dumps(rows[:2]), encoding="utf-8")
+    assert file_kind(export) == "labels"
+    import_csv(project, export)
+    after = labels_of(project)
+    assert after["café.wav"] == ("bird", "csv") and after["dog/c1.wav"] == ("fox", "csv")
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    assert file_kind(export) == "labelstudio"  # a span too: regions, its choices beside them
+
+
 def test_a_label_studio_export_with_spans_is_regions_and_bad_tasks_are_named(project, tmp_path):
     import json
 
