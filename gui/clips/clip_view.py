@@ -188,6 +188,12 @@ class ClipView(QWidget):
         """The arrays on screen (plain numpy), or None."""
         return self._data
 
+    def drawn_channel(self, path) -> tuple[int | None, int]:
+        """(Channel of ``path`` drawn, None for the mix; its channel count); (None, 1) if not."""
+        data = self._data
+        return (None, 1) if data is None or Path(data.path) != Path(path) else (
+            data.channel, data.n_channels)
+
     def set_cache_dir(self, path: Path | None) -> None:
         """Where long files' overviews are kept (the project's store folder's ``cache``; by
         default the user data folder's); None keeps none."""

@@ -168,13 +168,7 @@ class PlaybackController(QObject):
     def follow_view(self, view) -> None:
         """Play what ``view`` (a ClipView) shows: its clicks seek, the position moves its
         playhead, each clip it shows is loaded, and a range plays the channel it shows."""
-        def shown_channel() -> tuple[int | None, int]:
-            data = view.data
-            if data is None or data.path != self._path:
-                return None, 1
-            return data.channel, data.n_channels
-
-        self._shown_channel = shown_channel
+        self._shown_channel = lambda: view.drawn_channel(self._path) if self._path else (None, 1)
         view.seek_requested.connect(self.seek)
         self.position_changed.connect(view.set_playhead)
         view.clip_shown.connect(self._on_view_clip_shown)

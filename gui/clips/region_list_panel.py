@@ -444,9 +444,8 @@ class RegionListPanel(QWidget):
         # The file's mtime too: a recording written again is measured again; and the file's other
         # regions, which its noise keeps clear of; and the channel the view draws of it.
         others = tuple(s for region_id, s in self._spans if region_id != record.id)
-        data = self._view.data
-        channel = data.channel if data is not None and str(data.path) == path else None
-        key = (path, clip.mtime_ns, span, others, (channel, clip.channels or 1))
+        channel, n_channels = self._view.drawn_channel(path)
+        key = (path, clip.mtime_ns, span, others, (channel, n_channels))
         self.measurements.setVisible(self.table.isVisible())
         if key == self._measuring and (key in self._measured or self._measure_task.is_running()):
             return

@@ -274,6 +274,7 @@ def test_a_chosen_channel_is_drawn_and_named_in_the_title(qtbot, view, tmp_path)
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
         view.set_spectrogram_settings(SpectrogramSettings(channel=1))
     assert view.data.channel == 1
+    assert view.drawn_channel(path) == (1, 2) and view.drawn_channel(tmp_path / "x.wav") == (None, 1)
     assert _row_hz(view) == pytest.approx(2000.0, abs=40.0)
     assert view.data.peak == pytest.approx(0.25, abs=0.02)  # the right channel's own waveform
     assert view.title_label.full_text().endswith("16 kHz · stereo, channel 2 (right)")

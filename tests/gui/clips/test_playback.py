@@ -617,6 +617,12 @@ class _View(QObject):
     def set_playhead(self, seconds: float) -> None:
         pass
 
+    def drawn_channel(self, path) -> tuple:
+        """As ClipView's: the channel drawn of ``path`` and its count, from ``data``."""
+        data = self.data
+        return (None, 1) if data is None or data.path != path else (data.channel,
+                                                                     data.n_channels)
+
 
 def test_a_range_plays_the_channel_the_view_shows(qtbot, make_audio):
     """A stereo file, 1 kHz on the left and 5 kHz on the right, drawn on channel 2: a region
