@@ -209,8 +209,7 @@ class ScanMixin:
                         "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                         (rel, size, mtime, dur, rate, chans, err, label, source))
                     clip_id = cur.lastrowid
-                    if label is not None:
-                        self._ensure_classes(conn, [label])
+                    if label is not None:  # its class was added with the batch's, above
                         conn.execute(
                             "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"
                             " new_source, changed_at, action) VALUES (?, NULL, NULL, ?, ?, ?, "
