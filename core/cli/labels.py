@@ -265,9 +265,10 @@ def _measured(project, channel: int | None):
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
-    from core.store.region_io import carries_clip_labels, file_kind, import_regions_files
+    from core.store.region_io import import_facts, import_regions_files
 
-    kinds = {path: file_kind(path) for path in args.files}
+    facts = {path: import_facts(path) for path in args.files}
+    kinds = {path: fact.kind for path, fact in facts.items()}
     if args.audio and len(args.files) > 1:
         raise EarmarkError("--audio names the audio file of one FILE: import the others apart")
     if "labels" in kinds.values() and len(args.files) > 1:
@@ -278,7 +279,7 @@ def _handle_import(args: argparse.Namespace) -> int:
             records = import_regions_files(project, [(path, args.audio) for path in args.files])
             # A Label Studio export's choices of whole clips, beside its spans: clip labels.
             chosen = {path: import_csv(project, path) for path in args.files
-                      if carries_clip_labels(path)}
+                      if facts[path].clip_labels_too}
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
         print(f"earmark: {len(records)} regions imported from {source}", file=sys.stderr)

@@ -13,6 +13,7 @@ import math
 import os
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
@@ -149,11 +150,25 @@ def label_studio_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None
     return rows
 
 
-def carries_clip_labels(path: str | os.PathLike) -> bool:
-    """Whether a region file labels whole clips too: a Label Studio export with spans and
-    choices of whole clips (import those with :func:`core.store.label_io.import_csv`)."""
+@dataclass(frozen=True)
+class ImportFacts:
+    """What importing a file means, from one read of it: its ``kind`` (as :func:`file_kind`
+    says), whether its audio must be named (:func:`needs_audio`), and whether a region file
+    labels whole clips too (a Label Studio export with spans and choices of whole clips, whose
+    choices :func:`core.store.label_io.import_csv` imports)."""
+
+    kind: str
+    needs_audio: bool
+    clip_labels_too: bool
+
+
+def import_facts(path: str | os.PathLike) -> ImportFacts:
+    """:class:`ImportFacts` of ``path``. Raises as :func:`file_kind` does."""
     text, fmt = _read_format(path)
-    return fmt == "labelstudio" and has_clip_choices(load_json(text))
+    if _holds_clip_labels(text, fmt):
+        return ImportFacts("labels", False, False)
+    return ImportFacts(fmt, _needs_audio(path, text, fmt),
+                       fmt == "labelstudio" and has_clip_choices(load_json(text)))
 
 
 def _holds_clip_labels(text: str, fmt: str) -> bool:
@@ -170,7 +185,10 @@ def needs_audio(path: str | os.PathLike) -> bool:
     """Whether the region file at ``path`` does not say which audio file it belongs to (an
     Audacity label track, a Raven table with neither ``Begin File`` nor ``Begin Path``), so that
     importing it needs ``audio``. Raises as :func:`file_kind` does."""
-    text, fmt = _read_format(path)
+    return _needs_audio(path, *_read_format(path))
+
+
+def _needs_audio(path: str | os.PathLike, text: str, fmt: str) -> bool:
     if fmt == "raven":
         return not raven_names_audio(raven_header(text.splitlines())[1])
     if fmt == "avianz":
@@ -392,6 +410,7 @@ def _avianz_beside(project, path: str | os.PathLike) -> str | None:
     return project.relpath(beside) if beside.is_relative_to(project.folder) else None
 
 
-__all__ = ["RegionRow", "detect_format", "file_kind", "needs_audio", "read_regions",
+__all__ = ["RegionRow", "detect_format", "file_kind", "import_facts", "ImportFacts",
+           "needs_audio", "read_regions",
            "import_regions_file", "import_regions_files", "plan_regions_files",
            "avianz_files_beside"]

@@ -124,28 +124,15 @@ def _on_import_csv(w) -> None:
     if not paths:
         return
     w.acts.task("read import files").start(
-        FunctionWorker(lambda _task: _file_kinds(paths)),
+        FunctionWorker(lambda _task: {path: region_io.import_facts(path) for path in paths}),
         finished=lambda kinds: _import_chosen(w, paths, kinds),
         failed=lambda reason: w.labels.report_error(f"Could not import {reason}"))
 
 
-def _file_kinds(paths: list[str]) -> dict[str, tuple[str, bool, bool]]:
-    """Each file's kind (region_io.file_kind), whether its audio must be asked for, and whether
-    a region file labels whole clips too; raises EarmarkError naming the first file that cannot
-    be read or is in no format we know."""
-    kinds = {}
-    for path in paths:
-        kind = region_io.file_kind(path)
-        regions = kind != "labels"
-        kinds[path] = (kind, regions and region_io.needs_audio(path),
-                       regions and region_io.carries_clip_labels(path))
-    return kinds
-
-
-def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool, bool]]) -> None:
+def _import_chosen(w, paths: list[str], kinds: dict[str, region_io.ImportFacts]) -> None:
     """Labels from a labels file chosen alone, or regions from region files, each a file's
     audio asked for where it names none."""
-    labels = [path for path in paths if kinds[path][0] == "labels"]
+    labels = [path for path in paths if kinds[path].kind == "labels"]
     if labels and len(paths) > 1:
         w.labels.report_error(f"{Path(labels[0]).name} holds labels of whole clips: import it "
                               "on its own (several files at once must all hold regions)")
@@ -159,11 +146,11 @@ def _import_chosen(w, paths: list[str], kinds: dict[str, tuple[str, bool, bool]]
         return
     files = []
     for path in paths:
-        audio = _ask_audio(w, path) if kinds[path][1] else None
-        if kinds[path][1] and audio is None:
+        audio = _ask_audio(w, path) if kinds[path].needs_audio else None
+        if kinds[path].needs_audio and audio is None:
             return
         files.append((path, audio))
-    _import_regions(w, files, [path for path in paths if kinds[path][2]])
+    _import_regions(w, files, [path for path in paths if kinds[path].clip_labels_too])
 
 
 def _on_import_avianz(w) -> None:

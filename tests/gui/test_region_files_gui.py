@@ -247,11 +247,10 @@ def test_region_files_are_read_off_the_gui_thread(qtbot, opened, recordings, mon
         ("dawn.wav", 1.0, 1.5, None, None, "Robin")]
     # Chosen by hand: what each file is (and whether it names its audio) is read there too.
     opened.project.delete_regions(r.id for r in opened.project.regions())
-    kinds = record_threads(monkeypatch, region_io, "file_kind")
-    names_audio = record_threads(monkeypatch, region_io, "needs_audio")
+    facts = record_threads(monkeypatch, region_io, "import_facts")
     choose_file(monkeypatch, recordings / "dawn.wav.data")
     run_import(qtbot, opened, opened.acts.import_csv)
-    assert kinds == [False] and names_audio == [False] and on_gui_thread == [False, False]
+    assert facts == [False] and on_gui_thread == [False, False]
     assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "Robin")]
 
 

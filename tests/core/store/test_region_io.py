@@ -88,6 +88,24 @@ def test_file_kind_keeps_path_label_csvs_for_clip_labels(tmp_path):
         file_kind(tmp_path / "gone.txt")
 
 
+def test_import_facts_come_from_one_read_of_the_file(tmp_path, monkeypatch):
+    from core.store import region_io
+
+    reads = []
+    real = region_io._read_text
+    monkeypatch.setattr(region_io, "_read_text", lambda path: reads.append(path) or real(path))
+    both = json.dumps([{"data": {"audio": "a.wav"}, "annotations": [{"result": [
+        {"type": "labels", "value": {"start": 0, "end": 1, "labels": ["x"]}},
+        {"type": "choices", "value": {"choices": ["dog"]}}]}]}])
+    assert region_io.import_facts(write(tmp_path, "ls.json", both)) == region_io.ImportFacts(
+        "labelstudio", False, True)
+    assert region_io.import_facts(write(tmp_path, "a.txt", "0.5\t1.0\tdog\n")) == \
+        region_io.ImportFacts("audacity", True, False)
+    assert region_io.import_facts(write(tmp_path, "l.csv", "path,label\na.wav,dog\n")) == \
+        region_io.ImportFacts("labels", False, False)
+    assert len(reads) == 3
+
+
 def test_needs_audio_for_files_that_do_not_name_theirs(tmp_path):
     header = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)"
     assert needs_audio(write(tmp_path, "a.txt", "0.5\t1.0\tdog\n"))
