@@ -154,7 +154,7 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     """
     rows = _label_rows(Path(csv_path))
     by_path, by_name = clip_index(project, include_missing=False)
-    current = {c.id: (c.label, c.label_source) for c in project.clips()}
+    current = {c.id: (c.label, c.label_source) for c in by_path.values()}  # the clips here
     plan: dict[int, str] = {}
     unknown: list[str] = []
     for rel, label in rows:
