@@ -137,10 +137,18 @@ def export_label_studio(project: Project, out: str | Path | TextIO) -> int:
 # ------------------------------------------------------------------------ import CSV
 
 
-def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
-    """Set labels from a labels file (a ``path,label`` CSV, Edge Impulse's info.labels, or a
-    Label Studio JSON export of an audio classification project) in one transaction, with
-    source ``"csv"``.
+@dataclass(frozen=True)
+class LabelsPlan:
+    """What a labels file says, matched to this project's clips: read on a background task,
+    applied on the window's (:func:`apply_labels_plan`)."""
+    source: str  # the file's name, for messages and the undo menu
+    labels: dict[int, str] = field(default_factory=dict)  # clip id -> label the file gives it
+    unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
+
+
+def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
+    """Read a labels file (a ``path,label`` CSV, Edge Impulse's info.labels, or a Label Studio
+    JSON export of an audio classification project) and find each row's clip.
 
     The file is read by :func:`core.store.label_rules.read_labels_file` (CSV: header optional;
     UTF-8 with or without BOM, UTF-16, latin-1; quoted names), or by
@@ -148,26 +156,36 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     file is found by its path, else (a file from another folder or machine, a Label Studio
     upload known by its name) by the longest tail of it that is a path here, then by its name
     when one file here has it (:func:`core.store.region_io.find_clip`). Rows naming no clip
-    present in the folder are returned in ``unknown_paths`` (not fatal); rows with an empty
-    label leave the clip as it is. Unknown class names add the class. The result's
-    ``previous`` undoes the import through :meth:`Project.restore_labels`.
-    """
-    rows = _label_rows(Path(csv_path))
+    present in the folder go to ``unknown_paths`` (not fatal); rows with an empty label are
+    left out. Nothing is written."""
+    rows = _label_rows(Path(labels_path))
     by_path, by_name = clip_index(project, include_missing=False)
-    current = {c.id: (c.label, c.label_source) for c in by_path.values()}  # the clips here
-    plan: dict[int, str] = {}
+    labels: dict[int, str] = {}
     unknown: list[str] = []
     for rel, label in rows:
         clip, _ = find_clip(project.relpath(rel), by_path, by_name)
         if clip is None:
             unknown.append(rel)
         else:
-            plan[clip.id] = label
-    # A clip that already carries the label keeps it, and its source (folder, manual...).
-    changes = {i: lab for i, lab in plan.items() if current.get(i, (None, None))[0] != lab}
-    previous = project.apply_labels(changes, source="csv", action="import") if changes else {}
-    return ImportResult(updated=len(changes), unchanged=len(plan) - len(changes),
-                        unknown_paths=unknown, changes=changes, previous=previous)
+            labels[clip.id] = label
+    return LabelsPlan(Path(labels_path).name, labels, unknown)
+
+
+def apply_labels_plan(project: Project, plan: LabelsPlan) -> ImportResult:
+    """Set a plan's labels in one transaction, with source ``"csv"``. A clip that already
+    carries the label keeps it, and its source (folder, manual...). Unknown class names add the
+    class. The result's ``previous`` undoes the import through :meth:`Project.restore_labels`."""
+    previous = project.apply_labels(plan.labels, source="csv", action="import",
+                                    keep_same_label=True) if plan.labels else {}
+    changes = {i: plan.labels[i] for i in previous}
+    return ImportResult(updated=len(changes), unchanged=len(plan.labels) - len(changes),
+                        unknown_paths=plan.unknown_paths, changes=changes, previous=previous)
+
+
+def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
+    """Set labels from a labels file in one transaction, with source ``"csv"``: its
+    :func:`plan_labels_import`, applied by :func:`apply_labels_plan`."""
+    return apply_labels_plan(project, plan_labels_import(project, csv_path))
 
 
 def _label_rows(path: Path) -> list[tuple[str, str]]:
@@ -249,5 +267,6 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
     os.unlink(source)
 
 
-__all__ = ["export_csv", "import_csv", "export_edge_impulse", "export_label_studio", "edge_impulse_category",
+__all__ = ["export_csv", "import_csv", "plan_labels_import", "apply_labels_plan", "LabelsPlan",
+           "export_edge_impulse", "export_label_studio", "edge_impulse_category",
            "export_folders", "ImportResult", "FolderExportResult", "HEADER"]

@@ -369,14 +369,18 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             return self._apply(conn, {i: (label, new_source) for i in ids}, "set")
 
     def apply_labels(self, changes: Mapping[int, str | None], source: str,
-                     action: str = "import") -> dict[int, tuple[str | None, str | None]]:
-        """Give each clip its own label (``{clip_id: label}``) in one transaction."""
+                     action: str = "import", keep_same_label: bool = False
+                     ) -> dict[int, tuple[str | None, str | None]]:
+        """Give each clip its own label (``{clip_id: label}``) in one transaction.
+        ``keep_same_label``: a clip that already carries its label keeps it and its source
+        (folder, manual...) and is left out of the result, which then names only the clips
+        changed."""
         plan = {}
         for clip_id, label in changes.items():
             label = clean_label(label)
             plan[int(clip_id)] = (label, source if label is not None else None)
         with self._write() as conn:
-            return self._apply(conn, plan, action)
+            return self._apply(conn, plan, action, keep_same_label)
 
     def restore_labels(self, previous: Mapping[int, tuple[str | None, str | None]]) -> None:
         """Put back labels returned by :meth:`set_labels` (undo), in one transaction."""
@@ -386,7 +390,8 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             self._apply(conn, plan, "restore")
 
     def _apply(self, conn: sqlite3.Connection, plan: dict[int, tuple[str | None, str | None]],
-               action: str) -> dict[int, tuple[str | None, str | None]]:
+               action: str, keep_same_label: bool = False
+               ) -> dict[int, tuple[str | None, str | None]]:
         ids = list(plan)
         old: dict[int, tuple[str | None, str | None]] = {}
         for chunk, marks in in_chunks(ids):
@@ -398,6 +403,9 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             shown = ", ".join(str(i) for i in unknown[:5])
             raise ProjectError(f"no clip with id {shown}{' ...' if len(unknown) > 5 else ''} "
                                f"in {self.store_path}")
+        if keep_same_label:
+            ids = [i for i in ids if old[i][0] != plan[i][0]]
+            plan = {i: plan[i] for i in ids}
         self._ensure_classes(conn, sorted({lab for lab, _ in plan.values() if lab is not None}))
         now = time.time()
         updates, history = [], []

@@ -138,11 +138,7 @@ def _import_chosen(w, paths: list[str], kinds: dict[str, region_io.ImportFacts])
                               "on its own (several files at once must all hold regions)")
         return
     if labels:
-        path = labels[0]
-        w.undo_stack.push(ImportLabelsCommand(
-            w.project, path, lambda: w.labels.classes_edited(True),
-            on_imported=lambda result: _report_import(w, path, result),
-            on_error=w.labels.report_error))
+        _import_labels(w, labels[0])
         return
     files = []
     for path in paths:
@@ -151,6 +147,19 @@ def _import_chosen(w, paths: list[str], kinds: dict[str, region_io.ImportFacts])
             return
         files.append((path, audio))
     _import_regions(w, files, [path for path in paths if kinds[path].clip_labels_too])
+
+
+def _import_labels(w, path: str) -> None:
+    """Read a labels file and find its rows' clips on a background task (a file on a slow share,
+    a Label Studio export of thousands of tasks), then set the labels as one undo step."""
+    w.acts.task("import labels").start(
+        ProjectWorker(w.project, lambda project, _task: label_io.plan_labels_import(project, path)),
+        finished=lambda plan: w.undo_stack.push(ImportLabelsCommand(
+            w.project, plan, lambda: w.labels.classes_edited(True),
+            on_imported=lambda result: _report_import(w, path, result),
+            on_error=w.labels.report_error)),
+        failed=lambda reason: w.labels.report_error(
+            f"Could not import labels from {Path(path).name}: {reason}"))
 
 
 def _on_import_avianz(w) -> None:
@@ -165,13 +174,14 @@ def _import_regions(w, files: list[tuple] | None, with_labels: list[str] = ()) -
     one undo step."""
     source = _source_text([path for path, _ in files]) if files else "the AviaNZ files"
 
-    def plan(project, _task) -> tuple[list, list]:
+    def plan(project, _task) -> tuple[list, list, list]:
         found = files if files is not None else region_io.avianz_files_beside(project)
-        return found, region_io.plan_regions_files(project, found)
+        return (found, region_io.plan_regions_files(project, found),
+                [label_io.plan_labels_import(project, path) for path in with_labels])
 
     w.acts.task("import regions").start(
         ProjectWorker(w.project, plan),
-        finished=lambda result: _push_regions_import(w, *result, with_labels),
+        finished=lambda result: _push_regions_import(w, *result),
         failed=lambda reason: w.labels.report_error(
             f"Could not import regions from {source}: {reason}"))
 
@@ -181,9 +191,10 @@ def _source_text(paths: list) -> str:
     return Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
 
 
-def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list[str] = ()) -> None:
-    """Add the regions planned from ``files``, and the clip labels of those ``with_labels``, as
-    one undo step, reported once."""
+def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list = ()) -> None:
+    """Add the regions planned from ``files``, and the clip labels planned from some of them
+    (``with_labels``: Label Studio exports' choices of whole clips), as one undo step, reported
+    once."""
     if not files:
         w.show_message("No AviaNZ .data file lies beside this folder's recordings (AviaNZ keeps "
                        "rec.wav's segments in rec.wav.data).", "info")
@@ -203,11 +214,11 @@ def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list[s
         w.undo_stack.beginMacro(f"Import regions and labels from {source}")
     w.undo_stack.push(ImportRegionsCommand(w.project, specs, source, on_done,
                                            on_error=w.labels.report_error))
-    for path in with_labels:
+    for plan in with_labels:
         w.undo_stack.push(ImportLabelsCommand(
-            w.project, path, lambda: w.labels.classes_edited(True),
-            on_imported=lambda result, path=path: said.append((
-                f"{Path(path).name}'s choices of whole clips labelled {result.updated:,} "
+            w.project, plan, lambda: w.labels.classes_edited(True),
+            on_imported=lambda result, name=plan.source: said.append((
+                f"{name}'s choices of whole clips labelled {result.updated:,} "
                 f"clip{'s' if result.updated != 1 else ''}"
                 + (f" ({len(result.unknown_paths):,} name no clip here)"
                    if result.unknown_paths else "") + ".", result.updated)),

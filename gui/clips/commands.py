@@ -4,7 +4,6 @@ store, ``undo()`` puts back what the store said it replaced, and the views are t
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -93,23 +92,23 @@ class AcceptPredictionsCommand(_LabelsCommand):
 
 
 class ImportLabelsCommand(_StoreCommand):
-    """Labels read from a ``path,label`` CSV (source "csv"). The first redo reads the file and
-    hands the :class:`~core.store.label_io.ImportResult` to ``on_imported`` (the report); a later
-    redo sets the same labels again without reading the file, which may have changed since.
-    ``on_changed()`` runs after each step, so the window reloads classes and rows. An import
-    that changed nothing marks itself obsolete: there is nothing to undo."""
+    """Labels from a labels file, as read and matched to the clips on a background task (a
+    :class:`~core.store.label_io.LabelsPlan`), set with source "csv". The first redo hands the
+    :class:`~core.store.label_io.ImportResult` to ``on_imported`` (the report); a later redo sets
+    the same labels again. ``on_changed()`` runs after each step, so the window reloads classes
+    and rows. An import that changed nothing marks itself obsolete: there is nothing to undo."""
 
-    def __init__(self, project: Any, csv_path: str | Path, on_changed: Callable[[], None],
+    def __init__(self, project: Any, plan: label_io.LabelsPlan, on_changed: Callable[[], None],
                  on_imported: Callable[[Any], None],
                  on_error: Callable[[str], None] | None = None) -> None:
-        super().__init__(f"Import labels from {Path(csv_path).name}", on_error)
-        self._project, self._path = project, csv_path
+        super().__init__(f"Import labels from {plan.source}", on_error)
+        self._project, self._plan = project, plan
         self._on_changed, self._on_imported = on_changed, on_imported
         self._result: Any = None
 
     def _redo(self) -> None:
         if self._result is None:
-            self._result = label_io.import_csv(self._project, self._path)
+            self._result = label_io.apply_labels_plan(self._project, self._plan)
             self._on_imported(self._result)
             if not self._result.changes:
                 self.setObsolete(True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.store.label_io import export_csv, export_folders, import_csv
+from core.store.label_io import apply_labels_plan, export_csv, export_folders, import_csv, plan_labels_import
 from core.store.project import Project
 from tests import audio_factory
 from tests.processes import kill_hard, start_python
@@ -100,6 +100,25 @@ def test_import_unknown_paths_reported_not_fatal(project, tmp_path):
     assert labels_of(project)["cat/c0.wav"] == ("tiger", "csv")
     history = project.label_history(project.clips(label="wolf")[0].id)
     assert history[-1].action == "import" and history[-1].old_label == "dog"
+
+
+def test_a_plan_reads_without_writing_and_applies_against_the_labels_of_then(project, tmp_path):
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("path,label\ndog/c0.wav,dog\ndog/c1.wav,wolf\ncat/c0.wav,tiger\n"
+                        "gone.wav,dog\n", encoding="utf-8")
+    before = labels_of(project)
+    plan = plan_labels_import(project, csv_path)  # on a background task in the window
+    assert labels_of(project) == before and plan.source == "in.csv"
+    assert plan.unknown_paths == ["gone.wav"] and len(plan.labels) == 3
+    cat = next(c for c in project.clips() if c.path == "cat/c0.wav")
+    project.set_labels([cat.id], "tiger")  # labelled by hand while the file was read
+    result = apply_labels_plan(project, plan)
+    after = labels_of(project)
+    # A clip already carrying its label keeps its source: the folder's, the person's.
+    assert after["dog/c0.wav"] == ("dog", "folder") and after["cat/c0.wav"] == ("tiger", "manual")
+    assert after["dog/c1.wav"] == ("wolf", "csv")
+    assert (result.updated, result.unchanged) == (1, 2) and set(result.previous) == set(
+        result.changes) and list(result.previous.values()) == [("dog", "folder")]
 
 
 def _ls_task(audio, *results, cancelled=False, ground_truth=False, updated="2026-01-01"):

@@ -4,12 +4,14 @@ and an edit that fails never sits on the stack and says why."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
 from PySide6.QtGui import QColor, QUndoStack
 from PySide6.QtWidgets import QColorDialog, QFileDialog, QInputDialog, QMessageBox
 
+from core.store import label_io
 from core.store.project import Project
 from gui.actions import file_menu
 from gui.clips.classes_dialog import ClassesDialog
@@ -192,8 +194,13 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     shown: list[tuple[str, str]] = []
     window = menu_window(rig, lambda t, k: shown.append((t, k)))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(csv_path)], ""))
+    readers: list[threading.Thread] = []
+    read = label_io._label_rows
+    monkeypatch.setattr(label_io, "_label_rows",
+                        lambda path: readers.append(threading.current_thread()) or read(path))
     file_menu._on_import_csv(window)  # the file is read on a background task, then imported
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert readers and threading.main_thread() not in readers
     assert shown[-1][1] == "info" and "2 changed" in shown[-1][0] and "1 rows" in shown[-1][0]
     assert "Ctrl+Z" in shown[-1][0]
     after = snapshot(rig)
