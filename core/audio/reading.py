@@ -334,9 +334,12 @@ def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int,
 
 
 def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: float = 0.0,
-         duration_s: float | None = None, channel: int | None = None) -> np.ndarray:
+         duration_s: float | None = None, channel: int | None = None,
+         or_mix: bool = False) -> np.ndarray:
     """Read a window of a file as mono float32 ``(n_samples,)``: the mean of its channels, or
-    ``channel`` alone (counted from 0; ValueError when the file has no such channel).
+    ``channel`` alone (counted from 0; ValueError when the file has no such channel, or with
+    ``or_mix`` the mix, as :func:`channel_or_mix` says: a model trained on one channel of a
+    folder that also holds mono files).
 
     Only the window ``[offset_s, offset_s + duration_s)`` is decoded (the whole rest of the file
     when ``duration_s`` is None); a window running past the end is cut short and one starting
@@ -345,6 +348,8 @@ def read(path: str | os.PathLike, sample_rate_hz: int | None = None, offset_s: f
     path = Path(path)
     handle = _open(path)
     try:
+        if or_mix:
+            channel = channel_or_mix(channel, handle.channels)
         _check_channel(path, handle, channel)
         start, count = _frames_window(handle, offset_s, duration_s)
         from_hz = int(handle.samplerate)

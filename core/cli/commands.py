@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.cli.channels import add_channel_option, chosen_channel
 from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-split", type=float, default=None, metavar="F",
                    help=f"share of each class held out for validation (0..{MAX_VAL_SPLIT:g})")
     t.add_argument("--seed", type=int, default=None)
+    add_channel_option(t, "learn from and listen to",
+                       "; the model keeps it when it classifies (default: the mix)")
     t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
     t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
     t.add_argument("--no-background", dest="background", action="store_false",
@@ -286,6 +289,8 @@ def cmd_train(args) -> int:
         changes["val_split"] = args.val_split
     if args.seed is not None:
         changes["seed"] = args.seed
+    if args.channel is not None:
+        changes["channel"] = chosen_channel(args)
     if not args.background:
         changes["background"] = False
     if args.multi_label:

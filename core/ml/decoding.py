@@ -183,16 +183,16 @@ def _sample_plan(sample: TrainingSample, features: FeatureConfig, multi_label: b
 def _load_sample(sample: TrainingSample, plan: _Plan, features: FeatureConfig) -> list[np.ndarray]:
     clip_s, rate, n_samples = features.clip_seconds, features.sample_rate_hz, features.n_samples
     if plan.starts_s is None:
-        return [prepare_clip(audio.read(sample.path, rate, 0.0, clip_s), n_samples)]
+        return [prepare_clip(features.read(sample.path, 0.0, clip_s), n_samples)]
     first = min(plan.starts_s)
     if max(plan.starts_s) - first > (len(plan.starts_s) - 1) * clip_s:
         # Views spread wider than they are long (a long clip's, over what may be hours): one
         # read each, never the stretch between them.
-        return [prepare_clip(audio.read(sample.path, rate, s, clip_s), n_samples)
+        return [prepare_clip(features.read(sample.path, s, clip_s), n_samples)
                 for s in plan.starts_s]
     # Views that overlap or nearly touch (a region's offsets, the windows of a clip a few
     # lengths long): one read covering them all.
-    block = audio.read(sample.path, rate, first, max(plan.starts_s) - first + clip_s)
+    block = features.read(sample.path, first, max(plan.starts_s) - first + clip_s)
     return [prepare_clip(block[int(round((s - first) * rate)):][:n_samples], n_samples)
             for s in plan.starts_s]
 
@@ -202,7 +202,7 @@ def _window_plan(window: Window) -> _Plan:
 
 
 def _load_window(window: Window, _plan: _Plan, features: FeatureConfig) -> list[np.ndarray]:
-    samples = audio.read(window.path, features.sample_rate_hz, window.start_s, window.length_s)
+    samples = features.read(window.path, window.start_s, window.length_s)
     return [prepare_clip(samples, features.n_samples)]
 
 

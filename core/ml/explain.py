@@ -124,7 +124,7 @@ def explain_file(classifier, path: str | Path, start_s: float = 0.0,
     ``explain_clip``). Raises AudioError for a file that cannot be read."""
     features = classifier.features
     duration_s = audio.info(path).duration_s
-    samples = audio.read(path, features.sample_rate_hz, start_s, classifier.window_s)
+    samples = features.read(path, start_s, classifier.window_s)
     return explain_clip(classifier, samples, class_index, config, should_stop,
                         start_s=start_s, audio_s=min(classifier.window_s, duration_s - start_s))
 
@@ -322,7 +322,7 @@ def preview_file(path: str | Path, config: FeatureConfig, start_s: float = 0.0,
     """``augmented_features`` of the window of ``path`` starting at ``start_s``; ``seed`` None
     is one drawn from the file's name, so a clip keeps its copies. Raises AudioError."""
     path = Path(path)
-    samples = audio.read(path, config.sample_rate_hz, start_s, config.clip_seconds)
+    samples = config.read(path, start_s, config.clip_seconds)
     if seed is None:
         seed = sum(path.name.encode()) * 7919 + int(start_s * 1000)
     original, augmented = augmented_features(samples, config, n_copies, seed)

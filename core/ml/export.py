@@ -108,7 +108,8 @@ class WaveformClassifier(torch.nn.Module):
 def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     """What an exported file says of itself, as strings (ONNX metadata props are strings):
     ``classes`` (a JSON list, in output order), ``sample_rate_hz``, ``n_samples`` (one clip
-    window), ``multi_label``, ``temperature``, ``model_name``, ``format``, ``format_version``,
+    window), ``channel`` ("mix", or the channel from 1 the model was trained on),
+    ``multi_label``, ``temperature``, ``model_name``, ``format``, ``format_version``,
     ``earmark_version``, ``input`` and ``output``."""
     from core.version import earmark_version
 
@@ -122,11 +123,16 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "sample_rate_hz": str(int(config.sample_rate_hz)),
         "n_samples": str(config.n_samples),
         "clip_seconds": repr(float(config.clip_seconds)),
+        "channel": "mix" if config.channel is None else str(config.channel + 1),
         "multi_label": json.dumps(multi_label),
         "temperature": repr(1.0 if multi_label else float(checkpoint.temperature)),
         "model_name": checkpoint.model_name,
-        "input": (f"{INPUT_NAME}: float32 (batch, n_samples), mono at sample_rate_hz; a longer "
-                  "clip is trimmed, a shorter one padded with zeros after its mean is removed"),
+        "input": (f"{INPUT_NAME}: float32 (batch, n_samples), mono at sample_rate_hz ("
+                  + ("the mean of a recording's channels" if config.channel is None else
+                     f"channel {config.channel + 1} of a recording that has it, else the mean "
+                     "of its channels")
+                  + "); a longer clip is trimmed, a shorter one padded with zeros after its "
+                  "mean is removed"),
         "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
                    + ("one sigmoid per class" if multi_label
                       else "softmax with the calibration temperature")),

@@ -117,6 +117,8 @@ def settings_digest(features: FeatureConfig, stored: str) -> str:
     """A short digest of everything that decides a row: ``stored`` ("features" or "waveforms"),
     the feature settings that shape it and the cache format."""
     shaping = {k: v for k, v in dataclasses.asdict(features).items() if k not in _NOT_STORED}
+    if shaping["channel"] is None:  # the mix, as every row before channels were chosen
+        del shaping["channel"]
     text = json.dumps({"stored": stored, "format": CACHE_FORMAT, **shaping}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

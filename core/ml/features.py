@@ -88,6 +88,9 @@ class FeatureConfig:
     # Prediction ("peak" log-mel only): score each clip in a few views, its noise floor raised and
     # its frequency or time axis slightly scaled (PREDICTION_VIEWS), and average the probabilities.
     prediction_views: bool = True
+    # The channel heard (from 0) in training and prediction, where a file has it; None, and in a
+    # mono file or one without it, the mix (the mean of its channels).
+    channel: int | None = None
 
     def __post_init__(self) -> None:
         problem = _config_problem(self)
@@ -114,6 +117,12 @@ class FeatureConfig:
         # torch.stft with center=True gives 1 + n_samples // hop frames.
         return 1 + self.n_samples // self.hop_samples
 
+    def read(self, path, offset_s: float = 0.0, duration_s: float | None = None) -> np.ndarray:
+        """A window of a file as the model hears it: mono at its rate, the configured channel
+        where the file has it, else the mix (:func:`core.audio.reading.read`)."""
+        return audio.read(path, self.sample_rate_hz, offset_s, duration_s, self.channel,
+                          or_mix=True)
+
     def with_clip_seconds(self, clip_seconds: float) -> FeatureConfig:
         return dataclasses.replace(self, clip_seconds=float(clip_seconds))
 
@@ -131,7 +140,7 @@ class FeatureConfig:
 _INT_RANGES = {"sample_rate_hz": (1, 768_000), "n_fft": (2, 65_536), "hop_length": (1, 65_536),
                "max_frames": (2, 1_000_000), "n_mels": (1, 1024), "time_masks": (0, 100),
                "time_mask_frames": (0, 100_000), "freq_masks": (0, 100),
-               "freq_mask_bins": (0, 10_000)}
+               "freq_mask_bins": (0, 10_000), "channel": (0, audio.MAX_CHANNELS - 1)}
 _REAL_RANGES = {"clip_seconds": (1e-3, 3600.0), "f_min_hz": (0.0, 1e6), "f_max_hz": (1e-3, 1e6),
                 "augment_probability": (0.0, 1.0), "time_shift_fraction": (0.0, 1.0),
                 "time_stretch": (0.0, 1.0), "freq_warp": (0.0, 1.0), "eq_gain": (0.0, 100.0),

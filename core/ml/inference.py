@@ -272,7 +272,7 @@ class Classifier:
         info = audio.info(path)
         if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
             return info.duration_s, None, False
-        samples = audio.read(path, self.features.sample_rate_hz, 0.0, self.window_s)
+        samples = self.features.read(path, 0.0, self.window_s)
         return (info.duration_s, prepare_clip(samples, self.features.n_samples),
                 is_silent(samples, self.features.sample_rate_hz))
 
@@ -370,7 +370,8 @@ class Classifier:
             if should_stop and should_stop():
                 raise ScoringStopped(f"{path}: stopped")
             last = min(count, first + batch_size)
-            block = audio.read(path, rate, first * hop_s, (last - 1 - first) * hop_s + window_s)
+            block = self.features.read(path, first * hop_s,
+                                        (last - 1 - first) * hop_s + window_s)
             windows = [prepare_clip(block[int(round((w - first) * hop_s * rate)):][:n_samples],
                                     n_samples) for w in range(first, last)]
             parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
@@ -385,7 +386,7 @@ class Classifier:
         sound costs a few reads."""
         rate, found = self.features.sample_rate_hz, []
         for w in np.argsort(-scored.probabilities[:, top], kind="stable")[:PEAK_CHECKS]:
-            window = audio.read(path, rate, float(scored.starts_s[w]), self.window_s)
+            window = self.features.read(path, float(scored.starts_s[w]), self.window_s)
             if not is_silent(window, rate):
                 found.append(window)
                 if len(found) == LONG_WINDOWS:

@@ -120,6 +120,9 @@ def format_card(card: Mapping) -> str:
         + (f" (asked: {requested})" if requested is not None else "")
         + f"; a file over {card['clip_seconds'] * SINGLE_WINDOW_FACTOR:.3g} s is heard through "
           "windows of it")
+    channel = card["features"].get("channel")
+    add("Channel", "the mix of a file's channels" if channel is None else
+        f"channel {channel + 1} of a file that has it (else the mix)")
     add("Features", _pairs(card["features"]))
     add("World size", _or_not_recorded(training["world_size"]))
     add("Device", _or_not_recorded(training["device"]))

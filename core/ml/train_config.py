@@ -9,6 +9,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from core.audio.reading import channel_problem
 from core.errors import ConfigError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S, PRESETS, SEED_FEATURES
 from core.ml.networks import DEFAULT_MODEL, MODELS
@@ -42,6 +43,9 @@ class TrainConfig:
     # Top edge of the log-mel bands. "auto": the recordings' own Nyquist frequency when they are
     # sampled below the feature rate (see features.auto_f_max_hz); a number: Hz; None: the preset's.
     f_max_hz: float | str | None = AUTO
+    # The channel the model hears (from 0) in files that have it, as Raven draws one channel of a
+    # recorder's several; None: the mix (the mean of the channels), and always in mono files.
+    channel: int | None = None
     # On FSDD, held-out-speaker accuracy peaked around 30 epochs (longer runs fit the training
     # speakers). A one-cycle run runs them all (patience_epochs).
     epochs: int = 30
@@ -192,6 +196,7 @@ def _problem(config: TrainConfig) -> str | None:
          f"clip length {clip!r} must be 'auto' or {MIN_CLIP_S:g}..{MAX_CLIP_S:g} s"),
         (config.f_max_hz in (AUTO, None) or (_is_number(config.f_max_hz) and config.f_max_hz > 0),
          f"top band edge {config.f_max_hz!r} must be 'auto', None or a positive number of Hz"),
+        (channel_problem(config.channel) is None, channel_problem(config.channel)),
         (isinstance(config.epochs, int) and 1 <= config.epochs <= MAX_EPOCHS,
          f"epochs {config.epochs!r} must be a whole number within 1..{MAX_EPOCHS}"),
         (isinstance(config.fine_tune_epochs, int) and 1 <= config.fine_tune_epochs <= MAX_EPOCHS,

@@ -359,6 +359,8 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
         features = dataclasses.replace(features, f_max_hz=f_max_hz)
     elif config.f_max_hz not in (AUTO, None):
         features = dataclasses.replace(features, f_max_hz=float(config.f_max_hz))
+    if config.channel is not None:
+        features = dataclasses.replace(features, channel=config.channel)
     return features, config.model
 
 

@@ -121,7 +121,7 @@ def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> Feature
     computes them."""
     from core.ml.features import FeatureExtractor
 
-    samples = audio.read(path, sample_rate_hz=config.sample_rate_hz)
+    samples = config.read(path)
     if len(samples) < config.n_fft:
         samples = np.pad(samples, (0, config.n_fft - len(samples)))
     values = np.asarray(FeatureExtractor(config).numpy(samples), dtype=np.float32)

@@ -22,6 +22,7 @@ from core.ml import runtime
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import MODELS
 from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
+from gui.common.channels import channel_box, index_of
 
 # The clip-length box's "auto" value, shown as its special text: one step below the shortest
 # length core allows, so stepping up from it reaches MIN_CLIP_S.
@@ -50,9 +51,10 @@ def trains_on_cuda(device: str) -> bool:
 
 
 class TrainSettingsDialog(QDialog):
-    """Edit a TrainConfig's model, epochs, requested clip length, augmentation, background class,
-    multi-label head, validation share, device and mixed precision; ``config()`` returns the
-    choice (the model's other defaults with them). Restore Defaults resets the fields."""
+    """Edit a TrainConfig's model, epochs, requested clip length, channel, augmentation,
+    background class, multi-label head, validation share, device and mixed precision;
+    ``config()`` returns the choice (the model's other defaults with them). Restore Defaults
+    resets the fields."""
 
     def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +85,10 @@ class TrainSettingsDialog(QDialog):
             "longer ones are heard through windows of it, spread over the whole recording.\n"
             "auto fits nearly all clips, except a class of recordings far longer than the "
             "others (a background class of long files beside short words), which is windowed")
+        self.channel_box = channel_box(None, (
+            "The channel of a multi-channel recording the model learns from and listens to, "
+            "as it does when it classifies; files without that channel, and mono files, are "
+            "heard as the mix"))
         self.augment = QCheckBox("Vary the training clips (shift and mask time and frequency)")
         self.background = QCheckBox("Learn a background class from unmarked stretches")
         self.background.setToolTip(
@@ -113,7 +119,7 @@ class TrainSettingsDialog(QDialog):
             # as the combo boxes' text above and below it is.
             box.lineEdit().setTextMargins(SPIN_TEXT_INDENT_PX, 0, 0, 0)
         note = QLabel("Train with one click uses these defaults. Fine-tuning keeps the active "
-                      "model's network and clip length.")
+                      "model's network, clip length and channel.")
         note.setWordWrap(True)
         note.setObjectName("Hint")
         form = QFormLayout()
@@ -121,6 +127,7 @@ class TrainSettingsDialog(QDialog):
         form.addRow("Epochs", self.epochs)
         form.addRow("Fine-tune epochs (at most)", self.fine_tune_epochs)
         form.addRow("Clip length", self.clip_seconds_requested)
+        form.addRow("Channel", self.channel_box)
         form.addRow("", self.augment)
         form.addRow("", self.background)
         form.addRow("", self.multi_label)
@@ -160,6 +167,7 @@ class TrainSettingsDialog(QDialog):
         self.fine_tune_epochs.setValue(config.fine_tune_epochs)
         requested = config.clip_seconds_requested
         self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
+        self.channel_box.setCurrentIndex(index_of(self.channel_box, config.channel))
         self.augment.setChecked(config.augment)
         self.background.setChecked(config.background)
         self.multi_label.setChecked(config.multi_label)
@@ -181,6 +189,7 @@ class TrainSettingsDialog(QDialog):
         return TrainConfig.for_model(self.model_box.currentData(), epochs=self.epochs.value(),
                                      fine_tune_epochs=self.fine_tune_epochs.value(),
                                      clip_seconds_requested=requested,
+                                     channel=self.channel_box.currentData(),
                                      augment=self.augment.isChecked(),
                                      background=self.background.isChecked(),
                                      multi_label=self.multi_label.isChecked(),

@@ -77,6 +77,7 @@ def test_exported_model_gives_the_apps_probabilities(trained, clips, tmp_path, f
     assert int(meta["sample_rate_hz"]) == 16000 and int(meta["n_samples"]) == 16000
     assert float(meta["temperature"]) == checkpoint.temperature
     assert meta["format"] == export.EXPORT_FORMAT and json.loads(meta["multi_label"]) is False
+    assert meta["channel"] == "mix" and "the mean of a recording's channels" in meta["input"]
 
 
 @pytest.mark.slow

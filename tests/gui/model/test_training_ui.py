@@ -174,6 +174,12 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     assert chosen.fine_tune_epochs == 3 and chosen.for_fine_tuning().epochs == 3
     dialog.clip_seconds_requested.setValue(2.5)
     assert dialog.config().clip_seconds_requested == 2.5
+    assert dialog.channel_box.currentData() is None  # the mix
+    dialog.channel_box.setCurrentIndex(dialog.channel_box.findData(1))
+    assert dialog.config().channel == 1
+    reopened = TrainSettingsDialog(dialog.config())  # the choice shows when the dialog reopens
+    qtbot.addWidget(reopened)
+    assert reopened.channel_box.currentText().startswith("Channel 2")
 
 
 # ---- in the window ---------------------------------------------------------------------------
