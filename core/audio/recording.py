@@ -25,9 +25,9 @@ MIN_TAKE_S = 0.2
 MAX_TAKE_S = 60.0
 
 
-def pcm_to_mono(data: bytes, sample_format: str, channels: int) -> np.ndarray:
-    """Interleaved PCM ``data`` -> mono float32 samples in -1..1 (the mean of the channels).
-    A trailing partial frame is dropped. Raises ValueError for an unknown format."""
+def pcm_frames(data: bytes, sample_format: str, channels: int) -> np.ndarray:
+    """Interleaved PCM ``data`` -> float32 frames ``(n, channels)`` in -1..1. A trailing partial
+    frame is dropped. Raises ValueError for an unknown format."""
     try:
         dtype, full_scale = PCM_FORMATS[sample_format]
     except KeyError:
@@ -40,7 +40,13 @@ def pcm_to_mono(data: bytes, sample_format: str, channels: int) -> np.ndarray:
     if sample_format == "uint8":
         values -= 128.0
     values /= full_scale
-    return values.reshape(-1, channels).mean(axis=1)
+    return values.reshape(-1, channels)
+
+
+def pcm_to_mono(data: bytes, sample_format: str, channels: int) -> np.ndarray:
+    """Interleaved PCM ``data`` -> mono float32 samples in -1..1 (the mean of the channels).
+    A trailing partial frame is dropped. Raises ValueError for an unknown format."""
+    return pcm_frames(data, sample_format, channels).mean(axis=1)
 
 
 def peak_level(samples: np.ndarray) -> float:

@@ -303,6 +303,13 @@ def cmd_train(args) -> int:
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
     init = load_checkpoint(args.init_from) if args.init_from else None
+    if init is not None and args.channel is not None \
+            and chosen_channel(args) != init.feature_config.channel:
+        heard = init.feature_config.channel
+        raise EarmarkError(f"--channel {args.channel}: {args.init_from.name} was trained on "
+                           + ("the mix of the channels" if heard is None else
+                              f"channel {heard + 1}")
+                           + ", and fine-tuning keeps what it hears")
     if init is not None and args.epochs is None:
         config = config.for_fine_tuning()
     from core.ml.distributed import is_main_process

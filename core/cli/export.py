@@ -23,10 +23,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     x = subparsers.add_parser(
         "export", help="write a model as ONNX or TorchScript (waveform in, probabilities out)",
         description="Write MODEL as a file that runs without Earmark: input `waveform`, float32 "
-                    "(batch, n_samples) mono at the model's sample rate; output `probabilities` "
-                    "(batch, n_classes), as the app computes them without prediction views (DC "
-                    "removal, padding, features and calibration included). The file says its "
-                    "classes, sample_rate_hz and n_samples in its metadata.")
+                    "(batch, n_samples) mono at the model's sample rate (the mix of a "
+                    "recording's channels, or the one channel the model was trained on); output "
+                    "`probabilities` (batch, n_classes), as the app computes them without "
+                    "prediction views (DC removal, padding, features and calibration included). "
+                    "The file says its classes, sample_rate_hz, n_samples and channel in its "
+                    "metadata.")
     x.add_argument("model", type=Path, metavar="MODEL")
     x.add_argument("--format", choices=FORMATS, default=None,
                    help="onnx or torchscript (default: from the --out suffix, .pt for "

@@ -30,7 +30,9 @@ FORMAT = "earmark-checkpoint"
 #    format 3, so an Earmark from before calibration keeps opening it.
 # 5: novelty, the rule that answers "unknown" (novelty.py; older files load without one and never
 #    answer unknown). A model without one is written as format 4 or 3, as before.
-FORMAT_VERSION = 5
+# 6: feature_config.channel, the one channel heard (older Earmarks would drop it and hear the mix).
+#    A model of the mix is written as format 5, 4 or 3, as before.
+FORMAT_VERSION = 6
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -83,10 +85,17 @@ class Checkpoint:
         model.load_state_dict(self.state_dict)
         return model.eval()
 
+    def format_version_needed(self) -> int:
+        """The oldest format that holds all this model holds, so an older Earmark that can use
+        it keeps opening it, and one that would misread it refuses it."""
+        if self.feature_config.channel is not None:
+            return 6
+        return 5 if self.novelty is not None else 4 if self.temperature != 1.0 else 3
+
     def to_payload(self) -> dict:
         return {
             "format": FORMAT,
-            "format_version": 5 if self.novelty is not None else 4 if self.temperature != 1.0 else 3,
+            "format_version": self.format_version_needed(),
             "model_name": self.model_name,
             "classes": list(self.classes),
             "feature_config": self.feature_config.to_dict(),

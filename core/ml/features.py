@@ -120,8 +120,8 @@ class FeatureConfig:
     def read(self, path, offset_s: float = 0.0, duration_s: float | None = None) -> np.ndarray:
         """A window of a file as the model hears it: mono at its rate, the configured channel
         where the file has it, else the mix (:func:`core.audio.reading.read`)."""
-        return audio.read(path, self.sample_rate_hz, offset_s, duration_s, self.channel,
-                          or_mix=True)
+        channel = None if self.channel is None else int(self.channel)  # a numpy integer too
+        return audio.read(path, self.sample_rate_hz, offset_s, duration_s, channel, or_mix=True)
 
     def with_clip_seconds(self, clip_seconds: float) -> FeatureConfig:
         return dataclasses.replace(self, clip_seconds=float(clip_seconds))

@@ -281,10 +281,15 @@ class Classifier:
 
     def predict_samples(self, samples: np.ndarray, sample_rate_hz: int,
                         name: str = "microphone") -> Prediction:
-        """What the model says of the last ``window_s`` of mono ``samples`` at ``sample_rate_hz``
-        (a live stream's latest stretch): resampled to the model's rate, then judged as a short
-        file is (silence, unknown, or its class); ``name`` stands for its path."""
+        """What the model says of the last ``window_s`` of ``samples`` at ``sample_rate_hz`` (a
+        live stream's latest stretch), mono or frames ``(n, channels)`` of which it hears its
+        channel where they have it, else their mean: resampled to the model's rate, then judged
+        as a short file is (silence, unknown, or its class); ``name`` stands for its path."""
         rate_hz, n = self.features.sample_rate_hz, self.features.n_samples
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 2:
+            channel = audio.channel_or_mix(self.features.channel, samples.shape[1])
+            samples = samples.mean(axis=1) if channel is None else samples[:, channel]
         # Only the last window (and a little more for the resampler's edge) is resampled.
         samples = np.asarray(samples, dtype=np.float32)[-(math.ceil(n * sample_rate_hz / rate_hz)
                                                           + sample_rate_hz // 10):]

@@ -142,7 +142,7 @@ def _format_version(checkpoint: Checkpoint) -> int:
     """The file's format version where the checkpoint keeps it; else the version this Earmark
     writes such a model as (the oldest that holds all it holds)."""
     kept = getattr(checkpoint, "format_version", None)
-    return int(kept) if isinstance(kept, int) else int(checkpoint.to_payload()["format_version"])
+    return int(kept) if isinstance(kept, int) else checkpoint.format_version_needed()
 
 
 def _novelty(checkpoint: Checkpoint) -> dict | None:
@@ -216,7 +216,9 @@ def _or_not_recorded(value) -> str:
 
 
 def _pairs(values: Mapping) -> str:
-    return ", ".join(f"{k}={v}" for k, v in values.items())
+    """``key=value, ...``, the channel left to its own line, which counts from 1 as a person
+    does (the settings count from 0)."""
+    return ", ".join(f"{k}={v}" for k, v in values.items() if k != "channel")
 
 
 def _number(value, digits: int = 3) -> str:

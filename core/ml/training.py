@@ -148,6 +148,8 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
     cache_dir = writable_cache_dir(cache_dir)  # else in RAM: a cache is a speed-up, not a need
     headers = HeaderCache(cache_dir)
     features, model_name = _resolve_features(samples, config, init_from, headers.info)
+    # A fine-tuned model hears what its parent heard: its settings say so.
+    config = dataclasses.replace(config, channel=features.channel)
     writer = RowWriter(features, "features" if config.cache_features else "waveforms", device,
                        cache_dir, headers)
 

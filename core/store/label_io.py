@@ -144,6 +144,7 @@ class LabelsPlan:
     source: str  # the file's name, for messages and the undo menu
     labels: dict[int, str] = field(default_factory=dict)  # clip id -> label the file gives it
     unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
+    named: dict[int, str] = field(default_factory=dict)  # clip id -> the file as the row names it
 
 
 def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
@@ -161,25 +162,32 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
     rows = _label_rows(Path(labels_path))
     by_path, by_name = clip_index(project, include_missing=False)
     labels: dict[int, str] = {}
+    named: dict[int, str] = {}
     unknown: list[str] = []
     for rel, label in rows:
         clip, _ = find_clip(project.relpath(rel), by_path, by_name)
         if clip is None:
             unknown.append(rel)
         else:
-            labels[clip.id] = label
-    return LabelsPlan(Path(labels_path).name, labels, unknown)
+            labels[clip.id], named[clip.id] = label, rel
+    return LabelsPlan(Path(labels_path).name, labels, unknown, named)
 
 
 def apply_labels_plan(project: Project, plan: LabelsPlan) -> ImportResult:
     """Set a plan's labels in one transaction, with source ``"csv"``. A clip that already
-    carries the label keeps it, and its source (folder, manual...). Unknown class names add the
-    class. The result's ``previous`` undoes the import through :meth:`Project.restore_labels`."""
-    previous = project.apply_labels(plan.labels, source="csv", action="import",
-                                    keep_same_label=True) if plan.labels else {}
-    changes = {i: plan.labels[i] for i in previous}
-    return ImportResult(updated=len(changes), unchanged=len(plan.labels) - len(changes),
-                        unknown_paths=plan.unknown_paths, changes=changes, previous=previous)
+    carries the label keeps it, and its source (folder, manual...). A clip whose file has gone
+    since the plan was made (a rescan meanwhile) is counted with the rows naming no clip.
+    Unknown class names add the class. The result's ``previous`` undoes the import through
+    :meth:`Project.restore_labels`."""
+    present = project.present_clip_ids(plan.labels)
+    labels = {i: label for i, label in plan.labels.items() if i in present}
+    gone = [plan.named.get(i, str(i)) for i in plan.labels if i not in present]
+    previous = project.apply_labels(labels, source="csv", action="import",
+                                    keep_same_label=True) if labels else {}
+    changes = {i: labels[i] for i in previous}
+    return ImportResult(updated=len(changes), unchanged=len(labels) - len(changes),
+                        unknown_paths=plan.unknown_paths + gone, changes=changes,
+                        previous=previous)
 
 
 def import_csv(project: Project, csv_path: str | Path) -> ImportResult:

@@ -335,6 +335,14 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         sql = "SELECT path, id FROM clips" + ("" if include_missing else " WHERE missing = 0")
         return dict(self._read(sql))
 
+    def present_clip_ids(self, clip_ids: Iterable[int]) -> set[int]:
+        """Those of ``clip_ids`` that name a clip here whose file is present (not missing)."""
+        found: set[int] = set()
+        for chunk, marks in in_chunks(list(clip_ids)):
+            found.update(i for (i,) in self._read(
+                f"SELECT id FROM clips WHERE missing = 0 AND id IN ({marks})", chunk))
+        return found
+
     def _clips_by_ids(self, ids: list[int]) -> list[ClipRecord]:
         out: list[ClipRecord] = []
         for chunk, marks in in_chunks(ids):

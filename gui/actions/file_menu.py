@@ -154,10 +154,10 @@ def _import_labels(w, path: str) -> None:
     a Label Studio export of thousands of tasks), then set the labels as one undo step."""
     w.acts.task("import labels").start(
         ProjectWorker(w.project, lambda project, _task: label_io.plan_labels_import(project, path)),
-        finished=lambda plan: w.undo_stack.push(ImportLabelsCommand(
-            w.project, plan, lambda: w.labels.classes_edited(True),
-            on_imported=lambda result: _report_import(w, path, result),
-            on_error=w.labels.report_error)),
+        finished=_while_open(w, f"Labels from {Path(path).name}", lambda plan: w.undo_stack.push(
+            ImportLabelsCommand(w.project, plan, lambda: w.labels.classes_edited(True),
+                                on_imported=lambda result: _report_import(w, path, result),
+                                on_error=w.labels.report_error))),
         failed=lambda reason: w.labels.report_error(
             f"Could not import labels from {Path(path).name}: {reason}"))
 
@@ -181,9 +181,25 @@ def _import_regions(w, files: list[tuple] | None, with_labels: list[str] = ()) -
 
     w.acts.task("import regions").start(
         ProjectWorker(w.project, plan),
-        finished=lambda result: _push_regions_import(w, *result),
+        finished=_while_open(w, f"Regions from {source}",
+                             lambda result: _push_regions_import(w, *result)),
         failed=lambda reason: w.labels.report_error(
             f"Could not import regions from {source}: {reason}"))
+
+
+def _while_open(w, what: str, handler):
+    """``handler`` for a task's result, run only while the folder it was read for is still
+    open: a result names that folder's clips by their ids, which another folder's clips
+    share."""
+    project = w.project
+
+    def run(result) -> None:
+        if w.project is project:
+            handler(result)
+        else:
+            w.show_message(f"{what} were not imported: another folder was opened while they "
+                           "were read.", "info")
+    return run
 
 
 def _source_text(paths: list) -> str:

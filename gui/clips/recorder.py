@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from core.audio.recording import pcm_to_mono, peak_level
+from core.audio.recording import pcm_frames, peak_level
 from gui.common.multimedia import (
     QAudioFormat,
     QAudioSource,
@@ -34,9 +34,10 @@ class AudioRecorder(QObject):
 
     ``start(seconds)`` begins a take; ``level(peak)`` goes out as audio arrives (0..1),
     ``finished(samples, rate_hz)`` with the take (mono float32, exactly that long) or
-    ``failed(reason)``. ``listen()`` instead hands on every piece as ``heard(samples)`` (mono
-    float32 at ``rate_hz``) until ``cancel()``, which also drops a take. ``feed(data)`` takes
-    the device's bytes (the audio source's, or a test's)."""
+    ``failed(reason)``. ``listen()`` instead hands on every piece as ``heard(frames)`` (float32
+    ``(n, channels)`` at ``rate_hz``: a model may hear one channel) until ``cancel()``, which
+    also drops a take. ``feed(data)`` takes the device's bytes (the audio source's, or a
+    test's)."""
 
     level = Signal(float)
     finished = Signal(object, int)
@@ -117,11 +118,12 @@ class AudioRecorder(QObject):
         """Take ``data``, PCM bytes in the device's format; the take ends once long enough."""
         if not self.recording or not data:
             return
-        samples = pcm_to_mono(data, self._sample_format, self._channels)
+        frames = pcm_frames(data, self._sample_format, self._channels)
+        samples = frames.mean(axis=1)
         self._stall.start()
         self.level.emit(peak_level(samples))
-        if self._listening:
-            self.heard.emit(samples)
+        if self._listening:  # each channel, for a model that hears one of them
+            self.heard.emit(frames)
             return
         self._pieces.append(samples)
         self._have += len(samples)

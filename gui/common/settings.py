@@ -64,6 +64,7 @@ TRAIN_BACKGROUND = Key("training/background", bool, None)
 TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
 TRAIN_DEVICE = Key("training/device", str, None)  # "auto", "cpu", "cuda:0"...
 TRAIN_MIXED_PRECISION = Key("training/mixed_precision", bool, None)
+TRAIN_CHANNEL = Key("training/channel", str, None)  # "mix", or the channel heard, from 0
 _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "fine_tune_epochs": TRAIN_FINE_TUNE_EPOCHS,
                "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
@@ -135,6 +136,8 @@ def read_train_choice(settings: QSettings) -> tuple[str, dict] | None:
     if not model:
         return None
     values = {name: read(settings, key) for name, key in _TRAIN_KEYS.items()}
+    channel = read(settings, TRAIN_CHANNEL)  # "mix" or absent: the default, the mix
+    values["channel"] = int(channel) if channel and channel.isdigit() else None
     return model, {name: value for name, value in values.items() if value is not None}
 
 
@@ -146,6 +149,9 @@ def write_train_choice(settings: QSettings, model: str, values: dict) -> None:
     for name, key in _TRAIN_KEYS.items():
         if values.get(name) is not None:
             write(settings, key, key.type(values[name]))
+    # None is a choice here (the mix), written so that it replaces a channel stored before.
+    channel = values.get("channel")
+    write(settings, TRAIN_CHANNEL, "mix" if channel is None else str(int(channel)))
 
 
 def restore_window(settings: QSettings, window, splitter, header, toggles: dict,

@@ -153,11 +153,13 @@ class TrainSettingsDialog(QDialog):
         self.device_box.currentIndexChanged.connect(self._on_device_box_changed)
         self._load(config or TrainConfig())
         # Choosing another network loads its own defaults (seed-cnn's recipe differs a lot), on
-        # the same device and precision: those are the machine's choice, not the network's.
+        # the same device and precision, the machine's choice, and the same channel, the
+        # recordings': neither is the network's.
         self.model_box.currentIndexChanged.connect(
             lambda: self._load(TrainConfig.for_model(
                 self.model_box.currentData(), device=self.device_box.currentData(),
-                mixed_precision=self.mixed_precision.isChecked())))
+                mixed_precision=self.mixed_precision.isChecked(),
+                channel=self.channel_box.currentData())))
 
     def _load(self, config: TrainConfig) -> None:
         self.model_box.blockSignals(True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core.audio.recording import pcm_to_mono, peak_level, save_take
+from core.audio.recording import pcm_frames, pcm_to_mono, peak_level, save_take
 from core.errors import AudioError
 
 
@@ -23,6 +23,9 @@ def test_each_format_becomes_mono_samples(sample_format, dtype, scale, offset):
     mono = pcm_to_mono(data, sample_format, channels=2)
     assert mono.dtype == np.float32
     np.testing.assert_allclose(mono, (left + right) / 2, atol=1.5 / 128)
+    # Each channel apart, for a model that hears one of them (Listen Live).
+    np.testing.assert_allclose(pcm_frames(data, sample_format, channels=2),
+                               np.stack([left, right], axis=1), atol=1.5 / 128)
 
 
 def test_a_partial_frame_is_dropped_and_an_unknown_format_refused():

@@ -63,6 +63,7 @@ def test_train_on_channel_two_learns_what_only_it_holds_and_classifies_with_it(t
     from core.ml.export import export_metadata
     from core.ml.inference import Classifier
     from core.ml.model_card import format_card, model_card
+    from core.ml.training import train
 
     root = tmp_path / "project"
     for kind in TONES_HZ:
@@ -78,10 +79,23 @@ def test_train_on_channel_two_learns_what_only_it_holds_and_classifies_with_it(t
                  "--no-background", "--out", str(model)]) == 0
     checkpoint = load_checkpoint(model)
     assert checkpoint.feature_config.channel == 1 and checkpoint.train_config["channel"] == 1
-    assert "channel 2 of a file that has it" in format_card(model_card(checkpoint, model))
+    card = format_card(model_card(checkpoint, model))
+    assert "channel 2 of a file that has it" in card and "channel=1" not in card  # counted from 1
     assert export_metadata(checkpoint)["channel"] == "2"
     classifier = Classifier(checkpoint)
     unseen = [audio_factory.write(tmp_path / "new" / f"{kind}{n}.wav", _hidden_tone(kind, 20 + n))
               for kind in TONES_HZ for n in range(4)]
     predicted = [p.label for p in classifier.predict_files(unseen)]
     assert predicted == [path.stem.rstrip("0123456789") for path in unseen]
+    # Listen Live hands on a stereo microphone's frames: the model hears its channel of them.
+    for kind in TONES_HZ:
+        frames = np.tile(_hidden_tone(kind, 30), (3, 1))
+        assert classifier.predict_samples(frames, RATE_HZ).label == kind
+    # Fine-tuning keeps what the model hears, and its settings say so; the command line refuses
+    # another channel rather than ignore it.
+    assert main(["train", str(root), "--init-from", str(model), "--channel", "1",
+                 "--out", str(tmp_path / "f.pt")]) == 2
+    assert "m.pt was trained on channel 2" in capsys.readouterr().err
+    tuned = train([(p, p.parent.name) for p in sorted(root.rglob("*.wav"))],
+                  TrainConfig(epochs=1, background=False), init_from=checkpoint).checkpoint
+    assert tuned.feature_config.channel == 1 and tuned.train_config["channel"] == 1

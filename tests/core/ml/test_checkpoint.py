@@ -1,5 +1,6 @@
 """Checkpoints round trip; anything that is not one, or carries code, is refused and never runs."""
 
+import dataclasses
 import pickle
 import zipfile
 
@@ -133,6 +134,15 @@ def test_thresholds_and_background_are_saved_and_loaded(tmp_path, trained):
     # alone, else still 3
     expected = 5 if checkpoint.novelty is not None else 4 if checkpoint.temperature != 1.0 else 3
     assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == expected
+    # 6 for a model of one channel: an Earmark before it would hear the mix, so it refuses it.
+    mix = checkpoint.feature_config
+    checkpoint.feature_config = dataclasses.replace(mix, channel=1)
+    try:
+        save_checkpoint(checkpoint, tmp_path / "c.pt")
+    finally:
+        checkpoint.feature_config = mix
+    assert torch.load(tmp_path / "c.pt", weights_only=True)["format_version"] == 6
+    assert load_checkpoint(tmp_path / "c.pt").feature_config.channel == 1
 
 
 @pytest.mark.slow

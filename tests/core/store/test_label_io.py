@@ -121,6 +121,19 @@ def test_a_plan_reads_without_writing_and_applies_against_the_labels_of_then(pro
         result.changes) and list(result.previous.values()) == [("dog", "folder")]
 
 
+def test_a_clip_gone_since_the_plan_is_reported_not_labelled(project, tmp_path):
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("path,label\ndog/c1.wav,wolf\ncat/c1.wav,lynx\n", encoding="utf-8")
+    plan = plan_labels_import(project, csv_path)
+    (project.folder / "cat" / "c1.wav").unlink()  # while the file was read
+    project.scan()
+    result = apply_labels_plan(project, plan)
+    assert (result.updated, result.unknown_paths) == (1, ["cat/c1.wav"])
+    assert labels_of(project)["dog/c1.wav"] == ("wolf", "csv")
+    gone = next(c for c in project.clips(include_missing=True) if c.path == "cat/c1.wav")
+    assert gone.missing and (gone.label, gone.label_source) == ("cat", "folder")  # kept as it was
+
+
 def _ls_task(audio, *results, cancelled=False, ground_truth=False, updated="2026-01-01"):
     return {"id": 1, "data": {"audio": audio},
             "annotations": [{"result": list(results), "was_cancelled": cancelled,

@@ -214,6 +214,28 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     assert all(slot.wait() for slot in window.acts.slots.values())
 
 
+def test_labels_read_for_a_folder_no_longer_open_are_dropped(qtbot, rig, tmp_path, monkeypatch):
+    csv_path = tmp_path / "labels.csv"
+    csv_path.write_text("path,label\nloose-a.wav,frog\n")
+    before = snapshot(rig)
+    shown: list[tuple[str, str]] = []
+    window = menu_window(rig, lambda t, k: shown.append((t, k)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(csv_path)], ""))
+    reading, go_on = threading.Event(), threading.Event()
+    read = label_io._label_rows
+    monkeypatch.setattr(label_io, "_label_rows",
+                        lambda path: (reading.set(), go_on.wait(10), read(path))[2])
+    file_menu._on_import_csv(window)
+    qtbot.waitUntil(reading.is_set, timeout=10_000)
+    window.project = object()  # another folder opened while the file was read
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert shown[-1] == ("Labels from labels.csv were not imported: another folder was opened "
+                         "while they were read.", "info")
+    assert snapshot(rig) == before and rig.stack.count() == 0
+    assert all(slot.wait() for slot in window.acts.slots.values())
+
+
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
     window = menu_window(rig, lambda t, k: None)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",

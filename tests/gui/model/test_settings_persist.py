@@ -73,6 +73,17 @@ def test_multi_label_is_chosen_in_the_dialog_and_restored_in_the_next_session(qt
     assert dialog.multi_label.isChecked()
 
 
+def test_the_channel_heard_is_restored_and_the_mix_replaces_it(make_dock, settings):
+    make_dock().set_train_config(TrainConfig.for_model(channel=1))
+    settings.sync()
+    assert keys.read(settings, keys.TRAIN_CHANNEL) == "1"
+    assert make_dock().controller.config_override.channel == 1
+    make_dock().set_train_config(TrainConfig.for_model())  # the mix chosen again
+    assert make_dock().controller.config_override.channel is None
+    keys.write(settings, keys.TRAIN_CHANNEL, "left")  # unreadable: the default, the mix
+    assert make_dock().controller.config_override.channel is None
+
+
 def test_auto_clip_length_round_trips(make_dock):
     make_dock().set_train_config(TrainConfig.for_model("compact", epochs=9))
     restored = make_dock().controller.config_override

@@ -180,6 +180,8 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     reopened = TrainSettingsDialog(dialog.config())  # the choice shows when the dialog reopens
     qtbot.addWidget(reopened)
     assert reopened.channel_box.currentText().startswith("Channel 2")
+    reopened.model_box.setCurrentIndex(reopened.model_box.findData("compact"))
+    assert reopened.config().channel == 1  # the recordings' choice, not the network's
 
 
 # ---- in the window ---------------------------------------------------------------------------
