@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,15 +76,42 @@ def root_audio_stems(root: str | os.PathLike) -> list[str]:
 
 
 def decode_text(data: bytes) -> str:
-    """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else latin-1."""
+    """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else latin-1.
+    Bytes that are not text in the encoding its BOM names (a broken UTF-16 file) are read as
+    U+FFFD, which no row's path or times contain."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def load_json(text: str):
+    """``text`` as JSON; EarmarkError saying why it cannot be read (a stranger's file may be
+    broken, nested thousands deep or hold a number of thousands of digits)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EarmarkError(f"broken JSON (line {error.lineno}: {error.msg})") from None
+    except RecursionError:
+        raise EarmarkError("JSON nested too deeply to read") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise EarmarkError("JSON holding a number too long to read") from None
+
+
+def json_number(value) -> float | None:
+    """A JSON number as a finite float; None for anything else: a bool (JSON's true is no
+    time), text, NaN, infinity or an integer beyond a float's range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def normalise_relative(text: str) -> str:
@@ -167,9 +195,9 @@ def _edge_impulse_labels(text: str, name: str) -> dict[str, str]:
     folder. A file of type ``unlabeled`` has no label; a ``multi-label`` one (spans of a long
     sample) no label for the whole file either."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise EarmarkError(f"{name}: broken JSON (line {error.lineno}: {error.msg})") from None
+        value = load_json(text)
+    except EarmarkError as error:
+        raise EarmarkError(f"{name}: {error}") from None
     if not is_edge_impulse(value):
         raise EarmarkError(f"{name}: JSON that is not Edge Impulse's info.labels (no \"files\" "
                            "list)")

@@ -10,12 +10,11 @@ can import.
 from __future__ import annotations
 
 import datetime
-import math
 import uuid
 from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
-from core.store.label_rules import normalise_relative
+from core.store.label_rules import json_number, normalise_relative
 from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 
 Problem = tuple[int, str]  # (sound-event annotation number; reason)
@@ -73,7 +72,7 @@ def _span(geometry) -> tuple[tuple[float, float, float | None, float | None] | N
     if kind in MOMENTS:
         return None, f"a {kind} marks a moment, not a span"
     if not isinstance(coordinates, list) or not all(
-            isinstance(c, (int, float)) and math.isfinite(c) for c in _flat(coordinates)):
+            json_number(c) is not None for c in _flat(coordinates)):
         return None, f"{kind} coordinates must be numbers"
     flat = not any(isinstance(c, list) for c in coordinates)
     if kind == "TimeInterval" and flat and len(coordinates) == 2:
@@ -183,7 +182,8 @@ def _score(features) -> float | None:
     :func:`aoef_document` writes it: ``{"score": 0.8}``, or soundevent's list of name and value),
     else None."""
     if isinstance(features, list):
-        features = {f.get("name"): f.get("value") for f in features if isinstance(f, dict)}
+        features = {f.get("name"): f.get("value") for f in features
+                    if isinstance(f, dict) and isinstance(f.get("name"), str)}
     value = features.get("score") if isinstance(features, dict) else None
     return float(value) if _is_score(value) else None
 

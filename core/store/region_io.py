@@ -268,6 +268,10 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
 # --------------------------------------------------------------------------- importing
 
 
+# Folders nested deeper than this below a project's folder are no recorder's or person's.
+MAX_TAIL_PARTS = 32
+
+
 def find_clip(key: str, by_path: dict[str, ClipRecord],
               by_name: dict[str, list[ClipRecord]]) -> tuple[ClipRecord | None, str | None]:
     """The clip a file's row names by ``key`` (a path relative to the folder, or from elsewhere),
@@ -279,7 +283,9 @@ def find_clip(key: str, by_path: dict[str, ClipRecord],
     # path as detect writes it): the longest tail of it that is a path in this folder, else its
     # base name when one file in the folder has it.
     parts = [part for part in key.split("/") if part]
-    for start in range(1, len(parts) - 1):
+    # Tails of at most MAX_TAIL_PARTS parts: a stranger's path of thousands of parts would
+    # otherwise cost its square in joins.
+    for start in range(max(1, len(parts) - MAX_TAIL_PARTS), len(parts) - 1):
         clip = by_path.get("/".join(parts[start:]))
         if clip is not None:
             return clip, None

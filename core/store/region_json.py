@@ -8,15 +8,14 @@ writing takes grouped regions.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
-from core.store.label_rules import is_edge_impulse, normalise_relative
+from core.store.label_rules import is_edge_impulse, json_number, load_json, normalise_relative
 from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
 from core.store.region_aoef import is_aoef
 
@@ -70,21 +69,8 @@ def json_format(text: str) -> str:
                        "(Whombat) document or Edge Impulse's labels")
 
 
-def load_json(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise EarmarkError(f"broken JSON (line {error.lineno}: {error.msg})") from None
-
-
 def _is_avianz_meta(value) -> bool:
     return isinstance(value, dict) and bool({"Operator", "Reviewer", "Duration"} & set(value))
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------------------- AviaNZ
@@ -114,7 +100,7 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
         if not isinstance(segment, list) or len(segment) < 5:
             problems.append((number, "not a segment [start, end, low, high, labels]"))
             continue
-        begin_s, end_s, low_hz, high_hz = (_number(v) for v in segment[:4])
+        begin_s, end_s, low_hz, high_hz = (json_number(v) for v in segment[:4])
         if begin_s == end_s == -1:
             continue  # the old format's metadata
         if None in (begin_s, end_s, low_hz, high_hz):
@@ -152,7 +138,7 @@ def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]
 def _avianz_score(label) -> float | None:
     if not isinstance(label, dict) or label.get("filter", AVIANZ_MANUAL) == AVIANZ_MANUAL:
         return None
-    certainty = _number(label.get("certainty"))
+    certainty = json_number(label.get("certainty"))
     if certainty is None or not 0 <= certainty < AVIANZ_SURE:
         return None
     return certainty / AVIANZ_SURE
@@ -196,7 +182,7 @@ def label_studio_path(url: str) -> str:
     (``/data/local-files/?d=site1/rec.wav``), a web address or an absolute path by its path,
     which an import finds here by its longest tail, then by its name; a relative path as
     written."""
-    parts = urlsplit(url)
+    parts = _split_url(url)
     if parts.path.startswith("/data/local-files"):
         found = parse_qs(parts.query).get("d")
         return normalise_relative(found[0]) if found else ""
@@ -215,8 +201,17 @@ def _task_audio(task: dict) -> str:
     url = data.get(LS_AUDIO)
     if not isinstance(url, str):  # a config naming its audio otherwise: the first address
         url = next((v for v in data.values() if isinstance(v, str) and
-                    PurePosixPath(urlsplit(v).path).suffix.lower() in AUDIO_EXTENSIONS), "")
+                    PurePosixPath(_split_url(v).path).suffix.lower() in AUDIO_EXTENSIONS), "")
     return label_studio_path(url) if url else ""
+
+
+def _split_url(text: str) -> SplitResult:
+    """``text``'s parts as an address; an address Python cannot split (``http://[x/a.wav``, a
+    broken IPv6 host) as a path."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return SplitResult("", "", text, "", "")
 
 
 def _chosen_results(task: dict) -> list[dict]:
@@ -354,7 +349,7 @@ def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
         for result in _task_results(task):
             number += 1
             region = result["value"]
-            begin_s, end_s = _number(region["start"]), _number(region["end"])
+            begin_s, end_s = json_number(region["start"]), json_number(region["end"])
             if not audio:
                 problems.append((number, f"task {task.get('id', '?')} names no audio file"))
             elif begin_s is None or end_s is None:
@@ -424,7 +419,7 @@ def has_spans(value) -> bool:
 
 
 def _milliseconds(value) -> int | None:
-    number = _number(value)
+    number = json_number(value)
     return int(number) if number is not None and number >= 0 and number == int(number) else None
 
 

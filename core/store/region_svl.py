@@ -22,7 +22,11 @@ Problem = tuple[int, str]  # (line; reason)
 
 SVL_SUFFIX = ".svl"  # what Sonic Visualiser calls an exported annotation layer
 BZIP2_MAGIC = b"BZh"  # a session file (.sv) is its XML, bzip2-compressed
-MAX_XML_BYTES = 512 * 2**20  # a session decompressed past this is refused, not read into memory
+# A session decompressed past this is refused, not read into memory: reading one takes about
+# 25 times its size (a 64 MB bomb peaked at 1.6 GB); a layer of 100,000 boxes is 10 MB.
+MAX_XML_BYTES = 64 * 2**20
+# 2**53: a frame count a float holds exactly, and 285 years at 1 MHz; more is no recording's.
+MAX_FRAMES = 2**53
 #: Layers whose points span time (subtype of a sparse model); the others (time instants, time
 #: values, text, images) mark moments.
 SPAN_SUBTYPES = ("region", "note", "flexinote", "box")
@@ -107,19 +111,27 @@ def svl_audio(text: str) -> str | None:
 
 
 def _frames(text: str | None) -> int | None:
-    try:
-        value = float(text) if text is not None else None
-    except ValueError:
+    """A whole number of frames, at most MAX_FRAMES; None for anything else."""
+    value = _attribute_number(text)
+    if value is None or not value.is_integer() or abs(value) > MAX_FRAMES:
         return None
-    return int(value) if value is not None and value.is_integer() else None
+    return int(value)
 
 
 def _hz(text: str | None) -> float | None:
+    return _attribute_number(text)
+
+
+def _attribute_number(text: str | None) -> float | None:
+    """An attribute as a finite number; None when absent, empty or not one (Python's float also
+    reads ``1_0``, which no Sonic Visualiser writes)."""
+    if text in (None, "") or "_" in text:
+        return None
     try:
-        value = float(text) if text not in (None, "") else None
+        value = float(text)
     except ValueError:
         return None
-    return value if value is not None and math.isfinite(value) else None
+    return value if math.isfinite(value) else None
 
 
 def _rate(model: dict[str, str]) -> float:

@@ -49,6 +49,8 @@ def _number(text: str) -> float | None:
         return None
     if re.fullmatch(r"[-+]?\d*,\d+", text):
         text = text.replace(",", ".")
+    if "_" in text:  # Python reads 0_3 as 3; no table writes it
+        raise ValueError(text)
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(text)
@@ -73,10 +75,14 @@ def _csv_reader(text: str):
 
 
 def csv_header(text: str) -> list[str]:
-    """The keys of a CSV's first row that is not blank."""
-    for row in _csv_reader(text):
-        if any(cell.strip() for cell in row):
-            return [header_key(cell) for cell in row]
+    """The keys of a CSV's first row that is not blank. EarmarkError when it cannot be read as
+    a CSV row (a field longer than a CSV field may be)."""
+    try:
+        for row in _csv_reader(text):
+            if any(cell.strip() for cell in row):
+                return [header_key(cell) for cell in row]
+    except csv.Error as error:
+        raise EarmarkError(f"its first line is not a CSV row ({error})") from None
     return []
 
 
@@ -185,18 +191,22 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
     rows: list[RegionRow] = []
     problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()
     for number, line in enumerate(lines[start + 1:], start=start + 2):
         if not line.strip():
             continue
         cells = dict(zip(header, (cell.strip() for cell in line.split("\t")), strict=False))
         path = _raven_path(cells.get("begin file", ""), cells.get("begin path", ""), audio)
-        # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection: keep one.
+        # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection, and per
+        # channel, each with the same times: keep one. Rows that share a number but not their
+        # times (tables pasted together) are selections of their own.
         selection = cells.get("selection", "")
         if selection:
-            if (selection, path) in seen:
+            same = (selection, path, cells.get("begin time (s)", ""),
+                    cells.get("end time (s)", ""))
+            if same in seen:
                 continue
-            seen.add((selection, path))
+            seen.add(same)
         if not path:
             problems.append((number, "no Begin File"))
             continue

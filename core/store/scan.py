@@ -16,7 +16,7 @@ from core.paths import natural_key
 from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
-from core.store.records import CHUNK, ClipRecord, ScanSummary
+from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label
 
 SCAN_BATCH = 500
 
@@ -188,6 +188,7 @@ class ScanMixin:
         """A new file's (label, source): on the first scan by the folder-label rule (the command
         line's too); later only a folder or file-name label naming a class the project has."""
         label, source = rule.label_of(path) if first_import else rule.place_label(path)
+        label = clean_label(label)  # a labels file's name may hold a newline or worse
         if label is None or not (first_import or label in class_names):
             return None
         return label, source

@@ -111,3 +111,107 @@ def test_json_values_of_the_wrong_type_give_named_errors_or_regions(tmp_path, na
             data = replaced(data, rng.choice(list(value_paths(data))), new)
         path.write_text(json.dumps(data))
         _read_every_way(path)
+
+
+# ---- files found by a fuzzing run that once stopped an import with a Python error ------------
+
+BIG = 10**309  # an integer beyond a float's range
+HOSTILE = {
+    "odd-length UTF-16": ("x.csv", b"\xff\xfea"),
+    "UTF-16 with a lone surrogate": ("x.csv", b"\xff\xfe\x00\xd8a\x00"),
+    "lists nested 5,000 deep": ("x.json", b"[" * 5000),
+    "objects nested 5,000 deep": ("x.json", ('{"data":' * 5000 + "1" + "}" * 5000).encode()),
+    "an integer of 4,301 digits": ("x.json", b"[" + b"1" * 4301 + b"]"),
+    "Label Studio: a start beyond a float": ("ls.json", json.dumps([{
+        "data": {"audio": "rec.wav"}, "annotations": [{"result": [{"type": "labels", "value": {
+            "start": BIG, "end": 0.3, "labels": ["x"]}}]}]}]).encode()),
+    "AviaNZ: an end beyond a float": ("rec.wav.data", json.dumps([[0, BIG, 0, 0, []]]).encode()),
+    "Edge Impulse: an end index beyond a float": ("s.labels", json.dumps({
+        "structuredLabels": {"rec.wav": [{"label": "x", "startIndex": 0, "endIndex": BIG}]}
+    }).encode()),
+    "AOEF: a time beyond a float": ("x.json", aoef.document(
+        [aoef.event("e1", "TimeInterval", [0, BIG])], [aoef.annotation("a1", "e1", [0])]).encode()),
+    "AOEF: a feature named by a list": ("x.json", json.dumps({"data": {
+        "collection_type": "x", "recordings": [{"uuid": "r", "path": "rec.wav"}],
+        "sound_events": [{"uuid": "e", "recording": "r", "geometry": {
+            "type": "TimeInterval", "coordinates": [0, 0.3]}, "features": [{"name": []}]}],
+        "sound_event_annotations": [{"sound_event": "e"}]}}).encode()),
+    "Label Studio: an address with a broken IPv6 host": ("ls.json", json.dumps([{
+        "data": {"audio": "http://[x/rec.wav"}, "annotations": [{"result": [
+            {"type": "labels", "value": {"start": 0, "end": 0.3, "labels": ["x"]}},
+            {"type": "choices", "value": {"choices": ["x"]}}]}]}]).encode()),
+    "a CSV field longer than a field may be": ("x.csv", b"a," + b"x" * 131073 + b"\n"),
+    "Sonic Visualiser: frames beyond a float": ("x.svl", svl.layer(
+        '<model id="4" sampleRate="1" type="sparse" dataset="3" subtype="region" />',
+        '<point frame="1e308" duration="1e308" label="x" />\n').encode()),
+}
+
+
+@pytest.fixture
+def rec_project(tmp_path):
+    from core.store.project import Project
+    from tests import audio_factory
+
+    audio_factory.write(tmp_path / "audio" / "rec.wav", audio_factory.tone(440.0, 1.0))
+    with Project.open(tmp_path / "audio") as project:
+        project.scan()
+        yield project
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_file_gives_a_named_error_or_rows_never_a_python_error(tmp_path, rec_project,
+                                                                         case):
+    from core.store.label_io import plan_labels_import
+    from core.store.region_io import import_facts, plan_regions_files
+
+    name, data = HOSTILE[case]
+    path = tmp_path / name
+    path.write_bytes(data)
+    _read_every_way(path)
+    for read in (import_facts, lambda p: plan_regions_files(rec_project, [(p, "rec.wav")]),
+                 lambda p: plan_labels_import(rec_project, p)):
+        try:
+            read(path)
+        except EarmarkError as error:
+            assert path.name in str(error)
+
+
+def test_what_a_stranger_s_file_gets_wrong_is_refused_or_mended_not_taken_as_it_is(tmp_path,
+                                                                                     rec_project):
+    from core.store.label_io import import_csv
+    from core.store.region_io import clip_index, find_clip, import_regions_file
+
+    def regions_of(name: str, text: str, audio: str | None = "rec.wav"):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return read_regions(path, audio)
+
+    # A number Python reads but no table writes (0_3 is 3 to float()) is a row's problem.
+    with pytest.raises(EarmarkError, match="begin '0_3' is not a number"):
+        regions_of("r.csv", "path,begin_s,end_s,label\nrec.wav,0_3,1.0,x\n")
+    # JSON's true is no time.
+    with pytest.raises(EarmarkError, match="coordinates must be numbers"):
+        regions_of("b.json", aoef.document([aoef.event("e1", "TimeInterval", [False, True])],
+                                           [aoef.annotation("a1", "e1", [0])]), None)
+    # Raven's rows of one selection (its views, its channels) share their times and make one
+    # region; rows that share a number but not their times are selections of their own.
+    head = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n"
+    _, rows = regions_of("t.txt", head + "1\tWaveform 1\t1\t0.1\t0.2\towl\n"
+                         "1\tSpectrogram 1\t1\t0.1\t0.2\towl\n1\tSpectrogram 1\t2\t0.1\t0.2\towl\n"
+                         "1\tSpectrogram 1\t1\t0.3\t0.4\twren\n")
+    assert [(r.begin_s, r.label) for r in rows] == [(0.1, "owl"), (0.3, "wren")]
+    # A label with a newline, a NUL or an unpaired surrogate, or hiding a zero-width space,
+    # becomes a name a person can read and the store can keep.
+    labels = tmp_path / "info.labels"
+    labels.write_text(json.dumps({"version": 1, "files": [
+        {"path": "rec.wav", "label": {"type": "label", "label": "bark\ud800\n\x00\u200b"}}]}))
+    import_csv(rec_project, labels)
+    assert rec_project.clips()[0].label == "bark"
+    path = tmp_path / "ls.json"
+    path.write_text(json.dumps([{"data": {"audio": "rec.wav"}, "annotations": [{"result": [
+        {"type": "labels", "value": {"start": 0.1, "end": 0.3, "labels": ["wood\nthrush"]}}]}]}]))
+    import_regions_file(rec_project, path)
+    assert [r.label for r in rec_project.regions()] == ["wood thrush"]
+    # A path of 20,000 parts is looked up by its last few tails, not by each of them.
+    by_path, by_name = clip_index(rec_project, include_missing=False)
+    assert find_clip("x/" * 20_000 + "rec.wav", by_path, by_name)[0].path == "rec.wav"
