@@ -95,6 +95,8 @@ def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
          line: int, score: str = "") -> tuple[RegionRow | None, str | None]:
     """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
     confidence in the detection, 0..1 (empty: a person's region)."""
+    if not path.strip():
+        return None, "no audio file named (its file cell is empty)"
     values = {}
     for name, text in (("begin", begin), ("end", end), ("low frequency", low),
                        ("high frequency", high), ("score", score)):

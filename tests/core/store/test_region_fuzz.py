@@ -189,6 +189,10 @@ def test_what_a_stranger_s_file_gets_wrong_is_refused_or_mended_not_taken_as_it_
     # A number Python reads but no table writes (0_3 is 3 to float()) is a row's problem.
     with pytest.raises(EarmarkError, match="begin '0_3' is not a number"):
         regions_of("r.csv", "path,begin_s,end_s,label\nrec.wav,0_3,1.0,x\n")
+    # A BirdNET row whose File cell is empty says so (it read ". is not in the folder").
+    with pytest.raises(EarmarkError, match="line 2: no audio file named"):
+        regions_of("b.BirdNET.results.csv", "Start (s),End (s),Common name,Confidence,File\n"
+                   "0,3,Morepork,0.9,\n", None)
     # JSON's true is no time.
     with pytest.raises(EarmarkError, match="coordinates must be numbers"):
         regions_of("b.json", aoef.document([aoef.event("e1", "TimeInterval", [False, True])],
