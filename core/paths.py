@@ -74,6 +74,18 @@ def _fsync_dir(folder: Path) -> None:
 _DIGITS_RE = re.compile(r"(\d+)")
 
 
+def undecodable_name(path: str | Path) -> str | None:
+    """``path`` as a person can read it, when its name is not UTF-8 (bytes from another
+    system's encoding, which Python keeps as lone surrogates and no text file or SQLite column
+    can hold), each such byte shown as U+FFFD; None for a name that is text."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return None
+
+
 def natural_key(text: str) -> tuple:
     """A sort key for ``text``: its runs of digits compared as numbers, the rest as lower-case
     text. Text and numbers alternate from a text part (perhaps empty), so any two keys compare

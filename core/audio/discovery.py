@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from core.audio.reading import AUDIO_EXTENSIONS
@@ -14,7 +14,8 @@ from core.paths import natural_key
 # --------------------------------------------------------------------------- scanning
 
 
-def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
+def iter_audio_files(root: str | os.PathLike,
+                     on_unlisted: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """Yield the audio files under ``root`` recursively, each folder's entries in the order a
     person counts them (``clip_2`` before ``clip_10``: ``core.paths.natural_key``).
 
@@ -25,6 +26,8 @@ def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
     Symbolic links to folders are followed once: a folder already visited (same device and
     inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
     tens of thousands of files costs one listing, not a stat per file.
+    ``on_unlisted(folder, reason)`` hears of each folder below ``root`` that cannot be listed
+    (no permission), so a caller can say which recordings it did not see.
     """
     root = Path(root)
     try:
@@ -34,15 +37,18 @@ def iter_audio_files(root: str | os.PathLike) -> Iterator[Path]:
     if not stat.S_ISDIR(st.st_mode):
         return
     visited: set[tuple[int, int]] = {(st.st_dev, st.st_ino)}
-    yield from _walk(root, visited)
+    yield from _walk(root, visited, on_unlisted)
 
 
-def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk(folder: Path, visited: set[tuple[int, int]],
+          on_unlisted: Callable[[Path, str], None] | None) -> Iterator[Path]:
     try:
         with os.scandir(folder) as it:
             # The name itself breaks ties (A.wav, a.wav): the same order on every run.
             entries = sorted(it, key=lambda entry: (natural_key(entry.name), entry.name))
-    except OSError:
+    except OSError as error:
+        if on_unlisted is not None:
+            on_unlisted(folder, (error.strerror or str(error)).lower())
         return
     for entry in entries:
         name = entry.name
@@ -62,7 +68,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]]) -> Iterator[Path]:
             if key in visited:
                 continue
             visited.add(key)
-            yield from _walk(Path(entry.path), visited)
+            yield from _walk(Path(entry.path), visited, on_unlisted)
             continue
         if os.path.splitext(name)[1].lower() not in AUDIO_EXTENSIONS:
             continue

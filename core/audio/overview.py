@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,14 +273,16 @@ def _file_stamp(path) -> np.ndarray:
 
 def _read_cache(cached: Path, stamp: np.ndarray) -> Overview | None:
     try:
-        with np.load(cached, allow_pickle=False) as saved:
+        # Opened here, so that a damaged file is closed whatever np.load makes of it.
+        with open(cached, "rb") as handle, np.load(handle, allow_pickle=False) as saved:
             if not np.array_equal(saved["stamp"], stamp):
                 return None
             meta = saved["meta"]
             return Overview(saved["db"].astype(np.float32), saved["env_min"], saved["env_max"],
                             float(meta[0]), int(meta[1]), float(meta[2]), int(meta[3]))
-    except (OSError, ValueError, KeyError, IndexError):
-        return None  # missing, partly written or from another version: computed again
+    except (OSError, ValueError, KeyError, IndexError, EOFError, AttributeError, TypeError,
+            zipfile.BadZipFile):  # AttributeError, TypeError: a lone .npy, not an archive
+        return None  # missing, damaged, partly written or from another version: computed again
 
 
 def _write_cache(cached: Path, stamp: np.ndarray, overview: Overview) -> None:

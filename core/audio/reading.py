@@ -11,6 +11,7 @@ are programming errors and raise ``ValueError``.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import stat
@@ -37,6 +38,20 @@ _SKIP_BLOCK_FRAMES = 1 << 16
 #: MP3 decoding right after a seek is wrong for a few frames (the bit reservoir is empty), so
 #: a seek lands this many frames early (eight MPEG frames) and decodes them away.
 _MP3_PREROLL_FRAMES = 8 * 1152
+#: Samples (frames x channels) decoded in one read: a long window of many channels is read in
+#: pieces of this size and mixed down piece by piece, so it never takes more than its mono
+#: samples and one piece (a minute of 8 channels at 96 kHz was 180 MB at once).
+_MAX_READ_VALUES = 1 << 22
+#: libsndfile's count for "unknown" (a FLAC whose STREAMINFO says 0 samples); no real file has
+#: nearly as many frames.
+_UNKNOWN_FRAMES = 1 << 62
+#: A float file's samples past this are no recording's (full scale is 1; an overloaded one may
+#: go a little past it), and squared they would overflow the features.
+MAX_SAMPLE_MAGNITUDE = 1e3
+#: Resampling builds a sinc kernel of about (to / gcd) x (from / gcd) values: 51,000 for
+#: 44,100 -> 16,000 Hz, 706 million (5.6 GB) for a damaged header's 44,101. Past this many, the
+#: file's rate is taken to the nearest round rate (44,100), a 23 ppm error.
+_MAX_KERNEL_VALUES = 1 << 22
 
 # Plain reasons, shared with the tests and the GUI.
 NOT_FOUND = "file not found"
@@ -48,6 +63,8 @@ UNRECOGNISED = "not an audio file (unrecognised format)"
 CORRUPT = "corrupt or truncated audio data"
 NO_FRAMES = "no audio frames"
 NON_FINITE = "contains non-finite samples (NaN or Inf)"
+UNKNOWN_LENGTH = "its header does not say how long it is (a stream's FLAC): re-encode it"
+OUT_OF_RANGE = "contains samples far beyond full scale (not audio)"
 PERMISSION = "permission denied"
 
 # libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
@@ -190,6 +207,8 @@ def _check_header(path: Path, handle: sf.SoundFile) -> None:
             raise AudioError(path, CORRUPT)
     if handle.frames <= 0:
         raise AudioError(path, NO_FRAMES)
+    if handle.frames >= _UNKNOWN_FRAMES:
+        raise AudioError(path, UNKNOWN_LENGTH)
 
 
 # --------------------------------------------------------------------------- header
@@ -293,7 +312,13 @@ def _skip_by_reading(path: Path, start: int) -> sf.SoundFile:
 def _read_frames(path: Path, handle: sf.SoundFile, count: int,
                  channel: int | None = None) -> np.ndarray:
     """Read ``count`` frames as mono float32 (``channel`` alone, or the mean of all), checking
-    for short reads and NaN/Inf."""
+    for short reads, NaN/Inf and samples far beyond full scale. Many channels are read and
+    mixed _MAX_READ_VALUES at a time (an MP3's in one call: see :func:`_read_window`)."""
+    per_read = max(1, _MAX_READ_VALUES // handle.channels)
+    if count > per_read and handle.format != "MP3":
+        parts = [_read_frames(path, handle, n, channel)
+                 for n in [per_read] * (count // per_read) + [count % per_read] if n]
+        return np.concatenate(parts)
     try:
         block = handle.read(count, dtype="float32", always_2d=True)
     except AudioError:
@@ -304,8 +329,11 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int,
     if len(block) < count and handle.format != "MP3":
         raise AudioError(path, CORRUPT)
     samples = _mono(block, channel)
-    if not np.isfinite(samples).all():
+    peak = float(np.abs(samples).max(initial=0.0))
+    if not np.isfinite(peak):
         raise AudioError(path, NON_FINITE)
+    if peak > MAX_SAMPLE_MAGNITUDE:
+        raise AudioError(path, OUT_OF_RANGE)
     return samples
 
 
@@ -464,8 +492,22 @@ def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     import torch
 
     with torch.no_grad():
-        out = _resampler(int(from_hz), int(to_hz))(torch.from_numpy(np.ascontiguousarray(samples)))
+        out = _resampler(*_kernel_rates(int(from_hz), int(to_hz)))(
+            torch.from_numpy(np.ascontiguousarray(samples)))
     return out.numpy().astype(np.float32, copy=False)
+
+
+def _kernel_rates(from_hz: int, to_hz: int) -> tuple[int, int]:
+    """The rate pair to build the resampler for: the rates themselves, or where their sinc
+    kernel would pass _MAX_KERNEL_VALUES (rates with no large common divisor: a damaged
+    header's 44,101 Hz), both taken to the nearest whole ten, hundred... that keeps it small."""
+    step = 1
+    while True:
+        rates = [max(step, round(rate / step) * step) for rate in (from_hz, to_hz)]
+        divisor = math.gcd(*rates)
+        if (rates[0] // divisor) * (rates[1] // divisor) <= _MAX_KERNEL_VALUES:
+            return rates[0], rates[1]
+        step *= 10
 
 
 @functools.lru_cache(maxsize=16)

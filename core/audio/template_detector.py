@@ -222,17 +222,17 @@ def prepare_template(template: CallTemplate, channel: int | None = None) -> Prep
     first = int(round((float(template.begin_s) - context_from_s) * rate_hz))
     samples = context[first:first + int(round(duration_s * rate_hz))]
     db = _band_db(samples, n_fft, hop, rows)
-    if len(context) - len(samples) >= MIN_FLOOR_S * rate_hz:
-        # Levels above the band's floor around the call, as the recordings searched have theirs.
-        # A clip not much longer than its call has no background to tell: its own levels.
-        db = db - _floor(_band_db(context, n_fft, hop, rows))
     if db.shape[1] < MIN_TEMPLATE_FRAMES:
         shortest_s = ((MIN_TEMPLATE_FRAMES - 1) * hop + n_fft) / rate_hz
         raise EarmarkError(f"the template is {duration_s * 1000:.0f} ms long; at "
                            f"{rate_hz:,} Hz a template needs at least {shortest_s * 1000:.0f} ms")
+    if len(context) - len(samples) >= MIN_FLOOR_S * rate_hz:
+        # Levels above the band's floor around the call, as the recordings searched have theirs.
+        # A clip not much longer than its call has no background to tell: its own levels.
+        db = db - _floor(_band_db(context, n_fft, hop, rows))
     cells = db - db.mean()
     norm = float(np.sqrt(np.square(cells).sum()))
-    if norm < 1e-6:
+    if not norm >= 1e-6:  # NaN too
         raise EarmarkError("the template is silent or uniform: it has no shape to look for")
     return PreparedTemplate(template, rate_hz, n_fft, hop, rows, low, high, cells, norm,
                             duration_s)

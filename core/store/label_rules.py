@@ -254,6 +254,7 @@ class FolderLabels:
         self._name_rule = name_rule
         self._tables: dict[tuple[Path, str], dict[str, str]] = {}
         self._present: set[tuple[Path, str]] = set()  # (folder, name) of the files that exist
+        self._unusable: set[tuple[Path, str]] = set()  # ...and of those that could not be read
 
     @property
     def name_rule(self) -> NameRule:
@@ -284,7 +285,8 @@ class FolderLabels:
         found = self._listed(path, EDGE_IMPULSE_NAME)
         if found:
             return found, "csv"
-        if (path.parent, EDGE_IMPULSE_NAME) in self._present:  # an unlabelled Edge Impulse sample
+        here = (path.parent, EDGE_IMPULSE_NAME)
+        if here in self._present and here not in self._unusable:  # an unlabelled Edge Impulse sample
             return None, "none"
         label, source = self.place_label(path)
         if label is not None:
@@ -293,8 +295,9 @@ class FolderLabels:
         return (found, "csv") if found else (None, "none")
 
     def edge_impulse_files(self) -> list[Path]:
-        """The Edge Impulse info.labels files :meth:`label_of` has found so far, sorted."""
-        return sorted(folder / name for folder, name in self._present
+        """The Edge Impulse info.labels files :meth:`label_of` has found so far and could read,
+        sorted (one that could not was reported to ``on_csv_error`` already)."""
+        return sorted(folder / name for folder, name in self._present - self._unusable
                       if name == EDGE_IMPULSE_NAME)
 
     def _listed(self, path: Path, name: str) -> str | None:
@@ -332,6 +335,7 @@ class FolderLabels:
                         error = EarmarkError(f"{labels_path}: cannot be read ({error})")
                     if self.on_csv_error is None:
                         raise error from None
+                    self._unusable.add((folder, name))
                     self.on_csv_error(labels_path, error)
             self._tables[(folder, name)] = table
         return table

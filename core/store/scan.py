@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import AudioError, EarmarkError
-from core.paths import natural_key
+from core.paths import natural_key, undecodable_name
 from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
@@ -56,8 +56,11 @@ class ScanMixin:
         first_import = self._get_meta("labels_imported") is None
         if progress:
             progress(0.0, f"listing {self.folder}")
+        warnings: list[str] = []
         if paths is None:
-            files = list(iter_audio_files(self.folder))
+            files = list(iter_audio_files(self.folder, on_unlisted=lambda folder, reason: (
+                warnings.append(f"{folder.relative_to(self.folder).as_posix()}/: not listed "
+                                f"({reason}); the recordings in it are not here"))))
             wanted = None
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.
@@ -67,7 +70,6 @@ class ScanMixin:
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
         class_names = {c.name for c in self.classes()}
-        warnings: list[str] = []
         if first_import and wanted is None and self._stored_name_rule() is None:
             name_rule = infer_name_rule([p.stem for p in files if p.parent == self.folder])
             with self._write() as conn:
@@ -99,6 +101,11 @@ class ScanMixin:
                 break
             path = Path(path)
             rel = path.relative_to(self.folder).as_posix()
+            shown = undecodable_name(rel)
+            if shown is not None:  # the store keeps names as text: this one cannot be kept
+                warnings.append(f"{shown}: not listed, as its name is not UTF-8 text (written "
+                                "by another system's encoding); rename it to list it")
+                continue
             seen.add(rel)
             try:
                 stat = path.stat()

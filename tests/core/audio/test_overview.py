@@ -182,6 +182,10 @@ def test_overview_cache_hits_misses_and_follows_the_file(tmp_path, monkeypatch):
     overview.overview_cache_path(path, cache).write_bytes(b"not an npz")
     assert overview.load_overview(path, cache) is not None and len(computed) == 4
     assert overview.load_overview(path, None) is not None and len(computed) == 5
+    # A damaged zip (a crash mid-write, a bad disk) is computed again and replaced, not kept.
+    overview.overview_cache_path(path, cache).write_bytes(b"PK\x03\x04" + bytes(100))
+    assert overview.load_overview(path, cache) is not None and len(computed) == 6
+    assert overview.load_overview(path, cache) is not None and len(computed) == 6
 
 
 def test_a_chosen_channel_is_drawn_and_kept_apart_from_the_mix(tmp_path):
