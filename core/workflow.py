@@ -152,7 +152,9 @@ def training_problem(snapshot: TrainingSnapshot, unreadable: int = 0,
     if background and snapshot.background and counts:
         name = background_class(list(counts))
         counts = {name: MIN_CLIPS_PER_CLASS, **counts}
-    note = f" ({unreadable} unreadable clips do not count)" if unreadable else ""
+    note = ("" if not unreadable else " (1 labelled clip cannot be read and does not count)"
+            if unreadable == 1 else
+            f" ({unreadable:,} labelled clips cannot be read and do not count)")
     if not counts:
         return ("No labelled clips yet: label at least two clips in each of two classes, "
                 f"then train{note}.")

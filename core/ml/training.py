@@ -318,7 +318,8 @@ def _check_classes(labels: list[str], skipped=(), background: str | None = None)
     """Refuse what cannot train: fewer than two classes or four samples. ``background``: the
     class still to be cut from recordings, counted as a class (its samples are not known yet)."""
     counts = Counter(labels)
-    unreadable = f" ({len(skipped)} unreadable clips were skipped)" if skipped else ""
+    unreadable = ("" if not skipped else " (1 unreadable clip was skipped)" if len(skipped) == 1
+                  else f" ({len(skipped):,} unreadable clips were skipped)")
     if background is not None and background not in counts and counts:
         counts[background] = max(counts.values())
     if len(counts) < 2:

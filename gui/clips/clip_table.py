@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
+from gui.common.elided_label import one_line
 from gui.common.time_text import clip_length_text
 
 # Regions sits before Status, the last column, which stretches into the room left.
@@ -103,7 +104,7 @@ def _split(path: str) -> tuple[str, str, tuple, tuple, str, tuple]:
     record, because sort and filter keys over 20,000 rows must not be worked out each time."""
     folder, _, name = path.rpartition("/")
     path_key, folder_key, name_key = path_keys(path)
-    return name, folder, name_key, folder_key, path.lower(), path_key
+    return one_line(name), one_line(folder), name_key, folder_key, path.lower(), path_key
 
 
 class ReadOnlyTableModel(QAbstractTableModel):

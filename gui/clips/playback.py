@@ -172,6 +172,14 @@ class PlaybackController(QObject):
         view.seek_requested.connect(self.seek)
         self.position_changed.connect(view.set_playhead)
         view.clip_shown.connect(self._on_view_clip_shown)
+        view.message_shown.connect(self._on_view_message_shown)
+
+    @Slot(str)
+    def _on_view_message_shown(self, _text: str) -> None:
+        # The view says why it shows no clip (unreadable, deleted): Space must not play the
+        # clip shown before it.
+        if self._path is not None:
+            self.load(None)
 
     @Slot(object)
     def _on_view_clip_shown(self, path) -> None:

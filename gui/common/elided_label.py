@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: each control character (a newline or tab in a file's name) shown
+    as "?", as ``ls`` shows it, so a name never breaks a row or a title in two."""
+    if text.isprintable():
+        return text
+    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 class ElidedLabel(QLabel):
@@ -23,7 +33,7 @@ class ElidedLabel(QLabel):
     def set_choices(self, *texts: str) -> None:
         """Show the first of ``texts`` (the fullest first) that fits whole, else the last one
         cut with "…"."""
-        self._choices = texts or ("",)
+        self._choices = tuple(one_line(text) for text in texts) or ("",)
         self._elide()
 
     def full_text(self) -> str:

@@ -54,7 +54,9 @@ def test_training_problem_names_the_reason():
     assert "Only one class" in pm.training_problem(one) and "'dog'" in pm.training_problem(one)
     short = pm.TrainingSnapshot((1, 2, 3), ("a", "b", "c"), ("dog", "dog", "cat"))
     message = pm.training_problem(short, unreadable=2)
-    assert "'cat' has 1" in message and "2 unreadable" in message
+    assert "'cat' has 1" in message and "2 labelled clips cannot be read and do not" in message
+    assert "(1 labelled clip cannot be read and does not count)" in pm.training_problem(
+        short, unreadable=1)
 
 
 @pytest.mark.slow

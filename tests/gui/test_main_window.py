@@ -77,6 +77,18 @@ def test_scan_lists_every_file_and_unreadable_with_reason(qtbot, window, clip_fo
     assert "unreadable" in window.clip_list.count_label.text()
 
 
+def test_an_unreadable_clip_on_show_leaves_nothing_to_play(qtbot, window, clip_folder):
+    """Space on an unreadable clip once played the clip shown before it."""
+    open_and_wait(qtbot, window, clip_folder)
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.clip_list.select_row(_row_of_path(window, "tone/tone_000.wav"))
+    assert window.playback.path is not None and window.playback.path.name == "tone_000.wav"
+    with qtbot.waitSignal(window.clip_view.message_shown, timeout=10_000) as shown:
+        window.clip_list.select_row(_row_of_path(window, "broken.wav"))
+    assert shown.args[0].startswith("broken.wav: unreadable")
+    assert window.playback.path is None
+
+
 def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     window.acts.auto_advance.setChecked(False)

@@ -16,6 +16,7 @@ from gui.clips.clip_table import (
     FILTER_LOW_CONFIDENCE,
     FILTER_UNLABELED,
     FILTER_UNREADABLE,
+    FOLDER,
     LABEL,
     NAME,
     PREDICTION,
@@ -91,6 +92,20 @@ def test_rows_are_listed_counting_as_a_person_does(qtbot):
     model.upsert_records([dataclasses.replace(_record(10), path="clip_11.wav"),
                           dataclasses.replace(_record(11), path="clip_100.wav")])
     assert relayouts == [] and model.record(8).path == "clip_100.wav"  # in place: not re-sorted
+
+
+def test_a_name_holding_a_newline_is_shown_on_one_line(qtbot):
+    """A file named with a newline or a tab broke its row and the clip's title in two."""
+    from gui.clips.clip_title import ClipTitle
+
+    model = ClipTableModel()
+    model.set_records([dataclasses.replace(_record(0), path="odd\tdir/weird\nname.wav")])
+    assert model.index(0, NAME).data() == "weird?name.wav"
+    assert model.index(0, FOLDER).data() == "odd?dir"
+    title = ClipTitle()
+    qtbot.addWidget(title)
+    title.show_name("odd\tdir/weird\nname.wav", None)
+    assert title.full_text() == "odd?dir/weird?name.wav"
 
 
 def test_sorting_20000_rows_is_fast():

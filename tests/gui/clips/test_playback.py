@@ -609,6 +609,7 @@ class _View(QObject):
 
     seek_requested = Signal(float)
     clip_shown = Signal(object)
+    message_shown = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
