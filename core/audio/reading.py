@@ -480,7 +480,9 @@ def centred_window_start(begin_s: float, end_s: float, length_s: float,
 def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     """Resample mono float32 samples with torchaudio's band-limited sinc interpolation.
 
-    The result has ``ceil(len(samples) * to_hz / from_hz)`` samples.
+    The result has ``ceil(len(samples) * to_hz / from_hz)`` samples, but for rates that share
+    no large divisor (a damaged header's 44,101 Hz), which are resampled as the nearest round
+    ones (:func:`_kernel_rates`): a few parts per million off.
     """
     if from_hz <= 0 or to_hz <= 0:
         raise ValueError(f"sample rates must be > 0, got {from_hz!r} -> {to_hz!r}")

@@ -1,5 +1,5 @@
 """Takes recorded from a microphone: raw PCM bytes as an audio device delivers them turned into
-mono float samples, their level for a meter, and a take written as a WAV file. Pure numpy and
+float frames (a take is their mix), their level for a meter, and a take written as a WAV file. Pure numpy and
 soundfile, no Qt (the window's recorder hands the bytes over).
 """
 
@@ -41,12 +41,6 @@ def pcm_frames(data: bytes, sample_format: str, channels: int) -> np.ndarray:
         values -= 128.0
     values /= full_scale
     return values.reshape(-1, channels)
-
-
-def pcm_to_mono(data: bytes, sample_format: str, channels: int) -> np.ndarray:
-    """Interleaved PCM ``data`` -> mono float32 samples in -1..1 (the mean of the channels).
-    A trailing partial frame is dropped. Raises ValueError for an unknown format."""
-    return pcm_frames(data, sample_format, channels).mean(axis=1)
 
 
 def peak_level(samples: np.ndarray) -> float:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
-from core.store.label_rules import decode_text
+from core.store.label_rules import decode_text, load_json
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_aoef import parse_aoef
 from core.store.region_json import (
@@ -30,7 +30,6 @@ from core.store.region_json import (
     holds_clip_choices,
     json_format,
     label_studio_clip_labels,
-    load_json,
     parse_avianz,
     parse_edge_impulse,
     parse_label_studio,

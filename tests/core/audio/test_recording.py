@@ -1,5 +1,5 @@
-"""Takes from a microphone: PCM bytes of each format a device delivers become mono samples, and a
-take is written as a 16-bit WAV (a failure names the file)."""
+"""Takes from a microphone: PCM bytes of each format a device delivers become frames of samples,
+and a take is written as a 16-bit WAV (a failure names the file)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,27 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core.audio.recording import pcm_frames, pcm_to_mono, peak_level, save_take
+from core.audio.recording import pcm_frames, peak_level, save_take
 from core.errors import AudioError
 
 
 @pytest.mark.parametrize("sample_format, dtype, scale, offset", [
     ("int16", np.int16, 32768, 0), ("int32", np.int32, 2**31, 0),
     ("float32", np.float32, 1, 0), ("uint8", np.uint8, 128, 128)])
-def test_each_format_becomes_mono_samples(sample_format, dtype, scale, offset):
+def test_each_format_becomes_frames_of_samples(sample_format, dtype, scale, offset):
     left, right = np.array([0.5, -0.25, 0.0]), np.array([0.25, -0.25, 0.5])
     frames = np.stack([left, right], axis=1) * scale + offset
     data = frames.astype(dtype).tobytes()
-    mono = pcm_to_mono(data, sample_format, channels=2)
-    assert mono.dtype == np.float32
-    np.testing.assert_allclose(mono, (left + right) / 2, atol=1.5 / 128)
-    # Each channel apart, for a model that hears one of them (Listen Live).
-    np.testing.assert_allclose(pcm_frames(data, sample_format, channels=2),
-                               np.stack([left, right], axis=1), atol=1.5 / 128)
+    frames = pcm_frames(data, sample_format, channels=2)
+    assert frames.dtype == np.float32 and frames.shape == (3, 2)
+    np.testing.assert_allclose(frames, np.stack([left, right], axis=1), atol=1.5 / 128)
 
 
 def test_a_partial_frame_is_dropped_and_an_unknown_format_refused():
     data = np.array([1000, 2000, 3000], dtype=np.int16).tobytes() + b"\x01"
-    assert len(pcm_to_mono(data, "int16", channels=2)) == 1
+    assert len(pcm_frames(data, "int16", channels=2)) == 1
     with pytest.raises(ValueError, match="unknown PCM sample format 'int24'"):
-        pcm_to_mono(data, "int24", 1)
+        pcm_frames(data, "int24", 1)
 
 
 def test_the_peak_level_is_at_most_full_scale():
