@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.feature_cache import feature_cache_dir
 from core.ml.features import FeatureConfig
@@ -27,6 +28,7 @@ from core.ml.samples import (
     background_windows,
     free_stretches,
 )
+from core.ml.training import EpochMetrics
 from core.store.label_rules import safe_folder_name
 from core.store.records import REJECTED, UNREVIEWED
 
@@ -244,6 +246,19 @@ def model_metrics(record) -> ModelMetrics:
     """What a recorded model scored, typed (the store keeps the JSON form); empty (``report``
     None) for a model recorded without scores."""
     return ModelMetrics.from_dict(record.metrics if record is not None else None)
+
+
+def model_history(path: str | Path) -> list:
+    """The epochs a model file records (``EpochMetrics``, its loss and accuracy curves), read
+    from the file (slow: on a background task); empty for a file that records none, or none
+    that reads (a stranger's, another version's)."""
+    try:
+        epochs = [EpochMetrics(**entry) for entry in load_checkpoint(path).history]
+    except (EarmarkError, TypeError, ValueError):
+        return []
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                  for e in epochs for v in (e.epoch, e.train_loss, e.train_accuracy))
+    return epochs if numbers else []
 
 
 def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,
@@ -502,7 +517,6 @@ def event_scores(classifier: Classifier, recordings: Sequence[tuple[Path, list]]
     :func:`marked_recordings`) against the regions marked there; ``n_files`` says how many were
     scored. None when there is nothing to score. A file that cannot be read is passed to
     ``on_error(reason)`` and left out."""
-    from core.errors import EarmarkError
     from core.ml.detection import detect_file, model_background
     from core.ml.metrics import event_metrics
 

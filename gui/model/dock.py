@@ -185,6 +185,7 @@ class ModelDock(QDockWidget):
         self.controller.shutdown()
         self.classify.shutdown()
         self.models.shutdown()
+        self.training.shutdown()
         self._files_task.cancel()
         self._detect_task.cancel()
 
@@ -242,7 +243,8 @@ class ModelDock(QDockWidget):
 
     def _on_active_model_changed(self, record) -> None:
         project = self.project
-        self.training.show_model(record)
+        self.training.show_model(record, pm.model_checkpoint_path(project, record)
+                                 if record is not None and project is not None else None)
         self.models.set_models(project.models() if project is not None else [],
                                record.id if record is not None else None)
         self.classify.set_model(pm.model_checkpoint_path(project, record)

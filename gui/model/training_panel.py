@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import describe_epochs
-from core.workflow import model_metrics
+from core.workflow import model_history, model_metrics
+from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_duration
 from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
@@ -74,6 +75,8 @@ class TrainingPanel(QWidget):
         self.setObjectName("TrainingPanel")
         self.history: list = []
         self._has_model = False
+        self._curves_of: int | None = None  # the model whose curves show, read from its file
+        self._history_task = TaskSlot(self)
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("TrainButton")
         self.train_button.setToolTip("Train a new model on the current labels (Ctrl+T)")
@@ -236,6 +239,8 @@ class TrainingPanel(QWidget):
 
     def training_started(self, counts: dict) -> None:
         """A run began on a snapshot with ``counts`` clips per class."""
+        self._history_task.cancel()
+        self._curves_of = None  # the run's own, until its model is shown
         self.history = []
         for curve in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
             curve.setData([], [])
@@ -328,8 +333,10 @@ class TrainingPanel(QWidget):
             f"{micro['predicted']} found in all)")
         self.events_summary.show()
 
-    def show_model(self, record) -> None:
-        """Show a ModelRecord's metrics (typed by core.workflow.model_metrics), or nothing for None."""
+    def show_model(self, record, checkpoint_path=None) -> None:
+        """Show a ModelRecord's metrics (typed by core.workflow.model_metrics) and its training
+        curves, read from ``checkpoint_path``, its file, in the background; nothing for None."""
+        self._show_curves_of(record, checkpoint_path)
         self.set_has_model(record is not None)
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
@@ -377,6 +384,31 @@ class TrainingPanel(QWidget):
             self.confusion_caption.setText(
                 f"Held-out {where} clips: rows are the label, columns the prediction.")
             self.confusion_caption.setToolTip("")
+
+    def _show_curves_of(self, record, checkpoint_path) -> None:
+        """The loss and accuracy curves of the model shown (a folder reopened, another model
+        made active), read from its file off the window's thread; those drawn stay until they
+        arrive, and a run's own stay while it trains."""
+        model_id = record.id if record is not None else None
+        if model_id == self._curves_of or self.cancel_button.isEnabled():
+            return
+        self._curves_of = model_id
+        self._history_task.cancel()
+        if record is None or checkpoint_path is None:
+            self._show_history(model_id, [])
+            return
+        self._history_task.start(
+            FunctionWorker(lambda _task: model_history(checkpoint_path)),
+            finished=lambda epochs: self._show_history(model_id, epochs))
+
+    def _show_history(self, model_id: int | None, epochs: list) -> None:
+        if model_id == self._curves_of and not self.cancel_button.isEnabled():
+            self.history = list(epochs)
+            self._draw_curves()
+
+    def shutdown(self) -> None:
+        """Stop reading a model's curves (the window is closing)."""
+        self._history_task.cancel()
 
     def _show_reliability(self, shown: bool) -> None:
         """The calibration plot as the curves' third column, or out of their layout (a hidden

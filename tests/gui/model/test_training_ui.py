@@ -17,6 +17,7 @@ from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.training_panel import TrainingPanel
 from tests import audio_factory
 from tests.gui.helpers import open_and_wait
+from tests.gui.model.test_classify_ui import model_file  # noqa: F401  (a module fixture)
 
 FAST = TrainConfig(epochs=3)
 TRAIN_TIMEOUT_MS = 60_000  # the first run in a process also imports torch's optimiser machinery
@@ -182,6 +183,36 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     assert reopened.channel_box.currentText().startswith("Channel 2")
     reopened.model_box.setCurrentIndex(reopened.model_box.findData("compact"))
     assert reopened.config().channel == 1  # the recordings' choice, not the network's
+
+
+@pytest.mark.slow
+def test_a_models_curves_are_read_from_its_file_off_the_windows_thread(
+        qtbot, tmp_path, monkeypatch, model_file):  # noqa: F811
+    """A folder reopened showed empty loss and accuracy curves, though its model's file holds
+    them."""
+    import threading
+    from types import SimpleNamespace
+
+    from core.ml.checkpoint import load_checkpoint
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    readers = []
+    monkeypatch.setattr(pm, "load_checkpoint", lambda path: readers.append(
+        threading.current_thread()) or load_checkpoint(path))
+    record = SimpleNamespace(id=7, classes=["noise", "tone"], metrics={}, settings={})
+    panel.show_model(record, model_file)
+    epochs = len(load_checkpoint(model_file).history)
+    qtbot.waitUntil(lambda: len(panel.history) == epochs, timeout=10_000)
+    assert readers and threading.main_thread() not in readers
+    assert len(panel.train_loss.getData()[0]) == epochs == len(panel.val_acc.getData()[0])
+    stranger = tmp_path / "stranger.pt"
+    stranger.write_bytes(b"not a model")  # another model made active: its file unreadable
+    panel.show_model(SimpleNamespace(id=8, classes=["a", "b"], metrics={}, settings={}), stranger)
+    qtbot.waitUntil(lambda: not panel.history, timeout=10_000)
+    panel.show_model(None)
+    assert panel.train_loss.getData()[0] is None or len(panel.train_loss.getData()[0]) == 0
+    panel.shutdown()
 
 
 # ---- in the window ---------------------------------------------------------------------------
