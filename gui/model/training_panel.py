@@ -108,7 +108,7 @@ class TrainingPanel(QWidget):
         keep_row.addWidget(self.keep_button)
         keep_row.addWidget(self.discard_button)
 
-        self.status = QLabel("Press Train to train a model on the labelled clips.")
+        self.status = QLabel(_IDLE_TEXT[False])
         self.status.setWordWrap(True)
         self.status.setObjectName("TrainingStatus")
         self.labels_note = QLabel()
@@ -229,6 +229,8 @@ class TrainingPanel(QWidget):
 
     def set_has_model(self, has_model: bool) -> None:
         self._has_model = has_model
+        if self.status.text() in _IDLE_TEXT.values():  # nothing said of a run yet
+            self.status.setText(_IDLE_TEXT[has_model])
         self.fine_tune_button.setEnabled(has_model and not self.cancel_button.isEnabled())
 
     def _hide_keep(self) -> None:
@@ -461,6 +463,12 @@ class TrainingPanel(QWidget):
     def _on_confusion_caption_link(self, link: str) -> None:
         if link == _RECOMPUTE:
             self.recompute_requested.emit()
+
+
+# What the tab says before any run this session: with no model, and with an active one.
+_IDLE_TEXT = {False: "Press Train to train a model on the labelled clips.",
+              True: "Train makes a new model on the current labels; Fine-tune continues this one "
+                    "after a few more."}
 
 
 def _multi_label(record) -> bool:

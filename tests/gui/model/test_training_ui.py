@@ -205,6 +205,7 @@ def test_a_models_curves_are_read_from_its_file_off_the_windows_thread(
     epochs = len(load_checkpoint(model_file).history)
     qtbot.waitUntil(lambda: len(panel.history) == epochs, timeout=10_000)
     assert readers and threading.main_thread() not in readers
+    assert panel.status.text().startswith("Train makes a new model")  # not "Press Train to..."
     assert len(panel.train_loss.getData()[0]) == epochs == len(panel.val_acc.getData()[0])
     stranger = tmp_path / "stranger.pt"
     stranger.write_bytes(b"not a model")  # another model made active: its file unreadable
@@ -212,6 +213,7 @@ def test_a_models_curves_are_read_from_its_file_off_the_windows_thread(
     qtbot.waitUntil(lambda: not panel.history, timeout=10_000)
     panel.show_model(None)
     assert panel.train_loss.getData()[0] is None or len(panel.train_loss.getData()[0]) == 0
+    assert panel.status.text() == "Press Train to train a model on the labelled clips."
     panel.shutdown()
 
 
