@@ -82,7 +82,11 @@ def undecodable_name(path: str | Path) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        try:  # a POSIX name's bytes, kept as U+DC80..U+DCFF
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a Windows name's unpaired UTF-16 surrogates
+            raw = text.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
     return None
 
 

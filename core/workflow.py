@@ -256,9 +256,14 @@ def model_history(path: str | Path) -> list:
         epochs = [EpochMetrics(**entry) for entry in load_checkpoint(path).history]
     except (EarmarkError, TypeError, ValueError):
         return []
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
-                  for e in epochs for v in (e.epoch, e.train_loss, e.train_accuracy))
-    return epochs if numbers else []
+    def number(value, optional: bool = False) -> bool:
+        return (optional and value is None) or (
+            isinstance(value, int | float) and not isinstance(value, bool))
+
+    drawable = all(number(e.epoch) and number(e.train_loss) and number(e.train_accuracy)
+                   and number(e.val_loss, True) and number(e.val_accuracy, True)
+                   for e in epochs)
+    return epochs if drawable else []
 
 
 def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = None,

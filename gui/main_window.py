@@ -212,8 +212,8 @@ class MainWindow(QMainWindow):
             self.clip_view.show_clip(None)
             return
         keys.remember_selection(self.settings, str(self.folder), record.path)
+        # A file gone: the view says so, and playback lets go of the clip shown before.
         if not self.clip_view.show_file(self.project.abspath(record), record.path):
-            self.playback.load(None)  # Space must not play the clip shown before
             self.statusBar().showMessage(f"{record.path} no longer exists", 5000)
 
     def _on_app_state_changed(self, state: Qt.ApplicationState) -> None:

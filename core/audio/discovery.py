@@ -26,8 +26,8 @@ def iter_audio_files(root: str | os.PathLike,
     Symbolic links to folders are followed once: a folder already visited (same device and
     inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
     tens of thousands of files costs one listing, not a stat per file.
-    ``on_unlisted(folder, reason)`` hears of each folder below ``root`` that cannot be listed
-    (no permission), so a caller can say which recordings it did not see.
+    ``on_unlisted(folder, reason)`` hears of each folder that cannot be listed (no permission;
+    ``root`` itself too), so a caller can say which recordings it did not see.
     """
     root = Path(root)
     try:

@@ -38,20 +38,22 @@ _SKIP_BLOCK_FRAMES = 1 << 16
 #: MP3 decoding right after a seek is wrong for a few frames (the bit reservoir is empty), so
 #: a seek lands this many frames early (eight MPEG frames) and decodes them away.
 _MP3_PREROLL_FRAMES = 8 * 1152
-#: Samples (frames x channels) decoded in one read: a long window of many channels is read in
-#: pieces of this size and mixed down piece by piece, so it never takes more than its mono
-#: samples and one piece (a minute of 8 channels at 96 kHz was 180 MB at once).
+#: Samples (frames x channels) decoded in one read of a file of several channels: a long window
+#: is read in pieces of this size and mixed down piece by piece (a minute of 8 channels at
+#: 96 kHz was 180 MB at once; 20 s of 1,024 channels 626 MB). A mono file is read whole.
 _MAX_READ_VALUES = 1 << 22
 #: libsndfile's count for "unknown" (a FLAC whose STREAMINFO says 0 samples); no real file has
 #: nearly as many frames.
 _UNKNOWN_FRAMES = 1 << 62
-#: A float file's samples past this are no recording's (full scale is 1; an overloaded one may
-#: go a little past it), and squared they would overflow the features.
-MAX_SAMPLE_MAGNITUDE = 1e3
-#: Resampling builds a sinc kernel of about (to / gcd) x (from / gcd) values: 51,000 for
-#: 44,100 -> 16,000 Hz, 706 million (5.6 GB) for a damaged header's 44,101. Past this many, the
-#: file's rate is taken to the nearest round rate (44,100), a 23 ppm error.
-_MAX_KERNEL_VALUES = 1 << 22
+#: A float file's samples past this are no recording's: full scale is 1, but a float file may
+#: hold integer-scale values (int16 data cast to float: 32,768; int32's: 2.1e9). Past it, their
+#: squares would overflow the features (a sample of 3e38 reached them as infinity).
+MAX_SAMPLE_MAGNITUDE = 1e10
+#: Resampling builds torchaudio's sinc kernel of (to / gcd) x (from / gcd + its width) values
+#: (:func:`_kernel_values`): 76,000 for 44,100 -> 16,000 Hz, 4.5 million (36 MB) for a bat
+#: detector's 500 kHz -> 22,050 Hz, 706 million (5.6 GB) for a damaged header's 44,101 -> 16,000.
+#: Past this many, the rates are taken to the nearest round ones that keep it small.
+_MAX_KERNEL_VALUES = 1 << 24
 
 # Plain reasons, shared with the tests and the GUI.
 NOT_FOUND = "file not found"
@@ -315,7 +317,7 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int,
     for short reads, NaN/Inf and samples far beyond full scale. Many channels are read and
     mixed _MAX_READ_VALUES at a time (an MP3's in one call: see :func:`_read_window`)."""
     per_read = max(1, _MAX_READ_VALUES // handle.channels)
-    if count > per_read and handle.format != "MP3":
+    if handle.channels > 1 and count > per_read and handle.format != "MP3":
         parts = [_read_frames(path, handle, n, channel)
                  for n in [per_read] * (count // per_read) + [count % per_read] if n]
         return np.concatenate(parts)
@@ -482,7 +484,7 @@ def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
 
     The result has ``ceil(len(samples) * to_hz / from_hz)`` samples, but for rates that share
     no large divisor (a damaged header's 44,101 Hz), which are resampled as the nearest round
-    ones (:func:`_kernel_rates`): a few parts per million off.
+    ones (:func:`_kernel_rates`): 23 ppm off for 44,101 Hz, at most about 0.1%.
     """
     if from_hz <= 0 or to_hz <= 0:
         raise ValueError(f"sample rates must be > 0, got {from_hz!r} -> {to_hz!r}")
@@ -506,10 +508,18 @@ def _kernel_rates(from_hz: int, to_hz: int) -> tuple[int, int]:
     step = 1
     while True:
         rates = [max(step, round(rate / step) * step) for rate in (from_hz, to_hz)]
-        divisor = math.gcd(*rates)
-        if (rates[0] // divisor) * (rates[1] // divisor) <= _MAX_KERNEL_VALUES:
+        if _kernel_values(*rates) <= _MAX_KERNEL_VALUES:
             return rates[0], rates[1]
         step *= 10
+
+
+def _kernel_values(from_hz: int, to_hz: int) -> int:
+    """How many values torchaudio's sinc kernel for these rates holds (as its
+    ``_get_sinc_resample_kernel`` builds it: 6 zero crossings, rolloff 0.99)."""
+    divisor = math.gcd(from_hz, to_hz)
+    orig, new = from_hz // divisor, to_hz // divisor
+    width = math.ceil(6 * orig / (min(orig, new) * 0.99))
+    return new * (orig + 2 * width)
 
 
 @functools.lru_cache(maxsize=16)

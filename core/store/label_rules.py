@@ -285,8 +285,7 @@ class FolderLabels:
         found = self._listed(path, EDGE_IMPULSE_NAME)
         if found:
             return found, "csv"
-        here = (path.parent, EDGE_IMPULSE_NAME)
-        if here in self._present and here not in self._unusable:  # an unlabelled Edge Impulse sample
+        if (path.parent, EDGE_IMPULSE_NAME) in self._present:  # an unlabelled Edge Impulse sample
             return None, "none"
         label, source = self.place_label(path)
         if label is not None:

@@ -6,7 +6,6 @@ Shared by :mod:`core.store.project` and its parts (scan, classes, models) so non
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -177,21 +176,15 @@ def in_chunks(ids: Sequence[int]) -> Iterator[tuple[Sequence[int], str]]:
         yield chunk, ",".join("?" * len(chunk))
 
 
-# Invisible characters a stranger's file may carry that make two names look alike: the zero-width
-# space, the word joiner and a stray byte-order mark (the joiners emoji need are kept).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
-
-
 def clean_label(label: str | None) -> str | None:
-    """``label`` stripped of surrounding blanks, its control characters (a newline, a NUL) and
-    unpaired surrogates (which no file can hold) made spaces and its invisible characters
-    dropped; None for None or an empty name."""
+    """``label`` stripped of surrounding blanks, an unpaired surrogate (a stranger's JSON may
+    hold ``"\\ud800"``, which no store or file can keep) shown as U+FFFD; None for None or an
+    empty name. Nothing else changes: a class stored with a tab in its name keeps it."""
     if label is None:
         return None
     label = str(label)
-    if not label.isprintable():  # rare: the slow way only for a name that needs it
-        label = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch
-                        for ch in label).translate(_INVISIBLE)
+    if not label.isprintable():  # rare: the slow way only for a name that may need it
+        label = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in label)
     label = label.strip()
     return label or None
 

@@ -152,7 +152,9 @@ def _import_chosen(w, paths: list[str], kinds: dict[str, region_io.ImportFacts])
 def _import_labels(w, path: str) -> None:
     """Read a labels file and find its rows' clips on a background task (a file on a slow share,
     a Label Studio export of thousands of tasks), then set the labels as one undo step."""
-    w.acts.task("import labels").start(
+    # A task of its own for each file: a second import, chosen while the first is read, waits
+    # neither for it nor drops it.
+    w.acts.task(f"import labels {path}").start(
         ProjectWorker(w.project, lambda project, _task: label_io.plan_labels_import(project, path)),
         finished=_while_open(w, f"Labels from {Path(path).name}", lambda plan: w.undo_stack.push(
             ImportLabelsCommand(w.project, plan, lambda: w.labels.classes_edited(True),

@@ -9,11 +9,12 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
 def one_line(text: str) -> str:
-    """``text`` as one line: each control character (a newline or tab in a file's name) shown
-    as "?", as ``ls`` shows it, so a name never breaks a row or a title in two."""
+    """``text`` as one line: each control character or line break (a newline or tab in a file's
+    name, U+2028) shown as "?", as ``ls`` shows it, so a name never breaks a row or a title in
+    two."""
     if text.isprintable():
         return text
-    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
 
 
 class ElidedLabel(QLabel):

@@ -241,8 +241,8 @@ class TrainingPanel(QWidget):
 
     def training_started(self, counts: dict) -> None:
         """A run began on a snapshot with ``counts`` clips per class."""
-        self._history_task.cancel()
-        self._curves_of = None  # the run's own, until its model is shown
+        self._curves_of = None  # the run's own, until its model is shown (a model's still being
+        # read is let finish, not waited for, and dropped: see _show_history)
         self.history = []
         for curve in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
             curve.setData([], [])

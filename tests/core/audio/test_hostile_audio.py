@@ -22,6 +22,9 @@ def test_an_odd_sample_rate_is_resampled_through_a_round_one_not_a_kernel_of_gig
     assert reading._kernel_rates(8000, 44101) == (8000, 44100)  # a template's odd rate too
     assert reading._kernel_rates(44100, 16000) == (44100, 16000)  # a usual pair as it is
     assert reading._kernel_rates(11025, 16000) == (11025, 16000)
+    for bat_hz in (250_000, 256_000, 312_500, 384_000, 400_000, 500_000):  # bat detectors' rates
+        for to_hz in (8000, 11025, 16000, 22050, 32000, 44100, 48000):
+            assert reading._kernel_rates(bat_hz, to_hz) == (bat_hz, to_hz)
     path = audio_factory.write(tmp_path / "odd.wav", audio_factory.tone(440.0, 1.0, 44101), 44101)
     samples = reading.read(path, sample_rate_hz=16000)
     assert abs(len(samples) - 16000) <= 1  # 23 ppm from the exact count
@@ -53,6 +56,9 @@ def test_samples_far_beyond_full_scale_are_refused_not_handed_on_as_infinities(t
     loud = audio_factory.write(tmp_path / "loud.wav", samples.clip(-1, 1) * 4.0, 8000,
                                subtype="FLOAT")  # an overloaded float file is still audio
     assert np.abs(reading.read(loud)).max() == pytest.approx(4.0)
+    scaled = audio_factory.write(tmp_path / "int16_as_float.wav", samples.clip(-1, 1) * 20000,
+                                 8000, subtype="FLOAT")  # int16 data cast to float, unscaled
+    assert np.abs(reading.read(scaled)).max() == pytest.approx(20000)
 
 
 def test_many_channels_are_read_and_mixed_in_pieces_as_they_were_at_once(tmp_path, monkeypatch):
@@ -72,6 +78,14 @@ def test_a_template_from_a_recording_of_a_few_hertz_is_refused_by_name(tmp_path)
                                np.random.default_rng(1).uniform(-0.5, 0.5, 200), 4)
     with pytest.raises(EarmarkError, match="needs at least"):
         prepare_template(CallTemplate(str(path), 0.0, 1.0))
+
+
+def test_a_name_that_is_not_text_is_shown_with_replacement_characters():
+    from core.paths import undecodable_name
+
+    assert undecodable_name("caf\udce9.wav") == "caf\ufffd.wav"  # a POSIX name's latin-1 byte
+    assert undecodable_name("a\ud800.wav").startswith("a\ufffd")  # a Windows name's surrogate
+    assert undecodable_name("café.wav") is None
 
 
 def test_a_file_whose_name_is_not_text_is_left_out_of_the_scan_and_named(tmp_path):
@@ -107,11 +121,12 @@ def test_a_folder_that_cannot_be_listed_is_named_by_the_scan(tmp_path, monkeypat
 
 
 def test_a_broken_info_labels_is_said_to_be_unused_once(tmp_path):
-    """It also read "its spans were not imported", as if its whole-clip labels had been."""
+    """It also read "its spans were not imported", as if its whole-clip labels had been. Its
+    samples stay unlabelled: an Edge Impulse export's training/ and testing/ are no classes."""
     root = tmp_path / "audio"
-    audio_factory.write(root / "birds" / "a.wav", audio_factory.tone(440.0, 0.2))
-    (root / "birds" / "info.labels").write_text('{"version": 1, "files": [')
+    audio_factory.write(root / "training" / "a.wav", audio_factory.tone(440.0, 0.2))
+    (root / "training" / "info.labels").write_text('{"version": 1, "files": [')
     with Project.open(root, store_dir=tmp_path / "store") as project:
         summary = project.scan()
-        assert project.clips()[0].label == "birds"  # its folder's name, the file unused
+        assert project.clips()[0].label is None and not project.classes()
     assert len(summary.warnings) == 1 and "info.labels: not used (" in summary.warnings[0]

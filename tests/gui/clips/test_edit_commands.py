@@ -236,6 +236,23 @@ def test_labels_read_for_a_folder_no_longer_open_are_dropped(qtbot, rig, tmp_pat
     assert all(slot.wait() for slot in window.acts.slots.values())
 
 
+def test_a_second_labels_file_chosen_while_the_first_is_read_drops_neither(qtbot, rig, tmp_path):
+    """The second import once stopped the first, waiting for it on the window's thread, and
+    only the second was applied."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("path,label\nloose-a.wav,frog\n")
+    second.write_text("path,label\ndog/a.wav,cat\n")
+    shown: list[tuple[str, str]] = []
+    window = menu_window(rig, lambda t, k: shown.append((t, k)))
+    file_menu._import_labels(window, str(first))
+    file_menu._import_labels(window, str(second))
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=10_000)
+    after = snapshot(rig)
+    assert after[3]["loose-a.wav"] == ("frog", "csv") and after[4]["dog/a.wav"] == ("cat", "csv")
+    assert rig.stack.count() == 2
+    assert all(slot.wait() for slot in window.acts.slots.values())
+
+
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
     window = menu_window(rig, lambda t, k: None)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",

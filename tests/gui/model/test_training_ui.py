@@ -211,6 +211,19 @@ def test_a_models_curves_are_read_from_its_file_off_the_windows_thread(
     stranger.write_bytes(b"not a model")  # another model made active: its file unreadable
     panel.show_model(SimpleNamespace(id=8, classes=["a", "b"], metrics={}, settings={}), stranger)
     qtbot.waitUntil(lambda: not panel.history, timeout=10_000)
+    # A hand-made file whose curves hold text where numbers belong: none drawn, no error.
+    from core.ml.checkpoint import save_checkpoint
+
+    odd = load_checkpoint(model_file)
+    odd.history = [dict(odd.history[0], val_loss="low")]
+    save_checkpoint(odd, tmp_path / "odd.pt")
+    assert pm.model_history(tmp_path / "odd.pt") == []
+    panel.show_model(SimpleNamespace(id=9, classes=["noise", "tone"], metrics={}, settings={}),
+                     model_file)
+    qtbot.waitUntil(lambda: len(panel.history) == epochs, timeout=10_000)
+    panel.show_model(SimpleNamespace(id=10, classes=["noise", "tone"], metrics={}, settings={}),
+                     tmp_path / "odd.pt")
+    qtbot.waitUntil(lambda: not panel.history, timeout=10_000)
     panel.show_model(None)
     assert panel.train_loss.getData()[0] is None or len(panel.train_loss.getData()[0]) == 0
     assert panel.status.text() == "Press Train to train a model on the labelled clips."
