@@ -181,7 +181,7 @@ def _import_regions(w, files: list[tuple] | None, with_labels: list[str] = ()) -
         return (found, region_io.plan_regions_files(project, found),
                 [label_io.plan_labels_import(project, path) for path in with_labels])
 
-    w.acts.task("import regions").start(
+    w.acts.task(f"import regions {source}").start(  # a second import leaves the first be
         ProjectWorker(w.project, plan),
         finished=_while_open(w, f"Regions from {source}",
                              lambda result: _push_regions_import(w, *result)),

@@ -253,6 +253,21 @@ def test_a_second_labels_file_chosen_while_the_first_is_read_drops_neither(qtbot
     assert all(slot.wait() for slot in window.acts.slots.values())
 
 
+def test_a_second_region_file_chosen_while_the_first_is_read_drops_neither(qtbot, rig,
+                                                                           tmp_path):
+    first, second = tmp_path / "owl.csv", tmp_path / "wren.csv"
+    first.write_text("path,begin_s,end_s,label\nloose-a.wav,0.0,0.02,owl\n")
+    second.write_text("path,begin_s,end_s,label\ndog/a.wav,0.01,0.03,wren\n")
+    shown: list[tuple[str, str]] = []
+    window = menu_window(rig, lambda t, k: shown.append((t, k)))
+    file_menu._import_regions(window, [(str(first), None)])
+    file_menu._import_regions(window, [(str(second), None)])
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=10_000)
+    assert sorted(r.label for r in rig.project.regions()) == ["owl", "wren"]
+    assert rig.stack.count() == 2
+    assert all(slot.wait() for slot in window.acts.slots.values())
+
+
 def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_path, monkeypatch):
     window = menu_window(rig, lambda t, k: None)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
