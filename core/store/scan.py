@@ -78,7 +78,8 @@ class ScanMixin:
             name_rule = self.name_rule()
         rule = label_rules.FolderLabels(
             self.folder, on_csv_error=lambda csv_path, error: warnings.append(
-                f"{csv_path}: not used ({error})"), name_rule=name_rule)
+                f"{csv_path}: not used ({str(error).removeprefix(f'{csv_path.name}: ')})"),
+            name_rule=name_rule)
 
         added = changed = unchanged = unreadable = imported = regions_imported = 0
         pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)

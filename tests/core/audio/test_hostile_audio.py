@@ -129,4 +129,5 @@ def test_a_broken_info_labels_is_said_to_be_unused_once(tmp_path):
     with Project.open(root, store_dir=tmp_path / "store") as project:
         summary = project.scan()
         assert project.clips()[0].label is None and not project.classes()
-    assert len(summary.warnings) == 1 and "info.labels: not used (" in summary.warnings[0]
+    assert len(summary.warnings) == 1 and "info.labels: not used (broken JSON" in \
+        summary.warnings[0] and summary.warnings[0].count("info.labels") == 1
