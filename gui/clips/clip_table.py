@@ -233,10 +233,10 @@ class ClipTableModel(ReadOnlyTableModel):
         if column == DURATION:
             return clip_length_text(record.duration_s)
         if column == LABEL:
-            return record.label or ""
+            return one_line(record.label or "")
         if column == PREDICTION:
             prediction = self._predictions.get(record.id)
-            return prediction[0] if prediction else ""
+            return one_line(prediction[0]) if prediction else ""
         if column == CONFIDENCE:
             prediction = self._predictions.get(record.id)
             if not prediction:

@@ -99,9 +99,11 @@ def test_a_name_holding_a_newline_is_shown_on_one_line(qtbot):
     from gui.clips.clip_title import ClipTitle
 
     model = ClipTableModel()
-    model.set_records([dataclasses.replace(_record(0), path="odd\tdir/weird\nname.wav")])
+    model.set_records([dataclasses.replace(_record(0), path="odd\tdir/weird\nname.wav",
+                                           label="a stranger's\nlabel")])
     assert model.index(0, NAME).data() == "weird?name.wav"
     assert model.index(0, FOLDER).data() == "odd?dir"
+    assert model.index(0, LABEL).data() == "a stranger's?label"  # stored as it came
     title = ClipTitle()
     qtbot.addWidget(title)
     title.show_name("odd\tdir/weird\u2028name.wav", None)  # a line separator too
