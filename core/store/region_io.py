@@ -205,14 +205,21 @@ def _needs_audio(path: str | os.PathLike, text: str, fmt: str) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
+# Why a file of labels of whole clips gives no regions, by its format.
+_WHOLE_CLIPS_ONLY = {
+    "csv": "a path,label CSV of clip labels holds no regions (no begin_s,end_s columns)",
+    EDGE_IMPULSE: "Edge Impulse's info.labels holds labels of whole clips, no regions",
+    "labelstudio": "a Label Studio export of choices of whole clips holds no regions (no "
+                   "labelled spans): import it as clip labels",
+}
+
+
 def _parse(path: str | os.PathLike, audio: str | None
            ) -> tuple[str, list[RegionRow], list[Problem]]:
     text, fmt = _read_format(path)
     try:
         if _holds_clip_labels(text, fmt):
-            raise EarmarkError("a path,label CSV of clip labels holds no regions (no begin_s,end_s "
-                               "columns)" if fmt == "csv" else "Edge Impulse's info.labels holds "
-                               "labels of whole clips, no regions")
+            raise EarmarkError(_WHOLE_CLIPS_ONLY[fmt])
         if fmt == "csv":
             rows, problems = parse_csv(text)
         elif fmt == "raven":

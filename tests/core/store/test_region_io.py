@@ -297,6 +297,11 @@ def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
 def test_a_label_csv_is_not_a_region_file(tmp_path, project):
     with pytest.raises(EarmarkError, match="l.csv: a path,label CSV of clip labels holds no regions"):
         import_regions_file(project, write(tmp_path, "l.csv", "path,label\nlong.wav,dog\n"))
+    # A Label Studio export of whole-clip choices was called "Edge Impulse's info.labels".
+    choices = json.dumps([{"data": {"audio": "long.wav"}, "annotations": [{"result": [
+        {"type": "choices", "value": {"choices": ["dog"]}}]}]}])
+    with pytest.raises(EarmarkError, match="c.json: a Label Studio export of choices of whole"):
+        import_regions_file(project, write(tmp_path, "c.json", choices))
 
 
 # --------------------------------------------------------------------------- BirdNET
