@@ -100,6 +100,13 @@ def natural_key(text: str) -> tuple:
     return tuple(parts)
 
 
+def natural_order(text: str) -> tuple:
+    """A sort key in the order a person counts (:func:`natural_key`), the text itself breaking
+    ties (``Cat`` before ``cat``, ``call01`` before ``call1``): the same order on every run,
+    whatever order the names came in."""
+    return natural_key(text), text
+
+
 def path_keys(path: str) -> tuple[tuple, tuple, tuple]:
     """``natural_key`` of a ``/``-separated ``path``, of its folder and of its file name, from
     one key: the path's is split at its last ``/`` (never inside a number), because building

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from core.audio.reading import AUDIO_EXTENSIONS
-from core.paths import natural_key
+from core.paths import natural_order
 
 # --------------------------------------------------------------------------- scanning
 
@@ -17,7 +17,7 @@ from core.paths import natural_key
 def iter_audio_files(root: str | os.PathLike,
                      on_unlisted: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """Yield the audio files under ``root`` recursively, each folder's entries in the order a
-    person counts them (``clip_2`` before ``clip_10``: ``core.paths.natural_key``).
+    person counts them (``clip_2`` before ``clip_10``: ``core.paths.natural_order``).
 
     Hidden entries (a name starting with '.') are skipped, as are files whose suffix is not in
     ``AUDIO_EXTENSIONS``, folders named like audio files and unreadable folders. A dangling link
@@ -45,7 +45,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
     try:
         with os.scandir(folder) as it:
             # The name itself breaks ties (A.wav, a.wav): the same order on every run.
-            entries = sorted(it, key=lambda entry: (natural_key(entry.name), entry.name))
+            entries = sorted(it, key=lambda entry: natural_order(entry.name))
     except OSError as error:
         if on_unlisted is not None:
             on_unlisted(folder, (error.strerror or str(error)).lower())

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.errors import ProjectError
-from core.paths import natural_key
+from core.paths import natural_order
 from core.store.records import PALETTE, ClassInfo, clean_label
 
 _SELECT_CLASSES = "SELECT name, ord, colour, shortcut FROM classes ORDER BY ord, name"
@@ -84,14 +84,13 @@ class ClassesMixin:
     def _ensure_classes(self, conn: sqlite3.Connection, names: Iterable[str],
                         colour: str | None = None, shortcut: str | None = None) -> None:
         """Add the classes of ``names`` that do not exist yet, after the others in the order a
-        person counts them (``natural_key``: call2 before call10), each with a colour of the
+        person counts them (``natural_order``: call2 before call10), each with a colour of the
         palette not in use and a key by :func:`assign_keys` (``shortcut`` given: that key
         instead)."""
         existing = conn.execute("SELECT name, colour, shortcut, ord FROM classes").fetchall()
         have = {r[0] for r in existing}
         colours = [r[1] for r in existing]
-        new_names = sorted((n for n in dict.fromkeys(names) if n not in have),
-                           key=lambda name: (natural_key(name), name))  # ties: Cat before cat
+        new_names = sorted((n for n in dict.fromkeys(names) if n not in have), key=natural_order)
         if not new_names:
             return
         if shortcut is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import AudioError, EarmarkError
-from core.paths import natural_key, undecodable_name
+from core.paths import natural_order, undecodable_name
 from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
@@ -65,7 +65,7 @@ class ScanMixin:
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
-            files = [self.folder / rel for rel in sorted(wanted, key=lambda r: (natural_key(r), r))
+            files = [self.folder / rel for rel in sorted(wanted, key=natural_order)
                      if (self.folder / rel).is_file()]
         known = {row[0]: row[1:] for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core.paths import natural_key, path_keys, write_bytes_atomic, write_text_atomic
+from core.paths import natural_key, natural_order, path_keys, write_bytes_atomic, write_text_atomic
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
@@ -60,6 +60,13 @@ def test_numbers_in_names_are_compared_as_numbers_and_letters_without_case():
     assert sorted(names, key=natural_key) == ["9.wav", "10.wav", "a", "clip.wav", "clip_1.wav",
                                               "Clip_2.wav", "clip_10.wav"]
     assert natural_key("night_007") == natural_key("night_7")  # tie: a stable sort keeps order
+
+
+def test_natural_order_breaks_ties_by_the_name_so_every_run_agrees():
+    names = ["call10", "cat", "call1", "Cat", "call01", "call2"]
+    for shuffled in (names, names[::-1]):
+        assert sorted(shuffled, key=natural_order) == [
+            "call01", "call1", "call2", "call10", "Cat", "cat"]
 
 
 def test_path_keys_are_the_keys_of_the_path_its_folder_and_its_name():
