@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
-from core.errors import EarmarkError
 from core.store import label_io, label_rules, region_export, region_io
 from gui.actions import region_clips
 from gui.clips.commands import ImportLabelsCommand
@@ -281,50 +280,48 @@ def _report_import(w, path: str, result: label_io.ImportResult) -> None:
 
 
 def _on_export_csv(w) -> None:
-    saved = _save_labels(w, "labels.csv", "Export labels", "CSV files (*.csv)",
-                         label_io.export_csv)
-    if saved:
-        w.statusBar().showMessage(f"Exported {saved[1]:,} labels to {saved[0]}", 8000)
+    _save_labels(w, "labels.csv", "Export labels", "CSV files (*.csv)", label_io.export_csv,
+                 lambda path, n: w.statusBar().showMessage(f"Exported {n:,} labels to {path}",
+                                                           8000))
 
 
 def _on_export_edge_impulse(w) -> None:
     """Edge Impulse's info.labels, at the folder's root by default, where its uploader reads it
     beside the audio."""
-    saved = _save_labels(w, label_rules.EDGE_IMPULSE_NAME, "Export labels for Edge Impulse",
-                         "Edge Impulse labels (info.labels);;All files (*)",
-                         label_io.export_edge_impulse)
-    if saved:
-        path, n = saved
+    def said(path: str, n: int) -> None:
         where = ("upload the folder with Edge Impulse's uploader, which reads them there" if
                  Path(path).parent == Path(w.folder) else "their paths are relative to this "
                  "folder")
         w.show_message(f"Wrote the labels of {n:,} files to {path}: {where}.", "info")
 
+    _save_labels(w, label_rules.EDGE_IMPULSE_NAME, "Export labels for Edge Impulse",
+                 "Edge Impulse labels (info.labels);;All files (*)", label_io.export_edge_impulse,
+                 said)
+
 
 def _on_export_label_studio(w) -> None:
     """Label Studio's audio classification tasks: each clip's label as its annotation, the
     active model's answer for an unlabelled one as its prediction."""
-    saved = _save_labels(w, "labels.label-studio.json", "Export labels for Label Studio",
-                         "Label Studio JSON (*.json);;All files (*)", label_io.export_label_studio)
-    if saved:
-        path, n = saved
-        w.show_message(f"Wrote {n:,} tasks to {path}: import it into a Label Studio project whose "
-                       "config has <Audio name=\"audio\" value=\"$audio\"/> and <Choices "
-                       "name=\"class\" toName=\"audio\">, the audio in its storage by these "
-                       "paths.", "info")
+    _save_labels(w, "labels.label-studio.json", "Export labels for Label Studio",
+                 "Label Studio JSON (*.json);;All files (*)", label_io.export_label_studio,
+                 lambda path, n: w.show_message(
+                     f"Wrote {n:,} tasks to {path}: import it into a Label Studio project whose "
+                     "config has <Audio name=\"audio\" value=\"$audio\"/> and <Choices "
+                     "name=\"class\" toName=\"audio\">, the audio in its storage by these "
+                     "paths.", "info"))
 
 
-def _save_labels(w, name: str, title: str, kind: str, write) -> tuple[str, int] | None:
-    """Ask where to write a labels file (``name`` in the folder offered first) and write it with
-    ``write(project, path)``: (path, how many), or None when cancelled or failed (said)."""
+def _save_labels(w, name: str, title: str, kind: str, write, said) -> None:
+    """Ask where to write a labels file (``name`` in the folder offered first), write it with
+    ``write(project, path)`` on a background task (20,000 clips' Label Studio tasks take about
+    half a second) and hand ``said(path, how many)`` the outcome; a failure is said."""
     path, _ = QFileDialog.getSaveFileName(w, title, str(Path(w.folder) / name), kind)
     if not path:
-        return None
-    try:
-        return path, write(w.project, path)
-    except (EarmarkError, OSError) as error:
-        w.show_message(f"Could not export to {path}: {error}", "error")
-        return None
+        return
+    w.acts.task(f"export labels {path}").start(
+        ProjectWorker(w.project, lambda project, _task: write(project, path)),
+        finished=lambda n: said(path, n),
+        failed=lambda reason: w.show_message(f"Could not export to {path}: {reason}", "error"))
 
 
 #: Export Regions' choices: what a person reads, the format's name in core.store.region_export

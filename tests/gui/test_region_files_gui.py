@@ -16,7 +16,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from core.store import region_clips, region_export, region_io
+from core.store import label_io, region_clips, region_export, region_io
 from gui.actions import file_menu
 from gui.actions import region_clips as region_clips_action
 from gui.common import settings as keys
@@ -291,7 +291,7 @@ def test_labels_for_edge_impulse_out_beside_the_audio_and_back_in(qtbot, opened,
                                                                  monkeypatch):
     target = recordings / "info.labels"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    opened.acts.export_edge_impulse.trigger()
+    run_import(qtbot, opened, opened.acts.export_edge_impulse)  # written on a background task
     assert "upload the folder with Edge Impulse's uploader" in opened.shown[-1][0]
     files = json.loads(target.read_text())["files"]
     assert [(f["path"], f["label"]["type"]) for f in files] == [("dawn.wav", "unlabeled"),
@@ -305,10 +305,22 @@ def test_labels_for_edge_impulse_out_beside_the_audio_and_back_in(qtbot, opened,
     assert opened.undo_stack.count() == 1
 
 
+def test_a_labels_csv_is_written_off_the_windows_thread(qtbot, opened, tmp_path, monkeypatch):
+    target = tmp_path / "labels.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    on_gui_thread = record_threads(monkeypatch, label_io, "export_csv")
+    opened.acts.export_csv.trigger()
+    qtbot.waitUntil(lambda: "Exported 2 labels" in opened.statusBar().currentMessage(),
+                    timeout=TASK_TIMEOUT_MS)
+    assert on_gui_thread == [False] and target.read_text().startswith("path,label")
+
+
 def test_labels_for_label_studio_out_and_back_in(qtbot, opened, tmp_path, monkeypatch):
     target = tmp_path / "labels.label-studio.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    opened.acts.export_label_studio.trigger()
+    on_gui_thread = record_threads(monkeypatch, label_io, "export_label_studio")
+    run_import(qtbot, opened, opened.acts.export_label_studio)
+    assert on_gui_thread == [False]  # 20,000 clips' tasks take about half a second
     assert "<Choices name=\"class\" toName=\"audio\">" in opened.shown[-1][0]
     tasks = json.loads(target.read_text(encoding="utf-8"))
     assert [t["data"]["audio"] for t in tasks] == ["dawn.wav", "night/owl.wav"]
