@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.store.classes import CLASS_KEYS
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
+from gui.common.elided_label import one_line
 
 NO_KEY = "No key (type-ahead only)"
 
@@ -93,7 +94,7 @@ class ClassesDialog(QDialog):
         for info in self._project.classes():
             key = f"  [key {info.shortcut}]" if info.shortcut else "  [no key]"
             count = self._project_counts.get(info.name, 0)
-            item = QListWidgetItem(colour_icon(info.colour), f"{info.name}{key}  · {count:,} clips")
+            item = QListWidgetItem(colour_icon(info.colour), f"{one_line(info.name)}{key}  · {count:,} clips")
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             self.list.addItem(item)
             if info.name == select:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.common.elided_label import one_line
 from gui.common.flow_layout import FlowLayout
 
 #: Rows of class buttons shown before the bar scrolls.
@@ -157,7 +158,7 @@ class LabelBar(QWidget):
             count = self._counts.get(info.name, 0)
             # A digit class on its own digit needs it written once.
             key = f"{info.shortcut}  " if info.shortcut and info.shortcut != info.name else ""
-            button.setText(f"{key}{info.name}  · {count:,}")
+            button.setText(f"{key}{one_line(info.name)}  · {count:,}")
             how = f"press {info.shortcut}" if info.shortcut else "type its name in the box"
             button.setToolTip(f"Label the selected clips as {info.name} ({how}); "
                               f"{count:,} clip{'s' if count != 1 else ''} and regions carry it")

@@ -38,6 +38,7 @@ from gui.clips.labelling import RegionSelection
 from gui.clips.region_overlay import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
+from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
@@ -138,7 +139,7 @@ class RegionTableModel(ReadOnlyTableModel):
         if column == BAND:
             return format_band(record)
         if column == LABEL:
-            return record.label or ""
+            return one_line(record.label or "")
         if column == SOURCE:
             return record.source
         if column == SCORE:

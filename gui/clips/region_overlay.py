@@ -25,6 +25,7 @@ from PySide6.QtGui import QColor, QUndoStack
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
 from gui.clips.region_summary import RegionSummary
+from gui.common.elided_label import one_line
 
 #: Unlabelled regions, and a class without a colour.
 UNLABELLED_COLOUR = "#9aa0a6"
@@ -477,7 +478,7 @@ class RegionOverlay(QObject):
             pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
             z = _Z + 1 if chosen else _Z
             # pyqtgraph writes the label's format again when it is shown or its line moves.
-            name, text = wave.name, record.label or ""
+            name, text = wave.name, one_line(record.label or "")
             name.format = text.replace("{", "{{").replace("}", "}}")
             name.setText(text)
             tip = region_tooltip(record)

@@ -32,6 +32,7 @@ from gui.clips.clip_table import MUTED_COLOUR, NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
+from gui.common.elided_label import one_line
 from gui.common.tasks import TaskSlot
 from gui.model.live_panel import LiveListenPanel
 from gui.model.score_track import ScoreTrack
@@ -248,10 +249,10 @@ class ClassifyPanel(QWidget):
         self.predictions.append(prediction)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        name = QTableWidgetItem(prediction.path.name)
+        name = QTableWidgetItem(one_line(prediction.path.name))
         name.setToolTip(str(prediction.path))
         if prediction.ok:
-            label = QTableWidgetItem(prediction.answer)
+            label = QTableWidgetItem(one_line(prediction.answer))
             confidence = QTableWidgetItem(NO_CONFIDENCE if prediction.verdict
                                           else f"{prediction.confidence:.0%}")
             if prediction.verdict:

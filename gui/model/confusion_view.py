@@ -8,6 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from gui.common.elided_label import one_line
+
 _TEXT_DARK, _TEXT_LIGHT = "#1f2328", "#ffffff"
 
 
@@ -96,7 +98,7 @@ class ConfusionView(pg.PlotWidget):
         self.image.setImage(share, levels=(0.0, 1.0), autoLevels=False)
         self.image.setRect(0.0, 0.0, float(n), float(n))
         self.counts.set_counts(self.matrix, share)
-        ticks = [(i + 0.5, name) for i, name in enumerate(self.classes)]
+        ticks = [(i + 0.5, one_line(name)) for i, name in enumerate(self.classes)]
         plot.getAxis("bottom").setTicks([ticks])
         plot.getAxis("left").setTicks([ticks])
         plot.setRange(xRange=(0, n), yRange=(0, n), padding=0.02)

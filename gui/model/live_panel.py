@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.clips.recorder import AudioRecorder
+from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.model.workers import LiveScorer
 
@@ -199,7 +200,7 @@ class LiveListenPanel(QWidget):
                                 f"{prediction.verdict} (closest: {closest})")
             self.answer.setStyleSheet("color: palette(mid);")
         else:
-            self.answer.setText(f"{prediction.label}  {prediction.confidence:.0%}")
+            self.answer.setText(f"{one_line(prediction.label)}  {prediction.confidence:.0%}")
             colour = self._colours.get(prediction.label)
             self.answer.setStyleSheet(f"color: {colour};" if colour else "")
         # Silence has no scores worth a look; an unknown sound keeps its own.

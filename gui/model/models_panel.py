@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core.ml.model_card import format_card, read_model_card
 from core.workflow import model_metrics
+from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -104,7 +105,7 @@ class ModelsPanel(QWidget):
             self.table.insertRow(row)
             accuracy = model_metrics(record).accuracy
             created = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
-            classes = ", ".join(record.classes)
+            classes = one_line(", ".join(record.classes))
             cells = ["●" if record.id == active_id else "", created,
                      classes if len(classes) < 60 else classes[:57] + "…",
                      "" if accuracy is None else f"{accuracy:.1%}",

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.common.elided_label import one_line
 from gui.common.window_actions import window_action
 from gui.model.detection_commands import (
     ACCEPT,
@@ -297,7 +298,7 @@ class ReviewPanel(QWidget):
     def _describe(self, record: Any) -> str:
         name = self._names.get(record.clip_id, "?")
         score = "" if record.score is None else f" {record.score:.0%}"
-        return (f"{record.label or 'unlabelled'}{score} · {name} "
+        return (f"{one_line(record.label or 'unlabelled')}{score} · {name} "
                 f"{record.begin_s:.2f}–{record.end_s:.2f} s")
 
     # ---- keys -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import describe_epochs
 from core.workflow import model_history, model_metrics
+from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_duration
 from gui.model.confusion_view import ConfusionView
@@ -370,7 +371,7 @@ class TrainingPanel(QWidget):
             values = report.class_metrics(name) if report is not None else None
             row = self.per_class.rowCount()
             self.per_class.insertRow(row)
-            cells = [name] + (["", "", ""] if values is None else
+            cells = [one_line(name)] + (["", "", ""] if values is None else
                               [_pct(values.precision), _pct(values.recall), str(values.support)])
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -55,6 +55,16 @@ def test_buttons_show_key_name_and_count(qtbot):
     assert "type its name" in bar.buttons()["dog"].toolTip()
 
 
+def test_a_class_holding_a_newline_is_one_line_on_its_button(qtbot):
+    # A stranger's labels file may name a class "cat\nkitten": the store keeps it as written;
+    # the button showed it on two lines, taller than every other.
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes([Info("cat\nkitten", shortcut="1")])
+    bar.set_counts({"cat\nkitten": 2})
+    assert bar.buttons()["cat\nkitten"].text() == "1  cat?kitten  · 2"
+
+
 def test_type_ahead_labels_an_existing_class_by_name_and_adds_a_new_one(qtbot):
     bar = LabelBar()
     qtbot.addWidget(bar)

@@ -354,6 +354,12 @@ def test_delete_removes_the_selected_region_and_undo_puts_it_back(rig):
     assert rig.project.clip(rig.clip_id).label is None and len(stored(rig)) == 1
 
 
+def test_a_label_holding_a_newline_is_one_line_in_the_list_and_on_the_waveform(rig):
+    record = add(rig, 1.0, 2.0, label="cat\tcall\nlong")  # as a stranger's Raven table may hold
+    assert rig.panel.model.index(0, LABEL).data() == "cat?call?long"
+    assert rig.overlay.label_text(record.id) == "cat?call?long"
+
+
 def test_class_keys_label_the_selected_region_not_the_clip(rig):
     record = add(rig, 1.0, 2.0)
     rig.clip_list.ids = [rig.clip_id]
