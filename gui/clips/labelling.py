@@ -146,8 +146,25 @@ class LabelController(QObject):
             return  # it failed, and said why
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # set_labels added the class
+        if label is not None:
+            self._say_unheard(ids)
         if len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
+
+    def _say_unheard(self, ids: list[int]) -> None:
+        """Say so when some of the clips just labelled cannot be read or are missing: the label
+        is kept (the file may be mended) and counts on its button, but no model learns from it."""
+        records = [self._model.record_by_id(clip_id) for clip_id in ids]
+        unheard = [r for r in records if r is not None and (r.error or r.missing)]
+        if not unheard:
+            return
+        if len(ids) == 1:
+            why = "is missing" if unheard[0].missing else "cannot be read"
+            text = f"{unheard[0].path} {why}: labelled, but no model learns from it until it can be read"
+        else:
+            text = (f"{len(unheard):,} of the {len(ids):,} clips labelled cannot be read or are "
+                    f"missing: no model learns from them until they can be read")
+        self.status.emit(text, 8000)
 
     def clear_selection(self) -> None:
         """Delete or Backspace: delete the selected region when there is one, else clear the

@@ -279,3 +279,34 @@ def test_import_of_an_unreadable_csv_never_reaches_the_stack(qtbot, rig, tmp_pat
     assert rig.stack.count() == 0
     # The message comes from the failed handler; the thread may still be finishing.
     assert all(slot.wait() for slot in window.acts.slots.values())
+
+
+def test_labelling_a_clip_that_cannot_be_read_keeps_the_label_and_says_no_model_learns_it(
+        qtbot, tmp_path):
+    root = tmp_path / "audio"
+    audio_factory.write(root / "good.wav", audio_factory.tone(440.0, 0.05))
+    (root / "broken.wav").write_text("not audio")
+    project = Project.open(root)
+    project.scan()
+    model = ClipTableModel()
+    model.set_records(project.clips(include_missing=True))
+    clip_list = FakeClipList()
+    labels = LabelController(model, clip_list, QUndoStack(), lambda: False)
+    labels.set_project(project)
+    said: list[str] = []
+    labels.status.connect(lambda text, _ms: said.append(text))
+    ids = project.clip_ids_by_path()
+    clip_list.ids = [ids["broken.wav"]]
+    labels.label_selection("cat")
+    assert project.clip(ids["broken.wav"]).label == "cat"  # kept: the file may be mended
+    assert said == ["broken.wav cannot be read: labelled, but no model learns from it until it "
+                    "can be read"]
+    clip_list.ids = [ids["good.wav"], ids["broken.wav"]]
+    labels.label_selection("dog")
+    assert said[-1].startswith("1 of the 2 clips labelled cannot be read or are missing")
+    said.clear()
+    clip_list.ids = [ids["good.wav"]]
+    labels.label_selection("cat")
+    labels.label_selection(None)  # clearing a label says nothing of the file
+    assert said == []
+    project.close()
