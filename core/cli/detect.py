@@ -197,6 +197,7 @@ class _File:
     sample_rate_hz: int | None
     duration_s: float | None
     channels: int | None = None
+    listened: int | None = None  # the channel its events were found on (from 0); None: the mix
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class _Span:
     low_hz: float | None = None
     high_hz: float | None = None
     status: str = UNREVIEWED
+    channel: int | None = None  # the one it was found on (from 0); None: the mix
 
 
 def cmd_detect(args) -> int:
@@ -247,7 +249,7 @@ def cmd_detect(args) -> int:
         raise EarmarkError("--hop must be a positive number of seconds")
     return _search(args, lambda path, progress: detect_file(
         classifier, path, thresholds=requested, background=background, hop_s=args.hop,
-        progress=progress))
+        progress=progress), classifier.features.channel)
 
 
 def cmd_detect_energy(args) -> int:
@@ -259,7 +261,8 @@ def cmd_detect_energy(args) -> int:
         min_gap_s=args.min_gap, noise_window_s=args.noise_window,
         channel=chosen_channel(args))  # refused in one line, exit 2
     return _search_bands(args, lambda path, progress: detect_energy(path, config,
-                                                                    progress=progress))
+                                                                    progress=progress),
+                         config.channel)
 
 
 def cmd_find_similar(args) -> int:
@@ -286,21 +289,23 @@ def cmd_find_similar(args) -> int:
         except EarmarkError as error:
             raise EarmarkError(f"--template {path} {begin} {end}: {error}") from None
     return _search_bands(args, lambda path, progress: find_similar(path, templates, config,
-                                                                   progress=progress))
+                                                                   progress=progress),
+                         config.channel)
 
 
-def _search_bands(args, events_of) -> int:
+def _search_bands(args, events_of, channel: int | None) -> int:
     """``_search`` with a model-free detector: ``events_of(path, progress)`` gives events with a
     span, band and score, each written with ``--label`` and its band."""
     label = args.label or ""
     return _search(args, lambda path, progress: [
         _BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
-        for e in events_of(path, progress)])
+        for e in events_of(path, progress)], channel)
 
 
-def _search(args, find) -> int:
+def _search(args, find, channel: int | None) -> int:
     """Run ``find(path, progress)`` (events of one file) over the files ``args`` names, this
-    shard's share; write them as ``args`` asks; a file that cannot be read is one error line."""
+    shard's share; write them as ``args`` asks; a file that cannot be read is one error line.
+    ``channel`` (from 0): the one listened to in each file that has it, else the mix."""
     from core.audio import reading as audio
     from core.audio.discovery import expand_audio_paths
     from core.cli.commands import _ProgressBar, shard_files
@@ -330,7 +335,7 @@ def _search(args, find) -> int:
                 print(f"earmark: error: {error}", file=sys.stderr)
                 continue
             answered.append((_File(entry.id, name, info.sample_rate_hz, info.duration_s,
-                                   info.channels),
+                                   info.channels, audio.channel_or_mix(channel, info.channels)),
                              events))
     finally:
         bar.close()
@@ -356,13 +361,13 @@ def _write(args, answered, every: list[_File]) -> None:
     if args.format in PER_FILE:
         per_file = PER_FILE[args.format]
         if not args.out:
-            sys.stdout.write(per_file.text(answered[0][0], _spans(answered[0][1]))
+            sys.stdout.write(per_file.text(answered[0][0], _spans(*answered[0]))
                              if answered else "")
             return
         # Targets of the whole list: a.wav in one shard and a.flac in another still get two.
         targets = per_file.targets(_relative(every, root), args.out)
         for clip, events in answered:
-            write_text_atomic(targets[clip.id], per_file.text(clip, _spans(events)))
+            write_text_atomic(targets[clip.id], per_file.text(clip, _spans(clip, events)))
         return
     if args.format == "csv":
         out = io.StringIO()
@@ -383,8 +388,8 @@ def _write(args, answered, every: list[_File]) -> None:
         # Begin File (a task's audio) relative to the folder holding every input: `labels
         # import` of that folder (or any folder where the names are unique) reads it back.
         clips = _relative([clip for clip, _ in answered], root)
-        grouped = [(clip, _spans(events)) for clip, (_, events) in zip(clips, answered,
-                                                                        strict=True)]
+        grouped = [(clip, _spans(clip, events)) for clip, (_, events) in zip(clips, answered,
+                                                                              strict=True)]
         if args.format == "aoef":
             text = aoef_text(grouped, root.name if root else "Earmark events")
         else:
@@ -399,9 +404,10 @@ def _write(args, answered, every: list[_File]) -> None:
         sys.stdout.flush()
 
 
-def _spans(events) -> list[_Span]:
+def _spans(clip: _File, events) -> list[_Span]:
     return [_Span(n, e.begin_s, e.end_s, e.label, e.score, getattr(e, "low_hz", None),
-                  getattr(e, "high_hz", None)) for n, e in enumerate(events, 1)]
+                  getattr(e, "high_hz", None), channel=clip.listened)
+            for n, e in enumerate(events, 1)]
 
 
 def _present(clips: list[_File]) -> list[_File]:
@@ -419,4 +425,4 @@ def _relative(clips: list[_File], root: Path | None) -> list[_File]:
     """The files' paths relative to ``root`` (POSIX), a folder holding them all, so that label
     tracks mirror the inputs under --out."""
     return [_File(c.id, PurePosixPath(*Path(c.path).resolve().relative_to(root).parts).as_posix(),
-                  c.sample_rate_hz, c.duration_s, c.channels) for c in clips]
+                  c.sample_rate_hz, c.duration_s, c.channels, c.listened) for c in clips]

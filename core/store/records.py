@@ -27,7 +27,7 @@ PALETTE = (
 CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
                 "missing, label, label_source")
 REGION_COLUMNS = ("id, clip_id, begin_s, end_s, low_hz, high_hz, label, source, score, created, "
-                  "modified, status")
+                  "modified, status, channel")
 CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 
 
@@ -96,6 +96,7 @@ class RegionSpec:
     low_hz: float | None = None  # both None: a time span over all frequencies
     high_hz: float | None = None
     score: float | None = None  # a model's score; None for people and imports
+    channel: int | None = None  # of a multi-channel recording, from 0; None: every channel
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class RegionRow:
     # A machine's detection the file marks as such (BirdNET's confidence, an AviaNZ filter's
     # certainty, a model's score in Earmark's own files), 0..1: imported as an event for review.
     score: float | None = None
+    # The channel (from 0) the file puts it on (a Raven selection drawn on one channel); None:
+    # every channel, or the file does not say.
+    channel: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,9 @@ class RegionRecord:
     created: float
     modified: float
     status: str | None = None  # None, or one of REGION_STATUSES: unreviewed, rejected
+    # The channel (from 0) of a multi-channel recording it is on, as Raven keeps a selection's;
+    # None: every channel (always, on a one-channel file).
+    channel: int | None = None
 
     @property
     def band_hz(self) -> tuple[float, float] | None:

@@ -44,7 +44,9 @@ MEASURED_FORMATS = ("csv", "raven")
 # has reviewed, empty for a person's region, so the event comes back as one to review.
 # begin_clock: when the region began by the recorder's clock, where the file's name says when it
 # began (AudioMoth's 20260601_220000.wav: 2026-06-01T22:14:05.250); empty for other names.
-CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score", "begin_clock")
+# channel: the one of a multi-channel recording a region is on (1, 2...), empty for every channel.
+CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score", "begin_clock",
+              "channel")
 # The summary: per recording and label, the regions a person drew, imported or accepted, the
 # model's events still to review, the seconds the former cover (overlaps counted once), and the
 # first start and last end of either, in seconds and by the recorder's clock (as begin_clock).
@@ -94,8 +96,8 @@ class Measured:
     by_region: dict[int, RegionMeasurements | None]
     unreadable: list[str]
     stopped: bool = False
-    # The channel (from 0) each recording measured on one channel was, by clip id; the others'
-    # regions were measured on the mix of their channels.
+    # The channel (from 0) each region measured on one channel was measured on, by region id;
+    # the others were measured on the mix of their recording's channels.
     channels: dict[int, int] = field(default_factory=dict)
 
 
@@ -103,10 +105,11 @@ def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
                     progress: Callable[[int, int], None] | None = None,
                     channel: int | None = None) -> Measured:
     """Every exported region of ``project`` measured from its recording (each region's own
-    seconds read, at the file's own rate), on its ``channel`` (from 0) where it has that one and
-    more, else on the mix of its channels. A file that cannot be read leaves its regions
-    unmeasured and is named in ``unreadable`` with the reason; the others go on. ``progress(done,
-    total)`` in regions after each file; ``should_stop`` is checked between regions."""
+    seconds read, at the file's own rate): a region on one channel on that one; the others on
+    ``channel`` (from 0) where the recording has that one and more, else on the mix of its
+    channels. A file that cannot be read leaves its regions unmeasured and is named in
+    ``unreadable`` with the reason; the others go on. ``progress(done, total)`` in regions after
+    each file; ``should_stop`` is checked between regions."""
     grouped = regions_by_clip(project)
     total = sum(len(regions) for _, regions in grouped)
     by_region: dict[int, RegionMeasurements | None] = {}
@@ -115,18 +118,23 @@ def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
     for clip, regions in grouped:
         if should_stop():
             return Measured(by_region, unreadable, True, channels)
-        spans = [RegionSpan.of(r) for r in regions]
         # A rejected event is no call, yet may be a loud sound: the noise keeps clear of it too.
         rejected = [RegionSpan.of(r) for r in project.regions(clip.id) if r.status == REJECTED]
-        one = channel_or_mix(channel, clip.channels)
-        try:
-            values = measure_file_regions(project.abspath(clip), spans, should_stop, rejected, one)
-            if one is not None:
-                channels[clip.id] = one
-        except (AudioError, ValueError) as error:  # ValueError: a channel it lost since its scan
-            unreadable.append(f"{clip.path}: {error}")
-            values = [None] * len(regions)
-        by_region.update((r.id, m) for r, m in zip(regions, values, strict=True))
+        on: dict[int | None, list[RegionRecord]] = {}  # channel measured on -> its regions
+        for r in regions:
+            one = channel_or_mix(r.channel if r.channel is not None else channel, clip.channels)
+            on.setdefault(one, []).append(r)
+        for one, some in on.items():
+            try:
+                values = measure_file_regions(project.abspath(clip),
+                                              [RegionSpan.of(r) for r in some], should_stop,
+                                              rejected, one)
+            except (AudioError, ValueError) as error:  # ValueError: a channel lost since its scan
+                unreadable.append(f"{clip.path}: {error}")
+                break
+            channels.update((r.id, one) for r in some if one is not None)
+            by_region.update(zip((r.id for r in some), values, strict=True))
+        by_region.update((r.id, None) for r in regions if r.id not in by_region)
         if progress:
             progress(len(by_region), total)
     return Measured(by_region, unreadable, should_stop(), channels)
@@ -150,22 +158,28 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
               measured: Mapping[int, RegionMeasurements | None] | None = None,
               channels: Mapping[int, int] | None = None) -> str:
     """The CSV (:data:`CSV_HEADER`); with ``measured``, the measurements by field name and the
-    channel they were measured on (1, 2...; "mix" for the mix of a file's channels, as
-    ``channels``, clip id -> channel from 0, does not name one)."""
+    channel they were measured on, ``measured_channel`` (1, 2...; "mix" for the mix of a file's
+    channels, as ``channels``, region id -> channel from 0, does not name one)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER + ((*FIELD_NAMES, "channel") if measured is not None else ()))
+    writer.writerow(CSV_HEADER + ((*FIELD_NAMES, "measured_channel") if measured is not None
+                                  else ()))
     channels = channels or {}
     for clip, regions in grouped:
-        channel = (str(channels[clip.id] + 1) if clip.id in channels else "mix",)
         began = _began(clip)
         for r in regions:
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
                              _hz(r.high_hz), r.label or "", _unreviewed_score(r),
-                             _clock(began, r.begin_s))
-                            + (_measurement_cells(measured, r) + channel if measured is not None
-                               else ()))
+                             _clock(began, r.begin_s), _channel_number(r.channel))
+                            + ((*_measurement_cells(measured, r),
+                                _channel_number(channels.get(r.id), "mix"))
+                               if measured is not None else ()))
     return out.getvalue()
+
+
+def _channel_number(channel: int | None, none: str = "") -> str:
+    """A channel from 0 as people count them (1, 2...); ``none`` for None."""
+    return none if channel is None else str(channel + 1)
 
 
 def _began(clip: ClipRecord) -> datetime | None:
@@ -215,22 +229,27 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                measured: Mapping[int, RegionMeasurements | None] | None = None,
                channels: Mapping[int, int] | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
-    (their times on the table's sequence timeline, as Begin Time). Its Channel is the one a
-    recording was measured on (``channels``: clip id -> channel from 0), else 1."""
+    (their times on the table's sequence timeline, as Begin Time). A selection has a row per
+    channel it is on, as Raven writes it: a region's own channel; else the one it was measured
+    on (``channels``: region id -> channel from 0); else every channel of its recording."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
+    channels = channels or {}
     for clip, regions in grouped:
         nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
-        channel = str((channels or {}).get(clip.id, 0) + 1)
+        every = range(max(clip.channels or 1, 1))
         for r in regions:
             number += 1
             low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
                 (0.0, nyquist_hz) if nyquist_hz else (None, None))
-            lines.append("\t".join((
-                str(number), "Spectrogram 1", channel, f"{sequence_s + r.begin_s:.6f}",
+            on = (r.channel,) if r.channel is not None else (
+                (channels[r.id],) if r.id in channels else every)
+            cells = _measurement_cells(measured, r, sequence_s)
+            lines += ["\t".join((
+                str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r))
-                + _measurement_cells(measured, r, sequence_s)))
+                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r)) + cells)
+                for channel in on]
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
     return "\n".join(lines) + "\n"
 

@@ -347,12 +347,12 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
             problems.append((row.line, reason))
             continue
         low_hz, high_hz = _band(clip, row.low_hz, row.high_hz)
-        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz)
+        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz, row.channel)
         if reason:
             problems.append((row.line, reason))
         else:
             specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz,
-                                    row.score))
+                                    row.score, row.channel))
     return specs, problems
 
 

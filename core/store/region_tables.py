@@ -92,11 +92,18 @@ def csv_has_regions(text: str) -> bool:
 
 
 def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
-         line: int, score: str = "") -> tuple[RegionRow | None, str | None]:
+         line: int, score: str = "", channel: str = "") -> tuple[RegionRow | None, str | None]:
     """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
-    confidence in the detection, 0..1 (empty: a person's region)."""
+    confidence in the detection, 0..1 (empty: a person's region); ``channel``: the one it is on,
+    counted from 1 (empty, "all" or "mix": every channel)."""
     if not path.strip():
         return None, "no audio file named (its file cell is empty)"
+    if channel.strip().lower() in ("", "all", "mix"):
+        channel_index = None
+    elif channel.strip().isdigit() and int(channel) >= 1:
+        channel_index = int(channel) - 1
+    else:
+        return None, f"channel '{channel.strip()}' is not a channel number (1, 2...)"
     values = {}
     for name, text in (("begin", begin), ("end", end), ("low frequency", low),
                        ("high frequency", high), ("score", score)):
@@ -112,7 +119,7 @@ def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
     if values["score"] is not None and not 0.0 <= values["score"] <= 1.0:
         return None, f"score {score.strip()} is not between 0 and 1"
     return RegionRow(path, values["begin"], values["end"], label.strip() or None, low_hz, high_hz,
-                     line, values["score"]), None
+                     line, values["score"], channel_index), None
 
 
 def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionRow | None,
@@ -155,7 +162,7 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
             return None, "no path"
         return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
                     cells.get("low_hz", ""), cells.get("high_hz", ""), line,
-                    cells.get("score", ""))
+                    cells.get("score", ""), cells.get("channel", ""))
 
     return _csv_rows(text, make_row)
 
@@ -182,7 +189,8 @@ def raven_names_audio(header: list[str]) -> bool:
 
 def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """A Raven Pro selection table: a region a selection (its views' rows as one), its file from
-    Begin File or Begin Path, else ``audio``."""
+    Begin File or Begin Path, else ``audio``. A selection on one channel is a region on that
+    channel; one whose rows name several channels, a region on every channel."""
     lines = text.splitlines()
     start, header = raven_header(lines)
     if not audio and not raven_names_audio(header):
@@ -193,29 +201,35 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
     rows: list[RegionRow] = []
     problems: list[Problem] = []
-    seen: set[tuple[str, str, str, str]] = set()
+    # A selection's rows (by number, file and times) -> its region's index in ``rows``, or -1
+    # where its first row was refused.
+    seen: dict[tuple[str, str, str, str], int] = {}
     for number, line in enumerate(lines[start + 1:], start=start + 2):
         if not line.strip():
             continue
         cells = dict(zip(header, (cell.strip() for cell in line.split("\t")), strict=False))
         path = _raven_path(cells.get("begin file", ""), cells.get("begin path", ""), audio)
         # Raven writes a row per view (Waveform 1, Spectrogram 1) of one selection, and per
-        # channel, each with the same times: keep one. Rows that share a number but not their
-        # times (tables pasted together) are selections of their own.
+        # channel, each with the same times: keep one, on every channel its rows name. Rows that
+        # share a number but not their times (tables pasted together) are selections of their
+        # own.
         selection = cells.get("selection", "")
+        same = (selection, path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""))
+        if selection and same in seen:
+            index = seen[same]
+            if index >= 0 and rows[index].channel is not None and \
+                    cells.get("channel", "") != str(rows[index].channel + 1):
+                rows[index] = replace(rows[index], channel=None)  # on several channels: all
+            continue
         if selection:
-            same = (selection, path, cells.get("begin time (s)", ""),
-                    cells.get("end time (s)", ""))
-            if same in seen:
-                continue
-            seen.add(same)
+            seen[same] = -1
         if not path:
             problems.append((number, "no Begin File"))
             continue
         row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
                            cells.get(label_key, "") if label_key else "",
                            cells.get(low_key, ""), cells.get(high_key, ""), number,
-                           cells.get("confidence", ""))
+                           cells.get("confidence", ""), cells.get("channel", ""))
         if row is None:
             problems.append((number, reason))
             continue
@@ -228,6 +242,8 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
             continue
         if offset_s is not None:
             row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
+        if selection:
+            seen[same] = len(rows)
         rows.append(row)
     return rows, problems
 

@@ -66,12 +66,14 @@ UNCHANGED = _Unchanged()
 
 
 def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
-                    low_hz: float | None = None, high_hz: float | None = None) -> str | None:
+                    low_hz: float | None = None, high_hz: float | None = None,
+                    channel: int | None = None) -> str | None:
     """Why a region cannot be on ``clip`` (one short phrase), or None when it can.
 
     ``0 <= begin_s < end_s``; ``end_s`` at most ``END_SLACK_S`` past the clip's duration when that
     is known; a band needs both ``low_hz`` and ``high_hz`` with ``0 <= low_hz < high_hz <=``
-    Nyquist (when the sample rate is known); the clip exists and is not missing.
+    Nyquist (when the sample rate is known); a ``channel`` (from 0) is one the clip has (when
+    its count is known); the clip exists and is not missing.
     """
     if clip is None:
         return "no such clip"
@@ -87,6 +89,12 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
     if clip.duration_s is not None and end_s > clip.duration_s + END_SLACK_S:
         return (f"ends at {end_s:g} s, past the end of {clip.path} "
                 f"({clip.duration_s:g} s long)")
+    if channel is not None:
+        if not isinstance(channel, numbers.Integral) or isinstance(channel, bool) or channel < 0:
+            return f"channel {channel!r} is not a channel number"
+        if clip.channels and channel >= clip.channels:
+            return (f"channel {channel + 1} is not one of the {clip.channels} channel(s) of "
+                    f"{clip.path}")
     if (low_hz is None) != (high_hz is None):
         return "a frequency band needs both a low and a high frequency"
     if low_hz is not None:
@@ -121,13 +129,18 @@ def _fields(record: RegionRecord) -> dict:
     return {"begin_s": record.begin_s, "end_s": record.end_s, "low_hz": record.low_hz,
             "high_hz": record.high_hz, "label": record.label, "source": record.source,
             "score": record.score, "created": record.created, "modified": record.modified,
-            "status": record.status}
+            "status": record.status, "channel": record.channel}
 
 
 def _row(record: RegionRecord) -> tuple:
     return (record.id, record.clip_id, record.begin_s, record.end_s, record.low_hz,
             record.high_hz, record.label, record.source, record.score, record.created,
-            record.modified, record.status)
+            record.modified, record.status, record.channel)
+
+
+def _stored_channel(channel: int | None, clip: ClipRecord) -> int | None:
+    """A valid region channel as stored: None on a one-channel file, whose one channel is all."""
+    return None if channel is None or (clip.channels or 0) < 2 else int(channel)
 
 
 def _by_clip(records: Sequence[RegionRecord]) -> dict[int, list[RegionRecord]]:
@@ -201,10 +214,12 @@ class RegionsMixin:
 
     def add_region(self, clip_id: int, begin_s: float, end_s: float, label: str | None = None,
                    low_hz: float | None = None, high_hz: float | None = None,
-                   source: str = "manual", score: float | None = None) -> RegionRecord:
-        """Add one region (its label's class is created when missing); raises RegionError
-        naming the reason when it cannot be on that clip."""
-        spec = RegionSpec(clip_id, begin_s, end_s, label, low_hz, high_hz, score)
+                   source: str = "manual", score: float | None = None,
+                   channel: int | None = None) -> RegionRecord:
+        """Add one region (its label's class is created when missing; ``channel``, from 0, the
+        one of a multi-channel file it is on, None for all); raises RegionError naming the reason
+        when it cannot be on that clip."""
+        spec = RegionSpec(clip_id, begin_s, end_s, label, low_hz, high_hz, score, channel)
         try:
             return self.add_regions([spec], source=source)[0]
         except RegionError as error:
@@ -232,7 +247,7 @@ class RegionsMixin:
         problems = []
         for index, spec in enumerate(specs):
             reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
-                                     spec.low_hz, spec.high_hz)
+                                     spec.low_hz, spec.high_hz, spec.channel)
             if reason is None and spec.score is not None and not _is_number(spec.score):
                 reason = f"score {spec.score!r} is not a number"
             if reason is not None:
@@ -253,7 +268,8 @@ class RegionsMixin:
                          float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
                          label, source, _as_float(spec.score), now, now,
                          UNREVIEWED if source == "model" or (
-                             source == "import" and spec.score is not None) else None)
+                             source == "import" and spec.score is not None) else None,
+                         _stored_channel(spec.channel, clips[spec.clip_id]))
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
         conn.executemany(_INSERT, [_row(r) for r in records])
         conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
@@ -293,7 +309,7 @@ class RegionsMixin:
             new = RegionRecord(old.id, old.clip_id, float(fields["begin_s"]),
                                float(fields["end_s"]), _as_float(fields["low_hz"]),
                                _as_float(fields["high_hz"]), fields["label"], old.source,
-                               old.score, old.created, now, old.status)
+                               old.score, old.created, now, old.status, old.channel)
             conn.execute(
                 "UPDATE regions SET begin_s = ?, end_s = ?, low_hz = ?, high_hz = ?, label = ?, "
                 "modified = ? WHERE id = ?",

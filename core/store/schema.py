@@ -139,9 +139,16 @@ def _v4_region_status(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_region_channel(conn: sqlite3.Connection) -> None:
+    """Version 5: the channel (from 0) of a multi-channel recording a region is on, as Raven
+    keeps a selection's; NULL: every channel (and any region of a one-channel file)."""
+    _run(conn, "ALTER TABLE regions ADD COLUMN channel INTEGER")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
-                                                                _v3_regions, _v4_region_status]
+                                                                _v3_regions, _v4_region_status,
+                                                                _v5_region_channel]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -253,6 +253,13 @@ def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
                             *extra)
         counts[channel] = len(list(csv.DictReader(io.StringIO(out))))
     assert counts == {None: 0, 2: 5}
+    # A Raven table puts the events on the channel listened to; read back, they are on it.
+    table = tmp_path / "calls.selections.txt"
+    code, _, _ = _run(capsys, "detect-energy", path, "--low-hz", 1500, "--high-hz", 2500,
+                      "--channel", 2, "--format", "raven", "--out", table)
+    assert code == 0
+    _, rows = read_regions(table)
+    assert len(rows) == 5 and {r.channel for r in rows} == {1}
     code, _, err = _run(capsys, "find-similar", path, "--template", path, 5.0, 5.3, "--channel", 0)
     assert code == 2 and "--channel 0: a channel from 1 to 8" in err
 

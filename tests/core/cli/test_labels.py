@@ -280,7 +280,8 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
     out = tmp_path / "regions.csv"
     assert run(["labels", "export", str(recordings), "--format", "csv", "--out", str(out)]) == 0
     assert out.read_text().splitlines()[1:] == [
-        "day.wav,0.250000,0.500000,,,,,", "night/owl.wav,0.500000,0.750000,500.000,2500.000,Tawny,,"]
+        "day.wav,0.250000,0.500000,,,,,,",
+        "night/owl.wav,0.500000,0.750000,500.000,2500.000,Tawny,,,"]
 
     tracks = tmp_path / "tracks"
     assert run(["labels", "export", str(recordings), "--format", "audacity", "--out",

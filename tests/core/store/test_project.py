@@ -15,8 +15,9 @@ from core.errors import ProjectBusyError, ProjectError
 from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store.project import Project
-from core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from core.store.schema import SCHEMA_VERSION
 from tests import audio_factory
+from tests.core.store.old_store import old_store
 
 
 def short(path: Path, freq: float = 440.0, duration_s: float = 0.1) -> Path:
@@ -541,11 +542,7 @@ def test_corrupt_header_bytes_reported(folder):
 
 
 def test_migration_from_version_1(folder):
-    store = folder / ".earmark" / "project.sqlite"
-    store.parent.mkdir()
-    conn = sqlite3.connect(store, isolation_level=None)
-    MIGRATIONS[0](conn)
-    conn.execute("PRAGMA user_version = 1")
+    conn = old_store(folder, 1)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, label, label_source) "
                  "VALUES ('old/kept.wav', 1, 1, 'ancient', 'manual')")
     conn.execute("INSERT INTO classes(name, ord, colour, shortcut) "

@@ -147,8 +147,10 @@ def test_raven_keeps_one_row_per_selection_and_takes_audio_from_the_caller(tmp_p
     path = write(tmp_path, "long.Table.1.selections.txt", RAVEN_TWO_VIEWS)
     fmt, rows = read_regions(path, audio="long.wav")
     assert fmt == "raven"
-    assert rows == [RegionRow("long.wav", 0.709509878, 1.096397225, "Birb", 1739.012, 3798.813, 2),
-                    RegionRow("long.wav", 1.383026016, 2.257059266, "donkey", 1587.06, 4136.485, 4)]
+    assert rows == [RegionRow("long.wav", 0.709509878, 1.096397225, "Birb", 1739.012, 3798.813, 2,
+                              channel=0),
+                    RegionRow("long.wav", 1.383026016, 2.257059266, "donkey", 1587.06, 4136.485, 4,
+                              channel=0)]
     with pytest.raises(EarmarkError, match="no Begin File column.*--audio"):
         read_regions(path)
 

@@ -16,6 +16,7 @@ from core.store.project import Project
 from core.store.region_export import export_regions, measure_regions
 from core.store.region_io import import_regions_file
 from tests import audio_factory
+from tests.core.store.test_region_channels import owl_and_wren
 
 RATE_HZ = 16000
 BIN_HZ = RATE_HZ / 512
@@ -136,16 +137,14 @@ def test_a_chosen_channel_is_measured_and_named_in_the_tables(tmp_path):
     mono file: measured on channel 2, the stereo file's call is the wren's and both tables say
     so; the mono file is measured on its one channel."""
     root = tmp_path / "audio"
-    owl, wren = audio_factory.tone(1000.0, 2.0), audio_factory.tone(3000.0, 2.0)
-    audio_factory.write(root / "pair.wav", np.stack([owl, wren], axis=1))
-    audio_factory.write(root / "mono.wav", owl)
+    owl_and_wren(root)
     with Project.open(root) as opened:
         opened.scan()
         ids = {c.path: c.id for c in opened.clips()}
         pair = opened.add_region(ids["pair.wav"], 0.5, 1.5, "call")
         mono = opened.add_region(ids["mono.wav"], 0.5, 1.5, "call")
         mixed, right = measure_regions(opened), measure_regions(opened, channel=1)
-        assert mixed.channels == {} and right.channels == {ids["pair.wav"]: 1}
+        assert mixed.channels == {} and right.channels == {pair.id: 1}
         assert right.by_region[pair.id].peak_freq_hz == pytest.approx(3000.0, abs=BIN_HZ)
         assert right.by_region[mono.id].peak_freq_hz == pytest.approx(1000.0, abs=BIN_HZ)
         assert mixed.by_region[pair.id].inband_power_db < right.by_region[pair.id].inband_power_db
@@ -157,12 +156,20 @@ def test_a_chosen_channel_is_measured_and_named_in_the_tables(tmp_path):
                 io.StringIO(out.getvalue()), delimiter="\t" if fmt == "raven" else ",")}
         assert tables["raven"]["pair.wav"]["Channel"] == "2"
         assert tables["raven"]["mono.wav"]["Channel"] == "1"
-        assert (tables["csv"]["pair.wav"]["channel"], tables["csv"]["mono.wav"]["channel"]) == (
-            "2", "mix")
+        assert [tables["csv"][name]["measured_channel"] for name in ("pair.wav", "mono.wav")
+                ] == ["2", "mix"]
+        # The regions are on every channel: the CSV's channel is empty.
+        assert {tables["csv"][name]["channel"] for name in ("pair.wav", "mono.wav")} == {""}
         out = io.StringIO()
-        export_regions(opened, "raven", out)  # unmeasured: the regions are the file's, Channel 1
-        assert {r["Channel"] for r in csv.DictReader(io.StringIO(out.getvalue()),
-                                                     delimiter="\t")} == {"1"}
+        export_regions(opened, "raven", out)  # unmeasured: a row per channel, as Raven writes
+        assert [(r["Selection"], r["Begin File"], r["Channel"]) for r in csv.DictReader(
+            io.StringIO(out.getvalue()), delimiter="\t")] == [
+            ("1", "mono.wav", "1"), ("2", "pair.wav", "1"), ("2", "pair.wav", "2")]
+        # A region on the left microphone is measured there, whatever channel is chosen.
+        left = opened.add_region(ids["pair.wav"], 0.2, 1.8, "owl", channel=0)
+        again = measure_regions(opened, channel=1)
+        assert again.channels[left.id] == 0 and again.channels[pair.id] == 1
+        assert again.by_region[left.id].peak_freq_hz == pytest.approx(1000.0, abs=BIN_HZ)
     with pytest.raises(ValueError, match="mono.wav has 1 channel"):
         measure_file_regions(root / "mono.wav", [RegionSpan(0.5, 1.5, None, None)], channel=1)
 

@@ -5,7 +5,6 @@ the migration to the regions schema, a vanished file keeping its regions, and SI
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -15,8 +14,9 @@ from core.errors import EarmarkError, RegionError
 from core.store.project import Project
 from core.store.records import RegionRecord, RegionSpec
 from core.store.regions import UNCHANGED, validate_region
-from core.store.schema import MIGRATIONS, SCHEMA_VERSION
+from core.store.schema import SCHEMA_VERSION
 from tests import audio_factory
+from tests.core.store.old_store import old_store
 from tests.processes import killed_mid_write
 
 
@@ -267,12 +267,7 @@ def test_history_has_a_line_per_change(project):
 
 
 def test_migration_from_version_2_keeps_clips_labels_classes_and_models(root):
-    store = root / ".earmark" / "project.sqlite"
-    store.parent.mkdir()
-    conn = sqlite3.connect(store, isolation_level=None)
-    for migration in MIGRATIONS[:2]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 2")
+    conn = old_store(root, 2)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz, "
                  "label, label_source) VALUES ('old/kept.wav', 1, 1, 3.0, 16000, 'owl', 'manual')")
     conn.execute("INSERT INTO classes(name, ord, colour, shortcut) VALUES ('owl', 0, '#010203', 'o')")
@@ -391,12 +386,7 @@ def test_sigkill_while_adding_and_deleting_leaves_whole_calls(root, project):
 
 
 def test_migration_from_version_3_keeps_regions_and_gives_them_no_status(root):
-    store = root / ".earmark" / "project.sqlite"
-    store.parent.mkdir()
-    conn = sqlite3.connect(store, isolation_level=None)
-    for migration in MIGRATIONS[:3]:
-        migration(conn)
-    conn.execute("PRAGMA user_version = 3")
+    conn = old_store(root, 3)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz) "
                  "VALUES ('long.wav', 1, 1, 10.0, 16000)")
     conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, score, created, "
