@@ -484,13 +484,18 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
     class by at least half of the shorter of the two. An overlap with another class stays: the
     model and the person disagree there, which is worth a review. An event of no class, or of a
     detector that knows none (``any_class``: the energy detector's, whatever label the person
-    gave its events), is marked already by any region of the person's there."""
+    gave its events), is marked already by any region of the person's there. A region on one
+    channel marks only events on that channel or on every channel (``channel`` None)."""
     marked = [r for r in regions if getattr(r, "status", None) is None]
 
     def already_marked(event) -> bool:
+        event_channel = getattr(event, "channel", None)
         for region in marked:
             if not any_class and event.label is not None and (
                     region.label is None or region.label != event.label):
+                continue
+            region_channel = getattr(region, "channel", None)
+            if None not in (event_channel, region_channel) and event_channel != region_channel:
                 continue
             overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
             shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)

@@ -41,7 +41,8 @@ class RegionClipsResult:
 
 class _Cut(NamedTuple):
     """One clip to cut: from ``clip``, ``length_s`` seconds from ``offset_s``, padded with silence
-    to ``least_s``, into ``label``'s folder, named after the span ``begin_s..end_s``."""
+    to ``least_s``, into ``label``'s folder, named after the span ``begin_s..end_s``; of its
+    ``channel`` (from 0), None: the mix."""
 
     clip: ClipRecord
     label: str
@@ -50,6 +51,7 @@ class _Cut(NamedTuple):
     offset_s: float
     length_s: float
     least_s: float
+    channel: int | None = None
 
 
 def exported_regions(project) -> list[tuple[ClipRecord, list[RegionRecord]]]:
@@ -83,7 +85,8 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
                         progress: Callable[[int, int], None] | None = None
                         ) -> RegionClipsResult:
     """Write each labelled region of :func:`exported_regions` as a mono 16-bit WAV at its
-    recording's own rate, to ``dest/<label>/`` (:func:`clip_name`), at least ``min_length_s``
+    recording's own rate (a region on one channel: that channel; else the mix), to
+    ``dest/<label>/`` (:func:`clip_name`), at least ``min_length_s``
     long (:func:`clip_window_s`), then each ``background`` stretch (a recording's path in the
     folder, start and length in seconds; see ``core.workflow.background_clip_windows``) to
     ``dest/<background_label>/``, that long (padded with silence where the recording is
@@ -109,7 +112,7 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
         result.unlabelled += sum(r.label is None for r in regions)
         jobs.append([_Cut(clip, r.label, r.begin_s, r.end_s,
                           *clip_window_s(r.begin_s, r.end_s, clip.duration_s, min_length_s),
-                          min_length_s) for r in regions if r.label is not None])
+                          min_length_s, r.channel) for r in regions if r.label is not None])
     by_path: dict[str, list[_Cut]] = {}
     for path, start_s, length_s in background:
         if path in clips:
@@ -133,7 +136,7 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
 
 def _cut(project, dest: Path, job: _Cut, result: RegionClipsResult) -> bool:
     """Cut one clip into ``result``; False when its recording cannot be read."""
-    clip, label, begin_s, end_s, offset_s, length_s, least_s = job
+    clip, label, begin_s, end_s, offset_s, length_s, least_s, channel = job
     if clip.missing:
         result.failed.append((clip.path, "the file is missing"))
         return False
@@ -142,7 +145,8 @@ def _cut(project, dest: Path, job: _Cut, result: RegionClipsResult) -> bool:
         result.skipped_existing.append(target)
         return True
     try:
-        samples = read(project.abspath(clip), offset_s=offset_s, duration_s=length_s)
+        samples = read(project.abspath(clip), offset_s=offset_s, duration_s=length_s,
+                       channel=channel, or_mix=True)
     except AudioError as error:
         result.failed.append((clip.path, error.reason))
         return False

@@ -226,14 +226,16 @@ class PlaybackController(QObject):
         self._player.play()
 
     def play_range(self, start_s: float, end_s: float,
-                   band_hz: tuple[float, float] | None = None) -> None:
+                   band_hz: tuple[float, float] | None = None,
+                   channel: int | None = None) -> None:
         """Play from ``start_s`` and pause at ``end_s`` (the playhead rests there). Any pause,
         stop or seek before then ends the range: playing on goes on to the end of the file.
         With ``band_only`` on, a ``band_hz`` (low, high) plays in that band only, once it has
-        been filtered (a few milliseconds for a call); on the channel the view shows, when it
-        shows one, with or without a band."""
+        been filtered (a few milliseconds for a call); on ``channel`` (from 0: a region's own),
+        else on the channel the view shows, when it shows one, with or without a band."""
         band_hz = band_hz if self.band_only else None
-        channel, n_channels = self._shown_channel()
+        shown, n_channels = self._shown_channel()
+        channel = shown if channel is None else channel
         if (band_hz is not None or channel is not None) and self._player is not None \
                 and self._path is not None:
             self._play_excerpt(start_s, end_s, band_hz, channel, n_channels)

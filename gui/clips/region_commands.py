@@ -24,13 +24,13 @@ class AddRegionCommand(_StoreCommand):
     def __init__(self, project: Any, clip_id: int, begin_s: float, end_s: float,
                  label: str | None = None, low_hz: float | None = None,
                  high_hz: float | None = None, on_changed: OnChanged | None = None,
-                 on_error: OnError = None) -> None:
+                 on_error: OnError = None, channel: int | None = None) -> None:
         what = "box" if low_hz is not None else "region"
         super().__init__(f"Add {what} {begin_s:.2f}–{end_s:.2f} s", on_error)
         self._project, self._on_changed = project, on_changed
         self._clip_id = clip_id
         self._fields = {"begin_s": begin_s, "end_s": end_s, "label": label,
-                        "low_hz": low_hz, "high_hz": high_hz}
+                        "low_hz": low_hz, "high_hz": high_hz, "channel": channel}
         self.record: Any = None
 
     def _redo(self) -> None:

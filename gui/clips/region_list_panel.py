@@ -43,8 +43,8 @@ from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
 
-REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score")
-BEGIN, END, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
+REGION_COLUMNS = ("Begin", "End", "Band", "Channel", "Label", "Source", "Score")
+BEGIN, END, BAND, CHANNEL, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -138,6 +138,8 @@ class RegionTableModel(ReadOnlyTableModel):
             return format_position(record.end_s)
         if column == BAND:
             return format_band(record)
+        if column == CHANNEL:
+            return "" if record.channel is None else str(record.channel + 1)
         if column == LABEL:
             return one_line(record.label or "")
         if column == SOURCE:
@@ -219,8 +221,10 @@ class RegionListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (LABEL, 110), (SOURCE, 64)):
+        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (CHANNEL, 64), (LABEL, 110),
+                              (SOURCE, 64)):
             self.table.setColumnWidth(column, width)
+        self.table.setColumnHidden(CHANNEL, True)  # until a region on one channel is listed
         self.measurements = QLabel()
         self.measurements.setObjectName("RegionMeasurements")
         self.measurements.setWordWrap(True)
@@ -286,6 +290,8 @@ class RegionListPanel(QWidget):
         self.model.set_class_colours(self._colours())
         clip = project.clip(clip_id) if records else None
         began = recorded_at(PurePosixPath(clip.path).stem) if clip is not None else None
+        # Regions on one channel of a multi-channel file say which (empty: every channel).
+        self.table.setColumnHidden(CHANNEL, all(r.channel is None for r in records))
         self._following = True
         try:
             self.model.set_records(records, began)
@@ -400,7 +406,7 @@ class RegionListPanel(QWidget):
         if row < 0:
             return
         record = self.model.record(row)
-        self._playback.play_range(record.begin_s, record.end_s, record.band_hz)
+        self._playback.play_range(record.begin_s, record.end_s, record.band_hz, record.channel)
 
     # ---- slots ----------------------------------------------------------------------------
 
@@ -446,6 +452,8 @@ class RegionListPanel(QWidget):
         # regions, which its noise keeps clear of; and the channel the view draws of it.
         others = tuple(s for region_id, s in self._spans if region_id != record.id)
         channel, n_channels = self._view.drawn_channel(path)
+        if record.channel is not None:  # a region on one channel is measured on it
+            channel = record.channel
         key = (path, clip.mtime_ns, span, others, (channel, n_channels))
         self.measurements.setVisible(self.table.isVisible())
         if key == self._measuring and (key in self._measured or self._measure_task.is_running()):

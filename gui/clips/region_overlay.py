@@ -235,14 +235,24 @@ class RegionOverlay(QObject):
         self._duration_s = (clip.duration_s or 0.0) if clip is not None else 0.0
         self._nyquist_hz = clip.sample_rate_hz / 2 if clip is not None and clip.sample_rate_hz \
             else 0.0
+        # The view drawing one channel of a multi-channel file shows the regions on it and
+        # those on every channel, as Raven's view of a channel shows its selections.
+        shown = self._drawn_channel()
         fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
-                 if getattr(r, "status", None) != REJECTED}
+                 if getattr(r, "status", None) != REJECTED
+                 and (shown is None or r.channel is None or r.channel == shown)}
         # Showing a clip reads its regions twice (the clip chosen, then shown): the summary
         # layers of 7,000 regions are grouped again only when the records changed.
         if fresh != self._records:
             self._records = fresh
             self._records_read += 1
         self._sync_items(replace=True)
+
+    def _drawn_channel(self) -> int | None:
+        """The channel (from 0) of the clip on show that the view draws; None for the mix."""
+        project, clip_id = self._project(), self._selection.clip_id
+        clip = project.clip(clip_id) if project is not None and clip_id >= 0 else None
+        return None if clip is None else self._view.drawn_channel(project.abspath(clip))[0]
 
     def _wanted_ids(self) -> set[int]:
         """The regions that should have editable items: those within the visible range and a
@@ -333,9 +343,10 @@ class RegionOverlay(QObject):
         if project is None:
             return
         band = {"low_hz": rect.top(), "high_hz": rect.bottom()} if box else {}
+        # Drawn on one channel of a multi-channel file, it is on that channel (as in Raven).
         command = AddRegionCommand(project, self._selection.clip_id, rect.left(), rect.right(),
                                    on_changed=self._selection.notify_changed,
-                                   on_error=self._on_error, **band)
+                                   on_error=self._on_error, channel=self._drawn_channel(), **band)
         self._undo_stack.push(command)
         if command.record is not None and not command.isObsolete():
             self._selection.select(command.record.id)

@@ -587,4 +587,5 @@ class ModelDock(QDockWidget):
             self._regions.set_clip(record.clip_id)
             self._regions.select(record.id)
         if self._playback is not None:
-            self._playback.play_range(record.begin_s, record.end_s, record.band_hz)
+            self._playback.play_range(record.begin_s, record.end_s, record.band_hz,
+                                      record.channel)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
+from core.audio.reading import channel_or_mix
 from core.audio.template_detector import (
     CallTemplate,
     TemplateDetectorConfig,
@@ -223,6 +224,11 @@ class _EventSearchWorker(ProjectWorker):
         """The events of ``clip``; None when stopped before its end."""
         raise NotImplementedError
 
+    def listened(self) -> int | None:
+        """The channel (from 0) listened to in each recording that has it; None: the mix. A
+        recording's events are on that channel."""
+        return None
+
     def work_on(self, project) -> DetectOutcome:
         clips = self.recordings(project)
         total_s = sum(clip.duration_s or 0.0 for clip in clips)
@@ -248,6 +254,9 @@ class _EventSearchWorker(ProjectWorker):
             if self.should_stop():
                 break
             if specs is not None:
+                one = channel_or_mix(self.listened(), clip.channels)
+                if one is not None:
+                    specs = [dataclasses.replace(spec, channel=one) for spec in specs]
                 # What the person marked already is no event to review.
                 outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id),
                                                          any_class=not self.knows_classes)
@@ -277,6 +286,9 @@ class DetectEventsWorker(_EventSearchWorker):
 
     def recordings(self, project) -> list:
         return recordings_to_search(project, self._classifier.features.clip_seconds)
+
+    def listened(self) -> int | None:
+        return self._classifier.features.channel
 
     def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
         events = detect_file(self._classifier, project.abspath(clip), progress=on_progress,
@@ -337,6 +349,9 @@ class EnergyDetectWorker(_BandSearchWorker):
     def found(self, path: Path, on_progress) -> list | None:
         return detect_energy(path, self._config, self.should_stop, on_progress)
 
+    def listened(self) -> int | None:
+        return self._config.channel
+
 
 class TemplateDetectWorker(_BandSearchWorker):
     """Finds the stretches shaped like ``templates`` (CallTemplates, their paths the project's
@@ -366,6 +381,9 @@ class TemplateDetectWorker(_BandSearchWorker):
 
     def found(self, path: Path, on_progress) -> list | None:
         return find_similar(path, self._prepared, self._config, self.should_stop, on_progress)
+
+    def listened(self) -> int | None:
+        return self._config.channel
 
 
 @dataclasses.dataclass

@@ -347,6 +347,42 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
     assert [r for r in window.project.regions(record.id) if r.status == "unreviewed"] == []
 
 
+def test_a_region_drawn_on_one_channel_is_on_it_and_shows_only_there(qtbot, window, tmp_path):
+    """Drawn while the view shows channel 2, a box is on channel 2, as a Raven selection drawn in
+    a channel's view; the view of channel 1 leaves it out, the mix and channel 2 show it, and the
+    list says its channel. A span drawn on the mix is on every channel and shows on each."""
+    import numpy as np
+
+    from gui.clips.region_list_panel import CHANNEL
+    from gui.clips.spectrogram_settings import SpectrogramSettings
+
+    folder = tmp_path / "rec"
+    owl = audio_factory.burst(audio_factory.tone(880.0, 1.0), 4.0, 1.0)
+    audio_factory.write(folder / "pair.wav", np.stack([owl, owl[::-1]], axis=1))
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "pair.wav")
+    spec, overlay = window.clip_view.spec_plot, window.region_overlay
+
+    def show(channel):
+        with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+            window.acts.spectrogram.apply(SpectrogramSettings(channel=channel))
+        QApplication.processEvents()  # the overlay redraws on the queued clip_shown
+        return {r.id for r in overlay.regions()}
+
+    drag(spec.vb, spec, (0.5, 2000.0), (1.5, 2000.0))
+    show(1)
+    drag(spec.vb, spec, (2.0, 1000.0), (3.0, 3000.0), shift=True)
+    both, right = sorted(window.project.regions(record.id), key=lambda r: r.begin_s)
+    assert (both.channel, right.channel) == (None, 1)
+    assert {r.id for r in overlay.regions()} == {both.id, right.id}
+    assert show(0) == {both.id} and show(None) == {both.id, right.id}
+    table = window.region_list.table
+    assert not table.isColumnHidden(CHANNEL)
+    assert [table.model().index(row, CHANNEL).data() for row in range(2)] == ["", "2"]
+    window.undo_stack.undo()  # the box goes, and with it the column
+    assert table.isColumnHidden(CHANNEL)
+
+
 def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window, tmp_path,
                                                               monkeypatch):
     """A stereo recorder with the calls on its right microphone and loud noise on its left:
@@ -381,6 +417,7 @@ def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window
     assert offered == [1]
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     assert [round(r.begin_s) for r in found] == [5, 15, 25, 35, 45]
+    assert {r.channel for r in found} == {1}  # the events are on the channel listened to
     assert make_window().model_dock.last_energy_choice().config.channel is None
     # Find Similar Calls: the template boxed on channel 2 is read there, and searched for there.
     monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec",
@@ -393,6 +430,7 @@ def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window
     assert offered == [1, 1]
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     assert [round(r.begin_s) for r in found] == [15, 25, 35, 45]
+    assert {r.channel for r in found} == {1}
     assert make_window().model_dock.last_similar_choice().config.channel is None
 
 

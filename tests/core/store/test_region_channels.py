@@ -120,3 +120,22 @@ def test_a_channel_the_recording_lacks_or_no_number_is_named_with_its_line(stere
     assert "line 2" in text and "channel 3 is not one of the 2 channel(s) of pair.wav" in text
     assert "line 3" in text and "channel 'left' is not a channel number" in text
     assert project.regions() == []
+
+
+def test_a_region_clip_is_cut_from_its_own_channel(stereo, tmp_path):
+    import soundfile as sf
+
+    from core.store.region_clips import export_region_clips
+
+    project, ids = stereo
+    project.add_region(ids["pair.wav"], 0.5, 1.0, "wren", channel=1)
+    project.add_region(ids["pair.wav"], 1.0, 1.5, "both")
+    result = export_region_clips(project, tmp_path / "clips")
+    assert len(result.written) == 2 and not result.failed
+    pair = sf.read(project.abspath(project.clip(ids["pair.wav"])), dtype="float32")[0]
+    for path in result.written:
+        samples, rate_hz = sf.read(path, dtype="float32")
+        first = int((0.5 if path.parent.name == "wren" else 1.0) * rate_hz)
+        expected = pair[first:first + len(samples)]
+        expected = expected[:, 1] if path.parent.name == "wren" else expected.mean(axis=1)
+        assert np.allclose(samples, expected, atol=1e-3), path.parent.name  # 16-bit

@@ -42,7 +42,7 @@ class FakePlayback:
         self.ranges: list[tuple[float, float]] = []
         self.bands: list[tuple[float, float] | None] = []
 
-    def play_range(self, start_s: float, end_s: float, band_hz=None) -> None:
+    def play_range(self, start_s: float, end_s: float, band_hz=None, channel=None) -> None:
         self.ranges.append((start_s, end_s))
         self.bands.append(band_hz)
 

@@ -282,7 +282,7 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
 
     monkeypatch.setattr(workers, "detect_file", fake_detect)
     monkeypatch.setattr(workers, "_classifier", lambda checkpoint, device: SimpleNamespace(
-        features=SimpleNamespace(clip_seconds=1.0)))  # 4 windows: 4 s makes a recording
+        features=SimpleNamespace(clip_seconds=1.0, channel=None)))  # 4 windows: 4 s makes a recording
     d = dock.dock
     # A real record of the store (not a stand-in with fields it lacks).
     model_id = d.project.add_model("m.pt", ["cat"], {}, {})
