@@ -43,8 +43,9 @@ from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
 
-REGION_COLUMNS = ("Begin", "End", "Band", "Channel", "Label", "Source", "Score")
-BEGIN, END, BAND, CHANNEL, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
+# Channel last: shown only where a region is on one channel, it takes no room from the label.
+REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score", "Channel")
+BEGIN, END, BAND, LABEL, SOURCE, SCORE, CHANNEL = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -221,8 +222,8 @@ class RegionListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (CHANNEL, 64), (LABEL, 110),
-                              (SOURCE, 64)):
+        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (LABEL, 110), (SOURCE, 64),
+                              (SCORE, 64)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnHidden(CHANNEL, True)  # until a region on one channel is listed
         self.measurements = QLabel()
