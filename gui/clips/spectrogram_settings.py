@@ -32,7 +32,7 @@ from core.audio.spectrogram import (
     SpectrogramConfig,
 )
 from gui.common import settings as keys
-from gui.common.channels import channel_box, index_of
+from gui.common.channels import channel_box, channel_name, index_of
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
 # All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
@@ -176,7 +176,8 @@ class SpectrogramSettingsPanel(QDialog):
                                                "waveform and the spectrogram show, regions are "
                                                "measured on and Find Loud Events and Find "
                                                "Similar Calls first listen to (a file without "
-                                               "it: the mix); the model hears the mix")
+                                               "it: the mix); the model hears the channel "
+                                               "Training Settings choose")
         form = QFormLayout()
         form.addRow("&Colour map:", self.colour_combo)
         form.addRow("&Dynamic range:", self.range_spin)
@@ -201,6 +202,20 @@ class SpectrogramSettingsPanel(QDialog):
         self.low_spin.valueChanged.connect(self._on_low_edited)
         self.high_spin.valueChanged.connect(self._on_high_edited)
         self.channel_combo.currentIndexChanged.connect(self._on_widget_edited)
+
+    def show_file_channels(self, n_channels: int | None) -> None:
+        """Name the channel box's channels for the file on show, of ``n_channels`` (None: no
+        file): its own by their side ("Channel 2 (right)"), the others as showing the mix there.
+        The choice stays the folder's: another file may have that channel."""
+        for index in range(1, self.channel_combo.count()):
+            channel = self.channel_combo.itemData(index)
+            if not n_channels:
+                text = channel_name(channel)
+            elif channel < n_channels and n_channels > 1:
+                text = channel_name(channel, n_channels)
+            else:
+                text = f"Channel {channel + 1} (this file: the mix)"
+            self.channel_combo.setItemText(index, text)
 
     def _widgets(self) -> tuple[QWidget, ...]:
         return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin,
@@ -275,6 +290,7 @@ class SpectrogramSettingsController(QObject):
         self._folder: str | None = None
         self._value = DEFAULT_SETTINGS
         self.panel: SpectrogramSettingsPanel | None = None  # built when first opened
+        view.clip_shown.connect(self._name_channels)
 
     def value(self) -> SpectrogramSettings:
         return self._value
@@ -284,10 +300,17 @@ class SpectrogramSettingsController(QObject):
         if self.panel is None:
             self.panel = SpectrogramSettingsPanel(self._value, self.parent())
             self.panel.settings_changed.connect(self.apply)
+        self._name_channels()
         self.panel.show()
         self.panel.raise_()
         self.panel.activateWindow()
         return self.panel
+
+    def _name_channels(self, *_) -> None:
+        """The panel's channel box names the channels of the file on show."""
+        if self.panel is not None:
+            data = self._view.data
+            self.panel.show_file_channels(data.n_channels if data is not None else None)
 
     @Slot(str)
     def load_folder(self, folder: str) -> None:

@@ -328,3 +328,25 @@ def test_next_channel_steps_through_a_files_channels_and_back_to_the_mix(qtbot, 
     window.acts.next_channel.trigger()
     assert bar.currentMessage() == "The clip on show has one channel"
     assert window.acts.spectrogram.value().channel == 0  # kept for the project's other files
+
+
+def test_the_channel_box_names_the_channels_of_the_file_on_show(qtbot, window, tmp_path):
+    """A stereo file's two channels by their side, the others as the mix there; a mono file's
+    every channel is the mix; the choice (the folder's) stays as it was."""
+    pair = np.stack([audio_factory.tone(hz, 0.5) for hz in (300.0, 1200.0)], axis=1)
+    audio_factory.write(tmp_path / "rec" / "pair.wav", pair)
+    audio_factory.write(tmp_path / "rec" / "mono.wav", audio_factory.tone(500.0, 0.5))
+    open_and_wait(qtbot, window, tmp_path / "rec")
+    view = window.clip_view
+    rows = {window.model.record(r).path: r for r in range(window.model.rowCount())}
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.clip_list.select_row(rows["pair.wav"])
+    box = window.acts.spectrogram.open_panel().channel_combo
+    texts = [box.itemText(i) for i in range(4)]
+    assert texts == ["Mix of all channels", "Channel 1 (left)", "Channel 2 (right)",
+                     "Channel 3 (this file: the mix)"]
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.clip_list.select_row(rows["mono.wav"])
+    assert box.itemText(1) == "Channel 1 (this file: the mix)"
+    assert box.currentData() is None
+    window.acts.spectrogram.panel.close()
