@@ -34,6 +34,7 @@ _SELECTED_FILL_ALPHA = 100
 _Z = 5  # above the image and the waveform, below the playhead (10)
 _DRAFT_COLOUR = "#555555"
 _NAME_COLOUR = "#222222"
+_NAME_GROUND = (255, 255, 255, 200)  # a label's ground: the waveform shows faintly through
 #: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
 _MIN_DRAG_PX = 3.0
 #: Editable items at most: a pair of pyqtgraph items costs about 2 ms to make and a share of
@@ -200,6 +201,7 @@ class RegionOverlay(QObject):
         # thread for each event reviewed in another file).
         view.clip_shown.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         view.view_range_changed.connect(self._sync_items)
+        view.wave_plot.getViewBox().sigYRangeChanged.connect(self._put_names)
         selection.clip_changed.connect(self.refresh)
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
@@ -423,10 +425,14 @@ class RegionOverlay(QObject):
         ``region_id``, which a spare pair changes when it is shown for another region."""
         wave = _SpanItem((0.0, 0.0), swapMode="block")
         # The label, at the top of the waveform beside the region's begin, as Raven and
-        # Audacity write it.
-        wave.name = pg.InfLineLabel(wave.lines[0], position=0.93, anchors=[(0, 0.5), (0, 0.5)],
-                                    color=_NAME_COLOUR)
+        # Audacity write it: an item of its own above the waveform's line (the span sits behind
+        # it, and a label of the span's own hid behind a loud call), on a light ground.
+        wave.name = pg.TextItem(color=_NAME_COLOUR, anchor=(0, 0), fill=_NAME_GROUND)
+        wave.name.setZValue(_Z + 1)
+        wave.name.setVisible(False)
         self._view.wave_plot.addItem(wave, ignoreBounds=True)
+        self._view.wave_plot.addItem(wave.name, ignoreBounds=True)
+        wave.sigRegionChanged.connect(self._put_name)
         if box:
             spec = _BoxROI(QRectF(0.0, 0.0, 0.0, 0.0), pen=pg.mkPen(UNLABELLED_COLOUR))
             spec.sigRegionChangeFinished.connect(self._on_box_finished)
@@ -439,10 +445,20 @@ class RegionOverlay(QObject):
             item.sigRegionChanged.connect(self._on_moving)
         return wave, spec
 
+    def _put_name(self, wave: Any) -> None:
+        """A waveform span's label at its begin, at the top of the waveform's view."""
+        top = self._view.wave_plot.getViewBox().viewRange()[1][1]
+        wave.name.setPos(min(wave.getRegion()), top)
+
+    def _put_names(self, *_) -> None:
+        for wave, _spec in self._items.values():
+            self._put_name(wave)
+
     def _place(self, record: Any, wave: Any, spec: Any) -> None:
         """Move existing items to where ``record`` says (code, not a person: no commands)."""
         self._set_bounds(wave, spec)
         wave.setRegion((record.begin_s, record.end_s))
+        self._put_name(wave)  # the view's height may have changed while it was spare
         if isinstance(spec, _BoxROI):
             spec.set_rect(self._box_rect(record))
         else:
@@ -464,7 +480,7 @@ class RegionOverlay(QObject):
         window for a quarter of a second making them."""
         wave, spec = self._items.pop(region_id)
         self._styled.pop(region_id, None)
-        for item in (wave, spec):
+        for item in (wave, spec, wave.name):
             item.setVisible(False)
             item.region_id = -1
         self._spare[isinstance(spec, _BoxROI)].append((wave, spec))
@@ -488,10 +504,7 @@ class RegionOverlay(QObject):
             style = Qt.PenStyle.DashLine if is_model_event(record) else Qt.PenStyle.SolidLine
             pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
             z = _Z + 1 if chosen else _Z
-            # pyqtgraph writes the label's format again when it is shown or its line moves.
-            name, text = wave.name, one_line(record.label or "")
-            name.format = text.replace("{", "{{").replace("}", "}}")
-            name.setText(text)
+            wave.name.setText(one_line(record.label or ""))
             tip = region_tooltip(record)
             for item in (wave, spec):
                 # On the waveform the span sits behind the line, so the sound stays readable.
@@ -526,8 +539,9 @@ class RegionOverlay(QObject):
             shown = region_id == selected or not any(
                 begin_s < other_end_s and other_begin_s < label_end_s
                 for other_begin_s, other_end_s in taken)
-            name.setVisible(shown)
-            if shown and name.format:  # an unlabelled region takes no room from its neighbours
+            named = bool(name.toPlainText())  # an unlabelled region has no label to show
+            name.setVisible(shown and named)
+            if shown and named:  # ... and takes no room from its neighbours
                 taken.append((begin_s, label_end_s))
             if region_id != selected:  # a shown label above its neighbours' spans and edges
                 self._items[region_id][0].setZValue(-_Z + (_Z_LABELLED if shown else 0.0))

@@ -686,3 +686,20 @@ def test_region_labels_thin_out_when_zoomed_out_and_come_back_when_zoomed_in(rig
     assert {r.id for r in added} <= overlay.shown_label_ids()
     # Shown again, a label keeps its text (pyqtgraph writes its format on showing).
     assert {overlay.label_text(r.id) for r in added} == {"dog"}
+
+
+def test_a_label_is_written_above_the_waveform_at_its_begin_and_the_views_top(rig):
+    # The span sits behind the waveform's line; its label, a child of the span, hid behind a
+    # loud call's waveform reaching the top of the view.
+    record = add(rig, 1.0, 2.0, label="owl")
+    name = rig.overlay.items(record.id)[0].name
+    curves = rig.view.wave_plot.listDataItems()
+    assert curves and all(name.zValue() > curve.zValue() for curve in curves)
+    box = rig.view.wave_plot.getViewBox()
+    assert (name.pos().x(), name.pos().y()) == pytest.approx((1.0, box.viewRange()[1][1]))
+    top = box.viewRange()[1][1]
+    box.setYRange(-top / 2, top / 2, padding=0)  # a quieter clip's height, say
+    assert name.pos().y() == pytest.approx(top / 2)
+    rig.stack.push(UpdateRegionCommand(rig.project, record, {"begin_s": 1.5},
+                                       on_changed=rig.regions.notify_changed))
+    assert name.pos().x() == pytest.approx(1.5)
