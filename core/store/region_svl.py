@@ -22,6 +22,9 @@ Problem = tuple[int, str]  # (line; reason)
 
 SVL_SUFFIX = ".svl"  # what Sonic Visualiser calls an exported annotation layer
 BZIP2_MAGIC = b"BZh"  # a session file (.sv) is its XML, bzip2-compressed
+# What follows the magic and its block size digit: a block's header (pi's digits) or, in an empty
+# stream, its end (the square root of pi's). A CSV whose first path begins "BZh" has neither.
+_BZIP2_BLOCKS = (bytes.fromhex("314159265359"), bytes.fromhex("177245385090"))
 # A session decompressed past this is refused, not read into memory: reading one takes about
 # 25 times its size (a 64 MB bomb peaked at 1.6 GB); a layer of 100,000 boxes is 10 MB.
 MAX_XML_BYTES = 64 * 2**20
@@ -41,10 +44,16 @@ def is_xml(text: str) -> bool:
     return text.lstrip().startswith("<")
 
 
+def is_bzip2(data: bytes) -> bool:
+    """Whether ``data`` begins as a bzip2 stream: its magic, a block size digit, then a block."""
+    return (data.startswith(BZIP2_MAGIC) and len(data) >= 10 and data[3] in b"123456789"
+            and data[4:10] in _BZIP2_BLOCKS)
+
+
 def decompress(data: bytes) -> bytes:
     """A file's bytes, a bzip2 stream (a Sonic Visualiser session) decompressed; EarmarkError
     when the stream is broken or opens past :data:`MAX_XML_BYTES`."""
-    if not data.startswith(BZIP2_MAGIC):
+    if not is_bzip2(data):
         return data
     decompressor = bz2.BZ2Decompressor()
     try:

@@ -12,7 +12,13 @@ import pytest
 from core.errors import EarmarkError, RegionError
 from core.store.project import Project
 from core.store.region_export import export_regions
-from core.store.region_io import detect_format, import_regions_file, needs_audio, read_regions
+from core.store.region_io import (
+    detect_format,
+    file_kind,
+    import_regions_file,
+    needs_audio,
+    read_regions,
+)
 from core.store.region_svl import svl_text
 from tests import audio_factory
 
@@ -151,6 +157,18 @@ def test_broken_files_are_named_with_the_reason(tmp_path, data, reason):
     path.write_bytes(data)
     with pytest.raises(EarmarkError, match=rf"^x\.svl: .*{reason}"):
         read_regions(path, "dawn.wav")
+
+
+def test_a_csv_whose_first_name_begins_bzh_is_read_as_a_csv_not_a_session(tmp_path):
+    # "BZh" alone was taken for a bzip2 stream: "a broken bzip2 stream".
+    path = tmp_path / "labels.csv"
+    path.write_text("BZh_1.wav,cat\nBZh_2.wav,dog\n")
+    assert file_kind(path) == "labels"
+    regions = tmp_path / "regions.csv"
+    regions.write_text("BZh9.wav,0.5,1.0\n")
+    with pytest.raises(EarmarkError) as caught:
+        read_regions(regions)
+    assert "bzip2" not in str(caught.value)
 
 
 def test_export_writes_a_region_layer_or_a_box_layer_at_the_recordings_rate(tmp_path, project):
