@@ -15,7 +15,8 @@ import soundfile as sf
 from tests import audio_factory
 
 #: Files that cannot be audio: each must get an error naming the reason.
-BROKEN = ("empty", "text", "header_only", "truncated", "random_flac", "nan", "inf", "dangling")
+BROKEN = ("empty", "text", "header_only", "truncated", "random_flac", "nan", "inf", "dangling",
+          "audio_link_loop")
 #: Valid, if odd, files: each must be read and classified like any other clip.
 CLASSIFIABLE = ("all_zero", "ten_samples", "surround_96k_24bit", "int32", "mp3", "ogg",
                 "non_ascii")
@@ -70,6 +71,9 @@ def make_bad_corpus(root: str | os.PathLike, long_flac: Path | None = None) -> d
     _symlink(loop / "again", loop)  # loop/again -> loop: a walk must not go round for ever
     files["link_loop"] = loop / "again"
     files["dangling"] = _symlink(root / "dangling.wav", root / "no_such_file.wav")
+    # A link named like audio that leads to itself: listed, as a dangling one, for its reading to
+    # say why (it was left out without a word).
+    files["audio_link_loop"] = _symlink(root / "round.wav", root / "round.wav")
 
     if long_flac is not None:
         target = root / "long_20min.flac"

@@ -21,8 +21,8 @@ def iter_audio_files(root: str | os.PathLike,
 
     Hidden entries (a name starting with '.') are skipped, as are files whose suffix is not in
     ``AUDIO_EXTENSIONS``, folders named like audio files and unreadable folders. A dangling link
-    named like an audio file is yielded: it is a recording someone meant to be there, and reading
-    it says why it is not.
+    named like an audio file, or one in a loop of links, is yielded: it is a recording someone
+    meant to be there, and reading it says why it is not.
     Symbolic links to folders are followed once: a folder already visited (same device and
     inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
     tens of thousands of files costs one listing, not a stat per file.
@@ -56,7 +56,9 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             continue
         try:
             is_dir = entry.is_dir()  # follows links; False for dangling links
-        except OSError:
+        except OSError:  # a link in a loop (ELOOP): as a dangling one, reading it says so
+            if _is_audio_name(name) and entry.is_symlink():
+                yield Path(entry.path)
             continue
         if is_dir:
             try:
@@ -70,7 +72,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             visited.add(key)
             yield from _walk(Path(entry.path), visited, on_unlisted)
             continue
-        if os.path.splitext(name)[1].lower() not in AUDIO_EXTENSIONS:
+        if not _is_audio_name(name):
             continue
         try:
             if not (entry.is_file() or _dangling(entry)):  # a socket, a fifo...
@@ -78,6 +80,10 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
         except OSError:
             continue
         yield Path(entry.path)
+
+
+def _is_audio_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
 
 
 def _dangling(entry: os.DirEntry) -> bool:

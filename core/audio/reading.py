@@ -10,6 +10,7 @@ are programming errors and raise ``ValueError``.
 
 from __future__ import annotations
 
+import errno
 import functools
 import math
 import os
@@ -58,6 +59,7 @@ _MAX_KERNEL_VALUES = 1 << 24
 # Plain reasons, shared with the tests and the GUI.
 NOT_FOUND = "file not found"
 BROKEN_LINK = "a link to a file that is not there"
+LINK_LOOP = "a link that leads back to itself, through links (no file at its end)"
 IS_FOLDER = "is a folder"
 NOT_A_FILE = "not a regular file"
 EMPTY_FILE = "empty file (0 bytes)"
@@ -107,6 +109,8 @@ def _check_path(path: Path) -> None:
         raise AudioError(path, PERMISSION) from None
     except (OSError, ValueError) as exc:
         # ValueError: embedded NUL in the name; OSError: name too long, I/O error, loop...
+        if getattr(exc, "errno", None) == errno.ELOOP:
+            raise AudioError(path, LINK_LOOP) from None
         raise AudioError(path, f"cannot be opened ({_os_reason(exc)})") from None
     if stat.S_ISDIR(st.st_mode):
         raise AudioError(path, IS_FOLDER)

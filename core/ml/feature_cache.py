@@ -108,7 +108,7 @@ def file_identity(path: str | Path) -> FileIdentity | None:
     try:
         resolved = Path(path).resolve()
         stat = os.stat(resolved)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11's resolve)
         return None
     return FileIdentity(str(resolved), stat.st_size, stat.st_mtime_ns)
 

@@ -299,7 +299,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         if candidate.is_absolute():
             try:
                 text = candidate.resolve().relative_to(self.folder).as_posix()
-            except ValueError:
+            except (ValueError, RuntimeError, OSError):  # outside; a loop of links
                 text = candidate.as_posix()
         return PurePosixPath(text).as_posix().removeprefix("./")
 

@@ -6,6 +6,7 @@ Mixins of :class:`core.store.project.Project`; they write through the Project's 
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -110,13 +111,13 @@ class ScanMixin:
             seen.add(rel)
             try:
                 stat = path.stat()
-            except FileNotFoundError:
-                try:  # a link whose file is gone: listed, its reading says why
+            except OSError as error:
+                if error.errno not in (errno.ENOENT, errno.ELOOP):
+                    continue
+                try:  # a link whose file is gone, or in a loop: listed, its reading says why
                     stat = path.lstat()
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
-            except OSError:
-                continue
             old = known.get(rel)
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
                     and not old[3]:

@@ -14,7 +14,8 @@ from tests.gui.helpers import open_and_wait
 REASONS = {"empty": "empty file (0 bytes)", "text": "not an audio file", "random_flac": "not an audio file",
            "header_only": "corrupt or truncated", "truncated": "corrupt or truncated",
            "nan": "non-finite samples", "inf": "non-finite samples",
-           "dangling": "a link to a file that is not there"}
+           "dangling": "a link to a file that is not there",
+           "audio_link_loop": "a link that leads back to itself"}
 #: A valid header over NaN or Inf samples: the scan reads headers only, so loading finds these.
 FOUND_ON_LOADING = ("nan", "inf")
 

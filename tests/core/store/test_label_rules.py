@@ -8,7 +8,8 @@ import time
 import pytest
 
 from core.audio.discovery import iter_audio_files
-from core.errors import EarmarkError
+from core.audio.reading import info
+from core.errors import AudioError, EarmarkError
 from core.store import label_rules
 from core.store.label_rules import LabeledClip
 from core.store.name_rules import NameRule
@@ -48,8 +49,16 @@ def test_walk_survives_symlink_loop(tmp_path):
     _touch(tmp_path / "a" / "1.wav")
     os.symlink(tmp_path, tmp_path / "a" / "loop")  # a/loop -> root
     os.symlink(tmp_path / "a", tmp_path / "a" / "self")  # a/self -> a
+    # Links named like audio in a loop of links are listed, as a dangling one is, for their
+    # reading to say why (they were left out without a word); a looping one of no audio name
+    # is not.
+    os.symlink(tmp_path / "a" / "twin.wav", tmp_path / "a" / "round.wav")
+    os.symlink(tmp_path / "a" / "round.wav", tmp_path / "a" / "twin.wav")
+    os.symlink(tmp_path / "a" / "knot", tmp_path / "a" / "knot")
     found = _rel(tmp_path, iter_audio_files(tmp_path))
-    assert found == ["a/1.wav"]
+    assert found == ["a/1.wav", "a/round.wav", "a/twin.wav"]
+    with pytest.raises(AudioError, match="round.wav: a link that leads back to itself"):
+        info(tmp_path / "a" / "round.wav")
 
 
 def test_walk_follows_link_to_outside_folder_once(tmp_path):
