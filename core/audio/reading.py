@@ -68,6 +68,11 @@ CORRUPT = "corrupt or truncated audio data"
 NO_FRAMES = "no audio frames"
 NON_FINITE = "contains non-finite samples (NaN or Inf)"
 UNKNOWN_LENGTH = "its header does not say how long it is (a stream's FLAC): re-encode it"
+#: A FLAC frame holds at most 65,535 samples a channel in at least 10 bytes (a 6-byte header, a
+#: byte or more a channel, a 2-byte check): a file claiming more samples than its size could
+#: hold has a damaged header (a fuzzed one claimed 74 hours in 4.9 KB).
+_FLAC_MAX_BLOCK = 65535
+_FLAC_MIN_FRAME_BYTES = 10
 OUT_OF_RANGE = "contains samples far beyond full scale (not audio)"
 PERMISSION = "permission denied"
 
@@ -215,6 +220,12 @@ def _check_header(path: Path, handle: sf.SoundFile) -> None:
         raise AudioError(path, NO_FRAMES)
     if handle.frames >= _UNKNOWN_FRAMES:
         raise AudioError(path, UNKNOWN_LENGTH)
+    if handle.format == "FLAC":
+        size_bytes = os.path.getsize(path)
+        if handle.frames > (size_bytes // _FLAC_MIN_FRAME_BYTES + 1) * _FLAC_MAX_BLOCK:
+            raise AudioError(path, f"{CORRUPT}: its header claims "
+                                   f"{handle.frames / handle.samplerate / 3600:,.1f} hours, more "
+                                   f"than its {size_bytes:,} bytes can hold")
 
 
 # --------------------------------------------------------------------------- header

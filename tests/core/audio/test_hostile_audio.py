@@ -32,19 +32,35 @@ def test_an_odd_sample_rate_is_resampled_through_a_round_one_not_a_kernel_of_gig
     assert abs(np.argmax(spectrum) * 16000 / len(samples) - 440.0) < 2.0  # still the tone
 
 
-def test_a_flac_that_does_not_say_its_length_is_refused_by_name(tmp_path):
+def _flac_claiming(tmp_path, name: str, total_samples: int, seconds: float = 1.0):
+    """A FLAC of ``seconds`` of silence at 8 kHz whose STREAMINFO's total samples (36 bits ending
+    at byte 26) says ``total_samples``."""
     buffer = io.BytesIO()
     buffer.name = "x.flac"
-    sf.write(buffer, np.zeros(8000), 8000, format="FLAC")
+    sf.write(buffer, np.zeros(int(8000 * seconds), dtype=np.int16), 8000, format="FLAC")
     data = bytearray(buffer.getvalue())
-    # STREAMINFO's total samples (36 bits ending at byte 26) set to 0: "unknown", as a stream
-    # encoder writes it; libsndfile then counts 2**63 - 1 frames.
-    word = int.from_bytes(data[18:26], "big") & ~((1 << 36) - 1)
+    word = int.from_bytes(data[18:26], "big") & ~((1 << 36) - 1) | total_samples
     data[18:26] = word.to_bytes(8, "big")
-    path = tmp_path / "stream.flac"
+    path = tmp_path / name
     path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_flac_that_does_not_say_its_length_is_refused_by_name(tmp_path):
+    # 0: "unknown", as a stream encoder writes it; libsndfile then counts 2**63 - 1 frames.
+    path = _flac_claiming(tmp_path, "stream.flac", 0)
     with pytest.raises(AudioError, match="stream.flac.*does not say how long"):
         reading.info(path)
+
+
+def test_a_flac_claiming_more_samples_than_its_size_can_hold_is_refused_by_name(tmp_path):
+    # A fuzzed header claimed 74 hours for a 1 s file, and the file was listed that long.
+    path = _flac_claiming(tmp_path, "liar.flac", 74 * 3600 * 8000)
+    with pytest.raises(AudioError, match=r"liar.flac: corrupt .*claims 74.0 hours, more than its "):
+        reading.info(path)
+    # Ten minutes of digital silence, FLAC's smallest file for its length, is read.
+    assert reading.info(_flac_claiming(tmp_path, "quiet.flac", 600 * 8000, 600.0)
+                        ).duration_s == 600.0
 
 
 def test_samples_far_beyond_full_scale_are_refused_not_handed_on_as_infinities(tmp_path):
