@@ -26,7 +26,8 @@ from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 
 FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
-CSV_HEADER = ("path", "begin_s", "end_s", "label", "score")
+# channel: the one listened to (from 1), where a file has it; empty: the mix of its channels.
+CSV_HEADER = ("path", "begin_s", "end_s", "label", "score", "channel")
 
 
 def _probability(text: str) -> float:
@@ -373,13 +374,15 @@ def _write(args, answered, every: list[_File]) -> None:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_HEADER)
-        for _, events in answered:
+        for clip, events in answered:
+            channel = "" if clip.listened is None else str(clip.listened + 1)
             for e in events:
                 writer.writerow((e.path, f"{e.begin_s:.3f}", f"{e.end_s:.3f}", e.label,
-                                 f"{e.score:.4f}"))
+                                 f"{e.score:.4f}", channel))
         text = out.getvalue()
     elif args.format == "json":
         text = json.dumps([{"path": clip.path, "duration_s": clip.duration_s,
+                            "channel": None if clip.listened is None else clip.listened + 1,
                             "events": [{"begin_s": round(e.begin_s, 3), "end_s": round(e.end_s, 3),
                                         "label": e.label, "score": round(e.score, 4)}
                                        for e in events]}

@@ -153,7 +153,7 @@ class RegionChange:
 
     region_id: int
     clip_id: int
-    action: str  # add, update, delete, restore, rename, merge, remove_class, model, review
+    action: str  # add, update, delete, restore, rename, merge, remove_class, model, review, scan
     old: dict | None
     new: dict | None
     changed_at: float

@@ -70,12 +70,14 @@ def clip_window_s(begin_s: float, end_s: float, duration_s: float | None,
     return centred_window_start(begin_s, end_s, length_s, duration_s), length_s
 
 
-def clip_name(clip_path: str, begin_s: float, end_s: float) -> str:
-    """``night_0412-0413ms.wav``-like: the recording's path in the folder (separators as ``_``)
-    and the span's own seconds in milliseconds, so clips from files of the same name in
-    different folders, or from the same file, never share a name."""
+def clip_name(clip_path: str, begin_s: float, end_s: float, channel: int | None = None) -> str:
+    """``night_0412-0413ms.wav``-like: the recording's path in the folder (separators as ``_``),
+    the channel of a region on one (``night_ch2_...``) and the span's own seconds in
+    milliseconds, so clips from files of the same name in different folders, or from the same
+    file, or of one span on two channels, never share a name."""
     stem = PurePosixPath(clip_path).with_suffix("").as_posix().replace("/", "_")
-    return f"{stem}_{round(begin_s * 1000)}-{round(end_s * 1000)}ms.wav"
+    on = "" if channel is None else f"_ch{channel + 1}"
+    return f"{stem}{on}_{round(begin_s * 1000)}-{round(end_s * 1000)}ms.wav"
 
 
 def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
@@ -140,7 +142,7 @@ def _cut(project, dest: Path, job: _Cut, result: RegionClipsResult) -> bool:
     if clip.missing:
         result.failed.append((clip.path, "the file is missing"))
         return False
-    target = dest / safe_folder_name(label) / clip_name(clip.path, begin_s, end_s)
+    target = dest / safe_folder_name(label) / clip_name(clip.path, begin_s, end_s, channel)
     if target.exists() or target.is_symlink():
         result.skipped_existing.append(target)
         return True

@@ -230,8 +230,10 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                channels: Mapping[int, int] | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
     (their times on the table's sequence timeline, as Begin Time). A selection has a row per
-    channel it is on, as Raven writes it: a region's own channel; else the one it was measured
-    on (``channels``: region id -> channel from 0); else every channel of its recording."""
+    channel it is on, as Raven writes it: a region's own channel, else every channel of its
+    recording. Its measurements are on the row of the channel they were measured on
+    (``channels``: region id -> channel from 0), or on its first row when measured on the mix;
+    its other rows leave them empty."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     channels = channels or {}
@@ -242,13 +244,14 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             number += 1
             low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
                 (0.0, nyquist_hz) if nyquist_hz else (None, None))
-            on = (r.channel,) if r.channel is not None else (
-                (channels[r.id],) if r.id in channels else every)
+            on = (r.channel,) if r.channel is not None else every
             cells = _measurement_cells(measured, r, sequence_s)
+            measured_on = channels.get(r.id, on[0])
             lines += ["\t".join((
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r)) + cells)
+                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r))
+                + (cells if channel == measured_on else ("",) * len(cells)))
                 for channel in on]
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
     return "\n".join(lines) + "\n"
@@ -339,7 +342,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
     With ``measured`` (from :func:`measure_regions`), csv and raven get each region's
     measurements as more columns: csv by their field names (``peak_freq_hz``...) and the channel
-    measured, raven by Raven's own (``Peak Freq (Hz)``...) and its Channel.
+    measured (``measured_channel``), raven by Raven's own (``Peak Freq (Hz)``...) on the row of
+    the channel measured (see :func:`raven_text`).
 
     ``out`` may be an open text stream for csv, raven, labelstudio, aoef and summary. Files are written
     atomically (temporary file, fsync, rename), so an interrupted export never leaves half a file

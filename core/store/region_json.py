@@ -355,9 +355,17 @@ def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
             elif begin_s is None or end_s is None:
                 problems.append((number, "start and end must be numbers"))
             else:
-                rows += [RegionRow(audio, begin_s, end_s, label, line=number)
+                rows += [RegionRow(audio, begin_s, end_s, label, line=number,
+                                   channel=_ls_channel(region))
                          for label in _ls_labels(region)]
     return rows, problems
+
+
+def _ls_channel(region: dict) -> int | None:
+    """The channel (from 0) of a region of a split-channel Label Studio view; None for its
+    channel 0, which is also what it writes where the view shows the file as one."""
+    channel = region.get("channel")
+    return channel if type(channel) is int and channel > 0 else None
 
 
 def _ls_labels(region: dict) -> list[str | None]:
@@ -393,7 +401,8 @@ def _ls_result(region: RegionRecord) -> dict:
     result = {"id": f"earmark-{region.id}", "from_name": LS_LABELS, "to_name": LS_AUDIO,
               "type": "labels", "origin": "manual" if region.status != UNREVIEWED else "prediction",
               "value": {"start": round(region.begin_s, 6), "end": round(region.end_s, 6),
-                        "channel": 0, "labels": [region.label] if region.label else []}}
+                        "channel": region.channel or 0,
+                        "labels": [region.label] if region.label else []}}
     if region.status == UNREVIEWED and region.score is not None:
         result["score"] = round(region.score, 4)
     return result

@@ -91,19 +91,27 @@ def csv_has_regions(text: str) -> bool:
     return {"begin_s", "end_s"} <= set(csv_header(text))
 
 
+def _channel(text: str) -> tuple[int | None, str | None]:
+    """A channel cell, counted from 1 (empty, "all" or "mix": every channel), as a channel from
+    0 or None; or the reason it is not one."""
+    text = text.strip()
+    if text.lower() in ("", "all", "mix"):
+        return None, None
+    if text.isascii() and text.isdecimal() and int(text) >= 1:
+        return int(text) - 1, None
+    return None, f"channel '{text}' is not a channel number (1, 2...)"
+
+
 def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
          line: int, score: str = "", channel: str = "") -> tuple[RegionRow | None, str | None]:
     """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
-    confidence in the detection, 0..1 (empty: a person's region); ``channel``: the one it is on,
-    counted from 1 (empty, "all" or "mix": every channel)."""
+    confidence in the detection, 0..1 (empty: a person's region); ``channel``: the one it is on
+    (see ``_channel``)."""
     if not path.strip():
         return None, "no audio file named (its file cell is empty)"
-    if channel.strip().lower() in ("", "all", "mix"):
-        channel_index = None
-    elif channel.strip().isdigit() and int(channel) >= 1:
-        channel_index = int(channel) - 1
-    else:
-        return None, f"channel '{channel.strip()}' is not a channel number (1, 2...)"
+    channel_index, reason = _channel(channel)
+    if reason is not None:
+        return None, reason
     values = {}
     for name, text in (("begin", begin), ("end", end), ("low frequency", low),
                        ("high frequency", high), ("score", score)):
@@ -151,10 +159,16 @@ def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionR
 
 def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
     """Earmark's region CSV: a region a row, its file by its path in the folder."""
-    missing = [name for name in ("path", "begin_s", "end_s") if name not in csv_header(text)]
+    header = csv_header(text)
+    missing = [name for name in ("path", "begin_s", "end_s") if name not in header]
     if missing:
         raise EarmarkError(f"a region CSV needs a header naming path, begin_s and end_s "
                            f"(missing {', '.join(missing)})")
+
+    # Before regions had channels, a measured CSV's "channel" was the one measured on (now
+    # "measured_channel"): in such a file it says nothing of where a region is.
+    channel_key = "" if "peak_freq_hz" in header and "measured_channel" not in header \
+        else "channel"
 
     def make_row(cells: dict[str, str], line: int):
         path = normalise_relative(cells.get("path", ""))
@@ -162,7 +176,7 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
             return None, "no path"
         return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
                     cells.get("low_hz", ""), cells.get("high_hz", ""), line,
-                    cells.get("score", ""), cells.get("channel", ""))
+                    cells.get("score", ""), cells.get(channel_key, ""))
 
     return _csv_rows(text, make_row)
 
@@ -204,6 +218,7 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
     # A selection's rows (by number, file and times) -> its region's index in ``rows``, or -1
     # where its first row was refused.
     seen: dict[tuple[str, str, str, str], int] = {}
+    waveform_rows: set[int] = set()  # regions taken from a Waveform view's row
     for number, line in enumerate(lines[start + 1:], start=start + 2):
         if not line.strip():
             continue
@@ -215,11 +230,21 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
         # own.
         selection = cells.get("selection", "")
         same = (selection, path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""))
+        view = cells.get("view", "").lower()
         if selection and same in seen:
             index = seen[same]
-            if index >= 0 and rows[index].channel is not None and \
-                    cells.get("channel", "") != str(rows[index].channel + 1):
+            channel, reason = _channel(cells.get("channel", ""))
+            if reason is not None:
+                problems.append((number, reason))
+            elif index >= 0 and rows[index].channel != channel:
                 rows[index] = replace(rows[index], channel=None)  # on several channels: all
+            if index in waveform_rows and view.startswith("spectrogram"):
+                # A Waveform row gives the view's whole range; the Spectrogram's, the band.
+                low_hz = _number_or_none(cells.get(low_key, ""))
+                high_hz = _number_or_none(cells.get(high_key, ""))
+                if low_hz is not None and high_hz is not None:
+                    rows[index] = replace(rows[index], low_hz=low_hz, high_hz=high_hz)
+                    waveform_rows.discard(index)
             continue
         if selection:
             seen[same] = -1
@@ -244,6 +269,8 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
             row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
         if selection:
             seen[same] = len(rows)
+            if view.startswith("waveform"):
+                waveform_rows.add(len(rows))
         rows.append(row)
     return rows, problems
 

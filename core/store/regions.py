@@ -139,8 +139,9 @@ def _row(record: RegionRecord) -> tuple:
 
 
 def _stored_channel(channel: int | None, clip: ClipRecord) -> int | None:
-    """A valid region channel as stored: None on a one-channel file, whose one channel is all."""
-    return None if channel is None or (clip.channels or 0) < 2 else int(channel)
+    """A valid region channel as stored: None on a one-channel file, whose one channel is all;
+    kept where the file's channels are not known (it cannot be read now: it may be mended)."""
+    return None if channel is None or clip.channels == 1 else int(channel)
 
 
 def _by_clip(records: Sequence[RegionRecord]) -> dict[int, list[RegionRecord]]:
@@ -469,6 +470,23 @@ class RegionsMixin:
             (r.id, r.clip_id, action, json.dumps(_fields(r)),
              json.dumps({**_fields(r), "label": labels[r.id]}), now) for r in changed])
         return {r.id: r.label for r in records}
+
+    def _widen_lost_channels(self, conn: sqlite3.Connection, clip_id: int,
+                             n_channels: int | None) -> None:
+        """Inside a scan's transaction: a file written again with fewer channels (one, say)
+        leaves its regions on a channel it no longer has on every channel, each with a history
+        line. A file that cannot be read (``n_channels`` None) keeps them: it may be mended."""
+        if n_channels is None:
+            return
+        records = [region_from_row(row) for row in conn.execute(
+            f"SELECT {REGION_COLUMNS} FROM regions WHERE clip_id = ? AND channel IS NOT NULL "
+            "AND (channel >= ? OR ? < 2)", (clip_id, n_channels, n_channels))]
+        now = time.time()
+        conn.executemany("UPDATE regions SET channel = NULL WHERE id = ?",
+                         [(r.id,) for r in records])
+        conn.executemany(_HISTORY, [(r.id, r.clip_id, "scan", json.dumps(_fields(r)),
+                                     json.dumps({**_fields(r), "channel": None}), now)
+                                    for r in records])
 
     # ----------------------------------------------------------------- helpers
 

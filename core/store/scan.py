@@ -24,7 +24,8 @@ SCAN_BATCH = 500
 
 class ScanMixin:
     """``Project.scan`` and its helpers. Relies on the Project's ``folder``, ``_read``, ``_write``,
-    ``_get_meta``, ``_ensure_classes``, ``classes`` and ``_clips_by_ids``."""
+    ``_get_meta``, ``_ensure_classes``, ``classes``, ``_clips_by_ids`` and the regions'
+    ``_widen_lost_channels``."""
 
     def scan(self, progress: Callable[[float, str], None] | None = None,
              should_stop: Callable[[], bool] | None = None,
@@ -231,6 +232,7 @@ class ScanMixin:
                         "UPDATE clips SET size_bytes = ?, mtime_ns = ?, duration_s = ?, "
                         "sample_rate_hz = ?, channels = ?, error = ?, missing = 0 WHERE id = ?",
                         (size, mtime, dur, rate, chans, err, clip_id))
+                    self._widen_lost_channels(conn, clip_id, chans)
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels
 

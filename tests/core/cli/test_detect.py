@@ -45,7 +45,7 @@ def test_detect_writes_csv_json_raven_and_audacity(untrained_model, tmp_path, ca
     b = _recording(tmp_path / "in" / "sub" / "b.wav", total_s=3.0, seed=2)
     code, out, err = _run(capsys, "detect", untrained_model, a, b, "--threshold", "0")
     assert code == 0, err
-    assert out.splitlines()[0] == "path,begin_s,end_s,label,score"
+    assert out.splitlines()[0] == "path,begin_s,end_s,label,score,channel"
     events = _csv_events(out)
     # Threshold 0: every window belongs to its top class, so the events tile each file.
     for path, total_s in ((a, 6.0), (b, 3.0)):
@@ -251,7 +251,9 @@ def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
         extra = () if channel is None else ("--channel", channel)
         code, out, _ = _run(capsys, "detect-energy", path, "--low-hz", 1500, "--high-hz", 2500,
                             *extra)
-        counts[channel] = len(list(csv.DictReader(io.StringIO(out))))
+        rows = list(csv.DictReader(io.StringIO(out)))
+        counts[channel] = len(rows)
+        assert {r["channel"] for r in rows} <= {"" if channel is None else str(channel)}
     assert counts == {None: 0, 2: 5}
     # A Raven table puts the events on the channel listened to; read back, they are on it.
     table = tmp_path / "calls.selections.txt"

@@ -4,10 +4,12 @@ of the version before gains the column, and Raven tables and Earmark's CSV carry
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
-from core.errors import RegionError
+from core.errors import EarmarkError, RegionError
 from core.store.project import Project
 from core.store.region_export import export_regions
 from core.store.region_io import import_regions_file, read_regions
@@ -139,3 +141,85 @@ def test_a_region_clip_is_cut_from_its_own_channel(stereo, tmp_path):
         expected = pair[first:first + len(samples)]
         expected = expected[:, 1] if path.parent.name == "wren" else expected.mean(axis=1)
         assert np.allclose(samples, expected, atol=1e-3), path.parent.name  # 16-bit
+
+
+def test_a_measured_raven_table_keeps_a_region_on_every_channel_there(stereo, tmp_path):
+    # Measured on channel 2, a region on every channel was written on channel 2 alone, and read
+    # back on channel 2 alone.
+    from core.store.region_export import measure_regions
+
+    project, ids = stereo
+    project.add_region(ids["pair.wav"], 0.5, 1.0, "owl")
+    out = tmp_path / "measured.selections.txt"
+    export_regions(project, "raven", out, measure_regions(project, channel=1))
+    with Project.open(project.folder, store_dir=tmp_path / "fresh") as fresh:
+        fresh.scan()
+        [region] = import_regions_file(fresh, out)
+        assert region.channel is None
+
+
+def test_raven_rows_of_one_selection_give_its_channels_and_its_spectrogram_band(tmp_path):
+    head = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+            "High Freq (Hz)\tBegin File\n")
+    table = tmp_path / "t.selections.txt"
+    # The Waveform row first (the view's whole range), then the Spectrogram row's band.
+    table.write_text(head + "1\tWaveform 1\t2\t0.5\t1.0\t0\t24000\tpair.wav\n"
+                            "1\tSpectrogram 1\t2\t0.5\t1.0\t4900\t9100\tpair.wav\n")
+    _, [row] = read_regions(table)
+    assert (row.channel, row.low_hz, row.high_hz) == (1, 4900.0, 9100.0)
+    # A later row's channel that is no number is named, as a first row's is ("²" raised).
+    for bad in ("x", "²"):
+        table.write_text(head + "1\tSpectrogram 1\t1\t0.5\t1.0\t1\t2\tpair.wav\n"
+                                f"1\tSpectrogram 1\t{bad}\t0.5\t1.0\t1\t2\tpair.wav\n")
+        with pytest.raises(EarmarkError, match=rf"line 3: channel '{bad}' is not a channel "):
+            read_regions(table)
+
+
+def test_cut_clips_of_one_span_on_two_channels_keep_apart(stereo, tmp_path):
+    from core.store.region_clips import export_region_clips
+
+    project, ids = stereo
+    for channel in (0, 1):
+        project.add_region(ids["pair.wav"], 0.5, 1.0, "call", channel=channel)
+    result = export_region_clips(project, tmp_path / "clips")
+    assert sorted(p.name for p in result.written) == ["pair_ch1_500-1000ms.wav",
+                                                      "pair_ch2_500-1000ms.wav"]
+
+
+def test_a_file_written_again_with_one_channel_puts_its_regions_on_every_channel(stereo):
+    project, ids = stereo
+    region = project.add_region(ids["pair.wav"], 0.5, 1.0, "wren", channel=1)
+    path = project.abspath(project.clip(ids["pair.wav"]))
+    audio_factory.write(path, audio_factory.tone(500.0, 2.0))
+    os.utime(path, ns=(1, 1))  # another size and time: the scan reads it again
+    project.scan()
+    assert project.clip(ids["pair.wav"]).channels == 1
+    assert project.region(region.id).channel is None
+    last = project.region_history(region_id=region.id)[-1]
+    assert (last.action, last.old["channel"], last.new["channel"]) == ("scan", 1, None)
+
+
+def test_a_channel_is_kept_where_the_files_channels_are_not_known(stereo):
+    project, ids = stereo
+    path = project.abspath(project.clip(ids["pair.wav"]))
+    path.write_bytes(b"not audio now")
+    project.scan()
+    assert project.clip(ids["pair.wav"]).channels is None
+    region = project.add_region(ids["pair.wav"], 0.5, 1.0, "wren", channel=1)
+    assert region.channel == 1  # the file may be mended
+
+
+def test_a_measured_csv_of_before_is_read_without_taking_its_measured_channel(tmp_path):
+    table = tmp_path / "old.csv"
+    table.write_text("path,begin_s,end_s,label,peak_freq_hz,channel\npair.wav,0.5,1.0,owl,900,2\n")
+    _, [row] = read_regions(table)
+    assert row.channel is None
+
+
+def test_label_studio_carries_a_channel_past_its_first(stereo, tmp_path):
+    project, ids = stereo
+    project.add_region(ids["pair.wav"], 0.5, 1.0, "wren", channel=1)
+    out = tmp_path / "tasks.json"
+    export_regions(project, "labelstudio", out)
+    _, [row] = read_regions(out)
+    assert row.channel == 1

@@ -154,8 +154,13 @@ def test_a_chosen_channel_is_measured_and_named_in_the_tables(tmp_path):
             export_regions(opened, fmt, out, right)
             tables[fmt] = {r.get("Begin File", r.get("path")): r for r in csv.DictReader(
                 io.StringIO(out.getvalue()), delimiter="\t" if fmt == "raven" else ",")}
-        assert tables["raven"]["pair.wav"]["Channel"] == "2"
-        assert tables["raven"]["mono.wav"]["Channel"] == "1"
+        # The Raven table: a row per channel the region is on, the measurements on the row of
+        # the channel measured (pair.wav's second; mono.wav's one).
+        out = io.StringIO()
+        export_regions(opened, "raven", out, right)
+        rows = [(r["Begin File"], r["Channel"], r["Peak Freq (Hz)"] != "") for r in
+                csv.DictReader(io.StringIO(out.getvalue()), delimiter="\t")]
+        assert rows == [("mono.wav", "1", True), ("pair.wav", "1", False), ("pair.wav", "2", True)]
         assert [tables["csv"][name]["measured_channel"] for name in ("pair.wav", "mono.wav")
                 ] == ["2", "mix"]
         # The regions are on every channel: the CSV's channel is empty.
