@@ -13,6 +13,8 @@ range, Shift+Space plays the visible range.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
@@ -105,6 +107,8 @@ def build(acts, w) -> None:
                                     "Ctrl+Shift+C")
     acts.next_channel.setToolTip("Show a multi-channel file's next channel: the mix, channel 1, "
                                  "2… and the mix again (Raven shows each channel)")
+    w.labels.regions.selection_changed.connect(
+        lambda region_id: _show_region_channel(w, acts.spectrogram, region_id))
     acts.time_of_day = acts.action("Time of &Day on the Axis", None)
     acts.time_of_day.setCheckable(True)
     acts.time_of_day.setChecked(True)
@@ -141,6 +145,22 @@ def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:
     channel = spectrogram.next_channel(channels)
     shown = MIX_TEXT if channel is None else channel_name(channel, channels)
     w.statusBar().showMessage(f"Showing: {shown}", 3000)
+
+
+def _show_region_channel(w, spectrogram: SpectrogramSettingsController,
+                         region_id: int | None) -> None:
+    """A region on one channel chosen (from the region list, Review, ] or [) while the view
+    shows another channel: show the region's, where it is drawn, and say so."""
+    region = w.project.region(region_id) if region_id is not None and w.project else None
+    if region is None or region.channel is None:
+        return
+    value = spectrogram.value()
+    if value.channel is None or value.channel == region.channel:
+        return  # the mix draws every region
+    spectrogram.apply(dataclasses.replace(value, channel=region.channel))
+    clip = w.project.clip(region.clip_id)
+    name = channel_name(region.channel, clip.channels or 0 if clip is not None else 0)
+    w.statusBar().showMessage(f"Showing: {name}, which the region is on", 4000)
 
 
 def _keep_playback_speed(w) -> None:

@@ -23,10 +23,12 @@ def file_facts(header, channel: int | None = None) -> tuple[str, str, str]:
     full = f"{header.format} {header.subtype}, {rate_hz:,} Hz, {channels} channels: "
     if channel is None:
         return (rate, f"{many}, mixed",
-                full + "drawn, measured, trained on and searched as their mean (mono)")
+                full + "drawn, measured and searched as their mean (mono); the model hears "
+                       "the channel Training Settings choose")
     return (rate, f"{many}, {channel_name(channel, channels).lower()}",
             full + f"{channel_name(channel, channels)} drawn, measured and searched (View > "
-                   "Spectrogram Settings); trained on as their mean (mono)")
+                   "Spectrogram Settings); the model hears the channel Training Settings "
+                   "choose")
 
 
 class ClipTitle(ElidedLabel):

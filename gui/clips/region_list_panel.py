@@ -43,9 +43,10 @@ from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
 
-# Channel last: shown only where a region is on one channel, it takes no room from the label.
-REGION_COLUMNS = ("Begin", "End", "Band", "Label", "Source", "Score", "Channel")
-BEGIN, END, BAND, LABEL, SOURCE, SCORE, CHANNEL = range(len(REGION_COLUMNS))
+# "Ch", a region's channel, narrow beside its times: shown only where a region is on one channel
+# (last, it sat past the pane's edge; named "Channel" before Label, it pushed the label out).
+REGION_COLUMNS = ("Begin", "End", "Ch", "Band", "Label", "Source", "Score")
+BEGIN, END, CHANNEL, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -98,7 +99,7 @@ class RegionTableModel(ReadOnlyTableModel):
     """Rows are RegionRecords (any object with their fields), in the order given."""
 
     columns = REGION_COLUMNS
-    right_columns = (BEGIN, END, SCORE)
+    right_columns = (BEGIN, END, CHANNEL, SCORE)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -222,8 +223,8 @@ class RegionListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in ((BEGIN, 72), (END, 72), (BAND, 120), (LABEL, 110), (SOURCE, 64),
-                              (SCORE, 64)):
+        for column, width in ((BEGIN, 72), (END, 72), (CHANNEL, 36), (BAND, 120), (LABEL, 110),
+                              (SOURCE, 64)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnHidden(CHANNEL, True)  # until a region on one channel is listed
         self.measurements = QLabel()

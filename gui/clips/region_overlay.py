@@ -41,7 +41,6 @@ _MIN_DRAG_PX = 3.0
 #: every repaint, so 1,500 of them froze the window for 3 s on showing the clip.
 MAX_EDITABLE = 150
 _NAME_GAP_PX = 6  # the least room between two region labels on the waveform
-_Z_LABELLED = 0.5  # a waveform span whose label shows: above the others, below the selected
 #: Regions this share of the visible range beyond either edge get items too, so a short scroll
 #: finds them ready.
 _ITEM_MARGIN_SHARE = 0.5
@@ -56,8 +55,11 @@ def is_model_event(record: Any) -> bool:
 
 
 def region_tooltip(record: Any) -> str:
-    """'dog: 1.00–2.00 s', and for a model's event its score and what the keys do."""
+    """'dog: 1.00–2.00 s', the channel of a region on one, and for a model's event its score
+    and what the keys do."""
     tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
+    if getattr(record, "channel", None) is not None:
+        tip += f" · on channel {record.channel + 1}"
     if record.source == "model" and record.score is not None:
         tip += f" · model score {record.score:.0%}"
     if is_model_event(record):
@@ -240,9 +242,12 @@ class RegionOverlay(QObject):
         # The view drawing one channel of a multi-channel file shows the regions on it and
         # those on every channel, as Raven's view of a channel shows its selections.
         shown = self._drawn_channel()
-        fresh = {r.id: r for r in (project.regions(clip_id) if clip is not None else [])
-                 if getattr(r, "status", None) != REJECTED
+        regions = project.regions(clip_id) if clip is not None else []
+        fresh = {r.id: r for r in regions if getattr(r, "status", None) != REJECTED
                  and (shown is None or r.channel is None or r.channel == shown)}
+        if self._selection.region_id in {r.id for r in regions} - fresh.keys():
+            # Not drawn on the channel now shown: the keys must not label or delete it unseen.
+            self._selection.select(None)
         # Showing a clip reads its regions twice (the clip chosen, then shown): the summary
         # layers of 7,000 regions are grouped again only when the records changed.
         if fresh != self._records:
@@ -543,8 +548,6 @@ class RegionOverlay(QObject):
             name.setVisible(shown and named)
             if shown and named:  # ... and takes no room from its neighbours
                 taken.append((begin_s, label_end_s))
-            if region_id != selected:  # a shown label above its neighbours' spans and edges
-                self._items[region_id][0].setZValue(-_Z + (_Z_LABELLED if shown else 0.0))
 
     def _restyle_summaries(self, colours: dict[str, str]) -> None:
         """The regions without items, in their class colours, on the summary layers; grouped

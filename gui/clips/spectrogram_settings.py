@@ -32,7 +32,7 @@ from core.audio.spectrogram import (
     SpectrogramConfig,
 )
 from gui.common import settings as keys
-from gui.common.channels import channel_box, channel_name, index_of
+from gui.common.channels import channel_box, index_of, name_channels
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
 # All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
@@ -204,18 +204,8 @@ class SpectrogramSettingsPanel(QDialog):
         self.channel_combo.currentIndexChanged.connect(self._on_widget_edited)
 
     def show_file_channels(self, n_channels: int | None) -> None:
-        """Name the channel box's channels for the file on show, of ``n_channels`` (None: no
-        file): its own by their side ("Channel 2 (right)"), the others as showing the mix there.
-        The choice stays the folder's: another file may have that channel."""
-        for index in range(1, self.channel_combo.count()):
-            channel = self.channel_combo.itemData(index)
-            if not n_channels:
-                text = channel_name(channel)
-            elif channel < n_channels and n_channels > 1:
-                text = channel_name(channel, n_channels)
-            else:
-                text = f"Channel {channel + 1} (this file: the mix)"
-            self.channel_combo.setItemText(index, text)
+        """Name the channel box's channels for the file on show (the choice is the folder's)."""
+        name_channels(self.channel_combo, n_channels)
 
     def _widgets(self) -> tuple[QWidget, ...]:
         return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin,

@@ -27,6 +27,21 @@ def channel_box(channel: int | None, tip: str) -> QComboBox:
     return box
 
 
+def name_channels(box: QComboBox, n_channels: int | None) -> None:
+    """Name a channel_box's channels for a file of ``n_channels`` (None: no file): its own by
+    their side ("Channel 2 (right)"), the others as showing the mix there. The choice stays:
+    another file may have that channel."""
+    for index in range(1, box.count()):
+        channel = box.itemData(index)
+        if not n_channels:
+            text = channel_name(channel)
+        elif channel < n_channels and n_channels > 1:
+            text = channel_name(channel, n_channels)
+        else:
+            text = f"Channel {channel + 1} (this file: the mix)"
+        box.setItemText(index, text)
+
+
 def index_of(box: QComboBox, data) -> int:
     """The index of the item holding ``data`` (findData finds no None)."""
     return next(i for i in range(box.count()) if box.itemData(i) == data)

@@ -19,6 +19,7 @@ from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
+from gui.common.channels import name_channels
 from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand
@@ -366,10 +367,13 @@ class ModelDock(QDockWidget):
             if region.low_hz is not None:
                 initial = dataclasses.replace(initial, low_hz=region.low_hz,
                                               high_hz=region.high_hz)
+        if region is not None and region.channel is not None:  # where the call is
+            initial = dataclasses.replace(initial, channel=region.channel)
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
             self._readable_count(), last.every_recording, self, self._several_channels())
+        name_channels(dialog.channel, clip.channels if clip is not None else None)
         if not dialog.exec():
             return False
         choice = dialog.choice()
@@ -431,7 +435,9 @@ class ModelDock(QDockWidget):
                                  and r.label == region.label and r.status is None
                                  and r.id != region.id]
         last = self.last_similar_choice()
-        config = dataclasses.replace(last.config, channel=self._shown_channel())
+        # The template's channel: the region's own, else the one the spectrogram shows.
+        config = dataclasses.replace(last.config, channel=self._shown_channel()
+                                     if region.channel is None else region.channel)
         band = ("" if region.low_hz is None else
                 f", {region.low_hz:,.0f}–{region.high_hz:,.0f} Hz")
         dialog = SimilarCallsDialog(
@@ -439,6 +445,7 @@ class ModelDock(QDockWidget):
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
             self._readable_count(), config, last.every_recording, self, self._several_channels())
+        name_channels(dialog.channel, clip.channels)
         if not dialog.exec():
             return False
         choice = dialog.choice()

@@ -298,8 +298,10 @@ class ReviewPanel(QWidget):
     def _describe(self, record: Any) -> str:
         name = self._names.get(record.clip_id, "?")
         score = "" if record.score is None else f" {record.score:.0%}"
+        channel = getattr(record, "channel", None)
+        on = "" if channel is None else f" · ch {channel + 1}"
         return (f"{one_line(record.label or 'unlabelled')}{score} · {name} "
-                f"{record.begin_s:.2f}–{record.end_s:.2f} s")
+                f"{record.begin_s:.2f}–{record.end_s:.2f} s{on}")
 
     # ---- keys -----------------------------------------------------------------------------
 

@@ -60,8 +60,8 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
             assert text.startswith(f"{files[name].name}: unreadable") and REASONS[name] in text, text
             assert view.message_label.isVisible() and view.message_label.text() == text
     assert titles["surround_96k_24bit"].endswith("96 kHz · 6 channels, mixed")
-    assert ("WAV PCM_24, 96,000 Hz, 6 channels: drawn, measured, trained on and searched as their "
-            "mean") in tips["surround_96k_24bit"]
+    assert ("WAV PCM_24, 96,000 Hz, 6 channels: drawn, measured and searched as their mean (mono); "
+            "the model hears the channel Training Settings choose") in tips["surround_96k_24bit"]
     assert titles["int32"].endswith(" · mono")
     assert window.isVisible()
     window.labels.label_selection("still-usable")

@@ -224,7 +224,8 @@ def test_a_region_is_measured_and_exported_on_the_channel_the_view_draws(qtbot, 
                                                                          monkeypatch):
     """A stereo recorder: an owl (880 Hz) on the left microphone, a quieter wren (3 kHz) on the
     right. Drawn as the mix, the region's peak is the owl's; drawn on channel 2, it is measured
-    there (the line says so), and a measured Raven table says Channel 2."""
+    there (the line says so), and a measured Raven table has the measurements on Channel 2's
+    row."""
     import csv
     import io
 
@@ -256,8 +257,10 @@ def test_a_region_is_measured_and_exported_on_the_channel_the_view_draws(qtbot, 
     with qtbot.waitSignal(window.statusBar().messageChanged, timeout=10_000,
                           check_params_cb=lambda text: "Exported 1 region" in text):
         window.acts.export_regions.trigger()
-    [row] = csv.DictReader(io.StringIO(out.read_text()), delimiter="\t")
-    assert row["Channel"] == "2" and abs(float(row["Peak Freq (Hz)"]) - 3000.0) < 16000 / 512
+    # The region is on both channels, a row each; its measurements on channel 2's.
+    left, right = csv.DictReader(io.StringIO(out.read_text()), delimiter="\t")
+    assert (left["Channel"], left["Peak Freq (Hz)"]) == ("1", "")
+    assert right["Channel"] == "2" and abs(float(right["Peak Freq (Hz)"]) - 3000.0) < 16000 / 512
 
 
 def test_the_region_list_gives_the_time_of_day_of_a_recording_named_by_its_recorder(
@@ -375,10 +378,18 @@ def test_a_region_drawn_on_one_channel_is_on_it_and_shows_only_there(qtbot, wind
     both, right = sorted(window.project.regions(record.id), key=lambda r: r.begin_s)
     assert (both.channel, right.channel) == (None, 1)
     assert {r.id for r in overlay.regions()} == {both.id, right.id}
-    assert show(0) == {both.id} and show(None) == {both.id, right.id}
+    assert show(None) == {both.id, right.id} and show(0) == {both.id}
+    # Chosen from the list (or Review, or ]) while channel 1 is on show, the box brings its
+    # channel to the view, where it is drawn.
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.labels.regions.select(right.id)
+    QApplication.processEvents()
+    assert window.acts.spectrogram.value().channel == 1 and right.id in window.region_overlay.editable_ids()
+    assert window.statusBar().currentMessage() == "Showing: Channel 2 (right), which the region is on"
     table = window.region_list.table
     assert not table.isColumnHidden(CHANNEL)
     assert [table.model().index(row, CHANNEL).data() for row in range(2)] == ["", "2"]
+    assert "on channel 2" in window.region_overlay.items(right.id)[0].toolTip()
     window.undo_stack.undo()  # the box goes, and with it the column
     assert table.isColumnHidden(CHANNEL)
 
@@ -398,6 +409,9 @@ def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window
 
     def accept(dialog) -> int:
         offered.append(dialog.channel.currentData())
+        # Named for the file on show (a stereo one), as Spectrogram Settings name them.
+        assert [dialog.channel.itemText(i) for i in (2, 3)] == [
+            "Channel 2 (right)", "Channel 3 (this file: the mix)"]
         dialog.low_hz.setValue(1500.0)
         dialog.high_hz.setValue(2500.0)
         return 1
@@ -432,6 +446,16 @@ def test_searches_listen_to_the_channel_the_spectrogram_shows(qtbot, make_window
     assert [round(r.begin_s) for r in found] == [15, 25, 35, 45]
     assert {r.channel for r in found} == {1}
     assert make_window().model_dock.last_similar_choice().config.channel is None
+    # A template on one channel is heard there, whatever the spectrogram shows.
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.acts.spectrogram.apply(SpectrogramSettings(channel=None))
+    left = window.project.add_region(record.id, 10.0, 10.3, "call", 1500.0, 2500.0, channel=0)
+    window.labels.regions.notify_changed(record.id)
+    window.labels.regions.select(left.id)
+    monkeypatch.setattr(dock_module.SimilarCallsDialog, "exec",
+                        lambda dialog: offered.append(dialog.channel.currentData()) and 0)
+    window.acts.find_similar_calls.trigger()
+    assert offered[-1] == 0
 
 
 def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region(
