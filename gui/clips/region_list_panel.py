@@ -99,7 +99,7 @@ class RegionTableModel(ReadOnlyTableModel):
     """Rows are RegionRecords (any object with their fields), in the order given."""
 
     columns = REGION_COLUMNS
-    right_columns = (BEGIN, END, CHANNEL, SCORE)
+    right_columns = (BEGIN, END, SCORE)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -122,6 +122,8 @@ class RegionTableModel(ReadOnlyTableModel):
             return self._colours.get(record.label or "", QColor(UNLABELLED_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in self.right_columns:
             return RIGHT_ALIGNED
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == CHANNEL:
+            return Qt.AlignmentFlag.AlignCenter
         if role == Qt.ItemDataRole.ToolTipRole and column in (BEGIN, END):
             tip = f"{record.begin_s:.3f}–{record.end_s:.3f} s"
             if self._began is not None:
