@@ -85,8 +85,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     """--format, --out and --shard, as ``detect`` and ``detect-energy`` share them."""
     parser.add_argument("--format", choices=FORMATS, default="csv",
-                        help="csv (default): path,begin_s,end_s,label,score; json: per file, "
-                             "its events; raven: one Raven Pro selection table (Begin File "
+                        help="csv (default): path,begin_s,end_s,label,score,channel (the "
+                             "one listened to, from 1; empty: the mix); json: per file, its "
+                             "channel and events; raven: one Raven Pro selection table (Begin File "
                              "relative to the folder holding every PATH); audacity: a label "
                              "track per file, OUT/<name>.txt (stdout for one file without "
                              "--out); avianz: an AviaNZ .data file per file, OUT/<name>.data "

@@ -347,12 +347,15 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
             problems.append((row.line, reason))
             continue
         low_hz, high_hz = _band(clip, row.low_hz, row.high_hz)
-        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz, row.channel)
+        # A file that cannot be read now has its regions on every channel written on the first
+        # (its count unknown): read back, the first is every channel, where it may be mended.
+        channel = None if row.channel == 0 and clip.channels is None else row.channel
+        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz, channel)
         if reason:
             problems.append((row.line, reason))
         else:
             specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz,
-                                    row.score, row.channel))
+                                    row.score, channel))
     return specs, problems
 
 

@@ -138,10 +138,14 @@ def _row(record: RegionRecord) -> tuple:
             record.modified, record.status, record.channel)
 
 
-def _stored_channel(channel: int | None, clip: ClipRecord) -> int | None:
-    """A valid region channel as stored: None on a one-channel file, whose one channel is all;
-    kept where the file's channels are not known (it cannot be read now: it may be mended)."""
-    return None if channel is None or clip.channels == 1 else int(channel)
+def _stored_channel(channel: int | None, n_channels: int | None) -> int | None:
+    """A region's channel as stored on a file of ``n_channels``: None (every channel) on a
+    one-channel file, whose one channel is all, and for a channel the file no longer has (written
+    again with fewer); kept where the file's channels are not known (it cannot be read now: it
+    may be mended)."""
+    if channel is None or n_channels == 1 or (n_channels and channel >= n_channels):
+        return None
+    return int(channel)
 
 
 def _by_clip(records: Sequence[RegionRecord]) -> dict[int, list[RegionRecord]]:
@@ -270,7 +274,7 @@ class RegionsMixin:
                          label, source, _as_float(spec.score), now, now,
                          UNREVIEWED if source == "model" or (
                              source == "import" and spec.score is not None) else None,
-                         _stored_channel(spec.channel, clips[spec.clip_id]))
+                         _stored_channel(spec.channel, clips[spec.clip_id].channels))
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
         conn.executemany(_INSERT, [_row(r) for r in records])
         conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
@@ -425,7 +429,8 @@ class RegionsMixin:
         :meth:`delete_regions` (the records it returned), of :meth:`update_region` and
         :meth:`review_region` (the one they returned) and, after deleting what it added, of
         :meth:`replace_model_regions`. Their clips must still be in the store (missing files
-        too); a label's class is created when missing."""
+        too); a label's class is created when missing; a channel the file has lost since is
+        every channel."""
         records = list(records)
         with self._write() as conn:
             clips = self._clips_of({r.clip_id for r in records})
@@ -433,6 +438,9 @@ class RegionsMixin:
             if lost:
                 raise RegionError(f"cannot restore regions of clip {lost[0]}: it is no longer in "
                                   f"{self.store_path}; nothing was restored")
+            # A region back on a channel its file has lost since (written again) is on all.
+            records = [dataclasses.replace(r, channel=_stored_channel(
+                r.channel, clips[r.clip_id].channels)) for r in records]
             current = {r.id: r for r in self._regions_by_ids(conn, [r.id for r in records])}
             self._ensure_classes(conn, sorted({r.label for r in records if r.label is not None}))
             now = time.time()
@@ -476,11 +484,9 @@ class RegionsMixin:
         """Inside a scan's transaction: a file written again with fewer channels (one, say)
         leaves its regions on a channel it no longer has on every channel, each with a history
         line. A file that cannot be read (``n_channels`` None) keeps them: it may be mended."""
-        if n_channels is None:
-            return
-        records = [region_from_row(row) for row in conn.execute(
-            f"SELECT {REGION_COLUMNS} FROM regions WHERE clip_id = ? AND channel IS NOT NULL "
-            "AND (channel >= ? OR ? < 2)", (clip_id, n_channels, n_channels))]
+        records = [record for record in (region_from_row(row) for row in conn.execute(
+            f"SELECT {REGION_COLUMNS} FROM regions WHERE clip_id = ? AND channel IS NOT NULL",
+            (clip_id,))) if _stored_channel(record.channel, n_channels) is None]
         now = time.time()
         conn.executemany("UPDATE regions SET channel = NULL WHERE id = ?",
                          [(r.id,) for r in records])

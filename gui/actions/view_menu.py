@@ -18,6 +18,7 @@ import dataclasses
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
+from core.audio.reading import channel_or_mix
 from gui.clips.playback import SPEEDS
 from gui.clips.spectrogram_settings import SpectrogramSettingsController
 from gui.clips.view_ranges import narrower_band
@@ -149,17 +150,18 @@ def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:
 
 def _show_region_channel(w, spectrogram: SpectrogramSettingsController,
                          region_id: int | None) -> None:
-    """A region on one channel chosen (from the region list, Review, ] or [) while the view
-    shows another channel: show the region's, where it is drawn, and say so."""
+    """A region on one channel chosen (from the region list, Review, ] or [) where the view
+    draws another channel of its file: show the region's, where it is drawn, and say so."""
     region = w.project.region(region_id) if region_id is not None and w.project else None
-    if region is None or region.channel is None:
+    clip = w.project.clip(region.clip_id) if region is not None else None
+    if clip is None or region.channel is None:
         return
     value = spectrogram.value()
-    if value.channel is None or value.channel == region.channel:
+    drawn = channel_or_mix(value.channel, clip.channels)
+    if drawn is None or drawn == region.channel:
         return  # the mix draws every region
     spectrogram.apply(dataclasses.replace(value, channel=region.channel))
-    clip = w.project.clip(region.clip_id)
-    name = channel_name(region.channel, clip.channels or 0 if clip is not None else 0)
+    name = channel_name(region.channel, clip.channels or 0)
     w.statusBar().showMessage(f"Showing: {name}, which the region is on", 4000)
 
 

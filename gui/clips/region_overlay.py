@@ -245,8 +245,11 @@ class RegionOverlay(QObject):
         regions = project.regions(clip_id) if clip is not None else []
         fresh = {r.id: r for r in regions if getattr(r, "status", None) != REJECTED
                  and (shown is None or r.channel is None or r.channel == shown)}
-        if self._selection.region_id in {r.id for r in regions} - fresh.keys():
-            # Not drawn on the channel now shown: the keys must not label or delete it unseen.
+        # A selected region not drawn on the channel now shown is let go (the keys must not
+        # label or delete it unseen), unless the view is being read again on its channel.
+        loading = self._view.spectrogram_settings().channel
+        if any(r.id == self._selection.region_id and r.id not in fresh and r.channel != loading
+               for r in regions):
             self._selection.select(None)
         # Showing a clip reads its regions twice (the clip chosen, then shown): the summary
         # layers of 7,000 regions are grouped again only when the records changed.

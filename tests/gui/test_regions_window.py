@@ -531,3 +531,37 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     _wait_searched(qtbot, dock)
     found = [r for r in window.project.regions(record.id) if r.status == "unreviewed"]
     assert [round(r.begin_s) for r in found] == [round(DOWN_STARTS_S[2])]
+
+
+def test_stepping_to_a_region_on_another_channel_of_another_file_keeps_it_chosen(qtbot, window,
+                                                                                  tmp_path):
+    """``]`` from a file shown on channel 1 to a region on channel 2 of the next file: the view
+    shows channel 2 and the region stays selected (a redraw on the old channel let it go). A
+    view that draws the mix (a channel the file lacks) is left as it is."""
+    import numpy as np
+
+    from gui.clips.spectrogram_settings import SpectrogramSettings
+
+    folder = tmp_path / "rec"
+    owl = audio_factory.burst(audio_factory.tone(880.0, 1.0), 4.0, 1.0)
+    for name in ("a.wav", "b.wav"):
+        audio_factory.write(folder / name, np.stack([owl, owl[::-1]], axis=1))
+    open_and_wait(qtbot, window, folder)
+    ids = window.project.clip_ids_by_path()
+    right = window.project.add_region(ids["b.wav"], 1.0, 2.0, "wren", channel=1)
+    window.labels.refresh_region_counts()
+    _show_clip(qtbot, window, "a.wav")
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.acts.spectrogram.apply(SpectrogramSettings(channel=0))
+    window.region_list.select_next()
+    qtbot.waitUntil(lambda: window.acts.spectrogram.value().channel == 1
+                    and right.id in window.region_overlay.editable_ids(), timeout=10_000)
+    QApplication.processEvents()
+    assert window.labels.regions.region_id == right.id
+    # Channel 3 chosen: a stereo file is drawn as the mix, which shows every region.
+    window.labels.regions.select(None)
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.acts.spectrogram.apply(SpectrogramSettings(channel=2))
+    window.labels.regions.select(right.id)
+    QApplication.processEvents()
+    assert window.acts.spectrogram.value().channel == 2

@@ -223,3 +223,32 @@ def test_label_studio_carries_a_channel_past_its_first(stereo, tmp_path):
     export_regions(project, "labelstudio", out)
     _, [row] = read_regions(out)
     assert row.channel == 1
+
+
+def test_undo_after_a_file_lost_a_channel_puts_the_region_back_on_every_channel(stereo):
+    # Ctrl+Z of an edit made before the rescan put it back on channel 2 of a mono file.
+    project, ids = stereo
+    region = project.add_region(ids["pair.wav"], 0.5, 1.0, "wren", channel=1)
+    before = project.update_region(region.id, label="thrush")
+    path = project.abspath(project.clip(ids["pair.wav"]))
+    audio_factory.write(path, audio_factory.tone(500.0, 2.0))
+    os.utime(path, ns=(1, 1))
+    project.scan()
+    project.restore_regions([before])
+    assert (project.region(region.id).label, project.region(region.id).channel) == ("wren", None)
+
+
+def test_the_first_channel_of_a_file_that_cannot_be_read_reads_back_as_every_channel(stereo,
+                                                                                      tmp_path):
+    # Its count unknown, a region on every channel goes out as one Channel 1 row; read back as
+    # channel 1 it would stay there once the file was mended.
+    project, ids = stereo
+    path = project.abspath(project.clip(ids["pair.wav"]))
+    path.write_bytes(b"not audio now")
+    project.scan()
+    table = tmp_path / "t.selections.txt"
+    table.write_text("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tBegin File\n"
+                     "1\tSpectrogram 1\t1\t0.5\t1.0\tpair.wav\n"
+                     "2\tSpectrogram 1\t2\t0.5\t1.0\tpair.wav\n")
+    added = import_regions_file(project, table)
+    assert [r.channel for r in added] == [None, 1]
