@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 
 from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
 from core.store.name_rules import recorded_at
+from core.store.records import REJECTED
 from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
-from gui.clips.region_overlay import UNLABELLED_COLOUR
+from gui.clips.region_items import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import one_line
@@ -290,7 +291,7 @@ class RegionListPanel(QWidget):
         # here so that selecting a region among thousands reads none of them again.
         self._spans = [(r.id, RegionSpan.of(r)) for r in records]
         # A rejected model event is kept (training uses it as background), never listed.
-        records = [r for r in records if getattr(r, "status", None) != "rejected"]
+        records = [r for r in records if getattr(r, "status", None) != REJECTED]
         self.model.set_class_colours(self._colours())
         clip = project.clip(clip_id) if records else None
         began = recorded_at(PurePosixPath(clip.path).stem) if clip is not None else None

@@ -20,15 +20,22 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtGui import QUndoStack
 
+from core.store.records import REJECTED
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
+from gui.clips.region_items import (
+    UNLABELLED_COLOUR,
+    BoxROI,
+    SpanItem,
+    brush,
+    is_model_event,
+    region_tooltip,
+)
 from gui.clips.region_summary import RegionSummary
 from gui.common.elided_label import one_line
 
-#: Unlabelled regions, and a class without a colour.
-UNLABELLED_COLOUR = "#9aa0a6"
 _FILL_ALPHA = 55
 _SELECTED_FILL_ALPHA = 100
 _Z = 5  # above the image and the waveform, below the playhead (10)
@@ -44,113 +51,6 @@ _NAME_GAP_PX = 6  # the least room between two region labels on the waveform
 #: Regions this share of the visible range beyond either edge get items too, so a short scroll
 #: finds them ready.
 _ITEM_MARGIN_SHARE = 0.5
-#: Region statuses (the store's regions.status): a model event waiting for a person's verdict,
-#: and one a person rejected (kept for training, never drawn).
-UNREVIEWED, REJECTED = "unreviewed", "rejected"
-
-
-def is_model_event(record: Any) -> bool:
-    """Whether ``record`` is a model's event no person has reviewed yet."""
-    return getattr(record, "status", None) == UNREVIEWED
-
-
-def region_tooltip(record: Any) -> str:
-    """'dog: 1.00–2.00 s', the channel of a region on one, and for a model's event its score
-    and what the keys do."""
-    tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
-    if getattr(record, "channel", None) is not None:
-        tip += f" · on channel {record.channel + 1}"
-    if record.source == "model" and record.score is not None:
-        tip += f" · model score {record.score:.0%}"
-    if is_model_event(record):
-        tip += " · not reviewed (Review tab: A accepts, R rejects)"
-    return tip
-
-
-def _brush(colour: str, alpha: int) -> QColor:
-    c = QColor(colour)
-    c.setAlpha(alpha)
-    return c
-
-
-class _BoxROI(pg.ROI):
-    """A rectangle in seconds and hertz, filled, with a handle on each edge to resize it (shown
-    while it is the selected region)."""
-
-    region_id = -1  # the region it draws (-1: spare)
-
-    def __init__(self, rect: QRectF, **kwargs) -> None:
-        super().__init__((rect.left(), rect.top()), (rect.width(), rect.height()),
-                         rotatable=False, **kwargs)
-        for pos, centre in (([1, 0.5], [0, 0.5]), ([0, 0.5], [1, 0.5]),
-                            ([0.5, 1], [0.5, 0]), ([0.5, 0], [0.5, 1])):
-            self.addScaleHandle(pos, centre)
-        self.fill = QColor(0, 0, 0, 0)
-
-    def show_handles(self, shown: bool) -> None:
-        """Handles on the selected box only, as Raven draws them: a view of many boxes stays
-        readable (and paints faster); a click selects a box, then its edges can be dragged."""
-        for handle in self.getHandles():
-            handle.setVisible(shown)
-
-    def paint(self, p, opt, widget) -> None:
-        p.setBrush(self.fill)  # ROI.paint sets the pen and draws the rectangle with this brush
-        super().paint(p, opt, widget)
-
-    def rect(self) -> QRectF:
-        """(begin_s, low_hz, width_s, height_hz) as it stands."""
-        x, y = self.pos()
-        w, h = self.size()
-        return QRectF(x, y, w, h).normalized()
-
-    def set_rect(self, rect: QRectF) -> None:
-        self.setPos((rect.left(), rect.top()), update=False, finish=False)
-        self.setSize((rect.width(), rect.height()), finish=False)
-
-
-class _SpanItem(pg.LinearRegionItem):
-    """A time span whose body, dragged against the clip's start or end, stops there whole
-    (pyqtgraph's clamps each edge on its own, which squeezes the span). With Shift held it lets
-    the drag through to the plot, where Shift+drag draws a box, also over a span."""
-
-    region_id = -1  # the region it draws (-1: spare)
-
-    def hoverEvent(self, ev) -> None:
-        if not ev.isExit() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self.setMouseHover(False)
-            return
-        super().hoverEvent(ev)
-
-    def mouseDragEvent(self, ev) -> None:
-        if not self.movable or ev.button() != Qt.MouseButton.LeftButton:
-            return
-        if ev.isStart() and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            ev.ignore()
-            return
-        ev.accept()
-        if ev.isStart():
-            self.startPositions = [line.pos() for line in self.lines]  # a right click undoes
-            self._start_s = [line.value() for line in self.lines]
-            self._down_s = ev.buttonDownPos().x()
-            self.moving = True
-        if not self.moving:
-            return
-        lo, hi = self.lines[0].bounds()
-        delta_s = ev.pos().x() - self._down_s
-        if lo is not None:
-            delta_s = max(delta_s, lo - min(self._start_s))
-        if hi is not None:
-            delta_s = min(delta_s, hi - max(self._start_s))
-        self.blockLineSignal = True  # one change signal for both edges
-        for line, start_s in zip(self.lines, self._start_s, strict=True):
-            line.setValue(start_s + delta_s)
-        self.prepareGeometryChange()
-        self.blockLineSignal = False
-        if ev.isFinish():
-            self.moving = False
-            self.sigRegionChangeFinished.emit(self)
-        else:
-            self.sigRegionChanged.emit(self)
 
 
 @dataclass
@@ -287,7 +187,7 @@ class RegionOverlay(QObject):
             for region_id in wanted:
                 record = self._records[region_id]
                 items = self._items.get(region_id)
-                if items is None or isinstance(items[1], _BoxROI) != self._is_box(record):
+                if items is None or isinstance(items[1], BoxROI) != self._is_box(record):
                     if items is not None:
                         self._remove_items(region_id)
                     self._items[region_id] = self._make_items(record)
@@ -386,7 +286,7 @@ class RegionOverlay(QObject):
         begin_s, end_s = item.getRegion()
         self._update(item.region_id, {"begin_s": begin_s, "end_s": end_s})
 
-    def _on_box_finished(self, roi: _BoxROI) -> None:
+    def _on_box_finished(self, roi: BoxROI) -> None:
         if self._syncing:
             return
         rect = roi.rect()
@@ -398,7 +298,7 @@ class RegionOverlay(QObject):
         if self._syncing or source.region_id not in self._items:
             return
         wave, spec = self._items[source.region_id]
-        if isinstance(source, _BoxROI):
+        if isinstance(source, BoxROI):
             rect = source.rect()
             begin_s, end_s = rect.left(), rect.right()
         else:
@@ -408,7 +308,7 @@ class RegionOverlay(QObject):
             for item in (wave, spec):
                 if item is source:
                     continue
-                if isinstance(item, _BoxROI):
+                if isinstance(item, BoxROI):
                     rect = item.rect()
                     item.set_rect(QRectF(begin_s, rect.top(), end_s - begin_s, rect.height()))
                 else:
@@ -431,7 +331,7 @@ class RegionOverlay(QObject):
     def _new_items(self, box: bool) -> tuple[Any, Any]:
         """A waveform span and a spectrogram span (or box), each knowing its region by
         ``region_id``, which a spare pair changes when it is shown for another region."""
-        wave = _SpanItem((0.0, 0.0), swapMode="block")
+        wave = SpanItem((0.0, 0.0), swapMode="block")
         # The label, at the top of the waveform beside the region's begin, as Raven and
         # Audacity write it: an item of its own above the waveform's line (the span sits behind
         # it, and a label of the span's own hid behind a loud call), on a light ground.
@@ -442,10 +342,10 @@ class RegionOverlay(QObject):
         self._view.wave_plot.addItem(wave.name, ignoreBounds=True)
         wave.sigRegionChanged.connect(self._put_name)
         if box:
-            spec = _BoxROI(QRectF(0.0, 0.0, 0.0, 0.0), pen=pg.mkPen(UNLABELLED_COLOUR))
+            spec = BoxROI(QRectF(0.0, 0.0, 0.0, 0.0), pen=pg.mkPen(UNLABELLED_COLOUR))
             spec.sigRegionChangeFinished.connect(self._on_box_finished)
         else:
-            spec = _SpanItem((0.0, 0.0), swapMode="block")
+            spec = SpanItem((0.0, 0.0), swapMode="block")
             spec.sigRegionChangeFinished.connect(self._on_span_finished)
         self._view.spec_plot.addItem(spec, ignoreBounds=True)
         wave.sigRegionChangeFinished.connect(self._on_span_finished)
@@ -467,7 +367,7 @@ class RegionOverlay(QObject):
         self._set_bounds(wave, spec)
         wave.setRegion((record.begin_s, record.end_s))
         self._put_name(wave)  # the view's height may have changed while it was spare
-        if isinstance(spec, _BoxROI):
+        if isinstance(spec, BoxROI):
             spec.set_rect(self._box_rect(record))
         else:
             spec.setRegion((record.begin_s, record.end_s))
@@ -476,7 +376,7 @@ class RegionOverlay(QObject):
         """Keep drags inside the clip's time (and, for a box, 0 Hz to Nyquist), where known."""
         duration_s = self._duration_s or None
         for item in (wave, spec):
-            if isinstance(item, _BoxROI):
+            if isinstance(item, BoxROI):
                 item.maxBounds = QRectF(0.0, 0.0, duration_s, self._nyquist_hz) \
                     if duration_s and self._nyquist_hz else None
             else:
@@ -491,7 +391,7 @@ class RegionOverlay(QObject):
         for item in (wave, spec, wave.name):
             item.setVisible(False)
             item.region_id = -1
-        self._spare[isinstance(spec, _BoxROI)].append((wave, spec))
+        self._spare[isinstance(spec, BoxROI)].append((wave, spec))
 
     def _restyle(self) -> None:
         """Colour every item by its class, the selected region bolder and on top; the regions
@@ -507,7 +407,7 @@ class RegionOverlay(QObject):
             if self._styled.get(region_id) == (record, colour, chosen):
                 continue
             self._styled[region_id] = (record, colour, chosen)
-            fill = _brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
+            fill = brush(colour, _SELECTED_FILL_ALPHA if chosen else _FILL_ALPHA)
             # The model's finds are dashed until a person accepts them.
             style = Qt.PenStyle.DashLine if is_model_event(record) else Qt.PenStyle.SolidLine
             pen = pg.mkPen(colour, width=2.5 if chosen else 1, style=style)
@@ -518,13 +418,13 @@ class RegionOverlay(QObject):
                 # On the waveform the span sits behind the line, so the sound stays readable.
                 item.setZValue(z - 2 * _Z if item is wave else z)
                 item.setToolTip(tip)
-                if isinstance(item, _BoxROI):
+                if isinstance(item, BoxROI):
                     item.fill = fill
                     item.setPen(pen)
                     item.show_handles(chosen)
                 else:
                     item.setBrush(fill)
-                    item.setHoverBrush(_brush(colour, min(_SELECTED_FILL_ALPHA + 30, 255)))
+                    item.setHoverBrush(brush(colour, min(_SELECTED_FILL_ALPHA + 30, 255)))
                     for line in item.lines:
                         line.setPen(pen)
                 item.update()
@@ -562,7 +462,7 @@ class RegionOverlay(QObject):
             for region_id, record in self._records.items():
                 colour = colours.get(record.label, UNLABELLED_COLOUR) if record.label \
                     else UNLABELLED_COLOUR
-                fill = fills.get(colour) or fills.setdefault(colour, _brush(colour, _FILL_ALPHA))
+                fill = fills.get(colour) or fills.setdefault(colour, brush(colour, _FILL_ALPHA))
                 box = bands and record.low_hz is not None
                 band = (record.low_hz, record.high_hz) if box else (None, None)
                 spans.append((region_id, record.begin_s, record.end_s, *band, fill))
@@ -575,10 +475,10 @@ class RegionOverlay(QObject):
         """A dashed region on ``plot`` for one being drawn (a span, or a box)."""
         pen = pg.mkPen(_DRAFT_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         if box:
-            item = _BoxROI(QRectF(0, 0, 0, 0), pen=pen, movable=False, resizable=False)
-            item.fill = _brush(_DRAFT_COLOUR, _FILL_ALPHA)
+            item = BoxROI(QRectF(0, 0, 0, 0), pen=pen, movable=False, resizable=False)
+            item.fill = brush(_DRAFT_COLOUR, _FILL_ALPHA)
         else:
-            item = pg.LinearRegionItem((0.0, 0.0), brush=_brush(_DRAFT_COLOUR, _FILL_ALPHA),
+            item = pg.LinearRegionItem((0.0, 0.0), brush=brush(_DRAFT_COLOUR, _FILL_ALPHA),
                                        pen=pen, movable=False)
         item.setZValue(_Z + 2)
         plot.addItem(item, ignoreBounds=True)

@@ -12,7 +12,7 @@ from typing import Any
 from core.store.regions import UNCHANGED
 from gui.clips.commands import _StoreCommand
 from gui.clips.region_commands import OnChanged, OnError, _tell
-from gui.clips.region_overlay import is_model_event as is_unreviewed
+from gui.clips.region_items import is_model_event as is_unreviewed
 
 __all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand",
            "ReviewRegionsCommand", "is_unreviewed"]
