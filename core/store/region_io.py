@@ -333,8 +333,10 @@ def clip_index(project, include_missing: bool = True) -> _ClipIndex:
     return {c.path: c for c in clips}, by_name
 
 
-def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
+def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
           ) -> tuple[list[RegionSpec], list[Problem]]:
+    """The specs of ``rows`` matched to clips, and the rows' problems. ``raven``: the rows are a
+    Raven table's, whose Channel 1 may stand for every channel (see below)."""
     by_path, by_name = index
     specs: list[RegionSpec] = []
     problems: list[Problem] = []
@@ -347,9 +349,9 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex
             problems.append((row.line, reason))
             continue
         low_hz, high_hz = _band(clip, row.low_hz, row.high_hz)
-        # A file that cannot be read now has its regions on every channel written on the first
-        # (its count unknown): read back, the first is every channel, where it may be mended.
-        channel = None if row.channel == 0 and clip.channels is None else row.channel
+        # A Raven table writes a region on every channel of a file that cannot be read (its
+        # count unknown) on the first: read back, the first is every channel there.
+        channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
         reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz, channel)
         if reason:
             problems.append((row.line, reason))
@@ -404,7 +406,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     problems: list[Problem] = []
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
-        planned, more = _plan(project, rows, index)
+        planned, more = _plan(project, rows, index, raven=fmt == "raven")
         found += more
         if found:
             listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line")))

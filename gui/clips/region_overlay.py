@@ -141,7 +141,7 @@ class RegionOverlay(QObject):
             else 0.0
         # The view drawing one channel of a multi-channel file shows the regions on it and
         # those on every channel, as Raven's view of a channel shows its selections.
-        shown = self._drawn_channel()
+        shown = self._drawn_channel(clip)
         regions = project.regions(clip_id) if clip is not None else []
         fresh = {r.id: r for r in regions if getattr(r, "status", None) != REJECTED
                  and (shown is None or r.channel is None or r.channel == shown)}
@@ -158,10 +158,12 @@ class RegionOverlay(QObject):
             self._records_read += 1
         self._sync_items(replace=True)
 
-    def _drawn_channel(self) -> int | None:
-        """The channel (from 0) of the clip on show that the view draws; None for the mix."""
+    def _drawn_channel(self, clip: Any = None) -> int | None:
+        """The channel (from 0) of ``clip`` (default: the clip on show) that the view draws;
+        None for the mix."""
         project, clip_id = self._project(), self._selection.clip_id
-        clip = project.clip(clip_id) if project is not None and clip_id >= 0 else None
+        if clip is None and project is not None and clip_id >= 0:
+            clip = project.clip(clip_id)
         return None if clip is None else self._view.drawn_channel(project.abspath(clip))[0]
 
     def _wanted_ids(self) -> set[int]:
