@@ -252,3 +252,7 @@ def test_the_first_channel_of_a_file_that_cannot_be_read_reads_back_as_every_cha
                      "2\tSpectrogram 1\t2\t0.5\t1.0\tpair.wav\n")
     added = import_regions_file(project, table)
     assert [r.channel for r in added] == [None, 1]
+    # An Earmark CSV writes every channel as empty: its 1 is channel 1.
+    csv_table = tmp_path / "t.csv"
+    csv_table.write_text("path,begin_s,end_s,channel\npair.wav,0.5,1.0,1\n")
+    assert [r.channel for r in import_regions_file(project, csv_table)] == [0]
