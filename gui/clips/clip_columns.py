@@ -48,6 +48,7 @@ class ColumnFitter:
         self._fitting = False  # widths being set here, not by a person
         self._pressed = False  # a mouse button down on the header: a person resizing
         self.person_sized: set[int] = set()
+        self.person_hidden: set[int] = set()  # the columns a person hid (its header's menu)
         for column, width in COLUMN_PX.items():
             table.setColumnWidth(column, width)
         table.horizontalHeader().sectionResized.connect(self._on_section_resized)

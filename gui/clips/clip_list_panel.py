@@ -41,8 +41,10 @@ from gui.clips.clip_table import (
 )
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
-# the model's answer, or appear by themselves (Prediction, Confidence, Regions).
+# the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status appears by
+# itself too, only while some clip is missing or cannot be read: "OK" on every row is no news.
 OPTIONAL_COLUMNS = (FOLDER, DURATION, STATUS)
+_MENU_TEXT = {STATUS: "Status (while a clip cannot be read)"}
 
 
 class ClipListPanel(QWidget):
@@ -90,7 +92,7 @@ class ClipListPanel(QWidget):
         # saved state keeps the choice.
         self.column_menu = QMenu(self)
         for column in OPTIONAL_COLUMNS:
-            action = self.column_menu.addAction(model.headerData(
+            action = self.column_menu.addAction(_MENU_TEXT.get(column) or model.headerData(
                 column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
             action.setCheckable(True)
             action.setData(column)
@@ -141,6 +143,7 @@ class ClipListPanel(QWidget):
             signal.connect(self.update_counts)
         model.predictions_changed.connect(self.show_prediction_columns)
         model.region_counts_changed.connect(self.show_region_column)
+        model.problems_changed.connect(lambda _problems: self._show_optional(STATUS))
         self.show_computed_columns()
 
     def show_prediction_columns(self, show: bool) -> None:
@@ -153,23 +156,36 @@ class ClipListPanel(QWidget):
         self.table.setColumnHidden(REGIONS, not show)
 
     def show_column(self, column: int, shown: bool) -> None:
-        """Show or hide one of OPTIONAL_COLUMNS (Name takes or gives up its room: hiding or
-        showing a section resizes it, see _on_section_resized)."""
-        self.table.setColumnHidden(column, not shown)
+        """A person's choice to show or hide one of OPTIONAL_COLUMNS (Name takes or gives up its
+        room: hiding or showing a section resizes it, see _on_section_resized)."""
+        if shown:
+            self.columns.person_hidden.discard(column)
+        else:
+            self.columns.person_hidden.add(column)
+        self._show_optional(column)
+
+    def _show_optional(self, column: int) -> None:
+        hidden = column in self.columns.person_hidden or (
+            column == STATUS and not self.model.has_problems())
+        self.table.setColumnHidden(column, hidden)
 
     def _check_shown_columns(self) -> None:
         for action in self.column_menu.actions():
             action.blockSignals(True)
-            action.setChecked(not self.table.isColumnHidden(action.data()))
+            action.setChecked(action.data() not in self.columns.person_hidden)
             action.blockSignals(False)
 
     def show_computed_columns(self) -> None:
-        """Show or hide the columns that depend on the model's contents (predictions, regions):
-        after a header state is restored, which may say otherwise (a state saved before Name
-        took the spare width also stretched Status)."""
+        """Show or hide the columns that depend on the model's contents (predictions, regions,
+        clips that cannot be read) and a person's choice: after a header state is restored, which
+        may say otherwise (a state saved before Name took the spare width also stretched
+        Status)."""
         self.table.horizontalHeader().setStretchLastSection(False)
         self.show_prediction_columns(self.model.has_predictions())
         self.show_region_column(self.model.has_regions())
+        self.columns.person_hidden &= set(OPTIONAL_COLUMNS)
+        for column in OPTIONAL_COLUMNS:
+            self._show_optional(column)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()

@@ -11,13 +11,14 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
 from gui.common.elided_label import one_line
+from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.time_text import clip_length_text
 
 # Regions sits before Status, the last column, which stretches into the room left.
@@ -57,11 +58,9 @@ def verdict_tip(verdict: str, best_score: float) -> str:
     return _VERDICT_TIPS[verdict].format(best_score)
 
 
-RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _PROBLEM_COLOUR = QColor("#b3261e")
 MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
-_ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def status_text(record: Any) -> str:
@@ -107,50 +106,21 @@ def _split(path: str) -> tuple[str, str, tuple, tuple, str, tuple]:
     return one_line(name), one_line(folder), name_key, folder_key, path.lower(), path_key
 
 
-class ReadOnlyTableModel(QAbstractTableModel):
-    """A flat table a person reads and selects in but does not edit: a subclass names its
-    ``columns`` and those holding numbers (``right_columns``, aligned on their last digit), and
-    says how many rows it shows (``_row_count``)."""
-
-    columns: tuple[str, ...] = ()
-    right_columns: tuple[int, ...] = ()
-
-    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._row_count()
-
-    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.columns[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.right_columns:
-                return RIGHT_ALIGNED
-        return None
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def _row_count(self) -> int:
-        raise NotImplementedError
-
-
 class ClipTableModel(ReadOnlyTableModel):
     """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
 
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
     any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
-    (``region_counts_changed(bool)``: whether any clip has a region); ``set_region_labels`` and
+    (``region_counts_changed(bool)``: whether any clip has a region); ``problems_changed(bool)``
+    says whether some clip is missing or cannot be read (the Status column's only news);
+    ``set_region_labels`` and
     ``set_event_flags`` what the class and event filters read; ``set_class_colours`` colours
     labels.
     """
 
     predictions_changed = Signal(bool)
     region_counts_changed = Signal(bool)
+    problems_changed = Signal(bool)
     columns = COLUMNS
     right_columns = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 
@@ -163,6 +133,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
+        self._problems: set[int] = set()  # ids of the clips missing or unreadable
         # clip id -> the classes of a person's regions on it, and the same lower-cased and joined
         # for the text filter; absent: none
         self._region_labels: dict[int, frozenset[str]] = {}
@@ -182,7 +153,7 @@ class ClipTableModel(ReadOnlyTableModel):
     def _row_count(self) -> int:
         return len(self._visible)
 
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
         i = self._visible[index.row()]
@@ -297,6 +268,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._visible = self._filtered_sorted(range(len(self._records)))
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
+        self._note_problems(self._records, replace=True)
         if had_predictions and not keep_predictions:
             self.predictions_changed.emit(False)
         if had_regions and not keep_predictions:
@@ -321,6 +293,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 self._names[i] = _split(record.path)
                 changed.append(i)
         self._emit_changed(changed)
+        self._note_problems([self._records[i] for i in changed] + new)
         if not new:
             return
         first = len(self._records)
@@ -432,6 +405,22 @@ class ClipTableModel(ReadOnlyTableModel):
 
     def has_regions(self) -> bool:
         return bool(self._region_counts)
+
+    def has_problems(self) -> bool:
+        """Whether some clip is missing or cannot be read."""
+        return bool(self._problems)
+
+    def _note_problems(self, records: Iterable[Any], replace: bool = False) -> None:
+        had = bool(self._problems)
+        if replace:
+            self._problems = set()
+        for record in records:
+            if record.missing or record.error:
+                self._problems.add(record.id)
+            else:
+                self._problems.discard(record.id)
+        if had != bool(self._problems):
+            self.problems_changed.emit(bool(self._problems))
 
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""

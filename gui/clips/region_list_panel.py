@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QAction, QColor, QKeySequence
@@ -34,12 +33,12 @@ from PySide6.QtWidgets import (
 from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, measure_file_regions
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED
-from gui.clips.clip_table import RIGHT_ALIGNED, ReadOnlyTableModel
 from gui.clips.labelling import RegionSelection
 from gui.clips.region_items import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import one_line
+from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
@@ -49,7 +48,6 @@ from gui.common.window_actions import window_action
 REGION_COLUMNS = ("Begin", "End", "Ch", "Band", "Label", "Source", "Score")
 BEGIN, END, CHANNEL, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-_ModelIndex = QModelIndex | QPersistentModelIndex
 
 #: Measurements kept for regions picked again (about 1 KB each).
 _MEASURED_KEPT = 2000
@@ -111,7 +109,7 @@ class RegionTableModel(ReadOnlyTableModel):
     def _row_count(self) -> int:
         return len(self._records)
 
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._records):
             return None
         record, column = self._records[index.row()], index.column()

@@ -30,6 +30,10 @@ TABLE_HEADER = Key("window/table_header", QByteArray, QByteArray())
 # The clip list's columns a person sized by dragging an edge: their widths in TABLE_HEADER are
 # theirs; the others are fitted to the room (gui.clips.clip_columns).
 SIZED_COLUMNS = Key("window/sized_columns", list, [])
+# The clip list's columns a person hid (its header's menu), as "1,7": kept apart from
+# TABLE_HEADER, which also hides columns that show only when they hold news. Absent (settings
+# from before): those TABLE_HEADER hides.
+HIDDEN_COLUMNS = Key("window/hidden_columns", str, None)
 RECENT_FOLDERS = Key("files/recent_folders", list, [])
 LAST_SELECTION = Key("files/last_selection", dict, {})
 # Started without a folder, the app opens the most recent one (File > Reopen Last Folder at Start).
@@ -158,10 +162,9 @@ def restore_window(settings: QSettings, window, splitter, header, toggles: dict,
                    columns=None) -> bool:
     """Put back ``window``'s geometry and dock layout, its ``splitter``, the table ``header`` (each
     only when stored), the checked state of ``toggles`` ({Key: checkable QAction}) and which of
-    the header's ``columns`` (a ColumnFitter) a person sized, as the last session left them.
+    the header's ``columns`` (a ColumnFitter) a person sized or hid, as the last session left
+    them.
     Returns whether the header was restored."""
-    if columns is not None:
-        columns.person_sized = {int(c) for c in read(settings, SIZED_COLUMNS) if c.isdigit()}
     for key, action in toggles.items():
         action.setChecked(read(settings, key))
     for key, restore in ((GEOMETRY, window.restoreGeometry), (WINDOW_STATE, window.restoreState),
@@ -169,6 +172,13 @@ def restore_window(settings: QSettings, window, splitter, header, toggles: dict,
         state = read(settings, key)
         if not state.isEmpty():
             restore(state)
+    if columns is not None:
+        columns.person_sized = {int(c) for c in read(settings, SIZED_COLUMNS) if c.isdigit()}
+        hidden = read(settings, HIDDEN_COLUMNS)
+        if hidden is not None:
+            columns.person_hidden = {int(c) for c in hidden.split(",") if c.isdigit()}
+        elif not read(settings, TABLE_HEADER).isEmpty():
+            columns.person_hidden = {c for c in range(header.count()) if header.isSectionHidden(c)}
     return not read(settings, TABLE_HEADER).isEmpty()
 
 
@@ -179,6 +189,7 @@ def save_window(settings: QSettings, window, splitter, header, toggles: dict,
         write(settings, key, action.isChecked())
     if columns is not None:
         write(settings, SIZED_COLUMNS, [str(c) for c in sorted(columns.person_sized)])
+        write(settings, HIDDEN_COLUMNS, ",".join(str(c) for c in sorted(columns.person_hidden)))
     write(settings, GEOMETRY, window.saveGeometry())
     write(settings, WINDOW_STATE, window.saveState())
     write(settings, MAIN_SPLITTER, splitter.saveState())
