@@ -26,9 +26,11 @@ from gui.clips.clip_table import (
 COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
              REGIONS: 64, STATUS: 84}
 NAME_MIN_PX = 100
-# A heading's text needs this much more: the stylesheet's 6 px padding each side and some slack;
-# a cell's text, its 6 px each side and the focus frame.
-_HEADING_PAD_PX = 18
+# A heading's text needs this much more: the stylesheet's 6 px padding each side and 2 px for
+# rounding (at 18, the slack of Folder, Duration, Prediction and Confidence together cut FSDD's
+# names to "0_jack...12.wav" beside the Model dock at 1,400 px); a cell's text, its 6 px each
+# side and the focus frame.
+_HEADING_PAD_PX = 14
 _CELL_PAD_PX = 16
 # How many rows a column's contents are measured on (in list order): a 20,000-clip list is
 # fitted in a few milliseconds, and a text past them is cut at worst.

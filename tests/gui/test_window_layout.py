@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from gui.clips.clip_columns import COLUMN_PX, NAME_MIN_PX
@@ -219,6 +220,13 @@ def test_a_narrow_list_makes_the_other_columns_snug_so_names_show_whole(qtbot, w
     assert table.viewport().width() - full_px < widest_name + 12  # at their widths, names are cut
     qtbot.waitUntil(lambda: table.columnWidth(NAME) >= widest_name + 12)  # "0_nicolas_12.wav"
     assert table.horizontalScrollBar().maximum() == 0
+    # Each heading still shows whole: its text in the stylesheet's weight, and 6 px each side.
+    bold = QFont(table.horizontalHeader().font())
+    bold.setWeight(QFont.Weight.DemiBold)
+    for column in range(window.model.columnCount()):
+        if column != NAME and not table.isColumnHidden(column):
+            heading = window.model.headerData(column, Qt.Orientation.Horizontal)
+            assert table.columnWidth(column) >= QFontMetrics(bold).horizontalAdvance(heading) + 12
     # A longer label than any before: its column widens to hold it (up to its width with room),
     # Name giving up the room.
     snug_label_px = table.columnWidth(LABEL)
