@@ -83,6 +83,8 @@ class ModelDock(QDockWidget):
         self.tabs.addTab(self.models, "Models")
         self.tabs.addTab(self.classify, "Classify")
         self.tabs.addTab(self.review, "Review")
+        self.tabs.tabBarClicked.connect(lambda index: self.tabs.widget(index) is self.review
+                                        and QTimer.singleShot(0, self.review.take_keys))
         # Set by connect_clips: the clip view, its player and the window's RegionSelection.
         self._clip_view = self._playback = self._regions = None
         self._pending_event = None  # an event to show once its file is on screen

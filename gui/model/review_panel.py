@@ -177,6 +177,9 @@ class ReviewPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setUniformItemSizes(True)
         self.list.currentRowChanged.connect(self._on_list_row_changed)
+        # A click on the row already current (not shown: the queue changed while the tab was
+        # out of view) shows it too.
+        self.list.itemClicked.connect(lambda _item: self._show_if_unseen())
         self.list.installEventFilter(self)
         self.hint = QLabel(f"{ACCEPT_KEY} accept · {REJECT_KEY} reject · class keys relabel and "
                            f"accept · {NEXT_EVENT_KEY} next · {PREVIOUS_EVENT_KEY} previous · "
@@ -330,6 +333,19 @@ class ReviewPanel(QWidget):
             self._filling = False
         self._current_id = self._queue[row].id
         self._show(self._queue[row])
+
+    def take_keys(self) -> None:
+        """A person chose the Review tab: the class keys, A and R act on the queue's current
+        event, which is shown (before, a class key labelled the file on show instead)."""
+        if self.current() is None:
+            return
+        self.list.setFocus(Qt.FocusReason.TabFocusReason)
+        self._show_if_unseen()
+
+    def _show_if_unseen(self) -> None:
+        record = self.current()
+        if record is not None and record.id != self._shown_id:
+            self.show_row(self.list.currentRow())
 
     def accept_current(self) -> None:
         self._review(ACCEPT)

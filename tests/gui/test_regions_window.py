@@ -565,3 +565,35 @@ def test_stepping_to_a_region_on_another_channel_of_another_file_keeps_it_chosen
     window.labels.regions.select(right.id)
     QApplication.processEvents()
     assert window.acts.spectrogram.value().channel == 2
+
+
+def test_choosing_the_review_tab_shows_its_event_and_its_keys_review_it(qtbot, window, tmp_path):
+    # Before: events waiting from an earlier session, a click on the Review tab and a class key
+    # labelled the whole recording on show (and stepped on to the next file), the event untouched.
+    from core.store.records import RegionSpec
+
+    folder = tmp_path / "rec"
+    audio_factory.write(folder / "dog" / "a.wav", audio_factory.tone(440.0, 1.0))
+    audio_factory.write(folder / "cat" / "b.wav", audio_factory.tone(660.0, 1.0))
+    audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, folder)
+    night = next(r for r in window.model.records() if r.path == "night.wav")
+    _, added = window.project.replace_model_regions(
+        night.id, [RegionSpec(night.id, 1.0, 2.0, label="dog", score=0.6)])
+    dock = window.model_dock
+    dock.show()
+    dock.tabs.setCurrentWidget(dock.training)
+    dock.refresh_events()  # the tab out of view: its event current, not shown
+    window.clip_list.select_row(0)  # a.wav on show
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    bar = dock.tabs.tabBar()
+    index = dock.tabs.indexOf(dock.review)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: window.labels.regions.region_id == added[0].id, timeout=5000)
+    assert QApplication.focusWidget() is dock.review.list
+    cat_key = next(k for k, name in window.labels._key_to_class.items() if name == "cat")
+    qtbot.keyClick(QApplication.focusWidget(), cat_key)
+    event = window.project.regions(night.id)[0]
+    assert (event.label, event.source, event.status) == ("cat", "manual", None)
+    assert window.project.clip(night.id).label is None  # the recording keeps no label

@@ -253,6 +253,22 @@ def test_a_failed_review_leaves_nothing_on_the_stack(project):
     assert stack.count() == 0 and "Could not accept event dog" in errors[0]
 
 
+def test_a_click_on_the_current_event_not_yet_shown_shows_it(qtbot, project, panel):
+    # Before: the click changed no row, so nothing was shown and the next verdict key was spent
+    # on showing it.
+    ids = clip_ids(project)
+    first, _second = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5), (0.5, 0.9, "dog", 0.6))
+    review = panel.review
+    review.refresh()  # out of view: the first event is current, not shown
+    review.show()
+    assert review.current().id == first.id and panel.shown == []
+    rect = review.list.visualItemRect(review.list.item(0))
+    qtbot.mouseClick(review.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert [r.id for r in panel.shown] == [first.id]
+    qtbot.mouseClick(review.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert [r.id for r in panel.shown] == [first.id]  # shown already: not again
+
+
 @pytest.fixture
 def dock(qtbot, project, settings):
     model = ClipTableModel()
