@@ -131,14 +131,18 @@ def test_a_long_recordings_overview_is_cached_in_its_projects_store(qtbot, windo
     qtbot.waitUntil(lambda: cache.is_dir() and any(cache.iterdir()), timeout=20_000)
 
 
-def test_a_class_key_on_a_models_event_accepts_it_as_the_persons(qtbot, window, tmp_path):
-    from core.store.records import RegionSpec
-
-    folder = tmp_path / "rec"
+def _dog_cat_night(folder):
+    """A dog and a cat clip (so classes with keys) and a 4 s recording, night.wav."""
     audio_factory.write(folder / "dog" / "a.wav", audio_factory.tone(440.0, 1.0))
     audio_factory.write(folder / "cat" / "b.wav", audio_factory.tone(660.0, 1.0))
     audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
-    open_and_wait(qtbot, window, folder)
+    return folder
+
+
+def test_a_class_key_on_a_models_event_accepts_it_as_the_persons(qtbot, window, tmp_path):
+    from core.store.records import RegionSpec
+
+    open_and_wait(qtbot, window, _dog_cat_night(tmp_path / "rec"))
     record = _show_clip(qtbot, window, "night.wav")
     _, added = window.project.replace_model_regions(
         record.id, [RegionSpec(record.id, 1.0, 2.0, label="dog", score=0.6)])
@@ -572,11 +576,7 @@ def test_choosing_the_review_tab_shows_its_event_and_its_keys_review_it(qtbot, w
     # labelled the whole recording on show (and stepped on to the next file), the event untouched.
     from core.store.records import RegionSpec
 
-    folder = tmp_path / "rec"
-    audio_factory.write(folder / "dog" / "a.wav", audio_factory.tone(440.0, 1.0))
-    audio_factory.write(folder / "cat" / "b.wav", audio_factory.tone(660.0, 1.0))
-    audio_factory.write(folder / "night.wav", audio_factory.tone(880.0, 4.0))
-    open_and_wait(qtbot, window, folder)
+    open_and_wait(qtbot, window, _dog_cat_night(tmp_path / "rec"))
     night = next(r for r in window.model.records() if r.path == "night.wav")
     _, added = window.project.replace_model_regions(
         night.id, [RegionSpec(night.id, 1.0, 2.0, label="dog", score=0.6)])
