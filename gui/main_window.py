@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.label_bar.label_requested.connect(self.labels.label_selection)
         self.label_bar.class_added.connect(self.labels.add_class)
         self.label_bar.typing_finished.connect(self.clip_list.focus_list)
+        self.label_bar.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.labels.counts_changed.connect(self.label_bar.set_counts)
         # New classes and colours reach the regions drawn and listed.
         self.labels.classes_changed.connect(self.region_overlay.refresh)

@@ -66,15 +66,31 @@ class _ButtonArea(QScrollArea):
         return hint
 
 
+class _TypeAhead(QLineEdit):
+    """The label bar's name box; ``return_modifiers``: the keyboard modifiers held with the last
+    Enter (also when the completer's popup passes the key on, past any event filter)."""
+
+    return_modifiers = Qt.KeyboardModifier.NoModifier
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.return_modifiers = event.modifiers()
+        super().keyPressEvent(event)
+
+
 class LabelBar(QWidget):
     """Emits ``label_requested(name)`` for a class button or a class chosen by name,
     ``label_requested(None)`` for Clear, ``class_added(name)`` when a new name is typed and Enter
-    pressed, and ``typing_finished()`` when the type-ahead is done (Enter or Escape), so the
-    keys can go back to the clip list."""
+    pressed, ``typing_finished()`` when the type-ahead is done (Enter or Escape), so the keys can
+    go back to the clip list, and ``message(text)`` when Enter cannot tell which class is meant.
+
+    Enter takes the class named as typed, else the one class whose name begins so ("whi":
+    whistle), else adds a class; Shift+Enter adds what was typed as a class all the same."""
 
     label_requested = Signal(object)
     class_added = Signal(str)
     typing_finished = Signal()
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,12 +108,13 @@ class LabelBar(QWidget):
         self._clear.setToolTip("Clear the label of the selected clips (Delete or Backspace)")
         self._clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._clear.clicked.connect(lambda: self.label_requested.emit(None))
-        self.new_class_edit = QLineEdit()
+        self.new_class_edit = _TypeAhead()
         self.new_class_edit.setObjectName("ClassTypeAhead")
         self.new_class_edit.setPlaceholderText("Class name… (L)")
         self.new_class_edit.setToolTip(
-            "Type to find a class and press Enter to label the selected clips with it; a new "
-            "name adds a class. Esc goes back to the list.")
+            "Type a class's name, or its first letters, and press Enter to label the selected "
+            "clips with it; a new name adds a class (Shift+Enter adds it even where a class's "
+            "name begins so). Esc goes back to the list.")
         self.new_class_edit.setClearButtonEnabled(True)
         self.new_class_edit.setMinimumWidth(120)
         self.new_class_edit.setMaximumWidth(200)
@@ -174,11 +191,20 @@ class LabelBar(QWidget):
     def _on_new_class_return(self) -> None:
         text = self.new_class_edit.text().strip()
         if text:
-            self.new_class_edit.clear()
-            existing = {c.name.casefold(): c.name for c in self._classes}
-            if text.casefold() in existing:
-                self.label_requested.emit(existing[text.casefold()])
+            add = bool(self.new_class_edit.return_modifiers & Qt.KeyboardModifier.ShiftModifier)
+            names = [c.name for c in self._classes]
+            exact = [n for n in names if n.casefold() == text.casefold()]
+            begun = [n for n in names if n.casefold().startswith(text.casefold())]
+            if exact or (begun and not add):
+                if not exact and len(begun) > 1:  # "whi": whistle or whip-poor-will?
+                    self.message.emit(f"{one_line(text)}: {', '.join(map(one_line, begun[:4]))}"
+                                      f"{'…' if len(begun) > 4 else ''}? Type more letters, or "
+                                      f"Shift+Enter to add {one_line(text)} as a class")
+                    return
+                self.new_class_edit.clear()
+                self.label_requested.emit((exact or begun)[0])
             else:
+                self.new_class_edit.clear()
                 self.class_added.emit(text)
         self.typing_finished.emit()
 

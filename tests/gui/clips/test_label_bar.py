@@ -84,6 +84,42 @@ def test_type_ahead_labels_an_existing_class_by_name_and_adds_a_new_one(qtbot):
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["class 11"]
 
 
+def test_enter_after_a_few_letters_takes_the_class_they_begin(qtbot):
+    # Before: "whi" and Enter added a class "whi" beside whistle (the README says: press L, type
+    # a few letters, Enter).
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes([Info("whistle", shortcut="1"), Info("chirp", shortcut="2"),
+                     Info("whip-poor-will", shortcut="3"), Info("barn owl", shortcut="4")])
+    labelled, added, told, done = [], [], [], []
+    bar.label_requested.connect(labelled.append)
+    bar.class_added.connect(added.append)
+    bar.message.connect(told.append)
+    bar.typing_finished.connect(lambda: done.append(True))
+    edit = bar.new_class_edit
+    qtbot.keyClicks(edit, "CHI")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert labelled == ["chirp"] and added == [] and edit.text() == "" and len(done) == 1
+    # Two classes begin so: neither is guessed, nothing is added, the letters stay to go on.
+    qtbot.keyClicks(edit, "whi")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert labelled == ["chirp"] and added == [] and edit.text() == "whi" and len(done) == 1
+    assert "whistle, whip-poor-will?" in told[-1] and "Shift+Enter" in told[-1]
+    qtbot.keyClicks(edit, "s")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert labelled == ["chirp", "whistle"]
+    # Shift+Enter adds what was typed; a name found only inside another's ("owl") is new.
+    qtbot.keyClicks(edit, "whi")
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(edit, "owl")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert added == ["whi", "owl"] and labelled == ["chirp", "whistle"]
+    # The name in full is that class, Shift or not.
+    qtbot.keyClicks(edit, "Barn Owl")
+    qtbot.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert labelled[-1] == "barn owl" and added == ["whi", "owl"]
+
+
 def _digit_folder(root, digits):
     for digit in digits:
         for i in range(2):
