@@ -472,7 +472,7 @@ def recordings_to_search(project, window_s: float) -> list:
     """The ClipRecords a detection run searches, in path order: every readable file at least
     RECORDING_WINDOWS of the model's windows long (a clip the model classifies whole is shorter),
     and every readable file that holds regions."""
-    with_regions = set(project.region_counts())
+    with_regions = set(project.region_counts(rejected=True))
     shortest_s = RECORDING_WINDOWS * window_s
     return [clip for clip in project.clips(readable=True)
             if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]

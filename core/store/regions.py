@@ -193,9 +193,13 @@ class RegionsMixin:
         rows = self._read(f"SELECT {REGION_COLUMNS} FROM regions WHERE id = ?", (int(region_id),))
         return region_from_row(rows[0]) if rows else None
 
-    def region_counts(self) -> dict[int, int]:
-        """Clip id -> number of its regions; clips without regions are left out."""
-        return dict(self._read("SELECT clip_id, COUNT(*) FROM regions GROUP BY clip_id"))
+    def region_counts(self, rejected: bool = False) -> dict[int, int]:
+        """Clip id -> number of its regions, less the model events a person rejected (kept as
+        background for training, never listed, drawn or exported) unless ``rejected``; clips
+        without regions are left out."""
+        where = "" if rejected else "WHERE status IS NOT ? "
+        return dict(self._read(f"SELECT clip_id, COUNT(*) FROM regions {where}GROUP BY clip_id",
+                               () if rejected else (REJECTED,)))
 
     def region_history(self, clip_id: int | None = None,
                        region_id: int | None = None) -> list[RegionChange]:

@@ -69,6 +69,12 @@ def test_regions_are_ordered_by_clip_then_begin_and_counted(project):
     assert project.regions() == expected[first] + expected[second]
     assert project.region_counts() == {long_id: 3, short_id: 1}
     assert project.regions(long_id) == [early, late, same_begin]
+    # A rejected model event is kept (background for training) but is no region a person counts:
+    # the clip list's Regions column said 39 where the region list listed 28.
+    event, = project.replace_model_regions(short_id, [RegionSpec(short_id, 0.3, 0.4, "a")])[1]
+    project.review_region(event.id, "reject")
+    assert project.region_counts() == {long_id: 3, short_id: 1}
+    assert project.region_counts(rejected=True) == {long_id: 3, short_id: 2}
 
 
 def test_regions_read_again_see_every_change_own_or_another_programs(root, project):
