@@ -265,7 +265,7 @@ def _measured(project, channel: int | None):
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
-    from core.store.region_io import import_facts, import_regions_files
+    from core.store.region_io import import_facts, plan_regions_files
 
     facts = {path: import_facts(path) for path in args.files}
     kinds = {path: fact.kind for path, fact in facts.items()}
@@ -276,13 +276,15 @@ def _handle_import(args: argparse.Namespace) -> int:
         raise EarmarkError(f"{label_csv} holds labels of whole clips: import it on its own")
     if "labels" not in kinds.values():
         with _open_scanned(args) as project:
-            records = import_regions_files(project, [(path, args.audio) for path in args.files])
+            plan = plan_regions_files(project, [(path, args.audio) for path in args.files])
+            records = project.add_regions(plan.specs, source="import") if plan.specs else []
             # A Label Studio export's choices of whole clips, beside its spans: clip labels.
             chosen = {path: import_csv(project, path) for path in args.files
                       if facts[path].clip_labels_too}
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
-        print(f"earmark: {len(records)} regions imported from {source}", file=sys.stderr)
+        known = f" ({plan.known} already in the project left out)" if plan.known else ""
+        print(f"earmark: {len(records)} regions imported from {source}{known}", file=sys.stderr)
         for path, result in chosen.items():
             _say_labels_import(path, result, args.folder)
         return 0

@@ -9,6 +9,8 @@ then adds them all in one transaction. Writing them: :mod:`core.store.region_exp
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import math
 import os
 from collections import defaultdict
@@ -18,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
-from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.records import REJECTED, ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_aoef import parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
@@ -51,7 +53,7 @@ from core.store.region_tables import (
     raven_header,
     raven_names_audio,
 )
-from core.store.regions import MAX_LISTED, validate_region
+from core.store.regions import MAX_LISTED, stored_channel, validate_region
 
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry", EDGE_IMPULSE: "span"}
@@ -390,16 +392,75 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
     """:func:`import_regions_file` for several files, each ``(path, audio)``, as one import (a
     night of recordings' AviaNZ files, say): :func:`plan_regions_files`, then every region added
     in one transaction."""
-    specs = plan_regions_files(project, files)
+    specs = plan_regions_files(project, files).specs
     return project.add_regions(specs, source="import") if specs else []
 
 
+@dataclass(frozen=True)
+class RegionsPlan:
+    """What an import adds (``specs``) and how many of its rows were left out as already in the
+    project (``known``): a table exported, edited in Raven and imported again adds only what
+    changed, not a second copy of every region."""
+
+    specs: list[RegionSpec]
+    known: int = 0
+
+
+#: Two spans are the same region within this (formats write times to a millisecond or finer).
+SAME_TIME_S = 0.002
+
+
+def without_known(project, specs: list[RegionSpec]) -> RegionsPlan:
+    """``specs`` less those already in ``project`` (or earlier in ``specs``): a region on the
+    same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
+    of the row where the row gives them. A row that names less (no band, no channel, no label:
+    a format without them) adds nothing to a region that has more. Rejected model events do not
+    count: a person's row where they rejected one is news."""
+    by_clip: dict[int, list] = defaultdict(list)
+    for region in project.regions():
+        if region.status != REJECTED:
+            by_clip[region.clip_id].append(region)
+    # Per clip: its regions in order of begin, and their begins (for bisect), rows kept added.
+    found = {clip_id: (sorted(rs, key=lambda r: r.begin_s), sorted(r.begin_s for r in rs))
+             for clip_id, rs in by_clip.items()}
+    channels: dict[int, int | None] = {}  # clip id -> its channel count (None: not known)
+    kept: list[RegionSpec] = []
+    for spec in specs:
+        if spec.clip_id not in channels:
+            clip = project.clip(spec.clip_id)
+            channels[spec.clip_id] = clip.channels if clip is not None else None
+        # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
+        spec = dataclasses.replace(spec, channel=stored_channel(spec.channel,
+                                                                channels[spec.clip_id]))
+        regions, begins = found.setdefault(spec.clip_id, ([], []))
+        start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
+        stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
+        if any(_names_no_more(spec, region) for region in regions[start:stop]):
+            continue
+        kept.append(spec)
+        at = bisect.bisect_right(begins, spec.begin_s)
+        begins.insert(at, spec.begin_s)
+        regions.insert(at, spec)
+    return RegionsPlan(kept, len(specs) - len(kept))
+
+
+def _names_no_more(row: RegionSpec, region) -> bool:
+    """Whether ``row`` (of a file) says nothing ``region`` (stored, on the same clip) does not."""
+    return (abs(row.end_s - region.end_s) <= SAME_TIME_S
+            and all(mine is None or mine == theirs for mine, theirs in (
+                (row.label, region.label), (row.channel, region.channel)))
+            and (row.low_hz is None or (region.low_hz is not None
+                                        and math.isclose(row.low_hz, region.low_hz, abs_tol=1.0)
+                                        and math.isclose(row.high_hz, region.high_hz, abs_tol=1.0))))
+
+
 def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
-                       ) -> list[RegionSpec]:
-    """The regions ``files`` (each ``(path, audio)``) would add to ``project``, nothing written:
-    every row of every file is checked, and one bad row anywhere raises a :class:`RegionError`
-    naming each file's bad rows. Raises :class:`EarmarkError` naming a file that cannot be read
-    or is in no format we know. Reads only: it may run on a thread of its own."""
+                       ) -> RegionsPlan:
+    """The regions ``files`` (each ``(path, audio)``) would add to ``project``, nothing written,
+    less those already there (:func:`without_known`): every row of every file is checked, and
+    one bad row anywhere raises a :class:`RegionError` naming each file's bad rows. Raises
+    :class:`EarmarkError` naming a file that cannot be read or is in no format we know. Reads
+    only: it may run on a thread of its own."""
     index = clip_index(project)
     specs: list[RegionSpec] = []
     listings: list[str] = []
@@ -414,7 +475,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
         specs += planned
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return specs
+    return without_known(project, specs)
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:
@@ -429,5 +490,6 @@ def _avianz_beside(project, path: str | os.PathLike) -> str | None:
 
 __all__ = ["RegionRow", "detect_format", "file_kind", "import_facts", "ImportFacts",
            "needs_audio", "read_regions",
-           "import_regions_file", "import_regions_files", "plan_regions_files",
+           "import_regions_file", "import_regions_files", "plan_regions_files", "RegionsPlan",
+           "without_known",
            "avianz_files_beside"]

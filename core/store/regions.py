@@ -138,7 +138,7 @@ def _row(record: RegionRecord) -> tuple:
             record.modified, record.status, record.channel)
 
 
-def _stored_channel(channel: int | None, n_channels: int | None) -> int | None:
+def stored_channel(channel: int | None, n_channels: int | None) -> int | None:
     """A region's channel as stored on a file of ``n_channels``: None (every channel) on a
     one-channel file, whose one channel is all, and for a channel the file no longer has (written
     again with fewer); kept where the file's channels are not known (it cannot be read now: it
@@ -278,7 +278,7 @@ class RegionsMixin:
                          label, source, _as_float(spec.score), now, now,
                          UNREVIEWED if source == "model" or (
                              source == "import" and spec.score is not None) else None,
-                         _stored_channel(spec.channel, clips[spec.clip_id].channels))
+                         stored_channel(spec.channel, clips[spec.clip_id].channels))
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
         conn.executemany(_INSERT, [_row(r) for r in records])
         conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
@@ -443,7 +443,7 @@ class RegionsMixin:
                 raise RegionError(f"cannot restore regions of clip {lost[0]}: it is no longer in "
                                   f"{self.store_path}; nothing was restored")
             # A region back on a channel its file has lost since (written again) is on all.
-            records = [dataclasses.replace(r, channel=_stored_channel(
+            records = [dataclasses.replace(r, channel=stored_channel(
                 r.channel, clips[r.clip_id].channels)) for r in records]
             current = {r.id: r for r in self._regions_by_ids(conn, [r.id for r in records])}
             self._ensure_classes(conn, sorted({r.label for r in records if r.label is not None}))
@@ -490,7 +490,7 @@ class RegionsMixin:
         line. A file that cannot be read (``n_channels`` None) keeps them: it may be mended."""
         records = [record for record in (region_from_row(row) for row in conn.execute(
             f"SELECT {REGION_COLUMNS} FROM regions WHERE clip_id = ? AND channel IS NOT NULL",
-            (clip_id,))) if _stored_channel(record.channel, n_channels) is None]
+            (clip_id,))) if stored_channel(record.channel, n_channels) is None]
         now = time.time()
         conn.executemany("UPDATE regions SET channel = NULL WHERE id = ?",
                          [(r.id,) for r in records])

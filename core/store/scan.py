@@ -185,7 +185,7 @@ class ScanMixin:
             try:
                 if region_io.file_kind(path) == "labels":
                     continue  # whole-sample labels only, read already
-                specs = region_io.plan_regions_files(self, [(path, None)])
+                specs = region_io.plan_regions_files(self, [(path, None)]).specs
             except EarmarkError as error:
                 warnings.append(f"{path}: its spans were not imported ({error})")
                 continue

@@ -208,7 +208,8 @@ def _source_text(paths: list) -> str:
     return Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
 
 
-def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list = ()) -> None:
+def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
+                         with_labels: list = ()) -> None:
     """Add the regions planned from ``files``, and the clip labels planned from some of them
     (``with_labels``: Label Studio exports' choices of whole clips), as one undo step, reported
     once."""
@@ -223,13 +224,14 @@ def _push_regions_import(w, files: list[tuple], specs: list, with_labels: list =
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            said.append((_regions_report(source, len(files), records), len(records)))
+            said.append((_regions_report(source, len(files), records, plan.known),
+                         len(records)))
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
 
     if with_labels:  # both: one undo step
         w.undo_stack.beginMacro(f"Import regions and labels from {source}")
-    w.undo_stack.push(ImportRegionsCommand(w.project, specs, source, on_done,
+    w.undo_stack.push(ImportRegionsCommand(w.project, plan.specs, source, on_done,
                                            on_error=w.labels.report_error))
     for plan in with_labels:
         w.undo_stack.push(ImportLabelsCommand(
@@ -264,12 +266,17 @@ def _ask_audio(w, path: str) -> str | None:
     return choice if ok and choice else None
 
 
-def _regions_report(source: str, n_files: int, records: list) -> str:
+def _regions_report(source: str, n_files: int, records: list, known: int) -> str:
+    hold = f"hold{'s' if n_files == 1 else ''}"
     if not records:
-        return f"{source} hold{'s' if n_files == 1 else ''} no regions: nothing was imported."
+        if known:
+            return (f"Every region {source} {hold} is here already ({known:,}): nothing was "
+                    "imported.")
+        return f"{source} {hold} no regions: nothing was imported."
     n_clips = len({r.clip_id for r in records})
     return (f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from {source} "
-            f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}.")
+            f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}"
+            + (f"; {known:,} already here were left out." if known else "."))
 
 
 def _report_import(w, path: str, result: label_io.ImportResult) -> None:

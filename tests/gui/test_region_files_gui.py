@@ -102,6 +102,23 @@ def test_a_raven_table_is_imported_as_one_undo_step(qtbot, opened, tmp_path, mon
     assert len(opened.shown) == 1, "undo and redo do not report the import again"
 
 
+def test_a_raven_table_imported_again_adds_only_its_new_rows(qtbot, opened, tmp_path,
+                                                              monkeypatch):
+    table = tmp_path / "dawn.Table.1.selections.txt"
+    table.write_text(RAVEN)
+    choose_file(monkeypatch, table)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert opened.shown[-1] == ("Every region dawn.Table.1.selections.txt holds is here already "
+                                "(2): nothing was imported.", "info")
+    assert opened.undo_stack.count() == 1  # nothing to undo
+    table.write_text(RAVEN + "3\tSpectrogram 1\t1\t0.1\t0.2\t0\t8000\tdawn.wav\tWren\n")
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert opened.shown[-1][0].startswith("Imported 1 region from dawn.Table.1.selections.txt "
+                                          "onto 1 recording; 2 already here were left out.")
+    assert len(regions(opened)) == 3
+
+
 def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, opened, tmp_path,
                                                                        monkeypatch):
     qtbot.waitUntil(lambda: opened.clip_view.path is not None, timeout=5000)

@@ -13,6 +13,7 @@ import pytest
 
 from core.errors import EarmarkError, RegionError
 from core.store.project import Project
+from core.store.records import RegionSpec
 from core.store.region_export import export_regions
 from core.store.region_io import (
     RegionRow,
@@ -21,7 +22,9 @@ from core.store.region_io import (
     import_regions_file,
     import_regions_files,
     needs_audio,
+    plan_regions_files,
     read_regions,
+    without_known,
 )
 from tests import audio_factory
 
@@ -574,6 +577,53 @@ def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     else:
         import_regions_file(project, out)
     _assert_same_regions(before, [t[:6] for t in regions_of(project)])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio", "aoef",
+                                 "sonicvisualiser"])
+def test_a_file_imported_again_adds_only_what_changed(tmp_path, project, fmt):
+    # Before: a Raven table exported, edited and imported again doubled every region.
+    _add_odd_regions(project)
+    per_file = {"audacity": ".txt", "sonicvisualiser": ".svl", "avianz": ".wav.data"}
+    out = tmp_path / (f"{fmt}-files" if fmt in per_file else f"regions.{fmt}.txt")
+    export_regions(project, fmt, out)
+    if fmt in per_file:
+        files = [(p, p.relative_to(out).as_posix().removesuffix(per_file[fmt]) + ".wav")
+                 for p in sorted(out.rglob(f"*{per_file[fmt]}"))]
+    else:
+        files = [(out, None)]
+    # "tab\there" comes back from a tab-separated file as "tab here": another label.
+    retabbed = 1 if fmt in ("raven", "audacity") else 0
+    plan = plan_regions_files(project, files)
+    assert (plan.known, len(plan.specs)) == (4 - retabbed, retabbed)
+    assert len(import_regions_files(project, files)) == retabbed
+    plan = plan_regions_files(project, files)
+    assert (plan.known, plan.specs) == (4, [])
+    # A region moved, or relabelled, in the project: the file's own is news again.
+    dog = next(r for r in project.regions() if r.label == "dog")
+    project.update_region(dog.id, begin_s=0.5)
+    plan = plan_regions_files(project, files)
+    assert [(s.begin_s, s.label) for s in plan.specs if s.label == "dog"] == [
+        (pytest.approx(0.1234567, abs=0.001), "dog")]
+
+
+def test_what_a_row_leaves_unsaid_makes_it_no_news(project):
+    ids = {c.path: c.id for c in project.clips()}
+    long_id = ids["long.wav"]
+    project.add_region(long_id, 1.0, 2.0, "owl", 500.0, 3000.0)
+    stereo = RegionSpec(long_id, 1.0005, 1.999, "owl")  # no band, no channel: said already
+    boxed = RegionSpec(long_id, 1.0, 2.0, "owl", 500.4, 3000.2)
+    other_band = RegionSpec(long_id, 1.0, 2.0, "owl", 800.0, 3000.0)
+    other_label = RegionSpec(long_id, 1.0, 2.0, "tit")
+    later = RegionSpec(long_id, 1.01, 2.0, "owl")
+    twice = RegionSpec(ids["site2/a.wav"], 0.1, 0.2, "x")
+    plan = without_known(project, [stereo, boxed, other_band, other_label, later, twice, twice])
+    assert plan.specs == [other_band, other_label, later, twice] and plan.known == 3
+    # A model event a person rejected is no region: a row over it is news.
+    event, = project.replace_model_regions(long_id, [RegionSpec(long_id, 2.5, 2.9, "owl")])[1]
+    assert without_known(project, [RegionSpec(long_id, 2.5, 2.9, "owl")]).known == 1
+    project.review_region(event.id, "reject")
+    assert without_known(project, [RegionSpec(long_id, 2.5, 2.9, "owl")]).known == 0
 
 
 def test_avianz_files_beside_their_recordings_are_found_by_where_they_lie(project):
