@@ -83,7 +83,7 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
         "metrics": _scores(scores, metrics, checkpoint.multi_label),
         "calibration": None if calibration is None else {
             "temperature": calibration.temperature, "ece_before": calibration.ece_before,
-            "ece_after": calibration.ece_after, "n": calibration.n},
+            "ece_after": calibration.ece_after, "n": calibration.n, "held": calibration.held},
         "novelty": _novelty(checkpoint),
         "silence": {"frame_s": novelty.FRAME_S,
                     "digital_silence_dbfs": novelty.DIGITAL_SILENCE_DBFS,
@@ -263,8 +263,10 @@ def _score_lines(card: Mapping) -> list[str]:
 def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
     if calibration is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
+    held = (f"; a fit under 1 held at 1: {calibration['n']} clips are too few to make the model "
+            "surer" if calibration.get("held") else "")
     return (f"ECE {calibration['ece_after']:.3f} with temperature {calibration['temperature']:.4g}"
-            f" ({calibration['ece_before']:.3f} without), on {calibration['n']} clips")
+            f" ({calibration['ece_before']:.3f} without), on {calibration['n']} clips{held}")
 
 
 def _unknown(rule: Mapping | None, multi_label: bool) -> str:

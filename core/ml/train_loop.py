@@ -275,11 +275,13 @@ class TrainLoop:
             self._forward_cpu, x, self.features, views, self.config.multi_label,
             self.temperature)).numpy()
 
-    def calibrate(self, idx: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, dict]:
-        """Fit the temperature on each prediction view's logits of ``idx`` (calibration.py);
-        their calibrated probabilities, and the fit for the metrics."""
+    def calibrate(self, idx: np.ndarray, targets: np.ndarray, may_sharpen: bool
+                  ) -> tuple[np.ndarray, dict]:
+        """Fit the temperature on each prediction view's logits of ``idx`` (calibration.py; a
+        temperature under 1 only when ``may_sharpen``); their calibrated probabilities, and the
+        fit for the metrics."""
         self.temperature, probabilities, summary = calibrate(self._scores(idx, lambda x: view_logits(
-            self._forward_cpu, x, self.features)).numpy(), targets)
+            self._forward_cpu, x, self.features)).numpy(), targets, may_sharpen)
         return probabilities, summary
 
     def novelty(self, train_idx: np.ndarray, val_idx: np.ndarray) -> NoveltyRule | None:

@@ -25,6 +25,7 @@ from torch import nn
 from core.audio import reading as audio
 from core.errors import AudioError, TrainingError
 from core.ml import distributed
+from core.ml.calibration import MIN_SHARPENING_CLIPS
 from core.ml.checkpoint import Checkpoint
 from core.ml.decoding import RowWriter, decode_background, decode_samples, own_rows
 from core.ml.detection import best_multi_label_thresholds, best_thresholds, multi_label_scores
@@ -260,7 +261,9 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
     # A stopped run reports on the clips alone, without prediction views: with them, Cancel took
     # 1.8-2.3 s in the GUI benchmark (300 validation clips), against the second it may take.
     probabilities, calibration = (  # multi-label or stopped: temperature 1.0
-        loop.calibrate(report_idx, targets[report_idx].numpy()) if hot is None and not stopped
+        loop.calibrate(report_idx, targets[report_idx].numpy(),
+                       may_sharpen=len(val_idx) >= MIN_SHARPENING_CLIPS)
+        if hot is None and not stopped
         else (loop.probabilities(report_idx, views=not stopped), None))
     report = classification_report(targets[report_idx].numpy(), probabilities.argmax(1), classes)
     metrics = ModelMetrics(report, evaluated_on="validation" if len(val_idx) else "training",

@@ -45,7 +45,10 @@ def caption(summary: CalibrationSummary | None, multi_label: bool = False) -> st
     clips = f" on {summary.n:,} validation clips" if summary.n else ""
     text = (f"Calibration{clips}: ECE {summary.ece_before:.2f} → {summary.ece_after:.2f}, "
             f"T {summary.temperature:.2g}")
-    if summary.ece_after > summary.ece_before and summary.temperature > 1:
+    if summary.held:
+        text += (f". {summary.n:,} clips are too few to make the model surer than it says: "
+                 "label more clips to calibrate it")
+    elif summary.ece_after > summary.ece_before and summary.temperature > 1:
         # A few validation clips, (nearly) all right: the fit holds the model's confidence to
         # what so few answers vouch for, which reads as a larger error on those same clips.
         text += (f". Higher after: {summary.n:,} clips vouch for less certainty than the model "

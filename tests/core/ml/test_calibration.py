@@ -8,6 +8,8 @@ import torch
 
 from core.errors import CheckpointError
 from core.ml.calibration import (
+    MIN_SHARPENING_CLIPS,
+    CalibrationSummary,
     calibrate,
     expected_calibration_error,
     fit_temperature,
@@ -75,6 +77,33 @@ def test_every_answer_right_matches_confidence_to_the_smoothed_accuracy():
     # one wrong answer in twenty: an interior optimum, sharper than 1 but not at the bound
     sharper = fit_temperature(logits, np.array([0, 1] * 9 + [0, 0]))
     assert 0.1 < sharper < 1.0
+
+
+def test_too_few_clips_may_make_a_model_less_sure_never_surer():
+    # Before: six validation clips of two long recordings, every one right, sharpened a weak
+    # model to T 0.27, and it called noise a chirp at 98%.
+    weak = np.array([[0.3, 0.0], [0.0, 0.3]] * 3)
+    right = np.array([0, 1] * 3)
+    assert calibrate(weak, right)[0] < 1.0  # what the fit alone says
+    temperature, probabilities, summary = calibrate(weak, right, may_sharpen=False)
+    assert temperature == 1.0 and summary["held"] is True
+    np.testing.assert_allclose(probabilities, view_probabilities(weak))
+    assert CalibrationSummary.from_metrics({"calibration": summary}).held
+    # Over-confident on those few: still made less sure.
+    temperature, _, summary = calibrate(20.0 * weak, right, may_sharpen=False)
+    assert temperature > 1.0 and summary["held"] is False
+
+
+def test_training_on_few_validation_clips_does_not_sharpen(tmp_path):
+    clips = []
+    for label, hz in (("low", 300.0), ("high", 1200.0)):
+        for i in range(8):
+            path = tmp_path / label / f"{i}.wav"
+            audio_factory.write(path, audio_factory.tone(hz + 10 * i, 0.4))
+            clips.append((path, label))
+    result = train(clips, TrainConfig(epochs=2, seed=0, cache_features=False))
+    summary = CalibrationSummary.from_metrics(result.checkpoint.metrics)
+    assert 0 < summary.n < MIN_SHARPENING_CLIPS and summary.temperature >= 1.0
 
 
 def test_reliability_bins_and_ece_by_hand():

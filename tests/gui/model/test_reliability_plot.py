@@ -73,6 +73,14 @@ def test_a_few_clips_all_right_say_why_the_error_rose(panel):
     assert "Higher after" not in panel.calibration_note.text()
 
 
+def test_a_fit_held_at_1_on_too_few_clips_says_so(panel):
+    weak = np.array([[0.3, 0.0], [0.0, 0.3]] * 3)
+    summary = calibrate(weak, np.array([0, 1] * 3), may_sharpen=False)[2]
+    panel.show_model(_record({"calibration": summary}))
+    text = panel.calibration_note.text()
+    assert "T 1" in text and "6 clips are too few to make the model surer than it says" in text
+
+
 def test_models_without_calibration_hide_it(panel):
     panel.show_model(_record({"calibration": _calibration()}))
     panel.show_model(_record({}))  # a model from before calibration, or a loaded file
