@@ -225,19 +225,36 @@ def _covered_s(spans: list[tuple[float, float]]) -> float:
     return total
 
 
+def sequence_starts(project, grouped: list[tuple[ClipRecord, list[RegionRecord]]]
+                    ) -> dict[int, float]:
+    """Clip id -> where each recording begins on the timeline of the whole folder opened as one
+    sequence in Raven (every file in the window's order, not only those holding regions); a
+    file whose length is not known (it cannot be read now) is as long as its last region."""
+    ends = {clip.id: max(r.end_s for r in regions) for clip, regions in grouped if regions}
+    starts, at_s = {}, 0.0
+    for clip in sorted(project.clips(include_missing=True), key=lambda c: natural_key(c.path)):
+        starts[clip.id] = at_s
+        at_s += clip.duration_s or ends.get(clip.id, 0.0)
+    return starts
+
+
 def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                measured: Mapping[int, RegionMeasurements | None] | None = None,
-               channels: Mapping[int, int] | None = None) -> str:
+               channels: Mapping[int, int] | None = None,
+               starts: Mapping[int, float] | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
     (their times on the table's sequence timeline, as Begin Time). A selection has a row per
     channel it is on, as Raven writes it: a region's own channel, else every channel of its
     recording. Its measurements are on the row of the channel they were measured on
     (``channels``: region id -> channel from 0), or on its first row when measured on the mix;
-    its other rows leave them empty."""
+    its other rows leave them empty. ``starts`` (``sequence_starts``) places each recording on
+    the sequence's timeline; without it, the recordings of ``grouped`` follow one another."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     channels = channels or {}
     for clip, regions in grouped:
+        if starts is not None:
+            sequence_s = starts[clip.id]
         nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
         every = range(max(clip.channels or 1, 1))
         for r in regions:
@@ -323,8 +340,9 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       high; ``score`` only for a model's event nobody has reviewed: see CSV_HEADER);
     - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
       path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
-      (s)`` running on through the files in path order (as Raven times a sequence of files); a
-      region over all frequencies is the band from 0 to Nyquist;
+      (s)`` on the timeline of every file of the folder in path order, those without regions too
+      (as Raven times the folder opened as one sequence of files); a region over all frequencies
+      is the band from 0 to Nyquist;
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
       a.flac, keep their extension: a.wav.txt);
@@ -371,9 +389,13 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     elif fmt == "summary":
         text = summary_text(grouped)
     else:
-        table = raven_text if fmt == "raven" else _csv_text
-        text = (table(grouped) if measured is None
-                else table(grouped, measured.by_region, measured.channels))
+        if fmt == "raven":
+            text = raven_text(grouped, *((measured.by_region, measured.channels)
+                                         if measured is not None else (None, None)),
+                              starts=sequence_starts(project, grouped))
+        else:
+            text = (_csv_text(grouped) if measured is None
+                    else _csv_text(grouped, measured.by_region, measured.channels))
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:
@@ -384,4 +406,4 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
            "regions_by_clip", "measure_regions", "aoef_text", "audacity_text",
-           "avianz_targets", "raven_text", "summary_text"]
+           "avianz_targets", "raven_text", "sequence_starts", "summary_text"]

@@ -688,9 +688,11 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
                                              "site2/a.wav"]
     # No band: 0 Hz to Nyquist, as Raven writes a selection over every frequency.
     assert lines[1][5:7] == ["0.000", "8000.000"] and lines[1][9] == "dog"
-    # Begin Time runs on through the files (long.wav is 3 s); File Offset is inside the file.
-    assert lines[3][3:5] == ["3.000000", "5.000000"] and lines[3][8] == "0.000000"
-    assert lines[4][3] == "5.250000" and lines[4][9] == "tab here"
+    # Begin Time runs on through every file of the folder, as Raven times the folder opened as
+    # one sequence: long.wav (3 s), then site1/a.wav (1 s, no regions: before, left out of the
+    # timeline, which put every later selection a second early); File Offset is inside the file.
+    assert lines[3][3:5] == ["4.000000", "6.000000"] and lines[3][8] == "0.000000"
+    assert lines[4][3] == "6.250000" and lines[4][9] == "tab here"
 
 
 def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
