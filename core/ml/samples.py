@@ -174,9 +174,11 @@ def background_windows(sources: Sequence[BackgroundSource], clip_s: float, n_wan
     """Background to decode: a window for every rejected event (centred on it, inside the free
     stretch that holds most of it), then random windows of ``clip_s`` lying wholly inside free
     stretches at least that long, until ``n_wanted`` windows in all (fewer when the recordings
-    have no room). No window reaches into a labelled or unreviewed region."""
+    have no room). No window reaches into a labelled or unreviewed region; rejected events that
+    give the same window (two in a free stretch no longer than ``clip_s``) give it once."""
     windows: list[Window] = []
     for source in sources:
+        given: set[tuple[float, float]] = set()
         for begin_s, end_s in source.rejected:
             stretch = _stretch_holding(source.free, begin_s, end_s)
             if stretch is None:
@@ -184,10 +186,13 @@ def background_windows(sources: Sequence[BackgroundSource], clip_s: float, n_wan
             lo, hi = stretch
             b, e = max(begin_s, lo), min(end_s, hi)
             if hi - lo <= clip_s:
-                windows.append(Window(source.path, lo, hi - lo))
-                continue
-            start = min(max((b + e) / 2 - clip_s / 2, lo), hi - clip_s)
-            windows.append(Window(source.path, start, clip_s))
+                window = Window(source.path, lo, hi - lo)
+            else:
+                window = Window(source.path, min(max((b + e) / 2 - clip_s / 2, lo), hi - clip_s),
+                                clip_s)
+            if (window.start_s, window.length_s) not in given:
+                given.add((window.start_s, window.length_s))
+                windows.append(window)
     room = [(source.path, lo, hi - clip_s) for source in sources for lo, hi in source.free
             if hi - lo >= clip_s]
     n_random = max(0, n_wanted - len(windows))

@@ -128,6 +128,16 @@ def test_a_rejected_event_in_a_short_gap_gives_the_gap_alone():
     assert (window.start_s, window.length_s) == pytest.approx((5.5, 0.5))
 
 
+def test_two_rejected_events_in_one_short_gap_give_it_once():
+    # Before: the same window twice, trained on twice and cut into "1 already there" clips.
+    labelled = [(5.0, 5.5), (7.0, 7.5)]
+    rejected = ((5.6, 5.9), (6.2, 6.6), (12.0, 12.2))
+    source = BackgroundSource("rec.wav", 20.0, free_stretches(20.0, labelled), rejected)
+    windows = background_windows([source], 2.0, 0, np.random.default_rng(0))
+    assert [(w.start_s, w.length_s) for w in windows][:1] == [pytest.approx((5.5, 1.5))]
+    assert len(windows) == 2 and windows[1].start_s == pytest.approx(11.1)
+
+
 def test_no_room_no_random_windows():
     source = BackgroundSource("rec.wav", 3.0, free_stretches(3.0, [(0.5, 2.8)]))
     assert background_windows([source], 1.0, 10, np.random.default_rng(0)) == []
