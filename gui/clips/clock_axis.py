@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 from core.store.name_rules import recorded_at
 
@@ -18,6 +19,14 @@ CLOCK_LABEL = "Time of day (recorder's clock)"
 # own 1-2-5 steps, which round seconds share.
 _CLOCK_STEPS_S = {10: 2, 15: 5, 30: 10, 60: 10, 120: 30, 300: 60, 600: 120, 900: 300,
                   1800: 300, 3600: 600, 7200: 1800, 10800: 3600, 21600: 3600, 43200: 10800}
+
+
+# Finer spacings (s), pyqtgraph's 1-2-5 steps, each with its minor spacing.
+_FINE_STEPS_S = {0.001: 0.0002, 0.002: 0.001, 0.005: 0.001, 0.01: 0.002, 0.02: 0.01, 0.05: 0.01,
+                 0.1: 0.02, 0.2: 0.1, 0.5: 0.1, 1: 0.2, 2: 1, 5: 1}
+_LABEL_GAP_PX = 16  # between two tick labels
+_STEPS_S_MINOR = {**_FINE_STEPS_S, **_CLOCK_STEPS_S}
+_STEPS_S = sorted(_STEPS_S_MINOR)
 
 
 class ClockAxis(pg.AxisItem):
@@ -62,11 +71,25 @@ class ClockAxis(pg.AxisItem):
         widest = abs(maxVal - minVal) / max(2.25, 2.25 * self._tickDensity * math.sqrt(size / 300))
         if widest >= min(_CLOCK_STEPS_S):
             step = max((s for s in _CLOCK_STEPS_S if s <= widest), default=min(_CLOCK_STEPS_S))
-            levels = [(step, 0.0), (_CLOCK_STEPS_S[step], 0.0)][:len(levels)]
+        else:
+            step = levels[0][0]  # pyqtgraph's 1-2-5 step
+        if maxVal > minVal and size > 0:
+            # pyqtgraph spaces its ticks for short numbers ("0.25"); a time of day
+            # ("22:14:02.25") is four times as wide, and at a second's zoom the labels ran into
+            # one another: the finest step from there whose labels fit side by side.
+            px_per_s = size / (maxVal - minVal)
+            step = next((s for s in _STEPS_S if s >= step
+                         and s * px_per_s >= self._label_px(s) + _LABEL_GAP_PX), _STEPS_S[-1])
+        levels = [(step, 0.0), (_STEPS_S_MINOR.get(step, step / 5), 0.0)][:len(levels)]
         # Ticks on round times of day: a file that began at 22:00:07 has its minute ticks at
         # 53 s, 113 s...
         day_s = self._began.hour * 3600 + self._began.minute * 60 + self._began.second
         return [(spacing, (-day_s) % spacing) for spacing, _ in levels]
+
+    def _label_px(self, spacing: float) -> int:
+        """The width of a tick's time of day at ``spacing`` ("22:14:02.5" at 0.5 s)."""
+        font = self.style.get("tickFont") or self.font()
+        return QFontMetrics(font).horizontalAdvance(self.tickStrings([0.0], 1.0, spacing)[0])
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if self._began is None:

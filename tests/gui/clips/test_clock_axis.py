@@ -31,6 +31,25 @@ def test_ticks_fall_on_round_times_of_day_and_read_as_clock_times(qtbot):
     assert axis.tickStrings([90.0], 1.0, 10.0) == ["90"]
 
 
+def test_clock_labels_never_run_into_one_another_at_any_zoom(qtbot):
+    # Before: at about a second in view, pyqtgraph's spacing for short numbers put "22:14:02.2"
+    # labels on top of one another.
+    from PySide6.QtGui import QFontMetrics
+
+    axis = ClockAxis("bottom")
+    axis.set_began(datetime(2026, 6, 1, 22, 0, 0))
+    metrics = QFontMetrics(axis.font())
+    for span_s in (0.05, 0.25, 1.0, 2.0, 4.0, 9.0, 10.0, 60.0, 600.0):
+        for size_px in (300.0, 600.0, 1200.0):
+            spacing, values = _major_ticks(axis, 840.0, 840.0 + span_s, size_px)
+            assert len(values) >= 2 or span_s * size_px < 2000, (span_s, size_px)
+            texts = axis.tickStrings(values, 1.0, spacing)
+            assert len(set(texts)) == len(texts)  # no two ticks read alike
+            step_px = spacing * size_px / span_s
+            assert all(metrics.horizontalAdvance(t) + 8 <= step_px for t in texts), (
+                span_s, size_px, spacing, texts)
+
+
 def test_the_clip_view_labels_a_recorders_file_by_its_clock_and_can_be_told_not_to(
         qtbot, window, tmp_path):
     folder = tmp_path / "night"
