@@ -41,10 +41,12 @@ from gui.clips.clip_table import (
 )
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
-# the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status appears by
-# itself too, only while some clip is missing or cannot be read: "OK" on every row is no news.
+# the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status and Folder
+# appear by themselves too, only while they hold news: some clip missing or unreadable, some clip
+# in a subfolder ("OK", or nothing, on every row cut the names of a night's recordings).
 OPTIONAL_COLUMNS = (FOLDER, DURATION, STATUS)
-_MENU_TEXT = {STATUS: "Status (while a clip cannot be read)"}
+_MENU_TEXT = {STATUS: "Status (while a clip cannot be read)",
+              FOLDER: "Folder (where clips lie in subfolders)"}
 
 
 class ClipListPanel(QWidget):
@@ -144,6 +146,7 @@ class ClipListPanel(QWidget):
         model.predictions_changed.connect(self.show_prediction_columns)
         model.region_counts_changed.connect(self.show_region_column)
         model.problems_changed.connect(lambda _problems: self._show_optional(STATUS))
+        model.folders_changed.connect(lambda _folders: self._show_optional(FOLDER))
         self.show_computed_columns()
 
     def show_prediction_columns(self, show: bool) -> None:
@@ -166,7 +169,8 @@ class ClipListPanel(QWidget):
 
     def _show_optional(self, column: int) -> None:
         hidden = column in self.columns.person_hidden or (
-            column == STATUS and not self.model.has_problems())
+            column == STATUS and not self.model.has_problems()) or (
+            column == FOLDER and not self.model.has_folders())
         self.table.setColumnHidden(column, hidden)
 
     def _check_shown_columns(self) -> None:

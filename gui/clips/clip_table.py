@@ -112,7 +112,8 @@ class ClipTableModel(ReadOnlyTableModel):
     ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
     any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
     (``region_counts_changed(bool)``: whether any clip has a region); ``problems_changed(bool)``
-    says whether some clip is missing or cannot be read (the Status column's only news);
+    says whether some clip is missing or cannot be read (the Status column's only news),
+    ``folders_changed(bool)`` whether some clip lies in a subfolder (the Folder column's);
     ``set_region_labels`` and
     ``set_event_flags`` what the class and event filters read; ``set_class_colours`` colours
     labels.
@@ -121,6 +122,7 @@ class ClipTableModel(ReadOnlyTableModel):
     predictions_changed = Signal(bool)
     region_counts_changed = Signal(bool)
     problems_changed = Signal(bool)
+    folders_changed = Signal(bool)
     columns = COLUMNS
     right_columns = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 
@@ -134,6 +136,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._predictions: dict[int, tuple[str, float]] = {}
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
         self._problems: set[int] = set()  # ids of the clips missing or unreadable
+        self._in_folders: set[int] = set()  # ids of the clips in a subfolder
         # clip id -> the classes of a person's regions on it, and the same lower-cased and joined
         # for the text filter; absent: none
         self._region_labels: dict[int, frozenset[str]] = {}
@@ -268,7 +271,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._visible = self._filtered_sorted(range(len(self._records)))
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
-        self._note_problems(self._records, replace=True)
+        self._note_news(self._records, replace=True)
         if had_predictions and not keep_predictions:
             self.predictions_changed.emit(False)
         if had_regions and not keep_predictions:
@@ -293,7 +296,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 self._names[i] = _split(record.path)
                 changed.append(i)
         self._emit_changed(changed)
-        self._note_problems([self._records[i] for i in changed] + new)
+        self._note_news([self._records[i] for i in changed] + new)
         if not new:
             return
         first = len(self._records)
@@ -410,17 +413,27 @@ class ClipTableModel(ReadOnlyTableModel):
         """Whether some clip is missing or cannot be read."""
         return bool(self._problems)
 
-    def _note_problems(self, records: Iterable[Any], replace: bool = False) -> None:
-        had = bool(self._problems)
+    def has_folders(self) -> bool:
+        """Whether some clip lies in a subfolder (the Folder column's only news)."""
+        return bool(self._in_folders)
+
+    def _note_news(self, records: Iterable[Any], replace: bool = False) -> None:
+        """Note which of ``records`` (changed or new; ``replace``: all) have a problem or lie in
+        a subfolder, saying when either kind comes to be or ceases to be."""
+        had = bool(self._problems), bool(self._in_folders)
         if replace:
-            self._problems = set()
+            self._problems, self._in_folders = set(), set()
         for record in records:
-            if record.missing or record.error:
-                self._problems.add(record.id)
-            else:
-                self._problems.discard(record.id)
-        if had != bool(self._problems):
+            for ids, news in ((self._problems, record.missing or record.error),
+                              (self._in_folders, "/" in record.path)):
+                if news:
+                    ids.add(record.id)
+                else:
+                    ids.discard(record.id)
+        if had[0] != bool(self._problems):
             self.problems_changed.emit(bool(self._problems))
+        if had[1] != bool(self._in_folders):
+            self.folders_changed.emit(bool(self._in_folders))
 
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""

@@ -10,7 +10,15 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from gui.clips.clip_columns import COLUMN_PX, NAME_MIN_PX
-from gui.clips.clip_table import CONFIDENCE, LABEL, NAME, PREDICTION, REGIONS, STATUS
+from gui.clips.clip_table import (
+    CONFIDENCE,
+    FOLDER,
+    LABEL,
+    NAME,
+    PREDICTION,
+    REGIONS,
+    STATUS,
+)
 from gui.clips.playback import PlaybackController
 from gui.common import screen
 from gui.common import settings as keys
@@ -18,6 +26,7 @@ from tests import audio_factory
 from tests.gui.helpers import open_and_wait
 
 STATUS_MENU = "Status (while a clip cannot be read)"
+FOLDER_MENU = "Folder (where clips lie in subfolders)"
 
 
 def _class_folder(root, n_classes: int):
@@ -146,6 +155,27 @@ def test_status_shows_only_while_a_clip_cannot_be_read(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: table.isColumnHidden(STATUS))
 
 
+def test_folder_shows_only_where_clips_lie_in_subfolders(qtbot, window, tmp_path):
+    # Before: a night's recordings, all at the folder's root, kept an empty Folder column while
+    # their names were cut to "2026....wav" once the model's columns appeared.
+    folder = tmp_path / "night"
+    for hour in (21, 22, 23):
+        audio_factory.write(folder / f"20260601_{hour}0000.wav", audio_factory.tone(300.0, 0.3))
+    window.resize(1400, 860)
+    open_and_wait(qtbot, window, folder)
+    table, model = window.clip_list.table, window.model
+    assert table.isColumnHidden(FOLDER)
+    model.set_predictions({model.record(r).id: ("owl", 0.9) for r in range(model.rowCount())})
+    QApplication.processEvents()
+    widest_name = max(table.fontMetrics().horizontalAdvance(model.index(r, NAME).data())
+                      for r in range(model.rowCount()))
+    qtbot.waitUntil(lambda: table.columnWidth(NAME) >= widest_name + 12)
+    audio_factory.write(folder / "site2" / "20260602_210000.wav", audio_factory.tone(300.0, 0.3))
+    with qtbot.waitSignal(window.scan_finished, timeout=10_000):
+        window.rescan()
+    assert not table.isColumnHidden(FOLDER)
+
+
 def test_status_hidden_for_want_of_news_is_not_taken_for_a_choice(qtbot, settings, tmp_path):
     # The header's saved state hides Status when no clip had a problem: the next folder with an
     # unreadable file still shows it, where a person who hid it keeps it hidden (test below).
@@ -245,7 +275,7 @@ def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settin
     QApplication.processEvents()
     panel.column_menu.aboutToShow.emit()  # as the right-click opens it
     menu = {action.text(): action for action in panel.column_menu.actions()}
-    assert set(menu) == {"Folder", "Duration", STATUS_MENU}
+    assert set(menu) == {FOLDER_MENU, "Duration", STATUS_MENU}
     assert all(action.isChecked() for action in menu.values())
     menu[STATUS_MENU].trigger()
     assert table.isColumnHidden(STATUS)
@@ -263,7 +293,7 @@ def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settin
     assert again.clip_list.table.columnWidth(LABEL) == 150
     again.clip_list.column_menu.aboutToShow.emit()
     shown = {a.text(): a.isChecked() for a in again.clip_list.column_menu.actions()}
-    assert shown == {"Folder": True, "Duration": True, STATUS_MENU: False}
+    assert shown == {FOLDER_MENU: True, "Duration": True, STATUS_MENU: False}
     again.close()
 
 
