@@ -30,6 +30,9 @@ class RegionSelection(QObject):
         super().__init__(parent)
         self.clip_id = -1
         self.region_id: int | None = None
+        # Other regions selected with it in the region list (Shift- or Ctrl-click): Delete
+        # removes them all. Any other selection lets them go.
+        self.more_ids: tuple[int, ...] = ()
 
     def set_clip(self, clip_id: int) -> None:
         """Show ``clip_id``'s regions (-1: none); a region of another clip is no longer selected."""
@@ -39,11 +42,17 @@ class RegionSelection(QObject):
         self.select(None)
         self.clip_changed.emit(clip_id)
 
-    def select(self, region_id: int | None) -> None:
-        """Make ``region_id`` (a region of the clip on show) the selected one; None: none is."""
+    def select(self, region_id: int | None, more_ids: tuple[int, ...] = ()) -> None:
+        """Make ``region_id`` (a region of the clip on show) the selected one, with ``more_ids``
+        beside it; None: none is."""
+        self.more_ids = tuple(i for i in more_ids if i != region_id) if region_id is not None else ()
         if region_id != self.region_id:
             self.region_id = region_id
             self.selection_changed.emit(region_id)
+
+    def selected_ids(self) -> list[int]:
+        """The selected region's id and those selected with it; [] when none is."""
+        return [] if self.region_id is None else [self.region_id, *self.more_ids]
 
     def notify_changed(self, clip_id: int) -> None:
         """The store's regions of ``clip_id`` changed: tell the views."""
@@ -167,16 +176,16 @@ class LabelController(QObject):
         self.status.emit(text, 8000)
 
     def clear_selection(self) -> None:
-        """Delete or Backspace: delete the selected region when there is one, else clear the
-        selected clips' labels."""
-        region_id = self.regions.region_id
-        if region_id is None:
+        """Delete or Backspace: delete the selected region (and those selected with it in the
+        region list, one undo step) when there is one, else clear the selected clips' labels."""
+        region_ids = self.regions.selected_ids()
+        if not region_ids:
             self.label_selection(None)
             return
         if self.project is None:
             return
         # Its news of the change (regions_changed) drops the selection of the deleted region.
-        self._undo_stack.push(DeleteRegionsCommand(self.project, [region_id],
+        self._undo_stack.push(DeleteRegionsCommand(self.project, region_ids,
                                                    self.regions.notify_changed, self.report_error))
 
     def _label_region(self, label: str | None) -> None:

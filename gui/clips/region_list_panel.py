@@ -192,6 +192,7 @@ class RegionListPanel(QWidget):
         # (clip id, row: 0 the first region, -1 the last) to pick once that clip is shown
         self._pending_pick: tuple[int, int] | None = None
         self._following = False  # the table follows the selection: no zoom, no echo
+        self._picking = False  # the selection follows the table: the table is not set again
         self.model = RegionTableModel(self)
         self._folded_for = -2  # the clip the panel last folded or unfolded itself for
         self._unfolded_px = 160  # its height in the splitter before it was folded
@@ -214,7 +215,8 @@ class RegionListPanel(QWidget):
         self.table.setObjectName("RegionTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift- or Ctrl-click selects more regions with the current one: Delete removes them.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -261,6 +263,7 @@ class RegionListPanel(QWidget):
         self.table.addAction(self.deselect_action)
 
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         selection.clip_changed.connect(self.refresh)
         selection.regions_changed.connect(self._on_selection_regions_changed)
         selection.selection_changed.connect(self._on_selection_changed)
@@ -299,6 +302,7 @@ class RegionListPanel(QWidget):
         try:
             self.model.set_records(records, began)
             self._select_row(self.model.row_of_id(self._selection.region_id))
+            self._selection.more_ids = ()  # the table holds the selected region alone again
         finally:
             self._following = False
         n = len(records)
@@ -317,7 +321,8 @@ class RegionListPanel(QWidget):
                               "its start and end")
         else:
             self.hint.setText(f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · "
-                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes")
+                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes "
+                              "(Shift- or Ctrl-click selects several)")
 
     def set_expanded(self, expanded: bool) -> None:
         """Show the table, or fold the panel to its one-line header."""
@@ -421,18 +426,36 @@ class RegionListPanel(QWidget):
         # Zoomed before selecting: the overlay makes items for the regions in view when the
         # selection changes (a file just shown is in view whole).
         self._view.set_view_range(*region_range(record, self._view.duration_s))
-        self._selection.select(record.id)
+        self._picking = True  # the table has its rows selected already (see below)
+        try:
+            self._selection.select(record.id, self._rows_selected())
+        finally:
+            self._picking = False
+
+    def _rows_selected(self) -> tuple[int, ...]:
+        """The ids of the regions whose rows are selected."""
+        rows = self.table.selectionModel().selectedRows()
+        return tuple(self.model.record(index.row()).id for index in rows)
+
+    def _on_table_selection_changed(self, *_) -> None:
+        # Rows added to or taken from the selection, the current one kept (Ctrl-click).
+        if not self._following and self._selection.region_id is not None:
+            self._selection.more_ids = tuple(i for i in self._rows_selected()
+                                             if i != self._selection.region_id)
 
     def _on_selection_regions_changed(self, clip_id: int) -> None:
         if clip_id == self._selection.clip_id:
             self.refresh()
 
     def _on_selection_changed(self, region_id: Any) -> None:
-        self._following = True
-        try:
-            self._select_row(self.model.row_of_id(region_id))
-        finally:
-            self._following = False
+        # Picked in the table, it is selected there (a click: selecting it again here scrolled
+        # the table under the mouse, and the release selected the row below).
+        if not self._picking:
+            self._following = True
+            try:
+                self._select_row(self.model.row_of_id(region_id))
+            finally:
+                self._following = False
         self._show_measurements()
 
     # ---- measurements ---------------------------------------------------------------------

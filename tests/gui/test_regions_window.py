@@ -597,3 +597,36 @@ def test_choosing_the_review_tab_shows_its_event_and_its_keys_review_it(qtbot, w
     event = window.project.regions(night.id)[0]
     assert (event.label, event.source, event.status) == ("cat", "manual", None)
     assert window.project.clip(night.id).label is None  # the recording keeps no label
+
+
+def test_regions_selected_together_in_the_list_are_deleted_in_one_step(qtbot, window, tmp_path):
+    # Before: the list selected one region at a time, so 51 regions imported twice had to be
+    # deleted one by one.
+    from core.store.records import RegionSpec
+
+    open_and_wait(qtbot, window, _dog_cat_night(tmp_path / "rec"))
+    night = _show_clip(qtbot, window, "night.wav")
+    window.project.add_regions([RegionSpec(night.id, b, b + 0.5, "dog") for b in (0.5, 1.5, 2.5)])
+    window.labels.regions.notify_changed(night.id)
+    table = window.region_list.table
+    qtbot.waitUntil(lambda: window.region_list.model.rowCount() == 3)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+    def click(row, modifier=Qt.KeyboardModifier.NoModifier):
+        rect = table.visualRect(window.region_list.model.index(row, 0))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+    click(0)
+    click(2, Qt.KeyboardModifier.ControlModifier)
+    assert len(table.selectionModel().selectedRows()) == 2
+    assert len(window.labels.regions.selected_ids()) == 2
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert [r.begin_s for r in window.project.regions(night.id)] == [1.5]
+    assert window.undo_stack.undoText() == "Delete 2 regions"
+    window.undo_stack.undo()
+    assert len(window.project.regions(night.id)) == 3
+    # A plain click selects one again: Delete removes it alone.
+    qtbot.waitUntil(lambda: window.region_list.model.rowCount() == 3)
+    click(1)
+    assert window.labels.regions.selected_ids() == [window.region_list.model.record(1).id]
