@@ -194,14 +194,22 @@ class LabelController(QObject):
             self.regions.select(None)
             self.status.emit("The selected region is gone; select another", 3000)
             return
-        # A model's event labelled by a person is also reviewed: the Review tab takes it.
-        if (label is not None and self.region_label_override is not None
-                and self.region_label_override(region, label)):
-            return
-        if region.label == label:
-            return
-        self._undo_stack.push(UpdateRegionCommand(self.project, region, {"label": label},
-                                                  self.regions.notify_changed, self.report_error))
+        # Those selected with it in the region list too, as one undo step.
+        others = [r for r in map(self.project.region, self.regions.more_ids)
+                  if r is not None and r.clip_id == region.clip_id]
+        if others:
+            self._undo_stack.beginMacro(f"Label {1 + len(others)} regions as {label}" if label
+                                        else f"Clear {1 + len(others)} region labels")
+        for each in (region, *others):
+            # A model's event labelled by a person is also reviewed: the Review tab takes it.
+            if (label is not None and self.region_label_override is not None
+                    and self.region_label_override(each, label)) or each.label == label:
+                continue
+            self._undo_stack.push(UpdateRegionCommand(
+                self.project, each, {"label": label}, self.regions.notify_changed,
+                self.report_error))
+        if others:
+            self._undo_stack.endMacro()
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # the store added the class
 

@@ -6,7 +6,7 @@ measurements (Raven Pro's robust ones) are read off the GUI thread and shown und
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -301,8 +301,11 @@ class RegionListPanel(QWidget):
         self._following = True
         try:
             self.model.set_records(records, began)
-            self._select_row(self.model.row_of_id(self._selection.region_id))
-            self._selection.more_ids = ()  # the table holds the selected region alone again
+            # Those selected with it stay selected (labelled together), while they are listed.
+            more = [i for i in self._selection.more_ids if self.model.row_of_id(i) >= 0]
+            self._select_row(self.model.row_of_id(self._selection.region_id),
+                             [self.model.row_of_id(i) for i in more])
+            self._selection.more_ids = tuple(more)
         finally:
             self._following = False
         n = len(records)
@@ -520,7 +523,7 @@ class RegionListPanel(QWidget):
             self.measurements.setText(f"Could not measure the region: {reason}")
             self.measurements.setToolTip("")
 
-    def _select_row(self, row: int) -> None:
+    def _select_row(self, row: int, more_rows: Iterable[int] = ()) -> None:
         selection_model = self.table.selectionModel()
         flags = QItemSelectionModel.SelectionFlag
         if row < 0:
@@ -529,4 +532,6 @@ class RegionListPanel(QWidget):
             return
         index = self.model.index(row, 0)
         selection_model.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        for other in more_rows:
+            selection_model.select(self.model.index(other, 0), flags.Select | flags.Rows)
         self.table.scrollTo(index)

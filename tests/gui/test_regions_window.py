@@ -599,7 +599,7 @@ def test_choosing_the_review_tab_shows_its_event_and_its_keys_review_it(qtbot, w
     assert window.project.clip(night.id).label is None  # the recording keeps no label
 
 
-def test_regions_selected_together_in_the_list_are_deleted_in_one_step(qtbot, window, tmp_path):
+def test_regions_selected_together_in_the_list_are_labelled_and_deleted_in_one_step(qtbot, window, tmp_path):
     # Before: the list selected one region at a time, so 51 regions imported twice had to be
     # deleted one by one.
     from core.store.records import RegionSpec
@@ -621,11 +621,16 @@ def test_regions_selected_together_in_the_list_are_deleted_in_one_step(qtbot, wi
     click(2, Qt.KeyboardModifier.ControlModifier)
     assert len(table.selectionModel().selectedRows()) == 2
     assert len(window.labels.regions.selected_ids()) == 2
+    cat_key = next(k for k, name in window.labels._key_to_class.items() if name == "cat")
+    qtbot.keyClick(table, cat_key)  # both labelled, one step
+    assert [r.label for r in window.project.regions(night.id)] == ["cat", "dog", "cat"]
+    assert window.undo_stack.undoText() == "Label 2 regions as cat"
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert [r.begin_s for r in window.project.regions(night.id)] == [1.5]
     assert window.undo_stack.undoText() == "Delete 2 regions"
     window.undo_stack.undo()
-    assert len(window.project.regions(night.id)) == 3
+    window.undo_stack.undo()
+    assert [r.label for r in window.project.regions(night.id)] == ["dog"] * 3
     # A plain click selects one again: Delete removes it alone.
     qtbot.waitUntil(lambda: window.region_list.model.rowCount() == 3)
     click(1)
