@@ -365,8 +365,14 @@ class TrainingPanel(QWidget):
         trained_on = _trained_on(record.metrics)
         if trained_on:
             parts.append(trained_on)
-        self.summary.setText(" · ".join(parts))
         report = metrics.report
+        # A class no held-out clip has (a few long recordings split by recording): its accuracy
+        # is not measured, which the figures above do not show.
+        unmeasured = [one_line(n) for n in record.classes if report is not None and getattr(
+            report.class_metrics(n), "support", None) == 0]
+        if unmeasured and where == "validation":
+            parts.append(f"no validation clip of {', '.join(unmeasured)}: not measured")
+        self.summary.setText(" · ".join(parts))
         for name in record.classes:
             values = report.class_metrics(name) if report is not None else None
             row = self.per_class.rowCount()

@@ -81,6 +81,18 @@ def test_a_fit_held_at_1_on_too_few_clips_says_so(panel):
     assert "T 1" in text and "6 clips are too few to make the model surer than it says" in text
 
 
+def test_a_class_validation_lacks_is_named_as_not_measured(panel):
+    # Two long recordings split by recording left chirp out of validation: the accuracy on the
+    # rest read as the model's, with nothing said.
+    report = classification_report([0, 0, 1], [0, 0, 1], ["owl", "whistle", "chirp"])
+    record = ModelRecord(1, "/m.pt", ("owl", "whistle", "chirp"), {},
+                         ModelMetrics(report, n_train=12, n_val=3).to_dict(), None, 0.0)
+    panel.show_model(record)
+    assert "no validation clip of chirp: not measured" in panel.summary.text()
+    panel.show_model(_record({}))
+    assert "not measured" not in panel.summary.text()
+
+
 def test_models_without_calibration_hide_it(panel):
     panel.show_model(_record({"calibration": _calibration()}))
     panel.show_model(_record({}))  # a model from before calibration, or a loaded file
