@@ -47,6 +47,10 @@ MIN_MEAN_CLIPS_PER_CLASS = 2.0  # fewer means the "classes" are mostly one-off n
 MAX_CLASSES = 100  # beyond this a part is more likely an id or a take number than a class
 MIN_LABELLED_SHARE = 0.5  # the rule must label more than this share of the names
 MAX_PARTS = 8  # parts of a name looked at when inferring; later ones are takes and dates
+# Up to this many names are too few to judge a rule by: the prefix rule reads them when no rule
+# fits (cat_1, dog_1, bird_1). More names that no rule fits get none: rec_001 ... rec_179 read
+# as one class "rec" for every clip, which a person then had to clear.
+FEW_NAMES = 12
 
 
 def _ordinal(n: int) -> str:
@@ -269,8 +273,9 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     A later part that is only ever a number is a take or an index, not a class: never chosen;
     nor is a rule that reads a date (a field recorder's ``20260601_220000``: the day, not a
     class), nor one that reads a recorder's or a site's name (a part with a digit just before
-    a date: ``ARU01_20260601_220000``) or cuts a date in two. When none fits (too few files
-    to judge) it is the prefix rule, or no rule when that too would read a date or a recorder.
+    a date: ``ARU01_20260601_220000``) or cuts a date in two. When none fits it is no rule;
+    for FEW_NAMES or fewer (too few to judge) the prefix rule, unless that too would read a date
+    or a recorder.
 
     ``0_jackson_12`` (10 digits x 4 speakers x takes) -> the 1st part, 10 classes.
     """
@@ -299,6 +304,8 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
             best = (key, rule)
     if best is not None:
         return best[1]
+    if total > FEW_NAMES:
+        return NO_NAME_RULE
     # Too few names to judge: the part before a trailing number (``cat_12`` -> cat), unless
     # that is a recorder's date stamp or name, which would make each day or recorder a class.
     labels = list(map(PREFIX_RULE.label_of, stems))

@@ -7,6 +7,7 @@ import pytest
 
 from core.errors import EarmarkError, ProjectError
 from core.store.name_rules import (
+    FEW_NAMES,
     NO_NAME_RULE,
     PREFIX_RULE,
     NameRule,
@@ -169,7 +170,14 @@ def test_three_files_keep_their_prefix_labels():
 
 def test_too_many_classes_is_no_fit_and_a_trailing_take_number_is_no_class():
     stems = [f"id{i}_{take}" for i in range(150) for take in range(3)]
-    assert infer_name_rule(stems) == PREFIX_RULE
+    assert infer_name_rule(stems) == NO_NAME_RULE
+
+
+def test_many_names_that_give_one_class_give_none():
+    # Before: rec_001 ... rec_179 opened with every clip labelled "rec".
+    assert infer_name_rule([f"rec_{i:03d}" for i in range(1, 180)]) == NO_NAME_RULE
+    few = [f"cat_{i}" for i in range(1, FEW_NAMES + 1)]  # a handful: too few to judge
+    assert infer_name_rule(few) == PREFIX_RULE
 
 
 def test_preview_orders_by_count_then_name_and_counts_unlabelled():
