@@ -290,13 +290,18 @@ class TrainingPanel(QWidget):
         self.val_acc.setData([m.epoch for m in with_val], [m.val_accuracy for m in with_val])
 
     def set_labels_changed(self, changed: bool) -> None:
-        self.labels_note.setText("Labels have changed since this training started; train again "
-                                 "afterwards to use them.")
+        if self.cancel_button.isEnabled():  # a run is going
+            text = ("Labels have changed since this training started; train again afterwards "
+                    "to use them.")
+        else:
+            text = "Labels have changed since this model was trained: Fine-tune or Train to use them."
+        self.labels_note.setText(text)
         self.labels_note.setVisible(changed)
 
     def training_finished(self, result) -> None:
         """A TrainResult arrived (finished or stopped)."""
         self.set_training(False)
+        self.set_labels_changed(self.labels_note.isVisibleTo(self))  # now of the model trained
         self.progress.hide()
         self.device_note.hide()
         if result.stopped and result.checkpoint is not None:

@@ -159,6 +159,20 @@ def test_labels_changed_while_training_are_noticed(qtbot, controller, project):
         controller.cancel_training()
 
 
+def test_the_labels_changed_note_speaks_of_the_run_or_of_the_model(qtbot):
+    # Before: long after training, accepting predictions read "since this training started;
+    # train again afterwards", as if a run were going.
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_training(True)
+    panel.set_labels_changed(True)
+    assert "since this training started" in panel.labels_note.text()
+    panel.set_training(False)
+    panel.set_labels_changed(True)
+    assert panel.labels_note.text().startswith("Labels have changed since this model was trained")
+    assert panel.labels_note.isVisibleTo(panel)
+
+
 def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     dialog = TrainSettingsDialog()
     qtbot.addWidget(dialog)
