@@ -287,9 +287,13 @@ def _report_import(w, path: str, result: label_io.ImportResult) -> None:
 
 
 def _on_export_csv(w) -> None:
-    _save_labels(w, "labels.csv", "Export labels", "CSV files (*.csv)", label_io.export_csv,
-                 lambda path, n: w.statusBar().showMessage(f"Exported {n:,} labels to {path}",
-                                                           8000))
+    def said(path: str, n: int) -> None:
+        # A row for every clip, an unlabelled one's label empty: "181 labels" for 67 was wrong.
+        labelled = sum(k for label, k in w.project.label_counts().items() if label is not None)
+        w.statusBar().showMessage(f"Exported {labelled:,} label{'s' if labelled != 1 else ''} "
+                                  f"to {path} (a row for each of {n:,} clips)", 8000)
+
+    _save_labels(w, "labels.csv", "Export labels", "CSV files (*.csv)", label_io.export_csv, said)
 
 
 def _on_export_edge_impulse(w) -> None:

@@ -326,9 +326,13 @@ def test_a_labels_csv_is_written_off_the_windows_thread(qtbot, opened, tmp_path,
     target = tmp_path / "labels.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     on_gui_thread = record_threads(monkeypatch, label_io, "export_csv")
+    dawn = next(c for c in opened.project.clips() if c.path == "dawn.wav")
+    opened.project.set_labels([dawn.id], "robin")
     opened.acts.export_csv.trigger()
-    qtbot.waitUntil(lambda: "Exported 2 labels" in opened.statusBar().currentMessage(),
+    # A row for each clip; the labels counted are those given (before: "2 labels" for one).
+    qtbot.waitUntil(lambda: "Exported 1 label to " in opened.statusBar().currentMessage(),
                     timeout=TASK_TIMEOUT_MS)
+    assert "(a row for each of 2 clips)" in opened.statusBar().currentMessage()
     assert on_gui_thread == [False] and target.read_text().startswith("path,label")
 
 
