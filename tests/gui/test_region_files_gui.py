@@ -327,7 +327,8 @@ def test_a_labels_csv_is_written_off_the_windows_thread(qtbot, opened, tmp_path,
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     on_gui_thread = record_threads(monkeypatch, label_io, "export_csv")
     dawn = next(c for c in opened.project.clips() if c.path == "dawn.wav")
-    opened.project.set_labels([dawn.id], "robin")
+    opened.project.set_labels([dawn.id], None)
+    assert [c.label is None for c in opened.project.clips()].count(False) == 1
     opened.acts.export_csv.trigger()
     # A row for each clip; the labels counted are those given (before: "2 labels" for one).
     qtbot.waitUntil(lambda: "Exported 1 label to " in opened.statusBar().currentMessage(),
