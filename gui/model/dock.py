@@ -117,8 +117,7 @@ class ModelDock(QDockWidget):
         c.active_model_changed.connect(self._on_active_model_changed)
         c.predictions_ready.connect(self._on_predictions_ready)
         c.classify_finished.connect(self._on_confusion_ready)
-        # A file the classification could not read: its Status says why now.
-        c.clips_unreadable.connect(lambda records: self.model.upsert_records(records))
+        c.clips_unreadable.connect(self.model.upsert_records)  # a file it could not read: why
         c.events_ready.connect(t.set_event_metrics)
         c.confusion_ready.connect(self._on_confusion_ready)
         c.confusion_changes.connect(t.set_confusion_changes)
@@ -160,7 +159,7 @@ class ModelDock(QDockWidget):
         self.refresh_events()
 
     def scan_finished(self) -> None:
-        """The window's scan is over: classify clips the active model has not seen yet."""
+        """A scan is over, or files were added: classify clips the active model has not seen."""
         if self.project is not None and not self.controller.is_training():
             record = self.controller.active_model()
             if record is not None:
@@ -306,6 +305,7 @@ class ModelDock(QDockWidget):
         self.records_changed.emit(records)
         if added is None:
             return
+        self.scan_finished()  # the new clips' predictions
         if source == "manual":  # a recording: the dialog counts them, the status bar names it
             names = ", ".join(self.project.relpath(copy) for _, copy in added.copies)
             self.status.emit(f"Added {names} (Ctrl+Z removes it)", 8000)

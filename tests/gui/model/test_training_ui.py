@@ -292,6 +292,19 @@ def test_window_train_fills_predictions_and_a_confusion_cell_filters_the_list(
 
 
 @pytest.mark.slow
+def test_files_added_from_the_classify_tab_get_their_predictions(qtbot, window, small_folder,
+                                                                  tmp_path):
+    # Before: listed with blank Prediction and Confidence until the folder was opened again.
+    open_and_wait(qtbot, window, small_folder)
+    dock = _train_in_window(qtbot, window)
+    outside = audio_factory.write(tmp_path / "outside" / "new.wav", audio_factory.tone(720))
+    with qtbot.waitSignal(dock.controller.classify_finished, timeout=TRAIN_TIMEOUT_MS):
+        dock.add_files([(outside, "tone")])
+    added = next(r for r in window.model.records() if r.path == "tone/new.wav")
+    assert window.model.prediction(added.id) is not None
+
+
+@pytest.mark.slow
 def test_accept_prediction_labels_the_selection_and_undo_restores(qtbot, window, small_folder):
     open_and_wait(qtbot, window, small_folder)
     _train_in_window(qtbot, window)
