@@ -60,7 +60,7 @@ def cmd_evaluate(args) -> int:
     if not known and events is None:
         raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
                            f"({', '.join(classifier.classes)})")
-    truth, predicted, failed, probabilities, answers = [], [], [], [], []
+    truth, predicted, failed, probabilities, answers, verdicts = [], [], [], [], [], []
     for clip, pred in zip(known, classifier.predict_files([c.path for c in known]), strict=True):
         if not pred.ok:
             failed.append((clip.path, pred.error))
@@ -69,12 +69,13 @@ def cmd_evaluate(args) -> int:
         predicted.append(classifier.classes.index(pred.label))
         probabilities.append(pred.probabilities)
         answers.append(pred.answer)
+        verdicts.append(pred.verdict)
     for path, reason in failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     report = classification_report(truth, predicted, classifier.classes) if known else None
     calibration = (_calibration_of(probabilities, truth, classifier.temperature)
                    if truth and not classifier.multi_label else None)
-    answered = _Answers.of(answers, [classifier.classes[t] for t in truth])
+    answered = _Answers.of(answers, verdicts, [classifier.classes[t] for t in truth])
     if args.json:
         data = (dict(report.to_dict(), n_clips=len(truth), skipped=len(failed),
                      **answered.to_dict()) if report else {})
@@ -107,10 +108,12 @@ class _Answers:
     n_right: int
 
     @classmethod
-    def of(cls, answers: list, truth: list[str]) -> _Answers:
+    def of(cls, answers: list, verdicts: list, truth: list[str]) -> _Answers:
+        """``verdicts``: each answer's verdict or None (a class of the model may be named
+        unknown or silence: such an answer is a class)."""
         from core.ml.novelty import SILENCE, UNKNOWN
 
-        return cls(len(answers), answers.count(UNKNOWN), answers.count(SILENCE),
+        return cls(len(answers), verdicts.count(UNKNOWN), verdicts.count(SILENCE),
                    sum(a == t for a, t in zip(answers, truth, strict=True)))
 
     @property

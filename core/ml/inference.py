@@ -28,7 +28,7 @@ from core.ml.features import (
     prepare_clip,
 )
 from core.ml.networks import fold_batch_norm
-from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent
+from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent, verdicts_of
 from core.ml.runtime import resolve_device
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
@@ -136,6 +136,7 @@ class Classifier:
         self.decode_workers = max(1, decode_workers)
         self.checkpoint = checkpoint
         self.classes = tuple(checkpoint.classes)
+        self.verdicts = verdicts_of(self.classes)  # a class of its own named so answers instead
         self.features = checkpoint.feature_config
         self.multi_label = bool(getattr(checkpoint, "multi_label", False))
         # Calibrated probabilities everywhere they are shown or thresholded (single-label only).
@@ -300,6 +301,11 @@ class Classifier:
                     prepare_clip(samples, self.features.n_samples), is_silent(samples, rate_hz))]
         return next(self._score_short(pending, batch_size=1))
 
+    def _verdict(self, silent: bool, novel: bool) -> str | None:
+        """SILENCE for a silent file, UNKNOWN for a novel one, of those this model answers."""
+        verdict = SILENCE if silent else UNKNOWN if novel else None
+        return verdict if verdict in self.verdicts else None
+
     def _score_short(self, pending, batch_size: int) -> Iterator[Prediction]:
         if not pending:
             return
@@ -308,7 +314,7 @@ class Classifier:
         for k, (path, duration_s, _, silent) in enumerate(pending):
             row, top = probs[k], int(probs[k].argmax())
             score = None if novelty is None else float(novelty[k])
-            verdict = SILENCE if silent else UNKNOWN if score is not None and score > 1 else None
+            verdict = self._verdict(silent, score is not None and score > 1)
             yield Prediction(path=path, classes=self.classes, label=self.classes[top],
                              confidence=float(row[top]), probabilities=tuple(float(p) for p in row),
                              duration_s=duration_s, labels=() if verdict else self.labels_of(row),
@@ -330,13 +336,13 @@ class Classifier:
         mean = file_probs.mean(axis=0)
         top = int(mean.argmax())
         windows = self.peak_windows(path, scored, top)
-        verdict, score = None if windows else SILENCE, None
+        score = None
         if windows and self.novelty is not None:
             # Scored again with the views the rule was fitted with (windows are scored without).
             clips = np.stack([prepare_clip(w, self.features.n_samples) for w in windows])
             score = float(self._score(clips, len(clips), views=True, novelty=True)[1].min()
                           / LONG_NOVELTY_SHARE)
-            verdict = UNKNOWN if score > 1 else None
+        verdict = self._verdict(not windows, score is not None and score > 1)
         return Prediction(
             path=path, classes=self.classes, label=self.classes[top], confidence=float(mean[top]),
             probabilities=tuple(float(p) for p in mean), duration_s=duration_s,

@@ -25,6 +25,13 @@ SILENCE = "silence"
 UNKNOWN = "unknown"
 VERDICTS = (SILENCE, UNKNOWN)
 
+
+def verdicts_of(classes) -> tuple[str, ...]:
+    """The VERDICTS a model of ``classes`` answers: a class of its own named silence or unknown
+    (an Edge Impulse keyword-spotting set's "unknown" words) is what the person taught it to say
+    there, and it answers with that class instead, as any other."""
+    return tuple(v for v in VERDICTS if v not in set(classes))
+
 # ---- silence ------------------------------------------------------------------------------
 # A clip is silence when its loudest 32 ms block is below DIGITAL_SILENCE_DBFS (about one step of
 # 16-bit audio: nothing was recorded), or when it is both quiet and flat: its loudest block under

@@ -14,9 +14,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from core.audio import reading
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
+from gui.clips.clip_texts import NO_CONFIDENCE, short_status, status_text, verdict_tip
 from gui.common.elided_label import one_line
 from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.time_text import clip_length_text
@@ -42,60 +42,22 @@ FILTER_CLIPS = "__clips__"  # a given set of clip ids (a confusion-matrix cell)
 FILTER_UNREVIEWED = "__unreviewed_events__"  # files holding events no person has reviewed
 FILTER_EVENTS_DISAGREE = "__events_disagree__"  # a model event over a person's other class
 LOW_CONFIDENCE = 0.6
-NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
 _VERDICT_RANK = {UNKNOWN: 0, SILENCE: 2}  # the rest (a class) 1: the order Label next shows
-_VERDICT_TIPS = {
-    UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({:.0%} was its "
-             "best class score). Label it to teach the model this sound.",
-    SILENCE: "Silence: nothing in the clip rises above its own background noise ({:.0%} was the "
-             "model's best class score).",
-}
-
-
-def verdict_tip(verdict: str, best_score: float) -> str:
-    """What an answer of silence or unknown means, with the best class score beside it (the
-    clip list and the Classify tab say it alike)."""
-    return _VERDICT_TIPS[verdict].format(best_score)
-
-
 _PROBLEM_COLOUR = QColor("#b3261e")
 MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
 
 
-def status_text(record: Any) -> str:
-    """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip)."""
-    if record.missing:
-        return "Missing (deleted or moved)"
-    if record.error:
-        return record.error
-    return "OK"
-
-
-# A few words for each reason core gives, so the Status column is read whole, never cut.
-_SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not audio",
-                  reading.CORRUPT: "Corrupt", reading.NO_FRAMES: "No audio",
-                  reading.NON_FINITE: "NaN/Inf samples", reading.PERMISSION: "No permission",
-                  reading.NOT_FOUND: "Missing", reading.IS_FOLDER: "A folder",
-                  reading.NOT_A_FILE: "Not a file", reading.BROKEN_LINK: "Broken link"}
-
-
-def short_status(record: Any) -> str:
-    """The Status column's text: 'OK', 'Missing', or a few words for why it cannot be read."""
-    if record.missing:
-        return "Missing"
-    if record.error:
-        return _SHORT_REASONS.get(record.error, "Unreadable")
-    return "OK"
-
-
-def _unsure(prediction: tuple[str, float] | None) -> bool:
+def _unsure(prediction: tuple[str, float] | None, verdicts: frozenset[str]) -> bool:
     """Whether a (label, confidence) prediction is one the model is unsure of: unknown, or a
-    class under LOW_CONFIDENCE (silence is sure: there is nothing to hear)."""
+    class under LOW_CONFIDENCE (silence is sure: there is nothing to hear); ``verdicts``: the
+    names that are verdicts for the model, not classes of its own."""
     if prediction is None:
         return False
     label, confidence = prediction[:2]
-    return label == UNKNOWN or (label != SILENCE and confidence < LOW_CONFIDENCE)
+    if label in verdicts:
+        return label == UNKNOWN
+    return confidence < LOW_CONFIDENCE
 
 
 def _split(path: str) -> tuple[str, str, tuple, tuple, str, tuple]:
@@ -134,6 +96,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._visible: list[int] = []  # row -> index in _records
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
+        self._verdicts: frozenset[str] = frozenset(VERDICTS)  # names that are no class here
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
         self._problems: set[int] = set()  # ids of the clips missing or unreadable
         self._in_folders: set[int] = set()  # ids of the clips in a subfolder
@@ -217,7 +180,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 return ""
             # Silence or unknown names no class: the best class's score is no confidence in that
             # answer ("unknown 100%" read as sure it is unknown); the tooltip gives it.
-            return NO_CONFIDENCE if prediction[0] in VERDICTS else f"{prediction[1]:.0%}"
+            return NO_CONFIDENCE if prediction[0] in self._verdicts else f"{prediction[1]:.0%}"
         if column == REGIONS:
             n = self._region_counts.get(record.id, 0)
             return f"{n:,}" if n else ""
@@ -356,11 +319,14 @@ class ClipTableModel(ReadOnlyTableModel):
                 changed.append(i)
         self._emit_changed(changed, LABEL, LABEL)
 
-    def set_predictions(self, predictions: dict[int, tuple[str, float]]) -> None:
+    def set_predictions(self, predictions: dict[int, tuple[str, float]],
+                        verdicts: Iterable[str] = VERDICTS) -> None:
         """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them. The
-        label may be ``silence`` or ``unknown`` (core.ml.novelty.VERDICTS) with the model's best
-        class score as the confidence: shown in italics, explained in the tooltip."""
+        label may be one of ``verdicts``, ``silence`` or ``unknown`` where the model has no class
+        of that name (core.ml.novelty.verdicts_of), with its best class score as the confidence:
+        shown in italics, explained in the tooltip."""
         self._predictions = dict(predictions)
+        self._verdicts = frozenset(verdicts)
         if self._visible:
             self.dataChanged.emit(self.index(0, PREDICTION),
                                   self.index(len(self._visible) - 1, CONFIDENCE))
@@ -442,7 +408,7 @@ class ClipTableModel(ReadOnlyTableModel):
     def _verdict(self, clip_id: int) -> str | None:
         """``silence`` or ``unknown`` when that is what the model said of ``clip_id``."""
         prediction = self._predictions.get(clip_id)
-        return prediction[0] if prediction and prediction[0] in VERDICTS else None
+        return prediction[0] if prediction and prediction[0] in self._verdicts else None
 
     def set_clip_filter(self, clip_ids: Iterable[int]) -> None:
         """The clips the FILTER_CLIPS quick filter shows (applied with ``set_filter``)."""
@@ -540,7 +506,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if quick == FILTER_LABEL_NEXT:
             return lambda i: not records[i].label and records[i].id in predictions
         if quick == FILTER_LOW_CONFIDENCE:
-            return lambda i: _unsure(predictions.get(records[i].id))
+            return lambda i: _unsure(predictions.get(records[i].id), self._verdicts)
         clip_ids = self._clip_filter
         return lambda i: records[i].id in clip_ids
 
@@ -576,8 +542,9 @@ class ClipTableModel(ReadOnlyTableModel):
                          reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         elif self._quick_filter in (FILTER_LABEL_NEXT, FILTER_LOW_CONFIDENCE):
             r, predictions = self._records, self._predictions
+            rank = {v: k for v, k in _VERDICT_RANK.items() if v in self._verdicts}
             # Unknown first, then the least confident; silence last.
-            visible.sort(key=lambda i: (_VERDICT_RANK.get(predictions.get(r[i].id, ("",))[0], 1),
+            visible.sort(key=lambda i: (rank.get(predictions.get(r[i].id, ("",))[0], 1),
                                         predictions.get(r[i].id, ("", 1.0))[1]))
         else:  # path order, counting as a person does (clip_2 before clip_10)
             names = self._names

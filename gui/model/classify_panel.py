@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.runtime import AUTO_DEVICE
-from gui.clips.clip_table import MUTED_COLOUR, NO_CONFIDENCE, verdict_tip
+from gui.clips.clip_table import MUTED_COLOUR
+from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths

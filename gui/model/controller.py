@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import workflow as pm
 from core.errors import EarmarkError
+from core.ml.novelty import verdicts_of
 from core.ml.training import TrainConfig
 from gui.common.tasks import FunctionWorker, ProjectWorker, TaskSlot
 from gui.model.workers import ProjectClassifyWorker, TrainingWorker
@@ -93,6 +94,12 @@ class ModelController(QObject):
 
     def active_model(self):
         return self.project.active_model() if self.project is not None else None
+
+    def verdicts(self) -> tuple[str, ...]:
+        """The verdicts (silence, unknown) the active model answers: none of its classes is
+        named so (core.ml.novelty.verdicts_of)."""
+        record = self.active_model()
+        return verdicts_of(record.classes if record is not None else ())
 
     def default_config(self) -> TrainConfig:
         return self.config_override or TrainConfig()

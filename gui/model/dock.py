@@ -13,7 +13,6 @@ from core import workflow as pm
 from core.audio.energy_detector import EnergyDetectorConfig
 from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 from core.errors import ConfigError, EarmarkError
-from core.ml.novelty import VERDICTS
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
@@ -117,7 +116,8 @@ class ModelDock(QDockWidget):
         c.active_model_changed.connect(self._on_active_model_changed)
         c.predictions_ready.connect(self._on_predictions_ready)
         c.classify_finished.connect(self._on_confusion_ready)
-        c.clips_unreadable.connect(self.model.upsert_records)  # a file it could not read: why
+        # A file the classification could not read: its Status says why now.
+        c.clips_unreadable.connect(lambda records: self.model.upsert_records(records))
         c.events_ready.connect(t.set_event_metrics)
         c.confusion_ready.connect(self._on_confusion_ready)
         c.confusion_changes.connect(t.set_confusion_changes)
@@ -259,7 +259,7 @@ class ModelDock(QDockWidget):
 
     def _on_predictions_ready(self, rows: dict) -> None:
         self.predictions.update(rows)
-        self.model.set_predictions(self.predictions)
+        self.model.set_predictions(self.predictions, self.controller.verdicts())
 
     def _on_confusion_ready(self, model_id: int, confusion) -> None:
         if model_id == self._shown_model_id:
@@ -276,9 +276,9 @@ class ModelDock(QDockWidget):
     def accept_predictions(self) -> None:
         """Label the selected clips with the active model's predictions (undoable)."""
         ids = self.clip_list.selected_ids()
-        # silence and unknown name no class: never a label
+        verdicts = self.controller.verdicts()  # silence and unknown: never a label
         changes = {i: self.predictions[i][0] for i in ids
-                   if i in self.predictions and self.predictions[i][0] not in VERDICTS}
+                   if i in self.predictions and self.predictions[i][0] not in verdicts}
         if self.project is None or not changes:
             self.show_message("Select clips that have a prediction first.", "info")
             return

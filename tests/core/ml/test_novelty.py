@@ -200,3 +200,28 @@ def test_a_big_project_fits_the_rule_on_a_subset_and_a_small_one_on_every_clip(m
                          torch.Generator().manual_seed(0))
     np.testing.assert_array_equal(measured[0], np.arange(30))
     np.testing.assert_array_equal(measured[-1], np.arange(30, 60))
+
+
+@pytest.mark.parametrize("classes, verdict", [(("a", "b"), "silence"),
+                                              (("silence", "b"), None),
+                                              (("unknown", "Silence"), "silence")])
+def test_a_class_named_like_a_verdict_answers_in_its_place(tmp_path, classes, verdict):
+    # Before: a person's own class "silence" was taken everywhere for the verdict (italics, no
+    # confidence, Accept Prediction refused) while the Classify tab showed it as a class.
+    import torch
+
+    from core.ml.checkpoint import Checkpoint
+    from core.ml.features import FeatureConfig
+    from core.ml.inference import Classifier
+    from core.ml.networks import DEFAULT_MODEL, build_model
+    from tests import audio_factory
+
+    assert novelty.verdicts_of(classes) == tuple(v for v in novelty.VERDICTS if v not in classes)
+    torch.manual_seed(0)
+    features = FeatureConfig(clip_seconds=0.5)
+    model = build_model(DEFAULT_MODEL, 2, (features.n_freqs, features.n_frames))
+    quiet = audio_factory.write(tmp_path / "quiet.wav", np.zeros(8000, dtype=np.float32), 16000)
+    (answer,) = Classifier(Checkpoint(DEFAULT_MODEL, list(classes), features,
+                                      model.state_dict())).predict_files([quiet])
+    assert answer.verdict == verdict
+    assert answer.answer == (verdict or answer.label) and answer.label in classes

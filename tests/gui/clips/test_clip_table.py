@@ -24,6 +24,7 @@ from gui.clips.clip_table import (
     STATUS,
     ClipTableModel,
 )
+from gui.clips.clip_texts import NO_CONFIDENCE
 
 
 def _record(i, label=None, error=None, missing=False, folder="a"):
@@ -288,3 +289,18 @@ def test_model_unsure_holds_unknown_clips_but_not_silent_ones():
                            4: ("dog", 0.5)})
     model.set_filter(quick=FILTER_LOW_CONFIDENCE)
     assert _shown_ids(model) == [3, 4]
+
+
+def test_a_class_of_the_model_named_silence_or_unknown_is_shown_as_a_class():
+    # A model trained with a person's own "silence" class: its answer of that class is a class
+    # (confidence shown, not italic, unsure only when under the line), "unknown" still a verdict.
+    model = ClipTableModel()
+    model.set_records([_record(i) for i in range(4)])
+    model.set_predictions({1: ("silence", 0.98), 2: ("silence", 0.3), 3: ("unknown", 0.9)},
+                          verdicts=("unknown",))
+    confidence = [model.index(model.row_of_id(i), CONFIDENCE).data() for i in (1, 2, 3)]
+    assert confidence == ["98%", "30%", NO_CONFIDENCE]
+    font = model.index(model.row_of_id(1), PREDICTION).data(Qt.ItemDataRole.FontRole)
+    assert font is None or not font.italic()
+    model.set_filter(quick=FILTER_LOW_CONFIDENCE)
+    assert _shown_ids(model) == [3, 2]  # unknown first, then the least sure

@@ -1,0 +1,51 @@
+"""The clip list's words for a clip's state: its Status (in a few words, and in full) and what
+an answer of silence or unknown means (the Classify tab says it alike)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.audio import reading
+from core.ml.novelty import SILENCE, UNKNOWN
+
+NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
+_VERDICT_TIPS = {
+    UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({:.0%} was its "
+             "best class score). Label it to teach the model this sound.",
+    SILENCE: "Silence: nothing in the clip rises above its own background noise ({:.0%} was the "
+             "model's best class score).",
+}
+
+
+def verdict_tip(verdict: str, best_score: float) -> str:
+    """What an answer of silence or unknown means, with the best class score beside it (the
+    clip list and the Classify tab say it alike)."""
+    return _VERDICT_TIPS[verdict].format(best_score)
+
+
+
+
+def status_text(record: Any) -> str:
+    """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip)."""
+    if record.missing:
+        return "Missing (deleted or moved)"
+    if record.error:
+        return record.error
+    return "OK"
+
+
+# A few words for each reason core gives, so the Status column is read whole, never cut.
+_SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not audio",
+                  reading.CORRUPT: "Corrupt", reading.NO_FRAMES: "No audio",
+                  reading.NON_FINITE: "NaN/Inf samples", reading.PERMISSION: "No permission",
+                  reading.NOT_FOUND: "Missing", reading.IS_FOLDER: "A folder",
+                  reading.NOT_A_FILE: "Not a file", reading.BROKEN_LINK: "Broken link"}
+
+
+def short_status(record: Any) -> str:
+    """The Status column's text: 'OK', 'Missing', or a few words for why it cannot be read."""
+    if record.missing:
+        return "Missing"
+    if record.error:
+        return _SHORT_REASONS.get(record.error, "Unreadable")
+    return "OK"
