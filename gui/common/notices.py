@@ -3,8 +3,11 @@ is open. Neither blocks the window, so tests and people can carry on while a mes
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+# How long information stays up: long enough to read it (about 15 characters a second).
+INFO_MIN_MS, INFO_MS_PER_CHAR, INFO_MAX_MS = 8000, 70, 30000
 
 
 class MessageBanner(QWidget):
@@ -22,6 +25,7 @@ class MessageBanner(QWidget):
         close.setFlat(True)
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(self.hide)
+        self._info_timer = QTimer(self, singleShot=True, timeout=self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.label, 1)
@@ -29,15 +33,22 @@ class MessageBanner(QWidget):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info") -> None:
-        """Show ``text``; ``kind`` is 'info', 'warning' or 'error' (styled by the sheet)."""
+        """Show ``text``; ``kind`` is 'info', 'warning' or 'error' (styled by the sheet). A
+        warning or an error stays until closed; information goes by itself once read (a hint
+        such as "select clips first" stayed up after the next try went through)."""
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
         self.label.setText(text)
         self.show()
+        if kind == "info":
+            self._info_timer.start(min(INFO_MAX_MS, max(INFO_MIN_MS, INFO_MS_PER_CHAR * len(text))))
+        else:
+            self._info_timer.stop()
 
     def text(self) -> str:
         return "" if self.isHidden() else self.label.text()
+
 
 
 class WelcomePage(QWidget):
