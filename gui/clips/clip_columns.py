@@ -28,10 +28,12 @@ COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CO
 NAME_MIN_PX = 100
 # A heading's text needs this much more: the stylesheet's 6 px padding each side and 2 px for
 # rounding (at 18, the slack of Folder, Duration, Prediction and Confidence together cut FSDD's
-# names to "0_jack...12.wav" beside the Model dock at 1,400 px); a cell's text, its 6 px each
-# side and the focus frame.
+# names to "0_jack...12.wav" beside the Model dock at 1,400 px). A cell's text needs the
+# stylesheet's 6 px each side, 2 px for rounding and the style's text margin each side
+# (_margin_px), and a label its colour swatch with that margin each side too: at 16 px in all,
+# a person's "dog" in bold read "..." in a narrow list, and "Unreadable" "Unr...ble".
 _HEADING_PAD_PX = 14
-_CELL_PAD_PX = 16
+_CELL_PAD_PX = 14
 # How many rows a column's contents are measured on (in list order): a 20,000-clip list is
 # fitted in a few milliseconds, and a text past them is cut at worst.
 ROWS_MEASURED = 1000
@@ -116,13 +118,19 @@ class ColumnFitter:
         metrics = QFontMetrics(font)
         texts = self.table.model().column_texts(column, ROWS_MEASURED)
         widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
-        return widest + _CELL_PAD_PX + (self._swatch_px() if column == LABEL else 0)
+        return (widest + _CELL_PAD_PX + 2 * self._margin_px()
+                + (self._swatch_px() if column == LABEL else 0))
+
+    def _margin_px(self) -> int:
+        """The margin Qt's item views keep each side of a cell's text and of its icon."""
+        style = self.table.style()
+        return style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
 
     def _swatch_px(self) -> int:
         size = self.table.iconSize().width()
         if size <= 0:
             size = self.table.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        return size + 4
+        return size + 2 * self._margin_px()
 
     def _heading_px(self, column: int) -> int:
         """The width that shows ``column``'s heading whole: its text and margins, and room for

@@ -266,6 +266,26 @@ def test_a_narrow_list_makes_the_other_columns_snug_so_names_show_whole(qtbot, w
     assert snug_label_px < COLUMN_PX[LABEL] and table.horizontalScrollBar().maximum() == 0
 
 
+def test_a_narrow_lists_snug_columns_hold_their_cells_whole(qtbot, window, tmp_path):
+    # Before: a person's "dog" (bold, after its swatch) read "..." and "Unreadable" "Unr...ble"
+    # under a real window's style (looked at under xvfb-run; offscreen, the old padding held):
+    # the padding allowed was under what Qt's item view draws. Qt's own measure is the judge.
+    folder = _digits_folder(tmp_path / "digits", broken=True)
+    window.resize(1400, 860)
+    open_and_wait(qtbot, window, folder)
+    model, table = window.model, window.clip_list.table
+    ids = [model.record(r).id for r in range(model.rowCount())]
+    window.clip_list.select_ids(ids[:3], ids[0])
+    window.labels.label_selection("dog")
+    model.set_predictions({i: ("dog", 0.9) for i in ids})
+    window.workspace.splitter.setSizes([340, 1060])
+    QApplication.processEvents()
+    qtbot.wait(200)  # the columns follow the rows' words
+    assert table.horizontalScrollBar().maximum() > 0  # too narrow for all: snug
+    for column in (LABEL, STATUS):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+
+
 def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settings, clip_folder):
     window = _new_window(qtbot, settings)
     window.resize(1280, 800)
