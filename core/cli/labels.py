@@ -206,7 +206,8 @@ def _open_scanned(args: argparse.Namespace):
         summary = project.scan()
         for warning in summary.warnings:
             print(f"earmark: warning: {warning}", file=sys.stderr)
-        say_name_rule(project.name_rule(), project.root_stems())
+        if summary.labels_imported:  # this scan read labels: from names, maybe
+            say_name_rule(project.name_rule(), project.root_stems())
     except BaseException:
         project.close()
         raise

@@ -189,6 +189,13 @@ def test_labels_commands_read_flat_names_by_the_inferred_rule_and_say_so(tmp_pat
     assert "0_jackson_0.wav,0" in captured.out.splitlines()
     assert "labels from file names: the 1st part of the file name" in captured.err
     assert "3 classes" in captured.err
+    # Later, the labels come from the project's store, as the person left them: no word on
+    # file names (before, it said so each time, whatever the labels had become).
+    with Project.open(root) as project:
+        project.set_labels([project.clips()[0].id], "7")
+    assert run(["labels", "export", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "0_jackson_0.wav,7" in captured.out.splitlines() and "file names" not in captured.err
 
 
 def test_no_word_on_file_names_when_they_give_no_labels(folder, capsys):
