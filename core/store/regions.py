@@ -382,6 +382,29 @@ class RegionsMixin:
         for an unknown decision or region."""
         if decision not in ("accept", "reject"):
             raise RegionError(f"unknown review decision {decision!r} (accept or reject)")
+
+        def decide(old: RegionRecord, new_label) -> RegionRecord:
+            if decision == "accept":
+                return dataclasses.replace(old, label=new_label, source="manual", status=None)
+            return dataclasses.replace(old, label=new_label, status=REJECTED)
+
+        return self._change_regions(region_ids, label, decide, "review")
+
+    def label_regions(self, region_ids: Iterable[int], label: str | None) -> list[RegionRecord]:
+        """A person's ``label`` on several regions in one transaction (selected together): a
+        model event nobody has reviewed among them becomes theirs, as the Review tab's class
+        key makes it; the others keep their source. Returns the records before, in the order
+        given, for :meth:`restore_regions`."""
+        def decide(old: RegionRecord, new_label) -> RegionRecord:
+            if old.status == UNREVIEWED:
+                return dataclasses.replace(old, label=new_label, source="manual", status=None)
+            return dataclasses.replace(old, label=new_label)
+
+        return self._change_regions(region_ids, label, decide, "update")
+
+    def _change_regions(self, region_ids: Iterable[int], label, decide, action: str
+                        ) -> list[RegionRecord]:
+        """``decide(old, new_label)`` on each region in one transaction, history ``action``."""
         ids = list(dict.fromkeys(int(i) for i in region_ids))
         with self._write() as conn:
             before = {r.id: r for r in self._regions_by_ids(conn, ids)}
@@ -391,11 +414,7 @@ class RegionsMixin:
             now = time.time()
             changed = []
             for old in (before[i] for i in ids):
-                new_label = old.label if label is UNCHANGED else clean_label(label)
-                if decision == "accept":
-                    new = dataclasses.replace(old, label=new_label, source="manual", status=None)
-                else:
-                    new = dataclasses.replace(old, label=new_label, status=REJECTED)
+                new = decide(old, old.label if label is UNCHANGED else clean_label(label))
                 if new != old:
                     changed.append((old, dataclasses.replace(new, modified=now)))
             labels = sorted({new.label for _, new in changed if new.label is not None})
@@ -404,7 +423,7 @@ class RegionsMixin:
             conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, modified = ? "
                              "WHERE id = ?", [(new.label, new.source, new.status, new.modified,
                                                new.id) for _, new in changed])
-            conn.executemany(_HISTORY, [(old.id, old.clip_id, "review", json.dumps(_fields(old)),
+            conn.executemany(_HISTORY, [(old.id, old.clip_id, action, json.dumps(_fields(old)),
                                          json.dumps(_fields(new)), new.modified)
                                         for old, new in changed])
         return [before[i] for i in ids]

@@ -8,8 +8,13 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from core.store.records import UNREVIEWED
 from gui.clips.commands import AddClassCommand, SetLabelsCommand
-from gui.clips.region_commands import DeleteRegionsCommand, UpdateRegionCommand
+from gui.clips.region_commands import (
+    DeleteRegionsCommand,
+    LabelRegionsCommand,
+    UpdateRegionCommand,
+)
 
 
 class RegionSelection(QObject):
@@ -45,8 +50,11 @@ class RegionSelection(QObject):
     def select(self, region_id: int | None, more_ids: tuple[int, ...] = ()) -> None:
         """Make ``region_id`` (a region of the clip on show) the selected one, with ``more_ids``
         beside it; None: none is."""
-        self.more_ids = tuple(i for i in more_ids if i != region_id) if region_id is not None else ()
-        if region_id != self.region_id:
+        more = tuple(i for i in more_ids if i != region_id) if region_id is not None else ()
+        # Those beside it changing is news too: the list shows the selection it is told.
+        changed = region_id != self.region_id or more != self.more_ids
+        self.more_ids = more
+        if changed:
             self.region_id = region_id
             self.selection_changed.emit(region_id)
 
@@ -194,22 +202,24 @@ class LabelController(QObject):
             self.regions.select(None)
             self.status.emit("The selected region is gone; select another", 3000)
             return
-        # Those selected with it in the region list too, as one undo step.
+        # Those selected with it in the region list too: one command, one transaction.
         others = [r for r in map(self.project.region, self.regions.more_ids)
                   if r is not None and r.clip_id == region.clip_id]
         if others:
-            self._undo_stack.beginMacro(f"Label {1 + len(others)} regions as {label}" if label
-                                        else f"Clear {1 + len(others)} region labels")
-        for each in (region, *others):
-            # A model's event labelled by a person is also reviewed: the Review tab takes it.
-            if (label is not None and self.region_label_override is not None
-                    and self.region_label_override(each, label)) or each.label == label:
-                continue
+            changing = [r.id for r in (region, *others)
+                        if r.label != label or r.status == UNREVIEWED]
+            if changing:  # nothing to undo where every one carries it already
+                self._undo_stack.push(LabelRegionsCommand(
+                    self.project, changing, label, self.regions.notify_changed,
+                    self.report_error))
+        # A model's event labelled by a person is also reviewed: the Review tab takes it.
+        elif (label is not None and self.region_label_override is not None
+                and self.region_label_override(region, label)) or region.label == label:
+            return
+        else:
             self._undo_stack.push(UpdateRegionCommand(
-                self.project, each, {"label": label}, self.regions.notify_changed,
+                self.project, region, {"label": label}, self.regions.notify_changed,
                 self.report_error))
-        if others:
-            self._undo_stack.endMacro()
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # the store added the class
 

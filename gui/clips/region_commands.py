@@ -70,6 +70,29 @@ class UpdateRegionCommand(_StoreCommand):
         _tell(self._on_changed, [self._clip_id])
 
 
+class LabelRegionsCommand(_StoreCommand):
+    """A person's ``label`` on several regions at once (selected together in the region list),
+    in one transaction (``Project.label_regions``: a model's unreviewed event among them becomes
+    theirs); undo puts each back exactly."""
+
+    def __init__(self, project: Any, region_ids: Iterable[int], label: str | None,
+                 on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
+        self._ids = list(region_ids)
+        n = len(self._ids)
+        super().__init__(f"Label {n} regions as {label}" if label else f"Clear {n} region labels",
+                         on_error)
+        self._project, self._label, self._on_changed = project, label, on_changed
+        self._before: list[Any] = []
+
+    def _redo(self) -> None:
+        self._before = self._project.label_regions(self._ids, self._label)
+        _tell(self._on_changed, [r.clip_id for r in self._before])
+
+    def _undo(self) -> None:
+        self._project.restore_regions(self._before)
+        _tell(self._on_changed, [r.clip_id for r in self._before])
+
+
 class DeleteRegionsCommand(_StoreCommand):
     """Delete regions by id; undo puts each back exactly (same id, label, source, score)."""
 

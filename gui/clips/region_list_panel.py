@@ -441,10 +441,18 @@ class RegionListPanel(QWidget):
         return tuple(self.model.record(index.row()).id for index in rows)
 
     def _on_table_selection_changed(self, *_) -> None:
-        # Rows added to or taken from the selection, the current one kept (Ctrl-click).
-        if not self._following and self._selection.region_id is not None:
-            self._selection.more_ids = tuple(i for i in self._rows_selected()
-                                             if i != self._selection.region_id)
+        # Rows added to or taken from the selection (Ctrl-click). Qt makes a row Ctrl-clicked
+        # off current all the same: then the first row still selected leads.
+        if self._following or self._selection.region_id is None:
+            return
+        chosen = self._rows_selected()
+        lead = (self._selection.region_id if self._selection.region_id in chosen
+                else chosen[0] if chosen else None)
+        self._picking = True
+        try:
+            self._selection.select(lead, chosen)
+        finally:
+            self._picking = False
 
     def _on_selection_regions_changed(self, clip_id: int) -> None:
         if clip_id == self._selection.clip_id:

@@ -635,3 +635,36 @@ def test_regions_selected_together_in_the_list_are_labelled_and_deleted_in_one_s
     qtbot.waitUntil(lambda: window.region_list.model.rowCount() == 3)
     click(1)
     assert window.labels.regions.selected_ids() == [window.region_list.model.record(1).id]
+
+
+def test_a_row_ctrl_clicked_off_the_selection_is_neither_deleted_nor_labelled(qtbot, window,
+                                                                             tmp_path):
+    # Before: Qt makes a row Ctrl-clicked off current all the same, and Delete then removed it
+    # with the two still selected; a class key on regions that carry it already was an undo step.
+    from core.store.records import RegionSpec
+
+    open_and_wait(qtbot, window, _dog_cat_night(tmp_path / "rec"))
+    night = _show_clip(qtbot, window, "night.wav")
+    window.project.add_regions([RegionSpec(night.id, b, b + 0.4, "dog") for b in (0.5, 1.5, 2.5)])
+    window.labels.regions.notify_changed(night.id)
+    table, model = window.region_list.table, window.region_list.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+    def click(row, modifier=Qt.KeyboardModifier.ControlModifier):
+        rect = table.visualRect(model.index(row, 0))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+    click(0, Qt.KeyboardModifier.NoModifier)
+    click(1)
+    click(2)
+    click(2)  # off again
+    kept = [model.record(r).id for r in (0, 1)]
+    assert sorted(window.labels.regions.selected_ids()) == sorted(kept)
+    dog_key = next(k for k, name in window.labels._key_to_class.items() if name == "dog")
+    depth = window.undo_stack.count()
+    qtbot.keyClick(table, dog_key)  # both are dog already: nothing to undo
+    assert window.undo_stack.count() == depth
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert [r.begin_s for r in window.project.regions(night.id)] == [2.5]

@@ -539,3 +539,16 @@ def test_review_refuses_unknown_decisions_and_regions(project):
     with pytest.raises(RegionError, match="no region"):
         project.review_region(event.id + 100, "accept")
     assert project.region(event.id) == event
+
+
+def test_label_regions_labels_many_at_once_and_makes_an_event_the_persons(project):
+    long_id = ids(project)["long.wav"]
+    mine = project.add_region(long_id, 0.0, 1.0, "a")
+    imported = project.add_regions([RegionSpec(long_id, 1.0, 2.0, "a")], source="import")[0]
+    event, = project.replace_model_regions(long_id, [RegionSpec(long_id, 2.0, 3.0, "a")])[1]
+    before = project.label_regions([mine.id, imported.id, event.id], "b")
+    assert [(r.label, r.source, r.status) for r in project.regions(long_id)] == [
+        ("b", "manual", None), ("b", "import", None), ("b", "manual", None)]
+    assert [h.action for h in project.region_history(long_id)][-3:] == ["update"] * 3
+    project.restore_regions(before)
+    assert project.regions(long_id) == [mine, imported, event]
