@@ -229,12 +229,15 @@ def sequence_starts(project, grouped: list[tuple[ClipRecord, list[RegionRecord]]
                     ) -> dict[int, float]:
     """Clip id -> where each recording begins on the timeline of the whole folder opened as one
     sequence in Raven (every file in the window's order, not only those holding regions); a
-    file whose length is not known (it cannot be read now) is as long as its last region."""
+    file whose length is not known (it cannot be read now) is as long as its last region, and a
+    file gone missing takes no time (it is in no sequence now) but keeps a place for its
+    regions."""
     ends = {clip.id: max(r.end_s for r in regions) for clip, regions in grouped if regions}
     starts, at_s = {}, 0.0
     for clip in sorted(project.clips(include_missing=True), key=lambda c: natural_key(c.path)):
         starts[clip.id] = at_s
-        at_s += clip.duration_s or ends.get(clip.id, 0.0)
+        if not clip.missing:
+            at_s += clip.duration_s or ends.get(clip.id, 0.0)
     return starts
 
 

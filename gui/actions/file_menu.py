@@ -233,10 +233,10 @@ def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
         w.undo_stack.beginMacro(f"Import regions and labels from {source}")
     w.undo_stack.push(ImportRegionsCommand(w.project, plan.specs, source, on_done,
                                            on_error=w.labels.report_error))
-    for plan in with_labels:
+    for labels_plan in with_labels:
         w.undo_stack.push(ImportLabelsCommand(
-            w.project, plan, lambda: w.labels.classes_edited(True),
-            on_imported=lambda result, name=plan.source: said.append((
+            w.project, labels_plan, lambda: w.labels.classes_edited(True),
+            on_imported=lambda result, name=labels_plan.source: said.append((
                 f"{name}'s choices of whole clips labelled {result.updated:,} "
                 f"clip{'s' if result.updated != 1 else ''}"
                 + (f" ({len(result.unknown_paths):,} name no clip here)"

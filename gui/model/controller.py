@@ -64,6 +64,7 @@ class ModelController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = None
+        self._verdicts = verdicts_of(())  # those of the active model (see verdicts)
         self.config_override: TrainConfig | None = None  # the settings dialog's choice
         self._training = TaskSlot(self)
         self._classifying = TaskSlot(self)
@@ -97,9 +98,9 @@ class ModelController(QObject):
 
     def verdicts(self) -> tuple[str, ...]:
         """The verdicts (silence, unknown) the active model answers: none of its classes is
-        named so (core.ml.novelty.verdicts_of)."""
-        record = self.active_model()
-        return verdicts_of(record.classes if record is not None else ())
+        named so (core.ml.novelty.verdicts_of). Kept as it is made active: predictions arrive
+        in batches, and reading the active model parses every model's metrics."""
+        return self._verdicts
 
     def default_config(self) -> TrainConfig:
         return self.config_override or TrainConfig()
@@ -277,6 +278,7 @@ class ModelController(QObject):
         self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:
+        self._verdicts = verdicts_of(record.classes if record is not None else ())
         self._confusion.cancel()
         self._confusion_labels = None  # the panel shows this model's held-out matrix now
         self.active_model_changed.emit(record)

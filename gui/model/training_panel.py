@@ -294,7 +294,7 @@ class TrainingPanel(QWidget):
             text = ("Labels have changed since this training started; train again afterwards "
                     "to use them.")
         else:
-            text = "Labels have changed since this model was trained: Fine-tune or Train to use them."
+            text = "Labels have changed since the last training: Fine-tune or Train to use them."
         self.labels_note.setText(text)
         self.labels_note.setVisible(changed)
 

@@ -317,6 +317,21 @@ def test_header_menu_hides_optional_columns_and_the_choice_is_kept(qtbot, settin
     again.close()
 
 
+def test_status_hidden_in_a_header_saved_before_hidden_columns_stays_hidden(qtbot, settings,
+                                                                            clip_folder):
+    # Settings from before window/hidden_columns: the header's own state says what was hidden.
+    window = _new_window(qtbot, settings)
+    open_and_wait(qtbot, window, clip_folder)  # a broken file: Status shown
+    window.clip_list.show_column(STATUS, False)
+    window.close()
+    settings.remove(keys.HIDDEN_COLUMNS.name)
+    again = _new_window(qtbot, settings)
+    open_and_wait(qtbot, again, clip_folder)
+    assert again.clip_list.columns.person_hidden == {STATUS}
+    assert again.clip_list.table.isColumnHidden(STATUS)
+    again.close()
+
+
 def test_keys_start_on_the_clip_list_with_the_first_clip_selected(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     window.activateWindow()

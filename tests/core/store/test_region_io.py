@@ -695,6 +695,17 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
     assert lines[4][3] == "6.250000" and lines[4][9] == "tab here"
 
 
+def test_raven_sequence_leaves_out_a_file_gone_missing(tmp_path, project):
+    # A file deleted since is in no sequence Raven can open: it takes no time on the timeline.
+    _add_odd_regions(project)
+    (project.folder / "site1" / "a.wav").unlink()
+    project.scan()
+    out = io.StringIO()
+    export_regions(project, "raven", out)
+    lines = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert lines[3][7] == "site1/night.wav" and lines[3][3] == "3.000000"
+
+
 def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
     _add_odd_regions(project)
     export_regions(project, "audacity", tmp_path / "out")

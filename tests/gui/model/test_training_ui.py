@@ -169,7 +169,7 @@ def test_the_labels_changed_note_speaks_of_the_run_or_of_the_model(qtbot):
     assert "since this training started" in panel.labels_note.text()
     panel.set_training(False)
     panel.set_labels_changed(True)
-    assert panel.labels_note.text().startswith("Labels have changed since this model was trained")
+    assert panel.labels_note.text().startswith("Labels have changed since the last training")
     assert panel.labels_note.isVisibleTo(panel)
 
 
