@@ -23,8 +23,6 @@ def verdict_tip(verdict: str, best_score: float) -> str:
     return _VERDICT_TIPS[verdict].format(best_score)
 
 
-
-
 def status_text(record: Any) -> str:
     """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip)."""
     if record.missing:
