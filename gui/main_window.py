@@ -112,12 +112,9 @@ class MainWindow(QMainWindow):
         self.clip_list.current_clip_changed.connect(self.labels.regions.set_clip)
         # A click in the clip list hands the class keys back to the clips.
         self.clip_list.table.pressed.connect(lambda _index: self.labels.regions.select(None))
-        # The Prediction and Confidence, Regions, Status or Folder columns appeared: seen
-        # without scrolling sideways, the names not cut to their first letters.
-        for appeared in (self.model.predictions_changed, self.model.region_counts_changed,
-                         self.model.problems_changed, self.model.folders_changed):
-            appeared.connect(lambda shown: shown and self.workspace.widen_list(
-                self.clip_list.wanted_width()))
+        # Columns appeared: seen without scrolling sideways, names not cut to first letters.
+        self.clip_list.columns_appeared.connect(
+            lambda: self.workspace.widen_list(self.clip_list.wanted_width()))
         self.label_bar.label_requested.connect(self.labels.label_selection)
         self.label_bar.class_added.connect(self.labels.add_class)
         self.label_bar.typing_finished.connect(self.clip_list.focus_list)

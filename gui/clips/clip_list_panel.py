@@ -47,6 +47,10 @@ from gui.clips.clip_table import (
 OPTIONAL_COLUMNS = (FOLDER, DURATION, STATUS)
 _MENU_TEXT = {STATUS: "Status (while a clip cannot be read)",
               FOLDER: "Folder (where clips lie in subfolders)"}
+# The columns that show only while the clips give them news, each with the model's test.
+_NEWS = {PREDICTION: ClipTableModel.has_predictions, CONFIDENCE: ClipTableModel.has_predictions,
+         REGIONS: ClipTableModel.has_regions, STATUS: ClipTableModel.has_problems,
+         FOLDER: ClipTableModel.has_folders}
 
 
 class ClipListPanel(QWidget):
@@ -54,6 +58,7 @@ class ClipListPanel(QWidget):
     coalesced so holding an arrow key does not load every clip on the way."""
 
     current_clip_changed = Signal(int)
+    columns_appeared = Signal()  # a column shown by itself (news) or by a person: more width
 
     def __init__(self, model: ClipTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,20 +148,11 @@ class ClipListPanel(QWidget):
         model.modelReset.connect(self._current_timer.start)
         for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
             signal.connect(self.update_counts)
-        model.predictions_changed.connect(self.show_prediction_columns)
-        model.region_counts_changed.connect(self.show_region_column)
-        model.problems_changed.connect(lambda _problems: self._show_optional(STATUS))
-        model.folders_changed.connect(lambda _folders: self._show_optional(FOLDER))
+        # A column that holds news only once the clips give it some (see _NEWS).
+        for news in (model.predictions_changed, model.region_counts_changed,
+                     model.problems_changed, model.folders_changed):
+            news.connect(lambda _any: self._show_columns())
         self.show_computed_columns()
-
-    def show_prediction_columns(self, show: bool) -> None:
-        """Prediction and confidence columns only take room once a model has predicted."""
-        for column in (PREDICTION, CONFIDENCE):
-            self.table.setColumnHidden(column, not show)
-
-    def show_region_column(self, show: bool) -> None:
-        """The Regions column only takes room once some clip holds a region."""
-        self.table.setColumnHidden(REGIONS, not show)
 
     def show_column(self, column: int, shown: bool) -> None:
         """A person's choice to show or hide one of OPTIONAL_COLUMNS (Name takes or gives up its
@@ -165,13 +161,20 @@ class ClipListPanel(QWidget):
             self.columns.person_hidden.discard(column)
         else:
             self.columns.person_hidden.add(column)
-        self._show_optional(column)
+        self._show_columns()
 
-    def _show_optional(self, column: int) -> None:
-        hidden = column in self.columns.person_hidden or (
-            column == STATUS and not self.model.has_problems()) or (
-            column == FOLDER and not self.model.has_folders())
-        self.table.setColumnHidden(column, hidden)
+    def _show_columns(self) -> None:
+        """Each column that shows only when it holds news (_NEWS) or a person wants it
+        (OPTIONAL_COLUMNS) shown or hidden as that says; ``columns_appeared`` when one came."""
+        appeared = False
+        for column in sorted({*_NEWS, *OPTIONAL_COLUMNS}):
+            news = _NEWS.get(column)
+            hidden = column in self.columns.person_hidden or (news is not None
+                                                              and not news(self.model))
+            appeared |= self.table.isColumnHidden(column) and not hidden
+            self.table.setColumnHidden(column, hidden)
+        if appeared:
+            self.columns_appeared.emit()
 
     def _check_shown_columns(self) -> None:
         for action in self.column_menu.actions():
@@ -185,11 +188,8 @@ class ClipListPanel(QWidget):
         may say otherwise (a state saved before Name took the spare width also stretched
         Status)."""
         self.table.horizontalHeader().setStretchLastSection(False)
-        self.show_prediction_columns(self.model.has_predictions())
-        self.show_region_column(self.model.has_regions())
         self.columns.person_hidden &= set(OPTIONAL_COLUMNS)
-        for column in OPTIONAL_COLUMNS:
-            self._show_optional(column)
+        self._show_columns()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
