@@ -148,10 +148,7 @@ class ClipListPanel(QWidget):
         model.modelReset.connect(self._current_timer.start)
         for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
             signal.connect(self.update_counts)
-        # A column that holds news only once the clips give it some (see _NEWS).
-        for news in (model.predictions_changed, model.region_counts_changed,
-                     model.problems_changed, model.folders_changed):
-            news.connect(lambda _any: self._show_columns())
+        model.column_news_changed.connect(self._show_columns)  # see _NEWS
         self.show_computed_columns()
 
     def show_column(self, column: int, shown: bool) -> None:

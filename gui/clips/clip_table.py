@@ -71,20 +71,15 @@ def _split(path: str) -> tuple[str, str, tuple, tuple, str, tuple]:
 class ClipTableModel(ReadOnlyTableModel):
     """Rows are ClipRecords (any object with the ClipRecord fields); one row per visible clip.
 
-    ``set_predictions`` fills the prediction columns (``predictions_changed(bool)`` says whether
-    any are shown, so a view can hide empty columns); ``set_region_counts`` the Regions column
-    (``region_counts_changed(bool)``: whether any clip has a region); ``problems_changed(bool)``
-    says whether some clip is missing or cannot be read (the Status column's only news),
-    ``folders_changed(bool)`` whether some clip lies in a subfolder (the Folder column's);
-    ``set_region_labels`` and
-    ``set_event_flags`` what the class and event filters read; ``set_class_colours`` colours
-    labels.
+    ``set_predictions`` fills the prediction columns, ``set_region_counts`` the Regions column;
+    ``column_news_changed()`` says that one of has_predictions, has_regions, has_problems (some
+    clip missing or unreadable: the Status column's only news) or has_folders (some clip in a
+    subfolder: the Folder column's) changed, so a view can hide columns with nothing to say;
+    ``set_region_labels`` and ``set_event_flags`` what the class and event filters read;
+    ``set_class_colours`` colours labels.
     """
 
-    predictions_changed = Signal(bool)
-    region_counts_changed = Signal(bool)
-    problems_changed = Signal(bool)
-    folders_changed = Signal(bool)
+    column_news_changed = Signal()
     columns = COLUMNS
     right_columns = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 
@@ -235,10 +230,8 @@ class ClipTableModel(ReadOnlyTableModel):
         self._row_of_index = {i: row for row, i in enumerate(self._visible)}
         self.endResetModel()
         self._note_news(self._records, replace=True)
-        if had_predictions and not keep_predictions:
-            self.predictions_changed.emit(False)
-        if had_regions and not keep_predictions:
-            self.region_counts_changed.emit(False)
+        if (had_predictions or had_regions) and not keep_predictions:
+            self.column_news_changed.emit()
 
     def upsert_records(self, records: Iterable[Any]) -> None:
         """Update clips already listed and append new ones (a scan batch)."""
@@ -332,7 +325,7 @@ class ClipTableModel(ReadOnlyTableModel):
                                   self.index(len(self._visible) - 1, CONFIDENCE))
         if self._sort_column in (PREDICTION, CONFIDENCE):
             self._relayout()
-        self.predictions_changed.emit(bool(self._predictions))
+        self.column_news_changed.emit()
 
     def set_region_counts(self, counts: dict[int, int]) -> None:
         """Show each clip's number of regions: clip id -> count (a clip left out has none)."""
@@ -346,7 +339,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if self._sort_column == REGIONS:
             self._relayout()
         if bool(old) != bool(counts):
-            self.region_counts_changed.emit(bool(counts))
+            self.column_news_changed.emit()
 
     def set_region_labels(self, labels: dict[int, frozenset[str]]) -> None:
         """The classes of a person's regions on each clip (clip id -> names): a class filter
@@ -396,10 +389,8 @@ class ClipTableModel(ReadOnlyTableModel):
                     ids.add(record.id)
                 else:
                     ids.discard(record.id)
-        if had[0] != bool(self._problems):
-            self.problems_changed.emit(bool(self._problems))
-        if had[1] != bool(self._in_folders):
-            self.folders_changed.emit(bool(self._in_folders))
+        if had != (bool(self._problems), bool(self._in_folders)):
+            self.column_news_changed.emit()
 
     def prediction(self, clip_id: int) -> tuple[str, float] | None:
         """(label, confidence) the model gave ``clip_id``, or None."""
