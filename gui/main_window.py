@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
 
     def _on_scan_finished(self) -> None:
         self.labels.refresh_classes()
-        self.model_dock.scan_finished()
+        self.model_dock.classify_new_clips()
         if self.scan.first_scan_read_names():
             edit_menu.open_name_rule_dialog(self)  # say which rule read the names; let them pick
         self.scan_finished.emit()

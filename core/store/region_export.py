@@ -392,13 +392,10 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     elif fmt == "summary":
         text = summary_text(grouped)
     else:
-        if fmt == "raven":
-            text = raven_text(grouped, *((measured.by_region, measured.channels)
-                                         if measured is not None else (None, None)),
-                              starts=sequence_starts(project, grouped))
-        else:
-            text = (_csv_text(grouped) if measured is None
-                    else _csv_text(grouped, measured.by_region, measured.channels))
+        by_region, channels = ((measured.by_region, measured.channels) if measured is not None
+                               else (None, None))
+        text = (raven_text(grouped, by_region, channels, sequence_starts(project, grouped))
+                if fmt == "raven" else _csv_text(grouped, by_region, channels))
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)
     else:

@@ -158,7 +158,7 @@ class ModelDock(QDockWidget):
         self.controller.set_project(project)
         self.refresh_events()
 
-    def scan_finished(self) -> None:
+    def classify_new_clips(self) -> None:
         """A scan is over, or files were added: classify clips the active model has not seen."""
         if self.project is not None and not self.controller.is_training():
             record = self.controller.active_model()
@@ -305,7 +305,7 @@ class ModelDock(QDockWidget):
         self.records_changed.emit(records)
         if added is None:
             return
-        self.scan_finished()  # the new clips' predictions
+        self.classify_new_clips()  # the new clips' predictions
         if source == "manual":  # a recording: the dialog counts them, the status bar names it
             names = ", ".join(self.project.relpath(copy) for _, copy in added.copies)
             self.status.emit(f"Added {names} (Ctrl+Z removes it)", 8000)
