@@ -410,28 +410,27 @@ class RegionsPlan:
 SAME_TIME_S = 0.002
 
 
-def without_known(project, specs: list[RegionSpec]) -> RegionsPlan:
+def without_known(project, specs: list[RegionSpec],
+                  clips: Iterable[ClipRecord] | None = None) -> RegionsPlan:
     """``specs`` less those already in ``project`` (or earlier in ``specs``): a region on the
     same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
     of the row where the row gives them. A row that names less (no band, no channel, no label:
     a format without them) adds nothing to a region that has more. Rejected model events do not
-    count: a person's row where they rejected one is news."""
+    count: a person's row where they rejected one is news. ``clips``: the project's, where the
+    caller has read them already."""
     by_clip: dict[int, list] = defaultdict(list)
-    for region in project.regions():
+    for region in project.regions():  # in order of clip, then begin
         if region.status != REJECTED:
             by_clip[region.clip_id].append(region)
-    # Per clip: its regions in order of begin, and their begins (for bisect), rows kept added.
-    found = {clip_id: (sorted(rs, key=lambda r: r.begin_s), sorted(r.begin_s for r in rs))
-             for clip_id, rs in by_clip.items()}
-    channels: dict[int, int | None] = {}  # clip id -> its channel count (None: not known)
+    # Per clip: its regions in order of begin and their begins (for bisect), rows kept added.
+    found = {clip_id: (rs, [r.begin_s for r in rs]) for clip_id, rs in by_clip.items()}
+    channels = {clip.id: clip.channels  # None: not known
+                for clip in (clips if clips is not None else project.clips(include_missing=True))}
     kept: list[RegionSpec] = []
     for spec in specs:
-        if spec.clip_id not in channels:
-            clip = project.clip(spec.clip_id)
-            channels[spec.clip_id] = clip.channels if clip is not None else None
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
         spec = dataclasses.replace(spec, channel=stored_channel(spec.channel,
-                                                                channels[spec.clip_id]))
+                                                                channels.get(spec.clip_id)))
         regions, begins = found.setdefault(spec.clip_id, ([], []))
         start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
         stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
@@ -475,7 +474,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
         specs += planned
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return without_known(project, specs)
+    return without_known(project, specs, index[0].values())
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:
