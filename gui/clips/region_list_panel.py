@@ -324,8 +324,8 @@ class RegionListPanel(QWidget):
                               "its start and end")
         else:
             self.hint.setText(f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · "
-                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes "
-                              "(Shift- or Ctrl-click selects several)")
+                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes · "
+                              "Ctrl-click: several")
 
     def set_expanded(self, expanded: bool) -> None:
         """Show the table, or fold the panel to its one-line header."""
