@@ -97,7 +97,7 @@ def multi_label_scores(probabilities: np.ndarray, targets: np.ndarray,
 def fill_absent_thresholds(thresholds: Sequence[float], val_targets: np.ndarray,
                            on_train: Callable[[], Sequence[float]]) -> list[float]:
     """``thresholds`` chosen on the validation samples, with each class those samples lack (a
-    project of a few recordings split by recording) taking its threshold from ``on_train()`` (the
+    class marked in few minutes of few recordings) taking its threshold from ``on_train()`` (the
     same choice on the training samples, computed only when needed) instead of a blind 0.5."""
     present = set(np.asarray(val_targets).tolist())
     absent = [c for c in range(len(thresholds)) if c not in present]

@@ -1,6 +1,7 @@
 """What a training run learns from besides whole clips: windows of recordings centred on marked
 events (regions), background windows cut from their unmarked stretches, and the validation split
-that keeps every window of one recording on one side.
+that keeps every window of one recording (or, in a project of few recordings, of one minute of
+it) on one side.
 
 Plain values and numpy only; :mod:`core.ml.training` decodes the windows these functions plan.
 """
@@ -33,6 +34,10 @@ MIN_OFFSET_SHARE = 0.3
 #: LONG_CLIP_VIEWS spread over it, one picked each epoch, when it trains.
 SINGLE_WINDOW_FACTOR = 1.25
 LONG_CLIP_VIEWS = 8
+#: Where fewer recordings than this hold the regions, the validation split takes stretches of
+#: SPLIT_BLOCK_S within them, not whole recordings (see :func:`split_block_s`).
+FEW_RECORDINGS = 5
+SPLIT_BLOCK_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +237,22 @@ def split_keys(names: Sequence[str], seed: int) -> np.ndarray:
     return np.array([int.from_bytes(hashlib.blake2b(f"{seed}\0{name}".encode(),
                                                     digest_size=8).digest(), "big") / 2.0 ** 64
                      for name in names], dtype=np.float64)
+
+
+def split_block_s(samples: Sequence[TrainingSample]) -> float | None:
+    """The length of the stretches a recording is split into for validation, or None to keep
+    each recording whole. Whole recordings are the honest test of a model meant for new ones,
+    but a night's single recording (or two or three) split whole has no validation side, or one
+    that misses a class the other recordings hold: then its regions and background windows are
+    grouped by the minute of the recording they lie in (:func:`block_group`)."""
+    recordings = {sample.group or str(sample.path) for sample in samples if sample.is_region}
+    return SPLIT_BLOCK_S if 0 < len(recordings) < FEW_RECORDINGS else None
+
+
+def block_group(group: str, centre_s: float, block_s: float | None) -> str:
+    """The split group of a window centred at ``centre_s`` of the recording ``group``: the
+    recording itself, or its stretch of ``block_s`` seconds."""
+    return group if block_s is None else f"{group}#{int(centre_s // block_s)}"
 
 
 def stratified_split(targets: np.ndarray, val_share: float, seed: int,

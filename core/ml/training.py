@@ -40,8 +40,10 @@ from core.ml.samples import (
     BackgroundSource,
     TrainingSample,
     background_class,
+    block_group,
     grouped_split,
     multi_hot,
+    split_block_s,
     stratified_split,
 )
 from core.ml.train_config import AUTO, TrainConfig
@@ -142,6 +144,11 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
     precision = precision_for(device, config.mixed_precision, config.bf16)
     where = dict(device=device, precision=precision.name)
     samples, sources = _samples(clips)
+    block_s = split_block_s(samples)
+    if block_s is not None:
+        samples = [dataclasses.replace(s, group=block_group(s.group or str(s.path),
+                                                            (s.begin_s + s.end_s) / 2, block_s))
+                   if s.is_region else s for s in samples]
     labels = [s.label for s in samples]
     background = background_class(labels) if config.background and sources else None
     _check_classes(labels, background=background)
@@ -176,7 +183,8 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
                 views = torch.cat([views, own_rows(n, n_background, views.shape[1])])
             labels_text += [background] * n_background
             label_sets += [(background,)] * n_background
-            groups += [str(w.path) for w in windows]
+            groups += [block_group(str(w.path), w.start_s + w.length_s / 2, block_s)
+                       for w in windows]
     writer.close()
     rows = in_ram_if_small(rows)
     trim_heap()  # each phase's temporaries handed back: memory stays bounded (runtime.py)

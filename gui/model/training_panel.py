@@ -371,7 +371,7 @@ class TrainingPanel(QWidget):
         if trained_on:
             parts.append(trained_on)
         report = metrics.report
-        # A class no held-out clip has (a few long recordings split by recording): its accuracy
+        # A class no held-out clip has (marked in few minutes of few recordings): its accuracy
         # is not measured, which the figures above do not show.
         unmeasured = [one_line(n) for n in record.classes if report is not None and getattr(
             report.class_metrics(n), "support", None) == 0]

@@ -312,6 +312,32 @@ def test_training_from_regions_adds_background_splits_by_recording_and_keeps_thr
     assert off.checkpoint.background_class is None
 
 
+def test_a_single_long_recording_is_validated_on_minutes_its_training_never_saw(tmp_path,
+                                                                               monkeypatch):
+    # One 4-minute recording, a tone or chirp every 12 s: split whole, it had no validation side.
+    events = [(2.0 + 12 * i, ("tone", "chirp")[i % 2]) for i in range(20)]
+    path = _recording(tmp_path / "night.wav", events, duration_s=240.0)
+    from core.ml import training
+    from core.ml.samples import BackgroundSource, TrainingSample, free_stretches
+
+    seen = {}
+
+    def spy(targets, groups, val_share, seed):
+        seen["groups"] = list(groups)
+        return grouped_split(targets, groups, val_share, seed)
+
+    grouped_split = training.grouped_split
+    monkeypatch.setattr(training, "grouped_split", spy)
+    regions = [TrainingSample(path, kind, t, t + 0.3, str(path), 240.0) for t, kind in events]
+    source = BackgroundSource(path, 240.0, free_stretches(240.0, [(t, t + 0.3) for t, _ in events]))
+    result = train([*regions, source], dataclasses.replace(FAST, epochs=1, val_split=0.25))
+    assert result.n_background > 0 and 0 < result.n_val < result.n_train
+    # Regions and background windows alike are grouped by the minute they lie in.
+    assert len(seen["groups"]) == 20 + result.n_background
+    assert {g.rpartition("#")[0] for g in seen["groups"]} == {str(path)}
+    assert {g.rpartition("#")[2] for g in seen["groups"][:20]} == {"0", "1", "2", "3"}
+
+
 def test_recordings_to_search_are_four_model_windows_long_or_hold_regions(tmp_path):
     from core.store.project import Project
     from core.workflow import recordings_to_search

@@ -10,15 +10,19 @@ from core.ml.samples import (
     LONG_CLIP_VIEWS,
     MAX_OFFSET_SHARE,
     REGION_VIEWS,
+    SPLIT_BLOCK_S,
     BackgroundSource,
+    TrainingSample,
     Window,
     background_class,
     background_windows,
+    block_group,
     clip_view_starts,
     free_stretches,
     grouped_split,
     max_offset_s,
     region_offsets_s,
+    split_block_s,
     stratified_split,
 )
 
@@ -241,3 +245,48 @@ def test_a_validation_side_with_few_of_the_classes_is_no_validation():
     groups = ["a.wav"] * 20 + ["b.wav"] * 4
     train_idx, val_idx = grouped_split(targets, groups, 0.2, 0)
     assert len(val_idx) == 0 and len(train_idx) == 24
+
+
+def _night(recordings: dict[str, list[str]], gap_s: float = 20.0) -> list[TrainingSample]:
+    """Regions every ``gap_s`` seconds through each recording, of the classes listed in turn."""
+    return [TrainingSample(name, label, i * gap_s, i * gap_s + 0.5, group=name)
+            for name, labels in recordings.items() for i, label in enumerate(labels)]
+
+
+def _block_split(samples, seed=0):
+    block_s = split_block_s(samples)
+    groups = [block_group(s.group, (s.begin_s + s.end_s) / 2, block_s) for s in samples]
+    targets = np.array([["chirp", "trill", "whistle"].index(s.label) for s in samples])
+    return targets, groups, grouped_split(targets, groups, 0.2, seed)
+
+
+def test_a_single_night_recording_is_split_by_the_minute():
+    # One 20-minute recording, three classes through it: whole, it had no validation side.
+    samples = _night({"night.wav": ["chirp", "trill", "whistle"] * 20})
+    assert split_block_s(samples) == SPLIT_BLOCK_S
+    for seed in range(4):
+        targets, groups, (train_idx, val_idx) = _block_split(samples, seed)
+        assert len(val_idx) and not {groups[i] for i in train_idx} & {groups[i] for i in val_idx}
+        assert set(targets[val_idx]) == set(targets[train_idx]) == {0, 1, 2}
+        # Each minute stays whole on its side.
+        assert all(g.startswith("night.wav#") for g in groups) and len(set(groups)) == 20
+
+
+def test_a_class_of_one_recording_of_two_is_validated_too():
+    # Chirps only in the first recording: split whole, validation took the second and missed them.
+    samples = _night({"a.wav": ["chirp", "whistle"] * 30, "b.wav": ["trill", "whistle"] * 30})
+    targets = np.array([["chirp", "trill", "whistle"].index(s.label) for s in samples])
+    _, whole_val = grouped_split(targets, [s.group for s in samples], 0.2, 0)
+    assert 0 not in set(targets[whole_val])
+    for seed in range(4):
+        targets, _, (train_idx, val_idx) = _block_split(samples, seed)
+        assert set(targets[val_idx]) == set(targets[train_idx]) == {0, 1, 2}
+
+
+def test_many_recordings_or_whole_clips_keep_recordings_whole():
+    five = _night({f"r{n}.wav": ["chirp", "trill"] for n in range(5)})
+    assert split_block_s(five) is None
+    assert split_block_s(five[:8]) == SPLIT_BLOCK_S  # four recordings
+    assert split_block_s([TrainingSample("a.wav", "chirp"), TrainingSample("b.wav", "trill")]) is None
+    assert block_group("r.wav", 125.0, None) == "r.wav"
+    assert block_group("r.wav", 125.0, 60.0) == "r.wav#2"
