@@ -53,12 +53,14 @@ class ClipTitle(ElidedLabel):
         """Add the rate and channels of ``header`` (a core AudioInfo) and the ``channel`` drawn
         (None: their mix); where the view is narrow the less telling of the two gives way first
         (a mono file's "mono", a stereo file's rate, since which channel shows is the news),
-        then the other, but for a short word on a multi-channel file's ("ch 2", "mixed")."""
+        then the other, but for a short word on a multi-channel file's ("ch 2", "mixed"), which
+        stays after a name cut short."""
         rate, channels, full = file_facts(header, channel)
         several = int(header.channels) > 1
         kept = channels if several else rate
         choices = [f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}"]
+        tail = f"  ·  {'mixed' if channel is None else f'ch {channel + 1}'}" if several else ""
         if several:
-            choices.append(f"{self._name}  ·  {'mixed' if channel is None else f'ch {channel + 1}'}")
-        self.set_choices(*choices, self._name)
+            choices.append(self._name + tail)
+        self.set_choices(*choices, self._name, tail=tail)
         self.setToolTip(f"{self._path}\n{full}")

@@ -25,16 +25,18 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent=None) -> None:
         super().__init__(parent)
         self._choices: tuple[str, ...] = ("",)
+        self._tail = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self.set_choices(text)
 
-    def set_choices(self, *texts: str) -> None:
+    def set_choices(self, *texts: str, tail: str = "") -> None:
         """Show the first of ``texts`` (the fullest first) that fits whole, else the last one
-        cut with "…"."""
+        cut with "…" and followed by ``tail``, whole, where there is room for it."""
         self._choices = tuple(one_line(text) for text in texts) or ("",)
+        self._tail = one_line(tail)
         self._elide()
 
     def full_text(self) -> str:
@@ -51,5 +53,8 @@ class ElidedLabel(QLabel):
         width = max(self.contentsRect().width(), 0)
         metrics = self.fontMetrics()
         fits = next((t for t in self._choices[:-1] if metrics.horizontalAdvance(t) <= width), None)
-        super().setText(fits if fits is not None else metrics.elidedText(
-            self._choices[-1], Qt.TextElideMode.ElideRight, width))
+        if fits is None:
+            tail = self._tail if metrics.horizontalAdvance("…" + self._tail) < width else ""
+            fits = metrics.elidedText(self._choices[-1], Qt.TextElideMode.ElideRight,
+                                      width - metrics.horizontalAdvance(tail)) + tail
+        super().setText(fits)

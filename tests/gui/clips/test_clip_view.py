@@ -513,6 +513,8 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
     label.resize(label.fontMetrics().horizontalAdvance("field/pair.wav  ·  mixed") + 40,
                  label.height())
     assert label.text() == "field/pair.wav  ·  mixed"  # the word that matters most stays longest
+    label.resize(label.fontMetrics().horizontalAdvance("field/pa…  ·  mixed") + 12, label.height())
+    assert label.text().startswith("field/") and label.text().endswith("…  ·  mixed")  # name cut
     label.resize(40, label.height())
     assert label.text().endswith("…") and label.full_text().endswith("stereo, mixed")
     view.shutdown()
