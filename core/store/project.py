@@ -2,7 +2,7 @@
 
 A project is a folder of audio (scanned recursively) and its store, by default
 ``<folder>/.earmark/project.sqlite``. When the folder cannot be written, or a ``store_dir`` is
-given, the store lives elsewhere (the per-user data dir, see :func:`default_store_dir`) and
+given, the store lives elsewhere (the per-user data dir, see :mod:`core.store.store_place`) and
 ``Project.store_note`` says where. The store never writes, moves or deletes audio.
 
 Durability: the database runs in WAL mode with ``synchronous=FULL``, so every committed
@@ -17,11 +17,7 @@ migrations in :mod:`core.store.schema`.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sqlite3
-import stat
-import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,7 +25,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from core.errors import EarmarkError, ProjectBusyError, ProjectDamagedError, ProjectError
-from core.paths import user_data_dir
 from core.store import store_backup
 from core.store.classes import ClassesMixin
 from core.store.model_records import ModelsMixin
@@ -53,51 +48,16 @@ from core.store.records import (
 from core.store.regions import UNCHANGED, RegionsMixin, validate_region
 from core.store.scan import SCAN_BATCH, NameRuleMixin, NameRuleState, ScanMixin
 from core.store.schema import SCHEMA_VERSION, migrate
+from core.store.store_place import (
+    STORE_DIRNAME,
+    STORE_FILENAME,
+    can_hold_store,
+    choose_store_dir,
+    default_store_dir,
+    existing_store_dir,
+)
 
-STORE_DIRNAME = ".earmark"
-STORE_FILENAME = "project.sqlite"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
-
-
-def default_store_dir(folder: str | Path) -> Path:
-    """Where the store of a folder that cannot hold its own lives:
-    ``<user data dir>/projects/<folder name>-<hash of its absolute path>`` (see core.paths)."""
-    resolved = str(Path(folder).expanduser().resolve())
-    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
-
-
-def existing_store_dir(folder: str | Path) -> Path | None:
-    """The folder holding the store ``folder`` already has (its own ``.earmark``, else the per-user
-    place :meth:`Project.open` falls back to), or None when it has none. Creates nothing."""
-    folder = Path(folder).expanduser().resolve()
-    for sdir in (folder / STORE_DIRNAME, default_store_dir(folder)):
-        if (sdir / STORE_FILENAME).is_file():
-            return sdir
-    return None
-
-
-def _marked_read_only(folder: Path) -> bool:
-    """No write bit for anyone: the folder is meant to stay untouched, even by root, whose writes
-    the probe below would let through (a shared data set mounted read-only by permissions)."""
-    try:
-        return stat.S_IMODE(folder.stat().st_mode) & 0o222 == 0
-    except OSError:
-        return False
-
-
-def _can_hold_store(store_dir: Path) -> bool:
-    """Probe (not guess from permission bits): create the dir and a file in it."""
-    try:
-        store_dir.mkdir(parents=True, exist_ok=True)
-        probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
-        with open(probe, "wb") as handle:
-            handle.write(b"ok")
-        probe.unlink()
-        existing = store_dir / STORE_FILENAME
-        return not existing.exists() or os.access(existing, os.W_OK)
-    except OSError:
-        return False
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -139,24 +99,14 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         folder = Path(folder).expanduser().resolve()
         if not folder.is_dir():
             raise ProjectError(f"{folder}: not a folder")
-        note = None
         if store_dir is not None:
             sdir = Path(store_dir).expanduser().resolve()
-            if not _can_hold_store(sdir):
+            if not can_hold_store(sdir):
                 raise ProjectError(f"cannot write the project store in {sdir}; "
                                    "choose a writable place with --project")
             note = f"the project store is kept at {sdir / STORE_FILENAME}"
         else:
-            sdir = folder / STORE_DIRNAME
-            new_store = not (sdir / STORE_FILENAME).exists()
-            if (new_store and _marked_read_only(folder)) or not _can_hold_store(sdir):
-                sdir = default_store_dir(folder)
-                if not _can_hold_store(sdir):
-                    raise ProjectError(
-                        f"{folder} is read-only and the store cannot be created in {sdir} "
-                        "either; choose a writable place with --project")
-                note = (f"{folder} is read-only, so its project store is kept at "
-                        f"{sdir / STORE_FILENAME}")
+            sdir, note = choose_store_dir(folder)
         store_path = sdir / STORE_FILENAME
         conn = _connect(store_path, busy_timeout_s)
         project = cls(folder, store_path, conn, note)

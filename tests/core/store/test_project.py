@@ -14,6 +14,7 @@ import pytest
 from core.errors import ProjectBusyError, ProjectError
 from core.store import project as store_mod
 from core.store import scan as store_scan
+from core.store import store_place
 from core.store.project import Project
 from core.store.schema import SCHEMA_VERSION
 from tests import audio_factory
@@ -417,8 +418,8 @@ def test_read_only_folder_store_lives_in_user_data_dir(folder, data_dir):
 
 
 def test_unwritable_folder_detected_by_probe(folder, data_dir, monkeypatch):
-    real = store_mod._can_hold_store
-    monkeypatch.setattr(store_mod, "_can_hold_store",
+    real = store_place.can_hold_store
+    monkeypatch.setattr(store_place, "can_hold_store",
                         lambda d: False if Path(d).parent == folder.resolve() else real(d))
     with Project.open(folder) as project:
         project.scan()
@@ -446,6 +447,81 @@ def test_finding_an_existing_store_creates_nothing(folder, tmp_path, data_dir):
         assert store_mod.existing_store_dir(shared) == store_path.parent
     finally:
         os.chmod(shared, 0o755)
+
+
+def _set_writable(root: Path, writable: bool) -> None:
+    """chmod -R u+w / a-w (a folder marked read-only is left alone even by root)."""
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o200 if writable else mode & ~0o222)
+
+
+def test_labels_in_a_folders_store_are_found_once_the_folder_is_read_only(folder, data_dir):
+    with Project.open(folder) as project:
+        project.scan()
+        dog = project.clips(label="dog")[0]
+        project.set_labels([dog.id], "wolf")
+    own = folder / ".earmark" / "project.sqlite"
+    before = own.read_bytes()
+    _set_writable(folder, False)
+    try:
+        with Project.open(folder) as project:  # before: a new, empty store in the user's place
+            assert project.store_path.is_relative_to(data_dir)
+            assert "copied to" in project.store_note and str(project.store_path) in project.store_note
+            assert project.clip(dog.id).label == "wolf"
+            project.set_labels([dog.id], "fox")
+        with Project.open(folder) as project:  # the copy is the project's from now on
+            assert project.clip(dog.id).label == "fox" and "is kept at" in project.store_note
+        assert own.read_bytes() == before  # the folder is untouched
+    finally:
+        _set_writable(folder, True)
+
+
+def test_labels_made_while_a_folder_was_read_only_are_found_once_it_is_writable(folder, data_dir):
+    _set_writable(folder, False)
+    try:
+        with Project.open(folder) as project:
+            project.scan()
+            dog = project.clips(label="dog")[0]
+            project.set_labels([dog.id], "wolf")
+    finally:
+        _set_writable(folder, True)
+    with Project.open(folder) as project:  # before: a new store in the folder, without them
+        assert project.clip(dog.id).label == "wolf"
+        assert project.store_path.is_relative_to(data_dir)
+        assert "made while the folder was read-only" in project.store_note
+    assert not (folder / ".earmark").exists()
+
+
+def test_the_store_written_last_is_the_projects(folder, data_dir):
+    with Project.open(folder) as project:
+        project.scan()
+        dog = project.clips(label="dog")[0]
+    own = folder.resolve() / ".earmark"
+    elsewhere = store_mod.default_store_dir(folder)
+    _set_writable(folder, False)
+    try:
+        with Project.open(folder) as project:  # copied, then written there
+            project.set_labels([dog.id], "wolf")
+        assert store_mod.existing_store_dir(folder) == elsewhere
+    finally:
+        _set_writable(folder, True)
+    later = time.time() + 60
+    os.utime(own / "project.sqlite", (later, later))  # the folder's own, written since
+    assert store_mod.existing_store_dir(folder) == own
+    with Project.open(folder) as project:
+        assert project.store_path.parent == own and project.store_note is None
+        assert project.clip(dog.id).label == "dog"
+    # Read-only again: the folder's newer store is copied; the older copy is kept, renamed.
+    _set_writable(folder, False)
+    try:
+        with Project.open(folder) as project:
+            assert project.clip(dog.id).label == "dog"
+            assert "an older store there was kept as project.sqlite.before-" in project.store_note
+        kept = elsewhere.glob("project.sqlite.before-*")
+        assert len([p for p in kept if not p.name.endswith(("-wal", "-shm"))]) == 1
+    finally:
+        _set_writable(folder, True)
 
 
 # ---------------------------------------------------------------- two processes/connections
