@@ -45,17 +45,29 @@ class _StoreCommand(QUndoCommand):
 
 class _LabelsCommand(_StoreCommand):
     """A label edit of several clips: ``_redo`` keeps what the store returned as ``_previous``
-    ({clip_id: (label, source)}); undo restores it in the store and in the table ``model``."""
+    ({clip_id: (label, source)}); undo restores it in the store and in the table ``model``.
+    ``show(clip_ids)``, if given, is called after an undo and after a redo but the first, so the
+    person is taken back to the clips changed (auto-advance had moved on from them)."""
 
     def __init__(self, text: str, project: Any, model: Any,
-                 on_error: Callable[[str], None] | None) -> None:
+                 on_error: Callable[[str], None] | None,
+                 show: Callable[[list[int]], None] | None = None) -> None:
         super().__init__(text, on_error)
-        self._project, self._model = project, model
+        self._project, self._model, self._show = project, model, show
         self._previous: dict[int, tuple[str | None, str | None]] = {}
+        self._done_before = False
+
+    def redo(self) -> None:
+        super().redo()
+        if self._done_before and self._show is not None and not self.isObsolete():
+            self._show(list(self._previous))
+        self._done_before = True
 
     def _undo(self) -> None:
         self._project.restore_labels(self._previous)
         self._model.restore_labels(self._previous)
+        if self._show is not None:
+            self._show(list(self._previous))
 
 
 class SetLabelsCommand(_LabelsCommand):
@@ -63,11 +75,12 @@ class SetLabelsCommand(_LabelsCommand):
     label and source."""
 
     def __init__(self, project: Any, model: Any, clip_ids: list[int], label: str | None,
-                 source: str = "manual", on_error: Callable[[str], None] | None = None) -> None:
+                 source: str = "manual", on_error: Callable[[str], None] | None = None,
+                 show: Callable[[list[int]], None] | None = None) -> None:
         n = len(clip_ids)
         what = f"{n} clips" if n != 1 else "clip"
         text = f"Label {what} as {label}" if label else f"Clear label of {what}"
-        super().__init__(text, project, model, on_error)
+        super().__init__(text, project, model, on_error, show)
         self._ids, self._label, self._source = list(clip_ids), label, source
 
     def _redo(self) -> None:

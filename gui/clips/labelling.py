@@ -158,7 +158,7 @@ class LabelController(QObject):
             return
         before = self._undo_stack.index()
         self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label,
-                                               on_error=self.report_error))
+                                               on_error=self.report_error, show=self._return_to))
         if self._undo_stack.index() == before:
             return  # it failed, and said why
         if label is not None and label not in self.class_names:
@@ -167,6 +167,19 @@ class LabelController(QObject):
             self._say_unheard(ids)
         if len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
+
+    def _return_to(self, ids: list[int]) -> None:
+        """A label edit undone or redone: select the clips it changed, so the next key labels
+        them, not the clip auto-advance moved on to; say so where the filter hides them."""
+        if not ids or set(self._clip_list.selected_ids()) == set(ids):
+            return
+        shown = [clip_id for clip_id in ids if self._model.row_of_id(clip_id) >= 0]
+        if shown:
+            self._clip_list.select_ids(shown, shown[0])
+        else:
+            record = self._model.record_by_id(ids[0])
+            what = record.path if len(ids) == 1 and record is not None else f"{len(ids):,} clips"
+            self.status.emit(f"Changed {what}, which the list's filter hides", 5000)
 
     def _say_unheard(self, ids: list[int]) -> None:
         """Say so when some of the clips just labelled cannot be read or are missing: the label

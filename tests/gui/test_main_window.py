@@ -147,6 +147,29 @@ def test_auto_advance_moves_to_next_clip_and_is_remembered(qtbot, make_window, c
     assert keys.read(again.settings, keys.RECENT_FOLDERS)[0] == str(clip_folder.resolve())
 
 
+def test_undo_after_auto_advance_takes_the_person_back_to_the_clip(qtbot, window, clip_folder):
+    """A wrong key on a clip, auto-advance moves on, Ctrl+Z, the right key: before, the undo
+    left the next clip selected, so the right key labelled it and the wrong clip stayed bare."""
+    open_and_wait(qtbot, window, clip_folder)
+    window.acts.auto_advance.setChecked(True)
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    _activate(qtbot, window)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    assert window.model.record(window.clip_list.table.currentIndex().row()).path != "loose-a.wav"
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.clip_list.selected_ids() == [window.model.record(
+        _row_of_path(window, "loose-a.wav")).id]
+    assert window.model.record(window.clip_list.table.currentIndex().row()).path == "loose-a.wav"
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
+    key_1_class = window.acts.label_actions["1"].text().removeprefix("Label as ")
+    assert _store_labels(clip_folder)["loose-a.wav"] == (key_1_class, "manual")
+    # Redo of an undone edit goes back to its clip too.
+    window.undo_stack.undo()
+    window.clip_list.select_row(0)
+    window.undo_stack.redo()
+    assert window.model.record(window.clip_list.table.currentIndex().row()).path == "loose-a.wav"
+
+
 def test_reopening_restores_the_last_selected_clip(qtbot, make_window, clip_folder):
     window = make_window()
     open_and_wait(qtbot, window, clip_folder)
