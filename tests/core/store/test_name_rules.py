@@ -180,6 +180,15 @@ def test_many_names_that_give_one_class_give_none():
     assert infer_name_rule(few) == PREFIX_RULE
 
 
+def test_one_class_beside_a_few_stray_names_gives_none():
+    # Before: the 1st part, so rec (20 files) and one class for each stray file, keys 1-4.
+    stems = [f"rec_{i:03d}" for i in range(1, 21)] + ["zero_bytes", "text_file", "silent_zeros"]
+    assert infer_name_rule(stems) == NO_NAME_RULE
+    # A rare class or two among several with many files each is still a class.
+    stems = [f"{kind}_{i}" for kind in ("wren", "robin", "owl") for i in range(8)] + ["kite_1"]
+    assert infer_name_rule(stems).label_of("kite_1") == "kite"
+
+
 def test_preview_orders_by_count_then_name_and_counts_unlabelled():
     preview = preview_name_rule(NameRule.leading(1), ["b_1", "a_1", "b_2", "c_1", "plain"])
     assert list(preview.counts.items()) == [("b", 2), ("a", 1), ("c", 1)]
