@@ -23,13 +23,17 @@ from tests import audio_factory
 
 
 class FakeClipList:
-    """The two things LabelController asks of the clip list."""
+    """What LabelController asks of the clip list: the selection, to read and (after an undo
+    or a redo) to set, and the step to the next clip."""
 
     def __init__(self) -> None:
         self.ids: list[int] = []
 
     def selected_ids(self) -> list[int]:
         return list(self.ids)
+
+    def select_ids(self, clip_ids: list[int], current: int = -1) -> None:
+        self.ids = list(clip_ids)
 
     def advance(self) -> None:
         pass
