@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.clip_list.columns_appeared.connect(
             lambda: self.workspace.widen_list(self.clip_list.wanted_width()))
         self.label_bar.label_requested.connect(self.labels.label_selection)
+        self.clip_view.unreadable.connect(self.labels.mark_unreadable)
         self.label_bar.class_added.connect(self.labels.add_class)
         self.label_bar.typing_finished.connect(self.clip_list.focus_list)
         self.label_bar.message.connect(lambda text: self.statusBar().showMessage(text, 10000))

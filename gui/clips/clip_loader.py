@@ -185,7 +185,8 @@ class ClipLoadWorker(QObject):
     """Lives on the loader thread; loads one request at a time, skipping superseded ones."""
 
     loaded = Signal(int, object)  # generation, ClipData
-    failed = Signal(int, object, str)  # generation, path, reason
+    # generation, path, reason, and whether the file is at fault (it cannot be read), not the view
+    failed = Signal(int, object, str, bool)
     range_loaded = Signal(int, object, object)  # range generation, path, RangeSpectrogram
 
     def __init__(self, latest_generation, latest_range_generation) -> None:
@@ -210,10 +211,10 @@ class ClipLoadWorker(QObject):
             data = load_clip(path, features, spectrogram, cache_dir,
                              should_stop=lambda: generation != self._latest_generation())
         except AudioError as error:
-            self.failed.emit(generation, path, error.reason)
+            self.failed.emit(generation, path, error.reason, True)
             return
         except Exception as error:  # noqa: BLE001 - a bad file must never take the view down
-            self.failed.emit(generation, path, f"{type(error).__name__}: {error}")
+            self.failed.emit(generation, path, f"{type(error).__name__}: {error}", False)
             return
         if data is not None and generation == self._latest_generation():
             self.loaded.emit(generation, data)
@@ -244,7 +245,7 @@ class ClipLoader(QObject):
     """
 
     loaded = Signal(object)
-    failed = Signal(object, str)
+    failed = Signal(object, str, bool)  # path, reason, the file at fault
     range_loaded = Signal(object, object)
     _requested = Signal(int, object, object, object, object)
     _range_requested = Signal(int, object, float, float, int, object)
@@ -327,10 +328,10 @@ class ClipLoader(QObject):
         if generation == self.generation():
             self.loaded.emit(data)
 
-    @Slot(int, object, str)
-    def _on_worker_failed(self, generation: int, path: Path, reason: str) -> None:
+    @Slot(int, object, str, bool)
+    def _on_worker_failed(self, generation: int, path: Path, reason: str, unreadable: bool) -> None:
         if generation == self.generation():
-            self.failed.emit(path, reason)
+            self.failed.emit(path, reason, unreadable)
 
     @Slot(int, object, object)
     def _on_worker_range_loaded(self, generation: int, path: Path, image) -> None:

@@ -61,6 +61,9 @@ class ClipView(QWidget):
     seek_requested = Signal(float)
     clip_shown = Signal(object)
     message_shown = Signal(str)
+    # (path, reason): a file on show turned out unreadable past its header (NaN samples, a
+    # damaged stretch), which a scan of headers cannot know
+    unreadable = Signal(object, str)
     view_range_changed = Signal(float, float)
     detail_shown = Signal(float, float)
 
@@ -434,7 +437,7 @@ class ClipView(QWidget):
         self.clip_shown.emit(data.path)
 
     @Slot(object, str)
-    def _on_loader_failed(self, path: Path, reason: str) -> None:
+    def _on_loader_failed(self, path: Path, reason: str, unreadable: bool) -> None:
         if self._path is None or Path(path) != self._path:
             return
         self._data = None
@@ -443,6 +446,8 @@ class ClipView(QWidget):
             self.show_message(f"{Path(path).name}: file deleted or moved")
         else:
             self.show_message(f"{Path(path).name}: unreadable: {reason}")
+            if unreadable:
+                self.unreadable.emit(Path(path), reason)
 
     @Slot()
     def _on_view_x_range_changed(self, *_args) -> None:

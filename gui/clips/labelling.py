@@ -5,9 +5,12 @@ or the region list), which the labelling goes to instead of the clips while ther
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 from gui.clips.commands import AddClassCommand, SetLabelsCommand
 from gui.clips.region_commands import (
@@ -180,6 +183,19 @@ class LabelController(QObject):
             record = self._model.record_by_id(ids[0])
             what = record.path if len(ids) == 1 and record is not None else f"{len(ids):,} clips"
             self.status.emit(f"Changed {what}, which the list's filter hides", 5000)
+
+    def mark_unreadable(self, path: Path, reason: str) -> None:
+        """The view found the current clip unreadable past its header, which the scan read
+        whole (NaN samples, a damaged stretch): record the reason, so the list shows it and its
+        Unreadable filter finds it, and the person learns now that no model will hear it."""
+        project, clip_id = self.project, self._clip_list.current_id()
+        record = self._model.record_by_id(clip_id)
+        if project is None or record is None or record.error or project.abspath(record) != path:
+            return
+        try:
+            self._model.upsert_records(project.mark_unreadable({clip_id: reason}))
+        except EarmarkError as error:  # the store cannot be written now: the view said why
+            self.status.emit(str(error), 5000)
 
     def _say_unheard(self, ids: list[int]) -> None:
         """Say so when some of the clips just labelled cannot be read or are missing: the label

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -87,6 +88,23 @@ def test_an_unreadable_clip_on_show_leaves_nothing_to_play(qtbot, window, clip_f
         window.clip_list.select_row(_row_of_path(window, "broken.wav"))
     assert shown.args[0].startswith("broken.wav: unreadable")
     assert window.playback.path is None
+
+
+def test_a_clip_found_unreadable_on_show_is_marked_so_in_the_list(qtbot, window, clip_folder):
+    """NaN samples behind a sound header: the scan reads headers only, so the list said OK and
+    counted it readable while the view said it could not be read."""
+    samples = audio_factory.tone(440.0, 0.5)
+    samples[100:200] = np.nan
+    audio_factory.write(clip_folder / "tone" / "nan.wav", samples, subtype="FLOAT")
+    open_and_wait(qtbot, window, clip_folder)
+    row = _row_of_path(window, "tone/nan.wav")
+    assert window.model.record(row).error is None
+    with qtbot.waitSignal(window.clip_view.message_shown, timeout=10_000):
+        window.clip_list.select_row(row)
+    record = window.model.record(_row_of_path(window, "tone/nan.wav"))
+    assert "non-finite" in record.error and record.label == "tone"  # the label is kept
+    with Project.open(clip_folder) as project:
+        assert "non-finite" in project.clip(record.id).error
 
 
 def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder):
