@@ -69,6 +69,11 @@ class ClipListPanel(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.quick_filter = QComboBox()
         self.quick_filter.setToolTip("Show only some clips")
+        # Its longest entry ("Label next (unlabeled: unknown, then least sure)") set the list's
+        # least width, and with it the window's: the closed box shows what fits, its list all.
+        self.quick_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.quick_filter.setMinimumContentsLength(14)
         self._clips_title = ""  # the name of the FILTER_CLIPS entry, when there is one
         self.set_classes([])
         self.table = QTableView()

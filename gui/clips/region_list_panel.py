@@ -37,7 +37,7 @@ from gui.clips.labelling import RegionSelection
 from gui.clips.region_items import UNLABELLED_COLOUR
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
-from gui.common.elided_label import one_line
+from gui.common.elided_label import ElidedLabel, one_line
 from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
@@ -207,10 +207,10 @@ class RegionListPanel(QWidget):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setToolTip("Show or hide the list of regions")
         self.toggle.toggled.connect(self.set_expanded)
-        self.hint = QLabel()
+        # One line, its shorter wording where the pane is narrow (a folded panel is one line
+        # high: wrapped words were cut off); it never sets the window's width.
+        self.hint = ElidedLabel()
         self.hint.setObjectName("RegionListHint")
-        self.hint.setWordWrap(True)  # never sets the window's width
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table = QTableView()
         self.table.setObjectName("RegionTable")
         self.table.setModel(self.model)
@@ -318,14 +318,17 @@ class RegionListPanel(QWidget):
         self._show_measurements()
         self.toggle.setText(f"Regions ({n:,})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
-            self.hint.setText("")
+            hint = ("",)
         elif not n:
-            self.hint.setText("Drag to mark a region, Shift+drag for a box; or press M at "
-                              "its start and end")
+            hint = ("Drag to mark a region, Shift+drag for a box; or press M at its start and end",
+                    "Drag: a region · Shift+drag: a box · M: start, end")
         else:
-            self.hint.setText(f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · "
-                              f"{PLAY_REGION_KEY} play · class keys label · Delete removes · "
-                              "Ctrl-click: several")
+            hint = (f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · {PLAY_REGION_KEY} "
+                    "play · class keys label · Delete removes · Ctrl-click: several",
+                    f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} step · {PLAY_REGION_KEY} play · "
+                    "keys label · Del removes")
+        self.hint.set_choices(*hint)
+        self.hint.setToolTip(hint[0])
 
     def set_expanded(self, expanded: bool) -> None:
         """Show the table, or fold the panel to its one-line header."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common.elided_label import one_line
+from gui.common.flow_layout import FlowLayout
 from gui.common.window_actions import window_action
 from gui.model.detection_commands import (
     ACCEPT,
@@ -212,11 +213,10 @@ class ReviewPanel(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the queue
             button.clicked.connect(action.trigger)
             buttons.addWidget(button)
-        searches = QHBoxLayout()
+        searches = FlowLayout()  # wraps where the dock is narrow, not widening the window
         for button in (self.detect_button, self.energy_button, self.similar_button,
                        self.cancel_button):
             searches.addWidget(button)
-        searches.addStretch(1)
         counted = QHBoxLayout()
         counted.addWidget(self.count_label, 1)
         counted.addWidget(self.order)

@@ -107,6 +107,26 @@ def test_a_clip_found_unreadable_on_show_is_marked_so_in_the_list(qtbot, window,
         assert "non-finite" in project.clip(record.id).error
 
 
+def test_the_window_fits_a_1024_px_screen(qtbot, window, clip_folder):
+    """The clip filter's longest entry and the Review tab's three search buttons in a row made
+    the window at least 1,046 px wide: now the closed filter shows what fits, and the buttons
+    wrap."""
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(0)
+    combo = window.clip_list.quick_filter
+    widest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i))
+                 for i in range(combo.count()))
+    assert combo.minimumSizeHint().width() < widest
+    review = window.model_dock.review
+    in_a_row = sum(b.sizeHint().width() for b in (review.detect_button, review.energy_button,
+                                                   review.similar_button))
+    searches = review.layout().itemAt(0).layout()
+    assert searches.minimumSize().width() < in_a_row / 2
+    assert window.minimumSizeHint().width() <= 1000
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+
+
 def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     window.acts.auto_advance.setChecked(False)
