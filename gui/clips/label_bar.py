@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QCompleter,
@@ -68,9 +68,23 @@ class _ButtonArea(QScrollArea):
 
 class _TypeAhead(QLineEdit):
     """The label bar's name box; ``return_modifiers``: the keyboard modifiers held with the last
-    Enter (also when the completer's popup passes the key on, past any event filter)."""
+    Enter (also when the completer's popup passes the key on, past any event filter).
+    ``left``: the person finished typing here (Enter, Escape); the focus that the window or the
+    completer's closing list then hands back to the box, unasked, is passed on with
+    ``focus_returned`` (keys typed faster than the list opened and closed: the next class key
+    typed a letter into the box, and "L owl Enter" made a class "lowl")."""
 
     return_modifiers = Qt.KeyboardModifier.NoModifier
+    focus_returned = Signal()
+    left = False
+    _UNASKED = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().focusInEvent(event)
+        if self.left and event.reason() in self._UNASKED:
+            QTimer.singleShot(0, self.focus_returned.emit)
+        else:
+            self.left = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -119,6 +133,7 @@ class LabelBar(QWidget):
         self.new_class_edit.setMinimumWidth(120)
         self.new_class_edit.setMaximumWidth(200)
         self.new_class_edit.returnPressed.connect(self._on_new_class_return)
+        self.new_class_edit.focus_returned.connect(self.typing_finished)
         self.new_class_edit.installEventFilter(self)
         self._names_model = QStringListModel(self)
         self.completer = QCompleter(self._names_model, self)
@@ -206,6 +221,10 @@ class LabelBar(QWidget):
             else:
                 self.new_class_edit.clear()
                 self.class_added.emit(text)
+        self._finish_typing()
+
+    def _finish_typing(self) -> None:
+        self.new_class_edit.left = True
         self.typing_finished.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -213,6 +232,6 @@ class LabelBar(QWidget):
                 and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape
                 and not self.completer.popup().isVisible()):
             self.new_class_edit.clear()
-            self.typing_finished.emit()
+            self._finish_typing()
             return True
         return super().eventFilter(watched, event)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QApplication
 
 from gui.clips.label_bar import MAX_ROWS, LabelBar
@@ -82,6 +83,36 @@ def test_type_ahead_labels_an_existing_class_by_name_and_adds_a_new_one(qtbot):
     model = bar.completer.completionModel()
     bar.completer.setCompletionPrefix("11")
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["class 11"]
+
+
+def test_focus_handed_back_to_the_box_unasked_after_enter_is_passed_on(qtbot):
+    """Keys typed faster than the completer's list opened and closed: the window, made active
+    again as the list closed, gave the focus back to the box after Enter had sent it to the
+    clip list, so the next class key typed a letter there ("L owl Enter" made a class "lowl")."""
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    bar.set_classes(_classes(3))
+    done = []
+    bar.typing_finished.connect(lambda: done.append(True))
+    box = bar.new_class_edit
+
+    def focus_in(reason):
+        QApplication.sendEvent(box, QFocusEvent(QEvent.Type.FocusIn, reason))
+
+    focus_in(Qt.FocusReason.ActiveWindowFocusReason)  # the person's own typing: kept
+    qtbot.wait(20)
+    assert done == []
+    qtbot.keyClicks(box, "owl")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert done == [True]
+    focus_in(Qt.FocusReason.ActiveWindowFocusReason)
+    qtbot.waitUntil(lambda: done == [True, True], timeout=1000)
+    focus_in(Qt.FocusReason.PopupFocusReason)
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=1000)
+    focus_in(Qt.FocusReason.MouseFocusReason)  # a click in the box: typing again
+    focus_in(Qt.FocusReason.ActiveWindowFocusReason)
+    qtbot.wait(20)
+    assert len(done) == 3
 
 
 def test_enter_after_a_few_letters_takes_the_class_they_begin(qtbot):
