@@ -174,6 +174,9 @@ class ScanSummary:
     # Regions the first scan read from the labels files the folder carries (Edge Impulse's
     # multi-label samples in an info.labels).
     regions_imported: int = 0
+    # Clips whose file was found under another folder (moved, or its folder renamed): the same
+    # clip, its label, regions and predictions kept, at its new path.
+    moved: int = 0
 
 
 def in_chunks(ids: Sequence[int]) -> Iterator[tuple[Sequence[int], str]]:

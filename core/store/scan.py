@@ -35,9 +35,11 @@ class ScanMixin:
 
         Files are keyed by relative path, size and modification time: new files are added (their
         headers read), changed ones re-read (labels kept), vanished ones marked missing (labels
-        kept), unchanged ones not touched. The first scan of a project imports the labels the
-        folder carries (class subfolders, file-name prefixes, ``labels.csv``, Edge Impulse's
-        ``info.labels``, whose multi-label samples' spans become regions) with their source;
+        kept), unchanged ones not touched. A new file that is a vanished (or missing) clip's file
+        moved to another folder (:meth:`_moved_files`) is that clip, at its new path. The first
+        scan of a project imports the labels the folder carries (class subfolders, file-name
+        prefixes, ``labels.csv``, Edge Impulse's ``info.labels``, whose multi-label samples'
+        spans become regions) with their source;
         later scans give new files a folder/file-name label only when it names an existing class.
         File names are read by the project's :meth:`~NameRuleMixin.name_rule`; the first scan of
         the whole folder infers it from the names of the files directly in the folder and keeps it.
@@ -84,6 +86,9 @@ class ScanMixin:
             name_rule=name_rule)
 
         added = changed = unchanged = unreadable = imported = regions_imported = 0
+        files = [Path(path) for path in files]
+        rels = [path.relative_to(self.folder).as_posix() for path in files]
+        moves = self._moved_files(rels, known) if wanted is None else {}
         pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)
         seen: set[str] = set()
         stopped = False
@@ -98,12 +103,10 @@ class ScanMixin:
                 if on_batch:
                     on_batch(records)
 
-        for index, path in enumerate(files):
+        for index, (path, rel) in enumerate(zip(files, rels, strict=True)):
             if should_stop():
                 stopped = True
                 break
-            path = Path(path)
-            rel = path.relative_to(self.folder).as_posix()
             shown = undecodable_name(rel)
             if shown is not None:  # the store keeps names as text: this one cannot be kept
                 warnings.append(f"{shown}: not listed, as its name is not UTF-8 text (written "
@@ -120,6 +123,8 @@ class ScanMixin:
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
+            if old is None and rel in moves:
+                old = (moves[rel], None, None, True)  # read again, at its new path
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
                     and not old[3]:
                 unchanged += 1
@@ -136,7 +141,7 @@ class ScanMixin:
                     new_label = self._label_for_new(path, first_import, class_names, rule)
                     if new_label is not None:
                         class_names.add(new_label[0])
-                else:
+                elif rel not in moves:
                     changed += 1
                 pending.append((old[0] if old else None, rel, stat.st_size, stat.st_mtime_ns,
                                 *fields, new_label))
@@ -148,8 +153,10 @@ class ScanMixin:
 
         newly_missing = 0
         if not stopped:
+            moved_ids = set(moves.values())
             gone = [(info[0],) for rel, info in known.items()
-                    if rel not in seen and not info[3] and (wanted is None or rel in wanted)]
+                    if rel not in seen and not info[3] and (wanted is None or rel in wanted)
+                    and info[0] not in moved_ids]
             if gone:
                 with self._write() as conn:
                     conn.executemany("UPDATE clips SET missing = 1 WHERE id = ?", gone)
@@ -170,7 +177,34 @@ class ScanMixin:
                            missing=newly_missing, unreadable=unreadable,
                            labels_imported=imported, stopped=stopped,
                            elapsed_s=time.perf_counter() - started, warnings=tuple(warnings),
-                           regions_imported=regions_imported)
+                           regions_imported=regions_imported, moved=len(moves))
+
+    def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, int]:
+        """{path in the folder: clip id} of the listed files (``rels``, paths in the folder) the
+        store does not know that are the file of a clip whose own path is not listed (vanished
+        now, or missing already): the same name, size and modification time (``mv`` keeps
+        them), where exactly one clip and one file share them. Files sorted into folders, or a
+        folder renamed, keep their labels, regions and predictions; two copies of one file, or
+        two clips alike, are left as they are (new, and missing)."""
+        listed = set(rels)
+        vanished: dict[tuple, list[int]] = {}
+        for rel, (clip_id, size, mtime, _missing, _label) in known.items():
+            if rel not in listed:
+                vanished.setdefault((PurePosixPath(rel).name, size, mtime), []).append(clip_id)
+        if not vanished:
+            return {}
+        found: dict[tuple, list[str]] = {}
+        for rel in listed - known.keys():
+            path = self.folder / rel
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            key = (path.name, stat.st_size, stat.st_mtime_ns)
+            if key in vanished:
+                found.setdefault(key, []).append(rel)
+        return {rels[0]: vanished[key][0] for key, rels in found.items()
+                if len(rels) == 1 and len(vanished[key]) == 1}
 
     def _import_edge_impulse_spans(self, rule: label_rules.FolderLabels,
                                    warnings: list[str]) -> int:
@@ -229,9 +263,9 @@ class ScanMixin:
                 else:
                     clip_id = old_id
                     conn.execute(
-                        "UPDATE clips SET size_bytes = ?, mtime_ns = ?, duration_s = ?, "
+                        "UPDATE clips SET path = ?, size_bytes = ?, mtime_ns = ?, duration_s = ?, "
                         "sample_rate_hz = ?, channels = ?, error = ?, missing = 0 WHERE id = ?",
-                        (size, mtime, dur, rate, chans, err, clip_id))
+                        (rel, size, mtime, dur, rate, chans, err, clip_id))
                     self._widen_lost_channels(conn, clip_id, chans)
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels

@@ -141,6 +141,8 @@ def summary_text(summary) -> str:
     parts = [f"{summary.total:,} clips"]
     if summary.added and summary.added != summary.total:
         parts.append(f"{summary.added:,} new")
+    if summary.moved:
+        parts.append(f"{summary.moved:,} moved")
     if summary.unreadable:
         parts.append(f"{summary.unreadable:,} unreadable")
     if summary.missing:

@@ -16,6 +16,7 @@ from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store import store_place
 from core.store.project import Project
+from core.store.records import RegionSpec
 from core.store.schema import SCHEMA_VERSION
 from tests import audio_factory
 from tests.core.store.old_store import old_store
@@ -172,6 +173,54 @@ def test_rescan_after_add_remove_modify_keeps_labels(folder):
         project.scan()
         back = by_path(project)["cat/clip0.wav"]
         assert back.id == gone.id and not back.missing and back.label == "cat"
+
+
+def test_files_moved_to_other_folders_stay_the_same_clips(folder):
+    """Files sorted into folders, or a folder renamed: before, each came back as a new,
+    unlabelled clip, and its label, regions and predictions stayed with a missing one."""
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        project.set_labels([loose.id], "owl")
+        region = project.add_regions([RegionSpec(loose.id, 0.01, 0.05, "hoot")])[0]
+        cat0 = by_path(project)["cat/clip0.wav"]
+    (folder / "night" / "site-B").mkdir(parents=True)
+    shutil.move(folder / "loose.wav", folder / "night" / "site-B" / "loose.wav")
+    (folder / "cat").rename(folder / "felines")  # a folder renamed: its three files move
+    shutil.copy2(folder / "dog" / "clip0.wav", folder / "night" / "clip0.wav")  # a copy: new
+    with Project.open(folder) as project:
+        batches = []
+        summary = project.scan(on_batch=batches.append)
+        assert (summary.moved, summary.added, summary.missing, summary.changed) == (4, 1, 0, 0)
+        clips = by_path(project, include_missing=True)
+        moved = clips["night/site-B/loose.wav"]
+        assert (moved.id, moved.label, moved.missing) == (loose.id, "owl", False)
+        assert [r.id for r in project.regions(loose.id)] == [region.id]
+        assert clips["felines/clip0.wav"].id == cat0.id and clips["felines/clip0.wav"].label == "cat"
+        assert "loose.wav" not in clips and "cat/clip0.wav" not in clips
+        assert clips["night/clip0.wav"].label is None  # the copy: a new clip
+        delivered = {c.path for batch in batches for c in batch}
+        assert "night/site-B/loose.wav" in delivered
+
+
+def test_a_moved_file_like_two_vanished_clips_is_new(folder):
+    """Two clips of one name, size and time gone at once: which one moved is not known."""
+    import shutil
+
+    twin = folder / "owl" / "clip1.wav"
+    twin.parent.mkdir()
+    shutil.copy2(folder / "cat" / "clip1.wav", twin)
+    os.utime(twin, ns=((folder / "cat" / "clip1.wav").stat().st_atime_ns,
+                       (folder / "cat" / "clip1.wav").stat().st_mtime_ns))
+    with Project.open(folder) as project:
+        project.scan()
+    shutil.move(folder / "cat" / "clip1.wav", folder / "clip1.wav")
+    twin.unlink()
+    with Project.open(folder) as project:
+        summary = project.scan()
+        assert (summary.moved, summary.added, summary.missing) == (0, 1, 2)
 
 
 def test_scan_of_given_paths_looks_at_only_those(folder):
