@@ -55,7 +55,8 @@ _NEWS = {PREDICTION: ClipTableModel.has_predictions, CONFIDENCE: ClipTableModel.
 
 class ClipListPanel(QWidget):
     """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,
-    coalesced so holding an arrow key does not load every clip on the way."""
+    or the current clip's file does (moved, gone, back), coalesced so holding an arrow key does
+    not load every clip on the way."""
 
     current_clip_changed = Signal(int)
     columns_appeared = Signal()  # a column shown by itself (news) or by a person: more width
@@ -136,7 +137,7 @@ class ClipListPanel(QWidget):
         self._current_timer.setSingleShot(True)
         self._current_timer.setInterval(0)
         self._current_timer.timeout.connect(self._emit_current)
-        self._last_emitted = -1
+        self._last_emitted: tuple = (-1, None, None)  # (clip id, its path, missing) last said
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(150)  # typing is not re-filtered on every key
@@ -151,6 +152,7 @@ class ClipListPanel(QWidget):
         self.quick_filter.currentIndexChanged.connect(self._on_quick_filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_timer.start)
         model.modelReset.connect(self._current_timer.start)
+        model.dataChanged.connect(self._current_timer.start)  # the clip's file moved, came back
         for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
             signal.connect(self.update_counts)
         model.column_news_changed.connect(self._show_columns)  # see _NEWS
@@ -346,9 +348,13 @@ class ClipListPanel(QWidget):
             self.select_row(row + 1)
 
     def _emit_current(self) -> None:
+        """Say which clip is current when it changes, or when its file does: a scan found it
+        moved to another folder, gone, or back (the view shows it again from where it is)."""
         clip_id = self.current_id()
-        if clip_id != self._last_emitted:
-            self._last_emitted = clip_id
+        record = self.model.record_by_id(clip_id) if clip_id >= 0 else None
+        now = (clip_id, getattr(record, "path", None), getattr(record, "missing", None))
+        if now != self._last_emitted:
+            self._last_emitted = now
             self.current_clip_changed.emit(clip_id)
 
     # ---- progress -----------------------------------------------------------------------

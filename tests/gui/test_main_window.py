@@ -99,10 +99,12 @@ def test_a_clip_found_unreadable_on_show_is_marked_so_in_the_list(qtbot, window,
     open_and_wait(qtbot, window, clip_folder)
     row = _row_of_path(window, "tone/nan.wav")
     assert window.model.record(row).error is None
-    with qtbot.waitSignal(window.clip_view.message_shown, timeout=10_000):
-        window.clip_list.select_row(row)
-    record = window.model.record(_row_of_path(window, "tone/nan.wav"))
+    clip_id = window.model.record(row).id
+    window.clip_list.select_row(row)
+    qtbot.waitUntil(lambda: window.model.record_by_id(clip_id).error is not None, timeout=10_000)
+    record = window.model.record_by_id(clip_id)
     assert "non-finite" in record.error and record.label == "tone"  # the label is kept
+    assert "unreadable" in window.clip_view.message_label.text()
     with Project.open(clip_folder) as project:
         assert "non-finite" in project.clip(record.id).error
 
@@ -125,6 +127,23 @@ def test_the_window_fits_a_1024_px_screen(qtbot, window, clip_folder):
     assert window.minimumSizeHint().width() <= 1000
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+
+
+def test_the_clip_on_show_moved_to_another_folder_is_shown_from_there(qtbot, window, clip_folder):
+    """Before, a rescan took it for a new, unlabelled clip; the view said it was gone."""
+    open_and_wait(qtbot, window, clip_folder)
+    row = _row_of_path(window, "tone/tone_001.wav")
+    clip_id = window.model.record(row).id
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
+        window.clip_list.select_row(row)
+    (clip_folder / "night").mkdir()
+    (clip_folder / "tone" / "tone_001.wav").rename(clip_folder / "night" / "tone_001.wav")
+    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=20_000):
+        window.rescan()
+    record = window.model.record_by_id(clip_id)
+    assert (record.path, record.label, record.missing) == ("night/tone_001.wav", "tone", False)
+    assert window.clip_list.current_id() == clip_id
+    assert window.clip_view.path == clip_folder.resolve() / "night" / "tone_001.wav"
 
 
 def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder):
