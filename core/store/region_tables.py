@@ -25,6 +25,7 @@ from core.store.region_json import Problem
 #: Confidence`` and, in its newer versions, ``File``.
 BIRDNET_TIMES = {"start (s)", "end (s)"}
 BIRDNET_LABELS = ("common name", "scientific name", "label", "species")
+NO_CALL = "nocall"
 #: The annotation columns Raven users name, in the order one is preferred when a table has several
 #: ("Common Name" is what BirdNET writes).
 ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
@@ -134,7 +135,8 @@ def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionR
                                                                         str | None]]
               ) -> tuple[list[RegionRow], list[Problem]]:
     """The rows after a CSV's header (its first row that is not blank), each made by
-    ``make_row(cells by header key, line)``: a RegionRow, or None and the reason."""
+    ``make_row(cells by header key, line)``: a RegionRow, or None and the reason (None for a
+    row that is no region and no problem either)."""
     header = csv_header(text)
     rows: list[RegionRow] = []
     problems: list[Problem] = []
@@ -148,10 +150,10 @@ def _csv_rows(text: str, make_row: Callable[[dict[str, str], int], tuple[RegionR
                 past_header = True
                 continue
             row, reason = make_row(dict(zip(header, values, strict=False)), reader.line_num)
-            if row is None:
-                problems.append((reader.line_num, reason))
-            else:
+            if row is not None:
                 rows.append(row)
+            elif reason is not None:
+                problems.append((reader.line_num, reason))
     except csv.Error as error:
         raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
     return rows, problems
@@ -185,9 +187,18 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
 def _raven_path(begin_file: str, begin_path: str, audio: str | None) -> str:
     if begin_file:
         return normalise_relative(begin_file)
-    if begin_path:  # an absolute path on the machine that wrote it: its name only
-        return PureWindowsPath(begin_path).name  # splits at both / and \
+    if begin_path:
+        # An absolute path on the machine that wrote it, with / for \: the clip is the one whose
+        # path in the folder is its longest tail (region_io.find_clip), so recorders' files of
+        # one name (ARU01/20260601_220000.wav, ARU02/...) are told apart by their folders.
+        return PureWindowsPath(begin_path).as_posix()
     return audio or ""
+
+
+def _no_call(label: str) -> bool:
+    """BirdNET's row for a file in which it found nothing ("nocall", 0-3 s, confidence 1): no
+    detection, as BirdNET's own table merge skips it."""
+    return label.strip().lower() == NO_CALL
 
 
 def raven_header(lines: list[str]) -> tuple[int, list[str]]:
@@ -248,6 +259,8 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
             continue
         if selection:
             seen[same] = -1
+        if label_key and _no_call(cells.get(label_key, "")):
+            continue
         if not path:
             problems.append((number, "no Begin File"))
             continue
@@ -327,6 +340,8 @@ def parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[P
     label_key = next((key for key in BIRDNET_LABELS if key in header), None)
 
     def make_row(cells: dict[str, str], line: int):
+        if label_key and _no_call(cells.get(label_key, "")):
+            return None, None
         return _row(_raven_path("", cells.get("file", "").strip(), audio),
                     cells.get("start (s)", ""), cells.get("end (s)", ""),
                     cells.get(label_key, "") if label_key else "", "", "", line,

@@ -323,8 +323,8 @@ def test_birdnet_detections_by_their_common_name(tmp_path, project):
     fmt, rows = read_regions(write(tmp_path, "long.BirdNET.results.csv", BIRDNET))
     assert fmt == "birdnet"
     assert [(r.path, r.begin_s, r.end_s, r.label, r.low_hz, r.line) for r in rows] == [
-        ("long.wav", 0.0, 1.0, "Tawny Owl", None, 2),
-        ("long.wav", 1.0, 2.0, "Woodpecker, Great Spotted", None, 3)]
+        ("/home/ann/night/long.wav", 0.0, 1.0, "Tawny Owl", None, 2),
+        ("C:/Users/ann/long.wav", 1.0, 2.0, "Woodpecker, Great Spotted", None, 3)]
     import_regions_file(project, tmp_path / "long.BirdNET.results.csv")
     assert [t[0] for t in regions_of(project)] == ["long.wav", "long.wav"]
     older = write(tmp_path, "x.csv", "Start (s),End (s),Scientific name,Common name,Confidence\n"
@@ -335,6 +335,34 @@ def test_birdnet_detections_by_their_common_name(tmp_path, project):
         import_regions_file(project, older, audio="site1/night.wav")
     assert "line 2: ends at 3 s, past the end" in str(raised.value)
     assert "line 3: end 'x' is not a number" in str(raised.value)
+
+
+def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_path):
+    """Recorders name files by the time they began: ARU01/ and ARU02/ both hold
+    20260601_220000.wav. BirdNET writes each file's whole path; before, only its name was read,
+    so every row named two files and nothing was imported. Its row for a file with nothing in
+    it ("nocall", 0-3 s) is no detection."""
+    root = tmp_path / "night"
+    for recorder in ("ARU01", "ARU02"):
+        audio_factory.write(root / recorder / "20260601_220000.wav", audio_factory.tone(440, 8.0))
+    with Project.open(root) as project:
+        project.scan()
+        csv_text = ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
+                    "3.0,6.0,Ninox novaeseelandiae,Morepork,0.81,/home/u/data/ARU01/20260601_220000.wav\n"
+                    "3.0,6.0,nocall,nocall,1.0,/home/u/data/ARU02/20260601_220000.wav\n")
+        raven = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+                 "High Freq (Hz)\tCommon Name\tSpecies Code\tConfidence\tBegin Path\t"
+                 "File Offset (s)\n"
+                 "1\tSpectrogram 1\t1\t0\t3\t0\t8000\tnocall\tnocall\t1.0\t"
+                 "D:\\ARU01\\20260601_220000.wav\t0\n"
+                 "2\tSpectrogram 1\t1\t4\t7\t0\t8000\tMorepork\tmorepo2\t0.7\t"
+                 "D:\\ARU02\\20260601_220000.wav\t4\n")
+        found = [*import_regions_file(project, write(tmp_path, "BirdNET_CombinedTable.csv", csv_text)),
+                 *import_regions_file(project, write(tmp_path, "t.selection.table.txt", raven))]
+        paths = {clip.id: clip.path for clip in project.clips()}
+        assert [(paths[r.clip_id], r.begin_s, r.label) for r in found] == [
+            ("ARU01/20260601_220000.wav", 3.0, "Morepork"),
+            ("ARU02/20260601_220000.wav", 4.0, "Morepork")]
 
 
 # --------------------------------------------------------------------------- AviaNZ
