@@ -119,7 +119,9 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
 
 def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]:
     """Each species of a segment's labels with its score: None for a person's (filter "M", or
-    certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess."""
+    certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess,
+    also where no filter is named (AviaNZ's batch processing wrote its guesses at certainty
+    50 without one)."""
     if not isinstance(labels, list):
         return {}, "its labels are not a list"
     species: dict[str | None, float | None] = {}
@@ -136,7 +138,7 @@ def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]
 
 
 def _avianz_score(label) -> float | None:
-    if not isinstance(label, dict) or label.get("filter", AVIANZ_MANUAL) == AVIANZ_MANUAL:
+    if not isinstance(label, dict) or label.get("filter") == AVIANZ_MANUAL:
         return None
     certainty = json_number(label.get("certainty"))
     if certainty is None or not 0 <= certainty < AVIANZ_SURE:

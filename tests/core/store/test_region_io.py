@@ -405,6 +405,19 @@ def test_avianz_segments_as_its_specification_shows_them(tmp_path, project):
         read_regions(tmp_path / "mine.data")
 
 
+def test_avianz_guesses_without_a_filter_are_events_to_review(tmp_path, project):
+    """AviaNZ's batch processing wrote its guesses at certainty 50 without naming a filter;
+    before, they came in as regions as sure as a person's."""
+    text = json.dumps([{"Operator": "Auto", "Reviewer": "", "Duration": 3.0},
+                       [0.5, 1.0, 0, 0, [{"species": "Morepork", "certainty": 50}]],
+                       [1.5, 2.0, 0, 0, [{"species": "Kiwi", "certainty": 100}]],
+                       [2.2, 2.5, 0, 0, [{"species": "Tui", "certainty": 50, "filter": "M"}]]])
+    found = import_regions_file(project, write(tmp_path, "long.wav.data", text))
+    assert [(r.label, r.status, r.score) for r in found] == [
+        ("Morepork", "unreviewed", 0.5), ("Kiwi", None, None),
+        ("Tui", None, None)]  # a person unsure ("M" at 50) is still the person
+
+
 def test_bad_avianz_segments_are_each_named(tmp_path, project):
     bad = json.dumps([{"Operator": "A", "Reviewer": "", "Duration": 3.0},
                       [0.5, 1.0, 0, 0, []], [0.5, "1.0", 0, 0, []], [1, 2, 0, 0],
