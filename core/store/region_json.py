@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
@@ -248,6 +249,18 @@ def _task_choices(task: dict) -> list[dict]:
             and "choices" in r["value"] and not {"start", "end"} & set(r["value"])]
 
 
+def _one_control(per_task: list[list[dict]]) -> list[list[dict]]:
+    """Each task's results (``per_task``) of one control only: the one that holds most of them
+    over the export, Earmark's and Label Studio's template names first where counts tie. A
+    config may ask a second question of each region (species, then call type) or of each clip
+    (its quality): its answers are not classes, nor regions of their own."""
+    counts = Counter(r.get("from_name") for results in per_task for r in results)
+    if len(counts) < 2:
+        return per_task
+    main = max(counts, key=lambda name: (counts[name], name in (LS_CLASS, LS_LABELS)))
+    return [[r for r in results if r.get("from_name") == main] for results in per_task]
+
+
 def _min_choices(task: dict) -> list[dict]:
     """A JSON-MIN task's choice of its whole clip, as a result, under the tag names Earmark's
     export (``class``) and Label Studio's audio classification template (``label``) give it:
@@ -268,12 +281,14 @@ def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem
     annotation chose one class. Problems count tasks from 1: one that names no audio, or
     chose several classes (a clip here has one label). A task with no choice is passed over."""
     tasks = [value] if isinstance(value, dict) else value
+    tasks = [task if isinstance(task, dict) else None for task in tasks]
+    choices = _one_control([_task_choices(task) if task else [] for task in tasks])
     rows: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    for number, task in enumerate(tasks, start=1):
-        if not isinstance(task, dict):
+    for number, (task, results) in enumerate(zip(tasks, choices, strict=True), start=1):
+        if task is None:
             continue
-        chosen = [c.strip() for r in _task_choices(task) for c in _as_list(r["value"]["choices"])
+        chosen = [c.strip() for r in results for c in _as_list(r["value"]["choices"])
                   if isinstance(c, str) and c.strip()]
         chosen = list(dict.fromkeys(chosen))
         if not chosen:
@@ -346,9 +361,10 @@ def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     number = 0
-    for task in tasks:
+    for task, results in zip(tasks, _one_control([_task_results(task) for task in tasks]),
+                             strict=True):
         audio = _task_audio(task)
-        for result in _task_results(task):
+        for result in results:
             number += 1
             region = result["value"]
             begin_s, end_s = json_number(region["start"]), json_number(region["end"])

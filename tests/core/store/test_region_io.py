@@ -26,6 +26,7 @@ from core.store.region_io import (
     read_regions,
     without_known,
 )
+from core.store.region_json import label_studio_clip_labels
 from tests import audio_factory
 
 
@@ -545,6 +546,27 @@ def test_label_studio_export_as_it_writes_one(tmp_path, project):
         ("long.wav", 1.0, 1.5, None), ("recordings/site1/night.wav", 0.5, 1.5, "Owl")]
     import_regions_file(project, tmp_path / "project-1.json")
     assert [t[0] for t in regions_of(project)] == ["long.wav"] * 3 + ["site1/night.wav"]
+
+
+def test_label_studio_second_questions_are_not_classes(tmp_path, project):
+    """A config that labels each region's species and then its call type, and rates each
+    clip's quality: before, the call type came in as a region of its own class on the same
+    span."""
+    def result(name, kind, value):
+        return {"id": "r1", "from_name": name, "to_name": "audio", "type": kind, "value": value}
+
+    span = {"start": 1.0, "end": 2.0, "channel": 0}
+    text = json.dumps([{"id": 1, "data": {"audio": "/data/local-files/?d=long.wav"},
+                        "annotations": [{"result": [
+                            result("species", "labels", {**span, "labels": ["Morepork"]}),
+                            result("calltype", "labels", {**span, "labels": ["trill"]}),
+                            result("species", "labels", {**span, "start": 2.5, "end": 2.9,
+                                                         "labels": ["Kiwi"]}),
+                            result("class", "choices", {"choices": ["owls"]}),
+                            result("quality", "choices", {"choices": ["good"]})]}]}])
+    _, rows = read_regions(write(tmp_path, "project-2.json", text))
+    assert [(r.begin_s, r.label) for r in rows] == [(1.0, "Morepork"), (2.5, "Kiwi")]
+    assert label_studio_clip_labels(json.loads(text))[0] == [("long.wav", "owls")]
 
 
 def test_label_studio_json_min_and_bad_regions(tmp_path, project):
