@@ -354,7 +354,7 @@ def _write(args, answered, every: list[_File]) -> None:
     """Write the events of ``answered`` (file, events) as ``args`` asks; ``every`` is the whole
     list of files (all shards'), which names are made relative to."""
     from core.paths import write_text_atomic
-    from core.store.region_export import PER_FILE, aoef_text, raven_text
+    from core.store.region_export import PER_FILE, aoef_text, raven_text, write_aoef
     from core.store.region_json import label_studio_text
 
     # Every shard finds the same folder and the same names in it.
@@ -394,6 +394,11 @@ def _write(args, answered, every: list[_File]) -> None:
         clips = _relative([clip for clip, _ in answered], root)
         grouped = [(clip, _spans(clip, events)) for clip, (_, events) in zip(clips, answered,
                                                                               strict=True)]
+        if args.format == "aoef" and args.out:  # and the dataset Whombat imports first
+            out = args.out if args.shard is None else args.shard.file_name(args.out)
+            dataset = write_aoef(grouped, root.name if root else "Earmark events", out)
+            print(f"earmark: wrote {out} and its recordings' dataset {dataset}", file=sys.stderr)
+            return
         if args.format == "aoef":
             text = aoef_text(grouped, root.name if root else "Earmark events")
         else:

@@ -2,16 +2,19 @@
 annotation projects, and the soundevent library saves any of its collections. Recordings, sound
 events (a geometry on a recording), their annotations (tags) or a model's predictions (tags with
 scores) and clips are lists that refer to one another by UUID; tags by number. Reading gives a
-RegionRow for each tag of each sound-event annotation or prediction, as
-:mod:`core.store.region_io` reads its other formats; writing gives an annotation project Whombat
-can import.
+RegionRow for each sound-event annotation or prediction tagged with the key that names the
+class, as :mod:`core.store.region_io` reads its other formats; writing gives an annotation
+project and the dataset of its recordings, which Whombat imports in turn: it finds a project's
+recordings only among those it holds already, by UUID, so the same recording keeps the same UUID
+in every export.
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
 from core.store.label_rules import json_number, normalise_relative
@@ -25,6 +28,12 @@ LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat t
 MOMENTS = ("TimeStamp", "Point")
 #: The coordinates of the two shapes read as they are; any other is read as the box around it.
 SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high]"}
+#: Tag keys that name a sound's class, first where a file's keys are used as often (a Whombat
+#: project may tag each sound with its species and its call type: the call type is no class).
+CLASS_KEYS = (LABEL_KEY, "species", "label", "class_name", "event")
+#: The namespace of the UUIDs of exported recordings and datasets (uuid5 of the project's name
+#: and the file's path in it): Whombat matches a project's recordings to its own by UUID.
+_NAMESPACE = uuid.UUID("6f1d2c8e-3b7a-5e49-a0c2-9d8e4b7f1a35")
 
 
 def is_aoef(value) -> bool:
@@ -110,10 +119,9 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
                   for r in _items(data, "recordings")}
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
-    tags = {t.get("id"): t.get("value") for t in _items(data, "tags")
-            if isinstance(t.get("id"), (int, str))}
     entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
     entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
+    tags = _class_tags(_items(data, "tags"), [entry for entry, _ in entries])
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     for number, (entry, predicted) in enumerate(entries, start=1):
@@ -138,6 +146,22 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
         rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number, score=score)
                  for label, score in labelled]
     return rows, problems
+
+
+def _class_tags(tags: list[dict], entries: list[dict]) -> dict:
+    """Tag id -> value of the tags under the one key that names the class: the key the
+    ``entries`` (annotations and predictions) use most, those of CLASS_KEYS first where counts
+    tie. Tags under other keys (a call type, a quality) are no labels."""
+    keys = {t.get("id"): t.get("key") for t in tags
+            if isinstance(t.get("id"), (int, str)) and isinstance(t.get("key"), str)}
+    used: Counter = Counter()
+    for entry in entries:
+        ids = entry.get("tags") if isinstance(entry.get("tags"), list) else []
+        ids = [i[0] if isinstance(i, list) and i else i for i in ids]  # a prediction's pairs
+        used.update({keys.get(i) for i in ids if isinstance(i, (int, str)) and i in keys})
+    main = max(used, key=lambda key: (used[key], key in CLASS_KEYS), default=None)
+    return {t.get("id"): t.get("value") for t in tags
+            if isinstance(t.get("id"), (int, str)) and (main is None or t.get("key") == main)}
 
 
 def _label(tags: dict, tag_id) -> str | None:
@@ -199,11 +223,9 @@ def aoef_document(grouped, name: str) -> dict:
     tag_ids: dict[str, int] = {}
     recordings, clips, tasks, events, annotations, clip_annotations = [], [], [], [], [], []
     for clip, regions in grouped:
-        recording_id, clip_id = str(uuid.uuid4()), str(uuid.uuid4())
-        recordings.append({"uuid": recording_id, "path": clip.path,
-                           "duration": clip.duration_s or 0.0,
-                           "channels": clip.channels or 1,
-                           "samplerate": clip.sample_rate_hz or 0})
+        recording = _recording(clip, name)
+        recording_id, clip_id = recording["uuid"], str(uuid.uuid4())
+        recordings.append(recording)
         clips.append({"uuid": clip_id, "recording": recording_id, "start_time": 0.0,
                       "end_time": clip.duration_s or max(r.end_s for r in regions)})
         tasks.append({"uuid": str(uuid.uuid4()), "clip": clip_id, "created_on": now})
@@ -222,6 +244,25 @@ def aoef_document(grouped, name: str) -> dict:
         "project_tags": list(tag_ids.values()), "recordings": recordings, "clips": clips,
         "sound_events": events, "sound_event_annotations": annotations,
         "clip_annotations": clip_annotations, "tasks": tasks}}
+
+
+def aoef_dataset(clips: Iterable, name: str) -> dict:
+    """The recordings of ``clips`` (ClipRecords) as an AOEF dataset named ``name``, which Whombat
+    imports first (Datasets, Import, the project's folder as its audio folder): its import of
+    an annotation project finds the recordings only among those it holds, by the UUIDs
+    :func:`aoef_document` gives them too."""
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    return {"version": AOEF_VERSION, "created_on": now, "data": {
+        "uuid": str(uuid.uuid5(_NAMESPACE, f"dataset\0{name}")), "collection_type": "dataset",
+        "name": name, "description": "Recordings exported from Earmark", "created_on": now,
+        "recordings": [_recording(clip, name) for clip in clips], "tags": []}}
+
+
+def _recording(clip, name: str) -> dict:
+    """A recording's entry, its UUID the same in every export of the project ``name``."""
+    return {"uuid": str(uuid.uuid5(_NAMESPACE, f"{name}\0{clip.path}")), "path": clip.path,
+            "duration": clip.duration_s or 0.0, "channels": clip.channels or 1,
+            "samplerate": clip.sample_rate_hz or 0}
 
 
 def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int],
@@ -246,4 +287,4 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
     return event, annotation
 
 
-__all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_document", "is_aoef", "parse_aoef"]
+__all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_dataset", "aoef_document", "is_aoef", "parse_aoef"]

@@ -32,7 +32,7 @@ from core.errors import AudioError, EarmarkError
 from core.paths import natural_key, write_text_atomic
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
-from core.store.region_aoef import aoef_document
+from core.store.region_aoef import aoef_dataset, aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
 
@@ -282,6 +282,25 @@ def aoef_text(grouped, name: str) -> str:
     return json.dumps(aoef_document(grouped, name), indent=1, ensure_ascii=False) + "\n"
 
 
+def aoef_dataset_path(out: Path) -> Path:
+    """Where the dataset of an AOEF project written to ``out`` goes: beside it, ``regions.aoef.json``
+    -> ``regions.dataset.aoef.json``."""
+    out = Path(out)
+    stem = out.name.removesuffix(".json").removesuffix(".aoef")
+    return out.with_name(f"{stem}.dataset{out.name[len(stem):] or '.json'}")
+
+
+def write_aoef(grouped, name: str, out: Path) -> Path:
+    """Write ``grouped`` as an AOEF annotation project to ``out`` and the dataset of its
+    recordings beside it (:func:`aoef_dataset_path`), which Whombat imports first; returns the
+    dataset's path."""
+    dataset = aoef_dataset_path(out)
+    write_text_atomic(dataset, json.dumps(aoef_dataset([clip for clip, _ in grouped], name),
+                                          indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(Path(out), aoef_text(grouped, name))
+    return dataset
+
+
 def audacity_text(regions: Iterable[RegionRecord]) -> str:
     """One file's regions as an Audacity label track: 6 decimals, as Audacity writes, and a
     ``\\<TAB>low<TAB>high`` line after each region with a band."""
@@ -355,7 +374,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     - ``"labelstudio"``: one Label Studio JSON import, a task per audio file, see
       :func:`region_json.label_studio_text`;
     - ``"aoef"``: one AOEF annotation project named after the folder, which Whombat imports, see
-      :func:`region_aoef.aoef_document`;
+      :func:`region_aoef.aoef_document`, and to a path, the dataset of its recordings beside it
+      (:func:`write_aoef`), which Whombat imports first;
     - ``"sonicvisualiser"``: one Sonic Visualiser annotation layer per audio file under the
       folder ``out``, at ``out/<relative path, extension replaced by .svl>`` as for audacity, see
       :func:`region_svl.svl_text`;
@@ -385,6 +405,9 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
         for clip, regions in grouped:
             write_text_atomic(targets[clip.id], per_file.text(clip, regions))
         return count
+    if fmt == "aoef" and isinstance(out, (str, os.PathLike)):
+        write_aoef(grouped, project.folder.name, Path(out))
+        return count
     if fmt == "aoef":
         text = aoef_text(grouped, project.folder.name)
     elif fmt == "labelstudio":
@@ -405,5 +428,6 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
-           "regions_by_clip", "measure_regions", "aoef_text", "audacity_text",
+           "regions_by_clip", "measure_regions", "aoef_dataset_path", "aoef_text",
+           "audacity_text", "write_aoef",
            "avianz_targets", "raven_text", "sequence_starts", "summary_text"]

@@ -409,6 +409,11 @@ def _on_export_regions(w) -> None:
             return
         n, unreadable = result
         w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000)
+        if fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
+            w.show_message(f"Exported {n:,} regions to {out}. In Whombat, import the dataset "
+                           f"{region_export.aoef_dataset_path(Path(out)).name} beside it first "
+                           "(its audio folder: this project's folder), then the annotation "
+                           "project.", "info")
         if unreadable:
             more = f"\n…and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
             w.show_message(f"Exported {n:,} regions to {out}; the regions of "

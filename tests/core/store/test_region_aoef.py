@@ -186,3 +186,39 @@ def test_export_is_an_annotation_project_whombat_imports(project):
     [note] = annotations[2]["notes"]
     assert note["is_issue"] and "not reviewed" in note["message"] and "0.73" in note["message"]
     assert "notes" not in annotations[0]
+
+
+def test_export_to_a_file_writes_the_dataset_whombat_imports_first(project, tmp_path):
+    """Whombat's import of an annotation project finds its recordings only among those it
+    holds, by UUID: before, the export held fresh UUIDs and no dataset, and Whombat imported an
+    empty project."""
+    clips = {c.path: c.id for c in project.clips()}
+    project.add_region(clips["dawn.wav"], 0.5, 1.0, "Robin")
+    out = tmp_path / "regions.aoef.json"
+    assert export_regions(project, "aoef", out) == 1
+    dataset = json.loads((tmp_path / "regions.dataset.aoef.json").read_text())["data"]
+    assert (dataset["collection_type"], dataset["name"]) == ("dataset", "audio")
+    first = json.loads(out.read_text())["data"]
+    uuids = {r["path"]: r["uuid"] for r in first["recordings"]}
+    assert {r["path"]: r["uuid"] for r in dataset["recordings"]} == {
+        "dawn.wav": uuids["dawn.wav"]}
+    assert {e["recording"] for e in first["sound_events"]} == {uuids["dawn.wav"]}
+    # Exported again (more regions since): the same recording, the same UUID.
+    project.add_region(clips["dawn.wav"], 1.5, 2.0, "Wren")
+    export_regions(project, "aoef", out)
+    again = json.loads(out.read_text())["data"]
+    assert {r["path"]: r["uuid"] for r in again["recordings"]} == uuids
+    assert again["uuid"] != first["uuid"]  # a project of its own
+
+
+def test_only_the_tag_key_that_names_the_class_gives_labels(tmp_path):
+    """Whombat tags a sound with its species and its call type: before, each tag was a region
+    of its own, the call type a class."""
+    text = json.loads(document(
+        [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeInterval", [1.5, 2.0])],
+        [annotation("a1", "e1", [0, 7]), annotation("a2", "e2", [1, 7])]))
+    text["data"]["tags"].append({"id": 7, "key": "call_type", "value": "song"})
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(text))
+    _, rows = read_regions(path)
+    assert [(r.begin_s, r.label) for r in rows] == [(0.5, "Robin"), (1.5, "Wren")]
