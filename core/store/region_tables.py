@@ -32,9 +32,11 @@ ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 #: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
 #: duration, [level,] label in seconds, after a header row when asked for one ("start" for
-#: "time" is taken too).
+#: "time" is taken too); a box layer's rows are start, end, extent start, extent end (its band
+#: in the layer's units, Hz over a spectrogram), label (svcore's BoxModel).
 SV_CSV = "sonicvisualiser-csv"
 _SV_CSV_TIMES = ("time", "start")
+_SV_BOX = ("start", "end", "extent start", "extent end")
 
 
 def header_key(text: str) -> str:
@@ -363,14 +365,17 @@ def is_sv_csv(first: str) -> bool:
     """Whether a comma-separated first line opens a Sonic Visualiser CSV layer: a point's time
     (no other CSV Earmark reads starts with a number), or a header naming a time and a duration."""
     cells = [header_key(cell) for cell in first.split(",")]
-    return _number_or_none(cells[0]) is not None or (
+    return _number_or_none(cells[0]) is not None or set(_SV_BOX) <= set(cells) or (
         "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame")))
 
 
 def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
-    time and duration, its label the region's). Rows without a duration mark moments and are
-    problems; a layer of nothing but moments, or in frames, raises EarmarkError saying so."""
+    time and duration, its label the region's; a box layer: its start, end and band, named so
+    by its header, or without one where every row's four numbers read as a box, its band's top
+    above 1 Hz and above its bottom, as a note's level in the fourth place never is). Rows
+    without a duration mark moments and are problems; a layer of nothing but moments, or in
+    frames, raises EarmarkError saying so."""
     if not audio:
         raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
                            "to: say which (--audio)")
@@ -379,29 +384,60 @@ def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     try:
-        for values in reader:
-            cells = [value.strip() for value in values]
-            if not any(cells):
-                continue
-            if header is None and not rows and not problems and not is_number(cells[0]):
-                header = [header_key(cell) for cell in cells]
-                if "frame" in header:
-                    raise EarmarkError("times in frames: export the layer again with times in "
-                                       "seconds")
-                continue
-            time_s, duration_s, label = _sv_csv_point(cells, header)
-            if time_s is None:
-                problems.append((reader.line_num, f"time '{cells[0]}' is not a number"))
-            elif duration_s is None or duration_s <= 0:
-                problems.append((reader.line_num, "no duration: a moment, not a span"))
-            else:
-                rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None,
-                                      line=reader.line_num))
+        lines = [(reader.line_num, [value.strip() for value in values]) for values in reader]
     except csv.Error as error:
         raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
+    lines = [(number, cells) for number, cells in lines if any(cells)]
+    if lines and not is_number(lines[0][1][0]):
+        header = [header_key(cell) for cell in lines.pop(0)[1]]
+        if "frame" in header or "startframe" in header:
+            raise EarmarkError("times in frames: export the layer again with times in seconds")
+    if _is_sv_box(header, [cells for _, cells in lines]):
+        return _sv_boxes(lines, audio)
+    for number, cells in lines:
+        time_s, duration_s, label = _sv_csv_point(cells, header)
+        if time_s is None:
+            problems.append((number, f"time '{cells[0]}' is not a number"))
+        elif duration_s is None or duration_s <= 0:
+            problems.append((number, "no duration: a moment, not a span"))
+        else:
+            rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None, line=number))
     if not rows and problems and all(reason.startswith("no duration") for _, reason in problems):
         raise EarmarkError("a layer of moments (time instants or values), not spans: export a "
                            "region or note layer")
+    return rows, problems
+
+
+def _is_sv_box(header: list[str] | None, rows: list[list[str]]) -> bool:
+    """Whether a CSV layer is a box layer's: its header says so, or (none) every row holds
+    start, end, band bottom and band top, each after the one before it but the band's bottom,
+    the top above 1 (a note's fourth number, its level, is 0-1)."""
+    if header is not None:
+        return set(_SV_BOX) <= set(header)
+    if not rows:
+        return False
+    for cells in rows:
+        numbers = [_number_or_none(cell) if is_number(cell) else None for cell in cells[:4]]
+        if len(numbers) < 4 or None in numbers:
+            return False
+        start, end, low, high = numbers
+        if not (start < end and 0 <= low < high and high > 1):
+            return False
+    return True
+
+
+def _sv_boxes(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],
+                                                                         list[Problem]]:
+    """The regions of a box layer's rows ``(line, cells)``: start, end, band, label."""
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    for number, cells in lines:
+        row, reason = _row(audio, *(cells + [""] * 5)[:2], ",".join(cells[4:]),
+                           *(cells + [""] * 5)[2:4], number)
+        if row is None:
+            problems.append((number, reason))
+        else:
+            rows.append(row)
     return rows, problems
 
 

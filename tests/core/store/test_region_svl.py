@@ -226,6 +226,18 @@ def test_a_csv_layer_with_a_header_row_is_read_by_its_names(tmp_path):
     assert detect_format("Start (s),End (s),Common name\n0,3,Robin\n") == "birdnet"
 
 
+def test_a_box_layer_exported_as_csv_gives_its_spans_and_bands(tmp_path):
+    """svcore's BoxModel writes start, end, extent start, extent end, label: before, the band's
+    bottom was read as a duration (100 s to 600 s), its top dropped; with its header the file
+    was taken for clip labels."""
+    rows = "100.000000000,101.000000000,500,1500,owl\n102.5,103,2000,4000\n"
+    for text, first in ((rows, 1), ("START,END,EXTENT START,EXTENT END,LABEL\n" + rows, 2)):
+        assert detect_format(text) == "sonicvisualiser-csv"
+        assert spans(read_regions(write(tmp_path, "boxes.csv", text), "dawn.wav")[1]) == [
+            (100.0, 101.0, "owl", 500.0, 1500.0, first),
+            (102.5, 103.0, None, 2000.0, 4000.0, first + 1)]
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     ("1.0,beat\n2.0,beat\n", r"a layer of moments .*not spans: export a region or note layer"),
     ("FRAME,VALUE,DURATION,LABEL\n8000,0,4000,x\n", r"times in frames: export the layer again "
