@@ -293,7 +293,9 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
 def parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """Audacity's label format, as its LabelStruct::Import reads it: ``start<TAB>end<TAB>label``
     (a second field that is not a number makes a point label titled by it), then optional lines
-    starting with ``\\``, the first of which is ``\\<TAB>low<TAB>high`` (-1: an edge not known)."""
+    starting with ``\\``, the first of which is ``\\<TAB>low<TAB>high`` (-1: an edge not known).
+    BirdNET's labels add a fourth field, the confidence (its label "Scientific, Common"): the
+    detection is an event to review with that score, labelled by its common name."""
     if not audio:
         raise EarmarkError("an Audacity label track does not say which audio file it belongs to: "
                            "say which (--audio)")
@@ -326,7 +328,13 @@ def parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[
         begin_s = _number(fields[0])
         end_s, title = (_number(fields[1]), fields[2]) if is_number(fields[1]) else (begin_s,
                                                                                       fields[1])
-        rows.append(RegionRow(audio, begin_s, end_s, title.strip() or None, line=number))
+        score = _number_or_none(fields[3]) if len(fields) > 5 and is_number(fields[3]) else None
+        if score is not None and 0 <= score <= 1:  # BirdNET's: "Strix aluco, Tawny Owl"
+            title = title.split(", ", 1)[-1]
+        else:
+            score = None
+        rows.append(RegionRow(audio, begin_s, end_s, title.strip() or None, line=number,
+                              score=score))
         previous_ok = True
     return rows, problems
 

@@ -366,6 +366,16 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
             ("ARU02/20260601_220000.wav", 4.0, "Morepork")]
 
 
+def test_birdnet_audacity_labels_are_events_to_review_by_their_common_name(tmp_path, project):
+    """BirdNET's Audacity output (--rtype audacity) adds the confidence as a fourth field and
+    labels "Scientific, Common": before, they came in as a person's regions of that label."""
+    text = "0.0\t1.0\tStrix aluco, Tawny Owl\t0.8123\n1.5\t2.5\tnote, not a score\n"
+    found = import_regions_file(project, write(tmp_path, "long.BirdNET.results.txt", text),
+                                audio="long.wav")
+    assert [(r.label, r.status, r.score) for r in found] == [
+        ("Tawny Owl", "unreviewed", 0.8123), ("note, not a score", None, None)]
+
+
 # --------------------------------------------------------------------------- AviaNZ
 
 
