@@ -75,6 +75,15 @@ _FLAC_MAX_BLOCK = 65535
 _FLAC_MIN_FRAME_BYTES = 10
 OUT_OF_RANGE = "contains samples far beyond full scale (not audio)"
 PERMISSION = "permission denied"
+#: Reasons that lie in a file's bytes, which the same file gives every time (not a permission,
+#: a disk or a network share that may come back, nor the memory of this machine).
+_CONTENT_FAULTS = (EMPTY_FILE, UNRECOGNISED, CORRUPT, NO_FRAMES, NON_FINITE, UNKNOWN_LENGTH,
+                   OUT_OF_RANGE)
+
+
+def is_content_fault(reason: str) -> bool:
+    """Whether an AudioError's ``reason`` lies in the file's own bytes (see _CONTENT_FAULTS)."""
+    return reason.startswith(_CONTENT_FAULTS)
 
 # libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
 # file holds. Only decimal sizes count: streamed writers put 0 or 0xFFFFFFFF there on purpose.

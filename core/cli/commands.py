@@ -212,7 +212,7 @@ def _labelled_clips(args, regions: bool = False) -> list:
         raise EarmarkError(f"{data}: not a folder")
     store_dir = None if args.labels_from == "folder" else existing_store_dir(data)
     if store_dir is not None:
-        return _store_clips(data, store_dir, args.name_rule, regions)
+        return _store_clips(data, args.name_rule, regions)
     if args.labels_from == "store":
         raise EarmarkError(f"{data}: has no labels saved by the app (no project store); "
                            "use --labels-from folder")
@@ -230,8 +230,10 @@ def _folder_clips(data: Path, name_rule) -> list:
     return [c for c in clips if c.label]
 
 
-def _store_clips(data: Path, store_dir: Path, name_rule, regions: bool = False) -> list:
+def _store_clips(data: Path, name_rule, regions: bool = False) -> list:
     """The labels the app saved, read and the store closed again before any training starts.
+    The store is opened where the app would open it (a folder read-only now: its store copied
+    to the per-user place, see core.store.store_place).
     Clips whose files are gone are left out, with a note. With ``regions``: the region samples
     and background sources of the app's training snapshot too, and a recording with marked
     events is no whole-clip sample."""
@@ -241,13 +243,15 @@ def _store_clips(data: Path, store_dir: Path, name_rule, regions: bool = False) 
     from core.workflow import training_snapshot
 
     try:
-        with Project.open(data, store_dir=store_dir) as project:
+        with Project.open(data) as project:
             records = [r for r in project.clips(include_missing=True) if r.label]
             rule = project.name_rule()
             snapshot = training_snapshot(project) if regions else None
     except ProjectError as error:
         raise ProjectError(f"{error} (--labels-from folder reads the folder instead)") from None
     clips = [LabeledClip(project.abspath(r), r.label, r.label_source) for r in records]
+    if project.store_note:  # kept elsewhere, or just copied there (a read-only folder)
+        print(f"earmark: {project.store_note}", file=sys.stderr)
     present = [c for c, r in zip(clips, records, strict=True) if not r.missing and c.path.is_file()]
     marked: list = []
     if snapshot is not None:
@@ -258,7 +262,7 @@ def _store_clips(data: Path, store_dir: Path, name_rule, regions: bool = False) 
     in_recordings = len({s.path for s in marked})
     also = (f", {events} marked events in {in_recordings} recording"
             f"{'s' if in_recordings != 1 else ''}") if marked else ""
-    print(f"earmark: using the labels saved by the app in {store_dir} "
+    print(f"earmark: using the labels saved by the app in {project.store_path.parent} "
           f"({len(present)} labelled clips{also})", file=sys.stderr)
     gone = len(clips) - len(present)
     if gone:

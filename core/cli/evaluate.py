@@ -208,7 +208,7 @@ def event_evaluation(classifier, data: Path, store_dir: Path | None) -> dict | N
 
     if store_dir is None:
         return None
-    with Project.open(data, store_dir=store_dir) as project:
+    with Project.open(data) as project:  # where the app opens it (store_place)
         recordings = marked_recordings(project)
     return event_scores(classifier, recordings,
                         on_error=lambda reason: print(f"earmark: error: {reason}", file=sys.stderr))

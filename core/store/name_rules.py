@@ -44,9 +44,6 @@ _RECORDER_STAMP_RE = re.compile(
 # What makes a rule fit a folder: "a small number of classes with several clips each".
 MIN_CLASSES = 2
 MIN_MEAN_CLIPS_PER_CLASS = 2.0  # fewer means the "classes" are mostly one-off names
-# More than this share of classes with one name each are one-off names too, however many the
-# others hold: rec_001 ... rec_020 beside zero_bytes and text_file are not four classes.
-MAX_SINGLE_SHARE = 0.5
 MAX_CLASSES = 100  # beyond this a part is more likely an id or a take number than a class
 MIN_LABELLED_SHARE = 0.5  # the rule must label more than this share of the names
 MAX_PARTS = 8  # parts of a name looked at when inferring; later ones are takes and dates
@@ -260,9 +257,10 @@ def token_rules(stems: Sequence[str]) -> list[NameRule]:
 
 def _fits(preview: NamePreview, total: int) -> bool:
     n_classes = len(preview.counts)
-    singles = sum(n == 1 for n in preview.counts.values())
-    return (MIN_CLASSES <= n_classes - singles and n_classes <= MAX_CLASSES
-            and singles <= MAX_SINGLE_SHARE * n_classes
+    # Classes of one name each do not count towards MIN_CLASSES: rec_001 ... rec_020 beside
+    # zero_bytes and text_file are one class and stray names, not four classes.
+    several = sum(n > 1 for n in preview.counts.values())
+    return (MIN_CLASSES <= several and n_classes <= MAX_CLASSES
             and preview.labelled >= MIN_MEAN_CLIPS_PER_CLASS * n_classes
             and preview.labelled > MIN_LABELLED_SHARE * total)
 
@@ -270,9 +268,8 @@ def _fits(preview: NamePreview, total: int) -> bool:
 def infer_name_rule(stems: Iterable[str]) -> NameRule:
     """The rule that reads ``stems`` (the names of one folder's files) as a small number of
     classes with several files each: at least ``MIN_CLASSES`` classes of two files or more, on
-    average ``MIN_MEAN_CLIPS_PER_CLASS`` files a class, at most ``MAX_CLASSES``, no more than
-    ``MAX_SINGLE_SHARE`` of them of one file, labelling more than ``MIN_LABELLED_SHARE`` of the
-    names. Of the rules that fit, one reading from the start of
+    average ``MIN_MEAN_CLIPS_PER_CLASS`` files a class, at most ``MAX_CLASSES``, labelling more
+    than ``MIN_LABELLED_SHARE`` of the names. Of the rules that fit, one reading from the start of
     the name wins over a part in the middle, then the fewest classes, then the most names
     labelled, then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
     ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way).

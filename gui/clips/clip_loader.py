@@ -185,7 +185,8 @@ class ClipLoadWorker(QObject):
     """Lives on the loader thread; loads one request at a time, skipping superseded ones."""
 
     loaded = Signal(int, object)  # generation, ClipData
-    # generation, path, reason, and whether the file is at fault (it cannot be read), not the view
+    # generation, path, reason, and whether the fault lies in the file's bytes (not a permission,
+    # a disk, memory or the view itself)
     failed = Signal(int, object, str, bool)
     range_loaded = Signal(int, object, object)  # range generation, path, RangeSpectrogram
 
@@ -211,7 +212,7 @@ class ClipLoadWorker(QObject):
             data = load_clip(path, features, spectrogram, cache_dir,
                              should_stop=lambda: generation != self._latest_generation())
         except AudioError as error:
-            self.failed.emit(generation, path, error.reason, True)
+            self.failed.emit(generation, path, error.reason, audio.is_content_fault(error.reason))
             return
         except Exception as error:  # noqa: BLE001 - a bad file must never take the view down
             self.failed.emit(generation, path, f"{type(error).__name__}: {error}", False)

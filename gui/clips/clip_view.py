@@ -436,7 +436,7 @@ class ClipView(QWidget):
         self._stack.setCurrentWidget(self._plots_page)
         self.clip_shown.emit(data.path)
 
-    @Slot(object, str)
+    @Slot(object, str, bool)
     def _on_loader_failed(self, path: Path, reason: str, unreadable: bool) -> None:
         if self._path is None or Path(path) != self._path:
             return

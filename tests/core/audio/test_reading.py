@@ -276,3 +276,13 @@ def test_audio_extensions():
     assert {".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff"} <= audio.AUDIO_EXTENSIONS
     assert all(ext == ext.lower() and ext.startswith(".") for ext in audio.AUDIO_EXTENSIONS)
     assert ".txt" not in audio.AUDIO_EXTENSIONS
+
+
+def test_only_faults_in_the_files_bytes_are_content_faults():
+    """The clip view marks a file unreadable in the store only for these: a permission, a disk
+    or a share that may come back, or this machine's memory, say nothing of the file."""
+    from core.audio.reading import CORRUPT, NON_FINITE, PERMISSION, UNRECOGNISED, is_content_fault
+
+    assert all(map(is_content_fault, (NON_FINITE, UNRECOGNISED, f"{CORRUPT}: its header claims")))
+    assert not any(map(is_content_fault, (PERMISSION, "cannot be read (I/O error)",
+                                          "too large to read into memory")))

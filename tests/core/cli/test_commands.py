@@ -147,6 +147,21 @@ def test_train_and_evaluate_use_the_labels_saved_by_the_app(labelled_in_app, cap
     assert "--name-rule is not used" in capsys.readouterr().err
 
 
+def test_a_folder_labelled_in_the_app_and_read_only_now_gives_its_labels(labelled_in_app,
+                                                                          capsys):
+    """Before, the command line opened the folder's own store for writing and failed; the app
+    copies it to the per-user place, and so does the command line now."""
+    paths = [labelled_in_app, *labelled_in_app.rglob("*")]
+    for path in paths:
+        path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        assert labelled(["train", str(labelled_in_app)])["rec3.wav"] == "wren"
+        assert "is read-only, so its project store was copied to" in capsys.readouterr().err
+    finally:
+        for path in paths:
+            path.chmod(path.stat().st_mode | 0o200)
+
+
 def test_labels_from_store_without_a_store_says_so(flat_fsdd):
     with pytest.raises(EarmarkError, match="no labels saved by the app"):
         labelled(["train", str(flat_fsdd), "--labels-from", "store"])

@@ -184,9 +184,12 @@ def test_one_class_beside_a_few_stray_names_gives_none():
     # Before: the 1st part, so rec (20 files) and one class for each stray file, keys 1-4.
     stems = [f"rec_{i:03d}" for i in range(1, 21)] + ["zero_bytes", "text_file", "silent_zeros"]
     assert infer_name_rule(stems) == NO_NAME_RULE
-    # A rare class or two among several with many files each is still a class.
-    stems = [f"{kind}_{i}" for kind in ("wren", "robin", "owl") for i in range(8)] + ["kite_1"]
+    # Rare classes among several with many files each are still classes.
+    stems = [f"{kind}_{i}" for kind in ("wren", "robin", "owl") for i in range(8)]
+    stems += ["kite_1", "hawk_1", "crow_1", "jay_1"]
     assert infer_name_rule(stems).label_of("kite_1") == "kite"
+    stems = [f"{kind}_{i}" for kind in ("dog", "cat") for i in range(10)]
+    assert infer_name_rule([*stems, "bird_1", "cow_1", "horse_1"]).label_of("cow_1") == "cow"
 
 
 def test_preview_orders_by_count_then_name_and_counts_unlabelled():
