@@ -396,11 +396,13 @@ def _write(args, answered, every: list[_File]) -> None:
                                                                               strict=True)]
         if args.format == "aoef" and args.out:  # and the dataset Whombat imports first
             out = args.out if args.shard is None else args.shard.file_name(args.out)
-            dataset = write_aoef(grouped, root.name if root else "Earmark events", out)
+            dataset = write_aoef(grouped, root.name if root else "Earmark events", out,
+                                 str(root.resolve()) if root else None)
             print(f"earmark: wrote {out} and its recordings' dataset {dataset}", file=sys.stderr)
             return
         if args.format == "aoef":
-            text = aoef_text(grouped, root.name if root else "Earmark events")
+            text = aoef_text(grouped, root.name if root else "Earmark events",
+                             str(root.resolve()) if root else None)
         else:
             text = (raven_text if args.format == "raven" else label_studio_text)(grouped)
     if args.out:

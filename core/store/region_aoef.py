@@ -212,7 +212,7 @@ def _score(features) -> float | None:
     return float(value) if _is_score(value) else None
 
 
-def aoef_document(grouped, name: str) -> dict:
+def aoef_document(grouped, name: str, where: str | None = None) -> dict:
     """A project's regions (``grouped``: (clip, its regions) pairs) as an AOEF annotation project
     named ``name``, which Whombat imports: a recording, a clip over all of it and a task per audio
     file (its path relative to the folder: Whombat's audio folder is the project's), a sound
@@ -223,7 +223,7 @@ def aoef_document(grouped, name: str) -> dict:
     tag_ids: dict[str, int] = {}
     recordings, clips, tasks, events, annotations, clip_annotations = [], [], [], [], [], []
     for clip, regions in grouped:
-        recording = _recording(clip, name)
+        recording = _recording(clip, where or name)
         recording_id, clip_id = recording["uuid"], str(uuid.uuid4())
         recordings.append(recording)
         clips.append({"uuid": clip_id, "recording": recording_id, "start_time": 0.0,
@@ -246,21 +246,24 @@ def aoef_document(grouped, name: str) -> dict:
         "clip_annotations": clip_annotations, "tasks": tasks}}
 
 
-def aoef_dataset(clips: Iterable, name: str) -> dict:
+def aoef_dataset(clips: Iterable, name: str, where: str | None = None) -> dict:
     """The recordings of ``clips`` (ClipRecords) as an AOEF dataset named ``name``, which Whombat
     imports first (Datasets, Import, the project's folder as its audio folder): its import of
     an annotation project finds the recordings only among those it holds, by the UUIDs
-    :func:`aoef_document` gives them too."""
+    :func:`aoef_document` gives them too. ``where`` (the folder's absolute path; default the
+    name) seeds the UUIDs: the same file of the same folder has the same one in every export,
+    and another folder's file of the same name another."""
     now = datetime.datetime.now(datetime.UTC).isoformat()
     return {"version": AOEF_VERSION, "created_on": now, "data": {
-        "uuid": str(uuid.uuid5(_NAMESPACE, f"dataset\0{name}")), "collection_type": "dataset",
-        "name": name, "description": "Recordings exported from Earmark", "created_on": now,
-        "recordings": [_recording(clip, name) for clip in clips], "tags": []}}
+        "uuid": str(uuid.uuid5(_NAMESPACE, f"dataset\0{where or name}")),
+        "collection_type": "dataset", "name": name,
+        "description": "Recordings exported from Earmark", "created_on": now,
+        "recordings": [_recording(clip, where or name) for clip in clips], "tags": []}}
 
 
-def _recording(clip, name: str) -> dict:
-    """A recording's entry, its UUID the same in every export of the project ``name``."""
-    return {"uuid": str(uuid.uuid5(_NAMESPACE, f"{name}\0{clip.path}")), "path": clip.path,
+def _recording(clip, where: str) -> dict:
+    """A recording's entry, its UUID the same in every export of the folder ``where``."""
+    return {"uuid": str(uuid.uuid5(_NAMESPACE, f"{where}\0{clip.path}")), "path": clip.path,
             "duration": clip.duration_s or 0.0, "channels": clip.channels or 1,
             "samplerate": clip.sample_rate_hz or 0}
 

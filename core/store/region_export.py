@@ -277,9 +277,9 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
     return "\n".join(lines) + "\n"
 
 
-def aoef_text(grouped, name: str) -> str:
+def aoef_text(grouped, name: str, where: str | None = None) -> str:
     """``grouped`` as an AOEF annotation project named ``name`` (region_aoef.aoef_document)."""
-    return json.dumps(aoef_document(grouped, name), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(aoef_document(grouped, name, where), indent=1, ensure_ascii=False) + "\n"
 
 
 def aoef_dataset_path(out: Path) -> Path:
@@ -290,14 +290,14 @@ def aoef_dataset_path(out: Path) -> Path:
     return out.with_name(f"{stem}.dataset{out.name[len(stem):] or '.json'}")
 
 
-def write_aoef(grouped, name: str, out: Path) -> Path:
+def write_aoef(grouped, name: str, out: Path, where: str | None = None) -> Path:
     """Write ``grouped`` as an AOEF annotation project to ``out`` and the dataset of its
     recordings beside it (:func:`aoef_dataset_path`), which Whombat imports first; returns the
     dataset's path."""
     dataset = aoef_dataset_path(out)
-    write_text_atomic(dataset, json.dumps(aoef_dataset([clip for clip, _ in grouped], name),
+    write_text_atomic(dataset, json.dumps(aoef_dataset([clip for clip, _ in grouped], name, where),
                                           indent=1, ensure_ascii=False) + "\n")
-    write_text_atomic(Path(out), aoef_text(grouped, name))
+    write_text_atomic(Path(out), aoef_text(grouped, name, where))
     return dataset
 
 
@@ -406,10 +406,10 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
             write_text_atomic(targets[clip.id], per_file.text(clip, regions))
         return count
     if fmt == "aoef" and isinstance(out, (str, os.PathLike)):
-        write_aoef(grouped, project.folder.name, Path(out))
+        write_aoef(grouped, project.folder.name, Path(out), str(project.folder))
         return count
     if fmt == "aoef":
-        text = aoef_text(grouped, project.folder.name)
+        text = aoef_text(grouped, project.folder.name, str(project.folder))
     elif fmt == "labelstudio":
         text = label_studio_text(grouped)
     elif fmt == "summary":

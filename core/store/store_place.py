@@ -127,10 +127,13 @@ def _copy_store(source: Path, target: Path) -> Path | None:
             if old.exists():
                 old.replace(target / f"{kept.name}{suffix}")
     try:
-        for suffix in _DATA_SUFFIXES:
-            if (source / f"{STORE_FILENAME}{suffix}").is_file():
-                shutil.copyfile(source / f"{STORE_FILENAME}{suffix}",
-                                target / f"{STORE_FILENAME}{suffix}")
+        # The log first, then the store under a passing name, renamed last: a copy cut short
+        # is never taken for the newest store.
+        partial = target / f"{STORE_FILENAME}.copying"
+        if (source / f"{STORE_FILENAME}-wal").is_file():
+            shutil.copyfile(source / f"{STORE_FILENAME}-wal", target / f"{STORE_FILENAME}-wal")
+        shutil.copyfile(source / STORE_FILENAME, partial)
+        partial.replace(target / STORE_FILENAME)
     except OSError as exc:
         raise ProjectError(f"cannot copy the project store {source / STORE_FILENAME} to "
                            f"{target}: {exc.strerror or exc}") from exc

@@ -209,6 +209,15 @@ def test_export_to_a_file_writes_the_dataset_whombat_imports_first(project, tmp_
     again = json.loads(out.read_text())["data"]
     assert {r["path"]: r["uuid"] for r in again["recordings"]} == uuids
     assert again["uuid"] != first["uuid"]  # a project of its own
+    # Another folder of the same name: other recordings, other UUIDs.
+    other = tmp_path / "elsewhere" / "audio"
+    audio_factory.write(other / "dawn.wav", audio_factory.tone(440, 3.0))
+    with Project.open(other) as elsewhere:
+        elsewhere.scan()
+        elsewhere.add_region(elsewhere.clips()[0].id, 0.5, 1.0, "Robin")
+        export_regions(elsewhere, "aoef", tmp_path / "other.aoef.json")
+    theirs = json.loads((tmp_path / "other.aoef.json").read_text())["data"]["recordings"]
+    assert theirs[0]["path"] == "dawn.wav" and theirs[0]["uuid"] != uuids["dawn.wav"]
 
 
 def test_only_the_tag_key_that_names_the_class_gives_labels(tmp_path):
