@@ -36,6 +36,8 @@ LS_AUDIO = "audio"
 LS_LABELS = "label"
 # ... and the config of clip labels' tasks: <Choices name="class" toName="audio">.
 LS_CLASS = "class"
+#: The names a Label Studio control that asks a sound's class goes by (Earmark's, the templates').
+CLASS_CONTROLS = (LS_CLASS, LS_LABELS, "labels", "species", "category")
 EDGE_IMPULSE = "edgeimpulse"
 # The label type of an Edge Impulse sample labelled in spans ("label": one label for the whole
 # file; "unlabeled": none).
@@ -249,16 +251,23 @@ def _task_choices(task: dict) -> list[dict]:
             and "choices" in r["value"] and not {"start", "end"} & set(r["value"])]
 
 
-def _one_control(per_task: list[list[dict]]) -> list[list[dict]]:
-    """Each task's results (``per_task``) of one control only: the one that holds most of them
-    over the export, Earmark's and Label Studio's template names first where counts tie. A
-    config may ask a second question of each region (species, then call type) or of each clip
-    (its quality): its answers are not classes, nor regions of their own."""
+def _one_control(per_task: list[list[dict]], spans: bool) -> list[list[dict]]:
+    """Each task's results (``per_task``) less a second question's answers. A config may ask
+    of each region its species and then its call type, or of each clip its class and then its
+    quality: those answers are not classes. The class's control is one named as a class is
+    (CLASS_CONTROLS), else the one that answers most over the export. Of the others, a region
+    the class's control did not answer (``spans``: another control's own spans, an insect
+    beside the birds) is kept; a clip's choice is not."""
     counts = Counter(r.get("from_name") for results in per_task for r in results)
     if len(counts) < 2:
         return per_task
-    main = max(counts, key=lambda name: (counts[name], name in (LS_CLASS, LS_LABELS)))
-    return [[r for r in results if r.get("from_name") == main] for results in per_task]
+    main = max(counts, key=lambda name: (str(name).lower() in CLASS_CONTROLS, counts[name]))
+    kept = []
+    for results in per_task:
+        answered = {r.get("id") for r in results if r.get("from_name") == main}
+        kept.append([r for r in results if r.get("from_name") == main
+                     or (spans and r.get("id") is not None and r.get("id") not in answered)])
+    return kept
 
 
 def _min_choices(task: dict) -> list[dict]:
@@ -282,7 +291,7 @@ def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem
     chose several classes (a clip here has one label). A task with no choice is passed over."""
     tasks = [value] if isinstance(value, dict) else value
     tasks = [task if isinstance(task, dict) else None for task in tasks]
-    choices = _one_control([_task_choices(task) if task else [] for task in tasks])
+    choices = _one_control([_task_choices(task) if task else [] for task in tasks], spans=False)
     rows: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for number, (task, results) in enumerate(zip(tasks, choices, strict=True), start=1):
@@ -361,8 +370,8 @@ def parse_label_studio(text: str) -> tuple[list[RegionRow], list[Problem]]:
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     number = 0
-    for task, results in zip(tasks, _one_control([_task_results(task) for task in tasks]),
-                             strict=True):
+    for task, results in zip(tasks, _one_control([_task_results(task) for task in tasks],
+                                                 spans=True), strict=True):
         audio = _task_audio(task)
         for result in results:
             number += 1

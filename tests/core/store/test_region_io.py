@@ -578,6 +578,32 @@ def test_label_studio_second_questions_are_not_classes(tmp_path, project):
     assert [(r.begin_s, r.label) for r in rows] == [(1.0, "Morepork"), (2.5, "Kiwi")]
     assert label_studio_clip_labels(json.loads(text))[0] == [("long.wav", "owls")]
 
+    def task(audio, *results):
+        return {"data": {"audio": audio}, "annotations": [{"result": list(results)}]}
+
+    def span(region_id, name, start, label):
+        return {**result(name, "labels", {"start": start, "end": start + 0.5,
+                                          "labels": [label]}), "id": region_id}
+
+    # Two controls of spans of their own (birds, insects): each region kept. A call type asked
+    # more often than the species still gives no class.
+    two = json.dumps([task("long.wav", span("a", "birds", 0.0, "wren"),
+                           span("b", "birds", 1.0, "robin"), span("c", "insects", 2.0, "cricket"),
+                           span("a", "call type", 0.0, "song"),
+                           span("b", "call type", 1.0, "call"))])
+    assert [r.label for r in read_regions(write(tmp_path, "two.json", two))[1]] == [
+        "wren", "robin", "cricket"]
+    asked = json.dumps([task("long.wav", span("a", "species", 0.0, "owl"),
+                             span("a", "calltype", 0.0, "song"), span("b", "calltype", 1.0, "x"),
+                             span("c", "calltype", 2.0, "y"))])
+    assert [r.label for r in read_regions(write(tmp_path, "asked.json", asked))[1]][0] == "owl"
+    # A rating asked of every clip, the species of some: the rating is never a class.
+    rated = json.loads(json.dumps([
+        task("long.wav", result("species", "choices", {"choices": ["owl"]}),
+             result("quality", "choices", {"choices": ["good"]})),
+        task("site1/a.wav", result("quality", "choices", {"choices": ["poor"]}))]))
+    assert label_studio_clip_labels(rated)[0] == [("long.wav", "owl")]
+
 
 def test_label_studio_json_min_and_bad_regions(tmp_path, project):
     json_min = json.dumps([{"id": 1, "audio": "https://example.org/clips/long.wav?sig=1",
