@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
 from core.store.label_rules import json_number, normalise_relative
@@ -28,8 +28,8 @@ LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat t
 MOMENTS = ("TimeStamp", "Point")
 #: The coordinates of the two shapes read as they are; any other is read as the box around it.
 SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high]"}
-#: Tag keys that name a sound's class, first where a file's keys are used as often (a Whombat
-#: project may tag each sound with its species and its call type: the call type is no class).
+#: Tag keys that name a sound's class, in the order one is preferred (a Whombat project may tag
+#: each sound with its species and its call type: the call type is no class).
 CLASS_KEYS = (LABEL_KEY, "species", "label", "class_name", "event")
 #: The namespace of the UUIDs of exported recordings and datasets (uuid5 of the project's name
 #: and the file's path in it): Whombat matches a project's recordings to its own by UUID.
@@ -121,7 +121,7 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
     entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
     entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
-    tags = _class_tags(_items(data, "tags"), [entry for entry, _ in entries])
+    tags, of_class = _class_tags(_items(data, "tags"), [entry for entry, _ in entries])
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     for number, (entry, predicted) in enumerate(entries, start=1):
@@ -138,8 +138,9 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
         if span is None:
             problems.append((number, reason))
             continue
-        labelled, reason = (_predicted(entry, tags) if predicted
-                            else (_tagged(entry, tags, _score(event.get("features"))), None))
+        labelled, reason = (_predicted(entry, tags, of_class) if predicted
+                            else (_tagged(entry, tags, of_class, _score(event.get("features"))),
+                                  None))
         if labelled is None:
             problems.append((number, reason))
             continue
@@ -148,20 +149,37 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     return rows, problems
 
 
-def _class_tags(tags: list[dict], entries: list[dict]) -> dict:
-    """Tag id -> value of the tags under the one key that names the class: the key the
-    ``entries`` (annotations and predictions) use most, those of CLASS_KEYS first where counts
-    tie. Tags under other keys (a call type, a quality) are no labels."""
-    keys = {t.get("id"): t.get("key") for t in tags
+def _class_tags(tags: list[dict], entries: list[dict]
+                ) -> tuple[dict, Callable[[list], list]]:
+    """(tag id -> value, and ``of_class(ids)``: those of an entry's tag ids that name its class).
+    The class's key is one of CLASS_KEYS (in their order, whatever the case), else the key the
+    ``entries`` (annotations and predictions) use most; an entry tagged under it is labelled by
+    those tags alone (a call type or a quality beside the species is no class), one tagged only
+    under other keys by those (rain among the wrens)."""
+    values = {t.get("id"): t.get("value") for t in tags if isinstance(t.get("id"), (int, str))}
+    keys = {t.get("id"): t.get("key").strip().lower() for t in tags
             if isinstance(t.get("id"), (int, str)) and isinstance(t.get("key"), str)}
     used: Counter = Counter()
     for entry in entries:
-        ids = entry.get("tags") if isinstance(entry.get("tags"), list) else []
-        ids = [i[0] if isinstance(i, list) and i else i for i in ids]  # a prediction's pairs
-        used.update({keys.get(i) for i in ids if isinstance(i, (int, str)) and i in keys})
-    main = max(used, key=lambda key: (used[key], key in CLASS_KEYS), default=None)
-    return {t.get("id"): t.get("value") for t in tags
-            if isinstance(t.get("id"), (int, str)) and (main is None or t.get("key") == main)}
+        used.update({keys.get(i) for i in map(_tag_id, _entry_tags(entry)) if i in keys})
+    main = max(used, default=None, key=lambda key: (
+        -CLASS_KEYS.index(key) if key in CLASS_KEYS else -len(CLASS_KEYS), used[key]))
+
+    def of_class(ids: list) -> list:
+        chosen = [i for i in ids if keys.get(_tag_id(i)) == main]
+        return chosen or ids
+
+    return values, of_class
+
+
+def _entry_tags(entry: dict) -> list:
+    return entry.get("tags") if isinstance(entry.get("tags"), list) else []
+
+
+def _tag_id(item):
+    """A tag id, from a prediction's [tag id, score] pair too; None for anything else."""
+    item = item[0] if isinstance(item, list) and item else item
+    return item if isinstance(item, (int, str)) else None
 
 
 def _label(tags: dict, tag_id) -> str | None:
@@ -171,22 +189,24 @@ def _label(tags: dict, tag_id) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _tagged(annotation: dict, tags: dict, score: float | None) -> list[tuple[str | None, float | None]]:
-    """(label, score) for each tag of an annotation (one unlabelled region when it has none)."""
-    ids = annotation.get("tags") if isinstance(annotation.get("tags"), list) else []
-    labels = [label for i in ids if (label := _label(tags, i))]
+def _tagged(annotation: dict, tags: dict, of_class: Callable[[list], list],
+            score: float | None) -> list[tuple[str | None, float | None]]:
+    """(label, score) for each class tag of an annotation (one unlabelled region when it has
+    none)."""
+    labels = [label for i in of_class(_entry_tags(annotation)) if (label := _label(tags, i))]
     return [(label, score) for label in list(dict.fromkeys(labels)) or [None]]
 
 
-def _predicted(prediction: dict, tags: dict
+def _predicted(prediction: dict, tags: dict, of_class: Callable[[list], list]
                ) -> tuple[list[tuple[str | None, float | None]] | None, str | None]:
-    """(label, score) for each predicted tag of a prediction (soundevent writes them as [tag id,
-    score] pairs; the prediction's own score for one without tags), or None and the reason."""
-    pairs = prediction.get("tags") if isinstance(prediction.get("tags"), list) else []
+    """(label, score) for each predicted class tag of a prediction (soundevent writes them as
+    [tag id, score] pairs; the prediction's own score for one without tags), or None and the
+    reason."""
+    pairs = _entry_tags(prediction)
+    if not all(isinstance(pair, list) and len(pair) == 2 and _is_score(pair[1]) for pair in pairs):
+        return None, "a predicted tag must be [tag id, score from 0 to 1]"
     found: dict[str | None, float] = {}
-    for pair in pairs:
-        if not (isinstance(pair, list) and len(pair) == 2 and _is_score(pair[1])):
-            return None, "a predicted tag must be [tag id, score from 0 to 1]"
+    for pair in of_class(pairs):
         label = _label(tags, pair[0])
         if label is not None:
             found[label] = max(found.get(label, 0.0), float(pair[1]))

@@ -231,3 +231,13 @@ def test_only_the_tag_key_that_names_the_class_gives_labels(tmp_path):
     path.write_text(json.dumps(text))
     _, rows = read_regions(path)
     assert [(r.begin_s, r.label) for r in rows] == [(0.5, "Robin"), (1.5, "Wren")]
+    # Keys in capitals; a sound tagged only under another key is labelled by that (rain among
+    # the wrens), not left unlabelled.
+    text["data"]["tags"] = [{"id": 0, "key": "Species", "value": "Wren"},
+                            {"id": 1, "key": "Call type", "value": "song"},
+                            {"id": 2, "key": "noise", "value": "rain"}]
+    text["data"]["sound_events"].append(event("e3", "TimeInterval", [2.2, 2.6]))
+    text["data"]["sound_event_annotations"] = [
+        annotation("a1", "e1", [1, 0]), annotation("a2", "e2", [2]), annotation("a3", "e3", [2])]
+    path.write_text(json.dumps(text))
+    assert [r.label for r in read_regions(path)[1]] == ["Wren", "rain", "rain"]
