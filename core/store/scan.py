@@ -7,6 +7,8 @@ Mixins of :class:`core.store.project.Project`; they write through the Project's 
 from __future__ import annotations
 
 import errno
+import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +22,25 @@ from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label
 
 SCAN_BATCH = 500
+#: Bytes hashed at each end of a file for its fingerprint (:func:`file_fingerprint`).
+FINGERPRINT_BYTES = 4096
+
+
+def file_fingerprint(path: Path) -> str | None:
+    """A hash of a file's first and last FINGERPRINT_BYTES and its size, taken where the scan
+    reads a header anyway (two small reads more): two recorders' files of one name, length and
+    time differ in it, a file moved does not. None where the file cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(FINGERPRINT_BYTES)
+            size = handle.seek(0, os.SEEK_END)
+            tail = b""
+            if size > 2 * FINGERPRINT_BYTES:
+                handle.seek(-FINGERPRINT_BYTES, os.SEEK_END)
+                tail = handle.read(FINGERPRINT_BYTES)
+    except OSError:
+        return None
+    return hashlib.blake2b(head + tail + size.to_bytes(8, "little"), digest_size=8).hexdigest()
 
 
 class ScanMixin:
@@ -71,8 +92,10 @@ class ScanMixin:
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
             files = [self.folder / rel for rel in sorted(wanted, key=natural_order)
                      if (self.folder / rel).is_file()]
+        # path -> (id, size, mtime, missing, label, label source, fingerprint)
         known = {row[0]: row[1:] for row in self._read(
-            "SELECT path, id, size_bytes, mtime_ns, missing, label FROM clips")}
+            "SELECT path, id, size_bytes, mtime_ns, missing, label, label_source, fingerprint "
+            "FROM clips")}
         class_names = {c.name for c in self.classes()}
         if first_import and wanted is None and self._stored_name_rule() is None:
             name_rule = infer_name_rule([p.stem for p in files if p.parent == self.folder])
@@ -89,7 +112,10 @@ class ScanMixin:
         files = [Path(path) for path in files]
         rels = [path.relative_to(self.folder).as_posix() for path in files]
         moves = self._moved_files(rels, known) if wanted is None else {}
-        pending: list[tuple] = []  # (existing id or None, rel, size, mtime, info fields, label)
+        moved: set[int] = set()  # the ids of the clips found moved, as they are written
+        unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
+        # (existing id or None, rel, size, mtime, info fields, (label, source) or None, fingerprint)
+        pending: list[tuple] = []
         seen: set[str] = set()
         stopped = False
         total = len(files)
@@ -124,10 +150,12 @@ class ScanMixin:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
             if old is None and rel in moves:
-                old = (moves[rel], None, None, True)  # read again, at its new path
+                old = (moves[rel][0], None, None, True)  # read again, at its new path
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
                     and not old[3]:
                 unchanged += 1
+                if old[6] is None:  # a clip scanned before fingerprints were kept: once
+                    unprinted.append((file_fingerprint(path), old[0]))
             else:
                 try:
                     head = audio.info(path)
@@ -141,22 +169,27 @@ class ScanMixin:
                     new_label = self._label_for_new(path, first_import, class_names, rule)
                     if new_label is not None:
                         class_names.add(new_label[0])
-                elif rel not in moves:
+                elif rel in moves:
+                    moved.add(old[0])
+                    new_label = self._label_for_moved(path, moves[rel], class_names, rule)
+                else:
                     changed += 1
                 pending.append((old[0] if old else None, rel, stat.st_size, stat.st_mtime_ns,
-                                *fields, new_label))
+                                *fields, new_label, file_fingerprint(path)))
                 if len(pending) >= SCAN_BATCH:
                     flush()
             if progress and (index % 200 == 0 or index == total - 1):
                 progress((index + 1) / max(total, 1), f"scanning {rel}")
         flush()
+        if unprinted:
+            with self._write() as conn:
+                conn.executemany("UPDATE clips SET fingerprint = ? WHERE id = ?", unprinted)
 
         newly_missing = 0
         if not stopped:
-            moved_ids = set(moves.values())
             gone = [(info[0],) for rel, info in known.items()
                     if rel not in seen and not info[3] and (wanted is None or rel in wanted)
-                    and info[0] not in moved_ids]
+                    and info[0] not in moved]
             if gone:
                 with self._write() as conn:
                     conn.executemany("UPDATE clips SET missing = 1 WHERE id = ?", gone)
@@ -177,20 +210,22 @@ class ScanMixin:
                            missing=newly_missing, unreadable=unreadable,
                            labels_imported=imported, stopped=stopped,
                            elapsed_s=time.perf_counter() - started, warnings=tuple(warnings),
-                           regions_imported=regions_imported, moved=len(moves))
+                           regions_imported=regions_imported, moved=len(moved))
 
-    def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, int]:
-        """{path in the folder: clip id} of the listed files (``rels``, paths in the folder) the
-        store does not know that are the file of a clip whose own path is not listed (vanished
-        now, or missing already): the same name, size and modification time (``mv`` keeps
-        them), where exactly one clip and one file share them. Files sorted into folders, or a
-        folder renamed, keep their labels, regions and predictions; two copies of one file, or
-        two clips alike, are left as they are (new, and missing)."""
+    def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, tuple]:
+        """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
+        paths in the folder) the store does not know that are the file of a clip whose own path
+        is not listed (vanished now, or missing already): the same name, size and modification
+        time (``mv`` keeps them) and the same fingerprint (:func:`file_fingerprint`: another
+        recorder's file of the same name, length and time differs in its bytes), where exactly
+        one clip and one file share them. Files sorted into folders, or a folder renamed, keep
+        their labels, regions and predictions; two copies of one file, two clips alike, or a
+        clip scanned before fingerprints were kept, are left as they are (new, and missing)."""
         listed = set(rels)
-        vanished: dict[tuple, list[int]] = {}
-        for rel, (clip_id, size, mtime, _missing, _label) in known.items():
-            if rel not in listed:
-                vanished.setdefault((PurePosixPath(rel).name, size, mtime), []).append(clip_id)
+        vanished: dict[tuple, list[tuple]] = {}
+        for rel, entry in known.items():
+            if rel not in listed and entry[6] is not None:
+                vanished.setdefault((PurePosixPath(rel).name, *entry[1:3]), []).append(entry)
         if not vanished:
             return {}
         found: dict[tuple, list[str]] = {}
@@ -204,7 +239,18 @@ class ScanMixin:
             if key in vanished:
                 found.setdefault(key, []).append(rel)
         return {rels[0]: vanished[key][0] for key, rels in found.items()
-                if len(rels) == 1 and len(vanished[key]) == 1}
+                if len(rels) == 1 and len(vanished[key]) == 1
+                and file_fingerprint(self.folder / rels[0]) == vanished[key][0][6]}
+
+    def _label_for_moved(self, path: Path, entry: tuple, class_names: set[str],
+                         rule: label_rules.FolderLabels) -> tuple[str, str] | None:
+        """A moved clip's new (label, source) where its label came from its folder or its name
+        and its new place names another class the project has (a file moved from dog/ to cat/
+        is how a class-folder data set is relabelled); else None, its label kept."""
+        if entry[5] not in ("folder", "filename"):
+            return None
+        label = self._label_for_new(path, False, class_names, rule)
+        return label if label is not None and label[0] != entry[4] else None
 
     def _import_edge_impulse_spans(self, rule: label_rules.FolderLabels,
                                    warnings: list[str]) -> int:
@@ -245,14 +291,14 @@ class ScanMixin:
             # The batch's new classes in the order a person counts them (call2 before call10),
             # so their list and keys are not in the order the files came.
             self._ensure_classes(conn, {row[8][0] for row in pending if row[0] is None and row[8]})
-            for old_id, rel, size, mtime, dur, rate, chans, err, new_label in pending:
+            for old_id, rel, size, mtime, dur, rate, chans, err, new_label, print_ in pending:
                 if old_id is None:
                     label, source = new_label if new_label else (None, None)
                     cur = conn.execute(
                         "INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, "
-                        "sample_rate_hz, channels, error, missing, label, label_source) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                        (rel, size, mtime, dur, rate, chans, err, label, source))
+                        "sample_rate_hz, channels, error, missing, label, label_source, "
+                        "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                        (rel, size, mtime, dur, rate, chans, err, label, source, print_))
                     clip_id = cur.lastrowid
                     if label is not None:  # its class was added with the batch's, above
                         conn.execute(
@@ -264,9 +310,20 @@ class ScanMixin:
                     clip_id = old_id
                     conn.execute(
                         "UPDATE clips SET path = ?, size_bytes = ?, mtime_ns = ?, duration_s = ?, "
-                        "sample_rate_hz = ?, channels = ?, error = ?, missing = 0 WHERE id = ?",
-                        (rel, size, mtime, dur, rate, chans, err, clip_id))
+                        "sample_rate_hz = ?, channels = ?, error = ?, missing = 0, "
+                        "fingerprint = ? WHERE id = ?",
+                        (rel, size, mtime, dur, rate, chans, err, print_, clip_id))
                     self._widen_lost_channels(conn, clip_id, chans)
+                    if new_label is not None:  # moved to a folder naming another class
+                        old_label, old_source = conn.execute(
+                            "SELECT label, label_source FROM clips WHERE id = ?",
+                            (clip_id,)).fetchone()
+                        conn.execute("UPDATE clips SET label = ?, label_source = ? WHERE id = ?",
+                                     (*new_label, clip_id))
+                        conn.execute(
+                            "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"
+                            " new_source, changed_at, action) VALUES (?, ?, ?, ?, ?, ?, 'scan')",
+                            (clip_id, old_label, old_source, *new_label, now))
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels
 

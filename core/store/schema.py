@@ -145,10 +145,18 @@ def _v5_region_channel(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE regions ADD COLUMN channel INTEGER")
 
 
+def _v6_clip_fingerprint(conn: sqlite3.Connection) -> None:
+    """Version 6: a clip's fingerprint (a hash of its file's first and last bytes and its size,
+    taken when the scan reads its header), by which a file moved to another folder is known
+    for the same clip; NULL for clips scanned before."""
+    _run(conn, "ALTER TABLE clips ADD COLUMN fingerprint TEXT")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
-                                                                _v5_region_channel]
+                                                                _v5_region_channel,
+                                                                _v6_clip_fingerprint]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

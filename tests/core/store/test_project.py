@@ -223,6 +223,73 @@ def test_a_moved_file_like_two_vanished_clips_is_new(folder):
         assert (summary.moved, summary.added, summary.missing) == (0, 1, 2)
 
 
+def test_another_recorders_file_of_one_name_size_and_time_is_no_move(tmp_path):
+    """Two recorders on one schedule write files of one name and length, and a card's clock
+    counts in 2 s steps: ARU01/ removed and ARU02/ added in one go, ARU02's file took ARU01's
+    label and regions before. Their bytes differ."""
+    import numpy as np
+
+    root = tmp_path / "night"
+    first = audio_factory.write(root / "ARU01" / "20260601_220000.wav",
+                                audio_factory.noise(1.0, seed=1))
+    with Project.open(root) as project:
+        project.scan()
+        clip = project.clips()[0]
+        project.set_labels([clip.id], "tawny_owl")
+    stamp = first.stat().st_mtime_ns
+    first.unlink()
+    first.parent.rmdir()
+    other = audio_factory.write(root / "ARU02" / "20260601_220000.wav",
+                                audio_factory.noise(1.0, seed=2).astype(np.float32))
+    os.utime(other, ns=(stamp, stamp))
+    assert other.stat().st_size == clip.size_bytes
+    with Project.open(root) as project:
+        summary = project.scan()
+        assert (summary.moved, summary.added, summary.missing) == (0, 1, 1)
+        assert by_path(project)["ARU02/20260601_220000.wav"].label is None
+
+
+def test_a_file_moved_to_another_class_folder_takes_that_class(tmp_path):
+    """Moving a file from dog/ to cat/ is how a class-folder data set is relabelled; a label a
+    person gave stays as it is."""
+    import shutil
+
+    root = tmp_path / "pets"
+    for n, name in enumerate(("dog/a", "dog/b", "cat/c", "cat/d")):
+        short(root / f"{name}.wav", 300 + 100 * n)
+    with Project.open(root) as project:
+        project.scan()
+        a, b = by_path(project)["dog/a.wav"], by_path(project)["dog/b.wav"]
+        project.set_labels([b.id], "wolf")
+    for name in ("a", "b"):
+        shutil.move(root / "dog" / f"{name}.wav", root / "cat" / f"{name}.wav")
+    with Project.open(root) as project:
+        assert project.scan().moved == 2
+        clips = by_path(project)
+        assert (clips["cat/a.wav"].id, clips["cat/a.wav"].label,
+                clips["cat/a.wav"].label_source) == (a.id, "cat", "folder")
+        assert project.label_history(a.id)[-1].new_label == "cat"
+        assert (clips["cat/b.wav"].id, clips["cat/b.wav"].label) == (b.id, "wolf")
+
+
+def test_clips_scanned_before_fingerprints_get_theirs_at_the_next_scan(folder):
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+        project.conn.execute("UPDATE clips SET fingerprint = NULL")  # a store from before v6
+        loose = by_path(project)["loose.wav"]
+    shutil.move(folder / "loose.wav", folder / "cat" / "loose.wav")
+    with Project.open(folder) as project:  # moved before the clip had one: new, and missing
+        assert (project.scan().moved, by_path(project)["cat/loose.wav"].id != loose.id) == (
+            0, True)
+        assert project.conn.execute(
+            "SELECT COUNT(*) FROM clips WHERE fingerprint IS NULL AND missing = 0").fetchone()[0] == 0
+    shutil.move(folder / "cat" / "clip1.wav", folder / "clip1.wav")
+    with Project.open(folder) as project:
+        assert project.scan().moved == 1
+
+
 def test_scan_of_given_paths_looks_at_only_those(folder):
     with Project.open(folder) as project:
         project.scan()
