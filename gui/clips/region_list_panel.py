@@ -321,12 +321,14 @@ class RegionListPanel(QWidget):
             hint = ("",)
         elif not n:
             hint = ("Drag to mark a region, Shift+drag for a box; or press M at its start and end",
-                    "Drag: a region · Shift+drag: a box · M: start, end")
+                    "Drag: a region · Shift+drag: a box · M: start, end",
+                    "Drag or press M to mark a region")
         else:
             hint = (f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} previous/next · {PLAY_REGION_KEY} "
                     "play · class keys label · Delete removes · Ctrl-click: several",
                     f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} step · {PLAY_REGION_KEY} play · "
-                    "keys label · Del removes")
+                    "keys label · Del removes",
+                    f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} step · {PLAY_REGION_KEY} play")
         self.hint.set_choices(*hint)
         self.hint.setToolTip(hint[0])
 
