@@ -112,7 +112,9 @@ class ScanMixin:
         files = [Path(path) for path in files]
         rels = [path.relative_to(self.folder).as_posix() for path in files]
         moves = self._moved_files(rels, known) if wanted is None else {}
-        moved: set[int] = set()  # the ids of the clips found moved, as they are written
+        if moves:
+            self._apply_moves(moves, known)
+        moved: set[int] = set()  # the ids of the clips found moved, as they are read again
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
         # (existing id or None, rel, size, mtime, info fields, (label, source) or None, fingerprint)
         pending: list[tuple] = []
@@ -149,8 +151,6 @@ class ScanMixin:
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
-            if old is None and rel in moves:
-                old = (moves[rel][0], None, None, True)  # read again, at its new path
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
                     and not old[3]:
                 unchanged += 1
@@ -188,8 +188,7 @@ class ScanMixin:
         newly_missing = 0
         if not stopped:
             gone = [(info[0],) for rel, info in known.items()
-                    if rel not in seen and not info[3] and (wanted is None or rel in wanted)
-                    and info[0] not in moved]
+                    if rel not in seen and not info[3] and (wanted is None or rel in wanted)]
             if gone:
                 with self._write() as conn:
                     conn.executemany("UPDATE clips SET missing = 1 WHERE id = ?", gone)
@@ -214,33 +213,52 @@ class ScanMixin:
 
     def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, tuple]:
         """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
-        paths in the folder) the store does not know that are the file of a clip whose own path
-        is not listed (vanished now, or missing already): the same name, size and modification
-        time (``mv`` keeps them) and the same fingerprint (:func:`file_fingerprint`: another
-        recorder's file of the same name, length and time differs in its bytes), where exactly
-        one clip and one file share them. Files sorted into folders, or a folder renamed, keep
-        their labels, regions and predictions; two copies of one file, two clips alike, or a
-        clip scanned before fingerprints were kept, are left as they are (new, and missing)."""
-        listed = set(rels)
-        vanished: dict[tuple, list[tuple]] = {}
-        for rel, entry in known.items():
-            if rel not in listed and entry[6] is not None:
-                vanished.setdefault((PurePosixPath(rel).name, *entry[1:3]), []).append(entry)
-        if not vanished:
+        paths in the folder) the store does not know that are a clip's file moved: the same
+        name, size and modification time (``mv`` keeps them) and the same fingerprint
+        (:func:`file_fingerprint`: another recorder's file of the same name, length and time
+        differs in its bytes), where exactly one clip and one file share them, and the clip's
+        own path holds its file no more (it vanished, or another file took its place). Files
+        sorted into folders, or a folder renamed, keep their labels, regions and predictions;
+        a copy (its original still in place), two clips alike, or a clip scanned before
+        fingerprints were kept, are left as they are (new, and missing)."""
+        new = set(rels) - known.keys()
+        if not new:
             return {}
+        clips: dict[tuple, list[tuple[str, tuple]]] = {}
+        for rel, entry in known.items():
+            if entry[6] is not None:
+                clips.setdefault((PurePosixPath(rel).name, *entry[1:3]), []).append((rel, entry))
         found: dict[tuple, list[str]] = {}
-        for rel in listed - known.keys():
+        for rel in new:
             path = self.folder / rel
             try:
                 stat = path.stat()
             except OSError:
                 continue
             key = (path.name, stat.st_size, stat.st_mtime_ns)
-            if key in vanished:
+            if key in clips:
                 found.setdefault(key, []).append(rel)
-        return {rels[0]: vanished[key][0] for key, rels in found.items()
-                if len(rels) == 1 and len(vanished[key]) == 1
-                and file_fingerprint(self.folder / rels[0]) == vanished[key][0][6]}
+        moves = {}
+        for key, files in found.items():
+            if len(files) != 1 or len(clips[key]) != 1:
+                continue
+            (old_rel, entry), [new_rel] = clips[key][0], files
+            still_there = file_fingerprint(self.folder / old_rel) == entry[6]
+            if not still_there and file_fingerprint(self.folder / new_rel) == entry[6]:
+                moves[new_rel] = entry
+        return moves
+
+    def _apply_moves(self, moves: dict[str, tuple], known: dict[str, tuple]) -> None:
+        """Give each moved clip its new path before any file is read (a file now at its old
+        path is a new clip's), and re-key ``known``: the clip is read again at its new path."""
+        with self._write() as conn:
+            conn.executemany("UPDATE clips SET path = ? WHERE id = ?",
+                             [(rel, entry[0]) for rel, entry in moves.items()])
+        ids = {entry[0] for entry in moves.values()}
+        for rel in [rel for rel, entry in known.items() if entry[0] in ids]:
+            del known[rel]
+        for rel, entry in moves.items():
+            known[rel] = (entry[0], None, None, True, *entry[4:])
 
     def _label_for_moved(self, path: Path, entry: tuple, class_names: set[str],
                          rule: label_rules.FolderLabels) -> tuple[str, str] | None:

@@ -205,6 +205,32 @@ def test_files_moved_to_other_folders_stay_the_same_clips(folder):
         assert "night/site-B/loose.wav" in delivered
 
 
+def test_a_file_moved_while_another_takes_its_old_path_stays_its_clip(folder):
+    """A file moved to a site folder and another recording copied in at its old path (a second
+    card's files, named alike): before, the newcomer kept the label and the moved recording
+    came back new. The same with the newcomer's size and time made the old one's."""
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+        clip0, clip2 = by_path(project)["dog/clip0.wav"], by_path(project)["dog/clip2.wav"]
+        project.set_labels([clip0.id, clip2.id], "wolf")
+    (folder / "site").mkdir()
+    shutil.move(folder / "dog" / "clip0.wav", folder / "site" / "clip0.wav")
+    shutil.copy(folder / "cat" / "clip1.wav", folder / "dog" / "clip0.wav")
+    shutil.move(folder / "dog" / "clip2.wav", folder / "site" / "clip2.wav")
+    short(folder / "dog" / "clip2.wav", 900)  # 0.1 s as clip2 is: the same size
+    moved = folder / "site" / "clip2.wav"
+    os.utime(folder / "dog" / "clip2.wav", ns=(moved.stat().st_atime_ns, moved.stat().st_mtime_ns))
+    with Project.open(folder) as project:
+        summary = project.scan()
+        clips = by_path(project)
+        assert summary.moved == 2 and summary.added == 2
+        for name, was in (("clip0.wav", clip0), ("clip2.wav", clip2)):
+            assert (clips[f"site/{name}"].id, clips[f"site/{name}"].label) == (was.id, "wolf")
+            assert clips[f"dog/{name}"].id != was.id and clips[f"dog/{name}"].label == "dog"
+
+
 def test_a_moved_file_like_two_vanished_clips_is_new(folder):
     """Two clips of one name, size and time gone at once: which one moved is not known."""
     import shutil
