@@ -45,8 +45,10 @@ from gui.common.window_actions import window_action
 
 # "Ch", a region's channel, narrow beside its times: shown only where a region is on one channel
 # (last, it sat past the pane's edge; named "Channel" before Label, it pushed the label out).
-REGION_COLUMNS = ("Begin", "End", "Ch", "Band", "Label", "Source", "Score")
-BEGIN, END, CHANNEL, BAND, LABEL, SOURCE, SCORE = range(len(REGION_COLUMNS))
+# The label and a model's score come before the band and the source: in a pane 280 px wide (a
+# 1,024 px window) the class was past its edge, and at 1,400 px the score.
+REGION_COLUMNS = ("Begin", "End", "Ch", "Label", "Score", "Band", "Source")
+BEGIN, END, CHANNEL, LABEL, SCORE, BAND, SOURCE = range(len(REGION_COLUMNS))
 REGION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Measurements kept for regions picked again (about 1 KB each).
@@ -226,8 +228,8 @@ class RegionListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
-        for column, width in ((BEGIN, 72), (END, 72), (CHANNEL, 36), (BAND, 120), (LABEL, 110),
-                              (SOURCE, 64)):
+        for column, width in ((BEGIN, 72), (END, 72), (CHANNEL, 36), (LABEL, 110), (SCORE, 56),
+                              (BAND, 120), (SOURCE, 64)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnHidden(CHANNEL, True)  # until a region on one channel is listed
         self.measurements = QLabel()
