@@ -3,7 +3,8 @@
 Decoding and the STFT run on a ClipLoader thread; this widget only draws what it gets back. A
 long file shows its overview at once, with an overview strip above the plots; once the visible
 range settles, its spectrogram and waveform are computed at the plot's pixel width and drawn
-over the overview (``detail_image``), so any second of an hour shows at full resolution.
+over the overview (``detail_image``, see :mod:`gui.clips.view_detail`), so any second of an
+hour shows at full resolution.
 """
 
 from __future__ import annotations
@@ -23,20 +24,19 @@ from PySide6.QtWidgets import (
 )
 
 from core.paths import user_data_dir
-from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_line
+from gui.clips.clip_loader import ClipData, ClipLoader
 from gui.clips.clip_title import ClipTitle
 from gui.clips.clock_axis import SECONDS_LABEL, ClockAxis
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
+from gui.clips.view_detail import RangeDetail
 from gui.clips.view_ranges import inside, scaled
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
 # wheel spin or a drag is one change, short enough that the detail follows at once.
 SETTLE_MS = 80
-# A detail image wider than this many columns costs more to draw than any screen shows.
-_MAX_DETAIL_COLUMNS = 8192
 
 
 #: The narrowest frequency range a wheel zoom shows, as a share of the spectrogram's height
@@ -81,7 +81,6 @@ class ClipView(QWidget):
         self.drag_handler = None
         self.click_handler = None
         self._cache_dir: Path | None = user_data_dir() / "cache"
-        self._detail_key: tuple | None = None  # the detail on show or asked for
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
@@ -133,9 +132,8 @@ class ClipView(QWidget):
         self.spec_image = pg.ImageItem(axisOrder="row-major")
         self.spec_plot.addItem(self.spec_image)
         # A long file's visible range at the plot's resolution, over the overview beneath it.
-        self.detail_image = pg.ImageItem(axisOrder="row-major")
-        self.detail_image.setZValue(1)
-        self.detail_image.hide()
+        self._detail = RangeDetail(self._loader, self.wave_curve)
+        self.detail_image = self._detail.image
         self.spec_plot.addItem(self.detail_image)
         self.strip = OverviewStrip(left_margin_px=2 + LEFT_AXIS_WIDTH_PX)
         self.strip.range_requested.connect(self.set_view_range)
@@ -204,10 +202,7 @@ class ClipView(QWidget):
 
     def detail_range(self) -> tuple[float, float] | None:
         """The range drawn at full resolution over the overview, or None."""
-        if not self.detail_image.isVisible() or self._detail_key is None:
-            return None
-        rect = self.detail_image.mapRectToParent(self.detail_image.boundingRect())
-        return float(rect.left()), float(rect.right())
+        return self._detail.range_s()
 
     def show_clip(self, path: Path | None, title: str = "") -> None:
         """Load and show ``path`` in the background (a newer call supersedes it); None clears."""
@@ -474,48 +469,22 @@ class ClipView(QWidget):
     @Slot(object, object)
     def _on_loader_range_loaded(self, path: Path, image) -> None:
         data = self._data
-        if (data is None or data.overview is None or Path(path) != self._path
-                or self._showing_features() or self._detail_key is None
-                or image.n_fft != self._spectrogram_settings.config.n_fft_for(
-                    data.sample_rate_hz)):
-            return
-        self.detail_image.setImage(image.db, levels=self._spectrogram_levels(data),
-                                   autoLevels=False)
-        self.detail_image.setRect(image.start_s, 0.0, image.end_s - image.start_s,
-                                  image.max_freq_hz)
-        self.detail_image.show()
-        # The waveform: the range's own envelope, the overview's on either side of it.
-        detail_x, detail_y = envelope_line(image.env_min, image.env_max, image.start_s,
-                                           image.end_s)
-        self.wave_curve.setData(*splice_line(data.wave_x_s, data.wave_y, detail_x, detail_y,
-                                             image.start_s, image.end_s))
-        self.detail_shown.emit(image.start_s, image.end_s)
+        if (data is not None and data.overview is not None and Path(path) == self._path
+                and not self._showing_features()
+                and self._detail.draw(data, image, self._spectrogram_levels(data))):
+            self.detail_shown.emit(image.start_s, image.end_s)
 
     def _update_detail(self) -> None:
         """Ask for the visible range at the plot's resolution when the overview is coarser."""
-        data = self._data
-        if data is None or data.overview is None or self._showing_features():
+        if self._data is None or self._showing_features():
             self._hide_detail()
             return
-        start_s, end_s = self.view_range()
-        n_columns = int(min(max(self.spec_plot.vb.width() * self.devicePixelRatioF(), 1),
-                            _MAX_DETAIL_COLUMNS))
-        if data.overview.column_s <= (end_s - start_s) / n_columns:
-            self._hide_detail()  # the overview is already as fine as the pixels
-            return
-        config = self._spectrogram_settings.config
-        key = (start_s, end_s, n_columns, config.n_fft_for(data.sample_rate_hz))
-        if key != self._detail_key:
-            self._detail_key = key
-            self._loader.request_range(self._path, start_s, end_s, n_columns, config)
+        self._detail.request(self._data, self._path, self.view_range(),
+                             self.spec_plot.vb.width() * self.devicePixelRatioF(),
+                             self._spectrogram_settings.config)
 
     def _hide_detail(self) -> None:
-        self._loader.cancel_range()
-        if self._detail_key is not None and self._data is not None:
-            self.wave_curve.setData(self._data.wave_x_s, self._data.wave_y)
-        self._detail_key = None
-        self.detail_image.hide()
-        self.detail_image.clear()
+        self._detail.hide(self._data)
 
     def _on_scene_clicked(self, event) -> None:
         if self._data is None or event.button() != Qt.MouseButton.LeftButton:
