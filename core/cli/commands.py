@@ -210,8 +210,7 @@ def _labelled_clips(args, regions: bool = False) -> list:
     data = args.data
     if not data.is_dir():
         raise EarmarkError(f"{data}: not a folder")
-    store_dir = None if args.labels_from == "folder" else existing_store_dir(data)
-    if store_dir is not None:
+    if args.labels_from != "folder" and existing_store_dir(data) is not None:
         return _store_clips(data, args.name_rule, regions)
     if args.labels_from == "store":
         raise EarmarkError(f"{data}: has no labels saved by the app (no project store); "

@@ -42,7 +42,6 @@ def cmd_evaluate(args) -> int:
     from core.cli.commands import _labelled_clips, _print_report
     from core.ml.inference import Classifier
     from core.ml.metrics import classification_report
-    from core.store.project import existing_store_dir
 
     device = checked_device(args.device)  # one line, exit 2, before any file is read
     classifier = Classifier.from_checkpoint(args.model, device=device)
@@ -55,8 +54,7 @@ def cmd_evaluate(args) -> int:
         print(f"ignoring {len(clips) - len(known)} clips of classes the model does not know: "
               f"{', '.join(unknown)}", file=sys.stderr)
     # The events the model finds in recordings with marked regions, beside the clip scores.
-    events = None if args.labels_from == "folder" else event_evaluation(
-        classifier, args.data, existing_store_dir(args.data))
+    events = None if args.labels_from == "folder" else event_evaluation(classifier, args.data)
     if not known and events is None:
         raise EarmarkError(f"{args.data}: no labelled clips of the model's classes "
                            f"({', '.join(classifier.classes)})")
@@ -198,15 +196,15 @@ def _write_plots(directory: Path, calibration, classifier, data: Path) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def event_evaluation(classifier, data: Path, store_dir: Path | None) -> dict | None:
+def event_evaluation(classifier, data: Path) -> dict | None:
     """Event metrics of ``classifier`` on the recordings of ``data`` that hold regions a person
     marked or accepted (see ``core.workflow.event_scores``); None when the folder has no store or
     no such region. The store is read, then closed before the model runs. Files that cannot be
     read are left out with a line on stderr."""
-    from core.store.project import Project
+    from core.store.project import Project, existing_store_dir
     from core.workflow import event_scores, marked_recordings
 
-    if store_dir is None:
+    if existing_store_dir(data) is None:  # looking makes no store
         return None
     with Project.open(data) as project:  # where the app opens it (store_place)
         recordings = marked_recordings(project)
