@@ -114,7 +114,6 @@ class ScanMixin:
         moves = self._moved_files(rels, known) if wanted is None else {}
         if moves:
             self._apply_moves(moves, known)
-        moved: set[int] = set()  # the ids of the clips found moved, as they are read again
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
         # (existing id or None, rel, size, mtime, info fields, (label, source) or None, fingerprint)
         pending: list[tuple] = []
@@ -170,7 +169,6 @@ class ScanMixin:
                     if new_label is not None:
                         class_names.add(new_label[0])
                 elif rel in moves:
-                    moved.add(old[0])
                     new_label = self._label_for_moved(path, moves[rel], class_names, rule)
                 else:
                     changed += 1
@@ -209,7 +207,7 @@ class ScanMixin:
                            missing=newly_missing, unreadable=unreadable,
                            labels_imported=imported, stopped=stopped,
                            elapsed_s=time.perf_counter() - started, warnings=tuple(warnings),
-                           regions_imported=regions_imported, moved=len(moved))
+                           regions_imported=regions_imported, moved=len(moves))
 
     def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, tuple]:
         """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
