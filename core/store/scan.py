@@ -27,7 +27,8 @@ FINGERPRINT_BYTES = 4096
 
 
 def file_fingerprint(path: Path) -> str | None:
-    """A hash of a file's first and last FINGERPRINT_BYTES and its size, taken where the scan
+    """A hash of a file's first and last FINGERPRINT_BYTES (of all of a smaller file) and its
+    size, taken where the scan
     reads a header anyway (two small reads more): two recorders' files of one name, length and
     time differ in it, a file moved does not. None where the file cannot be read."""
     try:
@@ -35,8 +36,8 @@ def file_fingerprint(path: Path) -> str | None:
             head = handle.read(FINGERPRINT_BYTES)
             size = handle.seek(0, os.SEEK_END)
             tail = b""
-            if size > 2 * FINGERPRINT_BYTES:
-                handle.seek(-FINGERPRINT_BYTES, os.SEEK_END)
+            if size > FINGERPRINT_BYTES:  # a file under twice that: all of it
+                handle.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
                 tail = handle.read(FINGERPRINT_BYTES)
     except OSError:
         return None
@@ -109,11 +110,10 @@ class ScanMixin:
             name_rule=name_rule)
 
         added = changed = unchanged = unreadable = imported = regions_imported = 0
-        files = [Path(path) for path in files]
-        rels = [path.relative_to(self.folder).as_posix() for path in files]
+        files, rels = self._listable(files, warnings)
         moves = self._moved_files(rels, known) if wanted is None else {}
         if moves:
-            self._apply_moves(moves, known)
+            self._apply_moves(moves, known, class_names, rule)
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
         # (existing id or None, rel, size, mtime, info fields, (label, source) or None, fingerprint)
         pending: list[tuple] = []
@@ -134,11 +134,6 @@ class ScanMixin:
             if should_stop():
                 stopped = True
                 break
-            shown = undecodable_name(rel)
-            if shown is not None:  # the store keeps names as text: this one cannot be kept
-                warnings.append(f"{shown}: not listed, as its name is not UTF-8 text (written "
-                                "by another system's encoding); rename it to list it")
-                continue
             seen.add(rel)
             try:
                 stat = path.stat()
@@ -168,9 +163,7 @@ class ScanMixin:
                     new_label = self._label_for_new(path, first_import, class_names, rule)
                     if new_label is not None:
                         class_names.add(new_label[0])
-                elif rel in moves:
-                    new_label = self._label_for_moved(path, moves[rel], class_names, rule)
-                else:
+                elif rel not in moves:
                     changed += 1
                 pending.append((old[0] if old else None, rel, stat.st_size, stat.st_mtime_ns,
                                 *fields, new_label, file_fingerprint(path)))
@@ -209,6 +202,23 @@ class ScanMixin:
                            elapsed_s=time.perf_counter() - started, warnings=tuple(warnings),
                            regions_imported=regions_imported, moved=len(moves))
 
+    def _listable(self, files: Iterable[str | Path],
+                  warnings: list[str]) -> tuple[list[Path], list[str]]:
+        """The files the store can keep, and their paths in the folder: one whose name is not
+        UTF-8 text cannot be kept (the store keeps names as text) and is named in ``warnings``."""
+        kept: list[Path] = []
+        rels: list[str] = []
+        for path in map(Path, files):
+            rel = path.relative_to(self.folder).as_posix()
+            shown = undecodable_name(rel)
+            if shown is not None:
+                warnings.append(f"{shown}: not listed, as its name is not UTF-8 text (written "
+                                "by another system's encoding); rename it to list it")
+                continue
+            kept.append(path)
+            rels.append(rel)
+        return kept, rels
+
     def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, tuple]:
         """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
         paths in the folder) the store does not know that are a clip's file moved: the same
@@ -246,12 +256,24 @@ class ScanMixin:
                 moves[new_rel] = entry
         return moves
 
-    def _apply_moves(self, moves: dict[str, tuple], known: dict[str, tuple]) -> None:
-        """Give each moved clip its new path before any file is read (a file now at its old
-        path is a new clip's), and re-key ``known``: the clip is read again at its new path."""
+    def _apply_moves(self, moves: dict[str, tuple], known: dict[str, tuple],
+                     class_names: set[str], rule: label_rules.FolderLabels) -> None:
+        """Give each moved clip its new path, and the class its new place names
+        (:meth:`_label_for_moved`), before any file is read (a file now at its old path is a
+        new clip's; a scan stopped before it reads the moved file leaves nothing to redo), and
+        re-key ``known``: the clip is read again at its new path."""
+        now = time.time()
         with self._write() as conn:
-            conn.executemany("UPDATE clips SET path = ? WHERE id = ?",
-                             [(rel, entry[0]) for rel, entry in moves.items()])
+            for rel, entry in moves.items():
+                conn.execute("UPDATE clips SET path = ? WHERE id = ?", (rel, entry[0]))
+                new_label = self._label_for_moved(self.folder / rel, entry, class_names, rule)
+                if new_label is not None:
+                    conn.execute("UPDATE clips SET label = ?, label_source = ? WHERE id = ?",
+                                 (*new_label, entry[0]))
+                    conn.execute(
+                        "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"
+                        " new_source, changed_at, action) VALUES (?, ?, ?, ?, ?, ?, 'scan')",
+                        (entry[0], entry[4], entry[5], *new_label, now))
         ids = {entry[0] for entry in moves.values()}
         for rel in [rel for rel, entry in known.items() if entry[0] in ids]:
             del known[rel]
@@ -330,16 +352,6 @@ class ScanMixin:
                         "fingerprint = ? WHERE id = ?",
                         (rel, size, mtime, dur, rate, chans, err, print_, clip_id))
                     self._widen_lost_channels(conn, clip_id, chans)
-                    if new_label is not None:  # moved to a folder naming another class
-                        old_label, old_source = conn.execute(
-                            "SELECT label, label_source FROM clips WHERE id = ?",
-                            (clip_id,)).fetchone()
-                        conn.execute("UPDATE clips SET label = ?, label_source = ? WHERE id = ?",
-                                     (*new_label, clip_id))
-                        conn.execute(
-                            "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"
-                            " new_source, changed_at, action) VALUES (?, ?, ?, ?, ?, ?, 'scan')",
-                            (clip_id, old_label, old_source, *new_label, now))
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels
 

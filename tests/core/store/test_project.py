@@ -298,6 +298,61 @@ def test_a_file_moved_to_another_class_folder_takes_that_class(tmp_path):
         assert (clips["cat/b.wav"].id, clips["cat/b.wav"].label) == (b.id, "wolf")
 
 
+def test_a_scan_stopped_before_it_reads_a_moved_file_leaves_its_new_class(tmp_path):
+    """The moves are written before any file is read: a scan stopped at once (the window
+    closed) kept the new path and left the next scan nothing to relabel, so a file moved from
+    dog/ to cat/ stayed a dog for good."""
+    import shutil
+
+    root = tmp_path / "pets"
+    for n, name in enumerate(("dog/a", "cat/c")):
+        short(root / f"{name}.wav", 300 + 100 * n)
+    with Project.open(root) as project:
+        project.scan()
+    shutil.move(root / "dog" / "a.wav", root / "cat" / "a.wav")
+    with Project.open(root) as project:
+        assert project.scan(should_stop=lambda: True).stopped
+    with Project.open(root) as project:
+        project.scan()
+        moved = by_path(project)["cat/a.wav"]
+        assert (moved.label, moved.label_source) == ("cat", "folder")
+
+
+def test_a_file_moved_into_a_folder_not_named_in_utf8_does_not_stop_the_scan(tmp_path):
+    """A clip's file moved into a folder named in another system's encoding: the move was
+    written with that name before the names were checked, and every scan after failed on it."""
+    import shutil
+
+    root = tmp_path / "audio"
+    short(root / "dog" / "a.wav")
+    short(root / "b.wav", 300)
+    with Project.open(root) as project:
+        project.scan()
+    odd = os.fsencode(root) + b"/caf\xe9"
+    os.mkdir(odd)
+    shutil.move(os.fsencode(root / "dog" / "a.wav"), odd + b"/a.wav")
+    for _ in range(2):
+        with Project.open(root) as project:
+            summary = project.scan()
+            assert summary.moved == 0 and any("not UTF-8" in w for w in summary.warnings)
+            assert by_path(project, include_missing=True)["dog/a.wav"].missing
+
+
+def test_the_fingerprint_reads_all_of_a_file_under_eight_kilobytes(tmp_path):
+    """Files of 4-8 KB were told apart by their first 4 KB alone: two recorders' short calls,
+    silent at first, of one name, size and time, passed for one file moved."""
+    import numpy as np
+
+    calls = []
+    for seed in (1, 2):
+        samples = np.zeros(3000, np.float32)
+        samples[2500:] = audio_factory.noise(500 / 16000, seed=seed)[:500]
+        calls.append(audio_factory.write(tmp_path / f"{seed}" / "call.wav", samples))
+    assert 4096 < calls[0].stat().st_size == calls[1].stat().st_size <= 8192
+    assert calls[0].read_bytes()[:4096] == calls[1].read_bytes()[:4096]
+    assert store_scan.file_fingerprint(calls[0]) != store_scan.file_fingerprint(calls[1])
+
+
 def test_clips_scanned_before_fingerprints_get_theirs_at_the_next_scan(folder):
     import shutil
 
