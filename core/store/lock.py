@@ -10,9 +10,11 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from core.errors import ProjectLockedError
+from core.errors import ProjectBusyError, ProjectLockedError
 
 LOCK_NAME = "open.lock"
 
@@ -34,6 +36,36 @@ def _try_lock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+@contextmanager
+def held(path: Path, what: str, timeout_s: float = 60.0) -> Iterator[None]:
+    """Hold an exclusive OS lock on the file ``path`` (made if need be) while the block runs,
+    waiting up to ``timeout_s`` for another process that holds it (ProjectBusyError past it,
+    naming ``what`` the lock guards)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _try_lock(fd):
+            if time.monotonic() > deadline:
+                raise ProjectBusyError(f"{what}: another Earmark has held {path} for "
+                                       f"{timeout_s:.0f} s; try again")
+            time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def held_elsewhere(store_dir: Path) -> bool:
+    """Whether a window (this process or another) has the project whose store is in
+    ``store_dir`` open now (its ProjectLock is held)."""
+    lock = ProjectLock(store_dir, store_dir)
+    try:
+        lock.acquire()
+    except ProjectLockedError:
+        return True
+    lock.release()
+    return False
 
 
 class ProjectLock:

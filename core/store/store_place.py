@@ -3,9 +3,11 @@ place of its own in the per-user data folder; and, where a store is already in e
 that one, so labels made while a folder was read-only (or before it became so) are found again.
 
 A folder may hold both: its own store, and one made in the per-user place while it was
-read-only. The one written last is the project's (a store is written on every label). A store
-found in a folder that cannot be written now is copied to the per-user place and worked on there;
-a store already there that is older is kept beside it, renamed, not overwritten.
+read-only. The one written last is the project's (a store is written on every label); the
+other is renamed aside where it is the per-user one, and the person told, as its labels are not
+merged. A store found in a folder that cannot be written now is copied to the per-user place and
+worked on there, by one process at a time; a store already there that is older is kept beside
+it, renamed, not overwritten.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from pathlib import Path
 
 from core.errors import ProjectError
 from core.paths import user_data_dir
+from core.store import lock
 
 STORE_DIRNAME = ".earmark"
 STORE_FILENAME = "project.sqlite"
 #: The files of one SQLite store in WAL mode that hold its data (the "-shm" index is rebuilt).
 _DATA_SUFFIXES = ("", "-wal")
+#: Held while a store is copied to the per-user place (in that place).
+COPY_LOCK_NAME = "copy.lock"
 
 
 def default_store_dir(folder: str | Path) -> Path:
@@ -88,53 +93,88 @@ def can_hold_store(store_dir: Path) -> bool:
 
 def choose_store_dir(folder: Path) -> tuple[Path, str | None]:
     """The store folder of ``folder`` (resolved) and a note for the person where it is not the
-    folder's own ``.earmark``. Raises ProjectError when no place can hold it."""
+    folder's own ``.earmark``, or where a store was set aside. Raises ProjectError when no place
+    can hold it."""
     own, elsewhere = folder / STORE_DIRNAME, default_store_dir(folder)
     found = existing_store_dir(folder)
-    if found == elsewhere:
-        if not can_hold_store(elsewhere):
-            raise ProjectError(f"cannot write the project store of {folder} in {elsewhere}; "
-                               "choose a writable place with --project")
-        at = elsewhere / STORE_FILENAME
-        if marked_read_only(folder) or not os.access(folder, os.W_OK):
-            return elsewhere, f"{folder} is read-only, so its project store is kept at {at}"
-        return elsewhere, (f"the project store of {folder} is kept at {at}, where it was made "
-                           "while the folder was read-only")
     if (found is None and not marked_read_only(folder) and can_hold_store(own)) or (
             found == own and not marked_read_only(own) and can_hold_store(own)):
-        return own, None
+        return own, _set_aside_older(elsewhere, folder) if found == own else None
     if not can_hold_store(elsewhere):
-        raise ProjectError(f"{folder} is read-only and the store cannot be created in "
+        raise ProjectError(f"cannot write the project store of {folder} in {elsewhere}; "
+                           "choose a writable place with --project" if found == elsewhere else
+                           f"{folder} is read-only and the store cannot be created in "
                            f"{elsewhere} either; choose a writable place with --project")
-    if found is None:
-        return elsewhere, (f"{folder} is read-only, so its project store is kept at "
-                           f"{elsewhere / STORE_FILENAME}")
-    kept = _copy_store(own, elsewhere)
-    return elsewhere, (f"{folder} is read-only, so its project store was copied to "
-                       f"{elsewhere / STORE_FILENAME}, where labels are saved from now on"
-                       + (f" (an older store there was kept as {kept.name})" if kept else ""))
+    at = elsewhere / STORE_FILENAME
+    # Several processes may open the folder at once (a training run's ranks): one copies.
+    with lock.held(elsewhere / COPY_LOCK_NAME, f"copying the project store of {folder}"):
+        if existing_store_dir(folder) == own:
+            kept = _copy_store(own, elsewhere)
+            return elsewhere, (f"{folder} is read-only, so its project store was copied to "
+                               f"{at}, where labels are saved from now on"
+                               + (f" (an older store there was kept as {kept.name})"
+                                  if kept else ""))
+    if found is None or marked_read_only(folder) or not os.access(folder, os.W_OK):
+        return elsewhere, f"{folder} is read-only, so its project store is kept at {at}"
+    return elsewhere, (f"the project store of {folder} is kept at {at}, where it was made "
+                       "while the folder was read-only")
+
+
+def _set_aside_older(elsewhere: Path, folder: Path) -> str | None:
+    """Where the folder's own store is used and an older one made while the folder was
+    read-only is in the per-user place too (both were written: one person labelled in the
+    folder, another, without write access, in a copy), rename that one aside, so it is said
+    once and not found again; its labels are not merged. A note saying so, or None."""
+    written = _last_written(elsewhere)
+    if written is None:
+        return None
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(written))
+    if lock.held_elsewhere(elsewhere):
+        return (f"another Earmark has this folder's older store at {elsewhere / STORE_FILENAME} "
+                f"(last written {when}) open; its labels are not in this one")
+    try:
+        kept = _rename_store(elsewhere, "set-aside")
+    except OSError:
+        return None
+    return (f"a store of {folder} made while it was read-only, last written {when}, is older "
+            f"than the folder's own and not used: it was set aside as {kept}, its labels "
+            "not merged into this one")
+
+
+def _rename_store(store_dir: Path, why: str) -> Path:
+    """Rename the store in ``store_dir`` (its file, log and index) to
+    ``project.sqlite.<why>-<time>``, a name no other store there has; its new path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = store_dir / f"{STORE_FILENAME}.{why}-{stamp}"
+    n = 1
+    while kept.exists():
+        n += 1
+        kept = store_dir / f"{STORE_FILENAME}.{why}-{stamp}-{n}"
+    for suffix in (*_DATA_SUFFIXES, "-shm"):
+        old = store_dir / f"{STORE_FILENAME}{suffix}"
+        if old.exists():
+            old.replace(store_dir / f"{kept.name}{suffix}")
+    return kept
 
 
 def _copy_store(source: Path, target: Path) -> Path | None:
     """Copy the store in ``source`` (which no one can write now) to ``target``; an older store
-    there is renamed with the time, not overwritten. Returns its new path, if any."""
-    kept = None
-    if (target / STORE_FILENAME).exists():
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        kept = target / f"{STORE_FILENAME}.before-{stamp}"
-        for suffix in (*_DATA_SUFFIXES, "-shm"):
-            old = target / f"{STORE_FILENAME}{suffix}"
-            if old.exists():
-                old.replace(target / f"{kept.name}{suffix}")
+    there is renamed with the time, not overwritten. Returns its new path, if any. The caller
+    holds ``target``'s copy lock."""
+    if (target / STORE_FILENAME).exists() and lock.held_elsewhere(target):
+        raise ProjectError(f"another Earmark has the project store at {target / STORE_FILENAME} "
+                           f"open; close it before opening {source.parent} again")
+    partial = target / f"{STORE_FILENAME}.copying-{os.getpid()}"
     try:
+        kept = _rename_store(target, "before") if (target / STORE_FILENAME).exists() else None
         # The log first, then the store under a passing name, renamed last: a copy cut short
         # is never taken for the newest store.
-        partial = target / f"{STORE_FILENAME}.copying"
         if (source / f"{STORE_FILENAME}-wal").is_file():
             shutil.copyfile(source / f"{STORE_FILENAME}-wal", target / f"{STORE_FILENAME}-wal")
         shutil.copyfile(source / STORE_FILENAME, partial)
         partial.replace(target / STORE_FILENAME)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise ProjectError(f"cannot copy the project store {source / STORE_FILENAME} to "
                            f"{target}: {exc.strerror or exc}") from exc
     return kept

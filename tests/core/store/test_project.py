@@ -15,6 +15,7 @@ from core.errors import ProjectBusyError, ProjectError
 from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store import store_place
+from core.store.lock import ProjectLock
 from core.store.project import Project
 from core.store.records import RegionSpec
 from core.store.schema import SCHEMA_VERSION
@@ -706,10 +707,20 @@ def test_the_store_written_last_is_the_projects(folder, data_dir):
     later = time.time() + 60
     os.utime(own / "project.sqlite", (later, later))  # the folder's own, written since
     assert store_mod.existing_store_dir(folder) == own
-    with Project.open(folder) as project:
-        assert project.store_path.parent == own and project.store_note is None
-        assert project.clip(dog.id).label == "dog"
-    # Read-only again: the folder's newer store is copied; the older copy is kept, renamed.
+    with Project.open(folder) as project:  # before: the copy's "wolf" was gone unsaid
+        assert project.store_path.parent == own and project.clip(dog.id).label == "dog"
+        assert "is older than the folder's own and not used: it was set aside as" in \
+            project.store_note
+    aside = [p for p in elsewhere.glob("project.sqlite.set-aside-*")
+             if not p.name.endswith(("-wal", "-shm"))]
+    assert len(aside) == 1 and not (elsewhere / "project.sqlite").exists()
+    with Project(folder, aside[0], store_mod._connect(aside[0], 1.0), None) as kept:
+        assert kept.clip(dog.id).label == "wolf"
+    with Project.open(folder) as project:  # said once
+        assert project.store_note is None
+    # Read-only again: the folder's newer store is copied; an older copy is kept, renamed.
+    (elsewhere / "project.sqlite").write_bytes((own / "project.sqlite").read_bytes())
+    os.utime(elsewhere / "project.sqlite", (later - 30, later - 30))
     _set_writable(folder, False)
     try:
         with Project.open(folder) as project:
@@ -719,6 +730,68 @@ def test_the_store_written_last_is_the_projects(folder, data_dir):
         assert len([p for p in kept if not p.name.endswith(("-wal", "-shm"))]) == 1
     finally:
         _set_writable(folder, True)
+
+
+def test_an_older_copy_open_in_another_window_is_named_not_set_aside(folder, data_dir):
+    with Project.open(folder) as project:
+        project.scan()
+    elsewhere = store_mod.default_store_dir(folder)
+    _set_writable(folder, False)
+    try:
+        Project.open(folder).close()
+    finally:
+        _set_writable(folder, True)
+    window = ProjectLock(elsewhere, folder)
+    window.acquire()
+    later = time.time() + 60
+    os.utime(folder.resolve() / ".earmark" / "project.sqlite", (later, later))
+    try:
+        with Project.open(folder) as project:
+            assert "another Earmark has this folder's older store at" in project.store_note
+        assert (elsewhere / "project.sqlite").exists()
+    finally:
+        window.release()
+
+
+def test_processes_opening_a_read_only_folder_at_once_copy_its_store_once(folder, data_dir,
+                                                                         monkeypatch):
+    """A training run's ranks open one read-only data set together: each copied the store, the
+    next renaming the first's live copy aside (its labels went there) or failing on the same
+    passing name."""
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+    copy = shutil.copyfile
+
+    def slow_copy(*args):  # a store of a large project takes a while to copy
+        time.sleep(0.1)
+        return copy(*args)
+
+    monkeypatch.setattr(store_place.shutil, "copyfile", slow_copy)
+    elsewhere = store_mod.default_store_dir(folder)
+    _set_writable(folder, False)
+    results, errors = [], []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            results.append(store_place.choose_store_dir(folder.resolve()))
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        _set_writable(folder, True)
+    assert not errors and {place for place, _ in results} == {elsewhere}
+    assert sum("was copied to" in note for _, note in results) == 1
+    assert not list(elsewhere.glob("project.sqlite.*"))
 
 
 # ---------------------------------------------------------------- two processes/connections
