@@ -380,8 +380,8 @@ def is_sv_csv(first: str) -> bool:
 def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
     time and duration, its label the region's; a box layer: its start, end and band, named so
-    by its header, or without one where every row's four numbers read as a box, its band's top
-    above 1 Hz and above its bottom, as a note's level in the fourth place never is). Rows
+    by its header, or without one where every row's four numbers read as a box, as
+    :func:`_is_sv_box` says). Rows
     without a duration mark moments and are problems; a layer of nothing but moments, or in
     frames, raises EarmarkError saying so."""
     if not audio:
@@ -416,14 +416,23 @@ def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
     return rows, problems
 
 
+#: Without a header, a row of four numbers may be a box without a label or a region whose label
+#: is a number (time, value, duration, "7"): it reads as a box where its band's bottom is 0 or
+#: at least this (a region's duration in its place is mostly seconds).
+_SV_BOX_LOWEST_BOTTOM_HZ = 10.0
+
+
 def _is_sv_box(header: list[str] | None, rows: list[list[str]]) -> bool:
     """Whether a CSV layer is a box layer's: its header says so, or (none) every row holds
     start, end, band bottom and band top, each after the one before it but the band's bottom,
-    the top above 1 (a note's fourth number, its level, is 0-1)."""
+    the top above 1 (a note's fourth number, its level, is 0-1); and some row holds a label
+    after them (a region's row holds four cells at most), or every band reads as one in Hz
+    (_SV_BOX_LOWEST_BOTTOM_HZ)."""
     if header is not None:
         return set(_SV_BOX) <= set(header)
     if not rows:
         return False
+    bottoms = []
     for cells in rows:
         numbers = [_number_or_none(cell) if is_number(cell) else None for cell in cells[:4]]
         if len(numbers) < 4 or None in numbers:
@@ -431,7 +440,9 @@ def _is_sv_box(header: list[str] | None, rows: list[list[str]]) -> bool:
         start, end, low, high = numbers
         if not (start < end and 0 <= low < high and high > 1):
             return False
-    return True
+        bottoms.append(low)
+    return any(len(cells) > 4 for cells in rows) or all(
+        low == 0 or low >= _SV_BOX_LOWEST_BOTTOM_HZ for low in bottoms)
 
 
 def _sv_boxes(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],

@@ -238,6 +238,14 @@ def test_a_box_layer_exported_as_csv_gives_its_spans_and_bands(tmp_path):
             (102.5, 103.0, None, 2000.0, 4000.0, first + 1)]
 
 
+def test_a_region_layer_without_a_header_and_labelled_by_numbers_is_no_box_layer(tmp_path):
+    """Time, value, duration and a numbered label read as a box before: 10 s to 200 s, a band of
+    2.5 to 7 Hz, unlabelled."""
+    text = "10.000000000,200,2.500000000,7\n20.000000000,150,1.000000000,12\n"
+    assert spans(read_regions(write(tmp_path, "digits.csv", text), "dawn.wav")[1]) == [
+        (10.0, 12.5, "7", None, None, 1), (20.0, 21.0, "12", None, None, 2)]
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     ("1.0,beat\n2.0,beat\n", r"a layer of moments .*not spans: export a region or note layer"),
     ("FRAME,VALUE,DURATION,LABEL\n8000,0,4000,x\n", r"times in frames: export the layer again "
