@@ -602,7 +602,12 @@ def test_label_studio_second_questions_are_not_classes(tmp_path, project):
         task("long.wav", result("species", "choices", {"choices": ["owl"]}),
              result("quality", "choices", {"choices": ["good"]})),
         task("site1/a.wav", result("quality", "choices", {"choices": ["poor"]}))]))
-    assert label_studio_clip_labels(rated)[0] == [("long.wav", "owl")]
+    assert label_studio_clip_labels(rated) == ([("long.wav", "owl")], [])
+    # Two lists of classes, each clip answered by one (birds, mammals): each clip keeps its class.
+    lists = [task(f"{name}.wav", result(control, "choices", {"choices": [name]}))
+             for control, name in (("birds", "wren"), ("birds", "robin"), ("mammals", "fox"))]
+    assert label_studio_clip_labels(lists) == ([("wren.wav", "wren"), ("robin.wav", "robin"),
+                                                ("fox.wav", "fox")], [])
 
 
 def test_label_studio_json_min_and_bad_regions(tmp_path, project):
