@@ -82,9 +82,14 @@ class _TypeAhead(QLineEdit):
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().focusInEvent(event)
         if self.left and event.reason() in self._UNASKED:
-            QTimer.singleShot(0, self.focus_returned.emit)
+            QTimer.singleShot(0, self._pass_on)
         else:
             self.left = False
+
+    def _pass_on(self) -> None:
+        """Hand the focus on, unless the person came back to type (L) before this ran."""
+        if self.left:
+            self.focus_returned.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

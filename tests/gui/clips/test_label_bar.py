@@ -113,6 +113,13 @@ def test_focus_handed_back_to_the_box_unasked_after_enter_is_passed_on(qtbot):
     focus_in(Qt.FocusReason.ActiveWindowFocusReason)
     qtbot.wait(20)
     assert len(done) == 3
+    # Back to typing (L) before the focus handed back unasked was passed on: it is not.
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert len(done) == 4
+    focus_in(Qt.FocusReason.ActiveWindowFocusReason)
+    focus_in(Qt.FocusReason.ShortcutFocusReason)
+    qtbot.wait(20)
+    assert len(done) == 4
 
 
 def test_enter_after_a_few_letters_takes_the_class_they_begin(qtbot):
