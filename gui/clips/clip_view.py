@@ -125,9 +125,11 @@ class ClipView(QWidget):
         # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
         # antialiased it was the largest single cost of drawing a clip.
         self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=False)
+        self.wave_plot.addItem(self.wave_curve)
+        # After addItem, which gives a curve its plot's settings (off): set before, 20 s at
+        # 96 kHz drew all 1.9 million points, 0.4-1.2 s a clip and 190 ms a repaint.
         self.wave_curve.setDownsampling(auto=True, method="peak")
         self.wave_curve.setClipToView(True)
-        self.wave_plot.addItem(self.wave_curve)
 
         self.spec_image = pg.ImageItem(axisOrder="row-major")
         self.spec_plot.addItem(self.spec_image)

@@ -54,6 +54,17 @@ def test_tone_image_maps_to_duration_and_nyquist(qtbot, view, make_audio):
     assert view.spec_plot.getAxis("bottom").labelText == "Time (s)"
 
 
+def test_a_clip_of_many_samples_is_drawn_at_the_plots_resolution(qtbot, view, make_audio):
+    """20 s at 96 kHz: the curve's peak downsampling was set before it joined its plot, which
+    turned it off again, and all 1.9 million points were drawn (0.4-1.2 s a clip)."""
+    path = make_audio("bat.wav", audio_factory.noise(20.0, 96000, seed=3), 96000)
+    show_and_wait(qtbot, view, path)
+    assert len(view.wave_curve.getOriginalDataset()[1]) == 20 * 96000
+    assert view.wave_curve.opts["autoDownsample"] and view.wave_curve.opts["clipToView"]
+    x, _ = view.wave_curve.getData()
+    assert len(x) < 20 * view.wave_plot.width()  # a few points a pixel column, not 1.9 million
+
+
 def test_loader_keeps_torch_threads_of_the_gui_thread(qtbot, view, make_audio):
     import torch
 
