@@ -93,10 +93,10 @@ class ScanMixin:
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
             files = [self.folder / rel for rel in sorted(wanted, key=natural_order)
                      if (self.folder / rel).is_file()]
-        # path -> (id, size, mtime, missing, label, label source, fingerprint)
+        # path -> (id, size, mtime, missing, label, label source, fingerprint, error)
         known = {row[0]: row[1:] for row in self._read(
-            "SELECT path, id, size_bytes, mtime_ns, missing, label, label_source, fingerprint "
-            "FROM clips")}
+            "SELECT path, id, size_bytes, mtime_ns, missing, label, label_source, fingerprint, "
+            "error FROM clips")}
         class_names = {c.name for c in self.classes()}
         if first_import and wanted is None and self._stored_name_rule() is None:
             name_rule = infer_name_rule([p.stem for p in files if p.parent == self.folder])
@@ -145,8 +145,10 @@ class ScanMixin:
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
+            # Unchanged, unless it could not be read for a fault not in its bytes (a
+            # permission since given, a share that was down): read again.
             if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
-                    and not old[3]:
+                    and not old[3] and (old[7] is None or audio.is_content_fault(old[7])):
                 unchanged += 1
                 if old[6] is None:  # a clip scanned before fingerprints were kept: once
                     unprinted.append((file_fingerprint(path), old[0]))

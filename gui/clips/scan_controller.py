@@ -40,6 +40,7 @@ class ScanController(QObject):
         self._task = TaskSlot(self)
         self._restore_path: str | None = None
         self.last_summary = None  # the ScanSummary of the last scan that ended
+        self._warned = False  # the last scan of this folder left a warning on the banner
         # Queued signals are all delivered in one go, so applying them on arrival could stall the
         # window: results wait here and are applied a few per turn.
         self._queue: deque = deque()
@@ -51,6 +52,8 @@ class ScanController(QObject):
         """Scan ``project``'s folder (stopping a scan under way); select ``restore_path`` when it
         is listed."""
         self.stop()
+        if project.folder != self.folder:
+            self._warned = False
         self.folder = project.folder
         if restore_path is not None:
             self._restore_path = restore_path
@@ -126,6 +129,10 @@ class ScanController(QObject):
         self.status.emit(f"Scanned {self.folder.name}: {summary_text(summary)}", 8000)
         for warning in summary.warnings:
             self.message.emit(warning, "warning")
+        if self._warned and not summary.warnings and not summary.stopped:
+            # The warning stays until closed: say it is past (a folder listed now).
+            self.message.emit(f"Every file of {self.folder.name} is listed now.", "info")
+        self._warned = bool(summary.warnings)
         self.finished.emit()
 
     def _fail(self, reason: str) -> None:

@@ -129,6 +129,19 @@ def test_the_window_fits_a_1024_px_screen(qtbot, window, clip_folder):
     qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
 
 
+def test_a_scan_warning_made_good_is_taken_down_by_the_next_scan(qtbot, window, clip_folder):
+    """A file's name not in UTF-8 is named on the banner, which stays until closed: after the
+    file was renamed and the folder rescanned, it still said the file was not listed."""
+    odd = os.fsencode(clip_folder) + b"/caf\xe9.wav"
+    os.rename(audio_factory.write(clip_folder / "odd.wav", audio_factory.tone(500, 0.2)), odd)
+    open_and_wait(qtbot, window, clip_folder)
+    qtbot.waitUntil(lambda: "not UTF-8" in window.banner.text(), timeout=5000)
+    os.rename(odd, os.fsencode(clip_folder) + b"/cafe.wav")
+    window.rescan()
+    qtbot.waitUntil(lambda: "is listed now" in window.banner.text(), timeout=20_000)
+    assert window.banner.property("kind") == "info"
+
+
 def test_the_clip_on_show_moved_to_another_folder_is_shown_from_there(qtbot, window, clip_folder):
     """Before, a rescan took it for a new, unlabelled clip; the view said it was gone."""
     open_and_wait(qtbot, window, clip_folder)

@@ -339,6 +339,33 @@ def test_a_file_moved_into_a_folder_not_named_in_utf8_does_not_stop_the_scan(tmp
             assert by_path(project, include_missing=True)["dog/a.wav"].missing
 
 
+def test_a_file_unreadable_for_a_fault_not_in_its_bytes_is_read_again(folder, monkeypatch):
+    """A file without read permission, given it since (chmod keeps its size and time): it
+    stayed "No permission" through every rescan and reopen, and no model learnt from it. A file
+    whose bytes are at fault is not read again until it changes."""
+    from core.audio import reading
+    from core.errors import AudioError
+
+    real_info = reading.info
+    faults = {"dog/clip0.wav": reading.PERMISSION, "dog/clip1.wav": reading.CORRUPT}
+
+    def info_with_faults(path):
+        for name, reason in faults.items():
+            if Path(path).as_posix().endswith(name):
+                raise AudioError(path, reason)
+        return real_info(path)
+
+    monkeypatch.setattr(reading, "info", info_with_faults)
+    with Project.open(folder) as project:
+        project.scan()
+        assert {c.path: c.error for c in project.clips() if c.error} == faults
+    faults.clear()  # the permission given; the other file's bytes are as they were
+    with Project.open(folder) as project:
+        project.scan()
+        errors = {c.path: c.error for c in project.clips() if c.error}
+        assert errors == {"dog/clip1.wav": reading.CORRUPT}
+
+
 def test_the_fingerprint_reads_all_of_a_file_under_eight_kilobytes(tmp_path):
     """Files of 4-8 KB were told apart by their first 4 KB alone: two recorders' short calls,
     silent at first, of one name, size and time, passed for one file moved."""
