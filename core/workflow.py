@@ -6,6 +6,7 @@ Plain functions over a ``Project`` (no Qt); long work takes callbacks and a ``sh
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -29,8 +30,9 @@ from core.ml.samples import (
     free_stretches,
 )
 from core.ml.training import EpochMetrics
+from core.store.classes import ClassesState
 from core.store.label_rules import safe_folder_name
-from core.store.records import REJECTED, UNREVIEWED
+from core.store.records import REJECTED, UNREVIEWED, ClassInfo
 
 MIN_CLASSES = 2
 MIN_CLIPS_PER_CLASS = 2
@@ -425,19 +427,23 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
 
 @dataclass(frozen=True)
 class AddedFiles:
-    """What ``add_files_to_project`` did: the copies made, their clip ids and each clip's label
-    before (for undo)."""
+    """What ``add_files_to_project`` did: the copies made, their clip ids, each clip's label
+    before and the project's classes before (for undo)."""
 
     copies: tuple[tuple[Path, Path], ...]
     clip_ids: tuple[int, ...]
     previous: dict[int, tuple[str | None, str | None]]
+    classes_before: tuple[ClassInfo, ...] = ()
+    #: Files not copied, as the project holds them already (:func:`_already_here`).
+    skipped: tuple[Path, ...] = ()
 
 
 def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
                          source: str = "model") -> AddedFiles:
     """Copy outside files into the project under their labels (``copy_into_project``), scan the
     copies so the store lists them, and label them with ``source``. Raises OSError or EarmarkError."""
-    files = [(Path(f), str(label)) for f, label in files]
+    files, skipped = _already_here(project, [(Path(f), str(label)) for f, label in files])
+    classes_before = tuple(project.classes())
     copies = copy_into_project(project, files)
     project.scan(paths=[copy for _, copy in copies])
     ids_by_path = project.clip_ids_by_path()
@@ -447,12 +453,43 @@ def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
         if clip_id is not None:
             labels[clip_id] = label
     previous = project.apply_labels(labels, source, action="set") if labels else {}
-    return AddedFiles(tuple(copies), tuple(labels), dict(previous))
+    return AddedFiles(tuple(copies), tuple(labels), dict(previous), classes_before,
+                      tuple(skipped))
+
+
+def _already_here(project, files: list[tuple[Path, str]]
+                  ) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """``files`` less those the project holds already, and those: a file in the project's
+    folder (a clip of it), one asked for twice under one label (dropped twice), and one copied
+    before (its label's folder holds its name, byte for byte)."""
+    folder = Path(project.folder).resolve()
+    wanted: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
+    asked: set[tuple[Path, str]] = set()
+    for source, label in files:
+        resolved = source.resolve()
+        earlier = folder / safe_folder_name(label) / source.name
+        if resolved.is_relative_to(folder) or (resolved, label) in asked or (
+                earlier.is_file() and _same_bytes(resolved, earlier)):
+            skipped.append(source)
+        else:
+            asked.add((resolved, label))
+            wanted.append((source, label))
+    return wanted, skipped
+
+
+def _same_bytes(one: Path, other: Path) -> bool:
+    try:
+        return filecmp.cmp(one, other, shallow=False)
+    except OSError:
+        return False
 
 
 def remove_added_files(project, added: AddedFiles) -> None:
     """Undo ``add_files_to_project``: delete the copies (only those still the same size as
-    their source) and scan them again, so the store marks their clips missing."""
+    their source), scan them again and drop the clips of those deleted from the store (listed
+    as missing, they kept counting towards their class), and the classes the add made that no
+    clip or region carries now."""
     for source, copy in added.copies:
         try:
             if copy.exists() and copy.stat().st_size == Path(source).stat().st_size:
@@ -460,6 +497,8 @@ def remove_added_files(project, added: AddedFiles) -> None:
         except OSError:
             pass  # a copy that cannot be removed stays listed: honest, nothing lost
     project.scan(paths=[copy for _, copy in added.copies])
+    project.forget_missing_clips(added.clip_ids)
+    project.restore_classes(ClassesState(tuple(added.classes_before)))
 
 
 # --------------------------------------------------------------------------- detection

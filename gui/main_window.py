@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         all of them, read by the task that changed them."""
         if self.project is not None:
             self.model.sync_records(records)
-            self.labels.refresh_if_new({r.label for r in records if r.label})
+            self.labels.refresh_classes()  # an undone add takes its clips, and classes, away
 
     def _let_go_of_project(self) -> None:
         """Before the open project closes: nothing holds it any more."""

@@ -311,6 +311,26 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                              [(str(reason), int(i)) for i, reason in reasons.items()])
         return self._clips_by_ids([int(i) for i in reasons])
 
+    def forget_missing_clips(self, clip_ids: Iterable[int]) -> int:
+        """Drop from the store those of ``clip_ids`` whose files are gone (missing), with their
+        labels' history, predictions and regions: for copies the app made and took back (an
+        undone add), which would otherwise stay listed as missing. A clip whose file is there is
+        kept. Returns how many were dropped."""
+        ids = [int(i) for i in clip_ids]
+        dropped = 0
+        with self._write() as conn:
+            for chunk, marks in in_chunks(ids):
+                gone = [row[0] for row in conn.execute(
+                    f"SELECT id FROM clips WHERE missing = 1 AND id IN ({marks})", chunk)]
+                if not gone:
+                    continue
+                marks = ", ".join("?" * len(gone))
+                for table in ("label_history", "predictions", "region_history", "regions"):
+                    conn.execute(f"DELETE FROM {table} WHERE clip_id IN ({marks})", gone)
+                conn.execute(f"DELETE FROM clips WHERE id IN ({marks})", gone)
+                dropped += len(gone)
+        return dropped
+
     # ----------------------------------------------------------------- labels
 
     def set_labels(self, clip_ids: Iterable[int], label: str | None,

@@ -65,3 +65,16 @@ class AddFilesCommand(QUndoCommand):
         self.setObsolete(True)
         if self._on_error:
             self._on_error(f"Could not change the project's files: {reason}")
+
+
+def added_message(added: Any, folder_name: str) -> str:
+    """What an add of classified files did (core's AddedFiles), for the banner: the copies,
+    and the files not copied as the project holds them already."""
+    names = (f"{', '.join(p.name for p in added.skipped[:3])}"
+             f"{'…' if len(added.skipped) > 3 else ''}")
+    if not added.copies:
+        return f"Nothing copied: the project holds these files already ({names})."
+    held = (f"; {len(added.skipped)} not copied, as the project holds them already ({names})"
+            if added.skipped else "")
+    return (f"Copied {len(added.copies)} file(s) into {folder_name}, labelled by the model "
+            f"(Ctrl+Z removes them){held}.")

@@ -21,7 +21,7 @@ from gui.common import settings as keys
 from gui.common.channels import name_channels
 from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
-from gui.model.commands import AddFilesCommand
+from gui.model.commands import AddFilesCommand, added_message
 from gui.model.controller import ModelController
 from gui.model.detection_commands import DetectEventsCommand
 from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
@@ -310,9 +310,7 @@ class ModelDock(QDockWidget):
             names = ", ".join(self.project.relpath(copy) for _, copy in added.copies)
             self.status.emit(f"Added {names} (Ctrl+Z removes it)", 8000)
         else:
-            self.show_message(f"Copied {len(added.copies)} file(s) into "
-                              f"{self.project.folder.name}, labelled by the model (Ctrl+Z "
-                              "removes them).", "info")
+            self.show_message(added_message(added, self.project.folder.name), "info")
 
     def is_adding_files(self) -> bool:
         return self._files_task.is_running()

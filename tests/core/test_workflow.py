@@ -196,6 +196,27 @@ def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_pat
         pm.remove_added_files(project, added)
         assert not any(c.exists() for c in copies)
         assert len(project.clips()) == before
+        # Before, the copies stayed listed as missing with their labels, and "new class" stayed.
+        assert len(project.clips(include_missing=True)) == before
+        assert "new class" not in {c.name for c in project.classes()}
+        assert not any(project.label_history(i) for i in added.clip_ids)
+
+
+def test_add_files_leaves_out_what_the_project_holds_already(trained, tmp_path):
+    """One drop with a file twice and a clip of the project: before, each was copied again
+    (d_tone-2.wav beside d_tone.wav, tone_000-2.wav beside its own original)."""
+    root, _, _ = trained
+    outside = audio_factory.write(tmp_path / "outside" / "d_tone.wav", audio_factory.tone(650))
+    inside = root / "tone" / "tone_000.wav"
+    with _open(root, tmp_path) as project:
+        before = len(project.clips())
+        added = pm.add_files_to_project(project, [(outside, "tone"), (outside, "tone"),
+                                                  (inside, "tone")])
+        assert [copy for _, copy in added.copies] == [root / "tone" / "d_tone.wav"]
+        assert added.skipped == (outside, inside)
+        again = pm.add_files_to_project(project, [(outside, "tone")])  # copied before
+        assert again.copies == () and again.skipped == (outside,)
+        assert len(project.clips()) == before + 1
 
 
 # ---------------------------------------------------------------- regions and background

@@ -73,9 +73,12 @@ def test_adding_files_and_its_undo_and_redo_run_in_the_background(qtbot, window,
     with qtbot.waitSignal(dock.records_changed, timeout=TASK_TIMEOUT_MS):
         window.undo_stack.undo()
     assert not any(c.exists() for c in copies)
+    # Gone from the list and the label bar, not left there missing, labelled "whistle".
+    assert window.model.rowCount() == before and "whistle" not in window.labels.class_names
     with qtbot.waitSignal(dock.records_changed, timeout=TASK_TIMEOUT_MS):
         window.undo_stack.redo()
     assert all(c.is_file() for c in copies)
+    assert window.model.rowCount() == before + 3 and "whistle" in window.labels.class_names
     assert adds == [False, False] and removes == [False]
 
 

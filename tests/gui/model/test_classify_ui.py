@@ -210,6 +210,21 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
     assert copy.is_file()
 
 
+def test_the_message_of_an_add_names_the_files_the_project_holds_already(tmp_path):
+    from pathlib import Path
+
+    from core.workflow import AddedFiles
+    from gui.model.commands import added_message
+
+    copy = (Path("o.wav"), tmp_path / "tone" / "o.wav")
+    held = tuple(Path(f"h{i}.wav") for i in range(4))
+    assert added_message(AddedFiles((copy,), (1,), {}, (), held[:1]), "pets") == (
+        "Copied 1 file(s) into pets, labelled by the model (Ctrl+Z removes them); 1 not "
+        "copied, as the project holds them already (h0.wav).")
+    assert added_message(AddedFiles((), (), {}, (), held), "pets") == (
+        "Nothing copied: the project holds these files already (h0.wav, h1.wav, h2.wav…).")
+
+
 def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     file = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(650))
