@@ -13,11 +13,12 @@ def local_paths(mime) -> list[Path]:
 
 
 def split_window_drop(mime) -> tuple[Path | None, list[Path]]:
-    """(a folder to open, audio files to classify) for a drop on the window: dropped files are
-    classified, a dropped folder alone opens as the project (the Classify tab's drop zone
-    classifies folders). A dropped name that is no folder counts as a file, whatever it is: a
-    link to a file that is gone is listed with that reason, not left out without a word."""
+    """(a folder to open, files and folders to classify) for a drop on the window: a folder
+    dropped alone opens as the project; whatever else is dropped is classified, a folder's
+    audio files with it (a folder beside files was left out without a word). A dropped name
+    that is no folder counts as a file, whatever it is: a link to a file that is gone is listed
+    with that reason, not left out without a word."""
     paths = local_paths(mime)
-    files = [p for p in paths if not p.is_dir()]
-    folders = [p for p in paths if p.is_dir()]
-    return (folders[0] if folders and not files else None), files
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], []
+    return None, paths

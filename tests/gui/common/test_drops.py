@@ -1,5 +1,6 @@
-"""What a drop on the window names: a folder alone opens; files, and any name that is no folder,
-are classified, so a link to a file that is gone is listed with its reason, not left out."""
+"""What a drop on the window names: a folder alone opens; anything else is classified (a folder's
+audio files, and any name that is no folder, so a link to a file that is gone is listed with its
+reason, not left out)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ def test_a_link_to_a_file_that_is_gone_is_dropped_as_a_file(tmp_path):
     assert split_window_drop(_mime(gone)) == (None, [gone])
 
 
-def test_a_folder_alone_opens_and_beside_files_is_left_to_the_drop_zone(tmp_path):
-    folder = tmp_path / "clips"
+def test_a_folder_alone_opens_and_beside_others_is_classified(tmp_path):
+    """Before, a folder dropped beside files was left out without a word, and of two folders
+    dropped the first opened."""
+    folder, other = tmp_path / "clips", tmp_path / "more"
     folder.mkdir()
+    other.mkdir()
     good = audio_factory.write(tmp_path / "a.wav", audio_factory.tone(440.0, 0.2))
     assert split_window_drop(_mime(folder)) == (folder, [])
-    assert split_window_drop(_mime(folder, good)) == (None, [good])
+    assert split_window_drop(_mime(folder, good)) == (None, [folder, good])
+    assert split_window_drop(_mime(folder, other)) == (None, [folder, other])
