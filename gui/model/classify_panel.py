@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker
 
 FILE, LABEL, CONFIDENCE, BARS = range(4)
+FILE_MIN_PX = 110  # "d_noise.wav" whole; a longer name is cut in its middle
 PROBS_ROLE = Qt.ItemDataRole.UserRole + 1
 CLASSES_ROLE = Qt.ItemDataRole.UserRole + 2  # the model's class names, in PROBS_ROLE's order
 
@@ -145,11 +146,15 @@ class ClassifyPanel(QWidget):
         self.bar_delegate = ProbabilityBarDelegate(self.table)
         self.table.setItemDelegateForColumn(BARS, self.bar_delegate)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(FILE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((LABEL, 90), (CONFIDENCE, 92), (BARS, 140)):
+        # The bars take the room left: with the names stretched instead, a dock of 320 px cut
+        # every name to "d_…av".
+        header.setSectionResizeMode(BARS, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((FILE, FILE_MIN_PX), (LABEL, 90), (CONFIDENCE, 92)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self._names_px = FILE_MIN_PX  # the names' width, measured when a run ends
+        self.table.viewport().installEventFilter(self)
         # Not the window's clip list: the file picked in the table above is shown here.
         self.clip_view = ClipView(empty_text="Select a classified file above to see it here")
         self.score_track = ScoreTrack()
@@ -293,8 +298,23 @@ class ClassifyPanel(QWidget):
             text += f"; {failed:,} could not be read"
         self.status.setText(text + ".")
         self.table.resizeColumnToContents(LABEL)
+        self._fit_names()
         self._update_buttons()
         self.classification_finished.emit(count)
+
+    def _fit_names(self, measure: bool = True) -> None:
+        """Names whole where they fit in 40% of the table (measured once a run has ended, kept
+        as the table is resized), and never under FILE_MIN_PX: the bars keep the rest."""
+        if measure:
+            self.table.resizeColumnToContents(FILE)
+            self._names_px = self.table.columnWidth(FILE)
+        widest = max(FILE_MIN_PX, self.table.viewport().width() * 2 // 5)
+        self.table.setColumnWidth(FILE, min(max(self._names_px, FILE_MIN_PX), widest))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_names(measure=False)
+        return False
 
     def _on_worker_failed(self, reason: str) -> None:
         self.status.setText(f"Classifying stopped: {reason}")

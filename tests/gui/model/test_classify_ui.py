@@ -11,7 +11,15 @@ from PySide6.QtGui import QDropEvent
 from core.ml.checkpoint import save_checkpoint
 from core.ml.training import TrainConfig, train
 from gui.common.colours import class_colour
-from gui.model.classify_panel import BARS, CLASSES_ROLE, LABEL, PROBS_ROLE, ClassifyPanel
+from gui.model.classify_panel import (
+    BARS,
+    CLASSES_ROLE,
+    FILE,
+    FILE_MIN_PX,
+    LABEL,
+    PROBS_ROLE,
+    ClassifyPanel,
+)
 from tests import audio_factory
 from tests.gui.helpers import SCAN_TIMEOUT_MS, open_and_wait
 
@@ -71,6 +79,13 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     assert panel.table.item(bad, BARS).text()  # the reason is shown
     assert "could not be read" in panel.status.text()
     assert panel.table.textElideMode() == Qt.TextElideMode.ElideMiddle  # name's start and end kept
+    # A dock of 320 px: the names keep their room and the bars take what is left (before, the
+    # names took it and read "t…av").
+    wide = panel.table.viewport().width()
+    panel.resize(320, 600)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() < wide, timeout=2000)
+    assert panel.table.columnWidth(FILE) >= FILE_MIN_PX
+    assert panel.table.columnWidth(FILE) <= max(FILE_MIN_PX, panel.table.viewport().width() // 2)
 
 
 @pytest.mark.slow
