@@ -10,6 +10,7 @@ import io
 import math
 import pickle
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,9 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if path.is_dir():
         raise CheckpointError(path, "is a folder, not a model file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's own words for a stranger's file: said below
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: torch's loaders fail in many ways
         raise CheckpointError(path, _unloadable(path, exc)) from exc
     return _from_payload(path, payload)
@@ -159,6 +162,9 @@ def _unloadable(path: Path, exc: Exception) -> str:
         empty = False
     if empty:
         return "not an Earmark model file (the file is empty)"
+    if "TorchScript" in text:  # torch refuses to run a TorchScript archive's code weights-only
+        return ("a TorchScript export (for use outside Earmark), not a model Earmark can load; "
+                "load the .pt file it was exported from; nothing of it was run")
     if isinstance(exc, EOFError) or "zip archive" in text:
         return "not an Earmark model file (damaged or cut short: not a whole PyTorch file)"
     if isinstance(exc, OSError):
@@ -204,7 +210,9 @@ def _from_payload(path: Path, payload) -> Checkpoint:
     try:
         model = checkpoint.build_model()
     except (ValueError, RuntimeError, ZeroDivisionError) as exc:
-        reason = str(exc).splitlines()[0][:200]
+        # torch's "Error(s) in loading state_dict for CompactCNN:" heads the lines that say what.
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = " ".join(lines[1:] if len(lines) > 1 and lines[0].endswith(":") else lines)[:200]
         raise CheckpointError(
             path, f"weights do not fit model {checkpoint.model_name!r} with its feature settings: {reason}",
         ) from exc

@@ -269,8 +269,10 @@ class ModelController(QObject):
         self._model_file.start(
             ProjectWorker(self.project, lambda project, _task: pm.import_model_file(project, path)),
             finished=self._on_model_loaded,
-            failed=lambda reason: self.message.emit(f"Could not load the model {name}: {reason}",
-                                                    "error"))
+            failed=lambda reason: self.message.emit(
+                # A model file's error names it in full already: once is enough.
+                f"Could not load the model {reason if reason.startswith(str(path)) else f'{name}: {reason}'}",
+                "error"))
 
     def _on_model_loaded(self, model_id: int) -> None:
         self.status.emit("", 0)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -47,9 +48,10 @@ def test_plain_pickle_is_refused(tmp_path):
     marker = tmp_path / "pwned"
     path.write_bytes(pickle.dumps(PickledCode(marker)))
     # torch's safe unpickler notes the protocol (plain pickle writes 4, torch.save 2) before it
-    # refuses the file; the warning is expected here and nowhere else.
+    # refuses the file: the reason says it, torch's warning no longer reaches the terminal.
     with pytest.raises(CheckpointError, match="refused: not a PyTorch weights file"), \
-            pytest.warns(UserWarning, match="Detected pickle protocol 4"):
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
         load_checkpoint(path)
     assert not marker.exists()
 
@@ -90,8 +92,21 @@ def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload.pop("novelty", None)  # the "unknown" rule is for 3 classes too
     path = tmp_path / "mismatch.pt"
     torch.save(payload, path)
-    with pytest.raises(CheckpointError, match="do not fit"):
+    with pytest.raises(CheckpointError, match="do not fit") as caught:
         load_checkpoint(path)
+    # torch's heading alone ended the message before: "...: Error(s) in loading state_dict for
+    # CompactCNN:", and nothing after it.
+    assert "size mismatch for" in caught.value.reason
+
+
+def test_a_torchscript_export_is_named_as_one_and_not_run(tmp_path, recwarn):
+    """Earmark's own TorchScript export, loaded as a model: "not a PyTorch file", and torch's
+    warning that it would dispatch to torch.jit.load on the terminal."""
+    path = tmp_path / "exported.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path)
+    with pytest.raises(CheckpointError, match="a TorchScript export .* nothing of it was run"):
+        load_checkpoint(path)
+    assert not [w for w in recwarn if "TorchScript" in str(w.message)]
 
 
 def test_missing_file_and_folder(tmp_path):

@@ -258,6 +258,7 @@ def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
     with qtbot.waitSignal(dock.controller.message, timeout=CLASSIFY_TIMEOUT_MS):
         dock.models.load_requested.emit(str(bogus))
     assert "Could not load the model" in window.banner.text() and "bogus.pt" in window.banner.text()
+    assert window.banner.text().count("bogus.pt") == 1  # named twice before
     assert dock.models.model_ids() == []
     with qtbot.waitSignal(dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
         dock.models.load_requested.emit(str(model_file))
