@@ -138,14 +138,13 @@ class MainWindow(QMainWindow):
 
     def open_folder(self, folder: str | Path) -> bool:
         """Open ``folder`` as the project (stopping any scan) and scan it in the background."""
-        path = Path(folder).expanduser()
         self.scan.stop()
         try:
-            project = self._holder.open(path, before_close=self._let_go_of_project, parent=self)
+            project = self._holder.open(folder, before_close=self._let_go_of_project, parent=self)
         except EarmarkError as error:
             hint = (" Its labels are saved there as you go: switch to that window, or close it "
                     "and open the folder here." if isinstance(error, ProjectLockedError) else "")
-            self.show_message(f"Could not open {path}: {error}.{hint}", "error")
+            self.show_message(f"Could not open {folder or 'a folder'}: {error}.{hint}", "error")
             return False
         self.folder = project.folder
         self.clip_view.set_cache_dir(project.store_path.parent / "cache")  # overviews of long files

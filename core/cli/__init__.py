@@ -1,1 +1,14 @@
 """The command line: train, predict, evaluate, labels."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def given_path(text: str) -> Path:
+    """An argument naming a file or folder, for argparse's ``type``: an empty one (a launcher's
+    unset variable) is refused, not taken for the current folder as ``Path("")`` is."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file or folder")
+    return Path(text)

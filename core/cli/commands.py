@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.cli import given_path
 from core.cli.channels import add_channel_option, chosen_channel
 from core.cli.devices import add_device_option, checked_device
 from core.cli.shards import add_shard_option, take_shard
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model on a folder of labelled clips")
-    t.add_argument("data", type=Path, metavar="DATA",
+    t.add_argument("data", type=given_path, metavar="DATA",
                    help="folder of audio; labels saved by the app, else from class subfolders, "
                         "file names or labels.csv")
     t.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
@@ -78,14 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"clip length in seconds ({MIN_CLIP_S:g}..{MAX_CLIP_S:g}), or auto "
                         "(1.25 x the 99th percentile of the clip durations, in that range, "
                         "leaving out a class of recordings far longer than the others)")
-    t.add_argument("--init-from", type=Path, default=None, metavar="CKPT",
+    t.add_argument("--init-from", type=given_path, default=None, metavar="CKPT",
                    help="fine-tune this checkpoint (classes added or removed are mapped by name)")
     t.add_argument("--val-split", type=float, default=None, metavar="F",
                    help=f"share of each class held out for validation (0..{MAX_VAL_SPLIT:g})")
     t.add_argument("--seed", type=int, default=None)
     add_channel_option(t, "learn from and listen to",
                        "; the model keeps it when it classifies (default: the mix)")
-    t.add_argument("--out", type=Path, default=Path("model.pt"), help="where to save (model.pt)")
+    t.add_argument("--out", type=given_path, default=Path("model.pt"), help="where to save (model.pt)")
     t.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
     t.add_argument("--no-background", dest="background", action="store_false",
                    help="with regions marked in the app: no background class cut from the "
@@ -112,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="One row per audio file. label is the model's answer: a class, 'silence' "
                     "(no sound in the file) or 'unknown' (unlike every clip the model was trained "
                     "on); the class scores are listed either way.")
-    p.add_argument("model", type=Path, metavar="MODEL")
-    p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    p.add_argument("model", type=given_path, metavar="MODEL")
+    p.add_argument("paths", type=given_path, nargs="+", metavar="PATH")
     p.add_argument("--format", choices=("csv", "json"), default="csv",
                    help="csv (default): path, label (the answer), labels (every class the file "
                         "holds, ;-separated; none for silence or unknown), confidence (of the answer; "
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="a model file's card: classes, network, features, training, "
                                     "scores, calibration, thresholds, the unknown and silence rules")
-    i.add_argument("model", type=Path, metavar="MODEL")
+    i.add_argument("model", type=given_path, metavar="MODEL")
     i.add_argument("--json", action="store_true",
                    help="the card as JSON (fixed keys; null where the file records nothing)")
     i.set_defaults(func=cmd_info)

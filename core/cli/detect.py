@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.cli import given_path
 from core.cli.channels import add_channel_option, chosen_channel
 from core.cli.devices import add_device_option, checked_device
 from core.cli.labels import PER_FILE_FORMATS
@@ -62,8 +63,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "end, peak score), and never report the background class. Thresholds are the "
                     "model's own (chosen on its validation recordings when it was trained; 0.5 for "
                     "an older model) unless --threshold or --thresholds says otherwise.")
-    d.add_argument("model", type=Path, metavar="MODEL")
-    d.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    d.add_argument("model", type=given_path, metavar="MODEL")
+    d.add_argument("paths", type=given_path, nargs="+", metavar="PATH", help="audio files or folders")
     chosen = d.add_mutually_exclusive_group()
     chosen.add_argument("--threshold", type=_probability, metavar="P",
                         help="one threshold for every class")
@@ -98,7 +99,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                              "Whombat (each event flagged for review, its score a feature; paths "
                              "as for raven); sonicvisualiser: a Sonic Visualiser annotation "
                              "layer per file, OUT/<name>.svl (File > Import Annotation Layer)")
-    parser.add_argument("--out", type=Path, metavar="PATH",
+    parser.add_argument("--out", type=given_path, metavar="PATH",
                         help="write this file instead of stdout (a folder for audacity, avianz "
                              "and sonicvisualiser)")
     add_shard_option(parser, "search only shard I of N of the files (0 <= I < N, numbered from "
@@ -132,7 +133,7 @@ def _register_energy(subparsers) -> None:
                     "closer than --min-gap are one; those shorter than --min-duration or longer "
                     "than --max-duration are dropped. Each event's score is the share of its "
                     "loudest moment's band power above the background (0.9 at 10 dB).")
-    e.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    e.add_argument("paths", type=given_path, nargs="+", metavar="PATH", help="audio files or folders")
     _add_band_options(e, "the band's", "each file's")
     e.add_argument("--snr-db", type=float, default=default.snr_db, metavar="DB",
                    help=f"dB above the background (default {default.snr_db:g})")
@@ -168,7 +169,7 @@ def _register_similar(subparsers) -> None:
                     "Overlapping events of several "
                     "templates are one, the best kept. A "
                     "recording at another rate is resampled to the template's.")
-    f.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="audio files or folders")
+    f.add_argument("paths", type=given_path, nargs="+", metavar="PATH", help="audio files or folders")
     f.add_argument("--template", nargs=3, action="append", required=True,
                    metavar=("FILE", "BEGIN_S", "END_S"),
                    help=f"a call to look for: its recording and span in seconds (at most "

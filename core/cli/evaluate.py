@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from core.cli import given_path
 from core.cli.devices import add_device_option, checked_device
 from core.errors import EarmarkError
 
@@ -27,10 +28,10 @@ def register(subparsers) -> None:
                     "each clip scored highest; then how many clips the model answered unknown or "
                     "silence, and the accuracy of its answers counting those as wrong "
                     "(answer_accuracy, n_unknown and n_silence in --json); the calibration error.")
-    e.add_argument("model", type=Path, metavar="MODEL")
-    e.add_argument("data", type=Path, metavar="DATA")
+    e.add_argument("model", type=given_path, metavar="MODEL")
+    e.add_argument("data", type=given_path, metavar="DATA")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--plots", type=Path, default=None, metavar="DIR",
+    e.add_argument("--plots", type=given_path, default=None, metavar="DIR",
                    help="write DIR/reliability.png: the reliability diagram of the clips' "
                         "calibrated confidences (created if missing)")
     add_device_option(e)

@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+from core.cli import given_path
 from core.errors import EarmarkError
 
 # core.ml.export.FORMATS, written out: building the parser must not import torch.
@@ -29,11 +30,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "prediction views (DC removal, padding, features and calibration included). "
                     "The file says its classes, sample_rate_hz, n_samples and channel in its "
                     "metadata.")
-    x.add_argument("model", type=Path, metavar="MODEL")
+    x.add_argument("model", type=given_path, metavar="MODEL")
     x.add_argument("--format", choices=FORMATS, default=None,
                    help="onnx or torchscript (default: from the --out suffix, .pt for "
                         "torchscript; else onnx)")
-    x.add_argument("--out", type=Path, default=None, metavar="PATH",
+    x.add_argument("--out", type=given_path, default=None, metavar="PATH",
                    help="the file to write (default: MODEL's name with .onnx, or .torchscript.pt)")
     x.set_defaults(func=cmd_export)
     return x

@@ -13,6 +13,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 
+from core.cli import given_path
 from core.cli.channels import add_channel_option, chosen_channel
 from core.errors import EarmarkError
 from core.store.name_rules import NameRule, preview_name_rule
@@ -69,7 +70,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "recording and label: the regions a person drew, imported or accepted, the "
                     "model's events still to review, the seconds the former cover and the first "
                     "start and last end.")
-    export.add_argument("folder", metavar="FOLDER")
+    export.add_argument("folder", type=given_path, metavar="FOLDER")
     export.add_argument("--format", choices=("labels", "edgeimpulse", LS_CLIPS, *REGION_FORMATS),
                         default="labels",
                         help="labels (default: path,label of each clip), edgeimpulse (Edge "
@@ -115,7 +116,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "is checked first and one bad row imports nothing, each named with its line "
                     "and the reason. Several "
                     "region files (a night's .data files) are one import, all or none.")
-    imp.add_argument("folder", metavar="FOLDER")
+    imp.add_argument("folder", type=given_path, metavar="FOLDER")
     imp.add_argument("files", metavar="FILE", nargs="+")
     imp.add_argument("--audio", metavar="REL_PATH", default=None,
                      help="the audio file (relative to FOLDER) an Audacity label track, a Raven "
@@ -128,7 +129,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "export-folders", help="copy or move labelled audio into DEST/<label>/",
         description="Copy (default) or move each labelled clip into DEST/<label>/. "
                     "Existing files are never overwritten: they are reported and skipped.")
-    folders.add_argument("folder", metavar="FOLDER")
+    folders.add_argument("folder", type=given_path, metavar="FOLDER")
     folders.add_argument("dest", metavar="DEST")
     folders.add_argument("--move", action="store_true", help="move instead of copy")
     folders.add_argument("--dry-run", action="store_true",
@@ -144,7 +145,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "custom-classifier training takes, with clips of the "
                     "unmarked stretches as the background class. Existing files are never "
                     "overwritten: they are reported and skipped.")
-    clips.add_argument("folder", metavar="FOLDER")
+    clips.add_argument("folder", type=given_path, metavar="FOLDER")
     clips.add_argument("dest", metavar="DEST")
     clips.add_argument("--min-length-s", type=float, default=0.0, metavar="S",
                        help="a region shorter than S seconds is cut S long around its middle, "

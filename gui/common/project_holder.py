@@ -24,11 +24,17 @@ class ProjectHolder:
         self.project: Project | None = None
         self._lock: ProjectLock | None = None
 
-    def open(self, folder: Path, before_close=None, parent: QWidget | None = None) -> Project:
+    def open(self, folder: str | Path, before_close=None, parent: QWidget | None = None) -> Project:
         """The project of ``folder``, locked. EarmarkError (ProjectLockedError when another
         window has it) leaves the one open before as it was; else ``before_close()`` runs
         before that one closes. With a ``parent`` window, a damaged store is offered its newest
         copy (:func:`offer_restore`); what was put back is the project's ``store_note``."""
+        if not str(folder).strip():  # Path("") is the current folder: none was given
+            raise ProjectError("no folder given; choose one (File > Open Folder)")
+        folder = Path(folder).expanduser()
+        if folder.is_file():
+            raise ProjectError("a file, not a folder: open the folder that holds it, or drop "
+                               "the file on the window to classify it")
         if not folder.is_dir():
             raise ProjectError("folder not found; it may have been moved, renamed or unplugged")
         project = self._open_store(folder, parent)

@@ -291,9 +291,17 @@ def test_dropping_a_folder_opens_it(qtbot, window, clip_folder):
     assert window.model.rowCount() == 12
 
 
-def test_missing_and_empty_folders_get_a_message(qtbot, window, tmp_path):
+def test_missing_and_empty_folders_get_a_message(qtbot, window, tmp_path, monkeypatch):
     assert not window.open_folder(tmp_path / "nowhere")
     assert "not found" in window.banner.text()
+    # An empty name (a launcher's unset variable) opened the current folder and wrote a store
+    # there; a file's name read "folder not found".
+    monkeypatch.chdir(tmp_path)
+    assert not window.open_folder("")
+    assert "no folder given" in window.banner.text() and not (tmp_path / ".earmark").exists()
+    clip = audio_factory.write(tmp_path / "a.wav", audio_factory.tone(440.0, 0.2))
+    assert not window.open_folder(clip)
+    assert "a file, not a folder" in window.banner.text()
     empty = tmp_path / "empty"
     empty.mkdir()
     open_and_wait(qtbot, window, empty)

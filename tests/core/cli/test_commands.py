@@ -291,3 +291,14 @@ def test_train_multi_label_learns_overlapping_events_of_the_apps_regions(tmp_pat
     checkpoint = load_checkpoint(model)
     assert checkpoint.multi_label and checkpoint.train_config["multi_label"] is True
     assert build_parser().parse_args(["train", "x"]).multi_label is False
+
+
+@pytest.mark.parametrize("argv", [["train", ""], ["predict", "model.pt", " "],
+                                  ["labels", "export", ""], ["detect", "model.pt", ""]])
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(argv, capsys):
+    """``Path("")`` is the current folder: a launcher's unset variable trained on it, or wrote a
+    store there."""
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(argv)
+    assert caught.value.code == 2
+    assert "an empty path names no file or folder" in capsys.readouterr().err
