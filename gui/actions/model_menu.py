@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 from core.ml import feature_cache
 from core.ml.export import SUFFIXES, export_model_apart, format_for_path
 from core.workflow import model_checkpoint_path
+from gui.common.dialogs import audio_file_filter
 from gui.common.tasks import FunctionWorker
 
 #: Export Model's file types: the dialog's filter, the format's name in core.ml.export.
@@ -89,7 +90,7 @@ def _on_listen_live(w) -> None:
 
 def _on_classify_files(w) -> None:
     paths, _ = QFileDialog.getOpenFileNames(w, "Classify audio files", str(Path.home()),
-                                            "Audio files (*.wav *.flac *.ogg *.mp3);;All files (*)")
+                                            audio_file_filter())
     if paths:
         w.model_dock.classify_files(paths)
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.reading import AUDIO_EXTENSIONS
 from core.version import earmark_version, runtime_versions
 
 
@@ -46,6 +47,13 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(close)
+
+
+def audio_file_filter() -> str:
+    """A file dialog's filter of every kind of audio file the app reads (a scan lists AIFF, Opus,
+    W64... too), either case."""
+    patterns = " ".join(f"*{suffix} *{suffix.upper()}" for suffix in sorted(AUDIO_EXTENSIONS))
+    return f"Audio files ({patterns});;All files (*)"
 
 
 def about_text() -> str:

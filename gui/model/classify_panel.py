@@ -220,11 +220,7 @@ class ClassifyPanel(QWidget):
                               "warning")
             self._update_buttons()
             return False
-        self.cancel()
-        self.predictions = []
-        self.table.setRowCount(0)
-        self.clip_view.clear()
-        self.score_track.show_prediction(None)
+        self.clear()
         self._task.start(FileClassifyWorker(paths, self._checkpoint, self._device_of()),
                          partial=self._on_worker_results, progress=self._on_worker_progress,
                          finished=self._on_worker_finished, failed=self._on_worker_failed,
@@ -235,6 +231,16 @@ class ClassifyPanel(QWidget):
 
     def cancel(self) -> None:
         self._task.cancel()
+        self._update_buttons()
+
+    def clear(self) -> None:
+        """Stop classifying and forget the results (another project opened: its model may
+        know other classes, and Add Selected would copy them into it)."""
+        self.cancel()
+        self.predictions = []
+        self.table.setRowCount(0)
+        self.clip_view.clear()
+        self.score_track.show_prediction(None)
         self._update_buttons()
 
     def shutdown(self) -> None:

@@ -46,3 +46,11 @@ def test_the_version_falls_back_to_pyproject_then_unknown(tmp_path, monkeypatch)
 def test_an_installed_package_reports_its_own_version(monkeypatch):
     monkeypatch.setattr(metadata, "version", lambda name: "7.0.1" if name == "earmark" else "1")
     assert version.earmark_version() == "7.0.1"
+
+
+def test_the_audio_file_filter_names_every_kind_the_app_reads():
+    """Classify Audio Files offered WAV, FLAC, OGG and MP3 only, though a scan reads AIFF, Opus,
+    W64 and more."""
+    text = dialogs.audio_file_filter()
+    assert all(f"*{kind}" in text for kind in (".aiff", ".opus", ".w64", ".WAV", ".flac"))
+    assert text.endswith(";;All files (*)")

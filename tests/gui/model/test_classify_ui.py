@@ -186,6 +186,12 @@ def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, 
     assert window.folder == clip_folder.resolve()  # still the same project
     assert window.model_dock.tabs.currentWidget() is panel
     assert [p.path for p in panel.predictions] == files
+    # Another project: its results are gone (they stayed, to be added to the new project).
+    other = tmp_path / "other"
+    audio_factory.write(other / "a.wav", audio_factory.tone(440.0, 0.2))
+    open_and_wait(qtbot, window, other)
+    assert panel.predictions == [] and panel.table.rowCount() == 0
+    assert not panel.add_button.isEnabled()
 
 
 @pytest.mark.slow
