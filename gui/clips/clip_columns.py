@@ -26,6 +26,7 @@ from gui.clips.clip_table import (
 COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
              REGIONS: 64, STATUS: 84}
 NAME_MIN_PX = 100
+STATUS_MAX_PX = 140  # "NaN/Inf samples" whole; the whole reason is on hover
 # A heading's text needs this much more: the stylesheet's 6 px padding each side and 2 px for
 # rounding (at 18, the slack of Folder, Duration, Prediction and Confidence together cut FSDD's
 # names to "0_jack...12.wav" beside the Model dock at 1,400 px). A cell's text needs the
@@ -89,8 +90,15 @@ class ColumnFitter:
     def full_others_px(self) -> int:
         """The width of the shown columns but Name where the list has room: each at its
         COLUMN_PX width, or the width a person gave it."""
-        return sum(COLUMN_PX[c] if self._is_auto(c) else self.table.columnWidth(c)
+        return sum(self._room_px(c) if self._is_auto(c) else self.table.columnWidth(c)
                    for c in self._shown_others())
+
+    def _room_px(self, column: int) -> int:
+        """``column``'s width where the list has room: COLUMN_PX; Status's as wide as its
+        words too (84 px read "Brok…link" and "NaN/…ples"), up to STATUS_MAX_PX."""
+        if column != STATUS:
+            return COLUMN_PX[column]
+        return max(COLUMN_PX[STATUS], min(STATUS_MAX_PX, self._contents_px(STATUS)))
 
     def _is_auto(self, column: int) -> bool:
         return column not in self.person_sized
@@ -98,7 +106,7 @@ class ColumnFitter:
     def _fit_others(self, room_px: int) -> None:
         short = room_px - self.full_others_px() < self._name_wanted_px()
         for column in filter(self._is_auto, self._shown_others()):
-            width = self._snug_px(column) if short else COLUMN_PX[column]
+            width = self._snug_px(column) if short else self._room_px(column)
             if self.table.columnWidth(column) != width:
                 self.table.setColumnWidth(column, width)
 
@@ -108,7 +116,8 @@ class ColumnFitter:
     def _snug_px(self, column: int) -> int:
         """As narrow as ``column``'s heading and contents allow, never wider than COLUMN_PX:
         92 px for "100%" gives Name the room."""
-        return min(COLUMN_PX[column], max(self._heading_px(column), self._contents_px(column)))
+        return min(self._room_px(column),
+                   max(self._heading_px(column), self._contents_px(column)))
 
     def _contents_px(self, column: int) -> int:
         """The width the widest of ``column``'s texts in its first ROWS_MEASURED rows (as listed)

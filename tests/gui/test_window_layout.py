@@ -9,6 +9,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
+from core.audio import reading
 from gui.clips.clip_columns import COLUMN_PX, NAME_MIN_PX
 from gui.clips.clip_table import (
     CONFIDENCE,
@@ -352,7 +353,15 @@ def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_pa
     audio_factory.write(folder / "fine.wav", audio_factory.tone(440.0, 0.2))
     (folder / "empty.wav").write_bytes(b"")
     audio_factory.write_broken(folder / "notes.wav", "text")
+    (folder / "gone.wav").symlink_to(folder / "nowhere.wav")  # "Brok…link" in 84 px before
+    nan = audio_factory.tone(440.0, 0.2)
+    nan[10] = float("nan")
+    audio_factory.write(folder / "nan.wav", nan, subtype="FLOAT")
     open_and_wait(qtbot, window, folder)
+    window.clip_list.select_row(next(r for r in range(window.model.rowCount())
+                                     if window.model.record(r).path == "nan.wav"))
+    qtbot.waitUntil(lambda: any(window.model.record(r).error == reading.NON_FINITE
+                                for r in range(window.model.rowCount())), timeout=10_000)
     table = window.clip_list.table
     texts = {}
 
@@ -365,7 +374,8 @@ def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_pa
         texts[window.model.record(row).path] = index.data()
         qtbot.waitUntil(lambda row=row: fits(row))  # the columns follow the rows' words
         assert index.data(Qt.ItemDataRole.ToolTipRole)  # the whole reason on hover
-    assert texts == {"fine.wav": "OK", "empty.wav": "Empty file", "notes.wav": "Not audio"}
+    assert texts == {"fine.wav": "OK", "empty.wav": "Empty file", "notes.wav": "Not audio",
+                     "gone.wav": "Broken link", "nan.wav": "NaN/Inf samples"}
 
 
 def test_a_second_window_on_the_same_project_says_so_and_stays_out(qtbot, make_window,
