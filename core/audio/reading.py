@@ -67,6 +67,7 @@ UNRECOGNISED = "not an audio file (unrecognised format)"
 CORRUPT = "corrupt or truncated audio data"
 NO_FRAMES = "no audio frames"
 NON_FINITE = "contains non-finite samples (NaN or Inf)"
+CUT_SHORT = "cut short"  # a readable file's note, not a reason it cannot be read
 UNKNOWN_LENGTH = "its header does not say how long it is (a stream's FLAC): re-encode it"
 #: A FLAC frame holds at most 65,535 samples a channel in at least 10 bytes (a 6-byte header, a
 #: byte or more a channel, a 2-byte check): a file claiming more samples than its size could
@@ -101,6 +102,9 @@ class AudioInfo:
     frames: int
     format: str
     subtype: str
+    #: What a readable file's header gets wrong, in a person's words (:func:`cut_short_note`);
+    #: None for a whole file.
+    note: str | None = None
 
 
 class AudioBlock(NamedTuple):
@@ -215,18 +219,29 @@ def _open(path: Path) -> sf.SoundFile:
     return handle
 
 
-def _check_header(path: Path, handle: sf.SoundFile) -> None:
-    if handle.samplerate <= 0 or handle.channels <= 0:
-        raise AudioError(path, CORRUPT)
+def cut_short_note(handle: sf.SoundFile) -> str | None:
+    """Where a file's data ends before its header says it does (a recorder whose battery died,
+    a copy cut off), what it holds of what it claims: libsndfile reads the part that is there,
+    as Audacity and Raven do, so nothing of it is lost. None for a whole file."""
     try:
         log = handle.extra_info
     except Exception:  # noqa: BLE001 - the log is a nicety, never a reason to fail
-        log = ""
+        return None
     for claimed, actual in _SHORT_CHUNK.findall(log):
+        if 0 < int(actual) < int(claimed) and handle.samplerate > 0:
+            held_s = handle.frames / handle.samplerate
+            return (f"{CUT_SHORT}: it holds {held_s:,.2f} s of the "
+                    f"{held_s * int(claimed) / int(actual):,.2f} s its header claims")
         if int(actual) < int(claimed):
-            raise AudioError(path, CORRUPT)
-    if handle.frames <= 0:
-        raise AudioError(path, NO_FRAMES)
+            return CUT_SHORT
+    return None
+
+
+def _check_header(path: Path, handle: sf.SoundFile) -> None:
+    if handle.samplerate <= 0 or handle.channels <= 0:
+        raise AudioError(path, CORRUPT)
+    if handle.frames <= 0:  # a header and nothing after it, whatever it claims
+        raise AudioError(path, CORRUPT if cut_short_note(handle) else NO_FRAMES)
     if handle.frames >= _UNKNOWN_FRAMES:
         raise AudioError(path, UNKNOWN_LENGTH)
     if handle.format == "FLAC":
@@ -253,6 +268,7 @@ def info(path: str | os.PathLike) -> AudioInfo:
                 frames=int(handle.frames),
                 format=str(handle.format),
                 subtype=str(handle.subtype),
+                note=cut_short_note(handle),
             )
         except Exception as exc:  # noqa: BLE001
             raise _to_audio_error(path, exc, opening=False) from exc

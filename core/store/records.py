@@ -25,7 +25,7 @@ PALETTE = (
 )
 
 CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
-                "missing, label, label_source")
+                "missing, label, label_source, note")
 REGION_COLUMNS = ("id, clip_id, begin_s, end_s, low_hz, high_hz, label, source, score, created, "
                   "modified, status, channel")
 CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
@@ -44,6 +44,7 @@ class ClipRecord:
     missing: bool
     label: str | None
     label_source: str | None
+    note: str | None = None  # a readable file's flaw (cut short), else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,7 @@ def clean_label(label: str | None) -> str | None:
 def clip_from_row(row: tuple) -> ClipRecord:
     """A ClipRecord from a row selected with ``CLIP_COLUMNS``."""
     return ClipRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                      bool(row[8]), row[9], row[10])
+                      bool(row[8]), row[9], row[10], row[11])
 
 
 def region_from_row(row: tuple) -> RegionRecord:

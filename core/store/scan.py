@@ -115,7 +115,8 @@ class ScanMixin:
         if moves:
             self._apply_moves(moves, known, class_names, rule)
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
-        # (existing id or None, rel, size, mtime, info fields, (label, source) or None, fingerprint)
+        # (existing id or None, rel, size, mtime, info fields and note, (label, source) or None,
+        # fingerprint)
         pending: list[tuple] = []
         seen: set[str] = set()
         stopped = False
@@ -155,9 +156,10 @@ class ScanMixin:
             else:
                 try:
                     head = audio.info(path)
-                    fields = (head.duration_s, head.sample_rate_hz, head.channels, None)
+                    fields = (head.duration_s, head.sample_rate_hz, head.channels, None,
+                              head.note)
                 except AudioError as error:
-                    fields = (None, None, None, error.reason)
+                    fields = (None, None, None, error.reason, None)
                     unreadable += 1
                 new_label = None
                 if old is None:
@@ -330,15 +332,15 @@ class ScanMixin:
         with self._write() as conn:
             # The batch's new classes in the order a person counts them (call2 before call10),
             # so their list and keys are not in the order the files came.
-            self._ensure_classes(conn, {row[8][0] for row in pending if row[0] is None and row[8]})
-            for old_id, rel, size, mtime, dur, rate, chans, err, new_label, print_ in pending:
+            self._ensure_classes(conn, {row[9][0] for row in pending if row[0] is None and row[9]})
+            for old_id, rel, size, mtime, dur, rate, chans, err, note, new_label, print_ in pending:
                 if old_id is None:
                     label, source = new_label if new_label else (None, None)
                     cur = conn.execute(
                         "INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, "
                         "sample_rate_hz, channels, error, missing, label, label_source, "
-                        "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                        (rel, size, mtime, dur, rate, chans, err, label, source, print_))
+                        "fingerprint, note) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                        (rel, size, mtime, dur, rate, chans, err, label, source, print_, note))
                     clip_id = cur.lastrowid
                     if label is not None:  # its class was added with the batch's, above
                         conn.execute(
@@ -351,8 +353,8 @@ class ScanMixin:
                     conn.execute(
                         "UPDATE clips SET path = ?, size_bytes = ?, mtime_ns = ?, duration_s = ?, "
                         "sample_rate_hz = ?, channels = ?, error = ?, missing = 0, "
-                        "fingerprint = ? WHERE id = ?",
-                        (rel, size, mtime, dur, rate, chans, err, print_, clip_id))
+                        "fingerprint = ?, note = ? WHERE id = ?",
+                        (rel, size, mtime, dur, rate, chans, err, print_, note, clip_id))
                     self._widen_lost_channels(conn, clip_id, chans)
                 ids.append(clip_id)
         return self._clips_by_ids(ids), n_labels

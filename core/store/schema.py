@@ -152,11 +152,20 @@ def _v6_clip_fingerprint(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE clips ADD COLUMN fingerprint TEXT")
 
 
+def _v7_clip_note(conn: sqlite3.Connection) -> None:
+    """Version 7: what a readable clip's header gets wrong (cut short: it holds less than its
+    header claims), NULL for a whole file. A file refused before as corrupt or truncated is read
+    again by the next scan (its time forgotten): one cut short is read now."""
+    _run(conn, "ALTER TABLE clips ADD COLUMN note TEXT;"
+               "UPDATE clips SET mtime_ns = -1 WHERE error = 'corrupt or truncated audio data'")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
                                                                 _v5_region_channel,
-                                                                _v6_clip_fingerprint]
+                                                                _v6_clip_fingerprint,
+                                                                _v7_clip_note]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

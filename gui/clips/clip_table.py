@@ -73,8 +73,8 @@ class ClipTableModel(ReadOnlyTableModel):
 
     ``set_predictions`` fills the prediction columns, ``set_region_counts`` the Regions column;
     ``column_news_changed()`` says that one of has_predictions, has_regions, has_problems (some
-    clip missing or unreadable: the Status column's only news) or has_folders (some clip in a
-    subfolder: the Folder column's) changed, so a view can hide columns with nothing to say;
+    clip missing, unreadable or cut short: the Status column's only news) or has_folders (some
+    clip in a subfolder: the Folder column's) changed, so a view can hide columns with nothing to say;
     ``set_region_labels`` and ``set_event_flags`` what the class and event filters read;
     ``set_class_colours`` colours labels.
     """
@@ -93,7 +93,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._predictions: dict[int, tuple[str, float]] = {}
         self._verdicts: frozenset[str] = frozenset(VERDICTS)  # names that are no class here
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
-        self._problems: set[int] = set()  # ids of the clips missing or unreadable
+        self._problems: set[int] = set()  # ids of the clips missing, unreadable or cut short
         self._in_folders: set[int] = set()  # ids of the clips in a subfolder
         # clip id -> the classes of a person's regions on it, and the same lower-cased and joined
         # for the text filter; absent: none
@@ -129,7 +129,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == LABEL and record.label:
             return self._colours.get(record.label, _UNKNOWN_CLASS_COLOUR)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if column == STATUS and (record.error or record.missing):
+            if column == STATUS and (record.error or record.missing or record.note):
                 return QBrush(_PROBLEM_COLOUR)
             if column in (FOLDER, STATUS, PREDICTION, CONFIDENCE) or (
                     column == NAME and (record.error or record.missing)):
@@ -369,7 +369,7 @@ class ClipTableModel(ReadOnlyTableModel):
         return bool(self._region_counts)
 
     def has_problems(self) -> bool:
-        """Whether some clip is missing or cannot be read."""
+        """Whether some clip is missing, cannot be read or is cut short."""
         return bool(self._problems)
 
     def has_folders(self) -> bool:
@@ -383,7 +383,7 @@ class ClipTableModel(ReadOnlyTableModel):
         if replace:
             self._problems, self._in_folders = set(), set()
         for record in records:
-            for ids, news in ((self._problems, record.missing or record.error),
+            for ids, news in ((self._problems, record.missing or record.error or record.note),
                               (self._in_folders, "/" in record.path)):
                 if news:
                     ids.add(record.id)

@@ -24,11 +24,14 @@ def verdict_tip(verdict: str, best_score: float) -> str:
 
 
 def status_text(record: Any) -> str:
-    """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip)."""
+    """'OK', 'Missing' or the reason the file cannot be read, in full (the tooltip); a readable
+    file's flaw (cut short) after 'Readable'."""
     if record.missing:
         return "Missing (deleted or moved)"
     if record.error:
         return record.error
+    if getattr(record, "note", None):
+        return f"Readable, but {record.note}"
     return "OK"
 
 
@@ -41,9 +44,12 @@ _SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not a
 
 
 def short_status(record: Any) -> str:
-    """The Status column's text: 'OK', 'Missing', or a few words for why it cannot be read."""
+    """The Status column's text: 'OK', 'Missing', a few words for why it cannot be read, or
+    'Cut short' (read as far as it goes)."""
     if record.missing:
         return "Missing"
     if record.error:
         return _SHORT_REASONS.get(record.error, "Unreadable")
+    if getattr(record, "note", None):
+        return "Cut short" if record.note.startswith(reading.CUT_SHORT) else "Read in part"
     return "OK"

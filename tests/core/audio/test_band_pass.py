@@ -133,7 +133,7 @@ def test_a_broken_file_names_itself_and_leaves_no_excerpt(tmp_path):
     bad.write_text("not audio")
     with pytest.raises(AudioError, match="bad.wav"):
         write_band_excerpt(bad, 0, 1, 100, 200, tmp_path / "band.wav")
-    truncated = audio_factory.write_broken(tmp_path / "cut.wav", "truncated")
+    truncated = audio_factory.write_broken(tmp_path / "cut.wav", "header_only")
     with pytest.raises(AudioError, match="cut.wav"):
         write_band_excerpt(truncated, 0, 30, 100, 200, tmp_path / "band.wav")
     assert not (tmp_path / "band.wav").exists()

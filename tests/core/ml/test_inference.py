@@ -25,7 +25,7 @@ def test_predicts_each_file_with_probabilities(trained, class_folder):
 @pytest.mark.parametrize("decode_workers", [1, 2])  # the GUI's workers read with one thread
 def test_bad_files_get_errors_and_the_rest_answers(trained, class_folder, tmp_path, decode_workers):
     good = sorted(class_folder.rglob("*.wav"))[:3]
-    bad = [audio_factory.write_broken(tmp_path / f"{k}.wav", k) for k in ("empty", "text", "truncated")]
+    bad = [audio_factory.write_broken(tmp_path / f"{k}.wav", k) for k in ("empty", "text", "header_only")]
     missing = tmp_path / "gone.wav"
     nan = audio_factory.write(tmp_path / "nan.wav", np.full(8000, np.nan, np.float32), subtype="FLOAT")
     order = [good[0], bad[0], good[1], missing, bad[1], nan, good[2], bad[2]]

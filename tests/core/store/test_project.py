@@ -933,6 +933,24 @@ def test_migration_from_version_1(folder):
         assert [k.name for k in project.classes()][0] == "ancient"
 
 
+def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
+    """Its size and time unchanged, the scan would have kept it refused for good."""
+    root = tmp_path / "night"
+    cut = short(root / "cut.wav", duration_s=1.0)
+    cut.write_bytes(cut.read_bytes()[:44 + 2 * 4000])
+    stat = cut.stat()
+    conn = old_store(root, 6)
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
+                 "VALUES ('cut.wav', ?, ?, 'corrupt or truncated audio data', 'owl', 'manual')",
+                 (stat.st_size, stat.st_mtime_ns))
+    conn.close()
+    with Project.open(root) as project:
+        project.scan()
+        clip = by_path(project)["cut.wav"]
+        assert (clip.error, clip.label, clip.duration_s) == (None, "owl", 0.25)
+        assert clip.note.startswith("cut short: it holds 0.25 s of the 1.00 s")
+
+
 def test_store_from_newer_earmark_refused(folder):
     with Project.open(folder) as project:
         project.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
