@@ -91,11 +91,13 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                              "channel and events; raven: one Raven Pro selection table (Begin File "
                              "relative to the folder holding every PATH); audacity: a label "
                              "track per file, OUT/<name>.txt (stdout for one file without "
-                             "--out); avianz: an AviaNZ .data file per file, OUT/<name>.data "
+                             "--out); avianz: an AviaNZ .data file per file, OUT/<name>.wav.data "
                              "(--out the recordings' folder puts each beside its recording; "
                              "each event's score its certainty); labelstudio: Label Studio "
                              "tasks with the events as predictions (pre-annotations), "
-                             "data.audio as for raven; aoef: an AOEF annotation project for "
+                             "data.audio /data/local-files/?d=<that folder's name>/<path in it> "
+                             "(Label Studio's local files, its document root the folder "
+                             "holding that one); aoef: an AOEF annotation project for "
                              "Whombat (each event flagged for review, its score a feature; paths "
                              "as for raven); sonicvisualiser: a Sonic Visualiser annotation "
                              "layer per file, OUT/<name>.svl (File > Import Annotation Layer)")
@@ -405,7 +407,8 @@ def _write(args, answered, every: list[_File]) -> None:
             text = aoef_text(grouped, root.name if root else "Earmark events",
                              str(root.resolve()) if root else None)
         else:
-            text = (raven_text if args.format == "raven" else label_studio_text)(grouped)
+            text = (raven_text(grouped) if args.format == "raven" else
+                    label_studio_text(grouped, root.name if root else None))
     if args.out:
         out = args.out if args.shard is None else args.shard.file_name(args.out)
         write_text_atomic(out, text)

@@ -88,29 +88,42 @@ def _write_text(out: str | Path | TextIO, text: str) -> None:
 
 # ------------------------------------------------------------------------ Edge Impulse
 
-#: Every TESTING_EVERY-th file (by a hash of its path, so a file keeps its side) goes to testing:
-#: the 80/20 split Edge Impulse's uploader makes.
+#: One file in TESTING_EVERY of each class goes to testing: the 80/20 split Edge Impulse's
+#: uploader makes.
 TESTING_EVERY = 5
 
 
-def edge_impulse_category(path: str) -> str:
-    """``"testing"`` for one file in TESTING_EVERY, chosen by its path alone, else ``"training"``."""
-    return "testing" if zlib.crc32(path.encode("utf-8")) % TESTING_EVERY == 0 else "training"
+def edge_impulse_categories(labels: dict[str, str | None]) -> dict[str, str]:
+    """``"testing"`` or ``"training"`` for each file (``{path: label}``): of each class (and of
+    the unlabelled files), one in TESTING_EVERY to testing, never the whole class, picked in the
+    order of a hash of their paths, so a file keeps its side while its class keeps its count
+    (a hash of each path alone put 8 of 16 files in testing, and one class's 6 of 10)."""
+    by_class: dict[str | None, list[str]] = {}
+    for path, label in labels.items():
+        by_class.setdefault(label, []).append(path)
+    sides = {}
+    for paths in by_class.values():
+        paths.sort(key=lambda path: (zlib.crc32(path.encode("utf-8")), path))
+        testing = min(round(len(paths) / TESTING_EVERY), len(paths) - 1)
+        sides.update({path: "testing" if rank < testing else "training"
+                      for rank, path in enumerate(paths)})
+    return sides
 
 
 def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
     """Write Edge Impulse's ``info.labels`` for every readable clip (in the window's order; its path
     relative to the project folder, so the file belongs at the folder's root, where Edge
     Impulse's uploader reads it beside the audio): ``{"type": "label", "label": ...}`` or
-    ``{"type": "unlabeled"}``, one file in five in testing (:func:`edge_impulse_category`).
-    Returns the number of files; a path is written atomically."""
+    ``{"type": "unlabeled"}``, one file in five of each class in testing
+    (:func:`edge_impulse_categories`). Returns the number of files; a path is written
+    atomically."""
+    clips = [clip for clip in _listed(project) if not clip.error]
+    sides = edge_impulse_categories({clip.path: clip.label for clip in clips})
     files = []
-    for clip in _listed(project):
-        if clip.error:
-            continue
+    for clip in clips:
         label = {"type": "label", "label": clip.label} if clip.label else {"type": "unlabeled"}
         files.append({"path": clip.path, "name": Path(clip.path).stem,
-                      "category": edge_impulse_category(clip.path), "label": label})
+                      "category": sides[clip.path], "label": label})
     _write_text(out, json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False)
                 + "\n")
     return len(files)
@@ -130,7 +143,7 @@ def export_label_studio(project: Project, out: str | Path | TextIO) -> int:
         clip_id: (p.label, p.confidence) for clip_id, p in project.predictions(model.id).items()
         if p.label in model.classes}
     clips = [c for c in _listed(project) if not c.error]
-    _write_text(out, label_studio_clip_tasks(clips, predictions))
+    _write_text(out, label_studio_clip_tasks(clips, predictions, project.folder.name))
     return len(clips)
 
 
@@ -276,5 +289,5 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
 
 
 __all__ = ["export_csv", "import_csv", "plan_labels_import", "apply_labels_plan", "LabelsPlan",
-           "export_edge_impulse", "export_label_studio", "edge_impulse_category",
+           "export_edge_impulse", "export_label_studio", "edge_impulse_categories",
            "export_folders", "ImportResult", "FolderExportResult", "HEADER"]

@@ -358,7 +358,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     """Write every region of ``project`` as ``fmt`` and return how many; a model's event a person
     rejected (kept in the project as background for training) is no event and is left out:
 
-    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label,score`` (no band: empty low and
+    - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label,score,...`` (no band: empty low and
       high; ``score`` only for a model's event nobody has reviewed: see CSV_HEADER);
     - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
       path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
@@ -411,7 +411,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     if fmt == "aoef":
         text = aoef_text(grouped, project.folder.name, str(project.folder))
     elif fmt == "labelstudio":
-        text = label_studio_text(grouped)
+        text = label_studio_text(grouped, project.folder.name)
     elif fmt == "summary":
         text = summary_text(grouped)
     else:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
@@ -181,6 +181,17 @@ def _min_regions(task: dict) -> list:
             for item in value if isinstance(item, dict) and {"start", "end", "labels"} <= set(item)]
 
 
+def label_studio_url(path: str, root: str | None) -> str:
+    """A task's audio address for the file at ``path`` (relative to the folder ``root`` names):
+    Label Studio serves a local file as ``/data/local-files/?d=<its path under
+    LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT>``, so with that root the folder holding ``root``,
+    ``?d=<root>/<path>`` (a relative path alone names nothing it can load). No ``root``: the
+    path as it is."""
+    if not root:
+        return path
+    return "/data/local-files/?d=" + quote(f"{root}/{path}", safe="/")
+
+
 def label_studio_path(url: str) -> str:
     """The file a task's audio URL names, as the folder may know it: a Label Studio upload
     (``/data/upload/3/1a2b3c4d-rec.wav``) by its own name; a local-storage file
@@ -319,16 +330,18 @@ def label_studio_clip_labels(value) -> tuple[list[tuple[str, str]], list[Problem
 
 
 def label_studio_clip_tasks(clips: Iterable[ClipRecord],
-                            predictions: dict[int, tuple[str, float]]) -> str:
+                            predictions: dict[int, tuple[str, float]],
+                            root: str | None = None) -> str:
     """A Label Studio JSON import of audio classification tasks: a task per clip, ``data.audio``
-    its path relative to the folder; a labelled clip's class its annotation (a choice of the
+    its address for Label Studio's local files under the folder ``root`` names
+    (:func:`label_studio_url`); a labelled clip's class its annotation (a choice of the
     whole clip), an unlabelled one's ``predictions`` entry (clip id -> (class, confidence)),
     where there is one, its prediction, the pre-annotation Label Studio offers to accept. For
     the config ``<Audio name="audio" value="$audio"/>`` with ``<Choices name="class"
     toName="audio">``."""
     tasks = []
     for clip in clips:
-        task: dict = {"data": {LS_AUDIO: clip.path}}
+        task: dict = {"data": {LS_AUDIO: label_studio_url(clip.path, root)}}
         if clip.label:
             task["annotations"] = [{"result": [_ls_choice(clip.label, "manual")]}]
         elif clip.id in predictions:
@@ -407,16 +420,17 @@ def _ls_labels(region: dict) -> list[str | None]:
     return list(dict.fromkeys(found)) or [None]
 
 
-def label_studio_text(grouped: Grouped) -> str:
-    """A Label Studio JSON import: a task per recording, ``data.audio`` its path relative to the
-    folder; a person's regions (``labels``: its class, empty when it has none; Label Studio's
-    audio regions have no band) its annotation, the events the model found that nobody has
-    reviewed its predictions (pre-annotations, each with its score), as Label Studio takes a
-    model's work. For the config ``<Audio name="audio" value="$audio"/>`` with ``<Labels
-    name="label" toName="audio">``."""
+def label_studio_text(grouped: Grouped, root: str | None = None) -> str:
+    """A Label Studio JSON import: a task per recording, ``data.audio`` its address for Label
+    Studio's local files under the folder ``root`` names (:func:`label_studio_url`); a person's
+    regions (``labels``: its class, empty when it has none; Label Studio's audio regions have
+    no band) its annotation, the events the model found that nobody has reviewed its
+    predictions (pre-annotations, each with its score), as Label Studio takes a model's work.
+    For the config ``<Audio name="audio" value="$audio"/>`` with ``<Labels name="label"
+    toName="audio">``."""
     tasks = []
     for clip, regions in grouped:
-        task: dict = {"data": {LS_AUDIO: clip.path}}
+        task: dict = {"data": {LS_AUDIO: label_studio_url(clip.path, root)}}
         people = [_ls_result(r) for r in regions if r.status != UNREVIEWED]
         model = [_ls_result(r) for r in regions if r.status == UNREVIEWED]
         if people:

@@ -342,10 +342,10 @@ REGION_EXPORTS = {
     "Raven Pro selection table with measurements (peak, centre, 90% band and duration…)":
         ("raven", True),
     "Audacity label tracks (a .txt for each audio file, in a folder)": ("audacity", False),
-    "CSV (path, begin_s, end_s, low_hz, high_hz, label, score)": ("csv", False),
+    "CSV (path, begin_s, end_s, band, label, score, clock time, channel)": ("csv", False),
     "CSV with measurements (peak_freq_hz, center_freq_hz, dur_90_s…)": ("csv", True),
     "AviaNZ .data files (one beside each audio file, in a folder)": ("avianz", False),
-    "Label Studio JSON (a task for each audio file)": ("labelstudio", False),
+    "Label Studio JSON (a task for each audio file, served as its local files)": ("labelstudio", False),
     "Whombat annotation project (AOEF JSON)": ("aoef", False),
     "Sonic Visualiser layers (an .svl for each audio file, in a folder)": ("sonicvisualiser", False),
     "Summary CSV (a row per recording and label: regions, events to review, seconds)":

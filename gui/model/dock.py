@@ -524,8 +524,9 @@ class ModelDock(QDockWidget):
 
     def _on_detected(self, model_name: str, outcome,
                      nothing_to_search: str = "No long recordings to search: Detect Events "
-                                              "looks in files of 30 s or more and in files "
-                                              "that hold regions.") -> None:
+                                              "looks in files at least four of the model's "
+                                              "clips long and in files that hold regions."
+                     ) -> None:
         self.review.detection_ended()
         self.status.emit("", 0)
         if self.project is None:

@@ -118,12 +118,14 @@ def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model
     code, out, _ = _run(capsys, "detect", untrained_model, folder, "--threshold", "0",
                         "--format", "labelstudio")
     tasks = json.loads(out)
-    assert [t["data"]["audio"] for t in tasks] == ["a.wav", "sub/b.wav"]
+    assert [t["data"]["audio"] for t in tasks] == ["/data/local-files/?d=night/a.wav",
+                                                  "/data/local-files/?d=night/sub/b.wav"]
     assert all("annotations" not in t for t in tasks)  # the model's events: predictions only
     found = [(t["data"]["audio"], round(r["value"]["start"], 3), round(r["value"]["end"], 3),
               r["value"]["labels"][0], r["score"])
              for t in tasks for r in t["predictions"][0]["result"]]
-    relative = {str(a): "a.wav", str(b): "sub/b.wav"}
+    relative = {str(a): "/data/local-files/?d=night/a.wav",
+                str(b): "/data/local-files/?d=night/sub/b.wav"}
     assert [f[:4] for f in found] == [(relative[e[0]], *e[1:]) for e in events]
     assert [f[4] for f in found] == pytest.approx(scores, abs=1e-4)
 

@@ -83,8 +83,9 @@ def test_label_studio_tasks_out_and_back_in(folder, tmp_path, capsys):
                 "--out", str(out)]) == 0
     assert "wrote 5 tasks" in capsys.readouterr().err
     tasks = json.loads(out.read_text(encoding="utf-8"))
-    assert [t["data"]["audio"] for t in tasks] == ["cat/c0.wav", "cat/c1.wav", "dog/c0.wav",
-                                                  "dog/c1.wav", "loose.wav"]
+    assert [t["data"]["audio"] for t in tasks] == [
+        f"/data/local-files/?d={folder.name}/{path}"
+        for path in ("cat/c0.wav", "cat/c1.wav", "dog/c0.wav", "dog/c1.wav", "loose.wav")]
     tasks[4]["annotations"] = [{"result": [{"type": "choices", "from_name": "class",
                                             "to_name": "audio", "value": {"choices": ["owl"]}}]}]
     out.write_text(json.dumps(tasks), encoding="utf-8")  # labelled in Label Studio

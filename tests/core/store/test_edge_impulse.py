@@ -15,7 +15,7 @@ import pytest
 
 from core.errors import EarmarkError
 from core.store import label_rules
-from core.store.label_io import edge_impulse_category, export_edge_impulse, import_csv
+from core.store.label_io import edge_impulse_categories, export_edge_impulse, import_csv
 from core.store.project import Project
 from core.store.region_io import file_kind, import_regions_file, read_regions
 from tests import audio_factory
@@ -216,7 +216,7 @@ def test_export_for_the_uploader_and_back(exported, tmp_path):
         before = {c.path: c.label for c in project.clips()}
     assert [f["path"] for f in files] == sorted(before)
     assert files[0] == {"path": "testing/unlabelled.5e5e.wav", "name": "unlabelled.5e5e",
-                        "category": edge_impulse_category("testing/unlabelled.5e5e.wav"),
+                        "category": "training",  # one of its class: never in testing
                         "label": {"type": "label", "label": "maybe"}}
     # Written at the root, where the uploader reads it: a fresh store reads every label back.
     with Project.open(exported, store_dir=tmp_path / "store") as project:
@@ -231,8 +231,15 @@ def test_export_for_the_uploader_and_back(exported, tmp_path):
             import_regions_file(fresh, exported / "info.labels")
 
 
-def test_one_file_in_five_is_for_testing_and_keeps_its_side():
-    paths = [f"digits/{d}/{n}.wav" for d in range(10) for n in range(100)]
-    testing = [p for p in paths if edge_impulse_category(p) == "testing"]
-    assert 0.15 < len(testing) / len(paths) < 0.25
-    assert [edge_impulse_category(p) for p in paths] == [edge_impulse_category(p) for p in paths]
+def test_one_file_in_five_of_each_class_is_for_testing_and_keeps_its_side():
+    """A hash of each path alone put 8 of 16 files in testing, and one class's 6 of 10."""
+    labels = {f"{kind}/{kind}_{n}.wav": kind for kind in ("bird", "cat") for n in range(10)}
+    labels |= {f"noise/noise_{n}.wav": "noise" for n in range(16)}
+    labels |= {"odd/one.wav": "one", "loose_1.wav": None, "loose_2.wav": None}
+    sides = edge_impulse_categories(labels)
+    for kind, testing in (("bird", 2), ("cat", 2), ("noise", 3), ("one", 0), (None, 0)):
+        assert sum(sides[p] == "testing" for p, label in labels.items() if label == kind) \
+            == testing, kind
+    more = labels | {"cat/cat_10.wav": "cat"}  # a file added: the others keep their sides
+    assert all(edge_impulse_categories(more)[p] == side for p, side in sides.items()
+               if not p.startswith("cat/"))

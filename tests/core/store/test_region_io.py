@@ -769,7 +769,9 @@ def test_label_studio_gets_a_persons_regions_as_annotations_and_the_models_as_pr
     out = io.StringIO()
     assert export_regions(project, "labelstudio", out) == 3
     long, site2 = json.loads(out.getvalue())
-    assert long["data"] == {"audio": "long.wav"} and site2["data"] == {"audio": "site2/a.wav"}
+    local = f"/data/local-files/?d={project.folder.name}/"  # Label Studio's local files
+    assert long["data"] == {"audio": local + "long.wav"}
+    assert site2["data"] == {"audio": local + "site2/a.wav"}
     [person] = long["annotations"][0]["result"]
     assert person["value"] == {"start": 0.5, "end": 1.0, "channel": 0, "labels": ["kiwi"]}
     [model] = long["predictions"]
