@@ -302,3 +302,24 @@ def test_an_empty_path_is_refused_not_taken_for_the_current_folder(argv, capsys)
         build_parser().parse_args(argv)
     assert caught.value.code == 2
     assert "an empty path names no file or folder" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback():
+    """``labels export-folders --dry-run | head`` ended in a BrokenPipeError traceback."""
+    from tests.processes import start_python
+
+    proc = start_python("""
+        import argparse
+
+        from core.cli import commands
+
+        class Parser(argparse.ArgumentParser):  # a command that writes much to stdout
+            def parse_args(self, argv=None):
+                return argparse.Namespace(func=lambda args: print("line\\n" * 1_000_000))
+
+        commands.build_parser = Parser
+        sys.exit(commands.main(["labels", "export-folders", "--dry-run"]))
+    """)
+    proc.stdout.close()  # the reader is gone before the first line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and "Traceback" not in err, err
