@@ -318,8 +318,10 @@ def _on_export_label_studio(w) -> None:
                  lambda path, n: w.show_message(
                      f"Wrote {n:,} tasks to {path}: import it into a Label Studio project whose "
                      "config has <Audio name=\"audio\" value=\"$audio\"/> and <Choices "
-                     "name=\"class\" toName=\"audio\">, the audio in its storage by these "
-                     "paths.", "info"))
+                     "name=\"class\" toName=\"audio\">, started with "
+                     "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true and "
+                     f"LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT={Path(w.folder).parent}, "
+                     f"and {w.folder} added as Local Files storage (not synced).", "info"))
 
 
 def _save_labels(w, name: str, title: str, kind: str, write, said) -> None:

@@ -345,7 +345,9 @@ def test_labels_for_label_studio_out_and_back_in(qtbot, opened, tmp_path, monkey
     assert on_gui_thread == [False]  # 20,000 clips' tasks take about half a second
     assert "<Choices name=\"class\" toName=\"audio\">" in opened.shown[-1][0]
     tasks = json.loads(target.read_text(encoding="utf-8"))
-    assert [t["data"]["audio"] for t in tasks] == ["dawn.wav", "night/owl.wav"]
+    local = f"/data/local-files/?d={opened.folder.name}/"  # Label Studio's local files
+    assert [t["data"]["audio"] for t in tasks] == [local + "dawn.wav", local + "night/owl.wav"]
+    assert f"LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT={opened.folder.parent}" in opened.shown[-1][0]
     tasks[0]["annotations"] = [{"result": [{"type": "choices", "from_name": "class",
                                             "to_name": "audio", "value": {"choices": ["robin"]}}]}]
     target.write_text(json.dumps(tasks), encoding="utf-8")  # labelled in Label Studio
