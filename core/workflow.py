@@ -408,8 +408,11 @@ def low_confidence_clips(project, model_id: int, below: float = 0.6) -> list[int
 
 
 def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[tuple[Path, Path]]:
-    """Copy each (file, label) into ``<project folder>/<label>/``, never overwriting: a name
-    already taken gets ``-2``, ``-3``... Returns (source, copy) pairs. Raises OSError."""
+    """Copy each (file, label) into ``<project folder>/<label>/``, never overwriting, nor onto
+    the path of a clip whose file is missing (the copy would become that clip, with its regions
+    and history): a name already taken gets ``-2``, ``-3``... Returns (source, copy) pairs.
+    Raises OSError."""
+    known = set(project.clip_ids_by_path(include_missing=True))
     done: list[tuple[Path, Path]] = []
     for source, label in files:
         source = Path(source)
@@ -417,7 +420,7 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / source.name
         n = 2
-        while target.exists():
+        while target.exists() or project.relpath(target) in known:
             target = folder / f"{source.stem}-{n}{source.suffix}"
             n += 1
         shutil.copy2(source, target)
@@ -497,7 +500,7 @@ def remove_added_files(project, added: AddedFiles) -> None:
         except OSError:
             pass  # a copy that cannot be removed stays listed: honest, nothing lost
     project.scan(paths=[copy for _, copy in added.copies])
-    project.forget_missing_clips(added.clip_ids)
+    project.forget_missing_clips(added.clip_ids)  # each the add's own (copy_into_project)
     project.restore_classes(ClassesState(tuple(added.classes_before)))
 
 

@@ -76,10 +76,12 @@ _FLAC_MAX_BLOCK = 65535
 _FLAC_MIN_FRAME_BYTES = 10
 OUT_OF_RANGE = "contains samples far beyond full scale (not audio)"
 PERMISSION = "permission denied"
+UNREADABLE_DATA = "corrupt or unreadable audio data"  # libsndfile's words follow, in brackets
+UNSUPPORTED = "unsupported audio encoding"
 #: Reasons that lie in a file's bytes, which the same file gives every time (not a permission,
 #: a disk or a network share that may come back, nor the memory of this machine).
 _CONTENT_FAULTS = (EMPTY_FILE, UNRECOGNISED, CORRUPT, NO_FRAMES, NON_FINITE, UNKNOWN_LENGTH,
-                   OUT_OF_RANGE)
+                   OUT_OF_RANGE, UNREADABLE_DATA, UNSUPPORTED)
 
 
 def is_content_fault(reason: str) -> bool:
@@ -88,7 +90,7 @@ def is_content_fault(reason: str) -> bool:
 
 # libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
 # file holds. Only decimal sizes count: streamed writers put 0 or 0xFFFFFFFF there on purpose.
-_SHORT_CHUNK = re.compile(r"^(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+_SHORT_CHUNK = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -168,10 +170,10 @@ def _reason_from_libsndfile(message: str) -> str:
                                      "bad", "invalid", "premature", "end of file")):
         return CORRUPT
     if "unsupported" in text or "not supported" in text:
-        return f"unsupported audio encoding ({message.strip().rstrip('.')})"
+        return f"{UNSUPPORTED} ({message.strip().rstrip('.')})"
     if message.strip():
-        return f"corrupt or unreadable audio data ({message.strip().rstrip('.')})"
-    return "corrupt or unreadable audio data"
+        return f"{UNREADABLE_DATA} ({message.strip().rstrip('.')})"
+    return UNREADABLE_DATA
 
 
 def _to_audio_error(path: Path, exc: BaseException, opening: bool) -> AudioError:
@@ -197,7 +199,7 @@ def _to_audio_error(path: Path, exc: BaseException, opening: bool) -> AudioError
         if code == 3:  # SF_ERR_MALFORMED_FILE
             return AudioError(path, CORRUPT)
         if code == 4:  # SF_ERR_UNSUPPORTED_ENCODING
-            return AudioError(path, "unsupported audio encoding")
+            return AudioError(path, UNSUPPORTED)
         return AudioError(path, _reason_from_libsndfile(exc.error_string or ""))
     if isinstance(exc, OSError):
         return AudioError(path, f"cannot be read ({_os_reason(exc)})")

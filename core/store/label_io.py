@@ -96,8 +96,9 @@ TESTING_EVERY = 5
 def edge_impulse_categories(labels: dict[str, str | None]) -> dict[str, str]:
     """``"testing"`` or ``"training"`` for each file (``{path: label}``): of each class (and of
     the unlabelled files), one in TESTING_EVERY to testing, never the whole class, picked in the
-    order of a hash of their paths, so a file keeps its side while its class keeps its count
-    (a hash of each path alone put 8 of 16 files in testing, and one class's 6 of 10)."""
+    order of a hash of their paths: a file keeps its side while its class keeps its count, and a
+    file added moves at most one other (a hash of each path alone, which no file added moves,
+    put 8 of 16 files in testing, and one class's 6 of 10)."""
     by_class: dict[str | None, list[str]] = {}
     for path, label in labels.items():
         by_class.setdefault(label, []).append(path)
@@ -178,7 +179,7 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
     named: dict[int, str] = {}
     unknown: list[str] = []
     for rel, label in rows:
-        clip, _ = find_clip(project.relpath(rel), by_path, by_name)
+        clip, _ = find_clip(project.relpath(rel), by_path, by_name, project.folder.name)
         if clip is None:
             unknown.append(rel)
         else:

@@ -280,17 +280,25 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
 MAX_TAIL_PARTS = 32
 
 
-def find_clip(key: str, by_path: dict[str, ClipRecord],
-              by_name: dict[str, list[ClipRecord]]) -> tuple[ClipRecord | None, str | None]:
+def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[ClipRecord]],
+              root: str | None = None) -> tuple[ClipRecord | None, str | None]:
     """The clip a file's row names by ``key`` (a path relative to the folder, or from elsewhere),
-    or None and why not; ``by_path`` and ``by_name`` as :func:`clip_index` gives them."""
+    or None and why not; ``by_path`` and ``by_name`` as :func:`clip_index` gives them; ``root``
+    the folder's name (a path through it names a file in it by what follows)."""
     clip = by_path.get(key)
     if clip is not None:
         return clip, None
+    parts = [part for part in key.split("/") if part]
+    # A path through the folder's name (Label Studio's /data/local-files/?d=FOLDER/a.wav, as
+    # Earmark writes it): what follows the name, a top-level file too.
+    if root and root in parts[:-1]:
+        last = len(parts) - 1 - parts[::-1].index(root, 1)
+        clip = by_path.get("/".join(parts[last + 1:]))
+        if clip is not None:
+            return clip, None
     # A path from elsewhere (the same recordings in another folder, another machine's absolute
     # path as detect writes it): the longest tail of it that is a path in this folder, else its
     # base name when one file in the folder has it.
-    parts = [part for part in key.split("/") if part]
     # Tails of at most MAX_TAIL_PARTS parts: a stranger's path of thousands of parts would
     # otherwise cost its square in joins.
     for start in range(max(1, len(parts) - MAX_TAIL_PARTS), len(parts) - 1):
@@ -345,7 +353,8 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
-            found[row.path] = find_clip(project.relpath(row.path), by_path, by_name)
+            found[row.path] = find_clip(project.relpath(row.path), by_path, by_name,
+                                        project.folder.name)
         clip, reason = found[row.path]
         if clip is None:
             problems.append((row.line, reason))

@@ -266,17 +266,19 @@ def _one_control(per_task: list[list[dict]], spans: bool) -> list[list[dict]]:
     """Each task's results (``per_task``) less a second question's answers. A config may ask
     of each region its species and then its call type, or of each clip its class and then its
     quality: those answers are not classes. The class's control is one named as a class is
-    (CLASS_CONTROLS), else the one that answers most over the export. A control that never
-    answers a task the class's control answers (birds beside mammals, each clip one or the
-    other) is another list of classes, and kept. Of a second question's answers, a region the
+    (CLASS_CONTROLS), else the one that answers most over the export. Where that one is not
+    named as a class is, a control that never answers a task it answers (birds beside mammals,
+    each clip one or the other) is another list of classes, and kept; beside a control named
+    ``class``, a rating asked alone of a clip is still a rating. Of a second question's answers, a region the
     class's control did not answer (``spans``: another control's own spans, an insect beside
     the birds) is kept; a clip's choice is not (a clip rated but given no class has none)."""
     counts = Counter(r.get("from_name") for results in per_task for r in results)
     if len(counts) < 2:
         return per_task
     main = max(counts, key=lambda name: (str(name).lower() in CLASS_CONTROLS, counts[name]))
-    asked_with_main = {r.get("from_name") for results in per_task
-                       if any(r.get("from_name") == main for r in results) for r in results}
+    asked_with_main = set(counts) if str(main).lower() in CLASS_CONTROLS else {
+        r.get("from_name") for results in per_task
+        if any(r.get("from_name") == main for r in results) for r in results}
     kept = []
     for results in per_task:
         answered = {r.get("id") for r in results if r.get("from_name") == main}

@@ -22,6 +22,8 @@ from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label
 
 SCAN_BATCH = 500
+#: The words of a scan's warning about files it could not list (every scan repeats it).
+NOT_LISTED = "not listed"
 #: Bytes hashed at each end of a file for its fingerprint (:func:`file_fingerprint`).
 FINGERPRINT_BYTES = 4096
 
@@ -85,7 +87,7 @@ class ScanMixin:
         warnings: list[str] = []
         if paths is None:
             files = list(iter_audio_files(self.folder, on_unlisted=lambda folder, reason: (
-                warnings.append(f"{folder.relative_to(self.folder).as_posix()}/: not listed "
+                warnings.append(f"{folder.relative_to(self.folder).as_posix()}/: {NOT_LISTED} "
                                 f"({reason}); the recordings in it are not here"))))
             wanted = None
         else:
@@ -146,10 +148,11 @@ class ScanMixin:
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
+            same = old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
+                and not old[3]
             # Unchanged, unless it could not be read for a fault not in its bytes (a
             # permission since given, a share that was down): read again.
-            if old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
-                    and not old[3] and (old[7] is None or audio.is_content_fault(old[7])):
+            if same and (old[7] is None or audio.is_content_fault(old[7])):
                 unchanged += 1
                 if old[6] is None:  # a clip scanned before fingerprints were kept: once
                     unprinted.append((file_fingerprint(path), old[0]))
@@ -160,7 +163,10 @@ class ScanMixin:
                               head.note)
                 except AudioError as error:
                     fields = (None, None, None, error.reason, None)
-                    unreadable += 1
+                if same and fields[3] == old[7]:  # read again, and as it was: no news
+                    unchanged += 1
+                    continue
+                unreadable += fields[3] is not None
                 new_label = None
                 if old is None:
                     added += 1
@@ -216,7 +222,7 @@ class ScanMixin:
             rel = path.relative_to(self.folder).as_posix()
             shown = undecodable_name(rel)
             if shown is not None:
-                warnings.append(f"{shown}: not listed, as its name is not UTF-8 text (written "
+                warnings.append(f"{shown}: {NOT_LISTED}, as its name is not UTF-8 text (written "
                                 "by another system's encoding); rename it to list it")
                 continue
             kept.append(path)

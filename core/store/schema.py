@@ -155,9 +155,12 @@ def _v6_clip_fingerprint(conn: sqlite3.Connection) -> None:
 def _v7_clip_note(conn: sqlite3.Connection) -> None:
     """Version 7: what a readable clip's header gets wrong (cut short: it holds less than its
     header claims), NULL for a whole file. A file refused before as corrupt or truncated is read
-    again by the next scan (its time forgotten): one cut short is read now."""
+    again by the next scan (its time forgotten): one cut short is read now. The fingerprint of a
+    file of 4-8 KB is forgotten too, to be taken again by the next scan: it hashes all of such a
+    file now, its first 4 KB before."""
     _run(conn, "ALTER TABLE clips ADD COLUMN note TEXT;"
-               "UPDATE clips SET mtime_ns = -1 WHERE error = 'corrupt or truncated audio data'")
+               "UPDATE clips SET mtime_ns = -1 WHERE error = 'corrupt or truncated audio data';"
+               "UPDATE clips SET fingerprint = NULL WHERE size_bytes > 4096 AND size_bytes <= 8192")
 
 
 # Migration i (1-based) takes a store from user_version i-1 to i.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.store.scan import NOT_LISTED
 from gui.clips.scan_worker import ScanWorker
 from gui.common.tasks import TaskSlot
 
@@ -129,10 +130,12 @@ class ScanController(QObject):
         self.status.emit(f"Scanned {self.folder.name}: {summary_text(summary)}", 8000)
         for warning in summary.warnings:
             self.message.emit(warning, "warning")
-        if self._warned and not summary.warnings and not summary.stopped:
-            # The warning stays until closed: say it is past (a folder listed now).
+        # A warning stays until closed: say when one about files not listed is past (a folder
+        # listed now). Other warnings (a labels file not used) are said by the first scan only.
+        unlisted = any(f": {NOT_LISTED}" in warning for warning in summary.warnings)
+        if self._warned and not unlisted and not summary.stopped:
             self.message.emit(f"Every file of {self.folder.name} is listed now.", "info")
-        self._warned = bool(summary.warnings)
+        self._warned = unlisted
         self.finished.emit()
 
     def _fail(self, reason: str) -> None:

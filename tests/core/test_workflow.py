@@ -219,6 +219,24 @@ def test_add_files_leaves_out_what_the_project_holds_already(trained, tmp_path):
         assert len(project.clips()) == before + 1
 
 
+def test_an_added_file_never_takes_a_missing_clips_place(trained, tmp_path):
+    """A clip whose file is gone, with a person's region: a file of its name copied to its path
+    became that clip (its regions and history), and the add's undo then deleted it."""
+    root, _, _ = trained
+    with _open(root, tmp_path) as project:
+        gone = project.clip_ids_by_path()["tone/tone_001.wav"]
+        project.add_regions([RegionSpec(gone, 0.1, 0.3, "tone")])
+        (root / "tone" / "tone_001.wav").unlink()
+        project.scan()
+        outside = audio_factory.write(tmp_path / "outside" / "tone_001.wav",
+                                      audio_factory.tone(650))
+        added = pm.add_files_to_project(project, [(outside, "tone")])
+        assert [copy.name for _, copy in added.copies] == ["tone_001-2.wav"]
+        assert gone not in added.clip_ids
+        pm.remove_added_files(project, added)
+        assert project.clip(gone).missing and len(project.regions(gone)) == 1
+
+
 # ---------------------------------------------------------------- regions and background
 
 

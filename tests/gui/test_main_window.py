@@ -140,6 +140,16 @@ def test_a_scan_warning_made_good_is_taken_down_by_the_next_scan(qtbot, window, 
     window.rescan()
     qtbot.waitUntil(lambda: "is listed now" in window.banner.text(), timeout=20_000)
     assert window.banner.property("kind") == "info"
+    # A warning only the first scan gives (a labels file not used) is not "past" on a rescan.
+    other = clip_folder.parent / "other"
+    audio_factory.write(other / "a.wav", audio_factory.tone(500, 0.2))
+    (other / "labels.csv").write_text("path,label\nmissing.wav\n", encoding="utf-8")
+    open_and_wait(qtbot, window, other)
+    qtbot.waitUntil(lambda: "labels.csv" in window.banner.text(), timeout=5000)
+    window.banner.hide()
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        window.rescan()
+    assert "is listed now" not in window.banner.text()
 
 
 def test_the_clip_on_show_moved_to_another_folder_is_shown_from_there(qtbot, window, clip_folder):

@@ -3,8 +3,6 @@ store's first scan and by scan_labels (CLI train/evaluate) comes out the same, f
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from core import workflow as pm
@@ -86,9 +84,10 @@ def test_one_safe_folder_name_for_export_and_copying_in(tmp_path, label, folder)
     assert safe_folder_name(label) == folder
     assert label_io.safe_folder_name is safe_folder_name
     source = audio_factory.write(tmp_path / "in" / "x.wav", audio_factory.tone(500, 0.2))
-    project = SimpleNamespace(folder=tmp_path / "project")
-    [(_, copy)] = pm.copy_into_project(project, [(source, label)])
-    assert copy.parent == tmp_path / "project" / folder
+    (tmp_path / "project").mkdir()
+    with Project.open(tmp_path / "project") as project:
+        [(_, copy)] = pm.copy_into_project(project, [(source, label)])
+    assert copy.parent == (tmp_path / "project").resolve() / folder
 
 
 @pytest.mark.parametrize("stems, classes", [

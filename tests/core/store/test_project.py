@@ -366,6 +366,23 @@ def test_a_file_unreadable_for_a_fault_not_in_its_bytes_is_read_again(folder, mo
         assert errors == {"dog/clip1.wav": reading.CORRUPT}
 
 
+def test_a_rescan_counts_a_file_read_again_as_it_was_as_unchanged(tmp_path):
+    """A link whose file is gone is read again by every scan (its file may come back); before,
+    each rescan counted it changed and unreadable anew, and the window said "1 unreadable" each
+    time. A file libsndfile cannot decode is read once."""
+    root = tmp_path / "night"
+    short(root / "a.wav")
+    (root / "gone.wav").symlink_to(root / "nowhere.wav")
+    with Project.open(root) as project:
+        first = project.scan()
+        second = project.scan()
+    assert (first.added, first.unreadable) == (2, 1)
+    assert (second.changed, second.unreadable, second.unchanged) == (0, 0, 2)
+    from core.audio import reading
+    assert reading.is_content_fault(f"{reading.UNREADABLE_DATA} (odd chunk)")
+    assert reading.is_content_fault(reading.UNSUPPORTED)
+
+
 def test_the_fingerprint_reads_all_of_a_file_under_eight_kilobytes(tmp_path):
     """Files of 4-8 KB were told apart by their first 4 KB alone: two recorders' short calls,
     silent at first, of one name, size and time, passed for one file moved."""

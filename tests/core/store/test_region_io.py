@@ -608,6 +608,10 @@ def test_label_studio_second_questions_are_not_classes(tmp_path, project):
              for control, name in (("birds", "wren"), ("birds", "robin"), ("mammals", "fox"))]
     assert label_studio_clip_labels(lists) == ([("wren.wav", "wren"), ("robin.wav", "robin"),
                                                 ("fox.wav", "fox")], [])
+    # Beside a control named as a class is, a rating asked alone of a clip is still no class.
+    alone = [task(f"{name}.wav", result(control, "choices", {"choices": [name]}))
+             for control, name in (("class", "owl"), ("class", "wren"), ("quality", "noisy"))]
+    assert label_studio_clip_labels(alone)[0] == [("owl.wav", "owl"), ("wren.wav", "wren")]
 
 
 def test_label_studio_json_min_and_bad_regions(tmp_path, project):
@@ -779,6 +783,22 @@ def test_label_studio_gets_a_persons_regions_as_annotations_and_the_models_as_pr
     assert model["result"][0]["value"]["labels"] == ["kiwi"]
     assert model["result"][0]["score"] == 0.7123
     assert "annotations" not in site2 and site2["predictions"][0]["score"] == 0.6
+
+
+def test_a_label_studio_export_comes_back_to_its_own_files(tmp_path, project):
+    """Its local-files addresses pass through the folder's name: a top-level a.wav beside
+    site1/a.wav and site2/a.wav was refused as naming three files."""
+    audio_factory.write(project.folder / "a.wav", audio_factory.tone(440, 1.0))
+    project.scan()
+    ids = {c.path: c.id for c in project.clips()}
+    for path in ("a.wav", "site1/a.wav"):
+        project.add_region(ids[path], 0.25, 0.5, "ruru")
+    out = tmp_path / "tasks.json"
+    export_regions(project, "labelstudio", out)
+    project.delete_regions([r.id for r in project.regions()])
+    import_regions_file(project, out)
+    assert sorted(project.clip(r.clip_id).path for r in project.regions()) == ["a.wav",
+                                                                               "site1/a.wav"]
 
 
 def test_raven_export_is_one_selection_table(tmp_path, project):
