@@ -956,16 +956,21 @@ def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
     cut = short(root / "cut.wav", duration_s=1.0)
     cut.write_bytes(cut.read_bytes()[:44 + 2 * 4000])
     stat = cut.stat()
+    small = short(root / "small.wav", duration_s=0.2)  # 6,444 bytes: its fingerprint changed
     conn = old_store(root, 6)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
                  "VALUES ('cut.wav', ?, ?, 'corrupt or truncated audio data', 'owl', 'manual')",
                  (stat.st_size, stat.st_mtime_ns))
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, fingerprint) VALUES "
+                 "('small.wav', ?, ?, 'v6 hash')", (small.stat().st_size, small.stat().st_mtime_ns))
     conn.close()
     with Project.open(root) as project:
         project.scan()
         clip = by_path(project)["cut.wav"]
         assert (clip.error, clip.label, clip.duration_s) == (None, "owl", 0.25)
         assert clip.note.startswith("cut short: it holds 0.25 s of the 1.00 s")
+        assert project.conn.execute("SELECT fingerprint FROM clips WHERE path = 'small.wav'"
+                                    ).fetchone()[0] == store_scan.file_fingerprint(small)
 
 
 def test_store_from_newer_earmark_refused(folder):
