@@ -76,6 +76,10 @@ def test_scan_lists_every_file_and_unreadable_with_reason(qtbot, window, clip_fo
     assert good == "OK"
     assert window.model.index(_row_of_path(window, "tone/tone_000.wav"), LABEL).data() == "tone"
     assert "unreadable" in window.clip_list.count_label.text()
+    assert "1 unreadable" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        window.rescan()  # the status bar said "12 clips" alone: nothing read this time
+    assert "1 unreadable" in window.statusBar().currentMessage()
 
 
 def test_an_unreadable_clip_on_show_leaves_nothing_to_play(qtbot, window, clip_folder):
