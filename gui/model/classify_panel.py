@@ -154,7 +154,10 @@ class ClassifyPanel(QWidget):
             self.table.setColumnWidth(col, width)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self._names_px = FILE_MIN_PX  # the names' width, measured when a run ends
+        self._names_sized = False  # a person dragged the names' edge: theirs from then on
+        self._fitting = False
         self.table.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._on_section_resized)
         # Not the window's clip list: the file picked in the table above is shown here.
         self.clip_view = ClipView(empty_text="Select a classified file above to see it here")
         self.score_track = ScoreTrack()
@@ -311,11 +314,21 @@ class ClassifyPanel(QWidget):
     def _fit_names(self, measure: bool = True) -> None:
         """Names whole where they fit in 40% of the table (measured once a run has ended, kept
         as the table is resized), and never under FILE_MIN_PX: the bars keep the rest."""
-        if measure:
-            self.table.resizeColumnToContents(FILE)
-            self._names_px = self.table.columnWidth(FILE)
-        widest = max(FILE_MIN_PX, self.table.viewport().width() * 2 // 5)
-        self.table.setColumnWidth(FILE, min(max(self._names_px, FILE_MIN_PX), widest))
+        if self._names_sized:
+            return
+        self._fitting = True
+        try:
+            if measure:
+                self.table.resizeColumnToContents(FILE)
+                self._names_px = self.table.columnWidth(FILE)
+            widest = max(FILE_MIN_PX, self.table.viewport().width() * 2 // 5)
+            self.table.setColumnWidth(FILE, min(max(self._names_px, FILE_MIN_PX), widest))
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == FILE and not self._fitting and self.table.isVisible():
+            self._names_sized = True
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:

@@ -86,6 +86,10 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
     qtbot.waitUntil(lambda: panel.table.viewport().width() < wide, timeout=2000)
     assert panel.table.columnWidth(FILE) >= FILE_MIN_PX
     assert panel.table.columnWidth(FILE) <= max(FILE_MIN_PX, panel.table.viewport().width() // 2)
+    panel.table.horizontalHeader().resizeSection(FILE, 150)  # a person drags its edge
+    panel.resize(600, 600)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() > 320, timeout=2000)
+    assert panel.table.columnWidth(FILE) == 150  # theirs, not refitted
 
 
 @pytest.mark.slow
