@@ -278,13 +278,15 @@ def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = 
 
 def import_model_file(project, path: str | Path, make_active: bool = True) -> int:
     """Record a checkpoint from elsewhere (validated with ``load_checkpoint`` first, so anything
-    that is not a model raises CheckpointError and nothing is recorded). The file stays where it
-    is. Recorded as ``record_model`` records a trained one (features included), noting where it
-    came from. Returns the model id."""
+    that is not a model raises CheckpointError and nothing is recorded). What was read is saved
+    into the project's models folder, as a trained model is (a file on a drive unplugged since,
+    or deleted, left a model that could not be loaded), and recorded as ``record_model`` records
+    a trained one (features included), noting where it came from. Returns the model id. Raises
+    CheckpointError (disk) too."""
     checkpoint = load_checkpoint(path)
-    resolved = Path(path).resolve()
-    return record_model(project, resolved, checkpoint, make_active=make_active,
-                        imported_from=str(resolved))
+    kept = save_model_file(checkpoint, models_dir(project))
+    return record_model(project, kept, checkpoint, make_active=make_active,
+                        imported_from=str(Path(path).resolve()))
 
 
 def model_checkpoint_path(project, record) -> Path:

@@ -169,12 +169,15 @@ def test_import_model_file_refuses_non_checkpoints(trained, tmp_path):
         with pytest.raises(CheckpointError, match="notes.pt"):
             pm.import_model_file(project, bogus)
         assert project.models() == []
-        saved = pm.new_model_path(project)
-        from core.ml.checkpoint import save_checkpoint
+        from core.ml.checkpoint import load_checkpoint, save_checkpoint
         save_checkpoint(result.checkpoint, tmp_path / "elsewhere.pt")
         model_id = pm.import_model_file(project, tmp_path / "elsewhere.pt")
         assert project.active_model().id == model_id
-        assert not saved.exists()
+        # Kept in the project's models folder: the file from elsewhere may go.
+        (tmp_path / "elsewhere.pt").unlink()
+        kept = pm.model_checkpoint_path(project, project.active_model())
+        assert kept.parent == pm.models_dir(project)
+        assert load_checkpoint(kept).classes == result.checkpoint.classes
 
 
 @pytest.mark.slow
