@@ -522,10 +522,15 @@ def recordings_to_search(project, window_s: float) -> list:
             if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]
 
 
+#: An event overlapping a person's region by this share of the shorter is that region's: at half,
+#: matches a note off a marked two-note hoot (42% overlap) were queued beside it.
+MARKED_OVERLAP = 0.25
+
+
 def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False) -> list:
     """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
     event overlapping a person's region (manual, imported or accepted: status None) of the same
-    class by at least half of the shorter of the two. An overlap with another class stays: the
+    class by at least MARKED_OVERLAP of the shorter of the two. An overlap with another class stays: the
     model and the person disagree there, which is worth a review. An event of no class, or of a
     detector that knows none (``any_class``: the energy detector's, whatever label the person
     gave its events), is marked already by any region of the person's there. A region on one
@@ -543,7 +548,7 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
                 continue
             overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
             shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)
-            if overlap_s >= 0.5 * shorter_s:
+            if overlap_s >= MARKED_OVERLAP * shorter_s:
                 return True
         return False
 

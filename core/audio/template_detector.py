@@ -15,8 +15,8 @@ the template's length around it; it spans the template's duration and band. A ca
 slower or faster than the template: it is also tried stretched along time (``time_stretch``).
 A call may be higher or lower than the template (another individual, a bigger or smaller
 animal): it can also be tried scaled along frequency (``pitch_shift``), its band with it. Events
-of several templates (or variants) that overlap by half the shorter one are one, the
-higher-scoring one kept.
+of several templates (or variants) that overlap by a quarter of the shorter one
+(SAME_CALL_OVERLAP) are one, the higher-scoring one kept.
 
 A recording at another rate is resampled to the template's, so the cells mean the same
 frequencies; one whose Nyquist frequency lies below the template's band cannot hold the call
@@ -66,6 +66,9 @@ MIN_FLOOR_S = FLOOR_CONTEXT_S / 2
 MAX_TIME_STRETCH = 0.5
 #: The most ``pitch_shift`` may be: a call a third higher or lower is another call.
 MAX_PITCH_SHIFT = 0.3
+#: Two events (of several templates or variants) overlapping by this share of the shorter are one
+#: call: at half, a two-note hoot was found two or three times, a note apart (42-55% overlap).
+SAME_CALL_OVERLAP = 0.25
 
 
 @dataclass(frozen=True)
@@ -402,7 +405,8 @@ def _peaks(scores: np.ndarray, width: int, threshold: float) -> np.ndarray:
 
 
 def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
-    """The events less those overlapping a higher-scoring one by half the shorter of the two;
+    """The events less those overlapping a higher-scoring one by SAME_CALL_OVERLAP of the
+    shorter of the two;
     in time order. Each is checked against the kept ones near it only (kept in time order), so
     the tens of thousands of peaks of many templates at a low threshold take a moment."""
     kept: list[TemplateEvent] = []
@@ -412,7 +416,8 @@ def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
         low = bisect.bisect_left(begins, event.begin_s - longest_s)
         high = bisect.bisect_right(begins, event.end_s)
         if not any(min(event.end_s, k.end_s) - max(event.begin_s, k.begin_s)
-                   >= 0.5 * min(event.end_s - event.begin_s, k.end_s - k.begin_s)
+                   >= SAME_CALL_OVERLAP * min(event.end_s - event.begin_s,
+                                              k.end_s - k.begin_s)
                    for k in kept[low:high]):
             at = bisect.bisect_right(begins, event.begin_s)
             begins.insert(at, event.begin_s)

@@ -31,7 +31,8 @@ from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
 from gui.clips.view_detail import RangeDetail
-from gui.clips.view_ranges import inside, scaled
+from gui.clips.view_ranges import from_clock, inside, scaled
+from gui.common.time_text import clip_length_text
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -462,6 +463,13 @@ class ClipView(QWidget):
 
     @Slot(float, float)
     def _on_range_edit_entered(self, start_s: float, end_s: float) -> None:
+        if self._data is None:
+            return
+        start_s, end_s = from_clock(start_s, end_s, self._data.duration_s, self.time_axis.began)
+        if start_s > self._data.duration_s:
+            self.range_edit.refuse("past the recording's end "
+                                   f"({clip_length_text(self._data.duration_s)})")
+            return
         if math.isnan(end_s):  # one time: go there, keeping the width
             view_start_s, view_end_s = self.view_range()
             half_s = (view_end_s - view_start_s) / 2.0

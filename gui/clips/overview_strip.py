@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QToolTip, QVBoxLayout, QWidget
 
 STRIP_HEIGHT_PX = 56
 # Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
@@ -103,6 +103,13 @@ class RangeEdit(QLineEdit):
         super().focusOutEvent(event)
         self.setText(self._shown)
 
+    def refuse(self, reason: str) -> None:
+        """Keep the typed text, selected, and say why it was not taken."""
+        self.setFocus()
+        self.selectAll()
+        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), f"{self.text()}: {reason}",
+                          self)
+
     @Slot()
     def _on_return_pressed(self) -> None:
         parsed = parse_range(self.text())
@@ -110,8 +117,8 @@ class RangeEdit(QLineEdit):
             self.selectAll()
             return
         start_s, end_s = parsed
+        self.clearFocus()  # before: a range refused (refuse) takes the focus back
         self.range_entered.emit(start_s, float("nan") if end_s is None else end_s)
-        self.clearFocus()
 
 
 class OverviewStrip(QWidget):

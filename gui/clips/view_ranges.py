@@ -5,6 +5,8 @@ numbers in and out, so the clip view, the region list and the Review tab share o
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 #: A band shown counts as a band (to play alone) when it leaves out at least this share of the
@@ -53,3 +55,19 @@ def narrower_band(low_hz: float, high_hz: float, nyquist_hz: float) -> tuple[flo
     if high_hz <= low_hz or high_hz - low_hz >= (1 - NARROWER_SHARE) * nyquist_hz:
         return None
     return low_hz, high_hz
+
+
+def from_clock(start_s: float, end_s: float, duration_s: float,
+               began: datetime | None) -> tuple[float, float]:
+    """A typed range (``end_s`` NaN for one time) in seconds from the file's start: times past
+    its end, where the axis shows the recorder's clock (``began``: when the file began), are
+    times of day (22:02:21 on a file begun at 22:00:00 is 141 s in; it was read as 22 hours and
+    the view went to the file's end)."""
+    if began is None or start_s <= duration_s:
+        return start_s, end_s
+    began_s = began.hour * 3600.0 + began.minute * 60.0 + began.second + began.microsecond / 1e6
+
+    def into_file(time_of_day_s: float) -> float:
+        return (time_of_day_s - began_s) % 86400.0
+
+    return into_file(start_s), end_s if math.isnan(end_s) else into_file(end_s)

@@ -75,9 +75,10 @@ def show_about(parent: QWidget) -> None:
 
 def ask_stop_work(parent: QWidget, what: str) -> bool:
     """Ask whether to stop background work (``what`` is running) and close; tests replace it."""
+    kept = ("Labels are saved; the model being trained is not." if "training" in what else
+            "Labels are saved; what is stopped can be run again.")  # no training: none lost
     answer = QMessageBox.question(
-        parent, "Stop and close?", f"Right now {what}. Stop it and close Earmark?\n\n"
-        "Labels are saved; a model still training is not.",
+        parent, "Stop and close?", f"Right now {what}. Stop it and close Earmark?\n\n{kept}",
         QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel)
     return answer == QMessageBox.StandardButton.Close

@@ -7,6 +7,7 @@ and a person's verdict on one event (ReviewRegionCommand) or on many at once
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from core.store.regions import UNCHANGED
@@ -15,7 +16,7 @@ from gui.clips.region_commands import OnChanged, OnError, _tell
 from gui.clips.region_items import is_model_event as is_unreviewed
 
 __all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand",
-           "ReviewRegionsCommand", "is_unreviewed"]
+           "ReviewRegionsCommand", "detection_message", "is_unreviewed"]
 
 ACCEPT, REJECT = "accept", "reject"
 
@@ -41,6 +42,11 @@ class DetectEventsCommand(_StoreCommand):
         self._deleted: list[Any] = []
         self.added: list[Any] | None = None
 
+    @property
+    def replaced(self) -> list[Any]:
+        """The events waiting for review that this run's redo replaced (a search before)."""
+        return list(self._deleted)
+
     def _redo(self) -> None:
         if self.added is None:
             deleted, added = [], []
@@ -60,6 +66,26 @@ class DetectEventsCommand(_StoreCommand):
             self._project.delete_regions([r.id for r in self.added])
         self._project.restore_regions(self._deleted)
         _tell(self._on_changed, self._specs)
+
+
+def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
+    """(text, kind) for the banner after a search (a DetectOutcome): the events found, the
+    files searched, cancelled or unreadable, and how many events left waiting by a search
+    before were replaced (a new search of another class replaced them without a word)."""
+    n = sum(len(specs) for specs in outcome.specs.values())
+    text = f"Found {n} event{'s' if n != 1 else ''} in {outcome.searched} file(s)"
+    if outcome.stopped:
+        text += f" before the search was cancelled ({outcome.total} to search)"
+    if outcome.failed:
+        path, reason = outcome.failed[0]
+        text += (f"; {len(outcome.failed)} could not be read (first: {PurePath(path).name}: "
+                 f"{reason})")
+    if replaced:
+        text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} a search "
+                 "before left waiting for review in those files")
+    return (text + ". Review them in the Review tab (Ctrl+Z removes them"
+            + (" and brings the others back)." if replaced else ")."),
+            "warning" if outcome.failed else "info")
 
 
 class ReviewRegionsCommand(_StoreCommand):

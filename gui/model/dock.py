@@ -23,7 +23,7 @@ from gui.common.tasks import TaskSlot
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand, added_message
 from gui.model.controller import ModelController
-from gui.model.detection_commands import DetectEventsCommand
+from gui.model.detection_commands import DetectEventsCommand, detection_message
 from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
 from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts
@@ -534,20 +534,12 @@ class ModelDock(QDockWidget):
         if not outcome.total:
             self.show_message(nothing_to_search, "info")
             return
+        command = DetectEventsCommand(self.project, outcome.specs, model_name,
+                                      on_changed=self._on_regions_changed,
+                                      on_error=lambda m: self.show_message(m, "error"))
         if outcome.specs:
-            self.undo_stack.push(DetectEventsCommand(
-                self.project, outcome.specs, model_name, on_changed=self._on_regions_changed,
-                on_error=lambda m: self.show_message(m, "error")))
-        n = sum(len(specs) for specs in outcome.specs.values())
-        text = f"Found {n} event{'s' if n != 1 else ''} in {outcome.searched} file(s)"
-        if outcome.stopped:
-            text += f" before the search was cancelled ({outcome.total} to search)"
-        if outcome.failed:
-            path, reason = outcome.failed[0]
-            text += f"; {len(outcome.failed)} could not be read (first: {Path(path).name}: " \
-                    f"{reason})"
-        self.show_message(text + ". Review them in the Review tab (Ctrl+Z removes them).",
-                          "warning" if outcome.failed else "info")
+            self.undo_stack.push(command)
+        self.show_message(*detection_message(outcome, len(command.replaced)))
         if self.review.queue():
             self.review.show_row(0)
 

@@ -406,6 +406,7 @@ def test_events_a_person_marked_already_are_not_offered_again():
     events = [Span(begin_s=1.2, end_s=1.9, label="dog"),   # marked already
               Span(begin_s=1.2, end_s=1.9, label="cat"),   # the person said dog: a disagreement
               Span(begin_s=1.9, end_s=3.0, label="dog"),   # barely overlaps: new
+              Span(begin_s=0.65, end_s=1.25, label="dog"),  # a note off the dog (42%): its
               Span(begin_s=5.0, end_s=6.0, label="cat")]   # only a model's event there
     kept = unmarked_events(events, regions)
     assert [(e.begin_s, e.label) for e in kept] == [(1.2, "cat"), (1.9, "dog"), (5.0, "cat")]

@@ -161,6 +161,26 @@ def test_the_range_field_shows_and_sets_the_range(qtbot, view, long_file):
     assert view.view_range() == (pytest.approx(55.0), pytest.approx(65.0))
 
 
+def test_a_time_of_day_typed_on_a_recorders_clock_goes_there(qtbot, view, long_file, tmp_path):
+    """22:02:21 read off the axis of a file begun at 22:00:00 was taken for 22 hours: the view
+    went to the file's end without a word."""
+    import shutil
+
+    night = shutil.copy(long_file, tmp_path / "20260601_220000.wav")
+    show(qtbot, view, night)
+    assert view.time_axis.began is not None
+    view.set_view_range(10.0, 20.0)
+    view.focus_range_edit()
+    view.range_edit.setText("22:02:21")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    start_s, end_s = view.view_range()
+    assert (start_s + end_s) / 2 == pytest.approx(141.0)
+    view.range_edit.setText("23:30:00")  # past the file's end on its clock too: said, not done
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert view.view_range() == (pytest.approx(start_s), pytest.approx(end_s))
+    assert view.range_edit.hasFocus() and view.range_edit.selectedText() == "23:30:00"
+
+
 def test_parse_and_format_range():
     assert parse_range("12.5-14") == (12.5, 14.0)
     assert parse_range(" 12.5–14.0 s ") == (12.5, 14.0)

@@ -54,3 +54,13 @@ def test_the_audio_file_filter_names_every_kind_the_app_reads():
     text = dialogs.audio_file_filter()
     assert all(f"*{kind}" in text for kind in (".aiff", ".opus", ".w64", ".WAV", ".flac"))
     assert text.endswith(";;All files (*)")
+
+
+def test_the_close_question_speaks_of_training_only_while_a_model_trains(qapp, monkeypatch):
+    """Closing while clips were classified asked about "a model still training"."""
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: (
+        asked.append(text), QMessageBox.StandardButton.Cancel)[1])
+    assert not dialogs.ask_stop_work(None, "clips are being classified")
+    assert not dialogs.ask_stop_work(None, "a model is training")
+    assert "training" not in asked[0] and "the model being trained is not" in asked[1]
