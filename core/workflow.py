@@ -189,14 +189,16 @@ def training_cache_dir(models_folder: str | Path) -> Path:
     return feature_cache_dir(Path(models_folder).parent)
 
 
-def model_file_path(folder: str | Path, now: datetime | None = None) -> Path:
-    """``folder/model-YYYYmmdd-HHMMSS.pt``, suffixed ``-2``, ``-3``... if taken."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+def model_file_path(folder: str | Path, now: datetime | None = None,
+                    stem: str | None = None) -> Path:
+    """``folder/model-YYYYmmdd-HHMMSS.pt`` (``folder/<stem>.pt`` given a stem), suffixed
+    ``-2``, ``-3``... if taken."""
+    stem = stem or f"model-{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}"
     folder = Path(folder)
-    path = folder / f"model-{stamp}.pt"
+    path = folder / f"{stem}.pt"
     n = 2
     while path.exists():
-        path = folder / f"model-{stamp}-{n}.pt"
+        path = folder / f"{stem}-{n}.pt"
         n += 1
     return path
 
@@ -284,7 +286,7 @@ def import_model_file(project, path: str | Path, make_active: bool = True) -> in
     a trained one (features included), noting where it came from. Returns the model id. Raises
     CheckpointError (disk) too."""
     checkpoint = load_checkpoint(path)
-    kept = save_model_file(checkpoint, models_dir(project))
+    kept = save_checkpoint(checkpoint, model_file_path(models_dir(project), stem=Path(path).stem))
     return record_model(project, kept, checkpoint, make_active=make_active,
                         imported_from=str(Path(path).resolve()))
 

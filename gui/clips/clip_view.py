@@ -75,6 +75,7 @@ class ClipView(QWidget):
         self._empty_text = empty_text
         self._path: Path | None = None
         self._data: ClipData | None = None
+        self._pending_range: tuple[float, float] | None = None  # typed while a clip is read
         self._show_features = False
         self._feature_config = None  # the active model's FeatureConfig; None: the defaults
         self._spectrogram_settings = DEFAULT_SETTINGS
@@ -214,6 +215,11 @@ class ClipView(QWidget):
             return
         self._path = Path(path)
         self.title_label.show_name(title or self._path.name, self._path)
+        if self._data is not None and Path(self._data.path) != self._path:
+            # The clip before stays drawn until this one is read (0.5-2 s for an hour): say so.
+            self.title_label.set_choices(f"{title or self._path.name}  ·  loading…",
+                                         title or self._path.name, tail="  ·  loading…")
+        self._pending_range = None
         self._request_load()
 
     def clear(self) -> None:
@@ -432,6 +438,9 @@ class ClipView(QWidget):
         self.time_axis.show_file(data.path)
         self._draw(data, reset_view=not same_clip)  # a features toggle keeps zoom and playhead
         self._stack.setCurrentWidget(self._plots_page)
+        if self._pending_range is not None:  # typed while it was read
+            self._on_range_edit_entered(*self._pending_range)
+            self._pending_range = None
         self.clip_shown.emit(data.path)
 
     @Slot(object, str, bool)
@@ -463,7 +472,8 @@ class ClipView(QWidget):
 
     @Slot(float, float)
     def _on_range_edit_entered(self, start_s: float, end_s: float) -> None:
-        if self._data is None:
+        if self._data is None or Path(self._data.path) != self._path:
+            self._pending_range = (start_s, end_s)  # for the clip being read
             return
         start_s, end_s = from_clock(start_s, end_s, self._data.duration_s, self.time_axis.began)
         if start_s > self._data.duration_s:

@@ -181,6 +181,24 @@ def test_a_time_of_day_typed_on_a_recorders_clock_goes_there(qtbot, view, long_f
     assert view.range_edit.hasFocus() and view.range_edit.selectedText() == "23:30:00"
 
 
+def test_a_clip_being_read_says_so_and_takes_a_range_typed_meanwhile(qtbot, view, long_file,
+                                                                       tmp_path):
+    """The clip before stayed drawn under the new title with nothing to say it was loading, and
+    a range typed then was thrown away when the file arrived."""
+    import shutil
+
+    other = shutil.copy(long_file, tmp_path / "other.wav")
+    show(qtbot, view, long_file)
+    view.show_clip(other)
+    assert view.title_label.full_text().endswith("loading…")
+    view.focus_range_edit()
+    view.range_edit.setText("94-97")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.data is not None and view.data.path == other, timeout=TIMEOUT_MS)
+    assert view.view_range() == (pytest.approx(94.0), pytest.approx(97.0))
+    assert "loading" not in view.title_label.full_text()
+
+
 def test_parse_and_format_range():
     assert parse_range("12.5-14") == (12.5, 14.0)
     assert parse_range(" 12.5–14.0 s ") == (12.5, 14.0)

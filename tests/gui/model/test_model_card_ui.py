@@ -83,4 +83,9 @@ def test_a_loaded_model_shows_its_card_in_the_window(qtbot, window, clip_folder,
     dock.controller.stop_classifying()
     dock.show()
     dock.tabs.setCurrentWidget(dock.models)
-    _card_is(qtbot, dock.models, format_card(read_model_card(files[0])))
+    # The card of the file the project keeps: the loaded file saved into its models folder.
+    from core import workflow as pm
+
+    kept = pm.model_checkpoint_path(window.project, dock.controller.active_model())
+    assert kept.parent == pm.models_dir(window.project) and kept.stem == files[0].stem
+    _card_is(qtbot, dock.models, format_card(read_model_card(kept)))
