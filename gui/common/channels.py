@@ -16,11 +16,12 @@ def channel_name(channel: int, channels: int = 2) -> str:
     return f"Channel {channel + 1}{side}"
 
 
-def channel_box(channel: int | None, tip: str) -> QComboBox:
-    """The mix (data None) and channels 1 to MAX_CHANNELS (data 0..), ``channel`` chosen."""
+def channel_box(channel: int | None, tip: str, most: int = MAX_CHANNELS) -> QComboBox:
+    """The mix (data None) and channels 1 to ``most`` (data 0..; the folder's most: a stereo
+    file beside mono ones offered eight), ``channel`` chosen (listed, whatever ``most``)."""
     box = QComboBox()
     box.addItem(MIX_TEXT, None)
-    for index in range(MAX_CHANNELS):
+    for index in range(max(most, 0 if channel is None else channel + 1)):
         box.addItem(channel_name(index), index)
     box.setToolTip(tip)
     box.setCurrentIndex(index_of(box, channel))

@@ -373,7 +373,7 @@ class ModelDock(QDockWidget):
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,
-            self._readable_count(), last.every_recording, self, self._several_channels())
+            self._readable_count(), last.every_recording, self, self._most_channels())
         name_channels(dialog.channel, clip.channels if clip is not None else None)
         if not dialog.exec():
             return False
@@ -445,7 +445,7 @@ class ModelDock(QDockWidget):
             f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
-            self._readable_count(), config, last.every_recording, self, self._several_channels())
+            self._readable_count(), config, last.every_recording, self, self._most_channels())
         name_channels(dialog.channel, clip.channels)
         if not dialog.exec():
             return False
@@ -462,9 +462,9 @@ class ModelDock(QDockWidget):
         view = self._clip_view
         return view.spectrogram_settings().channel if view is not None else None
 
-    def _several_channels(self) -> bool:
-        """Whether a recording of the folder has more than one channel (the clip list's)."""
-        return any((r.channels or 1) > 1 for r in self.model.records())
+    def _most_channels(self) -> int:
+        """The most channels a recording of the folder has (the clip list's)."""
+        return max(((r.channels or 1) for r in self.model.records()), default=1)
 
     def _readable_count(self) -> int:
         """How many recordings a search of every one reads: the clip list's count (no store

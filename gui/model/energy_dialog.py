@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.audio.energy_detector import EnergyDetectorConfig
+from core.audio.reading import MAX_CHANNELS
 from core.errors import EarmarkError
 from gui.common.channels import channel_box
 from gui.model.search_fields import LISTEN_TIP, label_box, lay_out, scope_box, spin
@@ -34,12 +35,12 @@ class EnergyChoice:
 class EnergyDetectorDialog(QDialog):
     """``initial`` fills the fields (a selected region's band, the last run's settings);
     ``classes`` the label choices; ``clip_name`` the recording on show (None: none, so every
-    recording is searched); ``n_recordings`` how many the folder has; ``several_channels``
-    whether any has more than one (else no channel is offered)."""
+    recording is searched); ``n_recordings`` how many the folder has; ``most_channels``
+    the most any has (the channels offered; none where that is one)."""
 
     def __init__(self, initial: EnergyDetectorConfig, classes: list[str], label: str | None,
                  clip_name: str | None, n_recordings: int, every_recording: bool = False,
-                 parent: QWidget | None = None, several_channels: bool = True) -> None:
+                 parent: QWidget | None = None, most_channels: int = MAX_CHANNELS) -> None:
         super().__init__(parent)
         self.setObjectName("EnergyDetectorDialog")
         self.setWindowTitle("Find Loud Events")
@@ -51,7 +52,7 @@ class EnergyDetectorDialog(QDialog):
         self.max_duration = spin(0.01, 36_000.0, initial.max_duration_s, " s", 2, 1.0)
         self.min_gap = spin(0.0, 60.0, initial.min_gap_s, " s", 2, 0.05)
         self.noise_window = spin(0.5, 3600.0, initial.noise_window_s, " s", 1, 5.0)
-        self.channel = channel_box(initial.channel, LISTEN_TIP)
+        self.channel = channel_box(initial.channel, LISTEN_TIP, most_channels)
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
         self.problem = QLabel()
@@ -70,7 +71,7 @@ class EnergyDetectorDialog(QDialog):
         form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
-        form.setRowVisible(self.channel, several_channels)
+        form.setRowVisible(self.channel, most_channels > 1)
         self.buttons = lay_out(
             self, "Marks every stretch where the energy in the band stands that many dB above the "
                   "band's own background (its quiet moments nearby), without a model. The events "

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.reading import MAX_CHANNELS
 from core.audio.template_detector import (
     MAX_PITCH_SHIFT,
     MAX_TIME_STRETCH,
@@ -52,13 +53,13 @@ class SimilarCallsDialog(QDialog):
     """``template`` describes the selected region in words; ``label`` is its class (None:
     unlabelled), of which the project holds ``n_of_class`` regions; ``classes`` the label
     choices; ``clip_name`` the recording on show (None: none); ``n_recordings`` how many the
-    folder has; ``config`` and ``every_recording`` the last run's; ``several_channels`` whether
-    any recording has more than one (else no channel is offered)."""
+    folder has; ``config`` and ``every_recording`` the last run's; ``most_channels`` the
+    most channels a recording has (the channels offered; none where that is one)."""
 
     def __init__(self, template: str, label: str | None, n_of_class: int, classes: list[str],
                  clip_name: str | None, n_recordings: int, config: TemplateDetectorConfig,
                  every_recording: bool = False, parent: QWidget | None = None,
-                 several_channels: bool = True) -> None:
+                 most_channels: int = MAX_CHANNELS) -> None:
         super().__init__(parent)
         self.setObjectName("SimilarCallsDialog")
         self.setWindowTitle("Find Similar Calls")
@@ -82,7 +83,7 @@ class SimilarCallsDialog(QDialog):
                               "frequencies scaled, five scales), so the call of another "
                               "individual still matches; each scale costs one more search of "
                               "every length. 0 %: its own frequencies only")
-        self.channel = channel_box(config.channel, LISTEN_TIP)
+        self.channel = channel_box(config.channel, LISTEN_TIP, most_channels)
         self.label = label_box(classes, label)
         self.scope = scope_box(clip_name, n_recordings, every_recording)
 
@@ -95,7 +96,7 @@ class SimilarCallsDialog(QDialog):
         form.addRow("Listen to", self.channel)
         form.addRow("Label the events", self.label)
         form.addRow("Search", self.scope)
-        form.setRowVisible(self.channel, several_channels)
+        form.setRowVisible(self.channel, most_channels > 1)
         self.buttons = lay_out(
             self, "Finds every stretch whose spectrogram, within the region's band, has the shape "
                   "of the template's (its correlation, whatever the loudness). Other sounds in the "

@@ -36,7 +36,7 @@ def test_the_choice_is_what_the_fields_say(qtbot):
     qtbot.addWidget(shown)
     assert shown.channel.currentText() == "Channel 1 (left)" and shown.choice().config.channel == 0
     mono = EnergyDetectorDialog(EnergyDetectorConfig(), [], None, "night.wav", 1,
-                                several_channels=False)
+                                most_channels=1)
     qtbot.addWidget(mono)
     assert not mono.channel.isVisibleTo(mono)  # a folder of mono recordings: nothing to choose
 

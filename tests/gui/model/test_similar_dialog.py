@@ -59,6 +59,13 @@ def test_a_large_class_is_searched_by_an_even_spread_of_its_regions(qtbot):
 
 def test_a_folder_of_mono_recordings_is_offered_no_channel(qtbot):
     dialog = SimilarCallsDialog("night.wav, 5.00–5.30 s", None, 1, [], "night.wav", 2, DEFAULT,
-                                several_channels=False)
+                                most_channels=1)
     qtbot.addWidget(dialog)
     assert not dialog.channel.isVisibleTo(dialog) and dialog.choice().config.channel is None
+
+
+def test_a_folder_of_stereo_recordings_is_offered_two_channels_not_eight(qtbot):
+    dialog = SimilarCallsDialog("night.wav, 5.00–5.30 s", None, 1, [], "night.wav", 2, DEFAULT,
+                                most_channels=2)
+    qtbot.addWidget(dialog)
+    assert [dialog.channel.itemData(i) for i in range(dialog.channel.count())] == [None, 0, 1]
