@@ -30,9 +30,9 @@ FINGERPRINT_BYTES = 4096
 
 def file_fingerprint(path: Path) -> str | None:
     """A hash of a file's first and last FINGERPRINT_BYTES (of all of a smaller file) and its
-    size, taken where the scan
-    reads a header anyway (two small reads more): two recorders' files of one name, length and
-    time differ in it, a file moved does not. None where the file cannot be read."""
+    size, taken where the scan reads a header anyway (two small reads more): two recorders'
+    files of one name, length and time differ in it, a file moved does not. None where the
+    file cannot be read."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(FINGERPRINT_BYTES)
