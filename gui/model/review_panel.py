@@ -177,6 +177,10 @@ class ReviewPanel(QWidget):
         self.list.setObjectName("ReviewList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setUniformItemSizes(True)
+        # A line longer than the dock is cut in its middle (the file's name), never at its end
+        # behind a scroll bar: the class and score lead, the times and channel close it.
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._on_list_row_changed)
         # A click on the row already current (not shown: the queue changed while the tab was
         # out of view) shows it too.

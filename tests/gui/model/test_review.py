@@ -144,6 +144,9 @@ def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
     assert [r.id for r in review.queue()] == [first.id, second.id, third.id]
     review.show_row(0)
     assert panel.shown[-1].id == first.id  # shown (zoomed to and played by the dock)
+    # A long line is cut in its middle, never at its end behind a scroll bar ("· ch 2" hidden).
+    assert review.list.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert review.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
 
     review.accept_current()
     assert state(project, first.id) == ("dog", "manual", None)
