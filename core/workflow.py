@@ -203,11 +203,6 @@ def model_file_path(folder: str | Path, now: datetime | None = None,
     return path
 
 
-def new_model_path(project, now: datetime | None = None) -> Path:
-    """A new model file's path in the project's models folder (see ``model_file_path``)."""
-    return model_file_path(models_dir(project), now)
-
-
 def save_model_file(checkpoint: Checkpoint, folder: str | Path,
                     now: datetime | None = None) -> Path:
     """Write ``checkpoint`` as a new model file in ``folder`` (no store access, so a worker
@@ -280,11 +275,10 @@ def save_trained_model(project, checkpoint: Checkpoint, parent_id: int | None = 
 
 def import_model_file(project, path: str | Path, make_active: bool = True) -> int:
     """Record a checkpoint from elsewhere (validated with ``load_checkpoint`` first, so anything
-    that is not a model raises CheckpointError and nothing is recorded). What was read is saved
-    into the project's models folder, as a trained model is (a file on a drive unplugged since,
-    or deleted, left a model that could not be loaded), and recorded as ``record_model`` records
-    a trained one (features included), noting where it came from. Returns the model id. Raises
-    CheckpointError (disk) too."""
+    that is not a model raises CheckpointError and nothing is recorded), saved into the models
+    folder under its name (a file on a drive unplugged since left a model that could not be
+    loaded) and recorded as a trained one is (``record_model``), noting where it came from.
+    Returns the model id."""
     checkpoint = load_checkpoint(path)
     kept = save_checkpoint(checkpoint, model_file_path(models_dir(project), stem=Path(path).stem))
     return record_model(project, kept, checkpoint, make_active=make_active,
@@ -476,8 +470,8 @@ def _already_here(project, files: list[tuple[Path, str]]
     for source, label in files:
         resolved = source.resolve()
         earlier = folder / safe_folder_name(label) / source.name
-        if resolved.is_relative_to(folder) or (resolved, label) in asked or (
-                earlier.is_file() and _same_bytes(resolved, earlier)):
+        if resolved.is_relative_to(folder) or (resolved, label) in asked or _same_bytes(
+                resolved, earlier):
             skipped.append(source)
         else:
             asked.add((resolved, label))
@@ -487,7 +481,7 @@ def _already_here(project, files: list[tuple[Path, str]]
 
 def _same_bytes(one: Path, other: Path) -> bool:
     try:
-        return filecmp.cmp(one, other, shallow=False)
+        return other.is_file() and filecmp.cmp(one, other, shallow=False)
     except OSError:
         return False
 
@@ -524,8 +518,8 @@ def recordings_to_search(project, window_s: float) -> list:
             if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]
 
 
-#: An event overlapping a person's region by this share of the shorter is that region's: at half,
-#: matches a note off a marked two-note hoot (42% overlap) were queued beside it.
+#: An event overlapping a person's region by this share of the shorter is marked (at half, one a
+#: note off a marked two-note hoot was not).
 MARKED_OVERLAP = 0.25
 
 
