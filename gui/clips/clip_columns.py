@@ -54,6 +54,7 @@ class ColumnFitter:
         self._pressed = False  # a mouse button down on the header: a person resizing
         self.person_sized: set[int] = set()
         self.person_hidden: set[int] = set()  # the columns a person hid (its header's menu)
+        self._measured: dict[int, int] | None = None  # during a fit: column -> contents' px
         for column, width in COLUMN_PX.items():
             table.setColumnWidth(column, width)
         table.horizontalHeader().sectionResized.connect(self._on_section_resized)
@@ -69,6 +70,7 @@ class ColumnFitter:
     def fit(self) -> None:
         """Size the columns for the room the list has now."""
         self._fitting = True
+        self._measured = {}  # each column's contents measured once a fit (Status's was thrice)
         try:
             self._fit_others(self.table.viewport().width())
             width = max(NAME_MIN_PX, self.table.viewport().width() - self.others_px())
@@ -76,6 +78,7 @@ class ColumnFitter:
                 self.table.setColumnWidth(NAME, width)
         finally:
             self._fitting = False
+            self._measured = None
 
     def others_px(self) -> int:
         """The width of the shown columns but Name."""
@@ -122,13 +125,18 @@ class ColumnFitter:
     def _contents_px(self, column: int) -> int:
         """The width the widest of ``column``'s texts in its first ROWS_MEASURED rows (as listed)
         needs, with the padding; a label's in bold (a person's are) after its colour swatch."""
+        if self._measured is not None and column in self._measured:
+            return self._measured[column]
         font = QFont(self.table.font())
         font.setBold(column == LABEL)
         metrics = QFontMetrics(font)
         texts = self.table.model().column_texts(column, ROWS_MEASURED)
         widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
-        return (widest + _CELL_PAD_PX + 2 * self._margin_px()
-                + (self._swatch_px() if column == LABEL else 0))
+        width = (widest + _CELL_PAD_PX + 2 * self._margin_px()
+                 + (self._swatch_px() if column == LABEL else 0))
+        if self._measured is not None:
+            self._measured[column] = width
+        return width
 
     def _margin_px(self) -> int:
         """The margin Qt's item views keep each side of a cell's text and of its icon."""
