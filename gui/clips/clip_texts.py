@@ -50,6 +50,6 @@ def short_status(record: Any) -> str:
         return "Missing"
     if record.error:
         return _SHORT_REASONS.get(record.error, "Unreadable")
-    if getattr(record, "note", None):
-        return "Cut short" if record.note.startswith(reading.CUT_SHORT) else "Read in part"
+    if getattr(record, "note", None):  # the only note: cut short (reading.cut_short_note)
+        return "Cut short"
     return "OK"
