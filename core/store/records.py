@@ -167,7 +167,7 @@ class ScanSummary:
     changed: int
     unchanged: int
     missing: int  # newly marked missing by this scan
-    unreadable: int  # added or changed clips whose header could not be read
+    unreadable: int  # the folder's clips that cannot be read (not only those read this scan)
     labels_imported: int
     stopped: bool
     elapsed_s: float

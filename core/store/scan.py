@@ -111,7 +111,7 @@ class ScanMixin:
                 f"{csv_path}: not used ({str(error).removeprefix(f'{csv_path.name}: ')})"),
             name_rule=name_rule)
 
-        added = changed = unchanged = unreadable = imported = regions_imported = 0
+        added = changed = unchanged = imported = regions_imported = 0
         files, rels = self._listable(files, warnings)
         moves = self._moved_files(rels, known) if wanted is None else {}
         if moves:
@@ -166,7 +166,6 @@ class ScanMixin:
                 if same and fields[3] == old[7]:  # read again, and as it was: no news
                     unchanged += 1
                     continue
-                unreadable += fields[3] is not None
                 new_label = None
                 if old is None:
                     added += 1
@@ -205,7 +204,8 @@ class ScanMixin:
                                  "VALUES ('labels_imported', ?)", (str(time.time()),))
         if progress:
             progress(1.0, "scan stopped" if stopped else "scan finished")
-        present = self._read("SELECT COUNT(*) FROM clips WHERE missing = 0")[0][0]
+        present, unreadable = self._read(
+            "SELECT COUNT(*), COUNT(error) FROM clips WHERE missing = 0")[0]
         return ScanSummary(total=present, added=added, changed=changed, unchanged=unchanged,
                            missing=newly_missing, unreadable=unreadable,
                            labels_imported=imported, stopped=stopped,

@@ -127,8 +127,7 @@ class ScanController(QObject):
         if summary.total == 0:
             self.message.emit(f"No audio files in {self.folder}. Earmark reads WAV, FLAC, OGG "
                               "and MP3 files in the folder and its subfolders.", "warning")
-        unreadable = sum(1 for r in records if r.error and not r.missing)
-        self.status.emit(f"Scanned {self.folder.name}: {summary_text(summary, unreadable)}", 8000)
+        self.status.emit(f"Scanned {self.folder.name}: {summary_text(summary)}", 8000)
         for warning in summary.warnings:
             self.message.emit(warning, "warning")
         # A warning stays until closed: say when one about files not listed is past (a folder
@@ -147,16 +146,15 @@ class ScanController(QObject):
         self.finished.emit()
 
 
-def summary_text(summary, unreadable: int) -> str:
-    """``"1,200 clips, 3 new, 2 unreadable (1.4 s)"`` for a ScanSummary and the number of the
-    folder's clips that cannot be read (those read by an earlier scan too: a rescan said none)."""
+def summary_text(summary) -> str:
+    """``"1,200 clips, 3 new, 2 unreadable (1.4 s)"`` for a ScanSummary."""
     parts = [f"{summary.total:,} clips"]
     if summary.added and summary.added != summary.total:
         parts.append(f"{summary.added:,} new")
     if summary.moved:
         parts.append(f"{summary.moved:,} moved")
-    if unreadable:
-        parts.append(f"{unreadable:,} unreadable")
+    if summary.unreadable:
+        parts.append(f"{summary.unreadable:,} unreadable")
     if summary.missing:
         parts.append(f"{summary.missing:,} missing")
     took = (f"{summary.elapsed_s:.1f} s" if summary.elapsed_s >= 1
