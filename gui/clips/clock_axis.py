@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
 from core.store.name_rules import recorded_at
+from gui.clips.view_ranges import seconds_of_day
 
 SECONDS_LABEL = "Time (s)"
 CLOCK_LABEL = "Time of day (recorder's clock)"
@@ -83,7 +84,7 @@ class ClockAxis(pg.AxisItem):
         levels = [(step, 0.0), (_STEPS_S_MINOR.get(step, step / 5), 0.0)][:len(levels)]
         # Ticks on round times of day: a file that began at 22:00:07 has its minute ticks at
         # 53 s, 113 s...
-        day_s = self._began.hour * 3600 + self._began.minute * 60 + self._began.second
+        day_s = seconds_of_day(self._began)
         return [(spacing, (-day_s) % spacing) for spacing, _ in levels]
 
     def _label_px(self, spacing: float) -> int:

@@ -57,6 +57,11 @@ def narrower_band(low_hz: float, high_hz: float, nyquist_hz: float) -> tuple[flo
     return low_hz, high_hz
 
 
+def seconds_of_day(when: datetime) -> float:
+    """Seconds since the midnight before ``when``."""
+    return when.hour * 3600.0 + when.minute * 60.0 + when.second + when.microsecond / 1e6
+
+
 def from_clock(start_s: float, end_s: float, duration_s: float,
                began: datetime | None) -> tuple[float, float]:
     """A typed range (``end_s`` NaN for one time) in seconds from the file's start: times past
@@ -65,7 +70,7 @@ def from_clock(start_s: float, end_s: float, duration_s: float,
     the view went to the file's end)."""
     if began is None or start_s <= duration_s:
         return start_s, end_s
-    began_s = began.hour * 3600.0 + began.minute * 60.0 + began.second + began.microsecond / 1e6
+    began_s = seconds_of_day(began)
 
     def into_file(time_of_day_s: float) -> float:
         return (time_of_day_s - began_s) % 86400.0
