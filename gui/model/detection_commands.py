@@ -43,9 +43,9 @@ class DetectEventsCommand(_StoreCommand):
         self.added: list[Any] | None = None
 
     @property
-    def replaced(self) -> list[Any]:
-        """The events waiting for review that this run's redo replaced (a search before)."""
-        return list(self._deleted)
+    def replaced(self) -> int:
+        """How many events waiting for review this run's redo replaced (a search before)."""
+        return len(self._deleted)
 
     def _redo(self) -> None:
         if self.added is None:

@@ -534,12 +534,14 @@ class ModelDock(QDockWidget):
         if not outcome.total:
             self.show_message(nothing_to_search, "info")
             return
-        command = DetectEventsCommand(self.project, outcome.specs, model_name,
-                                      on_changed=self._on_regions_changed,
-                                      on_error=lambda m: self.show_message(m, "error"))
+        replaced = 0
         if outcome.specs:
+            command = DetectEventsCommand(self.project, outcome.specs, model_name,
+                                          on_changed=self._on_regions_changed,
+                                          on_error=lambda m: self.show_message(m, "error"))
             self.undo_stack.push(command)
-        self.show_message(*detection_message(outcome, len(command.replaced)))
+            replaced = command.replaced
+        self.show_message(*detection_message(outcome, replaced))
         if self.review.queue():
             self.review.show_row(0)
 
