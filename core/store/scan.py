@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from core.errors import AudioError, EarmarkError
 from core.paths import natural_order, undecodable_name
@@ -26,6 +27,19 @@ SCAN_BATCH = 500
 NOT_LISTED = "not listed"
 #: Bytes hashed at each end of a file for its fingerprint (:func:`file_fingerprint`).
 FINGERPRINT_BYTES = 4096
+
+
+class _Known(NamedTuple):
+    """A clip as the store knew it when a scan began (its path the key)."""
+
+    id: int
+    size: int | None
+    mtime_ns: int | None
+    missing: int
+    label: str | None
+    label_source: str | None
+    fingerprint: str | None
+    error: str | None
 
 
 def file_fingerprint(path: Path) -> str | None:
@@ -95,8 +109,7 @@ class ScanMixin:
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
             files = [self.folder / rel for rel in sorted(wanted, key=natural_order)
                      if (self.folder / rel).is_file()]
-        # path -> (id, size, mtime, missing, label, label source, fingerprint, error)
-        known = {row[0]: row[1:] for row in self._read(
+        known = {row[0]: _Known(*row[1:]) for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label, label_source, fingerprint, "
             "error FROM clips")}
         class_names = {c.name for c in self.classes()}
@@ -148,14 +161,14 @@ class ScanMixin:
                 except OSError:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
-            same = old is not None and old[1] == stat.st_size and old[2] == stat.st_mtime_ns \
-                and not old[3]
+            same = old is not None and old.size == stat.st_size \
+                and old.mtime_ns == stat.st_mtime_ns and not old.missing
             # Unchanged, unless it could not be read for a fault not in its bytes (a
             # permission since given, a share that was down): read again.
-            if same and (old[7] is None or audio.is_content_fault(old[7])):
+            if same and (old.error is None or audio.is_content_fault(old.error)):
                 unchanged += 1
-                if old[6] is None:  # a clip scanned before fingerprints were kept: once
-                    unprinted.append((file_fingerprint(path), old[0]))
+                if old.fingerprint is None:  # scanned before fingerprints were kept: once
+                    unprinted.append((file_fingerprint(path), old.id))
             else:
                 try:
                     head = audio.info(path)
@@ -163,7 +176,7 @@ class ScanMixin:
                               head.note)
                 except AudioError as error:
                     fields = (None, None, None, error.reason, None)
-                if same and fields[3] == old[7]:  # read again, and as it was: no news
+                if same and fields[3] == old.error:  # read again, and as it was: no news
                     unchanged += 1
                     continue
                 new_label = None
@@ -174,7 +187,7 @@ class ScanMixin:
                         class_names.add(new_label[0])
                 elif rel not in moves:
                     changed += 1
-                pending.append((old[0] if old else None, rel, stat.st_size, stat.st_mtime_ns,
+                pending.append((old.id if old else None, rel, stat.st_size, stat.st_mtime_ns,
                                 *fields, new_label, file_fingerprint(path)))
                 if len(pending) >= SCAN_BATCH:
                     flush()
@@ -187,8 +200,8 @@ class ScanMixin:
 
         newly_missing = 0
         if not stopped:
-            gone = [(info[0],) for rel, info in known.items()
-                    if rel not in seen and not info[3] and (wanted is None or rel in wanted)]
+            gone = [(info.id,) for rel, info in known.items()
+                    if rel not in seen and not info.missing and (wanted is None or rel in wanted)]
             if gone:
                 with self._write() as conn:
                     conn.executemany("UPDATE clips SET missing = 1 WHERE id = ?", gone)
@@ -229,7 +242,7 @@ class ScanMixin:
             rels.append(rel)
         return kept, rels
 
-    def _moved_files(self, rels: list[str], known: dict[str, tuple]) -> dict[str, tuple]:
+    def _moved_files(self, rels: list[str], known: dict[str, _Known]) -> dict[str, _Known]:
         """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
         paths in the folder) the store does not know that are a clip's file moved: the same
         name, size and modification time (``mv`` keeps them) and the same fingerprint
@@ -244,8 +257,9 @@ class ScanMixin:
             return {}
         clips: dict[tuple, list[tuple[str, tuple]]] = {}
         for rel, entry in known.items():
-            if entry[6] is not None:
-                clips.setdefault((PurePosixPath(rel).name, *entry[1:3]), []).append((rel, entry))
+            if entry.fingerprint is not None:
+                clips.setdefault((PurePosixPath(rel).name, entry.size, entry.mtime_ns),
+                                 []).append((rel, entry))
         found: dict[tuple, list[str]] = {}
         for rel in new:
             path = self.folder / rel
@@ -261,12 +275,12 @@ class ScanMixin:
             if len(files) != 1 or len(clips[key]) != 1:
                 continue
             (old_rel, entry), [new_rel] = clips[key][0], files
-            still_there = file_fingerprint(self.folder / old_rel) == entry[6]
-            if not still_there and file_fingerprint(self.folder / new_rel) == entry[6]:
+            still_there = file_fingerprint(self.folder / old_rel) == entry.fingerprint
+            if not still_there and file_fingerprint(self.folder / new_rel) == entry.fingerprint:
                 moves[new_rel] = entry
         return moves
 
-    def _apply_moves(self, moves: dict[str, tuple], known: dict[str, tuple],
+    def _apply_moves(self, moves: dict[str, _Known], known: dict[str, _Known],
                      class_names: set[str], rule: label_rules.FolderLabels) -> None:
         """Give each moved clip its new path, and the class its new place names
         (:meth:`_label_for_moved`), before any file is read (a file now at its old path is a
@@ -275,30 +289,30 @@ class ScanMixin:
         now = time.time()
         with self._write() as conn:
             for rel, entry in moves.items():
-                conn.execute("UPDATE clips SET path = ? WHERE id = ?", (rel, entry[0]))
+                conn.execute("UPDATE clips SET path = ? WHERE id = ?", (rel, entry.id))
                 new_label = self._label_for_moved(self.folder / rel, entry, class_names, rule)
                 if new_label is not None:
                     conn.execute("UPDATE clips SET label = ?, label_source = ? WHERE id = ?",
-                                 (*new_label, entry[0]))
+                                 (*new_label, entry.id))
                     conn.execute(
                         "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"
                         " new_source, changed_at, action) VALUES (?, ?, ?, ?, ?, ?, 'scan')",
-                        (entry[0], entry[4], entry[5], *new_label, now))
-        ids = {entry[0] for entry in moves.values()}
-        for rel in [rel for rel, entry in known.items() if entry[0] in ids]:
+                        (entry.id, entry.label, entry.label_source, *new_label, now))
+        ids = {entry.id for entry in moves.values()}
+        for rel in [rel for rel, entry in known.items() if entry.id in ids]:
             del known[rel]
         for rel, entry in moves.items():
-            known[rel] = (entry[0], None, None, True, *entry[4:])
+            known[rel] = entry._replace(size=None, mtime_ns=None, missing=True)
 
-    def _label_for_moved(self, path: Path, entry: tuple, class_names: set[str],
+    def _label_for_moved(self, path: Path, entry: _Known, class_names: set[str],
                          rule: label_rules.FolderLabels) -> tuple[str, str] | None:
         """A moved clip's new (label, source) where its label came from its folder or its name
         and its new place names another class the project has (a file moved from dog/ to cat/
         is how a class-folder data set is relabelled); else None, its label kept."""
-        if entry[5] not in ("folder", "filename"):
+        if entry.label_source not in ("folder", "filename"):
             return None
         label = self._label_for_new(path, False, class_names, rule)
-        return label if label is not None and label[0] != entry[4] else None
+        return label if label is not None and label[0] != entry.label else None
 
     def _import_edge_impulse_spans(self, rule: label_rules.FolderLabels,
                                    warnings: list[str]) -> int:
