@@ -14,7 +14,6 @@ import errno
 import functools
 import math
 import os
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import soundfile as sf
 
+from core.audio.cut_short import AudioFile, cut_short_note
 from core.errors import AudioError
 
 #: Lower-case file suffixes that libsndfile can read (the GUI and folder scan use this set).
@@ -67,7 +67,6 @@ UNRECOGNISED = "not an audio file (unrecognised format)"
 CORRUPT = "corrupt or truncated audio data"
 NO_FRAMES = "no audio frames"
 NON_FINITE = "contains non-finite samples (NaN or Inf)"
-CUT_SHORT = "cut short"  # a readable file's note, not a reason it cannot be read
 UNKNOWN_LENGTH = "its header does not say how long it is (a stream's FLAC): re-encode it"
 #: A FLAC frame holds at most 65,535 samples a channel in at least 10 bytes (a 6-byte header, a
 #: byte or more a channel, a 2-byte check): a file claiming more samples than its size could
@@ -87,11 +86,6 @@ _CONTENT_FAULTS = (EMPTY_FILE, UNRECOGNISED, CORRUPT, NO_FRAMES, NON_FINITE, UNK
 def is_content_fault(reason: str) -> bool:
     """Whether an AudioError's ``reason`` lies in the file's own bytes (see _CONTENT_FAULTS)."""
     return reason.startswith(_CONTENT_FAULTS)
-
-# libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
-# file holds. Only decimal sizes count: streamed writers put 0 or 0xFFFFFFFF there on purpose.
-_SHORT_CHUNK = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
-
 
 @dataclass(frozen=True)
 class AudioInfo:
@@ -210,33 +204,18 @@ def _to_audio_error(path: Path, exc: BaseException, opening: bool) -> AudioError
 def _open(path: Path) -> sf.SoundFile:
     _check_path(path)
     try:
-        handle = sf.SoundFile(str(path))
+        handle = AudioFile(str(path))
     except Exception as exc:  # noqa: BLE001 - every open failure becomes an AudioError
         raise _to_audio_error(path, exc, opening=True) from exc
     try:
         _check_header(path, handle)
+        handle.find_end()
+        if handle.frames <= 0:
+            raise AudioError(path, CORRUPT)
     except BaseException:
         handle.close()
         raise
     return handle
-
-
-def cut_short_note(handle: sf.SoundFile) -> str | None:
-    """Where a file's data ends before its header says it does (a recorder whose battery died,
-    a copy cut off), what it holds of what it claims: libsndfile reads the part that is there,
-    as Audacity and Raven do, so nothing of it is lost. None for a whole file."""
-    try:
-        log = handle.extra_info
-    except Exception:  # noqa: BLE001 - the log is a nicety, never a reason to fail
-        return None
-    for claimed, actual in _SHORT_CHUNK.findall(log):
-        if 0 < int(actual) < int(claimed) and handle.samplerate > 0:
-            held_s = handle.frames / handle.samplerate
-            return (f"{CUT_SHORT}: it holds {held_s:,.2f} s of the "
-                    f"{held_s * int(claimed) / int(actual):,.2f} s its header claims")
-        if int(actual) < int(claimed):
-            return CUT_SHORT
-    return None
 
 
 def _check_header(path: Path, handle: sf.SoundFile) -> None:

@@ -163,12 +163,20 @@ def _v7_clip_note(conn: sqlite3.Connection) -> None:
                "UPDATE clips SET fingerprint = NULL WHERE size_bytes > 4096 AND size_bytes <= 8192")
 
 
+def _v8_flac_read_again(conn: sqlite3.Connection) -> None:
+    """Version 8: a FLAC cut short is read as far as it goes (its header claims every sample),
+    so every FLAC's header is read again by the next scan (its time forgotten), to find those
+    cut short and give them their length and note."""
+    _run(conn, "UPDATE clips SET mtime_ns = -1 WHERE lower(path) LIKE '%.flac'")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
                                                                 _v5_region_channel,
                                                                 _v6_clip_fingerprint,
-                                                                _v7_clip_note]
+                                                                _v7_clip_note,
+                                                                _v8_flac_read_again]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -50,6 +50,6 @@ def short_status(record: Any) -> str:
         return "Missing"
     if record.error:
         return _SHORT_REASONS.get(record.error, "Unreadable")
-    if getattr(record, "note", None):  # the only note: cut short (reading.cut_short_note)
+    if getattr(record, "note", None):  # the only note: cut short (core.audio.cut_short)
         return "Cut short"
     return "OK"

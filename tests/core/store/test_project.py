@@ -973,6 +973,24 @@ def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
                                     ).fetchone()[0] == store_scan.file_fingerprint(small)
 
 
+def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short(tmp_path):
+    """Its header claims every sample: an older scan took its length from it, unchanged since."""
+    root = tmp_path / "night"
+    cut = short(root / "cut.flac", duration_s=2.0)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    stat = cut.stat()
+    conn = old_store(root, 7)
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, label, label_source)"
+                 " VALUES ('cut.flac', ?, ?, 2.0, 'owl', 'manual')",
+                 (stat.st_size, stat.st_mtime_ns))
+    conn.close()
+    with Project.open(root) as project:
+        project.scan()
+        clip = by_path(project)["cut.flac"]
+        assert (clip.error, clip.label) == (None, "owl") and 0.5 < clip.duration_s < 1.5
+        assert clip.note.startswith(f"cut short: it holds {clip.duration_s:,.2f} s of the 2.00 s")
+
+
 def test_store_from_newer_earmark_refused(folder):
     with Project.open(folder) as project:
         project.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")

@@ -1,0 +1,110 @@
+"""Files whose audio ends before their header says it does: a recorder whose battery died, a copy
+cut off by a full disk. What is there is read, as Audacity and Raven read it, and the file carries
+a note saying how much of what it claims it holds; nothing of it is lost.
+
+A WAV or AIFF cut short: libsndfile counts the frames its data chunk holds and logs what the
+chunk claimed (:func:`cut_short_note` reads that log). A FLAC cut short: its STREAMINFO still
+claims every sample, and decoding fails where the data ends ("lost sync"), so the frames it holds
+are found by seeking (a decodable position is one a seek reaches and a read goes on from; the
+last is found by halving, a few dozen seeks, not by decoding the file) and :class:`AudioFile`
+reports those. Pure soundfile, no Qt.
+"""
+
+from __future__ import annotations
+
+import re
+
+import soundfile as sf
+
+CUT_SHORT = "cut short"  # a readable file's note, not a reason it cannot be read
+
+# libsndfile's log says "data : 16000 (should be 7979)" when a chunk claims more bytes than the
+# file holds. Only decimal sizes count: streamed writers put 0 or 0xFFFFFFFF there on purpose.
+_SHORT_CHUNK = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+#: Frames read at a time past the last position a seek reaches, to find where decoding stops.
+_TAIL_READ_FRAMES = 64
+
+
+class AudioFile(sf.SoundFile):
+    """A soundfile handle whose ``frames`` are those the file holds: fewer than its header
+    claims for a FLAC cut short (``claimed_frames`` then says how many it claims), so reads and
+    windows stop where the audio does."""
+
+    claimed_frames: int | None = None
+
+    @property
+    def frames(self) -> int:
+        held = getattr(self, "_held_frames", None)
+        return super().frames if held is None else held
+
+    def find_end(self) -> None:
+        """For a FLAC whose last claimed frame cannot be reached, take the frames it holds as
+        its length (see the module's note). Probes with handles of its own: a seek that fails
+        leaves libsndfile's FLAC handle unusable."""
+        claimed = super().frames
+        if self.format != "FLAC" or claimed <= 0 or _decodes_at(self.name, claimed - 1):
+            return
+        reachable, unreachable = 0, claimed - 1
+        if _decodes_at(self.name, 0):
+            while unreachable - reachable > 1:
+                middle = (reachable + unreachable) // 2
+                if _decodes_at(self.name, middle):
+                    reachable = middle
+                else:
+                    unreachable = middle
+            self._held_frames = reachable + _frames_read_from(self.name, reachable, claimed)
+        else:
+            self._held_frames = 0
+        self.claimed_frames = claimed
+
+
+def _decodes_at(path: str, frame: int) -> bool:
+    """Whether a seek reaches ``frame`` of ``path`` and a frame can be read there."""
+    try:
+        with sf.SoundFile(path) as handle:
+            return (handle.seek(frame) == frame
+                    and len(handle.buffer_read(1, dtype="float32")) > 0)
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError):
+        return False
+
+
+def _frames_read_from(path: str, start: int, claimed: int) -> int:
+    """Frames read from ``start`` in small steps until the data ends or fails to decode."""
+    got = 0
+    try:
+        with sf.SoundFile(path) as handle:
+            handle.seek(start)
+            while start + got < claimed:
+                want = min(_TAIL_READ_FRAMES, claimed - start - got)
+                step = len(handle.buffer_read(want, dtype="float32")) // (4 * handle.channels)
+                if step == 0:
+                    break
+                got += step
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError):
+        pass
+    return got
+
+
+def cut_short_note(handle: sf.SoundFile) -> str | None:
+    """Where a file's data ends before its header says it does, what it holds of what it
+    claims ("cut short: it holds 4.86 s of the 10.00 s its header claims"). None for a whole
+    file."""
+    claimed_frames = getattr(handle, "claimed_frames", None)
+    if claimed_frames and handle.samplerate > 0:
+        return _held_of_claimed(handle.frames / handle.samplerate,
+                                claimed_frames / handle.samplerate)
+    try:
+        log = handle.extra_info
+    except Exception:  # noqa: BLE001 - the log is a nicety, never a reason to fail
+        return None
+    for claimed, actual in _SHORT_CHUNK.findall(log):
+        if 0 < int(actual) < int(claimed) and handle.samplerate > 0:
+            held_s = handle.frames / handle.samplerate
+            return _held_of_claimed(held_s, held_s * int(claimed) / int(actual))
+        if int(actual) < int(claimed):
+            return CUT_SHORT
+    return None
+
+
+def _held_of_claimed(held_s: float, claimed_s: float) -> str:
+    return f"{CUT_SHORT}: it holds {held_s:,.2f} s of the {claimed_s:,.2f} s its header claims"
