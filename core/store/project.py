@@ -46,7 +46,13 @@ from core.store.records import (
     in_chunks,
 )
 from core.store.regions import UNCHANGED, RegionsMixin, validate_region
-from core.store.scan import SCAN_BATCH, NameRuleMixin, NameRuleState, ScanMixin
+from core.store.scan import (
+    SCAN_BATCH,
+    NameRuleMixin,
+    NameRuleState,
+    ScanMixin,
+    withdraw_clip_ids,
+)
 from core.store.schema import SCHEMA_VERSION, migrate
 from core.store.store_place import (
     STORE_DIRNAME,
@@ -320,10 +326,13 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         dropped = 0
         with self._write() as conn:
             for chunk, marks in in_chunks(ids):
-                gone = [row[0] for row in conn.execute(
-                    f"SELECT id FROM clips WHERE missing = 1 AND id IN ({marks})", chunk)]
-                if not gone:
+                rows = conn.execute(
+                    f"SELECT id, path FROM clips WHERE missing = 1 AND id IN ({marks})",
+                    chunk).fetchall()
+                if not rows:
                     continue
+                withdraw_clip_ids(conn, rows)  # the add's redo brings each back under its id
+                gone = [row[0] for row in rows]
                 marks = ", ".join("?" * len(gone))
                 for table in ("label_history", "predictions", "region_history", "regions"):
                     conn.execute(f"DELETE FROM {table} WHERE clip_id IN ({marks})", gone)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +28,57 @@ SCAN_BATCH = 500
 NOT_LISTED = "not listed"
 #: Bytes hashed at each end of a file for its fingerprint (:func:`file_fingerprint`).
 FINGERPRINT_BYTES = 4096
+
+
+#: meta keys: the clips an undone add took back from the store, {path: id}, and the highest id
+#: ever given a clip (see :class:`ClipIds`).
+WITHDRAWN_KEY, ID_FLOOR_KEY = "withdrawn_clip_ids", "clip_id_floor"
+
+
+class ClipIds:
+    """The ids new clips get in one write transaction. A clip the store forgot (its file copied
+    in by an add that was undone) keeps its id for its path: the add's redo brings the clip back
+    under it, and the labels and regions later commands in the undo history name by it find it
+    again. No other clip ever gets a forgotten id: SQLite would hand out the highest one again."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+        self._withdrawn = withdrawn_clip_ids(conn)
+        floor = _meta_int(conn, ID_FLOOR_KEY)
+        highest = conn.execute("SELECT COALESCE(MAX(id), 0) FROM clips").fetchone()[0]
+        self._next = max(floor, highest) + 1
+
+    def __call__(self, rel: str) -> int:
+        kept = self._withdrawn.pop(rel, None)
+        if kept is not None:
+            _set_meta(self._conn, WITHDRAWN_KEY, json.dumps(self._withdrawn))
+            return kept
+        self._next += 1
+        return self._next - 1
+
+
+def withdraw_clip_ids(conn, clips: Iterable[tuple[int, str]]) -> None:
+    """Keep the ids of clips about to be forgotten, by path, for :class:`ClipIds`."""
+    withdrawn = withdrawn_clip_ids(conn)
+    withdrawn.update({path: int(clip_id) for clip_id, path in clips})
+    if withdrawn:
+        _set_meta(conn, WITHDRAWN_KEY, json.dumps(withdrawn))
+        floor = max(_meta_int(conn, ID_FLOOR_KEY), *withdrawn.values())
+        _set_meta(conn, ID_FLOOR_KEY, str(floor))
+
+
+def withdrawn_clip_ids(conn) -> dict[str, int]:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (WITHDRAWN_KEY,)).fetchone()
+    return dict(json.loads(row[0])) if row else {}
+
+
+def _meta_int(conn, key: str) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _set_meta(conn, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
 
 class _Known(NamedTuple):
@@ -353,15 +405,17 @@ class ScanMixin:
             # The batch's new classes in the order a person counts them (call2 before call10),
             # so their list and keys are not in the order the files came.
             self._ensure_classes(conn, {row[9][0] for row in pending if row[0] is None and row[9]})
+            new_id = ClipIds(conn)
             for old_id, rel, size, mtime, dur, rate, chans, err, note, new_label, print_ in pending:
                 if old_id is None:
                     label, source = new_label if new_label else (None, None)
-                    cur = conn.execute(
-                        "INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, "
+                    clip_id = new_id(rel)
+                    conn.execute(
+                        "INSERT INTO clips(id, path, size_bytes, mtime_ns, duration_s, "
                         "sample_rate_hz, channels, error, missing, label, label_source, "
-                        "fingerprint, note) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-                        (rel, size, mtime, dur, rate, chans, err, label, source, print_, note))
-                    clip_id = cur.lastrowid
+                        "fingerprint, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                        (clip_id, rel, size, mtime, dur, rate, chans, err, label, source,
+                         print_, note))
                     if label is not None:  # its class was added with the batch's, above
                         conn.execute(
                             "INSERT INTO label_history(clip_id, old_label, old_source, new_label,"

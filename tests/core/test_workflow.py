@@ -240,6 +240,33 @@ def test_an_added_file_never_takes_a_missing_clips_place(trained, tmp_path):
         assert project.clip(gone).missing and len(project.regions(gone)) == 1
 
 
+def test_an_undone_add_keeps_its_clips_ids_for_its_redo_and_gives_them_no_other_file(
+        trained, tmp_path):
+    """The undo deleted the added clips' rows, and SQLite handed their ids out again: the next
+    file a scan found took one, and a label or region redone after the add's redo (commands
+    that name clips by id) went to that file, or failed."""
+    root, _, _ = trained
+    with _open(root, tmp_path) as project:
+        outside = audio_factory.write(tmp_path / "outside" / "x.wav", audio_factory.tone(555))
+        added = pm.add_files_to_project(project, [(outside, "tone")])
+        clip_id = added.clip_ids[0]
+        region = project.add_region(clip_id, 0.1, 0.3, "tone")
+        pm.remove_added_files(project, added)
+        assert project.clip(clip_id) is None
+        audio_factory.write(root / "tone" / "new.wav", audio_factory.tone(900))
+        project.scan()
+        new = project.clip_ids_by_path()["tone/new.wav"]
+        assert new > clip_id
+        again = pm.add_files_to_project(project, [(outside, "tone")])
+        assert list(again.clip_ids) == [clip_id] and project.clip(clip_id).path == "tone/x.wav"
+        project.restore_regions([region])
+        assert [r.id for r in project.regions(clip_id)] == [region.id]
+    with _open(root, tmp_path) as project:  # kept in the store, not in this process
+        audio_factory.write(root / "tone" / "newer.wav", audio_factory.tone(1200))
+        project.scan()
+        assert project.clip_ids_by_path()["tone/newer.wav"] > new
+
+
 # ---------------------------------------------------------------- regions and background
 
 
