@@ -39,6 +39,10 @@ class AddFilesCommand(QUndoCommand):
         pairs, source = self._pairs, self._source
         self._run(lambda project, _task: (add_files_to_project(project, pairs, source),
                                           project.clips(include_missing=True)))
+        if self.added is not None:
+            # A redo from the history, not the first: the edits after it there name its clips
+            # (a label, a region), and their redos come next, so it ends before they run.
+            self._task.settle()
 
     def undo(self) -> None:
         self._task.settle()  # the copies to remove are known once the redo has ended

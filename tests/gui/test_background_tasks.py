@@ -82,6 +82,29 @@ def test_adding_files_and_its_undo_and_redo_run_in_the_background(qtbot, window,
     assert adds == [False, False] and removes == [False]
 
 
+def test_redoing_an_add_and_the_label_after_it_back_to_back_labels_the_added_clip(
+        qtbot, window, clip_folder, tmp_path):
+    """The add's redo ran in the background, and the label's redo came before it ended: it
+    named a clip the store no longer held (the undo forgot it) and failed, or another file."""
+    open_and_wait(qtbot, window, clip_folder)
+    outside = audio_factory.write(tmp_path / "outside" / "late.wav", audio_factory.tone(500))
+    dock = window.model_dock
+    with qtbot.waitSignal(dock.records_changed, timeout=TASK_TIMEOUT_MS):
+        dock.add_files([(outside, "whistle")])
+    clip_id = window.project.clip_ids_by_path()["whistle/late.wav"]
+    window.clip_list.select_row(window.model.row_of_id(clip_id))
+    window.labels.label_by_key("1")
+    first = window.labels.class_names[0]
+    assert window.project.clip(clip_id).label == first
+    window.undo_stack.undo()
+    with qtbot.waitSignal(dock.records_changed, timeout=TASK_TIMEOUT_MS):
+        window.undo_stack.undo()
+    window.undo_stack.redo()
+    window.undo_stack.redo()
+    assert window.project.clip(clip_id).path == "whistle/late.wav"
+    assert window.project.clip(clip_id).label == first and not window.undo_stack.canRedo()
+
+
 def test_an_undo_right_after_adding_waits_for_the_copies_then_removes_them(
         qtbot, window, clip_folder, tmp_path):
     open_and_wait(qtbot, window, clip_folder)
