@@ -290,10 +290,11 @@ def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[
         return clip, None
     parts = [part for part in key.split("/") if part]
     # A path through the folder's name (Label Studio's /data/local-files/?d=FOLDER/a.wav, as
-    # Earmark writes it): what follows the name, a top-level file too.
-    if root and root in parts[:-1]:
-        last = len(parts) - 1 - parts[::-1].index(root, 1)
-        clip = by_path.get("/".join(parts[last + 1:]))
+    # Earmark writes it): what follows the name, a top-level file too. The name may come again
+    # below it (birds/birds/a.wav: a subfolder named as the folder), so the longest path that
+    # follows it and is in the folder wins.
+    for at, part in enumerate(parts[:-1] if root else ()):
+        clip = by_path.get("/".join(parts[at + 1:])) if part == root else None
         if clip is not None:
             return clip, None
     # A path from elsewhere (the same recordings in another folder, another machine's absolute

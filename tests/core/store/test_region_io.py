@@ -19,6 +19,7 @@ from core.store.region_io import (
     RegionRow,
     detect_format,
     file_kind,
+    find_clip,
     import_regions_file,
     import_regions_files,
     needs_audio,
@@ -844,3 +845,23 @@ def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
 def test_export_refuses_an_unknown_format(tmp_path, project):
     with pytest.raises(EarmarkError, match="unknown region format"):
         export_regions(project, "praat", tmp_path / "x")
+
+
+def test_a_path_through_the_folders_name_finds_the_longest_path_that_follows_it():
+    """The last time the name came in the path decided: a subfolder named as the folder
+    (birds/birds/a.wav, as Earmark's Label Studio export writes it) found the top-level a.wav."""
+    from types import SimpleNamespace
+
+    paths = ["a.wav", "birds/a.wav", "2023/audio/b.wav", "b.wav"]
+    by_path = {p: SimpleNamespace(path=p) for p in paths}
+    by_name: dict[str, list] = {}
+    for p in paths:
+        by_name.setdefault(p.rsplit("/", 1)[-1], []).append(by_path[p])
+
+    def found(key, root):
+        return find_clip(key, by_path, by_name, root)[0].path
+
+    assert found("birds/birds/a.wav", "birds") == "birds/a.wav"
+    assert found("data/birds/a.wav", "birds") == "a.wav"
+    assert found("home/birds/x/birds/a.wav", "birds") == "a.wav"  # x/birds/a.wav is not there
+    assert found("home/me/audio/2023/audio/b.wav", "audio") == "2023/audio/b.wav"
