@@ -267,8 +267,9 @@ def _one_control(per_task: list[list[dict]], spans: bool) -> list[list[dict]]:
     of each region its species and then its call type, or of each clip its class and then its
     quality: those answers are not classes. The class's control is one named as a class is
     (CLASS_CONTROLS), else the one that answers most over the export. Where that one is not
-    named as a class is, a control that never answers a task it answers (birds beside mammals,
-    each clip one or the other) is another list of classes, and kept; beside a control named
+    named as a class is, a control that answers most of its tasks without it (birds beside
+    mammals, each clip one or the other, one clip now and then both) is another list of
+    classes, and kept; beside a control named
     ``class``, a rating asked alone of a clip is still a rating. Of a second question's answers, a region the
     class's control did not answer (``spans``: another control's own spans, an insect beside
     the birds) is kept; a clip's choice is not (a clip rated but given no class has none)."""
@@ -276,9 +277,10 @@ def _one_control(per_task: list[list[dict]], spans: bool) -> list[list[dict]]:
     if len(counts) < 2:
         return per_task
     main = max(counts, key=lambda name: (str(name).lower() in CLASS_CONTROLS, counts[name]))
+    with_main = Counter(r.get("from_name") for results in per_task
+                        if any(r.get("from_name") == main for r in results) for r in results)
     asked_with_main = set(counts) if str(main).lower() in CLASS_CONTROLS else {
-        r.get("from_name") for results in per_task
-        if any(r.get("from_name") == main for r in results) for r in results}
+        name for name in with_main if 2 * with_main[name] > counts[name]}
     kept = []
     for results in per_task:
         answered = {r.get("id") for r in results if r.get("from_name") == main}

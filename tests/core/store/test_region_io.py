@@ -609,6 +609,13 @@ def test_label_studio_second_questions_are_not_classes(tmp_path, project):
              for control, name in (("birds", "wren"), ("birds", "robin"), ("mammals", "fox"))]
     assert label_studio_clip_labels(lists) == ([("wren.wav", "wren"), ("robin.wav", "robin"),
                                                 ("fox.wav", "fox")], [])
+    # One clip answered by both lists dropped every answer of the smaller list (fox lost its
+    # class) and said nothing of the clip given two classes.
+    lists.append(task("mix.wav", result("birds", "choices", {"choices": ["wren"]}),
+                      result("mammals", "choices", {"choices": ["fox"]})))
+    assert label_studio_clip_labels(lists) == (
+        [("wren.wav", "wren"), ("robin.wav", "robin"), ("fox.wav", "fox")],
+        [(4, "mix.wav: 2 classes chosen (wren, fox); a clip has one label")])
     # Beside a control named as a class is, a rating asked alone of a clip is still no class.
     alone = [task(f"{name}.wav", result(control, "choices", {"choices": [name]}))
              for control, name in (("class", "owl"), ("class", "wren"), ("quality", "noisy"))]
