@@ -49,6 +49,10 @@ class ClipTitle(ElidedLabel):
         self.setText(name)
         self.setToolTip("" if path is None else str(path))
 
+    def show_name_again(self) -> None:
+        """The name alone again (a clip that could not be read: it is not "loading…")."""
+        self.show_name(self._name, self._path)
+
     def show_header(self, header, channel: int | None = None) -> None:
         """Add the rate and channels of ``header`` (a core AudioInfo) and the ``channel`` drawn
         (None: their mix); where the view is narrow the less telling of the two gives way first

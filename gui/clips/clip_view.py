@@ -75,7 +75,7 @@ class ClipView(QWidget):
         self._empty_text = empty_text
         self._path: Path | None = None
         self._data: ClipData | None = None
-        self._pending_range: tuple[float, float] | None = None  # typed while a clip is read
+        self._pending_range: tuple[float, float, bool] | None = None  # typed while a clip is read
         self._show_features = False
         self._feature_config = None  # the active model's FeatureConfig; None: the defaults
         self._spectrogram_settings = DEFAULT_SETTINGS
@@ -213,12 +213,11 @@ class ClipView(QWidget):
         if path is None:
             self.clear()
             return
-        self._path = Path(path)
-        self.title_label.show_name(title or self._path.name, self._path)
+        self._path, name = Path(path), title or Path(path).name
+        self.title_label.show_name(name, self._path)
         if self._data is not None and Path(self._data.path) != self._path:
             # The clip before stays drawn until this one is read (0.5-2 s for an hour): say so.
-            self.title_label.set_choices(f"{title or self._path.name}  ·  loading…",
-                                         title or self._path.name, tail="  ·  loading…")
+            self.title_label.set_choices(f"{name}  ·  loading…", name, tail="  ·  loading…")
         self._pending_range = None
         self._request_load()
 
@@ -447,8 +446,9 @@ class ClipView(QWidget):
     def _on_loader_failed(self, path: Path, reason: str, unreadable: bool) -> None:
         if self._path is None or Path(path) != self._path:
             return
-        self._data = None
+        self._data, self._pending_range = None, None
         self._clear_plots()
+        self.title_label.show_name_again()  # no longer "loading…"
         if not (Path(path).exists() or Path(path).is_symlink()):
             self.show_message(f"{Path(path).name}: file deleted or moved")
         else:
@@ -470,12 +470,12 @@ class ClipView(QWidget):
             self.view_range_changed.emit(*self.view_range())
             self._update_detail()
 
-    @Slot(float, float)
-    def _on_range_edit_entered(self, start_s: float, end_s: float) -> None:
+    @Slot(float, float, bool)
+    def _on_range_edit_entered(self, start_s: float, end_s: float, clock: bool) -> None:
         if self._data is None or Path(self._data.path) != self._path:
-            self._pending_range = (start_s, end_s)  # for the clip being read
+            self._pending_range = (start_s, end_s, clock)  # for the clip being read
             return
-        start_s, end_s = from_clock(start_s, end_s, self._data.duration_s, self.time_axis.began)
+        start_s, end_s = from_clock(start_s, end_s, self.time_axis.began, clock)
         if start_s > self._data.duration_s:
             self.range_edit.refuse("past the recording's end "
                                    f"({clip_length_text(self._data.duration_s)})")

@@ -44,6 +44,13 @@ def parse_range(text: str) -> tuple[float, float | None] | None:
     return start_s, parse_time_s(match.group(2))
 
 
+def written_as_clock(text: str) -> bool:
+    """Whether a typed range starts with a time written h:mm:ss ("22:15:00"): on a recorder's
+    clock, a time of day."""
+    match = _RANGE.match(text.strip().lower())
+    return match is not None and match.group(1).count(":") == 2
+
+
 def format_range(start_s: float, end_s: float) -> str:
     """"12.50–14.00 s": more decimals the narrower the range, so typing it back is exact enough."""
     width_s = end_s - start_s
@@ -57,21 +64,24 @@ _FRAME_PX = 24
 
 
 class RangeEdit(QLineEdit):
-    """Shows the visible range and takes a typed one: ``range_entered(start_s, end_s)`` (end_s
-    is NaN for a single time: go there, keeping the width). Escape gives the view back the
-    keys."""
+    """Shows the visible range and takes a typed one: ``range_entered(start_s, end_s, clock)``
+    (end_s is NaN for a single time: go there, keeping the width; ``clock``: written h:mm:ss,
+    :func:`written_as_clock`). A range refused (:meth:`refuse`, in a slot of the signal) stays
+    as typed, with the focus. Escape gives the view back the keys."""
 
-    range_entered = Signal(float, float)
+    range_entered = Signal(float, float, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("RangeEdit")
         self.setPlaceholderText("start–end s")
         self.setToolTip("The time range on show. Type one (12.5-14, 1:05 1:10) or a time to go "
-                        "to, then Enter (Ctrl+G)")
+                        "to, then Enter (Ctrl+G). Where the axis shows a recorder's clock, a "
+                        "time written h:mm:ss (22:15:00) is a time of day")
         self.setMaximumWidth(170)
         self._fit_text("0.000–10.000 s")
         self._shown = ""
+        self._refused = False
         self.returnPressed.connect(self._on_return_pressed)
 
     def show_range(self, start_s: float, end_s: float) -> None:
@@ -105,6 +115,7 @@ class RangeEdit(QLineEdit):
 
     def refuse(self, reason: str) -> None:
         """Keep the typed text, selected, and say why it was not taken."""
+        self._refused = True
         self.setFocus()
         self.selectAll()
         QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), f"{self.text()}: {reason}",
@@ -117,8 +128,11 @@ class RangeEdit(QLineEdit):
             self.selectAll()
             return
         start_s, end_s = parsed
-        self.clearFocus()  # before: a range refused (refuse) takes the focus back
-        self.range_entered.emit(start_s, float("nan") if end_s is None else end_s)
+        self._refused = False
+        self.range_entered.emit(start_s, float("nan") if end_s is None else end_s,
+                                written_as_clock(self.text()))
+        if not self._refused:
+            self.clearFocus()
 
 
 class OverviewStrip(QWidget):

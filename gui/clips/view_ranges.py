@@ -62,13 +62,15 @@ def seconds_of_day(when: datetime) -> float:
     return when.hour * 3600.0 + when.minute * 60.0 + when.second + when.microsecond / 1e6
 
 
-def from_clock(start_s: float, end_s: float, duration_s: float,
-               began: datetime | None) -> tuple[float, float]:
-    """A typed range (``end_s`` NaN for one time) in seconds from the file's start: times past
-    its end, where the axis shows the recorder's clock (``began``: when the file began), are
-    times of day (22:02:21 on a file begun at 22:00:00 is 141 s in; it was read as 22 hours and
-    the view went to the file's end)."""
-    if began is None or start_s <= duration_s:
+def from_clock(start_s: float, end_s: float, began: datetime | None,
+               time_of_day: bool) -> tuple[float, float]:
+    """A typed range (``end_s`` NaN for one time) in seconds from the file's start. Where the
+    axis shows the recorder's clock (``began``: when the file began), a range written as times
+    of day (``time_of_day``: h:mm:ss) is one: 22:02:21 on a file begun at 22:00:00 is 141 s in,
+    05:30:00 on one begun at 19:00:00 the night before is 10.5 hours in (a time of day was
+    taken for one only past the file's end, so a night's recording read it as hours from its
+    start)."""
+    if began is None or not time_of_day:
         return start_s, end_s
     began_s = seconds_of_day(began)
 

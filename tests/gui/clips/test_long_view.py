@@ -181,6 +181,49 @@ def test_a_time_of_day_typed_on_a_recorders_clock_goes_there(qtbot, view, long_f
     assert view.range_edit.hasFocus() and view.range_edit.selectedText() == "23:30:00"
 
 
+def test_a_time_of_day_within_a_night_past_midnight_is_read_as_one(qtbot, view, long_file,
+                                                                     tmp_path):
+    """A time of day was taken for one only past the file's end: on a night's recording begun
+    before midnight, 00:01:00 went to a minute from its start, not to midnight and a minute.
+    Seconds and m:ss stay times from the start."""
+    import shutil
+
+    night = shutil.copy(long_file, tmp_path / "20260601_235900.wav")
+    show(qtbot, view, night)
+    view.set_view_range(10.0, 20.0)
+    for typed, centre_s in (("00:01:00", 120.0), ("1:00", 60.0), ("30", 30.0)):
+        view.focus_range_edit()
+        view.range_edit.setText(typed)
+        qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+        start_s, end_s = view.view_range()
+        assert (start_s + end_s) / 2 == pytest.approx(centre_s), typed
+
+
+def test_a_range_refused_keeps_what_was_typed(qtbot, view, long_file):
+    """The edit lost the focus before the range was looked at, which put the range on show
+    back: the refusal quoted that, and what was typed had to be typed again."""
+    show(qtbot, view, long_file)
+    view.set_view_range(0.0, 10.0)
+    view.activateWindow()
+    view.focus_range_edit()
+    qtbot.waitUntil(view.range_edit.hasFocus, timeout=TIMEOUT_MS)
+    view.range_edit.selectAll()
+    qtbot.keyClicks(view.range_edit, "5000")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert view.range_edit.text() == "5000" and view.range_edit.selectedText() == "5000"
+    assert view.view_range() == (pytest.approx(0.0), pytest.approx(10.0))
+
+
+def test_a_clip_that_cannot_be_read_is_no_longer_said_to_be_loading(qtbot, view, long_file,
+                                                                     tmp_path):
+    show(qtbot, view, long_file)
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    view.show_clip(bad)
+    qtbot.waitUntil(lambda: "unreadable" in view.message_label.text(), timeout=TIMEOUT_MS)
+    assert view.title_label.full_text() == "bad.wav"
+
+
 def test_a_clip_being_read_says_so_and_takes_a_range_typed_meanwhile(qtbot, view, long_file,
                                                                        tmp_path):
     """The clip before stayed drawn under the new title with nothing to say it was loading, and
