@@ -302,16 +302,17 @@ class ScanMixin:
         differs in its bytes), where exactly one clip and one file share them, and the clip's
         own path holds its file no more (it vanished, or another file took its place). Files
         sorted into folders, or a folder renamed, keep their labels, regions and predictions;
-        a copy (its original still in place), two clips alike, or a clip scanned before
-        fingerprints were kept, are left as they are (new, and missing)."""
+        a copy (its original still in place) or two clips alike are left as they are (new, and
+        missing). A clip with no fingerprint yet (scanned before they were kept, or before a
+        store's upgrade took them again) is known by its name, size and time alone, where
+        nothing is at its own path any more."""
         new = set(rels) - known.keys()
         if not new:
             return {}
         clips: dict[tuple, list[tuple[str, tuple]]] = {}
         for rel, entry in known.items():
-            if entry.fingerprint is not None:
-                clips.setdefault((PurePosixPath(rel).name, entry.size, entry.mtime_ns),
-                                 []).append((rel, entry))
+            clips.setdefault((PurePosixPath(rel).name, entry.size, entry.mtime_ns),
+                             []).append((rel, entry))
         found: dict[tuple, list[str]] = {}
         for rel in new:
             path = self.folder / rel
@@ -327,6 +328,10 @@ class ScanMixin:
             if len(files) != 1 or len(clips[key]) != 1:
                 continue
             (old_rel, entry), [new_rel] = clips[key][0], files
+            if entry.fingerprint is None:
+                if not os.path.lexists(self.folder / old_rel):
+                    moves[new_rel] = entry
+                continue
             still_there = file_fingerprint(self.folder / old_rel) == entry.fingerprint
             if not still_there and file_fingerprint(self.folder / new_rel) == entry.fingerprint:
                 moves[new_rel] = entry
