@@ -211,8 +211,8 @@ def detect_file(classifier, path: str | Path,
                                       should_stop=should_stop)
     # A multi-label model scores each class on its own: a window may hold several events.
     exclusive = not getattr(classifier, "multi_label", False)
-    events = merge_windows(scored.starts_s, classifier.window_s, scored.probabilities, classes,
-                           chosen, background, exclusive=exclusive)
+    events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,
+                           chosen, background, exclusive=exclusive)  # silence holds no event
     name = str(path)
     return [Event(name, begin_s, min(end_s, max(scored.duration_s, begin_s)), label, score)
             for begin_s, end_s, label, score in events]

@@ -115,13 +115,22 @@ class ScoringStopped(EarmarkError):
 
 @dataclass(frozen=True)
 class WindowScores:
-    """A file's windows: ``starts_s`` ``(n_windows,)`` and ``probabilities``
-    ``(n_windows, n_classes)`` in the classifier's class order."""
+    """A file's windows: ``starts_s`` ``(n_windows,)``, ``probabilities``
+    ``(n_windows, n_classes)`` in the classifier's class order, and which windows hold no sound
+    (``silent``, :func:`novelty.is_silent`), whose scores say nothing of the file: a model
+    taught words scored the quiet after one as a word at 90%."""
 
     path: Path
     duration_s: float
     starts_s: np.ndarray = field(compare=False)
     probabilities: np.ndarray = field(compare=False)
+    silent: np.ndarray = field(compare=False)
+
+    @property
+    def heard(self) -> np.ndarray:
+        """``probabilities`` with a silent window's scores 0: what the file's stretches hold
+        (its score track, its events)."""
+        return np.where(self.silent[:, None], np.float32(0.0), self.probabilities)
 
 
 class Classifier:
@@ -322,8 +331,9 @@ class Classifier:
 
     def _predict_long(self, path: Path, duration_s: float, batch_size: int,
                       should_stop) -> Prediction:
-        """Overlapping windows (``score_windows``); the aggregate is the mean of the windows'
-        probabilities. A multi-label model's ``labels``: the classes some window holds (a class
+        """Overlapping windows (``score_windows``); the aggregate is the mean of the
+        probabilities of the windows with sound (of all, in a file with none). A multi-label
+        model's ``labels``: the classes some window holds (a class
         heard in one stretch of a long file is in the file; its mean over the file would drown
         it). The file is silence when the windows its label rests on are (``peak_windows``);
         unknown when none of the LONG_WINDOWS of them with sound is like the training clips."""
@@ -332,8 +342,10 @@ class Classifier:
                                         duration_s=duration_s)
         except ScoringStopped:
             return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
-        file_probs, starts = scored.probabilities, tuple(float(s) for s in scored.starts_s)
-        mean = file_probs.mean(axis=0)
+        file_probs, starts = scored.heard, tuple(float(s) for s in scored.starts_s)
+        sounding = ~scored.silent  # the file's answer rests on its windows with sound
+        mean = (scored.probabilities[sounding] if sounding.any() else
+                scored.probabilities).mean(axis=0)
         top = int(mean.argmax())
         windows = self.peak_windows(path, scored, top)
         score = None
@@ -376,19 +388,22 @@ class Classifier:
         if duration_s is None:
             duration_s = audio.info(path).duration_s
         count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s - 1e-9)
-        parts = []
+        parts, silent = [], []
         for first in range(0, count, batch_size):
             if should_stop and should_stop():
                 raise ScoringStopped(f"{path}: stopped")
             last = min(count, first + batch_size)
             block = self.features.read(path, first * hop_s,
                                         (last - 1 - first) * hop_s + window_s)
-            windows = [prepare_clip(block[int(round((w - first) * hop_s * rate)):][:n_samples],
-                                    n_samples) for w in range(first, last)]
+            heard = [block[int(round((w - first) * hop_s * rate)):][:n_samples]
+                     for w in range(first, last)]
+            windows = [prepare_clip(samples, n_samples) for samples in heard]
             parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
+            silent.extend(is_silent(samples, rate) for samples in heard)
             if progress:
                 progress(last / count)
-        return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts))
+        return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),
+                            np.array(silent, dtype=bool))
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
         """The samples of the LONG_WINDOWS windows of ``scored`` with sound (``novelty.is_silent``)
@@ -396,7 +411,7 @@ class Classifier:
         windows that most support it are all silent (the label rests on no sound). A file with
         sound costs a few reads."""
         rate, found = self.features.sample_rate_hz, []
-        for w in np.argsort(-scored.probabilities[:, top], kind="stable")[:PEAK_CHECKS]:
+        for w in np.argsort(-scored.heard[:, top], kind="stable")[:PEAK_CHECKS]:
             window = self.features.read(path, float(scored.starts_s[w]), self.window_s)
             if not is_silent(window, rate):
                 found.append(window)

@@ -218,7 +218,7 @@ class ClipScores(ClipLayer, QObject):
             return
         self.note.hide()
         centres_s = window_centres_s(windows.starts_s, windows.duration_s, scores.window_s)
-        self.lines.draw(scores.classes, centres_s, windows.probabilities, scores.thresholds,
+        self.lines.draw(scores.classes, centres_s, windows.heard, scores.thresholds,
                         leave_out=scores.background)
         self.plot.setLimits(xMin=0.0, xMax=max(windows.duration_s, 1e-3))
         self.plot.setYRange(0.0, 1.0, padding=0.05)

@@ -87,3 +87,34 @@ def test_a_live_streams_latest_stretch_is_answered_as_a_file_is(trained, tmp_pat
     # Nothing but digital silence (or nothing yet) is silence, never a class.
     assert classifier.predict_samples(np.zeros(48000, np.float32), 48000).answer == "silence"
     assert classifier.predict_samples(np.zeros(0, np.float32), 48000).answer == "silence"
+
+
+def test_a_sound_then_quiet_is_answered_by_the_sound_and_the_quiet_holds_no_event(
+        trained, tmp_path, monkeypatch):
+    """The file's answer was the mean over all its windows: a model that scores silence as one
+    of its words (a hobbyist's, taught words only) named "zero" and a few seconds of quiet after
+    it "one" at 86%, and the quiet was an event of "one" too."""
+    from core.ml.detection import detect_file
+
+    classifier = Classifier(trained.checkpoint)
+    sound_class = classifier.classes.index("chirp")
+    quiet_class = (sound_class + 1) % 3
+
+    def stub(clips, batch_size=64, views=True):  # silence scores as the third class, sure
+        rows = np.full((len(clips), 3), 0.05, np.float32)
+        loud = np.abs(clips).max(axis=1) > 1e-6
+        rows[loud, sound_class], rows[~loud, quiet_class] = 0.6, 0.9
+        return rows / rows.sum(axis=1, keepdims=True)
+
+    monkeypatch.setattr(classifier, "probabilities", stub)
+    samples = np.zeros(16000 * 10, np.float32)
+    chirp = audio_factory.chirp(400, 3000, 0.5)  # the sound class (chirp) as it was taught
+    samples[4000:4000 + len(chirp)] = chirp
+    pred = classifier.predict_file(audio_factory.write(tmp_path / "word_then_quiet.wav", samples))
+    assert pred.label == classifier.classes[sound_class] and pred.verdict is None
+    assert pred.confidence == pytest.approx(0.6 / 0.7)
+    quiet_rows = pred.window_probabilities[np.asarray(pred.window_starts_s) >= 1.0]
+    assert len(quiet_rows) > 10 and not quiet_rows.any()  # the score track shows nothing there
+    events = detect_file(classifier, tmp_path / "word_then_quiet.wav", thresholds=0.5)
+    assert [e.label for e in events] == [classifier.classes[sound_class]]
+    assert events[0].end_s <= 2.0
