@@ -10,6 +10,7 @@ threshold chosen on augmented validation clips.
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable, Iterator
@@ -69,6 +70,18 @@ def _centred(samples: np.ndarray) -> np.ndarray:
     return x - x.mean() if len(x) else x
 
 
+@functools.lru_cache(maxsize=16)
+def _band_means(size: int, sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
+    """A frame's Hann window, and the ``(n_bins, n_bands)`` matrix that takes a frame's power
+    spectrum to the mean power of each of the N_BANDS bands holding a bin (every window of a
+    long file is checked: built once, not per call)."""
+    freqs = np.fft.rfftfreq(size, 1.0 / sample_rate_hz)
+    edges = np.geomspace(BAND_LOW_HZ, sample_rate_hz / 2, N_BANDS + 1)
+    inside = [(freqs >= lo) & (freqs < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    bands = np.stack([band / band.sum() for band in inside if band.any()], axis=1)
+    return np.hanning(size), bands
+
+
 def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
     """How far the clip rises over its own noise floor: over N_BANDS log-spaced bands, the
     largest gap (dB) between a band's loudest moment and its median level, band levels smoothed
@@ -77,11 +90,8 @@ def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
     if not len(x):
         return 0.0
     size = max(8, int(round(FRAME_S * sample_rate_hz)))
-    power = np.abs(np.fft.rfft(_frames(x, size, size // 2) * np.hanning(size), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(size, 1.0 / sample_rate_hz)
-    edges = np.geomspace(BAND_LOW_HZ, sample_rate_hz / 2, N_BANDS + 1)
-    inside = [(freqs >= lo) & (freqs < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    levels = np.stack([power[:, band].mean(axis=1) for band in inside if band.any()], axis=1)
+    window, bands = _band_means(size, int(sample_rate_hz))
+    levels = (np.abs(np.fft.rfft(_frames(x, size, size // 2) * window, axis=1)) ** 2) @ bands
     if len(levels) >= SMOOTH_FRAMES:
         cumulative = np.cumsum(np.vstack([np.zeros(levels.shape[1]), levels]), axis=0)
         levels = (cumulative[SMOOTH_FRAMES:] - cumulative[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
