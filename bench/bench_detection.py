@@ -227,7 +227,7 @@ def main() -> None:
                [(e.begin_s, e.end_s, e.label) for e in speech], classes)
         scored = classifier.score_windows(test)
         for value in (0.3, 0.5, 0.7, 0.9):
-            found = merge_windows(scored.starts_s, classifier.window_s, scored.probabilities,
+            found = merge_windows(scored.starts_s, classifier.window_s, scored.heard,
                                   classifier.classes, [value] * len(classifier.classes),
                                   background)
             report(f"  threshold {value}", true,

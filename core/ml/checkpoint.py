@@ -150,6 +150,8 @@ def _unloadable(path: Path, exc: Exception) -> str:
     """Why torch's weights-only loader could not read ``path``, in a person's words (torch's own
     text tells how to load the file unsafely, in terminal escape codes)."""
     text = str(exc)
+    if _looks_onnx(path):
+        return _export_refusal("an ONNX export")
     if isinstance(exc, pickle.UnpicklingError):
         wanted = _GLOBAL.search(text)
         if wanted:  # an object to rebuild: a whole module, numpy arrays, or a call like os.system
@@ -163,13 +165,31 @@ def _unloadable(path: Path, exc: Exception) -> str:
     if empty:
         return "not an Earmark model file (the file is empty)"
     if "TorchScript" in text:  # torch refuses to run a TorchScript archive's code weights-only
-        return ("a TorchScript export (for use outside Earmark), not a model Earmark can load; "
-                "load the .pt file it was exported from; nothing of it was run")
+        return _export_refusal("a TorchScript export")
     if isinstance(exc, EOFError) or "zip archive" in text:
         return "not an Earmark model file (damaged or cut short: not a whole PyTorch file)"
     if isinstance(exc, OSError):
         return f"could not read the file ({exc.strerror or exc})"
     return "not an Earmark model file (not a PyTorch file)"
+
+
+def _export_refusal(what: str) -> str:
+    return (f"{what} (for use outside Earmark), not a model Earmark can load; load the model it "
+            "was exported from (a project's trained models are in its folder's "
+            ".earmark/models/); nothing of it was run")
+
+
+def _looks_onnx(path: Path) -> bool:
+    """An ONNX file (Earmark's export, or another's): its name, or the start of its ModelProto,
+    the IR version (field 1) and the producer's name (field 2), as torch writes it."""
+    if path.suffix.lower() == ".onnx":
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return False
+    return head[:1] == b"\x08" and b"\x12\x07pytorch" in head
 
 
 # The object torch's weights-only loader refused to rebuild, as its message names it.

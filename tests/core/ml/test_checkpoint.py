@@ -109,6 +109,24 @@ def test_a_torchscript_export_is_named_as_one_and_not_run(tmp_path, recwarn):
     assert not [w for w in recwarn if "TorchScript" in str(w.message)]
 
 
+def test_an_onnx_export_is_named_as_one_whatever_its_name(tmp_path):
+    """Earmark's own ONNX export, loaded as a model, was "not a PyTorch weights file (a Python
+    pickle?)"; now it is named, with where the model it came from is kept."""
+    import io
+    import warnings
+
+    data = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(torch.nn.Linear(2, 2), (torch.zeros(1, 2),), data, dynamo=False)
+    for name in ("exported.onnx", "exported.model"):
+        path = tmp_path / name
+        path.write_bytes(data.getvalue())
+        with pytest.raises(CheckpointError, match="an ONNX export .*.earmark/models/.* nothing "
+                                                  "of it was run"):
+            load_checkpoint(path)
+
+
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(CheckpointError, match="not found"):
         load_checkpoint(tmp_path / "none.pt")
