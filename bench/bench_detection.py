@@ -34,8 +34,9 @@ from core.store.region_io import import_regions_file  # noqa: E402
 RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
 TEST_SPEAKER = "yweweler"
 SPEECH_FLOOR_DB = 30.0  # a digit's span: its 10 ms frames within this of its loudest
-Clip = namedtuple("Clip", "path sample_rate_hz duration_s")
-Span = namedtuple("Span", "begin_s end_s label low_hz high_hz")
+Clip = namedtuple("Clip", "path sample_rate_hz duration_s channels")
+Span = namedtuple("Span", "begin_s end_s label low_hz high_hz channel id status score",
+                  defaults=(None, None, None, None))
 
 
 def speech_span(samples: np.ndarray) -> tuple[int, int]:
@@ -140,7 +141,7 @@ def make_training_folder(folder: Path, clips, args, rng) -> int:
                                          noise_rms=rng.uniform(0.002, 0.02))
         name = f"train_{k:02d}.wav"
         sf.write(folder / name, signal, RATE_HZ, subtype="PCM_16")
-        grouped.append((Clip(name, RATE_HZ, len(signal) / RATE_HZ),
+        grouped.append((Clip(name, RATE_HZ, len(signal) / RATE_HZ, 1),
                         [Span(b, e, d, None, None) for b, e, d in events]))
     table = folder.parent / "marked.selections.txt"
     table.write_text(raven_text(grouped))
