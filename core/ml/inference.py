@@ -28,7 +28,14 @@ from core.ml.features import (
     prepare_clip,
 )
 from core.ml.networks import fold_batch_norm
-from core.ml.novelty import SILENCE, UNKNOWN, feature_statistics, is_silent, verdicts_of
+from core.ml.novelty import (
+    SILENCE,
+    UNKNOWN,
+    feature_statistics,
+    is_silent,
+    silent_windows,
+    verdicts_of,
+)
 from core.ml.runtime import resolve_device
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
@@ -399,11 +406,11 @@ class Classifier:
                      for w in range(first, last)]
             windows = [prepare_clip(samples, n_samples) for samples in heard]
             parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
-            silent.extend(is_silent(samples, rate) for samples in heard)
+            silent.append(silent_windows(heard, rate))
             if progress:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),
-                            np.array(silent, dtype=bool))
+                            np.concatenate(silent))
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
         """The samples of the LONG_WINDOWS windows of ``scored`` with sound (``novelty.is_silent``)

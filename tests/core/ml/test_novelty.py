@@ -225,3 +225,24 @@ def test_a_class_named_like_a_verdict_answers_in_its_place(tmp_path, classes, ve
                                       model.state_dict())).predict_files([quiet])
     assert answer.verdict == verdict
     assert answer.answer == (verdict or answer.label) and answer.label in classes
+
+
+def test_a_long_files_windows_checked_together_are_silent_exactly_where_each_alone_is():
+    """silent_windows measures a long file's windows together (torch's FFT for the quiet ones,
+    the energy alone for most): the verdicts must be is_silent's, window for window, loud, quiet
+    hiss, a quiet call, digital silence in places, whole, short and empty windows alike."""
+    rng = np.random.default_rng(7)
+    rate = 16000
+    windows = []
+    for amplitude in (0.0, 1e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 1e-2, 0.3):
+        for length in (13760, 13760, 13760, 3000, 100, 7, 0):
+            x = (amplitude * rng.standard_normal(length)).astype(np.float32)
+            if length > 1000:
+                x[500:900] += amplitude * rng.uniform(1, 8) * np.sin(np.arange(400) * 0.7)
+                if rng.random() < 0.3:
+                    x[1000:2000] = 0.0  # a dropout: digital silence in places
+            windows += [x, x + 0.2]  # and with an offset, which the check removes
+    together = novelty.silent_windows(windows, rate)
+    alone = np.array([is_silent(w, rate) for w in windows])
+    assert together.tolist() == alone.tolist()
+    assert 10 < alone.sum() < len(alone) - 10  # both answers are tested
