@@ -35,6 +35,10 @@ ONNX_OPSET = 17
 INPUT_NAME, OUTPUT_NAME = "waveform", "probabilities"
 EXPORT_FORMAT = "earmark-waveform-classifier"
 EXPORT_FORMAT_VERSION = 1
+#: What an exported model does not do that Earmark does (its metadata's ``not_included``; the
+#: export's message says it too).
+NOT_INCLUDED = ("Earmark's silence and unknown answers: the exported model names a class for "
+                "any input, silence and sounds unlike every training clip included")
 # The TorchScript file's metadata, read with torch.jit.load(path, _extra_files={name: ""}).
 TORCHSCRIPT_METADATA = "earmark.json"
 
@@ -110,7 +114,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     ``classes`` (a JSON list, in output order), ``sample_rate_hz``, ``n_samples`` (one clip
     window), ``channel`` ("mix", or the channel from 1 the model was trained on),
     ``multi_label``, ``temperature``, ``model_name``, ``format``, ``format_version``,
-    ``earmark_version``, ``input`` and ``output``."""
+    ``earmark_version``, ``input``, ``output`` and ``not_included``."""
     from core.version import earmark_version
 
     config = checkpoint.feature_config
@@ -136,6 +140,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
                    + ("one sigmoid per class" if multi_label
                       else "softmax with the calibration temperature")),
+        "not_included": NOT_INCLUDED,
     }
 
 

@@ -129,7 +129,8 @@ def _report_model_export(w, path: Path, fmt: str, error: str | None = None) -> N
         return
     kind = "ONNX" if fmt == "onnx" else "TorchScript"
     w.show_message(f"Exported the model to {path} ({kind}, {path.stat().st_size / 1e6:.1f} MB): "
-                   "a waveform in, class probabilities out.", "info")
+                   "a waveform in, class probabilities out. Not in it: Earmark's silence and "
+                   "unknown answers (it names a class for anything).", "info")
 
 
 def _on_clear_feature_cache(w) -> None:

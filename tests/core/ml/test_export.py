@@ -78,6 +78,7 @@ def test_exported_model_gives_the_apps_probabilities(trained, clips, tmp_path, f
     assert float(meta["temperature"]) == checkpoint.temperature
     assert meta["format"] == export.EXPORT_FORMAT and json.loads(meta["multi_label"]) is False
     assert meta["channel"] == "mix" and "the mean of a recording's channels" in meta["input"]
+    assert "silence and unknown answers" in meta["not_included"]  # a person must not assume them
 
 
 @pytest.mark.slow
