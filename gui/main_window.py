@@ -24,7 +24,7 @@ from gui.clips.scan_controller import ScanController
 from gui.clips.workspace import Workspace
 from gui.common import dialogs
 from gui.common import settings as keys
-from gui.common.drops import split_window_drop
+from gui.common.drops import CLASSIFY, OPEN, ask_about_folder, split_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
 from gui.common.project_holder import ProjectHolder
 from gui.common.screen import fit_inside_screen
@@ -253,11 +253,12 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         folder, files = split_window_drop(event.mimeData())
-        if files:
-            event.acceptProposedAction()
-            self.model_dock.classify_files(files)
-        elif folder is not None:
-            event.acceptProposedAction()
+        event.acceptProposedAction()
+        use = folder and ask_about_folder(self, folder, self.project and self.project.folder,
+                                          self.model_dock.classify.has_model())
+        if files or use == CLASSIFY:
+            self.model_dock.classify_files(files or [folder])
+        elif use == OPEN:
             self.open_folder(folder)
 
     def _read_settings(self) -> None:

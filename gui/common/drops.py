@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+OPEN, CLASSIFY = "open", "classify"
+
 
 def local_paths(mime) -> list[Path]:
     """The local files and folders named by a drag's mime data."""
@@ -22,3 +26,30 @@ def split_window_drop(mime) -> tuple[Path | None, list[Path]]:
     if len(paths) == 1 and paths[0].is_dir():
         return paths[0], []
     return None, paths
+
+
+def ask_about_folder(parent: QWidget, folder: Path, project_folder: Path | None,
+                     can_classify: bool) -> str | None:
+    """What a folder dropped alone on the window is for: OPEN as the project, or CLASSIFY its
+    files with the model, asked where both make sense (a project open, with a model, and the
+    folder not the project's own): a person who dropped new recordings to hear what the model
+    says of them lost the project and its model for a new one made of the recordings. None:
+    neither (the question was cancelled)."""
+    if not can_classify or project_folder is None or _same(folder, project_folder):
+        return OPEN
+    box = QMessageBox(QMessageBox.Icon.Question, "Dropped a folder",
+                      f"Classify the recordings in {folder.name} with the model, or open "
+                      f"{folder.name} as the project (closing {project_folder.name})?",
+                      QMessageBox.StandardButton.Cancel, parent)
+    classify = box.addButton("Classify Its Files", QMessageBox.ButtonRole.AcceptRole)
+    opened = box.addButton("Open as Project", QMessageBox.ButtonRole.ActionRole)
+    box.setDefaultButton(classify)
+    box.exec()
+    return {classify: CLASSIFY, opened: OPEN}.get(box.clickedButton())
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return one == other

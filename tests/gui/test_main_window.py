@@ -305,6 +305,42 @@ def test_dropping_a_folder_opens_it(qtbot, window, clip_folder):
     assert window.model.rowCount() == 12
 
 
+def test_a_folder_dropped_beside_a_model_asks_whether_to_classify_or_open_it(
+        qtbot, window, clip_folder, tmp_path, monkeypatch):
+    """With a project and its model open, a folder of new recordings dropped to hear what the
+    model says of them opened as the project: the project and its model were gone for one made
+    of the recordings (and a store was written into their folder)."""
+    from PySide6.QtCore import QTimer
+
+    open_and_wait(qtbot, window, clip_folder)
+    new = tmp_path / "new"
+    audio_factory.write(new / "a.wav", audio_factory.tone(500))
+    classified = []
+    monkeypatch.setattr(window.model_dock.classify, "has_model", lambda: True)
+    monkeypatch.setattr(window.model_dock, "classify_files", classified.append)
+    asked = []
+
+    def answer(button_text):
+        def click():
+            box = QApplication.activeModalWidget()
+            asked.append(box.text())
+            next(b for b in box.buttons() if b.text() == button_text).click()
+        QTimer.singleShot(0, click)
+
+    for choice in ("Classify Its Files", "Cancel"):
+        answer(choice)
+        _drop(window, new)
+    assert classified == [[new]] and window.folder == clip_folder.resolve()
+    assert "Classify the recordings in new with the model, or open new" in asked[0]
+    assert not (new / ".earmark").exists()
+    answer("Open as Project")
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        _drop(window, new)
+    assert window.folder == new.resolve() and len(asked) == 3
+    _drop(window, new)  # the project's own folder again: nothing to ask
+    assert len(asked) == 3
+
+
 def test_missing_and_empty_folders_get_a_message(qtbot, window, tmp_path, monkeypatch):
     assert not window.open_folder(tmp_path / "nowhere")
     assert "not found" in window.banner.text()
