@@ -89,7 +89,9 @@ def _on_listen_live(w) -> None:
 
 
 def _on_classify_files(w) -> None:
-    paths, _ = QFileDialog.getOpenFileNames(w, "Classify audio files", str(Path.home()),
+    # New recordings lie beside the project more often than in the home folder.
+    start = Path(w.folder).parent if w.project is not None else Path.home()
+    paths, _ = QFileDialog.getOpenFileNames(w, "Classify audio files", str(start),
                                             audio_file_filter())
     if paths:
         w.model_dock.classify_files(paths)
@@ -102,7 +104,7 @@ def _on_export_model(w) -> None:
         return
     source = model_checkpoint_path(w.project, record)
     # No suffix in the suggestion: the file type chosen adds its own, a suffix typed decides.
-    suggested = Path(w.folder).parent / source.stem
+    suggested = Path(w.folder).parent / f"{Path(w.folder).name}-{source.stem}"  # whose model
     out, chosen = QFileDialog.getSaveFileName(w, "Export model", str(suggested),
                                               ";;".join(MODEL_EXPORTS))
     if not out:

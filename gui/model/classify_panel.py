@@ -136,7 +136,9 @@ class ClassifyPanel(QWidget):
                                    "predicted label, labelled by the model (undo removes them)")
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["File", "Label", "Confidence", "Probabilities"])
+        # "Scores": the bars' column gets the room left, and "Probabilities" was cut to "babilit".
+        self.table.setHorizontalHeaderLabels(["File", "Label", "Confidence", "Scores"])
+        self.table.horizontalHeaderItem(BARS).setToolTip("Every class's probability, as bars")
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

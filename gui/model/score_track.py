@@ -26,11 +26,16 @@ def window_centres_s(starts_s: Sequence[float], duration_s: float,
     return np.minimum(starts + window_s / 2, duration_s)
 
 
+#: Probability above 1 the plot shows, empty but for the legend.
+LEGEND_ROOM = 0.35
+
+
 def style_score_plot(plot: pg.PlotItem) -> None:
     """A plot over the clip view's time (its style, so the x axes line up) of probabilities from
-    0 to 1."""
+    0 to 1, with room above 1 for the legend's row (it lay over the lines at their highest)."""
     style_time_plot(plot)
-    plot.setYRange(0.0, 1.0, padding=0.05)
+    plot.setYRange(-0.05, 1.0 + LEGEND_ROOM, padding=0.0)
+    plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
     plot.setLabel("left", "Probability")
 
 
@@ -43,7 +48,7 @@ class ScoreLines:
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
-        self.legend = plot.addLegend(offset=(-4, 4), colCount=4)
+        self.legend = plot.addLegend(offset=(-4, 1), colCount=4, brush=(255, 255, 255, 210))
         self.legend.setLabelTextColor("#333333")
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.threshold_lines: dict[str, pg.InfiniteLine] = {}

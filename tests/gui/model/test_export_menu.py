@@ -2,6 +2,7 @@
 export runs in the background and a message names the file written, or why it was not."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -57,6 +58,7 @@ def test_export_writes_the_chosen_format_and_names_the_file(qtbot, window, clip_
     written = tmp_path / "out" / "birds.pt"  # the suffix of the file type chosen
     text, kind = messages[0]
     assert kind == "info" and str(written) in text and "TorchScript" in text
+    assert Path(asked[0][0]).name.startswith(f"{clip_folder.name}-")  # the project, then the model
     assert asked[0][0].endswith("birds") and "ONNX (*.onnx)" in asked[0][1]
     extra = {TORCHSCRIPT_METADATA: ""}
     exported = torch.jit.load(str(written), _extra_files=extra)
