@@ -47,6 +47,12 @@ class ProjectDamagedError(ProjectError):
         super().__init__(message)
 
 
+class ProjectStoreGoneError(ProjectDamagedError):
+    """The project store is not there (deleted, or its folder's ``.earmark`` removed) while
+    Earmark holds a sound copy of it (``copy``): opened as it was, the folder would start with
+    no labels, the copy never mentioned. ``Project.open(..., afresh=True)`` starts a new one."""
+
+
 class ProjectBusyError(ProjectError):
     """Another process holds the project's store for writing longer than we are willing to wait."""
 

@@ -24,7 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from core.errors import EarmarkError, ProjectBusyError, ProjectDamagedError, ProjectError
+from core.errors import (
+    EarmarkError,
+    ProjectBusyError,
+    ProjectDamagedError,
+    ProjectError,
+    ProjectStoreGoneError,
+)
 from core.store import store_backup
 from core.store.classes import ClassesMixin
 from core.store.model_records import ModelsMixin
@@ -100,8 +106,10 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
 
     @classmethod
     def open(cls, folder: str | Path, store_dir: str | Path | None = None,
-             busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Project:
-        """Open (creating if needed) the store of ``folder``; does not scan (call ``scan()``)."""
+             busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, afresh: bool = False) -> Project:
+        """Open (creating if needed) the store of ``folder``; does not scan (call ``scan()``).
+        A store that is gone while Earmark holds a copy of it raises ProjectStoreGoneError
+        naming the copy, unless ``afresh`` (a person chose to start a new one)."""
         folder = Path(folder).expanduser().resolve()
         if not folder.is_dir():
             raise ProjectError(f"{folder}: not a folder")
@@ -114,6 +122,8 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         else:
             sdir, note = choose_store_dir(folder)
         store_path = sdir / STORE_FILENAME
+        if not afresh and not store_path.exists():
+            _refuse_gone_store(store_path)
         conn = _connect(store_path, busy_timeout_s)
         project = cls(folder, store_path, conn, note)
         try:
@@ -431,6 +441,17 @@ def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
                   "by hand since the last export would need the CSV")
     return ProjectDamagedError(store_path, f"the project store {store_path} is damaged "
                                            f"({detail}); {remedy}", copy)
+
+
+def _refuse_gone_store(store_path: Path) -> None:
+    """Raise ProjectStoreGoneError where ``store_path`` is gone but a sound copy of it is kept."""
+    copy = store_backup.newest_sound(store_path)
+    if copy is not None:
+        raise ProjectStoreGoneError(
+            store_path, f"the project store {store_path} is gone (deleted?), and with it the "
+            f"labels and regions; Earmark's copy of {store_backup.made_at(copy)} holds them up to "
+            f"then: put {copy} in its place (the window offers to), or move the backups folder "
+            "aside to start afresh", copy)
 
 
 def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.errors import EarmarkError, ProjectDamagedError, ProjectError
+from core.errors import EarmarkError, ProjectDamagedError, ProjectError, ProjectStoreGoneError
 from core.store import store_backup
 from core.store.lock import ProjectLock
 from core.store.project import Project
@@ -57,6 +57,8 @@ class ProjectHolder:
             return Project.open(folder, store_dir=self._store_dir)
         except ProjectDamagedError as error:
             restored = offer_restore(parent, error) if parent is not None else ""
+            if restored == AFRESH:
+                return Project.open(folder, store_dir=self._store_dir, afresh=True)
             if not restored:
                 raise
         project = Project.open(folder, store_dir=self._store_dir)  # from the copy put back
@@ -92,20 +94,36 @@ class ProjectHolder:
         return "the folder's .earmark" if inside else "your user data folder"
 
 
+#: offer_restore's answer where a person chose a new, empty store over the copy of a gone one.
+AFRESH = "afresh"
+
+
 def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:
-    """When Earmark holds a sound copy of the damaged store (``error.copy``, the one the error
-    already checked and named), ask whether to put it back (the damaged store kept beside it)
-    and do so. Returns what was done, in words for the project's note; "" when nothing was."""
+    """When Earmark holds a sound copy of the damaged or gone store (``error.copy``, the one the
+    error already checked and named), ask whether to put it back (a damaged store kept beside
+    it) and do so. Returns what was done, in words for the project's note; "" when nothing was;
+    AFRESH where the store is gone and the person chose to start a new one."""
     copy = error.copy
     if copy is None:
         return ""
     when = store_backup.made_at(copy)
-    answer = QMessageBox.question(
-        parent, "Damaged project store",
-        f"The project store {error.store_path} is damaged and cannot be opened.\n\n"
-        f"Put back Earmark's copy of {when}? Labels and regions changed after it are not in it; "
-        "the damaged store is kept beside it.")
-    if answer != QMessageBox.StandardButton.Yes:
+    buttons = QMessageBox.StandardButton
+    if isinstance(error, ProjectStoreGoneError):
+        answer = QMessageBox.question(
+            parent, "Project store gone",
+            f"The project store {error.store_path} is gone (deleted?), and with it the labels "
+            f"and regions.\n\nPut back Earmark's copy of {when}? Labels and regions changed "
+            "after it are not in it. No starts a new, empty store.",
+            buttons.Yes | buttons.No | buttons.Cancel, buttons.Yes)
+        if answer == buttons.No:
+            return AFRESH
+    else:
+        answer = QMessageBox.question(
+            parent, "Damaged project store",
+            f"The project store {error.store_path} is damaged and cannot be opened.\n\n"
+            f"Put back Earmark's copy of {when}? Labels and regions changed after it are not "
+            "in it; the damaged store is kept beside it.")
+    if answer != buttons.Yes:
         return ""
     try:
         # The copy the error checked and named: reading a large one whole again would hold the
@@ -114,4 +132,6 @@ def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:
     except EarmarkError as failure:
         QMessageBox.warning(parent, "Damaged project store", str(failure))
         return ""
+    if isinstance(error, ProjectStoreGoneError):
+        return f"put back Earmark's copy of the project store from {when}"
     return f"put back Earmark's copy of the project store from {when}; the damaged one is {aside}"

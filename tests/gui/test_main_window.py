@@ -406,6 +406,34 @@ def test_a_damaged_store_is_offered_its_copy_from_the_last_close(qtbot, make_win
     assert len(aside) == 1 and str(aside[0]) in second.banner.text()
 
 
+def test_a_store_deleted_is_offered_its_copy_or_a_new_start(qtbot, make_window, clip_folder,
+                                                           monkeypatch):
+    """A store deleted while the app was closed (or its .earmark while it was open) opened as
+    a new, empty one, in silence: the labels were in the copy beside it."""
+    first = make_window()
+    open_and_wait(qtbot, first, clip_folder)
+    first.clip_list.select_row(_row_of_path(first, "loose-a.wav"))
+    _activate(qtbot, first)
+    first.clip_list.table.setFocus()
+    qtbot.keyClick(first.clip_list.table, Qt.Key.Key_1)
+    labels = _store_labels(clip_folder)
+    store = first.project.store_path
+    first.close()
+    answers, asked = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes], []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or answers.pop())
+    store.unlink()
+    second = make_window()
+    open_and_wait(qtbot, second, clip_folder)
+    assert "is gone (deleted?)" in asked[0] and "No starts a new, empty store" in asked[0]
+    assert _store_labels(clip_folder) == labels and "Put back" in second.banner.text()
+    second.close()
+    store.unlink()
+    third = make_window()  # No: a new store, as a person chose
+    open_and_wait(qtbot, third, clip_folder)
+    assert len(asked) == 2 and _store_labels(clip_folder)["loose-a.wav"][0] is None
+
+
 def test_file_deleted_while_listed_gets_a_message(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     (clip_folder / "loose-b.wav").unlink()

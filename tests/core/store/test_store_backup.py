@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import EarmarkError, ProjectDamagedError
+from core.errors import EarmarkError, ProjectDamagedError, ProjectStoreGoneError
 from core.store import store_backup
 from core.store.project import Project
 from tests import audio_factory
@@ -78,6 +78,29 @@ def test_a_damaged_store_names_the_newest_sound_copy_which_is_put_back(folder):
     with Project.open(folder) as restored:
         assert {c.path: c.label for c in restored.clips()} == {"a.wav": "owl", "b.wav": "wren",
                                                               "c.wav": None}
+
+
+def test_a_store_gone_is_not_started_afresh_in_silence_while_a_copy_is_kept(folder):
+    """A deleted project.sqlite (or a .earmark deleted while the window was open: its close
+    writes a copy) opened as a new, empty store: every label gone, the copy never mentioned,
+    and each later close pushed it further out of the five kept."""
+    with labelled(folder, a="owl") as project:
+        copy = store_backup.back_up(project.conn, project.store_path, now=1.8e9)
+        store = project.store_path
+    store.unlink()
+    with pytest.raises(ProjectStoreGoneError) as caught:
+        Project.open(folder)
+    assert caught.value.copy == copy and not store.exists()
+    assert "is gone (deleted?)" in str(caught.value) and str(copy) in str(caught.value)
+    store_backup.restore_newest(store, copy=caught.value.copy)
+    with Project.open(folder) as restored:
+        assert restored.clips()[0].label == "owl"
+    store.unlink()
+    with Project.open(folder, afresh=True) as new:  # a person's choice: a new, empty store
+        new.scan()
+        assert {c.label for c in new.clips()} == {None}
+    with Project.open(folder) as reopened:  # there again: opened as it is
+        assert reopened.store_path == store
 
 
 def test_without_a_copy_the_message_says_how_to_rebuild(folder):
