@@ -30,6 +30,18 @@ NOT_LISTED = "not listed"
 FINGERPRINT_BYTES = 4096
 
 
+def _unique_pairs(files: dict[str, tuple], clips: dict[str, tuple]) -> list[tuple[str, str]]:
+    """(file, clip) paths whose keys only they share: exactly one file and one clip each."""
+    by_key: dict[tuple, tuple[list[str], list[str]]] = {}
+    for rel, key in files.items():
+        by_key.setdefault(key, ([], []))[0].append(rel)
+    for rel, key in clips.items():
+        if key in by_key:
+            by_key[key][1].append(rel)
+    return [(found[0], held[0]) for found, held in by_key.values()
+            if len(found) == 1 and len(held) == 1]
+
+
 #: meta keys: the clips an undone add took back from the store, {path: id}, and the highest id
 #: ever given a clip (see :class:`ClipIds`).
 WITHDRAWN_KEY, ID_FLOOR_KEY = "withdrawn_clip_ids", "clip_id_floor"
@@ -305,29 +317,24 @@ class ScanMixin:
         a copy (its original still in place) or two clips alike are left as they are (new, and
         missing). A clip with no fingerprint yet (scanned before they were kept, or before a
         store's upgrade took them again) is known by its name, size and time alone, where
-        nothing is at its own path any more."""
+        nothing is at its own path any more. A file renamed (``rec_002.wav`` to
+        ``kitchen_cat.wav``) is known by its size, time and fingerprint, where nothing is at
+        its clip's path any more."""
         new = set(rels) - known.keys()
         if not new:
             return {}
-        clips: dict[tuple, list[tuple[str, tuple]]] = {}
-        for rel, entry in known.items():
-            clips.setdefault((PurePosixPath(rel).name, entry.size, entry.mtime_ns),
-                             []).append((rel, entry))
-        found: dict[tuple, list[str]] = {}
+        stats = {}
         for rel in new:
-            path = self.folder / rel
             try:
-                stat = path.stat()
+                stats[rel] = (self.folder / rel).stat()
             except OSError:
                 continue
-            key = (path.name, stat.st_size, stat.st_mtime_ns)
-            if key in clips:
-                found.setdefault(key, []).append(rel)
-        moves = {}
-        for key, files in found.items():
-            if len(files) != 1 or len(clips[key]) != 1:
-                continue
-            (old_rel, entry), [new_rel] = clips[key][0], files
+        moves: dict[str, _Known] = {}
+        named = _unique_pairs(
+            {rel: (PurePosixPath(rel).name, st.st_size, st.st_mtime_ns) for rel, st in stats.items()},
+            {rel: (PurePosixPath(rel).name, e.size, e.mtime_ns) for rel, e in known.items()})
+        for new_rel, old_rel in named:
+            entry = known[old_rel]
             if entry.fingerprint is None:
                 if not os.path.lexists(self.folder / old_rel):
                     moves[new_rel] = entry
@@ -335,6 +342,14 @@ class ScanMixin:
             still_there = file_fingerprint(self.folder / old_rel) == entry.fingerprint
             if not still_there and file_fingerprint(self.folder / new_rel) == entry.fingerprint:
                 moves[new_rel] = entry
+        gone = known.keys() - set(rels) - {known_rel for _, known_rel in named}
+        renamed = _unique_pairs(
+            {rel: (st.st_size, st.st_mtime_ns) for rel, st in stats.items() if rel not in moves},
+            {rel: (known[rel].size, known[rel].mtime_ns) for rel in gone
+             if known[rel].fingerprint is not None and not os.path.lexists(self.folder / rel)})
+        for new_rel, old_rel in renamed:
+            if file_fingerprint(self.folder / new_rel) == known[old_rel].fingerprint:
+                moves[new_rel] = known[old_rel]
         return moves
 
     def _apply_moves(self, moves: dict[str, _Known], known: dict[str, _Known],

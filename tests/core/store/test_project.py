@@ -206,6 +206,30 @@ def test_files_moved_to_other_folders_stay_the_same_clips(folder):
         assert "night/site-B/loose.wav" in delivered
 
 
+def test_a_file_renamed_stays_its_clip_and_a_copy_under_another_name_is_new(folder):
+    """A labelled file renamed (rec_002 to kitchen_cat), or moved and renamed, came back as a
+    new unlabelled clip, its label left on a missing one, and nothing said so."""
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        dog0 = by_path(project)["dog/clip0.wav"]
+        project.set_labels([loose.id, dog0.id], "owl")
+    (folder / "loose.wav").rename(folder / "kitchen_owl.wav")
+    (folder / "sorted").mkdir()
+    (folder / "dog" / "clip0.wav").rename(folder / "sorted" / "garden_owl.wav")
+    shutil.copy2(folder / "cat" / "clip0.wav", folder / "cat" / "clip0 copy.wav")  # a copy
+    with Project.open(folder) as project:
+        summary = project.scan()
+        assert (summary.moved, summary.added, summary.missing) == (2, 1, 0)
+        clips = by_path(project, include_missing=True)
+        assert (clips["kitchen_owl.wav"].id, clips["kitchen_owl.wav"].label) == (loose.id, "owl")
+        assert (clips["sorted/garden_owl.wav"].id, clips["sorted/garden_owl.wav"].label) == (
+            dog0.id, "owl")
+        assert clips["cat/clip0 copy.wav"].id != clips["cat/clip0.wav"].id
+
+
 def test_a_file_moved_while_another_takes_its_old_path_stays_its_clip(folder):
     """A file moved to a site folder and another recording copied in at its old path (a second
     card's files, named alike): before, the newcomer kept the label and the moved recording
