@@ -130,6 +130,8 @@ class ClassifyPanel(QWidget):
         self.train_button = QPushButton("Train a Model")
         self.train_button.clicked.connect(self.train_requested)
         self.cancel_button = QPushButton("Stop")
+        for button in (self.train_button, self.cancel_button):  # see TrainingPanel's
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_button.clicked.connect(self.cancel)
         self.add_button = QPushButton("Add Selected to Project")
         self.add_button.setToolTip("Copy the selected files into the project, into a folder per "

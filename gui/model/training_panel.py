@@ -93,6 +93,11 @@ class TrainingPanel(QWidget):
         self.cancel_button.setToolTip("Stop training; you may keep the model trained so far")
         self.keep_button = QPushButton("Keep model")
         self.discard_button = QPushButton("Discard")
+        # A click leaves the keys where they were (Tab still reaches them): the buttons turn
+        # themselves off as training starts, and the focus fell to the loss plot, so the
+        # clip list's arrow keys did nothing while a person labelled on.
+        for button in (self.train_button, self.fine_tune_button, self.cancel_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for button, signal in ((self.train_button, self.train_requested),
                                (self.fine_tune_button, self.fine_tune_requested),
                                (self.settings_button, self.settings_requested),

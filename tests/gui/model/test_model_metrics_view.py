@@ -39,3 +39,26 @@ def test_panels_take_a_model_without_scores(qtbot):
     assert panel.per_class.item(0, 1).text() == ""
     models.set_models([_record(2, {}), _record(3, _scored())], active_id=3)
     assert [models.table.item(r, 3).text() for r in range(2)] == ["75.0%", ""]
+
+
+def test_clicking_train_leaves_the_keys_where_they_were(qtbot):
+    """The Train button turns itself off as training starts, and the focus it took on the click
+    fell to the loss plot: the clip list's arrow keys did nothing while a person labelled on."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QListWidget, QVBoxLayout, QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    clips = QListWidget()
+    panel = TrainingPanel()
+    layout = QVBoxLayout(window)
+    layout.addWidget(clips)
+    layout.addWidget(panel)
+    panel.train_requested.connect(lambda: panel.train_button.setEnabled(False))
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    clips.setFocus()
+    qtbot.waitUntil(clips.hasFocus, timeout=2000)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert not panel.train_button.isEnabled() and clips.hasFocus()
