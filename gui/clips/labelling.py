@@ -151,13 +151,17 @@ class LabelController(QObject):
 
     def label_selection(self, label: str | None) -> None:
         """Give the selected region, or else the selected clips, ``label`` (None clears),
-        undoably; after one clip, maybe advance."""
+        undoably; after one clip labelled, maybe advance."""
         if self.regions.region_id is not None:
             self._label_region(label)
             return
         ids = self._clip_list.selected_ids()
         if self.project is None or not ids:
             self.status.emit("Select one or more clips first", 3000)
+            return
+        if label is None and all(getattr(self._model.record_by_id(i), "label", None) is None
+                                 for i in ids):
+            self.status.emit("No label to clear: unlabelled already", 3000)  # no undo step
             return
         before = self._undo_stack.index()
         self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label,
@@ -168,7 +172,9 @@ class LabelController(QObject):
             self.refresh_classes()  # set_labels added the class
         if label is not None:
             self._say_unheard(ids)
-        if len(ids) == 1 and self._auto_advance():
+        # A label cleared stays selected: the right key comes next (Delete then 2 landed on
+        # the clip after the one mended).
+        if label is not None and len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
 
     def _return_to(self, ids: list[int]) -> None:

@@ -196,6 +196,30 @@ def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder)
     assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
 
 
+def test_delete_clears_a_label_and_stays_for_the_right_key(qtbot, window, clip_folder):
+    """Delete then the right key: Delete moved on, so the key labelled the next clip, and a
+    Delete on a clip with no label still made an undo step and moved on."""
+    open_and_wait(qtbot, window, clip_folder)
+    window.acts.auto_advance.setChecked(True)
+    row = _row_of_path(window, "loose-a.wav")
+    window.clip_list.select_row(row)
+    _activate(qtbot, window)
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)  # a slip: labelled, moved on
+    assert window.clip_list.table.currentIndex().row() == row + 1
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Up)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Delete)
+    assert window.clip_list.table.currentIndex().row() == row
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+    steps = window.undo_stack.count()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_Delete)  # nothing left to clear
+    assert window.undo_stack.count() == steps
+    assert window.clip_list.table.currentIndex().row() == row
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    key_2_class = window.acts.label_actions["2"].text().removeprefix("Label as ")
+    assert _store_labels(clip_folder)["loose-a.wav"] == (key_2_class, "manual")
+
+
 def test_bulk_label_and_undo_restores_each_previous_label(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     paths = ["loose-a.wav", "tone/tone_001.wav", "noise/noise_002.wav"]
