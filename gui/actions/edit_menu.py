@@ -69,11 +69,19 @@ def build(acts, w) -> None:
 
 
 def update_label_actions(acts, key_to_class: dict[str, str]) -> None:
-    """Name each digit action after its class; keys without a class stay but do nothing."""
+    """Name each digit action after its class; the menu lists those with one. A key without a
+    class is left out of the menu, not hidden: a hidden action's key does nothing, and the
+    person pressing it heard nothing of why (labelling says how to give it a class)."""
+    menu = acts.label_menu
+    for action in acts.label_actions.values():
+        menu.removeAction(action)
+    named = []
     for key, action in acts.label_actions.items():
         name = key_to_class.get(key)
         action.setText(f"Label as {name}" if name else f"Label as class {key}")
-        action.setVisible(name is not None)
+        if name is not None:
+            named.append(action)
+    menu.insertActions(menu.actions()[0] if menu.actions() else None, named)
 
 
 def _on_find(w) -> None:

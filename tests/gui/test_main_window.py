@@ -220,6 +220,23 @@ def test_delete_clears_a_label_and_stays_for_the_right_key(qtbot, window, clip_f
     assert _store_labels(clip_folder)["loose-a.wav"] == (key_2_class, "manual")
 
 
+def test_a_key_with_no_class_says_how_to_give_it_one(qtbot, window, clip_folder):
+    """Its action was hidden, and a hidden action's key does nothing: the key did nothing and
+    said nothing. The menu still lists only the keys with a class."""
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    _activate(qtbot, window)
+    window.clip_list.table.setFocus()
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_9)
+    assert any(m.startswith("No class on key 9: give it one") for m in messages)
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+    listed = [a.text() for a in window.acts.label_menu.actions() if a.text().startswith("Label as")]
+    assert listed == [f"Label as {name}" for name in window.labels.class_names[:len(listed)]]
+    assert "Label as class 9" not in listed and listed
+
+
 def test_bulk_label_and_undo_restores_each_previous_label(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     paths = ["loose-a.wav", "tone/tone_001.wav", "noise/noise_002.wav"]
