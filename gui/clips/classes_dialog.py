@@ -111,17 +111,23 @@ class ClassesDialog(QDialog):
     def _push(self, command_type: type, *args: Any, select: str | None = None,
               done: str = "") -> None:
         """Build a ``command_type(project, *args, on_changed, on_error)`` command and push it
-        (its redo runs now); the status line says why it failed, or ``done`` when it worked."""
-        errors: list[str] = []
+        (its redo runs now); the status line says why it failed, or ``done`` when it worked.
+        A failed edit keeps the selection (a rename to a name taken selected that class, and
+        the next Rename… renamed it), and is said here alone; a later undo or redo's failure,
+        when the dialog may be gone, goes to the window's banner."""
+        errors: list[str] | None = []
 
         def report(text: str) -> None:
             # Kept by the command after this dialog is gone: touches no widget of it.
-            errors.append(text)
-            self._on_error(text)
+            if errors is None:
+                self._on_error(text)
+            else:
+                errors.append(text)
 
         self._undo_stack.push(command_type(*args, self._on_changed, on_error=report))
-        self.status.setText(errors[-1] if errors else done)
-        self._reload(select)
+        failed, errors = errors, None
+        self.status.setText(failed[-1] if failed else done)
+        self._reload(None if failed else select)
 
     def _edit(self, text: str, edit: Callable[[Any], Any], select: str | None = None,
               done: str = "") -> None:
