@@ -53,6 +53,17 @@ _NEWS = {PREDICTION: ClipTableModel.has_predictions, CONFIDENCE: ClipTableModel.
          FOLDER: ClipTableModel.has_folders}
 
 
+
+class RowsView(QTableView):
+    """A table of whole rows: Home and End go to the first and last row (a table's go to the
+    first and last column of the row, which moved nothing a person could see)."""
+
+    def moveCursor(self, action, modifiers):  # noqa: N802 - Qt override
+        if action in (QAbstractItemView.CursorAction.MoveHome,
+                      QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(action, modifiers)
+
 class ClipListPanel(QWidget):
     """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,
     or the current clip's file does (moved, gone, back), coalesced so holding an arrow key does
@@ -77,7 +88,7 @@ class ClipListPanel(QWidget):
         self.quick_filter.setMinimumContentsLength(14)
         self._clips_title = ""  # the name of the FILTER_CLIPS entry, when there is one
         self.set_classes([])
-        self.table = QTableView()
+        self.table = RowsView()
         self.table.setObjectName("ClipTable")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -637,3 +637,16 @@ def test_the_explain_toggle_is_remembered(qtbot, make_window):
     first.acts.explain_prediction.setChecked(True)
     first.close()
     assert make_window().acts.explain_prediction.isChecked()
+
+
+def test_home_and_end_go_to_the_first_and_last_clip(qtbot, window, clip_folder):
+    open_and_wait(qtbot, window, clip_folder)
+    window.clip_list.select_row(3)
+    _activate(qtbot, window)
+    table = window.clip_list.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_End)
+    assert table.currentIndex().row() == window.model.rowCount() - 1
+    qtbot.keyClick(table, Qt.Key.Key_Home)
+    assert table.currentIndex().row() == 0 and window.clip_list.selected_ids() == [
+        window.model.record(0).id]
