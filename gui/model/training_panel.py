@@ -4,8 +4,6 @@ clickable confusion matrix). A view only: a ModelController does the work."""
 
 from __future__ import annotations
 
-import math
-
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -49,14 +47,24 @@ FEW_VALIDATION_CLIPS = 50
 
 class EpochAxis(pg.AxisItem):
     """A bottom axis of epochs: ticks at whole epochs only (pyqtgraph put one at 1.5 after two
-    epochs) and no minor ticks (at the dock's width they drew a comb along the axis)."""
+    epochs), no minor ticks (at the dock's width they drew a comb along the axis), and at least
+    EPOCH_TICK_PX apart (30 epochs in the dock read "0 1020")."""
 
     def __init__(self) -> None:
         super().__init__("bottom")
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
-        levels = super().tickSpacing(minVal, maxVal, size)
-        return [(max(1.0, float(math.ceil(levels[0][0]))), 0.0)] if levels else levels
+        span = maxVal - minVal
+        step = 1.0
+        if not (span > 0 and size > 0):  # not laid out yet
+            return [(step, 0.0)]
+        while step * size / span < EPOCH_TICK_PX:
+            step *= 2.5 if str(int(step)).startswith("2") else 2.0  # 1, 2, 5, 10, 20, 50...
+        return [(step, 0.0)]
+
+
+#: The least room between two epoch ticks: "100" and a gap.
+EPOCH_TICK_PX = 34
 
 
 class TrainingPanel(QWidget):

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox, QVBoxLayout, QWidg
 
 from gui.app import RESOURCES, make_app
 from gui.model.settings_dialog import SPIN_TEXT_INDENT_PX, TrainSettingsDialog
-from gui.model.training_panel import EpochAxis, TrainingPanel
+from gui.model.training_panel import EPOCH_TICK_PX, EpochAxis, TrainingPanel
 
 
 @pytest.fixture
@@ -82,6 +82,13 @@ def test_epoch_axes_tick_whole_epochs_only(qtbot):
         assert len(levels) == 1  # no minor ticks
         spacing, offset = levels[0]
         assert spacing >= 1 and spacing == int(spacing) and offset == 0
+    # 30 epochs in the dock's 80 px read "0 1020": ticks at least EPOCH_TICK_PX apart, on
+    # round numbers.
+    for high, size_px in ((30, 80), (30, 300), (150, 250), (1000, 200)):
+        spacing = axis.tickSpacing(0, high, size_px)[0][0]
+        assert spacing * size_px / high >= EPOCH_TICK_PX and str(int(spacing))[0] in "125"
+        assert spacing == 1 or (spacing / 2.5 if str(int(spacing))[0] == "5" else spacing / 2) \
+            * size_px / high < EPOCH_TICK_PX  # the smallest round step that fits
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     for plot in (panel.loss_plot, panel.acc_plot):
