@@ -383,7 +383,7 @@ class TrainingPanel(QWidget):
                          f"{where} clips")
             if where == "validation" and (metrics.n_evaluated or 0) < FEW_VALIDATION_CLIPS:
                 # A hobbyist's 9 clips of one voice scored 100%; other voices 87%.
-                parts.append("few clips, of the voices and places of these: a rough figure")
+                parts.append("a rough figure (few clips, of these recordings' voices and places)")
         if metrics.macro_f1 is not None:
             parts.append(f"macro F1 {metrics.macro_f1:.2f}")
         trained_on = _trained_on(record.metrics)

@@ -25,7 +25,7 @@ def test_training_panel_shows_typed_scores(qtbot):
     assert "accuracy 75.0% on 4 validation clips" in panel.summary.text()
     # 4 clips of the project's own recordings: said to be rough (a hobbyist's 9 of one voice
     # read 100%, and other voices scored 87%).
-    assert "few clips, of the voices and places of these: a rough figure" in panel.summary.text()
+    assert "a rough figure (few clips, of these recordings' voices and places)" in panel.summary.text()
     assert [panel.per_class.item(1, c).text() for c in range(4)] == ["b", "67%", "100%", "2"]
     assert panel.confusion.matrix.tolist() == [[1, 1], [0, 2]]
 
