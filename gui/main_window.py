@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow
 
@@ -24,7 +24,7 @@ from gui.clips.scan_controller import ScanController
 from gui.clips.workspace import Workspace
 from gui.common import dialogs
 from gui.common import settings as keys
-from gui.common.drops import CLASSIFY, OPEN, ask_about_folder, split_window_drop
+from gui.common.drops import split_window_drop, take_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
 from gui.common.project_holder import ProjectHolder
 from gui.common.screen import fit_inside_screen
@@ -254,12 +254,10 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         folder, files = split_window_drop(event.mimeData())
         event.acceptProposedAction()
-        use = folder and ask_about_folder(self, folder, self.project and self.project.folder,
-                                          self.model_dock.classify.has_model())
-        if files or use == CLASSIFY:
-            self.model_dock.classify_files(files or [folder])
-        elif use == OPEN:
-            self.open_folder(folder)
+        QTimer.singleShot(0, lambda: take_window_drop(
+            self, folder, files, self.project and self.project.folder,
+            self.model_dock.classify.has_model(), self.model_dock.classify_files,
+            self.open_folder))
 
     def _read_settings(self) -> None:
         if keys.restore_window(self.settings, self, self.splitter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -46,6 +47,20 @@ def ask_about_folder(parent: QWidget, folder: Path, project_folder: Path | None,
     box.setDefaultButton(classify)
     box.exec()
     return {classify: CLASSIFY, opened: OPEN}.get(box.clickedButton())
+
+
+def take_window_drop(parent: QWidget, folder: Path | None, files: list[Path],
+                     project_folder: Path | None, can_classify: bool,
+                     classify: Callable[[list[Path]], object],
+                     open_folder: Callable[[Path], object]) -> None:
+    """Do what a drop on the window asks (:func:`split_window_drop`'s parts): ``classify``
+    files, or a folder as :func:`ask_about_folder` decides, or ``open_folder`` it. Called once
+    the drop has ended: a question asked inside it holds the program the files came from."""
+    use = folder and ask_about_folder(parent, folder, project_folder, can_classify)
+    if files or use == CLASSIFY:
+        classify(files or [folder])
+    elif use == OPEN:
+        open_folder(folder)
 
 
 def _same(one: Path, other: Path) -> bool:

@@ -362,23 +362,29 @@ def test_a_folder_dropped_beside_a_model_asks_whether_to_classify_or_open_it(
     asked = []
 
     def answer(button_text):
-        def click():
+        def click():  # the question comes once the drop has ended
             box = QApplication.activeModalWidget()
+            if box is None:
+                QTimer.singleShot(10, click)
+                return
             asked.append(box.text())
             next(b for b in box.buttons() if b.text() == button_text).click()
         QTimer.singleShot(0, click)
 
-    for choice in ("Classify Its Files", "Cancel"):
+    for n, choice in enumerate(("Classify Its Files", "Cancel"), start=1):
         answer(choice)
-        _drop(window, new)
-    assert classified == [[new]] and window.folder == clip_folder.resolve()
+        assert _drop(window, new).isAccepted()
+        qtbot.waitUntil(lambda n=n: len(asked) == n, timeout=5000)
+    qtbot.waitUntil(lambda: classified == [[new]], timeout=5000)
+    assert window.folder == clip_folder.resolve()
     assert "Classify the recordings in new with the model, or open new" in asked[0]
     assert not (new / ".earmark").exists()
     answer("Open as Project")
     with qtbot.waitSignal(window.scan_finished, timeout=20_000):
         _drop(window, new)
     assert window.folder == new.resolve() and len(asked) == 3
-    _drop(window, new)  # the project's own folder again: nothing to ask
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        _drop(window, new)  # the project's own folder again: opened, nothing asked
     assert len(asked) == 3
 
 
