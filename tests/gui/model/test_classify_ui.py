@@ -253,8 +253,8 @@ def test_the_message_of_an_add_names_the_files_the_project_holds_already(tmp_pat
 def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     file = audio_factory.write(tmp_path / "x.wav", audio_factory.tone(650))
-    drop(window, [file])
-    assert "No model yet" in window.banner.text()
+    drop(window, [file])  # taken once the drop has ended
+    qtbot.waitUntil(lambda: "No model yet" in window.banner.text(), timeout=5000)
     assert window.model_dock.classify.train_button.isVisibleTo(window.model_dock.classify)
 
 
