@@ -162,11 +162,11 @@ def _by_energy(samples: np.ndarray, sample_rate_hz: int) -> bool | None:
     """Whether ``samples`` are silent as their energy alone tells (most windows of a long
     file), None where it cannot: the frames' mean power is the energy over their padded
     length, and no frame holds more than all of it."""
-    x = np.asarray(samples, dtype=np.float32)
+    x = np.asarray(samples, dtype=np.float64)  # float32 sums drowned a quiet sound under a DC
     if not len(x):
         return None
     size = max(1, int(round(FRAME_S * sample_rate_hz)))
-    energy = float(np.dot(x, x)) - float(x.sum(dtype=np.float64)) ** 2 / len(x)
+    energy = float(np.dot(x, x)) - float(x.sum()) ** 2 / len(x)
     if energy / (max(1, math.ceil(len(x) / size)) * size) >= 1.01 * 10 ** (QUIET_DBFS / 10):
         return False  # some frame is louder than quiet
     if energy / size < 0.99 * 10 ** (DIGITAL_SILENCE_DBFS / 10):

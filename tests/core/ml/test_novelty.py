@@ -246,3 +246,19 @@ def test_a_long_files_windows_checked_together_are_silent_exactly_where_each_alo
     alone = np.array([is_silent(w, rate) for w in windows])
     assert together.tolist() == alone.tolist()
     assert 10 < alone.sum() < len(alone) - 10  # both answers are tested
+
+
+def test_a_quiet_sound_on_a_dc_offset_is_not_taken_for_silence():
+    """The energy bound summed the squares in float32: on a window with a DC offset its
+    rounding drowned a 64 ms tone just over the quiet threshold, and the window read silent."""
+    found = []
+    for rate, seconds in ((16000, 2), (44100, 3), (48000, 5)):
+        for dc in (0.02, 0.05, 0.1, 0.2):
+            n = int(rate * seconds)
+            x = np.full(n, dc, np.float64)
+            start, length = int(0.4 * n), int(0.064 * rate)
+            t = np.arange(length) / rate
+            x[start:start + length] += 10 ** (-55 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 3000 * t)
+            x = x.astype(np.float32)
+            found.append((is_silent(x, rate), bool(novelty.silent_windows([x], rate)[0])))
+    assert found == [(False, False)] * len(found)
