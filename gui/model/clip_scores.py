@@ -18,7 +18,12 @@ from core.ml.inference import Classifier, WindowScores
 from core.ml.runtime import set_thread_count
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key
-from gui.model.score_track import ScoreLines, style_score_plot, window_centres_s
+from gui.model.score_track import (
+    ScoreLines,
+    show_score_range,
+    style_score_plot,
+    window_centres_s,
+)
 from gui.model.workers import inference_device, torch_threads
 
 # Files scored this session kept in memory: a 1-hour file is ~7,000 windows, a few hundred KB.
@@ -221,7 +226,7 @@ class ClipScores(ClipLayer, QObject):
         self.lines.draw(scores.classes, centres_s, windows.heard, scores.thresholds,
                         leave_out=scores.background)
         self.plot.setLimits(xMin=0.0, xMax=max(windows.duration_s, 1e-3))
-        self.plot.setYRange(0.0, 1.0, padding=0.05)
+        show_score_range(self.plot)  # the legend's room above 1 kept
 
     def _show(self) -> None:
         self.clip_view.add_track(self.plot)

@@ -34,9 +34,14 @@ def style_score_plot(plot: pg.PlotItem) -> None:
     """A plot over the clip view's time (its style, so the x axes line up) of probabilities from
     0 to 1, with room above 1 for the legend's row (it lay over the lines at their highest)."""
     style_time_plot(plot)
-    plot.setYRange(-0.05, 1.0 + LEGEND_ROOM, padding=0.0)
+    show_score_range(plot)
     plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
     plot.setLabel("left", "Probability")
+
+
+def show_score_range(plot: pg.PlotItem) -> None:
+    """Probabilities 0 to 1 in view, with the legend's room above."""
+    plot.setYRange(-0.05, 1.0 + LEGEND_ROOM, padding=0.0)
 
 
 class ScoreLines:

@@ -20,6 +20,7 @@ from core.ml.train_config import TrainConfig
 from gui.clips.clip_view import ClipView
 from gui.model import clip_scores as module
 from gui.model.clip_scores import ClipScores
+from gui.model.score_track import LEGEND_ROOM
 from tests import audio_factory
 
 TIMEOUT_MS = 10_000
@@ -109,6 +110,8 @@ def test_long_clip_gets_a_line_per_class_and_its_threshold_without_background(qt
     assert line.pen.style() == Qt.PenStyle.DotLine
     assert line.pen.color() == scores.lines.curves["noise"].opts["pen"].color()
     assert scores.plot.vb.linkedView(0) is view.wave_plot.vb  # x linked to the clip's time
+    low, high = scores.plot.vb.viewRange()[1]  # room above 1 for the legend, as the Classify
+    assert low < 0 and high == pytest.approx(1.0 + LEGEND_ROOM)  # tab's track leaves
     scores.set_class_colours({"tone": "#123456"})
     assert scores.lines.curves["tone"].opts["pen"].color().name() == "#123456"
     assert scores.lines.threshold_lines["tone"].pen.color().name() == "#123456"
