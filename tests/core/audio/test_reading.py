@@ -243,6 +243,24 @@ def test_a_flac_cut_short_is_read_as_far_as_it_goes_and_says_so(tmp_path):
     assert audio.info(af.write(tmp_path / "whole.flac", whole)).note is None
 
 
+def test_a_flac_cut_short_is_searched_once_not_at_every_open(tmp_path, monkeypatch):
+    """Every window read opens the file: the search took 2 s a time on a 10-minute FLAC."""
+    from core.audio import cut_short
+
+    whole = (0.1 * np.random.default_rng(1).standard_normal(16000 * 3)).astype(np.float32)
+    path = af.write(tmp_path / "cut.flac", whole)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    searches = []
+    search = cut_short._frames_held
+    monkeypatch.setattr(cut_short, "_frames_held", lambda *a: searches.append(a) or search(*a))
+    held = audio.info(path).frames
+    for offset_s in (0.0, 0.5, 1.0):
+        audio.read(path, offset_s=offset_s, duration_s=0.25)
+    assert audio.info(path).frames == held and len(searches) == 1
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # cut again: searched again
+    assert audio.info(path).frames < held and len(searches) == 2
+
+
 def test_a_flac_cut_off_before_its_first_frame_is_refused_as_corrupt(tmp_path):
     path = af.write(tmp_path / "stub.flac", af.tone(440, 1.0))
     data = path.read_bytes()
