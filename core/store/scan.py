@@ -22,6 +22,7 @@ from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label
+from core.store.schema import FLAC_READ_AGAIN
 
 SCAN_BATCH = 500
 #: The words of a scan's warning about files it could not list (every scan repeats it).
@@ -160,6 +161,7 @@ class ScanMixin:
         started = time.perf_counter()
         should_stop = should_stop or (lambda: False)
         first_import = self._get_meta("labels_imported") is None
+        flac_again = self._get_meta(FLAC_READ_AGAIN) is not None  # a store from before v8
         if progress:
             progress(0.0, f"listing {self.folder}")
         warnings: list[str] = []
@@ -226,7 +228,8 @@ class ScanMixin:
                     continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
             same = old is not None and old.size == stat.st_size \
-                and old.mtime_ns == stat.st_mtime_ns and not old.missing
+                and old.mtime_ns == stat.st_mtime_ns and not old.missing \
+                and not (flac_again and rel.lower().endswith(".flac"))
             # Unchanged, unless it could not be read for a fault not in its bytes (a
             # permission since given, a share that was down): read again.
             if same and (old.error is None or audio.is_content_fault(old.error)):
@@ -274,6 +277,9 @@ class ScanMixin:
                     ids = [g[0] for g in gone]
                     for start in range(0, len(ids), SCAN_BATCH):
                         on_batch(self._clips_by_ids(ids[start:start + SCAN_BATCH]))
+            if flac_again and wanted is None:
+                with self._write() as conn:
+                    conn.execute("DELETE FROM meta WHERE key = ?", (FLAC_READ_AGAIN,))
             if first_import and wanted is None:
                 regions_imported = self._import_edge_impulse_spans(rule, warnings)
                 with self._write() as conn:

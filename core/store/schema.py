@@ -163,11 +163,16 @@ def _v7_clip_note(conn: sqlite3.Connection) -> None:
                "UPDATE clips SET fingerprint = NULL WHERE size_bytes > 4096 AND size_bytes <= 8192")
 
 
+#: meta key: every FLAC's header is read again by the next whole scan (schema v8).
+FLAC_READ_AGAIN = "flac_read_again"
+
+
 def _v8_flac_read_again(conn: sqlite3.Connection) -> None:
     """Version 8: a FLAC cut short is read as far as it goes (its header claims every sample),
-    so every FLAC's header is read again by the next scan (its time forgotten), to find those
-    cut short and give them their length and note."""
-    _run(conn, "UPDATE clips SET mtime_ns = -1 WHERE lower(path) LIKE '%.flac'")
+    so the next whole scan reads every FLAC's header again (FLAC_READ_AGAIN), to find those cut
+    short and give them their length and note. Their times are kept: a FLAC moved or renamed
+    is still known by them (forgetting them, as v7 did for refused files, lost its label)."""
+    _run(conn, f"INSERT OR REPLACE INTO meta(key, value) VALUES ('{FLAC_READ_AGAIN}', '1')")
 
 
 # Migration i (1-based) takes a store from user_version i-1 to i.

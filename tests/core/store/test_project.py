@@ -1007,16 +1007,27 @@ def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short
     cut = short(root / "cut.flac", duration_s=2.0)
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
     stat = cut.stat()
+    moved = short(root / "hoot.flac", duration_s=0.5)
     conn = old_store(root, 7)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, label, label_source)"
                  " VALUES ('cut.flac', ?, ?, 2.0, 'owl', 'manual')",
                  (stat.st_size, stat.st_mtime_ns))
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, label, label_source,"
+                 " fingerprint) VALUES ('hoot.flac', ?, ?, 0.5, 'owl', 'manual', ?)",
+                 (moved.stat().st_size, moved.stat().st_mtime_ns,
+                  store_scan.file_fingerprint(moved)))
     conn.close()
+    # A FLAC moved before the upgrade's first scan: its time forgotten, it came back new.
+    (root / "site1").mkdir()
+    moved.rename(root / "site1" / "hoot.flac")
     with Project.open(root) as project:
-        project.scan()
+        summary = project.scan()
         clip = by_path(project)["cut.flac"]
         assert (clip.error, clip.label) == (None, "owl") and 0.5 < clip.duration_s < 1.5
         assert clip.note.startswith(f"cut short: it holds {clip.duration_s:,.2f} s of the 2.00 s")
+        assert summary.moved == 1 and by_path(project)["site1/hoot.flac"].label == "owl"
+        project.scan()  # read again once: the next scan finds it unchanged
+        assert project.scan().unchanged == 2
 
 
 def test_store_from_newer_earmark_refused(folder):
