@@ -326,7 +326,8 @@ class ScanMixin:
         nothing is at its own path any more. A file renamed (``rec_002.wav`` to
         ``kitchen_cat.wav``) is known by its size, time and fingerprint, where nothing is at
         its clip's path any more."""
-        new = set(rels) - known.keys()
+        listed = set(rels)
+        new = listed - known.keys()
         if not new:
             return {}
         stats = {}
@@ -342,21 +343,37 @@ class ScanMixin:
         for new_rel, old_rel in named:
             entry = known[old_rel]
             if entry.fingerprint is None:
-                if not os.path.lexists(self.folder / old_rel):
+                # Name, size and time alone, only for a clip there at the last scan: two cards
+                # on one schedule write files of one name, size and (to FAT's 2 s) time.
+                if not entry.missing and self._vacated(old_rel, new_rel, listed):
                     moves[new_rel] = entry
                 continue
-            still_there = file_fingerprint(self.folder / old_rel) == entry.fingerprint
+            still_there = not self._vacated(old_rel, new_rel, listed) and file_fingerprint(
+                self.folder / old_rel) == entry.fingerprint
             if not still_there and file_fingerprint(self.folder / new_rel) == entry.fingerprint:
                 moves[new_rel] = entry
-        gone = known.keys() - set(rels) - {known_rel for _, known_rel in named}
+        gone = known.keys() - listed - {known_rel for _, known_rel in named}
         renamed = _unique_pairs(
             {rel: (st.st_size, st.st_mtime_ns) for rel, st in stats.items() if rel not in moves},
             {rel: (known[rel].size, known[rel].mtime_ns) for rel in gone
-             if known[rel].fingerprint is not None and not os.path.lexists(self.folder / rel)})
+             if known[rel].fingerprint is not None})
         for new_rel, old_rel in renamed:
-            if file_fingerprint(self.folder / new_rel) == known[old_rel].fingerprint:
+            if self._vacated(old_rel, new_rel, listed) and \
+                    file_fingerprint(self.folder / new_rel) == known[old_rel].fingerprint:
                 moves[new_rel] = known[old_rel]
         return moves
+
+    def _vacated(self, old_rel: str, new_rel: str, listed: set[str]) -> bool:
+        """Whether nothing is at a clip's old path but, maybe, its new one: on a disk that
+        ignores case (macOS, Windows), ``REC_001.WAV`` renamed ``rec_001.wav`` is still there,
+        though the folder lists only the new name (a hard link listed at both is a copy)."""
+        old, new = self.folder / old_rel, self.folder / new_rel
+        if not os.path.lexists(old):
+            return True
+        try:
+            return old_rel not in listed and os.path.samefile(old, new)
+        except OSError:
+            return False
 
     def _apply_moves(self, moves: dict[str, _Known], known: dict[str, _Known],
                      class_names: set[str], rule: label_rules.FolderLabels) -> None:

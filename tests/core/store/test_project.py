@@ -230,6 +230,55 @@ def test_a_file_renamed_stays_its_clip_and_a_copy_under_another_name_is_new(fold
         assert clips["cat/clip0 copy.wav"].id != clips["cat/clip0.wav"].id
 
 
+def test_a_name_changed_in_case_only_stays_its_clip_on_a_disk_that_ignores_case(
+        folder, monkeypatch):
+    """On macOS or Windows, REC_001.WAV renamed rec_001.wav is still there by its old name, so
+    the clip never counted as gone: new, unlabelled, its label on a missing clip."""
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        project.set_labels([loose.id], "owl")
+    (folder / "loose.wav").rename(folder / "LOOSE.wav")
+
+    def lexists(path):  # as such a disk answers
+        path = Path(path)
+        return any(p.name.lower() == path.name.lower() for p in path.parent.iterdir())
+
+    def samefile(one, other):
+        return Path(one).name.lower() == Path(other).name.lower() or os.path.samefile(one, other)
+
+    monkeypatch.setattr(store_scan.os.path, "lexists", lexists)
+    monkeypatch.setattr(store_scan.os.path, "samefile", samefile)
+    with Project.open(folder) as project:
+        assert project.scan().moved == 1
+        clip = by_path(project)["LOOSE.wav"]
+        assert (clip.id, clip.label) == (loose.id, "owl")
+
+
+def test_a_clip_without_a_fingerprint_missing_since_an_earlier_scan_is_not_taken_over(folder):
+    """Two cards on one schedule write files of one name, size and time (FAT keeps it to 2 s):
+    a clip long missing, with no fingerprint to tell, took the other card's recording's."""
+    import shutil
+
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        project.set_labels([loose.id], "owl")
+        project.conn.execute("UPDATE clips SET fingerprint = NULL")
+    stat = (folder / "loose.wav").stat()
+    (folder / "loose.wav").unlink()
+    with Project.open(folder) as project:
+        assert project.scan().missing == 1
+    (folder / "card_b").mkdir()
+    other = shutil.copy(folder / "cat" / "clip0.wav", folder / "card_b" / "loose.wav")
+    audio_factory.write(other, audio_factory.tone(880.0, 0.1))  # another recording, same size
+    assert other.stat().st_size == stat.st_size
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with Project.open(folder) as project:
+        assert project.scan().moved == 0
+        assert by_path(project)["card_b/loose.wav"].label is None
+
+
 def test_a_file_moved_while_another_takes_its_old_path_stays_its_clip(folder):
     """A file moved to a site folder and another recording copied in at its old path (a second
     card's files, named alike): before, the newcomer kept the label and the moved recording
