@@ -337,8 +337,8 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         with self._write() as conn:
             for chunk, marks in in_chunks(ids):
                 rows = conn.execute(
-                    f"SELECT id, path FROM clips WHERE missing = 1 AND id IN ({marks})",
-                    chunk).fetchall()
+                    f"SELECT id, path, fingerprint FROM clips WHERE missing = 1 AND id IN "
+                    f"({marks})", chunk).fetchall()
                 if not rows:
                     continue
                 withdraw_clip_ids(conn, rows)  # the add's redo brings each back under its id

@@ -61,28 +61,33 @@ class ClipIds:
         highest = conn.execute("SELECT COALESCE(MAX(id), 0) FROM clips").fetchone()[0]
         self._next = max(floor, highest) + 1
 
-    def __call__(self, rel: str) -> int:
-        kept = self._withdrawn.pop(rel, None)
-        if kept is not None:
+    def __call__(self, rel: str, fingerprint: str | None) -> int:
+        """The id of a new clip at ``rel``: a forgotten clip's where its file is back (the
+        same fingerprint: another file copied to that path is another clip), else the next."""
+        kept = self._withdrawn.get(rel)
+        if kept is not None and fingerprint is not None and kept[1] == fingerprint:
+            del self._withdrawn[rel]
             _set_meta(self._conn, WITHDRAWN_KEY, json.dumps(self._withdrawn))
-            return kept
+            return kept[0]
         self._next += 1
         return self._next - 1
 
 
-def withdraw_clip_ids(conn, clips: Iterable[tuple[int, str]]) -> None:
-    """Keep the ids of clips about to be forgotten, by path, for :class:`ClipIds`."""
+def withdraw_clip_ids(conn, clips: Iterable[tuple[int, str, str | None]]) -> None:
+    """Keep the ids of clips about to be forgotten ((id, path, fingerprint)), by path, for
+    :class:`ClipIds`."""
     withdrawn = withdrawn_clip_ids(conn)
-    withdrawn.update({path: int(clip_id) for clip_id, path in clips})
+    withdrawn.update({path: (int(clip_id), fingerprint) for clip_id, path, fingerprint in clips})
     if withdrawn:
         _set_meta(conn, WITHDRAWN_KEY, json.dumps(withdrawn))
-        floor = max(_meta_int(conn, ID_FLOOR_KEY), *withdrawn.values())
+        floor = max(_meta_int(conn, ID_FLOOR_KEY), *(i for i, _ in withdrawn.values()))
         _set_meta(conn, ID_FLOOR_KEY, str(floor))
 
 
-def withdrawn_clip_ids(conn) -> dict[str, int]:
+def withdrawn_clip_ids(conn) -> dict[str, tuple[int, str | None]]:
+    """{path: (id, fingerprint)} of the clips an undone add took back from the store."""
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (WITHDRAWN_KEY,)).fetchone()
-    return dict(json.loads(row[0])) if row else {}
+    return {path: (int(i), fp) for path, (i, fp) in json.loads(row[0]).items()} if row else {}
 
 
 def _meta_int(conn, key: str) -> int:
@@ -452,7 +457,7 @@ class ScanMixin:
             for old_id, rel, size, mtime, dur, rate, chans, err, note, new_label, print_ in pending:
                 if old_id is None:
                     label, source = new_label if new_label else (None, None)
-                    clip_id = new_id(rel)
+                    clip_id = new_id(rel, print_)
                     conn.execute(
                         "INSERT INTO clips(id, path, size_bytes, mtime_ns, duration_s, "
                         "sample_rate_hz, channels, error, missing, label, label_source, "

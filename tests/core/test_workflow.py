@@ -265,6 +265,12 @@ def test_an_undone_add_keeps_its_clips_ids_for_its_redo_and_gives_them_no_other_
         audio_factory.write(root / "tone" / "newer.wav", audio_factory.tone(1200))
         project.scan()
         assert project.clip_ids_by_path()["tone/newer.wav"] > new
+        # Undone again, and another recording put at the copy's path: it is another clip,
+        # not the forgotten one (a label redone later would have gone to it).
+        pm.remove_added_files(project, again)
+        audio_factory.write(root / "tone" / "x.wav", audio_factory.tone(1500))
+        project.scan()
+        assert project.clip_ids_by_path()["tone/x.wav"] != clip_id
 
 
 # ---------------------------------------------------------------- regions and background
