@@ -122,8 +122,14 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         else:
             sdir, note = choose_store_dir(folder)
         store_path = sdir / STORE_FILENAME
-        if not afresh and not store_path.exists():
-            _refuse_gone_store(store_path)
+        if not store_path.exists():
+            if not afresh:
+                _refuse_gone_store(store_path)
+            try:  # a gone store's log is no new one's
+                store_backup.set_aside_side_files(store_path)
+            except OSError as error:
+                raise ProjectError(f"{store_path}: the log of a store no longer there cannot be "
+                                   f"moved aside ({error.strerror or error})") from None
         conn = _connect(store_path, busy_timeout_s)
         project = cls(folder, store_path, conn, note)
         try:

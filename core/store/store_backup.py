@@ -102,10 +102,7 @@ def restore_newest(store_path: Path, now: float | None = None,
     try:
         if store_path.exists():
             store_path.replace(aside)
-        for side in _SIDE_FILES:
-            extra = Path(str(store_path) + side)
-            if extra.exists():
-                extra.replace(Path(str(aside) + side))
+        set_aside_side_files(store_path, aside)
         shutil.copyfile(copy, store_path)
     except OSError as error:
         raise EarmarkError(f"{store_path}: the copy of {made_at(copy)} cannot be put in its "
@@ -113,5 +110,17 @@ def restore_newest(store_path: Path, now: float | None = None,
     return copy, aside
 
 
+def set_aside_side_files(store_path: Path, aside: Path | None = None) -> None:
+    """Move SQLite's log and its index of ``store_path`` beside ``aside`` (None: to
+    ``<store>.gone-<when>``): left by a store that is gone or damaged, they must not be read
+    into the store put in its place. Raises OSError when they cannot be moved."""
+    store_path = Path(store_path)
+    for side in _SIDE_FILES:
+        extra = Path(str(store_path) + side)
+        if extra.exists():
+            target = aside or store_path.with_name(f"{store_path.name}.gone-{_stamp(None)}")
+            extra.replace(Path(str(target) + side))
+
+
 __all__ = ["BACKUP_DIRNAME", "KEEP_BACKUPS", "backup_dir", "backups", "made_at", "back_up",
-           "newest_sound", "restore_newest"]
+           "newest_sound", "restore_newest", "set_aside_side_files"]

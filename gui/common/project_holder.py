@@ -37,6 +37,7 @@ class ProjectHolder:
                                "the file on the window to classify it")
         if not folder.is_dir():
             raise ProjectError("folder not found; it may have been moved, renamed or unplugged")
+        self._keep_gone_store(folder)
         project = self._open_store(folder, parent)
         lock = ProjectLock(project.store_path.parent, project.folder)
         if self._lock is not None and self._lock.path == lock.path:
@@ -51,6 +52,21 @@ class ProjectHolder:
         self._close(keep_lock=lock)
         self.project, self._lock = project, lock
         return project
+
+    def _keep_gone_store(self, folder: Path) -> None:
+        """Reopening the folder open here whose store was deleted meanwhile: its labels live
+        on in this connection alone, so it is copied now, to be the copy offered, and closed
+        (the lock kept), so no store made in its place shares its log. The copy was made
+        after the older one was put back, and this session's labels were in a copy no one
+        named; a new store read through the old connection's log, and the close's copy came
+        out empty."""
+        current = self.project
+        if current is None or current.store_path.exists() or \
+                current.folder != folder.resolve():
+            return
+        lock = self._lock
+        self._close(keep_lock=lock)  # which copies it
+        self._lock = lock  # held on for the store opened in its place
 
     def _open_store(self, folder: Path, parent: QWidget | None) -> Project:
         try:

@@ -481,6 +481,45 @@ def test_a_store_deleted_is_offered_its_copy_or_a_new_start(qtbot, make_window, 
     assert len(asked) == 2 and _store_labels(clip_folder)["loose-a.wav"][0] is None
 
 
+def test_a_store_deleted_while_open_offers_a_copy_with_this_sessions_labels(
+        qtbot, window, clip_folder, monkeypatch):
+    """Reopened, the older copy was put back and this session's labels went to a copy made
+    after it, named to no one; started afresh, the new store was read through the old
+    connection's log, and the close's copy of it came out empty."""
+    open_and_wait(qtbot, window, clip_folder)
+    _activate(qtbot, window)
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
+    store = window.project.store_path
+    window.project.back_up()  # an older copy, without the label below
+    window.clip_list.select_row(_row_of_path(window, "loose-b.wav"))
+    window.clip_list.table.setFocus()
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)  # this session's, after the copy
+    store.unlink()  # the store deleted while the window has it open
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.open_folder(clip_folder), window.banner.text()
+    labels = _store_labels(clip_folder)
+    assert labels["loose-a.wav"][0] is not None and labels["loose-b.wav"][0] is not None
+    # Deleted again, and a new store chosen: it is empty, and the copy made of the one open
+    # holds the labels.
+    store.unlink()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    with qtbot.waitSignal(window.scan_finished, timeout=20_000):
+        assert window.open_folder(clip_folder), window.banner.text()
+    afresh = _store_labels(clip_folder)  # folder labels again, none of a person's
+    assert afresh["loose-a.wav"] == afresh["loose-b.wav"] == (None, None)
+    newest = store_backup.backups(store)[0]
+    import sqlite3
+    copy = sqlite3.connect(newest)
+    try:
+        kept = dict(copy.execute("SELECT path, label FROM clips WHERE label IS NOT NULL"))
+    finally:
+        copy.close()
+    assert kept == {path: label for path, (label, _) in labels.items() if label is not None}
+
+
 def test_file_deleted_while_listed_gets_a_message(qtbot, window, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
     (clip_folder / "loose-b.wav").unlink()
