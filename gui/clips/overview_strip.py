@@ -45,10 +45,12 @@ def parse_range(text: str) -> tuple[float, float | None] | None:
 
 
 def written_as_clock(text: str) -> bool:
-    """Whether a typed range starts with a time written h:mm:ss ("22:15:00"): on a recorder's
-    clock, a time of day."""
+    """Whether a typed range's times are all written h:mm:ss ("22:15:00-22:16:30"): on a
+    recorder's clock, times of day. A range mixing forms ("22:15:00-30") is not: its end was
+    taken for a time of day too, 30 s past midnight."""
     match = _RANGE.match(text.strip().lower())
-    return match is not None and match.group(1).count(":") == 2
+    return match is not None and all(
+        part.count(":") == 2 for part in match.groups() if part is not None)
 
 
 def format_range(start_s: float, end_s: float) -> str:

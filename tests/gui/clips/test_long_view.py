@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from core.audio.overview import overview_cache_path
 from gui.clips import clip_loader
 from gui.clips.clip_view import ClipView
-from gui.clips.overview_strip import format_range, parse_range
+from gui.clips.overview_strip import format_range, parse_range, written_as_clock
 from gui.clips.spectrogram_settings import SpectrogramSettings
 from tests import audio_factory as af
 
@@ -248,6 +248,10 @@ def test_parse_and_format_range():
     assert parse_range("12.5 14") == (12.5, 14.0)
     assert parse_range("1:05 to 1:10.5") == (65.0, 70.5)
     assert parse_range("1:00:00") == (3600.0, None)
+    # Times of day on a recorder's clock only where every time is written h:mm:ss.
+    assert written_as_clock("22:15:00") and written_as_clock("22:15:00-22:16:30")
+    assert not written_as_clock("22:15:00-30") and not written_as_clock("100-22:16:00")
+    assert not written_as_clock("1:05") and not written_as_clock("nonsense")
     assert parse_range("abc") is None and parse_range("") is None
     assert format_range(0.0, 3600.0) == "0.0–3600.0 s"
     assert parse_range(format_range(1.25, 1.5)) == (1.25, 1.5)
