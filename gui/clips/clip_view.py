@@ -31,8 +31,7 @@ from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
 from gui.clips.view_detail import RangeDetail
-from gui.clips.view_ranges import from_clock, inside, scaled
-from gui.common.time_text import clip_length_text
+from gui.clips.view_ranges import from_clock, inside, outside_text, scaled
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -477,8 +476,8 @@ class ClipView(QWidget):
             return
         start_s, end_s = from_clock(start_s, end_s, self.time_axis.began, clock)
         if start_s > self._data.duration_s:
-            self.range_edit.refuse("past the recording's end "
-                                   f"({clip_length_text(self._data.duration_s)})")
+            self.range_edit.refuse(outside_text(self._data.duration_s, self.time_axis.began,
+                                                clock))
             return
         if math.isnan(end_s):  # one time: go there, keeping the width
             view_start_s, view_end_s = self.view_range()

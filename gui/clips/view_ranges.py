@@ -6,8 +6,10 @@ numbers in and out, so the clip view, the region list and the Review tab share o
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from gui.common.time_text import clip_length_text
 
 #: A band shown counts as a band (to play alone) when it leaves out at least this share of the
 #: spectrum: the whole spectrum, give or take the view's rounding, is not.
@@ -78,3 +80,13 @@ def from_clock(start_s: float, end_s: float, began: datetime | None,
         return (time_of_day_s - began_s) % 86400.0
 
     return into_file(start_s), end_s if math.isnan(end_s) else into_file(end_s)
+
+
+def outside_text(duration_s: float, began: datetime | None, time_of_day: bool) -> str:
+    """Why a typed time was refused: past the recording's end, or for a time of day on its
+    clock, outside the hours it spans (21:59:00 on a file begun at 22:00:00 is before it,
+    not past its end)."""
+    if began is None or not time_of_day:
+        return f"past the recording's end ({clip_length_text(duration_s)})"
+    ended = began + timedelta(seconds=duration_s)
+    return f"outside the recording ({began:%H:%M:%S}–{ended:%H:%M:%S})"

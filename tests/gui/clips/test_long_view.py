@@ -197,6 +197,14 @@ def test_a_time_of_day_within_a_night_past_midnight_is_read_as_one(qtbot, view, 
         qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
         start_s, end_s = view.view_range()
         assert (start_s + end_s) / 2 == pytest.approx(centre_s), typed
+    # A time of day before it began was "past the recording's end".
+    refused = []
+    refuse = view.range_edit.refuse
+    view.range_edit.refuse = lambda reason: refused.append(reason) or refuse(reason)
+    for typed in ("23:58:00", "00:05:00"):
+        view.range_edit.setText(typed)
+        qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    assert refused == ["outside the recording (23:59:00–00:02:00)"] * 2
 
 
 def test_a_range_refused_keeps_what_was_typed(qtbot, view, long_file):
