@@ -153,6 +153,8 @@ def summary_text(summary) -> str:
         parts.append(f"{summary.added:,} new")
     if summary.moved:
         parts.append(f"{summary.moved:,} moved")
+    if summary.changed:  # a file changed under its name keeps its name's label: said
+        parts.append(f"{summary.changed:,} changed")
     if summary.unreadable:
         parts.append(f"{summary.unreadable:,} unreadable")
     if summary.missing:

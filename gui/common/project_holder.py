@@ -97,11 +97,19 @@ class ProjectHolder:
         self._lock = None
 
     def gone_text(self) -> str:
-        """Why the open folder cannot be used now (moved, renamed, unplugged), or ""."""
-        if self.project is None or self.project.folder.is_dir():
+        """Why the open folder cannot be used now (moved, renamed, unplugged), or its store
+        was deleted while it was open (labels went on being kept, in silence, in a file no
+        longer there), or ""."""
+        if self.project is None:
             return ""
-        return (f"The folder {self.project.folder} is gone (moved, renamed or unplugged). "
-                "Labels are kept in its store; open it again when it is back.")
+        if not self.project.folder.is_dir():
+            return (f"The folder {self.project.folder} is gone (moved, renamed or unplugged). "
+                    "Labels are kept in its store; open it again when it is back.")
+        if not self.project.store_path.exists():
+            return (f"The project store {self.project.store_path} was deleted while the folder "
+                    "was open. This window still holds its labels: open the folder again "
+                    "(File > Open Folder) to put back a copy with them.")
+        return ""
 
     def where(self) -> str:
         """Where the labels are kept, in words short enough for a status bar (the path is the

@@ -695,3 +695,13 @@ def test_home_and_end_go_to_the_first_and_last_clip(qtbot, window, clip_folder):
     qtbot.keyClick(table, Qt.Key.Key_Home)
     assert table.currentIndex().row() == 0 and window.clip_list.selected_ids() == [
         window.model.record(0).id]
+
+
+def test_a_store_deleted_while_open_is_said_when_the_window_looks_again(qtbot, window,
+                                                                       clip_folder):
+    """Labels went on into a store no longer there, with no word: a crash then lost them."""
+    open_and_wait(qtbot, window, clip_folder)
+    window.project.store_path.unlink()
+    window.rescan()  # as F5, or coming back to the window
+    assert "was deleted while the folder was open" in window.banner.text()
+    assert "open the folder again" in window.banner.text()
