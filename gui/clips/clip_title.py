@@ -60,6 +60,9 @@ class ClipTitle(ElidedLabel):
         then the other, but for a short word on a multi-channel file's ("ch 2", "mixed"), which
         stays after a name cut short."""
         rate, channels, full = file_facts(header, channel)
+        note = getattr(header, "note", None)
+        if note:  # cut short: the list's Status says so, and the view did not
+            rate, full = f"{rate} · cut short", f"{full}\n{note[0].upper()}{note[1:]}"
         several = int(header.channels) > 1
         kept = channels if several else rate
         choices = [f"{self._name}  ·  {rate} · {channels}", f"{self._name}  ·  {kept}"]

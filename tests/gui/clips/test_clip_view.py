@@ -529,3 +529,13 @@ def test_the_title_says_the_files_rate_and_channels(qtbot, tmp_path):
     label.resize(40, label.height())
     assert label.text().endswith("…") and label.full_text().endswith("stereo, mixed")
     view.shutdown()
+
+
+def test_a_file_cut_short_says_so_in_the_title(qtbot, view, tmp_path):
+    """The list's Status said "Cut short"; the view drew what was there and said nothing, so a
+    person who hid the Status column did not know."""
+    path = audio_factory.write(tmp_path / "night.wav", audio_factory.tone(440.0, 1.0, 16000), 16000)
+    path.write_bytes(path.read_bytes()[:44 + 2 * 8000])
+    show_and_wait(qtbot, view, path)
+    assert view.title_label.full_text().endswith("16 kHz · cut short · mono")
+    assert "Cut short: it holds 0.50 s of the 1.00 s its header claims" in view.title_label.toolTip()
