@@ -67,7 +67,8 @@ class AudioFile(sf.SoundFile):
                     _HELD[key] = held
                     while len(_HELD) > _HELD_KEPT:
                         _HELD.pop(next(iter(_HELD)))
-        self._held_frames, self.claimed_frames = held, claimed
+        if held < claimed:  # a last frame a seek could not reach, though it decodes: whole
+            self._held_frames, self.claimed_frames = held, claimed
 
 
 def _frames_held(path: str, claimed: int) -> int:
