@@ -26,8 +26,9 @@ class ProjectHolder:
 
     def open(self, folder: str | Path, before_close=None, parent: QWidget | None = None) -> Project:
         """The project of ``folder``, locked. EarmarkError (ProjectLockedError when another
-        window has it) leaves the one open before as it was; else ``before_close()`` runs
-        before that one closes. With a ``parent`` window, a damaged store is offered its newest
+        window has it) leaves the one open before as it was (but one whose store was deleted,
+        let go of first: :meth:`_let_go_of_gone_store`); else ``before_close()`` runs before
+        that one closes. With a ``parent`` window, a damaged store is offered its newest
         copy (:func:`offer_restore`); what was put back is the project's ``store_note``."""
         if not str(folder).strip():  # Path("") is the current folder: none was given
             raise ProjectError("no folder given; choose one (File > Open Folder)")
@@ -37,7 +38,8 @@ class ProjectHolder:
                                "the file on the window to classify it")
         if not folder.is_dir():
             raise ProjectError("folder not found; it may have been moved, renamed or unplugged")
-        self._keep_gone_store(folder)
+        if self._let_go_of_gone_store(folder, before_close):
+            before_close = None  # run already
         project = self._open_store(folder, parent)
         lock = ProjectLock(project.store_path.parent, project.folder)
         if self._lock is not None and self._lock.path == lock.path:
@@ -53,20 +55,21 @@ class ProjectHolder:
         self.project, self._lock = project, lock
         return project
 
-    def _keep_gone_store(self, folder: Path) -> None:
+    def _let_go_of_gone_store(self, folder: Path, before_close) -> bool:
         """Reopening the folder open here whose store was deleted meanwhile: its labels live
-        on in this connection alone, so it is copied now, to be the copy offered, and closed
-        (the lock kept), so no store made in its place shares its log. The copy was made
-        after the older one was put back, and this session's labels were in a copy no one
-        named; a new store read through the old connection's log, and the close's copy came
-        out empty."""
+        on in this connection alone, so its users let go of it (``before_close``) and it is
+        closed now, which copies it (the copy then offered), and no store made in its place
+        shares its log; the lock is kept. Returns whether it was."""
         current = self.project
         if current is None or current.store_path.exists() or \
                 current.folder != folder.resolve():
-            return
+            return False
+        if before_close is not None:
+            before_close()
         lock = self._lock
-        self._close(keep_lock=lock)  # which copies it
+        self._close(keep_lock=lock)
         self._lock = lock  # held on for the store opened in its place
+        return True
 
     def _open_store(self, folder: Path, parent: QWidget | None) -> Project:
         try:

@@ -497,6 +497,11 @@ def test_a_store_deleted_while_open_offers_a_copy_with_this_sessions_labels(
     window.clip_list.table.setFocus()
     qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)  # this session's, after the copy
     store.unlink()  # the store deleted while the window has it open
+    # Cancelled: the project was closed under the docks, which went on holding it.
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    assert not window.open_folder(clip_folder)
+    assert window.model_dock.project is None and window.labels.project is None
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert window.open_folder(clip_folder), window.banner.text()
