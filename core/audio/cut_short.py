@@ -12,9 +12,9 @@ reports those. Pure soundfile, no Qt.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-import threading
 
 import soundfile as sf
 
@@ -25,11 +25,6 @@ CUT_SHORT = "cut short"  # a readable file's note, not a reason it cannot be rea
 _SHORT_CHUNK = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 #: Frames read at a time past the last position a seek reaches, to find where decoding stops.
 _TAIL_READ_FRAMES = 64
-#: The frames each FLAC cut short holds, by (path, size, modification time, frames claimed),
-#: the newest _HELD_KEPT; any thread opens files.
-_HELD: dict[tuple, int] = {}
-_HELD_KEPT = 256
-_HELD_LOCK = threading.Lock()
 
 
 class AudioFile(sf.SoundFile):
@@ -46,29 +41,29 @@ class AudioFile(sf.SoundFile):
 
     def find_end(self) -> None:
         """For a FLAC whose last claimed frame cannot be reached, take the frames it holds as
-        its length (see the module's note), found once per file's size and time: the search
-        took 2 s on a 10-minute FLAC cut short, and every window read opens the file."""
+        its length (see the module's note), found once per file's size and time (:func:`_held`:
+        every window read opens the file, and the search took 2 s on a 10-minute FLAC)."""
         claimed = super().frames
         if self.format != "FLAC" or claimed <= 0:
             return
         try:
             stat = os.stat(self.name)
-            key = (os.path.abspath(self.name), stat.st_size, stat.st_mtime_ns, claimed)
         except OSError:
-            key = None
-        with _HELD_LOCK:
-            held = _HELD.get(key)
-        if held is None:
-            if _decodes_at(self.name, claimed - 1):  # whole (a seek past the data is slow)
-                return
-            held = _frames_held(self.name, claimed)
-            if key is not None:
-                with _HELD_LOCK:
-                    _HELD[key] = held
-                    while len(_HELD) > _HELD_KEPT:
-                        _HELD.pop(next(iter(_HELD)))
-        if held < claimed:  # a last frame a seek could not reach, though it decodes: whole
+            return  # gone since it was opened: the read that follows says so
+        held = _held(os.path.abspath(self.name), stat.st_size, stat.st_mtime_ns, claimed)
+        if held < claimed:
             self._held_frames, self.claimed_frames = held, claimed
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a folder of FLACs, each a few dozen bytes here
+def _held(path: str, size: int, mtime_ns: int, claimed: int) -> int:
+    """The frames the FLAC at ``path`` (of that size and time) holds: all it claims where its
+    last frame decodes, else :func:`_frames_held`'s. Kept per file, whole ones too: the check
+    of a whole file's end opened a second handle at every open."""
+    if _decodes_at(path, claimed - 1):
+        return claimed
+    held = _frames_held(path, claimed)
+    return claimed if held >= claimed else held  # a last frame a seek misses, but whole
 
 
 def _frames_held(path: str, claimed: int) -> int:

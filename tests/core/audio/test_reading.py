@@ -259,6 +259,15 @@ def test_a_flac_cut_short_is_searched_once_not_at_every_open(tmp_path, monkeypat
     assert audio.info(path).frames == held and len(searches) == 1
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # cut again: searched again
     assert audio.info(path).frames < held and len(searches) == 2
+    # A whole FLAC's end is checked once too (a second handle at every open, the clip view's
+    # on the GUI thread).
+    probes = []
+    probe = cut_short._decodes_at
+    monkeypatch.setattr(cut_short, "_decodes_at", lambda *a: probes.append(a) or probe(*a))
+    whole_path = af.write(tmp_path / "whole.flac", whole)
+    for _ in range(3):
+        assert audio.info(whole_path).note is None
+    assert len(probes) == 1
 
 
 def test_a_flac_cut_off_before_its_first_frame_is_refused_as_corrupt(tmp_path):
