@@ -141,7 +141,7 @@ def judged_windows(classifier: Classifier, path: Path) -> tuple[np.ndarray, bool
         samples = audio.read(path, rate, 0.0, window_s)
         return prepare_clip(samples, n)[None], novelty.is_silent(samples, rate)
     scored = classifier.score_windows(path, duration_s=duration_s)
-    windows = classifier.peak_windows(path, scored, int(scored.probabilities.mean(0).argmax()))
+    windows = classifier.peak_windows(path, scored, int(scored.file_probabilities.argmax()))
     if not windows:
         return prepare_clip(audio.read(path, rate, 0.0, window_s), n)[None], True
     return np.stack([prepare_clip(w, n) for w in windows]), False

@@ -41,9 +41,6 @@ from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
-# A long file's windows checked for sound, those that most support its label first: its answer
-# is silence when all of these are silent (each check reads a window again).
-PEAK_CHECKS = 32
 # A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
 # label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
 # best of three lies nearer than one would). A window of a long recording is less like a
@@ -138,6 +135,14 @@ class WindowScores:
         """``probabilities`` with a silent window's scores 0: what the file's stretches hold
         (its score track, its events)."""
         return np.where(self.silent[:, None], np.float32(0.0), self.probabilities)
+
+    @property
+    def file_probabilities(self) -> np.ndarray:
+        """``(n_classes,)`` the file's: the mean of its windows with sound (of all, in a file
+        with none)."""
+        sounding = ~self.silent
+        return (self.probabilities[sounding] if sounding.any() else
+                self.probabilities).mean(axis=0)
 
 
 class Classifier:
@@ -350,9 +355,7 @@ class Classifier:
         except ScoringStopped:
             return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
         file_probs, starts = scored.heard, tuple(float(s) for s in scored.starts_s)
-        sounding = ~scored.silent  # the file's answer rests on its windows with sound
-        mean = (scored.probabilities[sounding] if sounding.any() else
-                scored.probabilities).mean(axis=0)
+        mean = scored.file_probabilities
         top = int(mean.argmax())
         windows = self.peak_windows(path, scored, top)
         score = None
@@ -413,18 +416,12 @@ class Classifier:
                             np.concatenate(silent))
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
-        """The samples of the LONG_WINDOWS windows of ``scored`` with sound (``novelty.is_silent``)
-        that most support class index ``top``, best first, read again; empty when the PEAK_CHECKS
-        windows that most support it are all silent (the label rests on no sound). A file with
-        sound costs a few reads."""
-        rate, found = self.features.sample_rate_hz, []
-        for w in np.argsort(-scored.heard[:, top], kind="stable")[:PEAK_CHECKS]:
-            window = self.features.read(path, float(scored.starts_s[w]), self.window_s)
-            if not is_silent(window, rate):
-                found.append(window)
-                if len(found) == LONG_WINDOWS:
-                    break
-        return found
+        """The samples of the LONG_WINDOWS windows of ``scored`` with sound (its ``silent``
+        verdicts) that most support class index ``top``, best first, read again; empty when
+        every window is silent (the label rests on no sound)."""
+        order = np.argsort(-scored.heard[:, top], kind="stable")
+        best = [w for w in order if not scored.silent[w]][:LONG_WINDOWS]
+        return [self.features.read(path, float(scored.starts_s[w]), self.window_s) for w in best]
 
 
 def _reason(exc: EarmarkError) -> str:

@@ -55,14 +55,11 @@ BAND_RANGE_DB = 60.0  # a band more than this under the loudest is taken as at t
 _TINY = 1e-30
 
 
-def _frames(x: np.ndarray, size: int, hop: int, pad: bool = False) -> np.ndarray:
-    """``(n_frames, size)`` frames of ``x`` every ``hop`` samples. A clip shorter than a frame is
-    padded with zeros to one; a partial last frame is dropped, or with ``pad`` padded (a padded
-    frame ends in an edge that splashes over every band)."""
-    spare = len(x) - size
-    count = 1 + max(0, (math.ceil(spare / hop) if pad else spare // hop))
-    x = np.pad(x, (0, max(0, (count - 1) * hop + size - len(x))))
-    return np.lib.stride_tricks.sliding_window_view(x, size)[::hop][:count]
+def _blocks(x: np.ndarray, size: int) -> np.ndarray:
+    """``(n_blocks, size)`` back-to-back blocks of ``x``, the last padded with zeros (a clip
+    shorter than a block is one)."""
+    count = max(1, math.ceil(len(x) / size))
+    return np.pad(x, (0, count * size - len(x))).reshape(count, size)
 
 
 def _centred(samples: np.ndarray) -> np.ndarray:
@@ -71,7 +68,7 @@ def _centred(samples: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _band_means(size: int, sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
+def _band_means(size: int, sample_rate_hz: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A frame's Hann window, and the ``(n_bins, n_bands)`` matrix that takes a frame's power
     spectrum to the mean power of each of the N_BANDS bands holding a bin (every window of a
     long file is checked: built once, not per call)."""
@@ -79,7 +76,8 @@ def _band_means(size: int, sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]
     edges = np.geomspace(BAND_LOW_HZ, sample_rate_hz / 2, N_BANDS + 1)
     inside = [(freqs >= lo) & (freqs < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
     bands = np.stack([band / band.sum() for band in inside if band.any()], axis=1)
-    return np.hanning(size), bands
+    return (torch.from_numpy(np.hanning(size).astype(np.float32)),
+            torch.from_numpy(bands.astype(np.float32)))
 
 
 def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
@@ -89,22 +87,14 @@ def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
     x = _centred(samples)
     if not len(x):
         return 0.0
-    size = max(8, int(round(FRAME_S * sample_rate_hz)))
-    window, bands = _band_means(size, int(sample_rate_hz))
-    levels = (np.abs(np.fft.rfft(_frames(x, size, size // 2) * window, axis=1)) ** 2) @ bands
-    if len(levels) >= SMOOTH_FRAMES:
-        cumulative = np.cumsum(np.vstack([np.zeros(levels.shape[1]), levels]), axis=0)
-        levels = (cumulative[SMOOTH_FRAMES:] - cumulative[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
-    db = 10.0 * np.log10(levels + _TINY)
-    db = np.maximum(db, db.max() - BAND_RANGE_DB)
-    return float((db.max(axis=0) - np.median(db, axis=0)).max())
+    return float(_band_rises_db(torch.from_numpy(x.astype(np.float32))[None], sample_rate_hz)[0])
 
 
 def loudness_dbfs(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
     """``(n_frames,)`` RMS level (dB full scale) of each FRAME_S block, DC removed."""
     x = _centred(samples)
     size = max(1, int(round(FRAME_S * sample_rate_hz)))
-    return 10.0 * np.log10((_frames(x, size, size, pad=True) ** 2).mean(axis=1) + _TINY)
+    return 10.0 * np.log10((_blocks(x, size) ** 2).mean(axis=1) + _TINY)
 
 
 def is_silent(samples: np.ndarray, sample_rate_hz: int) -> bool:
@@ -175,12 +165,12 @@ def _by_energy(samples: np.ndarray, sample_rate_hz: int) -> bool | None:
 
 
 def _band_rises_db(x: torch.Tensor, sample_rate_hz: int) -> torch.Tensor:
-    """:func:`band_rise_db` of each centred row of ``x`` ``(n, length)`` float32, together."""
+    """:func:`band_rise_db` of each centred row of ``x`` ``(n, length)`` float32, together (a
+    single clip's as a batch of one)."""
     size = max(8, int(round(FRAME_S * sample_rate_hz)))
     if x.shape[1] < size:
         x = torch.nn.functional.pad(x, (0, size - x.shape[1]))
-    window, bands = (torch.from_numpy(a.astype(np.float32))
-                     for a in _band_means(size, int(sample_rate_hz)))
+    window, bands = _band_means(size, int(sample_rate_hz))
     frames = x.unfold(1, size, size // 2)  # (n, frames, size), a partial last frame dropped
     levels = torch.view_as_real(torch.fft.rfft(frames * window, dim=2)).square().sum(-1) @ bands
     if levels.shape[1] >= SMOOTH_FRAMES:
