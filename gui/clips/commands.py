@@ -72,7 +72,8 @@ class _LabelsCommand(_StoreCommand):
 
 class SetLabelsCommand(_LabelsCommand):
     """Label (or clear, ``label`` None) several clips at once; undo restores each clip's previous
-    label and source."""
+    label and source. Where every clip had that label and source already, the command is
+    ``unchanged`` and obsolete: a push keeps no step that undoes nothing."""
 
     def __init__(self, project: Any, model: Any, clip_ids: list[int], label: str | None,
                  source: str = "manual", on_error: Callable[[str], None] | None = None,
@@ -82,10 +83,15 @@ class SetLabelsCommand(_LabelsCommand):
         text = f"Label {what} as {label}" if label else f"Clear label of {what}"
         super().__init__(text, project, model, on_error, show)
         self._ids, self._label, self._source = list(clip_ids), label, source
+        self.unchanged = False
 
     def _redo(self) -> None:
         self._previous = self._project.set_labels(self._ids, self._label, self._source)
         self._model.set_labels(self._ids, self._label, self._source if self._label else None)
+        now = (self._label, self._source if self._label else None)
+        if not self._done_before and all(old == now for old in self._previous.values()):
+            self.unchanged = True
+            self.setObsolete(True)
 
 
 class AcceptPredictionsCommand(_LabelsCommand):

@@ -159,14 +159,14 @@ class LabelController(QObject):
         if self.project is None or not ids:
             self.status.emit("Select one or more clips first", 3000)
             return
-        if label is None and all(getattr(self._model.record_by_id(i), "label", None) is None
-                                 for i in ids):
-            self.status.emit("No label to clear: unlabelled already", 3000)  # no undo step
-            return
         before = self._undo_stack.index()
-        self._undo_stack.push(SetLabelsCommand(self.project, self._model, ids, label,
-                                               on_error=self.report_error, show=self._return_to))
-        if self._undo_stack.index() == before:
+        command = SetLabelsCommand(self.project, self._model, ids, label,
+                                   on_error=self.report_error, show=self._return_to)
+        self._undo_stack.push(command)
+        if command.unchanged and label is None:
+            self.status.emit("No label to clear: unlabelled already", 3000)
+            return
+        if self._undo_stack.index() == before and not command.unchanged:
             return  # it failed, and said why
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # set_labels added the class

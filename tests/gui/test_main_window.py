@@ -218,6 +218,12 @@ def test_delete_clears_a_label_and_stays_for_the_right_key(qtbot, window, clip_f
     qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
     key_2_class = window.acts.label_actions["2"].text().removeprefix("Label as ")
     assert _store_labels(clip_folder)["loose-a.wav"] == (key_2_class, "manual")
+    # The label it has, again: no undo step that undoes nothing, and on to the next clip.
+    steps = window.undo_stack.count()
+    window.clip_list.select_row(row)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    assert window.undo_stack.count() == steps
+    assert window.clip_list.table.currentIndex().row() == row + 1
 
 
 def test_a_key_with_no_class_says_how_to_give_it_one(qtbot, window, clip_folder):
