@@ -175,8 +175,8 @@ def _unloadable(path: Path, exc: Exception) -> str:
 
 def _export_refusal(what: str) -> str:
     return (f"{what} (for use outside Earmark), not a model Earmark can load; load the model it "
-            "was exported from (a project's trained models are in its folder's "
-            ".earmark/models/); nothing of it was run")
+            "was exported from (a project's trained models are in the models folder beside its "
+            "store: the Models tab lists them); nothing of it was run")
 
 
 def _looks_onnx(path: Path) -> bool:

@@ -115,11 +115,11 @@ def set_aside_side_files(store_path: Path, aside: Path | None = None) -> None:
     ``<store>.gone-<when>``): left by a store that is gone or damaged, they must not be read
     into the store put in its place. Raises OSError when they cannot be moved."""
     store_path = Path(store_path)
+    aside = aside or store_path.with_name(f"{store_path.name}.gone-{_stamp(None)}")
     for side in _SIDE_FILES:
         extra = Path(str(store_path) + side)
         if extra.exists():
-            target = aside or store_path.with_name(f"{store_path.name}.gone-{_stamp(None)}")
-            extra.replace(Path(str(target) + side))
+            extra.replace(Path(str(aside) + side))
 
 
 __all__ = ["BACKUP_DIRNAME", "KEEP_BACKUPS", "backup_dir", "backups", "made_at", "back_up",
