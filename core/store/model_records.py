@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.errors import ProjectError
-from core.store.records import ModelRecord, PredictionRecord, model_from_row
+from core.store.records import ModelRecord, PredictionRecord, model_from_row, set_meta
 
 
 class ModelsMixin:
@@ -47,12 +47,11 @@ class ModelsMixin:
     def set_active_model(self, model_id: int | None) -> None:
         with self._write() as conn:
             if model_id is None:
-                conn.execute("DELETE FROM meta WHERE key = 'active_model'")
+                set_meta(conn, "active_model", None)
                 return
             if not conn.execute("SELECT 1 FROM models WHERE id = ?", (model_id,)).fetchone():
                 raise ProjectError(f"there is no model with id {model_id}")
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('active_model', ?)",
-                         (str(int(model_id)),))
+            set_meta(conn, "active_model", str(int(model_id)))
 
     def record_predictions(self, model_id: int,
                            rows: Iterable[tuple[int, str, float, Iterable[float]]]) -> int:

@@ -215,3 +215,18 @@ def model_from_row(row: tuple) -> ModelRecord:
     """A ModelRecord from ``id, path, classes_json, settings_json, metrics_json, parent_id, created_at``."""
     return ModelRecord(row[0], row[1], tuple(json.loads(row[2])), json.loads(row[3]),
                        json.loads(row[4]), row[5], row[6])
+
+
+def get_meta(conn, key: str) -> str | None:
+    """The store's ``meta`` value of ``key``, read on ``conn`` (inside its transaction), or None."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(conn, key: str, value: str | None) -> None:
+    """Set the store's ``meta`` value of ``key`` on ``conn``; None deletes it."""
+    if value is None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    else:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+

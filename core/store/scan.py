@@ -21,7 +21,7 @@ from core.paths import natural_order, undecodable_name
 from core.store import label_rules
 from core.store.classes import ClassesState
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
-from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label
+from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label, get_meta, set_meta
 from core.store.schema import FLAC_READ_AGAIN
 
 SCAN_BATCH = 500
@@ -57,7 +57,7 @@ class ClipIds:
     def __init__(self, conn) -> None:
         self._conn = conn
         self._withdrawn = withdrawn_clip_ids(conn)
-        floor = _meta_int(conn, ID_FLOOR_KEY)
+        floor = int(get_meta(conn, ID_FLOOR_KEY) or 0)
         highest = conn.execute("SELECT COALESCE(MAX(id), 0) FROM clips").fetchone()[0]
         self._next = max(floor, highest) + 1
 
@@ -67,7 +67,7 @@ class ClipIds:
         kept = self._withdrawn.get(rel)
         if kept is not None and fingerprint is not None and kept[1] == fingerprint:
             del self._withdrawn[rel]
-            _set_meta(self._conn, WITHDRAWN_KEY, json.dumps(self._withdrawn))
+            set_meta(self._conn, WITHDRAWN_KEY, json.dumps(self._withdrawn))
             return kept[0]
         self._next += 1
         return self._next - 1
@@ -79,24 +79,15 @@ def withdraw_clip_ids(conn, clips: Iterable[tuple[int, str, str | None]]) -> Non
     withdrawn = withdrawn_clip_ids(conn)
     withdrawn.update({path: (int(clip_id), fingerprint) for clip_id, path, fingerprint in clips})
     if withdrawn:
-        _set_meta(conn, WITHDRAWN_KEY, json.dumps(withdrawn))
-        floor = max(_meta_int(conn, ID_FLOOR_KEY), *(i for i, _ in withdrawn.values()))
-        _set_meta(conn, ID_FLOOR_KEY, str(floor))
+        set_meta(conn, WITHDRAWN_KEY, json.dumps(withdrawn))
+        floor = max(int(get_meta(conn, ID_FLOOR_KEY) or 0), *(i for i, _ in withdrawn.values()))
+        set_meta(conn, ID_FLOOR_KEY, str(floor))
 
 
 def withdrawn_clip_ids(conn) -> dict[str, tuple[int, str | None]]:
     """{path: (id, fingerprint)} of the clips an undone add took back from the store."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (WITHDRAWN_KEY,)).fetchone()
-    return {path: (int(i), fp) for path, (i, fp) in json.loads(row[0]).items()} if row else {}
-
-
-def _meta_int(conn, key: str) -> int:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _set_meta(conn, key: str, value: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    text = get_meta(conn, WITHDRAWN_KEY)
+    return {path: (int(i), fp) for path, (i, fp) in json.loads(text).items()} if text else {}
 
 
 class _Known(NamedTuple):
@@ -284,12 +275,11 @@ class ScanMixin:
                         on_batch(self._clips_by_ids(ids[start:start + SCAN_BATCH]))
             if flac_again and wanted is None:
                 with self._write() as conn:
-                    conn.execute("DELETE FROM meta WHERE key = ?", (FLAC_READ_AGAIN,))
+                    set_meta(conn, FLAC_READ_AGAIN, None)
             if first_import and wanted is None:
                 regions_imported = self._import_edge_impulse_spans(rule, warnings)
                 with self._write() as conn:
-                    conn.execute("INSERT OR REPLACE INTO meta(key, value) "
-                                 "VALUES ('labels_imported', ?)", (str(time.time()),))
+                    set_meta(conn, "labels_imported", str(time.time()))
         if progress:
             progress(1.0, "scan stopped" if stopped else "scan finished")
         present, unreadable = self._read(
@@ -586,8 +576,4 @@ class NameRuleMixin:
             return None  # written by something else: the rule is found again
 
     def _put_name_rule(self, conn, rule: NameRule | None) -> None:
-        if rule is None:
-            conn.execute("DELETE FROM meta WHERE key = ?", (_NAME_RULE_KEY,))
-        else:
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                         (_NAME_RULE_KEY, rule.to_json()))
+        set_meta(conn, _NAME_RULE_KEY, None if rule is None else rule.to_json())
