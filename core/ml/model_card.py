@@ -16,7 +16,7 @@ from pathlib import Path
 from core.ml import novelty
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
-from core.ml.metrics import ModelMetrics, describe_epochs
+from core.ml.metrics import ROUGH_FIGURE, ModelMetrics, describe_epochs, rough_figure
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 # Bumped when a key of the card changes meaning or goes; new keys may be added within a version.
@@ -249,6 +249,8 @@ def _score_lines(card: Mapping) -> list[str]:
                 f"macro F1 {_number(metrics['macro_f1'])}")
         if metrics["exact_match"] is not None:
             head += f", exact match {_number(metrics['exact_match'])}"
+        if rough_figure(metrics["n_evaluated"], metrics["evaluated_on"]):
+            head += f": {ROUGH_FIGURE}"
     width = max([len(c) for c in card["classes"]] + [5])
     lines = [head, f"  {'class':<{width}}  precision  recall     F1  support  threshold"]
     for name in card["classes"]:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.calibration import CalibrationSummary
-from core.ml.metrics import describe_epochs
+from core.ml.metrics import ROUGH_FIGURE, describe_epochs
 from core.workflow import model_history, model_metrics
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
@@ -41,9 +41,6 @@ def _curve_style(pen) -> dict:
     """A curve's line, and the dot it shows while it has a single point."""
     return {"pen": pen, "symbolSize": 6, "symbolPen": pen, "symbolBrush": pen.color()}
 
-
-#: Under this many validation clips, the accuracy is said to be a rough figure.
-FEW_VALIDATION_CLIPS = 50
 
 class EpochAxis(pg.AxisItem):
     """A bottom axis of epochs: ticks at whole epochs only (pyqtgraph put one at 1.5 after two
@@ -381,9 +378,8 @@ class TrainingPanel(QWidget):
         if metrics.accuracy is not None:
             parts.append(f"accuracy {metrics.accuracy:.1%} on {metrics.n_evaluated or '?'} "
                          f"{where} clips")
-            if where == "validation" and (metrics.n_evaluated or 0) < FEW_VALIDATION_CLIPS:
-                # A hobbyist's 9 clips of one voice scored 100%; other voices 87%.
-                parts.append("a rough figure (few clips, of these recordings' voices and places)")
+            if metrics.rough:
+                parts.append(ROUGH_FIGURE)
         if metrics.macro_f1 is not None:
             parts.append(f"macro F1 {metrics.macro_f1:.2f}")
         trained_on = _trained_on(record.metrics)

@@ -12,6 +12,7 @@ import pytest
 from core.cli.commands import main
 from core.ml import novelty
 from core.ml.checkpoint import load_checkpoint, save_checkpoint
+from core.ml.metrics import FEW_VALIDATION_CLIPS, ROUGH_FIGURE
 from core.ml.model_card import CARD_VERSION, format_card, read_model_card
 from tests import model_factory
 
@@ -52,6 +53,9 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert f"a file over {clip_s * 1.25:.3g} s is heard through windows of it" in " ".join(out.split())
     accuracy = checkpoint.metrics["accuracy"]
     assert f"accuracy {accuracy:.3f}" in sections["Scores"]
+    # Few validation clips: the card says the figure is rough, as the Training tab does.
+    few = checkpoint.metrics["n_val"] < FEW_VALIDATION_CLIPS
+    assert (ROUGH_FIGURE in " ".join(out.split())) == few
     calibration = checkpoint.metrics["calibration"]
     assert sections["Calibration"] == (
         f"ECE {calibration['ece_after']:.3f} with temperature {checkpoint.temperature:.4g} "
