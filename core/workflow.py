@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.audio.template_detector import same_call
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.feature_cache import feature_cache_dir
@@ -518,15 +519,11 @@ def recordings_to_search(project, window_s: float) -> list:
             if (clip.duration_s or 0.0) >= shortest_s or clip.id in with_regions]
 
 
-#: An event overlapping a person's region by this share of the shorter is marked (at half, one a
-#: note off a marked two-note hoot was not).
-MARKED_OVERLAP = 0.25
-
-
 def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False) -> list:
     """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
     event overlapping a person's region (manual, imported or accepted: status None) of the same
-    class by at least MARKED_OVERLAP of the shorter of the two. An overlap with another class stays: the
+    class as one call (:func:`template_detector.same_call`: a quarter of the shorter; at half,
+    one a note off a marked two-note hoot was not). An overlap with another class stays: the
     model and the person disagree there, which is worth a review. An event of no class, or of a
     detector that knows none (``any_class``: the energy detector's, whatever label the person
     gave its events), is marked already by any region of the person's there. A region on one
@@ -542,9 +539,7 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
             region_channel = getattr(region, "channel", None)
             if None not in (event_channel, region_channel) and event_channel != region_channel:
                 continue
-            overlap_s = min(event.end_s, region.end_s) - max(event.begin_s, region.begin_s)
-            shorter_s = min(event.end_s - event.begin_s, region.end_s - region.begin_s)
-            if overlap_s >= MARKED_OVERLAP * shorter_s:
+            if same_call(event, region):
                 return True
         return False
 

@@ -404,6 +404,14 @@ def _peaks(scores: np.ndarray, width: int, threshold: float) -> np.ndarray:
     return np.flatnonzero((scores >= threshold) & (scores >= around) & (scores > before))
 
 
+def same_call(one, other) -> bool:
+    """Whether two spans (``begin_s``, ``end_s``: events, regions) overlap by SAME_CALL_OVERLAP
+    of the shorter: one call found twice, or found where a person marked it."""
+    overlap_s = min(one.end_s, other.end_s) - max(one.begin_s, other.begin_s)
+    return overlap_s >= SAME_CALL_OVERLAP * min(one.end_s - one.begin_s,
+                                                other.end_s - other.begin_s)
+
+
 def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
     """The events less those overlapping a higher-scoring one by SAME_CALL_OVERLAP of the
     shorter of the two;
@@ -415,10 +423,7 @@ def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
     for event in sorted(events, key=lambda e: -e.score):
         low = bisect.bisect_left(begins, event.begin_s - longest_s)
         high = bisect.bisect_right(begins, event.end_s)
-        if not any(min(event.end_s, k.end_s) - max(event.begin_s, k.begin_s)
-                   >= SAME_CALL_OVERLAP * min(event.end_s - event.begin_s,
-                                              k.end_s - k.begin_s)
-                   for k in kept[low:high]):
+        if not any(same_call(event, k) for k in kept[low:high]):
             at = bisect.bisect_right(begins, event.begin_s)
             begins.insert(at, event.begin_s)
             kept.insert(at, event)
