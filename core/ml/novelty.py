@@ -141,7 +141,8 @@ def _by_energy(samples: np.ndarray, sample_rate_hz: int) -> bool | None:
     if not len(x):
         return None
     size = max(1, int(round(FRAME_S * sample_rate_hz)))
-    energy = float(np.dot(x, x)) - float(x.sum()) ** 2 / len(x)
+    # Not np.dot: BLAS threads spun against torch's, and an hour's detection took 13 s, not 3.3.
+    energy = float((x * x).sum()) - float(x.sum()) ** 2 / len(x)
     if energy / (max(1, math.ceil(len(x) / size)) * size) >= 1.01 * 10 ** (QUIET_DBFS / 10):
         return False  # some frame is louder than quiet
     if energy / size < 0.99 * 10 ** (DIGITAL_SILENCE_DBFS / 10):
