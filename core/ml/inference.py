@@ -33,6 +33,7 @@ from core.ml.novelty import (
     UNKNOWN,
     feature_statistics,
     is_silent,
+    loudness_dbfs,
     silent_windows,
     verdicts_of,
 )
@@ -40,6 +41,9 @@ from core.ml.runtime import resolve_device
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
+# A long file's answer rests on its windows within FOREGROUND_DB of its loudest (a phone's or a
+# room's hiss lies 30-50 dB under a voice near it): WindowScores.foreground.
+FOREGROUND_DB = 20.0
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
 # A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
 # label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
@@ -129,6 +133,8 @@ class WindowScores:
     starts_s: np.ndarray = field(compare=False)
     probabilities: np.ndarray = field(compare=False)
     silent: np.ndarray = field(compare=False)
+    #: ``(n_windows,)`` each window's loudest FRAME_S block, dB full scale.
+    level_dbfs: np.ndarray = field(compare=False)
 
     @property
     def heard(self) -> np.ndarray:
@@ -137,12 +143,22 @@ class WindowScores:
         return np.where(self.silent[:, None], np.float32(0.0), self.probabilities)
 
     @property
-    def file_probabilities(self) -> np.ndarray:
-        """``(n_classes,)`` the file's: the mean of its windows with sound (of all, in a file
-        with none)."""
+    def foreground(self) -> np.ndarray:
+        """``(n_windows,)`` bool: the windows with sound whose loudest moment is within
+        FOREGROUND_DB of the loudest window's, those the file's answer rests on. A word
+        recorded with 9 s of room hiss after it (35 dB under the word) was answered by the
+        hiss's windows, 18 to the word's 2: unknown."""
         sounding = ~self.silent
-        return (self.probabilities[sounding] if sounding.any() else
-                self.probabilities).mean(axis=0)
+        if not sounding.any():
+            return sounding
+        return sounding & (self.level_dbfs >= self.level_dbfs[sounding].max() - FOREGROUND_DB)
+
+    @property
+    def file_probabilities(self) -> np.ndarray:
+        """``(n_classes,)`` the file's: the mean of its ``foreground`` windows (of all, in a
+        file with no sound)."""
+        kept = self.foreground
+        return (self.probabilities[kept] if kept.any() else self.probabilities).mean(axis=0)
 
 
 class Classifier:
@@ -344,7 +360,8 @@ class Classifier:
     def _predict_long(self, path: Path, duration_s: float, batch_size: int,
                       should_stop) -> Prediction:
         """Overlapping windows (``score_windows``); the aggregate is the mean of the
-        probabilities of the windows with sound (of all, in a file with none). A multi-label
+        probabilities of its ``WindowScores.foreground`` windows (the loudest with sound; all,
+        in a file with none). A multi-label
         model's ``labels``: the classes some window holds (a class
         heard in one stretch of a long file is in the file; its mean over the file would drown
         it). The file is silence when the windows its label rests on are (``peak_windows``);
@@ -398,7 +415,7 @@ class Classifier:
         if duration_s is None:
             duration_s = audio.info(path).duration_s
         count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s - 1e-9)
-        parts, silent = [], []
+        parts, silent, levels = [], [], []
         for first in range(0, count, batch_size):
             if should_stop and should_stop():
                 raise ScoringStopped(f"{path}: stopped")
@@ -410,17 +427,19 @@ class Classifier:
             windows = [prepare_clip(samples, n_samples) for samples in heard]
             parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
             silent.append(silent_windows(heard, rate))
+            levels.append([float(loudness_dbfs(samples, rate).max()) for samples in heard])
             if progress:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),
-                            np.concatenate(silent))
+                            np.concatenate(silent), np.concatenate(levels))
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
-        """The samples of the LONG_WINDOWS windows of ``scored`` with sound (its ``silent``
-        verdicts) that most support class index ``top``, best first, read again; empty when
-        every window is silent (the label rests on no sound)."""
+        """The samples of the LONG_WINDOWS windows of ``scored`` its answer rests on (its
+        ``foreground``) that most support class index ``top``, best first, read again; empty
+        when every window is silent (the label rests on no sound)."""
         order = np.argsort(-scored.heard[:, top], kind="stable")
-        best = [w for w in order if not scored.silent[w]][:LONG_WINDOWS]
+        kept = scored.foreground
+        best = [w for w in order if kept[w]][:LONG_WINDOWS]
         return [self.features.read(path, float(scored.starts_s[w]), self.window_s) for w in best]
 
 

@@ -57,7 +57,8 @@ class StubClassifier:
         probabilities = np.stack([np.linspace(0, 1, 11), np.linspace(1, 0, 11),
                                   np.full(11, 0.2)], axis=1).astype(np.float32)
         progress(1.0)
-        return WindowScores(path, duration_s, starts, probabilities, np.zeros(11, dtype=bool))
+        return WindowScores(path, duration_s, starts, probabilities, np.zeros(11, dtype=bool),
+                            np.zeros(11))
 
 
 @pytest.fixture
