@@ -205,7 +205,8 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             f"project is busy: {self.store_path} is being changed by another program")
 
     def _damaged(self, error: Exception) -> ProjectError:
-        return _damaged_error(self.store_path, str(error))
+        return _unwritable_error(self.store_path, error) or _damaged_error(self.store_path,
+                                                                            str(error))
 
     def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
         try:
@@ -437,6 +438,23 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
 # --------------------------------------------------------------------- helpers
 
 
+def _unwritable_error(store_path: Path, error: Exception) -> ProjectError | None:
+    """The error for a store that is sound but cannot be written where it is (its disk full,
+    it or its disk made read-only), None for any other: told it was damaged, a person would
+    move it aside and lose the labels set by hand."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    if code & 0xFF == sqlite3.SQLITE_FULL:
+        return ProjectError(f"cannot save to the project store {store_path}: the disk is full "
+                            f"({error}); nothing was changed, and what was saved before is "
+                            "safe; free some space on that disk and do it again")
+    if code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
+        return ProjectError(f"cannot write the project store {store_path} ({error}): it or its "
+                            "disk is read-only now, or no longer there; nothing was changed")
+    return None
+
+
 def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
     copy = store_backup.newest_sound(store_path)
     if copy is not None:
@@ -486,9 +504,8 @@ def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:
         if _is_busy(error):
             raise ProjectBusyError(f"project is busy: {store_path} is being changed by another "
                                    "program") from error
-        if "readonly" in str(error).lower() or "unable to open" in str(error).lower():
-            raise ProjectError(f"cannot write the project store {store_path} ({error})") from error
-        raise _damaged_error(store_path, str(error)) from error
+        raise (_unwritable_error(store_path, error)
+               or _damaged_error(store_path, str(error))) from error
     except sqlite3.DatabaseError as error:
         conn.close()
         raise _damaged_error(store_path, str(error)) from error

@@ -12,6 +12,7 @@ it, renamed, not overwritten.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -77,18 +78,22 @@ def marked_read_only(path: Path) -> bool:
 
 
 def can_hold_store(store_dir: Path) -> bool:
-    """Probe (not guess from permission bits): create the dir and a file in it."""
+    """Probe (not guess from permission bits): create the dir and a file in it. A full disk
+    holds the store it holds: it stays there, and a write that finds no room says so (taken
+    for read-only, the folder's labels went on in a copy elsewhere, the two never merged)."""
+    probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
-        probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
-        with open(probe, "wb") as handle:
-            handle.write(b"ok")
-        probe.unlink()
+        try:
+            with open(probe, "wb") as handle:
+                handle.write(b"ok")
+        finally:
+            probe.unlink(missing_ok=True)
         existing = store_dir / STORE_FILENAME
         return not existing.exists() or (os.access(existing, os.W_OK)
                                          and not marked_read_only(existing))
-    except OSError:
-        return False
+    except OSError as error:
+        return error.errno in (errno.ENOSPC, errno.EDQUOT) and (store_dir / STORE_FILENAME).exists()
 
 
 def choose_store_dir(folder: Path) -> tuple[Path, str | None]:

@@ -3,6 +3,7 @@ classes, models, read-only folders, concurrency, damage and migrations."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ProjectBusyError, ProjectError
+from core.errors import ProjectBusyError, ProjectDamagedError, ProjectError
 from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store import store_place
@@ -596,6 +597,34 @@ def test_bulk_change_is_atomic(tmp_path):
         assert {c.label for c in project.clips()} == {"b"}
 
 
+def test_a_full_disk_is_not_called_damage_and_loses_nothing(tmp_path):
+    """A full disk was told as a damaged store, to be moved aside and rebuilt from the audio:
+    done, every label set by hand would have gone. SQLite's own limit on the pages it may
+    use fails a write as a full disk does."""
+    root = tmp_path / "full"
+    for i in range(20):
+        short(root / "a" / f"{i:02d}.wav")
+    with Project.open(root) as project:
+        project.scan()
+        ids = [c.id for c in project.clips()]
+        project.set_labels(ids[:1], "b")
+        pages = project.conn.execute("PRAGMA page_count").fetchone()[0]
+        project.conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(ProjectError) as caught:
+            for round_ in range(200):  # until a write needs a page more
+                project.set_labels(ids, f"long class name {round_} " + "x" * 200)
+        message = str(caught.value)
+        assert not isinstance(caught.value, ProjectDamagedError)
+        assert "disk is full" in message and str(project.store_path) in message
+        assert "damaged" not in message and "move it aside" not in message
+        before = {c.id: c.label for c in project.clips()}
+        project.conn.execute(f"PRAGMA max_page_count = {pages * 100}")  # space freed
+        project.set_labels(ids[:1], "c")
+        assert project.clip(ids[0]).label == "c"
+        assert {c.id: c.label for c in project.clips() if c.id != ids[0]} == {
+            i: label for i, label in before.items() if i != ids[0]}
+
+
 def test_failed_class_merge_is_rolled_back_as_project_error(tmp_path):
     root = tmp_path / "merge"
     for name in ("a", "b"):
@@ -749,6 +778,44 @@ def test_unwritable_folder_detected_by_probe(folder, data_dir, monkeypatch):
         project.set_labels([labelled.id], "wolf")
     with Project.open(folder) as project:  # reopened at the same place
         assert project.clip(labelled.id).label == "wolf"
+
+
+def test_a_full_disk_keeps_the_store_where_it_is(folder, data_dir, monkeypatch):
+    """The probe of a full disk failed, the folder was taken for read-only, and its labels went
+    on in a copy elsewhere (the two never merged) with a note that it was read-only; the
+    probe's empty file was left behind."""
+    with Project.open(folder) as project:
+        project.scan()
+        own = project.store_path
+
+    class Full:
+        def __init__(self, path, mode):  # the folder's disk is full, the per-user place's not
+            self.handle = open(path, mode)  # the file is made: a full disk still has inodes
+            self.full = not Path(path).is_relative_to(data_dir)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            if self.full:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.handle.write(data)
+
+    monkeypatch.setattr(store_place, "open", Full, raising=False)
+    with Project.open(folder) as project:
+        assert project.store_path == own and not project.store_note
+        assert len(project.clips()) == 7
+    assert not list(own.parent.glob(".write-probe-*"))
+    assert not data_dir.exists() or not list(data_dir.rglob("project.sqlite"))
+    # A new folder's store on a full disk goes elsewhere, as a read-only folder's does.
+    fresh = folder.parent / "fresh"
+    short(fresh / "a.wav")
+    with Project.open(fresh) as project:
+        assert project.store_path.is_relative_to(data_dir)
+    assert not list((fresh / ".earmark").glob(".write-probe-*"))
 
 
 def test_finding_an_existing_store_creates_nothing(folder, tmp_path, data_dir):
