@@ -4,6 +4,7 @@ adds a new one. It never asks for more width than one button: the window decides
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
@@ -25,6 +26,12 @@ from gui.common.flow_layout import FlowLayout
 
 #: Rows of class buttons shown before the bar scrolls.
 MAX_ROWS = 3
+
+
+def _match_key(name: str) -> str:
+    """How a typed name is matched to a class: case aside, and in one Unicode form (macOS names
+    folders "café" with its accent as a letter of its own, a keyboard types it as one)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _text_colour(background: QColor) -> str:
@@ -213,8 +220,10 @@ class LabelBar(QWidget):
         if text:
             add = bool(self.new_class_edit.return_modifiers & Qt.KeyboardModifier.ShiftModifier)
             names = [c.name for c in self._classes]
-            exact = [n for n in names if n.casefold() == text.casefold()]
-            begun = [n for n in names if n.casefold().startswith(text.casefold())]
+            key = _match_key(text)
+            # "Dog" beside "dog" is its own class: the name as typed first.
+            exact = [n for n in names if n == text] or [n for n in names if _match_key(n) == key]
+            begun = [n for n in names if _match_key(n).startswith(key)]
             if exact or (begun and not add):
                 if not exact and len(begun) > 1:  # "whi": whistle or whip-poor-will?
                     self.message.emit(f"{one_line(text)}: {', '.join(map(one_line, begun[:4]))}"

@@ -85,6 +85,27 @@ def test_type_ahead_labels_an_existing_class_by_name_and_adds_a_new_one(qtbot):
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["class 11"]
 
 
+def test_a_name_typed_as_a_class_is_spelt_labels_with_that_class(qtbot):
+    """With "dog" and "Dog" both classes, typing "Dog" labelled with "dog", the first alike
+    with case aside. A class named in another Unicode form (a macOS folder's "café", its accent
+    a character of its own) is found by the name typed on a keyboard, not added again."""
+    bar = LabelBar()
+    qtbot.addWidget(bar)
+    nfd = "cafe\u0301"
+    bar.set_classes([Info("dog"), Info("Dog"), Info(nfd)])
+    labelled, added = [], []
+    bar.label_requested.connect(labelled.append)
+    bar.class_added.connect(added.append)
+    for typed in ("Dog", "dog", "DOG"):
+        qtbot.keyClicks(bar.new_class_edit, typed)
+        qtbot.keyClick(bar.new_class_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(bar.new_class_edit, "Dog")
+    qtbot.keyClick(bar.new_class_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    bar.new_class_edit.setText("caf\u00e9")  # QTest types no accented letter
+    qtbot.keyClick(bar.new_class_edit, Qt.Key.Key_Return)
+    assert labelled == ["Dog", "dog", "dog", "Dog", nfd] and added == []
+
+
 def test_focus_handed_back_to_the_box_unasked_after_enter_is_passed_on(qtbot):
     """Keys typed faster than the completer's list opened and closed: the window, made active
     again as the list closed, gave the focus back to the box after Enter had sent it to the
