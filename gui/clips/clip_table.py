@@ -233,11 +233,12 @@ class ClipTableModel(ReadOnlyTableModel):
         if (had_predictions or had_regions) and not keep_predictions:
             self.column_news_changed.emit()
 
-    def upsert_records(self, records: Iterable[Any]) -> None:
-        """Update clips already listed and append new ones (a scan batch)."""
+    def upsert_records(self, records: Iterable[Any], current: bool = False) -> None:
+        """Update clips already listed and append new ones (a scan batch; ``current``: see
+        ``sync_records``)."""
         changed: list[int] = []
         new: list[Any] = []
-        protected = self._protected or ()
+        protected = () if current else self._protected or ()
         for record in records:
             i = self._index_of_id.get(record.id)
             if i is None:
@@ -274,18 +275,20 @@ class ClipTableModel(ReadOnlyTableModel):
             if not in_place:
                 self._relayout()
 
-    def sync_records(self, records: list[Any]) -> None:
-        """Make the model hold exactly ``records`` (the store's list after a scan)."""
-        if self._protected:
+    def sync_records(self, records: list[Any], current: bool = False) -> None:
+        """Make the model hold exactly ``records`` (the store's list after a scan). ``current``:
+        read from the store just now, so their labels win over those set here during a scan
+        (a class renamed meanwhile)."""
+        ids = {r.id for r in records}
+        if not any(r.id not in ids for r in self._records):
+            self.upsert_records(records, current)
+            return
+        if self._protected and not current:
             mine = {i: self.record_by_id(i) for i in self._protected}
             records = [dataclasses.replace(r, label=mine[r.id].label,
                                            label_source=mine[r.id].label_source)
                        if mine.get(r.id) is not None else r for r in records]
-        ids = {r.id for r in records}
-        if any(r.id not in ids for r in self._records):
-            self._reset(records, keep_predictions=True)
-        else:
-            self.upsert_records(records)
+        self._reset(records, keep_predictions=True)
 
     def protect_local_labels(self, on: bool) -> None:
         """While on, labels edited here win over those in incoming records.

@@ -312,6 +312,6 @@ class LabelController(QObject):
         clips when labels moved. The undo stack is kept: every such edit is on it."""
         self.refresh_classes()
         if labels_changed and self.project is not None:
-            self._model.sync_records(self.project.clips(include_missing=True))
+            self._model.sync_records(self.project.clips(include_missing=True), current=True)
         if self.regions.clip_id >= 0:  # its regions' labels or colours may have changed
             self.regions.notify_changed(self.regions.clip_id)

@@ -703,3 +703,21 @@ def test_a_label_is_written_above_the_waveform_at_its_begin_and_the_views_top(ri
     rig.stack.push(UpdateRegionCommand(rig.project, record, {"begin_s": 1.5},
                                        on_changed=rig.regions.notify_changed))
     assert name.pos().x() == pytest.approx(1.5)
+
+
+def test_a_class_renamed_while_a_scan_runs_shows_its_new_name(rig):
+    """While a scan runs, labels set by hand win over the scan's records (read before them);
+    a class renamed then was put back to its old name on those clips, a class no longer there,
+    to the scan's end and after it."""
+    rig.model.protect_local_labels(True)  # as the scan controller does while a scan runs
+    rig.clip_list.ids = [rig.clip_id]
+    rig.regions.select(None)
+    rig.labels.label_by_key(next(c.shortcut for c in rig.project.classes() if c.name == "cat"))
+    stale = rig.project.clips(include_missing=True)  # the scan's records, read before the rename
+    rig.stack.push(ClassEditCommand("Rename cat", rig.project,
+                                    lambda p: p.rename_class("cat", "kitten"),
+                                    rig.labels.classes_edited))
+    assert rig.model.record_by_id(rig.clip_id).label == "kitten"
+    rig.model.sync_records(stale)  # the scan's end
+    rig.model.protect_local_labels(False)
+    assert rig.model.record_by_id(rig.clip_id).label == "kitten"
