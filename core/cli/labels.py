@@ -9,13 +9,14 @@ regions (the formats of :mod:`core.store.region_io`; regions cut into clips).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Sequence
 
 from core.cli import given_path
 from core.cli.channels import add_channel_option, chosen_channel
-from core.errors import EarmarkError
+from core.errors import EarmarkError, ProjectLockedError
 from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
@@ -201,22 +202,34 @@ def say_name_rule(rule: NameRule, stems: Sequence[str], chosen: bool = False) ->
           f"{left}", file=sys.stderr)
 
 
-def _open_scanned(args: argparse.Namespace):
+@contextlib.contextmanager
+def _open_scanned(args: argparse.Namespace, changing: str | None = None):
+    """The project of ``args.folder``, scanned. ``changing`` (what the command does to it, as
+    "import labels"): refused while a window has the folder open, as a second window is: the
+    window would not show the change, and its undo would take it back."""
+    from core.store.lock import ProjectLock
     from core.store.project import Project
 
-    project = Project.open(args.folder, store_dir=args.project)
-    try:
-        if project.store_note:
-            print(f"earmark: {project.store_note}", file=sys.stderr)
-        summary = project.scan()
-        for warning in summary.warnings:
-            print(f"earmark: warning: {warning}", file=sys.stderr)
-        if summary.labels_imported:  # this scan read labels: from names, maybe
-            say_name_rule(project.name_rule(), project.root_stems())
-    except BaseException:
-        project.close()
-        raise
-    return project
+    with Project.open(args.folder, store_dir=args.project) as project:
+        lock = ProjectLock(project.store_path.parent, project.folder)
+        if changing:
+            try:
+                lock.acquire()
+            except ProjectLockedError as error:
+                raise EarmarkError(f"{error}: close it there first, or {changing} in that "
+                                   "window, whose undo history would otherwise take back what "
+                                   "is done here") from error
+        try:
+            if project.store_note:
+                print(f"earmark: {project.store_note}", file=sys.stderr)
+            summary = project.scan()
+            for warning in summary.warnings:
+                print(f"earmark: warning: {warning}", file=sys.stderr)
+            if summary.labels_imported:  # this scan read labels: from names, maybe
+                say_name_rule(project.name_rule(), project.root_stems())
+            yield project
+        finally:
+            lock.release()
 
 
 @_expected_errors
@@ -284,7 +297,7 @@ def _handle_import(args: argparse.Namespace) -> int:
         label_csv = next(path for path, kind in kinds.items() if kind == "labels")
         raise EarmarkError(f"{label_csv} holds labels of whole clips: import it on its own")
     if "labels" not in kinds.values():
-        with _open_scanned(args) as project:
+        with _open_scanned(args, changing="import them") as project:
             plan = plan_regions_files(project, [(path, args.audio) for path in args.files])
             records = project.add_regions(plan.specs, source="import") if plan.specs else []
             # A Label Studio export's choices of whole clips, beside its spans: clip labels.
@@ -297,7 +310,7 @@ def _handle_import(args: argparse.Namespace) -> int:
         for path, result in chosen.items():
             _say_labels_import(path, result, args.folder)
         return 0
-    with _open_scanned(args) as project:
+    with _open_scanned(args, changing="import them") as project:
         result = import_csv(project, args.files[0])
     _say_labels_import(args.files[0], result, args.folder)
     return 0
@@ -343,7 +356,8 @@ def _handle_export_clips(args: argparse.Namespace) -> int:
 def _handle_export_folders(args: argparse.Namespace) -> int:
     from core.store.label_io import export_folders
 
-    with _open_scanned(args) as project:
+    with _open_scanned(args, changing="move them" if args.move and not args.dry_run
+                       else None) as project:
         result = export_folders(project, args.dest, move=args.move, dry_run=args.dry_run)
     verb = "move" if args.move else "copy"
     for source, target in result.done:

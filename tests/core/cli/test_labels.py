@@ -60,6 +60,30 @@ def test_import_reports_unknown_paths(folder, tmp_path, capsys):
         assert project.clips(label="dog")[0].path == "dog/c0.wav"  # empty label: left alone
 
 
+def test_import_into_a_folder_open_in_a_window_is_refused(folder, tmp_path, capsys):
+    """The window did not show what the command line imported, and its undo took it back."""
+    from core.store.lock import ProjectLock
+
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("path,label\nloose.wav,owl\n", encoding="utf-8")
+    with Project.open(folder) as project:
+        project.scan()
+        window = ProjectLock(project.store_path.parent, project.folder)
+        window.acquire()  # as a window holds it
+        try:
+            assert run(["labels", "import", str(folder), str(csv_path)]) == 2
+            err = capsys.readouterr().err
+            assert "already open in another Earmark window" in err and "close it there" in err
+            assert project.clips(label="owl") == []
+            assert run(["labels", "export", str(folder)]) == 0  # reading is no change
+            capsys.readouterr()
+        finally:
+            window.release()
+    assert run(["labels", "import", str(folder), str(csv_path)]) == 0
+    with Project.open(folder) as project:
+        assert [c.path for c in project.clips(label="owl")] == ["loose.wav"]
+
+
 def test_edge_impulse_labels_out_and_back_in(folder, tmp_path, capsys):
     assert run(["labels", "export", str(folder), "--format", "edgeimpulse"]) == 0
     files = json.loads(capsys.readouterr().out)["files"]
