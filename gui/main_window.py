@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.labels.classes_changed.connect(self._on_labels_classes_changed)
         self.labels.keys_changed.connect(self.acts.update_label_actions)
         self.labels.message.connect(self.show_message)
+        self.labels.message_past.connect(self.banner.withdraw)
         self.labels.status.connect(self.statusBar().showMessage)
         self.scan.labels_seen.connect(self.labels.refresh_if_new)
         self.scan.message.connect(self.show_message)

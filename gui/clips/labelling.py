@@ -89,6 +89,7 @@ class LabelController(QObject):
     keys_changed = Signal(dict)
     counts_changed = Signal(dict)
     message = Signal(str, str)
+    message_past = Signal(str)  # a message shown before (an edit that failed) holds no more
     status = Signal(str, int)
 
     def __init__(self, model, clip_list, undo_stack: QUndoStack, auto_advance,
@@ -100,6 +101,7 @@ class LabelController(QObject):
         self.class_names: list[str] = []
         self._key_to_class: dict[str, str] = {}
         self._colours: dict[str, str] = {}
+        self._failed: str | None = None  # the last edit's failure said, until one goes through
         self.regions = RegionSelection(self)
         # (region, label) -> True when it took the label (the Review tab accepts a model's event
         # relabelled by a key); gui.clips cannot import gui.model, so it is handed in.
@@ -168,6 +170,9 @@ class LabelController(QObject):
             return
         if self._undo_stack.index() == before and not command.unchanged:
             return  # it failed, and said why
+        if self._failed is not None:  # "could not label …: busy" is past once a label is kept
+            self.message_past.emit(self._failed)
+            self._failed = None
         if label is not None and label not in self.class_names:
             self.refresh_classes()  # set_labels added the class
         if label is not None:
@@ -284,6 +289,7 @@ class LabelController(QObject):
 
     def report_error(self, text: str) -> None:
         """A command could not do its work: the banner says what and why."""
+        self._failed = text
         self.message.emit(text, "error")
 
     def label_by_key(self, key: str) -> None:

@@ -49,6 +49,11 @@ class MessageBanner(QWidget):
     def text(self) -> str:
         return "" if self.isHidden() else self.label.text()
 
+    def withdraw(self, text: str) -> None:
+        """Close the banner if it still shows ``text``, which holds no more."""
+        if self.text() == text:
+            self.hide()
+
 
 
 class WelcomePage(QWidget):

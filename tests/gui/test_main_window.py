@@ -196,6 +196,32 @@ def test_key_press_labels_the_clip_and_undo_restores(qtbot, window, clip_folder)
     assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
 
 
+def test_a_label_not_saved_is_said_until_the_next_one_is(qtbot, window, clip_folder,
+                                                       monkeypatch):
+    """Another program held the store: the key said the label could not be set, and the
+    banner went on saying so after the next key had saved, as if that one had failed too."""
+    from core.errors import ProjectBusyError
+
+    open_and_wait(qtbot, window, clip_folder)
+    window.acts.auto_advance.setChecked(False)
+    window.clip_list.select_row(_row_of_path(window, "loose-a.wav"))
+    _activate(qtbot, window)
+    window.clip_list.table.setFocus()
+    real = window.project.set_labels
+
+    def busy(*args, **kwargs):
+        raise ProjectBusyError("project is busy: another program is changing it")
+
+    monkeypatch.setattr(window.project, "set_labels", busy)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
+    assert "busy" in window.banner.text() and window.banner.property("kind") == "error"
+    assert _store_labels(clip_folder)["loose-a.wav"] == (None, None)
+    monkeypatch.setattr(window.project, "set_labels", real)
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
+    assert _store_labels(clip_folder)["loose-a.wav"][1] == "manual"
+    assert window.banner.text() == ""
+
+
 def test_delete_clears_a_label_and_stays_for_the_right_key(qtbot, window, clip_folder):
     """Delete then the right key: Delete moved on, so the key labelled the next clip, and a
     Delete on a clip with no label still made an undo step and moved on."""
