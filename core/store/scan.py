@@ -7,19 +7,18 @@ Mixins of :class:`core.store.project.Project`; they write through the Project's 
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 from core.errors import AudioError, EarmarkError
 from core.paths import natural_order, undecodable_name
 from core.store import label_rules
 from core.store.classes import ClassesState
+from core.store.moves import Known, file_fingerprint, moved_files, swapped_files
 from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 from core.store.records import CHUNK, ClipRecord, ScanSummary, clean_label, get_meta, set_meta
 from core.store.schema import FLAC_READ_AGAIN
@@ -27,20 +26,7 @@ from core.store.schema import FLAC_READ_AGAIN
 SCAN_BATCH = 500
 #: The words of a scan's warning about files it could not list (every scan repeats it).
 NOT_LISTED = "not listed"
-#: Bytes hashed at each end of a file for its fingerprint (:func:`file_fingerprint`).
-FINGERPRINT_BYTES = 4096
 
-
-def _unique_pairs(files: dict[str, tuple], clips: dict[str, tuple]) -> list[tuple[str, str]]:
-    """(file, clip) paths whose keys only they share: exactly one file and one clip each."""
-    by_key: dict[tuple, tuple[list[str], list[str]]] = {}
-    for rel, key in files.items():
-        by_key.setdefault(key, ([], []))[0].append(rel)
-    for rel, key in clips.items():
-        if key in by_key:
-            by_key[key][1].append(rel)
-    return [(found[0], held[0]) for found, held in by_key.values()
-            if len(found) == 1 and len(held) == 1]
 
 
 #: meta keys: the clips an undone add took back from the store, {path: id}, and the highest id
@@ -90,35 +76,18 @@ def withdrawn_clip_ids(conn) -> dict[str, tuple[int, str | None]]:
     return {path: (int(i), fp) for path, (i, fp) in json.loads(text).items()} if text else {}
 
 
-class _Known(NamedTuple):
-    """A clip as the store knew it when a scan began (its path the key)."""
-
-    id: int
-    size: int | None
-    mtime_ns: int | None
-    missing: int
-    label: str | None
-    label_source: str | None
-    fingerprint: str | None
-    error: str | None
-
-
-def file_fingerprint(path: Path) -> str | None:
-    """A hash of a file's first and last FINGERPRINT_BYTES (of all of a smaller file) and its
-    size, taken where the scan reads a header anyway (two small reads more): two recorders'
-    files of one name, length and time differ in it, a file moved does not. None where the
-    file cannot be read."""
+def _stat(path: Path) -> os.stat_result | None:
+    """A listed file's stat; a link whose file is gone, or in a loop, its own (its reading
+    says why); None for one unreachable, or vanished since listing."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(FINGERPRINT_BYTES)
-            size = handle.seek(0, os.SEEK_END)
-            tail = b""
-            if size > FINGERPRINT_BYTES:  # a file under twice that: all of it
-                handle.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
-                tail = handle.read(FINGERPRINT_BYTES)
+        return path.stat()
+    except OSError as error:
+        if error.errno not in (errno.ENOENT, errno.ELOOP):
+            return None
+    try:
+        return path.lstat()
     except OSError:
         return None
-    return hashlib.blake2b(head + tail + size.to_bytes(8, "little"), digest_size=8).hexdigest()
 
 
 class ScanMixin:
@@ -135,7 +104,8 @@ class ScanMixin:
         Files are keyed by relative path, size and modification time: new files are added (their
         headers read), changed ones re-read (labels kept), vanished ones marked missing (labels
         kept), unchanged ones not touched. A new file that is a vanished (or missing) clip's file
-        moved to another folder (:meth:`_moved_files`) is that clip, at its new path. The first
+        moved to another folder, or two files' names swapped (:mod:`core.store.moves`), is
+        that clip, at its new path. The first
         scan of a project imports the labels the folder carries (class subfolders, file-name
         prefixes, ``labels.csv``, Edge Impulse's ``info.labels``, whose multi-label samples'
         spans become regions) with their source;
@@ -171,7 +141,7 @@ class ScanMixin:
             wanted = {rel for rel in map(self.relpath, paths) if not rel.startswith("/")}
             files = [self.folder / rel for rel in sorted(wanted, key=natural_order)
                      if (self.folder / rel).is_file()]
-        known = {row[0]: _Known(*row[1:]) for row in self._read(
+        known = {row[0]: Known(*row[1:]) for row in self._read(
             "SELECT path, id, size_bytes, mtime_ns, missing, label, label_source, fingerprint, "
             "error FROM clips")}
         class_names = {c.name for c in self.classes()}
@@ -188,7 +158,9 @@ class ScanMixin:
 
         added = changed = unchanged = imported = regions_imported = 0
         files, rels = self._listable(files, warnings)
-        moves = self._moved_files(rels, known) if wanted is None else {}
+        stats = {rel: _stat(path) for path, rel in zip(files, rels, strict=True)}
+        moves = {**moved_files(self.folder, stats, known),
+                 **swapped_files(self.folder, stats, known)} if wanted is None else {}
         if moves:
             self._apply_moves(moves, known, class_names, rule)
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
@@ -213,15 +185,9 @@ class ScanMixin:
                 stopped = True
                 break
             seen.add(rel)
-            try:
-                stat = path.stat()
-            except OSError as error:
-                if error.errno not in (errno.ENOENT, errno.ELOOP):
-                    continue
-                try:  # a link whose file is gone, or in a loop: listed, its reading says why
-                    stat = path.lstat()
-                except OSError:
-                    continue  # vanished while listing: the next scan sees it gone
+            stat = stats[rel]
+            if stat is None:
+                continue  # vanished while listing: the next scan sees it gone
             old = known.get(rel)
             same = old is not None and old.size == stat.st_size \
                 and old.mtime_ns == stat.st_mtime_ns and not old.missing \
@@ -307,70 +273,7 @@ class ScanMixin:
             rels.append(rel)
         return kept, rels
 
-    def _moved_files(self, rels: list[str], known: dict[str, _Known]) -> dict[str, _Known]:
-        """{path in the folder: the ``known`` entry of its clip} of the listed files (``rels``,
-        paths in the folder) the store does not know that are a clip's file moved: the same
-        name, size and modification time (``mv`` keeps them) and the same fingerprint
-        (:func:`file_fingerprint`: another recorder's file of the same name, length and time
-        differs in its bytes), where exactly one clip and one file share them, and the clip's
-        own path holds its file no more (it vanished, or another file took its place). Files
-        sorted into folders, or a folder renamed, keep their labels, regions and predictions;
-        a copy (its original still in place) or two clips alike are left as they are (new, and
-        missing). A clip with no fingerprint yet (scanned before they were kept, or before a
-        store's upgrade took them again) is known by its name, size and time alone, where
-        nothing is at its own path any more. A file renamed (``rec_002.wav`` to
-        ``kitchen_cat.wav``) is known by its size, time and fingerprint, where nothing is at
-        its clip's path any more."""
-        listed = set(rels)
-        new = listed - known.keys()
-        if not new:
-            return {}
-        stats = {}
-        for rel in new:
-            try:
-                stats[rel] = (self.folder / rel).stat()
-            except OSError:
-                continue
-        moves: dict[str, _Known] = {}
-        named = _unique_pairs(
-            {rel: (PurePosixPath(rel).name, st.st_size, st.st_mtime_ns) for rel, st in stats.items()},
-            {rel: (PurePosixPath(rel).name, e.size, e.mtime_ns) for rel, e in known.items()})
-        for new_rel, old_rel in named:
-            entry = known[old_rel]
-            if entry.fingerprint is None:
-                # Name, size and time alone, only for a clip there at the last scan: two cards
-                # on one schedule write files of one name, size and (to FAT's 2 s) time.
-                if not entry.missing and self._vacated(old_rel, new_rel, listed):
-                    moves[new_rel] = entry
-                continue
-            still_there = not self._vacated(old_rel, new_rel, listed) and file_fingerprint(
-                self.folder / old_rel) == entry.fingerprint
-            if not still_there and file_fingerprint(self.folder / new_rel) == entry.fingerprint:
-                moves[new_rel] = entry
-        gone = known.keys() - listed - {known_rel for _, known_rel in named}
-        renamed = _unique_pairs(
-            {rel: (st.st_size, st.st_mtime_ns) for rel, st in stats.items() if rel not in moves},
-            {rel: (known[rel].size, known[rel].mtime_ns) for rel in gone
-             if known[rel].fingerprint is not None})
-        for new_rel, old_rel in renamed:
-            if self._vacated(old_rel, new_rel, listed) and \
-                    file_fingerprint(self.folder / new_rel) == known[old_rel].fingerprint:
-                moves[new_rel] = known[old_rel]
-        return moves
-
-    def _vacated(self, old_rel: str, new_rel: str, listed: set[str]) -> bool:
-        """Whether nothing is at a clip's old path but, maybe, its new one: on a disk that
-        ignores case (macOS, Windows), ``REC_001.WAV`` renamed ``rec_001.wav`` is still there,
-        though the folder lists only the new name (a hard link listed at both is a copy)."""
-        old, new = self.folder / old_rel, self.folder / new_rel
-        if not os.path.lexists(old):
-            return True
-        try:
-            return old_rel not in listed and os.path.samefile(old, new)
-        except OSError:
-            return False
-
-    def _apply_moves(self, moves: dict[str, _Known], known: dict[str, _Known],
+    def _apply_moves(self, moves: dict[str, Known], known: dict[str, Known],
                      class_names: set[str], rule: label_rules.FolderLabels) -> None:
         """Give each moved clip its new path, and the class its new place names
         (:meth:`_label_for_moved`), before any file is read (a file now at its old path is a
@@ -378,6 +281,9 @@ class ScanMixin:
         re-key ``known``: the clip is read again at its new path."""
         now = time.time()
         with self._write() as conn:
+            # Paths swapped: each leaves its path before any takes another (paths are unique).
+            conn.executemany("UPDATE clips SET path = ? WHERE id = ?",
+                             [(f"//moving/{entry.id}", entry.id) for entry in moves.values()])
             for rel, entry in moves.items():
                 conn.execute("UPDATE clips SET path = ? WHERE id = ?", (rel, entry.id))
                 new_label = self._label_for_moved(self.folder / rel, entry, class_names, rule)
@@ -394,7 +300,7 @@ class ScanMixin:
         for rel, entry in moves.items():
             known[rel] = entry._replace(size=None, mtime_ns=None, missing=True)
 
-    def _label_for_moved(self, path: Path, entry: _Known, class_names: set[str],
+    def _label_for_moved(self, path: Path, entry: Known, class_names: set[str],
                          rule: label_rules.FolderLabels) -> tuple[str, str] | None:
         """A moved clip's new (label, source) where its label came from its folder or its name
         and its new place names another class the project has (a file moved from dog/ to cat/

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ProjectBusyError, ProjectDamagedError, ProjectError
+from core.store import moves as store_moves
 from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store import store_place
@@ -231,6 +232,39 @@ def test_a_file_renamed_stays_its_clip_and_a_copy_under_another_name_is_new(fold
         assert clips["cat/clip0 copy.wav"].id != clips["cat/clip0.wav"].id
 
 
+def test_files_whose_names_were_swapped_keep_their_own_labels(tmp_path):
+    """Two recordings of one size whose names were swapped (a → tmp, b → a, tmp → b) each
+    kept the label of its new name, the other recording's: the scan said "2 changed"."""
+    root = tmp_path / "swaps"
+    names = ("a.wav", "b.wav", "c.wav", "d.wav")
+    for k, name in enumerate(names):
+        path = short(root / name, 300 + 100 * k)
+        os.utime(path, ns=(10**18 + k * 10**9,) * 2)  # one size, their own times
+    with Project.open(root) as project:
+        project.scan()
+        clips = by_path(project)
+        for name, label in zip(names, ("owl", "wren", "jay", "tit"), strict=True):
+            project.set_labels([clips[name].id], label)
+
+    def rename_round(*cycle):  # cycle[0] -> cycle[1] -> ... -> cycle[0]
+        (root / cycle[-1]).rename(root / "tmp")
+        for src, dst in zip(reversed(cycle[:-1]), reversed(cycle[1:]), strict=True):
+            (root / src).rename(root / dst)
+        (root / "tmp").rename(root / cycle[0])
+
+    rename_round("a.wav", "b.wav")
+    with Project.open(root) as project:
+        summary = project.scan()
+        assert (summary.moved, summary.changed, summary.added, summary.missing) == (2, 0, 0, 0)
+        now = by_path(project)
+        assert (now["b.wav"].id, now["b.wav"].label) == (clips["a.wav"].id, "owl")
+        assert (now["a.wav"].id, now["a.wav"].label) == (clips["b.wav"].id, "wren")
+    rename_round("b.wav", "c.wav", "d.wav")  # three names turned round: b to c, c to d, d to b
+    with Project.open(root) as project:
+        assert project.scan().moved == 3
+        assert {c.path: c.label for c in project.clips()} == {
+            "a.wav": "wren", "c.wav": "owl", "d.wav": "jay", "b.wav": "tit"}
+
 def test_a_name_changed_in_case_only_stays_its_clip_on_a_disk_that_ignores_case(
         folder, monkeypatch):
     """On macOS or Windows, REC_001.WAV renamed rec_001.wav is still there by its old name, so
@@ -248,8 +282,8 @@ def test_a_name_changed_in_case_only_stays_its_clip_on_a_disk_that_ignores_case(
     def samefile(one, other):
         return Path(one).name.lower() == Path(other).name.lower() or os.path.samefile(one, other)
 
-    monkeypatch.setattr(store_scan.os.path, "lexists", lexists)
-    monkeypatch.setattr(store_scan.os.path, "samefile", samefile)
+    monkeypatch.setattr(store_moves.os.path, "lexists", lexists)
+    monkeypatch.setattr(store_moves.os.path, "samefile", samefile)
     with Project.open(folder) as project:
         assert project.scan().moved == 1
         clip = by_path(project)["LOOSE.wav"]
@@ -469,7 +503,7 @@ def test_the_fingerprint_reads_all_of_a_file_under_eight_kilobytes(tmp_path):
         calls.append(audio_factory.write(tmp_path / f"{seed}" / "call.wav", samples))
     assert 4096 < calls[0].stat().st_size == calls[1].stat().st_size <= 8192
     assert calls[0].read_bytes()[:4096] == calls[1].read_bytes()[:4096]
-    assert store_scan.file_fingerprint(calls[0]) != store_scan.file_fingerprint(calls[1])
+    assert store_moves.file_fingerprint(calls[0]) != store_moves.file_fingerprint(calls[1])
 
 
 def test_clips_scanned_before_fingerprints_get_theirs_at_the_next_scan(folder):
@@ -1114,7 +1148,7 @@ def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
         assert (clip.error, clip.label, clip.duration_s) == (None, "owl", 0.25)
         assert clip.note.startswith("cut short: it holds 0.25 s of the 1.00 s")
         assert project.conn.execute("SELECT fingerprint FROM clips WHERE path = 'small.wav'"
-                                    ).fetchone()[0] == store_scan.file_fingerprint(small)
+                                    ).fetchone()[0] == store_moves.file_fingerprint(small)
 
 
 def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short(tmp_path):
@@ -1131,7 +1165,7 @@ def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, label, label_source,"
                  " fingerprint) VALUES ('hoot.flac', ?, ?, 0.5, 'owl', 'manual', ?)",
                  (moved.stat().st_size, moved.stat().st_mtime_ns,
-                  store_scan.file_fingerprint(moved)))
+                  store_moves.file_fingerprint(moved)))
     conn.close()
     # A FLAC moved before the upgrade's first scan: its time forgotten, it came back new.
     (root / "site1").mkdir()
