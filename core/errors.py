@@ -50,7 +50,13 @@ class ProjectDamagedError(ProjectError):
 class ProjectStoreGoneError(ProjectDamagedError):
     """The project store is not there (deleted, or its folder's ``.earmark`` removed) while
     Earmark holds a sound copy of it (``copy``): opened as it was, the folder would start with
-    no labels, the copy never mentioned. ``Project.open(..., afresh=True)`` starts a new one."""
+    no labels, the copy never mentioned. ``Project.open(..., afresh=True)`` starts a new one,
+    from ``instead`` where that is not None (a read-only folder's own store, in words)."""
+
+    def __init__(self, store_path: str | Path, message: str, copy: str | Path | None = None,
+                 instead: str | None = None) -> None:
+        super().__init__(store_path, message, copy)
+        self.instead = instead
 
 
 class ProjectBusyError(ProjectError):

@@ -120,11 +120,11 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                                    "choose a writable place with --project")
             note = f"the project store is kept at {sdir / STORE_FILENAME}"
         else:
-            sdir, note = choose_store_dir(folder)
+            sdir, note = choose_store_dir(folder, afresh)
         store_path = sdir / STORE_FILENAME
         if not store_path.exists():
             if not afresh:
-                _refuse_gone_store(store_path)
+                _refuse_gone_store(store_path, folder / STORE_DIRNAME / STORE_FILENAME)
             try:  # a gone store's log is no new one's
                 store_backup.set_aside_side_files(store_path)
             except OSError as error:
@@ -467,15 +467,21 @@ def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
                                            f"({detail}); {remedy}", copy)
 
 
-def _refuse_gone_store(store_path: Path) -> None:
-    """Raise ProjectStoreGoneError where ``store_path`` is gone but a sound copy of it is kept."""
+def _refuse_gone_store(store_path: Path, own: Path) -> None:
+    """Raise ProjectStoreGoneError where ``store_path`` is gone but a sound copy of it is kept.
+    ``own``: the folder's own store, which a read-only folder's afresh starts from."""
     copy = store_backup.newest_sound(store_path)
-    if copy is not None:
-        raise ProjectStoreGoneError(
-            store_path, f"the project store {store_path} is gone (deleted?), and with it the "
-            f"labels and regions; Earmark's copy of {store_backup.made_at(copy)} holds them up to "
-            f"then: put {copy} in its place (the window offers to), or move the backups folder "
-            "aside to start afresh", copy)
+    if copy is None:
+        return
+    instead = None
+    if own != store_path and own.exists():
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(own.stat().st_mtime))
+        instead = f"the folder's own store, older (last written {written})"
+    raise ProjectStoreGoneError(
+        store_path, f"the project store {store_path} is gone (deleted?), and with it the "
+        f"labels and regions; Earmark's copy of {store_backup.made_at(copy)} holds them up to "
+        f"then: put {copy} in its place (the window offers to), or move the backups folder "
+        f"aside to start afresh{f' from {instead}' if instead else ''}", copy, instead)
 
 
 def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:

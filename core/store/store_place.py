@@ -23,7 +23,7 @@ from pathlib import Path
 
 from core.errors import ProjectError
 from core.paths import user_data_dir
-from core.store import lock
+from core.store import lock, store_backup
 
 STORE_DIRNAME = ".earmark"
 STORE_FILENAME = "project.sqlite"
@@ -96,10 +96,13 @@ def can_hold_store(store_dir: Path) -> bool:
         return error.errno in (errno.ENOSPC, errno.EDQUOT) and (store_dir / STORE_FILENAME).exists()
 
 
-def choose_store_dir(folder: Path) -> tuple[Path, str | None]:
+def choose_store_dir(folder: Path, afresh: bool = False) -> tuple[Path, str | None]:
     """The store folder of ``folder`` (resolved) and a note for the person where it is not the
     folder's own ``.earmark``, or where a store was set aside. Raises ProjectError when no place
-    can hold it."""
+    can hold it. A read-only folder's per-user store that is gone while Earmark keeps a copy
+    of it newer than the folder's own store is not copied again from the folder's (its newer
+    labels would be passed over in silence): the per-user place is returned without a store,
+    for :meth:`Project.open` to offer the copy, unless ``afresh``."""
     own, elsewhere = folder / STORE_DIRNAME, default_store_dir(folder)
     found = existing_store_dir(folder)
     if (found is None and not marked_read_only(folder) and can_hold_store(own)) or (
@@ -114,6 +117,8 @@ def choose_store_dir(folder: Path) -> tuple[Path, str | None]:
     # Several processes may open the folder at once (a training run's ranks): one copies.
     with lock.held(elsewhere / COPY_LOCK_NAME, f"copying the project store of {folder}"):
         if existing_store_dir(folder) == own:
+            if not afresh and _kept_copy_newer(at, own):
+                return elsewhere, None
             kept = _copy_store(own, elsewhere)
             return elsewhere, (f"{folder} is read-only, so its project store was copied to "
                                f"{at}, where labels are saved from now on"
@@ -123,6 +128,14 @@ def choose_store_dir(folder: Path) -> tuple[Path, str | None]:
         return elsewhere, f"{folder} is read-only, so its project store is kept at {at}"
     return elsewhere, (f"the project store of {folder} is kept at {at}, where it was made "
                        "while the folder was read-only")
+
+
+def _kept_copy_newer(store_path: Path, own: Path) -> bool:
+    """Whether Earmark keeps a sound copy of the store at ``store_path`` (gone) made after the
+    store in ``own`` was last written."""
+    copy = store_backup.newest_sound(store_path)
+    written = _last_written(own)
+    return copy is not None and written is not None and copy.stat().st_mtime > written
 
 
 def _set_aside_older(elsewhere: Path, folder: Path) -> str | None:

@@ -140,7 +140,7 @@ def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:
             parent, "Project store gone",
             f"The project store {error.store_path} is gone (deleted?), and with it the labels "
             f"and regions.\n\nPut back Earmark's copy of {when}? Labels and regions changed "
-            "after it are not in it. No starts a new, empty store.",
+            f"after it are not in it. No starts from {error.instead or 'a new, empty store'}.",
             buttons.Yes | buttons.No | buttons.Cancel, buttons.Yes)
         if answer == buttons.No:
             return AFRESH

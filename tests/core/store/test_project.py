@@ -897,6 +897,42 @@ def test_labels_in_a_folders_store_are_found_once_the_folder_is_read_only(folder
         _set_writable(folder, True)
 
 
+def test_a_read_only_folders_store_deleted_offers_its_newer_copy(folder, data_dir):
+    """The per-user store of a read-only folder deleted: it was copied again from the folder's
+    own, older store, and the labels since (in Earmark's copy of the deleted one) passed over
+    without a word."""
+    from core.errors import ProjectStoreGoneError
+    from core.store import store_backup
+
+    with Project.open(folder) as project:
+        project.scan()
+        dog = project.clips(label="dog")[0]
+        project.set_labels([dog.id], "wolf")
+    _set_writable(folder, False)
+    try:
+        with Project.open(folder) as project:
+            project.set_labels([dog.id], "fox")
+            project.back_up()  # as the window does on closing
+            gone = project.store_path
+        for side in ("", "-wal", "-shm"):
+            gone.with_name(gone.name + side).unlink(missing_ok=True)
+        with pytest.raises(ProjectStoreGoneError) as caught:
+            Project.open(folder)
+        assert caught.value.store_path == gone and caught.value.copy is not None
+        assert "the folder's own store, older" in caught.value.instead
+        assert not gone.exists()
+        with Project.open(folder, afresh=True) as project:  # from the folder's own store
+            assert project.clip(dog.id).label == "wolf"
+            project.close()
+        for side in ("", "-wal", "-shm"):
+            gone.with_name(gone.name + side).unlink(missing_ok=True)
+        store_backup.restore_newest(gone, copy=caught.value.copy)  # the window's Yes
+        with Project.open(folder) as project:
+            assert project.store_path == gone and project.clip(dog.id).label == "fox"
+    finally:
+        _set_writable(folder, True)
+
+
 def test_labels_made_while_a_folder_was_read_only_are_found_once_it_is_writable(folder, data_dir):
     _set_writable(folder, False)
     try:
