@@ -4,7 +4,8 @@ returns class probabilities, with everything the app does to a clip before and a
 In the graph: the clip trimmed to the model's window, its DC offset removed and zeros padded
 (``features.prepare_clip``), the features (``FeatureExtractor``), the network, and the softmax
 with the calibration temperature (a multi-label model's sigmoids), as ``Classifier.probabilities``
-computes them without prediction views.
+computes them without prediction views; and where the model has the unknown rule
+(``novelty.NoveltyRule``), a second output, each clip's novelty: over 1, Earmark answers unknown.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core.errors import CheckpointError, EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
+from core.ml.novelty import NoveltyRule, feature_map_module, map_statistics
 from core.paths import write_bytes_atomic
 
 FORMATS = ("onnx", "torchscript")
@@ -32,13 +34,16 @@ FORMAT_OF_SUFFIX = {".onnx": "onnx", ".pt": "torchscript", ".pts": "torchscript"
                     ".torchscript": "torchscript"}
 # 17: the opset onnxruntime releases of the last three years all run; nothing here needs newer.
 ONNX_OPSET = 17
-INPUT_NAME, OUTPUT_NAME = "waveform", "probabilities"
+INPUT_NAME, OUTPUT_NAME, NOVELTY_NAME = "waveform", "probabilities", "novelty"
 EXPORT_FORMAT = "earmark-waveform-classifier"
-EXPORT_FORMAT_VERSION = 1
+EXPORT_FORMAT_VERSION = 2  # 2: the novelty output
 #: What an exported model does not do that Earmark does (its metadata's ``not_included``; the
 #: export's message says it too).
-NOT_INCLUDED = ("Earmark's silence and unknown answers: the exported model names a class for "
-                "any input, silence and sounds unlike every training clip included")
+NOT_INCLUDED = ("Earmark's silence answer (a silent clip gets class scores, and a novelty); a "
+                "long recording's windows; the prediction views (Earmark averages a clip's "
+                "scores and its novelty over five views of it, so its figures differ a little)")
+NO_RULE = ("Earmark's unknown answer: this model has no unknown rule (a multi-label model, or "
+           "one trained by an older Earmark), so it names a class for any input")
 # The TorchScript file's metadata, read with torch.jit.load(path, _extra_files={name: ""}).
 TORCHSCRIPT_METADATA = "earmark.json"
 
@@ -72,13 +77,32 @@ class DftPowerSpectrogram(torch.nn.Module):
         return real * real + imag * imag
 
 
+class NoveltyScore(torch.nn.Module):
+    """``NoveltyRule.score`` in the graph: feature statistics ``(batch, dim)`` -> the squared
+    Mahalanobis distance to the nearest class mean over the threshold ``(batch,)``."""
+
+    def __init__(self, rule: NoveltyRule) -> None:
+        super().__init__()
+        self.register_buffer("means", torch.as_tensor(rule.means, dtype=torch.float32))
+        self.register_buffer("precision", torch.as_tensor(rule.precision, dtype=torch.float32))
+        self.threshold, self.exponent = float(rule.threshold), float(rule.exponent)
+
+    def forward(self, statistics: torch.Tensor) -> torch.Tensor:
+        x = statistics if self.exponent == 1.0 else \
+            torch.sign(statistics) * statistics.abs() ** self.exponent
+        apart = x[:, None, :] - self.means[None]  # (batch, classes, dim): no float32 cancelling
+        distances = ((apart @ self.precision) * apart).sum(dim=2)
+        return distances.amin(dim=1) / self.threshold
+
+
 class WaveformClassifier(torch.nn.Module):
     """Waveforms ``(batch, n)`` float32 at the model's sample rate -> class probabilities
     ``(batch, n_classes)``: the app's probabilities without prediction views.
 
     Each clip is trimmed to the model's ``n_samples``, its mean removed, then padded with zeros
     (``prepare_clip``'s order for a clip read no longer than the window). ``dft_stft`` swaps
-    torch.stft for ``DftPowerSpectrogram`` (for ONNX).
+    torch.stft for ``DftPowerSpectrogram`` (for ONNX). A model with the unknown rule returns
+    ``(probabilities, novelty (batch,))``.
     """
 
     def __init__(self, checkpoint: Checkpoint, dft_stft: bool = False) -> None:
@@ -98,6 +122,12 @@ class WaveformClassifier(torch.nn.Module):
         self.model = checkpoint.build_model()
         # An exported model only predicts: its output needs no graph for gradients.
         self.eval().requires_grad_(False)
+        rule = None if self.multi_label else checkpoint.novelty
+        self.novelty = None if rule is None else NoveltyScore(rule)
+        self._maps: list[torch.Tensor] = []
+        if self.novelty is not None:  # the feature map the rule measures, at each forward
+            feature_map_module(self.model, config).register_forward_hook(
+                lambda _module, _args, out: self._maps.append(out))
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         clips = waveforms[:, :self.n_samples]
@@ -105,8 +135,12 @@ class WaveformClassifier(torch.nn.Module):
         # Padded by a whole window, then cut: a fixed pad that traces for every input length.
         clips = torch.nn.functional.pad(clips, (0, self.n_samples))[:, :self.n_samples]
         features = self.extractor(clips)
-        return mean_scores(self.model, features, self.config, views=False,
-                           multi_label=self.multi_label, temperature=self.temperature)
+        self._maps.clear()
+        probabilities = mean_scores(self.model, features, self.config, views=False,
+                                    multi_label=self.multi_label, temperature=self.temperature)
+        if self.novelty is None:
+            return probabilities
+        return probabilities, self.novelty(map_statistics(self._maps[-1]))
 
 
 def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
@@ -114,11 +148,13 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     ``classes`` (a JSON list, in output order), ``sample_rate_hz``, ``n_samples`` (one clip
     window), ``channel`` ("mix", or the channel from 1 the model was trained on),
     ``multi_label``, ``temperature``, ``model_name``, ``format``, ``format_version``,
-    ``earmark_version``, ``input``, ``output`` and ``not_included``."""
+    ``earmark_version``, ``input``, ``output`` (the novelty output too, where the model has
+    the unknown rule) and ``not_included``."""
     from core.version import earmark_version
 
     config = checkpoint.feature_config
     multi_label = bool(checkpoint.multi_label)
+    has_rule = not multi_label and checkpoint.novelty is not None
     return {
         "format": EXPORT_FORMAT,
         "format_version": str(EXPORT_FORMAT_VERSION),
@@ -139,8 +175,10 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
                   "mean is removed"),
         "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
                    + ("one sigmoid per class" if multi_label
-                      else "softmax with the calibration temperature")),
-        "not_included": NOT_INCLUDED,
+                      else "softmax with the calibration temperature")
+                   + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
+                      "clip is: over 1, Earmark answers unknown" if has_rule else "")),
+        "not_included": NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}",
     }
 
 
@@ -247,6 +285,7 @@ def _onnx_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> bytes:
     import onnx
 
     module = WaveformClassifier(checkpoint, dft_stft=True)
+    outputs = [OUTPUT_NAME] + ([NOVELTY_NAME] if module.novelty is not None else [])
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript-based exporter says it is deprecated in favour of dynamo (see
@@ -254,13 +293,14 @@ def _onnx_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (_example(checkpoint),), buffer, dynamo=False,
                           opset_version=ONNX_OPSET, input_names=[INPUT_NAME],
-                          output_names=[OUTPUT_NAME],
+                          output_names=outputs,
                           dynamic_axes={INPUT_NAME: {0: "batch", 1: "samples"},
-                                        OUTPUT_NAME: {0: "batch"}})
+                                        **{name: {0: "batch"} for name in outputs}})
     model = onnx.load_model_from_string(buffer.getvalue())
     onnx.helper.set_model_props(model, metadata)
     model.doc_string = (f"Earmark {checkpoint.model_name}: waveform (batch, n_samples) -> class "
-                        "probabilities; see the metadata props")
+                        f"probabilities{' and novelty' if len(outputs) > 1 else ''}; see the "
+                        "metadata props")
     onnx.checker.check_model(model)
     return model.SerializeToString()
 

@@ -298,7 +298,7 @@ def fit_novelty(train: np.ndarray, train_targets: np.ndarray, calibration: np.nd
 _MAP_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _feature_map_module(model: torch.nn.Module, config: FeatureConfig) -> torch.nn.Module:
+def feature_map_module(model: torch.nn.Module, config: FeatureConfig) -> torch.nn.Module:
     """The last module of ``model`` whose output is a feature map ``(batch, channels, freq,
     time)``, found once per model by a dry run of one silent clip."""
     if model in _MAP_MODULES:
@@ -334,14 +334,20 @@ def feature_statistics(model: torch.nn.Module, config: FeatureConfig) -> Iterato
     seen: list[torch.Tensor] = []
 
     def keep(_module, _args, out: torch.Tensor) -> None:
-        out = out.detach().float()
-        seen.append(torch.cat([out.mean(dim=(2, 3)), out.std(dim=(2, 3), correction=0)], dim=1))
+        seen.append(map_statistics(out.detach().float()))
 
-    hook = _feature_map_module(model, config).register_forward_hook(keep)
+    hook = feature_map_module(model, config).register_forward_hook(keep)
     try:
         yield seen
     finally:
         hook.remove()
+
+
+def map_statistics(feature_map: torch.Tensor) -> torch.Tensor:
+    """``(batch, 2 * channels)``: each channel's mean and standard deviation over frequency and
+    time of a feature map ``(batch, channels, freq, time)``."""
+    return torch.cat([feature_map.mean(dim=(2, 3)),
+                      feature_map.std(dim=(2, 3), correction=0)], dim=1)
 
 
 def clip_statistics(model: torch.nn.Module, forward: Callable, features: torch.Tensor,

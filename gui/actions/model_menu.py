@@ -131,8 +131,9 @@ def _report_model_export(w, path: Path, fmt: str, error: str | None = None) -> N
         return
     kind = "ONNX" if fmt == "onnx" else "TorchScript"
     w.show_message(f"Exported the model to {path} ({kind}, {path.stat().st_size / 1e6:.1f} MB): "
-                   "a waveform in, class probabilities out. Not in it: Earmark's silence and "
-                   "unknown answers (it names a class for anything).", "info")
+                   "a waveform in, class probabilities out, and, where the model has the "
+                   "unknown rule, each clip's novelty (over 1: unknown). Not in it: Earmark's "
+                   "silence answer and a long recording's windows.", "info")
 
 
 def _on_clear_feature_cache(w) -> None:

@@ -1,7 +1,7 @@
 """Exported models (ONNX run by onnxruntime, TorchScript by torch.jit.load) give the app's own
-probabilities without prediction views, on the same clips: trimmed, DC-free and padded as the
-app prepares them, calibrated, multi-label, seed-cnn's plain spectrogram; metadata; and a file
-that cannot be written."""
+probabilities and novelty without prediction views, on the same clips: trimmed, DC-free and
+padded as the app prepares them, calibrated, multi-label, seed-cnn's plain spectrogram;
+metadata; and a file that cannot be written."""
 
 import dataclasses
 import json
@@ -26,13 +26,21 @@ pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:D
 
 
 def _run(path, fmt, waveforms: np.ndarray) -> np.ndarray:
+    """The probabilities output."""
+    return _outputs(path, fmt, waveforms)[0]
+
+
+def _outputs(path, fmt, waveforms: np.ndarray) -> list[np.ndarray]:
+    """Every output: the probabilities, and the novelty where the model has the rule."""
     waveforms = np.ascontiguousarray(waveforms, dtype=np.float32)
     if fmt == "onnx":
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        return session.run(["probabilities"], {"waveform": waveforms})[0]
+        assert [o.name for o in session.get_outputs()][0] == "probabilities"
+        return session.run(None, {"waveform": waveforms})
     module = torch.jit.load(str(path))
     with torch.no_grad():
-        return module(torch.from_numpy(waveforms)).numpy()
+        out = module(torch.from_numpy(waveforms))
+    return [t.numpy() for t in out] if isinstance(out, tuple) else [out.numpy()]
 
 
 def _metadata(path, fmt) -> dict:
@@ -78,7 +86,39 @@ def test_exported_model_gives_the_apps_probabilities(trained, clips, tmp_path, f
     assert float(meta["temperature"]) == checkpoint.temperature
     assert meta["format"] == export.EXPORT_FORMAT and json.loads(meta["multi_label"]) is False
     assert meta["channel"] == "mix" and "the mean of a recording's channels" in meta["input"]
-    assert "silence and unknown answers" in meta["not_included"]  # a person must not assume them
+    assert "silence answer" in meta["not_included"]  # a person must not assume it
+    assert "novelty" in meta["output"] and "over 1, Earmark answers unknown" in meta["output"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_exported_model_gives_the_apps_novelty(trained, clips, tmp_path, fmt):
+    """An exported model named a class for anything: its unknown rule is a second output, the
+    app's novelty of a clip measured without prediction views; noise and a tone unlike the
+    training clips are over 1, the training clips' own under it."""
+    checkpoint = trained.checkpoint
+    assert checkpoint.novelty is not None
+    path = export.export_model(checkpoint, tmp_path / f"model.{fmt}", fmt)
+    rng = np.random.default_rng(7)
+    strangers = np.stack([0.3 * rng.standard_normal(16000),  # loud white noise
+                          0.5 * np.sin(2 * np.pi * 3500 * np.arange(16000) / 16000)]
+                         ).astype(np.float32)
+    every = np.concatenate([clips, strangers])
+    probabilities, novelty = _outputs(path, fmt, every)
+    app_probabilities, app_novelty = Classifier(checkpoint)._score(every, 64, views=False,
+                                                                    novelty=True)
+    assert novelty.shape == (len(every),)
+    assert np.abs(probabilities - app_probabilities).max() < TOLERANCE
+    np.testing.assert_allclose(novelty, app_novelty, rtol=1e-3)
+    assert (novelty[-2:] > 1).all() and np.median(novelty[:-2]) < 1
+    # One clip alone: its row of the batch.
+    np.testing.assert_allclose(_outputs(path, fmt, every[-1:])[1], novelty[-1:], rtol=1e-3)
+    # A model without the rule (multi-label) has the one output, and says it names a class
+    # for anything.
+    multi = export.export_model(dataclasses.replace(checkpoint, multi_label=True),
+                                tmp_path / f"multi.{fmt}", fmt)
+    assert len(_outputs(multi, fmt, clips[:2])) == 1
+    assert "no unknown rule" in _metadata(multi, fmt)["not_included"]
 
 
 @pytest.mark.slow
