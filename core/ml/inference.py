@@ -33,9 +33,8 @@ from core.ml.novelty import (
     UNKNOWN,
     feature_statistics,
     is_silent,
-    loudness_dbfs,
-    silent_windows,
     verdicts_of,
+    window_sound,
 )
 from core.ml.runtime import resolve_device
 from core.ml.samples import SINGLE_WINDOW_FACTOR
@@ -426,8 +425,9 @@ class Classifier:
                      for w in range(first, last)]
             windows = [prepare_clip(samples, n_samples) for samples in heard]
             parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
-            silent.append(silent_windows(heard, rate))
-            levels.append([float(loudness_dbfs(samples, rate).max()) for samples in heard])
+            sound = window_sound(heard, rate)
+            silent.append(sound[0])
+            levels.append(sound[1])
             if progress:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),

@@ -114,7 +114,12 @@ def is_silent(samples: np.ndarray, sample_rate_hz: int) -> bool:
     verdict = _by_energy(samples, sample_rate_hz)
     if verdict is not None:
         return verdict
-    levels = loudness_dbfs(samples, sample_rate_hz)
+    return _silent_at(samples, sample_rate_hz, loudness_dbfs(samples, sample_rate_hz))
+
+
+def _silent_at(samples: np.ndarray, sample_rate_hz: int, levels: np.ndarray) -> bool:
+    """:func:`is_silent` of ``samples`` whose FRAME_S blocks' ``levels`` (``loudness_dbfs``)
+    are measured."""
     live = levels >= DIGITAL_SILENCE_DBFS
     if not live.any():
         return True
@@ -125,12 +130,18 @@ def is_silent(samples: np.ndarray, sample_rate_hz: int) -> bool:
     return band_rise_db(x[kept], sample_rate_hz) < RISE_DB
 
 
-def silent_windows(windows: Sequence[np.ndarray], sample_rate_hz: int) -> np.ndarray:
-    """:func:`is_silent` of each of ``windows`` (a long file's), ``(n,)`` bool: the energy alone
-    tells most (0.01 ms a window); a quiet one is measured (0.3 ms). Measured together (numpy's
+def window_sound(windows: Sequence[np.ndarray],
+                 sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of each of ``windows`` (a long file's): whether it is silent (:func:`is_silent`),
+    ``(n,)`` bool, and its loudest FRAME_S block in dB full scale, ``(n,)``, measured once for
+    both (0.06 ms a window; a quiet one's spectrum 0.3 ms more). Measured together (numpy's
     or torch's FFT over the batch) they were no faster, or slower: torch's threads, contended in
     a busy process, took a quiet clip's 0.3 ms to 15."""
-    return np.array([is_silent(window, sample_rate_hz) for window in windows], dtype=bool)
+    silent, loudest = np.zeros(len(windows), dtype=bool), np.zeros(len(windows))
+    for k, window in enumerate(windows):
+        levels = loudness_dbfs(window, sample_rate_hz)
+        silent[k], loudest[k] = _silent_at(window, sample_rate_hz, levels), levels.max()
+    return silent, loudest
 
 
 def _by_energy(samples: np.ndarray, sample_rate_hz: int) -> bool | None:

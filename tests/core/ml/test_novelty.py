@@ -228,9 +228,10 @@ def test_a_class_named_like_a_verdict_answers_in_its_place(tmp_path, classes, ve
 
 
 def test_a_long_files_windows_checked_together_are_silent_exactly_where_each_alone_is():
-    """silent_windows measures a long file's windows together (torch's FFT for the quiet ones,
-    the energy alone for most): the verdicts must be is_silent's, window for window, loud, quiet
-    hiss, a quiet call, digital silence in places, whole, short and empty windows alike."""
+    """window_sound measures a long file's windows otherwise than is_silent (their frames'
+    levels once, for the verdict and each window's loudest frame): the verdicts must be
+    is_silent's, window for window, loud, quiet hiss, a quiet call, digital silence in places,
+    whole, short and empty windows alike; the loudest frame, loudness_dbfs's."""
     rng = np.random.default_rng(7)
     rate = 16000
     windows = []
@@ -242,9 +243,11 @@ def test_a_long_files_windows_checked_together_are_silent_exactly_where_each_alo
                 if rng.random() < 0.3:
                     x[1000:2000] = 0.0  # a dropout: digital silence in places
             windows += [x, x + 0.2]  # and with an offset, which the check removes
-    together = novelty.silent_windows(windows, rate)
+    together, loudest_dbfs = novelty.window_sound(windows, rate)
     alone = np.array([is_silent(w, rate) for w in windows])
     assert together.tolist() == alone.tolist()
+    np.testing.assert_allclose(loudest_dbfs, [novelty.loudness_dbfs(w, rate).max()
+                                              for w in windows])
     assert 10 < alone.sum() < len(alone) - 10  # both answers are tested
 
 
@@ -260,5 +263,5 @@ def test_a_quiet_sound_on_a_dc_offset_is_not_taken_for_silence():
             t = np.arange(length) / rate
             x[start:start + length] += 10 ** (-55 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 3000 * t)
             x = x.astype(np.float32)
-            found.append((is_silent(x, rate), bool(novelty.silent_windows([x], rate)[0])))
+            found.append((is_silent(x, rate), bool(novelty.window_sound([x], rate)[0][0])))
     assert found == [(False, False)] * len(found)
