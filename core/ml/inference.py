@@ -132,7 +132,7 @@ class WindowScores:
     starts_s: np.ndarray = field(compare=False)
     probabilities: np.ndarray = field(compare=False)
     silent: np.ndarray = field(compare=False)
-    #: ``(n_windows,)`` each window's loudest FRAME_S block, dB full scale.
+    #: ``(n_windows,)`` each window's level, dB full scale (``novelty.window_sound``).
     level_dbfs: np.ndarray = field(compare=False)
 
     @property
@@ -143,10 +143,10 @@ class WindowScores:
 
     @property
     def foreground(self) -> np.ndarray:
-        """``(n_windows,)`` bool: the windows with sound whose loudest moment is within
-        FOREGROUND_DB of the loudest window's, those the file's answer rests on. A word
-        recorded with 9 s of room hiss after it (35 dB under the word) was answered by the
-        hiss's windows, 18 to the word's 2: unknown."""
+        """``(n_windows,)`` bool: the windows with sound whose level is within FOREGROUND_DB
+        of the loudest window's, those the file's answer rests on. A word recorded with 9 s of
+        room hiss after it (35 dB under the word) was answered by the hiss's windows, 18 to
+        the word's 2: unknown."""
         sounding = ~self.silent
         if not sounding.any():
             return sounding

@@ -53,6 +53,7 @@ BAND_LOW_HZ = 100.0
 SMOOTH_FRAMES = 5  # band levels averaged over ~100 ms, so a noise band's chance peaks stay low
 BAND_RANGE_DB = 60.0  # a band more than this under the loudest is taken as at that level
 _TINY = 1e-30
+LOUD_PERCENTILE = 90  # window_sound's level of a window
 
 
 def _blocks(x: np.ndarray, size: int) -> np.ndarray:
@@ -133,14 +134,17 @@ def _silent_at(samples: np.ndarray, sample_rate_hz: int, levels: np.ndarray) -> 
 def window_sound(windows: Sequence[np.ndarray],
                  sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
     """Of each of ``windows`` (a long file's): whether it is silent (:func:`is_silent`),
-    ``(n,)`` bool, and its loudest FRAME_S block in dB full scale, ``(n,)``, measured once for
-    both (0.06 ms a window; a quiet one's spectrum 0.3 ms more). Measured together (numpy's
+    ``(n,)`` bool, and the level (dB full scale) its loudest tenth of FRAME_S blocks reach
+    (LOUD_PERCENTILE: a click of a few ms is not a window's level), ``(n,)``, its blocks
+    measured once for both (0.06 ms a window; a quiet one's spectrum 0.3 ms more). Measured
+    together (numpy's
     or torch's FFT over the batch) they were no faster, or slower: torch's threads, contended in
     a busy process, took a quiet clip's 0.3 ms to 15."""
     silent, loudest = np.zeros(len(windows), dtype=bool), np.zeros(len(windows))
     for k, window in enumerate(windows):
         levels = loudness_dbfs(window, sample_rate_hz)
-        silent[k], loudest[k] = _silent_at(window, sample_rate_hz, levels), levels.max()
+        silent[k] = _silent_at(window, sample_rate_hz, levels)
+        loudest[k] = np.percentile(levels, LOUD_PERCENTILE)
     return silent, loudest
 
 

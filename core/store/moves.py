@@ -59,7 +59,7 @@ def _unique_pairs(files: dict[str, tuple], clips: dict[str, tuple]) -> list[tupl
 
 
 def moved_files(folder: Path, listed: dict[str, os.stat_result | None],
-                known: dict[str, Known]) -> dict[str, Known]:
+                known: dict[str, Known], placed: Collection[int] = ()) -> dict[str, Known]:
     """{path in the folder: the ``known`` entry of its clip} of the listed files (``listed``,
     paths in ``folder`` and their stats) the store does not know that are a clip's file moved:
     the same
@@ -73,8 +73,10 @@ def moved_files(folder: Path, listed: dict[str, os.stat_result | None],
     store's upgrade took them again) is known by its name, size and time alone, where
     nothing is at its own path any more. A file renamed (``rec_002.wav`` to
     ``kitchen_cat.wav``) is known by its size, time and fingerprint, where nothing is at
-    its clip's path any more."""
+    its clip's path any more. Clips whose ids are ``placed`` (found swapped) are not looked
+    for: a copy of one is a new clip."""
     stats = {rel: st for rel, st in listed.items() if rel not in known and st is not None}
+    known = {rel: entry for rel, entry in known.items() if entry.id not in placed}
     if not stats:
         return {}
     moves: dict[str, Known] = {}

@@ -123,8 +123,9 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             sdir, note = choose_store_dir(folder, afresh)
         store_path = sdir / STORE_FILENAME
         if not store_path.exists():
-            if not afresh:
-                _refuse_gone_store(store_path, folder / STORE_DIRNAME / STORE_FILENAME)
+            if not afresh:  # a store kept elsewhere by choice (--project) starts empty
+                _refuse_gone_store(store_path, None if store_dir is not None else
+                                   folder / STORE_DIRNAME / STORE_FILENAME)
             try:  # a gone store's log is no new one's
                 store_backup.set_aside_side_files(store_path)
             except OSError as error:
@@ -440,8 +441,8 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
 
 def _unwritable_error(store_path: Path, error: Exception) -> ProjectError | None:
     """The error for a store that is sound but cannot be written where it is (its disk full,
-    it or its disk made read-only), None for any other: told it was damaged, a person would
-    move it aside and lose the labels set by hand."""
+    it or its disk made read-only, or not answering), None for any other: told it was damaged,
+    a person would move it aside and lose the labels set by hand."""
     code = getattr(error, "sqlite_errorcode", None)
     if code is None:
         return None
@@ -452,6 +453,11 @@ def _unwritable_error(store_path: Path, error: Exception) -> ProjectError | None
     if code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
         return ProjectError(f"cannot write the project store {store_path} ({error}): it or its "
                             "disk is read-only now, or no longer there; nothing was changed")
+    if code & 0xFF == sqlite3.SQLITE_IOERR:
+        return ProjectError(f"cannot read or write the project store {store_path} ({error}): "
+                            "its disk failed to answer (unplugged, a network share down?); "
+                            "nothing was changed, and the store is not known to be damaged: "
+                            "check the disk and try again")
     return None
 
 
@@ -467,14 +473,14 @@ def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
                                            f"({detail}); {remedy}", copy)
 
 
-def _refuse_gone_store(store_path: Path, own: Path) -> None:
+def _refuse_gone_store(store_path: Path, own: Path | None) -> None:
     """Raise ProjectStoreGoneError where ``store_path`` is gone but a sound copy of it is kept.
     ``own``: the folder's own store, which a read-only folder's afresh starts from."""
     copy = store_backup.newest_sound(store_path)
     if copy is None:
         return
     instead = None
-    if own != store_path and own.exists():
+    if own is not None and own != store_path and own.exists():
         written = time.strftime("%Y-%m-%d %H:%M", time.localtime(own.stat().st_mtime))
         instead = f"the folder's own store, older (last written {written})"
     raise ProjectStoreGoneError(

@@ -159,10 +159,13 @@ class ScanMixin:
         added = changed = unchanged = imported = regions_imported = 0
         files, rels = self._listable(files, warnings)
         stats = {rel: _stat(path) for path, rel in zip(files, rels, strict=True)}
-        moves = {**moved_files(self.folder, stats, known),
-                 **swapped_files(self.folder, stats, known)} if wanted is None else {}
+        swaps = swapped_files(self.folder, stats, known) if wanted is None else {}
+        moves = {**moved_files(self.folder, stats, known, {e.id for e in swaps.values()}),
+                 **swaps} if wanted is None else {}
         if moves:
             self._apply_moves(moves, known, class_names, rule)
+            if on_batch:  # a view showing the old paths would label one file's clip by another
+                on_batch(self._clips_by_ids([entry.id for entry in moves.values()]))
         unprinted: list[tuple[str | None, int]] = []  # (fingerprint, id): scanned before v6
         # (existing id or None, rel, size, mtime, info fields and note, (label, source) or None,
         # fingerprint)
@@ -279,6 +282,8 @@ class ScanMixin:
         (:meth:`_label_for_moved`), before any file is read (a file now at its old path is a
         new clip's; a scan stopped before it reads the moved file leaves nothing to redo), and
         re-key ``known``: the clip is read again at its new path."""
+        if len({entry.id for entry in moves.values()}) != len(moves):
+            raise ValueError("a clip moved to two paths")
         now = time.time()
         with self._write() as conn:
             # Paths swapped: each leaves its path before any takes another (paths are unique).

@@ -82,6 +82,7 @@ def can_hold_store(store_dir: Path) -> bool:
     holds the store it holds: it stays there, and a write that finds no room says so (taken
     for read-only, the folder's labels went on in a copy elsewhere, the two never merged)."""
     probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
+    existing = store_dir / STORE_FILENAME
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -89,11 +90,11 @@ def can_hold_store(store_dir: Path) -> bool:
                 handle.write(b"ok")
         finally:
             probe.unlink(missing_ok=True)
-        existing = store_dir / STORE_FILENAME
-        return not existing.exists() or (os.access(existing, os.W_OK)
-                                         and not marked_read_only(existing))
     except OSError as error:
-        return error.errno in (errno.ENOSPC, errno.EDQUOT) and (store_dir / STORE_FILENAME).exists()
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not existing.exists():
+            return False
+    return not existing.exists() or (os.access(existing, os.W_OK)
+                                     and not marked_read_only(existing))
 
 
 def choose_store_dir(folder: Path, afresh: bool = False) -> tuple[Path, str | None]:

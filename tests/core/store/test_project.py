@@ -252,16 +252,28 @@ def test_files_whose_names_were_swapped_keep_their_own_labels(tmp_path):
             (root / src).rename(root / dst)
         (root / "tmp").rename(root / cycle[0])
 
+    import shutil
+
+    (root / "sub").mkdir()
+    shutil.copy2(root / "a.wav", root / "sub" / "a.wav")  # a copy of one, of its name and time
     rename_round("a.wav", "b.wav")
     with Project.open(root) as project:
+        # The window hears of the new paths before any file is read, so a scan stopped at once
+        # leaves no row showing a clip at the other's path (a key would label the wrong one).
+        batches = []
+        assert project.scan(on_batch=batches.append, should_stop=lambda: True).stopped
+        assert {(r.path, r.label) for r in batches[0]} == {("b.wav", "owl"), ("a.wav", "wren")}
         summary = project.scan()
-        assert (summary.moved, summary.changed, summary.added, summary.missing) == (2, 0, 0, 0)
+        assert (summary.moved, summary.changed, summary.added, summary.missing) == (0, 0, 1, 0)
         now = by_path(project)
         assert (now["b.wav"].id, now["b.wav"].label) == (clips["a.wav"].id, "owl")
         assert (now["a.wav"].id, now["a.wav"].label) == (clips["b.wav"].id, "wren")
+        assert now["sub/a.wav"].id not in {c.id for c in clips.values()}  # the copy: new
+    (root / "sub" / "a.wav").unlink()
     rename_round("b.wav", "c.wav", "d.wav")  # three names turned round: b to c, c to d, d to b
     with Project.open(root) as project:
-        assert project.scan().moved == 3
+        summary = project.scan()
+        assert (summary.moved, summary.missing) == (3, 1)  # the copy gone
         assert {c.path: c.label for c in project.clips()} == {
             "a.wav": "wren", "c.wav": "owl", "d.wav": "jay", "b.wav": "tit"}
 
@@ -652,6 +664,11 @@ def test_a_full_disk_is_not_called_damage_and_loses_nothing(tmp_path):
         assert "disk is full" in message and str(project.store_path) in message
         assert "damaged" not in message and "move it aside" not in message
         before = {c.id: c.label for c in project.clips()}
+        # A disk that stops answering (unplugged, a share down) is no damage either.
+        unplugged = sqlite3.OperationalError("disk I/O error")
+        unplugged.sqlite_errorcode = sqlite3.SQLITE_IOERR | (4 << 8)  # SQLITE_IOERR_WRITE
+        said = store_mod._unwritable_error(project.store_path, unplugged)
+        assert not isinstance(said, ProjectDamagedError) and "not known to be damaged" in str(said)
         project.conn.execute(f"PRAGMA max_page_count = {pages * 100}")  # space freed
         project.set_labels(ids[:1], "c")
         assert project.clip(ids[0]).label == "c"
@@ -929,6 +946,15 @@ def test_a_read_only_folders_store_deleted_offers_its_newer_copy(folder, data_di
         store_backup.restore_newest(gone, copy=caught.value.copy)  # the window's Yes
         with Project.open(folder) as project:
             assert project.store_path == gone and project.clip(dog.id).label == "fox"
+        # A store kept where a person chose (--project) starts empty afresh: not said otherwise.
+        chosen = data_dir / "chosen"
+        with Project.open(folder, store_dir=chosen) as project:
+            project.scan()
+            project.back_up()
+        (chosen / "project.sqlite").unlink()
+        with pytest.raises(ProjectStoreGoneError) as caught:
+            Project.open(folder, store_dir=chosen)
+        assert caught.value.instead is None and "start afresh from" not in str(caught.value)
     finally:
         _set_writable(folder, True)
 
