@@ -101,7 +101,7 @@ class LabelController(QObject):
         self.class_names: list[str] = []
         self._key_to_class: dict[str, str] = {}
         self._colours: dict[str, str] = {}
-        self._failed: str | None = None  # the last edit's failure said, until one goes through
+        self._failed: str | None = None  # a label not saved, said until one is
         self.regions = RegionSelection(self)
         # (region, label) -> True when it took the label (the Review tab accepts a model's event
         # relabelled by a key); gui.clips cannot import gui.model, so it is handed in.
@@ -163,7 +163,7 @@ class LabelController(QObject):
             return
         before = self._undo_stack.index()
         command = SetLabelsCommand(self.project, self._model, ids, label,
-                                   on_error=self.report_error, show=self._return_to)
+                                   on_error=self._label_not_saved, show=self._return_to)
         self._undo_stack.push(command)
         if command.unchanged and label is None:
             self.status.emit("No label to clear: unlabelled already", 3000)
@@ -289,8 +289,12 @@ class LabelController(QObject):
 
     def report_error(self, text: str) -> None:
         """A command could not do its work: the banner says what and why."""
-        self._failed = text
         self.message.emit(text, "error")
+
+    def _label_not_saved(self, text: str) -> None:
+        """A label could not be set: said until one is (another failure stays up)."""
+        self._failed = text
+        self.report_error(text)
 
     def label_by_key(self, key: str) -> None:
         """The digit shortcuts: label the selection with the class on ``key``."""

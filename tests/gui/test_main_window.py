@@ -220,6 +220,10 @@ def test_a_label_not_saved_is_said_until_the_next_one_is(qtbot, window, clip_fol
     qtbot.keyClick(window.clip_list.table, Qt.Key.Key_1)
     assert _store_labels(clip_folder)["loose-a.wav"][1] == "manual"
     assert window.banner.text() == ""
+    # Another edit's failure is not a label's: a label saved after it leaves it said.
+    window.labels.report_error("Could not import x.csv: not a table")
+    qtbot.keyClick(window.clip_list.table, Qt.Key.Key_2)
+    assert "x.csv" in window.banner.text()
 
 
 def test_delete_clears_a_label_and_stays_for_the_right_key(qtbot, window, clip_folder):
