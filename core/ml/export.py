@@ -24,7 +24,13 @@ from core.errors import CheckpointError, EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
-from core.ml.novelty import NoveltyRule, feature_map_module, map_statistics
+from core.ml.novelty import (
+    UNKNOWN,
+    NoveltyRule,
+    feature_map_module,
+    map_statistics,
+    verdicts_of,
+)
 from core.paths import write_bytes_atomic
 
 FORMATS = ("onnx", "torchscript")
@@ -42,8 +48,9 @@ EXPORT_FORMAT_VERSION = 2  # 2: the novelty output
 NOT_INCLUDED = ("Earmark's silence answer (a silent clip gets class scores, and a novelty); a "
                 "long recording's windows; the prediction views (Earmark averages a clip's "
                 "scores and its novelty over five views of it, so its figures differ a little)")
-NO_RULE = ("Earmark's unknown answer: this model has no unknown rule (a multi-label model, or "
-           "one trained by an older Earmark), so it names a class for any input")
+NO_RULE = ("Earmark's unknown rule: this model uses none (a multi-label model, one with a class "
+           "of its own named unknown, which answers instead, or one trained by an older "
+           "Earmark), so it names a class for any input")
 # The TorchScript file's metadata, read with torch.jit.load(path, _extra_files={name: ""}).
 TORCHSCRIPT_METADATA = "earmark.json"
 
@@ -75,6 +82,14 @@ class DftPowerSpectrogram(torch.nn.Module):
         parts = torch.nn.functional.conv1d(padded, self.basis, stride=self.hop_samples)
         real, imag = parts[:, :self.n_freqs], parts[:, self.n_freqs:]
         return real * real + imag * imag
+
+
+def rule_in_use(checkpoint: Checkpoint) -> NoveltyRule | None:
+    """The unknown rule as Earmark uses it: a single-label model's, where none of its classes
+    is named unknown (then that class answers, as taught: ``novelty.verdicts_of``)."""
+    if checkpoint.multi_label or UNKNOWN not in verdicts_of(checkpoint.classes):
+        return None
+    return checkpoint.novelty
 
 
 class NoveltyScore(torch.nn.Module):
@@ -122,14 +137,14 @@ class WaveformClassifier(torch.nn.Module):
         self.model = checkpoint.build_model()
         # An exported model only predicts: its output needs no graph for gradients.
         self.eval().requires_grad_(False)
-        rule = None if self.multi_label else checkpoint.novelty
+        rule = rule_in_use(checkpoint)
         self.novelty = None if rule is None else NoveltyScore(rule)
         self._maps: list[torch.Tensor] = []
         if self.novelty is not None:  # the feature map the rule measures, at each forward
             feature_map_module(self.model, config).register_forward_hook(
                 lambda _module, _args, out: self._maps.append(out))
 
-    def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+    def forward(self, waveforms: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         clips = waveforms[:, :self.n_samples]
         clips = clips - clips.mean(dim=1, keepdim=True)
         # Padded by a whole window, then cut: a fixed pad that traces for every input length.
@@ -154,7 +169,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
 
     config = checkpoint.feature_config
     multi_label = bool(checkpoint.multi_label)
-    has_rule = not multi_label and checkpoint.novelty is not None
+    has_rule = rule_in_use(checkpoint) is not None
     return {
         "format": EXPORT_FORMAT,
         "format_version": str(EXPORT_FORMAT_VERSION),
