@@ -120,7 +120,7 @@ def test_exported_model_gives_the_apps_novelty(trained, clips, tmp_path, fmt):
     assert len(_outputs(multi, fmt, clips[:2])) == 1
     assert "uses none" in _metadata(multi, fmt)["not_included"]
     # Nor one with a class of its own named unknown, which answers as taught, not the rule.
-    taught = dataclasses.replace(checkpoint, classes=["chirp", "unknown", "tone"])
+    taught = dataclasses.replace(checkpoint, classes=["chirp", "noise", "unknown"])
     path = export.export_model(taught, tmp_path / f"taught.{fmt}", fmt)
     assert len(_outputs(path, fmt, clips[:2])) == 1
     assert "novelty" not in _metadata(path, fmt)["output"]
