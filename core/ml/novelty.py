@@ -53,14 +53,7 @@ BAND_LOW_HZ = 100.0
 SMOOTH_FRAMES = 5  # band levels averaged over ~100 ms, so a noise band's chance peaks stay low
 BAND_RANGE_DB = 60.0  # a band more than this under the loudest is taken as at that level
 _TINY = 1e-30
-LOUD_PERCENTILE = 90  # window_sound's level of a window
-
-
-def _blocks(x: np.ndarray, size: int) -> np.ndarray:
-    """``(n_blocks, size)`` back-to-back blocks of ``x``, the last padded with zeros (a clip
-    shorter than a block is one)."""
-    count = max(1, math.ceil(len(x) / size))
-    return np.pad(x, (0, count * size - len(x))).reshape(count, size)
+LOUD_PERCENTILE = 90  # window_sound's level of a window (its frames' nearest rank)
 
 
 def _centred(samples: np.ndarray) -> np.ndarray:
@@ -102,10 +95,22 @@ def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
 
 
 def loudness_dbfs(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
-    """``(n_frames,)`` RMS level (dB full scale) of each FRAME_S block, DC removed."""
-    x = _centred(samples)
+    """``(n_frames,)`` RMS level (dB full scale) of each FRAME_S block, DC removed: back-to-back
+    blocks, the last padded with zeros (a clip shorter than a block is one). Each block's
+    energy about the clip's mean from its sums, without a centred copy (every window of a long
+    file is measured: 0.037 against 0.064 ms a 0.86 s window)."""
     size = max(1, int(round(FRAME_S * sample_rate_hz)))
-    return 10.0 * np.log10((_blocks(x, size) ** 2).mean(axis=1) + _TINY)
+    n = len(samples)
+    count = max(1, math.ceil(n / size))
+    blocks = np.zeros(count * size)
+    blocks[:n] = samples
+    blocks = blocks.reshape(count, size)
+    mean = blocks.sum() / n if n else 0.0
+    real = np.full(count, float(size))  # samples of the clip in each block
+    real[-1] = n - (count - 1) * size
+    sums = blocks.sum(axis=1)
+    energy = np.einsum("ij,ij->i", blocks, blocks) - 2 * mean * sums + real * mean * mean
+    return 10.0 * np.log10(np.maximum(energy, 0.0) / size + _TINY)
 
 
 def is_silent(samples: np.ndarray, sample_rate_hz: int) -> bool:
@@ -144,7 +149,7 @@ def window_sound(windows: Sequence[np.ndarray],
     for k, window in enumerate(windows):
         levels = loudness_dbfs(window, sample_rate_hz)
         silent[k] = _silent_at(window, sample_rate_hz, levels)
-        loudest[k] = np.percentile(levels, LOUD_PERCENTILE)
+        loudest[k] = np.sort(levels)[(len(levels) - 1) * LOUD_PERCENTILE // 100]
     return silent, loudest
 
 
