@@ -62,8 +62,7 @@ def moved_files(folder: Path, listed: dict[str, os.stat_result | None],
                 known: dict[str, Known], placed: Collection[int] = ()) -> dict[str, Known]:
     """{path in the folder: the ``known`` entry of its clip} of the listed files (``listed``,
     paths in ``folder`` and their stats) the store does not know that are a clip's file moved:
-    the same
-    name, size and modification time (``mv`` keeps them) and the same fingerprint
+    the same name, size and modification time (``mv`` keeps them) and the same fingerprint
     (:func:`file_fingerprint`: another recorder's file of the same name, length and time
     differs in its bytes), where exactly one clip and one file share them, and the clip's
     own path holds its file no more (it vanished, or another file took its place). Files
