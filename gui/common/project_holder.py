@@ -140,7 +140,8 @@ def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:
             parent, "Project store gone",
             f"The project store {error.store_path} is gone (deleted?), and with it the labels "
             f"and regions.\n\nPut back Earmark's copy of {when}? Labels and regions changed "
-            f"after it are not in it. No starts from {error.instead or 'a new, empty store'}.",
+            "after it are not in it. No starts "
+            + (f"from {error.instead}." if error.instead else "a new, empty store."),
             buttons.Yes | buttons.No | buttons.Cancel, buttons.Yes)
         if answer == buttons.No:
             return AFRESH
