@@ -64,13 +64,15 @@ class ProjectBusyError(ProjectError):
 
 
 class ProjectLockedError(ProjectError):
-    """Another window (this process or another) has the project open; a second one would let
-    the two diverge. ``holder`` describes it (process id, host, since when) when known."""
+    """Another window (this process or another), or a command changing it, has the project
+    open; a second one would let the two diverge. ``holder`` describes it (process id, host,
+    since when) when known, ``what`` says what it is."""
 
-    def __init__(self, folder: str | Path, holder: str) -> None:
+    def __init__(self, folder: str | Path, holder: str,
+                 what: str = "another Earmark window") -> None:
         self.folder = Path(folder)
-        self.holder = holder
-        super().__init__(f"{self.folder} is already open in another Earmark window ({holder})")
+        self.holder, self.what = holder, what
+        super().__init__(f"{self.folder} is already open in {what} ({holder})")
 
 
 class RegionError(EarmarkError):

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from core.errors import EarmarkError, ProjectLockedError
+from core.errors import EarmarkError
 from core.store.project import Project
 from gui.actions import build_actions, edit_menu
 from gui.clips.clip_list_panel import ClipListPanel
@@ -26,7 +26,7 @@ from gui.common import dialogs
 from gui.common import settings as keys
 from gui.common.drops import split_window_drop, take_window_drop
 from gui.common.notices import MessageBanner, WelcomePage
-from gui.common.project_holder import ProjectHolder
+from gui.common.project_holder import ProjectHolder, refused_text
 from gui.common.screen import fit_inside_screen
 from gui.model.dock import ModelDock
 
@@ -143,9 +143,7 @@ class MainWindow(QMainWindow):
         try:
             project = self._holder.open(folder, before_close=self._let_go_of_project, parent=self)
         except EarmarkError as error:
-            hint = (" Its labels are saved there as you go: switch to that window, or close it "
-                    "and open the folder here." if isinstance(error, ProjectLockedError) else "")
-            self.show_message(f"Could not open {folder or 'a folder'}: {error}.{hint}", "error")
+            self.show_message(refused_text(folder, error), "error")
             return False
         self.folder = project.folder
         self.clip_view.set_cache_dir(project.store_path.parent / "cache")  # overviews of long files

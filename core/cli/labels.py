@@ -211,7 +211,8 @@ def _open_scanned(args: argparse.Namespace, changing: str | None = None):
     from core.store.project import Project
 
     with Project.open(args.folder, store_dir=args.project) as project:
-        lock = ProjectLock(project.store_path.parent, project.folder)
+        lock = ProjectLock(project.store_path.parent, project.folder,
+                           "an Earmark command changing it")
         if changing:
             try:
                 lock.acquire()

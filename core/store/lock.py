@@ -17,6 +17,8 @@ from pathlib import Path
 from core.errors import ProjectBusyError, ProjectLockedError
 
 LOCK_NAME = "open.lock"
+#: What holds a project's lock, unless it says otherwise.
+WINDOW = "another Earmark window"
 
 
 def _try_lock(fd: int) -> bool:
@@ -74,9 +76,11 @@ class ProjectLock:
     idempotent; ``release()`` lets it go. A store folder where no lock file can be made (a
     read-only one) is used without a lock."""
 
-    def __init__(self, store_dir: str | Path, folder: str | Path) -> None:
+    def __init__(self, store_dir: str | Path, folder: str | Path,
+                 holder: str = WINDOW) -> None:
         self.path = Path(store_dir) / LOCK_NAME
         self.folder = Path(folder)
+        self.holder = holder  # what holds it, as the one refused is told
         self._fd: int | None = None
 
     @property
@@ -91,11 +95,12 @@ class ProjectLock:
         except OSError:
             return  # nowhere to keep a lock: the store's own transactions still protect it
         if not _try_lock(fd):
-            holder = self._read_holder(fd)
+            holder, what = self._read_holder(fd)
             os.close(fd)
-            raise ProjectLockedError(self.folder, holder)
+            raise ProjectLockedError(self.folder, holder, what)
         self._fd = fd
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
+                "what": self.holder}
         try:
             os.ftruncate(fd, 0)
             # Past the first byte, which Windows locks: the holder text stays readable there.
@@ -110,12 +115,15 @@ class ProjectLock:
             self._fd = None
 
     @staticmethod
-    def _read_holder(fd: int) -> str:
+    def _read_holder(fd: int) -> tuple[str, str]:
+        """(which process holds the lock, since when; what holds it: WINDOW unless said)."""
         try:
             os.lseek(fd, 1, os.SEEK_SET)
             info = json.loads(os.read(fd, 4096).decode())
             since = time.strftime("%H:%M", time.localtime(float(info["since"])))
             where = "" if info["host"] == socket.gethostname() else f" on {info['host']}"
-            return f"process {int(info['pid'])}{where}, since {since}"
-        except (OSError, ValueError, KeyError, TypeError):
-            return "its process is not known"
+            what = info.get("what")
+            return (f"process {int(info['pid'])}{where}, since {since}",
+                    what if isinstance(what, str) and what else WINDOW)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return "its process is not known", WINDOW

@@ -8,9 +8,15 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.errors import EarmarkError, ProjectDamagedError, ProjectError, ProjectStoreGoneError
+from core.errors import (
+    EarmarkError,
+    ProjectDamagedError,
+    ProjectError,
+    ProjectLockedError,
+    ProjectStoreGoneError,
+)
 from core.store import store_backup
-from core.store.lock import ProjectLock
+from core.store.lock import WINDOW, ProjectLock
 from core.store.project import Project
 
 
@@ -123,6 +129,15 @@ class ProjectHolder:
 
 #: offer_restore's answer where a person chose a new, empty store over the copy of a gone one.
 AFRESH = "afresh"
+
+
+def refused_text(folder: str | Path, error: EarmarkError) -> str:
+    """What the window says of a folder it could not open: the reason, and where another window
+    holds it, that its labels are safe there."""
+    hint = (" Its labels are saved there as you go: switch to that window, or close it and open "
+            "the folder here." if isinstance(error, ProjectLockedError) and error.what == WINDOW
+            else "")
+    return f"Could not open {folder or 'a folder'}: {error}.{hint}"
 
 
 def offer_restore(parent: QWidget, error: ProjectDamagedError) -> str:

@@ -29,6 +29,25 @@ def test_a_second_lock_on_the_same_store_is_refused_naming_the_holder(tmp_path):
     second.release()
 
 
+def test_the_one_refused_is_told_what_holds_the_lock(tmp_path):
+    """A command importing labels held the folder, and the window refused said "another
+    Earmark window", sending the person to look for a window that was not there."""
+    from core.store.lock import WINDOW
+
+    command = ProjectLock(tmp_path, tmp_path / "clips", "an Earmark command changing it")
+    command.acquire()
+    with pytest.raises(ProjectLockedError) as caught:
+        ProjectLock(tmp_path, tmp_path / "clips").acquire()
+    assert "open in an Earmark command changing it (process" in str(caught.value)
+    command.release()
+    window = ProjectLock(tmp_path, tmp_path / "clips")
+    window.acquire()
+    with pytest.raises(ProjectLockedError) as caught:
+        ProjectLock(tmp_path, tmp_path / "clips", "an Earmark command changing it").acquire()
+    assert caught.value.what == WINDOW and "another Earmark window" in str(caught.value)
+    window.release()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_killed_holder_leaves_no_lock_behind(tmp_path):
     script = textwrap.dedent(f"""
