@@ -29,7 +29,13 @@ from gui.clips.clip_title import ClipTitle
 from gui.clips.clock_axis import SECONDS_LABEL, ClockAxis
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
-from gui.clips.time_plots import LEFT_AXIS_WIDTH_PX, TrackStack, make_playhead, style_time_plot
+from gui.clips.time_plots import (
+    LEFT_AXIS_WIDTH_PX,
+    TrackStack,
+    fit_left_label,
+    make_playhead,
+    style_time_plot,
+)
 from gui.clips.view_detail import RangeDetail
 from gui.clips.view_ranges import from_clock, inside, outside_text, scaled
 
@@ -545,6 +551,7 @@ class ClipView(QWidget):
             label = "Frequency (Hz)"
         if self.spec_plot.getAxis("left").labelText != label:  # a new label re-lays out the plot
             self.spec_plot.setLabel("left", label)
+            fit_left_label(self.spec_plot)
         self.spec_image.setImage(image, levels=levels, autoLevels=False)
         self.spec_image.setRect(0.0, 0.0, duration_s, top)
         self.spec_plot.setLimits(xMin=0.0, xMax=duration_s, yMin=0.0, yMax=top,

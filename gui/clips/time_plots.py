@@ -22,11 +22,21 @@ def style_time_plot(plot: pg.PlotItem) -> None:
     plot.getAxis("left").setStyle(hideOverlappingLabels=True)
     plot.hideButtons()
     plot.setMenuEnabled(False)
+    plot.vb.sigResized.connect(lambda *_: fit_left_label(plot))
     for name in ("left", "bottom"):
         plot.getAxis(name).setTextPen("#333333")
         plot.getAxis(name).setPen("#888888")
         # Major and minor ticks only: the third level doubled the axes' share of a redraw.
         plot.getAxis(name).setStyle(maxTickLevel=1)
+
+
+def fit_left_label(plot: pg.PlotItem) -> None:
+    """Show the left axis's label only where the plot is as tall as it: in a short plot (the
+    Classify tab's preview) "Amplitude" ran down over "Frequency (Hz)" below it."""
+    axis = plot.getAxis("left")
+    fits = axis.label.boundingRect().width() <= plot.vb.height()
+    if axis.labelText and axis.label.isVisible() != fits:
+        axis.label.setVisible(fits)
 
 
 def make_playhead(plot: pg.PlotItem) -> pg.InfiniteLine:

@@ -539,3 +539,16 @@ def test_a_file_cut_short_says_so_in_the_title(qtbot, view, tmp_path):
     show_and_wait(qtbot, view, path)
     assert view.title_label.full_text().endswith("16 kHz · cut short · mono")
     assert "Cut short: it holds 0.50 s of the 1.00 s its header claims" in view.title_label.toolTip()
+
+
+def test_axis_labels_show_only_where_their_plot_holds_them(qtbot, view, make_audio):
+    """In the Classify tab's short preview "Amplitude" ran down over "Frequency (Hz)"."""
+    path = make_audio("tone.wav", audio_factory.tone(1000.0, 1.0, 16000), 16000)
+    show_and_wait(qtbot, view, path)
+    labels = [plot.getAxis("left").label for plot in (view.wave_plot, view.spec_plot)]
+    assert all(label.isVisible() for label in labels)
+    view.resize(400, 190)
+    qtbot.waitUntil(lambda: not any(label.isVisible() for label in labels), timeout=3000)
+    assert view.wave_plot.vb.height() < labels[0].boundingRect().width()
+    view.resize(800, 500)
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in labels), timeout=3000)
