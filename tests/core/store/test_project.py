@@ -3,6 +3,7 @@ classes, models, read-only folders, concurrency, damage and migrations."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -618,13 +619,18 @@ def test_set_labels_unknown_id_changes_nothing(folder):
         assert "zzz" not in [k.name for k in project.classes()]
 
 
-def test_bulk_change_is_atomic(tmp_path):
-    root = tmp_path / "bulk"
-    for i in range(40):
+@contextlib.contextmanager
+def _scanned_class(root: Path, n: int):
+    """(project, clip ids) of ``n`` short clips in ``root``/a, scanned."""
+    for i in range(n):
         short(root / "a" / f"{i:02d}.wav")
     with Project.open(root) as project:
         project.scan()
-        ids = [c.id for c in project.clips()]
+        yield project, [c.id for c in project.clips()]
+
+
+def test_bulk_change_is_atomic(tmp_path):
+    with _scanned_class(tmp_path / "bulk", 40) as (project, ids):
         victim = ids[25]
         # Fail inside the transaction, after most updates ran.
         project.conn.execute(
@@ -647,12 +653,7 @@ def test_a_full_disk_is_not_called_damage_and_loses_nothing(tmp_path):
     """A full disk was told as a damaged store, to be moved aside and rebuilt from the audio:
     done, every label set by hand would have gone. SQLite's own limit on the pages it may
     use fails a write as a full disk does."""
-    root = tmp_path / "full"
-    for i in range(20):
-        short(root / "a" / f"{i:02d}.wav")
-    with Project.open(root) as project:
-        project.scan()
-        ids = [c.id for c in project.clips()]
+    with _scanned_class(tmp_path / "full", 20) as (project, ids):
         project.set_labels(ids[:1], "b")
         pages = project.conn.execute("PRAGMA page_count").fetchone()[0]
         project.conn.execute(f"PRAGMA max_page_count = {pages}")
