@@ -49,6 +49,7 @@ from core.store.records import (
     ScanSummary,
     clean_label,
     clip_from_row,
+    get_meta,
     in_chunks,
 )
 from core.store.regions import UNCHANGED, RegionsMixin, validate_region
@@ -67,6 +68,7 @@ from core.store.store_place import (
     choose_store_dir,
     default_store_dir,
     existing_store_dir,
+    last_written,
 )
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
@@ -206,18 +208,18 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             f"project is busy: {self.store_path} is being changed by another program")
 
     def _damaged(self, error: Exception) -> ProjectError:
-        return _unwritable_error(self.store_path, error) or _damaged_error(self.store_path,
-                                                                            str(error))
+        return _store_error(self.store_path, error)
 
     def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
         try:
             return self.conn.execute(sql, tuple(params)).fetchall()
-        except sqlite3.OperationalError as error:
-            if _is_busy(error):
-                raise self._busy() from error
-            raise self._damaged(error) from error
         except sqlite3.DatabaseError as error:
-            raise self._damaged(error) from error
+            raise self._read_error(error) from error
+
+    def _read_error(self, error: sqlite3.DatabaseError) -> ProjectError:
+        if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+            return self._busy()
+        return self._damaged(error)
 
     def _cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, done once while the store is unchanged: a window's views that each
@@ -247,8 +249,10 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         return store_backup.back_up(self.conn, self.store_path)
 
     def _get_meta(self, key: str) -> str | None:
-        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
+        try:
+            return get_meta(self.conn, key)
+        except sqlite3.DatabaseError as error:
+            raise self._read_error(error) from error
 
     # ----------------------------------------------------------------- clips
 
@@ -461,6 +465,12 @@ def _unwritable_error(store_path: Path, error: Exception) -> ProjectError | None
     return None
 
 
+def _store_error(store_path: Path, error: Exception) -> ProjectError:
+    """What a SQLite error of the store says to a person: that it cannot be written where it
+    is (:func:`_unwritable_error`), else that it is damaged."""
+    return _unwritable_error(store_path, error) or _damaged_error(store_path, str(error))
+
+
 def _damaged_error(store_path: Path, detail: str) -> ProjectDamagedError:
     copy = store_backup.newest_sound(store_path)
     if copy is not None:
@@ -480,9 +490,10 @@ def _refuse_gone_store(store_path: Path, own: Path | None) -> None:
     if copy is None:
         return
     instead = None
-    if own is not None and own != store_path and own.exists():
-        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(own.stat().st_mtime))
-        instead = f"the folder's own store, older (last written {written})"
+    written = None if own is None or own == store_path else last_written(own.parent)
+    if written is not None:
+        instead = ("the folder's own store, older (last written "
+                   f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(written))})")
     raise ProjectStoreGoneError(
         store_path, f"the project store {store_path} is gone (deleted?), and with it the "
         f"labels and regions; Earmark's copy of {store_backup.made_at(copy)} holds them up to "
@@ -516,11 +527,10 @@ def _connect(store_path: Path, busy_timeout_s: float) -> sqlite3.Connection:
         if _is_busy(error):
             raise ProjectBusyError(f"project is busy: {store_path} is being changed by another "
                                    "program") from error
-        raise (_unwritable_error(store_path, error)
-               or _damaged_error(store_path, str(error))) from error
+        raise _store_error(store_path, error) from error
     except sqlite3.DatabaseError as error:
         conn.close()
-        raise _damaged_error(store_path, str(error)) from error
+        raise _store_error(store_path, error) from error
     except ValueError as error:
         conn.close()
         raise ProjectError(f"the project store {store_path} was written by a newer Earmark "

@@ -29,7 +29,7 @@ NOT_LISTED = "not listed"
 
 
 
-#: meta keys: the clips an undone add took back from the store, {path: id}, and the highest id
+#: meta keys: the clips an undone add took back from the store, {path: [id, fingerprint]}, and the highest id
 #: ever given a clip (see :class:`ClipIds`).
 WITHDRAWN_KEY, ID_FLOOR_KEY = "withdrawn_clip_ids", "clip_id_floor"
 
@@ -73,7 +73,9 @@ def withdraw_clip_ids(conn, clips: Iterable[tuple[int, str, str | None]]) -> Non
 def withdrawn_clip_ids(conn) -> dict[str, tuple[int, str | None]]:
     """{path: (id, fingerprint)} of the clips an undone add took back from the store."""
     text = get_meta(conn, WITHDRAWN_KEY)
-    return {path: (int(i), fp) for path, (i, fp) in json.loads(text).items()} if text else {}
+    # A bare id: kept so while the change that keeps them was being written, before it landed.
+    return {path: (int(kept), None) if isinstance(kept, int) else (int(kept[0]), kept[1])
+            for path, kept in json.loads(text).items()} if text else {}
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -158,10 +160,15 @@ class ScanMixin:
 
         added = changed = unchanged = imported = regions_imported = 0
         files, rels = self._listable(files, warnings)
-        stats = {rel: _stat(path) for path, rel in zip(files, rels, strict=True)}
-        swaps = swapped_files(self.folder, stats, known) if wanted is None else {}
+        stats: dict = {}  # every listed file's, once: moves are found by them, then read
+        for index, (path, rel) in enumerate(zip(files, rels, strict=True)):
+            if index % SCAN_BATCH == 0 and should_stop():
+                break  # the loop below stops at once
+            stats[rel] = _stat(path)
+        whole = wanted is None and len(stats) == len(rels)
+        swaps = swapped_files(self.folder, stats, known) if whole else {}
         moves = {**moved_files(self.folder, stats, known, {e.id for e in swaps.values()}),
-                 **swaps} if wanted is None else {}
+                 **swaps} if whole else {}
         if moves:
             self._apply_moves(moves, known, class_names, rule)
             if on_batch:  # a view showing the old paths would label one file's clip by another

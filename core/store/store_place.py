@@ -41,7 +41,7 @@ def default_store_dir(folder: str | Path) -> Path:
     return user_data_dir() / "projects" / f"{Path(resolved).name or 'root'}-{digest}"
 
 
-def _last_written(store_dir: Path) -> float | None:
+def last_written(store_dir: Path) -> float | None:
     """When the store in ``store_dir`` was last written (its file's or its write-ahead log's
     time, the log only once it holds something), or None when there is none."""
     try:
@@ -64,7 +64,7 @@ def existing_store_dir(folder: str | Path) -> Path | None:
     folder = Path(folder).expanduser().resolve()
     found = [(written, n, sdir) for n, sdir in enumerate((default_store_dir(folder),
                                                          folder / STORE_DIRNAME))
-             if (written := _last_written(sdir)) is not None]
+             if (written := last_written(sdir)) is not None]
     return max(found)[2] if found else None  # a tie: the folder's own
 
 
@@ -135,7 +135,7 @@ def _kept_copy_newer(store_path: Path, own: Path) -> bool:
     """Whether Earmark keeps a sound copy of the store at ``store_path`` (gone) made after the
     store in ``own`` was last written."""
     copy = store_backup.newest_sound(store_path)
-    written = _last_written(own)
+    written = last_written(own)
     return copy is not None and written is not None and copy.stat().st_mtime > written
 
 
@@ -144,7 +144,7 @@ def _set_aside_older(elsewhere: Path, folder: Path) -> str | None:
     read-only is in the per-user place too (both were written: one person labelled in the
     folder, another, without write access, in a copy), rename that one aside, so it is said
     once and not found again; its labels are not merged. A note saying so, or None."""
-    written = _last_written(elsewhere)
+    written = last_written(elsewhere)
     if written is None:
         return None
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(written))

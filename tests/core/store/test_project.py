@@ -261,8 +261,10 @@ def test_files_whose_names_were_swapped_keep_their_own_labels(tmp_path):
     with Project.open(root) as project:
         # The window hears of the new paths before any file is read, so a scan stopped at once
         # leaves no row showing a clip at the other's path (a key would label the wrong one).
-        batches = []
-        assert project.scan(on_batch=batches.append, should_stop=lambda: True).stopped
+        batches, asked = [], []
+        # Stopped once the files are listed and looked at, before the first is read.
+        assert project.scan(on_batch=batches.append,
+                            should_stop=lambda: asked.append(1) or len(asked) > 1).stopped
         assert {(r.path, r.label) for r in batches[0]} == {("b.wav", "owl"), ("a.wav", "wren")}
         summary = project.scan()
         assert (summary.moved, summary.changed, summary.added, summary.missing) == (0, 0, 1, 0)
@@ -277,6 +279,28 @@ def test_files_whose_names_were_swapped_keep_their_own_labels(tmp_path):
         assert (summary.moved, summary.missing) == (3, 1)  # the copy gone
         assert {c.path: c.label for c in project.clips()} == {
             "a.wav": "wren", "c.wav": "owl", "d.wav": "jay", "b.wav": "tit"}
+
+def test_a_scan_stopped_while_it_looks_at_the_files_moves_nothing(folder):
+    """Every listed file is looked at (its size and time) before any is read, to find the
+    moved ones: on a slow share Stop did nothing until all were; a withdrawn clip id kept as
+    a bare number (before fingerprints were kept with them) still reads."""
+    import json
+
+    with Project.open(folder) as project:
+        project.scan()
+        loose = by_path(project)["loose.wav"]
+        project.set_labels([loose.id], "owl")
+        with project._write() as conn:
+            store_scan.set_meta(conn, store_scan.WITHDRAWN_KEY, json.dumps({"gone.wav": 99}))
+            assert store_scan.withdrawn_clip_ids(conn) == {"gone.wav": (99, None)}
+    (folder / "loose.wav").rename(folder / "kitchen_owl.wav")
+    with Project.open(folder) as project:
+        summary = project.scan(should_stop=lambda: True)
+        assert summary.stopped and summary.moved == 0
+        assert by_path(project, include_missing=True)["loose.wav"].label == "owl"
+        assert project.scan().moved == 1
+        assert by_path(project)["kitchen_owl.wav"].id == loose.id
+
 
 def test_a_name_changed_in_case_only_stays_its_clip_on_a_disk_that_ignores_case(
         folder, monkeypatch):
@@ -572,7 +596,8 @@ def test_scan_batches_progress_and_stop(tmp_path, monkeypatch):
     with Project.open(root) as project:
         calls = iter(range(100))
         summary = project.scan(progress=lambda f, m: fractions.append(f),
-                               should_stop=lambda: next(calls) >= 6,
+                               # 3 asks while the files are looked at, then one a file
+                               should_stop=lambda: next(calls) >= 3 + 6,
                                on_batch=batches.append)
         assert summary.stopped and summary.added == 6
         assert [len(b) for b in batches] == [4, 2]
