@@ -24,13 +24,7 @@ from core.errors import CheckpointError, EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
-from core.ml.novelty import (
-    UNKNOWN,
-    NoveltyRule,
-    feature_map_module,
-    map_statistics,
-    verdicts_of,
-)
+from core.ml.novelty import NoveltyRule, feature_map_module, feature_statistics, rule_in_use
 from core.paths import write_bytes_atomic
 
 FORMATS = ("onnx", "torchscript")
@@ -84,14 +78,6 @@ class DftPowerSpectrogram(torch.nn.Module):
         return real * real + imag * imag
 
 
-def rule_in_use(checkpoint: Checkpoint) -> NoveltyRule | None:
-    """The unknown rule as Earmark uses it: a single-label model's, where none of its classes
-    is named unknown (then that class answers, as taught: ``novelty.verdicts_of``)."""
-    if checkpoint.multi_label or UNKNOWN not in verdicts_of(checkpoint.classes):
-        return None
-    return checkpoint.novelty
-
-
 class NoveltyScore(torch.nn.Module):
     """``NoveltyRule.score`` in the graph: feature statistics ``(batch, dim)`` -> the squared
     Mahalanobis distance to the nearest class mean over the threshold ``(batch,)``."""
@@ -139,10 +125,8 @@ class WaveformClassifier(torch.nn.Module):
         self.eval().requires_grad_(False)
         rule = rule_in_use(checkpoint)
         self.novelty = None if rule is None else NoveltyScore(rule)
-        self._maps: list[torch.Tensor] = []
-        if self.novelty is not None:  # the feature map the rule measures, at each forward
-            feature_map_module(self.model, config).register_forward_hook(
-                lambda _module, _args, out: self._maps.append(out))
+        if self.novelty is not None:  # found now: its dry run is no part of the traced graph
+            feature_map_module(self.model, config)
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         clips = waveforms[:, :self.n_samples]
@@ -150,12 +134,13 @@ class WaveformClassifier(torch.nn.Module):
         # Padded by a whole window, then cut: a fixed pad that traces for every input length.
         clips = torch.nn.functional.pad(clips, (0, self.n_samples))[:, :self.n_samples]
         features = self.extractor(clips)
-        self._maps.clear()
-        probabilities = mean_scores(self.model, features, self.config, views=False,
-                                    multi_label=self.multi_label, temperature=self.temperature)
         if self.novelty is None:
-            return probabilities
-        return probabilities, self.novelty(map_statistics(self._maps[-1]))
+            return mean_scores(self.model, features, self.config, views=False,
+                               multi_label=self.multi_label, temperature=self.temperature)
+        with feature_statistics(self.model, self.config) as seen:
+            probabilities = mean_scores(self.model, features, self.config, views=False,
+                                        temperature=self.temperature)
+        return probabilities, self.novelty(seen[-1])
 
 
 def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:

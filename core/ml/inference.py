@@ -33,6 +33,7 @@ from core.ml.novelty import (
     UNKNOWN,
     feature_statistics,
     is_silent,
+    rule_in_use,
     verdicts_of,
     window_sound,
 )
@@ -182,8 +183,8 @@ class Classifier:
         self.model = fold_batch_norm(checkpoint.build_model()).to(
             self.device, memory_format=torch.channels_last)
         self.extractor = FeatureExtractor(self.features).to(self.device)
-        # The unknown answer: single-label models whose checkpoint holds the rule (novelty.py).
-        self.novelty = None if self.multi_label else checkpoint.novelty
+        # The unknown answer: the rule where the model uses one (novelty.rule_in_use).
+        self.novelty = rule_in_use(checkpoint)
 
     @classmethod
     def from_checkpoint(cls, source: str | Path | Checkpoint,
@@ -437,9 +438,8 @@ class Classifier:
         """The samples of the LONG_WINDOWS windows of ``scored`` its answer rests on (its
         ``foreground``) that most support class index ``top``, best first, read again; empty
         when every window is silent (the label rests on no sound)."""
-        order = np.argsort(-scored.heard[:, top], kind="stable")
-        kept = scored.foreground
-        best = [w for w in order if kept[w]][:LONG_WINDOWS]
+        order = np.argsort(-scored.probabilities[:, top], kind="stable")
+        best = order[scored.foreground[order]][:LONG_WINDOWS]
         return [self.features.read(path, float(scored.starts_s[w]), self.window_s) for w in best]
 
 

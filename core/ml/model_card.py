@@ -146,8 +146,8 @@ def _format_version(checkpoint: Checkpoint) -> int:
 
 
 def _novelty(checkpoint: Checkpoint) -> dict | None:
-    rule = checkpoint.novelty
-    if rule is None or checkpoint.multi_label:  # inference never applies one to multi-label
+    rule = novelty.rule_in_use(checkpoint)  # as inference applies it
+    if rule is None:
         return None
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
             "validation_share_beyond": rule.flag_share}

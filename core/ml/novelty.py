@@ -33,6 +33,13 @@ def verdicts_of(classes) -> tuple[str, ...]:
     there, and it answers with that class instead, as any other."""
     return tuple(v for v in VERDICTS if v not in set(classes))
 
+def rule_in_use(checkpoint) -> NoveltyRule | None:
+    """A checkpoint's unknown rule as Earmark applies it: a single-label model's, where none of
+    its classes is named unknown (then that class answers, as taught); else None."""
+    if checkpoint.multi_label or UNKNOWN not in verdicts_of(checkpoint.classes):
+        return None
+    return checkpoint.novelty
+
 # ---- silence ------------------------------------------------------------------------------
 # A clip is silence when its loudest 32 ms block is below DIGITAL_SILENCE_DBFS (about one step of
 # 16-bit audio: nothing was recorded), or when it is both quiet and flat: its loudest block under
@@ -354,7 +361,7 @@ def feature_statistics(model: torch.nn.Module, config: FeatureConfig) -> Iterato
     seen: list[torch.Tensor] = []
 
     def keep(_module, _args, out: torch.Tensor) -> None:
-        seen.append(map_statistics(out.detach().float()))
+        seen.append(_map_statistics(out.detach().float()))
 
     hook = feature_map_module(model, config).register_forward_hook(keep)
     try:
@@ -363,7 +370,7 @@ def feature_statistics(model: torch.nn.Module, config: FeatureConfig) -> Iterato
         hook.remove()
 
 
-def map_statistics(feature_map: torch.Tensor) -> torch.Tensor:
+def _map_statistics(feature_map: torch.Tensor) -> torch.Tensor:
     """``(batch, 2 * channels)``: each channel's mean and standard deviation over frequency and
     time of a feature map ``(batch, channels, freq, time)``."""
     return torch.cat([feature_map.mean(dim=(2, 3)),
