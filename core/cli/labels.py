@@ -212,8 +212,8 @@ def _open_scanned(args: argparse.Namespace, changing: str | None = None):
 
     with Project.open(args.folder, store_dir=args.project) as project:
         lock = ProjectLock(project.store_path.parent, project.folder,
-                           "an Earmark command changing it")
-        if changing:
+                           "an Earmark command changing it") if changing else None
+        if lock is not None:
             try:
                 lock.acquire()
             except ProjectLockedError as error:
@@ -230,7 +230,8 @@ def _open_scanned(args: argparse.Namespace, changing: str | None = None):
                 say_name_rule(project.name_rule(), project.root_stems())
             yield project
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
 
 
 @_expected_errors
