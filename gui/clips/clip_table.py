@@ -238,16 +238,11 @@ class ClipTableModel(ReadOnlyTableModel):
         ``sync_records``)."""
         changed: list[int] = []
         new: list[Any] = []
-        protected = () if current else self._protected or ()
-        for record in records:
+        for record in records if current else self._with_local_labels(records):
             i = self._index_of_id.get(record.id)
             if i is None:
                 new.append(record)
                 continue
-            if record.id in protected:
-                old = self._records[i]
-                record = dataclasses.replace(record, label=old.label,
-                                             label_source=old.label_source)
             if self._records[i] != record:
                 self._records[i] = record
                 self._names[i] = _split(record.path)
@@ -283,12 +278,17 @@ class ClipTableModel(ReadOnlyTableModel):
         if not any(r.id not in ids for r in self._records):
             self.upsert_records(records, current)
             return
-        if self._protected and not current:
-            mine = {i: self.record_by_id(i) for i in self._protected}
-            records = [dataclasses.replace(r, label=mine[r.id].label,
-                                           label_source=mine[r.id].label_source)
-                       if mine.get(r.id) is not None else r for r in records]
-        self._reset(records, keep_predictions=True)
+        self._reset(records if current else self._with_local_labels(records),
+                    keep_predictions=True)
+
+    def _with_local_labels(self, records: Iterable[Any]) -> list[Any]:
+        """``records`` with the labels set here while labels are protected
+        (``protect_local_labels``) in place of theirs."""
+        if not self._protected:
+            return list(records)
+        mine = {i: self.record_by_id(i) for i in self._protected}
+        return [dataclasses.replace(r, label=mine[r.id].label, label_source=mine[r.id].label_source)
+                if mine.get(r.id) is not None else r for r in records]
 
     def protect_local_labels(self, on: bool) -> None:
         """While on, labels edited here win over those in incoming records.
