@@ -1,5 +1,6 @@
-"""``labels`` commands: export, import, export-folders and export-clips, for clip labels and for
-regions (the formats of :mod:`core.store.region_io`; regions cut into clips).
+"""``labels`` commands: export, import, history, export-folders and export-clips, for clip
+labels (and their history) and for regions (the formats of :mod:`core.store.region_io`;
+regions cut into clips).
 
 ``register(subparsers)`` adds the ``labels`` parser; each command sets ``func`` to a handler
 ``handler(args) -> int`` (0 success, 1 done with problems reported, 2 error). Expected failures
@@ -129,6 +130,21 @@ def register(subparsers) -> argparse.ArgumentParser:
                           "named otherwise or a Sonic Visualiser layer belongs to (one FILE only)")
     _add_project(imp)
     imp.set_defaults(func=_handle_import)
+
+    history = commands.add_parser(
+        "history", help="every label change of the clips, oldest first (stdout unless --out)",
+        description="Write the label history the store keeps of FOLDER's clips (of the FILEs "
+                    "given, else of every clip) as a CSV, oldest change first: "
+                    "changed_at,path,before,after,how,source (changed_at in local time, ISO "
+                    "8601; an empty label: none; how: labelled, imported, read from its folder, "
+                    "class renamed, undone ...; source: the new label's). A window's undo "
+                    "history ends with it; this is kept for as long as the project.")
+    history.add_argument("folder", type=given_path, metavar="FOLDER")
+    history.add_argument("files", metavar="FILE", nargs="*",
+                         help="audio files of FOLDER (relative to it or absolute)")
+    history.add_argument("--out", metavar="PATH", help="write this file instead of stdout")
+    _add_project(history)
+    history.set_defaults(func=_handle_history)
 
     folders = commands.add_parser(
         "export-folders", help="copy or move labelled audio into DEST/<label>/",
@@ -315,6 +331,17 @@ def _handle_import(args: argparse.Namespace) -> int:
     with _open_scanned(args, changing="import them") as project:
         result = import_csv(project, args.files[0])
     _say_labels_import(args.files[0], result, args.folder)
+    return 0
+
+
+@_expected_errors
+def _handle_history(args: argparse.Namespace) -> int:
+    from core.store.label_io import export_history
+
+    with _open_scanned(args) as project:
+        rows = export_history(project, args.out or sys.stdout, args.files)
+    if args.out:
+        print(f"earmark: wrote {rows} label changes to {args.out}", file=sys.stderr)
     return 0
 
 

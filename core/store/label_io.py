@@ -15,10 +15,13 @@ import json
 import os
 import shutil
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from core.errors import EarmarkError
 from core.paths import natural_key, write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name
 from core.store.project import Project
@@ -62,6 +65,38 @@ def export_csv(project: Project, out: str | Path | TextIO, include_missing: bool
     rows = [(c.path, c.label or "") for c in _listed(project, include_missing=include_missing)]
     buffer = io.StringIO()
     _write_rows(buffer, rows)
+    _write_text(out, buffer.getvalue())
+    return len(rows)
+
+
+HISTORY_HEADER = ("changed_at", "path", "before", "after", "how", "source")
+
+
+def export_history(project: Project, out: str | Path | TextIO,
+                   paths: Sequence[str | Path] = ()) -> int:
+    """Write every label change, oldest first, of the clips at ``paths`` (relative to the
+    folder or absolute; none: of every clip) as a CSV of HISTORY_HEADER: its local time in ISO
+    8601 with its offset, the clip's path, the label before and after (empty: none), how it
+    came (:meth:`~core.store.records.LabelChange.how`) and the new label's source. Returns the
+    number of rows; a path naming no clip raises EarmarkError."""
+    by_path = project.clip_ids_by_path(include_missing=True)
+    path_of = {clip_id: path for path, clip_id in by_path.items()}
+    wanted = None
+    if paths:
+        rels = [project.relpath(path) for path in paths]
+        unknown = [rel for rel in rels if rel not in by_path]
+        if unknown:
+            raise EarmarkError(f"not a clip of {project.folder}: {', '.join(unknown)}")
+        wanted = {by_path[rel] for rel in rels}
+    rows = [(datetime.fromtimestamp(change.changed_at).astimezone().isoformat(timespec="seconds"),
+             path_of.get(change.clip_id, ""), change.old_label or "", change.new_label or "",
+             change.how(), change.new_source or "")
+            for change in project.label_history()
+            if wanted is None or change.clip_id in wanted]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_HEADER)
+    writer.writerows(rows)
     _write_text(out, buffer.getvalue())
     return len(rows)
 

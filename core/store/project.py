@@ -429,11 +429,14 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             "changed_at, action) VALUES (?, ?, ?, ?, ?, ?, ?)", history)
         return {i: old[i] for i in ids}
 
-    def label_history(self, clip_id: int) -> list[LabelChange]:
-        """Every label change of a clip, oldest first."""
+    def label_history(self, clip_id: int | None = None) -> list[LabelChange]:
+        """Every label change of a clip (None: of every clip), oldest first."""
+        sql = ("SELECT clip_id, old_label, old_source, new_label, new_source, changed_at, action "
+               "FROM label_history")
+        if clip_id is None:
+            return [LabelChange(*row) for row in self._read(f"{sql} ORDER BY id")]
         return [LabelChange(*row) for row in self._read(
-            "SELECT clip_id, old_label, old_source, new_label, new_source, changed_at, action "
-            "FROM label_history WHERE clip_id = ? ORDER BY id", (clip_id,))]
+            f"{sql} WHERE clip_id = ? ORDER BY id", (clip_id,))]
 
     def label_counts(self) -> dict[str | None, int]:
         return dict(self._read(

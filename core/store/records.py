@@ -63,7 +63,26 @@ class LabelChange:
     new_label: str | None
     new_source: str | None
     changed_at: float  # seconds since the epoch
-    action: str  # set, restore, import, scan, rename, merge, remove_class, name_rule
+    action: str  # set, restore, import, scan, rename, merge, remove_class, name_rule, put_back
+
+    def how(self) -> str:
+        """What made the change, in a person's words (the label history's How)."""
+        source = _SOURCE_WORDS.get(self.new_source or "", self.new_source or "")
+        if self.action == "set":
+            return "label cleared" if self.new_label is None else {
+                "model": "prediction accepted"}.get(self.new_source or "", "labelled")
+        if self.action == "import":
+            return f"imported from {source}" if self.new_label is not None else "cleared by an import"
+        if self.action == "scan":
+            return (f"read from {source}" if self.old_label is None
+                    else f"moved, relabelled by {source}")
+        return _ACTION_WORDS.get(self.action, self.action)
+
+
+_SOURCE_WORDS = {"folder": "its folder", "filename": "its file name", "csv": "a labels file"}
+_ACTION_WORDS = {"restore": "undone", "put_back": "put back from its history",
+                 "rename": "class renamed", "merge": "classes merged",
+                 "remove_class": "class removed", "name_rule": "file-name rule changed"}
 
 
 @dataclass(frozen=True, slots=True)

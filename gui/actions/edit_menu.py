@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStyle
 
 from core.store.classes import CLASS_KEYS
 from gui.clips.classes_dialog import ClassesDialog
+from gui.clips.history_dialog import LabelHistoryDialog
 from gui.clips.name_rule_dialog import ApplyNameRuleCommand, NameRuleDialog
 from gui.clips.playhead_marks import PlayheadMarker
 
@@ -47,6 +48,11 @@ def build(acts, w) -> None:
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
     acts.classes = acts.action("Cl&asses…", lambda: _on_classes(w), "Ctrl+K",
                                icon(SP.SP_FileDialogDetailedView), project=True)
+    acts.label_history = acts.action("Label &History…", lambda: open_label_history(acts, w),
+                                     "Ctrl+H", project=True)
+    acts.label_history.setToolTip("Every label the current clip has had, when and how; put "
+                                  "an earlier one back")
+    acts.history_dialog = None
     acts.name_rule = acts.action("Labels from File &Names…", lambda: open_name_rule_dialog(w),
                                  project=True)
     acts.name_rule.setToolTip("Which part of the file names labels the files directly in the "
@@ -63,6 +69,7 @@ def build(acts, w) -> None:
     acts.label_menu.addAction(acts.clear_label)
     menu.addAction(acts.mark_region)
     menu.addAction(acts.find)
+    menu.addAction(acts.label_history)
     menu.addSeparator()
     menu.addAction(acts.classes)
     menu.addAction(acts.name_rule)
@@ -100,6 +107,22 @@ def open_name_rule_dialog(w) -> None:
     dialog.rule_chosen.connect(lambda rule: w.undo_stack.push(ApplyNameRuleCommand(
         project, rule, w.labels.classes_edited, w.labels.report_error)))
     dialog.show()  # not modal: the list beside it stays usable
+
+
+def open_label_history(acts, w) -> None:
+    """Show the label history of the clip current in the list (one dialog, raised again)."""
+    if acts.history_dialog is None:
+        model = w.model
+        dialog = LabelHistoryDialog(
+            lambda: w.project, w.clip_list.current_id,
+            lambda clip_id: getattr(model.record_by_id(clip_id), "path", None),
+            w.labels.put_back, w.undo_stack, w)
+        w.clip_list.current_clip_changed.connect(dialog.refresh)
+        acts.history_dialog = dialog
+    acts.history_dialog.refresh()
+    acts.history_dialog.show()
+    acts.history_dialog.raise_()
+    acts.history_dialog.activateWindow()
 
 
 def _on_classes(w) -> None:

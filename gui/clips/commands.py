@@ -110,6 +110,24 @@ class AcceptPredictionsCommand(_LabelsCommand):
         self._model.restore_labels({i: (label, "model") for i, label in self._changes.items()})
 
 
+class PutBackLabelCommand(_LabelsCommand):
+    """Give one clip again a label it had (its history's), with the source it had then; undo
+    puts back the label it has now."""
+
+    def __init__(self, project: Any, model: Any, clip_id: int, label: str | None,
+                 source: str | None, on_error: Callable[[str], None] | None = None,
+                 show: Callable[[list[int]], None] | None = None) -> None:
+        super().__init__(f"Put back label {label}" if label else "Put back no label", project,
+                         model, on_error, show)
+        self._clip_id, self._label = clip_id, label
+        self._source = (source or "manual") if label is not None else None
+
+    def _redo(self) -> None:
+        self._previous = self._project.apply_labels({self._clip_id: self._label},
+                                                    self._source or "manual", action="put_back")
+        self._model.restore_labels({self._clip_id: (self._label, self._source)})
+
+
 class ImportLabelsCommand(_StoreCommand):
     """Labels from a labels file, as read and matched to the clips on a background task (a
     :class:`~core.store.label_io.LabelsPlan`), set with source "csv". The first redo hands the

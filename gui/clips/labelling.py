@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoStack
 
 from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
-from gui.clips.commands import AddClassCommand, SetLabelsCommand
+from gui.clips.commands import AddClassCommand, PutBackLabelCommand, SetLabelsCommand
 from gui.clips.region_commands import (
     DeleteRegionsCommand,
     LabelRegionsCommand,
@@ -181,6 +181,15 @@ class LabelController(QObject):
         # the clip after the one mended).
         if label is not None and len(ids) == 1 and self._auto_advance():
             self._clip_list.advance()
+
+    def put_back(self, clip_id: int, label: str | None, source: str | None) -> None:
+        """Give one clip ``label`` with ``source`` again (a label from its history), undoably."""
+        if self.project is None:
+            return
+        self._undo_stack.push(PutBackLabelCommand(self.project, self._model, clip_id, label,
+                                                  source, self.report_error, self._return_to))
+        if label is not None and label not in self.class_names:
+            self.refresh_classes()  # a class removed since: set_labels added it again
 
     def _return_to(self, ids: list[int]) -> None:
         """A label edit undone or redone: select the clips it changed, so the next key labels

@@ -47,6 +47,38 @@ def test_export_to_file_with_project_elsewhere(folder, tmp_path, capsys):
     assert str(store) in capsys.readouterr().err
 
 
+def test_history_lists_every_change_of_a_clip_and_says_how(folder, tmp_path, capsys):
+    import csv
+    from datetime import datetime
+
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("path,label\nloose.wav,owl\ndog/c0.wav,wolf\n", encoding="utf-8")
+    assert run(["labels", "import", str(folder), str(csv_path)]) == 0
+    with Project.open(folder) as project:
+        loose = project.clip_ids_by_path()["loose.wav"]
+        project.set_labels([loose], "lark")
+        project.rename_class("lark", "skylark")
+    capsys.readouterr()
+
+    assert run(["labels", "history", str(folder), "loose.wav", str(folder / "dog" / "c0.wav")]) == 0
+    rows = list(csv.reader(capsys.readouterr().out.splitlines()))
+    assert rows[0] == ["changed_at", "path", "before", "after", "how", "source"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["dog/c0.wav", "", "dog", "read from its folder", "folder"],
+        ["loose.wav", "", "owl", "imported from a labels file", "csv"],
+        ["dog/c0.wav", "dog", "wolf", "imported from a labels file", "csv"],
+        ["loose.wav", "owl", "lark", "labelled", "manual"],
+        ["loose.wav", "lark", "skylark", "class renamed", "manual"]]
+    assert datetime.fromisoformat(rows[1][0]).tzinfo is not None  # a local time, its offset said
+
+    out = tmp_path / "history.csv"
+    assert run(["labels", "history", str(folder), "--out", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 1 + 4 + 4  # the four folder labels, the four above
+    assert "wrote 8 label changes" in capsys.readouterr().err
+    assert run(["labels", "history", str(folder), "ghost.wav"]) == 2
+    assert "not a clip of" in capsys.readouterr().err
+
+
 def test_import_reports_unknown_paths(folder, tmp_path, capsys):
     csv_path = tmp_path / "in.csv"
     csv_path.write_text("path,label\nloose.wav,owl\nghost.wav,owl\ndog/c0.wav,\n",

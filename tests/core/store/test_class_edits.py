@@ -85,6 +85,18 @@ def test_rename_undo_records_history_and_renames_predictions_back(project):
     assert actions[-2:] == [("rename", "hound", "folder"), ("restore", "dog", "folder")]
 
 
+def test_each_class_edit_is_said_in_words_in_the_history(project):
+    """The label history's How column (the window's Label History, ``labels history``)."""
+    dog, loose = (project.clip_ids_by_path()[p] for p in ("dog/c0.wav", "loose.wav"))
+    project.merge_classes(["owl"], "dog")
+    project.remove_class("dog")
+    project.apply_labels({loose: "cat"}, "model", action="set")
+    assert [h.how() for h in project.label_history(dog)] == [
+        "read from its folder", "class removed"]
+    assert [h.how() for h in project.label_history(loose)] == [
+        "labelled", "classes merged", "class removed", "prediction accepted"]
+
+
 @pytest.mark.parametrize("edit, expected", [
     (lambda p: p.rename_class("dog", "hound"), ["hound", "owl", "cat", None, "hound"]),
     (lambda p: p.merge_classes(["dog", "owl"], "cat"), ["cat", "cat", "cat", None, "cat"]),
