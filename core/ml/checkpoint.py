@@ -10,6 +10,7 @@ import io
 import math
 import pickle
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,9 @@ def _from_payload(path: Path, payload) -> Checkpoint:
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise CheckpointError(path, f"made by a newer Earmark (format {version}); update Earmark")
     try:
-        classes = [str(c) for c in payload["classes"]]
+        # In the store's one Unicode form (core.store.records.clean_label): a model trained on
+        # a macOS folder's decomposed café names the café its clips are labelled.
+        classes = [unicodedata.normalize("NFC", str(c)) for c in payload["classes"]]
         features = FeatureConfig.from_dict(dict(payload["feature_config"]))
         state = payload["state_dict"]
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -216,7 +219,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             metrics=_stored(payload, "metrics", dict), history=_stored(payload, "history", list),
             created=str(payload.get("created", "")),
             thresholds=_thresholds(payload.get("thresholds")),
-            background_class=_optional_str(payload.get("background_class")),
+            background_class=_class_name(payload.get("background_class")),
             multi_label=_flag(payload.get("multi_label", False)),
             temperature=payload.get("temperature", 1.0),
             novelty=_novelty(payload.get("novelty")),
@@ -277,8 +280,8 @@ def _flag(value) -> bool:
     return value
 
 
-def _optional_str(value) -> str | None:
-    return None if value is None else str(value)
+def _class_name(value) -> str | None:
+    return None if value is None else unicodedata.normalize("NFC", str(value))
 
 
 def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) -> None:

@@ -6,6 +6,7 @@ Shared by :mod:`core.store.project` and its parts (scan, classes, models) so non
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -208,14 +209,15 @@ def in_chunks(ids: Sequence[int]) -> Iterator[tuple[Sequence[int], str]]:
 
 def clean_label(label: str | None) -> str | None:
     """``label`` stripped of surrounding blanks, an unpaired surrogate (a stranger's JSON may
-    hold ``"\\ud800"``, which no store or file can keep) shown as U+FFFD; None for None or an
+    hold ``"\\ud800"``, which no store or file can keep) shown as U+FFFD, in one Unicode form
+    (NFC: a macOS folder's decomposed ``café`` is the ``café`` typed); None for None or an
     empty name. Nothing else changes: a class stored with a tab in its name keeps it."""
     if label is None:
         return None
     label = str(label)
     if not label.isprintable():  # rare: the slow way only for a name that may need it
         label = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in label)
-    label = label.strip()
+    label = unicodedata.normalize("NFC", label.strip())
     return label or None
 
 

@@ -6,7 +6,9 @@ migrations applied. Never edit a migration once released; append a new one to ``
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import unicodedata
 from collections.abc import Callable
 
 
@@ -175,13 +177,43 @@ def _v8_flac_read_again(conn: sqlite3.Connection) -> None:
     _run(conn, f"INSERT OR REPLACE INTO meta(key, value) VALUES ('{FLAC_READ_AGAIN}', '1')")
 
 
+def _v9_names_in_one_form(conn: sqlite3.Connection) -> None:
+    """Version 9: class names, and the labels of clips, regions, predictions and models, in one
+    Unicode form (NFC, as :func:`core.store.records.clean_label` now keeps every name): a macOS
+    folder's decomposed ``café/`` and a ``café`` typed or imported were two classes. Two
+    classes one name in that form become the first of them in the class order (its colour and
+    key), the other's clips and regions its own. The label history keeps what was written."""
+    first: dict[str, str] = {}  # name in one form: the name of the first class it names
+    for (name,) in conn.execute("SELECT name FROM classes ORDER BY ord, name").fetchall():
+        one = unicodedata.normalize("NFC", name)
+        if one in first:
+            conn.execute("DELETE FROM classes WHERE name = ?", (name,))
+        else:
+            first[one] = name
+    conn.executemany("UPDATE classes SET name = ? WHERE name = ?",
+                     [(one, name) for one, name in first.items() if one != name])
+    for table in ("clips", "regions", "predictions"):
+        renamed = [(unicodedata.normalize("NFC", label), label) for (label,) in conn.execute(
+            f"SELECT DISTINCT label FROM {table} WHERE label IS NOT NULL")
+            if unicodedata.normalize("NFC", label) != label]
+        conn.executemany(f"UPDATE {table} SET label = ? WHERE label = ?", renamed)
+    for model_id, classes_json in conn.execute("SELECT id, classes_json FROM models").fetchall():
+        names = json.loads(classes_json)
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            one = [unicodedata.normalize("NFC", n) for n in names]
+            if one != names:
+                conn.execute("UPDATE models SET classes_json = ? WHERE id = ?",
+                             (json.dumps(one), model_id))
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
                                                                 _v5_region_channel,
                                                                 _v6_clip_fingerprint,
                                                                 _v7_clip_note,
-                                                                _v8_flac_read_again]
+                                                                _v8_flac_read_again,
+                                                                _v9_names_in_one_form]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

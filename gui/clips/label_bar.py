@@ -29,8 +29,9 @@ MAX_ROWS = 3
 
 
 def _match_key(name: str) -> str:
-    """How a typed name is matched to a class: case aside, and in one Unicode form (macOS names
-    folders "café" with its accent as a letter of its own, a keyboard types it as one)."""
+    """How a typed name is matched to a class: case aside, and in one Unicode form (the store
+    keeps names composed, "café" with its accent on its letter; a name pasted from a macOS
+    folder's may come decomposed, the accent a letter of its own)."""
     return unicodedata.normalize("NFC", name).casefold()
 
 

@@ -84,6 +84,18 @@ def test_foreign_state_dict_is_refused(tmp_path):
 
 
 @pytest.mark.slow
+def test_class_names_load_in_the_store_s_unicode_form(tmp_path, trained):
+    """A model trained on a macOS folder's decomposed café/ names the café the store keeps
+    (core.store.records.clean_label), so its answers match the clips' labels."""
+    payload = trained.checkpoint.to_payload()
+    decomposed = ["cafe\u0301", *payload["classes"][1:]]
+    payload["classes"], payload["background_class"] = decomposed, decomposed[0]
+    torch.save(payload, tmp_path / "m.pt")
+    loaded = load_checkpoint(tmp_path / "m.pt")
+    assert loaded.classes == ["caf\u00e9", *decomposed[1:]]
+    assert loaded.background_class == "caf\u00e9"
+
+
 def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload = trained.checkpoint.to_payload()
     payload["classes"] = ["a", "b"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import sqlite3
 import threading
@@ -18,6 +19,7 @@ from core.store import moves as store_moves
 from core.store import project as store_mod
 from core.store import scan as store_scan
 from core.store import store_place
+from core.store.label_io import import_csv
 from core.store.lock import ProjectLock
 from core.store.project import Project
 from core.store.records import RegionSpec
@@ -1266,6 +1268,51 @@ def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short
         assert summary.moved == 1 and by_path(project)["site1/hoot.flac"].label == "owl"
         project.scan()  # read again once: the next scan finds it unchanged
         assert project.scan().unchanged == 2
+
+
+CAFE_NFC, CAFE_NFD = "caf\u00e9", "cafe\u0301"  # as typed; as a macOS folder names it
+
+
+def test_a_decomposed_folder_name_and_the_name_typed_are_one_class(tmp_path):
+    """A CSV's café beside a macOS folder's café/ (its é two code points) made two classes."""
+    root = tmp_path / "night"
+    short(root / CAFE_NFD / "a.wav")
+    short(root / "loose.wav")
+    (tmp_path / "in.csv").write_text(f"path,label\nloose.wav,{CAFE_NFC}\n", encoding="utf-8")
+    with Project.open(root) as project:
+        project.scan()
+        import_csv(project, tmp_path / "in.csv")
+        with pytest.raises(ProjectError, match="already a class"):
+            project.add_class(CAFE_NFD)
+        assert [c.name for c in project.classes()] == [CAFE_NFC]
+        assert {c.label for c in project.clips()} == {CAFE_NFC}
+        (root / CAFE_NFD / "b.wav").write_bytes((root / CAFE_NFD / "a.wav").read_bytes())
+        project.scan()  # a later scan gives a new file its folder's class: the same one
+        assert by_path(project)[f"{CAFE_NFD}/b.wav"].label == CAFE_NFC
+
+
+def test_names_of_one_class_in_two_unicode_forms_become_one_on_upgrading_to_version_9(folder):
+    conn = old_store(folder, 8)
+    conn.executemany("INSERT INTO classes(name, ord, colour, shortcut) VALUES (?, ?, ?, ?)",
+                     [("owl", 0, "#111111", "1"), (CAFE_NFD, 1, "#222222", "2"),
+                      (CAFE_NFC, 2, "#333333", "3")])
+    conn.executemany("INSERT INTO clips(id, path, size_bytes, mtime_ns, label, label_source) "
+                     "VALUES (?, ?, 1, 1, ?, 'manual')",
+                     [(1, "a.wav", CAFE_NFD), (2, "b.wav", CAFE_NFC), (3, "c.wav", "owl")])
+    conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, created, modified) "
+                 "VALUES (1, 0, 1, ?, 'manual', 0, 0)", (CAFE_NFD,))
+    conn.execute("INSERT INTO models(id, path, classes_json, settings_json, metrics_json, "
+                 "created_at) VALUES (1, 'm.pt', ?, '{}', '{}', 0)",
+                 (json.dumps(["owl", CAFE_NFD]),))
+    conn.execute("INSERT INTO predictions VALUES (1, 1, ?, 0.9, '[0.1, 0.9]')", (CAFE_NFD,))
+    conn.close()
+    with Project.open(folder) as project:
+        assert [(c.name, c.colour, c.shortcut) for c in project.classes()] == [
+            ("owl", "#111111", "1"), (CAFE_NFC, "#222222", "2")]  # the first of the two kept
+        assert project.label_counts() == {CAFE_NFC: 2, "owl": 1}
+        assert [r.label for r in project.regions(1)] == [CAFE_NFC]
+        assert list(project.models()[0].classes) == ["owl", CAFE_NFC]
+        assert project.predictions(1)[1].label == CAFE_NFC
 
 
 def test_store_from_newer_earmark_refused(folder):
