@@ -16,11 +16,12 @@ class _StoreCommand(QUndoCommand):
     """A command whose ``_redo``/``_undo`` change the store. When one fails the command marks
     itself obsolete, so QUndoStack drops it (a push never keeps it, an undo takes it off): left
     on the stack it would make later undos lie about the store. ``on_error`` receives a message
-    naming the edit and the reason."""
+    naming the edit and the reason; ``failed`` says whether the last step failed."""
 
     def __init__(self, text: str, on_error: Callable[[str], None] | None) -> None:
         super().__init__(text)
         self._on_error = on_error
+        self.failed = False
 
     def redo(self) -> None:
         self._run(self._redo, self.text())
@@ -29,9 +30,11 @@ class _StoreCommand(QUndoCommand):
         self._run(self._undo, f"undo “{self.text()}”")
 
     def _run(self, step: Callable[[], None], what: str) -> None:
+        self.failed = False
         try:
             step()
         except (EarmarkError, OSError) as error:
+            self.failed = True
             self.setObsolete(True)
             if self._on_error:
                 self._on_error(f"Could not {what[0].lower()}{what[1:]}: {error}")

@@ -161,15 +161,14 @@ class LabelController(QObject):
         if self.project is None or not ids:
             self.status.emit("Select one or more clips first", 3000)
             return
-        before = self._undo_stack.index()
         command = SetLabelsCommand(self.project, self._model, ids, label,
                                    on_error=self._label_not_saved, show=self._return_to)
         self._undo_stack.push(command)
         if command.unchanged and label is None:
             self.status.emit("No label to clear: unlabelled already", 3000)
             return
-        if self._undo_stack.index() == before and not command.unchanged:
-            return  # it failed, and said why
+        if command.failed:
+            return  # it said why
         if self._failed is not None:  # "could not label …: busy" is past once a label is kept
             self.message_past.emit(self._failed)
             self._failed = None
