@@ -284,7 +284,7 @@ def _store_clips(data: Path, name_rule, regions: bool = False) -> list:
 
 
 def cmd_train(args) -> int:
-    from core.ml.checkpoint import load_checkpoint, save_checkpoint
+    from core.ml.checkpoint import check_can_save, load_checkpoint, save_checkpoint
     from core.ml.train_config import SEED_MODEL, parse_clip_seconds
     from core.ml.training import train
 
@@ -312,6 +312,7 @@ def cmd_train(args) -> int:
         # The seed's recipe, but a command-line run uses the feature cache: same features, faster.
         changes["cache_features"] = True
     config = TrainConfig.for_model(args.model, **changes)  # ConfigError: one line, exit 2
+    check_can_save(args.out)  # before the training, which would be lost
     init = load_checkpoint(args.init_from) if args.init_from else None
     if init is not None and args.channel is not None \
             and chosen_channel(args) != init.feature_config.channel:

@@ -10,6 +10,7 @@ import io
 import math
 import pickle
 import re
+import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ class Checkpoint:
             raise ValueError(f"{len(self.thresholds)} thresholds for {len(self.classes)} classes")
         if not all(0.0 <= t <= 1.0 for t in self.thresholds):
             raise ValueError("thresholds must lie within 0..1")
+        twice = sorted({c for c in self.classes if self.classes.count(c) > 1})
+        if twice:  # its answers of the one could not be told from the other's
+            raise ValueError(f"class {twice[0]!r} is named twice")
         if self.background_class is not None and self.background_class not in self.classes:
             raise ValueError(f"background class {self.background_class!r} is not a class")
         if isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float):
@@ -129,6 +133,22 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
     except OSError as exc:
         raise CheckpointError(path, f"could not save the model ({exc.strerror or exc})") from exc
     return path
+
+
+def check_can_save(path: str | Path) -> None:
+    """Raise CheckpointError now, not after an hour of training, where a model cannot be saved
+    at ``path``: a folder there, or a place that cannot be written (a file is made beside it
+    and removed)."""
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(path, "is a folder: name the model file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise CheckpointError(path, f"the model could not be saved there ({exc.strerror or exc})"
+                              ) from exc
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

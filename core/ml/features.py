@@ -146,6 +146,11 @@ _REAL_RANGES = {"clip_seconds": (1e-3, 3600.0), "f_min_hz": (0.0, 1e6), "f_max_h
                 "time_stretch": (0.0, 1.0), "freq_warp": (0.0, 1.0), "eq_gain": (0.0, 100.0),
                 "floor_db": (1e-3, 1000.0), "random_floor_db": (0.0, 1000.0)}
 _CHOICES = {"kind": ("logmel", "spectrogram"), "normalize": ("peak", "clip")}
+#: A clip's samples and its image's cells at most, whatever the settings that make them: each
+#: within its range, a stranger's file could still ask for an hour at 768 kHz (2.8e9 samples,
+#: gigabytes for one silent clip at loading). 10 s at 768 kHz fits.
+MAX_CLIP_SAMPLES = 2 ** 23
+MAX_FEATURE_CELLS = 2 ** 22
 
 
 def _config_problem(config: FeatureConfig) -> str | None:
@@ -173,6 +178,12 @@ def _config_problem(config: FeatureConfig) -> str | None:
             continue
         if not ok or not low <= value <= high:
             return f"{name} {_shown(value)} is not a number from {low} to {high}"
+    if config.n_samples > MAX_CLIP_SAMPLES:
+        return (f"a clip of {config.clip_seconds:g} s at {config.sample_rate_hz:,} Hz is "
+                f"{config.n_samples:,} samples, more than {MAX_CLIP_SAMPLES:,}")
+    if config.n_freqs * config.n_frames > MAX_FEATURE_CELLS:
+        return (f"a clip's image of {config.n_freqs:,} frequencies by {config.n_frames:,} frames "
+                f"is more than {MAX_FEATURE_CELLS:,} cells")
     return None
 
 

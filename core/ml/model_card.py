@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.ml import novelty
@@ -284,3 +284,20 @@ def _silence(rule: Mapping) -> str:
     return (f"loudest {1000 * rule['frame_s']:g} ms under {rule['digital_silence_dbfs']:g} dBFS, or under "
             f"{rule['quiet_dbfs']:g} dBFS with no band rising {rule['rise_db']:g} dB over its "
             "floor (every model)")
+
+
+def foreign_model_note(model_name: str, model_classes: Sequence[str],
+                       project_classes: Sequence[str]) -> str | None:
+    """A warning where a model knows none of a project's classes (a digits model loaded into
+    a cats-and-dogs project): its every answer will disagree with the labels. None where they
+    share a class, or the project has none yet."""
+    if not project_classes or set(project_classes) & set(model_classes):
+        return None
+
+    def listed(names: Sequence[str]) -> str:
+        more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+        return ", ".join(names[:6]) + more
+
+    return (f"{model_name} knows none of this project's classes (it answers "
+            f"{listed(list(model_classes))}; the project has {listed(list(project_classes))}): "
+            "its answers will not match the labels")

@@ -237,6 +237,9 @@ class ClassifyPanel(QWidget):
         return True
 
     def cancel(self) -> None:
+        if self.is_busy():  # said, or "Classifying…" stays under the results as if still going
+            self.status.setText(f"Stopped: {len(self.predictions):,} file(s) classified "
+                                "before it was cancelled")
         self._task.cancel()
         self._update_buttons()
 
@@ -244,6 +247,7 @@ class ClassifyPanel(QWidget):
         """Stop classifying and forget the results (another project opened: its model may
         know other classes, and Add Selected would copy them into it)."""
         self.cancel()
+        self.status.setText("")
         self.predictions = []
         self.table.setRowCount(0)
         self.clip_view.clear()

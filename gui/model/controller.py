@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import workflow as pm
 from core.errors import EarmarkError
+from core.ml.model_card import foreign_model_note
 from core.ml.novelty import verdicts_of
 from core.ml.training import TrainConfig
 from gui.common.tasks import FunctionWorker, ProjectWorker, TaskSlot
@@ -276,7 +277,13 @@ class ModelController(QObject):
 
     def _on_model_loaded(self, model_id: int) -> None:
         self.status.emit("", 0)
-        self._activated(self.project.active_model())
+        record = self.project.active_model()
+        note = foreign_model_note(Path(record.path).name, record.classes,
+                                  [c.name for c in self.project.classes()]) \
+            if record is not None else None
+        if note:
+            self.message.emit(note, "warning")
+        self._activated(record)
         self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:

@@ -94,6 +94,44 @@ def test_class_names_load_in_the_store_s_unicode_form(tmp_path, trained):
     loaded = load_checkpoint(tmp_path / "m.pt")
     assert loaded.classes == ["caf\u00e9", *decomposed[1:]]
     assert loaded.background_class == "caf\u00e9"
+    payload["classes"] = [payload["classes"][1], *payload["classes"][1:]]  # its answers as one
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="is named twice"):
+        load_checkpoint(tmp_path / "m.pt")
+
+
+def test_settings_each_in_range_that_ask_for_gigabytes_are_refused_at_once(tmp_path, trained):
+    """An hour at 768 kHz: loading it took 8 GB and 20 s for one silent clip."""
+    payload = trained.checkpoint.to_payload()
+    payload["feature_config"] = {**payload["feature_config"], "sample_rate_hz": 768_000,
+                                 "clip_seconds": 3600.0}
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="2,764,800,000 samples, more than 8,388,608"):
+        load_checkpoint(tmp_path / "m.pt")
+    payload["feature_config"] = {**trained.checkpoint.feature_config.to_dict(),
+                                 "kind": "spectrogram", "n_fft": 65_536, "hop_length": 1,
+                                 "max_frames": None}
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="cells"):
+        load_checkpoint(tmp_path / "m.pt")
+
+
+def test_a_place_a_model_cannot_be_saved_is_named_before_training(tmp_path):
+    from core.cli.commands import build_parser
+    from core.ml.checkpoint import check_can_save
+
+    blocker = tmp_path / "models"
+    blocker.write_text("a file where the folder would be")
+    with pytest.raises(CheckpointError, match="could not be saved there"):
+        check_can_save(blocker / "m.pt")
+    with pytest.raises(CheckpointError, match="is a folder"):
+        check_can_save(tmp_path)
+    check_can_save(tmp_path / "new" / "m.pt")  # a folder to make is no fault
+    assert [p.name for p in (tmp_path / "new").iterdir()] == []  # the probe is gone
+    folder = tmp_path / "nothing-read"  # refused before any clip is looked for
+    args = build_parser().parse_args(["train", str(folder), "--out", str(blocker / "m.pt")])
+    with pytest.raises(CheckpointError, match="could not be saved there"):
+        args.func(args)
 
 
 def test_weights_for_another_class_count_are_refused(tmp_path, trained):

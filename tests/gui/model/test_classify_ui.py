@@ -259,6 +259,37 @@ def test_a_drop_without_a_model_says_so(qtbot, window, tmp_path, clip_folder):
 
 
 @pytest.mark.slow
+def test_a_model_knowing_none_of_the_project_s_classes_is_said_so(qtbot, window, model_file,
+                                                                    tmp_path):
+    """A digits model loaded into a cats-and-dogs project became active without a word."""
+    folder = tmp_path / "pets"
+    for kind in ("cat", "dog"):
+        audio_factory.write(folder / kind / "a.wav", audio_factory.tone(440.0, 0.2))
+    open_and_wait(qtbot, window, folder)
+    with qtbot.waitSignal(window.model_dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    assert "knows none of this project's classes (it answers noise, tone; the project " \
+           "has cat, dog)" in window.banner.text()
+
+
+@pytest.mark.slow
+def test_cancel_says_classifying_stopped(qtbot, window, model_file, tmp_path, clip_folder):
+    """"Classifying 1 dropped item(s)…" stayed under the panel after Cancel."""
+    open_and_wait(qtbot, window, clip_folder)
+    with qtbot.waitSignal(window.model_dock.controller.model_loaded, timeout=CLASSIFY_TIMEOUT_MS):
+        window.model_dock.controller.load_model_file(model_file)
+    window.model_dock.controller.stop_classifying()
+    panel = window.model_dock.classify
+    files = [audio_factory.write(tmp_path / f"o{i}.wav", audio_factory.tone(650)) for i in range(3)]
+    assert panel.classify(files) and panel.is_busy()
+    panel.cancel()
+    assert panel.status.text().startswith("Stopped: ")
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=CLASSIFY_TIMEOUT_MS)
+    assert panel.status.text().startswith("Stopped: ")
+
+
+@pytest.mark.slow
 def test_models_list_loads_a_file_refuses_a_bad_one_and_switches_active(
         qtbot, window, model_file, tmp_path, clip_folder):
     open_and_wait(qtbot, window, clip_folder)
