@@ -26,12 +26,20 @@ import soundfile as sf
 from core.audio.cut_short import AudioFile, cut_short_note
 from core.errors import AudioError
 
-#: Lower-case file suffixes that libsndfile can read (the GUI and folder scan use this set).
+#: Recordings in formats libsndfile cannot decode, by suffix: a phone's voice memos, Windows
+#: Media. Listed with the rest, each saying so (convert it), not passed over in silence.
+UNDECODED_FORMATS: dict[str, str] = {
+    ".m4a": "AAC or ALAC in MPEG-4", ".m4b": "AAC in MPEG-4", ".aac": "AAC", ".mp4": "MPEG-4",
+    ".3gp": "3GPP", ".amr": "AMR", ".wma": "Windows Media Audio", ".webm": "WebM",
+    ".mka": "Matroska", ".ape": "Monkey's Audio", ".wv": "WavPack", ".ac3": "AC-3",
+    ".dsf": "DSD"}
+#: Lower-case file suffixes of audio (the GUI and folder scan use this set): those libsndfile
+#: can read, and UNDECODED_FORMATS.
 AUDIO_EXTENSIONS: frozenset[str] = frozenset({
     ".wav", ".wave", ".bwf", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".mp2", ".mp1",
     ".aif", ".aiff", ".aifc", ".au", ".snd", ".w64", ".caf", ".rf64", ".sd2", ".paf",
     ".voc", ".svx", ".iff", ".nist", ".sph", ".ircam", ".sf", ".htk", ".mat", ".pvf",
-    ".xi", ".sds", ".avr", ".wve",
+    ".xi", ".sds", ".avr", ".wve", *UNDECODED_FORMATS,
 })
 
 #: Frames read at a time when a window has to be reached by reading and discarding.
@@ -77,10 +85,11 @@ OUT_OF_RANGE = "contains samples far beyond full scale (not audio)"
 PERMISSION = "permission denied"
 UNREADABLE_DATA = "corrupt or unreadable audio data"  # libsndfile's words follow, in brackets
 UNSUPPORTED = "unsupported audio encoding"
+NOT_DECODED = "a format Earmark cannot read"  # (its name, the suffix): convert it
 #: Reasons that lie in a file's bytes, which the same file gives every time (not a permission,
 #: a disk or a network share that may come back, nor the memory of this machine).
 _CONTENT_FAULTS = (EMPTY_FILE, UNRECOGNISED, CORRUPT, NO_FRAMES, NON_FINITE, UNKNOWN_LENGTH,
-                   OUT_OF_RANGE, UNREADABLE_DATA, UNSUPPORTED)
+                   OUT_OF_RANGE, UNREADABLE_DATA, UNSUPPORTED, NOT_DECODED)
 
 
 def is_content_fault(reason: str) -> bool:
@@ -171,7 +180,17 @@ def _reason_from_libsndfile(message: str) -> str:
 
 
 def _to_audio_error(path: Path, exc: BaseException, opening: bool) -> AudioError:
-    """Map a soundfile/OS/numpy exception to an AudioError with a plain reason."""
+    """Map a soundfile/OS/numpy exception to an AudioError with a plain reason; a format
+    libsndfile does not know, named by its suffix (UNDECODED_FORMATS), says what to do."""
+    error = _plain_error(path, exc, opening)
+    kind = UNDECODED_FORMATS.get(path.suffix.lower())
+    if error.reason == UNRECOGNISED and kind is not None:
+        return AudioError(path, f"{NOT_DECODED} ({kind}, {path.suffix}): convert it to WAV or "
+                                "FLAC first (with Audacity or ffmpeg)")
+    return error
+
+
+def _plain_error(path: Path, exc: BaseException, opening: bool) -> AudioError:
     if isinstance(exc, AudioError):
         return exc
     if isinstance(exc, FileNotFoundError):

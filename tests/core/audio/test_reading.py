@@ -343,6 +343,30 @@ def test_audio_extensions():
     assert ".txt" not in audio.AUDIO_EXTENSIONS
 
 
+def test_a_phone_s_voice_memo_is_listed_and_named_as_a_format_to_convert(tmp_path):
+    """A folder's .m4a was passed over in silence, and named alone was "not an audio file"."""
+    from core.audio.discovery import iter_audio_files
+    from core.store.project import Project
+
+    folder = tmp_path / "memos"
+    af.write(folder / "a.wav", af.tone(440, 0.1))
+    # An MPEG-4 file's opening box, as a phone writes it: libsndfile knows none of it.
+    (folder / "memo.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A \x00\x00\x02\x00isomiso2"
+                                      + bytes(range(256)) * 8)
+    assert [p.name for p in iter_audio_files(folder)] == ["a.wav", "memo.m4a"]
+    with pytest.raises(AudioError, match=r"a format Earmark cannot read \(AAC or ALAC in "
+                                         r"MPEG-4, \.m4a\): convert it to WAV or FLAC"):
+        audio.info(folder / "memo.m4a")
+    with Project.open(folder) as project:
+        project.scan()
+        memo = next(c for c in project.clips() if c.path == "memo.m4a")
+        assert memo.error.startswith(audio.NOT_DECODED) and audio.is_content_fault(memo.error)
+    text = tmp_path / "notes.wav"  # a suffix of audio libsndfile reads: as before
+    text.write_text("not audio")
+    with pytest.raises(AudioError, match="not an audio file"):
+        audio.info(text)
+
+
 def test_only_faults_in_the_files_bytes_are_content_faults():
     """The clip view marks a file unreadable in the store only for these: a permission, a disk
     or a share that may come back, or this machine's memory, say nothing of the file."""
