@@ -348,6 +348,8 @@ def _handle_history(args: argparse.Namespace) -> int:
 def _say_labels_import(path: str, result, folder: str) -> None:
     for rel in result.unknown_paths:
         print(f"earmark: not in {folder}: {rel}", file=sys.stderr)
+    for conflict in result.conflicts:
+        print(f"earmark: labelled twice in {path}, the last row kept: {conflict}", file=sys.stderr)
     print(f"earmark: {result.updated} labels set, {result.unchanged} already so, "
           f"{len(result.unknown_paths)} unknown paths (clip labels from {path})", file=sys.stderr)
 

@@ -36,6 +36,7 @@ class ImportResult:
     updated: int  # clips whose label changed
     unchanged: int  # rows naming a clip that already carries that label (source kept)
     unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
+    conflicts: list[str] = field(default_factory=list)  # LabelsPlan.conflicts
     # What the import did and what it replaced, so it can be undone (Project.restore_labels) and
     # redone (Project.apply_labels with source "csv") without reading the file again.
     changes: dict[int, str] = field(default_factory=dict)  # clip id -> label set
@@ -194,6 +195,8 @@ class LabelsPlan:
     labels: dict[int, str] = field(default_factory=dict)  # clip id -> label the file gives it
     unknown_paths: list[str] = field(default_factory=list)  # rows naming no clip in the folder
     named: dict[int, str] = field(default_factory=dict)  # clip id -> the file as the row names it
+    # Files two rows give different labels: "a.wav: cat, then dog" (the last row's kept).
+    conflicts: list[str] = field(default_factory=list)
 
 
 def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
@@ -208,18 +211,23 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
     when one file here has it (:func:`core.store.region_io.find_clip`). Rows naming no clip
     present in the folder go to ``unknown_paths`` (not fatal); rows with an empty label are
     left out. Nothing is written."""
-    rows = _label_rows(Path(labels_path))
+    conflicts: list[str] = []
+    rows = _label_rows(Path(labels_path), conflicts)
     by_path, by_name = clip_index(project, include_missing=False)
     labels: dict[int, str] = {}
     named: dict[int, str] = {}
     unknown: list[str] = []
+    given: dict[int, list[str]] = {}  # every label the rows give a clip, in their order
     for rel, label in rows:
         clip, _ = find_clip(project.relpath(rel), by_path, by_name, project.folder.name)
         if clip is None:
             unknown.append(rel)
         else:
             labels[clip.id], named[clip.id] = label, rel
-    return LabelsPlan(Path(labels_path).name, labels, unknown, named)
+            given.setdefault(clip.id, []).append(label)
+    conflicts += [f"{named[i]}: {', then '.join(dict.fromkeys(said))}"  # two names, one clip
+                  for i, said in given.items() if len(set(said)) > 1]
+    return LabelsPlan(Path(labels_path).name, labels, unknown, named, conflicts)
 
 
 def apply_labels_plan(project: Project, plan: LabelsPlan) -> ImportResult:
@@ -236,7 +244,7 @@ def apply_labels_plan(project: Project, plan: LabelsPlan) -> ImportResult:
     changes = {i: labels[i] for i in previous}
     return ImportResult(updated=len(changes), unchanged=len(labels) - len(changes),
                         unknown_paths=plan.unknown_paths + gone, changes=changes,
-                        previous=previous)
+                        previous=previous, conflicts=plan.conflicts)
 
 
 def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
@@ -245,11 +253,12 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
     return apply_labels_plan(project, plan_labels_import(project, csv_path))
 
 
-def _label_rows(path: Path) -> list[tuple[str, str]]:
+def _label_rows(path: Path, conflicts: list[str]) -> list[tuple[str, str]]:
     """(file as the labels file names it, label) of each labelled row: a Label Studio export's
-    chosen classes, else :func:`read_labels_file`'s."""
+    chosen classes, else :func:`read_labels_file`'s (a path its rows label twice, the last,
+    named in ``conflicts``)."""
     rows = label_studio_labels(path)
-    return rows if rows is not None else list(read_labels_file(path).items())
+    return rows if rows is not None else list(read_labels_file(path, conflicts).items())
 
 
 # ------------------------------------------------------------------------ export folders

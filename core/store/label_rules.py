@@ -124,7 +124,8 @@ def normalise_relative(text: str) -> str:
     return "/".join(parts)
 
 
-def read_labels_file(path: str | os.PathLike) -> dict[str, str]:
+def read_labels_file(path: str | os.PathLike,
+                     conflicts: list[str] | None = None) -> dict[str, str]:
     """Read a labels file into ``{relative posix path: label}``, paths relative to the file's
     folder: Edge Impulse's ``info.labels`` (JSON, :func:`_edge_impulse_labels`) or a
     ``path,label`` CSV.
@@ -132,7 +133,9 @@ def read_labels_file(path: str | os.PathLike) -> dict[str, str]:
     CSV: a header row (``path,label`` in any case) is optional; blank lines and rows with an empty
     label (unlabeled) are skipped; quoted fields may hold commas and quotes. UTF-8 with or without
     a BOM, UTF-16 with a BOM, and latin-1 are read. A row that is not ``path,label`` (or an entry
-    of info.labels without a path) raises :class:`EarmarkError` naming the file and where.
+    of info.labels without a path) raises :class:`EarmarkError` naming the file and where. A
+    path the rows give two labels keeps the last; ``conflicts`` receives ``"a.wav: cat, then
+    dog"`` for each.
     """
     path = Path(path)
     try:
@@ -148,11 +151,12 @@ def read_labels_file(path: str | os.PathLike) -> dict[str, str]:
     text = decode_text(data)
     if text.lstrip().startswith("{"):
         return _edge_impulse_labels(text, path.name)
-    return _csv_labels(text, path.name)
+    return _csv_labels(text, path.name, conflicts)
 
 
-def _csv_labels(text: str, name: str) -> dict[str, str]:
+def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dict[str, str]:
     labels: dict[str, str] = {}
+    given: dict[str, list[str]] = {}
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     first = True
     try:
@@ -177,10 +181,14 @@ def _csv_labels(text: str, name: str) -> dict[str, str]:
             label = row[1].strip()
             if label:
                 labels[relative] = label
+                given.setdefault(relative, []).append(label)
             else:
                 labels.pop(relative, None)
     except csv.Error as exc:
         raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
+    if conflicts is not None:
+        conflicts.extend(f"{rel}: {', then '.join(dict.fromkeys(said))}"
+                         for rel, said in given.items() if len(set(said)) > 1)
     return labels
 
 

@@ -283,7 +283,12 @@ def _report_import(w, path: str, result: label_io.ImportResult) -> None:
     text = f"Imported labels from {Path(path).name}: {result.updated:,} changed"
     if result.unknown_paths:
         text += f", {len(result.unknown_paths):,} rows name no clip in this folder"
-    w.show_message(text + (". Ctrl+Z undoes the import." if result.updated else "."), "info")
+    if result.conflicts:
+        n = len(result.conflicts)
+        text += (f"; {n:,} file{'s are' if n != 1 else ' is'} given two labels, the last row "
+                 f"kept ({'; '.join(result.conflicts[:3])}{'; …' if n > 3 else ''})")
+    w.show_message(text + (". Ctrl+Z undoes the import." if result.updated else "."),
+                   "warning" if result.conflicts else "info")
 
 
 def _on_export_csv(w) -> None:

@@ -202,7 +202,7 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     readers: list[threading.Thread] = []
     read = label_io._label_rows
     monkeypatch.setattr(label_io, "_label_rows",
-                        lambda path: readers.append(threading.current_thread()) or read(path))
+                        lambda *args: readers.append(threading.current_thread()) or read(*args))
     file_menu._on_import_csv(window)  # the file is read on a background task, then imported
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert readers and threading.main_thread() not in readers
@@ -219,6 +219,22 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     assert all(slot.wait() for slot in window.acts.slots.values())
 
 
+def test_an_import_giving_a_file_two_labels_says_which_it_kept(qtbot, rig, tmp_path,
+                                                               monkeypatch):
+    csv_path = tmp_path / "labels.csv"
+    csv_path.write_text("path,label\nloose-a.wav,frog\nloose-a.wav,toad\n")
+    shown: list[tuple[str, str]] = []
+    window = menu_window(rig, lambda t, k: shown.append((t, k)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(csv_path)], ""))
+    file_menu._on_import_csv(window)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert shown[-1] == ("Imported labels from labels.csv: 1 changed; 1 file is given two labels, "
+                         "the last row kept (loose-a.wav: frog, then toad). Ctrl+Z undoes the "
+                         "import.", "warning")
+    assert snapshot(rig)[3]["loose-a.wav"] == ("toad", "csv")
+    assert all(slot.wait() for slot in window.acts.slots.values())
+
+
 def test_labels_read_for_a_folder_no_longer_open_are_dropped(qtbot, rig, tmp_path, monkeypatch):
     csv_path = tmp_path / "labels.csv"
     csv_path.write_text("path,label\nloose-a.wav,frog\n")
@@ -229,7 +245,7 @@ def test_labels_read_for_a_folder_no_longer_open_are_dropped(qtbot, rig, tmp_pat
     reading, go_on = threading.Event(), threading.Event()
     read = label_io._label_rows
     monkeypatch.setattr(label_io, "_label_rows",
-                        lambda path: (reading.set(), go_on.wait(10), read(path))[2])
+                        lambda *args: (reading.set(), go_on.wait(10), read(*args))[2])
     file_menu._on_import_csv(window)
     qtbot.waitUntil(reading.is_set, timeout=10_000)
     window.project = object()  # another folder opened while the file was read
