@@ -17,6 +17,7 @@ migrations in :mod:`core.store.schema`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -103,6 +104,10 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         self._cache: dict = {}
         self._cache_version: tuple[int, int] | None = None
         self._opened_version = self._version()
+        try:  # held to tell a store deleted from one moved (store_deleted)
+            self._store_fd: int | None = os.open(store_path, os.O_RDONLY)
+        except OSError:
+            self._store_fd = None
 
     # ----------------------------------------------------------------- open / close
 
@@ -150,6 +155,18 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._store_fd is not None:
+            os.close(self._store_fd)
+            self._store_fd = None
+
+    def store_deleted(self) -> bool:
+        """Whether the store file was deleted while open (with its folder, say): what is kept
+        now goes to no file a later open finds, and is lost when the store is closed. A store
+        moved or renamed (its folder with it) is not deleted."""
+        try:
+            return self._store_fd is not None and os.fstat(self._store_fd).st_nlink == 0
+        except OSError:
+            return False
 
     def __enter__(self) -> Project:
         return self

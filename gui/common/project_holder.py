@@ -111,6 +111,10 @@ class ProjectHolder:
         longer there), or ""."""
         if self.project is None:
             return ""
+        if not self.project.folder.is_dir() and self.project.store_deleted():
+            return (f"The folder {self.project.folder} was deleted, and its store with it: the "
+                    "labels this window holds are on no disk now, and go when it closes. Export "
+                    "them first (File > Export Labels CSV…, Export Regions…).")
         if not self.project.folder.is_dir():
             return (f"The folder {self.project.folder} is gone (moved, renamed or unplugged). "
                     "Labels are kept in its store; open it again when it is back.")

@@ -746,3 +746,21 @@ def test_a_store_deleted_while_open_is_said_when_the_window_looks_again(qtbot, w
     window.rescan()  # as F5, or coming back to the window
     assert "was deleted while the folder was open" in window.banner.text()
     assert "open the folder again" in window.banner.text()
+
+
+def test_a_folder_deleted_with_its_store_says_to_export_and_one_moved_says_it_is_kept(
+        qtbot, window, clip_folder, tmp_path):
+    """After rm -rf of the folder the window said its labels were kept in its store."""
+    import shutil
+
+    open_and_wait(qtbot, window, clip_folder)
+    moved = tmp_path / "moved"
+    clip_folder.rename(moved)
+    window.rescan()
+    assert "is gone (moved, renamed or unplugged)" in window.banner.text()
+    assert not window.project.store_deleted()
+    shutil.rmtree(moved)
+    window.rescan()
+    assert "was deleted, and its store with it" in window.banner.text()
+    assert "Export them first" in window.banner.text()
+    assert window.project.store_deleted()
