@@ -45,6 +45,9 @@ NOT_INCLUDED = ("Earmark's silence answer (a silent clip gets class scores, and 
 NO_RULE = ("Earmark's unknown rule: this model uses none (a multi-label model, one with a class "
            "of its own named unknown, which answers instead, or one trained by an older "
            "Earmark), so it names a class for any input")
+STEADY_LEFT_OUT = ("the steady-sound part of Earmark's unknown rule (a clip of steady noise, "
+                   "a hum or a held tone, which this model's training clips never were, "
+                   "Earmark answers unknown; the novelty output leaves it out)")
 # The TorchScript file's metadata, read with torch.jit.load(path, _extra_files={name: ""}).
 TORCHSCRIPT_METADATA = "earmark.json"
 
@@ -154,7 +157,11 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
 
     config = checkpoint.feature_config
     multi_label = bool(checkpoint.multi_label)
-    has_rule = rule_in_use(checkpoint) is not None
+    rule = rule_in_use(checkpoint)
+    has_rule = rule is not None
+    left_out = NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}"
+    if rule is not None and rule.steady_db is not None:
+        left_out = f"{left_out}; {STEADY_LEFT_OUT}"
     return {
         "format": EXPORT_FORMAT,
         "format_version": str(EXPORT_FORMAT_VERSION),
@@ -178,7 +185,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
                       else "softmax with the calibration temperature")
                    + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
                       "clip is: over 1, Earmark answers unknown" if has_rule else "")),
-        "not_included": NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}",
+        "not_included": left_out,
     }
 
 

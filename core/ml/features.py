@@ -311,14 +311,14 @@ class FeatureExtractor(torch.nn.Module):
         return self(torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None])[0, 0].numpy()
 
 
-_DB_PER_UNIT = 20.0  # "peak" features: 20 dB per unit, so an 80 dB range spans -2..2
+DB_PER_UNIT = 20.0  # "peak" features: 20 dB per unit, so an 80 dB range spans -2..2
 
 
 def _peak_db(power: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
     db = 10.0 * torch.log10(power + 1e-20)
     db = db - db.amax(dim=(-2, -1), keepdim=True)
     db = db.clamp(min=-config.floor_db)
-    return (db + config.floor_db / 2) / _DB_PER_UNIT
+    return (db + config.floor_db / 2) / DB_PER_UNIT
 
 
 def silence_fill(features: torch.Tensor, config: FeatureConfig):
@@ -327,7 +327,7 @@ def silence_fill(features: torch.Tensor, config: FeatureConfig):
     if config.kind != "logmel":
         return 0.0
     if config.normalize == "peak":
-        return -config.floor_db / 2 / _DB_PER_UNIT
+        return -config.floor_db / 2 / DB_PER_UNIT
     return features.mean(dim=(1, 2, 3), keepdim=True)
 
 
@@ -406,7 +406,7 @@ def _is_peak(config: FeatureConfig) -> bool:
 def _raise_floor(features: torch.Tensor, config: FeatureConfig, raise_db: torch.Tensor) -> torch.Tensor:
     """"peak" features with each clip's floor raised by ``raise_db`` (one value per clip): cells
     quieter than that become the new floor, as if recorded with more background noise."""
-    floor = silence_fill(features, config) + raise_db / _DB_PER_UNIT
+    floor = silence_fill(features, config) + raise_db / DB_PER_UNIT
     return torch.maximum(features, floor.view(-1, 1, 1, 1))
 
 

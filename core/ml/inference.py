@@ -31,6 +31,7 @@ from core.ml.networks import fold_batch_norm
 from core.ml.novelty import (
     SILENCE,
     UNKNOWN,
+    feature_rise_db,
     feature_statistics,
     is_silent,
     rule_in_use,
@@ -231,8 +232,9 @@ class Classifier:
                     self._forward, x, self.features, views, self.multi_label,
                     self.temperature).cpu().numpy()
             if rule is not None:
+                rises = feature_rise_db(x, self.features) if rule.steady_db else None
                 scores[start:start + len(chunk)] = rule.score(
-                    torch.stack(seen).mean(dim=0).cpu().numpy())
+                    torch.stack(seen).mean(dim=0).cpu().numpy(), rises)
         return out, scores
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -47,7 +47,8 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
     ``novelty``, the rule that answers "unknown" (threshold: the squared distance of a clip's
     n_statistics feature statistics, raised to exponent, to the nearest class beyond which it is
     unknown; validation_share_beyond: the share of augmented validation clips the threshold leaves beyond
-    it; None without a rule); ``silence``, the rule that answers "silence" (digital_silence_dbfs,
+    it; steady_db: a clip rising less is unknown too, None where the rule does not hold it; None
+    without a rule); ``silence``, the rule that answers "silence" (digital_silence_dbfs,
     frame_s, quiet_dbfs, rise_db: this Earmark's, the same for every model).
     """
     path = Path(path)
@@ -150,7 +151,7 @@ def _novelty(checkpoint: Checkpoint) -> dict | None:
     if rule is None:
         return None
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
-            "validation_share_beyond": rule.flag_share}
+            "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):
@@ -277,7 +278,10 @@ def _unknown(rule: Mapping | None, multi_label: bool) -> str:
     raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"
     return (f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
             f"{rule['n_statistics']} feature statistics of the training clips{raised}); "
-            f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond")
+            f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond"
+            + ("" if rule.get("steady_db") is None else
+               f"; and a steady sound (no band rising {rule['steady_db']:g} dB over its level: "
+               "noise, a hum, a held tone), which no training clip was"))
 
 
 def _silence(rule: Mapping) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.ml.features import FeatureConfig, augment, prediction_views
+from core.ml.features import DB_PER_UNIT, FeatureConfig, augment, prediction_views
 
 SILENCE = "silence"
 UNKNOWN = "unknown"
@@ -218,12 +218,80 @@ MAX_VAL_PASSES = 8
 MAX_FIT_CLIPS = 5000
 
 
+# A steady sound (white or pink noise, a hum, a held tone or chord) is unknown to a model whose
+# training clips held none: their statistics sit among a noisy corpus's own backgrounds (a
+# cats-and-dogs model answered white noise "cat" at 97% and tones "dog" at 99.7%, the distance
+# above under its threshold: bench_unknown_catsdogs.py). A clip is steady where no band of its
+# image rises STEADY_DB over that band's median level (feature_rise_db): measured on the image
+# a model sees, white and pink noise rise 2.9-4.5 dB, tones and a chord under 2, the cats and
+# dogs at least 5.6 (the next 7.0; 1% of them under 10.6). The rule holds it only for a model
+# whose judged training clips were steady at most STEADY_SHARE of the time (one in 179 cats
+# and dogs), and only where most of them could be judged: FSDD's digits are too short to tell
+# (MIN_STEADY_S), so its models, and any taught a steady class (a hum, a fan), never use it.
+STEADY_DB = 6.0
+STEADY_SHARE = 0.02
+MIN_JUDGED_SHARE = 0.5
+MIN_STEADY_S = 0.5  # of sound, its ends left out, to tell steady from not
+STEADY_GROUPS = 16  # bands: the image's rows averaged in this many groups
+STEADY_SMOOTH_S = 0.1  # band levels averaged over this, so noise's chance peaks stay low
+_STEADY_RANGE_DB = 80.0  # cells further under the loudest count as that far
+
+
+def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray | None:
+    """``(batch,)`` how far each clip's image ``(batch, 1, n_freqs, n_frames)`` rises over its
+    own level: over STEADY_GROUPS bands, the largest gap (dB) between a band's loudest moment
+    and its median, band powers smoothed over STEADY_SMOOTH_S, over the frames with sound but
+    the first and last STEADY_SMOOTH_S of them (a tone cut off clicks there). Infinite where
+    under MIN_STEADY_S of sound is left to judge; None for images not in dB ("clip"-normalised
+    features)."""
+    if config.kind == "logmel" and config.normalize == "peak":
+        db = features[:, 0].double().cpu().numpy() * DB_PER_UNIT
+    elif config.kind == "spectrogram":
+        db = 10.0 * np.log10(features[:, 0].double().cpu().numpy() + 1e-20)
+    else:
+        return None
+    hop_s = config.hop_samples / config.sample_rate_hz
+    smooth = max(1, round(STEADY_SMOOTH_S / hop_s))
+    rises = np.full(len(db), np.inf)
+    for k, image in enumerate(db):
+        loudest = image.max()
+        image = np.maximum(image, loudest - _STEADY_RANGE_DB)
+        sound = np.flatnonzero((image > loudest - _STEADY_RANGE_DB + 1.0).any(axis=0))
+        if not len(sound):
+            continue
+        frames = slice(sound[0] + smooth + 1, max(sound[-1] - smooth, 0))
+        power = 10.0 ** (image[:, frames] / 10.0)
+        if power.shape[1] * hop_s < MIN_STEADY_S:
+            continue
+        bands = np.stack([power[rows].mean(axis=0) for rows in
+                          np.array_split(np.arange(len(power)), STEADY_GROUPS) if len(rows)])
+        summed = np.cumsum(np.hstack([np.zeros((len(bands), 1)), bands]), axis=1)
+        level = 10.0 * np.log10((summed[:, smooth:] - summed[:, :-smooth]) / smooth + _TINY)
+        rises[k] = float((level.max(axis=1) - np.median(level, axis=1)).max())
+    return rises
+
+
+def steady_threshold(rises: np.ndarray | None) -> float | None:
+    """The rise (dB) under which a clip is answered unknown as steady, from the training
+    clips' ``rises`` (:func:`feature_rise_db`): STEADY_DB where under MIN_JUDGED_SHARE of them
+    could not be judged and at most STEADY_SHARE of those judged are steady; else None."""
+    if rises is None or not len(rises):
+        return None
+    judged = np.asarray(rises)[np.isfinite(rises)]
+    if len(judged) < MIN_JUDGED_SHARE * len(rises) or \
+            np.mean(judged < STEADY_DB) > STEADY_SHARE:
+        return None
+    return STEADY_DB
+
+
 @dataclass(frozen=True, eq=False)
 class NoveltyRule:
     """How unlike the training clips a clip's feature statistics ``(dim,)`` are: the squared
     Mahalanobis distance, under the shared ``precision`` (the inverse covariance), from the
     statistics raised to ``exponent`` (sign kept) to the nearest class mean. ``score`` is that
-    distance over ``threshold``: over 1 is unknown."""
+    distance over ``threshold``: over 1 is unknown; with ``steady_db`` (STEADY_DB), a clip
+    rising less than that (:func:`feature_rise_db`) scores ``steady_db`` over its rise, if
+    more."""
 
     means: np.ndarray  # (n_classes, dim), of the statistics raised to exponent
     precision: np.ndarray  # (dim, dim), symmetric positive definite
@@ -232,6 +300,7 @@ class NoveltyRule:
     # statistics as they are, and the threshold at the share first used.
     exponent: float = 1.0
     flag_share: float = FIRST_FLAG_SHARE
+    steady_db: float | None = None  # rules fitted before it: none
 
     def __post_init__(self) -> None:
         for name in ("means", "precision"):
@@ -252,6 +321,12 @@ class NoveltyRule:
             if not (math.isfinite(value) and fits(value)):
                 raise ValueError(f"{what} must be {words}, not {value}")
             object.__setattr__(self, name, float(value))
+        if self.steady_db is not None:
+            value = self.steady_db
+            if isinstance(value, bool) or not isinstance(value, int | float | np.floating) \
+                    or not (math.isfinite(value) and value > 0):
+                raise ValueError(f"novelty steady level must be a positive number, not {value}")
+            object.__setattr__(self, "steady_db", float(value))
 
     @property
     def n_classes(self) -> int:
@@ -272,21 +347,29 @@ class NoveltyRule:
         centre = ((means @ precision) * means).sum(axis=1)[None]
         return np.maximum(own - 2 * cross + centre, 0.0).min(axis=1)
 
-    def score(self, statistics: np.ndarray) -> np.ndarray:
-        """``(n,)`` distances over the threshold: above 1, unknown."""
-        return self.distances(statistics) / self.threshold
+    def score(self, statistics: np.ndarray, rises_db: np.ndarray | None = None) -> np.ndarray:
+        """``(n,)`` distances over the threshold, or where the rule has ``steady_db`` and a
+        clip's rise (``rises_db``, :func:`feature_rise_db`) is under it, ``steady_db`` over
+        that rise if more: above 1, unknown."""
+        score = self.distances(statistics) / self.threshold
+        if self.steady_db is None or rises_db is None:
+            return score
+        return np.maximum(score, self.steady_db / np.maximum(np.asarray(rises_db), 1e-3))
 
     def to_arrays(self) -> dict:
-        """Plain values for a checkpoint (arrays and a float)."""
+        """Plain values for a checkpoint (arrays and floats)."""
         return {"means": self.means, "precision": self.precision, "threshold": self.threshold,
-                "exponent": self.exponent, "flag_share": self.flag_share}
+                "exponent": self.exponent, "flag_share": self.flag_share,
+                **({} if self.steady_db is None else {"steady_db": self.steady_db})}
 
     @classmethod
     def from_arrays(cls, data: dict) -> NoveltyRule:
-        """The rule ``to_arrays`` wrote (as rules were first stored, without an exponent or a
-        flag share: the defaults); KeyError, TypeError or ValueError when damaged."""
+        """The rule ``to_arrays`` wrote (as rules were first stored, without an exponent, a
+        flag share or a steady level: the defaults); KeyError, TypeError or ValueError when
+        damaged."""
         return cls(data["means"], data["precision"], data["threshold"],
-                   data.get("exponent", 1.0), data.get("flag_share", FIRST_FLAG_SHARE))
+                   data.get("exponent", 1.0), data.get("flag_share", FIRST_FLAG_SHARE),
+                   data.get("steady_db"))
 
 
 def power(x: np.ndarray, exponent: float) -> np.ndarray:
@@ -295,12 +378,14 @@ def power(x: np.ndarray, exponent: float) -> np.ndarray:
 
 
 def fit_novelty(train: np.ndarray, train_targets: np.ndarray, calibration: np.ndarray,
-                exponent: float = STAT_EXPONENT) -> NoveltyRule | None:
+                exponent: float = STAT_EXPONENT,
+                steady_db: float | None = None) -> NoveltyRule | None:
     """The rule for feature statistics raised to ``exponent``: class means and their shared
     covariance (shrunk by SHRINKAGE) from the training rows ``(n, dim)`` with class indices
     ``(n,)``; the threshold that FLAG_SHARE of the ``calibration`` rows (augmented validation
-    clips) pass. None when there is nothing to fit on (no calibration row, fewer training rows
-    than classes plus two, or rows that never vary)."""
+    clips) pass; ``steady_db`` its steady level (:func:`steady_threshold`). None when there is
+    nothing to fit on (no calibration row, fewer training rows than classes plus two, or rows
+    that never vary)."""
     x = power(np.asarray(train, dtype=np.float64), exponent)
     y = np.asarray(train_targets, dtype=np.int64)
     classes = np.unique(y)
@@ -319,7 +404,8 @@ def fit_novelty(train: np.ndarray, train_targets: np.ndarray, calibration: np.nd
     covariance = (1 - SHRINKAGE) * covariance + SHRINKAGE * scale * np.eye(len(covariance))
     draft = NoveltyRule(means, np.linalg.inv(covariance), 1.0, exponent, FLAG_SHARE)
     threshold = float(np.quantile(draft.distances(calibration), 1 - FLAG_SHARE))
-    return NoveltyRule(draft.means, draft.precision, max(threshold, 1e-12), exponent, FLAG_SHARE)
+    return NoveltyRule(draft.means, draft.precision, max(threshold, 1e-12), exponent, FLAG_SHARE,
+                       steady_db)
 
 
 _MAP_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -409,10 +495,19 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
                                                     generator if augmented else None)).cpu().numpy()
 
     passes = max(1, min(MAX_VAL_PASSES, math.ceil(MIN_DRAWS / len(val_idx))))
+    rises = score(train_idx, lambda x: _rises_tensor(x, config)).numpy()
     train = np.concatenate([measure(train_idx, False), measure(train_idx, True)])
     calibration = np.concatenate([measure(val_idx, True) for _ in range(passes)])
     own = np.asarray(targets)[train_idx]
-    return fit_novelty(train, np.concatenate([own, own]), calibration)
+    return fit_novelty(train, np.concatenate([own, own]), calibration,
+                       steady_db=steady_threshold(rises if len(rises) else None))
+
+
+def _rises_tensor(features: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
+    """:func:`feature_rise_db` as a tensor (empty where the images are not in dB), for a
+    scorer that joins tensors."""
+    rises = feature_rise_db(features, config)
+    return torch.empty(0) if rises is None else torch.from_numpy(rises)
 
 
 def _at_most(idx: np.ndarray, n: int, generator: torch.Generator) -> np.ndarray:

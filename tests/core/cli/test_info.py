@@ -88,7 +88,8 @@ def test_info_of_a_trained_model_with_its_training_record(trained, tmp_path, cap
     assert card["features"] == checkpoint.feature_config.to_dict()
     assert card["novelty"] == {"threshold": rule.threshold, "n_statistics": rule.dim,
                                "exponent": novelty.STAT_EXPONENT,
-                               "validation_share_beyond": novelty.FLAG_SHARE}
+                               "validation_share_beyond": novelty.FLAG_SHARE,
+                               "steady_db": rule.steady_db}
     assert card["silence"] == {"frame_s": 0.032, "digital_silence_dbfs": -90.0,
                                "quiet_dbfs": -60.0, "rise_db": 10.0}
     assert format_card(card) == format_card(read_model_card(path))

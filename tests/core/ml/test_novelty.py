@@ -265,3 +265,95 @@ def test_a_quiet_sound_on_a_dc_offset_is_not_taken_for_silence():
             x = x.astype(np.float32)
             found.append((is_silent(x, rate), bool(novelty.window_sound([x], rate)[0][0])))
     assert found == [(False, False)] * len(found)
+
+
+# ---- steady sounds -----------------------------------------------------------------------
+
+
+def _images(clips, config):
+    import torch
+
+    from core.ml.features import FeatureExtractor, prepare_clip
+
+    extractor = FeatureExtractor(config)
+    return extractor(torch.from_numpy(np.stack([prepare_clip(c, config.n_samples)
+                                                for c in clips])))
+
+
+def _calls(duration_s: float, seed: int) -> np.ndarray:
+    """Chirps now and then over faint noise, as a recorder hears calls: a sound that rises."""
+    rng = np.random.default_rng(seed)
+    out = _dbfs(noise(duration_s, RATE_HZ, seed=seed), -50)
+    for start in rng.uniform(0, duration_s - 0.4, 3):
+        call = _dbfs(chirp(800, 3000, 0.3, RATE_HZ), -20)
+        at = int(start * RATE_HZ)
+        out[at:at + len(call)] += call
+    return out
+
+
+def test_steady_noise_tones_and_chords_rise_little_and_calls_much():
+    from core.ml.features import FeatureConfig
+
+    config = FeatureConfig(clip_seconds=3.0)
+    t = np.arange(3 * RATE_HZ) / RATE_HZ
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (262, 330, 392)) / 4
+    steady = [_dbfs(noise(3.0, RATE_HZ, seed=1), -20), _dbfs(_pink(3.0), -10),
+              tone(440, 3.0, RATE_HZ), chord]
+    rises = novelty.feature_rise_db(_images(steady + [_calls(3.0, s) for s in range(3)],
+                                            config), config)
+    assert (rises[:4] < novelty.STEADY_DB).all()
+    assert (rises[4:] > 2 * novelty.STEADY_DB).all()
+    # Too short to tell, once its ends are left out: judged not steady.
+    short = novelty.feature_rise_db(_images([_dbfs(noise(0.4, RATE_HZ), -20)], config), config)
+    assert np.isinf(short).all()
+    clip_normalised = FeatureConfig(clip_seconds=3.0, normalize="clip")
+    assert novelty.feature_rise_db(_images(steady[:1], clip_normalised), clip_normalised) is None
+
+
+@pytest.mark.parametrize("rises, expected", [
+    ([20.0] * 99 + [3.0], novelty.STEADY_DB),  # one steady clip in 100: the rule holds
+    ([20.0] * 90 + [3.0] * 10, None),  # a steady class was taught
+    ([np.inf] * 60 + [20.0] * 40, None),  # most too short to judge (FSDD's digits)
+    ([], None)])
+def test_the_steady_part_holds_only_for_a_model_whose_clips_were_never_steady(rises, expected):
+    assert novelty.steady_threshold(np.array(rises)) == expected
+
+
+def test_a_steady_clip_is_unknown_to_a_rule_with_a_steady_level(synthetic):
+    rule, centres, spread, rng = synthetic
+    like = centres[[0, 1]] + rng.standard_normal((2, len(spread))) * spread * 0.1
+    assert (rule.score(like, np.array([2.0, 20.0])) <= 1).all()  # no steady level: distance only
+    steady = NoveltyRule.from_arrays({**rule.to_arrays(), "steady_db": novelty.STEADY_DB})
+    scores = steady.score(like, np.array([2.0, 20.0]))
+    assert scores[0] == pytest.approx(novelty.STEADY_DB / 2.0) and scores[1] <= 1
+    assert NoveltyRule.from_arrays(steady.to_arrays()).steady_db == novelty.STEADY_DB
+    assert "steady_db" not in rule.to_arrays()  # a rule without one stores as before
+
+
+def test_a_model_never_taught_a_steady_sound_answers_noise_and_a_tone_unknown(tmp_path):
+    """A cats-and-dogs model answered white noise "cat" at 97% and a tone "dog" at 99.7%."""
+    import torch
+
+    from core.ml.checkpoint import Checkpoint
+    from core.ml.features import FeatureConfig
+    from core.ml.inference import Classifier
+    from core.ml.networks import DEFAULT_MODEL, build_model
+    from tests import audio_factory
+
+    torch.manual_seed(0)
+    features = FeatureConfig(clip_seconds=2.0)
+    model = build_model(DEFAULT_MODEL, 2, (features.n_freqs, features.n_frames))
+    checkpoint = Checkpoint(DEFAULT_MODEL, ["a", "b"], features, model.state_dict())
+    classifier = Classifier(checkpoint)
+    with novelty.feature_statistics(classifier.model, features) as seen:
+        classifier.probabilities(np.stack([_calls(2.0, s) for s in range(6)]))
+    statistics = torch.stack(seen).mean(0).numpy()
+    # Every statistic within reach (a huge threshold): only the steady part can answer unknown.
+    rule = fit_novelty(statistics, np.array([0, 1] * 3), statistics, steady_db=novelty.STEADY_DB)
+    checkpoint.novelty = NoveltyRule.from_arrays({**rule.to_arrays(), "threshold": 1e12})
+    classifier = Classifier(checkpoint)
+    files = [audio_factory.write(tmp_path / f"{name}.wav", samples, RATE_HZ) for name, samples in (
+        ("white", _dbfs(noise(2.0, RATE_HZ, seed=3), -20)), ("tone", tone(1000, 2.0, RATE_HZ)),
+        ("calls", _calls(2.0, 9)))]
+    answers = list(classifier.predict_files(files))
+    assert [a.verdict for a in answers] == ["unknown", "unknown", None]
