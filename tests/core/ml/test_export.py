@@ -274,3 +274,15 @@ def test_export_apart_stops_when_asked_and_leaves_nothing(model_file, tmp_path):
     assert asked and asked[0] == 1  # the child was running when the stop came
     assert multiprocessing.active_children() == []  # ended and joined
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_says_it_leaves_out_the_steady_sound_part_of_the_rule():
+    from core.ml.novelty import STEADY_DB, NoveltyRule
+
+    rule = NoveltyRule(np.zeros((2, 4)), np.eye(4), 1.0, 0.5, 0.06)
+    checkpoint = Checkpoint("compact", ["a", "b"], FeatureConfig(clip_seconds=1.0), {},
+                            novelty=rule)
+    assert "steady" not in export.export_metadata(checkpoint)["not_included"]
+    steady = dataclasses.replace(checkpoint, novelty=dataclasses.replace(rule, steady_db=STEADY_DB))
+    assert "steady-sound part of Earmark's unknown rule" in \
+        export.export_metadata(steady)["not_included"]
