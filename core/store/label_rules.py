@@ -10,7 +10,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -323,6 +323,26 @@ class FolderLabels:
             if found:
                 return found
         return None
+
+    def rows_naming_no_file(self, files: Iterable[str]) -> list[tuple[Path, list[str]]]:
+        """Of each labels file read so far, the rows naming no file of ``files`` (the audio
+        files' paths relative to ``root``, posix), by path or by name: ``[(labels file,
+        [rows' paths])]``, those with any. A person reading a labels file they were given would
+        not know why some labels never showed."""
+        files = set(files)
+        names = {PurePosixPath(rel).name for rel in files}
+        out = []
+        for (folder, name), table in self._tables.items():
+            try:
+                base = folder.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            prefix = "" if base == "." else f"{base}/"
+            missing = [key for key in table
+                       if f"{prefix}{key}" not in files and not ("/" not in key and key in names)]
+            if missing:
+                out.append((folder / name, missing))
+        return out
 
     def scan(self) -> list[LabeledClip]:
         """Every audio file under ``root`` with its label, sorted as :func:`iter_audio_files`."""

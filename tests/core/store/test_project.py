@@ -115,6 +115,22 @@ def test_labels_csv_beside_audio_recorded_as_csv(tmp_path):
     assert summary.labels_imported == 2
 
 
+def test_labels_csv_rows_naming_no_file_are_said_on_the_first_scan(tmp_path):
+    """They were dropped in silence; the command line named each, the window none."""
+    root = tmp_path / "csvd"
+    short(root / "one.wav")
+    short(root / "sub" / "two.wav")
+    (root / "labels.csv").write_text("path,label\none.wav,owl\ngone.wav,bat\nsub/two.wav,owl\n"
+                                     "sub/three.wav,bat\n", encoding="utf-8")
+    with Project.open(root) as project:
+        summary = project.scan()
+        assert by_path(project)["one.wav"].label == "owl"
+        assert [w for w in summary.warnings if "name no audio file" in w] == [
+            f"{root.resolve() / 'labels.csv'}: 2 rows name no audio file here, their labels not "
+            "used (gone.wav, sub/three.wav)"]
+        assert not project.scan().warnings  # said once, on the scan that reads the labels
+
+
 def test_unreadable_file_recorded_with_reason(tmp_path):
     root = tmp_path / "broken"
     short(root / "good.wav")
