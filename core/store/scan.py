@@ -256,8 +256,10 @@ class ScanMixin:
                 for labels_file, rows in rule.rows_naming_no_file(rels):
                     shown = ", ".join(rows[:3]) + (f" and {len(rows) - 3:,} more"
                                                    if len(rows) > 3 else "")
-                    warnings.append(f"{labels_file}: {len(rows):,} row{'s' if len(rows) != 1 else ''}"
-                                    f" name no audio file here, their labels not used ({shown})")
+                    n = len(rows)
+                    warnings.append(f"{labels_file}: {n:,} row{'s name' if n != 1 else ' names'} "
+                                    f"no audio file here, {'their labels' if n != 1 else 'its label'}"
+                                    f" not used ({shown})")
                 regions_imported = self._import_edge_impulse_spans(rule, warnings)
                 with self._write() as conn:
                     set_meta(conn, "labels_imported", str(time.time()))
