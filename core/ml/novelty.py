@@ -223,15 +223,16 @@ MAX_FIT_CLIPS = 5000
 # cats-and-dogs model answered white noise "cat" at 97% and tones "dog" at 99.7%, the distance
 # above under its threshold: bench_unknown_catsdogs.py). A clip is steady where no band of its
 # image rises STEADY_DB over that band's median level (feature_rise_db): measured on the image
-# a model sees, white and pink noise rise 2.9-4.5 dB, tones and a chord under 2, the cats and
-# dogs at least 5.6 (the next 7.0; 1% of them under 10.6). The rule holds it only for a model
+# a model sees, white and pink noise rise 3.0-4.5 dB, tones and a chord under 2, the cats and
+# dogs at least 5.6 (the next 9.6; 1% of them under 12.2). The rule holds it only for a model
 # whose judged training clips were steady at most STEADY_SHARE of the time (one in 179 cats
 # and dogs), and only where most of them could be judged: FSDD's digits are too short to tell
-# (MIN_STEADY_S), so its models, and any taught a steady class (a hum, a fan), never use it.
+# (MIN_STEADY_S: a third of them judged, 0.9% of those steady), so its models, and any taught a
+# steady class (a hum, a fan), never use it. Noise or a tone of 0.6 s or more is judged.
 STEADY_DB = 6.0
 STEADY_SHARE = 0.02
 MIN_JUDGED_SHARE = 0.5
-MIN_STEADY_S = 0.5  # of sound, its ends left out, to tell steady from not
+MIN_STEADY_S = 0.4  # of sound, its ends left out, to tell steady from not
 STEADY_GROUPS = 16  # bands: the image's rows averaged in this many groups
 STEADY_SMOOTH_S = 0.1  # band levels averaged over this, so noise's chance peaks stay low
 _STEADY_RANGE_DB = 80.0  # cells further under the loudest count as that far
@@ -241,9 +242,9 @@ def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray
     """``(batch,)`` how far each clip's image ``(batch, 1, n_freqs, n_frames)`` rises over its
     own level: over STEADY_GROUPS bands, the largest gap (dB) between a band's loudest moment
     and its median, band powers smoothed over STEADY_SMOOTH_S, over the frames with sound but
-    the first and last STEADY_SMOOTH_S of them (a tone cut off clicks there). Infinite where
-    under MIN_STEADY_S of sound is left to judge; None for images not in dB ("clip"-normalised
-    features)."""
+    the first and last few (a tone cut off clicks there: the frames the cut's FFT reaches, and
+    one). Infinite where under MIN_STEADY_S of sound is left to judge; None for images not in
+    dB ("clip"-normalised features)."""
     if config.kind == "logmel" and config.normalize == "peak":
         db = features[:, 0].double().cpu().numpy() * DB_PER_UNIT
     elif config.kind == "spectrogram":
@@ -252,6 +253,7 @@ def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray
         return None
     hop_s = config.hop_samples / config.sample_rate_hz
     smooth = max(1, round(STEADY_SMOOTH_S / hop_s))
+    edge = math.ceil(config.n_fft / 2 / config.hop_samples) + 1  # frames a cut reaches, and one
     rises = np.full(len(db), np.inf)
     for k, image in enumerate(db):
         loudest = image.max()
@@ -259,7 +261,7 @@ def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray
         sound = np.flatnonzero((image > loudest - _STEADY_RANGE_DB + 1.0).any(axis=0))
         if not len(sound):
             continue
-        frames = slice(sound[0] + smooth + 1, max(sound[-1] - smooth, 0))
+        frames = slice(sound[0] + edge, max(sound[-1] - edge + 1, 0))
         power = 10.0 ** (image[:, frames] / 10.0)
         if power.shape[1] * hop_s < MIN_STEADY_S:
             continue
