@@ -315,20 +315,17 @@ class NoveltyRule:
                              f"{self.precision.shape}")
         for name, words, fits in (("threshold", "positive", lambda v: v > 0),
                                   ("exponent", "within 0..1", lambda v: 0 < v <= 1),
-                                  ("flag_share", "within 0..1", lambda v: 0 < v < 1)):
+                                  ("flag_share", "within 0..1", lambda v: 0 < v < 1),
+                                  ("steady_db", "positive", lambda v: v > 0)):
             value = getattr(self, name)
+            if value is None and name == "steady_db":
+                continue
             what = f"novelty {name.replace('_', ' ')}"
             if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
                 raise TypeError(f"{what} is not a number")
             if not (math.isfinite(value) and fits(value)):
                 raise ValueError(f"{what} must be {words}, not {value}")
             object.__setattr__(self, name, float(value))
-        if self.steady_db is not None:
-            value = self.steady_db
-            if isinstance(value, bool) or not isinstance(value, int | float | np.floating) \
-                    or not (math.isfinite(value) and value > 0):
-                raise ValueError(f"novelty steady level must be a positive number, not {value}")
-            object.__setattr__(self, "steady_db", float(value))
 
     @property
     def n_classes(self) -> int:

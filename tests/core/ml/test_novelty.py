@@ -168,6 +168,8 @@ def test_no_rule_without_calibration_rows_or_training_rows_enough():
     ({"exponent": "0.5"}, TypeError),
     ({"flag_share": 1.0}, ValueError),
     ({"flag_share": None}, TypeError),
+    ({"steady_db": -6.0}, ValueError),
+    ({"steady_db": "6"}, TypeError),
 ])
 def test_a_damaged_rule_is_refused(change, error):
     good = {"means": np.zeros((2, 4)), "precision": np.eye(4), "threshold": 5.0}
