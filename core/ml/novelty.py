@@ -292,8 +292,7 @@ class NoveltyRule:
     Mahalanobis distance, under the shared ``precision`` (the inverse covariance), from the
     statistics raised to ``exponent`` (sign kept) to the nearest class mean. ``score`` is that
     distance over ``threshold``: over 1 is unknown; with ``steady_db`` (STEADY_DB), a clip
-    rising less than that (:func:`feature_rise_db`) scores ``steady_db`` over its rise, if
-    more."""
+    rising less than that (:func:`feature_rise_db`) scores over 1 too."""
 
     means: np.ndarray  # (n_classes, dim), of the statistics raised to exponent
     precision: np.ndarray  # (dim, dim), symmetric positive definite
@@ -348,12 +347,13 @@ class NoveltyRule:
 
     def score(self, statistics: np.ndarray, rises_db: np.ndarray | None = None) -> np.ndarray:
         """``(n,)`` distances over the threshold, or where the rule has ``steady_db`` and a
-        clip's rise (``rises_db``, :func:`feature_rise_db`) is under it, ``steady_db`` over
-        that rise if more: above 1, unknown."""
+        clip's rise (``rises_db``, :func:`feature_rise_db`) is under it, 2 less the rise over
+        ``steady_db`` if more (1 to 2: a tone's flat 2): above 1, unknown."""
         score = self.distances(statistics) / self.threshold
         if self.steady_db is None or rises_db is None:
             return score
-        return np.maximum(score, self.steady_db / np.maximum(np.asarray(rises_db), 1e-3))
+        rises = np.asarray(rises_db, dtype=np.float64)
+        return np.maximum(score, np.where(rises < self.steady_db, 2 - rises / self.steady_db, 0))
 
     def to_arrays(self) -> dict:
         """Plain values for a checkpoint (arrays and floats)."""

@@ -327,7 +327,7 @@ def test_a_steady_clip_is_unknown_to_a_rule_with_a_steady_level(synthetic):
     assert (rule.score(like, np.array([2.0, 20.0])) <= 1).all()  # no steady level: distance only
     steady = NoveltyRule.from_arrays({**rule.to_arrays(), "steady_db": novelty.STEADY_DB})
     scores = steady.score(like, np.array([2.0, 20.0]))
-    assert scores[0] == pytest.approx(novelty.STEADY_DB / 2.0) and scores[1] <= 1
+    assert scores[0] == pytest.approx(2 - 2.0 / novelty.STEADY_DB) and scores[1] <= 1
     assert NoveltyRule.from_arrays(steady.to_arrays()).steady_db == novelty.STEADY_DB
     assert "steady_db" not in rule.to_arrays()  # a rule without one stores as before
 
