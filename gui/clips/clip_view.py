@@ -37,7 +37,7 @@ from gui.clips.time_plots import (
     style_time_plot,
 )
 from gui.clips.view_detail import RangeDetail
-from gui.clips.view_ranges import from_clock, inside, outside_text, scaled
+from gui.clips.view_ranges import from_clock, go_to_width, inside, outside_text, scaled
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
@@ -485,9 +485,11 @@ class ClipView(QWidget):
             self.range_edit.refuse(outside_text(self._data.duration_s, self.time_axis.began,
                                                 clock))
             return
-        if math.isnan(end_s):  # one time: go there, keeping the width
+        if math.isnan(end_s):  # one time: go there, and play from there
             view_start_s, view_end_s = self.view_range()
-            half_s = (view_end_s - view_start_s) / 2.0
+            half_s = go_to_width(view_end_s - view_start_s, self._data.duration_s) / 2
+            self.set_playhead(start_s)
+            self.seek_requested.emit(start_s)
             start_s, end_s = start_s - half_s, start_s + half_s
         self.set_view_range(start_s, end_s)
 

@@ -40,6 +40,19 @@ def scaled(low: float, high: float, factor: float,
     return centre - (centre - low) * factor, centre + (high - centre) * factor
 
 
+#: The span shown about a time typed to go to, where the view held most of the file.
+GO_TO_WIDTH_S = 10.0
+
+
+def go_to_width(view_width_s: float, duration_s: float) -> float:
+    """The width of the view about a time a person typed to go to: the view's own, unless it
+    holds over half the file (a night's recording opens whole, and a view that wide could not
+    move there): then GO_TO_WIDTH_S, or a hundredth of a longer file, at most half of it."""
+    if view_width_s <= duration_s / 2:
+        return view_width_s
+    return min(max(GO_TO_WIDTH_S, duration_s / 100), duration_s / 2)
+
+
 def region_range(record: Any, duration_s: float) -> tuple[float, float]:
     """The time range that shows ``record`` (begin_s, end_s) with some context either side,
     within a clip of ``duration_s`` (0: not known)."""

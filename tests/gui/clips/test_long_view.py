@@ -16,6 +16,7 @@ from gui.clips import clip_loader
 from gui.clips.clip_view import ClipView
 from gui.clips.overview_strip import format_range, parse_range, written_as_clock
 from gui.clips.spectrogram_settings import SpectrogramSettings
+from gui.clips.view_ranges import GO_TO_WIDTH_S
 from tests import audio_factory as af
 
 RATE_HZ = 8000
@@ -156,9 +157,24 @@ def test_the_range_field_shows_and_sets_the_range(qtbot, view, long_file):
     view.range_edit.setText("1:00")  # one time: go there, keeping the width
     qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
     assert view.view_range() == (pytest.approx(55.0), pytest.approx(65.0))
+    assert view.playhead_s() == pytest.approx(60.0)  # Space plays from the time gone to
     view.range_edit.setText("nonsense")
     qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
     assert view.view_range() == (pytest.approx(55.0), pytest.approx(65.0))
+
+
+def test_a_time_typed_over_the_whole_file_zooms_in_to_go_there(qtbot, view, long_file):
+    """A night's recording opens whole; a time typed then left the view, and the playhead,
+    where they were (the whole file's width could not move)."""
+    show(qtbot, view, long_file)
+    duration_s = view.view_range()[1]
+    view.reset_zoom()
+    view.focus_range_edit()
+    view.range_edit.setText("1:00")
+    qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
+    half_s = max(GO_TO_WIDTH_S, duration_s / 100) / 2
+    assert view.view_range() == (pytest.approx(60.0 - half_s), pytest.approx(60.0 + half_s))
+    assert view.playhead_s() == pytest.approx(60.0)
 
 
 def test_a_time_of_day_typed_on_a_recorders_clock_goes_there(qtbot, view, long_file, tmp_path):
