@@ -253,7 +253,12 @@ def _open_scanned(args: argparse.Namespace, changing: str | None = None):
 @_expected_errors
 def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv, export_edge_impulse, export_label_studio
-    from core.store.region_export import aoef_dataset_path, export_regions
+    from core.store.region_export import (
+        UNREVIEWED_LEFT_OUT,
+        aoef_dataset_path,
+        export_regions,
+        unreviewed_left_out,
+    )
 
     if args.format in PER_FILE_FORMATS and not args.out:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
@@ -281,6 +286,9 @@ def _handle_export(args: argparse.Namespace) -> int:
         if args.out:
             n = write(args.out)
             print(f"earmark: wrote {n} {what} to {args.out}", file=sys.stderr)
+            left_out = unreviewed_left_out(project, args.format)
+            if left_out:
+                print(f"earmark: {left_out} {UNREVIEWED_LEFT_OUT}", file=sys.stderr)
             if args.format == "aoef":
                 print(f"earmark: and its recordings' dataset to {aoef_dataset_path(args.out)}: "
                       "Whombat imports the dataset first, then the project", file=sys.stderr)

@@ -75,6 +75,12 @@ def _exported(region: RegionRecord) -> bool:
     return region.status != REJECTED  # a person said it is no event: never handed on as one
 
 
+def _sure(region: RegionRecord) -> bool:
+    """A person's region, an imported one or an event a person accepted: what a format with no
+    word for an event still to review may carry (it would come back sure)."""
+    return region.status is None
+
+
 def regions_by_clip(project, keep: Callable[[RegionRecord], bool] = _exported
                     ) -> list[tuple[ClipRecord, list[RegionRecord]]]:
     """The regions ``keep`` keeps (default: all but rejected events), grouped by recording,
@@ -336,21 +342,40 @@ def _replaced_suffix_targets(suffix: str) -> Callable[[list[ClipRecord], Path], 
 @dataclass(frozen=True)
 class PerFile:
     """A format written as a file per audio file, under a folder: what its files are called,
-    where each goes (clip id -> path) and one recording's text."""
+    where each goes (clip id -> path), one recording's text, and which regions it carries
+    (``keep``: all but rejected events; a format with no word for an event still to review
+    leaves those out too, or they would come back as a person's)."""
 
     what: str
     targets: Callable[[list[ClipRecord], Path], dict[int, Path]]
     text: Callable[[ClipRecord, list[RegionRecord]], str]
+    keep: Callable[[RegionRecord], bool] = _exported
 
 
-#: The formats written as a file per audio file.
+#: The formats written as a file per audio file. AviaNZ keeps an event's review in its
+#: certainty; Audacity's labels and Sonic Visualiser's points have no word for it.
 PER_FILE = {
     "audacity": PerFile("Audacity label tracks", _replaced_suffix_targets(".txt"),
-                        lambda _clip, regions: audacity_text(regions)),
+                        lambda _clip, regions: audacity_text(regions), _sure),
     "avianz": PerFile("AviaNZ .data files", avianz_targets, avianz_text),
     "sonicvisualiser": PerFile("Sonic Visualiser layers", _replaced_suffix_targets(SVL_SUFFIX),
-                               svl_text),
+                               svl_text, _sure),
 }
+
+
+#: Said after the count of unreviewed_left_out.
+UNREVIEWED_LEFT_OUT = ("events nobody has reviewed were left out: the format has no word for an "
+                       "event still to review, and they would come back as sure regions (Raven's "
+                       "table, the CSV and AviaNZ keep them, with their scores)")
+
+
+def unreviewed_left_out(project, fmt: str) -> int:
+    """How many events nobody has reviewed an export as ``fmt`` leaves out (Audacity, Sonic
+    Visualiser: see PER_FILE)."""
+    per_file = PER_FILE.get(fmt)
+    if per_file is None or per_file.keep is _exported:
+        return 0
+    return sum(1 for r in project.regions() if r.status == UNREVIEWED)
 
 
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
@@ -367,7 +392,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       is the band from 0 to Nyquist;
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
-      a.flac, keep their extension: a.wav.txt);
+      a.flac, keep their extension: a.wav.txt); events nobody has reviewed are left out
+      (:func:`unreviewed_left_out`), as for sonicvisualiser;
     - ``"avianz"``: one AviaNZ ``.data`` file per audio file under the folder ``out``, at
       ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
       AviaNZ looks), see :func:`region_json.avianz_text`;
@@ -395,7 +421,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     if measured is not None and fmt not in MEASURED_FORMATS:
         raise EarmarkError(f"measurements are written to {' and '.join(MEASURED_FORMATS)} "
                            f"only, not {fmt}")
-    grouped = regions_by_clip(project)
+    grouped = regions_by_clip(project, PER_FILE[fmt].keep if fmt in PER_FILE else _exported)
     count = sum(len(regions) for _, regions in grouped)
     if fmt in PER_FILE:
         per_file = PER_FILE[fmt]
@@ -428,6 +454,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
+           "UNREVIEWED_LEFT_OUT", "unreviewed_left_out",
            "regions_by_clip", "measure_regions", "aoef_dataset_path", "aoef_text",
            "audacity_text", "write_aoef",
            "avianz_targets", "raven_text", "sequence_starts", "summary_text"]

@@ -397,7 +397,7 @@ def _on_export_regions(w) -> None:
     # Measured on the channel the spectrogram shows, where a recording has it (Raven's Channel).
     channel = w.clip_view.spectrogram_settings().channel
 
-    def export(project, task) -> tuple[int, list[str]] | None:
+    def export(project, task) -> tuple[int, list[str], int] | None:
         measured = None
         if measure:  # each region's seconds read from its recording: the slow part
             measured = region_export.measure_regions(
@@ -406,16 +406,20 @@ def _on_export_regions(w) -> None:
             if measured.stopped:
                 return None
         n = region_export.export_regions(project, fmt, out, measured)
-        return n, measured.unreadable if measured else []
+        left_out = region_export.unreviewed_left_out(project, fmt)
+        return n, measured.unreadable if measured else [], left_out
 
     def progress(done_total: tuple[int, int]) -> None:
         w.statusBar().showMessage(f"Measuring regions: {done_total[0]:,} of {done_total[1]:,}…")
 
-    def finished(result: tuple[int, list[str]] | None) -> None:
+    def finished(result: tuple[int, list[str], int] | None) -> None:
         if result is None:
             return
-        n, unreadable = result
+        n, unreadable, left_out = result
         w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000)
+        if left_out:
+            w.show_message(f"Exported {n:,} regions to {out}; {left_out:,} "
+                           f"{region_export.UNREVIEWED_LEFT_OUT}.", "info")
         if fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
             w.show_message(f"Exported {n:,} regions to {out}. In Whombat, import the dataset "
                            f"{region_export.aoef_dataset_path(Path(out)).name} beside it first "

@@ -264,7 +264,7 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, project):
     assert lines[1:] == [
         "  line 3: ghost.wav is not in the folder",
         "  line 4: ends at 3.5 s, past the end of long.wav (3 s long)",
-        "  line 5: begin 1 s is not before end 1 s",
+        "  line 5: begin and end at 1 s: a moment, not a span",
         "  line 6: high frequency 9000 Hz is above the Nyquist frequency of long.wav (8000 Hz)",
         "  line 7: a.wav names 2 files in the folder (site1/a.wav, site2/a.wav): give its path "
         "relative to the folder",
@@ -296,7 +296,8 @@ def test_paths_from_another_folder_find_the_same_recordings_here(tmp_path, proje
 
 def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
     path = write(tmp_path, "points.txt", "0.5\t0.5\tclick\n1.0\t1.25\tok\n")
-    with pytest.raises(RegionError, match="line 1: begin 0.5 s is not before end 0.5 s"):
+    with pytest.raises(RegionError, match="line 1: begin and end at 0.5 s: a moment, not a "
+                                          "span"):
         import_regions_file(project, path, audio="long.wav")
     assert project.regions() == []
 
@@ -763,13 +764,15 @@ def test_an_event_a_person_rejected_is_not_exported(tmp_path, project, fmt):
     wrong = project.add_region(ids["long.wav"], 2.0, 2.5, "kiwi", source="model", score=0.6)
     project.review_region(wrong.id, "reject")
     out = tmp_path / "out"
-    assert export_regions(project, fmt, out) == 2
+    # Audacity and Sonic Visualiser cannot say an event is still to review: left out.
+    unsure = fmt not in ("audacity", "sonicvisualiser")
+    assert export_regions(project, fmt, out) == 1 + unsure
     project.delete_regions(r.id for r in project.regions())
     for path in sorted(out.rglob("*")) if out.is_dir() else [out]:
         import_regions_file(project, path, audio="long.wav")
     # Label Studio holds the unreviewed event as a prediction, which is no label to import.
     assert [(r.begin_s, r.end_s) for r in project.regions()] == [(0.5, 1.0)] + (
-        [] if fmt == "labelstudio" else [(kept.begin_s, 2.0)])
+        [(kept.begin_s, 2.0)] if unsure and fmt != "labelstudio" else [])
 
 
 def test_label_studio_gets_a_persons_regions_as_annotations_and_the_models_as_predictions(
@@ -847,6 +850,23 @@ def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
         "0.123457\t0.987650\tdog\n"
         "1.500400\t2.999600\t\n"
         "\\\t123.456700\t7999.600000\n")
+
+
+def test_events_nobody_reviewed_are_left_out_where_a_format_cannot_say_so(tmp_path, project):
+    """Exported to Audacity or Sonic Visualiser and imported again, unreviewed events came back
+    as sure regions: a colleague could not tell checked calls from unchecked ones."""
+    from core.store import region_export
+
+    clip_id = project.clips()[0].id
+    project.add_regions([RegionSpec(clip_id, 0.5, 1.0, "owl")], source="manual")
+    project.add_regions([RegionSpec(clip_id, 2.0, 2.5, "owl", score=0.8)], source="model")
+    for fmt in ("audacity", "sonicvisualiser"):
+        assert export_regions(project, fmt, tmp_path / fmt) == 1
+        assert region_export.unreviewed_left_out(project, fmt) == 1
+    assert (tmp_path / "audacity" / "long.txt").read_text() == "0.500000\t1.000000\towl\n"
+    for fmt in ("raven", "csv", "avianz"):  # these keep the event to review, with its score
+        assert region_export.unreviewed_left_out(project, fmt) == 0
+        assert export_regions(project, fmt, tmp_path / f"out.{fmt}") == 2
 
 
 def test_export_refuses_an_unknown_format(tmp_path, project):

@@ -117,7 +117,7 @@ def test_add_regions_many_in_one_call_keeps_order_source_and_score(project):
 
 @pytest.mark.parametrize("begin_s, end_s, low_hz, high_hz, reason", [
     (-0.5, 1.0, None, None, "before the start"),
-    (2.0, 2.0, None, None, "not before end"),
+    (2.0, 2.0, None, None, "a moment, not a span"),
     (3.0, 2.0, None, None, "not before end"),
     (9.0, 10.5, None, None, "past the end of long.wav"),
     (float("nan"), 1.0, None, None, "not a number"),
@@ -201,7 +201,7 @@ def test_update_is_validated_and_a_refused_one_changes_nothing(project):
         project.update_region(region.id, end_s=20.0)
     with pytest.raises(RegionError, match="needs both"):
         project.update_region(region.id, low_hz=None)
-    with pytest.raises(RegionError, match="not before end"):
+    with pytest.raises(RegionError, match="a moment, not a span"):
         project.update_region(region.id, begin_s=2.0)
     with pytest.raises(RegionError, match="no region with id"):
         project.update_region(region.id + 100, label="x")
