@@ -254,9 +254,9 @@ def _open_scanned(args: argparse.Namespace, changing: str | None = None):
 def _handle_export(args: argparse.Namespace) -> int:
     from core.store.label_io import export_csv, export_edge_impulse, export_label_studio
     from core.store.region_export import (
-        UNREVIEWED_LEFT_OUT,
         aoef_dataset_path,
         export_regions,
+        left_out_text,
         unreviewed_left_out,
     )
 
@@ -288,7 +288,7 @@ def _handle_export(args: argparse.Namespace) -> int:
             print(f"earmark: wrote {n} {what} to {args.out}", file=sys.stderr)
             left_out = unreviewed_left_out(project, args.format)
             if left_out:
-                print(f"earmark: {left_out} {UNREVIEWED_LEFT_OUT}", file=sys.stderr)
+                print(f"earmark: {left_out_text(left_out)}", file=sys.stderr)
             if args.format == "aoef":
                 print(f"earmark: and its recordings' dataset to {aoef_dataset_path(args.out)}: "
                       "Whombat imports the dataset first, then the project", file=sys.stderr)

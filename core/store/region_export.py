@@ -363,10 +363,15 @@ PER_FILE = {
 }
 
 
-#: Said after the count of unreviewed_left_out.
-UNREVIEWED_LEFT_OUT = ("events nobody has reviewed were left out: the format has no word for an "
-                       "event still to review, and they would come back as sure regions (Raven's "
-                       "table, the CSV and AviaNZ keep them, with their scores)")
+#: Why unreviewed_left_out leaves them out.
+UNREVIEWED_LEFT_OUT = ("the format has no word for an event still to review, and they would come "
+                       "back as sure regions (Raven's table, the CSV and AviaNZ keep them, with "
+                       "their scores)")
+
+
+def left_out_text(n: int) -> str:
+    """``left out 3 events nobody has reviewed: <why>``."""
+    return f"left out {n:,} event{'s' if n != 1 else ''} nobody has reviewed: {UNREVIEWED_LEFT_OUT}"
 
 
 def unreviewed_left_out(project, fmt: str) -> int:
@@ -454,7 +459,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
-           "UNREVIEWED_LEFT_OUT", "unreviewed_left_out",
+           "left_out_text", "unreviewed_left_out",
            "regions_by_clip", "measure_regions", "aoef_dataset_path", "aoef_text",
            "audacity_text", "write_aoef",
            "avianz_targets", "raven_text", "sequence_starts", "summary_text"]

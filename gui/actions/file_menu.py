@@ -418,8 +418,8 @@ def _on_export_regions(w) -> None:
         n, unreadable, left_out = result
         w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000)
         if left_out:
-            w.show_message(f"Exported {n:,} regions to {out}; {left_out:,} "
-                           f"{region_export.UNREVIEWED_LEFT_OUT}.", "info")
+            w.show_message(f"Exported {n:,} regions to {out}; "
+                           f"{region_export.left_out_text(left_out)}.", "info")
         if fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
             w.show_message(f"Exported {n:,} regions to {out}. In Whombat, import the dataset "
                            f"{region_export.aoef_dataset_path(Path(out)).name} beside it first "

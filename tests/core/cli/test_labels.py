@@ -368,6 +368,13 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
         "0.500000\t0.750000\tTawny\n\\\t500.000000\t2500.000000\n")
     assert run(["labels", "export", str(recordings), "--format", "audacity"]) == 2
     assert "--out" in capsys.readouterr().err
+    with Project.open(recordings) as project:  # an event nobody reviewed: left out, and said
+        day = project.clip_ids_by_path()["day.wav"]
+        project.add_region(day, 0.6, 0.8, "Tawny", source="model", score=0.7)
+    assert run(["labels", "export", str(recordings), "--format", "audacity", "--out",
+                str(tracks)]) == 0
+    err = capsys.readouterr().err
+    assert "wrote 2 regions" in err and "left out 1 event nobody has reviewed: " in err
 
 
 def test_export_with_measurements(recordings, tmp_path, capsys):

@@ -864,6 +864,7 @@ def test_events_nobody_reviewed_are_left_out_where_a_format_cannot_say_so(tmp_pa
         assert export_regions(project, fmt, tmp_path / fmt) == 1
         assert region_export.unreviewed_left_out(project, fmt) == 1
     assert (tmp_path / "audacity" / "long.txt").read_text() == "0.500000\t1.000000\towl\n"
+    assert region_export.left_out_text(1).startswith("left out 1 event nobody has reviewed: ")
     for fmt in ("raven", "csv", "avianz"):  # these keep the event to review, with its score
         assert region_export.unreviewed_left_out(project, fmt) == 0
         assert export_regions(project, fmt, tmp_path / f"out.{fmt}") == 2
