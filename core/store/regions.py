@@ -14,7 +14,7 @@ import math
 import numbers
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from core.errors import RegionError
 from core.store.records import (
@@ -348,11 +348,14 @@ class RegionsMixin:
                                          now) for r in records])
         return records
 
-    def replace_model_regions(self, clip_id: int, specs: Iterable[RegionSpec]
+    def replace_model_regions(self, clip_id: int, specs: Iterable[RegionSpec],
+                              labels: Collection[str | None] | None = None
                               ) -> tuple[list[RegionRecord], list[RegionRecord]]:
         """A model's new events for one clip, in one transaction: its model events still
-        "unreviewed" are deleted and ``specs`` added as source "model", status "unreviewed"
-        (each spec's clip_id must be ``clip_id``). Accepted and rejected events stay. Returns
+        "unreviewed" (of ``labels``, the classes the search looks for, where given: a search for
+        hoots leaves the sweeps found before) are deleted and ``specs`` added as source "model",
+        status "unreviewed" (each spec's clip_id must be ``clip_id``). Accepted and rejected
+        events stay. Returns
         (deleted, added); the undo is ``delete_regions(added ids)`` then
         ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
         clip_id = int(clip_id)
@@ -363,8 +366,8 @@ class RegionsMixin:
                               f"not {clip_id}; nothing was changed")
         with self._write() as conn:
             ids = [row[0] for row in conn.execute(
-                "SELECT id FROM regions WHERE clip_id = ? AND source = 'model' AND status = ?",
-                (clip_id, UNREVIEWED))]
+                "SELECT id, label FROM regions WHERE clip_id = ? AND source = 'model' AND "
+                "status = ?", (clip_id, UNREVIEWED)) if labels is None or row[1] in labels]
             deleted = self.delete_regions(ids) if ids else []
             added = self._add_regions(conn, specs, "model")
         return deleted, added

@@ -6,7 +6,7 @@ and a person's verdict on one event (ReviewRegionCommand) or on many at once
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -26,19 +26,22 @@ class DetectEventsCommand(_StoreCommand):
 
     ``specs`` maps clip id -> the RegionSpecs the task found there (computed in the background;
     a file with none still clears its old unreviewed events). The first redo calls
-    ``project.replace_model_regions`` per clip; undo deletes what was added and restores what it
-    replaced; a later redo repeats that exactly (the same ids, so review commands above it stay
-    true) without asking the store to detect again. ``added`` lists the stored events."""
+    ``project.replace_model_regions`` per clip (of ``labels``, the classes the run looks for:
+    those events of a search before are replaced, others stay); undo deletes what was added and
+    restores what it replaced; a later redo repeats that exactly (the same ids, so review
+    commands above it stay true) without asking the store to detect again. ``added`` lists the
+    stored events."""
 
     def __init__(self, project: Any, specs: Mapping[int, Iterable[Any]], model_name: str = "",
-                 on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
+                 on_changed: OnChanged | None = None, on_error: OnError = None,
+                 labels: Collection[str | None] | None = None) -> None:
         self._specs = {clip_id: list(items) for clip_id, items in specs.items()}
         n = sum(len(items) for items in self._specs.values())
         files = len(self._specs)
         by = f" by {model_name}" if model_name else ""
         super().__init__(f"Detect {n} event{'s' if n != 1 else ''}{by} in {files} "
                          f"file{'s' if files != 1 else ''}", on_error)
-        self._project, self._on_changed = project, on_changed
+        self._project, self._on_changed, self._labels = project, on_changed, labels
         self._deleted: list[Any] = []
         self.added: list[Any] | None = None
 
@@ -51,7 +54,7 @@ class DetectEventsCommand(_StoreCommand):
         if self.added is None:
             deleted, added = [], []
             for clip_id, specs in self._specs.items():
-                gone, new = self._project.replace_model_regions(clip_id, specs)
+                gone, new = self._project.replace_model_regions(clip_id, specs, self._labels)
                 deleted.extend(gone)
                 added.extend(new)
             self._deleted, self.added = deleted, added
@@ -81,8 +84,8 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         text += (f"; {len(outcome.failed)} could not be read (first: {PurePath(path).name}: "
                  f"{reason})")
     if replaced:
-        text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} a search "
-                 "before left waiting for review in those files")
+        text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} of the same "
+                 "class a search before left waiting for review in those files")
     return (text + ". Review them in the Review tab (Ctrl+Z removes them"
             + (" and brings the others back)." if replaced else ")."),
             "warning" if outcome.failed else "info")

@@ -345,7 +345,7 @@ class ModelDock(QDockWidget):
             DetectEventsWorker(self.project, pm.model_checkpoint_path(self.project, record),
                                device=self.controller.default_config().device),
             progress=lambda value: self.review.detection_progress(*value),
-            finished=lambda outcome: self._on_detected(name, outcome),
+            finished=lambda outcome: self._on_detected(name, outcome, labels=record.classes),
             failed=self._on_detect_failed)
         return True
 
@@ -414,7 +414,8 @@ class ModelDock(QDockWidget):
             EnergyDetectWorker(self.project, choice.config, clip_ids, choice.label),
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
-                "the energy detector", outcome, "No readable recordings to search."),
+                "the energy detector", outcome, "No readable recordings to search.",
+                {choice.label}),
             failed=self._on_detect_failed)
         return True
 
@@ -505,7 +506,8 @@ class ModelDock(QDockWidget):
             TemplateDetectWorker(self.project, templates, choice.config, clip_ids, choice.label),
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
-                "the template detector", outcome, "No readable recordings to search."),
+                "the template detector", outcome, "No readable recordings to search.",
+                {choice.label}),
             failed=self._on_detect_failed)
         return True
 
@@ -525,8 +527,8 @@ class ModelDock(QDockWidget):
     def _on_detected(self, model_name: str, outcome,
                      nothing_to_search: str = "No long recordings to search: Detect Events "
                                               "looks in files at least four of the model's "
-                                              "clips long and in files that hold regions."
-                     ) -> None:
+                                              "clips long and in files that hold regions.",
+                     labels=None) -> None:
         self.review.detection_ended()
         self.status.emit("", 0)
         if self.project is None:
@@ -538,7 +540,8 @@ class ModelDock(QDockWidget):
         if outcome.specs:
             command = DetectEventsCommand(self.project, outcome.specs, model_name,
                                           on_changed=self._on_regions_changed,
-                                          on_error=lambda m: self.show_message(m, "error"))
+                                          on_error=lambda m: self.show_message(m, "error"),
+                                          labels=labels)
             self.undo_stack.push(command)
             replaced = command.replaced
         self.show_message(*detection_message(outcome, replaced))

@@ -462,6 +462,20 @@ def test_replace_model_regions_keeps_reviewed_ones_and_undoes_exactly(project):
     assert project.regions() == before
 
 
+def test_a_search_for_one_class_replaces_only_that_class_s_waiting_events(project):
+    """A search for hoots wiped the sweeps a search before had queued."""
+    long_id = ids(project)["long.wav"]
+    project.add_regions([RegionSpec(long_id, 1.0, 2.0, "sweep", score=0.9),
+                         RegionSpec(long_id, 3.0, 4.0, None, score=0.8),
+                         RegionSpec(long_id, 5.0, 6.0, "hoot", score=0.7)], "model")
+    deleted, _ = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 7.0, 8.0, "hoot", score=0.6)], labels={"hoot"})
+    assert [r.label for r in deleted] == ["hoot"]
+    deleted, _ = project.replace_model_regions(long_id, [], labels={None})  # unlabelled ones
+    assert [r.label for r in deleted] == [None]
+    assert sorted(r.label for r in project.regions()) == ["hoot", "sweep"]
+
+
 def test_replace_model_regions_refuses_a_bad_spec_and_changes_nothing(project):
     long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
     project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)

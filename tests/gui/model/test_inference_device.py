@@ -180,7 +180,7 @@ def test_detection_uses_the_docks_settings(qtbot, settings, tmp_path, monkeypatc
     try:
         dock.controller.project = SimpleNamespace(store_path=tmp_path / "store" / "project.db")
         monkeypatch.setattr(dock.controller, "active_model",
-                            lambda: SimpleNamespace(id=3, path="models/m.pt"))
+                            lambda: SimpleNamespace(id=3, path="models/m.pt", classes=["a"]))
         for device in ("cpu", "auto"):
             dock.set_train_config(TrainConfig.for_model(device=device))
             assert dock.detect_events()

@@ -290,7 +290,9 @@ def dock(qtbot, project, settings):
 def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, project, dock,
                                                                    monkeypatch):
     ids = clip_ids(project)
-    events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))  # a file with regions is searched
+    # A file with regions is searched; its waiting cat is replaced, its dog (a class the
+    # model does not look for: another search's) stays.
+    events(project, ids["a.wav"], (0.1, 0.4, "cat", 0.5), (1.6, 1.9, "dog", 0.5))
     threads, searched = [], []
 
     def fake_detect(classifier, path, progress=None, should_stop=None, **_):
@@ -317,16 +319,17 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
     assert d.undo_stack.count() == 1
     found = [(r.clip_id, r.begin_s, r.label, r.score) for r in project.regions()
              if r.status == "unreviewed"]
-    assert found == [(ids["a.wav"], 1.0, "cat", 0.75), (ids["long.wav"], 1.0, "cat", 0.75)]
+    assert found == [(ids["a.wav"], 1.0, "cat", 0.75), (ids["a.wav"], 1.6, "dog", 0.5),
+                     (ids["long.wav"], 1.0, "cat", 0.75)]
     assert "Found 2 events in 2 file(s)" in dock.messages[-1]
-    # a.wav's old event waiting for review is replaced: said, not done in silence.
-    assert ("they replace the 1 event a search before left waiting for review in those files. "
-            "Review them in the Review tab (Ctrl+Z removes them and brings the others back)."
-            in dock.messages[-1])
-    qtbot.waitUntil(lambda: len(d.review.queue()) == 2)
+    # a.wav's old cat waiting for review is replaced: said, not done in silence.
+    assert ("they replace the 1 event of the same class a search before left waiting for review "
+            "in those files. Review them in the Review tab (Ctrl+Z removes them and brings the "
+            "others back)." in dock.messages[-1])
+    qtbot.waitUntil(lambda: len(d.review.queue()) == 3)
     d.undo_stack.undo()  # the old event of a.wav is back, the new ones gone
     assert [(r.begin_s, r.label) for r in project.regions() if r.status == "unreviewed"] == [
-        (0.1, "dog")]
+        (0.1, "cat"), (1.6, "dog")]
 
 
 def test_disagreeing_clips_matches_every_event_against_every_region():
