@@ -217,13 +217,16 @@ def raven_names_audio(header: list[str]) -> bool:
 def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """A Raven Pro selection table: a region a selection (its views' rows as one), its file from
     Begin File or Begin Path, else ``audio``. A selection on one channel is a region on that
-    channel; one whose rows name several channels, a region on every channel."""
+    channel; one whose rows name several channels, a region on every channel; BirdNET's (a
+    Species Code column), heard in the mix, on every channel."""
     lines = text.splitlines()
     start, header = raven_header(lines)
     if not audio and not raven_names_audio(header):
         raise EarmarkError("no Begin File column names the audio file: say which audio file the "
                            "table belongs to (--audio)")
     label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
+    # BirdNET Analyzer's Raven tables say Channel 1 of every detection, heard in the mix.
+    channel_key = "" if "species code" in header else "channel"
     low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
     rows: list[RegionRow] = []
@@ -246,7 +249,7 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
         view = cells.get("view", "").lower()
         if selection and same in seen:
             index = seen[same]
-            channel, reason = _channel(cells.get("channel", ""))
+            channel, reason = _channel(cells.get(channel_key, ""))
             if reason is not None:
                 problems.append((number, reason))
             elif index >= 0 and rows[index].channel != channel:
@@ -269,7 +272,7 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
         row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
                            cells.get(label_key, "") if label_key else "",
                            cells.get(low_key, ""), cells.get(high_key, ""), number,
-                           cells.get("confidence", ""), cells.get("channel", ""))
+                           cells.get("confidence", ""), cells.get(channel_key, ""))
         if row is None:
             problems.append((number, reason))
             continue

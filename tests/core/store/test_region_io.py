@@ -9,6 +9,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 
 from core.errors import EarmarkError, RegionError
@@ -346,8 +347,9 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
     so every row named two files and nothing was imported. Its row for a file with nothing in
     it ("nocall", 0-3 s) is no detection."""
     root = tmp_path / "night"
-    for recorder in ("ARU01", "ARU02"):
-        audio_factory.write(root / recorder / "20260601_220000.wav", audio_factory.tone(440, 8.0))
+    tone = audio_factory.tone(440, 8.0)
+    for recorder, samples in (("ARU01", tone), ("ARU02", np.stack([tone, tone], axis=1))):
+        audio_factory.write(root / recorder / "20260601_220000.wav", samples)  # ARU02: stereo
     with Project.open(root) as project:
         project.scan()
         csv_text = ("Start (s),End (s),Scientific name,Common name,Confidence,File\n"
@@ -366,6 +368,9 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
         assert [(paths[r.clip_id], r.begin_s, r.label) for r in found] == [
             ("ARU01/20260601_220000.wav", 3.0, "Morepork"),
             ("ARU02/20260601_220000.wav", 4.0, "Morepork")]
+        # BirdNET's Channel 1 put a stereo recorder's detections on its left microphone alone
+        # (gone from the right one's view): heard in the mix, they are on every channel.
+        assert found[1].channel is None
 
 
 def test_birdnet_audacity_labels_are_events_to_review_by_their_common_name(tmp_path, project):
