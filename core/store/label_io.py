@@ -23,7 +23,7 @@ from typing import TextIO
 
 from core.errors import EarmarkError
 from core.paths import natural_key, write_text_atomic
-from core.store.label_rules import read_labels_file, safe_folder_name
+from core.store.label_rules import read_labels_file, safe_folder_name, two_labels
 from core.store.project import Project
 from core.store.region_io import clip_index, find_clip, label_studio_labels
 from core.store.region_json import label_studio_clip_tasks
@@ -225,7 +225,7 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
         else:
             labels[clip.id], named[clip.id] = label, rel
             given.setdefault(clip.id, []).append(label)
-    conflicts += [f"{named[i]}: {', then '.join(dict.fromkeys(said))}"  # two names, one clip
+    conflicts += [two_labels(named[i], said)  # one clip named two ways
                   for i, said in given.items() if len(set(said)) > 1]
     return LabelsPlan(Path(labels_path).name, labels, unknown, named, conflicts)
 

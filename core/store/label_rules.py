@@ -187,9 +187,14 @@ def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dic
     except csv.Error as exc:
         raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
     if conflicts is not None:
-        conflicts.extend(f"{rel}: {', then '.join(dict.fromkeys(said))}"
-                         for rel, said in given.items() if len(set(said)) > 1)
+        conflicts.extend(two_labels(rel, said) for rel, said in given.items()
+                         if len(set(said)) > 1)
     return labels
+
+
+def two_labels(path: str, given: list[str]) -> str:
+    """A file a labels file labels more than once, for a message: ``"a.wav: cat, then dog"``."""
+    return f"{path}: {', then '.join(dict.fromkeys(given))}"
 
 
 def is_edge_impulse(value) -> bool:
