@@ -313,7 +313,7 @@ def _measured(project, channel: int | None):
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
     from core.store.label_io import import_csv
-    from core.store.region_io import import_facts, plan_regions_files
+    from core.store.region_io import import_facts, moments_text, plan_regions_files
 
     facts = {path: import_facts(path) for path in args.files}
     kinds = {path: fact.kind for path, fact in facts.items()}
@@ -332,6 +332,8 @@ def _handle_import(args: argparse.Namespace) -> int:
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
         known = f" ({plan.known} already in the project left out)" if plan.known else ""
+        if plan.moments:
+            known += f"; {moments_text(plan.moments)}"
         print(f"earmark: {len(records)} regions imported from {source}{known}", file=sys.stderr)
         for path, result in chosen.items():
             _say_labels_import(path, result, args.folder)

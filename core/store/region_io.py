@@ -344,13 +344,27 @@ def clip_index(project, include_missing: bool = True) -> _ClipIndex:
     return {c.path: c for c in clips}, by_name
 
 
+#: A moment a file marks (an Audacity point label, Ctrl+M while listening) becomes a region
+#: this long about it, within its recording: a span to see, play and drag to the call's edges.
+MOMENT_S = 0.5
+
+
+def moments_text(n: int) -> str:
+    """What an import says of the moments it made regions (MOMENT_S)."""
+    return (f"{n:,} moment{'s' if n != 1 else ''} (point labels) made region"
+            f"{'s' if n != 1 else ''} of {MOMENT_S:g} s about {'them' if n != 1 else 'it'}: "
+            "drag their edges to the calls'")
+
+
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
-          ) -> tuple[list[RegionSpec], list[Problem]]:
-    """The specs of ``rows`` matched to clips, and the rows' problems. ``raven``: the rows are a
-    Raven table's, whose Channel 1 may stand for every channel (see below)."""
+          ) -> tuple[list[RegionSpec], list[Problem], int]:
+    """The specs of ``rows`` matched to clips, the rows' problems, and how many were moments
+    made regions (MOMENT_S). ``raven``: the rows are a Raven table's, whose Channel 1 may stand
+    for every channel (see below)."""
     by_path, by_name = index
     specs: list[RegionSpec] = []
     problems: list[Problem] = []
+    moments = 0
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
@@ -364,13 +378,19 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         # A Raven table writes a region on every channel of a file that cannot be read (its
         # count unknown) on the first: read back, the first is every channel there.
         channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
-        reason = validate_region(clip, row.begin_s, row.end_s, low_hz, high_hz, channel)
+        begin_s, end_s = row.begin_s, row.end_s
+        if begin_s == end_s and 0 <= begin_s <= (clip.duration_s or math.inf):
+            moments += 1
+            end_s = min(begin_s + MOMENT_S / 2, clip.duration_s or math.inf)
+            begin_s = max(0.0, end_s - MOMENT_S)
+            end_s = min(begin_s + MOMENT_S, clip.duration_s or math.inf)
+        reason = validate_region(clip, begin_s, end_s, low_hz, high_hz, channel)
         if reason:
             problems.append((row.line, reason))
         else:
-            specs.append(RegionSpec(clip.id, row.begin_s, row.end_s, row.label, low_hz, high_hz,
+            specs.append(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
                                     row.score, channel))
-    return specs, problems
+    return specs, problems, moments
 
 
 def import_regions_file(project, path: str | os.PathLike,
@@ -414,6 +434,7 @@ class RegionsPlan:
 
     specs: list[RegionSpec]
     known: int = 0
+    moments: int = 0  # rows marking a moment, made regions MOMENT_S long about it
 
 
 #: Two spans are the same region within this (formats write times to a millisecond or finer).
@@ -474,17 +495,19 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     specs: list[RegionSpec] = []
     listings: list[str] = []
     problems: list[Problem] = []
+    moments = 0
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
-        planned, more = _plan(project, rows, index, raven=fmt == "raven")
+        planned, more, made = _plan(project, rows, index, raven=fmt == "raven")
         found += more
+        moments += made
         if found:
             listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line")))
             problems += found
         specs += planned
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return without_known(project, specs, index[0].values())
+    return dataclasses.replace(without_known(project, specs, index[0].values()), moments=moments)
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:

@@ -84,13 +84,13 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
         return reason
     if begin_s < 0:
         return f"begins before the start of the file ({begin_s:g} s)"
-    if begin_s == end_s:  # an Audacity point label, a moment marked while listening
+    if clip.duration_s is not None and max(begin_s, end_s) > clip.duration_s + END_SLACK_S:
+        return (f"ends at {max(begin_s, end_s):g} s, past the end of {clip.path} "
+                f"({clip.duration_s:g} s long)")
+    if begin_s == end_s:  # a moment a person marked (a point label), not made a region
         return f"begin and end at {begin_s:g} s: a moment, not a span"
     if begin_s > end_s:
         return f"begin {begin_s:g} s is not before end {end_s:g} s"
-    if clip.duration_s is not None and end_s > clip.duration_s + END_SLACK_S:
-        return (f"ends at {end_s:g} s, past the end of {clip.path} "
-                f"({clip.duration_s:g} s long)")
     if channel is not None:
         if not isinstance(channel, numbers.Integral) or isinstance(channel, bool) or channel < 0:
             return f"channel {channel!r} is not a channel number"

@@ -224,7 +224,8 @@ def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            said.append((_regions_report(source, len(files), records, plan.known),
+            said.append((_regions_report(source, len(files), records, plan.known,
+                                         plan.moments),
                          len(records)))
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
@@ -266,7 +267,8 @@ def _ask_audio(w, path: str) -> str | None:
     return choice if ok and choice else None
 
 
-def _regions_report(source: str, n_files: int, records: list, known: int) -> str:
+def _regions_report(source: str, n_files: int, records: list, known: int,
+                    moments: int = 0) -> str:
     hold = f"hold{'s' if n_files == 1 else ''}"
     if not records:
         if known:
@@ -276,7 +278,8 @@ def _regions_report(source: str, n_files: int, records: list, known: int) -> str
     n_clips = len({r.clip_id for r in records})
     return (f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from {source} "
             f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}"
-            + (f"; {known:,} already here were left out." if known else "."))
+            + (f"; {known:,} already here were left out" if known else "")
+            + (f"; {region_io.moments_text(moments)}." if moments else "."))
 
 
 def _report_import(w, path: str, result: label_io.ImportResult) -> None:

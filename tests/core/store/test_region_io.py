@@ -253,7 +253,7 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, project):
             "long.wav,0.1,0.2,,,fine\n"
             "ghost.wav,0.1,0.2,,,x\n"
             "long.wav,2.5,3.5,,,past the end\n"
-            "long.wav,1.0,1.0,,,empty\n"
+            "long.wav,1.0,0.5,,,backwards\n"
             "long.wav,1.0,1.5,100,9000,above nyquist\n"
             "a.wav,0.1,0.2,,,which one\n"
             "long.wav,zero,0.2,,,not a number\n"
@@ -265,7 +265,7 @@ def test_every_bad_row_is_named_and_nothing_is_imported(tmp_path, project):
     assert lines[1:] == [
         "  line 3: ghost.wav is not in the folder",
         "  line 4: ends at 3.5 s, past the end of long.wav (3 s long)",
-        "  line 5: begin and end at 1 s: a moment, not a span",
+        "  line 5: begin 1 s is not before end 0.5 s",
         "  line 6: high frequency 9000 Hz is above the Nyquist frequency of long.wav (8000 Hz)",
         "  line 7: a.wav names 2 files in the folder (site1/a.wav, site2/a.wav): give its path "
         "relative to the folder",
@@ -295,12 +295,26 @@ def test_paths_from_another_folder_find_the_same_recordings_here(tmp_path, proje
         "  line 3: /elsewhere/ghost.wav is not in the folder"]
 
 
-def test_a_point_label_from_audacity_is_a_bad_row(tmp_path, project):
-    path = write(tmp_path, "points.txt", "0.5\t0.5\tclick\n1.0\t1.25\tok\n")
-    with pytest.raises(RegionError, match="line 1: begin and end at 0.5 s: a moment, not a "
-                                          "span"):
-        import_regions_file(project, path, audio="long.wav")
-    assert project.regions() == []
+def test_an_audacity_point_label_becomes_a_short_region_about_it(tmp_path, project):
+    """A track of calls marked with Ctrl+M while listening (points) was refused whole."""
+    from core.store.region_io import MOMENT_S, plan_regions_files
+
+    duration_s = next(c.duration_s for c in project.clips() if c.path == "long.wav")
+    middle = duration_s / 2
+    path = write(tmp_path, "points.txt", f"0.1\t0.1\tclick\n{middle}\t{middle}\tcall\n"
+                                         f"1.0\t1.25\tok\n{duration_s}\t{duration_s}\tlast\n")
+    plan = plan_regions_files(project, [(path, "long.wav")])
+    assert plan.moments == 3
+    import_regions_file(project, path, audio="long.wav")
+    spans = {r.label: (r.begin_s, r.end_s) for r in project.regions()}
+    assert spans["click"] == (0.0, pytest.approx(MOMENT_S))  # within the recording
+    assert spans["call"] == (pytest.approx(middle - MOMENT_S / 2),
+                             pytest.approx(middle + MOMENT_S / 2))
+    assert spans["last"] == (pytest.approx(duration_s - MOMENT_S), pytest.approx(duration_s))
+    assert spans["ok"] == (1.0, 1.25)
+    late = write(tmp_path, "late.txt", f"{duration_s + 9}\t{duration_s + 9}\tpast\n")
+    with pytest.raises(RegionError, match="line 1: ends at .* past the end"):
+        import_regions_file(project, late, audio="long.wav")
 
 
 def test_a_label_csv_is_not_a_region_file(tmp_path, project):
