@@ -351,9 +351,11 @@ MOMENT_S = 0.5
 
 def moments_text(n: int) -> str:
     """What an import says of the moments it made regions (MOMENT_S)."""
-    return (f"{n:,} moment{'s' if n != 1 else ''} (point labels) made region"
-            f"{'s' if n != 1 else ''} of {MOMENT_S:g} s about {'them' if n != 1 else 'it'}: "
-            "drag their edges to the calls'")
+    if n == 1:
+        return (f"1 moment (a point label) made a region of {MOMENT_S:g} s about it: drag its "
+                "edges to the call's")
+    return (f"{n:,} moments (point labels) made regions of {MOMENT_S:g} s about them: drag "
+            "their edges to the calls'")
 
 
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False

@@ -316,6 +316,10 @@ def test_import_an_audacity_track_for_the_audio_given(recordings, tmp_path, caps
                                                          (1.5, 1.9, None, None, "hoot")]
     assert run(["labels", "import", str(recordings), str(track)]) == 2
     assert "--audio" in capsys.readouterr().err
+    points = tmp_path / "marks.txt"  # Ctrl+M while listening: a point label a call
+    points.write_text("1.0\t1.0\thoot\n")
+    assert run(["labels", "import", str(recordings), str(points), "--audio", "night/owl.wav"]) == 0
+    assert "1 moment (a point label) made a region of 0.5 s about it" in capsys.readouterr().err
 
 
 def test_import_with_bad_rows_names_each_and_imports_nothing(recordings, tmp_path, capsys):
