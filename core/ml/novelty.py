@@ -94,11 +94,17 @@ def band_rise_db(samples: np.ndarray, sample_rate_hz: int) -> float:
     window, bands = _band_means(size, int(sample_rate_hz))
     levels = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2) @ bands
     if len(levels) >= SMOOTH_FRAMES:
-        cumulative = np.cumsum(np.vstack([np.zeros(levels.shape[1]), levels]), axis=0)
-        levels = (cumulative[SMOOTH_FRAMES:] - cumulative[:-SMOOTH_FRAMES]) / SMOOTH_FRAMES
+        levels = _moving_mean(levels, SMOOTH_FRAMES)
     db = 10.0 * np.log10(levels + _TINY)
     db = np.maximum(db, db.max() - BAND_RANGE_DB)
     return float((db.max(axis=0) - np.median(db, axis=0)).max())
+
+
+def _moving_mean(levels: np.ndarray, n: int) -> np.ndarray:
+    """``levels`` ``(n_frames, n_bands)`` averaged over each run of ``n`` frames (those whole:
+    ``n_frames - n + 1`` rows)."""
+    cumulative = np.cumsum(np.vstack([np.zeros(levels.shape[1]), levels]), axis=0)
+    return (cumulative[n:] - cumulative[:-n]) / n
 
 
 def loudness_dbfs(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
@@ -235,7 +241,18 @@ MIN_JUDGED_SHARE = 0.5
 MIN_STEADY_S = 0.4  # of sound, its ends left out, to tell steady from not
 STEADY_GROUPS = 16  # bands: the image's rows averaged in this many groups
 STEADY_SMOOTH_S = 0.1  # band levels averaged over this, so noise's chance peaks stay low
-_STEADY_RANGE_DB = 80.0  # cells further under the loudest count as that far
+_STEADY_RANGE_DB = 80.0  # a plain spectrogram's cells further under the loudest count as that far
+
+
+@functools.lru_cache(maxsize=16)
+def _group_means(n_freqs: int) -> np.ndarray:
+    """The ``(n_freqs, groups)`` matrix that takes an image's rows to the mean of each of
+    STEADY_GROUPS runs of them (fewer for an image of fewer rows)."""
+    groups = [rows for rows in np.array_split(np.arange(n_freqs), STEADY_GROUPS) if len(rows)]
+    matrix = np.zeros((n_freqs, len(groups)))
+    for k, rows in enumerate(groups):
+        matrix[rows, k] = 1.0 / len(rows)
+    return matrix
 
 
 def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray | None:
@@ -247,29 +264,28 @@ def feature_rise_db(features: torch.Tensor, config: FeatureConfig) -> np.ndarray
     dB ("clip"-normalised features)."""
     if config.kind == "logmel" and config.normalize == "peak":
         db = features[:, 0].double().cpu().numpy() * DB_PER_UNIT
+        range_db = config.floor_db  # the floor the features are clamped at
     elif config.kind == "spectrogram":
         db = 10.0 * np.log10(features[:, 0].double().cpu().numpy() + 1e-20)
+        range_db = _STEADY_RANGE_DB
     else:
         return None
     hop_s = config.hop_samples / config.sample_rate_hz
     smooth = max(1, round(STEADY_SMOOTH_S / hop_s))
     edge = math.ceil(config.n_fft / 2 / config.hop_samples) + 1  # frames a cut reaches, and one
+    groups = _group_means(db.shape[1])
     rises = np.full(len(db), np.inf)
-    for k, image in enumerate(db):
-        loudest = image.max()
-        image = np.maximum(image, loudest - _STEADY_RANGE_DB)
-        sound = np.flatnonzero((image > loudest - _STEADY_RANGE_DB + 1.0).any(axis=0))
+    for k, image in enumerate(db):  # each clip's sound lies between its own frames
+        floor = image.max() - range_db
+        sound = np.flatnonzero((image > floor + 1.0).any(axis=0))
         if not len(sound):
             continue
         frames = slice(sound[0] + edge, max(sound[-1] - edge + 1, 0))
-        power = 10.0 ** (image[:, frames] / 10.0)
+        power = 10.0 ** (np.maximum(image[:, frames], floor) / 10.0)
         if power.shape[1] * hop_s < MIN_STEADY_S:
             continue
-        bands = np.stack([power[rows].mean(axis=0) for rows in
-                          np.array_split(np.arange(len(power)), STEADY_GROUPS) if len(rows)])
-        summed = np.cumsum(np.hstack([np.zeros((len(bands), 1)), bands]), axis=1)
-        level = 10.0 * np.log10((summed[:, smooth:] - summed[:, :-smooth]) / smooth + _TINY)
-        rises[k] = float((level.max(axis=1) - np.median(level, axis=1)).max())
+        level = 10.0 * np.log10(_moving_mean(power.T @ groups, smooth) + _TINY)
+        rises[k] = float((level.max(axis=0) - np.median(level, axis=0)).max())
     return rises
 
 
@@ -315,10 +331,9 @@ class NoveltyRule:
         for name, words, fits in (("threshold", "positive", lambda v: v > 0),
                                   ("exponent", "within 0..1", lambda v: 0 < v <= 1),
                                   ("flag_share", "within 0..1", lambda v: 0 < v < 1),
-                                  ("steady_db", "positive", lambda v: v > 0)):
+                                  *([("steady_db", "positive", lambda v: v > 0)]
+                                    if self.steady_db is not None else [])):
             value = getattr(self, name)
-            if value is None and name == "steady_db":
-                continue
             what = f"novelty {name.replace('_', ' ')}"
             if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
                 raise TypeError(f"{what} is not a number")
@@ -499,12 +514,12 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
     calibration = np.concatenate([measure(val_idx, True) for _ in range(passes)])
     own = np.asarray(targets)[train_idx]
     return fit_novelty(train, np.concatenate([own, own]), calibration,
-                       steady_db=steady_threshold(rises if len(rises) else None))
+                       steady_db=steady_threshold(rises))
 
 
 def _rises_tensor(features: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
-    """:func:`feature_rise_db` as a tensor (empty where the images are not in dB), for a
-    scorer that joins tensors."""
+    """:func:`feature_rise_db` as a tensor for a scorer that joins tensors: empty where the
+    images are not in dB (steady_threshold then holds none)."""
     rises = feature_rise_db(features, config)
     return torch.empty(0) if rises is None else torch.from_numpy(rises)
 
