@@ -331,11 +331,11 @@ class FolderLabels:
 
     def rows_naming_no_file(self, files: Iterable[str]) -> list[tuple[Path, list[str]]]:
         """Of each labels file read so far, the rows naming no file of ``files`` (the audio
-        files' paths relative to ``root``, posix), by path or by name: ``[(labels file,
+        files' paths relative to ``root``, posix) as :meth:`_listed` finds them: by path, or by
+        name (the root's file: any file's; a subfolder's: one directly in it). ``[(labels file,
         [rows' paths])]``, those with any. A person reading a labels file they were given would
         not know why some labels never showed."""
         files = set(files)
-        names = {PurePosixPath(rel).name for rel in files}
         out = []
         for (folder, name), table in self._tables.items():
             try:
@@ -343,6 +343,8 @@ class FolderLabels:
             except ValueError:
                 continue
             prefix = "" if base == "." else f"{base}/"
+            names = {PurePosixPath(rel).name for rel in files
+                     if not prefix or PurePosixPath(rel).parent.as_posix() == base}
             missing = [key for key in table
                        if f"{prefix}{key}" not in files and not ("/" not in key and key in names)]
             if missing:

@@ -129,6 +129,19 @@ def test_labels_csv_rows_naming_no_file_are_said_on_the_first_scan(tmp_path):
             f"{root.resolve() / 'labels.csv'}: 2 rows name no audio file here, their labels not "
             "used (gone.wav, sub/three.wav)"]
         assert not project.scan().warnings  # said once, on the scan that reads the labels
+    # A night's folder's own labels.csv names its own files: a row naming a file by a name only
+    # another folder's file has labels nothing, and is said (it was taken as found).
+    night = tmp_path / "night"
+    short(night / "2026-06-01" / "a.wav")
+    short(night / "other" / "x.wav")
+    (night / "2026-06-01" / "labels.csv").write_text("path,label\na.wav,owl\nx.wav,bat\n",
+                                                     encoding="utf-8")
+    with Project.open(night) as project:
+        summary = project.scan()
+        assert by_path(project)["2026-06-01/a.wav"].label == "owl"
+        assert by_path(project)["other/x.wav"].label == "other"
+        assert [w.rsplit(": ", 1)[1] for w in summary.warnings] == [
+            "1 row names no audio file here, its label not used (x.wav)"]
 
 
 def test_unreadable_file_recorded_with_reason(tmp_path):
