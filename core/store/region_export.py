@@ -380,7 +380,7 @@ def unreviewed_left_out(project, fmt: str) -> int:
     per_file = PER_FILE.get(fmt)
     if per_file is None or per_file.keep is _exported:
         return 0
-    return sum(1 for r in project.regions() if r.status == UNREVIEWED)
+    return sum(project.unreviewed_counts().values())
 
 
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,

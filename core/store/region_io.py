@@ -381,15 +381,16 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         # count unknown) on the first: read back, the first is every channel there.
         channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
         begin_s, end_s = row.begin_s, row.end_s
-        if begin_s == end_s and 0 <= begin_s <= (clip.duration_s or math.inf):
-            moments += 1
-            end_s = min(begin_s + MOMENT_S / 2, clip.duration_s or math.inf)
-            begin_s = max(0.0, end_s - MOMENT_S)
-            end_s = min(begin_s + MOMENT_S, clip.duration_s or math.inf)
+        duration_s = clip.duration_s or math.inf
+        moment = begin_s == end_s and 0 <= begin_s <= duration_s
+        if moment:
+            begin_s = max(0.0, min(begin_s - MOMENT_S / 2, duration_s - MOMENT_S))
+            end_s = min(begin_s + MOMENT_S, duration_s)
         reason = validate_region(clip, begin_s, end_s, low_hz, high_hz, channel)
         if reason:
             problems.append((row.line, reason))
         else:
+            moments += moment
             specs.append(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
                                     row.score, channel))
     return specs, problems, moments
