@@ -112,15 +112,12 @@ def open_name_rule_dialog(w) -> None:
 def open_label_history(acts, w) -> None:
     """Show the label history of the clip current in the list (one dialog, raised again)."""
     if acts.history_dialog is None:
-        model = w.model
-        dialog = LabelHistoryDialog(
-            lambda: w.project, w.clip_list.current_id,
-            lambda clip_id: getattr(model.record_by_id(clip_id), "path", None),
-            w.labels.put_back, w.undo_stack, w)
+        dialog = LabelHistoryDialog(lambda: w.project, w.clip_list.current_id,
+                                    w.model.record_by_id, w.labels.put_back, w.undo_stack, w)
         w.clip_list.current_clip_changed.connect(dialog.refresh)
         acts.history_dialog = dialog
-    acts.history_dialog.refresh()
     acts.history_dialog.show()
+    acts.history_dialog.refresh()
     acts.history_dialog.raise_()
     acts.history_dialog.activateWindow()
 

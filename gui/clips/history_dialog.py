@@ -70,18 +70,20 @@ class LabelHistoryDialog(QDialog):
     change, through ``put_back(clip_id, label, source)``, an undoable edit of the window's.
 
     ``project_of()`` the open project or None; ``current_clip()`` the current clip's id, -1
-    for none; ``path_of(clip_id)`` its path in the folder, or None."""
+    for none; ``record_of(clip_id)`` the list's record of it (its path and label), or None.
+    Hidden, it reads nothing."""
 
     def __init__(self, project_of: Callable[[], Any], current_clip: Callable[[], int],
-                 path_of: Callable[[int], str | None],
+                 record_of: Callable[[int], Any],
                  put_back: Callable[[int, str | None, str | None], None],
                  undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Label History")
         self.resize(640, 320)
-        self._project_of, self._current_clip, self._path_of = project_of, current_clip, path_of
+        self._project_of, self._current_clip, self._record_of = project_of, current_clip, record_of
         self._put_back = put_back
         self._clip_id = -1
+        self._label: str | None = None  # the current clip's, as the list shows it
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -111,25 +113,28 @@ class LabelHistoryDialog(QDialog):
 
     def refresh(self, *_: Any) -> None:
         """Show the current clip's history again (another clip, or its label changed)."""
+        if not self.isVisible():
+            return
         project, clip_id = self._project_of(), self._current_clip()
-        path = self._path_of(clip_id) if project is not None and clip_id >= 0 else None
+        record = self._record_of(clip_id) if project is not None and clip_id >= 0 else None
         kept = self._selected_change() if clip_id == self._clip_id else None
-        self._clip_id = clip_id if path is not None else -1
+        self._clip_id = clip_id if record is not None else -1
+        self._label = record.label if record is not None else None
         changes: list[LabelChange] = []
-        if path is None:
+        if record is None:
             self.heading.setText("No clip is selected in the list.")
         else:
+            path = html.escape(record.path)
             try:
                 changes = project.label_history(clip_id)
-                record = project.clip(clip_id)
             except EarmarkError as error:
-                self.heading.setText(html.escape(f"{path}: the history cannot be read ({error})"))
+                self.heading.setText(f"{path}: the history cannot be read "
+                                     f"({html.escape(str(error))})")
             else:
-                label = record.label if record is not None else None
-                now = ("unlabelled" if label is None
-                       else f"labelled <b>{html.escape(one_line(label))}</b>")
+                now = ("unlabelled" if self._label is None
+                       else f"labelled <b>{html.escape(one_line(self._label))}</b>")
                 never = "" if changes else ", its label never changed"
-                self.heading.setText(f"<b>{html.escape(path)}</b>: {now} now{never}")
+                self.heading.setText(f"<b>{path}</b>: {now} now{never}")
         self.model.set_changes(changes)
         if kept is not None and kept in self.model.changes:
             self.table.selectRow(self.model.changes.index(kept))
@@ -141,10 +146,8 @@ class LabelHistoryDialog(QDialog):
 
     def _update_button(self, *_: Any) -> None:
         change = self._selected_change()
-        project = self._project_of()
-        record = project.clip(self._clip_id) if change is not None and project else None
-        self.put_back_button.setEnabled(
-            record is not None and record.label != change.new_label)
+        self.put_back_button.setEnabled(change is not None and self._clip_id >= 0
+                                        and self._label != change.new_label)
 
     def _on_put_back(self) -> None:
         change = self._selected_change()
