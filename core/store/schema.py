@@ -193,9 +193,9 @@ def _v9_names_in_one_form(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE classes SET name = ? WHERE name = ?",
                      [(one, name) for one, name in first.items() if one != name])
     for table in ("clips", "regions", "predictions"):
-        renamed = [(unicodedata.normalize("NFC", label), label) for (label,) in conn.execute(
-            f"SELECT DISTINCT label FROM {table} WHERE label IS NOT NULL")
-            if unicodedata.normalize("NFC", label) != label]
+        composed = ((unicodedata.normalize("NFC", label), label) for (label,) in conn.execute(
+            f"SELECT DISTINCT label FROM {table} WHERE label IS NOT NULL"))
+        renamed = [(one, label) for one, label in composed if one != label]
         conn.executemany(f"UPDATE {table} SET label = ? WHERE label = ?", renamed)
     for model_id, classes_json in conn.execute("SELECT id, classes_json FROM models").fetchall():
         names = json.loads(classes_json)

@@ -126,8 +126,8 @@ class PutBackLabelCommand(_LabelsCommand):
         self._source = (source or "manual") if label is not None else None
 
     def _redo(self) -> None:
-        self._previous = self._project.apply_labels({self._clip_id: self._label},
-                                                    self._source or "manual", action="put_back")
+        self._previous = self._project.apply_labels({self._clip_id: self._label}, self._source,
+                                                    action="put_back")
         self._model.restore_labels({self._clip_id: (self._label, self._source)})
 
 

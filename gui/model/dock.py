@@ -4,6 +4,7 @@ them, the ModelController, the clip list and the undo stack, so the main window 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
@@ -528,7 +529,7 @@ class ModelDock(QDockWidget):
                      nothing_to_search: str = "No long recordings to search: Detect Events "
                                               "looks in files at least four of the model's "
                                               "clips long and in files that hold regions.",
-                     labels=None) -> None:
+                     labels: Collection[str | None] | None = None) -> None:
         self.review.detection_ended()
         self.status.emit("", 0)
         if self.project is None:
