@@ -131,7 +131,7 @@ def format_card(card: Mapping) -> str:
     add("Settings", _pairs(training["settings"]) if training["settings"] else NOT_RECORDED)
     lines.extend(_score_lines(card))
     add("Calibration", _calibration(card["calibration"], network["multi_label"]))
-    add("Unknown", _unknown(card["novelty"], network["multi_label"]))
+    add("Unknown", _unknown(card["novelty"], network["multi_label"], card["classes"]))
     add("Silence", _silence(card["silence"]))
     return "\n".join(lines) + "\n"
 
@@ -272,7 +272,9 @@ def _calibration(calibration: Mapping | None, multi_label: bool) -> str:
             f" ({calibration['ece_before']:.3f} without), on {calibration['n']} clips{held}")
 
 
-def _unknown(rule: Mapping | None, multi_label: bool) -> str:
+def _unknown(rule: Mapping | None, multi_label: bool, classes: Sequence[str]) -> str:
+    if rule is None and novelty.UNKNOWN in classes:
+        return f"its own class {novelty.UNKNOWN!r} answers, as taught"
     if rule is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
     raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"

@@ -172,3 +172,12 @@ def test_the_unknown_rule_of_a_multi_label_model_is_none(tmp_path, capsys):
     assert card["novelty"] is None
     assert _lines(format_card(card))["Unknown"] == ("none (a multi-label model's scores are per "
                                                     "class)")
+
+
+def test_a_model_with_a_class_of_its_own_named_unknown_says_that_class_answers(tmp_path, capsys):
+    """It read "not recorded", as if the model were too old to have a rule."""
+    checkpoint = model_factory.untrained_checkpoint()
+    checkpoint = dataclasses.replace(checkpoint, classes=[*checkpoint.classes[:-1], "unknown"])
+    path = model_factory.save(checkpoint, tmp_path / "kws.pt")
+    card = json.loads(_run(capsys, "info", path, "--json")[1])
+    assert _lines(format_card(card))["Unknown"] == "its own class 'unknown' answers, as taught"
