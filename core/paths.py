@@ -58,6 +58,22 @@ def write_bytes_atomic(target: Path, data: bytes | memoryview) -> None:
     _fsync_dir(target.parent)  # the rename itself survives a power cut
 
 
+def probe_writable(folder: Path) -> None:
+    """Raise OSError unless a file can be written in ``folder`` (created if missing): found by
+    writing one (a byte, so a full disk says so; an empty file takes no room) and removing it,
+    not guessed from permission bits."""
+    import secrets
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"ok")
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -10,7 +10,6 @@ import io
 import math
 import pickle
 import re
-import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from core.ml.features import FeatureConfig
 from core.ml.networks import build_model
 from core.ml.novelty import NoveltyRule, feature_statistics
 from core.ml.train_config import upgrade_train_dict
-from core.paths import write_bytes_atomic
+from core.paths import probe_writable, write_bytes_atomic
 
 FORMAT = "earmark-checkpoint"
 # 2: per-class detection thresholds and the background class (format 1 files load with 0.5s).
@@ -143,9 +142,7 @@ def check_can_save(path: str | Path) -> None:
     if path.is_dir():
         raise CheckpointError(path, "is a folder: name the model file to write")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
-            pass
+        probe_writable(path.parent)
     except OSError as exc:
         raise CheckpointError(path, f"the model could not be saved there ({exc.strerror or exc})"
                               ) from exc

@@ -28,7 +28,7 @@ import numpy as np
 
 from core.audio import reading as audio
 from core.ml.features import FeatureConfig
-from core.paths import write_text_atomic
+from core.paths import probe_writable, write_text_atomic
 
 CACHE_DIRNAME = "feature-cache"
 # Bump when what a row holds for the same settings changes (decoding, resampling, extraction).
@@ -62,10 +62,7 @@ def writable_cache_dir(cache_dir: str | Path | None) -> Path | None:
         return None
     folder = Path(cache_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".probe-{os.getpid()}-{secrets.token_hex(4)}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        probe_writable(folder)
     except OSError:
         return None
     return folder

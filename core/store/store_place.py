@@ -17,12 +17,11 @@ import hashlib
 import os
 import shutil
 import stat
-import threading
 import time
 from pathlib import Path
 
 from core.errors import ProjectError
-from core.paths import user_data_dir
+from core.paths import probe_writable, user_data_dir
 from core.store import lock, store_backup
 
 STORE_DIRNAME = ".earmark"
@@ -81,15 +80,9 @@ def can_hold_store(store_dir: Path) -> bool:
     """Probe (not guess from permission bits): create the dir and a file in it. A full disk
     holds the store it holds: it stays there, and a write that finds no room says so (taken
     for read-only, the folder's labels went on in a copy elsewhere, the two never merged)."""
-    probe = store_dir / f".write-probe-{os.getpid()}-{threading.get_ident()}"
     existing = store_dir / STORE_FILENAME
     try:
-        store_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(probe, "wb") as handle:
-                handle.write(b"ok")
-        finally:
-            probe.unlink(missing_ok=True)
+        probe_writable(store_dir)
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not existing.exists():
             return False
