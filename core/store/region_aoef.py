@@ -24,8 +24,9 @@ Problem = tuple[int, str]  # (sound-event annotation number; reason)
 
 AOEF_VERSION = "1.1.0"  # the version soundevent writes and reads
 LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat tags are key: value)
-#: Geometries that mark a moment (a time, or a time and a frequency), not a span.
-MOMENTS = ("TimeStamp", "Point")
+#: Geometries that mark a moment (a time, or a time and a frequency), not a span: read as a span
+#: of no length, which an import makes a region about the moment (region_io.MOMENT_S).
+MOMENTS = {"TimeStamp": "a time", "Point": "[time, frequency]"}
 #: The coordinates of the two shapes read as they are; any other is read as the box around it.
 SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high]"}
 #: Tag keys that name a sound's class, in the order one is preferred (a Whombat project may tag
@@ -71,15 +72,19 @@ def _points(coordinates) -> Iterator[tuple[float, float]]:
 
 def _span(geometry) -> tuple[tuple[float, float, float | None, float | None] | None, str | None]:
     """(begin_s, end_s, low_hz, high_hz) a geometry covers, or None and the reason: an interval
-    its times, a box its times and band, any other shape (a line, a polygon, several) the box
-    around it."""
+    its times, a box its times and band, a moment (a time stamp, a point) its time as begin and
+    end, any other shape (a line, a polygon, several) the box around it."""
     if not isinstance(geometry, dict):
         return None, "its sound event has no geometry"
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     if not isinstance(kind, str):
         return None, "its sound event's geometry names no type"
     if kind in MOMENTS:
-        return None, f"a {kind} marks a moment, not a span"
+        time = json_number(coordinates if kind == "TimeStamp" else (
+            coordinates[0] if isinstance(coordinates, list) and len(coordinates) == 2 else None))
+        if time is None:
+            return None, f"a {kind} needs {MOMENTS[kind]}"
+        return (time, time, None, None), None
     if not isinstance(coordinates, list) or not all(
             json_number(c) is not None for c in _flat(coordinates)):
         return None, f"{kind} coordinates must be numbers"

@@ -76,7 +76,8 @@ def detect_format(text: str) -> str:
     structured_labels.labels (:func:`region_json.json_format`); XML a Sonic
     Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
     BirdNET Analyzer's CSV; a comma-separated line starting with a number, or a header naming a
-    time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``);
+    time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``, as is
+    a line of one number or the header ``TIME``: a time instants layer without labels);
     another line with a comma a CSV. Anything else raises
     :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
@@ -97,6 +98,8 @@ def detect_format(text: str) -> str:
         if BIRDNET_TIMES <= set(csv_header(first)):
             return "birdnet"
         return SV_CSV if is_sv_csv(first) else "csv"
+    if is_number(first) or header_key(first) == "time":
+        return SV_CSV  # a time instants layer without labels: a time a line
     raise EarmarkError("not a CSV (path,label or path,begin_s,end_s,...), a Raven Pro selection "
                        "table, an Audacity label track, an AviaNZ .data file, Label Studio JSON, AOEF "
                        "(Whombat) JSON or a Sonic Visualiser layer")

@@ -30,8 +30,9 @@ _BZIP2_BLOCKS = (bytes.fromhex("314159265359"), bytes.fromhex("177245385090"))
 MAX_XML_BYTES = 64 * 2**20
 # 2**53: a frame count a float holds exactly, and 285 years at 1 MHz; more is no recording's.
 MAX_FRAMES = 2**53
-#: Layers whose points span time (subtype of a sparse model); the others (time instants, time
-#: values, text, images) mark moments.
+#: Layers whose points span time (subtype of a sparse model). A time instants layer's (a sparse
+#: model of one dimension and no subtype) mark moments, which an import makes regions about; the
+#: others (time values, text, images) are no marks of sounds.
 SPAN_SUBTYPES = ("region", "note", "flexinote", "box")
 #: What the layer element names each written model's layer (svgui's LayerFactory type names).
 _LAYER_TYPES = {"region": "regions", "box": "boxes"}
@@ -100,10 +101,11 @@ class _Document:
         if not self.models:
             raise EarmarkError("XML without a Sonic Visualiser model (<model>)")
 
-    def span_models(self) -> dict[str | None, dict[str, str]]:
-        """The models whose points span time, by their dataset's id."""
+    def mark_models(self) -> dict[str | None, dict[str, str]]:
+        """The models whose points mark sounds (spans or time instants), by their dataset's id."""
         return {m.get("dataset"): m for m in self.models
-                if m.get("type") == "sparse" and m.get("subtype") in SPAN_SUBTYPES}
+                if m.get("type") == "sparse" and (m.get("subtype") in SPAN_SUBTYPES
+                                                  or _is_instants(m))}
 
     def audio(self) -> str | None:
         """The name of the recording a session was made on (its main wave-file model), None in a
@@ -111,6 +113,11 @@ class _Document:
         waves = [m for m in self.models if m.get("type") == "wavefile" and m.get("file")]
         main = next((m for m in waves if m.get("mainModel") == "true"), waves[0] if waves else None)
         return PureWindowsPath(main["file"]).name if main else None  # splits at / and \
+
+
+def _is_instants(model: dict[str, str]) -> bool:
+    """Whether a model is a time instants layer's: sparse, of one dimension, with no subtype."""
+    return model.get("dimensions") == "1" and not model.get("subtype")
 
 
 def svl_audio(text: str) -> str | None:
@@ -153,24 +160,35 @@ def _rate(model: dict[str, str]) -> float:
 
 def parse_svl(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """The regions of a Sonic Visualiser layer or session: every point of a region, note or box
-    layer, its label the region's (none when empty); a box layer in Hz gives each region its band.
-    ``audio`` is the recording they belong to (a session names its own: :func:`svl_audio`)."""
+    layer, its label the region's (none when empty); a box layer in Hz gives each region its band;
+    a time instants layer's points moments (begin and end their time), which an import makes
+    regions about. ``audio`` is the recording they belong to (a session names its own:
+    :func:`svl_audio`)."""
     document = _Document(text)
-    spans = document.span_models()
-    if not spans:
+    marks = document.mark_models()
+    if not marks:
         kinds = sorted({m.get("subtype") or m.get("type", "?") for m in document.models})
-        raise EarmarkError(f"no region, note or box layer (it holds {', '.join(kinds)}): time "
-                           "instants, values and text mark moments, not spans")
+        raise EarmarkError(f"no time instants, region, note or box layer (it holds "
+                           f"{', '.join(kinds)}): values and text are no marks of sounds")
     audio = audio or document.audio()
     if not audio:
         raise EarmarkError("a Sonic Visualiser layer does not say which audio file it belongs "
                            "to: say which (--audio)")
-    rates = {dataset: _rate(model) for dataset, model in spans.items()}
+    rates = {dataset: _rate(model) for dataset, model in marks.items()}
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     for dataset, point, line in document.points:
-        model = spans.get(dataset)
-        if model is None:  # a point of a layer of moments
+        model = marks.get(dataset)
+        if model is None:  # a point of a layer of values or text
+            continue
+        rate = rates[dataset]
+        if _is_instants(model):
+            frame = _frames(point.get("frame"))
+            if frame is None:
+                problems.append((line, f"frame '{point.get('frame', '')}' is not a whole number"))
+            else:
+                rows.append(RegionRow(audio, frame / rate, frame / rate,
+                                      point.get("label", "").strip() or None, line=line))
             continue
         frame, duration = _frames(point.get("frame")), _frames(point.get("duration", "0"))
         if frame is None or duration is None:
@@ -188,7 +206,6 @@ def parse_svl(text: str, audio: str | None) -> tuple[list[RegionRow], list[Probl
                 problems.append((line, "a box needs a number as its value and its extent"))
                 continue
             high_hz = low_hz + abs(extent)
-        rate = rates[dataset]
         rows.append(RegionRow(audio, frame / rate, (frame + duration) / rate,
                               point.get("label", "").strip() or None, low_hz, high_hz, line))
     return rows, problems

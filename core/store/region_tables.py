@@ -33,7 +33,8 @@ _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does no
 #: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
 #: duration, [level,] label in seconds, after a header row when asked for one ("start" for
 #: "time" is taken too); a box layer's rows are start, end, extent start, extent end (its band
-#: in the layer's units, Hz over a spectrogram), label (svcore's BoxModel).
+#: in the layer's units, Hz over a spectrogram), label (svcore's BoxModel); a time instants
+#: layer's rows are a time and its label, where it has one (svcore's Event writes no empty one).
 SV_CSV = "sonicvisualiser-csv"
 _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
@@ -377,16 +378,23 @@ def is_sv_csv(first: str) -> bool:
     (no other CSV Earmark reads starts with a number), or a header naming a time and a duration."""
     cells = [header_key(cell) for cell in first.split(",")]
     return _number_or_none(cells[0]) is not None or set(_SV_BOX) <= set(cells) or (
-        "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame")))
+        "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame"))) or (
+        cells[0] == "time" and set(cells) <= {"time", "value", "label"})  # instants or values
+
+
+def _is_instants_header(cells: list[str]) -> bool:
+    """Whether a header's keys are a time instants layer's: TIME, and LABEL where it has one."""
+    return cells[0] == "time" and set(cells) <= {"time", "label"}
 
 
 def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
     time and duration, its label the region's; a box layer: its start, end and band, named so
     by its header, or without one where every row's four numbers read as a box, as
-    :func:`_is_sv_box` says). Rows
-    without a duration mark moments and are problems; a layer of nothing but moments, or in
-    frames, raises EarmarkError saying so."""
+    :func:`_is_sv_box` says; a time instants layer: each row's time as begin and end, a moment
+    an import makes a region about). In a layer of spans, rows without a duration are problems;
+    a layer of values (a time and a number: a measurement, not a mark), or in frames, raises
+    EarmarkError saying so."""
     if not audio:
         raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
                            "to: say which (--audio)")
@@ -405,6 +413,8 @@ def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
             raise EarmarkError("times in frames: export the layer again with times in seconds")
     if _is_sv_box(header, [cells for _, cells in lines]):
         return _sv_boxes(lines, audio)
+    if _is_sv_instants(header, [cells for _, cells in lines]):
+        return _sv_instants(lines, audio)
     for number, cells in lines:
         time_s, duration_s, label = _sv_csv_point(cells, header)
         if time_s is None:
@@ -414,8 +424,33 @@ def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
         else:
             rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None, line=number))
     if not rows and problems and all(reason.startswith("no duration") for _, reason in problems):
-        raise EarmarkError("a layer of moments (time instants or values), not spans: export a "
-                           "region or note layer")
+        raise EarmarkError("a layer of values (a time and a number: a measurement), not of marks: "
+                           "export a time instants, region, note or box layer")
+    return rows, problems
+
+
+def _is_sv_instants(header: list[str] | None, rows: list[list[str]]) -> bool:
+    """Whether a CSV layer is a time instants layer's: its header says so, or (none) every row
+    holds a time and at most a label that is no number (a time and a number are a time value
+    layer's point)."""
+    if header is not None:
+        return _is_instants_header(header)
+    return bool(rows) and all(len(cells) == 1 or (len(cells) == 2 and not is_number(cells[1]))
+                              for cells in rows)
+
+
+def _sv_instants(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],
+                                                                           list[Problem]]:
+    """The moments of a time instants layer's rows ``(line, cells)``: begin and end the time."""
+    rows: list[RegionRow] = []
+    problems: list[Problem] = []
+    for number, cells in lines:
+        time_s = _number_or_none(cells[0])
+        if time_s is None:
+            problems.append((number, f"time '{cells[0]}' is not a number"))
+        else:
+            label = cells[1] if len(cells) > 1 else ""
+            rows.append(RegionRow(audio, time_s, time_s, label or None, line=number))
     return rows, problems
 
 

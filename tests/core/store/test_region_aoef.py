@@ -82,7 +82,7 @@ def test_an_annotation_project_as_soundevent_writes_one(tmp_path):
 
 def test_every_bad_annotation_is_named_and_nothing_is_imported(tmp_path, project):
     text = document(
-        [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeStamp", 1.5),
+        [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeStamp", "1.5"),
          event("e3", "BoundingBox", [1.0, "low", 2.0, 900]),
          event("e4", "TimeInterval", [0.5, 1.0], recording="gone"),
          event("e5", "TimeInterval", [2.5, 9.0]), event("e7", "BoundingBox", [1.0, 2.0])],
@@ -96,13 +96,26 @@ def test_every_bad_annotation_is_named_and_nothing_is_imported(tmp_path, project
         import_regions_file(project, path)
     message = str(caught.value)
     assert "bad.json: 6 rows cannot be imported" in message
-    assert "entry 2: a TimeStamp marks a moment, not a span" in message
+    assert "entry 2: a TimeStamp needs a time" in message
     assert "entry 3: BoundingBox coordinates must be numbers" in message
     assert "entry 4: its sound event's recording is not in the file" in message
     assert "entry 5: " in message  # past the end of the 3 s recording
     assert "entry 6: its sound event is not in the file" in message
     assert "entry 7: a BoundingBox needs [start, low, end, high]" in message
     assert project.regions() == []
+
+
+def test_a_time_stamp_and_a_point_are_moments_made_regions_about_them(tmp_path, project):
+    """Both were refused: "a TimeStamp marks a moment, not a span"."""
+    text = document([event("e1", "TimeStamp", 1.5), event("e2", "Point", [0.1, 800.0])],
+                    [annotation("a1", "e1", [0]), annotation("a2", "e2", [1])])
+    path = tmp_path / "moments.json"
+    path.write_text(text)
+    assert [(r.begin_s, r.end_s, r.label) for r in read_regions(path)[1]] == [
+        (1.5, 1.5, "Robin"), (0.1, 0.1, "Wren")]
+    import_regions_file(project, path)
+    assert [(r.begin_s, r.end_s, r.label) for r in project.regions()] == [
+        (0.0, 0.5, "Wren"), (1.25, 1.75, "Robin")]  # 0.5 s about each, within the recording
 
 
 def test_a_model_run_gives_events_to_review_with_each_predicted_tags_score(tmp_path, project):

@@ -17,6 +17,7 @@ from core.store.region_io import (
     file_kind,
     import_regions_file,
     needs_audio,
+    plan_regions_files,
     read_regions,
 )
 from core.store.region_svl import svl_text
@@ -93,14 +94,32 @@ def test_a_box_layer_gives_bands_and_a_note_layer_spans(tmp_path, project):
         (0.25, 0.5, "la", None, None, 7)]
 
 
-def test_a_layer_of_moments_is_refused_by_what_it_holds(tmp_path):
+def test_a_time_instants_layer_gives_moments_made_regions_about_them(tmp_path, project):
+    """A layer of instants (svcore's SparseOneDimensionalModel: one dimension, no subtype), as a
+    person marks calls while listening, was refused: "moments, not spans"."""
     instants = layer(
         '<model id="1" name="" sampleRate="16000" start="0" end="16000" type="sparse" '
         'dimensions="1" resolution="1" notifyOnAdd="true" dataset="3" />',
-        '      <point frame="16000" label="beat" />\n')
-    with pytest.raises(EarmarkError, match=r"^beats\.svl: no region, note or box layer \(it "
-                                           r"holds sparse\).*moments, not spans"):
-        read_regions(write(tmp_path, "beats.svl", instants), "dawn.wav")
+        '      <point frame="16000" label="wren" />\n      <point frame="40000" label="" />\n')
+    path = write(tmp_path, "calls.svl", instants)
+    assert spans(read_regions(path, "dawn.wav")[1]) == [
+        (1.0, 1.0, "wren", None, None, 7), (2.5, 2.5, None, None, None, 8)]
+    assert plan_regions_files(project, [(path, "dawn.wav")]).moments == 2
+    import_regions_file(project, path, audio="dawn.wav")
+    # 0.5 s about each, within the 3 s recording.
+    assert [(r.begin_s, r.end_s, r.label) for r in project.regions()] == [
+        (0.75, 1.25, "wren"), (2.25, 2.75, None)]
+
+
+def test_a_layer_of_values_is_refused_by_what_it_holds(tmp_path):
+    values = layer(
+        '<model id="1" name="" sampleRate="16000" start="0" end="16000" type="sparse" '
+        'dimensions="2" resolution="1" notifyOnAdd="true" dataset="3" minimum="100" '
+        'maximum="400" units="Hz" />',
+        '      <point frame="16000" value="220" label="" />\n')
+    with pytest.raises(EarmarkError, match=r"^pitch\.svl: no time instants, region, note or box "
+                                           r"layer \(it holds sparse\).*values and text"):
+        read_regions(write(tmp_path, "pitch.svl", values), "dawn.wav")
 
 
 def test_every_bad_point_is_named_by_its_line_and_nothing_is_imported(tmp_path, project):
@@ -246,12 +265,26 @@ def test_a_region_layer_without_a_header_and_labelled_by_numbers_is_no_box_layer
         (10.0, 12.5, "7", None, None, 1), (20.0, 21.0, "12", None, None, 2)]
 
 
+@pytest.mark.parametrize(("text", "lines"), [
+    ("1.0,wren\n2.5\n", (1, 2)),  # svcore's Event writes no empty label
+    ("0.5\n1.0\n2.5\n", (1, 2, 3)),  # nothing but times: no comma at all
+    ("TIME,LABEL\n1.0,wren\n2.5,\n", (2, 3)),
+])
+def test_a_time_instants_layer_exported_as_csv_gives_its_moments(tmp_path, text, lines):
+    assert detect_format(text) == "sonicvisualiser-csv"
+    rows = read_regions(write(tmp_path, "calls.csv", text), "dawn.wav")[1]
+    assert [(r.begin_s, r.end_s, r.line) for r in rows][-2:] == [
+        (1.0, 1.0, lines[-2]), (2.5, 2.5, lines[-1])]
+    assert rows[-2].label == ("wren" if "wren" in text else None) and rows[-1].label is None
+
+
 @pytest.mark.parametrize(("text", "reason"), [
-    ("1.0,beat\n2.0,beat\n", r"a layer of moments .*not spans: export a region or note layer"),
+    ("1.0,220\n2.0,230.5\n", r"a layer of values .*export a time instants, region"),
+    ("TIME,VALUE,LABEL\n1.0,220,a\n", r"a layer of values .*export a time instants, region"),
     ("FRAME,VALUE,DURATION,LABEL\n8000,0,4000,x\n", r"times in frames: export the layer again "
                                                      r"with times in seconds"),
 ])
-def test_a_csv_layer_of_moments_or_in_frames_is_refused_saying_why(tmp_path, text, reason):
+def test_a_csv_layer_of_values_or_in_frames_is_refused_saying_why(tmp_path, text, reason):
     with pytest.raises(EarmarkError, match=r"^layer\.csv: " + reason):
         read_regions(write(tmp_path, "layer.csv", text), "dawn.wav")
     with pytest.raises(EarmarkError, match=r"does not say which audio file.*--audio"):
