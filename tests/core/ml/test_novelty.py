@@ -185,9 +185,13 @@ def test_a_big_project_fits_the_rule_on_a_subset_and_a_small_one_on_every_clip(m
     measured: list[np.ndarray] = []
     rng = np.random.default_rng(0)
 
-    def score(idx, _fn):
+    monkeypatch.setattr(novelty, "_rises_tensor", lambda x, _config: torch.full((len(x),), 20.0))
+    monkeypatch.setattr(novelty, "clip_statistics", lambda _model, _forward, x, _config, _gen:
+                        torch.from_numpy(rng.standard_normal((len(x), 6))))
+
+    def score(idx, fn):
         measured.append(np.asarray(idx))
-        return torch.from_numpy(rng.standard_normal((len(idx), 6)))
+        return fn(torch.zeros(len(idx), 1))
 
     targets = np.arange(1000) % 3
     rule = novelty.fit_to_model(score, None, None, None, targets, np.arange(900),
@@ -319,6 +323,19 @@ def test_steady_noise_tones_and_chords_rise_little_and_calls_much():
     ([], None)])
 def test_the_steady_part_holds_only_for_a_model_whose_clips_were_never_steady(rises, expected):
     assert novelty.steady_threshold(np.array(rises)) == expected
+
+
+def test_a_small_steady_class_turns_the_steady_part_off():
+    """A hum taught in 4 clips of 200 is 2% of them all: the rule held, and answered every
+    hum unknown."""
+    rises = np.array([20.0] * 196 + [2.3] * 4)
+    assert novelty.steady_threshold(rises) == novelty.STEADY_DB  # one class: 2% may be stray
+    targets = np.array([0] * 196 + [1] * 4)
+    assert novelty.steady_threshold(rises, targets) is None
+    # One stray steady clip among a class's 115 (as a cat among the cats and dogs) keeps it.
+    rises[196:] = 20.0
+    rises[0] = 5.6
+    assert novelty.steady_threshold(rises, np.array([0] * 115 + [1] * 85)) == novelty.STEADY_DB
 
 
 def test_a_steady_clip_is_unknown_to_a_rule_with_a_steady_level(synthetic):
