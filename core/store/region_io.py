@@ -14,7 +14,7 @@ import dataclasses
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -53,7 +53,7 @@ from core.store.region_tables import (
     raven_header,
     raven_names_audio,
 )
-from core.store.regions import MAX_LISTED, stored_channel, validate_region
+from core.store.regions import END_SLACK_S, MAX_LISTED, stored_channel, validate_region
 
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry", EDGE_IMPULSE: "span"}
@@ -362,14 +362,14 @@ def moments_text(n: int) -> str:
 
 
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
-          ) -> tuple[list[RegionSpec], list[Problem], int]:
-    """The specs of ``rows`` matched to clips, the rows' problems, and how many were moments
-    made regions (MOMENT_S). ``raven``: the rows are a Raven table's, whose Channel 1 may stand
-    for every channel (see below)."""
+          ) -> tuple[list[RegionSpec], list[Problem], list[bool]]:
+    """The specs of ``rows`` matched to clips, the rows' problems, and for each spec whether it
+    was a moment made a region (MOMENT_S). ``raven``: the rows are a Raven table's, whose
+    Channel 1 may stand for every channel (see below)."""
     by_path, by_name = index
     specs: list[RegionSpec] = []
     problems: list[Problem] = []
-    moments = 0
+    moments: list[bool] = []
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
@@ -385,7 +385,8 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
         begin_s, end_s = row.begin_s, row.end_s
         duration_s = clip.duration_s or math.inf
-        moment = begin_s == end_s and 0 <= begin_s <= duration_s
+        # A mark at the very end, written to a format's precision, may lie just past it.
+        moment = begin_s == end_s and 0 <= begin_s <= duration_s + END_SLACK_S
         if moment:
             begin_s = max(0.0, min(begin_s - MOMENT_S / 2, duration_s - MOMENT_S))
             end_s = min(begin_s + MOMENT_S, duration_s)
@@ -393,7 +394,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         if reason:
             problems.append((row.line, reason))
         else:
-            moments += moment
+            moments.append(moment)
             specs.append(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
                                     row.score, channel))
     return specs, problems, moments
@@ -448,13 +449,14 @@ SAME_TIME_S = 0.002
 
 
 def without_known(project, specs: list[RegionSpec],
-                  clips: Iterable[ClipRecord] | None = None) -> RegionsPlan:
+                  clips: Iterable[ClipRecord] | None = None,
+                  moments: Sequence[bool] | None = None) -> RegionsPlan:
     """``specs`` less those already in ``project`` (or earlier in ``specs``): a region on the
     same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
     of the row where the row gives them. A row that names less (no band, no channel, no label:
     a format without them) adds nothing to a region that has more. Rejected model events do not
     count: a person's row where they rejected one is news. ``clips``: the project's, where the
-    caller has read them already."""
+    caller has read them already; ``moments``: which specs were moments, counted where kept."""
     by_clip: dict[int, list] = defaultdict(list)
     for region in project.regions():  # in order of clip, then begin
         if region.status != REJECTED:
@@ -464,7 +466,8 @@ def without_known(project, specs: list[RegionSpec],
     channels = {clip.id: clip.channels  # None: not known
                 for clip in (clips if clips is not None else project.clips(include_missing=True))}
     kept: list[RegionSpec] = []
-    for spec in specs:
+    kept_moments = 0
+    for spec, moment in zip(specs, moments or [False] * len(specs), strict=True):
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
         spec = dataclasses.replace(spec, channel=stored_channel(spec.channel,
                                                                 channels.get(spec.clip_id)))
@@ -474,10 +477,11 @@ def without_known(project, specs: list[RegionSpec],
         if any(_names_no_more(spec, region) for region in regions[start:stop]):
             continue
         kept.append(spec)
+        kept_moments += moment
         at = bisect.bisect_right(begins, spec.begin_s)
         begins.insert(at, spec.begin_s)
         regions.insert(at, spec)
-    return RegionsPlan(kept, len(specs) - len(kept))
+    return RegionsPlan(kept, len(specs) - len(kept), kept_moments)
 
 
 def _names_no_more(row: RegionSpec, region) -> bool:
@@ -501,7 +505,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     specs: list[RegionSpec] = []
     listings: list[str] = []
     problems: list[Problem] = []
-    moments = 0
+    moments: list[bool] = []
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
         planned, more, made = _plan(project, rows, index, raven=fmt == "raven")
@@ -513,7 +517,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
         specs += planned
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return dataclasses.replace(without_known(project, specs, index[0].values()), moments=moments)
+    return without_known(project, specs, index[0].values(), moments)
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:

@@ -297,15 +297,19 @@ def test_paths_from_another_folder_find_the_same_recordings_here(tmp_path, proje
 
 def test_an_audacity_point_label_becomes_a_short_region_about_it(tmp_path, project):
     """A track of calls marked with Ctrl+M while listening (points) was refused whole."""
-    from core.store.region_io import MOMENT_S, plan_regions_files
+    from core.store.region_io import MOMENT_S, RegionsPlan, plan_regions_files
 
     duration_s = next(c.duration_s for c in project.clips() if c.path == "long.wav")
     middle = duration_s / 2
+    # The last mark written to Audacity's 6 decimals lies just past the end (refused whole).
+    last = f"{duration_s + 4e-6:.6f}"
     path = write(tmp_path, "points.txt", f"0.1\t0.1\tclick\n{middle}\t{middle}\tcall\n"
-                                         f"1.0\t1.25\tok\n{duration_s}\t{duration_s}\tlast\n")
+                                         f"1.0\t1.25\tok\n{last}\t{last}\tlast\n")
     plan = plan_regions_files(project, [(path, "long.wav")])
     assert plan.moments == 3
     import_regions_file(project, path, audio="long.wav")
+    # Imported again, nothing is added and no moment is said to have made a region.
+    assert plan_regions_files(project, [(path, "long.wav")]) == RegionsPlan([], 4, 0)
     spans = {r.label: (r.begin_s, r.end_s) for r in project.regions()}
     assert spans["click"] == (0.0, pytest.approx(MOMENT_S))  # within the recording
     assert spans["call"] == (pytest.approx(middle - MOMENT_S / 2),

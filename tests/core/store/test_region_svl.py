@@ -1,6 +1,7 @@
 """Sonic Visualiser's annotation layers (.svl) and sessions (.sv, bzip2): region, note and box
 layers shaped as Sonic Visualiser writes them (svcore's Model/Event toXml), read into regions; bad
-points named by line with nothing imported; layers of moments refused; the layer Earmark writes."""
+points named by line with nothing imported; time instants read as moments, values refused; the
+layer Earmark writes."""
 
 from __future__ import annotations
 
