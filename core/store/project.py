@@ -139,7 +139,11 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                 raise ProjectError(f"{store_path}: the log of a store no longer there cannot be "
                                    f"moved aside ({error.strerror or error})") from None
         conn = _connect(store_path, busy_timeout_s)
-        project = cls(folder, store_path, conn, note)
+        try:
+            project = cls(folder, store_path, conn, note)
+        except BaseException:
+            conn.close()
+            raise
         try:
             # Reopening writes nothing, so it succeeds while another program is writing.
             if project._get_meta("folder") is None:
@@ -147,7 +151,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
                     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('folder', ?)",
                                  (str(folder),))
         except BaseException:
-            conn.close()
+            project.close()  # its connection and its handle on the store file
             raise
         return project
 

@@ -1160,6 +1160,23 @@ def test_second_writer_gets_busy_error_when_lock_held(folder):
         holder.close()
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_an_open_that_fails_leaves_no_file_open(folder, monkeypatch):
+    """A failing first write closed the connection only: the handle kept on the store file
+    (to tell a deleted store) stayed open, one more each try."""
+    Project.open(folder).close()
+
+    def busy(*_args):
+        raise ProjectBusyError("busy")
+
+    monkeypatch.setattr(Project, "_get_meta", busy)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(ProjectBusyError):
+            Project.open(folder)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
 def test_second_writer_waits_for_the_first(folder):
     with Project.open(folder) as project:
         project.scan()
