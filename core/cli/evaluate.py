@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -167,14 +166,15 @@ def _calibration_of(probabilities, truth, temperature: float) -> _EvaluatedCalib
 
 
 def _plots_dir(directory: Path) -> Path:
-    """``directory``, created if missing; EarmarkError naming it when it cannot be written."""
+    """``directory``, created if missing; EarmarkError naming it when it cannot be written (a
+    file written there and removed, so a read-only mount or a full disk says so too)."""
+    from core.paths import probe_writable
+
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        probe_writable(directory)
     except OSError as error:
         raise EarmarkError(f"{directory}: cannot write the plots there "
                            f"({error.strerror or error})") from None
-    if not os.access(directory, os.W_OK):
-        raise EarmarkError(f"{directory}: cannot write the plots there (permission denied)")
     return directory
 
 
