@@ -215,19 +215,29 @@ def raven_names_audio(header: list[str]) -> bool:
     return "begin file" in header or "begin path" in header
 
 
+def _birdnet_channels(header: list[str], lines: list[str]) -> bool:
+    """Whether a Raven table's Channel column is BirdNET Analyzer's, which says Channel 1 of
+    every detection, heard in the mix: a Species Code column, and no row on another channel (a
+    BirdNET table a person went on with in Raven keeps the column, and their channels)."""
+    if "species code" not in header or "channel" not in header:
+        return "species code" in header
+    at = header.index("channel")
+    return all(cells[at].strip() in ("", "1") for cells in (line.split("\t") for line in lines)
+               if len(cells) > at and any(cell.strip() for cell in cells))
+
+
 def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
     """A Raven Pro selection table: a region a selection (its views' rows as one), its file from
     Begin File or Begin Path, else ``audio``. A selection on one channel is a region on that
     channel; one whose rows name several channels, a region on every channel; BirdNET's (a
-    Species Code column), heard in the mix, on every channel."""
+    Species Code column, every row on Channel 1), heard in the mix, on every channel."""
     lines = text.splitlines()
     start, header = raven_header(lines)
     if not audio and not raven_names_audio(header):
         raise EarmarkError("no Begin File column names the audio file: say which audio file the "
                            "table belongs to (--audio)")
     label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
-    # BirdNET Analyzer's Raven tables say Channel 1 of every detection, heard in the mix.
-    channel_key = "" if "species code" in header else "channel"
+    channel_key = "" if _birdnet_channels(header, lines[start + 1:]) else "channel"
     low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
     rows: list[RegionRow] = []

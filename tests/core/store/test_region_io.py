@@ -389,6 +389,14 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
         # BirdNET's Channel 1 put a stereo recorder's detections on its left microphone alone
         # (gone from the right one's view): heard in the mix, they are on every channel.
         assert found[1].channel is None
+        # The table gone on with in Raven, a selection on the second channel: the column is a
+        # person's, and each selection keeps its channel (both were on every channel).
+        extended = raven.replace("nocall\tnocall\t1.0", "Tawny Owl\ttawowl1\t") + (
+            "3\tSpectrogram 1\t2\t1\t2\t0\t8000\tTawny Owl\ttawowl1\t\t"
+            "D:\\ARU02\\20260601_220000.wav\t1\n")
+        _, rows = read_regions(write(tmp_path, "gone_on.selections.txt", extended))
+        assert [(r.label, r.channel) for r in rows] == [
+            ("Tawny Owl", 0), ("Morepork", 0), ("Tawny Owl", 1)]
 
 
 def test_birdnet_audacity_labels_are_events_to_review_by_their_common_name(tmp_path, project):
