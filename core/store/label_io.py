@@ -225,8 +225,8 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
         else:
             labels[clip.id], named[clip.id] = label, rel
             given.setdefault(clip.id, []).append(label)
-    conflicts += [two_labels(named[i], said)  # one clip named two ways
-                  for i, said in given.items() if len(set(said)) > 1]
+    conflicts += filter(None, (two_labels(named[i], said)  # one clip named two ways too
+                               for i, said in given.items()))
     return LabelsPlan(Path(labels_path).name, labels, unknown, named, conflicts)
 
 

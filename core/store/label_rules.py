@@ -24,6 +24,7 @@ from core.store.name_rules import (
     is_date_stamp,
     is_recorder_folder,
 )
+from core.store.records import clean_label
 
 #: Where a label came from.
 SOURCES = ("folder", "filename", "csv", "none")
@@ -187,14 +188,18 @@ def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dic
     except csv.Error as exc:
         raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
     if conflicts is not None:
-        conflicts.extend(two_labels(rel, said) for rel, said in given.items()
-                         if len(set(said)) > 1)
+        conflicts.extend(filter(None, (two_labels(rel, said) for rel, said in given.items())))
     return labels
 
 
-def two_labels(path: str, given: list[str]) -> str:
-    """A file a labels file labels more than once, for a message: ``"a.wav: cat, then dog"``."""
-    return f"{path}: {', then '.join(dict.fromkeys(given))}"
+def two_labels(path: str, given: list[str]) -> str | None:
+    """A file a labels file labels more than once, for a message, each change of label in the
+    rows' order, the last kept: ``"a.wav: cat, then dog"``, ``"a.wav: cat, then dog, then
+    cat"``; None where every row gives it one label (as the store keeps names: one Unicode
+    form)."""
+    said = [clean_label(label) for label in given]
+    changes = [label for k, label in enumerate(said) if k == 0 or label != said[k - 1]]
+    return f"{path}: {', then '.join(changes)}" if len(set(said)) > 1 else None
 
 
 def is_edge_impulse(value) -> bool:

@@ -82,11 +82,15 @@ def test_history_lists_every_change_of_a_clip_and_says_how(folder, tmp_path, cap
 def test_import_names_a_file_given_two_labels(folder, tmp_path, capsys):
     """The last row won, said only as "3 labels set"."""
     csv_path = tmp_path / "in.csv"
-    csv_path.write_text("path,label\nloose.wav,owl\nloose.wav,lark\ndog/c0.wav,dog\n"
-                        "dog/c0.wav,dog\n", encoding="utf-8")
+    # cat/c0.wav's last row gives its first label again (said "cat, then dog", dog read as kept);
+    # dog/c0.wav's two rows give one name in its two Unicode forms (said "café, then café").
+    csv_path.write_text("path,label\nloose.wav,owl\nloose.wav,lark\ndog/c0.wav,caf\u00e9\n"
+                        "dog/c0.wav,cafe\u0301\ncat/c0.wav,cat\ncat/c0.wav,dog\n"
+                        "cat/c0.wav,cat\n", encoding="utf-8")
     assert run(["labels", "import", str(folder), str(csv_path)]) == 0
     err = capsys.readouterr().err
     assert f"labelled twice in {csv_path}, the last row kept: loose.wav: owl, then lark" in err
+    assert "cat/c0.wav: cat, then dog, then cat" in err
     assert "dog/c0.wav" not in err  # the same label twice is no conflict
     with Project.open(folder) as project:
         assert project.clip(project.clip_ids_by_path()["loose.wav"]).label == "lark"
