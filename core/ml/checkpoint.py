@@ -222,8 +222,13 @@ def _from_payload(path: Path, payload) -> Checkpoint:
         raise CheckpointError(path, f"made by a newer Earmark (format {version}); update Earmark")
     try:
         # In the store's one Unicode form (core.store.records.clean_label): a model trained on
-        # a macOS folder's decomposed café names the café its clips are labelled.
-        classes = [unicodedata.normalize("NFC", str(c)) for c in payload["classes"]]
+        # a macOS folder's decomposed café names the café its clips are labelled. Unless that
+        # makes two one (a model trained, before names were kept in one form, on a folder's
+        # decomposed café and a typed one): its names as they were, each answer its own.
+        stored = [str(c) for c in payload["classes"]]
+        classes = [unicodedata.normalize("NFC", c) for c in stored]
+        composed = len(set(classes)) == len(set(stored))
+        classes = classes if composed else stored
         features = FeatureConfig.from_dict(dict(payload["feature_config"]))
         state = payload["state_dict"]
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -236,7 +241,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             metrics=_stored(payload, "metrics", dict), history=_stored(payload, "history", list),
             created=str(payload.get("created", "")),
             thresholds=_thresholds(payload.get("thresholds")),
-            background_class=_class_name(payload.get("background_class")),
+            background_class=_class_name(payload.get("background_class"), composed),
             multi_label=_flag(payload.get("multi_label", False)),
             temperature=payload.get("temperature", 1.0),
             novelty=_novelty(payload.get("novelty")),
@@ -297,8 +302,11 @@ def _flag(value) -> bool:
     return value
 
 
-def _class_name(value) -> str | None:
-    return None if value is None else unicodedata.normalize("NFC", str(value))
+def _class_name(value, composed: bool = True) -> str | None:
+    """A stored class name, NFC where the model's classes are (``composed``)."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", str(value)) if composed else str(value)
 
 
 def _check_features(path: Path, checkpoint: Checkpoint, model: torch.nn.Module) -> None:

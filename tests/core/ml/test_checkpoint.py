@@ -94,6 +94,13 @@ def test_class_names_load_in_the_store_s_unicode_form(tmp_path, trained):
     loaded = load_checkpoint(tmp_path / "m.pt")
     assert loaded.classes == ["caf\u00e9", *decomposed[1:]]
     assert loaded.background_class == "caf\u00e9"
+    # Trained before names were kept in one form, on a decomposed café and a typed one: the
+    # names stay as they were, each answer its own (refused as "damaged" before).
+    both = ["cafe\u0301", "caf\u00e9", *payload["classes"][2:]]
+    payload["classes"], payload["background_class"] = both, both[0]
+    torch.save(payload, tmp_path / "m.pt")
+    loaded = load_checkpoint(tmp_path / "m.pt")
+    assert loaded.classes == both and loaded.background_class == both[0]
     payload["classes"] = [payload["classes"][1], *payload["classes"][1:]]  # its answers as one
     torch.save(payload, tmp_path / "m.pt")
     with pytest.raises(CheckpointError, match="is named twice"):
