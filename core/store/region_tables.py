@@ -188,13 +188,14 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
 
 @functools.lru_cache(maxsize=4096)  # a table names few files, on thousands of rows
 def _raven_path(begin_file: str, begin_path: str, audio: str | None) -> str:
-    if begin_file:
-        return normalise_relative(begin_file)
     if begin_path:
         # An absolute path on the machine that wrote it, with / for \: the clip is the one whose
         # path in the folder is its longest tail (region_io.find_clip), so recorders' files of
-        # one name (ARU01/20260601_220000.wav, ARU02/...) are told apart by their folders.
+        # one name (ARU01/20260601_220000.wav, ARU02/...) are told apart by their folders, where
+        # Begin File, beside it, names the file alone.
         return PureWindowsPath(begin_path).as_posix()
+    if begin_file:
+        return normalise_relative(begin_file)
     return audio or ""
 
 

@@ -193,6 +193,18 @@ def test_raven_table_over_several_files_reads_file_offset(tmp_path, project):
     assert {g[6] for g in got} == {"import"}
 
 
+def test_raven_begin_path_tells_files_of_one_name_apart_beside_begin_file(tmp_path, project):
+    """Raven writes Begin File as the name alone: two recorders' a.wav were refused ("names 2
+    files ... give its path relative to the folder") though Begin Path told them apart."""
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tBegin Path\t"
+            "File Offset (s)\tBegin File\tAnnotation\n"
+            "1\tSpectrogram 1\t1\t0.2\t0.4\tD:\\survey\\site2\\a.wav\t0.2\ta.wav\towl\n"
+            "2\tSpectrogram 1\t1\t0.5\t0.7\tD:\\survey\\site1\\a.wav\t0.5\ta.wav\tkiwi\n")
+    import_regions_file(project, write(tmp_path, "two.txt", text))
+    assert [(g[0], g[5]) for g in regions_of(project)] == [("site1/a.wav", "kiwi"),
+                                                           ("site2/a.wav", "owl")]
+
+
 # --------------------------------------------------------------------------- Audacity
 
 
