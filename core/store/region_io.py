@@ -13,6 +13,7 @@ import bisect
 import dataclasses
 import math
 import os
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -287,10 +288,13 @@ def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[
               root: str | None = None) -> tuple[ClipRecord | None, str | None]:
     """The clip a file's row names by ``key`` (a path relative to the folder, or from elsewhere),
     or None and why not; ``by_path`` and ``by_name`` as :func:`clip_index` gives them; ``root``
-    the folder's name (a path through it names a file in it by what follows)."""
+    the folder's name (a path through it names a file in it by what follows). Names match in
+    either Unicode form (a Mac's table may write café decomposed)."""
     clip = by_path.get(key)
     if clip is not None:
         return clip, None
+    key = unicodedata.normalize("NFC", key)  # the index holds each path in this form too
+    root = root and unicodedata.normalize("NFC", root)
     parts = [part for part in key.split("/") if part]
     # A path through the folder's name (Label Studio's /data/local-files/?d=FOLDER/a.wav, as
     # Earmark writes it): what follows the name, a top-level file too. The name may come again
@@ -338,13 +342,16 @@ _ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
 
 def clip_index(project, include_missing: bool = True) -> _ClipIndex:
     """The project's clips by relative path (those missing too, unless not
-    ``include_missing``), and those on disk by base name."""
+    ``include_missing``), and those on disk by base name; each path and name in its NFC form
+    too, as :func:`find_clip` looks for them."""
     clips = project.clips(include_missing=include_missing)
+    by_path = {c.path: c for c in clips}
     by_name: dict[str, list[ClipRecord]] = defaultdict(list)
     for clip in clips:
+        by_path.setdefault(unicodedata.normalize("NFC", clip.path), clip)
         if not clip.missing:
-            by_name[PurePosixPath(clip.path).name].append(clip)
-    return {c.path: c for c in clips}, by_name
+            by_name[unicodedata.normalize("NFC", PurePosixPath(clip.path).name)].append(clip)
+    return by_path, by_name
 
 
 #: A moment a file marks (an Audacity point label, Ctrl+M while listening) becomes a region

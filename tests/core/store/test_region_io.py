@@ -936,3 +936,19 @@ def test_a_path_through_the_folders_name_finds_the_longest_path_that_follows_it(
     assert found("data/birds/a.wav", "birds") == "a.wav"
     assert found("home/birds/x/birds/a.wav", "birds") == "a.wav"  # x/birds/a.wav is not there
     assert found("home/me/audio/2023/audio/b.wav", "audio") == "2023/audio/b.wav"
+
+
+def test_a_file_named_in_the_other_unicode_form_is_found(tmp_path):
+    """A Mac's table writes café decomposed: "café song.wav is not in the folder", though it was
+    (and the other way about, a file stored decomposed named composed)."""
+    root = tmp_path / "audio"
+    audio_factory.write(root / "caf\u00e9 song.wav", audio_factory.tone(440, 3.0))
+    audio_factory.write(root / "nu\u0308t" / "ch\u00e2teau.wav", audio_factory.tone(440, 3.0))
+    table = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tBegin File\tAnnotation\n"
+             "1\tSpectrogram 1\t1\t1.0\t2.0\tcafe\u0301 song.wav\twren\n"
+             "2\tSpectrogram 1\t1\t0.5\t1.0\tn\u00fct/cha\u0302teau.wav\towl\n")
+    with Project.open(root) as project:
+        project.scan()
+        import_regions_file(project, write(tmp_path, "t.txt", table))
+        assert sorted((g[0], g[5]) for g in regions_of(project)) == [
+            ("caf\u00e9 song.wav", "wren"), ("nu\u0308t/ch\u00e2teau.wav", "owl")]
