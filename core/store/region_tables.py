@@ -29,6 +29,12 @@ NO_CALL = "nocall"
 #: The annotation columns Raven users name, in the order one is preferred when a table has several
 #: ("Common Name" is what BirdNET writes).
 ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
+#: Raven's columns that are no annotation though their values are text (a measurement names its
+#: unit, "Begin Time (s)", and is never one), and the notes people keep beside a label.
+_NOT_ANNOTATIONS = {"selection", "view", "channel", "begin file", "begin path", "end file",
+                    "end path", "sound files", "begin date", "end date", "begin clock time",
+                    "end clock time", "begin date time", "end date time", "species code",
+                    "notes", "note", "comment", "comments"}
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 #: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
 #: duration, [level,] label in seconds, after a header row when asked for one ("start" for
@@ -216,6 +222,26 @@ def raven_names_audio(header: list[str]) -> bool:
     return "begin file" in header or "begin path" in header
 
 
+def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
+    """The column of a Raven table that labels its selections: of the ANNOTATION_COLUMNS, the
+    first with a value in some row (an empty Annotation column beside a Species one lost every
+    label); else a column of a person's own name (Raven lets them name it: "Species ID",
+    "Call Type"), no measurement, holding text that is no number; else the first of the
+    ANNOTATION_COLUMNS there, or None."""
+    rows = [cells for cells in (line.split("\t") for line in lines) if any(c.strip() for c in cells)]
+
+    def values(key: str) -> list[str]:
+        at = header.index(key)
+        return [cells[at].strip() for cells in rows if len(cells) > at and cells[at].strip()]
+
+    known = [key for key in ANNOTATION_COLUMNS if key in header]
+    own = [key for key in header if key and key not in known and key not in _NOT_ANNOTATIONS
+           and not key.endswith(")")]
+    return next((key for key in known if values(key)), None) or next(
+        (key for key in own if values(key) and not all(is_number(v) for v in values(key))),
+        known[0] if known else None)
+
+
 def _birdnet_channels(header: list[str], lines: list[str]) -> bool:
     """Whether a Raven table's Channel column is BirdNET Analyzer's, which says Channel 1 of
     every detection, heard in the mix: a Species Code column, and no row on another channel (a
@@ -237,7 +263,7 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
     if not audio and not raven_names_audio(header):
         raise EarmarkError("no Begin File column names the audio file: say which audio file the "
                            "table belongs to (--audio)")
-    label_key = next((key for key in ANNOTATION_COLUMNS if key in header), None)
+    label_key = _raven_label_key(header, lines[start + 1:])
     channel_key = "" if _birdnet_channels(header, lines[start + 1:]) else "channel"
     low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"

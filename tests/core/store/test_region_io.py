@@ -172,6 +172,20 @@ def test_raven_annotation_column_by_any_name_people_use(tmp_path, column):
     assert [r.label for r in rows] == ["GWWA_song", None]
 
 
+@pytest.mark.parametrize(("columns", "cells"), [
+    ("Annotation\tSpecies", "\tWren"),  # the empty Annotation column won: no labels at all
+    ("Species ID\tCall Type\tNotes", "Wren\tsong\tfaint"),  # a person's own name
+    ("Peak Power (dB)\tTag", "91.2\tWren"),  # a measurement is no label, a number neither
+])
+def test_raven_labels_come_from_the_column_that_holds_them(tmp_path, columns, cells):
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+            f"High Freq (Hz)\t{columns}\n"
+            f"1\tSpectrogram 1\t1\t0.5\t1.0\t1000\t2000\t{cells}\n"
+            "2\tSpectrogram 1\t1\t1.5\t2.0\t1000\t2000\t\t\n")
+    _, rows = read_regions(write(tmp_path, "t.txt", text), audio="long.wav")
+    assert [r.label for r in rows] == ["Wren", None]
+
+
 def test_raven_table_over_several_files_reads_file_offset(tmp_path, project):
     # Rraven's exp_raven writes a table over several files this way: Begin Time runs on through
     # the files in sequence, File Offset (s) is the begin inside Begin File.
