@@ -678,6 +678,10 @@ def test_label_studio_second_questions_are_not_classes(tmp_path, project):
     alone = [task(f"{name}.wav", result(control, "choices", {"choices": [name]}))
              for control, name in (("class", "owl"), ("class", "wren"), ("quality", "noisy"))]
     assert label_studio_clip_labels(alone)[0] == [("owl.wav", "owl"), ("wren.wav", "wren")]
+    # A rating the only question of the clips, beside spans: no class (every clip was "Good").
+    spans_rated = [task("long.wav", span("a", "label", 0.0, "wren"),
+                        result("quality", "choices", {"choices": ["Good"]}))]
+    assert label_studio_clip_labels(spans_rated) == ([], [])
 
 
 def test_label_studio_json_min_and_bad_regions(tmp_path, project):
