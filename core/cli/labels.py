@@ -326,7 +326,8 @@ def _handle_import(args: argparse.Namespace) -> int:
         with _open_scanned(args, changing="import them") as project:
             plan = plan_regions_files(project, [(path, args.audio) for path in args.files])
             records = project.add_regions(plan.specs, source="import") if plan.specs else []
-            # A Label Studio export's choices of whole clips, beside its spans: clip labels.
+            # A Label Studio export's choices of whole clips, beside its spans, and an
+            # info.labels's samples labelled whole beside those labelled in spans: clip labels.
             chosen = {path: import_csv(project, path) for path in args.files
                       if facts[path].clip_labels_too}
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else

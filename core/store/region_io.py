@@ -33,6 +33,7 @@ from core.store.region_json import (
     holds_clip_choices,
     json_format,
     label_studio_clip_labels,
+    labels_whole_samples,
     parse_avianz,
     parse_edge_impulse,
     parse_label_studio,
@@ -159,8 +160,9 @@ def label_studio_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None
 class ImportFacts:
     """What importing a file means, from one read of it: its ``kind`` (as :func:`file_kind`
     says), whether its audio must be named (:func:`needs_audio`), and whether a region file
-    labels whole clips too (a Label Studio export with spans and choices of whole clips, whose
-    choices :func:`core.store.label_io.import_csv` imports)."""
+    labels whole clips too (a Label Studio export with spans and choices of whole clips, an
+    info.labels with samples labelled in spans and whole: what
+    :func:`core.store.label_io.import_csv` imports of it)."""
 
     kind: str
     needs_audio: bool
@@ -172,8 +174,9 @@ def import_facts(path: str | os.PathLike) -> ImportFacts:
     text, fmt = _read_format(path)
     if _holds_clip_labels(text, fmt):
         return ImportFacts("labels", False, False)
-    return ImportFacts(fmt, _needs_audio(path, text, fmt),
-                       fmt == "labelstudio" and has_clip_choices(load_json(text)))
+    clip_labels_too = (fmt == "labelstudio" and has_clip_choices(load_json(text))) or (
+        fmt == EDGE_IMPULSE and labels_whole_samples(load_json(text)))
+    return ImportFacts(fmt, _needs_audio(path, text, fmt), clip_labels_too)
 
 
 def _holds_clip_labels(text: str, fmt: str) -> bool:

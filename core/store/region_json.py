@@ -482,6 +482,14 @@ def has_spans(value) -> bool:
         is_edge_impulse(value) and any(_is_spans(entry) for entry in value["files"]))
 
 
+def labels_whole_samples(value) -> bool:
+    """Whether parsed JSON is an info.labels that labels some sample whole (beside samples
+    labelled in spans, those labels are clip labels: :mod:`core.store.label_rules`)."""
+    return is_edge_impulse(value) and any(
+        isinstance(entry, dict) and isinstance(entry.get("label"), dict)
+        and entry["label"].get("type") == "label" for entry in value["files"])
+
+
 def _milliseconds(value) -> int | None:
     number = json_number(value)
     return int(number) if number is not None and number >= 0 and number == int(number) else None
@@ -533,4 +541,5 @@ __all__ = ["json_format", "avianz_audio", "parse_avianz", "avianz_text", "label_
            "parse_label_studio", "label_studio_text", "label_studio_clip_labels",
            "label_studio_clip_tasks", "LS_CLASS",
            "holds_clip_choices", "has_clip_choices", "load_json", "has_spans",
+           "labels_whole_samples",
            "parse_edge_impulse", "AVIANZ_SUFFIX", "EDGE_IMPULSE"]

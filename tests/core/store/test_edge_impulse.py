@@ -17,7 +17,7 @@ from core.errors import EarmarkError
 from core.store import label_rules
 from core.store.label_io import edge_impulse_categories, export_edge_impulse, import_csv
 from core.store.project import Project
-from core.store.region_io import file_kind, import_regions_file, read_regions
+from core.store.region_io import file_kind, import_facts, import_regions_file, read_regions
 from tests import audio_factory
 
 
@@ -114,6 +114,10 @@ def test_spans_of_multi_label_samples_come_in_as_regions(long_samples, tmp_path)
             sample("b.wav", "training", spans(("bark", 250, 749))),
             sample("c.wav", "training", {"type": "label", "label": "yes"})])
         records = import_regions_file(project, path)
+        # A sample labelled whole beside them is a clip label, imported with them (it was lost).
+        assert import_facts(path).clip_labels_too
+        import_csv(project, path)
+        assert project.clip(project.clip_ids_by_path()["training/c.wav"]).label == "yes"
         ids = {c.id: c.path for c in project.clips()}
     # Paths are relative to the info.labels' own folder; milliseconds, the end one included
     # (the next span starts a millisecond later), so a span to the last ends at the duration.
