@@ -25,7 +25,7 @@ from core.errors import EarmarkError
 from core.paths import natural_key, write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name, two_labels
 from core.store.project import Project
-from core.store.region_io import clip_index, find_clip, label_studio_labels
+from core.store.region_io import clip_index, find_clip, json_clip_labels
 from core.store.region_json import label_studio_clip_tasks
 
 HEADER = ("path", "label")
@@ -255,9 +255,9 @@ def import_csv(project: Project, csv_path: str | Path) -> ImportResult:
 
 def _label_rows(path: Path, conflicts: list[str]) -> list[tuple[str, str]]:
     """(file as the labels file names it, label) of each labelled row: a Label Studio export's
-    chosen classes, else :func:`read_labels_file`'s (a path its rows label twice, the last,
-    named in ``conflicts``)."""
-    rows = label_studio_labels(path)
+    chosen classes or an AOEF document's tags of whole clips, else :func:`read_labels_file`'s
+    (a path its rows label twice, the last, named in ``conflicts``)."""
+    rows = json_clip_labels(path)
     return rows if rows is not None else list(read_labels_file(path, conflicts).items())
 
 

@@ -28,6 +28,11 @@ from core.store.records import clean_label
 
 #: Where a label came from.
 SOURCES = ("folder", "filename", "csv", "none")
+#: The names of a question that rates a clip or a sound rather than naming its class (a Label
+#: Studio control, an AOEF tag's key): its answers are never a class, even asked alone of a clip
+#: (a "quality" of Good made a class Good).
+RATING_NAMES = ("quality", "rating", "confidence", "certainty", "difficulty", "snr", "review",
+                "status", "verified", "validation", "valid")
 
 
 @dataclass(frozen=True)

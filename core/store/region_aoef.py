@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
-from core.store.label_rules import json_number, normalise_relative
+from core.store.label_rules import RATING_NAMES, json_number, normalise_relative
 from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 
 Problem = tuple[int, str]  # (sound-event annotation number; reason)
@@ -154,25 +154,79 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     return rows, problems
 
 
-def _class_tags(tags: list[dict], entries: list[dict]
+#: A clip annotation whose clip begins and ends within this of its recording's is the recording's.
+WHOLE_SLACK_S = 0.01
+
+
+def aoef_clip_labels(value: dict) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The clip labels of a parsed AOEF document: (recording path, label) for each clip
+    annotation (Whombat's tags of a whole clip, as a classification task asks them) whose clip
+    covers its recording and which is tagged with one class (under the key that names classes,
+    as :func:`parse_aoef` reads sound events'). Problems count the clip annotations from 1: one
+    tagged with several classes, or whose clip is a part of its recording (a clip here is a
+    whole file)."""
+    data = value["data"]
+    recordings = {str(r.get("uuid")): r for r in _items(data, "recordings")}
+    clips = {str(c.get("uuid")): c for c in _items(data, "clips")}
+    entries = [entry for entry in _items(data, "clip_annotations") if _entry_tags(entry)]
+    tags, of_class = _class_tags(_items(data, "tags"), entries, alone=False)
+    rows: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for number, entry in enumerate(_items(data, "clip_annotations"), start=1):
+        labels = list(dict.fromkeys(label for i in of_class(_entry_tags(entry))
+                                    if (label := _label(tags, i))))
+        if not labels:
+            continue
+        clip = clips.get(str(entry.get("clip")), {})
+        recording = recordings.get(str(clip.get("recording")), {})
+        audio = _recording_path(recording.get("path"))
+        if not audio:
+            problems.append((number, "its clip's recording is not in the file or has no path"))
+        elif len(labels) > 1:
+            problems.append((number, f"{audio}: {len(labels)} classes ({', '.join(labels[:3])}); "
+                                     "a clip has one label"))
+        elif not _covers(clip, recording):
+            problems.append((number, f"{audio}: its clip is a part of the recording, "
+                                     f"{clip.get('start_time')}-{clip.get('end_time')} s"))
+        else:
+            rows.append((audio, labels[0]))
+    return rows, problems
+
+
+def labels_clips(value: dict) -> bool:
+    """Whether a parsed AOEF document tags some clip as a whole (:func:`aoef_clip_labels`)."""
+    return any(_entry_tags(entry) for entry in _items(value["data"], "clip_annotations"))
+
+
+def _covers(clip: dict, recording: dict) -> bool:
+    """Whether a clip spans its whole recording (one whose duration is not given: from 0)."""
+    start, end = json_number(clip.get("start_time")), json_number(clip.get("end_time"))
+    duration = json_number(recording.get("duration"))
+    return (start is None or start <= WHOLE_SLACK_S) and (
+        end is None or not duration or end >= duration - WHOLE_SLACK_S)
+
+
+def _class_tags(tags: list[dict], entries: list[dict], alone: bool = True
                 ) -> tuple[dict, Callable[[list], list]]:
     """(tag id -> value, and ``of_class(ids)``: those of an entry's tag ids that name its class).
     The class's key is one of CLASS_KEYS (in their order, whatever the case), else the key the
-    ``entries`` (annotations and predictions) use most; an entry tagged under it is labelled by
-    those tags alone (a call type or a quality beside the species is no class), one tagged only
-    under other keys by those (rain among the wrens)."""
+    ``entries`` (annotations and predictions) use most, never a rating's (RATING_NAMES); an entry
+    tagged under it is labelled by those tags alone (a call type or a quality beside the species
+    is no class), one tagged only under other keys by those (rain among the wrens), where
+    ``alone`` (a sound's tags; a clip's other tags, a quality, say, are none)."""
     values = {t.get("id"): t.get("value") for t in tags if isinstance(t.get("id"), (int, str))}
     keys = {t.get("id"): t.get("key").strip().lower() for t in tags
             if isinstance(t.get("id"), (int, str)) and isinstance(t.get("key"), str)}
     used: Counter = Counter()
     for entry in entries:
-        used.update({keys.get(i) for i in map(_tag_id, _entry_tags(entry)) if i in keys})
+        used.update({keys.get(i) for i in map(_tag_id, _entry_tags(entry)) if i in keys
+                     and keys.get(i) not in RATING_NAMES})
     main = max(used, default=None, key=lambda key: (
         -CLASS_KEYS.index(key) if key in CLASS_KEYS else -len(CLASS_KEYS), used[key]))
 
     def of_class(ids: list) -> list:
         chosen = [i for i in ids if keys.get(_tag_id(i)) == main]
-        return chosen or ids
+        return chosen or (ids if alone else [])
 
     return values, of_class
 
@@ -315,4 +369,5 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
     return event, annotation
 
 
-__all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_dataset", "aoef_document", "is_aoef", "parse_aoef"]
+__all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_clip_labels", "aoef_dataset", "aoef_document",
+           "is_aoef", "labels_clips", "parse_aoef"]

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
 from core.store.records import REJECTED, ClipRecord, RegionRecord, RegionRow, RegionSpec
-from core.store.region_aoef import parse_aoef
+from core.store.region_aoef import aoef_clip_labels, labels_clips, parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
     EDGE_IMPULSE,
@@ -138,21 +138,24 @@ def file_kind(path: str | os.PathLike) -> str:
     return "labels" if _holds_clip_labels(text, fmt) else fmt
 
 
-def label_studio_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None:
+def json_clip_labels(path: str | os.PathLike) -> list[tuple[str, str]] | None:
     """The clip labels of a Label Studio export of an audio classification project at ``path``
-    (:func:`label_studio_clip_labels`), or None for a file in another format. Raises
-    EarmarkError naming the file and each task that cannot be imported."""
+    (:func:`label_studio_clip_labels`) or of an AOEF document's clip tags
+    (:func:`aoef_clip_labels`), or None for a file in another format. Raises EarmarkError naming
+    the file and each task or clip annotation that cannot be imported."""
     text = _read_text(path)
     if not text.lstrip().startswith(("[", "{")):
         return None
     try:
-        if detect_format(text) != "labelstudio":
-            return None
+        fmt = detect_format(text)
     except EarmarkError:
         return None
-    rows, problems = label_studio_clip_labels(load_json(text))
+    if fmt not in _CLIP_LABELS:
+        return None
+    read, unit = _CLIP_LABELS[fmt]
+    rows, problems = read(load_json(text))
     if problems:
-        raise EarmarkError(_listing(Path(path).name, problems, "task"))
+        raise EarmarkError(_listing(Path(path).name, problems, unit))
     return rows
 
 
@@ -161,7 +164,8 @@ class ImportFacts:
     """What importing a file means, from one read of it: its ``kind`` (as :func:`file_kind`
     says), whether its audio must be named (:func:`needs_audio`), and whether a region file
     labels whole clips too (a Label Studio export with spans and choices of whole clips, an
-    info.labels with samples labelled in spans and whole: what
+    info.labels with samples labelled in spans and whole, an AOEF document with tags of whole
+    clips beside its sound events: what
     :func:`core.store.label_io.import_csv` imports of it)."""
 
     kind: str
@@ -175,17 +179,28 @@ def import_facts(path: str | os.PathLike) -> ImportFacts:
     if _holds_clip_labels(text, fmt):
         return ImportFacts("labels", False, False)
     clip_labels_too = (fmt == "labelstudio" and has_clip_choices(load_json(text))) or (
-        fmt == EDGE_IMPULSE and labels_whole_samples(load_json(text)))
+        fmt == EDGE_IMPULSE and labels_whole_samples(load_json(text))) or (
+        fmt == "aoef" and labels_clips(load_json(text)))
     return ImportFacts(fmt, _needs_audio(path, text, fmt), clip_labels_too)
 
 
+#: The formats that label whole clips beside their regions: how to read those, and what a
+#: problem's number counts.
+_CLIP_LABELS = {"labelstudio": (label_studio_clip_labels, "task"),
+                "aoef": (aoef_clip_labels, "clip annotation")}
+
+
 def _holds_clip_labels(text: str, fmt: str) -> bool:
-    """A path,label CSV, Edge Impulse's info.labels without multi-label samples, or a Label
-    Studio export of an audio classification project: labels of whole clips, no regions."""
+    """A path,label CSV, Edge Impulse's info.labels without multi-label samples, a Label
+    Studio export of an audio classification project, or an AOEF document of tags of whole clips
+    and no sound events: labels of whole clips, no regions."""
     if fmt == EDGE_IMPULSE:
         return not has_spans(load_json(text))
     if fmt == "labelstudio":
         return holds_clip_choices(load_json(text))
+    if fmt == "aoef":
+        value = load_json(text)
+        return labels_clips(value) and not parse_aoef(value)[0]
     return fmt == "csv" and not csv_has_regions(text)
 
 
@@ -220,6 +235,8 @@ _WHOLE_CLIPS_ONLY = {
     EDGE_IMPULSE: "Edge Impulse's info.labels holds labels of whole clips, no regions",
     "labelstudio": "a Label Studio export of choices of whole clips holds no regions (no "
                    "labelled spans): import it as clip labels",
+    "aoef": "an AOEF document of tags of whole clips holds no regions (no sound events): "
+            "import it as clip labels",
 }
 
 

@@ -16,7 +16,13 @@ from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
 from core.audio.reading import AUDIO_EXTENSIONS
 from core.errors import EarmarkError
-from core.store.label_rules import is_edge_impulse, json_number, load_json, normalise_relative
+from core.store.label_rules import (
+    RATING_NAMES,
+    is_edge_impulse,
+    json_number,
+    load_json,
+    normalise_relative,
+)
 from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
 from core.store.region_aoef import is_aoef
 
@@ -38,10 +44,6 @@ LS_LABELS = "label"
 LS_CLASS = "class"
 #: The names a Label Studio control that asks a sound's class goes by (Earmark's, the templates').
 CLASS_CONTROLS = (LS_CLASS, LS_LABELS, "labels", "species", "category")
-#: The names of a control that rates a clip or a sound rather than naming its class: its answers
-#: are never a class, even asked alone of a clip (a "quality" of Good made a class Good).
-RATING_CONTROLS = ("quality", "rating", "confidence", "certainty", "difficulty", "snr",
-                   "review", "status", "verified", "validation", "valid")
 EDGE_IMPULSE = "edgeimpulse"
 # The label type of an Edge Impulse sample labelled in spans ("label": one label for the whole
 # file; "unlabeled": none).
@@ -259,12 +261,12 @@ def _task_results(task: dict) -> list[dict]:
 def _task_choices(task: dict) -> list[dict]:
     """A task's choices of the whole clip (Label Studio's audio classification, ``<Choices
     toName="audio">``): the results of type ``choices`` with no span of their own; a JSON-MIN
-    task's, :func:`_min_choices`. A rating's (RATING_CONTROLS) are none."""
+    task's, :func:`_min_choices`. A rating's (RATING_NAMES) are none."""
     if "annotations" not in task:
         return _min_choices(task)
     return [r for r in _chosen_results(task) if r.get("type") == "choices"
             and "choices" in r["value"] and not {"start", "end"} & set(r["value"])
-            and str(r.get("from_name", "")).strip().lower() not in RATING_CONTROLS]
+            and str(r.get("from_name", "")).strip().lower() not in RATING_NAMES]
 
 
 def _one_control(per_task: list[list[dict]], spans: bool) -> list[list[dict]]:

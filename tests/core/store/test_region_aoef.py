@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from core.errors import RegionError
+from core.errors import EarmarkError, RegionError
 from core.store.project import Project
 from core.store.region_export import export_regions
 from core.store.region_io import detect_format, import_regions_file, needs_audio, read_regions
@@ -254,3 +254,39 @@ def test_only_the_tag_key_that_names_the_class_gives_labels(tmp_path):
         annotation("a1", "e1", [1, 0]), annotation("a2", "e2", [2]), annotation("a3", "e3", [2])]
     path.write_text(json.dumps(text))
     assert [r.label for r in read_regions(path)[1]] == ["Wren", "rain", "rain"]
+
+
+def test_tags_of_whole_clips_are_clip_labels(tmp_path, project):
+    """Whombat's tags of a whole clip (a classification task's) left no trace: "5 regions
+    imported" and the clip's species gone."""
+    from core.store.label_io import import_csv
+    from core.store.region_io import file_kind, import_facts
+
+    value = json.loads(document([event("e1", "TimeInterval", [0.5, 1.0])],
+                                [annotation("a1", "e1", [0])]))
+    data = value["data"]
+    data["tags"].append({"id": 3, "key": "quality", "value": "good"})
+    data["clips"] += [{"uuid": "c2", "recording": OWL, "start_time": 0.0, "end_time": 2.0}]
+    data["clip_annotations"] = [
+        {"uuid": "ca", "clip": "c1", "sound_events": ["a1"], "tags": [1, 3]},  # dawn: Wren
+        {"uuid": "cb", "clip": "c2", "tags": [3]}]  # a rating alone: no class
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(value))
+    assert import_facts(path).clip_labels_too
+    import_regions_file(project, path)
+    import_csv(project, path)
+    assert {c.path: c.label for c in project.clips()} == {"dawn.wav": "Wren",
+                                                         "night/owl.wav": "night"}  # its folder's
+    # A clip that is a part of its recording, or given two classes, is named.
+    data["clips"][0]["end_time"] = 1.5
+    data["clip_annotations"][1]["tags"] = [0, 1]
+    path.write_text(json.dumps(value))
+    with pytest.raises(EarmarkError) as caught:
+        import_csv(project, path)
+    assert str(caught.value).splitlines()[1:] == [
+        "  clip annotation 1: dawn.wav: its clip is a part of the recording, 0.0-1.5 s",
+        "  clip annotation 2: owl.wav: 2 classes (Robin, Wren); a clip has one label"]
+    # Tags of whole clips and no sound events: a file of clip labels.
+    data["sound_events"] = data["sound_event_annotations"] = []
+    path.write_text(json.dumps(value))
+    assert file_kind(path) == "labels"
