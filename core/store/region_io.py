@@ -72,7 +72,8 @@ BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spec
 def detect_format(text: str) -> str:
     """``"raven"``, ``"audacity"``, ``"csv"``, ``"birdnet"``, ``"avianz"``, ``"labelstudio"``,
     ``"aoef"``, ``"edgeimpulse"`` or ``"sonicvisualiser"``, from the first line that is not
-    blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` is a Raven
+    blank: a tab-separated header naming ``Begin Time (s)`` and ``End Time (s)`` (or ``Delta
+    Time (s)``) is a Raven
     selection table; a tab-separated line starting with a number an Audacity label track; JSON an
     AviaNZ file, a Label Studio export, an AOEF document or Edge Impulse's info.labels or
     structured_labels.labels (:func:`region_json.json_format`); XML a Sonic
@@ -92,8 +93,11 @@ def detect_format(text: str) -> str:
     if "\t" in first:
         cells = first.split("\t")
         keys = {header_key(cell) for cell in cells}
-        if {"begin time (s)", "end time (s)"} <= keys:
+        if "begin time (s)" in keys and keys & {"end time (s)", "delta time (s)"}:
             return "raven"
+        if "begin time (s)" in keys:
+            raise EarmarkError("a Raven selection table without End Time (s) or Delta Time (s): "
+                               "add the End Time measurement in Raven and save it again")
         if is_number(cells[0]):
             return "audacity"
     if "," in first:

@@ -222,6 +222,17 @@ def raven_names_audio(header: list[str]) -> bool:
     return "begin file" in header or "begin path" in header
 
 
+def _raven_end(cells: dict[str, str]) -> str:
+    """A selection's End Time, else its Begin Time and Delta Time (its length) added: a table
+    whose measurements hold the one and not the other."""
+    end = cells.get("end time (s)", "")
+    if end or "delta time (s)" not in cells:
+        return end
+    begin, delta = (_number_or_none(cells.get(key, "")) for key in ("begin time (s)",
+                                                                      "delta time (s)"))
+    return "" if begin is None or delta is None else repr(begin + delta)
+
+
 def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
     """The column of a Raven table that labels its selections: of the ANNOTATION_COLUMNS, the
     first with a value in some row (an empty Annotation column beside a Species one lost every
@@ -307,7 +318,7 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
         if not path:
             problems.append((number, "no Begin File"))
             continue
-        row, reason = _row(path, cells.get("begin time (s)", ""), cells.get("end time (s)", ""),
+        row, reason = _row(path, cells.get("begin time (s)", ""), _raven_end(cells),
                            cells.get(label_key, "") if label_key else "",
                            cells.get(low_key, ""), cells.get(high_key, ""), number,
                            cells.get("confidence", ""), cells.get(channel_key, ""))

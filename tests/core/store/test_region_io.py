@@ -970,3 +970,17 @@ def test_a_file_named_in_the_other_unicode_form_is_found(tmp_path):
         import_regions_file(project, write(tmp_path, "t.txt", table))
         assert sorted((g[0], g[5]) for g in regions_of(project)) == [
             ("caf\u00e9 song.wav", "wren"), ("nu\u0308t/ch\u00e2teau.wav", "owl")]
+
+
+def test_a_raven_table_with_delta_time_for_end_time_is_read(tmp_path):
+    """Raven's measurements may hold Delta Time (s), a selection's length, and no End Time:
+    the table was "not a CSV ... a Raven Pro selection table ..."."""
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tDelta Time (s)\tLow Freq (Hz)\t"
+            "High Freq (Hz)\tAnnotation\n"
+            "1\tSpectrogram 1\t1\t1,25\t0,5\t1800\t2200\tWren\n")
+    _, rows = read_regions(write(tmp_path, "delta.txt", text), audio="long.wav")
+    assert [(r.begin_s, r.end_s, r.label) for r in rows] == [(1.25, 1.75, "Wren")]
+    with pytest.raises(EarmarkError, match=r"^neither\.txt: a Raven selection table without End "
+                                           r"Time \(s\) or Delta Time \(s\)"):
+        read_regions(write(tmp_path, "neither.txt", text.replace("Delta Time", "Peak Time")),
+                     audio="long.wav")
