@@ -326,6 +326,7 @@ def _handle_import(args: argparse.Namespace) -> int:
         with _open_scanned(args, changing="import them") as project:
             plan = plan_regions_files(project, [(path, args.audio) for path in args.files])
             records = project.add_regions(plan.specs, source="import") if plan.specs else []
+            changed = project.update_regions(plan.updates) if plan.updates else []
             # A Label Studio export's choices of whole clips, beside its spans, and an
             # info.labels's samples labelled whole beside those labelled in spans: clip labels.
             chosen = {path: import_csv(project, path) for path in args.files
@@ -333,6 +334,8 @@ def _handle_import(args: argparse.Namespace) -> int:
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
         known = f" ({plan.known} already in the project left out)" if plan.known else ""
+        if changed:
+            known += f"; {len(changed)} changed, as edited there"
         if plan.moments:
             known += f"; {moments_text(plan.moments)}"
         print(f"earmark: {len(records)} regions imported from {source}{known}", file=sys.stderr)

@@ -138,6 +138,9 @@ class RegionRow:
     # The channel (from 0) the file puts it on (a Raven selection drawn on one channel); None:
     # every channel, or the file does not say.
     channel: int | None = None
+    # The Earmark region a row of Earmark's own export stands for (a Raven table's Earmark ID):
+    # read back edited, it changes that region rather than adding one beside it.
+    region_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

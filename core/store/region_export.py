@@ -35,6 +35,7 @@ from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_dataset, aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
+from core.store.region_tables import table_text
 
 FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
            "summary")
@@ -52,12 +53,12 @@ CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score",
 # first start and last end of either, in seconds and by the recorder's clock (as begin_clock).
 SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s", "last_s",
                   "first_clock", "last_clock")
+#: The last column, each selection's region in the project: a table edited in Raven and read
+#: back changes the regions it stands for (region_io.without_known).
+RAVEN_REGION_ID = "Earmark ID"
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
-                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence")
-
-
-def _text(value: str | None) -> str:
-    return " ".join((value or "").split("\t")).replace("\n", " ").replace("\r", " ")
+                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence",
+                RAVEN_REGION_ID)
 
 
 def _hz(value: float | None) -> str:
@@ -275,8 +276,8 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             measured_on = channels.get(r.id, on[0])
             lines += ["\t".join((
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
-                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), _text(clip.path),
-                f"{r.begin_s:.6f}", _text(r.label), _unreviewed_score(r))
+                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), table_text(clip.path),
+                f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r), str(r.id))
                 + (cells if channel == measured_on else ("",) * len(cells)))
                 for channel in on]
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
@@ -312,7 +313,7 @@ def audacity_text(regions: Iterable[RegionRecord]) -> str:
     ``\\<TAB>low<TAB>high`` line after each region with a band."""
     lines = []
     for r in regions:
-        lines.append(f"{r.begin_s:.6f}\t{r.end_s:.6f}\t{_text(r.label)}")
+        lines.append(f"{r.begin_s:.6f}\t{r.end_s:.6f}\t{table_text(r.label)}")
         if r.low_hz is not None:
             lines.append(f"\\\t{r.low_hz:.6f}\t{r.high_hz:.6f}")
     return "".join(line + "\n" for line in lines)

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
@@ -54,6 +55,7 @@ from core.store.region_tables import (
     parse_sv_csv,
     raven_header,
     raven_names_audio,
+    table_text,
 )
 from core.store.regions import END_SLACK_S, MAX_LISTED, stored_channel, validate_region
 
@@ -392,15 +394,23 @@ def moments_text(n: int) -> str:
             "their edges to the calls'")
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A row matched to its clip: the region it gives, whether it was a moment made a region
+    (MOMENT_S), and the Earmark region it stands for (a row of Earmark's own export), if any."""
+
+    spec: RegionSpec
+    moment: bool = False
+    region_id: int | None = None
+
+
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
-          ) -> tuple[list[RegionSpec], list[Problem], list[bool]]:
-    """The specs of ``rows`` matched to clips, the rows' problems, and for each spec whether it
-    was a moment made a region (MOMENT_S). ``raven``: the rows are a Raven table's, whose
-    Channel 1 may stand for every channel (see below)."""
+          ) -> tuple[list[Planned], list[Problem]]:
+    """The rows matched to clips, and the rows' problems. ``raven``: the rows are a Raven
+    table's, whose Channel 1 may stand for every channel (see below)."""
     by_path, by_name = index
-    specs: list[RegionSpec] = []
+    planned: list[Planned] = []
     problems: list[Problem] = []
-    moments: list[bool] = []
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
@@ -425,10 +435,9 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         if reason:
             problems.append((row.line, reason))
         else:
-            moments.append(moment)
-            specs.append(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
-                                    row.score, channel))
-    return specs, problems, moments
+            planned.append(Planned(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
+                                              row.score, channel), moment, row.region_id))
+    return planned, problems
 
 
 def import_regions_file(project, path: str | os.PathLike,
@@ -466,28 +475,31 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
 
 @dataclass(frozen=True)
 class RegionsPlan:
-    """What an import adds (``specs``) and how many of its rows were left out as already in the
-    project (``known``): a table exported, edited in Raven and imported again adds only what
-    changed, not a second copy of every region."""
+    """What an import adds (``specs``), changes (``updates``: region id -> what it becomes) and
+    how many of its rows were left out as already in the project (``known``): a table exported,
+    edited in Raven and imported again changes what was edited and adds what was drawn, not a
+    second copy of every region."""
 
     specs: list[RegionSpec]
     known: int = 0
     moments: int = 0  # rows marking a moment, made regions MOMENT_S long about it
+    updates: dict[int, RegionSpec] = dataclasses.field(default_factory=dict)
 
 
 #: Two spans are the same region within this (formats write times to a millisecond or finer).
 SAME_TIME_S = 0.002
 
 
-def without_known(project, specs: list[RegionSpec],
-                  clips: Iterable[ClipRecord] | None = None,
-                  moments: Sequence[bool] | None = None) -> RegionsPlan:
+def without_known(project, specs: Sequence[RegionSpec | Planned],
+                  clips: Iterable[ClipRecord] | None = None) -> RegionsPlan:
     """``specs`` less those already in ``project`` (or earlier in ``specs``): a region on the
     same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
     of the row where the row gives them. A row that names less (no band, no channel, no label:
     a format without them) adds nothing to a region that has more. Rejected model events do not
-    count: a person's row where they rejected one is news. ``clips``: the project's, where the
-    caller has read them already; ``moments``: which specs were moments, counted where kept."""
+    count: a person's row where they rejected one is news. A row standing for a region of the
+    same clip (:class:`Planned`'s ``region_id``) that says otherwise changes it instead
+    (``updates``), unless it says what the region once held (a file written before the region
+    changed here: left out, as known). ``clips``: the project's, where the caller has read them already."""
     by_clip: dict[int, list] = defaultdict(list)
     for region in project.regions():  # in order of clip, then begin
         if region.status != REJECTED:
@@ -496,23 +508,50 @@ def without_known(project, specs: list[RegionSpec],
     found = {clip_id: (rs, [r.begin_s for r in rs]) for clip_id, rs in by_clip.items()}
     channels = {clip.id: clip.channels  # None: not known
                 for clip in (clips if clips is not None else project.clips(include_missing=True))}
+    stored = {region.id: region for rs in by_clip.values() for region in rs}
     kept: list[RegionSpec] = []
     kept_moments = 0
-    for spec, moment in zip(specs, moments or [False] * len(specs), strict=True):
+    updates: dict[int, RegionSpec] = {}
+    for planned in specs:
+        planned = planned if isinstance(planned, Planned) else Planned(planned)
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
-        spec = dataclasses.replace(spec, channel=stored_channel(spec.channel,
-                                                                channels.get(spec.clip_id)))
+        spec = dataclasses.replace(planned.spec, channel=stored_channel(
+            planned.spec.channel, channels.get(planned.spec.clip_id)))
+        region = stored.get(planned.region_id)
+        if region is not None and region.clip_id == spec.clip_id and region.id not in updates:
+            if not _same_region(spec, region) and not _was(project, spec, region):
+                updates[region.id] = spec
+            continue
         regions, begins = found.setdefault(spec.clip_id, ([], []))
         start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
         stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
         if any(_names_no_more(spec, region) for region in regions[start:stop]):
             continue
         kept.append(spec)
-        kept_moments += moment
+        kept_moments += planned.moment
         at = bisect.bisect_right(begins, spec.begin_s)
         begins.insert(at, spec.begin_s)
         regions.insert(at, spec)
-    return RegionsPlan(kept, len(specs) - len(kept), kept_moments)
+    return RegionsPlan(kept, len(specs) - len(kept) - len(updates), kept_moments, updates)
+
+
+def _was(project, row: RegionSpec, region) -> bool:
+    """Whether ``row`` says what ``region`` once held (its history): the file was written
+    before the region changed here, and is no edit of its own (it changes nothing)."""
+    return any(_same_region(row, SimpleNamespace(**state))
+               for change in project.region_history(region_id=region.id)
+               for state in (change.old, change.new) if state)
+
+
+def _same_region(row: RegionSpec, region) -> bool:
+    """Whether ``row`` (of a file, standing for ``region``) says what ``region`` holds: its
+    span (within SAME_TIME_S), label (as a table writes it: a tab or a line break a space),
+    band (within 1 Hz) and channel."""
+    return (abs(row.begin_s - region.begin_s) <= SAME_TIME_S
+            and table_text(row.label) == table_text(region.label)
+            and row.channel == region.channel and (row.low_hz is None) == (region.low_hz is None)
+            and _names_no_more(dataclasses.replace(row, label=region.label), region))
+
 
 
 def _names_no_more(row: RegionSpec, region) -> bool:
@@ -533,22 +572,20 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     :class:`EarmarkError` naming a file that cannot be read or is in no format we know. Reads
     only: it may run on a thread of its own."""
     index = clip_index(project)
-    specs: list[RegionSpec] = []
+    planned: list[Planned] = []
     listings: list[str] = []
     problems: list[Problem] = []
-    moments: list[bool] = []
     for path, audio in files:
         fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
-        planned, more, made = _plan(project, rows, index, raven=fmt == "raven")
-        found += more
-        moments += made
+        more, bad = _plan(project, rows, index, raven=fmt == "raven")
+        found += bad
         if found:
             listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line")))
             problems += found
-        specs += planned
+        planned += more
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
-    return without_known(project, specs, index[0].values(), moments)
+    return without_known(project, planned, index[0].values())
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:

@@ -34,7 +34,7 @@ ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
 _NOT_ANNOTATIONS = {"selection", "view", "channel", "begin file", "begin path", "end file",
                     "end path", "sound files", "begin date", "end date", "begin clock time",
                     "end clock time", "begin date time", "end date time", "species code",
-                    "notes", "note", "comment", "comments"}
+                    "notes", "note", "comment", "comments", "earmark id"}
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 #: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
 #: duration, [level,] label in seconds, after a header row when asked for one ("start" for
@@ -44,6 +44,12 @@ _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does no
 SV_CSV = "sonicvisualiser-csv"
 _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
+
+
+def table_text(value: str | None) -> str:
+    """A name or label as a tab-separated table (Raven's, Audacity's) holds it: each tab or line
+    break a space."""
+    return " ".join((value or "").split("\t")).replace("\n", " ").replace("\r", " ")
 
 
 def header_key(text: str) -> str:
@@ -334,6 +340,9 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
             continue
         if offset_s is not None:
             row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
+        region_id = _number_or_none(cells.get("earmark id", ""))
+        if region_id is not None and region_id.is_integer():
+            row = replace(row, region_id=int(region_id))
         if selection:
             seen[same] = len(rows)
             if view.startswith("waveform"):
@@ -564,4 +573,4 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
-           "parse_sv_csv", "raven_header", "raven_names_audio"]
+           "parse_sv_csv", "raven_header", "raven_names_audio", "table_text"]

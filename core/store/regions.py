@@ -14,7 +14,7 @@ import math
 import numbers
 import sqlite3
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from core.errors import RegionError
 from core.store.records import (
@@ -328,6 +328,39 @@ class RegionsMixin:
             conn.execute(_HISTORY, (old.id, old.clip_id, "update", json.dumps(_fields(old)),
                                     json.dumps(_fields(new)), now))
         return old
+
+    def update_regions(self, updates: Mapping[int, RegionSpec]) -> list[RegionRecord]:
+        """Set each region ``updates`` names (by id) to its spec's span, band, label and channel
+        (a table edited in another tool and read back), all in one transaction or none: each
+        is checked with :func:`validate_region` on its own clip (RegionError listing the bad
+        ones, nothing written). Returns the records as they were, for :meth:`restore_regions`
+        (undo). Source, status and score stay."""
+        ids = [int(i) for i in updates]
+        with self._write() as conn:
+            before = {r.id: r for r in self._regions_by_ids(conn, ids)}
+            unknown = sorted(set(ids) - before.keys())
+            if unknown:
+                raise RegionError(f"there is no region with id {unknown[0]}; nothing was changed")
+            clips = self._clips_of({r.clip_id for r in before.values()})
+            problems = [(index, reason) for index, (i, spec) in enumerate(updates.items())
+                        if (reason := validate_region(
+                            clips.get(before[int(i)].clip_id), spec.begin_s, spec.end_s,
+                            spec.low_hz, spec.high_hz, spec.channel))]
+            if problems:
+                raise RegionError(_problems_message(problems, len(ids)), tuple(problems))
+            now = time.time()
+            new = [dataclasses.replace(
+                before[int(i)], begin_s=float(spec.begin_s), end_s=float(spec.end_s),
+                low_hz=_as_float(spec.low_hz), high_hz=_as_float(spec.high_hz),
+                label=clean_label(spec.label), modified=now,
+                channel=stored_channel(spec.channel, clips[before[int(i)].clip_id].channels))
+                for i, spec in updates.items()]
+            self._ensure_classes(conn, sorted({r.label for r in new if r.label is not None}))
+            conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
+                             [_row(r) for r in new])
+            conn.executemany(_HISTORY, [(r.id, r.clip_id, "update", json.dumps(_fields(
+                before[r.id])), json.dumps(_fields(r)), now) for r in new])
+        return [before[i] for i in ids]
 
     def delete_regions(self, ids: Iterable[int]) -> list[RegionRecord]:
         """Delete the regions ``ids`` in one transaction; returns them as they were (ordered by

@@ -224,8 +224,9 @@ def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
     def on_done(records: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            said.append((_regions_report(source, len(files), records, plan.known,
-                                         plan.moments),
+            added = [r for r in records if r.id not in plan.updates]
+            said.append((_regions_report(source, len(files), added, plan.known,
+                                         plan.moments, len(records) - len(added)),
                          len(records)))
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
@@ -233,7 +234,8 @@ def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
     if with_labels:  # both: one undo step
         w.undo_stack.beginMacro(f"Import regions and labels from {source}")
     w.undo_stack.push(ImportRegionsCommand(w.project, plan.specs, source, on_done,
-                                           on_error=w.labels.report_error))
+                                           on_error=w.labels.report_error,
+                                           updates=plan.updates))
     for labels_plan in with_labels:
         w.undo_stack.push(ImportLabelsCommand(
             w.project, labels_plan, lambda: w.labels.classes_edited(True),
@@ -268,9 +270,13 @@ def _ask_audio(w, path: str) -> str | None:
 
 
 def _regions_report(source: str, n_files: int, records: list, known: int,
-                    moments: int = 0) -> str:
+                    moments: int = 0, changed: int = 0) -> str:
     hold = f"hold{'s' if n_files == 1 else ''}"
+    edited = (f"{changed:,} region{'s' if changed != 1 else ''} changed as {source} "
+              f"{'has' if n_files == 1 else 'have'} {'it' if changed == 1 else 'them'}")
     if not records:
+        if changed:
+            return f"{edited}" + (f"; {known:,} already here were left out." if known else ".")
         if known:
             return (f"Every region {source} {hold} is here already ({known:,}): nothing was "
                     "imported.")
@@ -278,6 +284,7 @@ def _regions_report(source: str, n_files: int, records: list, known: int,
     n_clips = len({r.clip_id for r in records})
     return (f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from {source} "
             f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}"
+            + (f"; {edited}" if changed else "")
             + (f"; {known:,} already here were left out" if known else "")
             + (f"; {region_io.moments_text(moments)}." if moments else "."))
 

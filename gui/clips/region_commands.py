@@ -116,31 +116,38 @@ class DeleteRegionsCommand(_StoreCommand):
 class ImportRegionsCommand(_StoreCommand):
     """Regions read from other tools' files (``specs``, as
     :func:`core.store.region_io.plan_regions_files` planned them off the GUI thread; ``source``
-    names the files), all added in one transaction. A later redo restores the same records.
-    ``on_done(records)`` gets the imported records after every step (the report, the views); an
-    import that found nothing marks itself obsolete: there is nothing to undo."""
+    names the files), all added in one transaction, and the regions its rows edited there
+    changed (``updates``: region id -> spec). A later redo restores the same records.
+    ``on_done(records)`` gets the imported and changed records after every step (the report,
+    the views); an import that found nothing marks itself obsolete: there is nothing to undo."""
 
     def __init__(self, project: Any, specs: list[Any], source: str,
                  on_done: Callable[[list[Any]], None],
-                 on_error: OnError = None) -> None:
+                 on_error: OnError = None, updates: Mapping[int, Any] | None = None) -> None:
         super().__init__(f"Import regions from {source}", on_error)
         self._project, self._specs = project, list(specs)
+        self._updates = dict(updates or {})
         self._on_done = on_done
         self._added: list[Any] | None = None
+        self._before: list[Any] = []  # the changed regions as they were
 
     def _redo(self) -> None:
         if self._added is None:
             self._added = (self._project.add_regions(self._specs, source="import")
                            if self._specs else [])
-            if not self._added:
+            if not self._added and not self._updates:
                 self.setObsolete(True)
         else:
             self._project.restore_regions(self._added)
-        self._on_done(list(self._added))
+        if self._updates:
+            self._before = self._project.update_regions(self._updates)
+        self._on_done(self._added + self._before)
 
     def _undo(self) -> None:
         self._project.delete_regions([r.id for r in self._added])
-        self._on_done(list(self._added))
+        if self._before:
+            self._project.restore_regions(self._before)
+        self._on_done(self._added + self._before)
 
 
 def _tell(on_changed: OnChanged | None, clip_ids: Iterable[int]) -> None:

@@ -119,6 +119,28 @@ def test_a_raven_table_imported_again_adds_only_its_new_rows(qtbot, opened, tmp_
     assert len(regions(opened)) == 3
 
 
+def test_a_raven_table_edited_there_changes_its_regions_as_one_undo_step(qtbot, opened,
+                                                                        tmp_path, monkeypatch):
+    """Earmark's own table, a selection relabelled in Raven: the region changes (it came back
+    as a second region beside the first, each with its own label)."""
+    table = tmp_path / "dawn.Table.1.selections.txt"
+    table.write_text(RAVEN)
+    choose_file(monkeypatch, table)
+    run_import(qtbot, opened, opened.acts.import_csv)
+    region_export.export_regions(opened.project, "raven", table)
+    table.write_text(table.read_text().replace("\tRobin\t", "\tSong thrush\t"))
+    run_import(qtbot, opened, opened.acts.import_csv)
+    assert opened.shown[-1][0].startswith(
+        "1 region changed as dawn.Table.1.selections.txt has it; 1 already here were left out.")
+    changed = [("dawn.wav", 1.25, 1.5, None, None, "Song thrush"),
+               ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny owl")]
+    assert regions(opened) == changed and opened.undo_stack.count() == 2
+    opened.undo_stack.undo()
+    assert [r[5] for r in regions(opened)] == ["Robin", "Tawny owl"]
+    opened.undo_stack.redo()
+    assert regions(opened) == changed
+
+
 def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, opened, tmp_path,
                                                                        monkeypatch):
     qtbot.waitUntil(lambda: opened.clip_view.path is not None, timeout=5000)

@@ -310,6 +310,15 @@ def test_import_recognises_a_raven_table(recordings, tmp_path, capsys):
     assert sorted(regions_in(recordings)) == [
         ("day.wav", 0.25, 0.5, None, None, None, "import"),
         ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny", "import")]
+    # Exported, a label given in Raven, read back: the region it stands for changes.
+    assert run(["labels", "export", str(recordings), "--format", "raven", "--out", str(table)]) == 0
+    table.write_text(table.read_text().replace("\tday.wav\t0.250000\t\t", "\tday.wav\t0.250000\tWren\t"))
+    capsys.readouterr()
+    assert run(["labels", "import", str(recordings), str(table)]) == 0
+    assert ("0 regions imported from" in (err := capsys.readouterr().err)
+            and "(1 already in the project left out); 1 changed, as edited there" in err)
+    assert sorted(regions_in(recordings))[0] == ("day.wav", 0.25, 0.5, None, None, "Wren",
+                                                 "import")
 
 
 def test_import_an_audacity_track_for_the_audio_given(recordings, tmp_path, capsys):
@@ -395,7 +404,7 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     capsys.readouterr()
     assert run(["labels", "export", str(recordings), "--format", "raven", "--measure"]) == 0
     header, day, owl = (line.split("\t") for line in capsys.readouterr().out.splitlines())
-    assert header[11:13] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
+    assert header[12:14] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
     peak = header.index("Peak Freq (Hz)")
     # Both are 440 Hz tones: day.wav's band is all of its 4 kHz, owl.wav's starts at 500 Hz,
     # where only the tone's leakage lies.

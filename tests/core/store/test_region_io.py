@@ -770,19 +770,64 @@ def test_a_file_imported_again_adds_only_what_changed(tmp_path, project, fmt):
                  for p in sorted(out.rglob(f"*{per_file[fmt]}"))]
     else:
         files = [(out, None)]
-    # "tab\there" comes back from a tab-separated file as "tab here": another label.
-    retabbed = 1 if fmt in ("raven", "audacity") else 0
+    # "tab\there" comes back from a tab-separated file as "tab here": another label, but in a
+    # Raven table, whose row stands for its region (Earmark ID), what the table could write.
+    retabbed = 1 if fmt == "audacity" else 0
     plan = plan_regions_files(project, files)
     assert (plan.known, len(plan.specs)) == (4 - retabbed, retabbed)
     assert len(import_regions_files(project, files)) == retabbed
     plan = plan_regions_files(project, files)
     assert (plan.known, plan.specs) == (4, [])
-    # A region moved, or relabelled, in the project: the file's own is news again.
+    # A region moved, or relabelled, in the project: the file's own is news again, but for a
+    # Raven table's row, which stands for the region and says what it held before: no edit.
     dog = next(r for r in project.regions() if r.label == "dog")
     project.update_region(dog.id, begin_s=0.5)
     plan = plan_regions_files(project, files)
-    assert [(s.begin_s, s.label) for s in plan.specs if s.label == "dog"] == [
-        (pytest.approx(0.1234567, abs=0.001), "dog")]
+    assert [(s.begin_s, s.label) for s in plan.specs if s.label == "dog"] == ([] if fmt == "raven"
+                                                                              else [
+        (pytest.approx(0.1234567, abs=0.001), "dog")])
+    assert plan.updates == {}
+
+
+def test_a_raven_table_edited_there_changes_the_regions_it_stands_for(tmp_path, project):
+    """A selection moved and relabelled in Raven came back beside the region it was, which kept
+    its old span and label: two regions, two labels for one call."""
+    _add_odd_regions(project)
+    out = tmp_path / "regions.txt"
+    export_regions(project, "raven", out)
+    before = {r.id: r for r in project.regions()}
+    header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+    at = {name: header.index(name) for name in ("Begin Time (s)", "End Time (s)",
+                                                 "File Offset (s)", "Annotation", "Earmark ID")}
+    edited = next(row for row in rows if row[at["Annotation"]] == "dog")
+    moved = int(edited[at["Earmark ID"]])
+    for name in ("Begin Time (s)", "File Offset (s)"):
+        edited[at[name]] = f"{float(edited[at[name]]) + 0.1:.6f}"
+    edited[at["End Time (s)"]] = f"{float(edited[at['End Time (s)']]) + 0.1:.6f}"
+    edited[at["Annotation"]] = "wolf"
+    drawn = [*edited[:at["Earmark ID"]], ""]  # a selection drawn in Raven: no region yet
+    drawn[at["Annotation"]], drawn[0] = "fox", str(len(rows) + 1)
+    out.write_text("\n".join("\t".join(row) for row in (header, *rows, drawn)) + "\n")
+    plan = plan_regions_files(project, [(out, None)])
+    assert list(plan.updates) == [moved] and [s.label for s in plan.specs] == ["fox"]
+    assert plan.known == len(rows) - 1
+    import_regions_file(project, out)  # adds what is new; the command applies the updates
+    changed = project.update_regions(plan.updates)
+    assert changed == [before[moved]]
+    now = project.region(moved)
+    assert (now.label, now.begin_s) == ("wolf", pytest.approx(before[moved].begin_s + 0.1,
+                                                            abs=1e-6))
+    assert len(project.regions()) == len(before) + 1
+    # Read again: nothing to do. Moved here since: the table says what the region held before,
+    # no edit of its own, and it stays where it was moved.
+    assert plan_regions_files(project, [(out, None)]).updates == {}
+    project.update_region(moved, begin_s=0.05)
+    again = plan_regions_files(project, [(out, None)])
+    assert again.updates == {} and again.specs == []
+    # An id of a region on another clip, or of none, is a new region's row.
+    edited[at["Earmark ID"]] = str(max(before) + 99)
+    out.write_text("\n".join("\t".join(row) for row in (header, edited)) + "\n")
+    assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == ["wolf"]
 
 
 def test_what_a_row_leaves_unsaid_makes_it_no_news(project):
@@ -880,7 +925,7 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
     assert lines[0] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)",
                         "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)",
-                        "Annotation", "Confidence"]
+                        "Annotation", "Confidence", "Earmark ID"]
     assert [row[:3] for row in lines[1:]] == [[str(n), "Spectrogram 1", "1"] for n in (1, 2, 3, 4)]
     assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "site1/night.wav",
                                              "site2/a.wav"]
