@@ -566,3 +566,25 @@ def test_label_regions_labels_many_at_once_and_makes_an_event_the_persons(projec
     assert [h.action for h in project.region_history(long_id)][-3:] == ["update"] * 3
     project.restore_regions(before)
     assert project.regions(long_id) == [mine, imported, event]
+
+
+def test_update_regions_changes_all_or_none_and_gives_back_what_was(project):
+    long_id = ids(project)["long.wav"]
+    first = project.add_region(long_id, 1.0, 2.0, "owl")
+    second = project.add_region(long_id, 3.0, 4.0, "wren", 500.0, 1500.0)
+    with pytest.raises(RegionError, match="past the end of long.wav"):
+        project.update_regions({first.id: RegionSpec(long_id, 1.5, 2.5, "owl"),
+                                second.id: RegionSpec(long_id, 9.0, 12.0, "wren")})
+    with pytest.raises(RegionError, match="no region with id"):
+        project.update_regions({second.id + 50: RegionSpec(long_id, 1.0, 2.0)})
+    assert project.regions() == [first, second]  # nothing written
+    before = project.update_regions({first.id: RegionSpec(long_id, 1.5, 2.5, "tit"),
+                                     second.id: RegionSpec(long_id, 3.0, 4.0, "wren")})
+    assert before == [first, second]
+    now = project.regions()
+    assert [(r.begin_s, r.label, r.low_hz, r.source) for r in now] == [
+        (1.5, "tit", None, first.source), (3.0, "wren", None, second.source)]
+    assert "tit" in [c.name for c in project.classes()]
+    assert [c.action for c in project.region_history(region_id=first.id)] == ["add", "update"]
+    project.restore_regions(before)
+    assert project.regions() == [first, second]
