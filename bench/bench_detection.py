@@ -170,11 +170,26 @@ def train(folder: Path, model: Path, args) -> dict:
     return metrics
 
 
+def span_fit(true, predicted) -> float:
+    """The median, over the digits found (the right digit overlapping at least half its span),
+    of how well the event that overlaps each most fits its span: overlap over union, 1 for an
+    event that is the digit's span exactly; what a person drags to the call's edges."""
+    fits = []
+    for begin_s, end_s, label in true:
+        overlaps = [(min(end_s, e) - max(begin_s, b), b, e) for b, e, guess in predicted
+                    if guess == label]
+        overlap_s, b, e = max(overlaps, default=(0.0, 0.0, 0.0))
+        if overlap_s >= 0.5 * (end_s - begin_s):
+            fits.append(overlap_s / (max(end_s, e) - min(begin_s, b)))
+    return float(np.median(fits)) if fits else 0.0
+
+
 def report(name: str, true, predicted, classes) -> None:
     result = event_metrics(true, predicted, classes)
     m = result["micro"]
     print(f"{name}: precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-          f"({m['hits']} of {m['support']} digits found, {m['predicted']} events)", flush=True)
+          f"({m['hits']} of {m['support']} digits found, {m['predicted']} events; span fit "
+          f"{span_fit(true, predicted):.2f})", flush=True)
 
 
 def main() -> None:
@@ -227,13 +242,18 @@ def main() -> None:
         speech = [e for e in events if e.begin_s < quiet_begin_s]
         report(f"{TEST_SPEAKER}'s {len(true)} digits, the model's thresholds", true,
                [(e.begin_s, e.end_s, e.label) for e in speech], classes)
-        scored = classifier.score_windows(test)
         for value in (0.3, 0.5, 0.7, 0.9):
-            found = merge_windows(scored.starts_s, classifier.window_s, scored.heard,
-                                  classifier.classes, [value] * len(classifier.classes),
-                                  background)
+            found = detect_file(classifier, test, thresholds=value)
             report(f"  threshold {value}", true,
-                   [f[:3] for f in found if f[0] < quiet_begin_s], classes)
+                   [(e.begin_s, e.end_s, e.label) for e in found if e.begin_s < quiet_begin_s],
+                   classes)
+        # The events as the windows above threshold make them, before their edges are drawn in
+        # to their sound and one sound's events are one (core.ml.detection.fit_edges).
+        scored = classifier.score_windows(test)
+        found = merge_windows(scored.starts_s, classifier.window_s, scored.heard,
+                              classifier.classes, thresholds, background)
+        report("  windows' events, the model's thresholds", true,
+               [f[:3] for f in found if f[0] < quiet_begin_s], classes)
         quiet_s = duration_s - quiet_begin_s
         false = [e for e in events if e.end_s > quiet_begin_s]
         print(f"false events on {quiet_s:.0f} s of noise alone: {len(false)} "

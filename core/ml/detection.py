@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import AudioError
 from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
 
 BACKGROUND_NAMES = ("background",)  # a class of this name is background when the model names none
@@ -188,6 +189,76 @@ def model_background(classifier) -> str | None:
     return next((c for c in classifier.classes if c.lower() in BACKGROUND_NAMES), None)
 
 
+# A model's windows say that a sound is in them, not where: an event of whole windows was about
+# four times its call (bench_detection.py: a digit's span 0.22 of its event's, overlap over
+# union). Its edges are drawn in to the sound in it: the EDGE_FRAME_S frames of the model's band
+# whose power rises EDGE_RISE_DB over the floor about it (the EDGE_FLOOR_PERCENTILE of the frames
+# of the event and a window either side), from the first to the last, EDGE_PAD_S beyond each.
+# An event with no such frame (a call under the noise) keeps its windows' span.
+EDGE_FRAME_S = 0.01
+EDGE_RISE_DB = 6.0
+EDGE_FLOOR_PERCENTILE = 20.0
+EDGE_PAD_S = 0.02
+
+
+def band_levels_db(samples: np.ndarray, rate_hz: int, low_hz: float, high_hz: float,
+                   frame_s: float = EDGE_FRAME_S) -> np.ndarray:
+    """``(n_frames,)`` the power (dB) of ``samples``' consecutive ``frame_s`` frames between
+    ``low_hz`` and ``high_hz`` (a frame a Hann-windowed FFT)."""
+    n = max(2, int(round(frame_s * rate_hz)))
+    count = len(samples) // n
+    if count == 0:
+        return np.zeros(0)
+    frames = np.asarray(samples[:count * n], dtype=np.float64).reshape(count, n) * np.hanning(n)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    hz = np.fft.rfftfreq(n, 1.0 / rate_hz)
+    band = (hz >= low_hz) & (hz <= high_hz)
+    return 10.0 * np.log10(power[:, band if band.any() else slice(None)].sum(axis=1) + 1e-20)
+
+
+def fit_edges(begin_s: float, end_s: float, levels_db: np.ndarray, start_s: float,
+              frame_s: float = EDGE_FRAME_S) -> tuple[float, float]:
+    """An event's span (``begin_s``..``end_s``) drawn in to its sound: ``levels_db``
+    (:func:`band_levels_db`) are frames from ``start_s`` over the event and around it."""
+    if len(levels_db) < 3:
+        return begin_s, end_s
+    floor = np.percentile(levels_db, EDGE_FLOOR_PERCENTILE)
+    times = start_s + np.arange(len(levels_db)) * frame_s
+    inside = (times >= begin_s - 1e-9) & (times + frame_s <= end_s + 1e-9)
+    sound = np.flatnonzero(inside & (levels_db > floor + EDGE_RISE_DB))
+    if not len(sound):
+        return begin_s, end_s
+    return (max(begin_s, float(times[sound[0]]) - EDGE_PAD_S),
+            min(end_s, float(times[sound[-1]]) + frame_s + EDGE_PAD_S))
+
+
+def without_overlapped(events: Sequence[Event]) -> list[Event]:
+    """Of events that share most of their span (more than half the shorter's), the one scored
+    highest, by begin time: a single-label model's answers for one sound (a digit heard as a 3
+    in one window and a 5 in the next), drawn in to it, were two events over one digit."""
+    kept: list[Event] = []
+    for event in sorted(events, key=lambda e: -e.score):
+        if all(min(event.end_s, other.end_s) - max(event.begin_s, other.begin_s)
+               <= 0.5 * min(event.end_s - event.begin_s, other.end_s - other.begin_s)
+               for other in kept):
+            kept.append(event)
+    return sorted(kept, key=lambda e: (e.begin_s, e.end_s, e.label))
+
+
+def _fitted(classifier, path: Path, begin_s: float, end_s: float) -> tuple[float, float]:
+    """An event's span drawn in to its sound in the file (:func:`fit_edges`), read as the model
+    hears it; its windows' span where the file cannot be read there."""
+    features = classifier.features
+    start_s = max(0.0, begin_s - classifier.window_s)
+    try:
+        samples = features.read(path, start_s, end_s + classifier.window_s - start_s)
+    except AudioError:
+        return begin_s, end_s
+    rate = features.sample_rate_hz
+    levels = band_levels_db(samples, rate, features.f_min_hz, features.f_max_hz or rate / 2)
+    return fit_edges(begin_s, end_s, levels, start_s)
+
+
 def detect_file(classifier, path: str | Path,
                 thresholds: float | Sequence[float] | Mapping[str, float] | None = None,
                 background: str | None = None, hop_s: float | None = None,
@@ -199,7 +270,9 @@ def detect_file(classifier, path: str | Path,
     0.5 for an older model), one value for every class, one per class, or ``{class: value}`` over
     the model's. ``background``: the class never reported (None: the model's). ``hop_s``: the
     window step (None: half a window, as long-file scoring). ``progress(fraction)`` after each
-    block of windows; ``should_stop()`` between blocks. An event ends at most at the file's end.
+    block of windows; ``should_stop()`` between blocks. An event ends at most at the file's end;
+    its edges are drawn in to its sound (:func:`fit_edges`), and of a single-label model's events
+    over one sound the highest scored is kept (:func:`without_overlapped`).
     Raises :class:`~core.errors.AudioError` for a file that cannot be read and
     :class:`~core.errors.StoppedError` when stopped.
     """
@@ -214,5 +287,7 @@ def detect_file(classifier, path: str | Path,
     events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,
                            chosen, background, exclusive=exclusive)  # silence holds no event
     name = str(path)
-    return [Event(name, begin_s, min(end_s, max(scored.duration_s, begin_s)), label, score)
-            for begin_s, end_s, label, score in events]
+    found = [Event(name, *_fitted(classifier, Path(path), begin_s,
+                                  min(end_s, max(scored.duration_s, begin_s))), label, score)
+             for begin_s, end_s, label, score in events]
+    return without_overlapped(found) if exclusive else found

@@ -29,6 +29,17 @@ def _recording(path, total_s=6.0, tone_at_s=None, seed=0):
     return audio_factory.write(path, samples, RATE_HZ)
 
 
+def _tone_span(total_s: float, tone_at_s: float, seed: int = 0) -> tuple[float, float]:
+    """Where the tone of ``_recording`` lies: audio_factory.class_sample's draws, as it makes
+    them after the noise."""
+    rng = np.random.default_rng(seed)
+    rng.standard_normal(int(total_s * RATE_HZ))
+    length_s = rng.uniform(0.3, 0.5)
+    rng.uniform(600, 900)
+    begin_s = tone_at_s + rng.uniform(0, 1.0 - length_s)
+    return begin_s, begin_s + length_s
+
+
 def _run(capsys, *argv):
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -191,7 +202,11 @@ def test_detect_finds_a_tone_in_noise(model_file, tmp_path, capsys):
     assert code == 0, err
     events = _csv_events(out)
     tones = [e for e in events if e[3] == "tone"]
-    assert len(tones) == 1 and tones[0][1] <= 7.0 and tones[0][2] >= 8.0
+    # Its edges at the tone's, not at its windows' (7 s to 8 s and beyond).
+    begin_s, end_s = _tone_span(12.0, 7.0)
+    assert len(tones) == 1
+    assert tones[0][1] == pytest.approx(begin_s, abs=0.035)
+    assert tones[0][2] == pytest.approx(end_s, abs=0.035)
     assert "noise" not in {e[3] for e in events}
 
 
@@ -202,7 +217,7 @@ def test_evaluate_prints_event_metrics_for_marked_regions(model_file, tmp_path, 
     with Project.open(folder) as project:
         project.scan()
         (clip,) = project.clips()
-        project.add_regions([RegionSpec(clip.id, 3.0, 4.0, "tone"),
+        project.add_regions([RegionSpec(clip.id, *_tone_span(12.0, 3.0, seed=4), "tone"),
                              RegionSpec(clip.id, 9.0, 9.5, "chirp")])
     code, out, err = _run(capsys, "evaluate", model_file, folder)
     assert code == 0, err

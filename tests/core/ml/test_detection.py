@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from core.errors import AudioError
+from core.ml import detection
 from core.ml.checkpoint import Checkpoint
 from core.ml.detection import (
     DEFAULT_THRESHOLD,
@@ -206,8 +207,11 @@ def test_detect_file_finds_each_burst(tmp_path):
     assert [e.label for e in events] == ["loud", "loud"]
     assert all(isinstance(e, Event) and e.path == str(path) for e in events)
     first, second = events
-    assert first.begin_s <= 3.2 and first.end_s >= 3.8 and first.end_s - first.begin_s <= 2.0
-    assert second.begin_s <= 10.0 and second.end_s >= 11.5
+    # At the bursts' edges (within a frame and the pad), not at their windows' (2.5 s to 4.5 s).
+    assert (first.begin_s, first.end_s) == (pytest.approx(3.2, abs=0.031),
+                                            pytest.approx(3.8, abs=0.031))
+    assert (second.begin_s, second.end_s) == (pytest.approx(10.0, abs=0.031),
+                                              pytest.approx(11.5, abs=0.031))
     assert first.score == pytest.approx(0.8)
     assert fractions[-1] == 1.0
     # The model's background is its own unless asked: with none, quiet stretches are events.
@@ -224,6 +228,32 @@ def test_detect_file_thresholds_and_hop(tmp_path):
         detect_file(_stub(), path, thresholds={"loud": 2.0})
     fine = detect_file(_stub(), path, hop_s=0.1)
     assert len(fine) == 1 and 2.0 < fine[0].begin_s <= 3.0 and 4.0 <= fine[0].end_s < 5.0
+
+
+def test_an_event_is_drawn_in_to_its_sound_or_kept_where_none_stands_out():
+    frame_s = detection.EDGE_FRAME_S
+    levels = np.full(300, -60.0)  # 3 s of frames from 10 s: a call at 11.0-11.5 s
+    levels[100:150] = -40.0
+    assert detection.fit_edges(10.5, 12.0, levels, 10.0) == (
+        pytest.approx(11.0 - detection.EDGE_PAD_S), pytest.approx(11.5 + detection.EDGE_PAD_S))
+    # Never beyond the windows' span; a call under the noise keeps it.
+    assert detection.fit_edges(11.2, 12.0, levels, 10.0)[0] == 11.2
+    flat = levels.copy()
+    flat[100:150] = -57.0
+    assert detection.fit_edges(10.5, 12.0, flat, 10.0, frame_s) == (10.5, 12.0)
+    # The model's band alone is measured: a tone above it is no sound.
+    rate = 16000
+    t = np.arange(rate) / rate
+    high = np.where((t > 0.4) & (t < 0.6), np.sin(2 * np.pi * 6000 * t), 0.0) + 1e-4 * np.sin(
+        2 * np.pi * 300 * t)
+    assert np.ptp(detection.band_levels_db(high, rate, 20.0, 4000.0)) < 1.0
+    assert np.ptp(detection.band_levels_db(high, rate, 20.0, 8000.0)) > 40.0
+
+
+def test_of_events_over_one_sound_the_highest_scored_is_kept():
+    events = [Event("a.wav", 1.0, 1.4, "3", 0.7), Event("a.wav", 1.05, 1.45, "5", 0.9),
+              Event("a.wav", 1.38, 2.0, "3", 0.6), Event("a.wav", 5.0, 5.5, "3", 0.2)]
+    assert detection.without_overlapped(events) == [events[1], events[2], events[3]]
 
 
 def test_an_event_ends_with_the_file(tmp_path):
