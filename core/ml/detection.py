@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.audio.spectrogram import band_bins, frame_power_at
 from core.errors import AudioError
 from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
 
@@ -209,11 +210,8 @@ def band_levels_db(samples: np.ndarray, rate_hz: int, low_hz: float, high_hz: fl
     count = len(samples) // n
     if count == 0:
         return np.zeros(0)
-    frames = np.asarray(samples[:count * n], dtype=np.float64).reshape(count, n) * np.hanning(n)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    hz = np.fft.rfftfreq(n, 1.0 / rate_hz)
-    band = (hz >= low_hz) & (hz <= high_hz)
-    return 10.0 * np.log10(power[:, band if band.any() else slice(None)].sum(axis=1) + 1e-20)
+    power = frame_power_at(samples, np.arange(count) * n, n)[band_bins(rate_hz, n, low_hz, high_hz)]
+    return 10.0 * np.log10(np.maximum(power.sum(axis=0, dtype=np.float64), 1e-20))
 
 
 def fit_edges(begin_s: float, end_s: float, levels_db: np.ndarray, start_s: float,
