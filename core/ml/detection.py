@@ -230,6 +230,22 @@ def fit_edges(begin_s: float, end_s: float, levels_db: np.ndarray, start_s: floa
             min(end_s, float(times[sound[-1]]) + frame_s + EDGE_PAD_S))
 
 
+def joined(events: Sequence[Event]) -> list[Event]:
+    """Events of one class that touch (within a frame), drawn in to their sound, as one, scored
+    by the higher, by begin time: a call's windows above threshold in two runs, split by a
+    window under it, were two events end to end."""
+    out: list[Event] = []
+    for event in sorted(events, key=lambda e: (e.label, e.begin_s, e.end_s)):
+        last = out[-1] if out else None
+        if last is not None and last.label == event.label and \
+                event.begin_s <= last.end_s + EDGE_FRAME_S:
+            out[-1] = Event(last.path, last.begin_s, max(last.end_s, event.end_s), last.label,
+                            max(last.score, event.score))
+        else:
+            out.append(event)
+    return sorted(out, key=lambda e: (e.begin_s, e.end_s, e.label))
+
+
 def without_overlapped(events: Sequence[Event]) -> list[Event]:
     """Of events that share most of their span (more than half the shorter's), the one scored
     highest, by begin time: a single-label model's answers for one sound (a digit heard as a 3
@@ -269,8 +285,9 @@ def detect_file(classifier, path: str | Path,
     the model's. ``background``: the class never reported (None: the model's). ``hop_s``: the
     window step (None: half a window, as long-file scoring). ``progress(fraction)`` after each
     block of windows; ``should_stop()`` between blocks. An event ends at most at the file's end;
-    its edges are drawn in to its sound (:func:`fit_edges`), and of a single-label model's events
-    over one sound the highest scored is kept (:func:`without_overlapped`).
+    its edges are drawn in to its sound (:func:`fit_edges`), events of a class that then touch are
+    one (:func:`joined`), and of a single-label model's events over one sound the highest scored
+    is kept (:func:`without_overlapped`).
     Raises :class:`~core.errors.AudioError` for a file that cannot be read and
     :class:`~core.errors.StoppedError` when stopped.
     """
@@ -288,4 +305,5 @@ def detect_file(classifier, path: str | Path,
     found = [Event(name, *_fitted(classifier, Path(path), begin_s,
                                   min(end_s, max(scored.duration_s, begin_s))), label, score)
              for begin_s, end_s, label, score in events]
+    found = joined(found)
     return without_overlapped(found) if exclusive else found

@@ -256,6 +256,14 @@ def test_of_events_over_one_sound_the_highest_scored_is_kept():
     assert detection.without_overlapped(events) == [events[1], events[2], events[3]]
 
 
+def test_events_of_a_class_that_touch_are_one():
+    """A call's windows above threshold in two runs, drawn in to its sound, lay end to end."""
+    events = [Event("a.wav", 24.27, 24.51, "3", 0.12), Event("a.wav", 24.51, 24.6, "3", 0.06),
+              Event("a.wav", 24.5, 24.7, "5", 0.3), Event("a.wav", 30.0, 30.2, "3", 0.5)]
+    assert detection.joined(events) == [Event("a.wav", 24.27, 24.6, "3", 0.12), events[2],
+                                        events[3]]
+
+
 def test_an_event_ends_with_the_file(tmp_path):
     path = _recording(tmp_path, [(9.0, 9.7)], total_s=9.7)
     (event,) = detect_file(_stub(), path)
