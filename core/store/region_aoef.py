@@ -364,8 +364,9 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
         score = "" if region.score is None else f" (score {region.score:.2f})"
         if region.score is not None:
             event["features"] = {"score": round(region.score, 4)}
-        annotation["notes"] = [{"uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
-                                "message": f"Found by Earmark's model{score}; not reviewed."}]
+        annotation["notes"] = [{  # a model's run's or a search's (Find Loud Events...)
+            "uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
+            "message": f"Found by Earmark (a model or a search){score}; not reviewed."}]
     return event, annotation
 
 
