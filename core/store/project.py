@@ -269,6 +269,12 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
             return None
         return store_backup.back_up(self.conn, self.store_path)
 
+    @property
+    def store_token(self) -> str | None:
+        """This store's own random token (schema v10): a region of it is ``token-id`` in the
+        tables Earmark writes (region_tables.region_ref)."""
+        return self._get_meta("store_token")
+
     def _get_meta(self, key: str) -> str | None:
         try:
             return get_meta(self.conn, key)

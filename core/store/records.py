@@ -138,9 +138,10 @@ class RegionRow:
     # The channel (from 0) the file puts it on (a Raven selection drawn on one channel); None:
     # every channel, or the file does not say.
     channel: int | None = None
-    # The Earmark region a row of Earmark's own export stands for (a Raven table's Earmark ID):
-    # read back edited, it changes that region rather than adding one beside it.
-    region_id: int | None = None
+    # The Earmark region a row of Earmark's own export stands for (a Raven table's Earmark ID,
+    # ``token-id``: region_tables.region_ref): read back edited, it changes that region rather
+    # than adding one beside it.
+    region_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

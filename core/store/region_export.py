@@ -35,7 +35,7 @@ from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_dataset, aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_svl import SVL_SUFFIX, svl_text
-from core.store.region_tables import table_text
+from core.store.region_tables import region_ref, table_text
 
 FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
            "summary")
@@ -251,14 +251,17 @@ def sequence_starts(project, grouped: list[tuple[ClipRecord, list[RegionRecord]]
 def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                measured: Mapping[int, RegionMeasurements | None] | None = None,
                channels: Mapping[int, int] | None = None,
-               starts: Mapping[int, float] | None = None) -> str:
+               starts: Mapping[int, float] | None = None,
+               store_token: str | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
     (their times on the table's sequence timeline, as Begin Time). A selection has a row per
     channel it is on, as Raven writes it: a region's own channel, else every channel of its
     recording. Its measurements are on the row of the channel they were measured on
     (``channels``: region id -> channel from 0), or on its first row when measured on the mix;
     its other rows leave them empty. ``starts`` (``sequence_starts``) places each recording on
-    the sequence's timeline; without it, the recordings of ``grouped`` follow one another."""
+    the sequence's timeline; without it, the recordings of ``grouped`` follow one another.
+    ``store_token`` (the project's): each row names its region (Earmark ID), so that the table
+    edited in Raven and read back changes those regions."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     channels = channels or {}
@@ -277,7 +280,8 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             lines += ["\t".join((
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), table_text(clip.path),
-                f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r), str(r.id))
+                f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r),
+                region_ref(store_token, r.id) if store_token else "")
                 + (cells if channel == measured_on else ("",) * len(cells)))
                 for channel in on]
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])
@@ -449,7 +453,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     else:
         by_region, channels = ((measured.by_region, measured.channels) if measured is not None
                                else (None, None))
-        text = (raven_text(grouped, by_region, channels, sequence_starts(project, grouped))
+        text = (raven_text(grouped, by_region, channels, sequence_starts(project, grouped),
+                           project.store_token)
                 if fmt == "raven" else _csv_text(grouped, by_region, channels))
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)

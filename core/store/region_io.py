@@ -55,6 +55,7 @@ from core.store.region_tables import (
     parse_sv_csv,
     raven_header,
     raven_names_audio,
+    region_of,
     table_text,
 )
 from core.store.regions import END_SLACK_S, MAX_LISTED, stored_channel, validate_region
@@ -397,11 +398,12 @@ def moments_text(n: int) -> str:
 @dataclass(frozen=True)
 class Planned:
     """A row matched to its clip: the region it gives, whether it was a moment made a region
-    (MOMENT_S), and the Earmark region it stands for (a row of Earmark's own export), if any."""
+    (MOMENT_S), and the Earmark region it stands for (a row of Earmark's own export:
+    region_tables.region_ref), if any."""
 
     spec: RegionSpec
     moment: bool = False
-    region_id: int | None = None
+    region_ref: str | None = None
 
 
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
@@ -436,7 +438,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
             problems.append((row.line, reason))
         else:
             planned.append(Planned(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
-                                              row.score, channel), moment, row.region_id))
+                                              row.score, channel), moment, row.region_ref))
     return planned, problems
 
 
@@ -496,8 +498,8 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
     of the row where the row gives them. A row that names less (no band, no channel, no label:
     a format without them) adds nothing to a region that has more. Rejected model events do not
-    count: a person's row where they rejected one is news. A row standing for a region of the
-    same clip (:class:`Planned`'s ``region_id``) that says otherwise changes it instead
+    count: a person's row where they rejected one is news. A row standing for a region of this
+    store on the same clip (:class:`Planned`'s ``region_ref``) that says otherwise changes it instead
     (``updates``), unless it says what the region once held (a file written before the region
     changed here: left out, as known). ``clips``: the project's, where the caller has read them already."""
     by_clip: dict[int, list] = defaultdict(list)
@@ -509,6 +511,7 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     channels = {clip.id: clip.channels  # None: not known
                 for clip in (clips if clips is not None else project.clips(include_missing=True))}
     stored = {region.id: region for rs in by_clip.values() for region in rs}
+    token = project.store_token
     kept: list[RegionSpec] = []
     kept_moments = 0
     updates: dict[int, RegionSpec] = {}
@@ -517,7 +520,7 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
         spec = dataclasses.replace(planned.spec, channel=stored_channel(
             planned.spec.channel, channels.get(planned.spec.clip_id)))
-        region = stored.get(planned.region_id)
+        region = stored.get(region_of(planned.region_ref, token))
         if region is not None and region.clip_id == spec.clip_id and region.id not in updates:
             if not _same_region(spec, region) and not _was(project, spec, region):
                 updates[region.id] = spec

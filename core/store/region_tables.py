@@ -46,6 +46,19 @@ _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
 
 
+def region_ref(store_token: str, region_id: int) -> str:
+    """How a table names a region of the store whose token is ``store_token`` (its Earmark ID):
+    the same numbers name other regions in another folder's store."""
+    return f"{store_token}-{region_id}"
+
+
+def region_of(ref: str | None, store_token: str | None) -> int | None:
+    """The id of the region ``ref`` (:func:`region_ref`) names in the store of ``store_token``;
+    None for another store's region, or anything else."""
+    token, _, number = (ref or "").strip().rpartition("-")
+    return int(number) if store_token and token == store_token and number.isdigit() else None
+
+
 def table_text(value: str | None) -> str:
     """A name or label as a tab-separated table (Raven's, Audacity's) holds it: each tab or line
     break a space."""
@@ -340,9 +353,8 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
             continue
         if offset_s is not None:
             row = replace(row, begin_s=offset_s, end_s=offset_s + (row.end_s - row.begin_s))
-        region_id = _number_or_none(cells.get("earmark id", ""))
-        if region_id is not None and region_id.is_integer():
-            row = replace(row, region_id=int(region_id))
+        if cells.get("earmark id"):
+            row = replace(row, region_ref=cells["earmark id"])
         if selection:
             seen[same] = len(rows)
             if view.startswith("waveform"):
@@ -573,4 +585,5 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
-           "parse_sv_csv", "raven_header", "raven_names_audio", "table_text"]
+           "parse_sv_csv", "raven_header", "raven_names_audio", "region_of", "region_ref",
+           "table_text"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
+import uuid
 from collections.abc import Callable
 
 
@@ -206,6 +207,14 @@ def _v9_names_in_one_form(conn: sqlite3.Connection) -> None:
                              (json.dumps(one), model_id))
 
 
+def _v10_store_token(conn: sqlite3.Connection) -> None:
+    """Version 10: a token of this store, random, written once (``meta`` ``store_token``): the
+    regions a Raven table names by ``token-id`` are this store's, not another folder's whose
+    region ids are the same numbers (region_tables.region_ref)."""
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_token', ?)",
+                 (uuid.uuid4().hex[:12],))
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
@@ -213,7 +222,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_model
                                                                 _v6_clip_fingerprint,
                                                                 _v7_clip_note,
                                                                 _v8_flac_read_again,
-                                                                _v9_names_in_one_form]
+                                                                _v9_names_in_one_form,
+                                                                _v10_store_token]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1247,6 +1247,19 @@ def test_corrupt_header_bytes_reported(folder):
         Project.open(folder)
 
 
+def test_each_store_has_a_token_of_its_own_kept_for_good(folder, tmp_path):
+    conn = old_store(folder, 9)
+    conn.close()
+    with Project.open(folder) as project:
+        token = project.store_token
+    other = tmp_path / "other"
+    other.mkdir()
+    with Project.open(other) as fresh:
+        assert fresh.store_token and fresh.store_token != token
+    with Project.open(folder) as again:
+        assert again.store_token == token and len(token) == 12
+
+
 def test_migration_from_version_1(folder):
     conn = old_store(folder, 1)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, label, label_source) "

@@ -800,7 +800,9 @@ def test_a_raven_table_edited_there_changes_the_regions_it_stands_for(tmp_path, 
     at = {name: header.index(name) for name in ("Begin Time (s)", "End Time (s)",
                                                  "File Offset (s)", "Annotation", "Earmark ID")}
     edited = next(row for row in rows if row[at["Annotation"]] == "dog")
-    moved = int(edited[at["Earmark ID"]])
+    token, _, number = edited[at["Earmark ID"]].rpartition("-")
+    moved = int(number)
+    assert token == project.store_token and len(token) == 12
     for name in ("Begin Time (s)", "File Offset (s)"):
         edited[at[name]] = f"{float(edited[at[name]]) + 0.1:.6f}"
     edited[at["End Time (s)"]] = f"{float(edited[at['End Time (s)']]) + 0.1:.6f}"
@@ -824,10 +826,12 @@ def test_a_raven_table_edited_there_changes_the_regions_it_stands_for(tmp_path, 
     project.update_region(moved, begin_s=0.05)
     again = plan_regions_files(project, [(out, None)])
     assert again.updates == {} and again.specs == []
-    # An id of a region on another clip, or of none, is a new region's row.
-    edited[at["Earmark ID"]] = str(max(before) + 99)
-    out.write_text("\n".join("\t".join(row) for row in (header, edited)) + "\n")
-    assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == ["wolf"]
+    # A region of none, or another store's (another folder's, whose ids are the same
+    # numbers), is a new region's row.
+    for ref in (f"{token}-{max(before) + 99}", f"0123456789ab-{moved}", str(moved), "x-y"):
+        edited[at["Earmark ID"]] = ref
+        out.write_text("\n".join("\t".join(row) for row in (header, edited)) + "\n")
+        assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == ["wolf"]
 
 
 def test_what_a_row_leaves_unsaid_makes_it_no_news(project):
