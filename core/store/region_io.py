@@ -499,9 +499,10 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     of the row where the row gives them. A row that names less (no band, no channel, no label:
     a format without them) adds nothing to a region that has more. Rejected model events do not
     count: a person's row where they rejected one is news. A row standing for a region of this
-    store on the same clip (:class:`Planned`'s ``region_ref``) that says otherwise changes it instead
-    (``updates``), unless it says what the region once held (a file written before the region
-    changed here: left out, as known). ``clips``: the project's, where the caller has read them already."""
+    store on the same clip (:class:`Planned`'s ``region_ref``) that says otherwise changes it
+    instead (``updates``), unless it says what the region once held (a file written before the
+    region changed here, or was deleted or rejected here: left out, as known). ``clips``: the
+    project's, where the caller has read them already."""
     by_clip: dict[int, list] = defaultdict(list)
     for region in project.regions():  # in order of clip, then begin
         if region.status != REJECTED:
@@ -520,11 +521,14 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
         spec = dataclasses.replace(planned.spec, channel=stored_channel(
             planned.spec.channel, channels.get(planned.spec.clip_id)))
-        region = stored.get(region_of(planned.region_ref, token))
+        region_id = region_of(planned.region_ref, token)
+        region = stored.get(region_id)
         if region is not None and region.clip_id == spec.clip_id and region.id not in updates:
-            if not _same_region(spec, region) and not _was(project, spec, region):
+            if not _same_region(spec, region) and not _was(project, spec, region.id):
                 updates[region.id] = spec
             continue
+        if region is None and region_id is not None and _was(project, spec, region_id):
+            continue  # deleted (or rejected) here since the table was written: left so
         regions, begins = found.setdefault(spec.clip_id, ([], []))
         start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
         stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
@@ -538,11 +542,12 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     return RegionsPlan(kept, len(specs) - len(kept) - len(updates), kept_moments, updates)
 
 
-def _was(project, row: RegionSpec, region) -> bool:
-    """Whether ``row`` says what ``region`` once held (its history): the file was written
-    before the region changed here, and is no edit of its own (it changes nothing)."""
-    return any(_same_region(row, SimpleNamespace(**state))
-               for change in project.region_history(region_id=region.id)
+def _was(project, row: RegionSpec, region_id: int) -> bool:
+    """Whether ``row`` says what the region ``region_id`` once held on its clip (its history):
+    the file was written before the region changed here, or was deleted, and is no edit of its
+    own."""
+    return any(change.clip_id == row.clip_id and _same_region(row, SimpleNamespace(**state))
+               for change in project.region_history(region_id=region_id)
                for state in (change.old, change.new) if state)
 
 

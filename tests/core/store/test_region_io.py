@@ -826,6 +826,9 @@ def test_a_raven_table_edited_there_changes_the_regions_it_stands_for(tmp_path, 
     project.update_region(moved, begin_s=0.05)
     again = plan_regions_files(project, [(out, None)])
     assert again.updates == {} and again.specs == []
+    # Deleted here since: it stays deleted (it came back as a new region).
+    project.delete_regions([moved])
+    assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == []
     # A region of none, or another store's (another folder's, whose ids are the same
     # numbers), is a new region's row.
     for ref in (f"{token}-{max(before) + 99}", f"0123456789ab-{moved}", str(moved), "x-y"):
