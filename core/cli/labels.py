@@ -312,7 +312,7 @@ def _measured(project, channel: int | None):
 
 @_expected_errors
 def _handle_import(args: argparse.Namespace) -> int:
-    from core.store.label_io import import_csv
+    from core.store.label_io import apply_labels_plan, import_csv, plan_labels_import
     from core.store.region_io import import_facts, moments_text, plan_regions_files
 
     facts = {path: import_facts(path) for path in args.files}
@@ -325,12 +325,14 @@ def _handle_import(args: argparse.Namespace) -> int:
     if "labels" not in kinds.values():
         with _open_scanned(args, changing="import them") as project:
             plan = plan_regions_files(project, [(path, args.audio) for path in args.files])
-            records = project.add_regions(plan.specs, source="import") if plan.specs else []
-            changed = project.update_regions(plan.updates) if plan.updates else []
-            # A Label Studio export's choices of whole clips, beside its spans, and an
-            # info.labels's samples labelled whole beside those labelled in spans: clip labels.
-            chosen = {path: import_csv(project, path) for path in args.files
-                      if facts[path].clip_labels_too}
+            # A Label Studio export's choices of whole clips, beside its spans, an info.labels's
+            # samples labelled whole beside those labelled in spans, an AOEF document's tags of
+            # whole clips: clip labels, each file's checked before anything is written.
+            labels_plans = {path: plan_labels_import(project, path) for path in args.files
+                            if facts[path].clip_labels_too}
+            records, changed = project.import_regions(plan.specs, plan.updates)
+            chosen = {path: apply_labels_plan(project, labels_plan)
+                      for path, labels_plan in labels_plans.items()}
         source = (f"{args.files[0]} ({kinds[args.files[0]]})" if len(args.files) == 1 else
                   f"{len(args.files)} files ({', '.join(sorted(set(kinds.values())))})")
         known = f" ({plan.known} already in the project left out)" if plan.known else ""

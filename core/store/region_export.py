@@ -281,7 +281,7 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), table_text(clip.path),
                 f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r),
-                region_ref(store_token, r.id) if store_token else "")
+                region_ref(store_token, r.id, r.modified) if store_token else "")
                 + (cells if channel == measured_on else ("",) * len(cells)))
                 for channel in on]
         sequence_s += max([clip.duration_s or 0.0] + [r.end_s for r in regions])

@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from types import SimpleNamespace
 
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
@@ -48,6 +47,7 @@ from core.store.region_tables import (
     header_key,
     is_number,
     is_sv_csv,
+    modified_since,
     parse_audacity,
     parse_birdnet,
     parse_csv,
@@ -450,7 +450,8 @@ def import_regions_file(project, path: str | os.PathLike,
     name no other file has; begin before end, inside the file; a band under Nyquist): one bad row
     and nothing is imported, and the :class:`RegionError` names each bad row and why. An AviaNZ
     file inside the folder belongs to the recording beside it, whatever other file shares its
-    name."""
+    name. The rows of Earmark's own Raven table edited in Raven change their regions in the same
+    transaction (:func:`without_known`); only the regions added are returned."""
     return import_regions_files(project, [(path, audio)])
 
 
@@ -470,9 +471,9 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
                          ) -> list[RegionRecord]:
     """:func:`import_regions_file` for several files, each ``(path, audio)``, as one import (a
     night of recordings' AviaNZ files, say): :func:`plan_regions_files`, then every region added
-    in one transaction."""
-    specs = plan_regions_files(project, files).specs
-    return project.add_regions(specs, source="import") if specs else []
+    and every edited one changed in one transaction."""
+    plan = plan_regions_files(project, files)
+    return project.import_regions(plan.specs, plan.updates)[0]
 
 
 @dataclass(frozen=True)
@@ -500,35 +501,41 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     a format without them) adds nothing to a region that has more. Rejected model events do not
     count: a person's row where they rejected one is news. A row standing for a region of this
     store on the same clip (:class:`Planned`'s ``region_ref``) that says otherwise changes it
-    instead (``updates``), unless it says what the region once held (a file written before the
-    region changed here, or was deleted or rejected here: left out, as known). ``clips``: the
-    project's, where the caller has read them already."""
+    instead (``updates``), unless the region changed here since the table was written (its
+    stamp): left out, as known. ``clips``: the project's, where the caller has read them
+    already."""
     by_clip: dict[int, list] = defaultdict(list)
     for region in project.regions():  # in order of clip, then begin
         if region.status != REJECTED:
             by_clip[region.clip_id].append(region)
     # Per clip: its regions in order of begin and their begins (for bisect), rows kept added.
     found = {clip_id: (rs, [r.begin_s for r in rs]) for clip_id, rs in by_clip.items()}
-    channels = {clip.id: clip.channels  # None: not known
-                for clip in (clips if clips is not None else project.clips(include_missing=True))}
+    by_id = {clip.id: clip
+             for clip in (clips if clips is not None else project.clips(include_missing=True))}
+    channels = {clip_id: clip.channels for clip_id, clip in by_id.items()}  # None: not known
     stored = {region.id: region for rs in by_clip.values() for region in rs}
     token = project.store_token
     kept: list[RegionSpec] = []
     kept_moments = 0
     updates: dict[int, RegionSpec] = {}
+    claimed: set[int] = set()  # the regions rows have stood for: a copied row is a new one's
     for planned in specs:
         planned = planned if isinstance(planned, Planned) else Planned(planned)
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
         spec = dataclasses.replace(planned.spec, channel=stored_channel(
             planned.spec.channel, channels.get(planned.spec.clip_id)))
-        region_id = region_of(planned.region_ref, token)
-        region = stored.get(region_id)
-        if region is not None and region.clip_id == spec.clip_id and region.id not in updates:
-            if not _same_region(spec, region) and not _was(project, spec, region.id):
-                updates[region.id] = spec
-            continue
-        if region is None and region_id is not None and _was(project, spec, region_id):
-            continue  # deleted (or rejected) here since the table was written: left so
+        ref = region_of(planned.region_ref, token)
+        region = stored.get(ref[0]) if ref is not None and ref[0] not in claimed else None
+        # A row standing for a region of this store on its clip (one deleted here since is read
+        # as any row: brought back; a second row for one region, a copy, as a new region's).
+        if region is not None:
+            claimed.add(region.id)
+            if region.clip_id == spec.clip_id:
+                # Changed here since the table was written: the row is no edit of its own.
+                if not modified_since(ref[1], region.modified) and not _same_region(
+                        spec, region, by_id[region.clip_id]):
+                    updates[region.id] = spec
+                continue
         regions, begins = found.setdefault(spec.clip_id, ([], []))
         start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
         stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
@@ -542,24 +549,19 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     return RegionsPlan(kept, len(specs) - len(kept) - len(updates), kept_moments, updates)
 
 
-def _was(project, row: RegionSpec, region_id: int) -> bool:
-    """Whether ``row`` says what the region ``region_id`` once held on its clip (its history):
-    the file was written before the region changed here, or was deleted, and is no edit of its
-    own."""
-    return any(change.clip_id == row.clip_id and _same_region(row, SimpleNamespace(**state))
-               for change in project.region_history(region_id=region_id)
-               for state in (change.old, change.new) if state)
-
-
-def _same_region(row: RegionSpec, region) -> bool:
-    """Whether ``row`` (of a file, standing for ``region``) says what ``region`` holds: its
-    span (within SAME_TIME_S), label (as a table writes it: a tab or a line break a space),
-    band (within 1 Hz) and channel."""
+def _same_region(row: RegionSpec, region, clip: ClipRecord) -> bool:
+    """Whether ``row`` (of a table, standing for ``region``, on ``clip``) says what ``region``
+    holds as a table writes it and a row is read back: its span (within SAME_TIME_S), label (a
+    tab or a line break a space), band (within 1 Hz; one over every frequency none) and channel
+    (a Raven table's first of a file whose channels are not known: every one)."""
+    low_hz, high_hz = _band(clip, region.low_hz, region.high_hz)
+    channel = None if region.channel == 0 and clip.channels is None else region.channel
     return (abs(row.begin_s - region.begin_s) <= SAME_TIME_S
-            and table_text(row.label) == table_text(region.label)
-            and row.channel == region.channel and (row.low_hz is None) == (region.low_hz is None)
-            and _names_no_more(dataclasses.replace(row, label=region.label), region))
-
+            and abs(row.end_s - region.end_s) <= SAME_TIME_S
+            and table_text(row.label) == table_text(region.label) and row.channel == channel
+            and (row.low_hz is None) == (low_hz is None)
+            and (low_hz is None or (math.isclose(row.low_hz, low_hz, abs_tol=1.0)
+                                    and math.isclose(row.high_hz, high_hz, abs_tol=1.0))))
 
 
 def _names_no_more(row: RegionSpec, region) -> bool:

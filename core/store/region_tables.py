@@ -46,17 +46,31 @@ _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
 
 
-def region_ref(store_token: str, region_id: int) -> str:
-    """How a table names a region of the store whose token is ``store_token`` (its Earmark ID):
-    the same numbers name other regions in another folder's store."""
-    return f"{store_token}-{region_id}"
+def region_ref(store_token: str, region_id: int, modified: float) -> str:
+    """How a table names a region of the store whose token is ``store_token`` (its Earmark ID:
+    ``token-id-stamp``): the same numbers name other regions in another folder's store, and the
+    stamp (when the region last changed, in microseconds) tells a row edited in another tool
+    from one written before the region changed here."""
+    return f"{store_token}-{region_id}-{_stamp(modified)}"
 
 
-def region_of(ref: str | None, store_token: str | None) -> int | None:
-    """The id of the region ``ref`` (:func:`region_ref`) names in the store of ``store_token``;
-    None for another store's region, or anything else."""
-    token, _, number = (ref or "").strip().rpartition("-")
-    return int(number) if store_token and token == store_token and number.isdigit() else None
+def region_of(ref: str | None, store_token: str | None) -> tuple[int, str] | None:
+    """(id, stamp) of the region ``ref`` (:func:`region_ref`) names in the store of
+    ``store_token``; None for another store's region, or anything else."""
+    token, region_id, stamp = ((ref or "").strip().split("-") + ["", ""])[:3]
+    if not store_token or token != store_token or not region_id.isdigit() or not stamp:
+        return None
+    return int(region_id), stamp
+
+
+def modified_since(stamp: str, modified: float) -> bool:
+    """Whether a region whose ``modified`` time this is changed after the table with ``stamp``
+    (:func:`region_ref`) was written."""
+    return stamp != _stamp(modified)
+
+
+def _stamp(modified: float) -> str:
+    return f"{round(modified * 1e6):x}"
 
 
 def table_text(value: str | None) -> str:
@@ -585,5 +599,6 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
-           "parse_sv_csv", "raven_header", "raven_names_audio", "region_of", "region_ref",
+           "modified_since", "parse_sv_csv", "raven_header", "raven_names_audio", "region_of",
+           "region_ref",
            "table_text"]

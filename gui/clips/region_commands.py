@@ -132,15 +132,20 @@ class ImportRegionsCommand(_StoreCommand):
         self._before: list[Any] = []  # the changed regions as they were
 
     def _redo(self) -> None:
-        if self._added is None:
-            self._added = (self._project.add_regions(self._specs, source="import")
-                           if self._specs else [])
+        if self._added is None:  # both in one transaction: a failed change adds nothing
+            self._added, self._before = self._project.import_regions(self._specs,
+                                                                     self._updates)
             if not self._added and not self._updates:
                 self.setObsolete(True)
+        elif self._updates:  # undone: the same records back, the same changes made again
+            self._project.restore_regions(self._added)
+            try:
+                self._before = self._project.update_regions(self._updates)
+            except Exception:
+                self._project.delete_regions([r.id for r in self._added])
+                raise
         else:
             self._project.restore_regions(self._added)
-        if self._updates:
-            self._before = self._project.update_regions(self._updates)
         self._on_done(self._added + self._before)
 
     def _undo(self) -> None:

@@ -141,6 +141,24 @@ def test_a_raven_table_edited_there_changes_its_regions_as_one_undo_step(qtbot, 
     assert regions(opened) == changed
 
 
+def test_an_import_whose_change_fails_adds_nothing_either(qtbot, opened, tmp_path,
+                                                          monkeypatch):
+    """Planned on a task while the region it changes was deleted: the change failed, and the
+    regions added in a transaction of their own stayed with nothing on the stack to undo them."""
+    from core.store.records import RegionSpec
+    from gui.clips.region_commands import ImportRegionsCommand
+
+    dawn = opened.project.clip_ids_by_path()["dawn.wav"]
+    gone = opened.project.add_region(dawn, 0.1, 0.2, "owl")
+    opened.project.delete_regions([gone.id])
+    errors: list[str] = []
+    opened.undo_stack.push(ImportRegionsCommand(
+        opened.project, [RegionSpec(dawn, 0.5, 0.75, "fox")], "t.txt", lambda records: None,
+        on_error=errors.append, updates={gone.id: RegionSpec(dawn, 0.3, 0.4, "owl")}))
+    assert errors and "no region with id" in errors[0]
+    assert regions(opened) == [] and opened.undo_stack.count() == 0
+
+
 def test_an_audacity_track_asks_for_its_audio_offering_the_clip_on_show(qtbot, opened, tmp_path,
                                                                        monkeypatch):
     qtbot.waitUntil(lambda: opened.clip_view.path is not None, timeout=5000)

@@ -18,6 +18,7 @@ from core.store.records import RegionSpec
 from core.store.region_export import export_regions
 from core.store.region_io import (
     RegionRow,
+    RegionsPlan,
     detect_format,
     file_kind,
     find_clip,
@@ -323,7 +324,7 @@ def test_paths_from_another_folder_find_the_same_recordings_here(tmp_path, proje
 
 def test_an_audacity_point_label_becomes_a_short_region_about_it(tmp_path, project):
     """A track of calls marked with Ctrl+M while listening (points) was refused whole."""
-    from core.store.region_io import MOMENT_S, RegionsPlan, plan_regions_files
+    from core.store.region_io import MOMENT_S
 
     duration_s = next(c.duration_s for c in project.clips() if c.path == "long.wav")
     middle = duration_s / 2
@@ -789,52 +790,85 @@ def test_a_file_imported_again_adds_only_what_changed(tmp_path, project, fmt):
     assert plan.updates == {}
 
 
+def _raven_rows(project, out) -> tuple[list[str], list[list[str]], dict[str, int]]:
+    """Earmark's Raven table of ``project`` written to ``out``: its header, rows, and columns."""
+    export_regions(project, "raven", out)
+    header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+    return header, rows, {name: header.index(name) for name in (
+        "Begin Time (s)", "End Time (s)", "File Offset (s)", "Annotation", "Earmark ID")}
+
+
+def _write_rows(out, header, rows) -> None:
+    out.write_text("\n".join("\t".join(row) for row in (header, *rows)) + "\n")
+
+
 def test_a_raven_table_edited_there_changes_the_regions_it_stands_for(tmp_path, project):
     """A selection moved and relabelled in Raven came back beside the region it was, which kept
     its old span and label: two regions, two labels for one call."""
     _add_odd_regions(project)
     out = tmp_path / "regions.txt"
-    export_regions(project, "raven", out)
+    header, rows, at = _raven_rows(project, out)
     before = {r.id: r for r in project.regions()}
-    header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
-    at = {name: header.index(name) for name in ("Begin Time (s)", "End Time (s)",
-                                                 "File Offset (s)", "Annotation", "Earmark ID")}
+    # Read back as written, nothing changes: a band over every frequency (0 to Nyquist) reads
+    # as none, and a row's label its tab a space, as the region's.
+    assert plan_regions_files(project, [(out, None)]) == RegionsPlan([], len(rows), 0, {})
     edited = next(row for row in rows if row[at["Annotation"]] == "dog")
-    token, _, number = edited[at["Earmark ID"]].rpartition("-")
+    token, number, _stamp = edited[at["Earmark ID"]].split("-")
     moved = int(number)
     assert token == project.store_token and len(token) == 12
-    for name in ("Begin Time (s)", "File Offset (s)"):
+    for name in ("Begin Time (s)", "File Offset (s)", "End Time (s)"):
         edited[at[name]] = f"{float(edited[at[name]]) + 0.1:.6f}"
-    edited[at["End Time (s)"]] = f"{float(edited[at['End Time (s)']]) + 0.1:.6f}"
     edited[at["Annotation"]] = "wolf"
     drawn = [*edited[:at["Earmark ID"]], ""]  # a selection drawn in Raven: no region yet
     drawn[at["Annotation"]], drawn[0] = "fox", str(len(rows) + 1)
-    out.write_text("\n".join("\t".join(row) for row in (header, *rows, drawn)) + "\n")
+    copied = [*edited[:at["Annotation"]], "cat", *edited[at["Annotation"] + 1:]]
+    copied[0] = str(len(rows) + 2)  # a row copied in a spreadsheet, its Earmark ID with it
+    _write_rows(out, header, [*rows, drawn, copied])
     plan = plan_regions_files(project, [(out, None)])
-    assert list(plan.updates) == [moved] and [s.label for s in plan.specs] == ["fox"]
+    assert list(plan.updates) == [moved] and [s.label for s in plan.specs] == ["fox", "cat"]
     assert plan.known == len(rows) - 1
-    import_regions_file(project, out)  # adds what is new; the command applies the updates
-    changed = project.update_regions(plan.updates)
-    assert changed == [before[moved]]
+    added, changed = project.import_regions(plan.specs, plan.updates)
+    assert changed == [before[moved]] and [r.label for r in added] == ["fox", "cat"]
     now = project.region(moved)
     assert (now.label, now.begin_s) == ("wolf", pytest.approx(before[moved].begin_s + 0.1,
                                                             abs=1e-6))
-    assert len(project.regions()) == len(before) + 1
-    # Read again: nothing to do. Moved here since: the table says what the region held before,
-    # no edit of its own, and it stays where it was moved.
-    assert plan_regions_files(project, [(out, None)]).updates == {}
+    # Undone, the same table reads as an edit again (its stamp is the region's once more).
+    project.delete_regions([r.id for r in added])
+    project.restore_regions(changed)
+    assert list(plan_regions_files(project, [(out, None)]).updates) == [moved]
+    project.import_regions(plan.specs, plan.updates)
+    # Changed here since the table was written: its row is no edit of its own; left out.
     project.update_region(moved, begin_s=0.05)
     again = plan_regions_files(project, [(out, None)])
     assert again.updates == {} and again.specs == []
-    # Deleted here since: it stays deleted (it came back as a new region).
+    # Deleted here since, it comes back as from any table.
     project.delete_regions([moved])
-    assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == []
+    assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == ["wolf"]
     # A region of none, or another store's (another folder's, whose ids are the same
     # numbers), is a new region's row.
-    for ref in (f"{token}-{max(before) + 99}", f"0123456789ab-{moved}", str(moved), "x-y"):
+    stamp = edited[at["Earmark ID"]].split("-")[2]
+    for ref in (f"{token}-{max(before) + 99}-{stamp}", f"0123456789ab-{moved}-{stamp}",
+                str(moved), "x-y"):
         edited[at["Earmark ID"]] = ref
-        out.write_text("\n".join("\t".join(row) for row in (header, edited)) + "\n")
+        _write_rows(out, header, [edited])
         assert [s.label for s in plan_regions_files(project, [(out, None)]).specs] == ["wolf"]
+
+
+def test_a_model_event_edited_in_raven_is_a_person_s_region(tmp_path, project):
+    """Relabelled in Raven and read back, it stayed an event to review, and the next detection
+    run (which replaces the events waiting for review) deleted the correction."""
+    long_id = project.clip_ids_by_path()["long.wav"]
+    _, (event,) = project.replace_model_regions(long_id, [RegionSpec(long_id, 1.0, 1.5, "owl",
+                                                                     score=0.7)])
+    out = tmp_path / "events.txt"
+    header, rows, at = _raven_rows(project, out)
+    rows[0][at["Annotation"]] = "tawny owl"
+    _write_rows(out, header, rows)
+    import_regions_file(project, out)
+    project.replace_model_regions(long_id, [])
+    (kept,) = project.regions()
+    assert (kept.id, kept.label, kept.source, kept.status) == (event.id, "tawny owl", "manual",
+                                                               None)
 
 
 def test_what_a_row_leaves_unsaid_makes_it_no_news(project):
