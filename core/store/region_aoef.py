@@ -118,15 +118,17 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     ``sound_event_annotations`` or ``sound_event_predictions``): each tag of an annotation a
     region on its sound event's span (a tag's value its label), no tag an unlabelled one; each
     predicted tag of a prediction a model's event to review, its score the tag's (the
-    prediction's own when it has no tags). The recording is named by its path. Problems count
-    the entries from 1 through the file, annotations first, then predictions."""
+    prediction's own when it has no tags); each class tag of a clip annotation whose clip is a
+    part of its recording (Whombat's clips cut from a night's recording) a region over the clip.
+    The recording is named by its path. Problems count the entries from 1 through the file,
+    annotations first, then predictions, then clip annotations."""
     data = value["data"]
     recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
                   for r in _items(data, "recordings")}
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
     entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
     entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
-    tags, of_class = _class_tags(_items(data, "tags"), [entry for entry, _ in entries])
+    tags, of_class = _class_tags(_items(data, "tags"), _tagged_entries(data))
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     for number, (entry, predicted) in enumerate(entries, start=1):
@@ -151,51 +153,67 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
             continue
         rows += [RegionRow(audio, *span[:2], label, *span[2:], line=number, score=score)
                  for label, score in labelled]
+    for number, audio, clip, labels, whole in _clip_tags(data, first=len(entries) + 1):
+        if not whole:
+            begin_s, end_s = (json_number(clip.get(key)) for key in ("start_time", "end_time"))
+            if begin_s is None or end_s is None:
+                problems.append((number, "its clip's start_time and end_time must be numbers"))
+            else:
+                rows += [RegionRow(audio, begin_s, end_s, label, line=number)
+                         for label in labels]
     return rows, problems
+
+
+def _tagged_entries(data: dict) -> list[dict]:
+    """Every entry whose tags may name a class: sound events' annotations and predictions, and
+    clip annotations (one class key for them all)."""
+    return [*_items(data, "sound_event_annotations"), *_items(data, "sound_event_predictions"),
+            *_items(data, "clip_annotations")]
 
 
 #: A clip annotation whose clip begins and ends within this of its recording's is the recording's.
 WHOLE_SLACK_S = 0.01
 
 
+def _clip_tags(data: dict, first: int = 1) -> Iterator[tuple[int, str, dict, list[str], bool]]:
+    """(number from ``first``, recording path, clip, class labels, whether the clip covers its
+    recording) of each clip annotation tagged with a class, under the key that names classes in
+    the whole file (a "noise: rain" beside species names none; nor does a rating)."""
+    recordings = {str(r.get("uuid")): r for r in _items(data, "recordings")}
+    clips = {str(c.get("uuid")): c for c in _items(data, "clips")}
+    tags, of_class = _class_tags(_items(data, "tags"), _tagged_entries(data), alone=False)
+    for number, entry in enumerate(_items(data, "clip_annotations"), start=first):
+        labels = list(dict.fromkeys(label for i in of_class(_entry_tags(entry))
+                                    if (label := _label(tags, i))))
+        if labels:
+            clip = clips.get(str(entry.get("clip")), {})
+            recording = recordings.get(str(clip.get("recording")), {})
+            yield (number, _recording_path(recording.get("path")), clip, labels,
+                   _covers(clip, recording))
+
+
 def aoef_clip_labels(value: dict) -> tuple[list[tuple[str, str]], list[Problem]]:
     """The clip labels of a parsed AOEF document: (recording path, label) for each clip
     annotation (Whombat's tags of a whole clip, as a classification task asks them) whose clip
-    covers its recording and which is tagged with one class (under the key that names classes,
-    as :func:`parse_aoef` reads sound events'). Problems count the clip annotations from 1: one
-    tagged with several classes, or whose clip is a part of its recording (a clip here is a
-    whole file)."""
-    data = value["data"]
-    recordings = {str(r.get("uuid")): r for r in _items(data, "recordings")}
-    clips = {str(c.get("uuid")): c for c in _items(data, "clips")}
-    entries = [entry for entry in _items(data, "clip_annotations") if _entry_tags(entry)]
-    tags, of_class = _class_tags(_items(data, "tags"), entries, alone=False)
+    covers its recording and which is tagged with one class (:func:`_clip_tags`; a part of a
+    recording is a region: :func:`parse_aoef`). Problems count the clip annotations from 1: one
+    tagged with several classes, or whose recording is not in the file."""
     rows: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    for number, entry in enumerate(_items(data, "clip_annotations"), start=1):
-        labels = list(dict.fromkeys(label for i in of_class(_entry_tags(entry))
-                                    if (label := _label(tags, i))))
-        if not labels:
-            continue
-        clip = clips.get(str(entry.get("clip")), {})
-        recording = recordings.get(str(clip.get("recording")), {})
-        audio = _recording_path(recording.get("path"))
+    for number, audio, _clip, labels, whole in _clip_tags(value["data"]):
         if not audio:
             problems.append((number, "its clip's recording is not in the file or has no path"))
-        elif len(labels) > 1:
+        elif whole and len(labels) > 1:
             problems.append((number, f"{audio}: {len(labels)} classes ({', '.join(labels[:3])}); "
                                      "a clip has one label"))
-        elif not _covers(clip, recording):
-            problems.append((number, f"{audio}: its clip is a part of the recording, "
-                                     f"{clip.get('start_time')}-{clip.get('end_time')} s"))
-        else:
+        elif whole:
             rows.append((audio, labels[0]))
     return rows, problems
 
 
 def labels_clips(value: dict) -> bool:
-    """Whether a parsed AOEF document tags some clip as a whole (:func:`aoef_clip_labels`)."""
-    return any(_entry_tags(entry) for entry in _items(value["data"], "clip_annotations"))
+    """Whether a parsed AOEF document labels some recording whole (:func:`aoef_clip_labels`)."""
+    return any(whole for *_, whole in _clip_tags(value["data"]))
 
 
 def _covers(clip: dict, recording: dict) -> bool:

@@ -277,15 +277,23 @@ def test_tags_of_whole_clips_are_clip_labels(tmp_path, project):
     import_csv(project, path)
     assert {c.path: c.label for c in project.clips()} == {"dawn.wav": "Wren",
                                                          "night/owl.wav": "night"}  # its folder's
-    # A clip that is a part of its recording, or given two classes, is named.
+    # A clip given two classes is named. A clip that is a part of its recording (Whombat's
+    # clips cut from a night) is a region over it (it refused the whole import).
     data["clips"][0]["end_time"] = 1.5
     data["clip_annotations"][1]["tags"] = [0, 1]
     path.write_text(json.dumps(value))
     with pytest.raises(EarmarkError) as caught:
         import_csv(project, path)
     assert str(caught.value).splitlines()[1:] == [
-        "  clip annotation 1: dawn.wav: its clip is a part of the recording, 0.0-1.5 s",
         "  clip annotation 2: owl.wav: 2 classes (Robin, Wren); a clip has one label"]
+    assert [(r.path, r.begin_s, r.end_s, r.label) for r in read_regions(path)[1]][-1] == (
+        "dawn.wav", 0.0, 1.5, "Wren")
+    # A clip tagged under another key than the classes' (its noise, its quality) is no label.
+    data["tags"].append({"id": 4, "key": "noise", "value": "rain"})
+    data["clips"][0]["end_time"] = 3.0
+    data["clip_annotations"] = [{"uuid": "ca", "clip": "c1", "tags": [4, 3]}]
+    path.write_text(json.dumps(value))
+    assert not import_facts(path).clip_labels_too
     # Tags of whole clips and no sound events: a file of clip labels.
     data["sound_events"] = data["sound_event_annotations"] = []
     path.write_text(json.dumps(value))
