@@ -255,6 +255,11 @@ def raven_names_audio(header: list[str]) -> bool:
     return "begin file" in header or "begin path" in header
 
 
+#: Words in a column name a person gave that say it names the sounds.
+_LABEL_WORDS = ("species", "call", "song", "label", "class", "taxon", "sound", "bird", "tag",
+                "annotation", "type")
+
+
 def _raven_end(cells: dict[str, str]) -> str:
     """A selection's End Time, else its Begin Time and Delta Time (its length) added: a table
     whose measurements hold the one and not the other."""
@@ -269,9 +274,9 @@ def _raven_end(cells: dict[str, str]) -> str:
 def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
     """The column of a Raven table that labels its selections: of the ANNOTATION_COLUMNS, the
     first with a value in some row (an empty Annotation column beside a Species one lost every
-    label); else a column of a person's own name (Raven lets them name it: "Species ID",
-    "Call Type"), no measurement, holding text that is no number; else the first of the
-    ANNOTATION_COLUMNS there, or None."""
+    label); else a column of a person's own name that says it names sounds (_LABEL_WORDS:
+    "Species ID", "Call Type"; an Observer or a Site column names none), no measurement,
+    holding text that is no number; else the first of the ANNOTATION_COLUMNS there, or None."""
     rows = [cells for cells in (line.split("\t") for line in lines) if any(c.strip() for c in cells)]
 
     def values(key: str) -> list[str]:
@@ -280,7 +285,7 @@ def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
 
     known = [key for key in ANNOTATION_COLUMNS if key in header]
     own = [key for key in header if key and key not in known and key not in _NOT_ANNOTATIONS
-           and not key.endswith(")")]
+           and not key.endswith(")") and any(word in key for word in _LABEL_WORDS)]
     return next((key for key in known if values(key)), None) or next(
         (key for key in own if values(key) and not all(is_number(v) for v in values(key))),
         known[0] if known else None)

@@ -177,6 +177,7 @@ def test_raven_annotation_column_by_any_name_people_use(tmp_path, column):
     ("Annotation\tSpecies", "\tWren"),  # the empty Annotation column won: no labels at all
     ("Species ID\tCall Type\tNotes", "Wren\tsong\tfaint"),  # a person's own name
     ("Peak Power (dB)\tTag", "91.2\tWren"),  # a measurement is no label, a number neither
+    ("Observer\tSite\tAnnotation\tCall Type", "Ann\tNorth pond\t\tWren"),  # who and where: no
 ])
 def test_raven_labels_come_from_the_column_that_holds_them(tmp_path, columns, cells):
     text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
