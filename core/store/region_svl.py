@@ -74,6 +74,7 @@ class _Document:
     def __init__(self, text: str) -> None:
         self.models: list[dict[str, str]] = []
         self.points: list[tuple[str | None, dict[str, str], int]] = []
+        self.derived: set[str | None] = set()  # models a plugin's output (<derivation model=>)
         dataset: str | None = None
         # The text is already decoded: the parser reads it as UTF-8, whatever the declaration says.
         parser = expat.ParserCreate(encoding="utf-8")
@@ -87,6 +88,8 @@ class _Document:
                 dataset = attrs.get("id")
             elif name == "point":
                 self.points.append((dataset, attrs, parser.CurrentLineNumber))
+            elif name == "derivation":
+                self.derived.add(attrs.get("model"))
 
         def entity(*_args) -> None:  # an entity defined in the file could expand without end
             raise EarmarkError(f"line {parser.CurrentLineNumber}: XML that defines entities")
@@ -102,10 +105,12 @@ class _Document:
             raise EarmarkError("XML without a Sonic Visualiser model (<model>)")
 
     def mark_models(self) -> dict[str | None, dict[str, str]]:
-        """The models whose points mark sounds (spans or time instants), by their dataset's id."""
+        """The models whose points mark sounds (spans, or time instants a person marked: not an
+        onset or beat detector's, whose hundreds of instants a session derives from a plugin),
+        by their dataset's id."""
         return {m.get("dataset"): m for m in self.models
-                if m.get("type") == "sparse" and (m.get("subtype") in SPAN_SUBTYPES
-                                                  or _is_instants(m))}
+                if m.get("type") == "sparse" and (m.get("subtype") in SPAN_SUBTYPES or (
+                    _is_instants(m) and m.get("id") not in self.derived))}
 
     def audio(self) -> str | None:
         """The name of the recording a session was made on (its main wave-file model), None in a

@@ -112,6 +112,29 @@ def test_a_time_instants_layer_gives_moments_made_regions_about_them(tmp_path, p
         (0.75, 1.25, "wren"), (2.25, 2.75, None)]
 
 
+def test_a_session_s_onsets_from_a_plugin_are_no_moments(tmp_path):
+    """A session holds a person's layers beside a plugin's output (an onset detector's time
+    instants, named by a <derivation>): its hundreds of onsets came in as regions."""
+    onsets = ('<model id="9" name="Onsets" sampleRate="44100" start="0" end="0" type="sparse" '
+              'dimensions="1" resolution="512" notifyOnAdd="true" dataset="8" />\n'
+              '    <dataset id="8" dimensions="1">\n' + "".join(
+                  f'      <point frame="{f}" label="" />\n' for f in range(4410, 132300, 4410))
+              + '    </dataset>\n')
+    derivation = ('    <derivation type="transform" source="0" model="9" channel="-1" domain="1" '
+                  'stepSize="512" blockSize="1024" windowType="1" '
+                  'transform="vamp:qm-vamp-plugins:qm-onsetdetector:onsets">\n'
+                  '    </derivation>\n')
+    session = REGIONS.replace("<data>\n", "<data>\n    " + onsets).replace(
+        "  </data>", derivation + "  </data>")
+    rows = read_regions(write(tmp_path, "dawn.svl", session), "dawn.wav")[1]
+    assert [(r.begin_s, r.end_s, r.label) for r in rows] == [(0.5, 1.5, "robin"),
+                                                            (2.0, 2.5, None)]
+    # Marked by a person (no derivation), the same layer's instants are moments.
+    marked = read_regions(write(tmp_path, "marked.svl", session.replace(derivation, "")),
+                          "dawn.wav")[1]
+    assert sum(r.begin_s == r.end_s for r in marked) == 29
+
+
 def test_a_layer_of_values_is_refused_by_what_it_holds(tmp_path):
     values = layer(
         '<model id="1" name="" sampleRate="16000" start="0" end="16000" type="sparse" '
