@@ -231,16 +231,32 @@ def test_detect_file_thresholds_and_hop(tmp_path):
 
 
 def test_an_event_is_drawn_in_to_its_sound_or_kept_where_none_stands_out():
-    frame_s = detection.EDGE_FRAME_S
     levels = np.full(300, -60.0)  # 3 s of frames from 10 s: a call at 11.0-11.5 s
     levels[100:150] = -40.0
-    assert detection.fit_edges(10.5, 12.0, levels, 10.0) == (
+    fit = detection.fit_edges
+    assert fit(10.5, 12.0, levels, 10.0, 1.0) == (
         pytest.approx(11.0 - detection.EDGE_PAD_S), pytest.approx(11.5 + detection.EDGE_PAD_S))
     # Never beyond the windows' span; a call under the noise keeps it.
-    assert detection.fit_edges(11.2, 12.0, levels, 10.0)[0] == 11.2
+    assert fit(11.2, 12.0, levels, 10.0, 1.0)[0] == 11.2
     flat = levels.copy()
     flat[100:150] = -57.0
-    assert detection.fit_edges(10.5, 12.0, flat, 10.0, frame_s) == (10.5, 12.0)
+    assert fit(10.5, 12.0, flat, 10.0, 1.0) == (10.5, 12.0)
+    # Where the frames beside it rise as high (a gust, a neighbour's call), it is not drawn in:
+    # an event drawn onto a gust beside its call lost the call.
+    gusty = levels.copy()
+    gusty[20:40] = -42.0
+    assert fit(10.5, 12.0, gusty, 10.0, 1.0) == (10.5, 12.0)
+    # Nor where what rises is a moment of a long window (a peak of noise, not a call), two
+    # sounds (the call and its neighbour), or barely over the floor.
+    blip = np.full(300, -60.0)
+    blip[100:103] = -40.0
+    assert fit(10.5, 12.0, blip, 10.0, 1.0) == (10.5, 12.0)
+    pair = levels.copy()
+    pair[165:180] = -40.0
+    assert fit(10.5, 12.0, pair, 10.0, 1.0) == (10.5, 12.0)
+    faint = np.full(300, -60.0)
+    faint[100:150] = -50.0
+    assert fit(10.5, 12.0, faint, 10.0, 1.0) == (10.5, 12.0)
     # The model's band alone is measured: a tone above it is no sound.
     rate = 16000
     t = np.arange(rate) / rate
@@ -254,6 +270,11 @@ def test_of_events_over_one_sound_the_highest_scored_is_kept():
     events = [Event("a.wav", 1.0, 1.4, "3", 0.7), Event("a.wav", 1.05, 1.45, "5", 0.9),
               Event("a.wav", 1.38, 2.0, "3", 0.6), Event("a.wav", 5.0, 5.5, "3", 0.2)]
     assert detection.without_overlapped(events) == [events[1], events[2], events[3]]
+    # A hoot drawn in to its body and a trill whose event takes in the hoot's tail share an
+    # edge, not a span: both kept (the trill was dropped).
+    hoot, trill = Event("a.wav", 125.6, 126.25, "hoot", 1.0), Event("a.wav", 125.65, 127.15,
+                                                                    "trill", 1.0)
+    assert detection.without_overlapped([hoot, trill]) == [hoot, trill]
 
 
 def test_events_of_a_class_that_touch_are_one():
