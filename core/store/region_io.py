@@ -185,10 +185,10 @@ def import_facts(path: str | os.PathLike) -> ImportFacts:
     text, fmt = _read_format(path)
     if _holds_clip_labels(text, fmt):
         return ImportFacts("labels", False, False)
-    clip_labels_too = (fmt == "labelstudio" and has_clip_choices(load_json(text))) or (
-        fmt == EDGE_IMPULSE and labels_whole_samples(load_json(text))) or (
-        fmt == "aoef" and labels_clips(load_json(text)))
-    return ImportFacts(fmt, _needs_audio(path, text, fmt), clip_labels_too)
+    labels_too = {"labelstudio": has_clip_choices, EDGE_IMPULSE: labels_whole_samples,
+                  "aoef": labels_clips}.get(fmt)
+    return ImportFacts(fmt, _needs_audio(path, text, fmt),
+                       labels_too is not None and labels_too(load_json(text)))
 
 
 #: The formats that label whole clips beside their regions: how to read those, and what a
