@@ -60,6 +60,9 @@ class Checkpoint:
     # Single-label models: how far from the training clips a clip is answered "unknown"
     # (fitted at the end of training); None: never.
     novelty: NoveltyRule | None = None
+    # Per class, the band (Hz) its training regions were drawn in as boxes (samples.class_bands),
+    # where detection draws its events' edges; None for a class without one, or an older model.
+    class_bands_hz: list[tuple[float, float] | None] | None = None
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -74,6 +77,11 @@ class Checkpoint:
             raise ValueError(f"class {twice[0]!r} is named twice")
         if self.background_class is not None and self.background_class not in self.classes:
             raise ValueError(f"background class {self.background_class!r} is not a class")
+        if self.class_bands_hz is not None:
+            self.class_bands_hz = [_band(band) for band in self.class_bands_hz]
+            if len(self.class_bands_hz) != len(self.classes):
+                raise ValueError(f"{len(self.class_bands_hz)} class bands for "
+                                 f"{len(self.classes)} classes")
         if isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float):
             raise TypeError("temperature is not a number")
         self.temperature = float(self.temperature)
@@ -112,6 +120,8 @@ class Checkpoint:
             "background_class": self.background_class,
             "multi_label": bool(self.multi_label),
             "temperature": float(self.temperature),
+            **({} if self.class_bands_hz is None else {"class_bands_hz": [
+                None if band is None else list(band) for band in self.class_bands_hz]}),
             **({} if self.novelty is None else {"novelty": {
                 key: torch.from_numpy(value) if isinstance(value, np.ndarray) else value
                 for key, value in self.novelty.to_arrays().items()}}),
@@ -245,6 +255,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             multi_label=_flag(payload.get("multi_label", False)),
             temperature=payload.get("temperature", 1.0),
             novelty=_novelty(payload.get("novelty")),
+            class_bands_hz=_bands(payload.get("class_bands_hz")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc
@@ -300,6 +311,24 @@ def _flag(value) -> bool:
     if not isinstance(value, bool):
         raise TypeError("multi_label is not true or false")
     return value
+
+
+def _bands(value) -> list | None:
+    """The stored class bands (checked by the Checkpoint itself), None where absent."""
+    if value is not None and not isinstance(value, list):
+        raise TypeError("class_bands_hz is not a list")
+    return value
+
+
+def _band(value) -> tuple[float, float] | None:
+    """A class band as stored: None, or [low, high] Hz, 0 <= low < high, finite (ValueError or
+    TypeError for anything else: a damaged file)."""
+    if value is None:
+        return None
+    low, high = (float(v) for v in value)  # two numbers, or it raises
+    if not (math.isfinite(low) and math.isfinite(high) and 0 <= low < high):
+        raise ValueError(f"class band {value!r} is not 0 <= low < high Hz")
+    return low, high
 
 
 def _class_name(value, composed: bool = True) -> str | None:

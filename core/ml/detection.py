@@ -203,7 +203,8 @@ def model_background(classifier) -> str | None:
 # where it is shorter than EDGE_MIN_SHARE of a window (a 50 ms peak of an insect chorus).
 # bench_event_edges.py (made-up calls in field noise): as many calls found as the windows' events
 # (recall 0.777 against 0.783, precision 0.872 against 0.858), the edges rarely drawn in there;
-# the model's band, not the call's, is measured, and a chorus in it still misleads a few.
+# measured in the model's band, not the call's, a chorus in it still misleads a few; a model
+# whose regions were drawn as boxes measures each class in its own band (samples.class_bands).
 EDGE_FRAME_S = 0.01
 EDGE_RISE_DB = 6.0
 EDGE_FLOOR_PERCENTILE = 20.0
@@ -278,9 +279,11 @@ def without_overlapped(events: Sequence[Event]) -> list[Event]:
     return sorted(kept, key=lambda e: (e.begin_s, e.end_s, e.label))
 
 
-def _fitted(classifier, path: Path, begin_s: float, end_s: float) -> tuple[float, float]:
+def _fitted(classifier, path: Path, begin_s: float, end_s: float, label: str
+            ) -> tuple[float, float]:
     """An event's span drawn in to its sound in the file (:func:`fit_edges`), read as the model
-    hears it; its windows' span where the file cannot be read there."""
+    hears it, in its class's band where the model has one (its training regions' boxes:
+    samples.class_bands), else the model's; its windows' span where the file cannot be read."""
     features = classifier.features
     start_s = max(0.0, begin_s - classifier.window_s)
     try:
@@ -288,7 +291,10 @@ def _fitted(classifier, path: Path, begin_s: float, end_s: float) -> tuple[float
     except AudioError:
         return begin_s, end_s
     rate = features.sample_rate_hz
-    levels = band_levels_db(samples, rate, features.f_min_hz, features.f_max_hz or rate / 2)
+    bands = getattr(classifier.checkpoint, "class_bands_hz", None)
+    band = bands[classifier.classes.index(label)] if bands else None
+    low_hz, high_hz = band or (features.f_min_hz, features.f_max_hz or rate / 2)
+    levels = band_levels_db(samples, rate, low_hz, min(high_hz, rate / 2))
     return fit_edges(begin_s, end_s, levels, start_s, classifier.window_s)
 
 
@@ -322,7 +328,8 @@ def detect_file(classifier, path: str | Path,
                            chosen, background, exclusive=exclusive)  # silence holds no event
     name = str(path)
     found = [Event(name, *_fitted(classifier, Path(path), begin_s,
-                                  min(end_s, max(scored.duration_s, begin_s))), label, score)
+                                  min(end_s, max(scored.duration_s, begin_s)), label),
+                   label, score)
              for begin_s, end_s, label, score in events]
     found = joined(found)
     return without_overlapped(found) if exclusive else found

@@ -63,6 +63,7 @@ class TrainingSample:
     duration_s: float | None = None
     other_labels: tuple[str, ...] = ()
     recording_regions: tuple[tuple[float, float, str], ...] = ()
+    band_hz: tuple[float, float] | None = None  # a region's box: the class's band (class_bands)
 
     @property
     def is_region(self) -> bool:
@@ -94,6 +95,36 @@ class Window:
     path: Path
     start_s: float
     length_s: float
+
+
+#: A class's band is known where at least this share of its regions were drawn as boxes.
+BAND_SHARE = 0.5
+
+
+def class_bands(samples: Sequence[TrainingSample], classes: Sequence[str]
+                ) -> list[tuple[float, float] | None] | None:
+    """Per class, the band its calls lie in, from its regions drawn as boxes (``band_hz``): from
+    the 10th percentile of their bottoms to the 90th of their tops, where at least BAND_SHARE
+    of its regions are boxes; else None (a class marked in time alone, or whole clips). None
+    where no class has one.
+    Detection draws an event's edges in this band (detection.fit_edges): measured over the
+    model's whole band, a call sank under wind and an insect chorus."""
+    boxes: dict[str, list[tuple[float, float]]] = {}
+    regions: dict[str, int] = {}
+    for sample in samples:
+        if sample.is_region:
+            regions[sample.label] = regions.get(sample.label, 0) + 1
+            if sample.band_hz is not None:
+                boxes.setdefault(sample.label, []).append(sample.band_hz)
+    bands: list[tuple[float, float] | None] = []
+    for name in classes:
+        drawn = boxes.get(name, [])
+        if drawn and len(drawn) >= BAND_SHARE * regions[name]:
+            low, high = np.asarray(drawn, dtype=np.float64).T
+            bands.append((float(np.percentile(low, 10)), float(np.percentile(high, 90))))
+        else:
+            bands.append(None)
+    return bands if any(bands) else None
 
 
 def window_labels(label: str, start_s: float, length_s: float,

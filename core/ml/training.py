@@ -41,6 +41,7 @@ from core.ml.samples import (
     TrainingSample,
     background_class,
     block_group,
+    class_bands,
     grouped_split,
     multi_hot,
     split_block_s,
@@ -298,6 +299,7 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
         thresholds=thresholds, background_class=bg if (bg := background_class(classes)) in classes else None,
         multi_label=config.multi_label, temperature=loop.temperature,
         novelty=loop.novelty(train_idx, val_idx) if hot is None and not stopped and len(val_idx) else None,
+        class_bands_hz=class_bands(samples, classes),
     )
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
                        best_epoch, time.perf_counter() - started, n_background, **ran)

@@ -385,6 +385,15 @@ def test_training_from_regions_adds_background_splits_by_recording_and_keeps_thr
     off = train(snapshot.samples, dataclasses.replace(config, background=False, epochs=1))
     assert off.checkpoint.classes == ["chirp", "tone"] and off.n_background == 0
     assert off.checkpoint.background_class is None
+    assert checkpoint.class_bands_hz is None  # marked in time alone: detection uses its band
+    # The tones drawn as boxes: their band is the model's for the tones' events.
+    tones = [r for r in project.regions() if r.label == "tone" and r.status is None]
+    for region in tones:
+        project.update_region(region.id, low_hz=600.0, high_hz=1200.0)
+    boxed = pm.training_snapshot(project)
+    assert {s.band_hz for s in boxed.regions if s.label == "tone"} == {(600.0, 1200.0)}
+    bands = train(boxed.samples, dataclasses.replace(config, epochs=1)).checkpoint.class_bands_hz
+    assert bands == [None, None, (600.0, 1200.0)]
 
 
 def test_a_single_long_recording_is_validated_on_minutes_its_training_never_saw(tmp_path,

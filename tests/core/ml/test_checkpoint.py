@@ -141,6 +141,19 @@ def test_a_place_a_model_cannot_be_saved_is_named_before_training(tmp_path):
         args.func(args)
 
 
+def test_class_bands_are_kept_and_a_bad_one_refused(tmp_path, trained):
+    payload = trained.checkpoint.to_payload()
+    n = len(payload["classes"])
+    payload["class_bands_hz"] = [[400.0, 800.0]] + [None] * (n - 1)
+    torch.save(payload, tmp_path / "m.pt")
+    assert load_checkpoint(tmp_path / "m.pt").class_bands_hz == [(400.0, 800.0)] + [None] * (n - 1)
+    for bad in ([[800.0, 400.0]] + [None] * (n - 1), [[400.0, 800.0]], "400-800"):
+        payload["class_bands_hz"] = bad
+        torch.save(payload, tmp_path / "m.pt")
+        with pytest.raises(CheckpointError, match="damaged"):
+            load_checkpoint(tmp_path / "m.pt")
+
+
 def test_weights_for_another_class_count_are_refused(tmp_path, trained):
     payload = trained.checkpoint.to_payload()
     payload["classes"] = ["a", "b"]

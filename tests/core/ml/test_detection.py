@@ -279,6 +279,22 @@ def test_events_of_a_class_that_touch_are_one():
                                         events[3]]
 
 
+def test_an_event_is_measured_in_its_class_s_band_where_the_model_has_one(tmp_path,
+                                                                         monkeypatch):
+    """Measured over the model's whole band, a call sank under wind and an insect chorus."""
+    path = _recording(tmp_path, [(3.2, 3.8)])
+    measured: list[tuple[float, float]] = []
+    levels = detection.band_levels_db
+    monkeypatch.setattr(detection, "band_levels_db", lambda samples, rate, low, high: (
+        measured.append((low, high)) or levels(samples, rate, low, high)))
+    stub = _stub()
+    detect_file(stub, path)
+    assert measured == [(stub.features.f_min_hz, 8000.0)]  # none known: the model's band
+    stub.checkpoint.class_bands_hz = [(300.0, 600.0), None]
+    (event,) = detect_file(stub, path)
+    assert measured[-1] == (300.0, 600.0) and event.begin_s <= 3.2 and event.end_s >= 3.8
+
+
 def test_an_event_ends_with_the_file(tmp_path):
     path = _recording(tmp_path, [(9.0, 9.7)], total_s=9.7)
     (event,) = detect_file(_stub(), path)

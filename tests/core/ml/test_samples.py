@@ -2,6 +2,8 @@
 cut only from unmarked stretches (rejected events included), the person's background class
 joined, and the split that never puts one recording on both sides."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from core.ml.samples import (
     background_class,
     background_windows,
     block_group,
+    class_bands,
     clip_view_starts,
     free_stretches,
     grouped_split,
@@ -290,3 +293,16 @@ def test_many_recordings_or_whole_clips_keep_recordings_whole():
     assert split_block_s([TrainingSample("a.wav", "chirp"), TrainingSample("b.wav", "trill")]) is None
     assert block_group("r.wav", 125.0, None) == "r.wav"
     assert block_group("r.wav", 125.0, 60.0) == "r.wav#2"
+
+
+def test_a_class_band_comes_from_its_regions_drawn_as_boxes():
+    def region(label, band=None):
+        return TrainingSample(Path("night.wav"), label, 1.0, 2.0, band_hz=band)
+
+    samples = ([region("owl", (400.0 + k, 800.0 + 10 * k)) for k in range(10)]
+               + [region("wren")] * 3 + [region("wren", (2000.0, 6000.0))]
+               + [TrainingSample(Path("clip.wav"), "noise")])
+    bands = class_bands(samples, ["noise", "owl", "wren"])
+    assert bands[0] is None and bands[2] is None  # whole clips; a box for one wren in four
+    assert bands[1] == (pytest.approx(400.9), pytest.approx(881.0))  # 10th and 90th percentiles
+    assert class_bands(samples[10:], ["noise", "wren"]) is None
