@@ -272,7 +272,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin)
     @property
     def store_token(self) -> str | None:
         """This store's own random token (schema v10): a region of it is ``token-id`` in the
-        tables Earmark writes (region_tables.region_ref)."""
+        tables Earmark writes (region_known.region_ref)."""
         return self._get_meta("store_token")
 
     def _get_meta(self, key: str) -> str | None:

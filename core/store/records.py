@@ -139,7 +139,7 @@ class RegionRow:
     # every channel, or the file does not say.
     channel: int | None = None
     # The Earmark region a row of Earmark's own export stands for (a Raven table's Earmark ID,
-    # ``token-id``: region_tables.region_ref): read back edited, it changes that region rather
+    # ``token-id-stamp``: region_known.region_ref): read back edited, it changes that region rather
     # than adding one beside it.
     region_ref: str | None = None
 

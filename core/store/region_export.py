@@ -34,8 +34,9 @@ from core.store.name_rules import recorded_at
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_dataset, aoef_document
 from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
+from core.store.region_known import region_ref
 from core.store.region_svl import SVL_SUFFIX, svl_text
-from core.store.region_tables import region_ref, table_text
+from core.store.region_tables import table_text
 
 FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
            "summary")
@@ -54,7 +55,7 @@ CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score",
 SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s", "last_s",
                   "first_clock", "last_clock")
 #: The last column, each selection's region in the project: a table edited in Raven and read
-#: back changes the regions it stands for (region_io.without_known).
+#: back changes the regions it stands for (region_known.without_known).
 RAVEN_REGION_ID = "Earmark ID"
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence",

@@ -9,19 +9,17 @@ then adds them all in one transaction. Writing them: :mod:`core.store.region_exp
 
 from __future__ import annotations
 
-import bisect
-import dataclasses
 import math
 import os
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
-from core.store.records import REJECTED, ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
 from core.store.region_aoef import aoef_clip_labels, labels_clips, parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
@@ -38,6 +36,7 @@ from core.store.region_json import (
     parse_edge_impulse,
     parse_label_studio,
 )
+from core.store.region_known import Planned, RegionsPlan, row_band, without_known
 from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
 from core.store.region_tables import (
     BIRDNET_TIMES,
@@ -47,7 +46,6 @@ from core.store.region_tables import (
     header_key,
     is_number,
     is_sv_csv,
-    modified_since,
     parse_audacity,
     parse_birdnet,
     parse_csv,
@@ -55,16 +53,13 @@ from core.store.region_tables import (
     parse_sv_csv,
     raven_header,
     raven_names_audio,
-    region_of,
-    table_text,
 )
-from core.store.regions import END_SLACK_S, MAX_LISTED, stored_channel, validate_region
+from core.store.regions import END_SLACK_S, MAX_LISTED, validate_region
 
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry", EDGE_IMPULSE: "span"}
 #: A format's name in messages.
 SONIC_VISUALISER = "sonicvisualiser"
-BAND_SLACK_HZ = 0.5  # a band from 0 to within this of Nyquist is the whole spectrum: no band
 
 
 
@@ -350,20 +345,6 @@ def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[
     return None, f"{key} is not in the folder"
 
 
-def _band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
-          ) -> tuple[float | None, float | None]:
-    """The band a row gives on ``clip``: one that covers the whole spectrum (as Raven writes a
-    selection over all frequencies) is no band; an open top edge is Nyquist."""
-    if low_hz is None or high_hz is None:
-        return None, None
-    nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
-    if nyquist_hz is None:
-        return (None, None) if math.isinf(high_hz) else (low_hz, high_hz)
-    if low_hz <= BAND_SLACK_HZ and high_hz >= nyquist_hz - BAND_SLACK_HZ:
-        return None, None
-    return low_hz, nyquist_hz if math.isinf(high_hz) else high_hz
-
-
 _ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
 
 
@@ -395,17 +376,6 @@ def moments_text(n: int) -> str:
             "their edges to the calls'")
 
 
-@dataclass(frozen=True)
-class Planned:
-    """A row matched to its clip: the region it gives, whether it was a moment made a region
-    (MOMENT_S), and the Earmark region it stands for (a row of Earmark's own export:
-    region_tables.region_ref), if any."""
-
-    spec: RegionSpec
-    moment: bool = False
-    region_ref: str | None = None
-
-
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
           ) -> tuple[list[Planned], list[Problem]]:
     """The rows matched to clips, and the rows' problems. ``raven``: the rows are a Raven
@@ -422,7 +392,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         if clip is None:
             problems.append((row.line, reason))
             continue
-        low_hz, high_hz = _band(clip, row.low_hz, row.high_hz)
+        low_hz, high_hz = row_band(clip, row.low_hz, row.high_hz)
         # A Raven table writes a region on every channel of a file that cannot be read (its
         # count unknown) on the first: read back, the first is every channel there.
         channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
@@ -476,104 +446,6 @@ def import_regions_files(project, files: Iterable[tuple[str | os.PathLike, str |
     return project.import_regions(plan.specs, plan.updates)[0]
 
 
-@dataclass(frozen=True)
-class RegionsPlan:
-    """What an import adds (``specs``), changes (``updates``: region id -> what it becomes) and
-    how many of its rows were left out as already in the project (``known``): a table exported,
-    edited in Raven and imported again changes what was edited and adds what was drawn, not a
-    second copy of every region."""
-
-    specs: list[RegionSpec]
-    known: int = 0
-    moments: int = 0  # rows marking a moment, made regions MOMENT_S long about it
-    updates: dict[int, RegionSpec] = dataclasses.field(default_factory=dict)
-
-
-#: Two spans are the same region within this (formats write times to a millisecond or finer).
-SAME_TIME_S = 0.002
-
-
-def without_known(project, specs: Sequence[RegionSpec | Planned],
-                  clips: Iterable[ClipRecord] | None = None) -> RegionsPlan:
-    """``specs`` less those already in ``project`` (or earlier in ``specs``): a region on the
-    same clip with the same span (within SAME_TIME_S), whose label, band and channel are those
-    of the row where the row gives them. A row that names less (no band, no channel, no label:
-    a format without them) adds nothing to a region that has more. Rejected model events do not
-    count: a person's row where they rejected one is news. A row standing for a region of this
-    store on the same clip (:class:`Planned`'s ``region_ref``) that says otherwise changes it
-    instead (``updates``), unless the region changed here since the table was written (its
-    stamp): left out, as known. ``clips``: the project's, where the caller has read them
-    already."""
-    by_clip: dict[int, list] = defaultdict(list)
-    for region in project.regions():  # in order of clip, then begin
-        if region.status != REJECTED:
-            by_clip[region.clip_id].append(region)
-    # Per clip: its regions in order of begin and their begins (for bisect), rows kept added.
-    found = {clip_id: (rs, [r.begin_s for r in rs]) for clip_id, rs in by_clip.items()}
-    by_id = {clip.id: clip
-             for clip in (clips if clips is not None else project.clips(include_missing=True))}
-    channels = {clip_id: clip.channels for clip_id, clip in by_id.items()}  # None: not known
-    stored = {region.id: region for rs in by_clip.values() for region in rs}
-    token = project.store_token
-    kept: list[RegionSpec] = []
-    kept_moments = 0
-    updates: dict[int, RegionSpec] = {}
-    claimed: set[int] = set()  # the regions rows have stood for: a copied row is a new one's
-    for planned in specs:
-        planned = planned if isinstance(planned, Planned) else Planned(planned)
-        # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
-        spec = dataclasses.replace(planned.spec, channel=stored_channel(
-            planned.spec.channel, channels.get(planned.spec.clip_id)))
-        ref = region_of(planned.region_ref, token)
-        region = stored.get(ref[0]) if ref is not None and ref[0] not in claimed else None
-        # A row standing for a region of this store on its clip (one deleted here since is read
-        # as any row: brought back; a second row for one region, a copy, as a new region's).
-        if region is not None:
-            claimed.add(region.id)
-            if region.clip_id == spec.clip_id:
-                # Changed here since the table was written: the row is no edit of its own.
-                if not modified_since(ref[1], region.modified) and not _same_region(
-                        spec, region, by_id[region.clip_id]):
-                    updates[region.id] = spec
-                continue
-        regions, begins = found.setdefault(spec.clip_id, ([], []))
-        start = bisect.bisect_left(begins, spec.begin_s - SAME_TIME_S)
-        stop = bisect.bisect_right(begins, spec.begin_s + SAME_TIME_S)
-        if any(_names_no_more(spec, region) for region in regions[start:stop]):
-            continue
-        kept.append(spec)
-        kept_moments += planned.moment
-        at = bisect.bisect_right(begins, spec.begin_s)
-        begins.insert(at, spec.begin_s)
-        regions.insert(at, spec)
-    return RegionsPlan(kept, len(specs) - len(kept) - len(updates), kept_moments, updates)
-
-
-def _same_region(row: RegionSpec, region, clip: ClipRecord) -> bool:
-    """Whether ``row`` (of a table, standing for ``region``, on ``clip``) says what ``region``
-    holds as a table writes it and a row is read back: its span (within SAME_TIME_S), label (a
-    tab or a line break a space), band (within 1 Hz; one over every frequency none) and channel
-    (a Raven table's first of a file whose channels are not known: every one)."""
-    low_hz, high_hz = _band(clip, region.low_hz, region.high_hz)
-    channel = None if region.channel == 0 and clip.channels is None else region.channel
-    return (abs(row.begin_s - region.begin_s) <= SAME_TIME_S
-            and abs(row.end_s - region.end_s) <= SAME_TIME_S
-            and table_text(row.label) == table_text(region.label) and row.channel == channel
-            and (row.low_hz is None) == (low_hz is None)
-            and (low_hz is None or (math.isclose(row.low_hz, low_hz, abs_tol=1.0)
-                                    and math.isclose(row.high_hz, high_hz, abs_tol=1.0))))
-
-
-def _names_no_more(row: RegionSpec, region) -> bool:
-    """Whether ``row`` (of a file) says nothing ``region`` (stored, on the same clip) does not."""
-    return (abs(row.end_s - region.end_s) <= SAME_TIME_S
-            and all(mine is None or mine == theirs for mine, theirs in (
-                (row.label, region.label), (row.channel, region.channel)))
-            and (row.low_hz is None or (region.low_hz is not None
-                                        and math.isclose(row.low_hz, region.low_hz, abs_tol=1.0)
-                                        and math.isclose(row.high_hz, region.high_hz, abs_tol=1.0))))
-
-
 def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | None]]
                        ) -> RegionsPlan:
     """The regions ``files`` (each ``(path, audio)``) would add to ``project``, nothing written,
@@ -610,6 +482,5 @@ def _avianz_beside(project, path: str | os.PathLike) -> str | None:
 
 __all__ = ["RegionRow", "detect_format", "file_kind", "import_facts", "ImportFacts",
            "needs_audio", "read_regions",
-           "import_regions_file", "import_regions_files", "plan_regions_files", "RegionsPlan",
-           "without_known",
+           "import_regions_file", "import_regions_files", "plan_regions_files",
            "avianz_files_beside"]

@@ -46,33 +46,6 @@ _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
 
 
-def region_ref(store_token: str, region_id: int, modified: float) -> str:
-    """How a table names a region of the store whose token is ``store_token`` (its Earmark ID:
-    ``token-id-stamp``): the same numbers name other regions in another folder's store, and the
-    stamp (when the region last changed, in microseconds) tells a row edited in another tool
-    from one written before the region changed here."""
-    return f"{store_token}-{region_id}-{_stamp(modified)}"
-
-
-def region_of(ref: str | None, store_token: str | None) -> tuple[int, str] | None:
-    """(id, stamp) of the region ``ref`` (:func:`region_ref`) names in the store of
-    ``store_token``; None for another store's region, or anything else."""
-    token, region_id, stamp = ((ref or "").strip().split("-") + ["", ""])[:3]
-    if not store_token or token != store_token or not region_id.isdigit() or not stamp:
-        return None
-    return int(region_id), stamp
-
-
-def modified_since(stamp: str, modified: float) -> bool:
-    """Whether a region whose ``modified`` time this is changed after the table with ``stamp``
-    (:func:`region_ref`) was written."""
-    return stamp != _stamp(modified)
-
-
-def _stamp(modified: float) -> str:
-    return f"{round(modified * 1e6):x}"
-
-
 def table_text(value: str | None) -> str:
     """A name or label as a tab-separated table (Raven's, Audacity's) holds it: each tab or line
     break a space."""
@@ -604,6 +577,5 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
-           "modified_since", "parse_sv_csv", "raven_header", "raven_names_audio", "region_of",
-           "region_ref",
+           "parse_sv_csv", "raven_header", "raven_names_audio",
            "table_text"]

@@ -210,7 +210,7 @@ def _v9_names_in_one_form(conn: sqlite3.Connection) -> None:
 def _v10_store_token(conn: sqlite3.Connection) -> None:
     """Version 10: a token of this store, random, written once (``meta`` ``store_token``): the
     regions a Raven table names by ``token-id`` are this store's, not another folder's whose
-    region ids are the same numbers (region_tables.region_ref)."""
+    region ids are the same numbers (region_known.region_ref)."""
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_token', ?)",
                  (uuid.uuid4().hex[:12],))
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.store import label_io, label_rules, region_export, region_io
+from core.store.region_known import RegionsPlan
 from gui.actions import region_clips
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.record_dialog import RecordDialog
@@ -208,7 +209,7 @@ def _source_text(paths: list) -> str:
     return Path(paths[0]).name if len(paths) == 1 else f"{len(paths):,} files"
 
 
-def _push_regions_import(w, files: list[tuple], plan: region_io.RegionsPlan,
+def _push_regions_import(w, files: list[tuple], plan: RegionsPlan,
                          with_labels: list = ()) -> None:
     """Add the regions planned from ``files``, and the clip labels planned from some of them
     (``with_labels``: Label Studio exports' choices of whole clips), as one undo step, reported

@@ -18,7 +18,6 @@ from core.store.records import RegionSpec
 from core.store.region_export import export_regions
 from core.store.region_io import (
     RegionRow,
-    RegionsPlan,
     detect_format,
     file_kind,
     find_clip,
@@ -27,9 +26,9 @@ from core.store.region_io import (
     needs_audio,
     plan_regions_files,
     read_regions,
-    without_known,
 )
 from core.store.region_json import label_studio_clip_labels
+from core.store.region_known import RegionsPlan, without_known
 from tests import audio_factory
 
 
