@@ -462,12 +462,26 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
         more, bad = _plan(project, rows, index, raven=fmt == "raven")
         found += bad
         if found:
-            listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line")))
+            listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line"))
+                            + (_SEQUENCE_HINT if fmt == "raven" and _sequence_times(path, rows, bad)
+                               else ""))
             problems += found
         planned += more
     if listings:
         raise RegionError("\n".join(listings), tuple(sorted(problems)))
     return without_known(project, planned, index[0].values())
+
+
+_SEQUENCE_HINT = ("\n  Its times run on through its files as Raven opened them, one sequence: add the "
+                  "File Offset (s) measurement in Raven and save the table again, so that each "
+                  "selection is placed in its own file.")
+
+
+def _sequence_times(path: str | os.PathLike, rows: list[RegionRow], bad: list[Problem]) -> bool:
+    """Whether a Raven table's rows past their files' ends are times on its files' sequence: it
+    names several files and has no File Offset (s), the time within each file."""
+    return (len({row.path for row in rows}) > 1 and any("past the end" in why for _, why in bad)
+            and "file offset (s)" not in raven_header(_read_format(path)[0].splitlines())[1])
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:

@@ -1070,3 +1070,17 @@ def test_a_raven_table_with_delta_time_for_end_time_is_read(tmp_path):
                                            r"Time \(s\) or Delta Time \(s\)"):
         read_regions(write(tmp_path, "neither.txt", text.replace("Delta Time", "Peak Time")),
                      audio="long.wav")
+
+
+def test_a_raven_sequence_without_file_offsets_says_to_add_them(tmp_path, project):
+    """Raven's Begin Time runs on through files opened as one sequence: without File Offset,
+    the second file's selections lay past its end, each named so and nothing more."""
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tBegin File\tAnnotation\n"
+            "1\tSpectrogram 1\t1\t1.0\t1.5\tlong.wav\towl\n"
+            "2\tSpectrogram 1\t1\t3.5\t3.9\tnight.wav\twren\n")  # night.wav: 2 s, after 3 s
+    with pytest.raises(RegionError, match=r"night\.wav.*\n.*one sequence: add the File Offset"):
+        import_regions_file(project, write(tmp_path, "sequence.txt", text))
+    with pytest.raises(RegionError) as caught:  # one file: no sequence
+        import_regions_file(project, write(tmp_path, "one.txt", text.replace("long.wav",
+                                                                             "night.wav")))
+    assert "sequence" not in str(caught.value)
