@@ -275,9 +275,10 @@ def _regions_report(source: str, n_files: int, records: list, known: int,
     hold = f"hold{'s' if n_files == 1 else ''}"
     edited = (f"{changed:,} region{'s' if changed != 1 else ''} changed as {source} "
               f"{'has' if n_files == 1 else 'have'} {'it' if changed == 1 else 'them'}")
+    left = f"; {known:,} already here {'was' if known == 1 else 'were'} left out" if known else ""
     if not records:
         if changed:
-            return f"{edited}" + (f"; {known:,} already here were left out." if known else ".")
+            return f"{edited}{left}."
         if known:
             return (f"Every region {source} {hold} is here already ({known:,}): nothing was "
                     "imported.")
@@ -285,8 +286,7 @@ def _regions_report(source: str, n_files: int, records: list, known: int,
     n_clips = len({r.clip_id for r in records})
     return (f"Imported {len(records):,} region{'s' if len(records) != 1 else ''} from {source} "
             f"onto {n_clips:,} recording{'s' if n_clips != 1 else ''}"
-            + (f"; {edited}" if changed else "")
-            + (f"; {known:,} already here were left out" if known else "")
+            + (f"; {edited}" if changed else "") + left
             + (f"; {region_io.moments_text(moments)}." if moments else "."))
 
 

@@ -131,7 +131,7 @@ def test_a_raven_table_edited_there_changes_its_regions_as_one_undo_step(qtbot, 
     table.write_text(table.read_text().replace("\tRobin\t", "\tSong thrush\t"))
     run_import(qtbot, opened, opened.acts.import_csv)
     assert opened.shown[-1][0].startswith(
-        "1 region changed as dawn.Table.1.selections.txt has it; 1 already here were left out.")
+        "1 region changed as dawn.Table.1.selections.txt has it; 1 already here was left out.")
     changed = [("dawn.wav", 1.25, 1.5, None, None, "Song thrush"),
                ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny owl")]
     assert regions(opened) == changed and opened.undo_stack.count() == 2
