@@ -335,10 +335,28 @@ class RegionsMixin:
         its rows edited in another tool changed (:meth:`update_regions`), in one transaction,
         all or none. Returns (added, the changed records as they were): the undo is
         ``delete_regions(added ids)`` then ``restore_regions(before)``."""
-        with self._write() as conn:
-            specs = list(specs)
-            added = self._add_regions(conn, specs, "import") if specs else []
-            return added, self._update_regions(conn, updates) if updates else []
+        specs = list(specs)
+        with self._write():  # the writes inside join this one
+            added = self.add_regions(specs, "import") if specs else []
+            return added, self.update_regions(updates) if updates else []
+
+    def redo_import(self, added: Iterable[RegionRecord], updates: Mapping[int, RegionSpec]
+                    ) -> list[RegionRecord]:
+        """:meth:`import_regions` again after :meth:`undo_import`, in one transaction: the same
+        records back and the same changes made; returns the changed records as they were."""
+        with self._write():
+            self.restore_regions(added)
+            return self.update_regions(updates) if updates else []
+
+    def undo_import(self, added: Iterable[RegionRecord], before: Iterable[RegionRecord]) -> None:
+        """Take back :meth:`import_regions` in one transaction: ``added`` deleted, ``before``
+        (the changed regions as they were) put back."""
+        added, before = list(added), list(before)
+        with self._write():
+            if added:
+                self.delete_regions([r.id for r in added])
+            if before:
+                self.restore_regions(before)
 
     def update_regions(self, updates: Mapping[int, RegionSpec]) -> list[RegionRecord]:
         """Set each region ``updates`` names (by id) to its spec's span, band, label and channel
@@ -347,38 +365,33 @@ class RegionsMixin:
         ones, nothing written). Returns the records as they were, for :meth:`restore_regions`
         (undo). Source and score stay; a model's event nobody had reviewed, edited so, is a
         person's region (as :meth:`label_regions` makes it), which no later run replaces."""
-        with self._write() as conn:
-            return self._update_regions(conn, updates)
-
-    def _update_regions(self, conn: sqlite3.Connection, updates: Mapping[int, RegionSpec]
-                        ) -> list[RegionRecord]:
-        """``update_regions`` inside an open transaction."""
         ids = [int(i) for i in updates]
-        before = {r.id: r for r in self._regions_by_ids(conn, ids)}
-        unknown = sorted(set(ids) - before.keys())
-        if unknown:
-            raise RegionError(f"there is no region with id {unknown[0]}; nothing was changed")
-        clips = self._clips_of({r.clip_id for r in before.values()})
-        problems = [(index, reason) for index, (i, spec) in enumerate(updates.items())
-                    if (reason := validate_region(
-                        clips.get(before[int(i)].clip_id), spec.begin_s, spec.end_s,
-                        spec.low_hz, spec.high_hz, spec.channel))]
-        if problems:
-            raise RegionError(_problems_message(problems, len(ids)), tuple(problems))
-        now = time.time()
-        new = [dataclasses.replace(
-            before[int(i)], begin_s=float(spec.begin_s), end_s=float(spec.end_s),
-            low_hz=_as_float(spec.low_hz), high_hz=_as_float(spec.high_hz),
-            label=clean_label(spec.label), modified=now,
-            channel=stored_channel(spec.channel, clips[before[int(i)].clip_id].channels),
-            **({"source": "manual", "status": None}
-               if before[int(i)].status == UNREVIEWED else {}))
-            for i, spec in updates.items()]
-        self._ensure_classes(conn, sorted({r.label for r in new if r.label is not None}))
-        conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
-                         [_row(r) for r in new])
-        conn.executemany(_HISTORY, [(r.id, r.clip_id, "update", json.dumps(_fields(
-            before[r.id])), json.dumps(_fields(r)), now) for r in new])
+        with self._write() as conn:
+            before = {r.id: r for r in self._regions_by_ids(conn, ids)}
+            unknown = sorted(set(ids) - before.keys())
+            if unknown:
+                raise RegionError(f"there is no region with id {unknown[0]}; nothing was changed")
+            clips = self._clips_of({r.clip_id for r in before.values()})
+            problems = [(index, reason) for index, (i, spec) in enumerate(updates.items())
+                        if (reason := validate_region(
+                            clips.get(before[int(i)].clip_id), spec.begin_s, spec.end_s,
+                            spec.low_hz, spec.high_hz, spec.channel))]
+            if problems:
+                raise RegionError(_problems_message(problems, len(ids)), tuple(problems))
+            now = time.time()
+            new = [dataclasses.replace(
+                before[int(i)], begin_s=float(spec.begin_s), end_s=float(spec.end_s),
+                low_hz=_as_float(spec.low_hz), high_hz=_as_float(spec.high_hz),
+                label=clean_label(spec.label), modified=now,
+                channel=stored_channel(spec.channel, clips[before[int(i)].clip_id].channels),
+                **({"source": "manual", "status": None}
+                   if before[int(i)].status == UNREVIEWED else {}))
+                for i, spec in updates.items()]
+            self._ensure_classes(conn, sorted({r.label for r in new if r.label is not None}))
+            conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
+                             [_row(r) for r in new])
+            conn.executemany(_HISTORY, [(r.id, r.clip_id, "update", json.dumps(_fields(
+                before[r.id])), json.dumps(_fields(r)), now) for r in new])
         return [before[i] for i in ids]
 
     def delete_regions(self, ids: Iterable[int]) -> list[RegionRecord]:

@@ -222,13 +222,12 @@ def _push_regions_import(w, files: list[tuple], plan: RegionsPlan,
     first: list[bool] = []
     said: list[tuple[str, int]] = []  # what each part imported, and how much
 
-    def on_done(records: list) -> None:
+    def on_done(added: list, changed: list) -> None:
         if not first:  # the import itself, not a later undo or redo
             first.append(True)
-            added = [r for r in records if r.id not in plan.updates]
             said.append((_regions_report(source, len(files), added, plan.known,
-                                         plan.moments, len(records) - len(added)),
-                         len(records)))
+                                         plan.moments, len(changed)),
+                         len(added) + len(changed)))
         w.labels.classes_edited(False)  # new classes; the regions on show
         w.labels.refresh_region_counts()
 

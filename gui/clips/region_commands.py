@@ -118,11 +118,12 @@ class ImportRegionsCommand(_StoreCommand):
     :func:`core.store.region_io.plan_regions_files` planned them off the GUI thread; ``source``
     names the files), all added in one transaction, and the regions its rows edited there
     changed (``updates``: region id -> spec). A later redo restores the same records.
-    ``on_done(records)`` gets the imported and changed records after every step (the report,
-    the views); an import that found nothing marks itself obsolete: there is nothing to undo."""
+    ``on_done(added, changed)`` gets the imported records and the changed ones (as they were)
+    after every step (the report, the views); an import that found nothing marks itself
+    obsolete: there is nothing to undo."""
 
     def __init__(self, project: Any, specs: list[Any], source: str,
-                 on_done: Callable[[list[Any]], None],
+                 on_done: Callable[[list[Any], list[Any]], None],
                  on_error: OnError = None, updates: Mapping[int, Any] | None = None) -> None:
         super().__init__(f"Import regions from {source}", on_error)
         self._project, self._specs = project, list(specs)
@@ -131,28 +132,19 @@ class ImportRegionsCommand(_StoreCommand):
         self._added: list[Any] | None = None
         self._before: list[Any] = []  # the changed regions as they were
 
-    def _redo(self) -> None:
-        if self._added is None:  # both in one transaction: a failed change adds nothing
+    def _redo(self) -> None:  # each step one transaction: a failed change adds nothing
+        if self._added is None:
             self._added, self._before = self._project.import_regions(self._specs,
                                                                      self._updates)
             if not self._added and not self._updates:
                 self.setObsolete(True)
-        elif self._updates:  # undone: the same records back, the same changes made again
-            self._project.restore_regions(self._added)
-            try:
-                self._before = self._project.update_regions(self._updates)
-            except Exception:
-                self._project.delete_regions([r.id for r in self._added])
-                raise
-        else:
-            self._project.restore_regions(self._added)
-        self._on_done(self._added + self._before)
+        else:  # undone: the same records back, the same changes made again
+            self._before = self._project.redo_import(self._added, self._updates)
+        self._on_done(self._added, self._before)
 
     def _undo(self) -> None:
-        self._project.delete_regions([r.id for r in self._added])
-        if self._before:
-            self._project.restore_regions(self._before)
-        self._on_done(self._added + self._before)
+        self._project.undo_import(self._added, self._before)
+        self._on_done(self._added, self._before)
 
 
 def _tell(on_changed: OnChanged | None, clip_ids: Iterable[int]) -> None:

@@ -153,7 +153,7 @@ def test_an_import_whose_change_fails_adds_nothing_either(qtbot, opened, tmp_pat
     opened.project.delete_regions([gone.id])
     errors: list[str] = []
     opened.undo_stack.push(ImportRegionsCommand(
-        opened.project, [RegionSpec(dawn, 0.5, 0.75, "fox")], "t.txt", lambda records: None,
+        opened.project, [RegionSpec(dawn, 0.5, 0.75, "fox")], "t.txt", lambda *_records: None,
         on_error=errors.append, updates={gone.id: RegionSpec(dawn, 0.3, 0.4, "owl")}))
     assert errors and "no region with id" in errors[0]
     assert regions(opened) == [] and opened.undo_stack.count() == 0

@@ -588,3 +588,22 @@ def test_update_regions_changes_all_or_none_and_gives_back_what_was(project):
     assert [c.action for c in project.region_history(region_id=first.id)] == ["add", "update"]
     project.restore_regions(before)
     assert project.regions() == [first, second]
+
+
+def test_an_import_is_undone_and_redone_in_one_transaction_each(project):
+    """Redone by hand, its added regions came back before a change that then failed, left with
+    nothing to undo them."""
+    long_id = ids(project)["long.wav"]
+    edited = project.add_region(long_id, 1.0, 2.0, "owl")
+    added, before = project.import_regions([RegionSpec(long_id, 3.0, 4.0, "fox")],
+                                           {edited.id: RegionSpec(long_id, 1.0, 2.0, "tawny")})
+    assert before == [edited]
+    project.undo_import(added, before)
+    assert project.regions() == [edited]
+    assert project.redo_import(added, {edited.id: RegionSpec(long_id, 1.0, 2.0, "tawny")}) == [
+        edited]
+    assert [r.label for r in project.regions()] == ["tawny", "fox"]
+    project.undo_import(added, before)
+    with pytest.raises(RegionError, match="past the end"):
+        project.redo_import(added, {edited.id: RegionSpec(long_id, 9.0, 12.0, "tawny")})
+    assert project.regions() == [edited]  # the added region did not come back alone

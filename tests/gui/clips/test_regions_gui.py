@@ -491,7 +491,8 @@ def test_import_regions_is_one_undo_step(rig, tmp_path):
                    "dog/long.wav,2.0,2.25,bark\n")
     done: list[list] = []
     specs = region_io.plan_regions_files(rig.project, [(csv, None)]).specs
-    rig.stack.push(ImportRegionsCommand(rig.project, specs, "events.csv", done.append))
+    rig.stack.push(ImportRegionsCommand(rig.project, specs, "events.csv",
+                                        lambda added, _changed: done.append(added)))
     assert rig.stack.undoText() == "Import regions from events.csv"
     assert stored(rig) == [(0.5, 1.0, None, None, "bark"), (2.0, 2.25, None, None, "bark")]
     assert [r.source for r in done[0]] == ["import", "import"]
