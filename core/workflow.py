@@ -114,7 +114,7 @@ def training_snapshot(project) -> TrainingSnapshot:
                 samples.append(TrainingSample(
                     path, region.label, region.begin_s, region.end_s, str(path),
                     record.duration_s, recording_regions=labelled,
-                    band_hz=None if region.low_hz is None else (region.low_hz, region.high_hz)))
+                    band_hz=region.band_hz))
             keys.append((region.id, region.label, region.begin_s, region.end_s, region.status))
         if record.duration_s:
             busy = [(r.begin_s, r.end_s) for r in regions if r.status != REJECTED]

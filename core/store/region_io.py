@@ -36,7 +36,13 @@ from core.store.region_json import (
     parse_edge_impulse,
     parse_label_studio,
 )
-from core.store.region_known import Planned, RegionsPlan, row_band, without_known
+from core.store.region_known import (
+    Planned,
+    RegionsPlan,
+    raven_channel,
+    row_band,
+    without_known,
+)
 from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
 from core.store.region_tables import (
     BIRDNET_TIMES,
@@ -393,9 +399,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
             problems.append((row.line, reason))
             continue
         low_hz, high_hz = row_band(clip, row.low_hz, row.high_hz)
-        # A Raven table writes a region on every channel of a file that cannot be read (its
-        # count unknown) on the first: read back, the first is every channel there.
-        channel = None if raven and row.channel == 0 and clip.channels is None else row.channel
+        channel = raven_channel(row.channel, clip) if raven else row.channel
         begin_s, end_s = row.begin_s, row.end_s
         duration_s = clip.duration_s or math.inf
         # A mark at the very end, written to a format's precision, may lie just past it.

@@ -28,7 +28,7 @@ def region_ref(store_token: str, region_id: int, modified: float) -> str:
     return f"{store_token}-{region_id}-{_stamp(modified)}"
 
 
-def region_of(ref: str | None, store_token: str | None) -> tuple[int, str] | None:
+def _region_of(ref: str | None, store_token: str | None) -> tuple[int, str] | None:
     """(id, stamp) of the region ``ref`` (:func:`region_ref`) names in the store of
     ``store_token``; None for another store's region, or anything else."""
     token, region_id, stamp = ((ref or "").strip().split("-") + ["", ""])[:3]
@@ -37,7 +37,7 @@ def region_of(ref: str | None, store_token: str | None) -> tuple[int, str] | Non
     return int(region_id), stamp
 
 
-def modified_since(stamp: str, modified: float) -> bool:
+def _modified_since(stamp: str, modified: float) -> bool:
     """Whether a region whose ``modified`` time this is changed after the table with ``stamp``
     (:func:`region_ref`) was written."""
     return stamp != _stamp(modified)
@@ -45,6 +45,12 @@ def modified_since(stamp: str, modified: float) -> bool:
 
 def _stamp(modified: float) -> str:
     return f"{round(modified * 1e6):x}"
+
+
+def raven_channel(channel: int | None, clip: ClipRecord) -> int | None:
+    """A Raven row's channel as read back: Raven writes a region on every channel of a file that
+    cannot be read (its count unknown) on the first, so there the first is every channel."""
+    return None if channel == 0 and clip.channels is None else channel
 
 
 def row_band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
@@ -65,7 +71,7 @@ def row_band(clip: ClipRecord, low_hz: float | None, high_hz: float | None
 class Planned:
     """A row matched to its clip: the region it gives, whether it was a moment made a region
     (MOMENT_S), and the Earmark region it stands for (a row of Earmark's own export:
-    region_known.region_ref), if any."""
+    :func:`region_ref`), if any."""
 
     spec: RegionSpec
     moment: bool = False
@@ -108,7 +114,6 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     found = {clip_id: (rs, [r.begin_s for r in rs]) for clip_id, rs in by_clip.items()}
     by_id = {clip.id: clip
              for clip in (clips if clips is not None else project.clips(include_missing=True))}
-    channels = {clip_id: clip.channels for clip_id, clip in by_id.items()}  # None: not known
     stored = {region.id: region for rs in by_clip.values() for region in rs}
     token = project.store_token
     kept: list[RegionSpec] = []
@@ -118,18 +123,19 @@ def without_known(project, specs: Sequence[RegionSpec | Planned],
     for planned in specs:
         planned = planned if isinstance(planned, Planned) else Planned(planned)
         # As it would be stored: a Raven row's Channel 1 of a mono file is every channel.
+        clip = by_id.get(planned.spec.clip_id)
         spec = dataclasses.replace(planned.spec, channel=stored_channel(
-            planned.spec.channel, channels.get(planned.spec.clip_id)))
-        ref = region_of(planned.region_ref, token)
+            planned.spec.channel, clip.channels if clip is not None else None))
+        ref = _region_of(planned.region_ref, token)
         region = stored.get(ref[0]) if ref is not None and ref[0] not in claimed else None
         # A row standing for a region of this store on its clip (one deleted here since is read
         # as any row: brought back; a second row for one region, a copy, as a new region's).
         if region is not None:
             claimed.add(region.id)
-            if region.clip_id == spec.clip_id:
+            if region.clip_id == spec.clip_id and clip is not None:
                 # Changed here since the table was written: the row is no edit of its own.
-                if not modified_since(ref[1], region.modified) and not _same_region(
-                        spec, region, by_id[region.clip_id]):
+                if not _modified_since(ref[1], region.modified) and not _same_region(
+                        spec, region, clip):
                     updates[region.id] = spec
                 continue
         regions, begins = found.setdefault(spec.clip_id, ([], []))
@@ -151,13 +157,12 @@ def _same_region(row: RegionSpec, region, clip: ClipRecord) -> bool:
     tab or a line break a space), band (within 1 Hz; one over every frequency none) and channel
     (a Raven table's first of a file whose channels are not known: every one)."""
     low_hz, high_hz = row_band(clip, region.low_hz, region.high_hz)
-    channel = None if region.channel == 0 and clip.channels is None else region.channel
+    read_back = dataclasses.replace(region, low_hz=low_hz, high_hz=high_hz,
+                                    channel=raven_channel(region.channel, clip))
     return (abs(row.begin_s - region.begin_s) <= SAME_TIME_S
-            and abs(row.end_s - region.end_s) <= SAME_TIME_S
-            and table_text(row.label) == table_text(region.label) and row.channel == channel
-            and (row.low_hz is None) == (low_hz is None)
-            and (low_hz is None or (math.isclose(row.low_hz, low_hz, abs_tol=1.0)
-                                    and math.isclose(row.high_hz, high_hz, abs_tol=1.0))))
+            and table_text(row.label) == table_text(region.label)
+            and row.channel == read_back.channel and (row.low_hz is None) == (low_hz is None)
+            and _names_no_more(dataclasses.replace(row, label=region.label), read_back))
 
 
 def _names_no_more(row: RegionSpec, region) -> bool:
@@ -170,5 +175,4 @@ def _names_no_more(row: RegionSpec, region) -> bool:
                                         and math.isclose(row.high_hz, region.high_hz, abs_tol=1.0))))
 
 
-__all__ = ["BAND_SLACK_HZ", "Planned", "RegionsPlan", "SAME_TIME_S", "modified_since", "region_of",
-           "region_ref", "row_band", "without_known"]
+__all__ = ["Planned", "RegionsPlan", "raven_channel", "region_ref", "row_band", "without_known"]
