@@ -279,22 +279,28 @@ def without_overlapped(events: Sequence[Event]) -> list[Event]:
     return sorted(kept, key=lambda e: (e.begin_s, e.end_s, e.label))
 
 
-def _fitted(classifier, path: Path, begin_s: float, end_s: float, label: str
+def _bands(classifier) -> dict[str, tuple[float, float]]:
+    """The band (Hz) each class's events are measured in: its own where the model has one (its
+    training regions' boxes: samples.class_bands), else the model's."""
+    features = classifier.features
+    nyquist_hz = features.sample_rate_hz / 2
+    own = getattr(classifier.checkpoint, "class_bands_hz", None) or [None] * len(classifier.classes)
+    return {name: (band[0], min(band[1], nyquist_hz)) if band else
+            (features.f_min_hz, features.f_max_hz or nyquist_hz)
+            for name, band in zip(classifier.classes, own, strict=True)}
+
+
+def _fitted(classifier, path: Path, begin_s: float, end_s: float, band: tuple[float, float]
             ) -> tuple[float, float]:
     """An event's span drawn in to its sound in the file (:func:`fit_edges`), read as the model
-    hears it, in its class's band where the model has one (its training regions' boxes:
-    samples.class_bands), else the model's; its windows' span where the file cannot be read."""
+    hears it, measured in ``band``; its windows' span where the file cannot be read."""
     features = classifier.features
     start_s = max(0.0, begin_s - classifier.window_s)
     try:
         samples = features.read(path, start_s, end_s + classifier.window_s - start_s)
     except AudioError:
         return begin_s, end_s
-    rate = features.sample_rate_hz
-    bands = getattr(classifier.checkpoint, "class_bands_hz", None)
-    band = bands[classifier.classes.index(label)] if bands else None
-    low_hz, high_hz = band or (features.f_min_hz, features.f_max_hz or rate / 2)
-    levels = band_levels_db(samples, rate, low_hz, min(high_hz, rate / 2))
+    levels = band_levels_db(samples, features.sample_rate_hz, *band)
     return fit_edges(begin_s, end_s, levels, start_s, classifier.window_s)
 
 
@@ -326,9 +332,9 @@ def detect_file(classifier, path: str | Path,
     exclusive = not getattr(classifier, "multi_label", False)
     events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,
                            chosen, background, exclusive=exclusive)  # silence holds no event
-    name = str(path)
+    name, bands = str(path), _bands(classifier)
     found = [Event(name, *_fitted(classifier, Path(path), begin_s,
-                                  min(end_s, max(scored.duration_s, begin_s)), label),
+                                  min(end_s, max(scored.duration_s, begin_s)), bands[label]),
                    label, score)
              for begin_s, end_s, label, score in events]
     found = joined(found)
