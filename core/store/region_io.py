@@ -249,7 +249,9 @@ _WHOLE_CLIPS_ONLY = {
 
 
 def _parse(path: str | os.PathLike, audio: str | None
-           ) -> tuple[str, list[RegionRow], list[Problem]]:
+           ) -> tuple[str, list[RegionRow], list[Problem], bool]:
+    """A region file's format, rows and bad rows, and whether its times may run on through
+    several files as one sequence (a Raven table naming several files, without File Offset)."""
     text, fmt = _read_format(path)
     try:
         if _holds_clip_labels(text, fmt):
@@ -280,7 +282,9 @@ def _parse(path: str | os.PathLike, audio: str | None
             rows, problems = parse_audacity(text, audio)
     except EarmarkError as error:
         raise EarmarkError(f"{Path(path).name}: {error}") from None
-    return fmt, rows, problems
+    on_sequence = fmt == "raven" and len({row.path for row in rows}) > 1 and (
+        "file offset (s)" not in raven_header(text.splitlines())[1])
+    return fmt, rows, problems, on_sequence
 
 
 def _listing(name: str, problems: list[Problem], unit: str = "line") -> str:
@@ -299,7 +303,7 @@ def read_regions(path: str | os.PathLike, audio: str | None = None
     per selection of a Raven table, whatever its views). ``audio`` is the file, relative to the
     project folder, an Audacity label track (or a Raven table without ``Begin File``) belongs to.
     Raises :class:`EarmarkError` naming the file and each bad row (its line and the reason)."""
-    fmt, rows, problems = _parse(path, audio)
+    fmt, rows, problems, _ = _parse(path, audio)
     if problems:
         raise EarmarkError(_listing(Path(path).name, problems, _UNITS.get(fmt, "line")))
     return fmt, rows
@@ -383,12 +387,14 @@ def moments_text(n: int) -> str:
 
 
 def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
-          ) -> tuple[list[Planned], list[Problem]]:
-    """The rows matched to clips, and the rows' problems. ``raven``: the rows are a Raven
-    table's, whose Channel 1 may stand for every channel (see below)."""
+          ) -> tuple[list[Planned], list[Problem], bool]:
+    """The rows matched to clips, the rows' problems, and whether a row was refused for lying
+    past its file's end. ``raven``: the rows are a Raven table's, whose Channel 1 may stand for
+    every channel."""
     by_path, by_name = index
     planned: list[Planned] = []
     problems: list[Problem] = []
+    past_end = False
     found: dict[str, tuple[ClipRecord | None, str | None]] = {}
     for row in rows:
         if row.path not in found:  # a file has many rows
@@ -410,10 +416,11 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
         reason = validate_region(clip, begin_s, end_s, low_hz, high_hz, channel)
         if reason:
             problems.append((row.line, reason))
+            past_end = past_end or end_s > duration_s + END_SLACK_S
         else:
             planned.append(Planned(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
                                               row.score, channel), moment, row.region_ref))
-    return planned, problems
+    return planned, problems, past_end
 
 
 def import_regions_file(project, path: str | os.PathLike,
@@ -462,13 +469,12 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     listings: list[str] = []
     problems: list[Problem] = []
     for path, audio in files:
-        fmt, rows, found = _parse(path, audio or _avianz_beside(project, path))
-        more, bad = _plan(project, rows, index, raven=fmt == "raven")
+        fmt, rows, found, on_sequence = _parse(path, audio or _avianz_beside(project, path))
+        more, bad, past_end = _plan(project, rows, index, raven=fmt == "raven")
         found += bad
         if found:
             listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line"))
-                            + (_SEQUENCE_HINT if fmt == "raven" and _sequence_times(path, rows, bad)
-                               else ""))
+                            + (_SEQUENCE_HINT if on_sequence and past_end else ""))
             problems += found
         planned += more
     if listings:
@@ -476,16 +482,10 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     return without_known(project, planned, index[0].values())
 
 
+#: Said of a Raven table naming several files without File Offset (s), a row past its file's end.
 _SEQUENCE_HINT = ("\n  Its times run on through its files as Raven opened them, one sequence: add the "
                   "File Offset (s) measurement in Raven and save the table again, so that each "
                   "selection is placed in its own file.")
-
-
-def _sequence_times(path: str | os.PathLike, rows: list[RegionRow], bad: list[Problem]) -> bool:
-    """Whether a Raven table's rows past their files' ends are times on its files' sequence: it
-    names several files and has no File Offset (s), the time within each file."""
-    return (len({row.path for row in rows}) > 1 and any("past the end" in why for _, why in bad)
-            and "file offset (s)" not in raven_header(_read_format(path)[0].splitlines())[1])
 
 
 def _avianz_beside(project, path: str | os.PathLike) -> str | None:
