@@ -268,22 +268,18 @@ class ModelController(QObject):
         name = Path(path).name
         self.status.emit(f"Loading the model {name}…", 0)
         self._model_file.start(
-            ProjectWorker(self.project, lambda project, _task: pm.import_model_file(project, path)),
-            finished=self._on_model_loaded,
+            ProjectWorker(self.project, lambda project, _task: _import_model(project, path)),
+            finished=lambda loaded: self._on_model_loaded(*loaded),
             failed=lambda reason: self.message.emit(
                 # A model file's error names it in full already: once is enough.
                 f"Could not load the model {reason if reason.startswith(str(path)) else f'{name}: {reason}'}",
                 "error"))
 
-    def _on_model_loaded(self, model_id: int) -> None:
+    def _on_model_loaded(self, model_id: int, note: str | None) -> None:
         self.status.emit("", 0)
-        record = self.project.active_model()
-        note = foreign_model_note(Path(record.path).name, record.classes,
-                                  [c.name for c in self.project.classes()]) \
-            if record is not None else None
         if note:
             self.message.emit(note, "warning")
-        self._activated(record)
+        self._activated(self.project.active_model())
         self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:
@@ -372,3 +368,12 @@ def labels_differing(before: dict[int, str | None], now: dict[int, str | None]) 
     them counts when it is labelled there)."""
     return sum(1 for clip_id in before.keys() | now.keys()
                if before.get(clip_id) != now.get(clip_id))
+
+
+def _import_model(project, path) -> tuple[int, str | None]:
+    """On the model file's task: the model imported and made active, and what the window says
+    of a model that knows none of the project's classes (model_card.foreign_model_note)."""
+    model_id = pm.import_model_file(project, path)
+    record = project.active_model()
+    return model_id, foreign_model_note(Path(record.path).name, record.classes,
+                                        [c.name for c in project.classes()])
