@@ -23,6 +23,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_detection import span_fit  # noqa: E402
 from bench.common import ROOT, Timer  # noqa: E402
 from core.ml.detection import detect_file, merge_windows, model_background  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
@@ -139,18 +140,6 @@ def layout(rng: np.random.Generator, calls: int, pairs: bool) -> list[tuple[str,
     return out
 
 
-def fit(true, events) -> float:
-    """The median overlap over union of each call and the event of its class that most overlaps
-    it, where that is at least half the call."""
-    fits = []
-    for begin_s, end_s, label in true:
-        overlap_s, b, e = max(((min(end_s, e) - max(begin_s, b), b, e) for b, e, guess in events
-                               if guess == label), default=(0.0, 0.0, 0.0))
-        if overlap_s >= 0.5 * (end_s - begin_s):
-            fits.append(overlap_s / (max(end_s, e) - min(begin_s, b)))
-    return float(np.median(fits)) if fits else 0.0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=0)
@@ -210,7 +199,7 @@ def main() -> None:
                     m = event_metrics(true, events, classes)["micro"]
                     totals[name].append((m["hits"], m["support"], m["predicted"]))
                     cells.append(f"{m['recall']:.2f} / {m['precision']:.2f} / "
-                                 f"{fit(true, events):.2f}")
+                                 f"{span_fit(true, events):.2f}")
                 print(f"{kind + ', ' + str(snr_db) + ' dB':18s} {cells[0]:>24s} {cells[1]:>24s}",
                       flush=True)
         for name, parts in totals.items():
