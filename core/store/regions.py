@@ -351,12 +351,9 @@ class RegionsMixin:
     def undo_import(self, added: Iterable[RegionRecord], before: Iterable[RegionRecord]) -> None:
         """Take back :meth:`import_regions` in one transaction: ``added`` deleted, ``before``
         (the changed regions as they were) put back."""
-        added, before = list(added), list(before)
         with self._write():
-            if added:
-                self.delete_regions([r.id for r in added])
-            if before:
-                self.restore_regions(before)
+            self.delete_regions([r.id for r in added])
+            self.restore_regions(before)
 
     def update_regions(self, updates: Mapping[int, RegionSpec]) -> list[RegionRecord]:
         """Set each region ``updates`` names (by id) to its spec's span, band, label and channel
