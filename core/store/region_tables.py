@@ -459,15 +459,16 @@ def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pr
     if not audio:
         raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
                            "to: say which (--audio)")
-    reader = _csv_reader(text)
+    reader = csv.reader(io.StringIO(text, newline=""))  # spaces kept: see _SvCells
     header: list[str] | None = None
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     try:
-        lines = [(reader.line_num, [value.strip() for value in values]) for values in reader]
+        lines = [(reader.line_num, values) for values in reader]
     except csv.Error as error:
         raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
-    lines = [(number, cells) for number, cells in lines if any(cells)]
+    lines = [(number, _SvCells(values)) for number, values in lines
+             if any(value.strip() for value in values)]
     if lines and not is_number(lines[0][1][0]):
         header = [header_key(cell) for cell in lines.pop(0)[1]]
         if "frame" in header or "startframe" in header:
@@ -496,8 +497,7 @@ def _is_sv_instants(header: list[str] | None, rows: list[list[str]]) -> bool:
     layer's point)."""
     if header is not None:
         return _is_instants_header(header)
-    return bool(rows) and all(len(cells) == 1 or (len(cells) == 2 and not is_number(cells[1]))
-                              for cells in rows)
+    return bool(rows) and all(len(cells) == 1 or not is_number(cells[1]) for cells in rows)
 
 
 def _sv_instants(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],
@@ -510,7 +510,7 @@ def _sv_instants(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[R
         if time_s is None:
             problems.append((number, f"time '{cells[0]}' is not a number"))
         else:
-            label = cells[1] if len(cells) > 1 else ""
+            label = cells.label_from(1)
             rows.append(RegionRow(audio, time_s, time_s, label or None, line=number))
     return rows, problems
 
@@ -550,7 +550,7 @@ def _sv_boxes(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[Regi
     rows: list[RegionRow] = []
     problems: list[Problem] = []
     for number, cells in lines:
-        row, reason = _row(audio, *(cells + [""] * 5)[:2], ",".join(cells[4:]),
+        row, reason = _row(audio, *(cells + [""] * 5)[:2], cells.label_from(4),
                            *(cells + [""] * 5)[2:4], number)
         if row is None:
             problems.append((number, reason))
@@ -570,10 +570,23 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
                 named.get("label", ""))
     if len(cells) < 3 or not (is_number(cells[1]) and is_number(cells[2])):
         return _number_or_none(cells[0]), None, ""
-    rest = cells[3:]
-    if len(rest) > 1 and is_number(rest[0]):
-        rest = rest[1:]  # a note's level
-    return _number_or_none(cells[0]), _number_or_none(cells[2]), ",".join(rest)
+    level = len(cells) > 4 and is_number(cells[3])  # a note's level before its label
+    return (_number_or_none(cells[0]), _number_or_none(cells[2]),
+            cells.label_from(4 if level else 3))
+
+
+class _SvCells(list):
+    """A CSV row's cells, stripped, that keep the row as written: an old Sonic Visualiser wrote
+    a label with a comma unquoted (``1.0,Wren, juvenile``), which :meth:`label_from` puts back
+    together, its space kept."""
+
+    def __init__(self, values: list[str]) -> None:
+        super().__init__(value.strip() for value in values)
+        self._values = values
+
+    def label_from(self, index: int) -> str:
+        """The label that starts at cell ``index``, every cell after it part of it."""
+        return ",".join(self._values[index:]).strip()
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",

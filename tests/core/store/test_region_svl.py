@@ -302,6 +302,22 @@ def test_a_time_instants_layer_exported_as_csv_gives_its_moments(tmp_path, text,
     assert rows[-2].label == ("wren" if "wren" in text else None) and rows[-1].label is None
 
 
+@pytest.mark.parametrize(("text", "span"), [
+    ("0.5,robin\n1.0,Wren, juvenile\n", (1.0, 1.0, None, None)),  # time instants
+    ("0.5,0,1.0,robin\n1.0,0,0.5,Wren, juvenile\n", (1.0, 1.5, None, None)),  # regions
+    ("0.5,440,1.0,0.8,la\n1.0,220,0.5,0.8,Wren, juvenile\n", (1.0, 1.5, None, None)),  # notes
+    ("0.5,1.0,500,1500,owl\n1.0,1.5,500,1500,Wren, juvenile\n", (1.0, 1.5, 500.0, 1500.0)),
+])
+def test_an_old_csv_layer_s_unquoted_label_with_a_comma_is_one_label_as_written(tmp_path, text,
+                                                                                span):
+    """An older Sonic Visualiser wrote a label with a comma unquoted: its second part was a
+    third cell, which refused a time instants layer as "a layer of values" and lost the space
+    (``Wren,juvenile``) in the others."""
+    rows = read_regions(write(tmp_path, "old.csv", text), "dawn.wav")[1]
+    assert [(r.begin_s, r.end_s, r.low_hz, r.high_hz, r.label) for r in rows][-1] == (
+        *span[:2], *span[2:], "Wren, juvenile")
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     ("1.0,220\n2.0,230.5\n", r"a layer of values .*export a time instants, region"),
     ("TIME,VALUE,LABEL\n1.0,220,a\n", r"a layer of values .*export a time instants, region"),
