@@ -89,7 +89,8 @@ def detect_format(text: str) -> str:
     :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
-        raise EarmarkError("empty file")
+        raise EarmarkError("empty file: no labels or regions in it (a label track with none is "
+                           "written so); nothing was imported")
     if first.lstrip()[0] in "[{":
         return json_format(text)
     if is_xml(first):

@@ -92,6 +92,9 @@ def test_file_kind_keeps_path_label_csvs_for_clip_labels(tmp_path):
         file_kind(write(tmp_path, "notes.txt", "dear diary\n"))
     with pytest.raises(EarmarkError, match="gone.txt"):
         file_kind(tmp_path / "gone.txt")
+    # Audacity writes a label track without labels as an empty file: said so, not "not a CSV".
+    with pytest.raises(EarmarkError, match=r"^track\.txt: empty file: no labels or regions in it"):
+        file_kind(write(tmp_path, "track.txt", ""))
 
 
 def test_import_facts_come_from_one_read_of_the_file(tmp_path, monkeypatch):
