@@ -33,7 +33,7 @@ from core.ml.samples import (
 from core.ml.training import EpochMetrics
 from core.store.classes import ClassesState
 from core.store.label_rules import safe_folder_name
-from core.store.records import REJECTED, UNREVIEWED, ClassInfo
+from core.store.records import FOUND_SOURCES, REJECTED, UNREVIEWED, ClassInfo
 
 MIN_CLASSES = 2
 MIN_CLIPS_PER_CLASS = 2
@@ -554,7 +554,7 @@ def marked_recordings(project) -> list[tuple[Path, list]]:
     clips = {c.id: c for c in project.clips(include_missing=True)}
     marked: dict[int, list] = {}
     for region in project.regions():
-        if region.label and region.source != "model" and getattr(region, "status", None) is None:
+        if region.label and region.source not in FOUND_SOURCES and region.status is None:
             marked.setdefault(region.clip_id, []).append(region)
     found = [(project.abspath(clips[clip_id]), regions) for clip_id, regions in marked.items()]
     return sorted(found, key=lambda item: str(item[0]))

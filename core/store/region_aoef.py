@@ -32,6 +32,10 @@ SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high
 #: Tag keys that name a sound's class, in the order one is preferred (a Whombat project may tag
 #: each sound with its species and its call type: the call type is no class).
 CLASS_KEYS = (LABEL_KEY, "species", "label", "class_name", "event")
+#: The note on an event nobody has reviewed, by its source: who found it.
+_FOUND_BY = {"model": "Found by an Earmark model",
+             "search": "Found by an Earmark search (Find Loud Events or Find Similar Calls)",
+             "import": "Found by a detector, imported into Earmark"}
 #: The namespace of the UUIDs of exported recordings and datasets (uuid5 of the project's name
 #: and the file's path in it): Whombat matches a project's recordings to its own by UUID.
 _NAMESPACE = uuid.UUID("6f1d2c8e-3b7a-5e49-a0c2-9d8e4b7f1a35")
@@ -382,9 +386,9 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
         score = "" if region.score is None else f" (score {region.score:.2f})"
         if region.score is not None:
             event["features"] = {"score": round(region.score, 4)}
-        annotation["notes"] = [{  # a model's run's or a search's (Find Loud Events...)
-            "uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
-            "message": f"Found by Earmark (a model or a search){score}; not reviewed."}]
+        annotation["notes"] = [{"uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
+                                "message": f"{_FOUND_BY.get(region.source, _FOUND_BY['import'])}"
+                                           f"{score}; not reviewed."}]
     return event, annotation
 
 

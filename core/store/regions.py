@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from core.errors import RegionError
 from core.store.records import (
+    FOUND_SOURCES,
     REGION_COLUMNS,
     REGION_SOURCES,
     REJECTED,
@@ -180,11 +181,9 @@ class RegionsMixin:
 
     def regions(self, clip_id: int | None = None) -> list[RegionRecord]:
         """The regions of one clip, or of every clip (missing ones too) when ``clip_id`` is None,
-        ordered by (clip_id, begin_s, id).
-
-        One read of them all serves every call until the store changes: after an edit the
-        window's views each ask (the clip's regions, every clip's for the review queue and the
-        filters), and on a night of thousands of events each read took 30 ms."""
+        ordered by (clip_id, begin_s, id). One read of them all serves every call until the store
+        changes: after an edit the window's views each ask (the clip's, every clip's for the
+        review queue and filters); on a night of thousands of events each read took 30 ms."""
         every = self._cached("regions", lambda: tuple(region_from_row(row) for row in self._read(
             f"SELECT {REGION_COLUMNS} FROM regions ORDER BY clip_id, begin_s, id")))
         if clip_id is None:
@@ -243,7 +242,7 @@ class RegionsMixin:
         """Add every region of ``specs`` in one transaction, all or none: each is checked with
         :func:`validate_region` first, and any bad one raises RegionError listing them (index and
         reason, ``problems`` holding them all) with nothing written. Returns the records in the
-        order of ``specs``. Regions of source "model" start "unreviewed", and so do imported
+        order of ``specs``. Regions Earmark found (FOUND_SOURCES) start "unreviewed", and so do imported
         ones with a score (a machine's detections another tool wrote, for review)."""
         if source not in REGION_SOURCES:
             raise RegionError(f"unknown region source {source!r} (one of "
@@ -278,7 +277,7 @@ class RegionsMixin:
             RegionRecord(first_id + i, int(spec.clip_id), float(spec.begin_s),
                          float(spec.end_s), _as_float(spec.low_hz), _as_float(spec.high_hz),
                          label, source, _as_float(spec.score), now, now,
-                         UNREVIEWED if source == "model" or (
+                         UNREVIEWED if source in FOUND_SOURCES or (
                              source == "import" and spec.score is not None) else None,
                          stored_channel(spec.channel, clips[spec.clip_id].channels))
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
@@ -411,27 +410,30 @@ class RegionsMixin:
         return records
 
     def replace_model_regions(self, clip_id: int, specs: Iterable[RegionSpec],
-                              labels: Collection[str | None] | None = None
+                              labels: Collection[str | None] | None = None,
+                              source: str = "model"
                               ) -> tuple[list[RegionRecord], list[RegionRecord]]:
-        """A model's new events for one clip, in one transaction: its model events still
-        "unreviewed" (of ``labels``, the classes the search looks for, where given: a search for
-        hoots leaves the sweeps found before) are deleted and ``specs`` added as source "model",
-        status "unreviewed" (each spec's clip_id must be ``clip_id``). Accepted and rejected
-        events stay. Returns
-        (deleted, added); the undo is ``delete_regions(added ids)`` then
-        ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
-        clip_id = int(clip_id)
-        specs = list(specs)
+        """A run's new events for one clip, in one transaction: the unreviewed events Earmark
+        found there before (FOUND_SOURCES; of ``labels``, the classes the run looks for, where
+        given: a search for hoots leaves the sweeps found before) are deleted and ``specs``
+        added, "unreviewed", as ``source`` ("model": a model's run; "search": one without), each
+        spec's clip_id ``clip_id``. Accepted and rejected events stay. Returns (deleted, added);
+        the undo is ``delete_regions(added ids)`` then ``restore_regions(deleted)``. A bad spec
+        raises RegionError and changes nothing."""
+        clip_id, specs = int(clip_id), list(specs)
+        if source not in FOUND_SOURCES:
+            raise RegionError(f"{source!r} is no source of found events ({FOUND_SOURCES})")
         strays = [i for i, spec in enumerate(specs) if int(spec.clip_id) != clip_id]
         if strays:
             raise RegionError(f"region {strays[0] + 1} is for clip {specs[strays[0]].clip_id}, "
                               f"not {clip_id}; nothing was changed")
         with self._write() as conn:
             ids = [row[0] for row in conn.execute(
-                "SELECT id, label FROM regions WHERE clip_id = ? AND source = 'model' AND "
-                "status = ?", (clip_id, UNREVIEWED)) if labels is None or row[1] in labels]
+                "SELECT id, label, source FROM regions WHERE clip_id = ? AND status = ?",
+                (clip_id, UNREVIEWED)) if row[2] in FOUND_SOURCES
+                and (labels is None or row[1] in labels)]
             deleted = self.delete_regions(ids) if ids else []
-            added = self._add_regions(conn, specs, "model")
+            added = self._add_regions(conn, specs, source)
         return deleted, added
 
     def review_region(self, region_id: int, decision: str, label=UNCHANGED) -> RegionRecord:

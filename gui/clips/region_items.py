@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 
-from core.store.records import UNREVIEWED
+from core.store.records import FOUND_SOURCES, UNREVIEWED
 
 #: Unlabelled regions, and a class without a colour.
 UNLABELLED_COLOUR = "#9aa0a6"
@@ -27,8 +27,8 @@ def region_tooltip(record: Any) -> str:
     tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
     if getattr(record, "channel", None) is not None:
         tip += f" · on channel {record.channel + 1}"
-    if record.source == "model" and record.score is not None:
-        tip += f" · model score {record.score:.0%}"
+    if record.source in FOUND_SOURCES and record.score is not None:
+        tip += f" · {record.source} score {record.score:.0%}"
     if is_model_event(record):
         tip += " · not reviewed (Review tab: A accepts, R rejects)"
     return tip

@@ -22,7 +22,8 @@ ACCEPT, REJECT = "accept", "reject"
 
 
 class DetectEventsCommand(_StoreCommand):
-    """One detection run's events, stored as the model's unreviewed regions of each file.
+    """One detection run's events, stored as unreviewed regions of each file, of ``source``
+    "model" (a model's run) or "search" (Find Loud Events, Find Similar Calls).
 
     ``specs`` maps clip id -> the RegionSpecs the task found there (computed in the background;
     a file with none still clears its old unreviewed events). The first redo calls
@@ -34,7 +35,7 @@ class DetectEventsCommand(_StoreCommand):
 
     def __init__(self, project: Any, specs: Mapping[int, Iterable[Any]], model_name: str = "",
                  on_changed: OnChanged | None = None, on_error: OnError = None,
-                 labels: Collection[str | None] | None = None) -> None:
+                 labels: Collection[str | None] | None = None, source: str = "model") -> None:
         self._specs = {clip_id: list(items) for clip_id, items in specs.items()}
         n = sum(len(items) for items in self._specs.values())
         files = len(self._specs)
@@ -42,6 +43,7 @@ class DetectEventsCommand(_StoreCommand):
         super().__init__(f"Detect {n} event{'s' if n != 1 else ''}{by} in {files} "
                          f"file{'s' if files != 1 else ''}", on_error)
         self._project, self._on_changed, self._labels = project, on_changed, labels
+        self._source = source
         self._deleted: list[Any] = []
         self.added: list[Any] | None = None
 
@@ -54,7 +56,8 @@ class DetectEventsCommand(_StoreCommand):
         if self.added is None:
             deleted, added = [], []
             for clip_id, specs in self._specs.items():
-                gone, new = self._project.replace_model_regions(clip_id, specs, self._labels)
+                gone, new = self._project.replace_model_regions(clip_id, specs, self._labels,
+                                                                self._source)
                 deleted.extend(gone)
                 added.extend(new)
             self._deleted, self.added = deleted, added

@@ -416,7 +416,7 @@ class ModelDock(QDockWidget):
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the energy detector", outcome, "No readable recordings to search.",
-                {choice.label}),
+                {choice.label}, "search"),
             failed=self._on_detect_failed)
         return True
 
@@ -508,7 +508,7 @@ class ModelDock(QDockWidget):
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the template detector", outcome, "No readable recordings to search.",
-                {choice.label}),
+                {choice.label}, "search"),
             failed=self._on_detect_failed)
         return True
 
@@ -529,7 +529,8 @@ class ModelDock(QDockWidget):
                      nothing_to_search: str = "No long recordings to search: Detect Events "
                                               "looks in files at least four of the model's "
                                               "clips long and in files that hold regions.",
-                     labels: Collection[str | None] | None = None) -> None:
+                     labels: Collection[str | None] | None = None,
+                     source: str = "model") -> None:
         self.review.detection_ended()
         self.status.emit("", 0)
         if self.project is None:
@@ -542,7 +543,7 @@ class ModelDock(QDockWidget):
             command = DetectEventsCommand(self.project, outcome.specs, model_name,
                                           on_changed=self._on_regions_changed,
                                           on_error=lambda m: self.show_message(m, "error"),
-                                          labels=labels)
+                                          labels=labels, source=source)
             self.undo_stack.push(command)
             replaced = command.replaced
         self.show_message(*detection_message(outcome, replaced))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.store.records import FOUND_SOURCES
 from gui.common.elided_label import one_line
 from gui.common.flow_layout import FlowLayout
 from gui.common.window_actions import window_action
@@ -69,7 +70,7 @@ def disagreeing_clips(records: Iterable[Any]) -> set[int]:
     for r in records:
         if is_unreviewed(r):
             events.setdefault(r.clip_id, []).append(r)
-        elif getattr(r, "status", None) is None and r.source != "model" and r.label:
+        elif getattr(r, "status", None) is None and r.source not in FOUND_SOURCES and r.label:
             people.setdefault(r.clip_id, {}).setdefault(r.label, []).append(r)
     # Per class, "a person's region overlaps (b, e)" is one bisection (see _spans). Every event
     # against every region took seconds once a night's thousands of events were half accepted.

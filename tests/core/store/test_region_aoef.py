@@ -11,6 +11,7 @@ import pytest
 
 from core.errors import EarmarkError, RegionError
 from core.store.project import Project
+from core.store.records import RegionSpec
 from core.store.region_export import export_regions
 from core.store.region_io import detect_format, import_regions_file, needs_audio, read_regions
 from tests import audio_factory
@@ -199,6 +200,24 @@ def test_export_is_an_annotation_project_whombat_imports(project):
     [note] = annotations[2]["notes"]
     assert note["is_issue"] and "not reviewed" in note["message"] and "0.73" in note["message"]
     assert "notes" not in annotations[0]
+
+
+def test_an_unreviewed_event_s_note_says_who_found_it(project):
+    """Every unreviewed event's note said "a model or a search"; an imported BirdNET detection's
+    too."""
+    dawn = {c.path: c.id for c in project.clips()}["dawn.wav"]
+    project.replace_model_regions(dawn, [RegionSpec(dawn, 0.1, 0.2, "Robin", score=0.9)])
+    project.replace_model_regions(dawn, [RegionSpec(dawn, 0.5, 0.6, "loud", score=0.8)],
+                                  labels={"loud"}, source="search")
+    project.add_regions([RegionSpec(dawn, 1.0, 1.1, "Wren", score=0.7)], "import")
+    out = io.StringIO()
+    export_regions(project, "aoef", out)
+    notes = [a["notes"][0]["message"]
+             for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
+    assert notes == ["Found by an Earmark model (score 0.90); not reviewed.",
+                     "Found by an Earmark search (Find Loud Events or Find Similar Calls) "
+                     "(score 0.80); not reviewed.",
+                     "Found by a detector, imported into Earmark (score 0.70); not reviewed."]
 
 
 def test_export_to_a_file_writes_the_dataset_whombat_imports_first(project, tmp_path):

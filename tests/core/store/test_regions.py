@@ -476,6 +476,26 @@ def test_a_search_for_one_class_replaces_only_that_class_s_waiting_events(projec
     assert sorted(r.label for r in project.regions()) == ["hoot", "sweep"]
 
 
+def test_a_search_s_events_say_a_search_found_them_and_are_replaced_as_a_model_s(project):
+    """Find Loud Events' and Find Similar Calls' events read "model" in the region list and
+    their exports, with no model in sight."""
+    long_id = ids(project)["long.wav"]
+    _, model = project.replace_model_regions(long_id, [RegionSpec(long_id, 1.0, 2.0, "hoot")])
+    _, search = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 3.0, 4.0, "loud", score=0.8)], labels={"loud"},
+        source="search")
+    assert [(r.source, r.status) for r in search] == [("search", "unreviewed")]
+    assert project.unreviewed_counts() == {long_id: 2}
+    # A second search for the class replaces the first's waiting events, the model's stay.
+    deleted, again = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 5.0, 6.0, "loud")], labels={"loud"}, source="search")
+    assert deleted == search and {r.id for r in project.regions()} == {model[0].id, again[0].id}
+    project.review_region(again[0].id, "accept")
+    assert project.region(again[0].id).source == "manual"
+    with pytest.raises(RegionError, match="'manual' is no source of found events"):
+        project.replace_model_regions(long_id, [], source="manual")
+
+
 def test_replace_model_regions_refuses_a_bad_spec_and_changes_nothing(project):
     long_id, short_id = ids(project)["long.wav"], ids(project)["dog/short.wav"]
     project.add_region(long_id, 2.0, 3.0, "bark", source="model", score=0.9)

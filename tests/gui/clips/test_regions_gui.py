@@ -517,6 +517,10 @@ def test_model_events_are_dashed_with_their_score_and_rejected_ones_hidden(rig):
     assert "model score 64%" in wave.toolTip() and "not reviewed" in spec.toolTip()
     manual_wave, _ = rig.overlay.items(manual.id)
     assert manual_wave.lines[0].pen.style() == Qt.PenStyle.SolidLine
+    [searched] = rig.project.replace_model_regions(rig.clip_id, [
+        RegionSpec(rig.clip_id, 3.0, 3.5, "loud", score=0.9)], {"loud"}, "search")[1]
+    rig.regions.notify_changed(rig.clip_id)
+    assert "search score 90%" in rig.overlay.items(searched.id)[0].toolTip()
     rig.project.review_region(found.id, "accept")  # accepted: a person's region, drawn solid
     rig.regions.notify_changed(rig.clip_id)
     assert rig.overlay.items(found.id)[0].lines[0].pen.style() == Qt.PenStyle.SolidLine
