@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.audio import reading as audio
 from core.audio.spectrogram import band_bins, frame_power_at
 from core.errors import AudioError
 from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
@@ -290,17 +291,19 @@ def _bands(classifier) -> dict[str, tuple[float, float]]:
             for name, band in zip(classifier.classes, own, strict=True)}
 
 
-def _fitted(classifier, path: Path, begin_s: float, end_s: float, band: tuple[float, float]
-            ) -> tuple[float, float]:
-    """An event's span drawn in to its sound in the file (:func:`fit_edges`), read as the model
-    hears it, measured in ``band``; its windows' span where the file cannot be read."""
-    features = classifier.features
+def _fitted(classifier, path: Path, rate_hz: int, begin_s: float, end_s: float,
+            band: tuple[float, float]) -> tuple[float, float]:
+    """An event's span drawn in to its sound in the file (:func:`fit_edges`), its channel or mix
+    as the model hears it at the file's own ``rate_hz`` (resampling each event's stretch was
+    two thirds of detection's time), measured in ``band``, which lies below the model's
+    Nyquist frequency; its windows' span where the file cannot be read."""
     start_s = max(0.0, begin_s - classifier.window_s)
     try:
-        samples = features.read(path, start_s, end_s + classifier.window_s - start_s)
+        samples = classifier.features.read(path, start_s, end_s + classifier.window_s - start_s,
+                                           resample=False)
     except AudioError:
         return begin_s, end_s
-    levels = band_levels_db(samples, features.sample_rate_hz, *band)
+    levels = band_levels_db(samples, rate_hz, *band)
     return fit_edges(begin_s, end_s, levels, start_s, classifier.window_s)
 
 
@@ -333,7 +336,8 @@ def detect_file(classifier, path: str | Path,
     events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,
                            chosen, background, exclusive=exclusive)  # silence holds no event
     name, bands = str(path), _bands(classifier)
-    found = [Event(name, *_fitted(classifier, Path(path), begin_s,
+    rate_hz = audio.info(path).sample_rate_hz
+    found = [Event(name, *_fitted(classifier, Path(path), rate_hz, begin_s,
                                   min(end_s, max(scored.duration_s, begin_s)), bands[label]),
                    label, score)
              for begin_s, end_s, label, score in events]

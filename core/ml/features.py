@@ -117,11 +117,14 @@ class FeatureConfig:
         # torch.stft with center=True gives 1 + n_samples // hop frames.
         return 1 + self.n_samples // self.hop_samples
 
-    def read(self, path, offset_s: float = 0.0, duration_s: float | None = None) -> np.ndarray:
+    def read(self, path, offset_s: float = 0.0, duration_s: float | None = None,
+             resample: bool = True) -> np.ndarray:
         """A window of a file as the model hears it: mono at its rate, the configured channel
-        where the file has it, else the mix (:func:`core.audio.reading.read`)."""
+        where the file has it, else the mix (:func:`core.audio.reading.read`). ``resample``
+        False: at the file's own rate (levels in a band the model hears need no resampling)."""
         channel = None if self.channel is None else int(self.channel)  # a numpy integer too
-        return audio.read(path, self.sample_rate_hz, offset_s, duration_s, channel, or_mix=True)
+        return audio.read(path, self.sample_rate_hz if resample else None, offset_s, duration_s,
+                          channel, or_mix=True)
 
     def with_clip_seconds(self, clip_seconds: float) -> FeatureConfig:
         return dataclasses.replace(self, clip_seconds=float(clip_seconds))

@@ -191,8 +191,7 @@ def _stub(background="quiet", thresholds=None):
     return LoudnessClassifier(checkpoint)
 
 
-def _recording(tmp_path, bursts_s, total_s=20.0):
-    rate = 16000
+def _recording(tmp_path, bursts_s, total_s=20.0, rate=16000):
     samples = 0.001 * np.random.default_rng(1).standard_normal(int(total_s * rate))
     for begin_s, end_s in bursts_s:
         first, stop = int(begin_s * rate), int(end_s * rate)
@@ -293,6 +292,22 @@ def test_an_event_is_measured_in_its_class_s_band_where_the_model_has_one(tmp_pa
     stub.checkpoint.class_bands_hz = [(300.0, 600.0), None]
     (event,) = detect_file(stub, path)
     assert measured[-1] == (300.0, 600.0) and event.begin_s <= 3.2 and event.end_s >= 3.8
+
+
+@pytest.mark.parametrize("rate", [8000, 48000])
+def test_an_event_is_measured_at_its_file_s_own_rate(tmp_path, monkeypatch, rate):
+    """Each event's stretch was resampled to the model's rate to measure its levels: two thirds
+    of detection's time, for the same edges."""
+    path = _recording(tmp_path, [(3.2, 3.8), (10.0, 11.5)], rate=rate)
+    rates: list[int] = []
+    levels = detection.band_levels_db
+    monkeypatch.setattr(detection, "band_levels_db", lambda samples, at, low, high: (
+        rates.append(at) or levels(samples, at, low, high)))
+    events = detect_file(_stub(), path)  # a model of 16 kHz
+    assert rates == [rate, rate]
+    assert [(e.begin_s, e.end_s) for e in events] == [
+        (pytest.approx(3.2, abs=0.031), pytest.approx(3.8, abs=0.031)),
+        (pytest.approx(10.0, abs=0.031), pytest.approx(11.5, abs=0.031))]
 
 
 def test_an_event_ends_with_the_file(tmp_path):
