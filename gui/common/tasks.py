@@ -209,13 +209,15 @@ class TaskSlot(QObject):
     ``start(worker, finished=..., ...)`` cancels and disconnects the task before, then runs
     ``worker`` on a new QThread owned by this slot, so dropping a reference to a thread that is
     still ending (its worker said done, see ``is_running``) cannot destroy it while it runs, which
-    aborts the process; the thread frees itself once finished.
+    aborts the process; the thread frees itself once finished. ``abandon()`` stops and
+    disconnects a task that only reads without waiting for it (see there).
     """
 
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self._relay: _Relay | None = None
         self._thread: QThread | None = None
+        self._ending: list[tuple[_Relay, QThread]] = []  # abandoned, their threads still running
 
     @property
     def worker(self) -> Worker | None:
@@ -225,8 +227,9 @@ class TaskSlot(QObject):
               partial: Callable | None = None, finished: Callable | None = None,
               failed: Callable | None = None, done: Callable | None = None) -> Worker:
         """Run ``worker``, its signals going to the handlers given (each takes the signal's
-        value; ``done`` none); the task before is cancelled, disconnected and joined."""
-        self.cancel()
+        value; ``done`` none); the task before is cancelled, disconnected and joined (not those
+        abandoned before it)."""
+        self._stop(timeout_ms=10000)
         self._relay = _Relay(worker, {"progress": progress, "partial": partial,
                                       "finished": finished, "failed": failed, "done": done}, self)
         self._thread = _start_thread(worker, self)
@@ -244,6 +247,14 @@ class TaskSlot(QObject):
             self.worker.cancel()
 
     def cancel(self, timeout_ms: int = 10000) -> None:
+        """Stop the task, disconnect its handlers and wait for its thread, and for those of the
+        tasks abandoned before it (closing, another project: nothing runs on afterwards)."""
+        self._stop(timeout_ms)
+        for _relay, ending in self._ending:
+            _join(ending, timeout_ms)
+        self._sweep()
+
+    def _stop(self, timeout_ms: int) -> None:
         """Stop the task, disconnect its handlers and wait for its thread."""
         relay, thread = self._relay, self._thread
         self._relay = self._thread = None
@@ -254,6 +265,37 @@ class TaskSlot(QObject):
         _join(thread, timeout_ms)
         if not thread_running(thread):
             relay.release()
+
+    def abandon(self) -> None:
+        """Stop the task and disconnect its handlers without waiting for its thread, which ends
+        on its own at the worker's next check for a stop, beside the next task (the slot keeps
+        it until then; :meth:`cancel` and :meth:`wait` wait for it). For work that only reads,
+        replaced as a person moves on: waiting held the window still for the rest of a block of
+        a long file's windows, 0.3-1.8 s at each clip shown while a model's score track was
+        computed."""
+        relay, thread = self._relay, self._thread
+        self._relay = self._thread = None
+        if relay is None:
+            return
+        relay.active = False
+        relay.worker.cancel()
+        if thread_running(thread):
+            thread.quit()  # its loop ends once the work returns
+            thread.finished.connect(self._sweep)
+            self._ending.append((relay, thread))
+        else:
+            relay.release()
+
+    @Slot()
+    def _sweep(self) -> None:
+        """Let go of the abandoned tasks whose threads have ended."""
+        running = []
+        for relay, thread in self._ending:
+            if thread_running(thread):
+                running.append((relay, thread))
+            else:
+                relay.release()
+        self._ending = running
 
     def settle(self, timeout_ms: int = 60000) -> None:
         """Wait for the task to end and hand its outcome to its handlers now, instead of through
@@ -272,6 +314,9 @@ class TaskSlot(QObject):
         """Block until the task's thread has ended (tests, benchmarks, closing). The thread is
         told to quit here: the quit its ``done`` sends is queued to this (the window's) thread,
         which would not run it while it waits, and the wait would last its whole timeout."""
+        for _relay, ending in self._ending:
+            _join(ending, timeout_ms)
+        self._sweep()
         thread = self._thread
         if not thread_running(thread):
             return True

@@ -93,7 +93,7 @@ class AugmentPreview(ClipLayer, QWidget):
         return *file_key, round(start_s, 3), config
 
     def _refresh(self) -> None:
-        self._task.cancel()
+        self._task.abandon()
         key = self._results.key = self._wanted_key()
         if key is None:
             self.hide()

@@ -240,7 +240,7 @@ class ClassifyPanel(QWidget):
         if self.is_busy():  # said, or "Classifying…" stays under the results as if still going
             self.status.setText(f"Stopped: {len(self.predictions):,} file(s) classified "
                                 "before it was cancelled")
-        self._task.cancel()
+        self._task.abandon()
         self._update_buttons()
 
     def clear(self) -> None:
@@ -257,6 +257,7 @@ class ClassifyPanel(QWidget):
     def shutdown(self) -> None:
         """Stop the worker and the preview's loader thread (the window is closing)."""
         self.cancel()
+        self._task.cancel()  # and wait for it, and for those stopped before
         self.live.shutdown()
         self.clip_view.shutdown()
 

@@ -184,7 +184,7 @@ class ClipScores(ClipLayer, QObject):
 
     def _refresh(self) -> None:
         """Show the track of the clip on show: from the cache, or scored in the background."""
-        self._task.cancel()
+        self._task.abandon()
         self.lines.clear()
         key = self._results.key = self._wanted_key()
         if key is None:

@@ -303,6 +303,7 @@ class ModelController(QObject):
         worker = ProjectClassifyWorker(self.project, record.id,
                                        pm.model_checkpoint_path(self.project, record),
                                        only_new=only_new, device=self.default_config().device)
+        self.stop_classifying()
         self._classifying.start(
             worker, partial=self.predictions_ready.emit,
             progress=lambda value: self.classify_progress.emit(*value),
@@ -339,7 +340,9 @@ class ModelController(QObject):
         self.confusion_ready.emit(model_id, table)
 
     def stop_classifying(self) -> None:
-        self._classifying.cancel()
+        """Stop classifying the project's clips, not waiting for the worker's thread: it only
+        reads the model and writes that model's predictions (see TaskSlot.abandon)."""
+        self._classifying.abandon()
 
     def _later(self, delay_ms: int, step) -> None:
         """Run ``step`` after ``delay_ms``, unless shutdown (closing, another project) came first."""

@@ -122,7 +122,7 @@ class ExplainOverlay(ClipLayer, QObject):
 
     def _refresh(self) -> None:
         """Show the map of the clip on show: from the cache, or computed in the background."""
-        self._task.cancel()
+        self._task.abandon()
         self._results.key = None
         self.image.hide()
         if not self._enabled or self.clip_view.data is None:

@@ -4,6 +4,7 @@ never delivered, progress throttled, work that is over not counted as running, j
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
@@ -158,6 +159,39 @@ def test_cancel_stops_cooperative_work_and_joins_its_thread(qtbot, slot, sink):
     assert not slot.is_running() and not slot.findChildren(QThread)[0].isRunning()
     QCoreApplication.processEvents()
     assert sink.values == []  # cancelled: disconnected too
+
+
+def test_an_abandoned_task_is_not_waited_for_and_the_next_runs_beside_it(qtbot, slot, sink):
+    """Each clip shown cancelled its score track's scoring and waited for the rest of a block
+    of a long file's windows: 0.3-1.8 s with the window held still."""
+    started, step = threading.Event(), threading.Event()
+
+    def block(task: Worker) -> str:
+        started.set()
+        step.wait(10)  # a block of windows: the stop is seen after it
+        return "late"
+
+    slot.start(FunctionWorker(block), finished=sink)
+    assert started.wait(5)
+    old = slot.findChildren(QThread)[0]
+    slot.abandon()  # returns at once: the block is not over
+    assert old.isRunning() and not slot.is_running()
+    with qtbot.waitSignal(sink.got, check_params_cb=is_("next"), timeout=5000):
+        began = time.perf_counter()
+        slot.start(FunctionWorker(lambda _task: "next"), finished=sink)  # nor by the next
+        assert time.perf_counter() - began < 2.0 and old.isRunning()
+    step.set()
+    qtbot.waitUntil(lambda: not slot._ending, timeout=5000)  # let go of once it has ended
+    assert sink.values == ["next"]  # the abandoned task's result reached nothing
+    # Closing waits for an abandoned task too.
+    step.clear()
+    started.clear()
+    slot.start(FunctionWorker(block), finished=sink)
+    assert started.wait(5)
+    slot.abandon()
+    step.set()
+    slot.cancel()
+    assert not any(thread.isRunning() for thread in slot.findChildren(QThread))
 
 
 def test_failures_reach_the_handler_with_their_reason(qtbot, slot, sink):

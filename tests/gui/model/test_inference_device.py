@@ -135,7 +135,7 @@ def test_the_controller_classifies_on_the_settings_device(tmp_path, monkeypatch)
                         lambda *args, **kwargs: made.append(kwargs) or object())
     controller = ModelController()
     monkeypatch.setattr(controller, "_classifying",
-                        SimpleNamespace(start=lambda worker, **_: None))
+                        SimpleNamespace(start=lambda worker, **_: None, abandon=lambda: None))
     controller.project = SimpleNamespace(store_path=tmp_path / "store" / "project.db")
     record = SimpleNamespace(id=3, path="models/m.pt")
     controller.classify_project(record)  # no settings chosen: TrainConfig's "auto"
