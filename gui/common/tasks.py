@@ -255,7 +255,8 @@ class TaskSlot(QObject):
         self._sweep()
 
     def _stop(self, timeout_ms: int) -> None:
-        """Stop the task, disconnect its handlers and wait for its thread."""
+        """Stop the task, disconnect its handlers and wait up to ``timeout_ms`` for its thread; a
+        thread still running is kept (``_ending``) until it ends."""
         relay, thread = self._relay, self._thread
         self._relay = self._thread = None
         if relay is None:
@@ -263,7 +264,10 @@ class TaskSlot(QObject):
         relay.active = False
         relay.worker.cancel()
         _join(thread, timeout_ms)
-        if not thread_running(thread):
+        if thread_running(thread):
+            thread.finished.connect(self._sweep)
+            self._ending.append((relay, thread))
+        else:
             relay.release()
 
     def abandon(self) -> None:
@@ -273,18 +277,7 @@ class TaskSlot(QObject):
         replaced as a person moves on: waiting held the window still for the rest of a block of
         a long file's windows, 0.3-1.8 s at each clip shown while a model's score track was
         computed."""
-        relay, thread = self._relay, self._thread
-        self._relay = self._thread = None
-        if relay is None:
-            return
-        relay.active = False
-        relay.worker.cancel()
-        if thread_running(thread):
-            thread.quit()  # its loop ends once the work returns
-            thread.finished.connect(self._sweep)
-            self._ending.append((relay, thread))
-        else:
-            relay.release()
+        self._stop(timeout_ms=0)
 
     @Slot()
     def _sweep(self) -> None:
