@@ -34,10 +34,5 @@ class ReadOnlyTableModel(QAbstractTableModel):
                 return RIGHT_ALIGNED
         return None
 
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
     def _row_count(self) -> int:
         raise NotImplementedError
