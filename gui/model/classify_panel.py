@@ -309,11 +309,16 @@ class ClassifyPanel(QWidget):
         done, total = value
         self.status.setText(f"Classifying… {done:,} of {total:,} files")
 
-    def _on_worker_finished(self, count: int) -> None:
+    def _on_worker_finished(self, outcome: tuple[int, list[str]]) -> None:
+        count, empty = outcome
         failed = sum(1 for p in self.predictions if not p.ok)
         text = f"Classified {count - failed:,} file(s)"
         if failed:
             text += f"; {failed:,} could not be read"
+        if empty:
+            names = ", ".join(empty[:3]) + (f" and {len(empty) - 3:,} more" if len(empty) > 3
+                                            else "")
+            text += f"; no audio files in {names}"
         self.status.setText(text + ".")
         self.table.resizeColumnToContents(LABEL)
         self._fit_names()

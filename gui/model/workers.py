@@ -171,7 +171,8 @@ class FileClassifyWorker(Worker):
     """Classifies dropped files (folders expanded to their audio files) with one checkpoint.
 
     Signals (see ``Worker``): ``partial(list[Prediction])`` in order, a few at a time;
-    ``progress((done, total))``; ``finished(int)`` files classified; ``failed(str)``.
+    ``progress((done, total))``; ``finished((int, list[str]))`` files classified and the names
+    of the folders dropped that held no audio file (they add no row to say so); ``failed(str)``.
     ``device``: where the model runs, as Training Settings request it (``inference_device``).
     """
 
@@ -181,11 +182,13 @@ class FileClassifyWorker(Worker):
         self._paths = [Path(p) for p in paths]
         self._checkpoint, self._device = checkpoint, device
 
-    def work(self) -> int:
+    def work(self) -> tuple[int, list[str]]:
         pending: list = []
         count = 0
         classifier = _classifier(self._checkpoint, self._device)
         files = expand_audio_paths(self._paths)
+        empty = [path.name for path in self._paths
+                 if path.is_dir() and not any(f.is_relative_to(path) for f in files)]
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
             pending.append(prediction)
             count += 1
@@ -196,7 +199,7 @@ class FileClassifyWorker(Worker):
         if pending:
             self.partial.emit(pending)
         self.report_progress((count, len(files)), force=True)
-        return count
+        return count, empty
 
 
 

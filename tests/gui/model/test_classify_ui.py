@@ -148,11 +148,17 @@ def test_folder_on_drop_zone_classifies_its_audio_files(qtbot, panel, model_file
     folder = audio_factory.make_class_folder(tmp_path / "dropped", n_per_class=2,
                                              kinds=("tone", "noise"))
     (folder / "notes.txt").write_text("not audio")
+    # A folder without audio (one named as a file, too) added nothing and said nothing.
+    (tmp_path / "takes.wav").mkdir()
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("words")
     with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS) as done:
-        drop(panel.drop_zone, [folder])
+        drop(panel.drop_zone, [folder, tmp_path / "takes.wav", tmp_path / "texts"])
     assert done.args == [4]
     assert {p.path.name for p in panel.predictions} == {
         "tone_000.wav", "tone_001.wav", "noise_000.wav", "noise_001.wav"}
+    assert panel.status.text() == ("Classified 4 file(s); no audio files in takes.wav, "
+                                   "texts.")
 
 
 def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_path):

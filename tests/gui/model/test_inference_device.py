@@ -88,7 +88,7 @@ def test_dropped_files_are_classified_on_the_settings_device(tmp_path, model_pat
                                                              expected):
     _machine(monkeypatch, *machine)
     path = audio_factory.write(tmp_path / "a.wav", audio_factory.tone(440.0, 1.0))
-    assert FileClassifyWorker([path], model_path, device=requested).work() == 1
+    assert FileClassifyWorker([path], model_path, device=requested).work() == (1, [])
     assert built == [expected]
 
 
