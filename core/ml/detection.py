@@ -294,9 +294,9 @@ def _bands(classifier) -> dict[str, tuple[float, float]]:
 def _fitted(classifier, path: Path, rate_hz: int, begin_s: float, end_s: float,
             band: tuple[float, float]) -> tuple[float, float]:
     """An event's span drawn in to its sound in the file (:func:`fit_edges`), its channel or mix
-    as the model hears it at the file's own ``rate_hz`` (resampling each event's stretch was
-    two thirds of detection's time), measured in ``band``, which lies below the model's
-    Nyquist frequency; its windows' span where the file cannot be read."""
+    as the model hears it at the file's own ``rate_hz`` (resampled to the model's, an 8 kHz
+    recording took a quarter longer to search), measured in ``band``, which lies below the
+    model's Nyquist frequency; its windows' span where the file cannot be read."""
     start_s = max(0.0, begin_s - classifier.window_s)
     try:
         samples = classifier.features.read(path, start_s, end_s + classifier.window_s - start_s,
