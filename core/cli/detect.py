@@ -221,8 +221,8 @@ class _BandEvent:
 
 @dataclass(frozen=True)
 class _Span:
-    """What the writers of core.store.region_export read of a region record: an event the model
-    found, which nobody has reviewed."""
+    """What the writers of core.store.region_export read of a region record: an event a model or
+    a search (``source``) found, which nobody has reviewed."""
 
     id: int
     begin_s: float
@@ -233,6 +233,7 @@ class _Span:
     high_hz: float | None = None
     status: str = UNREVIEWED
     channel: int | None = None  # the one it was found on (from 0); None: the mix
+    source: str = "model"
 
 
 def cmd_detect(args) -> int:
@@ -421,7 +422,8 @@ def _write(args, answered, every: list[_File]) -> None:
 
 def _spans(clip: _File, events) -> list[_Span]:
     return [_Span(n, e.begin_s, e.end_s, e.label, e.score, getattr(e, "low_hz", None),
-                  getattr(e, "high_hz", None), channel=clip.listened)
+                  getattr(e, "high_hz", None), channel=clip.listened,
+                  source="search" if isinstance(e, _BandEvent) else "model")
             for n, e in enumerate(events, 1)]
 
 

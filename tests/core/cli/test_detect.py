@@ -147,7 +147,8 @@ def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model
         "a.wav", "sub/b.wav"]
     assert [e["features"]["score"] for e in data["sound_events"]] == pytest.approx(scores,
                                                                                    abs=1e-4)
-    assert all(a["notes"][0]["is_issue"] for a in data["sound_event_annotations"])
+    assert all(a["notes"][0]["is_issue"] and a["notes"][0]["message"].startswith(
+        "Found by an Earmark model (score ") for a in data["sound_event_annotations"])
     project_file = tmp_path / "events.json"
     project_file.write_text(out)
     _, rows = read_regions(project_file)
@@ -251,6 +252,12 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     assert code == 0
     fmt, [first, *_] = read_regions(table)
     assert fmt == "raven" and (first.low_hz, first.high_hz) == (1500.0, 2500.0)
+    # Whombat is told a search found them, not a model.
+    code, out, _ = _run(capsys, "detect-energy", folder / "night.wav", "--low-hz", 1500,
+                        "--high-hz", 2500, "--format", "aoef")
+    notes = {a["notes"][0]["message"].split(" (")[0]
+             for a in json.loads(out)["data"]["sound_event_annotations"]}
+    assert notes == {"Found by an Earmark search"}
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
     code, _, err = _run(capsys, "detect-energy", folder, "--channel", 9)
