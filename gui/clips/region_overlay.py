@@ -259,8 +259,8 @@ class RegionOverlay(QObject):
         command = AddRegionCommand(project, self._selection.clip_id, rect.left(), rect.right(),
                                    on_changed=self._selection.notify_changed,
                                    on_error=self._on_error, channel=self._drawn_channel(), **band)
-        self._undo_stack.push(command)
-        if command.record is not None and not command.isObsolete():
+        self._undo_stack.push(command)  # a failed one is deleted by the push: ask ``failed``
+        if command.record is not None and not command.failed:
             self._selection.select(command.record.id)
 
     def add_span(self, begin_s: float, end_s: float) -> None:
@@ -278,8 +278,8 @@ class RegionOverlay(QObject):
             return
         command = UpdateRegionCommand(project, record, changes, self._selection.notify_changed,
                                       self._on_error)
-        self._undo_stack.push(command)
-        if command.isObsolete():
+        self._undo_stack.push(command)  # a failed one is deleted by the push: ask ``failed``
+        if command.failed:
             self.refresh()  # it failed, and said why: the items go back to what is stored
 
     def _on_span_finished(self, item: Any) -> None:

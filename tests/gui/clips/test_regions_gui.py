@@ -293,6 +293,24 @@ def test_resizing_an_edge_is_one_undo_step(rig):
     assert stored(rig) == [(1.0, 2.0, None, None, None)]
 
 
+def test_a_resize_the_store_refuses_puts_the_span_back_and_says_why(rig, monkeypatch):
+    """The push deleted the failed command, and asking it whether it had failed raised
+    "Internal C++ object (UpdateRegionCommand) already deleted": the span stayed as dragged."""
+    from core.errors import RegionError
+
+    record = add(rig, 1.0, 2.0)
+    spec_item = rig.overlay.items(record.id)[1]
+
+    def refuse(*_args, **_kwargs):
+        raise RegionError("the store is read-only")
+
+    monkeypatch.setattr(rig.project, "update_region", refuse)
+    drag(spec_item.lines[1], rig.view.spec_plot, (2.0, 500.0), (3.25, 500.0))
+    assert rig.errors and "the store is read-only" in rig.errors[-1]
+    assert stored(rig) == [(1.0, 2.0, None, None, None)] and rig.stack.count() == 1
+    assert rig.overlay.items(record.id)[1].getRegion() == pytest.approx((1.0, 2.0))
+
+
 def test_moving_a_box_moves_its_time_and_band(rig):
     record = add(rig, 1.0, 2.0, low_hz=1000.0, high_hz=2000.0)
     box = rig.overlay.items(record.id)[1]
