@@ -4,7 +4,8 @@ bandwidth), how spread it is (aggregate and average entropy), and how loud it is
 power, and its signal-to-noise ratio against the same band just before and after it.
 
 Computed from a power spectrogram of the region alone (Hann frames of ``fft_size_for`` the
-file's rate, a quarter-frame hop, each block of frames with its DC offset removed), over the
+file's rate, about 25 ms, shorter for a region that would not hold FRAMES_ACROSS of them: a
+bat's call; a quarter-frame hop, each block of frames with its DC offset removed), over the
 frequency bins inside the region's band (all of them for a region without one). Energy is summed
 over the band for each frame (the time envelope) and over the frames for each bin (the
 spectrum); a percentile point is where the running sum first reaches that share of the total.
@@ -139,6 +140,22 @@ class _Samples:
         return _exactly(self._buffer[:count], count)
 
 
+#: A region is measured in frames short enough that this many fit in it, down to MIN_N_FFT: in
+#: frames of about 25 ms, a 4 ms bat call had a 90 % duration of 0 and its frequency points
+#: squeezed into the middle of its sweep (49.9-68.4 kHz for 40-80 kHz).
+FRAMES_ACROSS = 8
+MIN_N_FFT = 64
+
+
+def region_fft_size(sample_rate_hz: int, n_samples: int | None = None) -> int:
+    """The frame a region of ``n_samples`` is measured in: ``fft_size_for`` the rate (about
+    25 ms), halved while FRAMES_ACROSS of them would not fit in the region."""
+    n_fft = fft_size_for(sample_rate_hz)
+    while n_samples is not None and n_fft > MIN_N_FFT and n_fft * FRAMES_ACROSS > n_samples:
+        n_fft //= 2
+    return n_fft
+
+
 @dataclass(frozen=True)
 class _Band:
     """The spectrogram a region is measured with: its frame size and the bins in its band."""
@@ -151,8 +168,10 @@ class _Band:
 
     @classmethod
     def of(cls, sample_rate_hz: int, low_hz: float | None, high_hz: float | None,
-           n_fft: int | None = None) -> _Band:
-        n_fft = n_fft or fft_size_for(sample_rate_hz)
+           n_fft: int | None = None, n_samples: int | None = None) -> _Band:
+        """The band of a region of ``n_samples`` (None: any length), in frames of ``n_fft``
+        (None: :func:`region_fft_size`)."""
+        n_fft = n_fft or region_fft_size(sample_rate_hz, n_samples)
         low = 0.0 if low_hz is None else max(0.0, float(low_hz))
         high = sample_rate_hz / 2 if high_hz is None else min(sample_rate_hz / 2, float(high_hz))
         return cls(sample_rate_hz, n_fft, low, high, band_bins(sample_rate_hz, n_fft, low, high))
@@ -284,7 +303,7 @@ def measure(samples: np.ndarray, sample_rate_hz: int, begin_s: float = 0.0,
     Its noise and SNR are NaN: only :func:`measure_file_regions` sees around a region.
     """
     x = np.asarray(samples, dtype=np.float32)
-    band = _Band.of(sample_rate_hz, low_hz, high_hz, n_fft)
+    band = _Band.of(sample_rate_hz, low_hz, high_hz, n_fft, len(x))
     return _measure_stream([x], len(x), begin_s, band, lambda: False)
 
 
@@ -381,7 +400,7 @@ def measure_file_regions(path: str | os.PathLike, spans: Iterable[RegionSpan],
             break
         first = max(0, round(span.begin_s * rate_hz))
         n = max(0, min(round(span.end_s * rate_hz), header.frames) - first)
-        band = _Band.of(rate_hz, span.low_hz, span.high_hz)
+        band = _Band.of(rate_hz, span.low_hz, span.high_hz, n_samples=n)
         with _pieces(path, rate_hz, first, n, channel) as pieces:
             m = _measure_stream(pieces, n, first / rate_hz, band, should_stop)
         if m is None:

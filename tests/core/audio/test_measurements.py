@@ -97,6 +97,23 @@ def test_a_region_shorter_than_a_frame_and_a_band_narrower_than_a_bin():
     assert 3.0 <= m.peak_time_s <= 3.01
 
 
+@pytest.mark.parametrize(("rate_hz", "low_hz", "high_hz", "duration_s"), [
+    (384000, 40000.0, 80000.0, 0.004),  # a bat's call
+    (48000, 3000.0, 6000.0, 0.010),  # a bird's tick
+])
+def test_a_call_shorter_than_the_frames_is_measured_in_frames_it_holds(rate_hz, low_hz, high_hz,
+                                                                        duration_s):
+    """In frames of about 25 ms, a 4 ms sweep from 80 to 40 kHz had a 90 % duration of 0 and its
+    5-95 % frequencies 50-68 kHz; a 10 ms tick's duration was 0.33 ms."""
+    sweep = audio_factory.chirp(high_hz, low_hz, duration_s, sample_rate_hz=rate_hz)
+    pad = np.zeros(int(0.0005 * rate_hz), dtype=np.float32)
+    m = measure(np.concatenate([pad, sweep, pad]), rate_hz, 0.0, low_hz * 0.9, high_hz * 1.1)
+    assert m.dur_90_s == pytest.approx(0.9 * duration_s, rel=0.2)
+    span = high_hz - low_hz
+    assert m.freq_5_hz == pytest.approx(low_hz + 0.05 * span, abs=0.1 * span)
+    assert m.freq_95_hz == pytest.approx(high_hz - 0.05 * span, abs=0.1 * span)
+
+
 def test_a_file_is_measured_span_by_span_at_its_own_rate(tmp_path):
     rate_hz = 44100
     samples = np.zeros(10 * rate_hz, dtype=np.float32)
