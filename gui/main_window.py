@@ -15,6 +15,7 @@ from gui.actions import build_actions, edit_menu
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import ClipTableModel
 from gui.clips.clip_view import ClipView
+from gui.clips.cursor_readout import CursorReadout
 from gui.clips.label_bar import LabelBar
 from gui.clips.labelling import LabelController
 from gui.clips.playback import PlaybackBar, PlaybackController
@@ -83,6 +84,8 @@ class MainWindow(QMainWindow):
                                    self.region_list, self.playback_bar, self.label_bar)
         self.splitter = self.workspace.splitter
         self.setCentralWidget(self.workspace)
+        self.cursor_readout = CursorReadout(self.clip_view)  # time, pitch, level at the pointer
+        self.statusBar().addPermanentWidget(self.cursor_readout)
         self.store_label = QLabel()
         self.store_label.setObjectName("StoreLabel")
         self.statusBar().addPermanentWidget(self.store_label)

@@ -1,0 +1,45 @@
+"""The status bar's readout of the pointer over the clip view: time (and the recorder's clock),
+frequency and the level drawn there, as Raven Pro and Sonic Visualiser give them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF
+
+from gui.clips.cursor_readout import readout_text
+from tests import audio_factory
+from tests.gui.helpers import open_and_wait
+
+RATE_HZ = 16000
+
+
+def _shown(qtbot, window, tmp_path):
+    t = np.arange(3 * RATE_HZ) / RATE_HZ
+    samples = 1e-3 * np.random.default_rng(0).standard_normal(len(t))
+    samples[RATE_HZ:2 * RATE_HZ] += 0.5 * np.sin(2 * np.pi * 2000 * t[RATE_HZ:2 * RATE_HZ])
+    audio_factory.write(tmp_path / "night" / "20260601_220000.wav", samples.astype(np.float32),
+                        RATE_HZ)  # an AudioMoth's name: it began at 22:00:00
+    open_and_wait(qtbot, window, tmp_path / "night")
+    view = window.clip_view
+    qtbot.waitUntil(lambda: view.data is not None, timeout=10_000)
+    return view
+
+
+def test_the_pointer_s_time_clock_frequency_and_level_are_read_out(qtbot, window, tmp_path):
+    view = _shown(qtbot, window, tmp_path)
+
+    def at(plot, time_s, y):
+        return plot.vb.mapViewToScene(QPointF(time_s, y))
+
+    # On the tone (amplitude 0.5: -6 dB FS in its bin, as the measurements have it), beside it.
+    assert readout_text(view, at(view.spec_plot, 1.5, 2000.0)) == (
+        "1.50 s (22:00:01) · 2,000 Hz · -6 dB FS")
+    quiet = readout_text(view, at(view.spec_plot, 0.5, 2000.0))
+    assert quiet.startswith("0.50 s (22:00:00) · 2,000 Hz · -") and int(quiet.split()[-3]) < -60
+    assert readout_text(view, at(view.wave_plot, 2.5, 0.0)) == "2.50 s (22:00:02)"
+    assert readout_text(view, at(view.spec_plot, 3.5, 2000.0)) == ""  # past the clip's end
+    # Followed as the pointer moves over the plots, and emptied as it leaves them.
+    view.graphics.scene().sigMouseMoved.emit(at(view.spec_plot, 1.5, 2000.0))
+    assert window.cursor_readout.text() == "1.50 s (22:00:01) · 2,000 Hz · -6 dB FS"
+    window.cursor_readout.eventFilter(view.graphics.viewport(), QEvent(QEvent.Type.Leave))
+    assert window.cursor_readout.text() == ""
