@@ -7,8 +7,9 @@ axis, and moving about a clip: zoom, scroll, a typed range and resetting the zoo
 
 Keys that move the view carry Ctrl (or Shift for the range's playback), so Left/Right/Up/Down,
 Home/End and Page Up/Down stay the clip list's: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out,
-Ctrl+0 the whole file (as browsers), Ctrl+Left / Ctrl+Right scroll half a view, Ctrl+G types a
-range, Shift+Space plays the visible range.
+Ctrl+0 the whole file (as browsers), Ctrl+Left / Ctrl+Right scroll half a view, Ctrl+Shift+Left /
+Ctrl+Shift+Right a page (Raven's page keys: a view less a tenth, so a call on the edge is seen in
+both), Ctrl+G types a range, Shift+Space plays the visible range.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from gui.common.channels import MIX_TEXT, channel_name
 from gui.model.augment_preview import AugmentPreview
 from gui.model.clip_scores import ClipScores
 from gui.model.explain_overlay import ExplainOverlay
+
+#: A page step's share of the view: a tenth kept, so a call on the edge is seen in both pages.
+PAGE_SHARE = 0.9
 
 
 def build(acts, w) -> None:
@@ -98,6 +102,10 @@ def build(acts, w) -> None:
     acts.scroll_earlier.setToolTip("Half a view back (or Shift+wheel over the clip view)")
     acts.scroll_later = acts.action("Scroll &Later", lambda: w.clip_view.scroll_by(0.5),
                                     "Ctrl+Right")
+    acts.page_earlier = acts.action("&Page Earlier", lambda: w.clip_view.scroll_by(-PAGE_SHARE),
+                                    "Ctrl+Shift+Left")
+    acts.page_later = acts.action("Page La&ter", lambda: w.clip_view.scroll_by(PAGE_SHARE),
+                                  "Ctrl+Shift+Right")
     acts.go_to_range = acts.action("&Go to Time Range…", w.clip_view.focus_range_edit, "Ctrl+G")
     acts.go_to_range.setToolTip("Type the range to show (12.5-14, 1:05 1:10) or a time to go to")
     # Each project keeps its own choice: applied when a folder opens, stored when changed.
@@ -128,7 +136,7 @@ def build(acts, w) -> None:
     menu.addAction(acts.explain_prediction)
     menu.addSeparator()
     for action in (acts.zoom_in, acts.zoom_out, acts.reset_zoom, acts.scroll_earlier,
-                   acts.scroll_later, acts.go_to_range):
+                   acts.scroll_later, acts.page_earlier, acts.page_later, acts.go_to_range):
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)

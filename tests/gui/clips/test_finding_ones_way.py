@@ -1,9 +1,11 @@
-"""The status bar's readout of the pointer over the clip view: time (and the recorder's clock),
-frequency and the level drawn there, as Raven Pro and Sonic Visualiser give them."""
+"""Finding one's way about a recording: the status bar's readout of the pointer over the clip
+view (its time and the recorder's clock, frequency and the level drawn there, as Raven Pro and
+Sonic Visualiser give them), and the keys that page through it."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QPointF
 
 from gui.clips.cursor_readout import readout_text
@@ -43,3 +45,21 @@ def test_the_pointer_s_time_clock_frequency_and_level_are_read_out(qtbot, window
     assert window.cursor_readout.text() == "1.50 s (22:00:01) · 2,000 Hz · -6 dB FS"
     window.cursor_readout.eventFilter(view.graphics.viewport(), QEvent(QEvent.Type.Leave))
     assert window.cursor_readout.text() == ""
+
+
+def test_page_keys_step_a_view_less_a_tenth_and_scroll_keys_half_a_view(qtbot, window,
+                                                                        tmp_path):
+    """Raven pages through a night a view at a time; Earmark only scrolled half a view."""
+    audio_factory.write(tmp_path / "long" / "night.wav", audio_factory.noise(60.0, RATE_HZ),
+                        RATE_HZ)
+    open_and_wait(qtbot, window, tmp_path / "long")
+    view = window.clip_view
+    qtbot.waitUntil(lambda: view.data is not None, timeout=10_000)
+    view.set_view_range(10.0, 20.0)
+    steps = [(window.acts.page_later, (19.0, 29.0)), (window.acts.page_earlier, (10.0, 20.0)),
+             (window.acts.scroll_later, (15.0, 25.0)), (window.acts.scroll_earlier, (10.0, 20.0))]
+    for action, shown in steps:
+        action.trigger()
+        assert view.view_range() == pytest.approx(shown)
+    assert [a.shortcut().toString() for a in (window.acts.page_earlier, window.acts.page_later)] \
+        == ["Ctrl+Shift+Left", "Ctrl+Shift+Right"]
