@@ -102,9 +102,9 @@ def build(acts, w) -> None:
     acts.scroll_earlier.setToolTip("Half a view back (or Shift+wheel over the clip view)")
     acts.scroll_later = acts.action("Scroll &Later", lambda: w.clip_view.scroll_by(0.5),
                                     "Ctrl+Right")
-    acts.page_earlier = acts.action("&Page Earlier", lambda: w.clip_view.scroll_by(-PAGE_SHARE),
+    acts.page_earlier = acts.action("Page Ba&ck", lambda: w.clip_view.scroll_by(-PAGE_SHARE),
                                     "Ctrl+Shift+Left")
-    acts.page_later = acts.action("Page La&ter", lambda: w.clip_view.scroll_by(PAGE_SHARE),
+    acts.page_later = acts.action("Page For&ward", lambda: w.clip_view.scroll_by(PAGE_SHARE),
                                   "Ctrl+Shift+Right")
     acts.go_to_range = acts.action("&Go to Time Range…", w.clip_view.focus_range_edit, "Ctrl+G")
     acts.go_to_range.setToolTip("Type the range to show (12.5-14, 1:05 1:10) or a time to go to")
