@@ -101,16 +101,9 @@ def band_bins(sample_rate_hz: float, n_fft: int, low_hz: float, high_hz: float) 
     return in_band
 
 
-#: From this rate a recording is ultrasonic (bats, insects, rodents): its calls last a few ms.
-ULTRASONIC_RATE_HZ = 192000
-
-
 def fft_size_for(sample_rate_hz: int) -> int:
-    """A power of two near a 25 ms window (256..2048): readable for speech and animal calls; at
-    an ultrasonic rate, near 1.5 ms (512 at 384 kHz), as bat detectors' software shows it: in
-    25 ms frames (2048 samples at 384 kHz, 5.3 ms), a 4 ms bat call was a blob, and Find Loud
-    Events and the measurements smeared it too."""
-    target = (0.0015 if sample_rate_hz >= ULTRASONIC_RATE_HZ else 0.025) * sample_rate_hz
+    """A power of two near a 25 ms window (256..2048): readable for speech and animal calls."""
+    target = 0.025 * sample_rate_hz
     return int(min(2048, max(256, 2 ** round(math.log2(max(target, 1.0))))))
 
 
