@@ -233,6 +233,7 @@ class TaskSlot(QObject):
         self._relay = _Relay(worker, {"progress": progress, "partial": partial,
                                       "finished": finished, "failed": failed, "done": done}, self)
         self._thread = _start_thread(worker, self)
+        self._thread.finished.connect(self._sweep)  # before it can end: an ending is never missed
         return worker
 
     def is_running(self) -> bool:
@@ -250,9 +251,7 @@ class TaskSlot(QObject):
         """Stop the task, disconnect its handlers and wait for its thread, and for those of the
         tasks abandoned before it (closing, another project: nothing runs on afterwards)."""
         self._stop(timeout_ms)
-        for _relay, ending in self._ending:
-            _join(ending, timeout_ms)
-        self._sweep()
+        self._join_ending(timeout_ms)
 
     def _stop(self, timeout_ms: int) -> None:
         """Stop the task, disconnect its handlers and wait up to ``timeout_ms`` for its thread; a
@@ -265,7 +264,6 @@ class TaskSlot(QObject):
         relay.worker.cancel()
         _join(thread, timeout_ms)
         if thread_running(thread):
-            thread.finished.connect(self._sweep)
             self._ending.append((relay, thread))
         else:
             relay.release()
@@ -276,8 +274,17 @@ class TaskSlot(QObject):
         it until then; :meth:`cancel` and :meth:`wait` wait for it). For work that only reads,
         replaced as a person moves on: waiting held the window still for the rest of a block of
         a long file's windows, 0.3-1.8 s at each clip shown while a model's score track was
-        computed."""
+        computed. At most one abandoned task runs beside the next: the one abandoned before is
+        waited for here (ended long since, unless a person steps faster than a block of work),
+        so stepping quickly through clips never starts a thread per clip."""
+        self._join_ending(10000)
         self._stop(timeout_ms=0)
+
+    def _join_ending(self, timeout_ms: int) -> None:
+        """Wait for the threads of the tasks abandoned before, and let go of them."""
+        for _relay, ending in self._ending:
+            _join(ending, timeout_ms)
+        self._sweep()
 
     @Slot()
     def _sweep(self) -> None:
@@ -307,9 +314,7 @@ class TaskSlot(QObject):
         """Block until the task's thread has ended (tests, benchmarks, closing). The thread is
         told to quit here: the quit its ``done`` sends is queued to this (the window's) thread,
         which would not run it while it waits, and the wait would last its whole timeout."""
-        for _relay, ending in self._ending:
-            _join(ending, timeout_ms)
-        self._sweep()
+        self._join_ending(timeout_ms)
         thread = self._thread
         if not thread_running(thread):
             return True

@@ -194,6 +194,29 @@ def test_an_abandoned_task_is_not_waited_for_and_the_next_runs_beside_it(qtbot, 
     assert not any(thread.isRunning() for thread in slot.findChildren(QThread))
 
 
+def test_at_most_one_abandoned_task_runs_beside_the_next(qtbot, slot):
+    """Stepping through twelve long clips faster than a block of scoring started a thread per
+    clip, eleven running at once on every core."""
+    step = threading.Event()
+    threads = []
+    for _ in range(3):
+        started = threading.Event()
+
+        def block(task: Worker, started=started) -> None:
+            started.set()
+            step.wait(10)
+
+        slot.start(FunctionWorker(block))
+        assert started.wait(5)
+        threads.append(slot._thread)
+        if len(threads) == 2:
+            threading.Timer(0.3, step.set).start()  # the first ends its block
+        slot.abandon()  # the third time: waits for the first, abandoned before
+        assert sum(t.isRunning() for t in threads[:-1]) <= 1
+    assert not threads[0].isRunning()
+    slot.cancel()
+
+
 def test_failures_reach_the_handler_with_their_reason(qtbot, slot, sink):
     def broken(_task: Worker) -> None:
         raise OSError("disk on fire")
