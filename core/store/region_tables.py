@@ -566,8 +566,9 @@ def _sv_csv_point(cells: list[str], header: list[str] | None
     if header is not None:
         named = dict(zip(header, cells, strict=False))
         time = next((named[name] for name in _SV_CSV_TIMES if name in named), "")
-        return (_number_or_none(time), _number_or_none(named.get("duration", "")),
-                named.get("label", ""))
+        label = cells.label_from(header.index("label")) if header[-1:] == ["label"] else \
+            named.get("label", "")
+        return _number_or_none(time), _number_or_none(named.get("duration", "")), label
     if len(cells) < 3 or not (is_number(cells[1]) and is_number(cells[2])):
         return _number_or_none(cells[0]), None, ""
     level = len(cells) > 4 and is_number(cells[3])  # a note's level before its label
@@ -585,8 +586,13 @@ class _SvCells(list):
         self._values = values
 
     def label_from(self, index: int) -> str:
-        """The label that starts at cell ``index``, every cell after it part of it."""
-        return ",".join(self._values[index:]).strip()
+        """The label that starts at cell ``index``, every cell after it part of it; one quoted
+        after a space (``1.0, "Wren, juvenile"``, which the reader, keeping spaces, splits)
+        unquoted."""
+        text = ",".join(self._values[index:]).strip()
+        if len(text) > 1 and text[0] == text[-1] == '"':
+            text = next(csv.reader([text]))[0]
+        return text
 
 __all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
            "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",

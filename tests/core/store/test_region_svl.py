@@ -307,6 +307,9 @@ def test_a_time_instants_layer_exported_as_csv_gives_its_moments(tmp_path, text,
     ("0.5,0,1.0,robin\n1.0,0,0.5,Wren, juvenile\n", (1.0, 1.5, None, None)),  # regions
     ("0.5,440,1.0,0.8,la\n1.0,220,0.5,0.8,Wren, juvenile\n", (1.0, 1.5, None, None)),  # notes
     ("0.5,1.0,500,1500,owl\n1.0,1.5,500,1500,Wren, juvenile\n", (1.0, 1.5, 500.0, 1500.0)),
+    # Quoted after a space, as a hand-edited layer may be; and under a header.
+    ('0.5,0,1.0,robin\n1.0,0,0.5, "Wren, juvenile"\n', (1.0, 1.5, None, None)),
+    ("TIME,VALUE,DURATION,LABEL\n1.0,0,0.5,Wren, juvenile\n", (1.0, 1.5, None, None)),
 ])
 def test_an_old_csv_layer_s_unquoted_label_with_a_comma_is_one_label_as_written(tmp_path, text,
                                                                                 span):
