@@ -294,11 +294,13 @@ def test_an_event_is_measured_in_its_class_s_band_where_the_model_has_one(tmp_pa
     assert measured[-1] == (300.0, 600.0) and event.begin_s <= 3.2 and event.end_s >= 3.8
 
 
-@pytest.mark.parametrize("rate", [8000, 48000])
+@pytest.mark.parametrize("rate", [8000, 22050, 48000])
 def test_an_event_is_measured_at_its_file_s_own_rate(tmp_path, monkeypatch, rate):
-    """Each event's stretch was resampled to the model's rate to measure its levels: two thirds
-    of detection's time, for the same edges."""
-    path = _recording(tmp_path, [(3.2, 3.8), (10.0, 11.5)], rate=rate)
+    """Each event's stretch was resampled to the model's rate to measure its levels (a quarter
+    of detection's time on an 8 kHz recording), for the same edges; at 22,050 Hz, frames of a
+    whole 220 samples drifted from the 10 ms they were counted as (a 5.5 s call ended 20 ms
+    late)."""
+    path = _recording(tmp_path, [(3.2, 3.8), (10.0, 15.5)], rate=rate)
     rates: list[int] = []
     levels = detection.band_levels_db
     monkeypatch.setattr(detection, "band_levels_db", lambda samples, at, low, high: (
@@ -306,8 +308,8 @@ def test_an_event_is_measured_at_its_file_s_own_rate(tmp_path, monkeypatch, rate
     events = detect_file(_stub(), path)  # a model of 16 kHz
     assert rates == [rate, rate]
     assert [(e.begin_s, e.end_s) for e in events] == [
-        (pytest.approx(3.2, abs=0.031), pytest.approx(3.8, abs=0.031)),
-        (pytest.approx(10.0, abs=0.031), pytest.approx(11.5, abs=0.031))]
+        (pytest.approx(3.2, abs=0.021), pytest.approx(3.8, abs=0.021)),
+        (pytest.approx(10.0, abs=0.021), pytest.approx(15.5, abs=0.021))]
 
 
 def test_an_event_ends_with_the_file(tmp_path):
