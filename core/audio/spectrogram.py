@@ -107,6 +107,12 @@ def fft_size_for(sample_rate_hz: int) -> int:
     return int(min(2048, max(256, 2 ** round(math.log2(max(target, 1.0))))))
 
 
+def full_scale_db(n_fft: int) -> float:
+    """The dB (:func:`power_to_db`) a full-scale sine's bin reads in Hann frames of ``n_fft``:
+    (n_fft / 4)^2, the window summing to n_fft / 2. Less it, a level is dB FS (AES17)."""
+    return 20.0 * math.log10(n_fft / 4)
+
+
 def db_levels(db: np.ndarray, dynamic_range_db: float = DYNAMIC_RANGE_DB) -> tuple[float, float]:
     """Colour levels (max - range, max); finite even for an all-silent or empty image."""
     top = float(np.max(db)) if db.size else 10.0 * math.log10(POWER_FLOOR)

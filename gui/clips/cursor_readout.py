@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF
 from PySide6.QtWidgets import QLabel
 
+from core.audio.spectrogram import full_scale_db
 from gui.common.time_text import format_position
 
 
@@ -53,9 +54,9 @@ def readout_text(view: Any, scene_pos: QPointF) -> str:
         text = format_position(time_s, unit=True)
         if view.time_axis.began is not None:
             text += f" ({view.time_axis.began + timedelta(seconds=time_s):%H:%M:%S})"
-        if plot is view.spec_plot and point.y() >= 0:
-            text += f" · {point.y():,.0f} Hz"
-            level = None if view.show_features() else _level_at(view, scene_pos)
+        if plot is view.spec_plot and point.y() >= 0 and not view.show_features():
+            text += f" · {point.y():,.0f} Hz"  # (the model's features are in bands, not Hz)
+            level = _level_at(view, scene_pos)
             if level is not None:
                 text += f" · {level:.0f} dB FS"
         return text
@@ -77,7 +78,5 @@ def _level_at(view: Any, scene_pos: QPointF) -> float | None:
         if 0 <= row < image.shape[0] and 0 <= col < image.shape[1]:
             value = float(image[row, col])
             n_fft = 2 * (image.shape[0] - 1)  # its rows are the frames' n_fft / 2 + 1 bins
-            # A sine of amplitude A puts (A * n_fft / 4)^2 in its bin (a Hann window sums to
-            # n_fft / 2): full scale is 20 log10(n_fft / 4) dB.
-            return value - 20.0 * math.log10(n_fft / 4) if np.isfinite(value) else None
+            return value - full_scale_db(n_fft) if np.isfinite(value) else None
     return None

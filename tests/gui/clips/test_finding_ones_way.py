@@ -45,6 +45,9 @@ def test_the_pointer_s_time_clock_frequency_and_level_are_read_out(qtbot, window
     assert window.cursor_readout.text() == "1.50 s (22:00:01) · 2,000 Hz · -6 dB FS"
     window.cursor_readout.eventFilter(view.graphics.viewport(), QEvent(QEvent.Type.Leave))
     assert window.cursor_readout.text() == ""
+    # Over the model's features (bands, not hertz) the time alone.
+    window.acts.show_features.setChecked(True)
+    assert readout_text(view, at(view.spec_plot, 1.5, 20.0)) == "1.50 s (22:00:01)"
 
 
 def test_page_keys_step_a_view_less_a_tenth_and_scroll_keys_half_a_view(qtbot, window,
