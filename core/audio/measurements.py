@@ -4,9 +4,10 @@ bandwidth), how spread it is (aggregate and average entropy), and how loud it is
 power, and its signal-to-noise ratio against the same band just before and after it.
 
 Computed from a power spectrogram of the region alone (Hann frames of ``fft_size_for`` the
-file's rate, about 25 ms, shorter for a region that would not hold FRAMES_ACROSS of them: a
-bat's call; a quarter-frame hop, each block of frames with its DC offset removed), over the
-frequency bins inside the region's band (all of them for a region without one). Energy is summed
+file's rate, about 25 ms, shorter for a region that would not hold FRAMES_ACROSS of them (a
+bat's call) and zero-padded to their FFT; a quarter-frame hop, each block of frames with its DC
+offset removed), over the frequency bins inside the region's band (all of them for a region
+without one). Energy is summed
 over the band for each frame (the time envelope) and over the frames for each bin (the
 spectrum); a percentile point is where the running sum first reaches that share of the total.
 Times are on the file's timeline, as Raven reports them; a frame's time is its centre.
@@ -142,43 +143,51 @@ class _Samples:
 
 #: A region is measured in frames short enough that this many fit in it, down to MIN_N_FFT: in
 #: frames of about 25 ms, a 4 ms bat call had a 90 % duration of 0 and its frequency points
-#: squeezed into the middle of its sweep (49.9-68.4 kHz for 40-80 kHz).
-FRAMES_ACROSS = 8
+#: squeezed into the middle of its sweep (49.9-68.4 kHz for 40-80 kHz). Two, zero-padded to
+#: the long frames' FFT: the shorter a frame the wider a tone's band (a 60 ms tone at 16 kHz:
+#: 90 % of it in 62 Hz in 32 ms frames, 125 Hz in 16 ms, 469 Hz in 8 ms).
+FRAMES_ACROSS = 2
 MIN_N_FFT = 64
 
 
-def region_fft_size(sample_rate_hz: int, n_samples: int | None = None) -> int:
+def region_frame_size(sample_rate_hz: int, n_samples: int | None = None) -> int:
     """The frame a region of ``n_samples`` is measured in: ``fft_size_for`` the rate (about
-    25 ms), halved while FRAMES_ACROSS of them would not fit in the region."""
-    n_fft = fft_size_for(sample_rate_hz)
-    while n_samples is not None and n_fft > MIN_N_FFT and n_fft * FRAMES_ACROSS > n_samples:
-        n_fft //= 2
-    return n_fft
+    25 ms), halved while FRAMES_ACROSS of them would not fit in the region (its FFT stays
+    ``fft_size_for`` the rate: the short frames are zero-padded, so the bins are as fine)."""
+    n_window = fft_size_for(sample_rate_hz)
+    while n_samples is not None and n_window > MIN_N_FFT and \
+            n_window * FRAMES_ACROSS > n_samples:
+        n_window //= 2
+    return n_window
 
 
 @dataclass(frozen=True)
 class _Band:
-    """The spectrogram a region is measured with: its frame size and the bins in its band."""
+    """The spectrogram a region is measured with: its frame size (``n_window``), its FFT's
+    (``n_fft``, the frame zero-padded) and the bins in its band."""
 
     sample_rate_hz: int
     n_fft: int
     low_hz: float
     high_hz: float
     in_band: np.ndarray  # bool per rfft bin
+    n_window: int
 
     @classmethod
     def of(cls, sample_rate_hz: int, low_hz: float | None, high_hz: float | None,
            n_fft: int | None = None, n_samples: int | None = None) -> _Band:
         """The band of a region of ``n_samples`` (None: any length), in frames of ``n_fft``
-        (None: :func:`region_fft_size`)."""
-        n_fft = n_fft or region_fft_size(sample_rate_hz, n_samples)
+        (None: :func:`region_frame_size`, zero-padded to ``fft_size_for`` the rate)."""
+        n_window = n_fft or region_frame_size(sample_rate_hz, n_samples)
+        n_fft = n_fft or fft_size_for(sample_rate_hz)
         low = 0.0 if low_hz is None else max(0.0, float(low_hz))
         high = sample_rate_hz / 2 if high_hz is None else min(sample_rate_hz / 2, float(high_hz))
-        return cls(sample_rate_hz, n_fft, low, high, band_bins(sample_rate_hz, n_fft, low, high))
+        return cls(sample_rate_hz, n_fft, low, high, band_bins(sample_rate_hz, n_fft, low, high),
+                   n_window)
 
     @property
     def hop(self) -> int:
-        return max(1, self.n_fft // 4)
+        return max(1, self.n_window // 4)
 
     @property
     def freqs_hz(self) -> np.ndarray:
@@ -190,7 +199,7 @@ class _Band:
         bin but 0 Hz and the Nyquist counting twice; a full-scale sine reads 0."""
         weights = np.full(self.n_fft // 2 + 1, 2.0)
         weights[[0, -1]] = 1.0
-        window_energy = 3 * self.n_fft / 8  # the sum of a periodic Hann window's squares
+        window_energy = 3 * self.n_window / 8  # the sum of a periodic Hann window's squares
         mean_square = float(spectrum @ weights[self.in_band]) / (
             max(n_frames, 1) * self.n_fft * window_energy)
         return 10.0 * math.log10(2.0 * mean_square) if mean_square > 0 else -math.inf
@@ -200,16 +209,16 @@ def _band_power_blocks(pieces: Iterable[np.ndarray], n: int, band: _Band,
                        should_stop: Callable[[], bool]):
     """(index of its first frame, in-band power (bins, frames)) for each block of frames over
     ``n`` samples arriving as consecutive ``pieces``; stops early when ``should_stop``."""
-    starts = _frame_starts(n, band.n_fft, band.hop)
+    starts = _frame_starts(n, band.n_window, band.hop)
     samples = _Samples(pieces)
     for first in range(0, len(starts), BLOCK_FRAMES):
         if should_stop():
             return
         block = starts[first:first + BLOCK_FRAMES]
-        x = samples.take(int(block[0]), int(block[-1] - block[0]) + band.n_fft)
+        x = samples.take(int(block[0]), int(block[-1] - block[0]) + band.n_window)
         x = x - float(x.mean())  # a DC offset is energy at 0 Hz no listener hears
-        yield first, frame_power_at(x, block - block[0], band.n_fft)[band.in_band].astype(
-            np.float64)
+        yield first, frame_power_at(x, block - block[0], band.n_fft, band.n_window)[
+            band.in_band].astype(np.float64)
 
 
 def _measure_stream(pieces: Iterable[np.ndarray], n: int, begin_s: float, band: _Band,
@@ -219,7 +228,7 @@ def _measure_stream(pieces: Iterable[np.ndarray], n: int, begin_s: float, band: 
     if n <= 0 or band.sample_rate_hz <= 0:
         return None
     band_freqs_hz = band.freqs_hz
-    starts = _frame_starts(n, band.n_fft, band.hop)
+    starts = _frame_starts(n, band.n_window, band.hop)
     spectrum = np.zeros(len(band_freqs_hz))
     envelope, frame_entropy = np.zeros(len(starts)), np.zeros(len(starts))
     peak_power, peak_bin, peak_frame = -1.0, 0, 0
@@ -236,7 +245,7 @@ def _measure_stream(pieces: Iterable[np.ndarray], n: int, begin_s: float, band: 
         done = first + power.shape[1]
     if done < len(starts) or float(spectrum.sum()) <= 0:
         return None
-    times_s = begin_s + np.minimum(starts + band.n_fft / 2, n) / band.sample_rate_hz
+    times_s = begin_s + np.minimum(starts + band.n_window / 2, n) / band.sample_rate_hz
 
     def freq(share: float) -> float:
         return float(band_freqs_hz[_percentile_index(spectrum, share)])
@@ -263,7 +272,7 @@ def _stream_power_db(pieces: Iterable[np.ndarray], n: int, band: _Band,
                      should_stop: Callable[[], bool]) -> float | None:
     """The in-band power (dB FS) of ``n`` samples arriving as ``pieces``; None if stopped."""
     spectrum, done = np.zeros(int(band.in_band.sum())), 0
-    starts = _frame_starts(n, band.n_fft, band.hop)
+    starts = _frame_starts(n, band.n_window, band.hop)
     for first, power in _band_power_blocks(pieces, n, band, should_stop):
         spectrum += power.sum(axis=1)
         done = first + power.shape[1]
@@ -342,12 +351,12 @@ def _noise_spans(first: int, n: int, file_samples: int, band: _Band,
     frame."""
     rate = band.sample_rate_hz
     length = int(round(min(max(n / rate, NOISE_SPAN_MIN_S), NOISE_SPAN_MAX_S) * rate))
-    gap = band.n_fft
+    gap = band.n_window
     # Each busy range widened by the gap a span keeps from it, in time order.
     blocked = sorted((a - gap, b + gap) for a, b in busy if b > a)
     spans = []
     end = first - gap
-    while end >= band.n_fft:
+    while end >= band.n_window:
         start = max(0, end - length)
         hits = [a for a, b in blocked if a < end and b > start]
         if not hits:
@@ -355,14 +364,14 @@ def _noise_spans(first: int, n: int, file_samples: int, band: _Band,
             break
         end = min(hits)
     start = first + n + gap
-    while start <= file_samples - band.n_fft:
+    while start <= file_samples - band.n_window:
         end = min(file_samples, start + length)
         hits = [b for a, b in blocked if a < end and b > start]
         if not hits:
             spans.append((start, end))
             break
         start = max(hits)
-    return [(a, b - a) for a, b in spans if b - a >= band.n_fft]
+    return [(a, b - a) for a, b in spans if b - a >= band.n_window]
 
 
 @contextmanager

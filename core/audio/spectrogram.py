@@ -190,16 +190,19 @@ def power_to_db(power: np.ndarray) -> np.ndarray:
     return (10.0 * np.log10(np.maximum(power, POWER_FLOOR))).astype(np.float32, copy=False)
 
 
-def frame_power_at(samples: np.ndarray, starts: np.ndarray, n_fft: int) -> np.ndarray:
+def frame_power_at(samples: np.ndarray, starts: np.ndarray, n_fft: int,
+                   n_window: int | None = None) -> np.ndarray:
     """Power (n_fft // 2 + 1, len(starts)) float32 of Hann-windowed frames of ``samples`` that
     start at the sample indices ``starts`` (any spacing; each frame must lie inside
     ``samples``). Lets a view put one frame under each pixel column when the hop between
-    columns is not a whole number of samples."""
+    columns is not a whole number of samples. ``n_window``: frames that long (at most
+    ``n_fft``), zero-padded to ``n_fft``: a short call's frames with the bins of long ones."""
+    n_window = n_fft if n_window is None else n_window
     starts = np.asarray(starts, dtype=np.int64)
     x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
-    index = torch.from_numpy(starts)[:, None] + torch.arange(n_fft)[None, :]
+    index = torch.from_numpy(starts)[:, None] + torch.arange(n_window)[None, :]
     with torch.no_grad():
-        spec = torch.fft.rfft(x[index] * torch.hann_window(n_fft), dim=1)
+        spec = torch.fft.rfft(x[index] * torch.hann_window(n_window), n=n_fft, dim=1)
         power = spec.real.square() + spec.imag.square()
     return power.T.numpy().astype(np.float32, copy=False)
 
