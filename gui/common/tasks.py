@@ -271,12 +271,14 @@ class TaskSlot(QObject):
     def abandon(self) -> None:
         """Stop the task and disconnect its handlers without waiting for its thread, which ends
         on its own at the worker's next check for a stop, beside the next task (the slot keeps
-        it until then; :meth:`cancel` and :meth:`wait` wait for it). For work that only reads,
-        replaced as a person moves on: waiting held the window still for the rest of a block of
-        a long file's windows, 0.3-1.8 s at each clip shown while a model's score track was
-        computed. At most one abandoned task runs beside the next: the one abandoned before is
-        waited for here (ended long since, unless a person steps faster than a block of work),
-        so stepping quickly through clips never starts a thread per clip."""
+        it until then; :meth:`cancel` and :meth:`wait` wait for it). For work replaced as a
+        person moves on that only reads, or writes only what is its own (a model's
+        predictions): waiting held the window still for the rest of a block of a long file's
+        windows, 0.3-1.8 s at each clip shown while a model's score track was computed (a
+        walk-through's watchdog on the GUI thread). At most one abandoned task runs beside the
+        next: the one abandoned before is waited for here (ended long since, unless a person
+        steps faster than a block of work), so stepping quickly through clips never starts a
+        thread per clip."""
         self._join_ending(10000)
         self._stop(timeout_ms=0)
 

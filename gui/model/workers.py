@@ -12,7 +12,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from core.audio.discovery import expand_audio_paths
+from core.audio.discovery import expand_audio_paths, folders_without_audio
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
 from core.audio.reading import channel_or_mix
 from core.audio.template_detector import (
@@ -187,8 +187,7 @@ class FileClassifyWorker(Worker):
         count = 0
         classifier = _classifier(self._checkpoint, self._device)
         files = expand_audio_paths(self._paths)
-        empty = [path.name for path in self._paths
-                 if path.is_dir() and not any(f.is_relative_to(path) for f in files)]
+        empty = [path.name for path in folders_without_audio(self._paths, files)]
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
             pending.append(prediction)
             count += 1
