@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from core.audio import reading as audio
-from core.audio.spectrogram import band_bins, frame_power_at
+from core.audio.spectrogram import band_bins, frame_power_at, power_to_db
 from core.errors import AudioError
 from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
 
@@ -221,14 +221,14 @@ def band_levels_db(samples: np.ndarray, rate_hz: int, low_hz: float, high_hz: fl
     """``(n_frames,)`` the power (dB) of ``samples``' consecutive ``frame_s`` frames between
     ``low_hz`` and ``high_hz`` (a frame a Hann-windowed FFT), frame k starting at k * frame_s to
     the nearest sample: at 22,050 Hz frames of a whole 220 samples drifted 2 ms in 10 s."""
-    n = max(2, int(round(frame_s * rate_hz)))
-    count = int((len(samples) - n) // (frame_s * rate_hz)) + 1 if len(samples) >= n else 0
-    starts = np.minimum(np.round(np.arange(count) * frame_s * rate_hz).astype(np.int64),
-                        len(samples) - n)
-    if count == 0:
+    step = frame_s * rate_hz
+    n = max(2, round(step))
+    if len(samples) < n:
         return np.zeros(0)
-    power = frame_power_at(samples, starts, n)[band_bins(rate_hz, n, low_hz, high_hz)]
-    return 10.0 * np.log10(np.maximum(power.sum(axis=0, dtype=np.float64), 1e-20))
+    starts = np.round(np.arange(int((len(samples) - n) // step) + 1) * step).astype(np.int64)
+    power = frame_power_at(samples, np.minimum(starts, len(samples) - n), n)[
+        band_bins(rate_hz, n, low_hz, high_hz)]
+    return power_to_db(power.sum(axis=0, dtype=np.float64))
 
 
 def fit_edges(begin_s: float, end_s: float, levels_db: np.ndarray, start_s: float,
