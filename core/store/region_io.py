@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
 from core.store.label_rules import decode_text, load_json
-from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec
+from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec, clean_label
 from core.store.region_aoef import aoef_clip_labels, labels_clips, parse_aoef
 from core.store.region_json import (
     AVIANZ_SUFFIX,
@@ -419,8 +419,11 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
             problems.append((row.line, reason))
             past_end = past_end or end_s > duration_s + END_SLACK_S
         else:
-            planned.append(Planned(RegionSpec(clip.id, begin_s, end_s, row.label, low_hz, high_hz,
-                                              row.score, channel), moment, row.region_ref))
+            # The label as the store keeps it (NFC, trimmed): what the file's rows are compared
+            # with (a Mac's decomposed "café" was every region of its class edited again).
+            planned.append(Planned(RegionSpec(clip.id, begin_s, end_s, clean_label(row.label),
+                                              low_hz, high_hz, row.score, channel), moment,
+                                   row.region_ref))
     return planned, problems, past_end
 
 

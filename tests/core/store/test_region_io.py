@@ -874,6 +874,25 @@ def test_a_model_event_edited_in_raven_is_a_person_s_region(tmp_path, project):
                                                                None)
 
 
+def test_a_table_saved_decomposed_by_a_mac_tool_is_no_edit(tmp_path, project):
+    """Read back untouched but in the other Unicode form (NFD), a model event's "mésange" was an
+    edit: the event became a person's region, accepted by no one, and every labelled region of
+    the class was changed again."""
+    import unicodedata
+
+    long_id = project.clip_ids_by_path()["long.wav"]
+    _, (event,) = project.replace_model_regions(long_id, [RegionSpec(long_id, 1.0, 1.5,
+                                                                     "mésange", score=0.7)])
+    mine = project.add_region(long_id, 2.0, 2.5, "mésange")
+    out = tmp_path / "events.txt"
+    export_regions(project, "raven", out)
+    out.write_text(unicodedata.normalize("NFD", out.read_text(encoding="utf-8")),
+                   encoding="utf-8")
+    import_regions_file(project, out)
+    assert [(r.id, r.source, r.status, r.modified) for r in project.regions()] == [
+        (event.id, "model", "unreviewed", event.modified), (mine.id, "manual", None, mine.modified)]
+
+
 def test_what_a_row_leaves_unsaid_makes_it_no_news(project):
     ids = {c.path: c.id for c in project.clips()}
     long_id = ids["long.wav"]
