@@ -93,13 +93,6 @@ def _dangling(entry: os.DirEntry) -> bool:
 # --------------------------------------------------------------------------- rules
 
 
-def folders_without_audio(paths: Iterable[str | Path], files: Iterable[Path]) -> list[Path]:
-    """The folders among ``paths`` under which none of ``files`` (their
-    :func:`expand_audio_paths`) lies: a drop of them adds nothing, which a person is told."""
-    holding = {parent for file in files for parent in Path(file).parents}
-    return [path for path in map(Path, paths) if path.is_dir() and path not in holding]
-
-
 def expand_audio_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files as given (audio or not: a bad one gets its own error later), folders as the audio
     files under them (``iter_audio_files``), in order."""

@@ -12,7 +12,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from core.audio.discovery import expand_audio_paths, folders_without_audio
+from core.audio.discovery import expand_audio_paths
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
 from core.audio.reading import channel_or_mix
 from core.audio.template_detector import (
@@ -186,8 +186,12 @@ class FileClassifyWorker(Worker):
         pending: list = []
         count = 0
         classifier = _classifier(self._checkpoint, self._device)
-        files = expand_audio_paths(self._paths)
-        empty = [path.name for path in folders_without_audio(self._paths, files)]
+        files, empty = [], []
+        for path in self._paths:  # one at a time: a folder that gives none is named
+            found = expand_audio_paths([path])
+            files += found
+            if not found and path.is_dir():
+                empty.append(path.name)
         for prediction in classifier.predict_files(files, should_stop=self.should_stop):
             pending.append(prediction)
             count += 1
