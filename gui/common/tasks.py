@@ -203,6 +203,12 @@ class _Relay(QObject):
         self.active = False
 
 
+#: Abandoned tasks of a slot that may still run (each to the end of its block of work) beside
+#: the task that replaced them: stepping through clips faster than that started a thread per
+#: clip (11 at once, each running torch on every core).
+MAX_ABANDONED_RUNNING = 2
+
+
 class TaskSlot(QObject):
     """Runs one task of a kind at a time for its parent (a controller or panel).
 
@@ -218,6 +224,7 @@ class TaskSlot(QObject):
         self._relay: _Relay | None = None
         self._thread: QThread | None = None
         self._ending: list[tuple[_Relay, QThread]] = []  # abandoned, their threads still running
+        self._parked: tuple[Worker, dict] | None = None  # to start once one of those has ended
 
     @property
     def worker(self) -> Worker | None:
@@ -228,16 +235,27 @@ class TaskSlot(QObject):
               failed: Callable | None = None, done: Callable | None = None) -> Worker:
         """Run ``worker``, its signals going to the handlers given (each takes the signal's
         value; ``done`` none); the task before is cancelled, disconnected and joined (not those
-        abandoned before it)."""
+        abandoned before it: with two of them still running, it starts once one has ended)."""
         self._stop(timeout_ms=10000)
-        self._relay = _Relay(worker, {"progress": progress, "partial": partial,
-                                      "finished": finished, "failed": failed, "done": done}, self)
-        self._thread = _start_thread(worker, self)
-        self._thread.finished.connect(self._sweep)  # before it can end: an ending is never missed
+        self._sweep()  # those ended are no longer counted
+        handlers = {"progress": progress, "partial": partial, "finished": finished,
+                    "failed": failed, "done": done}
+        if len(self._ending) >= MAX_ABANDONED_RUNNING:
+            self._parked = (worker, handlers)
+        else:
+            self._run(worker, handlers)
         return worker
 
+    def _run(self, worker: Worker, handlers: dict) -> None:
+        self._relay = _Relay(worker, handlers, self)
+        self._thread = _start_thread(worker, self)
+        self._thread.finished.connect(self._sweep)  # before it can end: an ending is never missed
+
     def is_running(self) -> bool:
-        """Whether the task still has work to do: its thread runs and it has not said done."""
+        """Whether the task still has work to do: its thread runs and it has not said done, or
+        it is parked, to start once an abandoned task has ended."""
+        if self._parked is not None:
+            return True
         worker = self.worker
         return (worker is not None and thread_running(self._thread)
                 and not worker.work_done)
@@ -255,7 +273,9 @@ class TaskSlot(QObject):
 
     def _stop(self, timeout_ms: int) -> None:
         """Stop the task, disconnect its handlers and wait up to ``timeout_ms`` for its thread; a
-        thread still running is kept (``_ending``) until it ends."""
+        thread still running is kept (``_ending``) until it ends. A task parked, not started, is
+        dropped."""
+        self._parked = None
         relay, thread = self._relay, self._thread
         self._relay = self._thread = None
         if relay is None:
@@ -275,11 +295,9 @@ class TaskSlot(QObject):
         person moves on that only reads, or writes only what is its own (a model's
         predictions): waiting held the window still for the rest of a block of a long file's
         windows, 0.3-1.8 s at each clip shown while a model's score track was computed (a
-        walk-through's watchdog on the GUI thread). At most one abandoned task runs beside the
-        next: the one abandoned before is waited for here (ended long since, unless a person
-        steps faster than a block of work), so stepping quickly through clips never starts a
-        thread per clip."""
-        self._join_ending(10000)
+        walk-through's watchdog on the GUI thread). Stepping through clips faster than a block
+        of work ends starts no thread per clip: a task started while MAX_ABANDONED_RUNNING
+        abandoned ones still run waits, parked, until one has ended (:meth:`start`)."""
         self._stop(timeout_ms=0)
 
     def _join_ending(self, timeout_ms: int) -> None:
@@ -290,7 +308,8 @@ class TaskSlot(QObject):
 
     @Slot()
     def _sweep(self) -> None:
-        """Let go of the abandoned tasks whose threads have ended."""
+        """Let go of the abandoned tasks whose threads have ended, and start the task parked
+        when there is room for it."""
         running = []
         for relay, thread in self._ending:
             if thread_running(thread):
@@ -298,6 +317,9 @@ class TaskSlot(QObject):
             else:
                 relay.release()
         self._ending = running
+        if self._parked is not None and len(running) < MAX_ABANDONED_RUNNING:
+            (worker, handlers), self._parked = self._parked, None
+            self._run(worker, handlers)
 
     def settle(self, timeout_ms: int = 60000) -> None:
         """Wait for the task to end and hand its outcome to its handlers now, instead of through

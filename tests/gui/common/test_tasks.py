@@ -194,27 +194,39 @@ def test_an_abandoned_task_is_not_waited_for_and_the_next_runs_beside_it(qtbot, 
     assert not any(thread.isRunning() for thread in slot.findChildren(QThread))
 
 
-def test_at_most_one_abandoned_task_runs_beside_the_next(qtbot, slot):
+def test_a_task_started_beside_two_abandoned_waits_parked_and_nothing_blocks(qtbot, slot, sink):
     """Stepping through twelve long clips faster than a block of scoring started a thread per
-    clip, eleven running at once on every core."""
+    clip, eleven running at once on every core; then waiting for the one abandoned before held
+    the window half a second a step."""
     step = threading.Event()
     threads = []
-    for _ in range(3):
-        started = threading.Event()
 
-        def block(task: Worker, started=started) -> None:
-            started.set()
-            step.wait(10)
+    def block(task: Worker) -> str:
+        step.wait(10)  # a block of windows: the stop is seen after it
+        return "late"
 
-        slot.start(FunctionWorker(block))
-        assert started.wait(5)
+    began = time.perf_counter()
+    for _ in range(2):
+        slot.start(FunctionWorker(block), finished=sink)
         threads.append(slot._thread)
-        if len(threads) == 2:
-            threading.Timer(0.3, step.set).start()  # the first ends its block
-        slot.abandon()  # the third time: waits for the first, abandoned before
-        assert sum(t.isRunning() for t in threads[:-1]) <= 1
-    assert not threads[0].isRunning()
-    slot.cancel()
+        slot.abandon()
+    slot.start(FunctionWorker(lambda _task: "third"), finished=sink)
+    assert time.perf_counter() - began < 1.0  # no wait anywhere
+    assert slot.is_running() and slot.worker is None  # parked: two abandoned still run
+    assert all(thread.isRunning() for thread in threads)
+    with qtbot.waitSignal(sink.got, check_params_cb=is_("third"), timeout=5000):
+        step.set()  # the abandoned end their blocks: the parked task starts
+    assert sink.values == ["third"]
+    # One parked and then replaced never starts; cancel drops a parked one and waits for all.
+    step.clear()
+    for _ in range(2):
+        slot.start(FunctionWorker(block), finished=sink)
+        slot.abandon()
+    slot.start(FunctionWorker(lambda _task: "never"), finished=sink)
+    slot.cancel(timeout_ms=0)  # drops the parked task
+    step.set()
+    slot.wait()
+    assert not slot.is_running() and sink.values == ["third"]
 
 
 def test_failures_reach_the_handler_with_their_reason(qtbot, slot, sink):

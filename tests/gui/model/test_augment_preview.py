@@ -71,7 +71,7 @@ def test_a_new_clip_cancels_the_preview_being_computed(qtbot, clip_view, show_cl
     first_worker = preview._task.worker
     spy.release.set()
     show_clip(second)
-    assert first_worker.should_stop()  # cancelled (and joined) as the next clip came
+    assert first_worker.should_stop()  # cancelled as the next clip came
     qtbot.waitUntil(lambda: preview.preview() is not None, timeout=TIMEOUT_MS)
     assert spy.paths == [first, second]
     clip_view.show_clip(None)
