@@ -208,7 +208,7 @@ class _File:
 @dataclass(frozen=True)
 class _BandEvent:
     """An event the energy or template detector found, as the writers read a model's: its band
-    too."""
+    too, and which found it (``source``, "loud" or "similar")."""
 
     path: str
     begin_s: float
@@ -217,6 +217,7 @@ class _BandEvent:
     score: float
     low_hz: float
     high_hz: float
+    source: str
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ def cmd_detect_energy(args) -> int:
         channel=chosen_channel(args))  # refused in one line, exit 2
     return _search_bands(args, lambda path, progress: detect_energy(path, config,
                                                                     progress=progress),
-                         config.channel)
+                         config.channel, "loud")
 
 
 def cmd_find_similar(args) -> int:
@@ -296,15 +297,16 @@ def cmd_find_similar(args) -> int:
             raise EarmarkError(f"--template {path} {begin} {end}: {error}") from None
     return _search_bands(args, lambda path, progress: find_similar(path, templates, config,
                                                                    progress=progress),
-                         config.channel)
+                         config.channel, "similar")
 
 
-def _search_bands(args, events_of, channel: int | None) -> int:
-    """``_search`` with a model-free detector: ``events_of(path, progress)`` gives events with a
-    span, band and score, each written with ``--label`` and its band."""
+def _search_bands(args, events_of, channel: int | None, source: str) -> int:
+    """``_search`` with a model-free detector, ``source`` ("loud" or "similar"):
+    ``events_of(path, progress)`` gives events with a span, band and score, each written with
+    ``--label`` and its band."""
     label = args.label or ""
     return _search(args, lambda path, progress: [
-        _BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz)
+        _BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz, source)
         for e in events_of(path, progress)], channel)
 
 
@@ -423,7 +425,7 @@ def _write(args, answered, every: list[_File]) -> None:
 def _spans(clip: _File, events) -> list[_Span]:
     return [_Span(n, e.begin_s, e.end_s, e.label, e.score, getattr(e, "low_hz", None),
                   getattr(e, "high_hz", None), channel=clip.listened,
-                  source="search" if isinstance(e, _BandEvent) else "model")
+                  source=getattr(e, "source", "model"))
             for n, e in enumerate(events, 1)]
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 LABEL_SOURCES = ("folder", "filename", "csv", "manual", "model")
-REGION_SOURCES = ("manual", "import", "model", "search")
-#: The sources of the events Earmark finds: a model's run (Detect Events), or a search without a
-#: model (Find Loud Events, Find Similar Calls). Each starts "unreviewed".
-FOUND_SOURCES = ("model", "search")
+REGION_SOURCES = ("manual", "import", "model", "loud", "similar", "search")
+#: The sources of the events Earmark finds: a model's run (Detect Events, "model"), or a search
+#: without a model: Find Loud Events ("loud") or Find Similar Calls ("similar"); "search" is either
+#: search's, in a store written before they were told apart. Each starts "unreviewed".
+FOUND_SOURCES = ("model", "loud", "similar", "search")
 # A region's review state: None for a person's or an imported region (and a model event a person
 # accepted), "unreviewed" for a model event nobody has looked at, "rejected" for one a person
 # turned down (kept: the next training uses it as background).
@@ -159,7 +160,7 @@ class RegionRecord:
     low_hz: float | None
     high_hz: float | None
     label: str | None
-    source: str  # one of REGION_SOURCES: manual, import, model, search
+    source: str  # one of REGION_SOURCES: manual, import, model, loud, similar (search: older stores)
     score: float | None
     created: float
     modified: float

@@ -34,6 +34,8 @@ SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high
 CLASS_KEYS = (LABEL_KEY, "species", "label", "class_name", "event")
 #: The note on an event nobody has reviewed, by its source: who found it.
 _FOUND_BY = {"model": "Found by an Earmark model",
+             "loud": "Found by Earmark's Find Loud Events",
+             "similar": "Found by Earmark's Find Similar Calls",
              "search": "Found by an Earmark search (Find Loud Events or Find Similar Calls)",
              "import": "Found by a detector, imported into Earmark"}
 #: The namespace of the UUIDs of exported recordings and datasets (uuid5 of the project's name

@@ -413,13 +413,15 @@ class RegionsMixin:
                               labels: Collection[str | None] | None = None,
                               source: str = "model"
                               ) -> tuple[list[RegionRecord], list[RegionRecord]]:
-        """A run's new events for one clip, in one transaction: the unreviewed events Earmark
-        found there before (FOUND_SOURCES; of ``labels``, the classes the run looks for, where
-        given: a search for hoots leaves the sweeps found before) are deleted and ``specs``
-        added, "unreviewed", as ``source`` ("model": a model's run; "search": one without), each
-        spec's clip_id ``clip_id``. Accepted and rejected events stay. Returns (deleted, added);
-        the undo is ``delete_regions(added ids)`` then ``restore_regions(deleted)``. A bad spec
-        raises RegionError and changes nothing."""
+        """A run's new events for one clip, in one transaction: the unreviewed events the same
+        kind of run found there before (``source``: "model", a model's; "loud" or "similar", a
+        search's, which also replaces an older store's "search" events; of ``labels``, the
+        classes the run looks for, where given: a search for hoots leaves the sweeps found
+        before) are deleted and ``specs`` added, "unreviewed", as ``source``, each spec's clip_id
+        ``clip_id``. Another kind's waiting events stay, as Raven keeps each detector's table:
+        Find Similar Calls run after Find Loud Events adds to its events. Accepted and rejected
+        events stay. Returns (deleted, added); the undo is ``delete_regions(added ids)`` then
+        ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
         clip_id, specs = int(clip_id), list(specs)
         if source not in FOUND_SOURCES:
             raise RegionError(f"{source!r} is no source of found events ({FOUND_SOURCES})")
@@ -427,10 +429,11 @@ class RegionsMixin:
         if strays:
             raise RegionError(f"region {strays[0] + 1} is for clip {specs[strays[0]].clip_id}, "
                               f"not {clip_id}; nothing was changed")
+        replaced = {source} if source == "model" else {source, "search"}
         with self._write() as conn:
             ids = [row[0] for row in conn.execute(
                 "SELECT id, label, source FROM regions WHERE clip_id = ? AND status = ?",
-                (clip_id, UNREVIEWED)) if row[2] in FOUND_SOURCES
+                (clip_id, UNREVIEWED)) if row[2] in replaced
                 and (labels is None or row[1] in labels)]
             deleted = self.delete_regions(ids) if ids else []
             added = self._add_regions(conn, specs, source)

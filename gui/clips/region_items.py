@@ -4,6 +4,7 @@ with the region list and the Review tab."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
@@ -21,14 +22,39 @@ def is_model_event(record: Any) -> bool:
     return getattr(record, "status", None) == UNREVIEWED
 
 
+def score_text(record: Any) -> str:
+    """A region's score as what it measures, '' without one: a model's or another tool's
+    confidence "87%"; Find Loud Events' loudest moment above its band's background "20 dB"
+    (its score is the share of that moment's power above the background, which reads 99% for
+    any loud call); Find Similar Calls' match with its template "match 0.85"; an older store's
+    search, either of the two, "score 0.99"."""
+    score = getattr(record, "score", None)
+    if score is None:
+        return ""
+    if record.source == "loud":
+        return f"{-10.0 * math.log10(max(1.0 - float(score), 1e-12)):.0f} dB"
+    if record.source == "similar":
+        return f"match {score:.2f}"
+    if record.source == "search":
+        return f"score {score:.2f}"
+    return f"{score:.0%}"
+
+
+#: After an event's score in its tooltip: what the score is, and who found the event.
+_SCORE_WORDS = {"model": " by the model that found it",
+                "loud": " above its band's background (Find Loud Events)",
+                "similar": " with its template (Find Similar Calls)",
+                "search": " (Find Loud Events or Find Similar Calls)"}
+
+
 def region_tooltip(record: Any) -> str:
-    """'dog: 1.00–2.00 s', the channel of a region on one, and for a model's event its score
-    and what the keys do."""
+    """'dog: 1.00–2.00 s', the channel of a region on one, and for an event Earmark found who
+    found it, its score and what the keys do."""
     tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
     if getattr(record, "channel", None) is not None:
         tip += f" · on channel {record.channel + 1}"
     if record.source in FOUND_SOURCES and record.score is not None:
-        tip += f" · {record.source} score {record.score:.0%}"
+        tip += f" · {score_text(record)}{_SCORE_WORDS[record.source]}"
     if is_model_event(record):
         tip += " · not reviewed (Review tab: A accepts, R rejects)"
     return tip

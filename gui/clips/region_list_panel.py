@@ -34,7 +34,7 @@ from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, mea
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED
 from gui.clips.labelling import RegionSelection
-from gui.clips.region_items import UNLABELLED_COLOUR
+from gui.clips.region_items import UNLABELLED_COLOUR, score_text
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel, one_line
@@ -150,7 +150,7 @@ class RegionTableModel(ReadOnlyTableModel):
         if column == SOURCE:
             return record.source
         if column == SCORE:
-            return "" if record.score is None else f"{record.score:.0%}"
+            return score_text(record)
         return ""
 
     def set_records(self, records: list[Any], began: datetime | None = None) -> None:

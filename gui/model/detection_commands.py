@@ -23,15 +23,15 @@ ACCEPT, REJECT = "accept", "reject"
 
 class DetectEventsCommand(_StoreCommand):
     """One detection run's events, stored as unreviewed regions of each file, of ``source``
-    "model" (a model's run) or "search" (Find Loud Events, Find Similar Calls).
+    "model" (a model's run), "loud" (Find Loud Events) or "similar" (Find Similar Calls).
 
     ``specs`` maps clip id -> the RegionSpecs the task found there (computed in the background;
     a file with none still clears its old unreviewed events). The first redo calls
     ``project.replace_model_regions`` per clip (of ``labels``, the classes the run looks for:
-    those events of a search before are replaced, others stay); undo deletes what was added and
-    restores what it replaced; a later redo repeats that exactly (the same ids, so review
-    commands above it stay true) without asking the store to detect again. ``added`` lists the
-    stored events."""
+    those events the same kind of run found before are replaced, others stay); undo deletes
+    what was added and restores what it replaced; a later redo repeats that exactly (the same
+    ids, so review commands above it stay true) without asking the store to detect again.
+    ``added`` lists the stored events."""
 
     def __init__(self, project: Any, specs: Mapping[int, Iterable[Any]], model_name: str = "",
                  on_changed: OnChanged | None = None, on_error: OnError = None,
@@ -88,7 +88,7 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
                  f"{reason})")
     if replaced:
         text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} of the same "
-                 "class a search before left waiting for review in those files")
+                 "class an earlier run of the same search left waiting for review in those files")
     return (text + ". Review them in the Review tab (Ctrl+Z removes them"
             + (" and brings the others back)." if replaced else ")."),
             "warning" if outcome.failed else "info")

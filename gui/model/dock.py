@@ -416,7 +416,7 @@ class ModelDock(QDockWidget):
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the energy detector", outcome, "No readable recordings to search.",
-                {choice.label}, "search"),
+                {choice.label}, "loud"),
             failed=self._on_detect_failed)
         return True
 
@@ -508,7 +508,7 @@ class ModelDock(QDockWidget):
             progress=lambda value: self.review.detection_progress(*value),
             finished=lambda outcome: self._on_detected(
                 "the template detector", outcome, "No readable recordings to search.",
-                {choice.label}, "search"),
+                {choice.label}, "similar"),
             failed=self._on_detect_failed)
         return True
 

@@ -75,9 +75,10 @@ class EnergyDetectorDialog(QDialog):
         self.buttons = lay_out(
             self, "Marks every stretch where the energy in the band stands that many dB above the "
                   "band's own background (its quiet moments nearby), without a model. The events "
-                  "go to the Review tab, replacing events of the same label still waiting there in "
-                  "the recordings searched; accept the calls, reject the rest (rejected ones teach the next "
-                  "model what is not an event).", form, "Find Events", self.problem)
+                  "go to the Review tab, replacing those of the same label an earlier Find Loud "
+                  "Events left waiting there in the recordings searched; accept the calls, "
+                  "reject the rest (rejected ones teach the next model what is not an event).",
+            form, "Find Events", self.problem)
         for box in (self.low_hz, self.high_hz, self.snr_db, self.min_duration, self.max_duration,
                     self.min_gap, self.noise_window):
             box.valueChanged.connect(self._check)

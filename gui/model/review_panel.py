@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.store.records import FOUND_SOURCES
+from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
 from gui.common.flow_layout import FlowLayout
 from gui.common.window_actions import window_action
@@ -305,7 +306,7 @@ class ReviewPanel(QWidget):
 
     def _describe(self, record: Any) -> str:
         name = self._names.get(record.clip_id, "?")
-        score = "" if record.score is None else f" {record.score:.0%}"
+        score = "" if record.score is None else f" {score_text(record)}"
         channel = getattr(record, "channel", None)
         on = "" if channel is None else f" · ch {channel + 1}"
         return (f"{one_line(record.label or 'unlabelled')}{score} · {name} "

@@ -101,7 +101,8 @@ class SimilarCallsDialog(QDialog):
             self, "Finds every stretch whose spectrogram, within the region's band, has the shape "
                   "of the template's (its correlation, whatever the loudness). Other sounds in the "
                   "band score low. The events go to the Review tab, best match first, replacing "
-                  "events of the same label still waiting there in the recordings searched; "
+                  "those of the same label an earlier Find Similar Calls left waiting there in "
+                  "the recordings searched; "
                   "accept the calls and reject the rest.", form, "Find Calls")
 
     def choice(self) -> SimilarChoice:

@@ -4,6 +4,7 @@ found again after the window is closed and the folder reopened."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -345,7 +346,9 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
     assert {(r.label, round(r.low_hz, -2), round(r.high_hz, -2)) for r in found} == {
         ("call", 1500.0, 2500.0)}
     assert all(r.score > 0.9 for r in found) and len(dock.review.queue()) == 3
-    assert {r.source for r in found} == {"search"}  # no model found them
+    assert {r.source for r in found} == {"loud"}  # no model found them
+    # Each listed with its loudest moment above the band's background, not "99%".
+    assert re.search(r"^call \d+ dB · night\.wav", dock.review.list.item(0).text())
     # Offered again next time, and in the next session (the label is the project's own).
     assert dock.last_energy_choice().config.snr_db == 12.0
     later = make_window().model_dock.last_energy_choice()
@@ -513,7 +516,7 @@ def test_find_similar_calls_queues_the_stretches_shaped_like_the_selected_region
     # The boxed call is the person's already: the other up-sweeps are queued, not the
     # down-sweeps or tones in the same band; best match first.
     assert [round(r.begin_s, 1) for r in found] == [round(s, 1) for s in UP_STARTS_S[1:]]
-    assert {r.source for r in found} == {"search"}
+    assert {r.source for r in found} == {"similar"}
     # Each in the box's band, or that band 2.5-5 % higher or lower where a scale fits better.
     assert {r.label for r in found} == {"up"} and all(
         round(r.low_hz / 1500.0, 3) in (0.95, 0.975, 1.0, 1.025, 1.05)

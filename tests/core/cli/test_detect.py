@@ -252,12 +252,12 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     assert code == 0
     fmt, [first, *_] = read_regions(table)
     assert fmt == "raven" and (first.low_hz, first.high_hz) == (1500.0, 2500.0)
-    # Whombat is told a search found them, not a model.
+    # Whombat is told which search found them, not a model.
     code, out, _ = _run(capsys, "detect-energy", folder / "night.wav", "--low-hz", 1500,
                         "--high-hz", 2500, "--format", "aoef")
     notes = {a["notes"][0]["message"].split(" (")[0]
              for a in json.loads(out)["data"]["sound_event_annotations"]}
-    assert notes == {"Found by an Earmark search"}
+    assert notes == {"Found by Earmark's Find Loud Events"}
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
     code, _, err = _run(capsys, "detect-energy", folder, "--channel", 9)
@@ -315,6 +315,10 @@ def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):
     fmt, regions = read_regions(table)
     assert fmt == "raven" and len(regions) == len(UP_STARTS_S) + len(DOWN_STARTS_S)
     assert {(r.low_hz, r.high_hz) for r in regions} == {(1500.0, 3500.0)}
+    code, out, _ = _run(capsys, "find-similar", folder / "night.wav", *template, "--low-hz",
+                        1500, "--high-hz", 3500, "--format", "aoef")
+    assert {a["notes"][0]["message"].split(" (")[0] for a in json.loads(out)["data"][
+        "sound_event_annotations"]} == {"Found by Earmark's Find Similar Calls"}
     # Calls may be higher or lower: an event found scaled carries the band scaled with it.
     code, _, _ = _run(capsys, "find-similar", folder / "night.wav", *template, "--low-hz",
                       1500, "--high-hz", 3500, "--pitch-shift", 0.1, "--format", "raven",

@@ -208,15 +208,14 @@ def test_an_unreviewed_event_s_note_says_who_found_it(project):
     dawn = {c.path: c.id for c in project.clips()}["dawn.wav"]
     project.replace_model_regions(dawn, [RegionSpec(dawn, 0.1, 0.2, "Robin", score=0.9)])
     project.replace_model_regions(dawn, [RegionSpec(dawn, 0.5, 0.6, "loud", score=0.8)],
-                                  labels={"loud"}, source="search")
+                                  labels={"loud"}, source="loud")
     project.add_regions([RegionSpec(dawn, 1.0, 1.1, "Wren", score=0.7)], "import")
     out = io.StringIO()
     export_regions(project, "aoef", out)
     notes = [a["notes"][0]["message"]
              for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
     assert notes == ["Found by an Earmark model (score 0.90); not reviewed.",
-                     "Found by an Earmark search (Find Loud Events or Find Similar Calls) "
-                     "(score 0.80); not reviewed.",
+                     "Found by Earmark's Find Loud Events (score 0.80); not reviewed.",
                      "Found by a detector, imported into Earmark (score 0.70); not reviewed."]
 
 

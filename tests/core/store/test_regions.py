@@ -476,24 +476,44 @@ def test_a_search_for_one_class_replaces_only_that_class_s_waiting_events(projec
     assert sorted(r.label for r in project.regions()) == ["hoot", "sweep"]
 
 
-def test_a_search_s_events_say_a_search_found_them_and_are_replaced_as_a_model_s(project):
+def test_a_search_s_events_say_which_search_found_them_and_replace_only_its_own(project):
     """Find Loud Events' and Find Similar Calls' events read "model" in the region list and
-    their exports, with no model in sight."""
+    their exports, with no model in sight; then both read "search", and Find Similar Calls run
+    after Find Loud Events deleted the loud events of its label still waiting for review."""
     long_id = ids(project)["long.wav"]
     _, model = project.replace_model_regions(long_id, [RegionSpec(long_id, 1.0, 2.0, "hoot")])
-    _, search = project.replace_model_regions(
-        long_id, [RegionSpec(long_id, 3.0, 4.0, "loud", score=0.8)], labels={"loud"},
-        source="search")
-    assert [(r.source, r.status) for r in search] == [("search", "unreviewed")]
-    assert project.unreviewed_counts() == {long_id: 2}
-    # A second search for the class replaces the first's waiting events, the model's stay.
+    _, loud = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 3.0, 4.0, "hoot", score=0.99)], labels={"hoot"},
+        source="loud")
+    assert [(r.source, r.status) for r in loud] == [("loud", "unreviewed")]
+    _, similar = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 5.0, 6.0, "hoot", score=0.7)], labels={"hoot"},
+        source="similar")
+    # Each kind of run keeps the others' waiting events of the class, as Raven a table each.
+    assert {r.id for r in project.regions()} == {model[0].id, loud[0].id, similar[0].id}
+    assert project.unreviewed_counts() == {long_id: 3}
+    # The same search again replaces its own waiting events only.
     deleted, again = project.replace_model_regions(
-        long_id, [RegionSpec(long_id, 5.0, 6.0, "loud")], labels={"loud"}, source="search")
-    assert deleted == search and {r.id for r in project.regions()} == {model[0].id, again[0].id}
+        long_id, [RegionSpec(long_id, 7.0, 8.0, "hoot")], labels={"hoot"}, source="loud")
+    assert deleted == loud
+    assert {r.id for r in project.regions()} == {model[0].id, similar[0].id, again[0].id}
+    deleted, _ = project.replace_model_regions(long_id, [], labels={"hoot"})
+    assert deleted == model  # a model's run: the model's own
     project.review_region(again[0].id, "accept")
     assert project.region(again[0].id).source == "manual"
     with pytest.raises(RegionError, match="'manual' is no source of found events"):
         project.replace_model_regions(long_id, [], source="manual")
+
+
+def test_either_search_replaces_an_older_store_s_search_events(project):
+    """A store written before the two searches were told apart holds "search" events: either
+    search replaces them, as it did, and a model's run does not."""
+    long_id = ids(project)["long.wav"]
+    old = project.add_regions([RegionSpec(long_id, 1.0, 2.0, "hoot", score=0.9)], "search")
+    assert old[0].status == "unreviewed"
+    assert project.replace_model_regions(long_id, [], labels={"hoot"})[0] == []
+    assert project.replace_model_regions(long_id, [], labels={"hoot"},
+                                         source="similar")[0] == old
 
 
 def test_replace_model_regions_refuses_a_bad_spec_and_changes_nothing(project):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.store import region_io
 from core.store.project import Project
+from core.store.records import RegionRecord
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import REGIONS, ClipTableModel
 from gui.clips.clip_view import ClipView
@@ -532,13 +533,14 @@ def test_model_events_are_dashed_with_their_score_and_rejected_ones_hidden(rig):
     assert [r.id for r in rig.overlay.regions()] == [manual.id, found.id]
     wave, spec = rig.overlay.items(found.id)
     assert wave.lines[0].pen.style() == Qt.PenStyle.DashLine
-    assert "model score 64%" in wave.toolTip() and "not reviewed" in spec.toolTip()
+    assert "64% by the model that found it" in wave.toolTip() and "not reviewed" in spec.toolTip()
     manual_wave, _ = rig.overlay.items(manual.id)
     assert manual_wave.lines[0].pen.style() == Qt.PenStyle.SolidLine
     [searched] = rig.project.replace_model_regions(rig.clip_id, [
-        RegionSpec(rig.clip_id, 3.0, 3.5, "loud", score=0.9)], {"loud"}, "search")[1]
+        RegionSpec(rig.clip_id, 3.0, 3.5, "call", score=0.99)], {"call"}, "loud")[1]
     rig.regions.notify_changed(rig.clip_id)
-    assert "search score 90%" in rig.overlay.items(searched.id)[0].toolTip()
+    assert ("20 dB above its band's background (Find Loud Events)"
+            in rig.overlay.items(searched.id)[0].toolTip())
     rig.project.review_region(found.id, "accept")  # accepted: a person's region, drawn solid
     rig.regions.notify_changed(rig.clip_id)
     assert rig.overlay.items(found.id)[0].lines[0].pen.style() == Qt.PenStyle.SolidLine
@@ -744,3 +746,17 @@ def test_a_class_renamed_while_a_scan_runs_shows_its_new_name(rig):
     rig.model.sync_records(stale)  # the scan's end
     rig.model.protect_local_labels(False)
     assert rig.model.record_by_id(rig.clip_id).label == "kitten"
+
+
+@pytest.mark.parametrize("source, score, text", [
+    ("model", 0.873, "87%"), ("import", 0.5, "50%"),
+    ("loud", 0.99, "20 dB"), ("loud", 0.9, "10 dB"), ("loud", 1.0, "120 dB"),
+    ("similar", 0.853, "match 0.85"), ("search", 0.99, "score 0.99"), ("manual", None, "")])
+def test_an_event_s_score_reads_as_what_it_measures(source, score, text):
+    """Find Loud Events' events read "99%" for any loud call (the share of the loudest moment's
+    power above the background), as though a model were sure of their class."""
+    from gui.clips.region_items import score_text
+
+    record = RegionRecord(1, 1, 0.0, 1.0, None, None, "call", source, score, 0.0, 0.0,
+                          "unreviewed", None)
+    assert score_text(record) == text
