@@ -48,6 +48,11 @@ class _CountsItem(pg.GraphicsObject):
         painter.setTransform(transform)
 
 
+MIN_HEIGHT_PX = 160
+ROW_PX = 20  # a class's row, its count and its name readable
+MAX_MIN_HEIGHT_PX = 600
+
+
 class ConfusionView(pg.PlotWidget):
     """``set_matrix(classes, matrix)`` draws counts; ``cell_clicked(true, predicted)`` on a click.
 
@@ -78,7 +83,7 @@ class ConfusionView(pg.PlotWidget):
         self.counts = _CountsItem()
         plot.addItem(self.counts)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(MIN_HEIGHT_PX)
         self.hide()  # until there is a matrix to show
 
     def set_matrix(self, classes, matrix) -> None:
@@ -88,6 +93,8 @@ class ConfusionView(pg.PlotWidget):
                                                                  len(self.classes))
         plot = self.getPlotItem()
         n = len(self.classes)
+        # Rows of a readable height, as the training panel scrolls: 26 classes were 9 px each.
+        self.setMinimumHeight(min(MAX_MIN_HEIGHT_PX, max(MIN_HEIGHT_PX, 70 + ROW_PX * n)))
         self.setVisible(n > 0)  # no axes of nothing before a model exists
         if n == 0:
             self.image.clear()

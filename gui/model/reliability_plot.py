@@ -57,7 +57,7 @@ def caption(summary: CalibrationSummary | None, multi_label: bool = False) -> st
 
 
 class ReliabilityPlot(pg.PlotItem):
-    """A plot item (beside the training curves, in their layout) drawing a model's reliability
+    """A plot item (under the training curves, in their layout) drawing a model's reliability
     diagram: ``set_summary(summary)``, which returns whether there is one to show (a model from
     before calibration, a stopped run or a multi-label one has none)."""
 
@@ -67,6 +67,7 @@ class ReliabilityPlot(pg.PlotItem):
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.setLabel("bottom", "Confidence")
+        self.setLabel("left", "Accuracy")  # of the validation clips in each bar's bin
         self.showGrid(y=True, alpha=0.2)
         self.setToolTip(_TOOLTIP)
         ticks = [[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)]]

@@ -8,11 +8,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +27,7 @@ from core.workflow import model_history, model_metrics
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_duration
+from gui.common.words import counted
 from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 
@@ -35,6 +38,7 @@ _CURRENT_LABELS_TIP = ("Every labelled clip with a prediction of this model, tra
 _TRAIN_PEN = pg.mkPen("#2b5d8a", width=2)
 _VAL_PEN = pg.mkPen("#d1495b", width=2)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+CURVES_MIN_PX = 170  # a row of plots: their titles, ticks and epoch axis, and room for a curve
 
 
 def _curve_style(pen) -> dict:
@@ -136,7 +140,7 @@ class TrainingPanel(QWidget):
 
         self.curves = pg.GraphicsLayoutWidget()
         self.curves.setBackground("w")
-        self.curves.setMinimumHeight(140)
+        self.curves.setMinimumHeight(CURVES_MIN_PX)
         self.loss_plot = self.curves.addPlot(row=0, col=0, title="Loss",
                                              axisItems={"bottom": EpochAxis()})
         self.acc_plot = self.curves.addPlot(row=0, col=1, title="Accuracy",
@@ -180,9 +184,9 @@ class TrainingPanel(QWidget):
         self.per_class.verticalHeader().setVisible(False)
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.per_class.setMaximumHeight(0)  # grows with its rows in show_model
-        # Beside the curves, in their layout (under them it made the window 150 px taller than
-        # a 720-pixel screen); in it only for a model with a diagram (see _show_reliability).
+        self.per_class.setFixedHeight(0)  # grows with its rows in show_model
+        # In the curves' layout, under them; in it only for a model with a diagram (see
+        # _show_reliability).
         self.reliability = ReliabilityPlot()
         self.calibration_note = QLabel()  # the ECE and temperature in words
         self.calibration_note.setObjectName("Hint")
@@ -218,14 +222,27 @@ class TrainingPanel(QWidget):
         progress_row.addWidget(self.device_note)
         layout.addLayout(progress_row)
         layout.addLayout(keep_row)
-        layout.addWidget(self.curves, 2)
-        layout.addWidget(self.curves_key)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.calibration_note)
-        layout.addWidget(self.events_summary)
-        layout.addWidget(self.per_class)
-        layout.addWidget(self.confusion_caption)
-        layout.addWidget(self.confusion, 3)
+        # What a model is shown with scrolls under the buttons, each part at a size it can be
+        # read at: squeezed into a dock beside a 1366x768 window, the curves were 70 px wide,
+        # the class table 2.5 rows tall and the matrix's rows touched.
+        shown = QWidget()
+        shown.setObjectName("TrainingResults")
+        results = QVBoxLayout(shown)
+        results.setContentsMargins(0, 0, 0, 0)
+        results.addWidget(self.curves, 2)
+        results.addWidget(self.curves_key)
+        results.addWidget(self.summary)
+        results.addWidget(self.calibration_note)
+        results.addWidget(self.events_summary)
+        results.addWidget(self.per_class)
+        results.addWidget(self.confusion_caption)
+        results.addWidget(self.confusion, 3)
+        self.results = QScrollArea()
+        self.results.setWidget(shown)
+        self.results.setWidgetResizable(True)
+        self.results.setFrameShape(QFrame.Shape.NoFrame)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout.addWidget(self.results, 1)
         self.set_training(False)
         self._hide_keep()
         self.labels_note.hide()
@@ -404,9 +421,9 @@ class TrainingPanel(QWidget):
                 if col:
                     item.setTextAlignment(_NUMBER_ALIGNMENT)
                 self.per_class.setItem(row, col, item)
-        rows = min(self.per_class.rowCount(), 6)  # more scroll
-        self.per_class.setMaximumHeight(self.per_class.horizontalHeader().height() + 4
-                                        + rows * self.per_class.verticalHeader().defaultSectionSize())
+        rows = min(self.per_class.rowCount(), 10)  # more scroll
+        self.per_class.setFixedHeight(self.per_class.horizontalHeader().height() + 4
+                                      + rows * self.per_class.verticalHeader().defaultSectionSize())
         matrix = report.confusion_matrix if report is not None else ()
         if matrix and len(matrix) == len(record.classes):
             self.confusion.set_matrix(record.classes, matrix)
@@ -440,14 +457,16 @@ class TrainingPanel(QWidget):
         self._history_task.cancel()
 
     def _show_reliability(self, shown: bool) -> None:
-        """The calibration plot as the curves' third column, or out of their layout (a hidden
-        item there still kept a strip of room)."""
+        """The calibration plot under the loss and accuracy, as wide as both (the third of a
+        row, in a dock 380 px wide, each plot was 70 px and its ticks touched), or out of their
+        layout (a hidden item there still kept a strip of room)."""
         if shown == self.reliability_shown:
             return
         if shown:
-            self.curves.addItem(self.reliability, row=0, col=2)
+            self.curves.addItem(self.reliability, row=1, col=0, colspan=2)
         else:
             self.curves.removeItem(self.reliability)
+        self.curves.setMinimumHeight(CURVES_MIN_PX * (2 if shown else 1))
         self.reliability_shown = shown
 
     def show_confusion(self, table) -> None:
@@ -514,14 +533,14 @@ def describe_device(device: str, precision: str | None = None) -> str:
 
 
 def _trained_on(metrics) -> str:
-    """'trained on cpu, 1 process' from a model's metrics ('' when they do not say: models
+    """'trained on CPU, 1 process' from a model's metrics ('' when they do not say: models
     trained before devices were recorded)."""
     metrics = metrics if isinstance(metrics, dict) else {}
     device, world_size = metrics.get("device"), metrics.get("world_size")
     if not device:
         return ""
     processes = int(world_size) if isinstance(world_size, int | float) and world_size >= 1 else 1
-    return f"trained on {device}, {processes} process{'es' if processes != 1 else ''}"
+    return f"trained {describe_device(device)}, {counted(processes, 'process', 'processes')}"
 
 
 def _pct(value) -> str:

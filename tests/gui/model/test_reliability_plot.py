@@ -1,4 +1,4 @@
-"""The Training tab's reliability plot, beside the training curves: bars of accuracy per
+"""The Training tab's reliability plot, under the training curves: bars of accuracy per
 confidence bin after calibration, faint ones before, and the ECE and temperature in words; the
 words alone for a model that keeps no diagram or is multi-label; nothing for a model without
 calibration."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint
 
 from core.ml.calibration import calibrate
 from core.ml.metrics import ModelMetrics, classification_report
@@ -38,7 +39,7 @@ def test_a_calibrated_model_shows_its_diagram_and_figures(panel):
     summary = _calibration()
     panel.show_model(_record({"calibration": summary}))
     view = panel.reliability
-    assert panel.reliability_shown and view.scene() is panel.curves.scene()  # beside the curves
+    assert panel.reliability_shown and view.scene() is panel.curves.scene()  # under the curves
     after = [a for a, k in zip(summary["reliability_after"]["accuracy"],
                                summary["reliability_after"]["count"], strict=True) if k]
     np.testing.assert_allclose(view.after_bars.opts["height"], after)
@@ -109,3 +110,27 @@ def test_a_multi_label_model_says_why_there_is_no_plot(panel):
     panel.show_model(_record({"calibration": None, "multi_label": {}}, {"multi_label": True}))
     assert not panel.reliability_shown
     assert "multi-label" in panel.calibration_note.text()
+
+
+def test_in_a_narrow_dock_each_part_keeps_a_readable_size_and_the_results_scroll(qtbot, panel):
+    """Beside a 1366x768 window (a dock 380 px wide and 640 tall) the three plots sat in one row
+    70 px wide each, the class table showed 2.5 of its rows and the matrix's rows touched."""
+    classes = [f"class {i}" for i in range(12)]
+    truth = [i % 12 for i in range(48)]
+    report = classification_report(truth, truth, classes)
+    panel.show_model(ModelRecord(1, "/models/m1.pt", tuple(classes), {}, dict(
+        ModelMetrics(report, n_train=100, n_val=48).to_dict(), calibration=_calibration()),
+        None, 0.0))
+    panel.resize(380, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    loss, calibration = panel.loss_plot, panel.reliability
+    assert loss.width() >= 140 and calibration.width() >= 2 * loss.width()  # under, both wide
+    rows = panel.per_class.verticalHeader().defaultSectionSize()
+    assert panel.per_class.height() >= 10 * rows  # ten rows, the rest behind its own scroll
+    assert panel.confusion.height() >= 12 * 20
+    bar = panel.results.verticalScrollBar()
+    assert bar.maximum() > 0  # what does not fit scrolls under the buttons
+    bar.setValue(bar.maximum())
+    assert panel.results.viewport().rect().contains(panel.confusion.geometry().translated(
+        panel.results.widget().pos()).bottomLeft() - QPoint(0, 1))
