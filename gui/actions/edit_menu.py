@@ -26,6 +26,11 @@ def build(acts, w) -> None:
                   if k not in redo_keys]  # Linux's standard Redo already holds Ctrl+Shift+Z
     acts.redo.setShortcuts(redo_keys)
     acts.redo.setIcon(icon(SP.SP_ArrowForward))
+    # The toolbar's buttons say "Undo" and "Redo" (their icon text), and on hover what they
+    # undo, as the menu does (a tooltip never set is the text): "Undo Label 24 clips as
+    # chaffinch" on the toolbar pushed Train off a narrow window.
+    acts.undo.setIconText("Undo")
+    acts.redo.setIconText("Redo")
     w.addAction(acts.undo)
     w.addAction(acts.redo)
     acts.label_actions = {}
@@ -129,5 +134,4 @@ def _on_classes(w) -> None:
                            w.labels.report_error, w)
     dialog.exec()
     dialog.deleteLater()  # its commands stay on the stack; they need nothing of the dialog
-
 

@@ -27,6 +27,7 @@ from core.store.classes import CLASS_KEYS
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
 from gui.common.elided_label import one_line
+from gui.common.words import counted
 
 NO_KEY = "No key (type-ahead only)"
 
@@ -46,7 +47,7 @@ class ClassesDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Classes")
-        self.setMinimumSize(420, 320)
+        self.setMinimumSize(540, 340)  # "great_spotted_woodpecker [no key] · 1 clip" whole
         self._project, self._undo_stack = project, undo_stack
         self._on_changed, self._on_error = on_changed, on_error
         self.list = QListWidget()
@@ -94,7 +95,8 @@ class ClassesDialog(QDialog):
         for info in self._project.classes():
             key = f"  [key {info.shortcut}]" if info.shortcut else "  [no key]"
             count = self._project_counts.get(info.name, 0)
-            item = QListWidgetItem(colour_icon(info.colour), f"{one_line(info.name)}{key}  · {count:,} clips")
+            item = QListWidgetItem(colour_icon(info.colour), f"{one_line(info.name)}{key}  · "
+                                                           f"{counted(count, 'clip')}")
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             self.list.addItem(item)
             if info.name == select:
@@ -219,4 +221,4 @@ class ClassesDialog(QDialog):
         if name is None:
             return
         self._edit(f"Remove class {name}", lambda p: p.remove_class(name), None,
-                   f"Removed {name}; its clips are unlabeled. Ctrl+Z brings it back.")
+                   f"Removed {name}; its clips are unlabelled. Ctrl+Z brings it back.")

@@ -26,7 +26,9 @@ from gui.clips.clip_table import (
 COLUMN_PX = {NAME: 170, FOLDER: 72, DURATION: 72, LABEL: 104, PREDICTION: 92, CONFIDENCE: 92,
              REGIONS: 64, STATUS: 84}
 NAME_MIN_PX = 100
-STATUS_MAX_PX = 140  # "NaN/Inf samples" whole; the whole reason is on hover
+# The columns that widen to their words, up to these: Status's "NaN/Inf samples" whole (the
+# whole reason is on hover); class names as "common_chaffinch" (at 104 px, "com…nch").
+GROWS_TO_PX = {STATUS: 140, LABEL: 180, PREDICTION: 180}
 # A heading's text needs this much more: the stylesheet's 6 px padding each side and 2 px for
 # rounding (at 18, the slack of Folder, Duration, Prediction and Confidence together cut FSDD's
 # names to "0_jack...12.wav" beside the Model dock at 1,400 px). A cell's text needs the
@@ -97,11 +99,12 @@ class ColumnFitter:
                    for c in self._shown_others())
 
     def _room_px(self, column: int) -> int:
-        """``column``'s width where the list has room: COLUMN_PX; Status's as wide as its
-        words too (84 px read "Brok…link" and "NaN/…ples"), up to STATUS_MAX_PX."""
-        if column != STATUS:
+        """``column``'s width where the list has room: COLUMN_PX; Status's, Label's and
+        Prediction's as wide as their words too (84 px read "Brok…link" and "NaN/…ples"), up
+        to GROWS_TO_PX."""
+        if column not in GROWS_TO_PX:
             return COLUMN_PX[column]
-        return max(COLUMN_PX[STATUS], min(STATUS_MAX_PX, self._contents_px(STATUS)))
+        return max(COLUMN_PX[column], min(GROWS_TO_PX[column], self._contents_px(column)))
 
     def _is_auto(self, column: int) -> bool:
         return column not in self.person_sized
@@ -117,10 +120,10 @@ class ColumnFitter:
         return max(NAME_MIN_PX, min(COLUMN_PX[NAME], self._contents_px(NAME)))
 
     def _snug_px(self, column: int) -> int:
-        """As narrow as ``column``'s heading and contents allow, never wider than COLUMN_PX:
-        92 px for "100%" gives Name the room."""
-        return min(self._room_px(column),
-                   max(self._heading_px(column), self._contents_px(column)))
+        """As narrow as ``column``'s heading and contents allow, never wider than COLUMN_PX
+        (Status: its width with room): 92 px for "100%" gives Name the room."""
+        widest = self._room_px(column) if column == STATUS else COLUMN_PX[column]
+        return min(widest, max(self._heading_px(column), self._contents_px(column)))
 
     def _contents_px(self, column: int) -> int:
         """The width the widest of ``column``'s texts in its first ROWS_MEASURED rows (as listed)

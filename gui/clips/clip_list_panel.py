@@ -39,6 +39,7 @@ from gui.clips.clip_table import (
     STATUS,
     ClipTableModel,
 )
+from gui.common.words import counted
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
 # the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status and Folder
@@ -81,7 +82,7 @@ class ClipListPanel(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.quick_filter = QComboBox()
         self.quick_filter.setToolTip("Show only some clips")
-        # Its longest entry ("Label next (unlabeled: unknown, then least sure)") set the list's
+        # Its longest entry ("Label next (unlabelled: unknown, then least sure)") set the list's
         # least width, and with it the window's: the closed box shows what fits, its list all.
         self.quick_filter.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -234,11 +235,11 @@ class ClipListPanel(QWidget):
         self.quick_filter.blockSignals(True)
         self.quick_filter.clear()
         self.quick_filter.addItem("All clips", FILTER_ALL)
-        self.quick_filter.addItem("Unlabeled", FILTER_UNLABELED)
+        self.quick_filter.addItem("Unlabelled", FILTER_UNLABELED)
         self.quick_filter.addItem("Unreadable", FILTER_UNREADABLE)
         self.quick_filter.insertSeparator(self.quick_filter.count())
         self.quick_filter.addItem("Model disagrees with label", FILTER_DISAGREE)
-        self.quick_filter.addItem("Label next (unlabeled: unknown, then least sure)",
+        self.quick_filter.addItem("Label next (unlabelled: unknown, then least sure)",
                                   FILTER_LABEL_NEXT)
         self.quick_filter.addItem("Model unsure (unknown, or confidence < 60%)",
                                   FILTER_LOW_CONFIDENCE)
@@ -384,7 +385,7 @@ class ClipListPanel(QWidget):
     def update_counts(self, *_) -> None:
         """Refresh the totals line under the table."""
         counts = self.model.counts()
-        text = f"{counts['clips']:,} clips · {counts['unlabeled']:,} unlabeled"
+        text = f"{counted(counts['clips'], 'clip')} · {counts['unlabeled']:,} unlabelled"
         if counts["unreadable"]:
             text += f" · {counts['unreadable']:,} unreadable"
         if counts["shown"] != counts["clips"]:

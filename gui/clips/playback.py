@@ -508,7 +508,9 @@ class PlaybackBar(QWidget):
         layout.addWidget(self.play_button)
         layout.addWidget(self.position_label)
         layout.addWidget(self.state_label, 1)  # it takes the room left, "…" where it is cut
-        layout.addStretch(1)  # with audio the reason is hidden: the choices sit at the right
+        # With audio the reason is hidden: the choices sit at the right. Without, the reason
+        # takes the room (a stretch of 1 here took half of it: "Playback is off · No a…").
+        layout.addStretch(0)
         self.band_button = QToolButton()  # shows the window's Band Only action
         self.band_button.setObjectName("PlaybackBand")
         self.band_button.hide()

@@ -44,7 +44,7 @@ class RecordDialog(QDialog):
                  on_take: Callable[[Path, str], None], parent: QWidget | None = None,
                  recorder: AudioRecorder | None = None, last: dict | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Record clips")
+        self.setWindowTitle("Record Clips")
         self.setMinimumWidth(420)
         self._scratch, self._on_take = Path(scratch), on_take
         self.recorder = recorder if recorder is not None else AudioRecorder(self)

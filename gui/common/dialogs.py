@@ -27,8 +27,8 @@ class ShortcutsDialog(QDialog):
     def __init__(self, actions: list[QAction], extra: list[tuple[str, str]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        self.setMinimumSize(420, 460)
+        self.setWindowTitle("Keyboard Shortcuts")
+        self.setMinimumSize(640, 480)  # the keys of a mouse gesture are a sentence
         rows = list(extra)
         for action in actions:
             keys = ", ".join(s.toString(s.SequenceFormat.NativeText) for s in action.shortcuts())
@@ -38,10 +38,16 @@ class ShortcutsDialog(QDialog):
         table.setHorizontalHeaderLabels(["Action", "Keys"])
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for row, (text, keys) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(text))
             table.setItem(row, 1, QTableWidgetItem(keys))
+        # The keys wrap, whole: each row as tall as its keys, again as the dialog is resized.
+        table.setWordWrap(True)
+        header.sectionResized.connect(lambda *_: table.resizeRowsToContents())
+        self.table = table
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

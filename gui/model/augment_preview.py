@@ -55,9 +55,10 @@ class AugmentPreview(ClipLayer, QWidget):
             image = pg.ImageItem(axisOrder="row-major")
             box.addItem(image)
             self.images.append(image)
-            label = self.graphics.addLabel("as the model sees it" if i == 0
-                                           else f"augmented {i}", row=1, col=i, size="8pt",
-                                           color="#555555")
+            # Words as narrow as "augmented 4": "as the model sees it" made its column wide
+            # enough to push the fourth augmentation past the clip view's edge at 1366 px.
+            label = self.graphics.addLabel("model input" if i == 0 else f"augmented {i}",
+                                           row=1, col=i, size="8pt", color="#555555")
             label.setMaximumHeight(16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

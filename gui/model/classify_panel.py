@@ -35,6 +35,7 @@ from gui.common.colours import class_colour
 from gui.common.drops import local_paths
 from gui.common.elided_label import one_line
 from gui.common.tasks import TaskSlot
+from gui.common.words import counted
 from gui.model.live_panel import LiveListenPanel
 from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker
@@ -175,8 +176,10 @@ class ClassifyPanel(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(preview)
         splitter.setSizes([200, 300])
+        # The status over the buttons, the panel's width to itself: beside them, in a dock 380
+        # px wide, "No model yet: label clips of two or more classes…" was a column of 7 lines.
         row = QHBoxLayout()
-        row.addWidget(self.status, 1)
+        row.addStretch(1)
         row.addWidget(self.train_button)
         row.addWidget(self.cancel_button)
         row.addWidget(self.add_button)
@@ -184,6 +187,7 @@ class ClassifyPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.drop_zone)
         layout.addWidget(self.live)
+        layout.addWidget(self.status)
         layout.addLayout(row)
         layout.addWidget(splitter, 1)
         self.set_model(None)
@@ -238,7 +242,7 @@ class ClassifyPanel(QWidget):
 
     def cancel(self) -> None:
         if self.is_busy():  # said, or "Classifying…" stays under the results as if still going
-            self.status.setText(f"Stopped: {len(self.predictions):,} file(s) classified "
+            self.status.setText(f"Stopped: {counted(len(self.predictions), 'file')} classified "
                                 "before it was cancelled")
         self._task.abandon()
         self._update_buttons()
@@ -312,7 +316,7 @@ class ClassifyPanel(QWidget):
     def _on_worker_finished(self, outcome: tuple[int, list[str]]) -> None:
         count, empty = outcome
         failed = sum(1 for p in self.predictions if not p.ok)
-        text = f"Classified {count - failed:,} file(s)"
+        text = f"Classified {counted(count - failed, 'file')}"
         if failed:
             text += f"; {failed:,} could not be read"
         if empty:
@@ -376,7 +380,8 @@ class ClassifyPanel(QWidget):
         pairs = [(p.path, p.label) for p in chosen if not p.verdict]
         if len(pairs) < len(chosen):
             left = len(chosen) - len(pairs)
-            self.message.emit(f"{left} file(s) the model calls silence or unknown were not added: "
+            self.message.emit(f"{counted(left, 'file')} the model calls silence or unknown "
+                              f"{'was' if left == 1 else 'were'} not added: "
                               "it names no class for them.", "info")
         if pairs:
             self.add_requested.emit(pairs)

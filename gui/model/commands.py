@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoCommand
 
 from core.workflow import add_files_to_project, remove_added_files
 from gui.common.tasks import ProjectWorker, TaskSlot
+from gui.common.words import counted
 
 
 class AddFilesCommand(QUndoCommand):
@@ -80,5 +81,5 @@ def added_message(added: Any, folder_name: str) -> str:
         return f"Nothing copied: the project holds these files already ({names})."
     held = (f"; {len(added.skipped)} not copied, as the project holds them already ({names})"
             if added.skipped else "")
-    return (f"Copied {len(added.copies)} file(s) into {folder_name}, labelled by the model "
+    return (f"Copied {counted(len(added.copies), 'file')} into {folder_name}, labelled by the model "
             f"(Ctrl+Z removes them){held}.")

@@ -14,6 +14,7 @@ from core.store.regions import UNCHANGED
 from gui.clips.commands import _StoreCommand
 from gui.clips.region_commands import OnChanged, OnError, _tell
 from gui.clips.region_items import is_model_event as is_unreviewed
+from gui.common.words import counted
 
 __all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand",
            "ReviewRegionsCommand", "detection_message", "is_unreviewed"]
@@ -79,7 +80,7 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
     files searched, cancelled or unreadable, and how many events left waiting by a search
     before were replaced (a new search of another class replaced them without a word)."""
     n = sum(len(specs) for specs in outcome.specs.values())
-    text = f"Found {n} event{'s' if n != 1 else ''} in {outcome.searched} file(s)"
+    text = f"Found {counted(n, 'event')} in {counted(outcome.searched, 'file')}"
     if outcome.stopped:
         text += f" before the search was cancelled ({outcome.total} to search)"
     if outcome.failed:

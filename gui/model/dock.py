@@ -21,6 +21,7 @@ from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
 from gui.common.channels import name_channels
 from gui.common.tasks import TaskSlot
+from gui.common.words import counted
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand, added_message
 from gui.model.controller import ModelController
@@ -296,7 +297,7 @@ class ModelDock(QDockWidget):
             self.show_message("Open a project first: files are copied into its folder.", "info")
             return
         n = len(pairs)
-        self.status.emit(f"Copying {n} file(s) into {self.project.folder.name}…", 0)
+        self.status.emit(f"Copying {counted(n, 'file')} into {self.project.folder.name}…", 0)
         self.undo_stack.push(AddFilesCommand(
             self.project, pairs, self._files_task,
             lambda records, added: self._on_files_changed(records, added, source),

@@ -80,6 +80,9 @@ class ExplainOverlay(ClipLayer, QObject):
         self.caption.setZValue(20)
         self.caption.setPos(4, 4)
         self.caption.hide()
+        # Wrapped to the plot's width: one line was cut off mid-word past its right edge.
+        self._caption_vb = plot.vb
+        plot.vb.sigResized.connect(self._wrap_caption)
         clip_view.clip_shown.connect(self._on_clip_view_clip_shown)
         follow_clip_view(clip_view, self._results, self._refresh)
 
@@ -177,4 +180,9 @@ class ExplainOverlay(ClipLayer, QObject):
 
     def _show_caption(self, text: str) -> None:
         self.caption.setText(text)
+        self._wrap_caption()
         self.caption.show()
+
+    def _wrap_caption(self, *_) -> None:
+        self.caption.textItem.setTextWidth(max(80.0, self._caption_vb.width() - 8.0))
+        self.caption.updateTextPos()

@@ -179,9 +179,10 @@ class ReviewPanel(QWidget):
         self.list.setObjectName("ReviewList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setUniformItemSizes(True)
-        # A line longer than the dock is cut in its middle (the file's name), never at its end
-        # behind a scroll bar: the class and score lead, the times and channel close it.
-        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # A line longer than the dock is cut at its end, the file's name, never behind a scroll
+        # bar: the class, score, times and channel lead, what tells the events apart (cut in
+        # its middle, one file's name read differently on each row).
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._on_list_row_changed)
         # A click on the row already current (not shown: the queue changed while the tab was
@@ -309,8 +310,8 @@ class ReviewPanel(QWidget):
         score = "" if record.score is None else f" {score_text(record)}"
         channel = getattr(record, "channel", None)
         on = "" if channel is None else f" · ch {channel + 1}"
-        return (f"{one_line(record.label or 'unlabelled')}{score} · {name} "
-                f"{record.begin_s:.2f}–{record.end_s:.2f} s{on}")
+        return (f"{one_line(record.label or 'unlabelled')}{score} · "
+                f"{record.begin_s:.2f}–{record.end_s:.2f} s{on} · {name}")
 
     # ---- keys -----------------------------------------------------------------------------
 

@@ -286,6 +286,11 @@ def test_bulk_label_and_undo_restores_each_previous_label(qtbot, window, clip_fo
     after = _store_labels(clip_folder)
     assert all(after[p] == (key_2_class, "manual") for p in paths)
     assert window.undo_stack.count() == 1, "a bulk change is one undo step"
+    # The menu says what Undo undoes; the toolbar's button says "Undo", the rest on hover (the
+    # whole text pushed Train off a narrow window's toolbar).
+    button = window.toolbar.widgetForAction(window.acts.undo)
+    assert window.acts.undo.text().startswith("&Undo Label 3 clips")
+    assert button.text() == "Undo" and button.toolTip().startswith("Undo Label 3 clips")
 
     window.undo_stack.undo()
     assert _store_labels(clip_folder) == before
@@ -629,6 +634,20 @@ def test_shortcuts_dialog_lists_the_digit_keys(qtbot, window, clip_folder):
     assert rows["Label as chirp"] == "1"
     assert "Space" in rows["Play / Pause"]
     assert "Ctrl+Z" in rows["Undo"]
+    # Every key's words are seen whole, wrapped, not cut to "Click the waveform or …".
+    from gui.actions.help_menu import EXTRA_SHORTCUTS
+
+    dialog = ShortcutsDialog(actions, EXTRA_SHORTCUTS, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        rect = table.visualItemRect(table.item(row, 1))
+        needed = metrics.boundingRect(0, 0, rect.width() - 8, 10_000, Qt.TextFlag.TextWordWrap,
+                                      table.item(row, 1).text())
+        assert needed.height() <= rect.height(), table.item(row, 1).text()
 
 
 def test_recent_folders_and_selection_settings_are_bounded(settings):

@@ -348,7 +348,8 @@ def test_find_loud_events_offers_the_regions_band_and_queues_the_others(qtbot, m
     assert all(r.score > 0.9 for r in found) and len(dock.review.queue()) == 3
     assert {r.source for r in found} == {"loud"}  # no model found them
     # Each listed with its loudest moment above the band's background, not "99%".
-    assert re.search(r"^call \d+ dB · night\.wav", dock.review.list.item(0).text())
+    assert re.fullmatch(r"call \d+ dB · \d+\.\d\d–\d+\.\d\d s · night\.wav",
+                        dock.review.list.item(0).text())
     # Offered again next time, and in the next session (the label is the project's own).
     assert dock.last_energy_choice().config.snr_db == 12.0
     later = make_window().model_dock.last_energy_choice()

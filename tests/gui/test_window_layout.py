@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from core.audio import reading
-from gui.clips.clip_columns import COLUMN_PX, NAME_MIN_PX
+from gui.clips.clip_columns import COLUMN_PX, GROWS_TO_PX, NAME_MIN_PX
 from gui.clips.clip_table import (
     CONFIDENCE,
     FOLDER,
@@ -376,6 +376,27 @@ def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_pa
         assert index.data(Qt.ItemDataRole.ToolTipRole)  # the whole reason on hover
     assert texts == {"fine.wav": "OK", "empty.wav": "Empty file", "notes.wav": "Not audio",
                      "gone.wav": "Broken link", "nan.wav": "NaN/Inf samples"}
+
+
+def test_a_long_class_name_is_seen_whole_where_the_list_has_room(qtbot, window, tmp_path):
+    """Classes named as birders name them read "com…nch" in a Label column of 104 px while
+    Name had room to spare."""
+    folder = tmp_path / "birds"
+    for name in ("common_chaffinch", "great_spotted_woodpecker"):
+        audio_factory.write(folder / name / "a.wav", audio_factory.tone(440.0, 0.2))
+    window.resize(1366, 768)
+    open_and_wait(qtbot, window, folder)
+    table = window.clip_list.table
+    bold = QFont(table.font())
+    bold.setBold(True)
+    widest = QFontMetrics(bold).horizontalAdvance("common_chaffinch")
+
+    def fits():
+        return widest + 30 <= table.columnWidth(LABEL)  # its swatch and padding too
+
+    qtbot.waitUntil(fits)
+    assert table.columnWidth(NAME) >= COLUMN_PX[NAME]  # not at the names' cost
+    assert table.columnWidth(LABEL) <= GROWS_TO_PX[LABEL]  # a longer name is cut
 
 
 def test_a_second_window_on_the_same_project_says_so_and_stays_out(qtbot, make_window,

@@ -102,6 +102,9 @@ def test_bar_says_playback_is_off_in_words_and_times_against_the_clip(qtbot, mak
     bar.resize(bar.position_label.width() + bar.play_button.width() + 250, bar.height())
     qtbot.waitUntil(lambda: bar.state_label.text().endswith("…"))
     assert bar.state_label.text().startswith("Playback is off")
+    # Where the bar has the room, the whole note: the room beside it is the note's.
+    bar.resize(bar.position_label.width() + bar.play_button.width() + 420, bar.height())
+    qtbot.waitUntil(lambda: bar.state_label.text() == bar.state_label.full_text())
     assert not bar.play_button.isEnabled()
     controller.load(make_audio("a.wav", audio_factory.tone(440, 1.0), 16000))
     assert bar.position_label.text() == "0:00.0 / 0:01.0"

@@ -157,7 +157,7 @@ def test_folder_on_drop_zone_classifies_its_audio_files(qtbot, panel, model_file
     assert done.args == [4]
     assert {p.path.name for p in panel.predictions} == {
         "tone_000.wav", "tone_001.wav", "noise_000.wav", "noise_001.wav"}
-    assert panel.status.text() == ("Classified 4 file(s); no audio files in takes.wav, "
+    assert panel.status.text() == ("Classified 4 files; no audio files in takes.wav, "
                                    "texts.")
 
 
@@ -168,6 +168,12 @@ def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_
     drop(panel.drop_zone, [file])
     assert "No model yet" in panel.status.text() and messages
     assert panel.train_button.isVisibleTo(panel)
+    # In a dock's width the words have the panel's width, not a column beside the buttons.
+    panel.resize(380, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.status.width() > panel.width() - 40
+    assert panel.status.geometry().bottom() < panel.train_button.geometry().top()
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.train_button.click()
     assert not panel.is_busy() and panel.table.rowCount() == 0
@@ -250,7 +256,7 @@ def test_the_message_of_an_add_names_the_files_the_project_holds_already(tmp_pat
     copy = (Path("o.wav"), tmp_path / "tone" / "o.wav")
     held = tuple(Path(f"h{i}.wav") for i in range(4))
     assert added_message(AddedFiles((copy,), (1,), {}, (), held[:1]), "pets") == (
-        "Copied 1 file(s) into pets, labelled by the model (Ctrl+Z removes them); 1 not "
+        "Copied 1 file into pets, labelled by the model (Ctrl+Z removes them); 1 not "
         "copied, as the project holds them already (h0.wav).")
     assert added_message(AddedFiles((), (), {}, (), held), "pets") == (
         "Nothing copied: the project holds these files already (h0.wav, h1.wav, h2.wav…).")
@@ -350,4 +356,4 @@ def test_silence_and_unknown_show_in_italics_with_their_scores_and_are_not_added
     with qtbot.waitSignal(panel.add_requested) as added, qtbot.waitSignal(panel.message) as said:
         panel.add_button.click()
     assert added.args[0] == [(paths[0], "tone")]  # silence and unknown name no class to add to
-    assert said.args[0].startswith("2 file(s)")
+    assert said.args[0].startswith("2 files")

@@ -119,7 +119,7 @@ def test_the_training_tab_says_where_the_shown_model_was_trained(qtbot):
     record = ModelRecord(1, "/models/m1.pt", ("a", "b"), {"device": "auto"},
                          {"accuracy": 0.9, "device": "cpu", "world_size": 1}, None, 0.0)
     panel.show_model(record)
-    assert "trained on cpu, 1 process" in panel.summary.text()
+    assert "trained on CPU, 1 process" in panel.summary.text()
     two = ModelRecord(2, "/models/m2.pt", ("a", "b"), {},
                       {"device": "cuda:0", "world_size": 2}, None, 0.0)
     panel.show_model(two)

@@ -82,6 +82,12 @@ def test_the_map_is_computed_off_the_gui_thread_and_drawn_over_the_spectrogram(
 def test_no_model_gets_a_caption_and_no_task(qtbot, clip_view, show_clip, overlay, spy, tmp_path):
     show_clip(clip(tmp_path, "a.wav"))
     assert "needs a model" in overlay.caption_text()
+    # Wrapped inside the plot, not cut off past its right edge; again as the view narrows.
+    for width in (700, 420):
+        clip_view.resize(width, 600)
+        qtbot.waitUntil(lambda: overlay.caption.mapRectToScene(
+            overlay.caption.boundingRect()).right() <= clip_view.spec_plot.vb.sceneBoundingRect(
+        ).right())
     assert not overlay.is_computing() and not overlay.image.isVisible() and spy.calls == []
     overlay.set_enabled(False)
     assert overlay.caption_text() == ""

@@ -144,8 +144,11 @@ def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
     assert [r.id for r in review.queue()] == [first.id, second.id, third.id]
     review.show_row(0)
     assert panel.shown[-1].id == first.id  # shown (zoomed to and played by the dock)
-    # A long line is cut in its middle, never at its end behind a scroll bar ("· ch 2" hidden).
-    assert review.list.textElideMode() == Qt.TextElideMode.ElideMiddle
+    # A long line is cut at its end, the file's name, never behind a scroll bar ("· ch 2" was
+    # hidden); what tells the events apart leads (cut in its middle, one file's name read
+    # differently on each row).
+    assert review.list.textElideMode() == Qt.TextElideMode.ElideRight
+    assert review.list.item(0).text() == "dog 50% · 0.10–0.40 s · a.wav"
     assert review.list.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
 
     review.accept_current()
@@ -321,7 +324,7 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
              if r.status == "unreviewed"]
     assert found == [(ids["a.wav"], 1.0, "cat", 0.75), (ids["a.wav"], 1.6, "dog", 0.5),
                      (ids["long.wav"], 1.0, "cat", 0.75)]
-    assert "Found 2 events in 2 file(s)" in dock.messages[-1]
+    assert "Found 2 events in 2 files" in dock.messages[-1]
     # a.wav's old cat waiting for review is replaced: said, not done in silence.
     assert ("they replace the 1 event of the same class an earlier run of the same search left "
             "waiting for review in those files. Review them in the Review tab (Ctrl+Z removes "
