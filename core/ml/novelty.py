@@ -359,14 +359,17 @@ class NoveltyRule:
 
     def distances(self, statistics: np.ndarray) -> np.ndarray:
         """``(n,)`` squared distance of each row of ``statistics`` ``(n, dim)`` to its nearest
-        class."""
-        x = power(np.asarray(statistics, dtype=np.float64), self.exponent)
-        means, precision = self.means.astype(np.float64), self.precision.astype(np.float64)
+        class. Multiplied by torch, not numpy: numpy's BLAS threads spin on after a product,
+        beside torch's, and every model pass that followed ran 4 times slower (a batch of 64
+        windows scored with the rule: 104 ms against 25 without it, on 2 cores)."""
+        x = torch.from_numpy(power(np.asarray(statistics, dtype=np.float64), self.exponent))
+        means = torch.from_numpy(self.means.astype(np.float64))
+        precision = torch.from_numpy(self.precision.astype(np.float64))
         weighted = x @ precision
-        own = (weighted * x).sum(axis=1)[:, None]
+        own = (weighted * x).sum(dim=1)[:, None]
         cross = weighted @ means.T
-        centre = ((means @ precision) * means).sum(axis=1)[None]
-        return np.maximum(own - 2 * cross + centre, 0.0).min(axis=1)
+        centre = ((means @ precision) * means).sum(dim=1)[None]
+        return (own - 2 * cross + centre).clamp(min=0.0).min(dim=1).values.numpy()
 
     def score(self, statistics: np.ndarray, rises_db: np.ndarray | None = None) -> np.ndarray:
         """``(n,)`` distances over the threshold, or where the rule has ``steady_db`` and a
