@@ -136,6 +136,10 @@ class WindowScores:
     silent: np.ndarray = field(compare=False)
     #: ``(n_windows,)`` each window's level, dB full scale (``novelty.window_sound``).
     level_dbfs: np.ndarray = field(compare=False)
+    #: ``(n_windows,)`` how unlike the training clips each window is, as a share of the
+    #: distance beyond which a clip is unknown (the model's rule, of the window alone, without
+    #: the prediction views it was fitted with); None for a model without the rule.
+    novelty: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def heard(self) -> np.ndarray:
@@ -417,7 +421,7 @@ class Classifier:
         if duration_s is None:
             duration_s = audio.info(path).duration_s
         count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s - 1e-9)
-        parts, silent, levels = [], [], []
+        parts, silent, levels, novelty = [], [], [], []
         for first in range(0, count, batch_size):
             if should_stop and should_stop():
                 raise ScoringStopped(f"{path}: stopped")
@@ -427,14 +431,21 @@ class Classifier:
             heard = [block[int(round((w - first) * hop_s * rate)):][:n_samples]
                      for w in range(first, last)]
             windows = [prepare_clip(samples, n_samples) for samples in heard]
-            parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
+            if self.novelty is None:
+                parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
+            else:  # each window's novelty from the same pass (its feature map's statistics)
+                probabilities, novel = self._score(np.stack(windows), batch_size, views=False,
+                                                   novelty=True)
+                parts.append(probabilities)
+                novelty.append(novel)
             sound = window_sound(heard, rate)
             silent.append(sound[0])
             levels.append(sound[1])
             if progress:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),
-                            np.concatenate(silent), np.concatenate(levels))
+                            np.concatenate(silent), np.concatenate(levels),
+                            None if self.novelty is None else np.concatenate(novelty))
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
         """The samples of the LONG_WINDOWS windows of ``scored`` its answer rests on (its

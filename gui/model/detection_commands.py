@@ -77,8 +77,9 @@ class DetectEventsCommand(_StoreCommand):
 
 def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
     """(text, kind) for the banner after a search (a DetectOutcome): the events found, the
-    files searched, cancelled or unreadable, and how many events left waiting by a search
-    before were replaced (a new search of another class replaced them without a word)."""
+    files searched, cancelled or unreadable, how many stretches a model's search left out as
+    unknown, and how many events left waiting by a search before were replaced (a new search
+    of another class replaced them without a word)."""
     n = sum(len(specs) for specs in outcome.specs.values())
     text = f"Found {counted(n, 'event')} in {counted(outcome.searched, 'file')}"
     if outcome.stopped:
@@ -87,6 +88,9 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         path, reason = outcome.failed[0]
         text += (f"; {len(outcome.failed)} could not be read (first: {PurePath(path).name}: "
                  f"{reason})")
+    if outcome.unknown:
+        text += (f"; {counted(outcome.unknown, 'stretch', 'stretches')} unlike anything the "
+                 "model was trained on left out (unknown)")
     if replaced:
         text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} of the same "
                  "class an earlier run of the same search left waiting for review in those files")

@@ -284,11 +284,15 @@ class DetectEventsWorker(_EventSearchWorker):
         super().__init__(project)
         self._checkpoint, self._device = checkpoint, device
         self._classifier: Classifier | None = None
+        self._unknown = 0  # events left out as unknown by the search running
 
     def work_on(self, project) -> DetectOutcome:
         # The model's own thresholds and background class (chosen when it was trained).
         self._classifier = _classifier(self._checkpoint, self._device)
-        return super().work_on(project)
+        self._unknown = 0
+        outcome = super().work_on(project)
+        outcome.unknown = self._unknown
+        return outcome
 
     def recordings(self, project) -> list:
         return recordings_to_search(project, self._classifier.features.clip_seconds)
@@ -297,10 +301,12 @@ class DetectEventsWorker(_EventSearchWorker):
         return self._classifier.features.channel
 
     def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
+        left_out: list = []  # stretches unlike anything the model was trained on
         events = detect_file(self._classifier, project.abspath(clip), progress=on_progress,
-                             should_stop=self.should_stop)
+                             should_stop=self.should_stop, left_out=left_out)
         if self.should_stop():
             return None
+        self._unknown += len(left_out)
         return [RegionSpec(clip.id, e.begin_s, e.end_s, label=e.label, score=e.score)
                 for e in events]
 
@@ -401,6 +407,8 @@ class DetectOutcome:
     total: int = 0
     failed: list = dataclasses.field(default_factory=list)
     stopped: bool = False
+    #: Events a model's search left out: stretches unlike anything it was trained on.
+    unknown: int = 0
 
 
 def _fraction(value: tuple) -> float:

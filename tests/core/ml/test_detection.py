@@ -353,3 +353,37 @@ def test_a_class_validation_lacks_takes_its_threshold_from_training():
     assert fill_absent_thresholds([0.2, 0.5, 0.3], np.array([0, 2, 2]), on_train) == [0.2, 0.8, 0.3]
     assert fill_absent_thresholds([0.2, 0.4, 0.3], np.array([0, 1, 2]), on_train) == [0.2, 0.4, 0.3]
     assert len(asked) == 1  # computed only when a class is missing
+
+
+class _UnlikeLoudest(LoudnessClassifier):
+    """LoudnessClassifier with an unknown rule: a window louder than 0.2 RMS is unlike anything
+    it was trained on (novelty 1.5), the others like it (0.3)."""
+
+    def __init__(self, checkpoint):
+        super().__init__(checkpoint)
+        self.novelty = "a rule"
+
+    def _score(self, clips, batch_size, views, novelty):
+        rms = np.sqrt(np.mean(np.square(clips), axis=1))
+        return self.probabilities(clips), np.where(rms > 0.2, 1.5, 0.3) if novelty else None
+
+
+def test_an_event_unlike_anything_the_model_was_trained_on_is_left_out(tmp_path):
+    """A cats-and-dogs model made events of a whole recording of pink noise, each window "dog"
+    above its threshold: an event none of whose best windows is like the training clips is
+    no event, and the caller may have it to say so."""
+    samples = 0.001 * np.random.default_rng(1).standard_normal(20 * 16000)
+    t = np.arange(16000) / 16000
+    samples[3 * 16000:4 * 16000] += 0.1 * np.sin(2 * np.pi * 440 * t)  # loud: 0.07 RMS
+    samples[10 * 16000:11 * 16000] += 0.5 * np.sin(2 * np.pi * 440 * t)  # unlike: 0.35
+    path = audio_factory.write(tmp_path / "night.wav", samples.astype(np.float32))
+    classifier = _UnlikeLoudest(_stub().checkpoint)
+    left_out = []
+    events = detect_file(classifier, path, left_out=left_out)
+    assert [(round(e.begin_s), round(e.end_s)) for e in events] == [(3, 4)]
+    assert [(e.label, e.begin_s <= 10.0, e.end_s >= 11.0) for e in left_out] == [
+        ("loud", True, True)]
+    # The scoring pass gave each window's novelty; a model without the rule leaves none out.
+    assert len(classifier.score_windows(path).novelty) == len(classifier.score_windows(
+        path).starts_s)
+    assert len(detect_file(_stub(), path)) == 2

@@ -89,6 +89,17 @@ def test_a_live_streams_latest_stretch_is_answered_as_a_file_is(trained, tmp_pat
     assert classifier.predict_samples(np.zeros(0, np.float32), 48000).answer == "silence"
 
 
+def _stub_scores(monkeypatch, classifier, scores) -> None:
+    """``classifier``'s class scores are ``scores(clips)``; its novelty stays the model's own (a
+    long file's windows are scored and judged in one pass)."""
+    real = classifier._score
+
+    def stub(clips, batch_size=64, views=True, novelty=False):
+        return scores(clips), real(clips, batch_size, views, novelty)[1]
+
+    monkeypatch.setattr(classifier, "_score", stub)
+
+
 def test_a_sound_then_quiet_is_answered_by_the_sound_and_the_quiet_holds_no_event(
         trained, tmp_path, monkeypatch):
     """The file's answer was the mean over all its windows: a model that scores silence as one
@@ -106,7 +117,7 @@ def test_a_sound_then_quiet_is_answered_by_the_sound_and_the_quiet_holds_no_even
         rows[loud, sound_class], rows[~loud, quiet_class] = 0.6, 0.9
         return rows / rows.sum(axis=1, keepdims=True)
 
-    monkeypatch.setattr(classifier, "probabilities", stub)
+    _stub_scores(monkeypatch, classifier, stub)
     samples = np.zeros(16000 * 10, np.float32)
     chirp = audio_factory.chirp(400, 3000, 0.5)  # the sound class (chirp) as it was taught
     samples[4000:4000 + len(chirp)] = chirp
@@ -135,7 +146,7 @@ def test_a_sound_then_room_hiss_is_answered_by_the_sound(trained, tmp_path, monk
         rows[loud, sound_class], rows[~loud, hiss_class] = 0.6, 0.9
         return rows / rows.sum(axis=1, keepdims=True)
 
-    monkeypatch.setattr(classifier, "probabilities", stub)
+    _stub_scores(monkeypatch, classifier, stub)
     rng = np.random.default_rng(0)
     samples = (0.002 * rng.standard_normal(16000 * 10)).astype(np.float32)  # -54 dBFS
     chirp = audio_factory.chirp(400, 3000, 0.5)
@@ -170,7 +181,7 @@ def test_a_click_does_not_decide_a_long_files_answer(trained, tmp_path, monkeypa
         rows[(peak > 0.01) & (peak <= 0.5), sound_class] = 0.6
         return rows / rows.sum(axis=1, keepdims=True)
 
-    monkeypatch.setattr(classifier, "probabilities", stub)
+    _stub_scores(monkeypatch, classifier, stub)
     samples = np.zeros(16000 * 10, np.float32)
     chirp = 0.03 * audio_factory.chirp(400, 3000, 0.5) / np.abs(audio_factory.chirp(
         400, 3000, 0.5)).max()  # peaks at -30 dBFS

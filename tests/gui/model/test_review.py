@@ -298,10 +298,12 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
     events(project, ids["a.wav"], (0.1, 0.4, "cat", 0.5), (1.6, 1.9, "dog", 0.5))
     threads, searched = [], []
 
-    def fake_detect(classifier, path, progress=None, should_stop=None, **_):
+    def fake_detect(classifier, path, progress=None, should_stop=None, left_out=None, **_):
         threads.append(threading.current_thread())
         searched.append(path.name)
         progress(0.5)
+        if path.name == "long.wav":  # a stretch unlike the training clips: no event, said
+            left_out.append(Event(str(path), 2.0, 3.0, "cat", 0.9))
         return [Event(str(path), 1.0, 1.5, "cat", 0.75)]
 
     monkeypatch.setattr(workers, "detect_file", fake_detect)
@@ -324,7 +326,8 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
              if r.status == "unreviewed"]
     assert found == [(ids["a.wav"], 1.0, "cat", 0.75), (ids["a.wav"], 1.6, "dog", 0.5),
                      (ids["long.wav"], 1.0, "cat", 0.75)]
-    assert "Found 2 events in 2 files" in dock.messages[-1]
+    assert ("Found 2 events in 2 files; 1 stretch unlike anything the model was trained on "
+            "left out (unknown)" in dock.messages[-1])
     # a.wav's old cat waiting for review is replaced: said, not done in silence.
     assert ("they replace the 1 event of the same class an earlier run of the same search left "
             "waiting for review in those files. Review them in the Review tab (Ctrl+Z removes "
