@@ -30,7 +30,9 @@ from gui.clips.clock_axis import SECONDS_LABEL, ClockAxis
 from gui.clips.overview_strip import OverviewStrip, RangeEdit, TimeViewBox
 from gui.clips.spectrogram_settings import DEFAULT_SETTINGS, SpectrogramSettings, colour_map
 from gui.clips.time_plots import (
+    FREQUENCY_LABEL,
     LEFT_AXIS_WIDTH_PX,
+    FrequencyAxis,
     TrackStack,
     fit_left_label,
     make_playhead,
@@ -110,18 +112,17 @@ class ClipView(QWidget):
 
         self.wave_plot = self.graphics.addPlot(row=0, col=0, viewBox=TimeViewBox(self))
         self.time_axis = ClockAxis("bottom")  # seconds, or the recorder's clock (set_time_of_day)
-        self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self),
-                                               axisItems={"bottom": self.time_axis})
+        self.spec_plot = self.graphics.addPlot(row=1, col=0, viewBox=TimeViewBox(self), axisItems={
+            "bottom": self.time_axis, "left": FrequencyAxis("left")})
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         for plot in (self.wave_plot, self.spec_plot):
             plot.vb.plot = plot
             style_time_plot(plot)
         self.wave_plot.setLabel("left", "Amplitude")
-        # The spectrogram's time axis below serves both plots (x is linked); a second one cost a
-        # redraw of its ticks on every clip.
+        # The spectrogram's time axis serves both plots (x linked): a second one, a redraw a clip.
         self.wave_plot.hideAxis("bottom")
-        self.spec_plot.setLabel("left", "Frequency (Hz)")
+        self.spec_plot.setLabel("left", FREQUENCY_LABEL)
         self.spec_plot.setLabel("bottom", SECONDS_LABEL)
         self.spec_plot.setXLink(self.wave_plot)
         self._tracks = TrackStack(self.graphics, self.wave_plot, first_row=2)  # add_track
@@ -129,8 +130,7 @@ class ClipView(QWidget):
         # A wider or narrower plot has another number of pixels to fill: settle again.
         self.spec_plot.vb.sigResized.connect(lambda *_: self._settle_timer.start())
 
-        # No antialiasing: the peak-downsampled line is one pixel column per point anyway, and
-        # antialiased it was the largest single cost of drawing a clip.
+        # No antialiasing: one pixel column a point anyway, and it was a clip's largest cost.
         self.wave_curve = pg.PlotDataItem(pen=pg.mkPen(_WAVE_COLOUR, width=1), antialias=False)
         self.wave_plot.addItem(self.wave_curve)
         # After addItem, which gives a curve its plot's settings (off): set before, 20 s at
@@ -550,7 +550,7 @@ class ClipView(QWidget):
         else:
             image, levels = data.spectrogram.db, self._spectrogram_levels(data)
             top = data.spectrogram.max_freq_hz
-            label = "Frequency (Hz)"
+            label = FREQUENCY_LABEL
         if self.spec_plot.getAxis("left").labelText != label:  # a new label re-lays out the plot
             self.spec_plot.setLabel("left", label)
             fit_left_label(self.spec_plot)

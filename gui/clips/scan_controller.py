@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from core.store.scan import NOT_LISTED
 from gui.clips.scan_worker import ScanWorker
 from gui.common.tasks import TaskSlot
+from gui.common.words import counted
 
 # Applying queued results stops after this long in one turn: the rest of the turn is left to
 # input and paint.
@@ -148,7 +149,7 @@ class ScanController(QObject):
 
 def summary_text(summary) -> str:
     """``"1,200 clips, 3 new, 2 unreadable (1.4 s)"`` for a ScanSummary."""
-    parts = [f"{summary.total:,} clips"]
+    parts = [counted(summary.total, "clip")]
     if summary.added and summary.added != summary.total:
         parts.append(f"{summary.added:,} new")
     if summary.moved:

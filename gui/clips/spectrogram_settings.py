@@ -179,12 +179,12 @@ class SpectrogramSettingsPanel(QDialog):
                                                "it: the mix); the model hears the channel "
                                                "Training Settings choose")
         form = QFormLayout()
-        form.addRow("&Colour map:", self.colour_combo)
-        form.addRow("&Dynamic range:", self.range_spin)
-        form.addRow("&FFT size:", self.fft_combo)
-        form.addRow("&Lowest frequency:", self.low_spin)
-        form.addRow("&Highest frequency:", self.high_spin)
-        form.addRow("C&hannel:", self.channel_combo)
+        form.addRow("&Colour map", self.colour_combo)
+        form.addRow("&Dynamic range", self.range_spin)
+        form.addRow("&FFT size", self.fft_combo)
+        form.addRow("&Lowest frequency", self.low_spin)
+        form.addRow("&Highest frequency", self.high_spin)
+        form.addRow("C&hannel", self.channel_combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Reset
                                    | QDialogButtonBox.StandardButton.Close)
         self.reset_button = buttons.button(QDialogButtonBox.StandardButton.Reset)

@@ -7,7 +7,19 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 LEFT_AXIS_WIDTH_PX = 64  # every time plot shares it, so their x axes line up
+FREQUENCY_LABEL = "Frequency (kHz)"
 _PLAYHEAD_COLOUR = "#d1495b"
+
+
+class FrequencyAxis(pg.AxisItem):
+    """A spectrogram's frequency axis in kilohertz, as Raven Pro's and Audacity's (a bat's
+    recording read 150000 at its top, past the axis's 64 px); plain numbers while the plot is
+    labelled otherwise (the model's features: mel bands, FFT bins)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        if self.labelText != FREQUENCY_LABEL:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{value / 1000:g}" for value in values]
 
 
 def style_time_plot(plot: pg.PlotItem) -> None:

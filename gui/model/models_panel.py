@@ -65,7 +65,9 @@ class ModelsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The classes take the room the others leave, cut with "…" (their whole list on hover):
+        # at their own width, ten digits' names pushed Accuracy past a 380 px dock's edge.
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._on_activate)
         self.activate_button = QPushButton("Make Active")
         self.activate_button.clicked.connect(self._on_activate)

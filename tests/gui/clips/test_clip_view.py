@@ -50,8 +50,11 @@ def test_tone_image_maps_to_duration_and_nyquist(qtbot, view, make_audio):
     x, y = view.wave_curve.getOriginalDataset()
     assert len(y) == 16000 and x[-1] == pytest.approx(1.0 - 1 / 16000)
     assert view.wave_plot.getAxis("left").labelText == "Amplitude"
-    assert view.spec_plot.getAxis("left").labelText == "Frequency (Hz)"
+    assert view.spec_plot.getAxis("left").labelText == "Frequency (kHz)"
     assert view.spec_plot.getAxis("bottom").labelText == "Time (s)"
+    # In kilohertz, as Raven's: a bat's recording read 150000 at the top of a 64 px axis.
+    axis = view.spec_plot.getAxis("left")
+    assert axis.tickStrings([0.0, 2500.0, 150000.0], 1.0, 2500.0) == ["0", "2.5", "150"]
 
 
 def test_a_clip_of_many_samples_is_drawn_at_the_plots_resolution(qtbot, view, make_audio):
@@ -176,6 +179,7 @@ def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
 
     assert view.spec_image.image.shape[0] == FeatureConfig().n_mels
     assert view.spec_plot.getAxis("left").labelText.startswith("Mel band")
+    assert view.spec_plot.getAxis("left").tickStrings([10.0, 60.0], 1.0, 10.0) == ["10", "60"]
     low, high = view.spec_image.getLevels()
     assert np.isfinite(low) and high > low
     assert view.playhead_s() == pytest.approx(0.4)  # toggling keeps the playhead
@@ -542,7 +546,7 @@ def test_a_file_cut_short_says_so_in_the_title(qtbot, view, tmp_path):
 
 
 def test_axis_labels_show_only_where_their_plot_holds_them(qtbot, view, make_audio):
-    """In the Classify tab's short preview "Amplitude" ran down over "Frequency (Hz)"."""
+    """In the Classify tab's short preview "Amplitude" ran down over "Frequency (kHz)"."""
     path = make_audio("tone.wav", audio_factory.tone(1000.0, 1.0, 16000), 16000)
     show_and_wait(qtbot, view, path)
     labels = [plot.getAxis("left").label for plot in (view.wave_plot, view.spec_plot)]

@@ -203,12 +203,12 @@ def test_the_chosen_frequency_range_is_shown_and_kept_by_reset_zoom(qtbot, windo
     window.acts.reset_zoom.trigger()
     assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(3000.0)]
     view.set_show_features(True)  # the model's feature rows are shown whole
-    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText != "Frequency (Hz)",
+    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText != "Frequency (kHz)",
                     timeout=LOAD_TIMEOUT_MS)
     top = view.spec_plot.getViewBox().state["limits"]["yLimits"][1]
     assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(top)]
     view.set_show_features(False)
-    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText == "Frequency (Hz)",
+    qtbot.waitUntil(lambda: view.spec_plot.getAxis("left").labelText == "Frequency (kHz)",
                     timeout=LOAD_TIMEOUT_MS)
     window.acts.spectrogram.apply(SpectrogramSettings(low_hz=6000.0, high_hz=20_000.0))
     assert view.spec_plot.viewRange()[1] == [pytest.approx(6000.0), pytest.approx(8000.0)]

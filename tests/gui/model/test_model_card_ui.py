@@ -67,6 +67,19 @@ def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files
     assert panel.card.toPlainText() == "" and panel.card.placeholderText() == NO_MODEL_TEXT
 
 
+def test_the_models_table_fits_a_narrow_dock(qtbot, panel):
+    """In the Model dock beside a 1366x768 window (380 px) the table scrolled sideways, its
+    Accuracy cut to "Acc": the classes' names took their whole width."""
+    digits = ModelRecord(1, "models/digits.pt", tuple(f"digit_{i}" for i in range(10)), {}, {},
+                         None, 0.0)
+    panel.set_models([digits], active_id=1)
+    panel.resize(360, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.table.horizontalScrollBar().maximum() == 0
+    assert panel.table.item(0, 2).toolTip().startswith("digit_0, digit_1")  # all on hover
+
+
 def test_a_hidden_models_tab_reads_no_card_until_shown(qtbot, panel, files):
     panel.set_models([_record(1, "scored.pt")], active_id=1)
     assert panel.card.toPlainText() == "" and not panel._card_task.is_running()
