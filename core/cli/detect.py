@@ -254,9 +254,15 @@ def cmd_detect(args) -> int:
                            f"{', '.join(classifier.classes)})")
     if args.hop is not None and not args.hop > 0:
         raise EarmarkError("--hop must be a positive number of seconds")
-    return _search(args, lambda path, progress: detect_file(
+    left_out: list = []  # stretches unlike anything the model was trained on
+    code = _search(args, lambda path, progress: detect_file(
         classifier, path, thresholds=requested, background=background, hop_s=args.hop,
-        progress=progress), classifier.features.channel)
+        progress=progress, left_out=left_out), classifier.features.channel)
+    if left_out:
+        n = len(left_out)
+        print(f"earmark: {n} stretch{'es' if n != 1 else ''} unlike anything the model was "
+              "trained on left out (unknown)", file=sys.stderr)
+    return code
 
 
 def cmd_detect_energy(args) -> int:

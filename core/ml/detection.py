@@ -295,13 +295,16 @@ def without_overlapped(events: Sequence[Event]) -> list[Event]:
 def unknown_events(classifier, scored, events: Sequence[tuple]) -> set[int]:
     """The indices of ``events`` (:func:`merge_windows`' of ``scored``) unlike anything the
     model was trained on: none of the LONG_WINDOWS windows with sound in it that most support
-    its class is like the training clips (``WindowScores.novelty``, of each window alone, from
-    the scoring pass, over 1; a second pass with the prediction views a long file's answer is
-    judged with made a search 6-9 times slower and left out no more). A clip model (cats and
-    dogs) made events of a whole recording of pink noise, each window "dog" above its
-    threshold; a detection model's events in a held-out FSDD speaker's digits
-    (bench_detection.py): precision 0.677 before, 0.843 after, recall 0.860 both. Empty for a
-    model without an unknown rule (multi-label, older files)."""
+    its class is like the training clips. Much as a long file's answer is judged, but on each
+    window alone (``WindowScores.novelty``, from the scoring pass), at the rule's own threshold
+    (a window alone lies further from the training clips than its prediction views' mean, at
+    which a long file's windows are judged, at LONG_NOVELTY_SHARE of it): scoring each event's
+    windows again with the views made a search 6-9 times slower and left out no more. So a
+    file Classify answers unknown may still hold events, and one it names a class may hold
+    stretches left out. A clip model (cats and dogs) made events of a whole recording of pink
+    noise, each window "dog" above its threshold; a detection model's events in a held-out
+    FSDD speaker's digits (bench_detection.py): precision 0.677 before, 0.843 after, recall
+    0.860 both. Empty for a model without an unknown rule (multi-label, older files)."""
     novelty = getattr(scored, "novelty", None)
     if novelty is None or not len(events):
         return set()
@@ -371,7 +374,7 @@ def detect_file(classifier, path: str | Path,
                                 thresholds)
     background = background if background is not None else model_background(classifier)
     scored = classifier.score_windows(path, hop_s=hop_s, progress=progress,
-                                      should_stop=should_stop)
+                                      should_stop=should_stop, novelty=True)
     # A multi-label model scores each class on its own: a window may hold several events.
     exclusive = not getattr(classifier, "multi_label", False)
     events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,

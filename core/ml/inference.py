@@ -138,7 +138,8 @@ class WindowScores:
     level_dbfs: np.ndarray = field(compare=False)
     #: ``(n_windows,)`` how unlike the training clips each window is, as a share of the
     #: distance beyond which a clip is unknown (the model's rule, of the window alone, without
-    #: the prediction views it was fitted with); None for a model without the rule.
+    #: the prediction views it was fitted with); None unless asked for (``score_windows``'s
+    #: ``novelty``) of a model with the rule.
     novelty: np.ndarray | None = field(default=None, compare=False)
 
     @property
@@ -401,7 +402,7 @@ class Classifier:
     def score_windows(self, path: str | Path, hop_s: float | None = None, batch_size: int = 64,
                       progress: Callable[[float], None] | None = None,
                       should_stop: Callable[[], bool] | None = None,
-                      duration_s: float | None = None) -> WindowScores:
+                      duration_s: float | None = None, novelty: bool = False) -> WindowScores:
         """Class probabilities of overlapping windows over a whole file, of any length.
 
         Windows of ``window_s`` every ``hop_s`` (None: ``WINDOW_OVERLAP`` of a window), the last
@@ -410,8 +411,10 @@ class Classifier:
         without prediction views: overlapping windows already see every sound more than once,
         and the views would make a long file five times slower to score (100 dropped 5 s files
         took 5.6 s in the GUI with them, against the 5 s it may take). ``progress(fraction)``
-        after each block; ``should_stop()`` before each, raising :class:`ScoringStopped`.
-        Raises :class:`AudioError` for a file that cannot be read.
+        after each block; ``should_stop()`` before each, raising :class:`ScoringStopped`. With
+        ``novelty`` and a model with an unknown rule, each window's novelty too (Detect Events';
+        the score track and a long file's answer need none). Raises :class:`AudioError` for a
+        file that cannot be read.
         """
         path = Path(path)
         window_s, rate, n_samples = self.window_s, self.features.sample_rate_hz, self.features.n_samples
@@ -421,7 +424,7 @@ class Classifier:
         if duration_s is None:
             duration_s = audio.info(path).duration_s
         count = 1 + math.ceil(max(0.0, duration_s - window_s) / hop_s - 1e-9)
-        parts, silent, levels, novelty = [], [], [], []
+        parts, silent, levels, novel_parts = [], [], [], []
         for first in range(0, count, batch_size):
             if should_stop and should_stop():
                 raise ScoringStopped(f"{path}: stopped")
@@ -431,13 +434,13 @@ class Classifier:
             heard = [block[int(round((w - first) * hop_s * rate)):][:n_samples]
                      for w in range(first, last)]
             windows = [prepare_clip(samples, n_samples) for samples in heard]
-            if self.novelty is None:
+            if not novelty or self.novelty is None:
                 parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
             else:  # each window's novelty from the same pass (its feature map's statistics)
                 probabilities, novel = self._score(np.stack(windows), batch_size, views=False,
                                                    novelty=True)
                 parts.append(probabilities)
-                novelty.append(novel)
+                novel_parts.append(novel)
             sound = window_sound(heard, rate)
             silent.append(sound[0])
             levels.append(sound[1])
@@ -445,7 +448,7 @@ class Classifier:
                 progress(last / count)
         return WindowScores(path, duration_s, np.arange(count) * hop_s, np.concatenate(parts),
                             np.concatenate(silent), np.concatenate(levels),
-                            None if self.novelty is None else np.concatenate(novelty))
+                            np.concatenate(novel_parts) if novel_parts else None)
 
     def peak_windows(self, path: str | Path, scored: WindowScores, top: int) -> list[np.ndarray]:
         """The samples of the LONG_WINDOWS windows of ``scored`` its answer rests on (its

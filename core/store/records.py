@@ -16,6 +16,7 @@ REGION_SOURCES = ("manual", "import", "model", "loud", "similar", "search")
 #: without a model: Find Loud Events ("loud") or Find Similar Calls ("similar"); "search" is either
 #: search's, in a store written before they were told apart. Each starts "unreviewed".
 FOUND_SOURCES = ("model", "loud", "similar", "search")
+SEARCH_SOURCES = FOUND_SOURCES[1:]  # the searches without a model
 # A region's review state: None for a person's or an imported region (and a model event a person
 # accepted), "unreviewed" for a model event nobody has looked at, "rejected" for one a person
 # turned down (kept: the next training uses it as background).

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
+from core.audio.energy_detector import snr_db_of_score
 from core.store.label_rules import RATING_NAMES, json_number, normalise_relative
 from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 
@@ -385,7 +386,9 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
     annotation = {"uuid": str(uuid.uuid4()), "sound_event": event["uuid"], "created_on": now,
                   "tags": [tag_ids.setdefault(region.label, len(tag_ids))] if region.label else []}
     if region.status == UNREVIEWED:
-        score = "" if region.score is None else f" (score {region.score:.2f})"
+        score = ("" if region.score is None else
+                 f" ({snr_db_of_score(region.score):.0f} dB above its band's background)"
+                 if region.source == "loud" else f" (score {region.score:.2f})")
         if region.score is not None:
             event["features"] = {"score": round(region.score, 4)}
         annotation["notes"] = [{"uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,

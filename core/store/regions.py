@@ -22,6 +22,7 @@ from core.store.records import (
     REGION_COLUMNS,
     REGION_SOURCES,
     REJECTED,
+    SEARCH_SOURCES,
     UNREVIEWED,
     ClipRecord,
     RegionChange,
@@ -457,7 +458,7 @@ class RegionsMixin:
 
         def decide(old: RegionRecord, new_label) -> RegionRecord:
             if decision == "accept":
-                return dataclasses.replace(old, label=new_label, source="manual", status=None)
+                return _accepted(old, new_label)
             return dataclasses.replace(old, label=new_label, status=REJECTED)
 
         return self._change_regions(region_ids, label, decide, "review")
@@ -469,7 +470,7 @@ class RegionsMixin:
         given, for :meth:`restore_regions`."""
         def decide(old: RegionRecord, new_label) -> RegionRecord:
             if old.status == UNREVIEWED:
-                return dataclasses.replace(old, label=new_label, source="manual", status=None)
+                return _accepted(old, new_label)
             return dataclasses.replace(old, label=new_label)
 
         return self._change_regions(region_ids, label, decide, "update")
@@ -492,9 +493,10 @@ class RegionsMixin:
             labels = sorted({new.label for _, new in changed if new.label is not None})
             if labels:
                 self._ensure_classes(conn, labels)
-            conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, modified = ? "
-                             "WHERE id = ?", [(new.label, new.source, new.status, new.modified,
-                                               new.id) for _, new in changed])
+            conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, score = ?, "
+                             "modified = ? WHERE id = ?",
+                             [(new.label, new.source, new.status, new.score, new.modified,
+                               new.id) for _, new in changed])
             conn.executemany(_HISTORY, [(old.id, old.clip_id, action, json.dumps(_fields(old)),
                                          json.dumps(_fields(new)), new.modified)
                                         for old, new in changed])
@@ -601,3 +603,11 @@ class RegionsMixin:
             out.extend(region_from_row(row) for row in conn.execute(
                 f"SELECT {REGION_COLUMNS} FROM regions WHERE id IN ({marks})", chunk))
         return sorted(out, key=lambda r: (r.clip_id, r.begin_s, r.id))
+
+
+def _accepted(old: RegionRecord, label) -> RegionRecord:
+    """An event a person accepted (as ``label``): theirs, source "manual", reviewed. A model's
+    score stays; a search's (dB over the background, a match) is no confidence in its class and
+    goes (kept, an accepted loud call read "99%" as though a model were sure)."""
+    return dataclasses.replace(old, label=label, source="manual", status=None,
+                               score=None if old.source in SEARCH_SOURCES else old.score)

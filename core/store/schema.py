@@ -108,7 +108,7 @@ def _v3_regions(conn: sqlite3.Connection) -> None:
             low_hz   REAL,                           -- both NULL: all frequencies
             high_hz  REAL,
             label    TEXT,
-            source   TEXT NOT NULL,                  -- manual, import, model
+            source   TEXT NOT NULL,                  -- manual, import, model, loud, similar
             score    REAL,                           -- a model's score, else NULL
             created  REAL NOT NULL,                  -- seconds since the epoch
             modified REAL NOT NULL

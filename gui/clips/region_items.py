@@ -4,13 +4,13 @@ with the region list and the Review tab."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 
+from core.audio.energy_detector import snr_db_of_score
 from core.store.records import FOUND_SOURCES, UNREVIEWED
 
 #: Unlabelled regions, and a class without a colour.
@@ -32,7 +32,7 @@ def score_text(record: Any) -> str:
     if score is None:
         return ""
     if record.source == "loud":
-        return f"{-10.0 * math.log10(max(1.0 - float(score), 1e-12)):.0f} dB"
+        return f"{snr_db_of_score(score):.0f} dB"
     if record.source == "similar":
         return f"match {score:.2f}"
     if record.source == "search":

@@ -93,7 +93,7 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
                  "model was trained on left out (unknown)")
     if replaced:
         text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} of the same "
-                 "class an earlier run of the same search left waiting for review in those files")
+                 "class an earlier search of the same kind left waiting for review in those files")
     return (text + ". Review them in the Review tab (Ctrl+Z removes them"
             + (" and brings the others back)." if replaced else ")."),
             "warning" if outcome.failed else "info")

@@ -378,6 +378,7 @@ class TrainingPanel(QWidget):
         self.set_has_model(record is not None)
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
+        self.per_class.setFixedHeight(0)  # no rows: no room kept for them (show_model's)
         self._confusion_table = None
         calibration = CalibrationSummary.from_metrics(record.metrics) if record else None
         multi_label = _multi_label(record)

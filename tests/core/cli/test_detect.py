@@ -343,3 +343,20 @@ def test_find_similar_refuses_a_template_it_cannot_use_in_one_line(capsys, tmp_p
         extra = ["--template", night, "1.0", "1.3", *extra]
     code, _, err = _run(capsys, "find-similar", night, *extra)
     assert code == 2 and words in err and err.count("\n") == 1, err
+
+
+def test_detect_says_how_many_stretches_it_left_out_as_unknown(untrained_model, tmp_path,
+                                                                 capsys, monkeypatch):
+    """Events unlike anything the model was trained on are left out: the window says how many,
+    and so does the command line, not in silence."""
+    from core.ml import detection
+
+    def left_one_out(classifier, path, left_out=None, **_):
+        left_out.append(detection.Event(str(path), 1.0, 4.0, "tone", 0.9))
+        return []
+
+    monkeypatch.setattr(detection, "detect_file", left_one_out)
+    path = _recording(tmp_path / "long.wav", total_s=12.0, tone_at_s=7.0)
+    code, _, err = _run(capsys, "detect", untrained_model, path)
+    assert code == 0, err
+    assert "1 stretch unlike anything the model was trained on left out (unknown)" in err

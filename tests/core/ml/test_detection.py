@@ -355,9 +355,10 @@ def test_a_class_validation_lacks_takes_its_threshold_from_training():
     assert len(asked) == 1  # computed only when a class is missing
 
 
-class _UnlikeLoudest(LoudnessClassifier):
-    """LoudnessClassifier with an unknown rule: a window louder than 0.2 RMS is unlike anything
-    it was trained on (novelty 1.5), the others like it (0.3)."""
+class _UnlikeFaint(LoudnessClassifier):
+    """LoudnessClassifier with an unknown rule: "loud" the surer the louder a window (0.6 over
+    0.05 RMS, up to 0.95), and a faint loud window (0.05 to 0.15 RMS) unlike anything it was
+    trained on (novelty 1.5), the others like it (0.3)."""
 
     def __init__(self, checkpoint):
         super().__init__(checkpoint)
@@ -365,25 +366,36 @@ class _UnlikeLoudest(LoudnessClassifier):
 
     def _score(self, clips, batch_size, views, novelty):
         rms = np.sqrt(np.mean(np.square(clips), axis=1))
-        return self.probabilities(clips), np.where(rms > 0.2, 1.5, 0.3) if novelty else None
+        loud = np.where(rms > 0.05, np.minimum(0.6 + rms, 0.95), 0.2).astype(np.float32)
+        unlike = np.where((rms > 0.05) & (rms <= 0.15), 1.5, 0.3)
+        return np.stack([loud, 1 - loud], axis=1), unlike if novelty else None
 
 
 def test_an_event_unlike_anything_the_model_was_trained_on_is_left_out(tmp_path):
     """A cats-and-dogs model made events of a whole recording of pink noise, each window "dog"
-    above its threshold: an event none of whose best windows is like the training clips is
-    no event, and the caller may have it to say so."""
-    samples = 0.001 * np.random.default_rng(1).standard_normal(20 * 16000)
-    t = np.arange(16000) / 16000
-    samples[3 * 16000:4 * 16000] += 0.1 * np.sin(2 * np.pi * 440 * t)  # loud: 0.07 RMS
-    samples[10 * 16000:11 * 16000] += 0.5 * np.sin(2 * np.pi * 440 * t)  # unlike: 0.35
-    path = audio_factory.write(tmp_path / "night.wav", samples.astype(np.float32))
-    classifier = _UnlikeLoudest(_stub().checkpoint)
+    above its threshold: an event none of whose best windows (those that most support its
+    class, with sound) is like the training clips is no event, and the caller may have it to
+    say so. An event whose best window is like them stays, its fainter ones unlike them."""
+    rate = 16000
+    samples = 0.001 * np.random.default_rng(1).standard_normal(20 * rate)
+
+    def tone(at_s: float, amplitude: float, seconds: float) -> None:
+        first, n = int(at_s * rate), int(seconds * rate)
+        samples[first:first + n] += amplitude * np.sin(2 * np.pi * 440 * np.arange(n) / rate)
+
+    tone(3.0, 0.1, 3.0)  # faint (0.07 RMS) throughout: unlike...
+    tone(4.05, 0.8, 0.1)  # ...but a moment in two windows: like, and the best supported
+    tone(12.0, 0.1, 3.0)  # faint throughout: unlike
+    path = audio_factory.write(tmp_path / "night.wav", samples.astype(np.float32), rate)
+    classifier = _UnlikeFaint(_stub().checkpoint)
     left_out = []
     events = detect_file(classifier, path, left_out=left_out)
-    assert [(round(e.begin_s), round(e.end_s)) for e in events] == [(3, 4)]
-    assert [(e.label, e.begin_s <= 10.0, e.end_s >= 11.0) for e in left_out] == [
+    assert len(events) == 1 and events[0].begin_s < 4.1 < events[0].end_s
+    assert [(e.label, e.begin_s <= 12.0, e.end_s >= 15.0) for e in left_out] == [
         ("loud", True, True)]
-    # The scoring pass gave each window's novelty; a model without the rule leaves none out.
-    assert len(classifier.score_windows(path).novelty) == len(classifier.score_windows(
-        path).starts_s)
+    # Each window's novelty from the scoring pass where asked; a model without the rule leaves
+    # none out.
+    scored = classifier.score_windows(path, novelty=True)
+    assert len(scored.novelty) == len(scored.starts_s)
+    assert classifier.score_windows(path).novelty is None
     assert len(detect_file(_stub(), path)) == 2

@@ -90,8 +90,8 @@ def test_a_live_streams_latest_stretch_is_answered_as_a_file_is(trained, tmp_pat
 
 
 def _stub_scores(monkeypatch, classifier, scores) -> None:
-    """``classifier``'s class scores are ``scores(clips)``; its novelty stays the model's own (a
-    long file's windows are scored and judged in one pass)."""
+    """``classifier``'s class scores are ``scores(clips)``; its novelty stays the model's own
+    (Detect Events scores a window's classes and novelty in one pass)."""
     real = classifier._score
 
     def stub(clips, batch_size=64, views=True, novelty=False):

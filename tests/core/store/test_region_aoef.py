@@ -215,7 +215,8 @@ def test_an_unreviewed_event_s_note_says_who_found_it(project):
     notes = [a["notes"][0]["message"]
              for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
     assert notes == ["Found by an Earmark model (score 0.90); not reviewed.",
-                     "Found by Earmark's Find Loud Events (score 0.80); not reviewed.",
+                     "Found by Earmark's Find Loud Events (7 dB above its band's background); "
+                     "not reviewed.",
                      "Found by a detector, imported into Earmark (score 0.70); not reviewed."]
 
 

@@ -26,7 +26,7 @@ from gui.clips.region_commands import (
     ImportRegionsCommand,
     UpdateRegionCommand,
 )
-from gui.clips.region_list_panel import BAND, BEGIN, LABEL, RegionListPanel
+from gui.clips.region_list_panel import BAND, BEGIN, LABEL, SCORE, RegionListPanel
 from gui.clips.region_overlay import RegionOverlay
 from tests import audio_factory
 from tests.gui.clips.test_edit_commands import FakeClipList
@@ -541,6 +541,16 @@ def test_model_events_are_dashed_with_their_score_and_rejected_ones_hidden(rig):
     rig.regions.notify_changed(rig.clip_id)
     assert ("20 dB above its band's background (Find Loud Events)"
             in rig.overlay.items(searched.id)[0].toolTip())
+    [similar] = rig.project.replace_model_regions(rig.clip_id, [
+        RegionSpec(rig.clip_id, 0.2, 0.6, "call", score=0.853)], {"call"}, "similar")[1]
+    rig.regions.notify_changed(rig.clip_id)
+    cell = rig.panel.model.index(rig.panel.model.row_of_id(similar.id), SCORE)
+    assert cell.data() == "match 0.85"  # whole in its column, not "matc…"
+    assert (rig.panel.table.fontMetrics().horizontalAdvance(cell.data()) + 14
+            <= rig.panel.table.columnWidth(SCORE))
+    # Accepted, a search's score goes: a loud call read "99%" as a person's region.
+    rig.project.review_region(searched.id, "accept")
+    assert rig.project.region(searched.id).score is None
     rig.project.review_region(found.id, "accept")  # accepted: a person's region, drawn solid
     rig.regions.notify_changed(rig.clip_id)
     assert rig.overlay.items(found.id)[0].lines[0].pen.style() == Qt.PenStyle.SolidLine

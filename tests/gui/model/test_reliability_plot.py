@@ -134,3 +134,5 @@ def test_in_a_narrow_dock_each_part_keeps_a_readable_size_and_the_results_scroll
     bar.setValue(bar.maximum())
     assert panel.results.viewport().rect().contains(panel.confusion.geometry().translated(
         panel.results.widget().pos()).bottomLeft() - QPoint(0, 1))
+    panel.show_model(None)  # the model gone: no room kept for its classes' rows
+    assert panel.per_class.height() == 0
