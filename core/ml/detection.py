@@ -380,8 +380,9 @@ def detect_file(classifier, path: str | Path,
     events = merge_windows(scored.starts_s, classifier.window_s, scored.heard, classes,
                            chosen, background, exclusive=exclusive)  # silence holds no event
     unknown = unknown_events(classifier, scored, events)
-    if left_out is not None:
-        left_out.extend(Event(str(path), *events[i]) for i in sorted(unknown))
+    if left_out is not None:  # one stretch each, as the events kept are (joined, one a sound)
+        gone = joined([Event(str(path), *events[i]) for i in sorted(unknown)])
+        left_out.extend(without_overlapped(gone) if exclusive else gone)
     events = [e for i, e in enumerate(events) if i not in unknown]
     name, bands = str(path), _bands(classifier)
     rate_hz = audio.info(path).sample_rate_hz

@@ -399,3 +399,17 @@ def test_an_event_unlike_anything_the_model_was_trained_on_is_left_out(tmp_path)
     assert len(scored.novelty) == len(scored.starts_s)
     assert classifier.score_windows(path).novelty is None
     assert len(detect_file(_stub(), path)) == 2
+
+
+def test_a_stretch_left_out_is_counted_once_as_the_events_kept_are(tmp_path):
+    """A faint call's windows above threshold in two runs (a window under it between) were two
+    stretches left out, where kept they are one event."""
+    rate = 16000
+    samples = 0.001 * np.random.default_rng(2).standard_normal(10 * rate)
+    for begin_s, end_s in ((3.0, 3.7), (4.3, 6.0)):  # the window at 3.5-4.5 s under 0.05 RMS
+        first, stop = int(begin_s * rate), int(end_s * rate)
+        samples[first:stop] += 0.1 * np.sin(2 * np.pi * 440 * np.arange(stop - first) / rate)
+    path = audio_factory.write(tmp_path / "faint.wav", samples.astype(np.float32), rate)
+    left_out = []
+    assert detect_file(_UnlikeFaint(_stub().checkpoint), path, left_out=left_out) == []
+    assert [(e.begin_s, e.end_s) for e in left_out] == [(2.5, 6.5)]  # its windows' span
