@@ -8,14 +8,17 @@ history. Edits return what they replaced (``update_region``, ``delete_regions``)
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
 import numbers
 import sqlite3
 import time
+from collections import namedtuple
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
+from core.audio.template_detector import same_call
 from core.errors import RegionError
 from core.store.records import (
     FOUND_SOURCES,
@@ -419,9 +422,12 @@ class RegionsMixin:
         search's, which also replaces an older store's "search" events; of ``labels``, the
         classes the run looks for, where given: a search for hoots leaves the sweeps found
         before) are deleted and ``specs`` added, "unreviewed", as ``source``, each spec's clip_id
-        ``clip_id``. Another kind's waiting events stay, as Raven keeps each detector's table:
-        Find Similar Calls run after Find Loud Events adds to its events. Accepted and rejected
-        events stay. Returns (deleted, added); the undo is ``delete_regions(added ids)`` then
+        ``clip_id``. Another kind's waiting events stay (Find Similar Calls run after Find Loud
+        Events had deleted all its events of the label, the trills it does not look for too),
+        but for those over a call a new event of their class is on (:func:`same_call`, on the
+        same channel or the mix): one call waits once, found by the latest search (it waited
+        three times, once per kind). Accepted and rejected events, and imported ones, stay.
+        Returns (deleted, added); the undo is ``delete_regions(added ids)`` then
         ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
         clip_id, specs = int(clip_id), list(specs)
         if source not in FOUND_SOURCES:
@@ -431,11 +437,14 @@ class RegionsMixin:
             raise RegionError(f"region {strays[0] + 1} is for clip {specs[strays[0]].clip_id}, "
                               f"not {clip_id}; nothing was changed")
         replaced = {source} if source == "model" else {source, "search"}
+        new = _Spans(specs)
         with self._write() as conn:
             ids = [row[0] for row in conn.execute(
-                "SELECT id, label, source FROM regions WHERE clip_id = ? AND status = ?",
-                (clip_id, UNREVIEWED)) if row[2] in replaced
-                and (labels is None or row[1] in labels)]
+                "SELECT id, label, source, begin_s, end_s, channel FROM regions "
+                "WHERE clip_id = ? AND status = ?", (clip_id, UNREVIEWED))
+                if (labels is None or row[1] in labels) and (
+                    row[2] in replaced
+                    or row[2] in FOUND_SOURCES and new.cover(row[1], row[3], row[4], row[5]))]
             deleted = self.delete_regions(ids) if ids else []
             added = self._add_regions(conn, specs, source)
         return deleted, added
@@ -611,3 +620,27 @@ def _accepted(old: RegionRecord, label) -> RegionRecord:
     goes (kept, an accepted loud call read "99%" as though a model were sure)."""
     return dataclasses.replace(old, label=label, source="manual", status=None,
                                score=None if old.source in SEARCH_SOURCES else old.score)
+
+
+_Span = namedtuple("_Span", "begin_s end_s")  # what same_call reads of a span
+
+
+class _Spans:
+    """A run's new events, asked whether one of them lies on a call: ``cover(label, begin_s,
+    end_s, channel)``, one of ``label`` over it (:func:`same_call`) on ``channel``, the mix or
+    either; the events near it only (by begin time), so a night's thousands take a moment."""
+
+    def __init__(self, specs: Sequence[RegionSpec]) -> None:
+        self._spans = sorted((float(s.begin_s), float(s.end_s), clean_label(s.label),
+                               s.channel) for s in specs)
+        self._begins = [span[0] for span in self._spans]
+        self._longest_s = max((end - begin for begin, end, *_ in self._spans), default=0.0)
+
+    def cover(self, label, begin_s: float, end_s: float, channel) -> bool:
+        first = bisect.bisect_left(self._begins, begin_s - self._longest_s)
+        last = bisect.bisect_right(self._begins, end_s)
+        return any(span_label == label and (None in (channel, span_channel)
+                                           or channel == span_channel)
+                   and same_call(_Span(begin_s, end_s), _Span(span_begin, span_end))
+                   for span_begin, span_end, span_label, span_channel
+                   in self._spans[first:last])

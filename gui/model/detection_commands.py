@@ -92,8 +92,9 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         text += (f"; {counted(outcome.unknown, 'stretch', 'stretches')} unlike anything the "
                  "model was trained on left out (unknown)")
     if replaced:
-        text += (f"; they replace the {replaced} event{'s' if replaced != 1 else ''} of the same "
-                 "class an earlier search of the same kind left waiting for review in those files")
+        text += (f"; they replace {counted(replaced, 'event')} of the same class left waiting "
+                 "for review in those files (by an earlier search of the same kind, or on the "
+                 "same calls)")
     return (text + ". Review them in the Review tab (Ctrl+Z removes them"
             + (" and brings the others back)." if replaced else ")."),
             "warning" if outcome.failed else "info")

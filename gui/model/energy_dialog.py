@@ -76,7 +76,8 @@ class EnergyDetectorDialog(QDialog):
             self, "Marks every stretch where the energy in the band stands that many dB above the "
                   "band's own background (its quiet moments nearby), without a model. The events "
                   "go to the Review tab, replacing those of the same label an earlier Find Loud "
-                  "Events left waiting there in the recordings searched; accept the calls, "
+                  "Events left waiting there in the recordings searched, and any other search's "
+                  "on the same calls; accept the calls, "
                   "reject the rest (rejected ones teach the next model what is not an event).",
             form, "Find Events", self.problem)
         for box in (self.low_hz, self.high_hz, self.snr_db, self.min_duration, self.max_duration,

@@ -102,7 +102,7 @@ class SimilarCallsDialog(QDialog):
                   "of the template's (its correlation, whatever the loudness). Other sounds in the "
                   "band score low. The events go to the Review tab, best match first, replacing "
                   "those of the same label an earlier Find Similar Calls left waiting there in "
-                  "the recordings searched; "
+                  "the recordings searched, and any other search's on the same calls; "
                   "accept the calls and reject the rest.", form, "Find Calls")
 
     def choice(self) -> SimilarChoice:

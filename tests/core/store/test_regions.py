@@ -505,6 +505,30 @@ def test_a_search_s_events_say_which_search_found_them_and_replace_only_its_own(
         project.replace_model_regions(long_id, [], source="manual")
 
 
+def test_a_new_event_replaces_another_search_s_waiting_event_over_the_same_call(project):
+    """One call waited in the queue once per kind of search that found it (Find Loud Events,
+    then a model's Detect Events, then Find Similar Calls): the latest takes the others' place
+    over that call only, of its class and channel; elsewhere theirs stay."""
+    long_id = ids(project)["long.wav"]
+    _, loud = project.replace_model_regions(long_id, [
+        RegionSpec(long_id, 1.0, 2.0, "hoot", score=0.99),
+        RegionSpec(long_id, 5.0, 6.0, "hoot", score=0.99),
+        RegionSpec(long_id, 7.0, 8.0, "sweep", score=0.99)], source="loud")
+    gone, model = project.replace_model_regions(long_id, [
+        RegionSpec(long_id, 1.1, 1.9, "hoot", score=0.8),  # the first loud hoot's call
+        RegionSpec(long_id, 7.2, 7.8, "hoot", score=0.7)], labels={"hoot"})  # a sweep there
+    assert gone == [loud[0]]
+    assert {r.id for r in project.regions()} == {loud[1].id, loud[2].id} | {r.id for r in model}
+    gone, _ = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 4.8, 5.5, "hoot", score=0.9)], labels={"hoot"},
+        source="similar")
+    assert gone == [loud[1]]  # over its call; the model's hoots elsewhere stay
+    imported = project.add_regions([RegionSpec(long_id, 3.0, 3.5, "hoot", score=0.6)], "import")
+    gone, _ = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 3.0, 3.5, "hoot")], labels={"hoot"}, source="loud")
+    assert imported[0].id in {r.id for r in project.regions()}  # another tool's: not Earmark's
+
+
 def test_either_search_replaces_an_older_store_s_search_events(project):
     """A store written before the two searches were told apart holds "search" events: either
     search replaces them, as it did, and a model's run does not."""

@@ -329,9 +329,9 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
     assert ("Found 2 events in 2 files; 1 stretch unlike anything the model was trained on "
             "left out (unknown)" in dock.messages[-1])
     # a.wav's old cat waiting for review is replaced: said, not done in silence.
-    assert ("they replace the 1 event of the same class an earlier search of the same kind "
-            "left waiting for review in those files. Review them in the Review tab (Ctrl+Z removes "
-            "them and brings the others back)." in dock.messages[-1])
+    assert ("they replace 1 event of the same class left waiting for review in those files (by "
+            "an earlier search of the same kind, or on the same calls). Review them in the Review "
+            "tab (Ctrl+Z removes them and brings the others back)." in dock.messages[-1])
     qtbot.waitUntil(lambda: len(d.review.queue()) == 3)
     d.undo_stack.undo()  # the old event of a.wav is back, the new ones gone
     assert [(r.begin_s, r.label) for r in project.regions() if r.status == "unreviewed"] == [
