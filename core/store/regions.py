@@ -631,8 +631,11 @@ class _Spans:
     either; the events near it only (by begin time), so a night's thousands take a moment."""
 
     def __init__(self, specs: Sequence[RegionSpec]) -> None:
-        self._spans = sorted((float(s.begin_s), float(s.end_s), clean_label(s.label),
-                               s.channel) for s in specs)
+        # By time alone (a label or channel may be None); a spec that is no span is left to
+        # _add_regions, which refuses it and the whole run with it.
+        self._spans = sorted(((float(s.begin_s), float(s.end_s), clean_label(s.label), s.channel)
+                              for s in specs if _is_number(s.begin_s) and _is_number(s.end_s)),
+                             key=lambda span: span[:2])
         self._begins = [span[0] for span in self._spans]
         self._longest_s = max((end - begin for begin, end, *_ in self._spans), default=0.0)
 

@@ -527,6 +527,16 @@ def test_a_new_event_replaces_another_search_s_waiting_event_over_the_same_call(
     gone, _ = project.replace_model_regions(
         long_id, [RegionSpec(long_id, 3.0, 3.5, "hoot")], labels={"hoot"}, source="loud")
     assert imported[0].id in {r.id for r in project.regions()}  # another tool's: not Earmark's
+    # Two new events over one stretch, one unlabelled (their order is by time alone), and a
+    # spec that is no span: refused, and nothing changed.
+    before = project.regions()
+    with pytest.raises(RegionError):
+        project.replace_model_regions(long_id, [
+            RegionSpec(long_id, 9.0, 9.5, None), RegionSpec(long_id, 9.0, 9.5, "hoot"),
+            RegionSpec(long_id, "soon", 9.5, "hoot")], source="similar")
+    assert project.regions() == before
+    project.replace_model_regions(long_id, [RegionSpec(long_id, 9.0, 9.5, None),
+                                            RegionSpec(long_id, 9.0, 9.5, "hoot")], source="loud")
 
 
 def test_either_search_replaces_an_older_store_s_search_events(project):
