@@ -53,6 +53,7 @@ from core.store.records import (
     get_meta,
     in_chunks,
 )
+from core.store.region_review import RegionReviewMixin
 from core.store.regions import UNCHANGED, RegionsMixin, validate_region
 from core.store.scan import (
     SCAN_BATCH,
@@ -80,7 +81,8 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin):
+class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin,
+              RegionReviewMixin):
     """A folder of audio and its store.
 
     Threading rule: one ``Project`` object per thread. The SQLite connection is opened with

@@ -8,24 +8,20 @@ history. Edits return what they replaced (``update_region``, ``delete_regions``)
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import json
 import math
 import numbers
 import sqlite3
 import time
-from collections import namedtuple
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from core.audio.template_detector import same_call
 from core.errors import RegionError
 from core.store.records import (
     FOUND_SOURCES,
     REGION_COLUMNS,
     REGION_SOURCES,
     REJECTED,
-    SEARCH_SOURCES,
     UNREVIEWED,
     ClipRecord,
     RegionChange,
@@ -44,8 +40,8 @@ MAX_LISTED = 20
 
 _MARKS = ", ".join("?" * len(REGION_COLUMNS.split(",")))
 _INSERT = f"INSERT INTO regions({REGION_COLUMNS}) VALUES ({_MARKS})"
-_HISTORY = ("INSERT INTO region_history(region_id, clip_id, action, old, new, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)")
+HISTORY_INSERT = ("INSERT INTO region_history(region_id, clip_id, action, old, new, "
+                  "changed_at) VALUES (?, ?, ?, ?, ?, ?)")
 
 
 class _Unchanged:
@@ -120,18 +116,19 @@ def validate_region(clip: ClipRecord | None, begin_s: float, end_s: float,
 
 def _not_a_number(quantity: str, unit: str, **values) -> str | None:
     """Why the first of ``values`` that is not a finite number is refused, else None."""
-    bad = next((name for name, value in values.items() if not _is_number(value)), None)
+    bad = next((name for name, value in values.items() if not is_number(value)), None)
     return None if bad is None else f"{bad} {quantity} {values[bad]!r} is not a number of {unit}"
 
 
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
+    """Whether ``value`` is a finite real number (not a bool): a time, a frequency, a score."""
     if type(value) is float:  # nearly always: a detector's thousands of events check fast
         return math.isfinite(value)
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
             and math.isfinite(value))
 
 
-def _fields(record: RegionRecord) -> dict:
+def region_fields(record: RegionRecord) -> dict:
     """A record's fields for the history (all but id and clip_id)."""
     return {"begin_s": record.begin_s, "end_s": record.end_s, "low_hz": record.low_hz,
             "high_hz": record.high_hz, "label": record.label, "source": record.source,
@@ -262,7 +259,7 @@ class RegionsMixin:
         for index, spec in enumerate(specs):
             reason = validate_region(clips.get(spec.clip_id), spec.begin_s, spec.end_s,
                                      spec.low_hz, spec.high_hz, spec.channel)
-            if reason is None and spec.score is not None and not _is_number(spec.score):
+            if reason is None and spec.score is not None and not is_number(spec.score):
                 reason = f"score {spec.score!r} is not a number"
             if reason is not None:
                 problems.append((index, reason))
@@ -286,7 +283,7 @@ class RegionsMixin:
                          stored_channel(spec.channel, clips[spec.clip_id].channels))
             for i, (spec, label) in enumerate(zip(specs, labels, strict=True))]
         conn.executemany(_INSERT, [_row(r) for r in records])
-        conn.executemany(_HISTORY, [(r.id, r.clip_id, "add", None, json.dumps(_fields(r)), now)
+        conn.executemany(HISTORY_INSERT, [(r.id, r.clip_id, "add", None, json.dumps(region_fields(r)), now)
                                     for r in records])
         return records
 
@@ -328,8 +325,8 @@ class RegionsMixin:
                 "UPDATE regions SET begin_s = ?, end_s = ?, low_hz = ?, high_hz = ?, label = ?, "
                 "modified = ? WHERE id = ?",
                 (new.begin_s, new.end_s, new.low_hz, new.high_hz, new.label, now, new.id))
-            conn.execute(_HISTORY, (old.id, old.clip_id, "update", json.dumps(_fields(old)),
-                                    json.dumps(_fields(new)), now))
+            conn.execute(HISTORY_INSERT, (old.id, old.clip_id, "update", json.dumps(region_fields(old)),
+                                    json.dumps(region_fields(new)), now))
         return old
 
     def import_regions(self, specs: Iterable[RegionSpec], updates: Mapping[int, RegionSpec]
@@ -390,8 +387,8 @@ class RegionsMixin:
             self._ensure_classes(conn, sorted({r.label for r in new if r.label is not None}))
             conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
                              [_row(r) for r in new])
-            conn.executemany(_HISTORY, [(r.id, r.clip_id, "update", json.dumps(_fields(
-                before[r.id])), json.dumps(_fields(r)), now) for r in new])
+            conn.executemany(HISTORY_INSERT, [(r.id, r.clip_id, "update", json.dumps(region_fields(
+                before[r.id])), json.dumps(region_fields(r)), now) for r in new])
         return [before[i] for i in ids]
 
     def delete_regions(self, ids: Iterable[int]) -> list[RegionRecord]:
@@ -409,107 +406,9 @@ class RegionsMixin:
             for chunk, marks in in_chunks(ids):
                 conn.execute(f"DELETE FROM regions WHERE id IN ({marks})", chunk)
             now = time.time()
-            conn.executemany(_HISTORY, [(r.id, r.clip_id, "delete", json.dumps(_fields(r)), None,
+            conn.executemany(HISTORY_INSERT, [(r.id, r.clip_id, "delete", json.dumps(region_fields(r)), None,
                                          now) for r in records])
         return records
-
-    def replace_model_regions(self, clip_id: int, specs: Iterable[RegionSpec],
-                              labels: Collection[str | None] | None = None,
-                              source: str = "model"
-                              ) -> tuple[list[RegionRecord], list[RegionRecord]]:
-        """A run's new events for one clip, in one transaction: the unreviewed events the same
-        kind of run found there before (``source``: "model", a model's; "loud" or "similar", a
-        search's, which also replaces an older store's "search" events; of ``labels``, the
-        classes the run looks for, where given: a search for hoots leaves the sweeps found
-        before) are deleted and ``specs`` added, "unreviewed", as ``source``, each spec's clip_id
-        ``clip_id``. Another kind's waiting events stay (Find Similar Calls run after Find Loud
-        Events had deleted all its events of the label, the trills it does not look for too),
-        but for those over a call a new event of their class is on (:func:`same_call`, on the
-        same channel or the mix): one call waits once, found by the latest search (it waited
-        three times, once per kind). Accepted and rejected events, and imported ones, stay.
-        Returns (deleted, added); the undo is ``delete_regions(added ids)`` then
-        ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
-        clip_id, specs = int(clip_id), list(specs)
-        if source not in FOUND_SOURCES:
-            raise RegionError(f"{source!r} is no source of found events ({FOUND_SOURCES})")
-        strays = [i for i, spec in enumerate(specs) if int(spec.clip_id) != clip_id]
-        if strays:
-            raise RegionError(f"region {strays[0] + 1} is for clip {specs[strays[0]].clip_id}, "
-                              f"not {clip_id}; nothing was changed")
-        replaced = {source} if source == "model" else {source, "search"}
-        new = _Spans(specs)
-        with self._write() as conn:
-            ids = [row[0] for row in conn.execute(
-                "SELECT id, label, source, begin_s, end_s, channel FROM regions "
-                "WHERE clip_id = ? AND status = ?", (clip_id, UNREVIEWED))
-                if (labels is None or row[1] in labels) and (
-                    row[2] in replaced
-                    or row[2] in FOUND_SOURCES and new.cover(row[1], row[3], row[4], row[5]))]
-            deleted = self.delete_regions(ids) if ids else []
-            added = self._add_regions(conn, specs, source)
-        return deleted, added
-
-    def review_region(self, region_id: int, decision: str, label=UNCHANGED) -> RegionRecord:
-        """A person's verdict on a region (a model event, usually), in one transaction:
-        ``decision`` "accept" makes it a person's region (source "manual", no status; ``label``
-        relabels it when given), "reject" marks it "rejected" (kept, never shown as an event,
-        background for training). Returns the record before, for :meth:`restore_regions`."""
-        return self.review_regions([region_id], decision, label)[0]
-
-    def review_regions(self, region_ids: Iterable[int], decision: str,
-                       label=UNCHANGED) -> list[RegionRecord]:
-        """The same verdict on several regions in one transaction (the top of a review queue
-        accepted at once), each as :meth:`review_region` gives it. Returns the records before,
-        in the order given, for :meth:`restore_regions`; raises RegionError, changing nothing,
-        for an unknown decision or region."""
-        if decision not in ("accept", "reject"):
-            raise RegionError(f"unknown review decision {decision!r} (accept or reject)")
-
-        def decide(old: RegionRecord, new_label) -> RegionRecord:
-            if decision == "accept":
-                return _accepted(old, new_label)
-            return dataclasses.replace(old, label=new_label, status=REJECTED)
-
-        return self._change_regions(region_ids, label, decide, "review")
-
-    def label_regions(self, region_ids: Iterable[int], label: str | None) -> list[RegionRecord]:
-        """A person's ``label`` on several regions in one transaction (selected together): a
-        model event nobody has reviewed among them becomes theirs, as the Review tab's class
-        key makes it; the others keep their source. Returns the records before, in the order
-        given, for :meth:`restore_regions`."""
-        def decide(old: RegionRecord, new_label) -> RegionRecord:
-            if old.status == UNREVIEWED:
-                return _accepted(old, new_label)
-            return dataclasses.replace(old, label=new_label)
-
-        return self._change_regions(region_ids, label, decide, "update")
-
-    def _change_regions(self, region_ids: Iterable[int], label, decide, action: str
-                        ) -> list[RegionRecord]:
-        """``decide(old, new_label)`` on each region in one transaction, history ``action``."""
-        ids = list(dict.fromkeys(int(i) for i in region_ids))
-        with self._write() as conn:
-            before = {r.id: r for r in self._regions_by_ids(conn, ids)}
-            missing = [i for i in ids if i not in before]
-            if missing:
-                raise RegionError(f"there is no region with id {missing[0]}")
-            now = time.time()
-            changed = []
-            for old in (before[i] for i in ids):
-                new = decide(old, old.label if label is UNCHANGED else clean_label(label))
-                if new != old:
-                    changed.append((old, dataclasses.replace(new, modified=now)))
-            labels = sorted({new.label for _, new in changed if new.label is not None})
-            if labels:
-                self._ensure_classes(conn, labels)
-            conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, score = ?, "
-                             "modified = ? WHERE id = ?",
-                             [(new.label, new.source, new.status, new.score, new.modified,
-                               new.id) for _, new in changed])
-            conn.executemany(_HISTORY, [(old.id, old.clip_id, action, json.dumps(_fields(old)),
-                                         json.dumps(_fields(new)), new.modified)
-                                        for old, new in changed])
-        return [before[i] for i in ids]
 
     def region_label_counts(self) -> dict[str, int]:
         """Class -> how many of a person's regions (manual, imported or accepted) carry it."""
@@ -524,11 +423,6 @@ class RegionsMixin:
                                          "status IS NULL AND label IS NOT NULL"):
             labels.setdefault(clip_id, set()).add(label)
         return {clip_id: frozenset(names) for clip_id, names in labels.items()}
-
-    def unreviewed_counts(self) -> dict[int, int]:
-        """Clip id -> how many of its model events are unreviewed; clips with none left out."""
-        return dict(self._read("SELECT clip_id, COUNT(*) FROM regions WHERE status = ? "
-                               "GROUP BY clip_id", (UNREVIEWED,)))
 
     def restore_regions(self, records: Iterable[RegionRecord]) -> None:
         """Put each record back exactly (same id, every field), in one transaction: the undo of
@@ -552,10 +446,10 @@ class RegionsMixin:
             now = time.time()
             conn.executemany(_INSERT.replace("INSERT", "INSERT OR REPLACE", 1),
                              [_row(r) for r in records])
-            conn.executemany(_HISTORY, [
+            conn.executemany(HISTORY_INSERT, [
                 (r.id, r.clip_id, "restore",
-                 json.dumps(_fields(current[r.id])) if r.id in current else None,
-                 json.dumps(_fields(r)), now) for r in records])
+                 json.dumps(region_fields(current[r.id])) if r.id in current else None,
+                 json.dumps(region_fields(r)), now) for r in records])
 
     # ----------------------------------------------------------------- class edits
 
@@ -580,9 +474,9 @@ class RegionsMixin:
         changed = [r for r in records if r.label != labels[r.id]]
         conn.executemany("UPDATE regions SET label = ? WHERE id = ?",
                          [(labels[r.id], r.id) for r in changed])
-        conn.executemany(_HISTORY, [
-            (r.id, r.clip_id, action, json.dumps(_fields(r)),
-             json.dumps({**_fields(r), "label": labels[r.id]}), now) for r in changed])
+        conn.executemany(HISTORY_INSERT, [
+            (r.id, r.clip_id, action, json.dumps(region_fields(r)),
+             json.dumps({**region_fields(r), "label": labels[r.id]}), now) for r in changed])
         return {r.id: r.label for r in records}
 
     def _widen_lost_channels(self, conn: sqlite3.Connection, clip_id: int,
@@ -596,8 +490,8 @@ class RegionsMixin:
         now = time.time()
         conn.executemany("UPDATE regions SET channel = NULL WHERE id = ?",
                          [(r.id,) for r in records])
-        conn.executemany(_HISTORY, [(r.id, r.clip_id, "scan", json.dumps(_fields(r)),
-                                     json.dumps({**_fields(r), "channel": None}), now)
+        conn.executemany(HISTORY_INSERT, [(r.id, r.clip_id, "scan", json.dumps(region_fields(r)),
+                                     json.dumps({**region_fields(r), "channel": None}), now)
                                     for r in records])
 
     # ----------------------------------------------------------------- helpers
@@ -613,37 +507,3 @@ class RegionsMixin:
                 f"SELECT {REGION_COLUMNS} FROM regions WHERE id IN ({marks})", chunk))
         return sorted(out, key=lambda r: (r.clip_id, r.begin_s, r.id))
 
-
-def _accepted(old: RegionRecord, label) -> RegionRecord:
-    """An event a person accepted (as ``label``): theirs, source "manual", reviewed. A model's
-    score stays; a search's (dB over the background, a match) is no confidence in its class and
-    goes (kept, an accepted loud call read "99%" as though a model were sure)."""
-    return dataclasses.replace(old, label=label, source="manual", status=None,
-                               score=None if old.source in SEARCH_SOURCES else old.score)
-
-
-_Span = namedtuple("_Span", "begin_s end_s")  # what same_call reads of a span
-
-
-class _Spans:
-    """A run's new events, asked whether one of them lies on a call: ``cover(label, begin_s,
-    end_s, channel)``, one of ``label`` over it (:func:`same_call`) on ``channel``, the mix or
-    either; the events near it only (by begin time), so a night's thousands take a moment."""
-
-    def __init__(self, specs: Sequence[RegionSpec]) -> None:
-        # By time alone (a label or channel may be None); a spec that is no span is left to
-        # _add_regions, which refuses it and the whole run with it.
-        self._spans = sorted(((float(s.begin_s), float(s.end_s), clean_label(s.label), s.channel)
-                              for s in specs if _is_number(s.begin_s) and _is_number(s.end_s)),
-                             key=lambda span: span[:2])
-        self._begins = [span[0] for span in self._spans]
-        self._longest_s = max((end - begin for begin, end, *_ in self._spans), default=0.0)
-
-    def cover(self, label, begin_s: float, end_s: float, channel) -> bool:
-        first = bisect.bisect_left(self._begins, begin_s - self._longest_s)
-        last = bisect.bisect_right(self._begins, end_s)
-        return any(span_label == label and (None in (channel, span_channel)
-                                           or channel == span_channel)
-                   and same_call(_Span(begin_s, end_s), _Span(span_begin, span_end))
-                   for span_begin, span_end, span_label, span_channel
-                   in self._spans[first:last])
