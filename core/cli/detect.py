@@ -25,6 +25,7 @@ from core.cli.labels import PER_FILE_FORMATS
 from core.cli.shards import add_shard_option
 from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
+from core.words import counted
 
 FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
 # channel: the one listened to (from 1), where a file has it; empty: the mix of its channels.
@@ -259,8 +260,7 @@ def cmd_detect(args) -> int:
         classifier, path, thresholds=requested, background=background, hop_s=args.hop,
         progress=progress, left_out=left_out), classifier.features.channel)
     if left_out:
-        n = len(left_out)
-        print(f"earmark: {n} stretch{'es' if n != 1 else ''} unlike anything the model was "
+        print(f"earmark: {counted(len(left_out), 'stretch', 'stretches')} unlike anything the model was "
               "trained on left out (unknown)", file=sys.stderr)
     return code
 
@@ -355,7 +355,7 @@ def _search(args, find, channel: int | None) -> int:
         bar.close()
     _write(args, answered, every)
     n_events = sum(len(events) for _, events in answered)
-    print(f"earmark: {n_events} event{'s' if n_events != 1 else ''} in {len(answered)} of "
+    print(f"earmark: {counted(n_events, 'event')} in {len(answered)} of "
           f"{len(files)} files", file=sys.stderr)
     if failed:
         print(f"earmark: {failed} of {len(files)} files could not be read", file=sys.stderr)

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.store.classes import CLASS_KEYS
+from core.words import counted
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
 from gui.common.elided_label import one_line
-from gui.common.words import counted
 
 NO_KEY = "No key (type-ahead only)"
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.words import counted
 from gui.clips.clip_columns import COLUMN_PX, ColumnFitter
 from gui.clips.clip_table import (
     CLIP_ID_ROLE,
@@ -39,7 +40,6 @@ from gui.clips.clip_table import (
     STATUS,
     ClipTableModel,
 )
-from gui.common.words import counted
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
 # the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status and Folder

@@ -10,9 +10,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.store.scan import NOT_LISTED
+from core.words import counted
 from gui.clips.scan_worker import ScanWorker
 from gui.common.tasks import TaskSlot
-from gui.common.words import counted
 
 # Applying queued results stops after this long in one turn: the rest of the turn is left to
 # input and paint.

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ml.runtime import AUTO_DEVICE
+from core.words import counted
 from gui.clips.clip_table import MUTED_COLOUR
 from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
@@ -35,7 +36,6 @@ from gui.common.colours import class_colour
 from gui.common.drops import local_paths
 from gui.common.elided_label import one_line
 from gui.common.tasks import TaskSlot
-from gui.common.words import counted
 from gui.model.live_panel import LiveListenPanel
 from gui.model.score_track import ScoreTrack
 from gui.model.workers import FileClassifyWorker

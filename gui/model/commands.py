@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from core.words import counted
 from core.workflow import add_files_to_project, remove_added_files
 from gui.common.tasks import ProjectWorker, TaskSlot
-from gui.common.words import counted
 
 
 class AddFilesCommand(QUndoCommand):

@@ -11,10 +11,10 @@ from pathlib import PurePath
 from typing import Any
 
 from core.store.regions import UNCHANGED
+from core.words import counted
 from gui.clips.commands import _StoreCommand
 from gui.clips.region_commands import OnChanged, OnError, _tell
 from gui.clips.region_items import is_model_event as is_unreviewed
-from gui.common.words import counted
 
 __all__ = ["ACCEPT", "REJECT", "DetectEventsCommand", "ReviewRegionCommand",
            "ReviewRegionsCommand", "detection_message", "is_unreviewed"]
@@ -41,8 +41,8 @@ class DetectEventsCommand(_StoreCommand):
         n = sum(len(items) for items in self._specs.values())
         files = len(self._specs)
         by = f" by {model_name}" if model_name else ""
-        super().__init__(f"Detect {n} event{'s' if n != 1 else ''}{by} in {files} "
-                         f"file{'s' if files != 1 else ''}", on_error)
+        super().__init__(f"Detect {counted(n, 'event')}{by} in {counted(files, 'file')}",
+                         on_error)
         self._project, self._on_changed, self._labels = project, on_changed, labels
         self._source = source
         self._deleted: list[Any] = []
@@ -113,7 +113,7 @@ class ReviewRegionsCommand(_StoreCommand):
             raise ValueError(f"not a review decision: {decision!r}")
         regions = list(regions)
         n = len(regions)
-        super().__init__(text or f"{decision.capitalize()} {n} event{'s' if n != 1 else ''}",
+        super().__init__(text or f"{decision.capitalize()} {counted(n, 'event')}",
                          on_error)
         self._project, self._on_changed = project, on_changed
         self._ids = [r.id for r in regions]

@@ -15,13 +15,13 @@ from core.audio.energy_detector import EnergyDetectorConfig
 from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 from core.errors import ConfigError, EarmarkError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
+from core.words import counted
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
 from gui.common.channels import name_channels
 from gui.common.tasks import TaskSlot
-from gui.common.words import counted
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand, added_message
 from gui.model.controller import ModelController

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.store.records import FOUND_SOURCES
+from core.words import counted
 from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
 from gui.common.flow_layout import FlowLayout
@@ -298,7 +299,7 @@ class ReviewPanel(QWidget):
         if self._current_id not in (before, None) and self.isVisible():
             self._show(self._queue[row])  # a new queue's first event, with the tab in view
         n = len(self._queue)
-        self.count_label.setText(f"{n:,} event{'s' if n != 1 else ''} to review" if n else
+        self.count_label.setText(f"{counted(n, 'event')} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
                                  "the long recordings; Find Loud Events and Find Similar Calls "
                                  "need no model")
@@ -437,7 +438,7 @@ class ReviewPanel(QWidget):
             self.show_row(min(max(next_row, 0), len(self._queue) - 1))
         n = len(records)
         done = "Accepted" if decision == ACCEPT else "Rejected"
-        self.message.emit(f"{done} {n} event{'s' if n != 1 else ''}; Ctrl+Z undoes it.", "info")
+        self.message.emit(f"{done} {counted(n, 'event')}; Ctrl+Z undoes it.", "info")
 
     def _changed(self, clip_id: int) -> None:
         if self.on_changed is not None:

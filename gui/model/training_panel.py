@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import ROUGH_FIGURE, describe_epochs
+from core.words import counted
 from core.workflow import model_history, model_metrics
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_duration
-from gui.common.words import counted
 from gui.model.confusion_view import ConfusionView
 from gui.model.reliability_plot import CAPTION_TOOLTIP, ReliabilityPlot, caption
 

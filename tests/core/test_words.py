@@ -1,10 +1,11 @@
-"""Counts in words: the clip list said "1 clips", the Classify tab "Classified 1 file(s)"."""
+"""Counts in words (core.words, for the window and the command line alike): the clip list said
+"1 clips", the Classify tab "Classified 1 file(s)"."""
 
 from __future__ import annotations
 
 import pytest
 
-from gui.common.words import counted
+from core.words import counted
 
 
 @pytest.mark.parametrize("n, noun, plural, text", [
