@@ -21,6 +21,7 @@ from core.audio.spectrogram import (
     SpectrogramConfig,
     back_to_back_power,
     frame_power_at,
+    loudest_db,
     power_to_db,
 )
 
@@ -59,10 +60,14 @@ class Overview:
         """Seconds of the file in one column."""
         return self.duration_s / max(self.db.shape[1], 1)
 
-    def levels_for(self, dynamic_range_db: float) -> tuple[float, float]:
-        """Colour levels: the file's loudest bin on top, ``dynamic_range_db`` below it."""
-        top = float(self.db.max()) if self.db.size else 0.0
-        return (top - float(dynamic_range_db), top)
+    @property
+    def top_db(self) -> float:
+        """The file's loudest bin (finite)."""
+        return loudest_db(self.db)
+
+    def levels_for(self, config: SpectrogramConfig) -> tuple[float, float]:
+        """Colour levels for ``config``'s dynamic range and brightness."""
+        return config.levels(self.top_db)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ DYNAMIC_RANGE_DB = 80.0
 # and more; sizes from 16 ms to 256 ms at 16 kHz (time detail against frequency detail).
 DYNAMIC_RANGE_DB_MIN = 40.0
 DYNAMIC_RANGE_DB_MAX = 120.0
+# Brightness (Raven's word; Audacity's and Sonic Visualiser's gain): the top of the colour scale
+# this far below the loudest bin, so a faint call far below a loud one shows bright. 0: none.
+BRIGHTNESS_DB_MAX = 60.0
 FFT_SIZES = (256, 512, 1024, 2048, 4096)
 # Frames pooled per torch.stft call for long files, so memory stays bounded (~frames x bins).
 _POOL_BLOCK_FRAMES = 16384
@@ -33,12 +36,15 @@ class SpectrogramConfig:
     """How the display spectrogram is computed and levelled.
 
     ``fft_size`` is the requested window in samples: None is "auto" (``fft_size_for`` the clip's
-    rate), otherwise one of FFT_SIZES. ``dynamic_range_db`` is how far below the loudest bin a
-    bin still gets a colour (DYNAMIC_RANGE_DB_MIN..DYNAMIC_RANGE_DB_MAX). Raises ValueError.
+    rate), otherwise one of FFT_SIZES. ``dynamic_range_db`` is how many dB the colour scale spans
+    (DYNAMIC_RANGE_DB_MIN..DYNAMIC_RANGE_DB_MAX); ``brightness_db`` how far below the loudest
+    bin its top lies (0..BRIGHTNESS_DB_MAX): louder bins all get the top colour. Raises
+    ValueError.
     """
 
     fft_size: int | None = None  # auto: about 25 ms, readable for speech and animal calls
     dynamic_range_db: float = DYNAMIC_RANGE_DB  # quiet calls show, the noise floor mostly not
+    brightness_db: float = 0.0  # the loudest bin has the top colour
     # The channel shown, from 0 (a stereo recorder's two microphones face two ways): None shows
     # the mean of all channels, as do files without that channel (see channel_for).
     channel: int | None = None
@@ -52,6 +58,14 @@ class SpectrogramConfig:
         if not DYNAMIC_RANGE_DB_MIN <= self.dynamic_range_db <= DYNAMIC_RANGE_DB_MAX:
             raise ValueError(f"dynamic range {self.dynamic_range_db!r} dB is outside "
                              f"{DYNAMIC_RANGE_DB_MIN:g}..{DYNAMIC_RANGE_DB_MAX:g} dB")
+        if not 0.0 <= self.brightness_db <= BRIGHTNESS_DB_MAX:
+            raise ValueError(f"brightness {self.brightness_db!r} dB is outside "
+                             f"0..{BRIGHTNESS_DB_MAX:g} dB")
+
+    def levels(self, top_db: float) -> tuple[float, float]:
+        """Colour levels (low, high) in dB of a picture whose loudest bin is ``top_db``."""
+        high = float(top_db) - float(self.brightness_db)
+        return (high - float(self.dynamic_range_db), high)
 
     def channel_for(self, n_channels: int) -> int | None:
         """The channel shown of a file with ``n_channels`` channels (see channel_or_mix)."""
@@ -70,20 +84,19 @@ class SpectrogramImage:
     """A dB image ready for ``pg.ImageItem(axisOrder="row-major")``.
 
     ``db`` is float32 ``(n_freqs, n_columns)``, row 0 the lowest frequency; it spans
-    0..``duration_s`` in time and 0..``max_freq_hz`` (Nyquist) in frequency. ``levels`` are
-    finite (low, high) dB values for the colour map; ``n_fft`` the FFT size it was computed with.
+    0..``duration_s`` in time and 0..``max_freq_hz`` (Nyquist) in frequency. ``top_db`` is its
+    loudest bin (finite, even for silence); ``n_fft`` the FFT size it was computed with.
     """
 
     db: np.ndarray
     duration_s: float
     max_freq_hz: float
-    levels: tuple[float, float]
+    top_db: float
     n_fft: int
 
-    def levels_for(self, dynamic_range_db: float) -> tuple[float, float]:
-        """Colour levels for another dynamic range: no new STFT, the loudest bin stays on top."""
-        top = self.levels[1]
-        return (top - float(dynamic_range_db), top)
+    def levels_for(self, config: SpectrogramConfig) -> tuple[float, float]:
+        """Colour levels for ``config``'s dynamic range and brightness: no new STFT."""
+        return config.levels(self.top_db)
 
 
 def bin_frequencies_hz(sample_rate_hz: float, n_fft: int) -> np.ndarray:
@@ -113,12 +126,10 @@ def full_scale_db(n_fft: int) -> float:
     return 20.0 * math.log10(n_fft / 4)
 
 
-def db_levels(db: np.ndarray, dynamic_range_db: float = DYNAMIC_RANGE_DB) -> tuple[float, float]:
-    """Colour levels (max - range, max); finite even for an all-silent or empty image."""
+def loudest_db(db: np.ndarray) -> float:
+    """The loudest bin of a dB picture; finite even for an all-silent or empty one."""
     top = float(np.max(db)) if db.size else 10.0 * math.log10(POWER_FLOOR)
-    if not math.isfinite(top):
-        top = 10.0 * math.log10(POWER_FLOOR)
-    return (top - dynamic_range_db, top)
+    return top if math.isfinite(top) else 10.0 * math.log10(POWER_FLOOR)
 
 
 def _power_frames(samples: torch.Tensor, n_fft: int, hop: int,
@@ -132,7 +143,7 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
                         max_columns: int = MAX_COLUMNS,
                         config: SpectrogramConfig = DEFAULT_SPECTROGRAM) -> SpectrogramImage:
     """Spectrogram of mono ``samples`` with at most ``max_columns`` time columns, its FFT size
-    and dynamic range from ``config``.
+    from ``config``.
 
     Short clips get overlapping frames (hop n_fft/4). Long clips are framed back to back
     (hop n_fft, half the cost of overlapping frames) and each column is the mean power of a run
@@ -160,8 +171,7 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
             power = _pooled_power(x, n_fft, hop, window, n_frames, per_column)
         db = 10.0 * torch.log10(power.clamp_min(POWER_FLOOR))
     image = db.numpy().astype(np.float32, copy=False)
-    return SpectrogramImage(image, duration_s, nyquist_hz,
-                            db_levels(image, config.dynamic_range_db), n_fft)
+    return SpectrogramImage(image, duration_s, nyquist_hz, loudest_db(image), n_fft)
 
 
 def _pooled_power(x: torch.Tensor, n_fft: int, hop: int, window: torch.Tensor,

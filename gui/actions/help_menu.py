@@ -18,6 +18,8 @@ EXTRA_SHORTCUTS = [
     ("Select, move or resize a region", "Click it; drag its body or an edge"),
     ("Let go of the region", "Click beside it, or Escape in the region list"),
     ("Zoom time about the cursor", "Wheel over the clip view"),
+    ("Zoom frequency about the cursor", "Ctrl+Wheel over the spectrogram"),
+    ("Zoom amplitude", "Ctrl+Wheel over the waveform"),
     ("Scroll time", "Shift+Wheel, right or middle drag, or drag the overview strip"),
 ]
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.paths import user_data_dir
+from gui.clips import view_ranges
 from gui.clips.clip_loader import ClipData, ClipLoader
 from gui.clips.clip_title import ClipTitle
 from gui.clips.clock_axis import SECONDS_LABEL, ClockAxis
@@ -39,17 +40,11 @@ from gui.clips.time_plots import (
     style_time_plot,
 )
 from gui.clips.view_detail import RangeDetail
-from gui.clips.view_ranges import from_clock, go_to_width, inside, outside_text, scaled
 
 _WAVE_COLOUR = "#2b5d8a"
 # The visible range counts as settled once it has not changed for this long: long enough that a
 # wheel spin or a drag is one change, short enough that the detail follows at once.
 SETTLE_MS = 80
-
-
-#: The narrowest frequency range a wheel zoom shows, as a share of the spectrogram's height
-#: (1% of 8 kHz: 80 Hz).
-MIN_FREQUENCY_SHARE = 0.01
 
 
 class ClipView(QWidget):
@@ -318,14 +313,13 @@ class ClipView(QWidget):
         return self._feature_config
 
     def spectrogram_settings(self) -> SpectrogramSettings:
-        """The colour map, dynamic range, FFT size and frequency range the spectrogram is drawn
-        with."""
+        """How the spectrogram is drawn: colours, dynamic range, brightness, FFT size, band."""
         return self._spectrogram_settings
 
     def set_spectrogram_settings(self, settings: SpectrogramSettings) -> None:
-        """Draw the spectrogram with ``settings``: colour map, dynamic range and frequency range
-        at once, a new FFT size or channel through the loader (the clip on show is read again in
-        the background)."""
+        """Draw the spectrogram with ``settings``: colour map, dynamic range, brightness and
+        frequency range at once, a new FFT size or channel through the loader (the clip on show
+        is read again in the background)."""
         old, self._spectrogram_settings = self._spectrogram_settings, settings
         if settings.colour_map != old.colour_map:
             self._set_colour_map(settings.colour_map)
@@ -338,7 +332,8 @@ class ClipView(QWidget):
         if (data.spectrogram.n_fft != settings.config.n_fft_for(data.sample_rate_hz)
                 or data.channel != settings.config.channel_for(data.n_channels)):
             self._request_load()
-        elif settings.dynamic_range_db != old.dynamic_range_db and not self._showing_features():
+        elif (settings.dynamic_range_db, settings.brightness_db) != (
+                old.dynamic_range_db, old.brightness_db) and not self._showing_features():
             levels = self._spectrogram_levels(data)
             self.spec_image.setLevels(levels)
             self.detail_image.setLevels(levels)
@@ -357,7 +352,7 @@ class ClipView(QWidget):
         if self._data is None:
             return
         duration_s = max(self._data.duration_s, 1e-3)
-        self.wave_plot.setXRange(*inside(start_s, end_s, duration_s, min(duration_s, 1e-3)),
+        self.wave_plot.setXRange(*view_ranges.inside(start_s, end_s, duration_s, min(duration_s, 1e-3)),
                                  padding=0)
 
     def scroll_by(self, fraction: float) -> None:
@@ -369,17 +364,19 @@ class ClipView(QWidget):
     def zoom_by(self, factor: float, centre_s: float | None = None) -> None:
         """Show ``factor`` times the visible time (below 1: zoom in) about ``centre_s`` (the
         middle of the view when None)."""
-        self.set_view_range(*scaled(*self.view_range(), factor, centre_s))
+        self.set_view_range(*view_ranges.scaled(*self.view_range(), factor, centre_s))
 
-    def zoom_frequency_by(self, factor: float, centre: float | None = None) -> None:
-        """Show ``factor`` times the spectrogram's visible frequencies (below 1: zoom in) about
-        ``centre`` (Hz, or a feature row; the middle when None), within the image and never
-        fewer than MIN_FREQUENCY_SHARE of it. Reset Zoom shows the chosen range again."""
-        if self._data is None:
-            return
-        top = self._full_y[1]
-        band = scaled(*self.spec_plot.vb.viewRange()[1], factor, centre)
-        self.spec_plot.setYRange(*inside(*band, top, top * MIN_FREQUENCY_SHARE), padding=0)
+    def zoom_height_by(self, plot: pg.PlotItem, factor: float, centre: float | None = None) -> None:
+        """Show ``factor`` times ``plot``'s visible height (below 1: zoom in): the spectrogram's
+        frequencies about ``centre`` (Hz, or a feature row; the middle when None), the
+        waveform's amplitude about 0 (see view_ranges); other plots keep theirs. Reset Zoom
+        shows all again."""
+        peak, top = self._full_y
+        if self._data is not None and plot is self.spec_plot:
+            plot.setYRange(*view_ranges.zoomed_band(*plot.vb.viewRange()[1], factor, centre, top), padding=0)
+        elif self._data is not None and plot is self.wave_plot:
+            high = view_ranges.zoomed_amplitude(plot.vb.viewRange()[1][1], factor, peak)
+            plot.setYRange(-high, high, padding=0)
 
     def zoom_in(self) -> None:
         self.zoom_by(0.5)
@@ -480,14 +477,14 @@ class ClipView(QWidget):
         if self._data is None or Path(self._data.path) != self._path:
             self._pending_range = (start_s, end_s, clock)  # for the clip being read
             return
-        start_s, end_s = from_clock(start_s, end_s, self.time_axis.began, clock)
+        start_s, end_s = view_ranges.from_clock(start_s, end_s, self.time_axis.began, clock)
         if start_s > self._data.duration_s:
-            self.range_edit.refuse(outside_text(self._data.duration_s, self.time_axis.began,
-                                                clock))
+            self.range_edit.refuse(view_ranges.outside_text(self._data.duration_s,
+                                                            self.time_axis.began, clock))
             return
         if math.isnan(end_s):  # one time: go there, and play from there
             view_start_s, view_end_s = self.view_range()
-            half_s = go_to_width(view_end_s - view_start_s, self._data.duration_s) / 2
+            half_s = view_ranges.go_to_width(view_end_s - view_start_s, self._data.duration_s) / 2
             self.set_playhead(start_s)
             self.seek_requested.emit(start_s)
             start_s, end_s = start_s - half_s, start_s + half_s
@@ -597,4 +594,4 @@ class ClipView(QWidget):
         return self._show_features and self._data is not None and self._data.features is not None
 
     def _spectrogram_levels(self, data: ClipData) -> tuple[float, float]:
-        return data.spectrogram.levels_for(self._spectrogram_settings.dynamic_range_db)
+        return data.spectrogram.levels_for(self._spectrogram_settings.config)

@@ -226,7 +226,7 @@ class TimeViewBox(pg.ViewBox):
     view's ``drag_handler`` first (it may consume it, to draw a region); any drag it leaves, and
     every right or middle drag, pans time. The wheel zooms time about the cursor; Shift+wheel
     (or a sideways wheel) scrolls; Ctrl+wheel over the spectrogram zooms its frequencies about
-    the cursor."""
+    the cursor, over the waveform its amplitude."""
 
     def __init__(self, view) -> None:
         super().__init__()
@@ -255,10 +255,10 @@ class TimeViewBox(pg.ViewBox):
             return
         view = self._view()
         if ev.modifiers() & Qt.KeyboardModifier.ControlModifier and view is not None \
-                and self.plot is view.spec_plot:
+                and self.plot in (view.spec_plot, view.wave_plot):
             ev.accept()
             # As pyqtgraph zooms time: a notch up shows about a quarter less.
             factor = 1.02 ** (ev.delta() * self.state["wheelScaleFactor"])
-            view.zoom_frequency_by(factor, self.mapToView(ev.pos()).y())
+            view.zoom_height_by(self.plot, factor, self.mapToView(ev.pos()).y())
             return
         super().wheelEvent(ev, axis=0)

@@ -1,7 +1,6 @@
-"""Spectrogram settings a person chooses (colour map, dynamic range, FFT size, the frequency
-range shown): the panel that
-edits them, each project's stored choice in QSettings, and the controller that applies them to
-the clip view.
+"""Spectrogram settings a person chooses (colour map, dynamic range, brightness, FFT size, the
+frequency range shown): the panel that edits them, each project's stored choice in QSettings,
+and the controller that applies them to the clip view.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.audio.reading import MAX_CHANNELS
 from core.audio.spectrogram import (
+    BRIGHTNESS_DB_MAX,
     DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB_MAX,
     DYNAMIC_RANGE_DB_MIN,
@@ -60,8 +60,8 @@ MAX_REMEMBERED_PROJECTS = keys.MAX_REMEMBERED_SELECTIONS
 class SpectrogramSettings:
     """What the clip view's spectrogram looks like: ``colour_map`` (a COLOUR_MAPS name) and the
     frequency range shown (``low_hz`` to ``high_hz``; None: half of each file's sample rate) are
-    the GUI's; ``dynamic_range_db``, ``fft_size`` (None: auto) and ``channel`` (None: the mix) are
-    core's SpectrogramConfig. Raises ValueError for a value outside the choices."""
+    the GUI's; ``dynamic_range_db``, ``brightness_db``, ``fft_size`` (None: auto) and ``channel``
+    (None: the mix) are core's SpectrogramConfig. Raises ValueError for a value outside the choices."""
 
     colour_map: str = DEFAULT_COLOUR_MAP
     dynamic_range_db: float = DEFAULT_SPECTROGRAM.dynamic_range_db
@@ -71,6 +71,8 @@ class SpectrogramSettings:
     high_hz: float | None = None
     # One channel of a multi-channel file (from 0), as Raven shows each; None: their mix.
     channel: int | None = DEFAULT_SPECTROGRAM.channel
+    # Last, so the values stored before it read as before.
+    brightness_db: float = DEFAULT_SPECTROGRAM.brightness_db
 
     def __post_init__(self) -> None:
         if self.colour_map not in COLOUR_MAPS:
@@ -93,7 +95,7 @@ class SpectrogramSettings:
     def config(self) -> SpectrogramConfig:
         """The part core computes with."""
         return SpectrogramConfig(fft_size=self.fft_size, dynamic_range_db=self.dynamic_range_db,
-                                 channel=self.channel)
+                                 brightness_db=self.brightness_db, channel=self.channel)
 
 
 DEFAULT_SETTINGS = SpectrogramSettings()
@@ -140,8 +142,8 @@ def write_spectrogram_settings(settings: QSettings, folder: str,
 
 
 class SpectrogramSettingsPanel(QDialog):
-    """A small non-modal panel: colour map, dynamic range, FFT size, frequency range, channel,
-    Reset and Close.
+    """A small non-modal panel: colour map, brightness, dynamic range, FFT size, frequency range,
+    channel, Reset and Close.
 
     Every change a person makes is emitted at once as ``settings_changed(SpectrogramSettings)``;
     ``set_spectrogram_settings`` shows a value without emitting.
@@ -161,7 +163,15 @@ class SpectrogramSettingsPanel(QDialog):
         self.range_spin.setRange(int(DYNAMIC_RANGE_DB_MIN), int(DYNAMIC_RANGE_DB_MAX))
         self.range_spin.setSingleStep(DYNAMIC_RANGE_STEP_DB)
         self.range_spin.setSuffix(" dB")
-        self.range_spin.setToolTip("How far below the loudest sound still gets a colour")
+        self.range_spin.setToolTip("How many dB the colours span: less, only the loud parts "
+                                   "show (more contrast); more, quieter sounds show too")
+        self.brightness_spin = QSpinBox()
+        self.brightness_spin.setRange(0, int(BRIGHTNESS_DB_MAX))
+        self.brightness_spin.setSingleStep(DYNAMIC_RANGE_STEP_DB)
+        self.brightness_spin.setSuffix(" dB")
+        self.brightness_spin.setToolTip("Brighten quiet sounds: the brightest colour goes to "
+                                        "sounds this many dB below the loudest (louder ones "
+                                        "too); 0: to the loudest alone")
         self.fft_combo = QComboBox()
         self.fft_combo.addItem("Auto (about 25 ms)", None)
         for size in FFT_SIZES:
@@ -180,6 +190,7 @@ class SpectrogramSettingsPanel(QDialog):
                                                "Training Settings choose")
         form = QFormLayout()
         form.addRow("&Colour map", self.colour_combo)
+        form.addRow("&Brightness", self.brightness_spin)
         form.addRow("&Dynamic range", self.range_spin)
         form.addRow("&FFT size", self.fft_combo)
         form.addRow("&Lowest frequency", self.low_spin)
@@ -188,8 +199,8 @@ class SpectrogramSettingsPanel(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Reset
                                    | QDialogButtonBox.StandardButton.Close)
         self.reset_button = buttons.button(QDialogButtonBox.StandardButton.Reset)
-        self.reset_button.setToolTip("Back to the default colour map, dynamic range, FFT size, "
-                                     "frequency range and channel (the mix)")
+        self.reset_button.setToolTip("Back to the default colour map, brightness, dynamic range, "
+                                     "FFT size, frequency range and channel (the mix)")
         self.reset_button.clicked.connect(self._on_reset_clicked)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -198,6 +209,7 @@ class SpectrogramSettingsPanel(QDialog):
         self.set_spectrogram_settings(value)
         self.colour_combo.currentIndexChanged.connect(self._on_widget_edited)
         self.range_spin.valueChanged.connect(self._on_widget_edited)
+        self.brightness_spin.valueChanged.connect(self._on_widget_edited)
         self.fft_combo.currentIndexChanged.connect(self._on_widget_edited)
         self.low_spin.valueChanged.connect(self._on_low_edited)
         self.high_spin.valueChanged.connect(self._on_high_edited)
@@ -208,15 +220,16 @@ class SpectrogramSettingsPanel(QDialog):
         name_channels(self.channel_combo, n_channels)
 
     def _widgets(self) -> tuple[QWidget, ...]:
-        return (self.colour_combo, self.range_spin, self.fft_combo, self.low_spin, self.high_spin,
-                self.channel_combo)
+        return (self.colour_combo, self.brightness_spin, self.range_spin, self.fft_combo,
+                self.low_spin, self.high_spin, self.channel_combo)
 
     def spectrogram_settings(self) -> SpectrogramSettings:
         """The value the widgets show."""
         return SpectrogramSettings(self.colour_combo.currentData(), float(self.range_spin.value()),
                                    self.fft_combo.currentData(), float(self.low_spin.value()),
                                    float(self.high_spin.value()) or None,
-                                   self.channel_combo.currentData())
+                                   self.channel_combo.currentData(),
+                                   float(self.brightness_spin.value()))
 
     def set_spectrogram_settings(self, value: SpectrogramSettings) -> None:
         """Show ``value`` (no signal)."""
@@ -224,6 +237,7 @@ class SpectrogramSettingsPanel(QDialog):
             widget.blockSignals(True)
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(value.colour_map))
         self.range_spin.setValue(round(value.dynamic_range_db))
+        self.brightness_spin.setValue(round(value.brightness_db))
         self.fft_combo.setCurrentIndex(index_of(self.fft_combo, value.fft_size))
         self.low_spin.setValue(round(value.low_hz))
         self.high_spin.setValue(round(value.high_hz or 0))

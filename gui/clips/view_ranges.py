@@ -1,5 +1,5 @@
 """The arithmetic of what the clip view shows: a range kept inside its limits, a range scaled
-about a point (the wheel's zooms of time and of frequency), the range that shows a region
+about a point (the wheel's zooms of time, of frequency and of amplitude), the range that shows a region
 with some context, and the band the spectrogram shows when it is not the whole spectrum. Plain
 numbers in and out, so the clip view, the region list and the Review tab share one rule."""
 
@@ -11,9 +11,28 @@ from typing import Any
 
 from gui.common.time_text import clip_length_text
 
+#: The narrowest frequency range a wheel zoom shows, as a share of the spectrogram's height
+#: (1% of 8 kHz: 80 Hz); the smallest amplitude, as a share of the clip's peak (60 dB below it:
+#: a faint call beside a loud one fills the waveform's height).
+MIN_FREQUENCY_SHARE = 0.01
+MIN_AMPLITUDE_SHARE = 0.001
+
 #: A band shown counts as a band (to play alone) when it leaves out at least this share of the
 #: spectrum: the whole spectrum, give or take the view's rounding, is not.
 NARROWER_SHARE = 0.02
+
+def zoomed_band(low: float, high: float, factor: float, centre: float | None,
+                top: float) -> tuple[float, float]:
+    """The frequencies ``low``..``high`` made ``factor`` times as wide about ``centre`` (see
+    :func:`scaled`), within 0..``top`` and no narrower than MIN_FREQUENCY_SHARE of it."""
+    return inside(*scaled(low, high, factor, centre), top, top * MIN_FREQUENCY_SHARE)
+
+
+def zoomed_amplitude(high: float, factor: float, peak: float) -> float:
+    """The waveform's half-height ``high`` made ``factor`` times as tall (below 1: zoom in),
+    about 0: at most the clip's ``peak``, at least MIN_AMPLITUDE_SHARE of it."""
+    return min(max(high * factor, peak * MIN_AMPLITUDE_SHARE), peak)
+
 
 #: Seconds of context shown either side of a region one goes to, and at least this share of the
 #: region's own length, so its neighbourhood is seen too.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.audio.spectrogram import (
+    DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB,
     FFT_SIZES,
     SpectrogramConfig,
@@ -20,7 +21,8 @@ def test_auto_keeps_the_rate_based_size_and_a_chosen_size_sets_the_rows():
     auto = compute_spectrogram(samples, 16000)
     assert auto.n_fft == fft_size_for(16000) == 512
     assert auto.db.shape[0] == 512 // 2 + 1
-    assert auto.levels[1] - auto.levels[0] == pytest.approx(DYNAMIC_RANGE_DB)
+    low, high = auto.levels_for(DEFAULT_SPECTROGRAM)
+    assert high == auto.top_db == float(auto.db.max()) and high - low == pytest.approx(DYNAMIC_RANGE_DB)
     for size in FFT_SIZES:
         image = compute_spectrogram(samples, 16000, config=SpectrogramConfig(fft_size=size))
         assert image.n_fft == size and image.db.shape[0] == size // 2 + 1
@@ -43,23 +45,25 @@ def test_short_clip_with_a_large_fft_is_padded():
     image = compute_spectrogram(np.zeros(100, np.float32), 8000,
                                 config=SpectrogramConfig(fft_size=4096))
     assert image.db.shape == (2049, 1)
-    low, high = image.levels
+    low, high = image.levels_for(DEFAULT_SPECTROGRAM)
     assert np.isfinite(low) and high > low
 
 
-def test_dynamic_range_sets_the_levels_below_the_loudest_bin():
+def test_dynamic_range_and_brightness_set_the_levels_below_the_loudest_bin():
     samples = audio_factory.tone(440.0, 0.5, 16000)
-    wide = compute_spectrogram(samples, 16000, config=SpectrogramConfig(dynamic_range_db=120))
-    narrow = compute_spectrogram(samples, 16000, config=SpectrogramConfig(dynamic_range_db=40))
-    top = float(wide.db.max())
-    assert wide.levels == (pytest.approx(top - 120.0), pytest.approx(top))
-    assert narrow.levels == (pytest.approx(top - 40.0), pytest.approx(top))
-    # Another range needs no new STFT.
-    assert wide.levels_for(40.0) == narrow.levels
+    image = compute_spectrogram(samples, 16000)
+    top = float(image.db.max())
+    # Another range or brightness needs no new STFT.
+    assert image.levels_for(SpectrogramConfig(dynamic_range_db=120)) == (top - 120.0, top)
+    assert image.levels_for(SpectrogramConfig(dynamic_range_db=40)) == (top - 40.0, top)
+    # Brighter: the top colour goes to bins 30 dB below the loudest, the range below that.
+    assert image.levels_for(SpectrogramConfig(dynamic_range_db=40, brightness_db=30)) == (
+        top - 70.0, top - 30.0)
 
 
 @pytest.mark.parametrize("kwargs", [{"fft_size": 300}, {"fft_size": 0},
                                     {"dynamic_range_db": 39.0}, {"dynamic_range_db": 121.0},
+                                    {"brightness_db": -1.0}, {"brightness_db": 61.0},
                                     {"channel": -1}, {"channel": 8}, {"channel": "1"}])
 def test_config_refuses_values_outside_the_choices(kwargs):
     with pytest.raises(ValueError):

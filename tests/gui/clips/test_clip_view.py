@@ -229,6 +229,11 @@ def test_colour_map_and_dynamic_range_redraw_without_a_new_stft(qtbot, view, mak
     view.set_spectrogram_settings(SpectrogramSettings(colour_map="viridis", dynamic_range_db=120))
     low_120, _ = view.spec_image.getLevels()
     assert low_120 == pytest.approx(high - 120.0)
+    # Brighter: the top colour 20 dB below the loudest bin, the range below it.
+    view.set_spectrogram_settings(SpectrogramSettings(colour_map="viridis", dynamic_range_db=60,
+                                                      brightness_db=20))
+    assert tuple(view.spec_image.getLevels()) == (pytest.approx(high - 80.0),
+                                                  pytest.approx(high - 20.0))
     assert view.spec_image.image is image  # drawn again, not computed again
 
 

@@ -63,6 +63,8 @@ def test_the_clip_view_labels_a_recorders_file_by_its_clock_and_can_be_told_not_
     def show(name):
         row = next(r for r in range(window.model.rowCount())
                    if window.model.record(r).path == name)
+        if view.data is not None and view.data.path.name == name:
+            return  # the window showed the first clip already, as it opened
         with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
             window.clip_list.select_row(row)
 

@@ -140,6 +140,9 @@ def test_settings_apply_to_the_detail(qtbot, view, long_file):
     low, high = view.detail_image.getLevels()
     assert high - low == pytest.approx(50.0)
     assert view.strip.image.getLevels() == pytest.approx((low, high))
+    view.set_spectrogram_settings(SpectrogramSettings(dynamic_range_db=50.0, brightness_db=20.0))
+    assert view.detail_image.getLevels() == pytest.approx((low - 20.0, high - 20.0))
+    assert view.strip.image.getLevels() == pytest.approx((low - 20.0, high - 20.0))
     with qtbot.waitSignal(view.detail_shown, timeout=TIMEOUT_MS):
         view.set_spectrogram_settings(SpectrogramSettings(dynamic_range_db=50.0, fft_size=1024))
     assert view.detail_image.image.shape[0] == 513

@@ -3,6 +3,8 @@ the window (settings restored when a project opens again, Reset Zoom)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
@@ -25,6 +27,7 @@ LOAD_TIMEOUT_MS = 10_000
 
 def test_settings_refuse_values_outside_the_choices():
     for kwargs in ({"colour_map": "rainbow"}, {"dynamic_range_db": 20.0}, {"fft_size": 100},
+                   {"brightness_db": 70.0},
                    {"low_hz": -1.0}, {"low_hz": 4000.0, "high_hz": 4000.0},
                    {"high_hz": 1e6}, {"low_hz": "2000"}):
         with pytest.raises(ValueError):
@@ -53,7 +56,7 @@ def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
     path = str(tmp_path / "settings.ini")
     settings = QSettings(path, QSettings.Format.IniFormat)
     a = SpectrogramSettings("grey_inverted", 60.0, 1024)
-    b = SpectrogramSettings("viridis", 110.0, None, 1500.0, 9000.0, channel=1)
+    b = SpectrogramSettings("viridis", 110.0, None, 1500.0, 9000.0, channel=1, brightness_db=25.0)
     write_spectrogram_settings(settings, "/data/a", a)
     write_spectrogram_settings(settings, "/data/b", b)
     settings.sync()
@@ -92,22 +95,26 @@ def test_panel_emits_each_change_and_reset_returns_to_the_defaults(qtbot):
     panel.settings_changed.connect(seen.append)
     panel.colour_combo.setCurrentIndex(panel.colour_combo.findData("grey"))
     panel.range_spin.setValue(120)
+    panel.brightness_spin.stepBy(2)
     panel.fft_combo.setCurrentIndex(panel.fft_combo.findData(256))
     panel.channel_combo.setCurrentIndex(panel.channel_combo.findData(1))
+    bright = SpectrogramSettings("grey", 120.0, 2048, brightness_db=10.0)
     assert seen == [SpectrogramSettings("grey", 70.0, 2048), SpectrogramSettings("grey", 120.0, 2048),
-                    SpectrogramSettings("grey", 120.0, 256),
-                    SpectrogramSettings("grey", 120.0, 256, channel=1)]
+                    bright, dataclasses.replace(bright, fft_size=256),
+                    dataclasses.replace(bright, fft_size=256, channel=1)]
     assert [panel.channel_combo.itemText(i) for i in range(3)] == [
         "Mix of all channels", "Channel 1 (left)", "Channel 2 (right)"]
     assert (panel.range_spin.minimum(), panel.range_spin.maximum()) == (40, 120)
+    assert (panel.brightness_spin.minimum(), panel.brightness_spin.maximum()) == (0, 60)
     assert [panel.fft_combo.itemData(i) for i in range(panel.fft_combo.count())] == [
         None, 256, 512, 1024, 2048, 4096]
     panel.reset_button.click()
     assert seen[-1] == DEFAULT_SETTINGS and panel.spectrogram_settings() == DEFAULT_SETTINGS
     count = len(seen)
-    panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512, channel=2))
+    panel.set_spectrogram_settings(SpectrogramSettings("viridis", 40.0, 512, channel=2,
+                                                       brightness_db=15.0))
     assert len(seen) == count and panel.fft_combo.currentData() == 512  # shown, not emitted
-    assert panel.channel_combo.currentData() == 2
+    assert panel.channel_combo.currentData() == 2 and panel.brightness_spin.value() == 15
 
 
 def test_panel_frequency_fields_keep_the_lowest_below_the_highest(qtbot):
@@ -265,14 +272,14 @@ def test_ctrl_wheel_zooms_the_frequencies_about_the_cursor(qtbot, window, tmp_pa
     open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
     _select_first_clip(qtbot, window)
     view = window.clip_view
-    view.zoom_frequency_by(0.5, 1000.0)  # half as many Hz, 1 kHz staying where it was
+    view.zoom_height_by(view.spec_plot, 0.5, 1000.0)  # half as many Hz, 1 kHz staying where it was
     assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(4500.0)]
     view.zoom_in()  # a time zoom leaves the frequencies be
     assert view.spec_plot.viewRange()[1] == [pytest.approx(500.0), pytest.approx(4500.0)]
-    view.zoom_frequency_by(1e-6, 2000.0)  # never narrower than 1% of the spectrogram
+    view.zoom_height_by(view.spec_plot, 1e-6, 2000.0)  # never narrower than 1% of the spectrogram
     low, high = view.spec_plot.viewRange()[1]
     assert high - low == pytest.approx(80.0) and low < 2000.0 < high
-    view.zoom_frequency_by(1e6)  # nor wider than all of it
+    view.zoom_height_by(view.spec_plot, 1e6)  # nor wider than all of it
     assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
 
     vb = view.spec_plot.vb
@@ -288,6 +295,31 @@ def test_ctrl_wheel_zooms_the_frequencies_about_the_cursor(qtbot, window, tmp_pa
     assert view.spec_plot.viewRange()[1] == [pytest.approx(low), pytest.approx(high)]
     window.acts.reset_zoom.trigger()  # the chosen range (here all of it) again
     assert view.spec_plot.viewRange()[1] == [pytest.approx(0.0), pytest.approx(8000.0)]
+
+
+def test_ctrl_wheel_over_the_waveform_zooms_its_amplitude_about_zero(qtbot, window, tmp_path):
+    from PySide6.QtCore import QPointF, Qt
+
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    _, peak = view.wave_plot.viewRange()[1]
+    band, times = view.spec_plot.viewRange()[1], view.view_range()
+    vb = view.wave_plot.vb
+    wheel = _Wheel(vb.mapFromView(QPointF(0.5, 0.3 * peak)), 120,
+                   Qt.KeyboardModifier.ControlModifier)
+    vb.wheelEvent(wheel)  # a notch up: a quarter less amplitude, still about 0
+    low, high = view.wave_plot.viewRange()[1]
+    assert wheel.accepted and high == pytest.approx(peak * 1.02 ** -15, rel=1e-3)
+    assert low == pytest.approx(-high)
+    assert view.spec_plot.viewRange()[1] == band and view.view_range() == times
+    view.zoom_height_by(view.wave_plot, 1e-9)  # never below 60 dB under the peak
+    assert view.wave_plot.viewRange()[1][1] == pytest.approx(peak * 0.001)
+    view.zoom_height_by(view.wave_plot, 1e9)  # nor above it
+    assert view.wave_plot.viewRange()[1][1] == pytest.approx(peak)
+    view.zoom_height_by(view.wave_plot, 0.1)
+    window.acts.reset_zoom.trigger()
+    assert view.wave_plot.viewRange()[1] == [pytest.approx(-peak), pytest.approx(peak)]
 
 
 def test_view_menu_shortcuts_are_unique(window):
