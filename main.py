@@ -5,7 +5,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from core.cli.commands import COMMANDS
+    from core.cli import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
         from core.cli.commands import main as cli_main

@@ -10,9 +10,9 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QSettings
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QDir, QRect, QSettings, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gui.common import settings as keys
 
@@ -36,6 +36,38 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def show_splash(app: QApplication) -> QLabel:
+    """A small card with Earmark's name, shown at once while torch and the window load (1.5-3 s
+    on a laptop), so a double-click is answered; close it once the window shows. (A plain
+    window: QSplashScreen.show waits up to a second for the screen to say it is shown.)"""
+    size_px = (360, 150)
+    pixmap = QPixmap(*size_px)
+    pixmap.fill(QColor("#ffffff"))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#c8d3de"))
+    painter.drawRect(0, 0, size_px[0] - 1, size_px[1] - 1)
+    painter.drawPixmap(28, 43, app.windowIcon().pixmap(64, 64))
+    title = QFont(app.font())
+    title.setPointSizeF(title.pointSizeF() * 2.0)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(QColor("#1f2d3a"))
+    painter.drawText(QRect(108, 40, 240, 40), Qt.AlignmentFlag.AlignLeft
+                     | Qt.AlignmentFlag.AlignVCenter, "Earmark")
+    painter.setFont(app.font())
+    painter.setPen(QColor("#555555"))
+    painter.drawText(QRect(108, 80, 240, 28), Qt.AlignmentFlag.AlignLeft
+                     | Qt.AlignmentFlag.AlignVCenter, "Starting…")
+    painter.end()
+    splash = QLabel()
+    splash.setWindowFlags(Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint)
+    splash.setPixmap(pixmap)
+    splash.move(app.primaryScreen().availableGeometry().center() - pixmap.rect().center())
+    splash.show()
+    app.processEvents()
+    return splash
 
 
 def freeze_startup_objects() -> None:
@@ -101,7 +133,9 @@ def create_window(folder: str | Path | None = None, demo: bool = False,
 def run_gui(folder: str | Path | None = None, demo: bool = False) -> int:
     """Show Earmark's window (on ``folder`` or the demo project) and run until it closes."""
     app = make_app()
+    splash = show_splash(app)
     precompile_packages()
     window = create_window(folder, demo)
     window.show()
+    splash.close()
     return app.exec()

@@ -27,9 +27,6 @@ from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT, TrainConfig
 from core.store.name_rules import parse_name_rule
 
-COMMANDS = ("train", "predict", "detect", "detect-energy", "find-similar", "evaluate", "info",
-            "labels", "export")
-
 NAME_RULE_HELP = (
     "how the names of the files directly in DATA give labels: auto (default: the part of the "
     "names that gives a few classes with several files each), prefix (before a trailing number: "

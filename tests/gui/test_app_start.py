@@ -31,6 +31,39 @@ def test_nothing_to_do_without_the_probe(tmp_path):
     assert precompile_packages(tmp_path, tmp_path / "missing.py") is None
 
 
+# ---- the first moments ------------------------------------------------------------------------
+
+
+def test_a_splash_with_the_apps_icon_shows_before_torch_is_needed(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import make_app, show_splash
+
+    app = make_app()
+    assert not app.windowIcon().isNull()  # resources/earmark.svg
+    splash = show_splash(app)
+    qtbot.addWidget(splash)
+    assert splash.isVisible() and not splash.pixmap().isNull()
+    assert splash.pixmap().width() >= 300 and QApplication.instance() is app
+    splash.close()
+    assert not splash.isVisible()
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_telling_a_command_from_a_folder_imports_no_torch():
+    import subprocess
+    import sys
+
+    from tests.processes import REPO_ROOT
+
+    code = ("import sys, main\n"
+            "try:\n    main.main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules, 'PySide6' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert out.stdout.split()[-2:] == ["False", "False"]
+
+
 # ---- reopening the last folder ---------------------------------------------------------------
 
 
