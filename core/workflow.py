@@ -33,7 +33,7 @@ from core.ml.samples import (
 from core.ml.training import EpochMetrics
 from core.store.classes import ClassesState
 from core.store.label_rules import safe_folder_name
-from core.store.records import FOUND_SOURCES, REJECTED, UNREVIEWED, ClassInfo
+from core.store.records import FOUND_SOURCES, REJECTED, ClassInfo
 
 MIN_CLASSES = 2
 MIN_CLIPS_PER_CLASS = 2
@@ -96,8 +96,10 @@ def training_snapshot(project) -> TrainingSnapshot:
     by_clip: dict[int, list] = {}
     for region in project.regions():
         by_clip.setdefault(region.clip_id, []).append(region)
+    # A region with no label says nothing of its recording (a note, or a click that slipped):
+    # the recording stays a whole-clip sample unless a named region or a rejection marks it.
     marked = {cid for cid, regions in by_clip.items()
-              if any(r.status != UNREVIEWED for r in regions)}
+              if any(r.status == REJECTED or (r.status is None and r.label) for r in regions)}
     whole = [r for r in records if r.label and r.id not in marked]
     samples, keys, sources = [], [], []
     for record in records:

@@ -21,6 +21,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication
 
 from core.store.records import REJECTED
 from gui.clips.labelling import RegionSelection
@@ -42,7 +43,9 @@ _Z = 5  # above the image and the waveform, below the playhead (10)
 _DRAFT_COLOUR = "#555555"
 _NAME_COLOUR = "#222222"
 _NAME_GROUND = (255, 255, 255, 200)  # a label's ground: the waveform shows faintly through
-#: A drag narrower than this many pixels is taken for a slip of the hand, not a region.
+#: A drag narrower than this many pixels, or the platform's drag distance if more (10 px as a
+#: rule), is taken for a click whose hand slipped, not a region: at 3 px, a click to seek left
+#: a region that the next class key labelled instead of the clip.
 _MIN_DRAG_PX = 3.0
 #: Editable items at most: a pair of pyqtgraph items costs about 2 ms to make and a share of
 #: every repaint, so 1,500 of them froze the window for 3 s on showing the clip.
@@ -243,7 +246,8 @@ class RegionOverlay(QObject):
         if event.isFinish():
             draft, self._draft = self._draft, None
             draft.plot.removeItem(draft.item)
-            wide_enough = rect.width() >= _MIN_DRAG_PX * plot.vb.viewPixelSize()[0]
+            least_px = max(_MIN_DRAG_PX, QApplication.startDragDistance())
+            wide_enough = rect.width() >= least_px * plot.vb.viewPixelSize()[0]
             if wide_enough and (not draft.box or rect.height() > 0):
                 self._add(rect, draft.box)
         return True

@@ -345,6 +345,18 @@ def test_snapshot_takes_marked_regions_and_background_sources(marked):
     assert pm.training_problem(snapshot) is None
 
 
+def test_a_region_without_a_label_leaves_its_clip_a_whole_clip_sample(marked):
+    project, ids, _, _ = marked
+    short = ids["clips/tone/t.wav"]
+    project.add_region(short, 0.1, 0.2)  # a note, or a click whose hand slipped
+    snapshot = pm.training_snapshot(project)
+    assert [p.name for p in snapshot.paths] == ["t.wav"] and snapshot.counts["tone"] == 10
+    assert len(snapshot.background) == 3  # nor is the clip a source of background
+    project.add_region(short, 0.3, 0.4, "tone")  # a named one marks it
+    snapshot = pm.training_snapshot(project)
+    assert snapshot.paths == () and len(snapshot.background) == 4
+
+
 def test_snapshot_key_changes_with_regions(marked):
     project, ids, rejected, unreviewed = marked
     key = pm.training_snapshot(project).key()

@@ -260,6 +260,13 @@ def test_a_tiny_drag_adds_nothing(rig):
     spec = rig.view.spec_plot
     drag(spec.vb, spec, (1.0, 100.0), (1.0005, 100.0))
     assert stored(rig) == [] and rig.stack.count() == 0
+    # A click whose hand slipped a few pixels, under the platform's drag distance, is a click.
+    assert QApplication.startDragDistance() >= 6
+    px_s = spec.vb.viewPixelSize()[0]
+    drag(spec.vb, spec, (1.0, 100.0), (1.0 + 5 * px_s, 100.0))
+    assert stored(rig) == [] and rig.stack.count() == 0
+    drag(spec.vb, spec, (1.0, 100.0), (1.0 + 30 * px_s, 100.0))
+    assert len(stored(rig)) == 1
 
 
 def test_moving_a_span_is_one_undo_step_and_both_plots_follow(rig):
