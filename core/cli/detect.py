@@ -27,7 +27,8 @@ from core.errors import EarmarkError
 from core.store.records import UNREVIEWED
 from core.words import counted
 
-FORMATS = ("csv", "json", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser")
+FORMATS = ("csv", "json", "raven", "ravenfiles", "audacity", "avianz", "labelstudio", "aoef",
+           "sonicvisualiser")
 # channel: the one listened to (from 1), where a file has it; empty: the mix of its channels.
 CSV_HEADER = ("path", "begin_s", "end_s", "label", "score", "channel")
 
@@ -90,7 +91,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="csv (default): path,begin_s,end_s,label,score,channel (the "
                              "one listened to, from 1; empty: the mix); json: per file, its "
                              "channel and events; raven: one Raven Pro selection table (Begin File "
-                             "relative to the folder holding every PATH); audacity: a label "
+                             "relative to the folder holding every PATH); ravenfiles: a Raven "
+                             "Pro selection table per file, its times within that file, "
+                             "OUT/<name>.Table.1.selections.txt; audacity: a label "
                              "track per file, OUT/<name>.txt (stdout for one file without "
                              "--out); avianz: an AviaNZ .data file per file, OUT/<name>.wav.data "
                              "(--out the recordings' folder puts each beside its recording; "
@@ -103,8 +106,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                              "as for raven); sonicvisualiser: a Sonic Visualiser annotation "
                              "layer per file, OUT/<name>.svl (File > Import Annotation Layer)")
     parser.add_argument("--out", type=given_path, metavar="PATH",
-                        help="write this file instead of stdout (a folder for audacity, avianz "
-                             "and sonicvisualiser)")
+                        help="write this file instead of stdout (a folder for ravenfiles, "
+                             "audacity, avianz and sonicvisualiser)")
     add_shard_option(parser, "search only shard I of N of the files (0 <= I < N, numbered from "
                              "0); --out FILE becomes FILE-shardIofN (events-shard0of4.csv), and "
                              "Audacity tracks go under one --out folder without colliding")

@@ -22,12 +22,12 @@ from core.store.name_rules import NameRule, preview_name_rule
 
 Handler = Callable[[argparse.Namespace], int]
 # core.store.region_export.FORMATS, written out: building the parser imports no more than it needs.
-REGION_FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
-                  "summary")
+REGION_FORMATS = ("csv", "raven", "ravenfiles", "audacity", "avianz", "labelstudio", "aoef",
+                  "sonicvisualiser", "summary")
 #: Those written as a file per audio file (core.store.region_export.PER_FILE), under --out.
-PER_FILE_FORMATS = ("audacity", "avianz", "sonicvisualiser")
+PER_FILE_FORMATS = ("ravenfiles", "audacity", "avianz", "sonicvisualiser")
 #: Those that can carry each region's measurements (core.store.region_export.MEASURED_FORMATS).
-MEASURED_FORMATS = ("csv", "raven")
+MEASURED_FORMATS = ("csv", "raven", "ravenfiles")
 #: Label Studio's audio classification tasks, one per clip (labelstudio: the regions' tasks).
 LS_CLIPS = "labelstudio-clips"
 
@@ -60,8 +60,12 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "csv, path,begin_s,end_s,low_hz,high_hz,label,score,begin_clock,channel "
                     "(empty band: all frequencies; channel from 1, empty: every channel); "
                     "raven, one Raven Pro selection table whose Begin File is each file's path "
-                    "relative to FOLDER; audacity, an Audacity label track per audio file with "
-                    "regions, at OUT/<relative path, extension replaced by .txt> (needs --out); "
+                    "relative to FOLDER (Begin Time on the timeline of all its files); "
+                    "ravenfiles, a Raven Pro selection table per audio file with regions, its "
+                    "times within that file, at OUT/<relative path, extension replaced by "
+                    ".Table.1.selections.txt> (needs --out); audacity, an Audacity label "
+                    "track per audio file with regions, at OUT/<relative path, extension "
+                    "replaced by .txt> (needs --out); "
                     "avianz, an AviaNZ .data file per audio file with regions, at "
                     "OUT/<relative path>.data (needs --out; OUT = FOLDER puts each beside its "
                     "recording, where AviaNZ reads it); labelstudio, a Label Studio JSON import, a "
@@ -84,10 +88,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                              "Studio tasks of each clip), or regions as "
                              f"{', '.join(REGION_FORMATS)}")
     export.add_argument("--out", metavar="PATH",
-                        help="write this file instead of stdout (a folder for audacity, avianz "
-                             "and sonicvisualiser)")
+                        help="write this file instead of stdout (a folder for ravenfiles, "
+                             "audacity, avianz and sonicvisualiser)")
     export.add_argument("--measure", action="store_true",
-                        help="with --format raven or csv: add each region's measurements, "
+                        help="with --format raven, ravenfiles or csv: add each region's "
+                             "measurements, "
                              "Raven Pro's robust ones (peak, centre, 5/25/75/95%% frequencies "
                              "and times, 90%% duration and bandwidth, entropy), computed from "
                              "its recording within its band")
@@ -264,7 +269,7 @@ def _handle_export(args: argparse.Namespace) -> int:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
     if args.measure and args.format not in MEASURED_FORMATS:
-        raise EarmarkError(f"--measure adds columns to --format {' or '.join(MEASURED_FORMATS)} "
+        raise EarmarkError(f"--measure adds columns to --format {', '.join(MEASURED_FORMATS)} "
                            f"only, not {args.format}")
     if args.channel is not None and not args.measure:
         raise EarmarkError("--channel goes with --measure: the channel regions are measured on")

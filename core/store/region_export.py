@@ -38,10 +38,13 @@ from core.store.region_known import region_ref
 from core.store.region_svl import SVL_SUFFIX, svl_text
 from core.store.region_tables import table_text
 
-FORMATS = ("csv", "raven", "audacity", "avianz", "labelstudio", "aoef", "sonicvisualiser",
-           "summary")
+FORMATS = ("csv", "raven", "ravenfiles", "audacity", "avianz", "labelstudio", "aoef",
+           "sonicvisualiser", "summary")
 #: The formats that can carry each region's measurements as more columns.
-MEASURED_FORMATS = ("csv", "raven")
+MEASURED_FORMATS = ("csv", "raven", "ravenfiles")
+#: A recording's own selection table, named as Raven names the first table saved from a sound
+#: file's window (rec.wav: rec.Table.1.selections.txt), its times within that file.
+RAVEN_FILE_SUFFIX = ".Table.1.selections.txt"
 # "score" and Raven's "Confidence" (as BirdNET writes it): the model's score of an event nobody
 # has reviewed, empty for a person's region, so the event comes back as one to review.
 # begin_clock: when the region began by the recorder's clock, where the file's name says when it
@@ -361,6 +364,8 @@ class PerFile:
 #: The formats written as a file per audio file. AviaNZ keeps an event's review in its
 #: certainty; Audacity's labels and Sonic Visualiser's points have no word for it.
 PER_FILE = {
+    "ravenfiles": PerFile("Raven selection tables", _replaced_suffix_targets(RAVEN_FILE_SUFFIX),
+                          lambda clip, regions: raven_text([(clip, regions)])),
     "audacity": PerFile("Audacity label tracks", _replaced_suffix_targets(".txt"),
                         lambda _clip, regions: audacity_text(regions), _sure),
     "avianz": PerFile("AviaNZ .data files", avianz_targets, avianz_text),
@@ -401,6 +406,9 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       (s)`` on the timeline of every file of the folder in path order, those without regions too
       (as Raven times the folder opened as one sequence of files); a region over all frequencies
       is the band from 0 to Nyquist;
+    - ``"ravenfiles"``: one Raven selection table per audio file with regions, its times within
+      that file (to open beside the file alone in Raven), under the folder ``out`` at
+      ``out/<relative path, extension replaced by .Table.1.selections.txt>``;
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
       a.flac, keep their extension: a.wav.txt); events nobody has reviewed are left out
@@ -418,7 +426,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       :func:`region_svl.svl_text`;
     - ``"summary"``: one CSV, a row per recording and label, see :func:`summary_text`.
 
-    With ``measured`` (from :func:`measure_regions`), csv and raven get each region's
+    With ``measured`` (from :func:`measure_regions`), csv and the raven formats get each region's
     measurements as more columns: csv by their field names (``peak_freq_hz``...) and the channel
     measured (``measured_channel``), raven by Raven's own (``Peak Freq (Hz)``...) on the row of
     the channel measured (see :func:`raven_text`).
@@ -430,17 +438,24 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     if fmt not in FORMATS:
         raise EarmarkError(f"unknown region format {fmt!r} ({', '.join(FORMATS)})")
     if measured is not None and fmt not in MEASURED_FORMATS:
-        raise EarmarkError(f"measurements are written to {' and '.join(MEASURED_FORMATS)} "
+        raise EarmarkError(f"measurements are written to {', '.join(MEASURED_FORMATS)} "
                            f"only, not {fmt}")
     grouped = regions_by_clip(project, PER_FILE[fmt].keep if fmt in PER_FILE else _exported)
     count = sum(len(regions) for _, regions in grouped)
+    by_region, channels = ((measured.by_region, measured.channels) if measured is not None
+                           else (None, None))
     if fmt in PER_FILE:
         per_file = PER_FILE[fmt]
         if not isinstance(out, (str, os.PathLike)):
             raise EarmarkError(f"{per_file.what} are one file per audio file: give a folder")
+        text_of = per_file.text
+        if fmt == "ravenfiles":  # with the measurements and each region's Earmark ID
+            def text_of(clip, regions):
+                return raven_text([(clip, regions)], by_region, channels, None,
+                                  project.store_token)
         targets = per_file.targets([clip for clip, _ in grouped], Path(out))
         for clip, regions in grouped:
-            write_text_atomic(targets[clip.id], per_file.text(clip, regions))
+            write_text_atomic(targets[clip.id], text_of(clip, regions))
         return count
     if fmt == "aoef" and isinstance(out, (str, os.PathLike)):
         write_aoef(grouped, project.folder.name, Path(out), str(project.folder))
@@ -452,8 +467,6 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     elif fmt == "summary":
         text = summary_text(grouped)
     else:
-        by_region, channels = ((measured.by_region, measured.channels) if measured is not None
-                               else (None, None))
         text = (raven_text(grouped, by_region, channels, sequence_starts(project, grouped),
                            project.store_token)
                 if fmt == "raven" else _csv_text(grouped, by_region, channels))

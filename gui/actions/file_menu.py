@@ -358,6 +358,9 @@ REGION_EXPORTS = {
     "Raven Pro selection table (one .txt for all the files, as a sequence)": ("raven", False),
     "Raven Pro selection table with measurements (peak, centre, 90% band and duration…)":
         ("raven", True),
+    "Raven Pro selection tables, one for each audio file (times within the file, in a folder)":
+        ("ravenfiles", False),
+    "Raven Pro selection tables for each audio file, with measurements": ("ravenfiles", True),
     "Audacity label tracks (a .txt for each audio file, in a folder)": ("audacity", False),
     "CSV (path, begin_s, end_s, band, label, score, clock time, channel)": ("csv", False),
     "CSV with measurements (peak_freq_hz, center_freq_hz, dur_90_s…)": ("csv", True),
@@ -389,8 +392,9 @@ def _on_export_regions(w) -> None:
     if fmt == "clips":
         region_clips.export_region_clips(w)
         return
-    if fmt in ("audacity", "sonicvisualiser"):
-        what = "a label track" if fmt == "audacity" else "an annotation layer"
+    if fmt in ("ravenfiles", "audacity", "sonicvisualiser"):
+        what = {"ravenfiles": "a selection table", "audacity": "a label track"}.get(
+            fmt, "an annotation layer")
         out = QFileDialog.getExistingDirectory(
             w, f"Write {what} for each audio file under…", str(Path(w.folder).parent))
     elif fmt == "avianz":  # AviaNZ reads rec.wav.data beside rec.wav: the folder itself first

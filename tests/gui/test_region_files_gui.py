@@ -422,8 +422,8 @@ def test_a_label_studio_export_of_spans_and_clip_choices_imports_both_as_one_ste
     assert regions(opened) == [] and {c.path: c.label for c in opened.project.clips()} == before
 
 
-@pytest.mark.parametrize("fmt", ["raven", "audacity", "csv", "avianz", "labelstudio", "aoef",
-                                 "sonicvisualiser", "summary"])
+@pytest.mark.parametrize("fmt", ["raven", "ravenfiles", "audacity", "csv", "avianz", "labelstudio",
+                                 "aoef", "sonicvisualiser", "summary"])
 def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch, fmt):
     ids = {c.path: c.id for c in opened.project.clips()}
     opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
@@ -431,7 +431,8 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
     choice = next(text for text, name in file_menu.REGION_EXPORTS.items()
                   if name == (fmt, False))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
-    out = tmp_path / ("tracks" if fmt in ("audacity", "avianz", "sonicvisualiser") else "out.txt")
+    out = tmp_path / ("tracks" if fmt in ("ravenfiles", "audacity", "avianz", "sonicvisualiser")
+                      else "out.txt")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     on_gui_thread = record_threads(monkeypatch, region_export, "export_regions")
@@ -446,6 +447,12 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
         opened.project.delete_regions(r.id for r in opened.project.regions())
         for rel in ("night/owl.wav.data", "dawn.wav.data"):
             region_io.import_regions_file(opened.project, out / rel)
+        assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
+                                   ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
+    elif fmt == "ravenfiles":  # a table per recording, each naming it, in its own times
+        opened.project.delete_regions(r.id for r in opened.project.regions())
+        for rel in ("night/owl", "dawn"):
+            region_io.import_regions_file(opened.project, out / f"{rel}.Table.1.selections.txt")
         assert regions(opened) == [("dawn.wav", 1.0, 1.5, None, None, "robin"),
                                    ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "owl")]
     elif fmt == "sonicvisualiser":  # a layer per recording, which names none: given back by hand

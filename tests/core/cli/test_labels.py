@@ -415,7 +415,7 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     assert "earmark: warning: not measured: day.wav: " in captured.err
     assert captured.out.splitlines()[1].startswith("day.wav,0.250000,0.500000,,,,,,")
     assert run(["labels", "export", str(recordings), "--format", "aoef", "--measure"]) == 2
-    assert "--measure adds columns to --format csv or raven only" in capsys.readouterr().err
+    assert "--measure adds columns to --format csv, raven, ravenfiles only" in capsys.readouterr().err
     assert run(["labels", "export", str(recordings), "--format", "raven", "--channel", "2"]) == 2
     assert "--channel goes with --measure" in capsys.readouterr().err
     for bad in ("0", "9"):

@@ -731,17 +731,18 @@ def _assert_same_regions(before: list[tuple], after: list[tuple]) -> None:
             assert abs(a[3] - b[3]) < 0.5 and abs(a[4] - b[4]) < 0.5
 
 
-@pytest.mark.parametrize("fmt", ["csv", "raven", "audacity", "avianz", "labelstudio", "aoef",
-                                 "sonicvisualiser"])
+@pytest.mark.parametrize("fmt", ["csv", "raven", "ravenfiles", "audacity", "avianz", "labelstudio",
+                                 "aoef", "sonicvisualiser"])
 def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
     _add_odd_regions(project)
     # A tab cannot be inside a field of a tab-separated file: it becomes a space. Label Studio's
     # audio regions have no band.
-    tabs = fmt in ("raven", "audacity")
+    tabs = fmt in ("raven", "ravenfiles", "audacity")
     before = [(p, b, e, *((None, None) if fmt == "labelstudio" else (lo, hi)),
                lab.replace("\t", " ") if tabs and lab else lab)
               for p, b, e, lo, hi, lab, _ in regions_of(project)]
-    per_file = {"audacity": ".txt", "sonicvisualiser": ".svl"}
+    per_file = {"audacity": ".txt", "sonicvisualiser": ".svl",
+                "ravenfiles": ".Table.1.selections.txt"}
     out = tmp_path / (f"{fmt}-files" if fmt in (*per_file, "avianz") else f"regions.{fmt}.txt")
     assert export_regions(project, fmt, out) == 4
     project.delete_regions(r.id for r in project.regions())
@@ -749,8 +750,9 @@ def test_round_trip_to_the_millisecond_and_the_hertz(tmp_path, project, fmt):
         suffix = per_file[fmt]
         files = sorted(p.relative_to(out).as_posix() for p in out.rglob(f"*{suffix}"))
         assert files == [f"long{suffix}", f"site1/night{suffix}", f"site2/a{suffix}"]
-        for rel in files:
-            import_regions_file(project, out / rel, audio=rel.replace(suffix, ".wav"))
+        for rel in files:  # a Raven table names its file: no audio= needed
+            import_regions_file(project, out / rel, audio=(
+                None if fmt == "ravenfiles" else rel.replace(suffix, ".wav")))
     elif fmt == "avianz":  # rec.wav.data: each says its recording; site1/a and site2/a by path
         files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.data"))
         assert files == ["long.wav.data", "site1/night.wav.data", "site2/a.wav.data"]
@@ -1010,6 +1012,22 @@ def test_raven_sequence_leaves_out_a_file_gone_missing(tmp_path, project):
     export_regions(project, "raven", out)
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
     assert lines[3][7] == "site1/night.wav" and lines[3][3] == "3.000000"
+
+
+def test_each_recording_gets_a_raven_table_of_its_own_times(tmp_path, project):
+    # To open beside one recording in Raven: Begin Time within that file, not the folder's
+    # sequence (site1/night.wav's selection began at 4 s of the sequence, 0 s of the file).
+    _add_odd_regions(project)
+    export_regions(project, "ravenfiles", tmp_path / "out")
+    written = sorted(p.relative_to(tmp_path / "out").as_posix()
+                     for p in (tmp_path / "out").rglob("*.txt"))
+    assert written == ["long.Table.1.selections.txt", "site1/night.Table.1.selections.txt",
+                       "site2/a.Table.1.selections.txt"]
+    night = [line.split("\t") for line in
+             (tmp_path / "out" / "site1" / "night.Table.1.selections.txt").read_text().splitlines()]
+    assert night[0][:4] == ["Selection", "View", "Channel", "Begin Time (s)"]
+    assert night[1][0] == "1" and night[1][3:5] == ["0.000000", "2.000000"]
+    assert night[1][7:9] == ["site1/night.wav", "0.000000"]  # read back: the round trip below
 
 
 def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):

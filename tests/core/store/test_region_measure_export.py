@@ -96,8 +96,20 @@ def test_a_stop_returns_what_was_measured(project):
 
 
 def test_measurements_go_only_to_tables_that_have_columns_for_them(project, tmp_path):
-    with pytest.raises(EarmarkError, match="csv and raven only"):
+    with pytest.raises(EarmarkError, match="csv, raven, ravenfiles only"):
         export_regions(project, "audacity", tmp_path / "out", measure_regions(project))
+
+
+def test_each_recordings_measured_raven_table_has_its_measurements_and_imports(project,
+                                                                               tmp_path):
+    export_regions(project, "ravenfiles", tmp_path / "tables", measure_regions(project))
+    tables = sorted(tmp_path.joinpath("tables").rglob("*.Table.1.selections.txt"))
+    assert tables and all("Peak Freq (Hz)" in t.read_text().splitlines()[0] for t in tables)
+    with Project.open(project.folder, store_dir=tmp_path / "other") as fresh:
+        fresh.scan()
+        added = [r for table in tables for r in import_regions_file(fresh, table)]
+        assert sorted((r.label, round(r.begin_s, 3)) for r in added) == [
+            ("bat", 3.5), ("owl", 0.8), ("wren", 0.5)]
 
 
 def test_a_measured_raven_table_imports_as_its_regions(project, tmp_path):
