@@ -69,6 +69,9 @@ MAX_PITCH_SHIFT = 0.3
 #: Two events (of several templates or variants) overlapping by this share of the shorter are one
 #: call: at half, a two-note hoot was found two or three times, a note apart (42-55% overlap).
 SAME_CALL_OVERLAP = 0.25
+#: Matches this far under the threshold are near misses, counted for the person (the threshold
+#: may be too high for their calls: calls varying in pitch scored 0.25-0.4 against 0.4).
+NEAR_MISS_BAND = 0.15
 
 
 @dataclass(frozen=True)
@@ -430,15 +433,24 @@ def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
     return sorted(kept, key=lambda e: (e.begin_s, e.end_s))
 
 
+def near_miss_floor(threshold: float) -> float:
+    """The lowest score of a near miss under ``threshold`` (a match's least, at most)."""
+    return max(threshold - NEAR_MISS_BAND, min(NEAR_MISS_BAND, threshold))
+
+
 def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
                  config: TemplateDetectorConfig = TemplateDetectorConfig(),
                  should_stop: Callable[[], bool] = lambda: False,
-                 progress: Callable[[float], None] | None = None) -> list[TemplateEvent] | None:
+                 progress: Callable[[float], None] | None = None,
+                 near_misses: list[TemplateEvent] | None = None) -> list[TemplateEvent] | None:
     """The matches of ``templates`` in the recording at ``path`` (see the module), in time
     order. ``progress`` gets the fraction searched; None when ``should_stop`` ended it first.
-    Raises AudioError naming the file when it cannot be read or searched."""
+    ``near_misses``, a list: the peaks scoring up to NEAR_MISS_BAND under the threshold, one per
+    call and none on a match, are added to it (the matches are the same either way). Raises
+    AudioError naming the file when it cannot be read or searched."""
     events: list[TemplateEvent] = []
     duration_s = info(path).duration_s
+    lowest = config.threshold if near_misses is None else near_miss_floor(config.threshold)
     groups: dict[tuple[int, int, int], list[PreparedTemplate]] = {}
     for template in templates:
         groups.setdefault((template.sample_rate_hz, template.n_fft, template.hop), []).extend(
@@ -453,14 +465,19 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
             return None
         for template, scores in zip(group, found, strict=True):
             hop_s = template.hop / template.sample_rate_hz
-            for offset in _peaks(scores, template.n_frames, config.threshold):
+            for offset in _peaks(scores, template.n_frames, lowest):
                 begin_s = offset * hop_s
                 events.append(TemplateEvent(
                     begin_s, min(begin_s + template.duration_s, duration_s), template.low_hz,
                     template.high_hz, template.template.label, float(scores[offset])))
-    return _one_per_overlap(events)
+    # A near miss is kept only apart from every higher peak, so it takes no match's place.
+    events = _one_per_overlap(events)
+    if near_misses is not None:
+        near_misses.extend(e for e in events if e.score < config.threshold)
+    return [e for e in events if e.score >= config.threshold]
 
 
 __all__ = ["BLOCK_S", "CallTemplate", "MAX_PITCH_SHIFT", "MAX_TEMPLATE_S", "MAX_TIME_STRETCH",
-           "PreparedTemplate", "TemplateDetectorConfig", "TemplateEvent", "correlation",
-           "find_similar", "pitched", "prepare_template", "stretched", "variants"]
+           "NEAR_MISS_BAND", "PreparedTemplate", "TemplateDetectorConfig", "TemplateEvent",
+           "correlation", "find_similar", "near_miss_floor", "pitched", "prepare_template",
+           "stretched", "variants"]

@@ -286,6 +286,7 @@ def cmd_find_similar(args) -> int:
         CallTemplate,
         TemplateDetectorConfig,
         find_similar,
+        near_miss_floor,
         prepare_template,
     )
 
@@ -304,9 +305,14 @@ def cmd_find_similar(args) -> int:
                                                            args.high_hz), config.channel))
         except EarmarkError as error:
             raise EarmarkError(f"--template {path} {begin} {end}: {error}") from None
-    return _search_bands(args, lambda path, progress: find_similar(path, templates, config,
-                                                                   progress=progress),
-                         config.channel, "similar")
+    near: list = []  # matches just under the threshold, to say how many
+    status = _search_bands(args, lambda path, progress: find_similar(
+        path, templates, config, progress=progress, near_misses=near), config.channel, "similar")
+    if near:
+        print(f"earmark: {counted(len(near), 'more match', 'more matches')} scored "
+              f"{near_miss_floor(config.threshold):.2f}-{config.threshold:.2f}, just under "
+              "--threshold (a lower one, or --pitch-shift, would find them)", file=sys.stderr)
+    return status
 
 
 def _search_bands(args, events_of, channel: int | None, source: str) -> int:

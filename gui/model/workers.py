@@ -375,6 +375,7 @@ class TemplateDetectWorker(_BandSearchWorker):
         super().__init__(project, clip_ids, label)
         self._templates, self._config = templates, config
         self._prepared: list = []
+        self._near = 0  # matches just under the threshold, in the search running
 
     def work_on(self, project) -> DetectOutcome:
         # One of several that cannot be used (its recording gone, a region too short to have a
@@ -389,10 +390,17 @@ class TemplateDetectWorker(_BandSearchWorker):
                 errors.append(error)
         if not self._prepared:
             raise errors[0]
-        return super().work_on(project)
+        self._near = 0
+        outcome = super().work_on(project)
+        outcome.near, outcome.threshold = self._near, self._config.threshold
+        return outcome
 
     def found(self, path: Path, on_progress) -> list | None:
-        return find_similar(path, self._prepared, self._config, self.should_stop, on_progress)
+        near: list = []
+        events = find_similar(path, self._prepared, self._config, self.should_stop, on_progress,
+                              near_misses=near)
+        self._near += len(near)
+        return events
 
     def listened(self) -> int | None:
         return self._config.channel
@@ -409,6 +417,9 @@ class DetectOutcome:
     stopped: bool = False
     #: Events a model's search left out: stretches unlike anything it was trained on.
     unknown: int = 0
+    #: Find Similar Calls: matches scoring just under its ``threshold`` (NEAR_MISS_BAND).
+    near: int = 0
+    threshold: float = 0.0
 
 
 def _fraction(value: tuple) -> float:

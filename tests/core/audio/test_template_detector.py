@@ -12,6 +12,7 @@ from core.audio.template_detector import (
     TemplateDetectorConfig,
     correlation,
     find_similar,
+    near_miss_floor,
     prepare_template,
 )
 from core.errors import AudioError, EarmarkError
@@ -67,6 +68,24 @@ def test_the_template_finds_its_own_shape_and_no_other(tmp_path):
     others = [e for e in everything
               if min(abs(e.begin_s - s) for s in UP_STARTS_S) > 0.5]
     assert max(e.score for e in others) < 0.3
+
+
+def test_matches_just_under_the_threshold_are_counted_apart(tmp_path):
+    # The up-sweeps score 0.71-0.84: at 0.8, two are matches and two near misses.
+    path = audio_factory.write(tmp_path / "night.wav", _night())
+    template = prepare_template(_template_file(tmp_path))
+    config = TemplateDetectorConfig(threshold=0.8)
+    near: list = []
+    events = find_similar(path, [template], config, near_misses=near)
+    assert events == find_similar(path, [template], config)  # the matches, as without
+    assert [e.begin_s for e in events] == pytest.approx(UP_STARTS_S[1::2], abs=2 * HOP_S)
+    assert [e.begin_s for e in near] == pytest.approx(UP_STARTS_S[0::2], abs=2 * HOP_S)
+    floor = near_miss_floor(0.8)
+    assert floor == pytest.approx(0.65) and all(floor <= e.score < 0.8 for e in near)
+    # Just what a search at the floor finds besides the matches.
+    lower = find_similar(path, [template], TemplateDetectorConfig(threshold=floor))
+    assert sorted(near + events, key=lambda e: e.begin_s) == lower
+    assert near_miss_floor(0.1) == 0.1  # a threshold that low has none
 
 
 def test_the_channel_asked_for_is_searched_and_its_template_taken_from_it(tmp_path):

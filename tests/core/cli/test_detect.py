@@ -306,6 +306,13 @@ def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):
         ("night.wav", round(s, 1)) for s in UP_STARTS_S] + [
         ("night_44k.wav", round(s, 1)) for s in UP_STARTS_S]
     assert {r["label"] for r in rows} == {"up"} and all(float(r["score"]) > 0.6 for r in rows)
+    assert "just under" not in err  # nothing between 0.25 and 0.4
+    # At 0.75, the up-sweep scoring 0.71 is said to be just under it.
+    code, out, err = _run(capsys, "find-similar", folder / "night.wav", *template, "--low-hz",
+                          1500, "--high-hz", 3500, "--threshold", 0.75)
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 3
+    assert ("1 more match scored 0.60-0.75, just under --threshold (a lower one, or "
+            "--pitch-shift, would find them)") in err
     # Two templates; a Raven table carries their band and reads back as regions with it.
     table = tmp_path / "calls.txt"
     code, _, _ = _run(capsys, "find-similar", folder / "night.wav", *template,

@@ -436,6 +436,25 @@ def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is
         workers.TemplateDetectWorker(project, [gone], config).work_on(project)
 
 
+def test_a_template_search_counts_and_says_its_matches_just_under_the_threshold(project,
+                                                                               tmp_path):
+    from core.audio.template_detector import TemplateDetectorConfig
+    from gui.model.detection_commands import detection_message
+    from tests.core.audio.test_template_detector import _night, _template_file
+
+    audio_factory.write(project.folder / "night.wav", _night())
+    project.scan()
+    template = _template_file(tmp_path)  # the up-sweeps of the night score 0.71-0.84
+    worker = workers.TemplateDetectWorker(project, [template], TemplateDetectorConfig(0.8),
+                                          [clip_ids(project)["night.wav"]], "up")
+    outcome = worker.work_on(project)
+    assert (outcome.near, outcome.threshold) == (2, 0.8)
+    text, _ = detection_message(outcome, 0)
+    assert text.startswith("Found 2 events in 1 file; 2 more matches scored 0.65-0.80, just "
+                           "under the threshold (a lower one, or calls higher or lower, would "
+                           "queue them).")
+
+
 def test_clips_a_classification_found_unreadable_say_why_in_the_list(project, dock):
     from core.audio.reading import NON_FINITE
     from gui.clips.clip_table import STATUS
