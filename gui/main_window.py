@@ -192,6 +192,8 @@ class MainWindow(QMainWindow):
         self.labels.set_project(None)
 
     def _on_scan_finished(self) -> None:
+        # The list starts at its columns' usual width; labels longer than those get their room.
+        self.workspace.widen_list(self.clip_list.wanted_width())
         self.labels.refresh_classes()
         self.model_dock.classify_new_clips()
         if self.scan.first_scan_read_names():

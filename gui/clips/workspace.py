@@ -44,7 +44,7 @@ class Workspace(QWidget):
         self.splitter.addWidget(clip_list)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 380])
+        self.splitter.setSizes([380, 560])  # the list at its columns' width: the rest to the view
         # The label bar spans the list and the clip view: the more room, the more classes a row.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

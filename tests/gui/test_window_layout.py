@@ -206,6 +206,19 @@ def test_the_regions_column_appearing_widens_the_list_and_names_stay_whole(qtbot
     assert table.horizontalScrollBar().maximum() == 0
 
 
+def test_at_1366_the_clip_view_gets_more_room_than_the_list(qtbot, window, tmp_path):
+    """A night's recording in a list sized for names, durations and labels: the list took 520 px
+    of 960 and the spectrogram of 40 minutes had 370."""
+    audio_factory.write(tmp_path / "night" / "20260601_220000.wav", audio_factory.tone(440.0, 2.0))
+    window.resize(1366, 768)
+    open_and_wait(qtbot, window, tmp_path / "night")
+    QApplication.processEvents()
+    list_px, view_px = window.workspace.splitter.sizes()
+    assert view_px > list_px + 100
+    assert window.clip_list.table.horizontalScrollBar().maximum() == 0  # every column whole
+    assert window.clip_list.table.columnWidth(NAME) >= COLUMN_PX[NAME]
+
+
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
     window.resize(1600, 1000)
     open_and_wait(qtbot, window, clip_folder)
