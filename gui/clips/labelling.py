@@ -18,6 +18,7 @@ from gui.clips.region_commands import (
     LabelRegionsCommand,
     UpdateRegionCommand,
 )
+from gui.common.time_text import format_span
 
 
 class RegionSelection(QObject):
@@ -281,7 +282,7 @@ class LabelController(QObject):
     def _on_region_selected(self, region_id) -> None:
         region = self._selected_region() if region_id is not None else None
         if region is not None:
-            self.status.emit(f"Region {region.begin_s:.2f}–{region.end_s:.2f} s: the class keys "
+            self.status.emit(f"Region {format_span(region.begin_s, region.end_s)}: the class keys "
                              "label it, Delete removes it; click beside it to label the clip",
                              6000)
 

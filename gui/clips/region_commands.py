@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from gui.clips.commands import _StoreCommand
+from gui.common.time_text import format_span
 
 OnChanged = Callable[[int], None]
 OnError = Callable[[str], None] | None
@@ -26,7 +27,7 @@ class AddRegionCommand(_StoreCommand):
                  high_hz: float | None = None, on_changed: OnChanged | None = None,
                  on_error: OnError = None, channel: int | None = None) -> None:
         what = "box" if low_hz is not None else "region"
-        super().__init__(f"Add {what} {begin_s:.2f}–{end_s:.2f} s", on_error)
+        super().__init__(f"Add {what} {format_span(begin_s, end_s)}", on_error)
         self._project, self._on_changed = project, on_changed
         self._clip_id = clip_id
         self._fields = {"begin_s": begin_s, "end_s": end_s, "label": label,

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from core.audio.energy_detector import snr_db_of_score
 from core.store.records import FOUND_SOURCES, UNREVIEWED
+from gui.common.time_text import format_span
 
 #: Unlabelled regions, and a class without a colour.
 UNLABELLED_COLOUR = "#9aa0a6"
@@ -50,7 +51,7 @@ _SCORE_WORDS = {"model": " by the model that found it",
 def region_tooltip(record: Any) -> str:
     """'dog: 1.00–2.00 s', the channel of a region on one, and for an event Earmark found who
     found it, its score and what the keys do."""
-    tip = f"{record.label or 'Unlabelled'}: {record.begin_s:.2f}–{record.end_s:.2f} s"
+    tip = f"{record.label or 'Unlabelled'}: {format_span(record.begin_s, record.end_s)}"
     if getattr(record, "channel", None) is not None:
         tip += f" · on channel {record.channel + 1}"
     if record.source in FOUND_SOURCES and record.score is not None:

@@ -22,6 +22,7 @@ from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
 from gui.common.channels import name_channels
 from gui.common.tasks import TaskSlot
+from gui.common.time_text import format_span
 from gui.model.classify_panel import ClassifyPanel
 from gui.model.commands import AddFilesCommand, added_message
 from gui.model.controller import ModelController
@@ -445,7 +446,7 @@ class ModelDock(QDockWidget):
         band = ("" if region.low_hz is None else
                 f", {region.low_hz:,.0f}–{region.high_hz:,.0f} Hz")
         dialog = SimilarCallsDialog(
-            f"{Path(clip.path).name}, {region.begin_s:.2f}–{region.end_s:.2f} s{band}",
+            f"{Path(clip.path).name}, {format_span(region.begin_s, region.end_s)}{band}",
             region.label, len(same_class), [c.name for c in self.project.classes()],
             Path(clip.path).name if not clip.error else None,
             self._readable_count(), config, last.every_recording, self, self._most_channels())

@@ -32,6 +32,7 @@ from core.words import counted
 from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
 from gui.common.flow_layout import FlowLayout
+from gui.common.time_text import format_span
 from gui.common.window_actions import window_action
 from gui.model.detection_commands import (
     ACCEPT,
@@ -312,7 +313,7 @@ class ReviewPanel(QWidget):
         channel = getattr(record, "channel", None)
         on = "" if channel is None else f" · ch {channel + 1}"
         return (f"{one_line(record.label or 'unlabelled')}{score} · "
-                f"{record.begin_s:.2f}–{record.end_s:.2f} s{on} · {name}")
+                f"{format_span(record.begin_s, record.end_s)}{on} · {name}")
 
     # ---- keys -----------------------------------------------------------------------------
 

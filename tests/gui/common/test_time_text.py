@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from gui.common.time_text import clip_length_text, format_duration, format_position, format_time
+from gui.common.time_text import (
+    clip_length_text,
+    format_duration,
+    format_position,
+    format_span,
+    format_time,
+)
 
 
 def test_the_player_clock_counts_minutes_seconds_and_tenths():
@@ -34,3 +40,11 @@ def test_a_position_is_rounded_before_it_is_split_and_counts_hours():
     assert format_position(59.996) == "1:00.00" and format_position(119.996) == "2:00.00"
     assert format_position(305.2) == "5:05.20" and format_position(305.2, unit=True) == "5:05.20"
     assert format_position(7199.996) == "2:00:00.00" and format_position(3912.3) == "1:05:12.30"
+
+
+def test_a_span_reads_as_the_region_list_writes_its_ends():
+    assert format_span(1.0, 2.0) == "1.00–2.00 s"
+    assert format_span(59.99, 60.2) == "59.99–1:00.20"
+    # Past the first minute, as the Regions table shows the same event (28:44.00), not 1724.00 s.
+    assert format_span(1724.0, 1724.3) == "28:44.00–28:44.30"
+    assert format_span(3700.0, 3701.0) == "1:01:40.00–1:01:41.00"
