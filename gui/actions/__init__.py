@@ -96,7 +96,8 @@ class WindowActions:
         return {keys.AUTO_ADVANCE: self.auto_advance, keys.SHOW_FEATURES: self.show_features,
                 keys.SHOW_SCORE_TRACK: self.show_score_track,
                 keys.EXPLAIN_PREDICTION: self.explain_prediction,
-                keys.PLAYBACK_BAND_ONLY: self.band_only, keys.TIME_OF_DAY: self.time_of_day}
+                keys.PLAYBACK_BAND_ONLY: self.band_only, keys.TIME_OF_DAY: self.time_of_day,
+                keys.BOXES_FIRST: self.boxes_first}
 
     def set_project_open(self, is_open: bool) -> None:
         for action in self._project_actions:

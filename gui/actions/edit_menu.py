@@ -50,6 +50,13 @@ def build(acts, w) -> None:
     acts.mark_region = acts.action("&Mark Region at Playhead", acts.marker.mark, "M", project=True)
     acts.mark_region.setToolTip("While listening: M at a call's start and M again at its end "
                                 "make a region of it")
+    acts.boxes_first = acts.action("Drag Draws &Boxes on the Spectrogram", None)
+    acts.boxes_first.setCheckable(True)
+    acts.boxes_first.setToolTip("A plain drag on the spectrogram marks a box with its frequency "
+                                "band, as in Raven, and Shift+drag a span of time (off: the "
+                                "other way round); a drag on the waveform is always a span")
+    acts.boxes_first.toggled.connect(w.region_overlay.set_boxes_first)
+    acts.boxes_first.toggled.connect(w.region_list.set_boxes_first)
     acts.find = acts.action("&Find Clips", lambda: _on_find(w), QKeySequence.StandardKey.Find)
     acts.classes = acts.action("Cl&asses…", lambda: _on_classes(w), "Ctrl+K",
                                icon(SP.SP_FileDialogDetailedView), project=True)
@@ -73,6 +80,7 @@ def build(acts, w) -> None:
     acts.label_menu.addAction(acts.label_by_name)
     acts.label_menu.addAction(acts.clear_label)
     menu.addAction(acts.mark_region)
+    menu.addAction(acts.boxes_first)
     menu.addAction(acts.find)
     menu.addAction(acts.label_history)
     menu.addSeparator()

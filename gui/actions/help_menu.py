@@ -14,7 +14,8 @@ EXTRA_SHORTCUTS = [
     ("Select several clips", "Shift+Click, Ctrl+Click, Shift+Up/Down"),
     ("Seek", "Click the waveform or spectrogram"),
     ("Mark a region", "Drag on the waveform or spectrogram"),
-    ("Mark a box with a frequency band", "Shift+drag on the spectrogram"),
+    ("Mark a box with a frequency band", "Shift+drag on the spectrogram (a plain drag with "
+                                         "Edit > Drag Draws Boxes)"),
     ("Select, move or resize a region", "Click it; drag its body or an edge"),
     ("Let go of the region", "Click beside it, or Escape in the region list"),
     ("Zoom time about the cursor", "Wheel over the clip view"),

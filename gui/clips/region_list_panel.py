@@ -198,6 +198,7 @@ class RegionListPanel(QWidget):
         self.model = RegionTableModel(self)
         self._folded_for = -2  # the clip the panel last folded or unfolded itself for
         self._unfolded_px = 160  # its height in the splitter before it was folded
+        self._boxes_first = False  # what a plain drag on the spectrogram draws, for the hint
         self._shown_n = 0
         self._spans: list[tuple[int, RegionSpan]] = []  # (id, span) of the clip's regions
         self.toggle = QToolButton()
@@ -322,6 +323,11 @@ class RegionListPanel(QWidget):
         self.toggle.setText(f"Regions ({n:,})" if clip_id >= 0 else "Regions")
         if clip_id < 0:
             hint = ("",)
+        elif not n and self._boxes_first:
+            hint = ("Drag on the spectrogram for a box, Shift+drag or drag on the waveform for a "
+                    "span; or press M at its start and end",
+                    "Drag: a box · Shift+drag: a span · M: start, end",
+                    "Drag or press M to mark a region")
         elif not n:
             hint = ("Drag to mark a region, Shift+drag for a box; or press M at its start and end",
                     "Drag: a region · Shift+drag: a box · M: start, end",
@@ -334,6 +340,11 @@ class RegionListPanel(QWidget):
                     f"{PREVIOUS_REGION_KEY} {NEXT_REGION_KEY} step · {PLAY_REGION_KEY} play")
         self.hint.set_choices(*hint)
         self.hint.setToolTip(hint[0])
+
+    def set_boxes_first(self, boxes_first: bool) -> None:
+        """Say what a plain drag on the spectrogram draws: a box (True) or a span."""
+        self._boxes_first = bool(boxes_first)
+        self.refresh()
 
     def set_expanded(self, expanded: bool) -> None:
         """Show the table, or fold the panel to its one-line header."""

@@ -90,6 +90,7 @@ class RegionOverlay(QObject):
         # region id -> the (record, colour, selected) its items were last styled for
         self._styled: dict[int, tuple] = {}
         self._draft: _Draft | None = None
+        self._boxes_first = False  # see set_boxes_first
         self._syncing = False  # items moved by code, not by a person: no commands
         self._duration_s = 0.0  # the clip's, from the store (bounds the items)
         self._nyquist_hz = 0.0  # 0: not known
@@ -222,17 +223,23 @@ class RegionOverlay(QObject):
         self._selection.select(region.id if region is not None else None)
         return region is not None
 
+    def set_boxes_first(self, boxes_first: bool) -> None:
+        """True: a plain drag on the spectrogram draws a box (Raven's way) and Shift+drag a
+        span; False: the other way round. A drag on the waveform is a span either way."""
+        self._boxes_first = bool(boxes_first)
+
     def handle_drag(self, event: Any, plot: Any) -> bool:
         """A left drag on empty ground: draw a new region (Shift on the spectrogram: a box with a
-        band); pushed as one AddRegionCommand when the drag ends. False: not ours, pan."""
+        band; see set_boxes_first); pushed as one
+        AddRegionCommand when the drag ends. False: not ours, pan."""
         if event.button() != Qt.MouseButton.LeftButton:
             return False
         if event.isStart():
             if not self.can_draw():
                 return False
             start = plot.vb.mapSceneToView(event.buttonDownScenePos())
-            box = (plot is self._view.spec_plot and self._bands_shown()
-                   and bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            box = plot is self._view.spec_plot and self._bands_shown() and shift != self._boxes_first
             self._draft = _Draft(plot, start, box, self.make_draft_item(plot, box))
         elif self._draft is None or self._draft.plot is not plot:
             return False

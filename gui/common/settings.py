@@ -46,6 +46,7 @@ SHOW_SCORE_TRACK = Key("view/show_score_track", bool, True)
 EXPLAIN_PREDICTION = Key("view/explain_prediction", bool, False)
 # The time axis in the time of day where a file's name says when it began (else seconds).
 TIME_OF_DAY = Key("view/time_of_day", bool, True)
+BOXES_FIRST = Key("regions/boxes_first", bool, False)  # a plain drag on the spectrogram: a box
 # The Training Settings dialog's choice, as plain values; rebuilt with core's
 # TrainConfig.for_model. No model stored: no choice (one click of Train uses the defaults); a
 # value missing or unreadable: that model's default.

@@ -313,6 +313,16 @@ def test_auto_advance_moves_to_next_clip_and_is_remembered(qtbot, make_window, c
     assert keys.read(again.settings, keys.RECENT_FOLDERS)[0] == str(clip_folder.resolve())
 
 
+def test_drag_draws_boxes_is_an_edit_toggle_kept_between_sessions(qtbot, make_window):
+    window = make_window()
+    assert not window.acts.boxes_first.isChecked()  # as before: Shift+drag for a box
+    window.acts.boxes_first.setChecked(True)
+    assert window.region_overlay._boxes_first and window.region_list._boxes_first
+    window.close()
+    again = make_window()
+    assert again.acts.boxes_first.isChecked() and again.region_overlay._boxes_first
+
+
 def test_undo_after_auto_advance_takes_the_person_back_to_the_clip(qtbot, window, clip_folder):
     """A wrong key on a clip, auto-advance moves on, Ctrl+Z, the right key: before, the undo
     left the next clip selected, so the right key labelled it and the wrong clip stayed bare."""

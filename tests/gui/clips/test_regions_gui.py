@@ -256,6 +256,22 @@ def test_shift_drag_on_the_spectrogram_adds_a_box_with_its_band(rig):
     assert stored(rig)[1] == (2.0, 3.0, None, None, None)
 
 
+def test_with_boxes_first_a_plain_drag_on_the_spectrogram_adds_a_box(rig):
+    rig.overlay.set_boxes_first(True)  # Raven's way
+    spec, wave = rig.view.spec_plot, rig.view.wave_plot
+    drag(spec.vb, spec, (0.5, 3000.0), (1.5, 1000.0))
+    drag(spec.vb, spec, (2.0, 3000.0), (2.5, 1000.0), shift=True)  # Shift: a span
+    drag(wave.vb, wave, (3.0, 0.0), (3.5, 0.0))  # the waveform has no band: a span
+    assert stored(rig) == [(0.5, 1.5, 1000, 3000, None), (2.0, 2.5, None, None, None),
+                           (3.0, 3.5, None, None, None)]
+    for _ in range(3):
+        rig.stack.undo()
+    rig.panel.set_boxes_first(True)  # the hint says which drag draws what
+    assert rig.panel.hint.full_text().startswith("Drag on the spectrogram for a box, Shift+drag")
+    rig.panel.set_boxes_first(False)
+    assert rig.panel.hint.full_text().startswith("Drag to mark a region, Shift+drag for a box")
+
+
 def test_a_tiny_drag_adds_nothing(rig):
     spec = rig.view.spec_plot
     drag(spec.vb, spec, (1.0, 100.0), (1.0005, 100.0))
