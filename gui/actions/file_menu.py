@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.store import label_io, label_rules, region_export, region_io
 from core.store.region_known import RegionsPlan
+from core.words import counted
 from gui.actions import region_clips
 from gui.clips.commands import ImportLabelsCommand
 from gui.clips.record_dialog import RecordDialog
@@ -411,7 +412,7 @@ def _on_export_regions(w) -> None:
     # Measured on the channel the spectrogram shows, where a recording has it (Raven's Channel).
     channel = w.clip_view.spectrogram_settings().channel
 
-    def export(project, task) -> tuple[int, list[str], int] | None:
+    def export(project, task) -> tuple[int, list[str], int, int] | None:
         measured = None
         if measure:  # each region's seconds read from its recording: the slow part
             measured = region_export.measure_regions(
@@ -421,24 +422,31 @@ def _on_export_regions(w) -> None:
                 return None
         n = region_export.export_regions(project, fmt, out, measured)
         left_out = region_export.unreviewed_left_out(project, fmt)
-        return n, measured.unreadable if measured else [], left_out
+        kept = 0 if left_out else sum(project.unreviewed_counts().values())
+        return n, measured.unreadable if measured else [], left_out, kept
 
     def progress(done_total: tuple[int, int]) -> None:
         w.statusBar().showMessage(f"Measuring regions: {done_total[0]:,} of {done_total[1]:,}…")
 
-    def finished(result: tuple[int, list[str], int] | None) -> None:
+    def finished(result: tuple[int, list[str], int, int] | None) -> None:
         if result is None:
             return
-        n, unreadable, left_out = result
-        w.statusBar().showMessage(f"Exported {n:,} regions to {out}", 8000)
+        n, unreadable, left_out, kept = result
+        said = f"Exported {counted(n, 'region')} to {out}"
+        if kept:  # a colleague should know which are checked: they go out as events, scored
+            said += (f", including {counted(kept, 'event')} nobody has reviewed yet ("
+                     + ("with its score, as one" if kept == 1 else "with their scores, as ones")
+                     + " still to review)")
+        w.statusBar().showMessage(said, 8000)
         if left_out:
-            w.show_message(f"Exported {n:,} regions to {out}; "
-                           f"{region_export.left_out_text(left_out)}.", "info")
-        if fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
-            w.show_message(f"Exported {n:,} regions to {out}. In Whombat, import the dataset "
+            w.show_message(f"{said}; {region_export.left_out_text(left_out)}.", "info")
+        elif fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
+            w.show_message(f"{said}. In Whombat, import the dataset "
                            f"{region_export.aoef_dataset_path(Path(out)).name} beside it first "
                            "(its audio folder: this project's folder), then the annotation "
                            "project.", "info")
+        elif kept:
+            w.show_message(f"{said}.", "info")
         if unreadable:
             more = f"\n…and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
             w.show_message(f"Exported {n:,} regions to {out}; the regions of "

@@ -472,6 +472,30 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
                                    ("night/owl.wav", 0.5, 0.75, *band, "owl")]
 
 
+@pytest.mark.parametrize("fmt, words", [
+    ("raven", "Exported 2 regions to {out}, including 1 event nobody has reviewed yet (with its "
+              "score, as one still to review)."),
+    ("audacity", "Exported 1 region to {out}; left out 1 event nobody has reviewed")])
+def test_an_export_says_which_events_nobody_has_reviewed(qtbot, opened, tmp_path, monkeypatch,
+                                                         fmt, words):
+    from core.store.records import RegionSpec
+
+    ids = {c.path: c.id for c in opened.project.clips()}
+    opened.project.add_region(ids["dawn.wav"], 1.0, 1.5, "robin")
+    opened.project.add_regions([RegionSpec(ids["dawn.wav"], 0.2, 0.6, "robin", score=0.7)],
+                               source="model")
+    choice = next(text for text, name in file_menu.REGION_EXPORTS.items()
+                  if name == (fmt, False))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (choice, True))
+    out = tmp_path / ("tracks" if fmt == "audacity" else "out.txt")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    with qtbot.waitSignal(opened.statusBar().messageChanged, timeout=TASK_TIMEOUT_MS,
+                          check_params_cb=lambda text: text.startswith("Exported")):
+        opened.acts.export_regions.trigger()
+    assert opened.shown[-1][0].startswith(words.format(out=out))
+
+
 def test_regions_cut_into_clips_off_the_gui_thread(qtbot, opened, tmp_path, monkeypatch):
     ids = {c.path: c.id for c in opened.project.clips()}
     opened.project.add_region(ids["night/owl.wav"], 0.5, 0.75, "owl", 500.0, 2500.0)
