@@ -5,6 +5,7 @@ soundfile, no Qt (the window's recorder hands the bytes over).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -46,6 +47,33 @@ def pcm_frames(data: bytes, sample_format: str, channels: int) -> np.ndarray:
 def peak_level(samples: np.ndarray) -> float:
     """The largest magnitude in ``samples`` (0 for none), at most 1: for a level meter."""
     return float(min(np.abs(samples).max(initial=0.0), 1.0))
+
+
+#: A take whose loudest sample is under this (-40 dB FS) heard nothing: a microphone muted,
+#: unplugged or far away. Speech near a laptop's microphone peaks at -20 to -6 dB FS.
+SILENT_PEAK = 0.01
+#: A take still this loud (a share of its peak) in its last TAIL_S was cut off mid-sound.
+CUT_OFF_SHARE = 0.5
+TAIL_S = 0.05
+
+
+def peak_db(samples: np.ndarray) -> float:
+    """The loudest sample in dB FS (-inf for digital silence)."""
+    peak = peak_level(samples)
+    return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+def is_silent(samples: np.ndarray) -> bool:
+    """Whether a take heard nothing: its loudest sample under SILENT_PEAK."""
+    return peak_level(samples) < SILENT_PEAK
+
+
+def is_cut_off(samples: np.ndarray, sample_rate_hz: int) -> bool:
+    """Whether a take (not silent) is still loud at its end: its last TAIL_S reach
+    CUT_OFF_SHARE of its loudest sample, so the sound went on past it."""
+    samples = np.asarray(samples, dtype=np.float32)
+    tail = samples[-max(1, int(TAIL_S * sample_rate_hz)):]
+    return not is_silent(samples) and peak_level(tail) >= CUT_OFF_SHARE * peak_level(samples)
 
 
 def save_take(samples: np.ndarray, sample_rate_hz: int, path: str | os.PathLike,

@@ -486,10 +486,23 @@ def _on_export_image(w) -> None:
 
 def _on_record(w) -> None:
     """Record takes into classes; each one is added to the project as the window adds files,
-    one undo step a take."""
-    dialog = RecordDialog(w.labels.class_names, w.acts.scratch(),
-                          lambda path, label: w.model_dock.add_files([(path, label)], "manual"),
-                          parent=w, last=keys.read(w.settings, keys.RECORD_TAKE))
+    one undo step a take, which Discard Last Take undoes while it is the window's last step."""
+    added = []  # each take's AddFilesCommand
+
+    def take(path: Path, label: str) -> None:
+        added.append(w.model_dock.add_files([(path, label)], "manual"))
+
+    def discard() -> bool:
+        stack = w.undo_stack
+        if not added or added[-1] is None or stack.index() == 0 \
+                or stack.command(stack.index() - 1) is not added[-1]:
+            return False
+        added.pop()
+        stack.undo()
+        return True
+
+    dialog = RecordDialog(w.labels.class_names, w.acts.scratch(), take, parent=w,
+                          last=keys.read(w.settings, keys.RECORD_TAKE), on_discard=discard)
     dialog.exec()
     keys.write(w.settings, keys.RECORD_TAKE, dialog.choice())  # the next session starts there
     dialog.deleteLater()  # with its recorder: the microphone is let go

@@ -1,8 +1,11 @@
 """File > Record Clips…: record takes from the microphone straight into a class, as Teachable
 Machine and Edge Impulse collect samples. Choose the class and a length, press Record (or
 Enter) for each take; each is saved as a 16-bit WAV and handed on to be added to the project
-under that class (one undo step a take), and the dialog stays for the next. A level meter
-moves while a take records; without a microphone the dialog says so and Record is off.
+under that class (one undo step a take), and the dialog stays for the next. The microphone is
+open while the dialog is: its level meter moves before a take too, and a take begins a moment
+before Record was pressed. A silent take is not added; one still loud at its end is, with a
+word that it may be cut off; Discard Last Take takes the last one out again. Without a
+microphone the dialog says so and Record is off.
 """
 
 from __future__ import annotations
@@ -26,29 +29,41 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.recording import MAX_TAKE_S, MIN_TAKE_S, save_take
+from core.audio.recording import (
+    MAX_TAKE_S,
+    MIN_TAKE_S,
+    is_cut_off,
+    is_silent,
+    peak_db,
+    save_take,
+)
 from core.errors import AudioError
 from core.store.label_rules import safe_folder_name
 from gui.clips.recorder import AudioRecorder
 
 #: A take's length when the dialog opens: a spoken word, a short call.
 DEFAULT_TAKE_S = 1.0
+#: A take begins this long before Record is pressed: a word begun with the key keeps its start.
+PRE_ROLL_S = 0.2
 
 
 class RecordDialog(QDialog):
     """Records takes for ``classes`` (the project's, offered in an editable box: a new name is a
     new class) into ``scratch`` and calls ``on_take(path, label)`` with each one saved. ``last``
-    is what :meth:`choice` gave the last time: the dialog opens on that class and length."""
+    is what :meth:`choice` gave the last time: the dialog opens on that class and length.
+    ``on_discard()`` takes the last take out of the project again (True when it could)."""
 
     def __init__(self, classes: list[str], scratch: Path,
                  on_take: Callable[[Path, str], None], parent: QWidget | None = None,
-                 recorder: AudioRecorder | None = None, last: dict | None = None) -> None:
+                 recorder: AudioRecorder | None = None, last: dict | None = None,
+                 on_discard: Callable[[], bool] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record Clips")
         self.setMinimumWidth(420)
-        self._scratch, self._on_take = Path(scratch), on_take
+        self._scratch, self._on_take, self._on_discard = Path(scratch), on_take, on_discard
         self.recorder = recorder if recorder is not None else AudioRecorder(self)
-        self.takes = 0
+        self.takes = 0  # kept in the project
+        self._made = 0  # saved, to name each file apart
         self.label_box = QComboBox()
         self.label_box.setEditable(True)
         self.label_box.addItems(classes)
@@ -63,7 +78,7 @@ class RecordDialog(QDialog):
         self.meter = QProgressBar()
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(False)
-        self.meter.setToolTip("The microphone's level while a take records")
+        self.meter.setToolTip("The microphone's level, before and while a take records")
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.record_button = QPushButton("● Record")
@@ -73,7 +88,12 @@ class RecordDialog(QDialog):
         form.addRow("Class", self.label_box)
         form.addRow("Length", self.length)
         form.addRow("Level", self.meter)
+        self.discard_button = QPushButton("Discard Last Take")
+        self.discard_button.setToolTip("Take the last take out of the project again")
+        self.discard_button.setEnabled(False)
+        self.discard_button.clicked.connect(self.discard)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.discard_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.record_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -87,7 +107,9 @@ class RecordDialog(QDialog):
         self.record_button.setEnabled(not reason)
         self.note.setText(f"{reason}: recording is off." if reason else
                           "Press Record (or Enter) for each take; each is added to the project "
-                          "under its class. Ctrl+Z in the window removes one.")
+                          "under its class. The meter shows the microphone's level now.")
+        if not reason:
+            self.recorder.monitor(PRE_ROLL_S)  # the level before a take, and its first moment
 
     def _restore(self, last: dict) -> None:
         label = str(last.get("label") or "").strip()
@@ -116,19 +138,40 @@ class RecordDialog(QDialog):
 
     def _on_take_recorded(self, samples: np.ndarray, rate_hz: int) -> None:
         label = self.label_box.currentText().strip()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = self._scratch / f"{safe_folder_name(label)}_{stamp}_{self.takes + 1}.wav"
         self.record_button.setEnabled(True)
         self.meter.setValue(0)
+        if is_silent(samples):  # a class of silence teaches a model nothing of the class
+            self.note.setText(f"Not added: the take was silent (its loudest moment "
+                              f"{peak_db(samples):.0f} dB FS). Is the microphone on, and near?")
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = self._scratch / f"{safe_folder_name(label)}_{stamp}_{self._made + 1}.wav"
         try:
             save_take(samples, rate_hz, path)
         except (AudioError, ValueError) as error:
             self.note.setText(f"Not saved: {error}")
             return
+        self._made += 1
         self.takes += 1
         self._on_take(path, label)
-        self.note.setText(f"Take {self.takes} added as {label!r} ({len(samples) / rate_hz:.1f} s "
-                          f"at {rate_hz:,} Hz). Record the next, or Close.")
+        self.discard_button.setEnabled(self._on_discard is not None)
+        said = (f"Take {self.takes} added as {label!r} ({len(samples) / rate_hz:.1f} s at "
+                f"{rate_hz:,} Hz)")
+        self.note.setText(f"{said}; it was still loud at its end: if the sound was cut off, "
+                          "Discard Last Take and record a longer one." if is_cut_off(samples, rate_hz)
+                          else f"{said}. Record the next, or Close.")
+
+    @Slot()
+    def discard(self) -> None:
+        """Take the last take out of the project again (one undo in the window)."""
+        self.discard_button.setEnabled(False)
+        if self._on_discard is not None and self._on_discard():
+            self.takes -= 1
+            self.note.setText(f"The last take is discarded ({self.takes} kept). Record the next, "
+                              "or Close.")
+        else:
+            self.note.setText("The last take is no longer the window's last step: undo it there "
+                              "(Edit > Undo) once this dialog is closed.")
 
     def _on_failed(self, reason: str) -> None:
         self.record_button.setEnabled(True)

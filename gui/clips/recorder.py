@@ -1,6 +1,7 @@
 """Recording takes from a microphone: a QAudioSource read as its bytes arrive, for a length of
-audio counted in samples (not wall time), with its level for a meter; or listening without end,
-each piece handed on as it arrives (Listen Live).
+audio counted in samples (not wall time), with its level for a meter; between takes, the device
+kept open to show its level and to keep a moment before each take (monitor); or listening
+without end, each piece handed on as it arrives (Listen Live).
 
 Without QtMultimedia or an audio input device (CI, a desktop without a microphone) the recorder
 says why, and the dialog that uses it says so in words with its Record button off.
@@ -34,9 +35,12 @@ class AudioRecorder(QObject):
 
     ``start(seconds)`` begins a take; ``level(peak)`` goes out as audio arrives (0..1),
     ``finished(samples, rate_hz)`` with the take (mono float32, exactly that long) or
-    ``failed(reason)``. ``listen()`` instead hands on every piece as ``heard(frames)`` (float32
-    ``(n, channels)`` at ``rate_hz``: a model may hear one channel) until ``cancel()``, which
-    also drops a take. ``feed(data)`` takes the device's bytes (the audio source's, or a
+    ``failed(reason)``. ``monitor(pre_roll_s)`` opens the device between takes: the level
+    moves before a take, and a take then begins ``pre_roll_s`` before ``start`` (a word begun
+    as Record was pressed keeps its start) and the device stays open after it. ``listen()``
+    instead hands on every piece as ``heard(frames)`` (float32 ``(n, channels)`` at
+    ``rate_hz``: a model may hear one channel) until ``cancel()``, which also drops a take and
+    stops monitoring. ``feed(data)`` takes the device's bytes (the audio source's, or a
     test's)."""
 
     level = Signal(float)
@@ -53,6 +57,8 @@ class AudioRecorder(QObject):
         self._sample_format, self._channels, self.rate_hz = "int16", 1, 0
         self._wanted = 0
         self._listening = False
+        self._pre_roll = 0  # samples kept before a take while monitoring (0: not monitoring)
+        self._recent = np.zeros(0, np.float32)  # the last of them heard
         self._pieces: list[np.ndarray] = []
         self._have = 0
         self._stall = QTimer(self)
@@ -65,10 +71,27 @@ class AudioRecorder(QObject):
     def recording(self) -> bool:
         return self._wanted > 0 or self._listening
 
+    @property
+    def monitoring(self) -> bool:
+        return self._pre_roll > 0
+
     def start(self, seconds: float) -> None:
-        """Begin a take of ``seconds``; one already running is dropped."""
-        if self._opened():
+        """Begin a take of ``seconds``; one already running is dropped. While monitoring, the
+        device is open already and the take begins with what it heard just before."""
+        if self.monitoring:  # open already
+            self._begin(seconds, self._recent)
+        elif self._opened():
             self._begin(seconds)
+
+    def monitor(self, pre_roll_s: float) -> bool:
+        """Open the device and keep it open between takes, showing its level and keeping its
+        last ``pre_roll_s`` for the next take; False (and ``failed``) when it cannot open."""
+        if not self._opened():
+            return False
+        self._pre_roll = max(1, int(round(pre_roll_s * self.rate_hz)))
+        self._recent = np.zeros(0, np.float32)
+        self._stall.start()
+        return True
 
     def listen(self) -> None:
         """Hand on what the microphone hears until ``cancel()``; a take running is dropped."""
@@ -104,9 +127,10 @@ class AudioRecorder(QObject):
             raise RuntimeError(f"{device.description()} could not be opened")
         self._io.readyRead.connect(self._read)
 
-    def _begin(self, seconds: float) -> None:
+    def _begin(self, seconds: float, before: np.ndarray | None = None) -> None:
         self._wanted = max(1, int(round(seconds * self.rate_hz)))
-        self._pieces, self._have = [], 0
+        self._pieces = [] if before is None or not len(before) else [before.copy()]
+        self._have = sum(len(piece) for piece in self._pieces)
         self._stall.start()
 
     @Slot()
@@ -116,7 +140,7 @@ class AudioRecorder(QObject):
 
     def feed(self, data: bytes) -> None:
         """Take ``data``, PCM bytes in the device's format; the take ends once long enough."""
-        if not self.recording or not data:
+        if not (self.recording or self.monitoring) or not data:
             return
         frames = pcm_frames(data, self._sample_format, self._channels)
         samples = frames.mean(axis=1)
@@ -125,16 +149,25 @@ class AudioRecorder(QObject):
         if self._listening:  # each channel, for a model that hears one of them
             self.heard.emit(frames)
             return
+        if not self._wanted:  # monitoring between takes: the moment before the next one
+            self._recent = np.concatenate([self._recent, samples])[-self._pre_roll:]
+            return
         self._pieces.append(samples)
         self._have += len(samples)
         if self._have >= self._wanted:
-            take = np.concatenate(self._pieces)[:self._wanted]
-            self.cancel()
+            heard = np.concatenate(self._pieces)
+            take = heard[:self._wanted]
+            if self.monitoring:  # the device stays open; what came after is the next moment
+                self._wanted, self._pieces, self._have = 0, [], 0
+                self._recent = heard[len(take):][-self._pre_roll:]
+            else:
+                self.cancel()
             self.finished.emit(take, self.rate_hz)
 
     def cancel(self) -> None:
-        """Stop the device and drop what a take had."""
+        """Stop the device (monitoring too) and drop what a take had."""
         self._wanted, self._pieces, self._have, self._listening = 0, [], 0, False
+        self._pre_roll, self._recent = 0, np.zeros(0, np.float32)
         self._stall.stop()
         if self._source is not None:
             self._source.stop()

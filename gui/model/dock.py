@@ -32,12 +32,7 @@ from gui.model.models_panel import ModelsPanel
 from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts
 from gui.model.search_fields import every_recording_of, stored_numbers, to_store
 from gui.model.settings_dialog import TrainSettingsDialog
-from gui.model.similar_dialog import (
-    MAX_TEMPLATES,
-    SimilarCallsDialog,
-    SimilarChoice,
-    evenly_spaced,
-)
+from gui.model.similar_dialog import MAX_TEMPLATES, SimilarCallsDialog, SimilarChoice, evenly_spaced
 from gui.model.training_panel import TrainingPanel
 from gui.model.workers import DetectEventsWorker, EnergyDetectWorker, TemplateDetectWorker
 
@@ -290,19 +285,21 @@ class ModelDock(QDockWidget):
         self.undo_stack.push(AcceptPredictionsCommand(
             self.project, self.model, changes, on_error=lambda m: self.show_message(m, "error")))
 
-    def add_files(self, pairs: list, source: str = "model") -> None:
+    def add_files(self, pairs: list, source: str = "model") -> AddFilesCommand | None:
         """Copy files into the project with their labels (undoable; the copying runs in the
         background and the list updates when it ends): classified files with their predicted
-        labels, or (``source`` "manual") a person's recordings with the class they chose."""
+        labels, or (``source`` "manual") a person's recordings with the class they chose. The
+        command pushed; None without a project."""
         if self.project is None:
             self.show_message("Open a project first: files are copied into its folder.", "info")
-            return
-        n = len(pairs)
-        self.status.emit(f"Copying {counted(n, 'file')} into {self.project.folder.name}…", 0)
-        self.undo_stack.push(AddFilesCommand(
-            self.project, pairs, self._files_task,
-            lambda records, added: self._on_files_changed(records, added, source),
-            on_error=lambda m: self.show_message(m, "error"), source=source))
+            return None
+        self.status.emit(f"Copying {counted(len(pairs), 'file')} into {self.project.folder.name}…",
+                         0)
+        command = AddFilesCommand(self.project, pairs, self._files_task, lambda records, added:
+                                  self._on_files_changed(records, added, source),
+                                  on_error=lambda m: self.show_message(m, "error"), source=source)
+        self.undo_stack.push(command)
+        return command
 
     def _on_files_changed(self, records: list, added, source: str) -> None:
         self.status.emit("", 0)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from core.audio import recording
 from core.audio.recording import pcm_frames, peak_level, save_take
 from core.errors import AudioError
 
@@ -56,3 +57,18 @@ def test_a_take_that_cannot_be_written_names_the_file(tmp_path):
     with pytest.raises(ValueError, match="empty take"):
         save_take(np.zeros(0, dtype=np.float32), 16000, tmp_path / "a.wav")
     assert not os.listdir(tmp_path)
+
+
+def test_a_silent_take_and_one_cut_off_are_told_apart_from_a_whole_word():
+    rate = 16000
+    word = np.zeros(rate, np.float32)
+    word[4000:12000] = 0.3 * np.sin(np.linspace(0, 400 * np.pi, 8000)) * np.hanning(8000)
+    assert not recording.is_silent(word) and not recording.is_cut_off(word, rate)
+    assert recording.peak_db(word) == pytest.approx(20 * np.log10(0.3), abs=0.1)
+    hiss = np.random.default_rng(0).normal(0, 0.001, rate).astype(np.float32)
+    assert recording.is_silent(hiss) and not recording.is_cut_off(hiss, rate)
+    assert recording.is_silent(np.zeros(rate, np.float32))
+    assert recording.peak_db(np.zeros(10, np.float32)) == float("-inf")
+    late = np.roll(word, 6000)  # the word runs past the end of the take
+    late[:6000] = 0.0
+    assert recording.is_cut_off(late[:rate], rate)

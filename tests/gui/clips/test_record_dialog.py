@@ -94,6 +94,62 @@ def test_the_dialog_saves_each_take_and_hands_it_on(qtbot, tmp_path):
     assert not recorder.recording
 
 
+def _ramp_bytes(first: int, n: int) -> bytes:
+    """Stereo int16 frames whose value counts up from ``first`` (both channels alike)."""
+    values = np.arange(first, first + n, dtype=np.int16)
+    return np.stack([values, values], axis=1).tobytes()
+
+
+def test_monitoring_shows_the_level_and_a_take_begins_a_moment_before_record(qtbot):
+    recorder = SimulatedRecorder()
+    assert recorder.monitor(0.01)  # 160 samples at 16 kHz
+    levels = []
+    recorder.level.connect(levels.append)
+    recorder.feed(_stereo_bytes(0.1, value=0.1))
+    assert levels == [pytest.approx(0.1, abs=1e-3)] and not recorder.recording
+    recorder.feed(_ramp_bytes(0, 1000))  # the last 160 of these are the moment before
+    recorder.start(0.05)  # 800 samples, without opening the device again
+    assert recorder.recording and recorder.opened == 1
+    with qtbot.waitSignal(recorder.finished) as done:
+        recorder.feed(_ramp_bytes(1000, 1000))
+    samples, _ = done.args
+    assert len(samples) == 800
+    assert np.round(samples * 32768).astype(int).tolist() == list(range(840, 1640))
+    # The device stays open: the level still moves, and the next take starts as the first did.
+    assert recorder.monitoring and not recorder.recording
+    recorder.start(0.05)
+    with qtbot.waitSignal(recorder.finished) as done:
+        recorder.feed(_ramp_bytes(3000, 1000))
+    assert np.round(done.args[0][0] * 32768) == 2000 - 160  # the moment kept after the take
+    recorder.cancel()
+    assert not recorder.monitoring
+
+
+def test_a_silent_take_is_not_added_one_cut_off_is_said_and_the_last_can_be_discarded(
+        qtbot, tmp_path):
+    taken, discards = [], []
+    recorder = SimulatedRecorder()
+    dialog = RecordDialog(["yes"], tmp_path, lambda path, label: taken.append(path),
+                          recorder=recorder, on_discard=lambda: discards.append(1) or True)
+    qtbot.addWidget(dialog)
+    assert recorder.monitoring and not dialog.discard_button.isEnabled()
+    recorder.feed(_stereo_bytes(0.1, value=0.3))
+    assert dialog.meter.value() == 30  # before any take
+    recorder.feed(_stereo_bytes(0.3, value=0.001))  # quiet again, longer than the pre-roll
+    dialog.length.setValue(0.5)
+    dialog.record_button.click()
+    recorder.feed(_stereo_bytes(0.6, value=0.001))  # -60 dB FS: nothing heard
+    assert taken == [] and dialog.note.text().startswith(
+        "Not added: the take was silent (its loudest moment -60 dB FS)")
+    dialog.record_button.click()
+    recorder.feed(_stereo_bytes(0.6, value=0.4))  # loud to its last sample
+    assert len(taken) == 1 and "it was still loud at its end" in dialog.note.text()
+    assert dialog.discard_button.isEnabled()
+    dialog.discard_button.click()
+    assert discards == [1] and dialog.takes == 0 and not dialog.discard_button.isEnabled()
+    assert dialog.note.text().startswith("The last take is discarded (0 kept)")
+
+
 def test_without_a_microphone_the_dialog_says_so(qtbot, tmp_path):
     recorder = AudioRecorder()
     recorder.unavailable_reason = "No microphone (audio input device) found"
@@ -136,13 +192,18 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
                                audio_factory.tone(500.0, 1.0))
     opened = []
 
+    discarded = []
+
     class RecordingPerson:  # the dialog, as a person who records one take of "yes" and closes
-        def __init__(self, classes, scratch, on_take, parent=None, last=None):
+        def __init__(self, classes, scratch, on_take, parent=None, last=None, on_discard=None):
             opened.append((classes, scratch, last))
-            self._on_take = on_take
+            self._on_take, self._on_discard = on_take, on_discard
 
         def exec(self):
             self._on_take(take, "yes")
+            if not opened[1:]:  # the first time: a take discarded, then one kept
+                discarded.append(self._on_discard())
+                self._on_take(take, "yes")
 
         def choice(self):
             return {"label": "yes", "length_s": 2.5}
@@ -153,13 +214,16 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
     monkeypatch.setattr(file_menu, "RecordDialog", RecordingPerson)
     assert window.acts.record.shortcut().toString() == "Ctrl+R"
     window.acts.record.trigger()
-    assert opened == [(["no"], window.acts.scratch(), {}), "let go"]
+    assert opened == [(["no"], window.acts.scratch(), {}), "let go"] and discarded == [True]
     # Copied, scanned and labelled in the background; the status bar says so once it is.
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "Added yes/yes_20261203-120000_1.wav (Ctrl+Z removes it)", timeout=10_000)
     clip = window.project.clip(window.project.clip_ids_by_path()["yes/yes_20261203-120000_1.wav"])
     assert (clip.label, clip.label_source) == ("yes", "manual")
+    # The discarded take's step is gone from the history (redo would bring it back until
+    # the next take replaced it): one step for the take kept.
     assert window.undo_stack.undoText() == "Add 1 recording to the project"
+    assert window.undo_stack.count() == 1
     window.undo_stack.undo()
     qtbot.waitUntil(lambda: not (folder / "yes" / take.name).exists(), timeout=10_000)
     # The next time (this session or the next) opens on the class and length last chosen.
