@@ -20,8 +20,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
 from core.audio.reading import channel_or_mix
+from core.audio.spectrogram import BRIGHTNESS_DB_MAX
 from gui.clips.playback import SPEEDS
-from gui.clips.spectrogram_settings import SpectrogramSettingsController
+from gui.clips.spectrogram_settings import DYNAMIC_RANGE_STEP_DB, SpectrogramSettingsController
 from gui.clips.view_ranges import narrower_band
 from gui.common import settings as keys
 from gui.common.channels import MIX_TEXT, channel_name
@@ -112,6 +113,14 @@ def build(acts, w) -> None:
     acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
     w.folder_opened.connect(acts.spectrogram.load_folder)
     acts.spectrogram_settings = acts.action("Spectrogram &Settings…", acts.spectrogram.open_panel)
+    acts.brighter = acts.action("Br&ighter Spectrogram",
+                                lambda: _brighten(w, acts.spectrogram, DYNAMIC_RANGE_STEP_DB),
+                                "Ctrl+]")
+    acts.brighter.setToolTip("Quiet sounds brighter: the brightest colour 5 dB further below the "
+                             "loudest sound (Spectrogram Settings' Brightness)")
+    acts.darker = acts.action("Dar&ker Spectrogram",
+                              lambda: _brighten(w, acts.spectrogram, -DYNAMIC_RANGE_STEP_DB),
+                              "Ctrl+[")
     acts.next_channel = acts.action("Next C&hannel", lambda: _next_channel(w, acts.spectrogram),
                                     "Ctrl+Shift+C")
     acts.next_channel.setToolTip("Show a multi-channel file's next channel: the mix, channel 1, "
@@ -140,8 +149,18 @@ def build(acts, w) -> None:
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
+    menu.addAction(acts.brighter)
+    menu.addAction(acts.darker)
     menu.addAction(acts.next_channel)
     menu.addAction(acts.time_of_day)
+
+
+def _brighten(w, spectrogram: SpectrogramSettingsController, step_db: float) -> None:
+    """Brighten (or darken) the spectrogram a step and say where it stands."""
+    brightness_db = spectrogram.brighten(step_db)
+    w.statusBar().showMessage(f"Spectrogram brightness: {brightness_db:g} dB"
+                              + (" (the most)" if brightness_db >= BRIGHTNESS_DB_MAX else
+                                 " (none)" if brightness_db <= 0 else ""), 3000)
 
 
 def _next_channel(w, spectrogram: SpectrogramSettingsController) -> None:

@@ -322,6 +322,15 @@ class SpectrogramSettingsController(QObject):
         self._folder = str(folder)
         self._show(read_spectrogram_settings(self._settings, self._folder))
 
+    def brighten(self, step_db: float) -> float:
+        """Raise the brightness by ``step_db`` (negative: lower it), within 0..BRIGHTNESS_DB_MAX;
+        the brightness now shown, in dB."""
+        value = self._value
+        brightness_db = min(max(value.brightness_db + step_db, 0.0), BRIGHTNESS_DB_MAX)
+        if brightness_db != value.brightness_db:
+            self.apply(dataclasses.replace(value, brightness_db=brightness_db))
+        return brightness_db
+
     def next_channel(self, n_channels: int) -> int | None:
         """Show the next of a file's ``n_channels`` channels: the mix, then channel 1, 2... and
         the mix again (a mono file has only the mix); the channel now shown (None: the mix)."""

@@ -322,6 +322,28 @@ def test_ctrl_wheel_over_the_waveform_zooms_its_amplitude_about_zero(qtbot, wind
     assert view.wave_plot.viewRange()[1] == [pytest.approx(-peak), pytest.approx(peak)]
 
 
+def test_brighter_and_darker_step_the_brightness_from_the_keys(qtbot, window, tmp_path):
+    open_and_wait(qtbot, window, _folder(tmp_path, "clips"))
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    _, top = view.spec_image.getLevels()
+    assert window.acts.brighter.shortcut().toString() == "Ctrl+]"
+    window.acts.brighter.trigger()
+    window.acts.brighter.trigger()
+    assert view.spectrogram_settings().brightness_db == 10.0
+    assert view.spec_image.getLevels()[1] == pytest.approx(top - 10.0)
+    assert window.statusBar().currentMessage() == "Spectrogram brightness: 10 dB"
+    for _ in range(3):
+        window.acts.darker.trigger()  # not below none
+    assert view.spectrogram_settings().brightness_db == 0.0
+    assert window.statusBar().currentMessage() == "Spectrogram brightness: 0 dB (none)"
+    for _ in range(20):
+        window.acts.brighter.trigger()  # nor above the most
+    assert view.spectrogram_settings().brightness_db == 60.0
+    # Remembered with the project's other spectrogram settings.
+    assert read_spectrogram_settings(window.settings, str(window.folder)).brightness_db == 60.0
+
+
 def test_view_menu_shortcuts_are_unique(window):
     shortcuts = [a.shortcut().toString() for a in window.acts.all()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
