@@ -17,6 +17,7 @@ from core.audio.reading import channel_or_mix, channel_problem
 MAX_COLUMNS = 3000
 # Power floor: silence maps to -100 dB instead of -inf.
 POWER_FLOOR = 1e-10
+SILENCE_DB = 10.0 * math.log10(POWER_FLOOR)
 # Dynamic range shown: quieter than the loudest bin by more than this is drawn as the floor colour.
 DYNAMIC_RANGE_DB = 80.0
 # What a person may choose: 40 dB shows only the loud parts, 120 dB the noise floor of 16-bit audio
@@ -63,7 +64,10 @@ class SpectrogramConfig:
                              f"0..{BRIGHTNESS_DB_MAX:g} dB")
 
     def levels(self, top_db: float) -> tuple[float, float]:
-        """Colour levels (low, high) in dB of a picture whose loudest bin is ``top_db``."""
+        """Colour levels (low, high) in dB of a picture whose loudest bin is ``top_db``; digital
+        silence (every bin at the floor) takes the lowest colour, not the top one."""
+        if top_db <= SILENCE_DB:
+            return (SILENCE_DB, SILENCE_DB + float(self.dynamic_range_db))
         high = float(top_db) - float(self.brightness_db)
         return (high - float(self.dynamic_range_db), high)
 
@@ -128,8 +132,8 @@ def full_scale_db(n_fft: int) -> float:
 
 def loudest_db(db: np.ndarray) -> float:
     """The loudest bin of a dB picture; finite even for an all-silent or empty one."""
-    top = float(np.max(db)) if db.size else 10.0 * math.log10(POWER_FLOOR)
-    return top if math.isfinite(top) else 10.0 * math.log10(POWER_FLOOR)
+    top = float(np.max(db)) if db.size else SILENCE_DB
+    return top if math.isfinite(top) else SILENCE_DB
 
 
 def _power_frames(samples: torch.Tensor, n_fft: int, hop: int,

@@ -115,3 +115,11 @@ def test_band_bins_are_the_bins_of_the_band_or_the_nearest_one():
     assert freqs[mask].min() >= 1000.0 and freqs[mask].max() <= 2000.0 and mask.sum() == 33
     # Narrower than a bin: the bin nearest its middle.
     assert list(freqs[band_bins(16000, 512, 1010.0, 1020.0)]) == [1000.0]
+
+
+def test_digital_silence_takes_the_lowest_colour_however_bright():
+    image = compute_spectrogram(np.zeros(16000, np.float32), 16000)
+    for config in (DEFAULT_SPECTROGRAM, SpectrogramConfig(brightness_db=30.0)):
+        low, high = image.levels_for(config)
+        # Every bin at (or under) the low level: drawn dark, not as the loudest sound.
+        assert float(image.db.max()) <= low < high
