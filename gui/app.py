@@ -11,7 +11,7 @@ import sysconfig
 from pathlib import Path
 
 from PySide6.QtCore import QDir, QRect, QSettings, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QCursor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel
 
 from gui.common import settings as keys
@@ -43,7 +43,11 @@ def show_splash(app: QApplication) -> QLabel:
     on a laptop), so a double-click is answered; close it once the window shows. (A plain
     window: QSplashScreen.show waits up to a second for the screen to say it is shown.)"""
     size_px = (360, 150)
-    pixmap = QPixmap(*size_px)
+    # On the screen under the pointer (where the app was started from), sharp on a HiDPI one.
+    screen = app.screenAt(QCursor.pos()) or app.primaryScreen()
+    ratio = screen.devicePixelRatio() if screen is not None else 1.0
+    pixmap = QPixmap(round(size_px[0] * ratio), round(size_px[1] * ratio))
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(QColor("#ffffff"))
     painter = QPainter(pixmap)
     painter.setPen(QColor("#c8d3de"))
@@ -64,7 +68,8 @@ def show_splash(app: QApplication) -> QLabel:
     splash = QLabel()
     splash.setWindowFlags(Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint)
     splash.setPixmap(pixmap)
-    splash.move(app.primaryScreen().availableGeometry().center() - pixmap.rect().center())
+    if screen is not None:
+        splash.move(screen.availableGeometry().center() - QRect(0, 0, *size_px).center())
     splash.show()
     app.processEvents()
     return splash

@@ -192,8 +192,10 @@ class MainWindow(QMainWindow):
         self.labels.set_project(None)
 
     def _on_scan_finished(self) -> None:
-        # The list starts at its columns' usual width; labels longer than those get their room.
-        self.workspace.widen_list(self.clip_list.wanted_width())
+        # The list starts at its columns' usual width; labels longer than those get their room,
+        # unless the person chose its width.
+        if not self.workspace.list_width_chosen:
+            self.workspace.widen_list(self.clip_list.wanted_width())
         self.labels.refresh_classes()
         self.model_dock.classify_new_clips()
         if self.scan.first_scan_read_names():
@@ -264,6 +266,8 @@ class MainWindow(QMainWindow):
             self.open_folder))
 
     def _read_settings(self) -> None:
+        self.workspace.list_width_chosen = not keys.read(self.settings,
+                                                         keys.MAIN_SPLITTER).isEmpty()
         if keys.restore_window(self.settings, self, self.splitter,
                                self.clip_list.table.horizontalHeader(), self.acts.toggles(),
                                self.clip_list.columns):

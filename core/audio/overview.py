@@ -65,10 +65,6 @@ class Overview:
         """The file's loudest bin (finite)."""
         return loudest_db(self.db)
 
-    def levels_for(self, config: SpectrogramConfig) -> tuple[float, float]:
-        """Colour levels for ``config``'s dynamic range and brightness."""
-        return config.levels(self.top_db)
-
 
 @dataclass(frozen=True)
 class RangeSpectrogram:

@@ -434,7 +434,9 @@ def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:
 
 
 def near_miss_floor(threshold: float) -> float:
-    """The lowest score of a near miss under ``threshold`` (a match's least, at most)."""
+    """The lowest score of a near miss under ``threshold``: NEAR_MISS_BAND under it, but never
+    under NEAR_MISS_BAND itself (noise scores up to about that), nor above ``threshold``: at
+    0.2 the band is 0.15-0.2, at 0.15 or less there are none."""
     return max(threshold - NEAR_MISS_BAND, min(NEAR_MISS_BAND, threshold))
 
 
@@ -445,8 +447,8 @@ def find_similar(path: str | os.PathLike, templates: Sequence[PreparedTemplate],
                  near_misses: list[TemplateEvent] | None = None) -> list[TemplateEvent] | None:
     """The matches of ``templates`` in the recording at ``path`` (see the module), in time
     order. ``progress`` gets the fraction searched; None when ``should_stop`` ended it first.
-    ``near_misses``, a list: the peaks scoring up to NEAR_MISS_BAND under the threshold, one per
-    call and none on a match, are added to it (the matches are the same either way). Raises
+    ``near_misses``, a list: the peaks scoring from :func:`near_miss_floor` up to the threshold,
+    one per call and none on a match, are added to it (the matches are the same either way). Raises
     AudioError naming the file when it cannot be read or searched."""
     events: list[TemplateEvent] = []
     duration_s = info(path).duration_s

@@ -348,6 +348,30 @@ def _replaced_suffix_targets(suffix: str) -> Callable[[list[ClipRecord], Path], 
     return targets
 
 
+def raven_file_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
+    """``out/<relative path, extension replaced by .Table.1.selections.txt>``, or Table.2, 3...
+    where a table of that name is there and is not Earmark's (no Earmark ID column): one Raven
+    saved beside its recording is a person's work, not to be written over."""
+    targets = _replaced_suffix_targets(RAVEN_FILE_SUFFIX)(clips, out)
+    for clip_id, path in targets.items():
+        stem = path.name[:-len(RAVEN_FILE_SUFFIX)]
+        n = 1
+        while path.exists() and not _is_earmarks_table(path):
+            n += 1
+            path = path.with_name(f"{stem}.Table.{n}.selections.txt")
+        targets[clip_id] = path
+    return targets
+
+
+def _is_earmarks_table(path: Path) -> bool:
+    """Whether the selection table at ``path`` was written by Earmark (its Earmark ID column)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return RAVEN_REGION_ID in handle.readline()
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class PerFile:
     """A format written as a file per audio file, under a folder: what its files are called,
@@ -364,7 +388,7 @@ class PerFile:
 #: The formats written as a file per audio file. AviaNZ keeps an event's review in its
 #: certainty; Audacity's labels and Sonic Visualiser's points have no word for it.
 PER_FILE = {
-    "ravenfiles": PerFile("Raven selection tables", _replaced_suffix_targets(RAVEN_FILE_SUFFIX),
+    "ravenfiles": PerFile("Raven selection tables", raven_file_targets,
                           lambda clip, regions: raven_text([(clip, regions)])),
     "audacity": PerFile("Audacity label tracks", _replaced_suffix_targets(".txt"),
                         lambda _clip, regions: audacity_text(regions), _sure),
@@ -408,7 +432,8 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
       is the band from 0 to Nyquist;
     - ``"ravenfiles"``: one Raven selection table per audio file with regions, its times within
       that file (to open beside the file alone in Raven), under the folder ``out`` at
-      ``out/<relative path, extension replaced by .Table.1.selections.txt>``;
+      ``out/<relative path, extension replaced by .Table.1.selections.txt>`` (Table.2... where
+      Raven's own table of that name is there: see :func:`raven_file_targets`);
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
       a.flac, keep their extension: a.wav.txt); events nobody has reviewed are left out

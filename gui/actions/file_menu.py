@@ -433,7 +433,9 @@ def _on_export_regions(w) -> None:
             return
         n, unreadable, left_out, kept = result
         said = f"Exported {counted(n, 'region')} to {out}"
-        if kept:  # a colleague should know which are checked: they go out as events, scored
+        if kept and fmt == "summary":  # counted apart there
+            said += f", {counted(kept, 'event')} nobody has reviewed yet counted as to review"
+        elif kept:  # a colleague should know which are checked: they go out as events, scored
             said += (f", including {counted(kept, 'event')} nobody has reviewed yet ("
                      + ("with its score, as one" if kept == 1 else "with their scores, as ones")
                      + " still to review)")
@@ -449,7 +451,7 @@ def _on_export_regions(w) -> None:
             w.show_message(f"{said}.", "info")
         if unreadable:
             more = f"\n…and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-            w.show_message(f"Exported {n:,} regions to {out}; the regions of "
+            w.show_message(f"{said}; the regions of "
                            f"{len(unreadable)} recording(s) have no measurements, since they "
                            f"could not be read:\n" + "\n".join(unreadable[:5]) + more, "warning")
 

@@ -167,7 +167,8 @@ class RecordDialog(QDialog):
         self.discard_button.setEnabled(False)
         if self._on_discard is not None and self._on_discard():
             self.takes -= 1
-            self.note.setText(f"The last take is discarded ({self.takes} kept). Record the next, "
+            self.note.setText(f"The last take is discarded ({self.takes} kept; Edit > Redo in "
+                              "the window brings it back until the next take). Record the next, "
                               "or Close.")
         else:
             self.note.setText("The last take is no longer the window's last step: undo it there "

@@ -85,12 +85,13 @@ class AudioRecorder(QObject):
 
     def monitor(self, pre_roll_s: float) -> bool:
         """Open the device and keep it open between takes, showing its level and keeping its
-        last ``pre_roll_s`` for the next take; False (and ``failed``) when it cannot open."""
+        last ``pre_roll_s`` (at most a quarter of a take) for the next take; False (and
+        ``failed``) when it cannot open. A quiet device between takes fails nothing (a
+        permission prompt may hold it); a take that gets no sound does."""
         if not self._opened():
             return False
         self._pre_roll = max(1, int(round(pre_roll_s * self.rate_hz)))
         self._recent = np.zeros(0, np.float32)
-        self._stall.start()
         return True
 
     def listen(self) -> None:
@@ -129,7 +130,11 @@ class AudioRecorder(QObject):
 
     def _begin(self, seconds: float, before: np.ndarray | None = None) -> None:
         self._wanted = max(1, int(round(seconds * self.rate_hz)))
-        self._pieces = [] if before is None or not len(before) else [before.copy()]
+        self._pieces = []
+        if before is not None:  # a quarter of the take at most: most comes after the key
+            before = before[max(0, len(before) - self._wanted // 4):]
+            if len(before):
+                self._pieces.append(before.copy())
         self._have = sum(len(piece) for piece in self._pieces)
         self._stall.start()
 
@@ -144,7 +149,8 @@ class AudioRecorder(QObject):
             return
         frames = pcm_frames(data, self._sample_format, self._channels)
         samples = frames.mean(axis=1)
-        self._stall.start()
+        if self.recording:  # a take or Listen Live: sound came in time
+            self._stall.start()
         self.level.emit(peak_level(samples))
         if self._listening:  # each channel, for a model that hears one of them
             self.heard.emit(frames)
@@ -159,6 +165,7 @@ class AudioRecorder(QObject):
             take = heard[:self._wanted]
             if self.monitoring:  # the device stays open; what came after is the next moment
                 self._wanted, self._pieces, self._have = 0, [], 0
+                self._stall.stop()
                 self._recent = heard[len(take):][-self._pre_roll:]
             else:
                 self.cancel()

@@ -253,9 +253,11 @@ class RegionOverlay(QObject):
         if event.isFinish():
             draft, self._draft = self._draft, None
             draft.plot.removeItem(draft.item)
-            least_px = max(_MIN_DRAG_PX, QApplication.startDragDistance())
-            wide_enough = rect.width() >= least_px * plot.vb.viewPixelSize()[0]
-            if wide_enough and (not draft.box or rect.height() > 0):
+            # A box counts by its longer side: a click's tall narrow box on a night zoomed out.
+            px_s, px_hz = plot.vb.viewPixelSize()
+            drawn_px = max(rect.width() / px_s, rect.height() / px_hz if draft.box else 0.0)
+            if (drawn_px >= max(_MIN_DRAG_PX, QApplication.startDragDistance())
+                    and rect.width() > 0 and (not draft.box or rect.height() > 0)):
                 self._add(rect, draft.box)
         return True
 

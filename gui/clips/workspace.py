@@ -45,12 +45,19 @@ class Workspace(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 560])  # the list at its columns' width: the rest to the view
+        # Whether the list's width is a person's (dragged now, or in a session before): then a
+        # scan leaves it be.
+        self.list_width_chosen = False
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         # The label bar spans the list and the clip view: the more room, the more classes a row.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(label_bar, 0)
+
+    def _on_splitter_moved(self, *_) -> None:
+        self.list_width_chosen = True
 
     def show_clips(self, shown: bool = True) -> None:
         """The clip view (a project is open), or the welcome page."""

@@ -10,7 +10,6 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from core.audio.template_detector import near_miss_floor
 from core.store.regions import UNCHANGED
 from core.words import counted
 from gui.clips.commands import _StoreCommand
@@ -93,9 +92,9 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         text += (f"; {counted(outcome.unknown, 'stretch', 'stretches')} unlike anything the "
                  "model was trained on left out (unknown)")
     if outcome.near:
-        low = near_miss_floor(outcome.threshold)
+        low, threshold = outcome.near_scores
         text += (f"; {counted(outcome.near, 'more match', 'more matches')} scored "
-                 f"{low:.2f}-{outcome.threshold:.2f}, just under the threshold (a lower one, or "
+                 f"{low:.2f}-{threshold:.2f}, just under the threshold (a lower one, or "
                  "calls higher or lower, would queue them)")
     if replaced:
         text += (f"; they replace {counted(replaced, 'event')} of the same class left waiting "

@@ -19,6 +19,7 @@ from core.audio.template_detector import (
     CallTemplate,
     TemplateDetectorConfig,
     find_similar,
+    near_miss_floor,
     prepare_template,
 )
 from core.errors import EarmarkError
@@ -376,6 +377,7 @@ class TemplateDetectWorker(_BandSearchWorker):
         self._templates, self._config = templates, config
         self._prepared: list = []
         self._near = 0  # matches just under the threshold, in the search running
+        self._near_found: list = []  # those of the file being searched
 
     def work_on(self, project) -> DetectOutcome:
         # One of several that cannot be used (its recording gone, a region too short to have a
@@ -392,15 +394,21 @@ class TemplateDetectWorker(_BandSearchWorker):
             raise errors[0]
         self._near = 0
         outcome = super().work_on(project)
-        outcome.near, outcome.threshold = self._near, self._config.threshold
+        outcome.near = self._near
+        outcome.near_scores = (near_miss_floor(self._config.threshold), self._config.threshold)
         return outcome
 
+    def events_in(self, project, clip, on_progress) -> list[RegionSpec] | None:
+        self._near_found = []
+        specs = super().events_in(project, clip, on_progress)
+        if specs is not None:  # near misses on a person's regions would be no news either
+            near = [RegionSpec(clip.id, e.begin_s, e.end_s, self._label) for e in self._near_found]
+            self._near += len(unmarked_events(near, project.regions(clip.id)))
+        return specs
+
     def found(self, path: Path, on_progress) -> list | None:
-        near: list = []
-        events = find_similar(path, self._prepared, self._config, self.should_stop, on_progress,
-                              near_misses=near)
-        self._near += len(near)
-        return events
+        return find_similar(path, self._prepared, self._config, self.should_stop, on_progress,
+                            near_misses=self._near_found)
 
     def listened(self) -> int | None:
         return self._config.channel
@@ -417,9 +425,10 @@ class DetectOutcome:
     stopped: bool = False
     #: Events a model's search left out: stretches unlike anything it was trained on.
     unknown: int = 0
-    #: Find Similar Calls: matches scoring just under its ``threshold`` (NEAR_MISS_BAND).
+    #: Find Similar Calls: how many matches scored just under its threshold, and the scores
+    #: (lowest, threshold) that counts.
     near: int = 0
-    threshold: float = 0.0
+    near_scores: tuple = (0.0, 0.0)
 
 
 def _fraction(value: tuple) -> float:

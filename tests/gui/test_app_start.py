@@ -4,6 +4,7 @@ started without a folder, the window reopens the last one (a setting), or says i
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 
@@ -50,18 +51,24 @@ def test_a_splash_with_the_apps_icon_shows_before_torch_is_needed(qtbot):
 
 
 @pytest.mark.slow  # a fresh interpreter
-def test_telling_a_command_from_a_folder_imports_no_torch():
+def test_the_splash_shows_before_torch_is_imported():
     import subprocess
     import sys
 
     from tests.processes import REPO_ROOT
 
-    code = ("import sys, main\n"
+    # main.py telling a command from a folder, then the splash, as run_gui shows it.
+    code = ("import os, sys, main\n"
             "try:\n    main.main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "print('torch' in sys.modules, 'PySide6' in sys.modules)")
+            "print('torch' in sys.modules, 'PySide6' in sys.modules)\n"
+            "from gui.app import make_app, show_splash\n"
+            "splash = show_splash(make_app())\n"
+            "print('torch' in sys.modules, splash.isVisible())\n"
+            "os._exit(0)")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
-                         text=True, timeout=120, check=True)
-    assert out.stdout.split()[-2:] == ["False", "False"]
+                         text=True, timeout=120, check=True, env=env)
+    assert out.stdout.split()[-4:] == ["False", "False", "False", "True"]
 
 
 # ---- reopening the last folder ---------------------------------------------------------------

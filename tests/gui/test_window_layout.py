@@ -217,6 +217,12 @@ def test_at_1366_the_clip_view_gets_more_room_than_the_list(qtbot, window, tmp_p
     assert view_px > list_px + 100
     assert window.clip_list.table.horizontalScrollBar().maximum() == 0  # every column whole
     assert window.clip_list.table.columnWidth(NAME) >= COLUMN_PX[NAME]
+    # A width the person chose stays through the next scan.
+    splitter = window.workspace.splitter
+    splitter.setSizes([330, list_px + view_px - 330])
+    splitter.splitterMoved.emit(330, 1)  # as a drag of the handle says
+    open_and_wait(qtbot, window, tmp_path / "night")
+    assert splitter.sizes()[0] == 330
 
 
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):

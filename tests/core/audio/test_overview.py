@@ -134,7 +134,8 @@ def test_overview_pools_the_whole_file_into_a_small_image(long_file):
     # The envelope is the file's, bin for bin as a whole-file peak envelope draws it.
     low, high = reading.peak_envelope(samples, n_columns)
     assert np.allclose(whole.env_min, low) and np.allclose(whole.env_max, high)
-    low_db, high_db = whole.levels_for(SpectrogramConfig(dynamic_range_db=60.0, brightness_db=10.0))
+    low_db, high_db = SpectrogramConfig(dynamic_range_db=60.0, brightness_db=10.0).levels(
+        whole.top_db)
     assert high_db == pytest.approx(float(whole.db.max()) - 10.0) and high_db - low_db == 60.0
 
 

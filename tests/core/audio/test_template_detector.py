@@ -86,6 +86,7 @@ def test_matches_just_under_the_threshold_are_counted_apart(tmp_path):
     lower = find_similar(path, [template], TemplateDetectorConfig(threshold=floor))
     assert sorted(near + events, key=lambda e: e.begin_s) == lower
     assert near_miss_floor(0.1) == 0.1  # a threshold that low has none
+    assert near_miss_floor(0.2) == pytest.approx(0.15)  # never into the noise's scores
 
 
 def test_the_channel_asked_for_is_searched_and_its_template_taken_from_it(tmp_path):

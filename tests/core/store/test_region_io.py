@@ -1030,6 +1030,22 @@ def test_each_recording_gets_a_raven_table_of_its_own_times(tmp_path, project):
     assert night[1][7:9] == ["site1/night.wav", "0.000000"]  # read back: the round trip below
 
 
+def test_a_raven_table_a_person_saved_beside_a_recording_is_not_written_over(tmp_path, project):
+    _add_odd_regions(project)
+    out = tmp_path / "out"
+    own = out / "long.Table.1.selections.txt"  # saved from Raven's window: a person's work
+    own.parent.mkdir(parents=True)
+    own.write_text("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\n1\tSpectrogram 1\t1\t0.1\t0.2\n")
+    before = own.read_text()
+    export_regions(project, "ravenfiles", out)
+    assert own.read_text() == before
+    ours = out / "long.Table.2.selections.txt"
+    assert "Earmark ID" in ours.read_text().splitlines()[0]
+    export_regions(project, "ravenfiles", out)  # Earmark's own table is written again, not a third
+    assert sorted(p.name for p in out.glob("long.*")) == ["long.Table.1.selections.txt",
+                                                          "long.Table.2.selections.txt"]
+
+
 def test_audacity_export_writes_six_decimals_and_band_lines(tmp_path, project):
     _add_odd_regions(project)
     export_regions(project, "audacity", tmp_path / "out")

@@ -121,6 +121,18 @@ def test_monitoring_shows_the_level_and_a_take_begins_a_moment_before_record(qtb
     with qtbot.waitSignal(recorder.finished) as done:
         recorder.feed(_ramp_bytes(3000, 1000))
     assert np.round(done.args[0][0] * 32768) == 2000 - 160  # the moment kept after the take
+    # A short take keeps at most a quarter of itself from before the key.
+    recorder.feed(_ramp_bytes(5000, 1000))
+    recorder.start(0.02)  # 320 samples: 80 from before
+    with qtbot.waitSignal(recorder.finished) as done:
+        recorder.feed(_ramp_bytes(6000, 1000))
+    assert np.round(done.args[0] * 32768).astype(int).tolist() == list(range(5920, 6240))
+    # A device quiet between takes (a permission prompt) fails nothing; a take it starves does.
+    recorder._stall.setInterval(50)
+    qtbot.wait(150)
+    assert recorder.monitoring
+    with qtbot.waitSignal(recorder.failed, timeout=2000):
+        recorder.start(0.5)
     recorder.cancel()
     assert not recorder.monitoring
 
@@ -147,7 +159,7 @@ def test_a_silent_take_is_not_added_one_cut_off_is_said_and_the_last_can_be_disc
     assert dialog.discard_button.isEnabled()
     dialog.discard_button.click()
     assert discards == [1] and dialog.takes == 0 and not dialog.discard_button.isEnabled()
-    assert dialog.note.text().startswith("The last take is discarded (0 kept)")
+    assert dialog.note.text().startswith("The last take is discarded (0 kept; Edit > Redo")
 
 
 def test_without_a_microphone_the_dialog_says_so(qtbot, tmp_path):

@@ -283,6 +283,10 @@ def test_a_tiny_drag_adds_nothing(rig):
     assert stored(rig) == [] and rig.stack.count() == 0
     drag(spec.vb, spec, (1.0, 100.0), (1.0 + 30 * px_s, 100.0))
     assert len(stored(rig)) == 1
+    # A box counts by its longer side: a click's tall box only 3 px wide is one.
+    px_hz = spec.vb.viewPixelSize()[1]
+    drag(spec.vb, spec, (3.0, 500.0), (3.0 + 3 * px_s, 500.0 + 40 * px_hz), shift=True)
+    assert len(stored(rig)) == 2 and stored(rig)[1][2] is not None
 
 
 def test_moving_a_span_is_one_undo_step_and_both_plots_follow(rig):
