@@ -113,12 +113,12 @@ def build(acts, w) -> None:
     acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
     w.folder_opened.connect(acts.spectrogram.load_folder)
     acts.spectrogram_settings = acts.action("Spectrogram &Settings…", acts.spectrogram.open_panel)
-    acts.brighter = acts.action("Br&ighter Spectrogram",
+    acts.brighter = acts.action("Brighte&n Spectrogram",
                                 lambda: _brighten(w, acts.spectrogram, DYNAMIC_RANGE_STEP_DB),
                                 "Ctrl+]")
     acts.brighter.setToolTip("Quiet sounds brighter: the brightest colour 5 dB further below the "
                              "loudest sound (Spectrogram Settings' Brightness)")
-    acts.darker = acts.action("Dar&ker Spectrogram",
+    acts.darker = acts.action("Dar&ken Spectrogram",
                               lambda: _brighten(w, acts.spectrogram, -DYNAMIC_RANGE_STEP_DB),
                               "Ctrl+[")
     acts.next_channel = acts.action("Next C&hannel", lambda: _next_channel(w, acts.spectrogram),
