@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QProgressBar,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from core.store.name_rules import recorded_at
 from core.words import counted
 from gui.clips.clip_columns import COLUMN_PX, ColumnFitter
 from gui.clips.clip_table import (
@@ -100,6 +102,7 @@ class ClipListPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setItemDelegateForColumn(NAME, StampedNameDelegate(self.table))
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vertical = self.table.verticalHeader()
         vertical.setVisible(False)
@@ -391,3 +394,15 @@ class ClipListPanel(QWidget):
         if counts["shown"] != counts["clips"]:
             text += f" · {counts['shown']:,} shown"
         self.count_label.setText(text)
+
+
+class StampedNameDelegate(QStyledItemDelegate):
+    """The Name column's cells: a name a recorder stamped with when it began
+    (``20260601_224000.wav``) is cut from the left, keeping its time (``…0601_224000.wav``);
+    cut in the middle as other names are, a night's files all read ``2026060…000.wav``."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        text = index.data()
+        if isinstance(text, str) and recorded_at(text.rsplit(".", 1)[0]) is not None:
+            option.textElideMode = Qt.TextElideMode.ElideLeft

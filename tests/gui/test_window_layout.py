@@ -225,6 +225,28 @@ def test_at_1366_the_clip_view_gets_more_room_than_the_list(qtbot, window, tmp_p
     assert splitter.sizes()[0] == 330
 
 
+def test_a_nights_files_keep_their_times_when_names_are_cut(qtbot, window, tmp_path):
+    """Cut in the middle, 20260601_220000.wav and 20260601_224000.wav both read
+    2026060…000.wav: a recorder's names are cut from the left, keeping the time."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    for name in ("20260601_220000.wav", "20260601_224000.wav", "owl_call_number_one.wav"):
+        audio_factory.write(tmp_path / "night" / name, audio_factory.tone(440.0, 0.2))
+    open_and_wait(qtbot, window, tmp_path / "night")
+    table = window.clip_list.table
+    delegate = table.itemDelegateForColumn(NAME)
+    modes = {}
+    for row in range(window.model.rowCount()):
+        option = QStyleOptionViewItem()
+        option.textElideMode = Qt.TextElideMode.ElideMiddle  # the list's own
+        index = table.model().index(row, NAME)
+        delegate.initStyleOption(option, index)
+        modes[index.data()] = option.textElideMode
+    assert modes == {"20260601_220000.wav": Qt.TextElideMode.ElideLeft,
+                     "20260601_224000.wav": Qt.TextElideMode.ElideLeft,
+                     "owl_call_number_one.wav": Qt.TextElideMode.ElideMiddle}
+
+
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
     window.resize(1600, 1000)
     open_and_wait(qtbot, window, clip_folder)
