@@ -4,7 +4,7 @@ metrics (events found in long recordings against the marked ones)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -73,6 +73,29 @@ class ClassificationReport:
 FEW_VALIDATION_CLIPS = 50
 #: What is said of them then.
 ROUGH_FIGURE = "a rough figure (few clips, of these recordings' voices and places)"
+
+
+@dataclass(frozen=True)
+class NamedAnswers:
+    """A model's answers to files whose folder or name says their class: how many ``named``,
+    how many it got ``right``, how many it answered silence or unknown (``unanswered``); the
+    rest were another class."""
+
+    named: int
+    right: int
+    unanswered: int
+
+    @property
+    def wrong(self) -> int:
+        return self.named - self.right - self.unanswered
+
+
+def named_answers(pairs: Iterable[tuple[str | None, str | None]]) -> NamedAnswers:
+    """Count ``pairs`` of (the model's class, None for silence or unknown; the class the file's
+    place names, None: no truth) where a truth is known."""
+    named = [(answer, truth) for answer, truth in pairs if truth is not None]
+    return NamedAnswers(len(named), sum(answer == truth for answer, truth in named),
+                        sum(answer is None for answer, _ in named))
 
 
 def rough_figure(n_evaluated: int | None, evaluated_on: str | None) -> bool:

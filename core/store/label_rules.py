@@ -59,6 +59,16 @@ def label_from_path(root: str | os.PathLike, path: str | os.PathLike,
     return FolderLabels(root, name_rule=name_rule).place_label(path)
 
 
+def class_named_by(path: str | os.PathLike, classes: Iterable[str]) -> str | None:
+    """The one of ``classes`` that ``path``'s folder, or else its name by the prefix rule,
+    names, as test sets are laid out (``cat/a.wav``, ``cat_12.wav``); None when neither does."""
+    path, classes = Path(path), set(classes)
+    if path.parent.name in classes:
+        return path.parent.name
+    label = PREFIX_RULE.label_of(path.stem)
+    return label if label in classes else None
+
+
 def _in_subfolder(root: Path, path: Path) -> bool:
     try:
         return len(path.relative_to(root).parts) > 1

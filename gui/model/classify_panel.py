@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.ml.metrics import named_answers
 from core.ml.runtime import AUTO_DEVICE
+from core.store.label_rules import class_named_by
 from core.words import counted
 from gui.clips.clip_table import MUTED_COLOUR
 from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
@@ -292,6 +294,11 @@ class ClassifyPanel(QWidget):
                     item.setFont(font)
                     item.setForeground(MUTED_COLOUR)
                     item.setToolTip(tip)
+            truth = class_named_by(prediction.path, prediction.classes)
+            if truth is not None and (prediction.verdict or prediction.label != truth):
+                label.setForeground(QColor("#b3261e"))  # a test file answered otherwise
+                label.setToolTip("\n".join(filter(None, (label.toolTip(), f"Its folder or name "
+                                                                       f"says: {truth}"))))
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))
@@ -323,11 +330,27 @@ class ClassifyPanel(QWidget):
             names = ", ".join(empty[:3]) + (f" and {len(empty) - 3:,} more" if len(empty) > 3
                                             else "")
             text += f"; no audio files in {names}"
-        self.status.setText(text + ".")
+        self.status.setText(text + "." + self._named_text())
         self.table.resizeColumnToContents(LABEL)
         self._fit_names()
         self._update_buttons()
         self.classification_finished.emit(count)
+
+    def _named_text(self) -> str:
+        """A test set's score, where the files' folders or names say their classes (Edge
+        Impulse's model testing): " Of the 18 whose folder or name says their class: 16 right
+        (89%), 1 another class, 1 unknown or silence." ('' when none does)."""
+        score = named_answers((None if p.verdict else p.label, class_named_by(p.path, p.classes))
+                              for p in self.predictions if p.ok)
+        if not score.named:
+            return ""
+        text = (f" Of the {score.named:,} whose folder or name says their class: {score.right:,} "
+                f"right ({score.right / score.named:.0%})")
+        if score.wrong:
+            text += f", {score.wrong:,} another class"
+        if score.unanswered:
+            text += f", {score.unanswered:,} unknown or silence"
+        return text + "."
 
     def _fit_names(self, measure: bool = True) -> None:
         """Names whole where they fit in 40% of the table (measured once a run has ended, kept

@@ -222,3 +222,21 @@ def test_label_from_path_takes_a_name_rule(tmp_path):
         "0_jackson", "filename")
     assert label_rules.label_from_path(tmp_path, tmp_path / "0_jackson_12.wav",
                                        NameRule.leading(1)) == ("0", "filename")
+
+
+def test_a_test_files_class_is_the_one_its_folder_or_name_says():
+    from core.store.label_rules import class_named_by
+
+    classes = ("cat", "dog")
+    assert class_named_by("/test/cat/x.wav", classes) == "cat"
+    assert class_named_by("/test/cat_12.wav", classes) == "cat"  # the prefix rule
+    assert class_named_by("/test/dog/cat_12.wav", classes) == "dog"  # the folder first
+    assert class_named_by("/Downloads/bark.wav", classes) is None
+    assert class_named_by("/test/bird/owl_3.wav", classes) is None
+
+
+def test_named_answers_count_right_wrong_and_unanswered():
+    from core.ml.metrics import named_answers
+
+    score = named_answers([("cat", "cat"), ("cat", "dog"), (None, "dog"), ("dog", None)])
+    assert (score.named, score.right, score.wrong, score.unanswered) == (3, 1, 1, 1)

@@ -157,8 +157,32 @@ def test_folder_on_drop_zone_classifies_its_audio_files(qtbot, panel, model_file
     assert done.args == [4]
     assert {p.path.name for p in panel.predictions} == {
         "tone_000.wav", "tone_001.wav", "noise_000.wav", "noise_001.wav"}
-    assert panel.status.text() == ("Classified 4 files; no audio files in takes.wav, "
-                                   "texts.")
+    # The folders name the classes: the drop is scored as a test set.
+    right = sum(p.label == p.path.parent.name and not p.verdict for p in panel.predictions)
+    assert panel.status.text().startswith(
+        "Classified 4 files; no audio files in takes.wav, texts. Of the 4 whose folder or name "
+        f"says their class: {right} right ({right / 4:.0%})")
+
+
+def test_a_test_sets_answers_are_scored_and_wrong_ones_marked(qtbot, panel, tmp_path):
+    from core.ml.inference import Prediction
+    from core.ml.novelty import UNKNOWN
+
+    classes = ("cat", "dog")
+
+    def said(path, label, verdict=None):
+        return Prediction(tmp_path / path, classes, label, 0.9, (0.9, 0.1), verdict=verdict)
+
+    panel._on_worker_results([said("test/cat/a.wav", "cat"), said("test/dog/b.wav", "cat"),
+                              said("cat_12.wav", "dog", UNKNOWN), said("test/dog/c.wav", "dog"),
+                              said("other/d.wav", "dog")])
+    panel._on_worker_finished((5, []))
+    assert panel.status.text() == ("Classified 5 files. Of the 4 whose folder or name says "
+                                   "their class: 2 right (50%), 1 another class, 1 unknown or "
+                                   "silence.")
+    marked = [panel.table.item(row, 1).toolTip().endswith("says: dog") or
+              panel.table.item(row, 1).toolTip().endswith("says: cat") for row in range(5)]
+    assert marked == [False, True, True, False, False]
 
 
 def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_path):
