@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QStyledItemDelegate,
@@ -138,9 +139,13 @@ class ClassifyPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.add_button = QPushButton("Add Selected to Project")
         self.add_button.setToolTip("Copy the selected files into the project, into a folder per "
-                                   "predicted label, labelled by the model (undo removes them)")
+                                   "predicted label, labelled by the model (undo removes them); "
+                                   "right-click them to add them under another class")
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
+        # A right-click adds them under another class: a test file the model got wrong.
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
         # "Scores": the bars' column gets the room left, and "Probabilities" was cut to "babilit".
         self.table.setHorizontalHeaderLabels(["File", "Label", "Confidence", "Scores"])
         self.table.horizontalHeaderItem(BARS).setToolTip("Every class's probability, as bars")
@@ -408,6 +413,32 @@ class ClassifyPanel(QWidget):
                               "it names no class for them.", "info")
         if pairs:
             self.add_requested.emit(pairs)
+
+    def add_selected_as(self, label: str | None) -> None:
+        """Add the selected files under ``label``, whatever the model said; None: under the
+        class each one's folder or name says (those without one are left out, and said so)."""
+        chosen = [p for p in self.selected_predictions() if p.ok]
+        pairs = [(p.path, label or class_named_by(p.path, p.classes)) for p in chosen]
+        pairs = [(path, name) for path, name in pairs if name]
+        if len(pairs) < len(chosen):
+            self.message.emit(f"{counted(len(chosen) - len(pairs), 'file')} whose folder or name "
+                              "says no class of the model's left out.", "info")
+        if pairs:
+            self.add_requested.emit(pairs)
+
+    def _on_context_menu(self, position) -> None:
+        chosen = [p for p in self.selected_predictions() if p.ok]
+        if not chosen:
+            return
+        menu = QMenu(self)
+        menu.addAction("Add Under the Model's Answers", self._on_add)
+        truth = menu.addAction("Add Under the Class Their Folder or Name Says",
+                               lambda: self.add_selected_as(None))
+        truth.setEnabled(any(class_named_by(p.path, p.classes) for p in chosen))
+        menu.addSeparator()
+        for name in chosen[0].classes:
+            menu.addAction(f"Add as {one_line(name)}", lambda name=name: self.add_selected_as(name))
+        menu.exec(self.table.viewport().mapToGlobal(position))
 
     def _update_buttons(self) -> None:
         # Also on the task's done, which follows finished or failed, or comes alone when the

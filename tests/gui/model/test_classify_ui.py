@@ -183,6 +183,17 @@ def test_a_test_sets_answers_are_scored_and_wrong_ones_marked(qtbot, panel, tmp_
     marked = [panel.table.item(row, 1).toolTip().endswith("says: dog") or
               panel.table.item(row, 1).toolTip().endswith("says: cat") for row in range(5)]
     assert marked == [False, True, True, False, False]
+    # Added under another class, or the one each folder or name says (a wrong answer kept).
+    added, messages = [], []
+    panel.add_requested.connect(added.append)
+    panel.message.connect(lambda text, kind: messages.append(text))
+    panel.table.selectAll()
+    panel.add_selected_as("dog")
+    assert [label for _, label in added[-1]] == ["dog"] * 5
+    panel.add_selected_as(None)
+    assert [(path.name, label) for path, label in added[-1]] == [
+        ("a.wav", "cat"), ("b.wav", "dog"), ("cat_12.wav", "cat"), ("c.wav", "dog")]
+    assert messages[-1].startswith("1 file whose folder or name says no class")
 
 
 def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_path):
