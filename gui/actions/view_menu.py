@@ -15,7 +15,9 @@ both), Ctrl+G types a range, Shift+Space plays the visible range.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QStyle
 
@@ -103,10 +105,14 @@ def build(acts, w) -> None:
     acts.scroll_earlier.setToolTip("Half a view back (or Shift+wheel over the clip view)")
     acts.scroll_later = acts.action("Scroll &Later", lambda: w.clip_view.scroll_by(0.5),
                                     "Ctrl+Right")
-    acts.page_earlier = acts.action("Page Ba&ck", lambda: w.clip_view.scroll_by(-PAGE_SHARE),
+    acts.page_earlier = acts.action("Page Ba&ck", lambda: _page(w, -PAGE_SHARE),
                                     "Ctrl+Shift+Left")
-    acts.page_later = acts.action("Page For&ward", lambda: w.clip_view.scroll_by(PAGE_SHARE),
+    acts.page_earlier.setToolTip("A view back; at a zoomed recording's start, the end of the "
+                                 "one before it in the list")
+    acts.page_later = acts.action("Page For&ward", lambda: _page(w, PAGE_SHARE),
                                   "Ctrl+Shift+Right")
+    acts.page_later.setToolTip("A view on; at a zoomed recording's end, the start of the next one "
+                               "in the list, as Raven pages through a night's files")
     acts.go_to_range = acts.action("&Go to Time Range…", w.clip_view.focus_range_edit, "Ctrl+G")
     acts.go_to_range.setToolTip("Type the range to show (12.5-14, 1:05 1:10) or a time to go to")
     # Each project keeps its own choice: applied when a folder opens, stored when changed.
@@ -153,6 +159,34 @@ def build(acts, w) -> None:
     menu.addAction(acts.darker)
     menu.addAction(acts.next_channel)
     menu.addAction(acts.time_of_day)
+
+
+def _page(w, share: float) -> None:
+    """Page the clip view by ``share`` of its width; zoomed in at a recording's end (start), go
+    on to the start (end) of the next (previous) clip in the list at the same width."""
+    view = w.clip_view
+    start_s, end_s = view.view_range()
+    width_s, duration_s = end_s - start_s, view.duration_s
+    edge = end_s >= duration_s - 1e-6 if share > 0 else start_s <= 1e-6
+    row = w.clip_list.table.currentIndex().row() + (1 if share > 0 else -1)
+    if not (edge and 0 < width_s < duration_s and 0 <= row < w.clip_list.model.rowCount()):
+        view.scroll_by(share)
+        return
+
+    def shown(path) -> None:  # the next clip drawn whole: the same width at its edge
+        if path is None or Path(path) != wanted:
+            return  # that clip could not be shown; another one since is left as it opens
+        if share > 0:
+            view.set_view_range(0.0, width_s)
+        else:
+            view.set_view_range(view.duration_s - width_s, view.duration_s)
+
+    w.clip_list.select_row(row)
+    clip = w.project.clip(w.clip_list.current_id()) if w.project is not None else None
+    if clip is None:
+        return
+    wanted = Path(w.project.abspath(clip))  # drawn once it is read
+    view.clip_shown.connect(shown, Qt.ConnectionType.SingleShotConnection)
 
 
 def _brighten(w, spectrogram: SpectrogramSettingsController, step_db: float) -> None:

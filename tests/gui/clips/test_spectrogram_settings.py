@@ -344,6 +344,31 @@ def test_brighter_and_darker_step_the_brightness_from_the_keys(qtbot, window, tm
     assert read_spectrogram_settings(window.settings, str(window.folder)).brightness_db == 60.0
 
 
+def test_paging_past_a_zoomed_recordings_end_goes_on_to_the_next(qtbot, window, tmp_path):
+    folder = tmp_path / "night"
+    for name in ("20260601_220000.wav", "20260601_220020.wav"):
+        audio_factory.write(folder / name, audio_factory.noise(20.0, 8000), 8000)
+    open_and_wait(qtbot, window, folder)
+    _select_first_clip(qtbot, window)
+    view = window.clip_view
+    first = view.path
+    view.set_view_range(10.0, 15.0)
+    window.acts.page_later.trigger()  # inside the file: a page on
+    assert view.view_range()[0] > 10.0 and view.path == first
+    view.set_view_range(15.0, 20.0)
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.acts.page_later.trigger()  # at its end: the next recording, at the same width
+    qtbot.waitUntil(lambda: view.view_range() == (pytest.approx(0.0), pytest.approx(5.0)))
+    assert view.path != first and view.path.name == "20260601_220020.wav"
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        window.acts.page_earlier.trigger()  # at its start: back to the end of the one before
+    qtbot.waitUntil(lambda: view.view_range() == (pytest.approx(15.0), pytest.approx(20.0)))
+    assert view.path == first
+    view.reset_zoom()  # a whole file shown pages nowhere
+    window.acts.page_later.trigger()
+    assert view.path == first
+
+
 def test_view_menu_shortcuts_are_unique(window):
     shortcuts = [a.shortcut().toString() for a in window.acts.all()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
