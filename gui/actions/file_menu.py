@@ -6,12 +6,16 @@ clips recorded from the microphone; regions cut into clips (gui.actions.region_c
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
+from core.audio.recording import save_take
+from core.errors import AudioError
 from core.store import label_io, label_rules, region_export, region_io
+from core.store.label_rules import safe_folder_name
 from core.store.region_known import RegionsPlan
 from core.words import counted
 from gui.actions import region_clips
@@ -57,6 +61,8 @@ def build(acts, w) -> None:
                                  "as a figure: a PNG at twice the screen's resolution, or a "
                                  "PDF with vector axes, text, waveform and regions")
     acts.record = acts.action("Record &Clips…", lambda: _on_record(w), "Ctrl+R", project=True)
+    w.model_dock.classify.live.keep_requested.connect(
+        lambda samples, rate_hz, label: _keep_live_clip(w, samples, rate_hz, label))
     acts.record.setToolTip("Record takes from the microphone straight into a class")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -508,6 +514,26 @@ def _on_record(w) -> None:
     dialog.exec()
     keys.write(w.settings, keys.RECORD_TAKE, dialog.choice())  # the next session starts there
     dialog.deleteLater()  # with its recorder: the microphone is let go
+
+
+def _keep_live_clip(w, samples, rate_hz: int, label: str) -> None:
+    """Listen Live's latest sound kept as a clip of ``label``: saved as a take is, and added to
+    the project as one (one undo step)."""
+    if w.project is None:
+        w.show_message("Open a project first: a kept clip is copied into its folder.", "info")
+        return
+    stem = f"{safe_folder_name(label)}_live_{time.strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 1000):  # two kept in one second: the first is still being copied
+        path = w.acts.scratch() / f"{stem}_{n}.wav"
+        try:
+            save_take(samples, rate_hz, path, exclusive=True)
+        except FileExistsError:
+            continue
+        except (AudioError, ValueError) as error:
+            w.show_message(f"Could not keep the clip: {error}", "error")
+            return
+        w.model_dock.add_files([(path, label)], "manual")
+        return
 
 
 def _on_export_folders(w) -> None:

@@ -2,8 +2,9 @@
 to what the microphone hears, a few times a second. The latest LIVE_KEPT_S of sound are kept;
 every LIVE_TICK_MS, unless the last is still being scored, the model judges the last of them as
 it judges a file (its clip length; silence, unknown or a class) in a background task, and the
-panel shows the answer and the classes' probabilities. Without a microphone the button is off
-and says why."""
+panel shows the answer and the classes' probabilities. Keep Last As… keeps the stretch behind the
+latest answer (the model's clip of it) as a clip of the class a person picks, as Edge Impulse's
+live classification keeps a sample. Without a microphone the button is off and says why."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -41,9 +43,11 @@ LIVE_TOP = 5
 class LiveListenPanel(QWidget):
     """The Listen button, the microphone's level, the answer and the top classes' bars.
     ``set_model(path, device)`` names the model (None: none); ``heard_answer(Prediction)`` goes
-    out with each answer."""
+    out with each answer; ``keep_requested(samples, rate_hz, label)`` with the sound behind the
+    latest answer (mono float32) and the class a person chose for it."""
 
     heard_answer = Signal(object)
+    keep_requested = Signal(object, int, str)
 
     def __init__(self, parent: QWidget | None = None, recorder: AudioRecorder | None = None,
                  scorer_for: Callable[[Path, str], Callable] = LiveScorer) -> None:
@@ -59,6 +63,7 @@ class LiveListenPanel(QWidget):
         self._pieces: deque[np.ndarray] = deque()
         self._n_kept = 0
         self._stopped_because = ""
+        self._last: tuple | None = None  # (samples, rate_hz, Prediction) of the latest answer
         self._task = TaskSlot(self)
         self._tick = QTimer(self)
         self._tick.setInterval(LIVE_TICK_MS)
@@ -68,6 +73,11 @@ class LiveListenPanel(QWidget):
         self.button.setToolTip("The active model's answer to what the microphone hears, a few "
                                "times a second")
         self.button.toggled.connect(self._on_toggled)
+        self.keep_button = QPushButton("Keep Last As…")
+        self.keep_button.setToolTip("Keep the sound behind the latest answer as a clip of the class "
+                                    "you pick (one the model got wrong, to train on)")
+        self.keep_button.setMenu(QMenu(self.keep_button))
+        self.keep_button.menu().aboutToShow.connect(self._fill_keep_menu)
         self.meter = QProgressBar()
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(False)
@@ -96,6 +106,7 @@ class LiveListenPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.button)
         top.addWidget(self.answer, 1)
+        top.addWidget(self.keep_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -130,6 +141,8 @@ class LiveListenPanel(QWidget):
         reason = self.recorder.unavailable_reason
         self.button.setEnabled(not reason and self._checkpoint is not None)
         listening = self.listening()
+        self.keep_button.setVisible(listening)
+        self.keep_button.setEnabled(self._last is not None)
         self.meter.setVisible(listening)
         self.detail.setVisible(listening)
         self.answer.setVisible(listening)
@@ -150,6 +163,7 @@ class LiveListenPanel(QWidget):
     def _on_toggled(self, on: bool) -> None:
         self._pieces.clear()
         self._n_kept = 0
+        self._last = None
         self.button.setText("■ Stop Listening" if on else "● Listen Live")
         if on:
             self._stopped_because = ""
@@ -188,11 +202,15 @@ class LiveListenPanel(QWidget):
             return
         samples, scorer = np.concatenate(self._pieces), self._scorer
         self._task.start(FunctionWorker(lambda _worker: scorer(samples, rate_hz)),
-                         finished=self._show, failed=self._on_failed)
+                         finished=lambda prediction: self._show(prediction, samples, rate_hz),
+                         failed=self._on_failed)
 
-    def _show(self, prediction) -> None:
+    def _show(self, prediction, samples: np.ndarray | None = None, rate_hz: int = 0) -> None:
         if not self.listening():
             return
+        if samples is not None:
+            self._last = (samples, rate_hz, prediction)
+            self.keep_button.setEnabled(True)
         top = int(np.argmax(prediction.probabilities))
         if prediction.verdict:
             closest = prediction.classes[top]
@@ -218,6 +236,35 @@ class LiveListenPanel(QWidget):
             colour = self._colours.get(label)
             bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}" if colour else "")
         self.heard_answer.emit(prediction)
+
+    def last_clip(self) -> tuple[np.ndarray, int] | None:
+        """The sound behind the latest answer: the model's clip length of it, where its answer
+        was strongest (the last of it when that is not known); None before an answer."""
+        if self._last is None:
+            return None
+        samples, rate_hz, prediction = self._last
+        if samples.ndim == 2:  # frames of each channel: a clip is their mix, as a take is
+            samples = samples.mean(axis=1)
+        clip_s = getattr(self._scorer, "clip_seconds", None)
+        if not clip_s or len(samples) <= clip_s * rate_hz:
+            return samples, rate_hz
+        n = int(round(clip_s * rate_hz))
+        start = len(samples) - n if prediction.peak_time_s is None else min(
+            max(int(round(prediction.peak_time_s * rate_hz)), 0), len(samples) - n)
+        return samples[start:start + n], rate_hz
+
+    def _fill_keep_menu(self) -> None:
+        menu = self.keep_button.menu()
+        menu.clear()
+        classes = self._last[2].classes if self._last is not None else ()
+        for name in classes:
+            menu.addAction(one_line(name), lambda name=name: self.keep_last_as(name))
+
+    def keep_last_as(self, label: str) -> None:
+        """Send the sound behind the latest answer on, to be kept as a clip of ``label``."""
+        clip = self.last_clip()
+        if clip is not None:
+            self.keep_requested.emit(clip[0], clip[1], label)
 
     def shutdown(self) -> None:
         """Stop listening and join the judgement running (the window is closing)."""

@@ -83,6 +83,11 @@ class LiveScorer:
             self._classifier = _classifier(self._checkpoint, self._device)
         return self._classifier.predict_samples(samples, rate_hz)
 
+    @property
+    def clip_seconds(self) -> float | None:
+        """The model's clip length once it is read (None before the first call)."""
+        return self._classifier.features.clip_seconds if self._classifier is not None else None
+
 
 class TrainingWorker(Worker):
     """Trains on a snapshot of (path, label) pairs with ``core.ml.training.train``.

@@ -106,3 +106,51 @@ def test_the_menu_shows_the_classify_tab_and_says_why_it_cannot_listen(qtbot, wi
     assert dock.tabs.currentWidget() is dock.classify
     assert not dock.classify.live.listening()
     assert window.statusBar().currentMessage() == dock.classify.live.note.text()
+
+
+def test_the_sound_behind_the_latest_answer_can_be_kept_as_a_class(qtbot, tmp_path):
+    from core.ml.inference import Prediction
+
+    class Scorer:  # the model's clip is 0.5 s; it heard its class best from 1.0 s on
+        clip_seconds = 0.5
+
+        def __call__(self, samples, rate_hz):
+            return Prediction(tmp_path / "live.wav", ("no", "yes"), "no", 0.8, (0.8, 0.2),
+                              duration_s=len(samples) / rate_hz, peak_time_s=1.0)
+
+    panel = LiveListenPanel(recorder=SimulatedRecorder(), scorer_for=lambda path, device: Scorer())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(tmp_path / "m.pt")
+    kept = []
+    panel.keep_requested.connect(lambda samples, rate_hz, label: kept.append(
+        (samples, rate_hz, label)))
+    panel.button.click()
+    assert panel.keep_button.isVisible() and not panel.keep_button.isEnabled()  # nothing heard
+    ramp = np.linspace(0.0, 0.5, 2 * 16000, dtype=np.float32)  # 2 s; the value says the time
+    panel.recorder.feed(_bytes(ramp))
+    qtbot.waitUntil(panel.keep_button.isEnabled, timeout=JUDGED_MS)
+    panel._fill_keep_menu()
+    assert [a.text() for a in panel.keep_button.menu().actions()] == ["no", "yes"]
+    panel.keep_button.menu().actions()[1].trigger()  # the model said "no": it was "yes"
+    ((samples, rate_hz, label),) = kept
+    assert (rate_hz, label, samples.ndim, len(samples)) == (16000, "yes", 1, 8000)
+    # The half second from 1.0 s, where the answer was strongest, in mono.
+    assert samples[0] == pytest.approx(0.25, abs=1e-3)
+    panel.shutdown()
+
+
+def test_a_kept_live_clip_is_added_to_the_project_as_a_persons(qtbot, window, tmp_path):
+    from gui.actions import file_menu
+    from tests.gui.helpers import open_and_wait
+
+    folder = tmp_path / "words"
+    audio_factory.write(folder / "no" / "no_1.wav", audio_factory.tone(300.0, 1.0))
+    open_and_wait(qtbot, window, folder)
+    file_menu._keep_live_clip(window, audio_factory.tone(500.0, 0.5), 16000, "yes")
+    file_menu._keep_live_clip(window, audio_factory.tone(500.0, 0.5), 16000, "yes")  # same second
+    qtbot.waitUntil(lambda: sum(p.startswith("yes/yes_live_")
+                                for p in window.project.clip_ids_by_path()) == 2, timeout=10_000)
+    clips = [window.project.clip(i) for p, i in window.project.clip_ids_by_path().items()
+             if p.startswith("yes/")]
+    assert {(c.label, c.label_source) for c in clips} == {("yes", "manual")}
