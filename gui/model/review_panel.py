@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.store.records import FOUND_SOURCES
+from core.store.records import FOUND_SOURCES, REJECTED
 from core.words import counted
 from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
@@ -43,6 +43,9 @@ from gui.model.detection_commands import (
 )
 
 ORDER_SCORE, ORDER_SUREST, ORDER_CLASS = "score", "surest", "class"
+#: Not an order of the queue but another list: the events a person rejected, surest first, to
+#: take one back (A) that was rejected with the rest below it.
+ORDER_REJECTED = "rejected"
 ACCEPT_KEY, REJECT_KEY = "A", "R"
 ACCEPT_ABOVE_KEY, REJECT_BELOW_KEY = "Shift+A", "Shift+R"
 NEXT_EVENT_KEY, PREVIOUS_EVENT_KEY = "N", "Shift+N"
@@ -52,8 +55,12 @@ def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
     """The unreviewed model events among ``records``: least sure first (ORDER_SCORE), surest
     first (ORDER_SUREST: a template search's best matches, reviewed until they peter out), or
     grouped by class and least sure first within each (ORDER_CLASS); ties in file and time
-    order."""
-    events = [r for r in records if is_unreviewed(r)]
+    order. ORDER_REJECTED: the rejected events instead, surest first."""
+    if order == ORDER_REJECTED:
+        events = [r for r in records if getattr(r, "status", None) == REJECTED]
+        order = ORDER_SUREST
+    else:
+        events = [r for r in records if is_unreviewed(r)]
 
     def score(r: Any) -> float:
         return r.score if r.score is not None else 0.0
@@ -172,6 +179,7 @@ class ReviewPanel(QWidget):
         self.order.addItem("Least sure first", ORDER_SCORE)
         self.order.addItem("Surest first", ORDER_SUREST)
         self.order.addItem("By class", ORDER_CLASS)
+        self.order.addItem("Rejected ones (A takes one back)", ORDER_REJECTED)
         self.order.currentIndexChanged.connect(lambda _index: self.refresh())
         self.count_label = QLabel()
         self.count_label.setObjectName("ReviewCount")
@@ -300,7 +308,10 @@ class ReviewPanel(QWidget):
         if self._current_id not in (before, None) and self.isVisible():
             self._show(self._queue[row])  # a new queue's first event, with the tab in view
         n = len(self._queue)
-        self.count_label.setText(f"{counted(n, 'event')} to review" if n else
+        rejected = self.order.currentData() == ORDER_REJECTED
+        self.count_label.setText(f"{counted(n, 'rejected event')}" if rejected and n else
+                                 "No rejected events" if rejected else
+                                 f"{counted(n, 'event')} to review" if n else
                                  "No events to review: Detect Events runs the active model over "
                                  "the long recordings; Find Loud Events and Find Similar Calls "
                                  "need no model")
@@ -485,6 +496,8 @@ class ReviewPanel(QWidget):
     # ---- detection ------------------------------------------------------------------------
 
     def detection_started(self) -> None:
+        if self.order.currentData() == ORDER_REJECTED:  # a search's news is the events to review
+            self.order.setCurrentIndex(self.order.findData(ORDER_SCORE))
         self.detect_button.setEnabled(False)
         self.energy_button.setEnabled(False)
         self.similar_button.setEnabled(False)

@@ -250,6 +250,29 @@ def test_surest_first_accept_the_top_and_reject_the_rest_in_one_step_each(qtbot,
     assert review.accept_above_action.isEnabled() is False
 
 
+def test_a_rejected_event_can_be_taken_back_from_the_rejected_list(qtbot, project, panel):
+    from gui.model.review_panel import ORDER_REJECTED
+
+    ids = clip_ids(project)
+    found = events(project, ids["a.wav"], (0.1, 0.3, "owl", 0.9), (0.5, 0.7, "owl", 0.5),
+                   (1.0, 1.2, "owl", 0.4))
+    review = panel.review
+    review.show_surest_first()
+    review.show_row(1)
+    review.reject_below_action.trigger()  # the 0.5 and 0.4 rejected: the 0.5 was a call
+    assert [r.score for r in review.queue()] == [0.9]
+    review.order.setCurrentIndex(review.order.findData(ORDER_REJECTED))
+    assert [r.score for r in review.queue()] == [0.5, 0.4]
+    assert review.count_label.text() == "2 rejected events"
+    review.show_row(0)
+    review.accept_current()
+    assert state(project, found[1].id) == ("owl", "manual", None)
+    assert [r.score for r in review.queue()] == [0.4]
+    review.detection_started()  # a new search: back to the events to review
+    assert review.order.currentData() != ORDER_REJECTED
+    review.detection_ended()
+
+
 def test_a_failed_review_leaves_nothing_on_the_stack(project):
     ids = clip_ids(project)
     (event,) = events(project, ids["a.wav"], (0.1, 0.4, "dog", 0.5))
