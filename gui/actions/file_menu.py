@@ -24,6 +24,7 @@ from gui.clips.record_dialog import RecordDialog
 from gui.clips.region_commands import ImportRegionsCommand
 from gui.clips.view_image import IMAGE_FILTERS, default_image_name, save_view_image
 from gui.common import settings as keys
+from gui.common.multimedia import input_by_key
 from gui.common.tasks import FunctionWorker, ProjectWorker
 
 
@@ -61,8 +62,12 @@ def build(acts, w) -> None:
                                  "as a figure: a PNG at twice the screen's resolution, or a "
                                  "PDF with vector axes, text, waveform and regions")
     acts.record = acts.action("Record &Clips…", lambda: _on_record(w), "Ctrl+R", project=True)
-    w.model_dock.classify.live.keep_requested.connect(
+    live = w.model_dock.classify.live
+    live.keep_requested.connect(
         lambda samples, rate_hz, label: _keep_live_clip(w, samples, rate_hz, label))
+    # Listen Live hears the microphone Record Clips last chose (the default when it is gone).
+    live.recorder.set_device(input_by_key(str(keys.read(w.settings, keys.RECORD_TAKE)
+                                              .get("microphone") or "")))
     acts.record.setToolTip("Record takes from the microphone straight into a class")
     acts.quit = acts.action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     acts.quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -513,6 +518,7 @@ def _on_record(w) -> None:
                           last=keys.read(w.settings, keys.RECORD_TAKE), on_discard=discard)
     dialog.exec()
     keys.write(w.settings, keys.RECORD_TAKE, dialog.choice())  # the next session starts there
+    w.model_dock.classify.live.recorder.set_device(dialog.recorder.device)
     dialog.deleteLater()  # with its recorder: the microphone is let go
 
 

@@ -40,6 +40,7 @@ from core.audio.recording import (
 from core.errors import AudioError
 from core.store.label_rules import safe_folder_name
 from gui.clips.recorder import AudioRecorder
+from gui.common.multimedia import audio_inputs, device_key
 
 #: A take's length when the dialog opens: a spoken word, a short call.
 DEFAULT_TAKE_S = 1.0
@@ -56,7 +57,8 @@ class RecordDialog(QDialog):
     def __init__(self, classes: list[str], scratch: Path,
                  on_take: Callable[[Path, str], None], parent: QWidget | None = None,
                  recorder: AudioRecorder | None = None, last: dict | None = None,
-                 on_discard: Callable[[], bool] | None = None) -> None:
+                 on_discard: Callable[[], bool] | None = None,
+                 inputs: Callable[[], list] = audio_inputs) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record Clips")
         self.setMinimumWidth(420)
@@ -74,6 +76,15 @@ class RecordDialog(QDialog):
         self.length.setSingleStep(0.5)
         self.length.setSuffix(" s")
         self.length.setValue(DEFAULT_TAKE_S)
+        # The microphones, the system's default first (a USB one beside a laptop's own).
+        self.microphone = QComboBox()
+        for device in inputs():
+            self.microphone.addItem(device.description()
+                                    + ("  (the system's default)" if device.isDefault() else ""),
+                                    device)
+        self.microphone.setEnabled(self.microphone.count() > 1)
+        self.microphone.setToolTip("The microphone the takes are recorded from (and Listen Live "
+                                   "hears)")
         self._restore(last or {})
         self.meter = QProgressBar()
         self.meter.setRange(0, 100)
@@ -87,6 +98,8 @@ class RecordDialog(QDialog):
         form = QFormLayout()
         form.addRow("Class", self.label_box)
         form.addRow("Length", self.length)
+        if self.microphone.count():
+            form.addRow("Microphone", self.microphone)
         form.addRow("Level", self.meter)
         self.discard_button = QPushButton("Discard Last Take")
         self.discard_button.setToolTip("Take the last take out of the project again")
@@ -109,9 +122,16 @@ class RecordDialog(QDialog):
                           "Press Record (or Enter) for each take; each is added to the project "
                           "under its class. The meter shows the microphone's level now.")
         if not reason:
+            self.recorder.set_device(self.microphone.currentData())
             self.recorder.monitor(PRE_ROLL_S)  # the level before a take, and its first moment
+        self.microphone.currentIndexChanged.connect(
+            lambda _index: self.recorder.set_device(self.microphone.currentData()))
 
     def _restore(self, last: dict) -> None:
+        key = str(last.get("microphone") or "")
+        for i in range(self.microphone.count()):  # one not plugged in now: the default
+            if key and device_key(self.microphone.itemData(i)) == key:
+                self.microphone.setCurrentIndex(i)
         label = str(last.get("label") or "").strip()
         if label:
             self.label_box.setCurrentText(label)  # a class no longer in the project: typed again
@@ -121,8 +141,9 @@ class RecordDialog(QDialog):
             pass
 
     def choice(self) -> dict:
-        """The class and length now chosen, as plain values for the settings."""
-        return {"label": self.label_box.currentText().strip(), "length_s": self.length.value()}
+        """The class, length and microphone now chosen, as plain values for the settings."""
+        return {"label": self.label_box.currentText().strip(), "length_s": self.length.value(),
+                "microphone": device_key(self.microphone.currentData())}
 
     @Slot()
     def record(self) -> None:

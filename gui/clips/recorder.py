@@ -75,6 +75,22 @@ class AudioRecorder(QObject):
     def monitoring(self) -> bool:
         return self._pre_roll > 0
 
+    @property
+    def device(self):
+        """The microphone chosen (a QAudioDevice), None: the system's default."""
+        return self._device
+
+    def set_device(self, device) -> None:
+        """Listen to ``device`` from now on (None: the system's default): monitoring or
+        listening live goes on through it, opened again; a take running is dropped."""
+        self._device = device
+        if self.monitoring:
+            self.monitor(self._pre_roll / self.rate_hz if self.rate_hz else 0.0)
+        elif self._listening:
+            self.listen()
+        elif self._wanted:
+            self.cancel()
+
     def start(self, seconds: float) -> None:
         """Begin a take of ``seconds``; one already running is dropped. While monitoring, the
         device is open already and the take begins with what it heard just before."""

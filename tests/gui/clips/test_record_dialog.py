@@ -162,6 +162,46 @@ def test_a_silent_take_is_not_added_one_cut_off_is_said_and_the_last_can_be_disc
     assert dialog.note.text().startswith("The last take is discarded (0 kept; Edit > Redo")
 
 
+class FakeMicrophone:
+    """Enough of a QAudioDevice for the dialog's choice."""
+
+    def __init__(self, name: str, default: bool = False) -> None:
+        self._name, self._default = name, default
+
+    def description(self) -> str:
+        return self._name
+
+    def isDefault(self) -> bool:  # noqa: N802 - Qt's name
+        return self._default
+
+    def id(self) -> bytes:
+        return self._name.encode()
+
+
+def test_the_microphone_is_chosen_kept_and_the_device_opened_again_on_it(qtbot, tmp_path):
+    laptop, usb = FakeMicrophone("Built-in", default=True), FakeMicrophone("USB mic")
+    recorder = SimulatedRecorder()
+    dialog = RecordDialog(["yes"], tmp_path, lambda *_: None, recorder=recorder,
+                          inputs=lambda: [laptop, usb])
+    qtbot.addWidget(dialog)
+    assert [dialog.microphone.itemText(i) for i in range(2)] == [
+        "Built-in  (the system's default)", "USB mic"]
+    assert recorder.device is laptop and recorder.monitoring and recorder.opened == 1
+    dialog.microphone.setCurrentIndex(1)
+    assert recorder.device is usb and recorder.monitoring and recorder.opened == 2
+    assert dialog.choice()["microphone"] == b"USB mic".hex()
+    # The next time, the same one; one not plugged in then: the system's default.
+    again = RecordDialog(["yes"], tmp_path, lambda *_: None, recorder=SimulatedRecorder(),
+                         last=dialog.choice(), inputs=lambda: [laptop, usb])
+    gone = RecordDialog(["yes"], tmp_path, lambda *_: None, recorder=SimulatedRecorder(),
+                        last=dialog.choice(), inputs=lambda: [laptop])
+    qtbot.addWidget(again)
+    qtbot.addWidget(gone)
+    assert again.recorder.device is usb and gone.recorder.device is laptop
+    for each in (dialog, again, gone):
+        each.reject()
+
+
 def test_without_a_microphone_the_dialog_says_so(qtbot, tmp_path):
     recorder = AudioRecorder()
     recorder.unavailable_reason = "No microphone (audio input device) found"
@@ -179,17 +219,17 @@ def test_the_dialog_opens_on_the_last_class_and_length(qtbot, tmp_path):
                           last={"label": "maybe", "length_s": 2.5})
     qtbot.addWidget(dialog)
     # A class no longer in the project is typed again; the list keeps the project's.
-    assert dialog.choice() == {"label": "maybe", "length_s": 2.5}
+    assert dialog.choice() == {"label": "maybe", "length_s": 2.5, "microphone": ""}
     assert [dialog.label_box.itemText(i) for i in range(dialog.label_box.count())] == ["no", "yes"]
     dialog.label_box.setCurrentText("yes")
-    assert dialog.choice() == {"label": "yes", "length_s": 2.5}
+    assert dialog.choice() == {"label": "yes", "length_s": 2.5, "microphone": ""}
     # A length out of range is brought into it; one that is not a number leaves the default.
     far = RecordDialog([], tmp_path, lambda *_: None, recorder=recorder,
                        last={"label": "", "length_s": 1e9})
     odd = RecordDialog([], tmp_path, lambda *_: None, recorder=recorder, last={"length_s": "x"})
     qtbot.addWidget(far)
     qtbot.addWidget(odd)
-    assert far.choice() == {"label": "", "length_s": MAX_TAKE_S}
+    assert far.choice() == {"label": "", "length_s": MAX_TAKE_S, "microphone": ""}
     assert odd.choice()["length_s"] == DEFAULT_TAKE_S
 
 
@@ -210,6 +250,7 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
         def __init__(self, classes, scratch, on_take, parent=None, last=None, on_discard=None):
             opened.append((classes, scratch, last))
             self._on_take, self._on_discard = on_take, on_discard
+            self.recorder = SimulatedRecorder()  # the default microphone
 
         def exec(self):
             self._on_take(take, "yes")
