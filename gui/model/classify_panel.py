@@ -133,6 +133,11 @@ class ClassifyPanel(QWidget):
         self.status.setWordWrap(True)
         self.train_button = QPushButton("Train a Model")
         self.train_button.clicked.connect(self.train_requested)
+        # The preview's own player (set_playback): hear a dropped file before adding it.
+        self.playback = None
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setEnabled(False)
+        self.play_button.clicked.connect(self._on_play_clicked)
         self.cancel_button = QPushButton("Stop")
         for button in (self.train_button, self.cancel_button):  # see TrainingPanel's
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -186,6 +191,7 @@ class ClassifyPanel(QWidget):
         # The status over the buttons, the panel's width to itself: beside them, in a dock 380
         # px wide, "No model yet: label clips of two or more classes…" was a column of 7 lines.
         row = QHBoxLayout()
+        row.addWidget(self.play_button)
         row.addStretch(1)
         row.addWidget(self.train_button)
         row.addWidget(self.cancel_button)
@@ -199,6 +205,23 @@ class ClassifyPanel(QWidget):
         layout.addWidget(splitter, 1)
         self.set_model(None)
         self._update_buttons()
+
+    def set_playback(self, playback, pause_others=lambda: None) -> None:
+        """Play the preview's file with ``playback`` (a PlaybackController of its own: clicks
+        seek, the playhead moves); ``pause_others()`` before it plays (the window's player)."""
+        self.playback, self._pause_others = playback, pause_others
+        playback.follow_view(self.clip_view)
+        playback.state_changed.connect(
+            lambda playing: self.play_button.setText("❚❚ Pause" if playing else "▶ Play"))
+        self.play_button.setToolTip("Play the selected file" if playback.available else
+                                    f"Playback is off: {playback.unavailable_reason}")
+        self.clip_view.clip_shown.connect(lambda _path: self._update_buttons())
+
+    def _on_play_clicked(self) -> None:
+        if self.playback is not None:
+            if not self.playback.playing:
+                self._pause_others()
+            self.playback.toggle()
 
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Draw the bars and score lines in the project's class colours (class name -> colour)."""
@@ -270,6 +293,8 @@ class ClassifyPanel(QWidget):
         self.cancel()
         self._task.cancel()  # and wait for it, and for those stopped before
         self.live.shutdown()
+        if self.playback is not None:
+            self.playback.shutdown()
         self.clip_view.shutdown()
 
     def _on_worker_results(self, predictions: list) -> None:
@@ -447,3 +472,6 @@ class ClassifyPanel(QWidget):
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
         self.add_button.setEnabled(not busy and any(p.ok for p in self.selected_predictions()))
+        self.play_button.setVisible(self.playback is not None and bool(self.predictions))
+        self.play_button.setEnabled(self.playback is not None and self.playback.available
+                                    and self.clip_view.data is not None)

@@ -18,6 +18,7 @@ from core.ml.train_config import TrainConfig, parse_clip_seconds
 from core.words import counted
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
+from gui.clips.playback import PlaybackController
 from gui.clips.view_ranges import region_range
 from gui.common import settings as keys
 from gui.common.channels import name_channels
@@ -139,6 +140,8 @@ class ModelDock(QDockWidget):
         RegionSelection and class keys): a current event is shown there, and region edits made
         there reach the queue and the clip list's event filters."""
         self._clip_view, self._playback, self._regions = clip_view, playback, labels.regions
+        # The Classify tab's preview plays with a player of its own.
+        self.classify.set_playback(PlaybackController(self, playback.unavailable_reason), playback.pause)
         clip_view.clip_shown.connect(self._on_clip_shown)
         labels.keys_changed.connect(self.review.set_class_keys)
         labels.regions.regions_changed.connect(lambda _clip_id: self._filters_timer.start())
@@ -293,8 +296,7 @@ class ModelDock(QDockWidget):
         if self.project is None:
             self.show_message("Open a project first: files are copied into its folder.", "info")
             return None
-        self.status.emit(f"Copying {counted(len(pairs), 'file')} into {self.project.folder.name}…",
-                         0)
+        self.status.emit(f"Copying {counted(len(pairs), 'file')} into {self.project.folder.name}…", 0)
         command = AddFilesCommand(self.project, pairs, self._files_task, lambda records, added:
                                   self._on_files_changed(records, added, source),
                                   on_error=lambda m: self.show_message(m, "error"), source=source)

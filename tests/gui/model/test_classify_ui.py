@@ -196,6 +196,33 @@ def test_a_test_sets_answers_are_scored_and_wrong_ones_marked(qtbot, panel, tmp_
     assert messages[-1].startswith("1 file whose folder or name says no class")
 
 
+def test_the_previews_file_plays_with_a_player_of_its_own(qtbot, panel, tmp_path):
+    from core.ml.inference import Prediction
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    from gui.clips.playback import PlaybackController
+    from tests.gui.clips.test_playback import FakePlayer
+
+    player, paused = FakePlayer(), []
+    panel.set_playback(PlaybackController(player=player), lambda: paused.append(1))
+    assert not panel.play_button.isVisible()  # nothing classified yet
+    path = audio_factory.write(tmp_path / "cat" / "a.wav", audio_factory.tone(440.0, 1.0))
+    with qtbot.waitSignal(panel.clip_view.clip_shown, timeout=10_000):
+        panel._on_worker_results([Prediction(path, ("cat", "dog"), "cat", 0.9, (0.9, 0.1))])
+    assert panel.playback.path == path  # the preview's file, loaded for its player
+    assert panel.play_button.isVisible() and panel.play_button.isEnabled()
+    panel.play_button.click()
+    assert paused == [1]  # the window's player paused first
+    assert player.state == QMediaPlayer.PlaybackState.PlayingState
+    # Without sound, the button says why it is off.
+    quiet = ClassifyPanel()
+    qtbot.addWidget(quiet)
+    quiet.set_playback(PlaybackController(force_unavailable="No audio output device found"))
+    assert quiet.play_button.toolTip() == "Playback is off: No audio output device found"
+    assert not quiet.play_button.isEnabled()
+    quiet.shutdown()
+
+
 def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_path):
     messages = []
     panel.message.connect(lambda text, kind: messages.append(text))
