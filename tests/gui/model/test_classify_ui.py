@@ -197,9 +197,9 @@ def test_a_test_sets_answers_are_scored_and_wrong_ones_marked(qtbot, panel, tmp_
 
 
 def test_the_previews_file_plays_with_a_player_of_its_own(qtbot, panel, tmp_path):
-    from core.ml.inference import Prediction
     from PySide6.QtMultimedia import QMediaPlayer
 
+    from core.ml.inference import Prediction
     from gui.clips.playback import PlaybackController
     from tests.gui.clips.test_playback import FakePlayer
 
