@@ -37,11 +37,16 @@ RATE_HZ = 16000
 
 
 class FakePlayback:
-    """Records the ranges it is asked to play, and their bands."""
+    """Records the ranges it is asked to play, and their bands; no sound (as on CI)."""
+
+    unavailable_reason = "No audio output device found"
 
     def __init__(self) -> None:
         self.ranges: list[tuple[float, float]] = []
         self.bands: list[tuple[float, float] | None] = []
+
+    def pause(self) -> None:
+        pass
 
     def play_range(self, start_s: float, end_s: float, band_hz=None, channel=None) -> None:
         self.ranges.append((start_s, end_s))
