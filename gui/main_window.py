@@ -66,9 +66,7 @@ class MainWindow(QMainWindow):
         self.playback_bar = PlaybackBar(self.playback)
         self.playback.follow_view(self.clip_view)
         self.label_bar = LabelBar()
-        self.welcome = WelcomePage()
-        self.welcome.open_folder_clicked.connect(lambda: self.acts.open_folder.trigger())
-        self.welcome.open_demo_clicked.connect(lambda: self.acts.open_demo.trigger())
+        self.welcome = WelcomePage()  # its buttons: the File and Help menus' actions
         self.scan = ScanController(self.model, self.clip_list, self)
         self.labels = LabelController(self.model, self.clip_list, self.undo_stack,
                                       lambda: self.acts.auto_advance.isChecked(), self)
@@ -192,10 +190,7 @@ class MainWindow(QMainWindow):
         self.labels.set_project(None)
 
     def _on_scan_finished(self) -> None:
-        # The list starts at its columns' usual width; labels longer than those get their room,
-        # unless the person chose its width.
-        if not self.workspace.list_width_chosen:
-            self.workspace.widen_list(self.clip_list.wanted_width())
+        self.workspace.fit_list(self.clip_list.wanted_width())
         self.labels.refresh_classes()
         self.model_dock.classify_new_clips()
         if self.scan.first_scan_read_names():
@@ -266,8 +261,7 @@ class MainWindow(QMainWindow):
             self.open_folder))
 
     def _read_settings(self) -> None:
-        self.workspace.list_width_chosen = not keys.read(self.settings,
-                                                         keys.MAIN_SPLITTER).isEmpty()
+        self.workspace.list_width_chosen = not keys.read(self.settings, keys.MAIN_SPLITTER).isEmpty()
         if keys.restore_window(self.settings, self, self.splitter,
                                self.clip_list.table.horizontalHeader(), self.acts.toggles(),
                                self.clip_list.columns):

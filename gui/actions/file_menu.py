@@ -34,6 +34,7 @@ def build(acts, w) -> None:
     acts.open_folder = acts.action("&Open Folder…", lambda: _on_open_folder(w),
                                    QKeySequence.StandardKey.Open, icon(SP.SP_DirOpenIcon))
     acts.open_folder.setIconText("Open")
+    w.welcome.open_folder_clicked.connect(acts.open_folder.trigger)
     acts.recent_menu = recent = QMenu("Open &Recent", w)
     acts.reopen_last = acts.action("Reopen &Last Folder at Start", None)
     acts.reopen_last.setCheckable(True)

@@ -33,6 +33,7 @@ def build(acts, w) -> None:
                                 w).exec(),
         QKeySequence.StandardKey.HelpContents)
     acts.open_demo = acts.action("Open &Demo Project", lambda: _on_open_demo(w))
+    w.welcome.open_demo_clicked.connect(acts.open_demo.trigger)
     acts.about = acts.action("&About Earmark", lambda: show_about(w))
     acts.about.setMenuRole(QAction.MenuRole.AboutRole)
     menu = w.menuBar().addMenu("&Help")

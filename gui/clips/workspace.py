@@ -63,6 +63,12 @@ class Workspace(QWidget):
         """The clip view (a project is open), or the welcome page."""
         self.centre_stack.setCurrentWidget(self.clip_view if shown else self.welcome)
 
+    def fit_list(self, wanted_px: int) -> None:
+        """A scan is over: the list, at its columns' usual width, widens to ``wanted_px`` for
+        longer labels, unless the person chose its width (``list_width_chosen``)."""
+        if not self.list_width_chosen:
+            self.widen_list(wanted_px)
+
     def widen_list(self, wanted_px: int) -> None:
         """Give the clip list ``wanted_px`` (its columns appeared), taking the room from the clip
         pane down to its minimum or MIN_VIEW_SHARE of the room, whichever is more."""
