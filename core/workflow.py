@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio.template_detector import same_call
+from core.audio.spans import same_call
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.feature_cache import feature_cache_dir
@@ -525,7 +525,7 @@ def recordings_to_search(project, window_s: float) -> list:
 def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False) -> list:
     """``events`` (anything with begin_s, end_s, label) less those a person already marked: an
     event overlapping a person's region (manual, imported or accepted: status None) of the same
-    class as one call (:func:`template_detector.same_call`: a quarter of the shorter; at half,
+    class as one call (:func:`core.audio.spans.same_call`: a quarter of the shorter; at half,
     one a note off a marked two-note hoot was not). An overlap with another class stays: the
     model and the person disagree there, which is worth a review. An event of no class, or of a
     detector that knows none (``any_class``: the energy detector's, whatever label the person

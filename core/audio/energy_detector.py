@@ -97,12 +97,6 @@ class EnergyEvent:
         return 1.0 - 10.0 ** (-self.snr_db / 10.0)
 
 
-def snr_db_of_score(score: float) -> float:
-    """The peak SNR (dB) an event's ``score`` stands for (:attr:`EnergyEvent.score` undone;
-    120 dB at a score of 1)."""
-    return -10.0 * math.log10(max(1.0 - float(score), 1e-12))
-
-
 def _band(config: EnergyDetectorConfig, sample_rate_hz: int, n_fft: int
           ) -> tuple[np.ndarray, float, float]:
     """The bins inside the band, and the band actually searched (clipped to Nyquist)."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.reading import channel_or_mix, channel_problem, info, read, read_blocks
+from core.audio.spans import same_call
 from core.audio.spectrogram import (
     POWER_FLOOR,
     band_bins,
@@ -66,9 +67,6 @@ MIN_FLOOR_S = FLOOR_CONTEXT_S / 2
 MAX_TIME_STRETCH = 0.5
 #: The most ``pitch_shift`` may be: a call a third higher or lower is another call.
 MAX_PITCH_SHIFT = 0.3
-#: Two events (of several templates or variants) overlapping by this share of the shorter are one
-#: call: at half, a two-note hoot was found two or three times, a note apart (42-55% overlap).
-SAME_CALL_OVERLAP = 0.25
 #: Matches this far under the threshold are near misses, counted for the person (the threshold
 #: may be too high for their calls: calls varying in pitch scored 0.25-0.4 against 0.4).
 NEAR_MISS_BAND = 0.15
@@ -405,14 +403,6 @@ def _peaks(scores: np.ndarray, width: int, threshold: float) -> np.ndarray:
     around = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(axis=1)
     before = np.lib.stride_tricks.sliding_window_view(padded, half)[:len(scores)].max(axis=1)
     return np.flatnonzero((scores >= threshold) & (scores >= around) & (scores > before))
-
-
-def same_call(one, other) -> bool:
-    """Whether two spans (``begin_s``, ``end_s``: events, regions) overlap by SAME_CALL_OVERLAP
-    of the shorter: one call found twice, or found where a person marked it."""
-    overlap_s = min(one.end_s, other.end_s) - max(one.begin_s, other.begin_s)
-    return overlap_s >= SAME_CALL_OVERLAP * min(one.end_s - one.begin_s,
-                                                other.end_s - other.begin_s)
 
 
 def _one_per_overlap(events: list[TemplateEvent]) -> list[TemplateEvent]:

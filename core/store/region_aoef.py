@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
-from core.audio.energy_detector import snr_db_of_score
+from core.audio.spans import snr_db_of_score
 from core.store.label_rules import RATING_NAMES, json_number, normalise_relative
 from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 

@@ -16,7 +16,7 @@ import time
 from collections import namedtuple
 from collections.abc import Collection, Iterable, Sequence
 
-from core.audio.template_detector import same_call
+from core.audio.spans import same_call
 from core.errors import RegionError
 from core.store.records import (
     FOUND_SOURCES,

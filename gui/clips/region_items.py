@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 
-from core.audio.energy_detector import snr_db_of_score
+from core.audio.spans import snr_db_of_score
 from core.store.records import FOUND_SOURCES, UNREVIEWED
 from gui.common.time_text import format_span
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.audio import template_detector
+from core.audio import spans, template_detector
 from core.audio.template_detector import (
     CallTemplate,
     TemplateDetectorConfig,
@@ -312,7 +312,7 @@ def test_one_event_per_overlap_keeps_what_checking_every_pair_keeps():
         kept = []
         for e in sorted(events, key=lambda e: -e.score):
             if not any(min(e.end_s, k.end_s) - max(e.begin_s, k.begin_s)
-                       >= template_detector.SAME_CALL_OVERLAP
+                       >= spans.SAME_CALL_OVERLAP
                        * min(e.end_s - e.begin_s, k.end_s - k.begin_s) for k in kept):
                 kept.append(e)
         return sorted(kept, key=lambda e: (e.begin_s, e.end_s))
