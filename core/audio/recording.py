@@ -76,6 +76,19 @@ def is_cut_off(samples: np.ndarray, sample_rate_hz: int) -> bool:
     return not is_silent(samples) and peak_level(tail) >= CUT_OFF_SHARE * peak_level(samples)
 
 
+def save_new_take(samples: np.ndarray, sample_rate_hz: int, folder: str | os.PathLike,
+                  stem: str) -> Path:
+    """Write a take as ``folder/<stem>_<n>.wav`` (:func:`save_take`), ``n`` the first number
+    whose file is not there yet (two takes in one second get two files), and return its path."""
+    n = 1
+    while True:
+        try:
+            return save_take(samples, sample_rate_hz, Path(folder) / f"{stem}_{n}.wav",
+                             exclusive=True)
+        except FileExistsError:
+            n += 1
+
+
 def save_take(samples: np.ndarray, sample_rate_hz: int, path: str | os.PathLike,
               exclusive: bool = False) -> Path:
     """Write a take as a 16-bit mono WAV (what every tool reads) and return its path. Raises

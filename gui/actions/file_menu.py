@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
-from core.audio.recording import save_take
+from core.audio.recording import save_new_take
 from core.errors import AudioError
 from core.store import label_io, label_rules, region_export, region_io
 from core.store.label_rules import safe_folder_name
@@ -529,18 +529,13 @@ def _keep_live_clip(w, samples, rate_hz: int, label: str) -> None:
     if w.project is None:
         w.show_message("Open a project first: a kept clip is copied into its folder.", "info")
         return
-    stem = f"{safe_folder_name(label)}_live_{time.strftime('%Y%m%d-%H%M%S')}"
-    for n in range(1, 1000):  # two kept in one second: the first is still being copied
-        path = w.acts.scratch() / f"{stem}_{n}.wav"
-        try:
-            save_take(samples, rate_hz, path, exclusive=True)
-        except FileExistsError:
-            continue
-        except (AudioError, ValueError) as error:
-            w.show_message(f"Could not keep the clip: {error}", "error")
-            return
-        w.model_dock.add_files([(path, label)], "manual")
+    try:
+        path = save_new_take(samples, rate_hz, w.acts.scratch(),
+                             f"{safe_folder_name(label)}_live_{time.strftime('%Y%m%d-%H%M%S')}")
+    except (AudioError, ValueError) as error:
+        w.show_message(f"Could not keep the clip: {error}", "error")
         return
+    w.model_dock.add_files([(path, label)], "manual")
 
 
 def _on_export_folders(w) -> None:

@@ -35,7 +35,7 @@ from core.audio.recording import (
     is_cut_off,
     is_silent,
     peak_db,
-    save_take,
+    save_new_take,
 )
 from core.errors import AudioError
 from core.store.label_rules import safe_folder_name
@@ -65,7 +65,6 @@ class RecordDialog(QDialog):
         self._scratch, self._on_take, self._on_discard = Path(scratch), on_take, on_discard
         self.recorder = recorder if recorder is not None else AudioRecorder(self)
         self.takes = 0  # kept in the project
-        self._made = 0  # saved, to name each file apart
         self.label_box = QComboBox()
         self.label_box.setEditable(True)
         self.label_box.addItems(classes)
@@ -165,14 +164,12 @@ class RecordDialog(QDialog):
             self.note.setText(f"Not added: the take was silent (its loudest moment "
                               f"{peak_db(samples):.0f} dB FS). Is the microphone on, and near?")
             return
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = self._scratch / f"{safe_folder_name(label)}_{stamp}_{self._made + 1}.wav"
         try:
-            save_take(samples, rate_hz, path)
+            path = save_new_take(samples, rate_hz, self._scratch,
+                                 f"{safe_folder_name(label)}_{time.strftime('%Y%m%d-%H%M%S')}")
         except (AudioError, ValueError) as error:
             self.note.setText(f"Not saved: {error}")
             return
-        self._made += 1
         self.takes += 1
         self._on_take(path, label)
         self.discard_button.setEnabled(self._on_discard is not None)

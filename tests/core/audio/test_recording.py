@@ -72,3 +72,10 @@ def test_a_silent_take_and_one_cut_off_are_told_apart_from_a_whole_word():
     late = np.roll(word, 6000)  # the word runs past the end of the take
     late[:6000] = 0.0
     assert recording.is_cut_off(late[:rate], rate)
+
+
+def test_a_new_take_never_writes_over_one_saved_before(tmp_path):
+    first = recording.save_new_take(np.full(800, 0.1, np.float32), 16000, tmp_path, "yes_x")
+    second = recording.save_new_take(np.full(800, 0.2, np.float32), 16000, tmp_path, "yes_x")
+    assert (first.name, second.name) == ("yes_x_1.wav", "yes_x_2.wav")
+    assert sf.read(first)[0][0] == pytest.approx(0.1, abs=1e-3)
