@@ -331,19 +331,29 @@ class Classifier:
         channel where they have it, else their mean: resampled to the model's rate, then judged
         as a short file is (silence, unknown, or its class); ``name`` stands for its path."""
         rate_hz, n = self.features.sample_rate_hz, self.features.n_samples
-        samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim == 2:
-            channel = audio.channel_or_mix(self.features.channel, samples.shape[1])
-            samples = samples.mean(axis=1) if channel is None else samples[:, channel]
         # Only the last window (and a little more for the resampler's edge) is resampled.
-        samples = np.asarray(samples, dtype=np.float32)[-(math.ceil(n * sample_rate_hz / rate_hz)
-                                                          + sample_rate_hz // 10):]
+        samples = self._heard_channel(samples)[-(math.ceil(n * sample_rate_hz / rate_hz)
+                                                 + sample_rate_hz // 10):]
         if sample_rate_hz != rate_hz and len(samples):
             samples = audio.resample(samples, sample_rate_hz, rate_hz)
         samples = samples[-n:]
         pending = [(Path(name), len(samples) / rate_hz,
                     prepare_clip(samples, self.features.n_samples), is_silent(samples, rate_hz))]
         return next(self._score_short(pending, batch_size=1))
+
+    def heard_stretch(self, samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+        """The stretch of a live stream :meth:`predict_samples` judges, at the stream's rate:
+        the last clip length of the channel it hears (or the mix), mono float32."""
+        n = math.ceil(self.features.n_samples * sample_rate_hz / self.features.sample_rate_hz)
+        return self._heard_channel(samples)[-n:]
+
+    def _heard_channel(self, samples: np.ndarray) -> np.ndarray:
+        """Mono ``samples``, or of frames ``(n, channels)`` the model's channel, else their mean."""
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 2:
+            channel = audio.channel_or_mix(self.features.channel, samples.shape[1])
+            samples = samples.mean(axis=1) if channel is None else samples[:, channel]
+        return np.asarray(samples, dtype=np.float32)
 
     def _verdict(self, silent: bool, novel: bool) -> str | None:
         """SILENCE for a silent file, UNKNOWN for a novel one, of those this model answers."""

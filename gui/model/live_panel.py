@@ -3,7 +3,7 @@ to what the microphone hears, a few times a second. The latest LIVE_KEPT_S of so
 every LIVE_TICK_MS, unless the last is still being scored, the model judges the last of them as
 it judges a file (its clip length; silence, unknown or a class) in a background task, and the
 panel shows the answer and the classes' probabilities. Keep Last As… keeps the stretch behind the
-latest answer (the model's clip of it) as a clip of the class a person picks, as Edge Impulse's
+latest answer (as the model heard it) as a clip of the class a person picks, as Edge Impulse's
 live classification keeps a sample. Without a microphone the button is off and says why."""
 
 from __future__ import annotations
@@ -205,12 +205,11 @@ class LiveListenPanel(QWidget):
                          finished=lambda prediction: self._show(prediction, samples, rate_hz),
                          failed=self._on_failed)
 
-    def _show(self, prediction, samples: np.ndarray | None = None, rate_hz: int = 0) -> None:
+    def _show(self, prediction, samples: np.ndarray, rate_hz: int) -> None:
         if not self.listening():
             return
-        if samples is not None:
-            self._last = (samples, rate_hz, prediction)
-            self.keep_button.setEnabled(True)
+        self._last = (samples, rate_hz, prediction)
+        self.keep_button.setEnabled(True)
         top = int(np.argmax(prediction.probabilities))
         if prediction.verdict:
             closest = prediction.classes[top]
@@ -238,20 +237,12 @@ class LiveListenPanel(QWidget):
         self.heard_answer.emit(prediction)
 
     def last_clip(self) -> tuple[np.ndarray, int] | None:
-        """The sound behind the latest answer: the model's clip length of it, where its answer
-        was strongest (the last of it when that is not known); None before an answer."""
-        if self._last is None:
+        """The sound behind the latest answer, as the model heard it (the last clip length of its
+        channel, or the mix); None before an answer."""
+        if self._last is None or self._scorer is None:
             return None
-        samples, rate_hz, prediction = self._last
-        if samples.ndim == 2:  # frames of each channel: a clip is their mix, as a take is
-            samples = samples.mean(axis=1)
-        clip_s = getattr(self._scorer, "clip_seconds", None)
-        if not clip_s or len(samples) <= clip_s * rate_hz:
-            return samples, rate_hz
-        n = int(round(clip_s * rate_hz))
-        start = len(samples) - n if prediction.peak_time_s is None else min(
-            max(int(round(prediction.peak_time_s * rate_hz)), 0), len(samples) - n)
-        return samples[start:start + n], rate_hz
+        samples, rate_hz, _prediction = self._last
+        return self._scorer.heard(samples, rate_hz), rate_hz
 
     def _fill_keep_menu(self) -> None:
         menu = self.keep_button.menu()

@@ -83,10 +83,10 @@ class LiveScorer:
             self._classifier = _classifier(self._checkpoint, self._device)
         return self._classifier.predict_samples(samples, rate_hz)
 
-    @property
-    def clip_seconds(self) -> float | None:
-        """The model's clip length once it is read (None before the first call)."""
-        return self._classifier.features.clip_seconds if self._classifier is not None else None
+    def heard(self, samples, rate_hz: int):
+        """The stretch of ``samples`` the model judged (``Classifier.heard_stretch``); after a
+        first call, as an answer has to be there to keep."""
+        return self._classifier.heard_stretch(samples, rate_hz)
 
 
 class TrainingWorker(Worker):

@@ -87,6 +87,13 @@ def test_a_live_streams_latest_stretch_is_answered_as_a_file_is(trained, tmp_pat
     # Nothing but digital silence (or nothing yet) is silence, never a class.
     assert classifier.predict_samples(np.zeros(48000, np.float32), 48000).answer == "silence"
     assert classifier.predict_samples(np.zeros(0, np.float32), 48000).answer == "silence"
+    # The stretch it judged, at the stream's rate (Listen Live keeps it): the clip's length, the
+    # last of it; of frames, the mix, as the model hears them.
+    n = int(round(classifier.features.clip_seconds * 48000))
+    heard = classifier.heard_stretch(stream, 48000)
+    assert len(heard) == n and np.array_equal(heard, stream[-n:])
+    frames = np.stack([stream, np.zeros_like(stream)], axis=1)
+    assert np.allclose(classifier.heard_stretch(frames, 48000), stream[-n:] / 2)
 
 
 def _stub_scores(monkeypatch, classifier, scores) -> None:

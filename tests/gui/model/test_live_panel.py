@@ -111,12 +111,12 @@ def test_the_menu_shows_the_classify_tab_and_says_why_it_cannot_listen(qtbot, wi
 def test_the_sound_behind_the_latest_answer_can_be_kept_as_a_class(qtbot, tmp_path):
     from core.ml.inference import Prediction
 
-    class Scorer:  # the model's clip is 0.5 s; it heard its class best from 1.0 s on
-        clip_seconds = 0.5
-
+    class Scorer:  # a model of 0.5 s clips that hears the first channel
         def __call__(self, samples, rate_hz):
-            return Prediction(tmp_path / "live.wav", ("no", "yes"), "no", 0.8, (0.8, 0.2),
-                              duration_s=len(samples) / rate_hz, peak_time_s=1.0)
+            return Prediction(tmp_path / "live.wav", ("no", "yes"), "no", 0.8, (0.8, 0.2))
+
+        def heard(self, samples, rate_hz):
+            return samples[-rate_hz // 2:, 0]
 
     panel = LiveListenPanel(recorder=SimulatedRecorder(), scorer_for=lambda path, device: Scorer())
     qtbot.addWidget(panel)
@@ -135,8 +135,8 @@ def test_the_sound_behind_the_latest_answer_can_be_kept_as_a_class(qtbot, tmp_pa
     panel.keep_button.menu().actions()[1].trigger()  # the model said "no": it was "yes"
     ((samples, rate_hz, label),) = kept
     assert (rate_hz, label, samples.ndim, len(samples)) == (16000, "yes", 1, 8000)
-    # The half second from 1.0 s, where the answer was strongest, in mono.
-    assert samples[0] == pytest.approx(0.25, abs=1e-3)
+    # The half second the model judged: the last of what was heard.
+    assert samples[0] == pytest.approx(0.375, abs=1e-3)
     panel.shutdown()
 
 
