@@ -261,8 +261,7 @@ def _handle_export(args: argparse.Namespace) -> int:
     from core.store.region_export import (
         aoef_dataset_path,
         export_regions,
-        left_out_text,
-        unreviewed_left_out,
+        unreviewed_note,
     )
 
     if args.format in PER_FILE_FORMATS and not args.out:
@@ -291,9 +290,9 @@ def _handle_export(args: argparse.Namespace) -> int:
         if args.out:
             n = write(args.out)
             print(f"earmark: wrote {n} {what} to {args.out}", file=sys.stderr)
-            left_out = unreviewed_left_out(project, args.format)
-            if left_out:
-                print(f"earmark: {left_out_text(left_out)}", file=sys.stderr)
+            note = unreviewed_note(project, args.format) if what == "regions" else ""
+            if note:
+                print(f"earmark: {note}", file=sys.stderr)
             if args.format == "aoef":
                 print(f"earmark: and its recordings' dataset to {aoef_dataset_path(args.out)}: "
                       "Whombat imports the dataset first, then the project", file=sys.stderr)

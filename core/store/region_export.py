@@ -37,6 +37,7 @@ from core.store.region_json import AVIANZ_SUFFIX, avianz_text, label_studio_text
 from core.store.region_known import region_ref
 from core.store.region_svl import SVL_SUFFIX, svl_text
 from core.store.region_tables import table_text
+from core.words import counted
 
 FORMATS = ("csv", "raven", "ravenfiles", "audacity", "avianz", "labelstudio", "aoef",
            "sonicvisualiser", "summary")
@@ -398,24 +399,26 @@ PER_FILE = {
 }
 
 
-#: Why unreviewed_left_out leaves them out.
+#: Why unreviewed_note says they are left out.
 UNREVIEWED_LEFT_OUT = ("the format has no word for an event still to review, and they would come "
                        "back as sure regions (Raven's table, the CSV and AviaNZ keep them, with "
                        "their scores)")
 
 
-def left_out_text(n: int) -> str:
-    """``left out 3 events nobody has reviewed: <why>``."""
-    return f"left out {n:,} event{'s' if n != 1 else ''} nobody has reviewed: {UNREVIEWED_LEFT_OUT}"
-
-
-def unreviewed_left_out(project, fmt: str) -> int:
-    """How many events nobody has reviewed an export as ``fmt`` leaves out (Audacity, Sonic
-    Visualiser: see PER_FILE)."""
+def unreviewed_note(project, fmt: str) -> str:
+    """What an export as ``fmt`` did with the events nobody has reviewed, in words ('' when there
+    are none): left out, and why (Audacity, Sonic Visualiser: see PER_FILE); counted apart (the
+    summary); or kept with their scores, as events still to review."""
+    n = sum(project.unreviewed_counts().values())
+    if not n:
+        return ""
     per_file = PER_FILE.get(fmt)
-    if per_file is None or per_file.keep is _exported:
-        return 0
-    return sum(project.unreviewed_counts().values())
+    if per_file is not None and per_file.keep is not _exported:
+        return f"left out {counted(n, 'event')} nobody has reviewed: {UNREVIEWED_LEFT_OUT}"
+    if fmt == "summary":
+        return f"{counted(n, 'event')} nobody has reviewed yet counted as to review"
+    return (f"{n:,} of them {'is an event' if n == 1 else 'are events'} nobody has reviewed yet, "
+            f"with {'its score' if n == 1 else 'their scores'}, still to review")
 
 
 def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
@@ -437,7 +440,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     - ``"audacity"``: one label track per audio file under the folder ``out``, at
       ``out/<relative path, extension replaced by .txt>`` (files that would share one, a.wav and
       a.flac, keep their extension: a.wav.txt); events nobody has reviewed are left out
-      (:func:`unreviewed_left_out`), as for sonicvisualiser;
+      (:func:`unreviewed_note`), as for sonicvisualiser;
     - ``"avianz"``: one AviaNZ ``.data`` file per audio file under the folder ``out``, at
       ``out/<relative path>.data`` (the project's own folder puts each beside its recording, where
       AviaNZ looks), see :func:`region_json.avianz_text`;
@@ -504,7 +507,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
 
 
 __all__ = ["FORMATS", "MEASURED_FORMATS", "PER_FILE", "Measured", "export_regions",
-           "left_out_text", "unreviewed_left_out",
+           "unreviewed_note",
            "regions_by_clip", "measure_regions", "aoef_dataset_path", "aoef_text",
            "audacity_text", "write_aoef",
            "avianz_targets", "raven_text", "sequence_starts", "summary_text"]

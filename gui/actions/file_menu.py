@@ -424,7 +424,7 @@ def _on_export_regions(w) -> None:
     # Measured on the channel the spectrogram shows, where a recording has it (Raven's Channel).
     channel = w.clip_view.spectrogram_settings().channel
 
-    def export(project, task) -> tuple[int, list[str], int, int] | None:
+    def export(project, task) -> tuple[int, list[str], str] | None:
         measured = None
         if measure:  # each region's seconds read from its recording: the slow part
             measured = region_export.measure_regions(
@@ -433,39 +433,29 @@ def _on_export_regions(w) -> None:
             if measured.stopped:
                 return None
         n = region_export.export_regions(project, fmt, out, measured)
-        left_out = region_export.unreviewed_left_out(project, fmt)
-        kept = 0 if left_out else sum(project.unreviewed_counts().values())
-        return n, measured.unreadable if measured else [], left_out, kept
+        return n, measured.unreadable if measured else [], region_export.unreviewed_note(project, fmt)
 
     def progress(done_total: tuple[int, int]) -> None:
         w.statusBar().showMessage(f"Measuring regions: {done_total[0]:,} of {done_total[1]:,}…")
 
-    def finished(result: tuple[int, list[str], int, int] | None) -> None:
+    def finished(result: tuple[int, list[str], str] | None) -> None:
         if result is None:
             return
-        n, unreadable, left_out, kept = result
-        said = f"Exported {counted(n, 'region')} to {out}"
-        if kept and fmt == "summary":  # counted apart there
-            said += f", {counted(kept, 'event')} nobody has reviewed yet counted as to review"
-        elif kept:  # a colleague should know which are checked: they go out as events, scored
-            said += (f", including {counted(kept, 'event')} nobody has reviewed yet ("
-                     + ("with its score, as one" if kept == 1 else "with their scores, as ones")
-                     + " still to review)")
+        n, unreadable, note = result  # note: what became of the events nobody has reviewed
+        said = f"Exported {counted(n, 'region')} to {out}" + (f"; {note}" if note else "")
         w.statusBar().showMessage(said, 8000)
-        if left_out:
-            w.show_message(f"{said}; {region_export.left_out_text(left_out)}.", "info")
-        elif fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
+        if fmt == "aoef":  # Whombat finds a project's recordings only in a dataset it holds
             w.show_message(f"{said}. In Whombat, import the dataset "
                            f"{region_export.aoef_dataset_path(Path(out)).name} beside it first "
                            "(its audio folder: this project's folder), then the annotation "
                            "project.", "info")
-        elif kept:
+        elif note:
             w.show_message(f"{said}.", "info")
         if unreadable:
             more = f"\n…and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-            w.show_message(f"{said}; the regions of "
-                           f"{len(unreadable)} recording(s) have no measurements, since they "
-                           f"could not be read:\n" + "\n".join(unreadable[:5]) + more, "warning")
+            w.show_message(f"{said}; the regions of {counted(len(unreadable), 'recording')} "
+                           "have no measurements, since they could not be read:\n"
+                           + "\n".join(unreadable[:5]) + more, "warning")
 
     if measure:
         w.statusBar().showMessage("Measuring regions…")

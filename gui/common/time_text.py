@@ -48,5 +48,4 @@ def format_position(seconds: float, unit: bool = False) -> str:
 def format_span(begin_s: float, end_s: float) -> str:
     """A region's span as the region list writes its ends: '12.35–12.60 s' within the first
     minute, '28:44.00–28:44.30' past it (not '1724.00–1724.30 s' beside a table of 28:44.00)."""
-    text = f"{format_position(begin_s)}–{format_position(end_s)}"
-    return text + " s" if end_s < 59.995 else text
+    return f"{format_position(begin_s)}–{format_position(end_s, unit=True)}"

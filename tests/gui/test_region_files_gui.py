@@ -473,8 +473,8 @@ def test_export_regions_runs_off_the_gui_thread(qtbot, opened, tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("fmt, words", [
-    ("raven", "Exported 2 regions to {out}, including 1 event nobody has reviewed yet (with its "
-              "score, as one still to review)."),
+    ("raven", "Exported 2 regions to {out}; 1 of them is an event nobody has reviewed yet, "
+              "with its score, still to review."),
     ("audacity", "Exported 1 region to {out}; left out 1 event nobody has reviewed")])
 def test_an_export_says_which_events_nobody_has_reviewed(qtbot, opened, tmp_path, monkeypatch,
                                                          fmt, words):

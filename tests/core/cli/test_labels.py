@@ -392,6 +392,11 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
                 str(tracks)]) == 0
     err = capsys.readouterr().err
     assert "wrote 2 regions" in err and "left out 1 event nobody has reviewed: " in err
+    # A table that keeps it says so too, as the window does.
+    assert run(["labels", "export", str(recordings), "--format", "raven", "--out",
+                str(tmp_path / "t.txt")]) == 0
+    assert ("1 of them is an event nobody has reviewed yet, with its score, still to review"
+            in capsys.readouterr().err)
 
 
 def test_export_with_measurements(recordings, tmp_path, capsys):

@@ -1065,12 +1065,15 @@ def test_events_nobody_reviewed_are_left_out_where_a_format_cannot_say_so(tmp_pa
     project.add_regions([RegionSpec(clip_id, 2.0, 2.5, "owl", score=0.8)], source="model")
     for fmt in ("audacity", "sonicvisualiser"):
         assert export_regions(project, fmt, tmp_path / fmt) == 1
-        assert region_export.unreviewed_left_out(project, fmt) == 1
+        assert region_export.unreviewed_note(project, fmt).startswith(
+            "left out 1 event nobody has reviewed: ")
     assert (tmp_path / "audacity" / "long.txt").read_text() == "0.500000\t1.000000\towl\n"
-    assert region_export.left_out_text(1).startswith("left out 1 event nobody has reviewed: ")
     for fmt in ("raven", "csv", "avianz"):  # these keep the event to review, with its score
-        assert region_export.unreviewed_left_out(project, fmt) == 0
+        assert region_export.unreviewed_note(project, fmt) == (
+            "1 of them is an event nobody has reviewed yet, with its score, still to review")
         assert export_regions(project, fmt, tmp_path / f"out.{fmt}") == 2
+    assert region_export.unreviewed_note(project, "summary") == (
+        "1 event nobody has reviewed yet counted as to review")
 
 
 def test_export_refuses_an_unknown_format(tmp_path, project):
