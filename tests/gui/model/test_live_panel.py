@@ -149,8 +149,11 @@ def test_a_kept_live_clip_is_added_to_the_project_as_a_persons(qtbot, window, tm
     open_and_wait(qtbot, window, folder)
     file_menu._keep_live_clip(window, audio_factory.tone(500.0, 0.5), 16000, "yes")
     file_menu._keep_live_clip(window, audio_factory.tone(500.0, 0.5), 16000, "yes")  # same second
-    qtbot.waitUntil(lambda: sum(p.startswith("yes/yes_live_")
-                                for p in window.project.clip_ids_by_path()) == 2, timeout=10_000)
+    # Both copied, scanned and labelled in the background: read once the adds are over (a clip
+    # is in the store, labelled by its folder, a moment before it is labelled as the person's).
+    qtbot.waitUntil(lambda: not window.model_dock.is_adding_files() and sum(
+        p.startswith("yes/yes_live_") for p in window.project.clip_ids_by_path()) == 2,
+        timeout=10_000)
     clips = [window.project.clip(i) for p, i in window.project.clip_ids_by_path().items()
              if p.startswith("yes/")]
     assert {(c.label, c.label_source) for c in clips} == {("yes", "manual")}
