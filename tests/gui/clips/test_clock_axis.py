@@ -55,18 +55,14 @@ def test_the_clip_view_labels_a_recorders_file_by_its_clock_and_can_be_told_not_
     folder = tmp_path / "night"
     audio_factory.write(folder / "20260601_235950.wav", audio_factory.tone(440.0, 20.0))
     audio_factory.write(folder / "dawn.wav", audio_factory.tone(440.0, 1.0))
-    from tests.gui.helpers import open_and_wait
+    from tests.gui.helpers import open_and_wait, show_row
 
     open_and_wait(qtbot, window, folder)
-    view, axis = window.clip_view, window.clip_view.time_axis
+    axis = window.clip_view.time_axis
 
     def show(name):
-        row = next(r for r in range(window.model.rowCount())
-                   if window.model.record(r).path == name)
-        if view.data is not None and view.data.path.name == name:
-            return  # the window showed the first clip already, as it opened
-        with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-            window.clip_list.select_row(row)
+        show_row(qtbot, window, next(r for r in range(window.model.rowCount())
+                                     if window.model.record(r).path == name))
 
     show("20260601_235950.wav")
     assert axis.began == datetime(2026, 6, 1, 23, 59, 50)

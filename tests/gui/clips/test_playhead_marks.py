@@ -7,9 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests import audio_factory
-from tests.gui.helpers import open_and_wait
-
-LOAD_TIMEOUT_MS = 10_000
+from tests.gui.helpers import LOAD_TIMEOUT_MS, open_and_wait, show_row
 
 
 @pytest.fixture
@@ -19,8 +17,7 @@ def shown(qtbot, window, tmp_path):
     audio_factory.write(folder / "a.wav", audio_factory.tone(1000.0, 6.0))
     audio_factory.write(folder / "b.wav", audio_factory.tone(2000.0, 6.0))
     open_and_wait(qtbot, window, folder)
-    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-        window.clip_list.select_row(0)
+    show_row(qtbot, window, 0)
     return window
 
 

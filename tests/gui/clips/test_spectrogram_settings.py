@@ -20,9 +20,7 @@ from gui.clips.spectrogram_settings import (
     write_spectrogram_settings,
 )
 from tests import audio_factory
-from tests.gui.helpers import open_and_wait
-
-LOAD_TIMEOUT_MS = 10_000
+from tests.gui.helpers import LOAD_TIMEOUT_MS, open_and_wait, show_row
 
 
 def test_settings_refuse_values_outside_the_choices():
@@ -143,9 +141,7 @@ def _folder(tmp_path, name):
 
 
 def _select_first_clip(qtbot, window):
-    if window.clip_view.data is None:
-        with qtbot.waitSignal(window.clip_view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-            window.clip_list.select_row(0)
+    show_row(qtbot, window, 0)
 
 
 def test_settings_apply_live_and_come_back_with_their_project(qtbot, make_window, tmp_path):

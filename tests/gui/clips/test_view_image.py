@@ -12,9 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from gui.clips.spectrogram_settings import SpectrogramSettings
 from gui.clips.view_image import PNG_SCALE, default_image_name, save_view_image
 from tests import audio_factory
-from tests.gui.helpers import open_and_wait
-
-LOAD_TIMEOUT_MS = 10_000
+from tests.gui.helpers import open_and_wait, show_row
 
 
 @pytest.fixture
@@ -26,8 +24,7 @@ def shown(qtbot, window, tmp_path, monkeypatch):
     open_and_wait(qtbot, window, folder)
     record = window.model.record(0)
     window.project.add_region(record.id, 1.5, 2.0, "owl", 800.0, 1200.0)
-    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-        window.clip_list.select_row(0)
+    show_row(qtbot, window, 0)
     window.acts.spectrogram.apply(SpectrogramSettings(low_hz=500.0, high_hz=3000.0))
     window.clip_view.set_view_range(1.0, 3.0)
     window.said = []
