@@ -240,6 +240,11 @@ class _Span:
     channel: int | None = None  # the one it was found on (from 0); None: the mix
     source: str = "model"
 
+    @property
+    def found(self) -> tuple[str, float]:
+        """Who found it and its score, as RegionRecord.found gives them."""
+        return self.source, self.score
+
 
 def cmd_detect(args) -> int:
     from core.ml.detection import detect_file, resolve_thresholds

@@ -33,7 +33,7 @@ PALETTE = (
 CLIP_COLUMNS = ("id, path, size_bytes, mtime_ns, duration_s, sample_rate_hz, channels, error, "
                 "missing, label, label_source, note")
 REGION_COLUMNS = ("id, clip_id, begin_s, end_s, low_hz, high_hz, label, source, score, created, "
-                  "modified, status, channel")
+                  "modified, status, channel, found_by, found_score")
 CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
 
 
@@ -169,6 +169,21 @@ class RegionRecord:
     # The channel (from 0) of a multi-channel recording it is on, as Raven keeps a selection's;
     # None: every channel (always, on a one-channel file).
     channel: int | None = None
+    # Of an event a person accepted (source "manual" since): who found it (one of FOUND_SOURCES)
+    # and its score then, so that exports can tell checked matches from calls drawn by hand.
+    found_by: str | None = None
+    found_score: float | None = None
+
+    @property
+    def found(self) -> tuple[str, float | None] | None:
+        """Who found this event (a model's run or a search, one of FOUND_SOURCES) and its score
+        then, whether or not a person has reviewed it since; None for a region a person drew or
+        another tool's file brought."""
+        if self.source in FOUND_SOURCES:
+            return self.source, self.score
+        if self.found_by is not None:
+            return self.found_by, self.found_score
+        return None
 
     @property
     def band_hz(self) -> tuple[float, float] | None:

@@ -386,15 +386,26 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
     annotation = {"uuid": str(uuid.uuid4()), "sound_event": event["uuid"], "created_on": now,
                   "tags": [tag_ids.setdefault(region.label, len(tag_ids))] if region.label else []}
     if region.status == UNREVIEWED:
-        score = ("" if region.score is None else
-                 f" ({snr_db_of_score(region.score):.0f} dB above its band's background)"
-                 if region.source == "loud" else f" (score {region.score:.2f})")
         if region.score is not None:
             event["features"] = {"score": round(region.score, 4)}
-        annotation["notes"] = [{"uuid": str(uuid.uuid4()), "is_issue": True, "created_on": now,
-                                "message": f"{_FOUND_BY.get(region.source, _FOUND_BY['import'])}"
-                                           f"{score}; not reviewed."}]
+        annotation["notes"] = [_note(found_note(region.source, region.score) + "; not reviewed.",
+                                     now, issue=True)]
+    elif region.status is None and region.found is not None:  # an event a person accepted
+        annotation["notes"] = [_note(found_note(*region.found) + "; accepted by a person.", now)]
     return event, annotation
+
+
+def found_note(source: str, score: float | None) -> str:
+    """Who found an event and its score then: "Found by Earmark's Find Similar Calls (score
+    0.62)"; a search of Find Loud Events' in dB above its band's background."""
+    said = ("" if score is None else
+            f" ({snr_db_of_score(score):.0f} dB above its band's background)"
+            if source == "loud" else f" (score {score:.2f})")
+    return f"{_FOUND_BY.get(source, _FOUND_BY['import'])}{said}"
+
+
+def _note(message: str, now: str, issue: bool = False) -> dict:
+    return {"uuid": str(uuid.uuid4()), "is_issue": issue, "created_on": now, "message": message}
 
 
 __all__ = ["AOEF_VERSION", "LABEL_KEY", "aoef_clip_labels", "aoef_dataset", "aoef_document",

@@ -51,8 +51,11 @@ RAVEN_FILE_SUFFIX = ".Table.1.selections.txt"
 # begin_clock: when the region began by the recorder's clock, where the file's name says when it
 # began (AudioMoth's 20260601_220000.wav: 2026-06-01T22:14:05.250); empty for other names.
 # channel: the one of a multi-channel recording a region is on (1, 2...), empty for every channel.
+# found_by, found_score: who found an event Earmark found (model, loud, similar) and its score
+# then, kept once a person accepted it, so a table tells checked matches from calls drawn by
+# hand; empty for those and for another tool's regions.
 CSV_HEADER = ("path", "begin_s", "end_s", "low_hz", "high_hz", "label", "score", "begin_clock",
-              "channel")
+              "channel", "found_by", "found_score")
 # The summary: per recording and label, the regions a person drew, imported or accepted, the
 # model's events still to review, the seconds the former cover (overlaps counted once), and the
 # first start and last end of either, in seconds and by the recorder's clock (as begin_clock).
@@ -63,7 +66,7 @@ SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s",
 RAVEN_REGION_ID = "Earmark ID"
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
                 "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence",
-                RAVEN_REGION_ID)
+                "Found By", "Found Score", RAVEN_REGION_ID)
 
 
 def _hz(value: float | None) -> str:
@@ -75,6 +78,15 @@ def _unreviewed_score(region: RegionRecord) -> str:
     if region.status != UNREVIEWED:
         return ""
     return f"{0.5 if region.score is None else region.score:.4f}"
+
+
+def _found_cells(region: RegionRecord) -> tuple[str, str]:
+    """Who found an event Earmark found and its score then (CSV_HEADER's found_by, found_score),
+    reviewed or not; empty for a region a person drew and for another tool's."""
+    found = region.found
+    if found is None:
+        return "", ""
+    return found[0], "" if found[1] is None else f"{found[1]:.4f}"
 
 
 def _exported(region: RegionRecord) -> bool:
@@ -182,7 +194,8 @@ def _csv_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
         for r in regions:
             writer.writerow((clip.path, f"{r.begin_s:.6f}", f"{r.end_s:.6f}", _hz(r.low_hz),
                              _hz(r.high_hz), r.label or "", _unreviewed_score(r),
-                             _clock(began, r.begin_s), _channel_number(r.channel))
+                             _clock(began, r.begin_s), _channel_number(r.channel),
+                             *_found_cells(r))
                             + ((*_measurement_cells(measured, r),
                                 _channel_number(channels.get(r.id), "mix"))
                                if measured is not None else ()))
@@ -285,7 +298,7 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             lines += ["\t".join((
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
                 f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), table_text(clip.path),
-                f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r),
+                f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r), *_found_cells(r),
                 region_ref(store_token, r.id, r.modified) if store_token else "")
                 + (cells if channel == measured_on else ("",) * len(cells)))
                 for channel in on]

@@ -24,7 +24,7 @@ from core.store.label_rules import (
     normalise_relative,
 )
 from core.store.records import UNREVIEWED, ClipRecord, RegionRecord, RegionRow
-from core.store.region_aoef import is_aoef
+from core.store.region_aoef import found_note, is_aoef
 
 Problem = tuple[int, str]  # (line, segment or region number; reason)
 Grouped = list[tuple[ClipRecord, list[RegionRecord]]]
@@ -462,6 +462,11 @@ def _ls_result(region: RegionRecord) -> dict:
                         "labels": [region.label] if region.label else []}}
     if region.status == UNREVIEWED and region.score is not None:
         result["score"] = round(region.score, 4)
+    elif region.status is None and region.found is not None:
+        # An event a person accepted: a region a prediction made, and who found it in its meta
+        # (the text Label Studio shows beside a region).
+        result["origin"] = "prediction"
+        result["meta"] = {"text": [found_note(*region.found) + "; accepted."]}
     return result
 
 # --------------------------------------------------------------------------- Edge Impulse

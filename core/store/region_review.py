@@ -123,9 +123,9 @@ class RegionReviewMixin:
             if labels:
                 self._ensure_classes(conn, labels)
             conn.executemany("UPDATE regions SET label = ?, source = ?, status = ?, score = ?, "
-                             "modified = ? WHERE id = ?",
+                             "modified = ?, found_by = ?, found_score = ? WHERE id = ?",
                              [(new.label, new.source, new.status, new.score, new.modified,
-                               new.id) for _, new in changed])
+                               new.found_by, new.found_score, new.id) for _, new in changed])
             conn.executemany(HISTORY_INSERT, [(old.id, old.clip_id, action, json.dumps(region_fields(old)),
                                          json.dumps(region_fields(new)), new.modified)
                                         for old, new in changed])
@@ -138,11 +138,15 @@ class RegionReviewMixin:
 
 
 def _accepted(old: RegionRecord, label) -> RegionRecord:
-    """An event a person accepted (as ``label``): theirs, source "manual", reviewed. A model's
-    score stays; a search's (dB over the background, a match) is no confidence in its class and
-    goes (kept, an accepted loud call read "99%" as though a model were sure)."""
+    """An event a person accepted (as ``label``): theirs, source "manual", reviewed, with who
+    found it and its score then (``found_by``, ``found_score``). A model's score stays; a
+    search's (dB over the background, a match) is no confidence in its class and goes (kept, an
+    accepted loud call read "99%" as though a model were sure)."""
+    found = old.found
     return dataclasses.replace(old, label=label, source="manual", status=None,
-                               score=None if old.source in SEARCH_SOURCES else old.score)
+                               score=None if old.source in SEARCH_SOURCES else old.score,
+                               found_by=found[0] if found else None,
+                               found_score=found[1] if found else None)
 
 
 _Span = namedtuple("_Span", "begin_s end_s")  # what same_call reads of a span

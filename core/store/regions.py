@@ -133,13 +133,14 @@ def region_fields(record: RegionRecord) -> dict:
     return {"begin_s": record.begin_s, "end_s": record.end_s, "low_hz": record.low_hz,
             "high_hz": record.high_hz, "label": record.label, "source": record.source,
             "score": record.score, "created": record.created, "modified": record.modified,
-            "status": record.status, "channel": record.channel}
+            "status": record.status, "channel": record.channel, "found_by": record.found_by,
+            "found_score": record.found_score}
 
 
 def _row(record: RegionRecord) -> tuple:
     return (record.id, record.clip_id, record.begin_s, record.end_s, record.low_hz,
             record.high_hz, record.label, record.source, record.score, record.created,
-            record.modified, record.status, record.channel)
+            record.modified, record.status, record.channel, record.found_by, record.found_score)
 
 
 def stored_channel(channel: int | None, n_channels: int | None) -> int | None:
@@ -317,10 +318,11 @@ class RegionsMixin:
             if fields["label"] is not None:
                 self._ensure_classes(conn, [fields["label"]])
             now = time.time()
-            new = RegionRecord(old.id, old.clip_id, float(fields["begin_s"]),
-                               float(fields["end_s"]), _as_float(fields["low_hz"]),
-                               _as_float(fields["high_hz"]), fields["label"], old.source,
-                               old.score, old.created, now, old.status, old.channel)
+            new = dataclasses.replace(old, begin_s=float(fields["begin_s"]),
+                                      end_s=float(fields["end_s"]),
+                                      low_hz=_as_float(fields["low_hz"]),
+                                      high_hz=_as_float(fields["high_hz"]), label=fields["label"],
+                                      modified=now)
             conn.execute(
                 "UPDATE regions SET begin_s = ?, end_s = ?, low_hz = ?, high_hz = ?, label = ?, "
                 "modified = ? WHERE id = ?",

@@ -215,6 +215,14 @@ def _v10_store_token(conn: sqlite3.Connection) -> None:
                  (uuid.uuid4().hex[:12],))
 
 
+def _v11_region_found(conn: sqlite3.Connection) -> None:
+    """Version 11: of an event a person accepted, who found it (a model's run, Find Loud Events
+    or Find Similar Calls: the source it had) and its score then; NULL for every other region,
+    and for those accepted before (nothing kept says who found them)."""
+    _run(conn, "ALTER TABLE regions ADD COLUMN found_by TEXT;"
+               "ALTER TABLE regions ADD COLUMN found_score REAL")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
@@ -223,7 +231,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_model
                                                                 _v7_clip_note,
                                                                 _v8_flac_read_again,
                                                                 _v9_names_in_one_form,
-                                                                _v10_store_token]
+                                                                _v10_store_token,
+                                                                _v11_region_found]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -28,17 +28,26 @@ def score_text(record: Any) -> str:
     confidence "87%"; Find Loud Events' loudest moment above its band's background "20 dB"
     (its score is the share of that moment's power above the background, which reads 99% for
     any loud call); Find Similar Calls' match with its template "match 0.85"; an older store's
-    search, either of the two, "score 0.99"."""
-    score = getattr(record, "score", None)
+    search, either of the two, "score 0.99". An event a person accepted keeps what it scored
+    when it was found."""
+    found = getattr(record, "found", None)
+    source, score = found if found else (record.source, getattr(record, "score", None))
     if score is None:
         return ""
-    if record.source == "loud":
+    if source == "loud":
         return f"{snr_db_of_score(score):.0f} dB"
-    if record.source == "similar":
+    if source == "similar":
         return f"match {score:.2f}"
-    if record.source == "search":
+    if source == "search":
         return f"score {score:.2f}"
     return f"{score:.0%}"
+
+
+def source_text(record: Any) -> str:
+    """Who made a region: "manual", "import", "model", "loud", "similar"; an event a person
+    accepted "similar, accepted"."""
+    found_by = getattr(record, "found_by", None)
+    return f"{found_by}, accepted" if found_by else record.source
 
 
 #: After an event's score in its tooltip: what the score is, and who found the event.
@@ -54,10 +63,13 @@ def region_tooltip(record: Any) -> str:
     tip = f"{record.label or 'Unlabelled'}: {format_span(record.begin_s, record.end_s)}"
     if getattr(record, "channel", None) is not None:
         tip += f" · on channel {record.channel + 1}"
-    if record.source in FOUND_SOURCES and record.score is not None:
-        tip += f" · {score_text(record)}{_SCORE_WORDS[record.source]}"
+    found = getattr(record, "found", None)
+    if found and found[0] in FOUND_SOURCES and found[1] is not None:
+        tip += f" · {score_text(record)}{_SCORE_WORDS[found[0]]}"
     if is_model_event(record):
         tip += " · not reviewed (Review tab: A accepts, R rejects)"
+    elif found and getattr(record, "status", None) is None:
+        tip += " · accepted"
     return tip
 
 

@@ -34,7 +34,7 @@ from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, mea
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED
 from gui.clips.labelling import RegionSelection
-from gui.clips.region_items import UNLABELLED_COLOUR, score_text
+from gui.clips.region_items import UNLABELLED_COLOUR, score_text, source_text
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel, one_line
@@ -148,7 +148,7 @@ class RegionTableModel(ReadOnlyTableModel):
         if column == LABEL:
             return one_line(record.label or "")
         if column == SOURCE:
-            return record.source
+            return source_text(record)
         if column == SCORE:
             return score_text(record)
         return ""

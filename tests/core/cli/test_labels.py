@@ -374,8 +374,8 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
     out = tmp_path / "regions.csv"
     assert run(["labels", "export", str(recordings), "--format", "csv", "--out", str(out)]) == 0
     assert out.read_text().splitlines()[1:] == [
-        "day.wav,0.250000,0.500000,,,,,,",
-        "night/owl.wav,0.500000,0.750000,500.000,2500.000,Tawny,,,"]
+        "day.wav,0.250000,0.500000,,,,,,,,",
+        "night/owl.wav,0.500000,0.750000,500.000,2500.000,Tawny,,,,,"]
 
     tracks = tmp_path / "tracks"
     assert run(["labels", "export", str(recordings), "--format", "audacity", "--out",
@@ -409,7 +409,7 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     capsys.readouterr()
     assert run(["labels", "export", str(recordings), "--format", "raven", "--measure"]) == 0
     header, day, owl = (line.split("\t") for line in capsys.readouterr().out.splitlines())
-    assert header[12:14] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
+    assert header[14:16] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
     peak = header.index("Peak Freq (Hz)")
     # Both are 440 Hz tones: day.wav's band is all of its 4 kHz, owl.wav's starts at 500 Hz,
     # where only the tone's leakage lies.

@@ -106,8 +106,8 @@ def test_channels_go_out_and_come_back_in_raven_and_csv(stereo, tmp_path):
             assert sorted((r.label, r.begin_s, r.channel) for r in fresh.regions()) == [
                 ("owl", 0.2, None), ("owl", 1.0, None), ("wren", 0.5, 1)], fmt
     lines = (tmp_path / "out.csv").read_text().splitlines()
-    assert lines[0].endswith(",channel") and lines[1].endswith(",") and "wren" in lines[2] \
-        and lines[2].endswith(",2")
+    assert lines[0].endswith(",channel,found_by,found_score") and lines[1].endswith(",,,") \
+        and "wren" in lines[2] and lines[2].endswith(",2,,")
 
 
 def test_a_channel_the_recording_lacks_or_no_number_is_named_with_its_line(stereo, tmp_path):

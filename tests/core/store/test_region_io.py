@@ -990,7 +990,7 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
     assert lines[0] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)",
                         "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)",
-                        "Annotation", "Confidence", "Earmark ID"]
+                        "Annotation", "Confidence", "Found By", "Found Score", "Earmark ID"]
     assert [row[:3] for row in lines[1:]] == [[str(n), "Spectrogram 1", "1"] for n in (1, 2, 3, 4)]
     assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "site1/night.wav",
                                              "site2/a.wav"]
@@ -1143,3 +1143,40 @@ def test_a_raven_sequence_without_file_offsets_says_to_add_them(tmp_path, projec
         import_regions_file(project, write(tmp_path, "one.txt", text.replace("long.wav",
                                                                              "night.wav")))
     assert "sequence" not in str(caught.value)
+
+
+def test_exports_tell_accepted_matches_from_regions_drawn_by_hand(tmp_path, project):
+    """A call Find Similar Calls found and a person accepted is theirs in every export, and
+    says who found it and what it scored: CSV and Raven columns, a Whombat note, Label Studio's
+    origin and meta; one drawn by hand says nothing of the kind; an unreviewed event says both."""
+    long_id = {c.path: c.id for c in project.clips()}["long.wav"]
+    project.add_region(long_id, 0.5, 1.0, "kiwi")
+    match, _ = project.add_regions([RegionSpec(long_id, 1.5, 2.0, "kiwi", score=0.62),
+                                          RegionSpec(long_id, 2.2, 2.6, "kiwi", score=0.4)],
+                                         "similar")
+    project.review_region(match.id, "accept")
+    rows = {}
+    for fmt in ("csv", "raven"):
+        out = io.StringIO()
+        export_regions(project, fmt, out)
+        lines = [line.split("," if fmt == "csv" else "\t") for line in out.getvalue().splitlines()]
+        header = lines[0]
+        rows[fmt] = [(row[header.index("found_by" if fmt == "csv" else "Found By")],
+                      row[header.index("found_score" if fmt == "csv" else "Found Score")],
+                      row[header.index("score" if fmt == "csv" else "Confidence")])
+                     for row in lines[1:]]
+    assert rows["csv"] == rows["raven"] == [("", "", ""), ("similar", "0.6200", ""),
+                                            ("similar", "0.4000", "0.4000")]
+    out = io.StringIO()
+    export_regions(project, "aoef", out)
+    notes = [a.get("notes", [{}])[0] for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
+    assert [(n.get("message"), n.get("is_issue")) for n in notes] == [
+        (None, None), ("Found by Earmark's Find Similar Calls (score 0.62); accepted by a person.",
+                       False),
+        ("Found by Earmark's Find Similar Calls (score 0.40); not reviewed.", True)]
+    out = io.StringIO()
+    export_regions(project, "labelstudio", out)
+    hand, accepted = json.loads(out.getvalue())[0]["annotations"][0]["result"]
+    assert (hand["origin"], "meta" in hand) == ("manual", False)
+    assert accepted["origin"] == "prediction" and accepted["meta"] == {
+        "text": ["Found by Earmark's Find Similar Calls (score 0.62); accepted."]}

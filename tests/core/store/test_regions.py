@@ -681,3 +681,49 @@ def test_an_import_is_undone_and_redone_in_one_transaction_each(project):
     with pytest.raises(RegionError, match="past the end"):
         project.redo_import(added, {edited.id: RegionSpec(long_id, 9.0, 12.0, "tawny")})
     assert project.regions() == [edited]  # the added region did not come back alone
+
+
+# ---------------------------------------------------------------- who found it (migration 11)
+
+
+def test_an_accepted_event_keeps_who_found_it_and_its_score(project, root):
+    """Accepted, a search's match is a person's region (its match score is no confidence in
+    its class) that still says which search found it and what it scored; a model's keeps its
+    score too. An edit keeps them, undo puts the event back, and a drawn region has none."""
+    long_id = ids(project)["long.wav"]
+    match, loud = project.add_regions([RegionSpec(long_id, 2.0, 3.0, "owl", score=0.62),
+                                       RegionSpec(long_id, 5.0, 6.0, "owl", score=0.9)],
+                                      "similar")
+    model = project.add_region(long_id, 7.0, 8.0, "owl", source="model", score=0.8)
+    drawn = project.add_region(long_id, 0.0, 1.0, "owl")
+    before = project.review_regions([match.id, model.id], "accept")
+    project.label_regions([loud.id], "hoot")  # a class key on an event accepts it too
+    accepted, labelled, by_model = (project.region(i) for i in (match.id, loud.id, model.id))
+    assert (accepted.source, accepted.status, accepted.score, accepted.found_by,
+            accepted.found_score) == ("manual", None, None, "similar", 0.62)
+    assert (labelled.label, labelled.found, by_model.found) == ("hoot", ("similar", 0.9),
+                                                               ("model", 0.8))
+    assert by_model.score == 0.8
+    assert project.region(drawn.id).found is None
+    project.update_region(match.id, end_s=3.5)
+    assert project.region(match.id).found == ("similar", 0.62)
+    project.restore_regions(before)
+    assert project.region(match.id) == match and project.region(match.id).found == (
+        "similar", 0.62)  # unreviewed again: its own source and score
+    project.close()
+    with Project.open(root) as again:
+        assert again.region(loud.id).found == ("similar", 0.9)
+
+
+def test_migration_from_version_10_gives_regions_no_finder(root):
+    conn = old_store(root, 10)
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz) "
+                 "VALUES ('long.wav', 1, 1, 10.0, 16000)")
+    conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, score, created, "
+                 "modified, status) VALUES (1, 1.0, 2.0, 'owl', 'manual', NULL, 5.0, 5.0, NULL), "
+                 "(1, 3.0, 4.0, 'owl', 'loud', 0.9, 6.0, 6.0, 'unreviewed')")
+    conn.close()
+    with Project.open(root) as project:
+        assert project.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 11
+        person, event = project.regions(1)
+        assert (person.found_by, person.found, event.found) == (None, None, ("loud", 0.9))
