@@ -36,14 +36,14 @@ _POOL_BLOCK_FRAMES = 16384
 class SpectrogramConfig:
     """How the display spectrogram is computed and levelled.
 
-    ``fft_size`` is the requested window in samples: None is "auto" (``fft_size_for`` the clip's
-    rate), otherwise one of FFT_SIZES. ``dynamic_range_db`` is how many dB the colour scale spans
+    ``fft_size`` is the requested window in samples: None is "auto" (``view_fft_size_for`` the
+    clip's rate), otherwise one of FFT_SIZES. ``dynamic_range_db`` is how many dB the colour scale spans
     (DYNAMIC_RANGE_DB_MIN..DYNAMIC_RANGE_DB_MAX); ``brightness_db`` how far below the loudest
     bin its top lies (0..BRIGHTNESS_DB_MAX): louder bins all get the top colour. Raises
     ValueError.
     """
 
-    fft_size: int | None = None  # auto: about 25 ms, readable for speech and animal calls
+    fft_size: int | None = None  # auto: view_fft_size_for the clip's rate
     dynamic_range_db: float = DYNAMIC_RANGE_DB  # quiet calls show, the noise floor mostly not
     brightness_db: float = 0.0  # the loudest bin has the top colour
     # The channel shown, from 0 (a stereo recorder's two microphones face two ways): None shows
@@ -77,7 +77,7 @@ class SpectrogramConfig:
 
     def n_fft_for(self, sample_rate_hz: int) -> int:
         """The FFT size resolved for a clip at ``sample_rate_hz``."""
-        return self.fft_size if self.fft_size is not None else fft_size_for(sample_rate_hz)
+        return self.fft_size if self.fft_size is not None else view_fft_size_for(sample_rate_hz)
 
 
 DEFAULT_SPECTROGRAM = SpectrogramConfig()
@@ -118,10 +118,27 @@ def band_bins(sample_rate_hz: float, n_fft: int, low_hz: float, high_hz: float) 
     return in_band
 
 
-def fft_size_for(sample_rate_hz: int) -> int:
-    """A power of two near a 25 ms window (256..2048): readable for speech and animal calls."""
-    target = 0.025 * sample_rate_hz
+def fft_size_for(sample_rate_hz: int, window_s: float = 0.025) -> int:
+    """A power of two near a ``window_s`` window (256..2048): readable for speech and animal
+    calls at 25 ms."""
+    target = window_s * sample_rate_hz
     return int(min(2048, max(256, 2 ** round(math.log2(max(target, 1.0))))))
+
+
+#: Above this rate a recording is of ultrasound: audio recorders stop at 192 kHz, bat detectors
+#: record at 250-500 kHz, and a bat's call lasts a few milliseconds.
+ULTRASOUND_RATE_HZ = 192_000
+#: The window an ultrasonic recording is drawn with: a 25 ms window (2048 samples at 384 kHz,
+#: 5.3 ms) smeared a 3 ms call into a blot; Raven draws 512 samples whatever the rate.
+ULTRASOUND_WINDOW_S = 0.0013
+
+
+def view_fft_size_for(sample_rate_hz: int) -> int:
+    """The spectrogram's automatic window: :func:`fft_size_for` the rate, about 25 ms, but
+    about 1.3 ms for an ultrasonic recording (above ULTRASOUND_RATE_HZ): 512 samples at 384
+    kHz, 256 at 250 kHz."""
+    return fft_size_for(sample_rate_hz, ULTRASOUND_WINDOW_S if sample_rate_hz > ULTRASOUND_RATE_HZ
+                        else 0.025)
 
 
 def full_scale_db(n_fft: int) -> float:

@@ -173,7 +173,7 @@ class SpectrogramSettingsPanel(QDialog):
                                         "sounds this many dB below the loudest (louder ones "
                                         "too); 0: to the loudest alone")
         self.fft_combo = QComboBox()
-        self.fft_combo.addItem("Auto (about 25 ms)", None)
+        self.fft_combo.addItem("Auto (about 25 ms; 1.3 ms for bats)", None)
         for size in FFT_SIZES:
             self.fft_combo.addItem(str(size), size)
         self.fft_combo.setToolTip("Larger: finer frequency detail, coarser time detail")
