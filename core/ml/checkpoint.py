@@ -243,6 +243,14 @@ def _from_payload(path: Path, payload) -> Checkpoint:
         state = payload["state_dict"]
         if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
             raise TypeError("state_dict is not a dict of tensors")
+        # A NaN weight passes the forward pass the checks below make and answers every clip
+        # "nan%", a class picked by argmax of NaNs (the store refuses NaN confidences, so a
+        # project whose active model it was said its store could not be changed).
+        bad = [name for name, value in state.items()
+               if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+        if bad:
+            raise ValueError(f"weights are not finite: {bad[0]}"
+                             + (f" and {len(bad) - 1} more" if len(bad) > 1 else ""))
         checkpoint = Checkpoint(
             model_name=str(payload["model_name"]), classes=classes, feature_config=features,
             # Old files name the requested clip length as the resolved one is named: renamed.

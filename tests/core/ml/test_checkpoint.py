@@ -107,6 +107,24 @@ def test_class_names_load_in_the_store_s_unicode_form(tmp_path, trained):
         load_checkpoint(tmp_path / "m.pt")
 
 
+def test_weights_that_are_not_finite_are_refused(tmp_path, trained):
+    """A model whose weights hold NaN was loaded and answered every clip "nan%" with a class
+    picked from NaNs (and the window's store refused the NaN confidences)."""
+    payload = trained.checkpoint.to_payload()
+    name = next(k for k, v in payload["state_dict"].items() if v.is_floating_point())
+    payload["state_dict"] = {k: v.clone() for k, v in payload["state_dict"].items()}
+    payload["state_dict"][name].view(-1)[0] = float("nan")
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match=f"damaged Earmark model file \\(weights are not "
+                                              f"finite: {name}\\)"):
+        load_checkpoint(tmp_path / "m.pt")
+    payload["state_dict"] = {k: v.float().fill_(float("inf")) if v.is_floating_point() else v
+                             for k, v in payload["state_dict"].items()}
+    torch.save(payload, tmp_path / "m.pt")
+    with pytest.raises(CheckpointError, match="not finite: .* and [0-9]+ more"):
+        load_checkpoint(tmp_path / "m.pt")
+
+
 def test_settings_each_in_range_that_ask_for_gigabytes_are_refused_at_once(tmp_path, trained):
     """An hour at 768 kHz: loading it took 8 GB and 20 s for one silent clip."""
     payload = trained.checkpoint.to_payload()
