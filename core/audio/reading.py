@@ -25,6 +25,7 @@ import soundfile as sf
 
 from core.audio.cut_short import AudioFile, cut_short_note
 from core.errors import AudioError
+from core.words import counted
 
 #: Recordings in formats libsndfile cannot decode, by suffix: a phone's voice memos, Windows
 #: Media. Listed with the rest, each saying so (convert it), not passed over in silence.
@@ -362,6 +363,7 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int,
                  for n in [per_read] * (count // per_read) + [count % per_read] if n]
         return np.concatenate(parts)
     try:
+        first = handle.tell()
         block = handle.read(count, dtype="float32", always_2d=True)
     except AudioError:
         raise
@@ -373,10 +375,18 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int,
     samples = _mono(block, channel)
     peak = float(np.abs(samples).max(initial=0.0))
     if not np.isfinite(peak):
-        raise AudioError(path, NON_FINITE)
+        raise AudioError(path, _non_finite(samples, first, handle.samplerate))
     if peak > MAX_SAMPLE_MAGNITUDE:
         raise AudioError(path, OUT_OF_RANGE)
     return samples
+
+
+def _non_finite(samples: np.ndarray, first_frame: int, rate_hz: int) -> str:
+    """NON_FINITE, with how many such samples this read met and when the first is ("...: 5
+    samples of those read, the first at 300.000 s"), so a person can find the damage."""
+    bad = np.flatnonzero(~np.isfinite(samples))
+    return (f"{NON_FINITE}: {counted(len(bad), 'sample')} of those read, the first at "
+            f"{(first_frame + int(bad[0])) / rate_hz:,.3f} s")
 
 
 def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int,

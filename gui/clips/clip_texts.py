@@ -49,7 +49,9 @@ def short_status(record: Any) -> str:
     if record.missing:
         return "Missing"
     if record.error:
-        return _SHORT_REASONS.get(record.error, "Unreadable")
+        # A reason may say more after its words ("...(NaN or Inf): 5 samples here, ...").
+        return next((short for reason, short in _SHORT_REASONS.items()
+                     if record.error.startswith(reason)), "Unreadable")
     if getattr(record, "note", None):  # the only note: cut short (core.audio.cut_short)
         return "Cut short"
     return "OK"

@@ -401,7 +401,7 @@ def test_status_column_names_the_problem_in_words_that_fit(qtbot, window, tmp_pa
     open_and_wait(qtbot, window, folder)
     window.clip_list.select_row(next(r for r in range(window.model.rowCount())
                                      if window.model.record(r).path == "nan.wav"))
-    qtbot.waitUntil(lambda: any(window.model.record(r).error == reading.NON_FINITE
+    qtbot.waitUntil(lambda: any((window.model.record(r).error or "").startswith(reading.NON_FINITE)
                                 for r in range(window.model.rowCount())), timeout=10_000)
     table = window.clip_list.table
     texts = {}

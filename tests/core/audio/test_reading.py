@@ -302,6 +302,12 @@ def test_nan_samples_raise(tmp_path):
     with pytest.raises(AudioError, match="non-finite") as caught:
         audio.read(path)
     assert caught.value.path == path
+    # Where and how many: ten minutes of a recording are refused for 0.3 ms of them, and the
+    # reason helps a person find the damage.
+    assert caught.value.reason == ("contains non-finite samples (NaN or Inf): 2 samples of "
+                                   "those read, the first at 0.006 s")
+    with pytest.raises(AudioError, match="1 sample of those read, the first at 0.013 s"):
+        audio.read(path, offset_s=0.01, duration_s=0.1)
     # The NaN is outside this window, so it reads.
     assert len(audio.read(path, offset_s=0.25)) == 4000
 
