@@ -2,6 +2,11 @@
 cut off by a full disk. What is there is read, as Audacity and Raven read it, and the file carries
 a note saying how much of what it claims it holds; nothing of it is lost.
 
+A WAV whose data chunk claims no bytes with audio after it (a recorder that stopped before it
+wrote its sizes, which it writes last): libsndfile found "no audio frames" in a file of an
+hour's audio. :func:`open_mended` opens it with the sizes read as a stream's "unknown" (as
+libsndfile reads a stream's 0xFFFFFFFF): to the end of the file, with NO_SIZE_NOTE.
+
 A WAV or AIFF cut short: libsndfile counts the frames its data chunk holds and logs what the
 chunk claimed (:func:`cut_short_note` reads that log). A FLAC cut short: its STREAMINFO still
 claims every sample, and decoding fails where the data ends ("lost sync"), so the frames it holds
@@ -15,6 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import struct
 
 import soundfile as sf
 
@@ -27,12 +33,25 @@ _SHORT_CHUNK = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)"
 _TAIL_READ_FRAMES = 64
 
 
+#: The note of a WAV whose header says it holds no audio, read to its end (open_mended).
+NO_SIZE_NOTE = ("its header says it holds no audio (a recorder stopped before writing its "
+                "sizes?): read to the end of the file")
+_UNKNOWN_SIZE = b"\xff\xff\xff\xff"  # a stream's size: libsndfile reads to the file's end
+
+
 class AudioFile(sf.SoundFile):
     """A soundfile handle whose ``frames`` are those the file holds: fewer than its header
     claims for a FLAC cut short (``claimed_frames`` then says how many it claims), so reads and
     windows stop where the audio does."""
 
     claimed_frames: int | None = None
+    header_note: str | None = None  # NO_SIZE_NOTE for a file open_mended opened
+    _source = None  # the _MendedHeader it reads through, closed with it
+
+    def close(self) -> None:
+        super().close()
+        if self._source is not None:
+            self._source.close()
 
     @property
     def frames(self) -> int:
@@ -53,6 +72,80 @@ class AudioFile(sf.SoundFile):
         held = _held(os.path.abspath(self.name), stat.st_size, stat.st_mtime_ns, claimed)
         if held < claimed:
             self._held_frames, self.claimed_frames = held, claimed
+
+
+def open_mended(path: str) -> AudioFile | None:
+    """``path`` opened with its WAV header's zero sizes read as "unknown" (see the module's
+    note), where its data chunk claims no bytes and audio follows it; None for any other file."""
+    patches = _zero_sizes(path)
+    if not patches:
+        return None
+    source = _MendedHeader(path, patches)
+    try:
+        handle = AudioFile(source)
+    except Exception:  # noqa: BLE001 - not mended: the caller's own open says why
+        source.close()
+        return None
+    handle._source, handle.header_note = source, NO_SIZE_NOTE
+    return handle
+
+
+def _zero_sizes(path: str) -> dict[int, bytes]:
+    """Offset -> bytes to read there instead: a RIFF WAV's data chunk size of 0 with bytes
+    after it (and a RIFF size of 0 beside it) read as a stream's unknown size; empty for
+    anything else."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return {}
+            size = os.fstat(handle.fileno()).st_size
+            at = 12
+            while at + 8 <= size:
+                handle.seek(at)
+                chunk, length = struct.unpack("<4sI", handle.read(8))
+                if chunk == b"data":
+                    if length != 0 or size <= at + 8:
+                        return {}
+                    patches = {at + 4: _UNKNOWN_SIZE}
+                    if head[4:8] == b"\0\0\0\0":
+                        patches[4] = _UNKNOWN_SIZE
+                    return patches
+                at += 8 + length + (length & 1)
+    except (OSError, struct.error):
+        pass
+    return {}
+
+
+class _MendedHeader:
+    """A file read through with some bytes read as others (``patches``: offset -> bytes), for
+    soundfile's virtual files (read, seek, tell)."""
+
+    def __init__(self, path: str, patches: dict[int, bytes]) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed with the AudioFile reading it
+        self._patches = patches
+        self.name = path
+
+    def read(self, count: int = -1) -> bytes:
+        start = self._file.tell()
+        data = self._file.read(count)
+        for at, value in self._patches.items():
+            if at < start + len(data) and start < at + len(value):
+                mended = bytearray(data)
+                for i, byte in enumerate(value):
+                    if 0 <= at + i - start < len(mended):
+                        mended[at + i - start] = byte
+                data = bytes(mended)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a folder of FLACs, each a few dozen bytes here
@@ -113,6 +206,8 @@ def cut_short_note(handle: sf.SoundFile) -> str | None:
     """Where a file's data ends before its header says it does, what it holds of what it
     claims ("cut short: it holds 4.86 s of the 10.00 s its header claims"). None for a whole
     file."""
+    if getattr(handle, "header_note", None):
+        return handle.header_note
     claimed_frames = getattr(handle, "claimed_frames", None)
     if claimed_frames and handle.samplerate > 0:
         return _held_of_claimed(handle.frames / handle.samplerate,

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import soundfile as sf
 
-from core.audio.cut_short import AudioFile, cut_short_note
+from core.audio.cut_short import AudioFile, cut_short_note, open_mended
 from core.errors import AudioError
 from core.words import counted
 
@@ -227,6 +227,11 @@ def _open(path: Path) -> sf.SoundFile:
         handle = AudioFile(str(path))
     except Exception as exc:  # noqa: BLE001 - every open failure becomes an AudioError
         raise _to_audio_error(path, exc, opening=True) from exc
+    if handle.frames == 0 and handle.format == "WAV":
+        mended = open_mended(str(path))
+        if mended is not None:
+            handle.close()
+            handle = mended
     try:
         _check_header(path, handle)
         handle.find_end()

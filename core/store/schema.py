@@ -223,6 +223,14 @@ def _v11_region_found(conn: sqlite3.Connection) -> None:
                "ALTER TABLE regions ADD COLUMN found_score REAL")
 
 
+def _v12_read_unsized_wavs_again(conn: sqlite3.Connection) -> None:
+    """Version 12: a WAV whose header says its data holds no bytes, with audio after it (a
+    recorder stopped before writing its sizes), is read to its end now: the files refused
+    before as holding "no audio frames" are read again by the next scan (their times
+    forgotten, as v7 did for files cut short)."""
+    _run(conn, "UPDATE clips SET mtime_ns = -1 WHERE error = 'no audio frames'")
+
+
 # Migration i (1-based) takes a store from user_version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_models,
                                                                 _v3_regions, _v4_region_status,
@@ -232,7 +240,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_model
                                                                 _v8_flac_read_again,
                                                                 _v9_names_in_one_form,
                                                                 _v10_store_token,
-                                                                _v11_region_found]
+                                                                _v11_region_found,
+                                                                _v12_read_unsized_wavs_again]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.audio import reading
+from core.audio.cut_short import CUT_SHORT
 from core.ml.novelty import SILENCE, UNKNOWN
 
 NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
@@ -45,13 +46,15 @@ _SHORT_REASONS = {reading.EMPTY_FILE: "Empty file", reading.UNRECOGNISED: "Not a
 
 def short_status(record: Any) -> str:
     """The Status column's text: 'OK', 'Missing', a few words for why it cannot be read, or
-    'Cut short' (read as far as it goes)."""
+    'Cut short' (read as far as it goes), 'Header damaged' (its sizes left unwritten, read to
+    its end)."""
     if record.missing:
         return "Missing"
     if record.error:
-        # A reason may say more after its words ("...(NaN or Inf): 5 samples here, ...").
+        # A reason may say more after its words ("...(NaN or Inf): 5 samples of those read...").
         return next((short for reason, short in _SHORT_REASONS.items()
                      if record.error.startswith(reason)), "Unreadable")
-    if getattr(record, "note", None):  # the only note: cut short (core.audio.cut_short)
-        return "Cut short"
+    note = getattr(record, "note", None)  # core.audio.cut_short's
+    if note:
+        return "Cut short" if note.startswith(CUT_SHORT) else "Header damaged"
     return "OK"

@@ -294,6 +294,33 @@ def test_a_wav_cut_short_is_read_as_far_as_it_goes_and_says_so(tmp_path):
     assert audio.info(af.write(tmp_path / "whole.wav", af.tone(440, 1.0))).note is None
 
 
+def test_a_wav_whose_header_says_it_holds_nothing_is_read_to_its_end(tmp_path):
+    """A recorder stopped before it wrote its sizes (it writes them last): the data chunk, and
+    the RIFF size too, claim 0 bytes. "No audio frames" refused a file of audio; it is read to
+    its end, every sample, windows too, with a note. A header with nothing after it is still
+    refused."""
+    x = af.tone(440, 2.0)
+    whole = af.write(tmp_path / "whole.wav", x)
+    data = bytearray(whole.read_bytes())
+    at = data.index(b"data")
+    data[at + 4:at + 8] = bytes(4)
+    for name, riff in (("data0.wav", data[4:8]), ("both0.wav", bytes(4))):
+        data[4:8] = riff
+        path = tmp_path / name
+        path.write_bytes(bytes(data))
+        head = audio.info(path)
+        assert (head.frames, head.note) == (32000, "its header says it holds no audio (a "
+                                            "recorder stopped before writing its sizes?): read "
+                                            "to the end of the file")
+        np.testing.assert_array_equal(audio.read(path), audio.read(whole))
+        np.testing.assert_array_equal(audio.read(path, offset_s=1.0, duration_s=0.5),
+                                      audio.read(whole, offset_s=1.0, duration_s=0.5))
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(bytes(data[:at + 8]))
+    with pytest.raises(AudioError, match="no audio frames"):
+        audio.info(empty)
+
+
 def test_nan_samples_raise(tmp_path):
     x = af.tone(440, 0.5)
     x[100] = np.nan

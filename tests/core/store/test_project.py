@@ -1302,6 +1302,28 @@ def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
                                     ).fetchone()[0] == store_moves.file_fingerprint(small)
 
 
+def test_a_wav_without_sizes_refused_before_version_12_is_read_again(tmp_path):
+    """A recorder that stopped before writing its sizes: its data chunk claims 0 bytes. Refused
+    as holding no audio frames, its size and time unchanged, the scan would keep it refused."""
+    root = tmp_path / "night"
+    unsized = short(root / "20260601_220000.wav", duration_s=1.0)
+    data = bytearray(unsized.read_bytes())
+    at = data.index(b"data")
+    data[at + 4:at + 8] = bytes(4)
+    unsized.write_bytes(bytes(data))
+    stat = unsized.stat()
+    conn = old_store(root, 11)
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
+                 "VALUES ('20260601_220000.wav', ?, ?, 'no audio frames', 'owl', 'manual')",
+                 (stat.st_size, stat.st_mtime_ns))
+    conn.close()
+    with Project.open(root) as project:
+        project.scan()
+        clip = by_path(project)["20260601_220000.wav"]
+        assert (clip.error, clip.label, clip.duration_s) == (None, "owl", 1.0)
+        assert clip.note.startswith("its header says it holds no audio")
+
+
 def test_a_flac_scanned_whole_before_version_8_is_read_again_and_found_cut_short(tmp_path):
     """Its header claims every sample: an older scan took its length from it, unchanged since."""
     root = tmp_path / "night"

@@ -304,3 +304,17 @@ def test_a_class_of_the_model_named_silence_or_unknown_is_shown_as_a_class():
     assert font is None or not font.italic()
     model.set_filter(quick=FILTER_LOW_CONFIDENCE)
     assert _shown_ids(model) == [3, 2]  # unknown first, then the least sure
+
+
+def test_the_status_column_words_a_reason_with_more_after_it_and_each_kind_of_note():
+    """A NaN file's reason says where the damage is after its words; a note is a file cut
+    short, or one whose header said it held nothing (read to its end)."""
+    from core.audio.cut_short import NO_SIZE_NOTE
+    from core.audio.reading import NON_FINITE
+    from gui.clips.clip_texts import short_status
+
+    nan = _record(0, error=f"{NON_FINITE}: 5 samples of those read, the first at 300.000 s")
+    cut = dataclasses.replace(_record(1), note="cut short: it holds 1.00 s of the 2.00 s")
+    unsized = dataclasses.replace(_record(2), note=NO_SIZE_NOTE)
+    assert [short_status(r) for r in (nan, cut, unsized, _record(3))] == [
+        "NaN/Inf samples", "Cut short", "Header damaged", "OK"]
