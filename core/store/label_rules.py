@@ -91,6 +91,38 @@ def root_audio_stems(root: str | os.PathLike) -> list[str]:
 # --------------------------------------------------------------------------- labels.csv
 
 
+#: How much of a chosen label or region file is read to tell whether it is text at all.
+SNIFF_BYTES = 1 << 16
+
+
+def not_text(head: bytes) -> str | None:
+    """Why a file that begins with ``head`` is no label or region file, or None: an audio file
+    (chosen by mistake: a two-hour WAV was read whole and decoded as text, holding the window
+    for seconds before it was refused) or other binary data (NUL bytes, which no text in UTF-8
+    or latin-1 holds; UTF-16 and a Sonic Visualiser session's bzip2 do, and their starts say)."""
+    if (head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE"
+            or head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
+            or head.startswith((b"fLaC", b"OggS", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"))
+            or head.startswith(b"ID3") and head[3:4] in (b"\x02", b"\x03", b"\x04")
+            or head[4:8] == b"ftyp"):
+        return "an audio file, not a file of labels or regions (open its folder to add it)"
+    if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"BZh")):
+        return "not a text file (it holds binary data), so no file of labels or regions"
+    return None
+
+
+def read_text_file(path: Path) -> bytes:
+    """The bytes of a label or region file at ``path``, refused (EarmarkError naming it and
+    :func:`not_text`'s reason) from its first SNIFF_BYTES when it is no text; OSError as
+    ``open`` raises it."""
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        reason = not_text(head)
+        if reason is not None:
+            raise EarmarkError(f"{path.name}: {reason}")
+        return head + handle.read()
+
+
 def decode_text(data: bytes) -> str:
     """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else latin-1.
     Bytes that are not text in the encoding its BOM names (a broken UTF-16 file) are read as
@@ -155,7 +187,7 @@ def read_labels_file(path: str | os.PathLike,
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_text_file(path)
     except FileNotFoundError:
         raise EarmarkError(f"{path}: labels file not found") from None
     except IsADirectoryError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import EarmarkError, RegionError
-from core.store.label_rules import decode_text, load_json
+from core.store.label_rules import decode_text, load_json, read_text_file
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec, clean_label
 from core.store.region_aoef import aoef_clip_labels, labels_clips, parse_aoef
 from core.store.region_json import (
@@ -119,7 +119,7 @@ def detect_format(text: str) -> str:
 def _read_text(path: str | os.PathLike) -> str:
     """A region file's text; a Sonic Visualiser session's, bzip2-compressed, opened."""
     try:
-        data = Path(path).read_bytes()
+        data = read_text_file(Path(path))
     except OSError as error:
         raise EarmarkError(f"{path}: cannot be read ({error.strerror or error})") from None
     try:

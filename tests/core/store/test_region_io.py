@@ -1180,3 +1180,20 @@ def test_exports_tell_accepted_matches_from_regions_drawn_by_hand(tmp_path, proj
     assert (hand["origin"], "meta" in hand) == ("manual", False)
     assert accepted["origin"] == "prediction" and accepted["meta"] == {
         "text": ["Found by Earmark's Find Similar Calls (score 0.62); accepted."]}
+
+
+def test_an_audio_or_binary_file_chosen_to_import_is_refused_from_its_start(tmp_path, project):
+    """A two-hour WAV chosen by mistake was read whole and decoded as text (the window held
+    for seconds, 5 GB for a 1 GB file) before it was refused; its first bytes say enough."""
+    from core.store.label_rules import SNIFF_BYTES, read_labels_file
+
+    wav = audio_factory.write(tmp_path / "night.wav", audio_factory.tone(440.0, 0.5))
+    flac = audio_factory.write(tmp_path / "night.flac", audio_factory.tone(440.0, 0.5))
+    binary = tmp_path / "dump.csv"
+    binary.write_bytes(bytes(range(256)) * (SNIFF_BYTES // 128))
+    for path, said in ((wav, "an audio file"), (flac, "an audio file"),
+                       (binary, "not a text file")):
+        for read in (file_kind, lambda p: import_regions_file(project, p), read_labels_file):
+            with pytest.raises(EarmarkError, match=f"^{path.name}: {said}"):
+                read(path)
+    assert project.regions() == []
