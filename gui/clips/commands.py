@@ -10,6 +10,7 @@ from PySide6.QtGui import QUndoCommand
 
 from core.errors import EarmarkError
 from core.store import label_io
+from core.store.classes import ClassesState
 
 
 class _StoreCommand(QUndoCommand):
@@ -148,6 +149,7 @@ class ImportLabelsCommand(_StoreCommand):
 
     def _redo(self) -> None:
         if self._result is None:
+            self._classes = classes_now(self._project)
             self._result = label_io.apply_labels_plan(self._project, self._plan)
             self._on_imported(self._result)
             if not self._result.changes:
@@ -159,7 +161,15 @@ class ImportLabelsCommand(_StoreCommand):
 
     def _undo(self) -> None:
         self._project.restore_labels(self._result.previous)
+        self._project.restore_classes(self._classes)  # those it made go, unless still used
         self._on_changed()
+
+
+def classes_now(project: Any) -> ClassesState:
+    """The project's class list as it is, for ``restore_classes`` to put back: an import's undo
+    takes away the classes it made (a label file's typo, each holding a key) that nothing
+    carries since."""
+    return ClassesState(tuple(project.classes()))
 
 
 class ClassEditCommand(_StoreCommand):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gui.clips.commands import _StoreCommand
+from gui.clips.commands import _StoreCommand, classes_now
 from gui.common.time_text import format_span
 
 OnChanged = Callable[[int], None]
@@ -135,6 +135,7 @@ class ImportRegionsCommand(_StoreCommand):
 
     def _redo(self) -> None:  # each step one transaction: a failed change adds nothing
         if self._added is None:
+            self._classes = classes_now(self._project)
             self._added, self._before = self._project.import_regions(self._specs,
                                                                      self._updates)
             if not self._added and not self._updates:
@@ -145,6 +146,7 @@ class ImportRegionsCommand(_StoreCommand):
 
     def _undo(self) -> None:
         self._project.undo_import(self._added, self._before)
+        self._project.restore_classes(self._classes)  # those it made go, unless still used
         self._on_done(self._added, self._before)
 
 

@@ -214,8 +214,11 @@ def test_import_csv_is_undone_and_redone_and_reports(qtbot, rig, tmp_path, monke
     csv_path.unlink()  # a redo does not read the file again
     rig.stack.undo()
     assert snapshot(rig)[3:] == before[3:]
+    # The class the import made goes with it (it stayed, holding a key, with no clip).
+    assert "frog" not in rig.labels.class_names
+    assert "frog" not in [c.name for c in rig.project.classes()]
     rig.stack.redo()
-    assert snapshot(rig)[3:] == after[3:]
+    assert snapshot(rig)[3:] == after[3:] and "frog" in rig.labels.class_names
     assert all(slot.wait() for slot in window.acts.slots.values())
 
 

@@ -547,8 +547,10 @@ def test_import_regions_is_one_undo_step(rig, tmp_path):
     assert rig.stack.undoText() == "Import regions from events.csv"
     assert stored(rig) == [(0.5, 1.0, None, None, "bark"), (2.0, 2.25, None, None, "bark")]
     assert [r.source for r in done[0]] == ["import", "import"]
+    assert "bark" in [c.name for c in rig.project.classes()]
     rig.stack.undo()
     assert stored(rig) == []
+    assert "bark" not in [c.name for c in rig.project.classes()]  # the class it made goes too
     rig.stack.redo()  # the same records again
     assert [r.id for r in rig.project.regions(rig.clip_id)] == [r.id for r in done[0]]
 
