@@ -91,6 +91,8 @@ def root_audio_stems(root: str | os.PathLike) -> list[str]:
 # --------------------------------------------------------------------------- labels.csv
 
 
+#: How many of a labels file's bad rows a refusal lists before "and N more".
+MAX_PROBLEMS_LISTED = 20
 #: How much of a chosen label or region file is read to tell whether it is text at all.
 SNIFF_BYTES = 1 << 16
 
@@ -205,35 +207,43 @@ def read_labels_file(path: str | os.PathLike,
 def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dict[str, str]:
     labels: dict[str, str] = {}
     given: dict[str, list[str]] = {}
+    problems: list[str] = []  # every bad row, said at once (fixing one a run took a run each)
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    first = True
+    first, ended = True, 0  # ended: the line the row before ended on
     try:
         for row in reader:
+            began, ended = ended + 1, reader.line_num
             if not row or all(not cell.strip() for cell in row):
                 continue
-            line = reader.line_num
             if first:
                 first = False
                 if [cell.strip().lower() for cell in row[:2]] == ["path", "label"]:
                     continue
-            if len(row) < 2:
-                raise EarmarkError(
-                    f"{name}, line {line}: expected 'path,label' but found {len(row)} column")
-            if len(row) > 2 and any(cell.strip() for cell in row[2:]):
-                raise EarmarkError(
-                    f"{name}, line {line}: expected 'path,label' but found {len(row)} "
-                    "columns (quote names that contain commas)")
-            relative = normalise_relative(row[0])
-            if not relative:
-                raise EarmarkError(f"{name}, line {line}: empty path")
-            label = row[1].strip()
-            if label:
+            if ended > began and text.count('"') % 2 and any("\n" in cell for cell in row) \
+                    and ended == text.rstrip("\r\n").count("\n") + 1:  # read on to the end
+                problems.append(f"line {began}: a quote opened there is never closed")
+            elif len(row) < 2:
+                problems.append(f"line {began}: expected 'path,label' but found {len(row)} column")
+            elif len(row) > 2 and any(cell.strip() for cell in row[2:]):
+                problems.append(f"line {began}: expected 'path,label' but found {len(row)} "
+                                "columns (quote names that contain commas)")
+            elif not (relative := normalise_relative(row[0])):
+                problems.append(f"line {began}: empty path")
+            elif label := row[1].strip():
                 labels[relative] = label
                 given.setdefault(relative, []).append(label)
             else:
                 labels.pop(relative, None)
     except csv.Error as exc:
         raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
+    if len(problems) == 1:
+        raise EarmarkError(f"{name}, {problems[0]}")
+    if problems:
+        listed = [f"  {problem}" for problem in problems[:MAX_PROBLEMS_LISTED]]
+        if len(problems) > MAX_PROBLEMS_LISTED:
+            listed.append(f"  and {len(problems) - MAX_PROBLEMS_LISTED} more")
+        raise EarmarkError("\n".join([f"{name}: {len(problems)} rows cannot be read, so no label "
+                                       "was imported:", *listed]))
     if conflicts is not None:
         conflicts.extend(filter(None, (two_labels(rel, said) for rel, said in given.items())))
     return labels

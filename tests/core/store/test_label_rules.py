@@ -160,6 +160,27 @@ def test_csv_malformed_row_names_file_and_line(tmp_path):
         label_rules.read_labels_file(path)
 
 
+def test_csv_with_many_bad_rows_lists_them_all_at_once(tmp_path):
+    """It stopped at the first bad row, so a messy file took a run per row to mend (a Raven
+    table's import lists every one); a quote never closed swallowed the rest of the file and
+    was named far below where it opened. A quoted name holding a line break is still a name."""
+    path = _write_csv(tmp_path / "labels.csv", 'path,label\na.wav,cat\nb.wav,dog,extra\nc.wav\n'
+                                                ',cat\n"d.wav,cat\ne.wav,dog\n')
+    with pytest.raises(EarmarkError) as caught:
+        label_rules.read_labels_file(path)
+    assert str(caught.value) == (
+        "labels.csv: 4 rows cannot be read, so no label was imported:\n"
+        "  line 3: expected 'path,label' but found 3 columns (quote names that contain commas)\n"
+        "  line 4: expected 'path,label' but found 1 column\n"
+        "  line 5: empty path\n"
+        "  line 6: a quote opened there is never closed")
+    many = _write_csv(tmp_path / "many.csv", "".join(f"x{i}.wav\n" for i in range(25)))
+    with pytest.raises(EarmarkError, match=r"(?s)25 rows cannot.*line 20: .*\n  and 5 more$"):
+        label_rules.read_labels_file(many)
+    named = _write_csv(tmp_path / "named.csv", 'path,label\n"two\nlines.wav",cat\nz.wav,dog\n')
+    assert label_rules.read_labels_file(named) == {"two\nlines.wav": "cat", "z.wav": "dog"}
+
+
 def test_csv_missing_raises_earmark_error(tmp_path):
     with pytest.raises(EarmarkError, match="not found"):
         label_rules.read_labels_file(tmp_path / "labels.csv")
