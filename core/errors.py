@@ -18,6 +18,16 @@ class AudioError(EarmarkError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class NotSearchedError(EarmarkError):
+    """A file a search cannot look in as asked (its band lies above the file's highest
+    frequency). ``path`` names it, ``reason`` says why in plain words."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
 class CheckpointError(EarmarkError):
     """A model file could not be loaded or saved (not a checkpoint, pickled code, wrong shape...)."""
 

@@ -372,7 +372,7 @@ def _search(args, find, channel: int | None) -> int:
     print(f"earmark: {counted(n_events, 'event')} in {len(answered)} of "
           f"{len(files)} files", file=sys.stderr)
     if failed:
-        print(f"earmark: {failed} of {len(files)} files could not be read", file=sys.stderr)
+        print(f"earmark: {failed} of {len(files)} files could not be searched", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -86,8 +86,8 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         text += f" before the search was cancelled ({outcome.total} to search)"
     if outcome.failed:
         path, reason = outcome.failed[0]
-        text += (f"; {len(outcome.failed)} could not be read (first: {PurePath(path).name}: "
-                 f"{reason})")
+        text += (f"; {len(outcome.failed)} could not be searched (first: "
+                 f"{PurePath(path).name}: {reason})")
     if outcome.unknown:
         text += (f"; {counted(outcome.unknown, 'stretch', 'stretches')} unlike anything the "
                  "model was trained on left out (unknown)")

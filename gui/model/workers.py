@@ -261,7 +261,8 @@ class _EventSearchWorker(ProjectWorker):
                     break  # the file was cut short: its events are not all there
                 if not isinstance(error, (EarmarkError, OSError, ValueError)):
                     raise
-                outcome.failed.append((clip.path, str(error)))
+                # The reason alone where the error names the file apart (AudioError...).
+                outcome.failed.append((clip.path, getattr(error, "reason", None) or str(error)))
                 specs = None
             if self.should_stop():
                 break

@@ -47,6 +47,26 @@ def test_calls_in_their_band_are_found_where_they_are(tmp_path):
     assert everything[1].high_hz == RATE_HZ / 2
 
 
+def test_a_band_above_a_files_highest_frequency_is_not_searched_there(tmp_path):
+    """An 8 kHz file searched at 6-9 kHz (a folder of bat recordings beside phone ones): the
+    Nyquist bin alone was searched and its noise gave 14 events in 30 s, which the window then
+    could not store (their band had no width). Not searched, and said why; a band reaching past
+    the top is searched to the top."""
+    from core.errors import NotSearchedError
+
+    path = audio_factory.write(tmp_path / "phone.wav", _night(30.0)[::2].copy(), 8000)
+    with pytest.raises(NotSearchedError) as caught:
+        detect_energy(path, EnergyDetectorConfig(low_hz=6000.0, high_hz=9000.0))
+    assert caught.value.path == path and caught.value.reason == (
+        "not searched: the band from 6,000 Hz lies above its highest frequency (4,000 Hz, half "
+        "its 8,000 Hz rate)")
+    with pytest.raises(NotSearchedError):
+        detect_energy(path, EnergyDetectorConfig(low_hz=4000.0))
+    events = detect_energy(path, EnergyDetectorConfig(low_hz=1500.0, high_hz=9000.0))
+    assert [round(e.begin_s) for e in events] == [5, 15, 25]
+    assert {(e.low_hz, e.high_hz) for e in events} == {(1500.0, 4000.0)}
+
+
 def test_a_chosen_channel_is_searched_where_a_recording_has_it(tmp_path):
     """A stereo recorder with the night's calls on the right microphone and louder noise on the
     left: heard on the right alone, every call; in the mix, the noise hides them."""

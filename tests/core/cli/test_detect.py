@@ -202,7 +202,7 @@ def test_a_bad_file_is_one_error_line(untrained_model, tmp_path, capsys):
     assert {e[0] for e in _csv_events(out)} == {str(g) for g in good}
     errors = [line for line in err.splitlines() if line.startswith("earmark: error:")]
     assert len(errors) == 2 and "bad.wav" in errors[0] and "missing.wav" in errors[1]
-    assert "Traceback" not in err and "2 of 4 files could not be read" in err
+    assert "Traceback" not in err and "2 of 4 files could not be searched" in err
 
 
 @pytest.mark.slow

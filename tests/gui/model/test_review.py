@@ -459,6 +459,26 @@ def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is
         workers.TemplateDetectWorker(project, [gone], config).work_on(project)
 
 
+def test_a_loud_search_says_which_files_its_band_lies_above(project):
+    """Find Loud Events at 6-9 kHz over an 8 kHz file said "Found 14 events" of its noise and
+    stored none; the file is not searched, and the banner says why, once, by its name."""
+    from core.audio.energy_detector import EnergyDetectorConfig
+    from gui.model.detection_commands import detection_message
+
+    audio_factory.write(project.folder / "phone.wav", audio_factory.noise(5.0, 8000), 8000)
+    project.scan()
+    worker = workers.EnergyDetectWorker(project, EnergyDetectorConfig(6000.0, 9000.0),
+                                        [clip_ids(project)["phone.wav"]], "bat")
+    outcome = worker.work_on(project)
+    assert (outcome.searched, outcome.specs, outcome.failed) == (0, {}, [(
+        "phone.wav", "not searched: the band from 6,000 Hz lies above its highest frequency "
+                     "(4,000 Hz, half its 8,000 Hz rate)")])
+    text, kind = detection_message(outcome, 0)
+    assert kind == "warning" and text.startswith(
+        "Found 0 events in 0 files; 1 could not be searched (first: phone.wav: not searched: "
+        "the band from 6,000 Hz")
+
+
 def test_a_template_search_counts_and_says_its_matches_just_under_the_threshold(project,
                                                                                tmp_path):
     from core.audio.template_detector import TemplateDetectorConfig
