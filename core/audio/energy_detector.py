@@ -207,7 +207,8 @@ def detect_energy(path: str | os.PathLike, config: EnergyDetectorConfig,
     level_db, hop_s, frame_s, low, high = found
     if not len(level_db):
         return []
-    window_frames = max(1, round(config.noise_window_s / hop_s))
+    # At most the file: a window of 1e308 s rounded to an int overflowed.
+    window_frames = max(1, round(min(config.noise_window_s / hop_s, len(level_db))))
     background = _background_db(level_db, window_frames, config.noise_percentile)
     return _events(level_db, background, hop_s, frame_s, config, low, high)
 

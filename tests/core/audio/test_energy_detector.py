@@ -67,6 +67,14 @@ def test_a_band_above_a_files_highest_frequency_is_not_searched_there(tmp_path):
     assert {(e.low_hz, e.high_hz) for e in events} == {(1500.0, 4000.0)}
 
 
+def test_a_background_window_longer_than_any_file_is_the_whole_file(tmp_path):
+    """``--noise-window 1e308`` ended in a traceback (a float too big for an int)."""
+    path = audio_factory.write(tmp_path / "night.wav", _night(20.0))
+    band = {"low_hz": 1500.0, "high_hz": 2500.0}
+    assert detect_energy(path, EnergyDetectorConfig(**band, noise_window_s=1e308)) == \
+        detect_energy(path, EnergyDetectorConfig(**band, noise_window_s=20.0))
+
+
 def test_a_chosen_channel_is_searched_where_a_recording_has_it(tmp_path):
     """A stereo recorder with the night's calls on the right microphone and louder noise on the
     left: heard on the right alone, every call; in the mix, the noise hides them."""
