@@ -357,18 +357,18 @@ def _skip_by_reading(path: Path, start: int) -> sf.SoundFile:
     return handle
 
 
-def _read_frames(path: Path, handle: sf.SoundFile, count: int,
-                 channel: int | None = None) -> np.ndarray:
+def _read_frames(path: Path, handle: sf.SoundFile, count: int, channel: int | None = None,
+                 first: int = 0) -> np.ndarray:
     """Read ``count`` frames as mono float32 (``channel`` alone, or the mean of all), checking
-    for short reads, NaN/Inf and samples far beyond full scale. Many channels are read and
-    mixed _MAX_READ_VALUES at a time (an MP3's in one call: see :func:`_read_window`)."""
+    for short reads, NaN/Inf and samples far beyond full scale; ``first``: the frame the read
+    starts at, for the messages (a GSM 6.10 WAV's handle cannot tell). Many channels are read
+    and mixed _MAX_READ_VALUES at a time (an MP3's in one call: see :func:`_read_window`)."""
     per_read = max(1, _MAX_READ_VALUES // handle.channels)
     if handle.channels > 1 and count > per_read and handle.format != "MP3":
-        parts = [_read_frames(path, handle, n, channel)
-                 for n in [per_read] * (count // per_read) + [count % per_read] if n]
-        return np.concatenate(parts)
+        sizes = [n for n in [per_read] * (count // per_read) + [count % per_read] if n]
+        return np.concatenate([_read_frames(path, handle, n, channel, first + k * per_read)
+                               for k, n in enumerate(sizes)])
     try:
-        first = handle.tell()
         block = handle.read(count, dtype="float32", always_2d=True)
     except AudioError:
         raise
@@ -414,7 +414,7 @@ def _read_window(path: Path, handle: sf.SoundFile, start: int, count: int,
     except Exception:  # noqa: BLE001 - fall back to reading from the start
         handle.close()
         handle = _skip_by_reading(path, target)
-    samples = _read_frames(path, handle, preroll + count, channel)
+    samples = _read_frames(path, handle, preroll + count, channel, target)
     return handle, samples[preroll:]
 
 

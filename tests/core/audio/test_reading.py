@@ -321,6 +321,18 @@ def test_a_wav_whose_header_says_it_holds_nothing_is_read_to_its_end(tmp_path):
         audio.info(empty)
 
 
+def test_a_wav_libsndfile_cannot_seek_in_reads_whole_and_in_windows(tmp_path):
+    """GSM 6.10 (old voice recorders, telephony) and G.721: libsndfile decodes them but cannot
+    seek, nor tell where it is; a read asked where it stood and called them corrupt."""
+    import soundfile as sf
+
+    for subtype in ("GSM610", "G721_32"):
+        path = tmp_path / f"{subtype}.wav"
+        sf.write(path, af.tone(440, 1.0), 16000, subtype=subtype)
+        assert len(audio.read(path)) >= 16000
+        assert len(audio.read(path, offset_s=0.5, duration_s=0.25)) == 4000
+
+
 def test_nan_samples_raise(tmp_path):
     x = af.tone(440, 0.5)
     x[100] = np.nan
