@@ -308,8 +308,9 @@ def _mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
     return block.mean(axis=1, dtype=np.float32)
 
 
-#: The channels a person may pick one by one (a field recorder's 8 inputs, a 6-microphone array).
-MAX_CHANNELS = 8
+#: The channels a person may pick one by one (a field recorder's 8 inputs, a hydrophone or
+#: microphone array's 16, 32 or 64: channels 9-32 of an array were never offered).
+MAX_CHANNELS = 64
 
 
 def channel_problem(channel) -> str | None:

@@ -159,8 +159,8 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path):
     ({"noise_percentile": 100.0}, "between 0 and 100"),
     ({"low_hz": 3000.0, "high_hz": 1000.0}, "must lie above its bottom"),
     ({"low_hz": -5.0}, "low_hz must be a frequency"),
-    ({"channel": 8}, "channel must be one of 0..7"),
-    ({"channel": 1.0}, "channel must be one of 0..7"),
+    ({"channel": 64}, "channel must be one of 0..63"),
+    ({"channel": 1.0}, "channel must be one of 0..63"),
 ])
 def test_settings_that_cannot_work_are_refused(changes, words):
     with pytest.raises(EarmarkError, match=words):

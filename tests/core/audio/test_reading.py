@@ -333,6 +333,16 @@ def test_a_wav_libsndfile_cannot_seek_in_reads_whole_and_in_windows(tmp_path):
         assert len(audio.read(path, offset_s=0.5, duration_s=0.25)) == 4000
 
 
+def test_every_channel_of_a_large_array_may_be_picked(tmp_path):
+    """A hydrophone array's 16 channels: only 1-8 could be picked, and Next Channel wrapped
+    back to the mix after the eighth."""
+    tones = np.stack([af.tone(100.0 * (k + 1), 0.25) for k in range(16)], axis=1)
+    path = af.write(tmp_path / "array.wav", tones, subtype="FLOAT")
+    assert audio.channel_problem(15) is None and audio.channel_problem(63) is None
+    assert audio.channel_problem(64) is not None
+    np.testing.assert_allclose(audio.read(path, channel=12), tones[:, 12], atol=1e-6)
+
+
 def test_nan_samples_raise(tmp_path):
     x = af.tone(440, 0.5)
     x[100] = np.nan

@@ -269,8 +269,8 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     assert notes == {"Found by Earmark's Find Loud Events"}
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
-    code, _, err = _run(capsys, "detect-energy", folder, "--channel", 9)
-    assert code == 2 and "--channel 9: a channel from 1 to 8" in err
+    code, _, err = _run(capsys, "detect-energy", folder, "--channel", 65)
+    assert code == 2 and "--channel 65: a channel from 1 to 64" in err
 
 
 def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
@@ -296,7 +296,7 @@ def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
     _, rows = read_regions(table)
     assert len(rows) == 5 and {r.channel for r in rows} == {1}
     code, _, err = _run(capsys, "find-similar", path, "--template", path, 5.0, 5.3, "--channel", 0)
-    assert code == 2 and "--channel 0: a channel from 1 to 8" in err
+    assert code == 2 and "--channel 0: a channel from 1 to 64" in err
 
 
 def test_find_similar_finds_calls_of_the_templates_shape(capsys, tmp_path):

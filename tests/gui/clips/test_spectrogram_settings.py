@@ -66,7 +66,7 @@ def test_two_projects_keep_their_own_settings_in_the_file(tmp_path):
 
 def test_unreadable_stored_values_fall_back_one_by_one(settings):
     stored = {"/data/a": '{"colour_map": "rainbow", "dynamic_range_db": 50, "fft_size": 256, '
-                         '"channel": 12}',
+                         '"channel": 64}',
               "/data/b": "not json", "/data/c": '["a list"]'}
     settings.setValue(SPECTROGRAM_BY_FOLDER.name, stored)
     assert read_spectrogram_settings(settings, "/data/a") == SpectrogramSettings(
@@ -381,9 +381,8 @@ def test_next_channel_steps_through_a_files_channels_and_back_to_the_mix(qtbot, 
     audio_factory.write(tmp_path / "three" / "mono.wav", audio_factory.tone(500.0, 0.5))
     open_and_wait(qtbot, window, tmp_path / "three")
     view, bar = window.clip_view, window.statusBar()
-    row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == "array.wav")
-    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
-        window.clip_list.select_row(row)
+    show_row(qtbot, window, next(r for r in range(window.model.rowCount())
+                                 if window.model.record(r).path == "array.wav"))
     shown = []
     for expected in (0, 1, 2, None):
         with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
