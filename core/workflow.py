@@ -6,6 +6,7 @@ Plain functions over a ``Project`` (no Qt); long work takes callbacks and a ``sh
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import shutil
 from collections import Counter
@@ -413,19 +414,30 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
     """Copy each (file, label) into ``<project folder>/<label>/``, never overwriting, nor onto
     the path of a clip whose file is missing (the copy would become that clip, with its regions
     and history): a name already taken gets ``-2``, ``-3``... Returns (source, copy) pairs.
-    Raises OSError."""
+    Raises EarmarkError naming the folder and why when a copy cannot be made (a read-only
+    folder, a full disk), the copies made before it taken back: all or none."""
     known = set(project.clip_ids_by_path(include_missing=True))
     done: list[tuple[Path, Path]] = []
     for source, label in files:
         source = Path(source)
         folder = Path(project.folder) / safe_folder_name(label)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / source.name
-        n = 2
-        while target.exists() or project.relpath(target) in known:
-            target = folder / f"{source.stem}-{n}{source.suffix}"
-            n += 1
-        shutil.copy2(source, target)
+        ours = [copy for _, copy in done]  # to take back should this one fail
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / source.name
+            n = 2
+            while target.exists() or project.relpath(target) in known:
+                target = folder / f"{source.stem}-{n}{source.suffix}"
+                n += 1
+            ours.append(target)  # a name nothing had: what lies there now is this copy's
+            shutil.copy2(source, target)
+        except OSError as error:
+            for copy in ours:
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
+            raise EarmarkError(f"cannot copy {source.name} into {folder}: "
+                               f"{(error.strerror or str(error)).lower()}; nothing was "
+                               "copied") from None
         done.append((source, target))
     return done
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from core import workflow as pm
-from core.errors import CheckpointError
+from core.errors import CheckpointError, EarmarkError
 from core.ml.inference import Classifier
 from core.ml.training import TrainConfig, train
 from core.store.project import Project
@@ -204,6 +204,43 @@ def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_pat
         assert len(project.clips(include_missing=True)) == before
         assert "new class" not in {c.name for c in project.classes()}
         assert not any(project.label_history(i) for i in added.clip_ids)
+
+
+def test_add_files_to_a_folder_that_cannot_be_written_copies_nothing_and_says_why(
+        trained, tmp_path, monkeypatch):
+    """A read-only project (a card write-protected, a shared drive): the window said "[Errno
+    30] Read-only file system: '/.../knock'", and a full disk at the second of two files left
+    the first copied but never listed or labelled. All or none, in words."""
+    import errno
+    import shutil
+
+    root, _, _ = trained
+    outside = tmp_path / "outside"
+    files = [audio_factory.write(outside / f"t{n}.wav", audio_factory.tone(700)) for n in (1, 2)]
+    copy = shutil.copy2
+
+    def full_at_the_second(source, target):
+        if source.name == "t2.wav":
+            copy(source, target)  # part of it written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return copy(source, target)
+
+    monkeypatch.setattr(pm.shutil, "copy2", full_at_the_second)
+    with _open(root, tmp_path) as project:
+        before = len(project.clips())
+        with pytest.raises(EarmarkError) as caught:
+            pm.add_files_to_project(project, [(files[0], "new"), (files[1], "new")])
+        assert str(caught.value) == (f"cannot copy t2.wav into {root / 'new'}: no space left on "
+                                     "device; nothing was copied")
+        assert sorted((root / "new").iterdir()) == [] and len(project.clips()) == before
+    (root / "tone" / "t1.wav").write_bytes(b"mine")  # a file of the name: never taken back
+    monkeypatch.setattr(pm.shutil, "copy2", lambda *a: (_ for _ in ()).throw(
+        OSError(errno.EROFS, "Read-only file system")))
+    with _open(root, tmp_path) as project, pytest.raises(EarmarkError, match="read-only file"):
+        pm.add_files_to_project(project, [(files[0], "tone")])
+    assert (root / "tone" / "t1.wav").read_bytes() == b"mine"
+    (root / "tone" / "t1.wav").unlink()  # the folder is the module's: left as it was
+    (root / "new").rmdir()
 
 
 def test_add_files_leaves_out_what_the_project_holds_already(trained, tmp_path):
