@@ -59,6 +59,7 @@ from core.store.region_tables import (
     parse_sv_csv,
     raven_header,
     raven_names_audio,
+    table_text,
 )
 from core.store.regions import END_SLACK_S, MAX_LISTED, validate_region
 
@@ -362,14 +363,22 @@ _ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
 def clip_index(project, include_missing: bool = True) -> _ClipIndex:
     """The project's clips by relative path (those missing too, unless not
     ``include_missing``), and those on disk by base name; each path and name in its NFC form
-    too, as :func:`find_clip` looks for them."""
+    too, as :func:`find_clip` looks for them, and as a tab-separated table writes it
+    (:func:`table_text`: a tab in a name is a space there, and Earmark's own Raven table of a
+    file named so was refused when read back)."""
     clips = project.clips(include_missing=include_missing)
     by_path = {c.path: c for c in clips}
     by_name: dict[str, list[ClipRecord]] = defaultdict(list)
+    flattened: dict[str, list[ClipRecord]] = defaultdict(list)
     for clip in clips:
         by_path.setdefault(unicodedata.normalize("NFC", clip.path), clip)
+        if table_text(clip.path) != clip.path:
+            flattened[unicodedata.normalize("NFC", table_text(clip.path))].append(clip)
         if not clip.missing:
             by_name[unicodedata.normalize("NFC", PurePosixPath(clip.path).name)].append(clip)
+    for path, same in flattened.items():
+        if len(same) == 1:  # two names one as a table writes them: neither is guessed
+            by_path.setdefault(path, same[0])
     return by_path, by_name
 
 

@@ -1197,3 +1197,19 @@ def test_an_audio_or_binary_file_chosen_to_import_is_refused_from_its_start(tmp_
             with pytest.raises(EarmarkError, match=f"^{path.name}: {said}"):
                 read(path)
     assert project.regions() == []
+
+
+def test_a_raven_table_of_a_file_with_a_tab_in_its_name_comes_back(tmp_path, project):
+    """A tab-separated table writes a tab in a name as a space: read back, its row named no
+    file and the whole import was refused. The name as the table writes it finds the file,
+    where only one file reads so."""
+    audio_factory.write(project.folder / "tab\tname.wav", audio_factory.tone(440.0, 1.0))
+    project.scan()
+    clip = next(c for c in project.clips() if c.path == "tab\tname.wav")
+    project.add_region(clip.id, 0.25, 0.5, "owl")
+    out = tmp_path / "t.selections.txt"
+    export_regions(project, "raven", out)
+    assert "tab name.wav" in out.read_text()
+    project.delete_regions([r.id for r in project.regions()])
+    import_regions_file(project, out)
+    assert [(r.clip_id, r.begin_s, r.label) for r in project.regions()] == [(clip.id, 0.25, "owl")]
