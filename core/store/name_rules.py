@@ -65,10 +65,12 @@ def _parts(stem: str) -> list[tuple[int, int]]:
 
 def _parts_label(stem: str, parts: list[tuple[int, int]], first: int, count: int) -> str | None:
     """Parts ``first .. first+count-1`` of ``stem`` with the separators between them as written;
-    None when the name has not that many parts or they would be the whole name."""
+    None when the name has not that many parts, they would be the whole name, or they are a
+    date stamp (a recorder's ``20260601_220000`` among ``knock_0``...: when, no class)."""
     if first + count > len(parts) or count >= len(parts):
         return None
-    return stem[parts[first][0]:parts[first + count - 1][1]]
+    label = stem[parts[first][0]:parts[first + count - 1][1]]
+    return None if is_date_stamp(label) else label
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ class NameRule:
             return _parts_label(stem, _parts(stem), self.first, self.count)
         if self.kind == "prefix":
             match = _PREFIX_RE.match(stem)
-            return match.group("prefix") if match else None
+            return match.group("prefix") if match and not is_date_stamp(
+                match.group("prefix")) else None
         if self.kind == "regex":
             match = _compile(self.pattern).search(stem)
             if match is None:
@@ -312,9 +315,9 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     # Too few names to judge: the part before a trailing number (``cat_12`` -> cat), unless
     # that is a recorder's date stamp or name, which would make each day or recorder a class.
     labels = list(map(PREFIX_RULE.label_of, stems))
-    return (NO_NAME_RULE if _reads_when_or_where(labels, {i: len(labels[i] or "") for i in dates},
-                                                 dates)
-            else PREFIX_RULE)
+    # Dated names only, each date no class (the prefix reads none): no rule either.
+    return (NO_NAME_RULE if dates and not any(labels) or _reads_when_or_where(
+        labels, {i: len(labels[i] or "") for i in dates}, dates) else PREFIX_RULE)
 
 
 def _date_spans(stems: list[str]) -> dict[int, list[tuple[int, int]]]:

@@ -137,6 +137,18 @@ def test_a_field_recorders_date_stamps_are_never_classes(stems):
     assert infer_name_rule(stems) == NO_NAME_RULE
 
 
+def test_one_recorders_file_among_class_named_clips_leaves_the_others_their_classes():
+    """knock_0..2 and whistle_0..2 beside one AudioMoth file: the rule reading the first part
+    read the day of that one file too, so no rule was chosen and every clip opened unlabelled.
+    A date is no class: the dated file alone is left unlabelled."""
+    stems = [f"{kind}_{i}" for kind in ("knock", "whistle") for i in range(3)]
+    rule = infer_name_rule([*stems, "20260601_220000"])
+    assert rule == NameRule.leading(1)
+    assert preview_name_rule(rule, [*stems, "20260601_220000"]).counts == {"knock": 3,
+                                                                          "whistle": 3}
+    assert rule.label_of("20260601_220000") is None and PREFIX_RULE.label_of("20260601_1") is None
+
+
 def test_a_class_before_a_date_is_read_and_a_year_alone_is_no_date():
     stems = [f"{species}_20260601_{i}" for species in ("owl", "wren") for i in range(5)]
     assert preview_name_rule(infer_name_rule(stems), stems).counts == {"owl": 5, "wren": 5}
