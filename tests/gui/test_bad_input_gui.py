@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from core.store.project import Project
 from gui.clips.clip_table import NAME, STATUS
 from tests.bad_corpus import BROKEN, CLASSIFIABLE, make_bad_corpus
-from tests.gui.helpers import open_and_wait
+from tests.gui.helpers import open_and_wait, show_row
 
 #: What a person reads for each broken file: in the list's status column and in the clip view.
 REASONS = {"empty": "empty file (0 bytes)", "text": "not an audio file", "random_flac": "not an audio file",
@@ -50,8 +50,7 @@ def test_corpus_listed_with_status_and_every_row_usable(qtbot, window, tmp_path)
     for name, path in relative.items():
         # Each selection ends in a plot (readable) or a message naming the file and why (broken).
         if name in CLASSIFIABLE:
-            with qtbot.waitSignal(view.clip_shown, timeout=10_000):
-                window.clip_list.select_row(model.row_of_id(model.record(rows[path]).id))
+            show_row(qtbot, window, rows[path])
             assert not view.message_label.isVisible(), name
             titles[name], tips[name] = view.title_label.full_text(), view.title_label.toolTip()
             # The title names the file, then what its header says.

@@ -14,7 +14,7 @@ from core.store.project import Project
 from gui.clips.clip_table import FILTER_UNLABELED, LABEL, STATUS
 from gui.common import settings as keys
 from tests import audio_factory
-from tests.gui.helpers import open_and_wait
+from tests.gui.helpers import open_and_wait, show_row
 
 
 def _row_of_path(window, path):
@@ -85,8 +85,7 @@ def test_scan_lists_every_file_and_unreadable_with_reason(qtbot, window, clip_fo
 def test_an_unreadable_clip_on_show_leaves_nothing_to_play(qtbot, window, clip_folder):
     """Space on an unreadable clip once played the clip shown before it."""
     open_and_wait(qtbot, window, clip_folder)
-    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
-        window.clip_list.select_row(_row_of_path(window, "tone/tone_000.wav"))
+    show_row(qtbot, window, _row_of_path(window, "tone/tone_000.wav"))
     assert window.playback.path is not None and window.playback.path.name == "tone_000.wav"
     with qtbot.waitSignal(window.clip_view.message_shown, timeout=10_000) as shown:
         window.clip_list.select_row(_row_of_path(window, "broken.wav"))

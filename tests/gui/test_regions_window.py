@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from gui.clips.clip_table import FILTER_ALL
 from tests import audio_factory
 from tests.gui.clips.test_regions_gui import drag
-from tests.gui.helpers import open_and_wait
+from tests.gui.helpers import open_and_wait, show_row
 
 
 def _threads_of(monkeypatch, module, name: str) -> list:
@@ -40,8 +40,7 @@ def _wait_searched(qtbot, dock) -> None:
 
 def _show_clip(qtbot, window, path):
     row = next(r for r in range(window.model.rowCount()) if window.model.record(r).path == path)
-    with qtbot.waitSignal(window.clip_view.clip_shown, timeout=10_000):
-        window.clip_list.select_row(row)
+    show_row(qtbot, window, row)
     return window.model.record(row)
 
 
