@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from core.cli import given_path
+from core.cli import check_out, given_path
 from core.cli.channels import add_channel_option, chosen_channel
 from core.cli.devices import add_device_option, checked_device
 from core.cli.labels import PER_FILE_FORMATS
@@ -343,6 +343,7 @@ def _search(args, find, channel: int | None) -> int:
     if args.format in PER_FILE_FORMATS and not args.out and len(every) != 1:
         raise EarmarkError(f"--format {args.format} writes a file per audio file: give --out "
                            "FOLDER")
+    check_out(args.out, folder=args.format in PER_FILE_FORMATS)  # before the search, not after
     files = shard_files(every, args.shard)
     bar = _ProgressBar()
     answered: list[tuple[_File, list]] = []

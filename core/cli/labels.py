@@ -15,7 +15,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 
-from core.cli import given_path
+from core.cli import check_out, given_path
 from core.cli.channels import add_channel_option, chosen_channel
 from core.errors import EarmarkError, ProjectLockedError
 from core.store.name_rules import NameRule, preview_name_rule
@@ -273,6 +273,7 @@ def _handle_export(args: argparse.Namespace) -> int:
     if args.channel is not None and not args.measure:
         raise EarmarkError("--channel goes with --measure: the channel regions are measured on")
     channel = chosen_channel(args)
+    check_out(args.out, folder=args.format in PER_FILE_FORMATS)  # before measuring a night
     what = {"labels": "rows", "edgeimpulse": "files", LS_CLIPS: "tasks"}.get(args.format,
                                                                             "regions")
     with _open_scanned(args) as project:

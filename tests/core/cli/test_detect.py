@@ -376,3 +376,32 @@ def test_detect_says_how_many_stretches_it_left_out_as_unknown(untrained_model, 
     code, _, err = _run(capsys, "detect", untrained_model, path)
     assert code == 0, err
     assert "1 stretch unlike anything the model was trained on left out (unknown)" in err
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_the_search(capsys, tmp_path,
+                                                                     monkeypatch):
+    """A two-hour search with --out on a read-only card (or naming a folder) ran 95 s and ended
+    in a traceback, its events lost; refused at once now, in one line."""
+    import errno
+
+    import core.paths
+
+    folder = tmp_path / "nights"
+    audio_factory.write(folder / "night.wav", audio_factory.tone(2000.0, 1.0))
+    band = ("--low-hz", 1500, "--high-hz", 2500)
+    code, _, err = _run(capsys, "detect-energy", folder, *band, "--out", folder)
+    assert code == 2 and err == f"earmark: error: --out {folder}: a folder; name the file to write\n"
+    code, _, err = _run(capsys, "detect-energy", folder, *band, "--format", "ravenfiles",
+                        "--out", folder / "night.wav")
+    assert code == 2 and "a file, not a folder to write a file per audio file in" in err
+
+    def read_only(where):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(core.paths, "probe_writable", read_only)
+    code, _, err = _run(capsys, "detect-energy", folder, *band, "--out", tmp_path / "e.csv")
+    assert code == 2 and err.endswith("nothing can be written there (read-only file system)\n")
+    assert "Traceback" not in err and not (tmp_path / "e.csv").exists()
+    code, _, err = _run(capsys, "labels", "export", folder, "--format", "raven", "--out",
+                        tmp_path / "t.txt")
+    assert code == 2 and "nothing can be written there" in err and "Traceback" not in err
