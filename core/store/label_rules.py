@@ -306,14 +306,15 @@ class FolderLabels:
     1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``),
        unless the folder is named by a date (``root/2026-06-01/...``: no label) or is a
        recorder's (``root/ARU01/20260601_220000.wav``: no label);
-    2. for a file directly in ``root``, what ``name_rule`` reads in its name
+    2. a ``labels.csv`` in the file's own folder, then one in ``root``: the row whose path
+       (relative to that CSV's folder) names the file, else a row naming just its file name.
+       By rule 1 a file below ``root`` is labelled by its folder first, so in practice the CSV
+       labels the files directly in ``root``: a person's list, before a rule guessed from
+       names (which had won, and the CSV a person wrote was never read, without a word);
+    3. for a file directly in ``root``, what ``name_rule`` reads in its name
        (``cat_12.wav`` -> ``cat``); None: the rule that suits the names of the files directly
        in ``root`` (:func:`~core.store.name_rules.infer_name_rule`), found once, when first
        needed, and then kept in :attr:`name_rule`;
-    3. a ``labels.csv`` in the file's own folder, then one in ``root``: the row whose path
-       (relative to that CSV's folder) names the file, else a row naming just its file name.
-       By rule 1 a file below ``root`` is labelled by its folder first, so in practice the CSV
-       labels the files directly in ``root``;
     4. none: ``(None, "none")``.
 
     Each labels file is read once. One that cannot be read is passed to ``on_csv_error(path,
@@ -363,10 +364,10 @@ class FolderLabels:
         if (path.parent, EDGE_IMPULSE_NAME) in self._present:  # an unlabelled Edge Impulse sample
             return None, "none"
         label, source = self.place_label(path)
-        if label is not None:
+        if source == "folder":
             return label, source
         found = self._listed(path, self.csv_name)
-        return (found, "csv") if found else (None, "none")
+        return (found, "csv") if found else (label, source)
 
     def edge_impulse_files(self) -> list[Path]:
         """The Edge Impulse info.labels files :meth:`label_of` has found so far and could read,

@@ -26,7 +26,7 @@ def tricky(tmp_path):
         "path,label\n"
         "loose.wav, bird \n"           # blanks trimmed
         "./dotted.wav,frog\n"          # ./ normalised
-        "cat_12.wav,dog\n"             # the name's prefix wins over the CSV
+        "cat_12.wav,dog\n"             # the CSV, a person's, wins over the name's prefix
         "dogs/bark1.wav,wolf\n"        # the folder wins over the CSV
         "unlisted-elsewhere.wav,x\n", encoding="utf-8")
     (root / "sub" / "labels.csv").write_text("listed.wav,heron\n", encoding="utf-8")
@@ -34,7 +34,7 @@ def tricky(tmp_path):
 
 
 EXPECTED = {
-    "cat_12.wav": ("cat", "filename"),
+    "cat_12.wav": ("dog", "csv"),
     "dogs/bark1.wav": ("dogs", "folder"),
     "dogs/cat_3.wav": ("dogs", "folder"),
     "dotted.wav": ("frog", "csv"),

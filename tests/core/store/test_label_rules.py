@@ -190,9 +190,11 @@ def test_scan_labels_rule_order(tmp_path):
     for name in ["dogs/bark1.wav", "cat_12.wav", "mystery.wav", "unknown.wav", "sub/odd.wav"]:
         _touch(tmp_path / name)
     _write_csv(tmp_path / "labels.csv",
-               "path,label\nmystery.wav,owl\ncat_12.wav,ignored\ndogs/bark1.wav,ignored\n")
+               "path,label\nmystery.wav,owl\ncat_12.wav,kitten\ndogs/bark1.wav,ignored\n")
+    # A person's list before a rule guessed from names: the CSV was never read where file
+    # names gave a class, without a word; a class folder still comes first.
     assert label_rules.scan_labels(tmp_path) == [
-        LabeledClip(tmp_path / "cat_12.wav", "cat", "filename"),
+        LabeledClip(tmp_path / "cat_12.wav", "kitten", "csv"),
         LabeledClip(tmp_path / "dogs/bark1.wav", "dogs", "folder"),
         LabeledClip(tmp_path / "mystery.wav", "owl", "csv"),
         LabeledClip(tmp_path / "sub/odd.wav", "sub", "folder"),
