@@ -203,13 +203,18 @@ def prepare_template(template: CallTemplate, channel: int | None = None) -> Prep
     EarmarkError when the region cannot be a template (too short or long, silent, a band
     outside the recording's spectrum)."""
     duration_s = float(template.end_s) - float(template.begin_s)
-    if not (math.isfinite(duration_s) and template.begin_s >= 0):
-        raise EarmarkError(f"template {template.begin_s}-{template.end_s} s is no span of time")
+    if not (math.isfinite(duration_s) and template.begin_s >= 0 and duration_s > 0):
+        raise EarmarkError(f"template {template.begin_s:g}-{template.end_s:g} s is no span of "
+                           "time (its begin must lie before its end)")
     if duration_s > MAX_TEMPLATE_S:
         raise EarmarkError(f"the template is {duration_s:.1f} s long; a call to look for lasts at "
                            f"most {MAX_TEMPLATE_S:g} s")
     header = info(template.path)
     rate_hz = header.sample_rate_hz
+    if template.end_s > header.duration_s + 0.01:  # a region's end may be rounded by a tool
+        raise EarmarkError(f"the template {template.begin_s:g}-{template.end_s:g} s ends past the "
+                           f"end of {os.path.basename(template.path)} "
+                           f"({header.duration_s:.2f} s long)")
     n_fft = fft_size_for(rate_hz)
     hop = max(1, n_fft // 4)
     nyquist_hz = rate_hz / 2

@@ -275,6 +275,10 @@ def test_stopped_short_and_silent(tmp_path):
     (1.0, 1.01, (1500.0, 3500.0), "needs at least"),
     (0.0, 12.0, (None, None), "at most 10 s"),
     (1.0, 1.3, (9000.0, 12000.0), "outside template_16000.wav's spectrum"),
+    # A span past the file's end, or the wrong way round, said "the template is 1000 ms long;
+    # ... needs at least 56 ms" and "-300 ms long".
+    (50.0, 51.0, (None, None), r"ends past the end of template_16000.wav \("),
+    (0.5, 0.2, (None, None), r"0.5-0.2 s is no span of time \(its begin must lie before"),
 ])
 def test_a_region_that_cannot_be_a_template_is_refused(tmp_path, begin_s, end_s, band, words):
     source = _template_file(tmp_path)
