@@ -6,6 +6,7 @@ the way back, a label as a folder name (safe_folder_name). No Qt."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -449,10 +450,20 @@ def scan_labels(root: str | os.PathLike, csv_name: str = CSV_NAME,
 # --------------------------------------------------------------------------- folder names
 
 
+#: The longest folder name (UTF-8 bytes) safe_folder_name gives: under file systems' 255.
+MAX_FOLDER_NAME_BYTES = 200
+
+
 def safe_folder_name(label: str) -> str:
     """A class name usable as one folder name on any system (export into class folders, files
     copied into a project under their label): separators, reserved and control characters
     become ``_``; trailing dots and blanks go; nothing left, or a dot name, gives ``_``."""
     name = "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in label).strip()
     name = name.rstrip(". ")
+    if len(name.encode("utf-8")) > MAX_FOLDER_NAME_BYTES:
+        # Past what a file system takes (255 bytes: 85 CJK characters) the export stopped
+        # halfway; cut, with a mark of the whole name, so two long names stay two folders.
+        mark = hashlib.sha1(label.encode("utf-8")).hexdigest()[:8]
+        cut = name.encode("utf-8")[:MAX_FOLDER_NAME_BYTES - len(mark) - 1]
+        name = f"{cut.decode('utf-8', errors='ignore').rstrip('. ')}-{mark}"
     return name if name and name not in (".", "..") else "_"

@@ -91,6 +91,21 @@ def test_one_safe_folder_name_for_export_and_copying_in(tmp_path, label, folder)
     assert copy.parent == (tmp_path / "project").resolve() / folder
 
 
+def test_a_class_name_too_long_for_a_folder_is_cut_and_kept_apart(tmp_path):
+    """A class of 300 letters (or 90 CJK characters) stopped Export into Class Folders
+    halfway: no file system takes a name past 255 bytes. Cut, with a mark of the whole name."""
+    from core.store.label_rules import MAX_FOLDER_NAME_BYTES
+
+    names = ["x" * 300, "x" * 299 + "y", "\u9ce5" * 90]
+    folders = [safe_folder_name(name) for name in names]
+    assert len(set(folders)) == 3 and folders[0].startswith("x" * 150)
+    assert all(len(f.encode("utf-8")) <= MAX_FOLDER_NAME_BYTES for f in folders)
+    assert folders[2].startswith("\u9ce5" * 60)  # whole characters, not a split one
+    (tmp_path / "out").mkdir()
+    for folder in folders:
+        (tmp_path / "out" / folder).mkdir()  # each a folder this file system takes
+
+
 @pytest.mark.parametrize("stems, classes", [
     ([f"{d}_{s}_{n}" for d in range(3) for s in ("jackson", "theo") for n in range(2)],
      {"0", "1", "2"}),
