@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from core.errors import EarmarkError
-from core.store.records import UNREVIEWED
+from core.store.records import UNREVIEWED, clean_label
 from gui.clips.commands import AddClassCommand, PutBackLabelCommand, SetLabelsCommand
 from gui.clips.region_commands import (
     DeleteRegionsCommand,
@@ -155,6 +155,10 @@ class LabelController(QObject):
     def label_selection(self, label: str | None) -> None:
         """Give the selected region, or else the selected clips, ``label`` (None clears),
         undoably; after one clip labelled, maybe advance."""
+        if label is not None and label.strip():
+            # As the store keeps it: a Mac's decomposed "crème" (pasted, or a file's name) is
+            # the "crème" typed; it went to the clip's row as typed, a class none had.
+            label = clean_label(label)
         if self.regions.region_id is not None:
             self._label_region(label)
             return

@@ -84,6 +84,17 @@ def choose(rig, monkeypatch, name: str, text: str | None = None, item: str | Non
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (item, True))
 
 
+def test_a_decomposed_name_labels_as_the_composed_class(rig):
+    """A Mac's "crème" (e and a combining grave, pasted or from a file's name) went to the
+    clip's row as typed, a class none had, while the store kept it composed: one class."""
+    label(rig, ["loose-a.wav"], "cre\u0300me")
+    label(rig, ["cat/a.wav"], "cr\u00e8me")
+    store, table = snapshot(rig)[3:]
+    assert store["loose-a.wav"] == table["loose-a.wav"] == ("cr\u00e8me", "manual")
+    assert [c.name for c in rig.project.classes()].count("cr\u00e8me") == 1
+    assert "cr\u00e8me" in rig.labels.class_names
+
+
 @pytest.mark.parametrize("edit", ["rename", "merge", "remove", "colour", "key", "move"])
 def test_class_edit_undone_restores_exactly_and_redone_again_between_label_edits(
         rig, monkeypatch, edit):
