@@ -45,9 +45,9 @@ def score_text(record: Any) -> str:
 
 def source_text(record: Any) -> str:
     """Who made a region: "manual", "import", "model", "loud", "similar"; an event a person
-    accepted "similar, accepted"."""
+    accepted "similar ✓" (its tooltip says it in words: :func:`region_tooltip`)."""
     found_by = getattr(record, "found_by", None)
-    return f"{found_by}, accepted" if found_by else record.source
+    return f"{found_by} \u2713" if found_by else record.source
 
 
 #: After an event's score in its tooltip: what the score is, and who found the event.

@@ -34,7 +34,7 @@ from core.audio.measurements import RAVEN_COLUMNS, RegionSpan, format_value, mea
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED
 from gui.clips.labelling import RegionSelection
-from gui.clips.region_items import UNLABELLED_COLOUR, score_text, source_text
+from gui.clips.region_items import UNLABELLED_COLOUR, region_tooltip, score_text, source_text
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel, one_line
@@ -133,6 +133,8 @@ class RegionTableModel(ReadOnlyTableModel):
                 tip += (f" · {_clock(begin)}–{_clock(end)} on {begin:%Y-%m-%d} by the "
                         "recorder's clock")
             return tip
+        if role == Qt.ItemDataRole.ToolTipRole and column in (SOURCE, SCORE):
+            return region_tooltip(record)  # who found it, what it scored, whether accepted
         return None
 
     @staticmethod

@@ -808,14 +808,14 @@ def test_an_event_s_score_reads_as_what_it_measures(source, score, text):
 
 def test_an_accepted_event_says_who_found_it_in_the_list_and_its_tooltip():
     """Accepted, a match of Find Similar Calls is a person's region that still reads "match
-    0.62" and "similar, accepted", so a list of a night's calls tells checked matches from
-    calls drawn by hand."""
+    0.62" and "similar ✓" (its tooltip: accepted), so a list of a night's calls tells checked
+    matches from calls drawn by hand."""
     from gui.clips.region_items import region_tooltip, score_text, source_text
 
     accepted = RegionRecord(1, 1, 0.0, 1.0, None, None, "owl", "manual", None, 0.0, 0.0, None,
                             None, "similar", 0.62)
     drawn = RegionRecord(2, 1, 0.0, 1.0, None, None, "owl", "manual", None, 0.0, 0.0)
-    assert (score_text(accepted), source_text(accepted)) == ("match 0.62", "similar, accepted")
+    assert (score_text(accepted), source_text(accepted)) == ("match 0.62", "similar \u2713")
     assert (score_text(drawn), source_text(drawn)) == ("", "manual")
     assert region_tooltip(accepted).endswith(
         "match 0.62 with its template (Find Similar Calls) · accepted")
