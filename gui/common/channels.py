@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from core.audio.reading import MAX_CHANNELS
-
 MIX_TEXT = "Mix of all channels"
 
 
@@ -16,7 +14,12 @@ def channel_name(channel: int, channels: int = 2) -> str:
     return f"Channel {channel + 1}{side}"
 
 
-def channel_box(channel: int | None, tip: str, most: int = MAX_CHANNELS) -> QComboBox:
+#: The channels a box offers where it is not told the folder's most (MAX_CHANNELS, 64, would
+#: list 64 for a folder of mono files).
+OFFERED_CHANNELS = 8
+
+
+def channel_box(channel: int | None, tip: str, most: int = OFFERED_CHANNELS) -> QComboBox:
     """The mix (data None) and channels 1 to ``most`` (data 0..; the folder's most: a stereo
     file beside mono ones offered eight), ``channel`` chosen (listed, whatever ``most``)."""
     box = QComboBox()

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.audio.energy_detector import EnergyDetectorConfig
-from core.audio.reading import MAX_CHANNELS
 from core.errors import EarmarkError
-from gui.common.channels import channel_box
+from gui.common.channels import OFFERED_CHANNELS, channel_box
 from gui.model.search_fields import LISTEN_TIP, label_box, lay_out, scope_box, spin
 
 
@@ -40,7 +39,7 @@ class EnergyDetectorDialog(QDialog):
 
     def __init__(self, initial: EnergyDetectorConfig, classes: list[str], label: str | None,
                  clip_name: str | None, n_recordings: int, every_recording: bool = False,
-                 parent: QWidget | None = None, most_channels: int = MAX_CHANNELS) -> None:
+                 parent: QWidget | None = None, most_channels: int = OFFERED_CHANNELS) -> None:
         super().__init__(parent)
         self.setObjectName("EnergyDetectorDialog")
         self.setWindowTitle("Find Loud Events")

@@ -15,13 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.reading import MAX_CHANNELS
 from core.audio.template_detector import (
     MAX_PITCH_SHIFT,
     MAX_TIME_STRETCH,
     TemplateDetectorConfig,
 )
-from gui.common.channels import channel_box
+from gui.common.channels import OFFERED_CHANNELS, channel_box
 from gui.model.search_fields import LISTEN_TIP, label_box, lay_out, scope_box, spin
 
 #: The most regions of a class searched for at once: each is one more pass over every recording.
@@ -59,7 +58,7 @@ class SimilarCallsDialog(QDialog):
     def __init__(self, template: str, label: str | None, n_of_class: int, classes: list[str],
                  clip_name: str | None, n_recordings: int, config: TemplateDetectorConfig,
                  every_recording: bool = False, parent: QWidget | None = None,
-                 most_channels: int = MAX_CHANNELS) -> None:
+                 most_channels: int = OFFERED_CHANNELS) -> None:
         super().__init__(parent)
         self.setObjectName("SimilarCallsDialog")
         self.setWindowTitle("Find Similar Calls")
