@@ -32,7 +32,7 @@ from core.audio.spectrogram import (
     SpectrogramConfig,
 )
 from gui.common import settings as keys
-from gui.common.channels import channel_box, index_of, name_channels
+from gui.common.channels import channel_box, index_of, name_channels, select_channel
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
 # All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
@@ -241,7 +241,7 @@ class SpectrogramSettingsPanel(QDialog):
         self.fft_combo.setCurrentIndex(index_of(self.fft_combo, value.fft_size))
         self.low_spin.setValue(round(value.low_hz))
         self.high_spin.setValue(round(value.high_hz or 0))
-        self.channel_combo.setCurrentIndex(index_of(self.channel_combo, value.channel))
+        select_channel(self.channel_combo, value.channel)
         for widget in self._widgets():
             widget.blockSignals(False)
 

@@ -24,11 +24,20 @@ def channel_box(channel: int | None, tip: str, most: int = OFFERED_CHANNELS) -> 
     file beside mono ones offered eight), ``channel`` chosen (listed, whatever ``most``)."""
     box = QComboBox()
     box.addItem(MIX_TEXT, None)
-    for index in range(max(most, 0 if channel is None else channel + 1)):
+    for index in range(most):
         box.addItem(channel_name(index), index)
     box.setToolTip(tip)
-    box.setCurrentIndex(index_of(box, channel))
+    select_channel(box, channel)
     return box
+
+
+def select_channel(box: QComboBox, channel: int | None) -> None:
+    """Choose ``channel`` (None: the mix) in a channel_box, listing it and those before it
+    first where the box stops short of it (View > Next Channel reaches channel 9 of an array,
+    which the Spectrogram Settings' eight did not list, and opening them failed)."""
+    for index in range(box.count() - 1, 0 if channel is None else channel + 1):
+        box.addItem(channel_name(index), index)
+    box.setCurrentIndex(index_of(box, channel))
 
 
 def name_channels(box: QComboBox, n_channels: int | None) -> None:

@@ -22,7 +22,7 @@ from core.ml import runtime
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import MODELS
 from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
-from gui.common.channels import channel_box, index_of
+from gui.common.channels import channel_box, select_channel
 
 # The clip-length box's "auto" value, shown as its special text: one step below the shortest
 # length core allows, so stepping up from it reaches MIN_CLIP_S.
@@ -169,7 +169,7 @@ class TrainSettingsDialog(QDialog):
         self.fine_tune_epochs.setValue(config.fine_tune_epochs)
         requested = config.clip_seconds_requested
         self.clip_seconds_requested.setValue(_AUTO_VALUE if requested == AUTO else requested)
-        self.channel_box.setCurrentIndex(index_of(self.channel_box, config.channel))
+        select_channel(self.channel_box, config.channel)
         self.augment.setChecked(config.augment)
         self.background.setChecked(config.background)
         self.multi_label.setChecked(config.multi_label)

@@ -424,3 +424,21 @@ def test_the_channel_box_names_the_channels_of_the_file_on_show(qtbot, window, t
     assert box.itemText(1) == "Channel 1 (this file: the mix)"
     assert box.currentData() is None
     window.acts.spectrogram.panel.close()
+
+
+def test_a_channel_past_the_eighth_opens_in_the_settings_panel(qtbot, window):
+    """View > Next Channel on a 16-channel array reaches channel 9, which the panel's box of
+    eight did not list: opening the panel failed (StopIteration), for good, as the project
+    kept the channel."""
+    from gui.common.channels import channel_box, select_channel
+
+    window.acts.spectrogram.apply(dataclasses.replace(window.acts.spectrogram.value(), channel=12))
+    box = window.acts.spectrogram.open_panel().channel_combo
+    assert box.currentData() == 12 and box.currentText().startswith("Channel 13")
+    window.acts.spectrogram.panel.close()
+    training = channel_box(None, "tip")
+    assert training.count() == 9  # the mix and eight, not told the folder's most
+    select_channel(training, 20)
+    assert training.currentData() == 20 and training.count() == 22
+    select_channel(training, None)
+    assert training.currentData() is None and training.count() == 22
