@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import filecmp
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from core.ml.samples import (
 )
 from core.ml.training import EpochMetrics
 from core.store.classes import ClassesState
+from core.store.label_io import copy_no_overwrite
 from core.store.label_rules import safe_folder_name
 from core.store.records import FOUND_SOURCES, REJECTED, ClassInfo
 
@@ -421,18 +421,17 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
     for source, label in files:
         source = Path(source)
         folder = Path(project.folder) / safe_folder_name(label)
-        ours = [copy for _, copy in done]  # to take back should this one fail
         try:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / source.name
             n = 2
-            while target.exists() or project.relpath(target) in known:
+            # A dangling link is a name taken too: a copy would write through it.
+            while target.exists() or target.is_symlink() or project.relpath(target) in known:
                 target = folder / f"{source.stem}-{n}{source.suffix}"
                 n += 1
-            ours.append(target)  # a name nothing had: what lies there now is this copy's
-            shutil.copy2(source, target)
+            copy_no_overwrite(source, target)  # a copy cut short removes itself
         except OSError as error:
-            for copy in ours:
+            for _, copy in done:  # those made before: all or none
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
             raise EarmarkError(f"cannot copy {source.name} into {folder}: "
@@ -462,14 +461,22 @@ def add_files_to_project(project, files: Iterable[tuple[str | Path, str]],
     files, skipped = _already_here(project, [(Path(f), str(label)) for f, label in files])
     classes_before = tuple(project.classes())
     copies = copy_into_project(project, files)
-    project.scan(paths=[copy for _, copy in copies])
-    ids_by_path = project.clip_ids_by_path()
     labels: dict[int, str] = {}
-    for (_, copy), (_, label) in zip(copies, files, strict=True):
-        clip_id = ids_by_path.get(project.relpath(copy))
-        if clip_id is not None:
-            labels[clip_id] = label
-    previous = project.apply_labels(labels, source, action="set") if labels else {}
+    try:
+        project.scan(paths=[copy for _, copy in copies])
+        ids_by_path = project.clip_ids_by_path()
+        for (_, copy), (_, label) in zip(copies, files, strict=True):
+            clip_id = ids_by_path.get(project.relpath(copy))
+            if clip_id is not None:
+                labels[clip_id] = label
+        previous = project.apply_labels(labels, source, action="set") if labels else {}
+    except BaseException:
+        # The store could not list or label them (its disk full): the copies go too, all or
+        # none, as far as the store lets their clips go.
+        with contextlib.suppress(Exception):
+            remove_added_files(project, AddedFiles(tuple(copies), tuple(labels), {},
+                                                   classes_before))
+        raise
     return AddedFiles(tuple(copies), tuple(labels), dict(previous), classes_before,
                       tuple(skipped))
 

@@ -299,7 +299,7 @@ def export_folders(project: Project, dest: str | Path, move: bool = False,
             if move:
                 _move_no_overwrite(source, target)
             else:
-                _copy_no_overwrite(source, target)
+                copy_no_overwrite(source, target)
         except FileExistsError:
             skipped.append((source, target))
             continue
@@ -311,8 +311,10 @@ def export_folders(project: Project, dest: str | Path, move: bool = False,
                               failed=failed, dry_run=dry_run, moved=move)
 
 
-def _copy_no_overwrite(source: Path, target: Path) -> None:
-    # "xb" fails if the target appeared since we looked: never overwrite.
+def copy_no_overwrite(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with its times, never over anything there (a file that
+    appeared since we looked, a link, dangling or not: "xb" fails); a copy cut short by an
+    error is removed. Raises OSError."""
     with open(source, "rb") as src, open(target, "xb") as dst:
         try:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -329,10 +331,10 @@ def _move_no_overwrite(source: Path, target: Path) -> None:
     except FileExistsError:
         raise
     except OSError:
-        _copy_no_overwrite(source, target)  # other file system, or no hard links
+        copy_no_overwrite(source, target)  # other file system, or no hard links
     os.unlink(source)
 
 
 __all__ = ["export_csv", "import_csv", "plan_labels_import", "apply_labels_plan", "LabelsPlan",
            "export_edge_impulse", "export_label_studio", "edge_impulse_categories",
-           "export_folders", "ImportResult", "FolderExportResult", "HEADER"]
+           "export_folders", "ImportResult", "FolderExportResult", "HEADER", "copy_no_overwrite"]

@@ -212,20 +212,18 @@ def test_add_files_to_a_folder_that_cannot_be_written_copies_nothing_and_says_wh
     30] Read-only file system: '/.../knock'", and a full disk at the second of two files left
     the first copied but never listed or labelled. All or none, in words."""
     import errno
-    import shutil
 
     root, _, _ = trained
     outside = tmp_path / "outside"
     files = [audio_factory.write(outside / f"t{n}.wav", audio_factory.tone(700)) for n in (1, 2)]
-    copy = shutil.copy2
+    copy = pm.copy_no_overwrite
 
     def full_at_the_second(source, target):
         if source.name == "t2.wav":
-            copy(source, target)  # part of it written, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
         return copy(source, target)
 
-    monkeypatch.setattr(pm.shutil, "copy2", full_at_the_second)
+    monkeypatch.setattr(pm, "copy_no_overwrite", full_at_the_second)
     with _open(root, tmp_path) as project:
         before = len(project.clips())
         with pytest.raises(EarmarkError) as caught:
@@ -233,13 +231,33 @@ def test_add_files_to_a_folder_that_cannot_be_written_copies_nothing_and_says_wh
         assert str(caught.value) == (f"cannot copy t2.wav into {root / 'new'}: no space left on "
                                      "device; nothing was copied")
         assert sorted((root / "new").iterdir()) == [] and len(project.clips()) == before
-    (root / "tone" / "t1.wav").write_bytes(b"mine")  # a file of the name: never taken back
-    monkeypatch.setattr(pm.shutil, "copy2", lambda *a: (_ for _ in ()).throw(
+    # A file or a dangling link of the name is never written through nor taken back.
+    (root / "tone" / "t1.wav").write_bytes(b"mine")
+    (root / "tone" / "t1-2.wav").symlink_to(tmp_path / "elsewhere.wav")
+    monkeypatch.setattr(pm, "copy_no_overwrite", copy)
+    with _open(root, tmp_path) as project:
+        added = pm.add_files_to_project(project, [(files[0], "tone")])
+        assert [c for _, c in added.copies] == [root / "tone" / "t1-3.wav"]
+        pm.remove_added_files(project, added)
+    assert (root / "tone" / "t1.wav").read_bytes() == b"mine"
+    assert (root / "tone" / "t1-2.wav").is_symlink() and not (tmp_path / "elsewhere.wav").exists()
+    monkeypatch.setattr(pm, "copy_no_overwrite", lambda source, target: (_ for _ in ()).throw(
         OSError(errno.EROFS, "Read-only file system")))
     with _open(root, tmp_path) as project, pytest.raises(EarmarkError, match="read-only file"):
         pm.add_files_to_project(project, [(files[0], "tone")])
-    assert (root / "tone" / "t1.wav").read_bytes() == b"mine"
-    (root / "tone" / "t1.wav").unlink()  # the folder is the module's: left as it was
+    assert (root / "tone" / "t1.wav").read_bytes() == b"mine" and (root / "tone" / "t1-2.wav"
+                                                                    ).is_symlink()
+    # The store full after the copy: the copy goes too.
+    monkeypatch.setattr(pm, "copy_no_overwrite", copy)
+    with _open(root, tmp_path) as project:
+        monkeypatch.setattr(project, "apply_labels", lambda *a, **k: (_ for _ in ()).throw(
+            OSError(errno.ENOSPC, "No space left on device")))
+        with pytest.raises(OSError):
+            pm.add_files_to_project(project, [(files[1], "tone")])
+        assert not (root / "tone" / "t2.wav").exists()
+        assert "tone/t2.wav" not in project.clip_ids_by_path(include_missing=True)
+    for made in ("t1.wav", "t1-2.wav"):  # the folder is the module's: left as it was
+        (root / "tone" / made).unlink()
     (root / "new").rmdir()
 
 
