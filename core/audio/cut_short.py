@@ -105,8 +105,8 @@ def _zero_sizes(path: str) -> dict[int, bytes]:
                 handle.seek(at)
                 chunk, length = struct.unpack("<4sI", handle.read(8))
                 if chunk == b"data":
-                    if length != 0 or size <= at + 8:
-                        return {}
+                    if length != 0 or size <= at + 8 or _chunks_to_end(handle, at + 8, size):
+                        return {}  # sized, or truly empty (a LIST chunk follows, say)
                     patches = {at + 4: _UNKNOWN_SIZE}
                     if head[4:8] == b"\0\0\0\0":
                         patches[4] = _UNKNOWN_SIZE
@@ -115,6 +115,20 @@ def _zero_sizes(path: str) -> dict[int, bytes]:
     except (OSError, struct.error):
         pass
     return {}
+
+
+def _chunks_to_end(handle, at: int, size: int) -> bool:
+    """Whether the bytes from ``at`` to the file's end of ``size`` are RIFF chunks end to end
+    (a four-letter id, a size, what it holds, a pad byte to an even length): an empty data
+    chunk with a LIST or id3 chunk after it holds no audio, and reading those bytes as samples
+    made noise of them."""
+    while at + 8 <= size:
+        handle.seek(at)
+        chunk, length = struct.unpack("<4sI", handle.read(8))
+        if not all(32 <= byte < 127 for byte in chunk):
+            return False
+        at += 8 + length + (length & 1)
+    return at in (size, size + 1)
 
 
 class _MendedHeader:

@@ -227,7 +227,7 @@ def _open(path: Path) -> sf.SoundFile:
         handle = AudioFile(str(path))
     except Exception as exc:  # noqa: BLE001 - every open failure becomes an AudioError
         raise _to_audio_error(path, exc, opening=True) from exc
-    if handle.frames == 0 and handle.format == "WAV":
+    if handle.frames == 0 and handle.format in ("WAV", "WAVEX"):  # WAVEX: 24-bit, many channels
         mended = open_mended(str(path))
         if mended is not None:
             handle.close()

@@ -319,6 +319,22 @@ def test_a_wav_whose_header_says_it_holds_nothing_is_read_to_its_end(tmp_path):
     empty.write_bytes(bytes(data[:at + 8]))
     with pytest.raises(AudioError, match="no audio frames"):
         audio.info(empty)
+    # Truly empty, with a chunk after it (a LIST of tags): no audio, not those bytes as noise.
+    listed = tmp_path / "listed.wav"
+    listed.write_bytes(bytes(data[:at + 8]) + b"LIST" + (26).to_bytes(4, "little")
+                       + b"INFOISFT" + (14).to_bytes(4, "little") + b"Lavf58.76.100\0")
+    with pytest.raises(AudioError, match="no audio frames"):
+        audio.info(listed)
+    # WAVEX, as 24-bit and multi-channel recorders write it.
+    import soundfile as sf
+
+    wavex = tmp_path / "wavex.wav"
+    sf.write(wavex, np.stack([x, x], axis=1), 16000, subtype="PCM_24", format="WAVEX")
+    raw = bytearray(wavex.read_bytes())
+    at = raw.index(b"data")
+    raw[at + 4:at + 8] = bytes(4)
+    wavex.write_bytes(bytes(raw))
+    assert audio.info(wavex).frames == 32000 and audio.info(wavex).note.startswith("its header")
 
 
 def test_a_wav_libsndfile_cannot_seek_in_reads_whole_and_in_windows(tmp_path):
