@@ -28,6 +28,9 @@ from core.errors import EarmarkError, NotSearchedError
 
 #: Seconds of audio read at a time.
 BLOCK_S = 60.0
+#: The fewest frequency bins a band cut by a file's highest frequency must keep to be searched
+#: there (one bin alone, at the top, is noise).
+MIN_BAND_BINS = 2
 #: An event runs on while its frames stand this share of ``snr_db`` above the background.
 EXTEND_SHARE = 0.5
 
@@ -159,13 +162,17 @@ def band_levels(path: str | os.PathLike, config: EnergyDetectorConfig,
     AudioError naming the file when it cannot be read."""
     header = info(path)
     rate_hz = header.sample_rate_hz
-    if config.low_hz is not None and config.low_hz >= rate_hz / 2:
-        # Its band holds nothing of the file: the Nyquist bin alone was searched, and its
-        # noise made events of it (14 in 30 s of an 8 kHz file searched at 6-9 kHz).
-        raise NotSearchedError(path, f"not searched: the band from {config.low_hz:,.0f} Hz lies "
-                                     f"above its highest frequency ({rate_hz / 2:,.0f} Hz, half "
-                                     f"its {rate_hz:,} Hz rate)")
     n_fft = fft_size_for(rate_hz)
+    nyquist_hz = rate_hz / 2
+    if config.low_hz is not None and (config.high_hz is None or config.high_hz > nyquist_hz) \
+            and nyquist_hz - config.low_hz < MIN_BAND_BINS * rate_hz / n_fft:
+        # Its band holds nothing of the file, or a sliver at its top: the Nyquist bin alone was
+        # searched, and its noise made events (14 in 30 s of an 8 kHz file at 6-9 kHz).
+        where = ("lies above" if config.low_hz >= nyquist_hz else
+                 "holds no more than a sliver below")
+        raise NotSearchedError(path, f"the band from {config.low_hz:,.0f} Hz "
+                                     f"{where} its highest frequency ({nyquist_hz:,.0f} Hz, "
+                                     f"half its {rate_hz:,} Hz rate)")
     hop = n_fft // 2
     in_band, low, high = _band(config, rate_hz, n_fft)
     levels: list[np.ndarray] = []

@@ -262,7 +262,8 @@ class _EventSearchWorker(ProjectWorker):
                 if not isinstance(error, (EarmarkError, OSError, ValueError)):
                     raise
                 # The reason alone where the error names the file apart (AudioError...).
-                outcome.failed.append((clip.path, getattr(error, "reason", None) or str(error)))
+                reason = getattr(error, "reason", None) if isinstance(error, EarmarkError) else None
+                outcome.failed.append((clip.path, reason or str(error)))
                 specs = None
             if self.should_stop():
                 break

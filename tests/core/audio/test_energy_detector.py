@@ -58,10 +58,12 @@ def test_a_band_above_a_files_highest_frequency_is_not_searched_there(tmp_path):
     with pytest.raises(NotSearchedError) as caught:
         detect_energy(path, EnergyDetectorConfig(low_hz=6000.0, high_hz=9000.0))
     assert caught.value.path == path and caught.value.reason == (
-        "not searched: the band from 6,000 Hz lies above its highest frequency (4,000 Hz, half "
+        "the band from 6,000 Hz lies above its highest frequency (4,000 Hz, half "
         "its 8,000 Hz rate)")
     with pytest.raises(NotSearchedError):
         detect_energy(path, EnergyDetectorConfig(low_hz=4000.0))
+    with pytest.raises(NotSearchedError, match="from 3,990 Hz holds no more than a sliver"):
+        detect_energy(path, EnergyDetectorConfig(low_hz=3990.0, high_hz=9000.0))
     events = detect_energy(path, EnergyDetectorConfig(low_hz=1500.0, high_hz=9000.0))
     assert [round(e.begin_s) for e in events] == [5, 15, 25]
     assert {(e.low_hz, e.high_hz) for e in events} == {(1500.0, 4000.0)}

@@ -471,12 +471,12 @@ def test_a_loud_search_says_which_files_its_band_lies_above(project):
                                         [clip_ids(project)["phone.wav"]], "bat")
     outcome = worker.work_on(project)
     assert (outcome.searched, outcome.specs, outcome.failed) == (0, {}, [(
-        "phone.wav", "not searched: the band from 6,000 Hz lies above its highest frequency "
+        "phone.wav", "the band from 6,000 Hz lies above its highest frequency "
                      "(4,000 Hz, half its 8,000 Hz rate)")])
     text, kind = detection_message(outcome, 0)
     assert kind == "warning" and text.startswith(
-        "Found 0 events in 0 files; 1 could not be searched (first: phone.wav: not searched: "
-        "the band from 6,000 Hz")
+        "Found 0 events in 0 files; 1 could not be searched (first: phone.wav: the band from "
+        "6,000 Hz lies above")
 
 
 def test_a_template_search_counts_and_says_its_matches_just_under_the_threshold(project,
