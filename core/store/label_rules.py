@@ -210,33 +210,37 @@ def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dic
     given: dict[str, list[str]] = {}
     problems: list[str] = []  # every bad row, said at once (fixing one a run took a run each)
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    first, ended = True, 0  # ended: the line the row before ended on
+    rows, ended = [], 0  # (the line a row begins on, the line it ends on, its cells)
     try:
         for row in reader:
-            began, ended = ended + 1, reader.line_num
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if first:
-                first = False
-                if [cell.strip().lower() for cell in row[:2]] == ["path", "label"]:
-                    continue
-            if ended > began and text.count('"') % 2 and any("\n" in cell for cell in row) \
-                    and ended == text.rstrip("\r\n").count("\n") + 1:  # read on to the end
-                problems.append(f"line {began}: a quote opened there is never closed")
-            elif len(row) < 2:
-                problems.append(f"line {began}: expected 'path,label' but found {len(row)} column")
-            elif len(row) > 2 and any(cell.strip() for cell in row[2:]):
-                problems.append(f"line {began}: expected 'path,label' but found {len(row)} "
-                                "columns (quote names that contain commas)")
-            elif not (relative := normalise_relative(row[0])):
-                problems.append(f"line {began}: empty path")
-            elif label := row[1].strip():
-                labels[relative] = label
-                given.setdefault(relative, []).append(label)
-            else:
-                labels.pop(relative, None)
+            rows.append((ended + 1, reader.line_num, row))
+            ended = reader.line_num
     except csv.Error as exc:
         raise EarmarkError(f"{name}, line {reader.line_num}: malformed CSV ({exc})") from None
+    # A quote never closed runs its row on to the end of the file (blank lines and all).
+    unclosed = text.count('"') % 2 == 1
+    first = True
+    for began, ended, row in rows:
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if first:
+            first = False
+            if [cell.strip().lower() for cell in row[:2]] == ["path", "label"]:
+                continue
+        if unclosed and ended == reader.line_num and ended > began:
+            problems.append(f"line {began}: a quote opened there is never closed")
+        elif len(row) < 2:
+            problems.append(f"line {began}: expected 'path,label' but found {len(row)} column")
+        elif len(row) > 2 and any(cell.strip() for cell in row[2:]):
+            problems.append(f"line {began}: expected 'path,label' but found {len(row)} "
+                            "columns (quote names that contain commas)")
+        elif not (relative := normalise_relative(row[0])):
+            problems.append(f"line {began}: empty path")
+        elif label := row[1].strip():
+            labels[relative] = label
+            given.setdefault(relative, []).append(label)
+        else:
+            labels.pop(relative, None)
     if len(problems) == 1:
         raise EarmarkError(f"{name}, {problems[0]}")
     if problems:

@@ -174,6 +174,12 @@ def test_csv_with_many_bad_rows_lists_them_all_at_once(tmp_path):
         "  line 4: expected 'path,label' but found 1 column\n"
         "  line 5: empty path\n"
         "  line 6: a quote opened there is never closed")
+    text = 'path,label\na.wav,cat\n"d.wav,cat\ne.wav,dog\n'
+    for ending in ("\n\n\n", "\r"):  # blank lines after it, or a classic Mac's line ends
+        path = _write_csv(tmp_path / "more.csv", (text + ending).replace("\n", ending[0]))
+        with pytest.raises(EarmarkError, match="^more.csv, line 3: a quote opened there is "
+                                               "never closed$"):
+            label_rules.read_labels_file(path)
     many = _write_csv(tmp_path / "many.csv", "".join(f"x{i}.wav\n" for i in range(25)))
     with pytest.raises(EarmarkError, match=r"(?s)25 rows cannot.*line 20: .*\n  and 5 more$"):
         label_rules.read_labels_file(many)
