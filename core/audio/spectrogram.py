@@ -125,8 +125,9 @@ def fft_size_for(sample_rate_hz: int, window_s: float = 0.025) -> int:
     return int(min(2048, max(256, 2 ** round(math.log2(max(target, 1.0))))))
 
 
-#: Above this rate a recording is of ultrasound: audio recorders stop at 192 kHz, bat detectors
-#: record at 250-500 kHz, and a bat's call lasts a few milliseconds.
+#: From this rate a recording is of ultrasound: bat detectors record at 192-500 kHz (an
+#: AudioMoth at 192, 250 or 384 kHz), and a bat's call lasts a few milliseconds. (A bird
+#: recorded at 192 kHz is drawn in 1.3 ms windows too; its FFT size can be chosen.)
 ULTRASOUND_RATE_HZ = 192_000
 #: The window an ultrasonic recording is drawn with: a 25 ms window (2048 samples at 384 kHz,
 #: 5.3 ms) smeared a 3 ms call into a blot; Raven draws 512 samples whatever the rate.
@@ -135,9 +136,9 @@ ULTRASOUND_WINDOW_S = 0.0013
 
 def view_fft_size_for(sample_rate_hz: int) -> int:
     """The spectrogram's automatic window: :func:`fft_size_for` the rate, about 25 ms, but
-    about 1.3 ms for an ultrasonic recording (above ULTRASOUND_RATE_HZ): 512 samples at 384
-    kHz, 256 at 250 kHz."""
-    return fft_size_for(sample_rate_hz, ULTRASOUND_WINDOW_S if sample_rate_hz > ULTRASOUND_RATE_HZ
+    about 1.3 ms for an ultrasonic recording (ULTRASOUND_RATE_HZ or more): 512 samples at 384
+    kHz, 256 at 250 or 192 kHz."""
+    return fft_size_for(sample_rate_hz, ULTRASOUND_WINDOW_S if sample_rate_hz >= ULTRASOUND_RATE_HZ
                         else 0.025)
 
 

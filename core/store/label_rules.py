@@ -305,7 +305,7 @@ class FolderLabels:
     command line's train and evaluate both ask here, so they never label a folder differently):
 
     0. Edge Impulse's ``info.labels`` (its exporter format) in the file's own folder, then in
-       ``root``, as a CSV is read in rule 3: Edge Impulse exports into ``training/`` and
+       ``root``, as a CSV is read in rule 2: Edge Impulse exports into ``training/`` and
        ``testing/``, which are no classes, so a file beside an info.labels that gives it no
        label has none;
     1. the file's folder, for a file below ``root`` (``root/dogs/bark1.wav`` -> ``dogs``),
@@ -346,7 +346,7 @@ class FolderLabels:
         return self._name_rule
 
     def place_label(self, path: str | os.PathLike) -> tuple[str | None, str]:
-        """``(label, source)`` from the file's folder or name alone (rules 1 and 2), no CSV."""
+        """``(label, source)`` from the file's folder or name alone (rules 1 and 3), no CSV."""
         path = Path(path)
         if _in_subfolder(self.root, path):
             # A folder named by a date (a night's recordings in 2026-06-01/) says when, not

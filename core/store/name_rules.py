@@ -328,10 +328,9 @@ def _date_spans(stems: list[str]) -> dict[int, list[tuple[int, int]]]:
 
 def _reads_when_or_where(labels: list, ends: dict[int, int], dates: dict) -> bool:
     """Whether any of ``labels`` (None where a name gave none; each read up to ``ends[i]`` in a
-    name whose dates are ``dates[i]``, see _date_spans) is a date stamp, cuts a date or names the
-    recorder or the site (a label with a digit just before a date: ``ARU01_20260601_220000``)."""
-    if any(label and is_date_stamp(label) for label in set(labels)):
-        return True
+    name whose dates are ``dates[i]``, see _date_spans) cuts a date or names the recorder or
+    the site (a label with a digit just before a date: ``ARU01_20260601_220000``). A date stamp
+    itself is no label already (:func:`_parts_label`, PREFIX_RULE)."""
     for i, spans in dates.items():
         label = labels[i]
         end = ends.get(i, 0)

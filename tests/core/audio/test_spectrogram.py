@@ -85,11 +85,11 @@ def test_resolved_fft_size():
 
 def test_an_ultrasonic_recording_is_drawn_with_short_windows():
     """A bat detector's 384 kHz file was drawn with 2048-sample windows (5.3 ms, a 3 ms call
-    one blot); above 192 kHz the automatic window is about 1.3 ms, as Raven's 512 samples. The
+    one blot); from 192 kHz the automatic window is about 1.3 ms, as Raven's 512 samples. The
     searches and measurements keep their 25 ms frames (fft_size_for)."""
     auto = SpectrogramConfig()
     assert [auto.n_fft_for(rate) for rate in (48_000, 96_000, 192_000, 250_000, 384_000,
-                                              500_000)] == [1024, 2048, 2048, 256, 512, 512]
+                                              500_000)] == [1024, 2048, 256, 256, 512, 512]
     assert fft_size_for(384_000) == 2048
     assert SpectrogramConfig(fft_size=4096).n_fft_for(384_000) == 4096
 
