@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget, QWidget
 
 from core import workflow as pm
 from core.audio.energy_detector import EnergyDetectorConfig
+from core.audio.reading import MAX_CHANNELS
 from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 from core.errors import ConfigError, EarmarkError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
@@ -46,11 +47,9 @@ class ModelDock(QDockWidget):
     ``show_message(text, kind)`` the window's banner. Signals: ``records_changed(list)`` every
     ClipRecord of the project after clips were added to or removed from it (read by the task that
     changed them; the window updates its list); ``status(str, int)`` a status-bar line and its
-    timeout (ms), for work under way;
-    ``features_changed(object)`` the active model's FeatureConfig (None: not known, the defaults).
-
-    The Training Settings choice persists in ``settings`` (default: the user's settings file)
-    and is restored when the dock is built.
+    timeout (ms), for work under way; ``features_changed(object)`` the active model's FeatureConfig
+    (None: the defaults). The Training Settings choice persists in ``settings`` (default: the
+    user's settings file) and is restored when the dock is built.
     """
 
     records_changed = Signal(object)
@@ -466,8 +465,8 @@ class ModelDock(QDockWidget):
         return view.spectrogram_settings().channel if view is not None else None
 
     def _most_channels(self) -> int:
-        """The most channels a recording of the folder has (the clip list's)."""
-        return max(((r.channels or 1) for r in self.model.records()), default=1)
+        """The most channels a recording of the folder has (the clip list's), MAX_CHANNELS at most."""
+        return min(max(((r.channels or 1) for r in self.model.records()), default=1), MAX_CHANNELS)
 
     def _readable_count(self) -> int:
         """How many recordings a search of every one reads: the clip list's count (no store
