@@ -32,7 +32,13 @@ from core.audio.spectrogram import (
     SpectrogramConfig,
 )
 from gui.common import settings as keys
-from gui.common.channels import channel_box, index_of, name_channels, select_channel
+from gui.common.channels import (
+    channel_box,
+    index_of,
+    list_channels,
+    name_channels,
+    select_channel,
+)
 
 # Colour maps people know from Raven, Audacity and Sonic Visualiser: name -> what the menu says.
 # All ship with pyqtgraph (matplotlib's perceptually uniform ones) or are built here.
@@ -216,7 +222,9 @@ class SpectrogramSettingsPanel(QDialog):
         self.channel_combo.currentIndexChanged.connect(self._on_widget_edited)
 
     def show_file_channels(self, n_channels: int | None) -> None:
-        """Name the channel box's channels for the file on show (the choice is the folder's)."""
+        """List and name the channel box's channels for the file on show (the choice is the
+        folder's)."""
+        list_channels(self.channel_combo, min(n_channels or 0, MAX_CHANNELS))
         name_channels(self.channel_combo, n_channels)
 
     def _widgets(self) -> tuple[QWidget, ...]:

@@ -35,9 +35,15 @@ def select_channel(box: QComboBox, channel: int | None) -> None:
     """Choose ``channel`` (None: the mix) in a channel_box, listing it and those before it
     first where the box stops short of it (View > Next Channel reaches channel 9 of an array,
     which the Spectrogram Settings' eight did not list, and opening them failed)."""
-    for index in range(box.count() - 1, 0 if channel is None else channel + 1):
-        box.addItem(channel_name(index), index)
+    list_channels(box, 0 if channel is None else channel + 1)
     box.setCurrentIndex(index_of(box, channel))
+
+
+def list_channels(box: QComboBox, n_channels: int) -> None:
+    """List at least ``n_channels`` channels in a channel_box (a 32-channel array's file on
+    show: all of its, where eight were offered)."""
+    for index in range(box.count() - 1, n_channels):
+        box.addItem(channel_name(index), index)
 
 
 def name_channels(box: QComboBox, n_channels: int | None) -> None:

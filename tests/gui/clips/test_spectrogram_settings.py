@@ -436,6 +436,10 @@ def test_a_channel_past_the_eighth_opens_in_the_settings_panel(qtbot, window):
     box = window.acts.spectrogram.open_panel().channel_combo
     assert box.currentData() == 12 and box.currentText().startswith("Channel 13")
     window.acts.spectrogram.panel.close()
+    panel = window.acts.spectrogram.open_panel()
+    panel.show_file_channels(32)  # a 32-channel array's file on show: each of its channels
+    assert box.count() == 33 and box.itemText(32) == "Channel 32"
+    panel.close()
     training = channel_box(None, "tip")
     assert training.count() == 9  # the mix and eight, not told the folder's most
     select_channel(training, 20)
