@@ -182,6 +182,15 @@ def _load_long_clip(path: Path, header: audio.AudioInfo, features,
                     spectrogram.channel_for(header.channels))
 
 
+def _size_and_time(path: Path) -> tuple[Path, int, int] | None:
+    """``(path, size in bytes, modification time in ns)``; None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return path, stat.st_size, stat.st_mtime_ns
+
+
 class ClipLoadWorker(QObject):
     """Lives on the loader thread; loads one request at a time, skipping superseded ones."""
 
@@ -190,12 +199,14 @@ class ClipLoadWorker(QObject):
     # a disk, memory or the view itself)
     failed = Signal(int, object, str, bool)
     range_loaded = Signal(int, object, object)  # range generation, path, RangeSpectrogram
+    range_failed = Signal(int, object, str)  # range generation, path, why it was not read
 
     def __init__(self, latest_generation, latest_range_generation) -> None:
         super().__init__()
         self._latest_generation = latest_generation
         self._latest_range_generation = latest_range_generation
         self._threads_set = False
+        self._opened: tuple[Path, int, int] | None = None  # the file shown: its size and time
 
     def _set_threads(self) -> None:
         if not self._threads_set:
@@ -209,6 +220,7 @@ class ClipLoadWorker(QObject):
         if generation != self._latest_generation():
             return  # a newer request is already queued behind this one
         self._set_threads()
+        self._opened = _size_and_time(path)
         try:
             data = load_clip(path, features, spectrogram, cache_dir,
                              should_stop=lambda: generation != self._latest_generation())
@@ -227,6 +239,13 @@ class ClipLoadWorker(QObject):
         if generation != self._latest_range_generation():
             return
         self._set_threads()
+        if self._opened is not None and self._opened[0] == path \
+                and _size_and_time(path) != self._opened:
+            # Cut short, written again or gone since it was opened: its overview, drawn on,
+            # showed audio that was no longer there, and nothing said so until a rescan.
+            self.range_failed.emit(generation, path, "it changed on disk since it was opened "
+                                                     "(rescan, F5, to read it again)")
+            return
         try:
             image = compute_range_spectrogram(
                 path, start_s, end_s, n_columns, spectrogram,
@@ -240,7 +259,8 @@ class ClipLoadWorker(QObject):
 class ClipLoader(QObject):
     """Owns the loader thread: ``request(path)`` -> ``loaded(ClipData)`` or ``failed(path, why)``;
     ``request_range(...)`` -> ``range_loaded(path, RangeSpectrogram)`` (a range that cannot be
-    read says nothing: the overview stays on show).
+    read says nothing: the overview stays on show), or ``failed(path, why)`` where the file
+    changed on disk (cut short, written again, gone) since it was opened.
 
     Only the result of the newest request of each kind is emitted. Call ``shutdown()`` before
     exit.
@@ -266,6 +286,7 @@ class ClipLoader(QObject):
         self._worker.loaded.connect(self._on_worker_loaded)
         self._worker.failed.connect(self._on_worker_failed)
         self._worker.range_loaded.connect(self._on_worker_range_loaded)
+        self._worker.range_failed.connect(self._on_worker_range_failed)
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
 
@@ -339,3 +360,8 @@ class ClipLoader(QObject):
     def _on_worker_range_loaded(self, generation: int, path: Path, image) -> None:
         if generation == self.range_generation():
             self.range_loaded.emit(path, image)
+
+    @Slot(int, object, str)
+    def _on_worker_range_failed(self, generation: int, path: Path, reason: str) -> None:
+        if generation == self.range_generation():  # the view says it, as of a load
+            self.failed.emit(path, reason, False)

@@ -355,3 +355,19 @@ def test_the_range_field_widens_to_show_a_long_recordings_times_whole(qtbot):
     assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance(edit.text()) + 12
     edit.show_range(1.0, 2.0)  # it does not jump back as the view moves
     assert edit.minimumWidth() >= edit.fontMetrics().horizontalAdvance("3604.844–3605.156 s")
+
+
+def test_a_long_file_changed_on_disk_while_on_show_says_so(qtbot, view, tmp_path):
+    """A night's recording cut short (or written again, or deleted) while on show: its cached
+    overview was drawn on, stretched where no audio was left, and nothing said so until a
+    rescan. The next range asked for finds it changed and the view says why."""
+    path = af.write(tmp_path / "night.wav", af.noise(LONG_S, RATE_HZ, amplitude=0.001), RATE_HZ)
+    show(qtbot, view, path)
+    zoom_and_wait(qtbot, view, 10.0, 12.0)
+    with open(path, "r+b") as handle:  # cut to a third, as a copy stopped by a full disk
+        handle.truncate(path.stat().st_size // 3)
+    with qtbot.waitSignal(view.message_shown, timeout=TIMEOUT_MS) as shown:
+        view.set_view_range(150.0, 152.0)
+    assert shown.args[0] == ("night.wav: unreadable: it changed on disk since it was opened "
+                             "(rescan, F5, to read it again)")
+    assert view.data is None
