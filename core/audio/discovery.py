@@ -3,6 +3,7 @@ and dropped paths expanded to the audio files they name."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -56,15 +57,19 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             continue
         try:
             is_dir = entry.is_dir()  # follows links; False for dangling links
-        except OSError:  # a link in a loop (ELOOP): as a dangling one, reading it says so
+        except OSError as error:  # a link in a loop (ELOOP): as a dangling one, reading it says so
             if _is_audio_name(name) and entry.is_symlink():
                 yield Path(entry.path)
+            elif on_unlisted is not None and not entry.is_symlink():
+                on_unlisted(Path(entry.path), (error.strerror or str(error)).lower())
             continue
         if is_dir:
             try:
                 # os.stat, not entry.stat(): on Windows the latter leaves st_ino at 0.
                 st = os.stat(entry.path)
-            except OSError:
+            except OSError as error:  # a path too long to name (ENAMETOOLONG): said, not skipped
+                if on_unlisted is not None and error.errno != errno.ELOOP:
+                    on_unlisted(Path(entry.path), (error.strerror or str(error)).lower())
                 continue
             key = (st.st_dev, st.st_ino)
             if key in visited:

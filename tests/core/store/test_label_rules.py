@@ -71,6 +71,26 @@ def test_walk_follows_link_to_outside_folder_once(tmp_path):
     assert _rel(root, iter_audio_files(root)) == ["linked/o.wav"]
 
 
+def test_walk_names_a_folder_too_deep_to_name(tmp_path):
+    """A recording 20 folders of 243 letters down (a path past PATH_MAX; Windows' 260
+    characters come sooner) was passed over without a word; its folder is named now."""
+    _touch(tmp_path / "near.wav")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(20):  # made through folder handles: no path names it whole
+            os.mkdir("d" * 243, dir_fd=fd)
+            inner = os.open("d" * 243, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(os.open("deep.wav", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    finally:
+        os.close(fd)
+    said = []
+    found = list(iter_audio_files(tmp_path, on_unlisted=lambda f, why: said.append(why)))
+    assert found == [tmp_path / "near.wav"]
+    assert said and all("too long" in why for why in said)
+
+
 def test_walk_missing_root_yields_nothing(tmp_path):
     assert list(iter_audio_files(tmp_path / "nope")) == []
 
