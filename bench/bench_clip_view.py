@@ -26,7 +26,7 @@ import soundfile as sf  # noqa: E402
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from core.audio import reading  # noqa: E402
+from core.audio.resampling import resample  # noqa: E402
 from gui.clips.clip_view import ClipView  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd-4speakers"
@@ -46,7 +46,7 @@ def concatenate(files: list[Path], target_s: float, out: Path, rate_hz: int | No
                 break
     samples = np.concatenate(pieces)[: int(target_s * rate)]
     if rate_hz is not None and rate_hz != rate:
-        samples, rate = reading.resample(samples, rate, rate_hz), rate_hz
+        samples, rate = resample(samples, rate, rate_hz), rate_hz
     sf.write(out, samples, rate)
     return out
 

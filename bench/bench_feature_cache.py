@@ -113,7 +113,7 @@ def five_second_clips(folder: Path, count: int = 300, rate_hz: int | None = None
     app), labelled by their class; generated tones and noise when the corpus is missing.
     ``rate_hz``: written resampled to it (as a recorder's 44.1 kHz files: decoding then
     resamples them), else at the corpus's 16 kHz."""
-    from core.audio.reading import resample
+    from core.audio.resampling import resample
 
     folder.mkdir(parents=True, exist_ok=True)
     clips: list[tuple[str, str]] = []

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_detection import RATE_HZ, build_recording, pick  # noqa: E402
 from bench.common import Timer, fsdd_clips, median  # noqa: E402
-from core.audio.reading import resample  # noqa: E402
+from core.audio.resampling import resample  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 

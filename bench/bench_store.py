@@ -35,8 +35,8 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from core.store import store_backup  # noqa: E402
+from core.store.added_files import add_files_to_project, remove_added_files  # noqa: E402
 from core.store.project import Project  # noqa: E402
-from core.workflow import add_files_to_project, remove_added_files  # noqa: E402
 
 TARGETS = {"first scan": 10.0, "first rows": 1.0, "reopen + clips()": 1.0,
            "set_labels(1000)": 0.100}

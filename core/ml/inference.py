@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from core.audio import reading as audio
+from core.audio.resampling import resample
 from core.errors import AudioError, EarmarkError
 from core.ml.checkpoint import DEFAULT_THRESHOLD, Checkpoint, load_checkpoint
 from core.ml.features import (
@@ -335,7 +336,7 @@ class Classifier:
         samples = self._heard_channel(samples)[-(math.ceil(n * sample_rate_hz / rate_hz)
                                                  + sample_rate_hz // 10):]
         if sample_rate_hz != rate_hz and len(samples):
-            samples = audio.resample(samples, sample_rate_hz, rate_hz)
+            samples = resample(samples, sample_rate_hz, rate_hz)
         samples = samples[-n:]
         pending = [(Path(name), len(samples) / rate_hz,
                     prepare_clip(samples, self.features.n_samples), is_silent(samples, rate_hz))]

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from core.store.added_files import add_files_to_project, remove_added_files
 from core.words import counted
-from core.workflow import add_files_to_project, remove_added_files
 from gui.common.tasks import ProjectWorker, TaskSlot
 
 
@@ -17,7 +17,7 @@ class AddFilesCommand(QUndoCommand):
     labelled by ``source`` ("model" for classified files, "manual" for a person's recordings).
 
     Copying and scanning take a while, so neither runs in ``redo``/``undo`` themselves: redo
-    starts ``core.workflow.add_files_to_project`` and undo ``remove_added_files`` as a task of
+    starts ``core.store.added_files.add_files_to_project`` and undo ``remove_added_files`` as a task of
     ``task`` (the dock's slot for the project's files), and ``on_changed(records, added)`` gets
     every clip of the project when one ends, so the table updates then, and core's AddedFiles
     (None after an undo). A task that fails marks the

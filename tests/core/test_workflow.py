@@ -12,6 +12,7 @@ from core import workflow as pm
 from core.errors import CheckpointError, EarmarkError
 from core.ml.inference import Classifier
 from core.ml.training import TrainConfig, train
+from core.store import added_files as adding
 from core.store.project import Project
 from core.store.records import RegionSpec
 from tests import audio_factory
@@ -188,7 +189,7 @@ def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_pat
     first = audio_factory.write(outside / "tone_000.wav", audio_factory.tone(700))
     with _open(root, tmp_path) as project:
         before = len(project.clips())
-        added = pm.add_files_to_project(project, [(first, "tone"), (first, "new class")])
+        added = adding.add_files_to_project(project, [(first, "tone"), (first, "new class")])
         copies = [copy for _, copy in added.copies]
         assert copies[0] == root / "tone" / "tone_000-2.wav"  # tone_000.wav was taken
         assert copies[1] == root / "new class" / "tone_000.wav"
@@ -197,7 +198,7 @@ def test_add_files_copies_without_overwriting_labels_and_undoes(trained, tmp_pat
                     for i in added.clip_ids}
         assert labelled == {"tone/tone_000-2.wav": ("tone", "model"),
                             "new class/tone_000.wav": ("new class", "model")}
-        pm.remove_added_files(project, added)
+        adding.remove_added_files(project, added)
         assert not any(c.exists() for c in copies)
         assert len(project.clips()) == before
         # Before, the copies stayed listed as missing with their labels, and "new class" stayed.
@@ -216,44 +217,44 @@ def test_add_files_to_a_folder_that_cannot_be_written_copies_nothing_and_says_wh
     root, _, _ = trained
     outside = tmp_path / "outside"
     files = [audio_factory.write(outside / f"t{n}.wav", audio_factory.tone(700)) for n in (1, 2)]
-    copy = pm.copy_no_overwrite
+    copy = adding.copy_no_overwrite
 
     def full_at_the_second(source, target):
         if source.name == "t2.wav":
             raise OSError(errno.ENOSPC, "No space left on device")
         return copy(source, target)
 
-    monkeypatch.setattr(pm, "copy_no_overwrite", full_at_the_second)
+    monkeypatch.setattr(adding, "copy_no_overwrite", full_at_the_second)
     with _open(root, tmp_path) as project:
         before = len(project.clips())
         with pytest.raises(EarmarkError) as caught:
-            pm.add_files_to_project(project, [(files[0], "new"), (files[1], "new")])
+            adding.add_files_to_project(project, [(files[0], "new"), (files[1], "new")])
         assert str(caught.value) == (f"cannot copy t2.wav into {root / 'new'}: no space left on "
                                      "device; nothing was copied")
         assert sorted((root / "new").iterdir()) == [] and len(project.clips()) == before
     # A file or a dangling link of the name is never written through nor taken back.
     (root / "tone" / "t1.wav").write_bytes(b"mine")
     (root / "tone" / "t1-2.wav").symlink_to(tmp_path / "elsewhere.wav")
-    monkeypatch.setattr(pm, "copy_no_overwrite", copy)
+    monkeypatch.setattr(adding, "copy_no_overwrite", copy)
     with _open(root, tmp_path) as project:
-        added = pm.add_files_to_project(project, [(files[0], "tone")])
+        added = adding.add_files_to_project(project, [(files[0], "tone")])
         assert [c for _, c in added.copies] == [root / "tone" / "t1-3.wav"]
-        pm.remove_added_files(project, added)
+        adding.remove_added_files(project, added)
     assert (root / "tone" / "t1.wav").read_bytes() == b"mine"
     assert (root / "tone" / "t1-2.wav").is_symlink() and not (tmp_path / "elsewhere.wav").exists()
-    monkeypatch.setattr(pm, "copy_no_overwrite", lambda source, target: (_ for _ in ()).throw(
+    monkeypatch.setattr(adding, "copy_no_overwrite", lambda source, target: (_ for _ in ()).throw(
         OSError(errno.EROFS, "Read-only file system")))
     with _open(root, tmp_path) as project, pytest.raises(EarmarkError, match="read-only file"):
-        pm.add_files_to_project(project, [(files[0], "tone")])
+        adding.add_files_to_project(project, [(files[0], "tone")])
     assert (root / "tone" / "t1.wav").read_bytes() == b"mine" and (root / "tone" / "t1-2.wav"
                                                                     ).is_symlink()
     # The store full after the copy: the copy goes too.
-    monkeypatch.setattr(pm, "copy_no_overwrite", copy)
+    monkeypatch.setattr(adding, "copy_no_overwrite", copy)
     with _open(root, tmp_path) as project:
         monkeypatch.setattr(project, "apply_labels", lambda *a, **k: (_ for _ in ()).throw(
             OSError(errno.ENOSPC, "No space left on device")))
         with pytest.raises(OSError):
-            pm.add_files_to_project(project, [(files[1], "tone")])
+            adding.add_files_to_project(project, [(files[1], "tone")])
         assert not (root / "tone" / "t2.wav").exists()
         assert "tone/t2.wav" not in project.clip_ids_by_path(include_missing=True)
     for made in ("t1.wav", "t1-2.wav"):  # the folder is the module's: left as it was
@@ -269,11 +270,11 @@ def test_add_files_leaves_out_what_the_project_holds_already(trained, tmp_path):
     inside = root / "tone" / "tone_000.wav"
     with _open(root, tmp_path) as project:
         before = len(project.clips())
-        added = pm.add_files_to_project(project, [(outside, "tone"), (outside, "tone"),
+        added = adding.add_files_to_project(project, [(outside, "tone"), (outside, "tone"),
                                                   (inside, "tone")])
         assert [copy for _, copy in added.copies] == [root / "tone" / "d_tone.wav"]
         assert added.skipped == (outside, inside)
-        again = pm.add_files_to_project(project, [(outside, "tone")])  # copied before
+        again = adding.add_files_to_project(project, [(outside, "tone")])  # copied before
         assert again.copies == () and again.skipped == (outside,)
         assert len(project.clips()) == before + 1
 
@@ -289,10 +290,10 @@ def test_an_added_file_never_takes_a_missing_clips_place(trained, tmp_path):
         project.scan()
         outside = audio_factory.write(tmp_path / "outside" / "tone_001.wav",
                                       audio_factory.tone(650))
-        added = pm.add_files_to_project(project, [(outside, "tone")])
+        added = adding.add_files_to_project(project, [(outside, "tone")])
         assert [copy.name for _, copy in added.copies] == ["tone_001-2.wav"]
         assert gone not in added.clip_ids
-        pm.remove_added_files(project, added)
+        adding.remove_added_files(project, added)
         assert project.clip(gone).missing and len(project.regions(gone)) == 1
 
 
@@ -304,16 +305,16 @@ def test_an_undone_add_keeps_its_clips_ids_for_its_redo_and_gives_them_no_other_
     root, _, _ = trained
     with _open(root, tmp_path) as project:
         outside = audio_factory.write(tmp_path / "outside" / "x.wav", audio_factory.tone(555))
-        added = pm.add_files_to_project(project, [(outside, "tone")])
+        added = adding.add_files_to_project(project, [(outside, "tone")])
         clip_id = added.clip_ids[0]
         region = project.add_region(clip_id, 0.1, 0.3, "tone")
-        pm.remove_added_files(project, added)
+        adding.remove_added_files(project, added)
         assert project.clip(clip_id) is None
         audio_factory.write(root / "tone" / "new.wav", audio_factory.tone(900))
         project.scan()
         new = project.clip_ids_by_path()["tone/new.wav"]
         assert new > clip_id
-        again = pm.add_files_to_project(project, [(outside, "tone")])
+        again = adding.add_files_to_project(project, [(outside, "tone")])
         assert list(again.clip_ids) == [clip_id] and project.clip(clip_id).path == "tone/x.wav"
         project.restore_regions([region])
         assert [r.id for r in project.regions(clip_id)] == [region.id]
@@ -323,7 +324,7 @@ def test_an_undone_add_keeps_its_clips_ids_for_its_redo_and_gives_them_no_other_
         assert project.clip_ids_by_path()["tone/newer.wav"] > new
         # Undone again, and another recording put at the copy's path: it is another clip,
         # not the forgotten one (a label redone later would have gone to it).
-        pm.remove_added_files(project, again)
+        adding.remove_added_files(project, again)
         audio_factory.write(root / "tone" / "x.wav", audio_factory.tone(1500))
         project.scan()
         assert project.clip_ids_by_path()["tone/x.wav"] != clip_id

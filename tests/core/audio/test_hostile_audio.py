@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core.audio import reading
+from core.audio import reading, resampling
 from core.audio.template_detector import CallTemplate, prepare_template
 from core.errors import AudioError, EarmarkError
 from core.store.project import Project
@@ -18,13 +18,13 @@ from tests import audio_factory
 
 def test_an_odd_sample_rate_is_resampled_through_a_round_one_not_a_kernel_of_gigabytes(tmp_path):
     # 44,101 and 16,000 Hz share no divisor: torchaudio's kernel for them would be 5.6 GB.
-    assert reading._kernel_rates(44101, 16000) == (44100, 16000)
-    assert reading._kernel_rates(8000, 44101) == (8000, 44100)  # a template's odd rate too
-    assert reading._kernel_rates(44100, 16000) == (44100, 16000)  # a usual pair as it is
-    assert reading._kernel_rates(11025, 16000) == (11025, 16000)
+    assert resampling._kernel_rates(44101, 16000) == (44100, 16000)
+    assert resampling._kernel_rates(8000, 44101) == (8000, 44100)  # a template's odd rate too
+    assert resampling._kernel_rates(44100, 16000) == (44100, 16000)  # a usual pair as it is
+    assert resampling._kernel_rates(11025, 16000) == (11025, 16000)
     for bat_hz in (250_000, 256_000, 312_500, 384_000, 400_000, 500_000):  # bat detectors' rates
         for to_hz in (8000, 11025, 16000, 22050, 32000, 44100, 48000):
-            assert reading._kernel_rates(bat_hz, to_hz) == (bat_hz, to_hz)
+            assert resampling._kernel_rates(bat_hz, to_hz) == (bat_hz, to_hz)
     path = audio_factory.write(tmp_path / "odd.wav", audio_factory.tone(440.0, 1.0, 44101), 44101)
     samples = reading.read(path, sample_rate_hz=16000)
     assert abs(len(samples) - 16000) <= 1  # 23 ppm from the exact count

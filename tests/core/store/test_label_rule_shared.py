@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import workflow as pm
 from core.errors import EarmarkError
+from core.store import added_files as adding
 from core.store import label_io, label_rules
 from core.store.label_rules import FolderLabels, safe_folder_name, scan_labels
 from core.store.project import Project
@@ -87,7 +87,7 @@ def test_one_safe_folder_name_for_export_and_copying_in(tmp_path, label, folder)
     source = audio_factory.write(tmp_path / "in" / "x.wav", audio_factory.tone(500, 0.2))
     (tmp_path / "project").mkdir()
     with Project.open(tmp_path / "project") as project:
-        [(_, copy)] = pm.copy_into_project(project, [(source, label)])
+        [(_, copy)] = adding.copy_into_project(project, [(source, label)])
     assert copy.parent == (tmp_path / "project").resolve() / folder
 
 
