@@ -312,7 +312,7 @@ def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, mod
 def test_the_message_of_an_add_names_the_files_the_project_holds_already(tmp_path):
     from pathlib import Path
 
-    from core.workflow import AddedFiles
+    from core.store.added_files import AddedFiles
     from gui.model.commands import added_message
 
     copy = (Path("o.wav"), tmp_path / "tone" / "o.wav")
