@@ -1279,17 +1279,25 @@ def test_migration_from_version_1(folder):
         assert [k.name for k in project.classes()][0] == "ancient"
 
 
+def _old_store_refusing(root, version: int, path, error: str):
+    """The store of ``root`` as Earmark ``version`` left it, the file at ``path`` (its size and
+    time as they are now) refused for ``error`` and labelled owl by a person; the connection,
+    open for more rows."""
+    conn = old_store(root, version)
+    stat = path.stat()
+    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
+                 "VALUES (?, ?, ?, ?, 'owl', 'manual')",
+                 (path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns, error))
+    return conn
+
+
 def test_a_wav_refused_as_cut_short_before_version_7_is_read_again(tmp_path):
     """Its size and time unchanged, the scan would have kept it refused for good."""
     root = tmp_path / "night"
     cut = short(root / "cut.wav", duration_s=1.0)
     cut.write_bytes(cut.read_bytes()[:44 + 2 * 4000])
-    stat = cut.stat()
     small = short(root / "small.wav", duration_s=0.2)  # 6,444 bytes: its fingerprint changed
-    conn = old_store(root, 6)
-    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
-                 "VALUES ('cut.wav', ?, ?, 'corrupt or truncated audio data', 'owl', 'manual')",
-                 (stat.st_size, stat.st_mtime_ns))
+    conn = _old_store_refusing(root, 6, cut, "corrupt or truncated audio data")
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, fingerprint) VALUES "
                  "('small.wav', ?, ?, 'v6 hash')", (small.stat().st_size, small.stat().st_mtime_ns))
     conn.close()
@@ -1311,12 +1319,7 @@ def test_a_wav_without_sizes_refused_before_version_12_is_read_again(tmp_path):
     at = data.index(b"data")
     data[at + 4:at + 8] = bytes(4)
     unsized.write_bytes(bytes(data))
-    stat = unsized.stat()
-    conn = old_store(root, 11)
-    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, error, label, label_source) "
-                 "VALUES ('20260601_220000.wav', ?, ?, 'no audio frames', 'owl', 'manual')",
-                 (stat.st_size, stat.st_mtime_ns))
-    conn.close()
+    _old_store_refusing(root, 11, unsized, "no audio frames").close()
     with Project.open(root) as project:
         project.scan()
         clip = by_path(project)["20260601_220000.wav"]

@@ -391,14 +391,23 @@ def test_sigkill_while_adding_and_deleting_leaves_whole_calls(root, project):
 # ---------------------------------------------------------------- review state (migration 4)
 
 
-def test_migration_from_version_3_keeps_regions_and_gives_them_no_status(root):
-    conn = old_store(root, 3)
+def _old_regions(root, version: int, rows: list[tuple]) -> None:
+    """The store of ``root`` as Earmark ``version`` left it: long.wav (10 s at 16 kHz, clip 1)
+    and its regions, each ``rows`` tuple (begin_s, end_s, label, source, score, created,
+    modified) and, from version 4 on, its status."""
+    conn = old_store(root, version)
     conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz) "
                  "VALUES ('long.wav', 1, 1, 10.0, 16000)")
-    conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, score, created, "
-                 "modified) VALUES (1, 1.0, 2.0, 'owl', 'manual', NULL, 5.0, 5.0), "
-                 "(1, 3.0, 4.0, 'owl', 'model', 0.8, 6.0, 6.0)")
+    columns = "begin_s, end_s, label, source, score, created, modified" + (
+        ", status" if version >= 4 else "")
+    conn.executemany(f"INSERT INTO regions(clip_id, {columns}) VALUES "
+                     f"(1, {', '.join('?' * len(rows[0]))})", rows)
     conn.close()
+
+
+def test_migration_from_version_3_keeps_regions_and_gives_them_no_status(root):
+    _old_regions(root, 3, [(1.0, 2.0, "owl", "manual", None, 5.0, 5.0),
+                           (3.0, 4.0, "owl", "model", 0.8, 6.0, 6.0)])
     with Project.open(root) as project:
         assert project.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
         person, model = project.regions(1)
@@ -716,13 +725,8 @@ def test_an_accepted_event_keeps_who_found_it_and_its_score(project, root):
 
 
 def test_migration_from_version_10_gives_regions_no_finder(root):
-    conn = old_store(root, 10)
-    conn.execute("INSERT INTO clips(path, size_bytes, mtime_ns, duration_s, sample_rate_hz) "
-                 "VALUES ('long.wav', 1, 1, 10.0, 16000)")
-    conn.execute("INSERT INTO regions(clip_id, begin_s, end_s, label, source, score, created, "
-                 "modified, status) VALUES (1, 1.0, 2.0, 'owl', 'manual', NULL, 5.0, 5.0, NULL), "
-                 "(1, 3.0, 4.0, 'owl', 'loud', 0.9, 6.0, 6.0, 'unreviewed')")
-    conn.close()
+    _old_regions(root, 10, [(1.0, 2.0, "owl", "manual", None, 5.0, 5.0, None),
+                            (3.0, 4.0, "owl", "loud", 0.9, 6.0, 6.0, "unreviewed")])
     with Project.open(root) as project:
         assert project.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 11
         person, event = project.regions(1)
