@@ -9,8 +9,9 @@ class EarmarkError(Exception):
     """Base of every expected failure; ``str(error)`` is one readable line for a person."""
 
 
-class AudioError(EarmarkError):
-    """A file could not be used as audio. ``path`` names it, ``reason`` says why in plain words."""
+class FileError(EarmarkError):
+    """A failure about one file: ``path`` names it, ``reason`` says why in plain words, and
+    ``str(error)`` is ``"path: reason"``."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = Path(path)
@@ -18,23 +19,17 @@ class AudioError(EarmarkError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class NotSearchedError(EarmarkError):
+class AudioError(FileError):
+    """A file could not be used as audio."""
+
+
+class NotSearchedError(FileError):
     """A file a search cannot look in as asked (its band lies above the file's highest
-    frequency). ``path`` names it, ``reason`` says why in plain words."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+    frequency)."""
 
 
-class CheckpointError(EarmarkError):
+class CheckpointError(FileError):
     """A model file could not be loaded or saved (not a checkpoint, pickled code, wrong shape...)."""
-
-    def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
 
 class TrainingError(EarmarkError):

@@ -92,43 +92,39 @@ def open_mended(path: str) -> AudioFile | None:
 
 def _zero_sizes(path: str) -> dict[int, bytes]:
     """Offset -> bytes to read there instead: a RIFF WAV's data chunk size of 0 with bytes
-    after it (and a RIFF size of 0 beside it) read as a stream's unknown size; empty for
-    anything else."""
+    after it that are no chunks (and a RIFF size of 0 beside it) read as a stream's unknown
+    size; empty for anything else: a sized data chunk, or a truly empty one with a LIST or id3
+    chunk after it, whose bytes read as samples made noise."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(12)
             if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
                 return {}
             size = os.fstat(handle.fileno()).st_size
-            at = 12
-            while at + 8 <= size:
-                handle.seek(at)
-                chunk, length = struct.unpack("<4sI", handle.read(8))
-                if chunk == b"data":
-                    if length != 0 or size <= at + 8 or _chunks_to_end(handle, at + 8, size):
-                        return {}  # sized, or truly empty (a LIST chunk follows, say)
-                    patches = {at + 4: _UNKNOWN_SIZE}
-                    if head[4:8] == b"\0\0\0\0":
-                        patches[4] = _UNKNOWN_SIZE
-                    return patches
-                at += 8 + length + (length & 1)
+            for at, chunk, length in _chunks(handle, 12, size):
+                if chunk != b"data":
+                    continue
+                after = list(_chunks(handle, at + 8, size))
+                last_end = after[-1][0] + 8 + after[-1][2] + (after[-1][2] & 1) if after else 0
+                if length != 0 or size <= at + 8 or (
+                        last_end in (size, size + 1)
+                        and all(32 <= byte < 127 for _, name, _ in after for byte in name)):
+                    return {}
+                return {at + 4: _UNKNOWN_SIZE, **({4: _UNKNOWN_SIZE} if head[4:8] == bytes(4)
+                                                   else {})}
     except (OSError, struct.error):
         pass
     return {}
 
 
-def _chunks_to_end(handle, at: int, size: int) -> bool:
-    """Whether the bytes from ``at`` to the file's end of ``size`` are RIFF chunks end to end
-    (a four-letter id, a size, what it holds, a pad byte to an even length): an empty data
-    chunk with a LIST or id3 chunk after it holds no audio, and reading those bytes as samples
-    made noise of them."""
+def _chunks(handle, at: int, size: int):
+    """(offset, id, length) of each RIFF chunk from ``at`` on in a file of ``size`` bytes, each
+    padded to an even length, as far as whole chunk heads go."""
     while at + 8 <= size:
         handle.seek(at)
         chunk, length = struct.unpack("<4sI", handle.read(8))
-        if not all(32 <= byte < 127 for byte in chunk):
-            return False
+        yield at, chunk, length
         at += 8 + length + (length & 1)
-    return at in (size, size + 1)
 
 
 class _MendedHeader:
@@ -144,12 +140,9 @@ class _MendedHeader:
         start = self._file.tell()
         data = self._file.read(count)
         for at, value in self._patches.items():
-            if at < start + len(data) and start < at + len(value):
-                mended = bytearray(data)
-                for i, byte in enumerate(value):
-                    if 0 <= at + i - start < len(mended):
-                        mended[at + i - start] = byte
-                data = bytes(mended)
+            low, high = max(at, start), min(at + len(value), start + len(data))
+            if low < high:  # the patch lies (partly) in what was read
+                data = data[:low - start] + value[low - at:high - at] + data[high - start:]
         return data
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:

@@ -22,7 +22,7 @@ from core.audio.template_detector import (
     near_miss_floor,
     prepare_template,
 )
-from core.errors import EarmarkError
+from core.errors import EarmarkError, FileError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
 from core.ml.inference import Classifier
@@ -262,8 +262,8 @@ class _EventSearchWorker(ProjectWorker):
                 if not isinstance(error, (EarmarkError, OSError, ValueError)):
                     raise
                 # The reason alone where the error names the file apart (AudioError...).
-                reason = getattr(error, "reason", None) if isinstance(error, EarmarkError) else None
-                outcome.failed.append((clip.path, reason or str(error)))
+                outcome.failed.append((clip.path, error.reason if isinstance(error, FileError)
+                                       else str(error)))
                 specs = None
             if self.should_stop():
                 break
