@@ -261,14 +261,13 @@ class MainWindow(QMainWindow):
             self.open_folder))
 
     def _read_settings(self) -> None:
-        self.workspace.list_width_chosen = not keys.read(self.settings, keys.MAIN_SPLITTER).isEmpty()
-        if keys.restore_window(self.settings, self, self.splitter,
+        if keys.restore_window(self.settings, self, self.workspace,
                                self.clip_list.table.horizontalHeader(), self.acts.toggles(),
                                self.clip_list.columns):
             self.clip_list.show_computed_columns()
 
     def _write_settings(self) -> None:
-        keys.save_window(self.settings, self, self.splitter,
+        keys.save_window(self.settings, self, self.workspace,
                          self.clip_list.table.horizontalHeader(), self.acts.toggles(),
                          self.clip_list.columns)
         self.settings.sync()

@@ -45,8 +45,8 @@ class Workspace(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([380, 560])  # the list at its columns' width: the rest to the view
-        # Whether the list's width is a person's (dragged now, or in a session before): then a
-        # scan leaves it be.
+        # Whether the list's width is a person's (dragged now, or in a session before: kept by
+        # gui.common.settings' LIST_WIDTH_CHOSEN): then a scan leaves it be.
         self.list_width_chosen = False
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
         # The label bar spans the list and the clip view: the more room, the more classes a row.

@@ -30,6 +30,8 @@ TABLE_HEADER = Key("window/table_header", QByteArray, QByteArray())
 # The clip list's columns a person sized by dragging an edge: their widths in TABLE_HEADER are
 # theirs; the others are fitted to the room (gui.clips.clip_columns).
 SIZED_COLUMNS = Key("window/sized_columns", list, [])
+#: Whether a person dragged the clip list's edge (then a scan leaves its width be).
+LIST_WIDTH_CHOSEN = Key("window/list_width_chosen", bool, False)
 # The clip list's columns a person hid (its header's menu), as "1,7": kept apart from
 # TABLE_HEADER, which also hides columns that show only when they hold news. Absent (settings
 # from before): those TABLE_HEADER hides.
@@ -159,17 +161,19 @@ def write_train_choice(settings: QSettings, model: str, values: dict) -> None:
     write(settings, TRAIN_CHANNEL, "mix" if channel is None else str(int(channel)))
 
 
-def restore_window(settings: QSettings, window, splitter, header, toggles: dict,
+def restore_window(settings: QSettings, window, workspace, header, toggles: dict,
                    columns=None) -> bool:
-    """Put back ``window``'s geometry and dock layout, its ``splitter``, the table ``header`` (each
-    only when stored), the checked state of ``toggles`` ({Key: checkable QAction}) and which of
-    the header's ``columns`` (a ColumnFitter) a person sized or hid, as the last session left
-    them.
+    """Put back ``window``'s geometry and dock layout, its ``workspace``'s splitter and whether
+    a person chose the list's width there, the table ``header`` (each only when stored), the
+    checked state of ``toggles`` ({Key: checkable QAction}) and which of the header's
+    ``columns`` (a ColumnFitter) a person sized or hid, as the last session left them.
     Returns whether the header was restored."""
+    workspace.list_width_chosen = read(settings, LIST_WIDTH_CHOSEN)
     for key, action in toggles.items():
         action.setChecked(read(settings, key))
     for key, restore in ((GEOMETRY, window.restoreGeometry), (WINDOW_STATE, window.restoreState),
-                         (MAIN_SPLITTER, splitter.restoreState), (TABLE_HEADER, header.restoreState)):
+                         (MAIN_SPLITTER, workspace.splitter.restoreState),
+                         (TABLE_HEADER, header.restoreState)):
         state = read(settings, key)
         if not state.isEmpty():
             restore(state)
@@ -183,7 +187,7 @@ def restore_window(settings: QSettings, window, splitter, header, toggles: dict,
     return not read(settings, TABLE_HEADER).isEmpty()
 
 
-def save_window(settings: QSettings, window, splitter, header, toggles: dict,
+def save_window(settings: QSettings, window, workspace, header, toggles: dict,
                 columns=None) -> None:
     """Store what ``restore_window`` puts back (the window is closing)."""
     for key, action in toggles.items():
@@ -193,5 +197,6 @@ def save_window(settings: QSettings, window, splitter, header, toggles: dict,
         write(settings, HIDDEN_COLUMNS, ",".join(str(c) for c in sorted(columns.person_hidden)))
     write(settings, GEOMETRY, window.saveGeometry())
     write(settings, WINDOW_STATE, window.saveState())
-    write(settings, MAIN_SPLITTER, splitter.saveState())
+    write(settings, MAIN_SPLITTER, workspace.splitter.saveState())
+    write(settings, LIST_WIDTH_CHOSEN, workspace.list_width_chosen)
     write(settings, TABLE_HEADER, header.saveState())

@@ -474,3 +474,18 @@ def test_a_deep_path_and_every_panel_leave_the_window_inside_1280(qtbot, setting
         if label.isVisibleTo(window) and not label.wordWrap() and not ignored:
             assert label.minimumSizeHint().width() <= 360, (label.objectName(), label.text())
     window.close()
+
+
+def test_a_list_width_nobody_chose_is_fitted_in_later_sessions_too(qtbot, make_window, tmp_path):
+    """Whether a person chose the list's width was read from the splitter's stored state, which
+    every close stores: from the second session on, a scan never widened the list again. The
+    choice itself is kept now, a drag's and a session's without one alike."""
+    audio_factory.write(tmp_path / "night" / "20260601_220000.wav", audio_factory.tone(440.0, 1.0))
+    first = make_window()
+    open_and_wait(qtbot, first, tmp_path / "night")
+    first.close()
+    again = make_window()
+    assert not again.workspace.list_width_chosen
+    again.workspace.splitter.splitterMoved.emit(330, 1)  # a drag of the handle
+    again.close()
+    assert make_window().workspace.list_width_chosen
