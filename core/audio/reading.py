@@ -291,7 +291,7 @@ def _frames_window(handle: sf.SoundFile, offset_s: float, duration_s: float | No
     return start, max(0, count)
 
 
-def _mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
+def mono(block: np.ndarray, channel: int | None = None) -> np.ndarray:
     """One channel of a (frames, channels) block: ``channel`` (0-based), or None for the mean."""
     if block.ndim == 1:
         return block.astype(np.float32, copy=False)
@@ -372,7 +372,7 @@ def _read_frames(path: Path, handle: sf.SoundFile, count: int, channel: int | No
     # The frame count of an MP3 is an estimate; a short read there is not damage.
     if len(block) < count and handle.format != "MP3":
         raise AudioError(path, CORRUPT)
-    samples = _mono(block, channel)
+    samples = mono(block, channel)
     peak = float(np.abs(samples).max(initial=0.0))
     if not np.isfinite(peak):
         raise AudioError(path, _non_finite(samples, first, handle.samplerate))

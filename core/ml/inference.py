@@ -351,10 +351,8 @@ class Classifier:
     def _heard_channel(self, samples: np.ndarray) -> np.ndarray:
         """Mono ``samples``, or of frames ``(n, channels)`` the model's channel, else their mean."""
         samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim == 2:
-            channel = audio.channel_or_mix(self.features.channel, samples.shape[1])
-            samples = samples.mean(axis=1) if channel is None else samples[:, channel]
-        return np.asarray(samples, dtype=np.float32)
+        return audio.mono(samples, audio.channel_or_mix(self.features.channel, samples.shape[1])
+                          if samples.ndim == 2 else None)
 
     def _verdict(self, silent: bool, novel: bool) -> str | None:
         """SILENCE for a silent file, UNKNOWN for a novel one, of those this model answers."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -404,5 +406,11 @@ class StampedNameDelegate(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         text = index.data()
-        if isinstance(text, str) and recorded_at(text.rsplit(".", 1)[0]) is not None:
+        if isinstance(text, str) and _stamped(text):
             option.textElideMode = Qt.TextElideMode.ElideLeft
+
+
+@functools.lru_cache(maxsize=4096)  # each visible name once, not its regex at every repaint
+def _stamped(name: str) -> bool:
+    """Whether a file's ``name`` says when its recorder began (``20260601_224000.wav``)."""
+    return recorded_at(name.rsplit(".", 1)[0]) is not None
