@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -56,6 +57,16 @@ def write_bytes_atomic(target: Path, data: bytes | memoryview) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)  # the rename itself survives a power cut
+
+
+def first_free(name_for: Callable[[int], Path],
+               taken: Callable[[Path], bool] = Path.exists) -> Path:
+    """``name_for(1)``, else ``name_for(2)``, ``name_for(3)``...: the first not ``taken`` (a
+    model's ``-2``, a copy's, a Raven table's ``Table.2``), numbered as each place names them."""
+    n = 1
+    while taken(path := name_for(n)):
+        n += 1
+    return path
 
 
 def probe_writable(folder: Path) -> None:

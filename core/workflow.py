@@ -30,6 +30,7 @@ from core.ml.samples import (
     free_stretches,
 )
 from core.ml.training import EpochMetrics
+from core.paths import first_free
 from core.store.records import FOUND_SOURCES, REJECTED
 
 MIN_CLASSES = 2
@@ -195,13 +196,7 @@ def model_file_path(folder: str | Path, now: datetime | None = None,
     """``folder/model-YYYYmmdd-HHMMSS.pt`` (``folder/<stem>.pt`` given a stem), suffixed
     ``-2``, ``-3``... if taken."""
     stem = stem or f"model-{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}"
-    folder = Path(folder)
-    path = folder / f"{stem}.pt"
-    n = 2
-    while path.exists():
-        path = folder / f"{stem}-{n}.pt"
-        n += 1
-    return path
+    return first_free(lambda n: Path(folder) / (f"{stem}.pt" if n == 1 else f"{stem}-{n}.pt"))
 
 
 def save_model_file(checkpoint: Checkpoint, folder: str | Path,

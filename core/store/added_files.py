@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import EarmarkError
+from core.paths import first_free
 from core.store.classes import ClassesState
 from core.store.label_io import copy_no_overwrite
 from core.store.label_rules import safe_folder_name
@@ -30,12 +31,11 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
         folder = Path(project.folder) / safe_folder_name(label)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            target = folder / source.name
-            n = 2
             # A dangling link is a name taken too: a copy would write through it.
-            while target.exists() or target.is_symlink() or project.relpath(target) in known:
-                target = folder / f"{source.stem}-{n}{source.suffix}"
-                n += 1
+            target = first_free(
+                lambda n, source=source, folder=folder: folder / (
+                    source.name if n == 1 else f"{source.stem}-{n}{source.suffix}"),
+                lambda path: path.exists() or path.is_symlink() or project.relpath(path) in known)
             copy_no_overwrite(source, target)  # a copy cut short removes itself
         except OSError as error:
             for _, copy in done:  # those made before: all or none

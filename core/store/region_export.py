@@ -29,7 +29,7 @@ from core.audio.measurements import (
 )
 from core.audio.reading import channel_or_mix
 from core.errors import AudioError, EarmarkError
-from core.paths import natural_key, write_text_atomic
+from core.paths import first_free, natural_key, write_text_atomic
 from core.store.name_rules import recorded_at
 from core.store.records import REJECTED, UNREVIEWED, ClipRecord, RegionRecord
 from core.store.region_aoef import aoef_dataset, aoef_document
@@ -369,11 +369,9 @@ def raven_file_targets(clips: list[ClipRecord], out: Path) -> dict[int, Path]:
     targets = _replaced_suffix_targets(RAVEN_FILE_SUFFIX)(clips, out)
     for clip_id, path in targets.items():
         stem = path.name[:-len(RAVEN_FILE_SUFFIX)]
-        n = 1
-        while path.exists() and not _is_earmarks_table(path):
-            n += 1
-            path = path.with_name(f"{stem}.Table.{n}.selections.txt")
-        targets[clip_id] = path
+        targets[clip_id] = first_free(
+            lambda n, path=path, stem=stem: path.with_name(f"{stem}.Table.{n}.selections.txt"),
+            lambda table: table.exists() and not _is_earmarks_table(table))
     return targets
 
 

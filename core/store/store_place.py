@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from core.errors import ProjectError
-from core.paths import probe_writable, user_data_dir
+from core.paths import first_free, probe_writable, user_data_dir
 from core.store import lock, store_backup
 
 STORE_DIRNAME = ".earmark"
@@ -157,11 +157,8 @@ def _rename_store(store_dir: Path, why: str) -> Path:
     """Rename the store in ``store_dir`` (its file, log and index) to
     ``project.sqlite.<why>-<time>``, a name no other store there has; its new path."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = store_dir / f"{STORE_FILENAME}.{why}-{stamp}"
-    n = 1
-    while kept.exists():
-        n += 1
-        kept = store_dir / f"{STORE_FILENAME}.{why}-{stamp}-{n}"
+    kept = first_free(lambda n: store_dir / f"{STORE_FILENAME}.{why}-{stamp}"
+                                                f"{'' if n == 1 else f'-{n}'}")
     for suffix in (*_DATA_SUFFIXES, "-shm"):
         old = store_dir / f"{STORE_FILENAME}{suffix}"
         if old.exists():

@@ -74,3 +74,16 @@ def test_path_keys_are_the_keys_of_the_path_its_folder_and_its_name():
                  "site 1/2026-06-01/20260601_220000.wav"]:
         folder, _, name = path.rpartition("/")
         assert path_keys(path) == (natural_key(path), natural_key(folder), natural_key(name))
+
+
+def test_first_free_numbers_a_name_as_its_place_does(tmp_path):
+    from core.paths import first_free
+
+    def model(n):
+        return tmp_path / ("m.pt" if n == 1 else f"m-{n}.pt")
+
+    assert first_free(model) == tmp_path / "m.pt"
+    (tmp_path / "m.pt").touch()
+    (tmp_path / "m-2.pt").touch()
+    assert first_free(model) == tmp_path / "m-3.pt"
+    assert first_free(model, taken=lambda path: path.name != "m-2.pt") == tmp_path / "m-2.pt"
