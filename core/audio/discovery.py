@@ -16,7 +16,8 @@ from core.paths import natural_order
 
 
 def iter_audio_files(root: str | os.PathLike,
-                     on_unlisted: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+                     on_unlisted: Callable[[Path, str], None] | None = None,
+                     on_not_file: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """Yield the audio files under ``root`` recursively, each folder's entries in the order a
     person counts them (``clip_2`` before ``clip_10``: ``core.paths.natural_order``).
 
@@ -28,7 +29,10 @@ def iter_audio_files(root: str | os.PathLike,
     inode) is not entered again, so link loops end. Uses ``os.scandir`` so that a folder of
     tens of thousands of files costs one listing, not a stat per file.
     ``on_unlisted(folder, reason)`` hears of each folder that cannot be listed (no permission;
-    ``root`` itself too), so a caller can say which recordings it did not see.
+    ``root`` itself too), so a caller can say which recordings it did not see;
+    ``on_not_file(path, kind)`` of each entry named like audio that is not a file (a named pipe,
+    a device, a socket: ``kind`` says which), which is not yielded: reading a named pipe waits
+    for a writer that may never come.
     """
     root = Path(root)
     try:
@@ -38,11 +42,12 @@ def iter_audio_files(root: str | os.PathLike,
     if not stat.S_ISDIR(st.st_mode):
         return
     visited: set[tuple[int, int]] = {(st.st_dev, st.st_ino)}
-    yield from _walk(root, visited, on_unlisted)
+    yield from _walk(root, visited, on_unlisted, on_not_file)
 
 
 def _walk(folder: Path, visited: set[tuple[int, int]],
-          on_unlisted: Callable[[Path, str], None] | None) -> Iterator[Path]:
+          on_unlisted: Callable[[Path, str], None] | None,
+          on_not_file: Callable[[Path, str], None] | None) -> Iterator[Path]:
     try:
         with os.scandir(folder) as it:
             # The name itself breaks ties (A.wav, a.wav): the same order on every run.
@@ -75,12 +80,14 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             if key in visited:
                 continue
             visited.add(key)
-            yield from _walk(Path(entry.path), visited, on_unlisted)
+            yield from _walk(Path(entry.path), visited, on_unlisted, on_not_file)
             continue
         if not _is_audio_name(name):
             continue
         try:
-            if not (entry.is_file() or _dangling(entry)):  # a socket, a fifo...
+            if not (entry.is_file() or _dangling(entry)):
+                if on_not_file is not None:  # a stat, which never opens it
+                    on_not_file(Path(entry.path), _kind(entry.stat().st_mode))
                 continue
         except OSError:
             continue
@@ -89,6 +96,16 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
 
 def _is_audio_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
 
 def _dangling(entry: os.DirEntry) -> bool:

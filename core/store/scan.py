@@ -136,7 +136,10 @@ class ScanMixin:
         if paths is None:
             files = list(iter_audio_files(self.folder, on_unlisted=lambda folder, reason: (
                 warnings.append(f"{folder.relative_to(self.folder).as_posix()}/: {NOT_LISTED} "
-                                f"({reason}); the recordings in it are not here"))))
+                                f"({reason}); the recordings in it are not here")),
+                on_not_file=lambda path, kind: warnings.append(
+                    f"{path.relative_to(self.folder).as_posix()}: {NOT_LISTED} ({kind}, not a "
+                    "file); nothing is read from it")))
             wanted = None
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.

@@ -515,6 +515,18 @@ def test_a_file_moved_into_a_folder_not_named_in_utf8_does_not_stop_the_scan(tmp
             assert by_path(project, include_missing=True)["dog/a.wav"].missing
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_called_wav_is_named_not_opened(folder):
+    """A named pipe called ``.wav`` (a recorder's live output, say) was skipped without a word;
+    opening it would wait for a writer. The scan names it and goes on, without opening it."""
+    os.mkfifo(folder / "live.wav")
+    with Project.open(folder) as project:
+        summary = project.scan()
+        assert [w for w in summary.warnings if w.startswith("live.wav")] == [
+            "live.wav: not listed (a named pipe, not a file); nothing is read from it"]
+        assert "live.wav" not in by_path(project) and "loose.wav" in by_path(project)
+
+
 def test_a_file_unreadable_for_a_fault_not_in_its_bytes_is_read_again(folder, monkeypatch):
     """A file without read permission, given it since (chmod keeps its size and time): it
     stayed "No permission" through every rescan and reopen, and no model learnt from it. A file
