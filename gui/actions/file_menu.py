@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 from core.audio.recording import save_new_take
 from core.errors import AudioError
 from core.store import label_io, label_rules, region_export, region_io
+from core.store.added_files import adding_refused
 from core.store.label_rules import safe_folder_name
 from core.store.region_known import RegionsPlan
 from core.words import counted
@@ -491,6 +492,9 @@ def _on_export_image(w) -> None:
 def _on_record(w) -> None:
     """Record takes into classes; each one is added to the project as the window adds files,
     one undo step a take, which Discard Last Take undoes while it is the window's last step."""
+    if refused := adding_refused(w.project.folder):  # said before a take is made, not after
+        w.show_message(f"Cannot record into this project: {refused}.", "info")
+        return
     added = []  # each take's AddFilesCommand
 
     def take(path: Path, label: str) -> None:
@@ -518,6 +522,9 @@ def _keep_live_clip(w, samples, rate_hz: int, label: str) -> None:
     the project as one (one undo step)."""
     if w.project is None:
         w.show_message("Open a project first: a kept clip is copied into its folder.", "info")
+        return
+    if refused := adding_refused(w.project.folder):
+        w.show_message(f"Cannot keep the clip: {refused}.", "info")
         return
     try:
         path = save_new_take(samples, rate_hz, w.acts.scratch(),

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.ml.metrics import named_answers
 from core.ml.runtime import AUTO_DEVICE
+from core.store.added_files import adding_refused
 from core.store.label_rules import class_named_by
 from core.words import counted
 from gui.clips.clip_table import MUTED_COLOUR
@@ -143,9 +144,7 @@ class ClassifyPanel(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_button.clicked.connect(self.cancel)
         self.add_button = QPushButton("Add Selected to Project")
-        self.add_button.setToolTip("Copy the selected files into the project, into a folder per "
-                                   "predicted label, labelled by the model (undo removes them); "
-                                   "right-click them to add them under another class")
+        self._add_refused: str | None = None  # why the project's folder takes no file
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
         # A right-click adds them under another class: a test file the model got wrong.
@@ -277,9 +276,15 @@ class ClassifyPanel(QWidget):
         self._task.abandon()
         self._update_buttons()
 
+    def set_project(self, project) -> None:
+        """Another project opened (None: closed): the results forgotten (its model may know
+        other classes, and Add Selected would copy them into it); Add Selected stays off where
+        the project's folder is read-only, saying so."""
+        self._add_refused = adding_refused(project.folder) if project is not None else None
+        self.clear()
+
     def clear(self) -> None:
-        """Stop classifying and forget the results (another project opened: its model may
-        know other classes, and Add Selected would copy them into it)."""
+        """Stop classifying and forget the results."""
         self.cancel()
         self.status.setText("")
         self.predictions = []
@@ -456,13 +461,18 @@ class ClassifyPanel(QWidget):
         if not chosen:
             return
         menu = QMenu(self)
-        menu.addAction("Add Under the Model's Answers", self._on_add)
-        truth = menu.addAction("Add Under the Class Their Folder or Name Says",
-                               lambda: self.add_selected_as(None))
-        truth.setEnabled(any(class_named_by(p.path, p.classes) for p in chosen))
+        menu.setToolTipsVisible(True)
+        adds = [menu.addAction("Add Under the Model's Answers", self._on_add)]
+        adds.append(menu.addAction("Add Under the Class Their Folder or Name Says",
+                                   lambda: self.add_selected_as(None)))
+        adds[-1].setEnabled(any(class_named_by(p.path, p.classes) for p in chosen))
         menu.addSeparator()
         for name in chosen[0].classes:
-            menu.addAction(f"Add as {one_line(name)}", lambda name=name: self.add_selected_as(name))
+            adds.append(menu.addAction(f"Add as {one_line(name)}",
+                                       lambda name=name: self.add_selected_as(name)))
+        for action in adds if self._add_refused else ():
+            action.setEnabled(False)
+            action.setToolTip(self._add_refused)
         menu.exec(self.table.viewport().mapToGlobal(position))
 
     def _update_buttons(self) -> None:
@@ -471,7 +481,12 @@ class ClassifyPanel(QWidget):
         busy = self.is_busy()
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
-        self.add_button.setEnabled(not busy and any(p.ok for p in self.selected_predictions()))
+        self.add_button.setEnabled(not busy and not self._add_refused
+                                   and any(p.ok for p in self.selected_predictions()))
+        self.add_button.setToolTip(self._add_refused or (
+            "Copy the selected files into the project, into a folder per predicted label, "
+            "labelled by the model (undo removes them); right-click them to add them under "
+            "another class"))
         self.play_button.setVisible(self.playback is not None and bool(self.predictions))
         self.play_button.setEnabled(self.playback is not None and self.playback.available
                                     and self.clip_view.data is not None)

@@ -155,7 +155,7 @@ class ModelDock(QDockWidget):
         self._detect_task.cancel()
         self.review.detection_ended()
         self._pending_event = None
-        self.classify.clear()
+        self.classify.set_project(project)
         self.controller.set_project(project)
         self.refresh_events()
 

@@ -282,3 +282,28 @@ def test_the_window_adds_a_take_under_its_class_as_one_undo_step(qtbot, window, 
     # The next time (this session or the next) opens on the class and length last chosen.
     window.acts.record.trigger()
     assert opened[-2][2] == {"label": "yes", "length_s": 2.5}
+
+
+def test_a_read_only_project_refuses_recording_before_a_take(qtbot, window, tmp_path,
+                                                             monkeypatch):
+    """A read-only project (a shared data set) opened the recorder; each take was refused only
+    when copied in, after the person had spoken it. Recording and Listen Live's Keep now say
+    why before."""
+    from gui.actions import file_menu
+
+    folder = tmp_path / "words"
+    audio_factory.write(folder / "no" / "no_1.wav", audio_factory.tone(300.0, 1.0))
+    open_and_wait(qtbot, window, folder)
+    opened = []
+    monkeypatch.setattr(file_menu, "RecordDialog", lambda *args, **kw: opened.append(args))
+    folder.chmod(0o555)  # no write bit for anyone: read-only to Earmark, even for root
+    try:
+        window.acts.record.trigger()
+        assert opened == []
+        assert window.banner.text() == (f"Cannot record into this project: {folder.resolve()} is "
+                                        "read-only: files cannot be copied into it.")
+        file_menu._keep_live_clip(window, audio_factory.tone(500.0, 0.5), 16000, "no")
+        assert window.banner.text().startswith("Cannot keep the clip: ")
+        assert sorted(p.name for p in folder.rglob("*.wav")) == ["no_1.wav"]
+    finally:
+        folder.chmod(0o755)

@@ -272,6 +272,30 @@ def test_files_dropped_on_the_window_are_classified_folders_open(qtbot, window, 
     assert not panel.add_button.isEnabled()
 
 
+def test_add_selected_is_off_and_says_why_in_a_read_only_project(qtbot, panel, tmp_path):
+    """A read-only project (a shared data set) kept Add Selected enabled; only the copy, after
+    the click, refused. Now the button is off and its tip says why, as is its menu."""
+    from types import SimpleNamespace
+
+    from core.ml.inference import Prediction
+    path = audio_factory.write(tmp_path / "outside" / "a.wav", audio_factory.tone(440.0, 0.5))
+    folder = tmp_path / "shared-set"
+    folder.mkdir()
+    panel.set_project(SimpleNamespace(folder=folder))
+    panel._on_worker_results([Prediction(path, ("cat", "dog"), "cat", 0.9, (0.9, 0.1))])
+    panel.table.selectRow(0)
+    qtbot.waitUntil(panel.add_button.isEnabled, timeout=5000)
+    folder.chmod(0o555)  # no write bit for anyone: read-only to Earmark, even for root
+    try:
+        panel.set_project(SimpleNamespace(folder=folder))
+        panel._on_worker_results([Prediction(path, ("cat", "dog"), "cat", 0.9, (0.9, 0.1))])
+        panel.table.selectRow(0)
+        assert not panel.add_button.isEnabled()
+        assert panel.add_button.toolTip() == f"{folder} is read-only: files cannot be copied into it"
+    finally:
+        folder.chmod(0o755)
+
+
 @pytest.mark.slow
 def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, model_file,
                                                               tmp_path, clip_folder):
