@@ -74,6 +74,9 @@ def build(acts, w) -> None:
             menu.addSeparator()
         else:
             menu.addAction(action)
+    # Off while there is nothing to cancel: they looked live and did nothing, in silence.
+    menu.aboutToShow.connect(lambda: (acts.cancel_training.setEnabled(dock.controller.is_training()),
+                                      acts.cancel_detection.setEnabled(dock.is_detecting())))
 
 
 def _on_listen_live(w) -> None:

@@ -229,6 +229,8 @@ class ReviewPanel(QWidget):
                               f"({action.shortcut().toString()})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay with the queue
             button.clicked.connect(action.trigger)
+            button.setEnabled(action.isEnabled())  # off with an empty queue, as its key is
+            action.enabledChanged.connect(button.setEnabled)
             buttons.addWidget(button)
         searches = FlowLayout()  # wraps where the dock is narrow, not widening the window
         for button in (self.detect_button, self.energy_button, self.similar_button,

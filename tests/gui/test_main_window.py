@@ -792,3 +792,17 @@ def test_a_folder_deleted_with_its_store_says_to_export_and_one_moved_says_it_is
     assert "was deleted, and its store with it" in window.banner.text()
     assert "Export them first" in window.banner.text()
     assert window.project.store_deleted()
+
+
+def test_the_model_menus_cancels_are_off_with_nothing_to_cancel(qtbot, window, clip_folder,
+                                                                monkeypatch):
+    """Cancel Training and Cancel Detection were always on: with nothing running they did
+    nothing and said nothing."""
+    open_and_wait(qtbot, window, clip_folder)
+    acts, dock = window.acts, window.model_dock
+    window.model_menu.aboutToShow.emit()
+    assert not acts.cancel_training.isEnabled() and not acts.cancel_detection.isEnabled()
+    monkeypatch.setattr(dock.controller, "is_training", lambda: True)
+    monkeypatch.setattr(dock, "is_detecting", lambda: True)
+    window.model_menu.aboutToShow.emit()
+    assert acts.cancel_training.isEnabled() and acts.cancel_detection.isEnabled()

@@ -180,6 +180,20 @@ def test_accept_reject_relabel_through_the_undo_stack(qtbot, project, panel):
     assert state(project, first.id) == ("dog", "manual", None)
 
 
+def test_the_review_buttons_are_off_with_an_empty_queue(project, panel):
+    """Previous, Accept, Reject and Next looked live with no event to review, and did nothing."""
+    from PySide6.QtWidgets import QPushButton
+
+    review = panel.review
+    buttons = {b.text(): b for b in review.findChildren(QPushButton)
+               if b.text() in ("Previous", "Accept", "Reject", "Next")}
+    review.refresh()
+    assert len(buttons) == 4 and not any(b.isEnabled() for b in buttons.values())
+    events(project, clip_ids(project)["a.wav"], (0.1, 0.4, "dog", 0.5))
+    review.refresh()
+    assert all(b.isEnabled() for b in buttons.values())
+
+
 def test_a_verdict_key_on_an_event_not_yet_shown_shows_it_first(qtbot, project, panel):
     # Before: a new queue's first event was made current without being shown, so A or R gave
     # a verdict on an event the person never saw (the view was on another file).
