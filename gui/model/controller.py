@@ -151,8 +151,8 @@ class ModelController(QObject):
                 problem = "There is no model to fine-tune yet: train one first."
             else:  # read by the worker: a model file is not loaded on the GUI thread
                 init_from, parent_id = pm.model_checkpoint_path(self.project, record), record.id
-        if problem is not None:
-            self.message.emit(problem, "warning")
+        if problem is not None:  # "already training" is news that passes: not a warning that stays
+            self.message.emit(problem, "info" if self.is_training() else "warning")
             return False
         self.stop_classifying()
         self._generation += 1  # and drop a start of classifying still waiting (see _record)

@@ -88,6 +88,10 @@ def test_a_new_run_drops_the_classifying_the_last_run_queued(qtbot, controller):
     QTimer.singleShot(CLASSIFY_DELAY_MS, lambda: passed.append(True))
     qtbot.waitUntil(lambda: bool(passed), timeout=CLASSIFY_DELAY_MS + 5000)
     assert controller.is_training() and not controller.is_classifying()
+    # Train again meanwhile: said as news that passes (a warning stayed up after the run).
+    with qtbot.waitSignal(controller.message, timeout=1000) as said:
+        assert not controller.start_training()
+    assert said.args == ["A model is already training.", "info"]
     controller.cancel_training()
 
 
