@@ -5,6 +5,7 @@ number, a regular expression, or none), the rule that suits a whole folder of na
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -304,7 +305,8 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         if (not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter)))
                 or _reads_when_or_where(labels, ends, dates)):
             continue
-        mean_length = sum(len(k) * n for k, n in counter.items()) / preview.labelled
+        tail = len(_shared_tail(counter))  # one speaker's 0_jackson...9_jackson: 0...9
+        mean_length = sum((len(k) - tail) * n for k, n in counter.items()) / preview.labelled
         key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
         if best is None or key < best[0]:
             best = (key, rule)
@@ -318,6 +320,19 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     # Dated names only, each date no class (the prefix reads none): no rule either.
     return (NO_NAME_RULE if dates and not any(labels) or _reads_when_or_where(
         labels, {i: len(labels[i] or "") for i in dates}, dates) else PREFIX_RULE)
+
+
+def _shared_tail(labels: Iterable[str]) -> str:
+    """The last parts, with the separator before them, that every one of ``labels`` ends with
+    (``_jackson`` of ``0_jackson``, ``1_jackson``): they tell no class from another, so a label
+    is not the longer for them."""
+    labels = list(labels)
+    if len(labels) < 2:
+        return ""
+    reversed_common = os.path.commonprefix([label[::-1] for label in labels])
+    cut = max((reversed_common.rfind(sep) for sep in "_- "), default=-1)
+    tail = reversed_common[:cut + 1][::-1] if cut >= 0 else ""
+    return tail if all(len(label) > len(tail) for label in labels) else ""
 
 
 def _date_spans(stems: list[str]) -> dict[int, list[tuple[int, int]]]:

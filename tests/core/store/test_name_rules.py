@@ -101,6 +101,20 @@ def test_flat_fsdd_names_give_the_digit():
     assert preview.unlabelled == 0
 
 
+def test_one_speakers_digits_give_the_digits_not_digit_and_speaker():
+    """One speaker's FSDD takes (``7_jackson_12``) were read by their first two parts, classes
+    ``0_jackson``...``9_jackson``: the longest labels won a tie that a part every name shares
+    cannot break. Pressing 7 then labelled a clip ``6_jackson``."""
+    stems = fsdd_stems(speakers=("jackson",), takes=8)
+    rule = infer_name_rule(stems)
+    assert rule.label_of("7_jackson_12") == "7"
+    assert list(preview_name_rule(rule, stems).counts) == [str(d) for d in range(10)]
+    # A part that differs between classes still counts: dog_barking, not dog.
+    assert infer_name_rule([f"cat_meow_{i}" for i in range(9)]
+                           + [f"dog_barking_{i}" for i in range(9)]).label_of("dog_barking_3") \
+        == "dog_barking"
+
+
 def test_kaggle_cats_and_dogs_give_cat_and_dog_barking():
     stems = kaggle_stems()
     rule = infer_name_rule(stems)
