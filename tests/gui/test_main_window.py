@@ -737,6 +737,20 @@ def test_folder_labels_do_not_open_the_name_rule_dialog(qtbot, window, clip_fold
     assert window.findChild(NameRuleDialog) is None
 
 
+def test_labels_from_file_names_says_a_folder_of_class_folders_has_no_names_to_read(
+        qtbot, window, tmp_path):
+    """Its dialog previewed "The 0 files directly in this folder..." and "0 classes", with
+    Apply on; a folder whose clips all lie in class folders has no names for it to read."""
+    from gui.clips.name_rule_dialog import NameRuleDialog
+
+    folder = audio_factory.make_class_folder(tmp_path / "classes", n_per_class=2)
+    open_and_wait(qtbot, window, folder)
+    window.acts.name_rule.trigger()
+    assert window.findChild(NameRuleDialog) is None
+    assert window.banner.text().startswith("Labels from File Names reads the files directly in "
+                                           "the folder, and classes has none")
+
+
 def test_the_score_track_toggle_is_remembered(qtbot, make_window):
     first = make_window()
     assert first.acts.show_score_track.isChecked()
