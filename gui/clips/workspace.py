@@ -3,7 +3,7 @@ the welcome page over the region list, the player bar), and the label bar under 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 # The clip view keeps at least this share of the room when the clip list widens. At 1,400 px
@@ -49,6 +49,7 @@ class Workspace(QWidget):
         # gui.common.settings' LIST_WIDTH_CHOSEN): then a scan leaves it be.
         self.list_width_chosen = False
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.splitter.installEventFilter(self)  # a smaller window: see eventFilter
         # The label bar spans the list and the clip view: the more room, the more classes a row.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,6 +59,20 @@ class Workspace(QWidget):
 
     def _on_splitter_moved(self, *_) -> None:
         self.list_width_chosen = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The splitter made narrower (a window sized on a bigger screen, restored on a smaller
+        one): the list gives back room until the clip view has MIN_VIEW_SHARE again, as the
+        splitter alone took it all from the view (1920 px's 620 px list left the view 260 px
+        at 1366)."""
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            list_px, right_px = self.splitter.sizes()
+            room_px = list_px + right_px
+            short_px = int(MIN_VIEW_SHARE * room_px) - right_px
+            give_px = min(short_px, list_px - self.clip_list.minimumWidth())
+            if room_px > 0 and give_px > 0:
+                self.splitter.setSizes([list_px - give_px, right_px + give_px])
+        return False
 
     def show_clips(self, shown: bool = True) -> None:
         """The clip view (a project is open), or the welcome page."""

@@ -489,3 +489,28 @@ def test_a_list_width_nobody_chose_is_fitted_in_later_sessions_too(qtbot, make_w
     again.workspace.splitter.splitterMoved.emit(330, 1)  # a drag of the handle
     again.close()
     assert make_window().workspace.list_width_chosen
+
+
+def test_a_wide_list_from_a_bigger_screen_leaves_the_view_its_share_on_a_smaller_one(
+        qtbot, make_window, tmp_path):
+    """A 620 px list chosen at 1920 px was put back as it was at 1366: the splitter took all the
+    room it lost from the clip view, which kept about 260 px."""
+    from gui.clips.workspace import MIN_VIEW_SHARE
+
+    audio_factory.write(tmp_path / "night" / "20260601_220000.wav", audio_factory.tone(440.0, 1.0))
+    first = make_window()
+    first.resize(1900, 900)
+    open_and_wait(qtbot, first, tmp_path / "night")
+    splitter = first.workspace.splitter
+    room_px = sum(splitter.sizes())
+    splitter.setSizes([620, room_px - 620])
+    splitter.splitterMoved.emit(620, 1)  # a drag of the handle
+    first.close()
+    again = make_window()
+    again.resize(1366, 768)
+    again.show()
+    QApplication.processEvents()
+    list_px, view_px = again.workspace.splitter.sizes()
+    assert view_px >= int(MIN_VIEW_SHARE * (list_px + view_px)) - 1, (list_px, view_px)
+    assert list_px >= again.clip_list.minimumWidth()
+    again.close()
