@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +38,7 @@ from gui.clips.clip_table import (
     FILTER_UNREADABLE,
     FILTER_UNREVIEWED,
     FOLDER,
+    MUTED_COLOUR,
     NAME,
     PREDICTION,
     REGIONS,
@@ -68,6 +69,19 @@ class RowsView(QTableView):
                       QAbstractItemView.CursorAction.MoveEnd):
             modifiers |= Qt.KeyboardModifier.ControlModifier
         return super().moveCursor(action, modifiers)
+
+    #: Said in the middle of an empty table (a filter that shows no clip); "" for nothing.
+    empty_text = ""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.empty_text and self.model() is not None and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(MUTED_COLOUR)
+            painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.empty_text)
+            painter.end()
 
 class ClipListPanel(QWidget):
     """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,
@@ -155,6 +169,7 @@ class ClipListPanel(QWidget):
         self._current_timer.setInterval(0)
         self._current_timer.timeout.connect(self._emit_current)
         self._last_emitted: tuple = (-1, None, None)  # (clip id, its path, missing) last said
+        self._hidden_selection: tuple | None = None  # (ids, current) a filter hid: _refilter
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(150)  # typing is not re-filtered on every key
@@ -315,10 +330,14 @@ class ClipListPanel(QWidget):
         self._refilter(text=self.filter_edit.text())
 
     def _refilter(self, **kwargs) -> None:
-        keep = self.selected_ids()
-        current = self.current_id()
+        keep, current = self.selected_ids(), self.current_id()
+        if current < 0 and self._hidden_selection:  # hidden by the filter before: back now?
+            keep, current = self._hidden_selection
         self.model.set_filter(**kwargs)
         self.select_ids(keep, current)
+        # A filter that hid the current clip: clearing it brought back no clip, and the view
+        # stayed on "No clip selected".
+        self._hidden_selection = (keep, current) if 0 <= current != self.current_id() else None
 
     # ---- selection ----------------------------------------------------------------------
 
@@ -396,6 +415,10 @@ class ClipListPanel(QWidget):
         if counts["shown"] != counts["clips"]:
             text += f" · {counts['shown']:,} shown"
         self.count_label.setText(text)
+        self.table.empty_text = ("No clip is shown by this filter. Esc in the filter box clears "
+                                 "it; “All clips” shows every clip."
+                                 if counts["clips"] and not counts["shown"] else "")
+        self.table.viewport().update()
 
 
 class StampedNameDelegate(QStyledItemDelegate):

@@ -686,6 +686,26 @@ def test_filter_box_filters_and_hands_keys_back_to_the_list(qtbot, window, clip_
     assert window.model.rowCount() == 12 and window.clip_list.filter_edit.text() == ""
 
 
+def test_a_filter_that_shows_nothing_says_so_and_clearing_it_brings_the_clip_back(
+        qtbot, window, clip_folder):
+    """A filter matching no clip left a blank list and "No clip selected" (only the footer's
+    "0 shown" told why), and clearing it brought back no clip: the view stayed empty."""
+    open_and_wait(qtbot, window, clip_folder)
+    show_row(qtbot, window, _row_of_path(window, "loose-a.wav"))
+    table = window.clip_list.table
+    assert table.empty_text == ""
+    window.clip_list.filter_edit.setText("no such clip")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=2000)
+    assert table.empty_text.startswith("No clip is shown by this filter.")
+    _activate(qtbot, window)
+    window.acts.find.trigger()
+    qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Escape)
+    assert window.model.rowCount() == 12 and table.empty_text == ""
+    assert window.model.record(table.currentIndex().row()).path == "loose-a.wav"
+    qtbot.waitUntil(lambda: window.clip_view.data is not None
+                    and window.clip_view.data.path.name == "loose-a.wav", timeout=5000)
+
+
 def test_rows_arrive_in_batches_while_the_scan_runs(qtbot, window, clip_folder, monkeypatch):
     import core.store.scan
     from gui.clips import scan_worker as workers
