@@ -30,6 +30,7 @@ from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+CLASSES = 3  # the table's column of class names
 
 
 NO_MODEL_TEXT = "Select a model to see its card."
@@ -57,8 +58,11 @@ class ModelsPanel(QWidget):
         self._card_path: Path | None = None  # the file whose card is shown or being read
         self._card_task = TaskSlot(self)
         self.setObjectName("ModelsPanel")
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["", "Created", "Classes", "Accuracy", "File"])
+        # No File column: a model's file name (model-20261206-082601.pt, 170 px) with the others
+        # pushed Accuracy out of a 380 px dock; it is in each row's tip and on the card.
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["", "Created", "Accuracy", "Classes"])
+        self.table.setWordWrap(False)  # the classes on one line, cut with "…"
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -67,7 +71,7 @@ class ModelsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # The classes take the room the others leave, cut with "…" (their whole list on hover):
         # at their own width, ten digits' names pushed Accuracy past a 380 px dock's edge.
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(CLASSES, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._on_activate)
         self.activate_button = QPushButton("Make Active")
         self.activate_button.clicked.connect(self._on_activate)
@@ -109,13 +113,11 @@ class ModelsPanel(QWidget):
             created = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
             classes = one_line(", ".join(record.classes))
             cells = ["●" if record.id == active_id else "", created,
-                     classes if len(classes) < 60 else classes[:57] + "…",
-                     "" if accuracy is None else f"{accuracy:.1%}",
-                     str(record.path).rsplit("/", 1)[-1]]
+                     "" if accuracy is None else f"{accuracy:.1%}", classes]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, record.id)
-                item.setToolTip(classes if col == 2 else str(record.path))
+                item.setToolTip(classes if col == CLASSES else str(record.path))
                 self.table.setItem(row, col, item)
         self.table.blockSignals(False)
         self._update_buttons()

@@ -8,7 +8,7 @@ import pytest
 
 from core.ml.model_card import format_card, read_model_card
 from core.store.records import ModelRecord
-from gui.model.models_panel import NO_MODEL_TEXT, ModelsPanel
+from gui.model.models_panel import CLASSES, NO_MODEL_TEXT, ModelsPanel
 from tests import model_factory
 from tests.gui.helpers import open_and_wait
 
@@ -70,14 +70,16 @@ def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files
 def test_the_models_table_fits_a_narrow_dock(qtbot, panel):
     """In the Model dock beside a 1366x768 window (380 px) the table scrolled sideways, its
     Accuracy cut to "Acc": the classes' names took their whole width."""
-    digits = ModelRecord(1, "models/digits.pt", tuple(f"digit_{i}" for i in range(10)), {}, {},
-                         None, 0.0)
+    # Named as the app names them: with a File column, the name pushed Accuracy out.
+    digits = ModelRecord(1, "models/model-20261206-082601.pt",
+                         tuple(f"digit_{i}" for i in range(10)), {}, {}, None, 0.0)
     panel.set_models([digits], active_id=1)
     panel.resize(360, 400)
     panel.show()
     qtbot.waitExposed(panel)
     assert panel.table.horizontalScrollBar().maximum() == 0
-    assert panel.table.item(0, 2).toolTip().startswith("digit_0, digit_1")  # all on hover
+    assert panel.table.item(0, CLASSES).toolTip().startswith("digit_0, digit_1")  # all on hover
+    assert panel.table.item(0, 1).toolTip().endswith("model-20261206-082601.pt")
 
 
 def test_a_hidden_models_tab_reads_no_card_until_shown(qtbot, panel, files):

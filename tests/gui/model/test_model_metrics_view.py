@@ -38,7 +38,7 @@ def test_panels_take_a_model_without_scores(qtbot):
     assert panel.summary.text() == "Model 2: 2 classes"
     assert panel.per_class.item(0, 1).text() == ""
     models.set_models([_record(2, {}), _record(3, _scored())], active_id=3)
-    assert [models.table.item(r, 3).text() for r in range(2)] == ["75.0%", ""]
+    assert [models.table.item(r, 2).text() for r in range(2)] == ["75.0%", ""]
 
 
 def test_clicking_train_leaves_the_keys_where_they_were(qtbot):
