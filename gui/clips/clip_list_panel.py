@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,13 +38,13 @@ from gui.clips.clip_table import (
     FILTER_UNREADABLE,
     FILTER_UNREVIEWED,
     FOLDER,
-    MUTED_COLOUR,
     NAME,
     PREDICTION,
     REGIONS,
     STATUS,
     ClipTableModel,
 )
+from gui.common.empty_views import paint_empty_text
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
 # the model's answer, or appear by themselves (Prediction, Confidence, Regions). Status and Folder
@@ -75,13 +75,7 @@ class RowsView(QTableView):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
-        if self.empty_text and self.model() is not None and self.model().rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(MUTED_COLOUR)
-            painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             self.empty_text)
-            painter.end()
+        paint_empty_text(self, self.empty_text)
 
 class ClipListPanel(QWidget):
     """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,

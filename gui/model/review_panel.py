@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -31,6 +30,7 @@ from core.store.records import FOUND_SOURCES, REJECTED
 from core.words import counted
 from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
+from gui.common.empty_views import EmptyTextList
 from gui.common.flow_layout import FlowLayout
 from gui.common.time_text import format_span
 from gui.common.window_actions import window_action
@@ -185,7 +185,7 @@ class ReviewPanel(QWidget):
         self.count_label.setObjectName("ReviewCount")
         self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count_label.setWordWrap(True)  # the empty queue says what would fill it
-        self.list = QListWidget()
+        self.list = EmptyTextList()
         self.list.setObjectName("ReviewList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setUniformItemSizes(True)
@@ -314,9 +314,13 @@ class ReviewPanel(QWidget):
         self.count_label.setText(f"{counted(n, 'rejected event')}" if rejected and n else
                                  "No rejected events" if rejected else
                                  f"{counted(n, 'event')} to review" if n else
-                                 "No events to review: Detect Events runs the active model over "
-                                 "the long recordings; Find Loud Events and Find Similar Calls "
-                                 "need no model")
+                                 "No events to review")
+        # What would fill it, in the empty list: beside the order box it was squeezed to a
+        # column of eight lines.
+        self.list.set_empty_text(
+            "" if n or rejected else "Detect Events runs the active model over the long "
+            "recordings; Find Loud Events and Find Similar Calls need no model. The events they "
+            "find wait here for your verdict.")
         for action in self.actions_for_menu():
             action.setEnabled(n > 0)
 

@@ -189,9 +189,12 @@ def test_the_review_buttons_are_off_with_an_empty_queue(project, panel):
                if b.text() in ("Previous", "Accept", "Reject", "Next")}
     review.refresh()
     assert len(buttons) == 4 and not any(b.isEnabled() for b in buttons.values())
+    # What would fill the queue is said in the empty list, not squeezed beside the order box.
+    assert review.count_label.text() == "No events to review"
+    assert review.list.empty_text().startswith("Detect Events runs the active model")
     events(project, clip_ids(project)["a.wav"], (0.1, 0.4, "dog", 0.5))
     review.refresh()
-    assert all(b.isEnabled() for b in buttons.values())
+    assert all(b.isEnabled() for b in buttons.values()) and review.list.empty_text() == ""
 
 
 def test_a_verdict_key_on_an_event_not_yet_shown_shows_it_first(qtbot, project, panel):

@@ -1,0 +1,41 @@
+"""Item views that say, in their empty middle, what would fill them (a filter that shows nothing,
+a queue with nothing to review), where a blank area told a person nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QAbstractItemView, QListWidget
+
+EMPTY_TEXT_COLOUR = QColor("#7a7f87")  # the list's muted grey
+
+
+def paint_empty_text(view: QAbstractItemView, text: str) -> None:
+    """Draw ``text`` in the middle of ``view``'s viewport, word-wrapped and muted, when it has
+    no rows (call after the view's own paintEvent)."""
+    if text and view.model() is not None and view.model().rowCount() == 0:
+        painter = QPainter(view.viewport())
+        painter.setPen(EMPTY_TEXT_COLOUR)
+        painter.drawText(view.viewport().rect().adjusted(16, 16, -16, -16),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        painter.end()
+
+
+class EmptyTextList(QListWidget):
+    """A list widget that says ``empty_text`` while it holds no item."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self.viewport().update()
+
+    def empty_text(self) -> str:
+        return self._empty_text
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        paint_empty_text(self, self._empty_text)
