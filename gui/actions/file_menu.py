@@ -521,7 +521,7 @@ def _keep_live_clip(w, samples, rate_hz: int, label: str) -> None:
     """Listen Live's latest sound kept as a clip of ``label``: saved as a take is, and added to
     the project as one (one undo step)."""
     if w.project is None:
-        w.show_message("Open a project first: a kept clip is copied into its folder.", "info")
+        w.show_message("Open a folder first: a kept clip is copied into it.", "info")
         return
     if refused := adding_refused(w.project.folder):
         w.show_message(f"Cannot keep the clip: {refused}.", "info")

@@ -281,7 +281,8 @@ class ModelDock(QDockWidget):
         changes = {i: self.predictions[i][0] for i in ids
                    if i in self.predictions and self.predictions[i][0] not in verdicts}
         if self.project is None or not changes:
-            self.show_message("Select clips that have a prediction first.", "info")
+            self.show_message("Select clips that have a prediction first." if self.predictions
+                              else "No model has answered yet: train one (Ctrl+T) first.", "info")
             return
         # Its redo labels the clips; the stack's indexChanged tells the training panel.
         self.undo_stack.push(AcceptPredictionsCommand(
@@ -293,7 +294,7 @@ class ModelDock(QDockWidget):
         labels, or (``source`` "manual") a person's recordings with the class they chose. The
         command pushed; None without a project."""
         if self.project is None:
-            self.show_message("Open a project first: files are copied into its folder.", "info")
+            self.show_message("Open a folder first: files are copied into it.", "info")
             return None
         self.status.emit(f"Copying {counted(len(pairs), 'file')} into {self.project.folder.name}…", 0)
         command = AddFilesCommand(self.project, pairs, self._files_task, lambda records, added:
@@ -328,7 +329,7 @@ class ModelDock(QDockWidget):
         to their end). False (with a message) when it cannot start."""
         record = self.controller.active_model()
         if self.project is None:
-            self.show_message("Open a project first.", "info")
+            self.show_message("Open a folder of clips first.", "info")
             return False
         if record is None:
             self.show_message("Train or load a model first: Detect Events runs the active model.",
@@ -354,7 +355,7 @@ class ModelDock(QDockWidget):
         """Ask for the energy detector's settings (a selected region's band and label offered)
         and search with them; False when there is nothing to search or the dialog is closed."""
         if self.project is None:
-            self.show_message("Open a project first.", "info")
+            self.show_message("Open a folder of clips first.", "info")
             return False
         clip_id = self._regions.clip_id if self._regions is not None else -1
         clip = self.project.clip(clip_id) if clip_id >= 0 else None
@@ -424,7 +425,7 @@ class ModelDock(QDockWidget):
         """Ask how to search for calls shaped like the selected region (or every region of its
         class) and search; False when there is no region to look for or the dialog is closed."""
         if self.project is None:
-            self.show_message("Open a project first.", "info")
+            self.show_message("Open a folder of clips first.", "info")
             return False
         region_id = self._regions.region_id if self._regions is not None else None
         region = self.project.region(region_id) if region_id is not None else None

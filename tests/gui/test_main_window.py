@@ -840,3 +840,11 @@ def test_the_model_menus_cancels_are_off_with_nothing_to_cancel(qtbot, window, c
     monkeypatch.setattr(dock, "is_detecting", lambda: True)
     window.model_menu.aboutToShow.emit()
     assert acts.cancel_training.isEnabled() and acts.cancel_detection.isEnabled()
+
+
+def test_accept_prediction_without_a_model_says_to_train_one(qtbot, window, clip_folder):
+    """With no model at all it said "Select clips that have a prediction first."."""
+    open_and_wait(qtbot, window, clip_folder)
+    show_row(qtbot, window, _row_of_path(window, "loose-a.wav"))
+    window.acts.accept_prediction.trigger()
+    assert window.banner.text() == "No model has answered yet: train one (Ctrl+T) first."
