@@ -21,7 +21,7 @@ _TOOLTIP = ("Calibration on the validation clips. Each bar: the clips whose conf
             "be trusted keeps its bars on the dashed diagonal. Faint bars: before calibration.")
 CAPTION_TOOLTIP = (
     "ECE (expected calibration error): how far confidence is from accuracy, on average over the "
-    "clips. T: the temperature fitted on validation that brings them together; the confidences "
+    "clips. The temperature, fitted on validation, brings them together; the confidences "
     "the app shows are the calibrated ones.")
 
 
@@ -43,8 +43,8 @@ def caption(summary: CalibrationSummary | None, multi_label: bool = False) -> st
     if summary is None:
         return ""
     clips = f" on {summary.n:,} validation clips" if summary.n else ""
-    text = (f"Calibration{clips}: ECE {summary.ece_before:.2f} → {summary.ece_after:.2f}, "
-            f"T {summary.temperature:.2g}")
+    text = (f"Calibration{clips}: expected calibration error (ECE) {summary.ece_before:.2f} "
+            f"→ {summary.ece_after:.2f} with temperature {summary.temperature:.2g}")
     if summary.held:
         text += (f". {summary.n:,} clips are too few to make the model surer than it says: "
                  "label more clips to calibrate it")

@@ -159,12 +159,13 @@ class TrainingPanel(QWidget):
         self.val_loss = self.loss_plot.plot(**val)
         self.train_acc = self.acc_plot.plot(**train)
         self.val_acc = self.acc_plot.plot(**val)
-        # The key sits under the plots: inside plots this small it covered the curves.
-        self.curves_key = QLabel(
+        # The key sits under the plots (inside plots this small it covered the curves), and
+        # above the calibration plot: under that, it read as its key.
+        self.curves_key = pg.LabelItem(
             f"<span style='color:{_TRAIN_PEN.color().name()}'>━━</span> training&nbsp;&nbsp;&nbsp;"
-            f"<span style='color:{_VAL_PEN.color().name()}'>━━</span> validation")
-        self.curves_key.setObjectName("Hint")
-        self.curves_key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            f"<span style='color:{_VAL_PEN.color().name()}'>━━</span> validation",
+            color="#6b7280")
+        self.curves.addItem(self.curves_key, row=1, col=0, colspan=2)
 
         self.events_summary = QLabel()  # event metrics on the marked recordings, when any
         self.events_summary.setObjectName("EventSummary")
@@ -230,7 +231,6 @@ class TrainingPanel(QWidget):
         results = QVBoxLayout(shown)
         results.setContentsMargins(0, 0, 0, 0)
         results.addWidget(self.curves, 2)
-        results.addWidget(self.curves_key)
         results.addWidget(self.summary)
         results.addWidget(self.calibration_note)
         results.addWidget(self.events_summary)
@@ -464,7 +464,7 @@ class TrainingPanel(QWidget):
         if shown == self.reliability_shown:
             return
         if shown:
-            self.curves.addItem(self.reliability, row=1, col=0, colspan=2)
+            self.curves.addItem(self.reliability, row=2, col=0, colspan=2)
         else:
             self.curves.removeItem(self.reliability)
         self.curves.setMinimumHeight(CURVES_MIN_PX * (2 if shown else 1))

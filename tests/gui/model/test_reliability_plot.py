@@ -47,8 +47,8 @@ def test_a_calibrated_model_shows_its_diagram_and_figures(panel):
                                 summary["reliability_before"]["count"], strict=True) if k]
     np.testing.assert_allclose(view.before_bars.opts["height"], before)
     text = panel.calibration_note.text()
-    assert (f"ECE {summary['ece_before']:.2f} → {summary['ece_after']:.2f}, "
-            f"T {summary['temperature']:.2g}") in text
+    assert (f"expected calibration error (ECE) {summary['ece_before']:.2f} → "
+            f"{summary['ece_after']:.2f} with temperature {summary['temperature']:.2g}") in text
     assert "on 400 validation clips" in text
 
 
@@ -58,7 +58,8 @@ def test_an_older_calibrated_model_gets_the_figures_alone(panel):
     panel.show_model(_record({"calibration": old}))
     assert not panel.reliability_shown
     assert panel.calibration_note.isVisibleTo(panel)
-    assert "ECE 0.16 → 0.04, T 0.5 (this model file keeps no diagram)" in panel.calibration_note.text()
+    assert "(ECE) 0.16 → 0.04 with temperature 0.5 (this model file keeps no diagram)" \
+        in panel.calibration_note.text()
 
 
 def test_a_few_clips_all_right_say_why_the_error_rose(panel):
@@ -79,7 +80,7 @@ def test_a_fit_held_at_1_on_too_few_clips_says_so(panel):
     summary = calibrate(weak, np.array([0, 1] * 3), may_sharpen=False)[2]
     panel.show_model(_record({"calibration": summary}))
     text = panel.calibration_note.text()
-    assert "T 1" in text and "6 clips are too few to make the model surer than it says" in text
+    assert "temperature 1" in text and "6 clips are too few to make the model surer than it says" in text
 
 
 def test_a_class_validation_lacks_is_named_as_not_measured(panel):
