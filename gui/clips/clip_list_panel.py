@@ -57,6 +57,14 @@ _MENU_TEXT = {STATUS: "Status (while a clip cannot be read)",
 _NEWS = {PREDICTION: ClipTableModel.has_predictions, CONFIDENCE: ClipTableModel.has_predictions,
          REGIONS: ClipTableModel.has_regions, STATUS: ClipTableModel.has_problems,
          FOLDER: ClipTableModel.has_folders}
+# The quick filters that can show a clip only once a model answered or a recording holds
+# regions: off until then, saying why (they looked live and showed an empty list).
+_FILTER_NEEDS = {
+    **dict.fromkeys((FILTER_DISAGREE, FILTER_LOW_CONFIDENCE), (
+        ClipTableModel.has_predictions, "No model has answered yet: train one first")),
+    **dict.fromkeys((FILTER_UNREVIEWED, FILTER_EVENTS_DISAGREE), (
+        ClipTableModel.has_regions, "No recording holds regions or events yet")),
+}
 
 
 
@@ -205,6 +213,15 @@ class ClipListPanel(QWidget):
             self.table.setColumnHidden(column, hidden)
         if appeared:
             self.columns_appeared.emit()
+        self._offer_filters()
+
+    def _offer_filters(self) -> None:
+        """Each quick filter in _FILTER_NEEDS on only while what it reads is there."""
+        for key, (has, why) in _FILTER_NEEDS.items():
+            item = self.quick_filter.model().item(self.quick_filter.findData(key))
+            if item is not None:
+                item.setEnabled(has(self.model))
+                item.setToolTip("" if has(self.model) else why)
 
     def _check_shown_columns(self) -> None:
         for action in self.column_menu.actions():
@@ -272,6 +289,7 @@ class ClipListPanel(QWidget):
                 Qt.ItemDataRole.ToolTipRole)
         index = self.quick_filter.findData(current)
         self.quick_filter.setCurrentIndex(max(index, 0))
+        self._offer_filters()
         self.quick_filter.blockSignals(False)
         if index < 0 and current != FILTER_ALL:
             self._on_quick_filter_changed()

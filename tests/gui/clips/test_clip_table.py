@@ -318,3 +318,31 @@ def test_the_status_column_words_a_reason_with_more_after_it_and_each_kind_of_no
     unsized = dataclasses.replace(_record(2), note=NO_SIZE_NOTE)
     assert [short_status(r) for r in (nan, cut, unsized, _record(3))] == [
         "NaN/Inf samples", "Cut short", "Header damaged", "OK"]
+
+
+def test_quick_filters_that_read_a_model_or_regions_are_off_until_there_is_one(qtbot):
+    """"Model unsure" and "Model disagrees" were offered with no model, "Files with unreviewed
+    events" with no regions: each showed an empty list."""
+    from gui.clips.clip_list_panel import ClipListPanel
+    from gui.clips.clip_table import FILTER_DISAGREE, FILTER_LOW_CONFIDENCE, FILTER_UNREVIEWED
+
+    model = ClipTableModel()
+    panel = ClipListPanel(model)
+    qtbot.addWidget(panel)
+    model.set_records(_records(3))
+    combo = panel.quick_filter
+
+    def offered(key):
+        return combo.model().item(combo.findData(key)).isEnabled()
+
+    assert not offered(FILTER_LOW_CONFIDENCE) and not offered(FILTER_DISAGREE)
+    assert combo.model().item(combo.findData(FILTER_DISAGREE)).toolTip().startswith(
+        "No model has answered yet")
+    assert not offered(FILTER_UNREVIEWED) and offered(FILTER_ALL)
+    model.set_predictions({1: ("a", 0.4)})
+    assert offered(FILTER_LOW_CONFIDENCE) and offered(FILTER_DISAGREE)
+    assert not offered(FILTER_UNREVIEWED)
+    model.set_region_counts({2: 3})
+    assert offered(FILTER_UNREVIEWED)
+    panel.set_classes(["a", "b"])  # the box made again keeps what is offered
+    assert offered(FILTER_LOW_CONFIDENCE) and offered(FILTER_UNREVIEWED)
