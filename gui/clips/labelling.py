@@ -286,9 +286,10 @@ class LabelController(QObject):
     def _on_region_selected(self, region_id) -> None:
         region = self._selected_region() if region_id is not None else None
         if region is not None:
-            self.status.emit(f"Region {format_span(region.begin_s, region.end_s)}: the class keys "
-                             "label it, Delete removes it; click beside it to label the clip",
-                             6000)
+            how = ("the class keys label it" if self.class_names else  # none yet: no keys
+                   "type a class name in the label bar (L) to label it")
+            self.status.emit(f"Region {format_span(region.begin_s, region.end_s)}: {how}, Delete "
+                             "removes it; click beside it to label the clip", 6000)
 
     def _on_regions_changed(self, clip_id: int) -> None:
         """A region edit, its undo or redo: the selection forgets a region that is gone, the

@@ -461,6 +461,13 @@ def test_selecting_a_region_says_what_the_keys_do(rig, qtbot):
     with qtbot.waitSignal(rig.labels.status) as blocker:
         rig.regions.select(record.id)
     assert "1.00–2.50 s" in blocker.args[0] and "Delete" in blocker.args[0]
+    assert "the class keys label it" in blocker.args[0]  # dog and cat hold keys 1 and 2
+    # With no class yet there is no key: said how to make one (it spoke of class keys).
+    rig.labels.class_names = []
+    rig.regions.select(None)
+    with qtbot.waitSignal(rig.labels.status) as blocker:
+        rig.regions.select(record.id)
+    assert "type a class name in the label bar (L) to label it" in blocker.args[0]
 
 
 def test_region_list_keys_step_zoom_and_play(rig, qtbot):
