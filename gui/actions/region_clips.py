@@ -15,8 +15,9 @@ from gui.common import settings as keys
 from gui.common.tasks import ProjectWorker
 
 #: Export Regions' choice that leads here.
-CHOICE = ("Clips in class folders (a WAV per labelled region, and background; for BirdNET or "
-          "Edge Impulse training)")
+#: "Clips in class folders" read as File > Export into Class Folders, which copies whole clips.
+CHOICE = ("Regions cut into clips, in class folders (a WAV per labelled region, and background; "
+          "for BirdNET or Edge Impulse training)")
 
 
 def export_region_clips(w) -> None:
