@@ -38,7 +38,13 @@ from gui.clips.region_items import UNLABELLED_COLOUR, region_tooltip, score_text
 from gui.clips.view_ranges import region_range
 from gui.common.channels import channel_name
 from gui.common.elided_label import ElidedLabel, one_line
-from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
+from gui.common.table_model import (
+    RIGHT_ALIGNED,
+    ModelIndex,
+    ReadOnlyTableModel,
+    rows_selection,
+    selected_rows,
+)
 from gui.common.tasks import FunctionWorker, TaskSlot
 from gui.common.time_text import format_position
 from gui.common.window_actions import window_action
@@ -105,6 +111,7 @@ class RegionTableModel(ReadOnlyTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._records: list[Any] = []
+        self._row_of: dict[int, int] = {}  # region id -> its row: row_of_id for thousands
         self._colours: dict[str, QColor] = {}
         self._began: datetime | None = None  # when the recording began, by its recorder's clock
 
@@ -160,6 +167,7 @@ class RegionTableModel(ReadOnlyTableModel):
         clock (None: not known)."""
         self.beginResetModel()
         self._records = list(records)
+        self._row_of = {record.id: row for row, record in enumerate(self._records)}
         self._began = began
         self.endResetModel()
 
@@ -173,7 +181,7 @@ class RegionTableModel(ReadOnlyTableModel):
 
     def row_of_id(self, region_id: int | None) -> int:
         """The row of ``region_id``, -1 when it is not listed."""
-        return next((row for row, r in enumerate(self._records) if r.id == region_id), -1)
+        return self._row_of.get(region_id, -1)
 
 
 class RegionListPanel(QWidget):
@@ -458,8 +466,8 @@ class RegionListPanel(QWidget):
 
     def _rows_selected(self) -> tuple[int, ...]:
         """The ids of the regions whose rows are selected."""
-        rows = self.table.selectionModel().selectedRows()
-        return tuple(self.model.record(index.row()).id for index in rows)
+        rows = selected_rows(self.table.selectionModel().selection())
+        return tuple(self.model.record(row).id for row in rows)
 
     def _on_table_selection_changed(self, *_) -> None:
         # Rows added to or taken from the selection (Ctrl-click). Qt makes a row Ctrl-clicked
@@ -560,7 +568,9 @@ class RegionListPanel(QWidget):
             selection_model.setCurrentIndex(QModelIndex(), flags.NoUpdate)
             return
         index = self.model.index(row, 0)
-        selection_model.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
-        for other in more_rows:
-            selection_model.select(self.model.index(other, 0), flags.Select | flags.Rows)
+        selection_model.setCurrentIndex(index, flags.NoUpdate)
+        # In runs, at once: a row at a time, the selection grew with each, and 7,000 regions
+        # labelled together froze the window for seconds.
+        selection_model.select(rows_selection(self.model, [row, *more_rows]),
+                               flags.ClearAndSelect | flags.Rows)
         self.table.scrollTo(index)

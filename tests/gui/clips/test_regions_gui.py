@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QMouseEvent, QUndoStack
 from PySide6.QtWidgets import QApplication
 
@@ -738,6 +738,40 @@ def test_summary_spans_clip_widen_and_merge():
     # Zoomed out, the minimum width joins neighbours; nothing in view gives no rectangle.
     assert merged_spans(begins, ends, 0.0, 30.0, 4.0).tolist() == [[0.0, 13.0], [20.0, 24.0]]
     assert merged_spans(begins, ends, 30.0, 40.0, 0.1).shape == (0, 2)
+
+
+def test_summary_boxes_merge_within_their_band_only(qtbot):
+    """Boxes were grouped by colour and band: 5,000 boxes of a Raven table, each with its own
+    band, made 5,000 groups filtered and painted one by one (a fifth of a second a step). One
+    group a colour now; boxes of one band still merge where they overlap, others never."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from gui.clips.region_summary import RegionSummary
+
+    fill = QColor(255, 0, 0, 80)
+    summary = RegionSummary()
+    spans = [(1, 0.0, 2.0, 100.0, 200.0, fill), (2, 1.0, 3.0, 100.0, 200.0, fill),  # one band
+             (3, 1.5, 2.5, 300.0, 400.0, fill),  # overlaps in time, another band
+             (4, 5.0, 6.0, None, None, fill)]  # the full height
+    spans += [(10 + k, 10.0 + k, 10.5 + k, 50.0 + k, 60.0 + k, fill) for k in range(5000)]
+    summary.set_spans(spans)
+    assert len(summary._groups) == 1 and summary.span_count() == 5004
+    drawn = []
+
+    class Painter(QPainter):
+        def drawRects(self, rects):  # noqa: N802 - Qt's name
+            drawn.extend((r.left(), r.right(), r.top(), r.bottom()) for r in rects)
+
+    summary.viewRect = lambda: QRectF(0.0, 0.0, 8.0, 1000.0)
+    summary.pixelWidth = lambda: 0.0
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = Painter(image)
+    summary.paint(painter)
+    painter.end()
+    assert sorted(drawn) == [(0.0, 3.0, 100.0, 200.0), (1.5, 2.5, 300.0, 400.0),
+                             (5.0, 6.0, 0.0, 1000.0)]
+    summary.leave_out(frozenset({2}))
+    assert summary.span_count() == 5003
 
 
 def test_region_labels_thin_out_when_zoomed_out_and_come_back_when_zoomed_in(rig, qtbot):
