@@ -4,6 +4,7 @@ number, a regular expression, or none), the rule that suits a whole folder of na
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -59,12 +60,13 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _parts(stem: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=1 << 16)  # each rule a preview weighs reads every name again
+def _parts(stem: str) -> tuple[tuple[int, int], ...]:
     """The (start, end) of each part of ``stem``."""
-    return [m.span() for m in _PART_RE.finditer(stem)]
+    return tuple(m.span() for m in _PART_RE.finditer(stem))
 
 
-def _parts_label(stem: str, parts: list[tuple[int, int]], first: int, count: int) -> str | None:
+def _parts_label(stem: str, parts: Sequence[tuple[int, int]], first: int, count: int) -> str | None:
     """Parts ``first .. first+count-1`` of ``stem`` with the separators between them as written;
     None when the name has not that many parts, they would be the whole name, or they are a
     date stamp (a recorder's ``20260601_220000`` among ``knock_0``...: when, no class)."""
@@ -379,6 +381,7 @@ def recorded_at(stem: str) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # a folder's names give a few labels, each asked often
 def is_date_stamp(label: str) -> bool:
     """Whether ``label`` (a part of a file name, or a folder's name) ends in a date
     (``SM4_20260601``, ``2026-06``): when it was recorded, no class."""
