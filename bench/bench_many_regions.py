@@ -3,7 +3,8 @@ model events (what Find Loud Events leaves on a night), shown in a real MainWind
 Times, in the window's thread: showing the clip with its regions, selecting a region (median of
 --runs), zooming to one minute and back to the whole hour, scrolling a 20 s view on by its width
 (each until the items are in step), painting the clip view over the whole hour and over that
-20 s view (its regions' editable items drawn), and one verdict
+20 s view (its regions' editable items drawn), labelling every region at once (selected in the
+region list) and undoing it, and one verdict
 in the Review tab (A) before any event is accepted and once half of them are. Each figure is
 measured twice in the same run: with editable items only near the visible range (the app,
 ``MAX_EDITABLE``), and with an item pair for every region (as before; ``--app-only`` leaves that
@@ -119,10 +120,39 @@ def measure(folder: Path, runs: int, editable: int) -> dict[str, float]:
                     "paint the clip view": median(paints),
                     "paint a 20 s view": median(paints_near),
                     "editable regions": len(window.region_overlay.editable_ids())})
+    figures.update(label_all(window, runs))
     figures.update(review(window, runs, wait))
     window.close()
     wait(50)
     return figures
+
+
+def label_all(window, runs: int) -> dict[str, float]:
+    """ms to label every region of the file at once (all rows of the region list selected, a
+    class named, as L does), the lists' news included, and to undo it; medians of ``runs``."""
+    from PySide6.QtWidgets import QApplication
+
+    app, table = QApplication.instance(), window.region_list.table
+    regions = window.labels.regions
+    labels, undos = [], []
+    for k in range(runs):
+        window.region_list.set_expanded(True)
+        regions.select(window.project.regions()[0].id)  # a lead, then Ctrl+A in the list
+        app.processEvents()
+        table.selectAll()
+        app.processEvents()
+        start = time.perf_counter()
+        window.labels.add_class(f"call{k}")  # labels the regions selected
+        app.processEvents()
+        labels.append(1000 * (time.perf_counter() - start))
+        labelled = sum(r.label == f"call{k}" for r in window.project.regions())
+        if labelled != len(regions.more_ids) + 1:
+            raise SystemExit(f"labelled {labelled} regions of {len(regions.more_ids) + 1}")
+        start = time.perf_counter()
+        window.undo_stack.undo()
+        app.processEvents()
+        undos.append(1000 * (time.perf_counter() - start))
+    return {"label every region (L)": median(labels), "undo that": median(undos)}
 
 
 def review(window, runs: int, wait) -> dict[str, float]:
