@@ -134,7 +134,8 @@ class ColumnFitter:
         font.setBold(column == LABEL)
         metrics = QFontMetrics(font)
         texts = self.table.model().column_texts(column, ROWS_MEASURED)
-        widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+        # Each text once: a class's name, a duration, a status repeat down the list.
+        widest = max(map(metrics.horizontalAdvance, set(texts)), default=0)
         width = (widest + _CELL_PAD_PX + 2 * self._margin_px()
                  + (self._swatch_px() if column == LABEL else 0))
         if self._measured is not None:
