@@ -22,7 +22,7 @@ from core.ml.samples import SINGLE_WINDOW_FACTOR
 # Bumped when a key of the card changes meaning or goes; new keys may be added within a version.
 CARD_VERSION = 1
 NOT_RECORDED = "not recorded"
-_WIDTH = 78  # text lines: a terminal's, and the Models tab scrolls sideways past it
+_WIDTH = 78  # text lines: a terminal's (the Models tab wraps them at its own width)
 _LABEL = 13  # the width of a section's name in the text
 
 
@@ -92,13 +92,16 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
     })
 
 
-def format_card(card: Mapping) -> str:
+def format_card(card: Mapping, width_chars: int = _WIDTH) -> str:
     """``card`` (from ``model_card``) as text for a person: a section a line or a few, a table
-    of the per-class scores and thresholds; "not recorded" where the file says nothing."""
+    of the per-class scores and thresholds; "not recorded" where the file says nothing. Lines
+    are wrapped at ``width_chars`` (a terminal's 78; the Models tab's own width), but for the
+    sha256 and the table's rows."""
     lines = [f"Earmark model card: {card['file']['name']}"]
+    text_chars = max(width_chars - _LABEL - 1, 20)
 
     def add(label: str, text: str, wrap: bool = True) -> None:
-        wrapped = (textwrap.wrap(text, _WIDTH - _LABEL - 1, break_on_hyphens=False) if wrap
+        wrapped = (textwrap.wrap(text, text_chars, break_on_hyphens=False) if wrap
                    else [text]) or [""]
         lines.append(f"{label:<{_LABEL}} {wrapped[0]}".rstrip())
         lines.extend(" " * (_LABEL + 1) + more for more in wrapped[1:])
@@ -129,7 +132,9 @@ def format_card(card: Mapping) -> str:
     add("Device", _or_not_recorded(training["device"]))
     add("Training", _run(training))
     add("Settings", _pairs(training["settings"]) if training["settings"] else NOT_RECORDED)
-    lines.extend(_score_lines(card))
+    head, table = _score_lines(card)
+    add("Scores", head)
+    lines.extend(table)
     add("Calibration", _calibration(card["calibration"], network["multi_label"]))
     add("Unknown", _unknown(card["novelty"], network["multi_label"], card["classes"]))
     add("Silence", _silence(card["silence"]))
@@ -239,28 +244,29 @@ def _run(training: Mapping) -> str:
     return ", ".join(parts) or NOT_RECORDED
 
 
-def _score_lines(card: Mapping) -> list[str]:
+def _score_lines(card: Mapping) -> tuple[str, list[str]]:
+    """The Scores section's words, and its table's lines."""
     metrics, thresholds = card["metrics"], card["thresholds"]
     if metrics["accuracy"] is None and not metrics["per_class"]:
-        head = f"{'Scores':<{_LABEL}} {NOT_RECORDED}"
+        head = NOT_RECORDED
     else:
-        where = (f" on {metrics['n_evaluated']} {metrics['evaluated_on']} clips"
+        where = (f"on {metrics['n_evaluated']} {metrics['evaluated_on']} clips: "
                  if metrics["n_evaluated"] is not None else "")
-        head = (f"{'Scores':<{_LABEL}}{where}: accuracy {_number(metrics['accuracy'])}, "
+        head = (f"{where}accuracy {_number(metrics['accuracy'])}, "
                 f"macro F1 {_number(metrics['macro_f1'])}")
         if metrics["exact_match"] is not None:
             head += f", exact match {_number(metrics['exact_match'])}"
         if rough_figure(metrics["n_evaluated"], metrics["evaluated_on"]):
             head += f": {ROUGH_FIGURE}"
     width = max([len(c) for c in card["classes"]] + [5])
-    lines = [head, f"  {'class':<{width}}  precision  recall     F1  support  threshold"]
+    lines = [f"  {'class':<{width}}  precision  recall     F1  support  threshold"]
     for name in card["classes"]:
         m = metrics["per_class"].get(name) or {}
         support = m.get("support")
         lines.append(f"  {name:<{width}}  {_number(m.get('precision')):>9}  "
                      f"{_number(m.get('recall')):>6}  {_number(m.get('f1')):>5}  "
                      f"{'-' if support is None else support:>7}  {thresholds[name]:9.3f}")
-    return lines
+    return head, lines
 
 
 def _calibration(calibration: Mapping | None, multi_label: bool) -> str:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,7 +54,9 @@ class ModelsPanel(QWidget):
         super().__init__(parent)
         self._path_of = path_of or (lambda record: Path(record.path))
         self._records: dict[int, object] = {}
-        self._cards: dict[Path, str] = {}  # model files never change once saved
+        self._cards: dict[Path, dict] = {}  # model files never change once saved
+        self._card: dict | None = None  # the card on show, written again at a new width
+        self._card_chars = 0  # the width in characters it was written at
         self._card_path: Path | None = None  # the file whose card is shown or being read
         self._card_task = TaskSlot(self)
         self.setObjectName("ModelsPanel")
@@ -84,13 +86,18 @@ class ModelsPanel(QWidget):
         self.card = QPlainTextEdit()
         self.card.setObjectName("ModelCard")
         self.card.setReadOnly(True)
-        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # its tables stay aligned
+        # Written at the card's own width (format_card wraps its sections with their names
+        # kept in a column; the table scrolls past it): a terminal's 78 columns were cut at a
+        # 380 px dock's edge.
+        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.card.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.card.viewport().installEventFilter(self)
         self.card.setPlaceholderText(NO_MODEL_TEXT)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(self.card)
+        split.setStretchFactor(1, 2)  # a few models listed; the card is what is read
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(split, 1)
@@ -166,37 +173,56 @@ class ModelsPanel(QWidget):
         super().showEvent(event)
         self._show_card()  # cards are read only for a panel a person can see
 
+    def card_width_chars(self) -> int:
+        """How many characters of the card's font fit across it (at least 40)."""
+        char_px = max(self.card.fontMetrics().horizontalAdvance("0"), 1)
+        margin_px = 2 * int(self.card.document().documentMargin())
+        return max(40, (self.card.viewport().width() - margin_px) // char_px)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if (watched is self.card.viewport() and event.type() == QEvent.Type.Resize
+                and self._card is not None and self.card_width_chars() != self._card_chars):
+            self._put_card(self._card)
+        return super().eventFilter(watched, event)
+
+    def _put_card(self, card: dict | None, text: str = "") -> None:
+        """Show ``card`` written at the card's width (None: ``text``)."""
+        self._card, self._card_chars = card, self.card_width_chars()
+        scrolled = self.card.verticalScrollBar().value()
+        self.card.setPlainText(text if card is None else format_card(card, self._card_chars))
+        self.card.verticalScrollBar().setValue(scrolled)
+
     def _show_card(self) -> None:
         record = self._records.get(self.card_model_id())
         if record is None:
             self._card_task.cancel()
             self._card_path = None
-            self.card.clear()
+            self._put_card(None)
             return
         path = self._path_of(record)
         if path in self._cards:
             self._card_task.cancel()
             self._card_path = path
-            self.card.setPlainText(self._cards[path])
+            self._put_card(self._cards[path])
             return
         if path == self._card_path and self._card_task.is_running():
             return
         if not self.isVisible():  # read when shown
             self._card_task.cancel()
             self._card_path = None
-            self.card.clear()
+            self._put_card(None)
             return
         self._card_path = path
-        self.card.setPlainText(f"Reading {path.name}…")
-        self._card_task.start(FunctionWorker(lambda _worker: format_card(read_model_card(path))),
-                              finished=lambda text: self._on_card_read(path, text),
+        self._put_card(None, f"Reading {path.name}…")
+        self._card_task.start(FunctionWorker(lambda _worker: read_model_card(path)),
+                              finished=lambda card: self._on_card_read(path, card),
                               failed=self._on_card_failed)
 
-    def _on_card_read(self, path: Path, text: str) -> None:
-        self._cards[path] = text
+    def _on_card_read(self, path: Path, card: dict) -> None:
+        self._cards[path] = card
         if path == self._card_path:
-            self.card.setPlainText(text)
+            self._put_card(card)
 
     def _on_card_failed(self, reason: str) -> None:
         # Not kept: a file put back (or a disk back online) is read again next time.
-        self.card.setPlainText(f"This model's file cannot be read:\n{reason}")
+        self._put_card(None, f"This model's file cannot be read:\n{reason}")

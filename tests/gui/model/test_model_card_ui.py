@@ -50,18 +50,19 @@ def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files
     records = [_record(1, "scored.pt"), _record(2, "plain.pt"), _record(3, "broken.pt")]
     panel.set_models(records, active_id=1)
     assert panel.card_model_id() == 1  # nothing selected: the active model's
-    _card_is(qtbot, panel, format_card(read_model_card(scored)))
+    _card_is(qtbot, panel, format_card(read_model_card(scored), panel.card_width_chars()))
     text = panel.card.toPlainText()
     assert "World size    2" in text and "Device        cpu" in text and "temperature 1.5" in text
     assert panel.card.isReadOnly()
 
     panel.select_id(2)
-    _card_is(qtbot, panel, format_card(read_model_card(plain)))
+    _card_is(qtbot, panel, format_card(read_model_card(plain), panel.card_width_chars()))
     panel.select_id(3)
     qtbot.waitUntil(lambda: "cannot be read" in panel.card.toPlainText(), timeout=TIMEOUT_MS)
     assert str(broken) in panel.card.toPlainText()
     panel.select_id(1)  # read once: shown at once from then on
-    assert panel.card.toPlainText() == format_card(read_model_card(scored))
+    assert panel.card.toPlainText() == format_card(read_model_card(scored),
+                                                 panel.card_width_chars())
 
     panel.set_models([], active_id=None)
     assert panel.card.toPlainText() == "" and panel.card.placeholderText() == NO_MODEL_TEXT
@@ -82,11 +83,30 @@ def test_the_models_table_fits_a_narrow_dock(qtbot, panel):
     assert panel.table.item(0, 1).toolTip().endswith("model-20261206-082601.pt")
 
 
+def test_the_card_is_written_at_the_tabs_width_and_again_when_it_changes(qtbot, panel, files):
+    """Written at a terminal's 78 columns, the card was cut at a 380 px dock's edge (its
+    features, settings and unknown rule): now its sections wrap at the card's width; only the
+    sha256 and the scores' table may run past it."""
+    panel.set_models([_record(1, "scored.pt")], active_id=1)
+    panel.resize(360, 600)
+    panel.show()
+    qtbot.waitUntil(lambda: "Features" in panel.card.toPlainText(), timeout=TIMEOUT_MS)
+    narrow = panel.card_width_chars()
+    assert 40 <= narrow < 78
+    lines = panel.card.toPlainText().splitlines()
+    wide = [line for line in lines if len(line) > narrow]
+    assert all("sha256" in line or line.startswith("  ") for line in wide), wide
+    panel.resize(900, 600)
+    qtbot.waitUntil(lambda: panel.card_width_chars() > 78, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(panel.card.toPlainText().splitlines()) < len(lines),
+                    timeout=TIMEOUT_MS)
+
+
 def test_a_hidden_models_tab_reads_no_card_until_shown(qtbot, panel, files):
     panel.set_models([_record(1, "scored.pt")], active_id=1)
     assert panel.card.toPlainText() == "" and not panel._card_task.is_running()
     panel.show()
-    _card_is(qtbot, panel, format_card(read_model_card(files[0])))
+    _card_is(qtbot, panel, format_card(read_model_card(files[0]), panel.card_width_chars()))
 
 
 @pytest.mark.slow
@@ -103,4 +123,5 @@ def test_a_loaded_model_shows_its_card_in_the_window(qtbot, window, clip_folder,
 
     kept = pm.model_checkpoint_path(window.project, dock.controller.active_model())
     assert kept.parent == pm.models_dir(window.project) and kept.stem == files[0].stem
-    _card_is(qtbot, dock.models, format_card(read_model_card(kept)))
+    _card_is(qtbot, dock.models, format_card(read_model_card(kept),
+                                             dock.models.card_width_chars()))
