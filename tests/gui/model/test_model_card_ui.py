@@ -40,8 +40,11 @@ def panel(qtbot, tmp_path):
     panel.shutdown()
 
 
-def _card_is(qtbot, panel, text):
-    qtbot.waitUntil(lambda: panel.card.toPlainText() == text, timeout=TIMEOUT_MS)
+def _card_is(qtbot, panel, card):
+    """Wait until ``panel`` shows ``card`` written at its width (the width of a moment ago may
+    have changed as the dock is laid out: the card is written again then)."""
+    qtbot.waitUntil(lambda: panel.card.toPlainText() == format_card(card, panel.card_width_chars()),
+                    timeout=TIMEOUT_MS)
 
 
 def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files):
@@ -50,13 +53,13 @@ def test_the_models_tab_shows_the_card_of_the_selected_model(qtbot, panel, files
     records = [_record(1, "scored.pt"), _record(2, "plain.pt"), _record(3, "broken.pt")]
     panel.set_models(records, active_id=1)
     assert panel.card_model_id() == 1  # nothing selected: the active model's
-    _card_is(qtbot, panel, format_card(read_model_card(scored), panel.card_width_chars()))
+    _card_is(qtbot, panel, read_model_card(scored))
     text = panel.card.toPlainText()
     assert "World size    2" in text and "Device        cpu" in text and "temperature 1.5" in text
     assert panel.card.isReadOnly()
 
     panel.select_id(2)
-    _card_is(qtbot, panel, format_card(read_model_card(plain), panel.card_width_chars()))
+    _card_is(qtbot, panel, read_model_card(plain))
     panel.select_id(3)
     qtbot.waitUntil(lambda: "cannot be read" in panel.card.toPlainText(), timeout=TIMEOUT_MS)
     assert str(broken) in panel.card.toPlainText()
@@ -106,7 +109,7 @@ def test_a_hidden_models_tab_reads_no_card_until_shown(qtbot, panel, files):
     panel.set_models([_record(1, "scored.pt")], active_id=1)
     assert panel.card.toPlainText() == "" and not panel._card_task.is_running()
     panel.show()
-    _card_is(qtbot, panel, format_card(read_model_card(files[0]), panel.card_width_chars()))
+    _card_is(qtbot, panel, read_model_card(files[0]))
 
 
 @pytest.mark.slow
@@ -123,5 +126,4 @@ def test_a_loaded_model_shows_its_card_in_the_window(qtbot, window, clip_folder,
 
     kept = pm.model_checkpoint_path(window.project, dock.controller.active_model())
     assert kept.parent == pm.models_dir(window.project) and kept.stem == files[0].stem
-    _card_is(qtbot, dock.models, format_card(read_model_card(kept),
-                                             dock.models.card_width_chars()))
+    _card_is(qtbot, dock.models, read_model_card(kept))
