@@ -173,6 +173,8 @@ class ClipListPanel(QWidget):
         self._current_timer.timeout.connect(self._emit_current)
         self._last_emitted: tuple = (-1, None, None)  # (clip id, its path, missing) last said
         self._hidden_selection: tuple | None = None  # (ids, current) a filter hid: _refilter
+        # Another folder's clips: its ids name other clips (the digit keys would label one).
+        model.records_replaced.connect(lambda: setattr(self, "_hidden_selection", None))
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(150)  # typing is not re-filtered on every key

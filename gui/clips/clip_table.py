@@ -80,6 +80,7 @@ class ClipTableModel(ReadOnlyTableModel):
     """
 
     column_news_changed = Signal()
+    records_replaced = Signal()  # set_records: another folder's clips (their ids are its own)
     columns = COLUMNS
     right_columns = (DURATION, CONFIDENCE, REGIONS)  # numbers, aligned on their last digit
 
@@ -216,6 +217,7 @@ class ClipTableModel(ReadOnlyTableModel):
     def set_records(self, records: Iterable[Any]) -> None:
         """Replace everything (a new folder); predictions and region counts are cleared."""
         self._reset(records, keep_predictions=False)
+        self.records_replaced.emit()
 
     def _reset(self, records: Iterable[Any], keep_predictions: bool) -> None:
         self.beginResetModel()

@@ -346,3 +346,30 @@ def test_quick_filters_that_read_a_model_or_regions_are_off_until_there_is_one(q
     assert offered(FILTER_UNREVIEWED)
     panel.set_classes(["a", "b"])  # the box made again keeps what is offered
     assert offered(FILTER_LOW_CONFIDENCE) and offered(FILTER_UNREVIEWED)
+
+
+def test_a_clip_a_filter_hid_is_not_brought_back_in_another_folder(qtbot):
+    """The clip a filter hid was kept by its id to bring back when the filter is cleared; ids
+    are a store's own, so in another folder it made that folder's clip of the same id current,
+    and the digit keys would have labelled a clip nobody picked."""
+    from gui.clips.clip_list_panel import ClipListPanel
+
+    model = ClipTableModel()
+    panel = ClipListPanel(model)
+    qtbot.addWidget(panel)
+    model.set_records(_records(5))
+    panel.select_ids([3], 3)
+    panel.filter_edit.setText("no such clip")
+    panel._apply_text_filter()
+    assert panel.current_id() == -1
+    model.set_records(_records(5))  # another folder, whose clip 3 is another recording
+    panel.filter_edit.setText("")
+    panel._apply_text_filter()
+    assert panel.current_id() == -1
+    # In the same folder, clearing the filter brings the clip back.
+    panel.select_ids([3], 3)
+    panel.filter_edit.setText("no such clip")
+    panel._apply_text_filter()
+    panel.filter_edit.setText("")
+    panel._apply_text_filter()
+    assert panel.current_id() == 3
