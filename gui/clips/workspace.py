@@ -3,7 +3,7 @@ the welcome page over the region list, the player bar), and the label bar under 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 # The clip view keeps at least this share of the room when the clip list widens. At 1,400 px
@@ -37,7 +37,7 @@ class Workspace(QWidget):
         right_layout.setSpacing(6)
         for widget, stretch in ((banner, 0), (self.centre_split, 1), (playback_bar, 0)):
             right_layout.addWidget(widget, stretch)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = _Splitter(self._keep_view_share)
         self.splitter.setObjectName("MainSplitter")
         # Name and label stay readable beside the Model dock, even at 1280 px.
         clip_list.setMinimumWidth(320)
@@ -49,7 +49,6 @@ class Workspace(QWidget):
         # gui.common.settings' LIST_WIDTH_CHOSEN): then a scan leaves it be.
         self.list_width_chosen = False
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
-        self.splitter.installEventFilter(self)  # a smaller window: see eventFilter
         # The label bar spans the list and the clip view: the more room, the more classes a row.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -60,19 +59,19 @@ class Workspace(QWidget):
     def _on_splitter_moved(self, *_) -> None:
         self.list_width_chosen = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The splitter made narrower (a window sized on a bigger screen, restored on a smaller
-        one): the list gives back room until the clip view has MIN_VIEW_SHARE again, as the
-        splitter alone took it all from the view (1920 px's 620 px list left the view 260 px
-        at 1366)."""
-        if watched is self.splitter and event.type() == QEvent.Type.Resize:
-            list_px, right_px = self.splitter.sizes()
-            room_px = list_px + right_px
-            short_px = int(MIN_VIEW_SHARE * room_px) - right_px
-            give_px = min(short_px, list_px - self.clip_list.minimumWidth())
-            if room_px > 0 and give_px > 0:
-                self.splitter.setSizes([list_px - give_px, right_px + give_px])
-        return False
+    def _keep_view_share(self, lost_px: int | None) -> None:
+        """The splitter was made ``lost_px`` narrower (None: first sized, a window restored on
+        a smaller screen than it was left on): the list gives back up to that much, until the
+        clip view has MIN_VIEW_SHARE again; the splitter alone took it all from the view
+        (1920 px's 620 px list left the view 260 px at 1366). A wider window leaves a width a
+        person chose as it is."""
+        list_px, right_px = self.splitter.sizes()
+        room_px = list_px + right_px
+        give_px = min(int(MIN_VIEW_SHARE * room_px) - right_px,
+                      list_px - self.clip_list.minimumWidth(),
+                      room_px if lost_px is None else lost_px)
+        if room_px > 0 and give_px > 0:
+            self.splitter.setSizes([list_px - give_px, right_px + give_px])
 
     def show_clips(self, shown: bool = True) -> None:
         """The clip view (a project is open), or the welcome page."""
@@ -94,3 +93,18 @@ class Workspace(QWidget):
                       int(MIN_VIEW_SHARE * (list_px + right_px)))
         grow_px = min(wanted_px - list_px, max(right_px - keep_px, 0))
         self.splitter.setSizes([list_px + grow_px, right_px - grow_px])
+
+
+class _Splitter(QSplitter):
+    """The list | clip pane splitter, which tells ``narrowed(lost_px)`` once it has been laid
+    out narrower (None: laid out the first time)."""
+
+    def __init__(self, narrowed) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self._narrowed = narrowed
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # the panes' sizes for the new width first
+        old_px, new_px = event.oldSize().width(), event.size().width()
+        if old_px < 0 or new_px < old_px:
+            self._narrowed(None if old_px < 0 else old_px - new_px)

@@ -514,3 +514,28 @@ def test_a_wide_list_from_a_bigger_screen_leaves_the_view_its_share_on_a_smaller
     assert view_px >= int(MIN_VIEW_SHARE * (list_px + view_px)) - 1, (list_px, view_px)
     assert list_px >= again.clip_list.minimumWidth()
     again.close()
+
+
+def test_a_narrower_window_takes_from_the_list_a_wider_one_leaves_a_chosen_width(
+        qtbot, window, tmp_path):
+    """One step narrower gives the clip view its share back (the splitter's sizes were read
+    before it was laid out anew), and a wider window leaves a list a person dragged wide as
+    it is (it was snapped back to 60%)."""
+    from gui.clips.workspace import MIN_VIEW_SHARE
+
+    audio_factory.write(tmp_path / "night" / "20260601_220000.wav", audio_factory.tone(440.0, 1.0))
+    window.resize(1800, 900)
+    open_and_wait(qtbot, window, tmp_path / "night")
+    QApplication.processEvents()
+    splitter = window.workspace.splitter
+    room_px = sum(splitter.sizes())
+    chosen_px = int(0.7 * room_px)
+    splitter.setSizes([chosen_px, room_px - chosen_px])
+    splitter.splitterMoved.emit(chosen_px, 1)  # a drag of the handle
+    window.resize(1820, 900)
+    QApplication.processEvents()
+    assert splitter.sizes()[0] == chosen_px
+    window.resize(1000, 700)
+    QApplication.processEvents()
+    list_px, view_px = splitter.sizes()
+    assert view_px >= int(MIN_VIEW_SHARE * (list_px + view_px)) - 1, (list_px, view_px)
