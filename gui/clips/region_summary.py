@@ -130,14 +130,17 @@ def _merged(begins_s: np.ndarray, ends_s: np.ndarray, bands: np.ndarray, left_s:
     """:func:`merged_spans` for spans sorted by ``bands`` (a number per span) then begin,
     merging only those of one band: the rectangles ``(n, 2)`` and the band of each."""
     ends_s = np.maximum(ends_s, begins_s + min_width_s)
-    shown = (begins_s <= right_s) & (ends_s >= left_s)
+    shown = (begins_s <= right_s) & (ends_s >= left_s) & np.isfinite(ends_s)
     begins_s, ends_s, bands = begins_s[shown], ends_s[shown], bands[shown]
     if not len(begins_s):
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
     # The furthest end so far, within each band: each band lifted above every earlier one, so
-    # one running maximum serves them all.
+    # one running maximum serves them all; the end is then taken from the span that set it
+    # (subtracting the lift again rounded it, and spans that touch stayed apart).
     lift = (bands - bands[0]) * (float(ends_s.max() - begins_s.min()) + 1.0)
-    reach_s = np.maximum.accumulate(ends_s + lift) - lift
+    lifted = ends_s + lift
+    rising = lifted == np.maximum.accumulate(lifted)
+    reach_s = ends_s[np.maximum.accumulate(np.where(rising, np.arange(len(lifted)), 0))]
     # A span starts a new rectangle where its band does, or where it begins after every earlier
     # one of its band has ended.
     first = np.flatnonzero(np.concatenate(([True], (bands[1:] != bands[:-1])

@@ -774,6 +774,18 @@ def test_summary_boxes_merge_within_their_band_only(qtbot):
     assert summary.span_count() == 5003
 
 
+def test_summary_spans_that_touch_merge_in_any_band_exactly():
+    """The running maximum over bands lifted apart was lifted back down with rounding: spans of
+    a later band that touch (one ends where the next begins) stayed apart, ends off by 1e-8 s."""
+    from gui.clips.region_summary import _merged
+
+    begins = np.array([0.1, 80000.3, 86399.7, 86400.1])
+    ends = np.array([0.2, 86399.7, 86400.1, 86400.3])
+    bands = np.array([0, 7, 7, 7])
+    rects, of_band = _merged(begins, ends, bands, 0.0, 90000.0, 0.0)
+    assert rects.tolist() == [[0.1, 0.2], [80000.3, 86400.3]] and of_band.tolist() == [0, 7]
+
+
 def test_region_labels_thin_out_when_zoomed_out_and_come_back_when_zoomed_in(rig, qtbot):
     """Eight labelled calls 50 ms apart: over the whole 4 s clip their labels would overprint,
     so only some show (the first, and the selected one always); zoomed in, all of them."""
