@@ -22,6 +22,7 @@ SEPARATORS_NOTE = "split at _, - and spaces"
 
 # A part of a name: a run of anything but the separators.
 _PART_RE = re.compile(r"[^_\-\s]+")
+_SEPARATOR_RE = re.compile(r"[_\-\s]")  # what parts are split at
 # ``cat_12``, ``dog_barking-3``: a prefix, then ``_`` or ``-``, then digits only.
 _PREFIX_RE = re.compile(r"^(?P<prefix>.*?[^_\-\s])[_-]\d+$")
 
@@ -278,7 +279,9 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     than ``MIN_LABELLED_SHARE`` of the names. Of the rules that fit, one reading from the start of
     the name wins over a part in the middle, then the fewest classes, then the most names
     labelled, then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
-    ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way).
+    ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way),
+    not counting a tail every class shares (one speaker's ``7_jackson_12``: ``7``, not
+    ``7_jackson``).
     A later part that is only ever a number is a take or an index, not a class: never chosen;
     nor is a rule that reads a date (a field recorder's ``20260601_220000``: the day, not a
     class), nor one that reads a recorder's or a site's name (a part with a digit just before
@@ -307,8 +310,11 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         if (not _fits(preview, total) or (rule.first and all(map(str.isdigit, counter)))
                 or _reads_when_or_where(labels, ends, dates)):
             continue
-        tail = len(_shared_tail(counter))  # one speaker's 0_jackson...9_jackson: 0...9
-        mean_length = sum((len(k) - tail) * n for k, n in counter.items()) / preview.labelled
+        # Over the classes of more than one name (a stray noise_sample_1 is none), less the
+        # tail they all share: one speaker's 0_jackson...9_jackson read as 0...9.
+        classes = {k: n for k, n in counter.items() if n > 1}
+        tail = len(_shared_tail(classes))
+        mean_length = sum((len(k) - tail) * n for k, n in classes.items()) / sum(classes.values())
         key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
         if best is None or key < best[0]:
             best = (key, rule)
@@ -332,8 +338,8 @@ def _shared_tail(labels: Iterable[str]) -> str:
     if len(labels) < 2:
         return ""
     reversed_common = os.path.commonprefix([label[::-1] for label in labels])
-    cut = max((reversed_common.rfind(sep) for sep in "_- "), default=-1)
-    tail = reversed_common[:cut + 1][::-1] if cut >= 0 else ""
+    separators = [m.start() for m in _SEPARATOR_RE.finditer(reversed_common)]
+    tail = reversed_common[:separators[-1] + 1][::-1] if separators else ""
     return tail if all(len(label) > len(tail) for label in labels) else ""
 
 

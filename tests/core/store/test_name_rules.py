@@ -109,6 +109,8 @@ def test_one_speakers_digits_give_the_digits_not_digit_and_speaker():
     rule = infer_name_rule(stems)
     assert rule.label_of("7_jackson_12") == "7"
     assert list(preview_name_rule(rule, stems).counts) == [str(d) for d in range(10)]
+    # A stray name among them (a class of one) does not undo it.
+    assert infer_name_rule([*stems, "noise_sample_1"]).label_of("7_jackson_12") == "7"
     # A part that differs between classes still counts: dog_barking, not dog.
     assert infer_name_rule([f"cat_meow_{i}" for i in range(9)]
                            + [f"dog_barking_{i}" for i in range(9)]).label_of("dog_barking_3") \
