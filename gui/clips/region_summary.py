@@ -105,7 +105,7 @@ class RegionSummary(pg.GraphicsObject):
         p.setPen(Qt.PenStyle.NoPen)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for fill, _ids, begins_s, ends_s, bands, lows, highs in self._groups:
-            merged, band = _merged(begins_s, ends_s, bands, left, right, min_width_s)
+            merged, band = merged_spans(begins_s, ends_s, bands, left, right, min_width_s)
             if not len(merged):
                 continue
             full = np.isnan(lows[band])
@@ -116,19 +116,12 @@ class RegionSummary(pg.GraphicsObject):
                          in zip(merged.tolist(), ys.tolist(), hs.tolist(), strict=True)])
 
 
-def merged_spans(begins_s: np.ndarray, ends_s: np.ndarray, left_s: float, right_s: float,
-                 min_width_s: float) -> np.ndarray:
-    """The spans (sorted by begin) that reach into ``left_s..right_s``, each at least
-    ``min_width_s`` long, overlapping ones merged: ``(n, 2)`` (begin_s, end_s). A night's overview
-    draws a few hundred rectangles, not thousands, and overlaps do not darken."""
-    return _merged(begins_s, ends_s, np.zeros(len(begins_s), dtype=np.int64), left_s, right_s,
-                   min_width_s)[0]
-
-
-def _merged(begins_s: np.ndarray, ends_s: np.ndarray, bands: np.ndarray, left_s: float,
-            right_s: float, min_width_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`merged_spans` for spans sorted by ``bands`` (a number per span) then begin,
-    merging only those of one band: the rectangles ``(n, 2)`` and the band of each."""
+def merged_spans(begins_s: np.ndarray, ends_s: np.ndarray, bands: np.ndarray, left_s: float,
+                 right_s: float, min_width_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The spans (sorted by ``bands``, a number per span, then by begin) that reach into
+    ``left_s..right_s``, each at least ``min_width_s`` long, overlapping ones of one band merged:
+    the rectangles ``(n, 2)`` (begin_s, end_s) and the band of each. A night's overview draws a
+    few hundred rectangles, not thousands, and overlaps do not darken."""
     ends_s = np.maximum(ends_s, begins_s + min_width_s)
     shown = (begins_s <= right_s) & (ends_s >= left_s) & np.isfinite(ends_s)
     begins_s, ends_s, bands = begins_s[shown], ends_s[shown], bands[shown]

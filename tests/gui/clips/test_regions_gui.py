@@ -733,11 +733,13 @@ def test_summary_spans_clip_widen_and_merge():
 
     begins = np.array([0.0, 1.0, 1.5, 5.0, 9.0, 20.0])
     ends = np.array([0.5, 2.0, 1.6, 5.01, 9.5, 21.0])
-    merged = merged_spans(begins, ends, 0.8, 10.0, 0.1)
+    one_band = np.zeros(len(begins), dtype=np.int64)
+    merged = merged_spans(begins, ends, one_band, 0.8, 10.0, 0.1)[0]
     assert merged.tolist() == [[1.0, 2.0], [5.0, 5.1], [9.0, 9.5]]
     # Zoomed out, the minimum width joins neighbours; nothing in view gives no rectangle.
-    assert merged_spans(begins, ends, 0.0, 30.0, 4.0).tolist() == [[0.0, 13.0], [20.0, 24.0]]
-    assert merged_spans(begins, ends, 30.0, 40.0, 0.1).shape == (0, 2)
+    assert merged_spans(begins, ends, one_band, 0.0, 30.0, 4.0)[0].tolist() == [[0.0, 13.0],
+                                                                              [20.0, 24.0]]
+    assert merged_spans(begins, ends, one_band, 30.0, 40.0, 0.1)[0].shape == (0, 2)
 
 
 def test_summary_boxes_merge_within_their_band_only(qtbot):
@@ -777,12 +779,12 @@ def test_summary_boxes_merge_within_their_band_only(qtbot):
 def test_summary_spans_that_touch_merge_in_any_band_exactly():
     """The running maximum over bands lifted apart was lifted back down with rounding: spans of
     a later band that touch (one ends where the next begins) stayed apart, ends off by 1e-8 s."""
-    from gui.clips.region_summary import _merged
+    from gui.clips.region_summary import merged_spans
 
     begins = np.array([0.1, 80000.3, 86399.7, 86400.1])
     ends = np.array([0.2, 86399.7, 86400.1, 86400.3])
     bands = np.array([0, 7, 7, 7])
-    rects, of_band = _merged(begins, ends, bands, 0.0, 90000.0, 0.0)
+    rects, of_band = merged_spans(begins, ends, bands, 0.0, 90000.0, 0.0)
     assert rects.tolist() == [[0.1, 0.2], [80000.3, 86400.3]] and of_band.tolist() == [0, 7]
 
 
