@@ -39,6 +39,7 @@ from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
 from gui.common.elided_label import one_line
+from gui.common.table_model import selected_rows
 from gui.common.tasks import TaskSlot
 from gui.model.live_panel import LiveListenPanel
 from gui.model.score_track import ScoreTrack
@@ -418,7 +419,7 @@ class ClassifyPanel(QWidget):
     # ---- selection and adding -----------------------------------------------------------
 
     def selected_predictions(self) -> list:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        rows = selected_rows(self.table.selectionModel().selection())
         return [self.predictions[r] for r in rows if r < len(self.predictions)]
 
     def _on_selection_changed(self) -> None:
