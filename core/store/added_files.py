@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import filecmp
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +16,14 @@ from core.store.classes import ClassesState
 from core.store.label_io import copy_no_overwrite
 from core.store.label_rules import safe_folder_name
 from core.store.records import ClassInfo
-from core.store.store_place import marked_read_only
+from core.store.store_place import folder_read_only
 
 
 def adding_refused(folder: Path) -> str | None:
     """Why no file can be copied into the project ``folder`` (read-only: a shared data set, a
     card locked against writing), in words; None when it can take them. Asked before the
     work (a take recorded, files chosen), which would otherwise be refused only at the copy."""
-    if marked_read_only(folder) or not os.access(folder, os.W_OK):
+    if folder_read_only(folder):
         return f"{folder} is read-only: files cannot be copied into it"
     return None
 

@@ -76,6 +76,11 @@ def marked_read_only(path: Path) -> bool:
         return False
 
 
+def folder_read_only(folder: Path) -> bool:
+    """Whether ``folder`` is read-only to Earmark: no write bit for anyone, or none for us."""
+    return marked_read_only(folder) or not os.access(folder, os.W_OK)
+
+
 def can_hold_store(store_dir: Path) -> bool:
     """Probe (not guess from permission bits): create the dir and a file in it. A full disk
     holds the store it holds: it stays there, and a write that finds no room says so (taken
@@ -118,7 +123,7 @@ def choose_store_dir(folder: Path, afresh: bool = False) -> tuple[Path, str | No
                                f"{at}, where labels are saved from now on"
                                + (f" (an older store there was kept as {kept.name})"
                                   if kept else ""))
-    if found is None or marked_read_only(folder) or not os.access(folder, os.W_OK):
+    if found is None or folder_read_only(folder):
         return elsewhere, f"{folder} is read-only, so its project store is kept at {at}"
     return elsewhere, (f"the project store of {folder} is kept at {at}, where it was made "
                        "while the folder was read-only")

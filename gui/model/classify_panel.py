@@ -145,7 +145,7 @@ class ClassifyPanel(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_button.clicked.connect(self.cancel)
         self.add_button = QPushButton("Add Selected to Project")
-        self._add_refused: str | None = None  # why the project's folder takes no file
+        self._folder: Path | None = None  # the project's, which Add Selected copies into
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
         # A right-click adds them under another class: a test file the model got wrong.
@@ -281,8 +281,12 @@ class ClassifyPanel(QWidget):
         """Another project opened (None: closed): the results forgotten (its model may know
         other classes, and Add Selected would copy them into it); Add Selected stays off where
         the project's folder is read-only, saying so."""
-        self._add_refused = adding_refused(project.folder) if project is not None else None
+        self._folder = Path(project.folder) if project is not None else None
         self.clear()
+
+    def _add_refused(self) -> str | None:
+        """Why the project's folder takes no file (asked each time: its permissions may change)."""
+        return adding_refused(self._folder) if self._folder is not None else None
 
     def clear(self) -> None:
         """Stop classifying and forget the results."""
@@ -471,9 +475,10 @@ class ClassifyPanel(QWidget):
         for name in chosen[0].classes:
             adds.append(menu.addAction(f"Add as {one_line(name)}",
                                        lambda name=name: self.add_selected_as(name)))
-        for action in adds if self._add_refused else ():
+        refused = self._add_refused()
+        for action in adds if refused else ():
             action.setEnabled(False)
-            action.setToolTip(self._add_refused)
+            action.setToolTip(refused)
         menu.exec(self.table.viewport().mapToGlobal(position))
 
     def _update_buttons(self) -> None:
@@ -482,9 +487,10 @@ class ClassifyPanel(QWidget):
         busy = self.is_busy()
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
-        self.add_button.setEnabled(not busy and not self._add_refused
+        refused = self._add_refused()
+        self.add_button.setEnabled(not busy and not refused
                                    and any(p.ok for p in self.selected_predictions()))
-        self.add_button.setToolTip(self._add_refused or (
+        self.add_button.setToolTip(refused or (
             "Copy the selected files into the project, into a folder per predicted label, "
             "labelled by the model (undo removes them); right-click them to add them under "
             "another class"))
