@@ -139,7 +139,7 @@ class ScanMixin:
                                 f"({reason}); the recordings in it are not here")),
                 on_not_file=lambda path, kind: warnings.append(
                     f"{path.relative_to(self.folder).as_posix()}: {NOT_LISTED} ({kind}, not a "
-                    "file); nothing is read from it")))
+                    "regular file); nothing is read from it")))
             wanted = None
         else:
             # A path outside the folder keeps its absolute form in relpath: not the store's.

@@ -117,8 +117,9 @@ def open_name_rule_dialog(w) -> None:
     project = w.project
     if not project.root_stems():  # a preview of "0 files" and "0 classes", Apply on, said nothing
         w.show_message("Labels from File Names reads the files directly in the folder, and "
-                       f"{project.folder.name} has none: its clips lie in subfolders, which name "
-                       "their classes.", "info")
+                       f"{project.folder.name} has none" + (
+                           ": its clips lie in subfolders, which name their classes."
+                           if w.model.rowCount() else "."), "info")
         return
     dialog = NameRuleDialog(project, w)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -523,7 +523,7 @@ def test_a_named_pipe_called_wav_is_named_not_opened(folder):
     with Project.open(folder) as project:
         summary = project.scan()
         assert [w for w in summary.warnings if w.startswith("live.wav")] == [
-            "live.wav: not listed (a named pipe, not a file); nothing is read from it"]
+            "live.wav: not listed (a named pipe, not a regular file); nothing is read from it"]
         assert "live.wav" not in by_path(project) and "loose.wav" in by_path(project)
 
 
