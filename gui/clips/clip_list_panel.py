@@ -44,7 +44,7 @@ from gui.clips.clip_table import (
     STATUS,
     ClipTableModel,
 )
-from gui.common.empty_views import paint_empty_text
+from gui.common.empty_views import EmptyText
 from gui.common.table_model import rows_selection, selected_rows
 
 # The columns a person may hide (right-click the header): the others are the clip, its label and
@@ -69,7 +69,7 @@ _FILTER_NEEDS = {
 
 
 
-class RowsView(QTableView):
+class RowsView(EmptyText, QTableView):
     """A table of whole rows: Home and End go to the first and last row (a table's go to the
     first and last column of the row, which moved nothing a person could see)."""
 
@@ -79,12 +79,6 @@ class RowsView(QTableView):
             modifiers |= Qt.KeyboardModifier.ControlModifier
         return super().moveCursor(action, modifiers)
 
-    #: Said in the middle of an empty table (a filter that shows no clip); "" for nothing.
-    empty_text = ""
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().paintEvent(event)
-        paint_empty_text(self, self.empty_text)
 
 class ClipListPanel(QWidget):
     """Emits ``current_clip_changed(int)`` (clip id, -1 for none) when the current row changes,
@@ -427,10 +421,9 @@ class ClipListPanel(QWidget):
         if counts["shown"] != counts["clips"]:
             text += f" · {counts['shown']:,} shown"
         self.count_label.setText(text)
-        self.table.empty_text = ("No clip is shown by this filter. Esc in the filter box clears "
-                                 "it; “All clips” shows every clip."
-                                 if counts["clips"] and not counts["shown"] else "")
-        self.table.viewport().update()
+        self.table.set_empty_text("No clip is shown by this filter. Esc in the filter box clears "
+                                  "it; “All clips” shows every clip."
+                                  if counts["clips"] and not counts["shown"] else "")
 
 
 class StampedNameDelegate(QStyledItemDelegate):

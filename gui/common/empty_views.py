@@ -21,12 +21,11 @@ def paint_empty_text(view: QAbstractItemView, text: str) -> None:
         painter.end()
 
 
-class EmptyTextList(QListWidget):
-    """A list widget that says ``empty_text`` while it holds no item."""
+class EmptyText:
+    """Mixed into an item view (before it: ``class V(EmptyText, QTableView)``): it says
+    ``empty_text()`` while it has no rows."""
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._empty_text = ""
+    _empty_text = ""
 
     def set_empty_text(self, text: str) -> None:
         if text != self._empty_text:
@@ -39,3 +38,7 @@ class EmptyTextList(QListWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
         paint_empty_text(self, self._empty_text)
+
+
+class EmptyTextList(EmptyText, QListWidget):
+    """A list widget that says its ``empty_text()`` while it holds no item."""

@@ -693,14 +693,14 @@ def test_a_filter_that_shows_nothing_says_so_and_clearing_it_brings_the_clip_bac
     open_and_wait(qtbot, window, clip_folder)
     show_row(qtbot, window, _row_of_path(window, "loose-a.wav"))
     table = window.clip_list.table
-    assert table.empty_text == ""
+    assert table.empty_text() == ""
     window.clip_list.filter_edit.setText("no such clip")
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=2000)
-    assert table.empty_text.startswith("No clip is shown by this filter.")
+    assert table.empty_text().startswith("No clip is shown by this filter.")
     _activate(qtbot, window)
     window.acts.find.trigger()
     qtbot.keyClick(window.clip_list.filter_edit, Qt.Key.Key_Escape)
-    assert window.model.rowCount() == 12 and table.empty_text == ""
+    assert window.model.rowCount() == 12 and table.empty_text() == ""
     assert window.model.record(table.currentIndex().row()).path == "loose-a.wav"
     qtbot.waitUntil(lambda: window.clip_view.data is not None
                     and window.clip_view.data.path.name == "loose-a.wav", timeout=5000)
