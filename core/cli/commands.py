@@ -436,7 +436,9 @@ def cmd_predict(args) -> int:
             rows.append({"path": str(pred.path), "label": pred.answer,
                          "labels": list(pred.labels), "top_class": pred.label,
                          "verdict": pred.verdict, "novelty": pred.novelty,
-                         "confidence": pred.confidence if pred.ok else None,
+                         # None for silence or unknown, as the CSV's empty cell: the top
+                         # class's score is in "probabilities".
+                         "confidence": pred.confidence if pred.ok and not pred.verdict else None,
                          "probabilities": dict(zip(classifier.classes, pred.probabilities,
                                                    strict=False)),
                          "peak_time_s": pred.peak_time_s, "error": pred.error})
