@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
-from gui.clips.clip_texts import NO_CONFIDENCE, short_status, status_text, verdict_tip
+from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, short_status, status_text, verdict_tip
 from gui.common.elided_label import one_line
 from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.time_text import clip_length_text
@@ -176,7 +176,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 return ""
             # Silence or unknown names no class: the best class's score is no confidence in that
             # answer ("unknown 100%" read as sure it is unknown); the tooltip gives it.
-            return NO_CONFIDENCE if prediction[0] in self._verdicts else f"{prediction[1]:.0%}"
+            return NO_CONFIDENCE if prediction[0] in self._verdicts else percent_text(prediction[1])
         if column == REGIONS:
             n = self._region_counts.get(record.id, 0)
             return f"{n:,}" if n else ""

@@ -10,18 +10,24 @@ from core.audio.cut_short import CUT_SHORT
 from core.ml.novelty import SILENCE, UNKNOWN
 
 NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
+
+
+def percent_text(probability: float) -> str:
+    """A model's probability in whole percent, never "100%": from 99.5% on it reads ">99%" (a
+    wrong answer at 99.9% read "100%", as if the model could not be wrong)."""
+    return ">99%" if probability >= 0.995 else f"{probability:.0%}"
 _VERDICT_TIPS = {
-    UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({:.0%} was its "
-             "best class score). Label it to teach the model this sound.",
-    SILENCE: "Silence: nothing in the clip rises above its own background noise ({:.0%} was the "
-             "model's best class score).",
+    UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({} was its "
+             "best class score, which means nothing here). Label it to teach the model this sound.",
+    # No class score: a model's answer to nothing is no answer ("100% was its best" read so).
+    SILENCE: "Silence: nothing in the clip rises above its own background noise.",
 }
 
 
 def verdict_tip(verdict: str, best_score: float) -> str:
     """What an answer of silence or unknown means, with the best class score beside it (the
     clip list and the Classify tab say it alike)."""
-    return _VERDICT_TIPS[verdict].format(best_score)
+    return _VERDICT_TIPS[verdict].format(percent_text(best_score))
 
 
 def status_text(record: Any) -> str:

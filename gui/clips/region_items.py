@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from core.audio.spans import snr_db_of_score
 from core.store.records import FOUND_SOURCES, UNREVIEWED
+from gui.clips.clip_texts import percent_text
 from gui.common.time_text import format_span
 
 #: Unlabelled regions, and a class without a colour.
@@ -40,7 +41,7 @@ def score_text(record: Any) -> str:
         return f"match {score:.2f}"
     if source == "search":
         return f"score {score:.2f}"
-    return f"{score:.0%}"
+    return percent_text(score)
 
 
 def source_text(record: Any) -> str:

@@ -34,7 +34,7 @@ from core.store.added_files import adding_refused
 from core.store.label_rules import class_named_by
 from core.words import counted
 from gui.clips.clip_table import MUTED_COLOUR
-from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
+from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import class_colour
 from gui.common.drops import local_paths
@@ -324,7 +324,7 @@ class ClassifyPanel(QWidget):
         if prediction.ok:
             label = QTableWidgetItem(one_line(prediction.answer))
             confidence = QTableWidgetItem(NO_CONFIDENCE if prediction.verdict
-                                          else f"{prediction.confidence:.0%}")
+                                          else percent_text(prediction.confidence))
             if prediction.verdict:
                 font = QFont()
                 font.setItalic(True)
@@ -342,7 +342,7 @@ class ClassifyPanel(QWidget):
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))
-            bars.setToolTip("\n".join(f"{c}: {p:.0%}" for c, p in
+            bars.setToolTip("\n".join(f"{c}: {percent_text(p)}" for c, p in
                                       zip(prediction.classes, prediction.probabilities,
                                           strict=True)))
         else:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.clips.clip_texts import percent_text
 from gui.clips.recorder import AudioRecorder
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
@@ -217,7 +218,7 @@ class LiveListenPanel(QWidget):
                                 f"{prediction.verdict} (closest: {closest})")
             self.answer.setStyleSheet("color: palette(mid);")
         else:
-            self.answer.setText(f"{one_line(prediction.label)}  {prediction.confidence:.0%}")
+            self.answer.setText(f"{one_line(prediction.label)}  {percent_text(prediction.confidence)}")
             colour = self._colours.get(prediction.label)
             self.answer.setStyleSheet(f"color: {colour};" if colour else "")
         # Silence has no scores worth a look; an unknown sound keeps its own.
@@ -231,7 +232,7 @@ class LiveListenPanel(QWidget):
             label, probability = prediction.classes[k], float(prediction.probabilities[k])
             name.setText(label)
             bar.setValue(int(round(1000 * probability)))
-            bar.setFormat(f"{probability:.0%}")
+            bar.setFormat(percent_text(probability))
             colour = self._colours.get(label)
             bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}" if colour else "")
         self.heard_answer.emit(prediction)
