@@ -99,6 +99,9 @@ class Explanation:
     audio_s: float
     band_hz: np.ndarray
     method: str = DEFAULT_METHOD
+    #: What the model answers for this window where it names no class ("silence", "unknown"),
+    #: as the clip list shows it; None where it names one (or was not asked: explain_clip).
+    verdict: str | None = None
 
     @property
     def n_frames(self) -> int:
@@ -121,12 +124,19 @@ def explain_file(classifier, path: str | Path, start_s: float = 0.0,
                  class_index: int | None = None, config: ExplainConfig = ExplainConfig(),
                  should_stop: Callable[[], bool] | None = None) -> Explanation:
     """Explain the model's score of the window of ``path`` starting at ``start_s`` (see
-    ``explain_clip``). Raises AudioError for a file that cannot be read."""
+    ``explain_clip``), with the model's answer there when it names no class (``verdict``: the
+    file's own for a file scored as one window, else the window's): the map of the class it
+    scores highest in digital silence is no reason for an answer. Raises AudioError for a file
+    that cannot be read."""
     features = classifier.features
     duration_s = audio.info(path).duration_s
     samples = features.read(path, start_s, classifier.window_s)
-    return explain_clip(classifier, samples, class_index, config, should_stop,
-                        start_s=start_s, audio_s=min(classifier.window_s, duration_s - start_s))
+    explained = explain_clip(classifier, samples, class_index, config, should_stop,
+                             start_s=start_s, audio_s=min(classifier.window_s, duration_s - start_s))
+    whole = start_s == 0.0 and duration_s <= classifier.window_s * SINGLE_WINDOW_FACTOR
+    judged = (classifier.predict_file(path) if whole else
+              classifier.predict_samples(samples, features.sample_rate_hz, name=str(path)))
+    return dataclasses.replace(explained, verdict=judged.verdict if judged.ok else None)
 
 
 def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None,

@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
 from core.ml.explain import Explanation, explain_file, importance_on_hz_grid, model_window_start_s
+from core.ml.novelty import SILENCE, UNKNOWN
+from gui.clips.clip_texts import percent_text
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key, follow_clip_view
 from gui.model.clip_scores import ModelFile, follow_active_model, load_classifier
@@ -157,6 +159,13 @@ class ExplainOverlay(ClipLayer, QObject):
         data = self.clip_view.data
         if data is None:
             return
+        where = ("" if result.start_s == 0.0 and result.window_s >= self.clip_view.duration_s
+                 else f" in {result.start_s:.2f}–{result.start_s + result.window_s:.2f} s")
+        if result.verdict == SILENCE:  # the map of a class's score in silence explains nothing
+            self.image.hide()
+            self._show_caption(f"Nothing to explain{where}: the model hears silence (nothing "
+                               "rises above its background noise)")
+            return
         importance = result.importance.copy()
         # Columns of padding past the clip's end are no part of it.
         centres_s = np.arange(result.n_frames) * result.frame_s
@@ -173,10 +182,14 @@ class ExplainOverlay(ClipLayer, QObject):
         self.image.setRect(result.start_s - result.frame_s / 2, 0.0,
                            result.n_frames * result.frame_s, top)
         self.image.show()
-        where = ("" if result.start_s == 0.0 and result.window_s >= self.clip_view.duration_s
-                 else f" in {result.start_s:.2f}–{result.start_s + result.window_s:.2f} s")
-        self._show_caption(f"Why “{result.class_name}” ({result.probability:.0%}){where}: "
-                           "the lit, outlined parts raised its score most")
+        if result.verdict == UNKNOWN:  # said so: "Why dog" beside an answer of unknown read
+            self._show_caption(f"The model calls this unknown{where} (unlike its training "
+                               f"clips); the lit, outlined parts raised the score of its "
+                               f"closest class, “{result.class_name}” "
+                               f"({percent_text(result.probability)}), most")
+            return
+        self._show_caption(f"Why “{result.class_name}” ({percent_text(result.probability)})"
+                           f"{where}: the lit, outlined parts raised its score most")
 
     def _show_caption(self, text: str) -> None:
         self.caption.setText(text)

@@ -64,9 +64,12 @@ class PatchModel(torch.nn.Module):
 
 def stub_classifier(config=DEFAULT_FEATURES):
     silence = -config.floor_db / 2 / 20  # "peak" features' floor
+    answer = SimpleNamespace(ok=True, verdict=None)  # it names its class, whatever it hears
     return SimpleNamespace(features=config, extractor=FeatureExtractor(config),
                            model=PatchModel(config, silence), multi_label=False, temperature=1.0,
-                           classes=("patch", "other"), window_s=config.clip_seconds)
+                           classes=("patch", "other"), window_s=config.clip_seconds,
+                           predict_file=lambda _path: answer,
+                           predict_samples=lambda *_args, **_kw: answer)
 
 
 def two_tones(duration_s: float = 1.0, offset_s: float = 0.0) -> np.ndarray:
@@ -226,3 +229,20 @@ def test_a_classifier_on_a_named_device_is_explained_to_numpy_on_the_cpu(method)
     assert result.importance.shape == (features.n_freqs, features.n_frames)
     default = explain_clip(Classifier(checkpoint), two_tones(), config=config)
     np.testing.assert_allclose(result.importance, default.importance, rtol=1e-5, atol=1e-7)
+
+
+def test_an_explanation_says_when_the_model_hears_silence(tmp_path):
+    """Explain Prediction said 'Why "cat" (100%)' over digital silence the list answered
+    "silence": the map comes with the model's answer where it names no class, the file's own
+    for a short file, the window's for a long one."""
+    from core.ml.inference import Classifier
+    from core.ml.novelty import SILENCE
+    from tests import model_factory
+
+    classifier = Classifier.from_checkpoint(model_factory.untrained_checkpoint())
+    silent = audio_factory.write(tmp_path / "silent.wav", np.zeros(16000, np.float32))
+    assert explain_file(classifier, silent).verdict == SILENCE
+    night = np.concatenate([two_tones(3.0), np.zeros(16000 * 3, np.float32)])
+    long_file = audio_factory.write(tmp_path / "night.wav", night)
+    assert explain_file(classifier, long_file, 4.0).verdict == SILENCE  # a silent window
+    assert explain_file(classifier, long_file, 0.0).verdict != SILENCE  # the tones

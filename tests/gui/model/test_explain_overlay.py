@@ -161,3 +161,23 @@ def test_view_menu_toggle_drives_the_overlay(window):
     assert window.acts.explain.is_enabled()
     action.setChecked(False)
     assert not window.acts.explain.is_enabled()
+
+
+def test_silence_and_unknown_are_said_not_explained_as_a_class(
+        qtbot, clip_view, show_clip, overlay, spy, model_file, tmp_path):
+    """Over digital silence the list answered "silence" and the caption said 'Why "cat"
+    (100%)'; over a tone answered "unknown", 'Why "dog" (60%)'. The caption says the answer."""
+    import dataclasses
+
+    overlay.set_model(model_file)
+    show_clip(clip(tmp_path, "a.wav"))
+    qtbot.waitUntil(lambda: drawn(overlay), timeout=TIMEOUT_MS)
+    result = overlay.explanation()
+    overlay._draw(dataclasses.replace(result, verdict="silence"))
+    assert overlay.caption_text().startswith("Nothing to explain: the model hears silence")
+    assert not overlay.image.isVisible()
+    overlay._draw(dataclasses.replace(result, verdict="unknown", probability=0.999))
+    assert overlay.caption_text().startswith("The model calls this unknown (unlike its training "
+                                             "clips); the lit, outlined parts raised the score "
+                                             f"of its closest class, “{result.class_name}” (>99%)")
+    assert overlay.image.isVisible()
