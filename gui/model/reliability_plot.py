@@ -42,7 +42,9 @@ def caption(summary: CalibrationSummary | None, multi_label: bool = False) -> st
         return "Calibration: none for a multi-label model (its scores are per class)."
     if summary is None:
         return ""
-    clips = f" on {summary.n:,} validation clips" if summary.n else ""
+    # Fitted on those clips: its error there is the least it has (a cats-and-dogs model's 0.05
+    # was 0.15 on clips held out), which "on the validation clips" alone did not say.
+    clips = (f" on the {summary.n:,} validation clips it was fitted on" if summary.n else "")
     text = (f"Calibration{clips}: expected calibration error (ECE) {summary.ece_before:.2f} "
             f"→ {summary.ece_after:.2f} with temperature {summary.temperature:.2g}")
     if summary.held:

@@ -49,7 +49,7 @@ def test_a_calibrated_model_shows_its_diagram_and_figures(panel):
     text = panel.calibration_note.text()
     assert (f"expected calibration error (ECE) {summary['ece_before']:.2f} → "
             f"{summary['ece_after']:.2f} with temperature {summary['temperature']:.2g}") in text
-    assert "on 400 validation clips" in text
+    assert "on the 400 validation clips it was fitted on" in text
 
 
 def test_an_older_calibrated_model_gets_the_figures_alone(panel):
