@@ -55,9 +55,9 @@ class AugmentPreview(ClipLayer, QWidget):
             image = pg.ImageItem(axisOrder="row-major")
             box.addItem(image)
             self.images.append(image)
-            # Words as narrow as "augmented 4": "as the model sees it" made its column wide
-            # enough to push the fourth augmentation past the clip view's edge at 1366 px.
-            label = self.graphics.addLabel("model input" if i == 0 else f"augmented {i}",
+            # A number under each copy (the caption says what they are): "augmented 4" still
+            # pushed the fourth copy past the clip view's edge at 1366 px beside the dock.
+            label = self.graphics.addLabel("input" if i == 0 else str(i),
                                            row=1, col=i, size="8pt", color="#555555")
             label.setMaximumHeight(16)
         layout = QVBoxLayout(self)
@@ -128,8 +128,8 @@ class AugmentPreview(ClipLayer, QWidget):
                  if self.clip_view.duration_s > result.window_s else "this clip")
         probability = ("" if config.augment_probability >= 1 else
                        f" (training augments {config.augment_probability:.0%} of its clips)")
-        self.caption.setText(f"How training varies {where}{probability}: "
-                             f"{', '.join(augmentation_names(config))}")
+        self.caption.setText(f"How training varies {where}{probability}, {len(self.images) - 1} "
+                             f"copies as it may draw them: {', '.join(augmentation_names(config))}")
 
 
 def augmentation_names(config) -> list[str]:

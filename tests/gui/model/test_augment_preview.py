@@ -108,3 +108,12 @@ def test_show_model_features_shows_the_preview_under_the_clip_view(qtbot, window
     qtbot.waitUntil(lambda: preview.preview() is not None, timeout=TIMEOUT_MS)
     window.acts.show_features.setChecked(False)
     assert preview.isHidden()
+
+
+def test_every_copy_fits_a_narrow_clip_pane(preview):
+    """Under a clip view beside the Model dock at 1366 px (about 370 px), the fourth copy was
+    cut off past the edge: the words under the copies set the row's least width."""
+    from PySide6.QtCore import Qt
+
+    row = preview.graphics.ci  # the copies and the words under them
+    assert row.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= 330  # it was 433
