@@ -134,6 +134,7 @@ class ClassifyPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.train_button = QPushButton("Train a Model")
+        self.train_button.setEnabled(False)  # until a folder is open: set_project
         self.train_button.clicked.connect(self.train_requested)
         # The preview's own player (set_playback): hear a dropped file before adding it.
         self.playback = None
@@ -282,6 +283,7 @@ class ClassifyPanel(QWidget):
         other classes, and Add Selected would copy them into it); Add Selected stays off where
         the project's folder is read-only, saying so."""
         self._folder = Path(project.folder) if project is not None else None
+        self.train_button.setEnabled(project is not None)  # off with no folder, as Train is
         self.clear()
 
     def _add_refused(self) -> str | None:

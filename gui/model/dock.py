@@ -149,13 +149,13 @@ class ModelDock(QDockWidget):
 
     def set_project(self, project) -> None:
         """The window opened ``project`` (None: closed)."""
-        self.predictions = {}
-        self._shown_model_id = None
+        self.predictions, self._shown_model_id = {}, None
         self._files_task.cancel()
         self._detect_task.cancel()
         self.review.detection_ended()
         self._pending_event = None
-        self.classify.set_project(project)
+        for panel in (self.classify, self.training):  # what Add and Train act on
+            panel.set_project(project)
         self.controller.set_project(project)
         self.refresh_events()
 

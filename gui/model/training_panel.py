@@ -88,6 +88,8 @@ class TrainingPanel(QWidget):
         self.setObjectName("TrainingPanel")
         self.history: list = []
         self._has_model = False
+        # Train is off with no folder open (set_project), as the toolbar's and the menu's are.
+        self._project_open = self._training = False
         self._curves_of: int | None = None  # the model whose curves show, read from its file
         self._history_task = TaskSlot(self)
         self.train_button = QPushButton("Train")
@@ -252,8 +254,14 @@ class TrainingPanel(QWidget):
 
     # ---- state --------------------------------------------------------------------------
 
+    def set_project(self, project) -> None:
+        """The window opened ``project`` (None: closed)."""
+        self._project_open = project is not None
+        self.set_training(self._training)
+
     def set_training(self, training: bool) -> None:
-        self.train_button.setEnabled(not training)
+        self._training = training
+        self.train_button.setEnabled(not training and self._project_open)
         self.fine_tune_button.setEnabled(not training and self._has_model)
         self.settings_button.setEnabled(not training)
         self.cancel_button.setEnabled(training)

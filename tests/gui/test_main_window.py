@@ -848,3 +848,13 @@ def test_accept_prediction_without_a_model_says_to_train_one(qtbot, window, clip
     show_row(qtbot, window, _row_of_path(window, "loose-a.wav"))
     window.acts.accept_prediction.trigger()
     assert window.banner.text() == "No model has answered yet: train one (Ctrl+T) first."
+
+
+def test_the_docks_train_buttons_are_off_with_no_folder_open(qtbot, window, clip_folder):
+    """The Training tab's Train and the Classify tab's Train a Model were on with no folder
+    open, while the toolbar's and the menu's Train were off."""
+    dock = window.model_dock
+    assert not dock.training.train_button.isEnabled()
+    assert not dock.classify.train_button.isEnabled()
+    open_and_wait(qtbot, window, clip_folder)
+    assert dock.training.train_button.isEnabled() and dock.classify.train_button.isEnabled()

@@ -4,6 +4,8 @@ folder dropped on the drop zone is classified file by file."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -236,6 +238,9 @@ def test_without_a_model_the_drop_says_so_and_offers_training(qtbot, panel, tmp_
     qtbot.waitExposed(panel)
     assert panel.status.width() > panel.width() - 40
     assert panel.status.geometry().bottom() < panel.train_button.geometry().top()
+    # Off with no folder open (it was on, and a click said to open one), on with one.
+    assert not panel.train_button.isEnabled()
+    panel.set_project(SimpleNamespace(folder=tmp_path))
     with qtbot.waitSignal(panel.train_requested, timeout=1000):
         panel.train_button.click()
     assert not panel.is_busy() and panel.table.rowCount() == 0

@@ -51,6 +51,7 @@ def test_clicking_train_leaves_the_keys_where_they_were(qtbot):
     qtbot.addWidget(window)
     clips = QListWidget()
     panel = TrainingPanel()
+    panel.set_project(object())  # a folder open: Train is on
     layout = QVBoxLayout(window)
     layout.addWidget(clips)
     layout.addWidget(panel)
