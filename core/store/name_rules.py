@@ -277,8 +277,10 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     classes with several files each: at least ``MIN_CLASSES`` classes of two files or more, on
     average ``MIN_MEAN_CLIPS_PER_CLASS`` files a class, at most ``MAX_CLASSES``, labelling more
     than ``MIN_LABELLED_SHARE`` of the names. Of the rules that fit, one reading from the start of
-    the name wins over a part in the middle, then the fewest classes, then the most names
-    labelled, then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
+    the name wins over a part in the middle, then the most names labelled (``dog_barking_0``,
+    ``cat_meow_0``, ``rain_0``: the part before the number labels all three; the first two
+    parts left ``rain`` unlabelled, with fewer classes), then the fewest classes, then the
+    longest labels (``cat_1``/``dog_barking_0``: the part before the number,
     ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way),
     not counting a tail every class shares (one speaker's ``7_jackson_12``: ``7``, not
     ``7_jackson``).
@@ -315,7 +317,7 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         classes = {k: n for k, n in counter.items() if n > 1}
         tail = len(_shared_tail(classes))
         mean_length = sum((len(k) - tail) * n for k, n in classes.items()) / sum(classes.values())
-        key = (rule.first != 0, len(counter), -preview.labelled, -mean_length, order)
+        key = (rule.first != 0, -preview.labelled, len(counter), -mean_length, order)
         if best is None or key < best[0]:
             best = (key, rule)
     if best is not None:

@@ -117,6 +117,15 @@ def test_one_speakers_digits_give_the_digits_not_digit_and_speaker():
         == "dog_barking"
 
 
+def test_the_rule_that_labels_every_name_wins_over_one_with_fewer_classes():
+    """ESC-50-style names: dog_barking_0, cat_meow_0 and rain_0. The first two parts gave two
+    classes and left every rain_ file unlabelled (fewer classes won over more names labelled);
+    the part before the number labels them all."""
+    stems = [f"{name}_{i}" for name in ("dog_barking", "cat_meow", "rain") for i in range(5)]
+    rule = infer_name_rule(stems)
+    assert preview_name_rule(rule, stems).counts == {"dog_barking": 5, "cat_meow": 5, "rain": 5}
+
+
 def test_kaggle_cats_and_dogs_give_cat_and_dog_barking():
     stems = kaggle_stems()
     rule = infer_name_rule(stems)
