@@ -12,6 +12,7 @@ from gui.clips.classes_dialog import ClassesDialog
 from gui.clips.history_dialog import LabelHistoryDialog
 from gui.clips.name_rule_dialog import ApplyNameRuleCommand, NameRuleDialog
 from gui.clips.playhead_marks import PlayheadMarker
+from gui.common.window_actions import redo_keys
 
 
 def build(acts, w) -> None:
@@ -21,10 +22,7 @@ def build(acts, w) -> None:
     acts.undo.setShortcuts(QKeySequence.StandardKey.Undo)
     acts.undo.setIcon(icon(SP.SP_ArrowBack))
     acts.redo = w.undo_stack.createRedoAction(w, "&Redo")
-    redo_keys = [QKeySequence("Ctrl+Shift+Z")]
-    redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
-                  if k not in redo_keys]  # Linux's standard Redo already holds Ctrl+Shift+Z
-    acts.redo.setShortcuts(redo_keys)
+    acts.redo.setShortcuts(redo_keys())
     acts.redo.setIcon(icon(SP.SP_ArrowForward))
     # The toolbar's buttons say "Undo" and "Redo" (their icon text), and on hover what they
     # undo, as the menu does (a tooltip never set is the text): "Undo Label 24 clips as

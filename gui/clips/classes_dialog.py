@@ -28,6 +28,7 @@ from core.words import counted
 from gui.clips.commands import AddClassCommand, ClassEditCommand
 from gui.common.colours import colour_icon
 from gui.common.elided_label import one_line
+from gui.common.window_actions import redo_keys
 
 NO_KEY = "No key (type-ahead only)"
 
@@ -66,8 +67,9 @@ class ClassesDialog(QDialog):
         close.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         # The window's Undo shortcut cannot reach past a modal dialog: it gets its own.
-        for action, keys in ((undo_stack.createUndoAction(self, "Undo"), QKeySequence.StandardKey.Undo),
-                             (undo_stack.createRedoAction(self, "Redo"), QKeySequence.StandardKey.Redo)):
+        for action, keys in ((undo_stack.createUndoAction(self, "Undo"),
+                              QKeySequence.keyBindings(QKeySequence.StandardKey.Undo)),
+                             (undo_stack.createRedoAction(self, "Redo"), redo_keys())):
             action.setShortcuts(keys)
             self.addAction(action)
             button = QToolButton()

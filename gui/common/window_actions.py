@@ -18,3 +18,11 @@ def window_action(owner: QWidget, text: str, slot: Callable[[], None], key: str)
     action.triggered.connect(slot)
     owner.addAction(action)
     return action
+
+
+def redo_keys() -> list[QKeySequence]:
+    """Redo's keys everywhere: Ctrl+Shift+Z and Ctrl+Y (Audacity's and Windows' habit; Linux's
+    standard Redo holds only the first), then the platform's own."""
+    keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+    return keys + [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+                   if k not in keys]

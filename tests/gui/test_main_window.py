@@ -858,3 +858,9 @@ def test_the_docks_train_buttons_are_off_with_no_folder_open(qtbot, window, clip
     assert not dock.classify.train_button.isEnabled()
     open_and_wait(qtbot, window, clip_folder)
     assert dock.training.train_button.isEnabled() and dock.classify.train_button.isEnabled()
+
+
+def test_redo_answers_ctrl_y_and_ctrl_shift_z_on_every_platform(window):
+    """The README promised Redo on Ctrl+Y, which Linux's standard Redo keys do not hold."""
+    keys = {k.toString() for k in window.acts.redo.shortcuts()}
+    assert {"Ctrl+Shift+Z", "Ctrl+Y"} <= keys
