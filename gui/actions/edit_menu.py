@@ -78,6 +78,7 @@ def build(acts, w) -> None:
     acts.label_menu.addAction(acts.label_by_name)
     acts.label_menu.addAction(acts.clear_label)
     menu.addAction(acts.mark_region)
+    menu.addActions(w.region_list.actions_for_menu())  # ] [ P: they were in no menu
     menu.addAction(acts.boxes_first)
     menu.addAction(acts.find)
     menu.addAction(acts.label_history)
