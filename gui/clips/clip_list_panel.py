@@ -68,7 +68,6 @@ _FILTER_NEEDS = {
 }
 
 
-
 class RowsView(EmptyText, QTableView):
     """A table of whole rows: Home and End go to the first and last row (a table's go to the
     first and last column of the row, which moved nothing a person could see)."""

@@ -186,9 +186,10 @@ class ModelsPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _put_card(self, card: dict | None, text: str = "") -> None:
-        """Show ``card`` written at the card's width (None: ``text``)."""
+        """Show ``card`` written at the card's width (None: ``text``); the same card written
+        again (a new width) keeps where it was scrolled to."""
+        scrolled = self.card.verticalScrollBar().value() if card is self._card else 0
         self._card, self._card_chars = card, self.card_width_chars()
-        scrolled = self.card.verticalScrollBar().value()
         self.card.setPlainText(text if card is None else format_card(card, self._card_chars))
         self.card.verticalScrollBar().setValue(scrolled)
 
