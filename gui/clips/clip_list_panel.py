@@ -333,6 +333,8 @@ class ClipListPanel(QWidget):
 
     def _on_quick_filter_changed(self) -> None:
         self._refilter(quick=self.quick_filter.currentData() or FILTER_ALL)
+        if self.current_id() < 0:  # "Label next" chosen: its first clip, not "No clip selected"
+            self.select_row(0)
 
     def _apply_text_filter(self) -> None:
         self._refilter(text=self.filter_edit.text())

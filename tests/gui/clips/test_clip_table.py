@@ -373,3 +373,20 @@ def test_a_clip_a_filter_hid_is_not_brought_back_in_another_folder(qtbot):
     panel.filter_edit.setText("")
     panel._apply_text_filter()
     assert panel.current_id() == 3
+
+
+def test_a_quick_filter_that_hides_the_clip_on_show_shows_its_first(qtbot):
+    """Choosing a quick filter that left the clip on show out left no clip selected ("No clip
+    selected", the keys labelling nothing): "Label next" now brings up the first clip to label."""
+    from gui.clips.clip_list_panel import ClipListPanel
+    from gui.clips.clip_table import FILTER_UNLABELED
+
+    model = ClipTableModel()
+    panel = ClipListPanel(model)
+    qtbot.addWidget(panel)
+    records = _records(4)
+    records[0] = dataclasses.replace(records[0], label="a")
+    model.set_records(records)
+    panel.select_ids([records[0].id], records[0].id)
+    panel.set_quick_filter(FILTER_UNLABELED)
+    assert panel.current_id() == model.record(0).id and model.record(0).label is None
