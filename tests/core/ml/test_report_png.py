@@ -67,6 +67,19 @@ def test_reliability_diagram_draws_bars_and_the_diagonal(tmp_path):
     assert at(strip, 0.35, 0.2).max() < 200
 
 
+def test_the_reliability_key_keeps_clear_of_a_bar_in_its_corner():
+    """A bin of low confidence all answered right (0.3-0.4: 35% sure, 100% right) ran a bar
+    through the key in the upper left; the key goes to the corner bars cover least."""
+    after = _diagram({3: (0.35, 1.0, 5), 9: (0.97, 0.97, 200)})
+    image = reliability_image(after, width_px=400, height_px=460)
+    main, _ = reliability_axes(400, 460)
+    assert image[int(main.y(0.95)), int(main.x(0.35))].max() < 200  # the bar, not the white key
+    plain = reliability_image(_diagram({9: (0.97, 0.97, 200)}), width_px=400, height_px=460)
+    assert not _near(plain[int(main.y(0.95)), int(main.x(0.1))], ACCURACY)  # the key stays put
+    assert plain[int(main.y(0.95)) - 20:int(main.y(0.95)) + 20,
+                 int(main.x(0.05)):int(main.x(0.3))].min() < 100  # its words, upper left
+
+
 def test_before_calibration_is_drawn_behind():
     after = _diagram({8: (0.85, 0.9, 30)})
     before = _diagram({9: (0.97, 0.9, 30)})
