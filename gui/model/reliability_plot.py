@@ -77,7 +77,7 @@ class ReliabilityPlot(pg.PlotItem):
             self.getAxis(name).setTicks(ticks)
             # The 0 and 1 at the ends reach past the axis a little: shown, not dropped.
             self.getAxis(name).setStyle(hideOverlappingLabels=False)
-        self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.03)
+        self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.08)
         self.before_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush=BEFORE_BRUSH,
                                            pen=BEFORE_PEN)
         self.after_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush=AFTER_BRUSH,

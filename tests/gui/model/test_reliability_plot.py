@@ -137,3 +137,27 @@ def test_in_a_narrow_dock_each_part_keeps_a_readable_size_and_the_results_scroll
         panel.results.widget().pos()).bottomLeft() - QPoint(0, 1))
     panel.show_model(None)  # the model gone: no room kept for its classes' rows
     assert panel.per_class.height() == 0
+
+
+def test_the_calibration_plot_labels_both_ends_of_its_accuracy_axis(qtbot):
+    """Its accuracy axis showed "0.5" alone: the 0 and the 1 at its ends reached past it and
+    were dropped."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage, QPainter
+
+    from gui.model.reliability_plot import ReliabilityPlot
+
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    plot = ReliabilityPlot()
+    view.addItem(plot)
+    view.resize(360, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        texts = {spec[2] for spec in plot.getAxis("left").generateDrawSpecs(painter)[2]}
+    finally:
+        painter.end()
+    assert {"0", "0.5", "1"} <= texts
