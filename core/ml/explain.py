@@ -17,6 +17,7 @@ from core.audio import reading as audio
 from core.errors import EarmarkError
 from core.ml.features import FeatureConfig, FeatureExtractor, augment, prepare_clip, silence_fill
 from core.ml.inference import mean_scores
+from core.ml.novelty import SILENCE
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
 # The map: "gradient" (the gradient of the class's log-probability, through the prediction views
@@ -99,8 +100,8 @@ class Explanation:
     audio_s: float
     band_hz: np.ndarray
     method: str = DEFAULT_METHOD
-    #: What the model answers for this window where it names no class ("silence", "unknown"),
-    #: as the clip list shows it; None where it names one (or was not asked: explain_clip).
+    #: The model's answer where it names no class ("silence", "unknown": see explain_file);
+    #: None where it names one (or was not asked: explain_clip).
     verdict: str | None = None
 
     @property
@@ -124,19 +125,21 @@ def explain_file(classifier, path: str | Path, start_s: float = 0.0,
                  class_index: int | None = None, config: ExplainConfig = ExplainConfig(),
                  should_stop: Callable[[], bool] | None = None) -> Explanation:
     """Explain the model's score of the window of ``path`` starting at ``start_s`` (see
-    ``explain_clip``), with the model's answer there when it names no class (``verdict``: the
-    file's own for a file scored as one window, else the window's): the map of the class it
-    scores highest in digital silence is no reason for an answer. Raises AudioError for a file
-    that cannot be read."""
+    ``explain_clip``), with the model's answer when it names no class (``verdict``): a file
+    scored as one window is judged as the clip list judges it (silence, unknown); a longer
+    file's window only for silence, its unknown being the whole file's (its loudest windows').
+    The map of the class scored highest in digital silence is no reason for an answer. Raises
+    AudioError for a file that cannot be read."""
     features = classifier.features
     duration_s = audio.info(path).duration_s
     samples = features.read(path, start_s, classifier.window_s)
+    judged = classifier.predict_samples(samples, features.sample_rate_hz, name=str(path))
+    verdict = judged.verdict if judged.ok else None
+    if duration_s > classifier.window_s * SINGLE_WINDOW_FACTOR and verdict != SILENCE:
+        verdict = None
     explained = explain_clip(classifier, samples, class_index, config, should_stop,
                              start_s=start_s, audio_s=min(classifier.window_s, duration_s - start_s))
-    whole = start_s == 0.0 and duration_s <= classifier.window_s * SINGLE_WINDOW_FACTOR
-    judged = (classifier.predict_file(path) if whole else
-              classifier.predict_samples(samples, features.sample_rate_hz, name=str(path)))
-    return dataclasses.replace(explained, verdict=judged.verdict if judged.ok else None)
+    return dataclasses.replace(explained, verdict=verdict)
 
 
 def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None,

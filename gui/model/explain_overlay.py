@@ -184,8 +184,8 @@ class ExplainOverlay(ClipLayer, QObject):
         self.image.show()
         if result.verdict == UNKNOWN:  # said so: "Why dog" beside an answer of unknown read
             self._show_caption(f"The model calls this unknown{where} (unlike its training "
-                               f"clips); the lit, outlined parts raised the score of its "
-                               f"closest class, “{result.class_name}” "
+                               f"clips); the lit, outlined parts raised the score of the "
+                               f"class it scores highest, “{result.class_name}” "
                                f"({percent_text(result.probability)}), most")
             return
         self._show_caption(f"Why “{result.class_name}” ({percent_text(result.probability)})"

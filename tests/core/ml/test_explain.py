@@ -68,7 +68,6 @@ def stub_classifier(config=DEFAULT_FEATURES):
     return SimpleNamespace(features=config, extractor=FeatureExtractor(config),
                            model=PatchModel(config, silence), multi_label=False, temperature=1.0,
                            classes=("patch", "other"), window_s=config.clip_seconds,
-                           predict_file=lambda _path: answer,
                            predict_samples=lambda *_args, **_kw: answer)
 
 
@@ -246,3 +245,14 @@ def test_an_explanation_says_when_the_model_hears_silence(tmp_path):
     long_file = audio_factory.write(tmp_path / "night.wav", night)
     assert explain_file(classifier, long_file, 4.0).verdict == SILENCE  # a silent window
     assert explain_file(classifier, long_file, 0.0).verdict != SILENCE  # the tones
+
+
+def test_a_long_files_window_is_unknown_only_as_the_whole_file_is(tmp_path):
+    """A long file's unknown is the whole file's (its loudest windows'), which a window judged
+    alone may not match: a window says silence alone, and leaves unknown to the list."""
+    classifier = stub_classifier()
+    classifier.predict_samples = lambda *_args, **_kw: SimpleNamespace(ok=True, verdict="unknown")
+    short = audio_factory.write(tmp_path / "short.wav", two_tones(1.0))
+    long_file = audio_factory.write(tmp_path / "long.wav", two_tones(6.0))
+    assert explain_file(classifier, short).verdict == "unknown"  # one window: the list's
+    assert explain_file(classifier, long_file, 2.0).verdict is None

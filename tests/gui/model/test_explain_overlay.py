@@ -179,5 +179,6 @@ def test_silence_and_unknown_are_said_not_explained_as_a_class(
     overlay._draw(dataclasses.replace(result, verdict="unknown", probability=0.999))
     assert overlay.caption_text().startswith("The model calls this unknown (unlike its training "
                                              "clips); the lit, outlined parts raised the score "
-                                             f"of its closest class, “{result.class_name}” (>99%)")
+                                             "of the class it scores highest, "
+                                             f"“{result.class_name}” (>99%)")
     assert overlay.image.isVisible()
