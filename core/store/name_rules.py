@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -277,10 +278,12 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
     classes with several files each: at least ``MIN_CLASSES`` classes of two files or more, on
     average ``MIN_MEAN_CLIPS_PER_CLASS`` files a class, at most ``MAX_CLASSES``, labelling more
     than ``MIN_LABELLED_SHARE`` of the names. Of the rules that fit, one reading from the start of
-    the name wins over a part in the middle, then the most names labelled (``dog_barking_0``,
-    ``cat_meow_0``, ``rain_0``: the part before the number labels all three; the first two
-    parts left ``rain`` unlabelled, with fewer classes), then the fewest classes, then the
-    longest labels (``cat_1``/``dog_barking_0``: the part before the number,
+    the name wins over a part in the middle, then the most names read into classes of a size
+    like the others' (a third of their median or more: of ``dog_barking_0``, ``cat_meow_0``
+    and ``rain_0`` the part before the number reads all three, the first two parts left
+    ``rain`` unlabelled; a stray ``mixed_recording`` beside 20 cats and 20 dogs makes no class
+    ``mixed``), then the fewest such classes, the fewest classes, the most names labelled,
+    then the longest labels (``cat_1``/``dog_barking_0``: the part before the number,
     ``dog_barking``, rather than the first part, ``dog``, which splits the files the same way),
     not counting a tail every class shares (one speaker's ``7_jackson_12``: ``7``, not
     ``7_jackson``).
@@ -317,7 +320,12 @@ def infer_name_rule(stems: Iterable[str]) -> NameRule:
         classes = {k: n for k, n in counter.items() if n > 1}
         tail = len(_shared_tail(classes))
         mean_length = sum((len(k) - tail) * n for k, n in classes.items()) / sum(classes.values())
-        key = (rule.first != 0, -preview.labelled, len(counter), -mean_length, order)
+        # Names read into classes of a size like the others' (a class a stray mixed_recording,
+        # or two full_session files beside 20 cats, make is no gain).
+        least = max(2.0, statistics.median(classes.values()) / 3)
+        sized = sum(n for n in counter.values() if n >= least)
+        key = (rule.first != 0, -sized, sum(n >= least for n in counter.values()), len(counter),
+               -preview.labelled, -mean_length, order)
         if best is None or key < best[0]:
             best = (key, rule)
     if best is not None:

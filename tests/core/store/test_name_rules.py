@@ -124,6 +124,12 @@ def test_the_rule_that_labels_every_name_wins_over_one_with_fewer_classes():
     stems = [f"{name}_{i}" for name in ("dog_barking", "cat_meow", "rain") for i in range(5)]
     rule = infer_name_rule(stems)
     assert preview_name_rule(rule, stems).counts == {"dog_barking": 5, "cat_meow": 5, "rain": 5}
+    # A few stray names make no class of their own: cat_01 ... dog_20 beside mixed_recording,
+    # test_file and two full_session files are cat and dog, the strays left unlabelled.
+    numbered = [f"{name}_{i:02d}" for name in ("cat", "dog") for i in range(1, 21)]
+    stray = ["mixed_recording", "test_file", "full_recording", "full_session"]
+    counts = preview_name_rule(infer_name_rule(numbered + stray), numbered + stray).counts
+    assert counts == {"cat": 20, "dog": 20}
 
 
 def test_kaggle_cats_and_dogs_give_cat_and_dog_barking():
