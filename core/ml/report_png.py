@@ -139,14 +139,6 @@ def _emptiest_corner(entries, axes: PlotAxes, lines) -> str:
     return min(CORNERS[::-1], key=score)  # ties: lower right, where rising curves leave room
 
 
-def _covered(box: tuple[float, float, float, float], rects) -> float:
-    """The area of ``box`` (x0, y0, x1, y1) that ``rects`` cover, in pixels (overlaps counted
-    again)."""
-    x0, y0, x1, y1 = box
-    return sum(max(0.0, min(x1, rx1) - max(x0, rx0)) * max(0.0, min(y1, ry1) - max(y0, ry0))
-               for rx0, ry0, rx1, ry1 in rects)
-
-
 def _legend(canvas: Canvas, entries, corner: str, axes: PlotAxes) -> None:
     """A boxed key in a ``corner`` of ``axes`` ("upper left", "lower right", ...): entries of
     (label, draw) where ``draw(x, y)`` draws the 20-pixel sample centred on the left at (x, y)."""
@@ -159,12 +151,26 @@ def _legend(canvas: Canvas, entries, corner: str, axes: PlotAxes) -> None:
         canvas.text(x0 + 8 + 26, y, label, TEXT, valign="middle")
 
 
+#: The reliability diagram's key, two rows of two under its axis: inside the plot, a bar of a
+#: bin of low confidence all answered right ran through it (any corner may hold one).
+KEY_ROWS_PX = 2 * 16 + 8
+
+
+def _key_under(canvas: Canvas, entries, left: float, right: float, top: float) -> None:
+    """``entries`` (label, draw) as ``_legend``'s, in two columns from ``top`` down, unboxed."""
+    column_px = (right - left) / 2
+    for i, (label, draw) in enumerate(entries):
+        x, y = left + (i % 2) * column_px + 8, top + (i // 2) * 16 + 6
+        draw(x, y)
+        canvas.text(x + 26, y, label, TEXT, valign="middle")
+
+
 def reliability_axes(width_px: int, height_px: int) -> tuple[PlotAxes, PlotAxes]:
     """Where ``reliability_image`` of that size draws its diagram and its strip of clip shares:
     each maps confidence (x) and 0..1 (y) to image pixels."""
     left, right, strip_px = 72, width_px - 24, 70
     top = 14 + 2 * CELL_ROWS + 6 + CELL_ROWS + 14  # under the title and its line
-    bottom = height_px - 40 - strip_px - 34
+    bottom = height_px - 40 - strip_px - 34 - KEY_ROWS_PX
     return (PlotAxes(left, top, right, bottom, (0.0, 1.0), (0.0, 1.0)),
             PlotAxes(left, bottom + 12, right, bottom + 12 + strip_px, (0.0, 1.0), (0.0, 1.0)))
 
@@ -189,22 +195,18 @@ def reliability_image(after: Reliability, before: Reliability | None = None,
         canvas.line([(left, main.y(t)), (right, main.y(t))], GRID)
         canvas.line([(main.x(t), top), (main.x(t), bottom)], GRID)
     edges = np.linspace(0.0, 1.0, after.n_bins + 1)
-    bars = []  # (x0, y0, x1, y1) of every bar drawn: the key goes where it covers the least
     if before is not None:
         b_edges = np.linspace(0.0, 1.0, before.n_bins + 1)
         for i, acc in enumerate(before.accuracy):
             if before.count[i] and acc is not None:
-                bars.append((main.x(b_edges[i]) + 0.5, main.y(acc), main.x(b_edges[i + 1]) - 0.5,
-                             main.y(0)))
-                canvas.rect(*bars[-1], BEFORE, alpha=0.7)
+                canvas.rect(main.x(b_edges[i]) + 0.5, main.y(acc), main.x(b_edges[i + 1]) - 0.5,
+                            main.y(0), BEFORE, alpha=0.7)
     inset = 0.18 * (main.x(edges[1]) - main.x(edges[0])) if before is not None else 1.0
     for i, (conf, acc) in enumerate(zip(after.confidence, after.accuracy, strict=True)):
         if not after.count[i] or acc is None:
             continue
         x0, x1 = main.x(edges[i]) + inset, main.x(edges[i + 1]) - inset
         canvas.rect(x0, main.y(acc), x1, main.y(0), ACCURACY, alpha=0.9)
-        bars.append((x0, min(main.y(acc), main.y(conf if conf is not None else acc)), x1,
-                     main.y(0)))
         if conf is not None:  # hatched: the bar under an under-confident bin shows through
             canvas.rect(x0, main.y(acc), x1, main.y(conf), GAP, alpha=0.85, hatch_px=5)
             canvas.line([(x0, main.y(conf)), (x1, main.y(conf))], GAP, width_px=1.5)
@@ -225,11 +227,6 @@ def reliability_image(after: Reliability, before: Reliability | None = None,
     if before is not None:
         entries.append(("before calibration",
                         lambda x, y: canvas.rect(x, y - 5, x + 20, y + 5, BEFORE, 0.7)))
-    # Upper left, where a calibrated model's bars leave room, unless a bar stands there (a
-    # bin of low confidence all answered right ran through the key).
-    _legend(canvas, entries, min(CORNERS, key=lambda corner: _covered(
-        _legend_box(entries, corner, main), bars)), main)
-
     share = np.asarray(after.count, np.float64) / max(after.n, 1)
     peak = float(share.max()) if after.n else 1.0
     for i, s in enumerate(share):
@@ -245,8 +242,10 @@ def reliability_image(after: Reliability, before: Reliability | None = None,
         canvas.line([(strip.x(t), strip.bottom), (strip.x(t), strip.bottom + 4)], AXIS)
         canvas.text(strip.x(t), strip.bottom + 7, tick_label(t, ticks), MUTED, align="centre",
                     valign="top")
-    canvas.text((left + right) / 2, strip.bottom + 7 + CELL_ROWS + 8,
-                "Confidence (the top class's probability)", TEXT, align="centre", valign="top")
+    caption_y = strip.bottom + 7 + CELL_ROWS + 8
+    canvas.text((left + right) / 2, caption_y, "Confidence (the top class's probability)", TEXT,
+                align="centre", valign="top")
+    _key_under(canvas, entries, left, right, caption_y + CELL_ROWS + 12)
     return canvas.image()
 
 

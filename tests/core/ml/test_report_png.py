@@ -67,17 +67,18 @@ def test_reliability_diagram_draws_bars_and_the_diagonal(tmp_path):
     assert at(strip, 0.35, 0.2).max() < 200
 
 
-def test_the_reliability_key_keeps_clear_of_a_bar_in_its_corner():
+def test_the_reliability_key_is_under_the_diagram_clear_of_its_bars():
     """A bin of low confidence all answered right (0.3-0.4: 35% sure, 100% right) ran a bar
-    through the key in the upper left; the key goes to the corner bars cover least."""
+    through the key in the upper left, and any corner may hold a bar: the key is drawn under
+    the diagram, its axis caption above it."""
     after = _diagram({3: (0.35, 1.0, 5), 9: (0.97, 0.97, 200)})
     image = reliability_image(after, width_px=400, height_px=460)
-    main, _ = reliability_axes(400, 460)
-    assert image[int(main.y(0.95)), int(main.x(0.35))].max() < 200  # the bar, not the white key
-    plain = reliability_image(_diagram({9: (0.97, 0.97, 200)}), width_px=400, height_px=460)
-    assert not _near(plain[int(main.y(0.95)), int(main.x(0.1))], ACCURACY)  # the key stays put
-    assert plain[int(main.y(0.95)) - 20:int(main.y(0.95)) + 20,
-                 int(main.x(0.05)):int(main.x(0.3))].min() < 100  # its words, upper left
+    main, strip = reliability_axes(400, 460)
+    assert image[int(main.y(0.95)), int(main.x(0.35))].max() < 200  # the bar, not a white key
+    corner = image[int(main.y(0.98)):int(main.y(0.75)), int(main.x(0.02)):int(main.x(0.3))]
+    assert corner.min() > 200  # nothing written in the upper left
+    key = image[int(strip.bottom) + 30:, :].reshape(-1, 3).astype(int)
+    assert (np.abs(key - rgb(ACCURACY)).max(axis=1) <= 40).sum() > 100  # its sample, under
 
 
 def test_before_calibration_is_drawn_behind():
