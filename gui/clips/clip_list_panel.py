@@ -166,6 +166,7 @@ class ClipListPanel(QWidget):
         self._current_timer.timeout.connect(self._emit_current)
         self._last_emitted: tuple = (-1, None, None)  # (clip id, its path, missing) last said
         self._hidden_selection: tuple | None = None  # (ids, current) a filter hid: _refilter
+        self._stand_in: int | None = None  # the clip shown in its place, until another is chosen
         # Another folder's clips: its ids name other clips (the digit keys would label one).
         model.records_replaced.connect(lambda: setattr(self, "_hidden_selection", None))
         self._text_timer = QTimer(self)
@@ -335,14 +336,16 @@ class ClipListPanel(QWidget):
         self._refilter(quick=self.quick_filter.currentData() or FILTER_ALL)
         if self.current_id() < 0:  # "Label next" chosen: its first clip, not "No clip selected"
             self.select_row(0)
+            self._stand_in = self.current_id()  # the clip a filter hid comes back over it
 
     def _apply_text_filter(self) -> None:
         self._refilter(text=self.filter_edit.text())
 
     def _refilter(self, **kwargs) -> None:
         keep, current = self.selected_ids(), self.current_id()
-        if current < 0 and self._hidden_selection:  # hidden by the filter before: back now?
+        if self._hidden_selection and current in (-1, self._stand_in):  # hidden before: back?
             keep, current = self._hidden_selection
+        self._stand_in = None
         self.model.set_filter(**kwargs)
         self.select_ids(keep, current)
         # A filter that hid the current clip: clearing it brought back no clip, and the view

@@ -390,3 +390,6 @@ def test_a_quick_filter_that_hides_the_clip_on_show_shows_its_first(qtbot):
     panel.select_ids([records[0].id], records[0].id)
     panel.set_quick_filter(FILTER_UNLABELED)
     assert panel.current_id() == model.record(0).id and model.record(0).label is None
+    # Back to every clip: the clip the filter hid comes back (the stand-in stayed).
+    panel.set_quick_filter(FILTER_ALL)
+    assert panel.current_id() == records[0].id
