@@ -16,6 +16,8 @@ def percent_text(probability: float) -> str:
     """A model's probability in whole percent, never "100%": from 99.5% on it reads ">99%" (a
     wrong answer at 99.9% read "100%", as if the model could not be wrong)."""
     return ">99%" if probability >= 0.995 else f"{probability:.0%}"
+
+
 _VERDICT_TIPS = {
     UNKNOWN: "Unknown: the clip is unlike every clip the model was trained on ({} was its "
              "best class score, which means nothing here). Label it to teach the model this sound.",

@@ -41,7 +41,8 @@ def score_text(record: Any) -> str:
         return f"match {score:.2f}"
     if source == "search":
         return f"score {score:.2f}"
-    return percent_text(score)
+    # A model's probability; a score another tool wrote (an import) may be any number.
+    return percent_text(score) if 0.0 <= score <= 1.0 else f"score {score:g}"
 
 
 def source_text(record: Any) -> str:

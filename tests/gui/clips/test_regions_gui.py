@@ -848,7 +848,8 @@ def test_a_class_renamed_while_a_scan_runs_shows_its_new_name(rig):
 
 
 @pytest.mark.parametrize("source, score, text", [
-    ("model", 0.873, "87%"), ("import", 0.5, "50%"),
+    ("model", 0.873, "87%"), ("model", 0.999, ">99%"), ("import", 0.5, "50%"),
+    ("import", 3.2, "score 3.2"),  # another tool's score, no probability: not ">99%"
     ("loud", 0.99, "20 dB"), ("loud", 0.9, "10 dB"), ("loud", 1.0, "120 dB"),
     ("similar", 0.853, "match 0.85"), ("search", 0.99, "score 0.99"), ("manual", None, "")])
 def test_an_event_s_score_reads_as_what_it_measures(source, score, text):
