@@ -70,12 +70,13 @@ class ReliabilityPlot(pg.PlotItem):
         self.setMouseEnabled(x=False, y=False)
         self.setLabel("bottom", "Confidence")
         self.setLabel("left", "Accuracy")  # of the validation clips in each bar's bin
-        self.showGrid(y=True, alpha=0.2)
         self.setToolTip(_TOOLTIP)
         ticks = [[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)]]
         for name in ("left", "bottom"):
             self.getAxis(name).setTicks(ticks)
-            # The 0 and 1 at the ends reach past the axis a little: shown, not dropped.
+            # The 0 and 1 at the ends reach past the axis a little: shown, not dropped (no grid:
+            # with one, pyqtgraph drops the labels that reach past the view, as short as the
+            # Training tab draws it).
             self.getAxis(name).setStyle(hideOverlappingLabels=False)
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.08)
         self.before_bars = pg.BarGraphItem(x=[], height=[], width=0.05, brush=BEFORE_BRUSH,

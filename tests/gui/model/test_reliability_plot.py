@@ -151,7 +151,7 @@ def test_the_calibration_plot_labels_both_ends_of_its_accuracy_axis(qtbot):
     qtbot.addWidget(view)
     plot = ReliabilityPlot()
     view.addItem(plot)
-    view.resize(360, 200)
+    view.resize(360, 120)  # as short as the Training tab draws it beside a 768 px window
     view.show()
     qtbot.waitExposed(view)
     image = QImage(10, 10, QImage.Format.Format_ARGB32)
