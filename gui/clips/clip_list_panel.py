@@ -213,12 +213,16 @@ class ClipListPanel(QWidget):
         self._offer_filters()
 
     def _offer_filters(self) -> None:
-        """Each quick filter in _FILTER_NEEDS on only while what it reads is there."""
+        """Each quick filter in _FILTER_NEEDS on only while what it reads is there; the one
+        chosen, switched off so (another folder, no model yet), gives way to All clips."""
         for key, (has, why) in _FILTER_NEEDS.items():
             item = self.quick_filter.model().item(self.quick_filter.findData(key))
             if item is not None:
                 item.setEnabled(has(self.model))
                 item.setToolTip("" if has(self.model) else why)
+        current = self.quick_filter.model().item(self.quick_filter.currentIndex())
+        if current is not None and not current.isEnabled():
+            self.quick_filter.setCurrentIndex(self.quick_filter.findData(FILTER_ALL))
 
     def _check_shown_columns(self) -> None:
         for action in self.column_menu.actions():
@@ -286,8 +290,8 @@ class ClipListPanel(QWidget):
                 Qt.ItemDataRole.ToolTipRole)
         index = self.quick_filter.findData(current)
         self.quick_filter.setCurrentIndex(max(index, 0))
-        self._offer_filters()
         self.quick_filter.blockSignals(False)
+        self._offer_filters()  # after: a filter it switches off is left as a change heard
         if index < 0 and current != FILTER_ALL:
             self._on_quick_filter_changed()
 

@@ -346,6 +346,10 @@ def test_quick_filters_that_read_a_model_or_regions_are_off_until_there_is_one(q
     assert offered(FILTER_UNREVIEWED)
     panel.set_classes(["a", "b"])  # the box made again keeps what is offered
     assert offered(FILTER_LOW_CONFIDENCE) and offered(FILTER_UNREVIEWED)
+    # The filter chosen, switched off (another folder: no model yet), gives way to All clips.
+    panel.set_quick_filter(FILTER_LOW_CONFIDENCE)
+    model.set_records(_records(3))
+    assert combo.currentData() == FILTER_ALL and model.rowCount() == 3
 
 
 def test_a_clip_a_filter_hid_is_not_brought_back_in_another_folder(qtbot):
