@@ -205,7 +205,7 @@ class ModelDock(QDockWidget):
         return self.controller.start_training(fine_tune=True)
 
     def edit_settings(self) -> None:
-        dialog = TrainSettingsDialog(self.controller.default_config(), self)
+        dialog = TrainSettingsDialog(self.controller.default_config(), self, self._most_channels())
         if dialog.exec():
             self.set_train_config(dialog.config())
 

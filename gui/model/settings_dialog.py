@@ -22,7 +22,7 @@ from core.ml import runtime
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.networks import MODELS
 from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
-from gui.common.channels import channel_box, select_channel
+from gui.common.channels import OFFERED_CHANNELS, channel_box, select_channel
 
 # The clip-length box's "auto" value, shown as its special text: one step below the shortest
 # length core allows, so stepping up from it reaches MIN_CLIP_S.
@@ -56,7 +56,10 @@ class TrainSettingsDialog(QDialog):
     ``config()`` returns the choice (the model's other defaults with them). Restore Defaults
     resets the fields."""
 
-    def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, config: TrainConfig | None = None, parent: QWidget | None = None,
+                 most_channels: int = OFFERED_CHANNELS) -> None:
+        """``most_channels``: the most a recording of the folder has; its channels are offered
+        (eight at least: a 32-channel array's 20th was out of reach but by ``--channel``)."""
         super().__init__(parent)
         self.setWindowTitle("Training Settings")
         self.model_box = QComboBox()
@@ -88,7 +91,7 @@ class TrainSettingsDialog(QDialog):
         self.channel_box = channel_box(None, (
             "The channel of a multi-channel recording the model learns from and listens to, "
             "as it does when it classifies; files without that channel, and mono files, are "
-            "heard as the mix"))
+            "heard as the mix"), max(most_channels, OFFERED_CHANNELS))
         self.augment = QCheckBox("Vary the training clips (shift and mask time and frequency)")
         self.background = QCheckBox("Learn a background class from unmarked stretches")
         self.background.setToolTip(

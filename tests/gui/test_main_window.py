@@ -864,3 +864,28 @@ def test_redo_answers_ctrl_y_and_ctrl_shift_z_on_every_platform(window):
     """The README promised Redo on Ctrl+Y, which Linux's standard Redo keys do not hold."""
     keys = {k.toString() for k in window.acts.redo.shortcuts()}
     assert {"Ctrl+Shift+Z", "Ctrl+Y"} <= keys
+
+
+def test_training_settings_offer_every_channel_of_the_folders_arrays(qtbot, window, tmp_path,
+                                                                      monkeypatch):
+    """Training Settings offered eight channels whatever the folder held: the searches offered
+    a 12-channel array's twelve, Training Settings not."""
+    import numpy as np
+
+    from gui.model import dock as dock_module
+
+    audio_factory.write(tmp_path / "array" / "a.wav", np.zeros((8000, 12), np.float32) + 0.01)
+    audio_factory.write(tmp_path / "array" / "b.wav", audio_factory.tone(440.0, 0.5))
+    open_and_wait(qtbot, window, tmp_path / "array")
+    offered = []
+
+    class Dialog:
+        def __init__(self, config, parent, most_channels):
+            offered.append(most_channels)
+
+        def exec(self):
+            return False
+
+    monkeypatch.setattr(dock_module, "TrainSettingsDialog", Dialog)
+    window.model_dock.edit_settings()
+    assert offered == [12]

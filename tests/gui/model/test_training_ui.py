@@ -201,6 +201,12 @@ def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     assert reopened.channel_box.currentText().startswith("Channel 2")
     reopened.model_box.setCurrentIndex(reopened.model_box.findData("compact"))
     assert reopened.config().channel == 1  # the recordings' choice, not the network's
+    # A folder of 32-channel arrays: each of its channels is offered (eight were, and the
+    # twentieth could be chosen only by train --channel); a mono folder still gets eight.
+    array = TrainSettingsDialog(most_channels=32)
+    qtbot.addWidget(array)
+    assert array.channel_box.findData(19) >= 0 and array.channel_box.count() == 33
+    assert dialog.channel_box.count() == 9
 
 
 @pytest.mark.slow
