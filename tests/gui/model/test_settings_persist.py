@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.ml.features import MIN_CLIP_S
 from core.ml.train_config import TrainConfig
+from gui.clips.clip_table import ClipTableModel
 from gui.common import settings as keys
 from gui.model.dock import ModelDock
 from gui.model.settings_dialog import TrainSettingsDialog
@@ -21,7 +22,8 @@ def make_dock(qtbot, settings):
     docks = []
 
     def _make():
-        dock = ModelDock(None, None, QUndoStack(), lambda *_: None, settings=settings)
+        # The clip table is the dock's own (Training Settings asks it the folder's channels).
+        dock = ModelDock(ClipTableModel(), None, QUndoStack(), lambda *_: None, settings=settings)
         qtbot.addWidget(dock)
         docks.append(dock)
         return dock
