@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
 from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, short_status, status_text, verdict_tip
+from gui.common.colours import MUTED_COLOUR
 from gui.common.elided_label import one_line
 from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
 from gui.common.time_text import clip_length_text
@@ -44,7 +45,6 @@ FILTER_EVENTS_DISAGREE = "__events_disagree__"  # a model event over a person's 
 LOW_CONFIDENCE = 0.6
 _VERDICT_RANK = {UNKNOWN: 0, SILENCE: 2}  # the rest (a class) 1: the order Label next shows
 _PROBLEM_COLOUR = QColor("#b3261e")
-MUTED_COLOUR = QColor("#7a7f87")
 _UNKNOWN_CLASS_COLOUR = QColor("#9aa0a6")
 
 

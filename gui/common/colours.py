@@ -10,6 +10,10 @@ CLASS_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
                  "#000000")
 
 
+#: The lists' muted grey: an answer naming no class, a list's words when it is empty.
+MUTED_COLOUR = QColor("#7a7f87")
+
+
 def class_colour(name: str, index: int, colours: dict[str, str]) -> str:
     """The project's colour for class ``name`` (as on its label buttons); a class the project
     does not have gets the ``index``-th hue of CLASS_COLOURS."""

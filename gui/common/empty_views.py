@@ -4,10 +4,10 @@ a queue with nothing to review), where a blank area told a person nothing."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QAbstractItemView, QListWidget
 
-EMPTY_TEXT_COLOUR = QColor("#7a7f87")  # the list's muted grey
+from gui.common.colours import MUTED_COLOUR
 
 
 def paint_empty_text(view: QAbstractItemView, text: str) -> None:
@@ -15,7 +15,7 @@ def paint_empty_text(view: QAbstractItemView, text: str) -> None:
     no rows (call after the view's own paintEvent)."""
     if text and view.model() is not None and view.model().rowCount() == 0:
         painter = QPainter(view.viewport())
-        painter.setPen(EMPTY_TEXT_COLOUR)
+        painter.setPen(MUTED_COLOUR)
         painter.drawText(view.viewport().rect().adjusted(16, 16, -16, -16),
                          Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
         painter.end()

@@ -33,10 +33,9 @@ from core.ml.runtime import AUTO_DEVICE
 from core.store.added_files import adding_refused
 from core.store.label_rules import class_named_by
 from core.words import counted
-from gui.clips.clip_table import MUTED_COLOUR
 from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, verdict_tip
 from gui.clips.clip_view import ClipView
-from gui.common.colours import class_colour
+from gui.common.colours import MUTED_COLOUR, class_colour
 from gui.common.drops import local_paths
 from gui.common.elided_label import one_line
 from gui.common.table_model import selected_rows
