@@ -94,3 +94,11 @@ class ConfigError(EarmarkError, ValueError):
     """A setting has a value Earmark cannot use (an unknown model, a clip length out of range...).
 
     Also a ValueError, so callers that validate typed input can catch either."""
+
+
+def os_reason(error: BaseException) -> str:
+    """Why an operation on a file failed, in a person's words: an OSError's text in lower case
+    ("permission denied", "no space left on device"), else the error's own text."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error) or type(error).__name__

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from core.audio.reading import AUDIO_EXTENSIONS
+from core.errors import os_reason
 from core.paths import natural_order
 
 # --------------------------------------------------------------------------- scanning
@@ -54,7 +55,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             entries = sorted(it, key=lambda entry: natural_order(entry.name))
     except OSError as error:
         if on_unlisted is not None:
-            on_unlisted(folder, (error.strerror or str(error)).lower())
+            on_unlisted(folder, os_reason(error))
         return
     for entry in entries:
         name = entry.name
@@ -66,7 +67,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
             if _is_audio_name(name) and entry.is_symlink():
                 yield Path(entry.path)
             elif on_unlisted is not None and not entry.is_symlink():
-                on_unlisted(Path(entry.path), (error.strerror or str(error)).lower())
+                on_unlisted(Path(entry.path), os_reason(error))
             continue
         if is_dir:
             try:
@@ -74,7 +75,7 @@ def _walk(folder: Path, visited: set[tuple[int, int]],
                 st = os.stat(entry.path)
             except OSError as error:  # a path too long to name (ENAMETOOLONG): said, not skipped
                 if on_unlisted is not None and error.errno != errno.ELOOP:
-                    on_unlisted(Path(entry.path), (error.strerror or str(error)).lower())
+                    on_unlisted(Path(entry.path), os_reason(error))
                 continue
             key = (st.st_dev, st.st_ino)
             if key in visited:

@@ -23,7 +23,7 @@ import soundfile as sf
 
 from core.audio.cut_short import AudioFile, cut_short_note, open_mended
 from core.audio.resampling import resample
-from core.errors import AudioError
+from core.errors import AudioError, os_reason
 from core.words import counted
 
 #: Recordings in formats libsndfile cannot decode, by suffix: a phone's voice memos, Windows
@@ -129,19 +129,13 @@ def _check_path(path: Path) -> None:
         # ValueError: embedded NUL in the name; OSError: name too long, I/O error, loop...
         if getattr(exc, "errno", None) == errno.ELOOP:
             raise AudioError(path, LINK_LOOP) from None
-        raise AudioError(path, f"cannot be opened ({_os_reason(exc)})") from None
+        raise AudioError(path, f"cannot be opened ({os_reason(exc)})") from None
     if stat.S_ISDIR(st.st_mode):
         raise AudioError(path, IS_FOLDER)
     if not stat.S_ISREG(st.st_mode):
         raise AudioError(path, NOT_A_FILE)
     if st.st_size == 0:
         raise AudioError(path, EMPTY_FILE)
-
-
-def _os_reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
-    return str(exc) or type(exc).__name__
 
 
 def _diagnose_open_failure(path: Path) -> str | None:
@@ -156,7 +150,7 @@ def _diagnose_open_failure(path: Path) -> str | None:
     except PermissionError:
         return PERMISSION
     except OSError as exc:
-        return f"cannot be read ({_os_reason(exc)})"
+        return f"cannot be read ({os_reason(exc)})"
     return None
 
 
@@ -210,7 +204,7 @@ def _plain_error(path: Path, exc: BaseException, opening: bool) -> AudioError:
             return AudioError(path, UNSUPPORTED)
         return AudioError(path, _reason_from_libsndfile(exc.error_string or ""))
     if isinstance(exc, OSError):
-        return AudioError(path, f"cannot be read ({_os_reason(exc)})")
+        return AudioError(path, f"cannot be read ({os_reason(exc)})")
     # RuntimeError / ValueError / TypeError from soundfile's wrapper or libsndfile.
     return AudioError(path, _reason_from_libsndfile(str(exc)))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.errors import os_reason
+
 # The commands' names, here beside nothing heavy: main.py tells a command from a folder to open
 # before torch is imported, so the window's splash shows at once.
 COMMANDS = ("train", "predict", "detect", "detect-energy", "find-similar", "evaluate", "info",
@@ -38,4 +40,4 @@ def check_out(out: Path | None, folder: bool = False) -> None:
         probe_writable(out if folder else out.parent)
     except OSError as error:
         raise EarmarkError(f"--out {out}: nothing can be written there "
-                           f"({(error.strerror or str(error)).lower()})") from None
+                           f"({os_reason(error)})") from None

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 from core.paths import first_free
 from core.store.classes import ClassesState
 from core.store.label_io import copy_no_overwrite
@@ -52,7 +52,7 @@ def copy_into_project(project, files: Iterable[tuple[str | Path, str]]) -> list[
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
             raise EarmarkError(f"cannot copy {source.name} into {folder}: "
-                               f"{(error.strerror or str(error)).lower()}; nothing was "
+                               f"{os_reason(error)}; nothing was "
                                "copied") from None
         done.append((source, target))
     return done
