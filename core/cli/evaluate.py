@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.cli import given_path
 from core.cli.devices import add_device_option, checked_device
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 
 
 def register(subparsers) -> None:
@@ -174,7 +174,7 @@ def _plots_dir(directory: Path) -> Path:
         probe_writable(directory)
     except OSError as error:
         raise EarmarkError(f"{directory}: cannot write the plots there "
-                           f"({error.strerror or error})") from None
+                           f"({os_reason(error)})") from None
     return directory
 
 
@@ -193,7 +193,7 @@ def _write_plots(directory: Path, calibration, classifier, data: Path) -> None:
     try:
         write_png(path, image)
     except OSError as error:
-        raise EarmarkError(f"{path}: cannot write the plot ({error.strerror or error})") from None
+        raise EarmarkError(f"{path}: cannot write the plot ({os_reason(error)})") from None
     print(f"wrote {path}", file=sys.stderr)
 
 

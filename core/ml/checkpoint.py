@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.errors import CheckpointError
+from core.errors import CheckpointError, os_reason
 from core.ml.features import FeatureConfig
 from core.ml.networks import build_model
 from core.ml.novelty import NoveltyRule, feature_statistics
@@ -140,7 +140,7 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
         torch.save(checkpoint.to_payload(), buffer)
         write_bytes_atomic(path, buffer.getbuffer())
     except OSError as exc:
-        raise CheckpointError(path, f"could not save the model ({exc.strerror or exc})") from exc
+        raise CheckpointError(path, f"could not save the model ({os_reason(exc)})") from exc
     return path
 
 
@@ -154,7 +154,7 @@ def check_can_save(path: str | Path) -> None:
     try:
         probe_writable(path.parent)
     except OSError as exc:
-        raise CheckpointError(path, f"the model could not be saved there ({exc.strerror or exc})"
+        raise CheckpointError(path, f"the model could not be saved there ({os_reason(exc)})"
                               ) from exc
 
 
@@ -197,7 +197,7 @@ def _unloadable(path: Path, exc: Exception) -> str:
     if isinstance(exc, EOFError) or "zip archive" in text:
         return "not an Earmark model file (damaged or cut short: not a whole PyTorch file)"
     if isinstance(exc, OSError):
-        return f"could not read the file ({exc.strerror or exc})"
+        return f"could not read the file ({os_reason(exc)})"
     return "not an Earmark model file (not a PyTorch file)"
 
 

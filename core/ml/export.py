@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from core.errors import CheckpointError, EarmarkError
+from core.errors import CheckpointError, EarmarkError, os_reason
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
@@ -216,7 +216,7 @@ def export_model(checkpoint: Checkpoint | str | Path, path: str | Path, fmt: str
     try:
         write_bytes_atomic(path, data)
     except OSError as exc:
-        raise CheckpointError(path, f"could not write the exported model ({exc.strerror or exc})") from exc
+        raise CheckpointError(path, f"could not write the exported model ({os_reason(exc)})") from exc
     return path
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 from core.paths import natural_key, write_text_atomic
 from core.store.label_rules import read_labels_file, safe_folder_name, two_labels
 from core.store.project import Project
@@ -304,7 +304,7 @@ def export_folders(project: Project, dest: str | Path, move: bool = False,
             skipped.append((source, target))
             continue
         except OSError as error:
-            failed.append((source, error.strerror or str(error)))
+            failed.append((source, os_reason(error)))
             continue
         done.append((source, target))
     return FolderExportResult(done=done, skipped_existing=skipped, unlabeled=unlabeled,

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from core.audio.discovery import iter_audio_files
 from core.audio.reading import AUDIO_EXTENSIONS
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 from core.store.name_rules import (
     PREFIX_RULE,
     NameRule,
@@ -198,7 +198,7 @@ def read_labels_file(path: str | os.PathLike,
     except PermissionError:
         raise EarmarkError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise EarmarkError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise EarmarkError(f"{path}: cannot be read ({os_reason(exc)})") from None
     text = decode_text(data)
     if text.lstrip().startswith("{"):
         return _edge_impulse_labels(text, path.name)

@@ -31,6 +31,7 @@ from core.errors import (
     ProjectDamagedError,
     ProjectError,
     ProjectStoreGoneError,
+    os_reason,
 )
 from core.store import store_backup
 from core.store.classes import ClassesMixin
@@ -139,7 +140,7 @@ class Project(ScanMixin, NameRuleMixin, ClassesMixin, ModelsMixin, RegionsMixin,
                 store_backup.set_aside_side_files(store_path)
             except OSError as error:
                 raise ProjectError(f"{store_path}: the log of a store no longer there cannot be "
-                                   f"moved aside ({error.strerror or error})") from None
+                                   f"moved aside ({os_reason(error)})") from None
         conn = _connect(store_path, busy_timeout_s)
         try:
             project = cls(folder, store_path, conn, note)

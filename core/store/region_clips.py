@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from core.audio.reading import centred_window_start, fit_length, read
 from core.audio.recording import save_take
-from core.errors import AudioError, EarmarkError
+from core.errors import AudioError, EarmarkError, os_reason
 from core.store.label_rules import safe_folder_name
 from core.store.records import ClipRecord, RegionRecord
 from core.store.region_export import regions_by_clip
@@ -105,7 +105,7 @@ def export_region_clips(project, dest: str | Path, min_length_s: float = 0.0,
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise EarmarkError(f"{dest}: cannot be made ({error.strerror or error})") from None
+        raise EarmarkError(f"{dest}: cannot be made ({os_reason(error)})") from None
     clips = {c.path: c for c in project.clips(include_missing=True)}
     # Every clip to cut, by recording: a recording that cannot be read is tried once.
     jobs: list[list[_Cut]] = []
@@ -168,7 +168,7 @@ def _cut(project, dest: Path, job: _Cut, result: RegionClipsResult) -> bool:
         return True
     except (AudioError, OSError) as error:
         # The destination refuses (read-only, full): every other clip would fail alike.
-        reason = error.reason if isinstance(error, AudioError) else error.strerror or str(error)
+        reason = error.reason if isinstance(error, AudioError) else os_reason(error)
         raise EarmarkError(f"{target}: cannot be written ({reason}); {len(result.written):,} "
                            "clips were written before it") from None
     result.written.append(target)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from core.errors import EarmarkError, RegionError
+from core.errors import EarmarkError, RegionError, os_reason
 from core.store.label_rules import decode_text, load_json, read_text_file
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec, clean_label
 from core.store.region_aoef import aoef_clip_labels, labels_clips, parse_aoef
@@ -122,7 +122,7 @@ def _read_text(path: str | os.PathLike) -> str:
     try:
         data = read_text_file(Path(path))
     except OSError as error:
-        raise EarmarkError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise EarmarkError(f"{path}: cannot be read ({os_reason(error)})") from None
     try:
         return decode_text(decompress(data))
     except EarmarkError as error:

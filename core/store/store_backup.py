@@ -10,7 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 
 BACKUP_DIRNAME = "backups"
 KEEP_BACKUPS = 5  # the newest copies kept; older ones are deleted
@@ -106,7 +106,7 @@ def restore_newest(store_path: Path, now: float | None = None,
         shutil.copyfile(copy, store_path)
     except OSError as error:
         raise EarmarkError(f"{store_path}: the copy of {made_at(copy)} cannot be put in its "
-                           f"place ({error.strerror or error})") from None
+                           f"place ({os_reason(error)})") from None
     return copy, aside
 
 

@@ -20,7 +20,7 @@ import stat
 import time
 from pathlib import Path
 
-from core.errors import ProjectError
+from core.errors import ProjectError, os_reason
 from core.paths import first_free, probe_writable, user_data_dir
 from core.store import lock, store_backup
 
@@ -190,5 +190,5 @@ def _copy_store(source: Path, target: Path) -> Path | None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise ProjectError(f"cannot copy the project store {source / STORE_FILENAME} to "
-                           f"{target}: {exc.strerror or exc}") from exc
+                           f"{target}: {os_reason(exc)}") from exc
     return kept

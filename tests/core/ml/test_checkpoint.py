@@ -231,7 +231,7 @@ def test_save_is_atomic_and_leaves_previous_file(tmp_path, trained, monkeypatch)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", full_disk)
-    with pytest.raises(CheckpointError, match="No space left"):
+    with pytest.raises(CheckpointError, match="no space left"):
         save_checkpoint(trained.checkpoint, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
