@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -144,3 +145,24 @@ def path_keys(path: str) -> tuple[tuple, tuple, tuple]:
             before, _, after = key[cut].rpartition("/")
             return key, key[:cut] + (before,), (after,) + key[cut + 1:]
     return key, ("",), key
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """Which content a path holds: its size and modification time, kept with what was made from
+    it (a feature cache's rows, a recording's overview, a clip on show) to tell it changed since."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def file_identity(path: str | Path) -> FileIdentity | None:
+    """The identity of ``path`` now (resolved, so two spellings share rows); None when it cannot
+    be read (reading it says why)."""
+    try:
+        resolved = Path(path).resolve()
+        stat = os.stat(resolved)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11's resolve)
+        return None
+    return FileIdentity(str(resolved), stat.st_size, stat.st_mtime_ns)

@@ -24,6 +24,7 @@ from core.audio.spectrogram import (
     loudest_db,
     power_to_db,
 )
+from core.paths import file_identity
 
 # Wider than most screens: an hour is 0.9 s a column, so a whole-file view needs nothing more.
 OVERVIEW_COLUMNS = 4000
@@ -265,11 +266,10 @@ def load_overview(path: str | os.PathLike, cache_dir: str | os.PathLike | None,
 
 def _file_stamp(path) -> np.ndarray:
     """(size, mtime_ns) of the file: what says it changed since its overview was kept."""
-    try:
-        st = os.stat(path)
-    except OSError:
+    identity = file_identity(path)
+    if identity is None:
         return np.array([-1, -1], dtype=np.int64)  # reading it raises the real reason
-    return np.array([st.st_size, st.st_mtime_ns], dtype=np.int64)
+    return np.array([identity.size, identity.mtime_ns], dtype=np.int64)
 
 
 def _read_cache(cached: Path, stamp: np.ndarray) -> Overview | None:

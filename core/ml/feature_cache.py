@@ -21,14 +21,13 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.audio import reading as audio
 from core.ml.features import FeatureConfig
-from core.paths import probe_writable, write_text_atomic
+from core.paths import FileIdentity, file_identity, probe_writable, write_text_atomic
 
 CACHE_DIRNAME = "feature-cache"
 # Bump when what a row holds for the same settings changes (decoding, resampling, extraction).
@@ -88,26 +87,6 @@ def clear_feature_cache(store_dir: str | Path) -> int:
     size = cache_size_bytes(store_dir)
     shutil.rmtree(feature_cache_dir(store_dir), ignore_errors=True)
     return size
-
-
-@dataclass(frozen=True)
-class FileIdentity:
-    """Which content a path held when its rows were written: its size and modification time."""
-
-    path: str
-    size: int
-    mtime_ns: int
-
-
-def file_identity(path: str | Path) -> FileIdentity | None:
-    """The identity of ``path`` now (resolved, so two spellings share rows); None when it cannot
-    be read (decoding will say why)."""
-    try:
-        resolved = Path(path).resolve()
-        stat = os.stat(resolved)
-    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11's resolve)
-        return None
-    return FileIdentity(str(resolved), stat.st_size, stat.st_mtime_ns)
 
 
 def settings_digest(features: FeatureConfig, stored: str) -> str:

@@ -27,6 +27,7 @@ from core.audio.spectrogram import (
 )
 from core.errors import AudioError
 from core.ml.runtime import set_thread_count
+from core.paths import FileIdentity, file_identity
 
 # Up to this many samples the waveform is drawn sample by sample (pyqtgraph peak-downsamples it
 # to the screen); longer clips are drawn as a min/max envelope of ENVELOPE_BINS bins.
@@ -182,15 +183,6 @@ def _load_long_clip(path: Path, header: audio.AudioInfo, features,
                     spectrogram.channel_for(header.channels))
 
 
-def _size_and_time(path: Path) -> tuple[Path, int, int] | None:
-    """``(path, size in bytes, modification time in ns)``; None when it cannot be read."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return path, stat.st_size, stat.st_mtime_ns
-
-
 class ClipLoadWorker(QObject):
     """Lives on the loader thread; loads one request at a time, skipping superseded ones."""
 
@@ -206,7 +198,8 @@ class ClipLoadWorker(QObject):
         self._latest_generation = latest_generation
         self._latest_range_generation = latest_range_generation
         self._threads_set = False
-        self._opened: tuple[Path, int, int] | None = None  # the file shown: its size and time
+        # The file on show and what it held when opened (None: it could not be read then)
+        self._opened: tuple[Path, FileIdentity | None] | None = None
 
     def _set_threads(self) -> None:
         if not self._threads_set:
@@ -220,7 +213,7 @@ class ClipLoadWorker(QObject):
         if generation != self._latest_generation():
             return  # a newer request is already queued behind this one
         self._set_threads()
-        self._opened = _size_and_time(path)
+        self._opened = path, file_identity(path)
         try:
             data = load_clip(path, features, spectrogram, cache_dir,
                              should_stop=lambda: generation != self._latest_generation())
@@ -240,7 +233,7 @@ class ClipLoadWorker(QObject):
             return
         self._set_threads()
         if self._opened is not None and self._opened[0] == path \
-                and _size_and_time(path) != self._opened:
+                and file_identity(path) != self._opened[1]:
             # Cut short, written again or gone since it was opened: its overview, drawn on,
             # showed audio that was no longer there, and nothing said so until a rescan.
             self.range_failed.emit(generation, path, "it changed on disk since it was opened "
