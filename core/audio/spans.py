@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import math
 
+#: Slack past a recording's duration that a span's end may reach: durations from headers and
+#: times written by other tools are rounded (to the millisecond, often).
+END_SLACK_S = 0.01
+
 #: Two events (of several templates or variants) overlapping by this share of the shorter are one
 #: call: at half, a two-note hoot was found two or three times, a note apart (42-55% overlap).
 SAME_CALL_OVERLAP = 0.25

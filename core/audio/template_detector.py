@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.reading import channel_or_mix, channel_problem, info, read, read_blocks
-from core.audio.spans import same_call
+from core.audio.spans import END_SLACK_S, same_call
 from core.audio.spectrogram import (
     POWER_FLOOR,
     band_bins,
@@ -211,7 +211,7 @@ def prepare_template(template: CallTemplate, channel: int | None = None) -> Prep
                            f"most {MAX_TEMPLATE_S:g} s")
     header = info(template.path)
     rate_hz = header.sample_rate_hz
-    if template.end_s > header.duration_s + 0.01:  # a region's end may be rounded by a tool
+    if template.end_s > header.duration_s + END_SLACK_S:  # rounded by a tool, as a region's
         raise EarmarkError(f"the template {template.begin_s:g}-{template.end_s:g} s ends past the "
                            f"end of {os.path.basename(template.path)} "
                            f"({header.duration_s:.2f} s long)")

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.audio.spans import END_SLACK_S
 from core.errors import EarmarkError, RegionError, os_reason
 from core.store.label_rules import decode_text, load_json, read_text_file
 from core.store.records import ClipRecord, RegionRecord, RegionRow, RegionSpec, clean_label
@@ -61,7 +62,7 @@ from core.store.region_tables import (
     raven_names_audio,
     table_text,
 )
-from core.store.regions import END_SLACK_S, MAX_LISTED, validate_region
+from core.store.regions import MAX_LISTED, validate_region
 
 #: What a problem's number counts in each format, for messages.
 _UNITS = {"avianz": "segment", "labelstudio": "region", "aoef": "entry", EDGE_IMPULSE: "span"}

@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
+from core.audio.spans import END_SLACK_S
 from core.errors import RegionError
 from core.store.records import (
     FOUND_SOURCES,
@@ -32,9 +33,6 @@ from core.store.records import (
     region_from_row,
 )
 
-#: Slack past a clip's duration that a region's end may reach: durations from headers and
-#: times written by other tools are rounded (to the millisecond, often).
-END_SLACK_S = 0.01
 #: How many bad regions a RegionError lists before "and N more".
 MAX_LISTED = 20
 
