@@ -4,7 +4,8 @@ Decoding and the STFT run on a ClipLoader thread; this widget only draws what it
 long file shows its overview at once, with an overview strip above the plots; once the visible
 range settles, its spectrogram and waveform are computed at the plot's pixel width and drawn
 over the overview (``detail_image``, see :mod:`gui.clips.view_detail`), so any second of an
-hour shows at full resolution.
+hour shows at full resolution; so does a short clip whose spectrogram was pooled to fit (seconds
+of a bat detector's 384 kHz).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ClipView(QWidget):
     Signals: ``seek_requested(seconds)`` when a plot is clicked; ``clip_shown(path)`` once the
     plots hold a new clip's data; ``message_shown(text)`` when a message replaces the plots;
     ``view_range_changed(start_s, end_s)`` once the visible time range has settled;
-    ``detail_shown(start_s, end_s)`` once a long file's range is drawn at full resolution.
+    ``detail_shown(start_s, end_s)`` once a range is drawn at full resolution (view_detail).
     A double-click on either plot shows the whole clip again (``reset_zoom``).
 
     ``drag_handler`` and ``click_handler`` (None, or ``f(event, plot) -> bool``) see a left drag
@@ -205,7 +206,7 @@ class ClipView(QWidget):
         self._cache_dir = Path(path) if path is not None else None
 
     def detail_range(self) -> tuple[float, float] | None:
-        """The range drawn at full resolution over the overview, or None."""
+        """The range drawn at full resolution over a coarser image (view_detail), or None."""
         return self._detail.range_s()
 
     def show_clip(self, path: Path | None, title: str = "") -> None:
@@ -493,8 +494,7 @@ class ClipView(QWidget):
     @Slot(object, object)
     def _on_loader_range_loaded(self, path: Path, image) -> None:
         data = self._data
-        if (data is not None and data.overview is not None and Path(path) == self._path
-                and not self._showing_features()
+        if (data is not None and Path(path) == self._path and not self._showing_features()
                 and self._detail.draw(data, image, self._spectrogram_levels(data))):
             self.detail_shown.emit(image.start_s, image.end_s)
 

@@ -1,7 +1,8 @@
-"""A long file's visible range at full resolution: once the clip view's range settles, the
-range's spectrogram and waveform envelope are asked of the loader at the plot's pixel width and
-drawn over the overview, the waveform spliced into the overview's line; a coarser overview than
-the pixels gets no detail."""
+"""The visible range at full resolution: once the clip view's range settles, the range's
+spectrogram and waveform envelope are asked of the loader at the plot's pixel width and drawn
+over the coarser image beneath (a long file's overview, or a short clip's spectrogram pooled to
+its most columns: a bat detector's seconds at 384 kHz), the waveform spliced into its line; an
+image as fine as the pixels, or at its own full resolution, gets no detail."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ from gui.clips.clip_loader import ClipData, ClipLoader, envelope_line, splice_li
 
 # A detail image wider than this many columns costs more to draw than any screen shows.
 MAX_DETAIL_COLUMNS = 8192
+
+
+def coarse_column_s(data: ClipData) -> float | None:
+    """Seconds of the file in one column of the image beneath, where finer ones can be computed:
+    a long file's overview, or a short clip's spectrogram pooled to MAX_COLUMNS (a 6 s bat
+    recording at 384 kHz: 2.7 ms a column, a 3 ms call one column however far one zoomed).
+    None for a spectrogram at its own resolution (frames a quarter of a window apart)."""
+    if data.overview is not None:
+        return data.overview.column_s
+    image = data.spectrogram
+    column_s = data.duration_s / max(image.db.shape[1], 1)
+    full_s = (image.n_fft // 4) / max(data.sample_rate_hz, 1)
+    return column_s if column_s > 1.5 * full_s else None  # pooled: a column is whole windows
 
 
 class RangeDetail:
@@ -32,7 +46,8 @@ class RangeDetail:
         spectrogram's), unless the overview is as fine as that already, or the same was asked."""
         n_columns = int(min(max(width_px, 1), MAX_DETAIL_COLUMNS))
         start_s, end_s = range_s
-        if data.overview is None or data.overview.column_s <= (end_s - start_s) / n_columns:
+        coarse_s = coarse_column_s(data)
+        if coarse_s is None or coarse_s <= (end_s - start_s) / n_columns:
             self.hide(data)
             return
         key = (start_s, end_s, n_columns, config.n_fft_for(data.sample_rate_hz))

@@ -79,6 +79,27 @@ def test_short_clips_keep_the_whole_file_path(qtbot, view, make_audio, monkeypat
     assert asked == [] and view.detail_range() is None
 
 
+def test_a_short_clip_pooled_to_fit_is_drawn_at_full_resolution_when_zoomed(qtbot, view,
+                                                                             make_audio):
+    """Six seconds of a bat detector at 384 kHz: its spectrogram was pooled to 3,000 columns of
+    2.7 ms, so a 3 ms call stayed one column however far one zoomed (a 30 kHz chirp here)."""
+    rate_hz = 384_000
+    samples = af.noise(6.0, rate_hz, amplitude=0.001)
+    call = af.tone(30_000, 0.003, rate_hz, amplitude=0.8)
+    samples[int(2.0 * rate_hz):][:len(call)] += call
+    show(qtbot, view, make_audio("bat.wav", samples, rate_hz))
+    assert view.data.overview is None
+    assert view.spec_image.image.shape[1] <= 3000  # pooled: a column holds whole windows
+    start_s, end_s = zoom_and_wait(qtbot, view, 1.97, 2.033)
+    image = view.detail_image.image
+    assert view.detail_image.isVisible() and image.shape[1] == int(view.spec_plot.vb.width())
+    loud = image.max(axis=0) > image.max() - 20.0  # the columns where the call is
+    assert np.count_nonzero(loud) * (end_s - start_s) / image.shape[1] == pytest.approx(0.003,
+                                                                                        abs=0.002)
+    view.reset_zoom()
+    qtbot.waitUntil(lambda: view.detail_range() is None, timeout=TIMEOUT_MS)
+
+
 def test_a_zoom_to_one_second_is_computed_at_the_plot_resolution(qtbot, view, long_file):
     show(qtbot, view, long_file)
     start_s, end_s = zoom_and_wait(qtbot, view, EVENT_S - 0.25, EVENT_S + 0.75)
