@@ -35,9 +35,11 @@ def zoomed_amplitude(high: float, factor: float, peak: float) -> float:
 
 
 #: Seconds of context shown either side of a region one goes to, and at least this share of the
-#: region's own length, so its neighbourhood is seen too.
+#: region's own length, so its neighbourhood is seen too; but at most this many times its
+#: length, so a bat's 3 ms call is not a sliver of a second-wide view: 30 ms either side.
 ZOOM_CONTEXT_S = 0.5
 ZOOM_CONTEXT_SHARE = 0.25
+ZOOM_CONTEXT_LENGTHS = 10.0
 
 
 def inside(low: float, high: float, limit: float, min_width: float) -> tuple[float, float]:
@@ -73,9 +75,12 @@ def go_to_width(view_width_s: float, duration_s: float) -> float:
 
 
 def region_range(record: Any, duration_s: float) -> tuple[float, float]:
-    """The time range that shows ``record`` (begin_s, end_s) with some context either side,
-    within a clip of ``duration_s`` (0: not known)."""
-    pad_s = max(ZOOM_CONTEXT_S, ZOOM_CONTEXT_SHARE * (record.end_s - record.begin_s))
+    """The time range that shows ``record`` (begin_s, end_s) with some context either side
+    (ZOOM_CONTEXT_S, less for a region under 50 ms), within a clip of ``duration_s`` (0: not
+    known)."""
+    length_s = record.end_s - record.begin_s
+    pad_s = (max(ZOOM_CONTEXT_SHARE * length_s, min(ZOOM_CONTEXT_S, ZOOM_CONTEXT_LENGTHS * length_s))
+             if length_s > 0 else ZOOM_CONTEXT_S)  # a moment (a point in time) has no length
     end_s = record.end_s + pad_s
     if duration_s > 0:
         end_s = min(end_s, duration_s)

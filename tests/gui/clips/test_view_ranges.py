@@ -31,6 +31,19 @@ def test_a_region_is_shown_with_context_within_its_clip():
     long = SimpleNamespace(begin_s=4.0, end_s=8.0)  # a quarter of its length either side
     assert region_range(long, 8.5) == (3.0, 8.5)
     assert region_range(SimpleNamespace(begin_s=0.2, end_s=0.4), 0.0) == (0.0, pytest.approx(0.9))
+    moment = SimpleNamespace(begin_s=3.0, end_s=3.0)  # a point in time: the usual context
+    assert region_range(moment, 10.0) == (2.5, 3.5)
+
+
+def test_a_call_of_milliseconds_is_shown_with_context_of_its_own_scale():
+    """A bat's 3 ms call was shown in a 1.003 s view, a sliver a person had to zoom to see at
+    every step: ten times its length either side, until that reaches half a second."""
+    bat = SimpleNamespace(begin_s=2.0, end_s=2.003)
+    assert region_range(bat, 10.0) == (pytest.approx(1.97), pytest.approx(2.033))
+    chirp = SimpleNamespace(begin_s=2.0, end_s=2.02)  # 20 ms: 0.2 s either side
+    assert region_range(chirp, 10.0) == (pytest.approx(1.8), pytest.approx(2.22))
+    note = SimpleNamespace(begin_s=2.0, end_s=2.05)  # from 50 ms, half a second, as before
+    assert region_range(note, 10.0) == (pytest.approx(1.5), pytest.approx(2.55))
 
 
 def test_a_band_is_what_the_spectrogram_shows_when_not_the_whole_spectrum():
