@@ -46,7 +46,7 @@ from gui.common.table_model import (
     selected_rows,
 )
 from gui.common.tasks import FunctionWorker, TaskSlot
-from gui.common.time_text import format_position
+from gui.common.time_text import format_position, span_decimals
 from gui.common.window_actions import window_action
 
 # "Ch", a region's channel, narrow beside its times: shown only where a region is on one channel
@@ -74,9 +74,12 @@ def format_band(record: Any) -> str:
 
 def measurements_line(m: Any) -> str:
     """A region's RegionMeasurements in one line: where its energy peaks and lies, how loud."""
-    return (f"Peak {m.peak_freq_hz:,.0f} Hz at {format_position(m.peak_time_s, unit=True)} · "
+    decimals = span_decimals(m.dur_90_s)  # "and 0.00 s" said nothing of a bat's call
+    return (f"Peak {m.peak_freq_hz:,.0f} Hz at "
+            f"{format_position(m.peak_time_s, unit=True, decimals=decimals)} · "
             f"centre {m.center_freq_hz:,.0f} Hz · 90% of its energy in {m.freq_5_hz:,.0f}–"
-            f"{m.freq_95_hz:,.0f} Hz and {format_position(m.dur_90_s, unit=True)} · entropy "
+            f"{m.freq_95_hz:,.0f} Hz and {format_position(m.dur_90_s, unit=True, decimals=decimals)}"
+            " · entropy "
             f"{m.agg_entropy_bits:.1f} bits · {m.inband_power_db:.1f} dB FS, {snr_phrase(m)}")
 
 
@@ -146,10 +149,10 @@ class RegionTableModel(ReadOnlyTableModel):
 
     @staticmethod
     def _display(record: Any, column: int) -> str:
-        if column == BEGIN:
-            return format_position(record.begin_s)
-        if column == END:
-            return format_position(record.end_s)
+        if column in (BEGIN, END):  # a call of milliseconds to as many decimals as it needs
+            decimals = span_decimals(record.end_s - record.begin_s)
+            return format_position(record.begin_s if column == BEGIN else record.end_s,
+                                   decimals=decimals)
         if column == BAND:
             return format_band(record)
         if column == CHANNEL:

@@ -32,20 +32,31 @@ def clip_length_text(seconds: float | None) -> str:
     return format_time(seconds) if seconds < 3599.95 else format_duration(seconds)
 
 
-def format_position(seconds: float, unit: bool = False) -> str:
-    """A time in a file to the hundredth (regions are drawn to them): '12.35' under a minute
-    ('12.35 s' with ``unit``), '5:05.20' past it, '1:05:05.20' past an hour. Rounded before it
-    is split, so 119.996 s reads 2:00.00, not 1:60.00."""
-    hundredths = int(round(max(seconds, 0.0) * 100))
-    if hundredths < 6000:
-        return f"{hundredths / 100:.2f}" + (" s" if unit else "")
-    minutes, hundredths = divmod(hundredths, 6000)
+def format_position(seconds: float, unit: bool = False, decimals: int = 2) -> str:
+    """A time in a file to the hundredth (regions are drawn to them; ``decimals`` more for a
+    span too short for them, see :func:`span_decimals`): '12.35' under a minute ('12.35 s'
+    with ``unit``), '5:05.20' past it, '1:05:05.20' past an hour. Rounded before it is split,
+    so 119.996 s reads 2:00.00, not 1:60.00."""
+    per_s = 10 ** decimals
+    units = int(round(max(seconds, 0.0) * per_s))
+    if units < 60 * per_s:
+        return f"{units / per_s:.{decimals}f}" + (" s" if unit else "")
+    minutes, units = divmod(units, 60 * per_s)
     hours, minutes = divmod(minutes, 60)
-    rest = f"{hundredths // 100:02d}.{hundredths % 100:02d}"
+    rest = f"{units // per_s:02d}.{units % per_s:0{decimals}d}"
     return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"
+
+
+def span_decimals(length_s: float) -> int:
+    """Decimals that show a span of ``length_s`` as one: hundredths from 20 ms, thousandths
+    from 2 ms, else tenths of a millisecond (a bat's 3 ms call read '1.09–1.09 s')."""
+    return 2 if length_s >= 0.02 else 3 if length_s >= 0.002 else 4
 
 
 def format_span(begin_s: float, end_s: float) -> str:
     """A region's span as the region list writes its ends: '12.35–12.60 s' within the first
-    minute, '28:44.00–28:44.30' past it (not '1724.00–1724.30 s' beside a table of 28:44.00)."""
-    return f"{format_position(begin_s)}–{format_position(end_s, unit=True)}"
+    minute, '28:44.00–28:44.30' past it (not '1724.00–1724.30 s' beside a table of 28:44.00),
+    '1.090–1.093 s' for a call of milliseconds."""
+    decimals = span_decimals(end_s - begin_s)
+    return (f"{format_position(begin_s, decimals=decimals)}–"
+            f"{format_position(end_s, unit=True, decimals=decimals)}")

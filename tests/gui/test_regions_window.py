@@ -285,6 +285,29 @@ def test_the_region_list_gives_the_time_of_day_of_a_recording_named_by_its_recor
         "1.250–2.500 s · 22:00:01.250–22:00:02.500 on 2026-06-01 by the recorder's clock")
 
 
+def test_a_call_of_milliseconds_is_listed_and_measured_to_its_own_decimals(qtbot, window,
+                                                                          tmp_path):
+    """A bat's 3 ms call was listed as 1.00-1.00 and measured "and 0.00 s" long."""
+    from types import SimpleNamespace
+
+    from gui.clips.region_list_panel import measurements_line
+
+    folder = tmp_path / "bats"
+    audio_factory.write(folder / "pass.wav", audio_factory.tone(880.0, 2.0))
+    open_and_wait(qtbot, window, folder)
+    record = _show_clip(qtbot, window, "pass.wav")
+    window.project.add_region(record.id, 1.0, 1.003, "pip")
+    window.labels.regions.notify_changed(record.id)
+    model = window.region_list.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    assert [model.data(model.index(0, c)) for c in (0, 1)] == ["1.000", "1.003"]
+    m = SimpleNamespace(peak_freq_hz=60000.0, peak_time_s=1.0012, center_freq_hz=60000.0,
+                        freq_5_hz=50000.0, freq_95_hz=70000.0, dur_90_s=0.0024,
+                        agg_entropy_bits=6.9, inband_power_db=-13.1, snr_db=36.8,
+                        noise_power_db=-50.0)
+    assert "at 1.001 s" in measurements_line(m) and "and 0.002 s" in measurements_line(m)
+
+
 def test_the_snr_says_why_when_it_is_not_a_number():
     from types import SimpleNamespace
 

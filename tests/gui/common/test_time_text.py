@@ -8,6 +8,7 @@ from gui.common.time_text import (
     format_position,
     format_span,
     format_time,
+    span_decimals,
 )
 
 
@@ -48,3 +49,14 @@ def test_a_span_reads_as_the_region_list_writes_its_ends():
     # Past the first minute, as the Regions table shows the same event (28:44.00), not 1724.00 s.
     assert format_span(1724.0, 1724.3) == "28:44.00–28:44.30"
     assert format_span(3700.0, 3701.0) == "1:01:40.00–1:01:41.00"
+
+
+def test_a_span_of_milliseconds_is_written_to_as_many_decimals_as_it_needs():
+    """A bat's 3 ms call read "1.09–1.09 s" in the status bar and "1.09, 1.09" in the region
+    list, its measured length "0.00 s"."""
+    assert format_span(1.09, 1.093) == "1.090–1.093 s"
+    assert format_span(2.0, 2.0015) == "2.0000–2.0015 s"
+    assert format_span(1.0, 1.02) == "1.00–1.02 s"  # from 20 ms, hundredths as before
+    assert format_span(125.09, 125.093) == "2:05.090–2:05.093"
+    assert format_position(3912.3004, decimals=4) == "1:05:12.3004"
+    assert span_decimals(0.003) == 3 and span_decimals(0.5) == 2 and span_decimals(0.0005) == 4
