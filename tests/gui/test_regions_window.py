@@ -267,20 +267,27 @@ def test_a_region_is_measured_and_exported_on_the_channel_the_view_draws(qtbot, 
     assert right["Channel"] == "2" and abs(float(right["Peak Freq (Hz)"]) - 3000.0) < 16000 / 512
 
 
+def _one_region_listed(qtbot, window, path, begin_s, end_s, label):
+    """Open ``path``'s folder (a 4 s tone written there), show it, mark one region on it: the
+    region list's model once it lists it."""
+    audio_factory.write(path, audio_factory.tone(880.0, 4.0))
+    open_and_wait(qtbot, window, path.parent)
+    record = _show_clip(qtbot, window, path.name)
+    window.project.add_region(record.id, begin_s, end_s, label)
+    window.labels.regions.notify_changed(record.id)
+    model = window.region_list.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    return model
+
+
 def test_the_region_list_gives_the_time_of_day_of_a_recording_named_by_its_recorder(
         qtbot, window, tmp_path):
     """An AudioMoth's file, 20260601_220000.wav: a region's begin and end by the recorder's
     clock in the list's tooltip, beside the seconds."""
     from PySide6.QtCore import Qt
 
-    folder = tmp_path / "rec"
-    audio_factory.write(folder / "20260601_220000.wav", audio_factory.tone(880.0, 4.0))
-    open_and_wait(qtbot, window, folder)
-    record = _show_clip(qtbot, window, "20260601_220000.wav")
-    window.project.add_region(record.id, 1.25, 2.5, "owl")
-    window.labels.regions.notify_changed(record.id)
-    model = window.region_list.model
-    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    model = _one_region_listed(qtbot, window, tmp_path / "rec" / "20260601_220000.wav",
+                               1.25, 2.5, "owl")
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == (
         "1.250–2.500 s · 22:00:01.250–22:00:02.500 on 2026-06-01 by the recorder's clock")
 
@@ -292,14 +299,7 @@ def test_a_call_of_milliseconds_is_listed_and_measured_to_its_own_decimals(qtbot
 
     from gui.clips.region_list_panel import measurements_line
 
-    folder = tmp_path / "bats"
-    audio_factory.write(folder / "pass.wav", audio_factory.tone(880.0, 2.0))
-    open_and_wait(qtbot, window, folder)
-    record = _show_clip(qtbot, window, "pass.wav")
-    window.project.add_region(record.id, 1.0, 1.003, "pip")
-    window.labels.regions.notify_changed(record.id)
-    model = window.region_list.model
-    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    model = _one_region_listed(qtbot, window, tmp_path / "bats" / "pass.wav", 1.0, 1.003, "pip")
     assert [model.data(model.index(0, c)) for c in (0, 1)] == ["1.000", "1.003"]
     m = SimpleNamespace(peak_freq_hz=60000.0, peak_time_s=1.0012, center_freq_hz=60000.0,
                         freq_5_hz=50000.0, freq_95_hz=70000.0, dur_90_s=0.0024,
