@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QCursor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel
 
 from gui.common import settings as keys
+from gui.common.colours import light_palette
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
@@ -28,6 +29,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(keys.APPLICATION)
     # No display name: the platform would append it to every title ("Earmark — clips — Earmark").
     app.setStyle("Fusion")  # the same calm look on every platform; the sheet adds the rest
+    # Light, as the sheet is, on a desktop in dark mode too (native dialogs asked to follow).
+    app.styleHints().setColorScheme(Qt.ColorScheme.Light)
+    app.setPalette(light_palette())
     QDir.addSearchPath("earmark", str(RESOURCES))  # the sheet's url(earmark:...) images
     sheet = RESOURCES / "earmark.qss"
     if sheet.is_file():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMenu
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QMenu
 
 from gui.app import RESOURCES
 
@@ -33,3 +34,46 @@ def test_a_disabled_menu_item_and_label_are_drawn_grey(qtbot):
     label.setEnabled(False)
     label.adjustSize()
     assert _darkest(label.grab().toImage(), label.rect()) > 120
+
+
+def _dark_desktop() -> QPalette:
+    """A desktop in dark mode, as the platform hands it to Qt."""
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202020"), (QPalette.ColorRole.Base, "#1b1b1b"),
+                         (QPalette.ColorRole.Button, "#2b2b2b"), (QPalette.ColorRole.Text, "#f0f0f0"),
+                         (QPalette.ColorRole.WindowText, "#f0f0f0")):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def test_a_dark_desktop_leaves_the_window_light_and_readable(qtbot):
+    """Under a dark desktop palette, menus, lists and the Model dock's pages took its dark
+    backgrounds while the sheet kept its dark ink: the File menu and the Classes dialog's
+    names could not be read, checked and unchecked boxes looked alike."""
+    from gui.app import make_app
+
+    app = QApplication.instance()
+    before = app.palette()
+    try:
+        app.setPalette(_dark_desktop())
+        make_app()
+        assert app.palette().color(QPalette.ColorRole.Base).lightness() > 240
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() > 230
+        menu = QMenu()
+        qtbot.addWidget(menu)
+        item = menu.addAction("Open Folder")
+        menu.adjustSize()
+        image = menu.grab().toImage()
+        rect = menu.actionGeometry(item)
+        assert image.pixelColor(rect.right() - 2, rect.center().y()).lightness() > 200  # ground
+        assert _darkest(image, rect) < 60  # ink
+        names = QListWidget()
+        qtbot.addWidget(names)
+        names.addItem("whistle")
+        names.resize(200, 80)
+        image = names.grab().toImage()
+        rect = names.visualItemRect(names.item(0))
+        assert image.pixelColor(rect.right() - 2, rect.center().y()).lightness() > 200
+        assert _darkest(image, rect) < 60
+    finally:
+        app.setPalette(before)
