@@ -77,3 +77,30 @@ def test_a_dark_desktop_leaves_the_window_light_and_readable(qtbot):
         assert _darkest(image, rect) < 60
     finally:
         app.setPalette(before)
+
+
+def test_the_focused_button_tick_box_and_tab_are_marked(qtbot):
+    """With the sheet, a button, a tick box or a dock tab with the keyboard's focus was drawn
+    pixel for pixel as one without: a person tabbing through could not tell where they were."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton, QTabBar, QVBoxLayout, QWidget
+
+    sheet = (RESOURCES / "earmark.qss").read_text(encoding="utf-8")
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.setStyleSheet(sheet)
+    layout = QVBoxLayout(host)
+    elsewhere, button, tick, tabs = QLineEdit(), QPushButton("Train"), QCheckBox("Augment"), QTabBar()
+    tabs.addTab("Training")
+    tabs.addTab("Models")
+    for widget in (elsewhere, button, tick, tabs):
+        layout.addWidget(widget)
+    host.show()
+    qtbot.waitExposed(host)
+    for widget in (button, tick, tabs):
+        elsewhere.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(elsewhere.hasFocus)
+        before = widget.grab().toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(widget.hasFocus)
+        assert widget.grab().toImage() != before, type(widget).__name__
