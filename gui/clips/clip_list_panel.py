@@ -70,7 +70,12 @@ _FILTER_NEEDS = {
 
 class RowsView(EmptyText, QTableView):
     """A table of whole rows: Home and End go to the first and last row (a table's go to the
-    first and last column of the row, which moved nothing a person could see)."""
+    first and last column of the row, which moved nothing a person could see); Tab moves on to
+    the next widget (a table's walked the row's cells, then changed the clip, and never left)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setTabKeyNavigation(False)
 
     def moveCursor(self, action, modifiers):  # noqa: N802 - Qt override
         if action in (QAbstractItemView.CursorAction.MoveHome,

@@ -101,6 +101,7 @@ class ClipView(QWidget):
     def _build_ui(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # plots: the keys act on the window
         self.graphics.ci.layout.setContentsMargins(2, 2, 8, 2)
         self.graphics.ci.layout.setSpacing(0)
 

@@ -89,6 +89,7 @@ class LabelHistoryDialog(QDialog):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.model = LabelHistoryModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

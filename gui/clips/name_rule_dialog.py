@@ -79,6 +79,7 @@ class NameRuleDialog(QDialog):
         self.error_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.error_label.setStyleSheet(f"color: {_ERROR_COLOUR};")
         self.table = QTableWidget(0, 2)
+        self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         self.table.setHorizontalHeaderLabels(["Class", "Files"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

@@ -10,8 +10,9 @@ import weakref
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QLineEdit, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QToolTip, QVBoxLayout, QWidget
 
 STRIP_HEIGHT_PX = 56
 # Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
@@ -69,7 +70,8 @@ class RangeEdit(QLineEdit):
     """Shows the visible range and takes a typed one: ``range_entered(start_s, end_s, clock)``
     (end_s is NaN for a single time: go there, keeping the width; ``clock``: written h:mm:ss,
     :func:`written_as_clock`). A range refused (:meth:`refuse`, in a slot of the signal) stays
-    as typed, with the focus. Escape gives the view back the keys."""
+    as typed, with the focus. Enter or Escape hands the keys back to the widget that had them
+    (the clip list: Down steps through the clips again), as the filter box does."""
 
     range_entered = Signal(float, float, bool)
 
@@ -84,7 +86,9 @@ class RangeEdit(QLineEdit):
         self._fit_text("0.000–10.000 s")
         self._shown = ""
         self._refused = False
+        self._came_from: QWidget | None = None  # what had the keys before this box
         self.returnPressed.connect(self._on_return_pressed)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
 
     def show_range(self, start_s: float, end_s: float) -> None:
         """Show the range on view, unless a person is typing one."""
@@ -107,9 +111,23 @@ class RangeEdit(QLineEdit):
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape:
             self.setText(self._shown)
-            self.clearFocus()
+            self._hand_back()
             return
         super().keyPressEvent(event)
+
+    @Slot(object, object)
+    def _on_focus_changed(self, old, new) -> None:
+        if new is self and old is not None and old.window() is self.window():
+            self._came_from = old
+
+    def _hand_back(self) -> None:
+        """Give the keys back to the widget that had them (it left nothing focused, and Down no
+        longer stepped through the clips), or just let go of them."""
+        came_from, self._came_from = self._came_from, None
+        if came_from is not None and shiboken6.isValid(came_from) and came_from.isVisible():
+            came_from.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.clearFocus()
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().focusOutEvent(event)
@@ -134,7 +152,7 @@ class RangeEdit(QLineEdit):
         self.range_entered.emit(start_s, float("nan") if end_s is None else end_s,
                                 written_as_clock(self.text()))
         if not self._refused:
-            self.clearFocus()
+            self._hand_back()
 
 
 class OverviewStrip(QWidget):
@@ -150,6 +168,7 @@ class OverviewStrip(QWidget):
         self._following = False
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # plots: the keys act on the window
         self.graphics.ci.layout.setContentsMargins(left_margin_px, 2, 8, 2)
         self.graphics.setFixedHeight(STRIP_HEIGHT_PX)
         self.plot = self.graphics.addPlot()

@@ -546,6 +546,8 @@ class PlaybackBar(QWidget):
         icon = (QStyle.StandardPixmap.SP_MediaPause if playing
                 else QStyle.StandardPixmap.SP_MediaPlay)
         self.play_button.setIcon(self.style().standardIcon(icon))
+        # An icon alone: a screen reader says its name (it had only a tooltip).
+        self.play_button.setAccessibleName("Pause" if playing else "Play")
         if self.controller.available:
             self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
 

@@ -228,6 +228,7 @@ class RegionListPanel(QWidget):
         self.hint = ElidedLabel()
         self.hint.setObjectName("RegionListHint")
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         self.table.setObjectName("RegionTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -35,6 +35,7 @@ class ShortcutsDialog(QDialog):
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…."), keys))
         table = QTableWidget(len(rows), 2)
+        table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         table.setHorizontalHeaderLabels(["Action", "Keys"])
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

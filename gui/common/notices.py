@@ -74,6 +74,7 @@ class WelcomePage(QWidget):
         hint.setObjectName("WelcomeHint")
         open_button = QPushButton("Open Folder…")
         demo_button = QPushButton("Open Demo Project")
+        self._open_button = open_button
         open_button.clicked.connect(self.open_folder_clicked)
         demo_button.clicked.connect(self.open_demo_clicked)
         buttons = QHBoxLayout()
@@ -89,3 +90,9 @@ class WelcomePage(QWidget):
         layout.addSpacing(12)
         layout.addLayout(buttons)
         layout.addStretch(3)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """The keys start on Open Folder (Space opens it): they started in the empty clip
+        list's filter box, Open Folder four Tabs away."""
+        super().showEvent(event)
+        self._open_button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.ml.explain import PREVIEW_COPIES, AugmentationPreview, model_window_start_s, preview_file
@@ -45,6 +46,7 @@ class AugmentPreview(ClipLayer, QWidget):
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # plots: the keys act on the window
         self.graphics.ci.layout.setContentsMargins(4, 0, 4, 2)
         self.graphics.ci.layout.setSpacing(6)
         self.graphics.setFixedHeight(HEIGHT_PX)

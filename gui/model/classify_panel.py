@@ -148,6 +148,7 @@ class ClassifyPanel(QWidget):
         self._folder: Path | None = None  # the project's, which Add Selected copies into
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         # A right-click adds them under another class: a test file the model got wrong.
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)

@@ -63,6 +63,7 @@ class ModelsPanel(QWidget):
         # No File column: a model's file name (model-20261206-082601.pt, 170 px) with the others
         # pushed Accuracy out of a 380 px dock; it is in each row's tip and on the card.
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         self.table.setHorizontalHeaderLabels(["", "Created", "Accuracy", "Classes"])
         self.table.setWordWrap(False)  # the classes on one line, cut with "…"
         self.table.verticalHeader().setVisible(False)

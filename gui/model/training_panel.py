@@ -143,6 +143,7 @@ class TrainingPanel(QWidget):
         self.curves = pg.GraphicsLayoutWidget()
         self.curves.setBackground("w")
         self.curves.setMinimumHeight(CURVES_MIN_PX)
+        self.curves.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture: no Tab stop
         self.loss_plot = self.curves.addPlot(row=0, col=0, title="Loss",
                                              axisItems={"bottom": EpochAxis()})
         self.acc_plot = self.curves.addPlot(row=0, col=1, title="Accuracy",
@@ -178,6 +179,7 @@ class TrainingPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.per_class = QTableWidget(0, 4)
+        self.per_class.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
         self.per_class.setObjectName("PerClassTable")  # its cells' padding: earmark.qss
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "Clips"])
         for col in range(1, 4):  # headed on the side its numbers sit
@@ -188,6 +190,7 @@ class TrainingPanel(QWidget):
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.per_class.setFixedHeight(0)  # grows with its rows in show_model
+        self.per_class.hide()  # no rows, no Tab stop
         # In the curves' layout, under them; in it only for a model with a diagram (see
         # _show_reliability).
         self.reliability = ReliabilityPlot()
@@ -208,9 +211,6 @@ class TrainingPanel(QWidget):
         self.confusion_caption.setObjectName("Hint")
         self.confusion_caption.setWordWrap(True)
         self.confusion_caption.setTextFormat(Qt.TextFormat.RichText)
-        # Its "Recompute" link is reached with Tab and Enter as well as the mouse.
-        self.confusion_caption.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextBrowserInteraction)
         self.confusion_caption.linkActivated.connect(self._on_confusion_caption_link)
         self._confusion_table = None  # the current-labels ConfusionTable on show, if one is
         self.confusion_changes = 0  # clips relabelled since that matrix was computed
@@ -243,6 +243,8 @@ class TrainingPanel(QWidget):
         self.results.setWidget(shown)
         self.results.setWidgetResizable(True)
         self.results.setFrameShape(QFrame.Shape.NoFrame)
+        # Tab goes to what is in it (the class table, the matrix), which scrolls it into view.
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.results, 1)
         self.set_training(False)
@@ -387,6 +389,7 @@ class TrainingPanel(QWidget):
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
         self.per_class.setFixedHeight(0)  # no rows: no room kept for them (show_model's)
+        self.per_class.hide()  # nor a Tab stop
         self._confusion_table = None
         calibration = CalibrationSummary.from_metrics(record.metrics) if record else None
         multi_label = _multi_label(record)
@@ -396,7 +399,7 @@ class TrainingPanel(QWidget):
         if record is None:
             self.summary.setText("No model yet.")
             self.confusion.set_matrix((), [])
-            self.confusion_caption.setText("")
+            self._set_confusion_caption("")
             return
         metrics = model_metrics(record)
         where = metrics.evaluated_on
@@ -430,13 +433,14 @@ class TrainingPanel(QWidget):
                 if col:
                     item.setTextAlignment(_NUMBER_ALIGNMENT)
                 self.per_class.setItem(row, col, item)
+        self.per_class.setVisible(self.per_class.rowCount() > 0)
         rows = min(self.per_class.rowCount(), 10)  # more scroll
         self.per_class.setFixedHeight(self.per_class.horizontalHeader().height() + 4
                                       + rows * self.per_class.verticalHeader().defaultSectionSize())
         matrix = report.confusion_matrix if report is not None else ()
         if matrix and len(matrix) == len(record.classes):
             self.confusion.set_matrix(record.classes, matrix)
-            self.confusion_caption.setText(
+            self._set_confusion_caption(
                 f"Held-out {where} clips: rows are the label, columns the prediction.")
             self.confusion_caption.setToolTip("")
 
@@ -512,8 +516,16 @@ class TrainingPanel(QWidget):
             text = (f"<b>Computed before the labels of {clips} changed</b>: {total} clips, "
                     "their labels then (rows) against the model (columns). "
                     f"<a href='{_RECOMPUTE}'>Recompute</a>")
-        self.confusion_caption.setText(text)
+        self._set_confusion_caption(text)
         self.confusion_caption.setToolTip(_CURRENT_LABELS_TIP)
+
+    def _set_confusion_caption(self, text: str) -> None:
+        """The matrix's caption; its "Recompute" link, when it has one, reached with Tab and
+        Enter as well as the mouse (a caption without one, or empty, is no Tab stop)."""
+        self.confusion_caption.setText(text)
+        self.confusion_caption.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction if "<a " in text
+            else Qt.TextInteractionFlag.NoTextInteraction)
 
     def _on_confusion_caption_link(self, link: str) -> None:
         if link == _RECOMPUTE:

@@ -44,6 +44,7 @@ def test_bar_disabled_with_reason_when_unavailable(qtbot):
     assert "No audio output device found" in bar.play_button.toolTip()
     assert bar.position_label.text() == "0:00.0 / 0:00.0"
     assert not bar.play_button.icon().isNull()
+    assert bar.play_button.accessibleName() == "Play"  # an icon alone: named for a screen reader
 
 
 def test_unavailable_controller_is_safe_to_drive(qtbot, make_audio):
