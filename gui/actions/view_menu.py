@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QStyle
+from PySide6.QtWidgets import QApplication, QStyle
 
 from core.audio.reading import channel_or_mix
 from core.audio.spectrogram import BRIGHTNESS_DB_MAX
@@ -115,6 +115,10 @@ def build(acts, w) -> None:
                                "in the list, as Raven pages through a night's files")
     acts.go_to_range = acts.action("&Go to Time Range…", w.clip_view.focus_range_edit, "Ctrl+G")
     acts.go_to_range.setToolTip("Type the range to show (12.5-14, 1:05 1:10) or a time to go to")
+    acts.switch_pane = acts.action("Switch Between Clip List and &Model Panel",
+                                   lambda: _switch_pane(w), "F6")
+    acts.switch_pane.setToolTip("The keys to the Model panel's tabs (shown if closed), or back "
+                                "to the clip list")
     # Each project keeps its own choice: applied when a folder opens, stored when changed.
     acts.spectrogram = SpectrogramSettingsController(w.clip_view, w.settings, w)
     w.folder_opened.connect(acts.spectrogram.load_folder)
@@ -151,7 +155,8 @@ def build(acts, w) -> None:
     menu.addAction(acts.explain_prediction)
     menu.addSeparator()
     for action in (acts.zoom_in, acts.zoom_out, acts.reset_zoom, acts.scroll_earlier,
-                   acts.scroll_later, acts.page_earlier, acts.page_later, acts.go_to_range):
+                   acts.scroll_later, acts.page_earlier, acts.page_later, acts.go_to_range,
+                   acts.switch_pane):
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(acts.spectrogram_settings)
@@ -159,6 +164,19 @@ def build(acts, w) -> None:
     menu.addAction(acts.darker)
     menu.addAction(acts.next_channel)
     menu.addAction(acts.time_of_day)
+
+
+def _switch_pane(w) -> None:
+    """F6: the keys go to the Model panel, at its tabs (Tab then reaches its buttons and lists);
+    from within it, back to the clip list. Without it, only Tab through the window reached the
+    panel."""
+    dock, focused = w.model_dock, QApplication.focusWidget()
+    if focused is not None and dock.isAncestorOf(focused):
+        w.clip_list.focus_list()
+        return
+    dock.show()
+    dock.raise_()
+    dock.tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 def _page(w, share: float) -> None:

@@ -71,3 +71,22 @@ def test_the_keys_start_on_open_folder_with_no_folder_open(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     assert QApplication.focusWidget().text() == "Open Folder…"
+
+
+def test_f6_gives_the_keys_to_the_model_panel_and_back(qtbot, window, clip_folder):
+    """Only Tab through the whole window reached the Model panel: F6 (View > Switch Between
+    Clip List and Model Panel) goes there, showing it if it was closed, and F6 again comes back
+    to the clip list."""
+    open_and_wait(qtbot, window, clip_folder)
+    show_row(qtbot, window, 2)
+    window.activateWindow()
+    dock, table = window.model_dock, window.clip_list.table
+    dock.hide()
+    table.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(table.hasFocus)
+    window.acts.switch_pane.trigger()
+    qtbot.waitUntil(lambda: dock.isAncestorOf(QApplication.focusWidget()))
+    assert dock.isVisible() and QApplication.focusWidget() is dock.tabs.tabBar()
+    window.acts.switch_pane.trigger()
+    qtbot.waitUntil(table.hasFocus)
+    assert table.currentIndex().row() == 2
