@@ -104,3 +104,35 @@ def test_the_focused_button_tick_box_and_tab_are_marked(qtbot):
         widget.setFocus(Qt.FocusReason.TabFocusReason)
         qtbot.waitUntil(widget.hasFocus)
         assert widget.grab().toImage() != before, type(widget).__name__
+
+
+def test_the_clip_list_says_it_has_the_keys_by_its_frame(qtbot):
+    """Focused, the clip list only drew its selected row a shade brighter (#c4d7f8 for
+    #ccd9ef): whether arrows and digits would reach it could not be seen."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QLineEdit, QTableView, QVBoxLayout, QWidget
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.setStyleSheet((RESOURCES / "earmark.qss").read_text(encoding="utf-8"))
+    layout = QVBoxLayout(host)
+    elsewhere, table = QLineEdit(), QTableView()
+    table.setObjectName("ClipTable")
+    table.setModel(QStandardItemModel(3, 2, table))
+    layout.addWidget(elsewhere)
+    layout.addWidget(table)
+    host.show()
+    qtbot.waitExposed(host)
+
+    def frame_blue() -> int:
+        image = table.grab().toImage()
+        colour = image.pixelColor(0, image.height() // 2)  # the left edge of the frame
+        return colour.blue() - colour.red()
+
+    elsewhere.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(elsewhere.hasFocus)
+    unfocused = frame_blue()
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(table.hasFocus)
+    assert frame_blue() > unfocused + 60, (unfocused, frame_blue())
