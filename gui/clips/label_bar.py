@@ -49,6 +49,8 @@ class _ButtonArea(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # No Tab stop: its buttons take none (the class keys label), so it held the keys unseen.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.inner = QWidget()
         self.inner.setObjectName("ClassButtons")
         self.flow = FlowLayout(self.inner)

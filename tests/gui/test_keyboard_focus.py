@@ -39,6 +39,8 @@ def test_tab_leaves_the_clip_list_and_reaches_the_model_dock(qtbot, window, clip
     # No stop on what cannot be used or seen: the plots, an empty class table.
     assert all(w.isVisible() and w.height() > 0 for w in focused if w is not None)
     assert not any(w is not None and w.inherits("QGraphicsView") for w in focused)  # plots
+    # nor a scroll area whose contents take no keys (the class buttons, the training results)
+    assert not any(w is not None and w.inherits("QScrollArea") for w in focused)
     tables = [w for w in focused if w is not None and w.inherits("QAbstractItemView")]
     assert all(not w.tabKeyNavigation() for w in tables)
 
