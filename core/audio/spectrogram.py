@@ -89,7 +89,9 @@ class SpectrogramImage:
 
     ``db`` is float32 ``(n_freqs, n_columns)``, row 0 the lowest frequency; it spans
     0..``duration_s`` in time and 0..``max_freq_hz`` (Nyquist) in frequency. ``top_db`` is its
-    loudest bin (finite, even for silence); ``n_fft`` the FFT size it was computed with.
+    loudest bin (finite, even for silence); ``n_fft`` the FFT size it was computed with;
+    ``pooled``: its columns each pool whole frames (a file too long for MAX_COLUMNS overlapping
+    frames), so a zoomed view can be computed finer than it.
     """
 
     db: np.ndarray
@@ -97,6 +99,7 @@ class SpectrogramImage:
     max_freq_hz: float
     top_db: float
     n_fft: int
+    pooled: bool = False
 
     def levels_for(self, config: SpectrogramConfig) -> tuple[float, float]:
         """Colour levels for ``config``'s dynamic range and brightness: no new STFT."""
@@ -183,8 +186,9 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
     window = torch.hann_window(n_fft)
     hop = n_fft // 4
     n_frames = 1 + (len(x) - n_fft) // hop
+    pooled = n_frames > max_columns
     with torch.no_grad():
-        if n_frames <= max_columns:
+        if not pooled:
             power = _power_frames(x, n_fft, hop, window)
         else:
             hop = n_fft
@@ -193,7 +197,7 @@ def compute_spectrogram(samples: np.ndarray, sample_rate_hz: int,
             power = _pooled_power(x, n_fft, hop, window, n_frames, per_column)
         db = 10.0 * torch.log10(power.clamp_min(POWER_FLOOR))
     image = db.numpy().astype(np.float32, copy=False)
-    return SpectrogramImage(image, duration_s, nyquist_hz, loudest_db(image), n_fft)
+    return SpectrogramImage(image, duration_s, nyquist_hz, loudest_db(image), n_fft, pooled)
 
 
 def _pooled_power(x: torch.Tensor, n_fft: int, hop: int, window: torch.Tensor,

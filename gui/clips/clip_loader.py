@@ -176,7 +176,7 @@ def _load_long_clip(path: Path, header: audio.AudioInfo, features,
     wave_x_s, wave_y = envelope_line(overview.env_min, overview.env_max, 0.0, overview.duration_s)
     peak = float(max(-overview.env_min.min(), overview.env_max.max()))
     image = SpectrogramImage(overview.db, overview.duration_s, overview.max_freq_hz,
-                             overview.top_db, overview.n_fft)
+                             overview.top_db, overview.n_fft, pooled=True)
     features_image = feature_image(path, features) if features is not None else None
     return ClipData(path, overview.duration_s, int(header.sample_rate_hz), wave_x_s, wave_y,
                     True, peak, image, features_image, overview, header,

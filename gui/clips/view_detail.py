@@ -18,15 +18,11 @@ MAX_DETAIL_COLUMNS = 8192
 
 def coarse_column_s(data: ClipData) -> float | None:
     """Seconds of the file in one column of the image beneath, where finer ones can be computed:
-    a long file's overview, or a short clip's spectrogram pooled to MAX_COLUMNS (a 6 s bat
-    recording at 384 kHz: 2.7 ms a column, a 3 ms call one column however far one zoomed).
-    None for a spectrogram at its own resolution (frames a quarter of a window apart)."""
-    if data.overview is not None:
-        return data.overview.column_s
-    image = data.spectrogram
-    column_s = data.duration_s / max(image.db.shape[1], 1)
-    full_s = (image.n_fft // 4) / max(data.sample_rate_hz, 1)
-    return column_s if column_s > 1.5 * full_s else None  # pooled: a column is whole windows
+    a long file's overview, or a short clip's spectrogram pooled to fit (a 6 s bat recording at
+    384 kHz: 2.7 ms a column, a 3 ms call one column however far one zoomed). None for a
+    spectrogram at its own resolution."""
+    image = data.spectrogram  # a long file's: its overview's columns
+    return image.duration_s / max(image.db.shape[1], 1) if image.pooled else None
 
 
 class RangeDetail:

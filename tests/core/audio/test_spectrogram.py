@@ -9,6 +9,7 @@ from core.audio.spectrogram import (
     DEFAULT_SPECTROGRAM,
     DYNAMIC_RANGE_DB,
     FFT_SIZES,
+    MAX_COLUMNS,
     SpectrogramConfig,
     compute_spectrogram,
     fft_size_for,
@@ -134,3 +135,12 @@ def test_digital_silence_takes_the_lowest_colour_however_bright():
         low, high = image.levels_for(config)
         # Every bin at (or under) the low level: drawn dark, not as the loudest sound.
         assert float(image.db.max()) <= low < high
+
+
+def test_an_image_says_whether_its_columns_pool_whole_frames():
+    """The clip view computes a zoomed range finer only where the image beneath is pooled (a
+    bat detector's seconds at 384 kHz): it worked that out again from the hop rule."""
+    short = compute_spectrogram(np.zeros(8000, np.float32), 8000)
+    bat = compute_spectrogram(np.zeros(6 * 384_000, np.float32), 384_000)
+    assert not short.pooled and short.db.shape[1] > 100
+    assert bat.pooled and bat.db.shape[1] <= MAX_COLUMNS
