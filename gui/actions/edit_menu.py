@@ -118,7 +118,7 @@ def open_name_rule_dialog(w) -> None:
         w.show_message("Labels from File Names reads the files directly in the folder, and "
                        f"{project.folder.name} has none" + (
                            ": its clips lie in subfolders, which name their classes."
-                           if w.model.rowCount() else "."), "info")
+                           if w.model.counts()["clips"] else "."), "info")  # shown or not
         return
     dialog = NameRuleDialog(project, w)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

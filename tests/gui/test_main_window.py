@@ -769,6 +769,11 @@ def test_labels_from_file_names_says_a_folder_of_class_folders_has_no_names_to_r
     assert window.findChild(NameRuleDialog) is None
     assert window.banner.text().startswith("Labels from File Names reads the files directly in "
                                            "the folder, and classes has none")
+    # A filter showing no clip leaves them in their subfolders all the same.
+    window.clip_list.filter_edit.setText("no clip is called this")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    window.acts.name_rule.trigger()
+    assert window.banner.text().endswith("its clips lie in subfolders, which name their classes.")
 
 
 def test_the_score_track_toggle_is_remembered(qtbot, make_window):
