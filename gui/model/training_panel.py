@@ -89,7 +89,8 @@ class TrainingPanel(QWidget):
         self.history: list = []
         self._has_model = False
         # Train is off with no folder open (set_project), as the toolbar's and the menu's are.
-        self._project_open = self._training = False
+        self._project_open = False
+        self._training = False  # a run is going: what the buttons and the curves follow
         self._curves_of: int | None = None  # the model whose curves show, read from its file
         self._history_task = TaskSlot(self)
         self.train_button = QPushButton("Train")
@@ -272,7 +273,7 @@ class TrainingPanel(QWidget):
         self._has_model = has_model
         if self.status.text() in _IDLE_TEXT.values():  # nothing said of a run yet
             self.status.setText(_IDLE_TEXT[has_model])
-        self.fine_tune_button.setEnabled(has_model and not self.cancel_button.isEnabled())
+        self.fine_tune_button.setEnabled(has_model and not self._training)
 
     def _hide_keep(self) -> None:
         self.keep_button.hide()
@@ -330,7 +331,7 @@ class TrainingPanel(QWidget):
         self.val_acc.setData([m.epoch for m in with_val], [m.val_accuracy for m in with_val])
 
     def set_labels_changed(self, changed: bool) -> None:
-        if self.cancel_button.isEnabled():  # a run is going
+        if self._training:  # a run is going
             text = ("Labels have changed since this training started; train again afterwards "
                     "to use them.")
         else:
@@ -449,7 +450,7 @@ class TrainingPanel(QWidget):
         made active), read from its file off the window's thread; those drawn stay until they
         arrive, and a run's own stay while it trains."""
         model_id = record.id if record is not None else None
-        if model_id == self._curves_of or self.cancel_button.isEnabled():
+        if model_id == self._curves_of or self._training:
             return
         self._curves_of = model_id
         self._history_task.cancel()
@@ -461,7 +462,7 @@ class TrainingPanel(QWidget):
             finished=lambda epochs: self._show_history(model_id, epochs))
 
     def _show_history(self, model_id: int | None, epochs: list) -> None:
-        if model_id == self._curves_of and not self.cancel_button.isEnabled():
+        if model_id == self._curves_of and not self._training:
             self.history = list(epochs)
             self._draw_curves()
 
