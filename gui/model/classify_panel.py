@@ -146,6 +146,7 @@ class ClassifyPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.add_button = QPushButton("Add Selected to Project")
         self._folder: Path | None = None  # the project's, which Add Selected copies into
+        self._refused: str | None = None  # why it takes no file, as last asked (_ask_refused)
         self.add_button.clicked.connect(self._on_add)
         self.table = QTableWidget(0, 4)
         self.table.setTabKeyNavigation(False)  # Tab moves on, not cell to cell
@@ -284,11 +285,15 @@ class ClassifyPanel(QWidget):
         the project's folder is read-only, saying so."""
         self._folder = Path(project.folder) if project is not None else None
         self.train_button.setEnabled(project is not None)  # off with no folder, as Train is
+        self._ask_refused()
         self.clear()
 
-    def _add_refused(self) -> str | None:
-        """Why the project's folder takes no file (asked each time: its permissions may change)."""
-        return adding_refused(self._folder) if self._folder is not None else None
+    def _ask_refused(self) -> str | None:
+        """Why the project's folder takes no file, asked of the disk again (its permissions may
+        change) as a folder opens, a run ends or a menu of adds opens: not at every selection
+        change, where the buttons read the answer kept."""
+        self._refused = adding_refused(self._folder) if self._folder is not None else None
+        return self._refused
 
     def clear(self) -> None:
         """Stop classifying and forget the results."""
@@ -375,6 +380,7 @@ class ClassifyPanel(QWidget):
         self.status.setText(text + "." + self._named_text())
         self.table.resizeColumnToContents(LABEL)
         self._fit_names()
+        self._ask_refused()
         self._update_buttons()
         self.classification_finished.emit(count)
 
@@ -477,7 +483,7 @@ class ClassifyPanel(QWidget):
         for name in chosen[0].classes:
             adds.append(menu.addAction(f"Add as {one_line(name)}",
                                        lambda name=name: self.add_selected_as(name)))
-        refused = self._add_refused()
+        refused = self._ask_refused()
         for action in adds if refused else ():
             action.setEnabled(False)
             action.setToolTip(refused)
@@ -489,7 +495,7 @@ class ClassifyPanel(QWidget):
         busy = self.is_busy()
         self.cancel_button.setVisible(busy)
         self.train_button.setVisible(self._checkpoint is None)
-        refused = self._add_refused()
+        refused = self._refused
         self.add_button.setEnabled(not busy and not refused
                                    and any(p.ok for p in self.selected_predictions()))
         self.add_button.setToolTip(refused or (

@@ -301,6 +301,27 @@ def test_add_selected_is_off_and_says_why_in_a_read_only_project(qtbot, panel, t
         folder.chmod(0o755)
 
 
+def test_stepping_through_results_asks_the_disk_nothing(qtbot, panel, tmp_path, monkeypatch):
+    """Whether the project takes files was asked of the disk (a stat and an access check) at
+    every selection change: each arrow key through the results, on the GUI thread."""
+    from types import SimpleNamespace
+
+    from core.ml.inference import Prediction
+    from gui.model import classify_panel
+
+    asked = []
+    monkeypatch.setattr(classify_panel, "adding_refused", lambda folder: asked.append(folder))
+    paths = [audio_factory.write(tmp_path / "outside" / f"{i}.wav", audio_factory.tone(440.0, 0.5))
+             for i in range(3)]
+    panel.set_project(SimpleNamespace(folder=tmp_path / "project"))
+    panel._on_worker_results([Prediction(p, ("cat", "dog"), "cat", 0.9, (0.9, 0.1)) for p in paths])
+    before = len(asked)
+    for row in (0, 1, 2, 1, 0):
+        panel.table.selectRow(row)
+    qtbot.waitUntil(panel.add_button.isEnabled, timeout=5000)
+    assert len(asked) == before
+
+
 @pytest.mark.slow
 def test_adding_results_copies_them_labelled_and_undo_removes(qtbot, window, model_file,
                                                               tmp_path, clip_folder):
