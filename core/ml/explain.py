@@ -17,8 +17,8 @@ from core.audio import reading as audio
 from core.errors import EarmarkError
 from core.ml.features import FeatureConfig, FeatureExtractor, augment, prepare_clip, silence_fill
 from core.ml.inference import mean_scores
-from core.ml.novelty import SILENCE
-from core.ml.samples import SINGLE_WINDOW_FACTOR
+from core.ml.novelty import SILENCE, is_silent
+from core.ml.samples import one_window
 
 # The map: "gradient" (the gradient of the class's log-probability, through the prediction views
 # and temperature, times each cell's height above silence, blurred over a sixteenth of the bands
@@ -114,7 +114,7 @@ def model_window_start_s(duration_s: float, window_s: float, view_start_s: float
     """Where the window to explain starts (s): 0 for a clip the model scores as one window (up
     to SINGLE_WINDOW_FACTOR windows long, as ``Classifier`` does), else the window centred on
     the visible range ``view_start_s``..``view_end_s``, kept inside the file."""
-    if duration_s <= window_s * SINGLE_WINDOW_FACTOR:
+    if one_window(duration_s, window_s):
         return 0.0
     end_s = duration_s if view_end_s is None else view_end_s
     centre_s = (view_start_s + end_s) / 2.0
@@ -133,10 +133,12 @@ def explain_file(classifier, path: str | Path, start_s: float = 0.0,
     features = classifier.features
     duration_s = audio.info(path).duration_s
     samples = features.read(path, start_s, classifier.window_s)
-    judged = classifier.predict_samples(samples, features.sample_rate_hz, name=str(path))
-    verdict = judged.verdict if judged.ok else None
-    if duration_s > classifier.window_s * SINGLE_WINDOW_FACTOR and verdict != SILENCE:
-        verdict = None
+    if one_window(duration_s, classifier.window_s):
+        judged = classifier.predict_samples(samples, features.sample_rate_hz, name=str(path))
+        verdict = judged.verdict if judged.ok else None
+    else:  # silence needs no pass of the model (it ran one here that only silence was kept of)
+        silent = SILENCE in classifier.verdicts and is_silent(samples, features.sample_rate_hz)
+        verdict = SILENCE if silent else None
     explained = explain_clip(classifier, samples, class_index, config, should_stop,
                              start_s=start_s, audio_s=min(classifier.window_s, duration_s - start_s))
     return dataclasses.replace(explained, verdict=verdict)

@@ -40,7 +40,7 @@ from core.ml.novelty import (
     window_sound,
 )
 from core.ml.runtime import resolve_device
-from core.ml.samples import SINGLE_WINDOW_FACTOR
+from core.ml.samples import one_window
 
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 # A long file's answer rests on its windows within FOREGROUND_DB of its loudest (a phone's or a
@@ -316,7 +316,7 @@ class Classifier:
         """(duration, fitted samples, silent) of a short file; (duration, None, False) for a
         long one. Silence is judged on the samples read, before padding."""
         info = audio.info(path)
-        if info.duration_s > self.window_s * SINGLE_WINDOW_FACTOR:
+        if not one_window(info.duration_s, self.window_s):
             return info.duration_s, None, False
         samples = self.features.read(path, 0.0, self.window_s)
         return (info.duration_s, prepare_clip(samples, self.features.n_samples),

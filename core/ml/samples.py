@@ -34,6 +34,12 @@ MIN_OFFSET_SHARE = 0.3
 #: LONG_CLIP_VIEWS spread over it, one picked each epoch, when it trains.
 SINGLE_WINDOW_FACTOR = 1.25
 LONG_CLIP_VIEWS = 8
+
+
+def one_window(duration_s: float, clip_s: float) -> bool:
+    """Whether a file of ``duration_s`` is read as one clip of ``clip_s`` (padded or trimmed),
+    up to SINGLE_WINDOW_FACTOR clip lengths; a longer one is heard through windows."""
+    return duration_s <= clip_s * SINGLE_WINDOW_FACTOR
 #: Where fewer recordings than this hold the regions, the validation split takes stretches of
 #: SPLIT_BLOCK_S within them, not whole recordings (see :func:`split_block_s`).
 FEW_RECORDINGS = 5
@@ -165,7 +171,7 @@ def clip_view_starts(duration_s: float, clip_s: float) -> tuple[float, ...]:
     ``SINGLE_WINDOW_FACTOR`` clip lengths (read as one, padded or trimmed); else one window per
     clip length it holds, at most ``LONG_CLIP_VIEWS``, spread evenly from 0 (the first: the view
     validation uses) to its end."""
-    if duration_s <= clip_s * SINGLE_WINDOW_FACTOR:
+    if one_window(duration_s, clip_s):
         return (0.0,)
     n_views = min(LONG_CLIP_VIEWS, math.ceil(duration_s / clip_s))
     return tuple(float(s) for s in np.linspace(0.0, duration_s - clip_s, n_views))

@@ -68,6 +68,7 @@ def stub_classifier(config=DEFAULT_FEATURES):
     return SimpleNamespace(features=config, extractor=FeatureExtractor(config),
                            model=PatchModel(config, silence), multi_label=False, temperature=1.0,
                            classes=("patch", "other"), window_s=config.clip_seconds,
+                           verdicts=("silence", "unknown"),
                            predict_samples=lambda *_args, **_kw: answer)
 
 
@@ -251,8 +252,13 @@ def test_a_long_files_window_is_unknown_only_as_the_whole_file_is(tmp_path):
     """A long file's unknown is the whole file's (its loudest windows'), which a window judged
     alone may not match: a window says silence alone, and leaves unknown to the list."""
     classifier = stub_classifier()
-    classifier.predict_samples = lambda *_args, **_kw: SimpleNamespace(ok=True, verdict="unknown")
+    judged = []
+    classifier.predict_samples = lambda *_args, **_kw: (
+        judged.append(1), SimpleNamespace(ok=True, verdict="unknown"))[1]
     short = audio_factory.write(tmp_path / "short.wav", two_tones(1.0))
     long_file = audio_factory.write(tmp_path / "long.wav", two_tones(6.0))
     assert explain_file(classifier, short).verdict == "unknown"  # one window: the list's
-    assert explain_file(classifier, long_file, 2.0).verdict is None
+    assert explain_file(classifier, long_file, 0.0).verdict is None  # the tones: not silence
+    # Silence needs no pass of the model: a long file's window is not judged by it (it was,
+    # and all but silence thrown away).
+    assert len(judged) == 1
