@@ -392,15 +392,6 @@ def confusion_cell_clips(project, model_id: int, true_label: str,
             if r.id in predictions and predictions[r.id].label == predicted_label]
 
 
-def low_confidence_clips(project, model_id: int, below: float = 0.6) -> list[int]:
-    """Present clips whose stored prediction's confidence is under ``below``, least first."""
-    predictions = project.predictions(model_id)
-    present = {r.id for r in project.clips()}
-    chosen = [(p.confidence, cid) for cid, p in predictions.items()
-              if cid in present and p.confidence < below]
-    return [cid for _, cid in sorted(chosen)]
-
-
 # --------------------------------------------------------------------------- detection
 
 #: A file this many model windows long (or longer) is a recording to search for events.

@@ -473,30 +473,6 @@ def read_blocks(path: str | os.PathLike, block_s: float, sample_rate_hz: int | N
         handle.close()
 
 
-def file_envelope(path: str | os.PathLike, n_bins: int, block_s: float = 30.0
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`peak_envelope` of a whole file's mono mix, streamed so any length fits in memory."""
-    if n_bins <= 0:
-        raise ValueError(f"n_bins must be > 0, got {n_bins!r}")
-    total = info(path).frames
-    mins = np.full(n_bins, np.inf, dtype=np.float32)
-    maxs = np.full(n_bins, -np.inf, dtype=np.float32)
-    edges = (np.arange(n_bins, dtype=np.int64) * total) // n_bins
-    position = 0
-    for block in read_blocks(path, block_s):
-        n = len(block.samples)
-        # The same bin edges as peak_envelope, so both draw the same picture.
-        index = np.searchsorted(edges, np.arange(position, position + n), side="right") - 1
-        bins, first = np.unique(index, return_index=True)
-        mins[bins] = np.minimum(mins[bins], np.minimum.reduceat(block.samples, first))
-        maxs[bins] = np.maximum(maxs[bins], np.maximum.reduceat(block.samples, first))
-        position += n
-    empty = ~np.isfinite(mins)
-    mins[empty] = 0.0
-    maxs[empty] = 0.0
-    return mins, maxs
-
-
 # --------------------------------------------------------------------------- samples
 
 

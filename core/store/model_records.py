@@ -1,5 +1,4 @@
-"""The models of a project and their predictions: recording them, choosing the active one, and the
-queries active learning asks (disagreements, least confident).
+"""The models of a project and their predictions: recording them and choosing the active one.
 
 A mixin of :class:`core.store.project.Project`, reading and writing through its ``_read`` and ``_write``.
 """
@@ -73,22 +72,3 @@ class ModelsMixin:
                     "SELECT clip_id, label, confidence, probabilities_json FROM predictions "
                     "WHERE model_id = ?", (model_id,))}
 
-    def disagreements(self, model_id: int) -> list[int]:
-        """Labelled, present clips whose label differs from the model's; most confident first."""
-        return [r[0] for r in self._read(
-            "SELECT c.id FROM clips c JOIN predictions p ON p.clip_id = c.id "
-            "WHERE p.model_id = ? AND c.missing = 0 AND c.label IS NOT NULL "
-            "AND c.label != p.label ORDER BY p.confidence DESC, c.path", (model_id,))]
-
-    def least_confident(self, model_id: int, unlabeled_only: bool = True,
-                        limit: int | None = None) -> list[int]:
-        sql = ("SELECT c.id FROM clips c JOIN predictions p ON p.clip_id = c.id "
-               "WHERE p.model_id = ? AND c.missing = 0")
-        if unlabeled_only:
-            sql += " AND c.label IS NULL"
-        sql += " ORDER BY p.confidence ASC, c.path"
-        params: list = [model_id]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [r[0] for r in self._read(sql, params)]

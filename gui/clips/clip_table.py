@@ -420,9 +420,6 @@ class ClipTableModel(ReadOnlyTableModel):
         self._unreviewed = {clip_id: n for clip_id, n in unreviewed.items() if n}
         self._events_disagree = set(disagree)
 
-    def unreviewed_count(self, clip_id: int) -> int:
-        return self._unreviewed.get(clip_id, 0)
-
     def set_class_colours(self, colours: dict[str, str]) -> None:
         """Colour of each class name ('#rrggbb'), shown beside labels."""
         self._colours = {name: QColor(colour) for name, colour in colours.items()}

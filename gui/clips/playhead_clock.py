@@ -35,11 +35,6 @@ class PlayheadClock:
     def playing(self) -> bool:
         return self._playing
 
-    @property
-    def waiting_for_audio(self) -> bool:
-        """True between a start (or a seek while playing) and the first report that moves."""
-        return self._playing and not self._audio_running
-
     def on_started(self, now_s: float, rate: float = 1.0) -> None:
         """The player says it plays; the playhead holds until audio is heard to move."""
         self._playing = True

@@ -167,15 +167,6 @@ def test_read_blocks_streams_whole_file(tmp_path):
         list(audio.read_blocks(path, 0))
 
 
-def test_file_envelope_matches_peak_envelope(tmp_path):
-    x = af.chirp(100, 3000, 5.0)
-    path = af.write(tmp_path / "e.wav", x, subtype="FLOAT")
-    mins, maxs = audio.file_envelope(path, 300, block_s=0.7)
-    m2, x2 = audio.peak_envelope(x, 300)
-    np.testing.assert_allclose(mins, m2)
-    np.testing.assert_allclose(maxs, x2)
-
-
 def test_fit_length_pads_and_trims():
     x = np.arange(1, 6, dtype=np.float32)
     np.testing.assert_array_equal(audio.fit_length(x, 3), [1, 2, 3])

@@ -847,15 +847,11 @@ def test_models_and_predictions(folder):
         project.record_predictions(first, [(dog0, "cat", 0.8, [0.8, 0.2]),
                                            (cat0, "cat", 0.9, [0.9, 0.1]),
                                            (loose, "dog", 0.55, [0.45, 0.55])])
-        assert project.disagreements(first) == [dog0]
-        assert project.least_confident(first) == [loose]
-        assert project.least_confident(first, unlabeled_only=False, limit=2) == [loose, dog0]
         # Replacing a clip's prediction.
         project.record_predictions(first, [(dog0, "dog", 0.7, [0.3, 0.7])])
         preds = project.predictions(first)
         assert preds[dog0].label == "dog" and preds[dog0].probabilities == (0.3, 0.7)
         assert len(preds) == 3
-        assert project.disagreements(first) == []
         assert project.predictions(second) == {}
 
 
