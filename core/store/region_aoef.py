@@ -24,15 +24,21 @@ from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 Problem = tuple[int, str]  # (sound-event annotation number; reason)
 
 AOEF_VERSION = "1.1.0"  # the version soundevent writes and reads
-LABEL_KEY = "class"  # the tag key Earmark's labels are written under (Whombat tags are key: value)
+#: The tag key Earmark's labels are written under (Whombat tags are key: value): a key of its own
+#: to soundevent, which reads "class" as Darwin Core's taxonomic class and "species" as a
+#: scientific name (its aliases), neither of which a class of Earmark's need be.
+LABEL_KEY = "label"
 #: Geometries that mark a moment (a time, or a time and a frequency), not a span: read as a span
 #: of no length, which an import makes a region about the moment (region_io.MOMENT_S).
 MOMENTS = {"TimeStamp": "a time", "Point": "[time, frequency]"}
 #: The coordinates of the two shapes read as they are; any other is read as the box around it.
 SHAPES = {"TimeInterval": "[start, end]", "BoundingBox": "[start, low, end, high]"}
 #: Tag keys that name a sound's class, in the order one is preferred (a Whombat project may tag
-#: each sound with its species and its call type: the call type is no class).
-CLASS_KEYS = (LABEL_KEY, "species", "label", "class_name", "event")
+#: each sound with its species and its call type: the call type is no class). soundevent writes
+#: its aliases by their Darwin Core terms ("species" as dwc:scientificName, "common_name" as
+#: dwc:vernacularName, "class" as dwc:class: Earmark's key before stop 58, a taxon's class after).
+CLASS_KEYS = ("class", "species", "dwc:scientificname", LABEL_KEY, "common_name",
+              "dwc:vernacularname", "class_name", "event", "dwc:class")
 #: The note on an event nobody has reviewed, by its source: who found it.
 _FOUND_BY = {"model": "Found by an Earmark model",
              "loud": "Found by Earmark's Find Loud Events",
@@ -132,6 +138,7 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
     data = value["data"]
     recordings = {str(r.get("uuid")): _recording_path(r.get("path"))
                   for r in _items(data, "recordings")}
+    expansions = {str(r.get("uuid")): _time_expansion(r) for r in _items(data, "recordings")}
     events = {str(e.get("uuid")): e for e in _items(data, "sound_events")}
     entries = [(entry, False) for entry in _items(data, "sound_event_annotations")]
     entries += [(entry, True) for entry in _items(data, "sound_event_predictions")]
@@ -152,6 +159,7 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
         if span is None:
             problems.append((number, reason))
             continue
+        span = _in_file_units(span, expansions.get(str(event.get("recording")), 1.0))
         labelled, reason = (_predicted(entry, tags, of_class) if predicted
                             else (_tagged(entry, tags, of_class, _score(event.get("features"))),
                                   None))
@@ -166,9 +174,31 @@ def parse_aoef(value: dict) -> tuple[list[RegionRow], list[Problem]]:
             if begin_s is None or end_s is None:
                 problems.append((number, "its clip's start_time and end_time must be numbers"))
             else:
+                begin_s, end_s, *_ = _in_file_units(
+                    (begin_s, end_s, None, None), expansions.get(str(clip.get("recording")), 1.0))
                 rows += [RegionRow(audio, begin_s, end_s, label, line=number)
                          for label in labels]
     return rows, problems
+
+
+def _time_expansion(recording: dict) -> float:
+    """A recording's time expansion (a bat detector's x10 plays a call ten times slower and
+    lower), 1 where it gives none or one that is no positive number."""
+    expansion = json_number(recording.get("time_expansion"))
+    return expansion if expansion is not None and expansion > 0 else 1.0
+
+
+def _in_file_units(span: tuple[float, float, float | None, float | None], expansion: float
+                   ) -> tuple[float, float, float | None, float | None]:
+    """A span in a time-expanded recording's real units (soundevent keeps a recording's times
+    and frequencies as they were in the air: a call at 0.1 s and 40 kHz of a x10 file lies at
+    1 s and 4 kHz of the file) as the file's own seconds and hertz, which Earmark's regions are."""
+    if expansion == 1.0:
+        return span
+    begin_s, end_s, low_hz, high_hz = span
+    return (begin_s * expansion, end_s * expansion,
+            None if low_hz is None else low_hz / expansion,
+            None if high_hz is None else high_hz / expansion)
 
 
 def _tagged_entries(data: dict) -> list[dict]:
@@ -242,10 +272,10 @@ def _class_tags(tags: list[dict], entries: list[dict], alone: bool = True
     values = {t.get("id"): t.get("value") for t in tags if isinstance(t.get("id"), (int, str))}
     keys = {t.get("id"): t.get("key").strip().lower() for t in tags
             if isinstance(t.get("id"), (int, str)) and isinstance(t.get("key"), str)}
-    used: Counter = Counter()
+    used: Counter = Counter()  # in the order the keys first come: ties go to the first
     for entry in entries:
-        used.update({keys.get(i) for i in map(_tag_id, _entry_tags(entry)) if i in keys
-                     and keys.get(i) not in RATING_NAMES})
+        used.update(list(dict.fromkeys(keys.get(i) for i in map(_tag_id, _entry_tags(entry))
+                                       if i in keys and keys.get(i) not in RATING_NAMES)))
     main = max(used, default=None, key=lambda key: (
         -CLASS_KEYS.index(key) if key in CLASS_KEYS else -len(CLASS_KEYS), used[key]))
 
@@ -321,7 +351,7 @@ def aoef_document(grouped, name: str, where: str | None = None) -> dict:
     named ``name``, which Whombat imports: a recording, a clip over all of it and a task per audio
     file (its path relative to the folder: Whombat's audio folder is the project's), a sound
     event per region (a time interval, a bounding box when it has a band) and its annotation,
-    tagged ``class: <label>`` (untagged when it has none). An event the model found that nobody
+    tagged ``label: <label>`` (untagged when it has none). An event the model found that nobody
     has reviewed carries its score as a feature and a note raised as an issue, for review."""
     now = datetime.datetime.now(datetime.UTC).isoformat()
     tag_ids: dict[str, int] = {}

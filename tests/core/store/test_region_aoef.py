@@ -179,7 +179,8 @@ def test_export_is_an_annotation_project_whombat_imports(project):
     assert [(r["path"], r["duration"], r["channels"], r["samplerate"])
             for r in data["recordings"]] == [("dawn.wav", 3.0, 1, 16000),
                                              ("night/owl.wav", 2.0, 1, 16000)]
-    assert data["tags"] == [{"id": 0, "key": "class", "value": "Robin"}]
+    # "label", a key of its own to soundevent ("class" it reads as a taxon's class, dwc:class).
+    assert data["tags"] == [{"id": 0, "key": "label", "value": "Robin"}]
     assert [e["geometry"] for e in data["sound_events"]] == [
         {"type": "TimeInterval", "coordinates": [0.5, 1.0]},
         {"type": "BoundingBox", "coordinates": [1.5, 400.0, 2.0, 1600.0]},
@@ -273,6 +274,53 @@ def test_only_the_tag_key_that_names_the_class_gives_labels(tmp_path):
         annotation("a1", "e1", [1, 0]), annotation("a2", "e2", [2]), annotation("a3", "e3", [2])]
     path.write_text(json.dumps(text))
     assert [r.label for r in read_regions(path)[1]] == ["Wren", "rain", "rain"]
+
+
+def test_soundevent_s_darwin_core_keys_name_the_class_and_ties_go_to_the_first_key(tmp_path):
+    """soundevent writes "species" as dwc:scientificName and "class" as dwc:class: neither was
+    a class key, so of a species and a call type on every sound, the one that won depended on
+    the order of a set of strings, which changes from run to run (all "song", some runs)."""
+    text = json.loads(document(
+        [event("e1", "TimeInterval", [0.5, 1.0]), event("e2", "TimeInterval", [1.5, 2.0])],
+        [annotation("a1", "e1", [7, 0]), annotation("a2", "e2", [7, 1])]))
+    text["data"]["tags"] = [{"id": 0, "key": "dwc:scientificName", "value": "Erithacus rubecula"},
+                            {"id": 1, "key": "dwc:scientificName", "value": "Troglodytes"},
+                            {"id": 7, "key": "call_type", "value": "song"}]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(text))
+    assert [r.label for r in read_regions(path)[1]] == ["Erithacus rubecula", "Troglodytes"]
+    # Earmark's own "class" after a trip through soundevent (dwc:class), a call type beside it.
+    for tag in text["data"]["tags"][:2]:
+        tag["key"] = "dwc:class"
+    path.write_text(json.dumps(text))
+    assert [r.label for r in read_regions(path)[1]] == ["Erithacus rubecula", "Troglodytes"]
+    # Two keys of no known meaning, used as often: the first in the file, whatever the run.
+    text["data"]["tags"] = [{"id": 0, "key": "bird", "value": "Robin"},
+                            {"id": 1, "key": "bird", "value": "Wren"},
+                            {"id": 7, "key": "call_type", "value": "song"}]
+    text["data"]["sound_event_annotations"] = [annotation("a1", "e1", [0, 7]),
+                                               annotation("a2", "e2", [1, 7])]
+    path.write_text(json.dumps(text))
+    assert [r.label for r in read_regions(path)[1]] == ["Robin", "Wren"]
+
+
+def test_a_time_expanded_recording_s_events_are_read_in_the_file_s_own_time_and_hertz(tmp_path):
+    """soundevent keeps a x10 bat recording's events as they were in the air (0.1 s, 40 kHz):
+    read as the file's, a box lay above its top and the import was refused, an interval at a
+    tenth of its time."""
+    text = json.loads(document(
+        [event("e1", "BoundingBox", [0.1, 40000.0, 0.2, 60000.0]),
+         event("e2", "TimeInterval", [0.05, 0.06])],
+        [annotation("a1", "e1", [0]), annotation("a2", "e2", [1])]))
+    text["data"]["recordings"][0].update(duration=0.3, samplerate=160000, time_expansion=10.0)
+    text["data"]["clip_annotations"] = []
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(text))
+    rows = read_regions(path)[1]
+    assert [(r.label, r.begin_s, r.end_s, r.low_hz, r.high_hz) for r in rows] == [
+        ("Robin", pytest.approx(1.0), pytest.approx(2.0), pytest.approx(4000.0),
+         pytest.approx(6000.0)),
+        ("Wren", pytest.approx(0.5), pytest.approx(0.6), None, None)]
 
 
 def test_tags_of_whole_clips_are_clip_labels(tmp_path, project):
