@@ -44,20 +44,18 @@ from core.store.region_known import (
     row_band,
     without_known,
 )
+from core.store.region_sv_csv import SV_CSV, is_sv_csv, is_sv_tab_line, parse_sv_csv
 from core.store.region_svl import decompress, is_xml, parse_svl, svl_audio
 from core.store.region_tables import (
     BIRDNET_TIMES,
-    SV_CSV,
     csv_has_regions,
     csv_header,
     header_key,
     is_number,
-    is_sv_csv,
     parse_audacity,
     parse_birdnet,
     parse_csv,
     parse_raven,
-    parse_sv_csv,
     raven_header,
     raven_names_audio,
     table_text,
@@ -86,7 +84,8 @@ def detect_format(text: str) -> str:
     Visualiser layer or session; a comma-separated header naming ``Start (s)`` and ``End (s)``
     BirdNET Analyzer's CSV; a comma-separated line starting with a number, or a header naming a
     time and a duration, a Sonic Visualiser layer exported as CSV (``"sonicvisualiser-csv"``, as is
-    a line of one number or the header ``TIME``: a time instants layer without labels);
+    a line of one number or the header ``TIME``: a time instants layer without labels, and a
+    tab-separated one of three numbers and more, or a layer's header, :func:`is_sv_tab_line`);
     another line with a comma a CSV. Anything else raises
     :class:`EarmarkError`."""
     first = next((line for line in text.splitlines() if line.strip()), None)
@@ -105,6 +104,8 @@ def detect_format(text: str) -> str:
         if "begin time (s)" in keys:
             raise EarmarkError("a Raven selection table without End Time (s) or Delta Time (s): "
                                "add the End Time measurement in Raven and save it again")
+        if is_sv_tab_line(first):
+            return SV_CSV
         if is_number(cells[0]):
             return "audacity"
     if "," in first:

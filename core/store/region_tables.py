@@ -1,7 +1,7 @@
 """The tab- and comma-separated region files: Earmark's own CSV (``path,begin_s,end_s`` plus
 ``label,low_hz,high_hz,score``), Raven Pro selection tables, Audacity label tracks, BirdNET
-Analyzer's CSV and Sonic Visualiser layers exported as CSV, each read into RegionRows and the
-problems of its bad rows (line; reason).
+Analyzer's CSV, each read into RegionRows and the problems of its bad rows (line; reason); Sonic
+Visualiser's layers exported as text are :mod:`core.store.region_sv_csv`'s.
 :mod:`core.store.region_io` recognises a file and imports what these read.
 """
 
@@ -33,17 +33,13 @@ ANNOTATION_COLUMNS = ("annotation", "label", "species", "class", "common name")
 #: unit, "Begin Time (s)", and is never one), and the notes people keep beside a label.
 _NOT_ANNOTATIONS = {"selection", "view", "channel", "begin file", "begin path", "end file",
                     "end path", "sound files", "begin date", "end date", "begin clock time",
-                    "end clock time", "begin date time", "end date time", "species code",
+                    "end clock time", "begin date time", "end date time",
                     "notes", "note", "comment", "comments", "earmark id"}
+#: Short names people give an annotation column (a four-letter "Species Code" in bird work),
+#: asked after those that say they name sounds: BirdNET's Species Code comes after its Common
+#: Name, and a column of numbers (an "ID" counting selections) is none.
+_SHORT_LABEL_NAMES = ("species code", "code", "sp", "spp", "name", "id")
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
-#: A Sonic Visualiser layer exported as CSV (File > Export Annotation Layer): rows of time, value,
-#: duration, [level,] label in seconds, after a header row when asked for one ("start" for
-#: "time" is taken too); a box layer's rows are start, end, extent start, extent end (its band
-#: in the layer's units, Hz over a spectrogram), label (svcore's BoxModel); a time instants
-#: layer's rows are a time and its label, where it has one (svcore's Event writes no empty one).
-SV_CSV = "sonicvisualiser-csv"
-_SV_CSV_TIMES = ("time", "start")
-_SV_BOX = ("start", "end", "extent start", "extent end")
 
 
 def table_text(value: str | None) -> str:
@@ -73,7 +69,7 @@ def _number(text: str) -> float | None:
     return value
 
 
-def _number_or_none(text: str) -> float | None:
+def number_or_none(text: str) -> float | None:
     """A cell as a finite number; None when it is empty or not one."""
     try:
         return _number(text)
@@ -83,7 +79,7 @@ def _number_or_none(text: str) -> float | None:
 
 def is_number(text: str) -> bool:
     """Whether a cell is a finite number (a decimal comma allowed)."""
-    return _number_or_none(text) is not None
+    return number_or_none(text) is not None
 
 
 def _csv_reader(text: str):
@@ -118,7 +114,7 @@ def _channel(text: str) -> tuple[int | None, str | None]:
     return None, f"channel '{text}' is not a channel number (1, 2...)"
 
 
-def _row(path: str, begin: str, end: str, label: str, low: str, high: str,
+def region_row(path: str, begin: str, end: str, label: str, low: str, high: str,
          line: int, score: str = "", channel: str = "") -> tuple[RegionRow | None, str | None]:
     """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
     confidence in the detection, 0..1 (empty: a person's region); ``channel``: the one it is on
@@ -191,7 +187,7 @@ def parse_csv(text: str) -> tuple[list[RegionRow], list[Problem]]:
         path = normalise_relative(cells.get("path", ""))
         if not path:
             return None, "no path"
-        return _row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
+        return region_row(path, cells.get("begin_s", ""), cells.get("end_s", ""), cells.get("label", ""),
                     cells.get("low_hz", ""), cells.get("high_hz", ""), line,
                     cells.get("score", ""), cells.get(channel_key, ""))
 
@@ -239,7 +235,7 @@ def _raven_end(cells: dict[str, str]) -> str:
     end = cells.get("end time (s)", "")
     if end or "delta time (s)" not in cells:
         return end
-    begin, delta = (_number_or_none(cells.get(key, "")) for key in ("begin time (s)",
+    begin, delta = (number_or_none(cells.get(key, "")) for key in ("begin time (s)",
                                                                       "delta time (s)"))
     return "" if begin is None or delta is None else repr(begin + delta)
 
@@ -249,7 +245,8 @@ def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
     first with a value in some row (an empty Annotation column beside a Species one lost every
     label); else a column of a person's own name that says it names sounds (_LABEL_WORDS:
     "Species ID", "Call Type"; an Observer or a Site column names none), no measurement,
-    holding text that is no number; else the first of the ANNOTATION_COLUMNS there, or None."""
+    holding text that is no number, then one of the _SHORT_LABEL_NAMES so; else the first of the
+    ANNOTATION_COLUMNS there, or None."""
     rows = [cells for cells in (line.split("\t") for line in lines) if any(c.strip() for c in cells)]
 
     def values(key: str) -> list[str]:
@@ -259,6 +256,7 @@ def _raven_label_key(header: list[str], lines: list[str]) -> str | None:
     known = [key for key in ANNOTATION_COLUMNS if key in header]
     own = [key for key in header if key and key not in known and key not in _NOT_ANNOTATIONS
            and not key.endswith(")") and any(word in key for word in _LABEL_WORDS)]
+    own += [key for key in _SHORT_LABEL_NAMES if key in header and key not in own]
     return next((key for key in known if values(key)), None) or next(
         (key for key in own if values(key) and not all(is_number(v) for v in values(key))),
         known[0] if known else None)
@@ -287,6 +285,9 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
                            "table belongs to (--audio)")
     label_key = _raven_label_key(header, lines[start + 1:])
     channel_key = "" if _birdnet_channels(header, lines[start + 1:]) else "channel"
+    # BirdNET's "nocall" row says it found nothing; in a person's table it is a class (BirdNET's
+    # own name for its non-event class), kept.
+    birdnet = "species code" in header and "confidence" in header
     low_key = "low freq (hz)" if "low freq (hz)" in header else "low frequency (hz)"
     high_key = "high freq (hz)" if "high freq (hz)" in header else "high frequency (hz)"
     rows: list[RegionRow] = []
@@ -316,20 +317,20 @@ def parse_raven(text: str, audio: str | None) -> tuple[list[RegionRow], list[Pro
                 rows[index] = replace(rows[index], channel=None)  # on several channels: all
             if index in waveform_rows and view.startswith("spectrogram"):
                 # A Waveform row gives the view's whole range; the Spectrogram's, the band.
-                low_hz = _number_or_none(cells.get(low_key, ""))
-                high_hz = _number_or_none(cells.get(high_key, ""))
+                low_hz = number_or_none(cells.get(low_key, ""))
+                high_hz = number_or_none(cells.get(high_key, ""))
                 if low_hz is not None and high_hz is not None:
                     rows[index] = replace(rows[index], low_hz=low_hz, high_hz=high_hz)
                     waveform_rows.discard(index)
             continue
         if selection:
             seen[same] = -1
-        if label_key and _no_call(cells.get(label_key, "")):
+        if birdnet and label_key and _no_call(cells.get(label_key, "")):
             continue
         if not path:
             problems.append((number, "no Begin File"))
             continue
-        row, reason = _row(path, cells.get("begin time (s)", ""), _raven_end(cells),
+        row, reason = region_row(path, cells.get("begin time (s)", ""), _raven_end(cells),
                            cells.get(label_key, "") if label_key else "",
                            cells.get(low_key, ""), cells.get(high_key, ""), number,
                            cells.get("confidence", ""), cells.get(channel_key, ""))
@@ -393,7 +394,7 @@ def parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[
         begin_s = _number(fields[0])
         end_s, title = (_number(fields[1]), fields[2]) if is_number(fields[1]) else (begin_s,
                                                                                       fields[1])
-        score = _number_or_none(fields[3]) if len(fields) > 5 and is_number(fields[3]) else None
+        score = number_or_none(fields[3]) if len(fields) > 5 and is_number(fields[3]) else None
         if score is not None and 0 <= score <= 1:  # BirdNET's: "Strix aluco, Tawny Owl"
             title = title.split(", ", 1)[-1]
         else:
@@ -417,7 +418,7 @@ def parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[P
     def make_row(cells: dict[str, str], line: int):
         if label_key and _no_call(cells.get(label_key, "")):
             return None, None
-        return _row(_raven_path("", cells.get("file", "").strip(), audio),
+        return region_row(_raven_path("", cells.get("file", "").strip(), audio),
                     cells.get("start (s)", ""), cells.get("end (s)", ""),
                     cells.get(label_key, "") if label_key else "", "", "", line,
                     cells.get("confidence", ""))
@@ -427,174 +428,14 @@ def parse_birdnet(text: str, audio: str | None) -> tuple[list[RegionRow], list[P
 
 def _audacity_band(row: RegionRow, low_hz: float, high_hz: float) -> RegionRow:
     low_known, high_known = low_hz != _AUDACITY_UNDEFINED_HZ, high_hz != _AUDACITY_UNDEFINED_HZ
-    if not (low_known or high_known):
+    # Both edges at one frequency: a click on Audacity's spectrogram that was never dragged up or
+    # down, which Audacity keeps; no band (as a band it was refused, and the whole track).
+    if not (low_known or high_known) or low_hz == high_hz:
         return row
     return replace(row, low_hz=low_hz if low_known else 0.0,
                    high_hz=high_hz if high_known else math.inf)
 
 
-
-def is_sv_csv(first: str) -> bool:
-    """Whether a comma-separated first line opens a Sonic Visualiser CSV layer: a point's time
-    (no other CSV Earmark reads starts with a number), or a header naming a time and a duration."""
-    cells = [header_key(cell) for cell in first.split(",")]
-    return _number_or_none(cells[0]) is not None or set(_SV_BOX) <= set(cells) or (
-        "duration" in cells and any(name in cells for name in (*_SV_CSV_TIMES, "frame"))) or (
-        cells[0] == "time" and set(cells) <= {"time", "value", "label"})  # instants or values
-
-
-def _is_instants_header(cells: list[str]) -> bool:
-    """Whether a header's keys are a time instants layer's: TIME, and LABEL where it has one."""
-    return cells[0] == "time" and set(cells) <= {"time", "label"}
-
-
-def parse_sv_csv(text: str, audio: str | None) -> tuple[list[RegionRow], list[Problem]]:
-    """The regions of a Sonic Visualiser layer exported as CSV (a region or note layer: each row's
-    time and duration, its label the region's; a box layer: its start, end and band, named so
-    by its header, or without one where every row's four numbers read as a box, as
-    :func:`_is_sv_box` says; a time instants layer: each row's time as begin and end, a moment
-    an import makes a region about). In a layer of spans, rows without a duration are problems;
-    a layer of values (a time and a number: a measurement, not a mark), or in frames, raises
-    EarmarkError saying so."""
-    if not audio:
-        raise EarmarkError("a Sonic Visualiser CSV layer does not say which audio file it belongs "
-                           "to: say which (--audio)")
-    reader = csv.reader(io.StringIO(text, newline=""))  # spaces kept: see _SvCells
-    header: list[str] | None = None
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    try:
-        lines = [(reader.line_num, values) for values in reader]
-    except csv.Error as error:
-        raise EarmarkError(f"line {reader.line_num}: malformed CSV ({error})") from None
-    lines = [(number, _SvCells(values)) for number, values in lines
-             if any(value.strip() for value in values)]
-    if lines and not is_number(lines[0][1][0]):
-        header = [header_key(cell) for cell in lines.pop(0)[1]]
-        if "frame" in header or "startframe" in header:
-            raise EarmarkError("times in frames: export the layer again with times in seconds")
-    if _is_sv_box(header, [cells for _, cells in lines]):
-        return _sv_boxes(lines, audio)
-    if _is_sv_instants(header, [cells for _, cells in lines]):
-        return _sv_instants(lines, audio)
-    for number, cells in lines:
-        time_s, duration_s, label = _sv_csv_point(cells, header)
-        if time_s is None:
-            problems.append((number, f"time '{cells[0]}' is not a number"))
-        elif duration_s is None or duration_s <= 0:
-            problems.append((number, "no duration: a moment, not a span"))
-        else:
-            rows.append(RegionRow(audio, time_s, time_s + duration_s, label or None, line=number))
-    if not rows and problems and all(reason.startswith("no duration") for _, reason in problems):
-        raise EarmarkError("a layer of values (a time and a number: a measurement), not of marks: "
-                           "export a time instants, region, note or box layer")
-    return rows, problems
-
-
-def _is_sv_instants(header: list[str] | None, rows: list[list[str]]) -> bool:
-    """Whether a CSV layer is a time instants layer's: its header says so, or (none) every row
-    holds a time and at most a label that is no number (a time and a number are a time value
-    layer's point)."""
-    if header is not None:
-        return _is_instants_header(header)
-    return bool(rows) and all(len(cells) == 1 or not is_number(cells[1]) for cells in rows)
-
-
-def _sv_instants(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],
-                                                                           list[Problem]]:
-    """The moments of a time instants layer's rows ``(line, cells)``: begin and end the time."""
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    for number, cells in lines:
-        time_s = _number_or_none(cells[0])
-        if time_s is None:
-            problems.append((number, f"time '{cells[0]}' is not a number"))
-        else:
-            label = cells.label_from(1)
-            rows.append(RegionRow(audio, time_s, time_s, label or None, line=number))
-    return rows, problems
-
-
-#: Without a header, a row of four numbers may be a box without a label or a region whose label
-#: is a number (time, value, duration, "7"): it reads as a box where its band's bottom is 0 or
-#: at least this (a region's duration in its place is mostly seconds).
-_SV_BOX_LOWEST_BOTTOM_HZ = 10.0
-
-
-def _is_sv_box(header: list[str] | None, rows: list[list[str]]) -> bool:
-    """Whether a CSV layer is a box layer's: its header says so, or (none) every row holds
-    start, end, band bottom and band top, each after the one before it but the band's bottom,
-    the top above 1 (a note's fourth number, its level, is 0-1); and some row holds a label
-    after them (a region's row holds four cells at most), or every band reads as one in Hz
-    (_SV_BOX_LOWEST_BOTTOM_HZ)."""
-    if header is not None:
-        return set(_SV_BOX) <= set(header)
-    if not rows:
-        return False
-    bottoms = []
-    for cells in rows:
-        numbers = [_number_or_none(cell) if is_number(cell) else None for cell in cells[:4]]
-        if len(numbers) < 4 or None in numbers:
-            return False
-        start, end, low, high = numbers
-        if not (start < end and 0 <= low < high and high > 1):
-            return False
-        bottoms.append(low)
-    return any(len(cells) > 4 for cells in rows) or all(
-        low == 0 or low >= _SV_BOX_LOWEST_BOTTOM_HZ for low in bottoms)
-
-
-def _sv_boxes(lines: list[tuple[int, list[str]]], audio: str) -> tuple[list[RegionRow],
-                                                                         list[Problem]]:
-    """The regions of a box layer's rows ``(line, cells)``: start, end, band, label."""
-    rows: list[RegionRow] = []
-    problems: list[Problem] = []
-    for number, cells in lines:
-        row, reason = _row(audio, *(cells + [""] * 5)[:2], cells.label_from(4),
-                           *(cells + [""] * 5)[2:4], number)
-        if row is None:
-            problems.append((number, reason))
-        else:
-            rows.append(row)
-    return rows, problems
-
-
-def _sv_csv_point(cells: list[str], header: list[str] | None
-                  ) -> tuple[float | None, float | None, str]:
-    """(time, duration, label) of a row: by the header's names, else by position (time, value,
-    duration, then the label, after a note's level when one is there)."""
-    if header is not None:
-        named = dict(zip(header, cells, strict=False))
-        time = next((named[name] for name in _SV_CSV_TIMES if name in named), "")
-        label = cells.label_from(header.index("label")) if header[-1:] == ["label"] else \
-            named.get("label", "")
-        return _number_or_none(time), _number_or_none(named.get("duration", "")), label
-    if len(cells) < 3 or not (is_number(cells[1]) and is_number(cells[2])):
-        return _number_or_none(cells[0]), None, ""
-    level = len(cells) > 4 and is_number(cells[3])  # a note's level before its label
-    return (_number_or_none(cells[0]), _number_or_none(cells[2]),
-            cells.label_from(4 if level else 3))
-
-
-class _SvCells(list):
-    """A CSV row's cells, stripped, that keep the row as written: an old Sonic Visualiser wrote
-    a label with a comma unquoted (``1.0,Wren, juvenile``), which :meth:`label_from` puts back
-    together, its space kept."""
-
-    def __init__(self, values: list[str]) -> None:
-        super().__init__(value.strip() for value in values)
-        self._values = values
-
-    def label_from(self, index: int) -> str:
-        """The label that starts at cell ``index``, every cell after it part of it; one quoted
-        after a space (``1.0, "Wren, juvenile"``, which the reader, keeping spaces, splits)
-        unquoted."""
-        text = ",".join(self._values[index:]).strip()
-        if len(text) > 1 and text[0] == text[-1] == '"':
-            text = next(csv.reader([text]))[0]
-        return text
-
-__all__ = ["BIRDNET_TIMES", "SV_CSV", "csv_has_regions", "csv_header", "header_key", "is_number",
-           "is_sv_csv", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
-           "parse_sv_csv", "raven_header", "raven_names_audio",
-           "table_text"]
+__all__ = ["BIRDNET_TIMES", "csv_has_regions", "csv_header", "header_key", "is_number",
+           "number_or_none", "parse_audacity", "parse_birdnet", "parse_csv", "parse_raven",
+           "raven_header", "raven_names_audio", "region_row", "table_text"]

@@ -180,6 +180,10 @@ def test_raven_annotation_column_by_any_name_people_use(tmp_path, column):
     ("Species ID\tCall Type\tNotes", "Wren\tsong\tfaint"),  # a person's own name
     ("Peak Power (dB)\tTag", "91.2\tWren"),  # a measurement is no label, a number neither
     ("Observer\tSite\tAnnotation\tCall Type", "Ann\tNorth pond\t\tWren"),  # who and where: no
+    # A short name bird work gives it (all were unlabelled), a numbered ID column none.
+    ("ID\tSpecies Code", "17\tWren"),
+    ("Code", "Wren"),
+    ("Spp", "Wren"),
 ])
 def test_raven_labels_come_from_the_column_that_holds_them(tmp_path, columns, cells):
     text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
@@ -242,7 +246,8 @@ def test_audacity_label_track_as_its_manual_shows_it(tmp_path):
     fmt, rows = read_regions(write(tmp_path, "labels.txt", text), audio="long.wav")
     assert fmt == "audacity"
     assert [(r.begin_s, r.end_s, r.label, r.low_hz, r.high_hz, r.line) for r in rows] == [
-        (1.0, 1.2, "This point was clicked at 6928.456055 Hz", 6928.456055, 6928.456055, 1),
+        # One frequency, a click never dragged: no band (as a band, low not below high).
+        (1.0, 1.2, "This point was clicked at 6928.456055 Hz", None, None, 1),
         (2.0, 2.5, "Low frequency undefined", 0.0, 6334.588867, 3),
         (3.0, 3.5, "high undefined", 1908.015625, math.inf, 5),
         (4.0, 4.5, "both", 1484.669312, 2969.338523, 7),
@@ -427,6 +432,23 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
         _, rows = read_regions(write(tmp_path, "gone_on.selections.txt", extended))
         assert [(r.label, r.channel) for r in rows] == [
             ("Tawny Owl", 0), ("Morepork", 0), ("Tawny Owl", 1)]
+
+
+def test_a_person_s_nocall_class_is_kept_in_a_raven_table_and_a_zero_height_band_is_none(tmp_path):
+    """BirdNET's "nocall" row says it found nothing, but a person's table (Earmark's own export
+    too) with a class of that name lost those rows without a word; and an Audacity label whose
+    frequency line is one frequency (a click on its spectrogram, never dragged) refused the
+    whole track (low not below high)."""
+    raven = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+             "High Freq (Hz)\tAnnotation\n"
+             "1\tSpectrogram 1\t1\t0.5\t1.0\t1000\t2000\tnocall\n"
+             "2\tSpectrogram 1\t1\t1.5\t2.0\t1000\t2000\tWren\n")
+    _, rows = read_regions(write(tmp_path, "t.txt", raven), audio="long.wav")
+    assert [r.label for r in rows] == ["nocall", "Wren"]
+    track = "0.5\t1.0\tWren\n\\\t1500.000000\t1500.000000\n1.5\t2.0\towl\n"
+    _, rows = read_regions(write(tmp_path, "a.txt", track), audio="long.wav")
+    assert [(r.label, r.low_hz, r.high_hz) for r in rows] == [("Wren", None, None),
+                                                             ("owl", None, None)]
 
 
 def test_birdnet_audacity_labels_are_events_to_review_by_their_common_name(tmp_path, project):

@@ -269,6 +269,23 @@ def test_a_csv_layer_with_a_header_row_is_read_by_its_names(tmp_path):
     assert detect_format("Start (s),End (s),Common name\n0,3,Robin\n") == "birdnet"
 
 
+def test_a_layer_exported_as_text_is_tab_separated_and_read_as_sonic_visualiser_s(tmp_path):
+    """Sonic Visualiser writes every name but .csv with tabs (its export dialog offers .txt):
+    such a layer was taken for an Audacity track, its value read as the end, its duration as
+    the label ("1.0 1 0.5 Wren": a moment at 1 s titled 0.500000000)."""
+    region = "1.000000000\t1\t0.500000000\tWren\n2.000000000\t0\t0.250000000\t\n"
+    assert detect_format(region) == "sonicvisualiser-csv"
+    assert spans(read_regions(write(tmp_path, "dawn.txt", region), "dawn.wav")[1]) == [
+        (1.0, 1.5, "Wren", None, None, 1), (2.0, 2.25, None, None, None, 2)]
+    boxes = "start\tend\textent start\textent end\tlabel\n1.0\t1.5\t2000\t8000\tWren, juvenile\n"
+    assert detect_format(boxes) == "sonicvisualiser-csv"
+    assert spans(read_regions(write(tmp_path, "box.txt", boxes), "dawn.wav")[1]) == [
+        (1.0, 1.5, "Wren, juvenile", 2000.0, 8000.0, 2)]
+    # Audacity's tracks keep their format: a title that is a number, BirdNET's confidence.
+    assert detect_format("0.5\t1.0\t7\n") == "audacity"
+    assert detect_format("0.0\t3.0\tStrix aluco, Tawny Owl\t0.81\n") == "audacity"
+
+
 def test_a_box_layer_exported_as_csv_gives_its_spans_and_bands(tmp_path):
     """svcore's BoxModel writes start, end, extent start, extent end, label: before, the band's
     bottom was read as a duration (100 s to 600 s), its top dropped; with its header the file
