@@ -96,22 +96,25 @@ def avianz_audio(name: str) -> str | None:
 
 def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]:
     """AviaNZ's segments ``[start, end, low_hz, high_hz, labels]``, as its file format
-    specification has them: both frequencies 0 (or both under 1, its old format) is a segment over
-    the whole band; each label's ``species`` is a region of its own on the segment's span, and
-    "Don't Know" (or no label) an unlabelled one. Old labels that are plain strings are read as
-    species; old metadata (a first segment at -1 s) is skipped. Problems count segments from 1."""
+    specification has them and its reader (``SegmentList.parseJSON``) takes them: both
+    frequencies 0 (or both under 1.1, its old format's fractions) is a segment over the whole
+    band; each label's ``species`` is a region of its own on the segment's span, and "Don't Know"
+    (or no label) an unlabelled one. The old format's labels: a plain string is a species (a
+    single one too, not in a list), one ending in ``?`` a doubtful one (certainty 50); its
+    metadata, a first segment ``[-1, duration, operator, reviewer, ...]``, is skipped. Problems
+    count segments from 1."""
     value = load_json(text)
     value = [value] if isinstance(value, dict) else value  # its metadata alone
     rows: list[RegionRow] = []
     problems: list[Problem] = []
-    segments = value[1:] if value and isinstance(value[0], dict) else value
+    first = value[0] if isinstance(value, list) and value else None
+    old_metadata = isinstance(first, list) and bool(first) and json_number(first[0]) == -1
+    segments = value[1:] if isinstance(first, dict) or old_metadata else value
     for number, segment in enumerate(segments, start=1):
         if not isinstance(segment, list) or len(segment) < 5:
             problems.append((number, "not a segment [start, end, low, high, labels]"))
             continue
         begin_s, end_s, low_hz, high_hz = (json_number(v) for v in segment[:4])
-        if begin_s == end_s == -1:
-            continue  # the old format's metadata
         if None in (begin_s, end_s, low_hz, high_hz):
             problems.append((number, "start, end, low and high must be numbers"))
             continue
@@ -119,7 +122,7 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
         if reason:
             problems.append((number, reason))
             continue
-        whole_band = (low_hz == high_hz == 0) or (0 < low_hz < 1 and 0 < high_hz < 1)
+        whole_band = (low_hz == high_hz == 0) or (0 < low_hz < 1.1 and 0 < high_hz < 1.1)
         band = (None, None) if whole_band else (low_hz, high_hz)
         rows += [RegionRow(audio, begin_s, end_s, label, *band, line=number, score=score)
                  for label, score in labels.items()]
@@ -130,11 +133,14 @@ def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]
     """Each species of a segment's labels with its score: None for a person's (filter "M", or
     certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess,
     also where no filter is named (AviaNZ's batch processing wrote its guesses at certainty
-    50 without one)."""
+    50 without one). The old format's labels were a person's, "Kiwi?" one in doubt: Kiwi."""
+    labels = [labels] if isinstance(labels, str) else labels
     if not isinstance(labels, list):
         return {}, "its labels are not a list"
     species: dict[str | None, float | None] = {}
     for label in labels:
+        if isinstance(label, str):
+            label = {"species": label.strip().removesuffix("?"), "filter": AVIANZ_MANUAL}
         name = label.get("species") if isinstance(label, dict) else label
         if not isinstance(name, str):
             return {}, "a label without a species"

@@ -501,6 +501,18 @@ def test_avianz_segments_as_its_specification_shows_them(tmp_path, project):
         read_regions(tmp_path / "mine.data")
 
 
+def test_avianz_old_format_as_its_reader_takes_it(tmp_path):
+    """AviaNZ's parseJSON: old metadata is a first segment [-1, duration, ...] (its duration a
+    number of seconds, not -1, refused the whole file), a label a plain string ("Kiwi?", in
+    doubt, was a class of its own, a single string not in a list refused), and fractions under
+    1.1 the old format's band (0.5-1.05 became a band of 0.5 Hz to 1.05 Hz)."""
+    text = ('[[-1, 60.0, "Alice", "Bob", [2, ["wind"]]], [0.1, 0.2, 0.5, 1.05, "Kiwi?"], '
+            '[0.3, 0.4, 0, 0, ["Morepork", "Don\'t Know"]]]')
+    _, rows = read_regions(write(tmp_path, "long.wav.data", text))
+    assert [(r.begin_s, r.label, r.low_hz, r.score) for r in rows] == [
+        (0.1, "Kiwi", None, None), (0.3, "Morepork", None, None)]
+
+
 def test_avianz_guesses_without_a_filter_are_events_to_review(tmp_path, project):
     """AviaNZ's batch processing wrote its guesses at certainty 50 without naming a filter;
     before, they came in as regions as sure as a person's."""
