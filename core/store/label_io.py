@@ -4,7 +4,7 @@ export into class folders.
 CSV format: header ``path,label``; paths relative to the project folder with ``/`` separators;
 an empty label means unlabeled. Export writes UTF-8; import reads what
 :func:`core.store.label_rules.read_labels_file` reads (a CSV in UTF-8 with or without a BOM,
-UTF-16, latin-1; or Edge Impulse's info.labels).
+UTF-16, Windows code page 1252 or latin-1; or Edge Impulse's info.labels).
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def plan_labels_import(project: Project, labels_path: str | Path) -> LabelsPlan:
     JSON export of an audio classification project) and find each row's clip.
 
     The file is read by :func:`core.store.label_rules.read_labels_file` (CSV: header optional;
-    UTF-8 with or without BOM, UTF-16, latin-1; quoted names), or by
+    UTF-8 with or without BOM, UTF-16, code page 1252, latin-1; quoted names), or by
     :func:`core.store.region_json.label_studio_clip_labels` (each task's chosen class). A row's
     file is found by its path, else (a file from another folder or machine, a Label Studio
     upload known by its name) by the longest tail of it that is a path here, then by its name

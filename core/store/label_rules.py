@@ -102,7 +102,7 @@ def not_text(head: bytes) -> str | None:
     """Why a file that begins with ``head`` is no label or region file, or None: an audio file
     (chosen by mistake: a two-hour WAV was read whole and decoded as text, holding the window
     for seconds before it was refused) or other binary data (NUL bytes, which no text in UTF-8
-    or latin-1 holds; UTF-16 and a Sonic Visualiser session's bzip2 do, and their starts say)."""
+    or cp1252 or latin-1 holds; UTF-16 and a Sonic Visualiser session's bzip2 do, and their starts say)."""
     if (head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE"
             or head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
             or head.startswith((b"fLaC", b"OggS", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"))
@@ -127,17 +127,21 @@ def read_text_file(path: Path) -> bytes:
 
 
 def decode_text(data: bytes) -> str:
-    """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else latin-1.
+    """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else Windows'
+    code page 1252 (what Excel's "CSV (Comma delimited)" writes, latin-1 with dashes, curly
+    quotes and € where latin-1 has control codes), else latin-1 (a byte 1252 leaves undefined).
     Bytes that are not text in the encoding its BOM names (a broken UTF-16 file) are read as
     U+FFFD, which no row's path or times contain."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1")
 
 
 def load_json(text: str):

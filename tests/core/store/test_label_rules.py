@@ -166,6 +166,17 @@ def test_csv_without_header_and_latin1(tmp_path):
     assert label_rules.read_labels_file(path) == {"caf\u00e9.wav": "ni\u00f1o"}
 
 
+def test_csv_saved_by_excel_on_windows_keeps_its_dashes_quotes_and_euro(tmp_path):
+    """Excel's "CSV (Comma delimited)" writes code page 1252: read as latin-1, its dash, curly
+    quotes and € became invisible control codes inside the labels."""
+    text = "m\u00e9sange.wav,M\u00e9sange \u2013 \u201ccharbonni\u00e8re\u201d \u20ac\n"
+    path = _write_csv(tmp_path / "labels.csv", text, encoding="cp1252")
+    assert label_rules.read_labels_file(path) == {
+        "m\u00e9sange.wav": "M\u00e9sange \u2013 \u201ccharbonni\u00e8re\u201d \u20ac"}
+    # A byte code page 1252 leaves undefined (0x81) is still read, as latin-1 reads it.
+    assert label_rules.decode_text(b"a\x81b") == "a\x81b"
+
+
 def test_csv_utf8_non_ascii(tmp_path):
     path = _write_csv(tmp_path / "labels.csv", "Path,Label\n\u9ce5/\u58f0.wav,\u9ce5\n")
     assert label_rules.read_labels_file(path) == {"\u9ce5/\u58f0.wav": "\u9ce5"}
