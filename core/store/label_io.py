@@ -15,10 +15,11 @@ import json
 import os
 import shutil
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from core.errors import EarmarkError, os_reason
@@ -156,11 +157,18 @@ def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
     atomically."""
     clips = [clip for clip in _listed(project) if not clip.error]
     sides = edge_impulse_categories({clip.path: clip.label for clip in clips})
+    # The uploader names a sample by "name": recorders' files of one name in their own folders
+    # (ARU01/20260601_220000.wav, ARU02/...) are named by their folders too, or they could not
+    # be told apart in Edge Impulse.
+    stems = Counter(PurePosixPath(clip.path).stem for clip in clips)
     files = []
     for clip in clips:
         label = {"type": "label", "label": clip.label} if clip.label else {"type": "unlabeled"}
-        files.append({"path": clip.path, "name": Path(clip.path).stem,
-                      "category": sides[clip.path], "label": label})
+        where = PurePosixPath(clip.path)
+        name = where.stem if stems[where.stem] == 1 else "_".join(
+            (*where.parent.parts, where.stem))
+        files.append({"path": clip.path, "name": name, "category": sides[clip.path],
+                      "label": label})
     _write_text(out, json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False)
                 + "\n")
     return len(files)

@@ -235,6 +235,20 @@ def test_export_for_the_uploader_and_back(exported, tmp_path):
             import_regions_file(fresh, exported / "info.labels")
 
 
+def test_files_of_one_name_in_two_folders_get_names_edge_impulse_can_tell_apart(tmp_path):
+    """The uploader names a sample by "name": two recorders' 20260601_220000.wav were uploaded
+    under one name, not to be told apart (or traced back) in Edge Impulse."""
+    root = tmp_path / "night"
+    for name in ("ARU01/20260601_220000.wav", "ARU02/20260601_220000.wav", "ARU02/loose.wav"):
+        short(root / name)
+    with Project.open(root, store_dir=tmp_path / "store") as project:
+        project.scan()
+        out = io.StringIO()
+        export_edge_impulse(project, out)
+    assert [f["name"] for f in json.loads(out.getvalue())["files"]] == [
+        "ARU01_20260601_220000", "ARU02_20260601_220000", "loose"]
+
+
 def test_one_file_in_five_of_each_class_is_for_testing_and_keeps_its_side():
     """A hash of each path alone put 8 of 16 files in testing, and one class's 6 of 10."""
     labels = {f"{kind}/{kind}_{n}.wav": kind for kind in ("bird", "cat") for n in range(10)}
