@@ -129,22 +129,27 @@ class ModelController(QObject):
     def is_busy(self) -> bool:
         return self.is_training() or self.is_classifying()
 
-    def check_training(self, snapshot: pm.TrainingSnapshot | None = None) -> str | None:
-        """Why training cannot start now, or None (checks the labels as they are)."""
+    def check_training(self, snapshot: pm.TrainingSnapshot | None = None,
+                       config: TrainConfig | None = None) -> str | None:
+        """Why training cannot start now with ``config`` (default: the settings'), or None
+        (checks the labels as they are; without a background class when the settings leave it
+        out, as the run itself counts them: a run bound to fail was started)."""
         if self.project is None:
             return "Open a folder of clips first."
         if self.is_training():
             return "A model is already training."
         snapshot = snapshot or pm.training_snapshot(self.project)
-        if pm.training_problem(snapshot) is None:
+        background = (config or self.default_config()).background
+        if pm.training_problem(snapshot, background=background) is None:
             return None
         unreadable = sum(1 for r in self.project.clips(readable=False) if r.label)
-        return pm.training_problem(snapshot, unreadable)
+        return pm.training_problem(snapshot, unreadable, background=background)
 
     def start_training(self, config: TrainConfig | None = None, fine_tune: bool = False) -> bool:
         """Start training on a snapshot of the labels; False (with a ``message``) if it cannot."""
         snapshot = pm.training_snapshot(self.project) if self.project is not None else None
-        problem = self.check_training(snapshot)
+        config = config or self.default_config()
+        problem = self.check_training(snapshot, config)
         init_from, parent_id = None, None
         if problem is None and fine_tune:
             record = self.active_model()
@@ -160,7 +165,6 @@ class ModelController(QObject):
         self.stopped_result = None
         self._snapshot_key = snapshot.key()
         self._parent_id = parent_id
-        config = config or self.default_config()
         if fine_tune:
             config = config.for_fine_tuning()
         self._training.start(TrainingWorker(snapshot.pairs, config, init_from,

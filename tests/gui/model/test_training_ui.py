@@ -5,6 +5,7 @@ labels are refused with the reason; the confusion matrix filters the clip list."
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -121,6 +122,24 @@ def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, pr
     project.set_labels(noise_ids, None)
     assert not controller.start_training()
     assert "Only one class" in messages[-1] and "'tone'" in messages[-1]
+    assert not controller.is_training()
+
+
+def test_one_class_of_regions_without_a_background_class_is_refused_before_a_run(
+        qtbot, controller, project):
+    """Regions of one class count a background class beside them; with Training Settings
+    leaving it out, the window's check still counted it and started a run that the trainer
+    refused on its thread ("training needs labelled clips of at least two classes")."""
+    project.set_labels([c.id for c in project.clips()], None)
+    clip = project.clips()[0]
+    for begin_s in (0.0, 0.3, 0.6):
+        project.add_region(clip.id, begin_s, begin_s + 0.2, "bird")
+    messages = []
+    controller.message.connect(lambda text, kind: messages.append(text))
+    assert controller.check_training() is None  # the background of the recording: a class
+    controller.config_override = replace(FAST, background=False)
+    assert not controller.start_training()
+    assert "Only one class" in messages[-1] and "'bird'" in messages[-1]
     assert not controller.is_training()
 
 
