@@ -267,11 +267,13 @@ class ModelDock(QDockWidget):
             self.training.show_confusion(confusion)
 
     def filter_confusion_cell(self, true_label: str, predicted_label: str) -> None:
-        """Show the clips labelled ``true_label`` that the active model calls ``predicted_label``."""
-        record = self.controller.active_model()
+        """The clips labelled ``true_label`` the model calls ``predicted_label``: those the matrix
+        on show counted, else (a held-out matrix keeps no clips) by the labels as they are."""
+        record, table = self.controller.active_model(), self.training.confusion_table
         if record is None or self.project is None:
             return
-        ids = pm.confusion_cell_clips(self.project, record.id, true_label, predicted_label)
+        ids = (table.clip_ids(true_label, predicted_label) if table is not None else
+               pm.confusion_cell_clips(self.project, record.id, true_label, predicted_label))
         self.clip_list.show_clip_ids(ids, f"Labelled {true_label}, predicted {predicted_label}")
 
     def accept_predictions(self) -> None:
@@ -566,9 +568,8 @@ class ModelDock(QDockWidget):
 
     def go_to_event(self, record) -> None:
         """Show ``record``: its file in the clip list and view, zoomed to it, selected, played."""
-        if self._clip_view is None or self.project is None:
-            return
-        clip = self.project.clip(record.clip_id)
+        clip = (self.project.clip(record.clip_id) if self._clip_view is not None
+                and self.project is not None else None)
         if clip is None:
             return
         self._pending_event = record

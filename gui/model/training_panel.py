@@ -483,6 +483,11 @@ class TrainingPanel(QWidget):
         self.curves.setMinimumHeight(CURVES_MIN_PX * (2 if shown else 1))
         self.reliability_shown = shown
 
+    @property
+    def confusion_table(self):
+        """The current-labels ConfusionTable on show (None: a model's held-out matrix, or none)."""
+        return self._confusion_table
+
     def show_confusion(self, table) -> None:
         """Show a core.workflow.ConfusionTable (the labels as they are now vs stored
         predictions); ``set_confusion_changes`` says later whether labels changed since."""

@@ -104,6 +104,21 @@ def test_the_check_after_an_edit_reads_the_labels_off_the_window_s_thread(qtbot,
     assert readers and threading.main_thread() not in readers
 
 
+def test_a_cell_clicked_lists_the_clips_the_matrix_on_show_counted(qtbot, dock, project):
+    """The click asked the store again: after one label changed, a cell still reading 1 (its
+    caption saying the matrix was computed before the change) listed no clip."""
+    from types import SimpleNamespace
+
+    _recompute(qtbot, dock)
+    listed = []
+    dock.clip_list = SimpleNamespace(show_clip_ids=lambda ids, title: listed.append(ids))
+    noise = [r.id for r in project.clips(label="noise")]
+    assert _relabel(qtbot, dock, project, lambda: dock.undo_stack.push(
+        SetLabelsCommand(project, dock.model, noise[:1], "tone"))) == 1
+    dock.training.confusion.click_cell(0, 1)  # labelled noise, predicted tone: 3 on show
+    assert sorted(listed[-1]) == sorted(noise)
+
+
 def test_undoing_back_to_the_computed_labels_makes_it_current_again(qtbot, dock, project):
     panel = dock.training
     _recompute(qtbot, dock)
