@@ -91,14 +91,17 @@ class ClassesDialog(QDialog):
 
     def _reload(self, select: str | None = None) -> None:
         select = select if select is not None else self._selected()
-        self._project_counts = self._project.label_counts()
+        # A class names clips and regions (the label bar counts both): a class of 12 regions
+        # read "0 clips" here, where Remove is offered.
+        clips, regions = self._project.label_counts(), self._project.region_label_counts()
         self.list.blockSignals(True)
         self.list.clear()
         for info in self._project.classes():
             key = f"  [key {info.shortcut}]" if info.shortcut else "  [no key]"
-            count = self._project_counts.get(info.name, 0)
+            size = counted(clips.get(info.name, 0), "clip") + (
+                f", {counted(regions[info.name], 'region')}" if regions.get(info.name) else "")
             item = QListWidgetItem(colour_icon(info.colour), f"{one_line(info.name)}{key}  · "
-                                                           f"{counted(count, 'clip')}")
+                                                           f"{size}")
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             self.list.addItem(item)
             if info.name == select:
@@ -223,4 +226,5 @@ class ClassesDialog(QDialog):
         if name is None:
             return
         self._edit(f"Remove class {name}", lambda p: p.remove_class(name), None,
-                   f"Removed {name}; its clips are unlabelled. Ctrl+Z brings it back.")
+                   f"Removed {name}; its clips and regions are unlabelled. Ctrl+Z brings it "
+                   "back.")

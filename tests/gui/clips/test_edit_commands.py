@@ -140,6 +140,17 @@ def test_merge_and_remove_ask_nothing_and_say_ctrl_z_brings_them_back(rig, monke
     assert rig.dialog._names() == ["cat", "dog"], "the dialog follows the stack"
 
 
+def test_the_dialog_counts_a_class_s_regions_beside_its_clips(rig):
+    """The label bar counts a class's clips and regions; the dialog counted clips alone, so a
+    class of twelve regions read "0 clips" where Remove is offered (and unlabels them all)."""
+    for n in range(12):
+        rig.project.add_region(rig.ids["loose-a.wav"], n * 0.002, n * 0.002 + 0.001, "owl")
+    rig.dialog._reload()
+    rows = [rig.dialog.list.item(i).text() for i in range(rig.dialog.list.count())]
+    assert any(row.startswith("owl") and row.endswith("0 clips, 12 regions") for row in rows)
+    assert any(row.startswith("dog") and row.endswith("2 clips") for row in rows)
+
+
 def test_add_class_from_the_label_bar_is_undone(rig):
     classes = rig.project.classes()
     rig.labels.add_class("owl")
