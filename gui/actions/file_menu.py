@@ -5,7 +5,6 @@ clips recorded from the microphone; regions cut into clips (gui.actions.region_c
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -13,11 +12,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QStyle
 
 from core.audio.recording import save_new_take
-from core.errors import AudioError
+from core.errors import AudioError, os_reason
 from core.store import label_io, label_rules, region_export, region_io
 from core.store.added_files import adding_refused
 from core.store.label_rules import safe_folder_name
 from core.store.region_known import RegionsPlan
+from core.store.store_place import folder_read_only
 from core.words import counted
 from gui.actions import region_clips
 from gui.clips.commands import ImportLabelsCommand
@@ -473,7 +473,7 @@ def _on_export_image(w) -> None:
                        "shown.", "info")
         return
     # The project folder may be read-only (a shared data set): then the home folder is offered.
-    where = Path(w.folder) if os.access(w.folder, os.W_OK) else Path.home()
+    where = Path.home() if folder_read_only(Path(w.folder)) else Path(w.folder)
     name = default_image_name(view.data.path, *view.view_range(), view.data.channel)
     path, chosen = QFileDialog.getSaveFileName(w, "Export view as image", str(where / name),
                                                IMAGE_FILTERS)
@@ -484,7 +484,7 @@ def _on_export_image(w) -> None:
     try:
         saved = save_view_image(view, path)
     except (ValueError, OSError) as error:
-        w.show_message(f"Could not export the view to {path}: {error}", "error")
+        w.show_message(f"Could not export the view to {path}: {os_reason(error)}", "error")
         return
     w.statusBar().showMessage(f"Saved the view to {saved}", 8000)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRect, QRectF, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
+from core.paths import write_bytes_atomic
+
 #: A PNG's pixels per pixel on screen: sharp text and lines in a printed figure.
 PNG_SCALE = 2
 #: The formats offered, as a file dialog's filters.
@@ -46,7 +48,7 @@ def save_view_image(clip_view, path: str | Path) -> Path:
     finally:
         for line in playheads:
             line.show()
-    path.write_bytes(data)
+    write_bytes_atomic(path, data)  # a save over a figure, cut short, leaves the figure
     return path
 
 

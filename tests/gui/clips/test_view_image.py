@@ -4,6 +4,7 @@ pixels) or a PDF drawing, without the playhead; a bad path or no clip is said, n
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
@@ -67,14 +68,37 @@ def test_a_name_typed_without_a_suffix_becomes_a_png(shown, tmp_path, monkeypatc
 
 
 def test_a_path_that_cannot_be_written_is_said_and_nothing_raised(shown, tmp_path, monkeypatch):
-    out = tmp_path / "no such folder" / "figure.png"
+    (tmp_path / "a file").write_text("in the way of a folder")
+    out = tmp_path / "a file" / "figure.png"
     _choose(monkeypatch, out)
     shown.acts.export_image.trigger()
     ((text, kind),) = shown.said
-    assert kind == "error" and str(out) in text and "No such file or directory" in text
+    assert kind == "error" and str(out) in text and "[Errno" not in text  # in words
     with pytest.raises(ValueError, match="figure.jpg: the view is written as a .png image or "
                                          "a .pdf drawing"):
         save_view_image(shown.clip_view, tmp_path / "figure.jpg")
+
+
+def test_a_read_only_folder_offers_the_home_folder_and_a_figure_is_written_whole(
+        shown, tmp_path, monkeypatch):
+    """Whether the folder could take the figure was asked of os.access, which says yes to root
+    on a folder marked read-only (where adding files is refused); and a save over a figure
+    that was cut short left it cut."""
+    folder = Path(shown.folder)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda _parent, _title, where, _filters: (offered.append(where), ("", ""))[1])
+    folder.chmod(0o555)
+    try:
+        shown.acts.export_image.trigger()
+    finally:
+        folder.chmod(0o755)
+    assert Path(offered[0]).parent == Path.home()
+    written = []
+    monkeypatch.setattr("gui.clips.view_image.write_bytes_atomic",
+                        lambda path, data: written.append((path, bytes(data[:8]))))
+    save_view_image(shown.clip_view, tmp_path / "figure.png")
+    assert written == [(tmp_path / "figure.png", b"\x89PNG\r\n\x1a\n")]
 
 
 def test_the_view_is_saved_as_a_pdf_drawing(shown, tmp_path, monkeypatch):
