@@ -17,18 +17,40 @@ class _StoreCommand(QUndoCommand):
     """A command whose ``_redo``/``_undo`` change the store. When one fails the command marks
     itself obsolete, so QUndoStack drops it (a push never keeps it, an undo takes it off): left
     on the stack it would make later undos lie about the store. ``on_error`` receives a message
-    naming the edit and the reason; ``failed`` says whether the last step failed."""
+    naming the edit and the reason; ``failed`` says whether the last step failed.
+
+    Where ``PUTS_BACK_CLASSES``, undo also puts back the class list as it was before the first
+    redo (its ``_project``'s): the store makes any class a label names, so an edit naming one
+    the project lacks (a prediction accepted, a label put back, a model's events) made it, and
+    its undo left it behind, holding a key."""
+
+    PUTS_BACK_CLASSES = False
 
     def __init__(self, text: str, on_error: Callable[[str], None] | None) -> None:
         super().__init__(text)
         self._on_error = on_error
         self.failed = False
+        self._classes_before: ClassesState | None = None
 
     def redo(self) -> None:
+        if self.PUTS_BACK_CLASSES and self._classes_before is None:
+            self._classes_before = classes_now(self._project)
         self._run(self._redo, self.text())
 
     def undo(self) -> None:
-        self._run(self._undo, f"undo “{self.text()}”")
+        self._run(self._undo_with_classes, f"undo “{self.text()}”")
+
+    def _undo_with_classes(self) -> None:
+        self._undo()
+        self._put_back_classes()
+
+    def _put_back_classes(self) -> None:
+        """The class list as before the first redo, where it differs (those the edit made go,
+        unless still used): an ``_undo`` that tells the views of the classes calls it first."""
+        before = self._classes_before
+        if before is not None and ([c.name for c in self._project.classes()]
+                                   != [c.name for c in before.classes]):
+            self._project.restore_classes(before)
 
     def _run(self, step: Callable[[], None], what: str) -> None:
         self.failed = False
@@ -52,6 +74,8 @@ class _LabelsCommand(_StoreCommand):
     ({clip_id: (label, source)}); undo restores it in the store and in the table ``model``.
     ``show(clip_ids)``, if given, is called after an undo and after a redo but the first, so the
     person is taken back to the clips changed (auto-advance had moved on from them)."""
+
+    PUTS_BACK_CLASSES = True
 
     def __init__(self, text: str, project: Any, model: Any,
                  on_error: Callable[[str], None] | None,
@@ -139,6 +163,8 @@ class ImportLabelsCommand(_StoreCommand):
     the same labels again. ``on_changed()`` runs after each step, so the window reloads classes
     and rows. An import that changed nothing marks itself obsolete: there is nothing to undo."""
 
+    PUTS_BACK_CLASSES = True  # those it made (a label file's typo, each holding a key) go
+
     def __init__(self, project: Any, plan: label_io.LabelsPlan, on_changed: Callable[[], None],
                  on_imported: Callable[[Any], None],
                  on_error: Callable[[str], None] | None = None) -> None:
@@ -149,7 +175,6 @@ class ImportLabelsCommand(_StoreCommand):
 
     def _redo(self) -> None:
         if self._result is None:
-            self._classes = classes_now(self._project)
             self._result = label_io.apply_labels_plan(self._project, self._plan)
             self._on_imported(self._result)
             if not self._result.changes:
@@ -161,14 +186,13 @@ class ImportLabelsCommand(_StoreCommand):
 
     def _undo(self) -> None:
         self._project.restore_labels(self._result.previous)
-        self._project.restore_classes(self._classes)  # those it made go, unless still used
+        self._put_back_classes()
         self._on_changed()
 
 
 def classes_now(project: Any) -> ClassesState:
-    """The project's class list as it is, for ``restore_classes`` to put back: an import's undo
-    takes away the classes it made (a label file's typo, each holding a key) that nothing
-    carries since."""
+    """The project's class list as it is, for ``restore_classes`` to put back: an edit's undo
+    takes away the classes it made that nothing carries since."""
     return ClassesState(tuple(project.classes()))
 
 

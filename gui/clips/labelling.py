@@ -139,7 +139,12 @@ class LabelController(QObject):
 
     def refresh_counts(self, *_) -> None:
         """Count the clips and a person's regions of each class again (two queries) and tell the
-        views: each class's count is its clips plus its regions."""
+        views: each class's count is its clips plus its regions. An edit or its undo that made
+        or took away a class (a prediction accepted, undone) has the classes read again."""
+        if self.project is not None and [c.name for c in self.project.classes()] != \
+                self.class_names:
+            self.refresh_classes()  # and the counts
+            return
         counts: dict = {}
         if self.project is not None:
             counts = self.project.label_counts()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gui.clips.commands import _StoreCommand, classes_now
+from gui.clips.commands import _StoreCommand
 from gui.common.time_text import format_span
 
 OnChanged = Callable[[int], None]
@@ -21,6 +21,8 @@ class AddRegionCommand(_StoreCommand):
     """Add one region a person drew (source "manual"). The first redo asks the store for an id;
     a later redo puts the same record back (same id), so commands above it that name the region
     stay true. Undo deletes it. ``record`` is the region once added."""
+
+    PUTS_BACK_CLASSES = True  # a label of a class the project lacks makes it
 
     def __init__(self, project: Any, clip_id: int, begin_s: float, end_s: float,
                  label: str | None = None, low_hz: float | None = None,
@@ -51,6 +53,8 @@ class UpdateRegionCommand(_StoreCommand):
     clears a label or, given for both low_hz and high_hz, a band). ``region`` is the record as
     the person saw it (it names the edit); undo restores the record the store returned, exactly."""
 
+    PUTS_BACK_CLASSES = True  # a label of a class the project lacks makes it
+
     def __init__(self, project: Any, region: Any, changes: Mapping[str, Any],
                  on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
         unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -75,6 +79,8 @@ class LabelRegionsCommand(_StoreCommand):
     """A person's ``label`` on several regions at once (selected together in the region list),
     in one transaction (``Project.label_regions``: a model's unreviewed event among them becomes
     theirs); undo puts each back exactly."""
+
+    PUTS_BACK_CLASSES = True  # a label of a class the project lacks makes it
 
     def __init__(self, project: Any, region_ids: Iterable[int], label: str | None,
                  on_changed: OnChanged | None = None, on_error: OnError = None) -> None:
@@ -123,6 +129,8 @@ class ImportRegionsCommand(_StoreCommand):
     after every step (the report, the views); an import that found nothing marks itself
     obsolete: there is nothing to undo."""
 
+    PUTS_BACK_CLASSES = True  # a label of a class the project lacks makes it
+
     def __init__(self, project: Any, specs: list[Any], source: str,
                  on_done: Callable[[list[Any], list[Any]], None],
                  on_error: OnError = None, updates: Mapping[int, Any] | None = None) -> None:
@@ -135,7 +143,6 @@ class ImportRegionsCommand(_StoreCommand):
 
     def _redo(self) -> None:  # each step one transaction: a failed change adds nothing
         if self._added is None:
-            self._classes = classes_now(self._project)
             self._added, self._before = self._project.import_regions(self._specs,
                                                                      self._updates)
             if not self._added and not self._updates:
@@ -146,7 +153,7 @@ class ImportRegionsCommand(_StoreCommand):
 
     def _undo(self) -> None:
         self._project.undo_import(self._added, self._before)
-        self._project.restore_classes(self._classes)  # those it made go, unless still used
+        self._put_back_classes()
         self._on_done(self._added, self._before)
 
 

@@ -34,6 +34,8 @@ class DetectEventsCommand(_StoreCommand):
     ids, so review commands above it stay true) without asking the store to detect again.
     ``added`` lists the stored events."""
 
+    PUTS_BACK_CLASSES = True  # a loaded model's class the project lacks: made, then gone
+
     def __init__(self, project: Any, specs: Mapping[int, Iterable[Any]], model_name: str = "",
                  on_changed: OnChanged | None = None, on_error: OnError = None,
                  labels: Collection[str | None] | None = None, source: str = "model") -> None:

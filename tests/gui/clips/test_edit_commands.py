@@ -202,6 +202,35 @@ def test_accept_predictions_is_done_by_its_redo_and_undone(rig):
     assert rig.model.record_by_id(rig.ids["dog/a.wav"]).label_source == "model"
 
 
+def test_a_class_an_edit_made_goes_with_its_undo_and_comes_back_with_its_redo(rig):
+    """The store makes any class a label names: a prediction of a class the project lacks (a
+    loaded model's), a region labelled so, a model's events of it made the class, and their
+    undo left it behind, holding a key."""
+    from core.store.records import RegionSpec
+    from gui.clips.region_commands import AddRegionCommand, UpdateRegionCommand
+    from gui.model.detection_commands import DetectEventsCommand
+
+    rig.stack.indexChanged.connect(rig.labels.refresh_counts)  # as the window wires it
+    before = snapshot(rig)
+    loose = rig.ids["loose-a.wav"]
+    rig.stack.push(AcceptPredictionsCommand(rig.project, rig.model, {loose: "bird"}))
+    assert "bird" in rig.labels.class_names and "bird" in rig.labels._key_to_class.values()
+    rig.stack.undo()
+    assert snapshot(rig) == before and "bird" not in rig.labels.class_names
+    rig.stack.redo()
+    assert rig.project.clip(loose).label == "bird" and "bird" in rig.labels.class_names
+    rig.stack.undo()
+    drawn = AddRegionCommand(rig.project, loose, 0.01, 0.02)
+    rig.stack.push(drawn)
+    rig.stack.push(UpdateRegionCommand(rig.project, drawn.record, {"label": "frog"}))
+    rig.stack.push(DetectEventsCommand(rig.project, {loose: [
+        RegionSpec(loose, 0.03, 0.04, label="heron", score=0.9)]}, labels={"heron"}))
+    assert {"frog", "heron"} <= {c.name for c in rig.project.classes()}
+    for _ in range(3):
+        rig.stack.undo()
+    assert snapshot(rig) == before and rig.project.regions() == []
+
+
 def menu_window(rig, show_message) -> SimpleNamespace:
     """What File > Import Labels or Regions uses of the window: the rig's project, stack and
     label controller, and a background task slot of each kind, as the window's actions give
