@@ -23,6 +23,17 @@ def same_call(one, other) -> bool:
                                                 other.end_s - other.begin_s)
 
 
+def event_band(low_hz: float, high_hz: float, nyquist_hz: float
+               ) -> tuple[float | None, float | None]:
+    """A detector's event band as a region's: the whole spectrum (0 Hz to the file's top, a
+    search of every frequency) is no band, so the window's Find Loud Events and the command
+    line's ``detect-energy`` write one search's events alike (a time span, not a 0-8,000 Hz
+    box from the one and a span from the other)."""
+    if low_hz <= 0 and nyquist_hz > 0 and high_hz >= nyquist_hz:
+        return None, None
+    return low_hz, high_hz
+
+
 def snr_db_of_score(score: float) -> float:
     """The peak SNR (dB) an energy event's ``score`` stands for (``EnergyEvent.score`` undone;
     120 dB at a score of 1)."""

@@ -219,8 +219,8 @@ class _BandEvent:
     end_s: float
     label: str
     score: float
-    low_hz: float
-    high_hz: float
+    low_hz: float | None  # None, None: the whole spectrum (spans.event_band)
+    high_hz: float | None
     source: str
 
 
@@ -324,10 +324,18 @@ def _search_bands(args, events_of, channel: int | None, source: str) -> int:
     """``_search`` with a model-free detector, ``source`` ("loud" or "similar"):
     ``events_of(path, progress)`` gives events with a span, band and score, each written with
     ``--label`` and its band."""
+    from core.audio.reading import info
+    from core.audio.spans import event_band
+
     label = args.label or ""
-    return _search(args, lambda path, progress: [
-        _BandEvent(str(path), e.begin_s, e.end_s, label, e.score, e.low_hz, e.high_hz, source)
-        for e in events_of(path, progress)], channel)
+
+    def events(path, progress) -> list[_BandEvent]:
+        found = events_of(path, progress)
+        nyquist_hz = info(path).sample_rate_hz / 2 if found else 0.0
+        return [_BandEvent(str(path), e.begin_s, e.end_s, label, e.score,
+                           *event_band(e.low_hz, e.high_hz, nyquist_hz), source) for e in found]
+
+    return _search(args, events, channel)
 
 
 def _search(args, find, channel: int | None) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from core.audio.discovery import expand_audio_paths
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
 from core.audio.reading import channel_or_mix
+from core.audio.spans import event_band
 from core.audio.template_detector import (
     CallTemplate,
     TemplateDetectorConfig,
@@ -345,13 +346,9 @@ class _BandSearchWorker(_EventSearchWorker):
         if events is None:
             return None
         nyquist_hz = (clip.sample_rate_hz or 0) / 2
-
-        def band(e) -> tuple[float | None, float | None]:  # the whole spectrum is no band
-            return (None, None) if e.low_hz <= 0 and e.high_hz >= nyquist_hz else (e.low_hz,
-                                                                                   e.high_hz)
-
         return [RegionSpec(clip.id, e.begin_s, min(e.end_s, clip.duration_s or e.end_s),
-                           self._label, *band(e), score=e.score) for e in events]
+                           self._label, *event_band(e.low_hz, e.high_hz, nyquist_hz),
+                           score=e.score) for e in events]
 
 
 class EnergyDetectWorker(_BandSearchWorker):

@@ -267,6 +267,11 @@ def test_detect_energy_finds_calls_in_a_band_without_a_model(capsys, tmp_path):
     notes = {a["notes"][0]["message"].split(" (")[0]
              for a in json.loads(out)["data"]["sound_event_annotations"]}
     assert notes == {"Found by Earmark's Find Loud Events"}
+    # A search of every frequency writes spans, as the window's Find Loud Events stores them
+    # (a 0 to 8,000 Hz box from the one, a time interval from the other).
+    code, out, _ = _run(capsys, "detect-energy", folder / "night.wav", "--format", "aoef")
+    shapes = {e["geometry"]["type"] for e in json.loads(out)["data"]["sound_events"]}
+    assert code == 0 and shapes == {"TimeInterval"}
     code, _, err = _run(capsys, "detect-energy", folder, "--snr-db", 0)
     assert code == 2 and "snr_db must be more than 0 dB" in err and err.count("\n") == 1
     code, _, err = _run(capsys, "detect-energy", folder, "--channel", 65)
