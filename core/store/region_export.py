@@ -142,17 +142,21 @@ def measure_regions(project, should_stop: Callable[[], bool] = lambda: False,
     for clip, regions in grouped:
         if should_stop():
             return Measured(by_region, unreadable, True, channels)
-        # A rejected event is no call, yet may be a loud sound: the noise keeps clear of it too.
-        rejected = [RegionSpan.of(r) for r in project.regions(clip.id) if r.status == REJECTED]
+        # The noise keeps clear of every region of the file, as the region list's measurement
+        # does: those on another channel (a loud neighbour marked on the other microphone is
+        # heard on both), those not exported, a rejected event (no call, yet maybe loud).
+        every = project.regions(clip.id)
         on: dict[int | None, list[RegionRecord]] = {}  # channel measured on -> its regions
         for r in regions:
             one = channel_or_mix(r.channel if r.channel is not None else channel, clip.channels)
             on.setdefault(one, []).append(r)
         for one, some in on.items():
+            measured = {r.id for r in some}
+            others = [RegionSpan.of(r) for r in every if r.id not in measured]
             try:
                 values = measure_file_regions(project.abspath(clip),
                                               [RegionSpan.of(r) for r in some], should_stop,
-                                              rejected, one)
+                                              others, one)
             except (AudioError, ValueError) as error:  # ValueError: a channel lost since its scan
                 unreadable.append(f"{clip.path}: {error}")
                 break

@@ -207,3 +207,32 @@ def test_the_csv_gives_each_regions_clock_time_where_the_name_says_when_recordin
     rows = {r["path"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
     assert rows["20260601_235959.wav"]["begin_clock"] == "2026-06-02T00:00:00.250"
     assert rows["dawn.wav"]["begin_clock"] == ""
+
+
+def test_an_export_measures_a_region_against_the_noise_the_region_list_does(tmp_path):
+    """The noise keeps clear of every region of the file: the export kept clear only of those
+    measured on the same channel, so loud neighbours marked on the other microphone (heard on
+    both) were its noise: the region list said 37 dB, the export left SNR empty."""
+    rate = 16000
+    rng = np.random.default_rng(0)
+    t = np.arange(4 * rate) / rate
+    left, right = 0.002 * rng.standard_normal(len(t)), 0.002 * rng.standard_normal(len(t))
+    call = (t >= 1.0) & (t < 1.2)
+    left[call] += 0.2 * np.sin(2 * np.pi * 2000 * t[call])
+    loud = ((t >= 0.6) & (t < 1.0)) | ((t >= 1.2) & (t < 1.6))
+    for samples in (left, right):
+        samples[loud] += 0.3 * rng.standard_normal(int(loud.sum()))
+    root = tmp_path / "audio"
+    audio_factory.write(root / "pair.wav", np.stack([left, right], axis=1).astype(np.float32),
+                        rate)
+    with Project.open(root) as opened:
+        opened.scan()
+        clip = opened.clips()[0]
+        bird = opened.add_region(clip.id, 1.0, 1.2, "bird", channel=0)
+        for begin_s in (0.6, 1.2):
+            opened.add_region(clip.id, begin_s, begin_s + 0.4, "truck", channel=1)
+        others = [RegionSpan.of(r) for r in opened.regions(clip.id) if r.id != bird.id]
+        listed = measure_file_regions(opened.abspath(clip), [RegionSpan.of(bird)],
+                                      others=others, channel=0)[0]  # as the region list asks
+        exported = measure_regions(opened).by_region[bird.id]
+    assert exported.snr_db == pytest.approx(listed.snr_db) and listed.snr_db > 30
