@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio.spans import same_call
+from core.audio.spans import same_call, share_channel
 from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.feature_cache import feature_cache_dir
@@ -420,15 +420,11 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
     marked = [r for r in regions if getattr(r, "status", None) is None]
 
     def already_marked(event) -> bool:
-        event_channel = getattr(event, "channel", None)
         for region in marked:
             if not any_class and event.label is not None and (
                     region.label is None or region.label != event.label):
                 continue
-            region_channel = getattr(region, "channel", None)
-            if None not in (event_channel, region_channel) and event_channel != region_channel:
-                continue
-            if same_call(event, region):
+            if share_channel(event, region) and same_call(event, region):
                 return True
         return False
 

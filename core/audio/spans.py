@@ -23,6 +23,13 @@ def same_call(one, other) -> bool:
                                                 other.end_s - other.begin_s)
 
 
+def share_channel(one, other) -> bool:
+    """Whether two spans (with ``channel``: from 0, None on every channel) lie on a channel in
+    common: a region on one microphone marks only what was heard there, or everywhere."""
+    one_channel, other_channel = getattr(one, "channel", None), getattr(other, "channel", None)
+    return one_channel is None or other_channel is None or one_channel == other_channel
+
+
 def event_band(low_hz: float, high_hz: float, nyquist_hz: float
                ) -> tuple[float | None, float | None]:
     """A detector's event band as a region's: the whole spectrum (0 Hz to the file's top, a

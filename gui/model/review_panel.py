@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.spans import same_call, share_channel
 from core.store.records import FOUND_SOURCES, REJECTED
 from core.words import counted
 from gui.clips.region_items import score_text
@@ -73,8 +74,11 @@ def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
 
 
 def disagreeing_clips(records: Iterable[Any]) -> set[int]:
-    """Clip ids where an unreviewed model event overlaps a person's region (manual, imported or
-    accepted) of another class."""
+    """Clip ids where an unreviewed model event lies on a person's region (manual, imported or
+    accepted) of another class, by core's rule of an event on a region (one call, a quarter of
+    the shorter: :func:`~core.audio.spans.same_call`, on a channel in common), the rule that
+    leaves an event of the region's own class out of a search: an edge touched, or a region on
+    the other microphone, was a disagreement here and none there."""
     events: dict[int, list[Any]] = {}
     people: dict[int, dict[str, list[Any]]] = {}  # clip id -> class -> its regions
     for r in records:
@@ -86,25 +90,32 @@ def disagreeing_clips(records: Iterable[Any]) -> set[int]:
     # against every region took seconds once a night's thousands of events were half accepted.
     found = set()
     for clip_id, clip_events in events.items():
-        spans = {label: _spans(regions) for label, regions in people.get(clip_id, {}).items()}
-        if any(_overlaps(*spans[label], e.begin_s, e.end_s)
-               for e in clip_events for label in spans if label != e.label):
+        spans = {label: _Spans(regions) for label, regions in people.get(clip_id, {}).items()}
+        if any(spans[label].on_one(e) for e in clip_events for label in spans if label != e.label):
             found.add(clip_id)
     return found
 
 
-def _spans(regions: list[Any]) -> tuple[list[float], list[float]]:
-    """``regions``' begins in order, and the latest end among each prefix of them."""
-    regions = sorted(regions, key=lambda r: r.begin_s)
-    return ([r.begin_s for r in regions],
-            list(itertools.accumulate((r.end_s for r in regions), max)))
+class _Spans:
+    """Regions in order of their begins, with the latest end among each prefix of them: those
+    an event may lie on are found by one bisection and a walk back while they can still reach
+    it (every event against every region took seconds once a night's thousands of events were
+    half accepted)."""
 
+    def __init__(self, regions: list[Any]) -> None:
+        self.regions = sorted(regions, key=lambda r: r.begin_s)
+        self.begins = [r.begin_s for r in self.regions]
+        self.latest_ends = list(itertools.accumulate((r.end_s for r in self.regions), max))
 
-def _overlaps(begins: list[float], latest_ends: list[float], begin_s: float, end_s: float) -> bool:
-    """Whether a span of sorted ``begins`` (``latest_ends[i]``: the latest end among the first
-    i + 1) overlaps ``begin_s``..``end_s``: one beginning before ``end_s`` ends after ``begin_s``."""
-    n = bisect.bisect_left(begins, end_s)
-    return n > 0 and latest_ends[n - 1] > begin_s
+    def on_one(self, event: Any) -> bool:
+        """Whether ``event`` lies on one of the regions (same_call, a channel in common)."""
+        i = bisect.bisect_left(self.begins, event.end_s) - 1
+        while i >= 0 and self.latest_ends[i] > event.begin_s:
+            region = self.regions[i]
+            if share_channel(event, region) and same_call(event, region):
+                return True
+            i -= 1
+        return False
 
 
 def unreviewed_counts(records: Iterable[Any]) -> dict[int, int]:

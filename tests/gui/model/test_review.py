@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
+from core.audio.spans import same_call
 from core.errors import AudioError
 from core.ml.detection import Event
 from core.store.project import Project
@@ -380,7 +381,9 @@ def test_detect_events_runs_off_the_gui_thread_as_one_undo_command(qtbot, projec
 
 def test_disagreeing_clips_matches_every_event_against_every_region():
     """The per-class bisection finds the clips the plain definition does: an unreviewed event
-    overlapping (not just touching) a person's region of another class."""
+    on a person's region of another class by core's rule (same_call: a quarter of the shorter;
+    a channel in common), the rule that leaves an event of the region's class out of a search
+    (any overlap, any channel counted here: an edge touched, the other microphone)."""
     rng = np.random.default_rng(3)
     records = []
     for k in range(600):
@@ -390,17 +393,22 @@ def test_disagreeing_clips_matches_every_event_against_every_region():
         records.append(SimpleNamespace(
             id=k, clip_id=int(rng.integers(40)), begin_s=begin_s,
             end_s=begin_s + float(rng.choice([0.2, 1.0, 4.0])), status=status, source=source,
-            label=[None, "cat", "dog", "owl"][int(rng.integers(4))]))
+            label=[None, "cat", "dog", "owl"][int(rng.integers(4))],
+            channel=[None, None, 0, 1][int(rng.integers(4))]))
     records.append(SimpleNamespace(id=600, clip_id=50, begin_s=1.0, end_s=2.0, status=None,
-                                   source="manual", label="cat"))
-    records.append(SimpleNamespace(id=601, clip_id=50, begin_s=2.0, end_s=3.0,
-                                   status="unreviewed", source="model", label="dog"))  # touching
+                                   source="manual", label="cat", channel=None))
+    records.append(SimpleNamespace(id=601, clip_id=50, begin_s=1.9, end_s=3.0, channel=None,
+                                   status="unreviewed", source="model", label="dog"))  # an edge
+    records.append(SimpleNamespace(id=602, clip_id=51, begin_s=1.0, end_s=2.0, status=None,
+                                   source="manual", label="cat", channel=0))
+    records.append(SimpleNamespace(id=603, clip_id=51, begin_s=1.0, end_s=2.0, channel=1,
+                                   status="unreviewed", source="model", label="dog"))  # the other
     people = [r for r in records if r.status is None and r.source != "model" and r.label]
     expected = {e.clip_id for e in records if e.status == "unreviewed" for p in people
-                if p.clip_id == e.clip_id and p.label != e.label
-                and e.begin_s < p.end_s and p.begin_s < e.end_s}
+                if p.clip_id == e.clip_id and p.label != e.label and same_call(e, p)
+                and (None in (e.channel, p.channel) or e.channel == p.channel)}
     with_events = {r.clip_id for r in records if r.status == "unreviewed"}
-    assert 5 < len(expected) < len(with_events) - 5 and 50 not in expected
+    assert 5 < len(expected) < len(with_events) - 5 and not {50, 51} & expected
     assert disagreeing_clips(records) == expected
 
 
