@@ -81,7 +81,7 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
                      "n_train": scores.n_train, "n_val": scores.n_val,
                      "epochs_run": scores.epochs_run, "best_epoch": scores.best_epoch,
                      "stopped": scores.stopped, "settings": settings},
-        "metrics": _scores(scores, metrics, checkpoint.multi_label),
+        "metrics": scores_of(scores, metrics, checkpoint.multi_label),
         "calibration": None if calibration is None else {
             "temperature": calibration.temperature, "ece_before": calibration.ece_before,
             "ece_after": calibration.ece_after, "n": calibration.n, "held": calibration.held},
@@ -168,7 +168,10 @@ def _recorded(metrics: Mapping, settings: Mapping, key: str):
     return None
 
 
-def _scores(scores: ModelMetrics, metrics: Mapping, multi_label: bool) -> dict:
+def scores_of(scores: ModelMetrics, metrics: Mapping, multi_label: bool) -> dict:
+    """A model's scores as its card gives them, and the Training tab too: where evaluated, how
+    many, accuracy, macro F1, and per class precision, recall, F1 and support (a multi-label
+    model's own: every class at its threshold, not the top one) with its exact match."""
     report = scores.report
     per_class = ({m.name: {"precision": m.precision, "recall": m.recall, "f1": m.f1,
                            "support": m.support} for m in report.per_class}

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import ROUGH_FIGURE, describe_epochs
+from core.ml.model_card import scores_of
 from core.words import counted
 from core.workflow import model_history, model_metrics
 from gui.common.elided_label import one_line
@@ -415,20 +416,26 @@ class TrainingPanel(QWidget):
         trained_on = _trained_on(record.metrics)
         if trained_on:
             parts.append(trained_on)
-        report = metrics.report
+        # The card's scores (main.py info's): a multi-label model's every class at its own
+        # threshold, where its top-1 report gave other figures (100%/50% against 0.25/0.90).
+        scores = scores_of(metrics, record.metrics, multi_label)
+        per_class = scores["per_class"]
+        if scores["exact_match"] is not None:
+            parts.append(f"exact match {scores['exact_match']:.1%}")
         # A class no held-out clip has (marked in few minutes of few recordings): its accuracy
         # is not measured, which the figures above do not show.
-        unmeasured = [one_line(n) for n in record.classes if report is not None and getattr(
-            report.class_metrics(n), "support", None) == 0]
+        unmeasured = [one_line(n) for n in record.classes
+                      if per_class.get(n, {}).get("support", None) == 0]
         if unmeasured and where == "validation":
             parts.append(f"no validation clip of {', '.join(unmeasured)}: not measured")
         self.summary.setText(" · ".join(parts))
         for name in record.classes:
-            values = report.class_metrics(name) if report is not None else None
+            values = per_class.get(name)
             row = self.per_class.rowCount()
             self.per_class.insertRow(row)
-            cells = [one_line(name)] + (["", "", ""] if values is None else
-                              [_pct(values.precision), _pct(values.recall), str(values.support)])
+            cells = [one_line(name)] + (["", "", ""] if not values else [
+                _pct(values.get("precision")), _pct(values.get("recall")),
+                str(values.get("support", ""))])
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -438,7 +445,7 @@ class TrainingPanel(QWidget):
         rows = min(self.per_class.rowCount(), 10)  # more scroll
         self.per_class.setFixedHeight(self.per_class.horizontalHeader().height() + 4
                                       + rows * self.per_class.verticalHeader().defaultSectionSize())
-        matrix = report.confusion_matrix if report is not None else ()
+        matrix = metrics.report.confusion_matrix if metrics.report is not None else ()
         if matrix and len(matrix) == len(record.classes):
             self.confusion.set_matrix(record.classes, matrix)
             self._set_confusion_caption(

@@ -30,6 +30,19 @@ def test_training_panel_shows_typed_scores(qtbot):
     assert panel.confusion.matrix.tolist() == [[1, 1], [0, 2]]
 
 
+def test_a_multi_label_model_s_classes_are_scored_at_their_thresholds_as_its_card_says(qtbot):
+    """The Training tab read a multi-label model's top-1 report (b: 67% and 100%) where its card
+    and main.py info give each class at its own threshold (0.25 and 0.90)."""
+    multi = {"exact_match": 0.5, "per_class": {
+        "a": {"precision": 0.6, "recall": 0.3, "f1": 0.4, "support": 5},
+        "b": {"precision": 0.25, "recall": 0.9, "f1": 0.39, "support": 4}}}
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.show_model(_record(4, dict(_scored(), multi_label=multi)))
+    assert [panel.per_class.item(1, c).text() for c in range(4)] == ["b", "25%", "90%", "4"]
+    assert "exact match 50.0%" in panel.summary.text()
+
+
 def test_panels_take_a_model_without_scores(qtbot):
     panel, models = TrainingPanel(), ModelsPanel()
     qtbot.addWidget(panel)
