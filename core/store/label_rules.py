@@ -209,11 +209,20 @@ def read_labels_file(path: str | os.PathLike,
     return _csv_labels(text, path.name, conflicts)
 
 
+def csv_delimiter(text: str) -> str:
+    """The cells' separator of a CSV: ``;`` where its first line holds one and no comma (a
+    spreadsheet in a decimal-comma locale, Excel's in French or German, saves CSVs so, with
+    ``1,5`` for a number), else ``,``."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first and "," not in first else ","
+
+
 def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dict[str, str]:
     labels: dict[str, str] = {}
     given: dict[str, list[str]] = {}
     problems: list[str] = []  # every bad row, said at once (fixing one a run took a run each)
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True,
+                        delimiter=csv_delimiter(text))
     rows, ended = [], 0  # (the line a row begins on, the line it ends on, its cells)
     try:
         for row in reader:

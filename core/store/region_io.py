@@ -108,7 +108,7 @@ def detect_format(text: str) -> str:
             return SV_CSV
         if is_number(cells[0]):
             return "audacity"
-    if "," in first:
+    if "," in first or ";" in first:  # ";": a spreadsheet's in a decimal-comma locale
         if BIRDNET_TIMES <= set(csv_header(first)):
             return "birdnet"
         return SV_CSV if is_sv_csv(first) else "csv"

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import PureWindowsPath
 
 from core.errors import EarmarkError
-from core.store.label_rules import normalise_relative
+from core.store.label_rules import csv_delimiter, normalise_relative
 from core.store.records import RegionRow
 from core.store.region_json import Problem
 
@@ -83,7 +83,8 @@ def is_number(text: str) -> bool:
 
 
 def _csv_reader(text: str):
-    return csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    return csv.reader(io.StringIO(text, newline=""), skipinitialspace=True,
+                      delimiter=csv_delimiter(text))
 
 
 def csv_header(text: str) -> list[str]:

@@ -177,6 +177,15 @@ def test_csv_saved_by_excel_on_windows_keeps_its_dashes_quotes_and_euro(tmp_path
     assert label_rules.decode_text(b"a\x81b") == "a\x81b"
 
 
+def test_csv_saved_by_a_spreadsheet_in_a_decimal_comma_locale_is_read(tmp_path):
+    """Excel in French or German saves CSVs with ';' between cells: it was "expected
+    'path,label'" on every row."""
+    path = _write_csv(tmp_path / "labels.csv", "path;label\r\nrec1.wav;Wren\r\nsub/r.wav;"
+                      "M\u00e9sange, juvenile\r\n", encoding="cp1252")
+    assert label_rules.read_labels_file(path) == {"rec1.wav": "Wren",
+                                                  "sub/r.wav": "M\u00e9sange, juvenile"}
+
+
 def test_csv_utf8_non_ascii(tmp_path):
     path = _write_csv(tmp_path / "labels.csv", "Path,Label\n\u9ce5/\u58f0.wav,\u9ce5\n")
     assert label_rules.read_labels_file(path) == {"\u9ce5/\u58f0.wav": "\u9ce5"}

@@ -434,6 +434,17 @@ def test_birdnet_tells_recorders_files_of_one_name_apart_by_their_folders(tmp_pa
             ("Tawny Owl", 0), ("Morepork", 0), ("Tawny Owl", 1)]
 
 
+def test_regions_csv_from_a_decimal_comma_spreadsheet_is_read(tmp_path):
+    """';' between cells and '1,5' for a number, as a spreadsheet in a French or German
+    locale saves Earmark's own CSV: it was "not a CSV"."""
+    text = ("path;begin_s;end_s;low_hz;high_hz;label\r\nlong.wav;1,5;2,5;2000;8000;Wren\r\n"
+            "long.wav;3;3,25;;;Tawny Owl, juvenile\r\n")
+    fmt, rows = read_regions(write(tmp_path, "r.csv", text, encoding="cp1252"))
+    assert fmt == "csv"
+    assert [(r.begin_s, r.end_s, r.low_hz, r.label) for r in rows] == [
+        (1.5, 2.5, 2000.0, "Wren"), (3.0, 3.25, None, "Tawny Owl, juvenile")]
+
+
 def test_a_person_s_nocall_class_is_kept_in_a_raven_table_and_a_zero_height_band_is_none(tmp_path):
     """BirdNET's "nocall" row says it found nothing, but a person's table (Earmark's own export
     too) with a class of that name lost those rows without a word; and an Audacity label whose
