@@ -396,7 +396,9 @@ def parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[
         end_s, title = (_number(fields[1]), fields[2]) if is_number(fields[1]) else (begin_s,
                                                                                       fields[1])
         score = number_or_none(fields[3]) if len(fields) > 5 and is_number(fields[3]) else None
-        if score is not None and 0 <= score <= 1:  # BirdNET's: "Strix aluco, Tawny Owl"
+        # BirdNET's: "Strix aluco, Tawny Owl" and a confidence; Audacity itself reads no fourth
+        # field, so another track's number there ("Wren, juvenile" 0.5) left a person's label.
+        if score is not None and 0 <= score <= 1 and ", " in title:
             title = title.split(", ", 1)[-1]
         else:
             score = None

@@ -465,11 +465,13 @@ def test_a_person_s_nocall_class_is_kept_in_a_raven_table_and_a_zero_height_band
 def test_birdnet_audacity_labels_are_events_to_review_by_their_common_name(tmp_path, project):
     """BirdNET's Audacity output (--rtype audacity) adds the confidence as a fourth field and
     labels "Scientific, Common": before, they came in as a person's regions of that label."""
-    text = "0.0\t1.0\tStrix aluco, Tawny Owl\t0.8123\n1.5\t2.5\tnote, not a score\n"
+    text = ("0.0\t1.0\tStrix aluco, Tawny Owl\t0.8123\n1.5\t2.5\tnote, not a score\n"
+            "2.6\t3.0\tWren\t0.5\n")  # a number after a title BirdNET never writes: a person's
     found = import_regions_file(project, write(tmp_path, "long.BirdNET.results.txt", text),
                                 audio="long.wav")
     assert [(r.label, r.status, r.score) for r in found] == [
-        ("Tawny Owl", "unreviewed", 0.8123), ("note, not a score", None, None)]
+        ("Tawny Owl", "unreviewed", 0.8123), ("note, not a score", None, None),
+        ("Wren", None, None)]
 
 
 # --------------------------------------------------------------------------- AviaNZ
