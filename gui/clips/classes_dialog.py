@@ -98,8 +98,9 @@ class ClassesDialog(QDialog):
         self.list.clear()
         for info in self._project.classes():
             key = f"  [key {info.shortcut}]" if info.shortcut else "  [no key]"
-            size = counted(clips.get(info.name, 0), "clip") + (
-                f", {counted(regions[info.name], 'region')}" if regions.get(info.name) else "")
+            n_clips, n_regions = clips.get(info.name, 0), regions.get(info.name, 0)
+            size = ", ".join([counted(n_clips, "clip")] * bool(n_clips or not n_regions)
+                             + [counted(n_regions, "region")] * bool(n_regions))
             item = QListWidgetItem(colour_icon(info.colour), f"{one_line(info.name)}{key}  · "
                                                            f"{size}")
             item.setData(Qt.ItemDataRole.UserRole, info.name)

@@ -147,8 +147,12 @@ def test_the_dialog_counts_a_class_s_regions_beside_its_clips(rig):
         rig.project.add_region(rig.ids["loose-a.wav"], n * 0.002, n * 0.002 + 0.001, "owl")
     rig.dialog._reload()
     rows = [rig.dialog.list.item(i).text() for i in range(rig.dialog.list.count())]
-    assert any(row.startswith("owl") and row.endswith("0 clips, 12 regions") for row in rows)
-    assert any(row.startswith("dog") and row.endswith("2 clips") for row in rows)
+    assert any(row.startswith("owl") and row.endswith("· 12 regions") for row in rows)
+    assert any(row.startswith("dog") and row.endswith("· 2 clips") for row in rows)
+    rig.project.add_region(rig.ids["dog/a.wav"], 0.0, 0.01, "dog")
+    rig.dialog._reload()
+    assert any(rig.dialog.list.item(i).text().endswith("· 2 clips, 1 region")
+               for i in range(rig.dialog.list.count()))
 
 
 def test_add_class_from_the_label_bar_is_undone(rig):
