@@ -49,8 +49,7 @@ class ModelDock(QDockWidget):
     changed them; the window updates its list); ``status(str, int)`` a status-bar line and its
     timeout (ms), for work under way; ``features_changed(object)`` the active model's FeatureConfig
     (None: the defaults). The Training Settings choice persists in ``settings`` (default: the
-    user's settings file) and is restored when the dock is built.
-    """
+    user's settings file) and is restored when the dock is built."""
 
     records_changed = Signal(object)
     status = Signal(str, int)
