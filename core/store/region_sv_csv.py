@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from core.errors import EarmarkError
 from core.store.records import RegionRow
@@ -20,6 +21,7 @@ from core.store.region_tables import header_key, is_number, number_or_none, regi
 #: in the layer's units, Hz over a spectrogram), label (svcore's BoxModel); a time instants
 #: layer's rows are a time and its label, where it has one (svcore's Event writes no empty one).
 SV_CSV = "sonicvisualiser-csv"
+_SV_TIME_RE = re.compile(r"-?\d+\.\d{9}")  # RealTime::toString's seconds: 1.000000000
 _SV_CSV_TIMES = ("time", "start")
 _SV_BOX = ("start", "end", "extent start", "extent end")
 
@@ -43,12 +45,15 @@ def is_sv_tab_line(first: str) -> bool:
     """Whether a tab-separated first line opens a Sonic Visualiser layer exported as text (it
     writes every name but ``.csv`` so), not an Audacity label track: a header of a layer's
     names, or a row of three numbers and a fourth cell (a region's time, value, duration and
-    label, a box's start, end and band): Audacity's rows are two times and a title (a number
-    for a title, "7", is three cells), BirdNET's add a confidence after a title of words."""
+    label, a box's start, end and band), or of three numbers in SV's own way of writing a time,
+    nine decimals (a region without a label, which SV leaves out): Audacity's rows are two
+    times at six decimals and a title (a number for a title, "7", is three cells), BirdNET's
+    add a confidence after a title of words."""
     cells = first.split("\t")
     if not is_number(cells[0]):
         return _is_sv_header([header_key(cell) for cell in cells])
-    return len(cells) >= 4 and all(is_number(cell) for cell in cells[1:3])
+    numbers = len(cells) >= 3 and all(is_number(cell) for cell in cells[1:3])
+    return numbers and (len(cells) >= 4 or _SV_TIME_RE.fullmatch(cells[0].strip()) is not None)
 
 
 def _is_instants_header(cells: list[str]) -> bool:

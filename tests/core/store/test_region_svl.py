@@ -281,8 +281,11 @@ def test_a_layer_exported_as_text_is_tab_separated_and_read_as_sonic_visualiser_
     assert detect_format(boxes) == "sonicvisualiser-csv"
     assert spans(read_regions(write(tmp_path, "box.txt", boxes), "dawn.wav")[1]) == [
         (1.0, 1.5, "Wren, juvenile", 2000.0, 8000.0, 2)]
+    # A first region without a label (SV leaves it out): three numbers, SV's nine decimals.
+    assert detect_format("2.000000000\t0\t0.250000000\n") == "sonicvisualiser-csv"
     # Audacity's tracks keep their format: a title that is a number, BirdNET's confidence.
     assert detect_format("0.5\t1.0\t7\n") == "audacity"
+    assert detect_format("0.500000\t1.000000\t7\n") == "audacity"
     assert detect_format("0.0\t3.0\tStrix aluco, Tawny Owl\t0.81\n") == "audacity"
 
 
