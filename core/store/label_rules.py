@@ -5,6 +5,7 @@ the way back, a label as a folder name (safe_folder_name). No Qt."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -126,6 +127,17 @@ def read_text_file(path: Path) -> bytes:
         return head + handle.read()
 
 
+def _as_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A byte code page 1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as latin-1
+    reads it, the rest of the file still as 1252 (one such byte sent the whole file to latin-1,
+    its dashes and quotes to control codes)."""
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+_LATIN1_BYTES = "earmark-latin1-bytes"
+codecs.register_error(_LATIN1_BYTES, _as_latin1)
+
+
 def decode_text(data: bytes) -> str:
     """A text file's bytes as text: UTF-8 with or without a BOM, UTF-16 with a BOM, else Windows'
     code page 1252 (what Excel's "CSV (Comma delimited)" writes, latin-1 with dashes, curly
@@ -136,12 +148,10 @@ def decode_text(data: bytes) -> str:
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors=_LATIN1_BYTES)
 
 
 def load_json(text: str):
@@ -210,11 +220,12 @@ def read_labels_file(path: str | os.PathLike,
 
 
 def csv_delimiter(text: str) -> str:
-    """The cells' separator of a CSV: ``;`` where its first line holds one and no comma (a
+    """The cells' separator of a CSV: ``;`` where its first line holds one before any comma (a
     spreadsheet in a decimal-comma locale, Excel's in French or German, saves CSVs so, with
-    ``1,5`` for a number), else ``,``."""
+    ``1,5`` for a number; a label after it may hold a comma), else ``,``."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if ";" in first and "," not in first else ","
+    semicolon, comma = first.find(";"), first.find(",")
+    return ";" if semicolon >= 0 and (comma < 0 or semicolon < comma) else ","
 
 
 def _csv_labels(text: str, name: str, conflicts: list[str] | None = None) -> dict[str, str]:

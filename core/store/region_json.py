@@ -133,14 +133,17 @@ def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]
     """Each species of a segment's labels with its score: None for a person's (filter "M", or
     certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess,
     also where no filter is named (AviaNZ's batch processing wrote its guesses at certainty
-    50 without one). The old format's labels were a person's, "Kiwi?" one in doubt: Kiwi."""
+    50 without one). The old format's labels as AviaNZ reads them: "Kiwi" sure, "Kiwi?" Kiwi at
+    certainty 50 without a filter, as its batch guesses: an event to review."""
     labels = [labels] if isinstance(labels, str) else labels
     if not isinstance(labels, list):
         return {}, "its labels are not a list"
     species: dict[str | None, float | None] = {}
     for label in labels:
         if isinstance(label, str):
-            label = {"species": label.strip().removesuffix("?"), "filter": AVIANZ_MANUAL}
+            name = label.strip()
+            label = ({"species": name[:-1], "certainty": 50} if name.endswith("?") else
+                     {"species": name, "certainty": AVIANZ_SURE})
         name = label.get("species") if isinstance(label, dict) else label
         if not isinstance(name, str):
             return {}, "a label without a species"

@@ -45,14 +45,15 @@ def is_sv_tab_line(first: str) -> bool:
     """Whether a tab-separated first line opens a Sonic Visualiser layer exported as text (it
     writes every name but ``.csv`` so), not an Audacity label track: a header of a layer's
     names, or a row of three numbers and a fourth cell (a region's time, value, duration and
-    label, a box's start, end and band), or of three numbers in SV's own way of writing a time,
-    nine decimals (a region without a label, which SV leaves out): Audacity's rows are two
+    label, a box's start, end and band), or of two or three numbers with the time written in
+    SV's own way, nine decimals (a region without a label, which SV leaves out; a time values
+    layer's point, which the reader refuses as a measurement): Audacity's rows are two
     times at six decimals and a title (a number for a title, "7", is three cells), BirdNET's
     add a confidence after a title of words."""
     cells = first.split("\t")
     if not is_number(cells[0]):
         return _is_sv_header([header_key(cell) for cell in cells])
-    numbers = len(cells) >= 3 and all(is_number(cell) for cell in cells[1:3])
+    numbers = len(cells) >= 2 and all(is_number(cell) for cell in cells[1:3])
     return numbers and (len(cells) >= 4 or _SV_TIME_RE.fullmatch(cells[0].strip()) is not None)
 
 

@@ -37,8 +37,9 @@ _NOT_ANNOTATIONS = {"selection", "view", "channel", "begin file", "begin path", 
                     "notes", "note", "comment", "comments", "earmark id"}
 #: Short names people give an annotation column (a four-letter "Species Code" in bird work),
 #: asked after those that say they name sounds: BirdNET's Species Code comes after its Common
-#: Name, and a column of numbers (an "ID" counting selections) is none.
-_SHORT_LABEL_NAMES = ("species code", "code", "sp", "spp", "name", "id")
+#: Name. Not "ID" or "Name": a selection's id (ARU01-0001) or an observer's name, each value
+#: of which would be a class.
+_SHORT_LABEL_NAMES = ("species code", "code", "sp", "spp")
 _AUDACITY_UNDEFINED_HZ = -1.0  # what Audacity writes for a band edge it does not know
 
 
@@ -116,7 +117,7 @@ def _channel(text: str) -> tuple[int | None, str | None]:
 
 
 def region_row(path: str, begin: str, end: str, label: str, low: str, high: str,
-         line: int, score: str = "", channel: str = "") -> tuple[RegionRow | None, str | None]:
+               line: int, score: str = "", channel: str = "") -> tuple[RegionRow | None, str | None]:
     """A RegionRow from a row's cells, or the reason it is not one. ``score``: a machine's
     confidence in the detection, 0..1 (empty: a person's region); ``channel``: the one it is on
     (see ``_channel``)."""
@@ -396,8 +397,8 @@ def parse_audacity(text: str, audio: str | None) -> tuple[list[RegionRow], list[
         end_s, title = (_number(fields[1]), fields[2]) if is_number(fields[1]) else (begin_s,
                                                                                       fields[1])
         score = number_or_none(fields[3]) if len(fields) > 5 and is_number(fields[3]) else None
-        # BirdNET's: "Strix aluco, Tawny Owl" and a confidence; Audacity itself reads no fourth
-        # field, so another track's number there ("Wren, juvenile" 0.5) left a person's label.
+        # BirdNET's: "Strix aluco, Tawny Owl" and a confidence. Audacity itself reads no fourth
+        # field: after a title without BirdNET's ", " ("Wren" 0.5) the number is no confidence.
         if score is not None and 0 <= score <= 1 and ", " in title:
             title = title.split(", ", 1)[-1]
         else:

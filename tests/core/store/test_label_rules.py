@@ -173,8 +173,9 @@ def test_csv_saved_by_excel_on_windows_keeps_its_dashes_quotes_and_euro(tmp_path
     path = _write_csv(tmp_path / "labels.csv", text, encoding="cp1252")
     assert label_rules.read_labels_file(path) == {
         "m\u00e9sange.wav": "M\u00e9sange \u2013 \u201ccharbonni\u00e8re\u201d \u20ac"}
-    # A byte code page 1252 leaves undefined (0x81) is still read, as latin-1 reads it.
-    assert label_rules.decode_text(b"a\x81b") == "a\x81b"
+    # A byte code page 1252 leaves undefined (0x81) is read as latin-1 reads it, the rest of the
+    # file still as 1252 (one such byte sent the whole file to latin-1).
+    assert label_rules.decode_text(b"a\x81b \x96 \x80") == "a\x81b \u2013 \u20ac"
 
 
 def test_csv_saved_by_a_spreadsheet_in_a_decimal_comma_locale_is_read(tmp_path):
@@ -184,6 +185,13 @@ def test_csv_saved_by_a_spreadsheet_in_a_decimal_comma_locale_is_read(tmp_path):
                       "M\u00e9sange, juvenile\r\n", encoding="cp1252")
     assert label_rules.read_labels_file(path) == {"rec1.wav": "Wren",
                                                   "sub/r.wav": "M\u00e9sange, juvenile"}
+    # Without a header, the first row's label holding a comma after the ';'.
+    path = _write_csv(tmp_path / "labels.csv", "a.wav;Parus major, juvenile\r\nb.wav;Wren\r\n")
+    assert label_rules.read_labels_file(path) == {"a.wav": "Parus major, juvenile",
+                                                  "b.wav": "Wren"}
+    # A comma CSV whose label holds a ';' stays one.
+    path = _write_csv(tmp_path / "labels.csv", "a.wav,rain; heavy\r\n")
+    assert label_rules.read_labels_file(path) == {"a.wav": "rain; heavy"}
 
 
 def test_csv_utf8_non_ascii(tmp_path):

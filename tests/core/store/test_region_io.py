@@ -180,9 +180,10 @@ def test_raven_annotation_column_by_any_name_people_use(tmp_path, column):
     ("Species ID\tCall Type\tNotes", "Wren\tsong\tfaint"),  # a person's own name
     ("Peak Power (dB)\tTag", "91.2\tWren"),  # a measurement is no label, a number neither
     ("Observer\tSite\tAnnotation\tCall Type", "Ann\tNorth pond\t\tWren"),  # who and where: no
-    # A short name bird work gives it (all were unlabelled), a numbered ID column none.
-    ("ID\tSpecies Code", "17\tWren"),
-    ("Code", "Wren"),
+    # A short name bird work gives it (all were unlabelled); a selection's ID or an observer's
+    # Name is none (each value a class).
+    ("ID\tSpecies Code", "ARU01-0001\tWren"),
+    ("Name\tCode", "Ann\tWren"),
     ("Spp", "Wren"),
 ])
 def test_raven_labels_come_from_the_column_that_holds_them(tmp_path, columns, cells):
@@ -192,6 +193,16 @@ def test_raven_labels_come_from_the_column_that_holds_them(tmp_path, columns, ce
             "2\tSpectrogram 1\t1\t1.5\t2.0\t1000\t2000\t\t\n")
     _, rows = read_regions(write(tmp_path, "t.txt", text), audio="long.wav")
     assert [r.label for r in rows] == ["Wren", None]
+
+
+@pytest.mark.parametrize("column", ["ID", "Name"])
+def test_a_raven_column_of_selection_ids_or_names_is_no_label(tmp_path, column):
+    """A selection's id (ARU01-0001) or an observer's name made a class of each value."""
+    text = ("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\t"
+            f"High Freq (Hz)\t{column}\n"
+            "1\tSpectrogram 1\t1\t0.5\t1.0\t1000\t2000\tARU01-0001\n")
+    _, rows = read_regions(write(tmp_path, "t.txt", text), audio="long.wav")
+    assert [r.label for r in rows] == [None]
 
 
 def test_raven_table_over_several_files_reads_file_offset(tmp_path, project):
@@ -523,7 +534,7 @@ def test_avianz_old_format_as_its_reader_takes_it(tmp_path):
             '[0.3, 0.4, 0, 0, ["Morepork", "Don\'t Know"]]]')
     _, rows = read_regions(write(tmp_path, "long.wav.data", text))
     assert [(r.begin_s, r.label, r.low_hz, r.score) for r in rows] == [
-        (0.1, "Kiwi", None, None), (0.3, "Morepork", None, None)]
+        (0.1, "Kiwi", None, 0.5), (0.3, "Morepork", None, None)]  # in doubt: to review
 
 
 def test_avianz_guesses_without_a_filter_are_events_to_review(tmp_path, project):

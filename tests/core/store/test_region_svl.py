@@ -281,8 +281,13 @@ def test_a_layer_exported_as_text_is_tab_separated_and_read_as_sonic_visualiser_
     assert detect_format(boxes) == "sonicvisualiser-csv"
     assert spans(read_regions(write(tmp_path, "box.txt", boxes), "dawn.wav")[1]) == [
         (1.0, 1.5, "Wren, juvenile", 2000.0, 8000.0, 2)]
-    # A first region without a label (SV leaves it out): three numbers, SV's nine decimals.
+    # A first region without a label (SV leaves it out): three numbers, SV's nine decimals; a
+    # time values layer's points, refused as a measurement (read as Audacity's, they were spans
+    # ending before they began).
     assert detect_format("2.000000000\t0\t0.250000000\n") == "sonicvisualiser-csv"
+    with pytest.raises(EarmarkError, match="a layer of values"):
+        read_regions(write(tmp_path, "values.txt", "1.000000000\t0.5\n2.000000000\t0.25\n"),
+                     "dawn.wav")
     # Audacity's tracks keep their format: a title that is a number, BirdNET's confidence.
     assert detect_format("0.5\t1.0\t7\n") == "audacity"
     assert detect_format("0.500000\t1.000000\t7\n") == "audacity"
