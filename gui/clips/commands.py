@@ -46,7 +46,8 @@ class _StoreCommand(QUndoCommand):
 
     def _put_back_classes(self) -> None:
         """The class list as before the first redo, where it differs (those the edit made go,
-        unless still used): an ``_undo`` that tells the views of the classes calls it first."""
+        unless still used): an ``_undo`` that tells the views of the classes calls it first (the
+        call after it then finds the list as it was, and writes nothing)."""
         before = self._classes_before
         if before is not None and ([c.name for c in self._project.classes()]
                                    != [c.name for c in before.classes]):

@@ -226,12 +226,16 @@ def test_a_class_an_edit_made_goes_with_its_undo_and_comes_back_with_its_redo(ri
     rig.stack.undo()
     drawn = AddRegionCommand(rig.project, loose, 0.01, 0.02)
     rig.stack.push(drawn)
-    rig.stack.push(UpdateRegionCommand(rig.project, drawn.record, {"label": "frog"}))
-    rig.stack.push(DetectEventsCommand(rig.project, {loose: [
-        RegionSpec(loose, 0.03, 0.04, label="heron", score=0.9)]}, labels={"heron"}))
-    assert {"frog", "heron"} <= {c.name for c in rig.project.classes()}
-    for _ in range(3):
-        rig.stack.undo()
+    for command, made in (
+            (UpdateRegionCommand(rig.project, drawn.record, {"label": "frog"}), "frog"),
+            (DetectEventsCommand(rig.project, {loose: [RegionSpec(loose, 0.03, 0.04, label="heron",
+                                                                  score=0.9)]},
+                                 labels={"heron"}), "heron")):
+        rig.stack.push(command)
+        assert made in {c.name for c in rig.project.classes()}
+        rig.stack.undo()  # each command's own undo takes its class away
+        assert made not in {c.name for c in rig.project.classes()}
+    rig.stack.undo()
     assert snapshot(rig) == before and rig.project.regions() == []
 
 
