@@ -148,6 +148,28 @@ def edge_impulse_categories(labels: dict[str, str | None]) -> dict[str, str]:
     return sides
 
 
+def _sample_names(paths: list[str]) -> dict[str, str]:
+    """Each path's Edge Impulse sample name (the uploader names a sample by it), one per file:
+    the stem; where stems repeat (two recorders' ARU01/20260601_220000.wav and ARU02/...) the
+    folders too (ARU01_20260601_220000), and the extension where one folder holds both
+    (dawn.wav and dawn.flac); a name still taken gets a number."""
+    stems = Counter(PurePosixPath(path).stem for path in paths)
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for path in paths:
+        where = PurePosixPath(path)
+        name = where.stem if stems[where.stem] == 1 else "_".join((*where.parent.parts,
+                                                                     where.stem))
+        if name in taken and where.suffix:
+            name += "_" + where.suffix[1:]
+        base, n = name, 2
+        while name in taken or (name != where.stem and stems[name] > 0):
+            name, n = f"{base}_{n}", n + 1
+        names[path] = name
+        taken.add(name)
+    return names
+
+
 def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
     """Write Edge Impulse's ``info.labels`` for every readable clip (in the window's order; its path
     relative to the project folder, so the file belongs at the folder's root, where Edge
@@ -157,17 +179,11 @@ def export_edge_impulse(project: Project, out: str | Path | TextIO) -> int:
     atomically."""
     clips = [clip for clip in _listed(project) if not clip.error]
     sides = edge_impulse_categories({clip.path: clip.label for clip in clips})
-    # The uploader names a sample by "name": recorders' files of one name in their own folders
-    # (ARU01/20260601_220000.wav, ARU02/...) are named by their folders too, or they could not
-    # be told apart in Edge Impulse.
-    stems = Counter(PurePosixPath(clip.path).stem for clip in clips)
+    names = _sample_names([clip.path for clip in clips])
     files = []
     for clip in clips:
         label = {"type": "label", "label": clip.label} if clip.label else {"type": "unlabeled"}
-        where = PurePosixPath(clip.path)
-        name = where.stem if stems[where.stem] == 1 else "_".join(
-            (*where.parent.parts, where.stem))
-        files.append({"path": clip.path, "name": name, "category": sides[clip.path],
+        files.append({"path": clip.path, "name": names[clip.path], "category": sides[clip.path],
                       "label": label})
     _write_text(out, json.dumps({"version": 1, "files": files}, indent=1, ensure_ascii=False)
                 + "\n")

@@ -239,14 +239,19 @@ def test_files_of_one_name_in_two_folders_get_names_edge_impulse_can_tell_apart(
     """The uploader names a sample by "name": two recorders' 20260601_220000.wav were uploaded
     under one name, not to be told apart (or traced back) in Edge Impulse."""
     root = tmp_path / "night"
-    for name in ("ARU01/20260601_220000.wav", "ARU02/20260601_220000.wav", "ARU02/loose.wav"):
+    for name in ("ARU01/20260601_220000.wav", "ARU02/20260601_220000.wav", "ARU02/loose.wav",
+                 "ARU01_20260601_220000.wav", "dawn.wav", "dawn.flac"):
         short(root / name)
     with Project.open(root, store_dir=tmp_path / "store") as project:
         project.scan()
         out = io.StringIO()
         export_edge_impulse(project, out)
-    assert [f["name"] for f in json.loads(out.getvalue())["files"]] == [
-        "ARU01_20260601_220000", "ARU02_20260601_220000", "loose"]
+    names = {f["path"]: f["name"] for f in json.loads(out.getvalue())["files"]}
+    assert names == {"ARU01/20260601_220000.wav": "ARU01_20260601_220000_2",
+                     "ARU01_20260601_220000.wav": "ARU01_20260601_220000",
+                     "ARU02/20260601_220000.wav": "ARU02_20260601_220000",
+                     "ARU02/loose.wav": "loose", "dawn.flac": "dawn", "dawn.wav": "dawn_wav"}
+    assert len(set(names.values())) == len(names)
 
 
 def test_one_file_in_five_of_each_class_is_for_testing_and_keeps_its_side():
