@@ -4,6 +4,8 @@ clickable confusion matrix). A view only: a ModelController does the work."""
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -419,9 +421,10 @@ class TrainingPanel(QWidget):
         # The card's scores (main.py info's): a multi-label model's every class at its own
         # threshold, where its top-1 report gave other figures (100%/50% against 0.25/0.90).
         scores = scores_of(metrics, record.metrics, multi_label)
-        per_class = scores["per_class"]
-        if scores["exact_match"] is not None:
-            parts.append(f"exact match {scores['exact_match']:.1%}")
+        per_class = {name: values for name, values in scores["per_class"].items()
+                     if isinstance(values, dict)}  # a stranger's file: JSON of any shape
+        if _pct(scores["exact_match"]):
+            parts.append(f"exact match {_pct(scores['exact_match'], 1)}")
         # A class no held-out clip has (marked in few minutes of few recordings): its accuracy
         # is not measured, which the figures above do not show.
         unmeasured = [one_line(n) for n in record.classes
@@ -433,7 +436,7 @@ class TrainingPanel(QWidget):
             values = per_class.get(name)
             row = self.per_class.rowCount()
             self.per_class.insertRow(row)
-            cells = [one_line(name)] + (["", "", ""] if not values else [
+            cells = [one_line(name)] + (["", "", ""] if values is None else [
                 _pct(values.get("precision")), _pct(values.get("recall")),
                 str(values.get("support", ""))])
             for col, text in enumerate(cells):
@@ -577,5 +580,9 @@ def _trained_on(metrics) -> str:
     return f"trained {describe_device(device)}, {counted(processes, 'process', 'processes')}"
 
 
-def _pct(value) -> str:
-    return "" if value is None else f"{value:.0%}"
+def _pct(value, decimals: int = 0) -> str:
+    """A share as a percentage; blank for anything that is no finite number (a stranger's
+    model file's metrics are JSON of any shape)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return f"{value:.{decimals}%}"

@@ -41,6 +41,12 @@ def test_a_multi_label_model_s_classes_are_scored_at_their_thresholds_as_its_car
     panel.show_model(_record(4, dict(_scored(), multi_label=multi)))
     assert [panel.per_class.item(1, c).text() for c in range(4)] == ["b", "25%", "90%", "4"]
     assert "exact match 50.0%" in panel.summary.text()
+    # A stranger's file: its scores of any JSON shape are blanks, not a failure to show it.
+    multi["per_class"]["b"] = {"precision": "high", "recall": None, "support": 4}
+    multi["per_class"]["a"] = "all good"
+    panel.show_model(_record(5, dict(_scored(), multi_label=dict(multi, exact_match="most"))))
+    assert [panel.per_class.item(r, c).text() for r in range(2) for c in range(4)] == [
+        "a", "", "", "", "b", "", "", "4"]
 
 
 def test_panels_take_a_model_without_scores(qtbot):
