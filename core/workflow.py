@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from core.audio.reading import channel_or_mix
 from core.audio.spans import same_call, share_channel
-from core.errors import EarmarkError
+from core.errors import EarmarkError, FileError
 from core.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from core.ml.feature_cache import feature_cache_dir
 from core.ml.features import FeatureConfig
@@ -429,6 +430,96 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
         return False
 
     return [event for event in events if not already_marked(event)]
+
+
+@dataclass
+class DetectOutcome:
+    """What a search of a project's recordings for events found (:func:`search_recordings`):
+    ``specs`` {clip_id: [RegionSpec]} of every file searched to its end (after a stop, those
+    before it), events a person marked already left out; ``searched`` how many files that is,
+    ``total`` how many there were, ``failed`` [(path, reason)] files that could not be read,
+    ``stopped`` whether it was stopped, ``progress_s`` (done, total) seconds of audio."""
+
+    specs: dict = field(default_factory=dict)
+    searched: int = 0
+    total: int = 0
+    failed: list = field(default_factory=list)
+    stopped: bool = False
+    #: Events a model's search left out: stretches unlike anything it was trained on.
+    unknown: int = 0
+    #: Find Similar Calls: how many matches scored just under its threshold, and the scores
+    #: (lowest, threshold) that counts.
+    near: int = 0
+    near_scores: tuple = (0.0, 0.0)
+    progress_s: tuple[float, float] = (0.0, 0.0)
+
+
+def search_recordings(project, clips: Sequence, events_in: Callable, channel: int | None = None,
+                      any_class: bool = False, should_stop: Callable[[], bool] = lambda: False,
+                      progress: Callable[[float, float], None] | None = None) -> DetectOutcome:
+    """Search ``clips`` (ClipRecords of ``project``) for events, one file after another:
+    ``events_in(project, clip, on_progress)`` gives a file's RegionSpecs (None: stopped before
+    its end), ``on_progress(done, total)`` or ``on_progress(fraction)`` within it. A file that
+    cannot be read (EarmarkError, OSError, ValueError) is named in ``failed`` with the reason and
+    the search goes on; a stop ends it between files (a file cut short by it is left out). Each
+    file's events are put on ``channel`` (from 0, the one listened to, where the recording has
+    it; else the mix) and those a person marked already are left out (:func:`unmarked_events`,
+    ``any_class`` for a detector that knows no class). ``progress(done_s, total_s)`` in
+    seconds of audio."""
+    total_s = sum(clip.duration_s or 0.0 for clip in clips)
+    outcome = DetectOutcome(total=len(clips))
+    done_s = 0.0
+
+    def report(at_s: float) -> None:
+        outcome.progress_s = (at_s, total_s)
+        if progress is not None:
+            progress(at_s, total_s)
+
+    for clip in clips:
+        if should_stop():
+            break
+        length_s = clip.duration_s or 0.0
+
+        def on_progress(*value, before_s=done_s, length_s=length_s) -> None:
+            report(before_s + length_s * _fraction(value))
+
+        try:
+            specs = events_in(project, clip, on_progress)
+        except Exception as error:  # noqa: BLE001 - a stop may surface as any error
+            if should_stop():
+                break  # the file was cut short: its events are not all there
+            if not isinstance(error, (EarmarkError, OSError, ValueError)):
+                raise
+            # The reason alone where the error names the file apart (AudioError...).
+            outcome.failed.append((clip.path, error.reason if isinstance(error, FileError)
+                                   else str(error)))
+            specs = None
+        if should_stop():
+            break
+        if specs is not None:
+            one = channel_or_mix(channel, clip.channels)
+            if one is not None:
+                specs = [replace(spec, channel=one) for spec in specs]
+            # What the person marked already is no event to review.
+            outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id),
+                                                     any_class=any_class)
+            outcome.searched += 1
+        done_s += length_s
+        report(done_s)
+    outcome.stopped = should_stop()
+    outcome.progress_s = (done_s, total_s)
+    return outcome
+
+
+def _fraction(value: tuple) -> float:
+    """How far into a file a progress report says the search is: (done, total) or a fraction."""
+    if len(value) == 1 and isinstance(value[0], tuple):
+        value = value[0]
+    if len(value) >= 2 and value[1]:
+        return min(max(float(value[0]) / float(value[1]), 0.0), 1.0)
+    if len(value) == 1:
+        return min(max(float(value[0]), 0.0), 1.0)
+    return 0.0
 
 
 def marked_recordings(project) -> list[tuple[Path, list]]:

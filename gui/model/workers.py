@@ -14,7 +14,6 @@ from pathlib import Path
 
 from core.audio.discovery import expand_audio_paths
 from core.audio.energy_detector import EnergyDetectorConfig, detect_energy
-from core.audio.reading import channel_or_mix
 from core.audio.spans import event_band
 from core.audio.template_detector import (
     CallTemplate,
@@ -23,7 +22,7 @@ from core.audio.template_detector import (
     near_miss_floor,
     prepare_template,
 )
-from core.errors import EarmarkError, FileError
+from core.errors import EarmarkError
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.detection import detect_file
 from core.ml.inference import Classifier
@@ -31,12 +30,14 @@ from core.ml.runtime import AUTO_DEVICE, inference_device, set_thread_count, war
 from core.ml.training import TrainConfig, TrainProgress, train
 from core.store.records import RegionSpec
 from core.workflow import (
+    DetectOutcome,
     classify_project,
     confusion_table,
     event_scores,
     marked_recordings,
     recordings_to_search,
     save_model_file,
+    search_recordings,
     training_cache_dir,
     unmarked_events,
 )
@@ -243,43 +244,11 @@ class _EventSearchWorker(ProjectWorker):
         return None
 
     def work_on(self, project) -> DetectOutcome:
-        clips = self.recordings(project)
-        total_s = sum(clip.duration_s or 0.0 for clip in clips)
-        outcome = DetectOutcome(total=len(clips))
-        done_s = 0.0
-        for clip in clips:
-            if self.should_stop():
-                break
-            length_s = clip.duration_s or 0.0
-
-            def on_progress(*value, before_s=done_s, length_s=length_s) -> None:
-                self.report_progress((before_s + length_s * _fraction(value), total_s))
-
-            try:
-                specs = self.events_in(project, clip, on_progress)
-            except Exception as error:  # noqa: BLE001 - a stop may surface as any error
-                if self.should_stop():
-                    break  # the file was cut short: its events are not all there
-                if not isinstance(error, (EarmarkError, OSError, ValueError)):
-                    raise
-                # The reason alone where the error names the file apart (AudioError...).
-                outcome.failed.append((clip.path, error.reason if isinstance(error, FileError)
-                                       else str(error)))
-                specs = None
-            if self.should_stop():
-                break
-            if specs is not None:
-                one = channel_or_mix(self.listened(), clip.channels)
-                if one is not None:
-                    specs = [dataclasses.replace(spec, channel=one) for spec in specs]
-                # What the person marked already is no event to review.
-                outcome.specs[clip.id] = unmarked_events(specs, project.regions(clip.id),
-                                                         any_class=not self.knows_classes)
-                outcome.searched += 1
-            done_s += length_s
-            self.report_progress((done_s, total_s))
-        outcome.stopped = self.should_stop()
-        self.report_progress((done_s, total_s), force=True)
+        outcome = search_recordings(
+            project, self.recordings(project), self.events_in, self.listened(),
+            any_class=not self.knows_classes, should_stop=self.should_stop,
+            progress=lambda done_s, total_s: self.report_progress((done_s, total_s)))
+        self.report_progress(outcome.progress_s, force=True)
         return outcome
 
 
@@ -418,29 +387,3 @@ class TemplateDetectWorker(_BandSearchWorker):
         return self._config.channel
 
 
-@dataclasses.dataclass
-class DetectOutcome:
-    """What a search for events found (see ``_EventSearchWorker``)."""
-
-    specs: dict = dataclasses.field(default_factory=dict)
-    searched: int = 0
-    total: int = 0
-    failed: list = dataclasses.field(default_factory=list)
-    stopped: bool = False
-    #: Events a model's search left out: stretches unlike anything it was trained on.
-    unknown: int = 0
-    #: Find Similar Calls: how many matches scored just under its threshold, and the scores
-    #: (lowest, threshold) that counts.
-    near: int = 0
-    near_scores: tuple = (0.0, 0.0)
-
-
-def _fraction(value: tuple) -> float:
-    """How far into a file a progress report says the search is: (done, total) or a fraction."""
-    if len(value) == 1 and isinstance(value[0], tuple):
-        value = value[0]
-    if len(value) >= 2 and value[1]:
-        return min(max(float(value[0]) / float(value[1]), 0.0), 1.0)
-    if len(value) == 1:
-        return min(max(float(value[0]), 0.0), 1.0)
-    return 0.0

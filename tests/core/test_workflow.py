@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from core import workflow as pm
@@ -540,3 +541,37 @@ def test_an_event_of_no_class_is_marked_already_by_any_region_there():
                                                                 label="cat")]
     kept = unmarked_events(searched, regions, any_class=True)
     assert [(e.begin_s, e.label) for e in kept] == [(7.0, "cat")]
+
+
+def test_a_search_of_recordings_goes_on_past_a_file_it_cannot_read_and_stops_between_files(
+        tmp_path):
+    """The project search loop (core's now, the window's task wraps it): a file that cannot be
+    read is named with its reason, its neighbours searched; events go on the channel listened
+    to, those a person marked left out; a stop ends it between files."""
+    root = tmp_path / "night"
+    for name in ("a.wav", "b.wav", "c.wav"):
+        audio_factory.write(root / name, np.stack([audio_factory.tone(440, 1.0)] * 2, axis=1))
+    with Project.open(root) as project:
+        project.scan()
+        clips = project.clips()
+        ids = {c.path: c.id for c in clips}
+        project.add_region(ids["c.wav"], 0.1, 0.3, "owl")  # marked: its event is no news
+
+        def events_in(_project, clip, on_progress):
+            if clip.path == "b.wav":
+                raise EarmarkError("b.wav: it went away")
+            on_progress(0.5)
+            return [RegionSpec(clip.id, 0.1, 0.3, "owl", score=0.9)]
+
+        reports = []
+        outcome = pm.search_recordings(project, clips, events_in, channel=1,
+                                       progress=lambda done, total: reports.append(done))
+        assert outcome.failed == [("b.wav", "b.wav: it went away")]
+        assert (outcome.searched, outcome.total, outcome.stopped) == (2, 3, False)
+        assert [s.channel for s in outcome.specs[ids["a.wav"]]] == [1]
+        assert outcome.specs[ids["c.wav"]] == []
+        assert reports == sorted(reports) and reports[-1] == outcome.progress_s[0] == 3.0
+        asked = []
+        stopped = pm.search_recordings(project, clips, lambda p, c, on: asked.append(c) or [],
+                                       should_stop=lambda: len(asked) >= 1)
+        assert stopped.stopped and stopped.searched == 0 and len(asked) == 1
