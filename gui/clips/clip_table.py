@@ -93,6 +93,7 @@ class ClipTableModel(ReadOnlyTableModel):
         self._row_of_index: dict[int, int] = {}  # index in _records -> row (visible only)
         self._predictions: dict[int, tuple[str, float]] = {}
         self._verdicts: frozenset[str] = frozenset(VERDICTS)  # names that are no class here
+        self._model_classes: frozenset[str] | None = None  # the predicting model's, if known
         self._region_counts: dict[int, int] = {}  # clip id -> regions; absent: none
         self._problems: set[int] = set()  # ids of the clips missing, unreadable or cut short
         self._in_folders: set[int] = set()  # ids of the clips in a subfolder
@@ -318,13 +319,17 @@ class ClipTableModel(ReadOnlyTableModel):
         self._emit_changed(changed, LABEL, LABEL)
 
     def set_predictions(self, predictions: dict[int, tuple[str, float]],
-                        verdicts: Iterable[str] = VERDICTS) -> None:
+                        verdicts: Iterable[str] = VERDICTS,
+                        classes: Iterable[str] | None = None) -> None:
         """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them. The
         label may be one of ``verdicts``, ``silence`` or ``unknown`` where the model has no class
         of that name (core.ml.novelty.verdicts_of), with its best class score as the confidence:
-        shown in italics, explained in the tooltip."""
+        shown in italics, explained in the tooltip. ``classes``: the model's (None: not known),
+        so "Model disagrees with label" leaves out a class it never learned, as its confusion
+        matrix does (every clip of a class added since training was listed)."""
         self._predictions = dict(predictions)
         self._verdicts = frozenset(verdicts)
+        self._model_classes = None if classes is None else frozenset(classes)
         if self._visible:
             self.dataChanged.emit(self.index(0, PREDICTION),
                                   self.index(len(self._visible) - 1, CONFIDENCE))
@@ -494,8 +499,10 @@ class ClipTableModel(ReadOnlyTableModel):
     def _prediction_check(self, quick: str) -> Callable[[int], bool]:
         records, predictions = self._records, self._predictions
         if quick == FILTER_DISAGREE:
+            learned = self._model_classes
             return lambda i: bool(records[i].label) and records[i].id in predictions and \
-                predictions[records[i].id][0] != records[i].label
+                predictions[records[i].id][0] != records[i].label and (
+                    learned is None or records[i].label in learned)
         if quick == FILTER_LABEL_NEXT:
             return lambda i: not records[i].label and records[i].id in predictions
         if quick == FILTER_LOW_CONFIDENCE:

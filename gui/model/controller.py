@@ -66,6 +66,7 @@ class ModelController(QObject):
         super().__init__(parent)
         self.project = None
         self._verdicts = verdicts_of(())  # those of the active model (see verdicts)
+        self._classes: tuple[str, ...] = ()
         self.config_override: TrainConfig | None = None  # the settings dialog's choice
         self._training = TaskSlot(self)
         self._classifying = TaskSlot(self)
@@ -103,6 +104,10 @@ class ModelController(QObject):
         named so (core.ml.novelty.verdicts_of). Kept as it is made active: predictions arrive
         in batches, and reading the active model parses every model's metrics."""
         return self._verdicts
+
+    def model_classes(self) -> tuple[str, ...]:
+        """The active model's classes, kept as it is made active (as ``verdicts``)."""
+        return self._classes
 
     def default_config(self) -> TrainConfig:
         return self.config_override or TrainConfig()
@@ -303,6 +308,7 @@ class ModelController(QObject):
 
     def _activated(self, record, classify: bool = True) -> None:
         self._verdicts = verdicts_of(record.classes if record is not None else ())
+        self._classes = tuple(record.classes) if record is not None else ()
         self._confusion.cancel()
         self._confusion_labels = None  # the panel shows this model's held-out matrix now
         self.active_model_changed.emit(record)

@@ -259,7 +259,8 @@ class ModelDock(QDockWidget):
 
     def _on_predictions_ready(self, rows: dict) -> None:
         self.predictions.update(rows)
-        self.model.set_predictions(self.predictions, self.controller.verdicts())
+        self.model.set_predictions(self.predictions, self.controller.verdicts(),
+                                   self.controller.model_classes())
 
     def _on_confusion_ready(self, model_id: int, confusion) -> None:
         if model_id == self._shown_model_id:
@@ -471,8 +472,7 @@ class ModelDock(QDockWidget):
         return min(max(((r.channels or 1) for r in self.model.records()), default=1), MAX_CHANNELS)
 
     def _readable_count(self) -> int:
-        """How many recordings a search of every one reads: the clip list's count (no store
-        read while a dialog opens)."""
+        """How many recordings a search of every one reads: the clip list's count (no store read)."""
         counts = self.model.counts()
         return counts["clips"] - counts["unreadable"]
 

@@ -282,6 +282,23 @@ def test_label_next_puts_unknown_first_and_silence_last():
     assert _shown_ids(model) == [5, 3, 4, 1, 2]
 
 
+def test_model_disagrees_leaves_out_a_class_the_model_never_learned():
+    """Every clip of a class added since training was listed, as the confusion matrix does not:
+    the model cannot answer it. An "unknown" answer to a class it knows stays a disagreement."""
+    from gui.clips.clip_table import FILTER_DISAGREE
+
+    model = ClipTableModel()
+    model.set_records([_record(0, "cat"), _record(1, "dog"), _record(2, "owl"),
+                       _record(3, "cat")])
+    model.set_predictions({1: ("cat", 0.9), 2: ("cat", 0.8), 3: ("cat", 0.7),
+                           4: ("unknown", 0.6)}, classes=("cat", "dog"))
+    model.set_filter(quick=FILTER_DISAGREE)
+    assert _shown_ids(model) == [2, 4]
+    model.set_predictions({1: ("cat", 0.9), 2: ("cat", 0.8), 3: ("cat", 0.7), 4: ("unknown", 0.6)})
+    model.set_filter(quick=FILTER_DISAGREE)  # the model's classes not given: every label counts
+    assert _shown_ids(model) == [2, 3, 4]
+
+
 def test_model_unsure_holds_unknown_clips_but_not_silent_ones():
     model = ClipTableModel()
     model.set_records([_record(i) for i in range(6)])
