@@ -2,7 +2,8 @@
 temperature fitted on the validation split at the end of training; per held-out speaker the
 accuracy, the mean confidence, and the expected calibration error (15 bins) before (temperature
 1.0) and after (the fitted one). Run with `uv run python bench/bench_calibration.py`
-(`--epochs N` shortens training to fit a time budget; `--epochs 0` keeps the default).
+(`--epochs N` shortens training to fit a time budget; `--epochs 0` keeps the default;
+`--model speech` measures the spoken-words model on Google's speech embedding).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Timer, fsdd_clips  # noqa: E402
 from core.ml.calibration import expected_calibration_error  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
 
@@ -32,13 +34,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=4, help="how many speakers to hold out in turn")
     parser.add_argument("--epochs", type=int, default=0, help="epochs to train (0: the default)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the network (and its recipe)")
     args = parser.parse_args()
-    config = TrainConfig(seed=args.seed)
+    config = TrainConfig.for_model(args.model, seed=args.seed)
     if args.epochs:
         config = dataclasses.replace(config, epochs=args.epochs)
     clips = fsdd_clips()
     speakers = sorted({s for _, _, s in clips})[:args.folds]
-    print(f"FSDD {len(clips)} clips, {config.epochs} epochs, seed {args.seed}")
+    print(f"FSDD {len(clips)} clips, model {config.model}, {config.epochs} epochs, seed {args.seed}")
     print(f"{'held out':<10} {'acc':>6} {'conf':>6} {'ECE T=1':>8} {'ECE fit':>8} {'T':>6} "
           f"{'val ECE':>15} {'train s':>8}")
     rows = []

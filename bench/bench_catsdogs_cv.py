@@ -12,7 +12,6 @@ cores).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import random
 import statistics
 import sys
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_learning_curve import accuracy  # noqa: E402
 from bench.common import Timer, catsdogs_clips, median  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
 
@@ -50,13 +50,14 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0,
                         help="S: more seeds can be added to an earlier run's")
     parser.add_argument("--epochs", type=int, default=0, help="epochs (0: the default recipe)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the network (and its recipe)")
     args = parser.parse_args()
     clips = catsdogs_clips()
     means, seconds = [], []
     print(f"cats and dogs train split, {len(clips)} recordings, {args.folds}-fold CV")
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        config = dataclasses.replace(TrainConfig(), seed=seed,
-                                     **({"epochs": args.epochs} if args.epochs else {}))
+        config = TrainConfig.for_model(args.model, seed=seed,
+                                       **({"epochs": args.epochs} if args.epochs else {}))
         dealt = folds(clips, args.folds, seed)
         scores = []
         for k, test in enumerate(dealt):

@@ -23,7 +23,7 @@ from core.cli.shards import add_shard_option, take_shard
 from core.errors import EarmarkError, ProjectError
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
 from core.ml.metrics import describe_epochs
-from core.ml.networks import DEFAULT_MODEL, MODELS
+from core.ml.networks import DEFAULT_MODEL, MODEL_NOTES, MODELS
 from core.ml.train_config import MAX_VAL_SPLIT, TrainConfig
 from core.store.name_rules import parse_name_rule
 
@@ -65,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("data", type=given_path, metavar="DATA",
                    help="folder of audio; labels saved by the app, else from class subfolders, "
                         "file names or labels.csv")
-    t.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
+    t.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS),
+                   help="; ".join(f"{name}: {note}" for name, note in MODEL_NOTES.items()))
     t.add_argument("--features", default=None,
-                   help="feature preset: default, or seed (the seed's spectrogram; the default for "
-                        "--model seed-cnn)")
+                   help="feature preset: default, seed (the seed's spectrogram; the default for "
+                        "--model seed-cnn) or speech (Google's speech embedding; the default for "
+                        "--model speech)")
     t.add_argument("--epochs", type=int, default=None,
                    help=f"at most this many epochs (default {TrainConfig().epochs}; with "
                         f"--init-from {TrainConfig().fine_tune_epochs}: a trained model needs a "

@@ -187,6 +187,10 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
         with torch.no_grad():
             importance = occlusion_map(lambda batch: log_score(batch, False), x, silence,
                                        config, should_stop)
+    if feature_config.kind == "speech":
+        # The rows are the speech embedding's numbers, no frequencies: what drove the answer is
+        # when, drawn over every frequency.
+        importance = np.repeat(importance.mean(axis=0, keepdims=True), len(importance), axis=0)
     frame_s = feature_config.hop_samples / feature_config.sample_rate_hz
     window_s = float(feature_config.clip_seconds)
     return Explanation(
@@ -262,6 +266,8 @@ def _patch_starts(size: int, patch: int, overlap: float) -> list[int]:
 def band_centres_hz(config: FeatureConfig) -> np.ndarray:
     """``(n_freqs,)`` the centre frequency (Hz) of each row of ``config``'s feature image: the
     mel bands' (Slaney's scale, as ``FeatureExtractor`` builds them) or the FFT bins'."""
+    if config.kind == "speech":  # no frequencies: its rows are spread over the whole band
+        return np.linspace(0.0, config.sample_rate_hz / 2, config.n_freqs)
     if config.kind != "logmel":
         return np.arange(config.n_freqs, dtype=np.float64) * config.sample_rate_hz / config.n_fft
     f_max_hz = config.f_max_hz or config.sample_rate_hz / 2

@@ -117,7 +117,7 @@ class WaveformClassifier(torch.nn.Module):
         self.multi_label = bool(checkpoint.multi_label)
         self.temperature = 1.0 if self.multi_label else float(checkpoint.temperature)
         self.extractor = FeatureExtractor(config)
-        if dft_stft:
+        if dft_stft and config.kind != "speech":  # the speech embedding's DFT is a product
             dft = DftPowerSpectrogram(config.n_fft, config.hop_samples)
             if config.kind == "logmel":
                 self.extractor.transform.spectrogram = dft  # MelSpectrogram = Spectrogram, MelScale

@@ -5,6 +5,7 @@ Also the training-time augmentation, applied to cached feature tensors so audio 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import numbers
@@ -15,6 +16,7 @@ import torch
 import torchaudio
 
 from core.audio import reading as audio
+from core.ml import speech_embedding
 
 # Clip length chosen from the training clips when the config says "auto": long enough for nearly
 # every clip, with room for slower or longer instances than those seen (on FSDD, the 95th
@@ -50,7 +52,8 @@ class FeatureConfig:
     # Clips are padded with zeros or trimmed to this length (the seed's rule).
     clip_seconds: float = 1.0
     # "logmel": log-scaled mel bands, normalised as `normalize` says (robust to recording gain);
-    # "spectrogram": torchaudio's plain power Spectrogram, as the seed used it.
+    # "spectrogram": torchaudio's plain power Spectrogram, as the seed used it; "speech": Google's
+    # speech embedding (core.ml.speech_embedding), 96 numbers every 80 ms, at 16 kHz only.
     kind: str = "logmel"
     n_fft: int = 512
     # 10 ms hop: speech and most animal sounds change on that scale. None = n_fft // 2.
@@ -103,6 +106,8 @@ class FeatureConfig:
 
     @property
     def hop_samples(self) -> int:
+        if self.kind == "speech":
+            return speech_embedding.HOP_SAMPLES  # its embeddings come so far apart, whatever asked
         hop = self.hop_length if self.hop_length is not None else self.n_fft // 2
         if self.max_frames:
             hop = max(hop, -(-self.n_samples // (self.max_frames - 1)))
@@ -110,10 +115,14 @@ class FeatureConfig:
 
     @property
     def n_freqs(self) -> int:
+        if self.kind == "speech":
+            return speech_embedding.EMBEDDING_SIZE  # the rows of its image: the embedding's
         return self.n_mels if self.kind == "logmel" else self.n_fft // 2 + 1
 
     @property
     def n_frames(self) -> int:
+        if self.kind == "speech":
+            return speech_embedding.n_frames(self.n_samples)
         # torch.stft with center=True gives 1 + n_samples // hop frames.
         return 1 + self.n_samples // self.hop_samples
 
@@ -148,7 +157,7 @@ _REAL_RANGES = {"clip_seconds": (1e-3, 3600.0), "f_min_hz": (0.0, 1e6), "f_max_h
                 "augment_probability": (0.0, 1.0), "time_shift_fraction": (0.0, 1.0),
                 "time_stretch": (0.0, 1.0), "freq_warp": (0.0, 1.0), "eq_gain": (0.0, 100.0),
                 "floor_db": (1e-3, 1000.0), "random_floor_db": (0.0, 1000.0)}
-_CHOICES = {"kind": ("logmel", "spectrogram"), "normalize": ("peak", "clip")}
+_CHOICES = {"kind": ("logmel", "spectrogram", "speech"), "normalize": ("peak", "clip")}
 #: A clip's samples and its image's cells at most, whatever the settings that make them: each
 #: within its range, a stranger's file could still ask for an hour at 768 kHz (2.8e9 samples,
 #: gigabytes for one silent clip at loading). 10 s at 768 kHz fits.
@@ -181,6 +190,9 @@ def _config_problem(config: FeatureConfig) -> str | None:
             continue
         if not ok or not low <= value <= high:
             return f"{name} {_shown(value)} is not a number from {low} to {high}"
+    if config.kind == "speech" and config.sample_rate_hz != speech_embedding.SAMPLE_RATE_HZ:
+        return (f"the speech embedding hears {speech_embedding.SAMPLE_RATE_HZ:,} Hz, not "
+                f"{config.sample_rate_hz:,}")
     if config.n_samples > MAX_CLIP_SAMPLES:
         return (f"a clip of {config.clip_seconds:g} s at {config.sample_rate_hz:,} Hz is "
                 f"{config.n_samples:,} samples, more than {MAX_CLIP_SAMPLES:,}")
@@ -215,7 +227,15 @@ SEED_FEATURES = FeatureConfig(
     prediction_views=False,
 )
 DEFAULT_FEATURES = FeatureConfig()
-PRESETS: dict[str, FeatureConfig] = {"default": DEFAULT_FEATURES, "seed": SEED_FEATURES}
+# Spoken words: Google's speech embedding at 16 kHz. Its rows are no frequencies, so no band is
+# masked, warped or coloured; a clip is shifted a little in time and one stretch of it masked.
+SPEECH_FEATURES = FeatureConfig(
+    sample_rate_hz=speech_embedding.SAMPLE_RATE_HZ, kind="speech", time_masks=1,
+    time_mask_frames=2, freq_masks=0, freq_mask_bins=0, time_shift_fraction=0.1,
+    time_stretch=0.0, freq_warp=0.0, eq_gain=0.0, random_floor_db=0.0, prediction_views=False,
+)
+PRESETS: dict[str, FeatureConfig] = {"default": DEFAULT_FEATURES, "seed": SEED_FEATURES,
+                                     "speech": SPEECH_FEATURES}
 
 
 def preset(name: str) -> FeatureConfig:
@@ -294,11 +314,17 @@ class FeatureExtractor(torch.nn.Module):
             self.transform = torchaudio.transforms.Spectrogram(
                 n_fft=config.n_fft, hop_length=config.hop_samples,
             )
+        elif config.kind == "speech":
+            # Its own copy: an extractor moved to a GPU leaves the process's one where it is.
+            self.transform = copy.deepcopy(speech_embedding.load())
         else:
             raise ValueError(f"unknown feature kind {config.kind!r}")
 
     @torch.no_grad()
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        if self.config.kind == "speech":
+            lead = torch.nn.functional.pad(waveforms.float(), (speech_embedding.LEAD_SAMPLES, 0))
+            return self.transform(lead).unsqueeze(1)
         features = self.transform(waveforms.float())
         if self.config.kind == "logmel":
             if self.config.normalize == "peak":

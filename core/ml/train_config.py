@@ -17,6 +17,8 @@ from core.ml.runtime import is_device_name
 
 AUTO = "auto"
 SEED_MODEL = "seed-cnn"
+#: Spoken words: a head on Google's speech embedding, with its features (the "speech" preset).
+SPEECH_MODEL = "speech"
 MAX_EPOCHS = 1000  # a bound on typing mistakes: a one-cycle run goes through every epoch asked
 # At most half of each class held out: the model should train on the larger share.
 MAX_VAL_SPLIT = 0.5
@@ -116,7 +118,7 @@ class TrainConfig:
         unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise ConfigError(f"training settings: unknown setting(s) {', '.join(unknown)}")
-        base = _SEED_RECIPE if model == SEED_MODEL else {}
+        base = {SEED_MODEL: _SEED_RECIPE, SPEECH_MODEL: _SPEECH_RECIPE}.get(model, {})
         return cls(**{**base, **overrides, "model": model})
 
     @classmethod
@@ -154,6 +156,11 @@ _SEED_RECIPE = dict(
     schedule="constant", patience_epochs=None, balance_classes=False, mixup_alpha=0.0,
     cache_features=False, channels_last=False, min_epoch_clips=0,
 )
+
+
+# The speech model: its embedding's features, which it hears at 16 kHz whatever the recordings'
+# rate (so no band edge of theirs), and its head.
+_SPEECH_RECIPE = dict(features="speech", f_max_hz=None)
 
 
 def upgrade_train_dict(data: dict) -> dict:

