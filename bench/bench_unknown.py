@@ -41,6 +41,7 @@ from core.ml import novelty  # noqa: E402
 from core.ml.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from core.ml.features import augment, prediction_views, prepare_clip  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.samples import SINGLE_WINDOW_FACTOR, grouped_split  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
@@ -258,6 +259,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=4, help="how many speakers to hold out in turn")
     parser.add_argument("--epochs", type=int, default=0, help="epochs to train (0: the default)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the network (and its recipe)")
     parser.add_argument("--per-kind", type=int, default=50, help="generated files of each kind")
     parser.add_argument("--save", type=Path, help="keep the trained models in this folder")
     parser.add_argument("--load", type=Path, help="measure the models saved here (train the rest)")
@@ -270,7 +272,7 @@ def main() -> None:
     args = parser.parse_args()
     if not CATS_DOGS.is_dir():
         raise SystemExit(f"cats/dogs not found at {CATS_DOGS}")
-    config = TrainConfig(seed=args.seed)
+    config = TrainConfig.for_model(args.model, seed=args.seed)
     if args.epochs:
         config = dataclasses.replace(config, epochs=args.epochs)
     clips = fsdd_clips()
