@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.ml.calibration import CalibrationSummary
 from core.ml.metrics import ROUGH_FIGURE, describe_epochs
 from core.ml.model_card import scores_of
+from core.ml.networks import DEFAULT_MODEL, MODELS
 from core.words import counted
 from core.workflow import model_history, model_metrics
 from gui.common.elided_label import one_line
@@ -407,7 +408,9 @@ class TrainingPanel(QWidget):
             return
         metrics = model_metrics(record)
         where = metrics.evaluated_on
-        parts = [f"Model {record.id}: {len(record.classes)} classes"]
+        network = (record.settings or {}).get("model")
+        named = f" ({network})" if network in MODELS and network != DEFAULT_MODEL else ""
+        parts = [f"Model {record.id}{named}: {len(record.classes)} classes"]
         if metrics.accuracy is not None:
             parts.append(f"accuracy {metrics.accuracy:.1%} on {metrics.n_evaluated or '?'} "
                          f"{where} clips")

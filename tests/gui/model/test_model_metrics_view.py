@@ -3,6 +3,8 @@ scores where the record has them, blanks (not errors) where a loaded model has n
 
 from __future__ import annotations
 
+import dataclasses
+
 from core.ml.metrics import ModelMetrics, classification_report
 from core.store.records import ModelRecord
 from gui.model.models_panel import ModelsPanel
@@ -47,6 +49,15 @@ def test_a_multi_label_model_s_classes_are_scored_at_their_thresholds_as_its_car
     panel.show_model(_record(5, dict(_scored(), multi_label=dict(multi, exact_match="most"))))
     assert [panel.per_class.item(r, c).text() for r in range(2) for c in range(4)] == [
         "a", "", "", "", "b", "", "", "4"]
+
+
+def test_a_model_of_another_network_than_the_default_is_named_in_the_summary(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.show_model(dataclasses.replace(_record(6, _scored()), settings={"model": "speech"}))
+    assert panel.summary.text().startswith("Model 6 (speech): 2 classes")
+    panel.show_model(_record(7, _scored()))  # the default's name is not said
+    assert panel.summary.text().startswith("Model 7: 2 classes")
 
 
 def test_panels_take_a_model_without_scores(qtbot):
