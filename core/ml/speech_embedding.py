@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.errors import EarmarkError
+from core.errors import EarmarkError, os_reason
 
 SAMPLE_RATE_HZ = 16000
 EMBEDDING_SIZE = 96
@@ -50,7 +50,7 @@ def load() -> SpeechEmbedding:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise EarmarkError(f"{path}: the speech model cannot be read ({error.strerror or error})"
+        raise EarmarkError(f"{path}: the speech model cannot be read ({os_reason(error)})"
                            ) from None
     if hashlib.sha256(data).hexdigest() != MODEL_SHA256:
         raise EarmarkError(f"{path}: not the speech model Earmark was made for (its contents "
