@@ -514,7 +514,7 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
     None without validation clips."""
     if not len(val_idx) or not len(train_idx):
         return None
-    if config.kind == "speech":
+    if getattr(config, "kind", None) == "speech":
         # Not for the speech model: its head's map moves with the voice, so the rule fitted on
         # its training speakers answered a third to a half of another speaker's words unknown
         # (FSDD, jackson and nicolas held out; cats and dogs, noise and tones all unknown too):
