@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Timer, catsdogs_clips, fsdd_clips  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.png_canvas import write_png  # noqa: E402
 from core.ml.report_png import line_plot_image  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
@@ -114,13 +115,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="seeds per cell (0..N-1)")
     parser.add_argument("--epochs", type=int, default=0, help="epochs (0: the default recipe)")
     parser.add_argument("--corpora", default="fsdd,catsdogs")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help="the network (and its recipe): speech, for spoken words")
     parser.add_argument("--png", type=Path, default=None, help="write the curve to this PNG")
     parser.add_argument("--results", type=Path, default=None,
                         help="keep every cell in this JSON file: a later run of other --corpora "
                              "adds to it, and the table and PNG show all corpora kept")
     args = parser.parse_args()
     sizes = [ALL if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
-    config = TrainConfig()
+    config = TrainConfig.for_model(args.model)
     if args.epochs:
         config = dataclasses.replace(config, epochs=args.epochs)
     corpora = {"fsdd": ("FSDD, a held-out speaker", lambda seed: fsdd_folds(args.folds)),
@@ -187,7 +190,8 @@ def merge_results(path: Path, cells: dict[str, dict[int, Cell]], labels: dict[st
 
 def corpus_label(name: str, args, corpus: str) -> str:
     runs = args.folds * args.seeds if corpus == "fsdd" else args.seeds
-    return f"{name} ({runs} run{'s' if runs != 1 else ''} a point)"
+    model = "" if args.model == DEFAULT_MODEL else f", the {args.model} model"
+    return f"{name}{model} ({runs} run{'s' if runs != 1 else ''} a point)"
 
 
 if __name__ == "__main__":
