@@ -170,7 +170,12 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
     chosen = int(np.argmax(shown)) if class_index is None else int(class_index)
     if not 0 <= chosen < len(shown):
         raise ValueError(f"class index {chosen} outside the model's {len(shown)} classes")
-    silence = float(torch.as_tensor(silence_fill(x, feature_config)).reshape(-1)[0])
+    silence = torch.as_tensor(silence_fill(x, feature_config))
+    if feature_config.kind == "speech":
+        # The silent embedding a row (1, 1, 96, 1), over whole frames: its rows are no bands.
+        config = dataclasses.replace(config, bands_fraction=1.0, blur_bands_fraction=1.0)
+    else:
+        silence = float(silence.reshape(-1)[0])
 
     def log_score(batch: torch.Tensor, views: bool) -> torch.Tensor:
         """The chosen class's log-probability as shown (temperature; views when asked)."""
@@ -202,7 +207,8 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
 
 
 def gradient_map(score: Callable[[torch.Tensor], torch.Tensor], features: torch.Tensor,
-                 silence: float, config: ExplainConfig = ExplainConfig()) -> np.ndarray:
+                 silence: float | torch.Tensor, config: ExplainConfig = ExplainConfig()
+                 ) -> np.ndarray:
     """``(n_freqs, n_frames)``: the gradient of ``score`` (a batch ``(1, 1, n_freqs, n_frames)``
     -> ``(1,)``) at ``features`` times each cell's height above ``silence`` (a cell at silence
     adds nothing), box-blurred as ``config`` says. Any differentiable model."""
@@ -225,11 +231,12 @@ def _odd(cells: float) -> int:
 
 
 def occlusion_map(score: Callable[[torch.Tensor], torch.Tensor], features: torch.Tensor,
-                  fill: float, config: ExplainConfig = ExplainConfig(),
+                  fill: float | torch.Tensor, config: ExplainConfig = ExplainConfig(),
                   should_stop: Callable[[], bool] | None = None) -> np.ndarray:
     """``(n_freqs, n_frames)``: for each cell of ``features`` ``(1, 1, n_freqs, n_frames)``, the
     mean fall of ``score`` (a batch ``(n, 1, n_freqs, n_frames)`` -> ``(n,)``) over the patches
-    covering it when each is filled with ``fill``. Any model; raises ExplanationStopped."""
+    covering it when each is filled with ``fill`` (a value, or one a row: ``(1, 1, n_freqs,
+    1)``). Any model; raises ExplanationStopped."""
     _, _, n_freqs, n_frames = features.shape
     patch_rows = max(1, round(n_freqs * config.bands_fraction))
     patch_cols = max(1, round(n_frames * config.frames_fraction))
@@ -245,7 +252,8 @@ def occlusion_map(score: Callable[[torch.Tensor], torch.Tensor], features: torch
         chunk = positions[first:first + config.batch_size]
         batch = features.expand(len(chunk), -1, -1, -1).clone()
         for i, (row, col) in enumerate(chunk):
-            batch[i, :, row:row + patch_rows, col:col + patch_cols] = fill
+            batch[i, :, row:row + patch_rows, col:col + patch_cols] = (
+                fill[0, :, row:row + patch_rows] if isinstance(fill, torch.Tensor) else fill)
         falls = base - score(batch).double().numpy()
         for fall, (row, col) in zip(falls, chunk, strict=True):
             total[row:row + patch_rows, col:col + patch_cols] += fall

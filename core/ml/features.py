@@ -193,6 +193,9 @@ def _config_problem(config: FeatureConfig) -> str | None:
     if config.kind == "speech" and config.sample_rate_hz != speech_embedding.SAMPLE_RATE_HZ:
         return (f"the speech embedding hears {speech_embedding.SAMPLE_RATE_HZ:,} Hz, not "
                 f"{config.sample_rate_hz:,}")
+    if config.kind == "speech" and config.n_frames < 1:
+        return (f"a clip of {config.clip_seconds:g} s is too short for the speech embedding "
+                f"(one embedding every {speech_embedding.HOP_SAMPLES / 16:g} ms)")
     if config.n_samples > MAX_CLIP_SAMPLES:
         return (f"a clip of {config.clip_seconds:g} s at {config.sample_rate_hz:,} Hz is "
                 f"{config.n_samples:,} samples, more than {MAX_CLIP_SAMPLES:,}")
@@ -352,7 +355,11 @@ def _peak_db(power: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
 
 def silence_fill(features: torch.Tensor, config: FeatureConfig):
     """What empty cells hold (masks and warps fill with it): the floor for "peak" features, the
-    per-clip mean for standardised ones, zero power for a plain spectrogram."""
+    per-clip mean for standardised ones, zero power for a plain spectrogram, the embedding of
+    digital silence (one value a row) for the speech model's (a frame of zeros is none it ever
+    gives: shifts and masks taught it frames no recording has)."""
+    if config.kind == "speech":
+        return speech_embedding.silence().to(features.device).view(1, 1, -1, 1)
     if config.kind != "logmel":
         return 0.0
     if config.normalize == "peak":

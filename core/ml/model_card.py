@@ -136,7 +136,9 @@ def format_card(card: Mapping, width_chars: int = _WIDTH) -> str:
     add("Scores", head)
     lines.extend(table)
     add("Calibration", _calibration(card["calibration"], network["multi_label"]))
-    add("Unknown", _unknown(card["novelty"], network["multi_label"], card["classes"]))
+    add("Unknown", "none: the speech model answers no unknown (README, Models and features)"
+        if card["features"].get("kind") == "speech" else
+        _unknown(card["novelty"], network["multi_label"], card["classes"]))
     add("Silence", _silence(card["silence"]))
     return "\n".join(lines) + "\n"
 

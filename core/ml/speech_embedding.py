@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +44,18 @@ def model_file() -> Path:
     return Path(next(iter(spec.submodule_search_locations))).joinpath(*_FILE)
 
 
-@functools.cache
+_LOADING = threading.Lock()
+
+
 def load() -> SpeechEmbedding:
-    """The model, read once a process (frozen, in eval mode, on the CPU)."""
+    """The model, read once a process (frozen, in eval mode, on the CPU; threads that ask at once
+    wait for the one that reads it)."""
+    with _LOADING:
+        return _load()
+
+
+@functools.cache
+def _load() -> SpeechEmbedding:
     path = model_file()
     try:
         data = path.read_bytes()
@@ -77,7 +87,6 @@ class SpeechEmbedding(nn.Module):
         self.register_buffer("dft", basis.T.unsqueeze(1).float())  # (2 * bins, 1, frame)
         self.ops = ops
         self.weights = nn.ParameterList()
-        self.requires_grad_(False)
 
     @classmethod
     def from_onnx(cls, data: bytes) -> SpeechEmbedding:
@@ -107,8 +116,7 @@ class SpeechEmbedding(nn.Module):
         first = next(i for i, node in enumerate(graph.node) if node.op_type == "Conv")
         for node in graph.node[first:]:
             model.ops.append(model._op(node, values, onnx))
-        model.requires_grad_(False)
-        return model
+        return model.requires_grad_(False)
 
     def _op(self, node, values: dict, onnx) -> tuple:
         attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -190,9 +198,9 @@ _FFT_SIZE = 512
 HOP_SAMPLES = _HOP_SAMPLES * 8
 
 
-def n_frames(n_samples: int, lead: bool = True) -> int:
+def n_frames(n_samples: int) -> int:
     """How many embeddings a clip of ``n_samples`` gives (with the lead of zeros before it)."""
-    n = int(n_samples) + (LEAD_SAMPLES if lead else 0)
+    n = int(n_samples) + LEAD_SAMPLES
     frames = max((n - _FRAME_SAMPLES) // _HOP_SAMPLES + 1, 0)
     for op in _TIME_OPS:
         frames = frames - (op[1] - 1) if op[0] == "conv" else (frames - op[1]) // op[2] + 1
@@ -212,14 +220,18 @@ def _same_pads(shape, size, stride) -> tuple[int, int, int, int]:
     return pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2
 
 
-def embed(samples, lead: bool = True) -> torch.Tensor:
+def embed(samples) -> torch.Tensor:
     """(96, frames) of one clip's 16 kHz samples (a numpy array or a tensor), the lead of zeros
-    put before it (``lead``)."""
+    put before it."""
     waveform = torch.as_tensor(samples, dtype=torch.float32).reshape(1, -1)
-    if lead:
-        waveform = F.pad(waveform, (LEAD_SAMPLES, 0))
-    return load()(waveform)[0]
+    return load()(F.pad(waveform, (LEAD_SAMPLES, 0)))[0]
+
+
+@functools.cache
+def silence() -> torch.Tensor:
+    """(96,) the embedding of digital silence: what a masked or shifted-away frame holds."""
+    return embed(torch.zeros(SAMPLE_RATE_HZ))[:, -1].clone()
 
 
 __all__ = ["EMBEDDING_SIZE", "HOP_SAMPLES", "LEAD_SAMPLES", "SAMPLE_RATE_HZ", "SpeechEmbedding",
-           "embed", "load", "model_file", "n_frames"]
+           "embed", "load", "model_file", "n_frames", "silence"]

@@ -199,6 +199,9 @@ def _problem(config: TrainConfig) -> str | None:
         (config.model in MODELS, f"unknown model {config.model!r}; known: {', '.join(MODELS)}"),
         (config.features in PRESETS,
          f"unknown feature preset {config.features!r}; known: {', '.join(PRESETS)}"),
+        ((config.model == SPEECH_MODEL) == (config.features == "speech"),
+         "the speech model hears the speech features, and they are for it alone: use "
+         "--model speech with its own features"),
         (clip == AUTO or (_is_number(clip) and MIN_CLIP_S <= clip <= MAX_CLIP_S),
          f"clip length {clip!r} must be 'auto' or {MIN_CLIP_S:g}..{MAX_CLIP_S:g} s"),
         (config.f_max_hz in (AUTO, None) or (_is_number(config.f_max_hz) and config.f_max_hz > 0),

@@ -408,7 +408,8 @@ class TrainingPanel(QWidget):
             return
         metrics = model_metrics(record)
         where = metrics.evaluated_on
-        network = (record.settings or {}).get("model")
+        settings = record.settings or {}
+        network = settings.get("model_name", settings.get("model"))  # the network it is
         named = f" ({network})" if network in MODELS and network != DEFAULT_MODEL else ""
         parts = [f"Model {record.id}{named}: {len(record.classes)} classes"]
         if metrics.accuracy is not None:

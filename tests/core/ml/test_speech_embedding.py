@@ -12,7 +12,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from core.errors import EarmarkError
+from core.errors import ConfigError, EarmarkError
 from core.ml import speech_embedding as se
 from core.ml.features import PRESETS, FeatureConfig, FeatureExtractor
 from core.ml.networks import MODELS
@@ -39,7 +39,7 @@ def test_the_embeddings_a_clip_gives_are_counted_without_the_model(n_samples):
 def test_a_file_other_than_the_model_or_no_package_is_refused_in_words(tmp_path, monkeypatch):
     other = tmp_path / "speech-embedding.onnx"
     other.write_bytes(b"not the model")
-    se.load.cache_clear()
+    se._load.cache_clear()
     monkeypatch.setattr(se, "model_file", lambda: other)
     try:
         with pytest.raises(EarmarkError, match="not the speech model Earmark was made for"):
@@ -50,7 +50,7 @@ def test_a_file_other_than_the_model_or_no_package_is_refused_in_words(tmp_path,
             se.model_file()
     finally:
         monkeypatch.undo()
-        se.load.cache_clear()
+        se._load.cache_clear()
 
 
 def test_speech_features_are_the_embedding_at_16_khz_only():
@@ -62,6 +62,13 @@ def test_speech_features_are_the_embedding_at_16_khz_only():
         FeatureConfig(kind="speech", sample_rate_hz=8000)
     assert TrainConfig.for_model(SPEECH_MODEL).features == "speech"
     assert SPEECH_MODEL in MODELS
+    # The model and its features go together (the head on log-mel was called "speech").
+    for model, features in ((SPEECH_MODEL, "default"), ("compact-bands", "speech")):
+        with pytest.raises(ConfigError, match="speech model hears the speech features"):
+            TrainConfig.for_model(model, features=features)
+    # A stranger's clip too short for one embedding is refused in words, not by torch.
+    with pytest.raises(ValueError, match="too short for the speech embedding"):
+        config.with_clip_seconds(0.05)
 
 
 @pytest.mark.slow
@@ -90,6 +97,13 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     assert (explained.importance == explained.importance[0]).all()  # when, the same every row
     out = export_model(checkpoint, tmp_path / "speech.onnx")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    from core.ml.checkpoint import save_checkpoint
+    from core.ml.model_card import format_card, read_model_card
+
+    card = format_card(read_model_card(save_checkpoint(checkpoint, tmp_path / "speech.pt")))
+    assert "none: the speech model answers no unknown" in card
+    # Google's weights go out with their licence named (Apache-2.0 section 4).
+    assert "Apache License 2.0" in session.get_modelmeta().custom_metadata_map["third_party"]
     exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
     np.testing.assert_allclose(exported, app, atol=1e-4)
 

@@ -56,6 +56,10 @@ def test_a_model_of_another_network_than_the_default_is_named_in_the_summary(qtb
     qtbot.addWidget(panel)
     panel.show_model(dataclasses.replace(_record(6, _scored()), settings={"model": "speech"}))
     assert panel.summary.text().startswith("Model 6 (speech): 2 classes")
+    # Fine-tuned: the run's settings may name the dialog's choice; the network is the model's.
+    panel.show_model(dataclasses.replace(_record(8, _scored()), settings={
+        "model": "compact-bands", "model_name": "speech"}))
+    assert panel.summary.text().startswith("Model 8 (speech): 2 classes")
     panel.show_model(_record(7, _scored()))  # the default's name is not said
     assert panel.summary.text().startswith("Model 7: 2 classes")
 
