@@ -141,12 +141,25 @@ class FeatureConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    @staticmethod
+    def in_use(settings: dict) -> dict:
+        """Of a ``to_dict()``, the settings its kind hears: the speech embedding has its own front
+        end and no frequency rows, so the spectrogram's, the normalisation's and the frequency
+        augmentations' mean nothing to it (a model card listed n_mels=64 for it)."""
+        if settings.get("kind") != "speech":
+            return dict(settings)
+        return {k: v for k, v in settings.items() if k not in _NOT_HEARD_BY_SPEECH}
+
     @classmethod
     def from_dict(cls, data: dict) -> FeatureConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+_NOT_HEARD_BY_SPEECH = frozenset({
+    "n_fft", "hop_length", "max_frames", "n_mels", "f_min_hz", "f_max_hz", "normalize",
+    "floor_db", "random_floor_db", "freq_masks", "freq_mask_bins", "time_stretch", "freq_warp",
+    "eq_gain", "prediction_views"})
 #: What each number of a FeatureConfig may be, inclusive (a model file from anyone becomes one:
 #: a list, an infinity or a million mel bands must be refused, not met later as a crash).
 _INT_RANGES = {"sample_rate_hz": (1, 768_000), "n_fft": (2, 65_536), "hop_length": (1, 65_536),
@@ -195,7 +208,8 @@ def _config_problem(config: FeatureConfig) -> str | None:
                 f"{config.sample_rate_hz:,}")
     if config.kind == "speech" and config.n_frames < 1:
         return (f"a clip of {config.clip_seconds:g} s is too short for the speech embedding "
-                f"(one embedding every {speech_embedding.HOP_SAMPLES / 16:g} ms)")
+                f"(one embedding every "
+                f"{1000 * speech_embedding.HOP_SAMPLES / speech_embedding.SAMPLE_RATE_HZ:g} ms)")
     if config.n_samples > MAX_CLIP_SAMPLES:
         return (f"a clip of {config.clip_seconds:g} s at {config.sample_rate_hz:,} Hz is "
                 f"{config.n_samples:,} samples, more than {MAX_CLIP_SAMPLES:,}")
@@ -326,8 +340,7 @@ class FeatureExtractor(torch.nn.Module):
     @torch.no_grad()
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
         if self.config.kind == "speech":
-            lead = torch.nn.functional.pad(waveforms.float(), (speech_embedding.LEAD_SAMPLES, 0))
-            return self.transform(lead).unsqueeze(1)
+            return speech_embedding.embed_clips(self.transform, waveforms).unsqueeze(1)
         features = self.transform(waveforms.float())
         if self.config.kind == "logmel":
             if self.config.normalize == "peak":

@@ -16,6 +16,7 @@ from pathlib import Path
 from core.ml import novelty
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
+from core.ml.features import FeatureConfig
 from core.ml.metrics import ROUGH_FIGURE, ModelMetrics, describe_epochs, rough_figure
 from core.ml.samples import SINGLE_WINDOW_FACTOR
 
@@ -127,7 +128,7 @@ def format_card(card: Mapping, width_chars: int = _WIDTH) -> str:
     channel = card["features"].get("channel")
     add("Channel", "the mix of a file's channels" if channel is None else
         f"channel {channel + 1} of a file that has it (else the mix)")
-    add("Features", _pairs(card["features"]))
+    add("Features", _pairs(FeatureConfig.in_use(card["features"])))
     add("World size", _or_not_recorded(training["world_size"]))
     add("Device", _or_not_recorded(training["device"]))
     add("Training", _run(training))

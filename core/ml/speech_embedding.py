@@ -220,11 +220,15 @@ def _same_pads(shape, size, stride) -> tuple[int, int, int, int]:
     return pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2
 
 
+def embed_clips(model: SpeechEmbedding, waveforms: torch.Tensor) -> torch.Tensor:
+    """(batch, 96, frames) of clips ``(batch, samples)`` at 16 kHz, the lead of zeros put before
+    each (the features' extractor and :func:`embed` alike)."""
+    return model(F.pad(waveforms.float(), (LEAD_SAMPLES, 0)))
+
+
 def embed(samples) -> torch.Tensor:
-    """(96, frames) of one clip's 16 kHz samples (a numpy array or a tensor), the lead of zeros
-    put before it."""
-    waveform = torch.as_tensor(samples, dtype=torch.float32).reshape(1, -1)
-    return load()(F.pad(waveform, (LEAD_SAMPLES, 0)))[0]
+    """(96, frames) of one clip's 16 kHz samples (a numpy array or a tensor)."""
+    return embed_clips(load(), torch.as_tensor(samples, dtype=torch.float32).reshape(1, -1))[0]
 
 
 @functools.cache
@@ -234,4 +238,4 @@ def silence() -> torch.Tensor:
 
 
 __all__ = ["EMBEDDING_SIZE", "HOP_SAMPLES", "LEAD_SAMPLES", "SAMPLE_RATE_HZ", "SpeechEmbedding",
-           "embed", "load", "model_file", "n_frames", "silence"]
+           "embed", "embed_clips", "load", "model_file", "n_frames", "silence"]

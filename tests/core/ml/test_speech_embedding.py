@@ -102,6 +102,7 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
 
     card = format_card(read_model_card(save_checkpoint(checkpoint, tmp_path / "speech.pt")))
     assert "none: the speech model answers no unknown" in card
+    assert "kind=speech" in card and "n_mels" not in card  # only what the embedding hears
     # Google's weights go out with their licence named (Apache-2.0 section 4).
     assert "Apache License 2.0" in session.get_modelmeta().custom_metadata_map["third_party"]
     exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
