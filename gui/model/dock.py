@@ -31,7 +31,7 @@ from gui.model.controller import ModelController
 from gui.model.detection_commands import DetectEventsCommand, detection_message
 from gui.model.energy_dialog import EnergyChoice, EnergyDetectorDialog
 from gui.model.models_panel import ModelsPanel
-from gui.model.review_panel import ReviewPanel, disagreeing_clips, unreviewed_counts
+from gui.model.review_panel import ReviewPanel
 from gui.model.search_fields import every_recording_of, stored_numbers, to_store
 from gui.model.settings_dialog import TrainSettingsDialog
 from gui.model.similar_dialog import MAX_TEMPLATES, SimilarCallsDialog, SimilarChoice, evenly_spaced
@@ -562,7 +562,7 @@ class ModelDock(QDockWidget):
     def refresh_events(self) -> None:
         """Read the regions again for the review queue and the clip list's event filters."""
         records = self.project.regions() if self.project is not None else []
-        self.model.set_event_flags(unreviewed_counts(records), disagreeing_clips(records))
+        self.model.set_event_flags(pm.unreviewed_counts(records), pm.disagreeing_clips(records))
         self.review.refresh(records)
 
     def go_to_event(self, record) -> None:

@@ -6,7 +6,6 @@ its good matches at the top, the rest once they peter out), all through the undo
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.spans import same_call, share_channel
-from core.store.records import FOUND_SOURCES, REJECTED
+from core.store.records import REJECTED
 from core.words import counted
 from gui.clips.region_items import score_text
 from gui.common.elided_label import one_line
@@ -70,64 +68,6 @@ def review_queue(records: Iterable[Any], order: str = ORDER_SCORE) -> list[Any]:
     if order == ORDER_SUREST:
         return sorted(events, key=lambda r: (-score(r), r.clip_id, r.begin_s, r.id))
     return sorted(events, key=lambda r: (score(r), r.clip_id, r.begin_s, r.id))
-
-
-def disagreeing_clips(records: Iterable[Any]) -> set[int]:
-    """Clip ids where an unreviewed model event lies on a person's region (manual, imported or
-    accepted) of another class, by core's rule of an event on a region (one call, a quarter of
-    the shorter: :func:`~core.audio.spans.same_call`, on a channel in common), the rule that
-    leaves an event of the region's own class out of a search: an edge touched, or a region on
-    the other microphone, was a disagreement here and none there."""
-    events: dict[int, list[Any]] = {}
-    people: dict[int, list[Any]] = {}  # clip id -> a person's labelled regions
-    for r in records:
-        if is_unreviewed(r):
-            events.setdefault(r.clip_id, []).append(r)
-        elif getattr(r, "status", None) is None and r.source not in FOUND_SOURCES and r.label:
-            people.setdefault(r.clip_id, []).append(r)
-    return {clip_id for clip_id, clip_events in events.items()
-            if _any_on_another_class(clip_events, people.get(clip_id, []))}
-
-
-def _any_on_another_class(events: list[Any], regions: list[Any]) -> bool:
-    """Whether one of ``events`` lies on one of ``regions`` of another class. One sweep through
-    both in order of their begins, each meeting only those still running beside it: the pairs
-    looked at are the pairs that overlap (every event against every region took seconds once a
-    night's thousands of events were half accepted; a bisection per class walked back through
-    all of them past one long region on the other microphone, a second at 3,500 of each)."""
-    if not regions:
-        return False
-
-    def disagree(event, region) -> bool:
-        return (event.label != region.label and share_channel(event, region)
-                and same_call(event, region))
-
-    starts = sorted([(r.begin_s, 1, i) for i, r in enumerate(regions)]
-                    + [(e.begin_s, 0, i) for i, e in enumerate(events)])
-    running_regions: list[tuple[float, int]] = []  # (end, index): heaps, the first to end first
-    running_events: list[tuple[float, int]] = []
-    for begin_s, is_region, i in starts:
-        for running in (running_regions, running_events):
-            while running and running[0][0] <= begin_s:
-                heapq.heappop(running)
-        if is_region:
-            if any(disagree(events[j], regions[i]) for _, j in running_events):
-                return True
-            heapq.heappush(running_regions, (regions[i].end_s, i))
-        else:
-            if any(disagree(events[i], regions[j]) for _, j in running_regions):
-                return True
-            heapq.heappush(running_events, (events[i].end_s, i))
-    return False
-
-
-def unreviewed_counts(records: Iterable[Any]) -> dict[int, int]:
-    """Clip id -> how many unreviewed model events it holds (clips with none left out)."""
-    counts: dict[int, int] = {}
-    for r in records:
-        if is_unreviewed(r):
-            counts[r.clip_id] = counts.get(r.clip_id, 0) + 1
-    return counts
 
 
 class ReviewPanel(QWidget):
