@@ -41,6 +41,9 @@ class ScanController(QObject):
         # A stopped scan's late signals never arrive: the slot disconnects it.
         self._task = TaskSlot(self)
         self._restore_path: str | None = None
+        # From start until its results are applied (_finish, _fail) or it is stopped: the
+        # thread ends before its last signals are delivered and drained.
+        self._scanning = False
         self.last_summary = None  # the ScanSummary of the last scan that ended
         self._warned = False  # the last scan of this folder left a warning on the banner
         # Queued signals are all delivered in one go, so applying them on arrival could stall the
@@ -62,6 +65,7 @@ class ScanController(QObject):
         self._model.protect_local_labels(True)
         self._clip_list.set_progress(0.0, "Listing files")
         self.status.emit(f"Scanning {self.folder}…", 0)
+        self._scanning = True
         self._task.start(ScanWorker(project),
                          partial=lambda records: self._enqueue(self._apply_rows, records),
                          progress=lambda value: self._clip_list.set_progress(*value),
@@ -72,13 +76,15 @@ class ScanController(QObject):
     def stop(self) -> None:
         """Cancel the scan and wait for its thread; results still queued are dropped."""
         self._task.cancel()
+        self._scanning = False
         self._queue.clear()
         self._timer.stop()
         self._model.protect_local_labels(False)
         self._clip_list.hide_progress()
 
     def is_scanning(self) -> bool:
-        return self._task.is_running()
+        """Whether a scan runs or its results are still to be applied to the list."""
+        return self._scanning
 
     def first_scan_read_names(self) -> bool:
         """The scan that just ended was the project's first (every file new) and labelled files
@@ -118,6 +124,7 @@ class ScanController(QObject):
             self._clip_list.select_row(0)  # something to label from the first keystroke
 
     def _finish(self, summary, records: list) -> None:
+        self._scanning = False
         self.last_summary = summary
         self._clip_list.hide_progress()
         self._model.sync_records(records)
@@ -140,6 +147,7 @@ class ScanController(QObject):
         self.finished.emit()
 
     def _fail(self, reason: str) -> None:
+        self._scanning = False
         self.last_summary = None
         self._clip_list.hide_progress()
         self._model.protect_local_labels(False)
