@@ -42,7 +42,7 @@ from core.ml.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from core.ml.features import augment, prediction_views, prepare_clip  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
 from core.ml.networks import DEFAULT_MODEL  # noqa: E402
-from core.ml.samples import SINGLE_WINDOW_FACTOR, grouped_split  # noqa: E402
+from core.ml.samples import grouped_split, one_window  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
 CATS_DOGS = ROOT.parent / "shared" / "data" / "catsdogs-train"
@@ -138,7 +138,7 @@ def judged_windows(classifier: Classifier, path: Path) -> tuple[np.ndarray, bool
     rate, window_s, n = classifier.features.sample_rate_hz, classifier.window_s, \
         classifier.features.n_samples
     duration_s = audio.info(path).duration_s
-    if duration_s <= window_s * SINGLE_WINDOW_FACTOR:
+    if one_window(duration_s, window_s):
         samples = audio.read(path, rate, 0.0, window_s)
         return prepare_clip(samples, n)[None], novelty.is_silent(samples, rate)
     scored = classifier.score_windows(path, duration_s=duration_s)
