@@ -194,6 +194,7 @@ class TrainingPanel(QWidget):
         self.per_class.verticalHeader().setVisible(False)
         self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.per_class.setFixedHeight(0)  # grows with its rows in show_model
         self.per_class.hide()  # no rows, no Tab stop
         # In the curves' layout, under them; in it only for a model with a diagram (see
         # _show_reliability).
@@ -392,6 +393,7 @@ class TrainingPanel(QWidget):
         self.set_has_model(record is not None)
         self.set_event_metrics(None)
         self.per_class.setRowCount(0)
+        self.per_class.setFixedHeight(0)  # no rows: no room kept for them (show_model's)
         self.per_class.hide()  # nor a Tab stop
         self._confusion_table = None
         calibration = CalibrationSummary.from_metrics(record.metrics) if record else None
