@@ -45,3 +45,25 @@ def snr_db_of_score(score: float) -> float:
     """The peak SNR (dB) an energy event's ``score`` stands for (``EnergyEvent.score`` undone;
     120 dB at a score of 1)."""
     return -10.0 * math.log10(max(1.0 - float(score), 1e-12))
+
+
+def percent_words(probability: float) -> str:
+    """A model's probability in whole percent, never "100%": from 99.5% on it reads ">99%" (a
+    wrong answer at 99.9% read "100%", as if the model could not be wrong)."""
+    return ">99%" if probability >= 0.995 else f"{probability:.0%}"
+
+
+def score_words(source: str, score: float) -> str:
+    """An event's ``score`` as what it measures, by the ``source`` that found it: a model's or
+    another tool's confidence "87%" (a number outside 0..1 from another tool "score 3.5"); Find
+    Loud Events' loudest moment above its band's background "20 dB" (its score is the share of
+    that moment's power above the background, which reads 99% for any loud call); Find Similar
+    Calls' match with its template "match 0.85"; an older store's search, either of the two,
+    "score 0.99". The region list and the notes written into other tools' files say it alike."""
+    if source == "loud":
+        return f"{snr_db_of_score(score):.0f} dB"
+    if source == "similar":
+        return f"match {score:.2f}"
+    if source == "search":
+        return f"score {score:.2f}"
+    return percent_words(score) if 0.0 <= score <= 1.0 else f"score {score:g}"

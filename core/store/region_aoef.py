@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath, PureWindowsPath
 
-from core.audio.spans import snr_db_of_score
+from core.audio.spans import score_words
 from core.store.label_rules import RATING_NAMES, json_number, normalise_relative
 from core.store.records import UNREVIEWED, RegionRecord, RegionRow
 
@@ -426,11 +426,11 @@ def _aoef_event(region: RegionRecord, recording_id: str, tag_ids: dict[str, int]
 
 
 def found_note(source: str, score: float | None) -> str:
-    """Who found an event and its score then: "Found by Earmark's Find Similar Calls (score
-    0.62)"; a search of Find Loud Events' in dB above its band's background."""
-    said = ("" if score is None else
-            f" ({snr_db_of_score(score):.0f} dB above its band's background)"
-            if source == "loud" else f" (score {score:.2f})")
+    """Who found an event and its score then, as the region list says it (``spans.score_words``):
+    "Found by Earmark's Find Similar Calls (match 0.62)"; Find Loud Events' "(20 dB above its
+    band's background)"."""
+    said = ("" if score is None else f" ({score_words(source, score)}"
+            + (" above its band's background)" if source == "loud" else ")"))
     return f"{_FOUND_BY.get(source, _FOUND_BY['import'])}{said}"
 
 

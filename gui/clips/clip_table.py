@@ -14,9 +14,10 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
-from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, short_status, status_text, verdict_tip
+from gui.clips.clip_texts import NO_CONFIDENCE, short_status, status_text, verdict_tip
 from gui.common.colours import MUTED_COLOUR
 from gui.common.elided_label import one_line
 from gui.common.table_model import RIGHT_ALIGNED, ModelIndex, ReadOnlyTableModel
@@ -177,7 +178,7 @@ class ClipTableModel(ReadOnlyTableModel):
                 return ""
             # Silence or unknown names no class: the best class's score is no confidence in that
             # answer ("unknown 100%" read as sure it is unknown); the tooltip gives it.
-            return NO_CONFIDENCE if prediction[0] in self._verdicts else percent_text(prediction[1])
+            return NO_CONFIDENCE if prediction[0] in self._verdicts else percent_words(prediction[1])
         if column == REGIONS:
             n = self._region_counts.get(record.id, 0)
             return f"{n:,}" if n else ""

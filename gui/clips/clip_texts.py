@@ -7,15 +7,10 @@ from typing import Any
 
 from core.audio import reading
 from core.audio.cut_short import CUT_SHORT
+from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN
 
 NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
-
-
-def percent_text(probability: float) -> str:
-    """A model's probability in whole percent, never "100%": from 99.5% on it reads ">99%" (a
-    wrong answer at 99.9% read "100%", as if the model could not be wrong)."""
-    return ">99%" if probability >= 0.995 else f"{probability:.0%}"
 
 
 _VERDICT_TIPS = {
@@ -29,7 +24,7 @@ _VERDICT_TIPS = {
 def verdict_tip(verdict: str, best_score: float) -> str:
     """What an answer of silence or unknown means, with the best class score beside it (the
     clip list and the Classify tab say it alike)."""
-    return _VERDICT_TIPS[verdict].format(percent_text(best_score))
+    return _VERDICT_TIPS[verdict].format(percent_words(best_score))
 
 
 def status_text(record: Any) -> str:

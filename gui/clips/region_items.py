@@ -10,9 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 
-from core.audio.spans import snr_db_of_score
+from core.audio.spans import score_words
 from core.store.records import FOUND_SOURCES, UNREVIEWED
-from gui.clips.clip_texts import percent_text
 from gui.common.time_text import format_span
 
 #: Unlabelled regions, and a class without a colour.
@@ -25,24 +24,11 @@ def is_model_event(record: Any) -> bool:
 
 
 def score_text(record: Any) -> str:
-    """A region's score as what it measures, '' without one: a model's or another tool's
-    confidence "87%"; Find Loud Events' loudest moment above its band's background "20 dB"
-    (its score is the share of that moment's power above the background, which reads 99% for
-    any loud call); Find Similar Calls' match with its template "match 0.85"; an older store's
-    search, either of the two, "score 0.99". An event a person accepted keeps what it scored
-    when it was found."""
+    """A region's score as what it measures (``spans.score_words``), '' without one. An event a
+    person accepted keeps what it scored when it was found."""
     found = getattr(record, "found", None)
     source, score = found if found else (record.source, getattr(record, "score", None))
-    if score is None:
-        return ""
-    if source == "loud":
-        return f"{snr_db_of_score(score):.0f} dB"
-    if source == "similar":
-        return f"match {score:.2f}"
-    if source == "search":
-        return f"score {score:.2f}"
-    # A model's probability; a score another tool wrote (an import) may be any number.
-    return percent_text(score) if 0.0 <= score <= 1.0 else f"score {score:g}"
+    return "" if score is None else score_words(source, score)
 
 
 def source_text(record: Any) -> str:

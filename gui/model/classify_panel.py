@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.audio.spans import percent_words
 from core.ml.metrics import named_answers
 from core.ml.runtime import AUTO_DEVICE
 from core.store.added_files import adding_refused
 from core.store.label_rules import class_named_by
 from core.words import counted
-from gui.clips.clip_texts import NO_CONFIDENCE, percent_text, verdict_tip
+from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import MUTED_COLOUR, class_colour
 from gui.common.drops import local_paths
@@ -331,7 +332,7 @@ class ClassifyPanel(QWidget):
         if prediction.ok:
             label = QTableWidgetItem(one_line(prediction.answer))
             confidence = QTableWidgetItem(NO_CONFIDENCE if prediction.verdict
-                                          else percent_text(prediction.confidence))
+                                          else percent_words(prediction.confidence))
             if prediction.verdict:
                 font = QFont()
                 font.setItalic(True)
@@ -349,7 +350,7 @@ class ClassifyPanel(QWidget):
             bars = QTableWidgetItem()
             bars.setData(PROBS_ROLE, list(prediction.probabilities))
             bars.setData(CLASSES_ROLE, list(prediction.classes))
-            bars.setToolTip("\n".join(f"{c}: {percent_text(p)}" for c, p in
+            bars.setToolTip("\n".join(f"{c}: {percent_words(p)}" for c, p in
                                       zip(prediction.classes, prediction.probabilities,
                                           strict=True)))
         else:

@@ -12,9 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
+from core.audio.spans import percent_words
 from core.ml.explain import Explanation, explain_file, importance_on_hz_grid, model_window_start_s
 from core.ml.novelty import SILENCE, UNKNOWN
-from gui.clips.clip_texts import percent_text
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key, follow_clip_view
 from gui.model.clip_scores import ModelFile, follow_active_model, load_classifier
@@ -186,9 +186,9 @@ class ExplainOverlay(ClipLayer, QObject):
             self._show_caption(f"The model calls this unknown{where} (unlike its training "
                                f"clips); the lit, outlined parts raised the score of the "
                                f"class it scores highest, “{result.class_name}” "
-                               f"({percent_text(result.probability)}), most")
+                               f"({percent_words(result.probability)}), most")
             return
-        self._show_caption(f"Why “{result.class_name}” ({percent_text(result.probability)})"
+        self._show_caption(f"Why “{result.class_name}” ({percent_words(result.probability)})"
                            f"{where}: the lit, outlined parts raised its score most")
 
     def _show_caption(self, text: str) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.clips.clip_texts import percent_text
+from core.audio.spans import percent_words
 from gui.clips.recorder import AudioRecorder
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot
@@ -218,7 +218,7 @@ class LiveListenPanel(QWidget):
                                 f"{prediction.verdict} (closest: {closest})")
             self.answer.setStyleSheet("color: palette(mid);")
         else:
-            self.answer.setText(f"{one_line(prediction.label)}  {percent_text(prediction.confidence)}")
+            self.answer.setText(f"{one_line(prediction.label)}  {percent_words(prediction.confidence)}")
             colour = self._colours.get(prediction.label)
             self.answer.setStyleSheet(f"color: {colour};" if colour else "")
         # Silence has no scores worth a look; an unknown sound keeps its own.
@@ -232,7 +232,7 @@ class LiveListenPanel(QWidget):
             label, probability = prediction.classes[k], float(prediction.probabilities[k])
             name.setText(label)
             bar.setValue(int(round(1000 * probability)))
-            bar.setFormat(percent_text(probability))
+            bar.setFormat(percent_words(probability))
             colour = self._colours.get(label)
             bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}" if colour else "")
         self.heard_answer.emit(prediction)

@@ -157,7 +157,7 @@ def test_detect_writes_avianz_files_and_label_studio_predictions(untrained_model
     assert [e["features"]["score"] for e in data["sound_events"]] == pytest.approx(scores,
                                                                                    abs=1e-4)
     assert all(a["notes"][0]["is_issue"] and a["notes"][0]["message"].startswith(
-        "Found by an Earmark model (score ") for a in data["sound_event_annotations"])
+        "Found by an Earmark model (") for a in data["sound_event_annotations"])
     project_file = tmp_path / "events.json"
     project_file.write_text(out)
     _, rows = read_regions(project_file)

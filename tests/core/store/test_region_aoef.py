@@ -199,7 +199,7 @@ def test_export_is_an_annotation_project_whombat_imports(project):
     # The model's unreviewed event: its score a feature, and a note raised for review.
     assert data["sound_events"][2]["features"] == {"score": 0.734}
     [note] = annotations[2]["notes"]
-    assert note["is_issue"] and "not reviewed" in note["message"] and "0.73" in note["message"]
+    assert note["is_issue"] and "not reviewed" in note["message"] and "(73%)" in note["message"]
     assert "notes" not in annotations[0]
 
 
@@ -215,10 +215,10 @@ def test_an_unreviewed_event_s_note_says_who_found_it(project):
     export_regions(project, "aoef", out)
     notes = [a["notes"][0]["message"]
              for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
-    assert notes == ["Found by an Earmark model (score 0.90); not reviewed.",
+    assert notes == ["Found by an Earmark model (90%); not reviewed.",
                      "Found by Earmark's Find Loud Events (7 dB above its band's background); "
                      "not reviewed.",
-                     "Found by a detector, imported into Earmark (score 0.70); not reviewed."]
+                     "Found by a detector, imported into Earmark (70%); not reviewed."]
 
 
 def test_export_to_a_file_writes_the_dataset_whombat_imports_first(project, tmp_path):

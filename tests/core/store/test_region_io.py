@@ -1229,15 +1229,15 @@ def test_exports_tell_accepted_matches_from_regions_drawn_by_hand(tmp_path, proj
     export_regions(project, "aoef", out)
     notes = [a.get("notes", [{}])[0] for a in json.loads(out.getvalue())["data"]["sound_event_annotations"]]
     assert [(n.get("message"), n.get("is_issue")) for n in notes] == [
-        (None, None), ("Found by Earmark's Find Similar Calls (score 0.62); accepted by a person.",
+        (None, None), ("Found by Earmark's Find Similar Calls (match 0.62); accepted by a person.",
                        False),
-        ("Found by Earmark's Find Similar Calls (score 0.40); not reviewed.", True)]
+        ("Found by Earmark's Find Similar Calls (match 0.40); not reviewed.", True)]
     out = io.StringIO()
     export_regions(project, "labelstudio", out)
     hand, accepted = json.loads(out.getvalue())[0]["annotations"][0]["result"]
     assert (hand["origin"], "meta" in hand) == ("manual", False)
     assert accepted["origin"] == "prediction" and accepted["meta"] == {
-        "text": ["Found by Earmark's Find Similar Calls (score 0.62); accepted."]}
+        "text": ["Found by Earmark's Find Similar Calls (match 0.62); accepted."]}
 
 
 def test_an_audio_or_binary_file_chosen_to_import_is_refused_from_its_start(tmp_path, project):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN
-from gui.clips.clip_texts import percent_text, verdict_tip
+from gui.clips.clip_texts import verdict_tip
 
 
 def test_a_confidence_never_reads_100_percent():
     """A dog under loud noise answered "cat" at 99.9% read "100%", as if it could not be
     wrong; from 99.5% on it reads ">99%"."""
-    assert [percent_text(p) for p in (0.0, 0.5, 0.994, 0.995, 0.999, 1.0)] == [
+    assert [percent_words(p) for p in (0.0, 0.5, 0.994, 0.995, 0.999, 1.0)] == [
         "0%", "50%", "99%", ">99%", ">99%", ">99%"]
 
 
