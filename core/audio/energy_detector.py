@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +56,18 @@ class EnergyDetectorConfig:
         problem = self.problem()
         if problem:
             raise EarmarkError(f"energy detector: {problem}")
+
+    def for_example(self, duration_s: float) -> EnergyDetectorConfig:
+        """These settings made able to find calls like one ``duration_s`` long (the region a
+        person selected): the shortest event at most half of it, events joined only when closer
+        than it, the longest at least twice it; settings already within those are kept. A bat's
+        call of 3 ms, 60 ms from the next, was dropped as shorter than 0.05 s, or the pass joined
+        into one event by the 0.1 s gap."""
+        if not (math.isfinite(duration_s) and duration_s > 0):
+            return self
+        return replace(self, min_duration_s=min(self.min_duration_s, duration_s / 2),
+                       min_gap_s=min(self.min_gap_s, duration_s),
+                       max_duration_s=max(self.max_duration_s, 2 * duration_s))
 
     def problem(self) -> str | None:
         """Why these settings cannot be used, or None."""

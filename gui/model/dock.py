@@ -367,13 +367,13 @@ class ModelDock(QDockWidget):
         # The channel the spectrogram shows: where a person saw the calls.
         initial = dataclasses.replace(last.config, channel=self._shown_channel())
         label = last.label
-        if region is not None:
+        if region is not None:  # calls like it: its length, band and channel
             label = region.label
+            initial = initial.for_example(region.end_s - region.begin_s)
             if region.low_hz is not None:
-                initial = dataclasses.replace(initial, low_hz=region.low_hz,
-                                              high_hz=region.high_hz)
-        if region is not None and region.channel is not None:  # where the call is
-            initial = dataclasses.replace(initial, channel=region.channel)
+                initial = dataclasses.replace(initial, low_hz=region.low_hz, high_hz=region.high_hz)
+            if region.channel is not None:
+                initial = dataclasses.replace(initial, channel=region.channel)
         dialog = EnergyDetectorDialog(
             initial, [c.name for c in self.project.classes()], label,
             Path(clip.path).name if clip is not None and not clip.error else None,

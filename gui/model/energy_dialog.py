@@ -47,9 +47,10 @@ class EnergyDetectorDialog(QDialog):
         self.high_hz = spin(0.0, 192_000.0, initial.high_hz or 0.0, " Hz", 0, 100.0)
         self.high_hz.setSpecialValueText("Nyquist")  # 0: the top of each file's spectrum
         self.snr_db = spin(0.5, 80.0, initial.snr_db, " dB", 1, 1.0)
-        self.min_duration = spin(0.0, 3600.0, initial.min_duration_s, " s", 2, 0.05)
-        self.max_duration = spin(0.01, 36_000.0, initial.max_duration_s, " s", 2, 1.0)
-        self.min_gap = spin(0.0, 60.0, initial.min_gap_s, " s", 2, 0.05)
+        # To the millisecond: a bat's call lasts a few, a few tens apart.
+        self.min_duration = spin(0.0, 3600.0, initial.min_duration_s, " s", 3, 0.01)
+        self.max_duration = spin(0.01, 36_000.0, initial.max_duration_s, " s", 3, 1.0)
+        self.min_gap = spin(0.0, 60.0, initial.min_gap_s, " s", 3, 0.01)
         self.noise_window = spin(0.5, 3600.0, initial.noise_window_s, " s", 1, 5.0)
         self.channel = channel_box(initial.channel, LISTEN_TIP, most_channels)
         self.label = label_box(classes, label)

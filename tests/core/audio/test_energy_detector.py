@@ -180,3 +180,24 @@ def test_a_calls_quieter_tail_belongs_to_it(tmp_path):
                                                        snr_db=20.0))
     assert event.begin_s == pytest.approx(5.0, abs=FRAME_S)
     assert event.end_s == pytest.approx(5.4, abs=FRAME_S)
+
+
+def test_settings_fitted_to_an_example_call_find_a_bat_pass_call_by_call(tmp_path):
+    rate_hz = 192_000
+    samples = audio_factory.noise(3.0, rate_hz, amplitude=0.002)
+    call = audio_factory.tone(45_000.0, 0.004, rate_hz, amplitude=0.3)  # 4 ms, 60 ms apart
+    starts_s = [1.0 + 0.06 * k for k in range(8)]
+    for start_s in starts_s:
+        i = int(start_s * rate_hz)
+        samples[i:i + len(call)] += call
+    path = audio_factory.write(tmp_path / "pass.wav", samples, rate_hz)
+    band = EnergyDetectorConfig(low_hz=40_000.0, high_hz=50_000.0)
+    # As they were: each call shorter than the shortest event, the pass no more than one.
+    assert len(detect_energy(path, band)) <= 1
+    fitted = band.for_example(0.004)
+    assert (fitted.min_duration_s, fitted.min_gap_s, fitted.max_duration_s) == (0.002, 0.004, 10.0)
+    found = detect_energy(path, fitted)
+    assert [e.begin_s for e in found] == pytest.approx(starts_s, abs=0.01)  # each its own
+    # Settings already within an example's are kept; a long one lets a long event through.
+    assert band.for_example(1.0) == band and band.for_example(0.0) == band
+    assert band.for_example(30.0).max_duration_s == 60.0

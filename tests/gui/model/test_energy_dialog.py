@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from core.audio.energy_detector import EnergyDetectorConfig
@@ -55,3 +56,11 @@ def test_settings_that_cannot_work_disable_find(qtbot):
     assert not _ok(dialog).isEnabled() and "longest event" in dialog.problem.text()
     dialog.max_duration.setValue(5.0)
     assert _ok(dialog).isEnabled() and dialog.problem.isHidden()
+
+
+def test_durations_are_set_to_the_millisecond(qtbot):
+    dialog = EnergyDetectorDialog(EnergyDetectorConfig().for_example(0.004), [], "bat",
+                                  "pass.wav", 1)
+    qtbot.addWidget(dialog)
+    chosen = dialog.choice().config  # a bat's call of 4 ms: kept, not rounded to 0 s
+    assert (chosen.min_duration_s, chosen.min_gap_s) == pytest.approx((0.002, 0.004))
