@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from core.words import percent_words
+
 #: Slack past a recording's duration that a span's end may reach: durations from headers and
 #: times written by other tools are rounded (to the millisecond, often).
 END_SLACK_S = 0.01
@@ -45,12 +47,6 @@ def snr_db_of_score(score: float) -> float:
     """The peak SNR (dB) an energy event's ``score`` stands for (``EnergyEvent.score`` undone;
     120 dB at a score of 1)."""
     return -10.0 * math.log10(max(1.0 - float(score), 1e-12))
-
-
-def percent_words(probability: float) -> str:
-    """A model's probability in whole percent, never "100%": from 99.5% on it reads ">99%" (a
-    wrong answer at 99.9% read "100%", as if the model could not be wrong)."""
-    return ">99%" if probability >= 0.995 else f"{probability:.0%}"
 
 
 def score_words(source: str, score: float) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
 from core.paths import path_keys
+from core.words import percent_words
 from gui.clips.clip_texts import NO_CONFIDENCE, short_status, status_text, verdict_tip
 from gui.common.colours import MUTED_COLOUR
 from gui.common.elided_label import one_line

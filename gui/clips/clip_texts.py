@@ -7,8 +7,8 @@ from typing import Any
 
 from core.audio import reading
 from core.audio.cut_short import CUT_SHORT
-from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN
+from core.words import percent_words
 
 NO_CONFIDENCE = "—"  # the Confidence shown beside silence or unknown
 

@@ -28,12 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.spans import percent_words
 from core.ml.metrics import named_answers
 from core.ml.runtime import AUTO_DEVICE
 from core.store.added_files import adding_refused
 from core.store.label_rules import class_named_by
-from core.words import counted
+from core.words import counted, percent_words
 from gui.clips.clip_texts import NO_CONFIDENCE, verdict_tip
 from gui.clips.clip_view import ClipView
 from gui.common.colours import MUTED_COLOUR, class_colour

@@ -12,9 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject
 
-from core.audio.spans import percent_words
 from core.ml.explain import Explanation, explain_file, importance_on_hz_grid, model_window_start_s
 from core.ml.novelty import SILENCE, UNKNOWN
+from core.words import percent_words
 from gui.common.tasks import TaskSlot, Worker
 from gui.model.clip_results import ClipLayer, clip_file_key, follow_clip_view
 from gui.model.clip_scores import ModelFile, follow_active_model, load_classifier

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.audio.spans import percent_words
+from core.words import percent_words
 from gui.clips.recorder import AudioRecorder
 from gui.common.elided_label import one_line
 from gui.common.tasks import FunctionWorker, TaskSlot

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.audio.spans import percent_words
 from core.ml.novelty import SILENCE, UNKNOWN
+from core.words import percent_words
 from gui.clips.clip_texts import verdict_tip
 
 
