@@ -428,8 +428,8 @@ def _write(args, answered, every: list[_File]) -> None:
                                        for e in events]}
                            for clip, events in answered], indent=2) + "\n"
     else:
-        # Begin File (a task's audio) relative to the folder holding every input: `labels
-        # import` of that folder (or any folder where the names are unique) reads it back.
+        # Paths relative to the folder holding every input (Raven's Begin Path the whole path,
+        # a task's audio relative to it): `labels import` of that folder reads them back.
         clips = _relative([clip for clip, _ in answered], root)
         grouped = [(clip, _spans(clip, events)) for clip, (_, events) in zip(clips, answered,
                                                                               strict=True)]
@@ -443,7 +443,8 @@ def _write(args, answered, every: list[_File]) -> None:
             text = aoef_text(grouped, root.name if root else "Earmark events",
                              str(root.resolve()) if root else None)
         else:
-            text = (raven_text(grouped) if args.format == "raven" else
+            text = (raven_text(grouped, folder=root.resolve() if root else None)
+                    if args.format == "raven" else
                     label_studio_text(grouped, root.name if root else None))
     if args.out:
         out = args.out if args.shard is None else args.shard.file_name(args.out)

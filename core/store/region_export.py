@@ -65,8 +65,8 @@ SUMMARY_HEADER = ("path", "label", "regions", "to_review", "seconds", "first_s",
 #: back changes the regions it stands for (region_known.without_known).
 RAVEN_REGION_ID = "Earmark ID"
 RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
-                "High Freq (Hz)", "Begin File", "File Offset (s)", "Annotation", "Confidence",
-                "Found By", "Found Score", RAVEN_REGION_ID)
+                "High Freq (Hz)", "Begin File", "Begin Path", "File Offset (s)", "Annotation",
+                "Confidence", "Found By", "Found Score", RAVEN_REGION_ID)
 
 
 def _hz(value: float | None) -> str:
@@ -274,7 +274,7 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
                measured: Mapping[int, RegionMeasurements | None] | None = None,
                channels: Mapping[int, int] | None = None,
                starts: Mapping[int, float] | None = None,
-               store_token: str | None = None) -> str:
+               store_token: str | None = None, folder: Path | None = None) -> str:
     """One Raven selection table; with ``measured``, Raven's measurement columns after its own
     (their times on the table's sequence timeline, as Begin Time). A selection has a row per
     channel it is on, as Raven writes it: a region's own channel, else every channel of its
@@ -283,7 +283,9 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
     its other rows leave them empty. ``starts`` (``sequence_starts``) places each recording on
     the sequence's timeline; without it, the recordings of ``grouped`` follow one another.
     ``store_token`` (the project's): each row names its region (Earmark ID), so that the table
-    edited in Raven and read back changes those regions."""
+    edited in Raven and read back changes those regions. As Raven writes them, ``Begin File``
+    names the file alone and ``Begin Path`` the whole path (in ``folder``; without one, the path
+    in the folder), by which Earmark tells two recorders' files of one name apart."""
     lines = ["\t".join(RAVEN_HEADER + (tuple(RAVEN_COLUMNS) if measured is not None else ()))]
     number, sequence_s = 0, 0.0
     channels = channels or {}
@@ -292,6 +294,9 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             sequence_s = starts[clip.id]
         nyquist_hz = clip.sample_rate_hz / 2 if clip.sample_rate_hz else None
         every = range(max(clip.channels or 1, 1))
+        path = PurePosixPath(clip.path)
+        files = (table_text(path.name),
+                 table_text(str(folder.joinpath(*path.parts)) if folder else clip.path))
         for r in regions:
             number += 1
             low_hz, high_hz = (r.low_hz, r.high_hz) if r.low_hz is not None else (
@@ -301,7 +306,7 @@ def raven_text(grouped: list[tuple[ClipRecord, list[RegionRecord]]],
             measured_on = channels.get(r.id, on[0])
             lines += ["\t".join((
                 str(number), "Spectrogram 1", str(channel + 1), f"{sequence_s + r.begin_s:.6f}",
-                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), table_text(clip.path),
+                f"{sequence_s + r.end_s:.6f}", _hz(low_hz), _hz(high_hz), *files,
                 f"{r.begin_s:.6f}", table_text(r.label), _unreviewed_score(r), *_found_cells(r),
                 region_ref(store_token, r.id, r.modified) if store_token else "")
                 + (cells if channel == measured_on else ("",) * len(cells)))
@@ -444,10 +449,10 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
     - ``"csv"``: ``path,begin_s,end_s,low_hz,high_hz,label,score,...`` (no band: empty low and
       high; ``score`` only for a model's event nobody has reviewed: see CSV_HEADER);
     - ``"raven"``: one Raven selection table, selections numbered from 1, ``Begin File`` the file's
-      path relative to the folder, ``File Offset (s)`` the begin within that file and ``Begin Time
-      (s)`` on the timeline of every file of the folder in path order, those without regions too
-      (as Raven times the folder opened as one sequence of files); a region over all frequencies
-      is the band from 0 to Nyquist;
+      name and ``Begin Path`` its whole path (as Raven writes them), ``File Offset (s)`` the
+      begin within that file and ``Begin Time (s)`` on the timeline of every file of the folder
+      in path order, those without regions too (as Raven times the folder opened as one sequence
+      of files); a region over all frequencies is the band from 0 to Nyquist;
     - ``"ravenfiles"``: one Raven selection table per audio file with regions, its times within
       that file (to open beside the file alone in Raven), under the folder ``out`` at
       ``out/<relative path, extension replaced by .Table.1.selections.txt>`` (Table.2... where
@@ -495,7 +500,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
         if fmt == "ravenfiles":  # with the measurements and each region's Earmark ID
             def text_of(clip, regions):
                 return raven_text([(clip, regions)], by_region, channels, None,
-                                  project.store_token)
+                                  project.store_token, project.folder)
         targets = per_file.targets([clip for clip, _ in grouped], Path(out))
         for clip, regions in grouped:
             write_text_atomic(targets[clip.id], text_of(clip, regions))
@@ -511,7 +516,7 @@ def export_regions(project, fmt: str, out: str | os.PathLike | TextIO,
         text = summary_text(grouped)
     else:
         text = (raven_text(grouped, by_region, channels, sequence_starts(project, grouped),
-                           project.store_token)
+                           project.store_token, project.folder)
                 if fmt == "raven" else _csv_text(grouped, by_region, channels))
     if isinstance(out, (str, os.PathLike)):
         write_text_atomic(Path(out), text)

@@ -312,7 +312,9 @@ def test_import_recognises_a_raven_table(recordings, tmp_path, capsys):
         ("night/owl.wav", 0.5, 0.75, 500.0, 2500.0, "Tawny", "import")]
     # Exported, a label given in Raven, read back: the region it stands for changes.
     assert run(["labels", "export", str(recordings), "--format", "raven", "--out", str(table)]) == 0
-    table.write_text(table.read_text().replace("\tday.wav\t0.250000\t\t", "\tday.wav\t0.250000\tWren\t"))
+    table.write_text("\n".join(line.replace("\t0.250000\t\t", "\t0.250000\tWren\t")
+                               if "\tday.wav\t" in line else line
+                               for line in table.read_text().split("\n")))
     capsys.readouterr()
     assert run(["labels", "import", str(recordings), str(table)]) == 0
     assert ("0 regions imported from" in (err := capsys.readouterr().err)
@@ -369,7 +371,8 @@ def test_export_regions_as_raven_csv_and_audacity(recordings, tmp_path, capsys):
     assert run(["labels", "export", str(recordings), "--format", "raven"]) == 0
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert rows[0][:3] == ["Selection", "View", "Channel"] and len(rows) == 3
-    assert [r[7] for r in rows[1:]] == ["day.wav", "night/owl.wav"]
+    assert [r[7] for r in rows[1:]] == ["day.wav", "owl.wav"]  # Begin File: the name, as Raven's
+    assert [r[8] for r in rows[1:]] == [str(recordings / "day.wav"), str(recordings / "night/owl.wav")]
 
     out = tmp_path / "regions.csv"
     assert run(["labels", "export", str(recordings), "--format", "csv", "--out", str(out)]) == 0
@@ -409,7 +412,7 @@ def test_export_with_measurements(recordings, tmp_path, capsys):
     capsys.readouterr()
     assert run(["labels", "export", str(recordings), "--format", "raven", "--measure"]) == 0
     header, day, owl = (line.split("\t") for line in capsys.readouterr().out.splitlines())
-    assert header[14:16] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
+    assert header[15:17] == ["Delta Time (s)", "Delta Freq (Hz)"] and "Peak Freq (Hz)" in header
     peak = header.index("Peak Freq (Hz)")
     # Both are 440 Hz tones: day.wav's band is all of its 4 kHz, owl.wav's starts at 500 Hz,
     # where only the tone's leakage lies.

@@ -1047,18 +1047,21 @@ def test_raven_export_is_one_selection_table(tmp_path, project):
     export_regions(project, "raven", out)
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
     assert lines[0] == ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)",
-                        "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)",
-                        "Annotation", "Confidence", "Found By", "Found Score", "Earmark ID"]
+                        "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "Begin Path",
+                        "File Offset (s)", "Annotation", "Confidence", "Found By", "Found Score",
+                        "Earmark ID"]
     assert [row[:3] for row in lines[1:]] == [[str(n), "Spectrogram 1", "1"] for n in (1, 2, 3, 4)]
-    assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "site1/night.wav",
-                                             "site2/a.wav"]
+    # As Raven writes them: Begin File the name alone, Begin Path the whole path.
+    assert [row[7] for row in lines[1:]] == ["long.wav", "long.wav", "night.wav", "a.wav"]
+    assert [row[8] for row in lines[1:]] == [str(project.folder / p) for p in (
+        "long.wav", "long.wav", "site1/night.wav", "site2/a.wav")]
     # No band: 0 Hz to Nyquist, as Raven writes a selection over every frequency.
-    assert lines[1][5:7] == ["0.000", "8000.000"] and lines[1][9] == "dog"
+    assert lines[1][5:7] == ["0.000", "8000.000"] and lines[1][10] == "dog"
     # Begin Time runs on through every file of the folder, as Raven times the folder opened as
     # one sequence: long.wav (3 s), then site1/a.wav (1 s, no regions: before, left out of the
     # timeline, which put every later selection a second early); File Offset is inside the file.
-    assert lines[3][3:5] == ["4.000000", "6.000000"] and lines[3][8] == "0.000000"
-    assert lines[4][3] == "6.250000" and lines[4][9] == "tab here"
+    assert lines[3][3:5] == ["4.000000", "6.000000"] and lines[3][9] == "0.000000"
+    assert lines[4][3] == "6.250000" and lines[4][10] == "tab here"
 
 
 def test_raven_sequence_leaves_out_a_file_gone_missing(tmp_path, project):
@@ -1069,7 +1072,7 @@ def test_raven_sequence_leaves_out_a_file_gone_missing(tmp_path, project):
     out = io.StringIO()
     export_regions(project, "raven", out)
     lines = [line.split("\t") for line in out.getvalue().splitlines()]
-    assert lines[3][7] == "site1/night.wav" and lines[3][3] == "3.000000"
+    assert lines[3][8].endswith("site1/night.wav") and lines[3][3] == "3.000000"
 
 
 def test_each_recording_gets_a_raven_table_of_its_own_times(tmp_path, project):
@@ -1085,7 +1088,8 @@ def test_each_recording_gets_a_raven_table_of_its_own_times(tmp_path, project):
              (tmp_path / "out" / "site1" / "night.Table.1.selections.txt").read_text().splitlines()]
     assert night[0][:4] == ["Selection", "View", "Channel", "Begin Time (s)"]
     assert night[1][0] == "1" and night[1][3:5] == ["0.000000", "2.000000"]
-    assert night[1][7:9] == ["site1/night.wav", "0.000000"]  # read back: the round trip below
+    assert night[1][7:10] == ["night.wav", str(project.folder / "site1" / "night.wav"),
+                              "0.000000"]  # read back: the round trip below
 
 
 def test_a_raven_table_a_person_saved_beside_a_recording_is_not_written_over(tmp_path, project):
