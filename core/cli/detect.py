@@ -91,7 +91,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="csv (default): path,begin_s,end_s,label,score,channel (the "
                              "one listened to, from 1; empty: the mix); json: per file, its "
                              "channel and events; raven: one Raven Pro selection table (Begin File "
-                             "relative to the folder holding every PATH); ravenfiles: a Raven "
+                             "the name, Begin Path the whole path); ravenfiles: a Raven "
                              "Pro selection table per file, its times within that file, "
                              "OUT/<name>.Table.1.selections.txt; audacity: a label "
                              "track per file, OUT/<name>.txt (stdout for one file without "
