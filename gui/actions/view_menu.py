@@ -143,7 +143,7 @@ def build(acts, w) -> None:
     acts.time_of_day.setToolTip("Where a recording's name says when it began (AudioMoth's "
                                 "20260601_220000.wav), label the time axis by its recorder's "
                                 "clock; else, and when off, in seconds")
-    acts.time_of_day.toggled.connect(w.clip_view.time_axis.set_enabled)
+    acts.time_of_day.toggled.connect(w.clip_view.set_time_of_day)
     menu = w.menuBar().addMenu("&View")
     menu.addAction(acts.play_pause)
     menu.addAction(acts.play_range)

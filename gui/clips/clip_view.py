@@ -386,6 +386,11 @@ class ClipView(QWidget):
     def zoom_out(self) -> None:
         self.zoom_by(2.0)
 
+    def set_time_of_day(self, on: bool) -> None:
+        """The axis and the range box by the recorder's clock where a file's name gives it."""
+        self.time_axis.set_enabled(on)
+        self.range_edit.show_range(*self.view_range(), self.time_axis.began)
+
     def focus_range_edit(self) -> None:
         """Put the keys in the range field, its text selected, to type a range."""
         if self._data is not None:
@@ -464,7 +469,7 @@ class ClipView(QWidget):
     def _on_view_x_range_changed(self, *_args) -> None:
         self._settle_timer.start()
         start_s, end_s = self.view_range()
-        self.range_edit.show_range(start_s, end_s)
+        self.range_edit.show_range(start_s, end_s, self.time_axis.began)
         if self.strip.isVisible():
             self.strip.set_visible_range(start_s, end_s)
 
@@ -563,11 +568,10 @@ class ClipView(QWidget):
         if reset_view:
             self.wave_plot.setXRange(0.0, duration_s, padding=0)
             self.set_playhead(0.0)
-        self.range_edit.show_range(*self.view_range())
+        self.range_edit.show_range(*self.view_range(), self.time_axis.began)
         self._settle_timer.start()  # the detail of a kept zoom, and view_range_changed
 
-        # Settle the new view ranges now, not inside the paint: the items' geometry changes that
-        # follow a range change would otherwise schedule a second full repaint of both plots.
+        # Settled now, not in the paint: the geometry changes a range brings repainted both twice.
         for plot in (self.wave_plot, self.spec_plot):
             plot.vb.prepareForPaint()
 
@@ -583,12 +587,10 @@ class ClipView(QWidget):
         self.strip.set_visible_range(*self.view_range())
 
     def _show_full_y(self) -> None:
-        """The full amplitude range, and the chosen frequency range of the spectrogram (all of
-        the model's feature rows)."""
+        """The full amplitude range, and the spectrogram's chosen band (or every feature row)."""
         y_extent, top = self._full_y
         self.wave_plot.setYRange(-y_extent, y_extent, padding=0)
-        low, high = (0.0, top) if self._showing_features() else \
-            self._spectrogram_settings.band_shown(top)
+        low, high = (0.0, top) if self._showing_features() else self._spectrogram_settings.band_shown(top)
         self.spec_plot.setYRange(low, high, padding=0)
 
     def _showing_features(self) -> bool:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 import weakref
+from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QLineEdit, QToolTip, QVBoxLayout, QWidget
+
+from gui.clips.view_ranges import seconds_of_day
 
 STRIP_HEIGHT_PX = 56
 # Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
@@ -54,11 +57,25 @@ def written_as_clock(text: str) -> bool:
         part.count(":") == 2 for part in match.groups() if part is not None)
 
 
-def format_range(start_s: float, end_s: float) -> str:
-    """"12.50–14.00 s": more decimals the narrower the range, so typing it back is exact enough."""
+def format_range(start_s: float, end_s: float, began: datetime | None = None) -> str:
+    """"12.50–14.00 s": more decimals the narrower the range, so typing it back is exact enough.
+    On a recorder's clock (``began``: when the file began, as the axis shows it) the times of
+    day, "22:15:00–22:16:30" (to the second from 10 s wide), which typed back are read so."""
     width_s = end_s - start_s
     decimals = 3 if width_s < 1.0 else 2 if width_s < 100.0 else 1
-    return f"{start_s:.{decimals}f}–{end_s:.{decimals}f} s"
+    if began is None:
+        return f"{start_s:.{decimals}f}–{end_s:.{decimals}f} s"
+    decimals = 0 if width_s >= 10.0 else decimals
+    return "–".join(_time_of_day(seconds_of_day(began) + t, decimals) for t in (start_s, end_s))
+
+
+def _time_of_day(seconds: float, decimals: int) -> str:
+    """"22:15:00" (or "22:15:00.25") of ``seconds`` since a midnight, past the next one wrapped."""
+    seconds = round(seconds, decimals) % 86400.0
+    hours, rest = divmod(seconds, 3600.0)
+    minutes, rest = divmod(rest, 60.0)
+    width = 2 + (decimals + 1 if decimals else 0)
+    return f"{int(hours):02d}:{int(minutes):02d}:{rest:0{width}.{decimals}f}"
 
 
 # A line edit's text needs this much more than its own width: its frame and inner margins (the
@@ -90,9 +107,10 @@ class RangeEdit(QLineEdit):
         self.returnPressed.connect(self._on_return_pressed)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
 
-    def show_range(self, start_s: float, end_s: float) -> None:
-        """Show the range on view, unless a person is typing one."""
-        self._shown = format_range(start_s, end_s)
+    def show_range(self, start_s: float, end_s: float, began: datetime | None = None) -> None:
+        """Show the range on view (on a recorder's clock: ``began``, as the axis shows it),
+        unless a person is typing one."""
+        self._shown = format_range(start_s, end_s, began)
         self._fit_text(self._shown)
         if not self.hasFocus():
             self.setText(self._shown)

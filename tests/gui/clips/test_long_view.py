@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from gui.clips import clip_loader
 from gui.clips.clip_view import ClipView
 from gui.clips.overview_strip import format_range, parse_range, written_as_clock
 from gui.clips.spectrogram_settings import SpectrogramSettings
-from gui.clips.view_ranges import GO_TO_WIDTH_S
+from gui.clips.view_ranges import GO_TO_WIDTH_S, from_clock
 from tests import audio_factory as af
 
 RATE_HZ = 8000
@@ -210,6 +211,11 @@ def test_a_time_of_day_typed_on_a_recorders_clock_goes_there(qtbot, view, long_f
     show(qtbot, view, night)
     assert view.time_axis.began is not None
     view.set_view_range(10.0, 20.0)
+    qtbot.waitUntil(lambda: view.range_edit.text() == "22:00:10–22:00:20")  # as the axis
+    view.set_time_of_day(False)  # View > Time of Day on the Axis, off: seconds in both
+    assert view.range_edit.text() == "10.00–20.00 s"
+    view.set_time_of_day(True)
+    assert view.range_edit.text() == "22:00:10–22:00:20"
     view.focus_range_edit()
     view.range_edit.setText("22:02:21")
     qtbot.keyClick(view.range_edit, Qt.Key.Key_Return)
@@ -303,6 +309,14 @@ def test_parse_and_format_range():
     assert parse_range("abc") is None and parse_range("") is None
     assert format_range(0.0, 3600.0) == "0.0–3600.0 s"
     assert parse_range(format_range(1.25, 1.5)) == (1.25, 1.5)
+    # On a recorder's clock, the times of day, which typed back are read as such (past midnight
+    # too); to the second from 10 s wide.
+    began = datetime(2026, 6, 1, 23, 59, 0)
+    for start_s, end_s, text in ((0.0, 3600.0, "23:59:00–00:59:00"),
+                                 (30.25, 35.5, "23:59:30.25–23:59:35.50")):
+        assert format_range(start_s, end_s, began) == text and written_as_clock(text)
+        assert from_clock(*parse_range(text), began, True) == (pytest.approx(start_s),
+                                                               pytest.approx(end_s))
 
 
 def test_a_new_clip_stops_an_overview_in_progress(qtbot, view, long_file, make_audio,
