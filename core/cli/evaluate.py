@@ -199,11 +199,11 @@ def _write_plots(directory: Path, calibration, classifier, data: Path) -> None:
 
 def event_evaluation(classifier, data: Path) -> dict | None:
     """Event metrics of ``classifier`` on the recordings of ``data`` that hold regions a person
-    marked or accepted (see ``core.workflow.event_scores``); None when the folder has no store or
+    marked or accepted (see ``core.workflow.events.event_scores``); None when the folder has no store or
     no such region. The store is read, then closed before the model runs. Files that cannot be
     read are left out with a line on stderr."""
     from core.store.project import Project, existing_store_dir
-    from core.workflow import event_scores, marked_recordings
+    from core.workflow.events import event_scores, marked_recordings
 
     if existing_store_dir(data) is None:  # looking makes no store
         return None

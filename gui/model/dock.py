@@ -17,6 +17,7 @@ from core.audio.template_detector import CallTemplate, TemplateDetectorConfig
 from core.errors import ConfigError, EarmarkError
 from core.ml.train_config import TrainConfig, parse_clip_seconds
 from core.words import counted
+from core.workflow import events as found
 from gui.clips.clip_table import FILTER_ALL
 from gui.clips.commands import AcceptPredictionsCommand
 from gui.clips.playback import PlaybackController
@@ -553,8 +554,7 @@ class ModelDock(QDockWidget):
             self.review.show_row(0)
 
     def _on_regions_changed(self, clip_id: int) -> None:
-        """A detection or review command changed ``clip_id``'s regions: tell the window's views
-        (through its RegionSelection) and, once per burst, the queue and the filters."""
+        """``clip_id``'s regions changed: the views now (its RegionSelection), queue and filters a burst."""
         if self._regions is not None:
             self._regions.notify_changed(clip_id)
         self._filters_timer.start()
@@ -562,7 +562,7 @@ class ModelDock(QDockWidget):
     def refresh_events(self) -> None:
         """Read the regions again for the review queue and the clip list's event filters."""
         records = self.project.regions() if self.project is not None else []
-        self.model.set_event_flags(pm.unreviewed_counts(records), pm.disagreeing_clips(records))
+        self.model.set_event_flags(found.unreviewed_counts(records), found.disagreeing_clips(records))
         self.review.refresh(records)
 
     def go_to_event(self, record) -> None:

@@ -374,7 +374,7 @@ class TrainingPanel(QWidget):
 
     def set_event_metrics(self, result: dict | None) -> None:
         """Event precision, recall and F1 of the model on the recordings a person marked
-        (``core.workflow.event_scores``), beside the clip metrics; None hides the line."""
+        (``core.workflow.events.event_scores``), beside the clip metrics; None hides the line."""
         if not result or not result.get("n_files"):
             self.events_summary.hide()
             return

@@ -29,16 +29,13 @@ from core.ml.inference import Classifier
 from core.ml.runtime import AUTO_DEVICE, inference_device, set_thread_count, warm_up_optimisers
 from core.ml.training import TrainConfig, TrainProgress, train
 from core.store.records import RegionSpec
-from core.workflow import (
+from core.workflow import classify_project, confusion_table, save_model_file, training_cache_dir
+from core.workflow.events import (
     DetectOutcome,
-    classify_project,
-    confusion_table,
     event_scores,
     marked_recordings,
     recordings_to_search,
-    save_model_file,
     search_recordings,
-    training_cache_dir,
     unmarked_events,
 )
 from gui.common.tasks import ProjectWorker, Worker

@@ -16,6 +16,7 @@ from core.ml.training import TrainConfig, train
 from core.store import added_files as adding
 from core.store.project import Project
 from core.store.records import RegionSpec
+from core.workflow import events as event_search
 from tests import audio_factory
 
 FAST = TrainConfig(epochs=3, num_threads=1)
@@ -491,7 +492,7 @@ def test_a_single_long_recording_is_validated_on_minutes_its_training_never_saw(
 
 def test_recordings_to_search_are_four_model_windows_long_or_hold_regions(tmp_path):
     from core.store.project import Project
-    from core.workflow import recordings_to_search
+    from core.workflow.events import recordings_to_search
 
     root = tmp_path / "rec"
     for name, seconds in (("clip.wav", 1.0), ("marked.wav", 1.0), ("session.wav", 5.0)):
@@ -508,7 +509,7 @@ def test_recordings_to_search_are_four_model_windows_long_or_hold_regions(tmp_pa
 def test_events_a_person_marked_already_are_not_offered_again():
     from types import SimpleNamespace as Span
 
-    from core.workflow import unmarked_events
+    from core.workflow.events import unmarked_events
 
     regions = [Span(begin_s=1.0, end_s=2.0, label="dog", status=None),
                Span(begin_s=5.0, end_s=6.0, label="cat", status="unreviewed")]
@@ -524,7 +525,7 @@ def test_events_a_person_marked_already_are_not_offered_again():
 def test_an_event_of_no_class_is_marked_already_by_any_region_there():
     from types import SimpleNamespace as Span
 
-    from core.workflow import unmarked_events
+    from core.workflow.events import unmarked_events
 
     regions = [Span(begin_s=1.0, end_s=2.0, label="dog", status=None),
                Span(begin_s=4.0, end_s=5.0, label=None, status=None),
@@ -564,7 +565,7 @@ def test_a_search_of_recordings_goes_on_past_a_file_it_cannot_read_and_stops_bet
             return [RegionSpec(clip.id, 0.1, 0.3, "owl", score=0.9)]
 
         reports = []
-        outcome = pm.search_recordings(project, clips, events_in, channel=1,
+        outcome = event_search.search_recordings(project, clips, events_in, channel=1,
                                        progress=lambda done, total: reports.append(done))
         assert outcome.failed == [("b.wav", "b.wav: it went away")]
         assert (outcome.searched, outcome.total, outcome.stopped) == (2, 3, False)
@@ -572,6 +573,6 @@ def test_a_search_of_recordings_goes_on_past_a_file_it_cannot_read_and_stops_bet
         assert outcome.specs[ids["c.wav"]] == []
         assert reports == sorted(reports) and reports[-1] == outcome.progress_s[0] == 3.0
         asked = []
-        stopped = pm.search_recordings(project, clips, lambda p, c, on: asked.append(c) or [],
+        stopped = event_search.search_recordings(project, clips, lambda p, c, on: asked.append(c) or [],
                                        should_stop=lambda: len(asked) >= 1)
         assert stopped.stopped and stopped.searched == 0 and len(asked) == 1

@@ -19,7 +19,7 @@ from core.ml.inference import Classifier
 from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.train_config import TrainConfig
 from core.store.project import Project
-from core.workflow import DetectOutcome
+from core.workflow.events import DetectOutcome
 from gui.common.tasks import FunctionWorker
 from gui.model import classify_panel, clip_scores, workers
 from gui.model import controller as controller_module

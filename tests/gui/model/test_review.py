@@ -18,7 +18,7 @@ from core.errors import AudioError
 from core.ml.detection import Event
 from core.store.project import Project
 from core.store.records import RegionSpec
-from core.workflow import disagreeing_clips, unreviewed_counts
+from core.workflow.events import disagreeing_clips, unreviewed_counts
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import FILTER_EVENTS_DISAGREE, FILTER_UNREVIEWED, ClipTableModel
 from gui.model import review_panel, workers
