@@ -339,9 +339,19 @@ class FeatureExtractor(torch.nn.Module):
 
     @torch.no_grad()
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
+        return self.normalised(self.raw(waveforms))
+
+    @torch.no_grad()
+    def raw(self, waveforms: torch.Tensor) -> torch.Tensor:
+        """``(batch, n_freqs, n_frames)`` before any normalisation across the clip: the
+        transform's power, or the speech embedding."""
         if self.config.kind == "speech":
-            return speech_embedding.embed_clips(self.transform, waveforms).unsqueeze(1)
-        features = self.transform(waveforms.float())
+            return speech_embedding.embed_clips(self.transform, waveforms)
+        return self.transform(waveforms.float())
+
+    def normalised(self, features: torch.Tensor) -> torch.Tensor:
+        """:meth:`raw` features ``(batch, n_freqs, n_frames)`` as the model takes them,
+        ``(batch, 1, n_freqs, n_frames)``: "logmel" scaled over the whole clip."""
         if self.config.kind == "logmel":
             if self.config.normalize == "peak":
                 return _peak_db(features, self.config).unsqueeze(1)
@@ -354,6 +364,50 @@ class FeatureExtractor(torch.nn.Module):
     def numpy(self, samples: np.ndarray) -> np.ndarray:
         """One clip (n_samples,) -> (n_freqs, n_frames) float32, for display."""
         return self(torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None])[0, 0].numpy()
+
+
+#: A whole file's features for display are computed this much audio at a time: the speech
+#: embedding's activations of a 10-minute file took 970 MB at once (an hour's, about 5 GB), a
+#: log-mel's 340 MB.
+FILE_BLOCK_S = 30.0
+
+
+def file_image(path, config: FeatureConfig, max_columns: int) -> tuple[np.ndarray, float]:
+    """``(n_freqs, n_columns)`` float32, the features of a whole file as a model with ``config``
+    computes them, for display: read and computed FILE_BLOCK_S at a time, so memory stays flat
+    for a recording of any length, and at most ``max_columns`` columns, each the maximum of the
+    frames it stands for (a call in them stays seen), pooled before the normalisation across the
+    file (:meth:`FeatureExtractor.normalised`: "peak" features below the file's loudest cell, as
+    when computed whole); and the seconds they span (at least one FFT's: a shorter file is
+    padded to one). A block's first frames look back over the block alone (the speech
+    embedding's over its silent lead): a seam every FILE_BLOCK_S."""
+    info = audio.info(path)
+    rate_hz, hop = config.sample_rate_hz, config.hop_samples
+    block_frames = max(1, round(FILE_BLOCK_S * rate_hz / hop))
+    per_column = max(1, -(-(math.ceil(info.duration_s * rate_hz / hop) + 1) // max_columns))
+    extractor = FeatureExtractor(config)
+    channel = audio.channel_or_mix(None if config.channel is None else int(config.channel),
+                                   info.channels)
+    columns, carry, n_read = [], None, 0
+    for block in audio.read_blocks(path, block_frames * hop / rate_hz, rate_hz, channel=channel):
+        samples = block.samples
+        n_read += len(samples)
+        padded = np.pad(samples, (0, max(0, config.n_fft - len(samples))))
+        values = extractor.raw(torch.from_numpy(padded.astype(np.float32))[None])[0].numpy()
+        if len(samples) >= block_frames * hop:
+            values = values[:, :block_frames]  # its own frames, not the first of the next block's
+        if carry is not None:
+            values = np.concatenate([carry, values], axis=1)
+        whole = values.shape[1] // per_column * per_column
+        columns.append(values[:, :whole].reshape(len(values), -1, per_column).max(axis=2))
+        carry = values[:, whole:]
+    if carry is not None and carry.shape[1]:
+        columns.append(carry.max(axis=1, keepdims=True))
+    span_s = max(n_read, config.n_fft) / rate_hz
+    if not columns:  # an empty file
+        return extractor.numpy(np.zeros(config.n_fft, dtype=np.float32)), span_s
+    pooled = torch.from_numpy(np.concatenate(columns, axis=1))[None]
+    return extractor.normalised(pooled)[0, 0].numpy().astype(np.float32, copy=False), span_s
 
 
 DB_PER_UNIT = 20.0  # "peak" features: 20 dB per unit, so an 80 dB range spans -2..2

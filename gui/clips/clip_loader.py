@@ -120,18 +120,9 @@ def splice_line(x: np.ndarray, y: np.ndarray, inner_x: np.ndarray, inner_y: np.n
 def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> FeatureImage:
     """The features of the whole file as a model with these settings (a FeatureConfig)
     computes them."""
-    from core.ml.features import FeatureExtractor
+    from core.ml.features import file_image
 
-    samples = config.read(path)
-    if len(samples) < config.n_fft:
-        samples = np.pad(samples, (0, config.n_fft - len(samples)))
-    values = np.asarray(FeatureExtractor(config).numpy(samples), dtype=np.float32)
-    n_frames = values.shape[1]
-    if n_frames > max_columns:
-        per_column = -(-n_frames // max_columns)
-        pad = (-n_frames) % per_column
-        padded = np.pad(values, ((0, 0), (0, pad)), mode="edge")
-        values = padded.reshape(values.shape[0], -1, per_column).max(axis=2)
+    values, span_s = file_image(path, config, max_columns)
     low, high = (float(v) for v in np.percentile(values, [1.0, 99.9]))
     if not high > low:
         low, high = low - 1.0, low + 1.0
@@ -143,7 +134,7 @@ def feature_image(path: Path, config, max_columns: int = MAX_COLUMNS) -> Feature
         label = f"Speech embedding ({config.n_freqs})"  # numbers the speech model hears, no Hz
     else:
         label = f"Frequency bin ({config.n_freqs})"
-    return FeatureImage(np.ascontiguousarray(values), len(samples) / config.sample_rate_hz,
+    return FeatureImage(np.ascontiguousarray(values), span_s,
                         (low, high), label)
 
 

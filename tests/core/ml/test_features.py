@@ -18,6 +18,7 @@ from core.ml.features import (
     prepare_clip,
     preset,
 )
+from tests import audio_factory as af
 
 
 def test_seed_preset_is_the_seeds_spectrogram():
@@ -173,3 +174,37 @@ def test_models_saved_before_prediction_views_get_them():
     stored = DEFAULT_FEATURES.to_dict()
     del stored["prediction_views"]
     assert FeatureConfig.from_dict(stored).prediction_views
+
+
+@pytest.mark.parametrize("name", ["default", "speech"])
+def test_a_files_image_is_computed_a_block_at_a_time_as_if_whole(tmp_path, monkeypatch, name):
+    from core.ml import features as features_module
+
+    config = preset(name)
+    rate = config.sample_rate_hz
+    samples = af.noise(12.0, rate, amplitude=0.003)
+    for start_s in (1.0, 5.5, 9.0):  # calls, one across the seam at 6 s
+        i = int(start_s * rate)
+        samples[i:i + rate // 2] += af.tone(1000.0, 0.5, rate, amplitude=0.3)
+    path = af.write(tmp_path / "long.wav", samples, rate)
+    whole = FeatureExtractor(config).numpy(samples)
+    columns = 40
+    per_column = -(-whole.shape[1] // columns)
+    expected = np.pad(whole, ((0, 0), (0, -whole.shape[1] % per_column)), mode="edge")
+    expected = expected.reshape(len(whole), -1, per_column).max(axis=2)
+    computed = []
+    real_extractor = features_module.FeatureExtractor
+
+    class Counting(real_extractor):
+        def raw(self, blocks):
+            computed.append(blocks.shape[-1])
+            return super().raw(blocks)
+
+    monkeypatch.setattr(features_module, "FILE_BLOCK_S", 3.0)
+    monkeypatch.setattr(features_module, "FeatureExtractor", Counting)
+    image, span_s = features_module.file_image(path, config, columns)
+    assert max(computed) <= 3.1 * rate and len(computed) == 4  # never the whole file at once
+    assert span_s == pytest.approx(12.0)
+    assert image.shape[0] == whole.shape[0] and abs(image.shape[1] - expected.shape[1]) <= 1
+    n = min(image.shape[1], expected.shape[1])
+    assert np.corrcoef(image[:, :n].ravel(), expected[:, :n].ravel())[0, 1] > 0.98
