@@ -104,15 +104,6 @@ def _any_on_another_class(events: list[Any], regions: list[Any]) -> bool:
     return False
 
 
-def unreviewed_counts(records: Iterable[Any]) -> dict[int, int]:
-    """Clip id -> how many unreviewed model events it holds (clips with none left out)."""
-    counts: dict[int, int] = {}
-    for r in records:
-        if getattr(r, "status", None) == UNREVIEWED:
-            counts[r.clip_id] = counts.get(r.clip_id, 0) + 1
-    return counts
-
-
 @dataclass
 class DetectOutcome:
     """What a search of a project's recordings for events found (:func:`search_recordings`):

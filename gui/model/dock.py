@@ -85,9 +85,7 @@ class ModelDock(QDockWidget):
         # Set by connect_clips: the clip view, its player and the window's RegionSelection.
         self._clip_view = self._playback = self._regions = None
         self._pending_event = None  # an event to show once its file is on screen
-        self._filters_timer = QTimer(self)
-        self._filters_timer.setSingleShot(True)
-        self._filters_timer.setInterval(0)  # one store read after a burst of region news
+        self._filters_timer = QTimer(self, singleShot=True, interval=0)  # a read after a burst of news
         self._filters_timer.timeout.connect(self.refresh_events)
         self.setWidget(self.tabs)
         self.predictions: dict[int, tuple[str, float]] = {}
@@ -562,7 +560,8 @@ class ModelDock(QDockWidget):
     def refresh_events(self) -> None:
         """Read the regions again for the review queue and the clip list's event filters."""
         records = self.project.regions() if self.project is not None else []
-        self.model.set_event_flags(found.unreviewed_counts(records), found.disagreeing_clips(records))
+        counts = self.project.unreviewed_counts() if self.project is not None else {}
+        self.model.set_event_flags(counts, found.disagreeing_clips(records))
         self.review.refresh(records)
 
     def go_to_event(self, record) -> None:

@@ -18,7 +18,7 @@ from core.errors import AudioError
 from core.ml.detection import Event
 from core.store.project import Project
 from core.store.records import RegionSpec
-from core.workflow.events import disagreeing_clips, unreviewed_counts
+from core.workflow.events import disagreeing_clips
 from gui.clips.clip_list_panel import ClipListPanel
 from gui.clips.clip_table import FILTER_EVENTS_DISAGREE, FILTER_UNREVIEWED, ClipTableModel
 from gui.model import review_panel, workers
@@ -80,8 +80,7 @@ def test_queue_is_least_sure_first_surest_first_or_by_class(project):
     by_class = review_queue(records, ORDER_CLASS)
     assert [(r.label, r.score) for r in by_class] == [
         ("cat", 0.55), ("cat", 0.8), ("dog", 0.6), ("dog", 0.9)]
-    assert unreviewed_counts(records) == {ids["a.wav"]: 2, ids["b.wav"]: 2}
-    assert unreviewed_counts(records) == project.unreviewed_counts()
+    assert project.unreviewed_counts() == {ids["a.wav"]: 2, ids["b.wav"]: 2}
 
 
 def test_detect_command_undo_restores_the_previous_events(project):
