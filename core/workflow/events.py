@@ -8,7 +8,7 @@ Plain functions over a ``Project`` (no Qt); long work takes callbacks and a ``sh
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,18 +42,14 @@ def unmarked_events(events: Iterable, regions: Iterable, any_class: bool = False
     detector that knows none (``any_class``: the energy detector's, whatever label the person
     gave its events), is marked already by any region of the person's there. A region on one
     channel marks only events on that channel or on every channel (``channel`` None)."""
-    marked = [r for r in regions if getattr(r, "status", None) is None]
+    events, marked = list(events), [r for r in regions if getattr(r, "status", None) is None]
 
-    def already_marked(event) -> bool:
-        for region in marked:
-            if not any_class and event.label is not None and (
-                    region.label is None or region.label != event.label):
-                continue
-            if share_channel(event, region) and same_call(event, region):
-                return True
-        return False
+    def marks(event, region) -> bool:
+        return ((any_class or event.label is None or region.label == event.label)
+                and share_channel(event, region) and same_call(event, region))
 
-    return [event for event in events if not already_marked(event)]
+    done = {i for i, j in _overlapping(events, marked) if marks(events[i], marked[j])}
+    return [event for i, event in enumerate(events) if i not in done]
 
 
 def disagreeing_clips(records: Iterable[Any]) -> set[int]:
@@ -73,35 +69,34 @@ def disagreeing_clips(records: Iterable[Any]) -> set[int]:
 
 
 def _any_on_another_class(events: list[Any], regions: list[Any]) -> bool:
-    """Whether one of ``events`` lies on one of ``regions`` of another class. One sweep through
-    both in order of their begins, each meeting only those still running beside it: the pairs
-    looked at are the pairs that overlap (every event against every region took seconds once a
-    night's thousands of events were half accepted; a bisection per class walked back through
-    all of them past one long region on the other microphone, a second at 3,500 of each)."""
-    if not regions:
-        return False
+    """Whether one of ``events`` lies on one of ``regions`` of another class."""
+    return any(events[i].label != regions[j].label and share_channel(events[i], regions[j])
+               and same_call(events[i], regions[j]) for i, j in _overlapping(events, regions))
 
-    def disagree(event, region) -> bool:
-        return (event.label != region.label and share_channel(event, region)
-                and same_call(event, region))
 
+def _overlapping(events: Sequence[Any], regions: Sequence[Any]) -> Iterator[tuple[int, int]]:
+    """``(i, j)`` for each of ``events[i]`` overlapping ``regions[j]``, as they are found. One
+    sweep through both in order of their begins, each meeting only those still running beside
+    it: the pairs looked at are the pairs that overlap (every event against every region took
+    seconds once a night's thousands of events were half accepted, or searched again; a
+    bisection per class walked back through all of them past one long region on the other
+    microphone, a second at 3,500 of each)."""
+    if not regions or not events:
+        return
     starts = sorted([(r.begin_s, 1, i) for i, r in enumerate(regions)]
                     + [(e.begin_s, 0, i) for i, e in enumerate(events)])
     running_regions: list[tuple[float, int]] = []  # (end, index): heaps, the first to end first
     running_events: list[tuple[float, int]] = []
     for begin_s, is_region, i in starts:
         for running in (running_regions, running_events):
-            while running and running[0][0] <= begin_s:
+            while running and running[0][0] < begin_s:  # ending where one begins: a point may meet it
                 heapq.heappop(running)
         if is_region:
-            if any(disagree(events[j], regions[i]) for _, j in running_events):
-                return True
+            yield from ((j, i) for _, j in running_events)
             heapq.heappush(running_regions, (regions[i].end_s, i))
         else:
-            if any(disagree(events[i], regions[j]) for _, j in running_regions):
-                return True
+            yield from ((i, j) for _, j in running_regions)
             heapq.heappush(running_events, (events[i].end_s, i))
-    return False
 
 
 @dataclass

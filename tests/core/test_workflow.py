@@ -576,3 +576,28 @@ def test_a_search_of_recordings_goes_on_past_a_file_it_cannot_read_and_stops_bet
         stopped = event_search.search_recordings(project, clips, lambda p, c, on: asked.append(c) or [],
                                        should_stop=lambda: len(asked) >= 1)
         assert stopped.stopped and stopped.searched == 0 and len(asked) == 1
+
+
+def test_unmarked_events_keeps_what_every_pair_compared_keeps():
+    """The sweep looks only at pairs that overlap; on random spans (points, channels, classes,
+    any_class) it keeps what comparing every event with every region keeps."""
+    from types import SimpleNamespace
+
+    from core.audio.spans import same_call, share_channel
+    from core.workflow.events import unmarked_events
+
+    rng = np.random.default_rng(3)
+
+    def spans(n, status):
+        begins = np.round(rng.uniform(0, 60, n), 1)
+        return [SimpleNamespace(begin_s=b, end_s=b + float(rng.choice([0.0, 0.5, 2.0])),
+                                label=rng.choice(["owl", "bat", None]),
+                                channel=rng.choice([None, 0, 1]), status=status) for b in begins]
+
+    for any_class in (False, True):
+        events, regions = spans(300, "unreviewed"), spans(300, None) + spans(50, "rejected")
+        every = [e for e in events if not any(
+            r.status is None and (any_class or e.label is None or r.label == e.label)
+            and share_channel(e, r) and same_call(e, r) for r in regions)]
+        assert unmarked_events(events, regions, any_class) == every
+        assert len(every) < len(events)
