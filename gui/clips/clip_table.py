@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS
+from core.ml.novelty import SILENCE, UNKNOWN, VERDICTS, verdicts_of
 from core.paths import path_keys
 from core.words import percent_words
 from gui.clips.clip_texts import NO_CONFIDENCE, short_status, status_text, verdict_tip
@@ -320,16 +320,16 @@ class ClipTableModel(ReadOnlyTableModel):
         self._emit_changed(changed, LABEL, LABEL)
 
     def set_predictions(self, predictions: dict[int, tuple[str, float]],
-                        verdicts: Iterable[str] = VERDICTS,
                         classes: Iterable[str] | None = None) -> None:
         """Show model predictions: clip id -> (label, confidence in [0, 1]); {} clears them. The
-        label may be one of ``verdicts``, ``silence`` or ``unknown`` where the model has no class
-        of that name (core.ml.novelty.verdicts_of), with its best class score as the confidence:
-        shown in italics, explained in the tooltip. ``classes``: the model's (None: not known),
-        so "Model disagrees with label" leaves out a class it never learned, as its confusion
-        matrix does (every clip of a class added since training was listed)."""
+        label may be a verdict, ``silence`` or ``unknown`` where the model has no class of that
+        name (core.ml.novelty.verdicts_of), with its best class score as the confidence: shown
+        in italics, explained in the tooltip. ``classes``: the model's (None: not known, both
+        are verdicts), so "Model disagrees with label" leaves out a class it never learned, as
+        its confusion matrix does (every clip of a class added since training was listed)."""
+        classes = None if classes is None else tuple(classes)
         self._predictions = dict(predictions)
-        self._verdicts = frozenset(verdicts)
+        self._verdicts = frozenset(VERDICTS if classes is None else verdicts_of(classes))
         self._model_classes = None if classes is None else frozenset(classes)
         if self._visible:
             self.dataChanged.emit(self.index(0, PREDICTION),

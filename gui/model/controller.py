@@ -65,8 +65,7 @@ class ModelController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = None
-        self._verdicts = verdicts_of(())  # those of the active model (see verdicts)
-        self._classes: tuple[str, ...] = ()
+        self._classes: tuple[str, ...] = ()  # the active model's (see model_classes)
         self.config_override: TrainConfig | None = None  # the settings dialog's choice
         self._training = TaskSlot(self)
         self._classifying = TaskSlot(self)
@@ -103,7 +102,7 @@ class ModelController(QObject):
         """The verdicts (silence, unknown) the active model answers: none of its classes is
         named so (core.ml.novelty.verdicts_of). Kept as it is made active: predictions arrive
         in batches, and reading the active model parses every model's metrics."""
-        return self._verdicts
+        return verdicts_of(self._classes)
 
     def model_classes(self) -> tuple[str, ...]:
         """The active model's classes, kept as it is made active (as ``verdicts``)."""
@@ -307,7 +306,6 @@ class ModelController(QObject):
         self.model_loaded.emit(model_id)
 
     def _activated(self, record, classify: bool = True) -> None:
-        self._verdicts = verdicts_of(record.classes if record is not None else ())
         self._classes = tuple(record.classes) if record is not None else ()
         self._confusion.cancel()
         self._confusion_labels = None  # the panel shows this model's held-out matrix now

@@ -258,8 +258,7 @@ class ModelDock(QDockWidget):
 
     def _on_predictions_ready(self, rows: dict) -> None:
         self.predictions.update(rows)
-        self.model.set_predictions(self.predictions, self.controller.verdicts(),
-                                   self.controller.model_classes())
+        self.model.set_predictions(self.predictions, self.controller.model_classes())
 
     def _on_confusion_ready(self, model_id: int, confusion) -> None:
         if model_id == self._shown_model_id:

@@ -314,7 +314,7 @@ def test_a_class_of_the_model_named_silence_or_unknown_is_shown_as_a_class():
     model = ClipTableModel()
     model.set_records([_record(i) for i in range(4)])
     model.set_predictions({1: ("silence", 0.98), 2: ("silence", 0.3), 3: ("unknown", 0.9)},
-                          verdicts=("unknown",))
+                          classes=("cat", "silence"))
     confidence = [model.index(model.row_of_id(i), CONFIDENCE).data() for i in (1, 2, 3)]
     assert confidence == ["98%", "30%", NO_CONFIDENCE]
     font = model.index(model.row_of_id(1), PREDICTION).data(Qt.ItemDataRole.FontRole)
