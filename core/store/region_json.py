@@ -130,11 +130,11 @@ def parse_avianz(text: str, audio: str) -> tuple[list[RegionRow], list[Problem]]
 
 
 def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]:
-    """Each species of a segment's labels with its score: None for a person's (filter "M", or
-    certainty 100), the certainty over 100 for a recogniser's (or Earmark's model's) guess,
-    also where no filter is named (AviaNZ's batch processing wrote its guesses at certainty
-    50 without one). The old format's labels as AviaNZ reads them: "Kiwi" sure, "Kiwi?" Kiwi at
-    certainty 50 without a filter, as its batch guesses: an event to review."""
+    """Each species of a segment's labels with its score: None for a sure one (certainty 100,
+    AviaNZ's green), the certainty over 100 for one in doubt (its yellow), whoever gave it: a
+    recogniser's (or Earmark's model's) guess, a batch guess that names no filter, or a person's
+    question mark (filter "M" at 50), each an event to review. The old format's labels as AviaNZ
+    reads them: "Kiwi" sure, "Kiwi?" Kiwi at certainty 50."""
     labels = [labels] if isinstance(labels, str) else labels
     if not isinstance(labels, list):
         return {}, "its labels are not a list"
@@ -156,7 +156,7 @@ def _avianz_species(labels) -> tuple[dict[str | None, float | None], str | None]
 
 
 def _avianz_score(label) -> float | None:
-    if not isinstance(label, dict) or label.get("filter") == AVIANZ_MANUAL:
+    if not isinstance(label, dict):
         return None
     certainty = json_number(label.get("certainty"))
     if certainty is None or not 0 <= certainty < AVIANZ_SURE:

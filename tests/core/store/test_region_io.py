@@ -537,17 +537,22 @@ def test_avianz_old_format_as_its_reader_takes_it(tmp_path):
         (0.1, "Kiwi", None, 0.5), (0.3, "Morepork", None, None)]  # in doubt: to review
 
 
-def test_avianz_guesses_without_a_filter_are_events_to_review(tmp_path, project):
-    """AviaNZ's batch processing wrote its guesses at certainty 50 without naming a filter;
-    before, they came in as regions as sure as a person's."""
+def test_avianz_labels_in_doubt_are_events_to_review(tmp_path, project):
+    """AviaNZ's batch processing wrote its guesses at certainty 50 without naming a filter, and a
+    person's question mark is certainty 50 too (its specification: 100 is a green segment, 50 a
+    question mark); before, both came in as regions as sure as a person's. Exported again, the
+    doubt goes back out at the same certainty."""
     text = json.dumps([{"Operator": "Auto", "Reviewer": "", "Duration": 3.0},
                        [0.5, 1.0, 0, 0, [{"species": "Morepork", "certainty": 50}]],
                        [1.5, 2.0, 0, 0, [{"species": "Kiwi", "certainty": 100}]],
                        [2.2, 2.5, 0, 0, [{"species": "Tui", "certainty": 50, "filter": "M"}]]])
     found = import_regions_file(project, write(tmp_path, "long.wav.data", text))
     assert [(r.label, r.status, r.score) for r in found] == [
-        ("Morepork", "unreviewed", 0.5), ("Kiwi", None, None),
-        ("Tui", None, None)]  # a person unsure ("M" at 50) is still the person
+        ("Morepork", "unreviewed", 0.5), ("Kiwi", None, None), ("Tui", "unreviewed", 0.5)]
+    export_regions(project, "avianz", tmp_path / "out")
+    segments = json.loads((tmp_path / "out" / "long.wav.data").read_text())[1:]
+    assert [(s[4][0]["species"], s[4][0]["certainty"]) for s in segments] == [
+        ("Morepork", 50), ("Kiwi", 100), ("Tui", 50)]
 
 
 def test_bad_avianz_segments_are_each_named(tmp_path, project):
