@@ -396,19 +396,22 @@ def _write(args, answered, every: list[_File]) -> None:
     every = _present(every)
     root = _common_folder(every)
     if args.format in PER_FILE:
-        per_file = PER_FILE[args.format]
-        # Each file named relative to the folder holding every input (a Raven table's Begin
-        # File), as the one-file formats name them.
+        text_of = PER_FILE[args.format].text
+        if args.format == "ravenfiles":  # Begin Path the whole path, as the one table's
+            def text_of(clip, spans):
+                return raven_text([(clip, spans)], folder=root.resolve() if root else None)
+        # Each file named relative to the folder holding every input, as the one-file formats
+        # name them.
         named = {c.id: c for c in _relative([clip for clip, _ in answered], root)} if root else {}
         if not args.out:
-            sys.stdout.write(per_file.text(named.get(answered[0][0].id, answered[0][0]),
-                                           _spans(*answered[0])) if answered else "")
+            sys.stdout.write(text_of(named.get(answered[0][0].id, answered[0][0]),
+                                     _spans(*answered[0])) if answered else "")
             return
         # Targets of the whole list: a.wav in one shard and a.flac in another still get two.
-        targets = per_file.targets(_relative(every, root), args.out)
+        targets = PER_FILE[args.format].targets(_relative(every, root), args.out)
         for clip, events in answered:
-            write_text_atomic(targets[clip.id], per_file.text(named.get(clip.id, clip),
-                                                              _spans(clip, events)))
+            write_text_atomic(targets[clip.id], text_of(named.get(clip.id, clip),
+                                                        _spans(clip, events)))
         return
     if args.format == "csv":
         out = io.StringIO()

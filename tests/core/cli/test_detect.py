@@ -97,13 +97,13 @@ def test_detect_writes_csv_json_raven_and_audacity(untrained_model, tmp_path, ca
         assert code == 0 and (folder / "sub" / ("b" + suffix)).read_text() == out
         code, _, err = _run(capsys, "detect", untrained_model, a, b, "--format", fmt)
         assert code == 2 and "--out" in err
-    # A Raven table per file, each naming its file relative to the folder searched.
+    # A Raven table per file, its Begin Path the whole path as in the one table.
     folder = tmp_path / "tables"
     code, _, _ = _run(capsys, "detect", untrained_model, tmp_path / "in", "--threshold", "0",
                       "--format", "ravenfiles", "--out", folder)
     assert code == 0
     fmt, rows = read_regions(folder / "sub" / "b.Table.1.selections.txt")
-    assert fmt == "raven" and {r.path for r in rows} == {"sub/b.wav"}
+    assert fmt == "raven" and {r.path for r in rows} == {b.resolve().as_posix()}
     assert [(round(r.begin_s, 3), round(r.end_s, 3), r.label) for r in rows] == [
         e[1:] for e in events if e[0] == str(b)]
 
