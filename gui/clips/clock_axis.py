@@ -5,14 +5,14 @@ AviaNZ show a field recording's ticks, on round minutes and hours."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
 from core.store.name_rules import recorded_at
-from gui.clips.view_ranges import seconds_of_day
+from gui.clips.view_ranges import clock_text, seconds_of_day
 
 SECONDS_LABEL = "Time (s)"
 CLOCK_LABEL = "Time of day (recorder's clock)"
@@ -96,12 +96,4 @@ class ClockAxis(pg.AxisItem):
         if self._began is None:
             return super().tickStrings(values, scale, spacing)
         decimals = 0 if spacing >= 1 else min(3, math.ceil(-math.log10(spacing) - 1e-9))
-        strings = []
-        for value in values:
-            # Rounded to what is written: 100.99999 s reads 22:01:48.0, not 22:01:47.0.
-            moment = self._began + timedelta(seconds=round(float(value), decimals))
-            text = f"{moment:%H:%M:%S}"
-            if decimals:
-                text += f"{moment.microsecond / 1e6:.{decimals}f}"[1:]
-            strings.append(text)
-        return strings
+        return [clock_text(self._began, value, decimals) for value in values]

@@ -15,7 +15,7 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QLineEdit, QToolTip, QVBoxLayout, QWidget
 
-from gui.clips.view_ranges import seconds_of_day
+from gui.clips.view_ranges import clock_text
 
 STRIP_HEIGHT_PX = 56
 # Shift+wheel scrolls this share of the visible range per wheel notch (120 units).
@@ -66,16 +66,7 @@ def format_range(start_s: float, end_s: float, began: datetime | None = None) ->
     if began is None:
         return f"{start_s:.{decimals}f}–{end_s:.{decimals}f} s"
     decimals = 0 if width_s >= 10.0 else decimals
-    return "–".join(_time_of_day(seconds_of_day(began) + t, decimals) for t in (start_s, end_s))
-
-
-def _time_of_day(seconds: float, decimals: int) -> str:
-    """"22:15:00" (or "22:15:00.25") of ``seconds`` since a midnight, past the next one wrapped."""
-    seconds = round(seconds, decimals) % 86400.0
-    hours, rest = divmod(seconds, 3600.0)
-    minutes, rest = divmod(rest, 60.0)
-    width = 2 + (decimals + 1 if decimals else 0)
-    return f"{int(hours):02d}:{int(minutes):02d}:{rest:0{width}.{decimals}f}"
+    return "–".join(clock_text(began, t, decimals) for t in (start_s, end_s))
 
 
 # A line edit's text needs this much more than its own width: its frame and inner margins (the

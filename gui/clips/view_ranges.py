@@ -101,6 +101,18 @@ def seconds_of_day(when: datetime) -> float:
     return when.hour * 3600.0 + when.minute * 60.0 + when.second + when.microsecond / 1e6
 
 
+def clock_text(began: datetime, offset_s: float, decimals: int = 0) -> str:
+    """The time of day ``offset_s`` after ``began`` on a recorder's clock, "22:15:00" (with
+    ``decimals``, "22:15:00.25"), rounded to what is written, not cut (59.99999 s past a minute
+    reads as the next minute), and past midnight wrapped: the axis's ticks and the range box
+    alike."""
+    seconds = round(seconds_of_day(began) + float(offset_s), decimals) % 86400.0
+    hours, rest = divmod(seconds, 3600.0)
+    minutes, rest = divmod(rest, 60.0)
+    width = 2 + (decimals + 1 if decimals else 0)
+    return f"{int(hours):02d}:{int(minutes):02d}:{rest:0{width}.{decimals}f}"
+
+
 def from_clock(start_s: float, end_s: float, began: datetime | None,
                time_of_day: bool) -> tuple[float, float]:
     """A typed range (``end_s`` NaN for one time) in seconds from the file's start. Where the

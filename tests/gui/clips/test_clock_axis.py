@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gui.clips.clock_axis import CLOCK_LABEL, SECONDS_LABEL, ClockAxis
+from gui.clips.overview_strip import format_range
 from tests import audio_factory
 
 LOAD_TIMEOUT_MS = 10_000
@@ -29,6 +30,19 @@ def test_ticks_fall_on_round_times_of_day_and_read_as_clock_times(qtbot):
     assert axis.tickStrings([100.99999999], 1.0, 0.5) == ["22:01:48.0"]  # no second lost
     axis.set_began(None)
     assert axis.tickStrings([90.0], 1.0, 10.0) == ["90"]
+
+
+def test_the_ticks_and_the_range_box_write_a_time_of_day_alike(qtbot):
+    """One writer for both: a file begun at a fraction of a second, rounded alike, and past
+    midnight wrapped (the box wrote its own before, from seconds since midnight)."""
+    axis = ClockAxis("bottom")
+    began = datetime(2026, 6, 1, 23, 59, 50, 750000)
+    axis.set_began(began)
+    for start_s, end_s in ((0.0, 40.0), (9.75, 69.75), (3600.0, 3700.0)):
+        assert format_range(start_s, end_s, began) == "–".join(
+            axis.tickStrings([start_s, end_s], 1.0, 10.0))
+    assert format_range(9.7, 10.2, began).split("–")[0] == axis.tickStrings([9.7], 1.0, 0.001)[0]
+    assert axis.tickStrings([0.0, 9.0], 1.0, 10.0) == ["23:59:51", "00:00:00"]  # rounded, not cut
 
 
 def test_clock_labels_never_run_into_one_another_at_any_zoom(qtbot):
