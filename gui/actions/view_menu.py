@@ -181,13 +181,19 @@ def _switch_pane(w) -> None:
 
 def _page(w, share: float) -> None:
     """Page the clip view by ``share`` of its width; zoomed in at a recording's end (start), go
-    on to the start (end) of the next (previous) clip in the list at the same width."""
+    on to the start (end) of the next (previous) readable clip in the list at the same width
+    (from a clip that could not be read, as from an edge: it shows nothing to page through)."""
     view = w.clip_view
     start_s, end_s = view.view_range()
     width_s, duration_s = end_s - start_s, view.duration_s
-    edge = end_s >= duration_s - 1e-6 if share > 0 else start_s <= 1e-6
-    row = w.clip_list.table.currentIndex().row() + (1 if share > 0 else -1)
-    if not (edge and 0 < width_s < duration_s and 0 <= row < w.clip_list.model.rowCount()):
+    edge = duration_s <= 0 or (end_s >= duration_s - 1e-6 if share > 0 else start_s <= 1e-6)
+    step = 1 if share > 0 else -1
+    model, row = w.clip_list.model, w.clip_list.table.currentIndex().row() + step
+    while 0 <= row < model.rowCount() and (model.record(row).error
+                                           or not model.record(row).duration_s):
+        row += step  # an unreadable or empty file: nothing to page through
+    if not (edge and 0 < width_s and (duration_s <= 0 or width_s < duration_s)
+            and 0 <= row < model.rowCount()):
         view.scroll_by(share)
         return
 

@@ -66,3 +66,28 @@ def test_page_keys_step_a_view_less_a_tenth_and_scroll_keys_half_a_view(qtbot, w
         assert view.view_range() == pytest.approx(shown)
     assert [a.shortcut().toString() for a in (window.acts.page_earlier, window.acts.page_later)] \
         == ["Ctrl+Shift+Left", "Ctrl+Shift+Right"]
+
+
+def test_paging_goes_on_past_a_file_that_cannot_be_read(qtbot, window, tmp_path):
+    """Raven pages through a night's files; Earmark stopped dead at the first broken one: paged
+    onto it, the view kept the last file's range, which no edge of a file of 0 s met."""
+    for name in ("a.wav", "c.wav"):
+        audio_factory.write(tmp_path / "night" / name, audio_factory.noise(30.0, RATE_HZ), RATE_HZ)
+    audio_factory.write_broken(tmp_path / "night" / "b.wav", "text")
+    open_and_wait(qtbot, window, tmp_path / "night")
+    view = window.clip_view
+    names = [window.model.record(r).path for r in range(window.model.rowCount())]
+    assert names == ["a.wav", "b.wav", "c.wav"]
+    qtbot.waitUntil(lambda: view.data is not None, timeout=10_000)
+    view.set_view_range(20.0, 30.0)
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        window.acts.page_later.trigger()  # from a's end over b to c's start, at the same width
+    assert window.clip_list.current_id() == window.model.record(2).id
+    qtbot.waitUntil(lambda: view.view_range() == pytest.approx((0.0, 10.0)), timeout=5_000)
+    # Shown on a broken file (chosen in the list), a page goes on to the next readable one.
+    window.clip_list.select_row(1)
+    qtbot.wait(200)
+    with qtbot.waitSignal(view.clip_shown, timeout=10_000):
+        window.acts.page_earlier.trigger()
+    assert window.clip_list.current_id() == window.model.record(0).id
+    qtbot.waitUntil(lambda: view.view_range() == pytest.approx((20.0, 30.0)), timeout=5_000)
