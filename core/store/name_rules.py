@@ -397,6 +397,14 @@ def recorded_at(stem: str) -> datetime | None:
         return None
 
 
+def recorder_prefix(stem: str) -> str | None:
+    """What a recording named ``stem`` (see :func:`recorded_at`) holds before its recorder's
+    stamp, the recorder's own name (``ARU01`` of ``ARU01_20260601_220000``; empty for AudioMoth's
+    bare stamp); None for a name without one."""
+    match = _RECORDER_STAMP_RE.search(stem)
+    return None if match is None or recorded_at(stem) is None else stem[:match.start()]
+
+
 @functools.lru_cache(maxsize=4096)  # a folder's names give a few labels, each asked often
 def is_date_stamp(label: str) -> bool:
     """Whether ``label`` (a part of a file name, or a folder's name) ends in a date
@@ -406,4 +414,4 @@ def is_date_stamp(label: str) -> bool:
 
 __all__ = ["NameRule", "NamePreview", "PREFIX_RULE", "NO_NAME_RULE", "infer_name_rule",
            "is_date_stamp", "is_recorder_folder", "preview_name_rule", "recorded_at", "token_rules",
-           "parse_name_rule", "KINDS"]
+           "parse_name_rule", "recorder_prefix", "KINDS"]

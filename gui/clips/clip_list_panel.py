@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Sig
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -15,13 +16,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QProgressBar,
+    QStyle,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.store.name_rules import recorded_at
+from core.store.name_rules import recorder_prefix
 from core.words import counted
 from gui.clips.clip_columns import COLUMN_PX, ColumnFitter
 from gui.clips.clip_table import (
@@ -442,16 +444,38 @@ class ClipListPanel(QWidget):
 class StampedNameDelegate(QStyledItemDelegate):
     """The Name column's cells: a name a recorder stamped with when it began
     (``20260601_224000.wav``) is cut from the left, keeping its time (``…0601_224000.wav``);
-    cut in the middle as other names are, a night's files all read ``2026060…000.wav``."""
+    cut in the middle as other names are, a night's files all read ``2026060…000.wav``. The
+    recorder's own name before its stamp is kept too, the date cut (``ARU01…0601_220000.wav``):
+    cut from the left, four recorders' files of one night all read ``…_20260601_220000.wav``."""
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         text = index.data()
-        if isinstance(text, str) and _stamped(text):
-            option.textElideMode = Qt.TextElideMode.ElideLeft
+        prefix = _recorder_prefix(text) if isinstance(text, str) else None
+        if prefix is None:
+            return
+        option.textElideMode = Qt.TextElideMode.ElideLeft
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        room_px = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option,
+                                       widget).width() - 2 * _TEXT_MARGIN_PX
+        metrics = option.fontMetrics
+        if prefix and room_px > 0 and metrics.horizontalAdvance(text) > room_px:
+            # The recorder's name, in what the time of day (its last six digits) leaves.
+            time_px = metrics.horizontalAdvance("…" + text[len(text.rsplit(".", 1)[0]) - 6:])
+            head = metrics.elidedText(prefix, Qt.TextElideMode.ElideRight,
+                                      max(room_px - time_px, room_px // 3))
+            option.text = head + metrics.elidedText(
+                text[len(prefix):], Qt.TextElideMode.ElideLeft,
+                room_px - metrics.horizontalAdvance(head))
+
+
+#: Each side of a cell's text, as Qt's styles leave it (PM_FocusFrameHMargin + 1).
+_TEXT_MARGIN_PX = 3
 
 
 @functools.lru_cache(maxsize=4096)  # each visible name once, not its regex at every repaint
-def _stamped(name: str) -> bool:
-    """Whether a file's ``name`` says when its recorder began (``20260601_224000.wav``)."""
-    return recorded_at(name.rsplit(".", 1)[0]) is not None
+def _recorder_prefix(name: str) -> str | None:
+    """What a file's ``name`` holds before its recorder's stamp (``ARU01`` of
+    ``ARU01_20260601_224000.wav``, empty for a bare stamp); None for a name without one."""
+    return recorder_prefix(name.rsplit(".", 1)[0])

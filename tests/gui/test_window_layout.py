@@ -247,6 +247,31 @@ def test_a_nights_files_keep_their_times_when_names_are_cut(qtbot, window, tmp_p
                      "owl_call_number_one.wav": Qt.TextElideMode.ElideMiddle}
 
 
+def test_recorders_files_of_one_night_keep_the_recorders_names_when_cut(qtbot, window,
+                                                                       tmp_path):
+    """Four recorders' files of one night, cut from the left in a narrow Name column, all read
+    …_20260601_220000.wav; the recorder's name is kept and the date cut instead."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    for name in ("ARU01_20260601_220000.wav", "ARU02_20260601_220000.wav", "20260601_224000.wav"):
+        audio_factory.write(tmp_path / "night" / name, audio_factory.tone(440.0, 0.2))
+    open_and_wait(qtbot, window, tmp_path / "night")
+    table = window.clip_list.table
+    delegate = table.itemDelegateForColumn(NAME)
+    shown = {}
+    for row in range(window.model.rowCount()):
+        index = table.model().index(row, NAME)
+        option = QStyleOptionViewItem()
+        option.initFrom(table)
+        option.rect = QRect(0, 0, 160, 24)  # room for about 21 characters of 25
+        delegate.initStyleOption(option, index)
+        shown[index.data()] = option.text
+    for recorder in ("ARU01", "ARU02"):
+        text = shown[f"{recorder}_20260601_220000.wav"]
+        assert text.startswith(recorder + "…") and text.endswith("220000.wav"), text
+    assert shown["20260601_224000.wav"] == "20260601_224000.wav"  # Qt cuts it from the left
+
+
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
     window.resize(1600, 1000)
     open_and_wait(qtbot, window, clip_folder)
