@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.cli import given_path
@@ -206,11 +207,12 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _labelled_clips(args, regions: bool = False) -> list:
+def _labelled_clips(args, regions: bool = False, classes: Sequence[str] = ()) -> list:
     """The labelled clips of ``args.data`` (LabeledClip), from its project store or its folders
     and names as ``--labels-from`` says; tells stderr where the labels came from. With
     ``regions``, a store's marked events and their recordings come too, as the app trains on
-    them (see ``core.workflow.training_snapshot``)."""
+    them (see ``core.workflow.training_snapshot``). With a model's ``classes``, names are read
+    by the rule by which most name one of them (unless ``--name-rule`` says which)."""
     from core.store.project import existing_store_dir
 
     data = args.data
@@ -221,17 +223,22 @@ def _labelled_clips(args, regions: bool = False) -> list:
     if args.labels_from == "store":
         raise EarmarkError(f"{data}: has no labels saved by the app (no project store); "
                            "use --labels-from folder")
-    return _folder_clips(data, args.name_rule)
+    return _folder_clips(data, args.name_rule, classes)
 
 
-def _folder_clips(data: Path, name_rule) -> list:
+def _folder_clips(data: Path, name_rule, classes: Sequence[str] = ()) -> list:
     from core.cli.labels import say_name_rule
-    from core.store.label_rules import FolderLabels
+    from core.store.label_rules import FolderLabels, rule_naming
 
     labels = FolderLabels(data, name_rule=name_rule)
     clips = labels.scan()
-    say_name_rule(labels.name_rule, [c.path.stem for c in clips if c.path.parent == data],
-                  chosen=name_rule is not None)
+    stems = [c.path.stem for c in clips if c.path.parent == data]
+    if name_rule is None and classes and stems:
+        better = rule_naming(stems, classes, labels.name_rule)
+        if better is not None and better != labels.name_rule:
+            labels = FolderLabels(data, name_rule=better)
+            clips = labels.scan()
+    say_name_rule(labels.name_rule, stems, chosen=name_rule is not None)
     return [c for c in clips if c.label]
 
 

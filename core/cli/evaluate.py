@@ -47,7 +47,7 @@ def cmd_evaluate(args) -> int:
     classifier = Classifier.from_checkpoint(args.model, device=device)
     if args.plots is not None:
         _plots_dir(args.plots)  # before the clips are classified: a bad DIR fails at once
-    clips = _labelled_clips(args)
+    clips = _labelled_clips(args, classes=classifier.classes)
     known = [c for c in clips if c.label in classifier.classes]
     unknown = sorted({c.label for c in clips} - set(classifier.classes))
     if unknown:

@@ -12,7 +12,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +25,7 @@ from core.store.name_rules import (
     infer_name_rule,
     is_date_stamp,
     is_recorder_folder,
+    token_rules,
 )
 from core.store.records import clean_label
 
@@ -62,13 +63,31 @@ def label_from_path(root: str | os.PathLike, path: str | os.PathLike,
 
 
 def class_named_by(path: str | os.PathLike, classes: Iterable[str]) -> str | None:
-    """The one of ``classes`` that ``path``'s folder, or else its name by the prefix rule,
-    names, as test sets are laid out (``cat/a.wav``, ``cat_12.wav``); None when neither does."""
+    """The one of ``classes`` that ``path``'s folder, or else its name, names, as test sets are
+    laid out (``cat/a.wav``; ``cat_12.wav`` by the prefix rule, FSDD's ``0_yweweler_3.wav`` by
+    its first part, or its first two...: :func:`rule_naming`); None when none does."""
     path, classes = Path(path), set(classes)
     if path.parent.name in classes:
         return path.parent.name
-    label = PREFIX_RULE.label_of(path.stem)
-    return label if label in classes else None
+    rule = rule_naming([path.stem], classes)
+    return None if rule is None else rule.label_of(path.stem)
+
+
+def rule_naming(stems: Sequence[str], classes: Iterable[str],
+                first: NameRule | None = None) -> NameRule | None:
+    """Of ``first`` (a rule already chosen), the prefix rule and the rules reading the first
+    parts of a name, the one by which the most of ``stems`` name one of ``classes`` (the earliest
+    of those that name as many); None when none names any: a model's classes say how a test
+    set's names are read where a rule inferred from the names alone may not (``0_yweweler_3``
+    beside a few ``other7_1``: the part before the number, ``0_yweweler``, fits as well as the
+    first part, ``0``, the model's class)."""
+    classes = set(classes)
+    rules = [*([first] if first is not None else []), PREFIX_RULE,
+             *(rule for rule in token_rules(stems) if rule.first == 0)]
+    named = [(sum(rule.label_of(stem) in classes for stem in stems), -order, rule)
+             for order, rule in enumerate(rules)]
+    count, _, rule = max(named, key=lambda n: n[:2])
+    return rule if count else None
 
 
 def _in_subfolder(root: Path, path: Path) -> bool:

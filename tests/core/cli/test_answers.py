@@ -126,3 +126,21 @@ def test_evaluate_counts_unknown_and_silence_as_wrong_answers(tmp_path, capsys, 
     code, out, _ = _run(capsys, "evaluate", tmp_path / "strict.pt", labelled)
     assert code == 0
     assert "answered unknown 6, silence 1 of 7 clips; accuracy 0.000 counting those as wrong" in out
+
+
+def test_evaluate_reads_a_test_sets_names_by_the_models_classes(tmp_path, capsys):
+    """FSDD-like names and a few strays: inferred from the names alone, the part before the
+    number (``0_yweweler``) read as well as the first part, so the model's classes were found in
+    none and evaluate gave up. The classes say which rule: the first part."""
+    model = model_factory.save(model_factory.untrained_checkpoint(classes=("0", "1", "2")),
+                               tmp_path / "digits.pt")
+    data = tmp_path / "new"
+    for d in "012":
+        for i in range(10):
+            audio_factory.write(data / f"{d}_yweweler_{i}.wav", audio_factory.tone(300.0 + 100 * i))
+    for i in range(5):
+        audio_factory.write(data / f"other7_{i}.wav", audio_factory.tone(440.0))
+    code, out, err = _run(capsys, "evaluate", model, data, "--json")
+    assert code == 0, err
+    assert json.loads(out)["n_clips"] == 30
+    assert "the 1st part of the file name" in err and "ignoring 5 clips" in err

@@ -12,7 +12,7 @@ from core.audio.reading import info
 from core.errors import AudioError, EarmarkError
 from core.store import label_rules
 from core.store.label_rules import LabeledClip
-from core.store.name_rules import NameRule
+from core.store.name_rules import PREFIX_RULE, NameRule, infer_name_rule
 
 
 def _touch(path):
@@ -310,6 +310,21 @@ def test_a_test_files_class_is_the_one_its_folder_or_name_says():
     assert class_named_by("/test/dog/cat_12.wav", classes) == "dog"  # the folder first
     assert class_named_by("/Downloads/bark.wav", classes) is None
     assert class_named_by("/test/bird/owl_3.wav", classes) is None
+    # FSDD's names: the first part is the class, the part before the number the speaker's too.
+    digits = ("0", "1", "7")
+    assert class_named_by("/new/0_yweweler_3.wav", digits) == "0"
+    assert class_named_by("/new/dog_barking_12.wav", ("dog_barking", "cat")) == "dog_barking"
+    assert class_named_by("/new/other7_1.wav", digits) is None
+
+
+def test_a_models_classes_choose_how_a_test_sets_names_are_read():
+    from core.store.label_rules import rule_naming
+
+    stems = [f"{d}_yweweler_{i}" for d in "012" for i in range(10)] + [f"other7_{i}" for i in range(5)]
+    rule = rule_naming(stems, ("0", "1", "2"), first=infer_name_rule(stems))
+    assert [rule.label_of(s) for s in ("2_yweweler_4", "other7_1")] == ["2", "other7"]
+    assert rule_naming(["cat_1", "dog_2"], ("cat", "dog"), PREFIX_RULE) == PREFIX_RULE  # kept
+    assert rule_naming(["rec_1", "rec_2"], ("cat", "dog")) is None
 
 
 def test_named_answers_count_right_wrong_and_unanswered():
