@@ -144,6 +144,13 @@ class ClassifyPanel(QWidget):
         for button in (self.train_button, self.cancel_button):  # see TrainingPanel's
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.cancel_button.clicked.connect(self.cancel)
+        # A drop adds to the results, as Edge Impulse's model testing keeps its samples (a second
+        # drop replaced the first's, unsaid, a run still going too): Clear empties the list.
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Forget these results (the files are untouched)")
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.clear_button.clicked.connect(self.clear)
+        self._queued: list[list[Path]] = []  # drops waiting for the run before them
         self.add_button = QPushButton("Add Selected to Project")
         self._folder: Path | None = None  # the project's, which Add Selected copies into
         self._refused: str | None = None  # why it takes no file, as last asked (_ask_refused)
@@ -197,6 +204,7 @@ class ClassifyPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.train_button)
         row.addWidget(self.cancel_button)
+        row.addWidget(self.clear_button)
         row.addWidget(self.add_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -252,7 +260,8 @@ class ClassifyPanel(QWidget):
         return self._task.is_running()
 
     def classify(self, paths: list) -> bool:
-        """Classify files (folders: their audio files) in the background; False without a model."""
+        """Classify files (folders: their audio files) in the background, their results added
+        under those there (a drop while a run goes on waits for it); False without a model."""
         paths = [Path(p) for p in paths]
         if not paths:
             return False
@@ -263,7 +272,11 @@ class ClassifyPanel(QWidget):
                               "warning")
             self._update_buttons()
             return False
-        self.clear()
+        if self.is_busy():
+            self._queued.append(paths)
+            self.status.setText(f"Classifying… ({sum(map(len, self._queued)):,} more dropped "
+                                "item(s) next)")
+            return True
         self._task.start(FileClassifyWorker(paths, self._checkpoint, self._device_of()),
                          partial=self._on_worker_results, progress=self._on_worker_progress,
                          finished=self._on_worker_finished, failed=self._on_worker_failed,
@@ -273,6 +286,8 @@ class ClassifyPanel(QWidget):
         return True
 
     def cancel(self) -> None:
+        """Stop the run and the drops waiting for it; the results so far stay."""
+        self._queued = []
         if self.is_busy():  # said, or "Classifying…" stays under the results as if still going
             self.status.setText(f"Stopped: {counted(len(self.predictions), 'file')} classified "
                                 "before it was cancelled")
@@ -370,7 +385,7 @@ class ClassifyPanel(QWidget):
     def _on_worker_finished(self, outcome: tuple[int, list[str]]) -> None:
         count, empty = outcome
         failed = sum(1 for p in self.predictions if not p.ok)
-        text = f"Classified {counted(count - failed, 'file')}"
+        text = f"Classified {counted(len(self.predictions) - failed, 'file')}"
         if failed:
             text += f"; {failed:,} could not be read"
         if empty:
@@ -383,6 +398,8 @@ class ClassifyPanel(QWidget):
         self._ask_refused()
         self._update_buttons()
         self.classification_finished.emit(count)
+        if self._queued:  # the next drop, once this run's end has been said
+            self.classify(self._queued.pop(0))
 
     def _named_text(self) -> str:
         """A test set's score, where the files' folders or names say their classes (Edge
@@ -494,6 +511,7 @@ class ClassifyPanel(QWidget):
         # worker stopped early or broke: the task no longer counts as running then.
         busy = self.is_busy()
         self.cancel_button.setVisible(busy)
+        self.clear_button.setVisible(bool(self.predictions) and not busy)
         self.train_button.setVisible(self._checkpoint is None)
         refused = self._refused
         self.add_button.setEnabled(not busy and not refused

@@ -95,6 +95,33 @@ def test_dropped_files_get_label_confidence_and_probabilities(qtbot, panel, mode
 
 
 @pytest.mark.slow
+def test_a_second_drop_adds_its_files_and_clear_forgets_them(qtbot, panel, model_file, tmp_path):
+    """Dropped while the first drop's run went on, the second replaced it, unsaid: 30 files
+    dropped, 11 more a moment later, and only the 11 were listed. Now it waits its turn and
+    both are listed; a drop after that adds to them too, until Clear."""
+    panel.set_model(model_file)
+    first = [audio_factory.write(tmp_path / "a" / f"a{i}.wav", audio_factory.tone(500 + 40 * i))
+             for i in range(6)]
+    second = [audio_factory.write(tmp_path / "b" / f"b{i}.wav", audio_factory.noise(1.0, seed=i))
+              for i in range(3)]
+    with qtbot.waitSignals([panel.classification_finished] * 2, timeout=CLASSIFY_TIMEOUT_MS):
+        drop(panel.drop_zone, first)
+        drop(panel.drop_zone, second)
+        assert "3 more dropped item(s) next" in panel.status.text()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=CLASSIFY_TIMEOUT_MS)
+    assert sorted(p.path.name for p in panel.predictions) == sorted(
+        p.name for p in first + second)
+    assert panel.status.text().startswith("Classified 9 files")
+    assert panel.clear_button.isVisible()
+    with qtbot.waitSignal(panel.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
+        drop(panel.drop_zone, second[:1])
+    assert panel.table.rowCount() == 10
+    panel.clear_button.click()
+    assert panel.table.rowCount() == 0 and not panel.predictions
+    assert not panel.clear_button.isVisible()
+
+
+@pytest.mark.slow
 def test_a_worker_that_breaks_still_leaves_the_panel_idle(qtbot, panel, model_file, tmp_path,
                                                           monkeypatch):
     # Neither finished nor failed arrives; its last word, done, must end the busy state
