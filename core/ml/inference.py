@@ -44,8 +44,12 @@ from core.ml.samples import one_window
 
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 # A long file's answer rests on its windows within FOREGROUND_DB of its loudest (a phone's or a
-# room's hiss lies 30-50 dB under a voice near it): WindowScores.foreground.
+# room's hiss lies 30-50 dB under a voice near it) and FLOOR_RISE_DB or more over the file's floor
+# (FLOOR_PERCENTILE of its windows' levels: a call 9 dB over a recorder's hiss, once a minute):
+# WindowScores.foreground.
 FOREGROUND_DB = 20.0
+FLOOR_RISE_DB = 6.0
+FLOOR_PERCENTILE = 25.0
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
 # A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
 # label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
@@ -154,11 +158,16 @@ class WindowScores:
         """``(n_windows,)`` bool: the windows with sound whose level is within FOREGROUND_DB
         of the loudest window's, those the file's answer rests on. A word recorded with 9 s of
         room hiss after it (35 dB under the word) was answered by the hiss's windows, 18 to
-        the word's 2: unknown."""
+        the word's 2: unknown. Of those, where some rise FLOOR_RISE_DB over the file's floor,
+        those: a meow 9 dB over a minute of hiss was outvoted by the hiss (unknown too). A file
+        with no window over its floor (sound all through) rests on them all."""
         sounding = ~self.silent
         if not sounding.any():
             return sounding
-        return sounding & (self.level_dbfs >= self.level_dbfs[sounding].max() - FOREGROUND_DB)
+        levels = self.level_dbfs[sounding]
+        near = sounding & (self.level_dbfs >= levels.max() - FOREGROUND_DB)
+        over = near & (self.level_dbfs >= np.percentile(levels, FLOOR_PERCENTILE) + FLOOR_RISE_DB)
+        return over if over.any() else near
 
     @property
     def file_probabilities(self) -> np.ndarray:
