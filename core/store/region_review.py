@@ -46,7 +46,9 @@ class RegionReviewMixin:
         Events had deleted all its events of the label, the trills it does not look for too),
         but for those over a call a new event of their class is on (:func:`same_call`, on the
         same channel or the mix): one call waits once, found by the latest search (it waited
-        three times, once per kind). Accepted and rejected events, and imported ones, stay.
+        three times, once per kind). Accepted and rejected events, and imported ones, stay; a
+        new event over a call where an imported one of its class still waits (another tool's,
+        or Earmark's own found on the command line and imported) is not added beside it.
         Returns (deleted, added); the undo is ``delete_regions(added ids)`` then
         ``restore_regions(deleted)``. A bad spec raises RegionError and changes nothing."""
         clip_id, specs = int(clip_id), list(specs)
@@ -59,12 +61,18 @@ class RegionReviewMixin:
         replaced = {source} if source == "model" else {source, "search"}
         new = _Spans(specs)
         with self._write() as conn:
-            ids = [row[0] for row in conn.execute(
-                "SELECT id, label, source, begin_s, end_s, channel FROM regions "
-                "WHERE clip_id = ? AND status = ?", (clip_id, UNREVIEWED))
-                if (labels is None or row[1] in labels) and (
-                    row[2] in replaced
-                    or row[2] in FOUND_SOURCES and new.cover(row[1], row[3], row[4], row[5]))]
+            waiting = conn.execute("SELECT id, label, source, begin_s, end_s, channel FROM regions "
+                                   "WHERE clip_id = ? AND status = ?",
+                                   (clip_id, UNREVIEWED)).fetchall()
+            ids = [row[0] for row in waiting
+                   if (labels is None or row[1] in labels) and (
+                       row[2] in replaced
+                       or row[2] in FOUND_SOURCES and new.cover(row[1], row[3], row[4], row[5]))]
+            imported = _Spans([RegionSpec(clip_id, row[3], row[4], row[1], channel=row[5])
+                               for row in waiting if row[2] == "import"])
+            specs = [spec for spec in specs if not (  # a spec that is no span: refused below
+                is_number(spec.begin_s) and is_number(spec.end_s) and imported.cover(
+                    clean_label(spec.label), spec.begin_s, spec.end_s, spec.channel))]
             deleted = self.delete_regions(ids) if ids else []
             added = self._add_regions(conn, specs, source)
         return deleted, added

@@ -55,6 +55,12 @@ class DetectEventsCommand(_StoreCommand):
         """How many events waiting for review this run's redo replaced (a search before)."""
         return len(self._deleted)
 
+    @property
+    def already_waiting(self) -> int:
+        """How many of this run's events were not added: an imported event of their class
+        already waits for review over their call (Project.replace_model_regions)."""
+        return sum(map(len, self._specs.values())) - len(self.added or ())
+
     def _redo(self) -> None:
         if self.added is None:
             deleted, added = [], []
@@ -77,11 +83,12 @@ class DetectEventsCommand(_StoreCommand):
         _tell(self._on_changed, self._specs)
 
 
-def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
+def detection_message(outcome: Any, replaced: int, waiting: int = 0) -> tuple[str, str]:
     """(text, kind) for the banner after a search (a DetectOutcome): the events found, the
     files searched, cancelled or unreadable, how many stretches a model's search left out as
-    unknown, and how many events left waiting by a search before were replaced (a new search
-    of another class replaced them without a word)."""
+    unknown, how many events left waiting by a search before were replaced (a new search
+    of another class replaced them without a word), and how many found were ``waiting``
+    already, imported (DetectEventsCommand.already_waiting)."""
     n = sum(len(specs) for specs in outcome.specs.values())
     text = f"Found {counted(n, 'event')} in {counted(outcome.searched, 'file')}"
     if outcome.stopped:
@@ -102,6 +109,9 @@ def detection_message(outcome: Any, replaced: int) -> tuple[str, str]:
         text += (f"; they replace {counted(replaced, 'event')} of the same class left waiting "
                  "for review in those files (by an earlier search of the same kind, or on the "
                  "same calls)")
+    if waiting:
+        text += (f"; {waiting:,} of them already waited for review, imported, and were not "
+                 "added again")
     return (text + ". Review them in the Review tab (Ctrl+Z removes them"
             + (" and brings the others back)." if replaced else ")."),
             "warning" if outcome.failed else "info")

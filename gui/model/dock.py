@@ -538,15 +538,15 @@ class ModelDock(QDockWidget):
         if not outcome.total:
             self.show_message(nothing_to_search, "info")
             return
-        replaced = 0
+        replaced = waiting = 0
         if outcome.specs:
             command = DetectEventsCommand(self.project, outcome.specs, model_name,
                                           on_changed=self._on_regions_changed,
                                           on_error=lambda m: self.show_message(m, "error"),
                                           labels=labels, source=source)
             self.undo_stack.push(command)
-            replaced = command.replaced
-        self.show_message(*detection_message(outcome, replaced))
+            replaced, waiting = command.replaced, command.already_waiting
+        self.show_message(*detection_message(outcome, replaced, waiting))
         if self.review.queue():
             self.review.show_row(0)
 

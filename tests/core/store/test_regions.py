@@ -533,9 +533,13 @@ def test_a_new_event_replaces_another_search_s_waiting_event_over_the_same_call(
         source="similar")
     assert gone == [loud[1]]  # over its call; the model's hoots elsewhere stay
     imported = project.add_regions([RegionSpec(long_id, 3.0, 3.5, "hoot", score=0.6)], "import")
-    gone, _ = project.replace_model_regions(
-        long_id, [RegionSpec(long_id, 3.0, 3.5, "hoot")], labels={"hoot"}, source="loud")
+    gone, added = project.replace_model_regions(
+        long_id, [RegionSpec(long_id, 3.0, 3.5, "hoot"), RegionSpec(long_id, 3.0, 3.5, "sweep")],
+        labels={"hoot", "sweep"}, source="loud")
     assert imported[0].id in {r.id for r in project.regions()}  # another tool's: not Earmark's
+    # ... and over its call, no second hoot waits beside it (a night's calls found on the command
+    # line and imported, then searched for in the app, each waited twice); a sweep there does.
+    assert [(r.begin_s, r.label) for r in added] == [(3.0, "sweep")]
     # Two new events over one stretch, one unlabelled (their order is by time alone), and a
     # spec that is no span: refused, and nothing changed.
     before = project.regions()

@@ -482,6 +482,28 @@ def test_a_template_search_skips_a_template_it_cannot_use_and_fails_when_none_is
         workers.TemplateDetectWorker(project, [gone], config).work_on(project)
 
 
+def test_a_search_adds_no_second_event_where_an_imported_one_waits(project):
+    """Calls found on the command line (detect-energy's CSV) and imported, then searched for in
+    the app: each waited twice, and Accept All made two regions of every call. The search's
+    events over them are not added, and the banner says how many."""
+    from gui.model.detection_commands import detection_message
+
+    a = clip_ids(project)["a.wav"]
+    project.add_regions([RegionSpec(a, 0.2, 0.6, "call", score=0.8)], "import")
+    command = DetectEventsCommand(project, {a: [RegionSpec(a, 0.25, 0.6, "call", score=0.9),
+                                                RegionSpec(a, 1.2, 1.5, "call", score=0.9)]},
+                                  source="loud", labels={"call"})
+    QUndoStack().push(command)
+    assert [(r.begin_s, r.source) for r in project.regions(a)] == [(0.2, "import"),
+                                                                   (1.2, "loud")]
+    assert command.already_waiting == 1
+    outcome = SimpleNamespace(specs=command._specs, searched=1, stopped=False, failed=[],
+                              unknown=0, near=0, total=1)
+    text, _ = detection_message(outcome, command.replaced, command.already_waiting)
+    assert text.startswith("Found 2 events in 1 file; 1 of them already waited for review, "
+                           "imported, and were not added again.")
+
+
 def test_a_loud_search_says_which_files_its_band_lies_above(project):
     """Find Loud Events at 6-9 kHz over an 8 kHz file said "Found 14 events" of its noise and
     stored none; the file is not searched, and the banner says why, once, by its name."""
