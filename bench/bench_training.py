@@ -1,7 +1,8 @@
 """Training benchmark on real recordings (FSDD, 4 speakers): leave-one-speaker-out accuracy and wall
 time of the default recipe, seed-cnn at the seed's settings with and without the feature cache, and
 a 300-clip retrain at 5 s clips. Prints figures; run with `uv run python bench/bench_training.py`
-(`--seeds N` trains N seeds per held-out speaker and quotes their mean).
+(`--seeds N` trains N seeds per held-out speaker and quotes their mean; `--model speech` times the
+speech model, its gate's run included, in place of the default network).
 """
 
 from __future__ import annotations
@@ -57,30 +58,32 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--seed-epochs", type=int, default=2,
                         help="epochs of the seed recipe actually run; its 150 are extrapolated")
+    parser.add_argument("--model", default=None, help="the network to time (default: the default)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="repeats for the 300-clip retrain (0: skip it)")
     args = parser.parse_args()
     clips = fsdd_clips()
+    base = TrainConfig.for_model(args.model) if args.model else TrainConfig()
     speakers = sorted({s for _, _, s in clips})
     print(f"FSDD: {len(clips)} clips, speakers {', '.join(speakers)}; "
           f"{torch.get_num_threads()} torch threads", flush=True)
 
     if not args.skip_loso:
         print("Default recipe (compact-bands, peak-dB log-mel, auto clip length), leave one speaker out:")
-        rows = loso(clips, TrainConfig(), speakers[: args.folds], args.seeds)
+        rows = loso(clips, base, speakers[: args.folds], args.seeds)
         per_speaker = {s: statistics.mean(r["accuracy"] for r in rows if r["speaker"] == s)
                        for s in speakers[: args.folds]}
         print("  mean per held-out speaker: "
               + ", ".join(f"{s} {a:.3f}" for s, a in per_speaker.items()), flush=True)
-        print(f"DEFAULT mean held-out accuracy {statistics.mean(per_speaker.values()):.3f} "
+        print(f"{base.model.upper()} mean held-out accuracy {statistics.mean(per_speaker.values()):.3f} "
               f"({args.seeds} seed(s) per speaker); "
               f"median train time {median([r['train_s'] for r in rows]):.1f} s "
               f"(max {max(r['train_s'] for r in rows):.1f} s)", flush=True)
     if not args.skip_all:
         all_clips = [(p, lbl) for p, lbl, _ in clips]
         with Timer() as t:
-            result = train(all_clips, TrainConfig())
-        print(f"DEFAULT on all {len(all_clips)} clips: {t.seconds:.1f} s, "
+            result = train(all_clips, base)
+        print(f"{base.model.upper()} on all {len(all_clips)} clips: {t.seconds:.1f} s, "
               f"{len(result.history)} epochs, validation accuracy {result.report.accuracy:.3f}",
               flush=True)
 
@@ -92,7 +95,7 @@ def main() -> None:
     times, accuracies = [], []
     for i in range(args.repeats):
         with Timer() as t:
-            result = train(subset, TrainConfig(clip_seconds_requested=5.0, seed=i))
+            result = train(subset, dataclasses.replace(base, clip_seconds_requested=5.0, seed=i))
         times.append(t.seconds)
         accuracies.append(held_out_accuracy(result.checkpoint, test))
         print(f"  300 clips at 5 s, default recipe: {t.seconds:.1f} s, {len(result.history)} epochs "

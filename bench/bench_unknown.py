@@ -14,6 +14,8 @@ recipe (the rule fitted at the end of training), and per held-out speaker
   AUROC against the held-out speaker;
 - the share of long files made of the held-out speaker's digits (three recordings of one digit,
   0.3 s apart) answered unknown: a window of a long recording is judged, not a whole clip.
+`--model speech` measures the speech model, whose unknown answer is its gate's (the default
+network trained beside it, Checkpoint.gate): the product's answers, no candidates of its own.
 Run with `uv run python bench/bench_unknown.py` (`--folds N` for fewer speakers, `--save DIR`
 to keep the models and `--load DIR` to measure them again without training; with `--refit`
 their rule is fitted again as this code fits it, so a change to the rule is measured on the
@@ -192,9 +194,12 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
             checkpoint = train(train_set, config).checkpoint
             if args.save:
                 save_checkpoint(checkpoint, saved)
-    if checkpoint.novelty is None:
+    if checkpoint.novelty is None and checkpoint.gate is None:
         raise SystemExit(f"{saved}: a model without the unknown rule; train it again")
     classifier = Classifier(checkpoint)
+    if checkpoint.novelty is None:  # the speech model's: its gate's rule, no candidates of its own
+        return _answers(classifier, test, files, scratch / speaker, config.seed,
+                        {"train_s": t.seconds, "candidates": {}})
     classes = list(checkpoint.classes)
     # What the candidates measure, each thresholded on augmented validation clips; with
     # --refit, the product's rule fitted again on them (as training fits it) before it is measured.
@@ -214,23 +219,10 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
         classifier.novelty = novelty.fit_novelty(
             np.concatenate([train_m["map"], train_aug["map"]]),
             np.concatenate([targets[train_idx]] * 2), calibration["map"])
-    truth = [lbl for _, lbl in test]
-    held = list(classifier.predict_files([p for p, _ in test]))
-    row = {"train_s": t.seconds,
-           "acc": float(np.mean([p.label == lbl for p, lbl in zip(held, truth, strict=True)])),
-           "acc_rule": float(np.mean([p.answer == lbl for p, lbl in zip(held, truth, strict=True)]))}
+    row = _answers(classifier, test, files, scratch / speaker, config.seed, {"train_s": t.seconds})
     cats_dogs = sorted(CATS_DOGS.rglob("*.wav"))
     outside = {"cats/dogs": cats_dogs, **files}
-    for name, paths in outside.items():
-        answers = [p.verdict for p in classifier.predict_files(paths)]
-        row[name] = float(np.mean([a is not None for a in answers]))
-        row[name + " silence"] = float(np.mean([a == novelty.SILENCE for a in answers]))
-    longs = long_digit_files(test, scratch / speaker, seed=config.seed)
-    answers = list(classifier.predict_files([p for p, _ in longs]))
-    row["long unknown"] = float(np.mean([a.verdict == novelty.UNKNOWN for a in answers]))
-    row["long acc"] = float(np.mean([a.label == lbl for a, (_, lbl) in zip(answers, longs, strict=True)]))
-
-    right = np.array([p.label == lbl for p, lbl in zip(held, truth, strict=True)])
+    right = row.pop("right")
     # Every candidate judges a long file by its one window with sound that most supports the
     # label (the product weighs its best three, see inference.LONG_WINDOWS).
     judged = {name: [judged_windows(classifier, p) for p in paths] for name, paths in outside.items()}
@@ -251,6 +243,27 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
             for group, values in scores.items():
                 figures[group] = float((silent[group] | (values > threshold)).mean())
             row["candidates"][f"{base} at {share:g}"] = figures
+    return row
+
+
+def _answers(classifier: Classifier, test: list, files: dict, scratch: Path, seed: int,
+             row: dict) -> dict:
+    """The product's answers: the held-out speaker's accuracy without and with the rule, the
+    share of each outside group answered unknown or silence, and long digit files; ``right``
+    (which held-out clips the model names right) for the candidates."""
+    truth = [lbl for _, lbl in test]
+    held = list(classifier.predict_files([p for p, _ in test]))
+    right = np.array([p.label == lbl for p, lbl in zip(held, truth, strict=True)])
+    row.update(acc=float(right.mean()), right=right, acc_rule=float(
+        np.mean([p.answer == lbl for p, lbl in zip(held, truth, strict=True)])))
+    for name, paths in {"cats/dogs": sorted(CATS_DOGS.rglob("*.wav")), **files}.items():
+        answers = [p.verdict for p in classifier.predict_files(paths)]
+        row[name] = float(np.mean([a is not None for a in answers]))
+        row[name + " silence"] = float(np.mean([a == novelty.SILENCE for a in answers]))
+    longs = long_digit_files(test, scratch, seed=seed)
+    answers = list(classifier.predict_files([p for p, _ in longs]))
+    row["long unknown"] = float(np.mean([a.verdict == novelty.UNKNOWN for a in answers]))
+    row["long acc"] = float(np.mean([a.label == lbl for a, (_, lbl) in zip(answers, longs, strict=True)]))
     return row
 
 
@@ -300,6 +313,8 @@ def main() -> None:
           f"{mean['acc'] - mean['acc_rule']:6.3f} " + " ".join(f"{mean[g]:15.3f}" for g in groups)
           + f" {mean['long unknown']:10.3f} ({mean['long acc']:.2f})"
           + f"   (generated, all kinds: {every:.3f})")
+    if not rows[0]["candidates"]:
+        return
     print("\ncandidate scores at a share (mean over folds; threshold: the quantile of augmented "
           "validation clips that leaves that share beyond it)")
     names = list(rows[0]["candidates"])

@@ -63,6 +63,10 @@ class Checkpoint:
     # Per class, the band (Hz) its training regions were drawn in as boxes (samples.class_bands),
     # where detection draws its events' edges; None for a class without one, or an older model.
     class_bands_hz: list[tuple[float, float] | None] | None = None
+    # A second network, trained on the same clips, whose unknown rule answers for this model
+    # (the speech model's: a rule on its own head's statistics singles out a new voice, see
+    # training.GATED_MODELS); None: the model's own rule, or none. Older Earmarks ignore it.
+    gate: Checkpoint | None = None
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -90,6 +94,17 @@ class Checkpoint:
         if self.novelty is not None and self.novelty.n_classes != len(self.classes):
             raise ValueError(f"novelty rule for {self.novelty.n_classes} classes, not "
                              f"{len(self.classes)}")
+        if self.gate is not None:
+            gate, features = self.gate, self.feature_config
+            if gate.gate is not None or gate.novelty is None or gate.multi_label or self.multi_label:
+                raise ValueError("a gate is a single-label model with an unknown rule of its own")
+            if list(gate.classes) != list(self.classes):
+                raise ValueError("the gate's classes are not the model's")
+            if (gate.feature_config.sample_rate_hz, gate.feature_config.n_samples,
+                    gate.feature_config.channel) != (features.sample_rate_hz, features.n_samples,
+                                                     features.channel):
+                raise ValueError("the gate does not hear the model's clips (its rate, length "
+                                 "or channel differ)")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -126,6 +141,7 @@ class Checkpoint:
                 key: torch.from_numpy(value) if isinstance(value, np.ndarray) else value
                 for key, value in self.novelty.to_arrays().items()}}),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
+            **({} if self.gate is None else {"gate": self.gate.to_payload()}),
         }
 
 
@@ -264,6 +280,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             temperature=payload.get("temperature", 1.0),
             novelty=_novelty(payload.get("novelty")),
             class_bands_hz=_bands(payload.get("class_bands_hz")),
+            gate=None if payload.get("gate") is None else _from_payload(path, payload["gate"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc

