@@ -312,11 +312,12 @@ class TrainingPanel(QWidget):
                 device, getattr(report, "precision", None)))
             self.device_note.show()
         self.progress.setValue(int(1000 * min(max(report.fraction, 0.0), 1.0)))
+        left = format_duration(report.eta_s)
         if report.phase == "decoding":
             self.progress.setFormat(report.message[:1].upper() + report.message[1:])
-        else:
-            left = format_duration(report.eta_s)
-            text = f"Epoch {report.epoch}/{report.epochs}"
+        else:  # a gate's run (the speech model's unknown rule) says so in its message
+            text = (f"Epoch {report.epoch}/{report.epochs}" if report.phase == "training" else
+                    report.message[:1].upper() + report.message[1:])
             self.progress.setFormat(text + (f" · {left} left" if left else ""))
         if report.epoch_metrics is not None:
             self.history.append(report.epoch_metrics)
