@@ -102,8 +102,8 @@ def test_the_training_tab_says_where_a_run_trains(qtbot):
     assert panel.device_note.text() == "Training on cuda:0 (bf16)"
     assert panel.progress.format() == "Epoch 1/2 · 0:03 left"
     # The speech model's gate trains after it: its bar says so, not "Epoch 1/30" again.
-    gate = SimpleNamespace(vars(_progress("cpu")), phase="gate",
-                           message="unknown rule: epoch 4/30", fraction=0.7)
+    gate = SimpleNamespace(**{**vars(_progress("cpu")), "phase": "gate",
+                              "message": "unknown rule: epoch 4/30", "fraction": 0.7})
     panel.show_progress(gate)
     assert panel.progress.format() == "Unknown rule: epoch 4/30 · 0:03 left"
     panel.training_finished(SimpleNamespace(stopped=False, checkpoint=object(), elapsed_s=65.0,
