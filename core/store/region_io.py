@@ -321,11 +321,13 @@ MAX_TAIL_PARTS = 32
 
 
 def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[ClipRecord]],
-              root: str | None = None) -> tuple[ClipRecord | None, str | None]:
+              root: str | None = None, which: str = "give its path relative to the folder"
+              ) -> tuple[ClipRecord | None, str | None]:
     """The clip a file's row names by ``key`` (a path relative to the folder, or from elsewhere),
     or None and why not; ``by_path`` and ``by_name`` as :func:`clip_index` gives them; ``root``
-    the folder's name (a path through it names a file in it by what follows). Names match in
-    either Unicode form (a Mac's table may write café decomposed)."""
+    the folder's name (a path through it names a file in it by what follows); ``which``: how to
+    say which of several files of its name it is. Names match in either Unicode form (a Mac's
+    table may write café decomposed)."""
     clip = by_path.get(key)
     if clip is not None:
         return clip, None
@@ -354,12 +356,15 @@ def find_clip(key: str, by_path: dict[str, ClipRecord], by_name: dict[str, list[
         return same_name[0], None
     if same_name:
         listed = ", ".join(c.path for c in same_name[:3]) + (", ..." if len(same_name) > 3 else "")
-        return None, (f"{key} names {len(same_name)} files in the folder ({listed}): give its "
-                      "path relative to the folder")
+        return None, f"{key} names {len(same_name)} files in the folder ({listed}): {which}"
     return None, f"{key} is not in the folder"
 
 
 _ClipIndex = tuple[dict[str, ClipRecord], dict[str, list[ClipRecord]]]
+#: How to say which recording an AviaNZ file is of, where several have its name: the file holds
+#: no path to give.
+_AVIANZ_WHICH = ("put the file beside its recording, or say which recording it is of (File > "
+                 "Import asks; `labels import --audio PATH`)")
 
 
 def clip_index(project, include_missing: bool = True) -> _ClipIndex:
@@ -398,11 +403,13 @@ def moments_text(n: int) -> str:
             "their edges to the calls'")
 
 
-def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = False
+def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, fmt: str = ""
           ) -> tuple[list[Planned], list[Problem], bool]:
     """The rows matched to clips, the rows' problems, and whether a row was refused for lying
-    past its file's end. ``raven``: the rows are a Raven table's, whose Channel 1 may stand for
-    every channel."""
+    past its file's end. ``fmt``: the file's format: a Raven table's Channel 1 may stand for
+    every channel; an AviaNZ file names its recording by its own name alone."""
+    raven = fmt == "raven"
+    which = (_AVIANZ_WHICH if fmt == "avianz" else "give its path relative to the folder")
     by_path, by_name = index
     planned: list[Planned] = []
     problems: list[Problem] = []
@@ -411,7 +418,7 @@ def _plan(project, rows: Iterable[RegionRow], index: _ClipIndex, raven: bool = F
     for row in rows:
         if row.path not in found:  # a file has many rows
             found[row.path] = find_clip(project.relpath(row.path), by_path, by_name,
-                                        project.folder.name)
+                                        project.folder.name, which)
         clip, reason = found[row.path]
         if clip is None:
             problems.append((row.line, reason))
@@ -485,7 +492,7 @@ def plan_regions_files(project, files: Iterable[tuple[str | os.PathLike, str | N
     problems: list[Problem] = []
     for path, audio in files:
         fmt, rows, found, on_sequence = _parse(path, audio or _avianz_beside(project, path))
-        more, bad, past_end = _plan(project, rows, index, raven=fmt == "raven")
+        more, bad, past_end = _plan(project, rows, index, fmt)
         found += bad
         if found:
             listings.append(_listing(Path(path).name, found, _UNITS.get(fmt, "line"))

@@ -555,6 +555,20 @@ def test_avianz_labels_in_doubt_are_events_to_review(tmp_path, project):
         ("Morepork", 50), ("Kiwi", 100), ("Tui", 50)]
 
 
+def test_an_avianz_file_of_a_name_two_recordings_share_says_how_to_choose(tmp_path, project):
+    """An AviaNZ file names its recording by its own name alone (a.wav.data): where two
+    recorders' files share it, there is no path to give, as the refusal told."""
+    text = json.dumps([{"Operator": "Ann", "Reviewer": "", "Duration": 1.0},
+                       [0.1, 0.2, 0, 0, [{"species": "Kiwi", "certainty": 100, "filter": "M"}]]])
+    with pytest.raises(RegionError) as refused:
+        import_regions_file(project, write(tmp_path, "a.wav.data", text))
+    assert "a.wav names 2 files in the folder (site1/a.wav, site2/a.wav): put the file beside " \
+           "its recording, or say which recording it is of" in str(refused.value)
+    assert "path relative" not in str(refused.value)
+    import_regions_file(project, tmp_path / "a.wav.data", audio="site2/a.wav")  # said: read
+    assert [r[0] for r in regions_of(project)] == ["site2/a.wav"]
+
+
 def test_bad_avianz_segments_are_each_named(tmp_path, project):
     bad = json.dumps([{"Operator": "A", "Reviewer": "", "Duration": 3.0},
                       [0.5, 1.0, 0, 0, []], [0.5, "1.0", 0, 0, []], [1, 2, 0, 0],
