@@ -382,6 +382,11 @@ def _search(args, find, channel: int | None) -> int:
           f"{len(files)} files", file=sys.stderr)
     if failed:
         print(f"earmark: {failed} of {len(files)} files could not be searched", file=sys.stderr)
+    mixed = sum(clip.listened is None for clip, _ in answered)
+    if channel is not None and mixed:  # a typo (--channel 9 of 6) said, not searched silently
+        print(f"earmark: {mixed} of {len(answered)} files have no channel {channel + 1} "
+              f"(the most: {max(clip.channels or 1 for clip, _ in answered)}); their mix was "
+              "searched", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -294,6 +294,11 @@ def test_detect_energy_listens_to_the_channel_asked_for(capsys, tmp_path):
         counts[channel] = len(rows)
         assert {r["channel"] for r in rows} <= {"" if channel is None else str(channel)}
     assert counts == {None: 0, 2: 5}
+    # A channel the file lacks (a typo: 9 of 2): its mix, and said so, not silently.
+    code, _, err = _run(capsys, "detect-energy", path, "--low-hz", 1500, "--high-hz", 2500,
+                        "--channel", 9)
+    assert code == 0 and "1 of 1 files have no channel 9 (the most: 2); their mix was " \
+        "searched" in err
     # A Raven table puts the events on the channel listened to; read back, they are on it.
     table = tmp_path / "calls.selections.txt"
     code, _, _ = _run(capsys, "detect-energy", path, "--low-hz", 1500, "--high-hz", 2500,
