@@ -136,8 +136,12 @@ def not_text(head: bytes) -> str | None:
 
 def read_text_file(path: Path) -> bytes:
     """The bytes of a label or region file at ``path``, refused (EarmarkError naming it and
-    :func:`not_text`'s reason) from its first SNIFF_BYTES when it is no text; OSError as
-    ``open`` raises it."""
+    :func:`not_text`'s reason) from its first SNIFF_BYTES when it is no text, or by its name
+    when it is an audio file's (a text file called notes.wav was read as a path,label CSV: "1
+    rows name no clip"); OSError as ``open`` raises it."""
+    if path.suffix.lower() in AUDIO_EXTENSIONS:
+        raise EarmarkError(f"{path.name}: an audio file by its name, not a file of labels or "
+                           "regions (open its folder to add it)")
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
         reason = not_text(head)

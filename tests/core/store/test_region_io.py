@@ -1294,3 +1294,15 @@ def test_a_raven_table_of_a_file_with_a_tab_in_its_name_comes_back(tmp_path, pro
     project.delete_regions([r.id for r in project.regions()])
     import_regions_file(project, out)
     assert [(r.clip_id, r.begin_s, r.label) for r in project.regions()] == [(clip.id, 0.25, "owl")]
+
+
+def test_a_file_named_as_audio_is_no_label_file(tmp_path, project):
+    """A text file called notes.wav, chosen in File > Import, was read as a path,label CSV ("1
+    rows name no clip"): a file named as audio is refused as what it is."""
+    from core.store.label_rules import read_labels_file
+
+    notes = write(tmp_path, "notes.WAV", "path,label\nlong.wav,owl\n")
+    for read in (file_kind, read_labels_file):
+        with pytest.raises(EarmarkError, match="^notes.WAV: an audio file by its name, not a "
+                                               "file of labels or regions"):
+            read(notes)
