@@ -134,8 +134,10 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     store): windows found there are not decoded again, and batches are read from it, so memory
     stays bounded whatever the number of clips; None keeps them in RAM. Under torchrun
     (distributed.py) each process trains on its share of every epoch, and only rank 0 reports
-    progress and gets the checkpoint. Raises TrainingError when training cannot start (a
-    device this machine lacks among the reasons).
+    progress and gets the checkpoint. A model of GATED_MODELS is followed by its gate's run
+    (the default network on the same clips, Checkpoint.gate), in the same progress and stop.
+    Raises TrainingError when training cannot start (a device this machine lacks among the
+    reasons).
     """
     started = time.perf_counter()
     config = config if config is not None else TrainConfig()

@@ -124,5 +124,9 @@ def test_one_call_in_a_long_stretch_of_hiss_is_answered_by_the_call():
     assert night.file_probabilities.argmax() == 0  # the meow's class
     steady = scores(np.linspace(-30.0, -27.0, 20), [[0.3, 0.7]] * 20)  # sound all through
     assert steady.foreground.all()
+    takes = scores([-28.0, -20.0, -20.0, -12.0, -12.0, -21.0], [[0.7, 0.3]] * 6)  # three takes
+    assert takes.foreground.all()
+    fading = scores([-17.3, -20.0, -24.2, -25.1], [[0.7, 0.3]] * 4)  # half near the quietest
+    assert fading.foreground.all()
     word = scores([-10.0, -45.0, -45.0, -46.0], [[0.9, 0.1]] + [[0.1, 0.9]] * 3)
     assert word.foreground.tolist() == [True, False, False, False]  # hiss 35 dB under
