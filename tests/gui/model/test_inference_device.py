@@ -153,8 +153,8 @@ def test_the_classify_tab_uses_the_docks_settings(qtbot, settings, tmp_path,
             super().__init__(paths, checkpoint, device)
             made.append(device)
 
-        def work(self) -> int:
-            return 0
+        def work(self) -> tuple[int, list[str]]:
+            return 0, []  # no file classified, no folder without audio
 
     monkeypatch.setattr(classify_panel, "FileClassifyWorker", Recorder)
     dock = ModelDock(None, None, QUndoStack(), lambda *_: None, settings=settings)
@@ -164,8 +164,10 @@ def test_the_classify_tab_uses_the_docks_settings(qtbot, settings, tmp_path,
         path = audio_factory.write(tmp_path / "a.wav", audio_factory.tone(440.0, 1.0))
         dock.set_train_config(TrainConfig.for_model(device="cpu"))
         assert dock.classify.classify([path])
+        qtbot.waitUntil(lambda: not dock.classify.is_busy(), timeout=10_000)  # a drop waits
         dock.set_train_config(TrainConfig.for_model(device="auto"))
         assert dock.classify.classify([path])
+        qtbot.waitUntil(lambda: not dock.classify.is_busy(), timeout=10_000)
     finally:
         dock.shutdown()
     assert made == ["cpu", "auto"]
