@@ -98,7 +98,7 @@ def main() -> None:
             result = train(subset, dataclasses.replace(base, clip_seconds_requested=5.0, seed=i))
         times.append(t.seconds)
         accuracies.append(held_out_accuracy(result.checkpoint, test))
-        print(f"  300 clips at 5 s, default recipe: {t.seconds:.1f} s, {len(result.history)} epochs "
+        print(f"  300 clips at 5 s, {base.model}: {t.seconds:.1f} s, {len(result.history)} epochs "
               f"({median([h.seconds for h in result.history]):.2f} s/epoch), held-out {held_out} "
               f"accuracy {accuracies[-1]:.3f}", flush=True)
     if times:  # --repeats 0 skips the retrain (and the seed recipe's ratio to it)

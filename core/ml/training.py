@@ -106,8 +106,9 @@ DECODE_SHARE = 0.1  # share of the progress bar given to decoding
 #: Models whose unknown answer comes from a gate (Checkpoint.gate): the default network trained
 #: on the same clips after them, its rule fitted as for any model of its own. A rule on the speech
 #: model's own head answered a third to a half of a new speaker's words unknown; the gate's, on
-#: FSDD with each speaker held out, flags 0.0035 of the words the speech model gets right while
-#: answering unknown for 0.96 of the shared cats and dogs (README, Models and features).
+#: FSDD with each speaker held out (seeds 0, 1), flags 0.0035-0.0045 of the words the speech model
+#: gets right while answering unknown for 0.96-0.97 of the shared cats and dogs (README, Models
+#: and features).
 GATED_MODELS = (SPEECH_MODEL,)
 #: The share of the progress bar a gated model's own run takes (the speech model trained in
 #: 14-21 s a fold, its gate in 110-130 s): the gate's run takes the rest.
