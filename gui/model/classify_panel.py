@@ -280,7 +280,7 @@ class ClassifyPanel(QWidget):
         self._task.start(FileClassifyWorker(paths, self._checkpoint, self._device_of()),
                          partial=self._on_worker_results, progress=self._on_worker_progress,
                          finished=self._on_worker_finished, failed=self._on_worker_failed,
-                         done=self._update_buttons)
+                         done=self._on_worker_done)
         self.status.setText(f"Classifying {len(paths)} dropped item(s)…")
         self._update_buttons()
         return True
@@ -378,6 +378,12 @@ class ClassifyPanel(QWidget):
         for col, item in enumerate((name, label, confidence, bars)):
             self.table.setItem(row, col, item)
 
+    def _on_worker_done(self) -> None:
+        """A run is over, finished, failed or broken: the next drop waiting, if any."""
+        self._update_buttons()
+        if self._queued and not self.is_busy():
+            self.classify(self._queued.pop(0))
+
     def _on_worker_progress(self, value: tuple[int, int]) -> None:
         done, total = value
         self.status.setText(f"Classifying… {done:,} of {total:,} files")
@@ -398,8 +404,6 @@ class ClassifyPanel(QWidget):
         self._ask_refused()
         self._update_buttons()
         self.classification_finished.emit(count)
-        if self._queued:  # the next drop, once this run's end has been said
-            self.classify(self._queued.pop(0))
 
     def _named_text(self) -> str:
         """A test set's score, where the files' folders or names say their classes (Edge
