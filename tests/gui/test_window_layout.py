@@ -225,51 +225,51 @@ def test_at_1366_the_clip_view_gets_more_room_than_the_list(qtbot, window, tmp_p
     assert splitter.sizes()[0] == 330
 
 
+def _name_options(qtbot, window, folder, names, width_px: int = 0) -> dict:
+    """Each of ``names`` (written to ``folder``, opened) -> its Name cell's style option as the
+    column's delegate sets it, the cell ``width_px`` wide (0: no width, the list's own elide
+    mode, ElideMiddle, as the start)."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    for name in names:
+        audio_factory.write(folder / name, audio_factory.tone(440.0, 0.2))
+    open_and_wait(qtbot, window, folder)
+    table = window.clip_list.table
+    delegate = table.itemDelegateForColumn(NAME)
+    options = {}
+    for row in range(window.model.rowCount()):
+        index = table.model().index(row, NAME)
+        option = QStyleOptionViewItem()
+        option.initFrom(table)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle  # the list's own
+        option.rect = QRect(0, 0, width_px, 24)
+        delegate.initStyleOption(option, index)
+        options[index.data()] = option
+    return options
+
+
 def test_a_nights_files_keep_their_times_when_names_are_cut(qtbot, window, tmp_path):
     """Cut in the middle, 20260601_220000.wav and 20260601_224000.wav both read
     2026060…000.wav: a recorder's names are cut from the left, keeping the time."""
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
-    for name in ("20260601_220000.wav", "20260601_224000.wav", "owl_call_number_one.wav"):
-        audio_factory.write(tmp_path / "night" / name, audio_factory.tone(440.0, 0.2))
-    open_and_wait(qtbot, window, tmp_path / "night")
-    table = window.clip_list.table
-    delegate = table.itemDelegateForColumn(NAME)
-    modes = {}
-    for row in range(window.model.rowCount()):
-        option = QStyleOptionViewItem()
-        option.textElideMode = Qt.TextElideMode.ElideMiddle  # the list's own
-        index = table.model().index(row, NAME)
-        delegate.initStyleOption(option, index)
-        modes[index.data()] = option.textElideMode
-    assert modes == {"20260601_220000.wav": Qt.TextElideMode.ElideLeft,
-                     "20260601_224000.wav": Qt.TextElideMode.ElideLeft,
-                     "owl_call_number_one.wav": Qt.TextElideMode.ElideMiddle}
+    options = _name_options(qtbot, window, tmp_path / "night", (
+        "20260601_220000.wav", "20260601_224000.wav", "owl_call_number_one.wav"))
+    assert {name: option.textElideMode for name, option in options.items()} == {
+        "20260601_220000.wav": Qt.TextElideMode.ElideLeft,
+        "20260601_224000.wav": Qt.TextElideMode.ElideLeft,
+        "owl_call_number_one.wav": Qt.TextElideMode.ElideMiddle}
 
 
 def test_recorders_files_of_one_night_keep_the_recorders_names_when_cut(qtbot, window,
                                                                        tmp_path):
     """Four recorders' files of one night, cut from the left in a narrow Name column, all read
     …_20260601_220000.wav; the recorder's name is kept and the date cut instead."""
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
-    for name in ("ARU01_20260601_220000.wav", "ARU02_20260601_220000.wav", "20260601_224000.wav"):
-        audio_factory.write(tmp_path / "night" / name, audio_factory.tone(440.0, 0.2))
-    open_and_wait(qtbot, window, tmp_path / "night")
-    table = window.clip_list.table
-    delegate = table.itemDelegateForColumn(NAME)
-    shown = {}
-    for row in range(window.model.rowCount()):
-        index = table.model().index(row, NAME)
-        option = QStyleOptionViewItem()
-        option.initFrom(table)
-        option.rect = QRect(0, 0, 160, 24)  # room for about 21 characters of 25
-        delegate.initStyleOption(option, index)
-        shown[index.data()] = option.text
+    options = _name_options(qtbot, window, tmp_path / "night", (
+        "ARU01_20260601_220000.wav", "ARU02_20260601_220000.wav", "20260601_224000.wav"),
+        width_px=160)  # room for about 21 characters of 25
     for recorder in ("ARU01", "ARU02"):
-        text = shown[f"{recorder}_20260601_220000.wav"]
+        text = options[f"{recorder}_20260601_220000.wav"].text
         assert text.startswith(recorder + "…") and text.endswith("220000.wav"), text
-    assert shown["20260601_224000.wav"] == "20260601_224000.wav"  # Qt cuts it from the left
+    assert options["20260601_224000.wav"].text == "20260601_224000.wav"  # Qt cuts it from the left
 
 
 def test_name_takes_the_width_the_other_columns_leave(qtbot, window, clip_folder):
