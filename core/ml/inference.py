@@ -34,6 +34,7 @@ from core.ml.novelty import (
     UNKNOWN,
     feature_rise_db,
     feature_statistics,
+    gate_in_use,
     is_silent,
     rule_in_use,
     verdicts_of,
@@ -209,10 +210,8 @@ class Classifier:
         # The unknown answer: the rule where the model uses one (novelty.rule_in_use), its own
         # or its gate's (Checkpoint.gate: a network of its own scores the same clips).
         self.novelty = rule_in_use(checkpoint)
-        gate = getattr(checkpoint, "gate", None)
-        self.gate = (Classifier(gate, decode_workers, device)
-                     if gate is not None and self.novelty is None and rule_in_use(gate) is not None
-                     and UNKNOWN in self.verdicts else None)
+        gate = gate_in_use(checkpoint)
+        self.gate = None if gate is None else Classifier(gate, decode_workers, device)
 
     @property
     def answers_unknown(self) -> bool:

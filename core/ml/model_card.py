@@ -157,15 +157,13 @@ def _format_version(checkpoint: Checkpoint) -> int:
 def _novelty(checkpoint: Checkpoint) -> dict | None:
     """The unknown rule as inference applies it: the model's own, or its gate's (``gate``: the
     gate's network)."""
-    gate = checkpoint.gate
-    rule = novelty.rule_in_use(checkpoint) or (
-        novelty.rule_in_use(gate) if gate is not None and not checkpoint.multi_label
-        and novelty.UNKNOWN in novelty.verdicts_of(checkpoint.classes) else None)
+    gate = novelty.gate_in_use(checkpoint)
+    rule = novelty.rule_in_use(checkpoint if gate is None else gate)
     if rule is None:
         return None
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
             "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db,
-            **({} if novelty.rule_in_use(checkpoint) else {"gate": gate.model_name})}
+            **({} if gate is None else {"gate": gate.model_name})}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):

@@ -40,6 +40,16 @@ def rule_in_use(checkpoint) -> NoveltyRule | None:
         return None
     return checkpoint.novelty
 
+
+def gate_in_use(checkpoint):
+    """The checkpoint whose rule answers unknown for ``checkpoint`` in its stead (its
+    ``gate``: the speech model's), where it has no rule of its own in use and the gate has
+    one (a gate knows its model's classes and is single-label, so it is in use where its own
+    rule is: Checkpoint checks); else None."""
+    gate = getattr(checkpoint, "gate", None)
+    in_use = gate is not None and rule_in_use(checkpoint) is None and rule_in_use(gate) is not None
+    return gate if in_use else None
+
 # ---- silence ------------------------------------------------------------------------------
 # A clip is silence when its loudest 32 ms block is below DIGITAL_SILENCE_DBFS (about one step of
 # 16-bit audio: nothing was recorded), or when it is both quiet and flat: its loudest block under
