@@ -200,11 +200,27 @@ HOP_SAMPLES = _HOP_SAMPLES * 8
 
 def n_frames(n_samples: int) -> int:
     """How many embeddings a clip of ``n_samples`` gives (with the lead of zeros before it)."""
-    n = int(n_samples) + LEAD_SAMPLES
-    frames = max((n - _FRAME_SAMPLES) // _HOP_SAMPLES + 1, 0)
+    return _frames(int(n_samples) + LEAD_SAMPLES)
+
+
+def _frames(n_samples: int) -> int:
+    """How many embeddings ``n_samples`` of input (any lead included) give."""
+    frames = max((n_samples - _FRAME_SAMPLES) // _HOP_SAMPLES + 1, 0)
     for op in _TIME_OPS:
         frames = frames - (op[1] - 1) if op[0] == "conv" else (frames - op[1]) // op[2] + 1
     return max(frames, 0)
+
+
+def _field_samples() -> int:
+    """The samples one embedding hears (its receptive field through the ops along time)."""
+    field, jump = 1, 1
+    for op in _TIME_OPS:
+        field += (op[1] - 1) * jump
+        jump *= op[2] if op[0] == "pool" else 1
+    return _FRAME_SAMPLES + (field - 1) * _HOP_SAMPLES
+
+
+_FIELD_SAMPLES = _field_samples()
 
 
 def _tensor(values) -> torch.Tensor:
@@ -222,8 +238,23 @@ def _same_pads(shape, size, stride) -> tuple[int, int, int, int]:
 
 def embed_clips(model: SpeechEmbedding, waveforms: torch.Tensor) -> torch.Tensor:
     """(batch, 96, frames) of clips ``(batch, samples)`` at 16 kHz, the lead of zeros put before
-    each (the features' extractor and :func:`embed` alike)."""
-    return model(F.pad(waveforms.float(), (LEAD_SAMPLES, 0)))
+    each (the features' extractor and :func:`embed` alike).
+
+    The model runs only as far as the batch's last sound: an embedding that hears nothing but
+    zeros is the embedding of silence wherever it falls (the ops along time are unpadded), so
+    the clips' trailing padding (a spoken digit of 0.5 s in a 5 s clip) is filled with it, not
+    computed again and again."""
+    padded = F.pad(waveforms.float(), (LEAD_SAMPLES, 0))
+    total = _frames(padded.shape[-1])
+    sound = torch.nonzero(padded.abs().amax(dim=0)) if padded.numel() else padded.new_zeros((0, 1))
+    heard = int(sound[-1, 0]) // HOP_SAMPLES + 1 if len(sound) else 0  # embeddings that hear sound
+    # A few hops of zeros more than the last of them needs, so that edge rule of a pool can touch it.
+    length = min(padded.shape[-1], (max(heard, 1) + 2) * HOP_SAMPLES + _FIELD_SAMPLES)
+    out = model(padded[..., :length])[..., :max(heard, 1)]
+    if out.shape[-1] >= total:
+        return out[..., :total]
+    rest = (out[..., :1] if not heard else silence().to(out.device, out.dtype).view(1, -1, 1))
+    return torch.cat([out, rest.expand(out.shape[0], -1, total - out.shape[-1])], dim=-1)
 
 
 def embed(samples) -> torch.Tensor:

@@ -36,6 +36,28 @@ def test_the_embeddings_a_clip_gives_are_counted_without_the_model(n_samples):
     assert se.n_frames(n_samples) == se.load()(torch.zeros(1, n_samples + se.LEAD_SAMPLES)).shape[-1]
 
 
+def test_a_clip_s_trailing_padding_is_filled_with_silence_not_run_through_the_model():
+    model = se.load()
+    rng = np.random.default_rng(0)
+    clips = torch.zeros(3, 80_000)  # 5 s clips: a word of 0.5-1.1 s in each, the rest padding
+    for row, (start, length) in enumerate(((0, 8_000), (3_000, 12_000), (0, 17_600))):
+        clips[row, start:start + length] = torch.from_numpy(rng.normal(0, 0.1, length))
+    heard = []
+    handle = model.register_forward_pre_hook(lambda _m, args: heard.append(args[0].shape[-1]))
+    try:
+        fast = se.embed_clips(model, clips)
+        silent = se.embed_clips(model, torch.zeros(2, 80_000))
+    finally:
+        handle.remove()
+    whole = model(torch.nn.functional.pad(clips, (se.LEAD_SAMPLES, 0)))
+    assert fast.shape == whole.shape == (3, 96, se.n_frames(80_000))
+    torch.testing.assert_close(fast, whole, atol=1e-4, rtol=1e-5)
+    # The model heard the lead, the longest word and about a second more, not the 5 s.
+    assert heard[0] < se.LEAD_SAMPLES + 17_600 + 2 * se.SAMPLE_RATE_HZ
+    expected = se.silence().view(1, -1, 1).expand(2, -1, se.n_frames(80_000))
+    torch.testing.assert_close(silent, expected, atol=1e-4, rtol=1e-5)
+
+
 def test_a_file_other_than_the_model_or_no_package_is_refused_in_words(tmp_path, monkeypatch):
     other = tmp_path / "speech-embedding.onnx"
     other.write_bytes(b"not the model")
