@@ -524,13 +524,6 @@ def fit_to_model(score: Callable, model: torch.nn.Module, forward: Callable, con
     None without validation clips."""
     if not len(val_idx) or not len(train_idx):
         return None
-    if getattr(config, "kind", None) == "speech":
-        # Not for the speech model: its head's map moves with the voice, so the rule fitted on
-        # its training speakers answered a third to a half of another speaker's words unknown
-        # (FSDD, jackson and nicolas held out; cats and dogs, noise and tones all unknown too):
-        # no threshold told the two apart. Its unknown answer is a gate's: the default network
-        # trained on the same clips, with this rule of its own (training.GATED_MODELS).
-        return None
     train_idx, val_idx = (_at_most(idx, MAX_FIT_CLIPS, generator) for idx in (train_idx, val_idx))
 
     def measure(idx: np.ndarray, augmented: bool) -> np.ndarray:
