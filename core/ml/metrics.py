@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from core.words import counted
+
 
 def confusion_matrix(true_idx, pred_idx, n_classes: int) -> np.ndarray:
     """``(n_classes, n_classes)`` int64 counts; rows are the true class, columns the prediction."""
@@ -163,7 +165,7 @@ def describe_epochs(epochs_run: int, best_epoch: int | None) -> str:
     """``"30 epochs"``, or ``"30 epochs (best 12)"`` when the weights kept are not the last
     epoch's (a constant-rate run restores its best; a one-cycle run keeps its last)."""
     best = f" (best {best_epoch})" if best_epoch not in (None, epochs_run) else ""
-    return f"{epochs_run} epochs{best}"
+    return counted(epochs_run, "epoch") + best
 
 
 def _int_or_none(value) -> int | None:

@@ -321,10 +321,15 @@ class TrainingPanel(QWidget):
             self.progress.setFormat(text + (f" · {left} left" if left else ""))
         if report.epoch_metrics is not None:
             self.history.append(report.epoch_metrics)
-            self._draw_curves()
+            self._draw_curves(report.epochs)
 
-    def _draw_curves(self) -> None:
+    def _draw_curves(self, epochs_total: int = 0) -> None:
+        """The curves of ``self.history``, along an axis from the first epoch to the run's last
+        (``epochs_total``; 0: the last drawn), so a run's curves grow across the plots."""
         epochs = [m.epoch for m in self.history]
+        last = max(epochs_total, epochs[-1] if epochs else 0, 2)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setXRange(1, last, padding=0.02)
         symbol = "o" if len(epochs) == 1 else None
         for curve in (self.train_loss, self.train_acc, self.val_loss, self.val_acc):
             if curve.opts["symbol"] != symbol:
@@ -353,7 +358,8 @@ class TrainingPanel(QWidget):
         if result.stopped and result.checkpoint is not None:
             epochs = len(result.history)
             accuracy = (result.report.accuracy if result.report is not None else None)
-            got = f" (accuracy {accuracy:.0%} after {epochs} epochs)" if accuracy is not None else ""
+            got = (f" (accuracy {accuracy:.0%} after {counted(epochs, 'epoch')})"
+                   if accuracy is not None else "")
             self.status.setText(f"Training cancelled. Keep the model trained so far{got}?")
             self.keep_button.show()
             self.discard_button.show()

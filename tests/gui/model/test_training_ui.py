@@ -110,6 +110,24 @@ def test_curves_show_the_first_epoch_as_a_dot_then_as_lines(qtbot):
         # One point has no line to draw: without a dot the first epoch did not show at all.
         assert all(c.opts["symbol"] == ("o" if epoch == 1 else None) for c in curves)
         assert all(len(c.getData()[0]) == epoch for c in curves)
+        # The axis runs over the run's three epochs from the first (it read -10 to 10 around
+        # a lone first epoch), so the curves grow across the plots.
+        for plot in (panel.loss_plot, panel.acc_plot):
+            low, high = plot.viewRange()[0]
+            assert 0.9 < low <= 1 and 3 <= high < 3.1
+
+
+def test_a_cancelled_run_offers_its_model_with_its_epochs_counted(qtbot):
+    from types import SimpleNamespace
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.training_started({"a": 3, "b": 3})
+    panel.training_finished(SimpleNamespace(stopped=True, checkpoint=object(), history=[object()],
+                                            report=SimpleNamespace(accuracy=0.18)))
+    assert panel.status.text() == ("Training cancelled. Keep the model trained so far (accuracy "
+                                   "18% after 1 epoch)?")
+    assert panel.keep_button.isVisibleTo(panel) and panel.discard_button.isVisibleTo(panel)
 
 
 def test_too_few_labels_are_refused_before_anything_starts(qtbot, controller, project):
