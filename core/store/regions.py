@@ -439,8 +439,8 @@ class RegionsMixin:
                 raise RegionError(f"cannot restore regions of clip {lost[0]}: it is no longer in "
                                   f"{self.store_path}; nothing was restored")
             # A region back on a channel its file has lost since (written again) is on all.
-            records = [dataclasses.replace(r, channel=stored_channel(
-                r.channel, clips[r.clip_id].channels)) for r in records]
+            records = [r if (channel := stored_channel(r.channel, clips[r.clip_id].channels))
+                       == r.channel else dataclasses.replace(r, channel=channel) for r in records]
             current = {r.id: r for r in self._regions_by_ids(conn, [r.id for r in records])}
             self._ensure_classes(conn, sorted({r.label for r in records if r.label is not None}))
             now = time.time()

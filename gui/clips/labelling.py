@@ -261,8 +261,9 @@ class LabelController(QObject):
             self.status.emit("The selected region is gone; select another", 3000)
             return
         # Those selected with it in the region list too: one command, one transaction.
-        others = [r for r in map(self.project.region, self.regions.more_ids)
-                  if r is not None and r.clip_id == region.clip_id]
+        # (Read from the clip's regions, kept between edits: a query each took 0.2 s for 8,700.)
+        more = set(self.regions.more_ids) - {region.id}
+        others = [r for r in self.project.regions(region.clip_id) if r.id in more]
         if others:
             changing = [r.id for r in (region, *others)
                         if r.label != label or r.status == UNREVIEWED]
