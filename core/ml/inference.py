@@ -78,6 +78,9 @@ class Prediction:
     # Long files: the start of each window (s) and its class probabilities (n_windows, n_classes).
     window_starts_s: tuple[float, ...] = ()
     window_probabilities: np.ndarray | None = field(default=None, compare=False)
+    # Long files: ``(n_windows,)`` which windows are unlike every clip the model was trained on
+    # (WindowScores.unknown); None for a model without an unknown rule.
+    window_unknown: np.ndarray | None = field(default=None, compare=False)
     peak_time_s: float | None = None  # start of the window that most supports ``label``
     error: str | None = None
     # Every class the file holds: a multi-label model's classes at or above their thresholds
@@ -149,6 +152,15 @@ class WindowScores:
     #: the prediction views it was fitted with); None unless asked for (``score_windows``'s
     #: ``novelty``) of a model with the rule.
     novelty: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def unknown(self) -> np.ndarray:
+        """``(n_windows,)`` the windows with sound unlike every clip the model was trained on:
+        novelty over 1, the rule's threshold for a window alone, at which Detect Events leaves a
+        stretch out (detection.unknown_events); none without ``novelty``."""
+        if self.novelty is None:
+            return np.zeros(len(self.starts_s), dtype=bool)
+        return (np.asarray(self.novelty) > 1) & ~self.silent
 
     @property
     def heard(self) -> np.ndarray:
@@ -414,7 +426,7 @@ class Classifier:
         unknown when none of the LONG_WINDOWS of them with sound is like the training clips."""
         try:
             scored = self.score_windows(path, batch_size=batch_size, should_stop=should_stop,
-                                        duration_s=duration_s)
+                                        duration_s=duration_s, novelty=True)
         except ScoringStopped:
             return Prediction(path, self.classes, duration_s=duration_s, error="stopped")
         file_probs, starts = scored.heard, tuple(float(s) for s in scored.starts_s)
@@ -432,6 +444,7 @@ class Classifier:
             path=path, classes=self.classes, label=self.classes[top], confidence=float(mean[top]),
             probabilities=tuple(float(p) for p in mean), duration_s=duration_s,
             window_starts_s=starts, window_probabilities=file_probs,
+            window_unknown=scored.unknown if scored.novelty is not None else None,
             peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
             labels=() if verdict else self.labels_of(
                 file_probs.max(axis=0) if self.multi_label else mean),
@@ -451,8 +464,9 @@ class Classifier:
         and the views would make a long file five times slower to score (100 dropped 5 s files
         took 5.6 s in the GUI with them, against the 5 s it may take). ``progress(fraction)``
         after each block; ``should_stop()`` before each, raising :class:`ScoringStopped`. With
-        ``novelty`` and a model with an unknown rule, each window's novelty too (Detect Events';
-        the score track and a long file's answer need none). Raises :class:`AudioError` for a
+        ``novelty`` and a model with an unknown rule, each window's novelty too (Detect Events,
+        the score tracks: a model's own rule reads it off the same pass, a gate scores the
+        windows again). Raises :class:`AudioError` for a
         file that cannot be read.
         """
         path = Path(path)

@@ -69,7 +69,7 @@ def score_file(checkpoint_path: Path, path: Path, worker: Worker,
     worker's thread: ``progress(fraction)``, stopping at the worker's ``should_stop``)."""
     classifier = load_classifier(checkpoint_path, device)
     windows = classifier.score_windows(path, progress=worker.report_progress,
-                                       should_stop=worker.should_stop)
+                                       should_stop=worker.should_stop, novelty=True)
     thresholds = resolve_thresholds(classifier.classes,
                                     getattr(classifier.checkpoint, "thresholds", None))
     return FileScores(tuple(classifier.classes), thresholds, model_background(classifier),
@@ -224,7 +224,7 @@ class ClipScores(ClipLayer, QObject):
         self.note.hide()
         centres_s = window_centres_s(windows.starts_s, windows.duration_s, scores.window_s)
         self.lines.draw(scores.classes, centres_s, windows.heard, scores.thresholds,
-                        leave_out=scores.background)
+                        leave_out=scores.background, unknown=windows.unknown)
         self.plot.setLimits(xMin=0.0, xMax=max(windows.duration_s, 1e-3))
         show_score_range(self.plot)  # the legend's room above 1 kept
 

@@ -10,10 +10,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from core.ml.novelty import UNKNOWN
 from gui.clips.time_plots import style_time_plot
 from gui.common.colours import class_colour
 
 _LINE_WIDTH_PX = 2
+_UNKNOWN_BRUSH = pg.mkBrush(120, 120, 120, 60)
 
 
 def window_centres_s(starts_s: Sequence[float], duration_s: float,
@@ -59,14 +61,23 @@ class ScoreLines:
         self.threshold_lines: dict[str, pg.InfiniteLine] = {}
         self.colours: dict[str, str] = {}
         self._index: dict[str, int] = {}  # class -> its place in the model's classes (its hue)
+        self.unknown_band: pg.PlotDataItem | None = None  # the windows the model calls unknown
 
     def draw(self, classes: Sequence[str], centres_s: np.ndarray, probabilities: np.ndarray,
-             thresholds: Sequence[float] | None = None, leave_out: str | None = None) -> None:
+             thresholds: Sequence[float] | None = None, leave_out: str | None = None,
+             unknown: np.ndarray | None = None) -> None:
         """Replace the lines: ``probabilities`` ``(n_windows, n_classes)`` in ``classes`` order at
         ``centres_s``; ``thresholds`` ``(n_classes,)`` or None for none; class ``leave_out``
-        (the model's background) not drawn."""
+        (the model's background) not drawn. ``unknown`` ``(n_windows,)``: the windows unlike
+        every clip the model was trained on, a grey band (in the key as "unknown") where every
+        line is 0: a recorder's hiss read as a class at 80% looked like calls."""
         self.clear()
         probabilities = np.asarray(probabilities, dtype=np.float32)
+        if unknown is not None and np.any(unknown):
+            unknown = np.asarray(unknown, dtype=bool)
+            probabilities = np.where(unknown[:, None], np.float32(0.0), probabilities)
+            self.unknown_band = self.plot.plot(centres_s, unknown.astype(np.float32), name=UNKNOWN,
+                                               pen=None, fillLevel=0.0, brush=_UNKNOWN_BRUSH)
         for k, name in enumerate(classes):
             if name == leave_out:
                 continue
@@ -88,10 +99,12 @@ class ScoreLines:
             line.setPen(self._pen(name, threshold=True))
 
     def clear(self) -> None:
-        for item in (*self.curves.values(), *self.threshold_lines.values()):
+        for item in (*self.curves.values(), *self.threshold_lines.values(),
+                     *([self.unknown_band] if self.unknown_band is not None else [])):
             self.plot.removeItem(item)
         self.legend.clear()
         self.curves, self.threshold_lines, self._index = {}, {}, {}
+        self.unknown_band = None
 
     def _pen(self, name: str, threshold: bool = False):
         colour = class_colour(name, self._index.get(name, 0), self.colours)
@@ -133,7 +146,8 @@ class ScoreTrack(pg.PlotWidget):
             self.hide()
             return False
         centres = window_centres_s(prediction.window_starts_s, prediction.duration_s)
-        self.lines.draw(prediction.classes, centres, probs)
+        self.lines.draw(prediction.classes, centres, probs,
+                        unknown=getattr(prediction, "window_unknown", None))
         self.show()
         return True
 

@@ -376,3 +376,14 @@ def test_a_model_never_taught_a_steady_sound_answers_noise_and_a_tone_unknown(tm
         ("calls", _calls(2.0, 9)))]
     answers = list(classifier.predict_files(files))
     assert [a.verdict for a in answers] == ["unknown", "unknown", None]
+    # A long file's windows are judged too (its score track greys out what the model never
+    # heard): the calls' windows are known, the noise's unknown, as Detect Events judges them.
+    long = audio_factory.write(tmp_path / "long.wav", np.concatenate(
+        [_calls(4.0, 11), _dbfs(noise(4.0, RATE_HZ, seed=4), -20)]), RATE_HZ)
+    answer = next(iter(classifier.predict_files([long])))
+    starts = np.asarray(answer.window_starts_s)
+    assert answer.window_unknown is not None and len(answer.window_unknown) == len(starts)
+    assert not answer.window_unknown[starts + 2.0 <= 4.0].any()
+    assert answer.window_unknown[starts >= 4.0].all()
+    np.testing.assert_array_equal(
+        classifier.score_windows(long, novelty=True).unknown, answer.window_unknown)

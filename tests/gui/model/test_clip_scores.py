@@ -6,6 +6,7 @@ View menu's toggle hides it, and a short clip gets none."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,6 +44,8 @@ class StubClassifier:
         self.stopped: list = []
         self.started = threading.Event()
 
+    novelty = None  # (11,) each window's novelty, when a test gives it
+
     def score_windows(self, path, progress=None, should_stop=None, **_):
         self.calls.append(path)
         self.started.set()
@@ -58,7 +61,7 @@ class StubClassifier:
                                   np.full(11, 0.2)], axis=1).astype(np.float32)
         progress(1.0)
         return WindowScores(path, duration_s, starts, probabilities, np.zeros(11, dtype=bool),
-                            np.zeros(11))
+                            np.zeros(11), self.novelty)
 
 
 @pytest.fixture
@@ -116,6 +119,39 @@ def test_long_clip_gets_a_line_per_class_and_its_threshold_without_background(qt
     scores.set_class_colours({"tone": "#123456"})
     assert scores.lines.curves["tone"].opts["pen"].color().name() == "#123456"
     assert scores.lines.threshold_lines["tone"].pen.color().name() == "#123456"
+
+
+def test_windows_the_model_calls_unknown_are_a_grey_band_with_no_class(qtbot, view, scores,
+                                                                        stub, tmp_path):
+    """A recorder's hiss read as a class at 80% looked like calls on the track."""
+    stub.novelty = np.array([0.2] * 8 + [1.5] * 3)  # the last three windows unlike training
+    show(qtbot, view, clip(tmp_path, "long.wav", 6.0))
+    qtbot.waitUntil(lambda: scores.scores() is not None, timeout=TIMEOUT_MS)
+    _x, y = scores.lines.curves["tone"].getData()
+    np.testing.assert_allclose(y, [*np.linspace(0, 1, 11)[:8], 0, 0, 0], atol=1e-6)
+    band = scores.lines.unknown_band
+    assert band is not None and band.name() == "unknown"
+    np.testing.assert_array_equal(band.getData()[1], [0] * 8 + [1] * 3)
+    assert "unknown" in [label.text for _sample, label in scores.lines.legend.items]
+    stub.novelty = None  # a model without the rule: no band
+    show(qtbot, view, clip(tmp_path, "other.wav", 6.0))
+    qtbot.waitUntil(lambda: scores.scores() is not None
+                    and Path(scores.scores().windows.path).name == "other.wav", timeout=TIMEOUT_MS)
+    assert scores.lines.unknown_band is None
+
+
+def test_the_classify_tabs_track_greys_out_a_long_files_unknown_windows(qtbot):
+    from core.ml.inference import Prediction
+    from gui.model.score_track import ScoreTrack
+
+    track = ScoreTrack()
+    qtbot.addWidget(track)
+    probabilities = np.tile([[0.9, 0.1]], (4, 1)).astype(np.float32)
+    assert track.show_prediction(Prediction(
+        Path("night.wav"), ("a", "b"), duration_s=4.0, window_starts_s=(0.0, 1.0, 2.0, 3.0),
+        window_probabilities=probabilities, window_unknown=np.array([False, False, True, True])))
+    np.testing.assert_allclose(track.curves["a"].getData()[1], [0.9, 0.9, 0, 0], atol=1e-6)
+    assert track.lines.unknown_band is not None
 
 
 def test_scoring_shows_its_progress_and_a_new_clip_cancels_it(qtbot, view, scores, stub,
