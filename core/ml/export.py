@@ -6,6 +6,8 @@ In the graph: the clip trimmed to the model's window, its DC offset removed and 
 with the calibration temperature (a multi-label model's sigmoids), as ``Classifier.probabilities``
 computes them without prediction views; and where the model has the unknown rule
 (``novelty.NoveltyRule``), a second output, each clip's novelty: over 1, Earmark answers unknown.
+A model whose rule is its gate's (the speech model: ``Checkpoint.gate``) carries the gate in the
+same graph, which hears the same waveform and gives the novelty.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from core.errors import CheckpointError, EarmarkError, os_reason
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
 from core.ml.inference import mean_scores
-from core.ml.novelty import NoveltyRule, feature_map_module, feature_statistics, rule_in_use
+from core.ml.novelty import (
+    NoveltyRule,
+    feature_map_module,
+    feature_statistics,
+    gate_in_use,
+    rule_in_use,
+)
 from core.paths import write_bytes_atomic
 
 FORMATS = ("onnx", "torchscript")
@@ -130,6 +138,13 @@ class WaveformClassifier(torch.nn.Module):
         self.novelty = None if rule is None else NoveltyScore(rule)
         if self.novelty is not None:  # found now: its dry run is no part of the traced graph
             feature_map_module(self.model, config)
+        gate = gate_in_use(checkpoint)
+        self.gate = None if gate is None else WaveformClassifier(gate, dft_stft)
+
+    @property
+    def gives_novelty(self) -> bool:
+        """Whether ``forward`` returns each clip's novelty too (the rule's, or its gate's)."""
+        return self.novelty is not None or self.gate is not None
 
     def forward(self, waveforms: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         clips = waveforms[:, :self.n_samples]
@@ -138,8 +153,9 @@ class WaveformClassifier(torch.nn.Module):
         clips = torch.nn.functional.pad(clips, (0, self.n_samples))[:, :self.n_samples]
         features = self.extractor(clips)
         if self.novelty is None:
-            return mean_scores(self.model, features, self.config, views=False,
-                               multi_label=self.multi_label, temperature=self.temperature)
+            probabilities = mean_scores(self.model, features, self.config, views=False,
+                                        multi_label=self.multi_label, temperature=self.temperature)
+            return probabilities if self.gate is None else (probabilities, self.gate(waveforms)[1])
         with feature_statistics(self.model, self.config) as seen:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         temperature=self.temperature)
@@ -165,7 +181,8 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
 
     config = checkpoint.feature_config
     multi_label = bool(checkpoint.multi_label)
-    rule = rule_in_use(checkpoint)
+    gate = gate_in_use(checkpoint)
+    rule = rule_in_use(checkpoint if gate is None else gate)
     has_rule = rule is not None
     left_out = NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}"
     if rule is not None and rule.steady_db is not None:
@@ -192,7 +209,9 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
                    + ("one sigmoid per class" if multi_label
                       else "softmax with the calibration temperature")
                    + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
-                      "clip is: over 1, Earmark answers unknown" if has_rule else "")),
+                      "clip is: over 1, Earmark answers unknown" if has_rule else "")
+                   + (f" (the {NOVELTY_NAME} of a {gate.model_name} network trained on the same "
+                      "clips beside it, in the same file)" if gate is not None else "")),
         "not_included": left_out,
         **({"third_party": SPEECH_NOTICE} if config.kind == "speech" else {}),
     }
@@ -301,7 +320,7 @@ def _onnx_bytes(checkpoint: Checkpoint, metadata: dict[str, str]) -> bytes:
     import onnx
 
     module = WaveformClassifier(checkpoint, dft_stft=True)
-    outputs = [OUTPUT_NAME] + ([NOVELTY_NAME] if module.novelty is not None else [])
+    outputs = [OUTPUT_NAME] + ([NOVELTY_NAME] if module.gives_novelty else [])
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript-based exporter says it is deprecated in favour of dynamo (see

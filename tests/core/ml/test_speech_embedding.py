@@ -156,6 +156,18 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     assert "Apache License 2.0" in session.get_modelmeta().custom_metadata_map["third_party"]
     exported = session.run(None, {session.get_inputs()[0].name: samples[None]})[0][0]
     np.testing.assert_allclose(exported, app, atol=1e-4)
+    # The gate goes in the same file: its novelty is the second output, as the app's gate
+    # scores the clips (without the prediction views, as the file says).
+    from core.ml.features import prepare_clip
+
+    assert [o.name for o in session.get_outputs()] == ["probabilities", "novelty"]
+    n = checkpoint.feature_config.n_samples
+    clips = np.stack([prepare_clip(x, n) for x in (samples, noise)])
+    novelty = session.run(None, {session.get_inputs()[0].name: clips})[1]
+    np.testing.assert_allclose(novelty, classifier.gate._score(clips, 2, views=False,
+                                                               novelty=True)[1], rtol=1e-3)
+    output = session.get_modelmeta().custom_metadata_map["output"]
+    assert "novelty of a compact-bands network trained on the same clips beside it" in output
 
 
 def test_a_multi_label_speech_model_has_no_gate(tmp_path):
