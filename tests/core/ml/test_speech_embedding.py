@@ -94,6 +94,7 @@ def test_speech_features_are_the_embedding_at_16_khz_only():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_answers(tmp_path):
     from core.ml.checkpoint import load_checkpoint, save_checkpoint
     from core.ml.explain import explain_clip
@@ -168,6 +169,8 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
                                                                novelty=True)[1], rtol=1e-3)
     output = session.get_modelmeta().custom_metadata_map["output"]
     assert "novelty of a compact-bands network trained on the same clips beside it" in output
+    traced = torch.jit.load(str(export_model(checkpoint, tmp_path / "speech.pts", "torchscript")))
+    np.testing.assert_allclose(traced(torch.from_numpy(clips))[1].numpy(), novelty, rtol=1e-3)
 
 
 def test_a_multi_label_speech_model_has_no_gate(tmp_path):
