@@ -76,9 +76,13 @@ class ScanController(QObject):
     def stop(self) -> None:
         """Cancel the scan and wait for its thread; results still queued are dropped."""
         self._task.cancel()
-        self._scanning = False
         self._queue.clear()
         self._timer.stop()
+        self._end()
+
+    def _end(self) -> None:
+        """The scan is over (stopped, or its results applied): the list's own again."""
+        self._scanning = False
         self._model.protect_local_labels(False)
         self._clip_list.hide_progress()
 
@@ -124,11 +128,9 @@ class ScanController(QObject):
             self._clip_list.select_row(0)  # something to label from the first keystroke
 
     def _finish(self, summary, records: list) -> None:
-        self._scanning = False
         self.last_summary = summary
-        self._clip_list.hide_progress()
-        self._model.sync_records(records)
-        self._model.protect_local_labels(False)
+        self._model.sync_records(records)  # the local labels protected until they are in
+        self._end()
         if self._restore_path is not None or self._clip_list.current_id() < 0:
             self._restore_path = None
             self._clip_list.select_row(0)
@@ -147,10 +149,8 @@ class ScanController(QObject):
         self.finished.emit()
 
     def _fail(self, reason: str) -> None:
-        self._scanning = False
         self.last_summary = None
-        self._clip_list.hide_progress()
-        self._model.protect_local_labels(False)
+        self._end()
         self.message.emit(f"Scanning stopped: {reason}", "error")
         self.finished.emit()
 
