@@ -1,5 +1,6 @@
 """Inference throughput from files on disk: clips per second for FSDD clips (~0.5 s), 1 s and 5 s
-clips made from FSDD, and windows per second for one 10-minute file. Medians over --runs runs.
+clips made from FSDD, and windows per second for one 10-minute file, its windows scored with
+and without each one's novelty (the score tracks' unknown band). Medians over --runs runs.
 Run with `uv run python bench/bench_inference.py`; the models (one per clip length) are trained
 here on FSDD, briefly.
 """
@@ -87,6 +88,15 @@ def main() -> None:
         files_per_s, windows = throughput(models[1.0], long_file, args.runs)
         print(f"{'10 min file':>14}: {files_per_s * windows:7.1f} windows/s, "
               f"{1 / files_per_s:.1f} s for the file ({windows} 1 s windows, median of {args.runs})")
+        # The score tracks judge each window's novelty too (the unknown band): its cost.
+        for novelty in (False, True):
+            seconds = []
+            for _ in range(args.runs):
+                with Timer() as t:
+                    models[1.0].score_windows(long_file[0], novelty=novelty)
+                seconds.append(t.seconds)
+            print(f"{'windows only' if not novelty else 'with novelty':>14}: "
+                  f"{median(seconds):.2f} s for the 10 min file's windows (median of {args.runs})")
 
 if __name__ == "__main__":
     main()
