@@ -248,7 +248,7 @@ def embed_clips(model: SpeechEmbedding, waveforms: torch.Tensor) -> torch.Tensor
     total = _frames(padded.shape[-1])
     sound = torch.nonzero(padded.abs().amax(dim=0)) if padded.numel() else padded.new_zeros((0, 1))
     heard = int(sound[-1, 0]) // HOP_SAMPLES + 1 if len(sound) else 0  # embeddings that hear sound
-    # A few hops of zeros more than the last of them needs, so that edge rule of a pool can touch it.
+    # Two hops of zeros more than the last of them needs: no pool's edge rule reaches it.
     length = min(padded.shape[-1], (max(heard, 1) + 2) * HOP_SAMPLES + _FIELD_SAMPLES)
     out = model(padded[..., :length])[..., :max(heard, 1)]
     if out.shape[-1] >= total:

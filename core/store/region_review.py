@@ -115,9 +115,8 @@ class RegionReviewMixin:
     def _change_regions(self, region_ids: Iterable[int], label, decide, action: str
                         ) -> list[RegionRecord]:
         """Each region changed as ``decide(old, new_label)`` says (the fields that change, and
-        their values) in one transaction, history ``action``. A region already so is left be
-        (thousands of regions selected at once: a record made for each and dropped took most of
-        the time)."""
+        their values) in one transaction, history ``action``; a region already so is left be, no
+        record made for it."""
         ids = list(dict.fromkeys(int(i) for i in region_ids))
         with self._write() as conn:
             before = {r.id: r for r in self._regions_by_ids(conn, ids)}
