@@ -296,7 +296,7 @@ def unknown_events(classifier, scored, events: Sequence[tuple]) -> set[int]:
     """The indices of ``events`` (:func:`merge_windows`' of ``scored``) unlike anything the
     model was trained on: none of the LONG_WINDOWS windows with sound in it that most support
     its class is like the training clips. Much as a long file's answer is judged, but on each
-    window alone (``WindowScores.novelty``, from the scoring pass), at the rule's own threshold
+    window alone (``WindowScores.unknown``, from the scoring pass), at the rule's own threshold
     (a window alone lies further from the training clips than its prediction views' mean, at
     which a long file's windows are judged, at LONG_NOVELTY_SHARE of it): scoring each event's
     windows again with the views made a search 6-9 times slower and left out no more. So a
@@ -305,11 +305,11 @@ def unknown_events(classifier, scored, events: Sequence[tuple]) -> set[int]:
     noise, each window "dog" above its threshold; a detection model's events in a held-out
     FSDD speaker's digits (bench_detection.py): precision 0.677 before, 0.843 after, recall
     0.860 both. Empty for a model without an unknown rule (multi-label, older files)."""
-    novelty = getattr(scored, "novelty", None)
-    if novelty is None or not len(events):
+    if getattr(scored, "novelty", None) is None or not len(events):
         return set()
+    unknown = scored.unknown
     starts = np.asarray(scored.starts_s)
-    unknown = set()
+    found = set()
     for i, (begin_s, end_s, label, _score) in enumerate(events):
         inside = np.flatnonzero((starts >= begin_s - 1e-9) & ~scored.silent
                                 & (starts + classifier.window_s <= end_s + 1e-6))
@@ -317,9 +317,9 @@ def unknown_events(classifier, scored, events: Sequence[tuple]) -> set[int]:
             continue
         top = classifier.classes.index(label)
         best = inside[np.argsort(-scored.probabilities[inside, top], kind="stable")][:LONG_WINDOWS]
-        if novelty[best].min() > 1:
-            unknown.add(i)
-    return unknown
+        if unknown[best].all():
+            found.add(i)
+    return found
 
 
 def _bands(classifier) -> dict[str, tuple[float, float]]:

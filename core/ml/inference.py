@@ -79,7 +79,7 @@ class Prediction:
     window_starts_s: tuple[float, ...] = ()
     window_probabilities: np.ndarray | None = field(default=None, compare=False)
     # Long files: ``(n_windows,)`` which windows are unlike every clip the model was trained on
-    # (WindowScores.unknown); None for a model without an unknown rule.
+    # (WindowScores.unknown; none for a model without an unknown rule).
     window_unknown: np.ndarray | None = field(default=None, compare=False)
     peak_time_s: float | None = None  # start of the window that most supports ``label``
     error: str | None = None
@@ -444,7 +444,7 @@ class Classifier:
             path=path, classes=self.classes, label=self.classes[top], confidence=float(mean[top]),
             probabilities=tuple(float(p) for p in mean), duration_s=duration_s,
             window_starts_s=starts, window_probabilities=file_probs,
-            window_unknown=scored.unknown if scored.novelty is not None else None,
+            window_unknown=scored.unknown,
             peak_time_s=float(starts[int(file_probs[:, top].argmax())]),
             labels=() if verdict else self.labels_of(
                 file_probs.max(axis=0) if self.multi_label else mean),
