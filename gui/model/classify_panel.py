@@ -196,7 +196,11 @@ class ClassifyPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(preview)
-        splitter.setSizes([200, 300])
+        # The preview takes what the window gains: at 768 px the table's 200 of 500 (four rows
+        # for one file) left the waveform and spectrogram 30 px each over the score track.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([110, 390])
         # The status over the buttons, the panel's width to itself: beside them, in a dock 380
         # px wide, "No model yet: label clips of two or more classes…" was a column of 7 lines.
         row = QHBoxLayout()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from core.ml.novelty import UNKNOWN
 from gui.clips.time_plots import style_time_plot
@@ -16,6 +17,10 @@ from gui.common.colours import class_colour
 
 _LINE_WIDTH_PX = 2
 _UNKNOWN_BRUSH = pg.mkBrush(120, 120, 120, 60)
+#: Classes named in the key (one row, above the lines): those that lead in the most windows. A
+#: digits model's ten classes and "unknown" took three rows of four and hid half the lines.
+LEGEND_MAX = 4
+_FAINT_ALPHA = 70  # a class that leads in no window, or not among the key's: a faint thin line
 
 
 def window_centres_s(starts_s: Sequence[float], duration_s: float,
@@ -55,12 +60,14 @@ class ScoreLines:
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
-        self.legend = plot.addLegend(offset=(-4, 1), colCount=4, brush=(255, 255, 255, 210))
+        self.legend = plot.addLegend(offset=(-4, 1), colCount=LEGEND_MAX + 1,
+                                     brush=(255, 255, 255, 210))
         self.legend.setLabelTextColor("#333333")
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.threshold_lines: dict[str, pg.InfiniteLine] = {}
         self.colours: dict[str, str] = {}
         self._index: dict[str, int] = {}  # class -> its place in the model's classes (its hue)
+        self.named: list[str] = []  # the classes in the key, bold; the others faint
         self.unknown_band: pg.PlotDataItem | None = None  # the windows the model calls unknown
 
     def draw(self, classes: Sequence[str], centres_s: np.ndarray, probabilities: np.ndarray,
@@ -70,7 +77,9 @@ class ScoreLines:
         ``centres_s``; ``thresholds`` ``(n_classes,)`` or None for none; class ``leave_out``
         (the model's background) not drawn. ``unknown`` ``(n_windows,)``: the windows unlike
         every clip the model was trained on, a grey band (in the key as "unknown") where every
-        line is 0: a recorder's hiss read as a class at 80% looked like calls."""
+        line is 0: a recorder's hiss read as a class at 80% looked like calls. The classes that
+        lead in the most windows (LEGEND_MAX) are named in the key and drawn bold, the rest
+        faint."""
         self.clear()
         probabilities = np.asarray(probabilities, dtype=np.float32)
         if unknown is not None and np.any(unknown):
@@ -78,12 +87,14 @@ class ScoreLines:
             probabilities = np.where(unknown[:, None], np.float32(0.0), probabilities)
             self.unknown_band = self.plot.plot(centres_s, unknown.astype(np.float32), name=UNKNOWN,
                                                pen=None, fillLevel=0.0, brush=_UNKNOWN_BRUSH)
+        self.named = leading_classes(classes, probabilities, leave_out, unknown)
         for k, name in enumerate(classes):
             if name == leave_out:
                 continue
             self._index[name] = k
-            self.curves[name] = self.plot.plot(centres_s, probabilities[:, k], name=name,
-                                               pen=self._pen(name))
+            self.curves[name] = self.plot.plot(
+                centres_s, probabilities[:, k], name=name if name in self.named else None,
+                pen=self._pen(name))
             if thresholds is not None:
                 line = pg.InfiniteLine(pos=float(thresholds[k]), angle=0, movable=False,
                                        pen=self._pen(name, threshold=True))
@@ -104,13 +115,32 @@ class ScoreLines:
             self.plot.removeItem(item)
         self.legend.clear()
         self.curves, self.threshold_lines, self._index = {}, {}, {}
+        self.named = []
         self.unknown_band = None
 
     def _pen(self, name: str, threshold: bool = False):
-        colour = class_colour(name, self._index.get(name, 0), self.colours)
+        colour = QColor(class_colour(name, self._index.get(name, 0), self.colours))
+        faint = name not in self.named
+        if faint:
+            colour.setAlpha(_FAINT_ALPHA)
         if threshold:
             return pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
-        return pg.mkPen(colour, width=_LINE_WIDTH_PX)
+        return pg.mkPen(colour, width=1 if faint else _LINE_WIDTH_PX)
+
+
+def leading_classes(classes: Sequence[str], probabilities: np.ndarray, leave_out: str | None = None,
+                    unknown: np.ndarray | None = None) -> list[str]:
+    """The classes (``leave_out`` not among them) highest in at least one window not ``unknown``,
+    those highest in the most windows first, at most LEGEND_MAX; ties in the model's order."""
+    keep = [k for k, name in enumerate(classes) if name != leave_out]
+    probabilities = np.asarray(probabilities)
+    if not keep or probabilities.size == 0:
+        return []
+    heard = probabilities if unknown is None else probabilities[~np.asarray(unknown, dtype=bool)]
+    winners = np.asarray(keep)[np.argmax(heard[:, keep], axis=1)] if len(heard) else []
+    led = np.bincount(np.asarray(winners, dtype=np.int64), minlength=len(classes))
+    order = sorted((k for k in keep if led[k]), key=lambda k: (-led[k], k))
+    return [classes[k] for k in order[:LEGEND_MAX]]
 
 
 class ScoreTrack(pg.PlotWidget):
