@@ -100,11 +100,12 @@ class Checkpoint:
                 raise ValueError("a gate is a single-label model with an unknown rule of its own")
             if list(gate.classes) != list(self.classes):
                 raise ValueError("the gate's classes are not the model's")
-            if (gate.feature_config.sample_rate_hz, gate.feature_config.n_samples,
-                    gate.feature_config.channel) != (features.sample_rate_hz, features.n_samples,
-                                                     features.channel):
-                raise ValueError("the gate does not hear the model's clips (its rate, length "
-                                 "or channel differ)")
+            # A gate's clip may be shorter than the model's: it hears each clip's loudest stretch.
+            if ((gate.feature_config.sample_rate_hz, gate.feature_config.channel)
+                    != (features.sample_rate_hz, features.channel)
+                    or gate.feature_config.n_samples > features.n_samples):
+                raise ValueError("the gate does not hear the model's clips (its rate or channel "
+                                 "differ, or its clips are longer)")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""

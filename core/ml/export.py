@@ -31,6 +31,7 @@ from core.ml.novelty import (
     feature_map_module,
     feature_statistics,
     gate_in_use,
+    loudest_stretch,
     rule_in_use,
 )
 from core.paths import write_bytes_atomic
@@ -155,7 +156,11 @@ class WaveformClassifier(torch.nn.Module):
         if self.novelty is None:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         multi_label=self.multi_label, temperature=self.temperature)
-            return probabilities if self.gate is None else (probabilities, self.gate(waveforms)[1])
+            if self.gate is None:
+                return probabilities
+            gate = self.gate.config  # it hears each clip's loudest stretch of its own length
+            return probabilities, self.gate(loudest_stretch(clips, gate.n_samples,
+                                                            gate.hop_samples))[1]
         with feature_statistics(self.model, self.config) as seen:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         temperature=self.temperature)

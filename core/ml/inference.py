@@ -36,6 +36,7 @@ from core.ml.novelty import (
     feature_statistics,
     gate_in_use,
     is_silent,
+    loudest_stretch,
     rule_in_use,
     verdicts_of,
     window_sound,
@@ -253,6 +254,17 @@ class Classifier:
         """
         return self._score(clips, batch_size, views, novelty=False)[0]
 
+    def _gate_clips(self, clips: np.ndarray, batch_size: int) -> np.ndarray:
+        """What the gate hears of each clip: its loudest stretch of the gate's clip length
+        (novelty.loudest_stretch), ``batch_size`` clips at a time."""
+        features = self.gate.features
+        if features.n_samples >= clips.shape[1] or not len(clips):
+            return clips
+        return np.concatenate([loudest_stretch(
+            torch.from_numpy(np.ascontiguousarray(clips[start:start + batch_size], np.float32)),
+            features.n_samples, features.hop_samples).numpy()
+            for start in range(0, len(clips), batch_size)])
+
     @torch.inference_mode()
     def _score(self, clips: np.ndarray, batch_size: int, views: bool,
                novelty: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -261,7 +273,8 @@ class Classifier:
         of the same clips); else None."""
         if novelty and self.gate is not None:
             return (self._score(clips, batch_size, views, novelty=False)[0],
-                    self.gate._score(clips, batch_size, views, novelty=True)[1])
+                    self.gate._score(self._gate_clips(clips, batch_size), batch_size, views,
+                                     novelty=True)[1])
         rule = self.novelty if novelty else None
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
         scores = None if rule is None else np.zeros(len(clips))

@@ -50,6 +50,25 @@ def gate_in_use(checkpoint):
     in_use = gate is not None and rule_in_use(checkpoint) is None and rule_in_use(gate) is not None
     return gate if in_use else None
 
+
+def loudest_stretch(clips: torch.Tensor, n_samples: int, step: int) -> torch.Tensor:
+    """Each clip's loudest ``n_samples`` (its stretch of most energy, starting on a multiple of
+    ``step``), its mean removed as ``features.prepare_clip`` removes a clip's: what a gate of
+    clips shorter than its model's hears of a clip. The gate is trained on the sounds at their
+    own length (``training.train``): judged on a 5 s clip, a half-second word or bark was a
+    tenth of the image, and the rest padding, so a dog looked like a padded word. Clips no longer
+    than ``n_samples`` are returned as they are. Traces for ONNX and TorchScript (its shapes
+    are the clips' and the gate's)."""
+    total = clips.shape[1]
+    if n_samples >= total:
+        return clips
+    energy = torch.nn.functional.pad(torch.cumsum(clips.double() ** 2, dim=1), (1, 0))
+    starts = torch.arange(0, total - n_samples + 1, step, device=clips.device)
+    first = starts[(energy[:, starts + n_samples] - energy[:, starts]).argmax(dim=1)]
+    index = first[:, None] + torch.arange(n_samples, device=clips.device)[None, :]
+    stretch = torch.gather(clips, 1, index)
+    return stretch - stretch.mean(dim=1, keepdim=True)
+
 # ---- silence ------------------------------------------------------------------------------
 # A clip is silence when its loudest 32 ms block is below DIGITAL_SILENCE_DBFS (about one step of
 # 16-bit audio: nothing was recorded), or when it is both quiet and flat: its loudest block under

@@ -110,7 +110,10 @@ DECODE_SHARE = 0.1  # share of the progress bar given to decoding
 #: out; cats and dogs, noise and tones all unknown too), no threshold told them apart. The gate's, on
 #: FSDD with each speaker held out (seeds 0, 1), flags 0.0035-0.0045 of the words the speech model
 #: gets right while answering unknown for 0.96-0.97 of the shared cats and dogs (README, Models
-#: and features).
+#: and features). The gate's clips are the sounds' own length ("auto"), at most the model's; it
+#: hears a clip's loudest stretch of that length (novelty.loudest_stretch): at the model's 5 s a
+#: half-second word filled a tenth of the gate's image, and a bark in padding looked like a padded
+#: word.
 GATED_MODELS = (SPEECH_MODEL,)
 #: The share of the progress bar a gated model's own run takes (the speech model trained in
 #: 14-21 s a fold, its gate in 110-130 s): the gate's run takes the rest.
@@ -157,12 +160,11 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
                         world, device)
         if not gated or result.stopped or not result.n_val:
             return result
-        gate_config = dataclasses.replace(
-            config, model=DEFAULT_MODEL, features="default", f_max_hz=AUTO,
-            clip_seconds_requested=float(result.clip_seconds))
+        gate_config = dataclasses.replace(config, model=DEFAULT_MODEL, features="default",
+                                          f_max_hz=AUTO, clip_seconds_requested=AUTO)
         gate = _train(clips, gate_config, init_from.gate if init_from is not None else None,
                       _share(report_progress, GATED_SHARE, 1.0, "unknown rule: "), should_stop,
-                      cache_dir, started, world, device)
+                      cache_dir, started, world, device, longest_clip_s=result.clip_seconds)
     return _gated_result(result, gate)
 
 
@@ -201,7 +203,9 @@ def _gated_result(result: TrainResult, gate: TrainResult) -> TrainResult:
 
 def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, report_progress,
            should_stop, cache_dir, started: float, world: distributed.World,
-           device: str) -> TrainResult:
+           device: str, longest_clip_s: float | None = None) -> TrainResult:
+    """One network's run (``train``; a gate's is a second). ``longest_clip_s``: the clip length
+    is at most this (a gate's: its model's)."""
     precision = precision_for(device, config.mixed_precision, config.bf16)
     where = dict(device=device, precision=precision.name)
     samples, sources = _samples(clips)
@@ -216,7 +220,8 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
 
     cache_dir = writable_cache_dir(cache_dir)  # else in RAM: a cache is a speed-up, not a need
     headers = HeaderCache(cache_dir)
-    features, model_name = _resolve_features(samples, config, init_from, headers.info)
+    features, model_name = _resolve_features(samples, config, init_from, headers.info,
+                                             longest_clip_s)
     # A fine-tuned model hears what its parent heard: its settings say so.
     config = dataclasses.replace(config, channel=features.channel)
     writer = RowWriter(features, "features" if config.cache_features else "waveforms", device,
@@ -407,7 +412,8 @@ def _check_classes(labels: list[str], skipped=(), background: str | None = None)
 
 
 def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
-                      init_from: Checkpoint | None, read_info=audio.info):
+                      init_from: Checkpoint | None, read_info=audio.info,
+                      longest_clip_s: float | None = None):
     if init_from is not None:
         # Fine-tuning keeps the checkpoint's features and network: its weights expect them.
         return init_from.feature_config, init_from.model_name
@@ -429,7 +435,9 @@ def _resolve_features(samples: list[TrainingSample], config: TrainConfig,
                                  else info.duration_s)
                 labels.append(sample.label)
     if config.clip_seconds_requested == AUTO:
-        features = features.with_clip_seconds(auto_clip_seconds(durations, labels))
+        clip_s = auto_clip_seconds(durations, labels)
+        features = features.with_clip_seconds(clip_s if longest_clip_s is None
+                                              else min(clip_s, float(longest_clip_s)))
     else:
         features = features.with_clip_seconds(float(config.clip_seconds_requested))
     if config.f_max_hz == AUTO and features.kind == "logmel" and features.f_max_hz is None:

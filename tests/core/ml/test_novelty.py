@@ -387,3 +387,23 @@ def test_a_model_never_taught_a_steady_sound_answers_noise_and_a_tone_unknown(tm
     assert answer.window_unknown[starts >= 4.0].all()
     np.testing.assert_array_equal(
         classifier.score_windows(long, novelty=True).unknown, answer.window_unknown)
+
+
+def test_a_short_gate_hears_each_clips_loudest_stretch():
+    """A gate trained on the sounds at their own length hears the loudest stretch of that length
+    of a longer clip: the burst, wherever it lies, its mean removed as a clip's is."""
+    import torch
+
+    rate = 1000
+    clips = np.zeros((2, 3 * rate), dtype=np.float32)
+    clips[0, 2000:2300] = 0.5 + tone(50.0, 0.3, rate)  # a burst late, on a DC offset
+    clips[1, 100:400] = noise(0.3, rate, seed=1)  # and one early,
+    clips[1, 2500:2600] = 0.01  # louder than a quiet stretch late
+    heard = novelty.loudest_stretch(torch.from_numpy(clips), rate, step=10).numpy()
+    assert heard.shape == (2, rate)
+    for clip, stretch, (begin, end) in zip(clips, heard, [(2000, 2300), (100, 400)], strict=True):
+        start = next(s for s in range(0, 2 * rate + 1, 10) if np.allclose(
+            stretch, clip[s:s + rate] - clip[s:s + rate].mean(), atol=1e-5))
+        assert start <= begin and end <= start + rate  # the whole burst
+    same = torch.from_numpy(clips[:, :rate])
+    assert novelty.loudest_stretch(same, rate, step=10) is same  # no longer: as it is

@@ -109,10 +109,13 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
                                            kinds=("tone", "chirp"))
     pairs = sorted((str(p), p.parent.name) for p in root.rglob("*.wav"))
     reports = []
-    result = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=12, seed=0),
+    # Clips of 3 s, as the seed's 5 s: far longer than the 1 s files and their sounds.
+    result = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=12, seed=0,
+                                                clip_seconds_requested=3.0),
                    progress=reports.append)
     checkpoint = result.checkpoint
     assert checkpoint.feature_config.kind == "speech"
+    assert checkpoint.feature_config.clip_seconds == 3.0
     # No rule of its own: fitted on its training voices, it answered a third to a half of another
     # speaker's words unknown. Its gate's instead: the default network trained on the same clips
     # after it, heard on the same clips, its epochs no part of the model's curves.
@@ -120,7 +123,9 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     gate = checkpoint.gate
     assert gate.model_name == DEFAULT_MODEL and gate.novelty is not None
     assert gate.classes == checkpoint.classes
-    assert gate.feature_config.n_samples == checkpoint.feature_config.n_samples
+    # The gate hears the sounds at their own length (auto: 1.25 x the 1 s files), a clip's
+    # loudest stretch of it: at the model's 3 s a tone in padding looked like a padded chirp.
+    assert gate.feature_config.clip_seconds == 1.25
     fractions = [r.fraction for r in reports]
     assert all(b >= a - 1e-9 for a, b in zip(fractions, fractions[1:], strict=False))
     assert abs(fractions[-1] - 1.0) < 1e-9
@@ -165,8 +170,8 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     n = checkpoint.feature_config.n_samples
     clips = np.stack([prepare_clip(x, n) for x in (samples, noise)])
     novelty = session.run(None, {session.get_inputs()[0].name: clips})[1]
-    np.testing.assert_allclose(novelty, classifier.gate._score(clips, 2, views=False,
-                                                               novelty=True)[1], rtol=1e-3)
+    np.testing.assert_allclose(novelty, classifier._score(clips, 2, views=False,
+                                                          novelty=True)[1], rtol=1e-3)
     output = session.get_modelmeta().custom_metadata_map["output"]
     assert "novelty of a compact-bands network trained on the same clips beside it" in output
     traced = torch.jit.load(str(export_model(checkpoint, tmp_path / "speech.pts", "torchscript")))
