@@ -163,7 +163,11 @@ def _novelty(checkpoint: Checkpoint) -> dict | None:
         return None
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
             "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db,
-            **({} if gate is None else {"gate": gate.model_name})}
+            **({} if gate is None else {"gate": gate.model_name}),
+            # A gate of shorter clips hears each clip's loudest stretch of its own length.
+            **({} if gate is None or gate.feature_config.n_samples
+               >= checkpoint.feature_config.n_samples
+               else {"gate_clip_seconds": gate.feature_config.clip_seconds})}
 
 
 def _recorded(metrics: Mapping, settings: Mapping, key: str):
@@ -294,8 +298,10 @@ def _unknown(rule: Mapping | None, multi_label: bool, classes: Sequence[str]) ->
     if rule is None:
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
     raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"
+    stretch = ("" if rule.get("gate_clip_seconds") is None else
+               f", hearing each clip's loudest {rule['gate_clip_seconds']:g} s")
     gate = ("" if rule.get("gate") is None else
-            f"by a {rule['gate']} network trained on the same clips beside it (its gate): ")
+            f"by a {rule['gate']} network trained on the same clips beside it (its gate{stretch}): ")
     return (gate + f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "
             f"{rule['n_statistics']} feature statistics of the training clips{raised}); "
             f"{100 * rule['validation_share_beyond']:g}% of augmented validation clips lie beyond"

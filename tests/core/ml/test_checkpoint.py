@@ -343,6 +343,9 @@ def test_a_gate_is_kept_in_the_file_and_answers_unknown_for_its_model(tmp_path):
     saved = model_factory.save(dataclasses.replace(long_model, gate=strict), tmp_path / "long.pt")
     answer = Classifier(load_checkpoint(saved)).predict_samples(tone, 16_000, name="tone")
     assert answer.verdict == "unknown" and answer.novelty > 1
+    cards = [" ".join(format_card(read_model_card(p)).split()) for p in (saved, path)]
+    assert "(its gate, hearing each clip's loudest 1 s)" in cards[0]
+    assert "(its gate):" in cards[1]  # as long as its model's clips: the whole clip
     payload = torch.load(path, weights_only=True)
     payload["gate"]["state_dict"] = {"nonsense": torch.zeros(1)}
     torch.save(payload, tmp_path / "damaged.pt")

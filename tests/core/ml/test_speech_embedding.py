@@ -147,7 +147,8 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
         "quiet": SILENCE, "noise": UNKNOWN, "long noise": UNKNOWN, "tone": None, "chirp": None}
     assert answers["tone"].label == "tone" and answers["chirp"].label == "chirp"
     card = format_card(read_model_card(tmp_path / "speech.pt"))
-    assert "by a compact-bands network trained on the same clips beside it" in card
+    assert ("by a compact-bands network trained on the same clips beside it (its gate, hearing "
+            "each clip's loudest 1.25 s)") in " ".join(card.split())  # the lines wrapped
     assert "kind=speech" in card and "n_mels" not in card  # only what the embedding hears
 
     path = pairs[0][0]
