@@ -560,7 +560,8 @@ class TrainingPanel(QWidget):
 
 
 # What the tab says before any run this session: with no model, and with an active one.
-_IDLE_TEXT = {False: "Press Train to train a model on the labelled clips.",
+_IDLE_TEXT = {False: "Press Train to train a model on the labelled clips. Spoken words? Choose "
+                     "the speech model in Settings… first: it knows new voices far better.",
               True: "Train makes a new model on the current labels; Fine-tune continues this one "
                     "after a few more."}
 

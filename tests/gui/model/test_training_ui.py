@@ -299,7 +299,9 @@ def test_a_models_curves_are_read_from_its_file_off_the_windows_thread(
     qtbot.waitUntil(lambda: not panel.history, timeout=10_000)
     panel.show_model(None)
     assert panel.train_loss.getData()[0] is None or len(panel.train_loss.getData()[0]) == 0
-    assert panel.status.text() == "Press Train to train a model on the labelled clips."
+    assert panel.status.text().startswith("Press Train to train a model on the labelled clips.")
+    # Where a person teaching words looks before the first run: the speech model is a choice.
+    assert "Spoken words? Choose the speech model in Settings…" in panel.status.text()
     panel.shutdown()
 
 
