@@ -100,7 +100,7 @@ class Checkpoint:
                 raise ValueError("a gate is a single-label model with an unknown rule of its own")
             if list(gate.classes) != list(self.classes):
                 raise ValueError("the gate's classes are not the model's")
-            # A gate's clip may be shorter than the model's: it hears each clip's loudest stretch.
+            # A gate's clips may be shorter than the model's (novelty.gate_stretches).
             if ((gate.feature_config.sample_rate_hz, gate.feature_config.channel)
                     != (features.sample_rate_hz, features.channel)
                     or gate.feature_config.n_samples > features.n_samples):

@@ -16,7 +16,7 @@ from core.audio import reading as audio
 from core.audio.spectrogram import band_bins, frame_power_at, power_to_db
 from core.errors import AudioError
 from core.ml.checkpoint import DEFAULT_THRESHOLD  # a model saved without thresholds: this each
-from core.ml.inference import LONG_WINDOWS
+from core.ml.novelty import LONG_WINDOWS
 
 BACKGROUND_NAMES = ("background",)  # a class of this name is background when the model names none
 

@@ -31,7 +31,8 @@ from core.ml.novelty import (
     feature_map_module,
     feature_statistics,
     gate_in_use,
-    loudest_stretch,
+    gate_novelty,
+    gate_stretches,
     rule_in_use,
 )
 from core.paths import write_bytes_atomic
@@ -158,9 +159,13 @@ class WaveformClassifier(torch.nn.Module):
                                         multi_label=self.multi_label, temperature=self.temperature)
             if self.gate is None:
                 return probabilities
-            gate = self.gate.config  # it hears each clip's loudest stretch of its own length
-            return probabilities, self.gate(loudest_stretch(clips, gate.n_samples,
-                                                            gate.hop_samples))[1]
+            n_samples = self.gate.n_samples
+            if n_samples >= self.n_samples:
+                return probabilities, self.gate(clips)[1]
+            # A gate of shorter clips: the stretches about each clip's loudest sounds.
+            pieces, heard = gate_stretches(clips, n_samples)
+            novelty = self.gate(pieces.reshape(-1, n_samples))[1].reshape(heard.shape)
+            return probabilities, gate_novelty(novelty.double(), heard).float()
         with feature_statistics(self.model, self.config) as seen:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         temperature=self.temperature)

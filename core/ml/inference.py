@@ -30,13 +30,16 @@ from core.ml.features import (
 )
 from core.ml.networks import fold_batch_norm
 from core.ml.novelty import (
+    LONG_NOVELTY_SHARE,
+    LONG_WINDOWS,
     SILENCE,
     UNKNOWN,
     feature_rise_db,
     feature_statistics,
     gate_in_use,
+    gate_novelty,
+    gate_stretches,
     is_silent,
-    loudest_stretch,
     rule_in_use,
     verdicts_of,
     window_sound,
@@ -55,15 +58,6 @@ FLOOR_SHARE = 0.75
 FLOOR_SPREAD_DB = 3.0
 FLOOR_RISE_DB = 6.0
 DECODE_WORKERS = 2  # threads reading files ahead of the model (see Classifier._predict)
-# A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
-# label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
-# best of three lies nearer than one would). A window of a long recording is less like a
-# training clip than a whole clip is (a digit cut by the window's edge, the next one beginning):
-# on long files made of a held-out FSDD speaker's digits (bench/bench_unknown.py), judged by the
-# one best window 30% were unknown (0-70% by speaker), by these three 3% (0-7.5%), while the
-# share of cats and dogs answered unknown stayed at 95%.
-LONG_WINDOWS = 3
-LONG_NOVELTY_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -254,16 +248,21 @@ class Classifier:
         """
         return self._score(clips, batch_size, views, novelty=False)[0]
 
-    def _gate_clips(self, clips: np.ndarray, batch_size: int) -> np.ndarray:
-        """What the gate hears of each clip: its loudest stretch of the gate's clip length
-        (novelty.loudest_stretch), ``batch_size`` clips at a time."""
-        features = self.gate.features
-        if features.n_samples >= clips.shape[1] or not len(clips):
-            return clips
-        return np.concatenate([loudest_stretch(
-            torch.from_numpy(np.ascontiguousarray(clips[start:start + batch_size], np.float32)),
-            features.n_samples, features.hop_samples).numpy()
-            for start in range(0, len(clips), batch_size)])
+    def _gate_novelty(self, clips: np.ndarray, batch_size: int, views: bool) -> np.ndarray:
+        """``(n,)`` the gate's novelty of each clip; a gate of shorter clips judges the stretches
+        about a clip's loudest sounds (novelty.gate_stretches), ``batch_size`` clips at a time."""
+        gate, n_samples = self.gate, self.gate.features.n_samples
+        if n_samples >= clips.shape[1] or not len(clips):
+            return gate._score(clips, batch_size, views, novelty=True)[1]
+        scores = []
+        for start in range(0, len(clips), batch_size):
+            pieces, heard = gate_stretches(torch.from_numpy(np.ascontiguousarray(
+                clips[start:start + batch_size], np.float32)), n_samples)
+            novelty = gate._score(pieces.reshape(-1, n_samples).numpy(), batch_size, views,
+                                  novelty=True)[1]
+            scores.append(gate_novelty(torch.from_numpy(np.asarray(novelty, np.float64))
+                                       .reshape(heard.shape), heard).numpy())
+        return np.concatenate(scores)
 
     @torch.inference_mode()
     def _score(self, clips: np.ndarray, batch_size: int, views: bool,
@@ -273,8 +272,7 @@ class Classifier:
         of the same clips); else None."""
         if novelty and self.gate is not None:
             return (self._score(clips, batch_size, views, novelty=False)[0],
-                    self.gate._score(self._gate_clips(clips, batch_size), batch_size, views,
-                                     novelty=True)[1])
+                    self._gate_novelty(clips, batch_size, views))
         rule = self.novelty if novelty else None
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
         scores = None if rule is None else np.zeros(len(clips))

@@ -164,7 +164,7 @@ def _novelty(checkpoint: Checkpoint) -> dict | None:
     return {"threshold": rule.threshold, "n_statistics": rule.dim, "exponent": rule.exponent,
             "validation_share_beyond": rule.flag_share, "steady_db": rule.steady_db,
             **({} if gate is None else {"gate": gate.model_name}),
-            # A gate of shorter clips hears each clip's loudest stretch of its own length.
+            # A gate of shorter clips judges a clip by the stretches about its loudest sounds.
             **({} if gate is None or gate.feature_config.n_samples
                >= checkpoint.feature_config.n_samples
                else {"gate_clip_seconds": gate.feature_config.clip_seconds})}
@@ -299,7 +299,7 @@ def _unknown(rule: Mapping | None, multi_label: bool, classes: Sequence[str]) ->
         return "none (a multi-label model's scores are per class)" if multi_label else NOT_RECORDED
     raised = "" if rule["exponent"] == 1.0 else f", raised to the power {rule['exponent']:g}"
     stretch = ("" if rule.get("gate_clip_seconds") is None else
-               f", hearing each clip's loudest {rule['gate_clip_seconds']:g} s")
+               f", judging a clip by the {rule['gate_clip_seconds']:g} s about its loudest sounds")
     gate = ("" if rule.get("gate") is None else
             f"by a {rule['gate']} network trained on the same clips beside it (its gate{stretch}): ")
     return (gate + f"beyond a squared distance of {rule['threshold']:.4g} from the nearest class (over "

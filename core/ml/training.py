@@ -111,9 +111,9 @@ DECODE_SHARE = 0.1  # share of the progress bar given to decoding
 #: FSDD with each speaker held out (seeds 0, 1), flags 0.0035-0.0045 of the words the speech model
 #: gets right while answering unknown for 0.96-0.97 of the shared cats and dogs (README, Models
 #: and features). The gate's clips are the sounds' own length ("auto"), at most the model's; it
-#: hears a clip's loudest stretch of that length (novelty.loudest_stretch): at the model's 5 s a
-#: half-second word filled a tenth of the gate's image, and a bark in padding looked like a padded
-#: word.
+#: judges a longer clip by the stretches of that length about its loudest sounds
+#: (novelty.gate_stretches): at the model's 5 s a half-second word filled a tenth of the gate's
+#: image, and a bark in padding looked like a padded word.
 GATED_MODELS = (SPEECH_MODEL,)
 #: The share of the progress bar a gated model's own run takes (the speech model trained in
 #: 14-21 s a fold, its gate in 110-130 s): the gate's run takes the rest.

@@ -338,13 +338,13 @@ def test_a_gate_is_kept_in_the_file_and_answers_unknown_for_its_model(tmp_path):
     with pytest.raises(ValueError, match="hear"):
         dataclasses.replace(model, gate=_with_rule(
             model_factory.untrained_checkpoint(clip_seconds=2.0), 1.0))
-    # A shorter gate (the sounds' own length) hears a clip's loudest stretch: a long model's is kept.
+    # A shorter gate (the sounds' own length) judges a clip's stretches: a long model's is kept.
     long_model = model_factory.untrained_checkpoint(clip_seconds=3.0)
     saved = model_factory.save(dataclasses.replace(long_model, gate=strict), tmp_path / "long.pt")
     answer = Classifier(load_checkpoint(saved)).predict_samples(tone, 16_000, name="tone")
     assert answer.verdict == "unknown" and answer.novelty > 1
     cards = [" ".join(format_card(read_model_card(p)).split()) for p in (saved, path)]
-    assert "(its gate, hearing each clip's loudest 1 s)" in cards[0]
+    assert "(its gate, judging a clip by the 1 s about its loudest sounds)" in cards[0]
     assert "(its gate):" in cards[1]  # as long as its model's clips: the whole clip
     payload = torch.load(path, weights_only=True)
     payload["gate"]["state_dict"] = {"nonsense": torch.zeros(1)}

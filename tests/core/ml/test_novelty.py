@@ -389,21 +389,36 @@ def test_a_model_never_taught_a_steady_sound_answers_noise_and_a_tone_unknown(tm
         classifier.score_windows(long, novelty=True).unknown, answer.window_unknown)
 
 
-def test_a_short_gate_hears_each_clips_loudest_stretch():
-    """A gate trained on the sounds at their own length hears the loudest stretch of that length
-    of a longer clip: the burst, wherever it lies, its mean removed as a clip's is."""
+def test_a_short_gate_judges_the_stretches_about_a_clips_loudest_sounds_as_a_long_file():
+    """A gate trained on the sounds at their own length hears a longer clip's stretches of that
+    length about its loudest sounds, each centred on one, means removed as a clip's is; a clip is
+    judged as a long file is, by the most familiar of them with sound. In three takes of a word
+    0.3 s apart the one loudest stretch was the end of one take and the start of the next."""
     import torch
 
     rate = 1000
-    clips = np.zeros((2, 3 * rate), dtype=np.float32)
-    clips[0, 2000:2300] = 0.5 + tone(50.0, 0.3, rate)  # a burst late, on a DC offset
-    clips[1, 100:400] = noise(0.3, rate, seed=1)  # and one early,
-    clips[1, 2500:2600] = 0.01  # louder than a quiet stretch late
-    heard = novelty.loudest_stretch(torch.from_numpy(clips), rate, step=10).numpy()
-    assert heard.shape == (2, rate)
-    for clip, stretch, (begin, end) in zip(clips, heard, [(2000, 2300), (100, 400)], strict=True):
-        start = next(s for s in range(0, 2 * rate + 1, 10) if np.allclose(
-            stretch, clip[s:s + rate] - clip[s:s + rate].mean(), atol=1e-5))
-        assert start <= begin and end <= start + rate  # the whole burst
-    same = torch.from_numpy(clips[:, :rate])
-    assert novelty.loudest_stretch(same, rate, step=10) is same  # no longer: as it is
+    clips = np.zeros((3, 3 * rate), dtype=np.float32)
+    clips[0, 2000:2300] = 0.5 + tone(50.0, 0.3, rate)  # one burst late, on a DC offset
+    clips[1, 100:400] = noise(0.3, rate, seed=1)  # one early, and a sound 30 dB under it
+    clips[1, 2500:2600] = 0.003
+    takes = (0, 800, 1600)  # three takes of 0.5 s, 0.3 s apart
+    for start in takes:
+        clips[2, start:start + 500] = tone(50.0, 0.5, rate)
+    pieces, heard = novelty.gate_stretches(torch.from_numpy(clips), rate)
+    assert pieces.shape == (3, novelty.LONG_WINDOWS, rate)
+    assert heard.tolist() == [[True, False, False], [True, False, False], [True, True, False]]
+
+    def first(clip, piece) -> int:
+        return next(s for s in range(0, 2 * rate + 1) if np.allclose(
+            piece, clip[s:s + rate] - clip[s:s + rate].mean(), atol=1e-5))
+
+    assert first(clips[0], pieces[0, 0].numpy()) <= 2000 <= 2300 - rate + 2 * rate  # the burst
+    assert 2300 <= first(clips[0], pieces[0, 0].numpy()) + rate
+    assert first(clips[1], pieces[1, 0].numpy()) <= 100
+    for piece in pieces[2, :2].numpy():  # each about one take whole, not two halves
+        start = first(clips[2], piece)
+        assert any(start <= t and t + 500 <= start + rate for t in takes)
+    scores = torch.tensor([[0.9, 0.1, 0.1], [0.9, 0.1, 0.1], [0.9, 0.6, 0.1]], dtype=torch.float64)
+    # The most familiar with sound; the best of several at LONG_NOVELTY_SHARE of the threshold.
+    np.testing.assert_allclose(novelty.gate_novelty(scores, heard).numpy(),
+                               [0.9, 0.9, 0.6 / novelty.LONG_NOVELTY_SHARE])

@@ -123,8 +123,8 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     gate = checkpoint.gate
     assert gate.model_name == DEFAULT_MODEL and gate.novelty is not None
     assert gate.classes == checkpoint.classes
-    # The gate hears the sounds at their own length (auto: 1.25 x the 1 s files), a clip's
-    # loudest stretch of it: at the model's 3 s a tone in padding looked like a padded chirp.
+    # The gate hears the sounds at their own length (auto: 1.25 x the 1 s files), the stretches
+    # of it about a clip's loudest sounds: at 3 s a tone in padding looked like a padded chirp.
     assert gate.feature_config.clip_seconds == 1.25
     fractions = [r.fraction for r in reports]
     assert all(b >= a - 1e-9 for a, b in zip(fractions, fractions[1:], strict=False))
@@ -142,13 +142,17 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
         ("quiet", np.zeros(16_000, np.float32)), ("noise", noise),
         ("long noise", audio_factory.noise(4.0, amplitude=0.3, seed=3)),
         ("tone", audio_factory.class_sample("tone", rng)),
-        ("chirp", audio_factory.class_sample("chirp", rng)))}
+        ("chirp", audio_factory.class_sample("chirp", rng)),
+        # Three takes 0.3 s apart: the loudest stretch of the gate's length held two halves.
+        ("takes", np.concatenate([audio_factory.burst(audio_factory.tone(700.0, 0.4), 0.7, 0.0)
+                                  for _take in range(3)]) + 0.01 * rng.standard_normal(33_600)))}
     assert {name: a.verdict for name, a in answers.items()} == {
-        "quiet": SILENCE, "noise": UNKNOWN, "long noise": UNKNOWN, "tone": None, "chirp": None}
-    assert answers["tone"].label == "tone" and answers["chirp"].label == "chirp"
+        "quiet": SILENCE, "noise": UNKNOWN, "long noise": UNKNOWN, "tone": None, "chirp": None,
+        "takes": None}
+    assert [answers[name].label for name in ("tone", "chirp", "takes")] == ["tone", "chirp", "tone"]
     card = format_card(read_model_card(tmp_path / "speech.pt"))
-    assert ("by a compact-bands network trained on the same clips beside it (its gate, hearing "
-            "each clip's loudest 1.25 s)") in " ".join(card.split())  # the lines wrapped
+    assert ("by a compact-bands network trained on the same clips beside it (its gate, judging a "
+            "clip by the 1.25 s about its loudest sounds)") in " ".join(card.split())  # wrapped
     assert "kind=speech" in card and "n_mels" not in card  # only what the embedding hears
 
     path = pairs[0][0]
