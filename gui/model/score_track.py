@@ -130,13 +130,15 @@ class ScoreLines:
 
 def leading_classes(classes: Sequence[str], probabilities: np.ndarray, leave_out: str | None = None,
                     unknown: np.ndarray | None = None) -> list[str]:
-    """The classes (``leave_out`` not among them) highest in at least one window not ``unknown``,
-    those highest in the most windows first, at most LEGEND_MAX; ties in the model's order."""
+    """The classes (``leave_out`` not among them) highest in at least one window not ``unknown``
+    nor silent (every score 0, as the clip view's track draws silence), those highest in the most
+    windows first, at most LEGEND_MAX; ties in the model's order."""
     keep = [k for k, name in enumerate(classes) if name != leave_out]
     probabilities = np.asarray(probabilities)
     if not keep or probabilities.size == 0:
         return []
     heard = probabilities if unknown is None else probabilities[~np.asarray(unknown, dtype=bool)]
+    heard = heard[heard[:, keep].max(axis=1) > 0]
     winners = np.asarray(keep)[np.argmax(heard[:, keep], axis=1)] if len(heard) else []
     led = np.bincount(np.asarray(winners, dtype=np.int64), minlength=len(classes))
     order = sorted((k for k in keep if led[k]), key=lambda k: (-led[k], k))

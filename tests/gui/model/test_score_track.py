@@ -52,3 +52,5 @@ def test_leading_classes_leave_out_the_background_and_fit_the_key():
     assert len(leading_classes(CLASSES, probs)) == LEGEND_MAX
     assert leading_classes(CLASSES, probs, unknown=np.ones(8, dtype=bool)) == []
     assert leading_classes(CLASSES, probs[:0]) == []
+    silent = np.zeros((20, len(CLASSES)), dtype=np.float32)  # the clip view's silent windows
+    assert leading_classes(CLASSES, np.concatenate([silent, probs[2:3]])) == ["1"]
