@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, Timer, fsdd_clips  # noqa: E402
 from core.audio import reading as audio  # noqa: E402
-from core.ml import novelty  # noqa: E402
+from core.ml import novelty, silence  # noqa: E402
 from core.ml.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from core.ml.features import augment, prediction_views, prepare_clip  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
@@ -142,7 +142,7 @@ def judged_windows(classifier: Classifier, path: Path) -> tuple[np.ndarray, bool
     duration_s = audio.info(path).duration_s
     if one_window(duration_s, window_s):
         samples = audio.read(path, rate, 0.0, window_s)
-        return prepare_clip(samples, n)[None], novelty.is_silent(samples, rate)
+        return prepare_clip(samples, n)[None], silence.is_silent(samples, rate)
     scored = classifier.score_windows(path, duration_s=duration_s)
     windows = classifier.peak_windows(path, scored, int(scored.file_probabilities.argmax()))
     if not windows:

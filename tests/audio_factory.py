@@ -29,6 +29,20 @@ def noise(duration_s: float = 1.0, sample_rate_hz: int = DEFAULT_RATE_HZ, amplit
     return (amplitude * rng.standard_normal(int(duration_s * sample_rate_hz))).astype(np.float32)
 
 
+def pink_noise(duration_s: float, sample_rate_hz: int = DEFAULT_RATE_HZ, seed: int = 0) -> np.ndarray:
+    """Pink (1/f power) noise, float64, unscaled: a room's hiss."""
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * sample_rate_hz)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+    return np.fft.irfft(spectrum, n)
+
+
+def at_dbfs(samples: np.ndarray, level_dbfs: float) -> np.ndarray:
+    """``samples`` scaled to an RMS of ``level_dbfs``, float32."""
+    return (samples / np.sqrt(np.mean(samples ** 2)) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
 def burst(samples: np.ndarray, total_s: float, offset_s: float,
           sample_rate_hz: int = DEFAULT_RATE_HZ) -> np.ndarray:
     """Place ``samples`` at ``offset_s`` inside ``total_s`` of silence (clipped to fit)."""

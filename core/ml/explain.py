@@ -17,8 +17,9 @@ from core.audio import reading as audio
 from core.errors import EarmarkError
 from core.ml.features import FeatureConfig, FeatureExtractor, augment, prepare_clip, silence_fill
 from core.ml.inference import mean_scores
-from core.ml.novelty import SILENCE, is_silent
+from core.ml.novelty import SILENCE
 from core.ml.samples import one_window
+from core.ml.silence import is_silent
 
 # The map: "gradient" (the gradient of the class's log-probability, through the prediction views
 # and temperature, times each cell's height above silence, blurred over a sixteenth of the bands

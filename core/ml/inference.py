@@ -39,13 +39,12 @@ from core.ml.novelty import (
     gate_in_use,
     gate_novelty,
     gate_stretches,
-    is_silent,
     rule_in_use,
     verdicts_of,
-    window_sound,
 )
 from core.ml.runtime import resolve_device
 from core.ml.samples import one_window
+from core.ml.silence import is_silent, window_sound
 
 WINDOW_OVERLAP = 0.5  # share of a window that overlaps the next one
 # A long file's answer rests on its windows within FOREGROUND_DB of its loudest (a phone's or a
@@ -132,7 +131,7 @@ class ScoringStopped(EarmarkError):
 class WindowScores:
     """A file's windows: ``starts_s`` ``(n_windows,)``, ``probabilities``
     ``(n_windows, n_classes)`` in the classifier's class order, and which windows hold no sound
-    (``silent``, :func:`novelty.is_silent`), whose scores say nothing of the file: a model
+    (``silent``, :func:`silence.is_silent`), whose scores say nothing of the file: a model
     taught words scored the quiet after one as a word at 90%."""
 
     path: Path
@@ -140,7 +139,7 @@ class WindowScores:
     starts_s: np.ndarray = field(compare=False)
     probabilities: np.ndarray = field(compare=False)
     silent: np.ndarray = field(compare=False)
-    #: ``(n_windows,)`` each window's level, dB full scale (``novelty.window_sound``).
+    #: ``(n_windows,)`` each window's level, dB full scale (``silence.window_sound``).
     level_dbfs: np.ndarray = field(compare=False)
     #: ``(n_windows,)`` how unlike the training clips each window is, as a share of the
     #: distance beyond which a clip is unknown (the model's rule, of the window alone, without

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from core.ml import novelty
+from core.ml import novelty, silence
 from core.ml.calibration import CalibrationSummary
 from core.ml.checkpoint import FORMAT, Checkpoint, load_checkpoint
 from core.ml.features import FeatureConfig
@@ -87,9 +87,9 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
             "temperature": calibration.temperature, "ece_before": calibration.ece_before,
             "ece_after": calibration.ece_after, "n": calibration.n, "held": calibration.held},
         "novelty": _novelty(checkpoint),
-        "silence": {"frame_s": novelty.FRAME_S,
-                    "digital_silence_dbfs": novelty.DIGITAL_SILENCE_DBFS,
-                    "quiet_dbfs": novelty.QUIET_DBFS, "rise_db": novelty.RISE_DB},
+        "silence": {"frame_s": silence.FRAME_S,
+                    "digital_silence_dbfs": silence.DIGITAL_SILENCE_DBFS,
+                    "quiet_dbfs": silence.QUIET_DBFS, "rise_db": silence.RISE_DB},
     })
 
 

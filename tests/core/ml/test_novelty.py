@@ -4,71 +4,10 @@ import numpy as np
 import pytest
 
 from core.ml import novelty
-from core.ml.novelty import NoveltyRule, fit_novelty, is_silent
-from tests.audio_factory import chirp, noise, tone
+from core.ml.novelty import NoveltyRule, fit_novelty
+from tests.audio_factory import at_dbfs, chirp, noise, pink_noise, tone
 
 RATE_HZ = 16000
-
-
-def _dbfs(samples: np.ndarray, level_dbfs: float) -> np.ndarray:
-    """``samples`` scaled to an RMS of ``level_dbfs``."""
-    return (samples / np.sqrt(np.mean(samples ** 2)) * 10 ** (level_dbfs / 20)).astype(np.float32)
-
-
-def _pink(duration_s: float, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    n = int(duration_s * RATE_HZ)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
-    return np.fft.irfft(spectrum, n)
-
-
-def _spoken(level_dbfs: float, seed: int = 0) -> np.ndarray:
-    """Something like a spoken word: a harmonic voice whose loudness rises and falls over two
-    syllables, over a faint noise floor 40 dB under it."""
-    t = np.arange(int(0.6 * RATE_HZ)) / RATE_HZ
-    voice = sum(np.sin(2 * np.pi * 120 * k * t) / k for k in range(1, 15))
-    envelope = np.clip(np.sin(2 * np.pi * t / 0.6 * 2), 0, None) ** 2
-    word = _dbfs(voice * envelope, level_dbfs)
-    return word + _dbfs(noise(0.6, RATE_HZ, seed=seed), level_dbfs - 40)
-
-
-@pytest.mark.parametrize("samples", [
-    np.zeros(RATE_HZ, dtype=np.float32),  # digital silence
-    np.zeros(0, dtype=np.float32),  # nothing at all
-    np.full(RATE_HZ, 0.2, dtype=np.float32),  # a DC offset is no sound
-    _dbfs(noise(1.0, RATE_HZ), -75),  # a recorder's white hiss
-    _dbfs(_pink(3.0), -80),  # a room's pink hiss, longer than the clip
-    _dbfs(noise(0.2, RATE_HZ), -70),  # shorter than a few frames
-])
-def test_no_sound_is_silence(samples):
-    assert is_silent(samples, RATE_HZ)
-
-
-def test_hiss_with_a_dropout_of_digital_silence_is_still_silence():
-    hiss = _dbfs(noise(1.0, RATE_HZ), -75)
-    hiss[4000:9000] = 0.0
-    assert is_silent(hiss, RATE_HZ)
-
-
-@pytest.mark.parametrize("samples", [
-    tone(440, 1.0, RATE_HZ, amplitude=0.5),  # a loud steady tone: a sound, not silence
-    _dbfs(noise(1.0, RATE_HZ), -20),  # loud white noise, as steady as hiss
-    _spoken(-20),
-    _spoken(-48),  # as quiet as FSDD's quietest speaker
-    chirp(300, 3000, 0.5, RATE_HZ, amplitude=0.3),
-])
-def test_sounds_are_not_silence(samples):
-    assert not is_silent(samples, RATE_HZ)
-
-
-def test_a_faint_call_over_faint_hiss_is_not_silence():
-    """Both under the quiet level: the call is told by rising over the hiss's own floor."""
-    clip = _dbfs(noise(2.0, RATE_HZ), -80)
-    call = _dbfs(tone(2000, 0.25, RATE_HZ), -65)
-    clip[8000:8000 + len(call)] += call
-    assert novelty.band_rise_db(clip, RATE_HZ) > novelty.RISE_DB
-    assert not is_silent(clip, RATE_HZ)
 
 
 def _clusters(rng, n_per_class: int, centres: np.ndarray, spread: np.ndarray) -> tuple:
@@ -233,46 +172,6 @@ def test_a_class_named_like_a_verdict_answers_in_its_place(tmp_path, classes, ve
     assert answer.answer == (verdict or answer.label) and answer.label in classes
 
 
-def test_a_long_files_windows_checked_together_are_silent_exactly_where_each_alone_is():
-    """window_sound measures a long file's windows otherwise than is_silent (their frames'
-    levels once, for the verdict and each window's level): the verdicts must be is_silent's,
-    window for window, loud, quiet hiss, a quiet call, digital silence in places, whole, short
-    and empty windows alike; the level, the 90th percentile (nearest rank) of loudness_dbfs's."""
-    rng = np.random.default_rng(7)
-    rate = 16000
-    windows = []
-    for amplitude in (0.0, 1e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 1e-2, 0.3):
-        for length in (13760, 13760, 13760, 3000, 100, 7, 0):
-            x = (amplitude * rng.standard_normal(length)).astype(np.float32)
-            if length > 1000:
-                x[500:900] += amplitude * rng.uniform(1, 8) * np.sin(np.arange(400) * 0.7)
-                if rng.random() < 0.3:
-                    x[1000:2000] = 0.0  # a dropout: digital silence in places
-            windows += [x, x + 0.2]  # and with an offset, which the check removes
-    together, loudest_dbfs = novelty.window_sound(windows, rate)
-    alone = np.array([is_silent(w, rate) for w in windows])
-    assert together.tolist() == alone.tolist()
-    levels = [np.sort(novelty.loudness_dbfs(w, rate)) for w in windows]
-    np.testing.assert_allclose(loudest_dbfs, [w[(len(w) - 1) * 9 // 10] for w in levels])
-    assert 10 < alone.sum() < len(alone) - 10  # both answers are tested
-
-
-def test_a_quiet_sound_on_a_dc_offset_is_not_taken_for_silence():
-    """The energy bound summed the squares in float32: on a window with a DC offset its
-    rounding drowned a 64 ms tone just over the quiet threshold, and the window read silent."""
-    found = []
-    for rate, seconds in ((16000, 2), (44100, 3), (48000, 5)):
-        for dc in (0.02, 0.05, 0.1, 0.2):
-            n = int(rate * seconds)
-            x = np.full(n, dc, np.float64)
-            start, length = int(0.4 * n), int(0.064 * rate)
-            t = np.arange(length) / rate
-            x[start:start + length] += 10 ** (-55 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 3000 * t)
-            x = x.astype(np.float32)
-            found.append((is_silent(x, rate), bool(novelty.window_sound([x], rate)[0][0])))
-    assert found == [(False, False)] * len(found)
-
-
 # ---- steady sounds -----------------------------------------------------------------------
 
 
@@ -289,9 +188,9 @@ def _images(clips, config):
 def _calls(duration_s: float, seed: int) -> np.ndarray:
     """Chirps now and then over faint noise, as a recorder hears calls: a sound that rises."""
     rng = np.random.default_rng(seed)
-    out = _dbfs(noise(duration_s, RATE_HZ, seed=seed), -50)
+    out = at_dbfs(noise(duration_s, RATE_HZ, seed=seed), -50)
     for start in rng.uniform(0, duration_s - 0.4, 3):
-        call = _dbfs(chirp(800, 3000, 0.3, RATE_HZ), -20)
+        call = at_dbfs(chirp(800, 3000, 0.3, RATE_HZ), -20)
         at = int(start * RATE_HZ)
         out[at:at + len(call)] += call
     return out
@@ -303,14 +202,14 @@ def test_steady_noise_tones_and_chords_rise_little_and_calls_much():
     config = FeatureConfig(clip_seconds=3.0)
     t = np.arange(3 * RATE_HZ) / RATE_HZ
     chord = sum(np.sin(2 * np.pi * f * t) for f in (262, 330, 392)) / 4
-    steady = [_dbfs(noise(3.0, RATE_HZ, seed=1), -20), _dbfs(_pink(3.0), -10),
+    steady = [at_dbfs(noise(3.0, RATE_HZ, seed=1), -20), at_dbfs(pink_noise(3.0), -10),
               tone(440, 3.0, RATE_HZ), chord]
     rises = novelty.feature_rise_db(_images(steady + [_calls(3.0, s) for s in range(3)],
                                             config), config)
     assert (rises[:4] < novelty.STEADY_DB).all()
     assert (rises[4:] > 2 * novelty.STEADY_DB).all()
     # Too short to tell, once its ends are left out: judged not steady.
-    short = novelty.feature_rise_db(_images([_dbfs(noise(0.4, RATE_HZ), -20)], config), config)
+    short = novelty.feature_rise_db(_images([at_dbfs(noise(0.4, RATE_HZ), -20)], config), config)
     assert np.isinf(short).all()
     clip_normalised = FeatureConfig(clip_seconds=3.0, normalize="clip")
     assert novelty.feature_rise_db(_images(steady[:1], clip_normalised), clip_normalised) is None
@@ -372,14 +271,14 @@ def test_a_model_never_taught_a_steady_sound_answers_noise_and_a_tone_unknown(tm
     checkpoint.novelty = NoveltyRule.from_arrays({**rule.to_arrays(), "threshold": 1e12})
     classifier = Classifier(checkpoint)
     files = [audio_factory.write(tmp_path / f"{name}.wav", samples, RATE_HZ) for name, samples in (
-        ("white", _dbfs(noise(2.0, RATE_HZ, seed=3), -20)), ("tone", tone(1000, 2.0, RATE_HZ)),
+        ("white", at_dbfs(noise(2.0, RATE_HZ, seed=3), -20)), ("tone", tone(1000, 2.0, RATE_HZ)),
         ("calls", _calls(2.0, 9)))]
     answers = list(classifier.predict_files(files))
     assert [a.verdict for a in answers] == ["unknown", "unknown", None]
     # A long file's windows are judged too (its score track greys out what the model never
     # heard): the calls' windows are known, the noise's unknown, as Detect Events judges them.
     long = audio_factory.write(tmp_path / "long.wav", np.concatenate(
-        [_calls(4.0, 11), _dbfs(noise(4.0, RATE_HZ, seed=4), -20)]), RATE_HZ)
+        [_calls(4.0, 11), at_dbfs(noise(4.0, RATE_HZ, seed=4), -20)]), RATE_HZ)
     answer = next(iter(classifier.predict_files([long])))
     starts = np.asarray(answer.window_starts_s)
     assert answer.window_unknown is not None and len(answer.window_unknown) == len(starts)
