@@ -31,8 +31,7 @@ from core.ml.novelty import (
     feature_map_module,
     feature_statistics,
     gate_in_use,
-    gate_novelty,
-    gate_stretches,
+    gated_novelty,
     rule_in_use,
 )
 from core.paths import write_bytes_atomic
@@ -159,13 +158,9 @@ class WaveformClassifier(torch.nn.Module):
                                         multi_label=self.multi_label, temperature=self.temperature)
             if self.gate is None:
                 return probabilities
-            n_samples = self.gate.n_samples
-            if n_samples >= self.n_samples:
-                return probabilities, self.gate(clips)[1]
-            # A gate of shorter clips: the stretches about each clip's loudest sounds.
-            pieces, heard = gate_stretches(clips, n_samples)
-            novelty = self.gate(pieces.reshape(-1, n_samples))[1].reshape(heard.shape)
-            return probabilities, gate_novelty(novelty.double(), heard).float()
+            novelty = gated_novelty(clips, self.gate.n_samples,
+                                    lambda x: self.gate(x)[1].double())
+            return probabilities, novelty.float()
         with feature_statistics(self.model, self.config) as seen:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         temperature=self.temperature)

@@ -37,8 +37,7 @@ from core.ml.novelty import (
     feature_rise_db,
     feature_statistics,
     gate_in_use,
-    gate_novelty,
-    gate_stretches,
+    gated_novelty,
     rule_in_use,
     verdicts_of,
 )
@@ -248,20 +247,16 @@ class Classifier:
         return self._score(clips, batch_size, views, novelty=False)[0]
 
     def _gate_novelty(self, clips: np.ndarray, batch_size: int, views: bool) -> np.ndarray:
-        """``(n,)`` the gate's novelty of each clip; a gate of shorter clips judges the stretches
-        about a clip's loudest sounds (novelty.gate_stretches), ``batch_size`` clips at a time."""
-        gate, n_samples = self.gate, self.gate.features.n_samples
-        if n_samples >= clips.shape[1] or not len(clips):
-            return gate._score(clips, batch_size, views, novelty=True)[1]
-        scores = []
-        for start in range(0, len(clips), batch_size):
-            pieces, heard = gate_stretches(torch.from_numpy(np.ascontiguousarray(
-                clips[start:start + batch_size], np.float32)), n_samples)
-            novelty = gate._score(pieces.reshape(-1, n_samples).numpy(), batch_size, views,
-                                  novelty=True)[1]
-            scores.append(gate_novelty(torch.from_numpy(np.asarray(novelty, np.float64))
-                                       .reshape(heard.shape), heard).numpy())
-        return np.concatenate(scores)
+        """``(n,)`` the gate's novelty of each clip (novelty.gated_novelty: a gate of shorter
+        clips judges the stretches about a clip's loudest sounds), ``batch_size`` at a time."""
+        def score(x: torch.Tensor) -> torch.Tensor:
+            return torch.from_numpy(np.asarray(
+                self.gate._score(x.numpy(), batch_size, views, novelty=True)[1], np.float64))
+
+        n_samples = self.gate.features.n_samples
+        return np.concatenate([np.zeros(0)] + [gated_novelty(torch.from_numpy(np.ascontiguousarray(
+            clips[start:start + batch_size], np.float32)), n_samples, score).numpy()
+            for start in range(0, len(clips), batch_size)])
 
     @torch.inference_mode()
     def _score(self, clips: np.ndarray, batch_size: int, views: bool,

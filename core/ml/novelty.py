@@ -101,6 +101,17 @@ def gate_stretches(clips: torch.Tensor, n_samples: int) -> tuple[torch.Tensor, t
     return pieces - pieces.mean(dim=2, keepdim=True), heard
 
 
+def gated_novelty(clips: torch.Tensor, n_samples: int,
+                  score: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """``(n,)`` a gate's novelty of clips ``(n, N)``, ``score`` giving the gate's novelty of
+    clips of its own ``n_samples``: of the whole clips, or of longer ones as ``gate_stretches``
+    and ``gate_novelty`` judge them (the app's inference and an exported model both)."""
+    if n_samples >= int(clips.shape[1]):
+        return score(clips)
+    pieces, heard = gate_stretches(clips, n_samples)
+    return gate_novelty(score(pieces.reshape(-1, n_samples)).reshape(heard.shape), heard)
+
+
 def gate_novelty(novelty: torch.Tensor, heard: torch.Tensor) -> torch.Tensor:
     """``(n,)`` each clip's novelty from its stretches' ``(n, LONG_WINDOWS)`` (gate_stretches),
     as a long file's from its windows': the most familiar with sound, at LONG_NOVELTY_SHARE where
