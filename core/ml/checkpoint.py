@@ -67,6 +67,11 @@ class Checkpoint:
     # (the speech model's: a rule on its own head's statistics singles out a new voice, see
     # training.GATED_MODELS); None: the model's own rule, or none. Older Earmarks ignore it.
     gate: Checkpoint | None = None
+    # Where set, the model answers with its gate (fusion.py): the mean of the two networks'
+    # calibrated probabilities, tempered by this (fitted on the validation split). Only a gate
+    # that hears the model's own clips joins in. None: the model's own answer. Older Earmarks
+    # ignore it and answer with the model alone.
+    fusion_temperature: float | None = None
 
     def __post_init__(self) -> None:
         if self.thresholds is None:
@@ -86,11 +91,7 @@ class Checkpoint:
             if len(self.class_bands_hz) != len(self.classes):
                 raise ValueError(f"{len(self.class_bands_hz)} class bands for "
                                  f"{len(self.classes)} classes")
-        if isinstance(self.temperature, bool) or not isinstance(self.temperature, int | float):
-            raise TypeError("temperature is not a number")
-        self.temperature = float(self.temperature)
-        if not (math.isfinite(self.temperature) and self.temperature > 0):
-            raise ValueError(f"temperature must be a positive number, not {self.temperature}")
+        self.temperature = _positive(self.temperature, "temperature")
         if self.novelty is not None and self.novelty.n_classes != len(self.classes):
             raise ValueError(f"novelty rule for {self.novelty.n_classes} classes, not "
                              f"{len(self.classes)}")
@@ -106,6 +107,10 @@ class Checkpoint:
                     or gate.feature_config.n_samples > features.n_samples):
                 raise ValueError("the gate does not hear the model's clips (its rate or channel "
                                  "differ, or its clips are longer)")
+        if self.fusion_temperature is not None:
+            self.fusion_temperature = _positive(self.fusion_temperature, "fusion temperature")
+            if self.gate is None or self.gate.feature_config.n_samples != self.feature_config.n_samples:
+                raise ValueError("a model answers with its gate only where the gate hears its clips")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -143,7 +148,19 @@ class Checkpoint:
                 for key, value in self.novelty.to_arrays().items()}}),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
             **({} if self.gate is None else {"gate": self.gate.to_payload()}),
+            **({} if self.fusion_temperature is None
+               else {"fusion_temperature": float(self.fusion_temperature)}),
         }
+
+
+def _positive(value, name: str) -> float:
+    """``value`` as a float; TypeError for a non-number, ValueError for one not above 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} is not a number")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, not {value}")
+    return value
 
 
 def save_checkpoint(checkpoint: Checkpoint, path: str | Path) -> Path:
@@ -282,6 +299,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             novelty=_novelty(payload.get("novelty")),
             class_bands_hz=_bands(payload.get("class_bands_hz")),
             gate=None if payload.get("gate") is None else _from_payload(path, payload["gate"]),
+            fusion_temperature=payload.get("fusion_temperature"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(path, f"damaged Earmark model file ({exc})") from exc

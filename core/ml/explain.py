@@ -168,6 +168,10 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
     with torch.no_grad():
         shown = mean_scores(forward, x, feature_config, True, classifier.multi_label,
                             classifier.temperature)[0].numpy()
+    if getattr(classifier, "fusion_temperature", None) is not None:
+        # A model that answers with its gate (fusion.py): the class and score are the answer's,
+        # the map this network's part in it.
+        shown = classifier.probabilities(clip[None])[0]
     chosen = int(np.argmax(shown)) if class_index is None else int(class_index)
     if not 0 <= chosen < len(shown):
         raise ValueError(f"class index {chosen} outside the model's {len(shown)} classes")

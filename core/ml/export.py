@@ -141,6 +141,8 @@ class WaveformClassifier(torch.nn.Module):
             feature_map_module(self.model, config)
         gate = gate_in_use(checkpoint)
         self.gate = None if gate is None else WaveformClassifier(gate, dft_stft)
+        # Answering with the gate (fusion.py): both answers pooled, tempered by this.
+        self.fusion_temperature = None if gate is None else checkpoint.fusion_temperature
 
     @property
     def gives_novelty(self) -> bool:
@@ -158,6 +160,12 @@ class WaveformClassifier(torch.nn.Module):
                                         multi_label=self.multi_label, temperature=self.temperature)
             if self.gate is None:
                 return probabilities
+            if self.fusion_temperature is not None:  # the gate hears these very clips
+                theirs, novelty = self.gate(clips)
+                tiny = torch.finfo(probabilities.dtype).tiny  # fusion.fuse, in torch
+                pooled = (torch.log(probabilities.clamp_min(tiny))
+                          + torch.log(theirs.clamp_min(tiny))) / 2
+                return torch.softmax(pooled / self.fusion_temperature, dim=1), novelty.float()
             novelty = gated_novelty(clips, self.gate.n_samples,
                                     lambda x: self.gate(x)[1].double())
             return probabilities, novelty.float()
@@ -188,6 +196,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     multi_label = bool(checkpoint.multi_label)
     gate = gate_in_use(checkpoint)
     rule = rule_in_use(checkpoint if gate is None else gate)
+    fusion = None if gate is None else checkpoint.fusion_temperature
     has_rule = rule is not None
     left_out = NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}"
     if rule is not None and rule.steady_db is not None:
@@ -212,7 +221,10 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
                   "mean is removed"),
         "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
                    + ("one sigmoid per class" if multi_label
-                      else "softmax with the calibration temperature")
+                      else "softmax with the calibration temperature" if fusion is None
+                      else f"the softmax of the mean of this network's and its gate's calibrated "
+                      f"log-probabilities (a {gate.model_name} network trained on the same clips "
+                      f"beside it, in the same file) over {fusion:.4g}")
                    + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
                       "clip is: over 1, Earmark answers unknown" if has_rule else "")
                    + (f" (the {NOVELTY_NAME} of a {gate.model_name} network trained on the same "

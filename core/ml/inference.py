@@ -28,6 +28,7 @@ from core.ml.features import (
     prediction_views,
     prepare_clip,
 )
+from core.ml.fusion import fuse
 from core.ml.networks import fold_batch_norm
 from core.ml.novelty import (
     LONG_NOVELTY_SHARE,
@@ -217,6 +218,8 @@ class Classifier:
         self.novelty = rule_in_use(checkpoint)
         gate = gate_in_use(checkpoint)
         self.gate = None if gate is None else Classifier(gate, decode_workers, device)
+        # Where set, the answer is the model's and its gate's together (fusion.py).
+        self.fusion_temperature = None if self.gate is None else checkpoint.fusion_temperature
 
     @property
     def answers_unknown(self) -> bool:
@@ -263,11 +266,20 @@ class Classifier:
                novelty: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """``probabilities`` and, with ``novelty`` and a rule, each clip's novelty ``(n,)`` (the
         rule's score of its feature statistics averaged over the views; with a gate, the gate's
-        of the same clips); else None."""
+        of the same clips); else None. A model that answers with its gate (``fusion_temperature``)
+        fuses the two networks' probabilities."""
+        if self.fusion_temperature is not None:  # the gate hears these very clips
+            own = self._own_scores(clips, batch_size, views, None)[0]
+            theirs, novel = self.gate._score(clips, batch_size, views, novelty)
+            return fuse(own, theirs, self.fusion_temperature).astype(np.float32), novel
         if novelty and self.gate is not None:
-            return (self._score(clips, batch_size, views, novelty=False)[0],
+            return (self._own_scores(clips, batch_size, views, None)[0],
                     self._gate_novelty(clips, batch_size, views))
-        rule = self.novelty if novelty else None
+        return self._own_scores(clips, batch_size, views, self.novelty if novelty else None)
+
+    def _own_scores(self, clips: np.ndarray, batch_size: int, views: bool, rule
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """This network's probabilities of ``clips`` and, with a ``rule``, its novelty."""
         out = np.zeros((len(clips), len(self.classes)), dtype=np.float32)
         scores = None if rule is None else np.zeros(len(clips))
         # Trained weights drive some activations into denormal floats, which the CPU computes

@@ -32,6 +32,7 @@ from core.ml.detection import best_multi_label_thresholds, best_thresholds, mult
 from core.ml.detection import fill_absent_thresholds as _fill_absent
 from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
+from core.ml.fusion import Reported, fit_fusion
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.novelty import UNKNOWN, verdicts_of
@@ -99,6 +100,9 @@ class TrainResult:
     rank: int = 0  # this process's among them: only rank 0 reports and holds the model
     n_decoded: int = 0  # windows decoded from audio; the rest came from the feature cache
     clip_seconds: float = 0.0  # the clip length the model hears (features resolved; 0: not yet)
+    # The clips the report was measured on and the model's probabilities of them (a gate's run
+    # and its model's are fused on them, fusion.py); None for a multi-label or unfinished run.
+    reported: Reported | None = field(default=None, compare=False, repr=False)
 
 
 ProgressCallback = Callable[[TrainProgress], None]
@@ -193,11 +197,29 @@ def _share(report: ProgressCallback, start: float, end: float, prefix: str = ""
 
 def _gated_result(result: TrainResult, gate: TrainResult) -> TrainResult:
     """The model's run with its gate's checkpoint (where the gate has an unknown rule: a run
-    stopped, or without validation clips, fits none) and the two runs' time and decoding."""
+    stopped, or without validation clips, fits none) and the two runs' time and decoding. Where
+    both reported on the same validation clips and the gate hears the model's clips, the model
+    answers with its gate (fusion.py): its report, calibration and thresholds are the fusion's."""
     checkpoint = result.checkpoint
-    if checkpoint is not None and gate.checkpoint is not None and gate.checkpoint.novelty is not None:
-        checkpoint = dataclasses.replace(checkpoint, gate=gate.checkpoint)
-    return dataclasses.replace(result, checkpoint=checkpoint, stopped=gate.stopped,
+    if checkpoint is None or gate.checkpoint is None or gate.checkpoint.novelty is None:
+        return dataclasses.replace(result, stopped=gate.stopped, elapsed_s=gate.elapsed_s,
+                                   n_decoded=result.n_decoded + gate.n_decoded)
+    checkpoint = dataclasses.replace(checkpoint, gate=gate.checkpoint)
+    report = result.report
+    same_clips = gate.checkpoint.feature_config.n_samples == checkpoint.feature_config.n_samples
+    fitted = fit_fusion(result.reported, gate.reported) if same_clips else None
+    if fitted is not None:
+        temperature, probabilities, calibration = fitted
+        targets = result.reported.targets
+        report = classification_report(targets, probabilities.argmax(1), checkpoint.classes)
+        metrics = ModelMetrics.from_dict(checkpoint.metrics)
+        thresholds = _fill_absent(best_thresholds(probabilities, targets), targets,
+                                  lambda: checkpoint.thresholds)
+        checkpoint = dataclasses.replace(
+            checkpoint, fusion_temperature=temperature, thresholds=list(thresholds),
+            metrics=dict(checkpoint.metrics, **dataclasses.replace(metrics, report=report).to_dict(),
+                         calibration=calibration, fused_with_gate=True))
+    return dataclasses.replace(result, checkpoint=checkpoint, report=report, stopped=gate.stopped,
                                elapsed_s=gate.elapsed_s, n_decoded=result.n_decoded + gate.n_decoded)
 
 
@@ -368,8 +390,12 @@ def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, r
         novelty=loop.novelty(train_idx, val_idx) if own_rule else None,
         class_bands_hz=class_bands(samples, classes),
     )
+    reported = None if hot is not None else Reported(
+        tuple(zip(report_idx.tolist(), (groups[i] for i in report_idx), strict=True)),
+        targets[report_idx].numpy(), probabilities, held_out=bool(len(val_idx)) and not stopped)
     return TrainResult(checkpoint, history, report, stopped, skipped, len(train_idx), len(val_idx),
-                       best_epoch, time.perf_counter() - started, n_background, **ran)
+                       best_epoch, time.perf_counter() - started, n_background, **ran,
+                       reported=reported)
 
 
 def _samples(clips) -> tuple[list[TrainingSample], list[BackgroundSource]]:
