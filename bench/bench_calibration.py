@@ -1,7 +1,8 @@
 """Calibration benchmark on FSDD (4 speakers): leave-one-speaker-out with the default recipe, the
 temperature fitted on the validation split at the end of training; per held-out speaker the
 accuracy, the mean confidence, and the expected calibration error (15 bins) before (temperature
-1.0) and after (the fitted one). Run with `uv run python bench/bench_calibration.py`
+1.0) and after (the fitted one; for a model that answers with its gate, the fusion's, its
+column T). Run with `uv run python bench/bench_calibration.py`
 (`--epochs N` shortens training to fit a time budget; `--epochs 0` keeps the default;
 `--model speech` measures the spoken-words model on Google's speech embedding).
 """
@@ -29,6 +30,15 @@ def held_out_probabilities(checkpoint, paths) -> np.ndarray:
     return np.array([p.probabilities for p in Classifier(checkpoint).predict_files(paths)])
 
 
+def uncalibrated(checkpoint):
+    """``checkpoint`` at temperature 1.0: a model that answers with its gate (fusion.py), its
+    gate and their pooled answer all at 1.0."""
+    if checkpoint.fusion_temperature is None:
+        return dataclasses.replace(checkpoint, temperature=1.0)
+    return dataclasses.replace(checkpoint, temperature=1.0, fusion_temperature=1.0,
+                               gate=dataclasses.replace(checkpoint.gate, temperature=1.0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=4, help="how many speakers to hold out in turn")
@@ -54,13 +64,14 @@ def main() -> None:
         targets = np.array([classes.index(lbl) for _, lbl in test])
         paths = [p for p, _ in test]
         after = held_out_probabilities(checkpoint, paths)
-        before = held_out_probabilities(dataclasses.replace(checkpoint, temperature=1.0), paths)
+        before = held_out_probabilities(uncalibrated(checkpoint), paths)
         fit = checkpoint.metrics.get("calibration") or {}
         row = (float((after.argmax(1) == targets).mean()), float(after.max(1).mean()),
                expected_calibration_error(before, targets), expected_calibration_error(after, targets))
         rows.append(row)
         print(f"{speaker:<10} {row[0]:6.3f} {row[1]:6.3f} {row[2]:8.3f} {row[3]:8.3f} "
-              f"{checkpoint.temperature:6.3f} {fit.get('ece_before', 0):7.3f}->{fit.get('ece_after', 0):.3f} "
+              f"{checkpoint.fusion_temperature or checkpoint.temperature:6.3f} "
+              f"{fit.get('ece_before', 0):7.3f}->{fit.get('ece_after', 0):.3f} "
               f"{t.seconds:8.1f}", flush=True)
     mean = np.mean(rows, axis=0)
     print(f"{'mean':<10} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:8.3f} {mean[3]:8.3f}")

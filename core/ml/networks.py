@@ -151,8 +151,9 @@ MODEL_NOTES = {
     "compact-bands": "any sound: a small CNN learnt from your clips alone",
     "compact": "the same CNN with its frequency bands pooled away (the earlier default)",
     "seed-cnn": "the network Earmark grew from, with its recipe",
-    "speech": "spoken words: a head on Google's speech embedding; other voices recognised "
-              "far better (FSDD, a speaker held out: 0.98 against 0.91)",
+    "speech": "spoken words: a head on Google's speech embedding, pooled with the default "
+              "network; other voices recognised far better (FSDD, a speaker held out: 0.98 "
+              "against 0.91)",
 }
 
 
