@@ -71,7 +71,7 @@ def cmd_evaluate(args) -> int:
     for path, reason in failed:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     report = classification_report(truth, predicted, classifier.classes) if known else None
-    calibration = (_calibration_of(probabilities, truth, classifier.temperature)
+    calibration = (_calibration_of(probabilities, truth, classifier.answer_temperature)
                    if truth and not classifier.multi_label else None)
     answered = _Answers.of(answers, verdicts, [classifier.classes[t] for t in truth])
     if args.json:

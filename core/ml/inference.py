@@ -222,6 +222,13 @@ class Classifier:
         self.fusion_temperature = None if self.gate is None else checkpoint.fusion_temperature
 
     @property
+    def answer_temperature(self) -> float:
+        """The temperature applied last to the probabilities answered: the fusion's for a model
+        that answers with its gate (``calibration.temper`` by its inverse undoes it exactly),
+        else the model's own."""
+        return self.fusion_temperature if self.fusion_temperature is not None else self.temperature
+
+    @property
     def answers_unknown(self) -> bool:
         """Whether a clip unlike the training clips is answered unknown (a rule of its own or
         its gate's)."""

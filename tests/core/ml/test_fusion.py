@@ -138,3 +138,19 @@ def test_the_fused_model_exports_and_reads_as_the_app_answers(fused, tmp_path):
         session.get_modelmeta().custom_metadata_map["output"])
     card = " ".join(format_card(read_model_card(path)).split())
     assert "answered with its gate (the network trained on the same clips beside it)" in card
+
+
+def test_the_temperature_answered_last_is_the_fusion_s_and_undoing_it_is_exact(fused):
+    # `evaluate` reports the ECE without calibration by undoing the temperature applied last.
+    from core.ml.calibration import temper
+    from core.ml.inference import Classifier
+
+    checkpoint = fused[1]
+    classifier = Classifier(checkpoint)
+    assert classifier.answer_temperature == checkpoint.fusion_temperature != checkpoint.temperature
+    assert Classifier(checkpoint.gate).answer_temperature == checkpoint.gate.temperature
+    rng = np.random.default_rng(3)
+    own, gate = rng.dirichlet(np.ones(3), size=20), rng.dirichlet(np.ones(3), size=20)
+    shown = fuse(own, gate, classifier.answer_temperature)
+    np.testing.assert_allclose(temper(shown, 1 / classifier.answer_temperature),
+                               fuse(own, gate, 1.0), atol=1e-9)
