@@ -2,7 +2,9 @@
 clips made from FSDD, and windows per second for one 10-minute file, its windows scored with
 and without each one's novelty (the score tracks' unknown band). Medians over --runs runs.
 Run with `uv run python bench/bench_inference.py`; the models (one per clip length) are trained
-here on FSDD, briefly.
+here on FSDD, briefly. `--models compact-bands,speech` measures each network in turn in the same
+run (the speech model at the clips' own length answers with its gate: both networks score each
+clip, fusion.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Timer, fsdd_clips, median  # noqa: E402
 from core.audio import reading as audio  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
+from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
 
 RATE_HZ = 8000  # FSDD's rate; the model resamples to its own
@@ -59,17 +62,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--count", type=int, default=300, help="files per clip length")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--models", default=DEFAULT_MODEL,
+                        help="the networks (and their recipes) to measure, comma-separated")
     args = parser.parse_args()
+    for model in args.models.split(","):
+        print(f"-- {model}", flush=True)
+        measure(model, args)
+
+
+def measure(model_name: str, args) -> None:
     clips = fsdd_clips()
     labelled = [(p, lbl) for p, lbl, _ in clips]
 
     def quick_model(clip_seconds):
         with Timer() as t:
-            result = train(labelled, TrainConfig(epochs=args.epochs, patience_epochs=None,
-                                                 clip_seconds_requested=clip_seconds))
+            result = train(labelled, TrainConfig.for_model(
+                model_name, epochs=args.epochs, patience_epochs=None,
+                clip_seconds_requested=clip_seconds))
         features = result.checkpoint.feature_config
+        pooled = "; answers with its gate" if result.checkpoint.fusion_temperature else ""
         print(f"trained {args.epochs} epochs in {t.seconds:.1f} s; model window "
-              f"{features.clip_seconds:.2f} s at {features.sample_rate_hz} Hz", flush=True)
+              f"{features.clip_seconds:.2f} s at {features.sample_rate_hz} Hz{pooled}", flush=True)
         return Classifier(result.checkpoint)
 
     # Each clip length is scored by a model trained at that length, as a user's would be.
@@ -97,6 +110,7 @@ def main() -> None:
                 seconds.append(t.seconds)
             print(f"{'windows only' if not novelty else 'with novelty':>14}: "
                   f"{median(seconds):.2f} s for the 10 min file's windows (median of {args.runs})")
+
 
 if __name__ == "__main__":
     main()

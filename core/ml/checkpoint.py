@@ -68,7 +68,7 @@ class Checkpoint:
     # training.GATED_MODELS); None: the model's own rule, or none. Older Earmarks ignore it.
     gate: Checkpoint | None = None
     # Where set, the model answers with its gate (fusion.py): the mean of the two networks'
-    # calibrated probabilities, tempered by this (fitted on the validation split). Only a gate
+    # calibrated log-probabilities, tempered by this (fitted on the validation split). Only a gate
     # that hears the model's own clips joins in. None: the model's own answer. Older Earmarks
     # ignore it and answer with the model alone.
     fusion_temperature: float | None = None

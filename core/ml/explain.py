@@ -165,13 +165,14 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
         batch = batch.to(device).contiguous(memory_format=torch.channels_last)
         return classifier.model(batch).float().cpu()
 
-    with torch.no_grad():
-        shown = mean_scores(forward, x, feature_config, True, classifier.multi_label,
-                            classifier.temperature)[0].numpy()
     if getattr(classifier, "fusion_temperature", None) is not None:
         # A model that answers with its gate (fusion.py): the class and score are the answer's,
         # the map this network's part in it.
         shown = classifier.probabilities(clip[None])[0]
+    else:
+        with torch.no_grad():
+            shown = mean_scores(forward, x, feature_config, True, classifier.multi_label,
+                                classifier.temperature)[0].numpy()
     chosen = int(np.argmax(shown)) if class_index is None else int(class_index)
     if not 0 <= chosen < len(shown):
         raise ValueError(f"class index {chosen} outside the model's {len(shown)} classes")

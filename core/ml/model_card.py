@@ -40,7 +40,7 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
     Keys: ``card_version``; ``file`` (path, name, size_bytes, sha256); ``format`` (name,
     version); ``created``; ``network`` (name, n_parameters, input_shape ``[n_freqs, n_frames]``,
     multi_label, temperature, fusion_temperature: where the model answers with its gate, the
-    temperature of their mean, fusion.py; else None); ``classes``; ``background_class``;
+    temperature of their pooled answer, fusion.py; else None); ``classes``; ``background_class``;
     ``thresholds`` {class: P};
     ``sample_rate_hz``, ``clip_seconds`` (used), ``clip_seconds_requested``; ``features`` (the
     whole FeatureConfig); ``training`` (world_size, device, n_train, n_val, epochs_run,

@@ -154,3 +154,13 @@ def test_the_temperature_answered_last_is_the_fusion_s_and_undoing_it_is_exact(f
     shown = fuse(own, gate, classifier.answer_temperature)
     np.testing.assert_allclose(temper(shown, 1 / classifier.answer_temperature),
                                fuse(own, gate, 1.0), atol=1e-9)
+
+
+def test_a_pooled_model_fine_tuned_pools_again(fused):
+    from core.ml.training import train
+
+    result, checkpoint, _path, pairs = fused
+    tuned = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=2, seed=1),
+                  init_from=checkpoint).checkpoint
+    assert tuned.gate is not None and tuned.fusion_temperature is not None
+    assert tuned.metrics["fused_with_gate"] is True
