@@ -164,3 +164,23 @@ def test_a_pooled_model_fine_tuned_pools_again(fused):
                   init_from=checkpoint).checkpoint
     assert tuned.gate is not None and tuned.fusion_temperature is not None
     assert tuned.metrics["fused_with_gate"] is True
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (0.5, "only where the gate hears its clips"),  # no gate to pool with
+    (float("nan"), "fusion temperature must be a positive number"),
+    ("0.5", "fusion temperature is not a number"),
+])
+def test_a_stranger_s_fusion_temperature_is_refused_in_words(tmp_path, value, words):
+    import torch
+
+    from core.errors import CheckpointError
+    from core.ml.checkpoint import load_checkpoint
+    from tests.model_factory import untrained_checkpoint
+
+    payload = untrained_checkpoint().to_payload()
+    payload["fusion_temperature"] = value
+    path = tmp_path / "stranger.pt"
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=words):
+        load_checkpoint(path)
