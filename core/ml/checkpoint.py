@@ -20,6 +20,7 @@ import torch
 
 from core.errors import CheckpointError, os_reason
 from core.ml.features import FeatureConfig
+from core.ml.fusion import hears_same_clips
 from core.ml.networks import build_model
 from core.ml.novelty import NoveltyRule, feature_statistics
 from core.ml.train_config import upgrade_train_dict
@@ -109,7 +110,8 @@ class Checkpoint:
                                  "differ, or its clips are longer)")
         if self.fusion_temperature is not None:
             self.fusion_temperature = _positive(self.fusion_temperature, "fusion temperature")
-            if self.gate is None or self.gate.feature_config.n_samples != self.feature_config.n_samples:
+            if self.gate is None or not hears_same_clips(self.feature_config,
+                                                         self.gate.feature_config):
                 raise ValueError("a model answers with its gate only where the gate hears its clips")
 
     def build_model(self) -> torch.nn.Module:

@@ -25,6 +25,7 @@ import torch
 from core.errors import CheckpointError, EarmarkError, os_reason
 from core.ml.checkpoint import Checkpoint, load_checkpoint
 from core.ml.features import FeatureExtractor
+from core.ml.fusion import fuse
 from core.ml.inference import mean_scores
 from core.ml.novelty import (
     NoveltyRule,
@@ -162,10 +163,7 @@ class WaveformClassifier(torch.nn.Module):
                 return probabilities
             if self.fusion_temperature is not None:  # the gate hears these very clips
                 theirs, novelty = self.gate(clips)
-                tiny = torch.finfo(probabilities.dtype).tiny  # fusion.fuse, in torch
-                pooled = (torch.log(probabilities.clamp_min(tiny))
-                          + torch.log(theirs.clamp_min(tiny))) / 2
-                return torch.softmax(pooled / self.fusion_temperature, dim=1), novelty.float()
+                return fuse(probabilities, theirs, self.fusion_temperature), novelty.float()
             novelty = gated_novelty(clips, self.gate.n_samples,
                                     lambda x: self.gate(x)[1].double())
             return probabilities, novelty.float()

@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from core.ml.calibration import MIN_SHARPENING_CLIPS, calibrate, view_probabilities
+from core.ml.calibration import MIN_SHARPENING_CLIPS, calibrate
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,24 @@ class Reported:
     held_out: bool
 
 
-def pooled_logits(own: np.ndarray, gate: np.ndarray) -> np.ndarray:
+def hears_same_clips(model_features, gate_features) -> bool:
+    """Whether a gate with ``gate_features`` hears the very clips of a model with
+    ``model_features`` (``FeatureConfig``s), so that their answers can be pooled."""
+    return gate_features.n_samples == model_features.n_samples
+
+
+def pooled_logits(own: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
     """The mean of the two networks' log-probabilities ``(n, n_classes)``: the logits of their
     answer together, before its temperature."""
-    tiny = np.finfo(np.float64).tiny
-    return (np.log(np.maximum(np.asarray(own, np.float64), tiny))
-            + np.log(np.maximum(np.asarray(gate, np.float64), tiny))) / 2
+    tiny = torch.finfo(own.dtype).tiny
+    return (torch.log(own.clamp_min(tiny)) + torch.log(gate.clamp_min(tiny))) / 2
 
 
-def fuse(own: np.ndarray, gate: np.ndarray, temperature: float) -> np.ndarray:
+def fuse(own: torch.Tensor, gate: torch.Tensor, temperature: float) -> torch.Tensor:
     """The answer of a model and its gate from their calibrated probabilities ``(n,
-    n_classes)``: the softmax of ``pooled_logits`` over ``temperature``."""
-    return view_probabilities(pooled_logits(own, gate), temperature)
+    n_classes)``: the softmax of ``pooled_logits`` over ``temperature``. In torch, so the
+    classifier and an exported model's graph pool alike."""
+    return torch.softmax(pooled_logits(own, gate) / temperature, dim=1)
 
 
 def fit_fusion(own: Reported | None, gate: Reported | None) -> tuple[float, np.ndarray, dict] | None:
@@ -60,5 +67,6 @@ def fit_fusion(own: Reported | None, gate: Reported | None) -> tuple[float, np.n
         return None
     if own.keys != gate.keys or not np.array_equal(own.targets, gate.targets):
         return None
-    return calibrate(pooled_logits(own.probabilities, gate.probabilities), own.targets,
-                     may_sharpen=len(own.targets) >= MIN_SHARPENING_CLIPS)
+    logits = pooled_logits(torch.as_tensor(own.probabilities, dtype=torch.float64),
+                           torch.as_tensor(gate.probabilities, dtype=torch.float64)).numpy()
+    return calibrate(logits, own.targets, may_sharpen=len(own.targets) >= MIN_SHARPENING_CLIPS)

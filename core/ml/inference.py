@@ -278,7 +278,8 @@ class Classifier:
         if self.fusion_temperature is not None:  # the gate hears these very clips
             own = self._own_scores(clips, batch_size, views, None)[0]
             theirs, novel = self.gate._score(clips, batch_size, views, novelty)
-            return fuse(own, theirs, self.fusion_temperature).astype(np.float32), novel
+            return fuse(torch.from_numpy(own), torch.from_numpy(theirs),
+                        self.fusion_temperature).numpy(), novel
         if novelty and self.gate is not None:
             return (self._own_scores(clips, batch_size, views, None)[0],
                     self._gate_novelty(clips, batch_size, views))

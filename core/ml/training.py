@@ -32,7 +32,7 @@ from core.ml.detection import best_multi_label_thresholds, best_thresholds, mult
 from core.ml.detection import fill_absent_thresholds as _fill_absent
 from core.ml.feature_cache import HeaderCache, writable_cache_dir
 from core.ml.features import FeatureExtractor, auto_clip_seconds, auto_f_max_hz, preset
-from core.ml.fusion import Reported, fit_fusion
+from core.ml.fusion import Reported, fit_fusion, hears_same_clips
 from core.ml.metrics import ClassificationReport, ModelMetrics, classification_report
 from core.ml.networks import DEFAULT_MODEL, build_model
 from core.ml.novelty import UNKNOWN, verdicts_of
@@ -206,8 +206,8 @@ def _gated_result(result: TrainResult, gate: TrainResult) -> TrainResult:
                                    n_decoded=result.n_decoded + gate.n_decoded)
     checkpoint = dataclasses.replace(checkpoint, gate=gate.checkpoint)
     report = result.report
-    same_clips = gate.checkpoint.feature_config.n_samples == checkpoint.feature_config.n_samples
-    fitted = fit_fusion(result.reported, gate.reported) if same_clips else None
+    fitted = (fit_fusion(result.reported, gate.reported) if hears_same_clips(
+        checkpoint.feature_config, gate.checkpoint.feature_config) else None)
     if fitted is not None:
         temperature, probabilities, calibration = fitted
         targets = result.reported.targets

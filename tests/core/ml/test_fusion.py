@@ -9,11 +9,18 @@ import dataclasses
 import numpy as np
 import onnxruntime as ort
 import pytest
+import torch
 
 from core.ml.calibration import expected_calibration_error
 from core.ml.fusion import Reported, fit_fusion, fuse
 from core.ml.train_config import SPEECH_MODEL, TrainConfig
 from tests import audio_factory
+
+
+def _fuse(own, gate, temperature: float) -> np.ndarray:
+    """``fusion.fuse`` of numpy probabilities, in float64."""
+    return fuse(torch.as_tensor(np.asarray(own), dtype=torch.float64),
+                torch.as_tensor(np.asarray(gate), dtype=torch.float64), temperature).numpy()
 
 
 def _reported(probabilities, targets, keys=None, held_out=True) -> Reported:
@@ -38,22 +45,22 @@ def _unsure_pair(n: int = 400, seed: int = 0):
 
 def test_two_answers_pool_as_a_geometric_mean_and_one_that_knows_nothing_changes_no_answer():
     # sqrt(0.9 x 0.5) against sqrt(0.1 x 0.5): 0.75 and 0.25.
-    np.testing.assert_allclose(fuse([[0.9, 0.1]], [[0.5, 0.5]], 1.0), [[0.75, 0.25]])
+    np.testing.assert_allclose(_fuse([[0.9, 0.1]], [[0.5, 0.5]], 1.0), [[0.75, 0.25]])
     rng = np.random.default_rng(1)
     own = rng.dirichlet(np.ones(4), size=50)
     uniform = np.full((50, 4), 0.25)  # a network that hears nothing of these sounds
-    assert (fuse(own, uniform, 0.5).argmax(1) == own.argmax(1)).all()
-    np.testing.assert_allclose(fuse(own, uniform, 0.5), own, atol=1e-9)  # T 0.5 undoes the halving
+    assert (_fuse(own, uniform, 0.5).argmax(1) == own.argmax(1)).all()
+    np.testing.assert_allclose(_fuse(own, uniform, 0.5), own, atol=1e-9)  # T 0.5 undoes the halving
 
 
 def test_the_fusion_s_temperature_makes_unsure_answers_together_as_sure_as_they_are_right():
     targets, (own, gate) = _unsure_pair()
-    pooled = fuse(own, gate, 1.0)
+    pooled = _fuse(own, gate, 1.0)
     fitted = fit_fusion(_reported(own, targets), _reported(gate, targets))
     assert fitted is not None
     temperature, probabilities, summary = fitted
     assert temperature < 1.0  # surer than the answers pooled as they are
-    np.testing.assert_allclose(probabilities, fuse(own, gate, temperature), atol=1e-6)
+    np.testing.assert_allclose(probabilities, _fuse(own, gate, temperature), atol=1e-6)
     assert (probabilities.argmax(1) == pooled.argmax(1)).all()  # a temperature changes no answer
     assert expected_calibration_error(pooled, targets) > 0.2
     assert summary["ece_after"] < 0.05 < summary["ece_before"]
@@ -99,7 +106,7 @@ def test_a_speech_model_at_its_clips_own_length_answers_with_its_gate(fused):
     own = Classifier(dataclasses.replace(checkpoint, fusion_temperature=None)).probabilities(clips)
     gate = Classifier(checkpoint.gate).probabilities(clips)
     fused_answer = Classifier(checkpoint).probabilities(clips)
-    np.testing.assert_allclose(fused_answer, fuse(own, gate, checkpoint.fusion_temperature),
+    np.testing.assert_allclose(fused_answer, _fuse(own, gate, checkpoint.fusion_temperature),
                                atol=1e-5)
     assert list(fused_answer.argmax(1)) == [checkpoint.classes.index(k) for k in ("tone", "chirp")]
 
@@ -151,9 +158,9 @@ def test_the_temperature_answered_last_is_the_fusion_s_and_undoing_it_is_exact(f
     assert Classifier(checkpoint.gate).answer_temperature == checkpoint.gate.temperature
     rng = np.random.default_rng(3)
     own, gate = rng.dirichlet(np.ones(3), size=20), rng.dirichlet(np.ones(3), size=20)
-    shown = fuse(own, gate, classifier.answer_temperature)
+    shown = _fuse(own, gate, classifier.answer_temperature)
     np.testing.assert_allclose(temper(shown, 1 / classifier.answer_temperature),
-                               fuse(own, gate, 1.0), atol=1e-9)
+                               _fuse(own, gate, 1.0), atol=1e-9)
 
 
 def test_a_pooled_model_fine_tuned_pools_again(fused):
@@ -172,8 +179,6 @@ def test_a_pooled_model_fine_tuned_pools_again(fused):
     ("0.5", "fusion temperature is not a number"),
 ])
 def test_a_stranger_s_fusion_temperature_is_refused_in_words(tmp_path, value, words):
-    import torch
-
     from core.errors import CheckpointError
     from core.ml.checkpoint import load_checkpoint
     from tests.model_factory import untrained_checkpoint
