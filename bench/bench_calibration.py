@@ -4,7 +4,8 @@ accuracy, the mean confidence, and the expected calibration error (15 bins) befo
 1.0) and after (the fitted one; for a model that answers with its gate, the fusion's, its
 column T). Run with `uv run python bench/bench_calibration.py`
 (`--epochs N` shortens training to fit a time budget; `--epochs 0` keeps the default;
-`--model speech` measures the spoken-words model on Google's speech embedding).
+`--model speech` measures the spoken-words model on Google's speech embedding; `--load DIR`
+measures the models `bench_unknown.py --save DIR` kept, training only those it lacks).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Timer, fsdd_clips  # noqa: E402
 from core.ml.calibration import expected_calibration_error  # noqa: E402
+from core.ml.checkpoint import load_checkpoint  # noqa: E402
 from core.ml.inference import Classifier  # noqa: E402
 from core.ml.networks import DEFAULT_MODEL  # noqa: E402
 from core.ml.training import TrainConfig, train  # noqa: E402
@@ -31,12 +33,12 @@ def held_out_probabilities(checkpoint, paths) -> np.ndarray:
 
 
 def uncalibrated(checkpoint):
-    """``checkpoint`` at temperature 1.0: a model that answers with its gate (fusion.py), its
-    gate and their pooled answer all at 1.0."""
+    """``checkpoint`` at temperature 1.0: a model that answers with its partner (fusion.py), its
+    partner and their pooled answer all at 1.0."""
     if checkpoint.fusion_temperature is None:
         return dataclasses.replace(checkpoint, temperature=1.0)
     return dataclasses.replace(checkpoint, temperature=1.0, fusion_temperature=1.0,
-                               gate=dataclasses.replace(checkpoint.gate, temperature=1.0))
+                               partner=dataclasses.replace(checkpoint.partner, temperature=1.0))
 
 
 def main() -> None:
@@ -45,6 +47,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=0, help="epochs to train (0: the default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the network (and its recipe)")
+    parser.add_argument("--load", type=Path,
+                        help="measure the models bench_unknown.py --save kept here")
     args = parser.parse_args()
     config = TrainConfig.for_model(args.model, seed=args.seed)
     if args.epochs:
@@ -58,8 +62,10 @@ def main() -> None:
     for speaker in speakers:
         train_set = [(p, lbl) for p, lbl, s in clips if s != speaker]
         test = [(p, lbl) for p, lbl, s in clips if s == speaker]
+        saved = Path(args.load or "") / f"{speaker}_s{config.seed}.pt"
         with Timer() as t:
-            checkpoint = train(train_set, config).checkpoint
+            checkpoint = (load_checkpoint(saved) if args.load and saved.is_file()
+                          else train(train_set, config).checkpoint)
         classes = list(checkpoint.classes)
         targets = np.array([classes.index(lbl) for _, lbl in test])
         paths = [p for p, _ in test]

@@ -80,7 +80,7 @@ def measure(model_name: str, args) -> None:
                 model_name, epochs=args.epochs, patience_epochs=None,
                 clip_seconds_requested=clip_seconds))
         features = result.checkpoint.feature_config
-        pooled = "; answers with its gate" if result.checkpoint.fusion_temperature else ""
+        pooled = "; answers with its partner" if result.checkpoint.fusion_temperature else ""
         print(f"trained {args.epochs} epochs in {t.seconds:.1f} s; model window "
               f"{features.clip_seconds:.2f} s at {features.sample_rate_hz} Hz{pooled}", flush=True)
         return Classifier(result.checkpoint)

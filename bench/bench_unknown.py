@@ -15,7 +15,7 @@ recipe (the rule fitted at the end of training), and per held-out speaker
 - the share of long files made of the held-out speaker's digits (three recordings of one digit,
   0.3 s apart) answered unknown: a window of a long recording is judged, not a whole clip.
 `--model speech` measures the speech model, whose unknown answer is its gate's (the default
-network trained beside it, Checkpoint.gate): the product's answers, no candidates of its own.
+network trained beside it, Checkpoint.partner): the product's answers, no candidates of its own.
 Run with `uv run python bench/bench_unknown.py` (`--folds N` for fewer speakers, `--save DIR`
 to keep the models and `--load DIR` to measure them again without training; with `--refit`
 their rule is fitted again as this code fits it, so a change to the rule is measured on the
@@ -194,10 +194,10 @@ def fold(speaker: str, clips, config: TrainConfig, files: dict, scratch: Path, a
             checkpoint = train(train_set, config).checkpoint
             if args.save:
                 save_checkpoint(checkpoint, saved)
-    if checkpoint.novelty is None and checkpoint.gate is None:
+    if checkpoint.novelty is None and checkpoint.partner is None:
         raise SystemExit(f"{saved}: a model without the unknown rule; train it again")
     classifier = Classifier(checkpoint)
-    if checkpoint.novelty is None:  # the speech model's: its gate's rule, no candidates of its own
+    if checkpoint.novelty is None or args.answers_only:  # the speech model's: its gate's rule
         return _answers(classifier, test, files, scratch / speaker, config.seed,
                         {"train_s": t.seconds, "candidates": {}})
     classes = list(checkpoint.classes)
@@ -275,6 +275,8 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the network (and its recipe)")
     parser.add_argument("--per-kind", type=int, default=50, help="generated files of each kind")
     parser.add_argument("--save", type=Path, help="keep the trained models in this folder")
+    parser.add_argument("--answers-only", action="store_true",
+                        help="the product's answers only, no candidate scores")
     parser.add_argument("--load", type=Path, help="measure the models saved here (train the rest)")
     parser.add_argument("--refit", action="store_true",
                         help="fit each model's unknown rule again, as this code fits it")

@@ -38,3 +38,22 @@ def scored_checkpoint(**train_record) -> Checkpoint:
 
 def save(checkpoint: Checkpoint, path: Path) -> Path:
     return save_checkpoint(checkpoint, path)
+
+
+def exported_metadata_answering_as_the_app(checkpoint: Checkpoint, clips, path: Path) -> dict:
+    """Export ``checkpoint`` to ONNX at ``path``, check that the file answers float32 ``clips``
+    as the app does without views (probabilities to 1e-4, novelty to 1e-3 of itself), and return
+    the file's metadata."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from core.ml.export import export_model
+    from core.ml.inference import Classifier
+
+    app_p, app_novelty = Classifier(checkpoint)._score(clips, len(clips), views=False, novelty=True)
+    session = ort.InferenceSession(str(export_model(checkpoint, path)),
+                                   providers=["CPUExecutionProvider"])
+    probabilities, novelty = session.run(None, {session.get_inputs()[0].name: clips})
+    np.testing.assert_allclose(probabilities, app_p, atol=1e-4)
+    np.testing.assert_allclose(novelty, app_novelty, rtol=1e-3)
+    return session.get_modelmeta().custom_metadata_map

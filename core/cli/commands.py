@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a clip may hold several classes (a window overlapping marked events of "
                         "several classes): one sigmoid per class, and predict reports every class "
                         "above its threshold")
+    t.add_argument("--no-speech-partner", dest="speech_partner", action="store_false",
+                   help="train the model alone: by default a single-label model at the clips' own "
+                        "length trains a speech model on the same clips beside it and answers "
+                        "with both where that does no harm on the clips held out")
     add_device_option(t)
     t.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
                    help="train in float32 throughout; by default a CUDA GPU autocasts to bf16 "
@@ -311,6 +315,8 @@ def cmd_train(args) -> int:
         changes["background"] = False
     if args.multi_label:
         changes["multi_label"] = True
+    if not args.speech_partner:
+        changes["speech_partner"] = False
     if not args.mixed_precision:
         changes["mixed_precision"] = False
     changes["device"] = checked_device(args.device)  # one line, exit 2, before any file is read

@@ -53,9 +53,15 @@ def temper(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     return _softmax(np.log(np.maximum(p, 1e-300)) / float(temperature))
 
 
-def _nll(logits: np.ndarray, targets: np.ndarray, temperature: float) -> float:
-    p = view_probabilities(logits, temperature)[np.arange(len(targets)), targets]
+def log_loss(probabilities: np.ndarray, targets: np.ndarray) -> float:
+    """The mean negative log-probability ``(n, n_classes)`` probabilities give their clips'
+    ``targets`` (class indices)."""
+    p = np.asarray(probabilities, dtype=np.float64)[np.arange(len(targets)), targets]
     return float(-np.log(np.maximum(p, 1e-300)).mean())
+
+
+def _nll(logits: np.ndarray, targets: np.ndarray, temperature: float) -> float:
+    return log_loss(view_probabilities(logits, temperature), targets)
 
 
 def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:

@@ -64,14 +64,16 @@ class Checkpoint:
     # Per class, the band (Hz) its training regions were drawn in as boxes (samples.class_bands),
     # where detection draws its events' edges; None for a class without one, or an older model.
     class_bands_hz: list[tuple[float, float] | None] | None = None
-    # A second network, trained on the same clips, whose unknown rule answers for this model
-    # (the speech model's: a rule on its own head's statistics singles out a new voice, see
-    # training.GATED_MODELS); None: the model's own rule, or none. Older Earmarks ignore it.
-    gate: Checkpoint | None = None
-    # Where set, the model answers with its gate (fusion.py): the mean of the two networks'
-    # calibrated log-probabilities, tempered by this (fitted on the validation split). Only a gate
-    # that hears the model's own clips joins in. None: the model's own answer. Older Earmarks
-    # ignore it and answer with the model alone.
+    # A second network trained on the same clips beside this one (training.py): where this model
+    # has no unknown rule of its own, the partner's answers unknown for it (its gate: the speech
+    # model's, whose own rule would single out a new voice, see training.GATED_MODELS); where
+    # fusion_temperature is set, both answer together (the default network's speech head). None:
+    # the model alone. Older Earmarks ignore it.
+    partner: Checkpoint | None = None
+    # Where set, the model answers with its partner (fusion.py): the mean of the two networks'
+    # calibrated log-probabilities, tempered by this (fitted on the validation split). Only a
+    # partner that hears the model's own clips joins in. None: the model's own answer. Older
+    # Earmarks ignore it and answer with the model alone.
     fusion_temperature: float | None = None
 
     def __post_init__(self) -> None:
@@ -96,23 +98,29 @@ class Checkpoint:
         if self.novelty is not None and self.novelty.n_classes != len(self.classes):
             raise ValueError(f"novelty rule for {self.novelty.n_classes} classes, not "
                              f"{len(self.classes)}")
-        if self.gate is not None:
-            gate, features = self.gate, self.feature_config
-            if gate.gate is not None or gate.novelty is None or gate.multi_label or self.multi_label:
-                raise ValueError("a gate is a single-label model with an unknown rule of its own")
-            if list(gate.classes) != list(self.classes):
-                raise ValueError("the gate's classes are not the model's")
+        if self.partner is not None:
+            partner, features = self.partner, self.feature_config
+            if partner.partner is not None or partner.multi_label or self.multi_label:
+                raise ValueError("a partner is a single-label model with no partner of its own, "
+                                 "beside a single-label model")
+            if self.novelty is not None and partner.novelty is not None:
+                raise ValueError("a model and its partner both have an unknown rule")
+            if partner.novelty is None and self.fusion_temperature is None:
+                raise ValueError("a partner that neither answers unknown nor joins the answer")
+            if list(partner.classes) != list(self.classes):
+                raise ValueError("the partner's classes are not the model's")
             # A gate's clips may be shorter than the model's (novelty.gate_stretches).
-            if ((gate.feature_config.sample_rate_hz, gate.feature_config.channel)
+            if ((partner.feature_config.sample_rate_hz, partner.feature_config.channel)
                     != (features.sample_rate_hz, features.channel)
-                    or gate.feature_config.n_samples > features.n_samples):
-                raise ValueError("the gate does not hear the model's clips (its rate or channel "
-                                 "differ, or its clips are longer)")
+                    or partner.feature_config.n_samples > features.n_samples):
+                raise ValueError("the partner does not hear the model's clips (its rate or "
+                                 "channel differ, or its clips are longer)")
         if self.fusion_temperature is not None:
             self.fusion_temperature = _positive(self.fusion_temperature, "fusion temperature")
-            if self.gate is None or not hears_same_clips(self.feature_config,
-                                                         self.gate.feature_config):
-                raise ValueError("a model answers with its gate only where the gate hears its clips")
+            if self.partner is None or not hears_same_clips(self.feature_config,
+                                                            self.partner.feature_config):
+                raise ValueError("a model answers with its partner only where the partner hears "
+                                 "its clips")
 
     def build_model(self) -> torch.nn.Module:
         """The network with these weights, in eval mode."""
@@ -149,10 +157,23 @@ class Checkpoint:
                 key: torch.from_numpy(value) if isinstance(value, np.ndarray) else value
                 for key, value in self.novelty.to_arrays().items()}}),
             "state_dict": {k: v.detach().cpu() for k, v in self.state_dict.items()},
-            **({} if self.gate is None else {"gate": self.gate.to_payload()}),
+            **({} if self.partner is None else {_partner_key(self.partner): self.partner.to_payload()}),
             **({} if self.fusion_temperature is None
                else {"fusion_temperature": float(self.fusion_temperature)}),
         }
+
+
+def _partner_key(partner: Checkpoint) -> str:
+    """The key a partner is saved under: "gate" for one whose rule answers unknown (as Earmarks
+    that knew only gates read it), "partner" for one that only joins the answer (those Earmarks
+    answer with the model alone)."""
+    return "gate" if partner.novelty is not None else "partner"
+
+
+def _partner(path, payload: dict) -> Checkpoint | None:
+    """A payload's partner, under either key (``_partner_key``)."""
+    stored = payload.get("partner", payload.get("gate"))
+    return None if stored is None else _from_payload(path, stored)
 
 
 def _positive(value, name: str) -> float:
@@ -300,7 +321,7 @@ def _from_payload(path: Path, payload) -> Checkpoint:
             temperature=payload.get("temperature", 1.0),
             novelty=_novelty(payload.get("novelty")),
             class_bands_hz=_bands(payload.get("class_bands_hz")),
-            gate=None if payload.get("gate") is None else _from_payload(path, payload["gate"]),
+            partner=_partner(path, payload),
             fusion_temperature=payload.get("fusion_temperature"),
         )
     except (KeyError, TypeError, ValueError) as exc:

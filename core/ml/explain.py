@@ -166,7 +166,7 @@ def explain_clip(classifier, samples: np.ndarray, class_index: int | None = None
         return classifier.model(batch).float().cpu()
 
     if getattr(classifier, "fusion_temperature", None) is not None:
-        # A model that answers with its gate (fusion.py): the class and score are the answer's,
+        # A model that answers with its partner (fusion.py): the class and score are the answer's,
         # the map this network's part in it.
         shown = classifier.probabilities(clip[None])[0]
     else:

@@ -6,8 +6,9 @@ In the graph: the clip trimmed to the model's window, its DC offset removed and 
 with the calibration temperature (a multi-label model's sigmoids), as ``Classifier.probabilities``
 computes them without prediction views; and where the model has the unknown rule
 (``novelty.NoveltyRule``), a second output, each clip's novelty: over 1, Earmark answers unknown.
-A model whose rule is its gate's (the speech model: ``Checkpoint.gate``) carries the gate in the
-same graph, which hears the same waveform and gives the novelty.
+A model trained beside a partner (``Checkpoint.partner``) carries it in the same graph, which hears
+the same waveform: a gate (the speech model's) gives the novelty, and a partner that joins the
+answer (the default network's speech head; fusion.py) is pooled with it.
 """
 
 from __future__ import annotations
@@ -140,10 +141,12 @@ class WaveformClassifier(torch.nn.Module):
         self.novelty = None if rule is None else NoveltyScore(rule)
         if self.novelty is not None:  # found now: its dry run is no part of the traced graph
             feature_map_module(self.model, config)
-        gate = gate_in_use(checkpoint)
-        self.gate = None if gate is None else WaveformClassifier(gate, dft_stft)
-        # Answering with the gate (fusion.py): both answers pooled, tempered by this.
-        self.fusion_temperature = None if gate is None else checkpoint.fusion_temperature
+        gated, pooled = gate_in_use(checkpoint) is not None, checkpoint.fusion_temperature is not None
+        self.partner = (WaveformClassifier(checkpoint.partner, dft_stft)
+                        if gated or pooled else None)
+        self.gate = self.partner if gated else None
+        # Answering with the partner (fusion.py): both answers pooled, tempered by this.
+        self.fusion_temperature = checkpoint.fusion_temperature if pooled else None
 
     @property
     def gives_novelty(self) -> bool:
@@ -156,21 +159,24 @@ class WaveformClassifier(torch.nn.Module):
         # Padded by a whole window, then cut: a fixed pad that traces for every input length.
         clips = torch.nn.functional.pad(clips, (0, self.n_samples))[:, :self.n_samples]
         features = self.extractor(clips)
+        novelty = None
         if self.novelty is None:
             probabilities = mean_scores(self.model, features, self.config, views=False,
                                         multi_label=self.multi_label, temperature=self.temperature)
-            if self.gate is None:
-                return probabilities
-            if self.fusion_temperature is not None:  # the gate hears these very clips
-                theirs, novelty = self.gate(clips)
-                return fuse(probabilities, theirs, self.fusion_temperature), novelty.float()
+        else:
+            with feature_statistics(self.model, self.config) as seen:
+                probabilities = mean_scores(self.model, features, self.config, views=False,
+                                            temperature=self.temperature)
+            novelty = self.novelty(seen[-1])
+        if self.fusion_temperature is not None:  # the partner hears these very clips
+            theirs = self.partner(clips)
+            if self.gate is not None:
+                theirs, novelty = theirs[0], theirs[1].float()
+            probabilities = fuse(probabilities, theirs, self.fusion_temperature)
+        elif self.gate is not None:
             novelty = gated_novelty(clips, self.gate.n_samples,
-                                    lambda x: self.gate(x)[1].double())
-            return probabilities, novelty.float()
-        with feature_statistics(self.model, self.config) as seen:
-            probabilities = mean_scores(self.model, features, self.config, views=False,
-                                        temperature=self.temperature)
-        return probabilities, self.novelty(seen[-1])
+                                    lambda x: self.gate(x)[1].double()).float()
+        return probabilities if novelty is None else (probabilities, novelty)
 
 
 #: What an exported speech model says of the weights it carries (Apache-2.0 section 4 asks that
@@ -194,8 +200,9 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     multi_label = bool(checkpoint.multi_label)
     gate = gate_in_use(checkpoint)
     rule = rule_in_use(checkpoint if gate is None else gate)
-    fusion = None if gate is None else checkpoint.fusion_temperature
+    fusion, partner = checkpoint.fusion_temperature, checkpoint.partner
     has_rule = rule is not None
+    partner_kind = None if partner is None else partner.feature_config.kind
     left_out = NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}"
     if rule is not None and rule.steady_db is not None:
         left_out = f"{left_out}; {STEADY_LEFT_OUT}"
@@ -220,15 +227,15 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
         "output": (f"{OUTPUT_NAME}: float32 (batch, n_classes) in the order of classes; "
                    + ("one sigmoid per class" if multi_label
                       else "softmax with the calibration temperature" if fusion is None
-                      else f"the softmax of the mean of this network's and its gate's calibrated "
-                      f"log-probabilities (a {gate.model_name} network trained on the same clips "
+                      else f"the softmax of the mean of this network's and its partner's calibrated "
+                      f"log-probabilities (a {partner.model_name} network trained on the same clips "
                       f"beside it, in the same file) over {fusion:.4g}")
                    + (f"; {NOVELTY_NAME}: float32 (batch,), how unlike the training clips each "
                       "clip is: over 1, Earmark answers unknown" if has_rule else "")
                    + (f" (the {NOVELTY_NAME} of a {gate.model_name} network trained on the same "
                       "clips beside it, in the same file)" if gate is not None else "")),
         "not_included": left_out,
-        **({"third_party": SPEECH_NOTICE} if config.kind == "speech" else {}),
+        **({"third_party": SPEECH_NOTICE} if "speech" in (config.kind, partner_kind) else {}),
     }
 
 

@@ -214,17 +214,20 @@ class Classifier:
             self.device, memory_format=torch.channels_last)
         self.extractor = FeatureExtractor(self.features).to(self.device)
         # The unknown answer: the rule where the model uses one (novelty.rule_in_use), its own
-        # or its gate's (Checkpoint.gate: a network of its own scores the same clips).
+        # or its gate's (a partner whose rule answers for it: Checkpoint.partner).
         self.novelty = rule_in_use(checkpoint)
-        gate = gate_in_use(checkpoint)
-        self.gate = None if gate is None else Classifier(gate, decode_workers, device)
-        # Where set, the answer is the model's and its gate's together (fusion.py).
-        self.fusion_temperature = None if self.gate is None else checkpoint.fusion_temperature
+        # The network trained beside it where it answers unknown or joins the answer (fusion.py:
+        # then fusion_temperature is set).
+        gated, pooled = gate_in_use(checkpoint) is not None, checkpoint.fusion_temperature is not None
+        self.partner = (Classifier(checkpoint.partner, decode_workers, device)
+                        if gated or pooled else None)
+        self.gate = self.partner if gated else None
+        self.fusion_temperature = checkpoint.fusion_temperature if pooled else None
 
     @property
     def answer_temperature(self) -> float:
         """The temperature applied last to the probabilities answered: the fusion's for a model
-        that answers with its gate (``calibration.temper`` by its inverse undoes it exactly),
+        that answers with its partner (``calibration.temper`` by its inverse undoes it exactly),
         else the model's own."""
         return self.fusion_temperature if self.fusion_temperature is not None else self.temperature
 
@@ -273,13 +276,15 @@ class Classifier:
                novelty: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """``probabilities`` and, with ``novelty`` and a rule, each clip's novelty ``(n,)`` (the
         rule's score of its feature statistics averaged over the views; with a gate, the gate's
-        of the same clips); else None. A model that answers with its gate (``fusion_temperature``)
-        fuses the two networks' probabilities."""
-        if self.fusion_temperature is not None:  # the gate hears these very clips
-            own = self._own_scores(clips, batch_size, views, None)[0]
-            theirs, novel = self.gate._score(clips, batch_size, views, novelty)
+        of the same clips); else None. A model that answers with its partner
+        (``fusion_temperature``) fuses the two networks' probabilities."""
+        if self.fusion_temperature is not None:  # the partner hears these very clips
+            own, novel = self._own_scores(clips, batch_size, views,
+                                          self.novelty if novelty else None)
+            theirs, gate_novel = self.partner._score(clips, batch_size, views,
+                                                     novelty and self.gate is not None)
             return fuse(torch.from_numpy(own), torch.from_numpy(theirs),
-                        self.fusion_temperature).numpy(), novel
+                        self.fusion_temperature).numpy(), novel if self.gate is None else gate_novel
         if novelty and self.gate is not None:
             return (self._own_scores(clips, batch_size, views, None)[0],
                     self._gate_novelty(clips, batch_size, views))

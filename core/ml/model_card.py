@@ -39,8 +39,9 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
 
     Keys: ``card_version``; ``file`` (path, name, size_bytes, sha256); ``format`` (name,
     version); ``created``; ``network`` (name, n_parameters, input_shape ``[n_freqs, n_frames]``,
-    multi_label, temperature, fusion_temperature: where the model answers with its gate, the
-    temperature of their pooled answer, fusion.py; else None); ``classes``; ``background_class``;
+    multi_label, temperature, fusion_temperature: where the model answers with its partner, the
+    temperature of their pooled answer, fusion.py, else None; partner: that partner's network
+    name, else None); ``classes``; ``background_class``;
     ``thresholds`` {class: P};
     ``sample_rate_hz``, ``clip_seconds`` (used), ``clip_seconds_requested``; ``features`` (the
     whole FeatureConfig); ``training`` (world_size, device, n_train, n_val, epochs_run,
@@ -72,8 +73,9 @@ def model_card(checkpoint: Checkpoint, path: str | Path) -> dict:
                     "input_shape": [features.n_freqs, features.n_frames],
                     "multi_label": checkpoint.multi_label,
                     "temperature": checkpoint.temperature,
-                    "fusion_temperature": (None if novelty.gate_in_use(checkpoint) is None
-                                           else checkpoint.fusion_temperature)},
+                    "fusion_temperature": checkpoint.fusion_temperature,
+                    "partner": (None if checkpoint.fusion_temperature is None
+                                else checkpoint.partner.model_name)},
         "classes": list(checkpoint.classes),
         "background_class": checkpoint.background_class,
         "thresholds": dict(zip(checkpoint.classes, checkpoint.thresholds, strict=True)),
@@ -122,8 +124,9 @@ def format_card(card: Mapping, width_chars: int = _WIDTH) -> str:
     add("Outputs", "multi-label (a sigmoid per class)" if network["multi_label"] else
         f"single-label (softmax), temperature {network['temperature']:.4g}" + (
             "" if network.get("fusion_temperature") is None else
-            f"; answered with its gate (the network trained on the same clips beside it): both "
-            f"answers pooled, tempered by {network['fusion_temperature']:.4g}"))
+            f"; answered with its partner (the {network.get('partner') or 'other'} network "
+            f"trained on the same clips beside it): both answers pooled, tempered by "
+            f"{network['fusion_temperature']:.4g}"))
     add(f"Classes ({len(card['classes'])})", ", ".join(card["classes"]))
     add("Background", f"{card['background_class']} (detect never reports it)"
         if card["background_class"] else "none")

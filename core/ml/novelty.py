@@ -43,12 +43,13 @@ def rule_in_use(checkpoint) -> NoveltyRule | None:
 
 def gate_in_use(checkpoint):
     """The checkpoint whose rule answers unknown for ``checkpoint`` in its stead (its
-    ``gate``: the speech model's), where it has no rule of its own in use and the gate has
-    one (a gate knows its model's classes and is single-label, so it is in use where its own
-    rule is: Checkpoint checks); else None."""
-    gate = getattr(checkpoint, "gate", None)
-    in_use = gate is not None and rule_in_use(checkpoint) is None and rule_in_use(gate) is not None
-    return gate if in_use else None
+    ``partner``, a gate: the speech model's), where it has no rule of its own in use and the
+    partner has one (a partner knows its model's classes and is single-label, so its rule is in
+    use where its model's would be: Checkpoint checks); else None."""
+    partner = getattr(checkpoint, "partner", None)
+    in_use = (partner is not None and rule_in_use(checkpoint) is None
+              and rule_in_use(partner) is not None)
+    return partner if in_use else None
 
 
 # A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its

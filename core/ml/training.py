@@ -70,7 +70,7 @@ class EpochMetrics:
 class TrainProgress:
     """One progress report. ``fraction`` covers the whole run (decoding, then epochs)."""
 
-    phase: str  # "decoding" | "training"
+    phase: str  # "decoding" | "training"; a second run's "gate" or "partner"
     fraction: float
     message: str
     elapsed_s: float
@@ -107,7 +107,7 @@ class TrainResult:
 
 ProgressCallback = Callable[[TrainProgress], None]
 DECODE_SHARE = 0.1  # share of the progress bar given to decoding
-#: Models whose unknown answer comes from a gate (Checkpoint.gate): the default network trained
+#: Models whose unknown answer comes from a gate (Checkpoint.partner): the default network trained
 #: on the same clips after them, its rule fitted as for any model of its own; they get no rule of
 #: their own. The speech head's map moves with the voice: a rule fitted on its training speakers
 #: answered a third to a half of another speaker's words unknown (FSDD, jackson and nicolas held
@@ -122,6 +122,9 @@ GATED_MODELS = (SPEECH_MODEL,)
 #: The share of the progress bar a gated model's own run takes (the speech model trained in
 #: 14-21 s a fold, its gate in 110-130 s): the gate's run takes the rest.
 GATED_SHARE = 0.15
+#: The share of the bar a speech partner's run takes (TrainConfig.speech_partner): as the speech
+#: model's own run beside its gate, now after the default network's.
+PARTNER_SHARE = GATED_SHARE
 
 
 def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpoint | None = None,
@@ -144,8 +147,10 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     store): windows found there are not decoded again, and batches are read from it, so memory
     stays bounded whatever the number of clips; None keeps them in RAM. Under torchrun
     (distributed.py) each process trains on its share of every epoch, and only rank 0 reports
-    progress and gets the checkpoint. A model of GATED_MODELS is followed by its gate's run
-    (the default network on the same clips, Checkpoint.gate), in the same progress and stop.
+    progress and gets the checkpoint. A second network may train after the model, in the same
+    progress and stop (Checkpoint.partner): a model of GATED_MODELS is followed by its gate (the
+    default network on the same clips), and with ``config.speech_partner`` another single-label
+    model at the clips' own length by a speech model on the very same clips.
     Raises TrainingError when training cannot start (a device this machine lacks among the
     reasons).
     """
@@ -157,19 +162,26 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     if config.num_threads:
         set_thread_count(config.num_threads)
     device = resolve_device(config.device, world.local_rank if world.distributed else None)
-    gated = _gated(clips, config)
+    gated, partnered = _gated(clips, config), _partnered(config)
+    own_share = GATED_SHARE if gated else 1.0 - PARTNER_SHARE if partnered else 1.0
     with distributed.process_group(world, device):
-        result = _train(clips, config, init_from, _share(report_progress, 0.0, GATED_SHARE)
-                        if gated else report_progress, should_stop, cache_dir, started,
+        result = _train(clips, config, init_from, _share(report_progress, 0.0, own_share)
+                        if own_share < 1.0 else report_progress, should_stop, cache_dir, started,
                         world, device)
-        if not gated or result.stopped or not result.n_val:
+        if not (gated or partnered) or result.stopped or not result.n_val:
             return result
-        gate_config = dataclasses.replace(config, model=DEFAULT_MODEL, features="default",
-                                          f_max_hz=AUTO, clip_seconds_requested=AUTO)
-        gate = _train(clips, gate_config, init_from.gate if init_from is not None else None,
-                      _share(report_progress, GATED_SHARE, 1.0, "unknown rule: "), should_stop,
-                      cache_dir, started, world, device, longest_clip_s=result.clip_seconds)
-    return _gated_result(result, gate)
+        if gated:
+            second = dataclasses.replace(config, model=DEFAULT_MODEL, features="default",
+                                         f_max_hz=AUTO, clip_seconds_requested=AUTO)
+            prefix, phase, longest_clip_s = "unknown rule: ", "gate", result.clip_seconds
+        else:  # the very clips the model heard, so that both answer for each
+            second = dataclasses.replace(config, model=SPEECH_MODEL, features="speech",
+                                         f_max_hz=None, clip_seconds_requested=result.clip_seconds)
+            prefix, phase, longest_clip_s = "speech partner: ", "partner", None
+        partner = _train(clips, second, init_from.partner if init_from is not None else None,
+                         _share(report_progress, own_share, 1.0, prefix, phase), should_stop,
+                         cache_dir, started, world, device, longest_clip_s=longest_clip_s)
+    return _with_partner(result, partner)
 
 
 def _gated(clips: Sequence, config: TrainConfig) -> bool:
@@ -181,34 +193,55 @@ def _gated(clips: Sequence, config: TrainConfig) -> bool:
     return UNKNOWN in verdicts_of(sorted({s.label for s in samples}))
 
 
-def _share(report: ProgressCallback, start: float, end: float, prefix: str = ""
-           ) -> ProgressCallback:
-    """``report`` given a run's progress within ``start..end`` of the bar; a gate's run
-    (``prefix``) says so in its messages, and its epochs draw no curves: they are not the
-    model's."""
+def _partnered(config: TrainConfig) -> bool:
+    """Whether this run trains a speech partner after the model (``config.speech_partner``): a
+    single-label model of another kind, at the clips' own length ("auto": at a fixed length,
+    longer than the sounds, the speech head lost what it gains at theirs) and at the speech
+    model's rate, so that it hears the very clips the model hears."""
+    return (config.speech_partner and config.model not in GATED_MODELS + (SPEECH_MODEL,)
+            and not config.multi_label and config.clip_seconds_requested == AUTO
+            and config.val_split > 0  # the pooling is fitted on the clips held out
+            and preset(config.features).sample_rate_hz == preset("speech").sample_rate_hz)
+
+
+def _share(report: ProgressCallback, start: float, end: float, prefix: str = "",
+           phase: str | None = None) -> ProgressCallback:
+    """``report`` given a run's progress within ``start..end`` of the bar; a second run
+    (``prefix``, its ``phase``: "gate" or "partner") says so in its messages, and its epochs
+    draw no curves: they are not the model's. The time left is the whole bar's, the rest of it
+    (after ``end``) taken at the pace of this run."""
     def scaled(p: TrainProgress) -> None:
+        left = 1.0 - p.fraction
         report(dataclasses.replace(
             p, fraction=start + (end - start) * p.fraction, message=prefix + p.message,
-            eta_s=p.eta_s if end == 1.0 else None,
-            phase=p.phase if not prefix else "gate",
-            epoch_metrics=p.epoch_metrics if not prefix else None))
+            eta_s=None if p.eta_s is None or left <= 1e-6
+            else p.eta_s * (1.0 + (1.0 - end) / ((end - start) * left)),
+            phase=p.phase if phase is None else phase,
+            epoch_metrics=p.epoch_metrics if phase is None else None))
     return scaled
 
 
-def _gated_result(result: TrainResult, gate: TrainResult) -> TrainResult:
-    """The model's run with its gate's checkpoint (where the gate has an unknown rule: a run
-    stopped, or without validation clips, fits none) and the two runs' time and decoding. Where
-    both reported on the same validation clips and the gate hears the model's clips, the model
-    answers with its gate (fusion.py): its report, calibration and thresholds are the fusion's."""
+def _with_partner(result: TrainResult, partner: TrainResult) -> TrainResult:
+    """The model's run with its partner's checkpoint, where the partner is of use, and the two
+    runs' time and decoding. A gate is of use where its rule answers unknown for the model (a
+    run stopped, or without validation clips, fits none). Where both reported on the same
+    validation clips, the partner hears the model's clips and pooling does the answer no harm
+    on those clips (fusion.fit_fusion), the model answers with its partner
+    (fusion.py): its report, calibration and thresholds are the fusion's."""
     checkpoint = result.checkpoint
-    if checkpoint is None or gate.checkpoint is None or gate.checkpoint.novelty is None:
-        return dataclasses.replace(result, stopped=gate.stopped, elapsed_s=gate.elapsed_s,
-                                   n_decoded=result.n_decoded + gate.n_decoded)
-    checkpoint = dataclasses.replace(checkpoint, gate=gate.checkpoint)
+    merged = dict(stopped=partner.stopped, elapsed_s=partner.elapsed_s,
+                  n_decoded=result.n_decoded + partner.n_decoded)
+    if checkpoint is None or partner.checkpoint is None:
+        return dataclasses.replace(result, **merged)
+    gate = checkpoint.novelty is None and partner.checkpoint.novelty is not None
+    fitted = (fit_fusion(result.reported, partner.reported) if hears_same_clips(
+        checkpoint.feature_config, partner.checkpoint.feature_config) else None)
+    if fitted is None and not gate:
+        return dataclasses.replace(result, **merged)
     report = result.report
-    fitted = (fit_fusion(result.reported, gate.reported) if hears_same_clips(
-        checkpoint.feature_config, gate.checkpoint.feature_config) else None)
-    if fitted is not None:
+    if fitted is None:
+        checkpoint = dataclasses.replace(checkpoint, partner=partner.checkpoint)
+    else:
         temperature, probabilities, calibration = fitted
         targets = result.reported.targets
         report = classification_report(targets, probabilities.argmax(1), checkpoint.classes)
@@ -216,18 +249,18 @@ def _gated_result(result: TrainResult, gate: TrainResult) -> TrainResult:
         thresholds = _fill_absent(best_thresholds(probabilities, targets), targets,
                                   lambda: checkpoint.thresholds)
         checkpoint = dataclasses.replace(
-            checkpoint, fusion_temperature=temperature, thresholds=list(thresholds),
+            checkpoint, partner=partner.checkpoint, fusion_temperature=temperature,
+            thresholds=list(thresholds),
             metrics=dict(checkpoint.metrics, **dataclasses.replace(metrics, report=report).to_dict(),
-                         calibration=calibration, fused_with_gate=True))
-    return dataclasses.replace(result, checkpoint=checkpoint, report=report, stopped=gate.stopped,
-                               elapsed_s=gate.elapsed_s, n_decoded=result.n_decoded + gate.n_decoded)
+                         calibration=calibration, fused_with_partner=partner.checkpoint.model_name))
+    return dataclasses.replace(result, checkpoint=checkpoint, report=report, **merged)
 
 
 def _train(clips: Sequence, config: TrainConfig, init_from: Checkpoint | None, report_progress,
            should_stop, cache_dir, started: float, world: distributed.World,
            device: str, longest_clip_s: float | None = None) -> TrainResult:
-    """One network's run (``train``; a gate's is a second). ``longest_clip_s``: the clip length
-    is at most this (a gate's: its model's)."""
+    """One network's run (``train``; a partner's is a second). ``longest_clip_s``: the clip
+    length is at most this (a gate's: its model's)."""
     precision = precision_for(device, config.mixed_precision, config.bf16)
     where = dict(device=device, precision=precision.name)
     samples, sources = _samples(clips)

@@ -69,6 +69,7 @@ TRAIN_AUGMENT = Key("training/augment", bool, None)
 TRAIN_VAL_SPLIT = Key("training/val_split", float, None)
 TRAIN_BACKGROUND = Key("training/background", bool, None)
 TRAIN_MULTI_LABEL = Key("training/multi_label", bool, None)
+TRAIN_SPEECH_PARTNER = Key("training/speech_partner", bool, None)
 TRAIN_DEVICE = Key("training/device", str, None)  # "auto", "cpu", "cuda:0"...
 TRAIN_MIXED_PRECISION = Key("training/mixed_precision", bool, None)
 TRAIN_CHANNEL = Key("training/channel", str, None)  # "mix", or the channel heard, from 0
@@ -76,6 +77,7 @@ _TRAIN_KEYS = {"epochs": TRAIN_EPOCHS, "fine_tune_epochs": TRAIN_FINE_TUNE_EPOCH
                "clip_seconds_requested": TRAIN_CLIP_SECONDS_REQUESTED,
                "augment": TRAIN_AUGMENT, "val_split": TRAIN_VAL_SPLIT,
                "background": TRAIN_BACKGROUND, "multi_label": TRAIN_MULTI_LABEL,
+               "speech_partner": TRAIN_SPEECH_PARTNER,
                "device": TRAIN_DEVICE, "mixed_precision": TRAIN_MIXED_PRECISION}
 
 

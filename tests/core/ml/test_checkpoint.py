@@ -323,9 +323,9 @@ def test_a_gate_is_kept_in_the_file_and_answers_unknown_for_its_model(tmp_path):
 
     model = model_factory.untrained_checkpoint()
     strict = _with_rule(model_factory.untrained_checkpoint(), threshold=1e-9)
-    path = model_factory.save(dataclasses.replace(model, gate=strict), tmp_path / "gated.pt")
+    path = model_factory.save(dataclasses.replace(model, partner=strict), tmp_path / "gated.pt")
     loaded = load_checkpoint(path)
-    assert loaded.novelty is None and loaded.gate.novelty is not None
+    assert loaded.novelty is None and loaded.partner.novelty is not None
     tone = audio_factory.tone(440.0)
     answer = Classifier(loaded).predict_samples(tone, 16_000, name="tone")
     assert answer.verdict == "unknown" and answer.novelty > 1
@@ -333,14 +333,14 @@ def test_a_gate_is_kept_in_the_file_and_answers_unknown_for_its_model(tmp_path):
     assert "by a compact-bands network trained on the same clips" in format_card(
         read_model_card(path))
     with pytest.raises(ValueError, match="classes"):
-        dataclasses.replace(model, gate=_with_rule(
+        dataclasses.replace(model, partner=_with_rule(
             model_factory.untrained_checkpoint(classes=("a", "b", "c")), 1.0))
     with pytest.raises(ValueError, match="hear"):
-        dataclasses.replace(model, gate=_with_rule(
+        dataclasses.replace(model, partner=_with_rule(
             model_factory.untrained_checkpoint(clip_seconds=2.0), 1.0))
     # A shorter gate (the sounds' own length) judges a clip's stretches: a long model's is kept.
     long_model = model_factory.untrained_checkpoint(clip_seconds=3.0)
-    saved = model_factory.save(dataclasses.replace(long_model, gate=strict), tmp_path / "long.pt")
+    saved = model_factory.save(dataclasses.replace(long_model, partner=strict), tmp_path / "long.pt")
     answer = Classifier(load_checkpoint(saved)).predict_samples(tone, 16_000, name="tone")
     assert answer.verdict == "unknown" and answer.novelty > 1
     cards = [" ".join(format_card(read_model_card(p)).split()) for p in (saved, path)]

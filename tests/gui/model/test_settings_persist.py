@@ -53,26 +53,46 @@ def test_no_background_is_restored_in_the_next_session(make_dock, settings):
     assert make_dock().controller.config_override.background is False
 
 
-def test_multi_label_is_chosen_in_the_dialog_and_restored_in_the_next_session(qtbot, make_dock,
-                                                                           settings):
+@pytest.mark.parametrize(("box", "key", "chosen"), [
+    ("multi_label", keys.TRAIN_MULTI_LABEL, True),  # single-label by default
+    ("speech_partner", keys.TRAIN_SPEECH_PARTNER, False),  # a speech partner by default
+])
+def test_a_box_ticked_in_the_dialog_is_restored_in_the_next_session(qtbot, make_dock, settings,
+                                                                      box, key, chosen):
     dock = make_dock()
 
     def choose():
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, TrainSettingsDialog)
-        assert not dialog.multi_label.isChecked()  # single-label by default
-        dialog.multi_label.setChecked(True)
+        assert getattr(dialog, box).isChecked() is not chosen and getattr(dialog, box).isEnabled()
+        getattr(dialog, box).setChecked(chosen)
         dialog.accept()
 
     QTimer.singleShot(0, choose)
     dock.edit_settings()
-    assert dock.controller.config_override.multi_label is True
+    assert getattr(dock.controller.config_override, box) is chosen
     settings.sync()
-    assert keys.read(settings, keys.TRAIN_MULTI_LABEL) is True
-    assert make_dock().controller.config_override == TrainConfig.for_model(multi_label=True)
-    dialog = TrainSettingsDialog(TrainConfig.for_model(multi_label=True))
+    assert keys.read(settings, key) is chosen
+    assert make_dock().controller.config_override == TrainConfig.for_model(**{box: chosen})
+    dialog = TrainSettingsDialog(TrainConfig.for_model(**{box: chosen}))
     qtbot.addWidget(dialog)
-    assert dialog.multi_label.isChecked()
+    assert getattr(dialog, box).isChecked() is chosen
+
+
+@pytest.mark.parametrize("changes", [{"clip_seconds_requested": 2.0}, {"multi_label": True},
+                                     {"model": "speech"}, {"model": "seed-cnn"}])
+def test_the_speech_partner_is_greyed_out_where_none_would_train(qtbot, changes):
+    from core.ml.training import _partnered
+
+    model = changes.pop("model", "compact-bands")
+    config = TrainConfig.for_model(model, **changes)
+    dialog = TrainSettingsDialog(config)
+    qtbot.addWidget(dialog)
+    assert not dialog.speech_partner.isEnabled() and not _partnered(config)
+    dialog.model_box.setCurrentIndex(dialog.model_box.findData("compact-bands"))
+    dialog.clip_seconds_requested.setValue(dialog.clip_seconds_requested.minimum())  # auto
+    dialog.multi_label.setChecked(False)
+    assert dialog.speech_partner.isEnabled() and _partnered(dialog.config())
 
 
 def test_the_channel_heard_is_restored_and_the_mix_replaces_it(make_dock, settings):
