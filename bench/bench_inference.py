@@ -3,8 +3,10 @@ clips made from FSDD, and windows per second for one 10-minute file, its windows
 and without each one's novelty (the score tracks' unknown band). Medians over --runs runs.
 Run with `uv run python bench/bench_inference.py`; the models (one per clip length) are trained
 here on FSDD, briefly. `--models compact-bands,speech` measures each network in turn in the same
-run (the speech model at the clips' own length answers with its gate: both networks score each
-clip, fusion.py).
+run (the speech model at the clips' own length answers with its gate, and the default network
+with its speech partner: both networks score each clip, fusion.py); `--alone-too` measures each
+model trained without a speech partner first, in the same run. The 10-minute file is scored by
+the 1 s model and by the one at the clips' own length ("auto", which has the partner).
 """
 
 from __future__ import annotations
@@ -64,13 +66,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--models", default=DEFAULT_MODEL,
                         help="the networks (and their recipes) to measure, comma-separated")
+    parser.add_argument("--alone-too", action="store_true",
+                        help="measure each model without its speech partner first")
     args = parser.parse_args()
     for model in args.models.split(","):
-        print(f"-- {model}", flush=True)
-        measure(model, args)
+        for partner in ((False, True) if args.alone_too else (True,)):
+            print(f"-- {model}{'' if partner else ' without a speech partner'}", flush=True)
+            measure(model, args, partner)
 
 
-def measure(model_name: str, args) -> None:
+def measure(model_name: str, args, partner: bool = True) -> None:
     clips = fsdd_clips()
     labelled = [(p, lbl) for p, lbl, _ in clips]
 
@@ -78,7 +83,7 @@ def measure(model_name: str, args) -> None:
         with Timer() as t:
             result = train(labelled, TrainConfig.for_model(
                 model_name, epochs=args.epochs, patience_epochs=None,
-                clip_seconds_requested=clip_seconds))
+                clip_seconds_requested=clip_seconds, speech_partner=partner))
         features = result.checkpoint.feature_config
         pooled = "; answers with its partner" if result.checkpoint.fusion_temperature else ""
         print(f"trained {args.epochs} epochs in {t.seconds:.1f} s; model window "
@@ -98,9 +103,12 @@ def measure(model_name: str, args) -> None:
             print(f"{name:>14}: {rate:7.1f} clips/s  ({len(files)} files, {windows} windows, "
                   f"median of {args.runs})", flush=True)
         long_file = make_clips(sources, tmp / "long", 600.0, 1)
-        files_per_s, windows = throughput(models[1.0], long_file, args.runs)
-        print(f"{'10 min file':>14}: {files_per_s * windows:7.1f} windows/s, "
-              f"{1 / files_per_s:.1f} s for the file ({windows} 1 s windows, median of {args.runs})")
+        for model in (1.0, "auto"):
+            files_per_s, windows = throughput(models[model], long_file, args.runs)
+            window_s = models[model].window_s
+            print(f"{'10 min file':>14}: {files_per_s * windows:7.1f} windows/s, "
+                  f"{1 / files_per_s:.1f} s for the file ({windows} {window_s:.2f} s windows, "
+                  f"median of {args.runs})", flush=True)
         # The score tracks judge each window's novelty too (the unknown band): its cost.
         for novelty in (False, True):
             seconds = []

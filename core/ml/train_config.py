@@ -96,7 +96,7 @@ class TrainConfig:
     # same clips after it (Checkpoint.partner), and answers with it where that does its answer
     # no harm on the clips held out (fusion.py): the two networks err on different clips. On
     # FSDD with each speaker held out the default network alone scored 0.910, with its partner
-    # 0.977 (bench_unknown.py, seed 0; README, Models and features).
+    # 0.977 and 0.980 (seeds 0, 1; README, Models and features).
     speech_partner: bool = True
     seed: int = 0
     num_threads: int | None = None  # None: every core

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.ml.calibration import log_loss
 from core.ml.fusion import Reported, fit_fusion, fuse
 from core.ml.networks import DEFAULT_MODEL
 from core.ml.train_config import SEED_MODEL, SPEECH_MODEL, TrainConfig
@@ -98,9 +99,18 @@ def test_a_partner_that_makes_the_answer_worse_on_the_held_out_clips_is_left_out
     keys = tuple(range(60))
     mine = Reported(keys, targets, own, held_out=True)
     assert fit_fusion(mine, Reported(keys, targets, wrong, held_out=True)) is None
-    # One that knows nothing (uniform) changes no answer and is kept.
+    # One that knows nothing (uniform) changes no answer and is kept; so is one right as often
+    # but less sure on these clips (the training voices', where the network is at its best),
+    # which a share of the network's small loss would have left out.
     assert fit_fusion(mine, Reported(keys, targets, np.full((60, 3), 1 / 3),
                                      held_out=True)) is not None
+    sure = np.full((60, 3), 0.005)
+    sure[np.arange(60), targets] = 0.99
+    less_sure = np.full((60, 3), 0.02)
+    less_sure[np.arange(60), targets] = 0.96
+    confident = Reported(keys, targets, sure, held_out=True)
+    fitted = fit_fusion(confident, Reported(keys, targets, less_sure, held_out=True))
+    assert fitted is not None and log_loss(fitted[1], targets) > 1.1 * log_loss(sure, targets)
 
 
 def test_a_partner_must_answer_unknown_or_join_the_answer(partnered):
