@@ -149,8 +149,8 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     (distributed.py) each process trains on its share of every epoch, and only rank 0 reports
     progress and gets the checkpoint. A second network may train after the model, in the same
     progress and stop (Checkpoint.partner): a model of GATED_MODELS is followed by its gate (the
-    default network on the same clips), and with ``config.speech_partner`` another single-label
-    model at the clips' own length by a speech model on the very same clips.
+    default network on the same clips), and with ``config.speech_partner`` any other
+    single-label model at the clips' own length by a speech model on the very same clips.
     Raises TrainingError when training cannot start (a device this machine lacks among the
     reasons).
     """
@@ -195,12 +195,12 @@ def _gated(clips: Sequence, config: TrainConfig) -> bool:
 
 def _partnered(config: TrainConfig) -> bool:
     """Whether this run trains a speech partner after the model (``config.speech_partner``): a
-    single-label model of another kind, at the clips' own length ("auto": at a fixed length,
-    longer than the sounds, the speech head lost what it gains at theirs) and at the speech
-    model's rate, so that it hears the very clips the model hears."""
+    single-label model of another kind, at the clips' own length ("auto", where the pooling was
+    measured: FSDD's words, cats and dogs) and at the speech model's rate, so that it hears the
+    very clips the model hears, with clips held out to fit the pooling on."""
     return (config.speech_partner and config.model not in GATED_MODELS + (SPEECH_MODEL,)
             and not config.multi_label and config.clip_seconds_requested == AUTO
-            and config.val_split > 0  # the pooling is fitted on the clips held out
+            and config.val_split > 0
             and preset(config.features).sample_rate_hz == preset("speech").sample_rate_hz)
 
 
