@@ -162,7 +162,7 @@ def train(clips: Sequence, config: TrainConfig | None = None, init_from: Checkpo
     if config.num_threads:
         set_thread_count(config.num_threads)
     device = resolve_device(config.device, world.local_rank if world.distributed else None)
-    gated, partnered = _gated(clips, config), _partnered(config)
+    gated, partnered = _gated(clips, config), trains_speech_partner(config)
     own_share = GATED_SHARE if gated else 1.0 - PARTNER_SHARE if partnered else 1.0
     with distributed.process_group(world, device):
         result = _train(clips, config, init_from, _share(report_progress, 0.0, own_share)
@@ -193,7 +193,7 @@ def _gated(clips: Sequence, config: TrainConfig) -> bool:
     return UNKNOWN in verdicts_of(sorted({s.label for s in samples}))
 
 
-def _partnered(config: TrainConfig) -> bool:
+def trains_speech_partner(config: TrainConfig) -> bool:
     """Whether this run trains a speech partner after the model (``config.speech_partner``): a
     single-label model of another kind, at the clips' own length ("auto", where the pooling was
     measured: FSDD's words, cats and dogs) and at the speech model's rate, so that it hears the

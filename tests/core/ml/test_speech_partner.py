@@ -82,11 +82,11 @@ def test_the_default_network_answers_with_a_speech_model_trained_beside_it(partn
 ])
 def test_a_partner_trains_only_where_it_hears_the_very_clips_of_a_single_label_model(changes,
                                                                                      trains):
-    from core.ml.training import _partnered
+    from core.ml.training import trains_speech_partner
 
-    assert _partnered(TrainConfig(**changes)) is trains
-    assert not _partnered(TrainConfig.for_model(SPEECH_MODEL))  # it has its gate instead
-    assert not _partnered(TrainConfig.for_model(SEED_MODEL, clip_seconds_requested="auto"))
+    assert trains_speech_partner(TrainConfig(**changes)) is trains
+    assert not trains_speech_partner(TrainConfig.for_model(SPEECH_MODEL))  # it has its gate instead
+    assert not trains_speech_partner(TrainConfig.for_model(SEED_MODEL, clip_seconds_requested="auto"))
 
 
 def test_a_partner_that_makes_the_answer_worse_on_the_held_out_clips_is_left_out():

@@ -80,19 +80,21 @@ def test_a_box_ticked_in_the_dialog_is_restored_in_the_next_session(qtbot, make_
 
 
 @pytest.mark.parametrize("changes", [{"clip_seconds_requested": 2.0}, {"multi_label": True},
-                                     {"model": "speech"}, {"model": "seed-cnn"}])
+                                     {"val_split": 0.0}, {"model": "speech"},
+                                     {"model": "seed-cnn"}])
 def test_the_speech_partner_is_greyed_out_where_none_would_train(qtbot, changes):
-    from core.ml.training import _partnered
+    from core.ml.training import trains_speech_partner
 
     model = changes.pop("model", "compact-bands")
     config = TrainConfig.for_model(model, **changes)
     dialog = TrainSettingsDialog(config)
     qtbot.addWidget(dialog)
-    assert not dialog.speech_partner.isEnabled() and not _partnered(config)
+    assert not dialog.speech_partner.isEnabled() and not trains_speech_partner(config)
     dialog.model_box.setCurrentIndex(dialog.model_box.findData("compact-bands"))
     dialog.clip_seconds_requested.setValue(dialog.clip_seconds_requested.minimum())  # auto
     dialog.multi_label.setChecked(False)
-    assert dialog.speech_partner.isEnabled() and _partnered(dialog.config())
+    dialog.val_share.setValue(15)
+    assert dialog.speech_partner.isEnabled() and trains_speech_partner(dialog.config())
 
 
 def test_the_channel_heard_is_restored_and_the_mix_replaces_it(make_dock, settings):
