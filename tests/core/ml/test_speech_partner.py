@@ -150,8 +150,8 @@ def test_the_time_left_counts_the_partner_s_run_still_to_come():
     first = _share(seen.append, 0.0, 1 - PARTNER_SHARE)
     first(TrainProgress("training", 0.5, "Epoch 15/30", elapsed_s=10.0, eta_s=10.0))
     # Half of the network's run is 10 s more, so all of it 20 s, and the partner's share of the
-    # bar after it another 20 s x 0.15 / 0.85 at that pace.
-    assert seen[-1].fraction == pytest.approx(0.425)
+    # bar after it another 20 s x PARTNER_SHARE / (1 - PARTNER_SHARE) at that pace.
+    assert seen[-1].fraction == pytest.approx(0.5 * (1 - PARTNER_SHARE))
     assert seen[-1].eta_s == pytest.approx(10.0 + 20.0 * PARTNER_SHARE / (1 - PARTNER_SHARE))
     second = _share(seen.append, 1 - PARTNER_SHARE, 1.0, "speech partner: ", "partner")
     second(TrainProgress("training", 0.5, "Epoch 15/30", elapsed_s=30.0, eta_s=4.0))
