@@ -34,6 +34,7 @@ from core.ml.novelty import (
     feature_statistics,
     gate_in_use,
     gated_novelty,
+    partner_in_use,
     rule_in_use,
 )
 from core.paths import write_bytes_atomic
@@ -141,12 +142,10 @@ class WaveformClassifier(torch.nn.Module):
         self.novelty = None if rule is None else NoveltyScore(rule)
         if self.novelty is not None:  # found now: its dry run is no part of the traced graph
             feature_map_module(self.model, config)
-        gated, pooled = gate_in_use(checkpoint) is not None, checkpoint.fusion_temperature is not None
-        self.partner = (WaveformClassifier(checkpoint.partner, dft_stft)
-                        if gated or pooled else None)
+        # Answering with the partner (fusion.py): both answers pooled, tempered by its temperature.
+        partner, gated, self.fusion_temperature = partner_in_use(checkpoint)
+        self.partner = None if partner is None else WaveformClassifier(partner, dft_stft)
         self.gate = self.partner if gated else None
-        # Answering with the partner (fusion.py): both answers pooled, tempered by this.
-        self.fusion_temperature = checkpoint.fusion_temperature if pooled else None
 
     @property
     def gives_novelty(self) -> bool:
@@ -200,7 +199,7 @@ def export_metadata(checkpoint: Checkpoint) -> dict[str, str]:
     multi_label = bool(checkpoint.multi_label)
     gate = gate_in_use(checkpoint)
     rule = rule_in_use(checkpoint if gate is None else gate)
-    fusion, partner = checkpoint.fusion_temperature, checkpoint.partner
+    partner, _gated, fusion = partner_in_use(checkpoint)
     has_rule = rule is not None
     partner_kind = None if partner is None else partner.feature_config.kind
     left_out = NOT_INCLUDED if has_rule else f"{NO_RULE}; {NOT_INCLUDED}"

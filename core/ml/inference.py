@@ -37,8 +37,8 @@ from core.ml.novelty import (
     UNKNOWN,
     feature_rise_db,
     feature_statistics,
-    gate_in_use,
     gated_novelty,
+    partner_in_use,
     rule_in_use,
     verdicts_of,
 )
@@ -218,11 +218,9 @@ class Classifier:
         self.novelty = rule_in_use(checkpoint)
         # The network trained beside it where it answers unknown or joins the answer (fusion.py:
         # then fusion_temperature is set).
-        gated, pooled = gate_in_use(checkpoint) is not None, checkpoint.fusion_temperature is not None
-        self.partner = (Classifier(checkpoint.partner, decode_workers, device)
-                        if gated or pooled else None)
+        partner, gated, self.fusion_temperature = partner_in_use(checkpoint)
+        self.partner = None if partner is None else Classifier(partner, decode_workers, device)
         self.gate = self.partner if gated else None
-        self.fusion_temperature = checkpoint.fusion_temperature if pooled else None
 
     @property
     def answer_temperature(self) -> float:

@@ -52,6 +52,17 @@ def gate_in_use(checkpoint):
     return partner if in_use else None
 
 
+def partner_in_use(checkpoint):
+    """``(partner, gate, fusion_temperature)``: the partner inference runs beside ``checkpoint``
+    (None where it neither answers unknown nor joins the answer), whether its rule answers
+    unknown for it (``gate_in_use``), and the temperature of their pooled answer (None: the
+    model answers alone). The app's classifier and an exported graph both ask this."""
+    gate = gate_in_use(checkpoint) is not None
+    fusion = getattr(checkpoint, "fusion_temperature", None)
+    partner = checkpoint.partner if gate or fusion is not None else None
+    return partner, gate, fusion
+
+
 # A long file is unknown when none of its LONG_WINDOWS windows with sound that most support its
 # label is like the training clips, each judged at LONG_NOVELTY_SHARE of a clip's threshold (the
 # best of three lies nearer than one would). A window of a long recording is less like a

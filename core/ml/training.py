@@ -199,7 +199,7 @@ def trains_speech_partner(config: TrainConfig) -> bool:
     single-label model of another kind, at the clips' own length ("auto", where the pooling was
     measured: FSDD's words, cats and dogs) and at the speech model's rate, so that it hears the
     very clips the model hears, with clips held out to fit the pooling on."""
-    return (config.speech_partner and config.model not in GATED_MODELS + (SPEECH_MODEL,)
+    return (config.speech_partner and config.model not in GATED_MODELS
             and not config.multi_label and config.clip_seconds_requested == AUTO
             and config.val_split > 0
             and preset(config.features).sample_rate_hz == preset("speech").sample_rate_hz)
